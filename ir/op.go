@@ -1,0 +1,209 @@
+package ir
+
+import (
+	"fmt"
+	"math"
+)
+
+// Op is an operator kind.
+type Op uint8
+
+// The operators of the IR. Their semantics follow ONNX's operators of the
+// same name (NCHW activations) unless said otherwise.
+const (
+	OpInvalid Op = iota
+	OpConv                // inputs X, W [, B [, R]]: 2-D convolution (groups cover depthwise); R is a fused residual (Attrs.Fused.Residual)
+	OpBatchNorm           // inputs X, scale, bias, mean, var (inference form)
+	OpRelu                // max(x, 0)
+	OpClip                // min(max(x, Attrs.Min), Attrs.Max); ReLU6 is Clip(0, 6)
+	OpHardSwish           // x·relu6(x+3)/6
+	OpHardSigmoid         // max(0, min(1, Alpha·x + Beta))
+	OpSigmoid             // 1/(1+e^-x)
+	OpSwish               // x·sigmoid(x)
+	OpAdd                 // A + B, numpy broadcasting
+	OpSub                 // A - B, numpy broadcasting
+	OpMul                 // A · B, numpy broadcasting (the SE channel scale)
+	OpDiv                 // A / B, numpy broadcasting
+	OpGlobalAveragePool   // mean over every axis after the second
+	OpAveragePool         // Kernel, Strides, Pads, CeilMode, CountIncludePad
+	OpMaxPool             // Kernel, Strides, Pads, Dilations, CeilMode
+	OpGemm                // inputs A, B [, C [, R]]: Alpha·op(A)·op(B) + Beta·C (+R fused)
+	OpMatMul              // numpy matmul on the last two axes
+	OpFlatten             // to 2-D at Axis
+	OpReshape             // to Attrs.Shape (0 copies a dimension, -1 is inferred)
+	OpTranspose           // Attrs.Perm
+	OpSoftmax             // along Axis
+	OpConcat              // along Axis
+	OpPad                 // Attrs.PadAmounts (ONNX order: all begins, then all ends), PadMode, PadValue
+	OpReduceMean          // over Attrs.Axes, KeepDims
+	OpIdentity            // y = x
+	OpDropout             // inference: y = x
+	numOps
+)
+
+var opNames = [numOps]string{
+	OpInvalid: "Invalid", OpConv: "Conv", OpBatchNorm: "BatchNormalization", OpRelu: "Relu",
+	OpClip: "Clip", OpHardSwish: "HardSwish", OpHardSigmoid: "HardSigmoid", OpSigmoid: "Sigmoid",
+	OpSwish: "Swish", OpAdd: "Add", OpSub: "Sub", OpMul: "Mul", OpDiv: "Div",
+	OpGlobalAveragePool: "GlobalAveragePool", OpAveragePool: "AveragePool", OpMaxPool: "MaxPool",
+	OpGemm: "Gemm", OpMatMul: "MatMul", OpFlatten: "Flatten", OpReshape: "Reshape",
+	OpTranspose: "Transpose", OpSoftmax: "Softmax", OpConcat: "Concat", OpPad: "Pad",
+	OpReduceMean: "ReduceMean", OpIdentity: "Identity", OpDropout: "Dropout",
+}
+
+func (o Op) String() string {
+	if o < numOps && opNames[o] != "" {
+		return opNames[o]
+	}
+	return fmt.Sprintf("Op(%d)", uint8(o))
+}
+
+// OpByName returns the operator with the given (ONNX) name.
+func OpByName(name string) (Op, bool) {
+	for i, n := range opNames {
+		if n == name && Op(i) != OpInvalid {
+			return Op(i), true
+		}
+	}
+	return OpInvalid, false
+}
+
+// IsElementwiseActivation reports whether o maps each element on its own
+// (and so can be fused into a producer's epilogue).
+func (o Op) IsElementwiseActivation() bool {
+	switch o {
+	case OpRelu, OpClip, OpHardSwish, OpHardSigmoid, OpSigmoid, OpSwish:
+		return true
+	}
+	return false
+}
+
+// Act is an elementwise activation applied in a fused epilogue.
+type Act uint8
+
+const (
+	ActNone        Act = iota
+	ActRelu            // max(x, 0)
+	ActClip            // min(max(x, Min), Max)
+	ActHardSwish       // x·min(max(x+3, 0), 6)/6
+	ActHardSigmoid     // min(max(Alpha·x+Beta, 0), 1)
+	ActSigmoid         // 1/(1+e^-x)
+	ActSwish           // x·sigmoid(x)
+)
+
+var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish"}
+
+func (a Act) String() string {
+	if int(a) < len(actNames) {
+		return actNames[a]
+	}
+	return fmt.Sprintf("Act(%d)", uint8(a))
+}
+
+// Epilogue is what a Conv or Gemm does to each output element after the
+// multiply-adds, in this order: add bias, add the residual input (when
+// Residual), apply Act. The passes fill it in; frontends leave it zero.
+type Epilogue struct {
+	Act         Act
+	Min, Max    float32 // ActClip bounds
+	Alpha, Beta float32 // ActHardSigmoid slope and offset
+	Residual    bool    // the node's last input is added before Act
+}
+
+// Apply computes the activation on one value. It is the semantic definition
+// every kernel must match. NaN propagates through every activation.
+func (e *Epilogue) Apply(x float32) float32 { return ApplyAct(e.Act, x, e.Min, e.Max, e.Alpha, e.Beta) }
+
+// ApplyAct evaluates activation a on x; NaN in gives NaN out.
+func ApplyAct(a Act, x, lo, hi, alpha, beta float32) float32 {
+	if x != x {
+		return x
+	}
+	switch a {
+	case ActRelu:
+		if x < 0 {
+			return 0
+		}
+		return x
+	case ActClip:
+		if x < lo {
+			x = lo
+		}
+		if x > hi {
+			x = hi
+		}
+		return x
+	case ActHardSwish:
+		t := x + 3
+		if t < 0 {
+			t = 0
+		}
+		if t > 6 {
+			t = 6
+		}
+		return x * t / 6
+	case ActHardSigmoid:
+		t := alpha*x + beta
+		if t < 0 {
+			t = 0
+		}
+		if t > 1 {
+			t = 1
+		}
+		return t
+	case ActSigmoid:
+		return float32(1 / (1 + math.Exp(-float64(x))))
+	case ActSwish:
+		return x * float32(1/(1+math.Exp(-float64(x))))
+	}
+	return x
+}
+
+// Attrs holds every operator's attributes; each op reads the fields its
+// comment in the Op list names. A flat struct keeps passes and the plan
+// format simple: there are few ops and few attributes.
+type Attrs struct {
+	Kernel          [2]int // pools: kh, kw (Conv takes it from W)
+	Strides         [2]int // Conv, pools
+	Pads            [4]int // Conv, pools: top, left, bottom, right
+	Dilations       [2]int // Conv, MaxPool
+	Group           int    // Conv
+	CeilMode        bool   // pools
+	CountIncludePad bool   // AveragePool
+
+	Epsilon     float32 // BatchNorm
+	Min, Max    float32 // Clip
+	Alpha, Beta float32 // HardSigmoid, Gemm
+	TransA      bool    // Gemm
+	TransB      bool    // Gemm
+
+	Axis       int     // Flatten, Softmax, Concat
+	Shape      []int   // Reshape target
+	Perm       []int   // Transpose
+	Axes       []int   // ReduceMean
+	KeepDims   bool    // ReduceMean
+	PadAmounts []int   // Pad
+	PadValue   float32 // Pad
+	PadMode    string  // Pad: "constant", "reflect" or "edge"
+
+	Fused Epilogue // Conv, Gemm: set by the fusion passes
+}
+
+// ConvAttrs returns the usual attributes of a convolution with a k×k kernel,
+// the given stride and symmetric padding, and groups.
+func ConvAttrs(stride, pad, group int) Attrs {
+	return Attrs{Strides: [2]int{stride, stride}, Pads: [4]int{pad, pad, pad, pad}, Dilations: [2]int{1, 1}, Group: group}
+}
+
+// ClipAttrs returns Clip's attributes for [lo, hi].
+func ClipAttrs(lo, hi float32) Attrs { return Attrs{Min: lo, Max: hi} }
+
+// Relu6Attrs returns Clip's attributes for ReLU6.
+func Relu6Attrs() Attrs { return ClipAttrs(0, 6) }
+
+// HardSigmoidAttrs returns the attributes of PyTorch's h-sigmoid, relu6(x+3)/6.
+func HardSigmoidAttrs() Attrs { return Attrs{Alpha: 1.0 / 6, Beta: 0.5} }
+
+// GemmAttrs returns Gemm's attributes for a fully-connected layer with W
+// stored [out][in] (ONNX transB=1, as PyTorch exports).
+func GemmAttrs() Attrs { return Attrs{Alpha: 1, Beta: 1, TransB: true} }
