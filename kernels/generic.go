@@ -1,0 +1,10 @@
+package kernels
+
+// fillGeneric puts the pure-Go kernels in every field; fillArch then
+// overrides the fields an ISA has generated kernels for.
+func fillGeneric(s *Set) {
+	fillGemmGeneric(s)
+	fillDWGeneric(s)
+	fillConvGeneric(s)
+	fillMiscGeneric(s)
+}

@@ -1,0 +1,181 @@
+// Package kernels is mnc's table of compute kernels: one Set per instruction
+// set (pure Go everywhere; AVX2+FMA and AVX-512 on amd64; NEON on arm64),
+// each holding the same functions. Plans pack their weights for one Set and
+// call only its functions, so a kernel family is added by filling its fields
+// in every Set (see the fill* functions, one file per family and arch).
+//
+// All activations are NHWC float32 of one image (the runtime loops over the
+// batch). Every kernel applies its Epilogue the way ir.ApplyAct defines it,
+// NaN propagating.
+package kernels
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ISA names an instruction set a Set is written for.
+type ISA uint8
+
+const (
+	Generic ISA = iota // pure Go, every machine
+	AVX2               // AVX2 + FMA3 (amd64)
+	AVX512             // AVX-512 F (+DQ/BW/VL as the kernels' Requires say) (amd64)
+	NEON               // ASIMD (arm64)
+	numISA
+)
+
+var isaNames = [numISA]string{"generic", "avx2", "avx512", "neon"}
+
+func (i ISA) String() string {
+	if i < numISA {
+		return isaNames[i]
+	}
+	return fmt.Sprintf("ISA(%d)", uint8(i))
+}
+
+// ParseISA maps "generic", "avx2", "avx512" or "neon" to an ISA.
+func ParseISA(s string) (ISA, error) {
+	for i, n := range isaNames {
+		if strings.EqualFold(s, n) {
+			return ISA(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown ISA %q (want one of %s)", s, strings.Join(isaNames[:], ", "))
+}
+
+// Act is the activation of an epilogue; the values equal ir.Act's.
+type Act uint8
+
+const (
+	ActNone Act = iota
+	ActRelu
+	ActClip
+	ActHardSwish
+	ActHardSigmoid
+	ActSigmoid
+	ActSwish
+)
+
+// Epilogue is applied to every output element: y = Act(acc + bias (+ residual)).
+type Epilogue struct {
+	Act         Act
+	Min, Max    float32 // ActClip
+	Alpha, Beta float32 // ActHardSigmoid
+}
+
+// DWParams describes a depthwise convolution (one k×k filter per channel,
+// dilation 1) on an NHWC image.
+type DWParams struct {
+	H, W, C    int // input
+	KH, KW     int
+	SH, SW     int
+	PadT, PadL int // bottom/right padding is implied by OH, OW
+	OH, OW     int
+	Ep         Epilogue
+}
+
+// ConvParams describes a dense (group 1) convolution on an NHWC image, such
+// as the stem.
+type ConvParams struct {
+	H, W, Cin, Cout int
+	KH, KW          int
+	SH, SW          int
+	DH, DW          int // dilations
+	PadT, PadL      int
+	OH, OW          int
+	Ep              Epilogue
+}
+
+// Set is the kernel table of one ISA. Slices passed to kernels must be long
+// enough for what the parameters describe; kernels do not allocate.
+type Set struct {
+	ISA ISA
+
+	// NR is the GEMM panel width: weights are packed in panels of NR output
+	// channels, and column ranges handed to Gemm start at multiples of NR.
+	NR int
+	// PackedGemmSize is the length of PackGemm's output for n outputs, k inputs.
+	PackedGemmSize func(n, k int) int
+	// PackGemm packs w, stored [n][k] (conv OIHW with 1×1 kernels, or FC
+	// weights [out][in]), for Gemm. dst has PackedGemmSize(n, k) elements.
+	PackGemm func(dst, w []float32, n, k int)
+	// Gemm computes, for rows [0, m) and columns [n0, n1) of C:
+	//   C[i][j] = Act(sum_p A[i][p]·W[j][p] + bias[j] (+ R[i][j] when r != nil))
+	// A is m×k with row stride lda, C and R have row strides ldc, ldr; n is
+	// the total column count packed in bp; bias has n entries (nil for none).
+	// n0 is a multiple of NR; n1 ≤ n.
+	Gemm func(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue)
+
+	// DW: weights w [C][KH][KW] (OIHW with I=1) are packed by PackDW, with
+	// PackedDWSize(c, kh, kw) elements. DWConv computes output rows [oy0, oy1)
+	// of out (OH×OW×C) from in (H×W×C).
+	PackedDWSize func(c, kh, kw int) int
+	PackDW       func(dst, w []float32, c, kh, kw int)
+	DWConv       func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int)
+
+	// Conv: a dense conv on NHWC (the stem, any kernel/stride/dilation).
+	// Weights [Cout][Cin][KH][KW] are packed by PackConv; scratch has
+	// ConvScratchSize(p, oy1-oy0) elements; r (nil for none) is a residual
+	// shaped like out. Computes output rows [oy0, oy1).
+	PackedConvSize  func(p *ConvParams) int
+	PackConv        func(dst, w []float32, p *ConvParams)
+	ConvScratchSize func(p *ConvParams, rows int) int
+	Conv            func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int)
+
+	// GlobalAvgPool: out[c] = mean over hw pixels of in (hw×c).
+	GlobalAvgPool func(in []float32, hw, c int, out []float32)
+	// ScaleChannels: out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
+	ScaleChannels func(in []float32, hw, c int, s, out []float32)
+	// Add: out[i] = Act(a[i] + b[i]) (out may alias a or b).
+	Add func(a, b, out []float32, ep *Epilogue)
+	// Activate: out[i] = Act(x[i]) (out may be x).
+	Activate func(x, out []float32, ep *Epilogue)
+	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.
+	NCHWToNHWC func(in []float32, c, hw int, out []float32)
+	NHWCToNCHW func(in []float32, hw, c int, out []float32)
+}
+
+// ForISA returns the Set for isa, or an error naming what the machine lacks
+// (or that the build is purego / the ISA is for another architecture).
+func ForISA(isa ISA) (*Set, error) {
+	if isa >= numISA {
+		return nil, fmt.Errorf("unknown ISA %d", isa)
+	}
+	if !Supported(isa) {
+		return nil, fmt.Errorf("ISA %s is not available on this machine/build (available: %s)", isa, strings.Join(availableNames(), ", "))
+	}
+	s := &Set{ISA: isa}
+	fillGeneric(s)
+	switch isa {
+	case Generic:
+	default:
+		fillArch(s)
+	}
+	return s, nil
+}
+
+// Available lists the ISAs this machine and build can run, best last.
+func Available() []ISA {
+	var out []ISA
+	for i := Generic; i < numISA; i++ {
+		if Supported(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Best is the fastest available ISA.
+func Best() ISA {
+	a := Available()
+	return a[len(a)-1]
+}
+
+func availableNames() []string {
+	var s []string
+	for _, i := range Available() {
+		s = append(s, i.String())
+	}
+	return s
+}
