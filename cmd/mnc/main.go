@@ -1,0 +1,148 @@
+// Command mnc compiles MobileNet-family networks to executable plans and
+// runs, inspects and benchmarks them. Run `mnc help` for the subcommands.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand; each registers itself in an init() of its file.
+type command struct {
+	name, usage string
+	run         func(args []string) error
+}
+
+var commands = map[string]*command{}
+
+// usageError marks errors caused by how mnc was called (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+func main() { os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr)) }
+
+var stdout io.Writer = os.Stdout
+
+func realMain(args []string, out, errw io.Writer) int {
+	stdout = out
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				fmt.Fprintf(out, "usage: %s\n", c.usage)
+				c.run([]string{"-h"})
+				return 0
+			}
+		}
+		printUsage(out)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(errw, "mnc: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(), ", "))
+		return 2
+	}
+	err := c.run(args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		fmt.Fprintf(errw, "mnc %s: %v\n", c.name, err)
+		return 2
+	}
+}
+
+func commandNames() []string {
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "mnc compiles MobileNet-family CNNs into executable plans and runs them fast on CPUs.")
+	fmt.Fprintln(w, "\nusage: mnc COMMAND [flags] MODEL")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %s\n", commands[n].usage)
+	}
+	fmt.Fprintln(w, "\nMODEL is a built-in name with options (mobilenet_v2, mobilenet_v1:alpha=0.5,res=160,")
+	fmt.Fprintln(w, "mobilenet_v3_small:alpha=0.75,classes=1001), a description file (*.mnc), an ONNX file")
+	fmt.Fprintln(w, "(*.onnx), or, for run and bench, a compiled plan file (*.plan).")
+	fmt.Fprintln(w, "Run `mnc help COMMAND` for a command's flags.")
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting.
+func newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "usage: %s\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and requires exactly one positional MODEL argument.
+func parseFlags(fs *flag.FlagSet, args []string) (string, error) {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(interleave(fs, args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return "", err
+		}
+		return "", usagef("%v", err)
+	}
+	fs.SetOutput(stdout)
+	if fs.NArg() != 1 {
+		return "", usagef("want exactly one MODEL argument, got %d (see mnc help %s)", fs.NArg(), fs.Name())
+	}
+	return fs.Arg(0), nil
+}
+
+// interleave moves flags that follow the positional argument in front of it,
+// so `mnc run mobilenet_v2 -threads 1` works as users type it.
+func interleave(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			if f := fs.Lookup(name); f != nil {
+				if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+					continue
+				}
+				if i+1 < len(args) {
+					flags = append(flags, args[i+1])
+					i++
+				}
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
