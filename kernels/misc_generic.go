@@ -1,0 +1,82 @@
+package kernels
+
+// Pure-Go versions of the small kernels: pooling, SE channel scale,
+// elementwise add/activation and layout conversion.
+
+func fillMiscGeneric(s *Set) {
+	s.GlobalAvgPool = globalAvgPoolGeneric
+	s.ScaleChannels = scaleChannelsGeneric
+	s.Add = addGeneric
+	s.Activate = activateGeneric
+	s.NCHWToNHWC = nchwToNHWCGeneric
+	s.NHWCToNCHW = nhwcToNCHWGeneric
+}
+
+func globalAvgPoolGeneric(in []float32, hw, c int, out []float32) {
+	o := out[:c]
+	clear(o)
+	for p := 0; p < hw; p++ {
+		for ch, v := range in[p*c:][:c] {
+			o[ch] += v
+		}
+	}
+	inv := 1 / float32(hw)
+	for ch := range o {
+		o[ch] *= inv
+	}
+}
+
+func scaleChannelsGeneric(in []float32, hw, c int, s, out []float32) {
+	s = s[:c]
+	for p := 0; p < hw; p++ {
+		o := out[p*c:][:c]
+		for ch, v := range in[p*c:][:c] {
+			o[ch] = v * s[ch]
+		}
+	}
+}
+
+func addGeneric(a, b, out []float32, ep *Epilogue) {
+	a = a[:len(out)]
+	b = b[:len(out)]
+	for i := range out {
+		out[i] = a[i] + b[i]
+	}
+	actSlice(ep, out, out)
+}
+
+func activateGeneric(x, out []float32, ep *Epilogue) {
+	if len(out) == 0 {
+		return
+	}
+	actSlice(ep, x, out)
+}
+
+// nchwToNHWCGeneric transposes a c×hw matrix into hw×c, in tiles so both
+// sides stay in cache.
+func nchwToNHWCGeneric(in []float32, c, hw int, out []float32) {
+	transposeTiled(in, c, hw, out)
+}
+
+func nhwcToNCHWGeneric(in []float32, hw, c int, out []float32) {
+	transposeTiled(in, hw, c, out)
+}
+
+// transposeTiled writes the rows×cols matrix in as cols×rows into out.
+func transposeTiled(in []float32, rows, cols int, out []float32) {
+	const tile = 32
+	in = in[:rows*cols]
+	out = out[:rows*cols]
+	for r0 := 0; r0 < rows; r0 += tile {
+		r1 := min(r0+tile, rows)
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := r0; r < r1; r++ {
+				row := in[r*cols:]
+				for cc := c0; cc < c1; cc++ {
+					out[cc*rows+r] = row[cc]
+				}
+			}
+		}
+	}
+}
