@@ -1,0 +1,299 @@
+package plan
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+)
+
+// encoder appends the payload: integers as zig-zag varints, float32 as
+// 4 little-endian bytes, strings and slices with a length prefix.
+type encoder struct{ buf []byte }
+
+func (e *encoder) int(v int) { e.buf = binary.AppendVarint(e.buf, int64(v)) }
+func (e *encoder) bool(v bool) {
+	b := byte(0)
+	if v {
+		b = 1
+	}
+	e.buf = append(e.buf, b)
+}
+func (e *encoder) f32(v float32) {
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(v))
+}
+func (e *encoder) str(s string) { e.int(len(s)); e.buf = append(e.buf, s...) }
+
+func (e *encoder) ints(v []int) {
+	e.int(len(v))
+	for _, x := range v {
+		e.int(x)
+	}
+}
+
+func (e *encoder) f32s(v []float32) {
+	e.int(len(v))
+	for _, x := range v {
+		e.f32(x)
+	}
+}
+
+func (e *encoder) operand(o Operand) {
+	e.int(o.Off)
+	e.ints(o.Shape)
+	e.bool(o.NHWC)
+}
+
+func (e *encoder) io(v []IO) {
+	e.int(len(v))
+	for _, x := range v {
+		e.str(x.Name)
+		e.operand(x.Buf)
+	}
+}
+
+func (e *encoder) attrs(a *ir.Attrs) {
+	for _, v := range [...]int{a.Kernel[0], a.Kernel[1], a.Strides[0], a.Strides[1], a.Pads[0], a.Pads[1], a.Pads[2], a.Pads[3], a.Dilations[0], a.Dilations[1], a.Group, a.Axis} {
+		e.int(v)
+	}
+	for _, v := range [...]bool{a.CeilMode, a.CountIncludePad, a.TransA, a.TransB, a.KeepDims, a.Fused.Residual} {
+		e.bool(v)
+	}
+	for _, v := range [...]float32{a.Epsilon, a.Min, a.Max, a.Alpha, a.Beta, a.PadValue, a.Fused.Min, a.Fused.Max, a.Fused.Alpha, a.Fused.Beta} {
+		e.f32(v)
+	}
+	e.ints(a.Shape)
+	e.ints(a.Perm)
+	e.ints(a.Axes)
+	e.ints(a.PadAmounts)
+	e.str(a.PadMode)
+	e.int(int(a.Fused.Act))
+}
+
+func (e *encoder) step(s *Step) {
+	e.int(int(s.Kind))
+	e.str(s.Name)
+	e.int(int(s.Op))
+	e.str(s.Algo)
+	e.int(len(s.Fused))
+	for _, f := range s.Fused {
+		e.str(f)
+	}
+	e.int(len(s.In))
+	for _, o := range s.In {
+		e.operand(o)
+	}
+	e.ints(s.ConstIn)
+	e.operand(s.Out)
+	e.ints(s.Consts)
+	e.ints(s.WShape)
+	e.attrs(&s.Attrs)
+	e.int(s.Scratch)
+	e.bool(s.InPlace)
+}
+
+func (e *encoder) plan(p *Plan) {
+	e.str(p.Name)
+	e.int(int(p.ISA))
+	e.int(p.Batch)
+	e.int(p.ArenaSize)
+	e.int(int(p.PeakBytes))
+	e.io(p.Inputs)
+	e.io(p.Outputs)
+	e.int(len(p.Steps))
+	for i := range p.Steps {
+		e.step(&p.Steps[i])
+	}
+	e.int(len(p.Blobs))
+	for _, b := range p.Blobs {
+		e.f32s(b)
+	}
+}
+
+// decoder reads what encoder wrote. The first error sticks; later reads
+// return zero values, so decoding code needs no error checks of its own.
+type decoder struct {
+	buf []byte
+	off int
+	err error
+}
+
+var errTruncated = errors.New("unexpected end of payload")
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+func (d *decoder) int() int {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.buf[d.off:])
+	if n <= 0 {
+		d.fail(errTruncated)
+		return 0
+	}
+	d.off += n
+	if v > math.MaxInt32*int64(64) || v < -math.MaxInt32*int64(64) {
+		d.fail(fmt.Errorf("integer %d out of range", v))
+		return 0
+	}
+	return int(v)
+}
+
+// count reads a length prefix for elements of at least minBytes each and
+// refuses one the remaining payload cannot hold.
+func (d *decoder) count(minBytes int) int {
+	n := d.int()
+	if d.err != nil {
+		return 0
+	}
+	if n < 0 || n > (len(d.buf)-d.off)/minBytes {
+		d.fail(fmt.Errorf("length %d exceeds the %d bytes left", n, len(d.buf)-d.off))
+		return 0
+	}
+	return n
+}
+
+func (d *decoder) bool() bool {
+	if d.err != nil {
+		return false
+	}
+	if d.off >= len(d.buf) {
+		d.fail(errTruncated)
+		return false
+	}
+	b := d.buf[d.off]
+	d.off++
+	if b > 1 {
+		d.fail(fmt.Errorf("bad boolean byte %d", b))
+	}
+	return b == 1
+}
+
+func (d *decoder) f32() float32 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.buf)-d.off < 4 {
+		d.fail(errTruncated)
+		return 0
+	}
+	v := math.Float32frombits(binary.LittleEndian.Uint32(d.buf[d.off:]))
+	d.off += 4
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.count(1)
+	if d.err != nil {
+		return ""
+	}
+	s := string(d.buf[d.off : d.off+n])
+	d.off += n
+	return s
+}
+
+func (d *decoder) ints() []int {
+	n := d.count(1)
+	if n == 0 {
+		return nil
+	}
+	v := make([]int, n)
+	for i := range v {
+		v[i] = d.int()
+	}
+	return v
+}
+
+func (d *decoder) f32s() []float32 {
+	n := d.count(4)
+	if n == 0 {
+		return nil
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = d.f32()
+	}
+	return v
+}
+
+func (d *decoder) operand() Operand {
+	return Operand{Off: d.int(), Shape: d.ints(), NHWC: d.bool()}
+}
+
+func (d *decoder) io() []IO {
+	n := d.count(3)
+	var v []IO
+	for i := 0; i < n && d.err == nil; i++ {
+		v = append(v, IO{Name: d.str(), Buf: d.operand()})
+	}
+	return v
+}
+
+func (d *decoder) attrs(a *ir.Attrs) {
+	for _, p := range [...]*int{&a.Kernel[0], &a.Kernel[1], &a.Strides[0], &a.Strides[1], &a.Pads[0], &a.Pads[1], &a.Pads[2], &a.Pads[3], &a.Dilations[0], &a.Dilations[1], &a.Group, &a.Axis} {
+		*p = d.int()
+	}
+	for _, p := range [...]*bool{&a.CeilMode, &a.CountIncludePad, &a.TransA, &a.TransB, &a.KeepDims, &a.Fused.Residual} {
+		*p = d.bool()
+	}
+	for _, p := range [...]*float32{&a.Epsilon, &a.Min, &a.Max, &a.Alpha, &a.Beta, &a.PadValue, &a.Fused.Min, &a.Fused.Max, &a.Fused.Alpha, &a.Fused.Beta} {
+		*p = d.f32()
+	}
+	a.Shape = d.ints()
+	a.Perm = d.ints()
+	a.Axes = d.ints()
+	a.PadAmounts = d.ints()
+	a.PadMode = d.str()
+	a.Fused.Act = ir.Act(d.int())
+}
+
+func (d *decoder) step() Step {
+	var s Step
+	s.Kind = Kind(d.int())
+	s.Name = d.str()
+	s.Op = ir.Op(d.int())
+	s.Algo = d.str()
+	nf := d.count(1)
+	for i := 0; i < nf && d.err == nil; i++ {
+		s.Fused = append(s.Fused, d.str())
+	}
+	ni := d.count(3)
+	for i := 0; i < ni && d.err == nil; i++ {
+		s.In = append(s.In, d.operand())
+	}
+	s.ConstIn = d.ints()
+	s.Out = d.operand()
+	s.Consts = d.ints()
+	s.WShape = d.ints()
+	d.attrs(&s.Attrs)
+	s.Scratch = d.int()
+	s.InPlace = d.bool()
+	return s
+}
+
+func (d *decoder) plan() *Plan {
+	p := &Plan{}
+	p.Name = d.str()
+	p.ISA = kernels.ISA(d.int())
+	p.Batch = d.int()
+	p.ArenaSize = d.int()
+	p.PeakBytes = int64(d.int())
+	p.Inputs = d.io()
+	p.Outputs = d.io()
+	ns := d.count(8)
+	for i := 0; i < ns && d.err == nil; i++ {
+		p.Steps = append(p.Steps, d.step())
+	}
+	nb := d.count(1)
+	for i := 0; i < nb && d.err == nil; i++ {
+		p.Blobs = append(p.Blobs, d.f32s())
+	}
+	return p
+}

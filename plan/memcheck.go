@@ -1,0 +1,79 @@
+package plan
+
+import "fmt"
+
+// CheckMemory verifies the arena assignment independently of the planner
+// that made it: every tensor a step writes lives from that step until the
+// last step that reads it (graph inputs from before the first step, graph
+// outputs until the end), and no two tensors that are live at the same time
+// share a float — except a step's output written in place over the input
+// that dies there. It returns the first conflict found.
+func CheckMemory(p *Plan) error {
+	type live struct {
+		name      string
+		off, end  int
+		def, last int
+		inPlaceOf int // index of the tensor this one overwrote in place, or -1
+	}
+	var ts []live
+	cur := map[[2]int]int{} // (off, end) → index of the tensor currently stored there
+	use := func(o Operand, step int) error {
+		k := [2]int{o.Off, o.End()}
+		i, ok := cur[k]
+		if !ok {
+			who := "the graph outputs"
+			if step < len(p.Steps) {
+				who = fmt.Sprintf("step %d (%s)", step, p.Steps[step].Name)
+			}
+			return fmt.Errorf("%s read [%d,%d) which no earlier step or input wrote", who, k[0], k[1])
+		}
+		ts[i].last = step
+		return nil
+	}
+	define := func(name string, o Operand, step, overwrote int) {
+		cur[[2]int{o.Off, o.End()}] = len(ts)
+		ts = append(ts, live{name: name, off: o.Off, end: o.End(), def: step, last: step, inPlaceOf: overwrote})
+	}
+	for _, in := range p.Inputs {
+		define("input "+in.Name, in.Buf, -1, -1)
+	}
+	for si := range p.Steps {
+		s := &p.Steps[si]
+		for i, o := range s.In {
+			if s.Kind == KindGeneric && s.ConstIn[i] != NoBlob {
+				continue
+			}
+			if err := use(o, si); err != nil {
+				return err
+			}
+		}
+		prev := -1
+		if s.InPlace {
+			prev = cur[[2]int{s.In[0].Off, s.In[0].End()}]
+		}
+		define(s.Name, s.Out, si, prev)
+	}
+	for _, out := range p.Outputs {
+		if err := use(out.Buf, len(p.Steps)); err != nil {
+			return fmt.Errorf("graph output %q: %w", out.Name, err)
+		}
+		ts[cur[[2]int{out.Buf.Off, out.Buf.End()}]].last = len(p.Steps)
+	}
+	for i := range ts {
+		for j := i + 1; j < len(ts); j++ {
+			a, b := &ts[i], &ts[j]
+			if a.end <= b.off || b.end <= a.off {
+				continue // disjoint storage
+			}
+			if a.last < b.def || b.last < a.def {
+				continue // disjoint lifetimes
+			}
+			if b.inPlaceOf == i && a.last == b.def {
+				continue // b overwrote a in place at the step where a died
+			}
+			return fmt.Errorf("%q [%d,%d) live in steps %d..%d overlaps %q [%d,%d) live in steps %d..%d",
+				a.name, a.off, a.end, a.def, a.last, b.name, b.off, b.end, b.def, b.last)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// Package plan is mnc's executable plan: an ordered list of steps (kernel
+// calls) with arena offsets, the packed constant blobs they read, and the
+// graph's inputs and outputs. The passes package builds a Plan for one
+// kernels.Set; the runtime package executes it. A Plan is plain data: it is
+// never mutated after it is built, so many executors may share one.
+//
+// Encode and Decode give it a versioned binary file format (see format.go).
+package plan
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+)
+
+// Kind is the runtime routine a step calls.
+type Kind uint8
+
+const (
+	KindInvalid       Kind = iota
+	KindGemm               // 1×1 conv (rows = pixels) or FC (rows = images): kernels Gemm on packed weights
+	KindDWConv             // depthwise conv: kernels DWConv
+	KindConv               // dense conv (the stem): kernels Conv with scratch
+	KindGlobalAvgPool      // NHWC global average pool: kernels GlobalAvgPool
+	KindScaleChannels      // SE channel scale x·s[c]: kernels ScaleChannels (may run in place)
+	KindAdd                // same-shape add (+activation): kernels Add
+	KindActivate           // standalone activation: kernels Activate
+	KindToNHWC             // layout conversion at the graph's input edge
+	KindToNCHW             // layout conversion at the graph's output edge
+	KindGeneric            // any other IR op, run by the runtime's generic, layout-aware code
+	numKinds
+)
+
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic"}
+
+func (k Kind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Operand is a tensor in the arena: Off is in float32 elements, Shape is the
+// logical (ONNX, NCHW) shape including the batch, and NHWC says a 4-D tensor
+// is stored channels-last. Other ranks are always row-major.
+type Operand struct {
+	Off   int
+	Shape ir.Shape
+	NHWC  bool
+}
+
+// Size is the operand's element count.
+func (o Operand) Size() int { return o.Shape.Size() }
+
+// End is one past the operand's last arena element.
+func (o Operand) End() int { return o.Off + o.Size() }
+
+// NoBlob marks an absent constant (a conv without bias).
+const NoBlob = -1
+
+// Step is one kernel call over the whole batch. What In and Consts hold
+// depends on Kind:
+//
+//	KindGemm:       In = [A] or [A, R]; Consts = [packed W, bias|NoBlob]; Attrs.Fused
+//	KindDWConv:     In = [X];           Consts = [packed W, bias|NoBlob]; Attrs (strides, pads), Fused
+//	KindConv:       In = [X] or [X, R]; Consts = [packed W, bias|NoBlob]; Attrs, Fused; Scratch
+//	KindGlobalAvgPool, KindToNHWC, KindToNCHW: In = [X]
+//	KindScaleChannels: In = [X, S]
+//	KindAdd:        In = [A, B]; Attrs.Fused.Act
+//	KindActivate:   In = [X];    Attrs.Fused.Act
+//	KindGeneric:    In = the op's non-constant-or-constant inputs in IR order
+//	                (a constant input is an operand whose Blob ≥ 0, see ConstIn);
+//	                Op and Attrs as in the IR.
+//
+// For conv steps the weight shape (kh, kw, cin/group) is in WShape.
+type Step struct {
+	Kind    Kind
+	Name    string   // the IR node this step computes (its output's name)
+	Op      ir.Op    // the IR operator
+	Algo    string   // "gemm", "dwconv" or "conv" for convolutions; "" otherwise
+	Fused   []string // what was folded into the step: "bn", "relu", "add", "se", ...
+	In      []Operand
+	ConstIn []int // KindGeneric: per input, the blob holding it or NoBlob when In[i] is in the arena
+	Out     Operand
+	Consts  []int
+	WShape  ir.Shape // conv/gemm: the unpacked weight's shape ([out, in/g, kh, kw] or [n, k])
+	Attrs   ir.Attrs
+	Scratch int  // floats of per-thread scratch this step needs when one thread computes all rows
+	InPlace bool // Out shares In[0]'s storage
+}
+
+// IO is a graph input or output: its name and NCHW shape, and where the
+// runtime copies it to or from in the arena (always row-major NCHW).
+type IO struct {
+	Name string
+	Buf  Operand
+}
+
+// Plan is a compiled model for one ISA and batch size.
+type Plan struct {
+	Name      string
+	ISA       kernels.ISA
+	Batch     int
+	ArenaSize int // floats
+	Inputs    []IO
+	Outputs   []IO
+	Steps     []Step
+	Blobs     [][]float32 // packed constants, indexed by Step.Consts / ConstIn
+	PeakBytes int64       // peak bytes of simultaneously live activations (≤ ArenaSize·4)
+}
+
+// MaxScratch is the largest per-thread scratch any step needs.
+func (p *Plan) MaxScratch() int {
+	m := 0
+	for i := range p.Steps {
+		if p.Steps[i].Scratch > m {
+			m = p.Steps[i].Scratch
+		}
+	}
+	return m
+}

@@ -1,0 +1,136 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+// MaxRank is the highest tensor rank a plan may hold (the runtime's generic
+// steps index with fixed-size arrays of this length).
+const MaxRank = 8
+
+// maxArena bounds the arena (floats) a plan may ask for: 16 GiB.
+const maxArena = 4 << 30
+
+// Validate checks the plan's structure: every operand inside the arena,
+// sane shapes, operand and constant counts that fit each step kind, blob
+// indices in range. It does not know kernel packing sizes; the runtime
+// checks those against its kernels.Set. Errors name the step.
+func (p *Plan) Validate() error {
+	if p.Batch < 1 {
+		return fmt.Errorf("batch %d must be at least 1", p.Batch)
+	}
+	if p.ArenaSize < 0 || p.ArenaSize > maxArena {
+		return fmt.Errorf("arena size %d floats is out of range", p.ArenaSize)
+	}
+	if len(p.Inputs) == 0 || len(p.Outputs) == 0 {
+		return fmt.Errorf("plan has %d inputs and %d outputs; it needs at least one of each", len(p.Inputs), len(p.Outputs))
+	}
+	for _, io := range append(append([]IO(nil), p.Inputs...), p.Outputs...) {
+		if err := p.checkOperand(io.Buf); err != nil {
+			return fmt.Errorf("graph input/output %q: %w", io.Name, err)
+		}
+		if io.Buf.NHWC {
+			return fmt.Errorf("graph input/output %q must be stored NCHW", io.Name)
+		}
+	}
+	for i := range p.Steps {
+		if err := p.checkStep(&p.Steps[i]); err != nil {
+			return fmt.Errorf("step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
+		}
+	}
+	return nil
+}
+
+func (p *Plan) checkOperand(o Operand) error {
+	if len(o.Shape) == 0 || len(o.Shape) > MaxRank {
+		return fmt.Errorf("rank %d is outside 1..%d", len(o.Shape), MaxRank)
+	}
+	n := 1
+	for _, d := range o.Shape {
+		if d < 1 || d > maxArena {
+			return fmt.Errorf("shape %v has a dimension outside 1..%d", o.Shape, maxArena)
+		}
+		n *= d
+		if n > maxArena {
+			return fmt.Errorf("shape %v is too large", o.Shape)
+		}
+	}
+	if o.NHWC && len(o.Shape) != 4 {
+		return fmt.Errorf("NHWC operand of rank %d", len(o.Shape))
+	}
+	if o.Off < 0 || o.Off+n > p.ArenaSize {
+		return fmt.Errorf("operand [%d, %d) lies outside the arena of %d floats", o.Off, o.Off+n, p.ArenaSize)
+	}
+	return nil
+}
+
+// arity is the number of arena inputs (min, max) and constants each kind takes.
+var arity = [numKinds]struct{ minIn, maxIn, consts int }{
+	KindGemm:          {1, 2, 2},
+	KindDWConv:        {1, 1, 2},
+	KindConv:          {1, 2, 2},
+	KindGlobalAvgPool: {1, 1, 0},
+	KindScaleChannels: {2, 2, 0},
+	KindAdd:           {2, 2, 0},
+	KindActivate:      {1, 1, 0},
+	KindToNHWC:        {1, 1, 0},
+	KindToNCHW:        {1, 1, 0},
+	KindGeneric:       {1, 16, -1},
+}
+
+func (p *Plan) checkStep(s *Step) error {
+	if s.Kind == KindInvalid || s.Kind >= numKinds {
+		return fmt.Errorf("unknown step kind %d", s.Kind)
+	}
+	a := arity[s.Kind]
+	if len(s.In) < a.minIn || len(s.In) > a.maxIn {
+		return fmt.Errorf("has %d inputs, want %d..%d", len(s.In), a.minIn, a.maxIn)
+	}
+	for i, o := range s.In {
+		if s.Kind == KindGeneric && i < len(s.ConstIn) && s.ConstIn[i] != NoBlob {
+			o.Off = 0 // read from its blob, not the arena: check the shape only
+			if o.Size() > p.ArenaSize {
+				o.Shape = ir.Shape{1}
+			}
+		}
+		if err := p.checkOperand(o); err != nil {
+			return fmt.Errorf("input %d: %w", i, err)
+		}
+	}
+	if err := p.checkOperand(s.Out); err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	if a.consts >= 0 && len(s.Consts) != a.consts {
+		return fmt.Errorf("has %d constants, want %d", len(s.Consts), a.consts)
+	}
+	for i, b := range s.Consts {
+		if b != NoBlob && (b < 0 || b >= len(p.Blobs)) {
+			return fmt.Errorf("constant %d names blob %d of %d", i, b, len(p.Blobs))
+		}
+	}
+	if len(s.Consts) > 0 && s.Kind != KindGeneric && s.Consts[0] == NoBlob {
+		return fmt.Errorf("weights are missing")
+	}
+	if s.Kind == KindGeneric {
+		if len(s.ConstIn) != len(s.In) {
+			return fmt.Errorf("has %d inputs but %d constant markers", len(s.In), len(s.ConstIn))
+		}
+		for i, b := range s.ConstIn {
+			if b != NoBlob && (b < 0 || b >= len(p.Blobs) || len(p.Blobs[b]) != s.In[i].Size()) {
+				return fmt.Errorf("input %d names blob %d that does not hold %v", i, b, s.In[i].Shape)
+			}
+		}
+		if s.Op == ir.OpInvalid {
+			return fmt.Errorf("generic step without an operator")
+		}
+	}
+	if s.Scratch < 0 || s.Scratch > maxArena {
+		return fmt.Errorf("scratch %d out of range", s.Scratch)
+	}
+	if s.InPlace && (s.In[0].Off != s.Out.Off || s.In[0].Size() != s.Out.Size()) {
+		return fmt.Errorf("marked in place but output [%d,+%d) is not input 0 [%d,+%d)", s.Out.Off, s.Out.Size(), s.In[0].Off, s.In[0].Size())
+	}
+	return nil
+}
