@@ -1,0 +1,213 @@
+// Package models is mnc's model zoo: MobileNet V1 (and the paper's "Conv
+// MobileNet" baseline), V2, V3-Large and V3-Small with width multipliers,
+// input resolutions and class counts, built from Go tables with the
+// frontend's blocks and given deterministic, calibrated random weights. The
+// four standard models also ship as description files (models/*.mnc).
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mnc-go/mnc/frontend"
+	"github.com/mnc-go/mnc/ir"
+)
+
+// Spec is a parsed model spec such as "mobilenet_v2:alpha=0.5,res=160".
+type Spec struct {
+	Name    string  // canonical model name, e.g. "mobilenet_v2"
+	Alpha   float64 // width multiplier
+	Res     int     // input height and width
+	Classes int     // output classes
+	Softmax bool    // append a Softmax (output "probs" instead of "logits")
+}
+
+// String is the canonical spec: the name, then only the options that differ
+// from the defaults, in a fixed order.
+func (s Spec) String() string {
+	var opts []string
+	if s.Alpha != 1 {
+		opts = append(opts, "alpha="+strconv.FormatFloat(s.Alpha, 'g', -1, 64))
+	}
+	if s.Res != 224 {
+		opts = append(opts, fmt.Sprintf("res=%d", s.Res))
+	}
+	if s.Classes != 1000 {
+		opts = append(opts, fmt.Sprintf("classes=%d", s.Classes))
+	}
+	if s.Softmax {
+		opts = append(opts, "softmax=1")
+	}
+	if len(opts) == 0 {
+		return s.Name
+	}
+	return s.Name + ":" + strings.Join(opts, ",")
+}
+
+type family struct {
+	eps   float32
+	build func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value
+}
+
+var families = map[string]family{
+	"mobilenet_v1":      {1e-5, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, false) }},
+	"mobilenet_v1_conv": {1e-5, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, true) }},
+	"mobilenet_v2":      {1e-5, buildV2},
+	"mobilenet_v3_large": {1e-3, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+		return buildV3(b, x, s, v3Large, 1280)
+	}},
+	"mobilenet_v3_small": {1e-3, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+		return buildV3(b, x, s, v3Small, 1024)
+	}},
+}
+
+var aliases = map[string]string{
+	"v1": "mobilenet_v1", "v1_conv": "mobilenet_v1_conv", "v2": "mobilenet_v2",
+	"v3l": "mobilenet_v3_large", "v3_large": "mobilenet_v3_large",
+	"v3s": "mobilenet_v3_small", "v3_small": "mobilenet_v3_small",
+}
+
+var specKeys = []string{"alpha", "res", "classes", "softmax"}
+
+// Names returns the built-in model names, sorted.
+func Names() []string {
+	var names []string
+	for n := range families {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func validNames() string {
+	var al []string
+	for a := range aliases {
+		al = append(al, a)
+	}
+	sort.Strings(al)
+	return strings.Join(Names(), ", ") + " (short: " + strings.Join(al, ", ") + ")"
+}
+
+// ParseSpec reads "name[:key=value,...]" with keys alpha (width multiplier,
+// in (0, 4]), res (input size, 32..4096), classes (≥ 1) and softmax (0/1).
+func ParseSpec(spec string) (Spec, error) {
+	name, opts, _ := strings.Cut(strings.TrimSpace(spec), ":")
+	name = strings.ToLower(strings.TrimSpace(name))
+	if full, ok := aliases[name]; ok {
+		name = full
+	}
+	if _, ok := families[name]; !ok {
+		return Spec{}, fmt.Errorf("model spec %q: unknown model %q (valid: %s)", spec, name, validNames())
+	}
+	s := Spec{Name: name, Alpha: 1, Res: 224, Classes: 1000}
+	if strings.TrimSpace(opts) == "" {
+		return s, nil
+	}
+	seen := map[string]bool{}
+	for _, kv := range strings.Split(opts, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		if !ok || k == "" {
+			return Spec{}, fmt.Errorf("model spec %q: option %q is not key=value (keys: %s)", spec, kv, strings.Join(specKeys, ", "))
+		}
+		if seen[k] {
+			return Spec{}, fmt.Errorf("model spec %q: option %q given twice", spec, k)
+		}
+		seen[k] = true
+		bad := func(want string) error {
+			return fmt.Errorf("model spec %q: option %q: want %s, got %q", spec, k, want, v)
+		}
+		switch k {
+		case "alpha", "width":
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(f > 0 && f <= 4) {
+				return Spec{}, bad("a width multiplier in (0, 4]")
+			}
+			s.Alpha = f
+		case "res", "resolution":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 32 || n > 4096 {
+				return Spec{}, bad("an input size from 32 to 4096")
+			}
+			s.Res = n
+		case "classes":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1<<20 {
+				return Spec{}, bad("a positive class count")
+			}
+			s.Classes = n
+		case "softmax":
+			bv, err := strconv.ParseBool(v)
+			if err != nil {
+				return Spec{}, bad("0 or 1")
+			}
+			s.Softmax = bv
+		default:
+			return Spec{}, fmt.Errorf("model spec %q: unknown option %q (keys: %s)", spec, k, strings.Join(specKeys, ", "))
+		}
+	}
+	return s, nil
+}
+
+// BuildOptions choose how much work building a model does.
+type BuildOptions struct {
+	// NoWeights gives zero-filled constants of the right shapes and skips
+	// calibration: for analysis and shape-only compilation, and fast.
+	NoWeights bool
+}
+
+// BuildSpec builds the model a spec names (see ParseSpec). The graph's
+// input is "input" [1,3,res,res] and its output "logits" [1,classes]
+// ("probs" with softmax=1). Without NoWeights the weights are random but
+// deterministic (seeded by the canonical spec) and the BatchNorm statistics
+// are calibrated so activations stay O(1) (see Calibrate).
+func BuildSpec(spec string, opts BuildOptions) (*ir.Graph, error) {
+	s, err := ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	return BuildFrom(s, opts)
+}
+
+// BuildFrom builds a parsed spec.
+func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
+	f, ok := families[s.Name]
+	if !ok {
+		return nil, fmt.Errorf("unknown model %q (valid: %s)", s.Name, validNames())
+	}
+	fo := frontend.Options{Seed: frontend.SeedOf(s.String()), BNEps: f.eps}
+	if opts.NoWeights {
+		fo.Weights = frontend.ZeroWeights
+	}
+	name := s.Name
+	if s != (Spec{Name: s.Name, Alpha: 1, Res: 224, Classes: 1000}) {
+		name = s.String()
+	}
+	b := frontend.NewBuilder(name, fo)
+	x := b.Input("input", 3, s.Res, s.Res)
+	y := f.build(b, x, s)
+	out := "logits"
+	if s.Softmax {
+		y = b.Softmax("softmax", y)
+		out = "probs"
+	}
+	g, err := b.Finish(y, out)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", s, err)
+	}
+	if !opts.NoWeights {
+		if err := Calibrate(g); err != nil {
+			return nil, fmt.Errorf("model %s: calibrating: %w", s, err)
+		}
+	}
+	return g, nil
+}
+
+// Build builds the calibrated model a spec names: "mobilenet_v1",
+// "mobilenet_v2:alpha=0.5,res=160", "mobilenet_v1:alpha=0.75,res=192,classes=1001",
+// "mobilenet_v1_conv", "mobilenet_v3_large", "mobilenet_v3_small:alpha=0.75",
+// or a short name (v1, v2, v3l, v3s, ...).
+func Build(spec string) (*ir.Graph, error) { return BuildSpec(spec, BuildOptions{}) }
