@@ -1,0 +1,199 @@
+package onnx
+
+import (
+	"fmt"
+
+	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/ir"
+)
+
+// slot is what an ONNX tensor name stands for while importing: an IR value
+// (a graph input or a node's output, or a materialised constant) and/or a
+// constant known at import time.
+type slot struct {
+	v *ir.Value
+	c *cval
+}
+
+type importer struct {
+	g       *ir.Graph
+	opset   int
+	dir     string
+	slots   map[string]*slot
+	missing map[string]string // outputs mnc does not compute → why
+}
+
+func (im *importer) initializers(gp *pb.GraphProto) error {
+	for k, t := range gp.GetInitializer() {
+		if t.GetName() == "" {
+			return fmt.Errorf("initializer %d has no name", k)
+		}
+		c, err := decodeTensor(t, im.dir)
+		if err != nil {
+			return fmt.Errorf("initializer %d: %v", k, err)
+		}
+		im.slots[t.GetName()] = &slot{c: c}
+	}
+	if len(gp.GetSparseInitializer()) > 0 {
+		return fmt.Errorf("sparse initializers are not supported")
+	}
+	return nil
+}
+
+// inputs declares the graph inputs that are not initializers (before IR
+// version 4 every initializer was also listed as an input). Only float
+// tensors are accepted; an unknown dimension (dim_param, 0, -1 or missing)
+// becomes -1, to be bound later with ir.Graph.SetBatch.
+func (im *importer) inputs(gp *pb.GraphProto) error {
+	for k, in := range gp.GetInput() {
+		name := in.GetName()
+		if name == "" {
+			return fmt.Errorf("graph input %d has no name", k)
+		}
+		if _, ok := im.slots[name]; ok {
+			continue
+		}
+		tt := in.GetType().GetTensorType()
+		if tt == nil {
+			return fmt.Errorf("graph input %q is not a tensor", name)
+		}
+		switch pb.TensorProto_DataType(tt.GetElemType()) {
+		case pb.TensorProto_FLOAT, pb.TensorProto_UNDEFINED:
+		default:
+			return fmt.Errorf("graph input %q has element type %v; mnc takes float inputs", name, pb.TensorProto_DataType(tt.GetElemType()))
+		}
+		if tt.GetShape() == nil {
+			return fmt.Errorf("graph input %q has no shape", name)
+		}
+		var shape []int
+		for _, d := range tt.GetShape().GetDim() {
+			v := int(d.GetDimValue())
+			if v <= 0 || d.GetDimParam() != "" {
+				v = -1
+			}
+			if v > maxElements {
+				return fmt.Errorf("graph input %q: dimension %d is too large", name, v)
+			}
+			shape = append(shape, v)
+		}
+		im.slots[name] = &slot{v: im.g.AddInput(name, shape...)}
+		if im.g.Inputs[len(im.g.Inputs)-1].Name != name {
+			return fmt.Errorf("graph input name %q is used twice", name)
+		}
+	}
+	return nil
+}
+
+// outputs marks the graph outputs, keeping their ONNX names: a node output
+// is renamed when needed; an input or constant passed straight through gets
+// an Identity node of that name.
+func (im *importer) outputs(gp *pb.GraphProto) error {
+	used := map[*ir.Value]bool{}
+	for _, o := range gp.GetOutput() {
+		name := o.GetName()
+		s, ok := im.slots[name]
+		if !ok {
+			if why, ok := im.missing[name]; ok {
+				return fmt.Errorf("graph output %q: %s", name, why)
+			}
+			return fmt.Errorf("graph output %q is not produced by any node", name)
+		}
+		v, err := im.value(s, name)
+		if err != nil {
+			return fmt.Errorf("graph output %q: %v", name, err)
+		}
+		if v.Name != name || used[v] || v.Producer == nil {
+			if v.Producer != nil && !used[v] && !im.isInput(v) {
+				v.Name, v.Producer.Name = name, name
+			} else {
+				if v, err = im.emit(ir.OpIdentity, name, ir.Attrs{}, v); err != nil {
+					return err
+				}
+			}
+		}
+		used[v] = true
+		im.g.Outputs = append(im.g.Outputs, v)
+	}
+	if len(im.g.Outputs) == 0 {
+		return fmt.Errorf("graph has no outputs")
+	}
+	return nil
+}
+
+func (im *importer) isInput(v *ir.Value) bool {
+	for _, in := range im.g.Inputs {
+		if in == v {
+			return true
+		}
+	}
+	return false
+}
+
+// value returns the IR value of a slot, turning an import-time constant
+// into an IR constant the first time it is needed.
+func (im *importer) value(s *slot, name string) (*ir.Value, error) {
+	if s.v != nil {
+		return s.v, nil
+	}
+	if s.c.hasSym() {
+		return nil, fmt.Errorf("%q depends on a symbolic dimension and cannot be a tensor", name)
+	}
+	s.v = im.g.AddConst(name, s.c.tensor())
+	return s.v, nil
+}
+
+// emit adds an IR node and infers its output shape at once, so that later
+// nodes (Shape, auto_pad) see it and shape errors name this node.
+func (im *importer) emit(op ir.Op, name string, a ir.Attrs, in ...*ir.Value) (*ir.Value, error) {
+	v := im.g.AddNode(op, name, a, in...)
+	s, err := ir.InferNode(v.Producer)
+	if err != nil {
+		return nil, err
+	}
+	v.Shape = s
+	return v, nil
+}
+
+// convert imports one node: it folds it when every input is known at import
+// time and the op has a folder, and otherwise converts it to IR nodes.
+func (im *importer) convert(n *pb.NodeProto) error {
+	ctx := &nodeCtx{im: im, n: n, a: nodeAttrs(n)}
+	for _, in := range n.GetInput() {
+		if in == "" {
+			ctx.in = append(ctx.in, nil)
+			continue
+		}
+		s, ok := im.slots[in]
+		if !ok {
+			if why, ok := im.missing[in]; ok {
+				return fmt.Errorf("input %q: %s", in, why)
+			}
+			return fmt.Errorf("input %q is not defined", in)
+		}
+		ctx.in = append(ctx.in, s)
+	}
+	if len(n.GetOutput()) == 0 || n.GetOutput()[0] == "" {
+		return fmt.Errorf("node has no output")
+	}
+	op := opTable[n.GetOpType()]
+	if err := op.convert(ctx); err != nil {
+		return err
+	}
+	if ctx.a.err != nil {
+		return ctx.a.err
+	}
+	for k, o := range n.GetOutput() {
+		if o == "" {
+			continue
+		}
+		if _, dup := im.slots[o]; dup {
+			return fmt.Errorf("output %q is already defined", o)
+		}
+		if k < len(ctx.out) && ctx.out[k] != nil {
+			im.slots[o] = ctx.out[k]
+		} else {
+			im.missing[o] = fmt.Sprintf("output %d of node %s is not supported by mnc", k, describe(n))
+		}
+	}
+	return nil
+}

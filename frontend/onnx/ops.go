@@ -1,0 +1,42 @@
+package onnx
+
+import "github.com/mnc-go/mnc/ir"
+
+// opTable maps each supported ONNX operator to its importer. Ops marked
+// "folded" exist only as import-time constant arithmetic.
+var opTable = map[string]opDef{
+	"Conv":               {convertConv},
+	"BatchNormalization": {convertBatchNorm},
+	"Relu":               {convertUnary(ir.OpRelu)},
+	"Clip":               {convertClip},
+	"HardSwish":          {convertUnary(ir.OpHardSwish)},
+	"HardSigmoid":        {convertUnary(ir.OpHardSigmoid)},
+	"Sigmoid":            {convertUnary(ir.OpSigmoid)},
+	"Add":                {convertArith(ir.OpAdd)},
+	"Sub":                {convertArith(ir.OpSub)},
+	"Mul":                {convertArith(ir.OpMul)},
+	"Div":                {convertArith(ir.OpDiv)},
+	"GlobalAveragePool":  {convertUnary(ir.OpGlobalAveragePool)},
+	"AveragePool":        {convertPool(ir.OpAveragePool)},
+	"MaxPool":            {convertPool(ir.OpMaxPool)},
+	"ReduceMean":         {convertReduceMean},
+	"Flatten":            {convertFlatten},
+	"Reshape":            {convertReshape},
+	"Squeeze":            {convertSqueeze},
+	"Unsqueeze":          {convertUnsqueeze},
+	"Gemm":               {convertGemm},
+	"MatMul":             {convertMatMul},
+	"Softmax":            {convertSoftmax},
+	"Concat":             {convertConcat},
+	"Pad":                {convertPad},
+	"Transpose":          {convertTranspose},
+	"Constant":           {convertConstant},
+	"Identity":           {convertIdentity},
+	"Dropout":            {convertDropout},
+	"Cast":               {convertCast},
+	"Shape":              {convertShape},           // folded
+	"Gather":             {convertGather},          // folded
+	"Slice":              {convertSlice},           // folded
+	"ConstantOfShape":    {convertConstantOfShape}, // folded
+	"Range":              {convertRange},           // folded
+}

@@ -1,0 +1,126 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+
+	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/ir"
+)
+
+func convertUnary(op ir.Op) func(c *nodeCtx) error {
+	return func(c *nodeCtx) error {
+		x, err := c.dyn(0)
+		if err != nil {
+			return err
+		}
+		a := ir.Attrs{}
+		if op == ir.OpHardSigmoid {
+			a.Alpha, a.Beta = c.a.float("alpha", 0.2), c.a.float("beta", 0.5)
+		}
+		return c.emit(op, a, x)
+	}
+}
+
+// convertClip reads the bounds from attributes before opset 11 and from
+// optional constant inputs from 11; an absent bound is infinite.
+func convertClip(c *nodeCtx) error {
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	if c.opset() < 11 {
+		lo, hi = c.a.float("min", lo), c.a.float("max", hi)
+	} else {
+		for i, b := range []*float32{&lo, &hi} {
+			if c.input(1+i) == nil {
+				continue
+			}
+			k, err := c.konst(1 + i)
+			if err != nil {
+				return err
+			}
+			v, err := k.scalar()
+			if err != nil {
+				return fmt.Errorf("input %d (%q): %v", 1+i, c.inName(1+i), err)
+			}
+			*b = float32(v)
+		}
+	}
+	x, err := c.dyn(0)
+	if err != nil {
+		return err
+	}
+	return c.emit(ir.OpClip, ir.ClipAttrs(lo, hi), x)
+}
+
+// convertArith folds Add/Sub/Mul/Div of constants (shape arithmetic, scale
+// factors) and otherwise emits the IR op of the same name.
+func convertArith(op ir.Op) func(c *nodeCtx) error {
+	return func(c *nodeCtx) error {
+		if err := c.need(2); err != nil {
+			return err
+		}
+		if c.opset() < 7 && c.a.int("broadcast", 0) != 0 {
+			return fmt.Errorf("legacy broadcast attribute is not supported")
+		}
+		if c.allConst() {
+			k, err := foldArith(c.n.GetOpType(), c.in[0].c, c.in[1].c)
+			if err != nil {
+				return err
+			}
+			c.setConst(k)
+			return nil
+		}
+		x, err := c.dyn(0)
+		if err != nil {
+			return err
+		}
+		y, err := c.dyn(1)
+		if err != nil {
+			return err
+		}
+		return c.emit(op, ir.Attrs{}, x, y)
+	}
+}
+
+func convertIdentity(c *nodeCtx) error { return c.alias(0) }
+
+// convertDropout is the identity in inference; the mask output is not
+// computed, and training_mode=true is refused.
+func convertDropout(c *nodeCtx) error {
+	if c.input(2) != nil {
+		k, err := c.konst(2)
+		if err != nil {
+			return err
+		}
+		if v, err := k.scalar(); err != nil || v != 0 {
+			return fmt.Errorf("training_mode must be false (inference only)")
+		}
+	}
+	return c.alias(0)
+}
+
+// convertCast: float to float is a no-op; constants convert either way;
+// a runtime tensor cannot become integer (the IR is float only).
+func convertCast(c *nodeCtx) error {
+	to := pb.TensorProto_DataType(c.a.int("to", 0))
+	var toInt bool
+	switch to {
+	case pb.TensorProto_FLOAT, pb.TensorProto_DOUBLE, pb.TensorProto_FLOAT16, pb.TensorProto_BFLOAT16:
+	case pb.TensorProto_INT64, pb.TensorProto_INT32, pb.TensorProto_INT16, pb.TensorProto_INT8,
+		pb.TensorProto_UINT8, pb.TensorProto_UINT16, pb.TensorProto_UINT32, pb.TensorProto_UINT64:
+		toInt = true
+	default:
+		return fmt.Errorf("cast to %v is not supported", to)
+	}
+	s := c.input(0)
+	if s == nil {
+		return fmt.Errorf("required input 0 is missing")
+	}
+	if s.c != nil {
+		c.setConst(foldCast(s.c, toInt))
+		return nil
+	}
+	if toInt {
+		return fmt.Errorf("cast of runtime tensor %q to %v is not supported (mnc computes in float)", c.inName(0), to)
+	}
+	return c.alias(0)
+}

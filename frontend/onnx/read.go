@@ -1,0 +1,178 @@
+// Package onnx imports ONNX models into mnc's IR and exports IR graphs back
+// to ONNX.
+//
+// Import reads the model's default-domain opset (7 to 21) and honours the
+// operator changes between versions (Clip bounds as attributes before 11
+// and inputs from 11, Squeeze/Unsqueeze axes, ReduceMean axes, Pad pads,
+// Softmax's coerced-2-D semantics before 13, ...). Integer shape arithmetic
+// and other constant subgraphs are folded while importing (fold.go), then
+// the graph is canonicalised (canon.go): exporters' spellings of h-swish and
+// h-sigmoid become single ops, and Transposes around NHWC-native layers are
+// cancelled. Errors name the file, and the node and field at fault.
+package onnx
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/ir"
+	"google.golang.org/protobuf/proto"
+)
+
+// Opset range the importer understands.
+const (
+	MinOpset = 7
+	MaxOpset = 21
+)
+
+// Load reads the ONNX model at path; external data files are looked up in
+// path's directory.
+func Load(path string) (*ir.Graph, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Read(path, data, filepath.Dir(path))
+}
+
+// Read imports an ONNX model from its serialized bytes. name is used in
+// error messages (usually the file name); dir is where external data files
+// are read from ("" forbids external data).
+func Read(name string, data []byte, dir string) (g *ir.Graph, err error) {
+	// The importer validates its input and returns errors; this recover is a
+	// last line of defence so that a bug shows up as an error naming the file
+	// rather than taking down the caller.
+	defer func() {
+		if r := recover(); r != nil {
+			g, err = nil, fmt.Errorf("%s: internal error while importing: %v", name, r)
+		}
+	}()
+	m := &pb.ModelProto{}
+	if err := proto.Unmarshal(data, m); err != nil {
+		return nil, fmt.Errorf("%s: not a valid ONNX model: %v", name, err)
+	}
+	g, err = importModel(m, dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return g, nil
+}
+
+// modelOpset returns the version of the default ("" or "ai.onnx") domain.
+func modelOpset(m *pb.ModelProto) (int, error) {
+	for _, o := range m.GetOpsetImport() {
+		if d := o.GetDomain(); d == "" || d == "ai.onnx" {
+			v := int(o.GetVersion())
+			if v < MinOpset || v > MaxOpset {
+				return 0, fmt.Errorf("opset %d is not supported (mnc reads opsets %d to %d)", v, MinOpset, MaxOpset)
+			}
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("no opset_import for the default ONNX domain")
+}
+
+func importModel(m *pb.ModelProto, dir string) (*ir.Graph, error) {
+	if m.GetGraph() == nil {
+		return nil, fmt.Errorf("model has no graph")
+	}
+	opset, err := modelOpset(m)
+	if err != nil {
+		return nil, err
+	}
+	gp := m.GetGraph()
+	if err := checkSupported(gp, opset); err != nil {
+		return nil, err
+	}
+	name := gp.GetName()
+	if name == "" {
+		name = "onnx"
+	}
+	im := &importer{g: ir.New(name), opset: opset, dir: dir, slots: map[string]*slot{}, missing: map[string]string{}}
+	if err := im.initializers(gp); err != nil {
+		return nil, err
+	}
+	if err := im.inputs(gp); err != nil {
+		return nil, err
+	}
+	nodes, err := sortNodes(gp.GetNode(), im.slots)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if err := im.convert(n); err != nil {
+			return nil, fmt.Errorf("node %s: %w", describe(n), err)
+		}
+	}
+	if err := im.outputs(gp); err != nil {
+		return nil, err
+	}
+	im.g.RemoveDead()
+	if err := Canonicalize(im.g); err != nil {
+		return nil, err
+	}
+	if err := im.g.Verify(); err != nil {
+		return nil, fmt.Errorf("imported graph is inconsistent: %v", err)
+	}
+	return im.g, nil
+}
+
+// describe names a node for error messages: its name and op type, or its
+// first output when it has no name.
+func describe(n *pb.NodeProto) string {
+	name := n.GetName()
+	if name == "" && len(n.GetOutput()) > 0 {
+		name = "→" + n.GetOutput()[0]
+	}
+	return fmt.Sprintf("%q (%s)", name, n.GetOpType())
+}
+
+// sortNodes returns the nodes in a topological order (ONNX requires one,
+// but some tools write graphs out of order); it fails on a cycle or an input
+// nobody produces, naming the node.
+func sortNodes(nodes []*pb.NodeProto, known map[string]*slot) ([]*pb.NodeProto, error) {
+	avail := map[string]bool{"": true}
+	for k := range known {
+		avail[k] = true
+	}
+	out := make([]*pb.NodeProto, 0, len(nodes))
+	done := make([]bool, len(nodes))
+	for len(out) < len(nodes) {
+		progress := false
+		for k, n := range nodes {
+			if done[k] {
+				continue
+			}
+			ready := true
+			for _, in := range n.GetInput() {
+				if !avail[in] {
+					ready = false
+					break
+				}
+			}
+			if !ready {
+				continue
+			}
+			done[k], progress = true, true
+			out = append(out, n)
+			for _, o := range n.GetOutput() {
+				avail[o] = true
+			}
+		}
+		if !progress {
+			for k, n := range nodes {
+				if done[k] {
+					continue
+				}
+				for _, in := range n.GetInput() {
+					if !avail[in] {
+						return nil, fmt.Errorf("node %s: input %q is not a graph input, initializer or node output (or the graph has a cycle)", describe(n), in)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
