@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/mnc-go/mnc/analysis"
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/reference"
 )
 
 // sharedModels is ../shared/models relative to the repository root.
@@ -83,5 +85,49 @@ func TestWholeModelAnalysis(t *testing.T) {
 				t.Errorf("MACs %d params %d, want %d / %d", r.MACs, r.Params, m.macs, m.params)
 			}
 		})
+	}
+}
+
+// TestWholeModelOutputs runs each imported model on the shipped input with
+// the reference executor and compares with ONNX Runtime's output:
+// max|diff| ≤ 1e-4·max|ref|. Slow (a float64 interpreter over ~0.6 GMACs):
+// skipped with -short.
+func TestWholeModelOutputs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-model reference runs are slow; run without -short")
+	}
+	for _, m := range wholeModels {
+		t.Run(m.name, func(t *testing.T) {
+			path := sharedModel(t, m.name)
+			g, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAgainstORT(t, g, m.name, m.batch)
+		})
+	}
+}
+
+// checkAgainstORT runs g on <name>.in.bin and compares with <name>.out.bin.
+func checkAgainstORT(t *testing.T, g *ir.Graph, name string, batch int) {
+	t.Helper()
+	in := g.Inputs[0]
+	shape := in.Shape.Clone()
+	shape[0] = batch
+	x := readFloats(t, filepath.Join(sharedModels, name+".in.bin"))
+	want := readFloats(t, filepath.Join(sharedModels, name+".out.bin"))
+	if len(x) != shape.Size() {
+		t.Fatalf("%s.in.bin has %d values, input %q wants %v", name, len(x), in.Name, shape)
+	}
+	out, err := reference.Run(g, map[string]*ir.Tensor{in.Name: ir.FromData(x, shape...)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out[g.Outputs[0].Name]
+	if got == nil || len(got.Data) != len(want) {
+		t.Fatalf("output %q: got %v, want %d values", g.Outputs[0].Name, got, len(want))
+	}
+	if ok, msg := reference.Close(got, ir.FromData(want, got.Shape...), 1e-4); !ok {
+		t.Errorf("vs ONNX Runtime: %s", msg)
 	}
 }
