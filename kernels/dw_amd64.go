@@ -2,6 +2,89 @@
 
 package kernels
 
-// PLACEHOLDER: replaced when this kernel family lands.
-func fillDWAMD64(s *Set) {}
-func fillMiscAMD64(s *Set) {}
+import "github.com/mnc-go/mnc/asm"
+
+// Depthwise convolution on AVX2+FMA / AVX-512: generated kernels for 3×3
+// and 5×5 (codegen/dwconv); other shapes use the pure-Go path on tap-major
+// weights, so PackDW and DWConv agree on the layout per kernel shape.
+
+func fillDWAMD64(s *Set) {
+	var tab *[6][5][6]asm.DWConvFunc
+	var vl int
+	switch s.ISA {
+	case AVX2:
+		tab, vl = &asm.DWConvAVX2FMA, 8
+	case AVX512:
+		tab, vl = &asm.DWConvAVX512, 16
+	default:
+		return
+	}
+	simd := func(kh, kw int) bool { return kh == kw && kh < len(tab) && tab[kh][0][kh] != nil }
+	s.PackedDWSize = func(c, kh, kw int) int {
+		if simd(kh, kw) {
+			return dwBlockedSize(c, kh, kw, vl)
+		}
+		return kh * kw * c
+	}
+	s.PackDW = func(dst, w []float32, c, kh, kw int) {
+		if simd(kh, kw) {
+			packDWBlocked(dst, w, c, kh, kw, vl)
+			return
+		}
+		packDWTapMajor(dst, w, c, kh, kw)
+	}
+	s.DWConv = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
+		if simd(p.KH, p.KW) {
+			dwConvSIMD(tab, vl, p, in, wp, bias, out, oy0, oy1)
+			return
+		}
+		dwConvGeneric(p, in, wp, bias, out, oy0, oy1)
+	}
+}
+
+// dwTailMask[8-r:] starts with r all-ones lanes: the AVX2 kernels' mask
+// for a tail of r channels (VMASKMOVPS reads the lanes' sign bits).
+var dwTailMask = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// dwConvSIMD splits every output row into runs of pixels that use the same
+// kernel rows and columns (the interior is one run; borders are short
+// runs) and calls the generated kernel for each run's column range.
+func dwConvSIMD(tab *[6][5][6]asm.DWConvFunc, vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
+	k, c := p.KH, p.C
+	checkDWArgs(p, len(in), len(wp), dwBlockedSize(c, k, k, vl), bias, len(out), oy0, oy1)
+	if bias == nil {
+		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
+	}
+	ae, mode, goAct := toAffine(&p.Ep)
+	mask := &dwTailMask[8-c%8]
+	rowStride, pixStride := p.W*c*4, p.SW*c*4
+	// Output columns whose whole window is inside the image.
+	oxLo := (p.PadL + p.SW - 1) / p.SW
+	oxHi := max((p.W-k+p.PadL)/p.SW+1, oxLo)
+	for oy := oy0; oy < oy1; oy++ {
+		iy0 := oy*p.SH - p.PadT
+		kh0, kh1 := tapRange(iy0, k, p.H)
+		orow := out[oy*p.OW*c : (oy+1)*p.OW*c]
+		for ox := 0; ox < p.OW; {
+			ix0 := ox*p.SW - p.PadL
+			kw0, kw1 := tapRange(ix0, k, p.W)
+			n := 1
+			if ox >= oxLo && ox < oxHi {
+				n = oxHi - ox
+			}
+			if kh0 == kh1 || kw0 == kw1 {
+				// No tap inside the image: the output is the bias.
+				for i := ox; i < ox+n; i++ {
+					actSlice(&p.Ep, bias[:c], orow[i*c:(i+1)*c])
+				}
+			} else {
+				tab[k][kw0][kw1](&in[((iy0+kh0)*p.W+ix0+kw0)*c], rowStride, kh1-kh0, pixStride, c,
+					&wp[(kh0*k+kw0)*vl], &bias[0], &orow[ox*c], n, &ae.A, mode, mask)
+			}
+			ox += n
+		}
+		if goAct {
+			actSlice(&p.Ep, orow, orow)
+		}
+	}
+}

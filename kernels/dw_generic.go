@@ -58,9 +58,9 @@ func dwConvPixelsGeneric(p *DWParams, in, wp, bias, out []float32, oy, ox0, ox1 
 			clear(o)
 		}
 		for kh := kh0; kh < kh1; kh++ {
-			row := in[((iy0+kh)*p.W+ix0)*c:]
+			row := (iy0 + kh) * p.W
 			for kw := kw0; kw < kw1; kw++ {
-				x := row[kw*c:][:c]
+				x := in[(row+ix0+kw)*c:][:c]
 				w := wp[(kh*p.KW+kw)*c:][:c]
 				for ch, v := range x {
 					o[ch] += v * w[ch]

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Every kernel ends in the same activation epilogue, the affine-clamp form
+// of kernels.affineAct:
+//
+//	mode 0: y = x
+//	mode 1: y = min(max(x, Lo), Hi)              Relu, Clip
+//	mode 2: y = min(max(A·x+B, Lo), Hi)          HardSigmoid
+//	mode 3: y = x·min(max(A·x+B, Lo), Hi)        HardSwish
+//
+// NaN must survive the clamps: MAXPS/MINPS return their second source
+// (avo's first operand) when either input is NaN, so x goes first.
+
+// actConsts are the broadcast A, B, Lo, Hi of the kernel's "ep" argument.
+type actConsts struct{ a, b, lo, hi VecVirtual }
+
+func loadActConsts(t *target) actConsts {
+	ep := loadGP("ep")
+	c := actConsts{t.vec(), t.vec(), t.vec(), t.vec()}
+	for i, v := range []VecVirtual{c.a, c.b, c.lo, c.hi} {
+		VBROADCASTSS(Mem{Base: ep, Disp: 4 * i}, v)
+	}
+	return c
+}
+
+var labelSeq int
+
+// uniq returns a label name no other part of the current kernel uses.
+func uniq(s string) string {
+	labelSeq++
+	return fmt.Sprintf("%s_%d", s, labelSeq)
+}
+
+// activate applies the epilogue to acc in place; mode is read from the
+// "mode" argument (a perfectly predicted branch per vector).
+func activate(t *target, c actConsts, acc VecVirtual) {
+	done, clampX, keepT := uniq("act_done"), uniq("act_clampx"), uniq("act_t")
+	mode := paramMem("mode")
+	CMPQ(mode, U8(1))
+	JB(LabelRef(done))
+	JE(LabelRef(clampX))
+	tv := t.vec()
+	VMOVAPS(c.b, tv)
+	VFMADD231PS(c.a, acc, tv) // tv = A·x + B
+	VMAXPS(tv, c.lo, tv)
+	VMINPS(tv, c.hi, tv)
+	CMPQ(mode, U8(3))
+	JNE(LabelRef(keepT))
+	VMULPS(tv, acc, acc)
+	JMP(LabelRef(done))
+	Label(keepT)
+	VMOVAPS(tv, acc)
+	JMP(LabelRef(done))
+	Label(clampX)
+	VMAXPS(acc, c.lo, acc)
+	VMINPS(acc, c.hi, acc)
+	Label(done)
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// target is one instruction set the kernels are generated for. Everything
+// that differs between AVX2+FMA and AVX-512 lives here, so the kernel
+// bodies are written once.
+type target struct {
+	Name string // suffix of kernel names: AVX2FMA, AVX512
+	VL   int    // float32 lanes per vector
+
+	// mask is the channel-tail mask: an opmask register (AVX-512) or a
+	// vector of all-ones/zero lanes loaded from the kernel's mask argument
+	// (AVX2, for VMASKMOVPS).
+	kmask  Op
+	ymask  Op
+	masked bool // the current code is the channel tail
+}
+
+var avx2 = &target{Name: "AVX2FMA", VL: 8}
+var avx512 = &target{Name: "AVX512", VL: 16}
+
+func (t *target) vec() VecVirtual {
+	if t.VL == 16 {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// bytes is the size of one vector in bytes.
+func (t *target) bytes() int { return 4 * t.VL }
+
+// setupTail computes the tail mask for c channels (c in a register): for
+// AVX-512 an opmask with the low c%16 bits set; for AVX2 a lane mask loaded
+// from the kernel's "mask" argument (8 int32 lanes, computed by the Go
+// wrapper).
+func (t *target) setupTail(c GPVirtual) {
+	if t.VL == 16 {
+		n := GP32()
+		MOVL(c.As32(), n)
+		ANDL(U8(15), n)
+		ones := GP32()
+		MOVL(U32(0xffff), ones)
+		BZHIL(n, ones, ones)
+		k := K()
+		KMOVW(ones, k)
+		t.kmask = k
+		return
+	}
+	mp := loadGP("mask")
+	m := YMM()
+	VMOVDQU(Mem{Base: mp}, m)
+	t.ymask = m
+}
+
+// load reads one vector (zero-filled past the tail when t.masked).
+func (t *target) load(m Mem, dst VecVirtual) {
+	switch {
+	case !t.masked:
+		VMOVUPS(m, dst)
+	case t.VL == 16:
+		VMOVUPS_Z(m, t.kmask, dst)
+	default:
+		VMASKMOVPS(m, t.ymask, dst)
+	}
+}
+
+// store writes one vector (only the tail lanes when t.masked).
+func (t *target) store(src VecVirtual, m Mem) {
+	switch {
+	case !t.masked:
+		VMOVUPS(src, m)
+	case t.VL == 16:
+		VMOVUPS(src, t.kmask, m)
+	default:
+		VMASKMOVPS(src, t.ymask, m)
+	}
+}
+
+// paramMem is the argument frame slot of a scalar parameter, so loop code
+// can use it as a memory operand instead of holding a register.
+func paramMem(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// loadGP loads a pointer or int parameter into a new 64-bit register.
+func loadGP(name string) GPVirtual {
+	r := GP64()
+	Load(Param(name), r)
+	return r
+}

@@ -1,0 +1,169 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// refDW computes the whole depthwise output in float64 from unpacked
+// weights w [C][KH][KW], returning values and the magnitude bound per element.
+func refDW(p *DWParams, in, w, bias []float32) (out, mag []float64) {
+	out = make([]float64, p.OH*p.OW*p.C)
+	mag = make([]float64, len(out))
+	for oy := 0; oy < p.OH; oy++ {
+		for ox := 0; ox < p.OW; ox++ {
+			for c := 0; c < p.C; c++ {
+				var s, m float64
+				if bias != nil {
+					s, m = float64(bias[c]), math.Abs(float64(bias[c]))
+				}
+				for kh := 0; kh < p.KH; kh++ {
+					for kw := 0; kw < p.KW; kw++ {
+						iy, ix := oy*p.SH-p.PadT+kh, ox*p.SW-p.PadL+kw
+						if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
+							continue
+						}
+						v := float64(in[(iy*p.W+ix)*p.C+c]) * float64(w[(c*p.KH+kh)*p.KW+kw])
+						s += v
+						m += math.Abs(v)
+					}
+				}
+				i := (oy*p.OW+ox)*p.C + c
+				out[i], mag[i] = refAct(&p.Ep, s), m
+			}
+		}
+	}
+	return out, mag
+}
+
+// runDW packs w, runs s.DWConv over rows [0, OH) in two calls (upper half
+// first, so a kernel that writes outside its rows is caught) and returns out.
+func runDW(s *Set, p *DWParams, in, w, bias []float32) []float32 {
+	wp := make([]float32, s.PackedDWSize(p.C, p.KH, p.KW))
+	s.PackDW(wp, w, p.C, p.KH, p.KW)
+	out := make([]float32, p.OH*p.OW*p.C)
+	for i := range out {
+		out[i] = sentinel
+	}
+	mid := p.OH / 2
+	s.DWConv(p, in, wp, bias, out, mid, p.OH)
+	for i := 0; i < mid*p.OW*p.C; i++ {
+		if out[i] != sentinel {
+			panic(fmt.Sprintf("DWConv rows [%d,%d) wrote element %d of an earlier row", mid, p.OH, i))
+		}
+	}
+	s.DWConv(p, in, wp, bias, out, 0, mid)
+	return out
+}
+
+func checkDW(t *testing.T, s *Set, p *DWParams, in, w, bias []float32) {
+	t.Helper()
+	got := runDW(s, p, in, w, bias)
+	want, mag := refDW(p, in, w, bias)
+	bad := 0
+	for i, g := range got {
+		if !closeTo(g, want[i], mag[i]) {
+			if bad < 3 {
+				px := i / p.C
+				t.Errorf("%+v: out[y=%d x=%d c=%d] = %v, want %v", *p, px/p.OW, px%p.OW, i%p.C, g, want[i])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d outputs wrong", bad, len(got))
+	}
+}
+
+// dwShape builds DWParams for an h×w×c input with square kernel k, stride
+// st, top/left padding pt and bottom/right padding pb; ok is false when the
+// output would be empty.
+func dwShape(h, w, c, k, st, pt, pb int, ep Epilogue) (p DWParams, ok bool) {
+	oh := (h+pt+pb-k)/st + 1
+	ow := (w+pt+pb-k)/st + 1
+	if h+pt+pb < k || w+pt+pb < k || oh < 1 || ow < 1 {
+		return p, false
+	}
+	return DWParams{H: h, W: w, C: c, KH: k, KW: k, SH: st, SW: st, PadT: pt, PadL: pt, OH: oh, OW: ow, Ep: ep}, true
+}
+
+func TestDWConvMatchesReference(t *testing.T) {
+	channels := []int{1, 3, 7, 8, 15, 16, 17, 24, 33, 40, 100, 144}
+	spatial := [][2]int{{1, 1}, {2, 3}, {7, 7}, {8, 9}, {14, 14}, {15, 15}}
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		n := 0
+		for _, c := range channels {
+			for _, hw := range spatial {
+				for _, k := range []int{3, 5} {
+					for _, st := range []int{1, 2} {
+						n++
+						// Rotate padding through "same", none, and
+						// asymmetric (more at the top/left, or at the bottom/right).
+						pads := [][2]int{{k / 2, k / 2}, {0, 0}, {k / 2, k/2 - 1}, {k/2 - 1, k / 2}, {k - 1, 1}}[n%5]
+						p, ok := dwShape(hw[0], hw[1], c, k, st, pads[0], pads[1], dwTestActs[n%len(dwTestActs)])
+						if !ok {
+							continue
+						}
+						in := randSlice(rng, p.H*p.W*c)
+						w := randSlice(rng, c*k*k)
+						var bias []float32
+						if n%3 != 0 {
+							bias = randSlice(rng, c)
+						}
+						checkDW(t, s, &p, in, w, bias)
+					}
+				}
+			}
+		}
+	})
+}
+
+// Every activation on a MobileNet-like interior shape, so each epilogue
+// mode runs through the vector path with and without a channel tail.
+func TestDWConvEveryActivation(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, ep := range dwTestActs {
+			for _, c := range []int{24, 40} {
+				for _, k := range []int{3, 5} {
+					p, _ := dwShape(9, 10, c, k, 1, k/2, k/2, ep)
+					checkDW(t, s, &p, randSlice(rng, p.H*p.W*c), randSlice(rng, c*k*k), randSlice(rng, c))
+				}
+			}
+		}
+	})
+}
+
+// NaN and ±Inf inputs must come out as ir.ApplyAct says (NaN stays NaN
+// through every clamp) on every path, interior and border.
+func TestDWConvNaNInf(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, ep := range dwTestActs {
+			p, _ := dwShape(8, 9, 17, 3, 1, 1, 1, ep)
+			in := randSlice(rng, p.H*p.W*p.C)
+			in[(4*9+4)*17+3] = float32(math.NaN())   // interior
+			in[(0*9+0)*17+5] = float32(math.NaN())   // corner
+			in[(3*9+8)*17+16] = float32(math.Inf(1)) // right border, tail channel
+			in[(7*9+2)*17+0] = float32(math.Inf(-1)) // bottom border
+			w := randSlice(rng, p.C*9)
+			for i := range w {
+				w[i] = float32(math.Abs(float64(w[i]))) + 0.1 // no 0·Inf
+			}
+			checkDW(t, s, &p, in, w, nil)
+		}
+	})
+}
+
+func TestPackedDWSizeCoversPacking(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		for _, c := range []int{1, 17, 144} {
+			if n := s.PackedDWSize(c, 3, 3); n < 9*c {
+				t.Errorf("PackedDWSize(%d,3,3) = %d < %d", c, n, 9*c)
+			}
+		}
+	})
+}

@@ -1,0 +1,5 @@
+//go:build amd64 && !purego
+
+package kernels
+
+func fillMiscAMD64(s *Set) {}
