@@ -1,0 +1,42 @@
+// Command gemm generates mnc's GEMM micro-kernel macro-loops for amd64
+// (AVX2+FMA and AVX-512) with avo, plus the FMA-peak loops the benchmarks
+// compare them with. It is run from the root gen.go:
+//
+//	go run ./codegen/gemm -out asm/gemm_amd64.s -stubs asm/gemm_stub_amd64.go -pkg asm
+//
+// Every kernel comes from the one table below; kernel.go says what a kernel
+// computes and how it is laid out.
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+)
+
+// kernels is the inventory of generated GEMM kernels. The Go side
+// (kernels/gemm_amd64.go) picks one per ISA and panel; names say the tile
+// (rows × panel width) and the instruction set, in the exported CamelCase
+// the asm package needs (gemm_12x32_avx512 is Gemm12x32AVX512).
+var kernels = []gemmKernel{
+	{name: "Gemm6x16AVX2FMA", isa: avx2, mr: 6, nr: 16},
+	{name: "Gemm6x16AVX2FMAMasked", isa: avx2, mr: 6, nr: 16, masked: true},
+	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, nr: 32, masked: true},
+}
+
+// peaks are the FMA-throughput loops (independent accumulators).
+var peaks = []fmaPeak{
+	{name: "FMAPeakAVX2FMA", isa: avx2, accs: 12},
+	{name: "FMAPeakAVX512", isa: avx512, accs: 12},
+}
+
+func main() {
+	ConstraintExpr("amd64")
+	ConstraintExpr("!purego")
+	iota := emitIota(32)
+	for i := range kernels {
+		kernels[i].emit(iota)
+	}
+	for _, p := range peaks {
+		p.emit()
+	}
+	Generate()
+}
