@@ -1,0 +1,47 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// MobileNet depthwise layers (input H×W×C, kernel, stride), "same" padding.
+var dwBenchShapes = []struct {
+	name        string
+	hw, c, k, s int
+}{
+	{"V1_112x112x32_3x3s1", 112, 32, 3, 1},
+	{"V2_112x112x96_3x3s2", 112, 96, 3, 2},
+	{"V2_56x56x144_3x3s1", 56, 144, 3, 1},
+	{"V2_28x28x192_3x3s1", 28, 192, 3, 1},
+	{"V2_14x14x576_3x3s1", 14, 576, 3, 1},
+	{"V2_7x7x960_3x3s1", 7, 960, 3, 1},
+	{"V3_14x14x672_5x5s1", 14, 672, 5, 1},
+	{"V3_7x7x960_5x5s1", 7, 960, 5, 1},
+}
+
+func BenchmarkDWConv(b *testing.B) {
+	for _, isa := range Available() {
+		s, _ := ForISA(isa)
+		for _, sh := range dwBenchShapes {
+			p, _ := dwShape(sh.hw, sh.hw, sh.c, sh.k, sh.s, sh.k/2, sh.k/2, Epilogue{Act: ActClip, Max: 6})
+			b.Run(fmt.Sprintf("%s/%s", isa, sh.name), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				in := randSlice(rng, p.H*p.W*p.C)
+				wp := make([]float32, s.PackedDWSize(p.C, p.KH, p.KW))
+				s.PackDW(wp, randSlice(rng, p.C*p.KH*p.KW), p.C, p.KH, p.KW)
+				bias := randSlice(rng, p.C)
+				out := make([]float32, p.OH*p.OW*p.C)
+				for b.Loop() {
+					s.DWConv(&p, in, wp, bias, out, 0, p.OH)
+				}
+				flops := 2.0 * float64(p.OH*p.OW*p.C*p.KH*p.KW)
+				bytes := 4.0 * float64(len(in)+len(out)+p.C*p.KH*p.KW)
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+				b.ReportMetric(bytes/sec/1e9, "GB/s")
+			})
+		}
+	}
+}
