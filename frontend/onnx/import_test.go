@@ -21,7 +21,9 @@ func mapT(x *ir.Tensor, f func(float32) float32) *ir.Tensor {
 	return y
 }
 
-func clamp(v, lo, hi float32) float32 { return float32(math.Min(math.Max(float64(v), float64(lo)), float64(hi))) }
+func clamp(v, lo, hi float32) float32 {
+	return float32(math.Min(math.Max(float64(v), float64(lo)), float64(hi)))
+}
 
 // TestClipAcrossOpsets: Clip bounds are attributes before opset 11 and
 // inputs from 11; both give min(max(x, 0), 6).
