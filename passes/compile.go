@@ -1,0 +1,73 @@
+package passes
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// Compile runs the pipeline on a copy of g (g is not modified) and returns
+// the plan for set, with per-pass timings and memory figures.
+func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, error) {
+	if set == nil {
+		return nil, nil, fmt.Errorf("passes: no kernel set")
+	}
+	off, err := opts.check()
+	if err != nil {
+		return nil, nil, err
+	}
+	st := &State{
+		G: g.Clone(), Set: set, Opts: opts,
+		Fused: map[*ir.Node][]string{}, SE: map[*ir.Node]bool{}, Algo: map[*ir.Node]string{},
+		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
+		report: &Report{},
+	}
+	batch := opts.Batch
+	if batch == 0 && len(st.G.Inputs) > 0 && len(st.G.Inputs[0].Shape) > 0 {
+		batch = st.G.Inputs[0].Shape[0]
+	}
+	if batch <= 0 {
+		batch = 1
+	}
+	if err := st.G.SetBatch(batch); err != nil {
+		return nil, nil, fmt.Errorf("binding batch %d: %w", batch, err)
+	}
+	if err := st.G.Verify(); err != nil {
+		return nil, nil, fmt.Errorf("input graph: %w", err)
+	}
+	for _, p := range pipeline {
+		run := (opts.Level >= 2 || p.Required) && !off[p.Name]
+		pt := PassTime{Name: p.Name, Ran: run}
+		if run {
+			t0 := time.Now()
+			if err := p.Fn(st); err != nil {
+				return nil, nil, fmt.Errorf("pass %s: %w", p.Name, err)
+			}
+			pt.Duration = time.Since(t0)
+			if err := st.G.Verify(); err != nil {
+				return nil, nil, fmt.Errorf("graph invalid after pass %s: %w", p.Name, err)
+			}
+			if opts.DumpAfter == "all" || opts.DumpAfter == p.Name {
+				fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)
+				st.G.Dump(opts.Dump)
+				if st.Plan != nil && p.Name == "plan-memory" {
+					Summarize(opts.Dump, st.Plan)
+				}
+			}
+		}
+		st.report.Passes = append(st.report.Passes, pt)
+	}
+	p := st.Plan
+	if opts.Verify {
+		if err := p.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("built plan is invalid: %w", err)
+		}
+		if err := plan.CheckMemory(p); err != nil {
+			return nil, nil, fmt.Errorf("built plan's memory overlaps: %w", err)
+		}
+	}
+	return p, st.report, nil
+}

@@ -1,0 +1,216 @@
+package passes
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// emitSteps turns the graph into plan steps, one per remaining node (and
+// none for free views such as Flatten of [N,C,1,1]), plus layout
+// conversions at the graph's edges. Operand offsets and constant blobs are
+// filled in later by plan-memory and pack-weights.
+func emitSteps(s *State) error {
+	g := s.G
+	p := &plan.Plan{Name: g.Name, ISA: s.Set.ISA, Batch: g.Inputs[0].Shape[0]}
+	s.Plan = p
+	for _, v := range g.Inputs {
+		p.Inputs = append(p.Inputs, plan.IO{Name: v.Name})
+		if c, ok := s.edgeIn[v]; ok {
+			s.add(plan.Step{Kind: plan.KindToNHWC, Name: c.Name}, pendingStep{in: []*ir.Value{v}, out: c})
+		}
+	}
+	for _, n := range g.Nodes {
+		if err := s.emitNode(n); err != nil {
+			return fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+		}
+	}
+	for _, v := range g.Outputs {
+		if v.IsConst() {
+			return fmt.Errorf("graph output %q is a constant; nothing computes it", v.Name)
+		}
+		out := v // a graph input returned as is stays in its NCHW input buffer
+
+		if s.NHWC[v] && !s.rowMajorBytes(v) {
+			out = &ir.Value{Name: v.Name + ".nchw", Shape: v.Shape.Clone()}
+			s.add(plan.Step{Kind: plan.KindToNCHW, Name: out.Name}, pendingStep{in: []*ir.Value{v}, out: out})
+		}
+		p.Outputs = append(p.Outputs, plan.IO{Name: v.Name})
+		s.outVals = append(s.outVals, out)
+	}
+	return nil
+}
+
+// add appends a step; its operands get shapes and layouts now and arena
+// offsets from plan-memory.
+func (s *State) add(st plan.Step, ps pendingStep) {
+	for _, v := range ps.in {
+		st.In = append(st.In, plan.Operand{Shape: v.Shape.Clone(), NHWC: s.NHWC[v]})
+	}
+	st.Out = plan.Operand{Shape: ps.out.Shape.Clone(), NHWC: s.NHWC[ps.out]}
+	s.Plan.Steps = append(s.Plan.Steps, st)
+	s.steps = append(s.steps, ps)
+}
+
+// in returns the value a node reads for graph value v (the NHWC copy of a
+// 4-D graph input).
+func (s *State) in(v *ir.Value) *ir.Value {
+	if c, ok := s.edgeIn[v]; ok {
+		return c
+	}
+	return v
+}
+
+func (s *State) emitNode(n *ir.Node) error {
+	out := n.Output()
+	st := plan.Step{Name: out.Name, Op: n.Op, Attrs: n.Attrs, Fused: s.Fused[n]}
+	x := n.Input(0)
+	switch n.Op {
+	case ir.OpConv:
+		st.Algo = s.Algo[n]
+		w, b := n.Input(1), n.Input(2)
+		st.WShape = w.Shape.Clone()
+		ps := pendingStep{in: []*ir.Value{s.in(x)}, out: out, consts: []*ir.Value{w, b}}
+		if n.Attrs.Fused.Residual {
+			ps.in = append(ps.in, s.in(n.Input(3)))
+		}
+		switch st.Algo {
+		case "gemm":
+			st.Kind, ps.pack = plan.KindGemm, packGemmConv
+		case "dwconv":
+			st.Kind, ps.pack = plan.KindDWConv, packDW
+		case "conv":
+			st.Kind, ps.pack = plan.KindConv, packConv
+		default:
+			return s.emitGeneric(n, st)
+		}
+		s.add(st, ps)
+		return nil
+	case ir.OpGemm:
+		st.Algo = s.Algo[n]
+		if st.Algo != "gemm" {
+			return s.emitGeneric(n, st)
+		}
+		nOut, k := out.Shape[1], x.Shape[1]
+		st.WShape = ir.Shape{nOut, k}
+		st.Kind = plan.KindGemm
+		ps := pendingStep{in: []*ir.Value{s.in(x)}, out: out, consts: []*ir.Value{n.Input(1), n.Input(2)}, pack: packGemmFC}
+		if n.Attrs.Fused.Residual {
+			ps.in = append(ps.in, s.in(n.Input(3)))
+		}
+		s.add(st, ps)
+		return nil
+	case ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
+		ep, _, _ := epilogueOf(n)
+		st.Kind, st.Attrs.Fused = plan.KindActivate, ep
+		s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out, canInPlace: true})
+		return nil
+	case ir.OpAdd:
+		a, b := n.Input(0), n.Input(1)
+		if !a.IsConst() && !b.IsConst() && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
+			st.Kind = plan.KindAdd
+			s.add(st, pendingStep{in: []*ir.Value{s.in(a), s.in(b)}, out: out, canInPlace: true})
+			return nil
+		}
+	case ir.OpMul:
+		if s.SE[n] {
+			xv, sc := n.Input(0), n.Input(1)
+			if !sc.Shape.Equal(ir.Shape{xv.Shape[0], xv.Shape[1], 1, 1}) {
+				xv, sc = sc, xv
+			}
+			st.Kind = plan.KindScaleChannels
+			s.add(st, pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out, canInPlace: true})
+			return nil
+		}
+	case ir.OpGlobalAveragePool:
+		if len(x.Shape) == 4 && s.NHWC[s.in(x)] && !x.IsConst() {
+			st.Kind = plan.KindGlobalAvgPool
+			s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out})
+			return nil
+		}
+	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
+		src := s.in(x)
+		if !x.IsConst() && s.rowMajorBytes(src) && s.rowMajorBytes(out) {
+			s.alias[out] = src
+			return nil
+		}
+	case ir.OpBatchNorm:
+		return s.emitBatchNorm(n, st)
+	}
+	return s.emitGeneric(n, st)
+}
+
+// emitBatchNorm emits a BatchNorm that fold-bn left (or -O0 kept) as a
+// generic step reading a precomputed per-channel scale and shift:
+// y = x·scale[c] + shift[c].
+func (s *State) emitBatchNorm(n *ir.Node, st plan.Step) error {
+	var params [4][]float32
+	for i := range params {
+		v := n.Input(i + 1)
+		if !v.IsConst() {
+			return s.emitGeneric(n, st) // never reached by our frontends; kept general
+		}
+		params[i] = v.Const.Data
+	}
+	c := len(params[0])
+	scale, shift := make([]float32, c), make([]float32, c)
+	for i := 0; i < c; i++ {
+		sc := float64(params[0][i]) / math.Sqrt(float64(params[3][i])+float64(n.Attrs.Epsilon))
+		scale[i] = float32(sc)
+		shift[i] = float32(float64(params[1][i]) - float64(params[2][i])*sc)
+	}
+	st.Kind = plan.KindGeneric
+	cv := &ir.Value{Name: n.Name + ".scale", Shape: ir.Shape{c}}
+	sv := &ir.Value{Name: n.Name + ".shift", Shape: ir.Shape{c}}
+	s.add(st, pendingStep{
+		in: []*ir.Value{s.in(n.Input(0)), cv, sv}, out: n.Output(),
+		precomputed: map[int][]float32{1: scale, 2: shift}, canInPlace: true,
+	})
+	return nil
+}
+
+// emitGeneric emits a step the runtime computes with its generic,
+// layout-aware code; constant inputs become blobs.
+func (s *State) emitGeneric(n *ir.Node, st plan.Step) error {
+	st.Kind = plan.KindGeneric
+	ps := pendingStep{out: n.Output()}
+	for i, v := range n.Inputs {
+		if v == nil {
+			if i < len(n.Inputs)-1 && n.Inputs[len(n.Inputs)-1] != nil {
+				return fmt.Errorf("absent input %d before a present one is not supported by generic steps", i)
+			}
+			break
+		}
+		ps.in = append(ps.in, s.in(v))
+	}
+	if !genericSupported(n.Op) {
+		return fmt.Errorf("no runtime implementation for %s", n.Op)
+	}
+	ps.canInPlace = genericInPlace(n)
+	s.add(st, ps)
+	return nil
+}
+
+func genericSupported(op ir.Op) bool {
+	switch op {
+	case ir.OpConv, ir.OpGemm, ir.OpMatMul, ir.OpBatchNorm, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
+		ir.OpGlobalAveragePool, ir.OpAveragePool, ir.OpMaxPool, ir.OpFlatten, ir.OpReshape,
+		ir.OpTranspose, ir.OpSoftmax, ir.OpConcat, ir.OpPad, ir.OpReduceMean, ir.OpIdentity, ir.OpDropout,
+		ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
+		return true
+	}
+	return false
+}
+
+// genericInPlace reports whether the runtime's generic code for n may write
+// its output over input 0: elementwise ops whose output has input 0's shape
+// (each output element is written after the only read of the same element).
+func genericInPlace(n *ir.Node) bool {
+	switch n.Op {
+	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv:
+		return n.Input(0).Shape.Equal(n.Output().Shape) && !n.Input(0).IsConst()
+	}
+	return false
+}

@@ -1,0 +1,42 @@
+package passes
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/reference"
+)
+
+// foldConstants evaluates, with the reference interpreter, every node whose
+// inputs are all constants and replaces its output by the result. Graph
+// outputs are left computed (a plan's outputs come from steps).
+func foldConstants(s *State) error {
+	g := s.G
+	for _, n := range g.Nodes {
+		if g.IsOutput(n.Output()) || len(n.Inputs) == 0 {
+			continue
+		}
+		ins := make([]*ir.Tensor, len(n.Inputs))
+		all := true
+		for i, v := range n.Inputs {
+			if v == nil {
+				continue
+			}
+			if !v.IsConst() {
+				all = false
+				break
+			}
+			ins[i] = v.Const
+		}
+		if !all {
+			continue
+		}
+		t, err := reference.Eval(n, ins)
+		if err != nil {
+			return fmt.Errorf("node %q (%s): evaluating constant: %w", n.Name, n.Op, err)
+		}
+		g.ReplaceUses(n.Output(), g.AddConst(n.Name+".folded", t))
+	}
+	g.RemoveDead()
+	return nil
+}

@@ -1,0 +1,53 @@
+package passes
+
+import "github.com/mnc-go/mnc/ir"
+
+// fuseActivation moves an elementwise activation into the epilogue of the
+// Conv or Gemm producing its input, when that output has no other reader,
+// is not a graph output, and the epilogue has no activation yet.
+func fuseActivation(s *State) error {
+	g := s.G
+	cons := g.Consumers()
+	for _, n := range g.Nodes {
+		ep, name, ok := epilogueOf(n)
+		if !ok {
+			continue
+		}
+		x := n.Input(0)
+		p := x.Producer
+		if p == nil || (p.Op != ir.OpConv && p.Op != ir.OpGemm) || len(cons[x]) != 1 || g.IsOutput(x) || p.Attrs.Fused.Act != ir.ActNone {
+			continue
+		}
+		ep.Residual = p.Attrs.Fused.Residual
+		p.Attrs.Fused = ep
+		g.ReplaceUses(n.Output(), x)
+		s.fuse(p, name)
+	}
+	g.RemoveDead()
+	return nil
+}
+
+// epilogueOf returns the epilogue computing activation node n, and a short
+// name for summaries.
+func epilogueOf(n *ir.Node) (ir.Epilogue, string, bool) {
+	a := n.Attrs
+	switch n.Op {
+	case ir.OpRelu:
+		return ir.Epilogue{Act: ir.ActRelu}, "relu", true
+	case ir.OpClip:
+		name := "clip"
+		if a.Min == 0 && a.Max == 6 {
+			name = "relu6"
+		}
+		return ir.Epilogue{Act: ir.ActClip, Min: a.Min, Max: a.Max}, name, true
+	case ir.OpHardSwish:
+		return ir.Epilogue{Act: ir.ActHardSwish}, "hswish", true
+	case ir.OpHardSigmoid:
+		return ir.Epilogue{Act: ir.ActHardSigmoid, Alpha: a.Alpha, Beta: a.Beta}, "hsigmoid", true
+	case ir.OpSigmoid:
+		return ir.Epilogue{Act: ir.ActSigmoid}, "sigmoid", true
+	case ir.OpSwish:
+		return ir.Epilogue{Act: ir.ActSwish}, "swish", true
+	}
+	return ir.Epilogue{}, "", false
+}

@@ -1,0 +1,76 @@
+package passes
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Options control Compile.
+type Options struct {
+	// Level is 0 (required passes only: every op its own step, the unfused
+	// baseline) or 2 (everything). Other values are refused.
+	Level int
+	// Disable names optional passes to skip; naming a required pass or an
+	// unknown one is an error.
+	Disable []string
+	// DumpAfter is a pass name, or "all": the graph (and, for plan stages,
+	// the plan summary) is written to Dump after it runs.
+	DumpAfter string
+	Dump      io.Writer
+	// Verify adds the expensive checks after the pipeline: plan.Validate and
+	// the arena overlap checker. ir.Graph.Verify runs after every pass
+	// regardless (it is cheap and catches a broken pass at once).
+	Verify bool
+	// Batch binds the graph's batch dimension (0 means keep the graph's,
+	// or 1 when it is unbound).
+	Batch int
+}
+
+// PassTime records one pipeline entry's run.
+type PassTime struct {
+	Name     string
+	Ran      bool // false when skipped by -O0 or Disable
+	Duration time.Duration
+}
+
+// Report is what Compile tells about its work.
+type Report struct {
+	Passes []PassTime
+	// LivePeakBytes is the most activation bytes live at one time (a lower
+	// bound for the arena); ArenaBytes is what the plan allocates.
+	LivePeakBytes int64
+	ArenaBytes    int64
+	// IntermediateBytes sums every activation tensor's size: what running
+	// without memory reuse would take.
+	IntermediateBytes int64
+}
+
+func (o *Options) check() (map[string]bool, error) {
+	if o.Level != 0 && o.Level != 2 {
+		return nil, fmt.Errorf("optimisation level %d is not supported (use 0 or 2)", o.Level)
+	}
+	off := map[string]bool{}
+	for _, name := range o.Disable {
+		p, err := lookup(name)
+		if err != nil {
+			return nil, fmt.Errorf("-disable: %w", err)
+		}
+		if p.Required {
+			return nil, fmt.Errorf("-disable: cannot disable required pass %s", name)
+		}
+		off[name] = true
+	}
+	if o.DumpAfter != "" && o.DumpAfter != "all" {
+		if _, err := lookup(o.DumpAfter); err != nil {
+			return nil, fmt.Errorf("-dump-after: %w (or \"all\")", err)
+		}
+	}
+	if o.DumpAfter != "" && o.Dump == nil {
+		return nil, fmt.Errorf("-dump-after %s needs a Dump writer", o.DumpAfter)
+	}
+	if o.Batch < 0 {
+		return nil, fmt.Errorf("batch %d must be positive", o.Batch)
+	}
+	return off, nil
+}

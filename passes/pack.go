@@ -1,0 +1,150 @@
+package passes
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// packWeights lays every constant out once, at compile time, the way the
+// target Set's kernels read it: NR-panelled GEMM weights (FC weights
+// transposed to [out][in] and scaled by Alpha, bias scaled by Beta),
+// tap-major depthwise filters, the dense conv's packing; generic steps get
+// their constants verbatim. Identical constants share one blob.
+func packWeights(s *State) error {
+	p := s.Plan
+	type key struct {
+		t    *ir.Tensor
+		pack packKind
+	}
+	seen := map[key]int{}
+	blob := func(t *ir.Tensor, pk packKind, f func() ([]float32, error)) (int, error) {
+		if t == nil {
+			return plan.NoBlob, nil
+		}
+		k := key{t, pk}
+		if i, ok := seen[k]; ok && pk != packGemmFC { // FC packing depends on attrs: never share
+			return i, nil
+		}
+		data, err := f()
+		if err != nil {
+			return 0, err
+		}
+		p.Blobs = append(p.Blobs, data)
+		seen[k] = len(p.Blobs) - 1
+		return len(p.Blobs) - 1, nil
+	}
+	raw := func(t *ir.Tensor) func() ([]float32, error) {
+		return func() ([]float32, error) { return append([]float32(nil), t.Data...), nil }
+	}
+	for i := range p.Steps {
+		st, ps := &p.Steps[i], &s.steps[i]
+		if err := s.packStep(st, ps, blob, raw); err != nil {
+			return fmt.Errorf("step %d %q: %w", i, st.Name, err)
+		}
+	}
+	return nil
+}
+
+type blobFunc func(t *ir.Tensor, pk packKind, f func() ([]float32, error)) (int, error)
+
+func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func(*ir.Tensor) func() ([]float32, error)) error {
+	set := s.Set
+	constOf := func(v *ir.Value) *ir.Tensor {
+		if v == nil {
+			return nil
+		}
+		return v.Const
+	}
+	if st.Kind == plan.KindGeneric {
+		st.ConstIn = make([]int, len(ps.in))
+		for j, v := range ps.in {
+			st.ConstIn[j] = plan.NoBlob
+			if pre, ok := ps.precomputed[j]; ok {
+				st.ConstIn[j] = len(s.Plan.Blobs)
+				s.Plan.Blobs = append(s.Plan.Blobs, pre)
+			} else if v.IsConst() {
+				b, err := blob(v.Const, packNone, raw(v.Const))
+				if err != nil {
+					return err
+				}
+				st.ConstIn[j] = b
+			}
+		}
+		return nil
+	}
+	if ps.pack == packNone {
+		return nil
+	}
+	w, b := constOf(ps.consts[0]), constOf(ps.consts[1])
+	var wf func() ([]float32, error)
+	bf := raw(b)
+	switch ps.pack {
+	case packGemmConv:
+		n, k := w.Shape[0], w.Shape[1]
+		wf = func() ([]float32, error) {
+			dst := make([]float32, set.PackedGemmSize(n, k))
+			set.PackGemm(dst, w.Data, n, k)
+			return dst, nil
+		}
+	case packGemmFC:
+		n, k := st.WShape[0], st.WShape[1]
+		alpha, beta, transB := st.Attrs.Alpha, st.Attrs.Beta, st.Attrs.TransB
+		wf = func() ([]float32, error) {
+			nk := make([]float32, n*k) // [out][in]
+			for o := 0; o < n; o++ {
+				for i := 0; i < k; i++ {
+					v := w.Data[i*n+o] // B is [K][N]
+					if transB {
+						v = w.Data[o*k+i]
+					}
+					nk[o*k+i] = alpha * v
+				}
+			}
+			dst := make([]float32, set.PackedGemmSize(n, k))
+			set.PackGemm(dst, nk, n, k)
+			return dst, nil
+		}
+		if b != nil {
+			bf = func() ([]float32, error) {
+				out := make([]float32, n)
+				for j := range out {
+					out[j] = beta * b.Data[j]
+				}
+				return out, nil
+			}
+		}
+	case packDW:
+		c, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
+		wf = func() ([]float32, error) {
+			dst := make([]float32, set.PackedDWSize(c, kh, kw))
+			set.PackDW(dst, w.Data, c, kh, kw)
+			return dst, nil
+		}
+	case packConv:
+		cp, err := plan.ConvParams(st)
+		if err != nil {
+			return err
+		}
+		st.Scratch = set.ConvScratchSize(&cp, cp.OH)
+		wf = func() ([]float32, error) {
+			dst := make([]float32, set.PackedConvSize(&cp))
+			set.PackConv(dst, w.Data, &cp)
+			return dst, nil
+		}
+	}
+	wi, err := blob(w, ps.pack, wf)
+	if err != nil {
+		return err
+	}
+	bi, err := blob(b, packNone, bf)
+	if ps.pack == packGemmFC && b != nil {
+		bi, err = blob(b, packGemmFC, bf) // scaled by Beta: not shareable
+	}
+	if err != nil {
+		return err
+	}
+	st.Consts = []int{wi, bi}
+	return nil
+}

@@ -1,0 +1,97 @@
+// Package passes is mnc's compiler proper: a fixed pipeline of passes (one
+// table, like the Go compiler's SSA pass list) that rewrites an ir.Graph —
+// canonicalising, folding BatchNorm, fusing activations, residual adds and
+// squeeze-and-excitation — and then builds a plan.Plan for one kernels.Set:
+// choosing a conv algorithm, the layout, packing weights and assigning
+// arena memory. Compile is the entry point.
+package passes
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pass is one entry of the pipeline. Required passes run at every level and
+// cannot be disabled: without them there is no plan. Optional passes run at
+// -O2 only and are what -O0 (the unfused baseline) leaves out.
+type Pass struct {
+	Name     string
+	Fn       func(*State) error
+	Required bool
+	Doc      string
+}
+
+// pipeline is the whole compiler, in order. Graph passes come first; from
+// lower-conv on, the entries build the plan in State.Plan.
+var pipeline = [...]Pass{
+	{Name: "canonicalize", Fn: canonicalize, Doc: "drop Identity/Dropout, trivial Reshape/Flatten, cancelling Transpose pairs"},
+	{Name: "fold-constants", Fn: foldConstants, Doc: "evaluate nodes whose inputs are all constant"},
+	{Name: "fold-bn", Fn: foldBN, Doc: "fold BatchNorm into the preceding Conv or Gemm"},
+	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
+	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
+	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
+	{Name: "lower-conv", Fn: lowerConv, Required: true, Doc: "choose gemm / dwconv / conv / generic for each Conv and Gemm"},
+	{Name: "choose-layout", Fn: chooseLayout, Required: true, Doc: "NHWC activations inside, NCHW at the graph edges"},
+	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
+	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
+	{Name: "plan-memory", Fn: planMemory, Required: true, Doc: "liveness-based arena offsets, in place where legal"},
+}
+
+// passOrder lists constraints between passes: a must come before b.
+var passOrder = [...]struct{ a, b string }{
+	// fold-bn must see the bare conv: fusions after it check for an empty epilogue.
+	{"fold-bn", "fuse-add"},
+	{"fold-bn", "fuse-activation"},
+	// an Add fuses only into a conv without activation; the activation after the Add fuses next.
+	{"fuse-add", "fuse-activation"},
+	// SE matching looks for convs that already carry their activations.
+	{"fuse-activation", "fuse-se"},
+	{"canonicalize", "fold-bn"},
+	{"fold-constants", "fold-bn"},
+	{"fuse-se", "lower-conv"},
+	{"lower-conv", "choose-layout"},
+	{"choose-layout", "emit-steps"},
+	{"emit-steps", "pack-weights"},
+	{"emit-steps", "plan-memory"},
+}
+
+func init() {
+	index := map[string]int{}
+	for i, p := range pipeline {
+		if _, dup := index[p.Name]; dup {
+			panic(fmt.Sprintf("passes: pass %q listed twice", p.Name))
+		}
+		index[p.Name] = i
+	}
+	for _, c := range passOrder {
+		i, ok1 := index[c.a]
+		j, ok2 := index[c.b]
+		if !ok1 || !ok2 {
+			panic(fmt.Sprintf("passes: order constraint names unknown pass %q or %q", c.a, c.b))
+		}
+		if i >= j {
+			panic(fmt.Sprintf("passes: passes %s and %s out of order", c.a, c.b))
+		}
+	}
+}
+
+// Names lists every pass in pipeline order.
+func Names() []string {
+	n := make([]string, len(pipeline))
+	for i, p := range pipeline {
+		n[i] = p.Name
+	}
+	return n
+}
+
+// Pipeline returns a copy of the pass table (for `mnc passes` listings).
+func Pipeline() []Pass { return append([]Pass(nil), pipeline[:]...) }
+
+func lookup(name string) (*Pass, error) {
+	for i := range pipeline {
+		if pipeline[i].Name == name {
+			return &pipeline[i], nil
+		}
+	}
+	return nil, fmt.Errorf("unknown pass %q (valid: %s)", name, strings.Join(Names(), ", "))
+}

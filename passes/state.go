@@ -1,0 +1,75 @@
+package passes
+
+import (
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// State is what the pipeline works on: the graph (a private clone of the
+// caller's), the decisions passes record about it, and the plan being built.
+type State struct {
+	G    *ir.Graph
+	Set  *kernels.Set
+	Opts Options
+
+	// Fused records, per node, what was folded into it (for the summary).
+	Fused map[*ir.Node][]string
+	// SE marks the Mul nodes fuse-se recognised as an SE channel scale.
+	SE map[*ir.Node]bool
+	// Algo is lower-conv's choice per Conv/Gemm: "gemm", "dwconv", "conv" or "generic".
+	Algo map[*ir.Node]string
+	// NHWC is choose-layout's choice per value: true when stored channels-last.
+	NHWC map[*ir.Value]bool
+
+	// Built by emit-steps and consumed by pack-weights and plan-memory.
+	Plan  *plan.Plan
+	steps []pendingStep
+	// alias maps a value that is a free view of another (Flatten of
+	// [N,C,1,1], Identity, ...) to the value whose storage it shares.
+	alias map[*ir.Value]*ir.Value
+	// edgeIn maps a 4-D graph input to its NHWC copy.
+	edgeIn map[*ir.Value]*ir.Value
+	// outVals are the values copied to the graph outputs (NCHW), in order.
+	outVals []*ir.Value
+	report  *Report
+}
+
+// pendingStep is a plan step whose operands are still IR values: offsets
+// come from plan-memory, constants from pack-weights.
+type pendingStep struct {
+	in     []*ir.Value // arena (or, for generic steps, constant) inputs
+	out    *ir.Value
+	consts []*ir.Value // weights, bias for conv/gemm steps (nil entries for none)
+	// pack says how pack-weights turns consts into blobs.
+	pack packKind
+	// precomputed holds blobs computed by emit (BatchNorm scale and shift)
+	// that replace constant inputs of generic steps.
+	precomputed map[int][]float32
+	canInPlace  bool // the kernel allows Out to alias In[0]
+}
+
+type packKind uint8
+
+const (
+	packNone packKind = iota
+	packGemmConv
+	packGemmFC
+	packDW
+	packConv
+)
+
+func (s *State) fuse(n *ir.Node, what string) {
+	s.Fused[n] = append(s.Fused[n], what)
+}
+
+// root follows aliases to the value that owns the storage.
+func (s *State) root(v *ir.Value) *ir.Value {
+	for {
+		r, ok := s.alias[v]
+		if !ok {
+			return v
+		}
+		v = r
+	}
+}

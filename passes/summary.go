@@ -1,0 +1,109 @@
+package passes
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/mnc-go/mnc/plan"
+)
+
+// Summarize writes a plan's overview: target, steps by kind, conv
+// algorithms, what was fused, memory; then one line per step.
+func Summarize(w io.Writer, p *plan.Plan) {
+	weights := 0
+	for _, b := range p.Blobs {
+		weights += len(b)
+	}
+	fmt.Fprintf(w, "plan %s: isa %s, batch %d, %d steps, arena %s, packed constants %s\n",
+		p.Name, p.ISA, p.Batch, len(p.Steps), bytesString(p.PeakBytes), bytesString(int64(weights)*4))
+	kinds, algos, fused := map[string]int{}, map[string]int{}, map[string]int{}
+	inPlace := 0
+	for _, s := range p.Steps {
+		k := s.Kind.String()
+		if s.Kind == plan.KindGeneric {
+			k = "generic:" + s.Op.String()
+		}
+		kinds[k]++
+		if s.Algo != "" {
+			algos[s.Algo]++
+		}
+		for _, f := range s.Fused {
+			fused[f]++
+		}
+		if s.InPlace {
+			inPlace++
+		}
+	}
+	fmt.Fprintf(w, "  steps by kind: %s\n", counts(kinds))
+	fmt.Fprintf(w, "  conv/gemm algorithms: %s\n", counts(algos))
+	fmt.Fprintf(w, "  fused: %s; %d steps in place\n", counts(fused), inPlace)
+	DumpSteps(w, p)
+}
+
+// DumpSteps writes one line per step: index, kind, name, algorithm, fused
+// ops, and operands as shape@offset (h = NHWC).
+func DumpSteps(w io.Writer, p *plan.Plan) {
+	for i, s := range p.Steps {
+		var ins []string
+		for j, o := range s.In {
+			if s.Kind == plan.KindGeneric && s.ConstIn[j] != plan.NoBlob {
+				ins = append(ins, fmt.Sprintf("$%d%v", s.ConstIn[j], o.Shape))
+			} else {
+				ins = append(ins, operandString(o))
+			}
+		}
+		extra := ""
+		if s.Algo != "" {
+			extra += " algo=" + s.Algo
+		}
+		if len(s.Fused) > 0 {
+			extra += " fused=" + strings.Join(s.Fused, "+")
+		}
+		if s.Kind == plan.KindGeneric {
+			extra += " op=" + s.Op.String()
+		}
+		if s.Scratch > 0 {
+			extra += fmt.Sprintf(" scratch=%d", s.Scratch)
+		}
+		if s.InPlace {
+			extra += " in-place"
+		}
+		fmt.Fprintf(w, "  %3d %-8s %-24s %s -> %s%s\n", i, s.Kind, s.Name, strings.Join(ins, ", "), operandString(s.Out), extra)
+	}
+}
+
+func operandString(o plan.Operand) string {
+	l := ""
+	if o.NHWC {
+		l = "h"
+	}
+	return fmt.Sprintf("%v%s@%d", o.Shape, l, o.Off)
+}
+
+func counts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func bytesString(b int64) string {
+	switch {
+	case b >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
+}

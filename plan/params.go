@@ -1,0 +1,88 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+)
+
+// KernelEpilogue converts an IR epilogue to the kernels' (the Act values
+// are the same numbers by design).
+func KernelEpilogue(e ir.Epilogue) kernels.Epilogue {
+	return kernels.Epilogue{Act: kernels.Act(e.Act), Min: e.Min, Max: e.Max, Alpha: e.Alpha, Beta: e.Beta}
+}
+
+// ConvParams derives the kernels' parameters for one image of a KindConv
+// step from its operands and attributes. Both the packer and the runtime
+// use it, so they cannot disagree.
+func ConvParams(s *Step) (kernels.ConvParams, error) {
+	if len(s.In) == 0 {
+		return kernels.ConvParams{}, fmt.Errorf("conv step has no input")
+	}
+	x, y, w := s.In[0].Shape, s.Out.Shape, s.WShape
+	if len(x) != 4 || len(y) != 4 || len(w) != 4 {
+		return kernels.ConvParams{}, fmt.Errorf("conv needs 4-D input, output and weight, got %v %v %v", x, y, w)
+	}
+	a := s.Attrs
+	p := kernels.ConvParams{
+		H: x[2], W: x[3], Cin: x[1], Cout: y[1], KH: w[2], KW: w[3],
+		SH: a.Strides[0], SW: a.Strides[1], DH: a.Dilations[0], DW: a.Dilations[1],
+		PadT: a.Pads[0], PadL: a.Pads[1], OH: y[2], OW: y[3], Ep: KernelEpilogue(a.Fused),
+	}
+	if w[0] != p.Cout || w[1] != p.Cin || x[0] != y[0] || p.SH < 1 || p.SW < 1 || p.DH < 1 || p.DW < 1 ||
+		p.PadT < 0 || p.PadL < 0 || ir.ConvOutSize(p.H, p.KH, p.SH, p.PadT, a.Pads[2], p.DH, false) != p.OH ||
+		ir.ConvOutSize(p.W, p.KW, p.SW, p.PadL, a.Pads[3], p.DW, false) != p.OW {
+		return kernels.ConvParams{}, fmt.Errorf("conv geometry is inconsistent: in %v out %v weight %v attrs %+v", x, y, w, a)
+	}
+	return p, nil
+}
+
+// DWParams derives the kernels' parameters for one image of a KindDWConv step.
+func DWParams(s *Step) (kernels.DWParams, error) {
+	if len(s.In) == 0 {
+		return kernels.DWParams{}, fmt.Errorf("depthwise step has no input")
+	}
+	x, y, w := s.In[0].Shape, s.Out.Shape, s.WShape
+	if len(x) != 4 || len(y) != 4 || len(w) != 4 {
+		return kernels.DWParams{}, fmt.Errorf("depthwise conv needs 4-D input, output and weight, got %v %v %v", x, y, w)
+	}
+	a := s.Attrs
+	p := kernels.DWParams{
+		H: x[2], W: x[3], C: x[1], KH: w[2], KW: w[3], SH: a.Strides[0], SW: a.Strides[1],
+		PadT: a.Pads[0], PadL: a.Pads[1], OH: y[2], OW: y[3], Ep: KernelEpilogue(a.Fused),
+	}
+	if w[0] != p.C || w[1] != 1 || y[1] != p.C || x[0] != y[0] || p.SH < 1 || p.SW < 1 || p.PadT < 0 || p.PadL < 0 ||
+		ir.ConvOutSize(p.H, p.KH, p.SH, p.PadT, a.Pads[2], 1, false) != p.OH ||
+		ir.ConvOutSize(p.W, p.KW, p.SW, p.PadL, a.Pads[3], 1, false) != p.OW {
+		return kernels.DWParams{}, fmt.Errorf("depthwise geometry is inconsistent: in %v out %v weight %v attrs %+v", x, y, w, a)
+	}
+	return p, nil
+}
+
+// GemmDims returns the rows, columns and depth of a KindGemm step: rows are
+// pixels of every image (1×1 conv on NHWC) or images (FC).
+func GemmDims(s *Step) (m, n, k int, err error) {
+	if len(s.In) == 0 {
+		return 0, 0, 0, fmt.Errorf("gemm step has no input")
+	}
+	x, y := s.In[0].Shape, s.Out.Shape
+	switch {
+	case len(x) == 4 && len(y) == 4:
+		m, n, k = y[0]*y[2]*y[3], y[1], x[1]
+		if x[0] != y[0] || x[2] != y[2] || x[3] != y[3] {
+			err = fmt.Errorf("1×1 conv input %v and output %v differ in pixels", x, y)
+		}
+	case len(x) == 2 && len(y) == 2:
+		m, n, k = y[0], y[1], x[1]
+		if x[0] != y[0] {
+			err = fmt.Errorf("FC input %v and output %v differ in rows", x, y)
+		}
+	default:
+		err = fmt.Errorf("gemm operands must be 4-D or 2-D, got %v and %v", x, y)
+	}
+	if err == nil && len(s.WShape) >= 2 && (s.WShape[0] != n) {
+		err = fmt.Errorf("gemm weight %v does not have %d outputs", s.WShape, n)
+	}
+	return m, n, k, err
+}
