@@ -19,6 +19,11 @@ func Gemm6x16AVX2FMAMasked(m int, k int, a *float32, lda int, b *float32, bias *
 //go:noescape
 func Gemm12x32AVX512(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// Gemm12x32AVX512Masked computes one packed 32-column GEMM panel for m rows in 12x32 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm12x32AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // FMAPeakAVX2FMA runs n iterations of 12 independent 8-lane FMAs (192 flops each).
 //
 //go:noescape

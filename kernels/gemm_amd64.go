@@ -124,8 +124,10 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 			}
 			cp := &c[i0*ldc+j0]
 			switch {
-			case isa == AVX512:
+			case isa == AVX512 && cols == nr:
 				asm.Gemm12x32AVX512(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
+			case isa == AVX512:
+				asm.Gemm12x32AVX512Masked(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
 			case cols == nr:
 				asm.Gemm6x16AVX2FMA(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
 			default:

@@ -69,9 +69,6 @@ func (g *gemmKernel) layout() {
 	if na+g.nv+1 > len(s.regs) {
 		panic(fmt.Sprintf("%s: %d accumulators + %d B registers exceed %d registers", g.name, na, g.nv, len(s.regs)))
 	}
-	if s.evex && !g.masked {
-		panic(g.name + ": AVX-512 kernels are always masked (opmasks are free)")
-	}
 	if g.masked && !s.evex && len(s.regs)-na < g.nv+2 {
 		panic(g.name + ": not enough scratch registers for masks")
 	}
@@ -92,7 +89,7 @@ func (g *gemmKernel) emit(iota Mem) {
 		g.name, g.nr, g.mr, g.nr, g.isa.name))
 	Commentf("%d accumulators, %d B registers, %d broadcast registers", len(g.acc), len(g.b), len(g.tmp))
 
-	if g.isa.evex {
+	if g.isa.evex && g.masked {
 		Comment("Column masks: lane j of vector v is on when 16·v+j < cols.")
 		g.columnMasks(g.acc[0], opmasks[:g.nv]) // X0-X15 only: MOVQ has no EVEX form
 	}
@@ -167,7 +164,7 @@ func (g *gemmKernel) avx2Masks(m []VecPhysical) {
 // load reads vector v of a panel row at mem into dst, under the column mask.
 func (g *gemmKernel) load(mem Mem, v int, dst VecPhysical, masks []VecPhysical) {
 	switch {
-	case g.isa.evex:
+	case g.masked && g.isa.evex:
 		VMOVUPS_Z(mem, opmasks[v], dst)
 	case g.masked:
 		VMASKMOVPS(mem, masks[v], dst)
@@ -179,7 +176,7 @@ func (g *gemmKernel) load(mem Mem, v int, dst VecPhysical, masks []VecPhysical) 
 // store writes src as vector v of a C row at mem, under the column mask.
 func (g *gemmKernel) store(src VecPhysical, v int, mem Mem, masks []VecPhysical) {
 	switch {
-	case g.isa.evex:
+	case g.masked && g.isa.evex:
 		VMOVUPS(src, opmasks[v], mem)
 	case g.masked:
 		VMASKMOVPS(src, masks[v], mem)

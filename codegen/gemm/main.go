@@ -19,7 +19,8 @@ import (
 var kernels = []gemmKernel{
 	{name: "Gemm6x16AVX2FMA", isa: avx2, mr: 6, nr: 16},
 	{name: "Gemm6x16AVX2FMAMasked", isa: avx2, mr: 6, nr: 16, masked: true},
-	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, nr: 32, masked: true},
+	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, nr: 32},
+	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, nr: 32, masked: true},
 }
 
 // peaks are the FMA-throughput loops (independent accumulators).

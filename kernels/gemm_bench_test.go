@@ -1,0 +1,75 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+)
+
+// gemmBenchShapes are MobileNet 1×1 convolutions and FC layers (m×k→n:
+// pixels × input channels → output channels).
+var gemmBenchShapes = [][3]int{
+	{12544, 32, 64}, {12544, 16, 96}, {3136, 144, 24}, {3136, 24, 144},
+	{784, 192, 32}, {196, 512, 512}, {196, 384, 64}, {49, 960, 160},
+	{49, 160, 960}, {1, 1280, 1000}, {1, 576, 1024},
+}
+
+// BenchmarkGemm/<isa>/<m>x<k>x<n> reports GFLOP/s (2·m·n·k per call) for
+// each MobileNet shape with a ReLU6 epilogue and bias, one thread.
+func BenchmarkGemm(b *testing.B) {
+	for _, isa := range Available() {
+		s, err := ForISA(isa)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(isa.String(), func(b *testing.B) {
+			for _, sh := range gemmBenchShapes {
+				m, k, n := sh[0], sh[1], sh[2]
+				b.Run(fmt.Sprintf("%dx%dx%d", m, k, n), func(b *testing.B) {
+					rng := rand.New(rand.NewSource(1))
+					a, w, bias := gemmRand(rng, m*k), gemmRand(rng, n*k), gemmRand(rng, n)
+					bp := make([]float32, s.PackedGemmSize(n, k))
+					s.PackGemm(bp, w, n, k)
+					c := make([]float32, m*n)
+					ep := &Epilogue{Act: ActClip, Min: 0, Max: 6}
+					b.ResetTimer()
+					for range b.N {
+						s.Gemm(m, n, k, a, k, bp, bias, nil, 0, c, n, 0, n, ep)
+					}
+					reportGFLOPs(b, 2*float64(m)*float64(n)*float64(k))
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkFMAPeak/<isa> is the single-core FMA throughput (independent
+// register FMAs) the GEMM numbers are a fraction of.
+func BenchmarkFMAPeak(b *testing.B) {
+	for _, p := range gemmFMAPeaks() {
+		b.Run(p.isa.String(), func(b *testing.B) {
+			const iters = 1 << 14
+			for range b.N {
+				p.run(iters)
+			}
+			reportGFLOPs(b, float64(iters)*float64(p.flopsPerIter))
+		})
+	}
+}
+
+// gemmFMAPeak is a generated FMA-throughput loop: run(n) does n iterations
+// of flopsPerIter flops.
+type gemmFMAPeak struct {
+	isa          ISA
+	run          func(n int)
+	flopsPerIter int
+}
+
+func reportGFLOPs(b *testing.B, flopsPerOp float64) {
+	el := b.Elapsed()
+	if el <= 0 {
+		el = time.Nanosecond
+	}
+	b.ReportMetric(flopsPerOp*float64(b.N)/float64(el.Nanoseconds()), "GFLOP/s")
+}
