@@ -112,3 +112,5 @@ func countOps(g *ir.Graph) map[ir.Op]int {
 	}
 	return m
 }
+
+func protoMarshal(m *pb.ModelProto) ([]byte, error) { return proto.Marshal(m) }
