@@ -45,7 +45,9 @@ func TestMalformedModels(t *testing.T) {
 	}{
 		{"opset too new", func(m *pb.ModelProto) { m.OpsetImport[0].Version = proto.Int64(99) }, []string{"opset 99"}},
 		{"no graph", func(m *pb.ModelProto) { m.Graph = nil }, []string{"no graph"}},
-		{"channel mismatch", func(m *pb.ModelProto) { m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 4, 5, 5}}) },
+		{"channel mismatch", func(m *pb.ModelProto) {
+			m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 4, 5, 5}})
+		},
 			[]string{`"c"`, "channels"}},
 		{"undefined input", func(m *pb.ModelProto) { m.Graph.Node[1].Input[0] = "nowhere" }, []string{`"r_node" (Clip)`, `"nowhere"`}},
 		{"attribute type", func(m *pb.ModelProto) { m.Graph.Node[0].Attribute[0] = attrFloat("pads", 1) }, []string{`"c_node" (Conv)`, `"pads"`}},
@@ -54,7 +56,9 @@ func TestMalformedModels(t *testing.T) {
 		{"int input", func(m *pb.ModelProto) {
 			m.Graph.Input[0].Type.GetTensorType().ElemType = proto.Int32(int32(pb.TensorProto_INT64))
 		}, []string{`graph input "x"`, "INT64"}},
-		{"bad group", func(m *pb.ModelProto) { m.Graph.Node[0].Attribute = append(m.Graph.Node[0].Attribute, attrInt("group", 0)) }, []string{`"c_node" (Conv)`, "group"}},
+		{"bad group", func(m *pb.ModelProto) {
+			m.Graph.Node[0].Attribute = append(m.Graph.Node[0].Attribute, attrInt("group", 0))
+		}, []string{`"c_node" (Conv)`, "group"}},
 		{"unknown output", func(m *pb.ModelProto) { m.Graph.Output[0].Name = proto.String("zzz") }, []string{`graph output "zzz"`}},
 		{"bad auto_pad", func(m *pb.ModelProto) {
 			m.Graph.Node[0].Attribute = []*pb.AttributeProto{attrString("auto_pad", "SAME_MIDDLE")}
