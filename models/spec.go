@@ -47,18 +47,19 @@ func (s Spec) String() string {
 }
 
 type family struct {
-	eps   float32
-	build func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value
+	eps    float32
+	calRes int // Calibrate's resolution; 0 means the model's own
+	build  func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value
 }
 
 var families = map[string]family{
-	"mobilenet_v1":      {1e-5, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, false) }},
-	"mobilenet_v1_conv": {1e-5, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, true) }},
-	"mobilenet_v2":      {1e-5, buildV2},
-	"mobilenet_v3_large": {1e-3, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+	"mobilenet_v1":      {1e-5, CalibrationRes, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, false) }},
+	"mobilenet_v1_conv": {1e-5, CalibrationRes, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value { return buildV1(b, x, s, true) }},
+	"mobilenet_v2":      {1e-5, CalibrationRes, buildV2},
+	"mobilenet_v3_large": {1e-3, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
 		return buildV3(b, x, s, v3Large, 1280)
 	}},
-	"mobilenet_v3_small": {1e-3, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
+	"mobilenet_v3_small": {1e-3, 0, func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value {
 		return buildV3(b, x, s, v3Small, 1024)
 	}},
 }
@@ -163,7 +164,8 @@ type BuildOptions struct {
 // input is "input" [1,3,res,res] and its output "logits" [1,classes]
 // ("probs" with softmax=1). Without NoWeights the weights are random but
 // deterministic (seeded by the canonical spec) and the BatchNorm statistics
-// are calibrated so activations stay O(1) (see Calibrate).
+// are calibrated so activations stay O(1) (see Calibrate and
+// CalibrationRes).
 func BuildSpec(spec string, opts BuildOptions) (*ir.Graph, error) {
 	s, err := ParseSpec(spec)
 	if err != nil {
@@ -199,7 +201,11 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 		return nil, fmt.Errorf("model %s: %w", s, err)
 	}
 	if !opts.NoWeights {
-		if err := Calibrate(g); err != nil {
+		res := f.calRes
+		if res == 0 {
+			res = s.Res
+		}
+		if err := Calibrate(g, res); err != nil {
 			return nil, fmt.Errorf("model %s: calibrating: %w", s, err)
 		}
 	}
