@@ -44,6 +44,51 @@ func Gemm7x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *floa
 //go:noescape
 func Gemm8x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
+// DWConvEdgeNEON is dwconv_edge_neon (see the .s file for its register plan).
+//
+//go:noescape
+func DWConvEdgeNEON(in *float32, inRow int, c int, w *float32, wrow int, wgroup int, bias *float32, out *float32, nky int, nkx int, groups int, act int, ep *float32)
+
+// DWConv3x3S1NEON is dwconv3x3s1_neon (see the .s file for its register plan).
+//
+//go:noescape
+func DWConv3x3S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+
+// DWConv3x3S2NEON is dwconv3x3s2_neon (see the .s file for its register plan).
+//
+//go:noescape
+func DWConv3x3S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+
+// DWConv5x5S1NEON is dwconv5x5s1_neon (see the .s file for its register plan).
+//
+//go:noescape
+func DWConv5x5S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+
+// DWConv5x5S2NEON is dwconv5x5s2_neon (see the .s file for its register plan).
+//
+//go:noescape
+func DWConv5x5S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+
+// AddNEON is add_neon (see the .s file for its register plan).
+//
+//go:noescape
+func AddNEON(a *float32, b *float32, out *float32, nv int, act int, ep *float32)
+
+// ActivateNEON is activate_neon (see the .s file for its register plan).
+//
+//go:noescape
+func ActivateNEON(x *float32, out *float32, nv int, act int, ep *float32)
+
+// GlobalAvgPoolNEON is global_avg_pool_neon (see the .s file for its register plan).
+//
+//go:noescape
+func GlobalAvgPoolNEON(in *float32, hw int, c int, groups int, out *float32, scale *float32)
+
+// ScaleChannelsNEON is scale_channels_neon (see the .s file for its register plan).
+//
+//go:noescape
+func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *float32)
+
 // GemmNx12NEON[mr] is the mr×12 GEMM kernel (mr = 1..8).
 var GemmNx12NEON = [...]func(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32){
 	nil,

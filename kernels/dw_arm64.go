@@ -2,6 +2,139 @@
 
 package kernels
 
-// PLACEHOLDER: replaced when this kernel family lands.
-func fillDWARM64(s *Set) {}
-func fillMiscARM64(s *Set) {}
+import "github.com/mnc-go/mnc/asm"
+
+// NEON depthwise conv: weights packed [ceil(C/4)][KH·KW][4] (zero padded
+// lanes). Each output row is split into border pixels (window clipped by
+// padding: dwconv_edge_neon, one call per pixel) and the interior run
+// (dwconv<K>x<K>s<S>_neon for 3×3/5×5, stride 1/2; other shapes use the
+// edge kernel everywhere). Channels past the last full group of 4 are
+// computed here in Go.
+func fillDWARM64(s *Set) {
+	s.PackedDWSize = neonPackedDWSize
+	s.PackDW = neonPackDW
+	s.DWConv = neonDWConv
+}
+
+func neonPackedDWSize(c, kh, kw int) int { return (c + 3) / 4 * 4 * kh * kw }
+
+func neonPackDW(dst, w []float32, c, kh, kw int) {
+	neonNeed("PackDW(neon)", "dst", len(dst), neonPackedDWSize(c, kh, kw))
+	neonNeed("PackDW(neon)", "w", len(w), c*kh*kw)
+	taps := kh * kw
+	for g := 0; g < (c+3)/4; g++ {
+		for t := 0; t < taps; t++ {
+			for l := 0; l < 4; l++ {
+				v := float32(0)
+				if ch := 4*g + l; ch < c {
+					v = w[ch*taps+t]
+				}
+				dst[(g*taps+t)*4+l] = v
+			}
+		}
+	}
+}
+
+type neonDWInteriorFunc func(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+
+func neonDWInterior(p *DWParams) neonDWInteriorFunc {
+	if p.KH != p.KW || p.SH != p.SW {
+		return nil
+	}
+	switch [2]int{p.KH, p.SH} {
+	case [2]int{3, 1}:
+		return asm.DWConv3x3S1NEON
+	case [2]int{3, 2}:
+		return asm.DWConv3x3S2NEON
+	case [2]int{5, 1}:
+		return asm.DWConv5x5S1NEON
+	case [2]int{5, 2}:
+		return asm.DWConv5x5S2NEON
+	}
+	return nil
+}
+
+func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
+	const name = "DWConv(neon)"
+	if p.KH <= 0 || p.KW <= 0 || p.SH <= 0 || p.SW <= 0 || p.C <= 0 {
+		panic("kernels: " + name + ": kernel " + itoa(p.KH) + "×" + itoa(p.KW) + ", stride " + itoa(p.SH) + "×" + itoa(p.SW) + ", channels " + itoa(p.C) + " must be positive")
+	}
+	if oy0 < 0 || oy1 > p.OH {
+		panic("kernels: " + name + ": row range [" + itoa(oy0) + ", " + itoa(oy1) + ") outside [0, " + itoa(p.OH) + "]")
+	}
+	if oy0 >= oy1 {
+		return
+	}
+	neonNeed(name, "in", len(in), p.H*p.W*p.C)
+	neonNeed(name, "out", len(out), p.OH*p.OW*p.C)
+	neonNeed(name, "packed weights", len(wp), neonPackedDWSize(p.C, p.KH, p.KW))
+	if bias != nil {
+		neonNeed(name, "bias", len(bias), p.C)
+	}
+	act, consts, post := neonEpilogue(&p.Ep)
+	epp := &consts[0]
+	C, groups, taps := p.C, p.C/4, p.KH*p.KW
+	var bb *float32
+	if bias != nil {
+		bb = &bias[0]
+	}
+	interior := neonDWInterior(p)
+	// Output columns [oxLo, oxHi) have every kx inside the image.
+	oxLo := (p.PadL + p.SW - 1) / p.SW
+	oxHi := 0
+	if last := p.W - p.KW + p.PadL; last >= 0 {
+		oxHi = min(p.OW, last/p.SW+1)
+	}
+	for oy := oy0; oy < oy1; oy++ {
+		iy := oy*p.SH - p.PadT
+		ky0, ky1 := max(0, -iy), min(p.KH, p.H-iy)
+		outRow := oy * p.OW * C
+		if groups > 0 {
+			runLo, runHi := 0, 0
+			if interior != nil && ky0 == 0 && ky1 == p.KH && oxLo < oxHi {
+				runLo, runHi = oxLo, oxHi
+				ix := runLo*p.SW - p.PadL
+				interior(&in[(iy*p.W+ix)*C], p.W*C, C, &wp[0], bb, &out[outRow+runLo*C], runHi-runLo, groups, act, epp)
+			}
+			for ox := 0; ox < p.OW; ox++ {
+				if ox == runLo && runHi > runLo {
+					ox = runHi - 1
+					continue
+				}
+				ix := ox*p.SW - p.PadL
+				kx0, kx1 := max(0, -ix), min(p.KW, p.W-ix)
+				nky, nkx, inp, w := 0, 0, &in[0], &wp[0]
+				if ky1 > ky0 && kx1 > kx0 {
+					nky, nkx = ky1-ky0, kx1-kx0
+					inp = &in[((iy+ky0)*p.W+ix+kx0)*C]
+					w = &wp[(ky0*p.KW+kx0)*4]
+				}
+				asm.DWConvEdgeNEON(inp, p.W*C, C, w, p.KW*4, taps*4, bb, &out[outRow+ox*C], nky, nkx, groups, act, epp)
+			}
+		}
+		for ch := groups * 4; ch < C; ch++ {
+			g, l := ch/4, ch%4
+			for ox := 0; ox < p.OW; ox++ {
+				ix := ox*p.SW - p.PadL
+				var acc float32
+				for ky := ky0; ky < ky1; ky++ {
+					for kx := max(0, -ix); kx < min(p.KW, p.W-ix); kx++ {
+						acc += in[((iy+ky)*p.W+ix+kx)*C+ch] * wp[(g*taps+ky*p.KW+kx)*4+l]
+					}
+				}
+				if bias != nil {
+					acc += bias[ch]
+				}
+				out[outRow+ox*C+ch] = neonActScalar(&p.Ep, acc)
+			}
+		}
+		if post {
+			row := out[outRow : outRow+p.OW*C]
+			for x := 0; x < p.OW; x++ {
+				for ch := 0; ch < groups*4; ch++ {
+					row[x*C+ch] = neonActScalar(&p.Ep, row[x*C+ch])
+				}
+			}
+		}
+	}
+}

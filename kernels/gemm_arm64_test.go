@@ -80,7 +80,7 @@ func runNeonGemm(t *testing.T, s *Set, g neonGemmCase, ep Epilogue, a []float32,
 }
 
 // TestNeonGemmShapes covers full and leftover row tiles (1, 7, 8, 9, 17,
-// and more than one row block), partial panels (n not a multiple of 12),
+// several tiles per call with a residual, and more than one row block), partial panels (n not a multiple of 12),
 // column ranges starting at later panels, k tails (k mod 4 ≠ 0, k = 0), and
 // every activation with and without bias and residual.
 func TestNeonGemmShapes(t *testing.T) {
@@ -98,6 +98,8 @@ func TestNeonGemmShapes(t *testing.T) {
 		{m: 70, n: 5, k: 9, n0: 0, n1: 5, bias: true, res: true},
 		{m: 3, n: 25, k: 0, n0: 24, n1: 25, bias: true},
 		{m: 20, n: 36, k: 33, n0: 12, n1: 24},
+		{m: 26, n: 24, k: 7, n0: 0, n1: 24, bias: true, res: true},
+		{m: 75, n: 12, k: 2, n0: 0, n1: 12, res: true},
 	}
 	for _, g := range cases {
 		for _, ep := range neonTestEpilogues() {

@@ -29,8 +29,14 @@ func kernelTable() []file {
 	for mr := 1; mr <= 8; mr++ {
 		gemm = append(gemm, genGemm(mr))
 	}
+	dw := []*Func{genDWEdge()}
+	for _, d := range dwSpecs {
+		dw = append(dw, genDWInterior(d))
+	}
 	return []file{
 		{"gemm_neon_arm64.s", gemm},
+		{"dwconv_neon_arm64.s", dw},
+		{"misc_neon_arm64.s", []*Func{genAdd(), genActivate(), genGlobalAvgPool(), genScaleChannels()}},
 	}
 }
 

@@ -1,0 +1,91 @@
+//go:build arm64 && !purego
+
+package kernels
+
+import "github.com/mnc-go/mnc/asm"
+
+// NEON elementwise and per-channel kernels (codegen/neon/misc.go). The
+// assembly handles whole 4-float vectors / 4-channel groups; remainders
+// are done here. NCHW↔NHWC transposes stay generic.
+func fillMiscARM64(s *Set) {
+	s.GlobalAvgPool = neonGlobalAvgPool
+	s.ScaleChannels = neonScaleChannels
+	s.Add = neonAdd
+	s.Activate = neonActivate
+}
+
+func neonAdd(a, b, out []float32, ep *Epilogue) {
+	n := len(out)
+	neonNeed("Add(neon)", "a", len(a), n)
+	neonNeed("Add(neon)", "b", len(b), n)
+	act, consts, post := neonEpilogue(ep)
+	nv := n / 4
+	if nv > 0 {
+		asm.AddNEON(&a[0], &b[0], &out[0], nv, act, &consts[0])
+	}
+	for i := 4 * nv; i < n; i++ {
+		out[i] = neonActScalar(ep, a[i]+b[i])
+	}
+	if post {
+		for i := range out[:4*nv] {
+			out[i] = neonActScalar(ep, out[i])
+		}
+	}
+}
+
+func neonActivate(x, out []float32, ep *Epilogue) {
+	n := len(out)
+	neonNeed("Activate(neon)", "x", len(x), n)
+	act, consts, post := neonEpilogue(ep)
+	if post || act == 0 {
+		for i := range out {
+			out[i] = neonActScalar(ep, x[i])
+		}
+		return
+	}
+	nv := n / 4
+	if nv > 0 {
+		asm.ActivateNEON(&x[0], &out[0], nv, act, &consts[0])
+	}
+	for i := 4 * nv; i < n; i++ {
+		out[i] = neonActScalar(ep, x[i])
+	}
+}
+
+func neonGlobalAvgPool(in []float32, hw, c int, out []float32) {
+	neonNeed("GlobalAvgPool(neon)", "in", len(in), hw*c)
+	neonNeed("GlobalAvgPool(neon)", "out", len(out), c)
+	groups := c / 4
+	if hw <= 0 {
+		for i := range out[:c] {
+			out[i] = 0
+		}
+		return
+	}
+	scale := 1 / float32(hw)
+	if groups > 0 {
+		asm.GlobalAvgPoolNEON(&in[0], hw, c, groups, &out[0], &scale)
+	}
+	for ch := 4 * groups; ch < c; ch++ {
+		var s float32
+		for p := 0; p < hw; p++ {
+			s += in[p*c+ch]
+		}
+		out[ch] = s * scale
+	}
+}
+
+func neonScaleChannels(in []float32, hw, c int, s, out []float32) {
+	neonNeed("ScaleChannels(neon)", "in", len(in), hw*c)
+	neonNeed("ScaleChannels(neon)", "out", len(out), hw*c)
+	neonNeed("ScaleChannels(neon)", "s", len(s), c)
+	groups := c / 4
+	if groups > 0 && hw > 0 {
+		asm.ScaleChannelsNEON(&in[0], hw, c, groups, &s[0], &out[0])
+	}
+	for p := 0; p < hw; p++ {
+		for ch := 4 * groups; ch < c; ch++ {
+			out[p*c+ch] = in[p*c+ch] * s[ch]
+		}
+	}
+}
