@@ -11,13 +11,23 @@ import (
 // from ir.InferNode applied to the shapes of the tensors actually given, so
 // Eval works on graphs with unbound (-1) dimensions and validates its
 // inputs the same way the rest of mnc does. Errors name the node.
-func Eval(n *ir.Node, inputs []*ir.Tensor) (*ir.Tensor, error) {
+func Eval(n *ir.Node, inputs []*ir.Tensor) (out *ir.Tensor, err error) {
 	if n == nil {
 		return nil, fmt.Errorf("reference.Eval: nil node")
 	}
 	fail := func(err error) (*ir.Tensor, error) {
 		return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
 	}
+	if !implemented[n.Op] {
+		return fail(fmt.Errorf("operator %s is not implemented by the reference executor", n.Op))
+	}
+	// Inputs are validated before computing; should a case slip through,
+	// the caller still gets an error naming the node rather than a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = fail(fmt.Errorf("reference executor bug: panic: %v", r))
+		}
+	}()
 	shadow, err := shadowNode(n, inputs)
 	if err != nil {
 		return fail(err)
@@ -26,7 +36,7 @@ func Eval(n *ir.Node, inputs []*ir.Tensor) (*ir.Tensor, error) {
 	if err != nil {
 		return nil, err // a *ir.ShapeError already names the node
 	}
-	out, err := compute(n.Op, &n.Attrs, inputs, outShape)
+	out, err = compute(n.Op, &n.Attrs, inputs, outShape)
 	if err != nil {
 		return fail(err)
 	}
@@ -72,6 +82,16 @@ func valueName(n *ir.Node, i int) string {
 	return ""
 }
 
+// implemented lists the operators compute handles: every ir operator.
+var implemented = map[ir.Op]bool{
+	ir.OpConv: true, ir.OpBatchNorm: true, ir.OpRelu: true, ir.OpClip: true, ir.OpHardSwish: true,
+	ir.OpHardSigmoid: true, ir.OpSigmoid: true, ir.OpSwish: true, ir.OpAdd: true, ir.OpSub: true,
+	ir.OpMul: true, ir.OpDiv: true, ir.OpGlobalAveragePool: true, ir.OpAveragePool: true,
+	ir.OpMaxPool: true, ir.OpGemm: true, ir.OpMatMul: true, ir.OpFlatten: true, ir.OpReshape: true,
+	ir.OpTranspose: true, ir.OpSoftmax: true, ir.OpConcat: true, ir.OpPad: true,
+	ir.OpReduceMean: true, ir.OpIdentity: true, ir.OpDropout: true,
+}
+
 // compute dispatches to the operator's implementation; shape is the output
 // shape, already validated by ir.InferNode.
 func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor, error) {
@@ -103,9 +123,9 @@ func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor
 	case ir.OpGlobalAveragePool:
 		return globalAveragePool(in[0], shape), nil
 	case ir.OpAveragePool:
-		return averagePool(a, in[0], shape), nil
+		return averagePool(a, in[0], shape)
 	case ir.OpMaxPool:
-		return maxPool(a, in[0], shape), nil
+		return maxPool(a, in[0], shape)
 	case ir.OpGemm:
 		return gemm(a, in[0], in[1], optional(in, 2), residual(a, in), shape), nil
 	case ir.OpMatMul:

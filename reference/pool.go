@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/mnc-go/mnc/ir"
@@ -24,20 +25,27 @@ func window(o, in, k, stride, padBegin, padEnd, dilation int) (valid []int, padd
 	return valid, padded
 }
 
-func poolDilations(a *ir.Attrs) [2]int {
+// poolDilations returns the pool's dilations, 1 when unset (zero).
+func poolDilations(a *ir.Attrs) ([2]int, error) {
 	if a.Dilations[0] == 0 && a.Dilations[1] == 0 {
-		return [2]int{1, 1}
+		return [2]int{1, 1}, nil
 	}
-	return a.Dilations
+	if a.Dilations[0] <= 0 || a.Dilations[1] <= 0 {
+		return a.Dilations, fmt.Errorf("dilations %v must be positive", a.Dilations)
+	}
+	return a.Dilations, nil
 }
 
 // pool2d runs reduce over each window of NCHW x; reduce gets the values of
 // the taps inside the input and the window's padded tap count.
-func pool2d(a *ir.Attrs, x *ir.Tensor, shape ir.Shape, reduce func(vals []float32, padded int) float32) *ir.Tensor {
+func pool2d(a *ir.Attrs, x *ir.Tensor, shape ir.Shape, reduce func(vals []float32, padded int) float32) (*ir.Tensor, error) {
+	d, err := poolDilations(a)
+	if err != nil {
+		return nil, err
+	}
 	out := ir.NewTensor(shape...)
 	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	oh, ow := shape[2], shape[3]
-	d := poolDilations(a)
 	var vals []float32
 	for b := 0; b < n; b++ {
 		for ch := 0; ch < c; ch++ {
@@ -57,13 +65,13 @@ func pool2d(a *ir.Attrs, x *ir.Tensor, shape ir.Shape, reduce func(vals []float3
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // maxPool is ONNX MaxPool: padding never wins (only real inputs are
 // compared) and a NaN in the window gives NaN. A window with no input tap
 // gives −Inf.
-func maxPool(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) *ir.Tensor {
+func maxPool(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) (*ir.Tensor, error) {
 	return pool2d(a, x, shape, func(vals []float32, _ int) float32 {
 		m := float32(math.Inf(-1))
 		for _, v := range vals {
@@ -81,7 +89,7 @@ func maxPool(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) *ir.Tensor {
 // averagePool is ONNX AveragePool: the sum of the input taps divided by
 // their count, or, with count_include_pad, by the taps inside input plus
 // padding.
-func averagePool(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) *ir.Tensor {
+func averagePool(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) (*ir.Tensor, error) {
 	return pool2d(a, x, shape, func(vals []float32, padded int) float32 {
 		var sum float64
 		for _, v := range vals {
