@@ -1,0 +1,126 @@
+package onnx
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/reference"
+)
+
+// roundTrip exports g and imports the result.
+func roundTrip(t *testing.T, g *ir.Graph) *ir.Graph {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Read("roundtrip.onnx", buf.Bytes(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// expectIdentical runs both graphs with the reference executor on
+// DESIGN.md's fixed input and requires bit-identical outputs: export and
+// import must not change what is computed, nor its order.
+func expectIdentical(t *testing.T, g, h *ir.Graph) { expectSame(t, g, h, 0) }
+
+// expectSame is expectIdentical with a tolerance relative to the largest
+// output value.
+func expectSame(t *testing.T, g, h *ir.Graph, rel float64) {
+	t.Helper()
+	x := reference.FixedInput(g.Inputs[0].Shape...)
+	a, err := reference.Run(g, map[string]*ir.Tensor{g.Inputs[0].Name: x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := reference.Run(h, map[string]*ir.Tensor{h.Inputs[0].Name: x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, o := range g.Outputs {
+		got := b[h.Outputs[k].Name]
+		if h.Outputs[k].Name != o.Name {
+			t.Errorf("output %d is named %q after the round trip, want %q", k, h.Outputs[k].Name, o.Name)
+		}
+		if ok, msg := reference.Close(got, a[o.Name], rel); !ok {
+			t.Errorf("output %q differs after the round trip: %s", o.Name, msg)
+		}
+	}
+}
+
+// TestRoundTripModels exports and re-imports the built-in models. With
+// -short they are built at 96×96 to keep the reference runs quick.
+func TestRoundTripModels(t *testing.T) {
+	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"} {
+		spec := name
+		if testing.Short() {
+			spec += ":res=96"
+		}
+		t.Run(spec, func(t *testing.T) {
+			g, err := models.Build(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := roundTrip(t, g)
+			if len(h.Nodes) != len(g.Nodes) {
+				t.Errorf("%d nodes after the round trip, want %d", len(h.Nodes), len(g.Nodes))
+			}
+			expectIdentical(t, g, h)
+		})
+	}
+}
+
+// TestRoundTripFusedEpilogues: Conv and Gemm with fused bias, residual and
+// activation are expanded on export into nodes that compute the same up to
+// rounding (the reference adds a fused residual before rounding to
+// float32, the expanded Add after it): within 1e-6 of the largest output.
+func TestRoundTripFusedEpilogues(t *testing.T) {
+	acts := []ir.Epilogue{
+		{Act: ir.ActRelu},
+		{Act: ir.ActClip, Min: 0, Max: 6, Residual: true},
+		{Act: ir.ActHardSwish, Residual: true},
+		{Act: ir.ActHardSigmoid, Alpha: 1.0 / 6, Beta: 0.5},
+		{Act: ir.ActSigmoid},
+		{Act: ir.ActSwish, Residual: true},
+		{Residual: true},
+	}
+	for _, ep := range acts {
+		t.Run(ep.Act.String(), func(t *testing.T) {
+			g := ir.New("fused")
+			x := g.AddInput("x", 1, 4, 5, 5)
+			w := g.AddConst("w", seq(4, 4, 3, 3))
+			bias := g.AddConst("b", seq(4))
+			a := ir.ConvAttrs(1, 1, 1)
+			a.Fused = ep
+			in := []*ir.Value{x, w, bias}
+			if ep.Residual {
+				in = append(in, x)
+			}
+			c := g.AddNode(ir.OpConv, "conv", a, in...)
+			p := g.AddNode(ir.OpGlobalAveragePool, "pool", ir.Attrs{}, c)
+			f := g.AddNode(ir.OpFlatten, "flat", ir.Attrs{Axis: 1}, p)
+			ga := ir.GemmAttrs()
+			ga.Fused = ep
+			gin := []*ir.Value{f, g.AddConst("fw", seq(4, 4)), g.AddConst("fb", seq(4))}
+			if ep.Residual {
+				gin = append(gin, f)
+			}
+			y := g.AddNode(ir.OpGemm, "fc", ga, gin...)
+			g.SetOutputs(y)
+			if err := g.InferShapes(); err != nil {
+				t.Fatal(err)
+			}
+			h := roundTrip(t, g)
+			for _, n := range h.Nodes {
+				if n.Attrs.Fused != (ir.Epilogue{}) {
+					t.Errorf("node %s still has a fused epilogue after import", n)
+				}
+			}
+			expectSame(t, g, h, 1e-6)
+		})
+	}
+}
