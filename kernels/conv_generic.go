@@ -1,24 +1,33 @@
 package kernels
 
+import "fmt"
+
 // Pure-Go dense convolution (group 1), direct: for each output pixel the
 // valid taps add x·w[tap][ci][:] into the pixel's Cout outputs. Weights are
 // packed [KH][KW][Cin][Cout] so that inner loop is contiguous; no scratch.
+// (The amd64 stem path pads Cout to whole vectors in the same layout.)
 
 func fillConvGeneric(s *Set) {
-	s.PackedConvSize = func(p *ConvParams) int { return p.KH * p.KW * p.Cin * p.Cout }
+	s.PackedConvSize = convPackedSize
 	s.PackConv = packConvHWIO
 	s.ConvScratchSize = func(p *ConvParams, rows int) int { return 0 }
 	s.Conv = convGeneric
 }
 
+func convPackedSize(p *ConvParams) int { return p.KH * p.KW * p.Cin * p.Cout }
+
 // packConvHWIO turns w [Cout][Cin][KH][KW] into [KH][KW][Cin][Cout].
-func packConvHWIO(dst, w []float32, p *ConvParams) {
+func packConvHWIO(dst, w []float32, p *ConvParams) { packConvHWIOStride(dst, w, p, p.Cout) }
+
+// packConvHWIOStride is packConvHWIO with rows of stride ≥ Cout floats
+// (entries past Cout are left as they are).
+func packConvHWIOStride(dst, w []float32, p *ConvParams, stride int) {
 	for co := 0; co < p.Cout; co++ {
 		for ci := 0; ci < p.Cin; ci++ {
 			for kh := 0; kh < p.KH; kh++ {
 				for kw := 0; kw < p.KW; kw++ {
 					src := ((co*p.Cin+ci)*p.KH+kh)*p.KW + kw
-					dst[((kh*p.KW+kw)*p.Cin+ci)*p.Cout+co] = w[src]
+					dst[((kh*p.KW+kw)*p.Cin+ci)*stride+co] = w[src]
 				}
 			}
 		}
@@ -45,13 +54,15 @@ func dilatedTapRange(i0, k, d, n int) (k0, k1 int) {
 }
 
 func convGeneric(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
+	checkConvArgs(p, len(in), len(wp), convPackedSize(p), bias, r, len(out), oy0, oy1)
 	for oy := oy0; oy < oy1; oy++ {
-		convPixelsGeneric(p, in, wp, bias, r, out, oy, 0, p.OW)
+		convPixelsGeneric(p, in, wp, p.Cout, bias, r, out, oy, 0, p.OW)
 	}
 }
 
-// convPixelsGeneric computes output pixels [ox0, ox1) of row oy.
-func convPixelsGeneric(p *ConvParams, in, wp, bias, r, out []float32, oy, ox0, ox1 int) {
+// convPixelsGeneric computes output pixels [ox0, ox1) of row oy; packed
+// weight rows are wstride floats apart.
+func convPixelsGeneric(p *ConvParams, in, wp []float32, wstride int, bias, r, out []float32, oy, ox0, ox1 int) {
 	cin, cout := p.Cin, p.Cout
 	iy0 := oy*p.SH - p.PadT
 	kh0, kh1 := dilatedTapRange(iy0, p.KH, p.DH, p.H)
@@ -69,9 +80,9 @@ func convPixelsGeneric(p *ConvParams, in, wp, bias, r, out []float32, oy, ox0, o
 			iy := iy0 + kh*p.DH
 			for kw := kw0; kw < kw1; kw++ {
 				x := in[(iy*p.W+ix0+kw*p.DW)*cin:][:cin]
-				w := wp[(kh*p.KW+kw)*cin*cout:][:cin*cout]
+				w := wp[(kh*p.KW+kw)*cin*wstride:]
 				for ci, v := range x {
-					wc := w[ci*cout:][:cout]
+					wc := w[ci*wstride:][:cout]
 					for co, wv := range wc {
 						o[co] += v * wv
 					}
@@ -85,4 +96,29 @@ func convPixelsGeneric(p *ConvParams, in, wp, bias, r, out []float32, oy, ox0, o
 		}
 		actSlice(&p.Ep, o, o)
 	}
+}
+
+// checkConvArgs panics with a description when slices are too short for p
+// or the parameters cannot describe a conv.
+func checkConvArgs(p *ConvParams, nIn, nW, wantW int, bias, r []float32, nOut, oy0, oy1 int) {
+	var bad string
+	switch {
+	case p.SH < 1 || p.SW < 1 || p.DH < 1 || p.DW < 1 || p.Cin < 1 || p.Cout < 1:
+		bad = fmt.Sprintf("strides %d,%d, dilations %d,%d and channels must be positive", p.SH, p.SW, p.DH, p.DW)
+	case nIn < p.H*p.W*p.Cin:
+		bad = fmt.Sprintf("input has %d elements, want %d", nIn, p.H*p.W*p.Cin)
+	case nW < wantW:
+		bad = fmt.Sprintf("packed weights have %d elements, want %d", nW, wantW)
+	case bias != nil && len(bias) < p.Cout:
+		bad = fmt.Sprintf("bias has %d elements, want %d", len(bias), p.Cout)
+	case r != nil && len(r) < p.OH*p.OW*p.Cout:
+		bad = fmt.Sprintf("residual has %d elements, want %d", len(r), p.OH*p.OW*p.Cout)
+	case nOut < p.OH*p.OW*p.Cout:
+		bad = fmt.Sprintf("output has %d elements, want %d", nOut, p.OH*p.OW*p.Cout)
+	case oy0 < 0 || oy1 > p.OH || oy0 > oy1:
+		bad = fmt.Sprintf("rows [%d,%d) outside [0,%d)", oy0, oy1, p.OH)
+	default:
+		return
+	}
+	panic(fmt.Sprintf("kernels: Conv %dx%d %d->%d on %dx%d: %s", p.KH, p.KW, p.Cin, p.Cout, p.H, p.W, bad))
 }

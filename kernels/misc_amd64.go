@@ -2,4 +2,90 @@
 
 package kernels
 
-func fillMiscAMD64(s *Set) {}
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
+
+// Pooling, channel scale, add and activation on AVX2+FMA / AVX-512. The
+// kernels are called statically per ISA (a call through a func value would
+// make the wrappers' small locals escape to the heap).
+
+func fillMiscAMD64(s *Set) {
+	vl := simdWidth(s.ISA)
+	if vl == 0 {
+		return
+	}
+	fillStemAMD64(s, vl)
+	wide := vl == 16
+	s.GlobalAvgPool = func(in []float32, hw, c int, out []float32) {
+		if hw <= 0 || c <= 0 {
+			globalAvgPoolGeneric(in, hw, c, out)
+			return
+		}
+		needLen("GlobalAvgPool", "input", len(in), hw*c)
+		needLen("GlobalAvgPool", "output", len(out), c)
+		scale := 1 / float32(hw)
+		if wide {
+			asm.GAvgPool_AVX512(&in[0], hw, c, &out[0], &scale, nil)
+		} else {
+			asm.GAvgPool_AVX2FMA(&in[0], hw, c, &out[0], &scale, tailMask(c))
+		}
+	}
+	s.ScaleChannels = func(in []float32, hw, c int, sc, out []float32) {
+		if hw <= 0 || c <= 0 {
+			return
+		}
+		needLen("ScaleChannels", "input", len(in), hw*c)
+		needLen("ScaleChannels", "scales", len(sc), c)
+		needLen("ScaleChannels", "output", len(out), hw*c)
+		if wide {
+			asm.ScaleChannels_AVX512(&in[0], hw, c, &sc[0], &out[0], nil)
+		} else {
+			asm.ScaleChannels_AVX2FMA(&in[0], hw, c, &sc[0], &out[0], tailMask(c))
+		}
+	}
+	s.Add = func(a, b, out []float32, ep *Epilogue) {
+		n := len(out)
+		if n == 0 {
+			return
+		}
+		needLen("Add", "a", len(a), n)
+		needLen("Add", "b", len(b), n)
+		ae, mode, goAct := toAffine(ep)
+		if wide {
+			asm.AddAct_AVX512(&a[0], &b[0], &out[0], n, &ae.A, mode, nil)
+		} else {
+			asm.AddAct_AVX2FMA(&a[0], &b[0], &out[0], n, &ae.A, mode, tailMask(n))
+		}
+		if goAct {
+			actSlice(ep, out, out)
+		}
+	}
+	s.Activate = func(x, out []float32, ep *Epilogue) {
+		n := len(out)
+		if n == 0 {
+			return
+		}
+		needLen("Activate", "input", len(x), n)
+		ae, mode, goAct := toAffine(ep)
+		if goAct {
+			actSlice(ep, x, out)
+			return
+		}
+		if wide {
+			asm.Act_AVX512(&x[0], &out[0], n, &ae.A, mode, nil)
+		} else {
+			asm.Act_AVX2FMA(&x[0], &out[0], n, &ae.A, mode, tailMask(n))
+		}
+	}
+}
+
+// needLen panics with a description when a slice is shorter than a kernel
+// will read or write: the assembly would go out of bounds instead.
+func needLen(kernel, what string, have, want int) {
+	if have < want {
+		panic(fmt.Sprintf("kernels: %s: %s has %d elements, want %d", kernel, what, have, want))
+	}
+}

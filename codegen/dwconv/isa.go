@@ -43,9 +43,19 @@ func (t *target) setupTail(c GPVirtual) {
 		n := GP32()
 		MOVL(c.As32(), n)
 		ANDL(U8(15), n)
+		t.setupMaskN(n)
+		return
+	}
+	t.setupMaskN(nil)
+}
+
+// setupMaskN makes the tail mask select the low n lanes (n in a register;
+// AVX-512 only, AVX2 always loads the "mask" argument).
+func (t *target) setupMaskN(n GPVirtual) {
+	if t.VL == 16 {
 		ones := GP32()
 		MOVL(U32(0xffff), ones)
-		BZHIL(n, ones, ones)
+		BZHIL(n.As32(), ones, ones)
 		k := K()
 		KMOVW(ones, k)
 		t.kmask = k

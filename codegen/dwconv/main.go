@@ -1,22 +1,23 @@
-// Command dwconv generates mnc's non-GEMM amd64 kernels with avo: depthwise
-// convolutions (dwconv family) and the stem conv, pooling, channel scale,
-// add and activation kernels (misc family), for AVX2+FMA and AVX-512, plus
-// a Go table mapping kernel shapes to the generated functions.
+// Command dwconv generates mnc's non-GEMM amd64 kernels with avo, for
+// AVX2+FMA and AVX-512: depthwise convolutions, the stem conv, global
+// average pool, channel scale, add+activation and activation, plus a Go
+// table mapping kernel shapes to the generated functions.
 //
-//	go run ./codegen/dwconv -family dwconv -table asm/dwconv_table_amd64.go -out asm/dwconv_amd64.s -stubs asm/dwconv_amd64.go -pkg asm
+//	go run ./codegen/dwconv -table asm/dwconv_table_amd64.go -out asm/dwconv_amd64.s -stubs asm/dwconv_amd64.go -pkg asm
 package main
 
 import (
 	"flag"
-	"log"
 
 	. "github.com/mmcloughlin/avo/build"
 )
 
 var (
-	family = flag.String("family", "dwconv", "kernel family to generate: dwconv or misc")
 	table  = flag.String("table", "", "write the Go dispatch table for the family to this file")
 )
+
+// targets are the instruction sets kernels are generated for.
+var targets = []*target{avx2, avx512}
 
 // dwKernelSizes are the square depthwise kernels with generated code.
 var dwKernelSizes = []int{3, 5}
@@ -24,24 +25,20 @@ var dwKernelSizes = []int{3, 5}
 func main() {
 	flag.Parse()
 	ConstraintExpr("!purego")
-	switch *family {
-	case "dwconv":
-		for _, t := range []*target{avx2, avx512} {
-			for _, k := range dwKernelSizes {
-				for kw0 := 0; kw0 < k; kw0++ {
-					for kw1 := kw0 + 1; kw1 <= k; kw1++ {
-						genDW(t, k, kw0, kw1)
-					}
+	for _, t := range targets {
+		for _, k := range dwKernelSizes {
+			for kw0 := 0; kw0 < k; kw0++ {
+				for kw1 := kw0 + 1; kw1 <= k; kw1++ {
+					genDW(t, k, kw0, kw1)
 				}
 			}
 		}
-		writeTable(*table, dwTable())
-	case "misc":
-		genMisc()
-		writeTable(*table, miscTable())
-	default:
-		log.Fatalf("unknown -family %q (want dwconv or misc)", *family)
+		for nb := 1; nb <= stemMaxVectors; nb++ {
+			genStem(t, nb)
+		}
+		genMisc(t)
 	}
+	writeTable(*table, dwTable()+miscTable())
 	Generate()
 }
 

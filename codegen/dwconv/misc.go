@@ -1,5 +1,196 @@
 package main
 
-func genMisc() {}
+import (
+	"fmt"
+	"strings"
 
-func miscTable() string { return "" }
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The small kernels around the convolutions: global average pool, SE
+// channel scale, add with activation, activation alone. All run over
+// channels (or elements) in vectors with a masked tail; they are memory
+// bound, so they are kept simple.
+
+const (
+	gapSig   = "func(in *float32, hw, c int, out, scale *float32, mask *int32)"
+	scaleSig = "func(in *float32, hw, c int, s, out *float32, mask *int32)"
+	addSig   = "func(a, b, out *float32, n int, ep *float32, mode int, mask *int32)"
+	actSig   = "func(x, out *float32, n int, ep *float32, mode int, mask *int32)"
+)
+
+func miscName(op string, t *target) string { return fmt.Sprintf("%s_%s", op, t.Name) }
+
+func genMisc(t *target) {
+	genGAvgPool(t)
+	genScaleChannels(t)
+	genElementwise(t, true)
+	genElementwise(t, false)
+}
+
+// channelLoop emits: for j over full vectors of c channels (bytes), body;
+// then the masked tail. cs is c·4 and jend the byte offset of the tail.
+func channelLoop(t *target, cs, jend GPVirtual, body func(j GPVirtual)) {
+	j := GP64()
+	XORQ(j, j)
+	top, tail, done := uniq("chan"), uniq("chan_tail"), uniq("chan_done")
+	Label(top)
+	CMPQ(j, jend)
+	JAE(LabelRef(tail))
+	t.masked = false
+	body(j)
+	ADDQ(U8(t.bytes()), j)
+	JMP(LabelRef(top))
+	Label(tail)
+	CMPQ(j, cs)
+	JAE(LabelRef(done))
+	t.masked = true
+	body(j)
+	t.masked = false
+	Label(done)
+}
+
+// channelBounds loads count parameter name and returns (count·4, the byte
+// offset where the partial vector starts), with the tail mask set up.
+func channelBounds(t *target, name string) (cs, jend GPVirtual) {
+	c := loadGP(name)
+	cs, jend = GP64(), GP64()
+	MOVQ(c, cs)
+	SHLQ(U8(2), cs)
+	MOVQ(c, jend)
+	ANDQ(I32(^(t.VL - 1)), jend)
+	SHLQ(U8(2), jend)
+	t.setupTail(c)
+	return cs, jend
+}
+
+func genGAvgPool(t *target) {
+	name := miscName("GAvgPool", t)
+	TEXT(name, NOSPLIT, gapSig)
+	Pragma("noescape")
+	Doc(name + " sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.")
+	in := loadGP("in")
+	out := loadGP("out")
+	sp := loadGP("scale")
+	scale := t.vec()
+	VBROADCASTSS(Mem{Base: sp}, scale)
+	cs, jend := channelBounds(t, "c")
+	channelLoop(t, cs, jend, func(j GPVirtual) {
+		// Four accumulators over consecutive pixels hide the add latency.
+		acc := []VecVirtual{t.vec(), t.vec(), t.vec(), t.vec()}
+		for _, a := range acc {
+			VXORPS(a, a, a)
+		}
+		p := GP64()
+		LEAQ(Mem{Base: in, Index: j, Scale: 1}, p)
+		n := loadGP("hw")
+		four, one, sum := uniq("gap4"), uniq("gap1"), uniq("gapsum")
+		Label(four)
+		CMPQ(n, U8(4))
+		JB(LabelRef(one))
+		for i, a := range acc {
+			x := t.vec()
+			t.load(colAddr(p, cs, i), x)
+			VADDPS(x, a, a)
+		}
+		LEAQ(Mem{Base: p, Index: cs, Scale: 4}, p)
+		SUBQ(U8(4), n)
+		JMP(LabelRef(four))
+		Label(one)
+		TESTQ(n, n)
+		JZ(LabelRef(sum))
+		x := t.vec()
+		t.load(Mem{Base: p}, x)
+		VADDPS(x, acc[0], acc[0])
+		ADDQ(cs, p)
+		DECQ(n)
+		JMP(LabelRef(one))
+		Label(sum)
+		VADDPS(acc[1], acc[0], acc[0])
+		VADDPS(acc[3], acc[2], acc[2])
+		VADDPS(acc[2], acc[0], acc[0])
+		VMULPS(scale, acc[0], acc[0])
+		t.store(acc[0], Mem{Base: out, Index: j, Scale: 1})
+	})
+	VZEROUPPER()
+	RET()
+}
+
+func genScaleChannels(t *target) {
+	name := miscName("ScaleChannels", t)
+	TEXT(name, NOSPLIT, scaleSig)
+	Pragma("noescape")
+	Doc(name + " sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).")
+	in := loadGP("in")
+	out := loadGP("out")
+	s := loadGP("s")
+	n := loadGP("hw")
+	cs, jend := channelBounds(t, "c")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("pixel")
+	channelLoop(t, cs, jend, func(j GPVirtual) {
+		x, sv := t.vec(), t.vec()
+		t.load(Mem{Base: in, Index: j, Scale: 1}, x)
+		t.load(Mem{Base: s, Index: j, Scale: 1}, sv)
+		VMULPS(sv, x, x)
+		t.store(x, Mem{Base: out, Index: j, Scale: 1})
+	})
+	ADDQ(cs, in)
+	ADDQ(cs, out)
+	DECQ(n)
+	JNZ(LabelRef("pixel"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// genElementwise emits AddAct (out = Act(a+b)) or Act (out = Act(x)).
+func genElementwise(t *target, add bool) {
+	op, sig, doc := "Act", actSig, " sets out[i] = Act(x[i]) for n elements (out may be x)."
+	if add {
+		op, sig, doc = "AddAct", addSig, " sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b)."
+	}
+	name := miscName(op, t)
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(name + doc)
+	var a, b GPVirtual
+	if add {
+		a, b = loadGP("a"), loadGP("b")
+	} else {
+		a = loadGP("x")
+	}
+	out := loadGP("out")
+	ac := loadActConsts(t)
+	ns, nend := channelBounds(t, "n")
+	channelLoop(t, ns, nend, func(i GPVirtual) {
+		x := t.vec()
+		t.load(Mem{Base: a, Index: i, Scale: 1}, x)
+		if add {
+			y := t.vec()
+			t.load(Mem{Base: b, Index: i, Scale: 1}, y)
+			VADDPS(y, x, x)
+		}
+		activate(t, ac, x)
+		t.store(x, Mem{Base: out, Index: i, Scale: 1})
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// miscTable dispatches the stem kernels by their number of output vectors.
+func miscTable() string {
+	var b strings.Builder
+	for _, t := range targets {
+		var cases [][2]string
+		for nb := 1; nb <= stemMaxVectors; nb++ {
+			cases = append(cases, [2]string{fmt.Sprint(nb), stemName(t, nb)})
+		}
+		dispatch(&b, fmt.Sprintf("StemConv%s runs the stem kernel with nb vectors of %d output channels; false if none is generated.", t.Name, t.VL),
+			"StemConv"+t.Name, "nb int", "nb", stemSig, cases)
+	}
+	return b.String()
+}

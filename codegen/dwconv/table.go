@@ -29,26 +29,44 @@ func writeTable(path, body string) {
 	}
 }
 
-// dwTable maps (ISA, K, kw0, kw1) to the generated depthwise kernels.
+// sigArgs turns "func(a, b *float32, n int)" into ("a, b *float32, n int", "a, b, n").
+func sigArgs(sig string) (params, names string) {
+	params = strings.TrimSuffix(strings.TrimPrefix(sig, "func("), ")")
+	var ns []string
+	for _, group := range strings.Split(params, ",") {
+		f := strings.Fields(group)
+		ns = append(ns, f[0])
+	}
+	return params, strings.Join(ns, ", ")
+}
+
+// dispatch writes a function that calls one of the generated kernels
+// directly (a static call, so //go:noescape keeps the wrapper's locals on
+// the stack, which a call through a func value would not): the kernel
+// named by cases[key] for the given key, reporting false when none is.
+func dispatch(b *strings.Builder, doc, name, keyParams, key, sig string, cases [][2]string) {
+	params, names := sigArgs(sig)
+	fmt.Fprintf(b, "// %s\nfunc %s(%s, %s) bool {\nswitch %s {\n", doc, name, keyParams, params, key)
+	for _, c := range cases {
+		fmt.Fprintf(b, "case %s:\n%s(%s)\n", c[0], c[1], names)
+	}
+	fmt.Fprintf(b, "default:\nreturn false\n}\nreturn true\n}\n\n")
+}
+
+// dwTable dispatches (K, kw0, kw1) to the generated depthwise kernels.
 func dwTable() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "// DWConvFunc is the signature shared by every generated depthwise kernel.\n")
-	fmt.Fprintf(&b, "type DWConvFunc %s\n\n", dwSig)
-	for _, t := range []*target{avx2, avx512} {
-		fmt.Fprintf(&b, "// DWConv%s[k][kw0][kw1] is the k×k (k = 3, 5) depthwise kernel using kernel columns [kw0,kw1); nil where none is generated.\n", t.Name)
-		fmt.Fprintf(&b, "var DWConv%s = [6][5][6]DWConvFunc{\n", t.Name)
+	for _, t := range targets {
+		var cases [][2]string
 		for _, k := range dwKernelSizes {
-			fmt.Fprintf(&b, "%d: {\n", k)
 			for kw0 := 0; kw0 < k; kw0++ {
-				fmt.Fprintf(&b, "%d: {", kw0)
 				for kw1 := kw0 + 1; kw1 <= k; kw1++ {
-					fmt.Fprintf(&b, "%d: %s, ", kw1, dwName(t, k, kw0, kw1))
+					cases = append(cases, [2]string{fmt.Sprintf("%d<<8 | %d<<4 | %d", k, kw0, kw1), dwName(t, k, kw0, kw1)})
 				}
-				fmt.Fprintf(&b, "},\n")
 			}
-			fmt.Fprintf(&b, "},\n")
 		}
-		fmt.Fprintf(&b, "}\n\n")
+		dispatch(&b, fmt.Sprintf("DWConv%s runs the k×k depthwise kernel for kernel columns [kw0,kw1); false if none is generated.", t.Name),
+			"DWConv"+t.Name, "k, kw0, kw1 int", "k<<8 | kw0<<4 | kw1", dwSig, cases)
 	}
 	return b.String()
 }
