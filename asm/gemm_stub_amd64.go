@@ -4,25 +4,45 @@
 
 package asm
 
-// Gemm6x16AVX2FMA computes one packed 16-column GEMM panel for m rows in 6x16 tiles with the fused epilogue (avx2_fma).
+// Gemm6x16AVX2FMA computes one packed GEMM panel (stride 16) for m rows in 6x16 tiles with the fused epilogue (avx2_fma).
 //
 //go:noescape
 func Gemm6x16AVX2FMA(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
-// Gemm6x16AVX2FMAMasked computes one packed 16-column GEMM panel for m rows in 6x16 tiles with the fused epilogue (avx2_fma).
+// Gemm6x16AVX2FMAMasked computes one packed GEMM panel (stride 16) for m rows in 6x16 tiles with the fused epilogue (avx2_fma).
 //
 //go:noescape
 func Gemm6x16AVX2FMAMasked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
-// Gemm12x32AVX512 computes one packed 32-column GEMM panel for m rows in 12x32 tiles with the fused epilogue (avx512).
+// Gemm12x8AVX2FMAMasked computes one packed GEMM panel (stride 16) for m rows in 12x8 tiles with the fused epilogue (avx2_fma).
+//
+//go:noescape
+func Gemm12x8AVX2FMAMasked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// Gemm12x32AVX512 computes one packed GEMM panel (stride 32) for m rows in 12x32 tiles with the fused epilogue (avx512).
 //
 //go:noescape
 func Gemm12x32AVX512(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
-// Gemm12x32AVX512Masked computes one packed 32-column GEMM panel for m rows in 12x32 tiles with the fused epilogue (avx512).
+// Gemm12x32AVX512Masked computes one packed GEMM panel (stride 32) for m rows in 12x32 tiles with the fused epilogue (avx512).
 //
 //go:noescape
 func Gemm12x32AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// Gemm12x24AVX512Masked computes one packed GEMM panel (stride 32) for m rows in 12x24 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm12x24AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// Gemm20x16AVX512Masked computes one packed GEMM panel (stride 32) for m rows in 20x16 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm20x16AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// Gemm20x8AVX512Masked computes one packed GEMM panel (stride 32) for m rows in 20x8 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm20x8AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
 // FMAPeakAVX2FMA runs n iterations of 12 independent 8-lane FMAs (192 flops each).
 //

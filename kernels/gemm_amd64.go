@@ -123,16 +123,7 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 				rp = &r[i0*ldr+j0]
 			}
 			cp := &c[i0*ldc+j0]
-			switch {
-			case isa == AVX512 && cols == nr:
-				asm.Gemm12x32AVX512(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
-			case isa == AVX512:
-				asm.Gemm12x32AVX512Masked(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
-			case cols == nr:
-				asm.Gemm6x16AVX2FMA(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
-			default:
-				asm.Gemm6x16AVX2FMAMasked(rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, cols, &prm[0], mode)
-			}
+			gemmPanel(isa, cols, rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, &prm[0], mode)
 			if post {
 				for i := i0; i < i0+rows; i++ {
 					row := c[i*ldc+j0:][:cols]
@@ -140,5 +131,35 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 				}
 			}
 		}
+	}
+}
+
+// gemmPanel calls the generated kernel for a panel of cols columns: the
+// plain kernel for full panels, for a partial (tail) panel the narrowest
+// masked kernel that covers it (codegen/gemm/main.go lists them). Direct
+// calls, so the noescape pointers stay on the caller's stack.
+func gemmPanel(isa ISA, cols, rows, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, ep *float32, mode int) {
+	if isa == AVX512 {
+		switch {
+		case cols == avx512NR:
+			asm.Gemm12x32AVX512(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+		case cols > 24:
+			asm.Gemm12x32AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+		case cols > 16:
+			asm.Gemm12x24AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+		case cols > 8:
+			asm.Gemm20x16AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+		default:
+			asm.Gemm20x8AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+		}
+		return
+	}
+	switch {
+	case cols == avx2NR:
+		asm.Gemm6x16AVX2FMA(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	case cols > 8:
+		asm.Gemm6x16AVX2FMAMasked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	default:
+		asm.Gemm12x8AVX2FMAMasked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	}
 }

@@ -16,7 +16,9 @@ var gemmBenchShapes = [][3]int{
 }
 
 // BenchmarkGemm/<isa>/<m>x<k>x<n> reports GFLOP/s (2·m·n·k per call) for
-// each MobileNet shape with a ReLU6 epilogue and bias, one thread.
+// each MobileNet shape with a ReLU6 epilogue and bias, one thread, and
+// %peak: the ratio to the FMA peak measured right before and after (the
+// machine is shared, so only same-moment ratios mean much).
 func BenchmarkGemm(b *testing.B) {
 	for _, isa := range Available() {
 		s, err := ForISA(isa)
@@ -33,11 +35,16 @@ func BenchmarkGemm(b *testing.B) {
 					s.PackGemm(bp, w, n, k)
 					c := make([]float32, m*n)
 					ep := &Epilogue{Act: ActClip, Min: 0, Max: 6}
+					peak := gemmPeakNow(isa)
 					b.ResetTimer()
 					for range b.N {
 						s.Gemm(m, n, k, a, k, bp, bias, nil, 0, c, n, 0, n, ep)
 					}
-					reportGFLOPs(b, 2*float64(m)*float64(n)*float64(k))
+					b.StopTimer()
+					gflops := reportGFLOPs(b, 2*float64(m)*float64(n)*float64(k))
+					if peak = max(peak, gemmPeakNow(isa)); peak > 0 {
+						b.ReportMetric(100*gflops/peak, "%peak")
+					}
 				})
 			}
 		})
@@ -66,10 +73,34 @@ type gemmFMAPeak struct {
 	flopsPerIter int
 }
 
-func reportGFLOPs(b *testing.B, flopsPerOp float64) {
+func reportGFLOPs(b *testing.B, flopsPerOp float64) float64 {
 	el := b.Elapsed()
 	if el <= 0 {
 		el = time.Nanosecond
 	}
-	b.ReportMetric(flopsPerOp*float64(b.N)/float64(el.Nanoseconds()), "GFLOP/s")
+	g := flopsPerOp * float64(b.N) / float64(el.Nanoseconds())
+	b.ReportMetric(g, "GFLOP/s")
+	return g
+}
+
+// gemmPeakNow runs isa's FMA-peak loop for about 3 ms and returns the best
+// GFLOP/s of its 1 ms rounds (0 when isa has no peak loop, e.g. Generic).
+func gemmPeakNow(isa ISA) float64 {
+	for _, p := range gemmFMAPeaks() {
+		if p.isa != isa {
+			continue
+		}
+		best := 0.0
+		for round := 0; round < 3; round++ {
+			const iters = 1 << 10
+			start, calls := time.Now(), 0
+			for time.Since(start) < time.Millisecond {
+				p.run(iters)
+				calls++
+			}
+			best = max(best, float64(calls*iters*p.flopsPerIter)/float64(time.Since(start).Nanoseconds()))
+		}
+		return best
+	}
+	return 0
 }

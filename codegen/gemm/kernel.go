@@ -9,17 +9,18 @@ import (
 )
 
 // gemmKernel is one generated macro-kernel. A call computes one panel of
-// nr output columns for m rows:
+// output columns for m rows:
 //
 //	C[i][j] = act(sum_p A[i][p]·B[p][j] + bias[j] (+ R[i][j])), i < m, j < cols
 //
-// where B is the packed panel (k rows of nr floats), A has row stride lda,
-// C and R row strides ldc and ldr (all in elements), and r == nil means no
-// residual. It walks the rows in mr-row micro-tiles (mr×nr accumulators in
-// registers, A broadcast from memory as it lies, one B row loaded per k
-// step), then finishes the m mod mr leftover rows with one edge tile of
-// exactly that many rows. The epilogue runs in registers before the store:
-// bias, then residual, then the activation chosen by mode.
+// where B is the packed panel (k rows of stride floats, of which the kernel
+// reads its width = sum(widths)), A has row stride lda, C and R row strides
+// ldc and ldr (all in elements), and r == nil means no residual. It walks
+// the rows in mr-row micro-tiles (mr × width accumulators in registers, A
+// broadcast from memory as it lies, one B row loaded per k step), then
+// finishes the m mod mr leftover rows with one edge tile of exactly that
+// many rows. The epilogue runs in registers before the store: bias, then
+// residual, then the activation chosen by mode.
 //
 // ep points to five parameter vectors of 16 equal float32 each (lo, hi,
 // alpha, beta, post, at byte offsets 0, 64, …), so the activations can take
@@ -34,15 +35,20 @@ import (
 // always that operand and NaN propagates as ir.ApplyAct defines.
 //
 // masked kernels limit the loads of bias and R and the stores of C to the
-// first cols columns (opmasks on AVX-512, VMASKMOVPS on AVX2); unmasked ones
-// require cols == nr.
+// first cols columns (opmasks on AVX-512, VMASKMOVPS on AVX2), so one kernel
+// serves every partial panel of up to width columns; unmasked ones require
+// cols == width.
 type gemmKernel struct {
 	name   string
 	isa    *isa
-	mr, nr int
+	mr     int
+	widths []int // lanes of each vector of a row (8 = ymm, 16 = zmm on AVX-512)
+	stride int   // floats per packed B row (the ISA's panel width NR)
 	masked bool
+	bcst   bool // FMA with embedded broadcast of A (AVX-512): no broadcast registers
+	group  int  // A rows per base pointer: 3 (base + lda·{0,1,2}) or 5 (also lda3, lda·4)
 
-	nv    int           // vectors per panel row
+	off   []int         // lane offset of each vector in the row
 	acc   []VecPhysical // mr·nv accumulators, row-major
 	b     []VecPhysical // one packed B row
 	tmp   []VecPhysical // A broadcasts, rotated so loads run ahead
@@ -61,37 +67,64 @@ const signature = "func(m, k int, a *float32, lda int, b *float32, bias *float32
 
 func (g *gemmKernel) layout() {
 	s := g.isa
-	if g.nr%s.lanes != 0 {
-		panic(fmt.Sprintf("%s: nr %d is not a multiple of %d lanes", g.name, g.nr, s.lanes))
+	width := 0
+	for _, w := range g.widths {
+		if w != s.lanes && !(s.evex && w == 8) {
+			panic(fmt.Sprintf("%s: vector width %d not available on %s", g.name, w, s.name))
+		}
+		g.off = append(g.off, width)
+		width += w
 	}
-	g.nv = g.nr / s.lanes
-	na := g.mr * g.nv
-	if na+g.nv+1 > len(s.regs) {
-		panic(fmt.Sprintf("%s: %d accumulators + %d B registers exceed %d registers", g.name, na, g.nv, len(s.regs)))
+	if width > g.stride {
+		panic(fmt.Sprintf("%s: width %d exceeds the panel stride %d", g.name, width, g.stride))
 	}
-	if g.masked && !s.evex && len(s.regs)-na < g.nv+2 {
+	if g.group == 0 {
+		g.group = 3
+	}
+	if g.group != 3 && g.group != 5 {
+		panic(fmt.Sprintf("%s: row group %d (want 3 or 5)", g.name, g.group))
+	}
+	if g.bcst && !s.evex {
+		panic(g.name + ": embedded broadcast needs AVX-512")
+	}
+	nv := len(g.widths)
+	na := g.mr * nv
+	spare := len(s.regs) - na - nv
+	if spare < 1 || (!g.bcst && spare < 2) {
+		panic(fmt.Sprintf("%s: %d accumulators + %d B registers leave %d of %d", g.name, na, nv, spare, len(s.regs)))
+	}
+	if g.masked && !s.evex && len(s.regs)-na < nv+2 {
 		panic(g.name + ": not enough scratch registers for masks")
 	}
 	g.acc = s.regs[:na]
-	g.b = s.regs[na : na+g.nv]
-	g.tmp = s.regs[na+g.nv:]
+	g.b = s.regs[na : na+nv]
+	g.tmp = s.regs[na+nv:]
 	g.free = s.regs[na:]
 }
 
-func (g *gemmKernel) accReg(i, v int) VecPhysical { return g.acc[i*g.nv+v] }
+// as returns r in the register size of vector v (ymm for 8-lane vectors).
+func (g *gemmKernel) as(r VecPhysical, v int) VecPhysical {
+	if g.isa.evex && g.widths[v] == 8 {
+		return r.AsY().(VecPhysical)
+	}
+	return r
+}
+
+func (g *gemmKernel) accReg(i, v int) VecPhysical { return g.as(g.acc[i*len(g.widths)+v], v) }
 
 func (g *gemmKernel) emit(iota Mem) {
 	g.layout()
 	g.iota = iota
 	TEXT(g.name, NOSPLIT, signature)
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes one packed %d-column GEMM panel for m rows in %dx%d tiles with the fused epilogue (%s).",
-		g.name, g.nr, g.mr, g.nr, g.isa.name))
-	Commentf("%d accumulators, %d B registers, %d broadcast registers", len(g.acc), len(g.b), len(g.tmp))
+	Doc(fmt.Sprintf("%s computes one packed GEMM panel (stride %d) for m rows in %dx%d tiles with the fused epilogue (%s).",
+		g.name, g.stride, g.mr, g.off[len(g.off)-1]+g.widths[len(g.widths)-1], g.isa.name))
+	Commentf("vector widths %v, %d accumulators, %d B registers, %d broadcast registers, masked %v",
+		g.widths, len(g.acc), len(g.b), len(g.tmp), g.masked)
 
 	if g.isa.evex && g.masked {
-		Comment("Column masks: lane j of vector v is on when 16·v+j < cols.")
-		g.columnMasks(g.acc[0], opmasks[:g.nv]) // X0-X15 only: MOVQ has no EVEX form
+		Comment("Column masks: lane j of vector v is on when off[v]+j < cols.")
+		g.columnMasks(g.acc[0]) // X0-X15 only: MOVQ has no EVEX form
 	}
 	st := tileState{a: GP64(), c: GP64(), r: GP64(), rows: GP64()}
 	Load(Param("a"), st.a)
@@ -138,14 +171,14 @@ func (g *gemmKernel) advance(ld string, p Register) {
 	ADDQ(t, p)
 }
 
-// columnMasks sets one opmask per panel vector from the cols argument,
-// using scratch as a temporary.
-func (g *gemmKernel) columnMasks(scratch VecPhysical, ks []Register) {
+// columnMasks sets opmask K1+v for each vector v from the cols argument,
+// using the zmm scratch as a temporary.
+func (g *gemmKernel) columnMasks(scratch VecPhysical) {
 	cols := Load(Param("cols"), GP64())
 	MOVQ(cols, scratch.AsX())
 	VPBROADCASTD(scratch.AsX(), scratch)
-	for v, k := range ks {
-		VPCMPGTD(g.iota.Offset(4*g.isa.lanes*v), scratch, k)
+	for v := range g.widths {
+		VPCMPGTD(g.iota.Offset(4*g.off[v]), scratch, opmasks[v])
 	}
 }
 
@@ -157,12 +190,13 @@ func (g *gemmKernel) avx2Masks(m []VecPhysical) {
 	MOVQ(cols, last.AsX())
 	VPBROADCASTD(last.AsX(), last)
 	for v := range m {
-		VPCMPGTD(g.iota.Offset(4*g.isa.lanes*v), last, m[v])
+		VPCMPGTD(g.iota.Offset(4*g.off[v]), last, m[v])
 	}
 }
 
 // load reads vector v of a panel row at mem into dst, under the column mask.
 func (g *gemmKernel) load(mem Mem, v int, dst VecPhysical, masks []VecPhysical) {
+	dst = g.as(dst, v)
 	switch {
 	case g.masked && g.isa.evex:
 		VMOVUPS_Z(mem, opmasks[v], dst)
@@ -188,31 +222,46 @@ func (g *gemmKernel) store(src VecPhysical, v int, mem Mem, masks []VecPhysical)
 // tile computes and stores h rows (h ≤ mr) at the current tile pointers.
 func (g *gemmKernel) tile(h int) {
 	p := fmt.Sprintf("t%d", h)
-	Commentf("%dx%d tile", h, g.nr)
+	Commentf("%d-row tile", h)
 	for i := 0; i < h; i++ {
-		for v := 0; v < g.nv; v++ {
+		for v := range g.widths {
 			g.isa.zero(g.accReg(i, v))
 		}
 	}
-	// A rows are addressed as group base + lda·{0,1,2}: one base pointer
-	// per three rows keeps the pointer count (and increments) low.
+	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
+	// groups of 5): few base pointers keep the register count and the
+	// per-step increments low.
 	lda := Load(Param("lda"), GP64())
 	SHLQ(Imm(2), lda)
-	groups := make([]Register, (h+2)/3)
+	ngroups := (h + g.group - 1) / g.group
+	var lda3 Register
+	if g.group == 5 && h > 3 || ngroups > 1 {
+		lda3 = GP64()
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	}
+	groups := make([]Register, ngroups)
 	groups[0] = GP64()
 	MOVQ(g.state.a, groups[0])
-	if len(groups) > 1 {
-		lda3 := GP64()
-		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-		for i := 1; i < len(groups); i++ {
-			groups[i] = GP64()
+	for i := 1; i < ngroups; i++ {
+		groups[i] = GP64()
+		if g.group == 3 {
 			LEAQ(Mem{Base: groups[i-1], Index: lda3, Scale: 1}, groups[i])
+		} else {
+			LEAQ(Mem{Base: groups[i-1], Index: lda, Scale: 4}, groups[i])
+			ADDQ(lda, groups[i])
 		}
 	}
 	aMem := func(i, disp int) Mem {
-		m := Mem{Base: groups[i/3], Disp: disp}
-		if s := i % 3; s != 0 {
-			m.Index, m.Scale = lda, uint8(s)
+		m := Mem{Base: groups[i/g.group], Disp: disp}
+		switch i % g.group {
+		case 1:
+			m.Index, m.Scale = lda, 1
+		case 2:
+			m.Index, m.Scale = lda, 2
+		case 3:
+			m.Index, m.Scale = lda3, 1
+		case 4:
+			m.Index, m.Scale = lda, 4
 		}
 		return m
 	}
@@ -231,7 +280,7 @@ func (g *gemmKernel) tile(h int) {
 	for _, r := range groups {
 		ADDQ(Imm(4*unroll), r)
 	}
-	ADDQ(U32(4*unroll*g.nr), pb)
+	ADDQ(U32(4*unroll*g.stride), pb)
 	DECQ(n4)
 	JNZ(LabelRef(label(p, "k4")))
 
@@ -243,7 +292,7 @@ func (g *gemmKernel) tile(h int) {
 	for _, r := range groups {
 		ADDQ(Imm(4), r)
 	}
-	ADDQ(U32(4*g.nr), pb)
+	ADDQ(U32(4*g.stride), pb)
 	DECQ(n1)
 	JNZ(LabelRef(label(p, "k1loop")))
 
@@ -252,17 +301,23 @@ func (g *gemmKernel) tile(h int) {
 }
 
 // step is one k step of an h-row tile: load the B row, then per A row one
-// broadcast and nv FMAs. u selects the unrolled copy (memory offsets and
-// broadcast register rotation).
+// broadcast (or embedded broadcasts) and nv FMAs. u selects the unrolled
+// copy (memory offsets and broadcast register rotation).
 func (g *gemmKernel) step(h, u int, aMem func(i, disp int) Mem, pb Register) {
-	for v := 0; v < g.nv; v++ {
-		VMOVUPS(Mem{Base: pb, Disp: 4 * (u*g.nr + v*g.isa.lanes)}, g.b[v])
+	for v := range g.widths {
+		VMOVUPS(Mem{Base: pb, Disp: 4 * (u*g.stride + g.off[v])}, g.as(g.b[v], v))
 	}
 	for i := 0; i < h; i++ {
+		if g.bcst {
+			for v := range g.widths {
+				VFMADD231PS_BCST(aMem(i, 4*u), g.as(g.b[v], v), g.accReg(i, v))
+			}
+			continue
+		}
 		t := g.tmp[(i+u*h)%len(g.tmp)]
 		VBROADCASTSS(aMem(i, 4*u), t)
-		for v := 0; v < g.nv; v++ {
-			VFMADD231PS(g.b[v], t, g.accReg(i, v))
+		for v := range g.widths {
+			VFMADD231PS(g.as(g.b[v], v), g.as(t, v), g.accReg(i, v))
 		}
 	}
 }
@@ -270,14 +325,15 @@ func (g *gemmKernel) step(h, u int, aMem func(i, disp int) Mem, pb Register) {
 // epilogue adds bias and residual, applies the activation and stores h rows.
 func (g *gemmKernel) epilogue(h int, p string) {
 	f := g.free
+	nv := len(g.widths)
 	var masks []VecPhysical
 	if g.masked && !g.isa.evex {
-		masks = f[len(f)-g.nv:]
+		masks = f[len(f)-nv:]
 	}
-	accs := func(fn func(x VecPhysical)) {
+	accs := func(fn func(x VecPhysical, v int)) {
 		for i := 0; i < h; i++ {
-			for v := 0; v < g.nv; v++ {
-				fn(g.accReg(i, v))
+			for v := 0; v < nv; v++ {
+				fn(g.accReg(i, v), v)
 			}
 		}
 	}
@@ -287,14 +343,10 @@ func (g *gemmKernel) epilogue(h int, p string) {
 	if masks != nil {
 		g.avx2Masks(masks)
 	}
-	for v := 0; v < g.nv; v++ {
-		g.load(Mem{Base: bias, Disp: 4 * v * g.isa.lanes}, v, f[v], masks)
+	for v := 0; v < nv; v++ {
+		g.load(Mem{Base: bias, Disp: 4 * g.off[v]}, v, f[v], masks)
 	}
-	for i := 0; i < h; i++ {
-		for v := 0; v < g.nv; v++ {
-			VADDPS(f[v], g.accReg(i, v), g.accReg(i, v))
-		}
-	}
+	accs(func(x VecPhysical, v int) { VADDPS(g.as(f[v], v), x, x) })
 
 	Comment("Residual, when r != nil.")
 	TESTQ(g.state.r, g.state.r)
@@ -305,9 +357,9 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		row := GP64()
 		MOVQ(g.state.r, row)
 		for i := 0; i < h; i++ {
-			for v := 0; v < g.nv; v++ {
-				g.load(Mem{Base: row, Disp: 4 * v * g.isa.lanes}, v, f[0], masks)
-				VADDPS(f[0], g.accReg(i, v), g.accReg(i, v))
+			for v := 0; v < nv; v++ {
+				g.load(Mem{Base: row, Disp: 4 * g.off[v]}, v, f[0], masks)
+				VADDPS(g.as(f[0], v), g.accReg(i, v), g.accReg(i, v))
 			}
 			if i+1 < h {
 				ADDQ(ldr, row)
@@ -322,9 +374,9 @@ func (g *gemmKernel) epilogue(h int, p string) {
 	lo, hi, alpha, t := f[0], f[1], f[2], f[2]
 	loMem, hiMem, alphaMem := Mem{Base: ep}, Mem{Base: ep, Disp: 64}, Mem{Base: ep, Disp: 128}
 	betaMem, postMem := Mem{Base: ep, Disp: 192}, Mem{Base: ep, Disp: 256}
-	clamp := func(x VecPhysical) {
-		VMAXPS(x, lo, x)
-		VMINPS(x, hi, x)
+	clamp := func(x VecPhysical, v int) {
+		VMAXPS(x, g.as(lo, v), x)
+		VMINPS(x, g.as(hi, v), x)
 	}
 	CMPQ(mode, Imm(1))
 	JEQ(LabelRef(label(p, "clamp")))
@@ -344,20 +396,21 @@ func (g *gemmKernel) epilogue(h int, p string) {
 	VMOVUPS(loMem, lo)
 	VMOVUPS(hiMem, hi)
 	VMOVUPS(alphaMem, alpha)
-	accs(func(x VecPhysical) {
-		VFMADD213PS(betaMem, alpha, x) // x = alpha·x + beta
-		clamp(x)
+	accs(func(x VecPhysical, v int) {
+		VFMADD213PS(betaMem, g.as(alpha, v), x) // x = alpha·x + beta
+		clamp(x, v)
 	})
 	JMP(LabelRef(label(p, "store")))
 
 	Label(label(p, "hswish"))
 	VMOVUPS(loMem, lo)
 	VMOVUPS(hiMem, hi)
-	accs(func(x VecPhysical) {
-		VADDPS(betaMem, x, t)
-		VMAXPS(t, lo, t)
-		VMINPS(t, hi, t)
-		VMULPS(t, x, x)
+	accs(func(x VecPhysical, v int) {
+		tv := g.as(t, v)
+		VADDPS(betaMem, x, tv)
+		VMAXPS(tv, g.as(lo, v), tv)
+		VMINPS(tv, g.as(hi, v), tv)
+		VMULPS(tv, x, x)
 		VMULPS(postMem, x, x)
 	})
 
@@ -370,8 +423,8 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		g.avx2Masks(masks)
 	}
 	for i := 0; i < h; i++ {
-		for v := 0; v < g.nv; v++ {
-			g.store(g.accReg(i, v), v, Mem{Base: row, Disp: 4 * v * g.isa.lanes}, masks)
+		for v := 0; v < nv; v++ {
+			g.store(g.accReg(i, v), v, Mem{Base: row, Disp: 4 * g.off[v]}, masks)
 		}
 		if i+1 < h {
 			ADDQ(ldc, row)

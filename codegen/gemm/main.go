@@ -17,10 +17,17 @@ import (
 // (rows × panel width) and the instruction set, in the exported CamelCase
 // the asm package needs (gemm_12x32_avx512 is Gemm12x32AVX512).
 var kernels = []gemmKernel{
-	{name: "Gemm6x16AVX2FMA", isa: avx2, mr: 6, nr: 16},
-	{name: "Gemm6x16AVX2FMAMasked", isa: avx2, mr: 6, nr: 16, masked: true},
-	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, nr: 32},
-	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, nr: 32, masked: true},
+	// AVX2+FMA, panels of 16: full panels, partial panels, and ≤ 8 columns.
+	{name: "Gemm6x16AVX2FMA", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16},
+	{name: "Gemm6x16AVX2FMAMasked", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true},
+	{name: "Gemm12x8AVX2FMAMasked", isa: avx2, mr: 12, widths: []int{8}, stride: 16, masked: true},
+	// AVX-512, panels of 32: full panels, then the tail panel by its width
+	// (17-24 columns as zmm+ymm, ≤ 16 as one vector with more rows).
+	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32},
+	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true},
+	{name: "Gemm12x24AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, masked: true},
+	{name: "Gemm20x16AVX512Masked", isa: avx512, mr: 20, widths: []int{16}, stride: 32, masked: true, bcst: true, group: 5},
+	{name: "Gemm20x8AVX512Masked", isa: avx512, mr: 20, widths: []int{8}, stride: 32, masked: true, bcst: true, group: 5},
 }
 
 // peaks are the FMA-throughput loops (independent accumulators).
