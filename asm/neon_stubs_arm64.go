@@ -89,15 +89,59 @@ func GlobalAvgPoolNEON(in *float32, hw int, c int, groups int, out *float32, sca
 //go:noescape
 func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *float32)
 
-// GemmNx12NEON[mr] is the mr×12 GEMM kernel (mr = 1..8).
-var GemmNx12NEON = [...]func(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32){
-	nil,
-	Gemm1x12NEON,
-	Gemm2x12NEON,
-	Gemm3x12NEON,
-	Gemm4x12NEON,
-	Gemm5x12NEON,
-	Gemm6x12NEON,
-	Gemm7x12NEON,
-	Gemm8x12NEON,
+// GemmMRx12NEON calls gemm_<mr>x12_neon, mr = 1..8.
+func GemmMRx12NEON(mr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {
+	switch mr {
+	case 1:
+		Gemm1x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 2:
+		Gemm2x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 3:
+		Gemm3x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4:
+		Gemm4x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 5:
+		Gemm5x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 6:
+		Gemm6x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 7:
+		Gemm7x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8:
+		Gemm8x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	default:
+		panic("asm: no gemm kernel for mr outside 1..8")
+	}
+}
+
+// DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether
+// that kernel exists.
+func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32) bool {
+	switch {
+	case k == 3 && s == 1:
+		DWConv3x3S1NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+	case k == 3 && s == 2:
+		DWConv3x3S2NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+	case k == 5 && s == 1:
+		DWConv5x5S1NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+	case k == 5 && s == 2:
+		DWConv5x5S2NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+	default:
+		return false
+	}
+	return true
+}
+
+// HasDWConvInteriorNEON reports whether DWConvInteriorNEON has a kernel for k, s.
+func HasDWConvInteriorNEON(k, s int) bool {
+	switch {
+	case k == 3 && s == 1:
+		return true
+	case k == 3 && s == 2:
+		return true
+	case k == 5 && s == 1:
+		return true
+	case k == 5 && s == 2:
+		return true
+	}
+	return false
 }

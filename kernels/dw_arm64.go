@@ -35,25 +35,6 @@ func neonPackDW(dst, w []float32, c, kh, kw int) {
 	}
 }
 
-type neonDWInteriorFunc func(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
-
-func neonDWInterior(p *DWParams) neonDWInteriorFunc {
-	if p.KH != p.KW || p.SH != p.SW {
-		return nil
-	}
-	switch [2]int{p.KH, p.SH} {
-	case [2]int{3, 1}:
-		return asm.DWConv3x3S1NEON
-	case [2]int{3, 2}:
-		return asm.DWConv3x3S2NEON
-	case [2]int{5, 1}:
-		return asm.DWConv5x5S1NEON
-	case [2]int{5, 2}:
-		return asm.DWConv5x5S2NEON
-	}
-	return nil
-}
-
 func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	const name = "DWConv(neon)"
 	if p.KH <= 0 || p.KW <= 0 || p.SH <= 0 || p.SW <= 0 || p.C <= 0 {
@@ -78,7 +59,7 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	if bias != nil {
 		bb = &bias[0]
 	}
-	interior := neonDWInterior(p)
+	interior := p.KH == p.KW && p.SH == p.SW && asm.HasDWConvInteriorNEON(p.KH, p.SH)
 	// Output columns [oxLo, oxHi) have every kx inside the image.
 	oxLo := (p.PadL + p.SW - 1) / p.SW
 	oxHi := 0
@@ -91,10 +72,10 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 		outRow := oy * p.OW * C
 		if groups > 0 {
 			runLo, runHi := 0, 0
-			if interior != nil && ky0 == 0 && ky1 == p.KH && oxLo < oxHi {
+			if interior && ky0 == 0 && ky1 == p.KH && oxLo < oxHi {
 				runLo, runHi = oxLo, oxHi
 				ix := runLo*p.SW - p.PadL
-				interior(&in[(iy*p.W+ix)*C], p.W*C, C, &wp[0], bb, &out[outRow+runLo*C], runHi-runLo, groups, act, epp)
+				asm.DWConvInteriorNEON(p.KH, p.SH, &in[(iy*p.W+ix)*C], p.W*C, C, &wp[0], bb, &out[outRow+runLo*C], runHi-runLo, groups, act, epp)
 			}
 			for ox := 0; ox < p.OW; ox++ {
 				if ox == runLo && runHi > runLo {

@@ -67,7 +67,7 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 				neonGemmPartial(i0, rows, k, a, lda, bp[j0*k:], bias, r, ldr, c, ldc, j0, n1-j0, act, epp)
 				continue
 			}
-			b := &bp[j0*k]
+			b := neonAt(bp, j0*k)
 			var bb *float32
 			if bias != nil {
 				bb = &bias[j0]
@@ -81,7 +81,7 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 				if r != nil {
 					rr = &r[i*ldr+j0]
 				}
-				asm.GemmNx12NEON[mr](neonAt(a, i*lda), lda, k, b, bb, rr, ldr, &c[i*ldc+j0], ldc, tiles, act, epp)
+				asm.GemmMRx12NEON(mr, neonAt(a, i*lda), lda, k, b, bb, rr, ldr, &c[i*ldc+j0], ldc, tiles, act, epp)
 				i += mr * tiles
 			}
 		}
@@ -116,7 +116,7 @@ func neonGemmPartial(i0, rows, k int, a []float32, lda int, panel, bias, r []flo
 			}
 			rr = &tile[0]
 		}
-		asm.GemmNx12NEON[mr](neonAt(a, i*lda), lda, k, neonAt(panel, 0), bb, rr, neonNR, &tile[0], neonNR, 1, act, epp)
+		asm.GemmMRx12NEON(mr, neonAt(a, i*lda), lda, k, neonAt(panel, 0), bb, rr, neonNR, &tile[0], neonNR, 1, act, epp)
 		for ii := 0; ii < mr; ii++ {
 			copy(c[(i+ii)*ldc+j0:(i+ii)*ldc+j0+cols], tile[ii*neonNR:])
 		}

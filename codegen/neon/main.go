@@ -68,16 +68,30 @@ func main() {
 	write(filepath.Join(*out, "neon_stubs_arm64.go"), src)
 }
 
-// tables emits dispatch tables indexed by a runtime shape, like
-// reedsolomon's generated switch.
+// tables emits dispatchers from a runtime shape to the generated kernels,
+// like reedsolomon's generated switch. They are switches of direct calls,
+// not tables of func values: a call through a func value hides
+// //go:noescape, so every pointer argument would escape (and allocate).
 func tables() string {
 	var b strings.Builder
-	b.WriteString("// GemmNx12NEON[mr] is the mr×12 GEMM kernel (mr = 1..8).\n")
-	b.WriteString("var GemmNx12NEON = [...]func(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32){\n\tnil,\n")
+	b.WriteString("// GemmMRx12NEON calls gemm_<mr>x12_neon, mr = 1..8.\n")
+	b.WriteString("func GemmMRx12NEON(mr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {\n\tswitch mr {\n")
 	for mr := 1; mr <= 8; mr++ {
-		fmt.Fprintf(&b, "\tGemm%dx12NEON,\n", mr)
+		fmt.Fprintf(&b, "\tcase %d:\n\t\tGemm%dx12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)\n", mr, mr)
 	}
-	b.WriteString("}\n")
+	b.WriteString("\tdefault:\n\t\tpanic(\"asm: no gemm kernel for mr outside 1..8\")\n\t}\n}\n\n")
+	b.WriteString("// DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether\n// that kernel exists.\n")
+	b.WriteString("func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32) bool {\n\tswitch {\n")
+	for _, d := range dwSpecs {
+		fmt.Fprintf(&b, "\tcase k == %d && s == %d:\n\t\t%s(in, inRow, c, w, bias, out, npix, groups, act, ep)\n", d.K, d.S, d.goName())
+	}
+	b.WriteString("\tdefault:\n\t\treturn false\n\t}\n\treturn true\n}\n\n")
+	b.WriteString("// HasDWConvInteriorNEON reports whether DWConvInteriorNEON has a kernel for k, s.\n")
+	b.WriteString("func HasDWConvInteriorNEON(k, s int) bool {\n\tswitch {\n")
+	for _, d := range dwSpecs {
+		fmt.Fprintf(&b, "\tcase k == %d && s == %d:\n\t\treturn true\n", d.K, d.S)
+	}
+	b.WriteString("\t}\n\treturn false\n}\n")
 	return b.String()
 }
 
