@@ -161,3 +161,22 @@ func TestConvAgainstScatter(t *testing.T) {
 		expectClose(t, "conv vs scatter", got, want, 1e-6)
 	}
 }
+
+// Dilation 2 on a 5×5 input 0..24 with a 2×2 kernel [[1,10],[100,1000]]:
+// out[y][x] = X[y][x] + 10·X[y][x+2] + 100·X[y+2][x] + 1000·X[y+2][x+2],
+// a 3×3 output.
+func TestConvHandDilation(t *testing.T) {
+	x := seq(0, 1, 1, 1, 5, 5)
+	w := tensorOf([]int{1, 1, 2, 2}, 1, 10, 100, 1000)
+	a := ir.ConvAttrs(1, 0, 1)
+	a.Dilations = [2]int{2, 2}
+	got := evalOp(t, ir.OpConv, a, x, w)
+	want := make([]float32, 9)
+	for y := 0; y < 3; y++ {
+		for xx := 0; xx < 3; xx++ {
+			p := float32(5*y + xx)
+			want[y*3+xx] = p + 10*(p+2) + 100*(p+10) + 1000*(p+12)
+		}
+	}
+	expect(t, "dilated", got, []int{1, 1, 3, 3}, 0, want...)
+}

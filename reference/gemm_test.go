@@ -129,3 +129,14 @@ func TestMatMulBatchBroadcast(t *testing.T) {
 	}
 	expectClose(t, "batched matmul", got, want, 1e-6)
 }
+
+// A scalar C broadcasts to every element; a batched matrix times a vector
+// drops the vector's axis: [2,2,3]·[3] → [2,2].
+func TestGemmScalarCAndBatchedMatVec(t *testing.T) {
+	a := tensorOf([]int{1, 2}, 1, 2)
+	b := tensorOf([]int{2, 2}, 1, 0, 0, 1)
+	expect(t, "scalar C", evalOp(t, ir.OpGemm, ir.Attrs{Alpha: 1, Beta: 2}, a, b, tensorOf([]int{1}, 5)), []int{1, 2}, 0, 11, 12)
+	m := seq(0, 1, 2, 2, 3)
+	v := tensorOf([]int{3}, 1, 10, 100)
+	expect(t, "batched mat·vec", evalOp(t, ir.OpMatMul, ir.Attrs{}, m, v), []int{2, 2}, 0, 210, 543, 876, 1209)
+}
