@@ -1,6 +1,194 @@
 package onnx
 
-import "github.com/mnc-go/mnc/ir"
+import (
+	"math"
 
-// Canonicalize rewrites exporters' spellings into mnc's canonical ops.
-func Canonicalize(g *ir.Graph) error { return nil }
+	"github.com/mnc-go/mnc/ir"
+)
+
+// Canonicalize rewrites the spellings exporters use for mnc's operators
+// into the operators themselves, so later passes match one form:
+//
+//   - h-sigmoid written as Clip(x+3, 0, 6)/6 or Clip(x+3, 0, 6)·(1/6)
+//     (Relu6 is Clip(0, 6)) becomes HardSigmoid(alpha 1/6, beta 0.5);
+//   - h-swish written as x·HardSigmoid(x) with alpha 1/6, beta 0.5 (so also
+//     x·(Clip(x+3,0,6)/6) after the rule above), or as (x·Clip(x+3,0,6))/6
+//     or (x·Clip(x+3,0,6))·(1/6), becomes HardSwish;
+//   - x·Sigmoid(x) becomes Swish;
+//   - Transposes are sunk through elementwise ops, pads, reductions and
+//     concatenations, adjacent Transposes are composed (and vanish when
+//     they cancel), and a Transpose that only moves size-1 axes becomes a
+//     Reshape (transpose.go). A tf2onnx graph in NHWC with Transposes
+//     around every Conv is left with at most one at each edge.
+//
+// Constants match with a relative tolerance of 1e-4 (exporters write 1/6
+// as 0.16666 or 0.1666667). The rewrites run to a fixed point.
+func Canonicalize(g *ir.Graph) error {
+	for {
+		changed := false
+		for _, rule := range canonRules {
+			if rule(g) {
+				changed = true
+				g.RemoveDead()
+			}
+		}
+		if !changed {
+			return g.InferShapes()
+		}
+	}
+}
+
+var canonRules = []func(*ir.Graph) bool{hardSigmoidRule, hardSwishRule, swishRule, transposeRules}
+
+// single reports whether v is read by exactly one node and is not a graph
+// output, so its producer may be folded into that reader.
+func single(g *ir.Graph, cons map[*ir.Value][]*ir.Node, v *ir.Value) bool {
+	return v != nil && v.Producer != nil && len(cons[v]) == 1 && !g.IsOutput(v)
+}
+
+// constNear reports whether v is a constant whose elements all equal want
+// within a relative 1e-4.
+func constNear(v *ir.Value, want float64) bool {
+	if !v.IsConst() || len(v.Const.Data) == 0 {
+		return false
+	}
+	for _, f := range v.Const.Data {
+		if math.Abs(float64(f)-want) > 1e-4*math.Abs(want) {
+			return false
+		}
+	}
+	return true
+}
+
+// scalarLike reports whether constant c broadcasts against x without
+// changing x's shape (so dropping c changes only the values).
+func scalarLike(c, x *ir.Value) bool {
+	s, ok := ir.BroadcastShapes(x.Shape, c.Shape)
+	return ok && s.Equal(x.Shape)
+}
+
+// operands returns the non-constant and the constant input of a binary
+// node, in either order, or nils.
+func operands(n *ir.Node) (x, c *ir.Value) {
+	a, b := n.Input(0), n.Input(1)
+	switch {
+	case b.IsConst() && !a.IsConst():
+		return a, b
+	case a.IsConst() && !b.IsConst() && n.Op != ir.OpSub && n.Op != ir.OpDiv:
+		return b, a
+	}
+	return nil, nil
+}
+
+// divOrMulBy6 matches v = y/6 or y·(1/6) and returns y.
+func divOrMulBy6(v *ir.Value) *ir.Value {
+	n := v.Producer
+	if n == nil || (n.Op != ir.OpDiv && n.Op != ir.OpMul) {
+		return nil
+	}
+	y, c := operands(n)
+	if y == nil || !scalarLike(c, y) {
+		return nil
+	}
+	if (n.Op == ir.OpDiv && constNear(c, 6)) || (n.Op == ir.OpMul && constNear(c, 1.0/6)) {
+		return y
+	}
+	return nil
+}
+
+// relu6OfPlus3 matches v = Clip(x+3, 0, 6) and returns x.
+func relu6OfPlus3(v *ir.Value) *ir.Value {
+	n := v.Producer
+	if n == nil || n.Op != ir.OpClip || n.Attrs.Min != 0 || n.Attrs.Max != 6 {
+		return nil
+	}
+	add := n.Input(0).Producer
+	if add == nil || add.Op != ir.OpAdd {
+		return nil
+	}
+	x, c := operands(add)
+	if x == nil || !constNear(c, 3) || !scalarLike(c, x) {
+		return nil
+	}
+	return x
+}
+
+// replaceWith makes the single-input node op(x) stand in for v: v's
+// producer becomes that node, keeping v (its name and readers).
+func replaceWith(v *ir.Value, op ir.Op, a ir.Attrs, x *ir.Value) {
+	n := v.Producer
+	n.Op, n.Attrs, n.Inputs = op, a, []*ir.Value{x}
+}
+
+// hardSigmoidRule: Clip(x+3, 0, 6)/6 → HardSigmoid(x; 1/6, 0.5).
+func hardSigmoidRule(g *ir.Graph) bool {
+	changed := false
+	for _, n := range g.Nodes {
+		y := divOrMulBy6(n.Output())
+		if y == nil {
+			continue
+		}
+		if x := relu6OfPlus3(y); x != nil {
+			replaceWith(n.Output(), ir.OpHardSigmoid, ir.HardSigmoidAttrs(), x)
+			changed = true
+		}
+	}
+	return changed
+}
+
+func isHardSigmoid16(n *ir.Node) bool {
+	return n != nil && n.Op == ir.OpHardSigmoid && math.Abs(float64(n.Attrs.Alpha)-1.0/6) < 1e-4/6 && math.Abs(float64(n.Attrs.Beta)-0.5) < 1e-4/2
+}
+
+// hardSwishRule: x·HardSigmoid(x) → HardSwish(x); (x·Clip(x+3,0,6))/6 →
+// HardSwish(x).
+func hardSwishRule(g *ir.Graph) bool {
+	changed := false
+	for _, n := range g.Nodes {
+		if n.Op == ir.OpMul {
+			a, b := n.Input(0), n.Input(1)
+			for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
+				if isHardSigmoid16(p[1].Producer) && p[1].Producer.Input(0) == p[0] && p[0].Shape.Equal(n.Output().Shape) {
+					replaceWith(n.Output(), ir.OpHardSwish, ir.Attrs{}, p[0])
+					changed = true
+					break
+				}
+			}
+			if changed && n.Op == ir.OpHardSwish {
+				continue
+			}
+		}
+		y := divOrMulBy6(n.Output())
+		if y == nil || y.Producer.Op != ir.OpMul {
+			continue
+		}
+		a, b := y.Producer.Input(0), y.Producer.Input(1)
+		for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
+			if relu6OfPlus3(p[1]) == p[0] && p[0].Shape.Equal(n.Output().Shape) {
+				replaceWith(n.Output(), ir.OpHardSwish, ir.Attrs{}, p[0])
+				changed = true
+				break
+			}
+		}
+	}
+	return changed
+}
+
+// swishRule: x·Sigmoid(x) → Swish(x).
+func swishRule(g *ir.Graph) bool {
+	changed := false
+	for _, n := range g.Nodes {
+		if n.Op != ir.OpMul {
+			continue
+		}
+		a, b := n.Input(0), n.Input(1)
+		for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
+			if s := p[1].Producer; s != nil && s.Op == ir.OpSigmoid && s.Input(0) == p[0] && p[0].Shape.Equal(n.Output().Shape) {
+				replaceWith(n.Output(), ir.OpSwish, ir.Attrs{}, p[0])
+				changed = true
+				break
+			}
+		}
+	}
+	return changed
+}
