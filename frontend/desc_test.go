@@ -1,0 +1,189 @@
+package frontend
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+const tinyDesc = `# a small V3-style network
+model tiny
+input 3x32x32
+classes 10
+bn_eps 0.001
+
+conv  k=3 out=16 s=2 nl=HS
+bneck k=3 exp=16 out=16 se=1 nl=RE s=1
+bneck k=5 exp=48 out=24 se=0 nl=HS s=2
+ir    t=6 c=24 n=2
+dwsep out=32 s=2
+conv  k=1 out=2x nl=HS
+pool
+fc out=64 nl=HS
+dropout p=0.2
+fc
+softmax
+`
+
+func TestParseTiny(t *testing.T) {
+	g, err := Parse("tiny.mnc", strings.NewReader(tinyDesc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Name != "tiny" || g.Inputs[0].Name != "input" || !g.Inputs[0].Shape.Equal(ir.Shape{1, 3, 32, 32}) {
+		t.Errorf("graph %s input %s %v", g.Name, g.Inputs[0].Name, g.Inputs[0].Shape)
+	}
+	out := g.Outputs[0]
+	if out.Name != "probs" || !out.Shape.Equal(ir.Shape{1, 10}) || out.Producer.Op != ir.OpSoftmax {
+		t.Errorf("output %s %v from %v", out.Name, out.Shape, out.Producer)
+	}
+	want := map[string]ir.Shape{
+		"features.1.add":         {1, 16, 16, 16}, // stride 1, 16 → 16: residual
+		"features.1.block.1.fc1": {1, 8, 1, 1},    // make_divisible(16/4, 8) = 8
+		"features.2.block.0.0":   {1, 48, 16, 16},
+		"features.3.conv.0.0":    {1, 144, 8, 8}, // 24·6
+		"features.4.add":         {1, 24, 8, 8},  // second repeat of the ir row
+		"features.5.pw.0":        {1, 32, 4, 4},
+		"features.6.0":           {1, 64, 4, 4}, // out=2x
+		"classifier.0":           {1, 64},
+		"classifier.1":           {1, 64},
+		"classifier.3":           {1, 10},
+	}
+	got := map[string]ir.Shape{}
+	for _, n := range g.Nodes {
+		got[n.Name] = n.Output().Shape
+	}
+	for name, s := range want {
+		if !got[name].Equal(s) {
+			t.Errorf("%s: shape %v, want %v", name, got[name], s)
+		}
+	}
+	if _, ok := got["features.3.add"]; !ok {
+		t.Error("features.3 (24 → 24 at stride 1) has no residual add")
+	}
+	if _, ok := got["features.2.add"]; ok {
+		t.Error("features.2 has stride 2 and must not have a residual add")
+	}
+}
+
+func TestParseFileAndWeights(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "tiny.mnc")
+	if err := os.WriteFile(p, []byte(tinyDesc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g1, err := ParseFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, _ := Parse("other-name.mnc", strings.NewReader(tinyDesc))
+	w1, w2 := constNamed(g1, "features.0.0.weight"), constNamed(g2, "features.0.0.weight")
+	nonzero := false
+	for i := range w1.Data {
+		if w1.Data[i] != w2.Data[i] {
+			t.Fatal("weights depend on more than the model name")
+		}
+		nonzero = nonzero || w1.Data[i] != 0
+	}
+	if !nonzero {
+		t.Fatal("random weights are all zero")
+	}
+	seeded, _ := Parse("s.mnc", strings.NewReader(strings.Replace(tinyDesc, "classes 10", "classes 10\nseed 7", 1)))
+	if w3 := constNamed(seeded, "features.0.0.weight"); w3.Data[0] == w1.Data[0] {
+		t.Error("the seed header does not change the weights")
+	}
+	if _, err := ParseFile(filepath.Join(dir, "missing.mnc")); err == nil {
+		t.Error("missing file: no error")
+	}
+}
+
+func constNamed(g *ir.Graph, name string) *ir.Tensor {
+	for _, v := range g.Values() {
+		if v.Name == name && v.Const != nil {
+			return v.Const
+		}
+	}
+	return nil
+}
+
+// Every kind of mistake gives file:line (when there is a line), the field
+// and what was wanted.
+func TestParseErrors(t *testing.T) {
+	const head = "model m\ninput 3x64x64\n"
+	for _, c := range []struct{ name, text, want string }{
+		{"empty", "", `e.mnc: missing the "model NAME" line`},
+		{"no input", "model m\nconv k=3 out=8\n", `e.mnc: missing the "input CxHxW" line`},
+		{"no rows", head, "e.mnc: no layer rows"},
+		{"row before model", "conv k=3 out=8\n", `e.mnc:1: layer row "conv" before the "model" line`},
+		{"header before model", "input 3x8x8\n", `e.mnc:1: field "input": the first line must be "model NAME"`},
+		{"bad model name", "model a/b\n", `e.mnc:1: field "model": want a name`},
+		{"unknown line", head + "bnek k=3\n", `e.mnc:3: unknown line "bnek"`},
+		{"bad input", "model m\ninput 3x224\n", `e.mnc:2: field "input": want CxHxW like 3x224x224, got "3x224"`},
+		{"zero input", "model m\ninput 3x0x224\n", `e.mnc:2: field "input": want CxHxW`},
+		{"two values", "model m x\n", `e.mnc:1: field "model": want one value, got 2`},
+		{"dup header", head + "classes 10\nclasses 5\n", `e.mnc:4: field "classes": given twice (first on line 3)`},
+		{"bad classes", head + "classes ten\n", `e.mnc:3: field "classes": want a positive integer, got "ten"`},
+		{"bad width", head + "width 0\n", `e.mnc:3: field "width": want a width multiplier in (0, 4], got "0"`},
+		{"bad round", head + "round up\n", `e.mnc:3: field "round": want "floor"`},
+		{"bad eps", head + "bn_eps -1\n", `e.mnc:3: field "bn_eps"`},
+		{"bad nl header", head + "nl tanh\n", `e.mnc:3: field "nl": want one of none, RE, RE6, HS, HSIG, got "tanh"`},
+		{"bad seed", head + "seed -4\n", `e.mnc:3: field "seed": want a non-negative integer`},
+		{"header after rows", head + "conv k=3 out=8\nclasses 5\n", `e.mnc:4: field "classes": header after the first layer row`},
+		{"not field=value", head + "conv k=3 out\n", `e.mnc:3: conv: "out" is not field=value`},
+		{"unknown field", head + "conv k=3 out=8 exp=4\n", `e.mnc:3: field "exp": unknown for conv (fields: k, out, s, groups, nl, scale)`},
+		{"dup field", head + "conv k=3 k=5 out=8\n", `e.mnc:3: field "k": given twice`},
+		{"pool fields", head + "conv k=3 out=8\npool size=7\n", `e.mnc:4: field "size": pool takes no fields`},
+		{"missing k", head + "conv out=8\n", `e.mnc:3: field "k": required by conv`},
+		{"missing out", head + "conv k=3\n", `e.mnc:3: field "out": required by conv`},
+		{"bad exp", head + "conv k=3 out=8\nbneck k=3 exp=x out=8 se=1 nl=RE s=1\n", `e.mnc:4: field "exp": want a positive integer, got "x"`},
+		{"zero stride", head + "conv k=3 out=8 s=0\n", `e.mnc:3: field "s": want a positive integer, got "0"`},
+		{"bad t", head + "conv k=3 out=8\nir t=-6 c=8\n", `e.mnc:4: field "t": want a positive number, got "-6"`},
+		{"missing t", head + "conv k=3 out=8\nir c=8\n", `e.mnc:4: field "t": required by ir`},
+		{"bad se", head + "conv k=3 out=8\nbneck k=3 exp=8 out=8 se=2 nl=RE s=1\n", `e.mnc:4: field "se": want 0 or 1, got "2"`},
+		{"bad nl", head + "conv k=3 out=8 nl=ELU\n", `e.mnc:3: field "nl": want one of none, RE, RE6, HS, HSIG, got "ELU"`},
+		{"bad scale", head + "conv k=3 out=8 scale=big\n", `e.mnc:3: field "scale": want width, grow or none, got "big"`},
+		{"bad multiple", head + "conv k=3 out=8\nconv k=1 out=0.3x\n", `e.mnc:4: field "out": want a positive integer or a whole multiple`},
+		{"bad groups", head + "conv k=3 out=8 groups=2\n", `e.mnc:3: conv: conv "features.0.0": 2 groups do not divide 3 input and 8 output channels`},
+		{"fc before pool", head + "conv k=3 out=8\nfc out=4\n", `e.mnc:4: fc: needs a pool row before it`},
+		{"conv after pool", head + "conv k=3 out=8\npool\nconv k=1 out=8\n", `e.mnc:5: conv: body rows must come before pool`},
+		{"pool twice", head + "conv k=3 out=8\npool\npool\n", `e.mnc:5: pool: the model is already pooled`},
+		{"fc needs out", head + "conv k=3 out=8\npool\nfc\nfc\n", `e.mnc:5: field "out": required (only the last fc defaults to the classes)`},
+		{"after softmax", head + "conv k=3 out=8\npool\nfc out=4\nsoftmax\nfc out=3\n", `e.mnc:7: fc: nothing may follow softmax`},
+		{"bad dropout", head + "conv k=3 out=8\npool\ndropout p=1.5\nfc\n", `e.mnc:5: field "p": want a probability in [0, 1), got "1.5"`},
+		{"too small", "model m\ninput 3x2x2\nconv k=3 out=8 s=2\nconv k=3 out=8 s=2\nconv k=5 out=8 s=1\n", ""},
+	} {
+		_, err := Parse("e.mnc", strings.NewReader(c.text))
+		if c.want == "" {
+			continue // only must not panic
+		}
+		if err == nil {
+			t.Errorf("%s: no error, want %q", c.name, c.want)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s:\n got  %q\n want %q...", c.name, err, c.want)
+		}
+	}
+}
+
+func TestAliasesAndDefaults(t *testing.T) {
+	text := "model m\ninput 3x32x32\nround floor\nwidth 0.5\nnl RE\nconv kernel=3 c=20 stride=2\ndwsep out=30\n"
+	g, err := Parse("a.mnc", strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := g.Outputs[0]; out.Name != "features" || !out.Shape.Equal(ir.Shape{1, 15, 16, 16}) {
+		t.Errorf("output %s %v, want features [1×15×16×16] (floor(30·0.5))", out.Name, out.Shape)
+	}
+	for _, n := range g.Nodes {
+		if n.Op == ir.OpClip || n.Op == ir.OpHardSwish {
+			t.Errorf("node %s is %s; the header made ReLU the default", n.Name, n.Op)
+		}
+	}
+	if c := g.Nodes[0].Output().Shape[1]; c != 10 {
+		t.Errorf("stem has %d channels, want int(20·0.5) = 10", c)
+	}
+}

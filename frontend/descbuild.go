@@ -1,0 +1,253 @@
+package frontend
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+// Build turns the description into a graph: input "input" [1,C,H,W], body
+// rows named features.0, features.1, ... (one per conv/dwsep/bneck row and
+// per repeat of an ir row), the head named like torchvision's classifier,
+// and output "logits" ("probs" after softmax, "features" with no fc).
+func (d *Desc) Build(w Weights) (*ir.Graph, error) {
+	b := NewBuilder(d.Model, Options{Weights: w, Seed: d.Seed, BNEps: d.BNEps})
+	x := b.Input("input", d.Input[0], d.Input[1], d.Input[2])
+	feature := 0
+	pooled, softmax := false, false
+	var head []HeadLayer
+	lastFC := -1
+	for i, r := range d.Rows {
+		if r.Kind == "fc" {
+			lastFC = i
+		}
+	}
+	for i, r := range d.Rows {
+		rr := &rowReader{d: d, r: r}
+		fail := func(format string, args ...any) error {
+			return &posError{file: d.File, line: r.Line, msg: r.Kind + ": " + fmt.Sprintf(format, args...)}
+		}
+		if softmax {
+			return nil, fail("nothing may follow softmax")
+		}
+		switch r.Kind {
+		case "conv", "dwsep", "ir", "bneck":
+			if pooled {
+				return nil, fail("body rows must come before pool")
+			}
+		case "dropout", "fc":
+			if !pooled {
+				return nil, fail("needs a pool row before it (fc layers take pooled features)")
+			}
+		}
+		in := Channels(x)
+		switch r.Kind {
+		case "conv":
+			k, s, g := rr.int("k", 0), rr.int("s", 1), rr.int("groups", 1)
+			out, act := rr.channels("out", in), rr.act()
+			if rr.err == nil {
+				x = b.ConvBNAct(fmt.Sprintf("features.%d", feature), x, out, k, s, g, act)
+				feature++
+			}
+		case "dwsep":
+			k, s, n := rr.int("k", 3), rr.int("s", 1), rr.int("n", 1)
+			out, act := rr.channels("out", in), rr.act()
+			for j := 0; j < n && rr.err == nil; j++ {
+				x = b.DepthwiseSeparable(fmt.Sprintf("features.%d", feature), x, out, k, s, act)
+				feature++
+				s = 1
+			}
+		case "ir":
+			t, n, s, k := rr.float("t"), rr.int("n", 1), rr.int("s", 1), rr.int("k", 3)
+			out, se, act := rr.channels("c", in), rr.bool("se"), rr.act()
+			for j := 0; j < n && rr.err == nil; j++ {
+				x = b.InvertedResidual(fmt.Sprintf("features.%d", feature), x, InvertedResidual{
+					Expansion: t, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV2,
+				})
+				feature++
+				s = 1
+			}
+		case "bneck":
+			k, s := rr.int("k", 3), rr.int("s", 1)
+			exp, out, se, act := rr.channels("exp", in), rr.channels("out", in), rr.bool("se"), rr.act()
+			if rr.err == nil {
+				x = b.InvertedResidual(fmt.Sprintf("features.%d", feature), x, InvertedResidual{
+					Expand: exp, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV3,
+				})
+				feature++
+			}
+		case "pool":
+			if pooled {
+				return nil, fail("the model is already pooled")
+			}
+			x = b.Pool(x)
+			pooled = true
+		case "dropout":
+			if p, ok := r.Fields["p"]; ok {
+				if f, err := strconv.ParseFloat(p, 64); err != nil || f < 0 || f >= 1 {
+					rr.fail("p", "want a probability in [0, 1), got %q", p)
+				}
+			}
+			head = append(head, HeadLayer{Dropout: true})
+		case "fc":
+			out := d.Classes
+			if i != lastFC || r.Fields["out"] != "" {
+				if i != lastFC && r.Fields["out"] == "" {
+					rr.fail("out", "required (only the last fc defaults to the classes)")
+				}
+				out = rr.channels("out", Channels(x))
+			}
+			act := Linear
+			if _, ok := r.Fields["nl"]; ok {
+				act = rr.act()
+			}
+			head = append(head, HeadLayer{Out: out, Act: act})
+		case "softmax":
+			softmax = true
+		}
+		if rr.err != nil {
+			return nil, rr.err
+		}
+		if err := b.Err(); err != nil {
+			return nil, fail("%v", err)
+		}
+	}
+	out := "features"
+	if len(head) > 0 {
+		x = b.Classifier(x, head)
+		out = "logits"
+	}
+	if softmax {
+		x = b.Softmax("softmax", x)
+		out = "probs"
+	}
+	g, err := b.Finish(x, out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.File, err)
+	}
+	return g, nil
+}
+
+// rowReader reads one row's fields, keeping the first error.
+type rowReader struct {
+	d   *Desc
+	r   Row
+	err error
+}
+
+func (rr *rowReader) fail(field, format string, args ...any) {
+	if rr.err == nil {
+		rr.err = &posError{file: rr.d.File, line: rr.r.Line, field: field, msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+// value returns the field's text; a missing field without a default
+// (required) is an error.
+func (rr *rowReader) value(name string, required bool) (string, bool) {
+	v, ok := rr.r.Fields[name]
+	if !ok && required {
+		rr.fail(name, "required by %s", rr.r.Kind)
+	}
+	return v, ok
+}
+
+// int reads a positive integer; def 0 makes the field required.
+func (rr *rowReader) int(name string, def int) int {
+	v, ok := rr.value(name, def == 0)
+	if !ok {
+		return max(def, 1)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		rr.fail(name, "want a positive integer, got %q", v)
+		return 1
+	}
+	return n
+}
+
+func (rr *rowReader) float(name string) float64 {
+	v, ok := rr.value(name, true)
+	if !ok {
+		return 1
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f > 0 && f <= 64) || math.IsInf(f, 0) {
+		rr.fail(name, "want a positive number, got %q", v)
+		return 1
+	}
+	return f
+}
+
+func (rr *rowReader) bool(name string) bool {
+	v, ok := rr.r.Fields[name]
+	if !ok {
+		return false
+	}
+	switch v {
+	case "0", "no", "false", "-":
+		return false
+	case "1", "yes", "true", "✓":
+		return true
+	}
+	rr.fail(name, "want 0 or 1, got %q", v)
+	return false
+}
+
+func (rr *rowReader) act() Activation {
+	v, ok := rr.r.Fields["nl"]
+	if !ok {
+		return rr.d.Act
+	}
+	a, err := ParseActivation(v)
+	if err != nil {
+		rr.fail("nl", "%v, got %q", err, v)
+	}
+	return a
+}
+
+// channels reads a channel count: N is scaled by the width multiplier as
+// the row's scale field says (width: the header's rounding of N·α; grow:
+// the same with max(1, α), V2's last conv; none: N as written), and "Mx" is M
+// times the row's input channels (V3's last conv: out=6x).
+func (rr *rowReader) channels(name string, in int) int {
+	v, ok := rr.value(name, true)
+	if !ok {
+		return 1
+	}
+	if m, isMul := strings.CutSuffix(v, "x"); isMul && m != "" {
+		f, err := strconv.ParseFloat(m, 64)
+		if err != nil || !(f > 0 && f <= 64) || float64(int(f*float64(in))) != f*float64(in) {
+			rr.fail(name, "want a positive integer or a whole multiple of the input channels like 6x, got %q", v)
+			return 1
+		}
+		return int(f * float64(in))
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		rr.fail(name, "want a positive integer, got %q", v)
+		return 1
+	}
+	alpha := rr.d.Width
+	switch s := rr.r.Fields["scale"]; s {
+	case "", "width":
+	case "grow":
+		alpha = max(1, alpha)
+	case "none":
+		return n
+	default:
+		rr.fail("scale", "want width, grow or none, got %q", s)
+		return n
+	}
+	return rr.d.scale(n, alpha)
+}
+
+// scale applies the width multiplier with the header's rounding.
+func (d *Desc) scale(c int, alpha float64) int {
+	if d.Round == 0 {
+		return max(1, int(math.Floor(float64(c)*alpha+1e-9)))
+	}
+	return MakeDivisible(float64(c)*alpha, d.Round)
+}

@@ -1,0 +1,72 @@
+package models
+
+import (
+	"embed"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/mnc-go/mnc/frontend"
+	"github.com/mnc-go/mnc/ir"
+)
+
+// descFiles are the standard models as description files: the same graphs
+// the Go builders make (a test holds them to identical Dump text).
+//
+//go:embed *.mnc
+var descFiles embed.FS
+
+// DescFiles returns the names of the embedded description files.
+func DescFiles() []string {
+	ents, _ := descFiles.ReadDir(".")
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// DescFile returns an embedded description file's text.
+func DescFile(name string) (string, error) {
+	b, err := descFiles.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("no embedded description %q (have %s)", name, strings.Join(DescFiles(), ", "))
+	}
+	return string(b), nil
+}
+
+// LoadDesc builds a description (file name for errors, text r) the way
+// BuildSpec builds a built-in model: with NoWeights zero constants, otherwise
+// seeded random weights and BatchNorm statistics calibrated at the model's
+// input size (description files may hold any architecture, so there is no
+// cheaper resolution known to be safe).
+func LoadDesc(name string, r io.Reader, opts BuildOptions) (*ir.Graph, error) {
+	d, err := frontend.ParseDesc(path.Base(name), r)
+	if err != nil {
+		return nil, err
+	}
+	w := frontend.RandomWeights
+	if opts.NoWeights {
+		w = frontend.ZeroWeights
+	}
+	g, err := d.Build(w)
+	if err != nil || opts.NoWeights {
+		return g, err
+	}
+	if err := Calibrate(g, d.Input[1]); err != nil {
+		return nil, fmt.Errorf("%s: calibrating: %w", name, err)
+	}
+	return g, nil
+}
+
+// LoadFile reads a description file (*.mnc) like LoadDesc.
+func LoadFile(file string, opts BuildOptions) (*ir.Graph, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return LoadDesc(file, f, opts)
+}
