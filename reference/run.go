@@ -109,6 +109,9 @@ func Run(g *ir.Graph, inputs map[string]*ir.Tensor, opts *Options) (map[string]*
 			if !ok {
 				return nil, fmt.Errorf("graph %q: output %q is not produced by any node", g.Name, v.Name)
 			}
+			if v.Producer == nil {
+				t = t.Clone() // a graph input passed through: do not alias the caller's tensor
+			}
 			res[v.Name] = t
 		}
 	}

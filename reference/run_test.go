@@ -148,3 +148,19 @@ func TestRunIntermediateOutput(t *testing.T) {
 	expect(t, "conv", out["conv"], []int{1, 1, 2, 2}, 0, -2, 1, 4, -6)
 	expect(t, "relu", out["relu"], []int{1, 1, 2, 2}, 0, 0, 1, 4, 0)
 }
+
+// A graph input that is also a graph output is returned as a copy.
+func TestRunInputAsOutputIsCopied(t *testing.T) {
+	g := smallGraph(t, 1)
+	g.SetOutputs(g.Inputs[0], g.Nodes[1].Outputs[0])
+	x := tensorOf([]int{1, 1, 2, 2}, 1, 2, 3, 4)
+	out, err := Run(g, map[string]*ir.Tensor{"x": x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["x"].Data[0] = 99
+	if x.Data[0] != 1 {
+		t.Error("Run's output aliases the caller's input")
+	}
+	expect(t, "relu", out["relu"], []int{1, 1, 2, 2}, 0, 2, 4, 6, 8)
+}
