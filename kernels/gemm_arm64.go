@@ -20,6 +20,7 @@ func fillGemmARM64(s *Set) {
 	s.PackedGemmSize = neonPackedGemmSize
 	s.PackGemm = neonPackGemm
 	s.Gemm = neonGemm
+	fillConvARM64(s) // the dense conv is im2col + this GEMM
 }
 
 func neonPackedGemmSize(n, k int) int { return (n + neonNR - 1) / neonNR * neonNR * k }
