@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/analysis"
+)
+
+func init() {
+	commands["stats"] = &command{name: "stats", usage: "mnc stats [-json] MODEL", run: runStats}
+}
+
+// runStats prints MODEL's per-layer costs, totals (MACs, FLOPs, params,
+// weights), shares by layer kind and the standard-conv comparison. Only
+// shapes matter, so built-in models are built without weights.
+func runStats(args []string) error {
+	fs := newFlags("stats", commands["stats"].usage)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	spec, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	g, err := loadModel(spec, true)
+	if err != nil {
+		return err
+	}
+	r, err := analysis.Analyze(g)
+	if err != nil {
+		return fmt.Errorf("analyzing %s: %w", spec, err)
+	}
+	if *asJSON {
+		return r.WriteJSON(stdout)
+	}
+	return r.WriteText(stdout)
+}
