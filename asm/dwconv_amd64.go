@@ -109,25 +109,25 @@ func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStri
 //go:noescape
 func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_1x8_AVX2FMA computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 8 channels.
+// StemConv3x3s2C3_1x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 8 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_1x8_AVX2FMA(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_1x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_2x8_AVX2FMA computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 16 channels.
+// StemConv3x3s2C3_2x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_2x8_AVX2FMA(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_2x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_3x8_AVX2FMA computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 24 channels.
+// StemConv3x3s2C3_3x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 24 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_3x8_AVX2FMA(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_3x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_4x8_AVX2FMA computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 32 channels.
+// StemConv3x3s2C3_4x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 32 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_4x8_AVX2FMA(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_4x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
 // GAvgPool_AVX2FMA sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
 //
@@ -254,25 +254,25 @@ func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStrid
 //go:noescape
 func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_1x16_AVX512 computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 16 channels.
+// StemConv3x3s2C3_1x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_1x16_AVX512(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_1x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_2x16_AVX512 computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 32 channels.
+// StemConv3x3s2C3_2x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 32 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_2x16_AVX512(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_2x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_3x16_AVX512 computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 48 channels.
+// StemConv3x3s2C3_3x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 48 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_3x16_AVX512(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_3x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_4x16_AVX512 computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most 64 channels.
+// StemConv3x3s2C3_4x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 64 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_4x16_AVX512(in *float32, inRowStride int, inPixStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2C3_4x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
 // GAvgPool_AVX512 sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
 //

@@ -107,16 +107,16 @@ func DWConvAVX512(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride,
 }
 
 // StemConvAVX2FMA runs the stem kernel with nb vectors of 8 output channels; false if none is generated.
-func StemConvAVX2FMA(nb int, in *float32, inRowStride, inPixStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32) bool {
+func StemConvAVX2FMA(nb int, in *float32, inRowStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32) bool {
 	switch nb {
 	case 1:
-		StemConv3x3s2C3_1x8_AVX2FMA(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_1x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 2:
-		StemConv3x3s2C3_2x8_AVX2FMA(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_2x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 3:
-		StemConv3x3s2C3_3x8_AVX2FMA(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_3x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 4:
-		StemConv3x3s2C3_4x8_AVX2FMA(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_4x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	default:
 		return false
 	}
@@ -124,16 +124,16 @@ func StemConvAVX2FMA(nb int, in *float32, inRowStride, inPixStride int, w, bias,
 }
 
 // StemConvAVX512 runs the stem kernel with nb vectors of 16 output channels; false if none is generated.
-func StemConvAVX512(nb int, in *float32, inRowStride, inPixStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32) bool {
+func StemConvAVX512(nb int, in *float32, inRowStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32) bool {
 	switch nb {
 	case 1:
-		StemConv3x3s2C3_1x16_AVX512(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_1x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 2:
-		StemConv3x3s2C3_2x16_AVX512(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_2x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 3:
-		StemConv3x3s2C3_3x16_AVX512(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_3x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 4:
-		StemConv3x3s2C3_4x16_AVX512(in, inRowStride, inPixStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2C3_4x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	default:
 		return false
 	}

@@ -2,13 +2,20 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // The stem fast path: a 3×3 stride-2 dense conv on 3 input channels with
-// at most 4 vectors of outputs runs the generated stem kernels on the
-// pixels whose window is inside the image; border pixels, other shapes and
-// convs with a residual use the pure-Go conv (on the same weight layout,
-// [KH][KW][Cin][Cout padded to vectors]).
+// at most 4 vectors of outputs. For each output row the three input rows
+// it reads are staged, zero-padded, into scratch (3·(2·OW+1)·3 floats, ~2%
+// of the row's arithmetic in copying), and one generated kernel call
+// computes the whole row: padding never reaches the kernel. Other shapes,
+// and convs with a residual, use the pure-Go conv; the stem's weights are
+// [KH][KW][Cin][Cout padded to whole vectors] followed by zeros that stand
+// in for a nil bias.
 
 func fillStemAMD64(s *Set, vl int) {
 	stemVectors := func(p *ConvParams) int {
@@ -26,6 +33,12 @@ func fillStemAMD64(s *Set, vl int) {
 		}
 		return convPackedSize(p)
 	}
+	s.ConvScratchSize = func(p *ConvParams, rows int) int {
+		if stemVectors(p) > 0 {
+			return stemStripLen(p)
+		}
+		return 0
+	}
 	s.PackConv = func(dst, w []float32, p *ConvParams) {
 		if nb := stemVectors(p); nb > 0 {
 			clear(dst[:27*nb*vl+nb*vl])
@@ -40,11 +53,15 @@ func fillStemAMD64(s *Set, vl int) {
 			convGeneric(p, in, wp, bias, r, out, scratch, oy0, oy1)
 			return
 		}
-		stemConv(vl, nb, p, in, wp, bias, r, out, oy0, oy1)
+		stemConv(vl, nb, p, in, wp, bias, r, out, scratch, oy0, oy1)
 	}
 }
 
-func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out []float32, oy0, oy1 int) {
+// stemStripLen is the scratch one output row needs: 3 input rows of
+// 2·OW+1 pixels × 3 channels.
+func stemStripLen(p *ConvParams) int { return 3 * (2*p.OW + 1) * 3 }
+
+func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
 	wstride := nb * vl
 	checkConvArgs(p, len(in), len(wp), 28*wstride, bias, r, len(out), oy0, oy1)
 	if r != nil {
@@ -52,6 +69,10 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out []float32, oy0, oy
 			convPixelsGeneric(p, in, wp, wstride, bias, r, out, oy, 0, p.OW)
 		}
 		return
+	}
+	if len(scratch) < stemStripLen(p) {
+		panic(fmt.Sprintf("kernels: Conv 3x3 stride 2 %d->%d on %dx%d: scratch has %d elements, want ConvScratchSize = %d",
+			p.Cin, p.Cout, p.H, p.W, len(scratch), stemStripLen(p)))
 	}
 	if bias == nil {
 		bias = wp[27*wstride:]
@@ -62,26 +83,34 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out []float32, oy0, oy
 	if vl == 8 {
 		mask = &dwTailMask[8-tail]
 	}
-	cin, cout := 3, p.Cout
-	// Output columns whose 3×3 window lies inside the image.
-	oxLo, oxHi := interiorCols(p.W, 3, 2, p.PadL, p.OW)
+	stripW := 2*p.OW + 1 // pixels per strip row
+	strip := scratch[:3*stripW*3]
 	for oy := oy0; oy < oy1; oy++ {
-		iy0 := oy*2 - p.PadT
-		if iy0 < 0 || iy0+3 > p.H || oxLo >= oxHi {
-			convPixelsGeneric(p, in, wp, wstride, bias, nil, out, oy, 0, p.OW)
-			continue
+		for kh := 0; kh < 3; kh++ {
+			stageRow(strip[kh*stripW*3:(kh+1)*stripW*3], in, p, oy*2-p.PadT+kh)
 		}
-		convPixelsGeneric(p, in, wp, wstride, bias, nil, out, oy, 0, oxLo)
-		src := &in[(iy0*p.W+oxLo*2-p.PadL)*cin]
-		o := out[(oy*p.OW+oxLo)*cout:]
+		o := out[oy*p.OW*p.Cout : (oy+1)*p.OW*p.Cout]
 		if vl == 16 {
-			asm.StemConvAVX512(nb, src, p.W*cin*4, 2*cin*4, &wp[0], &bias[0], &o[0], cout*4, oxHi-oxLo, tail, &ae.A, mode, mask)
+			asm.StemConvAVX512(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
 		} else {
-			asm.StemConvAVX2FMA(nb, src, p.W*cin*4, 2*cin*4, &wp[0], &bias[0], &o[0], cout*4, oxHi-oxLo, tail, &ae.A, mode, mask)
+			asm.StemConvAVX2FMA(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
 		}
 		if goAct {
-			actSlice(&p.Ep, o[:(oxHi-oxLo)*cout], o[:(oxHi-oxLo)*cout])
+			actSlice(&p.Ep, o, o)
 		}
-		convPixelsGeneric(p, in, wp, wstride, bias, nil, out, oy, oxHi, p.OW)
 	}
+}
+
+// stageRow fills dst (one strip row: pixels from input column -PadL on,
+// 3 channels) from input row iy, with zeros outside the image.
+func stageRow(dst, in []float32, p *ConvParams, iy int) {
+	if iy < 0 || iy >= p.H {
+		clear(dst)
+		return
+	}
+	row := in[iy*p.W*3 : (iy+1)*p.W*3]
+	lo := min(p.PadL, len(dst)/3) // strip pixels left of the image
+	clear(dst[:lo*3])
+	n := copy(dst[lo*3:], row)
+	clear(dst[lo*3+n:])
 }

@@ -45,3 +45,30 @@ func BenchmarkDWConv(b *testing.B) {
 		}
 	}
 }
+
+// The stem: 224×224×3 → 112×112×Cout, 3×3 stride 2, pad 1 (V1/V2: 32, V3: 16).
+func BenchmarkStemConv(b *testing.B) {
+	for _, isa := range Available() {
+		s, _ := ForISA(isa)
+		for _, cout := range []int{32, 16} {
+			p, _ := convShape(224, 224, 3, cout, 3, 2, 1, 1, 1, 1, 1, Epilogue{Act: ActClip, Max: 6})
+			b.Run(fmt.Sprintf("%s/224x224x3_to_%d", isa, cout), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				in := randSlice(rng, p.H*p.W*p.Cin)
+				wp := make([]float32, s.PackedConvSize(&p))
+				s.PackConv(wp, randSlice(rng, cout*27), &p)
+				bias := randSlice(rng, cout)
+				out := make([]float32, p.OH*p.OW*cout)
+				scratch := make([]float32, s.ConvScratchSize(&p, p.OH))
+				for b.Loop() {
+					s.Conv(&p, in, wp, bias, nil, out, scratch, 0, p.OH)
+				}
+				flops := 2.0 * float64(p.OH*p.OW*cout*27)
+				bytes := 4.0 * float64(len(in)+len(out)+27*cout)
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+				b.ReportMetric(bytes/sec/1e9, "GB/s")
+			})
+		}
+	}
+}

@@ -148,10 +148,11 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		wp := make([]float32, s.PackedDWSize(40, 3, 3))
 		cp, _ := convShape(16, 16, 3, 24, 3, 2, 1, 1, 1, 1, 1, Epilogue{Act: ActClip, Max: 6})
 		cw := make([]float32, s.PackedConvSize(&cp))
+		cscratch := make([]float32, s.ConvScratchSize(&cp, cp.OH))
 		ep := &Epilogue{Act: ActRelu}
 		n := testing.AllocsPerRun(5, func() {
 			s.DWConv(&p, in, wp, nil, out, 0, p.OH)
-			s.Conv(&cp, in, cw, nil, nil, out, nil, 0, cp.OH)
+			s.Conv(&cp, in, cw, nil, nil, out, cscratch, 0, cp.OH)
 			s.GlobalAvgPool(in, 196, 40, out)
 			s.ScaleChannels(in, 196, 40, in, out)
 			s.Add(in, in, out, ep)

@@ -9,28 +9,38 @@ import (
 )
 
 // The stem: a dense 3×3 stride-2 conv on 3 input channels (RGB) to a few
-// output channels, without im2col. One call computes npix output pixels
-// of one row whose windows lie inside the image. Per pixel the 27 inputs
-// (3 rows of 9 contiguous floats in NHWC) are broadcast one at a time and
-// multiplied into nb vectors of output channels held in registers.
-// Weights are packed [27][nb·VL] (zero past Cout); the last vector of
-// outputs is masked to "tail" channels (1..VL).
+// output channels, without im2col. The Go wrapper stages the three input
+// rows an output row needs into a zero-padded strip, so one call computes
+// a whole output row and never sees padding: pixel i's 27 inputs are the
+// 9 contiguous floats at in + 24·i bytes in each of the 3 strip rows.
+// Each input is broadcast and multiplied into nb vectors of output
+// channels; P pixels are computed together so that P·nb independent
+// accumulator chains hide the FMA latency. Weights are packed
+// [27][nb·VL] (zero past Cout); the last vector of outputs is masked to
+// "tail" channels (1..VL).
 
-const stemSig = "func(in *float32, inRowStride, inPixStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32)"
+const stemSig = "func(in *float32, inRowStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32)"
 
 // stemMaxVectors bounds nb: Cout up to 4 vectors (64 channels on
 // AVX-512, 32 on AVX2); wider stems use the generic conv.
 const stemMaxVectors = 4
 
+// stemInPix is the byte distance between the inputs of adjacent output
+// pixels in the strip: stride 2 × 3 channels × 4 bytes.
+const stemInPix = 2 * 3 * 4
+
 func stemName(t *target, nb int) string {
 	return fmt.Sprintf("StemConv3x3s2C3_%dx%d_%s", nb, t.VL, t.Name)
 }
+
+// stemPixels is P for nb vectors: about 8 accumulators.
+func stemPixels(nb int) int { return max(1, 8/nb) }
 
 func genStem(t *target, nb int) {
 	name := stemName(t, nb)
 	TEXT(name, NOSPLIT, stemSig)
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes npix interior output pixels of a 3x3 stride-2 conv from 3 to at most %d channels.", name, nb*t.VL))
+	Doc(fmt.Sprintf("%s computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most %d channels.", name, nb*t.VL))
 	in := loadGP("in")
 	rs := loadGP("inRowStride")
 	w := loadGP("w")
@@ -42,40 +52,83 @@ func genStem(t *target, nb int) {
 		t.setupMaskN(nil)
 	}
 	ac := loadActConsts(t)
-	wstride := nb * t.bytes()
+	P := stemPixels(nb)
 
-	Label("pixel")
-	acc := make([]VecVirtual, nb)
+	Label("group")
+	CMPQ(npix, U8(P))
+	JB(LabelRef("single"))
+	stemPixelsBody(t, ac, nb, P, in, rs, w, out)
+	ADDQ(U32(P*stemInPix), in)
+	SUBQ(U8(P), npix)
+	JMP(LabelRef("group"))
+
+	Label("single")
+	TESTQ(npix, npix)
+	JZ(LabelRef("done"))
+	stemPixelsBody(t, ac, nb, 1, in, rs, w, out)
+	ADDQ(U32(stemInPix), in)
+	DECQ(npix)
+	JMP(LabelRef("single"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// stemPixelsBody computes P pixels and advances out past them.
+func stemPixelsBody(t *target, ac actConsts, nb, P int, in, rs, w, out GPVirtual) {
+	wstride := nb * t.bytes()
+	acc := make([][]VecVirtual, P)
 	bias := loadGP("bias")
-	for b := range acc {
-		acc[b] = t.vec()
-		t.masked = b == nb-1
-		t.load(Mem{Base: bias, Disp: b * t.bytes()}, acc[b])
+	for i := range acc {
+		acc[i] = make([]VecVirtual, nb)
+		for b := range acc[i] {
+			acc[i][b] = t.vec()
+			t.masked = b == nb-1
+			t.load(Mem{Base: bias, Disp: b * t.bytes()}, acc[i][b])
+		}
 	}
 	t.masked = false
 	for kh := 0; kh < 3; kh++ {
 		for q := 0; q < 9; q++ {
-			src := Mem{Base: in, Disp: 4 * q}
-			if kh > 0 {
-				src.Index, src.Scale = rs, uint8(kh)
+			src := func(i int) Mem {
+				m := Mem{Base: in, Disp: i*stemInPix + 4*q}
+				if kh > 0 {
+					m.Index, m.Scale = rs, uint8(kh)
+				}
+				return m
 			}
-			x := t.vec()
-			VBROADCASTSS(src, x)
-			for b, a := range acc {
-				VFMADD231PS(Mem{Base: w, Disp: (kh*9+q)*wstride + b*t.bytes()}, x, a)
+			wmem := func(b int) Mem { return Mem{Base: w, Disp: (kh*9+q)*wstride + b*t.bytes()} }
+			if t.VL == 16 {
+				// Weights in registers, inputs by embedded broadcast.
+				wv := make([]VecVirtual, nb)
+				for b := range wv {
+					wv[b] = t.vec()
+					VMOVUPS(wmem(b), wv[b])
+				}
+				for i := 0; i < P; i++ {
+					for b := range wv {
+						VFMADD231PS_BCST(src(i), wv[b], acc[i][b])
+					}
+				}
+				continue
+			}
+			for i := 0; i < P; i++ {
+				x := t.vec()
+				VBROADCASTSS(src(i), x)
+				for b := 0; b < nb; b++ {
+					VFMADD231PS(wmem(b), x, acc[i][b])
+				}
 			}
 		}
 	}
-	for b, a := range acc {
-		activate(t, ac, a)
-		t.masked = b == nb-1
-		t.store(a, Mem{Base: out, Disp: b * t.bytes()})
+	for i := range acc {
+		for b, a := range acc[i] {
+			activate(t, ac, a)
+			t.masked = b == nb-1
+			t.store(a, Mem{Base: out, Disp: b * t.bytes()})
+		}
+		t.masked = false
+		ADDQ(paramMem("outPixStride"), out)
 	}
-	t.masked = false
-	ADDQ(paramMem("inPixStride"), in)
-	ADDQ(paramMem("outPixStride"), out)
-	DECQ(npix)
-	JNZ(LabelRef("pixel"))
-	VZEROUPPER()
-	RET()
 }
