@@ -1,0 +1,174 @@
+// Package runtime executes a plan.Plan with the kernels of the plan's ISA
+// on a pool of threads.
+//
+// Concurrency: a Plan is immutable and may be shared; an Executor owns its
+// arena, scratch and threads, so each goroutine that runs inferences
+// concurrently needs its own Executor (New is cheap next to compiling: it
+// allocates the arena and starts the threads). An Executor's Run is not
+// safe for concurrent use.
+package runtime
+
+import (
+	"fmt"
+	goruntime "runtime"
+	"time"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// Options configure an Executor.
+type Options struct {
+	// Threads is the number of threads each step is split over; 0 means
+	// runtime.NumCPU().
+	Threads int
+}
+
+// Executor runs one plan.
+type Executor struct {
+	plan    *plan.Plan
+	set     *kernels.Set
+	arena   []float32
+	scratch [][]float32 // per thread
+	steps   []stepFunc
+	nt      int
+	pool    *pool
+	all     func(t int) // runAll bound once, so Run does not allocate
+
+	profiling bool
+	prof      []time.Duration
+	runs      int
+	last      time.Time
+}
+
+// stepFunc computes thread t's share (of nt) of one step.
+type stepFunc func(t, nt int)
+
+// New prepares p for execution: it checks the plan against the kernels of
+// its ISA (refusing an ISA this machine lacks), allocates the arena and
+// per-thread scratch, and starts the threads.
+func New(p *plan.Plan, opts Options) (*Executor, error) {
+	if p == nil {
+		return nil, fmt.Errorf("runtime: nil plan")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("runtime: invalid plan: %w", err)
+	}
+	if !kernels.Supported(p.ISA) {
+		return nil, fmt.Errorf("runtime: plan %q was compiled for ISA %s, which this machine lacks (available: %s)", p.Name, p.ISA, availableList())
+	}
+	set, err := kernels.ForISA(p.ISA)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: %w", err)
+	}
+	nt := opts.Threads
+	if nt <= 0 {
+		nt = goruntime.NumCPU()
+	}
+	if nt > 256 {
+		return nil, fmt.Errorf("runtime: %d threads is too many", nt)
+	}
+	e := &Executor{plan: p, set: set, nt: nt, arena: make([]float32, p.ArenaSize)}
+	sc := p.MaxScratch()
+	for t := 0; t < nt; t++ {
+		e.scratch = append(e.scratch, make([]float32, sc))
+	}
+	for i := range p.Steps {
+		f, err := e.prepare(&p.Steps[i])
+		if err != nil {
+			return nil, fmt.Errorf("runtime: step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
+		}
+		e.steps = append(e.steps, f)
+	}
+	e.prof = make([]time.Duration, len(e.steps))
+	e.all = e.runAll
+	if nt > 1 {
+		e.pool = newPool(nt)
+		goruntime.SetFinalizer(e, (*Executor).Close)
+	}
+	return e, nil
+}
+
+// Close stops the executor's threads. The executor must not be used after.
+func (e *Executor) Close() {
+	if e.pool != nil {
+		e.pool.close()
+	}
+}
+
+// Plan returns the plan the executor runs.
+func (e *Executor) Plan() *plan.Plan { return e.plan }
+
+// Threads returns the number of threads steps are split over.
+func (e *Executor) Threads() int { return e.nt }
+
+// Run computes the plan's outputs from its inputs, both given in the plan's
+// input/output order with NCHW shapes (including the batch). It does not
+// allocate.
+func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
+	p := e.plan
+	if len(inputs) != len(p.Inputs) || len(outputs) != len(p.Outputs) {
+		return fmt.Errorf("runtime: plan %q takes %d inputs and %d outputs, got %d and %d", p.Name, len(p.Inputs), len(p.Outputs), len(inputs), len(outputs))
+	}
+	for i, io := range p.Inputs {
+		if err := checkTensor("input", io, inputs[i]); err != nil {
+			return err
+		}
+		copy(e.arena[io.Buf.Off:io.Buf.End()], inputs[i].Data)
+	}
+	for i, io := range p.Outputs {
+		if err := checkTensor("output", io, outputs[i]); err != nil {
+			return err
+		}
+	}
+	if e.profiling {
+		e.last = time.Now()
+		e.runs++
+	}
+	if e.pool == nil {
+		e.runAll(0)
+	} else {
+		e.pool.run(e.all)
+	}
+	for i, io := range p.Outputs {
+		copy(outputs[i].Data, e.arena[io.Buf.Off:io.Buf.End()])
+	}
+	return nil
+}
+
+// runAll is thread t's whole run: its share of every step, with a barrier
+// after each so a step sees all of its inputs.
+func (e *Executor) runAll(t int) {
+	for i, f := range e.steps {
+		f(t, e.nt)
+		if e.pool != nil {
+			e.pool.bar.wait()
+		}
+		if t == 0 && e.profiling {
+			now := time.Now()
+			e.prof[i] += now.Sub(e.last)
+			e.last = now
+		}
+	}
+}
+
+func checkTensor(what string, io plan.IO, t *ir.Tensor) error {
+	if t == nil {
+		return fmt.Errorf("runtime: %s %q is nil", what, io.Name)
+	}
+	if !t.Shape.Equal(io.Buf.Shape) || len(t.Data) != io.Buf.Size() {
+		return fmt.Errorf("runtime: %s %q has shape %v (%d values), the plan needs %v", what, io.Name, t.Shape, len(t.Data), io.Buf.Shape)
+	}
+	return nil
+}
+
+// NewOutputs allocates tensors for the plan's outputs (a convenience for
+// callers; Run itself never allocates).
+func (e *Executor) NewOutputs() []*ir.Tensor {
+	var out []*ir.Tensor
+	for _, io := range e.plan.Outputs {
+		out = append(out, ir.NewTensor(io.Buf.Shape...))
+	}
+	return out
+}

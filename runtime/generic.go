@@ -1,0 +1,394 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// prepGeneric prepares an op with no fast kernel. Generic steps address
+// tensors through views, so they work on NHWC and row-major storage alike;
+// they run on thread 0 (they are rare and small in MobileNets) and follow
+// the reference interpreter's semantics.
+func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
+	ins := make([]view, len(s.In))
+	for i, o := range s.In {
+		if b := s.ConstIn[i]; b != plan.NoBlob {
+			ins[i] = newView(e.plan.Blobs[b], o.Shape, false)
+		} else {
+			ins[i] = newView(e.buf(o), o.Shape, o.NHWC)
+		}
+	}
+	out := newView(e.buf(s.Out), s.Out.Shape, s.Out.NHWC)
+	// The plan came from a file: check the output shape against the op's
+	// own shape rule before trusting any index arithmetic.
+	if err := checkGenericShape(s); err != nil {
+		return nil, err
+	}
+	f, err := genericFunc(s, ins, out)
+	if err != nil {
+		return nil, err
+	}
+	return func(t, nt int) {
+		if t == 0 {
+			f()
+		}
+	}, nil
+}
+
+func checkGenericShape(s *plan.Step) error {
+	n := &ir.Node{Name: s.Name, Op: s.Op, Attrs: s.Attrs, Outputs: []*ir.Value{{Name: s.Name}}}
+	for i, o := range s.In {
+		v := &ir.Value{Name: fmt.Sprintf("in%d", i), Shape: o.Shape}
+		n.Inputs = append(n.Inputs, v)
+	}
+	if s.Op == ir.OpBatchNorm {
+		if len(s.In) != 3 || s.In[1].Size() != s.In[0].Shape[1] || s.In[2].Size() != s.In[0].Shape[1] || !s.Out.Shape.Equal(s.In[0].Shape) {
+			return fmt.Errorf("batchnorm step needs x, scale[C], shift[C]")
+		}
+		return nil
+	}
+	if (s.Op == ir.OpConv || s.Op == ir.OpGemm) && s.Attrs.Fused.Residual {
+		for len(n.Inputs) < 4 {
+			// a generic conv/gemm with residual always has its bias slot filled by the planner
+			return fmt.Errorf("%s with a fused residual needs 4 inputs, has %d", s.Op, len(s.In))
+		}
+	}
+	want, err := ir.InferNode(n)
+	if err != nil {
+		return err
+	}
+	if !want.Equal(s.Out.Shape) {
+		return fmt.Errorf("output shape %v, but the inputs give %v", s.Out.Shape, want)
+	}
+	return nil
+}
+
+func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
+	a := s.Attrs
+	switch s.Op {
+	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
+		return func() { copyLogical(in[0], out) }, nil
+	case ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
+		ep := unaryEpilogue(s.Op, a)
+		x := in[0]
+		return func() {
+			var idx [maxRank]int
+			for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+				out.data[out.offset(&idx)] = ep.Apply(x.at(&idx))
+			}
+		}, nil
+	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv:
+		x, y := in[0].broadcastTo(s.Out.Shape), in[1].broadcastTo(s.Out.Shape)
+		op := s.Op
+		return func() {
+			var idx [maxRank]int
+			for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+				p, q := x.at(&idx), y.at(&idx)
+				var r float32
+				switch op {
+				case ir.OpAdd:
+					r = p + q
+				case ir.OpSub:
+					r = p - q
+				case ir.OpMul:
+					r = p * q
+				default:
+					r = p / q
+				}
+				out.data[out.offset(&idx)] = r
+			}
+		}, nil
+	case ir.OpBatchNorm:
+		x, sc, sh := in[0], in[1].data, in[2].data
+		return func() {
+			var idx [maxRank]int
+			for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+				c := idx[1]
+				out.data[out.offset(&idx)] = x.at(&idx)*sc[c] + sh[c]
+			}
+		}, nil
+	case ir.OpGlobalAveragePool:
+		return func() { globalAvgPool(in[0], out) }, nil
+	case ir.OpMaxPool, ir.OpAveragePool:
+		return func() { pool2d(s.Op, &a, in[0], out) }, nil
+	case ir.OpSoftmax:
+		return func() { softmax(in[0], out, a.Axis) }, nil
+	case ir.OpTranspose:
+		perm := a.Perm
+		x := in[0]
+		return func() {
+			var idx, src [maxRank]int
+			for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+				for i, p := range perm {
+					src[p] = idx[i]
+				}
+				out.data[out.offset(&idx)] = x.at(&src)
+			}
+		}, nil
+	case ir.OpConcat:
+		return func() { concat(in, out, a.Axis) }, nil
+	case ir.OpPad:
+		return func() { pad(&a, in[0], out) }, nil
+	case ir.OpReduceMean:
+		return func() { reduceMean(&a, in[0], out) }, nil
+	case ir.OpMatMul:
+		return func() { matmul(in[0], in[1], out) }, nil
+	case ir.OpGemm:
+		return func() { gemm(&a, in, out) }, nil
+	case ir.OpConv:
+		ws := s.In[1].Shape
+		return func() { conv(&a, ws, in, out) }, nil
+	}
+	return nil, fmt.Errorf("no generic implementation of %s", s.Op)
+}
+
+func unaryEpilogue(op ir.Op, a ir.Attrs) ir.Epilogue {
+	switch op {
+	case ir.OpRelu:
+		return ir.Epilogue{Act: ir.ActRelu}
+	case ir.OpClip:
+		return ir.Epilogue{Act: ir.ActClip, Min: a.Min, Max: a.Max}
+	case ir.OpHardSwish:
+		return ir.Epilogue{Act: ir.ActHardSwish}
+	case ir.OpHardSigmoid:
+		return ir.Epilogue{Act: ir.ActHardSigmoid, Alpha: a.Alpha, Beta: a.Beta}
+	case ir.OpSigmoid:
+		return ir.Epilogue{Act: ir.ActSigmoid}
+	}
+	return ir.Epilogue{Act: ir.ActSwish}
+}
+
+// copyLogical copies in to out element by element in row-major logical
+// order (Reshape, Flatten: the element count is equal).
+func copyLogical(in, out view) {
+	var i, o [maxRank]int
+	for {
+		out.data[out.offset(&o)] = in.at(&i)
+		if !next(&o, &out.shape, out.rank) {
+			return
+		}
+		next(&i, &in.shape, in.rank)
+	}
+}
+
+func globalAvgPool(x, out view) {
+	// sub walks the spatial axes of one (n, c) plane.
+	sub := view{rank: x.rank - 2}
+	copy(sub.shape[:], x.shape[2:x.rank])
+	copy(sub.stride[:], x.stride[2:x.rank])
+	cnt := sub.size()
+	for n := 0; n < x.shape[0]; n++ {
+		for c := 0; c < x.shape[1]; c++ {
+			sub.data = x.data[n*x.stride[0]+c*x.stride[1]:]
+			var idx [maxRank]int
+			var sum float64
+			for ok := true; ok; ok = next(&idx, &sub.shape, sub.rank) {
+				sum += float64(sub.at(&idx))
+			}
+			o := [maxRank]int{n, c}
+			out.data[out.offset(&o)] = float32(sum / float64(cnt))
+		}
+	}
+}
+
+func pool2d(op ir.Op, a *ir.Attrs, x, out view) {
+	d := a.Dilations
+	if d[0] == 0 && d[1] == 0 {
+		d = [2]int{1, 1}
+	}
+	h, w := x.shape[2], x.shape[3]
+	var idx, src [maxRank]int
+	for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+		src[0], src[1] = idx[0], idx[1]
+		m := math.Inf(-1)
+		sum, valid, padded := 0.0, 0, 0
+		nan := false
+		for ky := 0; ky < a.Kernel[0]; ky++ {
+			iy := idx[2]*a.Strides[0] - a.Pads[0] + ky*d[0]
+			inY := iy >= -a.Pads[0] && iy < h+a.Pads[2]
+			for kx := 0; kx < a.Kernel[1]; kx++ {
+				ix := idx[3]*a.Strides[1] - a.Pads[1] + kx*d[1]
+				if inY && ix >= -a.Pads[1] && ix < w+a.Pads[3] {
+					padded++
+				}
+				if iy < 0 || iy >= h || ix < 0 || ix >= w {
+					continue
+				}
+				src[2], src[3] = iy, ix
+				v := float64(x.at(&src))
+				valid++
+				sum += v
+				if v != v {
+					nan = true
+				}
+				if v > m {
+					m = v
+				}
+			}
+		}
+		var r float64
+		if op == ir.OpMaxPool {
+			r = m
+			if nan {
+				r = math.NaN()
+			}
+		} else {
+			count := valid
+			if a.CountIncludePad {
+				count = padded
+			}
+			r = sum / float64(count)
+		}
+		out.data[out.offset(&idx)] = float32(r)
+	}
+}
+
+func softmax(x, out view, axis int) {
+	if axis < 0 {
+		axis += x.rank
+	}
+	n := x.shape[axis]
+	// Iterate over every position with the softmax axis fixed at 0.
+	outer := x.shape
+	outer[axis] = 1
+	var idx [maxRank]int
+	for ok := true; ok; ok = next(&idx, &outer, x.rank) {
+		m := math.Inf(-1)
+		for j := 0; j < n; j++ {
+			idx[axis] = j
+			v := float64(x.at(&idx))
+			if v > m || v != v {
+				m = v
+			}
+			if m != m {
+				break
+			}
+		}
+		var sum float64
+		for j := 0; j < n; j++ {
+			idx[axis] = j
+			sum += math.Exp(float64(x.at(&idx)) - m)
+		}
+		for j := 0; j < n; j++ {
+			idx[axis] = j
+			out.data[out.offset(&idx)] = float32(math.Exp(float64(x.at(&idx))-m) / sum)
+		}
+		idx[axis] = 0
+	}
+}
+
+func concat(in []view, out view, axis int) {
+	if axis < 0 {
+		axis += out.rank
+	}
+	var idx, src [maxRank]int
+	for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+		src = idx
+		k := 0
+		for src[axis] >= in[k].shape[axis] {
+			src[axis] -= in[k].shape[axis]
+			k++
+		}
+		out.data[out.offset(&idx)] = in[k].at(&src)
+	}
+}
+
+func pad(a *ir.Attrs, x, out view) {
+	r := x.rank
+	var idx, src [maxRank]int
+	for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+		inside := true
+		for d := 0; d < r; d++ {
+			p, n := idx[d]-a.PadAmounts[d], x.shape[d]
+			if p < 0 || p >= n {
+				switch a.PadMode {
+				case "edge":
+					p = min(max(p, 0), n-1)
+				case "reflect":
+					p = reflect(p, n)
+				default:
+					inside = false
+				}
+			}
+			src[d] = p
+		}
+		v := a.PadValue
+		if inside {
+			v = x.at(&src)
+		}
+		out.data[out.offset(&idx)] = v
+	}
+}
+
+func reflect(p, n int) int {
+	if n == 1 {
+		return 0
+	}
+	period := 2 * (n - 1)
+	p %= period
+	if p < 0 {
+		p += period
+	}
+	if p >= n {
+		p = period - p
+	}
+	return p
+}
+
+func reduceMean(a *ir.Attrs, x, out view) {
+	var red [maxRank]bool
+	for _, ax := range a.Axes {
+		if ax < 0 {
+			ax += x.rank
+		}
+		red[ax] = true
+	}
+	if len(a.Axes) == 0 {
+		for i := 0; i < x.rank; i++ {
+			red[i] = true
+		}
+	}
+	count := 1
+	for i := 0; i < x.rank; i++ {
+		if red[i] {
+			count *= x.shape[i]
+		}
+	}
+	// Sum each output's inputs directly in float64, as the reference does.
+	var oidx [maxRank]int
+	for ok := true; ok; ok = next(&oidx, &out.shape, out.rank) {
+		// Map the output index to the input's kept axes.
+		var base, sub [maxRank]int
+		k := 0
+		var rshape [maxRank]int
+		nr := 0
+		for i := 0; i < x.rank; i++ {
+			if red[i] {
+				rshape[nr] = x.shape[i]
+				nr++
+				if a.KeepDims {
+					k++
+				}
+				continue
+			}
+			base[i] = oidx[k]
+			k++
+		}
+		var sum float64
+		for ok2 := true; ok2; ok2 = next(&sub, &rshape, nr) {
+			j := 0
+			src := base
+			for i := 0; i < x.rank; i++ {
+				if red[i] {
+					src[i] = sub[j]
+					j++
+				}
+			}
+			sum += float64(x.at(&src))
+		}
+		out.data[out.offset(&oidx)] = float32(sum / float64(count))
+	}
+}

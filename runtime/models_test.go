@@ -1,0 +1,56 @@
+package runtime_test
+
+import (
+	"testing"
+
+	"github.com/mnc-go/mnc/models"
+)
+
+// modelSpecs are the models the default tests compile, at resolutions where
+// their calibrated random weights are well conditioned. (Below the
+// calibration resolution the last stages' BatchNorm statistics come from
+// 2×2 maps and amplify float32 rounding past any fixed tolerance, e.g.
+// V2 at 64: a relative error of 2e-2 from a single accumulation-order
+// change — a property of the test model, not of the compiler.)
+var modelSpecs = []string{
+	"mobilenet_v1:res=96,alpha=0.5,classes=10",
+	"mobilenet_v2:res=128,classes=10",
+	"mobilenet_v3_large:res=96,alpha=0.5,classes=10",
+	"mobilenet_v3_small:res=96,alpha=0.5,classes=10",
+}
+
+var fullSpecs = []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"}
+
+// TestModelsMatchReference: every model, compiled at -O0 and -O2 for every
+// available ISA, run on 1 and 2 threads with batch 1 and 3, matches the
+// reference interpreter within 1e-4·max|ref|. Full 224² models run
+// without -short (batch 1 only: the reference is slow).
+func TestModelsMatchReference(t *testing.T) {
+	for _, spec := range modelSpecs {
+		t.Run(spec, func(t *testing.T) {
+			g, err := models.Build(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGraph(t, g, configs())
+		})
+	}
+	if testing.Short() {
+		return
+	}
+	for _, spec := range fullSpecs {
+		t.Run(spec, func(t *testing.T) {
+			g, err := models.Build(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cs []config
+			for _, c := range configs() {
+				if c.batch == 1 {
+					cs = append(cs, c)
+				}
+			}
+			checkGraph(t, g, cs)
+		})
+	}
+}

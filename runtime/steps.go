@@ -1,0 +1,276 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// prepare checks one step against the kernel set and returns the function
+// that computes a thread's share of it. Everything a run needs — slices of
+// the arena, kernel parameters — is resolved here, once.
+func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
+	switch s.Kind {
+	case plan.KindGemm:
+		return e.prepGemm(s)
+	case plan.KindDWConv:
+		return e.prepDW(s)
+	case plan.KindConv:
+		return e.prepConv(s)
+	case plan.KindGlobalAvgPool:
+		return e.prepGAP(s)
+	case plan.KindScaleChannels:
+		return e.prepScale(s)
+	case plan.KindAdd, plan.KindActivate:
+		return e.prepElementwise(s)
+	case plan.KindToNHWC, plan.KindToNCHW:
+		return e.prepLayout(s)
+	case plan.KindGeneric:
+		return e.prepGeneric(s)
+	}
+	return nil, fmt.Errorf("unknown step kind %s", s.Kind)
+}
+
+func (e *Executor) buf(o plan.Operand) []float32 { return e.arena[o.Off:o.End():o.End()] }
+
+// blob returns constant i, or nil for plan.NoBlob, checking it holds want
+// values (want < 0: any length).
+func (e *Executor) blob(i, want int, what string) ([]float32, error) {
+	if i == plan.NoBlob {
+		return nil, nil
+	}
+	b := e.plan.Blobs[i]
+	if want >= 0 && len(b) != want {
+		return nil, fmt.Errorf("%s blob %d has %d values, want %d", what, i, len(b), want)
+	}
+	return b, nil
+}
+
+// split returns thread t's share [lo, hi) of n units, in multiples of
+// grain (the last share takes the remainder).
+func split(n, grain, t, nt int) (lo, hi int) {
+	units := (n + grain - 1) / grain
+	lo = units * t / nt * grain
+	hi = units * (t + 1) / nt * grain
+	return min(lo, n), min(hi, n)
+}
+
+func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
+	m, n, k, err := plan.GemmDims(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.In[0].Size() != m*k || s.Out.Size() != m*n {
+		return nil, fmt.Errorf("gemm operands %v -> %v do not fit m=%d n=%d k=%d", s.In[0].Shape, s.Out.Shape, m, n, k)
+	}
+	set := e.set
+	bp, err := e.blob(s.Consts[0], set.PackedGemmSize(n, k), "weight")
+	if err != nil {
+		return nil, err
+	}
+	bias, err := e.blob(s.Consts[1], n, "bias")
+	if err != nil {
+		return nil, err
+	}
+	a, c := e.buf(s.In[0]), e.buf(s.Out)
+	var r []float32
+	if len(s.In) > 1 {
+		if !s.In[1].Shape.Equal(s.Out.Shape) || s.In[1].NHWC != s.Out.NHWC {
+			return nil, fmt.Errorf("residual %v does not match output %v", s.In[1].Shape, s.Out.Shape)
+		}
+		r = e.buf(s.In[1])
+	}
+	ep := plan.KernelEpilogue(s.Attrs.Fused)
+	// Enough rows: split rows. Few rows (FC, SE): split columns in panels.
+	byRows := m >= 8*e.nt
+	return func(t, nt int) {
+		if nt == 1 {
+			set.Gemm(m, n, k, a, k, bp, bias, r, n, c, n, 0, n, &ep)
+			return
+		}
+		if byRows {
+			lo, hi := split(m, 1, t, nt)
+			if lo == hi {
+				return
+			}
+			var rr []float32
+			if r != nil {
+				rr = r[lo*n:]
+			}
+			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*n:], n, 0, n, &ep)
+			return
+		}
+		lo, hi := split(n, set.NR, t, nt)
+		if lo < hi {
+			set.Gemm(m, n, k, a, k, bp, bias, r, n, c, n, lo, hi, &ep)
+		}
+	}, nil
+}
+
+func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
+	p, err := plan.DWParams(s)
+	if err != nil {
+		return nil, err
+	}
+	if !s.In[0].NHWC || !s.Out.NHWC {
+		return nil, fmt.Errorf("depthwise operands must be NHWC")
+	}
+	set := e.set
+	wp, err := e.blob(s.Consts[0], set.PackedDWSize(p.C, p.KH, p.KW), "weight")
+	if err != nil {
+		return nil, err
+	}
+	bias, err := e.blob(s.Consts[1], p.C, "bias")
+	if err != nil {
+		return nil, err
+	}
+	in, out := e.buf(s.In[0]), e.buf(s.Out)
+	inSz, outSz := p.H*p.W*p.C, p.OH*p.OW*p.C
+	batch := s.Out.Shape[0]
+	return func(t, nt int) {
+		lo, hi := split(p.OH, 1, t, nt)
+		if lo == hi {
+			return
+		}
+		for b := 0; b < batch; b++ {
+			set.DWConv(&p, in[b*inSz:(b+1)*inSz], wp, bias, out[b*outSz:(b+1)*outSz], lo, hi)
+		}
+	}, nil
+}
+
+func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
+	p, err := plan.ConvParams(s)
+	if err != nil {
+		return nil, err
+	}
+	if !s.In[0].NHWC || !s.Out.NHWC {
+		return nil, fmt.Errorf("conv operands must be NHWC")
+	}
+	set := e.set
+	wp, err := e.blob(s.Consts[0], set.PackedConvSize(&p), "weight")
+	if err != nil {
+		return nil, err
+	}
+	bias, err := e.blob(s.Consts[1], p.Cout, "bias")
+	if err != nil {
+		return nil, err
+	}
+	if need := set.ConvScratchSize(&p, p.OH); need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the kernel needs %d", s.Scratch, need)
+	}
+	in, out := e.buf(s.In[0]), e.buf(s.Out)
+	var r []float32
+	if len(s.In) > 1 {
+		if !s.In[1].Shape.Equal(s.Out.Shape) || !s.In[1].NHWC {
+			return nil, fmt.Errorf("residual %v does not match output %v", s.In[1].Shape, s.Out.Shape)
+		}
+		r = e.buf(s.In[1])
+	}
+	inSz, outSz := p.H*p.W*p.Cin, p.OH*p.OW*p.Cout
+	batch := s.Out.Shape[0]
+	return func(t, nt int) {
+		lo, hi := split(p.OH, 1, t, nt)
+		if lo == hi {
+			return
+		}
+		for b := 0; b < batch; b++ {
+			var rb []float32
+			if r != nil {
+				rb = r[b*outSz : (b+1)*outSz]
+			}
+			set.Conv(&p, in[b*inSz:(b+1)*inSz], wp, bias, rb, out[b*outSz:(b+1)*outSz], e.scratch[t], lo, hi)
+		}
+	}, nil
+}
+
+// pixels returns batch, pixels per image and channels of an NHWC operand.
+func pixels(o plan.Operand) (n, hw, c int) {
+	return o.Shape[0], o.Shape[2] * o.Shape[3], o.Shape[1]
+}
+
+func (e *Executor) prepGAP(s *plan.Step) (stepFunc, error) {
+	if !s.In[0].NHWC || len(s.Out.Shape) != 4 || s.Out.Size() != s.In[0].Shape[0]*s.In[0].Shape[1] {
+		return nil, fmt.Errorf("global pool needs NHWC input and [N,C,1,1] output, got %v -> %v", s.In[0].Shape, s.Out.Shape)
+	}
+	n, hw, c := pixels(s.In[0])
+	in, out := e.buf(s.In[0]), e.buf(s.Out)
+	set := e.set
+	return func(t, nt int) {
+		for b := t; b < n; b += nt {
+			set.GlobalAvgPool(in[b*hw*c:(b+1)*hw*c], hw, c, out[b*c:(b+1)*c])
+		}
+	}, nil
+}
+
+func (e *Executor) prepScale(s *plan.Step) (stepFunc, error) {
+	x, sc := s.In[0], s.In[1]
+	if !x.NHWC || !s.Out.Shape.Equal(x.Shape) || !s.Out.NHWC || sc.Size() != x.Shape[0]*x.Shape[1] {
+		return nil, fmt.Errorf("channel scale needs NHWC x %v and a [N,C] vector, got %v", x.Shape, sc.Shape)
+	}
+	n, hw, c := pixels(x)
+	in, sv, out := e.buf(x), e.buf(sc), e.buf(s.Out)
+	set := e.set
+	return func(t, nt int) {
+		lo, hi := split(hw, 1, t, nt)
+		if lo == hi {
+			return
+		}
+		for b := 0; b < n; b++ {
+			base := b * hw * c
+			set.ScaleChannels(in[base+lo*c:base+hi*c], hi-lo, c, sv[b*c:(b+1)*c], out[base+lo*c:base+hi*c])
+		}
+	}, nil
+}
+
+func (e *Executor) prepElementwise(s *plan.Step) (stepFunc, error) {
+	for _, o := range s.In {
+		if !o.Shape.Equal(s.Out.Shape) || o.NHWC != s.Out.NHWC {
+			return nil, fmt.Errorf("elementwise operand %v does not match output %v", o.Shape, s.Out.Shape)
+		}
+	}
+	ep := plan.KernelEpilogue(s.Attrs.Fused)
+	out := e.buf(s.Out)
+	a := e.buf(s.In[0])
+	set := e.set
+	size := len(out)
+	if s.Kind == plan.KindActivate {
+		return func(t, nt int) {
+			lo, hi := split(size, 16, t, nt)
+			if lo < hi {
+				set.Activate(a[lo:hi], out[lo:hi], &ep)
+			}
+		}, nil
+	}
+	b := e.buf(s.In[1])
+	return func(t, nt int) {
+		lo, hi := split(size, 16, t, nt)
+		if lo < hi {
+			set.Add(a[lo:hi], b[lo:hi], out[lo:hi], &ep)
+		}
+	}, nil
+}
+
+func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
+	x := s.In[0]
+	toNHWC := s.Kind == plan.KindToNHWC
+	if len(x.Shape) != 4 || !x.Shape.Equal(s.Out.Shape) || x.NHWC == toNHWC || s.Out.NHWC != toNHWC {
+		return nil, fmt.Errorf("layout conversion %v (nhwc=%v) -> %v (nhwc=%v) is inconsistent", x.Shape, x.NHWC, s.Out.Shape, s.Out.NHWC)
+	}
+	n, hw, c := pixels(x)
+	in, out := e.buf(x), e.buf(s.Out)
+	set := e.set
+	return func(t, nt int) {
+		for b := t; b < n; b += nt {
+			img := in[b*hw*c : (b+1)*hw*c]
+			dst := out[b*hw*c : (b+1)*hw*c]
+			if toNHWC {
+				set.NCHWToNHWC(img, c, hw, dst)
+			} else {
+				set.NHWCToNCHW(img, hw, c, dst)
+			}
+		}
+	}, nil
+}
+
+var _ = kernels.Generic
