@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/mnc-go/mnc"
+	"github.com/mnc-go/mnc/passes"
+)
+
+func init() {
+	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-disable PASS,...] [-dump-after PASS|all] [-steps] MODEL", run: runCompile}
+}
+
+func runCompile(args []string) error {
+	fs := newFlags("compile", commands["compile"].usage)
+	var cf compileFlags
+	cf.register(fs)
+	out := fs.String("o", "", "write the plan to this file (run it with mnc run/bench FILE)")
+	steps := fs.Bool("steps", false, "list every step of the plan")
+	spec, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	o, err := cf.options()
+	if err != nil {
+		return err
+	}
+	o.Verify = true
+	g, err := loadModel(spec, false)
+	if err != nil {
+		return err
+	}
+	p, rep, err := mnc.Compile(g, o)
+	if err != nil {
+		return err
+	}
+	var sum bytes.Buffer
+	passes.Summarize(&sum, p)
+	lines := strings.SplitAfter(sum.String(), "\n")
+	if !*steps && len(lines) > summaryLines {
+		lines = lines[:summaryLines] // the overview; the per-step list follows it
+	}
+	fmt.Fprint(stdout, strings.Join(lines, ""))
+	fmt.Fprintf(stdout, "  memory: arena %s (live peak %s) vs %s for all intermediate tensors\n",
+		mib(rep.ArenaBytes), mib(rep.LivePeakBytes), mib(rep.IntermediateBytes))
+	fmt.Fprint(stdout, "  passes:")
+	for _, pt := range rep.Passes {
+		if pt.Ran {
+			fmt.Fprintf(stdout, " %s %.1fms", pt.Name, float64(pt.Duration.Microseconds())/1000)
+		} else {
+			fmt.Fprintf(stdout, " %s (skipped)", pt.Name)
+		}
+	}
+	fmt.Fprintln(stdout)
+	if *out != "" {
+		if err := mnc.SavePlan(*out, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *out)
+	}
+	return nil
+}
+
+// summaryLines is how many lines of passes.Summarize are the overview.
+const summaryLines = 4
+
+func mib(b int64) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,135 @@
+// Package mnc compiles MobileNet-family convolutional networks (V1, V2,
+// V3-Large, V3-Small and their width/resolution variants) into executable
+// plans and runs them on CPUs with generated SIMD kernels.
+//
+// A model comes from a built-in spec ("mobilenet_v2",
+// "mobilenet_v1:alpha=0.5,res=160"), a description file (*.mnc, see package
+// frontend) or an ONNX file (*.onnx). Compile turns it into a plan for one
+// instruction set; a plan runs on an Executor and can be saved to a file and
+// loaded again without recompiling:
+//
+//	g, err := mnc.Load("mobilenet_v2")
+//	p, _, err := mnc.Compile(g, mnc.Options{Level: 2})
+//	e, err := mnc.NewExecutor(p, 0)
+//	err = e.Run([]*ir.Tensor{input}, []*ir.Tensor{output})
+package mnc
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mnc-go/mnc/frontend"
+	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/runtime"
+)
+
+// Load builds a built-in model or reads a description or ONNX file, with
+// its weights.
+func Load(spec string) (*ir.Graph, error) { return load(spec, false) }
+
+// LoadShapes is Load for analysis only: built-in models skip computing
+// their weights (shapes are exact, values are not).
+func LoadShapes(spec string) (*ir.Graph, error) { return load(spec, true) }
+
+func load(spec string, noWeights bool) (*ir.Graph, error) {
+	switch strings.ToLower(filepath.Ext(spec)) {
+	case ".onnx":
+		return onnx.Load(spec)
+	case ".mnc":
+		return frontend.ParseFile(spec)
+	case ".plan":
+		return nil, fmt.Errorf("%s is a compiled plan, not a model (plans can be run and benchmarked)", spec)
+	}
+	if st, err := os.Stat(spec); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("%s: unknown model file type (want .onnx or .mnc)", spec)
+	}
+	return models.BuildSpec(spec, models.BuildOptions{NoWeights: noWeights})
+}
+
+// Options control Compile.
+type Options struct {
+	Level     int      // 0: every op its own step (unfused); 2: all optimisations
+	ISA       string   // "", "auto", "generic", "avx2", "avx512", "neon"; "" and "auto" honour MNC_ISA
+	Batch     int      // batch size the plan runs (0: the model's, 1 if symbolic)
+	Disable   []string // optional passes to skip
+	DumpAfter string   // pass name or "all": dump the graph after it to Dump
+	Dump      io.Writer
+	Verify    bool // also validate the plan and check its memory for overlaps
+}
+
+// Compile optimises g and builds a plan for the chosen instruction set.
+func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
+	isa, err := runtime.SelectISA(o.ISA)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := kernels.ForISA(isa)
+	if err != nil {
+		return nil, nil, err
+	}
+	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch}, set)
+}
+
+// NewExecutor prepares p to run on threads threads (0: every core).
+func NewExecutor(p *plan.Plan, threads int) (*runtime.Executor, error) {
+	return runtime.New(p, runtime.Options{Threads: threads})
+}
+
+// SavePlan writes p to path in mnc's versioned plan format.
+func SavePlan(path string, p *plan.Plan) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := plan.Encode(w, p); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// LoadPlan reads a plan file written by SavePlan.
+func LoadPlan(path string) (*plan.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := plan.Decode(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// IsPlanFile reports whether path names a plan file (by extension, or by
+// its magic bytes when the file exists).
+func IsPlanFile(path string) bool {
+	if strings.EqualFold(filepath.Ext(path), ".plan") {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 8)
+	if _, err := io.ReadFull(f, magic); err != nil {
+		return false
+	}
+	return string(magic) == plan.Magic
+}
