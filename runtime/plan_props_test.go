@@ -1,0 +1,178 @@
+package runtime_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/reference"
+	"github.com/mnc-go/mnc/runtime"
+)
+
+func buildModel(t testing.TB, spec string) *ir.Graph {
+	t.Helper()
+	g, err := models.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestV2FusedPlanShape: the -O2 V2 plan has no BatchNorm and no standalone
+// activation or Add step, and its 1×1 convs are GEMMs with no scratch,
+// while -O0 keeps every op separate.
+func TestV2FusedPlanShape(t *testing.T) {
+	g := buildModel(t, "mobilenet_v2")
+	for _, isa := range kernels.Available() {
+		p := compile(t, g, config{level: 2, batch: 1, isa: isa})
+		counts := map[plan.Kind]int{}
+		for _, s := range p.Steps {
+			counts[s.Kind]++
+			if s.Op == ir.OpBatchNorm || s.Kind == plan.KindActivate || s.Kind == plan.KindAdd || s.Op == ir.OpAdd {
+				t.Errorf("%s: step %q (%s, %s) should have been fused", isa, s.Name, s.Kind, s.Op)
+			}
+			if s.Op == ir.OpConv && len(s.WShape) == 4 && s.WShape[2] == 1 && s.WShape[3] == 1 {
+				if s.Algo != "gemm" || s.Kind != plan.KindGemm || s.Scratch != 0 {
+					t.Errorf("%s: 1×1 conv %q runs as %s/%s with %d scratch floats; want gemm, none", isa, s.Name, s.Kind, s.Algo, s.Scratch)
+				}
+			}
+		}
+		// 1 stem, 17 depthwise, 16 expand + 17 project + the last 1×1, and the FC.
+		if counts[plan.KindDWConv] != 17 || counts[plan.KindConv] != 1 || counts[plan.KindGemm] != 35 {
+			t.Errorf("%s: step kinds %v, want 17 dwconv, 1 conv, 35 gemm", isa, counts)
+		}
+		p0 := compile(t, g, config{level: 0, batch: 1, isa: isa})
+		var bn, act, add int
+		for _, s := range p0.Steps {
+			switch {
+			case s.Op == ir.OpBatchNorm:
+				bn++
+			case s.Kind == plan.KindActivate:
+				act++
+			case s.Kind == plan.KindAdd:
+				add++
+			}
+		}
+		if bn != 52 || act != 35 || add != 10 {
+			t.Errorf("%s: -O0 plan has %d BN, %d activation, %d Add steps; want 52, 35, 10", isa, bn, act, add)
+		}
+	}
+}
+
+// TestPeakMemory: V2 and V3 plans pass the independent overlap checker and
+// their arena is below half of what storing every intermediate would take.
+func TestPeakMemory(t *testing.T) {
+	set, _ := kernels.ForISA(kernels.Best())
+	for _, spec := range []string{"mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"} {
+		g := buildModel(t, spec)
+		for _, level := range []int{0, 2} {
+			p, rep, err := passes.Compile(g, passes.Options{Level: level}, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := plan.CheckMemory(p); err != nil {
+				t.Errorf("%s -O%d: %v", spec, level, err)
+			}
+			if rep.ArenaBytes*2 >= rep.IntermediateBytes {
+				t.Errorf("%s -O%d: arena %d bytes is not below half of the %d bytes of intermediates", spec, level, rep.ArenaBytes, rep.IntermediateBytes)
+			}
+			t.Logf("%s -O%d: arena %.2f MiB (live peak %.2f MiB), intermediates %.2f MiB", spec, level,
+				float64(rep.ArenaBytes)/(1<<20), float64(rep.LivePeakBytes)/(1<<20), float64(rep.IntermediateBytes)/(1<<20))
+		}
+	}
+}
+
+// TestRunDoesNotAllocate: after warm-up, Run makes no heap allocations,
+// at -O0 and -O2, on one and two threads.
+func TestRunDoesNotAllocate(t *testing.T) {
+	g := buildModel(t, "mobilenet_v3_small:res=96")
+	for _, level := range []int{0, 2} {
+		for _, threads := range []int{1, 2} {
+			p := compile(t, g, config{level: level, batch: 1, isa: kernels.Best()})
+			e, err := runtime.New(p, runtime.Options{Threads: threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
+			out := e.NewOutputs()
+			allocs := testing.AllocsPerRun(5, func() {
+				if err := e.Run(in, out); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("-O%d, %d threads: %.1f allocations per Run, want 0", level, threads, allocs)
+			}
+			e.Close()
+		}
+	}
+}
+
+// TestPlanFileRoundTrip: a plan encoded, decoded and run gives bit-identical
+// outputs to the original.
+func TestPlanFileRoundTrip(t *testing.T) {
+	g := buildModel(t, "mobilenet_v3_small:res=96,alpha=0.5,classes=10")
+	for _, isa := range kernels.Available() {
+		for _, level := range []int{0, 2} {
+			p := compile(t, g, config{level: level, batch: 2, isa: isa})
+			var buf bytes.Buffer
+			if err := plan.Encode(&buf, p); err != nil {
+				t.Fatal(err)
+			}
+			q, err := plan.Decode(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
+			a, b := execute(t, p, 2, in), execute(t, q, 2, in)
+			for i := range a[0].Data {
+				if a[0].Data[i] != b[0].Data[i] {
+					t.Fatalf("%s -O%d: output %d differs after the round trip: %g vs %g", isa, level, i, a[0].Data[i], b[0].Data[i])
+				}
+			}
+		}
+	}
+}
+
+// TestConcurrentExecutors: one plan shared by several executors running at
+// once gives the same answer in each.
+func TestConcurrentExecutors(t *testing.T) {
+	g := buildModel(t, "mobilenet_v3_small:res=96,alpha=0.5,classes=10")
+	p := compile(t, g, config{level: 2, batch: 1, isa: kernels.Best()})
+	in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
+	want := execute(t, p, 1, in)
+	done := make(chan []*ir.Tensor)
+	for i := 0; i < 4; i++ {
+		go func() {
+			e, err := runtime.New(p, runtime.Options{Threads: 1 + i%2})
+			if err != nil {
+				done <- nil
+				return
+			}
+			defer e.Close()
+			out := e.NewOutputs()
+			for r := 0; r < 5; r++ {
+				if e.Run(in, out) != nil {
+					done <- nil
+					return
+				}
+			}
+			done <- out
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		got := <-done
+		if got == nil {
+			t.Fatal("an executor failed")
+		}
+		for j := range want[0].Data {
+			if got[0].Data[j] != want[0].Data[j] {
+				t.Fatalf("executor %d: output %d = %g, want %g", i, j, got[0].Data[j], want[0].Data[j])
+			}
+		}
+	}
+}
