@@ -12,43 +12,45 @@ func fillGemmGeneric(s *Set) {
 }
 
 // gemmGeneric is the portable Set.Gemm: per panel of 16 columns, tiles of
-// 4 rows × 4 columns accumulate in locals (float32, like the SIMD kernels),
-// then the epilogue runs over the finished 4×16 tile while it is in cache.
+// 2 rows × 4 columns accumulate in locals (float32, like the SIMD kernels;
+// bigger tiles spill: Go keeps scalars in the 16 XMM registers), then the
+// epilogue runs over the finished 2×16 tile while it is in cache.
 func gemmGeneric(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
 	gemmCheck("Gemm(generic)", genericNR, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1)
 	if m == 0 || n0 == n1 {
 		return
 	}
-	var tile [4][genericNR]float32
+	var tile [2][genericNR]float32
 	for j0 := n0; j0 < n1; j0 += genericNR {
 		cols := min(genericNR, n1-j0)
 		panel := bp[j0*k : (j0+genericNR)*k] // j0 is a multiple of NR: panel j0/NR starts at j0·k
 		i := 0
-		for ; i+4 <= m; i += 4 {
-			rows := [4][]float32{a[i*lda:][:k], a[(i+1)*lda:][:k], a[(i+2)*lda:][:k], a[(i+3)*lda:][:k]}
-			for q := 0; q < genericNR; q += 4 {
-				gemmGeneric4x4(&tile, rows, panel, q)
+		for ; i+2 <= m; i += 2 {
+			a0, a1 := a[i*lda:][:k], a[(i+1)*lda:][:k]
+			for q := 0; q < cols; q += 4 { // quads past cols would be discarded
+				gemmGeneric2x4(&tile, a0, a1, panel, q)
 			}
 			gemmGenericStore(tile[:], i, j0, cols, bias, r, ldr, c, ldc, ep)
 		}
-		for ; i < m; i++ {
-			gemmGeneric1x16(&tile[0], a[i*lda:][:k], panel)
+		if i < m {
+			a0 := a[i*lda:][:k]
+			for q := 0; q < cols; q += 8 {
+				gemmGeneric1x8(&tile[0], a0, panel, q)
+			}
 			gemmGenericStore(tile[:1], i, j0, cols, bias, r, ldr, c, ldc, ep)
 		}
 	}
 }
 
-// gemmGeneric4x4 sets tile[0:4][q:q+4] to the dot products of four A rows
+// gemmGeneric2x4 sets tile[0:2][q:q+4] to the dot products of two A rows
 // with panel columns q..q+3.
-func gemmGeneric4x4(tile *[4][genericNR]float32, rows [4][]float32, panel []float32, q int) {
-	a0, a1, a2, a3 := rows[0], rows[1], rows[2], rows[3]
-	a1, a2, a3 = a1[:len(a0)], a2[:len(a0)], a3[:len(a0)]
+func gemmGeneric2x4(tile *[2][genericNR]float32, a0, a1, panel []float32, q int) {
+	a1 = a1[:len(a0)]
 	var s00, s01, s02, s03, s10, s11, s12, s13 float32
-	var s20, s21, s22, s23, s30, s31, s32, s33 float32
 	for p, x0 := range a0 {
-		b := panel[p*genericNR+q:][:4]
+		b := (*[4]float32)(panel[p*genericNR+q:])
+		x1 := a1[p]
 		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
-		x1, x2, x3 := a1[p], a2[p], a3[p]
 		s00 += x0 * b0
 		s01 += x0 * b1
 		s02 += x0 * b2
@@ -57,32 +59,28 @@ func gemmGeneric4x4(tile *[4][genericNR]float32, rows [4][]float32, panel []floa
 		s11 += x1 * b1
 		s12 += x1 * b2
 		s13 += x1 * b3
-		s20 += x2 * b0
-		s21 += x2 * b1
-		s22 += x2 * b2
-		s23 += x2 * b3
-		s30 += x3 * b0
-		s31 += x3 * b1
-		s32 += x3 * b2
-		s33 += x3 * b3
 	}
 	tile[0][q], tile[0][q+1], tile[0][q+2], tile[0][q+3] = s00, s01, s02, s03
 	tile[1][q], tile[1][q+1], tile[1][q+2], tile[1][q+3] = s10, s11, s12, s13
-	tile[2][q], tile[2][q+1], tile[2][q+2], tile[2][q+3] = s20, s21, s22, s23
-	tile[3][q], tile[3][q+1], tile[3][q+2], tile[3][q+3] = s30, s31, s32, s33
 }
 
-// gemmGeneric1x16 sets out to the dot products of one A row with all 16
-// panel columns (the leftover rows).
-func gemmGeneric1x16(out *[genericNR]float32, row, panel []float32) {
-	var acc [genericNR]float32
+// gemmGeneric1x8 sets out[q:q+8] to the dot products of one A row (the
+// leftover row of an odd m) with panel columns q..q+7.
+func gemmGeneric1x8(out *[genericNR]float32, row, panel []float32, q int) {
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
 	for p, x := range row {
-		b := (*[genericNR]float32)(panel[p*genericNR:])
-		for j := range acc {
-			acc[j] += x * b[j]
-		}
+		b := (*[8]float32)(panel[p*genericNR+q:])
+		s0 += x * b[0]
+		s1 += x * b[1]
+		s2 += x * b[2]
+		s3 += x * b[3]
+		s4 += x * b[4]
+		s5 += x * b[5]
+		s6 += x * b[6]
+		s7 += x * b[7]
 	}
-	*out = acc
+	out[q], out[q+1], out[q+2], out[q+3] = s0, s1, s2, s3
+	out[q+4], out[q+5], out[q+6], out[q+7] = s4, s5, s6, s7
 }
 
 // gemmGenericStore runs the epilogue (bias, residual, activation) over the
