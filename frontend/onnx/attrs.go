@@ -86,7 +86,11 @@ func (a *attrs) tensor(name string) *pb.TensorProto {
 	return nil
 }
 
+// toInts converts to []int; an absent or empty list gives nil.
 func toInts(v []int64) []int {
+	if len(v) == 0 {
+		return nil
+	}
 	out := make([]int, len(v))
 	for k, x := range v {
 		out[k] = int(x)

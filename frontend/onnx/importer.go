@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"errors"
 	"fmt"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
@@ -98,9 +99,19 @@ func (im *importer) outputs(gp *pb.GraphProto) error {
 			}
 			return fmt.Errorf("graph output %q is not produced by any node", name)
 		}
+		if s.v == nil && s.c != nil {
+			// A constant output (folded shape arithmetic): the Identity
+			// that carries it gets the output's name.
+			if _, err := im.value(s, name+"/value"); err != nil {
+				return fmt.Errorf("graph output %q: %v", name, err)
+			}
+		}
 		v, err := im.value(s, name)
 		if err != nil {
 			return fmt.Errorf("graph output %q: %v", name, err)
+		}
+		if v.IsConst() && v.Name == name {
+			v.Name = im.g.UniqueName(name + "/value")
 		}
 		if v.Name != name || used[v] || v.Producer == nil {
 			if v.Producer != nil && !used[v] && !im.isInput(v) {
@@ -148,6 +159,10 @@ func (im *importer) emit(op ir.Op, name string, a ir.Attrs, in ...*ir.Value) (*i
 	v := im.g.AddNode(op, name, a, in...)
 	s, err := ir.InferNode(v.Producer)
 	if err != nil {
+		var se *ir.ShapeError
+		if errors.As(err, &se) && se.Node == name {
+			return nil, errors.New(se.Msg) // the caller names the ONNX node
+		}
 		return nil, err
 	}
 	v.Shape = s
