@@ -4,6 +4,16 @@
 
 package asm
 
+// DWConv3x3s1_AVX2FMA computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
+// DWConv3x3s2_AVX2FMA computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
 // DWConv3x3_kw0to1_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
@@ -33,6 +43,16 @@ func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStri
 //
 //go:noescape
 func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
+// DWConv5x5s1_AVX2FMA computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
+// DWConv5x5s2_AVX2FMA computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to1_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
@@ -149,6 +169,16 @@ func AddAct_AVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mo
 //go:noescape
 func Act_AVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 
+// DWConv3x3s1_AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
+// DWConv3x3s2_AVX512 computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
 // DWConv3x3_kw0to1_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
@@ -178,6 +208,16 @@ func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStrid
 //
 //go:noescape
 func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
+// DWConv5x5s1_AVX512 computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+
+// DWConv5x5s2_AVX512 computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
+//
+//go:noescape
+func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to1_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //

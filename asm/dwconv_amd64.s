@@ -4,6 +4,1028 @@
 
 #include "textflag.h"
 
+// func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·DWConv3x3s1_AVX2FMA(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	ANDQ         $-8, CX
+	SHLQ         $0x02, CX
+	MOVQ         mask+88(FP), BX
+	VMOVDQU      (BX), Y0
+	MOVQ         ep+72(FP), BX
+	VBROADCASTSS (BX), Y1
+	VBROADCASTSS 4(BX), Y2
+	VBROADCASTSS 8(BX), Y3
+	VBROADCASTSS 12(BX), Y4
+	MOVQ         out+56(FP), BX
+	MOVQ         npix+64(FP), SI
+
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1:
+	CMPQ    DI, CX
+	JAE     tail_2
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_4:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y10, Y12, Y5
+	VFMADD231PS Y9, Y12, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y11, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y9, Y12, Y7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y11, Y12, Y6
+	VFMADD231PS Y10, Y12, Y7
+	VFMADD231PS Y9, Y12, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y11, Y9, Y7
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_4
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_5
+	JE          act_clampx_6
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_7
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_5
+
+act_t_7:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_5
+
+act_clampx_6:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_5:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_1
+
+tail_2:
+	CMPQ       DI, DX
+	JAE        pixels_done_3
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_8:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	VFMADD231PS Y9, Y12, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y9, Y12, Y7
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y11, Y12, Y6
+	VFMADD231PS Y10, Y12, Y7
+	VFMADD231PS Y9, Y12, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y11, Y9, Y7
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_8
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_9
+	JE          act_clampx_10
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_11
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_9
+
+act_t_11:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_9
+
+act_clampx_10:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_9:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_3:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_12:
+	CMPQ    DI, CX
+	JAE     tail_13
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_15:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y8, Y10, Y5
+	VFMADD231PS Y7, Y10, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y9, Y7, Y5
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_15
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_16
+	JE          act_clampx_17
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_18
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_16
+
+act_t_18:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_16
+
+act_clampx_17:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_16:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_12
+
+tail_13:
+	CMPQ       DI, DX
+	JAE        pixels_done_14
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_19:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y8, Y10, Y5
+	VFMADD231PS Y7, Y10, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y9, Y7, Y5
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_19
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_20
+	JE          act_clampx_21
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_22
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_20
+
+act_t_22:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_20
+
+act_clampx_21:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_20:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_14:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_23:
+	CMPQ    DI, CX
+	JAE     tail_24
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_26:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y6, Y9, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_26
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_27
+	JE          act_clampx_28
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_29
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_27
+
+act_t_29:
+	VMOVAPS Y6, Y5
+	JMP     act_done_27
+
+act_clampx_28:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_27:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_23
+
+tail_24:
+	CMPQ       DI, DX
+	JAE        pixels_done_25
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_30:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y6, Y9, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_30
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_31
+	JE          act_clampx_32
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_33
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_31
+
+act_t_33:
+	VMOVAPS Y6, Y5
+	JMP     act_done_31
+
+act_clampx_32:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_31:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+
+pixels_done_25:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·DWConv3x3s2_AVX2FMA(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	ANDQ         $-8, CX
+	SHLQ         $0x02, CX
+	MOVQ         mask+88(FP), BX
+	VMOVDQU      (BX), Y0
+	MOVQ         ep+72(FP), BX
+	VBROADCASTSS (BX), Y1
+	VBROADCASTSS 4(BX), Y2
+	VBROADCASTSS 8(BX), Y3
+	VBROADCASTSS 12(BX), Y4
+	MOVQ         out+56(FP), BX
+	MOVQ         npix+64(FP), SI
+
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_34:
+	CMPQ    DI, CX
+	JAE     tail_35
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_37:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y10, Y12, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y11, Y12, Y5
+	VFMADD231PS Y9, Y12, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y10, Y12, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y11, Y12, Y6
+	VFMADD231PS Y9, Y12, Y7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y10, Y12, Y7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y11, Y12, Y7
+	VFMADD231PS Y9, Y12, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_37
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_38
+	JE          act_clampx_39
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_40
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_38
+
+act_t_40:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_38
+
+act_clampx_39:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_38:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_34
+
+tail_35:
+	CMPQ       DI, DX
+	JAE        pixels_done_36
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_41:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	VFMADD231PS Y9, Y12, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y10, Y12, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y11, Y12, Y6
+	VFMADD231PS Y9, Y12, Y7
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y10, Y12, Y7
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y11, Y12, Y7
+	VFMADD231PS Y9, Y12, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_41
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_42
+	JE          act_clampx_43
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_44
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_42
+
+act_t_44:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_42
+
+act_clampx_43:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_42:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_36:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_45:
+	CMPQ    DI, CX
+	JAE     tail_46
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_48:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y8, Y10, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	VFMADD231PS Y7, Y10, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_48
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_49
+	JE          act_clampx_50
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_51
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_49
+
+act_t_51:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_49
+
+act_clampx_50:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_49:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_45
+
+tail_46:
+	CMPQ       DI, DX
+	JAE        pixels_done_47
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_52:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y8, Y10, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	VFMADD231PS Y7, Y10, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_52
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_53
+	JE          act_clampx_54
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_55
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_53
+
+act_t_55:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_53
+
+act_clampx_54:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_53:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_47:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_56:
+	CMPQ    DI, CX
+	JAE     tail_57
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_59:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y6, Y9, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_59
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_60
+	JE          act_clampx_61
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_62
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_60
+
+act_t_62:
+	VMOVAPS Y6, Y5
+	JMP     act_done_60
+
+act_clampx_61:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_60:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_56
+
+tail_57:
+	CMPQ       DI, DX
+	JAE        pixels_done_58
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_63:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y6, Y9, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_63
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_64
+	JE          act_clampx_65
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_66
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_64
+
+act_t_66:
+	VMOVAPS Y6, Y5
+	JMP     act_done_64
+
+act_clampx_65:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_64:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+
+pixels_done_58:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
 // func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
 TEXT ·DWConv3x3_kw0to1_AVX2FMA(SB), NOSPLIT, $0-96
@@ -36,34 +1058,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1:
+row_67:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_1
+	JNZ         row_67
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_2
-	JE          act_clampx_3
+	JB          act_done_68
+	JE          act_clampx_69
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_4
+	JNE         act_t_70
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_2
+	JMP         act_done_68
 
-act_t_4:
+act_t_70:
 	VMOVAPS Y6, Y5
-	JMP     act_done_2
+	JMP     act_done_68
 
-act_clampx_3:
+act_clampx_69:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_2:
+act_done_68:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -77,34 +1099,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_5:
+row_71:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_5
+	JNZ         row_71
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_6
-	JE          act_clampx_7
+	JB          act_done_72
+	JE          act_clampx_73
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_8
+	JNE         act_t_74
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_6
+	JMP         act_done_72
 
-act_t_8:
+act_t_74:
 	VMOVAPS Y6, Y5
-	JMP     act_done_6
+	JMP     act_done_72
 
-act_clampx_7:
+act_clampx_73:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_6:
+act_done_72:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -147,7 +1169,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_9:
+row_75:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -155,28 +1177,28 @@ row_9:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_9
+	JNZ         row_75
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_10
-	JE          act_clampx_11
+	JB          act_done_76
+	JE          act_clampx_77
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_12
+	JNE         act_t_78
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_10
+	JMP         act_done_76
 
-act_t_12:
+act_t_78:
 	VMOVAPS Y6, Y5
-	JMP     act_done_10
+	JMP     act_done_76
 
-act_clampx_11:
+act_clampx_77:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_10:
+act_done_76:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -190,7 +1212,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_13:
+row_79:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -198,28 +1220,28 @@ row_13:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_13
+	JNZ         row_79
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_14
-	JE          act_clampx_15
+	JB          act_done_80
+	JE          act_clampx_81
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_16
+	JNE         act_t_82
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_14
+	JMP         act_done_80
 
-act_t_16:
+act_t_82:
 	VMOVAPS Y6, Y5
-	JMP     act_done_14
+	JMP     act_done_80
 
-act_clampx_15:
+act_clampx_81:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_14:
+act_done_80:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -262,7 +1284,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_17:
+row_83:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -272,28 +1294,28 @@ row_17:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_17
+	JNZ         row_83
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_18
-	JE          act_clampx_19
+	JB          act_done_84
+	JE          act_clampx_85
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_20
+	JNE         act_t_86
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_18
+	JMP         act_done_84
 
-act_t_20:
+act_t_86:
 	VMOVAPS Y6, Y5
-	JMP     act_done_18
+	JMP     act_done_84
 
-act_clampx_19:
+act_clampx_85:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_18:
+act_done_84:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -307,7 +1329,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_21:
+row_87:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -317,28 +1339,28 @@ row_21:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_21
+	JNZ         row_87
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_22
-	JE          act_clampx_23
+	JB          act_done_88
+	JE          act_clampx_89
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_24
+	JNE         act_t_90
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_22
+	JMP         act_done_88
 
-act_t_24:
+act_t_90:
 	VMOVAPS Y6, Y5
-	JMP     act_done_22
+	JMP     act_done_88
 
-act_clampx_23:
+act_clampx_89:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_22:
+act_done_88:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -381,34 +1403,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_25:
+row_91:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_25
+	JNZ         row_91
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_26
-	JE          act_clampx_27
+	JB          act_done_92
+	JE          act_clampx_93
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_28
+	JNE         act_t_94
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_26
+	JMP         act_done_92
 
-act_t_28:
+act_t_94:
 	VMOVAPS Y6, Y5
-	JMP     act_done_26
+	JMP     act_done_92
 
-act_clampx_27:
+act_clampx_93:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_26:
+act_done_92:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -422,34 +1444,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_29:
+row_95:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_29
+	JNZ         row_95
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_30
-	JE          act_clampx_31
+	JB          act_done_96
+	JE          act_clampx_97
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_32
+	JNE         act_t_98
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_30
+	JMP         act_done_96
 
-act_t_32:
+act_t_98:
 	VMOVAPS Y6, Y5
-	JMP     act_done_30
+	JMP     act_done_96
 
-act_clampx_31:
+act_clampx_97:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_30:
+act_done_96:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -492,7 +1514,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_33:
+row_99:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -500,28 +1522,28 @@ row_33:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_33
+	JNZ         row_99
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_34
-	JE          act_clampx_35
+	JB          act_done_100
+	JE          act_clampx_101
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_36
+	JNE         act_t_102
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_34
+	JMP         act_done_100
 
-act_t_36:
+act_t_102:
 	VMOVAPS Y6, Y5
-	JMP     act_done_34
+	JMP     act_done_100
 
-act_clampx_35:
+act_clampx_101:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_34:
+act_done_100:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -535,7 +1557,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_37:
+row_103:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -543,28 +1565,28 @@ row_37:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_37
+	JNZ         row_103
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_38
-	JE          act_clampx_39
+	JB          act_done_104
+	JE          act_clampx_105
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_40
+	JNE         act_t_106
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_38
+	JMP         act_done_104
 
-act_t_40:
+act_t_106:
 	VMOVAPS Y6, Y5
-	JMP     act_done_38
+	JMP     act_done_104
 
-act_clampx_39:
+act_clampx_105:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_38:
+act_done_104:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -607,34 +1629,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_41:
+row_107:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_41
+	JNZ         row_107
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_42
-	JE          act_clampx_43
+	JB          act_done_108
+	JE          act_clampx_109
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_44
+	JNE         act_t_110
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_42
+	JMP         act_done_108
 
-act_t_44:
+act_t_110:
 	VMOVAPS Y6, Y5
-	JMP     act_done_42
+	JMP     act_done_108
 
-act_clampx_43:
+act_clampx_109:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_42:
+act_done_108:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -648,34 +1670,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_45:
+row_111:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_45
+	JNZ         row_111
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_46
-	JE          act_clampx_47
+	JB          act_done_112
+	JE          act_clampx_113
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_48
+	JNE         act_t_114
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_46
+	JMP         act_done_112
 
-act_t_48:
+act_t_114:
 	VMOVAPS Y6, Y5
-	JMP     act_done_46
+	JMP     act_done_112
 
-act_clampx_47:
+act_clampx_113:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_46:
+act_done_112:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -683,6 +1705,1156 @@ next:
 	ADDQ DX, BX
 	DECQ SI
 	JNZ  pixel
+	VZEROUPPER
+	RET
+
+// func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·DWConv5x5s1_AVX2FMA(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	ANDQ         $-8, CX
+	SHLQ         $0x02, CX
+	MOVQ         mask+88(FP), BX
+	VMOVDQU      (BX), Y0
+	MOVQ         ep+72(FP), BX
+	VBROADCASTSS (BX), Y1
+	VBROADCASTSS 4(BX), Y2
+	VBROADCASTSS 8(BX), Y3
+	VBROADCASTSS 12(BX), Y4
+	MOVQ         out+56(FP), BX
+	MOVQ         npix+64(FP), SI
+
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_115:
+	CMPQ    DI, CX
+	JAE     tail_116
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_118:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	VMOVUPS     96(R10), Y12
+	VMOVUPS     128(R10), Y13
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y9, Y14, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y10, Y14, Y5
+	VFMADD231PS Y9, Y14, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y11, Y14, Y5
+	VFMADD231PS Y10, Y14, Y6
+	VFMADD231PS Y9, Y14, Y7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y12, Y14, Y5
+	VFMADD231PS Y11, Y14, Y6
+	VFMADD231PS Y10, Y14, Y7
+	VFMADD231PS Y9, Y14, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y13, Y9, Y5
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y11, Y9, Y7
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y13, Y9, Y6
+	VFMADD231PS Y12, Y9, Y7
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y13, Y9, Y7
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y13, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_118
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_119
+	JE          act_clampx_120
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_121
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_119
+
+act_t_121:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_119
+
+act_clampx_120:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_119:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_115
+
+tail_116:
+	CMPQ       DI, DX
+	JAE        pixels_done_117
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_122:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	VMOVUPS     96(R8), Y12
+	VMOVUPS     128(R8), Y13
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y9, Y14, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y10, Y14, Y5
+	VFMADD231PS Y9, Y14, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y11, Y14, Y5
+	VFMADD231PS Y10, Y14, Y6
+	VFMADD231PS Y9, Y14, Y7
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y12, Y14, Y5
+	VFMADD231PS Y11, Y14, Y6
+	VFMADD231PS Y10, Y14, Y7
+	VFMADD231PS Y9, Y14, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y13, Y9, Y5
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y11, Y9, Y7
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y13, Y9, Y6
+	VFMADD231PS Y12, Y9, Y7
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y13, Y9, Y7
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y13, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_122
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_123
+	JE          act_clampx_124
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_125
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_123
+
+act_t_125:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_123
+
+act_clampx_124:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_123:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_117:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_126:
+	CMPQ    DI, CX
+	JAE     tail_127
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_129:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	VMOVUPS     96(R10), Y10
+	VMOVUPS     128(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y7, Y12, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y8, Y12, Y5
+	VFMADD231PS Y7, Y12, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y9, Y7, Y5
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y10, Y7, Y5
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y11, Y7, Y5
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y11, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_129
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_130
+	JE          act_clampx_131
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_132
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_130
+
+act_t_132:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_130
+
+act_clampx_131:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_130:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_126
+
+tail_127:
+	CMPQ       DI, DX
+	JAE        pixels_done_128
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_133:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	VMOVUPS     96(R8), Y10
+	VMOVUPS     128(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y7, Y12, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y8, Y12, Y5
+	VFMADD231PS Y7, Y12, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y9, Y7, Y5
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y10, Y7, Y5
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y11, Y7, Y5
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y11, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_133
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_134
+	JE          act_clampx_135
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_136
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_134
+
+act_t_136:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_134
+
+act_clampx_135:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_134:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_128:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_137:
+	CMPQ    DI, CX
+	JAE     tail_138
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_140:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	VMOVUPS     96(R10), Y9
+	VMOVUPS     128(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y6, Y11, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y9, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y10, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_140
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_141
+	JE          act_clampx_142
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_143
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_141
+
+act_t_143:
+	VMOVAPS Y6, Y5
+	JMP     act_done_141
+
+act_clampx_142:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_141:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_137
+
+tail_138:
+	CMPQ       DI, DX
+	JAE        pixels_done_139
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_144:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	VMOVUPS     96(R8), Y9
+	VMOVUPS     128(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y6, Y11, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y9, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y10, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_144
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_145
+	JE          act_clampx_146
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_147
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_145
+
+act_t_147:
+	VMOVAPS Y6, Y5
+	JMP     act_done_145
+
+act_clampx_146:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_145:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+
+pixels_done_139:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·DWConv5x5s2_AVX2FMA(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	ANDQ         $-8, CX
+	SHLQ         $0x02, CX
+	MOVQ         mask+88(FP), BX
+	VMOVDQU      (BX), Y0
+	MOVQ         ep+72(FP), BX
+	VBROADCASTSS (BX), Y1
+	VBROADCASTSS 4(BX), Y2
+	VBROADCASTSS 8(BX), Y3
+	VBROADCASTSS 12(BX), Y4
+	MOVQ         out+56(FP), BX
+	MOVQ         npix+64(FP), SI
+
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_148:
+	CMPQ    DI, CX
+	JAE     tail_149
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_151:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	VMOVUPS     96(R10), Y12
+	VMOVUPS     128(R10), Y13
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y9, Y14, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y10, Y14, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y11, Y14, Y5
+	VFMADD231PS Y9, Y14, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y12, Y14, Y5
+	VFMADD231PS Y10, Y14, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y13, Y14, Y5
+	VFMADD231PS Y11, Y14, Y6
+	VFMADD231PS Y9, Y14, Y7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y12, Y14, Y6
+	VFMADD231PS Y10, Y14, Y7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y13, Y14, Y6
+	VFMADD231PS Y11, Y14, Y7
+	VFMADD231PS Y9, Y14, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y12, Y9, Y7
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y13, Y9, Y7
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y13, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_151
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_152
+	JE          act_clampx_153
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_154
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_152
+
+act_t_154:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_152
+
+act_clampx_153:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_152:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_148
+
+tail_149:
+	CMPQ       DI, DX
+	JAE        pixels_done_150
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_155:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	VMOVUPS     96(R8), Y12
+	VMOVUPS     128(R8), Y13
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y9, Y14, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y10, Y14, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y11, Y14, Y5
+	VFMADD231PS Y9, Y14, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y12, Y14, Y5
+	VFMADD231PS Y10, Y14, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y13, Y14, Y5
+	VFMADD231PS Y11, Y14, Y6
+	VFMADD231PS Y9, Y14, Y7
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y12, Y14, Y6
+	VFMADD231PS Y10, Y14, Y7
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y13, Y14, Y6
+	VFMADD231PS Y11, Y14, Y7
+	VFMADD231PS Y9, Y14, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y12, Y9, Y7
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y13, Y9, Y7
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y13, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_155
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_156
+	JE          act_clampx_157
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_158
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_156
+
+act_t_158:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_156
+
+act_clampx_157:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_156:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_150:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_159:
+	CMPQ    DI, CX
+	JAE     tail_160
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_162:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	VMOVUPS     96(R10), Y10
+	VMOVUPS     128(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y7, Y12, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y8, Y12, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y7, Y12, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y10, Y7, Y5
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y11, Y7, Y5
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y11, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_162
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_163
+	JE          act_clampx_164
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_165
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_163
+
+act_t_165:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_163
+
+act_clampx_164:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_163:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_159
+
+tail_160:
+	CMPQ       DI, DX
+	JAE        pixels_done_161
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_166:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	VMOVUPS     96(R8), Y10
+	VMOVUPS     128(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y7, Y12, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y8, Y12, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y7, Y12, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y10, Y7, Y5
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y11, Y7, Y5
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y11, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_166
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_167
+	JE          act_clampx_168
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_169
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_167
+
+act_t_169:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_167
+
+act_clampx_168:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_167:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       DX, DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_161:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_170:
+	CMPQ    DI, CX
+	JAE     tail_171
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_173:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	VMOVUPS     96(R10), Y9
+	VMOVUPS     128(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y6, Y11, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y9, Y6, Y5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Y6
+	VFMADD231PS Y10, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_173
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_174
+	JE          act_clampx_175
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_176
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_174
+
+act_t_176:
+	VMOVAPS Y6, Y5
+	JMP     act_done_174
+
+act_clampx_175:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_174:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_170
+
+tail_171:
+	CMPQ       DI, DX
+	JAE        pixels_done_172
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_177:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	VMOVUPS     96(R8), Y9
+	VMOVUPS     128(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y6, Y11, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y9, Y6, Y5
+	ADDQ        DX, R11
+	VMASKMOVPS  (R11), Y0, Y6
+	VFMADD231PS Y10, Y6, Y5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_177
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_178
+	JE          act_clampx_179
+	VMOVAPS     Y2, Y6
+	VFMADD231PS Y1, Y5, Y6
+	VMAXPS      Y6, Y3, Y6
+	VMINPS      Y6, Y4, Y6
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_180
+	VMULPS      Y6, Y5, Y5
+	JMP         act_done_178
+
+act_t_180:
+	VMOVAPS Y6, Y5
+	JMP     act_done_178
+
+act_clampx_179:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+
+act_done_178:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+
+pixels_done_172:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, BX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -718,34 +2890,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_49:
+row_181:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_49
+	JNZ         row_181
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_50
-	JE          act_clampx_51
+	JB          act_done_182
+	JE          act_clampx_183
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_52
+	JNE         act_t_184
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_50
+	JMP         act_done_182
 
-act_t_52:
+act_t_184:
 	VMOVAPS Y6, Y5
-	JMP     act_done_50
+	JMP     act_done_182
 
-act_clampx_51:
+act_clampx_183:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_50:
+act_done_182:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -759,34 +2931,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_53:
+row_185:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_53
+	JNZ         row_185
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_54
-	JE          act_clampx_55
+	JB          act_done_186
+	JE          act_clampx_187
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_56
+	JNE         act_t_188
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_54
+	JMP         act_done_186
 
-act_t_56:
+act_t_188:
 	VMOVAPS Y6, Y5
-	JMP     act_done_54
+	JMP     act_done_186
 
-act_clampx_55:
+act_clampx_187:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_54:
+act_done_186:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -829,7 +3001,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_57:
+row_189:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -837,28 +3009,28 @@ row_57:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_57
+	JNZ         row_189
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_58
-	JE          act_clampx_59
+	JB          act_done_190
+	JE          act_clampx_191
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_60
+	JNE         act_t_192
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_58
+	JMP         act_done_190
 
-act_t_60:
+act_t_192:
 	VMOVAPS Y6, Y5
-	JMP     act_done_58
+	JMP     act_done_190
 
-act_clampx_59:
+act_clampx_191:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_58:
+act_done_190:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -872,7 +3044,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_61:
+row_193:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -880,28 +3052,28 @@ row_61:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_61
+	JNZ         row_193
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_62
-	JE          act_clampx_63
+	JB          act_done_194
+	JE          act_clampx_195
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_64
+	JNE         act_t_196
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_62
+	JMP         act_done_194
 
-act_t_64:
+act_t_196:
 	VMOVAPS Y6, Y5
-	JMP     act_done_62
+	JMP     act_done_194
 
-act_clampx_63:
+act_clampx_195:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_62:
+act_done_194:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -944,7 +3116,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_65:
+row_197:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -954,28 +3126,28 @@ row_65:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_65
+	JNZ         row_197
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_66
-	JE          act_clampx_67
+	JB          act_done_198
+	JE          act_clampx_199
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_68
+	JNE         act_t_200
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_66
+	JMP         act_done_198
 
-act_t_68:
+act_t_200:
 	VMOVAPS Y6, Y5
-	JMP     act_done_66
+	JMP     act_done_198
 
-act_clampx_67:
+act_clampx_199:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_66:
+act_done_198:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -989,7 +3161,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_69:
+row_201:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -999,28 +3171,28 @@ row_69:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_69
+	JNZ         row_201
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_70
-	JE          act_clampx_71
+	JB          act_done_202
+	JE          act_clampx_203
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_72
+	JNE         act_t_204
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_70
+	JMP         act_done_202
 
-act_t_72:
+act_t_204:
 	VMOVAPS Y6, Y5
-	JMP     act_done_70
+	JMP     act_done_202
 
-act_clampx_71:
+act_clampx_203:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_70:
+act_done_202:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1063,7 +3235,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_73:
+row_205:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -1076,28 +3248,28 @@ row_73:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_73
+	JNZ         row_205
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_74
-	JE          act_clampx_75
+	JB          act_done_206
+	JE          act_clampx_207
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_76
+	JNE         act_t_208
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_74
+	JMP         act_done_206
 
-act_t_76:
+act_t_208:
 	VMOVAPS Y6, Y5
-	JMP     act_done_74
+	JMP     act_done_206
 
-act_clampx_75:
+act_clampx_207:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_74:
+act_done_206:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1111,7 +3283,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_77:
+row_209:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -1124,28 +3296,28 @@ row_77:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_77
+	JNZ         row_209
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_78
-	JE          act_clampx_79
+	JB          act_done_210
+	JE          act_clampx_211
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_80
+	JNE         act_t_212
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_78
+	JMP         act_done_210
 
-act_t_80:
+act_t_212:
 	VMOVAPS Y6, Y5
-	JMP     act_done_78
+	JMP     act_done_210
 
-act_clampx_79:
+act_clampx_211:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_78:
+act_done_210:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1188,7 +3360,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_81:
+row_213:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -1203,28 +3375,28 @@ row_81:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_81
+	JNZ         row_213
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_82
-	JE          act_clampx_83
+	JB          act_done_214
+	JE          act_clampx_215
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_84
+	JNE         act_t_216
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_82
+	JMP         act_done_214
 
-act_t_84:
+act_t_216:
 	VMOVAPS Y6, Y5
-	JMP     act_done_82
+	JMP     act_done_214
 
-act_clampx_83:
+act_clampx_215:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_82:
+act_done_214:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1238,7 +3410,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_85:
+row_217:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -1253,28 +3425,28 @@ row_85:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_85
+	JNZ         row_217
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_86
-	JE          act_clampx_87
+	JB          act_done_218
+	JE          act_clampx_219
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_88
+	JNE         act_t_220
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_86
+	JMP         act_done_218
 
-act_t_88:
+act_t_220:
 	VMOVAPS Y6, Y5
-	JMP     act_done_86
+	JMP     act_done_218
 
-act_clampx_87:
+act_clampx_219:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_86:
+act_done_218:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1317,34 +3489,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_89:
+row_221:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_89
+	JNZ         row_221
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_90
-	JE          act_clampx_91
+	JB          act_done_222
+	JE          act_clampx_223
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_92
+	JNE         act_t_224
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_90
+	JMP         act_done_222
 
-act_t_92:
+act_t_224:
 	VMOVAPS Y6, Y5
-	JMP     act_done_90
+	JMP     act_done_222
 
-act_clampx_91:
+act_clampx_223:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_90:
+act_done_222:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1358,34 +3530,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_93:
+row_225:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_93
+	JNZ         row_225
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_94
-	JE          act_clampx_95
+	JB          act_done_226
+	JE          act_clampx_227
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_96
+	JNE         act_t_228
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_94
+	JMP         act_done_226
 
-act_t_96:
+act_t_228:
 	VMOVAPS Y6, Y5
-	JMP     act_done_94
+	JMP     act_done_226
 
-act_clampx_95:
+act_clampx_227:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_94:
+act_done_226:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1428,7 +3600,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_97:
+row_229:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -1436,28 +3608,28 @@ row_97:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_97
+	JNZ         row_229
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_98
-	JE          act_clampx_99
+	JB          act_done_230
+	JE          act_clampx_231
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_100
+	JNE         act_t_232
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_98
+	JMP         act_done_230
 
-act_t_100:
+act_t_232:
 	VMOVAPS Y6, Y5
-	JMP     act_done_98
+	JMP     act_done_230
 
-act_clampx_99:
+act_clampx_231:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_98:
+act_done_230:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1471,7 +3643,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_101:
+row_233:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -1479,28 +3651,28 @@ row_101:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_101
+	JNZ         row_233
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_102
-	JE          act_clampx_103
+	JB          act_done_234
+	JE          act_clampx_235
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_104
+	JNE         act_t_236
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_102
+	JMP         act_done_234
 
-act_t_104:
+act_t_236:
 	VMOVAPS Y6, Y5
-	JMP     act_done_102
+	JMP     act_done_234
 
-act_clampx_103:
+act_clampx_235:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_102:
+act_done_234:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1543,7 +3715,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_105:
+row_237:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -1553,28 +3725,28 @@ row_105:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_105
+	JNZ         row_237
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_106
-	JE          act_clampx_107
+	JB          act_done_238
+	JE          act_clampx_239
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_108
+	JNE         act_t_240
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_106
+	JMP         act_done_238
 
-act_t_108:
+act_t_240:
 	VMOVAPS Y6, Y5
-	JMP     act_done_106
+	JMP     act_done_238
 
-act_clampx_107:
+act_clampx_239:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_106:
+act_done_238:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1588,7 +3760,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_109:
+row_241:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -1598,28 +3770,28 @@ row_109:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_109
+	JNZ         row_241
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_110
-	JE          act_clampx_111
+	JB          act_done_242
+	JE          act_clampx_243
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_112
+	JNE         act_t_244
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_110
+	JMP         act_done_242
 
-act_t_112:
+act_t_244:
 	VMOVAPS Y6, Y5
-	JMP     act_done_110
+	JMP     act_done_242
 
-act_clampx_111:
+act_clampx_243:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_110:
+act_done_242:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1662,7 +3834,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_113:
+row_245:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -1675,28 +3847,28 @@ row_113:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_113
+	JNZ         row_245
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_114
-	JE          act_clampx_115
+	JB          act_done_246
+	JE          act_clampx_247
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_116
+	JNE         act_t_248
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_114
+	JMP         act_done_246
 
-act_t_116:
+act_t_248:
 	VMOVAPS Y6, Y5
-	JMP     act_done_114
+	JMP     act_done_246
 
-act_clampx_115:
+act_clampx_247:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_114:
+act_done_246:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1710,7 +3882,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_117:
+row_249:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -1723,28 +3895,28 @@ row_117:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_117
+	JNZ         row_249
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_118
-	JE          act_clampx_119
+	JB          act_done_250
+	JE          act_clampx_251
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_120
+	JNE         act_t_252
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_118
+	JMP         act_done_250
 
-act_t_120:
+act_t_252:
 	VMOVAPS Y6, Y5
-	JMP     act_done_118
+	JMP     act_done_250
 
-act_clampx_119:
+act_clampx_251:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_118:
+act_done_250:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1787,34 +3959,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_121:
+row_253:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_121
+	JNZ         row_253
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_122
-	JE          act_clampx_123
+	JB          act_done_254
+	JE          act_clampx_255
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_124
+	JNE         act_t_256
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_122
+	JMP         act_done_254
 
-act_t_124:
+act_t_256:
 	VMOVAPS Y6, Y5
-	JMP     act_done_122
+	JMP     act_done_254
 
-act_clampx_123:
+act_clampx_255:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_122:
+act_done_254:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1828,34 +4000,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_125:
+row_257:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_125
+	JNZ         row_257
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_126
-	JE          act_clampx_127
+	JB          act_done_258
+	JE          act_clampx_259
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_128
+	JNE         act_t_260
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_126
+	JMP         act_done_258
 
-act_t_128:
+act_t_260:
 	VMOVAPS Y6, Y5
-	JMP     act_done_126
+	JMP     act_done_258
 
-act_clampx_127:
+act_clampx_259:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_126:
+act_done_258:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -1898,7 +4070,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_129:
+row_261:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -1906,28 +4078,28 @@ row_129:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_129
+	JNZ         row_261
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_130
-	JE          act_clampx_131
+	JB          act_done_262
+	JE          act_clampx_263
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_132
+	JNE         act_t_264
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_130
+	JMP         act_done_262
 
-act_t_132:
+act_t_264:
 	VMOVAPS Y6, Y5
-	JMP     act_done_130
+	JMP     act_done_262
 
-act_clampx_131:
+act_clampx_263:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_130:
+act_done_262:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -1941,7 +4113,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_133:
+row_265:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -1949,28 +4121,28 @@ row_133:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_133
+	JNZ         row_265
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_134
-	JE          act_clampx_135
+	JB          act_done_266
+	JE          act_clampx_267
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_136
+	JNE         act_t_268
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_134
+	JMP         act_done_266
 
-act_t_136:
+act_t_268:
 	VMOVAPS Y6, Y5
-	JMP     act_done_134
+	JMP     act_done_266
 
-act_clampx_135:
+act_clampx_267:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_134:
+act_done_266:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -2013,7 +4185,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_137:
+row_269:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -2023,28 +4195,28 @@ row_137:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_137
+	JNZ         row_269
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_138
-	JE          act_clampx_139
+	JB          act_done_270
+	JE          act_clampx_271
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_140
+	JNE         act_t_272
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_138
+	JMP         act_done_270
 
-act_t_140:
+act_t_272:
 	VMOVAPS Y6, Y5
-	JMP     act_done_138
+	JMP     act_done_270
 
-act_clampx_139:
+act_clampx_271:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_138:
+act_done_270:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -2058,7 +4230,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_141:
+row_273:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -2068,28 +4240,28 @@ row_141:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_141
+	JNZ         row_273
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_142
-	JE          act_clampx_143
+	JB          act_done_274
+	JE          act_clampx_275
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_144
+	JNE         act_t_276
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_142
+	JMP         act_done_274
 
-act_t_144:
+act_t_276:
 	VMOVAPS Y6, Y5
-	JMP     act_done_142
+	JMP     act_done_274
 
-act_clampx_143:
+act_clampx_275:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_142:
+act_done_274:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -2132,34 +4304,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_145:
+row_277:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_145
+	JNZ         row_277
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_146
-	JE          act_clampx_147
+	JB          act_done_278
+	JE          act_clampx_279
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_148
+	JNE         act_t_280
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_146
+	JMP         act_done_278
 
-act_t_148:
+act_t_280:
 	VMOVAPS Y6, Y5
-	JMP     act_done_146
+	JMP     act_done_278
 
-act_clampx_147:
+act_clampx_279:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_146:
+act_done_278:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -2173,34 +4345,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_149:
+row_281:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_149
+	JNZ         row_281
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_150
-	JE          act_clampx_151
+	JB          act_done_282
+	JE          act_clampx_283
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_152
+	JNE         act_t_284
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_150
+	JMP         act_done_282
 
-act_t_152:
+act_t_284:
 	VMOVAPS Y6, Y5
-	JMP     act_done_150
+	JMP     act_done_282
 
-act_clampx_151:
+act_clampx_283:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_150:
+act_done_282:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -2243,7 +4415,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_153:
+row_285:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	VMOVUPS     (R9)(DX*1), Y6
@@ -2251,28 +4423,28 @@ row_153:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_153
+	JNZ         row_285
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_154
-	JE          act_clampx_155
+	JB          act_done_286
+	JE          act_clampx_287
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_156
+	JNE         act_t_288
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_154
+	JMP         act_done_286
 
-act_t_156:
+act_t_288:
 	VMOVAPS Y6, Y5
-	JMP     act_done_154
+	JMP     act_done_286
 
-act_clampx_155:
+act_clampx_287:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_154:
+act_done_286:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -2286,7 +4458,7 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_157:
+row_289:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	VMASKMOVPS  (R9)(DX*1), Y0, Y6
@@ -2294,28 +4466,28 @@ row_157:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_157
+	JNZ         row_289
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_158
-	JE          act_clampx_159
+	JB          act_done_290
+	JE          act_clampx_291
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_160
+	JNE         act_t_292
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_158
+	JMP         act_done_290
 
-act_t_160:
+act_t_292:
 	VMOVAPS Y6, Y5
-	JMP     act_done_158
+	JMP     act_done_290
 
-act_clampx_159:
+act_clampx_291:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_158:
+act_done_290:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -2358,34 +4530,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_161:
+row_293:
 	VMOVUPS     (R9), Y6
 	VFMADD231PS (R10), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_161
+	JNZ         row_293
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_162
-	JE          act_clampx_163
+	JB          act_done_294
+	JE          act_clampx_295
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_164
+	JNE         act_t_296
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_162
+	JMP         act_done_294
 
-act_t_164:
+act_t_296:
 	VMOVAPS Y6, Y5
-	JMP     act_done_162
+	JMP     act_done_294
 
-act_clampx_163:
+act_clampx_295:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_162:
+act_done_294:
 	VMOVUPS Y5, (BX)(DI*1)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
@@ -2399,34 +4571,34 @@ tail:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_165:
+row_297:
 	VMASKMOVPS  (R9), Y0, Y6
 	VFMADD231PS (R8), Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_165
+	JNZ         row_297
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_166
-	JE          act_clampx_167
+	JB          act_done_298
+	JE          act_clampx_299
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_168
+	JNE         act_t_300
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_166
+	JMP         act_done_298
 
-act_t_168:
+act_t_300:
 	VMOVAPS Y6, Y5
-	JMP     act_done_166
+	JMP     act_done_298
 
-act_clampx_167:
+act_clampx_299:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_166:
+act_done_298:
 	VMASKMOVPS Y5, Y0, (BX)(DI*1)
 
 next:
@@ -2898,187 +5070,187 @@ group:
 	VBROADCASTSS 200(AX)(CX*2), Y13
 	VFMADD231PS  832(DX), Y13, Y12
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_169
-	JE           act_clampx_170
+	JB           act_done_301
+	JE           act_clampx_302
 	VMOVAPS      Y2, Y13
 	VFMADD231PS  Y1, Y5, Y13
 	VMAXPS       Y13, Y3, Y13
 	VMINPS       Y13, Y4, Y13
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_171
+	JNE          act_t_303
 	VMULPS       Y13, Y5, Y5
-	JMP          act_done_169
+	JMP          act_done_301
 
-act_t_171:
+act_t_303:
 	VMOVAPS Y13, Y5
-	JMP     act_done_169
+	JMP     act_done_301
 
-act_clampx_170:
+act_clampx_302:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_169:
+act_done_301:
 	VMASKMOVPS  Y5, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_172
-	JE          act_clampx_173
+	JB          act_done_304
+	JE          act_clampx_305
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_174
+	JNE         act_t_306
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_172
+	JMP         act_done_304
 
-act_t_174:
+act_t_306:
 	VMOVAPS Y5, Y6
-	JMP     act_done_172
+	JMP     act_done_304
 
-act_clampx_173:
+act_clampx_305:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_172:
+act_done_304:
 	VMASKMOVPS  Y6, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_175
-	JE          act_clampx_176
+	JB          act_done_307
+	JE          act_clampx_308
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_177
+	JNE         act_t_309
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_175
+	JMP         act_done_307
 
-act_t_177:
+act_t_309:
 	VMOVAPS Y5, Y7
-	JMP     act_done_175
+	JMP     act_done_307
 
-act_clampx_176:
+act_clampx_308:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_175:
+act_done_307:
 	VMASKMOVPS  Y7, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_178
-	JE          act_clampx_179
+	JB          act_done_310
+	JE          act_clampx_311
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_180
+	JNE         act_t_312
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_178
+	JMP         act_done_310
 
-act_t_180:
+act_t_312:
 	VMOVAPS Y5, Y8
-	JMP     act_done_178
+	JMP     act_done_310
 
-act_clampx_179:
+act_clampx_311:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_178:
+act_done_310:
 	VMASKMOVPS  Y8, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_181
-	JE          act_clampx_182
+	JB          act_done_313
+	JE          act_clampx_314
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_183
+	JNE         act_t_315
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_181
+	JMP         act_done_313
 
-act_t_183:
+act_t_315:
 	VMOVAPS Y5, Y9
-	JMP     act_done_181
+	JMP     act_done_313
 
-act_clampx_182:
+act_clampx_314:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_181:
+act_done_313:
 	VMASKMOVPS  Y9, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_184
-	JE          act_clampx_185
+	JB          act_done_316
+	JE          act_clampx_317
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_186
+	JNE         act_t_318
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_184
+	JMP         act_done_316
 
-act_t_186:
+act_t_318:
 	VMOVAPS Y5, Y10
-	JMP     act_done_184
+	JMP     act_done_316
 
-act_clampx_185:
+act_clampx_317:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_184:
+act_done_316:
 	VMASKMOVPS  Y10, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_187
-	JE          act_clampx_188
+	JB          act_done_319
+	JE          act_clampx_320
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y11, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_189
+	JNE         act_t_321
 	VMULPS      Y5, Y11, Y11
-	JMP         act_done_187
+	JMP         act_done_319
 
-act_t_189:
+act_t_321:
 	VMOVAPS Y5, Y11
-	JMP     act_done_187
+	JMP     act_done_319
 
-act_clampx_188:
+act_clampx_320:
 	VMAXPS Y11, Y3, Y11
 	VMINPS Y11, Y4, Y11
 
-act_done_187:
+act_done_319:
 	VMASKMOVPS  Y11, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_190
-	JE          act_clampx_191
+	JB          act_done_322
+	JE          act_clampx_323
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y12, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_192
+	JNE         act_t_324
 	VMULPS      Y5, Y12, Y12
-	JMP         act_done_190
+	JMP         act_done_322
 
-act_t_192:
+act_t_324:
 	VMOVAPS Y5, Y12
-	JMP     act_done_190
+	JMP     act_done_322
 
-act_clampx_191:
+act_clampx_323:
 	VMAXPS Y12, Y3, Y12
 	VMINPS Y12, Y4, Y12
 
-act_done_190:
+act_done_322:
 	VMASKMOVPS Y12, Y0, (BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x000000c0, AX
@@ -3145,26 +5317,26 @@ single:
 	VBROADCASTSS 32(AX)(CX*2), Y6
 	VFMADD231PS  832(DX), Y6, Y5
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_193
-	JE           act_clampx_194
+	JB           act_done_325
+	JE           act_clampx_326
 	VMOVAPS      Y2, Y6
 	VFMADD231PS  Y1, Y5, Y6
 	VMAXPS       Y6, Y3, Y6
 	VMINPS       Y6, Y4, Y6
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_195
+	JNE          act_t_327
 	VMULPS       Y6, Y5, Y5
-	JMP          act_done_193
+	JMP          act_done_325
 
-act_t_195:
+act_t_327:
 	VMOVAPS Y6, Y5
-	JMP     act_done_193
+	JMP     act_done_325
 
-act_clampx_194:
+act_clampx_326:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_193:
+act_done_325:
 	VMASKMOVPS Y5, Y0, (BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -3528,183 +5700,183 @@ group:
 	VFMADD231PS  1664(DX), Y13, Y11
 	VFMADD231PS  1696(DX), Y13, Y12
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_196
-	JE           act_clampx_197
+	JB           act_done_328
+	JE           act_clampx_329
 	VMOVAPS      Y2, Y13
 	VFMADD231PS  Y1, Y5, Y13
 	VMAXPS       Y13, Y3, Y13
 	VMINPS       Y13, Y4, Y13
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_198
+	JNE          act_t_330
 	VMULPS       Y13, Y5, Y5
-	JMP          act_done_196
+	JMP          act_done_328
 
-act_t_198:
+act_t_330:
 	VMOVAPS Y13, Y5
-	JMP     act_done_196
+	JMP     act_done_328
 
-act_clampx_197:
+act_clampx_329:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_196:
+act_done_328:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_199
-	JE          act_clampx_200
+	JB          act_done_331
+	JE          act_clampx_332
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_201
+	JNE         act_t_333
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_199
+	JMP         act_done_331
 
-act_t_201:
+act_t_333:
 	VMOVAPS Y5, Y6
-	JMP     act_done_199
+	JMP     act_done_331
 
-act_clampx_200:
+act_clampx_332:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_199:
+act_done_331:
 	VMASKMOVPS  Y6, Y0, 32(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_202
-	JE          act_clampx_203
+	JB          act_done_334
+	JE          act_clampx_335
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_204
+	JNE         act_t_336
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_202
+	JMP         act_done_334
 
-act_t_204:
+act_t_336:
 	VMOVAPS Y5, Y7
-	JMP     act_done_202
+	JMP     act_done_334
 
-act_clampx_203:
+act_clampx_335:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_202:
+act_done_334:
 	VMOVUPS     Y7, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_205
-	JE          act_clampx_206
+	JB          act_done_337
+	JE          act_clampx_338
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_207
+	JNE         act_t_339
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_205
+	JMP         act_done_337
 
-act_t_207:
+act_t_339:
 	VMOVAPS Y5, Y8
-	JMP     act_done_205
+	JMP     act_done_337
 
-act_clampx_206:
+act_clampx_338:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_205:
+act_done_337:
 	VMASKMOVPS  Y8, Y0, 32(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_208
-	JE          act_clampx_209
+	JB          act_done_340
+	JE          act_clampx_341
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_210
+	JNE         act_t_342
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_208
+	JMP         act_done_340
 
-act_t_210:
+act_t_342:
 	VMOVAPS Y5, Y9
-	JMP     act_done_208
+	JMP     act_done_340
 
-act_clampx_209:
+act_clampx_341:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_208:
+act_done_340:
 	VMOVUPS     Y9, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_211
-	JE          act_clampx_212
+	JB          act_done_343
+	JE          act_clampx_344
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_213
+	JNE         act_t_345
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_211
+	JMP         act_done_343
 
-act_t_213:
+act_t_345:
 	VMOVAPS Y5, Y10
-	JMP     act_done_211
+	JMP     act_done_343
 
-act_clampx_212:
+act_clampx_344:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_211:
+act_done_343:
 	VMASKMOVPS  Y10, Y0, 32(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_214
-	JE          act_clampx_215
+	JB          act_done_346
+	JE          act_clampx_347
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y11, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_216
+	JNE         act_t_348
 	VMULPS      Y5, Y11, Y11
-	JMP         act_done_214
+	JMP         act_done_346
 
-act_t_216:
+act_t_348:
 	VMOVAPS Y5, Y11
-	JMP     act_done_214
+	JMP     act_done_346
 
-act_clampx_215:
+act_clampx_347:
 	VMAXPS Y11, Y3, Y11
 	VMINPS Y11, Y4, Y11
 
-act_done_214:
+act_done_346:
 	VMOVUPS     Y11, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_217
-	JE          act_clampx_218
+	JB          act_done_349
+	JE          act_clampx_350
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y12, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_219
+	JNE         act_t_351
 	VMULPS      Y5, Y12, Y12
-	JMP         act_done_217
+	JMP         act_done_349
 
-act_t_219:
+act_t_351:
 	VMOVAPS Y5, Y12
-	JMP     act_done_217
+	JMP     act_done_349
 
-act_clampx_218:
+act_clampx_350:
 	VMAXPS Y12, Y3, Y12
 	VMINPS Y12, Y4, Y12
 
-act_done_217:
+act_done_349:
 	VMASKMOVPS Y12, Y0, 32(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000060, AX
@@ -3799,48 +5971,48 @@ single:
 	VFMADD231PS  1664(DX), Y7, Y5
 	VFMADD231PS  1696(DX), Y7, Y6
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_220
-	JE           act_clampx_221
+	JB           act_done_352
+	JE           act_clampx_353
 	VMOVAPS      Y2, Y7
 	VFMADD231PS  Y1, Y5, Y7
 	VMAXPS       Y7, Y3, Y7
 	VMINPS       Y7, Y4, Y7
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_222
+	JNE          act_t_354
 	VMULPS       Y7, Y5, Y5
-	JMP          act_done_220
+	JMP          act_done_352
 
-act_t_222:
+act_t_354:
 	VMOVAPS Y7, Y5
-	JMP     act_done_220
+	JMP     act_done_352
 
-act_clampx_221:
+act_clampx_353:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_220:
+act_done_352:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_223
-	JE          act_clampx_224
+	JB          act_done_355
+	JE          act_clampx_356
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_225
+	JNE         act_t_357
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_223
+	JMP         act_done_355
 
-act_t_225:
+act_t_357:
 	VMOVAPS Y5, Y6
-	JMP     act_done_223
+	JMP     act_done_355
 
-act_clampx_224:
+act_clampx_356:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_223:
+act_done_355:
 	VMASKMOVPS Y6, Y0, 32(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -4094,137 +6266,137 @@ group:
 	VFMADD231PS  2528(DX), Y11, Y9
 	VFMADD231PS  2560(DX), Y11, Y10
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_226
-	JE           act_clampx_227
+	JB           act_done_358
+	JE           act_clampx_359
 	VMOVAPS      Y2, Y11
 	VFMADD231PS  Y1, Y5, Y11
 	VMAXPS       Y11, Y3, Y11
 	VMINPS       Y11, Y4, Y11
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_228
+	JNE          act_t_360
 	VMULPS       Y11, Y5, Y5
-	JMP          act_done_226
+	JMP          act_done_358
 
-act_t_228:
+act_t_360:
 	VMOVAPS Y11, Y5
-	JMP     act_done_226
+	JMP     act_done_358
 
-act_clampx_227:
+act_clampx_359:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_226:
+act_done_358:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_229
-	JE          act_clampx_230
+	JB          act_done_361
+	JE          act_clampx_362
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_231
+	JNE         act_t_363
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_229
+	JMP         act_done_361
 
-act_t_231:
+act_t_363:
 	VMOVAPS Y5, Y6
-	JMP     act_done_229
+	JMP     act_done_361
 
-act_clampx_230:
+act_clampx_362:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_229:
+act_done_361:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_232
-	JE          act_clampx_233
+	JB          act_done_364
+	JE          act_clampx_365
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_234
+	JNE         act_t_366
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_232
+	JMP         act_done_364
 
-act_t_234:
+act_t_366:
 	VMOVAPS Y5, Y7
-	JMP     act_done_232
+	JMP     act_done_364
 
-act_clampx_233:
+act_clampx_365:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_232:
+act_done_364:
 	VMASKMOVPS  Y7, Y0, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_235
-	JE          act_clampx_236
+	JB          act_done_367
+	JE          act_clampx_368
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_237
+	JNE         act_t_369
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_235
+	JMP         act_done_367
 
-act_t_237:
+act_t_369:
 	VMOVAPS Y5, Y8
-	JMP     act_done_235
+	JMP     act_done_367
 
-act_clampx_236:
+act_clampx_368:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_235:
+act_done_367:
 	VMOVUPS     Y8, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_238
-	JE          act_clampx_239
+	JB          act_done_370
+	JE          act_clampx_371
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_240
+	JNE         act_t_372
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_238
+	JMP         act_done_370
 
-act_t_240:
+act_t_372:
 	VMOVAPS Y5, Y9
-	JMP     act_done_238
+	JMP     act_done_370
 
-act_clampx_239:
+act_clampx_371:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_238:
+act_done_370:
 	VMOVUPS     Y9, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_241
-	JE          act_clampx_242
+	JB          act_done_373
+	JE          act_clampx_374
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_243
+	JNE         act_t_375
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_241
+	JMP         act_done_373
 
-act_t_243:
+act_t_375:
 	VMOVAPS Y5, Y10
-	JMP     act_done_241
+	JMP     act_done_373
 
-act_clampx_242:
+act_clampx_374:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_241:
+act_done_373:
 	VMASKMOVPS Y10, Y0, 64(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000030, AX
@@ -4347,70 +6519,70 @@ single:
 	VFMADD231PS  2528(DX), Y8, Y6
 	VFMADD231PS  2560(DX), Y8, Y7
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_244
-	JE           act_clampx_245
+	JB           act_done_376
+	JE           act_clampx_377
 	VMOVAPS      Y2, Y8
 	VFMADD231PS  Y1, Y5, Y8
 	VMAXPS       Y8, Y3, Y8
 	VMINPS       Y8, Y4, Y8
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_246
+	JNE          act_t_378
 	VMULPS       Y8, Y5, Y5
-	JMP          act_done_244
+	JMP          act_done_376
 
-act_t_246:
+act_t_378:
 	VMOVAPS Y8, Y5
-	JMP     act_done_244
+	JMP     act_done_376
 
-act_clampx_245:
+act_clampx_377:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_244:
+act_done_376:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_247
-	JE          act_clampx_248
+	JB          act_done_379
+	JE          act_clampx_380
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_249
+	JNE         act_t_381
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_247
+	JMP         act_done_379
 
-act_t_249:
+act_t_381:
 	VMOVAPS Y5, Y6
-	JMP     act_done_247
+	JMP     act_done_379
 
-act_clampx_248:
+act_clampx_380:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_247:
+act_done_379:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_250
-	JE          act_clampx_251
+	JB          act_done_382
+	JE          act_clampx_383
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_252
+	JNE         act_t_384
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_250
+	JMP         act_done_382
 
-act_t_252:
+act_t_384:
 	VMOVAPS Y5, Y7
-	JMP     act_done_250
+	JMP     act_done_382
 
-act_clampx_251:
+act_clampx_383:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_250:
+act_done_382:
 	VMASKMOVPS Y7, Y0, 64(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -4720,181 +6892,181 @@ group:
 	VFMADD231PS  3392(DX), Y13, Y11
 	VFMADD231PS  3424(DX), Y13, Y12
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_253
-	JE           act_clampx_254
+	JB           act_done_385
+	JE           act_clampx_386
 	VMOVAPS      Y2, Y13
 	VFMADD231PS  Y1, Y5, Y13
 	VMAXPS       Y13, Y3, Y13
 	VMINPS       Y13, Y4, Y13
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_255
+	JNE          act_t_387
 	VMULPS       Y13, Y5, Y5
-	JMP          act_done_253
+	JMP          act_done_385
 
-act_t_255:
+act_t_387:
 	VMOVAPS Y13, Y5
-	JMP     act_done_253
+	JMP     act_done_385
 
-act_clampx_254:
+act_clampx_386:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_253:
+act_done_385:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_256
-	JE          act_clampx_257
+	JB          act_done_388
+	JE          act_clampx_389
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_258
+	JNE         act_t_390
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_256
+	JMP         act_done_388
 
-act_t_258:
+act_t_390:
 	VMOVAPS Y5, Y6
-	JMP     act_done_256
+	JMP     act_done_388
 
-act_clampx_257:
+act_clampx_389:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_256:
+act_done_388:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_259
-	JE          act_clampx_260
+	JB          act_done_391
+	JE          act_clampx_392
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_261
+	JNE         act_t_393
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_259
+	JMP         act_done_391
 
-act_t_261:
+act_t_393:
 	VMOVAPS Y5, Y7
-	JMP     act_done_259
+	JMP     act_done_391
 
-act_clampx_260:
+act_clampx_392:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_259:
+act_done_391:
 	VMOVUPS     Y7, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_262
-	JE          act_clampx_263
+	JB          act_done_394
+	JE          act_clampx_395
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_264
+	JNE         act_t_396
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_262
+	JMP         act_done_394
 
-act_t_264:
+act_t_396:
 	VMOVAPS Y5, Y8
-	JMP     act_done_262
+	JMP     act_done_394
 
-act_clampx_263:
+act_clampx_395:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_262:
+act_done_394:
 	VMASKMOVPS  Y8, Y0, 96(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_265
-	JE          act_clampx_266
+	JB          act_done_397
+	JE          act_clampx_398
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_267
+	JNE         act_t_399
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_265
+	JMP         act_done_397
 
-act_t_267:
+act_t_399:
 	VMOVAPS Y5, Y9
-	JMP     act_done_265
+	JMP     act_done_397
 
-act_clampx_266:
+act_clampx_398:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_265:
+act_done_397:
 	VMOVUPS     Y9, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_268
-	JE          act_clampx_269
+	JB          act_done_400
+	JE          act_clampx_401
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_270
+	JNE         act_t_402
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_268
+	JMP         act_done_400
 
-act_t_270:
+act_t_402:
 	VMOVAPS Y5, Y10
-	JMP     act_done_268
+	JMP     act_done_400
 
-act_clampx_269:
+act_clampx_401:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_268:
+act_done_400:
 	VMOVUPS     Y10, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_271
-	JE          act_clampx_272
+	JB          act_done_403
+	JE          act_clampx_404
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y11, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_273
+	JNE         act_t_405
 	VMULPS      Y5, Y11, Y11
-	JMP         act_done_271
+	JMP         act_done_403
 
-act_t_273:
+act_t_405:
 	VMOVAPS Y5, Y11
-	JMP     act_done_271
+	JMP     act_done_403
 
-act_clampx_272:
+act_clampx_404:
 	VMAXPS Y11, Y3, Y11
 	VMINPS Y11, Y4, Y11
 
-act_done_271:
+act_done_403:
 	VMOVUPS     Y11, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_274
-	JE          act_clampx_275
+	JB          act_done_406
+	JE          act_clampx_407
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y12, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_276
+	JNE         act_t_408
 	VMULPS      Y5, Y12, Y12
-	JMP         act_done_274
+	JMP         act_done_406
 
-act_t_276:
+act_t_408:
 	VMOVAPS Y5, Y12
-	JMP     act_done_274
+	JMP     act_done_406
 
-act_clampx_275:
+act_clampx_407:
 	VMAXPS Y12, Y3, Y12
 	VMINPS Y12, Y4, Y12
 
-act_done_274:
+act_done_406:
 	VMASKMOVPS Y12, Y0, 96(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000030, AX
@@ -5045,92 +7217,92 @@ single:
 	VFMADD231PS  3392(DX), Y9, Y7
 	VFMADD231PS  3424(DX), Y9, Y8
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_277
-	JE           act_clampx_278
+	JB           act_done_409
+	JE           act_clampx_410
 	VMOVAPS      Y2, Y9
 	VFMADD231PS  Y1, Y5, Y9
 	VMAXPS       Y9, Y3, Y9
 	VMINPS       Y9, Y4, Y9
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_279
+	JNE          act_t_411
 	VMULPS       Y9, Y5, Y5
-	JMP          act_done_277
+	JMP          act_done_409
 
-act_t_279:
+act_t_411:
 	VMOVAPS Y9, Y5
-	JMP     act_done_277
+	JMP     act_done_409
 
-act_clampx_278:
+act_clampx_410:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_277:
+act_done_409:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_280
-	JE          act_clampx_281
+	JB          act_done_412
+	JE          act_clampx_413
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_282
+	JNE         act_t_414
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_280
+	JMP         act_done_412
 
-act_t_282:
+act_t_414:
 	VMOVAPS Y5, Y6
-	JMP     act_done_280
+	JMP     act_done_412
 
-act_clampx_281:
+act_clampx_413:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_280:
+act_done_412:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_283
-	JE          act_clampx_284
+	JB          act_done_415
+	JE          act_clampx_416
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_285
+	JNE         act_t_417
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_283
+	JMP         act_done_415
 
-act_t_285:
+act_t_417:
 	VMOVAPS Y5, Y7
-	JMP     act_done_283
+	JMP     act_done_415
 
-act_clampx_284:
+act_clampx_416:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_283:
+act_done_415:
 	VMOVUPS     Y7, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_286
-	JE          act_clampx_287
+	JB          act_done_418
+	JE          act_clampx_419
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_288
+	JNE         act_t_420
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_286
+	JMP         act_done_418
 
-act_t_288:
+act_t_420:
 	VMOVAPS Y5, Y8
-	JMP     act_done_286
+	JMP     act_done_418
 
-act_clampx_287:
+act_clampx_419:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_286:
+act_done_418:
 	VMASKMOVPS Y8, Y0, 96(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -5157,9 +7329,9 @@ TEXT ·GAvgPool_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y1
 	XORQ         SI, SI
 
-chan_289:
+chan_421:
 	CMPQ   SI, DX
-	JAE    chan_tail_290
+	JAE    chan_tail_422
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -5167,9 +7339,9 @@ chan_289:
 	LEAQ   (AX)(SI*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_292:
+gap4_424:
 	CMPQ    R8, $0x04
-	JB      gap1_293
+	JB      gap1_425
 	VMOVUPS (DI), Y6
 	VADDPS  Y6, Y2, Y2
 	VMOVUPS (DI)(BX*1), Y6
@@ -5181,29 +7353,29 @@ gap4_292:
 	VADDPS  Y6, Y5, Y5
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_292
+	JMP     gap4_424
 
-gap1_293:
+gap1_425:
 	TESTQ   R8, R8
-	JZ      gapsum_294
+	JZ      gapsum_426
 	VMOVUPS (DI), Y6
 	VADDPS  Y6, Y2, Y2
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_293
+	JMP     gap1_425
 
-gapsum_294:
+gapsum_426:
 	VADDPS  Y3, Y2, Y2
 	VADDPS  Y5, Y4, Y4
 	VADDPS  Y4, Y2, Y2
 	VMULPS  Y0, Y2, Y2
 	VMOVUPS Y2, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_289
+	JMP     chan_421
 
-chan_tail_290:
+chan_tail_422:
 	CMPQ   SI, BX
-	JAE    chan_done_291
+	JAE    chan_done_423
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -5211,9 +7383,9 @@ chan_tail_290:
 	LEAQ   (AX)(SI*1), AX
 	MOVQ   hw+8(FP), DX
 
-gap4_295:
+gap4_427:
 	CMPQ       DX, $0x04
-	JB         gap1_296
+	JB         gap1_428
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
 	VMASKMOVPS (AX)(BX*1), Y1, Y6
@@ -5225,25 +7397,25 @@ gap4_295:
 	VADDPS     Y6, Y5, Y5
 	LEAQ       (AX)(BX*4), AX
 	SUBQ       $0x04, DX
-	JMP        gap4_295
+	JMP        gap4_427
 
-gap1_296:
+gap1_428:
 	TESTQ      DX, DX
-	JZ         gapsum_297
+	JZ         gapsum_429
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
 	ADDQ       BX, AX
 	DECQ       DX
-	JMP        gap1_296
+	JMP        gap1_428
 
-gapsum_297:
+gapsum_429:
 	VADDPS     Y3, Y2, Y2
 	VADDPS     Y5, Y4, Y4
 	VADDPS     Y4, Y2, Y2
 	VMULPS     Y0, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(SI*1)
 
-chan_done_291:
+chan_done_423:
 	VZEROUPPER
 	RET
 
@@ -5267,25 +7439,25 @@ TEXT ·ScaleChannels_AVX2FMA(SB), NOSPLIT, $0-48
 pixel:
 	XORQ R8, R8
 
-chan_298:
+chan_430:
 	CMPQ    R8, SI
-	JAE     chan_tail_299
+	JAE     chan_tail_431
 	VMOVUPS (AX)(R8*1), Y1
 	VMOVUPS (DX)(R8*1), Y2
 	VMULPS  Y2, Y1, Y1
 	VMOVUPS Y1, (CX)(R8*1)
 	ADDQ    $0x20, R8
-	JMP     chan_298
+	JMP     chan_430
 
-chan_tail_299:
+chan_tail_431:
 	CMPQ       R8, DI
-	JAE        chan_done_300
+	JAE        chan_done_432
 	VMASKMOVPS (AX)(R8*1), Y0, Y1
 	VMASKMOVPS (DX)(R8*1), Y0, Y2
 	VMULPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, (CX)(R8*1)
 
-chan_done_300:
+chan_done_432:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -5315,67 +7487,67 @@ TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
 	VMOVDQU      (DI), Y4
 	XORQ         DI, DI
 
-chan_301:
+chan_433:
 	CMPQ        DI, BX
-	JAE         chan_tail_302
+	JAE         chan_tail_434
 	VMOVUPS     (AX)(DI*1), Y5
 	VMOVUPS     (CX)(DI*1), Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_304
-	JE          act_clampx_305
+	JB          act_done_436
+	JE          act_clampx_437
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_306
+	JNE         act_t_438
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_304
+	JMP         act_done_436
 
-act_t_306:
+act_t_438:
 	VMOVAPS Y6, Y5
-	JMP     act_done_304
+	JMP     act_done_436
 
-act_clampx_305:
+act_clampx_437:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_304:
+act_done_436:
 	VMOVUPS Y5, (DX)(DI*1)
 	ADDQ    $0x20, DI
-	JMP     chan_301
+	JMP     chan_433
 
-chan_tail_302:
+chan_tail_434:
 	CMPQ        DI, SI
-	JAE         chan_done_303
+	JAE         chan_done_435
 	VMASKMOVPS  (AX)(DI*1), Y4, Y5
 	VMASKMOVPS  (CX)(DI*1), Y4, Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_307
-	JE          act_clampx_308
+	JB          act_done_439
+	JE          act_clampx_440
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_309
+	JNE         act_t_441
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_307
+	JMP         act_done_439
 
-act_t_309:
+act_t_441:
 	VMOVAPS Y1, Y5
-	JMP     act_done_307
+	JMP     act_done_439
 
-act_clampx_308:
+act_clampx_440:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_307:
+act_done_439:
 	VMASKMOVPS Y5, Y4, (DX)(DI*1)
 
-chan_done_303:
+chan_done_435:
 	VZEROUPPER
 	RET
 
@@ -5398,63 +7570,1825 @@ TEXT ·Act_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y4
 	XORQ         SI, SI
 
-chan_310:
+chan_442:
 	CMPQ        SI, DX
-	JAE         chan_tail_311
+	JAE         chan_tail_443
 	VMOVUPS     (AX)(SI*1), Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_313
-	JE          act_clampx_314
+	JB          act_done_445
+	JE          act_clampx_446
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_315
+	JNE         act_t_447
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_313
+	JMP         act_done_445
 
-act_t_315:
+act_t_447:
 	VMOVAPS Y6, Y5
-	JMP     act_done_313
+	JMP     act_done_445
 
-act_clampx_314:
+act_clampx_446:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_313:
+act_done_445:
 	VMOVUPS Y5, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_310
+	JMP     chan_442
 
-chan_tail_311:
+chan_tail_443:
 	CMPQ        SI, BX
-	JAE         chan_done_312
+	JAE         chan_done_444
 	VMASKMOVPS  (AX)(SI*1), Y4, Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_316
-	JE          act_clampx_317
+	JB          act_done_448
+	JE          act_clampx_449
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_318
+	JNE         act_t_450
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_316
+	JMP         act_done_448
 
-act_t_318:
+act_t_450:
 	VMOVAPS Y1, Y5
-	JMP     act_done_316
+	JMP     act_done_448
 
-act_clampx_317:
+act_clampx_449:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_316:
+act_done_448:
 	VMASKMOVPS Y5, Y4, (CX)(SI*1)
 
-chan_done_312:
+chan_done_444:
+	VZEROUPPER
+	RET
+
+// func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
+	SHLQ         $0x02, BX
+	ANDL         $0x0f, CX
+	MOVL         $0x0000ffff, SI
+	BZHIL        CX, SI, SI
+	KMOVW        SI, K1
+	MOVQ         ep+72(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	MOVQ         out+56(FP), CX
+	MOVQ         npix+64(FP), SI
+
+group8:
+	CMPQ SI, $0x08
+	JB   group8_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_451:
+	CMPQ    DI, BX
+	JAE     tail_452
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	VMOVUPS (R9)(DI*1), Z8
+	VMOVUPS (R9)(DI*1), Z9
+	VMOVUPS (R9)(DI*1), Z10
+	VMOVUPS (R9)(DI*1), Z11
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_454:
+	VMOVUPS     (R10), Z12
+	VMOVUPS     64(R10), Z13
+	VMOVUPS     128(R10), Z14
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z12, Z15, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z4
+	VFMADD231PS Z12, Z15, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z4
+	VFMADD231PS Z13, Z15, Z5
+	VFMADD231PS Z12, Z15, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z5
+	VFMADD231PS Z13, Z15, Z6
+	VFMADD231PS Z12, Z15, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z6
+	VFMADD231PS Z13, Z15, Z7
+	VFMADD231PS Z12, Z15, Z8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z7
+	VFMADD231PS Z13, Z15, Z8
+	VFMADD231PS Z12, Z15, Z9
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z8
+	VFMADD231PS Z13, Z15, Z9
+	VFMADD231PS Z12, Z15, Z10
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z9
+	VFMADD231PS Z13, Z15, Z10
+	VFMADD231PS Z12, Z15, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z14, Z12, Z10
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_454
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_455
+	JE          act_clampx_456
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_457
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_455
+
+act_t_457:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_455
+
+act_clampx_456:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_455:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z8, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z9, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z10, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z11, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_451
+
+tail_452:
+	CMPQ      DI, DX
+	JAE       pixels_done_453
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVUPS.Z (R9)(DI*1), K1, Z8
+	VMOVUPS.Z (R9)(DI*1), K1, Z9
+	VMOVUPS.Z (R9)(DI*1), K1, Z10
+	VMOVUPS.Z (R9)(DI*1), K1, Z11
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_458:
+	VMOVUPS     (R8), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     128(R8), Z14
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z12, Z15, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z4
+	VFMADD231PS Z12, Z15, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z4
+	VFMADD231PS Z13, Z15, Z5
+	VFMADD231PS Z12, Z15, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z5
+	VFMADD231PS Z13, Z15, Z6
+	VFMADD231PS Z12, Z15, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z6
+	VFMADD231PS Z13, Z15, Z7
+	VFMADD231PS Z12, Z15, Z8
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z7
+	VFMADD231PS Z13, Z15, Z8
+	VFMADD231PS Z12, Z15, Z9
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z8
+	VFMADD231PS Z13, Z15, Z9
+	VFMADD231PS Z12, Z15, Z10
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z9
+	VFMADD231PS Z13, Z15, Z10
+	VFMADD231PS Z12, Z15, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z14, Z12, Z10
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_458
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_459
+	JE          act_clampx_460
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_461
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_459
+
+act_t_461:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_459
+
+act_clampx_460:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_459:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z11, K1, (DI)
+
+pixels_done_453:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x08, SI
+	JMP  group8
+
+group8_done:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_462:
+	CMPQ    DI, BX
+	JAE     tail_463
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_465:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z9, Z11, Z4
+	VFMADD231PS Z8, Z11, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z10, Z11, Z4
+	VFMADD231PS Z9, Z11, Z5
+	VFMADD231PS Z8, Z11, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z10, Z11, Z5
+	VFMADD231PS Z9, Z11, Z6
+	VFMADD231PS Z8, Z11, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z10, Z8, Z6
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_465
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_466
+	JE          act_clampx_467
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_468
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_466
+
+act_t_468:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_466
+
+act_clampx_467:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_466:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_462
+
+tail_463:
+	CMPQ      DI, DX
+	JAE       pixels_done_464
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_469:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	VFMADD231PS Z8, Z11, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	VFMADD231PS Z9, Z11, Z5
+	VFMADD231PS Z8, Z11, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z10, Z11, Z5
+	VFMADD231PS Z9, Z11, Z6
+	VFMADD231PS Z8, Z11, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z10, Z8, Z6
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_469
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_470
+	JE          act_clampx_471
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_472
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_470
+
+act_t_472:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_470
+
+act_clampx_471:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_470:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_464:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_473:
+	CMPQ    DI, BX
+	JAE     tail_474
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_476:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z7, Z9, Z4
+	VFMADD231PS Z6, Z9, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z8, Z6, Z4
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_476
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_477
+	JE          act_clampx_478
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_479
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_477
+
+act_t_479:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_477
+
+act_clampx_478:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_477:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_473
+
+tail_474:
+	CMPQ      DI, DX
+	JAE       pixels_done_475
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_480:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z7, Z9, Z4
+	VFMADD231PS Z6, Z9, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z8, Z6, Z4
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_480
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_481
+	JE          act_clampx_482
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_483
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_481
+
+act_t_483:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_481
+
+act_clampx_482:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_481:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_475:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_484:
+	CMPQ    DI, BX
+	JAE     tail_485
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_487:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z5, Z8, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_487
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_488
+	JE          act_clampx_489
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_490
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_488
+
+act_t_490:
+	VMOVAPS Z5, Z4
+	JMP     act_done_488
+
+act_clampx_489:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_488:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_484
+
+tail_485:
+	CMPQ      DI, DX
+	JAE       pixels_done_486
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_491:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z5, Z8, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_491
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_492
+	JE          act_clampx_493
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_494
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_492
+
+act_t_494:
+	VMOVAPS Z5, Z4
+	JMP     act_done_492
+
+act_clampx_493:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_492:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+
+pixels_done_486:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·DWConv3x3s2_AVX512(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
+	SHLQ         $0x02, BX
+	ANDL         $0x0f, CX
+	MOVL         $0x0000ffff, SI
+	BZHIL        CX, SI, SI
+	KMOVW        SI, K1
+	MOVQ         ep+72(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	MOVQ         out+56(FP), CX
+	MOVQ         npix+64(FP), SI
+
+group8:
+	CMPQ SI, $0x08
+	JB   group8_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_495:
+	CMPQ    DI, BX
+	JAE     tail_496
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	VMOVUPS (R9)(DI*1), Z8
+	VMOVUPS (R9)(DI*1), Z9
+	VMOVUPS (R9)(DI*1), Z10
+	VMOVUPS (R9)(DI*1), Z11
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_498:
+	VMOVUPS     (R10), Z12
+	VMOVUPS     64(R10), Z13
+	VMOVUPS     128(R10), Z14
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z12, Z15, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z4
+	VFMADD231PS Z12, Z15, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z5
+	VFMADD231PS Z12, Z15, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z6
+	VFMADD231PS Z12, Z15, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z7
+	VFMADD231PS Z12, Z15, Z8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z8
+	VFMADD231PS Z12, Z15, Z9
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z9
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z9
+	VFMADD231PS Z12, Z15, Z10
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z13, Z15, Z10
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z15
+	VFMADD231PS Z14, Z15, Z10
+	VFMADD231PS Z12, Z15, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_498
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_499
+	JE          act_clampx_500
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_501
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_499
+
+act_t_501:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_499
+
+act_clampx_500:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_499:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z8, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z9, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z10, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z11, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_495
+
+tail_496:
+	CMPQ      DI, DX
+	JAE       pixels_done_497
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVUPS.Z (R9)(DI*1), K1, Z8
+	VMOVUPS.Z (R9)(DI*1), K1, Z9
+	VMOVUPS.Z (R9)(DI*1), K1, Z10
+	VMOVUPS.Z (R9)(DI*1), K1, Z11
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_502:
+	VMOVUPS     (R8), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     128(R8), Z14
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z12, Z15, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z4
+	VFMADD231PS Z12, Z15, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z5
+	VFMADD231PS Z12, Z15, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z6
+	VFMADD231PS Z12, Z15, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z7
+	VFMADD231PS Z12, Z15, Z8
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z8
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z8
+	VFMADD231PS Z12, Z15, Z9
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z9
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z9
+	VFMADD231PS Z12, Z15, Z10
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z13, Z15, Z10
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z15
+	VFMADD231PS Z14, Z15, Z10
+	VFMADD231PS Z12, Z15, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_502
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_503
+	JE          act_clampx_504
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_505
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_503
+
+act_t_505:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_503
+
+act_clampx_504:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_503:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z11, K1, (DI)
+
+pixels_done_497:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x08, SI
+	JMP  group8
+
+group8_done:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_506:
+	CMPQ    DI, BX
+	JAE     tail_507
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_509:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z9, Z11, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z10, Z11, Z4
+	VFMADD231PS Z8, Z11, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z9, Z11, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z10, Z11, Z5
+	VFMADD231PS Z8, Z11, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z9, Z11, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z10, Z11, Z6
+	VFMADD231PS Z8, Z11, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_509
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_510
+	JE          act_clampx_511
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_512
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_510
+
+act_t_512:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_510
+
+act_clampx_511:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_510:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_506
+
+tail_507:
+	CMPQ      DI, DX
+	JAE       pixels_done_508
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_513:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	VFMADD231PS Z8, Z11, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z9, Z11, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z10, Z11, Z5
+	VFMADD231PS Z8, Z11, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z9, Z11, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z10, Z11, Z6
+	VFMADD231PS Z8, Z11, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_513
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_514
+	JE          act_clampx_515
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_516
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_514
+
+act_t_516:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_514
+
+act_clampx_515:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_514:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_508:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_517:
+	CMPQ    DI, BX
+	JAE     tail_518
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_520:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z7, Z9, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	VFMADD231PS Z6, Z9, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_520
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_521
+	JE          act_clampx_522
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_523
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_521
+
+act_t_523:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_521
+
+act_clampx_522:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_521:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_517
+
+tail_518:
+	CMPQ      DI, DX
+	JAE       pixels_done_519
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_524:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z7, Z9, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	VFMADD231PS Z6, Z9, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_524
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_525
+	JE          act_clampx_526
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_527
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_525
+
+act_t_527:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_525
+
+act_clampx_526:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_525:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_519:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_528:
+	CMPQ    DI, BX
+	JAE     tail_529
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_531:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z5, Z8, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_531
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_532
+	JE          act_clampx_533
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_534
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_532
+
+act_t_534:
+	VMOVAPS Z5, Z4
+	JMP     act_done_532
+
+act_clampx_533:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_532:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_528
+
+tail_529:
+	CMPQ      DI, DX
+	JAE       pixels_done_530
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_535:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z5, Z8, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_535
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_536
+	JE          act_clampx_537
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_538
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_536
+
+act_t_538:
+	VMOVAPS Z5, Z4
+	JMP     act_done_536
+
+act_clampx_537:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_536:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+
+pixels_done_530:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -5493,34 +9427,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_319:
+row_539:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_319
+	JNZ         row_539
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_320
-	JE          act_clampx_321
+	JB          act_done_540
+	JE          act_clampx_541
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_322
+	JNE         act_t_542
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_320
+	JMP         act_done_540
 
-act_t_322:
+act_t_542:
 	VMOVAPS Z5, Z4
-	JMP     act_done_320
+	JMP     act_done_540
 
-act_clampx_321:
+act_clampx_541:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_320:
+act_done_540:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
@@ -5534,34 +9468,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_323:
+row_543:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_323
+	JNZ         row_543
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_324
-	JE          act_clampx_325
+	JB          act_done_544
+	JE          act_clampx_545
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_326
+	JNE         act_t_546
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_324
+	JMP         act_done_544
 
-act_t_326:
+act_t_546:
 	VMOVAPS Z5, Z4
-	JMP     act_done_324
+	JMP     act_done_544
 
-act_clampx_325:
+act_clampx_545:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_324:
+act_done_544:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -5607,7 +9541,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_327:
+row_547:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -5615,28 +9549,28 @@ row_327:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_327
+	JNZ         row_547
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_328
-	JE          act_clampx_329
+	JB          act_done_548
+	JE          act_clampx_549
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_330
+	JNE         act_t_550
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_328
+	JMP         act_done_548
 
-act_t_330:
+act_t_550:
 	VMOVAPS Z5, Z4
-	JMP     act_done_328
+	JMP     act_done_548
 
-act_clampx_329:
+act_clampx_549:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_328:
+act_done_548:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
@@ -5650,7 +9584,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_331:
+row_551:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -5658,28 +9592,28 @@ row_331:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_331
+	JNZ         row_551
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_332
-	JE          act_clampx_333
+	JB          act_done_552
+	JE          act_clampx_553
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_334
+	JNE         act_t_554
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_332
+	JMP         act_done_552
 
-act_t_334:
+act_t_554:
 	VMOVAPS Z5, Z4
-	JMP     act_done_332
+	JMP     act_done_552
 
-act_clampx_333:
+act_clampx_553:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_332:
+act_done_552:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -5725,7 +9659,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_335:
+row_555:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -5735,28 +9669,28 @@ row_335:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_335
+	JNZ         row_555
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_336
-	JE          act_clampx_337
+	JB          act_done_556
+	JE          act_clampx_557
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_338
+	JNE         act_t_558
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_336
+	JMP         act_done_556
 
-act_t_338:
+act_t_558:
 	VMOVAPS Z5, Z4
-	JMP     act_done_336
+	JMP     act_done_556
 
-act_clampx_337:
+act_clampx_557:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_336:
+act_done_556:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
@@ -5770,7 +9704,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_339:
+row_559:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -5780,28 +9714,28 @@ row_339:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_339
+	JNZ         row_559
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_340
-	JE          act_clampx_341
+	JB          act_done_560
+	JE          act_clampx_561
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_342
+	JNE         act_t_562
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_340
+	JMP         act_done_560
 
-act_t_342:
+act_t_562:
 	VMOVAPS Z5, Z4
-	JMP     act_done_340
+	JMP     act_done_560
 
-act_clampx_341:
+act_clampx_561:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_340:
+act_done_560:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -5847,34 +9781,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_343:
+row_563:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_343
+	JNZ         row_563
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_344
-	JE          act_clampx_345
+	JB          act_done_564
+	JE          act_clampx_565
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_346
+	JNE         act_t_566
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_344
+	JMP         act_done_564
 
-act_t_346:
+act_t_566:
 	VMOVAPS Z5, Z4
-	JMP     act_done_344
+	JMP     act_done_564
 
-act_clampx_345:
+act_clampx_565:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_344:
+act_done_564:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
@@ -5888,34 +9822,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_347:
+row_567:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_347
+	JNZ         row_567
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_348
-	JE          act_clampx_349
+	JB          act_done_568
+	JE          act_clampx_569
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_350
+	JNE         act_t_570
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_348
+	JMP         act_done_568
 
-act_t_350:
+act_t_570:
 	VMOVAPS Z5, Z4
-	JMP     act_done_348
+	JMP     act_done_568
 
-act_clampx_349:
+act_clampx_569:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_348:
+act_done_568:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -5961,7 +9895,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_351:
+row_571:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -5969,28 +9903,28 @@ row_351:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_351
+	JNZ         row_571
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_352
-	JE          act_clampx_353
+	JB          act_done_572
+	JE          act_clampx_573
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_354
+	JNE         act_t_574
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_352
+	JMP         act_done_572
 
-act_t_354:
+act_t_574:
 	VMOVAPS Z5, Z4
-	JMP     act_done_352
+	JMP     act_done_572
 
-act_clampx_353:
+act_clampx_573:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_352:
+act_done_572:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
@@ -6004,7 +9938,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_355:
+row_575:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -6012,28 +9946,28 @@ row_355:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_355
+	JNZ         row_575
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_356
-	JE          act_clampx_357
+	JB          act_done_576
+	JE          act_clampx_577
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_358
+	JNE         act_t_578
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_356
+	JMP         act_done_576
 
-act_t_358:
+act_t_578:
 	VMOVAPS Z5, Z4
-	JMP     act_done_356
+	JMP     act_done_576
 
-act_clampx_357:
+act_clampx_577:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_356:
+act_done_576:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6079,34 +10013,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_359:
+row_579:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_359
+	JNZ         row_579
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_360
-	JE          act_clampx_361
+	JB          act_done_580
+	JE          act_clampx_581
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_362
+	JNE         act_t_582
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_360
+	JMP         act_done_580
 
-act_t_362:
+act_t_582:
 	VMOVAPS Z5, Z4
-	JMP     act_done_360
+	JMP     act_done_580
 
-act_clampx_361:
+act_clampx_581:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_360:
+act_done_580:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
@@ -6120,34 +10054,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_363:
+row_583:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_363
+	JNZ         row_583
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_364
-	JE          act_clampx_365
+	JB          act_done_584
+	JE          act_clampx_585
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_366
+	JNE         act_t_586
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_364
+	JMP         act_done_584
 
-act_t_366:
+act_t_586:
 	VMOVAPS Z5, Z4
-	JMP     act_done_364
+	JMP     act_done_584
 
-act_clampx_365:
+act_clampx_585:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_364:
+act_done_584:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6155,6 +10089,1984 @@ next:
 	ADDQ DX, CX
 	DECQ SI
 	JNZ  pixel
+	VZEROUPPER
+	RET
+
+// func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·DWConv5x5s1_AVX512(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
+	SHLQ         $0x02, BX
+	ANDL         $0x0f, CX
+	MOVL         $0x0000ffff, SI
+	BZHIL        CX, SI, SI
+	KMOVW        SI, K1
+	MOVQ         ep+72(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	MOVQ         out+56(FP), CX
+	MOVQ         npix+64(FP), SI
+
+group8:
+	CMPQ SI, $0x08
+	JB   group8_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_587:
+	CMPQ    DI, BX
+	JAE     tail_588
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	VMOVUPS (R9)(DI*1), Z8
+	VMOVUPS (R9)(DI*1), Z9
+	VMOVUPS (R9)(DI*1), Z10
+	VMOVUPS (R9)(DI*1), Z11
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_590:
+	VMOVUPS     (R10), Z12
+	VMOVUPS     64(R10), Z13
+	VMOVUPS     128(R10), Z14
+	VMOVUPS     192(R10), Z15
+	VMOVUPS     256(R10), Z16
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z12, Z17, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z13, Z17, Z4
+	VFMADD231PS Z12, Z17, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z14, Z17, Z4
+	VFMADD231PS Z13, Z17, Z5
+	VFMADD231PS Z12, Z17, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z4
+	VFMADD231PS Z14, Z17, Z5
+	VFMADD231PS Z13, Z17, Z6
+	VFMADD231PS Z12, Z17, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z4
+	VFMADD231PS Z15, Z17, Z5
+	VFMADD231PS Z14, Z17, Z6
+	VFMADD231PS Z13, Z17, Z7
+	VFMADD231PS Z12, Z17, Z8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z5
+	VFMADD231PS Z15, Z17, Z6
+	VFMADD231PS Z14, Z17, Z7
+	VFMADD231PS Z13, Z17, Z8
+	VFMADD231PS Z12, Z17, Z9
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z6
+	VFMADD231PS Z15, Z17, Z7
+	VFMADD231PS Z14, Z17, Z8
+	VFMADD231PS Z13, Z17, Z9
+	VFMADD231PS Z12, Z17, Z10
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z7
+	VFMADD231PS Z15, Z17, Z8
+	VFMADD231PS Z14, Z17, Z9
+	VFMADD231PS Z13, Z17, Z10
+	VFMADD231PS Z12, Z17, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z16, Z12, Z8
+	VFMADD231PS Z15, Z12, Z9
+	VFMADD231PS Z14, Z12, Z10
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z16, Z12, Z9
+	VFMADD231PS Z15, Z12, Z10
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z16, Z12, Z10
+	VFMADD231PS Z15, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z16, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_590
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_591
+	JE          act_clampx_592
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_593
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_591
+
+act_t_593:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_591
+
+act_clampx_592:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_591:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z8, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z9, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z10, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z11, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_587
+
+tail_588:
+	CMPQ      DI, DX
+	JAE       pixels_done_589
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVUPS.Z (R9)(DI*1), K1, Z8
+	VMOVUPS.Z (R9)(DI*1), K1, Z9
+	VMOVUPS.Z (R9)(DI*1), K1, Z10
+	VMOVUPS.Z (R9)(DI*1), K1, Z11
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_594:
+	VMOVUPS     (R8), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     128(R8), Z14
+	VMOVUPS     192(R8), Z15
+	VMOVUPS     256(R8), Z16
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z12, Z17, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z13, Z17, Z4
+	VFMADD231PS Z12, Z17, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z14, Z17, Z4
+	VFMADD231PS Z13, Z17, Z5
+	VFMADD231PS Z12, Z17, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z4
+	VFMADD231PS Z14, Z17, Z5
+	VFMADD231PS Z13, Z17, Z6
+	VFMADD231PS Z12, Z17, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z4
+	VFMADD231PS Z15, Z17, Z5
+	VFMADD231PS Z14, Z17, Z6
+	VFMADD231PS Z13, Z17, Z7
+	VFMADD231PS Z12, Z17, Z8
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z5
+	VFMADD231PS Z15, Z17, Z6
+	VFMADD231PS Z14, Z17, Z7
+	VFMADD231PS Z13, Z17, Z8
+	VFMADD231PS Z12, Z17, Z9
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z6
+	VFMADD231PS Z15, Z17, Z7
+	VFMADD231PS Z14, Z17, Z8
+	VFMADD231PS Z13, Z17, Z9
+	VFMADD231PS Z12, Z17, Z10
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z7
+	VFMADD231PS Z15, Z17, Z8
+	VFMADD231PS Z14, Z17, Z9
+	VFMADD231PS Z13, Z17, Z10
+	VFMADD231PS Z12, Z17, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z16, Z12, Z8
+	VFMADD231PS Z15, Z12, Z9
+	VFMADD231PS Z14, Z12, Z10
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z16, Z12, Z9
+	VFMADD231PS Z15, Z12, Z10
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z16, Z12, Z10
+	VFMADD231PS Z15, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z16, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_594
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_595
+	JE          act_clampx_596
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_597
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_595
+
+act_t_597:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_595
+
+act_clampx_596:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_595:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z11, K1, (DI)
+
+pixels_done_589:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x08, SI
+	JMP  group8
+
+group8_done:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_598:
+	CMPQ    DI, BX
+	JAE     tail_599
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_601:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	VMOVUPS     192(R10), Z11
+	VMOVUPS     256(R10), Z12
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z8, Z13, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z9, Z13, Z4
+	VFMADD231PS Z8, Z13, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z10, Z13, Z4
+	VFMADD231PS Z9, Z13, Z5
+	VFMADD231PS Z8, Z13, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z11, Z13, Z4
+	VFMADD231PS Z10, Z13, Z5
+	VFMADD231PS Z9, Z13, Z6
+	VFMADD231PS Z8, Z13, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z12, Z8, Z4
+	VFMADD231PS Z11, Z8, Z5
+	VFMADD231PS Z10, Z8, Z6
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z12, Z8, Z5
+	VFMADD231PS Z11, Z8, Z6
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z12, Z8, Z6
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z12, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_601
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_602
+	JE          act_clampx_603
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_604
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_602
+
+act_t_604:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_602
+
+act_clampx_603:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_602:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_598
+
+tail_599:
+	CMPQ      DI, DX
+	JAE       pixels_done_600
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_605:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	VMOVUPS     192(R8), Z11
+	VMOVUPS     256(R8), Z12
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z8, Z13, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z9, Z13, Z4
+	VFMADD231PS Z8, Z13, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z10, Z13, Z4
+	VFMADD231PS Z9, Z13, Z5
+	VFMADD231PS Z8, Z13, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z11, Z13, Z4
+	VFMADD231PS Z10, Z13, Z5
+	VFMADD231PS Z9, Z13, Z6
+	VFMADD231PS Z8, Z13, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z12, Z8, Z4
+	VFMADD231PS Z11, Z8, Z5
+	VFMADD231PS Z10, Z8, Z6
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z12, Z8, Z5
+	VFMADD231PS Z11, Z8, Z6
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z12, Z8, Z6
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z12, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_605
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_606
+	JE          act_clampx_607
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_608
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_606
+
+act_t_608:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_606
+
+act_clampx_607:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_606:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_600:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_609:
+	CMPQ    DI, BX
+	JAE     tail_610
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_612:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	VMOVUPS     192(R10), Z9
+	VMOVUPS     256(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z6, Z11, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z7, Z11, Z4
+	VFMADD231PS Z6, Z11, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z8, Z6, Z4
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z9, Z6, Z4
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z10, Z6, Z4
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z10, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_612
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_613
+	JE          act_clampx_614
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_615
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_613
+
+act_t_615:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_613
+
+act_clampx_614:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_613:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_609
+
+tail_610:
+	CMPQ      DI, DX
+	JAE       pixels_done_611
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_616:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	VMOVUPS     192(R8), Z9
+	VMOVUPS     256(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z6, Z11, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z7, Z11, Z4
+	VFMADD231PS Z6, Z11, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z8, Z6, Z4
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z9, Z6, Z4
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z10, Z6, Z4
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z10, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_616
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_617
+	JE          act_clampx_618
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_619
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_617
+
+act_t_619:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_617
+
+act_clampx_618:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_617:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_611:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_620:
+	CMPQ    DI, BX
+	JAE     tail_621
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_623:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	VMOVUPS     192(R10), Z8
+	VMOVUPS     256(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z5, Z10, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z8, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z9, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_623
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_624
+	JE          act_clampx_625
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_626
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_624
+
+act_t_626:
+	VMOVAPS Z5, Z4
+	JMP     act_done_624
+
+act_clampx_625:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_624:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_620
+
+tail_621:
+	CMPQ      DI, DX
+	JAE       pixels_done_622
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_627:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	VMOVUPS     192(R8), Z8
+	VMOVUPS     256(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z5, Z10, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z8, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z9, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_627
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_628
+	JE          act_clampx_629
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_630
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_628
+
+act_t_630:
+	VMOVAPS Z5, Z4
+	JMP     act_done_628
+
+act_clampx_629:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_628:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+
+pixels_done_622:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·DWConv5x5s2_AVX512(SB), NOSPLIT, $0-96
+	MOVQ         in+0(FP), AX
+	MOVQ         c+32(FP), CX
+	MOVQ         CX, DX
+	SHLQ         $0x02, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
+	SHLQ         $0x02, BX
+	ANDL         $0x0f, CX
+	MOVL         $0x0000ffff, SI
+	BZHIL        CX, SI, SI
+	KMOVW        SI, K1
+	MOVQ         ep+72(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	MOVQ         out+56(FP), CX
+	MOVQ         npix+64(FP), SI
+
+group8:
+	CMPQ SI, $0x08
+	JB   group8_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_631:
+	CMPQ    DI, BX
+	JAE     tail_632
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	VMOVUPS (R9)(DI*1), Z8
+	VMOVUPS (R9)(DI*1), Z9
+	VMOVUPS (R9)(DI*1), Z10
+	VMOVUPS (R9)(DI*1), Z11
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_634:
+	VMOVUPS     (R10), Z12
+	VMOVUPS     64(R10), Z13
+	VMOVUPS     128(R10), Z14
+	VMOVUPS     192(R10), Z15
+	VMOVUPS     256(R10), Z16
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z12, Z17, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z13, Z17, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z14, Z17, Z4
+	VFMADD231PS Z12, Z17, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z4
+	VFMADD231PS Z13, Z17, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z4
+	VFMADD231PS Z14, Z17, Z5
+	VFMADD231PS Z12, Z17, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z5
+	VFMADD231PS Z13, Z17, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z5
+	VFMADD231PS Z14, Z17, Z6
+	VFMADD231PS Z12, Z17, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z6
+	VFMADD231PS Z13, Z17, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z6
+	VFMADD231PS Z14, Z17, Z7
+	VFMADD231PS Z12, Z17, Z8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z7
+	VFMADD231PS Z13, Z17, Z8
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z7
+	VFMADD231PS Z14, Z17, Z8
+	VFMADD231PS Z12, Z17, Z9
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z8
+	VFMADD231PS Z13, Z17, Z9
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z8
+	VFMADD231PS Z14, Z17, Z9
+	VFMADD231PS Z12, Z17, Z10
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z15, Z17, Z9
+	VFMADD231PS Z13, Z17, Z10
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z17
+	VFMADD231PS Z16, Z17, Z9
+	VFMADD231PS Z14, Z17, Z10
+	VFMADD231PS Z12, Z17, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z15, Z12, Z10
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z16, Z12, Z10
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z15, Z12, Z11
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z16, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_634
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_635
+	JE          act_clampx_636
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_637
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_635
+
+act_t_637:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_635
+
+act_clampx_636:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_635:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z8, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z9, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z10, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z11, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_631
+
+tail_632:
+	CMPQ      DI, DX
+	JAE       pixels_done_633
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVUPS.Z (R9)(DI*1), K1, Z8
+	VMOVUPS.Z (R9)(DI*1), K1, Z9
+	VMOVUPS.Z (R9)(DI*1), K1, Z10
+	VMOVUPS.Z (R9)(DI*1), K1, Z11
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_638:
+	VMOVUPS     (R8), Z12
+	VMOVUPS     64(R8), Z13
+	VMOVUPS     128(R8), Z14
+	VMOVUPS     192(R8), Z15
+	VMOVUPS     256(R8), Z16
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z12, Z17, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z13, Z17, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z14, Z17, Z4
+	VFMADD231PS Z12, Z17, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z4
+	VFMADD231PS Z13, Z17, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z4
+	VFMADD231PS Z14, Z17, Z5
+	VFMADD231PS Z12, Z17, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z5
+	VFMADD231PS Z13, Z17, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z5
+	VFMADD231PS Z14, Z17, Z6
+	VFMADD231PS Z12, Z17, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z6
+	VFMADD231PS Z13, Z17, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z6
+	VFMADD231PS Z14, Z17, Z7
+	VFMADD231PS Z12, Z17, Z8
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z7
+	VFMADD231PS Z13, Z17, Z8
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z7
+	VFMADD231PS Z14, Z17, Z8
+	VFMADD231PS Z12, Z17, Z9
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z8
+	VFMADD231PS Z13, Z17, Z9
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z8
+	VFMADD231PS Z14, Z17, Z9
+	VFMADD231PS Z12, Z17, Z10
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z15, Z17, Z9
+	VFMADD231PS Z13, Z17, Z10
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z17
+	VFMADD231PS Z16, Z17, Z9
+	VFMADD231PS Z14, Z17, Z10
+	VFMADD231PS Z12, Z17, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z15, Z12, Z10
+	VFMADD231PS Z13, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z16, Z12, Z10
+	VFMADD231PS Z14, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z15, Z12, Z11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z16, Z12, Z11
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_638
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_639
+	JE          act_clampx_640
+	VMOVAPS     Z1, Z12
+	VFMADD231PS Z0, Z4, Z12
+	VMAXPS      Z12, Z2, Z12
+	VMINPS      Z12, Z3, Z12
+	VMOVAPS     Z1, Z13
+	VFMADD231PS Z0, Z5, Z13
+	VMAXPS      Z13, Z2, Z13
+	VMINPS      Z13, Z3, Z13
+	VMOVAPS     Z1, Z14
+	VFMADD231PS Z0, Z6, Z14
+	VMAXPS      Z14, Z2, Z14
+	VMINPS      Z14, Z3, Z14
+	VMOVAPS     Z1, Z15
+	VFMADD231PS Z0, Z7, Z15
+	VMAXPS      Z15, Z2, Z15
+	VMINPS      Z15, Z3, Z15
+	VMOVAPS     Z1, Z16
+	VFMADD231PS Z0, Z8, Z16
+	VMAXPS      Z16, Z2, Z16
+	VMINPS      Z16, Z3, Z16
+	VMOVAPS     Z1, Z17
+	VFMADD231PS Z0, Z9, Z17
+	VMAXPS      Z17, Z2, Z17
+	VMINPS      Z17, Z3, Z17
+	VMOVAPS     Z1, Z18
+	VFMADD231PS Z0, Z10, Z18
+	VMAXPS      Z18, Z2, Z18
+	VMINPS      Z18, Z3, Z18
+	VMOVAPS     Z1, Z19
+	VFMADD231PS Z0, Z11, Z19
+	VMAXPS      Z19, Z2, Z19
+	VMINPS      Z19, Z3, Z19
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_641
+	VMULPS      Z12, Z4, Z4
+	VMULPS      Z13, Z5, Z5
+	VMULPS      Z14, Z6, Z6
+	VMULPS      Z15, Z7, Z7
+	VMULPS      Z16, Z8, Z8
+	VMULPS      Z17, Z9, Z9
+	VMULPS      Z18, Z10, Z10
+	VMULPS      Z19, Z11, Z11
+	JMP         act_done_639
+
+act_t_641:
+	VMOVAPS Z12, Z4
+	VMOVAPS Z13, Z5
+	VMOVAPS Z14, Z6
+	VMOVAPS Z15, Z7
+	VMOVAPS Z16, Z8
+	VMOVAPS Z17, Z9
+	VMOVAPS Z18, Z10
+	VMOVAPS Z19, Z11
+	JMP     act_done_639
+
+act_clampx_640:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+	VMAXPS Z8, Z2, Z8
+	VMINPS Z8, Z3, Z8
+	VMAXPS Z9, Z2, Z9
+	VMINPS Z9, Z3, Z9
+	VMAXPS Z10, Z2, Z10
+	VMINPS Z10, Z3, Z10
+	VMAXPS Z11, Z2, Z11
+	VMINPS Z11, Z3, Z11
+
+act_done_639:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z8, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z9, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z10, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z11, K1, (DI)
+
+pixels_done_633:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x08, SI
+	JMP  group8
+
+group8_done:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_642:
+	CMPQ    DI, BX
+	JAE     tail_643
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_645:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	VMOVUPS     192(R10), Z11
+	VMOVUPS     256(R10), Z12
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z8, Z13, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z9, Z13, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z10, Z13, Z4
+	VFMADD231PS Z8, Z13, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z11, Z13, Z4
+	VFMADD231PS Z9, Z13, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z12, Z13, Z4
+	VFMADD231PS Z10, Z13, Z5
+	VFMADD231PS Z8, Z13, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z11, Z13, Z5
+	VFMADD231PS Z9, Z13, Z6
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z12, Z13, Z5
+	VFMADD231PS Z10, Z13, Z6
+	VFMADD231PS Z8, Z13, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z11, Z8, Z6
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z12, Z8, Z6
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z12, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_645
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_646
+	JE          act_clampx_647
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_648
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_646
+
+act_t_648:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_646
+
+act_clampx_647:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_646:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z6, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_642
+
+tail_643:
+	CMPQ      DI, DX
+	JAE       pixels_done_644
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_649:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	VMOVUPS     192(R8), Z11
+	VMOVUPS     256(R8), Z12
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z8, Z13, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z9, Z13, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z10, Z13, Z4
+	VFMADD231PS Z8, Z13, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z11, Z13, Z4
+	VFMADD231PS Z9, Z13, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z12, Z13, Z4
+	VFMADD231PS Z10, Z13, Z5
+	VFMADD231PS Z8, Z13, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z11, Z13, Z5
+	VFMADD231PS Z9, Z13, Z6
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z12, Z13, Z5
+	VFMADD231PS Z10, Z13, Z6
+	VFMADD231PS Z8, Z13, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z11, Z8, Z6
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z12, Z8, Z6
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z12, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_649
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_650
+	JE          act_clampx_651
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_652
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_650
+
+act_t_652:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_650
+
+act_clampx_651:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_650:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_644:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_653:
+	CMPQ    DI, BX
+	JAE     tail_654
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_656:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	VMOVUPS     192(R10), Z9
+	VMOVUPS     256(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z6, Z11, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z7, Z11, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	VFMADD231PS Z6, Z11, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z9, Z6, Z4
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z10, Z6, Z4
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z10, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_656
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_657
+	JE          act_clampx_658
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_659
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_657
+
+act_t_659:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_657
+
+act_clampx_658:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_657:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    DX, R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_653
+
+tail_654:
+	CMPQ      DI, DX
+	JAE       pixels_done_655
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_660:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	VMOVUPS     192(R8), Z9
+	VMOVUPS     256(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z6, Z11, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z7, Z11, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	VFMADD231PS Z6, Z11, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z9, Z6, Z4
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z10, Z6, Z4
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z10, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_660
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_661
+	JE          act_clampx_662
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_663
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_661
+
+act_t_663:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_661
+
+act_clampx_662:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_661:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_655:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_664:
+	CMPQ    DI, BX
+	JAE     tail_665
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_667:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	VMOVUPS     192(R10), Z8
+	VMOVUPS     256(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z5, Z10, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z8, Z5, Z4
+	ADDQ        DX, R12
+	VMOVUPS     (R12), Z5
+	VFMADD231PS Z9, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_667
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_668
+	JE          act_clampx_669
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_670
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_668
+
+act_t_670:
+	VMOVAPS Z5, Z4
+	JMP     act_done_668
+
+act_clampx_669:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_668:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_664
+
+tail_665:
+	CMPQ      DI, DX
+	JAE       pixels_done_666
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_671:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	VMOVUPS     192(R8), Z8
+	VMOVUPS     256(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z5, Z10, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z8, Z5, Z4
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R11), K1, Z5
+	VFMADD231PS Z9, Z5, Z4
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_671
+	CMPQ        mode+80(FP), $0x01
+	JB          act_done_672
+	JE          act_clampx_673
+	VMOVAPS     Z1, Z5
+	VFMADD231PS Z0, Z4, Z5
+	VMAXPS      Z5, Z2, Z5
+	VMINPS      Z5, Z3, Z5
+	CMPQ        mode+80(FP), $0x03
+	JNE         act_t_674
+	VMULPS      Z5, Z4, Z4
+	JMP         act_done_672
+
+act_t_674:
+	VMOVAPS Z5, Z4
+	JMP     act_done_672
+
+act_clampx_673:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+
+act_done_672:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+
+pixels_done_666:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ DX, CX
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -6193,34 +12105,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_367:
+row_675:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_367
+	JNZ         row_675
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_368
-	JE          act_clampx_369
+	JB          act_done_676
+	JE          act_clampx_677
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_370
+	JNE         act_t_678
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_368
+	JMP         act_done_676
 
-act_t_370:
+act_t_678:
 	VMOVAPS Z5, Z4
-	JMP     act_done_368
+	JMP     act_done_676
 
-act_clampx_369:
+act_clampx_677:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_368:
+act_done_676:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6234,34 +12146,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_371:
+row_679:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_371
+	JNZ         row_679
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_372
-	JE          act_clampx_373
+	JB          act_done_680
+	JE          act_clampx_681
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_374
+	JNE         act_t_682
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_372
+	JMP         act_done_680
 
-act_t_374:
+act_t_682:
 	VMOVAPS Z5, Z4
-	JMP     act_done_372
+	JMP     act_done_680
 
-act_clampx_373:
+act_clampx_681:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_372:
+act_done_680:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6307,7 +12219,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_375:
+row_683:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -6315,28 +12227,28 @@ row_375:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_375
+	JNZ         row_683
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_376
-	JE          act_clampx_377
+	JB          act_done_684
+	JE          act_clampx_685
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_378
+	JNE         act_t_686
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_376
+	JMP         act_done_684
 
-act_t_378:
+act_t_686:
 	VMOVAPS Z5, Z4
-	JMP     act_done_376
+	JMP     act_done_684
 
-act_clampx_377:
+act_clampx_685:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_376:
+act_done_684:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6350,7 +12262,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_379:
+row_687:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -6358,28 +12270,28 @@ row_379:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_379
+	JNZ         row_687
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_380
-	JE          act_clampx_381
+	JB          act_done_688
+	JE          act_clampx_689
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_382
+	JNE         act_t_690
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_380
+	JMP         act_done_688
 
-act_t_382:
+act_t_690:
 	VMOVAPS Z5, Z4
-	JMP     act_done_380
+	JMP     act_done_688
 
-act_clampx_381:
+act_clampx_689:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_380:
+act_done_688:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6425,7 +12337,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_383:
+row_691:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -6435,28 +12347,28 @@ row_383:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_383
+	JNZ         row_691
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_384
-	JE          act_clampx_385
+	JB          act_done_692
+	JE          act_clampx_693
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_386
+	JNE         act_t_694
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_384
+	JMP         act_done_692
 
-act_t_386:
+act_t_694:
 	VMOVAPS Z5, Z4
-	JMP     act_done_384
+	JMP     act_done_692
 
-act_clampx_385:
+act_clampx_693:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_384:
+act_done_692:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6470,7 +12382,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_387:
+row_695:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -6480,28 +12392,28 @@ row_387:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_387
+	JNZ         row_695
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_388
-	JE          act_clampx_389
+	JB          act_done_696
+	JE          act_clampx_697
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_390
+	JNE         act_t_698
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_388
+	JMP         act_done_696
 
-act_t_390:
+act_t_698:
 	VMOVAPS Z5, Z4
-	JMP     act_done_388
+	JMP     act_done_696
 
-act_clampx_389:
+act_clampx_697:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_388:
+act_done_696:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6547,7 +12459,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_391:
+row_699:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -6560,28 +12472,28 @@ row_391:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_391
+	JNZ         row_699
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_392
-	JE          act_clampx_393
+	JB          act_done_700
+	JE          act_clampx_701
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_394
+	JNE         act_t_702
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_392
+	JMP         act_done_700
 
-act_t_394:
+act_t_702:
 	VMOVAPS Z5, Z4
-	JMP     act_done_392
+	JMP     act_done_700
 
-act_clampx_393:
+act_clampx_701:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_392:
+act_done_700:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6595,7 +12507,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_395:
+row_703:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -6608,28 +12520,28 @@ row_395:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_395
+	JNZ         row_703
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_396
-	JE          act_clampx_397
+	JB          act_done_704
+	JE          act_clampx_705
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_398
+	JNE         act_t_706
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_396
+	JMP         act_done_704
 
-act_t_398:
+act_t_706:
 	VMOVAPS Z5, Z4
-	JMP     act_done_396
+	JMP     act_done_704
 
-act_clampx_397:
+act_clampx_705:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_396:
+act_done_704:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6675,7 +12587,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_399:
+row_707:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -6690,28 +12602,28 @@ row_399:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_399
+	JNZ         row_707
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_400
-	JE          act_clampx_401
+	JB          act_done_708
+	JE          act_clampx_709
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_402
+	JNE         act_t_710
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_400
+	JMP         act_done_708
 
-act_t_402:
+act_t_710:
 	VMOVAPS Z5, Z4
-	JMP     act_done_400
+	JMP     act_done_708
 
-act_clampx_401:
+act_clampx_709:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_400:
+act_done_708:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6725,7 +12637,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_403:
+row_711:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -6740,28 +12652,28 @@ row_403:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_403
+	JNZ         row_711
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_404
-	JE          act_clampx_405
+	JB          act_done_712
+	JE          act_clampx_713
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_406
+	JNE         act_t_714
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_404
+	JMP         act_done_712
 
-act_t_406:
+act_t_714:
 	VMOVAPS Z5, Z4
-	JMP     act_done_404
+	JMP     act_done_712
 
-act_clampx_405:
+act_clampx_713:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_404:
+act_done_712:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6807,34 +12719,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_407:
+row_715:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_407
+	JNZ         row_715
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_408
-	JE          act_clampx_409
+	JB          act_done_716
+	JE          act_clampx_717
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_410
+	JNE         act_t_718
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_408
+	JMP         act_done_716
 
-act_t_410:
+act_t_718:
 	VMOVAPS Z5, Z4
-	JMP     act_done_408
+	JMP     act_done_716
 
-act_clampx_409:
+act_clampx_717:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_408:
+act_done_716:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6848,34 +12760,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_411:
+row_719:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_411
+	JNZ         row_719
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_412
-	JE          act_clampx_413
+	JB          act_done_720
+	JE          act_clampx_721
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_414
+	JNE         act_t_722
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_412
+	JMP         act_done_720
 
-act_t_414:
+act_t_722:
 	VMOVAPS Z5, Z4
-	JMP     act_done_412
+	JMP     act_done_720
 
-act_clampx_413:
+act_clampx_721:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_412:
+act_done_720:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -6921,7 +12833,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_415:
+row_723:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -6929,28 +12841,28 @@ row_415:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_415
+	JNZ         row_723
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_416
-	JE          act_clampx_417
+	JB          act_done_724
+	JE          act_clampx_725
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_418
+	JNE         act_t_726
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_416
+	JMP         act_done_724
 
-act_t_418:
+act_t_726:
 	VMOVAPS Z5, Z4
-	JMP     act_done_416
+	JMP     act_done_724
 
-act_clampx_417:
+act_clampx_725:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_416:
+act_done_724:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -6964,7 +12876,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_419:
+row_727:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -6972,28 +12884,28 @@ row_419:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_419
+	JNZ         row_727
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_420
-	JE          act_clampx_421
+	JB          act_done_728
+	JE          act_clampx_729
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_422
+	JNE         act_t_730
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_420
+	JMP         act_done_728
 
-act_t_422:
+act_t_730:
 	VMOVAPS Z5, Z4
-	JMP     act_done_420
+	JMP     act_done_728
 
-act_clampx_421:
+act_clampx_729:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_420:
+act_done_728:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7039,7 +12951,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_423:
+row_731:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -7049,28 +12961,28 @@ row_423:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_423
+	JNZ         row_731
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_424
-	JE          act_clampx_425
+	JB          act_done_732
+	JE          act_clampx_733
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_426
+	JNE         act_t_734
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_424
+	JMP         act_done_732
 
-act_t_426:
+act_t_734:
 	VMOVAPS Z5, Z4
-	JMP     act_done_424
+	JMP     act_done_732
 
-act_clampx_425:
+act_clampx_733:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_424:
+act_done_732:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7084,7 +12996,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_427:
+row_735:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -7094,28 +13006,28 @@ row_427:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_427
+	JNZ         row_735
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_428
-	JE          act_clampx_429
+	JB          act_done_736
+	JE          act_clampx_737
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_430
+	JNE         act_t_738
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_428
+	JMP         act_done_736
 
-act_t_430:
+act_t_738:
 	VMOVAPS Z5, Z4
-	JMP     act_done_428
+	JMP     act_done_736
 
-act_clampx_429:
+act_clampx_737:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_428:
+act_done_736:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7161,7 +13073,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_431:
+row_739:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -7174,28 +13086,28 @@ row_431:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_431
+	JNZ         row_739
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_432
-	JE          act_clampx_433
+	JB          act_done_740
+	JE          act_clampx_741
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_434
+	JNE         act_t_742
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_432
+	JMP         act_done_740
 
-act_t_434:
+act_t_742:
 	VMOVAPS Z5, Z4
-	JMP     act_done_432
+	JMP     act_done_740
 
-act_clampx_433:
+act_clampx_741:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_432:
+act_done_740:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7209,7 +13121,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_435:
+row_743:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -7222,28 +13134,28 @@ row_435:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_435
+	JNZ         row_743
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_436
-	JE          act_clampx_437
+	JB          act_done_744
+	JE          act_clampx_745
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_438
+	JNE         act_t_746
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_436
+	JMP         act_done_744
 
-act_t_438:
+act_t_746:
 	VMOVAPS Z5, Z4
-	JMP     act_done_436
+	JMP     act_done_744
 
-act_clampx_437:
+act_clampx_745:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_436:
+act_done_744:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7289,34 +13201,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_439:
+row_747:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_439
+	JNZ         row_747
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_440
-	JE          act_clampx_441
+	JB          act_done_748
+	JE          act_clampx_749
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_442
+	JNE         act_t_750
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_440
+	JMP         act_done_748
 
-act_t_442:
+act_t_750:
 	VMOVAPS Z5, Z4
-	JMP     act_done_440
+	JMP     act_done_748
 
-act_clampx_441:
+act_clampx_749:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_440:
+act_done_748:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7330,34 +13242,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_443:
+row_751:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_443
+	JNZ         row_751
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_444
-	JE          act_clampx_445
+	JB          act_done_752
+	JE          act_clampx_753
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_446
+	JNE         act_t_754
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_444
+	JMP         act_done_752
 
-act_t_446:
+act_t_754:
 	VMOVAPS Z5, Z4
-	JMP     act_done_444
+	JMP     act_done_752
 
-act_clampx_445:
+act_clampx_753:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_444:
+act_done_752:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7403,7 +13315,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_447:
+row_755:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -7411,28 +13323,28 @@ row_447:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_447
+	JNZ         row_755
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_448
-	JE          act_clampx_449
+	JB          act_done_756
+	JE          act_clampx_757
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_450
+	JNE         act_t_758
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_448
+	JMP         act_done_756
 
-act_t_450:
+act_t_758:
 	VMOVAPS Z5, Z4
-	JMP     act_done_448
+	JMP     act_done_756
 
-act_clampx_449:
+act_clampx_757:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_448:
+act_done_756:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7446,7 +13358,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_451:
+row_759:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -7454,28 +13366,28 @@ row_451:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_451
+	JNZ         row_759
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_452
-	JE          act_clampx_453
+	JB          act_done_760
+	JE          act_clampx_761
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_454
+	JNE         act_t_762
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_452
+	JMP         act_done_760
 
-act_t_454:
+act_t_762:
 	VMOVAPS Z5, Z4
-	JMP     act_done_452
+	JMP     act_done_760
 
-act_clampx_453:
+act_clampx_761:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_452:
+act_done_760:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7521,7 +13433,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_455:
+row_763:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -7531,28 +13443,28 @@ row_455:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_455
+	JNZ         row_763
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_456
-	JE          act_clampx_457
+	JB          act_done_764
+	JE          act_clampx_765
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_458
+	JNE         act_t_766
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_456
+	JMP         act_done_764
 
-act_t_458:
+act_t_766:
 	VMOVAPS Z5, Z4
-	JMP     act_done_456
+	JMP     act_done_764
 
-act_clampx_457:
+act_clampx_765:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_456:
+act_done_764:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7566,7 +13478,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_459:
+row_767:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -7576,28 +13488,28 @@ row_459:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_459
+	JNZ         row_767
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_460
-	JE          act_clampx_461
+	JB          act_done_768
+	JE          act_clampx_769
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_462
+	JNE         act_t_770
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_460
+	JMP         act_done_768
 
-act_t_462:
+act_t_770:
 	VMOVAPS Z5, Z4
-	JMP     act_done_460
+	JMP     act_done_768
 
-act_clampx_461:
+act_clampx_769:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_460:
+act_done_768:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7643,34 +13555,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_463:
+row_771:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_463
+	JNZ         row_771
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_464
-	JE          act_clampx_465
+	JB          act_done_772
+	JE          act_clampx_773
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_466
+	JNE         act_t_774
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_464
+	JMP         act_done_772
 
-act_t_466:
+act_t_774:
 	VMOVAPS Z5, Z4
-	JMP     act_done_464
+	JMP     act_done_772
 
-act_clampx_465:
+act_clampx_773:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_464:
+act_done_772:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7684,34 +13596,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_467:
+row_775:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_467
+	JNZ         row_775
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_468
-	JE          act_clampx_469
+	JB          act_done_776
+	JE          act_clampx_777
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_470
+	JNE         act_t_778
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_468
+	JMP         act_done_776
 
-act_t_470:
+act_t_778:
 	VMOVAPS Z5, Z4
-	JMP     act_done_468
+	JMP     act_done_776
 
-act_clampx_469:
+act_clampx_777:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_468:
+act_done_776:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7757,7 +13669,7 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_471:
+row_779:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	VMOVUPS     (R9)(DX*1), Z5
@@ -7765,28 +13677,28 @@ row_471:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_471
+	JNZ         row_779
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_472
-	JE          act_clampx_473
+	JB          act_done_780
+	JE          act_clampx_781
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_474
+	JNE         act_t_782
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_472
+	JMP         act_done_780
 
-act_t_474:
+act_t_782:
 	VMOVAPS Z5, Z4
-	JMP     act_done_472
+	JMP     act_done_780
 
-act_clampx_473:
+act_clampx_781:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_472:
+act_done_780:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7800,7 +13712,7 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_475:
+row_783:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	VMOVUPS.Z   (R9)(DX*1), K1, Z5
@@ -7808,28 +13720,28 @@ row_475:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_475
+	JNZ         row_783
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_476
-	JE          act_clampx_477
+	JB          act_done_784
+	JE          act_clampx_785
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_478
+	JNE         act_t_786
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_476
+	JMP         act_done_784
 
-act_t_478:
+act_t_786:
 	VMOVAPS Z5, Z4
-	JMP     act_done_476
+	JMP     act_done_784
 
-act_clampx_477:
+act_clampx_785:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_476:
+act_done_784:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -7875,34 +13787,34 @@ block:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_479:
+row_787:
 	VMOVUPS     (R9), Z5
 	VFMADD231PS (R10), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_479
+	JNZ         row_787
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_480
-	JE          act_clampx_481
+	JB          act_done_788
+	JE          act_clampx_789
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_482
+	JNE         act_t_790
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_480
+	JMP         act_done_788
 
-act_t_482:
+act_t_790:
 	VMOVAPS Z5, Z4
-	JMP     act_done_480
+	JMP     act_done_788
 
-act_clampx_481:
+act_clampx_789:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_480:
+act_done_788:
 	VMOVUPS Z4, (CX)(DI*1)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
@@ -7916,34 +13828,34 @@ tail:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_483:
+row_791:
 	VMOVUPS.Z   (R9), K1, Z5
 	VFMADD231PS (R8), Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_483
+	JNZ         row_791
 	CMPQ        mode+80(FP), $0x01
-	JB          act_done_484
-	JE          act_clampx_485
+	JB          act_done_792
+	JE          act_clampx_793
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+80(FP), $0x03
-	JNE         act_t_486
+	JNE         act_t_794
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_484
+	JMP         act_done_792
 
-act_t_486:
+act_t_794:
 	VMOVAPS Z5, Z4
-	JMP     act_done_484
+	JMP     act_done_792
 
-act_clampx_485:
+act_clampx_793:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_484:
+act_done_792:
 	VMOVUPS Z4, K1, (CX)(DI*1)
 
 next:
@@ -8228,187 +14140,187 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z12, Z10
 	VFMADD231PS.BCST 200(AX)(CX*2), Z12, Z11
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_487
-	JE               act_clampx_488
+	JB               act_done_795
+	JE               act_clampx_796
 	VMOVAPS          Z1, Z12
 	VFMADD231PS      Z0, Z4, Z12
 	VMAXPS           Z12, Z2, Z12
 	VMINPS           Z12, Z3, Z12
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_489
+	JNE              act_t_797
 	VMULPS           Z12, Z4, Z4
-	JMP              act_done_487
+	JMP              act_done_795
 
-act_t_489:
+act_t_797:
 	VMOVAPS Z12, Z4
-	JMP     act_done_487
+	JMP     act_done_795
 
-act_clampx_488:
+act_clampx_796:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_487:
+act_done_795:
 	VMOVUPS     Z4, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_490
-	JE          act_clampx_491
+	JB          act_done_798
+	JE          act_clampx_799
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_492
+	JNE         act_t_800
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_490
+	JMP         act_done_798
 
-act_t_492:
+act_t_800:
 	VMOVAPS Z4, Z5
-	JMP     act_done_490
+	JMP     act_done_798
 
-act_clampx_491:
+act_clampx_799:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_490:
+act_done_798:
 	VMOVUPS     Z5, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_493
-	JE          act_clampx_494
+	JB          act_done_801
+	JE          act_clampx_802
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_495
+	JNE         act_t_803
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_493
+	JMP         act_done_801
 
-act_t_495:
+act_t_803:
 	VMOVAPS Z4, Z6
-	JMP     act_done_493
+	JMP     act_done_801
 
-act_clampx_494:
+act_clampx_802:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_493:
+act_done_801:
 	VMOVUPS     Z6, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_496
-	JE          act_clampx_497
+	JB          act_done_804
+	JE          act_clampx_805
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_498
+	JNE         act_t_806
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_496
+	JMP         act_done_804
 
-act_t_498:
+act_t_806:
 	VMOVAPS Z4, Z7
-	JMP     act_done_496
+	JMP     act_done_804
 
-act_clampx_497:
+act_clampx_805:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_496:
+act_done_804:
 	VMOVUPS     Z7, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_499
-	JE          act_clampx_500
+	JB          act_done_807
+	JE          act_clampx_808
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_501
+	JNE         act_t_809
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_499
+	JMP         act_done_807
 
-act_t_501:
+act_t_809:
 	VMOVAPS Z4, Z8
-	JMP     act_done_499
+	JMP     act_done_807
 
-act_clampx_500:
+act_clampx_808:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_499:
+act_done_807:
 	VMOVUPS     Z8, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_502
-	JE          act_clampx_503
+	JB          act_done_810
+	JE          act_clampx_811
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_504
+	JNE         act_t_812
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_502
+	JMP         act_done_810
 
-act_t_504:
+act_t_812:
 	VMOVAPS Z4, Z9
-	JMP     act_done_502
+	JMP     act_done_810
 
-act_clampx_503:
+act_clampx_811:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_502:
+act_done_810:
 	VMOVUPS     Z9, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_505
-	JE          act_clampx_506
+	JB          act_done_813
+	JE          act_clampx_814
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z10, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_507
+	JNE         act_t_815
 	VMULPS      Z4, Z10, Z10
-	JMP         act_done_505
+	JMP         act_done_813
 
-act_t_507:
+act_t_815:
 	VMOVAPS Z4, Z10
-	JMP     act_done_505
+	JMP     act_done_813
 
-act_clampx_506:
+act_clampx_814:
 	VMAXPS Z10, Z2, Z10
 	VMINPS Z10, Z3, Z10
 
-act_done_505:
+act_done_813:
 	VMOVUPS     Z10, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_508
-	JE          act_clampx_509
+	JB          act_done_816
+	JE          act_clampx_817
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z11, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_510
+	JNE         act_t_818
 	VMULPS      Z4, Z11, Z11
-	JMP         act_done_508
+	JMP         act_done_816
 
-act_t_510:
+act_t_818:
 	VMOVAPS Z4, Z11
-	JMP     act_done_508
+	JMP     act_done_816
 
-act_clampx_509:
+act_clampx_817:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_508:
+act_done_816:
 	VMOVUPS Z11, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x000000c0, AX
@@ -8475,26 +14387,26 @@ single:
 	VMOVUPS          1664(DX), Z5
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z4
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_511
-	JE               act_clampx_512
+	JB               act_done_819
+	JE               act_clampx_820
 	VMOVAPS          Z1, Z5
 	VFMADD231PS      Z0, Z4, Z5
 	VMAXPS           Z5, Z2, Z5
 	VMINPS           Z5, Z3, Z5
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_513
+	JNE              act_t_821
 	VMULPS           Z5, Z4, Z4
-	JMP              act_done_511
+	JMP              act_done_819
 
-act_t_513:
+act_t_821:
 	VMOVAPS Z5, Z4
-	JMP     act_done_511
+	JMP     act_done_819
 
-act_clampx_512:
+act_clampx_820:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_511:
+act_done_819:
 	VMOVUPS Z4, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -8806,183 +14718,183 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z12, Z10
 	VFMADD231PS.BCST 104(AX)(CX*2), Z13, Z11
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_514
-	JE               act_clampx_515
+	JB               act_done_822
+	JE               act_clampx_823
 	VMOVAPS          Z1, Z12
 	VFMADD231PS      Z0, Z4, Z12
 	VMAXPS           Z12, Z2, Z12
 	VMINPS           Z12, Z3, Z12
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_516
+	JNE              act_t_824
 	VMULPS           Z12, Z4, Z4
-	JMP              act_done_514
+	JMP              act_done_822
 
-act_t_516:
+act_t_824:
 	VMOVAPS Z12, Z4
-	JMP     act_done_514
+	JMP     act_done_822
 
-act_clampx_515:
+act_clampx_823:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_514:
+act_done_822:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_517
-	JE          act_clampx_518
+	JB          act_done_825
+	JE          act_clampx_826
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_519
+	JNE         act_t_827
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_517
+	JMP         act_done_825
 
-act_t_519:
+act_t_827:
 	VMOVAPS Z4, Z5
-	JMP     act_done_517
+	JMP     act_done_825
 
-act_clampx_518:
+act_clampx_826:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_517:
+act_done_825:
 	VMOVUPS     Z5, K1, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_520
-	JE          act_clampx_521
+	JB          act_done_828
+	JE          act_clampx_829
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_522
+	JNE         act_t_830
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_520
+	JMP         act_done_828
 
-act_t_522:
+act_t_830:
 	VMOVAPS Z4, Z6
-	JMP     act_done_520
+	JMP     act_done_828
 
-act_clampx_521:
+act_clampx_829:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_520:
+act_done_828:
 	VMOVUPS     Z6, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_523
-	JE          act_clampx_524
+	JB          act_done_831
+	JE          act_clampx_832
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_525
+	JNE         act_t_833
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_523
+	JMP         act_done_831
 
-act_t_525:
+act_t_833:
 	VMOVAPS Z4, Z7
-	JMP     act_done_523
+	JMP     act_done_831
 
-act_clampx_524:
+act_clampx_832:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_523:
+act_done_831:
 	VMOVUPS     Z7, K1, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_526
-	JE          act_clampx_527
+	JB          act_done_834
+	JE          act_clampx_835
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_528
+	JNE         act_t_836
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_526
+	JMP         act_done_834
 
-act_t_528:
+act_t_836:
 	VMOVAPS Z4, Z8
-	JMP     act_done_526
+	JMP     act_done_834
 
-act_clampx_527:
+act_clampx_835:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_526:
+act_done_834:
 	VMOVUPS     Z8, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_529
-	JE          act_clampx_530
+	JB          act_done_837
+	JE          act_clampx_838
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_531
+	JNE         act_t_839
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_529
+	JMP         act_done_837
 
-act_t_531:
+act_t_839:
 	VMOVAPS Z4, Z9
-	JMP     act_done_529
+	JMP     act_done_837
 
-act_clampx_530:
+act_clampx_838:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_529:
+act_done_837:
 	VMOVUPS     Z9, K1, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_532
-	JE          act_clampx_533
+	JB          act_done_840
+	JE          act_clampx_841
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z10, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_534
+	JNE         act_t_842
 	VMULPS      Z4, Z10, Z10
-	JMP         act_done_532
+	JMP         act_done_840
 
-act_t_534:
+act_t_842:
 	VMOVAPS Z4, Z10
-	JMP     act_done_532
+	JMP     act_done_840
 
-act_clampx_533:
+act_clampx_841:
 	VMAXPS Z10, Z2, Z10
 	VMINPS Z10, Z3, Z10
 
-act_done_532:
+act_done_840:
 	VMOVUPS     Z10, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_535
-	JE          act_clampx_536
+	JB          act_done_843
+	JE          act_clampx_844
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z11, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_537
+	JNE         act_t_845
 	VMULPS      Z4, Z11, Z11
-	JMP         act_done_535
+	JMP         act_done_843
 
-act_t_537:
+act_t_845:
 	VMOVAPS Z4, Z11
-	JMP     act_done_535
+	JMP     act_done_843
 
-act_clampx_536:
+act_clampx_844:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_535:
+act_done_843:
 	VMOVUPS Z11, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000060, AX
@@ -9104,48 +15016,48 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z4
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_538
-	JE               act_clampx_539
+	JB               act_done_846
+	JE               act_clampx_847
 	VMOVAPS          Z1, Z6
 	VFMADD231PS      Z0, Z4, Z6
 	VMAXPS           Z6, Z2, Z6
 	VMINPS           Z6, Z3, Z6
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_540
+	JNE              act_t_848
 	VMULPS           Z6, Z4, Z4
-	JMP              act_done_538
+	JMP              act_done_846
 
-act_t_540:
+act_t_848:
 	VMOVAPS Z6, Z4
-	JMP     act_done_538
+	JMP     act_done_846
 
-act_clampx_539:
+act_clampx_847:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_538:
+act_done_846:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_541
-	JE          act_clampx_542
+	JB          act_done_849
+	JE          act_clampx_850
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_543
+	JNE         act_t_851
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_541
+	JMP         act_done_849
 
-act_t_543:
+act_t_851:
 	VMOVAPS Z4, Z5
-	JMP     act_done_541
+	JMP     act_done_849
 
-act_clampx_542:
+act_clampx_850:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_541:
+act_done_849:
 	VMOVUPS Z5, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -9428,137 +15340,137 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z8
 	VFMADD231PS.BCST 56(AX)(CX*2), Z12, Z9
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_544
-	JE               act_clampx_545
+	JB               act_done_852
+	JE               act_clampx_853
 	VMOVAPS          Z1, Z10
 	VFMADD231PS      Z0, Z4, Z10
 	VMAXPS           Z10, Z2, Z10
 	VMINPS           Z10, Z3, Z10
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_546
+	JNE              act_t_854
 	VMULPS           Z10, Z4, Z4
-	JMP              act_done_544
+	JMP              act_done_852
 
-act_t_546:
+act_t_854:
 	VMOVAPS Z10, Z4
-	JMP     act_done_544
+	JMP     act_done_852
 
-act_clampx_545:
+act_clampx_853:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_544:
+act_done_852:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_547
-	JE          act_clampx_548
+	JB          act_done_855
+	JE          act_clampx_856
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_549
+	JNE         act_t_857
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_547
+	JMP         act_done_855
 
-act_t_549:
+act_t_857:
 	VMOVAPS Z4, Z5
-	JMP     act_done_547
+	JMP     act_done_855
 
-act_clampx_548:
+act_clampx_856:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_547:
+act_done_855:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_550
-	JE          act_clampx_551
+	JB          act_done_858
+	JE          act_clampx_859
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_552
+	JNE         act_t_860
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_550
+	JMP         act_done_858
 
-act_t_552:
+act_t_860:
 	VMOVAPS Z4, Z6
-	JMP     act_done_550
+	JMP     act_done_858
 
-act_clampx_551:
+act_clampx_859:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_550:
+act_done_858:
 	VMOVUPS     Z6, K1, 128(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_553
-	JE          act_clampx_554
+	JB          act_done_861
+	JE          act_clampx_862
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_555
+	JNE         act_t_863
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_553
+	JMP         act_done_861
 
-act_t_555:
+act_t_863:
 	VMOVAPS Z4, Z7
-	JMP     act_done_553
+	JMP     act_done_861
 
-act_clampx_554:
+act_clampx_862:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_553:
+act_done_861:
 	VMOVUPS     Z7, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_556
-	JE          act_clampx_557
+	JB          act_done_864
+	JE          act_clampx_865
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_558
+	JNE         act_t_866
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_556
+	JMP         act_done_864
 
-act_t_558:
+act_t_866:
 	VMOVAPS Z4, Z8
-	JMP     act_done_556
+	JMP     act_done_864
 
-act_clampx_557:
+act_clampx_865:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_556:
+act_done_864:
 	VMOVUPS     Z8, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_559
-	JE          act_clampx_560
+	JB          act_done_867
+	JE          act_clampx_868
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_561
+	JNE         act_t_869
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_559
+	JMP         act_done_867
 
-act_t_561:
+act_t_869:
 	VMOVAPS Z4, Z9
-	JMP     act_done_559
+	JMP     act_done_867
 
-act_clampx_560:
+act_clampx_868:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_559:
+act_done_867:
 	VMOVUPS Z9, K1, 128(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000030, AX
@@ -9735,70 +15647,70 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z8, Z5
 	VFMADD231PS.BCST 32(AX)(CX*2), Z9, Z6
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_562
-	JE               act_clampx_563
+	JB               act_done_870
+	JE               act_clampx_871
 	VMOVAPS          Z1, Z7
 	VFMADD231PS      Z0, Z4, Z7
 	VMAXPS           Z7, Z2, Z7
 	VMINPS           Z7, Z3, Z7
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_564
+	JNE              act_t_872
 	VMULPS           Z7, Z4, Z4
-	JMP              act_done_562
+	JMP              act_done_870
 
-act_t_564:
+act_t_872:
 	VMOVAPS Z7, Z4
-	JMP     act_done_562
+	JMP     act_done_870
 
-act_clampx_563:
+act_clampx_871:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_562:
+act_done_870:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_565
-	JE          act_clampx_566
+	JB          act_done_873
+	JE          act_clampx_874
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_567
+	JNE         act_t_875
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_565
+	JMP         act_done_873
 
-act_t_567:
+act_t_875:
 	VMOVAPS Z4, Z5
-	JMP     act_done_565
+	JMP     act_done_873
 
-act_clampx_566:
+act_clampx_874:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_565:
+act_done_873:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_568
-	JE          act_clampx_569
+	JB          act_done_876
+	JE          act_clampx_877
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_570
+	JNE         act_t_878
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_568
+	JMP         act_done_876
 
-act_t_570:
+act_t_878:
 	VMOVAPS Z4, Z6
-	JMP     act_done_568
+	JMP     act_done_876
 
-act_clampx_569:
+act_clampx_877:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_568:
+act_done_876:
 	VMOVUPS Z6, K1, 128(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -10164,181 +16076,181 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z14, Z10
 	VFMADD231PS.BCST 56(AX)(CX*2), Z15, Z11
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_571
-	JE               act_clampx_572
+	JB               act_done_879
+	JE               act_clampx_880
 	VMOVAPS          Z1, Z12
 	VFMADD231PS      Z0, Z4, Z12
 	VMAXPS           Z12, Z2, Z12
 	VMINPS           Z12, Z3, Z12
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_573
+	JNE              act_t_881
 	VMULPS           Z12, Z4, Z4
-	JMP              act_done_571
+	JMP              act_done_879
 
-act_t_573:
+act_t_881:
 	VMOVAPS Z12, Z4
-	JMP     act_done_571
+	JMP     act_done_879
 
-act_clampx_572:
+act_clampx_880:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_571:
+act_done_879:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_574
-	JE          act_clampx_575
+	JB          act_done_882
+	JE          act_clampx_883
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_576
+	JNE         act_t_884
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_574
+	JMP         act_done_882
 
-act_t_576:
+act_t_884:
 	VMOVAPS Z4, Z5
-	JMP     act_done_574
+	JMP     act_done_882
 
-act_clampx_575:
+act_clampx_883:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_574:
+act_done_882:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_577
-	JE          act_clampx_578
+	JB          act_done_885
+	JE          act_clampx_886
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_579
+	JNE         act_t_887
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_577
+	JMP         act_done_885
 
-act_t_579:
+act_t_887:
 	VMOVAPS Z4, Z6
-	JMP     act_done_577
+	JMP     act_done_885
 
-act_clampx_578:
+act_clampx_886:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_577:
+act_done_885:
 	VMOVUPS     Z6, 128(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_580
-	JE          act_clampx_581
+	JB          act_done_888
+	JE          act_clampx_889
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_582
+	JNE         act_t_890
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_580
+	JMP         act_done_888
 
-act_t_582:
+act_t_890:
 	VMOVAPS Z4, Z7
-	JMP     act_done_580
+	JMP     act_done_888
 
-act_clampx_581:
+act_clampx_889:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_580:
+act_done_888:
 	VMOVUPS     Z7, K1, 192(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_583
-	JE          act_clampx_584
+	JB          act_done_891
+	JE          act_clampx_892
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_585
+	JNE         act_t_893
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_583
+	JMP         act_done_891
 
-act_t_585:
+act_t_893:
 	VMOVAPS Z4, Z8
-	JMP     act_done_583
+	JMP     act_done_891
 
-act_clampx_584:
+act_clampx_892:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_583:
+act_done_891:
 	VMOVUPS     Z8, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_586
-	JE          act_clampx_587
+	JB          act_done_894
+	JE          act_clampx_895
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_588
+	JNE         act_t_896
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_586
+	JMP         act_done_894
 
-act_t_588:
+act_t_896:
 	VMOVAPS Z4, Z9
-	JMP     act_done_586
+	JMP     act_done_894
 
-act_clampx_587:
+act_clampx_895:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_586:
+act_done_894:
 	VMOVUPS     Z9, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_589
-	JE          act_clampx_590
+	JB          act_done_897
+	JE          act_clampx_898
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z10, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_591
+	JNE         act_t_899
 	VMULPS      Z4, Z10, Z10
-	JMP         act_done_589
+	JMP         act_done_897
 
-act_t_591:
+act_t_899:
 	VMOVAPS Z4, Z10
-	JMP     act_done_589
+	JMP     act_done_897
 
-act_clampx_590:
+act_clampx_898:
 	VMAXPS Z10, Z2, Z10
 	VMINPS Z10, Z3, Z10
 
-act_done_589:
+act_done_897:
 	VMOVUPS     Z10, 128(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_592
-	JE          act_clampx_593
+	JB          act_done_900
+	JE          act_clampx_901
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z11, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_594
+	JNE         act_t_902
 	VMULPS      Z4, Z11, Z11
-	JMP         act_done_592
+	JMP         act_done_900
 
-act_t_594:
+act_t_902:
 	VMOVAPS Z4, Z11
-	JMP     act_done_592
+	JMP     act_done_900
 
-act_clampx_593:
+act_clampx_901:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_592:
+act_done_900:
 	VMOVUPS Z11, K1, 192(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000030, AX
@@ -10570,92 +16482,92 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 32(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_595
-	JE               act_clampx_596
+	JB               act_done_903
+	JE               act_clampx_904
 	VMOVAPS          Z1, Z8
 	VFMADD231PS      Z0, Z4, Z8
 	VMAXPS           Z8, Z2, Z8
 	VMINPS           Z8, Z3, Z8
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_597
+	JNE              act_t_905
 	VMULPS           Z8, Z4, Z4
-	JMP              act_done_595
+	JMP              act_done_903
 
-act_t_597:
+act_t_905:
 	VMOVAPS Z8, Z4
-	JMP     act_done_595
+	JMP     act_done_903
 
-act_clampx_596:
+act_clampx_904:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_595:
+act_done_903:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_598
-	JE          act_clampx_599
+	JB          act_done_906
+	JE          act_clampx_907
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_600
+	JNE         act_t_908
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_598
+	JMP         act_done_906
 
-act_t_600:
+act_t_908:
 	VMOVAPS Z4, Z5
-	JMP     act_done_598
+	JMP     act_done_906
 
-act_clampx_599:
+act_clampx_907:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_598:
+act_done_906:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_601
-	JE          act_clampx_602
+	JB          act_done_909
+	JE          act_clampx_910
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_603
+	JNE         act_t_911
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_601
+	JMP         act_done_909
 
-act_t_603:
+act_t_911:
 	VMOVAPS Z4, Z6
-	JMP     act_done_601
+	JMP     act_done_909
 
-act_clampx_602:
+act_clampx_910:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_601:
+act_done_909:
 	VMOVUPS     Z6, 128(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_604
-	JE          act_clampx_605
+	JB          act_done_912
+	JE          act_clampx_913
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_606
+	JNE         act_t_914
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_604
+	JMP         act_done_912
 
-act_t_606:
+act_t_914:
 	VMOVAPS Z4, Z7
-	JMP     act_done_604
+	JMP     act_done_912
 
-act_clampx_605:
+act_clampx_913:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_604:
+act_done_912:
 	VMOVUPS Z7, K1, 192(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -10685,9 +16597,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_607:
+chan_915:
 	CMPQ   DX, SI
-	JAE    chan_tail_608
+	JAE    chan_tail_916
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -10695,9 +16607,9 @@ chan_607:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_610:
+gap4_918:
 	CMPQ    R8, $0x04
-	JB      gap1_611
+	JB      gap1_919
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -10709,29 +16621,29 @@ gap4_610:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_610
+	JMP     gap4_918
 
-gap1_611:
+gap1_919:
 	TESTQ   R8, R8
-	JZ      gapsum_612
+	JZ      gapsum_920
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_611
+	JMP     gap1_919
 
-gapsum_612:
+gapsum_920:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_607
+	JMP     chan_915
 
-chan_tail_608:
+chan_tail_916:
 	CMPQ   DX, BX
-	JAE    chan_done_609
+	JAE    chan_done_917
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -10739,9 +16651,9 @@ chan_tail_608:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_613:
+gap4_921:
 	CMPQ      SI, $0x04
-	JB        gap1_614
+	JB        gap1_922
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -10753,25 +16665,25 @@ gap4_613:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_613
+	JMP       gap4_921
 
-gap1_614:
+gap1_922:
 	TESTQ     SI, SI
-	JZ        gapsum_615
+	JZ        gapsum_923
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_614
+	JMP       gap1_922
 
-gapsum_615:
+gapsum_923:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_609:
+chan_done_917:
 	VZEROUPPER
 	RET
 
@@ -10798,25 +16710,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_616:
+chan_924:
 	CMPQ    SI, R8
-	JAE     chan_tail_617
+	JAE     chan_tail_925
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_616
+	JMP     chan_924
 
-chan_tail_617:
+chan_tail_925:
 	CMPQ      SI, DI
-	JAE       chan_done_618
+	JAE       chan_done_926
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_618:
+chan_done_926:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -10849,67 +16761,67 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_619:
+chan_927:
 	CMPQ        BX, DI
-	JAE         chan_tail_620
+	JAE         chan_tail_928
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_622
-	JE          act_clampx_623
+	JB          act_done_930
+	JE          act_clampx_931
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_624
+	JNE         act_t_932
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_622
+	JMP         act_done_930
 
-act_t_624:
+act_t_932:
 	VMOVAPS Z5, Z4
-	JMP     act_done_622
+	JMP     act_done_930
 
-act_clampx_623:
+act_clampx_931:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_622:
+act_done_930:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_619
+	JMP     chan_927
 
-chan_tail_620:
+chan_tail_928:
 	CMPQ        BX, SI
-	JAE         chan_done_621
+	JAE         chan_done_929
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_625
-	JE          act_clampx_626
+	JB          act_done_933
+	JE          act_clampx_934
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_627
+	JNE         act_t_935
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_625
+	JMP         act_done_933
 
-act_t_627:
+act_t_935:
 	VMOVAPS Z1, Z4
-	JMP     act_done_625
+	JMP     act_done_933
 
-act_clampx_626:
+act_clampx_934:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_625:
+act_done_933:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_621:
+chan_done_929:
 	VZEROUPPER
 	RET
 
@@ -10935,62 +16847,62 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_628:
+chan_936:
 	CMPQ        DX, SI
-	JAE         chan_tail_629
+	JAE         chan_tail_937
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_631
-	JE          act_clampx_632
+	JB          act_done_939
+	JE          act_clampx_940
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_633
+	JNE         act_t_941
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_631
+	JMP         act_done_939
 
-act_t_633:
+act_t_941:
 	VMOVAPS Z5, Z4
-	JMP     act_done_631
+	JMP     act_done_939
 
-act_clampx_632:
+act_clampx_940:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_631:
+act_done_939:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_628
+	JMP     chan_936
 
-chan_tail_629:
+chan_tail_937:
 	CMPQ        DX, BX
-	JAE         chan_done_630
+	JAE         chan_done_938
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_634
-	JE          act_clampx_635
+	JB          act_done_942
+	JE          act_clampx_943
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_636
+	JNE         act_t_944
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_634
+	JMP         act_done_942
 
-act_t_636:
+act_t_944:
 	VMOVAPS Z1, Z4
-	JMP     act_done_634
+	JMP     act_done_942
 
-act_clampx_635:
+act_clampx_943:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_634:
+act_done_942:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_630:
+chan_done_938:
 	VZEROUPPER
 	RET

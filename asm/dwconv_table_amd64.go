@@ -4,6 +4,23 @@
 
 package asm
 
+// DWConvInteriorAVX2FMA runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.
+func DWConvInteriorAVX2FMA(k, s int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, npix int, ep *float32, mode int, mask *int32) bool {
+	switch k<<4 | s {
+	case 3<<4 | 1:
+		DWConv3x3s1_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	case 3<<4 | 2:
+		DWConv3x3s2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	case 5<<4 | 1:
+		DWConv5x5s1_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	case 5<<4 | 2:
+		DWConv5x5s2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	default:
+		return false
+	}
+	return true
+}
+
 // DWConvAVX2FMA runs the k×k depthwise kernel for kernel columns [kw0,kw1); false if none is generated.
 func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<8 | kw0<<4 | kw1 {
@@ -49,6 +66,23 @@ func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride
 		DWConv5x5_kw3to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
 	case 5<<8 | 4<<4 | 5:
 		DWConv5x5_kw4to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	default:
+		return false
+	}
+	return true
+}
+
+// DWConvInteriorAVX512 runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.
+func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, npix int, ep *float32, mode int, mask *int32) bool {
+	switch k<<4 | s {
+	case 3<<4 | 1:
+		DWConv3x3s1_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	case 3<<4 | 2:
+		DWConv3x3s2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	case 5<<4 | 1:
+		DWConv5x5s1_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
+	case 5<<4 | 2:
+		DWConv5x5s2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, npix, ep, mode, mask)
 	default:
 		return false
 	}

@@ -99,9 +99,15 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 			} else {
 				src, w, o := &in[((iy0+kh0)*p.W+ix0+kw0)*c], &wp[(kh0*k+kw0)*vl], &orow[ox*c]
 				// Static calls: through a func value ae would escape.
-				if vl == 16 {
+				interior := kw0 == 0 && kw1 == k && p.SW <= 2
+				switch {
+				case interior && vl == 16:
+					asm.DWConvInteriorAVX512(k, p.SW, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
+				case interior:
+					asm.DWConvInteriorAVX2FMA(k, p.SW, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
+				case vl == 16:
 					asm.DWConvAVX512(k, kw0, kw1, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
-				} else {
+				default:
 					asm.DWConvAVX2FMA(k, kw0, kw1, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
 				}
 			}

@@ -40,27 +40,40 @@ func uniq(s string) string {
 }
 
 // activate applies the epilogue to acc in place; mode is read from the
-// "mode" argument (a perfectly predicted branch per vector).
-func activate(t *target, c actConsts, acc VecVirtual) {
+// "mode" argument (a perfectly predicted branch per call).
+func activate(t *target, c actConsts, acc VecVirtual) { activateAll(t, c, []VecVirtual{acc}) }
+
+// activateAll applies the epilogue to every vector in accs, branching on
+// the mode once for all of them.
+func activateAll(t *target, c actConsts, accs []VecVirtual) {
 	done, clampX, keepT := uniq("act_done"), uniq("act_clampx"), uniq("act_t")
 	mode := paramMem("mode")
 	CMPQ(mode, U8(1))
 	JB(LabelRef(done))
 	JE(LabelRef(clampX))
-	tv := t.vec()
-	VMOVAPS(c.b, tv)
-	VFMADD231PS(c.a, acc, tv) // tv = A·x + B
-	VMAXPS(tv, c.lo, tv)
-	VMINPS(tv, c.hi, tv)
+	ts := make([]VecVirtual, len(accs))
+	for i, acc := range accs {
+		ts[i] = t.vec()
+		VMOVAPS(c.b, ts[i])
+		VFMADD231PS(c.a, acc, ts[i]) // t = A·x + B
+		VMAXPS(ts[i], c.lo, ts[i])
+		VMINPS(ts[i], c.hi, ts[i])
+	}
 	CMPQ(mode, U8(3))
 	JNE(LabelRef(keepT))
-	VMULPS(tv, acc, acc)
+	for i, acc := range accs {
+		VMULPS(ts[i], acc, acc)
+	}
 	JMP(LabelRef(done))
 	Label(keepT)
-	VMOVAPS(tv, acc)
+	for i, acc := range accs {
+		VMOVAPS(ts[i], acc)
+	}
 	JMP(LabelRef(done))
 	Label(clampX)
-	VMAXPS(acc, c.lo, acc)
-	VMINPS(acc, c.hi, acc)
+	for _, acc := range accs {
+		VMAXPS(acc, c.lo, acc)
+		VMINPS(acc, c.hi, acc)
+	}
 	Label(done)
 }

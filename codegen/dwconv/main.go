@@ -22,11 +22,17 @@ var targets = []*target{avx2, avx512}
 // dwKernelSizes are the square depthwise kernels with generated code.
 var dwKernelSizes = []int{3, 5}
 
+// dwStrides are the strides with interior kernels.
+var dwStrides = []int{1, 2}
+
 func main() {
 	flag.Parse()
 	ConstraintExpr("!purego")
 	for _, t := range targets {
 		for _, k := range dwKernelSizes {
+			for _, s := range dwStrides {
+				genDWInterior(t, k, s)
+			}
 			for kw0 := 0; kw0 < k; kw0++ {
 				for kw1 := kw0 + 1; kw1 <= k; kw1++ {
 					genDW(t, k, kw0, kw1)

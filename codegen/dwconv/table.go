@@ -65,6 +65,14 @@ func dwTable() string {
 				}
 			}
 		}
+		var interior [][2]string
+		for _, k := range dwKernelSizes {
+			for _, s := range dwStrides {
+				interior = append(interior, [2]string{fmt.Sprintf("%d<<4 | %d", k, s), dwInteriorName(t, k, s)})
+			}
+		}
+		dispatch(&b, fmt.Sprintf("DWConvInterior%s runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.", t.Name),
+			"DWConvInterior"+t.Name, "k, s int", "k<<4 | s", dwSig, interior)
 		dispatch(&b, fmt.Sprintf("DWConv%s runs the k×k depthwise kernel for kernel columns [kw0,kw1); false if none is generated.", t.Name),
 			"DWConv"+t.Name, "k, kw0, kw1 int", "k<<8 | kw0<<4 | kw1", dwSig, cases)
 	}
