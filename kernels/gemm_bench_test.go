@@ -11,7 +11,7 @@ import (
 // gemmBenchShapes are MobileNet 1×1 convolutions and FC layers (m×k→n:
 // pixels × input channels → output channels).
 var gemmBenchShapes = [][3]int{
-	{12544, 32, 64}, {12544, 16, 96}, {3136, 144, 24}, {3136, 24, 144},
+	{12544, 32, 64}, {12544, 32, 16}, {12544, 16, 96}, {3136, 144, 24}, {3136, 24, 144},
 	{784, 192, 32}, {196, 512, 512}, {196, 384, 64}, {49, 960, 160},
 	{49, 160, 960}, {1, 1280, 1000}, {1, 576, 1024},
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// tile computes and stores h rows (h ≤ mr) at the current tile pointers.
+func (g *gemmKernel) tile(h int) {
+	p := fmt.Sprintf("t%d", h)
+	Commentf("%d-row tile", h)
+	for i := 0; i < h; i++ {
+		for v := range g.widths {
+			g.isa.zero(g.accReg(i, v))
+		}
+	}
+	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
+	// groups of 5): few base pointers keep the register count and the
+	// per-step increments low.
+	lda := Load(Param("lda"), GP64())
+	SHLQ(Imm(2), lda)
+	ngroups := (h + g.group - 1) / g.group
+	var lda3 Register
+	if g.group == 5 && h > 3 || ngroups > 1 {
+		lda3 = GP64()
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	}
+	groups := make([]Register, ngroups)
+	groups[0] = GP64()
+	MOVQ(g.state.a, groups[0])
+	for i := 1; i < ngroups; i++ {
+		groups[i] = GP64()
+		if g.group == 3 {
+			LEAQ(Mem{Base: groups[i-1], Index: lda3, Scale: 1}, groups[i])
+		} else {
+			LEAQ(Mem{Base: groups[i-1], Index: lda, Scale: 4}, groups[i])
+			ADDQ(lda, groups[i])
+		}
+	}
+	aMem := func(i, disp int) Mem {
+		m := Mem{Base: groups[i/g.group], Disp: disp}
+		switch i % g.group {
+		case 1:
+			m.Index, m.Scale = lda, 1
+		case 2:
+			m.Index, m.Scale = lda, 2
+		case 3:
+			m.Index, m.Scale = lda3, 1
+		case 4:
+			m.Index, m.Scale = lda, 4
+		}
+		return m
+	}
+	pb := Load(Param("b"), GP64())
+	n4 := Load(Param("k"), GP64())
+	n1 := GP64()
+	MOVQ(n4, n1)
+
+	const unroll = 4
+	SHRQ(Imm(2), n4)
+	JZ(LabelRef(label(p, "k1")))
+	Label(label(p, "k4"))
+	for u := 0; u < unroll; u++ {
+		g.step(h, u, aMem, pb)
+	}
+	for _, r := range groups {
+		ADDQ(Imm(4*unroll), r)
+	}
+	ADDQ(U32(4*unroll*g.stride), pb)
+	DECQ(n4)
+	JNZ(LabelRef(label(p, "k4")))
+
+	Label(label(p, "k1"))
+	ANDQ(Imm(unroll-1), n1)
+	JZ(LabelRef(label(p, "epilogue")))
+	Label(label(p, "k1loop"))
+	g.step(h, 0, aMem, pb)
+	for _, r := range groups {
+		ADDQ(Imm(4), r)
+	}
+	ADDQ(U32(4*g.stride), pb)
+	DECQ(n1)
+	JNZ(LabelRef(label(p, "k1loop")))
+
+	Label(label(p, "epilogue"))
+	g.epilogue(h, p)
+}
+
+// step is one k step of an h-row tile: load the B row, then per A row one
+// broadcast (or embedded broadcasts) and nv FMAs. u selects the unrolled
+// copy (memory offsets and broadcast register rotation).
+func (g *gemmKernel) step(h, u int, aMem func(i, disp int) Mem, pb Register) {
+	for v := range g.widths {
+		VMOVUPS(Mem{Base: pb, Disp: 4 * (u*g.stride + g.off[v])}, g.as(g.b[v], v))
+	}
+	for i := 0; i < h; i++ {
+		if g.bcst {
+			for v := range g.widths {
+				VFMADD231PS_BCST(aMem(i, 4*u), g.as(g.b[v], v), g.accReg(i, v))
+			}
+			continue
+		}
+		t := g.tmp[(i+u*h)%len(g.tmp)]
+		VBROADCASTSS(aMem(i, 4*u), t)
+		for v := range g.widths {
+			VFMADD231PS(g.as(g.b[v], v), g.as(t, v), g.accReg(i, v))
+		}
+	}
+}
