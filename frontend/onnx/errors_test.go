@@ -48,7 +48,7 @@ func TestMalformedModels(t *testing.T) {
 		{"channel mismatch", func(m *pb.ModelProto) {
 			m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 4, 5, 5}})
 		},
-			[]string{`"c"`, "channels"}},
+			[]string{`"c_node" (Conv)`, "channels"}},
 		{"undefined input", func(m *pb.ModelProto) { m.Graph.Node[1].Input[0] = "nowhere" }, []string{`"r_node" (Clip)`, `"nowhere"`}},
 		{"attribute type", func(m *pb.ModelProto) { m.Graph.Node[0].Attribute[0] = attrFloat("pads", 1) }, []string{`"c_node" (Conv)`, `"pads"`}},
 		{"short raw data", func(m *pb.ModelProto) { m.Graph.Initializer[0].RawData = m.Graph.Initializer[0].RawData[:10] }, []string{`tensor "w"`, "bytes"}},
