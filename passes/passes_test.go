@@ -1,0 +1,99 @@
+package passes
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
+)
+
+func TestOptionsErrors(t *testing.T) {
+	b, x := newBuilder(1, 3, 4, 4)
+	g := b.finish(b.conv(x, 4, 3, 1, 1, true))
+	set, _ := kernels.ForISA(kernels.Generic)
+	cases := []struct {
+		opts Options
+		want string
+	}{
+		{Options{Level: 1}, "level 1 is not supported"},
+		{Options{Level: 2, Disable: []string{"plan-memory"}}, "cannot disable required pass plan-memory"},
+		{Options{Level: 2, Disable: []string{"fuse-everything"}}, `unknown pass "fuse-everything" (valid: canonicalize, fold-constants, fold-bn`},
+		{Options{Level: 2, DumpAfter: "nope", Dump: &bytes.Buffer{}}, `-dump-after: unknown pass "nope"`},
+		{Options{Level: 2, DumpAfter: "fold-bn"}, "needs a Dump writer"},
+	}
+	for _, c := range cases {
+		_, _, err := Compile(g, c.opts, set)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got %v, want an error containing %q", c.opts, err, c.want)
+		}
+	}
+}
+
+func TestPipelineLevelsAndTimings(t *testing.T) {
+	g, err := models.Build("mobilenet_v2:res=64,classes=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := kernels.ForISA(kernels.Generic)
+	for _, level := range []int{0, 2} {
+		_, rep, err := Compile(g, Options{Level: level}, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Passes) != len(pipeline) {
+			t.Fatalf("report has %d passes, pipeline %d", len(rep.Passes), len(pipeline))
+		}
+		for i, pt := range rep.Passes {
+			want := level == 2 || pipeline[i].Required
+			if pt.Ran != want {
+				t.Errorf("-O%d: pass %s ran=%v, want %v", level, pt.Name, pt.Ran, want)
+			}
+		}
+	}
+	// Disabling fold-bn keeps every BatchNorm as its own step.
+	p, _, err := Compile(g, Options{Level: 2, Disable: []string{"fold-bn"}}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bn := 0
+	for _, s := range p.Steps {
+		if s.Op == ir.OpBatchNorm {
+			bn++
+		}
+	}
+	if bn != countOps(g, ir.OpBatchNorm) {
+		t.Errorf("with fold-bn disabled the plan has %d BatchNorm steps, the graph %d", bn, countOps(g, ir.OpBatchNorm))
+	}
+	// The graph the caller passed is untouched.
+	if countOps(g, ir.OpBatchNorm) == 0 {
+		t.Error("Compile modified its input graph")
+	}
+}
+
+func TestDumpAfter(t *testing.T) {
+	b, x := newBuilder(1, 3, 6, 6)
+	y := b.add(ir.OpClip, ir.Relu6Attrs(), b.bn(b.conv(x, 4, 3, 1, 1, false), 1e-5))
+	g := b.finish(y)
+	set, _ := kernels.ForISA(kernels.Generic)
+	var buf bytes.Buffer
+	if _, _, err := Compile(g, Options{Level: 2, DumpAfter: "fold-bn", Dump: &buf}, set); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	if !strings.Contains(s, "// after fold-bn") || strings.Contains(s, "BatchNormalization") || !strings.Contains(s, "Clip") {
+		t.Errorf("dump after fold-bn:\n%s", s)
+	}
+	buf.Reset()
+	if _, _, err := Compile(g, Options{Level: 2, DumpAfter: "all", Dump: &buf}, set); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "// after "); n != len(pipeline) {
+		t.Errorf("dump-after all wrote %d dumps, want %d", n, len(pipeline))
+	}
+	if !strings.Contains(buf.String(), "algo=conv fused=bn+relu6") {
+		t.Errorf("the plan summary after plan-memory is missing the fused stem:\n%s", buf.String())
+	}
+}
