@@ -82,11 +82,22 @@ type Report struct {
 	Standard Standard `json:"standard_conv"`
 }
 
-// Analyze counts g's layers. The graph must have inferred shapes (as every
-// builder and importer leaves it); unknown dimensions are an error.
+// Analyze counts g's layers for the batch its input declares; a symbolic
+// batch (-1) is counted as 1 (on a copy: g is not changed). The graph must
+// have inferred shapes (as every builder and importer leaves it); other
+// unknown dimensions are an error naming the node.
 func Analyze(g *ir.Graph) (*Report, error) {
 	if len(g.Inputs) == 0 || len(g.Outputs) == 0 {
 		return nil, fmt.Errorf("graph %q: needs an input and an output to analyze", g.Name)
+	}
+	for _, v := range g.Inputs {
+		if len(v.Shape) > 0 && v.Shape[0] < 0 {
+			g = g.Clone()
+			if err := g.SetBatch(1); err != nil {
+				return nil, fmt.Errorf("graph %q: binding the symbolic batch to 1: %w", g.Name, err)
+			}
+			break
+		}
 	}
 	r := &Report{Model: g.Name, Input: g.Inputs[0].Shape.Clone(), Output: g.Outputs[0].Shape.Clone()}
 	se := seConvs(g)

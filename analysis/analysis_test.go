@@ -222,15 +222,45 @@ func TestCommas(t *testing.T) {
 	}
 }
 
-func TestUnknownShapeIsAnError(t *testing.T) {
-	g := ir.New("dyn")
-	x := g.AddInput("x", -1, 4)
-	w := g.AddConst("w", ir.NewTensor(2, 4))
-	y := g.AddNode(ir.OpGemm, "fc", ir.GemmAttrs(), x, w)
-	g.SetOutputs(y)
+// A symbolic batch is counted as one image, without changing the graph.
+func TestSymbolicBatch(t *testing.T) {
+	g, err := models.BuildSpec("mobilenet_v2", models.BuildOptions{NoWeights: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Inputs[0].Shape[0] = -1
 	if err := g.InferShapes(); err != nil {
 		t.Fatal(err)
 	}
+	r, err := Analyze(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MACs != 300_774_272 || r.Input[0] != 1 {
+		t.Errorf("symbolic batch: %d MACs, input %v", r.MACs, r.Input)
+	}
+	if g.Inputs[0].Shape[0] != -1 {
+		t.Error("Analyze changed the caller's graph")
+	}
+	if err := g.SetBatch(2); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := Analyze(g); r.MACs != 2*300_774_272 {
+		t.Errorf("batch 2: %d MACs, want twice one image's", r.MACs)
+	}
+}
+
+// A dimension other than the batch that is unknown is an error naming the node.
+func TestUnknownShapeIsAnError(t *testing.T) {
+	g := ir.New("dyn")
+	x := g.AddInput("x", 1, -1)
+	w := g.AddConst("w", ir.NewTensor(2, 4))
+	y := g.AddNode(ir.OpMatMul, "mm", ir.Attrs{}, x, w)
+	w2 := g.AddConst("w2", ir.NewTensor(3, 2))
+	z := g.AddNode(ir.OpGemm, "fc", ir.GemmAttrs(), y, w2)
+	g.SetOutputs(z)
+	y.Shape = ir.Shape{1, -1}
+	z.Shape = ir.Shape{1, -1}
 	_, err := Analyze(g)
 	if err == nil || !strings.Contains(err.Error(), `"fc"`) {
 		t.Fatalf("want an error naming node fc, got %v", err)
