@@ -45,6 +45,9 @@ func foldGather(data, idx *cval, axis int) (*cval, error) {
 	}
 	outer := shapeSize(data.shape[:ax])
 	inner := shapeSize(data.shape[ax+1:])
+	if outer*inner > 0 && len(ind) > maxElements/(outer*inner) {
+		return nil, fmt.Errorf("result of %d×%d×%d elements is too large", outer, len(ind), inner)
+	}
 	shape := append(append(append([]int{}, data.shape[:ax]...), idx.shape...), data.shape[ax+1:]...)
 	src := make([]int, 0, outer*len(ind)*inner)
 	for o := 0; o < outer; o++ {
@@ -247,6 +250,13 @@ func broadcast(a, b []int) ([]int, error) {
 		default:
 			return nil, fmt.Errorf("shapes %v and %v do not broadcast", a, b)
 		}
+	}
+	n := 1
+	for _, d := range out {
+		if d > 0 && n > maxElements/d {
+			return nil, fmt.Errorf("broadcast of %v and %v is too large", a, b)
+		}
+		n *= d
 	}
 	return out, nil
 }

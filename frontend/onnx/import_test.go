@@ -292,3 +292,55 @@ func TestGemmMatMulFlatten(t *testing.T) {
 	}
 	expectClose(t, run(t, b.load(t), x), want)
 }
+
+// TestBatchNormAcrossOpsets: the inference form at opset 7 (with the
+// spatial attribute), 9 and 15 (training_mode 0) computes
+// scale·(x−mean)/√(var+eps) + bias.
+func TestBatchNormAcrossOpsets(t *testing.T) {
+	x := seq(1, 2, 2, 2)
+	scale, bias, mean, vr := []float32{0.5, 2}, []float32{1, -1}, []float32{0.25, -0.5}, []float32{4, 0.25}
+	want := x.Clone()
+	for c := 0; c < 2; c++ {
+		for k := 0; k < 4; k++ {
+			i := c*4 + k
+			want.Data[i] = float32(float64(scale[c])*(float64(x.Data[i])-float64(mean[c]))/math.Sqrt(float64(vr[c])+1e-3) + float64(bias[c]))
+		}
+	}
+	for _, opset := range []int64{7, 9, 15} {
+		b := newModel(opset).input("x", 1, 2, 2, 2).output("y").
+			weight("s", ir.FromData(scale, 2)).weight("b", ir.FromData(bias, 2)).
+			weight("m", ir.FromData(mean, 2)).weight("v", ir.FromData(vr, 2))
+		at := []*pb.AttributeProto{attrFloat("epsilon", 1e-3)}
+		switch opset {
+		case 7:
+			at = append(at, attrInt("spatial", 1))
+		case 15:
+			at = append(at, attrInt("training_mode", 0))
+		}
+		b.node("BatchNormalization", []string{"x", "s", "b", "m", "v"}, "y", at...)
+		g := b.load(t)
+		if ops := countOps(g); ops[ir.OpBatchNorm] != 1 {
+			t.Errorf("opset %d: ops %v", opset, ops)
+		}
+		expectClose(t, run(t, g, x), want)
+	}
+}
+
+// TestDropoutRatioInput: from opset 12 Dropout takes ratio and
+// training_mode inputs; in inference it is the identity (and vanishes).
+func TestDropoutRatioInput(t *testing.T) {
+	b := newModel(13).input("x", 1, 4).output("y").scalar("ratio", 0.3).
+		node("Constant", nil, "train", &pb.AttributeProto{Name: proto.String("value"), Type: pb.AttributeProto_TENSOR.Enum(),
+			T: &pb.TensorProto{DataType: proto.Int32(int32(pb.TensorProto_BOOL)), Int32Data: []int32{0}}}).
+		node("Dropout", []string{"x", "ratio", "train"}, "d").
+		node("Relu", []string{"d"}, "y")
+	g := b.load(t)
+	if len(g.Nodes) != 1 || g.Nodes[0].Op != ir.OpRelu {
+		t.Errorf("want a single Relu, got %v", g.Nodes)
+	}
+	// training_mode=true is refused, naming the node.
+	b.g.Node[0].Attribute[0].T.Int32Data = []int32{1}
+	if _, err := Read("m.onnx", b.bytes(t), ""); err == nil || !strings.Contains(err.Error(), "(Dropout): training_mode") {
+		t.Errorf("training Dropout: error %v", err)
+	}
+}
