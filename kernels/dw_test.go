@@ -167,3 +167,33 @@ func TestPackedDWSizeCoversPacking(t *testing.T) {
 		}
 	})
 }
+
+// Shapes off the generated kernels' path: 1×1 and 7×7 (pure Go on every
+// ISA), rectangular kernels, strides 3 and unequal SH/SW (column-range
+// kernels only), and padding larger than the kernel reaches.
+func TestDWConvOtherShapes(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		cases := []DWParams{
+			{H: 9, W: 8, C: 17, KH: 1, KW: 1, SH: 1, SW: 1, OH: 9, OW: 8},
+			{H: 9, W: 8, C: 17, KH: 1, KW: 1, SH: 2, SW: 2, OH: 5, OW: 4},
+			{H: 15, W: 15, C: 33, KH: 7, KW: 7, SH: 1, SW: 1, PadT: 3, PadL: 3, OH: 15, OW: 15},
+			{H: 14, W: 14, C: 24, KH: 7, KW: 7, SH: 2, SW: 2, PadT: 3, PadL: 2, OH: 7, OW: 7},
+			{H: 8, W: 9, C: 16, KH: 3, KW: 5, SH: 1, SW: 1, PadT: 1, PadL: 2, OH: 8, OW: 9},
+			{H: 8, W: 9, C: 40, KH: 5, KW: 3, SH: 2, SW: 1, PadT: 2, PadL: 1, OH: 4, OW: 9},
+			{H: 15, W: 15, C: 40, KH: 3, KW: 3, SH: 3, SW: 3, PadT: 1, PadL: 1, OH: 5, OW: 5},
+			{H: 15, W: 15, C: 17, KH: 5, KW: 5, SH: 1, SW: 2, PadT: 2, PadL: 2, OH: 15, OW: 8},
+			{H: 15, W: 15, C: 17, KH: 5, KW: 5, SH: 2, SW: 3, PadT: 0, PadL: 1, OH: 6, OW: 5},
+			{H: 3, W: 3, C: 7, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 3, PadL: 3, OH: 7, OW: 7},
+			{H: 2, W: 1, C: 100, KH: 5, KW: 5, SH: 1, SW: 1, PadT: 2, PadL: 2, OH: 2, OW: 1},
+		}
+		for i, p := range cases {
+			p.Ep = dwTestActs[i%len(dwTestActs)]
+			var bias []float32
+			if i%2 == 0 {
+				bias = randSlice(rng, p.C)
+			}
+			checkDW(t, s, &p, randSlice(rng, p.H*p.W*p.C), randSlice(rng, p.C*p.KH*p.KW), bias)
+		}
+	})
+}
