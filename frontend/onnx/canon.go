@@ -9,6 +9,9 @@ import (
 // Canonicalize rewrites the spellings exporters use for mnc's operators
 // into the operators themselves, so later passes match one form:
 //
+//   - a Clip or Relu applied to a Clip or Relu is one Clip over the
+//     intersected range (Min(Max(x, 0), 6) imports as two Clips and ends
+//     as ReLU6 = Clip(0, 6));
 //   - h-sigmoid written as Clip(x+3, 0, 6)/6 or Clip(x+3, 0, 6)·(1/6)
 //     (Relu6 is Clip(0, 6)) becomes HardSigmoid(alpha 1/6, beta 0.5);
 //   - h-swish written as x·HardSigmoid(x) with alpha 1/6, beta 0.5 (so also
@@ -38,7 +41,49 @@ func Canonicalize(g *ir.Graph) error {
 	}
 }
 
-var canonRules = []func(*ir.Graph) bool{hardSigmoidRule, hardSwishRule, swishRule, transposeRules}
+var canonRules = []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, transposeRules}
+
+// clipRange returns the [lo, hi] a Relu or Clip node clamps to.
+func clipRange(n *ir.Node) (lo, hi float32, ok bool) {
+	switch {
+	case n == nil:
+	case n.Op == ir.OpRelu:
+		return 0, float32(math.Inf(1)), true
+	case n.Op == ir.OpClip:
+		return n.Attrs.Min, n.Attrs.Max, true
+	}
+	return 0, 0, false
+}
+
+// clipMergeRule: a Clip or Relu of a Clip or Relu (read only there) is one
+// Clip over the intersection of the ranges, so Min(Max(x, 0), 6) and
+// Clip(Relu(x), 0, 6) become ReLU6 = Clip(0, 6). Disjoint ranges are left
+// alone. NaN passes through both forms.
+func clipMergeRule(g *ir.Graph) bool {
+	changed := false
+	cons := g.Consumers()
+	for _, n := range g.Nodes {
+		lo, hi, ok := clipRange(n)
+		if !ok {
+			continue
+		}
+		in := n.Input(0)
+		ilo, ihi, ok := clipRange(in.Producer)
+		if !ok || !single(g, cons, in) {
+			continue
+		}
+		nlo, nhi := max(lo, ilo), min(hi, ihi)
+		if nlo > nhi {
+			continue
+		}
+		replaceWith(n.Output(), ir.OpClip, ir.ClipAttrs(nlo, nhi), in.Producer.Input(0))
+		if nlo == 0 && math.IsInf(float64(nhi), 1) {
+			n.Op, n.Attrs = ir.OpRelu, ir.Attrs{}
+		}
+		changed = true
+	}
+	return changed
+}
 
 // single reports whether v is read by exactly one node and is not a graph
 // output, so its producer may be folded into that reader.

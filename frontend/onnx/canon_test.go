@@ -217,3 +217,33 @@ func TestCanonTransposeKeepDims(t *testing.T) {
 	}
 	sameSemantics(t, literal, canon, seq(2, 3, 4, 4), 1e-6)
 }
+
+// TestCanonRelu6Spellings: ReLU6 written with Min/Max or as Clip(Relu)
+// becomes one Clip(0, 6); Max(x, 0) alone is a Relu.
+func TestCanonRelu6Spellings(t *testing.T) {
+	cases := []hsPattern{
+		{"Min(Max(x,0),6)", func(b *modelBuilder) {
+			b.node("Max", []string{"x", "zero"}, "m").node("Min", []string{"m", "six"}, "y")
+		}, ir.OpClip},
+		{"Max(0,Min(6,x))", func(b *modelBuilder) {
+			b.node("Min", []string{"six", "x"}, "m").node("Max", []string{"zero", "m"}, "y")
+		}, ir.OpClip},
+		{"Clip(Relu(x),-1,6)", func(b *modelBuilder) {
+			b.scalar("minus1", -1).node("Relu", []string{"x"}, "r").node("Clip", []string{"r", "minus1", "six"}, "y")
+		}, ir.OpClip},
+		{"Max(x,0)", func(b *modelBuilder) { b.node("Max", []string{"x", "zero"}, "y") }, ir.OpRelu},
+	}
+	x := seq(1, 4, 3, 3)
+	for _, p := range cases {
+		t.Run(p.name, func(t *testing.T) {
+			literal, canon := loadBoth(t, activationModel(p))
+			if len(canon.Nodes) != 1 || canon.Nodes[0].Op != p.want {
+				t.Fatalf("canonical graph %v, want one %s", canon.Nodes, p.want)
+			}
+			if a := canon.Nodes[0].Attrs; p.want == ir.OpClip && (a.Min != 0 || a.Max != 6) {
+				t.Errorf("Clip(%g, %g), want Clip(0, 6)", a.Min, a.Max)
+			}
+			sameSemantics(t, literal, canon, x, 0)
+		})
+	}
+}

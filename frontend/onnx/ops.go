@@ -9,6 +9,8 @@ var opTable = map[string]opDef{
 	"BatchNormalization": {convertBatchNorm},
 	"Relu":               {convertUnary(ir.OpRelu)},
 	"Clip":               {convertClip},
+	"Min":                {convertMinMax},
+	"Max":                {convertMinMax},
 	"HardSwish":          {convertUnary(ir.OpHardSwish)},
 	"HardSigmoid":        {convertUnary(ir.OpHardSigmoid)},
 	"Sigmoid":            {convertUnary(ir.OpSigmoid)},

@@ -124,3 +124,45 @@ func convertCast(c *nodeCtx) error {
 	}
 	return c.alias(0)
 }
+
+// convertMinMax imports Max(x, c) and Min(x, c) with a constant c that is
+// one value (how some exporters write ReLU and ReLU6: Min(Max(x, 0), 6))
+// as Clip; Canonicalize then merges adjacent Clips and Relus. Other forms
+// (two runtime tensors, more than two inputs) are refused.
+func convertMinMax(c *nodeCtx) error {
+	if len(c.in) != 2 || c.input(0) == nil || c.input(1) == nil {
+		return fmt.Errorf("only the two-input form Min/Max(x, constant) is supported, got %d inputs", len(c.in))
+	}
+	if c.allConst() {
+		return fmt.Errorf("Min/Max of two constants is not supported")
+	}
+	xi, ci := 0, 1
+	if c.input(0).c != nil {
+		xi, ci = 1, 0
+	}
+	k, err := c.konst(ci)
+	if err != nil {
+		return fmt.Errorf("only Min/Max(x, constant) is supported: %v", err)
+	}
+	bound, err := k.scalar()
+	if err != nil {
+		return fmt.Errorf("input %d (%q) must be a single value: %v", ci, c.inName(ci), err)
+	}
+	x, err := c.dyn(xi)
+	if err != nil {
+		return err
+	}
+	a := ir.ClipAttrs(float32(math.Inf(-1)), float32(math.Inf(1)))
+	if c.n.GetOpType() == "Max" {
+		a.Min = float32(bound)
+	} else {
+		a.Max = float32(bound)
+	}
+	if len(k.shape) > len(x.Shape) {
+		return fmt.Errorf("constant %q has rank %d above the input's %d", c.inName(ci), len(k.shape), len(x.Shape))
+	}
+	if a.Min == 0 && math.IsInf(float64(a.Max), 1) {
+		return c.emit(ir.OpRelu, ir.Attrs{}, x)
+	}
+	return c.emit(ir.OpClip, a, x)
+}
