@@ -3043,3 +3043,3923 @@ gemm_actdone:
 	SUBS $1, R9, R9
 	BGT tile
 	RET
+
+// gemm_1x8_neon
+// 1×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v9; A in v0–v3; B in v4–v5.
+TEXT ·Gemm1x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $1, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	MOVD R0, R12
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_2x8_neon
+// 2×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v11; A in v0–v3; B in v4–v5.
+TEXT ·Gemm2x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $2, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_3x8_neon
+// 3×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v13; A in v0–v3; B in v4–v5.
+TEXT ·Gemm3x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $3, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	WORD $0x4fa2108c // fmla v12.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210ad // fmla v13.4s, v5.4s, v2.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f82188c // fmla v12.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa2188c // fmla v12.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4, V13.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_4x8_neon
+// 4×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v15; A in v0–v3; B in v4–v5.
+TEXT ·Gemm4x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $4, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	WORD $0x4fa2108c // fmla v12.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210ad // fmla v13.4s, v5.4s, v2.s[1]
+	WORD $0x4fa3108e // fmla v14.4s, v4.4s, v3.s[1]
+	WORD $0x4fa310af // fmla v15.4s, v5.4s, v3.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f82188c // fmla v12.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f83188e // fmla v14.4s, v4.4s, v3.s[2]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa2188c // fmla v12.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa3188e // fmla v14.4s, v4.4s, v3.s[3]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4, V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4, V15.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_5x8_neon
+// 5×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v17; A in v0–v3; B in v4–v5.
+TEXT ·Gemm5x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $5, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	WORD $0x4fa2108c // fmla v12.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210ad // fmla v13.4s, v5.4s, v2.s[1]
+	WORD $0x4fa3108e // fmla v14.4s, v4.4s, v3.s[1]
+	WORD $0x4fa310af // fmla v15.4s, v5.4s, v3.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f82188c // fmla v12.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f83188e // fmla v14.4s, v4.4s, v3.s[2]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa2188c // fmla v12.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa3188e // fmla v14.4s, v4.4s, v3.s[3]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	SUB $128, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01090 // fmla v16.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010b1 // fmla v17.4s, v5.4s, v0.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801890 // fmla v16.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018b1 // fmla v17.4s, v5.4s, v0.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01890 // fmla v16.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018b1 // fmla v17.4s, v5.4s, v0.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	SUB $32, R21, R21
+	FMOVS.P 4(R16), F0
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
+	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
+	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
+	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
+	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f490 // fmin v16.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4, V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4, V15.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V16.S4, V17.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_6x8_neon
+// 6×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v19; A in v0–v3; B in v4–v5.
+TEXT ·Gemm6x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $6, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	ADD R1, R16, R17
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	WORD $0x4fa2108c // fmla v12.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210ad // fmla v13.4s, v5.4s, v2.s[1]
+	WORD $0x4fa3108e // fmla v14.4s, v4.4s, v3.s[1]
+	WORD $0x4fa310af // fmla v15.4s, v5.4s, v3.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f82188c // fmla v12.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f83188e // fmla v14.4s, v4.4s, v3.s[2]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa2188c // fmla v12.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa3188e // fmla v14.4s, v4.4s, v3.s[3]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	SUB $128, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R17), [V1.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01090 // fmla v16.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010b1 // fmla v17.4s, v5.4s, v0.s[1]
+	WORD $0x4fa11092 // fmla v18.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110b3 // fmla v19.4s, v5.4s, v1.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801890 // fmla v16.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018b1 // fmla v17.4s, v5.4s, v0.s[2]
+	WORD $0x4f811892 // fmla v18.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118b3 // fmla v19.4s, v5.4s, v1.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01890 // fmla v16.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018b1 // fmla v17.4s, v5.4s, v0.s[3]
+	WORD $0x4fa11892 // fmla v18.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118b3 // fmla v19.4s, v5.4s, v1.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	SUB $32, R21, R21
+	FMOVS.P 4(R16), F0
+	FMOVS.P 4(R17), F1
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
+	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
+	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
+	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
+	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
+	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
+	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
+	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
+	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
+	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f490 // fmin v16.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4d2 // fmin v18.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4f3 // fmin v19.4s, v7.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4, V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4, V15.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V16.S4, V17.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V18.S4, V19.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_7x8_neon
+// 7×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v21; A in v0–v3; B in v4–v5.
+TEXT ·Gemm7x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $7, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	ADD R1, R16, R17
+	ADD R1, R17, R19
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	WORD $0x4fa2108c // fmla v12.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210ad // fmla v13.4s, v5.4s, v2.s[1]
+	WORD $0x4fa3108e // fmla v14.4s, v4.4s, v3.s[1]
+	WORD $0x4fa310af // fmla v15.4s, v5.4s, v3.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f82188c // fmla v12.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f83188e // fmla v14.4s, v4.4s, v3.s[2]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa2188c // fmla v12.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa3188e // fmla v14.4s, v4.4s, v3.s[3]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	SUB $128, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R17), [V1.S4]
+	VLD1.P 16(R19), [V2.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	WORD $0x4f821094 // fmla v20.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210b5 // fmla v21.4s, v5.4s, v2.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01090 // fmla v16.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010b1 // fmla v17.4s, v5.4s, v0.s[1]
+	WORD $0x4fa11092 // fmla v18.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110b3 // fmla v19.4s, v5.4s, v1.s[1]
+	WORD $0x4fa21094 // fmla v20.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210b5 // fmla v21.4s, v5.4s, v2.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801890 // fmla v16.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018b1 // fmla v17.4s, v5.4s, v0.s[2]
+	WORD $0x4f811892 // fmla v18.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118b3 // fmla v19.4s, v5.4s, v1.s[2]
+	WORD $0x4f821894 // fmla v20.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218b5 // fmla v21.4s, v5.4s, v2.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01890 // fmla v16.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018b1 // fmla v17.4s, v5.4s, v0.s[3]
+	WORD $0x4fa11892 // fmla v18.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118b3 // fmla v19.4s, v5.4s, v1.s[3]
+	WORD $0x4fa21894 // fmla v20.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218b5 // fmla v21.4s, v5.4s, v2.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	SUB $32, R21, R21
+	FMOVS.P 4(R16), F0
+	FMOVS.P 4(R17), F1
+	FMOVS.P 4(R19), F2
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	WORD $0x4f821094 // fmla v20.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210b5 // fmla v21.4s, v5.4s, v2.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	WORD $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
+	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
+	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
+	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
+	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
+	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
+	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
+	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
+	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
+	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
+	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
+	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
+	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
+	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
+	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
+	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f490 // fmin v16.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4d2 // fmin v18.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4f3 // fmin v19.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f494 // fmin v20.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4b5 // fmin v21.4s, v5.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4, V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4, V15.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V16.S4, V17.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V18.S4, V19.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V20.S4, V21.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_8x8_neon
+// 8×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v23; A in v0–v3; B in v4–v5.
+TEXT ·Gemm8x8NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $8, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	ADD R1, R16, R17
+	ADD R1, R17, R19
+	ADD R1, R19, R20
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010a9 // fmla v9.4s, v5.4s, v0.s[1]
+	WORD $0x4fa1108a // fmla v10.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110ab // fmla v11.4s, v5.4s, v1.s[1]
+	WORD $0x4fa2108c // fmla v12.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210ad // fmla v13.4s, v5.4s, v2.s[1]
+	WORD $0x4fa3108e // fmla v14.4s, v4.4s, v3.s[1]
+	WORD $0x4fa310af // fmla v15.4s, v5.4s, v3.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD $0x4f81188a // fmla v10.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118ab // fmla v11.4s, v5.4s, v1.s[2]
+	WORD $0x4f82188c // fmla v12.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218ad // fmla v13.4s, v5.4s, v2.s[2]
+	WORD $0x4f83188e // fmla v14.4s, v4.4s, v3.s[2]
+	WORD $0x4f8318af // fmla v15.4s, v5.4s, v3.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018a9 // fmla v9.4s, v5.4s, v0.s[3]
+	WORD $0x4fa1188a // fmla v10.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118ab // fmla v11.4s, v5.4s, v1.s[3]
+	WORD $0x4fa2188c // fmla v12.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218ad // fmla v13.4s, v5.4s, v2.s[3]
+	WORD $0x4fa3188e // fmla v14.4s, v4.4s, v3.s[3]
+	WORD $0x4fa318af // fmla v15.4s, v5.4s, v3.s[3]
+	SUB $128, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R17), [V1.S4]
+	VLD1.P 16(R19), [V2.S4]
+	VLD1.P 16(R20), [V3.S4]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	WORD $0x4f821094 // fmla v20.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210b5 // fmla v21.4s, v5.4s, v2.s[0]
+	WORD $0x4f831096 // fmla v22.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310b7 // fmla v23.4s, v5.4s, v3.s[0]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01090 // fmla v16.4s, v4.4s, v0.s[1]
+	WORD $0x4fa010b1 // fmla v17.4s, v5.4s, v0.s[1]
+	WORD $0x4fa11092 // fmla v18.4s, v4.4s, v1.s[1]
+	WORD $0x4fa110b3 // fmla v19.4s, v5.4s, v1.s[1]
+	WORD $0x4fa21094 // fmla v20.4s, v4.4s, v2.s[1]
+	WORD $0x4fa210b5 // fmla v21.4s, v5.4s, v2.s[1]
+	WORD $0x4fa31096 // fmla v22.4s, v4.4s, v3.s[1]
+	WORD $0x4fa310b7 // fmla v23.4s, v5.4s, v3.s[1]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801890 // fmla v16.4s, v4.4s, v0.s[2]
+	WORD $0x4f8018b1 // fmla v17.4s, v5.4s, v0.s[2]
+	WORD $0x4f811892 // fmla v18.4s, v4.4s, v1.s[2]
+	WORD $0x4f8118b3 // fmla v19.4s, v5.4s, v1.s[2]
+	WORD $0x4f821894 // fmla v20.4s, v4.4s, v2.s[2]
+	WORD $0x4f8218b5 // fmla v21.4s, v5.4s, v2.s[2]
+	WORD $0x4f831896 // fmla v22.4s, v4.4s, v3.s[2]
+	WORD $0x4f8318b7 // fmla v23.4s, v5.4s, v3.s[2]
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4fa01890 // fmla v16.4s, v4.4s, v0.s[3]
+	WORD $0x4fa018b1 // fmla v17.4s, v5.4s, v0.s[3]
+	WORD $0x4fa11892 // fmla v18.4s, v4.4s, v1.s[3]
+	WORD $0x4fa118b3 // fmla v19.4s, v5.4s, v1.s[3]
+	WORD $0x4fa21894 // fmla v20.4s, v4.4s, v2.s[3]
+	WORD $0x4fa218b5 // fmla v21.4s, v5.4s, v2.s[3]
+	WORD $0x4fa31896 // fmla v22.4s, v4.4s, v3.s[3]
+	WORD $0x4fa318b7 // fmla v23.4s, v5.4s, v3.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110ab // fmla v11.4s, v5.4s, v1.s[0]
+	WORD $0x4f82108c // fmla v12.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210ad // fmla v13.4s, v5.4s, v2.s[0]
+	WORD $0x4f83108e // fmla v14.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310af // fmla v15.4s, v5.4s, v3.s[0]
+	SUB $32, R21, R21
+	FMOVS.P 4(R16), F0
+	FMOVS.P 4(R17), F1
+	FMOVS.P 4(R19), F2
+	FMOVS.P 4(R20), F3
+	VLD1.P 32(R21), [V4.S4, V5.S4]
+	WORD $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	WORD $0x4f821094 // fmla v20.4s, v4.4s, v2.s[0]
+	WORD $0x4f8210b5 // fmla v21.4s, v5.4s, v2.s[0]
+	WORD $0x4f831096 // fmla v22.4s, v4.4s, v3.s[0]
+	WORD $0x4f8310b7 // fmla v23.4s, v5.4s, v3.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	WORD $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	WORD $0x4e20d6d6 // fadd v22.4s, v22.4s, v0.4s
+	WORD $0x4e21d6f7 // fadd v23.4s, v23.4s, v1.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e21d529 // fadd v9.4s, v9.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e21d5ad // fadd v13.4s, v13.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e21d5ef // fadd v15.4s, v15.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4, V1.S4]
+	WORD $0x4e20d6d6 // fadd v22.4s, v22.4s, v0.4s
+	WORD $0x4e21d6f7 // fadd v23.4s, v23.4s, v1.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
+	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
+	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
+	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
+	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
+	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
+	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
+	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
+	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
+	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
+	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
+	WORD $0x4ea1f6d6 // fmin v22.4s, v22.4s, v1.4s
+	WORD $0x4ea1f6f7 // fmin v23.4s, v23.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
+	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
+	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
+	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
+	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
+	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
+	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
+	WORD $0x4e20d6c6 // fadd v6.4s, v22.4s, v0.4s
+	WORD $0x4e20d6e7 // fadd v7.4s, v23.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
+	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
+	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
+	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
+	WORD $0x6e23ded6 // fmul v22.4s, v22.4s, v3.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f490 // fmin v16.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4d2 // fmin v18.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4f3 // fmin v19.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	VFMLA V0.S4, V22.S4, V6.S4
+	VFMLA V0.S4, V23.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f494 // fmin v20.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4b5 // fmin v21.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4d6 // fmin v22.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4f7 // fmin v23.4s, v7.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4, V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4, V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4, V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4, V15.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V16.S4, V17.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V18.S4, V19.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V20.S4, V21.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V22.S4, V23.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_1x4_neon
+// 1×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v8; A in v0–v3; B in v4–v4.
+TEXT ·Gemm1x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $1, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	MOVD R0, R12
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_2x4_neon
+// 2×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v9; A in v0–v3; B in v4–v4.
+TEXT ·Gemm2x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $2, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_3x4_neon
+// 3×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v10; A in v0–v3; B in v4–v4.
+TEXT ·Gemm3x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $3, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108a // fmla v10.4s, v4.4s, v2.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188a // fmla v10.4s, v4.4s, v2.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188a // fmla v10.4s, v4.4s, v2.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_4x4_neon
+// 4×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v11; A in v0–v3; B in v4–v4.
+TEXT ·Gemm4x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $4, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108a // fmla v10.4s, v4.4s, v2.s[1]
+	WORD $0x4fa3108b // fmla v11.4s, v4.4s, v3.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188a // fmla v10.4s, v4.4s, v2.s[2]
+	WORD $0x4f83188b // fmla v11.4s, v4.4s, v3.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188a // fmla v10.4s, v4.4s, v2.s[3]
+	WORD $0x4fa3188b // fmla v11.4s, v4.4s, v3.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V11.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_5x4_neon
+// 5×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v12; A in v0–v3; B in v4–v4.
+TEXT ·Gemm5x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $5, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108a // fmla v10.4s, v4.4s, v2.s[1]
+	WORD $0x4fa3108b // fmla v11.4s, v4.4s, v3.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188a // fmla v10.4s, v4.4s, v2.s[2]
+	WORD $0x4f83188b // fmla v11.4s, v4.4s, v3.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188a // fmla v10.4s, v4.4s, v2.s[3]
+	WORD $0x4fa3188b // fmla v11.4s, v4.4s, v3.s[3]
+	SUB $64, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0108c // fmla v12.4s, v4.4s, v0.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80188c // fmla v12.4s, v4.4s, v0.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0188c // fmla v12.4s, v4.4s, v0.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	SUB $16, R21, R21
+	FMOVS.P 4(R16), F0
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_6x4_neon
+// 6×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v13; A in v0–v3; B in v4–v4.
+TEXT ·Gemm6x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $6, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	ADD R1, R16, R17
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108a // fmla v10.4s, v4.4s, v2.s[1]
+	WORD $0x4fa3108b // fmla v11.4s, v4.4s, v3.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188a // fmla v10.4s, v4.4s, v2.s[2]
+	WORD $0x4f83188b // fmla v11.4s, v4.4s, v3.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188a // fmla v10.4s, v4.4s, v2.s[3]
+	WORD $0x4fa3188b // fmla v11.4s, v4.4s, v3.s[3]
+	SUB $64, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R17), [V1.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0108c // fmla v12.4s, v4.4s, v0.s[1]
+	WORD $0x4fa1108d // fmla v13.4s, v4.4s, v1.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80188c // fmla v12.4s, v4.4s, v0.s[2]
+	WORD $0x4f81188d // fmla v13.4s, v4.4s, v1.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0188c // fmla v12.4s, v4.4s, v0.s[3]
+	WORD $0x4fa1188d // fmla v13.4s, v4.4s, v1.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	SUB $16, R21, R21
+	FMOVS.P 4(R16), F0
+	FMOVS.P 4(R17), F1
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e20d5ad // fadd v13.4s, v13.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d5ad // fadd v13.4s, v13.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V13.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_7x4_neon
+// 7×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v14; A in v0–v3; B in v4–v4.
+TEXT ·Gemm7x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $7, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	ADD R1, R16, R17
+	ADD R1, R17, R19
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108a // fmla v10.4s, v4.4s, v2.s[1]
+	WORD $0x4fa3108b // fmla v11.4s, v4.4s, v3.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188a // fmla v10.4s, v4.4s, v2.s[2]
+	WORD $0x4f83188b // fmla v11.4s, v4.4s, v3.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188a // fmla v10.4s, v4.4s, v2.s[3]
+	WORD $0x4fa3188b // fmla v11.4s, v4.4s, v3.s[3]
+	SUB $64, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R17), [V1.S4]
+	VLD1.P 16(R19), [V2.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0108c // fmla v12.4s, v4.4s, v0.s[1]
+	WORD $0x4fa1108d // fmla v13.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108e // fmla v14.4s, v4.4s, v2.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80188c // fmla v12.4s, v4.4s, v0.s[2]
+	WORD $0x4f81188d // fmla v13.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188e // fmla v14.4s, v4.4s, v2.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0188c // fmla v12.4s, v4.4s, v0.s[3]
+	WORD $0x4fa1188d // fmla v13.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188e // fmla v14.4s, v4.4s, v2.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	SUB $16, R21, R21
+	FMOVS.P 4(R16), F0
+	FMOVS.P 4(R17), F1
+	FMOVS.P 4(R19), F2
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e20d5ad // fadd v13.4s, v13.4s, v0.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d5ad // fadd v13.4s, v13.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// gemm_8x4_neon
+// 8×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Accumulators v8–v15; A in v0–v3; B in v4–v4.
+TEXT ·Gemm8x4NEON(SB), NOSPLIT, $0-96
+	MOVD a+0(FP), R0
+	MOVD lda+8(FP), R1
+	MOVD k+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD bias+32(FP), R4
+	MOVD r+40(FP), R5
+	MOVD ldr+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD act+80(FP), R10
+	MOVD ep+88(FP), R11
+	// strides to bytes; rTileA = MR·lda bytes advances A by one tile
+	LSL $2, R1, R1
+	LSL $2, R6, R6
+	LSL $2, R8, R8
+	MOVD $8, R25
+	MUL R1, R25, R25
+tile:
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	MOVD R0, R12
+	ADD R1, R12, R13
+	ADD R1, R13, R14
+	ADD R1, R14, R15
+	ADD R1, R15, R16
+	ADD R1, R16, R17
+	ADD R1, R17, R19
+	ADD R1, R19, R20
+	MOVD R3, R21
+	SUBS $4, R2, R22
+	BLT ktail
+kloop4:
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01088 // fmla v8.4s, v4.4s, v0.s[1]
+	WORD $0x4fa11089 // fmla v9.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108a // fmla v10.4s, v4.4s, v2.s[1]
+	WORD $0x4fa3108b // fmla v11.4s, v4.4s, v3.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD $0x4f811889 // fmla v9.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188a // fmla v10.4s, v4.4s, v2.s[2]
+	WORD $0x4f83188b // fmla v11.4s, v4.4s, v3.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa01888 // fmla v8.4s, v4.4s, v0.s[3]
+	WORD $0x4fa11889 // fmla v9.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188a // fmla v10.4s, v4.4s, v2.s[3]
+	WORD $0x4fa3188b // fmla v11.4s, v4.4s, v3.s[3]
+	SUB $64, R21, R21
+	VLD1.P 16(R16), [V0.S4]
+	VLD1.P 16(R17), [V1.S4]
+	VLD1.P 16(R19), [V2.S4]
+	VLD1.P 16(R20), [V3.S4]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108f // fmla v15.4s, v4.4s, v3.s[0]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0108c // fmla v12.4s, v4.4s, v0.s[1]
+	WORD $0x4fa1108d // fmla v13.4s, v4.4s, v1.s[1]
+	WORD $0x4fa2108e // fmla v14.4s, v4.4s, v2.s[1]
+	WORD $0x4fa3108f // fmla v15.4s, v4.4s, v3.s[1]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80188c // fmla v12.4s, v4.4s, v0.s[2]
+	WORD $0x4f81188d // fmla v13.4s, v4.4s, v1.s[2]
+	WORD $0x4f82188e // fmla v14.4s, v4.4s, v2.s[2]
+	WORD $0x4f83188f // fmla v15.4s, v4.4s, v3.s[2]
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4fa0188c // fmla v12.4s, v4.4s, v0.s[3]
+	WORD $0x4fa1188d // fmla v13.4s, v4.4s, v1.s[3]
+	WORD $0x4fa2188e // fmla v14.4s, v4.4s, v2.s[3]
+	WORD $0x4fa3188f // fmla v15.4s, v4.4s, v3.s[3]
+	SUBS $4, R22, R22
+	BGE kloop4
+ktail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+kloop1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD $0x4f811089 // fmla v9.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108a // fmla v10.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108b // fmla v11.4s, v4.4s, v3.s[0]
+	SUB $16, R21, R21
+	FMOVS.P 4(R16), F0
+	FMOVS.P 4(R17), F1
+	FMOVS.P 4(R19), F2
+	FMOVS.P 4(R20), F3
+	VLD1.P 16(R21), [V4.S4]
+	WORD $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	WORD $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	WORD $0x4f83108f // fmla v15.4s, v4.4s, v3.s[0]
+	SUBS $1, R22, R22
+	BNE kloop1
+epilogue:
+	// bias (skipped when nil)
+	CBZ R4, residual
+	VLD1 (R4), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	WORD $0x4e20d5ad // fadd v13.4s, v13.4s, v0.4s
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	WORD $0x4e20d5ef // fadd v15.4s, v15.4s, v0.4s
+residual:
+	// residual (skipped when nil); leaves r pointing at the next tile
+	CBZ R5, act
+	MOVD R5, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d529 // fadd v9.4s, v9.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d54a // fadd v10.4s, v10.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d58c // fadd v12.4s, v12.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d5ad // fadd v13.4s, v13.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d5ce // fadd v14.4s, v14.4s, v0.4s
+	ADD R6, R23, R23
+	VLD1 (R23), [V0.S4]
+	WORD $0x4e20d5ef // fadd v15.4s, v15.4s, v0.4s
+	ADD R6, R23, R5
+act:
+	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	CBZ R10, gemm_actdone
+	CMP $1, R10
+	BEQ gemm_relu
+	CMP $2, R10
+	BEQ gemm_clip
+	CMP $3, R10
+	BEQ gemm_hswish
+	CMP $4, R10
+	BEQ gemm_hsig
+	B gemm_actdone
+gemm_relu:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	B gemm_actdone
+gemm_clip:
+	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
+	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
+	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
+	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
+	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
+	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
+	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
+	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
+	B gemm_actdone
+gemm_hswish:
+	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
+	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
+	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
+	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
+	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
+	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
+	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
+	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
+	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
+	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
+	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
+	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
+	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
+	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
+	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
+	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
+	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
+	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
+	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
+	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
+	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	B gemm_actdone
+gemm_hsig:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+gemm_actdone:
+	// store; leaves c pointing at the next tile
+	MOVD R7, R23
+	VST1 [V8.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V9.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V10.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V11.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V12.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V13.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V14.S4], (R23)
+	ADD R8, R23, R23
+	VST1 [V15.S4], (R23)
+	ADD R8, R23, R7
+	ADD R25, R0, R0
+	SUBS $1, R9, R9
+	BGT tile
+	RET

@@ -44,6 +44,86 @@ func Gemm7x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *floa
 //go:noescape
 func Gemm8x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
+// Gemm1x8NEON is gemm_1x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm1x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm2x8NEON is gemm_2x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm2x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm3x8NEON is gemm_3x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm3x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm4x8NEON is gemm_4x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm4x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm5x8NEON is gemm_5x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm5x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm6x8NEON is gemm_6x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm6x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm7x8NEON is gemm_7x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm7x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm8x8NEON is gemm_8x8_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm8x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm1x4NEON is gemm_1x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm1x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm2x4NEON is gemm_2x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm2x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm3x4NEON is gemm_3x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm3x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm4x4NEON is gemm_4x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm4x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm5x4NEON is gemm_5x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm5x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm6x4NEON is gemm_6x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm6x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm7x4NEON is gemm_7x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm7x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
+// Gemm8x4NEON is gemm_8x4_neon (see the .s file for its register plan).
+//
+//go:noescape
+func Gemm8x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
+
 // DWConvEdgeNEON is dwconv_edge_neon (see the .s file for its register plan).
 //
 //go:noescape
@@ -89,27 +169,59 @@ func GlobalAvgPoolNEON(in *float32, hw int, c int, groups int, out *float32, sca
 //go:noescape
 func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *float32)
 
-// GemmMRx12NEON calls gemm_<mr>x12_neon, mr = 1..8.
-func GemmMRx12NEON(mr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {
-	switch mr {
-	case 1:
+// GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).
+func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {
+	switch nr<<8 | mr {
+	case 12<<8 | 1:
 		Gemm1x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 2:
+	case 12<<8 | 2:
 		Gemm2x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 3:
+	case 12<<8 | 3:
 		Gemm3x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 4:
+	case 12<<8 | 4:
 		Gemm4x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 5:
+	case 12<<8 | 5:
 		Gemm5x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 6:
+	case 12<<8 | 6:
 		Gemm6x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 7:
+	case 12<<8 | 7:
 		Gemm7x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
-	case 8:
+	case 12<<8 | 8:
 		Gemm8x12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 1:
+		Gemm1x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 2:
+		Gemm2x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 3:
+		Gemm3x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 4:
+		Gemm4x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 5:
+		Gemm5x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 6:
+		Gemm6x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 7:
+		Gemm7x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 8<<8 | 8:
+		Gemm8x8NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 1:
+		Gemm1x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 2:
+		Gemm2x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 3:
+		Gemm3x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 4:
+		Gemm4x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 5:
+		Gemm5x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 6:
+		Gemm6x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 7:
+		Gemm7x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
+	case 4<<8 | 8:
+		Gemm8x4NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)
 	default:
-		panic("asm: no gemm kernel for mr outside 1..8")
+		panic("asm: no NEON gemm kernel for this mr×nr")
 	}
 }
 

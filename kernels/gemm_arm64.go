@@ -4,11 +4,13 @@ package kernels
 
 import "github.com/mnc-go/mnc/asm"
 
-// NEON GEMM: panels of neonNR = 12 output channels packed [k][12] (zero
-// padded), computed by the generated gemm_<mr>x12_neon kernels
+// NEON GEMM: panels of neonNR = 12 output channels packed [k][12]; the
+// last panel is only as wide as the remaining columns rounded up to 4 (8 or
+// 4 wide, zero padded), so n = 16 or 32 does not pay for 24 or 36 columns.
+// Computed by the generated gemm_<mr>x<12|8|4>_neon kernels
 // (codegen/neon/gemm.go): 8-row tiles looped inside one call per panel and
-// row block, an mr-row kernel for leftover rows, and a 12-wide scratch tile
-// for a partial last panel.
+// row block, an mr-row kernel for leftover rows, and a scratch tile for
+// panels cut short by n1.
 const neonNR = 12
 
 // neonGemmRowBlock rows of A (a multiple of 8) are run against every panel
@@ -23,20 +25,26 @@ func fillGemmARM64(s *Set) {
 	fillConvARM64(s) // the dense conv is im2col + this GEMM
 }
 
-func neonPackedGemmSize(n, k int) int { return (n + neonNR - 1) / neonNR * neonNR * k }
+// neonPanelWidth is the packed width of the panel starting at column j0.
+func neonPanelWidth(n, j0 int) int { return min(neonNR, (n-j0+3)/4*4) }
+
+// neonPackedGemmSize: full panels of 12 plus a last panel of n mod 12
+// rounded up to 4, i.e. n rounded up to 4, times k.
+func neonPackedGemmSize(n, k int) int { return (n + 3) / 4 * 4 * k }
 
 func neonPackGemm(dst, w []float32, n, k int) {
 	neonNeed("PackGemm(neon)", "dst", len(dst), neonPackedGemmSize(n, k))
 	neonNeed("PackGemm(neon)", "w", len(w), n*k)
 	for j0 := 0; j0 < n; j0 += neonNR {
-		panel := dst[j0*k : (j0+neonNR)*k]
+		nr := neonPanelWidth(n, j0)
+		panel := dst[j0*k : (j0+nr)*k]
 		for p := 0; p < k; p++ {
-			for jj := 0; jj < neonNR; jj++ {
+			for jj := 0; jj < nr; jj++ {
 				v := float32(0)
 				if j := j0 + jj; j < n {
 					v = w[j*k+p]
 				}
-				panel[p*neonNR+jj] = v
+				panel[p*nr+jj] = v
 			}
 		}
 	}
@@ -64,8 +72,9 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 	for i0 := 0; i0 < m; i0 += neonGemmRowBlock {
 		rows := min(neonGemmRowBlock, m-i0)
 		for j0 := n0; j0 < n1; j0 += neonNR {
-			if n1-j0 < neonNR {
-				neonGemmPartial(i0, rows, k, a, lda, bp[j0*k:], bias, r, ldr, c, ldc, j0, n1-j0, act, epp)
+			nr := neonPanelWidth(n, j0)
+			if n1-j0 < nr {
+				neonGemmPartial(i0, rows, k, a, lda, bp[j0*k:], nr, bias, r, ldr, c, ldc, j0, n1-j0, act, epp)
 				continue
 			}
 			b := neonAt(bp, j0*k)
@@ -82,7 +91,7 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 				if r != nil {
 					rr = &r[i*ldr+j0]
 				}
-				asm.GemmMRx12NEON(mr, neonAt(a, i*lda), lda, k, b, bb, rr, ldr, &c[i*ldc+j0], ldc, tiles, act, epp)
+				asm.GemmNEON(mr, nr, neonAt(a, i*lda), lda, k, b, bb, rr, ldr, &c[i*ldc+j0], ldc, tiles, act, epp)
 				i += mr * tiles
 			}
 		}
@@ -97,10 +106,10 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 	}
 }
 
-// neonGemmPartial runs rows [i0, i0+rows) of a panel with only cols < 12
-// valid columns through a 12-wide scratch tile, so the kernel never reads
+// neonGemmPartial runs rows [i0, i0+rows) of an nr-wide panel with only
+// cols < nr wanted columns through a scratch tile, so the kernel never reads
 // bias/residual or writes C beyond column j0+cols.
-func neonGemmPartial(i0, rows, k int, a []float32, lda int, panel, bias, r []float32, ldr int, c []float32, ldc int, j0, cols int, act int, epp *float32) {
+func neonGemmPartial(i0, rows, k int, a []float32, lda int, panel []float32, nr int, bias, r []float32, ldr int, c []float32, ldc int, j0, cols int, act int, epp *float32) {
 	var tile [8 * neonNR]float32
 	var bt [neonNR]float32
 	var bb *float32
@@ -113,13 +122,13 @@ func neonGemmPartial(i0, rows, k int, a []float32, lda int, panel, bias, r []flo
 		var rr *float32
 		if r != nil {
 			for ii := 0; ii < mr; ii++ {
-				copy(tile[ii*neonNR:ii*neonNR+cols], r[(i+ii)*ldr+j0:])
+				copy(tile[ii*nr:ii*nr+cols], r[(i+ii)*ldr+j0:])
 			}
 			rr = &tile[0]
 		}
-		asm.GemmMRx12NEON(mr, neonAt(a, i*lda), lda, k, neonAt(panel, 0), bb, rr, neonNR, &tile[0], neonNR, 1, act, epp)
+		asm.GemmNEON(mr, nr, neonAt(a, i*lda), lda, k, neonAt(panel, 0), bb, rr, nr, &tile[0], nr, 1, act, epp)
 		for ii := 0; ii < mr; ii++ {
-			copy(c[(i+ii)*ldc+j0:(i+ii)*ldc+j0+cols], tile[ii*neonNR:])
+			copy(c[(i+ii)*ldc+j0:(i+ii)*ldc+j0+cols], tile[ii*nr:])
 		}
 	}
 }

@@ -100,6 +100,9 @@ func TestNeonGemmShapes(t *testing.T) {
 		{m: 20, n: 36, k: 33, n0: 12, n1: 24},
 		{m: 26, n: 24, k: 7, n0: 0, n1: 24, bias: true, res: true},
 		{m: 75, n: 12, k: 2, n0: 0, n1: 12, res: true},
+		{m: 19, n: 20, k: 6, n0: 0, n1: 20, bias: true, res: true},  // full 8-wide last panel
+		{m: 17, n: 16, k: 5, n0: 12, n1: 16, bias: true, res: true}, // full 4-wide last panel
+		{m: 5, n: 32, k: 4, n0: 0, n1: 30, bias: true},              // 8-wide panel cut by n1
 	}
 	for _, g := range cases {
 		for _, ep := range neonTestEpilogues() {

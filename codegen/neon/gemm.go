@@ -6,14 +6,16 @@ import (
 	"github.com/mnc-go/mnc/codegen/neon/enc"
 )
 
-// GEMM micro-kernels gemm_<MR>x12_neon, MR = 1..8.
+// GEMM micro-kernels gemm_<MR>x<NR>_neon, MR = 1..8, NR = 12 (the main
+// panel width), 8 and 4 (the last panel when n mod 12 is 8 or 4, common in
+// MobileNets: 16, 32, 64, 160, 320 output channels).
 //
 // C[i][j] = Act(sum_p A[i][p]·B[p][j] + bias[j] (+ R[i][j])) for MR rows and
-// one 12-column panel of B packed [k][12] (kernels.neonPackGemm). The kernel
+// one NR-column panel of B packed [k][NR] (kernels.neonPackGemm). The kernel
 // loops over `tiles` row tiles (the macro-loop: one call covers a column
 // panel of up to 8·tiles rows), re-reading the same B panel from L1.
 //
-// Register plan (MR = 8):
+// Register plan (MR = 8, NR = 12):
 //
 //	v8–v31   24 accumulators, acc(i, j) = v(8 + 3i + j): row i, columns 4j..4j+3
 //	v0–v3    A: four consecutive k values of 4 rows (ld1 .4s), used by lane
@@ -30,30 +32,36 @@ import (
 // Expected speed on a Cortex-A76-class core: two 128-bit FMLA pipes give
 // 8 FMA/cycle (16 FLOP/cycle); the loop issues 96 FMLA (48 cycles at peak)
 // against 32 128-bit loads (16 cycles on two load pipes), so it is
-// FMA-bound. MR < 8 kernels handle leftover rows with the same code.
-// Leftover columns go through a 12-wide scratch tile in the Go wrapper.
+// FMA-bound. MR < 8 kernels handle leftover rows with the same code;
+// columns of a panel past n1 go through a scratch tile in the Go wrapper.
 //
-// Arguments (strides in elements): a, lda, k, b (panel start), bias (12
+// Arguments (strides in elements): a, lda, k, b (panel start), bias (NR
 // values, or nil), r (residual, or nil), ldr, c, ldc, tiles (≥ 1), act, ep.
-const gemmNR = 12
+var gemmNRs = []int{12, 8, 4}
 
-func genGemm(mr int) *Func {
-	f := newFunc(fmt.Sprintf("Gemm%dx12NEON", mr), fmt.Sprintf("gemm_%dx12_neon", mr),
+const gemmMaxMR = 8
+
+func gemmName(mr, nr int) string { return fmt.Sprintf("Gemm%dx%dNEON", mr, nr) }
+
+func genGemm(mr, nr int) *Func {
+	nv := nr / 4 // vectors per row
+	f := newFunc(gemmName(mr, nr), fmt.Sprintf("gemm_%dx%d_neon", mr, nr),
 		"a *float32", "lda int", "k int", "b *float32", "bias *float32", "r *float32", "ldr int",
 		"c *float32", "ldc int", "tiles int", "act int", "ep *float32")
 	f.Doc = []string{
-		fmt.Sprintf("%d×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.", mr),
-		fmt.Sprintf("Accumulators v8–v%d; A in v0–v3; B in v4–v6.", 8+3*mr-1),
+		fmt.Sprintf("%d×%d GEMM tile with fused bias/residual/activation; loops over tiles row tiles.", mr, nr),
+		fmt.Sprintf("Accumulators v8–v%d; A in v0–v3; B in v4–v%d.", 8+nv*mr-1, 4+nv-1),
 	}
 	const (
 		rA, rLda, rK, rB, rBias, rR, rLdr, rC, rLdc, rTiles, rAct, rEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 		rBRun, rKCnt, rRow, rTileA                                     = 21, 22, 23, 25
 	)
 	rowPtr := []int{12, 13, 14, 15, 16, 17, 19, 20} // R18 is the platform register
-	acc := func(i, j int) int { return 8 + 3*i + j }
+	acc := func(i, j int) int { return 8 + nv*i + j }
+	bReg := seq(4, nv)
 	var accs []int
 	for i := 0; i < mr; i++ {
-		for j := 0; j < 3; j++ {
+		for j := 0; j < nv; j++ {
 			accs = append(accs, acc(i, j))
 		}
 	}
@@ -90,15 +98,15 @@ func genGemm(mr int) *Func {
 			f.I("VLD1.P 16(R%d), %s", rowPtr[i], VList(i%4))
 		}
 		for kk := 0; kk < 4; kk++ {
-			f.ldP(rBRun, 4, 5, 6)
+			f.ldP(rBRun, bReg...)
 			for _, i := range half {
-				for j := 0; j < 3; j++ {
-					f.W(enc.FMLAElem(acc(i, j), 4+j, i%4, kk))
+				for j := 0; j < nv; j++ {
+					f.W(enc.FMLAElem(acc(i, j), bReg[j], i%4, kk))
 				}
 			}
 		}
 		if h < len(halves)-1 {
-			f.I("SUB $%d, R%d, R%d", 4*gemmNR*4, rBRun, rBRun)
+			f.I("SUB $%d, R%d, R%d", 4*nr*4, rBRun, rBRun)
 		}
 	}
 	f.I("SUBS $4, R%d, R%d", rKCnt, rKCnt)
@@ -112,14 +120,14 @@ func genGemm(mr int) *Func {
 		for _, i := range half {
 			f.I("FMOVS.P 4(R%d), F%d", rowPtr[i], i%4)
 		}
-		f.ldP(rBRun, 4, 5, 6)
+		f.ldP(rBRun, bReg...)
 		for _, i := range half {
-			for j := 0; j < 3; j++ {
-				f.W(enc.FMLAElem(acc(i, j), 4+j, i%4, 0))
+			for j := 0; j < nv; j++ {
+				f.W(enc.FMLAElem(acc(i, j), bReg[j], i%4, 0))
 			}
 		}
 		if h < len(halves)-1 {
-			f.I("SUB $%d, R%d, R%d", gemmNR*4, rBRun, rBRun)
+			f.I("SUB $%d, R%d, R%d", nr*4, rBRun, rBRun)
 		}
 	}
 	f.I("SUBS $1, R%d, R%d", rKCnt, rKCnt)
@@ -128,17 +136,19 @@ func genGemm(mr int) *Func {
 	f.Label("epilogue")
 	f.Comment("bias (skipped when nil)")
 	f.I("CBZ R%d, residual", rBias)
-	f.I("VLD1 (R%d), %s", rBias, VList(0, 1, 2))
-	for _, a := range accs {
-		f.W(enc.FADD(a, a, (a-8)%3))
+	f.I("VLD1 (R%d), %s", rBias, VList(seq(0, nv)...))
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nv; j++ {
+			f.W(enc.FADD(acc(i, j), acc(i, j), j))
+		}
 	}
 	f.Label("residual")
 	f.Comment("residual (skipped when nil); leaves r pointing at the next tile")
 	f.I("CBZ R%d, act", rR)
 	f.I("MOVD R%d, R%d", rR, rRow)
 	for i := 0; i < mr; i++ {
-		f.I("VLD1 (R%d), %s", rRow, VList(0, 1, 2))
-		for j := 0; j < 3; j++ {
+		f.I("VLD1 (R%d), %s", rRow, VList(seq(0, nv)...))
+		for j := 0; j < nv; j++ {
 			f.W(enc.FADD(acc(i, j), acc(i, j), j))
 		}
 		if i < mr-1 {
@@ -153,7 +163,11 @@ func genGemm(mr int) *Func {
 	f.Comment("store; leaves c pointing at the next tile")
 	f.I("MOVD R%d, R%d", rC, rRow)
 	for i := 0; i < mr; i++ {
-		f.I("VST1 %s, (R%d)", VList(acc(i, 0), acc(i, 1), acc(i, 2)), rRow)
+		var row []int
+		for j := 0; j < nv; j++ {
+			row = append(row, acc(i, j))
+		}
+		f.I("VST1 %s, (R%d)", VList(row...), rRow)
 		if i < mr-1 {
 			f.I("ADD R%d, R%d, R%d", rLdc, rRow, rRow)
 		}

@@ -26,8 +26,10 @@ type file struct {
 // kernelTable is the inventory of generated kernels.
 func kernelTable() []file {
 	var gemm []*Func
-	for mr := 1; mr <= 8; mr++ {
-		gemm = append(gemm, genGemm(mr))
+	for _, nr := range gemmNRs {
+		for mr := 1; mr <= gemmMaxMR; mr++ {
+			gemm = append(gemm, genGemm(mr, nr))
+		}
 	}
 	dw := []*Func{genDWEdge()}
 	for _, d := range dwSpecs {
@@ -74,12 +76,14 @@ func main() {
 // //go:noescape, so every pointer argument would escape (and allocate).
 func tables() string {
 	var b strings.Builder
-	b.WriteString("// GemmMRx12NEON calls gemm_<mr>x12_neon, mr = 1..8.\n")
-	b.WriteString("func GemmMRx12NEON(mr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {\n\tswitch mr {\n")
-	for mr := 1; mr <= 8; mr++ {
-		fmt.Fprintf(&b, "\tcase %d:\n\t\tGemm%dx12NEON(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)\n", mr, mr)
+	b.WriteString("// GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).\n")
+	b.WriteString("func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {\n\tswitch nr<<8 | mr {\n")
+	for _, nr := range gemmNRs {
+		for mr := 1; mr <= gemmMaxMR; mr++ {
+			fmt.Fprintf(&b, "\tcase %d<<8 | %d:\n\t\t%s(a, lda, k, b, bias, r, ldr, c, ldc, tiles, act, ep)\n", nr, mr, gemmName(mr, nr))
+		}
 	}
-	b.WriteString("\tdefault:\n\t\tpanic(\"asm: no gemm kernel for mr outside 1..8\")\n\t}\n}\n\n")
+	b.WriteString("\tdefault:\n\t\tpanic(\"asm: no NEON gemm kernel for this mr×nr\")\n\t}\n}\n\n")
 	b.WriteString("// DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether\n// that kernel exists.\n")
 	b.WriteString("func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32) bool {\n\tswitch {\n")
 	for _, d := range dwSpecs {
