@@ -153,6 +153,9 @@ func TestParseErrors(t *testing.T) {
 		{"fc needs out", head + "conv k=3 out=8\npool\nfc\nfc\n", `e.mnc:5: field "out": required (only the last fc defaults to the classes)`},
 		{"after softmax", head + "conv k=3 out=8\npool\nfc out=4\nsoftmax\nfc out=3\n", `e.mnc:7: fc: nothing may follow softmax`},
 		{"bad dropout", head + "conv k=3 out=8\npool\ndropout p=1.5\nfc\n", `e.mnc:5: field "p": want a probability in [0, 1), got "1.5"`},
+		{"huge channels", head + "conv k=3 out=100000000\n", `e.mnc:3: field "out": 100000000 channels is more than the limit 65536`},
+		{"huge kernel", head + "conv k=99 out=8\n", `e.mnc:3: field "k": 99 is more than the limit 31`},
+		{"huge multiple", head + "conv k=3 out=8\nconv k=1 out=10000x\n", `e.mnc:4: field "out": 10000x of 8 channels is more than the limit`},
 		{"too small", "model m\ninput 3x2x2\nconv k=3 out=8 s=2\nconv k=3 out=8 s=2\nconv k=5 out=8 s=1\n", ""},
 	} {
 		_, err := Parse("e.mnc", strings.NewReader(c.text))

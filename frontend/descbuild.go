@@ -154,6 +154,12 @@ func (rr *rowReader) value(name string, required bool) (string, bool) {
 	return v, ok
 }
 
+// fieldLimit bounds integer fields so a typo cannot ask for terabytes of
+// weights.
+var fieldLimit = map[string]int{"k": 31, "s": 32, "n": 1000, "groups": maxChannels}
+
+const maxChannels = 1 << 16
+
 // int reads a positive integer; def 0 makes the field required.
 func (rr *rowReader) int(name string, def int) int {
 	v, ok := rr.value(name, def == 0)
@@ -163,6 +169,10 @@ func (rr *rowReader) int(name string, def int) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
 		rr.fail(name, "want a positive integer, got %q", v)
+		return 1
+	}
+	if lim := fieldLimit[name]; lim > 0 && n > lim {
+		rr.fail(name, "%d is more than the limit %d", n, lim)
 		return 1
 	}
 	return n
@@ -219,15 +229,23 @@ func (rr *rowReader) channels(name string, in int) int {
 	}
 	if m, isMul := strings.CutSuffix(v, "x"); isMul && m != "" {
 		f, err := strconv.ParseFloat(m, 64)
-		if err != nil || !(f > 0 && f <= 64) || float64(int(f*float64(in))) != f*float64(in) {
+		if err != nil || !(f > 0 && f <= maxChannels) || float64(int(f*float64(in))) != f*float64(in) {
 			rr.fail(name, "want a positive integer or a whole multiple of the input channels like 6x, got %q", v)
 			return 1
 		}
-		return int(f * float64(in))
+		if c := int(f * float64(in)); c <= maxChannels {
+			return c
+		}
+		rr.fail(name, "%s of %d channels is more than the limit %d", v, in, maxChannels)
+		return 1
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
 		rr.fail(name, "want a positive integer, got %q", v)
+		return 1
+	}
+	if n > maxChannels {
+		rr.fail(name, "%d channels is more than the limit %d", n, maxChannels)
 		return 1
 	}
 	alpha := rr.d.Width
