@@ -52,28 +52,32 @@ rows:
 	JLT  edge
 
 	// 6-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(DI*1), DI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), SI
+	VMOVUPS (SI), Y12
+	VMOVUPS 32(SI), Y13
+	VMOVAPS Y12, Y0
+	VMOVAPS Y13, Y1
+	VMOVAPS Y12, Y2
+	VMOVAPS Y13, Y3
+	VMOVAPS Y12, Y4
+	VMOVAPS Y13, Y5
+	VMOVAPS Y12, Y6
+	VMOVAPS Y13, Y7
+	VMOVAPS Y12, Y8
+	VMOVAPS Y13, Y9
+	VMOVAPS Y12, Y10
+	VMOVAPS Y13, Y11
+	MOVQ    lda+24(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (SI)(SI*2), DI
+	MOVQ    AX, R8
+	LEAQ    (R8)(DI*1), DI
+	MOVQ    b+32(FP), R9
+	MOVQ    k+8(FP), R10
+	MOVQ    R10, R11
+	SHRQ    $0x02, R10
+	JZ      t6_k1
 
 t6_k4:
 	VMOVUPS      (R9), Y12
@@ -194,23 +198,6 @@ t6_k1loop:
 	JNZ          t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), SI
-	VMOVUPS (SI), Y12
-	VMOVUPS 32(SI), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-	VADDPS  Y12, Y4, Y4
-	VADDPS  Y13, Y5, Y5
-	VADDPS  Y12, Y6, Y6
-	VADDPS  Y13, Y7, Y7
-	VADDPS  Y12, Y8, Y8
-	VADDPS  Y13, Y9, Y9
-	VADDPS  Y12, Y10, Y10
-	VADDPS  Y13, Y11, Y11
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t6_act
@@ -449,15 +436,19 @@ edge:
 
 edge1:
 	// 1-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VMOVAPS Y12, Y0
+	VMOVAPS Y13, Y1
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    b+32(FP), BX
+	MOVQ    k+8(FP), SI
+	MOVQ    SI, DI
+	SHRQ    $0x02, SI
+	JZ      t1_k1
 
 t1_k4:
 	VMOVUPS      (BX), Y12
@@ -501,13 +492,6 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Y12
-	VMOVUPS 32(AX), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t1_act
@@ -576,17 +560,21 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VMOVAPS Y12, Y0
+	VMOVAPS Y13, Y1
+	VMOVAPS Y12, Y2
+	VMOVAPS Y13, Y3
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    b+32(FP), SI
+	MOVQ    k+8(FP), DI
+	MOVQ    DI, R8
+	SHRQ    $0x02, DI
+	JZ      t2_k1
 
 t2_k4:
 	VMOVUPS      (SI), Y12
@@ -645,15 +633,6 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Y12
-	VMOVUPS 32(AX), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t2_act
@@ -748,19 +727,23 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VMOVAPS Y12, Y0
+	VMOVAPS Y13, Y1
+	VMOVAPS Y12, Y2
+	VMOVAPS Y13, Y3
+	VMOVAPS Y12, Y4
+	VMOVAPS Y13, Y5
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    b+32(FP), SI
+	MOVQ    k+8(FP), DI
+	MOVQ    DI, R8
+	SHRQ    $0x02, DI
+	JZ      t3_k1
 
 t3_k4:
 	VMOVUPS      (SI), Y12
@@ -834,17 +817,6 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Y12
-	VMOVUPS 32(AX), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-	VADDPS  Y12, Y4, Y4
-	VADDPS  Y13, Y5, Y5
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t3_act
@@ -967,23 +939,27 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VMOVAPS Y12, Y0
+	VMOVAPS Y13, Y1
+	VMOVAPS Y12, Y2
+	VMOVAPS Y13, Y3
+	VMOVAPS Y12, Y4
+	VMOVAPS Y13, Y5
+	VMOVAPS Y12, Y6
+	VMOVAPS Y13, Y7
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), SI
+	MOVQ    b+32(FP), DI
+	MOVQ    k+8(FP), R8
+	MOVQ    R8, R9
+	SHRQ    $0x02, R8
+	JZ      t4_k1
 
 t4_k4:
 	VMOVUPS      (DI), Y12
@@ -1074,19 +1050,6 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Y12
-	VMOVUPS 32(AX), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-	VADDPS  Y12, Y4, Y4
-	VADDPS  Y13, Y5, Y5
-	VADDPS  Y12, Y6, Y6
-	VADDPS  Y13, Y7, Y7
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t4_act
@@ -1237,25 +1200,29 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VMOVAPS Y12, Y0
+	VMOVAPS Y13, Y1
+	VMOVAPS Y12, Y2
+	VMOVAPS Y13, Y3
+	VMOVAPS Y12, Y4
+	VMOVAPS Y13, Y5
+	VMOVAPS Y12, Y6
+	VMOVAPS Y13, Y7
+	VMOVAPS Y12, Y8
+	VMOVAPS Y13, Y9
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), SI
+	MOVQ    b+32(FP), DI
+	MOVQ    k+8(FP), R8
+	MOVQ    R8, R9
+	SHRQ    $0x02, R8
+	JZ      t5_k1
 
 t5_k4:
 	VMOVUPS      (DI), Y12
@@ -1361,21 +1328,6 @@ t5_k1loop:
 	JNZ          t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Y12
-	VMOVUPS 32(AX), Y13
-	VADDPS  Y12, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y12, Y2, Y2
-	VADDPS  Y13, Y3, Y3
-	VADDPS  Y12, Y4, Y4
-	VADDPS  Y13, Y5, Y5
-	VADDPS  Y12, Y6, Y6
-	VADDPS  Y13, Y7, Y7
-	VADDPS  Y12, Y8, Y8
-	VADDPS  Y13, Y9, Y9
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t5_act
@@ -1569,28 +1521,37 @@ rows:
 	JLT  edge
 
 	// 6-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(DI*1), DI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), SI
+	MOVQ         SI, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	MOVQ         bias+40(FP), SI
+	VMASKMOVPS   (SI), Y14, Y12
+	VMASKMOVPS   32(SI), Y15, Y13
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y13, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y13, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y13, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y13, Y7
+	VMOVAPS      Y12, Y8
+	VMOVAPS      Y13, Y9
+	VMOVAPS      Y12, Y10
+	VMOVAPS      Y13, Y11
+	MOVQ         lda+24(FP), SI
+	SHLQ         $0x02, SI
+	LEAQ         (SI)(SI*2), DI
+	MOVQ         AX, R8
+	LEAQ         (R8)(DI*1), DI
+	MOVQ         b+32(FP), R9
+	MOVQ         k+8(FP), R10
+	MOVQ         R10, R11
+	SHRQ         $0x02, R10
+	JZ           t6_k1
 
 t6_k4:
 	VMOVUPS      (R9), Y12
@@ -1711,63 +1672,46 @@ t6_k1loop:
 	JNZ          t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), SI
-	MOVQ         cols+80(FP), DI
-	MOVQ         DI, X15
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t6_act
+	MOVQ         ldr+56(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         DX, DI
+	MOVQ         cols+80(FP), R8
+	MOVQ         R8, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
 	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
-	VMASKMOVPS   (SI), Y14, Y12
-	VMASKMOVPS   32(SI), Y15, Y13
+	VMASKMOVPS   (DI), Y14, Y12
 	VADDPS       Y12, Y0, Y0
-	VADDPS       Y13, Y1, Y1
+	VMASKMOVPS   32(DI), Y15, Y12
+	VADDPS       Y12, Y1, Y1
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y14, Y12
 	VADDPS       Y12, Y2, Y2
-	VADDPS       Y13, Y3, Y3
+	VMASKMOVPS   32(DI), Y15, Y12
+	VADDPS       Y12, Y3, Y3
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y14, Y12
 	VADDPS       Y12, Y4, Y4
-	VADDPS       Y13, Y5, Y5
+	VMASKMOVPS   32(DI), Y15, Y12
+	VADDPS       Y12, Y5, Y5
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y14, Y12
 	VADDPS       Y12, Y6, Y6
-	VADDPS       Y13, Y7, Y7
+	VMASKMOVPS   32(DI), Y15, Y12
+	VADDPS       Y12, Y7, Y7
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y14, Y12
 	VADDPS       Y12, Y8, Y8
-	VADDPS       Y13, Y9, Y9
+	VMASKMOVPS   32(DI), Y15, Y12
+	VADDPS       Y12, Y9, Y9
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y14, Y12
 	VADDPS       Y12, Y10, Y10
-	VADDPS       Y13, Y11, Y11
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t6_act
-	MOVQ       ldr+56(FP), SI
-	SHLQ       $0x02, SI
-	MOVQ       DX, DI
-	VMASKMOVPS (DI), Y14, Y12
-	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS 32(DI), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y14, Y12
-	VADDPS     Y12, Y2, Y2
-	VMASKMOVPS 32(DI), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y14, Y12
-	VADDPS     Y12, Y4, Y4
-	VMASKMOVPS 32(DI), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y14, Y12
-	VADDPS     Y12, Y6, Y6
-	VMASKMOVPS 32(DI), Y15, Y12
-	VADDPS     Y12, Y7, Y7
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y14, Y12
-	VADDPS     Y12, Y8, Y8
-	VMASKMOVPS 32(DI), Y15, Y12
-	VADDPS     Y12, Y9, Y9
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y14, Y12
-	VADDPS     Y12, Y10, Y10
-	VMASKMOVPS 32(DI), Y15, Y12
-	VADDPS     Y12, Y11, Y11
+	VMASKMOVPS   32(DI), Y15, Y12
+	VADDPS       Y12, Y11, Y11
 
 t6_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -1976,15 +1920,24 @@ edge:
 
 edge1:
 	// 1-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y14, Y12
+	VMASKMOVPS   32(BX), Y15, Y13
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y13, Y1
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         b+32(FP), BX
+	MOVQ         k+8(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x02, SI
+	JZ           t1_k1
 
 t1_k4:
 	VMOVUPS      (BX), Y12
@@ -2028,28 +1981,21 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
-	MOVQ         cols+80(FP), BX
-	MOVQ         BX, X15
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t1_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         DX, AX
+	MOVQ         cols+80(FP), DX
+	MOVQ         DX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
 	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
 	VMASKMOVPS   (AX), Y14, Y12
-	VMASKMOVPS   32(AX), Y15, Y13
 	VADDPS       Y12, Y0, Y0
-	VADDPS       Y13, Y1, Y1
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t1_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	MOVQ       DX, AX
-	VMASKMOVPS (AX), Y14, Y12
-	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS 32(AX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
+	VMASKMOVPS   32(AX), Y15, Y12
+	VADDPS       Y12, Y1, Y1
 
 t1_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -2113,17 +2059,26 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y14, Y12
+	VMASKMOVPS   32(BX), Y15, Y13
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y13, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y13, Y3
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         b+32(FP), SI
+	MOVQ         k+8(FP), DI
+	MOVQ         DI, R8
+	SHRQ         $0x02, DI
+	JZ           t2_k1
 
 t2_k4:
 	VMOVUPS      (SI), Y12
@@ -2182,34 +2137,25 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t2_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
 	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y14, Y12
-	VMASKMOVPS   32(AX), Y15, Y13
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y0, Y0
-	VADDPS       Y13, Y1, Y1
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y2, Y2
-	VADDPS       Y13, Y3, Y3
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t2_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y2, Y2
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y3, Y3
 
 t2_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -2295,19 +2241,28 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y14, Y12
+	VMASKMOVPS   32(BX), Y15, Y13
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y13, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y13, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y13, Y5
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         b+32(FP), SI
+	MOVQ         k+8(FP), DI
+	MOVQ         DI, R8
+	SHRQ         $0x02, DI
+	JZ           t3_k1
 
 t3_k4:
 	VMOVUPS      (SI), Y12
@@ -2381,41 +2336,30 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t3_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
 	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y14, Y12
-	VMASKMOVPS   32(AX), Y15, Y13
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y0, Y0
-	VADDPS       Y13, Y1, Y1
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y2, Y2
-	VADDPS       Y13, Y3, Y3
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y4, Y4
-	VADDPS       Y13, Y5, Y5
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t3_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y2, Y2
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y4, Y4
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y5, Y5
 
 t3_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -2524,23 +2468,32 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y14, Y12
+	VMASKMOVPS   32(BX), Y15, Y13
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y13, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y13, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y13, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y13, Y7
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), SI
+	MOVQ         b+32(FP), DI
+	MOVQ         k+8(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x02, R8
+	JZ           t4_k1
 
 t4_k4:
 	VMOVUPS      (DI), Y12
@@ -2631,48 +2584,35 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t4_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
 	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y14, Y12
-	VMASKMOVPS   32(AX), Y15, Y13
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y0, Y0
-	VADDPS       Y13, Y1, Y1
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y2, Y2
-	VADDPS       Y13, Y3, Y3
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y4, Y4
-	VADDPS       Y13, Y5, Y5
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y6, Y6
-	VADDPS       Y13, Y7, Y7
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t4_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y2, Y2
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y4, Y4
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y6, Y6
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y7, Y7
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y7, Y7
 
 t4_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -2804,25 +2744,34 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y14, Y12
+	VMASKMOVPS   32(BX), Y15, Y13
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y13, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y13, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y13, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y13, Y7
+	VMOVAPS      Y12, Y8
+	VMOVAPS      Y13, Y9
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), SI
+	MOVQ         b+32(FP), DI
+	MOVQ         k+8(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x02, R8
+	JZ           t5_k1
 
 t5_k4:
 	VMOVUPS      (DI), Y12
@@ -2928,55 +2877,40 @@ t5_k1loop:
 	JNZ          t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t5_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
 	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y14, Y12
-	VMASKMOVPS   32(AX), Y15, Y13
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y0, Y0
-	VADDPS       Y13, Y1, Y1
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y2, Y2
-	VADDPS       Y13, Y3, Y3
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y4, Y4
-	VADDPS       Y13, Y5, Y5
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y6, Y6
-	VADDPS       Y13, Y7, Y7
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y7, Y7
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y14, Y12
 	VADDPS       Y12, Y8, Y8
-	VADDPS       Y13, Y9, Y9
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t5_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y0, Y0
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y2, Y2
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y4, Y4
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y6, Y6
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y7, Y7
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y14, Y12
-	VADDPS     Y12, Y8, Y8
-	VMASKMOVPS 32(DX), Y15, Y12
-	VADDPS     Y12, Y9, Y9
+	VMASKMOVPS   32(DX), Y15, Y12
+	VADDPS       Y12, Y9, Y9
 
 t5_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -3146,30 +3080,37 @@ rows:
 	JLT  edge
 
 	// 12-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(DI*1), R9
-	LEAQ   (R9)(DI*1), R10
-	LEAQ   (R10)(DI*1), DI
-	MOVQ   b+32(FP), R11
-	MOVQ   k+8(FP), R12
-	MOVQ   R12, R13
-	SHRQ   $0x02, R12
-	JZ     t12_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), SI
+	MOVQ         SI, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), SI
+	VMASKMOVPS   (SI), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y12, Y7
+	VMOVAPS      Y12, Y8
+	VMOVAPS      Y12, Y9
+	VMOVAPS      Y12, Y10
+	VMOVAPS      Y12, Y11
+	MOVQ         lda+24(FP), SI
+	SHLQ         $0x02, SI
+	LEAQ         (SI)(SI*2), DI
+	MOVQ         AX, R8
+	LEAQ         (R8)(DI*1), R9
+	LEAQ         (R9)(DI*1), R10
+	LEAQ         (R10)(DI*1), DI
+	MOVQ         b+32(FP), R11
+	MOVQ         k+8(FP), R12
+	MOVQ         R12, R13
+	SHRQ         $0x02, R12
+	JZ           t12_k1
 
 t12_k4:
 	VMOVUPS      (R11), Y12
@@ -3319,67 +3260,51 @@ t12_k1loop:
 	JNZ          t12_k1loop
 
 t12_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), SI
-	MOVQ         cols+80(FP), DI
-	MOVQ         DI, X15
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t12_act
+	MOVQ         ldr+56(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         DX, DI
+	MOVQ         cols+80(FP), R8
+	MOVQ         R8, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (SI), Y15, Y12
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y5, Y5
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y6, Y6
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y7, Y7
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y8, Y8
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y9, Y9
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y10, Y10
+	ADDQ         SI, DI
+	VMASKMOVPS   (DI), Y15, Y12
 	VADDPS       Y12, Y11, Y11
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t12_act
-	MOVQ       ldr+56(FP), SI
-	SHLQ       $0x02, SI
-	MOVQ       DX, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y6, Y6
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y7, Y7
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y8, Y8
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y9, Y9
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y10, Y10
-	ADDQ       SI, DI
-	VMASKMOVPS (DI), Y15, Y12
-	VADDPS     Y12, Y11, Y11
 
 t12_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -3605,14 +3530,21 @@ edge:
 
 edge1:
 	// 1-row tile
-	VXORPS Y0, Y0, Y0
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         b+32(FP), BX
+	MOVQ         k+8(FP), SI
+	MOVQ         SI, DI
+	SHRQ         $0x02, SI
+	JZ           t1_k1
 
 t1_k4:
 	VMOVUPS      (BX), Y12
@@ -3646,23 +3578,18 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
-	MOVQ         cols+80(FP), BX
-	MOVQ         BX, X15
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t1_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         DX, AX
+	MOVQ         cols+80(FP), DX
+	MOVQ         DX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
 	VMASKMOVPS   (AX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t1_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	MOVQ       DX, AX
-	VMASKMOVPS (AX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
 
 t1_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -3714,15 +3641,22 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         b+32(FP), SI
+	MOVQ         k+8(FP), DI
+	MOVQ         DI, R8
+	SHRQ         $0x02, DI
+	JZ           t2_k1
 
 t2_k4:
 	VMOVUPS      (SI), Y12
@@ -3766,26 +3700,20 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t2_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t2_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
 
 t2_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -3848,16 +3776,23 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         b+32(FP), SI
+	MOVQ         k+8(FP), DI
+	MOVQ         DI, R8
+	SHRQ         $0x02, DI
+	JZ           t3_k1
 
 t3_k4:
 	VMOVUPS      (SI), Y12
@@ -3911,30 +3846,23 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t3_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t3_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
 
 t3_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -4009,19 +3937,26 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), SI
+	MOVQ         b+32(FP), DI
+	MOVQ         k+8(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x02, R8
+	JZ           t4_k1
 
 t4_k4:
 	VMOVUPS      (DI), Y12
@@ -4087,34 +4022,26 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t4_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t4_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
 
 t4_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -4201,20 +4128,27 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), SI
+	MOVQ         b+32(FP), DI
+	MOVQ         k+8(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x02, R8
+	JZ           t5_k1
 
 t5_k4:
 	VMOVUPS      (DI), Y12
@@ -4290,38 +4224,29 @@ t5_k1loop:
 	JNZ          t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t5_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t5_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
 
 t5_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -4420,21 +4345,28 @@ t5_store:
 
 edge6:
 	// 6-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), SI
+	MOVQ         b+32(FP), DI
+	MOVQ         k+8(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x02, R8
+	JZ           t6_k1
 
 t6_k4:
 	VMOVUPS      (DI), Y12
@@ -4520,42 +4452,32 @@ t6_k1loop:
 	JNZ          t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t6_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y5, Y5
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t6_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
 
 t6_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -4666,23 +4588,30 @@ t6_store:
 
 edge7:
 	// 7-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t7_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	VMOVAPS      Y12, Y6
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), DI
+	LEAQ         (DI)(SI*1), SI
+	MOVQ         b+32(FP), R8
+	MOVQ         k+8(FP), R9
+	MOVQ         R9, R10
+	SHRQ         $0x02, R9
+	JZ           t7_k1
 
 t7_k4:
 	VMOVUPS      (R8), Y12
@@ -4780,46 +4709,35 @@ t7_k1loop:
 	JNZ          t7_k1loop
 
 t7_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t7_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y6, Y6
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t7_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y6, Y6
 
 t7_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -4942,24 +4860,31 @@ t7_store:
 
 edge8:
 	// 8-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t8_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y12, Y7
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), DI
+	LEAQ         (DI)(SI*1), SI
+	MOVQ         b+32(FP), R8
+	MOVQ         k+8(FP), R9
+	MOVQ         R9, R10
+	SHRQ         $0x02, R9
+	JZ           t8_k1
 
 t8_k4:
 	VMOVUPS      (R8), Y12
@@ -5067,50 +4992,38 @@ t8_k1loop:
 	JNZ          t8_k1loop
 
 t8_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t8_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y6, Y6
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y7, Y7
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t8_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y6, Y6
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y7, Y7
 
 t8_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -5245,25 +5158,32 @@ t8_store:
 
 edge9:
 	// 9-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t9_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y12, Y7
+	VMOVAPS      Y12, Y8
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), DI
+	LEAQ         (DI)(SI*1), SI
+	MOVQ         b+32(FP), R8
+	MOVQ         k+8(FP), R9
+	MOVQ         R9, R10
+	SHRQ         $0x02, R9
+	JZ           t9_k1
 
 t9_k4:
 	VMOVUPS      (R8), Y12
@@ -5381,54 +5301,41 @@ t9_k1loop:
 	JNZ          t9_k1loop
 
 t9_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t9_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y6, Y6
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y7, Y7
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y8, Y8
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t9_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y6, Y6
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y7, Y7
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y8, Y8
 
 t9_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -5575,27 +5482,34 @@ t9_store:
 
 edge10:
 	// 10-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t10_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y12, Y7
+	VMOVAPS      Y12, Y8
+	VMOVAPS      Y12, Y9
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), DI
+	LEAQ         (DI)(SI*1), R8
+	LEAQ         (R8)(SI*1), SI
+	MOVQ         b+32(FP), R9
+	MOVQ         k+8(FP), R10
+	MOVQ         R10, R11
+	SHRQ         $0x02, R10
+	JZ           t10_k1
 
 t10_k4:
 	VMOVUPS      (R9), Y12
@@ -5725,58 +5639,44 @@ t10_k1loop:
 	JNZ          t10_k1loop
 
 t10_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t10_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y6, Y6
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y7, Y7
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y8, Y8
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y9, Y9
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t10_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y6, Y6
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y7, Y7
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y8, Y8
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y9, Y9
 
 t10_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -5935,28 +5835,35 @@ t10_store:
 
 edge11:
 	// 11-row tile
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t11_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ         cols+80(FP), BX
+	MOVQ         BX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	MOVQ         bias+40(FP), BX
+	VMASKMOVPS   (BX), Y15, Y12
+	VMOVAPS      Y12, Y0
+	VMOVAPS      Y12, Y1
+	VMOVAPS      Y12, Y2
+	VMOVAPS      Y12, Y3
+	VMOVAPS      Y12, Y4
+	VMOVAPS      Y12, Y5
+	VMOVAPS      Y12, Y6
+	VMOVAPS      Y12, Y7
+	VMOVAPS      Y12, Y8
+	VMOVAPS      Y12, Y9
+	VMOVAPS      Y12, Y10
+	MOVQ         lda+24(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	LEAQ         (AX)(SI*1), DI
+	LEAQ         (DI)(SI*1), R8
+	LEAQ         (R8)(SI*1), SI
+	MOVQ         b+32(FP), R9
+	MOVQ         k+8(FP), R10
+	MOVQ         R10, R11
+	SHRQ         $0x02, R10
+	JZ           t11_k1
 
 t11_k4:
 	VMOVUPS      (R9), Y12
@@ -6096,62 +6003,47 @@ t11_k1loop:
 	JNZ          t11_k1loop
 
 t11_epilogue:
-	// Bias.
-	MOVQ         bias+40(FP), AX
+	// Residual, when r != nil.
+	TESTQ        DX, DX
+	JZ           t11_act
+	MOVQ         ldr+56(FP), AX
+	SHLQ         $0x02, AX
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
 	VPBROADCASTD X15, Y15
 	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
-	VMASKMOVPS   (AX), Y15, Y12
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y0, Y0
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y1, Y1
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y2, Y2
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y3, Y3
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y4, Y4
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y5, Y5
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y6, Y6
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y7, Y7
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y8, Y8
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y9, Y9
+	ADDQ         AX, DX
+	VMASKMOVPS   (DX), Y15, Y12
 	VADDPS       Y12, Y10, Y10
-
-	// Residual, when r != nil.
-	TESTQ      DX, DX
-	JZ         t11_act
-	MOVQ       ldr+56(FP), AX
-	SHLQ       $0x02, AX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y0, Y0
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y1, Y1
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y2, Y2
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y3, Y3
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y4, Y4
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y5, Y5
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y6, Y6
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y7, Y7
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y8, Y8
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y9, Y9
-	ADDQ       AX, DX
-	VMASKMOVPS (DX), Y15, Y12
-	VADDPS     Y12, Y10, Y10
 
 t11_act:
 	// Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).
@@ -6337,42 +6229,46 @@ rows:
 	JLT  edge
 
 	// 12-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(DI*1), R9
-	LEAQ   (R9)(DI*1), R10
-	LEAQ   (R10)(DI*1), DI
-	MOVQ   b+32(FP), R11
-	MOVQ   k+8(FP), R12
-	MOVQ   R12, R13
-	SHRQ   $0x02, R12
-	JZ     t12_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), SI
+	VMOVUPS (SI), Z24
+	VMOVUPS 64(SI), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	VMOVAPS Z24, Z12
+	VMOVAPS Z25, Z13
+	VMOVAPS Z24, Z14
+	VMOVAPS Z25, Z15
+	VMOVAPS Z24, Z16
+	VMOVAPS Z25, Z17
+	VMOVAPS Z24, Z18
+	VMOVAPS Z25, Z19
+	VMOVAPS Z24, Z20
+	VMOVAPS Z25, Z21
+	VMOVAPS Z24, Z22
+	VMOVAPS Z25, Z23
+	MOVQ    lda+24(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (SI)(SI*2), DI
+	MOVQ    AX, R8
+	LEAQ    (R8)(DI*1), R9
+	LEAQ    (R9)(DI*1), R10
+	LEAQ    (R10)(DI*1), DI
+	MOVQ    b+32(FP), R11
+	MOVQ    k+8(FP), R12
+	MOVQ    R12, R13
+	SHRQ    $0x02, R12
+	JZ      t12_k1
 
 t12_k4:
 	VMOVUPS      (R11), Z24
@@ -6587,35 +6483,6 @@ t12_k1loop:
 	JNZ          t12_k1loop
 
 t12_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), SI
-	VMOVUPS (SI), Z24
-	VMOVUPS 64(SI), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-	VADDPS  Z24, Z12, Z12
-	VADDPS  Z25, Z13, Z13
-	VADDPS  Z24, Z14, Z14
-	VADDPS  Z25, Z15, Z15
-	VADDPS  Z24, Z16, Z16
-	VADDPS  Z25, Z17, Z17
-	VADDPS  Z24, Z18, Z18
-	VADDPS  Z25, Z19, Z19
-	VADDPS  Z24, Z20, Z20
-	VADDPS  Z25, Z21, Z21
-	VADDPS  Z24, Z22, Z22
-	VADDPS  Z25, Z23, Z23
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t12_act
@@ -7034,15 +6901,19 @@ edge:
 
 edge1:
 	// 1-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    b+32(FP), BX
+	MOVQ    k+8(FP), SI
+	MOVQ    SI, DI
+	SHRQ    $0x02, SI
+	JZ      t1_k1
 
 t1_k4:
 	VMOVUPS      (BX), Z24
@@ -7086,13 +6957,6 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t1_act
@@ -7161,17 +7025,21 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    b+32(FP), SI
+	MOVQ    k+8(FP), DI
+	MOVQ    DI, R8
+	SHRQ    $0x02, DI
+	JZ      t2_k1
 
 t2_k4:
 	VMOVUPS      (SI), Z24
@@ -7230,15 +7098,6 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t2_act
@@ -7333,19 +7192,23 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    b+32(FP), SI
+	MOVQ    k+8(FP), DI
+	MOVQ    DI, R8
+	SHRQ    $0x02, DI
+	JZ      t3_k1
 
 t3_k4:
 	VMOVUPS      (SI), Z24
@@ -7419,17 +7282,6 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t3_act
@@ -7552,23 +7404,27 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), SI
+	MOVQ    b+32(FP), DI
+	MOVQ    k+8(FP), R8
+	MOVQ    R8, R9
+	SHRQ    $0x02, R8
+	JZ      t4_k1
 
 t4_k4:
 	VMOVUPS      (DI), Z24
@@ -7659,19 +7515,6 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t4_act
@@ -7822,25 +7665,29 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), SI
+	MOVQ    b+32(FP), DI
+	MOVQ    k+8(FP), R8
+	MOVQ    R8, R9
+	SHRQ    $0x02, R8
+	JZ      t5_k1
 
 t5_k4:
 	VMOVUPS      (DI), Z24
@@ -7946,21 +7793,6 @@ t5_k1loop:
 	JNZ          t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t5_act
@@ -8139,27 +7971,31 @@ t5_store:
 
 edge6:
 	// 6-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), SI
+	MOVQ    b+32(FP), DI
+	MOVQ    k+8(FP), R8
+	MOVQ    R8, R9
+	SHRQ    $0x02, R8
+	JZ      t6_k1
 
 t6_k4:
 	VMOVUPS      (DI), Z24
@@ -8280,23 +8116,6 @@ t6_k1loop:
 	JNZ          t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t6_act
@@ -8503,30 +8322,34 @@ t6_store:
 
 edge7:
 	// 7-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t7_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	VMOVAPS Z24, Z12
+	VMOVAPS Z25, Z13
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), DI
+	LEAQ    (DI)(SI*1), SI
+	MOVQ    b+32(FP), R8
+	MOVQ    k+8(FP), R9
+	MOVQ    R9, R10
+	SHRQ    $0x02, R9
+	JZ      t7_k1
 
 t7_k4:
 	VMOVUPS      (R8), Z24
@@ -8664,25 +8487,6 @@ t7_k1loop:
 	JNZ          t7_k1loop
 
 t7_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-	VADDPS  Z24, Z12, Z12
-	VADDPS  Z25, Z13, Z13
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t7_act
@@ -8917,32 +8721,36 @@ t7_store:
 
 edge8:
 	// 8-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t8_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	VMOVAPS Z24, Z12
+	VMOVAPS Z25, Z13
+	VMOVAPS Z24, Z14
+	VMOVAPS Z25, Z15
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), DI
+	LEAQ    (DI)(SI*1), SI
+	MOVQ    b+32(FP), R8
+	MOVQ    k+8(FP), R9
+	MOVQ    R9, R10
+	SHRQ    $0x02, R9
+	JZ      t8_k1
 
 t8_k4:
 	VMOVUPS      (R8), Z24
@@ -9095,27 +8903,6 @@ t8_k1loop:
 	JNZ          t8_k1loop
 
 t8_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-	VADDPS  Z24, Z12, Z12
-	VADDPS  Z25, Z13, Z13
-	VADDPS  Z24, Z14, Z14
-	VADDPS  Z25, Z15, Z15
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t8_act
@@ -9378,34 +9165,38 @@ t8_store:
 
 edge9:
 	// 9-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t9_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	VMOVAPS Z24, Z12
+	VMOVAPS Z25, Z13
+	VMOVAPS Z24, Z14
+	VMOVAPS Z25, Z15
+	VMOVAPS Z24, Z16
+	VMOVAPS Z25, Z17
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), DI
+	LEAQ    (DI)(SI*1), SI
+	MOVQ    b+32(FP), R8
+	MOVQ    k+8(FP), R9
+	MOVQ    R9, R10
+	SHRQ    $0x02, R9
+	JZ      t9_k1
 
 t9_k4:
 	VMOVUPS      (R8), Z24
@@ -9573,29 +9364,6 @@ t9_k1loop:
 	JNZ          t9_k1loop
 
 t9_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-	VADDPS  Z24, Z12, Z12
-	VADDPS  Z25, Z13, Z13
-	VADDPS  Z24, Z14, Z14
-	VADDPS  Z25, Z15, Z15
-	VADDPS  Z24, Z16, Z16
-	VADDPS  Z25, Z17, Z17
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t9_act
@@ -9886,37 +9654,41 @@ t9_store:
 
 edge10:
 	// 10-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t10_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	VMOVAPS Z24, Z12
+	VMOVAPS Z25, Z13
+	VMOVAPS Z24, Z14
+	VMOVAPS Z25, Z15
+	VMOVAPS Z24, Z16
+	VMOVAPS Z25, Z17
+	VMOVAPS Z24, Z18
+	VMOVAPS Z25, Z19
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), DI
+	LEAQ    (DI)(SI*1), R8
+	LEAQ    (R8)(SI*1), SI
+	MOVQ    b+32(FP), R9
+	MOVQ    k+8(FP), R10
+	MOVQ    R10, R11
+	SHRQ    $0x02, R10
+	JZ      t10_k1
 
 t10_k4:
 	VMOVUPS      (R9), Z24
@@ -10101,31 +9873,6 @@ t10_k1loop:
 	JNZ          t10_k1loop
 
 t10_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-	VADDPS  Z24, Z12, Z12
-	VADDPS  Z25, Z13, Z13
-	VADDPS  Z24, Z14, Z14
-	VADDPS  Z25, Z15, Z15
-	VADDPS  Z24, Z16, Z16
-	VADDPS  Z25, Z17, Z17
-	VADDPS  Z24, Z18, Z18
-	VADDPS  Z25, Z19, Z19
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t10_act
@@ -10444,39 +10191,43 @@ t10_store:
 
 edge11:
 	// 11-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t11_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ    bias+40(FP), BX
+	VMOVUPS (BX), Z24
+	VMOVUPS 64(BX), Z25
+	VMOVAPS Z24, Z0
+	VMOVAPS Z25, Z1
+	VMOVAPS Z24, Z2
+	VMOVAPS Z25, Z3
+	VMOVAPS Z24, Z4
+	VMOVAPS Z25, Z5
+	VMOVAPS Z24, Z6
+	VMOVAPS Z25, Z7
+	VMOVAPS Z24, Z8
+	VMOVAPS Z25, Z9
+	VMOVAPS Z24, Z10
+	VMOVAPS Z25, Z11
+	VMOVAPS Z24, Z12
+	VMOVAPS Z25, Z13
+	VMOVAPS Z24, Z14
+	VMOVAPS Z25, Z15
+	VMOVAPS Z24, Z16
+	VMOVAPS Z25, Z17
+	VMOVAPS Z24, Z18
+	VMOVAPS Z25, Z19
+	VMOVAPS Z24, Z20
+	VMOVAPS Z25, Z21
+	MOVQ    lda+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (AX)(SI*1), DI
+	LEAQ    (DI)(SI*1), R8
+	LEAQ    (R8)(SI*1), SI
+	MOVQ    b+32(FP), R9
+	MOVQ    k+8(FP), R10
+	MOVQ    R10, R11
+	SHRQ    $0x02, R10
+	JZ      t11_k1
 
 t11_k4:
 	VMOVUPS      (R9), Z24
@@ -10676,33 +10427,6 @@ t11_k1loop:
 	JNZ          t11_k1loop
 
 t11_epilogue:
-	// Bias.
-	MOVQ    bias+40(FP), AX
-	VMOVUPS (AX), Z24
-	VMOVUPS 64(AX), Z25
-	VADDPS  Z24, Z0, Z0
-	VADDPS  Z25, Z1, Z1
-	VADDPS  Z24, Z2, Z2
-	VADDPS  Z25, Z3, Z3
-	VADDPS  Z24, Z4, Z4
-	VADDPS  Z25, Z5, Z5
-	VADDPS  Z24, Z6, Z6
-	VADDPS  Z25, Z7, Z7
-	VADDPS  Z24, Z8, Z8
-	VADDPS  Z25, Z9, Z9
-	VADDPS  Z24, Z10, Z10
-	VADDPS  Z25, Z11, Z11
-	VADDPS  Z24, Z12, Z12
-	VADDPS  Z25, Z13, Z13
-	VADDPS  Z24, Z14, Z14
-	VADDPS  Z25, Z15, Z15
-	VADDPS  Z24, Z16, Z16
-	VADDPS  Z25, Z17, Z17
-	VADDPS  Z24, Z18, Z18
-	VADDPS  Z25, Z19, Z19
-	VADDPS  Z24, Z20, Z20
-	VADDPS  Z25, Z21, Z21
-
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t11_act
@@ -11070,42 +10794,46 @@ rows:
 	JLT  edge
 
 	// 12-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(DI*1), R9
-	LEAQ   (R9)(DI*1), R10
-	LEAQ   (R10)(DI*1), DI
-	MOVQ   b+32(FP), R11
-	MOVQ   k+8(FP), R12
-	MOVQ   R12, R13
-	SHRQ   $0x02, R12
-	JZ     t12_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), SI
+	VMOVUPS.Z (SI), K1, Z24
+	VMOVUPS.Z 64(SI), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Z25, Z13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Z25, Z15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Z25, Z17
+	VMOVAPS   Z24, Z18
+	VMOVAPS   Z25, Z19
+	VMOVAPS   Z24, Z20
+	VMOVAPS   Z25, Z21
+	VMOVAPS   Z24, Z22
+	VMOVAPS   Z25, Z23
+	MOVQ      lda+24(FP), SI
+	SHLQ      $0x02, SI
+	LEAQ      (SI)(SI*2), DI
+	MOVQ      AX, R8
+	LEAQ      (R8)(DI*1), R9
+	LEAQ      (R9)(DI*1), R10
+	LEAQ      (R10)(DI*1), DI
+	MOVQ      b+32(FP), R11
+	MOVQ      k+8(FP), R12
+	MOVQ      R12, R13
+	SHRQ      $0x02, R12
+	JZ        t12_k1
 
 t12_k4:
 	VMOVUPS      (R11), Z24
@@ -11320,35 +11048,6 @@ t12_k1loop:
 	JNZ          t12_k1loop
 
 t12_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), SI
-	VMOVUPS.Z (SI), K1, Z24
-	VMOVUPS.Z 64(SI), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Z25, Z13, Z13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Z25, Z15, Z15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Z25, Z17, Z17
-	VADDPS    Z24, Z18, Z18
-	VADDPS    Z25, Z19, Z19
-	VADDPS    Z24, Z20, Z20
-	VADDPS    Z25, Z21, Z21
-	VADDPS    Z24, Z22, Z22
-	VADDPS    Z25, Z23, Z23
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t12_act
@@ -11767,15 +11466,19 @@ edge:
 
 edge1:
 	// 1-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), BX
+	MOVQ      k+8(FP), SI
+	MOVQ      SI, DI
+	SHRQ      $0x02, SI
+	JZ        t1_k1
 
 t1_k4:
 	VMOVUPS      (BX), Z24
@@ -11819,13 +11522,6 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -11894,17 +11590,21 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t2_k1
 
 t2_k4:
 	VMOVUPS      (SI), Z24
@@ -11963,15 +11663,6 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -12066,19 +11757,23 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t3_k1
 
 t3_k4:
 	VMOVUPS      (SI), Z24
@@ -12152,17 +11847,6 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t3_act
@@ -12285,23 +11969,27 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t4_k1
 
 t4_k4:
 	VMOVUPS      (DI), Z24
@@ -12392,19 +12080,6 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t4_act
@@ -12555,25 +12230,29 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t5_k1
 
 t5_k4:
 	VMOVUPS      (DI), Z24
@@ -12679,21 +12358,6 @@ t5_k1loop:
 	JNZ          t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t5_act
@@ -12872,27 +12536,31 @@ t5_store:
 
 edge6:
 	// 6-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t6_k1
 
 t6_k4:
 	VMOVUPS      (DI), Z24
@@ -13013,23 +12681,6 @@ t6_k1loop:
 	JNZ          t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t6_act
@@ -13236,30 +12887,34 @@ t6_store:
 
 edge7:
 	// 7-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t7_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Z25, Z13
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), SI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t7_k1
 
 t7_k4:
 	VMOVUPS      (R8), Z24
@@ -13397,25 +13052,6 @@ t7_k1loop:
 	JNZ          t7_k1loop
 
 t7_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Z25, Z13, Z13
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t7_act
@@ -13650,32 +13286,36 @@ t7_store:
 
 edge8:
 	// 8-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t8_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Z25, Z13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Z25, Z15
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), SI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t8_k1
 
 t8_k4:
 	VMOVUPS      (R8), Z24
@@ -13828,27 +13468,6 @@ t8_k1loop:
 	JNZ          t8_k1loop
 
 t8_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Z25, Z13, Z13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Z25, Z15, Z15
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t8_act
@@ -14111,34 +13730,38 @@ t8_store:
 
 edge9:
 	// 9-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t9_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Z25, Z13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Z25, Z15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Z25, Z17
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), SI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t9_k1
 
 t9_k4:
 	VMOVUPS      (R8), Z24
@@ -14306,29 +13929,6 @@ t9_k1loop:
 	JNZ          t9_k1loop
 
 t9_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Z25, Z13, Z13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Z25, Z15, Z15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Z25, Z17, Z17
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t9_act
@@ -14619,37 +14219,41 @@ t9_store:
 
 edge10:
 	// 10-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t10_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Z25, Z13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Z25, Z15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Z25, Z17
+	VMOVAPS   Z24, Z18
+	VMOVAPS   Z25, Z19
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), R8
+	LEAQ      (R8)(SI*1), SI
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t10_k1
 
 t10_k4:
 	VMOVUPS      (R9), Z24
@@ -14834,31 +14438,6 @@ t10_k1loop:
 	JNZ          t10_k1loop
 
 t10_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Z25, Z13, Z13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Z25, Z15, Z15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Z25, Z17, Z17
-	VADDPS    Z24, Z18, Z18
-	VADDPS    Z25, Z19, Z19
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t10_act
@@ -15177,39 +14756,43 @@ t10_store:
 
 edge11:
 	// 11-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t11_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Z25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Z25, Z1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Z25, Z3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Z25, Z5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Z25, Z7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Z25, Z9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Z25, Z11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Z25, Z13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Z25, Z15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Z25, Z17
+	VMOVAPS   Z24, Z18
+	VMOVAPS   Z25, Z19
+	VMOVAPS   Z24, Z20
+	VMOVAPS   Z25, Z21
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), R8
+	LEAQ      (R8)(SI*1), SI
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t11_k1
 
 t11_k4:
 	VMOVUPS      (R9), Z24
@@ -15409,33 +14992,6 @@ t11_k1loop:
 	JNZ          t11_k1loop
 
 t11_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Z25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Z25, Z1, Z1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Z25, Z3, Z3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Z25, Z5, Z5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Z25, Z7, Z7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Z25, Z9, Z9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Z25, Z11, Z11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Z25, Z13, Z13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Z25, Z15, Z15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Z25, Z17, Z17
-	VADDPS    Z24, Z18, Z18
-	VADDPS    Z25, Z19, Z19
-	VADDPS    Z24, Z20, Z20
-	VADDPS    Z25, Z21, Z21
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t11_act
@@ -15803,42 +15359,46 @@ rows:
 	JLT  edge
 
 	// 12-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	VPXORD Z12, Z12, Z12
-	VPXORD Y13, Y13, Y13
-	VPXORD Z14, Z14, Z14
-	VPXORD Y15, Y15, Y15
-	VPXORD Z16, Z16, Z16
-	VPXORD Y17, Y17, Y17
-	VPXORD Z18, Z18, Z18
-	VPXORD Y19, Y19, Y19
-	VPXORD Z20, Z20, Z20
-	VPXORD Y21, Y21, Y21
-	VPXORD Z22, Z22, Z22
-	VPXORD Y23, Y23, Y23
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(DI*1), R9
-	LEAQ   (R9)(DI*1), R10
-	LEAQ   (R10)(DI*1), DI
-	MOVQ   b+32(FP), R11
-	MOVQ   k+8(FP), R12
-	MOVQ   R12, R13
-	SHRQ   $0x02, R12
-	JZ     t12_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), SI
+	VMOVUPS.Z (SI), K1, Z24
+	VMOVUPS.Z 64(SI), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Y25, Y13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Y25, Y15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Y25, Y17
+	VMOVAPS   Z24, Z18
+	VMOVAPS   Y25, Y19
+	VMOVAPS   Z24, Z20
+	VMOVAPS   Y25, Y21
+	VMOVAPS   Z24, Z22
+	VMOVAPS   Y25, Y23
+	MOVQ      lda+24(FP), SI
+	SHLQ      $0x02, SI
+	LEAQ      (SI)(SI*2), DI
+	MOVQ      AX, R8
+	LEAQ      (R8)(DI*1), R9
+	LEAQ      (R9)(DI*1), R10
+	LEAQ      (R10)(DI*1), DI
+	MOVQ      b+32(FP), R11
+	MOVQ      k+8(FP), R12
+	MOVQ      R12, R13
+	SHRQ      $0x02, R12
+	JZ        t12_k1
 
 t12_k4:
 	VMOVUPS      (R11), Z24
@@ -16053,35 +15613,6 @@ t12_k1loop:
 	JNZ          t12_k1loop
 
 t12_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), SI
-	VMOVUPS.Z (SI), K1, Z24
-	VMOVUPS.Z 64(SI), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Y25, Y13, Y13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Y25, Y15, Y15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Y25, Y17, Y17
-	VADDPS    Z24, Z18, Z18
-	VADDPS    Y25, Y19, Y19
-	VADDPS    Z24, Z20, Z20
-	VADDPS    Y25, Y21, Y21
-	VADDPS    Z24, Z22, Z22
-	VADDPS    Y25, Y23, Y23
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t12_act
@@ -16500,15 +16031,19 @@ edge:
 
 edge1:
 	// 1-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), BX
+	MOVQ      k+8(FP), SI
+	MOVQ      SI, DI
+	SHRQ      $0x02, SI
+	JZ        t1_k1
 
 t1_k4:
 	VMOVUPS      (BX), Z24
@@ -16552,13 +16087,6 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -16627,17 +16155,21 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t2_k1
 
 t2_k4:
 	VMOVUPS      (SI), Z24
@@ -16696,15 +16228,6 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -16799,19 +16322,23 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t3_k1
 
 t3_k4:
 	VMOVUPS      (SI), Z24
@@ -16885,17 +16412,6 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t3_act
@@ -17018,23 +16534,27 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t4_k1
 
 t4_k4:
 	VMOVUPS      (DI), Z24
@@ -17125,19 +16645,6 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t4_act
@@ -17288,25 +16795,29 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t5_k1
 
 t5_k4:
 	VMOVUPS      (DI), Z24
@@ -17412,21 +16923,6 @@ t5_k1loop:
 	JNZ          t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t5_act
@@ -17605,27 +17101,31 @@ t5_store:
 
 edge6:
 	// 6-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t6_k1
 
 t6_k4:
 	VMOVUPS      (DI), Z24
@@ -17746,23 +17246,6 @@ t6_k1loop:
 	JNZ          t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t6_act
@@ -17969,30 +17452,34 @@ t6_store:
 
 edge7:
 	// 7-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	VPXORD Z12, Z12, Z12
-	VPXORD Y13, Y13, Y13
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t7_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Y25, Y13
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), SI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t7_k1
 
 t7_k4:
 	VMOVUPS      (R8), Z24
@@ -18130,25 +17617,6 @@ t7_k1loop:
 	JNZ          t7_k1loop
 
 t7_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Y25, Y13, Y13
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t7_act
@@ -18383,32 +17851,36 @@ t7_store:
 
 edge8:
 	// 8-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	VPXORD Z12, Z12, Z12
-	VPXORD Y13, Y13, Y13
-	VPXORD Z14, Z14, Z14
-	VPXORD Y15, Y15, Y15
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t8_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Y25, Y13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Y25, Y15
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), SI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t8_k1
 
 t8_k4:
 	VMOVUPS      (R8), Z24
@@ -18561,27 +18033,6 @@ t8_k1loop:
 	JNZ          t8_k1loop
 
 t8_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Y25, Y13, Y13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Y25, Y15, Y15
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t8_act
@@ -18844,34 +18295,38 @@ t8_store:
 
 edge9:
 	// 9-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	VPXORD Z12, Z12, Z12
-	VPXORD Y13, Y13, Y13
-	VPXORD Z14, Z14, Z14
-	VPXORD Y15, Y15, Y15
-	VPXORD Z16, Z16, Z16
-	VPXORD Y17, Y17, Y17
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), SI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t9_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Y25, Y13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Y25, Y15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Y25, Y17
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), SI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t9_k1
 
 t9_k4:
 	VMOVUPS      (R8), Z24
@@ -19039,29 +18494,6 @@ t9_k1loop:
 	JNZ          t9_k1loop
 
 t9_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Y25, Y13, Y13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Y25, Y15, Y15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Y25, Y17, Y17
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t9_act
@@ -19352,37 +18784,41 @@ t9_store:
 
 edge10:
 	// 10-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	VPXORD Z12, Z12, Z12
-	VPXORD Y13, Y13, Y13
-	VPXORD Z14, Z14, Z14
-	VPXORD Y15, Y15, Y15
-	VPXORD Z16, Z16, Z16
-	VPXORD Y17, Y17, Y17
-	VPXORD Z18, Z18, Z18
-	VPXORD Y19, Y19, Y19
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t10_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Y25, Y13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Y25, Y15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Y25, Y17
+	VMOVAPS   Z24, Z18
+	VMOVAPS   Y25, Y19
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), R8
+	LEAQ      (R8)(SI*1), SI
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t10_k1
 
 t10_k4:
 	VMOVUPS      (R9), Z24
@@ -19567,31 +19003,6 @@ t10_k1loop:
 	JNZ          t10_k1loop
 
 t10_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Y25, Y13, Y13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Y25, Y15, Y15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Y25, Y17, Y17
-	VADDPS    Z24, Z18, Z18
-	VADDPS    Y25, Y19, Y19
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t10_act
@@ -19910,39 +19321,43 @@ t10_store:
 
 edge11:
 	// 11-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Y1, Y1, Y1
-	VPXORD Z2, Z2, Z2
-	VPXORD Y3, Y3, Y3
-	VPXORD Z4, Z4, Z4
-	VPXORD Y5, Y5, Y5
-	VPXORD Z6, Z6, Z6
-	VPXORD Y7, Y7, Y7
-	VPXORD Z8, Z8, Z8
-	VPXORD Y9, Y9, Y9
-	VPXORD Z10, Z10, Z10
-	VPXORD Y11, Y11, Y11
-	VPXORD Z12, Z12, Z12
-	VPXORD Y13, Y13, Y13
-	VPXORD Z14, Z14, Z14
-	VPXORD Y15, Y15, Y15
-	VPXORD Z16, Z16, Z16
-	VPXORD Y17, Y17, Y17
-	VPXORD Z18, Z18, Z18
-	VPXORD Y19, Y19, Y19
-	VPXORD Z20, Z20, Z20
-	VPXORD Y21, Y21, Y21
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(SI*1), DI
-	LEAQ   (DI)(SI*1), R8
-	LEAQ   (R8)(SI*1), SI
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t11_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z24
+	VMOVUPS.Z 64(BX), K2, Y25
+	VMOVAPS   Z24, Z0
+	VMOVAPS   Y25, Y1
+	VMOVAPS   Z24, Z2
+	VMOVAPS   Y25, Y3
+	VMOVAPS   Z24, Z4
+	VMOVAPS   Y25, Y5
+	VMOVAPS   Z24, Z6
+	VMOVAPS   Y25, Y7
+	VMOVAPS   Z24, Z8
+	VMOVAPS   Y25, Y9
+	VMOVAPS   Z24, Z10
+	VMOVAPS   Y25, Y11
+	VMOVAPS   Z24, Z12
+	VMOVAPS   Y25, Y13
+	VMOVAPS   Z24, Z14
+	VMOVAPS   Y25, Y15
+	VMOVAPS   Z24, Z16
+	VMOVAPS   Y25, Y17
+	VMOVAPS   Z24, Z18
+	VMOVAPS   Y25, Y19
+	VMOVAPS   Z24, Z20
+	VMOVAPS   Y25, Y21
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(SI*1), DI
+	LEAQ      (DI)(SI*1), R8
+	LEAQ      (R8)(SI*1), SI
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t11_k1
 
 t11_k4:
 	VMOVUPS      (R9), Z24
@@ -20142,33 +19557,6 @@ t11_k1loop:
 	JNZ          t11_k1loop
 
 t11_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z24
-	VMOVUPS.Z 64(AX), K2, Y25
-	VADDPS    Z24, Z0, Z0
-	VADDPS    Y25, Y1, Y1
-	VADDPS    Z24, Z2, Z2
-	VADDPS    Y25, Y3, Y3
-	VADDPS    Z24, Z4, Z4
-	VADDPS    Y25, Y5, Y5
-	VADDPS    Z24, Z6, Z6
-	VADDPS    Y25, Y7, Y7
-	VADDPS    Z24, Z8, Z8
-	VADDPS    Y25, Y9, Y9
-	VADDPS    Z24, Z10, Z10
-	VADDPS    Y25, Y11, Y11
-	VADDPS    Z24, Z12, Z12
-	VADDPS    Y25, Y13, Y13
-	VADDPS    Z24, Z14, Z14
-	VADDPS    Y25, Y15, Y15
-	VADDPS    Z24, Z16, Z16
-	VADDPS    Y25, Y17, Y17
-	VADDPS    Z24, Z18, Z18
-	VADDPS    Y25, Y19, Y19
-	VADDPS    Z24, Z20, Z20
-	VADDPS    Y25, Y21, Y21
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t11_act
@@ -20535,41 +19923,44 @@ rows:
 	JLT  edge
 
 	// 20-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(SI*4), R9
-	ADDQ   SI, R9
-	LEAQ   (R9)(SI*4), R10
-	ADDQ   SI, R10
-	LEAQ   (R10)(SI*4), R11
-	ADDQ   SI, R11
-	MOVQ   b+32(FP), R12
-	MOVQ   k+8(FP), R13
-	MOVQ   R13, R14
-	SHRQ   $0x02, R13
-	JZ     t20_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	VMOVAPS   Z20, Z14
+	VMOVAPS   Z20, Z15
+	VMOVAPS   Z20, Z16
+	VMOVAPS   Z20, Z17
+	VMOVAPS   Z20, Z18
+	VMOVAPS   Z20, Z19
+	MOVQ      lda+24(FP), SI
+	SHLQ      $0x02, SI
+	LEAQ      (SI)(SI*2), DI
+	MOVQ      AX, R8
+	LEAQ      (R8)(SI*4), R9
+	ADDQ      SI, R9
+	LEAQ      (R9)(SI*4), R10
+	ADDQ      SI, R10
+	LEAQ      (R10)(SI*4), R11
+	ADDQ      SI, R11
+	MOVQ      b+32(FP), R12
+	MOVQ      k+8(FP), R13
+	MOVQ      R13, R14
+	SHRQ      $0x02, R13
+	JZ        t20_k1
 
 t20_k4:
 	VMOVUPS          (R12), Z20
@@ -20699,30 +20090,6 @@ t20_k1loop:
 	JNZ              t20_k1loop
 
 t20_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), SI
-	VMOVUPS.Z (SI), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-	VADDPS    Z20, Z14, Z14
-	VADDPS    Z20, Z15, Z15
-	VADDPS    Z20, Z16, Z16
-	VADDPS    Z20, Z17, Z17
-	VADDPS    Z20, Z18, Z18
-	VADDPS    Z20, Z19, Z19
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t20_act
@@ -21121,14 +20488,17 @@ edge:
 
 edge1:
 	// 1-row tile
-	VPXORD Z0, Z0, Z0
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), BX
+	MOVQ      k+8(FP), SI
+	MOVQ      SI, DI
+	SHRQ      $0x02, SI
+	JZ        t1_k1
 
 t1_k4:
 	VMOVUPS          (BX), Z20
@@ -21157,11 +20527,6 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -21217,15 +20582,18 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t2_k1
 
 t2_k4:
 	VMOVUPS          (SI), Z20
@@ -21259,12 +20627,6 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -21333,16 +20695,19 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t3_k1
 
 t3_k4:
 	VMOVUPS          (SI), Z20
@@ -21381,13 +20746,6 @@ t3_k1loop:
 	JNZ              t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t3_act
@@ -21471,18 +20829,21 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t4_k1
 
 t4_k4:
 	VMOVUPS          (DI), Z20
@@ -21526,14 +20887,6 @@ t4_k1loop:
 	JNZ              t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t4_act
@@ -21632,19 +20985,22 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t5_k1
 
 t5_k4:
 	VMOVUPS          (DI), Z20
@@ -21693,15 +21049,6 @@ t5_k1loop:
 	JNZ              t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t5_act
@@ -21815,22 +21162,25 @@ t5_store:
 
 edge6:
 	// 6-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t6_k1
 
 t6_k4:
 	VMOVUPS          (R8), Z20
@@ -21886,16 +21236,6 @@ t6_k1loop:
 	JNZ              t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t6_act
@@ -22024,23 +21364,26 @@ t6_store:
 
 edge7:
 	// 7-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t7_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t7_k1
 
 t7_k4:
 	VMOVUPS          (R8), Z20
@@ -22101,17 +21444,6 @@ t7_k1loop:
 	JNZ              t7_k1loop
 
 t7_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t7_act
@@ -22255,24 +21587,27 @@ t7_store:
 
 edge8:
 	// 8-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t8_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t8_k1
 
 t8_k4:
 	VMOVUPS          (R8), Z20
@@ -22338,18 +21673,6 @@ t8_k1loop:
 	JNZ              t8_k1loop
 
 t8_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t8_act
@@ -22508,25 +21831,28 @@ t8_store:
 
 edge9:
 	// 9-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t9_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t9_k1
 
 t9_k4:
 	VMOVUPS          (R8), Z20
@@ -22597,19 +21923,6 @@ t9_k1loop:
 	JNZ              t9_k1loop
 
 t9_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t9_act
@@ -22783,26 +22096,29 @@ t9_store:
 
 edge10:
 	// 10-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t10_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t10_k1
 
 t10_k4:
 	VMOVUPS          (R8), Z20
@@ -22878,20 +22194,6 @@ t10_k1loop:
 	JNZ              t10_k1loop
 
 t10_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t10_act
@@ -23080,29 +22382,32 @@ t10_store:
 
 edge11:
 	// 11-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t11_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t11_k1
 
 t11_k4:
 	VMOVUPS          (R9), Z20
@@ -23185,21 +22490,6 @@ t11_k1loop:
 	JNZ              t11_k1loop
 
 t11_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t11_act
@@ -23403,30 +22693,33 @@ t11_store:
 
 edge12:
 	// 12-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t12_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t12_k1
 
 t12_k4:
 	VMOVUPS          (R9), Z20
@@ -23514,22 +22807,6 @@ t12_k1loop:
 	JNZ              t12_k1loop
 
 t12_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t12_act
@@ -23748,31 +23025,34 @@ t12_store:
 
 edge13:
 	// 13-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t13_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t13_k1
 
 t13_k4:
 	VMOVUPS          (R9), Z20
@@ -23865,23 +23145,6 @@ t13_k1loop:
 	JNZ              t13_k1loop
 
 t13_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t13_act
@@ -24115,32 +23378,35 @@ t13_store:
 
 edge14:
 	// 14-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t14_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t14_k1
 
 t14_k4:
 	VMOVUPS          (R9), Z20
@@ -24238,24 +23504,6 @@ t14_k1loop:
 	JNZ              t14_k1loop
 
 t14_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t14_act
@@ -24504,33 +23752,36 @@ t14_store:
 
 edge15:
 	// 15-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t15_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	VMOVAPS   Z20, Z14
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t15_k1
 
 t15_k4:
 	VMOVUPS          (R9), Z20
@@ -24633,25 +23884,6 @@ t15_k1loop:
 	JNZ              t15_k1loop
 
 t15_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-	VADDPS    Z20, Z14, Z14
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t15_act
@@ -24915,36 +24147,39 @@ t15_store:
 
 edge16:
 	// 16-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t16_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	VMOVAPS   Z20, Z14
+	VMOVAPS   Z20, Z15
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t16_k1
 
 t16_k4:
 	VMOVUPS          (R10), Z20
@@ -25054,26 +24289,6 @@ t16_k1loop:
 	JNZ              t16_k1loop
 
 t16_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-	VADDPS    Z20, Z14, Z14
-	VADDPS    Z20, Z15, Z15
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t16_act
@@ -25352,37 +24567,40 @@ t16_store:
 
 edge17:
 	// 17-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t17_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	VMOVAPS   Z20, Z14
+	VMOVAPS   Z20, Z15
+	VMOVAPS   Z20, Z16
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t17_k1
 
 t17_k4:
 	VMOVUPS          (R10), Z20
@@ -25497,27 +24715,6 @@ t17_k1loop:
 	JNZ              t17_k1loop
 
 t17_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-	VADDPS    Z20, Z14, Z14
-	VADDPS    Z20, Z15, Z15
-	VADDPS    Z20, Z16, Z16
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t17_act
@@ -25811,38 +25008,41 @@ t17_store:
 
 edge18:
 	// 18-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t18_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	VMOVAPS   Z20, Z14
+	VMOVAPS   Z20, Z15
+	VMOVAPS   Z20, Z16
+	VMOVAPS   Z20, Z17
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t18_k1
 
 t18_k4:
 	VMOVUPS          (R10), Z20
@@ -25962,28 +25162,6 @@ t18_k1loop:
 	JNZ              t18_k1loop
 
 t18_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-	VADDPS    Z20, Z14, Z14
-	VADDPS    Z20, Z15, Z15
-	VADDPS    Z20, Z16, Z16
-	VADDPS    Z20, Z17, Z17
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t18_act
@@ -26292,39 +25470,42 @@ t18_store:
 
 edge19:
 	// 19-row tile
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t19_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Z20
+	VMOVAPS   Z20, Z0
+	VMOVAPS   Z20, Z1
+	VMOVAPS   Z20, Z2
+	VMOVAPS   Z20, Z3
+	VMOVAPS   Z20, Z4
+	VMOVAPS   Z20, Z5
+	VMOVAPS   Z20, Z6
+	VMOVAPS   Z20, Z7
+	VMOVAPS   Z20, Z8
+	VMOVAPS   Z20, Z9
+	VMOVAPS   Z20, Z10
+	VMOVAPS   Z20, Z11
+	VMOVAPS   Z20, Z12
+	VMOVAPS   Z20, Z13
+	VMOVAPS   Z20, Z14
+	VMOVAPS   Z20, Z15
+	VMOVAPS   Z20, Z16
+	VMOVAPS   Z20, Z17
+	VMOVAPS   Z20, Z18
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t19_k1
 
 t19_k4:
 	VMOVUPS          (R10), Z20
@@ -26449,29 +25630,6 @@ t19_k1loop:
 	JNZ              t19_k1loop
 
 t19_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Z20
-	VADDPS    Z20, Z0, Z0
-	VADDPS    Z20, Z1, Z1
-	VADDPS    Z20, Z2, Z2
-	VADDPS    Z20, Z3, Z3
-	VADDPS    Z20, Z4, Z4
-	VADDPS    Z20, Z5, Z5
-	VADDPS    Z20, Z6, Z6
-	VADDPS    Z20, Z7, Z7
-	VADDPS    Z20, Z8, Z8
-	VADDPS    Z20, Z9, Z9
-	VADDPS    Z20, Z10, Z10
-	VADDPS    Z20, Z11, Z11
-	VADDPS    Z20, Z12, Z12
-	VADDPS    Z20, Z13, Z13
-	VADDPS    Z20, Z14, Z14
-	VADDPS    Z20, Z15, Z15
-	VADDPS    Z20, Z16, Z16
-	VADDPS    Z20, Z17, Z17
-	VADDPS    Z20, Z18, Z18
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t19_act
@@ -26815,41 +25973,44 @@ rows:
 	JLT  edge
 
 	// 20-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	VPXORD Y14, Y14, Y14
-	VPXORD Y15, Y15, Y15
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	VPXORD Y19, Y19, Y19
-	MOVQ   lda+24(FP), SI
-	SHLQ   $0x02, SI
-	LEAQ   (SI)(SI*2), DI
-	MOVQ   AX, R8
-	LEAQ   (R8)(SI*4), R9
-	ADDQ   SI, R9
-	LEAQ   (R9)(SI*4), R10
-	ADDQ   SI, R10
-	LEAQ   (R10)(SI*4), R11
-	ADDQ   SI, R11
-	MOVQ   b+32(FP), R12
-	MOVQ   k+8(FP), R13
-	MOVQ   R13, R14
-	SHRQ   $0x02, R13
-	JZ     t20_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), SI
+	VMOVUPS.Z (SI), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	VMOVAPS   Y20, Y14
+	VMOVAPS   Y20, Y15
+	VMOVAPS   Y20, Y16
+	VMOVAPS   Y20, Y17
+	VMOVAPS   Y20, Y18
+	VMOVAPS   Y20, Y19
+	MOVQ      lda+24(FP), SI
+	SHLQ      $0x02, SI
+	LEAQ      (SI)(SI*2), DI
+	MOVQ      AX, R8
+	LEAQ      (R8)(SI*4), R9
+	ADDQ      SI, R9
+	LEAQ      (R9)(SI*4), R10
+	ADDQ      SI, R10
+	LEAQ      (R10)(SI*4), R11
+	ADDQ      SI, R11
+	MOVQ      b+32(FP), R12
+	MOVQ      k+8(FP), R13
+	MOVQ      R13, R14
+	SHRQ      $0x02, R13
+	JZ        t20_k1
 
 t20_k4:
 	VMOVUPS          (R12), Y20
@@ -26979,30 +26140,6 @@ t20_k1loop:
 	JNZ              t20_k1loop
 
 t20_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), SI
-	VMOVUPS.Z (SI), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-	VADDPS    Y20, Y14, Y14
-	VADDPS    Y20, Y15, Y15
-	VADDPS    Y20, Y16, Y16
-	VADDPS    Y20, Y17, Y17
-	VADDPS    Y20, Y18, Y18
-	VADDPS    Y20, Y19, Y19
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t20_act
@@ -27401,14 +26538,17 @@ edge:
 
 edge1:
 	// 1-row tile
-	VPXORD Y0, Y0, Y0
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), BX
-	MOVQ   k+8(FP), SI
-	MOVQ   SI, DI
-	SHRQ   $0x02, SI
-	JZ     t1_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), BX
+	MOVQ      k+8(FP), SI
+	MOVQ      SI, DI
+	SHRQ      $0x02, SI
+	JZ        t1_k1
 
 t1_k4:
 	VMOVUPS          (BX), Y20
@@ -27437,11 +26577,6 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -27497,15 +26632,18 @@ t1_store:
 
 edge2:
 	// 2-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t2_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t2_k1
 
 t2_k4:
 	VMOVUPS          (SI), Y20
@@ -27539,12 +26677,6 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -27613,16 +26745,19 @@ t2_store:
 
 edge3:
 	// 3-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   b+32(FP), SI
-	MOVQ   k+8(FP), DI
-	MOVQ   DI, R8
-	SHRQ   $0x02, DI
-	JZ     t3_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      b+32(FP), SI
+	MOVQ      k+8(FP), DI
+	MOVQ      DI, R8
+	SHRQ      $0x02, DI
+	JZ        t3_k1
 
 t3_k4:
 	VMOVUPS          (SI), Y20
@@ -27661,13 +26796,6 @@ t3_k1loop:
 	JNZ              t3_k1loop
 
 t3_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t3_act
@@ -27751,18 +26879,21 @@ t3_store:
 
 edge4:
 	// 4-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t4_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t4_k1
 
 t4_k4:
 	VMOVUPS          (DI), Y20
@@ -27806,14 +26937,6 @@ t4_k1loop:
 	JNZ              t4_k1loop
 
 t4_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t4_act
@@ -27912,19 +27035,22 @@ t4_store:
 
 edge5:
 	// 5-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	MOVQ   b+32(FP), DI
-	MOVQ   k+8(FP), R8
-	MOVQ   R8, R9
-	SHRQ   $0x02, R8
-	JZ     t5_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	MOVQ      b+32(FP), DI
+	MOVQ      k+8(FP), R8
+	MOVQ      R8, R9
+	SHRQ      $0x02, R8
+	JZ        t5_k1
 
 t5_k4:
 	VMOVUPS          (DI), Y20
@@ -27973,15 +27099,6 @@ t5_k1loop:
 	JNZ              t5_k1loop
 
 t5_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t5_act
@@ -28095,22 +27212,25 @@ t5_store:
 
 edge6:
 	// 6-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t6_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t6_k1
 
 t6_k4:
 	VMOVUPS          (R8), Y20
@@ -28166,16 +27286,6 @@ t6_k1loop:
 	JNZ              t6_k1loop
 
 t6_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t6_act
@@ -28304,23 +27414,26 @@ t6_store:
 
 edge7:
 	// 7-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t7_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t7_k1
 
 t7_k4:
 	VMOVUPS          (R8), Y20
@@ -28381,17 +27494,6 @@ t7_k1loop:
 	JNZ              t7_k1loop
 
 t7_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t7_act
@@ -28535,24 +27637,27 @@ t7_store:
 
 edge8:
 	// 8-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t8_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t8_k1
 
 t8_k4:
 	VMOVUPS          (R8), Y20
@@ -28618,18 +27723,6 @@ t8_k1loop:
 	JNZ              t8_k1loop
 
 t8_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t8_act
@@ -28788,25 +27881,28 @@ t8_store:
 
 edge9:
 	// 9-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t9_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t9_k1
 
 t9_k4:
 	VMOVUPS          (R8), Y20
@@ -28877,19 +27973,6 @@ t9_k1loop:
 	JNZ              t9_k1loop
 
 t9_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t9_act
@@ -29063,26 +28146,29 @@ t9_store:
 
 edge10:
 	// 10-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	MOVQ   b+32(FP), R8
-	MOVQ   k+8(FP), R9
-	MOVQ   R9, R10
-	SHRQ   $0x02, R9
-	JZ     t10_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	MOVQ      b+32(FP), R8
+	MOVQ      k+8(FP), R9
+	MOVQ      R9, R10
+	SHRQ      $0x02, R9
+	JZ        t10_k1
 
 t10_k4:
 	VMOVUPS          (R8), Y20
@@ -29158,20 +28244,6 @@ t10_k1loop:
 	JNZ              t10_k1loop
 
 t10_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t10_act
@@ -29360,29 +28432,32 @@ t10_store:
 
 edge11:
 	// 11-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t11_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t11_k1
 
 t11_k4:
 	VMOVUPS          (R9), Y20
@@ -29465,21 +28540,6 @@ t11_k1loop:
 	JNZ              t11_k1loop
 
 t11_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t11_act
@@ -29683,30 +28743,33 @@ t11_store:
 
 edge12:
 	// 12-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t12_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t12_k1
 
 t12_k4:
 	VMOVUPS          (R9), Y20
@@ -29794,22 +28857,6 @@ t12_k1loop:
 	JNZ              t12_k1loop
 
 t12_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t12_act
@@ -30028,31 +29075,34 @@ t12_store:
 
 edge13:
 	// 13-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t13_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t13_k1
 
 t13_k4:
 	VMOVUPS          (R9), Y20
@@ -30145,23 +29195,6 @@ t13_k1loop:
 	JNZ              t13_k1loop
 
 t13_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t13_act
@@ -30395,32 +29428,35 @@ t13_store:
 
 edge14:
 	// 14-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t14_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t14_k1
 
 t14_k4:
 	VMOVUPS          (R9), Y20
@@ -30518,24 +29554,6 @@ t14_k1loop:
 	JNZ              t14_k1loop
 
 t14_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t14_act
@@ -30784,33 +29802,36 @@ t14_store:
 
 edge15:
 	// 15-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	VPXORD Y14, Y14, Y14
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	MOVQ   b+32(FP), R9
-	MOVQ   k+8(FP), R10
-	MOVQ   R10, R11
-	SHRQ   $0x02, R10
-	JZ     t15_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	VMOVAPS   Y20, Y14
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	MOVQ      b+32(FP), R9
+	MOVQ      k+8(FP), R10
+	MOVQ      R10, R11
+	SHRQ      $0x02, R10
+	JZ        t15_k1
 
 t15_k4:
 	VMOVUPS          (R9), Y20
@@ -30913,25 +29934,6 @@ t15_k1loop:
 	JNZ              t15_k1loop
 
 t15_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-	VADDPS    Y20, Y14, Y14
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t15_act
@@ -31195,36 +30197,39 @@ t15_store:
 
 edge16:
 	// 16-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	VPXORD Y14, Y14, Y14
-	VPXORD Y15, Y15, Y15
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t16_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	VMOVAPS   Y20, Y14
+	VMOVAPS   Y20, Y15
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t16_k1
 
 t16_k4:
 	VMOVUPS          (R10), Y20
@@ -31334,26 +30339,6 @@ t16_k1loop:
 	JNZ              t16_k1loop
 
 t16_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-	VADDPS    Y20, Y14, Y14
-	VADDPS    Y20, Y15, Y15
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t16_act
@@ -31632,37 +30617,40 @@ t16_store:
 
 edge17:
 	// 17-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	VPXORD Y14, Y14, Y14
-	VPXORD Y15, Y15, Y15
-	VPXORD Y16, Y16, Y16
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t17_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	VMOVAPS   Y20, Y14
+	VMOVAPS   Y20, Y15
+	VMOVAPS   Y20, Y16
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t17_k1
 
 t17_k4:
 	VMOVUPS          (R10), Y20
@@ -31777,27 +30765,6 @@ t17_k1loop:
 	JNZ              t17_k1loop
 
 t17_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-	VADDPS    Y20, Y14, Y14
-	VADDPS    Y20, Y15, Y15
-	VADDPS    Y20, Y16, Y16
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t17_act
@@ -32091,38 +31058,41 @@ t17_store:
 
 edge18:
 	// 18-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	VPXORD Y14, Y14, Y14
-	VPXORD Y15, Y15, Y15
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t18_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	VMOVAPS   Y20, Y14
+	VMOVAPS   Y20, Y15
+	VMOVAPS   Y20, Y16
+	VMOVAPS   Y20, Y17
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t18_k1
 
 t18_k4:
 	VMOVUPS          (R10), Y20
@@ -32242,28 +31212,6 @@ t18_k1loop:
 	JNZ              t18_k1loop
 
 t18_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-	VADDPS    Y20, Y14, Y14
-	VADDPS    Y20, Y15, Y15
-	VADDPS    Y20, Y16, Y16
-	VADDPS    Y20, Y17, Y17
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t18_act
@@ -32572,39 +31520,42 @@ t18_store:
 
 edge19:
 	// 19-row tile
-	VPXORD Y0, Y0, Y0
-	VPXORD Y1, Y1, Y1
-	VPXORD Y2, Y2, Y2
-	VPXORD Y3, Y3, Y3
-	VPXORD Y4, Y4, Y4
-	VPXORD Y5, Y5, Y5
-	VPXORD Y6, Y6, Y6
-	VPXORD Y7, Y7, Y7
-	VPXORD Y8, Y8, Y8
-	VPXORD Y9, Y9, Y9
-	VPXORD Y10, Y10, Y10
-	VPXORD Y11, Y11, Y11
-	VPXORD Y12, Y12, Y12
-	VPXORD Y13, Y13, Y13
-	VPXORD Y14, Y14, Y14
-	VPXORD Y15, Y15, Y15
-	VPXORD Y16, Y16, Y16
-	VPXORD Y17, Y17, Y17
-	VPXORD Y18, Y18, Y18
-	MOVQ   lda+24(FP), BX
-	SHLQ   $0x02, BX
-	LEAQ   (BX)(BX*2), SI
-	LEAQ   (AX)(BX*4), DI
-	ADDQ   BX, DI
-	LEAQ   (DI)(BX*4), R8
-	ADDQ   BX, R8
-	LEAQ   (R8)(BX*4), R9
-	ADDQ   BX, R9
-	MOVQ   b+32(FP), R10
-	MOVQ   k+8(FP), R11
-	MOVQ   R11, R12
-	SHRQ   $0x02, R11
-	JZ     t19_k1
+	// Accumulators start at the bias (masked to the panel's columns).
+	MOVQ      bias+40(FP), BX
+	VMOVUPS.Z (BX), K1, Y20
+	VMOVAPS   Y20, Y0
+	VMOVAPS   Y20, Y1
+	VMOVAPS   Y20, Y2
+	VMOVAPS   Y20, Y3
+	VMOVAPS   Y20, Y4
+	VMOVAPS   Y20, Y5
+	VMOVAPS   Y20, Y6
+	VMOVAPS   Y20, Y7
+	VMOVAPS   Y20, Y8
+	VMOVAPS   Y20, Y9
+	VMOVAPS   Y20, Y10
+	VMOVAPS   Y20, Y11
+	VMOVAPS   Y20, Y12
+	VMOVAPS   Y20, Y13
+	VMOVAPS   Y20, Y14
+	VMOVAPS   Y20, Y15
+	VMOVAPS   Y20, Y16
+	VMOVAPS   Y20, Y17
+	VMOVAPS   Y20, Y18
+	MOVQ      lda+24(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (BX)(BX*2), SI
+	LEAQ      (AX)(BX*4), DI
+	ADDQ      BX, DI
+	LEAQ      (DI)(BX*4), R8
+	ADDQ      BX, R8
+	LEAQ      (R8)(BX*4), R9
+	ADDQ      BX, R9
+	MOVQ      b+32(FP), R10
+	MOVQ      k+8(FP), R11
+	MOVQ      R11, R12
+	SHRQ      $0x02, R11
+	JZ        t19_k1
 
 t19_k4:
 	VMOVUPS          (R10), Y20
@@ -32729,29 +31680,6 @@ t19_k1loop:
 	JNZ              t19_k1loop
 
 t19_epilogue:
-	// Bias.
-	MOVQ      bias+40(FP), AX
-	VMOVUPS.Z (AX), K1, Y20
-	VADDPS    Y20, Y0, Y0
-	VADDPS    Y20, Y1, Y1
-	VADDPS    Y20, Y2, Y2
-	VADDPS    Y20, Y3, Y3
-	VADDPS    Y20, Y4, Y4
-	VADDPS    Y20, Y5, Y5
-	VADDPS    Y20, Y6, Y6
-	VADDPS    Y20, Y7, Y7
-	VADDPS    Y20, Y8, Y8
-	VADDPS    Y20, Y9, Y9
-	VADDPS    Y20, Y10, Y10
-	VADDPS    Y20, Y11, Y11
-	VADDPS    Y20, Y12, Y12
-	VADDPS    Y20, Y13, Y13
-	VADDPS    Y20, Y14, Y14
-	VADDPS    Y20, Y15, Y15
-	VADDPS    Y20, Y16, Y16
-	VADDPS    Y20, Y17, Y17
-	VADDPS    Y20, Y18, Y18
-
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t19_act

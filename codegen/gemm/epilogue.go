@@ -6,7 +6,8 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// epilogue adds bias and residual, applies the activation and stores h rows.
+// epilogue adds the residual, applies the activation and stores h rows
+// (the bias is already in the accumulators, see startAtBias).
 func (g *gemmKernel) epilogue(h int, p string) {
 	f := g.free
 	nv := len(g.widths)
@@ -22,16 +23,6 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		}
 	}
 
-	Comment("Bias.")
-	bias := Load(Param("bias"), GP64())
-	if masks != nil {
-		g.avx2Masks(masks)
-	}
-	for v := 0; v < nv; v++ {
-		g.load(Mem{Base: bias, Disp: 4 * g.off[v]}, v, f[v], masks)
-	}
-	accs(func(x VecPhysical, v int) { VADDPS(g.as(f[v], v), x, x) })
-
 	Comment("Residual, when r != nil.")
 	TESTQ(g.state.r, g.state.r)
 	JZ(LabelRef(label(p, "act")))
@@ -40,6 +31,9 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		SHLQ(Imm(2), ldr)
 		row := GP64()
 		MOVQ(g.state.r, row)
+		if masks != nil {
+			g.avx2Masks(masks)
+		}
 		for i := 0; i < h; i++ {
 			for v := 0; v < nv; v++ {
 				g.load(Mem{Base: row, Disp: 4 * g.off[v]}, v, f[0], masks)

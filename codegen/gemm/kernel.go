@@ -19,8 +19,8 @@ import (
 // the rows in mr-row micro-tiles (mr × width accumulators in registers, A
 // broadcast from memory as it lies, one B row loaded per k step), then
 // finishes the m mod mr leftover rows with one edge tile of exactly that
-// many rows. The epilogue runs in registers before the store: bias, then
-// residual, then the activation chosen by mode.
+// many rows. The accumulators start at the bias; the epilogue runs in
+// registers before the store: residual, then the activation chosen by mode.
 //
 // ep points to five parameter vectors of 16 equal float32 each (lo, hi,
 // alpha, beta, post, at byte offsets 0, 64, …), so the activations can take

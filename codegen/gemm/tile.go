@@ -12,11 +12,7 @@ import (
 func (g *gemmKernel) tile(h int) {
 	p := fmt.Sprintf("t%d", h)
 	Commentf("%d-row tile", h)
-	for i := 0; i < h; i++ {
-		for v := range g.widths {
-			g.isa.zero(g.accReg(i, v))
-		}
-	}
+	g.startAtBias(h)
 	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
 	// groups of 5): few base pointers keep the register count and the
 	// per-step increments low.
@@ -107,6 +103,28 @@ func (g *gemmKernel) step(h, u int, aMem func(i, disp int) Mem, pb Register) {
 		VBROADCASTSS(aMem(i, 4*u), t)
 		for v := range g.widths {
 			VFMADD231PS(g.as(g.b[v], v), g.as(t, v), g.accReg(i, v))
+		}
+	}
+}
+
+// startAtBias sets every accumulator of an h-row tile to the bias of its
+// column: the sum then starts from the bias instead of adding it in the
+// epilogue, which saves h·nv adds per tile (noticeable when k is small).
+func (g *gemmKernel) startAtBias(h int) {
+	Comment("Accumulators start at the bias (masked to the panel's columns).")
+	f := g.free
+	var masks []VecPhysical
+	if g.masked && !g.isa.evex {
+		masks = f[len(f)-len(g.widths):]
+		g.avx2Masks(masks)
+	}
+	bias := Load(Param("bias"), GP64())
+	for v := range g.widths {
+		g.load(Mem{Base: bias, Disp: 4 * g.off[v]}, v, f[v], masks)
+	}
+	for i := 0; i < h; i++ {
+		for v := range g.widths {
+			VMOVAPS(g.as(f[v], v), g.accReg(i, v))
 		}
 	}
 }
