@@ -272,3 +272,30 @@ func runConfSet(t *testing.T, c confCase, dir, set string) {
 		}
 	}
 }
+
+// TestConformanceTableComplete: every libonnx-testdata case made only of
+// operators the importer supports is listed in confCases (run or skipped
+// with a reason), so adding an operator brings its cases in.
+func TestConformanceTableComplete(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(onnxNodeTests, "test_*"))
+	if len(dirs) == 0 {
+		t.Skipf("%s is absent (install Debian's libonnx-testdata)", onnxNodeTests)
+	}
+	listed := map[string]bool{}
+	for _, c := range confCases {
+		listed[c.name] = true
+	}
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "model.onnx"))
+		if err != nil {
+			continue
+		}
+		m := &pb.ModelProto{}
+		if err := proto.Unmarshal(data, m); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		if checkSupported(m.GetGraph()) == nil && !listed[filepath.Base(d)] {
+			t.Errorf("%s uses only supported operators but is not in confCases", filepath.Base(d))
+		}
+	}
+}

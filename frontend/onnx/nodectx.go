@@ -139,7 +139,7 @@ type opDef struct {
 
 // checkSupported lists every node whose operator mnc does not import, all
 // at once, so a user sees the whole gap in one run.
-func checkSupported(gp *pb.GraphProto, opset int) error {
+func checkSupported(gp *pb.GraphProto) error {
 	var bad []string
 	for k, n := range gp.GetNode() {
 		d := n.GetDomain()

@@ -85,7 +85,7 @@ func importModel(m *pb.ModelProto, dir string, canon bool) (*ir.Graph, error) {
 		return nil, err
 	}
 	gp := m.GetGraph()
-	if err := checkSupported(gp, opset); err != nil {
+	if err := checkSupported(gp); err != nil {
 		return nil, err
 	}
 	name := gp.GetName()
