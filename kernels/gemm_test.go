@@ -321,3 +321,27 @@ func TestGemmBadArgumentsPanicClearly(t *testing.T) {
 		s.Gemm(m, n, k, make([]float32, m*k), k, bp, nil, nil, 0, make([]float32, m*n-1), n, 0, n, nil)
 	})
 }
+
+// TestGemmResidualMayAliasC: r == c (same stride) is an in-place residual
+// add, C = act(A·W + bias + C); every kernel reads a tile's residual rows
+// before storing that tile, so the planner may reuse the buffer.
+func TestGemmResidualMayAliasC(t *testing.T) {
+	forEachGemmISA(t, func(t *testing.T, s *Set) {
+		const m, k = 29, 13
+		n := 2*s.NR + 3
+		rng := rand.New(rand.NewSource(6))
+		a, w, bias := gemmRand(rng, m*k), gemmRand(rng, n*k), gemmRand(rng, n)
+		c := gemmRand(rng, m*n)
+		r := append([]float32(nil), c...)
+		ep := &Epilogue{Act: ActHardSwish}
+		want, mag := gemmNaive(m, n, k, a, k, w, bias, r, n, 0, n, ep)
+		bp := make([]float32, s.PackedGemmSize(n, k))
+		s.PackGemm(bp, w, n, k)
+		s.Gemm(m, n, k, a, k, bp, bias, c, n, c, n, 0, n, ep)
+		for i, got := range c {
+			if !gemmClose(got, want[i], gemmTol(mag[i])) {
+				t.Fatalf("%s: C[%d][%d] = %v, want %v", s.ISA, i/n, i%n, got, want[i])
+			}
+		}
+	})
+}
