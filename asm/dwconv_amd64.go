@@ -7,127 +7,127 @@ package asm
 // DWConv3x3s1_AVX2FMA computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3s2_AVX2FMA computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw0to1_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw0to2_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv3x3_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw0to3_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv3x3_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw1to2_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv3x3_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw1to3_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw2to3_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s1_AVX2FMA computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s2_AVX2FMA computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to1_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv5x5_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to2_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv5x5_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to3_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv5x5_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
 //
 //go:noescape
-func DWConv5x5_kw0to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
 //
 //go:noescape
-func DWConv5x5_kw0to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to2_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv5x5_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to3_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv5x5_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
 //
 //go:noescape
-func DWConv5x5_kw1to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
 //
 //go:noescape
-func DWConv5x5_kw1to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw2to3_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv5x5_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw2to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
 //
 //go:noescape
-func DWConv5x5_kw2to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw2to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw2to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
 //
 //go:noescape
-func DWConv5x5_kw2to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw2to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw3to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
 //
 //go:noescape
-func DWConv5x5_kw3to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw3to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw3to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
 //
 //go:noescape
-func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw4to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
 //
 //go:noescape
-func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // StemConv3x3s2C3_1x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 8 channels.
 //
@@ -172,127 +172,127 @@ func Act_AVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *i
 // DWConv3x3s1_AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3s2_AVX512 computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw0to1_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv3x3_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw0to2_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv3x3_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw0to3_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv3x3_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw1to2_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv3x3_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw1to3_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3_kw2to3_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s1_AVX512 computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s2_AVX512 computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to1_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv5x5_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to2_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv5x5_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to3_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv5x5_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
 //
 //go:noescape
-func DWConv5x5_kw0to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw0to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
 //
 //go:noescape
-func DWConv5x5_kw0to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw0to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to2_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv5x5_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to3_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv5x5_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
 //
 //go:noescape
-func DWConv5x5_kw1to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw1to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
 //
 //go:noescape
-func DWConv5x5_kw1to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw1to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw2to3_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv5x5_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw2to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
 //
 //go:noescape
-func DWConv5x5_kw2to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw2to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw2to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
 //
 //go:noescape
-func DWConv5x5_kw2to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw2to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw3to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
 //
 //go:noescape
-func DWConv5x5_kw3to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw3to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw3to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
 //
 //go:noescape
-func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5_kw4to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
 //
 //go:noescape
-func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // StemConv3x3s2C3_1x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
 //

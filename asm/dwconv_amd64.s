@@ -4,24 +4,24 @@
 
 #include "textflag.h"
 
-// func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3s1_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3s1_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group4:
 	CMPQ SI, $0x04
@@ -73,7 +73,7 @@ row_4:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_4
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_5
 	JE          act_clampx_6
 	VMOVAPS     Y2, Y9
@@ -92,7 +92,7 @@ row_4:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_7
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -173,7 +173,7 @@ row_8:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_8
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_9
 	JE          act_clampx_10
 	VMOVAPS     Y2, Y9
@@ -192,7 +192,7 @@ row_8:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_11
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -278,7 +278,7 @@ row_15:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_15
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_16
 	JE          act_clampx_17
 	VMOVAPS     Y2, Y7
@@ -289,7 +289,7 @@ row_15:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_18
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -346,7 +346,7 @@ row_19:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_19
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_20
 	JE          act_clampx_21
 	VMOVAPS     Y2, Y7
@@ -357,7 +357,7 @@ row_19:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_22
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -421,14 +421,14 @@ row_26:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_26
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_27
 	JE          act_clampx_28
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_29
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_27
@@ -473,14 +473,14 @@ row_30:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_30
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_31
 	JE          act_clampx_32
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_33
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_31
@@ -507,24 +507,24 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3s2_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3s2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group4:
 	CMPQ SI, $0x04
@@ -582,7 +582,7 @@ row_37:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_37
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_38
 	JE          act_clampx_39
 	VMOVAPS     Y2, Y9
@@ -601,7 +601,7 @@ row_37:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_40
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -688,7 +688,7 @@ row_41:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_41
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_42
 	JE          act_clampx_43
 	VMOVAPS     Y2, Y9
@@ -707,7 +707,7 @@ row_41:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_44
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -795,7 +795,7 @@ row_48:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_48
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_49
 	JE          act_clampx_50
 	VMOVAPS     Y2, Y7
@@ -806,7 +806,7 @@ row_48:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_51
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -865,7 +865,7 @@ row_52:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_52
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_53
 	JE          act_clampx_54
 	VMOVAPS     Y2, Y7
@@ -876,7 +876,7 @@ row_52:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_55
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -940,14 +940,14 @@ row_59:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_59
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_60
 	JE          act_clampx_61
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_62
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_60
@@ -992,14 +992,14 @@ row_63:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_63
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_64
 	JE          act_clampx_65
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_66
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_64
@@ -1026,24 +1026,24 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw0to1_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw0to1_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -1065,14 +1065,14 @@ row_67:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_67
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_68
 	JE          act_clampx_69
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_70
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_68
@@ -1106,14 +1106,14 @@ row_71:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_71
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_72
 	JE          act_clampx_73
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_74
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_72
@@ -1131,30 +1131,30 @@ act_done_72:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw0to2_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw0to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -1178,14 +1178,14 @@ row_75:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_75
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_76
 	JE          act_clampx_77
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_78
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_76
@@ -1221,14 +1221,14 @@ row_79:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_79
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_80
 	JE          act_clampx_81
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_82
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_80
@@ -1246,30 +1246,30 @@ act_done_80:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw0to3_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw0to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -1295,14 +1295,14 @@ row_83:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_83
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_84
 	JE          act_clampx_85
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_86
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_84
@@ -1340,14 +1340,14 @@ row_87:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_87
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_88
 	JE          act_clampx_89
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_90
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_88
@@ -1365,30 +1365,30 @@ act_done_88:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw1to2_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw1to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -1410,14 +1410,14 @@ row_91:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_91
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_92
 	JE          act_clampx_93
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_94
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_92
@@ -1451,14 +1451,14 @@ row_95:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_95
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_96
 	JE          act_clampx_97
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_98
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_96
@@ -1476,30 +1476,30 @@ act_done_96:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw1to3_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw1to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -1523,14 +1523,14 @@ row_99:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_99
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_100
 	JE          act_clampx_101
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_102
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_100
@@ -1566,14 +1566,14 @@ row_103:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_103
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_104
 	JE          act_clampx_105
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_106
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_104
@@ -1591,30 +1591,30 @@ act_done_104:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw2to3_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw2to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -1636,14 +1636,14 @@ row_107:
 	ADDQ        $0x00000060, R10
 	DECQ        R11
 	JNZ         row_107
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_108
 	JE          act_clampx_109
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_110
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_108
@@ -1677,14 +1677,14 @@ row_111:
 	ADDQ        $0x00000060, R8
 	DECQ        R10
 	JNZ         row_111
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_112
 	JE          act_clampx_113
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_114
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_112
@@ -1702,30 +1702,30 @@ act_done_112:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5s1_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5s1_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group4:
 	CMPQ SI, $0x04
@@ -1791,7 +1791,7 @@ row_118:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_118
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_119
 	JE          act_clampx_120
 	VMOVAPS     Y2, Y9
@@ -1810,7 +1810,7 @@ row_118:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_121
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -1905,7 +1905,7 @@ row_122:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_122
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_123
 	JE          act_clampx_124
 	VMOVAPS     Y2, Y9
@@ -1924,7 +1924,7 @@ row_122:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_125
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -2020,7 +2020,7 @@ row_129:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_129
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_130
 	JE          act_clampx_131
 	VMOVAPS     Y2, Y7
@@ -2031,7 +2031,7 @@ row_129:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_132
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -2098,7 +2098,7 @@ row_133:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_133
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_134
 	JE          act_clampx_135
 	VMOVAPS     Y2, Y7
@@ -2109,7 +2109,7 @@ row_133:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_136
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -2181,14 +2181,14 @@ row_140:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_140
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_141
 	JE          act_clampx_142
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_143
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_141
@@ -2241,14 +2241,14 @@ row_144:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_144
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_145
 	JE          act_clampx_146
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_147
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_145
@@ -2275,24 +2275,24 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5s2_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5s2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group4:
 	CMPQ SI, $0x04
@@ -2364,7 +2364,7 @@ row_151:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_151
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_152
 	JE          act_clampx_153
 	VMOVAPS     Y2, Y9
@@ -2383,7 +2383,7 @@ row_151:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_154
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -2484,7 +2484,7 @@ row_155:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_155
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_156
 	JE          act_clampx_157
 	VMOVAPS     Y2, Y9
@@ -2503,7 +2503,7 @@ row_155:
 	VFMADD231PS Y1, Y8, Y12
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_158
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
@@ -2601,7 +2601,7 @@ row_162:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_162
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_163
 	JE          act_clampx_164
 	VMOVAPS     Y2, Y7
@@ -2612,7 +2612,7 @@ row_162:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_165
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -2681,7 +2681,7 @@ row_166:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_166
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_167
 	JE          act_clampx_168
 	VMOVAPS     Y2, Y7
@@ -2692,7 +2692,7 @@ row_166:
 	VFMADD231PS Y1, Y6, Y8
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_169
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
@@ -2764,14 +2764,14 @@ row_173:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_173
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_174
 	JE          act_clampx_175
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_176
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_174
@@ -2824,14 +2824,14 @@ row_177:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_177
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_178
 	JE          act_clampx_179
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_180
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_178
@@ -2858,24 +2858,24 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to1_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to1_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -2897,14 +2897,14 @@ row_181:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_181
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_182
 	JE          act_clampx_183
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_184
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_182
@@ -2938,14 +2938,14 @@ row_185:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_185
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_186
 	JE          act_clampx_187
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_188
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_186
@@ -2963,30 +2963,30 @@ act_done_186:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to2_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3010,14 +3010,14 @@ row_189:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_189
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_190
 	JE          act_clampx_191
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_192
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_190
@@ -3053,14 +3053,14 @@ row_193:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_193
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_194
 	JE          act_clampx_195
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_196
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_194
@@ -3078,30 +3078,30 @@ act_done_194:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to3_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3127,14 +3127,14 @@ row_197:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_197
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_198
 	JE          act_clampx_199
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_200
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_198
@@ -3172,14 +3172,14 @@ row_201:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_201
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_202
 	JE          act_clampx_203
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_204
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_202
@@ -3197,30 +3197,30 @@ act_done_202:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to4_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3249,14 +3249,14 @@ row_205:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_205
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_206
 	JE          act_clampx_207
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_208
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_206
@@ -3297,14 +3297,14 @@ row_209:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_209
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_210
 	JE          act_clampx_211
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_212
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_210
@@ -3322,30 +3322,30 @@ act_done_210:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to5_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3376,14 +3376,14 @@ row_213:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_213
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_214
 	JE          act_clampx_215
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_216
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_214
@@ -3426,14 +3426,14 @@ row_217:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_217
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_218
 	JE          act_clampx_219
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_220
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_218
@@ -3451,30 +3451,30 @@ act_done_218:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to2_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3496,14 +3496,14 @@ row_221:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_221
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_222
 	JE          act_clampx_223
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_224
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_222
@@ -3537,14 +3537,14 @@ row_225:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_225
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_226
 	JE          act_clampx_227
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_228
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_226
@@ -3562,30 +3562,30 @@ act_done_226:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to3_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3609,14 +3609,14 @@ row_229:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_229
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_230
 	JE          act_clampx_231
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_232
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_230
@@ -3652,14 +3652,14 @@ row_233:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_233
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_234
 	JE          act_clampx_235
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_236
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_234
@@ -3677,30 +3677,30 @@ act_done_234:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to4_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3726,14 +3726,14 @@ row_237:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_237
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_238
 	JE          act_clampx_239
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_240
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_238
@@ -3771,14 +3771,14 @@ row_241:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_241
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_242
 	JE          act_clampx_243
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_244
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_242
@@ -3796,30 +3796,30 @@ act_done_242:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to5_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3848,14 +3848,14 @@ row_245:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_245
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_246
 	JE          act_clampx_247
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_248
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_246
@@ -3896,14 +3896,14 @@ row_249:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_249
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_250
 	JE          act_clampx_251
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_252
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_250
@@ -3921,30 +3921,30 @@ act_done_250:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw2to3_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw2to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -3966,14 +3966,14 @@ row_253:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_253
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_254
 	JE          act_clampx_255
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_256
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_254
@@ -4007,14 +4007,14 @@ row_257:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_257
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_258
 	JE          act_clampx_259
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_260
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_258
@@ -4032,30 +4032,30 @@ act_done_258:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw2to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw2to4_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw2to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -4079,14 +4079,14 @@ row_261:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_261
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_262
 	JE          act_clampx_263
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_264
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_262
@@ -4122,14 +4122,14 @@ row_265:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_265
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_266
 	JE          act_clampx_267
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_268
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_266
@@ -4147,30 +4147,30 @@ act_done_266:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw2to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw2to5_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw2to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -4196,14 +4196,14 @@ row_269:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_269
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_270
 	JE          act_clampx_271
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_272
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_270
@@ -4241,14 +4241,14 @@ row_273:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_273
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_274
 	JE          act_clampx_275
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_276
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_274
@@ -4266,30 +4266,30 @@ act_done_274:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw3to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw3to4_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw3to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -4311,14 +4311,14 @@ row_277:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_277
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_278
 	JE          act_clampx_279
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_280
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_278
@@ -4352,14 +4352,14 @@ row_281:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_281
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_282
 	JE          act_clampx_283
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_284
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_282
@@ -4377,30 +4377,30 @@ act_done_282:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw3to5_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw3to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -4424,14 +4424,14 @@ row_285:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_285
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_286
 	JE          act_clampx_287
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_288
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_286
@@ -4467,14 +4467,14 @@ row_289:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_289
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_290
 	JE          act_clampx_291
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_292
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_290
@@ -4492,30 +4492,30 @@ act_done_290:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw4to5_AVX2FMA(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw4to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
 	SHLQ         $0x02, DX
 	ANDQ         $-8, CX
 	SHLQ         $0x02, CX
-	MOVQ         mask+88(FP), BX
+	MOVQ         mask+96(FP), BX
 	VMOVDQU      (BX), Y0
-	MOVQ         ep+72(FP), BX
+	MOVQ         ep+80(FP), BX
 	VBROADCASTSS (BX), Y1
 	VBROADCASTSS 4(BX), Y2
 	VBROADCASTSS 8(BX), Y3
 	VBROADCASTSS 12(BX), Y4
 	MOVQ         out+56(FP), BX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -4537,14 +4537,14 @@ row_293:
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
 	JNZ         row_293
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_294
 	JE          act_clampx_295
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_296
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_294
@@ -4578,14 +4578,14 @@ row_297:
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
 	JNZ         row_297
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_298
 	JE          act_clampx_299
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_300
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_298
@@ -4603,7 +4603,7 @@ act_done_298:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
@@ -7630,9 +7630,9 @@ chan_done_444:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -7644,13 +7644,13 @@ TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group8:
 	CMPQ SI, $0x08
@@ -7726,7 +7726,7 @@ row_454:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_454
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_455
 	JE          act_clampx_456
 	VMOVAPS     Z1, Z12
@@ -7761,7 +7761,7 @@ row_454:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_457
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -7890,7 +7890,7 @@ row_458:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_458
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_459
 	JE          act_clampx_460
 	VMOVAPS     Z1, Z12
@@ -7925,7 +7925,7 @@ row_458:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_461
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -8055,7 +8055,7 @@ row_465:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_465
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_466
 	JE          act_clampx_467
 	VMOVAPS     Z1, Z8
@@ -8074,7 +8074,7 @@ row_465:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_468
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -8155,7 +8155,7 @@ row_469:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_469
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_470
 	JE          act_clampx_471
 	VMOVAPS     Z1, Z8
@@ -8174,7 +8174,7 @@ row_469:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_472
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -8260,7 +8260,7 @@ row_476:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_476
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_477
 	JE          act_clampx_478
 	VMOVAPS     Z1, Z6
@@ -8271,7 +8271,7 @@ row_476:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_479
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -8328,7 +8328,7 @@ row_480:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_480
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_481
 	JE          act_clampx_482
 	VMOVAPS     Z1, Z6
@@ -8339,7 +8339,7 @@ row_480:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_483
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -8403,14 +8403,14 @@ row_487:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_487
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_488
 	JE          act_clampx_489
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_490
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_488
@@ -8455,14 +8455,14 @@ row_491:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_491
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_492
 	JE          act_clampx_493
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_494
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_492
@@ -8489,9 +8489,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3s2_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3s2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -8503,13 +8503,13 @@ TEXT ·DWConv3x3s2_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group8:
 	CMPQ SI, $0x08
@@ -8599,7 +8599,7 @@ row_498:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_498
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_499
 	JE          act_clampx_500
 	VMOVAPS     Z1, Z12
@@ -8634,7 +8634,7 @@ row_498:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_501
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -8777,7 +8777,7 @@ row_502:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_502
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_503
 	JE          act_clampx_504
 	VMOVAPS     Z1, Z12
@@ -8812,7 +8812,7 @@ row_502:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_505
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -8948,7 +8948,7 @@ row_509:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_509
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_510
 	JE          act_clampx_511
 	VMOVAPS     Z1, Z8
@@ -8967,7 +8967,7 @@ row_509:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_512
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -9054,7 +9054,7 @@ row_513:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_513
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_514
 	JE          act_clampx_515
 	VMOVAPS     Z1, Z8
@@ -9073,7 +9073,7 @@ row_513:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_516
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -9161,7 +9161,7 @@ row_520:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_520
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_521
 	JE          act_clampx_522
 	VMOVAPS     Z1, Z6
@@ -9172,7 +9172,7 @@ row_520:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_523
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -9231,7 +9231,7 @@ row_524:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_524
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_525
 	JE          act_clampx_526
 	VMOVAPS     Z1, Z6
@@ -9242,7 +9242,7 @@ row_524:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_527
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -9306,14 +9306,14 @@ row_531:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_531
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_532
 	JE          act_clampx_533
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_534
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_532
@@ -9358,14 +9358,14 @@ row_535:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_535
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_536
 	JE          act_clampx_537
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_538
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_536
@@ -9392,9 +9392,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw0to1_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw0to1_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -9406,13 +9406,13 @@ TEXT ·DWConv3x3_kw0to1_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -9434,14 +9434,14 @@ row_539:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_539
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_540
 	JE          act_clampx_541
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_542
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_540
@@ -9475,14 +9475,14 @@ row_543:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_543
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_544
 	JE          act_clampx_545
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_546
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_544
@@ -9500,15 +9500,15 @@ act_done_544:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw0to2_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw0to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -9520,13 +9520,13 @@ TEXT ·DWConv3x3_kw0to2_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -9550,14 +9550,14 @@ row_547:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_547
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_548
 	JE          act_clampx_549
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_550
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_548
@@ -9593,14 +9593,14 @@ row_551:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_551
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_552
 	JE          act_clampx_553
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_554
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_552
@@ -9618,15 +9618,15 @@ act_done_552:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw0to3_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw0to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -9638,13 +9638,13 @@ TEXT ·DWConv3x3_kw0to3_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -9670,14 +9670,14 @@ row_555:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_555
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_556
 	JE          act_clampx_557
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_558
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_556
@@ -9715,14 +9715,14 @@ row_559:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_559
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_560
 	JE          act_clampx_561
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_562
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_560
@@ -9740,15 +9740,15 @@ act_done_560:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw1to2_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw1to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -9760,13 +9760,13 @@ TEXT ·DWConv3x3_kw1to2_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -9788,14 +9788,14 @@ row_563:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_563
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_564
 	JE          act_clampx_565
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_566
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_564
@@ -9829,14 +9829,14 @@ row_567:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_567
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_568
 	JE          act_clampx_569
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_570
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_568
@@ -9854,15 +9854,15 @@ act_done_568:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw1to3_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw1to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -9874,13 +9874,13 @@ TEXT ·DWConv3x3_kw1to3_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -9904,14 +9904,14 @@ row_571:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_571
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_572
 	JE          act_clampx_573
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_574
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_572
@@ -9947,14 +9947,14 @@ row_575:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_575
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_576
 	JE          act_clampx_577
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_578
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_576
@@ -9972,15 +9972,15 @@ act_done_576:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw2to3_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv3x3_kw2to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -9992,13 +9992,13 @@ TEXT ·DWConv3x3_kw2to3_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -10020,14 +10020,14 @@ row_579:
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
 	JNZ         row_579
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_580
 	JE          act_clampx_581
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_582
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_580
@@ -10061,14 +10061,14 @@ row_583:
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
 	JNZ         row_583
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_584
 	JE          act_clampx_585
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_586
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_584
@@ -10086,15 +10086,15 @@ act_done_584:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5s1_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5s1_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -10106,13 +10106,13 @@ TEXT ·DWConv5x5s1_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group8:
 	CMPQ SI, $0x08
@@ -10210,7 +10210,7 @@ row_590:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_590
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_591
 	JE          act_clampx_592
 	VMOVAPS     Z1, Z12
@@ -10245,7 +10245,7 @@ row_590:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_593
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -10396,7 +10396,7 @@ row_594:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_594
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_595
 	JE          act_clampx_596
 	VMOVAPS     Z1, Z12
@@ -10431,7 +10431,7 @@ row_594:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_597
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -10575,7 +10575,7 @@ row_601:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_601
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_602
 	JE          act_clampx_603
 	VMOVAPS     Z1, Z8
@@ -10594,7 +10594,7 @@ row_601:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_604
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -10689,7 +10689,7 @@ row_605:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_605
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_606
 	JE          act_clampx_607
 	VMOVAPS     Z1, Z8
@@ -10708,7 +10708,7 @@ row_605:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_608
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -10804,7 +10804,7 @@ row_612:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_612
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_613
 	JE          act_clampx_614
 	VMOVAPS     Z1, Z6
@@ -10815,7 +10815,7 @@ row_612:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_615
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -10882,7 +10882,7 @@ row_616:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_616
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_617
 	JE          act_clampx_618
 	VMOVAPS     Z1, Z6
@@ -10893,7 +10893,7 @@ row_616:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_619
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -10965,14 +10965,14 @@ row_623:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_623
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_624
 	JE          act_clampx_625
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_626
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_624
@@ -11025,14 +11025,14 @@ row_627:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_627
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_628
 	JE          act_clampx_629
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_630
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_628
@@ -11059,9 +11059,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5s2_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5s2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -11073,13 +11073,13 @@ TEXT ·DWConv5x5s2_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 group8:
 	CMPQ SI, $0x08
@@ -11191,7 +11191,7 @@ row_634:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_634
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_635
 	JE          act_clampx_636
 	VMOVAPS     Z1, Z12
@@ -11226,7 +11226,7 @@ row_634:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_637
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -11391,7 +11391,7 @@ row_638:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_638
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_639
 	JE          act_clampx_640
 	VMOVAPS     Z1, Z12
@@ -11426,7 +11426,7 @@ row_638:
 	VFMADD231PS Z0, Z11, Z19
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_641
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
@@ -11576,7 +11576,7 @@ row_645:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_645
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_646
 	JE          act_clampx_647
 	VMOVAPS     Z1, Z8
@@ -11595,7 +11595,7 @@ row_645:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_648
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -11696,7 +11696,7 @@ row_649:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_649
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_650
 	JE          act_clampx_651
 	VMOVAPS     Z1, Z8
@@ -11715,7 +11715,7 @@ row_649:
 	VFMADD231PS Z0, Z7, Z11
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_652
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
@@ -11813,7 +11813,7 @@ row_656:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_656
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_657
 	JE          act_clampx_658
 	VMOVAPS     Z1, Z6
@@ -11824,7 +11824,7 @@ row_656:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_659
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -11893,7 +11893,7 @@ row_660:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_660
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_661
 	JE          act_clampx_662
 	VMOVAPS     Z1, Z6
@@ -11904,7 +11904,7 @@ row_660:
 	VFMADD231PS Z0, Z5, Z7
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_663
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
@@ -11976,14 +11976,14 @@ row_667:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_667
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_668
 	JE          act_clampx_669
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_670
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_668
@@ -12036,14 +12036,14 @@ row_671:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_671
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_672
 	JE          act_clampx_673
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_674
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_672
@@ -12070,9 +12070,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to1_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to1_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12084,13 +12084,13 @@ TEXT ·DWConv5x5_kw0to1_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12112,14 +12112,14 @@ row_675:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_675
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_676
 	JE          act_clampx_677
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_678
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_676
@@ -12153,14 +12153,14 @@ row_679:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_679
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_680
 	JE          act_clampx_681
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_682
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_680
@@ -12178,15 +12178,15 @@ act_done_680:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to2_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12198,13 +12198,13 @@ TEXT ·DWConv5x5_kw0to2_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12228,14 +12228,14 @@ row_683:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_683
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_684
 	JE          act_clampx_685
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_686
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_684
@@ -12271,14 +12271,14 @@ row_687:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_687
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_688
 	JE          act_clampx_689
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_690
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_688
@@ -12296,15 +12296,15 @@ act_done_688:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to3_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12316,13 +12316,13 @@ TEXT ·DWConv5x5_kw0to3_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12348,14 +12348,14 @@ row_691:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_691
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_692
 	JE          act_clampx_693
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_694
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_692
@@ -12393,14 +12393,14 @@ row_695:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_695
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_696
 	JE          act_clampx_697
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_698
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_696
@@ -12418,15 +12418,15 @@ act_done_696:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to4_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12438,13 +12438,13 @@ TEXT ·DWConv5x5_kw0to4_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12473,14 +12473,14 @@ row_699:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_699
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_700
 	JE          act_clampx_701
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_702
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_700
@@ -12521,14 +12521,14 @@ row_703:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_703
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_704
 	JE          act_clampx_705
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_706
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_704
@@ -12546,15 +12546,15 @@ act_done_704:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw0to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to5_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw0to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12566,13 +12566,13 @@ TEXT ·DWConv5x5_kw0to5_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12603,14 +12603,14 @@ row_707:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_707
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_708
 	JE          act_clampx_709
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_710
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_708
@@ -12653,14 +12653,14 @@ row_711:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_711
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_712
 	JE          act_clampx_713
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_714
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_712
@@ -12678,15 +12678,15 @@ act_done_712:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to2_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12698,13 +12698,13 @@ TEXT ·DWConv5x5_kw1to2_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12726,14 +12726,14 @@ row_715:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_715
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_716
 	JE          act_clampx_717
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_718
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_716
@@ -12767,14 +12767,14 @@ row_719:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_719
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_720
 	JE          act_clampx_721
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_722
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_720
@@ -12792,15 +12792,15 @@ act_done_720:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to3_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12812,13 +12812,13 @@ TEXT ·DWConv5x5_kw1to3_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12842,14 +12842,14 @@ row_723:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_723
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_724
 	JE          act_clampx_725
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_726
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_724
@@ -12885,14 +12885,14 @@ row_727:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_727
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_728
 	JE          act_clampx_729
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_730
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_728
@@ -12910,15 +12910,15 @@ act_done_728:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to4_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -12930,13 +12930,13 @@ TEXT ·DWConv5x5_kw1to4_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -12962,14 +12962,14 @@ row_731:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_731
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_732
 	JE          act_clampx_733
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_734
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_732
@@ -13007,14 +13007,14 @@ row_735:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_735
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_736
 	JE          act_clampx_737
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_738
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_736
@@ -13032,15 +13032,15 @@ act_done_736:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw1to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to5_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw1to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13052,13 +13052,13 @@ TEXT ·DWConv5x5_kw1to5_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13087,14 +13087,14 @@ row_739:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_739
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_740
 	JE          act_clampx_741
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_742
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_740
@@ -13135,14 +13135,14 @@ row_743:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_743
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_744
 	JE          act_clampx_745
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_746
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_744
@@ -13160,15 +13160,15 @@ act_done_744:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw2to3_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw2to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13180,13 +13180,13 @@ TEXT ·DWConv5x5_kw2to3_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13208,14 +13208,14 @@ row_747:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_747
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_748
 	JE          act_clampx_749
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_750
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_748
@@ -13249,14 +13249,14 @@ row_751:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_751
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_752
 	JE          act_clampx_753
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_754
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_752
@@ -13274,15 +13274,15 @@ act_done_752:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw2to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw2to4_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw2to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13294,13 +13294,13 @@ TEXT ·DWConv5x5_kw2to4_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13324,14 +13324,14 @@ row_755:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_755
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_756
 	JE          act_clampx_757
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_758
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_756
@@ -13367,14 +13367,14 @@ row_759:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_759
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_760
 	JE          act_clampx_761
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_762
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_760
@@ -13392,15 +13392,15 @@ act_done_760:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw2to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw2to5_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw2to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13412,13 +13412,13 @@ TEXT ·DWConv5x5_kw2to5_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13444,14 +13444,14 @@ row_763:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_763
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_764
 	JE          act_clampx_765
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_766
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_764
@@ -13489,14 +13489,14 @@ row_767:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_767
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_768
 	JE          act_clampx_769
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_770
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_768
@@ -13514,15 +13514,15 @@ act_done_768:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw3to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw3to4_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw3to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13534,13 +13534,13 @@ TEXT ·DWConv5x5_kw3to4_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13562,14 +13562,14 @@ row_771:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_771
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_772
 	JE          act_clampx_773
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_774
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_772
@@ -13603,14 +13603,14 @@ row_775:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_775
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_776
 	JE          act_clampx_777
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_778
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_776
@@ -13628,15 +13628,15 @@ act_done_776:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw3to5_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw3to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13648,13 +13648,13 @@ TEXT ·DWConv5x5_kw3to5_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13678,14 +13678,14 @@ row_779:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_779
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_780
 	JE          act_clampx_781
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_782
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_780
@@ -13721,14 +13721,14 @@ row_783:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_783
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_784
 	JE          act_clampx_785
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_786
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_784
@@ -13746,15 +13746,15 @@ act_done_784:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw4to5_AVX512(SB), NOSPLIT, $0-96
+TEXT ·DWConv5x5_kw4to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         in+0(FP), AX
 	MOVQ         c+32(FP), CX
 	MOVQ         CX, DX
@@ -13766,13 +13766,13 @@ TEXT ·DWConv5x5_kw4to5_AVX512(SB), NOSPLIT, $0-96
 	MOVL         $0x0000ffff, SI
 	BZHIL        CX, SI, SI
 	KMOVW        SI, K1
-	MOVQ         ep+72(FP), CX
+	MOVQ         ep+80(FP), CX
 	VBROADCASTSS (CX), Z0
 	VBROADCASTSS 4(CX), Z1
 	VBROADCASTSS 8(CX), Z2
 	VBROADCASTSS 12(CX), Z3
 	MOVQ         out+56(FP), CX
-	MOVQ         npix+64(FP), SI
+	MOVQ         npix+72(FP), SI
 
 pixel:
 	XORQ DI, DI
@@ -13794,14 +13794,14 @@ row_787:
 	ADDQ        $0x00000140, R10
 	DECQ        R11
 	JNZ         row_787
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_788
 	JE          act_clampx_789
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_790
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_788
@@ -13835,14 +13835,14 @@ row_791:
 	ADDQ        $0x00000140, R8
 	DECQ        R10
 	JNZ         row_791
-	CMPQ        mode+80(FP), $0x01
+	CMPQ        mode+88(FP), $0x01
 	JB          act_done_792
 	JE          act_clampx_793
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+80(FP), $0x03
+	CMPQ        mode+88(FP), $0x03
 	JNE         act_t_794
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_792
@@ -13860,7 +13860,7 @@ act_done_792:
 
 next:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	DECQ SI
 	JNZ  pixel
 	VZEROUPPER

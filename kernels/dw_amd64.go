@@ -66,55 +66,110 @@ var dwTailMask = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 // tailMask is the AVX2 mask argument for n elements: n%8 leading lanes on.
 func tailMask(n int) *int32 { return &dwTailMask[8-n%8] }
 
-// dwConvSIMD splits every output row into runs of pixels that use the same
-// kernel rows and columns (the interior is one run; borders are short
-// runs) and calls the generated kernel for each run's column range.
+// dwConvSIMD runs the generated kernels over output rows [oy0, oy1). Rows
+// whose window has all kernel rows inside the image ("full" rows) are done
+// as: one interior call per row (the columns whose window is inside the
+// image), and one call per border column covering all the full rows at
+// once. Rows cut by the top/bottom padding pass the valid kernel rows
+// only, one call per run of columns with the same valid kernel columns.
 func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	k, c := p.KH, p.C
 	checkDWArgs(p, len(in), len(wp), dwBlockedSize(c, k, k, vl), bias, len(out), oy0, oy1)
+	if oy0 >= oy1 {
+		return
+	}
 	if bias == nil {
 		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
 	}
-	ae, mode, goAct := toAffine(&p.Ep)
-	mask := tailMask(c)
-	rowStride, pixStride := p.W*c*4, p.SW*c*4
-	// Output columns whose whole window is inside the image.
+	d := dwCall{vl: vl, p: p, in: in, wp: wp, bias: bias, mask: tailMask(c)}
+	d.ae, d.mode, _ = toAffine(&p.Ep)
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
+	fullLo, fullHi := interiorCols(p.H, k, p.SH, p.PadT, p.OH) // rows with all kernel rows inside
+	fullLo, fullHi = max(fullLo, oy0), min(fullHi, oy1)
+	if fullLo >= fullHi {
+		fullLo, fullHi = oy1, oy1
+	}
 	for oy := oy0; oy < oy1; oy++ {
+		if oy == fullLo {
+			d.fullRows(out, fullLo, fullHi, oxLo, oxHi)
+			oy = fullHi - 1
+			continue
+		}
+		d.row(out, oy, oxLo, oxHi)
+	}
+	if _, _, goAct := toAffine(&p.Ep); goAct {
+		actSlice(&p.Ep, out[oy0*p.OW*c:oy1*p.OW*c], out[oy0*p.OW*c:oy1*p.OW*c])
+	}
+}
+
+// dwCall holds what every kernel call of one DWConv shares.
+type dwCall struct {
+	vl           int
+	p            *DWParams
+	in, wp, bias []float32
+	mask         *int32
+	ae           affineAct
+	mode         int
+}
+
+// fullRows computes rows [r0, r1), all of whose kernel rows are inside.
+func (d *dwCall) fullRows(out []float32, r0, r1, oxLo, oxHi int) {
+	p, c, k := d.p, d.p.C, d.p.KH
+	for ox := 0; ox < p.OW; ox++ {
+		if ox == oxLo && oxLo < oxHi {
+			for oy := r0; oy < r1; oy++ {
+				d.run(out, oy, 0, k, ox, oxHi-ox, p.SW*c*4, c*4)
+			}
+			ox = oxHi - 1
+			continue
+		}
+		// A border column: one call down the rows.
+		d.run(out, r0, 0, k, ox, r1-r0, p.SH*p.W*c*4, p.OW*c*4)
+	}
+}
+
+// row computes one output row, some of whose kernel rows may be outside.
+func (d *dwCall) row(out []float32, oy, oxLo, oxHi int) {
+	p, c := d.p, d.p.C
+	for ox := 0; ox < p.OW; {
+		n := 1
+		if ox >= oxLo && ox < oxHi {
+			n = oxHi - ox
+		}
 		iy0 := oy*p.SH - p.PadT
-		kh0, kh1 := tapRange(iy0, k, p.H)
-		orow := out[oy*p.OW*c : (oy+1)*p.OW*c]
-		for ox := 0; ox < p.OW; {
-			ix0 := ox*p.SW - p.PadL
-			kw0, kw1 := tapRange(ix0, k, p.W)
-			n := 1
-			if ox >= oxLo && ox < oxHi {
-				n = oxHi - ox
-			}
-			if kh0 == kh1 || kw0 == kw1 {
-				// No tap inside the image: the output is the bias.
-				for i := ox; i < ox+n; i++ {
-					actSlice(&p.Ep, bias[:c], orow[i*c:(i+1)*c])
-				}
-			} else {
-				src, w, o := &in[((iy0+kh0)*p.W+ix0+kw0)*c], &wp[(kh0*k+kw0)*vl], &orow[ox*c]
-				// Static calls: through a func value ae would escape.
-				interior := kw0 == 0 && kw1 == k && p.SW <= 2
-				switch {
-				case interior && vl == 16:
-					asm.DWConvInteriorAVX512(k, p.SW, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
-				case interior:
-					asm.DWConvInteriorAVX2FMA(k, p.SW, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
-				case vl == 16:
-					asm.DWConvAVX512(k, kw0, kw1, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
-				default:
-					asm.DWConvAVX2FMA(k, kw0, kw1, src, rowStride, kh1-kh0, pixStride, c, w, &bias[0], o, n, &ae.A, mode, mask)
-				}
-			}
-			ox += n
+		kh0, kh1 := tapRange(iy0, p.KH, p.H)
+		d.run(out, oy, kh0, kh1, ox, n, p.SW*c*4, c*4)
+		ox += n
+	}
+}
+
+// run calls the kernel for npix pixels starting at (oy, ox), the next
+// pixels inStride/outStride bytes on, all using kernel rows [kh0, kh1) and
+// the kernel columns pixel (oy, ox) has inside the image.
+func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride int) {
+	p, c, k, vl := d.p, d.p.C, d.p.KH, d.vl
+	iy0, ix0 := oy*p.SH-p.PadT, ox*p.SW-p.PadL
+	kw0, kw1 := tapRange(ix0, k, p.W)
+	o := out[(oy*p.OW+ox)*c:]
+	if kh0 == kh1 || kw0 == kw1 {
+		// No tap inside the image: the output is the bias.
+		for i := 0; i < npix; i++ {
+			actSlice(&p.Ep, d.bias[:c], o[i*outStride/4:][:c])
 		}
-		if goAct {
-			actSlice(&p.Ep, orow, orow)
-		}
+		return
+	}
+	src, w := &d.in[((iy0+kh0)*p.W+ix0+kw0)*c], &d.wp[(kh0*k+kw0)*vl]
+	rs, nr, b, ae := p.W*c*4, kh1-kh0, &d.bias[0], &d.ae.A
+	// Static calls: through a func value ae would escape.
+	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && outStride == c*4 && inStride == p.SW*c*4
+	switch {
+	case interior && vl == 16:
+		asm.DWConvInteriorAVX512(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+	case interior:
+		asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+	case vl == 16:
+		asm.DWConvAVX512(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+	default:
+		asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	}
 }

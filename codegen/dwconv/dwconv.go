@@ -10,8 +10,9 @@ import (
 
 // Depthwise convolution kernels.
 //
-// One call computes npix consecutive output pixels of one output row, all
-// channels. Weights are packed channel-block-major, [ceil(C/VL)][K·K][VL],
+// One call computes npix output pixels, all channels: pixels inPixStride
+// bytes apart in the input and outPixStride apart in the output, so a
+// call covers a run of one row or (for a border column) a run of rows. Weights are packed channel-block-major, [ceil(C/VL)][K·K][VL],
 // so within a block every tap's weight vector sits at a constant offset.
 // The Go wrapper removes padding before calling: it passes only the valid
 // kernel rows (nrows, starting at the first one inside the image) and
@@ -23,7 +24,7 @@ import (
 // Loop order: pixels, then channel blocks, then kernel rows (kept as a
 // loop: it is 1..K), with the kernel columns unrolled.
 
-const dwSig = "func(in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, npix int, ep *float32, mode int, mask *int32)"
+const dwSig = "func(in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32)"
 
 func dwName(t *target, k, kw0, kw1 int) string {
 	return fmt.Sprintf("DWConv%dx%d_kw%dto%d_%s", k, k, kw0, kw1, t.Name)
@@ -71,7 +72,7 @@ func genDW(t *target, k, kw0, kw1 int) {
 
 	Label("next")
 	ADDQ(paramMem("inPixStride"), in)
-	ADDQ(cs, out)
+	ADDQ(paramMem("outPixStride"), out)
 	DECQ(npix)
 	JNZ(LabelRef("pixel"))
 	VZEROUPPER()

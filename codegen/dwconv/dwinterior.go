@@ -16,7 +16,8 @@ import (
 // pixel that uses it, and the P accumulators are independent FMA chains.
 // Groups of P pixels are followed by groups of P/2, ..., 1 for the rest.
 // Same signature and weight layout as the column-range kernels in
-// dwconv.go (inPixStride must be S·C·4).
+// dwconv.go (inPixStride must be S·C·4; outPixStride is taken to be C·4:
+// the pixels are adjacent in one row).
 
 func dwInteriorName(t *target, k, s int) string {
 	return fmt.Sprintf("DWConv%dx%ds%d_%s", k, k, s, t.Name)
