@@ -195,7 +195,10 @@ func layerOf(n *ir.Node, isSE, readsInput bool) (Layer, error) {
 	case ir.OpGemm:
 		// A·B with A [M, K]: M·K·N multiply-adds, K·N per batch row.
 		a := n.Input(0).Shape
-		k := a[len(a)-1]
+		if len(a) != 2 {
+			return l, fmt.Errorf("node %q (Gemm): input %q has shape %v, want 2-D", n.Name, n.Input(0).Name, a)
+		}
+		k := a[1]
 		if n.Attrs.TransA {
 			k = a[0]
 		}
