@@ -48,26 +48,41 @@ func main() {
 	out := flag.String("out", "asm", "output directory")
 	pkg := flag.String("pkg", "asm", "Go package name of the stubs")
 	flag.Parse()
-	files := kernelTable()
+	files, err := generate(*out, *pkg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// generate returns every output file by name: the .s files of
+// kernelTable and one stubs file with the dispatchers.
+func generate(out, pkg string) (map[string][]byte, error) {
+	files := map[string][]byte{}
 	var stubs bytes.Buffer
-	fmt.Fprintf(&stubs, header, *out, *pkg)
-	fmt.Fprintf(&stubs, "//go:build arm64 && !purego\n\npackage %s\n\n", *pkg)
-	for _, fl := range files {
+	fmt.Fprintf(&stubs, header, out, pkg)
+	fmt.Fprintf(&stubs, "//go:build arm64 && !purego\n\npackage %s\n\n", pkg)
+	for _, fl := range kernelTable() {
 		var s strings.Builder
-		fmt.Fprintf(&s, header, *out, *pkg)
+		fmt.Fprintf(&s, header, out, pkg)
 		s.WriteString("//go:build arm64 && !purego\n\n#include \"textflag.h\"\n")
 		for _, f := range fl.funcs {
 			s.WriteString("\n" + f.Text())
 			stubs.WriteString(f.Stub() + "\n")
 		}
-		write(filepath.Join(*out, fl.name), []byte(s.String()))
+		files[fl.name] = []byte(s.String())
 	}
 	stubs.WriteString(tables())
 	src, err := format.Source(stubs.Bytes())
 	if err != nil {
-		log.Fatalf("formatting stubs: %v\n%s", err, stubs.Bytes())
+		return nil, fmt.Errorf("formatting stubs: %v\n%s", err, stubs.Bytes())
 	}
-	write(filepath.Join(*out, "neon_stubs_arm64.go"), src)
+	files["neon_stubs_arm64.go"] = src
+	return files, nil
 }
 
 // tables emits dispatchers from a runtime shape to the generated kernels,
@@ -97,10 +112,4 @@ func tables() string {
 	}
 	b.WriteString("\t}\n\treturn false\n}\n")
 	return b.String()
-}
-
-func write(path string, data []byte) {
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		log.Fatal(err)
-	}
 }
