@@ -115,14 +115,15 @@ func (s *State) emitNode(n *ir.Node) error {
 			return nil
 		}
 	case ir.OpMul:
-		if s.SE[n] {
-			xv, sc := n.Input(0), n.Input(1)
-			if !sc.Shape.Equal(ir.Shape{xv.Shape[0], xv.Shape[1], 1, 1}) {
-				xv, sc = sc, xv
+		// A channel-broadcast Mul runs on the channel-scale kernel; only an
+		// SE scale recognised by fuse-se may overwrite its input.
+		for k := 0; k < 2; k++ {
+			xv, sc := n.Input(k), n.Input(1-k)
+			if isChannelScale(xv, sc) && s.NHWC[s.in(xv)] {
+				st.Kind = plan.KindScaleChannels
+				s.add(st, pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out, canInPlace: s.SE[n]})
+				return nil
 			}
-			st.Kind = plan.KindScaleChannels
-			s.add(st, pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out, canInPlace: true})
-			return nil
 		}
 	case ir.OpGlobalAveragePool:
 		if len(x.Shape) == 4 && s.NHWC[s.in(x)] && !x.IsConst() {
@@ -140,6 +141,11 @@ func (s *State) emitNode(n *ir.Node) error {
 		return s.emitBatchNorm(n, st)
 	}
 	return s.emitGeneric(n, st)
+}
+
+// isChannelScale reports whether x·sc is x scaled per (image, channel).
+func isChannelScale(x, sc *ir.Value) bool {
+	return len(x.Shape) == 4 && !x.IsConst() && !sc.IsConst() && sc.Shape.Equal(ir.Shape{x.Shape[0], x.Shape[1], 1, 1})
 }
 
 // emitBatchNorm emits a BatchNorm that fold-bn left (or -O0 kept) as a

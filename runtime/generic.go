@@ -13,6 +13,14 @@ import (
 // they run on thread 0 (they are rare and small in MobileNets) and follow
 // the reference interpreter's semantics.
 func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
+	if s.Op == ir.OpBatchNorm {
+		if err := checkGenericShape(s); err != nil {
+			return nil, err
+		}
+		if f := e.fastBatchNorm(s); f != nil {
+			return f, nil
+		}
+	}
 	ins := make([]view, len(s.In))
 	for i, o := range s.In {
 		if b := s.ConstIn[i]; b != plan.NoBlob {
@@ -36,6 +44,31 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 			f()
 		}
 	}, nil
+}
+
+// fastBatchNorm runs a standalone BatchNorm (x·scale[c] + shift[c]) on
+// channels-last or 2-D data with the channel innermost, split over threads
+// by pixels: at -O0 every conv is followed by one, so the unfused baseline
+// must not be slowed by the generic indexing. nil when the layout differs.
+func (e *Executor) fastBatchNorm(s *plan.Step) stepFunc {
+	x := s.In[0]
+	if x.NHWC != s.Out.NHWC || (len(x.Shape) == 4 && !x.NHWC) || len(x.Shape) < 2 || len(x.Shape) > 4 || len(x.Shape) == 3 ||
+		s.ConstIn[0] != plan.NoBlob || s.ConstIn[1] == plan.NoBlob || s.ConstIn[2] == plan.NoBlob {
+		return nil
+	}
+	c := x.Shape[1]
+	in, out := e.buf(x), e.buf(s.Out)
+	sc, sh := e.plan.Blobs[s.ConstIn[1]], e.plan.Blobs[s.ConstIn[2]]
+	px := len(in) / c
+	return func(t, nt int) {
+		lo, hi := split(px, 1, t, nt)
+		for p := lo; p < hi; p++ {
+			row, dst := in[p*c:(p+1)*c], out[p*c:(p+1)*c]
+			for j, v := range row {
+				dst[j] = v*sc[j] + sh[j]
+			}
+		}
+	}
 }
 
 func checkGenericShape(s *plan.Step) error {

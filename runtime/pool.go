@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	goruntime "runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -20,7 +20,9 @@ type pool struct {
 }
 
 func newPool(nt int) *pool {
-	p := &pool{nt: nt, done: make(chan struct{}, nt), bar: barrier{n: int32(nt)}}
+	p := &pool{nt: nt, done: make(chan struct{}, nt)}
+	p.bar.n = int32(nt)
+	p.bar.cond.L = &p.bar.mu
 	for t := 1; t < nt; t++ {
 		ch := make(chan struct{})
 		p.start = append(p.start, ch)
@@ -58,26 +60,47 @@ func (p *pool) close() {
 	}
 }
 
-// barrier is a reusable spinning barrier for nt threads: steps are short
-// (tens of microseconds), so parking in the scheduler would cost more than
-// the wait. After a while spinning it yields, so oversubscribed machines
-// still make progress.
+// barrier is a reusable barrier for nt threads. Steps are short (tens of
+// microseconds), so a thread first spins; if the others are slow — the
+// machine is oversubscribed and a partner was descheduled — it sleeps on a
+// condition variable instead of burning the time slice the partner needs.
+// Neither path allocates.
 type barrier struct {
-	n     int32
-	count atomic.Int32
-	gen   atomic.Uint32
+	n        int32
+	count    atomic.Int32
+	gen      atomic.Uint32
+	sleepers atomic.Int32
+	mu       sync.Mutex
+	cond     sync.Cond
 }
+
+// spinIters bounds the spinning phase (a few microseconds).
+const spinIters = 4000
 
 func (b *barrier) wait() {
 	g := b.gen.Load()
 	if b.count.Add(1) == b.n {
 		b.count.Store(0)
 		b.gen.Add(1)
+		// A sleeper registers before re-checking gen, and we bump gen before
+		// checking for sleepers, so one of the two always sees the other.
+		if b.sleepers.Load() > 0 {
+			b.mu.Lock()
+			b.cond.Broadcast()
+			b.mu.Unlock()
+		}
 		return
 	}
-	for i := 0; b.gen.Load() == g; i++ {
-		if i > 64 {
-			goruntime.Gosched()
+	for i := 0; i < spinIters; i++ {
+		if b.gen.Load() != g {
+			return
 		}
 	}
+	b.mu.Lock()
+	b.sleepers.Add(1)
+	for b.gen.Load() == g {
+		b.cond.Wait()
+	}
+	b.sleepers.Add(-1)
+	b.mu.Unlock()
 }
