@@ -36,6 +36,17 @@ func TestStatsJSON(t *testing.T) {
 	}
 }
 
+// A description file gives the same numbers as the built-in model.
+func TestStatsDescriptionFile(t *testing.T) {
+	var out, errw bytes.Buffer
+	if code := realMain([]string{"stats", "../../models/mobilenet_v2.mnc"}, &out, &errw); code != 0 {
+		t.Fatalf("exit %d: %s", code, errw.String())
+	}
+	if !strings.Contains(out.String(), "300,774,272") || !strings.Contains(out.String(), "3,504,872") {
+		t.Errorf("mnc stats mobilenet_v2.mnc:\n%s", out.String())
+	}
+}
+
 func TestStatsErrors(t *testing.T) {
 	for _, c := range []struct {
 		args []string
