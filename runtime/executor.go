@@ -32,6 +32,8 @@ type Executor struct {
 	arena   []float32
 	scratch [][]float32 // per thread
 	steps   []stepFunc
+	serial  []bool // step runs on thread 0 alone (too small to split)
+	sync    []bool // a barrier follows the step
 	nt      int
 	pool    *pool
 	all     func(t int) // runAll bound once, so Run does not allocate
@@ -80,6 +82,12 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 			return nil, fmt.Errorf("runtime: step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
 		}
 		e.steps = append(e.steps, f)
+		e.serial = append(e.serial, p.Steps[i].Kind == plan.KindGeneric || workOf(&p.Steps[i]) < serialWork)
+	}
+	// Thread 0 runs consecutive serial steps in program order, so only a
+	// step that was split, or that is followed by one, needs a barrier after it.
+	for i := range e.steps {
+		e.sync = append(e.sync, !(e.serial[i] && i+1 < len(e.steps) && e.serial[i+1]))
 	}
 	e.prof = make([]time.Duration, len(e.steps))
 	e.all = e.runAll
@@ -141,8 +149,13 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 // after each so a step sees all of its inputs.
 func (e *Executor) runAll(t int) {
 	for i, f := range e.steps {
-		f(t, e.nt)
-		if e.pool != nil {
+		switch {
+		case !e.serial[i]:
+			f(t, e.nt)
+		case t == 0:
+			f(0, 1)
+		}
+		if e.pool != nil && e.sync[i] {
 			e.pool.bar.wait()
 		}
 		if t == 0 && e.profiling {
@@ -151,6 +164,28 @@ func (e *Executor) runAll(t int) {
 			e.last = now
 		}
 	}
+}
+
+// serialWork is the work (multiply-adds or elements touched) below which
+// splitting a step over threads costs more in synchronisation than it saves.
+const serialWork = 1 << 15
+
+// workOf estimates a step's work from its operand shapes.
+func workOf(s *plan.Step) int {
+	out := s.Out.Size()
+	switch s.Kind {
+	case plan.KindGemm:
+		return out * s.In[0].Shape[1]
+	case plan.KindConv, plan.KindDWConv:
+		w := 1
+		for _, d := range s.WShape[1:] {
+			w *= d
+		}
+		return out * w
+	case plan.KindGlobalAvgPool:
+		return s.In[0].Size()
+	}
+	return out
 }
 
 func checkTensor(what string, io plan.IO, t *ir.Tensor) error {
