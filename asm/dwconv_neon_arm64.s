@@ -115,24 +115,32 @@ TEXT ·DWConv3x3S1NEON(SB), NOSPLIT, $0-80
 	VLD4R (R9), [V28.S4, V29.S4, V30.S4, V31.S4]
 	MOVD $8, R10
 	MUL R2, R10, R10
-	MOVD $4, R11
+	MOVD $8, R11
 	MUL R2, R11, R11
-	MOVD $1, R19
+	MOVD $4, R19
 	MUL R2, R19, R19
-group:
-	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R3), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R3), [V8.S4]
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R4, nobias
-	VLD1.P 16(R4), [V9.S4]
-nobias:
+	MOVD $4, R20
+	MUL R2, R20, R20
+	MOVD $1, R21
+	MUL R2, R21, R21
+	MOVD $1, R22
+	MUL R2, R22, R22
+blk8:
+	CMP $8, R6
+	BLT blk8_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R6, R14
-blk8:
-	CMP $8, R14
-	BLT blk8_end
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk8_grp:
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R23, blk8_nobias
+	VLD1.P 16(R23), [V9.S4]
+blk8_nobias:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 16(R17), [V8.S4]
 	VMOV V9.B16, V10.B16
 	VMOV V9.B16, V11.B16
 	VMOV V9.B16, V12.B16
@@ -363,21 +371,41 @@ blk8_hsig:
 	WORD $0x4ebff710 // fmin v16.4s, v24.4s, v31.4s
 	WORD $0x4ebff731 // fmin v17.4s, v25.4s, v31.4s
 blk8_actdone:
-	VST1.P [V10.S4], (R13)(R2)
-	VST1.P [V11.S4], (R13)(R2)
-	VST1.P [V12.S4], (R13)(R2)
-	VST1.P [V13.S4], (R13)(R2)
-	VST1.P [V14.S4], (R13)(R2)
-	VST1.P [V15.S4], (R13)(R2)
-	VST1.P [V16.S4], (R13)(R2)
-	VST1.P [V17.S4], (R13)(R2)
-	ADD R10, R12, R12
-	SUB $8, R14, R14
+	MOVD R13, R24
+	VST1.P [V10.S4], (R24)(R2)
+	VST1.P [V11.S4], (R24)(R2)
+	VST1.P [V12.S4], (R24)(R2)
+	VST1.P [V13.S4], (R24)(R2)
+	VST1.P [V14.S4], (R24)(R2)
+	VST1.P [V15.S4], (R24)(R2)
+	VST1.P [V16.S4], (R24)(R2)
+	VST1.P [V17.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk8_grp
+	// next block of 8 pixels
+	ADD R10, R0, R0
+	ADD R11, R5, R5
+	SUB $8, R6, R6
 	B blk8
 blk8_end:
 blk4:
-	CMP $4, R14
+	CMP $4, R6
 	BLT blk4_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk4_grp:
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R23, blk4_nobias
+	VLD1.P 16(R23), [V9.S4]
+blk4_nobias:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 16(R17), [V8.S4]
 	VMOV V9.B16, V10.B16
 	VMOV V9.B16, V11.B16
 	VMOV V9.B16, V12.B16
@@ -508,17 +536,37 @@ blk4_hsig:
 	WORD $0x4ebff68c // fmin v12.4s, v20.4s, v31.4s
 	WORD $0x4ebff6ad // fmin v13.4s, v21.4s, v31.4s
 blk4_actdone:
-	VST1.P [V10.S4], (R13)(R2)
-	VST1.P [V11.S4], (R13)(R2)
-	VST1.P [V12.S4], (R13)(R2)
-	VST1.P [V13.S4], (R13)(R2)
-	ADD R11, R12, R12
-	SUB $4, R14, R14
+	MOVD R13, R24
+	VST1.P [V10.S4], (R24)(R2)
+	VST1.P [V11.S4], (R24)(R2)
+	VST1.P [V12.S4], (R24)(R2)
+	VST1.P [V13.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk4_grp
+	// next block of 4 pixels
+	ADD R19, R0, R0
+	ADD R20, R5, R5
+	SUB $4, R6, R6
 	B blk4
 blk4_end:
 blk1:
-	CMP $1, R14
+	CMP $1, R6
 	BLT blk1_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk1_grp:
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R23, blk1_nobias
+	VLD1.P 16(R23), [V9.S4]
+blk1_nobias:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 16(R17), [V8.S4]
 	VMOV V9.B16, V10.B16
 	MOVD R12, R15
 	MOVD R15, R16
@@ -574,16 +622,18 @@ blk1_hsig:
 	WORD $0x4e3ef652 // fmax v18.4s, v18.4s, v30.4s
 	WORD $0x4ebff64a // fmin v10.4s, v18.4s, v31.4s
 blk1_actdone:
-	VST1.P [V10.S4], (R13)(R2)
-	ADD R19, R12, R12
-	SUB $1, R14, R14
+	MOVD R13, R24
+	VST1.P [V10.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk1_grp
+	// next block of 1 pixels
+	ADD R21, R0, R0
+	ADD R22, R5, R5
+	SUB $1, R6, R6
 	B blk1
 blk1_end:
-	// next channel group
-	ADD $16, R0, R0
-	ADD $16, R5, R5
-	SUBS $1, R7, R7
-	BNE group
 	RET
 
 // dwconv3x3s2_neon
@@ -605,22 +655,28 @@ TEXT ·DWConv3x3S2NEON(SB), NOSPLIT, $0-80
 	VLD4R (R9), [V26.S4, V27.S4, V28.S4, V29.S4]
 	MOVD $10, R10
 	MUL R2, R10, R10
-	MOVD $2, R11
+	MOVD $5, R11
 	MUL R2, R11, R11
-group:
-	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R3), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R3), [V8.S4]
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R4, nobias
-	VLD1.P 16(R4), [V9.S4]
-nobias:
+	MOVD $2, R19
+	MUL R2, R19, R19
+	MOVD $1, R20
+	MUL R2, R20, R20
+blk5:
+	CMP $5, R6
+	BLT blk5_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R6, R14
-blk5:
-	CMP $5, R14
-	BLT blk5_end
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk5_grp:
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R23, blk5_nobias
+	VLD1.P 16(R23), [V9.S4]
+blk5_nobias:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 16(R17), [V8.S4]
 	VMOV V9.B16, V10.B16
 	VMOV V9.B16, V11.B16
 	VMOV V9.B16, V12.B16
@@ -788,18 +844,38 @@ blk5_hsig:
 	WORD $0x4ebdf64d // fmin v13.4s, v18.4s, v29.4s
 	WORD $0x4ebdf66e // fmin v14.4s, v19.4s, v29.4s
 blk5_actdone:
-	VST1.P [V10.S4], (R13)(R2)
-	VST1.P [V11.S4], (R13)(R2)
-	VST1.P [V12.S4], (R13)(R2)
-	VST1.P [V13.S4], (R13)(R2)
-	VST1.P [V14.S4], (R13)(R2)
-	ADD R10, R12, R12
-	SUB $5, R14, R14
+	MOVD R13, R24
+	VST1.P [V10.S4], (R24)(R2)
+	VST1.P [V11.S4], (R24)(R2)
+	VST1.P [V12.S4], (R24)(R2)
+	VST1.P [V13.S4], (R24)(R2)
+	VST1.P [V14.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk5_grp
+	// next block of 5 pixels
+	ADD R10, R0, R0
+	ADD R11, R5, R5
+	SUB $5, R6, R6
 	B blk5
 blk5_end:
 blk1:
-	CMP $1, R14
+	CMP $1, R6
 	BLT blk1_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk1_grp:
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R23, blk1_nobias
+	VLD1.P 16(R23), [V9.S4]
+blk1_nobias:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 16(R17), [V8.S4]
 	VMOV V9.B16, V10.B16
 	MOVD R12, R15
 	MOVD R15, R16
@@ -855,16 +931,18 @@ blk1_hsig:
 	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
 	WORD $0x4ebdf5ea // fmin v10.4s, v15.4s, v29.4s
 blk1_actdone:
-	VST1.P [V10.S4], (R13)(R2)
-	ADD R11, R12, R12
-	SUB $1, R14, R14
+	MOVD R13, R24
+	VST1.P [V10.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk1_grp
+	// next block of 1 pixels
+	ADD R19, R0, R0
+	ADD R20, R5, R5
+	SUB $1, R6, R6
 	B blk1
 blk1_end:
-	// next channel group
-	ADD $16, R0, R0
-	ADD $16, R5, R5
-	SUBS $1, R7, R7
-	BNE group
 	RET
 
 // dwconv5x5s1_neon
@@ -886,21 +964,29 @@ TEXT ·DWConv5x5S1NEON(SB), NOSPLIT, $0-80
 	VLD4R (R9), [V26.S4, V27.S4, V28.S4, V29.S4]
 	MOVD $8, R10
 	MUL R2, R10, R10
-	MOVD $4, R11
+	MOVD $8, R11
 	MUL R2, R11, R11
-	MOVD $1, R19
+	MOVD $4, R19
 	MUL R2, R19, R19
-group:
-	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R4, nobias
-	VLD1.P 16(R4), [V5.S4]
-nobias:
+	MOVD $4, R20
+	MUL R2, R20, R20
+	MOVD $1, R21
+	MUL R2, R21, R21
+	MOVD $1, R22
+	MUL R2, R22, R22
+blk8:
+	CMP $8, R6
+	BLT blk8_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R6, R14
-blk8:
-	CMP $8, R14
-	BLT blk8_end
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk8_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R23, blk8_nobias
+	VLD1.P 16(R23), [V5.S4]
+blk8_nobias:
 	VMOV V5.B16, V6.B16
 	VMOV V5.B16, V7.B16
 	VMOV V5.B16, V8.B16
@@ -910,7 +996,6 @@ blk8:
 	VMOV V5.B16, V12.B16
 	VMOV V5.B16, V13.B16
 	MOVD R12, R15
-	MOVD R3, R17
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1304,27 +1389,43 @@ blk8_hsig:
 	WORD $0x4ebdf68c // fmin v12.4s, v20.4s, v29.4s
 	WORD $0x4ebdf6ad // fmin v13.4s, v21.4s, v29.4s
 blk8_actdone:
-	VST1.P [V6.S4], (R13)(R2)
-	VST1.P [V7.S4], (R13)(R2)
-	VST1.P [V8.S4], (R13)(R2)
-	VST1.P [V9.S4], (R13)(R2)
-	VST1.P [V10.S4], (R13)(R2)
-	VST1.P [V11.S4], (R13)(R2)
-	VST1.P [V12.S4], (R13)(R2)
-	VST1.P [V13.S4], (R13)(R2)
-	ADD R10, R12, R12
-	SUB $8, R14, R14
+	MOVD R13, R24
+	VST1.P [V6.S4], (R24)(R2)
+	VST1.P [V7.S4], (R24)(R2)
+	VST1.P [V8.S4], (R24)(R2)
+	VST1.P [V9.S4], (R24)(R2)
+	VST1.P [V10.S4], (R24)(R2)
+	VST1.P [V11.S4], (R24)(R2)
+	VST1.P [V12.S4], (R24)(R2)
+	VST1.P [V13.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk8_grp
+	// next block of 8 pixels
+	ADD R10, R0, R0
+	ADD R11, R5, R5
+	SUB $8, R6, R6
 	B blk8
 blk8_end:
 blk4:
-	CMP $4, R14
+	CMP $4, R6
 	BLT blk4_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk4_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R23, blk4_nobias
+	VLD1.P 16(R23), [V5.S4]
+blk4_nobias:
 	VMOV V5.B16, V6.B16
 	VMOV V5.B16, V7.B16
 	VMOV V5.B16, V8.B16
 	VMOV V5.B16, V9.B16
 	MOVD R12, R15
-	MOVD R3, R17
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1550,20 +1651,36 @@ blk4_hsig:
 	WORD $0x4ebdf608 // fmin v8.4s, v16.4s, v29.4s
 	WORD $0x4ebdf629 // fmin v9.4s, v17.4s, v29.4s
 blk4_actdone:
-	VST1.P [V6.S4], (R13)(R2)
-	VST1.P [V7.S4], (R13)(R2)
-	VST1.P [V8.S4], (R13)(R2)
-	VST1.P [V9.S4], (R13)(R2)
-	ADD R11, R12, R12
-	SUB $4, R14, R14
+	MOVD R13, R24
+	VST1.P [V6.S4], (R24)(R2)
+	VST1.P [V7.S4], (R24)(R2)
+	VST1.P [V8.S4], (R24)(R2)
+	VST1.P [V9.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk4_grp
+	// next block of 4 pixels
+	ADD R19, R0, R0
+	ADD R20, R5, R5
+	SUB $4, R6, R6
 	B blk4
 blk4_end:
 blk1:
-	CMP $1, R14
+	CMP $1, R6
 	BLT blk1_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk1_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R23, blk1_nobias
+	VLD1.P 16(R23), [V5.S4]
+blk1_nobias:
 	VMOV V5.B16, V6.B16
 	MOVD R12, R15
-	MOVD R3, R17
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1663,17 +1780,18 @@ blk1_hsig:
 	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
 	WORD $0x4ebdf5c6 // fmin v6.4s, v14.4s, v29.4s
 blk1_actdone:
-	VST1.P [V6.S4], (R13)(R2)
-	ADD R19, R12, R12
-	SUB $1, R14, R14
+	MOVD R13, R24
+	VST1.P [V6.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk1_grp
+	// next block of 1 pixels
+	ADD R21, R0, R0
+	ADD R22, R5, R5
+	SUB $1, R6, R6
 	B blk1
 blk1_end:
-	// next channel group
-	ADD $400, R3, R3
-	ADD $16, R0, R0
-	ADD $16, R5, R5
-	SUBS $1, R7, R7
-	BNE group
 	RET
 
 // dwconv5x5s2_neon
@@ -1695,19 +1813,25 @@ TEXT ·DWConv5x5S2NEON(SB), NOSPLIT, $0-80
 	VLD4R (R9), [V27.S4, V28.S4, V29.S4, V30.S4]
 	MOVD $12, R10
 	MUL R2, R10, R10
-	MOVD $2, R11
+	MOVD $6, R11
 	MUL R2, R11, R11
-group:
-	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R4, nobias
-	VLD1.P 16(R4), [V5.S4]
-nobias:
+	MOVD $2, R19
+	MUL R2, R19, R19
+	MOVD $1, R20
+	MUL R2, R20, R20
+blk6:
+	CMP $6, R6
+	BLT blk6_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R6, R14
-blk6:
-	CMP $6, R14
-	BLT blk6_end
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk6_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R23, blk6_nobias
+	VLD1.P 16(R23), [V5.S4]
+blk6_nobias:
 	VMOV V5.B16, V6.B16
 	VMOV V5.B16, V7.B16
 	VMOV V5.B16, V8.B16
@@ -1715,7 +1839,6 @@ blk6:
 	VMOV V5.B16, V10.B16
 	VMOV V5.B16, V11.B16
 	MOVD R12, R15
-	MOVD R3, R17
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -2050,22 +2173,38 @@ blk6_hsig:
 	WORD $0x4ebef60a // fmin v10.4s, v16.4s, v30.4s
 	WORD $0x4ebef62b // fmin v11.4s, v17.4s, v30.4s
 blk6_actdone:
-	VST1.P [V6.S4], (R13)(R2)
-	VST1.P [V7.S4], (R13)(R2)
-	VST1.P [V8.S4], (R13)(R2)
-	VST1.P [V9.S4], (R13)(R2)
-	VST1.P [V10.S4], (R13)(R2)
-	VST1.P [V11.S4], (R13)(R2)
-	ADD R10, R12, R12
-	SUB $6, R14, R14
+	MOVD R13, R24
+	VST1.P [V6.S4], (R24)(R2)
+	VST1.P [V7.S4], (R24)(R2)
+	VST1.P [V8.S4], (R24)(R2)
+	VST1.P [V9.S4], (R24)(R2)
+	VST1.P [V10.S4], (R24)(R2)
+	VST1.P [V11.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk6_grp
+	// next block of 6 pixels
+	ADD R10, R0, R0
+	ADD R11, R5, R5
+	SUB $6, R6, R6
 	B blk6
 blk6_end:
 blk1:
-	CMP $1, R14
+	CMP $1, R6
 	BLT blk1_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R17
+	MOVD R4, R23
+	MOVD R7, R14
+blk1_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R23, blk1_nobias
+	VLD1.P 16(R23), [V5.S4]
+blk1_nobias:
 	VMOV V5.B16, V6.B16
 	MOVD R12, R15
-	MOVD R3, R17
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -2165,15 +2304,16 @@ blk1_hsig:
 	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
 	WORD $0x4ebef586 // fmin v6.4s, v12.4s, v30.4s
 blk1_actdone:
-	VST1.P [V6.S4], (R13)(R2)
-	ADD R11, R12, R12
-	SUB $1, R14, R14
+	MOVD R13, R24
+	VST1.P [V6.S4], (R24)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	SUBS $1, R14, R14
+	BNE blk1_grp
+	// next block of 1 pixels
+	ADD R19, R0, R0
+	ADD R20, R5, R5
+	SUB $1, R6, R6
 	B blk1
 blk1_end:
-	// next channel group
-	ADD $400, R3, R3
-	ADD $16, R0, R0
-	ADD $16, R5, R5
-	SUBS $1, R7, R7
-	BNE group
 	RET

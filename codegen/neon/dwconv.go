@@ -13,19 +13,24 @@ import (
 //
 // dwconv<K>x<K>s<S>_neon computes a run of npix output pixels of one output
 // row whose K×K window lies entirely inside the image (the interior; the
-// wrapper sends border pixels to dwconv_edge_neon). Loop order: channel
-// group outermost, so the group's 3×3 weights stay in registers (5×5 ones
-// are re-read per block: 25 would not fit), then blocks of P pixels. For
-// each kernel row the block loads the (P-1)·S+K input vectors it needs once
-// (one VLD1 post-incremented by the pixel stride each) and issues K·P
-// independent-accumulator FMLAs, so neighbouring outputs share input loads.
-// P is the largest block that fits the register file (checked below).
+// wrapper sends border pixels to dwconv_edge_neon). Loop order: blocks of P
+// neighbouring output pixels outermost, channel groups inside, so memory is
+// walked in NHWC order (the next group is the next 16 bytes of the same
+// pixels) and a block's K input rows stay in L1 however many channels
+// there are; a group-outer order would sweep K whole rows once per group,
+// which for 56×56×144 is ~100 KB, more than L1. The price is re-loading the
+// group's weights per block (9 loads per 8·9 FMLA for 3×3). For each kernel
+// row a block loads the (P-1)·S+K input vectors it needs once (one VLD1
+// post-incremented by the pixel stride each) and issues K·P independent-
+// accumulator FMLAs, so neighbouring outputs share input loads. P is the
+// largest block that fits the register file (checked below).
 //
-// Expected speed on a Cortex-A76-class core: 3×3 s1 with P = 8 issues 24
-// FMLA per 10 input loads per kernel row: FMA-bound at ~8 FMA/cycle with 8
-// independent accumulators covering the 4-cycle FMLA latency on 2 pipes.
-// The workload is memory-light but small (9 MACs per output), so in
-// practice the epilogue and loop overhead take a visible share.
+// Expected speed on a Cortex-A76-class core: 3×3 s1 with P = 8 issues 72
+// FMLA against 30 input + 9 weight + 1 bias loads per block and group: 36
+// cycles of FMLA on 2 pipes vs 20 cycles of loads on 2 load pipes, so it is
+// FMA-bound (~8 FMA/cycle) with 8 independent accumulators covering the
+// 4-cycle FMLA latency. With only 9 MACs per output the epilogue and loop
+// overhead take a visible share.
 type dwSpec struct {
 	K, S   int
 	blocks []int // pixel block sizes tried in order; the last is 1
@@ -42,7 +47,7 @@ func (d dwSpec) goName() string { return fmt.Sprintf("DWConv%dx%dS%dNEON", d.K, 
 
 const (
 	dwIn, dwInRow, dwC4, dwW, dwBias, dwOut, dwNPix, dwGroups, dwAct, dwEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
-	dwBlockIn, dwOutRun, dwPixLeft, dwRowPtr, dwLoadPtr, dwWPtr            = 12, 13, 14, 15, 16, 17
+	dwGIn, dwGOut, dwGLeft, dwRowPtr, dwLoadPtr, dwWPtr, dwBPtr, dwOutPtr  = 12, 13, 14, 15, 16, 17, 23, 24
 )
 
 func genDWInterior(d dwSpec) *Func {
@@ -51,15 +56,10 @@ func genDWInterior(d dwSpec) *Func {
 		"npix int", "groups int", "act int", "ep *float32")
 	maxP := d.blocks[0]
 	taps := d.K * d.K
-	wInRegs := d.K == 3 // 9 weights fit; 25 do not
-	// Vector register plan.
-	var wReg func(ky, kx int) int
-	nW := taps
+	wInRegs := d.K == 3 // all 9 weights at once; 25 do not fit, so 5×5 loads a kernel row at a time
+	nW, wReg := taps, func(ky, kx int) int { return ky*d.K + kx }
 	if !wInRegs {
-		nW = d.K // one kernel row at a time
-		wReg = func(ky, kx int) int { return kx }
-	} else {
-		wReg = func(ky, kx int) int { return ky*d.K + kx }
+		nW, wReg = d.K, func(ky, kx int) int { return kx }
 	}
 	bias := nW
 	acc := seq(bias+1, maxP)
@@ -80,41 +80,42 @@ func genDWInterior(d dwSpec) *Func {
 	f.I("LSL $2, R%d, R%d", dwInRow, dwInRow)
 	f.I("LSL $2, R%d, R%d", dwC4, dwC4)
 	f.loadActConsts(dwEp, k)
-	// advance[P] = P·S·c bytes, the input step of a block of P pixels.
-	advance := map[int]int{}
+	// inAdv[P] = P·S·c and outAdv[P] = P·c bytes: the steps of a block.
+	inAdv, outAdv := map[int]int{}, map[int]int{}
+	free := []int{10, 11, 19, 20, 21, 22}
 	for i, p := range d.blocks {
-		r := []int{10, 11, 19, 20}[i]
-		advance[p] = r
-		f.I("MOVD $%d, R%d", p*d.S, r)
-		f.I("MUL R%d, R%d, R%d", dwC4, r, r)
+		inAdv[p], outAdv[p] = free[2*i], free[2*i+1]
+		f.I("MOVD $%d, R%d", p*d.S, inAdv[p])
+		f.I("MUL R%d, R%d, R%d", dwC4, inAdv[p], inAdv[p])
+		f.I("MOVD $%d, R%d", p, outAdv[p])
+		f.I("MUL R%d, R%d, R%d", dwC4, outAdv[p], outAdv[p])
 	}
-
-	f.Label("group")
-	if wInRegs {
-		for t := 0; t < taps; t += 4 {
-			f.ldP(dwW, seq(t, min(4, taps-t))...)
-		}
-	}
-	f.zero(bias)
-	f.I("CBZ R%d, nobias", dwBias)
-	f.ldP(dwBias, bias)
-	f.Label("nobias")
-	f.I("MOVD R%d, R%d", dwIn, dwBlockIn)
-	f.I("MOVD R%d, R%d", dwOut, dwOutRun)
-	f.I("MOVD R%d, R%d", dwNPix, dwPixLeft)
 
 	for _, p := range d.blocks {
 		lb := fmt.Sprintf("blk%d", p)
 		f.Label(lb)
-		f.I("CMP $%d, R%d", p, dwPixLeft)
+		f.I("CMP $%d, R%d", p, dwNPix)
 		f.I("BLT %s_end", lb)
+		f.I("MOVD R%d, R%d", dwIn, dwGIn)
+		f.I("MOVD R%d, R%d", dwOut, dwGOut)
+		f.I("MOVD R%d, R%d", dwW, dwWPtr)
+		f.I("MOVD R%d, R%d", dwBias, dwBPtr)
+		f.I("MOVD R%d, R%d", dwGroups, dwGLeft)
+
+		f.Label(lb + "_grp")
+		f.zero(bias)
+		f.I("CBZ R%d, %s_nobias", dwBPtr, lb)
+		f.ldP(dwBPtr, bias)
+		f.Label(lb + "_nobias")
+		if wInRegs {
+			for t := 0; t < taps; t += 4 {
+				f.ldP(dwWPtr, seq(t, min(4, taps-t))...)
+			}
+		}
 		for _, a := range acc[:p] {
 			f.vmov(bias, a)
 		}
-		f.I("MOVD R%d, R%d", dwBlockIn, dwRowPtr)
-		if !wInRegs {
-			f.I("MOVD R%d, R%d", dwW, dwWPtr)
-		}
+		f.I("MOVD R%d, R%d", dwGIn, dwRowPtr)
 		need := (p-1)*d.S + d.K
 		for ky := 0; ky < d.K; ky++ {
 			if !wInRegs {
@@ -135,24 +136,23 @@ func genDWInterior(d dwSpec) *Func {
 				f.I("ADD R%d, R%d, R%d", dwInRow, dwRowPtr, dwRowPtr)
 			}
 		}
-		f.activate(lb, dwAct, acc[:p], in[:max(1, min(p, len(in)))], k)
+		f.activate(lb, dwAct, acc[:p], in[:min(p, len(in))], k)
+		f.I("MOVD R%d, R%d", dwGOut, dwOutPtr)
 		for px := 0; px < p; px++ {
-			f.I("VST1.P %s, (R%d)(R%d)", VList(acc[px]), dwOutRun, dwC4)
+			f.I("VST1.P %s, (R%d)(R%d)", VList(acc[px]), dwOutPtr, dwC4)
 		}
-		f.I("ADD R%d, R%d, R%d", advance[p], dwBlockIn, dwBlockIn)
-		f.I("SUB $%d, R%d, R%d", p, dwPixLeft, dwPixLeft)
+		f.I("ADD $16, R%d, R%d", dwGIn, dwGIn)
+		f.I("ADD $16, R%d, R%d", dwGOut, dwGOut)
+		f.I("SUBS $1, R%d, R%d", dwGLeft, dwGLeft)
+		f.I("BNE %s_grp", lb)
+
+		f.Comment("next block of %d pixels", p)
+		f.I("ADD R%d, R%d, R%d", inAdv[p], dwIn, dwIn)
+		f.I("ADD R%d, R%d, R%d", outAdv[p], dwOut, dwOut)
+		f.I("SUB $%d, R%d, R%d", p, dwNPix, dwNPix)
 		f.I("B %s", lb)
 		f.Label(lb + "_end")
 	}
-
-	f.Comment("next channel group")
-	if !wInRegs {
-		f.I("ADD $%d, R%d, R%d", taps*16, dwW, dwW)
-	}
-	f.I("ADD $16, R%d, R%d", dwIn, dwIn)
-	f.I("ADD $16, R%d, R%d", dwOut, dwOut)
-	f.I("SUBS $1, R%d, R%d", dwGroups, dwGroups)
-	f.I("BNE group")
 	f.I("RET")
 	return f
 }
