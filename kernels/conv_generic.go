@@ -83,6 +83,7 @@ func convPixelsGeneric(p *ConvParams, in, wp []float32, wstride int, bias, r, ou
 				w := wp[(kh*p.KW+kw)*cin*wstride:]
 				for ci, v := range x {
 					wc := w[ci*wstride:][:cout]
+					o := o[:len(wc)]
 					for co, wv := range wc {
 						o[co] += v * wv
 					}

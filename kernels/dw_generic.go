@@ -61,7 +61,8 @@ func dwConvPixelsGeneric(p *DWParams, in, wp, bias, out []float32, oy, ox0, ox1 
 			row := (iy0 + kh) * p.W
 			for kw := kw0; kw < kw1; kw++ {
 				x := in[(row+ix0+kw)*c:][:c]
-				w := wp[(kh*p.KW+kw)*c:][:c]
+				w := wp[(kh*p.KW+kw)*c:][:len(x)]
+				o := o[:len(x)]
 				for ch, v := range x {
 					o[ch] += v * w[ch]
 				}

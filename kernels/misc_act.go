@@ -46,17 +46,53 @@ func actOne(ep *Epilogue, x float32) float32 {
 	return x
 }
 
-// actSlice sets out[i] = actOne(ep, x[i]); out may be x. A nil ep or
-// ActNone costs one comparison.
+// actSlice sets out[i] = actOne(ep, x[i]); out may be x. The switch is
+// outside the loops, which keep actOne's comparisons (so NaN propagates
+// the same way).
 func actSlice(ep *Epilogue, x, out []float32) {
+	if len(out) == 0 {
+		return
+	}
+	x = x[:len(out)]
 	if ep == nil || ep.Act == ActNone {
 		if &out[0] != &x[0] {
 			copy(out, x)
 		}
 		return
 	}
-	x = x[:len(out)]
-	for i, v := range x {
-		out[i] = actOne(ep, v)
+	switch ep.Act {
+	case ActRelu:
+		for i, v := range x {
+			if v < 0 {
+				v = 0
+			}
+			out[i] = v
+		}
+	case ActClip:
+		lo, hi := ep.Min, ep.Max
+		for i, v := range x {
+			if v < lo {
+				v = lo
+			}
+			if v > hi {
+				v = hi
+			}
+			out[i] = v
+		}
+	case ActHardSwish:
+		for i, v := range x {
+			t := v + 3
+			if t < 0 {
+				t = 0
+			}
+			if t > 6 {
+				t = 6
+			}
+			out[i] = v * t / 6
+		}
+	default:
+		for i, v := range x {
+			out[i] = actOne(ep, v)
+		}
 	}
 }

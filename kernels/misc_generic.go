@@ -55,6 +55,15 @@ func activateGeneric(x, out []float32, ep *Epilogue) {
 // nchwToNHWCGeneric transposes a c×hw matrix into hw×c, in tiles so both
 // sides stay in cache.
 func nchwToNHWCGeneric(in []float32, c, hw int, out []float32) {
+	if c == 3 { // the image input: interleave the planes directly
+		r, g, b := in[:hw], in[hw:2*hw], in[2*hw:3*hw]
+		out = out[:3*hw]
+		for p := range r {
+			o := out[3*p : 3*p+3]
+			o[0], o[1], o[2] = r[p], g[p], b[p]
+		}
+		return
+	}
 	transposeTiled(in, c, hw, out)
 }
 
