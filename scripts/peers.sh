@@ -110,6 +110,7 @@ is_uint "$TRIES" && [ "$TRIES" -ge 1 ] || die "TRIES: '$TRIES' is not a positive
 is_uint "$IDLE_WAIT" || die "IDLE_WAIT: '$IDLE_WAIT' is not a whole number of seconds"
 is_num "$MIN_TIME" || die "MIN_TIME: '$MIN_TIME' is not a number of seconds"
 is_num "$QUIET" || die "QUIET: '$QUIET' is not a number of cores"
+[ -z "${MNC:-}" ] || [ -x "$MNC" ] || die "MNC=$MNC is not an executable"
 
 mkdir -p "$PEERS_BIN" || die "cannot create PEERS_BIN=$PEERS_BIN"
 LOG=$PEERS_BIN/peers.log
@@ -162,7 +163,6 @@ wait_idle() {
 
 build_mnc() {
   if [ -n "${MNC:-}" ]; then
-    [ -x "$MNC" ] || die "MNC=$MNC is not an executable"
     mnc=$MNC
     return
   fi
