@@ -185,35 +185,38 @@ func isHardSigmoid16(n *ir.Node) bool {
 	return n != nil && n.Op == ir.OpHardSigmoid && math.Abs(float64(n.Attrs.Alpha)-1.0/6) < 1e-4/6 && math.Abs(float64(n.Attrs.Beta)-0.5) < 1e-4/2
 }
 
-// hardSwishRule: x·HardSigmoid(x) → HardSwish(x); (x·Clip(x+3,0,6))/6 →
-// HardSwish(x).
+// hardSwishOf matches the h-swish spellings on v: x·HardSigmoid(x) (alpha
+// 1/6, beta 0.5) in either operand order, and (x·Clip(x+3,0,6))/6 or
+// ·(1/6). It returns x, or nil.
+func hardSwishOf(v *ir.Value) *ir.Value {
+	if n := v.Producer; n != nil && n.Op == ir.OpMul {
+		a, b := n.Input(0), n.Input(1)
+		for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
+			if isHardSigmoid16(p[1].Producer) && p[1].Producer.Input(0) == p[0] && p[0].Shape.Equal(v.Shape) {
+				return p[0]
+			}
+		}
+	}
+	y := divOrMulBy6(v)
+	if y == nil || y.Producer == nil || y.Producer.Op != ir.OpMul {
+		return nil
+	}
+	a, b := y.Producer.Input(0), y.Producer.Input(1)
+	for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
+		if relu6OfPlus3(p[1]) == p[0] && p[0].Shape.Equal(v.Shape) {
+			return p[0]
+		}
+	}
+	return nil
+}
+
+// hardSwishRule replaces every h-swish spelling by HardSwish.
 func hardSwishRule(g *ir.Graph) bool {
 	changed := false
 	for _, n := range g.Nodes {
-		if n.Op == ir.OpMul {
-			a, b := n.Input(0), n.Input(1)
-			for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
-				if isHardSigmoid16(p[1].Producer) && p[1].Producer.Input(0) == p[0] && p[0].Shape.Equal(n.Output().Shape) {
-					replaceWith(n.Output(), ir.OpHardSwish, ir.Attrs{}, p[0])
-					changed = true
-					break
-				}
-			}
-			if changed && n.Op == ir.OpHardSwish {
-				continue
-			}
-		}
-		y := divOrMulBy6(n.Output())
-		if y == nil || y.Producer.Op != ir.OpMul {
-			continue
-		}
-		a, b := y.Producer.Input(0), y.Producer.Input(1)
-		for _, p := range [2][2]*ir.Value{{a, b}, {b, a}} {
-			if relu6OfPlus3(p[1]) == p[0] && p[0].Shape.Equal(n.Output().Shape) {
-				replaceWith(n.Output(), ir.OpHardSwish, ir.Attrs{}, p[0])
-				changed = true
-				break
-			}
+		if x := hardSwishOf(n.Output()); x != nil {
+			replaceWith(n.Output(), ir.OpHardSwish, ir.Attrs{}, x)
+			changed = true
 		}
 	}
 	return changed

@@ -124,3 +124,27 @@ func TestRoundTripFusedEpilogues(t *testing.T) {
 		})
 	}
 }
+
+// TestRoundTripSymbolicBatch: an unknown batch is written as the symbolic
+// dimension "N" and read back as -1; the graph still binds to any batch.
+func TestRoundTripSymbolicBatch(t *testing.T) {
+	g := ir.New("dyn")
+	x := g.AddInput("x", -1, 2, 4, 4)
+	c := g.AddNode(ir.OpConv, "conv", ir.ConvAttrs(1, 0, 1), x, g.AddConst("w", seq(3, 2, 1, 1)))
+	p := g.AddNode(ir.OpGlobalAveragePool, "pool", ir.Attrs{}, c)
+	y := g.AddNode(ir.OpReshape, "flat", ir.Attrs{Shape: []int{0, -1}}, p)
+	g.SetOutputs(y)
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	h := roundTrip(t, g)
+	if got := h.Inputs[0].Shape; !got.Equal(ir.Shape{-1, 2, 4, 4}) {
+		t.Fatalf("input shape %v after the round trip, want [? 2 4 4]", got)
+	}
+	for _, gr := range []*ir.Graph{g, h} {
+		if err := gr.SetBatch(3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectIdentical(t, g, h)
+}
