@@ -242,3 +242,33 @@ func TestActivationsStayBounded(t *testing.T) {
 		t.Logf("%s: activation RMS %.3g (%s) .. %.3g (%s)", spec, lo, loName, hi, hiName)
 	}
 }
+
+// Builds share no state: concurrent builds of one spec agree bit for bit.
+func TestConcurrentBuildsAgree(t *testing.T) {
+	const spec = "mobilenet_v2:alpha=0.35,res=64"
+	gs := make([]*ir.Graph, 3)
+	errs := make(chan error, len(gs))
+	for i := range gs {
+		go func() {
+			g, err := Build(spec)
+			gs[i] = g
+			errs <- err
+		}()
+	}
+	for range gs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"features.5.conv.1.0.weight", "features.5.conv.1.1.running_mean", "features.5.conv.1.1.running_var", "classifier.1.weight"} {
+		a := constByName(gs[0], name)
+		for _, g := range gs[1:] {
+			b := constByName(g, name)
+			for i := range a.Data {
+				if a.Data[i] != b.Data[i] {
+					t.Fatalf("%s[%d] differs between concurrent builds: %v vs %v", name, i, a.Data[i], b.Data[i])
+				}
+			}
+		}
+	}
+}
