@@ -30,7 +30,10 @@
 #               seconds for other processes to use <= QUIET cores        [10; quick 0]
 #   QUIET       cores other processes may use during a measurement
 #               before it counts as disturbed                           [0.25]
-#   TRIES*      measurements per engine until one is undisturbed         [2; quick 1]
+#   TRIES*      measurements per engine until one is undisturbed (a
+#               retry first waits for idle, so it needs WAIT_BUDGET left) [2; quick 1]
+#   WAIT_BUDGET* seconds the whole run may spend waiting for idle: bounds
+#               the run's length on a machine that is never quiet       [120; quick 0]
 #   PEERS_DIR   the peer harnesses                                       [<repo>/../shared/peers]
 #   MODELS_DIR  ONNX models: mnc and ORT run the very same file when it
 #               exists; else mnc runs its built-in network, ORT skips   [<repo>/../shared/models]
@@ -77,10 +80,10 @@ PEERS_BIN=${PEERS_BIN:-${TMPDIR:-/tmp}/mnc-peers}
 GO=${GO:-go}
 if [ "$quick" = 1 ]; then
   ROUNDS=${ROUNDS:-1} MIN_TIME=${MIN_TIME:-0.3} IDLE_WAIT=${IDLE_WAIT:-0} TRIES=${TRIES:-1}
-  PEAK_ARGS="--reps 1 --time 0.05" MIN_RUNS=20 WARMUP=3
+  WAIT_BUDGET=${WAIT_BUDGET:-0} PEAK_ARGS="--reps 1 --time 0.05" MIN_RUNS=20 WARMUP=3
 else
   ROUNDS=${ROUNDS:-3} MIN_TIME=${MIN_TIME:-1} IDLE_WAIT=${IDLE_WAIT:-10} TRIES=${TRIES:-2}
-  PEAK_ARGS="--reps 5 --time 0.1" MIN_RUNS=30 WARMUP=5
+  WAIT_BUDGET=${WAIT_BUDGET:-120} PEAK_ARGS="--reps 3 --time 0.1" MIN_RUNS=30 WARMUP=5
 fi
 
 # model_name NET: the model's file/built-in name for a peer-style net name.
@@ -108,6 +111,7 @@ done
 is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS: '$ROUNDS' is not a positive integer"
 is_uint "$TRIES" && [ "$TRIES" -ge 1 ] || die "TRIES: '$TRIES' is not a positive integer"
 is_uint "$IDLE_WAIT" || die "IDLE_WAIT: '$IDLE_WAIT' is not a whole number of seconds"
+is_uint "$WAIT_BUDGET" || die "WAIT_BUDGET: '$WAIT_BUDGET' is not a whole number of seconds"
 is_num "$MIN_TIME" || die "MIN_TIME: '$MIN_TIME' is not a number of seconds"
 is_num "$QUIET" || die "QUIET: '$QUIET' is not a number of cores"
 [ -z "${MNC:-}" ] || [ -x "$MNC" ] || die "MNC=$MNC is not an executable"
@@ -145,18 +149,23 @@ others_cores() {
 }
 quiet_enough() { awk -v o="$1" -v q="$QUIET" 'BEGIN { exit !(o <= q) }'; }
 
-# wait_idle MAX_SECONDS: wait until other processes use <= QUIET cores over 1 s, at most MAX.
+# wait_idle MAX_SECONDS: wait until other processes use <= QUIET cores over 1 s, at most MAX
+# seconds and at most what is left of WAIT_BUDGET.
+waited=0
+budget_left() { [ "$waited" -lt "$WAIT_BUDGET" ]; }
 wait_idle() {
-  local deadline=$((SECONDS + $1)) b0 t0 b1 t1 o="-"
-  while [ "$SECONDS" -lt "$deadline" ]; do
+  local max=$1 start=$SECONDS b0 t0 b1 t1 o="-"
+  [ "$max" -le $((WAIT_BUDGET - waited)) ] || max=$((WAIT_BUDGET - waited))
+  [ "$max" -gt 0 ] || return 0
+  while [ $((SECONDS - start + 1)) -le "$max" ]; do
     read -r b0 t0 <<<"$(cpu_ticks)"
     sleep 1
     read -r b1 t1 <<<"$(cpu_ticks)"
     o=$(others_cores $((b1 - b0)) 0 $((t1 - t0)))
     quiet_enough "$o" && break
   done
-  [ "$1" -gt 0 ] && echo "# idle-wait up to ${1}s: others using $o cores" >>"$LOG"
-  return 0
+  waited=$((waited + SECONDS - start))
+  echo "# idle-wait $((SECONDS - start))s (max ${max}s, ${waited}s of ${WAIT_BUDGET}s used): others using $o cores" >>"$LOG"
 }
 
 # ---- builds -----------------------------------------------------------------------------------
@@ -260,7 +269,7 @@ measure() {
       return 0
     fi
     o=$(others_cores $((b1 - b0)) $((c1 - c0)) $((t1 - t0)))
-    if quiet_enough "$o" || [ "$attempt" -ge "$TRIES" ]; then break; fi
+    if quiet_enough "$o" || [ "$attempt" -ge "$TRIES" ] || ! budget_left; then break; fi
     echo "# disturbed (others using $o cores): trying again" >>"$LOG"
     attempt=$((attempt + 1))
     wait_idle "$IDLE_WAIT"
@@ -304,7 +313,7 @@ measure_peak() {
 
 {
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') nproc=$ncpu load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# config quick=$quick ROUNDS=$ROUNDS NETS=\"$NETS\" THREADS=\"$THREADS\" PEERS=\"$PEERS\" MIN_TIME=$MIN_TIME IDLE_WAIT=$IDLE_WAIT QUIET=$QUIET TRIES=$TRIES"
+  echo "# config quick=$quick ROUNDS=$ROUNDS NETS=\"$NETS\" THREADS=\"$THREADS\" PEERS=\"$PEERS\" MIN_TIME=$MIN_TIME IDLE_WAIT=$IDLE_WAIT QUIET=$QUIET TRIES=$TRIES WAIT_BUDGET=$WAIT_BUDGET"
 } | tee -a "$LOG"
 build_mnc
 engines=(mnc)
