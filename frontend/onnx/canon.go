@@ -22,7 +22,9 @@ import (
 //     concatenations, adjacent Transposes are composed (and vanish when
 //     they cancel), and a Transpose that only moves size-1 axes becomes a
 //     Reshape (transpose.go). A tf2onnx graph in NHWC with Transposes
-//     around every Conv is left with at most one at each edge.
+//     around every Conv is left with at most one at each edge;
+//   - chains of Reshapes (Squeeze, Unsqueeze and Flatten included) become
+//     one, and a Reshape to the same shape disappears (reshape.go).
 //
 // Constants match with a relative tolerance of 1e-4 (exporters write 1/6
 // as 0.16666 or 0.1666667). The rewrites run to a fixed point.
@@ -41,7 +43,7 @@ func Canonicalize(g *ir.Graph) error {
 	}
 }
 
-var canonRules = []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, transposeRules}
+var canonRules = []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, transposeRules, reshapeRule}
 
 // clipRange returns the [lo, hi] a Relu or Clip node clamps to.
 func clipRange(n *ir.Node) (lo, hi float32, ok bool) {

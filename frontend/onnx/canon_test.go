@@ -247,3 +247,20 @@ func TestCanonRelu6Spellings(t *testing.T) {
 		})
 	}
 }
+
+// TestCanonNHWCHead: tf2onnx's NHWC classifier head, ReduceMean(axes 1,2,
+// keepdims) → Squeeze → MatMul, loses its Transposes and keeps one Reshape.
+func TestCanonNHWCHead(t *testing.T) {
+	b := newModel(13).input("x", 1, 4, 3, 3).output("y").weight("w", seq(4, 2)).ints("sq", 1, 2).
+		node("Transpose", []string{"x"}, "t", attrInts("perm", []int{0, 2, 3, 1})).
+		node("Relu", []string{"t"}, "r").
+		node("ReduceMean", []string{"r"}, "m", attrInts("axes", []int{1, 2})).
+		node("Squeeze", []string{"m", "sq"}, "s").
+		node("MatMul", []string{"s", "w"}, "y")
+	literal, canon := loadBoth(t, b)
+	ops := countOps(canon)
+	if ops[ir.OpTranspose] != 0 || ops[ir.OpReshape] != 1 || len(canon.Nodes) != 4 {
+		t.Errorf("canonical head %v (ops %v), want Relu, ReduceMean, one Reshape, MatMul", canon.Nodes, ops)
+	}
+	sameSemantics(t, literal, canon, seq(1, 4, 3, 3), 1e-6)
+}

@@ -1,0 +1,40 @@
+package onnx
+
+import "github.com/mnc-go/mnc/ir"
+
+// reshapeRule (part of Canonicalize) merges a Reshape or Flatten read only
+// by a Reshape into it, and removes Reshapes that keep the shape. Squeeze,
+// Unsqueeze and size-1 Transposes all import as Reshapes, so exporters'
+// chains of them collapse to at most one.
+func reshapeRule(g *ir.Graph) bool {
+	changed := false
+	cons := g.Consumers()
+	for _, n := range g.Nodes {
+		if n.Op != ir.OpReshape {
+			continue
+		}
+		in := n.Input(0)
+		if p := in.Producer; p != nil && (p.Op == ir.OpReshape || p.Op == ir.OpFlatten) && single(g, cons, in) {
+			x := p.Input(0)
+			if target, err := dynTarget(n.Output().Shape, x.Shape); err == nil {
+				n.Inputs[0], n.Attrs.Shape = x, target
+				in = x
+				changed = true
+			}
+		}
+		if in.Shape.Equal(n.Output().Shape) && countUnknown(in.Shape) <= 1 && bypass(g, cons, n) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+func countUnknown(s ir.Shape) int {
+	k := 0
+	for _, d := range s {
+		if d < 0 {
+			k++
+		}
+	}
+	return k
+}
