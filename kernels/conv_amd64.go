@@ -79,9 +79,9 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 	}
 	ae, mode, goAct := toAffine(&p.Ep)
 	tail := p.Cout - (nb-1)*vl
-	mask := &dwTailMask[0] // AVX2: the last vector's tail lanes, 1..8 of them
+	mask := &simdTailMask[0] // AVX2: the last vector's tail lanes, 1..8 of them
 	if vl == 8 {
-		mask = &dwTailMask[8-tail]
+		mask = &simdTailMask[8-tail]
 	}
 	stripW := 2*p.OW + 1 // pixels per strip row
 	strip := scratch[:3*stripW*3]
