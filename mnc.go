@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mnc-go/mnc/frontend"
 	"github.com/mnc-go/mnc/frontend/onnx"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
@@ -45,7 +44,9 @@ func load(spec string, noWeights bool) (*ir.Graph, error) {
 	case ".onnx":
 		return onnx.Load(spec)
 	case ".mnc":
-		return frontend.ParseFile(spec)
+		// models calibrates BatchNorm statistics like the built-ins, so a
+		// described model's activations stay O(1) too.
+		return models.LoadFile(spec, models.BuildOptions{NoWeights: noWeights})
 	case ".plan":
 		return nil, fmt.Errorf("%s is a compiled plan, not a model (plans can be run and benchmarked)", spec)
 	}

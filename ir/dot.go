@@ -10,7 +10,10 @@ import (
 // with its op, attributes and output shape; constants are left out to keep
 // the picture readable (they appear as the node's parameter shapes).
 func (g *Graph) WriteDOT(w io.Writer) error {
-	q := func(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+	q := func(s string) string {
+		// Escape backslashes and quotes; newlines become DOT's \n line breaks.
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "digraph %s {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n", q(g.Name))
 	for _, v := range g.Inputs {

@@ -11,33 +11,33 @@ type Op uint8
 // The operators of the IR. Their semantics follow ONNX's operators of the
 // same name (NCHW activations) unless said otherwise.
 const (
-	OpInvalid Op = iota
-	OpConv                // inputs X, W [, B [, R]]: 2-D convolution (groups cover depthwise); R is a fused residual (Attrs.Fused.Residual)
-	OpBatchNorm           // inputs X, scale, bias, mean, var (inference form)
-	OpRelu                // max(x, 0)
-	OpClip                // min(max(x, Attrs.Min), Attrs.Max); ReLU6 is Clip(0, 6)
-	OpHardSwish           // x·relu6(x+3)/6
-	OpHardSigmoid         // max(0, min(1, Alpha·x + Beta))
-	OpSigmoid             // 1/(1+e^-x)
-	OpSwish               // x·sigmoid(x)
-	OpAdd                 // A + B, numpy broadcasting
-	OpSub                 // A - B, numpy broadcasting
-	OpMul                 // A · B, numpy broadcasting (the SE channel scale)
-	OpDiv                 // A / B, numpy broadcasting
-	OpGlobalAveragePool   // mean over every axis after the second
-	OpAveragePool         // Kernel, Strides, Pads, CeilMode, CountIncludePad
-	OpMaxPool             // Kernel, Strides, Pads, Dilations, CeilMode
-	OpGemm                // inputs A, B [, C [, R]]: Alpha·op(A)·op(B) + Beta·C (+R fused)
-	OpMatMul              // numpy matmul on the last two axes
-	OpFlatten             // to 2-D at Axis
-	OpReshape             // to Attrs.Shape (0 copies a dimension, -1 is inferred)
-	OpTranspose           // Attrs.Perm
-	OpSoftmax             // along Axis
-	OpConcat              // along Axis
-	OpPad                 // Attrs.PadAmounts (ONNX order: all begins, then all ends), PadMode, PadValue
-	OpReduceMean          // over Attrs.Axes, KeepDims
-	OpIdentity            // y = x
-	OpDropout             // inference: y = x
+	OpInvalid           Op = iota
+	OpConv                 // inputs X, W [, B [, R]]: 2-D convolution (groups cover depthwise); R is a fused residual (Attrs.Fused.Residual)
+	OpBatchNorm            // inputs X, scale, bias, mean, var (inference form)
+	OpRelu                 // max(x, 0)
+	OpClip                 // min(max(x, Attrs.Min), Attrs.Max); ReLU6 is Clip(0, 6)
+	OpHardSwish            // x·relu6(x+3)/6
+	OpHardSigmoid          // max(0, min(1, Alpha·x + Beta))
+	OpSigmoid              // 1/(1+e^-x)
+	OpSwish                // x·sigmoid(x)
+	OpAdd                  // A + B, numpy broadcasting
+	OpSub                  // A - B, numpy broadcasting
+	OpMul                  // A · B, numpy broadcasting (the SE channel scale)
+	OpDiv                  // A / B, numpy broadcasting
+	OpGlobalAveragePool    // mean over every axis after the second
+	OpAveragePool          // Kernel, Strides, Pads, CeilMode, CountIncludePad
+	OpMaxPool              // Kernel, Strides, Pads, Dilations, CeilMode
+	OpGemm                 // inputs A, B [, C [, R]]: Alpha·op(A)·op(B) + Beta·C (+R fused)
+	OpMatMul               // numpy matmul on the last two axes
+	OpFlatten              // to 2-D at Axis
+	OpReshape              // to Attrs.Shape (0 copies a dimension, -1 is inferred)
+	OpTranspose            // Attrs.Perm
+	OpSoftmax              // along Axis
+	OpConcat               // along Axis
+	OpPad                  // Attrs.PadAmounts (ONNX order: all begins, then all ends), PadMode, PadValue
+	OpReduceMean           // over Attrs.Axes, KeepDims
+	OpIdentity             // y = x
+	OpDropout              // inference: y = x
 	numOps
 )
 

@@ -63,8 +63,8 @@ func TestWriteDOT(t *testing.T) {
 	dot := b.String()
 	for _, want := range []string{
 		`digraph "tiny" {`,
-		"\"in:x\" [shape=ellipse, label=\"x\n[1×3×8×8]\"];",
-		"\"n:conv\" [label=\"conv\nConv k=3x3 s=1x1 p=1,1,1,1\n[1×4×8×8]\"];",
+		`"in:x" [shape=ellipse, label="x\n[1×3×8×8]"];`,
+		`"n:conv" [label="conv\nConv k=3x3 s=1x1 p=1,1,1,1\n[1×4×8×8]"];`,
 		`"in:x" -> "n:conv";`,
 		`"n:conv" -> "n:re\"lu";`,
 		`"n:fc" -> "out:0";`,

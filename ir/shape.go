@@ -64,8 +64,12 @@ func BroadcastShapes(a, b Shape) (Shape, bool) {
 			out[i] = db
 		case db == 1:
 			out[i] = da
-		case da < 0 || db < 0:
+		case da < 0 && db < 0:
 			out[i] = -1
+		case da < 0:
+			out[i] = db // an unknown dimension must broadcast to the known one
+		case db < 0:
+			out[i] = da
 		default:
 			return nil, false
 		}

@@ -29,7 +29,12 @@ func (g *Graph) Verify() error {
 		avail[v] = true
 	}
 	produced := map[*Value]*Node{}
+	nodeNames := map[string]bool{}
 	for _, n := range g.Nodes {
+		if nodeNames[n.Name] {
+			return fmt.Errorf("node %q (%s): another node has the same name", n.Name, n.Op)
+		}
+		nodeNames[n.Name] = true
 		what := fmt.Sprintf("node %q", n.Name)
 		if err := claim(n.Name, what); err != nil {
 			return err

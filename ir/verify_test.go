@@ -37,14 +37,12 @@ func TestVerifyErrors(t *testing.T) {
 	}
 }
 
-// Two nodes with one name must be rejected. Verify's name table keys the
-// owner by "node NAME", so two nodes of the same name look like one claim
-// and pass: reported to the ir owner; this test runs once that is fixed.
+// Two nodes with one name must be rejected.
 func TestVerifyDuplicateNodeNames(t *testing.T) {
 	g := tiny(t)
 	nodeNamed(g, "relu").Name = "conv"
 	if err := g.Verify(); err == nil {
-		t.Skip("known gap: Verify accepts two nodes named \"conv\" (see the frontend/analysis report)")
+		t.Fatal("Verify accepted two nodes named \"conv\"")
 	} else if !strings.Contains(err.Error(), `"conv"`) {
 		t.Errorf("Verify() = %v, want it to name \"conv\"", err)
 	}
