@@ -1,14 +1,3 @@
-// Package onnx imports ONNX models into mnc's IR and exports IR graphs back
-// to ONNX.
-//
-// Import reads the model's default-domain opset (7 to 21) and honours the
-// operator changes between versions (Clip bounds as attributes before 11
-// and inputs from 11, Squeeze/Unsqueeze axes, ReduceMean axes, Pad pads,
-// Softmax's coerced-2-D semantics before 13, ...). Integer shape arithmetic
-// and other constant subgraphs are folded while importing (fold.go), then
-// the graph is canonicalised (canon.go): exporters' spellings of h-swish and
-// h-sigmoid become single ops, and Transposes around NHWC-native layers are
-// cancelled. Errors name the file, and the node and field at fault.
 package onnx
 
 import (

@@ -1,0 +1,50 @@
+// Package onnx imports ONNX models into mnc's IR and exports IR graphs back
+// to ONNX.
+//
+// # Import
+//
+// Load(path) and Read(name, data, dir) accept models of default-domain
+// opsets 7 to 21 and honour the operator changes between versions: Clip
+// bounds are attributes before 11 and inputs from 11; Squeeze/Unsqueeze
+// axes are attributes before 13 and inputs from 13; ReduceMean axes before
+// and from 18; Pad pads before and from 11 (axes from 18); Softmax before
+// 13 flattens to 2-D at axis (default 1) — imported as Flatten → Softmax →
+// Reshape — and from 13 works along one axis (default -1); Dropout's ratio
+// and training_mode inputs from 12; BatchNormalization's spatial (<9) and
+// training_mode (≥14) attributes, only the inference form being accepted.
+//
+// Operators (ops.go): Conv, BatchNormalization, Relu, Clip, Min/Max (with a
+// one-value constant: ReLU/ReLU6 spellings), HardSwish, HardSigmoid,
+// Sigmoid, Add, Sub, Mul, Div, GlobalAveragePool, AveragePool, MaxPool,
+// ReduceMean, Flatten, Reshape, Squeeze, Unsqueeze, Gemm, MatMul, Softmax,
+// Concat, Pad, Transpose, Constant, Identity, Dropout, Cast; and, folded at
+// import only, Shape, Gather, Slice, ConstantOfShape and Range.
+//
+// Weights come from initializers (raw_data or typed fields, float, double
+// and integer types, external data files relative to dir) and Constant
+// nodes. Every node whose inputs are all known at import time and whose
+// operator has a folder is evaluated by an internal integer/float constant
+// folder (fold.go), so the shape arithmetic exporters emit (Shape → Gather
+// → Unsqueeze → Concat → Reshape) never reaches the IR. A graph input
+// dimension given as dim_param, 0 or -1 becomes -1 (bind it later with
+// ir.Graph.SetBatch); Shape of such a dimension yields a symbolic element
+// that a Reshape target turns into 0 (copy) or -1 (infer), never a baked
+// batch size. ONNX input and output names are kept as IR value names; IR
+// nodes are named after their first ONNX output.
+//
+// After conversion the graph is canonicalised (Canonicalize, canon.go):
+// exporters' spellings of ReLU6, h-sigmoid, h-swish and swish become single
+// ops, and Transposes of NHWC exporters are sunk, composed and cancelled.
+//
+// Errors name the file and the node (name and op type) or tensor at fault.
+// All unsupported operators are listed in one error. Input is validated
+// (sizes, ranks, attribute types, bounds) rather than trusted; a recover in
+// Read is only the last line of defence.
+//
+// # Export
+//
+// Write(w, g) writes opset 17: Clip with min/max inputs, HardSwish,
+// HardSigmoid, Conv, BatchNormalization, Gemm and the other IR operators;
+// Swish as Sigmoid·x. Fused Conv/Gemm epilogues are expanded into separate
+// nodes (residual Add, then the activation).
+package onnx
