@@ -33,7 +33,7 @@ func ConvParams(s *Step) (kernels.ConvParams, error) {
 	if w[0] != p.Cout || w[1] != p.Cin || x[0] != y[0] || p.SH < 1 || p.SW < 1 || p.DH < 1 || p.DW < 1 ||
 		p.PadT < 0 || p.PadL < 0 || ir.ConvOutSize(p.H, p.KH, p.SH, p.PadT, a.Pads[2], p.DH, false) != p.OH ||
 		ir.ConvOutSize(p.W, p.KW, p.SW, p.PadL, a.Pads[3], p.DW, false) != p.OW {
-		return kernels.ConvParams{}, fmt.Errorf("conv geometry is inconsistent: in %v out %v weight %v attrs %+v", x, y, w, a)
+		return kernels.ConvParams{}, fmt.Errorf("conv geometry is inconsistent: in %v out %v weight %v strides %v pads %v dilations %v", x, y, w, a.Strides, a.Pads, a.Dilations)
 	}
 	return p, nil
 }
@@ -55,7 +55,7 @@ func DWParams(s *Step) (kernels.DWParams, error) {
 	if w[0] != p.C || w[1] != 1 || y[1] != p.C || x[0] != y[0] || p.SH < 1 || p.SW < 1 || p.PadT < 0 || p.PadL < 0 ||
 		ir.ConvOutSize(p.H, p.KH, p.SH, p.PadT, a.Pads[2], 1, false) != p.OH ||
 		ir.ConvOutSize(p.W, p.KW, p.SW, p.PadL, a.Pads[3], 1, false) != p.OW {
-		return kernels.DWParams{}, fmt.Errorf("depthwise geometry is inconsistent: in %v out %v weight %v attrs %+v", x, y, w, a)
+		return kernels.DWParams{}, fmt.Errorf("depthwise geometry is inconsistent: in %v out %v weight %v strides %v pads %v", x, y, w, a.Strides, a.Pads)
 	}
 	return p, nil
 }
