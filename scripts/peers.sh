@@ -34,6 +34,9 @@
 #               retry first waits for idle, so it needs WAIT_BUDGET left) [2; quick 1]
 #   WAIT_BUDGET* seconds the whole run may spend waiting for idle: bounds
 #               the run's length on a machine that is never quiet       [120; quick 0]
+#   TIMEOUT     seconds after which one engine's measurement is killed
+#               and counted as failed (thread pools that spin collapse
+#               on an oversubscribed machine)                           [120]
 #   PEERS_DIR   the peer harnesses                                       [<repo>/../shared/peers]
 #   MODELS_DIR  ONNX models: mnc and ORT run the very same file when it
 #               exists; else mnc runs its built-in network, ORT skips   [<repo>/../shared/models]
@@ -74,6 +77,7 @@ NETS=${NETS:-"v1 v2 v3l v3s"}
 THREADS=${THREADS:-"1 2"}
 PEERS=${PEERS:-"xnnpack onednn ort"}
 QUIET=${QUIET:-0.25}
+TIMEOUT=${TIMEOUT:-120}
 PEERS_DIR=${PEERS_DIR:-$repo/../shared/peers}
 MODELS_DIR=${MODELS_DIR:-$repo/../shared/models}
 PEERS_BIN=${PEERS_BIN:-${TMPDIR:-/tmp}/mnc-peers}
@@ -113,6 +117,7 @@ is_uint "$TRIES" && [ "$TRIES" -ge 1 ] || die "TRIES: '$TRIES' is not a positive
 is_uint "$IDLE_WAIT" || die "IDLE_WAIT: '$IDLE_WAIT' is not a whole number of seconds"
 is_uint "$WAIT_BUDGET" || die "WAIT_BUDGET: '$WAIT_BUDGET' is not a whole number of seconds"
 is_num "$MIN_TIME" || die "MIN_TIME: '$MIN_TIME' is not a number of seconds"
+is_uint "$TIMEOUT" && [ "$TIMEOUT" -ge 1 ] || die "TIMEOUT: '$TIMEOUT' is not a positive whole number of seconds"
 is_num "$QUIET" || die "QUIET: '$QUIET' is not a number of cores"
 [ -z "${MNC:-}" ] || [ -x "$MNC" ] || die "MNC=$MNC is not an executable"
 
@@ -177,9 +182,12 @@ build_mnc() {
   fi
   mnc=$tmp/mnc
   say "building mnc $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '(no git)')"
-  if ! (cd "$repo" && "$GO" build -o "$mnc" ./cmd/mnc) >>"$LOG" 2>&1; then
-    tail -n 20 "$LOG" >&2
-    die "go build ./cmd/mnc failed (log: $LOG)"
+  local ok=1
+  (cd "$repo" && "$GO" build -o "$mnc" ./cmd/mnc) >"$tmp/build.out" 2>&1 || ok=0
+  cat "$tmp/build.out" >>"$LOG"
+  if [ "$ok" = 0 ]; then
+    tail -n 20 "$tmp/build.out" >&2
+    die "go build ./cmd/mnc failed (the tree may be mid-edit: retry, or set MNC to a built binary)"
   fi
 }
 
@@ -210,8 +218,9 @@ install_ort() {
 # ---- engines: run_X NET THREADS prints the engine's output; parse_X OUT NET THREADS prints
 # "median_ms=… [macs=…] [isa=…]" from it, or fails. ---------------------------------------------
 
+limited() { timeout -k 5 "$TIMEOUT" "$@"; }
 mnc_model() { if [ -f "$(onnx_file "$1")" ]; then onnx_file "$1"; else model_name "$1"; fi; }
-run_mnc() { "$mnc" bench -json -threads "$2" -warmup "$WARMUP" -time "${MIN_TIME}s" "$(mnc_model "$1")"; }
+run_mnc() { limited "$mnc" bench -json -threads "$2" -warmup "$WARMUP" -time "${MIN_TIME}s" "$(mnc_model "$1")"; }
 json_field() { sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\} *$/\1/p" "$2" | head -n 1; }
 parse_mnc() {
   local m
@@ -220,7 +229,7 @@ parse_mnc() {
 }
 
 run_xnnpack() {
-  "$PEERS_BIN/mobilenet_xnnpack" --nets "$1" --threads "$2" --min-time "$MIN_TIME" \
+  limited "$PEERS_BIN/mobilenet_xnnpack" --nets "$1" --threads "$2" --min-time "$MIN_TIME" \
     --min-runs "$MIN_RUNS" --warmup "$WARMUP"
 }
 # parse_result OUT: median_ms and macs of the harnesses' "RESULT net=… median_ms=…" line.
@@ -232,7 +241,7 @@ parse_result() {
 parse_xnnpack() { parse_result "$1"; }
 
 run_onednn() {
-  OMP_NUM_THREADS=$2 "$PEERS_BIN/mobilenet_onednn" --nets "$1" --min-time "$MIN_TIME" --min-runs "$MIN_RUNS"
+  OMP_NUM_THREADS=$2 limited "$PEERS_BIN/mobilenet_onednn" --nets "$1" --min-time "$MIN_TIME" --min-runs "$MIN_RUNS"
 }
 parse_onednn() { parse_result "$1"; }
 
@@ -243,7 +252,7 @@ ort_runs() {
 }
 run_ort() {
   rm -f "$tmp/ort.json"
-  NODE_PATH=$PEERS_BIN/ort/node_modules node "$PEERS_DIR/ort/bench.js" --threads "$2" --runs "$(ort_runs)" \
+  NODE_PATH=$PEERS_BIN/ort/node_modules limited node "$PEERS_DIR/ort/bench.js" --threads "$2" --runs "$(ort_runs)" \
     --warmup "$WARMUP" --retries 0 --json "$tmp/ort.json" "$(onnx_file "$1")"
 }
 parse_ort() {
@@ -256,16 +265,21 @@ parse_ort() {
 # measure ENGINE NET THREADS ROUND: run one engine (again when others disturbed it, up to TRIES
 # times in all) and append its M record to the log.
 measure() {
-  local e=$1 net=$2 t=$3 r=$4 attempt=1 out=$tmp/run.out b0 t0 c0 b1 t1 c1 ok res o ms
+  local e=$1 net=$2 t=$3 r=$4 attempt=1 out=$tmp/run.out b0 t0 c0 b1 t1 c1 rc res o ms
   while :; do
     read -r b0 t0 <<<"$(cpu_ticks)"
     c0=$(child_ticks)
-    if "run_$e" "$net" "$t" >"$out" 2>&1; then ok=1; else ok=0; fi
+    rc=0
+    "run_$e" "$net" "$t" >"$out" 2>&1 || rc=$?
     read -r b1 t1 <<<"$(cpu_ticks)"
     c1=$(child_ticks)
     { echo "### $e net=$net threads=$t round=$r attempt=$attempt"; cat "$out"; } >>"$LOG"
-    if [ "$ok" = 0 ] || ! res=$("parse_$e" "$out" "$net" "$t"); then
-      note "$e failed on $net threads=$t (round $r): $(grep -v '^ *$' "$out" | tail -n 1 | cut -c1-160)"
+    if [ "$rc" = 124 ]; then
+      note "$e on $net threads=$t (round $r) was killed after TIMEOUT=${TIMEOUT}s"
+      return 0
+    fi
+    if [ "$rc" != 0 ] || ! res=$("parse_$e" "$out" "$net" "$t"); then
+      note "$e failed on $net threads=$t (round $r, exit status $rc): $(grep -v '^ *$' "$out" | tail -n 1 | cut -c1-160)"
       return 0
     fi
     o=$(others_cores $((b1 - b0)) $((c1 - c0)) $((t1 - t0)))
