@@ -120,11 +120,11 @@ act_clampx_6:
 act_done_5:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y8, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -220,22 +220,22 @@ act_clampx_10:
 act_done_9:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y7, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y8, Y0, (DI)
 
 pixels_done_3:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -309,7 +309,7 @@ act_clampx_17:
 act_done_16:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -377,14 +377,14 @@ act_clampx_21:
 act_done_20:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
 
 pixels_done_14:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -499,7 +499,7 @@ act_done_31:
 
 pixels_done_25:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -629,11 +629,11 @@ act_clampx_39:
 act_done_38:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y8, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -735,22 +735,22 @@ act_clampx_43:
 act_done_42:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y7, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y8, Y0, (DI)
 
 pixels_done_36:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -826,7 +826,7 @@ act_clampx_50:
 act_done_49:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
@@ -896,14 +896,14 @@ act_clampx_54:
 act_done_53:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
 
 pixels_done_47:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -1018,7 +1018,7 @@ act_done_64:
 
 pixels_done_58:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -1045,95 +1045,423 @@ TEXT ·DWConv3x3_kw0to1_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_67:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_68
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_70:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_70
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_71
+	JE          act_clampx_72
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_73
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_71
+
+act_t_73:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_71
+
+act_clampx_72:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_71:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_67
+
+tail_68:
+	CMPQ       DI, DX
+	JAE        pixels_done_69
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_74:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_74
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_75
+	JE          act_clampx_76
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_77
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_75
+
+act_t_77:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_75
+
+act_clampx_76:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_75:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_69:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_78:
+	CMPQ    DI, CX
+	JAE     tail_79
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_81:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_81
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_82
+	JE          act_clampx_83
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_84
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_82
+
+act_t_84:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_82
+
+act_clampx_83:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_82:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_78
+
+tail_79:
+	CMPQ       DI, DX
+	JAE        pixels_done_80
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_85:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_85
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_86
+	JE          act_clampx_87
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_88
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_86
+
+act_t_88:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_86
+
+act_clampx_87:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_86:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_80:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_89:
+	CMPQ    DI, CX
+	JAE     tail_90
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_67:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_92:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_67
+	JNZ         row_92
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_68
-	JE          act_clampx_69
+	JB          act_done_93
+	JE          act_clampx_94
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_70
+	JNE         act_t_95
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_68
+	JMP         act_done_93
 
-act_t_70:
+act_t_95:
 	VMOVAPS Y6, Y5
-	JMP     act_done_68
+	JMP     act_done_93
 
-act_clampx_69:
+act_clampx_94:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_68:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_93:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
-	JMP     block
+	JMP     block_89
 
-tail:
+tail_90:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_91
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_71:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_96:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_71
+	JNZ         row_96
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_72
-	JE          act_clampx_73
+	JB          act_done_97
+	JE          act_clampx_98
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_74
+	JNE         act_t_99
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_72
+	JMP         act_done_97
 
-act_t_74:
+act_t_99:
 	VMOVAPS Y6, Y5
-	JMP     act_done_72
+	JMP     act_done_97
 
-act_clampx_73:
+act_clampx_98:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_72:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_97:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_91:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -1156,99 +1484,457 @@ TEXT ·DWConv3x3_kw0to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_100:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_101
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_103:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_103
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_104
+	JE          act_clampx_105
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_106
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_104
+
+act_t_106:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_104
+
+act_clampx_105:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_104:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_100
+
+tail_101:
+	CMPQ       DI, DX
+	JAE        pixels_done_102
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_107:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_107
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_108
+	JE          act_clampx_109
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_110
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_108
+
+act_t_110:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_108
+
+act_clampx_109:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_108:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_102:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_111:
+	CMPQ    DI, CX
+	JAE     tail_112
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_114:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_114
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_115
+	JE          act_clampx_116
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_117
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_115
+
+act_t_117:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_115
+
+act_clampx_116:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_115:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_111
+
+tail_112:
+	CMPQ       DI, DX
+	JAE        pixels_done_113
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_118:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_118
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_119
+	JE          act_clampx_120
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_121
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_119
+
+act_t_121:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_119
+
+act_clampx_120:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_119:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_113:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_122:
+	CMPQ    DI, CX
+	JAE     tail_123
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_75:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
+row_125:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_75
+	JNZ         row_125
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_76
-	JE          act_clampx_77
+	JB          act_done_126
+	JE          act_clampx_127
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_78
+	JNE         act_t_128
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_76
+	JMP         act_done_126
 
-act_t_78:
+act_t_128:
 	VMOVAPS Y6, Y5
-	JMP     act_done_76
+	JMP     act_done_126
 
-act_clampx_77:
+act_clampx_127:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_76:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_126:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
-	JMP     block
+	JMP     block_122
 
-tail:
+tail_123:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_124
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_79:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
+row_129:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_79
+	JNZ         row_129
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_80
-	JE          act_clampx_81
+	JB          act_done_130
+	JE          act_clampx_131
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_82
+	JNE         act_t_132
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_80
+	JMP         act_done_130
 
-act_t_82:
+act_t_132:
 	VMOVAPS Y6, Y5
-	JMP     act_done_80
+	JMP     act_done_130
 
-act_clampx_81:
+act_clampx_131:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_80:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_130:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_124:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -1271,103 +1957,491 @@ TEXT ·DWConv3x3_kw0to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_133:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_134
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_136:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_136
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_137
+	JE          act_clampx_138
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_139
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_137
+
+act_t_139:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_137
+
+act_clampx_138:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_137:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_133
+
+tail_134:
+	CMPQ       DI, DX
+	JAE        pixels_done_135
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_140:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_140
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_141
+	JE          act_clampx_142
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_143
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_141
+
+act_t_143:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_141
+
+act_clampx_142:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_141:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_135:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_144:
+	CMPQ    DI, CX
+	JAE     tail_145
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_147:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS     (R12)(DX*1), Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMOVUPS     (R12)(DX*2), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_147
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_148
+	JE          act_clampx_149
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_150
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_148
+
+act_t_150:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_148
+
+act_clampx_149:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_148:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_144
+
+tail_145:
+	CMPQ       DI, DX
+	JAE        pixels_done_146
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_151:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_151
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_152
+	JE          act_clampx_153
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_154
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_152
+
+act_t_154:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_152
+
+act_clampx_153:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_152:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_146:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_155:
+	CMPQ    DI, CX
+	JAE     tail_156
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_83:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
+row_158:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_83
+	JNZ         row_158
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_84
-	JE          act_clampx_85
+	JB          act_done_159
+	JE          act_clampx_160
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_86
+	JNE         act_t_161
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_84
+	JMP         act_done_159
 
-act_t_86:
+act_t_161:
 	VMOVAPS Y6, Y5
-	JMP     act_done_84
+	JMP     act_done_159
 
-act_clampx_85:
+act_clampx_160:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_84:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_159:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
-	JMP     block
+	JMP     block_155
 
-tail:
+tail_156:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_157
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_87:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
+row_162:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_87
+	JNZ         row_162
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_88
-	JE          act_clampx_89
+	JB          act_done_163
+	JE          act_clampx_164
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_90
+	JNE         act_t_165
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_88
+	JMP         act_done_163
 
-act_t_90:
+act_t_165:
 	VMOVAPS Y6, Y5
-	JMP     act_done_88
+	JMP     act_done_163
 
-act_clampx_89:
+act_clampx_164:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_88:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_163:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_157:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -1390,95 +2464,423 @@ TEXT ·DWConv3x3_kw1to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_166:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_167
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_169:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_169
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_170
+	JE          act_clampx_171
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_172
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_170
+
+act_t_172:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_170
+
+act_clampx_171:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_170:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_166
+
+tail_167:
+	CMPQ       DI, DX
+	JAE        pixels_done_168
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_173:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_173
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_174
+	JE          act_clampx_175
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_176
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_174
+
+act_t_176:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_174
+
+act_clampx_175:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_174:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_168:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_177:
+	CMPQ    DI, CX
+	JAE     tail_178
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_180:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_180
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_181
+	JE          act_clampx_182
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_183
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_181
+
+act_t_183:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_181
+
+act_clampx_182:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_181:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_177
+
+tail_178:
+	CMPQ       DI, DX
+	JAE        pixels_done_179
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_184:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_184
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_185
+	JE          act_clampx_186
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_187
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_185
+
+act_t_187:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_185
+
+act_clampx_186:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_185:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_179:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_188:
+	CMPQ    DI, CX
+	JAE     tail_189
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_91:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_191:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_91
+	JNZ         row_191
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_92
-	JE          act_clampx_93
+	JB          act_done_192
+	JE          act_clampx_193
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_94
+	JNE         act_t_194
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_92
+	JMP         act_done_192
 
-act_t_94:
+act_t_194:
 	VMOVAPS Y6, Y5
-	JMP     act_done_92
+	JMP     act_done_192
 
-act_clampx_93:
+act_clampx_193:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_92:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_192:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
-	JMP     block
+	JMP     block_188
 
-tail:
+tail_189:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_190
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_95:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_195:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_95
+	JNZ         row_195
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_96
-	JE          act_clampx_97
+	JB          act_done_196
+	JE          act_clampx_197
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_98
+	JNE         act_t_198
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_96
+	JMP         act_done_196
 
-act_t_98:
+act_t_198:
 	VMOVAPS Y6, Y5
-	JMP     act_done_96
+	JMP     act_done_196
 
-act_clampx_97:
+act_clampx_197:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_96:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_196:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_190:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -1501,99 +2903,457 @@ TEXT ·DWConv3x3_kw1to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_199:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_200
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_202:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_202
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_203
+	JE          act_clampx_204
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_205
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_203
+
+act_t_205:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_203
+
+act_clampx_204:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_203:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_199
+
+tail_200:
+	CMPQ       DI, DX
+	JAE        pixels_done_201
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_206:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_206
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_207
+	JE          act_clampx_208
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_209
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_207
+
+act_t_209:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_207
+
+act_clampx_208:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_207:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_201:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_210:
+	CMPQ    DI, CX
+	JAE     tail_211
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_213:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_213
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_214
+	JE          act_clampx_215
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_216
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_214
+
+act_t_216:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_214
+
+act_clampx_215:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_214:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_210
+
+tail_211:
+	CMPQ       DI, DX
+	JAE        pixels_done_212
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_217:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_217
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_218
+	JE          act_clampx_219
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_220
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_218
+
+act_t_220:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_218
+
+act_clampx_219:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_218:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_212:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_221:
+	CMPQ    DI, CX
+	JAE     tail_222
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_99:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
+row_224:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_99
+	JNZ         row_224
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_100
-	JE          act_clampx_101
+	JB          act_done_225
+	JE          act_clampx_226
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_102
+	JNE         act_t_227
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_100
+	JMP         act_done_225
 
-act_t_102:
+act_t_227:
 	VMOVAPS Y6, Y5
-	JMP     act_done_100
+	JMP     act_done_225
 
-act_clampx_101:
+act_clampx_226:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_100:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_225:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
-	JMP     block
+	JMP     block_221
 
-tail:
+tail_222:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_223
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_103:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
+row_228:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_103
+	JNZ         row_228
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_104
-	JE          act_clampx_105
+	JB          act_done_229
+	JE          act_clampx_230
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_106
+	JNE         act_t_231
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_104
+	JMP         act_done_229
 
-act_t_106:
+act_t_231:
 	VMOVAPS Y6, Y5
-	JMP     act_done_104
+	JMP     act_done_229
 
-act_clampx_105:
+act_clampx_230:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_104:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_229:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_223:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -1616,95 +3376,423 @@ TEXT ·DWConv3x3_kw2to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_232:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_233
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_235:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_235
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_236
+	JE          act_clampx_237
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_238
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_236
+
+act_t_238:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_236
+
+act_clampx_237:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_236:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_232
+
+tail_233:
+	CMPQ       DI, DX
+	JAE        pixels_done_234
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_239:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_239
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_240
+	JE          act_clampx_241
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_242
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_240
+
+act_t_242:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_240
+
+act_clampx_241:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_240:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_234:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_243:
+	CMPQ    DI, CX
+	JAE     tail_244
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_246:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R10
+	DECQ        R11
+	JNZ         row_246
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_247
+	JE          act_clampx_248
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_249
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_247
+
+act_t_249:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_247
+
+act_clampx_248:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_247:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000120, R8
+	JMP     block_243
+
+tail_244:
+	CMPQ       DI, DX
+	JAE        pixels_done_245
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_250:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000060, R8
+	DECQ        R10
+	JNZ         row_250
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_251
+	JE          act_clampx_252
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_253
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_251
+
+act_t_253:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_251
+
+act_clampx_252:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_251:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_245:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_254:
+	CMPQ    DI, CX
+	JAE     tail_255
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_107:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_257:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R10
 	DECQ        R11
-	JNZ         row_107
+	JNZ         row_257
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_108
-	JE          act_clampx_109
+	JB          act_done_258
+	JE          act_clampx_259
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_110
+	JNE         act_t_260
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_108
+	JMP         act_done_258
 
-act_t_110:
+act_t_260:
 	VMOVAPS Y6, Y5
-	JMP     act_done_108
+	JMP     act_done_258
 
-act_clampx_109:
+act_clampx_259:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_108:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_258:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000120, R8
-	JMP     block
+	JMP     block_254
 
-tail:
+tail_255:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_256
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_111:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_261:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000060, R8
 	DECQ        R10
-	JNZ         row_111
+	JNZ         row_261
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_112
-	JE          act_clampx_113
+	JB          act_done_262
+	JE          act_clampx_263
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_114
+	JNE         act_t_264
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_112
+	JMP         act_done_262
 
-act_t_114:
+act_t_264:
 	VMOVAPS Y6, Y5
-	JMP     act_done_112
+	JMP     act_done_262
 
-act_clampx_113:
+act_clampx_263:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_112:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_262:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_256:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -1733,9 +3821,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_115:
+block_265:
 	CMPQ    DI, CX
-	JAE     tail_116
+	JAE     tail_266
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	VMOVUPS (R9)(DI*1), Y6
@@ -1745,7 +3833,7 @@ block_115:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_118:
+row_268:
 	VMOVUPS     (R10), Y9
 	VMOVUPS     32(R10), Y10
 	VMOVUPS     64(R10), Y11
@@ -1790,10 +3878,10 @@ row_118:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_118
+	JNZ         row_268
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_119
-	JE          act_clampx_120
+	JB          act_done_269
+	JE          act_clampx_270
 	VMOVAPS     Y2, Y9
 	VFMADD231PS Y1, Y5, Y9
 	VMAXPS      Y9, Y3, Y9
@@ -1811,21 +3899,21 @@ row_118:
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_121
+	JNE         act_t_271
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
 	VMULPS      Y11, Y7, Y7
 	VMULPS      Y12, Y8, Y8
-	JMP         act_done_119
+	JMP         act_done_269
 
-act_t_121:
+act_t_271:
 	VMOVAPS Y9, Y5
 	VMOVAPS Y10, Y6
 	VMOVAPS Y11, Y7
 	VMOVAPS Y12, Y8
-	JMP     act_done_119
+	JMP     act_done_269
 
-act_clampx_120:
+act_clampx_270:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
@@ -1835,22 +3923,22 @@ act_clampx_120:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_119:
+act_done_269:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y8, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block_115
+	JMP     block_265
 
-tail_116:
+tail_266:
 	CMPQ       DI, DX
-	JAE        pixels_done_117
+	JAE        pixels_done_267
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	VMASKMOVPS (R9)(DI*1), Y0, Y6
@@ -1859,7 +3947,7 @@ tail_116:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_122:
+row_272:
 	VMOVUPS     (R8), Y9
 	VMOVUPS     32(R8), Y10
 	VMOVUPS     64(R8), Y11
@@ -1904,10 +3992,10 @@ row_122:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_122
+	JNZ         row_272
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_123
-	JE          act_clampx_124
+	JB          act_done_273
+	JE          act_clampx_274
 	VMOVAPS     Y2, Y9
 	VFMADD231PS Y1, Y5, Y9
 	VMAXPS      Y9, Y3, Y9
@@ -1925,21 +4013,21 @@ row_122:
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_125
+	JNE         act_t_275
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
 	VMULPS      Y11, Y7, Y7
 	VMULPS      Y12, Y8, Y8
-	JMP         act_done_123
+	JMP         act_done_273
 
-act_t_125:
+act_t_275:
 	VMOVAPS Y9, Y5
 	VMOVAPS Y10, Y6
 	VMOVAPS Y11, Y7
 	VMOVAPS Y12, Y8
-	JMP     act_done_123
+	JMP     act_done_273
 
-act_clampx_124:
+act_clampx_274:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
@@ -1949,25 +4037,25 @@ act_clampx_124:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_123:
+act_done_273:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y7, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y8, Y0, (DI)
 
-pixels_done_117:
+pixels_done_267:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -1978,9 +4066,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_126:
+block_276:
 	CMPQ    DI, CX
-	JAE     tail_127
+	JAE     tail_277
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	VMOVUPS (R9)(DI*1), Y6
@@ -1988,7 +4076,7 @@ block_126:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_129:
+row_279:
 	VMOVUPS     (R10), Y7
 	VMOVUPS     32(R10), Y8
 	VMOVUPS     64(R10), Y9
@@ -2019,10 +4107,10 @@ row_129:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_129
+	JNZ         row_279
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_130
-	JE          act_clampx_131
+	JB          act_done_280
+	JE          act_clampx_281
 	VMOVAPS     Y2, Y7
 	VFMADD231PS Y1, Y5, Y7
 	VMAXPS      Y7, Y3, Y7
@@ -2032,41 +4120,41 @@ row_129:
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_132
+	JNE         act_t_282
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
-	JMP         act_done_130
+	JMP         act_done_280
 
-act_t_132:
+act_t_282:
 	VMOVAPS Y7, Y5
 	VMOVAPS Y8, Y6
-	JMP     act_done_130
+	JMP     act_done_280
 
-act_clampx_131:
+act_clampx_281:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_130:
+act_done_280:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block_126
+	JMP     block_276
 
-tail_127:
+tail_277:
 	CMPQ       DI, DX
-	JAE        pixels_done_128
+	JAE        pixels_done_278
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	VMASKMOVPS (R9)(DI*1), Y0, Y6
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_133:
+row_283:
 	VMOVUPS     (R8), Y7
 	VMOVUPS     32(R8), Y8
 	VMOVUPS     64(R8), Y9
@@ -2097,10 +4185,10 @@ row_133:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_133
+	JNZ         row_283
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_134
-	JE          act_clampx_135
+	JB          act_done_284
+	JE          act_clampx_285
 	VMOVAPS     Y2, Y7
 	VFMADD231PS Y1, Y5, Y7
 	VMAXPS      Y7, Y3, Y7
@@ -2110,33 +4198,33 @@ row_133:
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_136
+	JNE         act_t_286
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
-	JMP         act_done_134
+	JMP         act_done_284
 
-act_t_136:
+act_t_286:
 	VMOVAPS Y7, Y5
 	VMOVAPS Y8, Y6
-	JMP     act_done_134
+	JMP     act_done_284
 
-act_clampx_135:
+act_clampx_285:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_134:
+act_done_284:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
 
-pixels_done_128:
+pixels_done_278:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -2147,16 +4235,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_137:
+block_287:
 	CMPQ    DI, CX
-	JAE     tail_138
+	JAE     tail_288
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_140:
+row_290:
 	VMOVUPS     (R10), Y6
 	VMOVUPS     32(R10), Y7
 	VMOVUPS     64(R10), Y8
@@ -2180,43 +4268,43 @@ row_140:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_140
+	JNZ         row_290
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_141
-	JE          act_clampx_142
+	JB          act_done_291
+	JE          act_clampx_292
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_143
+	JNE         act_t_293
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_141
+	JMP         act_done_291
 
-act_t_143:
+act_t_293:
 	VMOVAPS Y6, Y5
-	JMP     act_done_141
+	JMP     act_done_291
 
-act_clampx_142:
+act_clampx_292:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_141:
+act_done_291:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block_137
+	JMP     block_287
 
-tail_138:
+tail_288:
 	CMPQ       DI, DX
-	JAE        pixels_done_139
+	JAE        pixels_done_289
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_144:
+row_294:
 	VMOVUPS     (R8), Y6
 	VMOVUPS     32(R8), Y7
 	VMOVUPS     64(R8), Y8
@@ -2240,34 +4328,34 @@ row_144:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_144
+	JNZ         row_294
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_145
-	JE          act_clampx_146
+	JB          act_done_295
+	JE          act_clampx_296
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_147
+	JNE         act_t_297
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_145
+	JMP         act_done_295
 
-act_t_147:
+act_t_297:
 	VMOVAPS Y6, Y5
-	JMP     act_done_145
+	JMP     act_done_295
 
-act_clampx_146:
+act_clampx_296:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_145:
+act_done_295:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
 
-pixels_done_139:
+pixels_done_289:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -2300,9 +4388,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_148:
+block_298:
 	CMPQ    DI, CX
-	JAE     tail_149
+	JAE     tail_299
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	VMOVUPS (R9)(DI*1), Y6
@@ -2312,7 +4400,7 @@ block_148:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_151:
+row_301:
 	VMOVUPS     (R10), Y9
 	VMOVUPS     32(R10), Y10
 	VMOVUPS     64(R10), Y11
@@ -2363,10 +4451,10 @@ row_151:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_151
+	JNZ         row_301
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_152
-	JE          act_clampx_153
+	JB          act_done_302
+	JE          act_clampx_303
 	VMOVAPS     Y2, Y9
 	VFMADD231PS Y1, Y5, Y9
 	VMAXPS      Y9, Y3, Y9
@@ -2384,21 +4472,21 @@ row_151:
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_154
+	JNE         act_t_304
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
 	VMULPS      Y11, Y7, Y7
 	VMULPS      Y12, Y8, Y8
-	JMP         act_done_152
+	JMP         act_done_302
 
-act_t_154:
+act_t_304:
 	VMOVAPS Y9, Y5
 	VMOVAPS Y10, Y6
 	VMOVAPS Y11, Y7
 	VMOVAPS Y12, Y8
-	JMP     act_done_152
+	JMP     act_done_302
 
-act_clampx_153:
+act_clampx_303:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
@@ -2408,22 +4496,22 @@ act_clampx_153:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_152:
+act_done_302:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y8, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block_148
+	JMP     block_298
 
-tail_149:
+tail_299:
 	CMPQ       DI, DX
-	JAE        pixels_done_150
+	JAE        pixels_done_300
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	VMASKMOVPS (R9)(DI*1), Y0, Y6
@@ -2432,7 +4520,7 @@ tail_149:
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_155:
+row_305:
 	VMOVUPS     (R8), Y9
 	VMOVUPS     32(R8), Y10
 	VMOVUPS     64(R8), Y11
@@ -2483,10 +4571,10 @@ row_155:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_155
+	JNZ         row_305
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_156
-	JE          act_clampx_157
+	JB          act_done_306
+	JE          act_clampx_307
 	VMOVAPS     Y2, Y9
 	VFMADD231PS Y1, Y5, Y9
 	VMAXPS      Y9, Y3, Y9
@@ -2504,21 +4592,21 @@ row_155:
 	VMAXPS      Y12, Y3, Y12
 	VMINPS      Y12, Y4, Y12
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_158
+	JNE         act_t_308
 	VMULPS      Y9, Y5, Y5
 	VMULPS      Y10, Y6, Y6
 	VMULPS      Y11, Y7, Y7
 	VMULPS      Y12, Y8, Y8
-	JMP         act_done_156
+	JMP         act_done_306
 
-act_t_158:
+act_t_308:
 	VMOVAPS Y9, Y5
 	VMOVAPS Y10, Y6
 	VMOVAPS Y11, Y7
 	VMOVAPS Y12, Y8
-	JMP     act_done_156
+	JMP     act_done_306
 
-act_clampx_157:
+act_clampx_307:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
@@ -2528,25 +4616,25 @@ act_clampx_157:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_156:
+act_done_306:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y7, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y8, Y0, (DI)
 
-pixels_done_150:
+pixels_done_300:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -2557,9 +4645,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_159:
+block_309:
 	CMPQ    DI, CX
-	JAE     tail_160
+	JAE     tail_310
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	VMOVUPS (R9)(DI*1), Y6
@@ -2567,7 +4655,7 @@ block_159:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_162:
+row_312:
 	VMOVUPS     (R10), Y7
 	VMOVUPS     32(R10), Y8
 	VMOVUPS     64(R10), Y9
@@ -2600,10 +4688,10 @@ row_162:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_162
+	JNZ         row_312
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_163
-	JE          act_clampx_164
+	JB          act_done_313
+	JE          act_clampx_314
 	VMOVAPS     Y2, Y7
 	VFMADD231PS Y1, Y5, Y7
 	VMAXPS      Y7, Y3, Y7
@@ -2613,41 +4701,41 @@ row_162:
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_165
+	JNE         act_t_315
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
-	JMP         act_done_163
+	JMP         act_done_313
 
-act_t_165:
+act_t_315:
 	VMOVAPS Y7, Y5
 	VMOVAPS Y8, Y6
-	JMP     act_done_163
+	JMP     act_done_313
 
-act_clampx_164:
+act_clampx_314:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_163:
+act_done_313:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Y6, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block_159
+	JMP     block_309
 
-tail_160:
+tail_310:
 	CMPQ       DI, DX
-	JAE        pixels_done_161
+	JAE        pixels_done_311
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	VMASKMOVPS (R9)(DI*1), Y0, Y6
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_166:
+row_316:
 	VMOVUPS     (R8), Y7
 	VMOVUPS     32(R8), Y8
 	VMOVUPS     64(R8), Y9
@@ -2680,10 +4768,10 @@ row_166:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_166
+	JNZ         row_316
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_167
-	JE          act_clampx_168
+	JB          act_done_317
+	JE          act_clampx_318
 	VMOVAPS     Y2, Y7
 	VFMADD231PS Y1, Y5, Y7
 	VMAXPS      Y7, Y3, Y7
@@ -2693,33 +4781,33 @@ row_166:
 	VMAXPS      Y8, Y3, Y8
 	VMINPS      Y8, Y4, Y8
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_169
+	JNE         act_t_319
 	VMULPS      Y7, Y5, Y5
 	VMULPS      Y8, Y6, Y6
-	JMP         act_done_167
+	JMP         act_done_317
 
-act_t_169:
+act_t_319:
 	VMOVAPS Y7, Y5
 	VMOVAPS Y8, Y6
-	JMP     act_done_167
+	JMP     act_done_317
 
-act_clampx_168:
+act_clampx_318:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_167:
+act_done_317:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
-	ADDQ       DX, DI
+	ADDQ       outPixStride+64(FP), DI
 	VMASKMOVPS Y6, Y0, (DI)
 
-pixels_done_161:
+pixels_done_311:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -2730,16 +4818,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_170:
+block_320:
 	CMPQ    DI, CX
-	JAE     tail_171
+	JAE     tail_321
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_173:
+row_323:
 	VMOVUPS     (R10), Y6
 	VMOVUPS     32(R10), Y7
 	VMOVUPS     64(R10), Y8
@@ -2763,43 +4851,43 @@ row_173:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_173
+	JNZ         row_323
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_174
-	JE          act_clampx_175
+	JB          act_done_324
+	JE          act_clampx_325
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_176
+	JNE         act_t_326
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_174
+	JMP         act_done_324
 
-act_t_176:
+act_t_326:
 	VMOVAPS Y6, Y5
-	JMP     act_done_174
+	JMP     act_done_324
 
-act_clampx_175:
+act_clampx_325:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_174:
+act_done_324:
 	LEAQ    (BX)(DI*1), R9
 	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block_170
+	JMP     block_320
 
-tail_171:
+tail_321:
 	CMPQ       DI, DX
-	JAE        pixels_done_172
+	JAE        pixels_done_322
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_177:
+row_327:
 	VMOVUPS     (R8), Y6
 	VMOVUPS     32(R8), Y7
 	VMOVUPS     64(R8), Y8
@@ -2823,34 +4911,34 @@ row_177:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_177
+	JNZ         row_327
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_178
-	JE          act_clampx_179
+	JB          act_done_328
+	JE          act_clampx_329
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_180
+	JNE         act_t_330
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_178
+	JMP         act_done_328
 
-act_t_180:
+act_t_330:
 	VMOVAPS Y6, Y5
-	JMP     act_done_178
+	JMP     act_done_328
 
-act_clampx_179:
+act_clampx_329:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_178:
+act_done_328:
 	LEAQ       (BX)(DI*1), DI
 	VMASKMOVPS Y5, Y0, (DI)
 
-pixels_done_172:
+pixels_done_322:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, BX
+	ADDQ outPixStride+64(FP), BX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -2877,95 +4965,423 @@ TEXT ·DWConv5x5_kw0to1_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_331:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_332
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_334:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_334
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_335
+	JE          act_clampx_336
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_337
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_335
+
+act_t_337:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_335
+
+act_clampx_336:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_335:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_331
+
+tail_332:
+	CMPQ       DI, DX
+	JAE        pixels_done_333
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_338:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_338
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_339
+	JE          act_clampx_340
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_341
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_339
+
+act_t_341:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_339
+
+act_clampx_340:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_339:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_333:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_342:
+	CMPQ    DI, CX
+	JAE     tail_343
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_345:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_345
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_346
+	JE          act_clampx_347
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_348
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_346
+
+act_t_348:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_346
+
+act_clampx_347:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_346:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_342
+
+tail_343:
+	CMPQ       DI, DX
+	JAE        pixels_done_344
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_349:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_349
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_350
+	JE          act_clampx_351
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_352
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_350
+
+act_t_352:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_350
+
+act_clampx_351:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_350:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_344:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_353:
+	CMPQ    DI, CX
+	JAE     tail_354
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_181:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_356:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_181
+	JNZ         row_356
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_182
-	JE          act_clampx_183
+	JB          act_done_357
+	JE          act_clampx_358
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_184
+	JNE         act_t_359
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_182
+	JMP         act_done_357
 
-act_t_184:
+act_t_359:
 	VMOVAPS Y6, Y5
-	JMP     act_done_182
+	JMP     act_done_357
 
-act_clampx_183:
+act_clampx_358:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_182:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_357:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_353
 
-tail:
+tail_354:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_355
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_185:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_360:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_185
+	JNZ         row_360
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_186
-	JE          act_clampx_187
+	JB          act_done_361
+	JE          act_clampx_362
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_188
+	JNE         act_t_363
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_186
+	JMP         act_done_361
 
-act_t_188:
+act_t_363:
 	VMOVAPS Y6, Y5
-	JMP     act_done_186
+	JMP     act_done_361
 
-act_clampx_187:
+act_clampx_362:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_186:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_361:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_355:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -2988,99 +5404,457 @@ TEXT ·DWConv5x5_kw0to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_364:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_365
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_367:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_367
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_368
+	JE          act_clampx_369
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_370
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_368
+
+act_t_370:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_368
+
+act_clampx_369:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_368:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_364
+
+tail_365:
+	CMPQ       DI, DX
+	JAE        pixels_done_366
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_371:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_371
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_372
+	JE          act_clampx_373
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_374
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_372
+
+act_t_374:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_372
+
+act_clampx_373:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_372:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_366:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_375:
+	CMPQ    DI, CX
+	JAE     tail_376
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_378:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_378
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_379
+	JE          act_clampx_380
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_381
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_379
+
+act_t_381:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_379
+
+act_clampx_380:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_379:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_375
+
+tail_376:
+	CMPQ       DI, DX
+	JAE        pixels_done_377
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_382:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_382
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_383
+	JE          act_clampx_384
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_385
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_383
+
+act_t_385:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_383
+
+act_clampx_384:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_383:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_377:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_386:
+	CMPQ    DI, CX
+	JAE     tail_387
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_189:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
+row_389:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_189
+	JNZ         row_389
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_190
-	JE          act_clampx_191
+	JB          act_done_390
+	JE          act_clampx_391
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_192
+	JNE         act_t_392
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_190
+	JMP         act_done_390
 
-act_t_192:
+act_t_392:
 	VMOVAPS Y6, Y5
-	JMP     act_done_190
+	JMP     act_done_390
 
-act_clampx_191:
+act_clampx_391:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_190:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_390:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_386
 
-tail:
+tail_387:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_388
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_193:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
+row_393:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_193
+	JNZ         row_393
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_194
-	JE          act_clampx_195
+	JB          act_done_394
+	JE          act_clampx_395
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_196
+	JNE         act_t_396
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_194
+	JMP         act_done_394
 
-act_t_196:
+act_t_396:
 	VMOVAPS Y6, Y5
-	JMP     act_done_194
+	JMP     act_done_394
 
-act_clampx_195:
+act_clampx_395:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_194:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_394:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_388:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3103,103 +5877,491 @@ TEXT ·DWConv5x5_kw0to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_397:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_398
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_400:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_400
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_401
+	JE          act_clampx_402
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_403
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_401
+
+act_t_403:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_401
+
+act_clampx_402:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_401:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_397
+
+tail_398:
+	CMPQ       DI, DX
+	JAE        pixels_done_399
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_404:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_404
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_405
+	JE          act_clampx_406
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_407
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_405
+
+act_t_407:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_405
+
+act_clampx_406:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_405:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_399:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_408:
+	CMPQ    DI, CX
+	JAE     tail_409
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_411:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS     (R12)(DX*1), Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMOVUPS     (R12)(DX*2), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_411
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_412
+	JE          act_clampx_413
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_414
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_412
+
+act_t_414:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_412
+
+act_clampx_413:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_412:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_408
+
+tail_409:
+	CMPQ       DI, DX
+	JAE        pixels_done_410
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_415:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_415
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_416
+	JE          act_clampx_417
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_418
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_416
+
+act_t_418:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_416
+
+act_clampx_417:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_416:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_410:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_419:
+	CMPQ    DI, CX
+	JAE     tail_420
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_197:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
+row_422:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_197
+	JNZ         row_422
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_198
-	JE          act_clampx_199
+	JB          act_done_423
+	JE          act_clampx_424
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_200
+	JNE         act_t_425
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_198
+	JMP         act_done_423
 
-act_t_200:
+act_t_425:
 	VMOVAPS Y6, Y5
-	JMP     act_done_198
+	JMP     act_done_423
 
-act_clampx_199:
+act_clampx_424:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_198:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_423:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_419
 
-tail:
+tail_420:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_421
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_201:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
+row_426:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_201
+	JNZ         row_426
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_202
-	JE          act_clampx_203
+	JB          act_done_427
+	JE          act_clampx_428
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_204
+	JNE         act_t_429
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_202
+	JMP         act_done_427
 
-act_t_204:
+act_t_429:
 	VMOVAPS Y6, Y5
-	JMP     act_done_202
+	JMP     act_done_427
 
-act_clampx_203:
+act_clampx_428:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_202:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_427:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_421:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3222,109 +6384,539 @@ TEXT ·DWConv5x5_kw0to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_430:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_431
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_433:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	VMOVUPS     96(R10), Y12
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y5
+	VMOVUPS     (R12)(DX*1), Y13
+	VFMADD231PS Y10, Y13, Y5
+	VMOVUPS     (R12)(DX*2), Y13
+	VFMADD231PS Y11, Y13, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y13
+	VFMADD231PS Y12, Y13, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y6
+	VMOVUPS     (R12)(DX*1), Y13
+	VFMADD231PS Y10, Y13, Y6
+	VMOVUPS     (R12)(DX*2), Y13
+	VFMADD231PS Y11, Y13, Y6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y13
+	VFMADD231PS Y12, Y13, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y7
+	VMOVUPS     (R12)(DX*1), Y13
+	VFMADD231PS Y10, Y13, Y7
+	VMOVUPS     (R12)(DX*2), Y13
+	VFMADD231PS Y11, Y13, Y7
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y13
+	VFMADD231PS Y12, Y13, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_433
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_434
+	JE          act_clampx_435
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_436
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_434
+
+act_t_436:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_434
+
+act_clampx_435:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_434:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_430
+
+tail_431:
+	CMPQ       DI, DX
+	JAE        pixels_done_432
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_437:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	VMOVUPS     96(R8), Y12
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y13
+	VFMADD231PS Y10, Y13, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y13
+	VFMADD231PS Y11, Y13, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y13
+	VFMADD231PS Y12, Y13, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y13
+	VFMADD231PS Y10, Y13, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y13
+	VFMADD231PS Y11, Y13, Y6
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y13
+	VFMADD231PS Y12, Y13, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y13
+	VFMADD231PS Y10, Y13, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y13
+	VFMADD231PS Y11, Y13, Y7
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y13
+	VFMADD231PS Y12, Y13, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	LEAQ        (R11)(DX*2), R11
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_437
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_438
+	JE          act_clampx_439
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_440
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_438
+
+act_t_440:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_438
+
+act_clampx_439:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_438:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_432:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_441:
+	CMPQ    DI, CX
+	JAE     tail_442
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_444:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	VMOVUPS     96(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y8, Y11, Y5
+	VMOVUPS     (R12)(DX*2), Y11
+	VFMADD231PS Y9, Y11, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y7, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_444
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_445
+	JE          act_clampx_446
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_447
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_445
+
+act_t_447:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_445
+
+act_clampx_446:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_445:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_441
+
+tail_442:
+	CMPQ       DI, DX
+	JAE        pixels_done_443
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_448:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	VMOVUPS     96(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y7, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y8, Y11, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y7, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	LEAQ        (R11)(DX*2), R11
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_448
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_449
+	JE          act_clampx_450
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_451
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_449
+
+act_t_451:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_449
+
+act_clampx_450:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_449:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_443:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_452:
+	CMPQ    DI, CX
+	JAE     tail_453
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_205:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
-	LEAQ        (R9)(DX*2), R12
+row_455:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	VMOVUPS     96(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y6, Y10, Y5
 	VMOVUPS     (R12)(DX*1), Y6
-	VFMADD231PS 96(R10), Y6, Y5
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y9, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_205
+	JNZ         row_455
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_206
-	JE          act_clampx_207
+	JB          act_done_456
+	JE          act_clampx_457
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_208
+	JNE         act_t_458
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_206
+	JMP         act_done_456
 
-act_t_208:
+act_t_458:
 	VMOVAPS Y6, Y5
-	JMP     act_done_206
+	JMP     act_done_456
 
-act_clampx_207:
+act_clampx_457:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_206:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_456:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_452
 
-tail:
+tail_453:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_454
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_209:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
-	LEAQ        (R9)(DX*2), R11
+row_459:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	VMOVUPS     96(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y6, Y10, Y5
 	VMASKMOVPS  (R11)(DX*1), Y0, Y6
-	VFMADD231PS 96(R8), Y6, Y5
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	LEAQ        (R11)(DX*2), R11
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y9, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_209
+	JNZ         row_459
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_210
-	JE          act_clampx_211
+	JB          act_done_460
+	JE          act_clampx_461
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_212
+	JNE         act_t_462
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_210
+	JMP         act_done_460
 
-act_t_212:
+act_t_462:
 	VMOVAPS Y6, Y5
-	JMP     act_done_210
+	JMP     act_done_460
 
-act_clampx_211:
+act_clampx_461:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_210:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_460:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_454:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3347,113 +6939,573 @@ TEXT ·DWConv5x5_kw0to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_463:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_464
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_466:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	VMOVUPS     96(R10), Y12
+	VMOVUPS     128(R10), Y13
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y9, Y14, Y5
+	VMOVUPS     (R12)(DX*1), Y14
+	VFMADD231PS Y10, Y14, Y5
+	VMOVUPS     (R12)(DX*2), Y14
+	VFMADD231PS Y11, Y14, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y14
+	VFMADD231PS Y12, Y14, Y5
+	VMOVUPS     (R12)(DX*4), Y14
+	VFMADD231PS Y13, Y14, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y9, Y14, Y6
+	VMOVUPS     (R12)(DX*1), Y14
+	VFMADD231PS Y10, Y14, Y6
+	VMOVUPS     (R12)(DX*2), Y14
+	VFMADD231PS Y11, Y14, Y6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y14
+	VFMADD231PS Y12, Y14, Y6
+	VMOVUPS     (R12)(DX*4), Y14
+	VFMADD231PS Y13, Y14, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y9, Y14, Y7
+	VMOVUPS     (R12)(DX*1), Y14
+	VFMADD231PS Y10, Y14, Y7
+	VMOVUPS     (R12)(DX*2), Y14
+	VFMADD231PS Y11, Y14, Y7
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y14
+	VFMADD231PS Y12, Y14, Y7
+	VMOVUPS     (R12)(DX*4), Y14
+	VFMADD231PS Y13, Y14, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y14
+	VFMADD231PS Y9, Y14, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y9
+	VFMADD231PS Y12, Y9, Y8
+	VMOVUPS     (R12)(DX*4), Y9
+	VFMADD231PS Y13, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_466
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_467
+	JE          act_clampx_468
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_469
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_467
+
+act_t_469:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_467
+
+act_clampx_468:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_467:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_463
+
+tail_464:
+	CMPQ       DI, DX
+	JAE        pixels_done_465
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_470:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	VMOVUPS     96(R8), Y12
+	VMOVUPS     128(R8), Y13
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y9, Y14, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y14
+	VFMADD231PS Y10, Y14, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y14
+	VFMADD231PS Y11, Y14, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y14
+	VFMADD231PS Y12, Y14, Y5
+	VMASKMOVPS  (R11)(DX*4), Y0, Y14
+	VFMADD231PS Y13, Y14, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y9, Y14, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y14
+	VFMADD231PS Y10, Y14, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y14
+	VFMADD231PS Y11, Y14, Y6
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y14
+	VFMADD231PS Y12, Y14, Y6
+	VMASKMOVPS  (R11)(DX*4), Y0, Y14
+	VFMADD231PS Y13, Y14, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y9, Y14, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y14
+	VFMADD231PS Y10, Y14, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y14
+	VFMADD231PS Y11, Y14, Y7
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y14
+	VFMADD231PS Y12, Y14, Y7
+	VMASKMOVPS  (R11)(DX*4), Y0, Y14
+	VFMADD231PS Y13, Y14, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y14
+	VFMADD231PS Y9, Y14, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y9
+	VFMADD231PS Y12, Y9, Y8
+	VMASKMOVPS  (R11)(DX*4), Y0, Y9
+	VFMADD231PS Y13, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_470
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_471
+	JE          act_clampx_472
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_473
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_471
+
+act_t_473:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_471
+
+act_clampx_472:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_471:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_465:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_474:
+	CMPQ    DI, CX
+	JAE     tail_475
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_477:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	VMOVUPS     96(R10), Y10
+	VMOVUPS     128(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y8, Y12, Y5
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y9, Y12, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMOVUPS     (R12)(DX*4), Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y7, Y12, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y7
+	VFMADD231PS Y10, Y7, Y6
+	VMOVUPS     (R12)(DX*4), Y7
+	VFMADD231PS Y11, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_477
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_478
+	JE          act_clampx_479
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_480
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_478
+
+act_t_480:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_478
+
+act_clampx_479:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_478:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_474
+
+tail_475:
+	CMPQ       DI, DX
+	JAE        pixels_done_476
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_481:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	VMOVUPS     96(R8), Y10
+	VMOVUPS     128(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y7, Y12, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y8, Y12, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMASKMOVPS  (R11)(DX*4), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y7, Y12, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y7
+	VFMADD231PS Y10, Y7, Y6
+	VMASKMOVPS  (R11)(DX*4), Y0, Y7
+	VFMADD231PS Y11, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_481
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_482
+	JE          act_clampx_483
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_484
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_482
+
+act_t_484:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_482
+
+act_clampx_483:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_482:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_476:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_485:
+	CMPQ    DI, CX
+	JAE     tail_486
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_213:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
-	LEAQ        (R9)(DX*2), R12
+row_488:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	VMOVUPS     96(R10), Y9
+	VMOVUPS     128(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y6, Y11, Y5
 	VMOVUPS     (R12)(DX*1), Y6
-	VFMADD231PS 96(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*4), Y6
-	VFMADD231PS 128(R10), Y6, Y5
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y6
+	VFMADD231PS Y9, Y6, Y5
+	VMOVUPS     (R12)(DX*4), Y6
+	VFMADD231PS Y10, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_213
+	JNZ         row_488
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_214
-	JE          act_clampx_215
+	JB          act_done_489
+	JE          act_clampx_490
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_216
+	JNE         act_t_491
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_214
+	JMP         act_done_489
 
-act_t_216:
+act_t_491:
 	VMOVAPS Y6, Y5
-	JMP     act_done_214
+	JMP     act_done_489
 
-act_clampx_215:
+act_clampx_490:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_214:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_489:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_485
 
-tail:
+tail_486:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_487
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_217:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
-	LEAQ        (R9)(DX*2), R11
+row_492:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	VMOVUPS     96(R8), Y9
+	VMOVUPS     128(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y6, Y11, Y5
 	VMASKMOVPS  (R11)(DX*1), Y0, Y6
-	VFMADD231PS 96(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*4), Y0, Y6
-	VFMADD231PS 128(R8), Y6, Y5
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y6
+	VFMADD231PS Y9, Y6, Y5
+	VMASKMOVPS  (R11)(DX*4), Y0, Y6
+	VFMADD231PS Y10, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_217
+	JNZ         row_492
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_218
-	JE          act_clampx_219
+	JB          act_done_493
+	JE          act_clampx_494
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_220
+	JNE         act_t_495
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_218
+	JMP         act_done_493
 
-act_t_220:
+act_t_495:
 	VMOVAPS Y6, Y5
-	JMP     act_done_218
+	JMP     act_done_493
 
-act_clampx_219:
+act_clampx_494:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_218:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_493:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_487:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3476,95 +7528,423 @@ TEXT ·DWConv5x5_kw1to2_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_496:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_497
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_499:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_499
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_500
+	JE          act_clampx_501
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_502
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_500
+
+act_t_502:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_500
+
+act_clampx_501:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_500:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_496
+
+tail_497:
+	CMPQ       DI, DX
+	JAE        pixels_done_498
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_503:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_503
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_504
+	JE          act_clampx_505
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_506
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_504
+
+act_t_506:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_504
+
+act_clampx_505:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_504:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_498:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_507:
+	CMPQ    DI, CX
+	JAE     tail_508
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_510:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_510
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_511
+	JE          act_clampx_512
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_513
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_511
+
+act_t_513:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_511
+
+act_clampx_512:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_511:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_507
+
+tail_508:
+	CMPQ       DI, DX
+	JAE        pixels_done_509
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_514:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_514
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_515
+	JE          act_clampx_516
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_517
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_515
+
+act_t_517:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_515
+
+act_clampx_516:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_515:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_509:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_518:
+	CMPQ    DI, CX
+	JAE     tail_519
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_221:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_521:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_221
+	JNZ         row_521
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_222
-	JE          act_clampx_223
+	JB          act_done_522
+	JE          act_clampx_523
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_224
+	JNE         act_t_524
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_222
+	JMP         act_done_522
 
-act_t_224:
+act_t_524:
 	VMOVAPS Y6, Y5
-	JMP     act_done_222
+	JMP     act_done_522
 
-act_clampx_223:
+act_clampx_523:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_222:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_522:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_518
 
-tail:
+tail_519:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_520
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_225:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_525:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_225
+	JNZ         row_525
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_226
-	JE          act_clampx_227
+	JB          act_done_526
+	JE          act_clampx_527
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_228
+	JNE         act_t_528
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_226
+	JMP         act_done_526
 
-act_t_228:
+act_t_528:
 	VMOVAPS Y6, Y5
-	JMP     act_done_226
+	JMP     act_done_526
 
-act_clampx_227:
+act_clampx_527:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_226:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_526:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_520:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3587,99 +7967,457 @@ TEXT ·DWConv5x5_kw1to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_529:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_530
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_532:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_532
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_533
+	JE          act_clampx_534
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_535
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_533
+
+act_t_535:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_533
+
+act_clampx_534:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_533:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_529
+
+tail_530:
+	CMPQ       DI, DX
+	JAE        pixels_done_531
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_536:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_536
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_537
+	JE          act_clampx_538
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_539
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_537
+
+act_t_539:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_537
+
+act_clampx_538:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_537:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_531:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_540:
+	CMPQ    DI, CX
+	JAE     tail_541
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_543:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_543
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_544
+	JE          act_clampx_545
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_546
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_544
+
+act_t_546:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_544
+
+act_clampx_545:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_544:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_540
+
+tail_541:
+	CMPQ       DI, DX
+	JAE        pixels_done_542
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_547:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_547
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_548
+	JE          act_clampx_549
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_550
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_548
+
+act_t_550:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_548
+
+act_clampx_549:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_548:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_542:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_551:
+	CMPQ    DI, CX
+	JAE     tail_552
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_229:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
+row_554:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_229
+	JNZ         row_554
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_230
-	JE          act_clampx_231
+	JB          act_done_555
+	JE          act_clampx_556
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_232
+	JNE         act_t_557
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_230
+	JMP         act_done_555
 
-act_t_232:
+act_t_557:
 	VMOVAPS Y6, Y5
-	JMP     act_done_230
+	JMP     act_done_555
 
-act_clampx_231:
+act_clampx_556:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_230:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_555:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_551
 
-tail:
+tail_552:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_553
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_233:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
+row_558:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_233
+	JNZ         row_558
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_234
-	JE          act_clampx_235
+	JB          act_done_559
+	JE          act_clampx_560
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_236
+	JNE         act_t_561
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_234
+	JMP         act_done_559
 
-act_t_236:
+act_t_561:
 	VMOVAPS Y6, Y5
-	JMP     act_done_234
+	JMP     act_done_559
 
-act_clampx_235:
+act_clampx_560:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_234:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_559:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_553:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3702,103 +8440,491 @@ TEXT ·DWConv5x5_kw1to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_562:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_563
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_565:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_565
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_566
+	JE          act_clampx_567
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_568
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_566
+
+act_t_568:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_566
+
+act_clampx_567:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_566:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_562
+
+tail_563:
+	CMPQ       DI, DX
+	JAE        pixels_done_564
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_569:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_569
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_570
+	JE          act_clampx_571
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_572
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_570
+
+act_t_572:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_570
+
+act_clampx_571:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_570:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_564:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_573:
+	CMPQ    DI, CX
+	JAE     tail_574
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_576:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS     (R12)(DX*1), Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMOVUPS     (R12)(DX*2), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_576
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_577
+	JE          act_clampx_578
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_579
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_577
+
+act_t_579:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_577
+
+act_clampx_578:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_577:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_573
+
+tail_574:
+	CMPQ       DI, DX
+	JAE        pixels_done_575
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_580:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_580
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_581
+	JE          act_clampx_582
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_583
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_581
+
+act_t_583:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_581
+
+act_clampx_582:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_581:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_575:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_584:
+	CMPQ    DI, CX
+	JAE     tail_585
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_237:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
+row_587:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_237
+	JNZ         row_587
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_238
-	JE          act_clampx_239
+	JB          act_done_588
+	JE          act_clampx_589
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_240
+	JNE         act_t_590
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_238
+	JMP         act_done_588
 
-act_t_240:
+act_t_590:
 	VMOVAPS Y6, Y5
-	JMP     act_done_238
+	JMP     act_done_588
 
-act_clampx_239:
+act_clampx_589:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_238:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_588:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_584
 
-tail:
+tail_585:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_586
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_241:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
+row_591:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_241
+	JNZ         row_591
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_242
-	JE          act_clampx_243
+	JB          act_done_592
+	JE          act_clampx_593
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_244
+	JNE         act_t_594
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_242
+	JMP         act_done_592
 
-act_t_244:
+act_t_594:
 	VMOVAPS Y6, Y5
-	JMP     act_done_242
+	JMP     act_done_592
 
-act_clampx_243:
+act_clampx_593:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_242:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_592:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_586:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3821,109 +8947,539 @@ TEXT ·DWConv5x5_kw1to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_595:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_596
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_598:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	VMOVUPS     96(R10), Y12
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y5
+	VMOVUPS     (R12)(DX*1), Y13
+	VFMADD231PS Y10, Y13, Y5
+	VMOVUPS     (R12)(DX*2), Y13
+	VFMADD231PS Y11, Y13, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y13
+	VFMADD231PS Y12, Y13, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y6
+	VMOVUPS     (R12)(DX*1), Y13
+	VFMADD231PS Y10, Y13, Y6
+	VMOVUPS     (R12)(DX*2), Y13
+	VFMADD231PS Y11, Y13, Y6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y13
+	VFMADD231PS Y12, Y13, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y7
+	VMOVUPS     (R12)(DX*1), Y13
+	VFMADD231PS Y10, Y13, Y7
+	VMOVUPS     (R12)(DX*2), Y13
+	VFMADD231PS Y11, Y13, Y7
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y13
+	VFMADD231PS Y12, Y13, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y13
+	VFMADD231PS Y9, Y13, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_598
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_599
+	JE          act_clampx_600
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_601
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_599
+
+act_t_601:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_599
+
+act_clampx_600:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_599:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_595
+
+tail_596:
+	CMPQ       DI, DX
+	JAE        pixels_done_597
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_602:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	VMOVUPS     96(R8), Y12
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y13
+	VFMADD231PS Y10, Y13, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y13
+	VFMADD231PS Y11, Y13, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y13
+	VFMADD231PS Y12, Y13, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y13
+	VFMADD231PS Y10, Y13, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y13
+	VFMADD231PS Y11, Y13, Y6
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y13
+	VFMADD231PS Y12, Y13, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y13
+	VFMADD231PS Y10, Y13, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y13
+	VFMADD231PS Y11, Y13, Y7
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y13
+	VFMADD231PS Y12, Y13, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y13
+	VFMADD231PS Y9, Y13, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	LEAQ        (R11)(DX*2), R11
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y12, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_602
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_603
+	JE          act_clampx_604
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_605
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_603
+
+act_t_605:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_603
+
+act_clampx_604:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_603:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_597:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_606:
+	CMPQ    DI, CX
+	JAE     tail_607
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_609:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	VMOVUPS     96(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y8, Y11, Y5
+	VMOVUPS     (R12)(DX*2), Y11
+	VFMADD231PS Y9, Y11, Y5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y7, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_609
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_610
+	JE          act_clampx_611
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_612
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_610
+
+act_t_612:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_610
+
+act_clampx_611:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_610:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_606
+
+tail_607:
+	CMPQ       DI, DX
+	JAE        pixels_done_608
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_613:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	VMOVUPS     96(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y7, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y8, Y11, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	LEAQ        (R11)(DX*2), R12
+	VMASKMOVPS  (R12)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y7, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	LEAQ        (R11)(DX*2), R11
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y10, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_613
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_614
+	JE          act_clampx_615
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_616
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_614
+
+act_t_616:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_614
+
+act_clampx_615:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_614:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_608:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_617:
+	CMPQ    DI, CX
+	JAE     tail_618
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_245:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
-	LEAQ        (R9)(DX*2), R12
+row_620:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	VMOVUPS     96(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y6, Y10, Y5
 	VMOVUPS     (R12)(DX*1), Y6
-	VFMADD231PS 96(R10), Y6, Y5
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y9, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_245
+	JNZ         row_620
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_246
-	JE          act_clampx_247
+	JB          act_done_621
+	JE          act_clampx_622
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_248
+	JNE         act_t_623
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_246
+	JMP         act_done_621
 
-act_t_248:
+act_t_623:
 	VMOVAPS Y6, Y5
-	JMP     act_done_246
+	JMP     act_done_621
 
-act_clampx_247:
+act_clampx_622:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_246:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_621:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_617
 
-tail:
+tail_618:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_619
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_249:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
-	LEAQ        (R9)(DX*2), R11
+row_624:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	VMOVUPS     96(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y6, Y10, Y5
 	VMASKMOVPS  (R11)(DX*1), Y0, Y6
-	VFMADD231PS 96(R8), Y6, Y5
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
+	LEAQ        (R11)(DX*2), R11
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y9, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_249
+	JNZ         row_624
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_250
-	JE          act_clampx_251
+	JB          act_done_625
+	JE          act_clampx_626
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_252
+	JNE         act_t_627
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_250
+	JMP         act_done_625
 
-act_t_252:
+act_t_627:
 	VMOVAPS Y6, Y5
-	JMP     act_done_250
+	JMP     act_done_625
 
-act_clampx_251:
+act_clampx_626:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_250:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_625:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_619:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -3946,95 +9502,423 @@ TEXT ·DWConv5x5_kw2to3_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_628:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_629
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_631:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_631
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_632
+	JE          act_clampx_633
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_634
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_632
+
+act_t_634:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_632
+
+act_clampx_633:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_632:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_628
+
+tail_629:
+	CMPQ       DI, DX
+	JAE        pixels_done_630
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_635:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_635
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_636
+	JE          act_clampx_637
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_638
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_636
+
+act_t_638:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_636
+
+act_clampx_637:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_636:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_630:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_639:
+	CMPQ    DI, CX
+	JAE     tail_640
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_642:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_642
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_643
+	JE          act_clampx_644
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_645
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_643
+
+act_t_645:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_643
+
+act_clampx_644:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_643:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_639
+
+tail_640:
+	CMPQ       DI, DX
+	JAE        pixels_done_641
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_646:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_646
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_647
+	JE          act_clampx_648
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_649
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_647
+
+act_t_649:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_647
+
+act_clampx_648:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_647:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_641:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_650:
+	CMPQ    DI, CX
+	JAE     tail_651
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_253:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_653:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_253
+	JNZ         row_653
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_254
-	JE          act_clampx_255
+	JB          act_done_654
+	JE          act_clampx_655
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_256
+	JNE         act_t_656
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_254
+	JMP         act_done_654
 
-act_t_256:
+act_t_656:
 	VMOVAPS Y6, Y5
-	JMP     act_done_254
+	JMP     act_done_654
 
-act_clampx_255:
+act_clampx_655:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_254:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_654:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_650
 
-tail:
+tail_651:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_652
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_257:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_657:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_257
+	JNZ         row_657
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_258
-	JE          act_clampx_259
+	JB          act_done_658
+	JE          act_clampx_659
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_260
+	JNE         act_t_660
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_258
+	JMP         act_done_658
 
-act_t_260:
+act_t_660:
 	VMOVAPS Y6, Y5
-	JMP     act_done_258
+	JMP     act_done_658
 
-act_clampx_259:
+act_clampx_659:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_258:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_658:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_652:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -4057,99 +9941,457 @@ TEXT ·DWConv5x5_kw2to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_661:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_662
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_664:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_664
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_665
+	JE          act_clampx_666
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_667
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_665
+
+act_t_667:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_665
+
+act_clampx_666:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_665:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_661
+
+tail_662:
+	CMPQ       DI, DX
+	JAE        pixels_done_663
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_668:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_668
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_669
+	JE          act_clampx_670
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_671
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_669
+
+act_t_671:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_669
+
+act_clampx_670:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_669:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_663:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_672:
+	CMPQ    DI, CX
+	JAE     tail_673
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_675:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_675
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_676
+	JE          act_clampx_677
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_678
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_676
+
+act_t_678:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_676
+
+act_clampx_677:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_676:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_672
+
+tail_673:
+	CMPQ       DI, DX
+	JAE        pixels_done_674
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_679:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_679
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_680
+	JE          act_clampx_681
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_682
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_680
+
+act_t_682:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_680
+
+act_clampx_681:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_680:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_674:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_683:
+	CMPQ    DI, CX
+	JAE     tail_684
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_261:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
+row_686:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_261
+	JNZ         row_686
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_262
-	JE          act_clampx_263
+	JB          act_done_687
+	JE          act_clampx_688
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_264
+	JNE         act_t_689
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_262
+	JMP         act_done_687
 
-act_t_264:
+act_t_689:
 	VMOVAPS Y6, Y5
-	JMP     act_done_262
+	JMP     act_done_687
 
-act_clampx_263:
+act_clampx_688:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_262:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_687:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_683
 
-tail:
+tail_684:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_685
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_265:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
+row_690:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_265
+	JNZ         row_690
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_266
-	JE          act_clampx_267
+	JB          act_done_691
+	JE          act_clampx_692
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_268
+	JNE         act_t_693
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_266
+	JMP         act_done_691
 
-act_t_268:
+act_t_693:
 	VMOVAPS Y6, Y5
-	JMP     act_done_266
+	JMP     act_done_691
 
-act_clampx_267:
+act_clampx_692:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_266:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_691:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_685:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -4172,103 +10414,491 @@ TEXT ·DWConv5x5_kw2to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_694:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_695
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_697:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	VMOVUPS     64(R10), Y11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMOVUPS     (R12)(DX*1), Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMOVUPS     (R12)(DX*2), Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMOVUPS     (R12)(DX*2), Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_697
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_698
+	JE          act_clampx_699
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_700
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_698
+
+act_t_700:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_698
+
+act_clampx_699:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_698:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_694
+
+tail_695:
+	CMPQ       DI, DX
+	JAE        pixels_done_696
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_701:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	VMOVUPS     64(R8), Y11
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y12
+	VFMADD231PS Y10, Y12, Y7
+	VMASKMOVPS  (R11)(DX*2), Y0, Y12
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y12
+	VFMADD231PS Y9, Y12, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (R11)(DX*2), Y0, Y9
+	VFMADD231PS Y11, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_701
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_702
+	JE          act_clampx_703
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_704
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_702
+
+act_t_704:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_702
+
+act_clampx_703:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_702:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_696:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_705:
+	CMPQ    DI, CX
+	JAE     tail_706
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_708:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	VMOVUPS     64(R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS     (R12)(DX*1), Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMOVUPS     (R12)(DX*2), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMOVUPS     (R12)(DX*2), Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_708
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_709
+	JE          act_clampx_710
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_711
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_709
+
+act_t_711:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_709
+
+act_clampx_710:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_709:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_705
+
+tail_706:
+	CMPQ       DI, DX
+	JAE        pixels_done_707
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_712:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	VMOVUPS     64(R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y10
+	VFMADD231PS Y8, Y10, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y7, Y10, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	VMASKMOVPS  (R11)(DX*2), Y0, Y7
+	VFMADD231PS Y9, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_712
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_713
+	JE          act_clampx_714
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_715
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_713
+
+act_t_715:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_713
+
+act_clampx_714:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_713:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_707:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_716:
+	CMPQ    DI, CX
+	JAE     tail_717
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_269:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
-	VMOVUPS     (R9)(DX*2), Y6
-	VFMADD231PS 64(R10), Y6, Y5
+row_719:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	VMOVUPS     64(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMOVUPS     (R12)(DX*2), Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_269
+	JNZ         row_719
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_270
-	JE          act_clampx_271
+	JB          act_done_720
+	JE          act_clampx_721
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_272
+	JNE         act_t_722
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_270
+	JMP         act_done_720
 
-act_t_272:
+act_t_722:
 	VMOVAPS Y6, Y5
-	JMP     act_done_270
+	JMP     act_done_720
 
-act_clampx_271:
+act_clampx_721:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_270:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_720:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_716
 
-tail:
+tail_717:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_718
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_273:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*2), Y0, Y6
-	VFMADD231PS 64(R8), Y6, Y5
+row_723:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VMOVUPS     64(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y6, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
+	VMASKMOVPS  (R11)(DX*2), Y0, Y6
+	VFMADD231PS Y8, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_273
+	JNZ         row_723
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_274
-	JE          act_clampx_275
+	JB          act_done_724
+	JE          act_clampx_725
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_276
+	JNE         act_t_726
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_274
+	JMP         act_done_724
 
-act_t_276:
+act_t_726:
 	VMOVAPS Y6, Y5
-	JMP     act_done_274
+	JMP     act_done_724
 
-act_clampx_275:
+act_clampx_725:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_274:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_724:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_718:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -4291,95 +10921,423 @@ TEXT ·DWConv5x5_kw3to4_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_727:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_728
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_730:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_730
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_731
+	JE          act_clampx_732
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_733
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_731
+
+act_t_733:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_731
+
+act_clampx_732:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_731:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_727
+
+tail_728:
+	CMPQ       DI, DX
+	JAE        pixels_done_729
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_734:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_734
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_735
+	JE          act_clampx_736
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_737
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_735
+
+act_t_737:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_735
+
+act_clampx_736:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_735:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_729:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_738:
+	CMPQ    DI, CX
+	JAE     tail_739
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_741:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_741
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_742
+	JE          act_clampx_743
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_744
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_742
+
+act_t_744:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_742
+
+act_clampx_743:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_742:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_738
+
+tail_739:
+	CMPQ       DI, DX
+	JAE        pixels_done_740
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_745:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_745
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_746
+	JE          act_clampx_747
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_748
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_746
+
+act_t_748:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_746
+
+act_clampx_747:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_746:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_740:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_749:
+	CMPQ    DI, CX
+	JAE     tail_750
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_277:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_752:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_277
+	JNZ         row_752
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_278
-	JE          act_clampx_279
+	JB          act_done_753
+	JE          act_clampx_754
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_280
+	JNE         act_t_755
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_278
+	JMP         act_done_753
 
-act_t_280:
+act_t_755:
 	VMOVAPS Y6, Y5
-	JMP     act_done_278
+	JMP     act_done_753
 
-act_clampx_279:
+act_clampx_754:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_278:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_753:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_749
 
-tail:
+tail_750:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_751
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_281:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_756:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_281
+	JNZ         row_756
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_282
-	JE          act_clampx_283
+	JB          act_done_757
+	JE          act_clampx_758
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_284
+	JNE         act_t_759
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_282
+	JMP         act_done_757
 
-act_t_284:
+act_t_759:
 	VMOVAPS Y6, Y5
-	JMP     act_done_282
+	JMP     act_done_757
 
-act_clampx_283:
+act_clampx_758:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_282:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_757:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_751:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -4402,99 +11360,457 @@ TEXT ·DWConv5x5_kw3to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_760:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_761
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_763:
+	VMOVUPS     (R10), Y9
+	VMOVUPS     32(R10), Y10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS     (R12)(DX*1), Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_763
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_764
+	JE          act_clampx_765
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_766
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_764
+
+act_t_766:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_764
+
+act_clampx_765:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_764:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_760
+
+tail_761:
+	CMPQ       DI, DX
+	JAE        pixels_done_762
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_767:
+	VMOVUPS     (R8), Y9
+	VMOVUPS     32(R8), Y10
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y7
+	VMASKMOVPS  (R11)(DX*1), Y0, Y11
+	VFMADD231PS Y10, Y11, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y11
+	VFMADD231PS Y9, Y11, Y8
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y10, Y9, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_767
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_768
+	JE          act_clampx_769
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_770
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_768
+
+act_t_770:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_768
+
+act_clampx_769:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_768:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_762:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_771:
+	CMPQ    DI, CX
+	JAE     tail_772
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_774:
+	VMOVUPS     (R10), Y7
+	VMOVUPS     32(R10), Y8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS     (R12)(DX*1), Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMOVUPS     (R12)(DX*1), Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_774
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_775
+	JE          act_clampx_776
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_777
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_775
+
+act_t_777:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_775
+
+act_clampx_776:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_775:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_771
+
+tail_772:
+	CMPQ       DI, DX
+	JAE        pixels_done_773
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_778:
+	VMOVUPS     (R8), Y7
+	VMOVUPS     32(R8), Y8
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y9
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y9
+	VFMADD231PS Y7, Y9, Y6
+	VMASKMOVPS  (R11)(DX*1), Y0, Y7
+	VFMADD231PS Y8, Y7, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_778
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_779
+	JE          act_clampx_780
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_781
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_779
+
+act_t_781:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_779
+
+act_clampx_780:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_779:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_773:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_782:
+	CMPQ    DI, CX
+	JAE     tail_783
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_285:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
-	VMOVUPS     (R9)(DX*1), Y6
-	VFMADD231PS 32(R10), Y6, Y5
+row_785:
+	VMOVUPS     (R10), Y6
+	VMOVUPS     32(R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMOVUPS     (R12)(DX*1), Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_285
+	JNZ         row_785
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_286
-	JE          act_clampx_287
+	JB          act_done_786
+	JE          act_clampx_787
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_288
+	JNE         act_t_788
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_286
+	JMP         act_done_786
 
-act_t_288:
+act_t_788:
 	VMOVAPS Y6, Y5
-	JMP     act_done_286
+	JMP     act_done_786
 
-act_clampx_287:
+act_clampx_787:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_286:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_786:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_782
 
-tail:
+tail_783:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_784
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_289:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
-	VMASKMOVPS  (R9)(DX*1), Y0, Y6
-	VFMADD231PS 32(R8), Y6, Y5
+row_789:
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y6, Y8, Y5
+	VMASKMOVPS  (R11)(DX*1), Y0, Y6
+	VFMADD231PS Y7, Y6, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_289
+	JNZ         row_789
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_290
-	JE          act_clampx_291
+	JB          act_done_790
+	JE          act_clampx_791
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_292
+	JNE         act_t_792
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_290
+	JMP         act_done_790
 
-act_t_292:
+act_t_792:
 	VMOVAPS Y6, Y5
-	JMP     act_done_290
+	JMP     act_done_790
 
-act_clampx_291:
+act_clampx_791:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_290:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_790:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_784:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -4517,95 +11833,423 @@ TEXT ·DWConv5x5_kw4to5_AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), BX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_793:
 	CMPQ    DI, CX
-	JAE     tail
+	JAE     tail_794
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VMOVUPS (R9)(DI*1), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_796:
+	VMOVUPS     (R10), Y9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_796
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_797
+	JE          act_clampx_798
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_799
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_797
+
+act_t_799:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_797
+
+act_clampx_798:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_797:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y7, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y8, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_793
+
+tail_794:
+	CMPQ       DI, DX
+	JAE        pixels_done_795
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	VMASKMOVPS (R9)(DI*1), Y0, Y7
+	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_800:
+	VMOVUPS     (R8), Y9
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y6
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y10
+	VFMADD231PS Y9, Y10, Y8
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_800
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_801
+	JE          act_clampx_802
+	VMOVAPS     Y2, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMAXPS      Y9, Y3, Y9
+	VMINPS      Y9, Y4, Y9
+	VMOVAPS     Y2, Y10
+	VFMADD231PS Y1, Y6, Y10
+	VMAXPS      Y10, Y3, Y10
+	VMINPS      Y10, Y4, Y10
+	VMOVAPS     Y2, Y11
+	VFMADD231PS Y1, Y7, Y11
+	VMAXPS      Y11, Y3, Y11
+	VMINPS      Y11, Y4, Y11
+	VMOVAPS     Y2, Y12
+	VFMADD231PS Y1, Y8, Y12
+	VMAXPS      Y12, Y3, Y12
+	VMINPS      Y12, Y4, Y12
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_803
+	VMULPS      Y9, Y5, Y5
+	VMULPS      Y10, Y6, Y6
+	VMULPS      Y11, Y7, Y7
+	VMULPS      Y12, Y8, Y8
+	JMP         act_done_801
+
+act_t_803:
+	VMOVAPS Y9, Y5
+	VMOVAPS Y10, Y6
+	VMOVAPS Y11, Y7
+	VMOVAPS Y12, Y8
+	JMP     act_done_801
+
+act_clampx_802:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+	VMAXPS Y7, Y3, Y7
+	VMINPS Y7, Y4, Y7
+	VMAXPS Y8, Y3, Y8
+	VMINPS Y8, Y4, Y8
+
+act_done_801:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y7, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y8, Y0, (DI)
+
+pixels_done_795:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_804:
+	CMPQ    DI, CX
+	JAE     tail_805
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_807:
+	VMOVUPS     (R10), Y7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R10
+	DECQ        R11
+	JNZ         row_807
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_808
+	JE          act_clampx_809
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_810
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_808
+
+act_t_810:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_808
+
+act_clampx_809:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_808:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Y6, (R9)
+	ADDQ    $0x20, DI
+	ADDQ    $0x00000320, R8
+	JMP     block_804
+
+tail_805:
+	CMPQ       DI, DX
+	JAE        pixels_done_806
+	MOVQ       bias+48(FP), R9
+	VMASKMOVPS (R9)(DI*1), Y0, Y5
+	VMASKMOVPS (R9)(DI*1), Y0, Y6
+	LEAQ       (AX)(DI*1), R9
+	MOVQ       nrows+16(FP), R10
+
+row_811:
+	VMOVUPS     (R8), Y7
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y5
+	ADDQ        inPixStride+24(FP), R11
+	VMASKMOVPS  (R11), Y0, Y8
+	VFMADD231PS Y7, Y8, Y6
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000a0, R8
+	DECQ        R10
+	JNZ         row_811
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_812
+	JE          act_clampx_813
+	VMOVAPS     Y2, Y7
+	VFMADD231PS Y1, Y5, Y7
+	VMAXPS      Y7, Y3, Y7
+	VMINPS      Y7, Y4, Y7
+	VMOVAPS     Y2, Y8
+	VFMADD231PS Y1, Y6, Y8
+	VMAXPS      Y8, Y3, Y8
+	VMINPS      Y8, Y4, Y8
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_814
+	VMULPS      Y7, Y5, Y5
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_812
+
+act_t_814:
+	VMOVAPS Y7, Y5
+	VMOVAPS Y8, Y6
+	JMP     act_done_812
+
+act_clampx_813:
+	VMAXPS Y5, Y3, Y5
+	VMINPS Y5, Y4, Y5
+	VMAXPS Y6, Y3, Y6
+	VMINPS Y6, Y4, Y6
+
+act_done_812:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
+	ADDQ       outPixStride+64(FP), DI
+	VMASKMOVPS Y6, Y0, (DI)
+
+pixels_done_806:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), BX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_815:
+	CMPQ    DI, CX
+	JAE     tail_816
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y5
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_293:
-	VMOVUPS     (R9), Y6
-	VFMADD231PS (R10), Y6, Y5
+row_818:
+	VMOVUPS     (R10), Y6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R10
 	DECQ        R11
-	JNZ         row_293
+	JNZ         row_818
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_294
-	JE          act_clampx_295
+	JB          act_done_819
+	JE          act_clampx_820
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_296
+	JNE         act_t_821
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_294
+	JMP         act_done_819
 
-act_t_296:
+act_t_821:
 	VMOVAPS Y6, Y5
-	JMP     act_done_294
+	JMP     act_done_819
 
-act_clampx_295:
+act_clampx_820:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_294:
-	VMOVUPS Y5, (BX)(DI*1)
+act_done_819:
+	LEAQ    (BX)(DI*1), R9
+	VMOVUPS Y5, (R9)
 	ADDQ    $0x20, DI
 	ADDQ    $0x00000320, R8
-	JMP     block
+	JMP     block_815
 
-tail:
+tail_816:
 	CMPQ       DI, DX
-	JAE        next
+	JAE        pixels_done_817
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y5
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
-row_297:
-	VMASKMOVPS  (R9), Y0, Y6
-	VFMADD231PS (R8), Y6, Y5
+row_822:
+	VMOVUPS     (R8), Y6
+	MOVQ        R9, R11
+	VMASKMOVPS  (R11), Y0, Y7
+	VFMADD231PS Y6, Y7, Y5
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000a0, R8
 	DECQ        R10
-	JNZ         row_297
+	JNZ         row_822
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_298
-	JE          act_clampx_299
+	JB          act_done_823
+	JE          act_clampx_824
 	VMOVAPS     Y2, Y6
 	VFMADD231PS Y1, Y5, Y6
 	VMAXPS      Y6, Y3, Y6
 	VMINPS      Y6, Y4, Y6
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_300
+	JNE         act_t_825
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_298
+	JMP         act_done_823
 
-act_t_300:
+act_t_825:
 	VMOVAPS Y6, Y5
-	JMP     act_done_298
+	JMP     act_done_823
 
-act_clampx_299:
+act_clampx_824:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_298:
-	VMASKMOVPS Y5, Y0, (BX)(DI*1)
+act_done_823:
+	LEAQ       (BX)(DI*1), DI
+	VMASKMOVPS Y5, Y0, (DI)
 
-next:
+pixels_done_817:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), BX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -5070,187 +12714,187 @@ group:
 	VBROADCASTSS 200(AX)(CX*2), Y13
 	VFMADD231PS  832(DX), Y13, Y12
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_301
-	JE           act_clampx_302
+	JB           act_done_826
+	JE           act_clampx_827
 	VMOVAPS      Y2, Y13
 	VFMADD231PS  Y1, Y5, Y13
 	VMAXPS       Y13, Y3, Y13
 	VMINPS       Y13, Y4, Y13
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_303
+	JNE          act_t_828
 	VMULPS       Y13, Y5, Y5
-	JMP          act_done_301
+	JMP          act_done_826
 
-act_t_303:
+act_t_828:
 	VMOVAPS Y13, Y5
-	JMP     act_done_301
+	JMP     act_done_826
 
-act_clampx_302:
+act_clampx_827:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_301:
+act_done_826:
 	VMASKMOVPS  Y5, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_304
-	JE          act_clampx_305
+	JB          act_done_829
+	JE          act_clampx_830
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_306
+	JNE         act_t_831
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_304
+	JMP         act_done_829
 
-act_t_306:
+act_t_831:
 	VMOVAPS Y5, Y6
-	JMP     act_done_304
+	JMP     act_done_829
 
-act_clampx_305:
+act_clampx_830:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_304:
+act_done_829:
 	VMASKMOVPS  Y6, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_307
-	JE          act_clampx_308
+	JB          act_done_832
+	JE          act_clampx_833
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_309
+	JNE         act_t_834
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_307
+	JMP         act_done_832
 
-act_t_309:
+act_t_834:
 	VMOVAPS Y5, Y7
-	JMP     act_done_307
+	JMP     act_done_832
 
-act_clampx_308:
+act_clampx_833:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_307:
+act_done_832:
 	VMASKMOVPS  Y7, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_310
-	JE          act_clampx_311
+	JB          act_done_835
+	JE          act_clampx_836
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_312
+	JNE         act_t_837
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_310
+	JMP         act_done_835
 
-act_t_312:
+act_t_837:
 	VMOVAPS Y5, Y8
-	JMP     act_done_310
+	JMP     act_done_835
 
-act_clampx_311:
+act_clampx_836:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_310:
+act_done_835:
 	VMASKMOVPS  Y8, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_313
-	JE          act_clampx_314
+	JB          act_done_838
+	JE          act_clampx_839
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_315
+	JNE         act_t_840
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_313
+	JMP         act_done_838
 
-act_t_315:
+act_t_840:
 	VMOVAPS Y5, Y9
-	JMP     act_done_313
+	JMP     act_done_838
 
-act_clampx_314:
+act_clampx_839:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_313:
+act_done_838:
 	VMASKMOVPS  Y9, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_316
-	JE          act_clampx_317
+	JB          act_done_841
+	JE          act_clampx_842
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_318
+	JNE         act_t_843
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_316
+	JMP         act_done_841
 
-act_t_318:
+act_t_843:
 	VMOVAPS Y5, Y10
-	JMP     act_done_316
+	JMP     act_done_841
 
-act_clampx_317:
+act_clampx_842:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_316:
+act_done_841:
 	VMASKMOVPS  Y10, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_319
-	JE          act_clampx_320
+	JB          act_done_844
+	JE          act_clampx_845
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y11, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_321
+	JNE         act_t_846
 	VMULPS      Y5, Y11, Y11
-	JMP         act_done_319
+	JMP         act_done_844
 
-act_t_321:
+act_t_846:
 	VMOVAPS Y5, Y11
-	JMP     act_done_319
+	JMP     act_done_844
 
-act_clampx_320:
+act_clampx_845:
 	VMAXPS Y11, Y3, Y11
 	VMINPS Y11, Y4, Y11
 
-act_done_319:
+act_done_844:
 	VMASKMOVPS  Y11, Y0, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_322
-	JE          act_clampx_323
+	JB          act_done_847
+	JE          act_clampx_848
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y12, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_324
+	JNE         act_t_849
 	VMULPS      Y5, Y12, Y12
-	JMP         act_done_322
+	JMP         act_done_847
 
-act_t_324:
+act_t_849:
 	VMOVAPS Y5, Y12
-	JMP     act_done_322
+	JMP     act_done_847
 
-act_clampx_323:
+act_clampx_848:
 	VMAXPS Y12, Y3, Y12
 	VMINPS Y12, Y4, Y12
 
-act_done_322:
+act_done_847:
 	VMASKMOVPS Y12, Y0, (BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x000000c0, AX
@@ -5317,26 +12961,26 @@ single:
 	VBROADCASTSS 32(AX)(CX*2), Y6
 	VFMADD231PS  832(DX), Y6, Y5
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_325
-	JE           act_clampx_326
+	JB           act_done_850
+	JE           act_clampx_851
 	VMOVAPS      Y2, Y6
 	VFMADD231PS  Y1, Y5, Y6
 	VMAXPS       Y6, Y3, Y6
 	VMINPS       Y6, Y4, Y6
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_327
+	JNE          act_t_852
 	VMULPS       Y6, Y5, Y5
-	JMP          act_done_325
+	JMP          act_done_850
 
-act_t_327:
+act_t_852:
 	VMOVAPS Y6, Y5
-	JMP     act_done_325
+	JMP     act_done_850
 
-act_clampx_326:
+act_clampx_851:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_325:
+act_done_850:
 	VMASKMOVPS Y5, Y0, (BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -5700,183 +13344,183 @@ group:
 	VFMADD231PS  1664(DX), Y13, Y11
 	VFMADD231PS  1696(DX), Y13, Y12
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_328
-	JE           act_clampx_329
+	JB           act_done_853
+	JE           act_clampx_854
 	VMOVAPS      Y2, Y13
 	VFMADD231PS  Y1, Y5, Y13
 	VMAXPS       Y13, Y3, Y13
 	VMINPS       Y13, Y4, Y13
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_330
+	JNE          act_t_855
 	VMULPS       Y13, Y5, Y5
-	JMP          act_done_328
+	JMP          act_done_853
 
-act_t_330:
+act_t_855:
 	VMOVAPS Y13, Y5
-	JMP     act_done_328
+	JMP     act_done_853
 
-act_clampx_329:
+act_clampx_854:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_328:
+act_done_853:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_331
-	JE          act_clampx_332
+	JB          act_done_856
+	JE          act_clampx_857
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_333
+	JNE         act_t_858
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_331
+	JMP         act_done_856
 
-act_t_333:
+act_t_858:
 	VMOVAPS Y5, Y6
-	JMP     act_done_331
+	JMP     act_done_856
 
-act_clampx_332:
+act_clampx_857:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_331:
+act_done_856:
 	VMASKMOVPS  Y6, Y0, 32(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_334
-	JE          act_clampx_335
+	JB          act_done_859
+	JE          act_clampx_860
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_336
+	JNE         act_t_861
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_334
+	JMP         act_done_859
 
-act_t_336:
+act_t_861:
 	VMOVAPS Y5, Y7
-	JMP     act_done_334
+	JMP     act_done_859
 
-act_clampx_335:
+act_clampx_860:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_334:
+act_done_859:
 	VMOVUPS     Y7, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_337
-	JE          act_clampx_338
+	JB          act_done_862
+	JE          act_clampx_863
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_339
+	JNE         act_t_864
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_337
+	JMP         act_done_862
 
-act_t_339:
+act_t_864:
 	VMOVAPS Y5, Y8
-	JMP     act_done_337
+	JMP     act_done_862
 
-act_clampx_338:
+act_clampx_863:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_337:
+act_done_862:
 	VMASKMOVPS  Y8, Y0, 32(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_340
-	JE          act_clampx_341
+	JB          act_done_865
+	JE          act_clampx_866
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_342
+	JNE         act_t_867
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_340
+	JMP         act_done_865
 
-act_t_342:
+act_t_867:
 	VMOVAPS Y5, Y9
-	JMP     act_done_340
+	JMP     act_done_865
 
-act_clampx_341:
+act_clampx_866:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_340:
+act_done_865:
 	VMOVUPS     Y9, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_343
-	JE          act_clampx_344
+	JB          act_done_868
+	JE          act_clampx_869
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_345
+	JNE         act_t_870
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_343
+	JMP         act_done_868
 
-act_t_345:
+act_t_870:
 	VMOVAPS Y5, Y10
-	JMP     act_done_343
+	JMP     act_done_868
 
-act_clampx_344:
+act_clampx_869:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_343:
+act_done_868:
 	VMASKMOVPS  Y10, Y0, 32(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_346
-	JE          act_clampx_347
+	JB          act_done_871
+	JE          act_clampx_872
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y11, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_348
+	JNE         act_t_873
 	VMULPS      Y5, Y11, Y11
-	JMP         act_done_346
+	JMP         act_done_871
 
-act_t_348:
+act_t_873:
 	VMOVAPS Y5, Y11
-	JMP     act_done_346
+	JMP     act_done_871
 
-act_clampx_347:
+act_clampx_872:
 	VMAXPS Y11, Y3, Y11
 	VMINPS Y11, Y4, Y11
 
-act_done_346:
+act_done_871:
 	VMOVUPS     Y11, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_349
-	JE          act_clampx_350
+	JB          act_done_874
+	JE          act_clampx_875
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y12, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_351
+	JNE         act_t_876
 	VMULPS      Y5, Y12, Y12
-	JMP         act_done_349
+	JMP         act_done_874
 
-act_t_351:
+act_t_876:
 	VMOVAPS Y5, Y12
-	JMP     act_done_349
+	JMP     act_done_874
 
-act_clampx_350:
+act_clampx_875:
 	VMAXPS Y12, Y3, Y12
 	VMINPS Y12, Y4, Y12
 
-act_done_349:
+act_done_874:
 	VMASKMOVPS Y12, Y0, 32(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000060, AX
@@ -5971,48 +13615,48 @@ single:
 	VFMADD231PS  1664(DX), Y7, Y5
 	VFMADD231PS  1696(DX), Y7, Y6
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_352
-	JE           act_clampx_353
+	JB           act_done_877
+	JE           act_clampx_878
 	VMOVAPS      Y2, Y7
 	VFMADD231PS  Y1, Y5, Y7
 	VMAXPS       Y7, Y3, Y7
 	VMINPS       Y7, Y4, Y7
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_354
+	JNE          act_t_879
 	VMULPS       Y7, Y5, Y5
-	JMP          act_done_352
+	JMP          act_done_877
 
-act_t_354:
+act_t_879:
 	VMOVAPS Y7, Y5
-	JMP     act_done_352
+	JMP     act_done_877
 
-act_clampx_353:
+act_clampx_878:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_352:
+act_done_877:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_355
-	JE          act_clampx_356
+	JB          act_done_880
+	JE          act_clampx_881
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_357
+	JNE         act_t_882
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_355
+	JMP         act_done_880
 
-act_t_357:
+act_t_882:
 	VMOVAPS Y5, Y6
-	JMP     act_done_355
+	JMP     act_done_880
 
-act_clampx_356:
+act_clampx_881:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_355:
+act_done_880:
 	VMASKMOVPS Y6, Y0, 32(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -6266,137 +13910,137 @@ group:
 	VFMADD231PS  2528(DX), Y11, Y9
 	VFMADD231PS  2560(DX), Y11, Y10
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_358
-	JE           act_clampx_359
+	JB           act_done_883
+	JE           act_clampx_884
 	VMOVAPS      Y2, Y11
 	VFMADD231PS  Y1, Y5, Y11
 	VMAXPS       Y11, Y3, Y11
 	VMINPS       Y11, Y4, Y11
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_360
+	JNE          act_t_885
 	VMULPS       Y11, Y5, Y5
-	JMP          act_done_358
+	JMP          act_done_883
 
-act_t_360:
+act_t_885:
 	VMOVAPS Y11, Y5
-	JMP     act_done_358
+	JMP     act_done_883
 
-act_clampx_359:
+act_clampx_884:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_358:
+act_done_883:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_361
-	JE          act_clampx_362
+	JB          act_done_886
+	JE          act_clampx_887
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_363
+	JNE         act_t_888
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_361
+	JMP         act_done_886
 
-act_t_363:
+act_t_888:
 	VMOVAPS Y5, Y6
-	JMP     act_done_361
+	JMP     act_done_886
 
-act_clampx_362:
+act_clampx_887:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_361:
+act_done_886:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_364
-	JE          act_clampx_365
+	JB          act_done_889
+	JE          act_clampx_890
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_366
+	JNE         act_t_891
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_364
+	JMP         act_done_889
 
-act_t_366:
+act_t_891:
 	VMOVAPS Y5, Y7
-	JMP     act_done_364
+	JMP     act_done_889
 
-act_clampx_365:
+act_clampx_890:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_364:
+act_done_889:
 	VMASKMOVPS  Y7, Y0, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_367
-	JE          act_clampx_368
+	JB          act_done_892
+	JE          act_clampx_893
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_369
+	JNE         act_t_894
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_367
+	JMP         act_done_892
 
-act_t_369:
+act_t_894:
 	VMOVAPS Y5, Y8
-	JMP     act_done_367
+	JMP     act_done_892
 
-act_clampx_368:
+act_clampx_893:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_367:
+act_done_892:
 	VMOVUPS     Y8, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_370
-	JE          act_clampx_371
+	JB          act_done_895
+	JE          act_clampx_896
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_372
+	JNE         act_t_897
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_370
+	JMP         act_done_895
 
-act_t_372:
+act_t_897:
 	VMOVAPS Y5, Y9
-	JMP     act_done_370
+	JMP     act_done_895
 
-act_clampx_371:
+act_clampx_896:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_370:
+act_done_895:
 	VMOVUPS     Y9, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_373
-	JE          act_clampx_374
+	JB          act_done_898
+	JE          act_clampx_899
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_375
+	JNE         act_t_900
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_373
+	JMP         act_done_898
 
-act_t_375:
+act_t_900:
 	VMOVAPS Y5, Y10
-	JMP     act_done_373
+	JMP     act_done_898
 
-act_clampx_374:
+act_clampx_899:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_373:
+act_done_898:
 	VMASKMOVPS Y10, Y0, 64(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000030, AX
@@ -6519,70 +14163,70 @@ single:
 	VFMADD231PS  2528(DX), Y8, Y6
 	VFMADD231PS  2560(DX), Y8, Y7
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_376
-	JE           act_clampx_377
+	JB           act_done_901
+	JE           act_clampx_902
 	VMOVAPS      Y2, Y8
 	VFMADD231PS  Y1, Y5, Y8
 	VMAXPS       Y8, Y3, Y8
 	VMINPS       Y8, Y4, Y8
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_378
+	JNE          act_t_903
 	VMULPS       Y8, Y5, Y5
-	JMP          act_done_376
+	JMP          act_done_901
 
-act_t_378:
+act_t_903:
 	VMOVAPS Y8, Y5
-	JMP     act_done_376
+	JMP     act_done_901
 
-act_clampx_377:
+act_clampx_902:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_376:
+act_done_901:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_379
-	JE          act_clampx_380
+	JB          act_done_904
+	JE          act_clampx_905
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_381
+	JNE         act_t_906
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_379
+	JMP         act_done_904
 
-act_t_381:
+act_t_906:
 	VMOVAPS Y5, Y6
-	JMP     act_done_379
+	JMP     act_done_904
 
-act_clampx_380:
+act_clampx_905:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_379:
+act_done_904:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_382
-	JE          act_clampx_383
+	JB          act_done_907
+	JE          act_clampx_908
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_384
+	JNE         act_t_909
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_382
+	JMP         act_done_907
 
-act_t_384:
+act_t_909:
 	VMOVAPS Y5, Y7
-	JMP     act_done_382
+	JMP     act_done_907
 
-act_clampx_383:
+act_clampx_908:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_382:
+act_done_907:
 	VMASKMOVPS Y7, Y0, 64(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -6892,181 +14536,181 @@ group:
 	VFMADD231PS  3392(DX), Y13, Y11
 	VFMADD231PS  3424(DX), Y13, Y12
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_385
-	JE           act_clampx_386
+	JB           act_done_910
+	JE           act_clampx_911
 	VMOVAPS      Y2, Y13
 	VFMADD231PS  Y1, Y5, Y13
 	VMAXPS       Y13, Y3, Y13
 	VMINPS       Y13, Y4, Y13
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_387
+	JNE          act_t_912
 	VMULPS       Y13, Y5, Y5
-	JMP          act_done_385
+	JMP          act_done_910
 
-act_t_387:
+act_t_912:
 	VMOVAPS Y13, Y5
-	JMP     act_done_385
+	JMP     act_done_910
 
-act_clampx_386:
+act_clampx_911:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_385:
+act_done_910:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_388
-	JE          act_clampx_389
+	JB          act_done_913
+	JE          act_clampx_914
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_390
+	JNE         act_t_915
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_388
+	JMP         act_done_913
 
-act_t_390:
+act_t_915:
 	VMOVAPS Y5, Y6
-	JMP     act_done_388
+	JMP     act_done_913
 
-act_clampx_389:
+act_clampx_914:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_388:
+act_done_913:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_391
-	JE          act_clampx_392
+	JB          act_done_916
+	JE          act_clampx_917
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_393
+	JNE         act_t_918
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_391
+	JMP         act_done_916
 
-act_t_393:
+act_t_918:
 	VMOVAPS Y5, Y7
-	JMP     act_done_391
+	JMP     act_done_916
 
-act_clampx_392:
+act_clampx_917:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_391:
+act_done_916:
 	VMOVUPS     Y7, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_394
-	JE          act_clampx_395
+	JB          act_done_919
+	JE          act_clampx_920
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_396
+	JNE         act_t_921
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_394
+	JMP         act_done_919
 
-act_t_396:
+act_t_921:
 	VMOVAPS Y5, Y8
-	JMP     act_done_394
+	JMP     act_done_919
 
-act_clampx_395:
+act_clampx_920:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_394:
+act_done_919:
 	VMASKMOVPS  Y8, Y0, 96(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_397
-	JE          act_clampx_398
+	JB          act_done_922
+	JE          act_clampx_923
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y9, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_399
+	JNE         act_t_924
 	VMULPS      Y5, Y9, Y9
-	JMP         act_done_397
+	JMP         act_done_922
 
-act_t_399:
+act_t_924:
 	VMOVAPS Y5, Y9
-	JMP     act_done_397
+	JMP     act_done_922
 
-act_clampx_398:
+act_clampx_923:
 	VMAXPS Y9, Y3, Y9
 	VMINPS Y9, Y4, Y9
 
-act_done_397:
+act_done_922:
 	VMOVUPS     Y9, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_400
-	JE          act_clampx_401
+	JB          act_done_925
+	JE          act_clampx_926
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y10, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_402
+	JNE         act_t_927
 	VMULPS      Y5, Y10, Y10
-	JMP         act_done_400
+	JMP         act_done_925
 
-act_t_402:
+act_t_927:
 	VMOVAPS Y5, Y10
-	JMP     act_done_400
+	JMP     act_done_925
 
-act_clampx_401:
+act_clampx_926:
 	VMAXPS Y10, Y3, Y10
 	VMINPS Y10, Y4, Y10
 
-act_done_400:
+act_done_925:
 	VMOVUPS     Y10, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_403
-	JE          act_clampx_404
+	JB          act_done_928
+	JE          act_clampx_929
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y11, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_405
+	JNE         act_t_930
 	VMULPS      Y5, Y11, Y11
-	JMP         act_done_403
+	JMP         act_done_928
 
-act_t_405:
+act_t_930:
 	VMOVAPS Y5, Y11
-	JMP     act_done_403
+	JMP     act_done_928
 
-act_clampx_404:
+act_clampx_929:
 	VMAXPS Y11, Y3, Y11
 	VMINPS Y11, Y4, Y11
 
-act_done_403:
+act_done_928:
 	VMOVUPS     Y11, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_406
-	JE          act_clampx_407
+	JB          act_done_931
+	JE          act_clampx_932
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y12, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_408
+	JNE         act_t_933
 	VMULPS      Y5, Y12, Y12
-	JMP         act_done_406
+	JMP         act_done_931
 
-act_t_408:
+act_t_933:
 	VMOVAPS Y5, Y12
-	JMP     act_done_406
+	JMP     act_done_931
 
-act_clampx_407:
+act_clampx_932:
 	VMAXPS Y12, Y3, Y12
 	VMINPS Y12, Y4, Y12
 
-act_done_406:
+act_done_931:
 	VMASKMOVPS Y12, Y0, 96(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000030, AX
@@ -7217,92 +14861,92 @@ single:
 	VFMADD231PS  3392(DX), Y9, Y7
 	VFMADD231PS  3424(DX), Y9, Y8
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_409
-	JE           act_clampx_410
+	JB           act_done_934
+	JE           act_clampx_935
 	VMOVAPS      Y2, Y9
 	VFMADD231PS  Y1, Y5, Y9
 	VMAXPS       Y9, Y3, Y9
 	VMINPS       Y9, Y4, Y9
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_411
+	JNE          act_t_936
 	VMULPS       Y9, Y5, Y5
-	JMP          act_done_409
+	JMP          act_done_934
 
-act_t_411:
+act_t_936:
 	VMOVAPS Y9, Y5
-	JMP     act_done_409
+	JMP     act_done_934
 
-act_clampx_410:
+act_clampx_935:
 	VMAXPS Y5, Y3, Y5
 	VMINPS Y5, Y4, Y5
 
-act_done_409:
+act_done_934:
 	VMOVUPS     Y5, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_412
-	JE          act_clampx_413
+	JB          act_done_937
+	JE          act_clampx_938
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y6, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_414
+	JNE         act_t_939
 	VMULPS      Y5, Y6, Y6
-	JMP         act_done_412
+	JMP         act_done_937
 
-act_t_414:
+act_t_939:
 	VMOVAPS Y5, Y6
-	JMP     act_done_412
+	JMP     act_done_937
 
-act_clampx_413:
+act_clampx_938:
 	VMAXPS Y6, Y3, Y6
 	VMINPS Y6, Y4, Y6
 
-act_done_412:
+act_done_937:
 	VMOVUPS     Y6, 32(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_415
-	JE          act_clampx_416
+	JB          act_done_940
+	JE          act_clampx_941
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y7, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_417
+	JNE         act_t_942
 	VMULPS      Y5, Y7, Y7
-	JMP         act_done_415
+	JMP         act_done_940
 
-act_t_417:
+act_t_942:
 	VMOVAPS Y5, Y7
-	JMP     act_done_415
+	JMP     act_done_940
 
-act_clampx_416:
+act_clampx_941:
 	VMAXPS Y7, Y3, Y7
 	VMINPS Y7, Y4, Y7
 
-act_done_415:
+act_done_940:
 	VMOVUPS     Y7, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_418
-	JE          act_clampx_419
+	JB          act_done_943
+	JE          act_clampx_944
 	VMOVAPS     Y2, Y5
 	VFMADD231PS Y1, Y8, Y5
 	VMAXPS      Y5, Y3, Y5
 	VMINPS      Y5, Y4, Y5
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_420
+	JNE         act_t_945
 	VMULPS      Y5, Y8, Y8
-	JMP         act_done_418
+	JMP         act_done_943
 
-act_t_420:
+act_t_945:
 	VMOVAPS Y5, Y8
-	JMP     act_done_418
+	JMP     act_done_943
 
-act_clampx_419:
+act_clampx_944:
 	VMAXPS Y8, Y3, Y8
 	VMINPS Y8, Y4, Y8
 
-act_done_418:
+act_done_943:
 	VMASKMOVPS Y8, Y0, 96(BX)
 	ADDQ       outPixStride+40(FP), BX
 	ADDQ       $0x00000018, AX
@@ -7329,9 +14973,9 @@ TEXT ·GAvgPool_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y1
 	XORQ         SI, SI
 
-chan_421:
+chan_946:
 	CMPQ   SI, DX
-	JAE    chan_tail_422
+	JAE    chan_tail_947
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -7339,9 +14983,9 @@ chan_421:
 	LEAQ   (AX)(SI*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_424:
+gap4_949:
 	CMPQ    R8, $0x04
-	JB      gap1_425
+	JB      gap1_950
 	VMOVUPS (DI), Y6
 	VADDPS  Y6, Y2, Y2
 	VMOVUPS (DI)(BX*1), Y6
@@ -7353,29 +14997,29 @@ gap4_424:
 	VADDPS  Y6, Y5, Y5
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_424
+	JMP     gap4_949
 
-gap1_425:
+gap1_950:
 	TESTQ   R8, R8
-	JZ      gapsum_426
+	JZ      gapsum_951
 	VMOVUPS (DI), Y6
 	VADDPS  Y6, Y2, Y2
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_425
+	JMP     gap1_950
 
-gapsum_426:
+gapsum_951:
 	VADDPS  Y3, Y2, Y2
 	VADDPS  Y5, Y4, Y4
 	VADDPS  Y4, Y2, Y2
 	VMULPS  Y0, Y2, Y2
 	VMOVUPS Y2, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_421
+	JMP     chan_946
 
-chan_tail_422:
+chan_tail_947:
 	CMPQ   SI, BX
-	JAE    chan_done_423
+	JAE    chan_done_948
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -7383,9 +15027,9 @@ chan_tail_422:
 	LEAQ   (AX)(SI*1), AX
 	MOVQ   hw+8(FP), DX
 
-gap4_427:
+gap4_952:
 	CMPQ       DX, $0x04
-	JB         gap1_428
+	JB         gap1_953
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
 	VMASKMOVPS (AX)(BX*1), Y1, Y6
@@ -7397,25 +15041,25 @@ gap4_427:
 	VADDPS     Y6, Y5, Y5
 	LEAQ       (AX)(BX*4), AX
 	SUBQ       $0x04, DX
-	JMP        gap4_427
+	JMP        gap4_952
 
-gap1_428:
+gap1_953:
 	TESTQ      DX, DX
-	JZ         gapsum_429
+	JZ         gapsum_954
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
 	ADDQ       BX, AX
 	DECQ       DX
-	JMP        gap1_428
+	JMP        gap1_953
 
-gapsum_429:
+gapsum_954:
 	VADDPS     Y3, Y2, Y2
 	VADDPS     Y5, Y4, Y4
 	VADDPS     Y4, Y2, Y2
 	VMULPS     Y0, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(SI*1)
 
-chan_done_423:
+chan_done_948:
 	VZEROUPPER
 	RET
 
@@ -7439,25 +15083,25 @@ TEXT ·ScaleChannels_AVX2FMA(SB), NOSPLIT, $0-48
 pixel:
 	XORQ R8, R8
 
-chan_430:
+chan_955:
 	CMPQ    R8, SI
-	JAE     chan_tail_431
+	JAE     chan_tail_956
 	VMOVUPS (AX)(R8*1), Y1
 	VMOVUPS (DX)(R8*1), Y2
 	VMULPS  Y2, Y1, Y1
 	VMOVUPS Y1, (CX)(R8*1)
 	ADDQ    $0x20, R8
-	JMP     chan_430
+	JMP     chan_955
 
-chan_tail_431:
+chan_tail_956:
 	CMPQ       R8, DI
-	JAE        chan_done_432
+	JAE        chan_done_957
 	VMASKMOVPS (AX)(R8*1), Y0, Y1
 	VMASKMOVPS (DX)(R8*1), Y0, Y2
 	VMULPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, (CX)(R8*1)
 
-chan_done_432:
+chan_done_957:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -7487,67 +15131,67 @@ TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
 	VMOVDQU      (DI), Y4
 	XORQ         DI, DI
 
-chan_433:
+chan_958:
 	CMPQ        DI, BX
-	JAE         chan_tail_434
+	JAE         chan_tail_959
 	VMOVUPS     (AX)(DI*1), Y5
 	VMOVUPS     (CX)(DI*1), Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_436
-	JE          act_clampx_437
+	JB          act_done_961
+	JE          act_clampx_962
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_438
+	JNE         act_t_963
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_436
+	JMP         act_done_961
 
-act_t_438:
+act_t_963:
 	VMOVAPS Y6, Y5
-	JMP     act_done_436
+	JMP     act_done_961
 
-act_clampx_437:
+act_clampx_962:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_436:
+act_done_961:
 	VMOVUPS Y5, (DX)(DI*1)
 	ADDQ    $0x20, DI
-	JMP     chan_433
+	JMP     chan_958
 
-chan_tail_434:
+chan_tail_959:
 	CMPQ        DI, SI
-	JAE         chan_done_435
+	JAE         chan_done_960
 	VMASKMOVPS  (AX)(DI*1), Y4, Y5
 	VMASKMOVPS  (CX)(DI*1), Y4, Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_439
-	JE          act_clampx_440
+	JB          act_done_964
+	JE          act_clampx_965
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_441
+	JNE         act_t_966
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_439
+	JMP         act_done_964
 
-act_t_441:
+act_t_966:
 	VMOVAPS Y1, Y5
-	JMP     act_done_439
+	JMP     act_done_964
 
-act_clampx_440:
+act_clampx_965:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_439:
+act_done_964:
 	VMASKMOVPS Y5, Y4, (DX)(DI*1)
 
-chan_done_435:
+chan_done_960:
 	VZEROUPPER
 	RET
 
@@ -7570,63 +15214,63 @@ TEXT ·Act_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y4
 	XORQ         SI, SI
 
-chan_442:
+chan_967:
 	CMPQ        SI, DX
-	JAE         chan_tail_443
+	JAE         chan_tail_968
 	VMOVUPS     (AX)(SI*1), Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_445
-	JE          act_clampx_446
+	JB          act_done_970
+	JE          act_clampx_971
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_447
+	JNE         act_t_972
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_445
+	JMP         act_done_970
 
-act_t_447:
+act_t_972:
 	VMOVAPS Y6, Y5
-	JMP     act_done_445
+	JMP     act_done_970
 
-act_clampx_446:
+act_clampx_971:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_445:
+act_done_970:
 	VMOVUPS Y5, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_442
+	JMP     chan_967
 
-chan_tail_443:
+chan_tail_968:
 	CMPQ        SI, BX
-	JAE         chan_done_444
+	JAE         chan_done_969
 	VMASKMOVPS  (AX)(SI*1), Y4, Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_448
-	JE          act_clampx_449
+	JB          act_done_973
+	JE          act_clampx_974
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_450
+	JNE         act_t_975
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_448
+	JMP         act_done_973
 
-act_t_450:
+act_t_975:
 	VMOVAPS Y1, Y5
-	JMP     act_done_448
+	JMP     act_done_973
 
-act_clampx_449:
+act_clampx_974:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_448:
+act_done_973:
 	VMASKMOVPS Y5, Y4, (CX)(SI*1)
 
-chan_done_444:
+chan_done_969:
 	VZEROUPPER
 	RET
 
@@ -7658,9 +15302,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_451:
+block_976:
 	CMPQ    DI, BX
-	JAE     tail_452
+	JAE     tail_977
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -7674,7 +15318,7 @@ block_451:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_454:
+row_979:
 	VMOVUPS     (R10), Z12
 	VMOVUPS     64(R10), Z13
 	VMOVUPS     128(R10), Z14
@@ -7725,10 +15369,10 @@ row_454:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_454
+	JNZ         row_979
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_455
-	JE          act_clampx_456
+	JB          act_done_980
+	JE          act_clampx_981
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -7762,7 +15406,7 @@ row_454:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_457
+	JNE         act_t_982
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -7771,9 +15415,9 @@ row_454:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_455
+	JMP         act_done_980
 
-act_t_457:
+act_t_982:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -7782,9 +15426,9 @@ act_t_457:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_455
+	JMP     act_done_980
 
-act_clampx_456:
+act_clampx_981:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -7802,30 +15446,30 @@ act_clampx_456:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_455:
+act_done_980:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z8, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z9, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z10, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z11, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_451
+	JMP     block_976
 
-tail_452:
+tail_977:
 	CMPQ      DI, DX
-	JAE       pixels_done_453
+	JAE       pixels_done_978
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -7838,7 +15482,7 @@ tail_452:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_458:
+row_983:
 	VMOVUPS     (R8), Z12
 	VMOVUPS     64(R8), Z13
 	VMOVUPS     128(R8), Z14
@@ -7889,10 +15533,10 @@ row_458:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_458
+	JNZ         row_983
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_459
-	JE          act_clampx_460
+	JB          act_done_984
+	JE          act_clampx_985
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -7926,7 +15570,7 @@ row_458:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_461
+	JNE         act_t_986
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -7935,9 +15579,9 @@ row_458:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_459
+	JMP         act_done_984
 
-act_t_461:
+act_t_986:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -7946,9 +15590,9 @@ act_t_461:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_459
+	JMP     act_done_984
 
-act_clampx_460:
+act_clampx_985:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -7966,41 +15610,41 @@ act_clampx_460:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_459:
+act_done_984:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z8, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z9, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z10, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z11, K1, (DI)
 
-pixels_done_453:
+pixels_done_978:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x08, SI
 	JMP  group8
 
@@ -8011,9 +15655,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_462:
+block_987:
 	CMPQ    DI, BX
-	JAE     tail_463
+	JAE     tail_988
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -8023,7 +15667,7 @@ block_462:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_465:
+row_990:
 	VMOVUPS     (R10), Z8
 	VMOVUPS     64(R10), Z9
 	VMOVUPS     128(R10), Z10
@@ -8054,10 +15698,10 @@ row_465:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_465
+	JNZ         row_990
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_466
-	JE          act_clampx_467
+	JB          act_done_991
+	JE          act_clampx_992
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -8075,21 +15719,21 @@ row_465:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_468
+	JNE         act_t_993
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_466
+	JMP         act_done_991
 
-act_t_468:
+act_t_993:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_466
+	JMP     act_done_991
 
-act_clampx_467:
+act_clampx_992:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -8099,22 +15743,22 @@ act_clampx_467:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_466:
+act_done_991:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_462
+	JMP     block_987
 
-tail_463:
+tail_988:
 	CMPQ      DI, DX
-	JAE       pixels_done_464
+	JAE       pixels_done_989
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -8123,7 +15767,7 @@ tail_463:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_469:
+row_994:
 	VMOVUPS     (R8), Z8
 	VMOVUPS     64(R8), Z9
 	VMOVUPS     128(R8), Z10
@@ -8154,10 +15798,10 @@ row_469:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_469
+	JNZ         row_994
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_470
-	JE          act_clampx_471
+	JB          act_done_995
+	JE          act_clampx_996
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -8175,21 +15819,21 @@ row_469:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_472
+	JNE         act_t_997
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_470
+	JMP         act_done_995
 
-act_t_472:
+act_t_997:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_470
+	JMP     act_done_995
 
-act_clampx_471:
+act_clampx_996:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -8199,25 +15843,25 @@ act_clampx_471:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_470:
+act_done_995:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_464:
+pixels_done_989:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -8228,9 +15872,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_473:
+block_998:
 	CMPQ    DI, BX
-	JAE     tail_474
+	JAE     tail_999
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -8238,7 +15882,7 @@ block_473:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_476:
+row_1001:
 	VMOVUPS     (R10), Z6
 	VMOVUPS     64(R10), Z7
 	VMOVUPS     128(R10), Z8
@@ -8259,10 +15903,10 @@ row_476:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_476
+	JNZ         row_1001
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_477
-	JE          act_clampx_478
+	JB          act_done_1002
+	JE          act_clampx_1003
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -8272,41 +15916,41 @@ row_476:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_479
+	JNE         act_t_1004
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_477
+	JMP         act_done_1002
 
-act_t_479:
+act_t_1004:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_477
+	JMP     act_done_1002
 
-act_clampx_478:
+act_clampx_1003:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_477:
+act_done_1002:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_473
+	JMP     block_998
 
-tail_474:
+tail_999:
 	CMPQ      DI, DX
-	JAE       pixels_done_475
+	JAE       pixels_done_1000
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_480:
+row_1005:
 	VMOVUPS     (R8), Z6
 	VMOVUPS     64(R8), Z7
 	VMOVUPS     128(R8), Z8
@@ -8327,10 +15971,10 @@ row_480:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_480
+	JNZ         row_1005
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_481
-	JE          act_clampx_482
+	JB          act_done_1006
+	JE          act_clampx_1007
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -8340,33 +15984,33 @@ row_480:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_483
+	JNE         act_t_1008
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_481
+	JMP         act_done_1006
 
-act_t_483:
+act_t_1008:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_481
+	JMP     act_done_1006
 
-act_clampx_482:
+act_clampx_1007:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_481:
+act_done_1006:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_475:
+pixels_done_1000:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -8377,16 +16021,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_484:
+block_1009:
 	CMPQ    DI, BX
-	JAE     tail_485
+	JAE     tail_1010
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_487:
+row_1012:
 	VMOVUPS     (R10), Z5
 	VMOVUPS     64(R10), Z6
 	VMOVUPS     128(R10), Z7
@@ -8402,43 +16046,43 @@ row_487:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_487
+	JNZ         row_1012
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_488
-	JE          act_clampx_489
+	JB          act_done_1013
+	JE          act_clampx_1014
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_490
+	JNE         act_t_1015
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_488
+	JMP         act_done_1013
 
-act_t_490:
+act_t_1015:
 	VMOVAPS Z5, Z4
-	JMP     act_done_488
+	JMP     act_done_1013
 
-act_clampx_489:
+act_clampx_1014:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_488:
+act_done_1013:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_484
+	JMP     block_1009
 
-tail_485:
+tail_1010:
 	CMPQ      DI, DX
-	JAE       pixels_done_486
+	JAE       pixels_done_1011
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_491:
+row_1016:
 	VMOVUPS     (R8), Z5
 	VMOVUPS     64(R8), Z6
 	VMOVUPS     128(R8), Z7
@@ -8454,34 +16098,34 @@ row_491:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_491
+	JNZ         row_1016
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_492
-	JE          act_clampx_493
+	JB          act_done_1017
+	JE          act_clampx_1018
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_494
+	JNE         act_t_1019
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_492
+	JMP         act_done_1017
 
-act_t_494:
+act_t_1019:
 	VMOVAPS Z5, Z4
-	JMP     act_done_492
+	JMP     act_done_1017
 
-act_clampx_493:
+act_clampx_1018:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_492:
+act_done_1017:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_486:
+pixels_done_1011:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -8517,9 +16161,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_495:
+block_1020:
 	CMPQ    DI, BX
-	JAE     tail_496
+	JAE     tail_1021
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -8533,7 +16177,7 @@ block_495:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_498:
+row_1023:
 	VMOVUPS     (R10), Z12
 	VMOVUPS     64(R10), Z13
 	VMOVUPS     128(R10), Z14
@@ -8598,10 +16242,10 @@ row_498:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_498
+	JNZ         row_1023
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_499
-	JE          act_clampx_500
+	JB          act_done_1024
+	JE          act_clampx_1025
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -8635,7 +16279,7 @@ row_498:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_501
+	JNE         act_t_1026
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -8644,9 +16288,9 @@ row_498:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_499
+	JMP         act_done_1024
 
-act_t_501:
+act_t_1026:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -8655,9 +16299,9 @@ act_t_501:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_499
+	JMP     act_done_1024
 
-act_clampx_500:
+act_clampx_1025:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -8675,30 +16319,30 @@ act_clampx_500:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_499:
+act_done_1024:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z8, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z9, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z10, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z11, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_495
+	JMP     block_1020
 
-tail_496:
+tail_1021:
 	CMPQ      DI, DX
-	JAE       pixels_done_497
+	JAE       pixels_done_1022
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -8711,7 +16355,7 @@ tail_496:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_502:
+row_1027:
 	VMOVUPS     (R8), Z12
 	VMOVUPS     64(R8), Z13
 	VMOVUPS     128(R8), Z14
@@ -8776,10 +16420,10 @@ row_502:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_502
+	JNZ         row_1027
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_503
-	JE          act_clampx_504
+	JB          act_done_1028
+	JE          act_clampx_1029
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -8813,7 +16457,7 @@ row_502:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_505
+	JNE         act_t_1030
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -8822,9 +16466,9 @@ row_502:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_503
+	JMP         act_done_1028
 
-act_t_505:
+act_t_1030:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -8833,9 +16477,9 @@ act_t_505:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_503
+	JMP     act_done_1028
 
-act_clampx_504:
+act_clampx_1029:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -8853,41 +16497,41 @@ act_clampx_504:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_503:
+act_done_1028:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z8, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z9, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z10, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z11, K1, (DI)
 
-pixels_done_497:
+pixels_done_1022:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x08, SI
 	JMP  group8
 
@@ -8898,9 +16542,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_506:
+block_1031:
 	CMPQ    DI, BX
-	JAE     tail_507
+	JAE     tail_1032
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -8910,7 +16554,7 @@ block_506:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_509:
+row_1034:
 	VMOVUPS     (R10), Z8
 	VMOVUPS     64(R10), Z9
 	VMOVUPS     128(R10), Z10
@@ -8947,10 +16591,10 @@ row_509:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_509
+	JNZ         row_1034
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_510
-	JE          act_clampx_511
+	JB          act_done_1035
+	JE          act_clampx_1036
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -8968,21 +16612,21 @@ row_509:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_512
+	JNE         act_t_1037
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_510
+	JMP         act_done_1035
 
-act_t_512:
+act_t_1037:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_510
+	JMP     act_done_1035
 
-act_clampx_511:
+act_clampx_1036:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -8992,22 +16636,22 @@ act_clampx_511:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_510:
+act_done_1035:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_506
+	JMP     block_1031
 
-tail_507:
+tail_1032:
 	CMPQ      DI, DX
-	JAE       pixels_done_508
+	JAE       pixels_done_1033
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -9016,7 +16660,7 @@ tail_507:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_513:
+row_1038:
 	VMOVUPS     (R8), Z8
 	VMOVUPS     64(R8), Z9
 	VMOVUPS     128(R8), Z10
@@ -9053,10 +16697,10 @@ row_513:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_513
+	JNZ         row_1038
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_514
-	JE          act_clampx_515
+	JB          act_done_1039
+	JE          act_clampx_1040
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -9074,21 +16718,21 @@ row_513:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_516
+	JNE         act_t_1041
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_514
+	JMP         act_done_1039
 
-act_t_516:
+act_t_1041:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_514
+	JMP     act_done_1039
 
-act_clampx_515:
+act_clampx_1040:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -9098,25 +16742,25 @@ act_clampx_515:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_514:
+act_done_1039:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_508:
+pixels_done_1033:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -9127,9 +16771,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_517:
+block_1042:
 	CMPQ    DI, BX
-	JAE     tail_518
+	JAE     tail_1043
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -9137,7 +16781,7 @@ block_517:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_520:
+row_1045:
 	VMOVUPS     (R10), Z6
 	VMOVUPS     64(R10), Z7
 	VMOVUPS     128(R10), Z8
@@ -9160,10 +16804,10 @@ row_520:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_520
+	JNZ         row_1045
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_521
-	JE          act_clampx_522
+	JB          act_done_1046
+	JE          act_clampx_1047
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -9173,41 +16817,41 @@ row_520:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_523
+	JNE         act_t_1048
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_521
+	JMP         act_done_1046
 
-act_t_523:
+act_t_1048:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_521
+	JMP     act_done_1046
 
-act_clampx_522:
+act_clampx_1047:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_521:
+act_done_1046:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_517
+	JMP     block_1042
 
-tail_518:
+tail_1043:
 	CMPQ      DI, DX
-	JAE       pixels_done_519
+	JAE       pixels_done_1044
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_524:
+row_1049:
 	VMOVUPS     (R8), Z6
 	VMOVUPS     64(R8), Z7
 	VMOVUPS     128(R8), Z8
@@ -9230,10 +16874,10 @@ row_524:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_524
+	JNZ         row_1049
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_525
-	JE          act_clampx_526
+	JB          act_done_1050
+	JE          act_clampx_1051
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -9243,33 +16887,33 @@ row_524:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_527
+	JNE         act_t_1052
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_525
+	JMP         act_done_1050
 
-act_t_527:
+act_t_1052:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_525
+	JMP     act_done_1050
 
-act_clampx_526:
+act_clampx_1051:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_525:
+act_done_1050:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_519:
+pixels_done_1044:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -9280,16 +16924,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_528:
+block_1053:
 	CMPQ    DI, BX
-	JAE     tail_529
+	JAE     tail_1054
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_531:
+row_1056:
 	VMOVUPS     (R10), Z5
 	VMOVUPS     64(R10), Z6
 	VMOVUPS     128(R10), Z7
@@ -9305,43 +16949,43 @@ row_531:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_531
+	JNZ         row_1056
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_532
-	JE          act_clampx_533
+	JB          act_done_1057
+	JE          act_clampx_1058
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_534
+	JNE         act_t_1059
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_532
+	JMP         act_done_1057
 
-act_t_534:
+act_t_1059:
 	VMOVAPS Z5, Z4
-	JMP     act_done_532
+	JMP     act_done_1057
 
-act_clampx_533:
+act_clampx_1058:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_532:
+act_done_1057:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_528
+	JMP     block_1053
 
-tail_529:
+tail_1054:
 	CMPQ      DI, DX
-	JAE       pixels_done_530
+	JAE       pixels_done_1055
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_535:
+row_1060:
 	VMOVUPS     (R8), Z5
 	VMOVUPS     64(R8), Z6
 	VMOVUPS     128(R8), Z7
@@ -9357,34 +17001,34 @@ row_535:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_535
+	JNZ         row_1060
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_536
-	JE          act_clampx_537
+	JB          act_done_1061
+	JE          act_clampx_1062
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_538
+	JNE         act_t_1063
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_536
+	JMP         act_done_1061
 
-act_t_538:
+act_t_1063:
 	VMOVAPS Z5, Z4
-	JMP     act_done_536
+	JMP     act_done_1061
 
-act_clampx_537:
+act_clampx_1062:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_536:
+act_done_1061:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_530:
+pixels_done_1055:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -9414,95 +17058,423 @@ TEXT ·DWConv3x3_kw0to1_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1064:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1065
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1067:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1067
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1068
+	JE          act_clampx_1069
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1070
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1068
+
+act_t_1070:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1068
+
+act_clampx_1069:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1068:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1064
+
+tail_1065:
+	CMPQ      DI, DX
+	JAE       pixels_done_1066
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1071:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1071
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1072
+	JE          act_clampx_1073
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1074
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1072
+
+act_t_1074:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1072
+
+act_clampx_1073:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1072:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1066:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1075:
+	CMPQ    DI, BX
+	JAE     tail_1076
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1078:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1078
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1079
+	JE          act_clampx_1080
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1081
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1079
+
+act_t_1081:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1079
+
+act_clampx_1080:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1079:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1075
+
+tail_1076:
+	CMPQ      DI, DX
+	JAE       pixels_done_1077
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1082:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1082
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1083
+	JE          act_clampx_1084
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1085
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1083
+
+act_t_1085:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1083
+
+act_clampx_1084:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1083:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1077:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1086:
+	CMPQ    DI, BX
+	JAE     tail_1087
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_539:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1089:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_539
+	JNZ         row_1089
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_540
-	JE          act_clampx_541
+	JB          act_done_1090
+	JE          act_clampx_1091
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_542
+	JNE         act_t_1092
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_540
+	JMP         act_done_1090
 
-act_t_542:
+act_t_1092:
 	VMOVAPS Z5, Z4
-	JMP     act_done_540
+	JMP     act_done_1090
 
-act_clampx_541:
+act_clampx_1091:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_540:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1090:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block
+	JMP     block_1086
 
-tail:
+tail_1087:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1088
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_543:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1093:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_543
+	JNZ         row_1093
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_544
-	JE          act_clampx_545
+	JB          act_done_1094
+	JE          act_clampx_1095
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_546
+	JNE         act_t_1096
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_544
+	JMP         act_done_1094
 
-act_t_546:
+act_t_1096:
 	VMOVAPS Z5, Z4
-	JMP     act_done_544
+	JMP     act_done_1094
 
-act_clampx_545:
+act_clampx_1095:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_544:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1094:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1088:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -9528,99 +17500,457 @@ TEXT ·DWConv3x3_kw0to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1097:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1098
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1100:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1100
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1101
+	JE          act_clampx_1102
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1103
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1101
+
+act_t_1103:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1101
+
+act_clampx_1102:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1101:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1097
+
+tail_1098:
+	CMPQ      DI, DX
+	JAE       pixels_done_1099
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1104:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1104
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1105
+	JE          act_clampx_1106
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1107
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1105
+
+act_t_1107:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1105
+
+act_clampx_1106:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1105:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1099:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1108:
+	CMPQ    DI, BX
+	JAE     tail_1109
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1111:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1111
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1112
+	JE          act_clampx_1113
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1114
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1112
+
+act_t_1114:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1112
+
+act_clampx_1113:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1112:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1108
+
+tail_1109:
+	CMPQ      DI, DX
+	JAE       pixels_done_1110
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1115:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1115
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1116
+	JE          act_clampx_1117
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1118
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1116
+
+act_t_1118:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1116
+
+act_clampx_1117:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1116:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1110:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1119:
+	CMPQ    DI, BX
+	JAE     tail_1120
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_547:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
+row_1122:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_547
+	JNZ         row_1122
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_548
-	JE          act_clampx_549
+	JB          act_done_1123
+	JE          act_clampx_1124
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_550
+	JNE         act_t_1125
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_548
+	JMP         act_done_1123
 
-act_t_550:
+act_t_1125:
 	VMOVAPS Z5, Z4
-	JMP     act_done_548
+	JMP     act_done_1123
 
-act_clampx_549:
+act_clampx_1124:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_548:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1123:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block
+	JMP     block_1119
 
-tail:
+tail_1120:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1121
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_551:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
+row_1126:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_551
+	JNZ         row_1126
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_552
-	JE          act_clampx_553
+	JB          act_done_1127
+	JE          act_clampx_1128
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_554
+	JNE         act_t_1129
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_552
+	JMP         act_done_1127
 
-act_t_554:
+act_t_1129:
 	VMOVAPS Z5, Z4
-	JMP     act_done_552
+	JMP     act_done_1127
 
-act_clampx_553:
+act_clampx_1128:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_552:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1127:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1121:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -9646,103 +17976,491 @@ TEXT ·DWConv3x3_kw0to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1130:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1131
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1133:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1133
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1134
+	JE          act_clampx_1135
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1136
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1134
+
+act_t_1136:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1134
+
+act_clampx_1135:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1134:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1130
+
+tail_1131:
+	CMPQ      DI, DX
+	JAE       pixels_done_1132
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1137:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1137
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1138
+	JE          act_clampx_1139
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1140
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1138
+
+act_t_1140:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1138
+
+act_clampx_1139:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1138:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1132:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1141:
+	CMPQ    DI, BX
+	JAE     tail_1142
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1144:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS     (R12)(DX*1), Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS     (R12)(DX*2), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1144
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1145
+	JE          act_clampx_1146
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1147
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1145
+
+act_t_1147:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1145
+
+act_clampx_1146:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1145:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1141
+
+tail_1142:
+	CMPQ      DI, DX
+	JAE       pixels_done_1143
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1148:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1148
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1149
+	JE          act_clampx_1150
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1151
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1149
+
+act_t_1151:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1149
+
+act_clampx_1150:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1149:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1143:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1152:
+	CMPQ    DI, BX
+	JAE     tail_1153
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_555:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
+row_1155:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_555
+	JNZ         row_1155
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_556
-	JE          act_clampx_557
+	JB          act_done_1156
+	JE          act_clampx_1157
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_558
+	JNE         act_t_1158
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_556
+	JMP         act_done_1156
 
-act_t_558:
+act_t_1158:
 	VMOVAPS Z5, Z4
-	JMP     act_done_556
+	JMP     act_done_1156
 
-act_clampx_557:
+act_clampx_1157:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_556:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1156:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block
+	JMP     block_1152
 
-tail:
+tail_1153:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1154
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_559:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
+row_1159:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_559
+	JNZ         row_1159
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_560
-	JE          act_clampx_561
+	JB          act_done_1160
+	JE          act_clampx_1161
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_562
+	JNE         act_t_1162
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_560
+	JMP         act_done_1160
 
-act_t_562:
+act_t_1162:
 	VMOVAPS Z5, Z4
-	JMP     act_done_560
+	JMP     act_done_1160
 
-act_clampx_561:
+act_clampx_1161:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_560:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1160:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1154:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -9768,95 +18486,423 @@ TEXT ·DWConv3x3_kw1to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1163:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1164
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1166:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1166
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1167
+	JE          act_clampx_1168
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1169
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1167
+
+act_t_1169:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1167
+
+act_clampx_1168:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1167:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1163
+
+tail_1164:
+	CMPQ      DI, DX
+	JAE       pixels_done_1165
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1170:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1170
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1171
+	JE          act_clampx_1172
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1173
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1171
+
+act_t_1173:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1171
+
+act_clampx_1172:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1171:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1165:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1174:
+	CMPQ    DI, BX
+	JAE     tail_1175
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1177:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1177
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1178
+	JE          act_clampx_1179
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1180
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1178
+
+act_t_1180:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1178
+
+act_clampx_1179:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1178:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1174
+
+tail_1175:
+	CMPQ      DI, DX
+	JAE       pixels_done_1176
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1181:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1181
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1182
+	JE          act_clampx_1183
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1184
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1182
+
+act_t_1184:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1182
+
+act_clampx_1183:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1182:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1176:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1185:
+	CMPQ    DI, BX
+	JAE     tail_1186
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_563:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1188:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_563
+	JNZ         row_1188
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_564
-	JE          act_clampx_565
+	JB          act_done_1189
+	JE          act_clampx_1190
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_566
+	JNE         act_t_1191
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_564
+	JMP         act_done_1189
 
-act_t_566:
+act_t_1191:
 	VMOVAPS Z5, Z4
-	JMP     act_done_564
+	JMP     act_done_1189
 
-act_clampx_565:
+act_clampx_1190:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_564:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1189:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block
+	JMP     block_1185
 
-tail:
+tail_1186:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1187
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_567:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1192:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_567
+	JNZ         row_1192
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_568
-	JE          act_clampx_569
+	JB          act_done_1193
+	JE          act_clampx_1194
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_570
+	JNE         act_t_1195
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_568
+	JMP         act_done_1193
 
-act_t_570:
+act_t_1195:
 	VMOVAPS Z5, Z4
-	JMP     act_done_568
+	JMP     act_done_1193
 
-act_clampx_569:
+act_clampx_1194:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_568:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1193:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1187:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -9882,99 +18928,457 @@ TEXT ·DWConv3x3_kw1to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1196:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1197
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1199:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1199
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1200
+	JE          act_clampx_1201
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1202
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1200
+
+act_t_1202:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1200
+
+act_clampx_1201:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1200:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1196
+
+tail_1197:
+	CMPQ      DI, DX
+	JAE       pixels_done_1198
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1203:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1203
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1204
+	JE          act_clampx_1205
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1206
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1204
+
+act_t_1206:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1204
+
+act_clampx_1205:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1204:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1198:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1207:
+	CMPQ    DI, BX
+	JAE     tail_1208
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1210:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1210
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1211
+	JE          act_clampx_1212
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1213
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1211
+
+act_t_1213:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1211
+
+act_clampx_1212:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1211:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1207
+
+tail_1208:
+	CMPQ      DI, DX
+	JAE       pixels_done_1209
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1214:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1214
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1215
+	JE          act_clampx_1216
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1217
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1215
+
+act_t_1217:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1215
+
+act_clampx_1216:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1215:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1209:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1218:
+	CMPQ    DI, BX
+	JAE     tail_1219
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_571:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
+row_1221:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_571
+	JNZ         row_1221
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_572
-	JE          act_clampx_573
+	JB          act_done_1222
+	JE          act_clampx_1223
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_574
+	JNE         act_t_1224
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_572
+	JMP         act_done_1222
 
-act_t_574:
+act_t_1224:
 	VMOVAPS Z5, Z4
-	JMP     act_done_572
+	JMP     act_done_1222
 
-act_clampx_573:
+act_clampx_1223:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_572:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1222:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block
+	JMP     block_1218
 
-tail:
+tail_1219:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1220
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_575:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
+row_1225:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_575
+	JNZ         row_1225
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_576
-	JE          act_clampx_577
+	JB          act_done_1226
+	JE          act_clampx_1227
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_578
+	JNE         act_t_1228
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_576
+	JMP         act_done_1226
 
-act_t_578:
+act_t_1228:
 	VMOVAPS Z5, Z4
-	JMP     act_done_576
+	JMP     act_done_1226
 
-act_clampx_577:
+act_clampx_1227:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_576:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1226:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1220:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -10000,95 +19404,423 @@ TEXT ·DWConv3x3_kw2to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1229:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1230
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1232:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1232
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1233
+	JE          act_clampx_1234
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1235
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1233
+
+act_t_1235:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1233
+
+act_clampx_1234:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1233:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1229
+
+tail_1230:
+	CMPQ      DI, DX
+	JAE       pixels_done_1231
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1236:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1236
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1237
+	JE          act_clampx_1238
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1239
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1237
+
+act_t_1239:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1237
+
+act_clampx_1238:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1237:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1231:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1240:
+	CMPQ    DI, BX
+	JAE     tail_1241
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1243:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R10
+	DECQ        R11
+	JNZ         row_1243
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1244
+	JE          act_clampx_1245
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1246
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1244
+
+act_t_1246:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1244
+
+act_clampx_1245:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1244:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000240, R8
+	JMP     block_1240
+
+tail_1241:
+	CMPQ      DI, DX
+	JAE       pixels_done_1242
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1247:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x000000c0, R8
+	DECQ        R10
+	JNZ         row_1247
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1248
+	JE          act_clampx_1249
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1250
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1248
+
+act_t_1250:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1248
+
+act_clampx_1249:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1248:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1242:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1251:
+	CMPQ    DI, BX
+	JAE     tail_1252
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_579:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1254:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R10
 	DECQ        R11
-	JNZ         row_579
+	JNZ         row_1254
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_580
-	JE          act_clampx_581
+	JB          act_done_1255
+	JE          act_clampx_1256
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_582
+	JNE         act_t_1257
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_580
+	JMP         act_done_1255
 
-act_t_582:
+act_t_1257:
 	VMOVAPS Z5, Z4
-	JMP     act_done_580
+	JMP     act_done_1255
 
-act_clampx_581:
+act_clampx_1256:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_580:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1255:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block
+	JMP     block_1251
 
-tail:
+tail_1252:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1253
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_583:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1258:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x000000c0, R8
 	DECQ        R10
-	JNZ         row_583
+	JNZ         row_1258
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_584
-	JE          act_clampx_585
+	JB          act_done_1259
+	JE          act_clampx_1260
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_586
+	JNE         act_t_1261
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_584
+	JMP         act_done_1259
 
-act_t_586:
+act_t_1261:
 	VMOVAPS Z5, Z4
-	JMP     act_done_584
+	JMP     act_done_1259
 
-act_clampx_585:
+act_clampx_1260:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_584:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1259:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1253:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -10120,9 +19852,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_587:
+block_1262:
 	CMPQ    DI, BX
-	JAE     tail_588
+	JAE     tail_1263
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -10136,7 +19868,7 @@ block_587:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_590:
+row_1265:
 	VMOVUPS     (R10), Z12
 	VMOVUPS     64(R10), Z13
 	VMOVUPS     128(R10), Z14
@@ -10209,10 +19941,10 @@ row_590:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_590
+	JNZ         row_1265
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_591
-	JE          act_clampx_592
+	JB          act_done_1266
+	JE          act_clampx_1267
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -10246,7 +19978,7 @@ row_590:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_593
+	JNE         act_t_1268
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -10255,9 +19987,9 @@ row_590:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_591
+	JMP         act_done_1266
 
-act_t_593:
+act_t_1268:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -10266,9 +19998,9 @@ act_t_593:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_591
+	JMP     act_done_1266
 
-act_clampx_592:
+act_clampx_1267:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -10286,30 +20018,30 @@ act_clampx_592:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_591:
+act_done_1266:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z8, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z9, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z10, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z11, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_587
+	JMP     block_1262
 
-tail_588:
+tail_1263:
 	CMPQ      DI, DX
-	JAE       pixels_done_589
+	JAE       pixels_done_1264
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -10322,7 +20054,7 @@ tail_588:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_594:
+row_1269:
 	VMOVUPS     (R8), Z12
 	VMOVUPS     64(R8), Z13
 	VMOVUPS     128(R8), Z14
@@ -10395,10 +20127,10 @@ row_594:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_594
+	JNZ         row_1269
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_595
-	JE          act_clampx_596
+	JB          act_done_1270
+	JE          act_clampx_1271
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -10432,7 +20164,7 @@ row_594:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_597
+	JNE         act_t_1272
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -10441,9 +20173,9 @@ row_594:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_595
+	JMP         act_done_1270
 
-act_t_597:
+act_t_1272:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -10452,9 +20184,9 @@ act_t_597:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_595
+	JMP     act_done_1270
 
-act_clampx_596:
+act_clampx_1271:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -10472,41 +20204,41 @@ act_clampx_596:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_595:
+act_done_1270:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z8, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z9, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z10, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z11, K1, (DI)
 
-pixels_done_589:
+pixels_done_1264:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x08, SI
 	JMP  group8
 
@@ -10517,9 +20249,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_598:
+block_1273:
 	CMPQ    DI, BX
-	JAE     tail_599
+	JAE     tail_1274
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -10529,7 +20261,7 @@ block_598:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_601:
+row_1276:
 	VMOVUPS     (R10), Z8
 	VMOVUPS     64(R10), Z9
 	VMOVUPS     128(R10), Z10
@@ -10574,10 +20306,10 @@ row_601:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_601
+	JNZ         row_1276
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_602
-	JE          act_clampx_603
+	JB          act_done_1277
+	JE          act_clampx_1278
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -10595,21 +20327,21 @@ row_601:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_604
+	JNE         act_t_1279
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_602
+	JMP         act_done_1277
 
-act_t_604:
+act_t_1279:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_602
+	JMP     act_done_1277
 
-act_clampx_603:
+act_clampx_1278:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -10619,22 +20351,22 @@ act_clampx_603:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_602:
+act_done_1277:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_598
+	JMP     block_1273
 
-tail_599:
+tail_1274:
 	CMPQ      DI, DX
-	JAE       pixels_done_600
+	JAE       pixels_done_1275
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -10643,7 +20375,7 @@ tail_599:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_605:
+row_1280:
 	VMOVUPS     (R8), Z8
 	VMOVUPS     64(R8), Z9
 	VMOVUPS     128(R8), Z10
@@ -10688,10 +20420,10 @@ row_605:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_605
+	JNZ         row_1280
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_606
-	JE          act_clampx_607
+	JB          act_done_1281
+	JE          act_clampx_1282
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -10709,21 +20441,21 @@ row_605:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_608
+	JNE         act_t_1283
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_606
+	JMP         act_done_1281
 
-act_t_608:
+act_t_1283:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_606
+	JMP     act_done_1281
 
-act_clampx_607:
+act_clampx_1282:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -10733,25 +20465,25 @@ act_clampx_607:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_606:
+act_done_1281:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_600:
+pixels_done_1275:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -10762,9 +20494,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_609:
+block_1284:
 	CMPQ    DI, BX
-	JAE     tail_610
+	JAE     tail_1285
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -10772,7 +20504,7 @@ block_609:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_612:
+row_1287:
 	VMOVUPS     (R10), Z6
 	VMOVUPS     64(R10), Z7
 	VMOVUPS     128(R10), Z8
@@ -10803,10 +20535,10 @@ row_612:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_612
+	JNZ         row_1287
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_613
-	JE          act_clampx_614
+	JB          act_done_1288
+	JE          act_clampx_1289
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -10816,41 +20548,41 @@ row_612:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_615
+	JNE         act_t_1290
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_613
+	JMP         act_done_1288
 
-act_t_615:
+act_t_1290:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_613
+	JMP     act_done_1288
 
-act_clampx_614:
+act_clampx_1289:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_613:
+act_done_1288:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_609
+	JMP     block_1284
 
-tail_610:
+tail_1285:
 	CMPQ      DI, DX
-	JAE       pixels_done_611
+	JAE       pixels_done_1286
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_616:
+row_1291:
 	VMOVUPS     (R8), Z6
 	VMOVUPS     64(R8), Z7
 	VMOVUPS     128(R8), Z8
@@ -10881,10 +20613,10 @@ row_616:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_616
+	JNZ         row_1291
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_617
-	JE          act_clampx_618
+	JB          act_done_1292
+	JE          act_clampx_1293
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -10894,33 +20626,33 @@ row_616:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_619
+	JNE         act_t_1294
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_617
+	JMP         act_done_1292
 
-act_t_619:
+act_t_1294:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_617
+	JMP     act_done_1292
 
-act_clampx_618:
+act_clampx_1293:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_617:
+act_done_1292:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_611:
+pixels_done_1286:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -10931,16 +20663,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_620:
+block_1295:
 	CMPQ    DI, BX
-	JAE     tail_621
+	JAE     tail_1296
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_623:
+row_1298:
 	VMOVUPS     (R10), Z5
 	VMOVUPS     64(R10), Z6
 	VMOVUPS     128(R10), Z7
@@ -10964,43 +20696,43 @@ row_623:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_623
+	JNZ         row_1298
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_624
-	JE          act_clampx_625
+	JB          act_done_1299
+	JE          act_clampx_1300
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_626
+	JNE         act_t_1301
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_624
+	JMP         act_done_1299
 
-act_t_626:
+act_t_1301:
 	VMOVAPS Z5, Z4
-	JMP     act_done_624
+	JMP     act_done_1299
 
-act_clampx_625:
+act_clampx_1300:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_624:
+act_done_1299:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_620
+	JMP     block_1295
 
-tail_621:
+tail_1296:
 	CMPQ      DI, DX
-	JAE       pixels_done_622
+	JAE       pixels_done_1297
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_627:
+row_1302:
 	VMOVUPS     (R8), Z5
 	VMOVUPS     64(R8), Z6
 	VMOVUPS     128(R8), Z7
@@ -11024,34 +20756,34 @@ row_627:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_627
+	JNZ         row_1302
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_628
-	JE          act_clampx_629
+	JB          act_done_1303
+	JE          act_clampx_1304
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_630
+	JNE         act_t_1305
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_628
+	JMP         act_done_1303
 
-act_t_630:
+act_t_1305:
 	VMOVAPS Z5, Z4
-	JMP     act_done_628
+	JMP     act_done_1303
 
-act_clampx_629:
+act_clampx_1304:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_628:
+act_done_1303:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_622:
+pixels_done_1297:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -11087,9 +20819,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_631:
+block_1306:
 	CMPQ    DI, BX
-	JAE     tail_632
+	JAE     tail_1307
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -11103,7 +20835,7 @@ block_631:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_634:
+row_1309:
 	VMOVUPS     (R10), Z12
 	VMOVUPS     64(R10), Z13
 	VMOVUPS     128(R10), Z14
@@ -11190,10 +20922,10 @@ row_634:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_634
+	JNZ         row_1309
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_635
-	JE          act_clampx_636
+	JB          act_done_1310
+	JE          act_clampx_1311
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -11227,7 +20959,7 @@ row_634:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_637
+	JNE         act_t_1312
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -11236,9 +20968,9 @@ row_634:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_635
+	JMP         act_done_1310
 
-act_t_637:
+act_t_1312:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -11247,9 +20979,9 @@ act_t_637:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_635
+	JMP     act_done_1310
 
-act_clampx_636:
+act_clampx_1311:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -11267,30 +20999,30 @@ act_clampx_636:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_635:
+act_done_1310:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z8, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z9, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z10, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z11, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_631
+	JMP     block_1306
 
-tail_632:
+tail_1307:
 	CMPQ      DI, DX
-	JAE       pixels_done_633
+	JAE       pixels_done_1308
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -11303,7 +21035,7 @@ tail_632:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_638:
+row_1313:
 	VMOVUPS     (R8), Z12
 	VMOVUPS     64(R8), Z13
 	VMOVUPS     128(R8), Z14
@@ -11390,10 +21122,10 @@ row_638:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_638
+	JNZ         row_1313
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_639
-	JE          act_clampx_640
+	JB          act_done_1314
+	JE          act_clampx_1315
 	VMOVAPS     Z1, Z12
 	VFMADD231PS Z0, Z4, Z12
 	VMAXPS      Z12, Z2, Z12
@@ -11427,7 +21159,7 @@ row_638:
 	VMAXPS      Z19, Z2, Z19
 	VMINPS      Z19, Z3, Z19
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_641
+	JNE         act_t_1316
 	VMULPS      Z12, Z4, Z4
 	VMULPS      Z13, Z5, Z5
 	VMULPS      Z14, Z6, Z6
@@ -11436,9 +21168,9 @@ row_638:
 	VMULPS      Z17, Z9, Z9
 	VMULPS      Z18, Z10, Z10
 	VMULPS      Z19, Z11, Z11
-	JMP         act_done_639
+	JMP         act_done_1314
 
-act_t_641:
+act_t_1316:
 	VMOVAPS Z12, Z4
 	VMOVAPS Z13, Z5
 	VMOVAPS Z14, Z6
@@ -11447,9 +21179,9 @@ act_t_641:
 	VMOVAPS Z17, Z9
 	VMOVAPS Z18, Z10
 	VMOVAPS Z19, Z11
-	JMP     act_done_639
+	JMP     act_done_1314
 
-act_clampx_640:
+act_clampx_1315:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -11467,41 +21199,41 @@ act_clampx_640:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_639:
+act_done_1314:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z8, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z9, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z10, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z11, K1, (DI)
 
-pixels_done_633:
+pixels_done_1308:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x08, SI
 	JMP  group8
 
@@ -11512,9 +21244,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_642:
+block_1317:
 	CMPQ    DI, BX
-	JAE     tail_643
+	JAE     tail_1318
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -11524,7 +21256,7 @@ block_642:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_645:
+row_1320:
 	VMOVUPS     (R10), Z8
 	VMOVUPS     64(R10), Z9
 	VMOVUPS     128(R10), Z10
@@ -11575,10 +21307,10 @@ row_645:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_645
+	JNZ         row_1320
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_646
-	JE          act_clampx_647
+	JB          act_done_1321
+	JE          act_clampx_1322
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -11596,21 +21328,21 @@ row_645:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_648
+	JNE         act_t_1323
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_646
+	JMP         act_done_1321
 
-act_t_648:
+act_t_1323:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_646
+	JMP     act_done_1321
 
-act_clampx_647:
+act_clampx_1322:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -11620,22 +21352,22 @@ act_clampx_647:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_646:
+act_done_1321:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z6, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_642
+	JMP     block_1317
 
-tail_643:
+tail_1318:
 	CMPQ      DI, DX
-	JAE       pixels_done_644
+	JAE       pixels_done_1319
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
@@ -11644,7 +21376,7 @@ tail_643:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_649:
+row_1324:
 	VMOVUPS     (R8), Z8
 	VMOVUPS     64(R8), Z9
 	VMOVUPS     128(R8), Z10
@@ -11695,10 +21427,10 @@ row_649:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_649
+	JNZ         row_1324
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_650
-	JE          act_clampx_651
+	JB          act_done_1325
+	JE          act_clampx_1326
 	VMOVAPS     Z1, Z8
 	VFMADD231PS Z0, Z4, Z8
 	VMAXPS      Z8, Z2, Z8
@@ -11716,21 +21448,21 @@ row_649:
 	VMAXPS      Z11, Z2, Z11
 	VMINPS      Z11, Z3, Z11
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_652
+	JNE         act_t_1327
 	VMULPS      Z8, Z4, Z4
 	VMULPS      Z9, Z5, Z5
 	VMULPS      Z10, Z6, Z6
 	VMULPS      Z11, Z7, Z7
-	JMP         act_done_650
+	JMP         act_done_1325
 
-act_t_652:
+act_t_1327:
 	VMOVAPS Z8, Z4
 	VMOVAPS Z9, Z5
 	VMOVAPS Z10, Z6
 	VMOVAPS Z11, Z7
-	JMP     act_done_650
+	JMP     act_done_1325
 
-act_clampx_651:
+act_clampx_1326:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
@@ -11740,25 +21472,25 @@ act_clampx_651:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_650:
+act_done_1325:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_644:
+pixels_done_1319:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x04, SI
 	JMP  group4
 
@@ -11769,9 +21501,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_653:
+block_1328:
 	CMPQ    DI, BX
-	JAE     tail_654
+	JAE     tail_1329
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	VMOVUPS (R9)(DI*1), Z5
@@ -11779,7 +21511,7 @@ block_653:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_656:
+row_1331:
 	VMOVUPS     (R10), Z6
 	VMOVUPS     64(R10), Z7
 	VMOVUPS     128(R10), Z8
@@ -11812,10 +21544,10 @@ row_656:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_656
+	JNZ         row_1331
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_657
-	JE          act_clampx_658
+	JB          act_done_1332
+	JE          act_clampx_1333
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -11825,41 +21557,41 @@ row_656:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_659
+	JNE         act_t_1334
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_657
+	JMP         act_done_1332
 
-act_t_659:
+act_t_1334:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_657
+	JMP     act_done_1332
 
-act_clampx_658:
+act_clampx_1333:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_657:
+act_done_1332:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
-	ADDQ    DX, R9
+	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_653
+	JMP     block_1328
 
-tail_654:
+tail_1329:
 	CMPQ      DI, DX
-	JAE       pixels_done_655
+	JAE       pixels_done_1330
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	VMOVUPS.Z (R9)(DI*1), K1, Z5
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_660:
+row_1335:
 	VMOVUPS     (R8), Z6
 	VMOVUPS     64(R8), Z7
 	VMOVUPS     128(R8), Z8
@@ -11892,10 +21624,10 @@ row_660:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_660
+	JNZ         row_1335
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_661
-	JE          act_clampx_662
+	JB          act_done_1336
+	JE          act_clampx_1337
 	VMOVAPS     Z1, Z6
 	VFMADD231PS Z0, Z4, Z6
 	VMAXPS      Z6, Z2, Z6
@@ -11905,33 +21637,33 @@ row_660:
 	VMAXPS      Z7, Z2, Z7
 	VMINPS      Z7, Z3, Z7
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_663
+	JNE         act_t_1338
 	VMULPS      Z6, Z4, Z4
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_661
+	JMP         act_done_1336
 
-act_t_663:
+act_t_1338:
 	VMOVAPS Z6, Z4
 	VMOVAPS Z7, Z5
-	JMP     act_done_661
+	JMP     act_done_1336
 
-act_clampx_662:
+act_clampx_1337:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_661:
+act_done_1336:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
-	ADDQ    DX, DI
+	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_655:
+pixels_done_1330:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x02, SI
 	JMP  group2
 
@@ -11942,16 +21674,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_664:
+block_1339:
 	CMPQ    DI, BX
-	JAE     tail_665
+	JAE     tail_1340
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_667:
+row_1342:
 	VMOVUPS     (R10), Z5
 	VMOVUPS     64(R10), Z6
 	VMOVUPS     128(R10), Z7
@@ -11975,43 +21707,43 @@ row_667:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_667
+	JNZ         row_1342
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_668
-	JE          act_clampx_669
+	JB          act_done_1343
+	JE          act_clampx_1344
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_670
+	JNE         act_t_1345
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_668
+	JMP         act_done_1343
 
-act_t_670:
+act_t_1345:
 	VMOVAPS Z5, Z4
-	JMP     act_done_668
+	JMP     act_done_1343
 
-act_clampx_669:
+act_clampx_1344:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_668:
+act_done_1343:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_664
+	JMP     block_1339
 
-tail_665:
+tail_1340:
 	CMPQ      DI, DX
-	JAE       pixels_done_666
+	JAE       pixels_done_1341
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_671:
+row_1346:
 	VMOVUPS     (R8), Z5
 	VMOVUPS     64(R8), Z6
 	VMOVUPS     128(R8), Z7
@@ -12035,34 +21767,34 @@ row_671:
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_671
+	JNZ         row_1346
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_672
-	JE          act_clampx_673
+	JB          act_done_1347
+	JE          act_clampx_1348
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_674
+	JNE         act_t_1349
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_672
+	JMP         act_done_1347
 
-act_t_674:
+act_t_1349:
 	VMOVAPS Z5, Z4
-	JMP     act_done_672
+	JMP     act_done_1347
 
-act_clampx_673:
+act_clampx_1348:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_672:
+act_done_1347:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_666:
+pixels_done_1341:
 	ADDQ inPixStride+24(FP), AX
-	ADDQ DX, CX
+	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
 	JNZ  group1
 
@@ -12092,95 +21824,423 @@ TEXT ·DWConv5x5_kw0to1_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1350:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1351
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1353:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1353
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1354
+	JE          act_clampx_1355
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1356
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1354
+
+act_t_1356:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1354
+
+act_clampx_1355:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1354:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1350
+
+tail_1351:
+	CMPQ      DI, DX
+	JAE       pixels_done_1352
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1357:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1357
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1358
+	JE          act_clampx_1359
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1360
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1358
+
+act_t_1360:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1358
+
+act_clampx_1359:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1358:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1352:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1361:
+	CMPQ    DI, BX
+	JAE     tail_1362
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1364:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1364
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1365
+	JE          act_clampx_1366
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1367
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1365
+
+act_t_1367:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1365
+
+act_clampx_1366:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1365:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1361
+
+tail_1362:
+	CMPQ      DI, DX
+	JAE       pixels_done_1363
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1368:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1368
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1369
+	JE          act_clampx_1370
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1371
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1369
+
+act_t_1371:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1369
+
+act_clampx_1370:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1369:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1363:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1372:
+	CMPQ    DI, BX
+	JAE     tail_1373
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_675:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1375:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_675
+	JNZ         row_1375
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_676
-	JE          act_clampx_677
+	JB          act_done_1376
+	JE          act_clampx_1377
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_678
+	JNE         act_t_1378
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_676
+	JMP         act_done_1376
 
-act_t_678:
+act_t_1378:
 	VMOVAPS Z5, Z4
-	JMP     act_done_676
+	JMP     act_done_1376
 
-act_clampx_677:
+act_clampx_1377:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_676:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1376:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1372
 
-tail:
+tail_1373:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1374
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_679:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1379:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_679
+	JNZ         row_1379
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_680
-	JE          act_clampx_681
+	JB          act_done_1380
+	JE          act_clampx_1381
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_682
+	JNE         act_t_1382
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_680
+	JMP         act_done_1380
 
-act_t_682:
+act_t_1382:
 	VMOVAPS Z5, Z4
-	JMP     act_done_680
+	JMP     act_done_1380
 
-act_clampx_681:
+act_clampx_1381:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_680:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1380:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1374:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12206,99 +22266,457 @@ TEXT ·DWConv5x5_kw0to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1383:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1384
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1386:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1386
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1387
+	JE          act_clampx_1388
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1389
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1387
+
+act_t_1389:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1387
+
+act_clampx_1388:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1387:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1383
+
+tail_1384:
+	CMPQ      DI, DX
+	JAE       pixels_done_1385
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1390:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1390
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1391
+	JE          act_clampx_1392
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1393
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1391
+
+act_t_1393:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1391
+
+act_clampx_1392:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1391:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1385:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1394:
+	CMPQ    DI, BX
+	JAE     tail_1395
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1397:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1397
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1398
+	JE          act_clampx_1399
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1400
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1398
+
+act_t_1400:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1398
+
+act_clampx_1399:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1398:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1394
+
+tail_1395:
+	CMPQ      DI, DX
+	JAE       pixels_done_1396
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1401:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1401
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1402
+	JE          act_clampx_1403
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1404
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1402
+
+act_t_1404:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1402
+
+act_clampx_1403:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1402:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1396:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1405:
+	CMPQ    DI, BX
+	JAE     tail_1406
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_683:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
+row_1408:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_683
+	JNZ         row_1408
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_684
-	JE          act_clampx_685
+	JB          act_done_1409
+	JE          act_clampx_1410
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_686
+	JNE         act_t_1411
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_684
+	JMP         act_done_1409
 
-act_t_686:
+act_t_1411:
 	VMOVAPS Z5, Z4
-	JMP     act_done_684
+	JMP     act_done_1409
 
-act_clampx_685:
+act_clampx_1410:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_684:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1409:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1405
 
-tail:
+tail_1406:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1407
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_687:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
+row_1412:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_687
+	JNZ         row_1412
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_688
-	JE          act_clampx_689
+	JB          act_done_1413
+	JE          act_clampx_1414
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_690
+	JNE         act_t_1415
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_688
+	JMP         act_done_1413
 
-act_t_690:
+act_t_1415:
 	VMOVAPS Z5, Z4
-	JMP     act_done_688
+	JMP     act_done_1413
 
-act_clampx_689:
+act_clampx_1414:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_688:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1413:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1407:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12324,103 +22742,491 @@ TEXT ·DWConv5x5_kw0to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1416:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1417
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1419:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1419
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1420
+	JE          act_clampx_1421
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1422
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1420
+
+act_t_1422:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1420
+
+act_clampx_1421:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1420:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1416
+
+tail_1417:
+	CMPQ      DI, DX
+	JAE       pixels_done_1418
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1423:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1423
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1424
+	JE          act_clampx_1425
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1426
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1424
+
+act_t_1426:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1424
+
+act_clampx_1425:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1424:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1418:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1427:
+	CMPQ    DI, BX
+	JAE     tail_1428
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1430:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS     (R12)(DX*1), Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS     (R12)(DX*2), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1430
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1431
+	JE          act_clampx_1432
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1433
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1431
+
+act_t_1433:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1431
+
+act_clampx_1432:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1431:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1427
+
+tail_1428:
+	CMPQ      DI, DX
+	JAE       pixels_done_1429
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1434:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1434
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1435
+	JE          act_clampx_1436
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1437
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1435
+
+act_t_1437:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1435
+
+act_clampx_1436:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1435:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1429:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1438:
+	CMPQ    DI, BX
+	JAE     tail_1439
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_691:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
+row_1441:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_691
+	JNZ         row_1441
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_692
-	JE          act_clampx_693
+	JB          act_done_1442
+	JE          act_clampx_1443
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_694
+	JNE         act_t_1444
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_692
+	JMP         act_done_1442
 
-act_t_694:
+act_t_1444:
 	VMOVAPS Z5, Z4
-	JMP     act_done_692
+	JMP     act_done_1442
 
-act_clampx_693:
+act_clampx_1443:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_692:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1442:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1438
 
-tail:
+tail_1439:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1440
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_695:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
+row_1445:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_695
+	JNZ         row_1445
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_696
-	JE          act_clampx_697
+	JB          act_done_1446
+	JE          act_clampx_1447
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_698
+	JNE         act_t_1448
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_696
+	JMP         act_done_1446
 
-act_t_698:
+act_t_1448:
 	VMOVAPS Z5, Z4
-	JMP     act_done_696
+	JMP     act_done_1446
 
-act_clampx_697:
+act_clampx_1447:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_696:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1446:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1440:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12446,109 +23252,539 @@ TEXT ·DWConv5x5_kw0to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1449:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1450
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1452:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	VMOVUPS     192(R10), Z11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z4
+	VMOVUPS     (R12)(DX*1), Z12
+	VFMADD231PS Z9, Z12, Z4
+	VMOVUPS     (R12)(DX*2), Z12
+	VFMADD231PS Z10, Z12, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z12
+	VFMADD231PS Z11, Z12, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z5
+	VMOVUPS     (R12)(DX*1), Z12
+	VFMADD231PS Z9, Z12, Z5
+	VMOVUPS     (R12)(DX*2), Z12
+	VFMADD231PS Z10, Z12, Z5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z12
+	VFMADD231PS Z11, Z12, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z6
+	VMOVUPS     (R12)(DX*1), Z12
+	VFMADD231PS Z9, Z12, Z6
+	VMOVUPS     (R12)(DX*2), Z12
+	VFMADD231PS Z10, Z12, Z6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z12
+	VFMADD231PS Z11, Z12, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1452
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1453
+	JE          act_clampx_1454
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1455
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1453
+
+act_t_1455:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1453
+
+act_clampx_1454:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1453:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1449
+
+tail_1450:
+	CMPQ      DI, DX
+	JAE       pixels_done_1451
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1456:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	VMOVUPS     192(R8), Z11
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z12
+	VFMADD231PS Z9, Z12, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z12
+	VFMADD231PS Z10, Z12, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z12
+	VFMADD231PS Z11, Z12, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z12
+	VFMADD231PS Z9, Z12, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z12
+	VFMADD231PS Z10, Z12, Z5
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z12
+	VFMADD231PS Z11, Z12, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z12
+	VFMADD231PS Z9, Z12, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z12
+	VFMADD231PS Z10, Z12, Z6
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z12
+	VFMADD231PS Z11, Z12, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	LEAQ        (R11)(DX*2), R11
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1456
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1457
+	JE          act_clampx_1458
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1459
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1457
+
+act_t_1459:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1457
+
+act_clampx_1458:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1457:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1451:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1460:
+	CMPQ    DI, BX
+	JAE     tail_1461
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1463:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	VMOVUPS     192(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z6, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z7, Z10, Z4
+	VMOVUPS     (R12)(DX*2), Z10
+	VFMADD231PS Z8, Z10, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z6, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1463
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1464
+	JE          act_clampx_1465
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1466
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1464
+
+act_t_1466:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1464
+
+act_clampx_1465:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1464:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1460
+
+tail_1461:
+	CMPQ      DI, DX
+	JAE       pixels_done_1462
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1467:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	VMOVUPS     192(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z6, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z7, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z6, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	LEAQ        (R11)(DX*2), R11
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1467
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1468
+	JE          act_clampx_1469
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1470
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1468
+
+act_t_1470:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1468
+
+act_clampx_1469:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1468:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1462:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1471:
+	CMPQ    DI, BX
+	JAE     tail_1472
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_699:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
-	LEAQ        (R9)(DX*2), R12
+row_1474:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	VMOVUPS     192(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z5, Z9, Z4
 	VMOVUPS     (R12)(DX*1), Z5
-	VFMADD231PS 192(R10), Z5, Z4
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z8, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_699
+	JNZ         row_1474
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_700
-	JE          act_clampx_701
+	JB          act_done_1475
+	JE          act_clampx_1476
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_702
+	JNE         act_t_1477
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_700
+	JMP         act_done_1475
 
-act_t_702:
+act_t_1477:
 	VMOVAPS Z5, Z4
-	JMP     act_done_700
+	JMP     act_done_1475
 
-act_clampx_701:
+act_clampx_1476:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_700:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1475:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1471
 
-tail:
+tail_1472:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1473
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_703:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
-	LEAQ        (R9)(DX*2), R11
+row_1478:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	VMOVUPS     192(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z5, Z9, Z4
 	VMOVUPS.Z   (R11)(DX*1), K1, Z5
-	VFMADD231PS 192(R8), Z5, Z4
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	LEAQ        (R11)(DX*2), R11
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z8, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_703
+	JNZ         row_1478
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_704
-	JE          act_clampx_705
+	JB          act_done_1479
+	JE          act_clampx_1480
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_706
+	JNE         act_t_1481
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_704
+	JMP         act_done_1479
 
-act_t_706:
+act_t_1481:
 	VMOVAPS Z5, Z4
-	JMP     act_done_704
+	JMP     act_done_1479
 
-act_clampx_705:
+act_clampx_1480:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_704:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1479:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1473:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12574,113 +23810,573 @@ TEXT ·DWConv5x5_kw0to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1482:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1483
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1485:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	VMOVUPS     192(R10), Z11
+	VMOVUPS     256(R10), Z12
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z8, Z13, Z4
+	VMOVUPS     (R12)(DX*1), Z13
+	VFMADD231PS Z9, Z13, Z4
+	VMOVUPS     (R12)(DX*2), Z13
+	VFMADD231PS Z10, Z13, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z13
+	VFMADD231PS Z11, Z13, Z4
+	VMOVUPS     (R12)(DX*4), Z13
+	VFMADD231PS Z12, Z13, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z8, Z13, Z5
+	VMOVUPS     (R12)(DX*1), Z13
+	VFMADD231PS Z9, Z13, Z5
+	VMOVUPS     (R12)(DX*2), Z13
+	VFMADD231PS Z10, Z13, Z5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z13
+	VFMADD231PS Z11, Z13, Z5
+	VMOVUPS     (R12)(DX*4), Z13
+	VFMADD231PS Z12, Z13, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z8, Z13, Z6
+	VMOVUPS     (R12)(DX*1), Z13
+	VFMADD231PS Z9, Z13, Z6
+	VMOVUPS     (R12)(DX*2), Z13
+	VFMADD231PS Z10, Z13, Z6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z13
+	VFMADD231PS Z11, Z13, Z6
+	VMOVUPS     (R12)(DX*4), Z13
+	VFMADD231PS Z12, Z13, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z13
+	VFMADD231PS Z8, Z13, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z8
+	VFMADD231PS Z11, Z8, Z7
+	VMOVUPS     (R12)(DX*4), Z8
+	VFMADD231PS Z12, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1485
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1486
+	JE          act_clampx_1487
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1488
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1486
+
+act_t_1488:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1486
+
+act_clampx_1487:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1486:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1482
+
+tail_1483:
+	CMPQ      DI, DX
+	JAE       pixels_done_1484
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1489:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	VMOVUPS     192(R8), Z11
+	VMOVUPS     256(R8), Z12
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z8, Z13, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z13
+	VFMADD231PS Z9, Z13, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z13
+	VFMADD231PS Z10, Z13, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z13
+	VFMADD231PS Z11, Z13, Z4
+	VMOVUPS.Z   (R11)(DX*4), K1, Z13
+	VFMADD231PS Z12, Z13, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z8, Z13, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z13
+	VFMADD231PS Z9, Z13, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z13
+	VFMADD231PS Z10, Z13, Z5
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z13
+	VFMADD231PS Z11, Z13, Z5
+	VMOVUPS.Z   (R11)(DX*4), K1, Z13
+	VFMADD231PS Z12, Z13, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z8, Z13, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z13
+	VFMADD231PS Z9, Z13, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z13
+	VFMADD231PS Z10, Z13, Z6
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z13
+	VFMADD231PS Z11, Z13, Z6
+	VMOVUPS.Z   (R11)(DX*4), K1, Z13
+	VFMADD231PS Z12, Z13, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z13
+	VFMADD231PS Z8, Z13, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z8
+	VFMADD231PS Z11, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*4), K1, Z8
+	VFMADD231PS Z12, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1489
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1490
+	JE          act_clampx_1491
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1492
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1490
+
+act_t_1492:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1490
+
+act_clampx_1491:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1490:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1484:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1493:
+	CMPQ    DI, BX
+	JAE     tail_1494
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1496:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	VMOVUPS     192(R10), Z9
+	VMOVUPS     256(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z6, Z11, Z4
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z7, Z11, Z4
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z8, Z11, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS     (R12)(DX*4), Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z6, Z11, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z6
+	VFMADD231PS Z9, Z6, Z5
+	VMOVUPS     (R12)(DX*4), Z6
+	VFMADD231PS Z10, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1496
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1497
+	JE          act_clampx_1498
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1499
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1497
+
+act_t_1499:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1497
+
+act_clampx_1498:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1497:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1493
+
+tail_1494:
+	CMPQ      DI, DX
+	JAE       pixels_done_1495
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1500:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	VMOVUPS     192(R8), Z9
+	VMOVUPS     256(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z6, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z7, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*4), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z6, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z6
+	VFMADD231PS Z9, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*4), K1, Z6
+	VFMADD231PS Z10, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1500
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1501
+	JE          act_clampx_1502
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1503
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1501
+
+act_t_1503:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1501
+
+act_clampx_1502:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1501:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1495:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1504:
+	CMPQ    DI, BX
+	JAE     tail_1505
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_707:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
-	LEAQ        (R9)(DX*2), R12
+row_1507:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	VMOVUPS     192(R10), Z8
+	VMOVUPS     256(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z5, Z10, Z4
 	VMOVUPS     (R12)(DX*1), Z5
-	VFMADD231PS 192(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*4), Z5
-	VFMADD231PS 256(R10), Z5, Z4
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z5
+	VFMADD231PS Z8, Z5, Z4
+	VMOVUPS     (R12)(DX*4), Z5
+	VFMADD231PS Z9, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_707
+	JNZ         row_1507
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_708
-	JE          act_clampx_709
+	JB          act_done_1508
+	JE          act_clampx_1509
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_710
+	JNE         act_t_1510
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_708
+	JMP         act_done_1508
 
-act_t_710:
+act_t_1510:
 	VMOVAPS Z5, Z4
-	JMP     act_done_708
+	JMP     act_done_1508
 
-act_clampx_709:
+act_clampx_1509:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_708:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1508:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1504
 
-tail:
+tail_1505:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1506
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_711:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
-	LEAQ        (R9)(DX*2), R11
+row_1511:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	VMOVUPS     192(R8), Z8
+	VMOVUPS     256(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z5, Z10, Z4
 	VMOVUPS.Z   (R11)(DX*1), K1, Z5
-	VFMADD231PS 192(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*4), K1, Z5
-	VFMADD231PS 256(R8), Z5, Z4
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z5
+	VFMADD231PS Z8, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*4), K1, Z5
+	VFMADD231PS Z9, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_711
+	JNZ         row_1511
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_712
-	JE          act_clampx_713
+	JB          act_done_1512
+	JE          act_clampx_1513
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_714
+	JNE         act_t_1514
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_712
+	JMP         act_done_1512
 
-act_t_714:
+act_t_1514:
 	VMOVAPS Z5, Z4
-	JMP     act_done_712
+	JMP     act_done_1512
 
-act_clampx_713:
+act_clampx_1513:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_712:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1512:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1506:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12706,95 +24402,423 @@ TEXT ·DWConv5x5_kw1to2_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1515:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1516
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1518:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1518
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1519
+	JE          act_clampx_1520
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1521
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1519
+
+act_t_1521:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1519
+
+act_clampx_1520:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1519:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1515
+
+tail_1516:
+	CMPQ      DI, DX
+	JAE       pixels_done_1517
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1522:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1522
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1523
+	JE          act_clampx_1524
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1525
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1523
+
+act_t_1525:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1523
+
+act_clampx_1524:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1523:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1517:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1526:
+	CMPQ    DI, BX
+	JAE     tail_1527
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1529:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1529
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1530
+	JE          act_clampx_1531
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1532
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1530
+
+act_t_1532:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1530
+
+act_clampx_1531:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1530:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1526
+
+tail_1527:
+	CMPQ      DI, DX
+	JAE       pixels_done_1528
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1533:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1533
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1534
+	JE          act_clampx_1535
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1536
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1534
+
+act_t_1536:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1534
+
+act_clampx_1535:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1534:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1528:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1537:
+	CMPQ    DI, BX
+	JAE     tail_1538
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_715:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1540:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_715
+	JNZ         row_1540
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_716
-	JE          act_clampx_717
+	JB          act_done_1541
+	JE          act_clampx_1542
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_718
+	JNE         act_t_1543
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_716
+	JMP         act_done_1541
 
-act_t_718:
+act_t_1543:
 	VMOVAPS Z5, Z4
-	JMP     act_done_716
+	JMP     act_done_1541
 
-act_clampx_717:
+act_clampx_1542:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_716:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1541:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1537
 
-tail:
+tail_1538:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1539
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_719:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1544:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_719
+	JNZ         row_1544
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_720
-	JE          act_clampx_721
+	JB          act_done_1545
+	JE          act_clampx_1546
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_722
+	JNE         act_t_1547
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_720
+	JMP         act_done_1545
 
-act_t_722:
+act_t_1547:
 	VMOVAPS Z5, Z4
-	JMP     act_done_720
+	JMP     act_done_1545
 
-act_clampx_721:
+act_clampx_1546:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_720:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1545:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1539:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12820,99 +24844,457 @@ TEXT ·DWConv5x5_kw1to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1548:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1549
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1551:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1551
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1552
+	JE          act_clampx_1553
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1554
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1552
+
+act_t_1554:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1552
+
+act_clampx_1553:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1552:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1548
+
+tail_1549:
+	CMPQ      DI, DX
+	JAE       pixels_done_1550
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1555:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1555
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1556
+	JE          act_clampx_1557
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1558
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1556
+
+act_t_1558:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1556
+
+act_clampx_1557:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1556:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1550:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1559:
+	CMPQ    DI, BX
+	JAE     tail_1560
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1562:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1562
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1563
+	JE          act_clampx_1564
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1565
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1563
+
+act_t_1565:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1563
+
+act_clampx_1564:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1563:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1559
+
+tail_1560:
+	CMPQ      DI, DX
+	JAE       pixels_done_1561
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1566:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1566
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1567
+	JE          act_clampx_1568
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1569
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1567
+
+act_t_1569:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1567
+
+act_clampx_1568:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1567:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1561:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1570:
+	CMPQ    DI, BX
+	JAE     tail_1571
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_723:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
+row_1573:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_723
+	JNZ         row_1573
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_724
-	JE          act_clampx_725
+	JB          act_done_1574
+	JE          act_clampx_1575
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_726
+	JNE         act_t_1576
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_724
+	JMP         act_done_1574
 
-act_t_726:
+act_t_1576:
 	VMOVAPS Z5, Z4
-	JMP     act_done_724
+	JMP     act_done_1574
 
-act_clampx_725:
+act_clampx_1575:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_724:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1574:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1570
 
-tail:
+tail_1571:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1572
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_727:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
+row_1577:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_727
+	JNZ         row_1577
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_728
-	JE          act_clampx_729
+	JB          act_done_1578
+	JE          act_clampx_1579
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_730
+	JNE         act_t_1580
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_728
+	JMP         act_done_1578
 
-act_t_730:
+act_t_1580:
 	VMOVAPS Z5, Z4
-	JMP     act_done_728
+	JMP     act_done_1578
 
-act_clampx_729:
+act_clampx_1579:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_728:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1578:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1572:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -12938,103 +25320,491 @@ TEXT ·DWConv5x5_kw1to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1581:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1582
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1584:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1584
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1585
+	JE          act_clampx_1586
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1587
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1585
+
+act_t_1587:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1585
+
+act_clampx_1586:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1585:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1581
+
+tail_1582:
+	CMPQ      DI, DX
+	JAE       pixels_done_1583
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1588:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1588
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1589
+	JE          act_clampx_1590
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1591
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1589
+
+act_t_1591:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1589
+
+act_clampx_1590:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1589:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1583:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1592:
+	CMPQ    DI, BX
+	JAE     tail_1593
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1595:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS     (R12)(DX*1), Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS     (R12)(DX*2), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1595
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1596
+	JE          act_clampx_1597
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1598
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1596
+
+act_t_1598:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1596
+
+act_clampx_1597:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1596:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1592
+
+tail_1593:
+	CMPQ      DI, DX
+	JAE       pixels_done_1594
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1599:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1599
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1600
+	JE          act_clampx_1601
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1602
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1600
+
+act_t_1602:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1600
+
+act_clampx_1601:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1600:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1594:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1603:
+	CMPQ    DI, BX
+	JAE     tail_1604
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_731:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
+row_1606:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_731
+	JNZ         row_1606
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_732
-	JE          act_clampx_733
+	JB          act_done_1607
+	JE          act_clampx_1608
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_734
+	JNE         act_t_1609
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_732
+	JMP         act_done_1607
 
-act_t_734:
+act_t_1609:
 	VMOVAPS Z5, Z4
-	JMP     act_done_732
+	JMP     act_done_1607
 
-act_clampx_733:
+act_clampx_1608:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_732:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1607:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1603
 
-tail:
+tail_1604:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1605
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_735:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
+row_1610:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_735
+	JNZ         row_1610
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_736
-	JE          act_clampx_737
+	JB          act_done_1611
+	JE          act_clampx_1612
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_738
+	JNE         act_t_1613
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_736
+	JMP         act_done_1611
 
-act_t_738:
+act_t_1613:
 	VMOVAPS Z5, Z4
-	JMP     act_done_736
+	JMP     act_done_1611
 
-act_clampx_737:
+act_clampx_1612:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_736:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1611:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1605:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13060,109 +25830,539 @@ TEXT ·DWConv5x5_kw1to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1614:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1615
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1617:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	VMOVUPS     192(R10), Z11
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z4
+	VMOVUPS     (R12)(DX*1), Z12
+	VFMADD231PS Z9, Z12, Z4
+	VMOVUPS     (R12)(DX*2), Z12
+	VFMADD231PS Z10, Z12, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z12
+	VFMADD231PS Z11, Z12, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z5
+	VMOVUPS     (R12)(DX*1), Z12
+	VFMADD231PS Z9, Z12, Z5
+	VMOVUPS     (R12)(DX*2), Z12
+	VFMADD231PS Z10, Z12, Z5
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z12
+	VFMADD231PS Z11, Z12, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z6
+	VMOVUPS     (R12)(DX*1), Z12
+	VFMADD231PS Z9, Z12, Z6
+	VMOVUPS     (R12)(DX*2), Z12
+	VFMADD231PS Z10, Z12, Z6
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z12
+	VFMADD231PS Z11, Z12, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z12
+	VFMADD231PS Z8, Z12, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1617
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1618
+	JE          act_clampx_1619
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1620
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1618
+
+act_t_1620:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1618
+
+act_clampx_1619:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1618:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1614
+
+tail_1615:
+	CMPQ      DI, DX
+	JAE       pixels_done_1616
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1621:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	VMOVUPS     192(R8), Z11
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z12
+	VFMADD231PS Z9, Z12, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z12
+	VFMADD231PS Z10, Z12, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z12
+	VFMADD231PS Z11, Z12, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z12
+	VFMADD231PS Z9, Z12, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z12
+	VFMADD231PS Z10, Z12, Z5
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z12
+	VFMADD231PS Z11, Z12, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z12
+	VFMADD231PS Z9, Z12, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z12
+	VFMADD231PS Z10, Z12, Z6
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z12
+	VFMADD231PS Z11, Z12, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z12
+	VFMADD231PS Z8, Z12, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	LEAQ        (R11)(DX*2), R11
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z11, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1621
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1622
+	JE          act_clampx_1623
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1624
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1622
+
+act_t_1624:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1622
+
+act_clampx_1623:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1622:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1616:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1625:
+	CMPQ    DI, BX
+	JAE     tail_1626
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1628:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	VMOVUPS     192(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z6, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z7, Z10, Z4
+	VMOVUPS     (R12)(DX*2), Z10
+	VFMADD231PS Z8, Z10, Z4
+	LEAQ        (R12)(DX*2), R13
+	VMOVUPS     (R13)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z6, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1628
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1629
+	JE          act_clampx_1630
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1631
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1629
+
+act_t_1631:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1629
+
+act_clampx_1630:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1629:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1625
+
+tail_1626:
+	CMPQ      DI, DX
+	JAE       pixels_done_1627
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1632:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	VMOVUPS     192(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z6, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z7, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	LEAQ        (R11)(DX*2), R12
+	VMOVUPS.Z   (R12)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z6, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	LEAQ        (R11)(DX*2), R11
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z9, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1632
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1633
+	JE          act_clampx_1634
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1635
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1633
+
+act_t_1635:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1633
+
+act_clampx_1634:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1633:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1627:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1636:
+	CMPQ    DI, BX
+	JAE     tail_1637
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_739:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
-	LEAQ        (R9)(DX*2), R12
+row_1639:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	VMOVUPS     192(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z5, Z9, Z4
 	VMOVUPS     (R12)(DX*1), Z5
-	VFMADD231PS 192(R10), Z5, Z4
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
+	LEAQ        (R12)(DX*2), R12
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z8, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_739
+	JNZ         row_1639
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_740
-	JE          act_clampx_741
+	JB          act_done_1640
+	JE          act_clampx_1641
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_742
+	JNE         act_t_1642
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_740
+	JMP         act_done_1640
 
-act_t_742:
+act_t_1642:
 	VMOVAPS Z5, Z4
-	JMP     act_done_740
+	JMP     act_done_1640
 
-act_clampx_741:
+act_clampx_1641:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_740:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1640:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1636
 
-tail:
+tail_1637:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1638
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_743:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
-	LEAQ        (R9)(DX*2), R11
+row_1643:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	VMOVUPS     192(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z5, Z9, Z4
 	VMOVUPS.Z   (R11)(DX*1), K1, Z5
-	VFMADD231PS 192(R8), Z5, Z4
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
+	LEAQ        (R11)(DX*2), R11
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z8, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_743
+	JNZ         row_1643
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_744
-	JE          act_clampx_745
+	JB          act_done_1644
+	JE          act_clampx_1645
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_746
+	JNE         act_t_1646
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_744
+	JMP         act_done_1644
 
-act_t_746:
+act_t_1646:
 	VMOVAPS Z5, Z4
-	JMP     act_done_744
+	JMP     act_done_1644
 
-act_clampx_745:
+act_clampx_1645:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_744:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1644:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1638:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13188,95 +26388,423 @@ TEXT ·DWConv5x5_kw2to3_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1647:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1648
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1650:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1650
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1651
+	JE          act_clampx_1652
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1653
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1651
+
+act_t_1653:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1651
+
+act_clampx_1652:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1651:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1647
+
+tail_1648:
+	CMPQ      DI, DX
+	JAE       pixels_done_1649
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1654:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1654
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1655
+	JE          act_clampx_1656
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1657
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1655
+
+act_t_1657:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1655
+
+act_clampx_1656:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1655:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1649:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1658:
+	CMPQ    DI, BX
+	JAE     tail_1659
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1661:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1661
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1662
+	JE          act_clampx_1663
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1664
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1662
+
+act_t_1664:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1662
+
+act_clampx_1663:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1662:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1658
+
+tail_1659:
+	CMPQ      DI, DX
+	JAE       pixels_done_1660
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1665:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1665
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1666
+	JE          act_clampx_1667
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1668
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1666
+
+act_t_1668:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1666
+
+act_clampx_1667:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1666:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1660:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1669:
+	CMPQ    DI, BX
+	JAE     tail_1670
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_747:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1672:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_747
+	JNZ         row_1672
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_748
-	JE          act_clampx_749
+	JB          act_done_1673
+	JE          act_clampx_1674
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_750
+	JNE         act_t_1675
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_748
+	JMP         act_done_1673
 
-act_t_750:
+act_t_1675:
 	VMOVAPS Z5, Z4
-	JMP     act_done_748
+	JMP     act_done_1673
 
-act_clampx_749:
+act_clampx_1674:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_748:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1673:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1669
 
-tail:
+tail_1670:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1671
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_751:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1676:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_751
+	JNZ         row_1676
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_752
-	JE          act_clampx_753
+	JB          act_done_1677
+	JE          act_clampx_1678
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_754
+	JNE         act_t_1679
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_752
+	JMP         act_done_1677
 
-act_t_754:
+act_t_1679:
 	VMOVAPS Z5, Z4
-	JMP     act_done_752
+	JMP     act_done_1677
 
-act_clampx_753:
+act_clampx_1678:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_752:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1677:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1671:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13302,99 +26830,457 @@ TEXT ·DWConv5x5_kw2to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1680:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1681
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1683:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1683
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1684
+	JE          act_clampx_1685
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1686
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1684
+
+act_t_1686:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1684
+
+act_clampx_1685:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1684:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1680
+
+tail_1681:
+	CMPQ      DI, DX
+	JAE       pixels_done_1682
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1687:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1687
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1688
+	JE          act_clampx_1689
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1690
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1688
+
+act_t_1690:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1688
+
+act_clampx_1689:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1688:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1682:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1691:
+	CMPQ    DI, BX
+	JAE     tail_1692
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1694:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1694
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1695
+	JE          act_clampx_1696
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1697
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1695
+
+act_t_1697:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1695
+
+act_clampx_1696:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1695:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1691
+
+tail_1692:
+	CMPQ      DI, DX
+	JAE       pixels_done_1693
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1698:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1698
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1699
+	JE          act_clampx_1700
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1701
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1699
+
+act_t_1701:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1699
+
+act_clampx_1700:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1699:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1693:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1702:
+	CMPQ    DI, BX
+	JAE     tail_1703
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_755:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
+row_1705:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_755
+	JNZ         row_1705
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_756
-	JE          act_clampx_757
+	JB          act_done_1706
+	JE          act_clampx_1707
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_758
+	JNE         act_t_1708
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_756
+	JMP         act_done_1706
 
-act_t_758:
+act_t_1708:
 	VMOVAPS Z5, Z4
-	JMP     act_done_756
+	JMP     act_done_1706
 
-act_clampx_757:
+act_clampx_1707:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_756:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1706:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1702
 
-tail:
+tail_1703:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1704
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_759:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
+row_1709:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_759
+	JNZ         row_1709
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_760
-	JE          act_clampx_761
+	JB          act_done_1710
+	JE          act_clampx_1711
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_762
+	JNE         act_t_1712
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_760
+	JMP         act_done_1710
 
-act_t_762:
+act_t_1712:
 	VMOVAPS Z5, Z4
-	JMP     act_done_760
+	JMP     act_done_1710
 
-act_clampx_761:
+act_clampx_1711:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_760:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1710:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1704:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13420,103 +27306,491 @@ TEXT ·DWConv5x5_kw2to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1713:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1714
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1716:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	VMOVUPS     128(R10), Z10
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS     (R12)(DX*1), Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS     (R12)(DX*2), Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS     (R12)(DX*2), Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1716
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1717
+	JE          act_clampx_1718
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1719
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1717
+
+act_t_1719:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1717
+
+act_clampx_1718:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1717:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1713
+
+tail_1714:
+	CMPQ      DI, DX
+	JAE       pixels_done_1715
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1720:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     128(R8), Z10
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z11
+	VFMADD231PS Z9, Z11, Z6
+	VMOVUPS.Z   (R11)(DX*2), K1, Z11
+	VFMADD231PS Z10, Z11, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z11
+	VFMADD231PS Z8, Z11, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	VMOVUPS.Z   (R11)(DX*2), K1, Z8
+	VFMADD231PS Z10, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1720
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1721
+	JE          act_clampx_1722
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1723
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1721
+
+act_t_1723:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1721
+
+act_clampx_1722:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1721:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1715:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1724:
+	CMPQ    DI, BX
+	JAE     tail_1725
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1727:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	VMOVUPS     128(R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS     (R12)(DX*1), Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS     (R12)(DX*2), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS     (R12)(DX*2), Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1727
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1728
+	JE          act_clampx_1729
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1730
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1728
+
+act_t_1730:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1728
+
+act_clampx_1729:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1728:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1724
+
+tail_1725:
+	CMPQ      DI, DX
+	JAE       pixels_done_1726
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1731:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VMOVUPS     128(R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z9
+	VFMADD231PS Z7, Z9, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z6, Z9, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	VMOVUPS.Z   (R11)(DX*2), K1, Z6
+	VFMADD231PS Z8, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1731
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1732
+	JE          act_clampx_1733
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1734
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1732
+
+act_t_1734:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1732
+
+act_clampx_1733:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1732:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1726:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1735:
+	CMPQ    DI, BX
+	JAE     tail_1736
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_763:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
-	VMOVUPS     (R9)(DX*2), Z5
-	VFMADD231PS 128(R10), Z5, Z4
+row_1738:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	VMOVUPS     128(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (R12)(DX*2), Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_763
+	JNZ         row_1738
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_764
-	JE          act_clampx_765
+	JB          act_done_1739
+	JE          act_clampx_1740
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_766
+	JNE         act_t_1741
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_764
+	JMP         act_done_1739
 
-act_t_766:
+act_t_1741:
 	VMOVAPS Z5, Z4
-	JMP     act_done_764
+	JMP     act_done_1739
 
-act_clampx_765:
+act_clampx_1740:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_764:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1739:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1735
 
-tail:
+tail_1736:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1737
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_767:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*2), K1, Z5
-	VFMADD231PS 128(R8), Z5, Z4
+row_1742:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	VMOVUPS     128(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z5, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS.Z   (R11)(DX*2), K1, Z5
+	VFMADD231PS Z7, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_767
+	JNZ         row_1742
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_768
-	JE          act_clampx_769
+	JB          act_done_1743
+	JE          act_clampx_1744
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_770
+	JNE         act_t_1745
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_768
+	JMP         act_done_1743
 
-act_t_770:
+act_t_1745:
 	VMOVAPS Z5, Z4
-	JMP     act_done_768
+	JMP     act_done_1743
 
-act_clampx_769:
+act_clampx_1744:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_768:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1743:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1737:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13542,95 +27816,423 @@ TEXT ·DWConv5x5_kw3to4_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1746:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1747
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1749:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1749
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1750
+	JE          act_clampx_1751
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1752
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1750
+
+act_t_1752:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1750
+
+act_clampx_1751:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1750:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1746
+
+tail_1747:
+	CMPQ      DI, DX
+	JAE       pixels_done_1748
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1753:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1753
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1754
+	JE          act_clampx_1755
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1756
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1754
+
+act_t_1756:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1754
+
+act_clampx_1755:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1754:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1748:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1757:
+	CMPQ    DI, BX
+	JAE     tail_1758
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1760:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1760
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1761
+	JE          act_clampx_1762
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1763
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1761
+
+act_t_1763:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1761
+
+act_clampx_1762:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1761:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1757
+
+tail_1758:
+	CMPQ      DI, DX
+	JAE       pixels_done_1759
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1764:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1764
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1765
+	JE          act_clampx_1766
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1767
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1765
+
+act_t_1767:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1765
+
+act_clampx_1766:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1765:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1759:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1768:
+	CMPQ    DI, BX
+	JAE     tail_1769
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_771:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1771:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_771
+	JNZ         row_1771
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_772
-	JE          act_clampx_773
+	JB          act_done_1772
+	JE          act_clampx_1773
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_774
+	JNE         act_t_1774
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_772
+	JMP         act_done_1772
 
-act_t_774:
+act_t_1774:
 	VMOVAPS Z5, Z4
-	JMP     act_done_772
+	JMP     act_done_1772
 
-act_clampx_773:
+act_clampx_1773:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_772:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1772:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1768
 
-tail:
+tail_1769:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1770
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_775:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1775:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_775
+	JNZ         row_1775
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_776
-	JE          act_clampx_777
+	JB          act_done_1776
+	JE          act_clampx_1777
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_778
+	JNE         act_t_1778
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_776
+	JMP         act_done_1776
 
-act_t_778:
+act_t_1778:
 	VMOVAPS Z5, Z4
-	JMP     act_done_776
+	JMP     act_done_1776
 
-act_clampx_777:
+act_clampx_1777:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_776:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1776:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1770:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13656,99 +28258,457 @@ TEXT ·DWConv5x5_kw3to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1779:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1780
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1782:
+	VMOVUPS     (R10), Z8
+	VMOVUPS     64(R10), Z9
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS     (R12)(DX*1), Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1782
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1783
+	JE          act_clampx_1784
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1785
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1783
+
+act_t_1785:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1783
+
+act_clampx_1784:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1783:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1779
+
+tail_1780:
+	CMPQ      DI, DX
+	JAE       pixels_done_1781
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1786:
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z6
+	VMOVUPS.Z   (R11)(DX*1), K1, Z10
+	VFMADD231PS Z9, Z10, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z10
+	VFMADD231PS Z8, Z10, Z7
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z9, Z8, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1786
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1787
+	JE          act_clampx_1788
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1789
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1787
+
+act_t_1789:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1787
+
+act_clampx_1788:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1787:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1781:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1790:
+	CMPQ    DI, BX
+	JAE     tail_1791
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1793:
+	VMOVUPS     (R10), Z6
+	VMOVUPS     64(R10), Z7
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS     (R12)(DX*1), Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS     (R12)(DX*1), Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1793
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1794
+	JE          act_clampx_1795
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1796
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1794
+
+act_t_1796:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1794
+
+act_clampx_1795:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1794:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1790
+
+tail_1791:
+	CMPQ      DI, DX
+	JAE       pixels_done_1792
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1797:
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z8
+	VFMADD231PS Z7, Z8, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z8
+	VFMADD231PS Z6, Z8, Z5
+	VMOVUPS.Z   (R11)(DX*1), K1, Z6
+	VFMADD231PS Z7, Z6, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1797
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1798
+	JE          act_clampx_1799
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1800
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1798
+
+act_t_1800:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1798
+
+act_clampx_1799:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1798:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1792:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1801:
+	CMPQ    DI, BX
+	JAE     tail_1802
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_779:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
-	VMOVUPS     (R9)(DX*1), Z5
-	VFMADD231PS 64(R10), Z5, Z4
+row_1804:
+	VMOVUPS     (R10), Z5
+	VMOVUPS     64(R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS     (R12)(DX*1), Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_779
+	JNZ         row_1804
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_780
-	JE          act_clampx_781
+	JB          act_done_1805
+	JE          act_clampx_1806
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_782
+	JNE         act_t_1807
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_780
+	JMP         act_done_1805
 
-act_t_782:
+act_t_1807:
 	VMOVAPS Z5, Z4
-	JMP     act_done_780
+	JMP     act_done_1805
 
-act_clampx_781:
+act_clampx_1806:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_780:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1805:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1801
 
-tail:
+tail_1802:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1803
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_783:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
-	VMOVUPS.Z   (R9)(DX*1), K1, Z5
-	VFMADD231PS 64(R8), Z5, Z4
+row_1808:
+	VMOVUPS     (R8), Z5
+	VMOVUPS     64(R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z5, Z7, Z4
+	VMOVUPS.Z   (R11)(DX*1), K1, Z5
+	VFMADD231PS Z6, Z5, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_783
+	JNZ         row_1808
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_784
-	JE          act_clampx_785
+	JB          act_done_1809
+	JE          act_clampx_1810
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_786
+	JNE         act_t_1811
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_784
+	JMP         act_done_1809
 
-act_t_786:
+act_t_1811:
 	VMOVAPS Z5, Z4
-	JMP     act_done_784
+	JMP     act_done_1809
 
-act_clampx_785:
+act_clampx_1810:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_784:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1809:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1803:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -13774,95 +28734,423 @@ TEXT ·DWConv5x5_kw4to5_AVX512(SB), NOSPLIT, $0-104
 	MOVQ         out+56(FP), CX
 	MOVQ         npix+72(FP), SI
 
-pixel:
+group4:
+	CMPQ SI, $0x04
+	JB   group4_done
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block:
+block_1812:
 	CMPQ    DI, BX
-	JAE     tail
+	JAE     tail_1813
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1815:
+	VMOVUPS     (R10), Z8
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1815
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1816
+	JE          act_clampx_1817
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1818
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1816
+
+act_t_1818:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1816
+
+act_clampx_1817:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1816:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z6, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z7, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1812
+
+tail_1813:
+	CMPQ      DI, DX
+	JAE       pixels_done_1814
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	VMOVUPS.Z (R9)(DI*1), K1, Z6
+	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1819:
+	VMOVUPS     (R8), Z8
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z5
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z6
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z9
+	VFMADD231PS Z8, Z9, Z7
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1819
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1820
+	JE          act_clampx_1821
+	VMOVAPS     Z1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VMAXPS      Z8, Z2, Z8
+	VMINPS      Z8, Z3, Z8
+	VMOVAPS     Z1, Z9
+	VFMADD231PS Z0, Z5, Z9
+	VMAXPS      Z9, Z2, Z9
+	VMINPS      Z9, Z3, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS Z0, Z6, Z10
+	VMAXPS      Z10, Z2, Z10
+	VMINPS      Z10, Z3, Z10
+	VMOVAPS     Z1, Z11
+	VFMADD231PS Z0, Z7, Z11
+	VMAXPS      Z11, Z2, Z11
+	VMINPS      Z11, Z3, Z11
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1822
+	VMULPS      Z8, Z4, Z4
+	VMULPS      Z9, Z5, Z5
+	VMULPS      Z10, Z6, Z6
+	VMULPS      Z11, Z7, Z7
+	JMP         act_done_1820
+
+act_t_1822:
+	VMOVAPS Z8, Z4
+	VMOVAPS Z9, Z5
+	VMOVAPS Z10, Z6
+	VMOVAPS Z11, Z7
+	JMP     act_done_1820
+
+act_clampx_1821:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+	VMAXPS Z6, Z2, Z6
+	VMINPS Z6, Z3, Z6
+	VMAXPS Z7, Z2, Z7
+	VMINPS Z7, Z3, Z7
+
+act_done_1820:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z6, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z7, K1, (DI)
+
+pixels_done_1814:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x04, SI
+	JMP  group4
+
+group4_done:
+group2:
+	CMPQ SI, $0x02
+	JB   group2_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1823:
+	CMPQ    DI, BX
+	JAE     tail_1824
+	MOVQ    bias+48(FP), R9
+	VMOVUPS (R9)(DI*1), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	LEAQ    (AX)(DI*1), R9
+	MOVQ    R8, R10
+	MOVQ    nrows+16(FP), R11
+
+row_1826:
+	VMOVUPS     (R10), Z6
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R12
+	VMOVUPS     (R12), Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R10
+	DECQ        R11
+	JNZ         row_1826
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1827
+	JE          act_clampx_1828
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1829
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1827
+
+act_t_1829:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1827
+
+act_clampx_1828:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1827:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
+	ADDQ    outPixStride+64(FP), R9
+	VMOVUPS Z5, (R9)
+	ADDQ    $0x40, DI
+	ADDQ    $0x00000640, R8
+	JMP     block_1823
+
+tail_1824:
+	CMPQ      DI, DX
+	JAE       pixels_done_1825
+	MOVQ      bias+48(FP), R9
+	VMOVUPS.Z (R9)(DI*1), K1, Z4
+	VMOVUPS.Z (R9)(DI*1), K1, Z5
+	LEAQ      (AX)(DI*1), R9
+	MOVQ      nrows+16(FP), R10
+
+row_1830:
+	VMOVUPS     (R8), Z6
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z4
+	ADDQ        inPixStride+24(FP), R11
+	VMOVUPS.Z   (R11), K1, Z7
+	VFMADD231PS Z6, Z7, Z5
+	ADDQ        inRowStride+8(FP), R9
+	ADDQ        $0x00000140, R8
+	DECQ        R10
+	JNZ         row_1830
+	CMPQ        mode+88(FP), $0x01
+	JB          act_done_1831
+	JE          act_clampx_1832
+	VMOVAPS     Z1, Z6
+	VFMADD231PS Z0, Z4, Z6
+	VMAXPS      Z6, Z2, Z6
+	VMINPS      Z6, Z3, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS Z0, Z5, Z7
+	VMAXPS      Z7, Z2, Z7
+	VMINPS      Z7, Z3, Z7
+	CMPQ        mode+88(FP), $0x03
+	JNE         act_t_1833
+	VMULPS      Z6, Z4, Z4
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1831
+
+act_t_1833:
+	VMOVAPS Z6, Z4
+	VMOVAPS Z7, Z5
+	JMP     act_done_1831
+
+act_clampx_1832:
+	VMAXPS Z4, Z2, Z4
+	VMINPS Z4, Z3, Z4
+	VMAXPS Z5, Z2, Z5
+	VMINPS Z5, Z3, Z5
+
+act_done_1831:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    outPixStride+64(FP), DI
+	VMOVUPS Z5, K1, (DI)
+
+pixels_done_1825:
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	ADDQ inPixStride+24(FP), AX
+	ADDQ outPixStride+64(FP), CX
+	SUBQ $0x02, SI
+	JMP  group2
+
+group2_done:
+group1:
+	CMPQ SI, $0x01
+	JB   group1_done
+	XORQ DI, DI
+	MOVQ w+40(FP), R8
+
+block_1834:
+	CMPQ    DI, BX
+	JAE     tail_1835
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_787:
-	VMOVUPS     (R9), Z5
-	VFMADD231PS (R10), Z5, Z4
+row_1837:
+	VMOVUPS     (R10), Z5
+	MOVQ        R9, R12
+	VMOVUPS     (R12), Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R10
 	DECQ        R11
-	JNZ         row_787
+	JNZ         row_1837
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_788
-	JE          act_clampx_789
+	JB          act_done_1838
+	JE          act_clampx_1839
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_790
+	JNE         act_t_1840
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_788
+	JMP         act_done_1838
 
-act_t_790:
+act_t_1840:
 	VMOVAPS Z5, Z4
-	JMP     act_done_788
+	JMP     act_done_1838
 
-act_clampx_789:
+act_clampx_1839:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_788:
-	VMOVUPS Z4, (CX)(DI*1)
+act_done_1838:
+	LEAQ    (CX)(DI*1), R9
+	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block
+	JMP     block_1834
 
-tail:
+tail_1835:
 	CMPQ      DI, DX
-	JAE       next
+	JAE       pixels_done_1836
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z4
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_791:
-	VMOVUPS.Z   (R9), K1, Z5
-	VFMADD231PS (R8), Z5, Z4
+row_1841:
+	VMOVUPS     (R8), Z5
+	MOVQ        R9, R11
+	VMOVUPS.Z   (R11), K1, Z6
+	VFMADD231PS Z5, Z6, Z4
 	ADDQ        inRowStride+8(FP), R9
 	ADDQ        $0x00000140, R8
 	DECQ        R10
-	JNZ         row_791
+	JNZ         row_1841
 	CMPQ        mode+88(FP), $0x01
-	JB          act_done_792
-	JE          act_clampx_793
+	JB          act_done_1842
+	JE          act_clampx_1843
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+88(FP), $0x03
-	JNE         act_t_794
+	JNE         act_t_1844
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_792
+	JMP         act_done_1842
 
-act_t_794:
+act_t_1844:
 	VMOVAPS Z5, Z4
-	JMP     act_done_792
+	JMP     act_done_1842
 
-act_clampx_793:
+act_clampx_1843:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_792:
-	VMOVUPS Z4, K1, (CX)(DI*1)
+act_done_1842:
+	LEAQ    (CX)(DI*1), DI
+	VMOVUPS Z4, K1, (DI)
 
-next:
+pixels_done_1836:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
-	DECQ SI
-	JNZ  pixel
+	SUBQ $0x01, SI
+	JNZ  group1
+
+group1_done:
 	VZEROUPPER
 	RET
 
@@ -14140,187 +29428,187 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z12, Z10
 	VFMADD231PS.BCST 200(AX)(CX*2), Z12, Z11
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_795
-	JE               act_clampx_796
+	JB               act_done_1845
+	JE               act_clampx_1846
 	VMOVAPS          Z1, Z12
 	VFMADD231PS      Z0, Z4, Z12
 	VMAXPS           Z12, Z2, Z12
 	VMINPS           Z12, Z3, Z12
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_797
+	JNE              act_t_1847
 	VMULPS           Z12, Z4, Z4
-	JMP              act_done_795
+	JMP              act_done_1845
 
-act_t_797:
+act_t_1847:
 	VMOVAPS Z12, Z4
-	JMP     act_done_795
+	JMP     act_done_1845
 
-act_clampx_796:
+act_clampx_1846:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_795:
+act_done_1845:
 	VMOVUPS     Z4, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_798
-	JE          act_clampx_799
+	JB          act_done_1848
+	JE          act_clampx_1849
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_800
+	JNE         act_t_1850
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_798
+	JMP         act_done_1848
 
-act_t_800:
+act_t_1850:
 	VMOVAPS Z4, Z5
-	JMP     act_done_798
+	JMP     act_done_1848
 
-act_clampx_799:
+act_clampx_1849:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_798:
+act_done_1848:
 	VMOVUPS     Z5, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_801
-	JE          act_clampx_802
+	JB          act_done_1851
+	JE          act_clampx_1852
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_803
+	JNE         act_t_1853
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_801
+	JMP         act_done_1851
 
-act_t_803:
+act_t_1853:
 	VMOVAPS Z4, Z6
-	JMP     act_done_801
+	JMP     act_done_1851
 
-act_clampx_802:
+act_clampx_1852:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_801:
+act_done_1851:
 	VMOVUPS     Z6, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_804
-	JE          act_clampx_805
+	JB          act_done_1854
+	JE          act_clampx_1855
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_806
+	JNE         act_t_1856
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_804
+	JMP         act_done_1854
 
-act_t_806:
+act_t_1856:
 	VMOVAPS Z4, Z7
-	JMP     act_done_804
+	JMP     act_done_1854
 
-act_clampx_805:
+act_clampx_1855:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_804:
+act_done_1854:
 	VMOVUPS     Z7, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_807
-	JE          act_clampx_808
+	JB          act_done_1857
+	JE          act_clampx_1858
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_809
+	JNE         act_t_1859
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_807
+	JMP         act_done_1857
 
-act_t_809:
+act_t_1859:
 	VMOVAPS Z4, Z8
-	JMP     act_done_807
+	JMP     act_done_1857
 
-act_clampx_808:
+act_clampx_1858:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_807:
+act_done_1857:
 	VMOVUPS     Z8, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_810
-	JE          act_clampx_811
+	JB          act_done_1860
+	JE          act_clampx_1861
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_812
+	JNE         act_t_1862
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_810
+	JMP         act_done_1860
 
-act_t_812:
+act_t_1862:
 	VMOVAPS Z4, Z9
-	JMP     act_done_810
+	JMP     act_done_1860
 
-act_clampx_811:
+act_clampx_1861:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_810:
+act_done_1860:
 	VMOVUPS     Z9, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_813
-	JE          act_clampx_814
+	JB          act_done_1863
+	JE          act_clampx_1864
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z10, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_815
+	JNE         act_t_1865
 	VMULPS      Z4, Z10, Z10
-	JMP         act_done_813
+	JMP         act_done_1863
 
-act_t_815:
+act_t_1865:
 	VMOVAPS Z4, Z10
-	JMP     act_done_813
+	JMP     act_done_1863
 
-act_clampx_814:
+act_clampx_1864:
 	VMAXPS Z10, Z2, Z10
 	VMINPS Z10, Z3, Z10
 
-act_done_813:
+act_done_1863:
 	VMOVUPS     Z10, K1, (BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_816
-	JE          act_clampx_817
+	JB          act_done_1866
+	JE          act_clampx_1867
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z11, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_818
+	JNE         act_t_1868
 	VMULPS      Z4, Z11, Z11
-	JMP         act_done_816
+	JMP         act_done_1866
 
-act_t_818:
+act_t_1868:
 	VMOVAPS Z4, Z11
-	JMP     act_done_816
+	JMP     act_done_1866
 
-act_clampx_817:
+act_clampx_1867:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_816:
+act_done_1866:
 	VMOVUPS Z11, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x000000c0, AX
@@ -14387,26 +29675,26 @@ single:
 	VMOVUPS          1664(DX), Z5
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z4
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_819
-	JE               act_clampx_820
+	JB               act_done_1869
+	JE               act_clampx_1870
 	VMOVAPS          Z1, Z5
 	VFMADD231PS      Z0, Z4, Z5
 	VMAXPS           Z5, Z2, Z5
 	VMINPS           Z5, Z3, Z5
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_821
+	JNE              act_t_1871
 	VMULPS           Z5, Z4, Z4
-	JMP              act_done_819
+	JMP              act_done_1869
 
-act_t_821:
+act_t_1871:
 	VMOVAPS Z5, Z4
-	JMP     act_done_819
+	JMP     act_done_1869
 
-act_clampx_820:
+act_clampx_1870:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_819:
+act_done_1869:
 	VMOVUPS Z4, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -14718,183 +30006,183 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z12, Z10
 	VFMADD231PS.BCST 104(AX)(CX*2), Z13, Z11
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_822
-	JE               act_clampx_823
+	JB               act_done_1872
+	JE               act_clampx_1873
 	VMOVAPS          Z1, Z12
 	VFMADD231PS      Z0, Z4, Z12
 	VMAXPS           Z12, Z2, Z12
 	VMINPS           Z12, Z3, Z12
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_824
+	JNE              act_t_1874
 	VMULPS           Z12, Z4, Z4
-	JMP              act_done_822
+	JMP              act_done_1872
 
-act_t_824:
+act_t_1874:
 	VMOVAPS Z12, Z4
-	JMP     act_done_822
+	JMP     act_done_1872
 
-act_clampx_823:
+act_clampx_1873:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_822:
+act_done_1872:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_825
-	JE          act_clampx_826
+	JB          act_done_1875
+	JE          act_clampx_1876
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_827
+	JNE         act_t_1877
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_825
+	JMP         act_done_1875
 
-act_t_827:
+act_t_1877:
 	VMOVAPS Z4, Z5
-	JMP     act_done_825
+	JMP     act_done_1875
 
-act_clampx_826:
+act_clampx_1876:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_825:
+act_done_1875:
 	VMOVUPS     Z5, K1, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_828
-	JE          act_clampx_829
+	JB          act_done_1878
+	JE          act_clampx_1879
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_830
+	JNE         act_t_1880
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_828
+	JMP         act_done_1878
 
-act_t_830:
+act_t_1880:
 	VMOVAPS Z4, Z6
-	JMP     act_done_828
+	JMP     act_done_1878
 
-act_clampx_829:
+act_clampx_1879:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_828:
+act_done_1878:
 	VMOVUPS     Z6, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_831
-	JE          act_clampx_832
+	JB          act_done_1881
+	JE          act_clampx_1882
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_833
+	JNE         act_t_1883
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_831
+	JMP         act_done_1881
 
-act_t_833:
+act_t_1883:
 	VMOVAPS Z4, Z7
-	JMP     act_done_831
+	JMP     act_done_1881
 
-act_clampx_832:
+act_clampx_1882:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_831:
+act_done_1881:
 	VMOVUPS     Z7, K1, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_834
-	JE          act_clampx_835
+	JB          act_done_1884
+	JE          act_clampx_1885
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_836
+	JNE         act_t_1886
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_834
+	JMP         act_done_1884
 
-act_t_836:
+act_t_1886:
 	VMOVAPS Z4, Z8
-	JMP     act_done_834
+	JMP     act_done_1884
 
-act_clampx_835:
+act_clampx_1885:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_834:
+act_done_1884:
 	VMOVUPS     Z8, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_837
-	JE          act_clampx_838
+	JB          act_done_1887
+	JE          act_clampx_1888
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_839
+	JNE         act_t_1889
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_837
+	JMP         act_done_1887
 
-act_t_839:
+act_t_1889:
 	VMOVAPS Z4, Z9
-	JMP     act_done_837
+	JMP     act_done_1887
 
-act_clampx_838:
+act_clampx_1888:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_837:
+act_done_1887:
 	VMOVUPS     Z9, K1, 64(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_840
-	JE          act_clampx_841
+	JB          act_done_1890
+	JE          act_clampx_1891
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z10, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_842
+	JNE         act_t_1892
 	VMULPS      Z4, Z10, Z10
-	JMP         act_done_840
+	JMP         act_done_1890
 
-act_t_842:
+act_t_1892:
 	VMOVAPS Z4, Z10
-	JMP     act_done_840
+	JMP     act_done_1890
 
-act_clampx_841:
+act_clampx_1891:
 	VMAXPS Z10, Z2, Z10
 	VMINPS Z10, Z3, Z10
 
-act_done_840:
+act_done_1890:
 	VMOVUPS     Z10, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_843
-	JE          act_clampx_844
+	JB          act_done_1893
+	JE          act_clampx_1894
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z11, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_845
+	JNE         act_t_1895
 	VMULPS      Z4, Z11, Z11
-	JMP         act_done_843
+	JMP         act_done_1893
 
-act_t_845:
+act_t_1895:
 	VMOVAPS Z4, Z11
-	JMP     act_done_843
+	JMP     act_done_1893
 
-act_clampx_844:
+act_clampx_1894:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_843:
+act_done_1893:
 	VMOVUPS Z11, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000060, AX
@@ -15016,48 +30304,48 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z4
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_846
-	JE               act_clampx_847
+	JB               act_done_1896
+	JE               act_clampx_1897
 	VMOVAPS          Z1, Z6
 	VFMADD231PS      Z0, Z4, Z6
 	VMAXPS           Z6, Z2, Z6
 	VMINPS           Z6, Z3, Z6
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_848
+	JNE              act_t_1898
 	VMULPS           Z6, Z4, Z4
-	JMP              act_done_846
+	JMP              act_done_1896
 
-act_t_848:
+act_t_1898:
 	VMOVAPS Z6, Z4
-	JMP     act_done_846
+	JMP     act_done_1896
 
-act_clampx_847:
+act_clampx_1897:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_846:
+act_done_1896:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_849
-	JE          act_clampx_850
+	JB          act_done_1899
+	JE          act_clampx_1900
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_851
+	JNE         act_t_1901
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_849
+	JMP         act_done_1899
 
-act_t_851:
+act_t_1901:
 	VMOVAPS Z4, Z5
-	JMP     act_done_849
+	JMP     act_done_1899
 
-act_clampx_850:
+act_clampx_1900:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_849:
+act_done_1899:
 	VMOVUPS Z5, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -15340,137 +30628,137 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z8
 	VFMADD231PS.BCST 56(AX)(CX*2), Z12, Z9
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_852
-	JE               act_clampx_853
+	JB               act_done_1902
+	JE               act_clampx_1903
 	VMOVAPS          Z1, Z10
 	VFMADD231PS      Z0, Z4, Z10
 	VMAXPS           Z10, Z2, Z10
 	VMINPS           Z10, Z3, Z10
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_854
+	JNE              act_t_1904
 	VMULPS           Z10, Z4, Z4
-	JMP              act_done_852
+	JMP              act_done_1902
 
-act_t_854:
+act_t_1904:
 	VMOVAPS Z10, Z4
-	JMP     act_done_852
+	JMP     act_done_1902
 
-act_clampx_853:
+act_clampx_1903:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_852:
+act_done_1902:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_855
-	JE          act_clampx_856
+	JB          act_done_1905
+	JE          act_clampx_1906
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_857
+	JNE         act_t_1907
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_855
+	JMP         act_done_1905
 
-act_t_857:
+act_t_1907:
 	VMOVAPS Z4, Z5
-	JMP     act_done_855
+	JMP     act_done_1905
 
-act_clampx_856:
+act_clampx_1906:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_855:
+act_done_1905:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_858
-	JE          act_clampx_859
+	JB          act_done_1908
+	JE          act_clampx_1909
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_860
+	JNE         act_t_1910
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_858
+	JMP         act_done_1908
 
-act_t_860:
+act_t_1910:
 	VMOVAPS Z4, Z6
-	JMP     act_done_858
+	JMP     act_done_1908
 
-act_clampx_859:
+act_clampx_1909:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_858:
+act_done_1908:
 	VMOVUPS     Z6, K1, 128(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_861
-	JE          act_clampx_862
+	JB          act_done_1911
+	JE          act_clampx_1912
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_863
+	JNE         act_t_1913
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_861
+	JMP         act_done_1911
 
-act_t_863:
+act_t_1913:
 	VMOVAPS Z4, Z7
-	JMP     act_done_861
+	JMP     act_done_1911
 
-act_clampx_862:
+act_clampx_1912:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_861:
+act_done_1911:
 	VMOVUPS     Z7, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_864
-	JE          act_clampx_865
+	JB          act_done_1914
+	JE          act_clampx_1915
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_866
+	JNE         act_t_1916
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_864
+	JMP         act_done_1914
 
-act_t_866:
+act_t_1916:
 	VMOVAPS Z4, Z8
-	JMP     act_done_864
+	JMP     act_done_1914
 
-act_clampx_865:
+act_clampx_1915:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_864:
+act_done_1914:
 	VMOVUPS     Z8, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_867
-	JE          act_clampx_868
+	JB          act_done_1917
+	JE          act_clampx_1918
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_869
+	JNE         act_t_1919
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_867
+	JMP         act_done_1917
 
-act_t_869:
+act_t_1919:
 	VMOVAPS Z4, Z9
-	JMP     act_done_867
+	JMP     act_done_1917
 
-act_clampx_868:
+act_clampx_1918:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_867:
+act_done_1917:
 	VMOVUPS Z9, K1, 128(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000030, AX
@@ -15647,70 +30935,70 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z8, Z5
 	VFMADD231PS.BCST 32(AX)(CX*2), Z9, Z6
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_870
-	JE               act_clampx_871
+	JB               act_done_1920
+	JE               act_clampx_1921
 	VMOVAPS          Z1, Z7
 	VFMADD231PS      Z0, Z4, Z7
 	VMAXPS           Z7, Z2, Z7
 	VMINPS           Z7, Z3, Z7
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_872
+	JNE              act_t_1922
 	VMULPS           Z7, Z4, Z4
-	JMP              act_done_870
+	JMP              act_done_1920
 
-act_t_872:
+act_t_1922:
 	VMOVAPS Z7, Z4
-	JMP     act_done_870
+	JMP     act_done_1920
 
-act_clampx_871:
+act_clampx_1921:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_870:
+act_done_1920:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_873
-	JE          act_clampx_874
+	JB          act_done_1923
+	JE          act_clampx_1924
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_875
+	JNE         act_t_1925
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_873
+	JMP         act_done_1923
 
-act_t_875:
+act_t_1925:
 	VMOVAPS Z4, Z5
-	JMP     act_done_873
+	JMP     act_done_1923
 
-act_clampx_874:
+act_clampx_1924:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_873:
+act_done_1923:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_876
-	JE          act_clampx_877
+	JB          act_done_1926
+	JE          act_clampx_1927
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_878
+	JNE         act_t_1928
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_876
+	JMP         act_done_1926
 
-act_t_878:
+act_t_1928:
 	VMOVAPS Z4, Z6
-	JMP     act_done_876
+	JMP     act_done_1926
 
-act_clampx_877:
+act_clampx_1927:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_876:
+act_done_1926:
 	VMOVUPS Z6, K1, 128(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -16076,181 +31364,181 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z14, Z10
 	VFMADD231PS.BCST 56(AX)(CX*2), Z15, Z11
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_879
-	JE               act_clampx_880
+	JB               act_done_1929
+	JE               act_clampx_1930
 	VMOVAPS          Z1, Z12
 	VFMADD231PS      Z0, Z4, Z12
 	VMAXPS           Z12, Z2, Z12
 	VMINPS           Z12, Z3, Z12
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_881
+	JNE              act_t_1931
 	VMULPS           Z12, Z4, Z4
-	JMP              act_done_879
+	JMP              act_done_1929
 
-act_t_881:
+act_t_1931:
 	VMOVAPS Z12, Z4
-	JMP     act_done_879
+	JMP     act_done_1929
 
-act_clampx_880:
+act_clampx_1930:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_879:
+act_done_1929:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_882
-	JE          act_clampx_883
+	JB          act_done_1932
+	JE          act_clampx_1933
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_884
+	JNE         act_t_1934
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_882
+	JMP         act_done_1932
 
-act_t_884:
+act_t_1934:
 	VMOVAPS Z4, Z5
-	JMP     act_done_882
+	JMP     act_done_1932
 
-act_clampx_883:
+act_clampx_1933:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_882:
+act_done_1932:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_885
-	JE          act_clampx_886
+	JB          act_done_1935
+	JE          act_clampx_1936
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_887
+	JNE         act_t_1937
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_885
+	JMP         act_done_1935
 
-act_t_887:
+act_t_1937:
 	VMOVAPS Z4, Z6
-	JMP     act_done_885
+	JMP     act_done_1935
 
-act_clampx_886:
+act_clampx_1936:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_885:
+act_done_1935:
 	VMOVUPS     Z6, 128(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_888
-	JE          act_clampx_889
+	JB          act_done_1938
+	JE          act_clampx_1939
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_890
+	JNE         act_t_1940
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_888
+	JMP         act_done_1938
 
-act_t_890:
+act_t_1940:
 	VMOVAPS Z4, Z7
-	JMP     act_done_888
+	JMP     act_done_1938
 
-act_clampx_889:
+act_clampx_1939:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_888:
+act_done_1938:
 	VMOVUPS     Z7, K1, 192(BX)
 	ADDQ        outPixStride+40(FP), BX
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_891
-	JE          act_clampx_892
+	JB          act_done_1941
+	JE          act_clampx_1942
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z8, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_893
+	JNE         act_t_1943
 	VMULPS      Z4, Z8, Z8
-	JMP         act_done_891
+	JMP         act_done_1941
 
-act_t_893:
+act_t_1943:
 	VMOVAPS Z4, Z8
-	JMP     act_done_891
+	JMP     act_done_1941
 
-act_clampx_892:
+act_clampx_1942:
 	VMAXPS Z8, Z2, Z8
 	VMINPS Z8, Z3, Z8
 
-act_done_891:
+act_done_1941:
 	VMOVUPS     Z8, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_894
-	JE          act_clampx_895
+	JB          act_done_1944
+	JE          act_clampx_1945
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z9, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_896
+	JNE         act_t_1946
 	VMULPS      Z4, Z9, Z9
-	JMP         act_done_894
+	JMP         act_done_1944
 
-act_t_896:
+act_t_1946:
 	VMOVAPS Z4, Z9
-	JMP     act_done_894
+	JMP     act_done_1944
 
-act_clampx_895:
+act_clampx_1945:
 	VMAXPS Z9, Z2, Z9
 	VMINPS Z9, Z3, Z9
 
-act_done_894:
+act_done_1944:
 	VMOVUPS     Z9, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_897
-	JE          act_clampx_898
+	JB          act_done_1947
+	JE          act_clampx_1948
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z10, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_899
+	JNE         act_t_1949
 	VMULPS      Z4, Z10, Z10
-	JMP         act_done_897
+	JMP         act_done_1947
 
-act_t_899:
+act_t_1949:
 	VMOVAPS Z4, Z10
-	JMP     act_done_897
+	JMP     act_done_1947
 
-act_clampx_898:
+act_clampx_1948:
 	VMAXPS Z10, Z2, Z10
 	VMINPS Z10, Z3, Z10
 
-act_done_897:
+act_done_1947:
 	VMOVUPS     Z10, 128(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_900
-	JE          act_clampx_901
+	JB          act_done_1950
+	JE          act_clampx_1951
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z11, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_902
+	JNE         act_t_1952
 	VMULPS      Z4, Z11, Z11
-	JMP         act_done_900
+	JMP         act_done_1950
 
-act_t_902:
+act_t_1952:
 	VMOVAPS Z4, Z11
-	JMP     act_done_900
+	JMP     act_done_1950
 
-act_clampx_901:
+act_clampx_1951:
 	VMAXPS Z11, Z2, Z11
 	VMINPS Z11, Z3, Z11
 
-act_done_900:
+act_done_1950:
 	VMOVUPS Z11, K1, 192(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000030, AX
@@ -16482,92 +31770,92 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 32(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_903
-	JE               act_clampx_904
+	JB               act_done_1953
+	JE               act_clampx_1954
 	VMOVAPS          Z1, Z8
 	VFMADD231PS      Z0, Z4, Z8
 	VMAXPS           Z8, Z2, Z8
 	VMINPS           Z8, Z3, Z8
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_905
+	JNE              act_t_1955
 	VMULPS           Z8, Z4, Z4
-	JMP              act_done_903
+	JMP              act_done_1953
 
-act_t_905:
+act_t_1955:
 	VMOVAPS Z8, Z4
-	JMP     act_done_903
+	JMP     act_done_1953
 
-act_clampx_904:
+act_clampx_1954:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_903:
+act_done_1953:
 	VMOVUPS     Z4, (BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_906
-	JE          act_clampx_907
+	JB          act_done_1956
+	JE          act_clampx_1957
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z5, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_908
+	JNE         act_t_1958
 	VMULPS      Z4, Z5, Z5
-	JMP         act_done_906
+	JMP         act_done_1956
 
-act_t_908:
+act_t_1958:
 	VMOVAPS Z4, Z5
-	JMP     act_done_906
+	JMP     act_done_1956
 
-act_clampx_907:
+act_clampx_1957:
 	VMAXPS Z5, Z2, Z5
 	VMINPS Z5, Z3, Z5
 
-act_done_906:
+act_done_1956:
 	VMOVUPS     Z5, 64(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_909
-	JE          act_clampx_910
+	JB          act_done_1959
+	JE          act_clampx_1960
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z6, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_911
+	JNE         act_t_1961
 	VMULPS      Z4, Z6, Z6
-	JMP         act_done_909
+	JMP         act_done_1959
 
-act_t_911:
+act_t_1961:
 	VMOVAPS Z4, Z6
-	JMP     act_done_909
+	JMP     act_done_1959
 
-act_clampx_910:
+act_clampx_1960:
 	VMAXPS Z6, Z2, Z6
 	VMINPS Z6, Z3, Z6
 
-act_done_909:
+act_done_1959:
 	VMOVUPS     Z6, 128(BX)
 	CMPQ        mode+72(FP), $0x01
-	JB          act_done_912
-	JE          act_clampx_913
+	JB          act_done_1962
+	JE          act_clampx_1963
 	VMOVAPS     Z1, Z4
 	VFMADD231PS Z0, Z7, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
 	CMPQ        mode+72(FP), $0x03
-	JNE         act_t_914
+	JNE         act_t_1964
 	VMULPS      Z4, Z7, Z7
-	JMP         act_done_912
+	JMP         act_done_1962
 
-act_t_914:
+act_t_1964:
 	VMOVAPS Z4, Z7
-	JMP     act_done_912
+	JMP     act_done_1962
 
-act_clampx_913:
+act_clampx_1963:
 	VMAXPS Z7, Z2, Z7
 	VMINPS Z7, Z3, Z7
 
-act_done_912:
+act_done_1962:
 	VMOVUPS Z7, K1, 192(BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -16597,9 +31885,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_915:
+chan_1965:
 	CMPQ   DX, SI
-	JAE    chan_tail_916
+	JAE    chan_tail_1966
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -16607,9 +31895,9 @@ chan_915:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_918:
+gap4_1968:
 	CMPQ    R8, $0x04
-	JB      gap1_919
+	JB      gap1_1969
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -16621,29 +31909,29 @@ gap4_918:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_918
+	JMP     gap4_1968
 
-gap1_919:
+gap1_1969:
 	TESTQ   R8, R8
-	JZ      gapsum_920
+	JZ      gapsum_1970
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_919
+	JMP     gap1_1969
 
-gapsum_920:
+gapsum_1970:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_915
+	JMP     chan_1965
 
-chan_tail_916:
+chan_tail_1966:
 	CMPQ   DX, BX
-	JAE    chan_done_917
+	JAE    chan_done_1967
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -16651,9 +31939,9 @@ chan_tail_916:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_921:
+gap4_1971:
 	CMPQ      SI, $0x04
-	JB        gap1_922
+	JB        gap1_1972
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -16665,25 +31953,25 @@ gap4_921:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_921
+	JMP       gap4_1971
 
-gap1_922:
+gap1_1972:
 	TESTQ     SI, SI
-	JZ        gapsum_923
+	JZ        gapsum_1973
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_922
+	JMP       gap1_1972
 
-gapsum_923:
+gapsum_1973:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_917:
+chan_done_1967:
 	VZEROUPPER
 	RET
 
@@ -16710,25 +31998,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_924:
+chan_1974:
 	CMPQ    SI, R8
-	JAE     chan_tail_925
+	JAE     chan_tail_1975
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_924
+	JMP     chan_1974
 
-chan_tail_925:
+chan_tail_1975:
 	CMPQ      SI, DI
-	JAE       chan_done_926
+	JAE       chan_done_1976
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_926:
+chan_done_1976:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -16761,67 +32049,67 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_927:
+chan_1977:
 	CMPQ        BX, DI
-	JAE         chan_tail_928
+	JAE         chan_tail_1978
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_930
-	JE          act_clampx_931
+	JB          act_done_1980
+	JE          act_clampx_1981
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_932
+	JNE         act_t_1982
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_930
+	JMP         act_done_1980
 
-act_t_932:
+act_t_1982:
 	VMOVAPS Z5, Z4
-	JMP     act_done_930
+	JMP     act_done_1980
 
-act_clampx_931:
+act_clampx_1981:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_930:
+act_done_1980:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_927
+	JMP     chan_1977
 
-chan_tail_928:
+chan_tail_1978:
 	CMPQ        BX, SI
-	JAE         chan_done_929
+	JAE         chan_done_1979
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_933
-	JE          act_clampx_934
+	JB          act_done_1983
+	JE          act_clampx_1984
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_935
+	JNE         act_t_1985
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_933
+	JMP         act_done_1983
 
-act_t_935:
+act_t_1985:
 	VMOVAPS Z1, Z4
-	JMP     act_done_933
+	JMP     act_done_1983
 
-act_clampx_934:
+act_clampx_1984:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_933:
+act_done_1983:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_929:
+chan_done_1979:
 	VZEROUPPER
 	RET
 
@@ -16847,62 +32135,62 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_936:
+chan_1986:
 	CMPQ        DX, SI
-	JAE         chan_tail_937
+	JAE         chan_tail_1987
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_939
-	JE          act_clampx_940
+	JB          act_done_1989
+	JE          act_clampx_1990
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_941
+	JNE         act_t_1991
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_939
+	JMP         act_done_1989
 
-act_t_941:
+act_t_1991:
 	VMOVAPS Z5, Z4
-	JMP     act_done_939
+	JMP     act_done_1989
 
-act_clampx_940:
+act_clampx_1990:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_939:
+act_done_1989:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_936
+	JMP     chan_1986
 
-chan_tail_937:
+chan_tail_1987:
 	CMPQ        DX, BX
-	JAE         chan_done_938
+	JAE         chan_done_1988
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_942
-	JE          act_clampx_943
+	JB          act_done_1992
+	JE          act_clampx_1993
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_944
+	JNE         act_t_1994
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_942
+	JMP         act_done_1992
 
-act_t_944:
+act_t_1994:
 	VMOVAPS Z1, Z4
-	JMP     act_done_942
+	JMP     act_done_1992
 
-act_clampx_943:
+act_clampx_1993:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_942:
+act_done_1992:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_938:
+chan_done_1988:
 	VZEROUPPER
 	RET

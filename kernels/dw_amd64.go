@@ -131,7 +131,7 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 	src, w := &d.in[((iy0+kh0)*p.W+ix0+kw0)*c], &d.wp[(kh0*k+kw0)*vl]
 	rs, nr, b, ae := p.W*c*4, kh1-kh0, &d.bias[0], &d.ae.A
 	// Static calls: through a func value ae would escape.
-	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && outStride == c*4 && inStride == p.SW*c*4
+	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && inStride == p.SW*c*4
 	switch {
 	case interior && vl == 16:
 		asm.DWConvInteriorAVX512(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)

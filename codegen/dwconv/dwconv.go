@@ -21,8 +21,9 @@ import (
 // pixels are short calls to the kernels with fewer columns. So there are
 // no zero buffers and no masking of taps.
 //
-// Loop order: pixels, then channel blocks, then kernel rows (kept as a
-// loop: it is 1..K), with the kernel columns unrolled.
+// Loop order: groups of up to 4 pixels (independent FMA chains), then
+// channel blocks, then kernel rows (kept as a loop: it is 1..K) with the
+// row's weights in registers, then the pixels and kernel columns unrolled.
 
 const dwSig = "func(in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32)"
 
@@ -30,81 +31,151 @@ func dwName(t *target, k, kw0, kw1 int) string {
 	return fmt.Sprintf("DWConv%dx%d_kw%dto%d_%s", k, k, kw0, kw1, t.Name)
 }
 
-func genDW(t *target, k, kw0, kw1 int) {
-	name := dwName(t, k, kw0, kw1)
+// dwFrame is what a depthwise block body works with: the channel block at
+// byte offset j of the pixel group starting at in/out, weights at wblk.
+type dwFrame struct {
+	t                    *target
+	ac                   actConsts
+	in, cs, j, wblk, out GPVirtual
+}
+
+// dwDriver emits a depthwise kernel's frame: argument loads, then groups
+// of P = maxP, maxP/2, ..., 1 pixels, each looping over the channel
+// blocks (full vectors, then the masked tail) and calling block for them.
+// Pixels are inPixStride / outPixStride bytes apart.
+func dwDriver(t *target, name, doc string, maxP int, block func(f *dwFrame, P int)) {
 	TEXT(name, NOSPLIT, dwSig)
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes npix output pixels of a %dx%d depthwise conv using kernel columns [%d,%d).", name, k, k, kw0, kw1))
-
-	in := loadGP("in")
+	Doc(doc)
+	f := &dwFrame{t: t}
+	f.in = loadGP("in")
 	c := loadGP("c")
-	cs := GP64() // bytes per input/output pixel
-	MOVQ(c, cs)
-	SHLQ(U8(2), cs)
+	f.cs = GP64() // bytes per pixel
+	MOVQ(c, f.cs)
+	SHLQ(U8(2), f.cs)
 	jend := GP64() // byte offset where the channel tail starts
 	MOVQ(c, jend)
 	ANDQ(I32(^(t.VL - 1)), jend)
 	SHLQ(U8(2), jend)
 	t.setupTail(c)
-	ac := loadActConsts(t)
-	out := loadGP("out")
+	f.ac = loadActConsts(t)
+	f.out = loadGP("out")
 	npix := loadGP("npix")
 
-	Label("pixel")
-	j := GP64()
-	XORQ(j, j)
-	wblk := loadGP("w")
-	Label("block")
-	CMPQ(j, jend)
-	JAE(LabelRef("tail"))
-	t.masked = false
-	dwBlock(t, ac, k, kw1-kw0, in, cs, j, wblk, out)
-	ADDQ(U8(t.bytes()), j)
-	ADDQ(U32(k*k*t.bytes()), wblk)
-	JMP(LabelRef("block"))
+	for P := maxP; P >= 1; P /= 2 {
+		group, next := fmt.Sprintf("group%d", P), fmt.Sprintf("group%d_done", P)
+		Label(group)
+		CMPQ(npix, U8(P))
+		JB(LabelRef(next))
 
-	Label("tail")
-	CMPQ(j, cs)
-	JAE(LabelRef("next"))
-	t.masked = true
-	dwBlock(t, ac, k, kw1-kw0, in, cs, j, wblk, out)
-	t.masked = false
+		f.j = GP64()
+		XORQ(f.j, f.j)
+		f.wblk = loadGP("w")
+		blk, tail, done := uniq("block"), uniq("tail"), uniq("pixels_done")
+		Label(blk)
+		CMPQ(f.j, jend)
+		JAE(LabelRef(tail))
+		t.masked = false
+		block(f, P)
+		ADDQ(U8(t.bytes()), f.j)
+		ADDQ(U32(f.blockBytes()), f.wblk)
+		JMP(LabelRef(blk))
+		Label(tail)
+		CMPQ(f.j, f.cs)
+		JAE(LabelRef(done))
+		t.masked = true
+		block(f, P)
+		t.masked = false
+		Label(done)
 
-	Label("next")
-	ADDQ(paramMem("inPixStride"), in)
-	ADDQ(paramMem("outPixStride"), out)
-	DECQ(npix)
-	JNZ(LabelRef("pixel"))
+		for i := 0; i < P; i++ {
+			ADDQ(paramMem("inPixStride"), f.in)
+			ADDQ(paramMem("outPixStride"), f.out)
+		}
+		SUBQ(U8(P), npix)
+		if P > 1 {
+			JMP(LabelRef(group))
+		} else {
+			JNZ(LabelRef(group))
+		}
+		Label(next)
+	}
 	VZEROUPPER()
 	RET()
 }
 
-// dwBlock computes one vector of channels (offset j bytes) of one pixel:
-// bias, the nkw×nrows taps, the activation, the store.
-func dwBlock(t *target, ac actConsts, k, nkw int, in, cs, j, wblk, out GPVirtual) {
-	acc := t.vec()
-	bias := loadGP("bias")
-	t.load(Mem{Base: bias, Index: j, Scale: 1}, acc)
+// dwK is the kernel size of the kernel being generated (the weight block
+// stride depends on it).
+var dwK int
 
-	p := GP64() // input row pointer at this pixel's first valid tap, channel j
-	LEAQ(Mem{Base: in, Index: j, Scale: 1}, p)
-	wp := GP64()
-	MOVQ(wblk, wp)
-	rows := loadGP("nrows")
-	row := uniq("row")
-	Label(row)
-	for kw := 0; kw < nkw; kw++ {
-		x := t.vec()
-		t.load(colAddr(p, cs, kw), x)
-		VFMADD231PS(Mem{Base: wp, Disp: kw * t.bytes()}, x, acc)
+func (f *dwFrame) blockBytes() int { return dwK * dwK * f.t.bytes() }
+
+// storeGroup applies the epilogue to the P accumulators and stores them
+// at the pixels' outputs (outPixStride apart), channel block j.
+func (f *dwFrame) storeGroup(acc []VecVirtual) {
+	activateAll(f.t, f.ac, acc)
+	o := GP64()
+	LEAQ(Mem{Base: f.out, Index: f.j, Scale: 1}, o)
+	for i, a := range acc {
+		f.t.store(a, Mem{Base: o})
+		if i < len(acc)-1 {
+			ADDQ(paramMem("outPixStride"), o)
+		}
 	}
-	ADDQ(paramMem("inRowStride"), p)
-	ADDQ(U32(k*t.bytes()), wp)
-	DECQ(rows)
-	JNZ(LabelRef(row))
+}
 
-	activate(t, ac, acc)
-	t.store(acc, Mem{Base: out, Index: j, Scale: 1})
+// loadBias starts P accumulators at the bias of channel block j.
+func (f *dwFrame) loadBias(P int) []VecVirtual {
+	bias := loadGP("bias")
+	acc := make([]VecVirtual, P)
+	for i := range acc {
+		acc[i] = f.t.vec()
+		f.t.load(Mem{Base: bias, Index: f.j, Scale: 1}, acc[i])
+	}
+	return acc
+}
+
+// dwColumnPixels is P for the column-range kernels: each pixel loads its
+// own inputs, so P only buys independent FMA chains.
+const dwColumnPixels = 4
+
+func genDW(t *target, k, kw0, kw1 int) {
+	name := dwName(t, k, kw0, kw1)
+	dwK = k
+	doc := fmt.Sprintf("%s computes npix output pixels of a %dx%d depthwise conv using kernel columns [%d,%d).", name, k, k, kw0, kw1)
+	dwDriver(t, name, doc, dwColumnPixels, func(f *dwFrame, P int) {
+		nkw := kw1 - kw0
+		acc := f.loadBias(P)
+		p := GP64() // first pixel's input at its first valid tap, channel j
+		LEAQ(Mem{Base: f.in, Index: f.j, Scale: 1}, p)
+		wp := GP64()
+		MOVQ(f.wblk, wp)
+		rows := loadGP("nrows")
+		row := uniq("row")
+		Label(row)
+		wv := make([]VecVirtual, nkw)
+		for kw := range wv {
+			wv[kw] = t.vec()
+			VMOVUPS(Mem{Base: wp, Disp: kw * t.bytes()}, wv[kw])
+		}
+		px := GP64()
+		MOVQ(p, px)
+		for i := 0; i < P; i++ {
+			for kw := 0; kw < nkw; kw++ {
+				x := t.vec()
+				t.load(colAddr(px, f.cs, kw), x)
+				VFMADD231PS(wv[kw], x, acc[i])
+			}
+			if i < P-1 {
+				ADDQ(paramMem("inPixStride"), px)
+			}
+		}
+		ADDQ(paramMem("inRowStride"), p)
+		ADDQ(U32(k*t.bytes()), wp)
+		DECQ(rows)
+		JNZ(LabelRef(row))
+		f.storeGroup(acc)
+	})
 }
 
 // colAddr addresses kernel column kw (relative to the first valid one):
