@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"flag"
 	"testing"
 
 	"github.com/mnc-go/mnc/models"
@@ -20,14 +19,12 @@ var modelSpecs = []string{
 	"mobilenet_v3_small:res=96,alpha=0.5,classes=10",
 }
 
-var full = flag.Bool("full", false, "also check the full-size (224²) models against the reference (slow)")
-
 var fullSpecs = []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"}
 
 // TestModelsMatchReference: every model, compiled at -O0 and -O2 for every
 // available ISA, run on 1 and 2 threads with batch 1 and 3, matches the
 // reference interpreter within 1e-4·max|ref|. The full 224² models run
-// with -full (batch 1 only: the reference interpreter is slow there).
+// too unless -short (batch 1 only, to keep the reference's time down).
 func TestModelsMatchReference(t *testing.T) {
 	for _, spec := range modelSpecs {
 		t.Run(spec, func(t *testing.T) {
@@ -38,8 +35,8 @@ func TestModelsMatchReference(t *testing.T) {
 			checkGraph(t, g, configs())
 		})
 	}
-	if !*full {
-		t.Log("full-size models skipped: run with -full")
+	if testing.Short() {
+		t.Log("full-size models skipped in -short mode")
 		return
 	}
 	for _, spec := range fullSpecs {
