@@ -58,9 +58,6 @@ func convertArith(op ir.Op) func(c *nodeCtx) error {
 		if err := c.need(2); err != nil {
 			return err
 		}
-		if c.opset() < 7 && c.a.int("broadcast", 0) != 0 {
-			return fmt.Errorf("legacy broadcast attribute is not supported")
-		}
 		if c.allConst() {
 			k, err := foldArith(c.n.GetOpType(), c.in[0].c, c.in[1].c)
 			if err != nil {

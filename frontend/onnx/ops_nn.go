@@ -166,9 +166,6 @@ func convertGemm(c *nodeCtx) error {
 	}
 	a := ir.Attrs{Alpha: c.a.float("alpha", 1), Beta: c.a.float("beta", 1),
 		TransA: c.a.int("transA", 0) != 0, TransB: c.a.int("transB", 0) != 0}
-	if c.opset() < 7 && c.a.int("broadcast", 0) == 0 {
-		return fmt.Errorf("Gemm without broadcast before opset 7 is not supported")
-	}
 	in := []*ir.Value{}
 	for i := 0; i < 3; i++ {
 		v, err := c.optDyn(i)

@@ -198,34 +198,28 @@ func convertFlatten(c *nodeCtx) error {
 	return c.emit(ir.OpFlatten, ir.Attrs{Axis: axis}, x)
 }
 
-// convertReshape takes the target from the constant shape input (an
-// attribute before opset 5). A symbolic element (from Shape of a symbolic
+// convertReshape takes the target from the constant shape input. A symbolic element (from Shape of a symbolic
 // batch) becomes 0 when it copies the same axis, else -1, so the result
 // does not bake in a batch size.
 func convertReshape(c *nodeCtx) error {
 	if err := c.need(1); err != nil {
 		return err
 	}
-	var target []int
-	var sym []int
-	if c.opset() < 5 {
-		target = toInts(c.a.ints("shape"))
-	} else {
-		k, err := c.konst(1)
-		if err != nil {
-			return err
-		}
-		if len(k.shape) != 1 {
-			return fmt.Errorf("shape input %q must be 1-D, got %v", c.inName(1), k.shape)
-		}
-		if target, err = k.ints(true); err != nil {
-			return err
-		}
-		sym = k.sym
+	k, err := c.konst(1)
+	if err != nil {
+		return err
 	}
+	if len(k.shape) != 1 {
+		return fmt.Errorf("shape input %q must be 1-D, got %v", c.inName(1), k.shape)
+	}
+	target, err := k.ints(true)
+	if err != nil {
+		return err
+	}
+	sym := k.sym
 	allowZero := c.a.int("allowzero", 0) != 0
 	if s := c.input(0); s.c != nil {
-		if sym != nil && s.c.hasSym() || hasSymbolic(sym) {
+		if hasSymbolic(sym) {
 			return fmt.Errorf("cannot fold a Reshape whose target depends on a symbolic dimension")
 		}
 		shape, err := resolveReshape(s.c.shape, target, allowZero)

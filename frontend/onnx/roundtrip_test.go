@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
@@ -147,4 +148,21 @@ func TestRoundTripSymbolicBatch(t *testing.T) {
 		}
 	}
 	expectIdentical(t, g, h)
+}
+
+// TestWriteRejectsInvalidGraph: Write verifies the graph first and names
+// the node at fault.
+func TestWriteRejectsInvalidGraph(t *testing.T) {
+	g := ir.New("bad")
+	x := g.AddInput("x", 1, 3, 4, 4)
+	a := ir.ConvAttrs(1, 0, 1)
+	a.Fused.Residual = true // but no residual input
+	y := g.AddNode(ir.OpConv, "conv", a, x, g.AddConst("w", seq(3, 3, 1, 1)))
+	g.SetOutputs(y)
+	y.Shape = ir.Shape{1, 3, 4, 4}
+	var buf bytes.Buffer
+	err := Write(&buf, g)
+	if err == nil || !strings.Contains(err.Error(), `"conv"`) {
+		t.Errorf("error %v, want one naming node \"conv\"", err)
+	}
 }

@@ -41,6 +41,9 @@ type exporter struct {
 }
 
 func toModel(g *ir.Graph) (*pb.ModelProto, error) {
+	if err := g.Verify(); err != nil {
+		return nil, fmt.Errorf("graph %q cannot be exported: %v", g.Name, err)
+	}
 	ex := &exporter{g: g, gp: &pb.GraphProto{Name: proto.String(g.Name)}, inits: map[*ir.Value]bool{}, names: map[string]bool{}}
 	for _, v := range g.Values() {
 		ex.names[v.Name] = true
