@@ -144,3 +144,20 @@ func fix(b []byte) {
 	binary.LittleEndian.PutUint64(b[16:], uint64(len(payload)))
 	binary.LittleEndian.PutUint32(b[24:], crc32IEEE(payload))
 }
+
+func TestSaveLoad(t *testing.T) {
+	path := t.TempDir() + "/sample.mncplan"
+	if err := Save(path, samplePlan()); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(encode(t, q), encode(t, samplePlan())) {
+		t.Fatal("loaded plan differs")
+	}
+	if _, err := Load(path + ".missing"); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Fatalf("missing file: %v", err)
+	}
+}

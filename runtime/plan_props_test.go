@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
@@ -174,5 +175,39 @@ func TestConcurrentExecutors(t *testing.T) {
 				t.Fatalf("executor %d: output %d = %g, want %g", i, j, got[0].Data[j], want[0].Data[j])
 			}
 		}
+	}
+}
+
+func TestProfile(t *testing.T) {
+	g := buildModel(t, "mobilenet_v3_small:res=96,alpha=0.5,classes=10")
+	p := compile(t, g, config{level: 2, batch: 1, isa: kernels.Best()})
+	e, err := runtime.New(p, runtime.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
+	out := e.NewOutputs()
+	e.SetProfiling(true)
+	for i := 0; i < 3; i++ {
+		if err := e.Run(in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prof := e.Profile()
+	if len(prof) != len(p.Steps) || prof[1].Runs != 3 {
+		t.Fatalf("profile has %d steps (plan %d), runs %d", len(prof), len(p.Steps), prof[1].Runs)
+	}
+	var sum int64
+	for _, s := range prof {
+		sum += int64(s.Total)
+	}
+	if sum <= 0 {
+		t.Fatal("no time recorded")
+	}
+	var buf bytes.Buffer
+	runtime.PrintProfile(&buf, prof, 5)
+	if !strings.Contains(buf.String(), "total ") || strings.Count(buf.String(), "\n") != 7 {
+		t.Errorf("profile table:\n%s", buf.String())
 	}
 }
