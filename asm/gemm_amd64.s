@@ -51,7 +51,7 @@ rows:
 	CMPQ BX, $0x06
 	JLT  edge
 
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), SI
 	VMOVUPS (SI), Y12
@@ -435,13 +435,19 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Y12
 	VMOVUPS 32(BX), Y13
 	VMOVAPS Y12, Y0
 	VMOVAPS Y13, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
 	MOVQ    lda+24(FP), BX
 	SHLQ    $0x02, BX
 	MOVQ    b+32(FP), BX
@@ -459,18 +465,18 @@ t1_k4:
 	VMOVUPS      64(BX), Y12
 	VMOVUPS      96(BX), Y13
 	VBROADCASTSS 4(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
-	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
 	VMOVUPS      128(BX), Y12
 	VMOVUPS      160(BX), Y13
 	VBROADCASTSS 8(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
 	VMOVUPS      192(BX), Y12
 	VMOVUPS      224(BX), Y13
 	VBROADCASTSS 12(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
-	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
 	ADDQ         $0x10, AX
 	ADDQ         $0x00000100, BX
 	DECQ         SI
@@ -492,6 +498,13 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t1_act
@@ -559,7 +572,7 @@ t1_store:
 	JMP     done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 3 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Y12
@@ -568,6 +581,14 @@ edge2:
 	VMOVAPS Y13, Y1
 	VMOVAPS Y12, Y2
 	VMOVAPS Y13, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y10, Y10, Y10
+	VXORPS  Y11, Y11, Y11
 	MOVQ    lda+24(FP), BX
 	SHLQ    $0x02, BX
 	MOVQ    b+32(FP), SI
@@ -588,19 +609,19 @@ t2_k4:
 	VMOVUPS      64(SI), Y12
 	VMOVUPS      96(SI), Y13
 	VBROADCASTSS 4(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
 	VBROADCASTSS 4(AX)(BX*1), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
 	VMOVUPS      128(SI), Y12
 	VMOVUPS      160(SI), Y13
 	VBROADCASTSS 8(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
 	VBROADCASTSS 8(AX)(BX*1), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
 	VMOVUPS      192(SI), Y12
 	VMOVUPS      224(SI), Y13
 	VBROADCASTSS 12(AX), Y14
@@ -633,6 +654,15 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y8, Y0, Y0
+	VADDPS Y9, Y1, Y1
+	VADDPS Y10, Y2, Y2
+	VADDPS Y11, Y3, Y3
+
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t2_act
@@ -726,7 +756,7 @@ t2_store:
 	JMP     done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Y12
@@ -938,7 +968,7 @@ t3_store:
 	JMP     done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Y12
@@ -1199,7 +1229,7 @@ t4_store:
 	JMP     done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Y12
@@ -1520,7 +1550,7 @@ rows:
 	CMPQ BX, $0x06
 	JLT  edge
 
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), SI
 	MOVQ         SI, X15
@@ -1919,7 +1949,7 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -1931,6 +1961,12 @@ edge1:
 	VMASKMOVPS   32(BX), Y15, Y13
 	VMOVAPS      Y12, Y0
 	VMOVAPS      Y13, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
 	MOVQ         lda+24(FP), BX
 	SHLQ         $0x02, BX
 	MOVQ         b+32(FP), BX
@@ -1948,18 +1984,18 @@ t1_k4:
 	VMOVUPS      64(BX), Y12
 	VMOVUPS      96(BX), Y13
 	VBROADCASTSS 4(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
-	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
 	VMOVUPS      128(BX), Y12
 	VMOVUPS      160(BX), Y13
 	VBROADCASTSS 8(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
 	VMOVUPS      192(BX), Y12
 	VMOVUPS      224(BX), Y13
 	VBROADCASTSS 12(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
-	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
 	ADDQ         $0x10, AX
 	ADDQ         $0x00000100, BX
 	DECQ         SI
@@ -1981,6 +2017,13 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+
 	// Residual, when r != nil.
 	TESTQ        DX, DX
 	JZ           t1_act
@@ -2058,7 +2101,7 @@ t1_store:
 	JMP          done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 3 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -2072,6 +2115,14 @@ edge2:
 	VMOVAPS      Y13, Y1
 	VMOVAPS      Y12, Y2
 	VMOVAPS      Y13, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
 	MOVQ         lda+24(FP), BX
 	SHLQ         $0x02, BX
 	MOVQ         b+32(FP), SI
@@ -2092,19 +2143,19 @@ t2_k4:
 	VMOVUPS      64(SI), Y12
 	VMOVUPS      96(SI), Y13
 	VBROADCASTSS 4(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
 	VBROADCASTSS 4(AX)(BX*1), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
 	VMOVUPS      128(SI), Y12
 	VMOVUPS      160(SI), Y13
 	VBROADCASTSS 8(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
 	VBROADCASTSS 8(AX)(BX*1), Y15
-	VFMADD231PS  Y12, Y15, Y2
-	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
 	VMOVUPS      192(SI), Y12
 	VMOVUPS      224(SI), Y13
 	VBROADCASTSS 12(AX), Y14
@@ -2137,6 +2188,15 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y8, Y0, Y0
+	VADDPS Y9, Y1, Y1
+	VADDPS Y10, Y2, Y2
+	VADDPS Y11, Y3, Y3
+
 	// Residual, when r != nil.
 	TESTQ        DX, DX
 	JZ           t2_act
@@ -2240,7 +2300,7 @@ t2_store:
 	JMP          done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -2467,7 +2527,7 @@ t3_store:
 	JMP          done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -2743,7 +2803,7 @@ t4_store:
 	JMP          done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -3079,7 +3139,7 @@ rows:
 	CMPQ BX, $0x0c
 	JLT  edge
 
-	// 12-row tile
+	// 12-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), SI
 	MOVQ         SI, X15
@@ -3529,7 +3589,7 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -3538,6 +3598,9 @@ edge1:
 	MOVQ         bias+40(FP), BX
 	VMASKMOVPS   (BX), Y15, Y12
 	VMOVAPS      Y12, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
 	MOVQ         lda+24(FP), BX
 	SHLQ         $0x02, BX
 	MOVQ         b+32(FP), BX
@@ -3552,13 +3615,13 @@ t1_k4:
 	VFMADD231PS  Y12, Y13, Y0
 	VMOVUPS      64(BX), Y12
 	VBROADCASTSS 4(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y12, Y14, Y1
 	VMOVUPS      128(BX), Y12
 	VBROADCASTSS 8(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y12, Y15, Y2
 	VMOVUPS      192(BX), Y12
 	VBROADCASTSS 12(AX), Y13
-	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y13, Y3
 	ADDQ         $0x10, AX
 	ADDQ         $0x00000100, BX
 	DECQ         SI
@@ -3578,6 +3641,10 @@ t1_k1loop:
 	JNZ          t1_k1loop
 
 t1_epilogue:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y0, Y0
+
 	// Residual, when r != nil.
 	TESTQ        DX, DX
 	JZ           t1_act
@@ -3640,7 +3707,7 @@ t1_store:
 	JMP          done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -3650,6 +3717,12 @@ edge2:
 	VMASKMOVPS   (BX), Y15, Y12
 	VMOVAPS      Y12, Y0
 	VMOVAPS      Y12, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
 	MOVQ         lda+24(FP), BX
 	SHLQ         $0x02, BX
 	MOVQ         b+32(FP), SI
@@ -3666,19 +3739,19 @@ t2_k4:
 	VFMADD231PS  Y12, Y14, Y1
 	VMOVUPS      64(SI), Y12
 	VBROADCASTSS 4(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y12, Y15, Y2
 	VBROADCASTSS 4(AX)(BX*1), Y13
-	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y13, Y3
 	VMOVUPS      128(SI), Y12
 	VBROADCASTSS 8(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 8(AX)(BX*1), Y15
-	VFMADD231PS  Y12, Y15, Y1
+	VFMADD231PS  Y12, Y15, Y5
 	VMOVUPS      192(SI), Y12
 	VBROADCASTSS 12(AX), Y13
-	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y13, Y6
 	VBROADCASTSS 12(AX)(BX*1), Y14
-	VFMADD231PS  Y12, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y7
 	ADDQ         $0x10, AX
 	ADDQ         $0x00000100, SI
 	DECQ         DI
@@ -3700,6 +3773,13 @@ t2_k1loop:
 	JNZ          t2_k1loop
 
 t2_epilogue:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+
 	// Residual, when r != nil.
 	TESTQ        DX, DX
 	JZ           t2_act
@@ -3775,7 +3855,7 @@ t2_store:
 	JMP          done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -3786,6 +3866,15 @@ edge3:
 	VMOVAPS      Y12, Y0
 	VMOVAPS      Y12, Y1
 	VMOVAPS      Y12, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
 	MOVQ         lda+24(FP), BX
 	SHLQ         $0x02, BX
 	MOVQ         b+32(FP), SI
@@ -3804,25 +3893,25 @@ t3_k4:
 	VFMADD231PS  Y12, Y15, Y2
 	VMOVUPS      64(SI), Y12
 	VBROADCASTSS 4(AX), Y13
-	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y13, Y3
 	VBROADCASTSS 4(AX)(BX*1), Y14
-	VFMADD231PS  Y12, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 4(AX)(BX*2), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y5
 	VMOVUPS      128(SI), Y12
 	VBROADCASTSS 8(AX), Y13
-	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y13, Y6
 	VBROADCASTSS 8(AX)(BX*1), Y14
-	VFMADD231PS  Y12, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y7
 	VBROADCASTSS 8(AX)(BX*2), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y8
 	VMOVUPS      192(SI), Y12
 	VBROADCASTSS 12(AX), Y13
-	VFMADD231PS  Y12, Y13, Y0
+	VFMADD231PS  Y12, Y13, Y9
 	VBROADCASTSS 12(AX)(BX*1), Y14
-	VFMADD231PS  Y12, Y14, Y1
+	VFMADD231PS  Y12, Y14, Y10
 	VBROADCASTSS 12(AX)(BX*2), Y15
-	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y12, Y15, Y11
 	ADDQ         $0x10, AX
 	ADDQ         $0x00000100, SI
 	DECQ         DI
@@ -3846,6 +3935,16 @@ t3_k1loop:
 	JNZ          t3_k1loop
 
 t3_epilogue:
+	VADDPS Y3, Y0, Y0
+	VADDPS Y4, Y1, Y1
+	VADDPS Y5, Y2, Y2
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+	VADDPS Y8, Y2, Y2
+	VADDPS Y9, Y0, Y0
+	VADDPS Y10, Y1, Y1
+	VADDPS Y11, Y2, Y2
+
 	// Residual, when r != nil.
 	TESTQ        DX, DX
 	JZ           t3_act
@@ -3936,7 +4035,7 @@ t3_store:
 	JMP          done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 3 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -3948,6 +4047,14 @@ edge4:
 	VMOVAPS      Y12, Y1
 	VMOVAPS      Y12, Y2
 	VMOVAPS      Y12, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
 	MOVQ         lda+24(FP), BX
 	SHLQ         $0x02, BX
 	LEAQ         (BX)(BX*2), SI
@@ -3970,22 +4077,22 @@ t4_k4:
 	VFMADD231PS  Y12, Y13, Y3
 	VMOVUPS      64(DI), Y12
 	VBROADCASTSS 4(AX), Y14
-	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y12, Y14, Y4
 	VBROADCASTSS 4(AX)(BX*1), Y15
-	VFMADD231PS  Y12, Y15, Y1
+	VFMADD231PS  Y12, Y15, Y5
 	VBROADCASTSS 4(AX)(BX*2), Y13
-	VFMADD231PS  Y12, Y13, Y2
+	VFMADD231PS  Y12, Y13, Y6
 	VBROADCASTSS 4(SI), Y14
-	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y12, Y14, Y7
 	VMOVUPS      128(DI), Y12
 	VBROADCASTSS 8(AX), Y15
-	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y12, Y15, Y8
 	VBROADCASTSS 8(AX)(BX*1), Y13
-	VFMADD231PS  Y12, Y13, Y1
+	VFMADD231PS  Y12, Y13, Y9
 	VBROADCASTSS 8(AX)(BX*2), Y14
-	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y12, Y14, Y10
 	VBROADCASTSS 8(SI), Y15
-	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y12, Y15, Y11
 	VMOVUPS      192(DI), Y12
 	VBROADCASTSS 12(AX), Y13
 	VFMADD231PS  Y12, Y13, Y0
@@ -4022,6 +4129,15 @@ t4_k1loop:
 	JNZ          t4_k1loop
 
 t4_epilogue:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y8, Y0, Y0
+	VADDPS Y9, Y1, Y1
+	VADDPS Y10, Y2, Y2
+	VADDPS Y11, Y3, Y3
+
 	// Residual, when r != nil.
 	TESTQ        DX, DX
 	JZ           t4_act
@@ -4127,7 +4243,7 @@ t4_store:
 	JMP          done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -4344,7 +4460,7 @@ t5_store:
 	JMP          done
 
 edge6:
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -4587,7 +4703,7 @@ t6_store:
 	JMP          done
 
 edge7:
-	// 7-row tile
+	// 7-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -4859,7 +4975,7 @@ t7_store:
 	JMP          done
 
 edge8:
-	// 8-row tile
+	// 8-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -5157,7 +5273,7 @@ t8_store:
 	JMP          done
 
 edge9:
-	// 9-row tile
+	// 9-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -5481,7 +5597,7 @@ t9_store:
 	JMP          done
 
 edge10:
-	// 10-row tile
+	// 10-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -5834,7 +5950,7 @@ t10_store:
 	JMP          done
 
 edge11:
-	// 11-row tile
+	// 11-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ         cols+80(FP), BX
 	MOVQ         BX, X15
@@ -6228,7 +6344,7 @@ rows:
 	CMPQ BX, $0x0c
 	JLT  edge
 
-	// 12-row tile
+	// 12-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), SI
 	VMOVUPS (SI), Z24
@@ -6840,13 +6956,19 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
 	VMOVUPS 64(BX), Z25
 	VMOVAPS Z24, Z0
 	VMOVAPS Z25, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
 	MOVQ    lda+24(FP), BX
 	SHLQ    $0x02, BX
 	MOVQ    b+32(FP), BX
@@ -6862,16 +6984,16 @@ t1_k4:
 	VFMADD231PS.BCST (AX), Z25, Z1
 	VMOVUPS          128(BX), Z24
 	VMOVUPS          192(BX), Z25
-	VFMADD231PS.BCST 4(AX), Z24, Z0
-	VFMADD231PS.BCST 4(AX), Z25, Z1
+	VFMADD231PS.BCST 4(AX), Z24, Z2
+	VFMADD231PS.BCST 4(AX), Z25, Z3
 	VMOVUPS          256(BX), Z24
 	VMOVUPS          320(BX), Z25
-	VFMADD231PS.BCST 8(AX), Z24, Z0
-	VFMADD231PS.BCST 8(AX), Z25, Z1
+	VFMADD231PS.BCST 8(AX), Z24, Z4
+	VFMADD231PS.BCST 8(AX), Z25, Z5
 	VMOVUPS          384(BX), Z24
 	VMOVUPS          448(BX), Z25
-	VFMADD231PS.BCST 12(AX), Z24, Z0
-	VFMADD231PS.BCST 12(AX), Z25, Z1
+	VFMADD231PS.BCST 12(AX), Z24, Z6
+	VFMADD231PS.BCST 12(AX), Z25, Z7
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, BX
 	DECQ             SI
@@ -6892,6 +7014,13 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z1, Z1
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t1_act
@@ -6959,7 +7088,7 @@ t1_store:
 	JMP     done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -6968,6 +7097,18 @@ edge2:
 	VMOVAPS Z25, Z1
 	VMOVAPS Z24, Z2
 	VMOVAPS Z25, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	VPXORD  Z12, Z12, Z12
+	VPXORD  Z13, Z13, Z13
+	VPXORD  Z14, Z14, Z14
+	VPXORD  Z15, Z15, Z15
 	MOVQ    lda+24(FP), BX
 	SHLQ    $0x02, BX
 	MOVQ    b+32(FP), SI
@@ -6985,22 +7126,22 @@ t2_k4:
 	VFMADD231PS.BCST (AX)(BX*1), Z25, Z3
 	VMOVUPS          128(SI), Z24
 	VMOVUPS          192(SI), Z25
-	VFMADD231PS.BCST 4(AX), Z24, Z0
-	VFMADD231PS.BCST 4(AX), Z25, Z1
-	VFMADD231PS.BCST 4(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 4(AX)(BX*1), Z25, Z3
+	VFMADD231PS.BCST 4(AX), Z24, Z4
+	VFMADD231PS.BCST 4(AX), Z25, Z5
+	VFMADD231PS.BCST 4(AX)(BX*1), Z24, Z6
+	VFMADD231PS.BCST 4(AX)(BX*1), Z25, Z7
 	VMOVUPS          256(SI), Z24
 	VMOVUPS          320(SI), Z25
-	VFMADD231PS.BCST 8(AX), Z24, Z0
-	VFMADD231PS.BCST 8(AX), Z25, Z1
-	VFMADD231PS.BCST 8(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 8(AX)(BX*1), Z25, Z3
+	VFMADD231PS.BCST 8(AX), Z24, Z8
+	VFMADD231PS.BCST 8(AX), Z25, Z9
+	VFMADD231PS.BCST 8(AX)(BX*1), Z24, Z10
+	VFMADD231PS.BCST 8(AX)(BX*1), Z25, Z11
 	VMOVUPS          384(SI), Z24
 	VMOVUPS          448(SI), Z25
-	VFMADD231PS.BCST 12(AX), Z24, Z0
-	VFMADD231PS.BCST 12(AX), Z25, Z1
-	VFMADD231PS.BCST 12(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 12(AX)(BX*1), Z25, Z3
+	VFMADD231PS.BCST 12(AX), Z24, Z12
+	VFMADD231PS.BCST 12(AX), Z25, Z13
+	VFMADD231PS.BCST 12(AX)(BX*1), Z24, Z14
+	VFMADD231PS.BCST 12(AX)(BX*1), Z25, Z15
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -7023,6 +7164,19 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VADDPS Z8, Z0, Z0
+	VADDPS Z9, Z1, Z1
+	VADDPS Z10, Z2, Z2
+	VADDPS Z11, Z3, Z3
+	VADDPS Z12, Z0, Z0
+	VADDPS Z13, Z1, Z1
+	VADDPS Z14, Z2, Z2
+	VADDPS Z15, Z3, Z3
+
 	// Residual, when r != nil.
 	TESTQ   DX, DX
 	JZ      t2_act
@@ -7116,7 +7270,7 @@ t2_store:
 	JMP     done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -7313,7 +7467,7 @@ t3_store:
 	JMP     done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -7554,7 +7708,7 @@ t4_store:
 	JMP     done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -7835,7 +7989,7 @@ t5_store:
 	JMP     done
 
 edge6:
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -8156,7 +8310,7 @@ t6_store:
 	JMP     done
 
 edge7:
-	// 7-row tile
+	// 7-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -8520,7 +8674,7 @@ t7_store:
 	JMP     done
 
 edge8:
-	// 8-row tile
+	// 8-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -8924,7 +9078,7 @@ t8_store:
 	JMP     done
 
 edge9:
-	// 9-row tile
+	// 9-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -9368,7 +9522,7 @@ t9_store:
 	JMP     done
 
 edge10:
-	// 10-row tile
+	// 10-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -9855,7 +10009,7 @@ t10_store:
 	JMP     done
 
 edge11:
-	// 11-row tile
+	// 11-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ    bias+40(FP), BX
 	VMOVUPS (BX), Z24
@@ -10403,7 +10557,7 @@ rows:
 	CMPQ BX, $0x0c
 	JLT  edge
 
-	// 12-row tile
+	// 12-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), SI
 	VMOVUPS.Z (SI), K1, Z24
@@ -11015,13 +11169,19 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
 	VMOVUPS.Z 64(BX), K2, Z25
 	VMOVAPS   Z24, Z0
 	VMOVAPS   Z25, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), BX
@@ -11037,16 +11197,16 @@ t1_k4:
 	VFMADD231PS.BCST (AX), Z25, Z1
 	VMOVUPS          128(BX), Z24
 	VMOVUPS          192(BX), Z25
-	VFMADD231PS.BCST 4(AX), Z24, Z0
-	VFMADD231PS.BCST 4(AX), Z25, Z1
+	VFMADD231PS.BCST 4(AX), Z24, Z2
+	VFMADD231PS.BCST 4(AX), Z25, Z3
 	VMOVUPS          256(BX), Z24
 	VMOVUPS          320(BX), Z25
-	VFMADD231PS.BCST 8(AX), Z24, Z0
-	VFMADD231PS.BCST 8(AX), Z25, Z1
+	VFMADD231PS.BCST 8(AX), Z24, Z4
+	VFMADD231PS.BCST 8(AX), Z25, Z5
 	VMOVUPS          384(BX), Z24
 	VMOVUPS          448(BX), Z25
-	VFMADD231PS.BCST 12(AX), Z24, Z0
-	VFMADD231PS.BCST 12(AX), Z25, Z1
+	VFMADD231PS.BCST 12(AX), Z24, Z6
+	VFMADD231PS.BCST 12(AX), Z25, Z7
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, BX
 	DECQ             SI
@@ -11067,6 +11227,13 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z1, Z1
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -11134,7 +11301,7 @@ t1_store:
 	JMP     done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -11143,6 +11310,18 @@ edge2:
 	VMOVAPS   Z25, Z1
 	VMOVAPS   Z24, Z2
 	VMOVAPS   Z25, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), SI
@@ -11160,22 +11339,22 @@ t2_k4:
 	VFMADD231PS.BCST (AX)(BX*1), Z25, Z3
 	VMOVUPS          128(SI), Z24
 	VMOVUPS          192(SI), Z25
-	VFMADD231PS.BCST 4(AX), Z24, Z0
-	VFMADD231PS.BCST 4(AX), Z25, Z1
-	VFMADD231PS.BCST 4(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 4(AX)(BX*1), Z25, Z3
+	VFMADD231PS.BCST 4(AX), Z24, Z4
+	VFMADD231PS.BCST 4(AX), Z25, Z5
+	VFMADD231PS.BCST 4(AX)(BX*1), Z24, Z6
+	VFMADD231PS.BCST 4(AX)(BX*1), Z25, Z7
 	VMOVUPS          256(SI), Z24
 	VMOVUPS          320(SI), Z25
-	VFMADD231PS.BCST 8(AX), Z24, Z0
-	VFMADD231PS.BCST 8(AX), Z25, Z1
-	VFMADD231PS.BCST 8(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 8(AX)(BX*1), Z25, Z3
+	VFMADD231PS.BCST 8(AX), Z24, Z8
+	VFMADD231PS.BCST 8(AX), Z25, Z9
+	VFMADD231PS.BCST 8(AX)(BX*1), Z24, Z10
+	VFMADD231PS.BCST 8(AX)(BX*1), Z25, Z11
 	VMOVUPS          384(SI), Z24
 	VMOVUPS          448(SI), Z25
-	VFMADD231PS.BCST 12(AX), Z24, Z0
-	VFMADD231PS.BCST 12(AX), Z25, Z1
-	VFMADD231PS.BCST 12(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 12(AX)(BX*1), Z25, Z3
+	VFMADD231PS.BCST 12(AX), Z24, Z12
+	VFMADD231PS.BCST 12(AX), Z25, Z13
+	VFMADD231PS.BCST 12(AX)(BX*1), Z24, Z14
+	VFMADD231PS.BCST 12(AX)(BX*1), Z25, Z15
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -11198,6 +11377,19 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VADDPS Z8, Z0, Z0
+	VADDPS Z9, Z1, Z1
+	VADDPS Z10, Z2, Z2
+	VADDPS Z11, Z3, Z3
+	VADDPS Z12, Z0, Z0
+	VADDPS Z13, Z1, Z1
+	VADDPS Z14, Z2, Z2
+	VADDPS Z15, Z3, Z3
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -11291,7 +11483,7 @@ t2_store:
 	JMP     done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -11488,7 +11680,7 @@ t3_store:
 	JMP     done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -11729,7 +11921,7 @@ t4_store:
 	JMP     done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -12010,7 +12202,7 @@ t5_store:
 	JMP     done
 
 edge6:
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -12331,7 +12523,7 @@ t6_store:
 	JMP     done
 
 edge7:
-	// 7-row tile
+	// 7-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -12695,7 +12887,7 @@ t7_store:
 	JMP     done
 
 edge8:
-	// 8-row tile
+	// 8-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -13099,7 +13291,7 @@ t8_store:
 	JMP     done
 
 edge9:
-	// 9-row tile
+	// 9-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -13543,7 +13735,7 @@ t9_store:
 	JMP     done
 
 edge10:
-	// 10-row tile
+	// 10-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -14030,7 +14222,7 @@ t10_store:
 	JMP     done
 
 edge11:
-	// 11-row tile
+	// 11-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -14578,7 +14770,7 @@ rows:
 	CMPQ BX, $0x0c
 	JLT  edge
 
-	// 12-row tile
+	// 12-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), SI
 	VMOVUPS.Z (SI), K1, Z24
@@ -15190,13 +15382,19 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
 	VMOVUPS.Z 64(BX), K2, Y25
 	VMOVAPS   Z24, Z0
 	VMOVAPS   Y25, Y1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Y3, Y3, Y3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Y5, Y5, Y5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Y7, Y7, Y7
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), BX
@@ -15212,16 +15410,16 @@ t1_k4:
 	VFMADD231PS.BCST (AX), Y25, Y1
 	VMOVUPS          128(BX), Z24
 	VMOVUPS          192(BX), Y25
-	VFMADD231PS.BCST 4(AX), Z24, Z0
-	VFMADD231PS.BCST 4(AX), Y25, Y1
+	VFMADD231PS.BCST 4(AX), Z24, Z2
+	VFMADD231PS.BCST 4(AX), Y25, Y3
 	VMOVUPS          256(BX), Z24
 	VMOVUPS          320(BX), Y25
-	VFMADD231PS.BCST 8(AX), Z24, Z0
-	VFMADD231PS.BCST 8(AX), Y25, Y1
+	VFMADD231PS.BCST 8(AX), Z24, Z4
+	VFMADD231PS.BCST 8(AX), Y25, Y5
 	VMOVUPS          384(BX), Z24
 	VMOVUPS          448(BX), Y25
-	VFMADD231PS.BCST 12(AX), Z24, Z0
-	VFMADD231PS.BCST 12(AX), Y25, Y1
+	VFMADD231PS.BCST 12(AX), Z24, Z6
+	VFMADD231PS.BCST 12(AX), Y25, Y7
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, BX
 	DECQ             SI
@@ -15242,6 +15440,13 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
+	VADDPS Z2, Z0, Z0
+	VADDPS Y3, Y1, Y1
+	VADDPS Z4, Z0, Z0
+	VADDPS Y5, Y1, Y1
+	VADDPS Z6, Z0, Z0
+	VADDPS Y7, Y1, Y1
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -15309,7 +15514,7 @@ t1_store:
 	JMP     done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -15318,6 +15523,18 @@ edge2:
 	VMOVAPS   Y25, Y1
 	VMOVAPS   Z24, Z2
 	VMOVAPS   Y25, Y3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Y5, Y5, Y5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Y7, Y7, Y7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Y9, Y9, Y9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Y11, Y11, Y11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Y13, Y13, Y13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Y15, Y15, Y15
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), SI
@@ -15335,22 +15552,22 @@ t2_k4:
 	VFMADD231PS.BCST (AX)(BX*1), Y25, Y3
 	VMOVUPS          128(SI), Z24
 	VMOVUPS          192(SI), Y25
-	VFMADD231PS.BCST 4(AX), Z24, Z0
-	VFMADD231PS.BCST 4(AX), Y25, Y1
-	VFMADD231PS.BCST 4(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 4(AX)(BX*1), Y25, Y3
+	VFMADD231PS.BCST 4(AX), Z24, Z4
+	VFMADD231PS.BCST 4(AX), Y25, Y5
+	VFMADD231PS.BCST 4(AX)(BX*1), Z24, Z6
+	VFMADD231PS.BCST 4(AX)(BX*1), Y25, Y7
 	VMOVUPS          256(SI), Z24
 	VMOVUPS          320(SI), Y25
-	VFMADD231PS.BCST 8(AX), Z24, Z0
-	VFMADD231PS.BCST 8(AX), Y25, Y1
-	VFMADD231PS.BCST 8(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 8(AX)(BX*1), Y25, Y3
+	VFMADD231PS.BCST 8(AX), Z24, Z8
+	VFMADD231PS.BCST 8(AX), Y25, Y9
+	VFMADD231PS.BCST 8(AX)(BX*1), Z24, Z10
+	VFMADD231PS.BCST 8(AX)(BX*1), Y25, Y11
 	VMOVUPS          384(SI), Z24
 	VMOVUPS          448(SI), Y25
-	VFMADD231PS.BCST 12(AX), Z24, Z0
-	VFMADD231PS.BCST 12(AX), Y25, Y1
-	VFMADD231PS.BCST 12(AX)(BX*1), Z24, Z2
-	VFMADD231PS.BCST 12(AX)(BX*1), Y25, Y3
+	VFMADD231PS.BCST 12(AX), Z24, Z12
+	VFMADD231PS.BCST 12(AX), Y25, Y13
+	VFMADD231PS.BCST 12(AX)(BX*1), Z24, Z14
+	VFMADD231PS.BCST 12(AX)(BX*1), Y25, Y15
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -15373,6 +15590,19 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
+	VADDPS Z4, Z0, Z0
+	VADDPS Y5, Y1, Y1
+	VADDPS Z6, Z2, Z2
+	VADDPS Y7, Y3, Y3
+	VADDPS Z8, Z0, Z0
+	VADDPS Y9, Y1, Y1
+	VADDPS Z10, Z2, Z2
+	VADDPS Y11, Y3, Y3
+	VADDPS Z12, Z0, Z0
+	VADDPS Y13, Y1, Y1
+	VADDPS Z14, Z2, Z2
+	VADDPS Y15, Y3, Y3
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -15466,7 +15696,7 @@ t2_store:
 	JMP     done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -15663,7 +15893,7 @@ t3_store:
 	JMP     done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -15904,7 +16134,7 @@ t4_store:
 	JMP     done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -16185,7 +16415,7 @@ t5_store:
 	JMP     done
 
 edge6:
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -16506,7 +16736,7 @@ t6_store:
 	JMP     done
 
 edge7:
-	// 7-row tile
+	// 7-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -16870,7 +17100,7 @@ t7_store:
 	JMP     done
 
 edge8:
-	// 8-row tile
+	// 8-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -17274,7 +17504,7 @@ t8_store:
 	JMP     done
 
 edge9:
-	// 9-row tile
+	// 9-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -17718,7 +17948,7 @@ t9_store:
 	JMP     done
 
 edge10:
-	// 10-row tile
+	// 10-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -18205,7 +18435,7 @@ t10_store:
 	JMP     done
 
 edge11:
-	// 11-row tile
+	// 11-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z24
@@ -18752,7 +18982,7 @@ rows:
 	CMPQ BX, $0x14
 	JLT  edge
 
-	// 20-row tile
+	// 20-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), SI
 	VMOVUPS.Z (SI), K1, Z20
@@ -19317,11 +19547,14 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
 	VMOVAPS   Z20, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), BX
@@ -19334,11 +19567,11 @@ t1_k4:
 	VMOVUPS          (BX), Z20
 	VFMADD231PS.BCST (AX), Z20, Z0
 	VMOVUPS          128(BX), Z20
-	VFMADD231PS.BCST 4(AX), Z20, Z0
+	VFMADD231PS.BCST 4(AX), Z20, Z1
 	VMOVUPS          256(BX), Z20
-	VFMADD231PS.BCST 8(AX), Z20, Z0
+	VFMADD231PS.BCST 8(AX), Z20, Z2
 	VMOVUPS          384(BX), Z20
-	VFMADD231PS.BCST 12(AX), Z20, Z0
+	VFMADD231PS.BCST 12(AX), Z20, Z3
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, BX
 	DECQ             SI
@@ -19357,6 +19590,10 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z0, Z0
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -19411,12 +19648,18 @@ t1_store:
 	JMP     done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
 	VMOVAPS   Z20, Z0
 	VMOVAPS   Z20, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), SI
@@ -19430,14 +19673,14 @@ t2_k4:
 	VFMADD231PS.BCST (AX), Z20, Z0
 	VFMADD231PS.BCST (AX)(BX*1), Z20, Z1
 	VMOVUPS          128(SI), Z20
-	VFMADD231PS.BCST 4(AX), Z20, Z0
-	VFMADD231PS.BCST 4(AX)(BX*1), Z20, Z1
+	VFMADD231PS.BCST 4(AX), Z20, Z2
+	VFMADD231PS.BCST 4(AX)(BX*1), Z20, Z3
 	VMOVUPS          256(SI), Z20
-	VFMADD231PS.BCST 8(AX), Z20, Z0
-	VFMADD231PS.BCST 8(AX)(BX*1), Z20, Z1
+	VFMADD231PS.BCST 8(AX), Z20, Z4
+	VFMADD231PS.BCST 8(AX)(BX*1), Z20, Z5
 	VMOVUPS          384(SI), Z20
-	VFMADD231PS.BCST 12(AX), Z20, Z0
-	VFMADD231PS.BCST 12(AX)(BX*1), Z20, Z1
+	VFMADD231PS.BCST 12(AX), Z20, Z6
+	VFMADD231PS.BCST 12(AX)(BX*1), Z20, Z7
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -19457,6 +19700,13 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
+	VADDPS Z2, Z0, Z0
+	VADDPS Z3, Z1, Z1
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -19524,13 +19774,22 @@ t2_store:
 	JMP     done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
 	VMOVAPS   Z20, Z0
 	VMOVAPS   Z20, Z1
 	VMOVAPS   Z20, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), SI
@@ -19545,17 +19804,17 @@ t3_k4:
 	VFMADD231PS.BCST (AX)(BX*1), Z20, Z1
 	VFMADD231PS.BCST (AX)(BX*2), Z20, Z2
 	VMOVUPS          128(SI), Z20
-	VFMADD231PS.BCST 4(AX), Z20, Z0
-	VFMADD231PS.BCST 4(AX)(BX*1), Z20, Z1
-	VFMADD231PS.BCST 4(AX)(BX*2), Z20, Z2
+	VFMADD231PS.BCST 4(AX), Z20, Z3
+	VFMADD231PS.BCST 4(AX)(BX*1), Z20, Z4
+	VFMADD231PS.BCST 4(AX)(BX*2), Z20, Z5
 	VMOVUPS          256(SI), Z20
-	VFMADD231PS.BCST 8(AX), Z20, Z0
-	VFMADD231PS.BCST 8(AX)(BX*1), Z20, Z1
-	VFMADD231PS.BCST 8(AX)(BX*2), Z20, Z2
+	VFMADD231PS.BCST 8(AX), Z20, Z6
+	VFMADD231PS.BCST 8(AX)(BX*1), Z20, Z7
+	VFMADD231PS.BCST 8(AX)(BX*2), Z20, Z8
 	VMOVUPS          384(SI), Z20
-	VFMADD231PS.BCST 12(AX), Z20, Z0
-	VFMADD231PS.BCST 12(AX)(BX*1), Z20, Z1
-	VFMADD231PS.BCST 12(AX)(BX*2), Z20, Z2
+	VFMADD231PS.BCST 12(AX), Z20, Z9
+	VFMADD231PS.BCST 12(AX)(BX*1), Z20, Z10
+	VFMADD231PS.BCST 12(AX)(BX*2), Z20, Z11
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -19576,6 +19835,16 @@ t3_k1loop:
 	JNZ              t3_k1loop
 
 t3_epilogue:
+	VADDPS Z3, Z0, Z0
+	VADDPS Z4, Z1, Z1
+	VADDPS Z5, Z2, Z2
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z0, Z0
+	VADDPS Z10, Z1, Z1
+	VADDPS Z11, Z2, Z2
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t3_act
@@ -19658,7 +19927,7 @@ t3_store:
 	JMP     done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -19666,6 +19935,18 @@ edge4:
 	VMOVAPS   Z20, Z1
 	VMOVAPS   Z20, Z2
 	VMOVAPS   Z20, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z8, Z8, Z8
+	VPXORD    Z9, Z9, Z9
+	VPXORD    Z10, Z10, Z10
+	VPXORD    Z11, Z11, Z11
+	VPXORD    Z12, Z12, Z12
+	VPXORD    Z13, Z13, Z13
+	VPXORD    Z14, Z14, Z14
+	VPXORD    Z15, Z15, Z15
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	LEAQ      (BX)(BX*2), SI
@@ -19682,20 +19963,20 @@ t4_k4:
 	VFMADD231PS.BCST (AX)(BX*2), Z20, Z2
 	VFMADD231PS.BCST (AX)(SI*1), Z20, Z3
 	VMOVUPS          128(DI), Z20
-	VFMADD231PS.BCST 4(AX), Z20, Z0
-	VFMADD231PS.BCST 4(AX)(BX*1), Z20, Z1
-	VFMADD231PS.BCST 4(AX)(BX*2), Z20, Z2
-	VFMADD231PS.BCST 4(AX)(SI*1), Z20, Z3
+	VFMADD231PS.BCST 4(AX), Z20, Z4
+	VFMADD231PS.BCST 4(AX)(BX*1), Z20, Z5
+	VFMADD231PS.BCST 4(AX)(BX*2), Z20, Z6
+	VFMADD231PS.BCST 4(AX)(SI*1), Z20, Z7
 	VMOVUPS          256(DI), Z20
-	VFMADD231PS.BCST 8(AX), Z20, Z0
-	VFMADD231PS.BCST 8(AX)(BX*1), Z20, Z1
-	VFMADD231PS.BCST 8(AX)(BX*2), Z20, Z2
-	VFMADD231PS.BCST 8(AX)(SI*1), Z20, Z3
+	VFMADD231PS.BCST 8(AX), Z20, Z8
+	VFMADD231PS.BCST 8(AX)(BX*1), Z20, Z9
+	VFMADD231PS.BCST 8(AX)(BX*2), Z20, Z10
+	VFMADD231PS.BCST 8(AX)(SI*1), Z20, Z11
 	VMOVUPS          384(DI), Z20
-	VFMADD231PS.BCST 12(AX), Z20, Z0
-	VFMADD231PS.BCST 12(AX)(BX*1), Z20, Z1
-	VFMADD231PS.BCST 12(AX)(BX*2), Z20, Z2
-	VFMADD231PS.BCST 12(AX)(SI*1), Z20, Z3
+	VFMADD231PS.BCST 12(AX), Z20, Z12
+	VFMADD231PS.BCST 12(AX)(BX*1), Z20, Z13
+	VFMADD231PS.BCST 12(AX)(BX*2), Z20, Z14
+	VFMADD231PS.BCST 12(AX)(SI*1), Z20, Z15
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, DI
 	DECQ             R8
@@ -19717,6 +19998,19 @@ t4_k1loop:
 	JNZ              t4_k1loop
 
 t4_epilogue:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VADDPS Z8, Z0, Z0
+	VADDPS Z9, Z1, Z1
+	VADDPS Z10, Z2, Z2
+	VADDPS Z11, Z3, Z3
+	VADDPS Z12, Z0, Z0
+	VADDPS Z13, Z1, Z1
+	VADDPS Z14, Z2, Z2
+	VADDPS Z15, Z3, Z3
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t4_act
@@ -19814,7 +20108,7 @@ t4_store:
 	JMP     done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -19991,7 +20285,7 @@ t5_store:
 	JMP     done
 
 edge6:
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -20193,7 +20487,7 @@ t6_store:
 	JMP     done
 
 edge7:
-	// 7-row tile
+	// 7-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -20416,7 +20710,7 @@ t7_store:
 	JMP     done
 
 edge8:
-	// 8-row tile
+	// 8-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -20660,7 +20954,7 @@ t8_store:
 	JMP     done
 
 edge9:
-	// 9-row tile
+	// 9-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -20925,7 +21219,7 @@ t9_store:
 	JMP     done
 
 edge10:
-	// 10-row tile
+	// 10-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -21211,7 +21505,7 @@ t10_store:
 	JMP     done
 
 edge11:
-	// 11-row tile
+	// 11-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -21522,7 +21816,7 @@ t11_store:
 	JMP     done
 
 edge12:
-	// 12-row tile
+	// 12-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -21854,7 +22148,7 @@ t12_store:
 	JMP     done
 
 edge13:
-	// 13-row tile
+	// 13-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -22207,7 +22501,7 @@ t13_store:
 	JMP     done
 
 edge14:
-	// 14-row tile
+	// 14-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -22581,7 +22875,7 @@ t14_store:
 	JMP     done
 
 edge15:
-	// 15-row tile
+	// 15-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -22976,7 +23270,7 @@ t15_store:
 	JMP     done
 
 edge16:
-	// 16-row tile
+	// 16-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -23396,7 +23690,7 @@ t16_store:
 	JMP     done
 
 edge17:
-	// 17-row tile
+	// 17-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -23837,7 +24131,7 @@ t17_store:
 	JMP     done
 
 edge18:
-	// 18-row tile
+	// 18-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -24299,7 +24593,7 @@ t18_store:
 	JMP     done
 
 edge19:
-	// 19-row tile
+	// 19-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Z20
@@ -24802,7 +25096,7 @@ rows:
 	CMPQ BX, $0x14
 	JLT  edge
 
-	// 20-row tile
+	// 20-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), SI
 	VMOVUPS.Z (SI), K1, Y20
@@ -25367,11 +25661,14 @@ edge:
 	JMP  done
 
 edge1:
-	// 1-row tile
+	// 1-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
 	VMOVAPS   Y20, Y0
+	VPXORD    Y1, Y1, Y1
+	VPXORD    Y2, Y2, Y2
+	VPXORD    Y3, Y3, Y3
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), BX
@@ -25384,11 +25681,11 @@ t1_k4:
 	VMOVUPS          (BX), Y20
 	VFMADD231PS.BCST (AX), Y20, Y0
 	VMOVUPS          128(BX), Y20
-	VFMADD231PS.BCST 4(AX), Y20, Y0
+	VFMADD231PS.BCST 4(AX), Y20, Y1
 	VMOVUPS          256(BX), Y20
-	VFMADD231PS.BCST 8(AX), Y20, Y0
+	VFMADD231PS.BCST 8(AX), Y20, Y2
 	VMOVUPS          384(BX), Y20
-	VFMADD231PS.BCST 12(AX), Y20, Y0
+	VFMADD231PS.BCST 12(AX), Y20, Y3
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, BX
 	DECQ             SI
@@ -25407,6 +25704,10 @@ t1_k1loop:
 	JNZ              t1_k1loop
 
 t1_epilogue:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y0, Y0
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t1_act
@@ -25461,12 +25762,18 @@ t1_store:
 	JMP     done
 
 edge2:
-	// 2-row tile
+	// 2-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
 	VMOVAPS   Y20, Y0
 	VMOVAPS   Y20, Y1
+	VPXORD    Y2, Y2, Y2
+	VPXORD    Y3, Y3, Y3
+	VPXORD    Y4, Y4, Y4
+	VPXORD    Y5, Y5, Y5
+	VPXORD    Y6, Y6, Y6
+	VPXORD    Y7, Y7, Y7
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), SI
@@ -25480,14 +25787,14 @@ t2_k4:
 	VFMADD231PS.BCST (AX), Y20, Y0
 	VFMADD231PS.BCST (AX)(BX*1), Y20, Y1
 	VMOVUPS          128(SI), Y20
-	VFMADD231PS.BCST 4(AX), Y20, Y0
-	VFMADD231PS.BCST 4(AX)(BX*1), Y20, Y1
+	VFMADD231PS.BCST 4(AX), Y20, Y2
+	VFMADD231PS.BCST 4(AX)(BX*1), Y20, Y3
 	VMOVUPS          256(SI), Y20
-	VFMADD231PS.BCST 8(AX), Y20, Y0
-	VFMADD231PS.BCST 8(AX)(BX*1), Y20, Y1
+	VFMADD231PS.BCST 8(AX), Y20, Y4
+	VFMADD231PS.BCST 8(AX)(BX*1), Y20, Y5
 	VMOVUPS          384(SI), Y20
-	VFMADD231PS.BCST 12(AX), Y20, Y0
-	VFMADD231PS.BCST 12(AX)(BX*1), Y20, Y1
+	VFMADD231PS.BCST 12(AX), Y20, Y6
+	VFMADD231PS.BCST 12(AX)(BX*1), Y20, Y7
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -25507,6 +25814,13 @@ t2_k1loop:
 	JNZ              t2_k1loop
 
 t2_epilogue:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t2_act
@@ -25574,13 +25888,22 @@ t2_store:
 	JMP     done
 
 edge3:
-	// 3-row tile
+	// 3-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
 	VMOVAPS   Y20, Y0
 	VMOVAPS   Y20, Y1
 	VMOVAPS   Y20, Y2
+	VPXORD    Y3, Y3, Y3
+	VPXORD    Y4, Y4, Y4
+	VPXORD    Y5, Y5, Y5
+	VPXORD    Y6, Y6, Y6
+	VPXORD    Y7, Y7, Y7
+	VPXORD    Y8, Y8, Y8
+	VPXORD    Y9, Y9, Y9
+	VPXORD    Y10, Y10, Y10
+	VPXORD    Y11, Y11, Y11
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	MOVQ      b+32(FP), SI
@@ -25595,17 +25918,17 @@ t3_k4:
 	VFMADD231PS.BCST (AX)(BX*1), Y20, Y1
 	VFMADD231PS.BCST (AX)(BX*2), Y20, Y2
 	VMOVUPS          128(SI), Y20
-	VFMADD231PS.BCST 4(AX), Y20, Y0
-	VFMADD231PS.BCST 4(AX)(BX*1), Y20, Y1
-	VFMADD231PS.BCST 4(AX)(BX*2), Y20, Y2
+	VFMADD231PS.BCST 4(AX), Y20, Y3
+	VFMADD231PS.BCST 4(AX)(BX*1), Y20, Y4
+	VFMADD231PS.BCST 4(AX)(BX*2), Y20, Y5
 	VMOVUPS          256(SI), Y20
-	VFMADD231PS.BCST 8(AX), Y20, Y0
-	VFMADD231PS.BCST 8(AX)(BX*1), Y20, Y1
-	VFMADD231PS.BCST 8(AX)(BX*2), Y20, Y2
+	VFMADD231PS.BCST 8(AX), Y20, Y6
+	VFMADD231PS.BCST 8(AX)(BX*1), Y20, Y7
+	VFMADD231PS.BCST 8(AX)(BX*2), Y20, Y8
 	VMOVUPS          384(SI), Y20
-	VFMADD231PS.BCST 12(AX), Y20, Y0
-	VFMADD231PS.BCST 12(AX)(BX*1), Y20, Y1
-	VFMADD231PS.BCST 12(AX)(BX*2), Y20, Y2
+	VFMADD231PS.BCST 12(AX), Y20, Y9
+	VFMADD231PS.BCST 12(AX)(BX*1), Y20, Y10
+	VFMADD231PS.BCST 12(AX)(BX*2), Y20, Y11
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, SI
 	DECQ             DI
@@ -25626,6 +25949,16 @@ t3_k1loop:
 	JNZ              t3_k1loop
 
 t3_epilogue:
+	VADDPS Y3, Y0, Y0
+	VADDPS Y4, Y1, Y1
+	VADDPS Y5, Y2, Y2
+	VADDPS Y6, Y0, Y0
+	VADDPS Y7, Y1, Y1
+	VADDPS Y8, Y2, Y2
+	VADDPS Y9, Y0, Y0
+	VADDPS Y10, Y1, Y1
+	VADDPS Y11, Y2, Y2
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t3_act
@@ -25708,7 +26041,7 @@ t3_store:
 	JMP     done
 
 edge4:
-	// 4-row tile
+	// 4-row tile, 4 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -25716,6 +26049,18 @@ edge4:
 	VMOVAPS   Y20, Y1
 	VMOVAPS   Y20, Y2
 	VMOVAPS   Y20, Y3
+	VPXORD    Y4, Y4, Y4
+	VPXORD    Y5, Y5, Y5
+	VPXORD    Y6, Y6, Y6
+	VPXORD    Y7, Y7, Y7
+	VPXORD    Y8, Y8, Y8
+	VPXORD    Y9, Y9, Y9
+	VPXORD    Y10, Y10, Y10
+	VPXORD    Y11, Y11, Y11
+	VPXORD    Y12, Y12, Y12
+	VPXORD    Y13, Y13, Y13
+	VPXORD    Y14, Y14, Y14
+	VPXORD    Y15, Y15, Y15
 	MOVQ      lda+24(FP), BX
 	SHLQ      $0x02, BX
 	LEAQ      (BX)(BX*2), SI
@@ -25732,20 +26077,20 @@ t4_k4:
 	VFMADD231PS.BCST (AX)(BX*2), Y20, Y2
 	VFMADD231PS.BCST (AX)(SI*1), Y20, Y3
 	VMOVUPS          128(DI), Y20
-	VFMADD231PS.BCST 4(AX), Y20, Y0
-	VFMADD231PS.BCST 4(AX)(BX*1), Y20, Y1
-	VFMADD231PS.BCST 4(AX)(BX*2), Y20, Y2
-	VFMADD231PS.BCST 4(AX)(SI*1), Y20, Y3
+	VFMADD231PS.BCST 4(AX), Y20, Y4
+	VFMADD231PS.BCST 4(AX)(BX*1), Y20, Y5
+	VFMADD231PS.BCST 4(AX)(BX*2), Y20, Y6
+	VFMADD231PS.BCST 4(AX)(SI*1), Y20, Y7
 	VMOVUPS          256(DI), Y20
-	VFMADD231PS.BCST 8(AX), Y20, Y0
-	VFMADD231PS.BCST 8(AX)(BX*1), Y20, Y1
-	VFMADD231PS.BCST 8(AX)(BX*2), Y20, Y2
-	VFMADD231PS.BCST 8(AX)(SI*1), Y20, Y3
+	VFMADD231PS.BCST 8(AX), Y20, Y8
+	VFMADD231PS.BCST 8(AX)(BX*1), Y20, Y9
+	VFMADD231PS.BCST 8(AX)(BX*2), Y20, Y10
+	VFMADD231PS.BCST 8(AX)(SI*1), Y20, Y11
 	VMOVUPS          384(DI), Y20
-	VFMADD231PS.BCST 12(AX), Y20, Y0
-	VFMADD231PS.BCST 12(AX)(BX*1), Y20, Y1
-	VFMADD231PS.BCST 12(AX)(BX*2), Y20, Y2
-	VFMADD231PS.BCST 12(AX)(SI*1), Y20, Y3
+	VFMADD231PS.BCST 12(AX), Y20, Y12
+	VFMADD231PS.BCST 12(AX)(BX*1), Y20, Y13
+	VFMADD231PS.BCST 12(AX)(BX*2), Y20, Y14
+	VFMADD231PS.BCST 12(AX)(SI*1), Y20, Y15
 	ADDQ             $0x10, AX
 	ADDQ             $0x00000200, DI
 	DECQ             R8
@@ -25767,6 +26112,19 @@ t4_k1loop:
 	JNZ              t4_k1loop
 
 t4_epilogue:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y8, Y0, Y0
+	VADDPS Y9, Y1, Y1
+	VADDPS Y10, Y2, Y2
+	VADDPS Y11, Y3, Y3
+	VADDPS Y12, Y0, Y0
+	VADDPS Y13, Y1, Y1
+	VADDPS Y14, Y2, Y2
+	VADDPS Y15, Y3, Y3
+
 	// Residual, when r != nil.
 	TESTQ     DX, DX
 	JZ        t4_act
@@ -25864,7 +26222,7 @@ t4_store:
 	JMP     done
 
 edge5:
-	// 5-row tile
+	// 5-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -26041,7 +26399,7 @@ t5_store:
 	JMP     done
 
 edge6:
-	// 6-row tile
+	// 6-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -26243,7 +26601,7 @@ t6_store:
 	JMP     done
 
 edge7:
-	// 7-row tile
+	// 7-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -26466,7 +26824,7 @@ t7_store:
 	JMP     done
 
 edge8:
-	// 8-row tile
+	// 8-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -26710,7 +27068,7 @@ t8_store:
 	JMP     done
 
 edge9:
-	// 9-row tile
+	// 9-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -26975,7 +27333,7 @@ t9_store:
 	JMP     done
 
 edge10:
-	// 10-row tile
+	// 10-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -27261,7 +27619,7 @@ t10_store:
 	JMP     done
 
 edge11:
-	// 11-row tile
+	// 11-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -27572,7 +27930,7 @@ t11_store:
 	JMP     done
 
 edge12:
-	// 12-row tile
+	// 12-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -27904,7 +28262,7 @@ t12_store:
 	JMP     done
 
 edge13:
-	// 13-row tile
+	// 13-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -28257,7 +28615,7 @@ t13_store:
 	JMP     done
 
 edge14:
-	// 14-row tile
+	// 14-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -28631,7 +28989,7 @@ t14_store:
 	JMP     done
 
 edge15:
-	// 15-row tile
+	// 15-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -29026,7 +29384,7 @@ t15_store:
 	JMP     done
 
 edge16:
-	// 16-row tile
+	// 16-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -29446,7 +29804,7 @@ t16_store:
 	JMP     done
 
 edge17:
-	// 17-row tile
+	// 17-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -29887,7 +30245,7 @@ t17_store:
 	JMP     done
 
 edge18:
-	// 18-row tile
+	// 18-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20
@@ -30349,7 +30707,7 @@ t18_store:
 	JMP     done
 
 edge19:
-	// 19-row tile
+	// 19-row tile, 1 accumulator set(s)
 	// Accumulators start at the bias (masked to the panel's columns).
 	MOVQ      bias+40(FP), BX
 	VMOVUPS.Z (BX), K1, Y20

@@ -55,6 +55,7 @@ type gemmKernel struct {
 	free  []VecPhysical // everything but the accumulators (epilogue scratch)
 	iota  Mem
 	state tileState
+	sets  int // accumulator sets of the tile being emitted (see tile)
 }
 
 // tileState holds the general-purpose registers live across the whole

@@ -11,7 +11,15 @@ import (
 // tile computes and stores h rows (h ≤ mr) at the current tile pointers.
 func (g *gemmKernel) tile(h int) {
 	p := fmt.Sprintf("t%d", h)
-	Commentf("%d-row tile", h)
+	// Short tiles have too few independent FMA chains to hide the FMA
+	// latency (a 1-row tile has nv): they keep up to 4 sets of
+	// accumulators in the unused rows' registers, one per unrolled k step,
+	// and add them up after the loop.
+	g.sets = 1
+	if h*len(g.widths) <= 4 {
+		g.sets = min(4, g.mr/h)
+	}
+	Commentf("%d-row tile, %d accumulator set(s)", h, g.sets)
 	g.startAtBias(h)
 	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
 	// groups of 5): few base pointers keep the register count and the
@@ -82,6 +90,13 @@ func (g *gemmKernel) tile(h int) {
 	JNZ(LabelRef(label(p, "k1loop")))
 
 	Label(label(p, "epilogue"))
+	for set := 1; set < g.sets; set++ {
+		for i := 0; i < h; i++ {
+			for v := range g.widths {
+				VADDPS(g.setReg(set, h, i, v), g.accReg(i, v), g.accReg(i, v))
+			}
+		}
+	}
 	g.epilogue(h, p)
 }
 
@@ -95,14 +110,14 @@ func (g *gemmKernel) step(h, u int, aMem func(i, disp int) Mem, pb Register) {
 	for i := 0; i < h; i++ {
 		if g.bcst {
 			for v := range g.widths {
-				VFMADD231PS_BCST(aMem(i, 4*u), g.as(g.b[v], v), g.accReg(i, v))
+				VFMADD231PS_BCST(aMem(i, 4*u), g.as(g.b[v], v), g.setReg(u%g.sets, h, i, v))
 			}
 			continue
 		}
 		t := g.tmp[(i+u*h)%len(g.tmp)]
 		VBROADCASTSS(aMem(i, 4*u), t)
 		for v := range g.widths {
-			VFMADD231PS(g.as(g.b[v], v), g.as(t, v), g.accReg(i, v))
+			VFMADD231PS(g.as(g.b[v], v), g.as(t, v), g.setReg(u%g.sets, h, i, v))
 		}
 	}
 }
@@ -127,4 +142,15 @@ func (g *gemmKernel) startAtBias(h int) {
 			VMOVAPS(g.as(f[v], v), g.accReg(i, v))
 		}
 	}
+	for set := 1; set < g.sets; set++ {
+		for i := 0; i < h; i++ {
+			for v := range g.widths {
+				g.isa.zero(g.setReg(set, h, i, v))
+			}
+		}
+	}
 }
+
+// setReg is accumulator (i, v) of accumulator set `set` of an h-row tile:
+// set s lives in the registers of rows s·h … s·h+h-1.
+func (g *gemmKernel) setReg(set, h, i, v int) VecPhysical { return g.accReg(set*h+i, v) }
