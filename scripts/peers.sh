@@ -104,20 +104,21 @@ onnx_file() { echo "$MODELS_DIR/$(model_name "$1").onnx"; }
 
 # Check the settings before spending minutes on builds.
 is_uint() { case "$1" in '' | *[!0-9]*) return 1 ;; esac; }
+is_pos() { is_uint "$1" && [ "$1" -ge 1 ]; }
 is_num() { awk -v x="$1" 'BEGIN { exit !(x ~ /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/) }'; }
 [ -n "${NETS// /}" ] || die "NETS is empty"
 [ -n "${THREADS// /}" ] || die "THREADS is empty"
 for n in $NETS; do model_name "$n" >/dev/null || die "NETS: unknown net '$n' (use v1 v2 v3l v3s)"; done
-for t in $THREADS; do is_uint "$t" && [ "$t" -ge 1 ] || die "THREADS: '$t' is not a positive integer"; done
+for t in $THREADS; do is_pos "$t" || die "THREADS: '$t' is not a positive integer"; done
 for p in $PEERS; do
   case "$p" in xnnpack | onednn | ort) ;; *) die "PEERS: unknown peer '$p' (use xnnpack onednn ort)" ;; esac
 done
-is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS: '$ROUNDS' is not a positive integer"
-is_uint "$TRIES" && [ "$TRIES" -ge 1 ] || die "TRIES: '$TRIES' is not a positive integer"
+is_pos "$ROUNDS" || die "ROUNDS: '$ROUNDS' is not a positive integer"
+is_pos "$TRIES" || die "TRIES: '$TRIES' is not a positive integer"
 is_uint "$IDLE_WAIT" || die "IDLE_WAIT: '$IDLE_WAIT' is not a whole number of seconds"
 is_uint "$WAIT_BUDGET" || die "WAIT_BUDGET: '$WAIT_BUDGET' is not a whole number of seconds"
 is_num "$MIN_TIME" || die "MIN_TIME: '$MIN_TIME' is not a number of seconds"
-is_uint "$TIMEOUT" && [ "$TIMEOUT" -ge 1 ] || die "TIMEOUT: '$TIMEOUT' is not a positive whole number of seconds"
+is_pos "$TIMEOUT" || die "TIMEOUT: '$TIMEOUT' is not a positive whole number of seconds"
 is_num "$QUIET" || die "QUIET: '$QUIET' is not a number of cores"
 [ -z "${MNC:-}" ] || [ -x "$MNC" ] || die "MNC=$MNC is not an executable"
 
@@ -140,11 +141,10 @@ cpu_ticks() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + 
 # child_ticks: CPU ticks (user + system) of this script's finished children, so that the
 # engines' own CPU time can be told apart from other processes'.
 child_ticks() {
-  local s
+  local s f
   s=$(</proc/$$/stat)
-  s=${s##*) }          # the fields after "(comm) ": state is field 3
-  set -- $s
-  echo $((${14} + ${15})) # cutime, cstime (fields 16, 17)
+  read -ra f <<<"${s##*) }" # the fields after "(comm) ": f[0] is field 3 (state)
+  echo $((f[13] + f[14]))   # cutime, cstime: fields 16 and 17
 }
 
 # others_cores BUSY_TICKS OWN_TICKS TOTAL_TICKS: cores other processes used on average.
@@ -333,10 +333,11 @@ build_mnc
 engines=(mnc)
 for p in $PEERS; do
   case "$p" in
-    xnnpack) build_native xnnpack mobilenet_xnnpack && engines+=(xnnpack) || note "skipping xnnpack: it could not be built (log: $LOG)" ;;
-    onednn) build_native onednn mobilenet_onednn && engines+=(onednn) || note "skipping onednn: it could not be built (log: $LOG)" ;;
-    ort) install_ort && engines+=(ort) || note "skipping ort: onnxruntime-node could not be installed or loaded (log: $LOG)" ;;
+    xnnpack) ready() { build_native xnnpack mobilenet_xnnpack; } ;;
+    onednn) ready() { build_native onednn mobilenet_onednn; } ;;
+    ort) ready() { install_ort; } ;;
   esac
+  if ready; then engines+=("$p"); else note "skipping $p: it could not be built or loaded (log: $LOG)"; fi
 done
 for n in $NETS; do
   [ -f "$(onnx_file "$n")" ] || note "$n: no $(onnx_file "$n"): mnc runs its built-in $(model_name "$n"), ort skips it"
