@@ -175,7 +175,7 @@ func runGemmCase(t *testing.T, s *Set, g gemmCase, rng *rand.Rand, a, w []float3
 // k remainders); bias, residual, activation and padded strides rotate
 // across cases so that each appears with every size class.
 func TestGemmMatchesNaive(t *testing.T) {
-	ms := []int{1, 2, 5, 6, 7, 13, 49, 100}
+	ms := []int{1, 2, 3, 5, 6, 7, 13, 24, 49, 100} // 3, 24: 3- and 4-row edges of the 20-row kernels
 	ks := []int{1, 3, 8, 17, 32, 144}
 	ns := []int{1, 7, 8, 15, 16, 17, 24, 31, 33, 64, 100, 1000}
 	eps := gemmTestEpilogues()
