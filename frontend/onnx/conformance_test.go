@@ -146,7 +146,7 @@ var confCases = []confCase{
 	{name: "test_shape"}, {name: "test_shape_clip_end"}, {name: "test_shape_clip_start"}, {name: "test_shape_end_1"},
 	{name: "test_shape_end_negative_1"}, {name: "test_shape_example"}, {name: "test_shape_start_1"},
 	{name: "test_shape_start_1_end_2"}, {name: "test_shape_start_1_end_negative_1"}, {name: "test_shape_start_negative_1"},
-	{name: "test_sigmoid"}, {name: "test_sigmoid_example"},
+	{name: "test_sigmoid"}, {name: "test_sigmoid_example"}, {name: "test_size"}, {name: "test_size_example"},
 	{name: "test_slice", consts: []string{"*"}}, {name: "test_slice_default_axes", consts: []string{"*"}},
 	{name: "test_slice_default_steps", consts: []string{"*"}}, {name: "test_slice_end_out_of_bounds", consts: []string{"*"}},
 	{name: "test_slice_neg", consts: []string{"*"}}, {name: "test_slice_neg_steps", consts: []string{"*"}},

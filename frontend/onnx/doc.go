@@ -18,7 +18,7 @@
 // Sigmoid, Add, Sub, Mul, Div, GlobalAveragePool, AveragePool, MaxPool,
 // ReduceMean, Flatten, Reshape, Squeeze, Unsqueeze, Gemm, MatMul, Softmax,
 // Concat, Pad, Transpose, Constant, Identity, Dropout, Cast; and, folded at
-// import only, Shape, Gather, Slice, ConstantOfShape and Range.
+// import only, Shape, Size, Gather, Slice, ConstantOfShape and Range.
 //
 // Weights come from initializers (raw_data or typed fields, float, double
 // and integer types, external data files relative to dir) and Constant

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -342,5 +343,36 @@ func TestDropoutRatioInput(t *testing.T) {
 	b.g.Node[0].Attribute[0].T.Int32Data = []int32{1}
 	if _, err := Read("m.onnx", b.bytes(t), ""); err == nil || !strings.Contains(err.Error(), "(Dropout): training_mode") {
 		t.Errorf("training Dropout: error %v", err)
+	}
+}
+
+// TestPyTorchPadExport: PyTorch's opset-11 export of F.pad computes ONNX
+// pads from its own (last axis first, begin/end pairs) order with Size,
+// ConstantOfShape, Concat, Reshape, a reversing Slice, Transpose and Cast;
+// all of it folds to one Pad.
+func TestPyTorchPadExport(t *testing.T) {
+	b := newModel(11).input("x", 1, 1, 2, 2).output("y").
+		ints("torchpads", 1, 1, 1, 0). // (left, right, top, bottom)
+		ints("rank2", 8).ints("pairs", -1, 2).ints("flat", -1).
+		ints("s", -1).ints("e", math.MinInt32).ints("ax", 0).ints("st", -1).scalar("v", 7).
+		node("Size", []string{"torchpads"}, "n").
+		node("Sub", []string{"rank2", "n"}, "ext").
+		node("ConstantOfShape", []string{"ext"}, "zeros", &pb.AttributeProto{Name: proto.String("value"), Type: pb.AttributeProto_TENSOR.Enum(), T: intTensor("", []int{0})}).
+		node("Concat", []string{"torchpads", "zeros"}, "all", attrInt("axis", 0)).
+		node("Reshape", []string{"all", "pairs"}, "pp").
+		node("Slice", []string{"pp", "s", "e", "ax", "st"}, "rev").
+		node("Transpose", []string{"rev"}, "tr", attrInts("perm", []int{1, 0})).
+		node("Reshape", []string{"tr", "flat"}, "onnxpads").
+		node("Cast", []string{"onnxpads"}, "pads", attrInt("to", int(pb.TensorProto_INT64))).
+		node("Pad", []string{"x", "pads", "v"}, "y")
+	// The ConstantOfShape value must be a one-element tensor.
+	b.g.Node[2].Attribute[0].T.Dims = []int64{1}
+	g := b.load(t)
+	if len(g.Nodes) != 1 || g.Nodes[0].Op != ir.OpPad {
+		t.Fatalf("want one Pad, got %v", g.Nodes)
+	}
+	// ONNX order: begins (N, C, H, W) then ends: top 1, left 1, bottom 0, right 1.
+	if got := g.Nodes[0].Attrs.PadAmounts; fmt.Sprint(got) != "[0 0 1 1 0 0 0 1]" {
+		t.Errorf("pads %v, want [0 0 1 1 0 0 0 1]", got)
 	}
 }

@@ -41,4 +41,5 @@ var opTable = map[string]opDef{
 	"Slice":              {convertSlice},           // folded
 	"ConstantOfShape":    {convertConstantOfShape}, // folded
 	"Range":              {convertRange},           // folded
+	"Size":               {convertSize},            // folded
 }

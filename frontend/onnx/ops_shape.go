@@ -470,3 +470,20 @@ func convertRange(c *nodeCtx) error {
 	c.setConst(k)
 	return nil
 }
+
+// convertSize folds Size (the element count) when the input's shape is
+// known; PyTorch's Pad export computes its pads with it.
+func convertSize(c *nodeCtx) error {
+	if err := c.need(1); err != nil {
+		return err
+	}
+	n := 1
+	for _, d := range inShape(c) {
+		if d < 0 {
+			return fmt.Errorf("Size of %q depends on an unknown dimension", c.inName(0))
+		}
+		n *= d
+	}
+	c.setConst(newInt(nil, []int64{int64(n)}))
+	return nil
+}
