@@ -9,11 +9,13 @@ import (
 	"github.com/mnc-go/mnc/asm"
 )
 
-// Panel widths and micro-tile heights of the generated kernels
-// (codegen/gemm/main.go is the inventory).
+// Panel widths of the generated kernels, and the row quanta: the least
+// common multiple of the micro-tile heights of each ISA's kernels (AVX2
+// 6 and 12, AVX-512 12 and 20; codegen/gemm/main.go is the inventory), so
+// that row blocks end on whole tiles of every kernel.
 const (
-	avx2NR, avx2MR     = 16, 6
-	avx512NR, avx512MR = 32, 12
+	avx2NR, avx2RowQuantum     = 16, 12
+	avx512NR, avx512RowQuantum = 32, 60
 )
 
 // gemmRowBlockBytes bounds the A block (rows × k floats) one asm call walks
@@ -97,9 +99,9 @@ func gemmAVX512(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr in
 // (inner), one asm call per block and panel; the call walks the block's
 // rows in micro-tiles and handles the leftover rows and a partial panel.
 func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
-	nr, mr, name := avx2NR, avx2MR, "Gemm(avx2)"
+	nr, quantum, name := avx2NR, avx2RowQuantum, "Gemm(avx2)"
 	if isa == AVX512 {
-		nr, mr, name = avx512NR, avx512MR, "Gemm(avx512)"
+		nr, quantum, name = avx512NR, avx512RowQuantum, "Gemm(avx512)"
 	}
 	gemmCheck(name, nr, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1)
 	if m == 0 || n0 == n1 {
@@ -107,7 +109,7 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 	}
 	var prm gemmEpParams
 	mode, post := gemmAsmEpilogue(ep, &prm)
-	block := max(mr, gemmRowBlockBytes/(4*max(k, 1))/mr*mr)
+	block := max(quantum, gemmRowBlockBytes/(4*max(k, 1))/quantum*quantum)
 	for i0 := 0; i0 < m; i0 += block {
 		rows := min(block, m-i0)
 		ap := unsafe.SliceData(a[min(i0*lda, len(a)):])
