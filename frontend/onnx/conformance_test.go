@@ -170,7 +170,8 @@ var confCases = []confCase{
 }
 
 // TestONNXConformance runs ONNX's node tests through Read and the
-// reference executor and compares with the expected outputs.
+// reference executor and compares with the expected outputs; each imported
+// case is also exported and re-imported, which must not change its outputs.
 func TestONNXConformance(t *testing.T) {
 	if _, err := os.Stat(onnxNodeTests); err != nil {
 		t.Skipf("%s is absent (install Debian's libonnx-testdata): %v", onnxNodeTests, err)
@@ -252,6 +253,18 @@ func runConfSet(t *testing.T, c confCase, dir, set string) {
 	out, err := reference.Run(g, feeds, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Export coverage: the case written by Write and read back computes
+	// bit-identical outputs.
+	h := roundTrip(t, g)
+	again, err := reference.Run(h, feeds, nil)
+	if err != nil {
+		t.Fatalf("after Write → Read: %v", err)
+	}
+	for name, v := range out {
+		if ok, msg := reference.Close(again[name], v, 0); !ok {
+			t.Errorf("output %q changes after Write → Read: %s", name, msg)
+		}
 	}
 	for k, o := range m.Graph.Output {
 		want, err := decodeTensor(readTensorPB(t, filepath.Join(set, fmt.Sprintf("output_%d.pb", k))), "")
