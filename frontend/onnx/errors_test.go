@@ -65,6 +65,10 @@ func TestMalformedModels(t *testing.T) {
 		}, []string{`"c_node" (Conv)`, "SAME_MIDDLE"}},
 		{"huge dims", func(m *pb.ModelProto) { m.Graph.Initializer[0].Dims = []int64{1 << 40, 1 << 40} }, []string{`tensor "w"`}},
 		{"cycle", func(m *pb.ModelProto) { m.Graph.Node[0].Input[0] = "y" }, []string{"cycle"}},
+		{"symbolic height", func(m *pb.ModelProto) {
+			m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 2, -1, 5}})
+		},
+			[]string{`graph input "x"`, "dimension 2 is symbolic"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

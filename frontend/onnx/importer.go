@@ -43,8 +43,9 @@ func (im *importer) initializers(gp *pb.GraphProto) error {
 
 // inputs declares the graph inputs that are not initializers (before IR
 // version 4 every initializer was also listed as an input). Only float
-// tensors are accepted; an unknown dimension (dim_param, 0, -1 or missing)
-// becomes -1, to be bound later with ir.Graph.SetBatch.
+// tensors are accepted; an unknown batch dimension (dim_param, 0 or -1)
+// becomes -1, to be bound later with ir.Graph.SetBatch. Other unknown
+// dimensions are refused: nothing could bind them.
 func (im *importer) inputs(gp *pb.GraphProto) error {
 	for k, in := range gp.GetInput() {
 		name := in.GetName()
@@ -67,9 +68,12 @@ func (im *importer) inputs(gp *pb.GraphProto) error {
 			return fmt.Errorf("graph input %q has no shape", name)
 		}
 		var shape []int
-		for _, d := range tt.GetShape().GetDim() {
+		for k, d := range tt.GetShape().GetDim() {
 			v := int(d.GetDimValue())
 			if v <= 0 || d.GetDimParam() != "" {
+				if k > 0 {
+					return fmt.Errorf("graph input %q: dimension %d is symbolic (%q); mnc supports a symbolic batch (dimension 0) only", name, k, d.GetDimParam())
+				}
 				v = -1
 			}
 			if v > maxElements {
