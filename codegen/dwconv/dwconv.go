@@ -58,7 +58,7 @@ func dwDriver(t *target, name, doc string, maxP int, block func(f *dwFrame, P in
 	ANDQ(I32(^(t.VL - 1)), jend)
 	SHLQ(U8(2), jend)
 	t.setupTail(c)
-	f.ac = loadActConsts(t)
+	f.ac = lazyActConsts()
 	f.out = loadGP("out")
 	npix := loadGP("npix")
 

@@ -20,11 +20,19 @@ import (
 // (avo's first operand) when either input is NaN, so x goes first.
 
 // actConsts are the broadcast A, B, Lo, Hi of the kernel's "ep" argument.
-type actConsts struct{ a, b, lo, hi VecVirtual }
+// Lazy constants are loaded by each epilogue instead of living in four
+// registers for the whole kernel (the FMA-heavy kernels need them for
+// accumulators).
+type actConsts struct {
+	a, b, lo, hi VecVirtual
+	lazy         bool
+}
+
+func lazyActConsts() actConsts { return actConsts{lazy: true} }
 
 func loadActConsts(t *target) actConsts {
 	ep := loadGP("ep")
-	c := actConsts{t.vec(), t.vec(), t.vec(), t.vec()}
+	c := actConsts{a: t.vec(), b: t.vec(), lo: t.vec(), hi: t.vec()}
 	for i, v := range []VecVirtual{c.a, c.b, c.lo, c.hi} {
 		VBROADCASTSS(Mem{Base: ep, Disp: 4 * i}, v)
 	}
@@ -50,6 +58,10 @@ func activateAll(t *target, c actConsts, accs []VecVirtual) {
 	mode := paramMem("mode")
 	CMPQ(mode, U8(1))
 	JB(LabelRef(done))
+	if c.lazy {
+		c = loadActConsts(t)
+		CMPQ(mode, U8(1))
+	}
 	JE(LabelRef(clampX))
 	ts := make([]VecVirtual, len(accs))
 	for i, acc := range accs {

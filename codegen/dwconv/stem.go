@@ -51,7 +51,7 @@ func genStem(t *target, nb int) {
 	} else {
 		t.setupMaskN(nil)
 	}
-	ac := loadActConsts(t)
+	ac := lazyActConsts()
 	P := stemPixels(nb)
 
 	Label("group")
@@ -99,32 +99,35 @@ func stemPixelsBody(t *target, ac actConsts, nb, P int, in, rs, w, out GPVirtual
 				return m
 			}
 			wmem := func(b int) Mem { return Mem{Base: w, Disp: (kh*9+q)*wstride + b*t.bytes()} }
-			if t.VL == 16 {
-				// Weights in registers, inputs by embedded broadcast.
-				wv := make([]VecVirtual, nb)
-				for b := range wv {
-					wv[b] = t.vec()
-					VMOVUPS(wmem(b), wv[b])
-				}
-				for i := 0; i < P; i++ {
+			// Weights in registers, each input broadcast once per pixel
+			// (AVX-512: embedded in the FMA).
+			wv := make([]VecVirtual, nb)
+			for b := range wv {
+				wv[b] = t.vec()
+				VMOVUPS(wmem(b), wv[b])
+			}
+			for i := 0; i < P; i++ {
+				if t.VL == 16 {
 					for b := range wv {
 						VFMADD231PS_BCST(src(i), wv[b], acc[i][b])
 					}
+					continue
 				}
-				continue
-			}
-			for i := 0; i < P; i++ {
 				x := t.vec()
 				VBROADCASTSS(src(i), x)
-				for b := 0; b < nb; b++ {
-					VFMADD231PS(wmem(b), x, acc[i][b])
+				for b := range wv {
+					VFMADD231PS(wv[b], x, acc[i][b])
 				}
 			}
 		}
 	}
+	var all []VecVirtual
+	for i := range acc {
+		all = append(all, acc[i]...)
+	}
+	activateAll(t, ac, all)
 	for i := range acc {
 		for b, a := range acc[i] {
-			activate(t, ac, a)
 			t.masked = b == nb-1
 			t.store(a, Mem{Base: out, Disp: b * t.bytes()})
 		}
