@@ -180,10 +180,10 @@ func readExternal(t *pb.TensorProto, dir string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %v", t.GetName(), err)
 	}
-	if length < 0 {
+	if length < 0 && offset <= st.Size() {
 		length = st.Size() - offset
 	}
-	if offset+length > st.Size() || length < 0 {
+	if length < 0 || offset > st.Size() || length > st.Size()-offset {
 		return nil, fmt.Errorf("tensor %q: external data %s: offset %d + length %d past the end (%d bytes)", t.GetName(), path, offset, length, st.Size())
 	}
 	buf := make([]byte, length)
