@@ -48,7 +48,7 @@ func decodeTensor(t *pb.TensorProto, dir string) (*cval, error) {
 	if width == 0 {
 		return nil, fmt.Errorf("tensor %q: unsupported data type %v", t.GetName(), dt)
 	}
-	if raw != nil || t.GetDataLocation() == pb.TensorProto_EXTERNAL {
+	if len(raw) > 0 || t.GetDataLocation() == pb.TensorProto_EXTERNAL {
 		if len(raw) != n*width {
 			return nil, fmt.Errorf("tensor %q: %d bytes of data for shape %v of %v (want %d)", t.GetName(), len(raw), shape, dt, n*width)
 		}
