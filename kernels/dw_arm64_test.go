@@ -101,6 +101,11 @@ func TestNeonDWConv(t *testing.T) {
 		{h: 8, w: 8, c: 10, k: 7, s: 1, padTL: 3, padBR: 3},
 		{h: 5, w: 5, c: 8, k: 1, s: 1},
 		{h: 8, w: 9, c: 8, k: 3, s: 1, padTL: 0, padBR: 2},
+		// Long interior runs (every block size) with several channel groups.
+		{h: 4, w: 20, c: 12, k: 3, s: 1, padTL: 1, padBR: 1},
+		{h: 5, w: 25, c: 8, k: 3, s: 2, padTL: 1, padBR: 1},
+		{h: 6, w: 21, c: 9, k: 5, s: 1, padTL: 2, padBR: 2},
+		{h: 7, w: 31, c: 8, k: 5, s: 2, padTL: 2, padBR: 2},
 	}
 	for _, d := range cases {
 		for i, ep := range neonTestEpilogues() {
