@@ -105,10 +105,13 @@ func TestNeonGemmShapes(t *testing.T) {
 		{m: 5, n: 32, k: 4, n0: 0, n1: 30, bias: true},              // 8-wide panel cut by n1
 	}
 	// Every generated kernel (mr = 1..8 × nr = 12, 8, 4) with every
-	// epilogue: n = 20 is panels of 12 and 8, n = 16 of 12 and 4.
+	// epilogue, with and without bias+residual: n = 20 is panels of 12 and
+	// 8, n = 16 of 12 and 4.
 	for m := 1; m <= 8; m++ {
 		for _, n := range []int{16, 20} {
-			cases = append(cases, neonGemmCase{m: m, n: n, k: 5, n0: 0, n1: n, bias: true, res: m%2 == 0})
+			for _, both := range []bool{true, false} {
+				cases = append(cases, neonGemmCase{m: m, n: n, k: 5, n0: 0, n1: n, bias: both, res: both})
+			}
 		}
 	}
 	for _, g := range cases {
