@@ -79,6 +79,9 @@ func (s *State) emitNode(n *ir.Node) error {
 		switch st.Algo {
 		case "gemm":
 			st.Kind, ps.pack = plan.KindGemm, packGemmConv
+			if len(ps.in) > 1 {
+				ps.inPlace = []int{1} // the GEMM kernels read a tile's residual before storing it
+			}
 		case "dwconv":
 			st.Kind, ps.pack = plan.KindDWConv, packDW
 		case "conv":
@@ -99,19 +102,20 @@ func (s *State) emitNode(n *ir.Node) error {
 		ps := pendingStep{in: []*ir.Value{s.in(x)}, out: out, consts: []*ir.Value{n.Input(1), n.Input(2)}, pack: packGemmFC}
 		if n.Attrs.Fused.Residual {
 			ps.in = append(ps.in, s.in(n.Input(3)))
+			ps.inPlace = []int{1}
 		}
 		s.add(st, ps)
 		return nil
 	case ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
 		ep, _, _ := epilogueOf(n)
 		st.Kind, st.Attrs.Fused = plan.KindActivate, ep
-		s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out, canInPlace: true})
+		s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out, inPlace: []int{0}})
 		return nil
 	case ir.OpAdd:
 		a, b := n.Input(0), n.Input(1)
 		if !a.IsConst() && !b.IsConst() && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
 			st.Kind = plan.KindAdd
-			s.add(st, pendingStep{in: []*ir.Value{s.in(a), s.in(b)}, out: out, canInPlace: true})
+			s.add(st, pendingStep{in: []*ir.Value{s.in(a), s.in(b)}, out: out, inPlace: []int{0, 1}})
 			return nil
 		}
 	case ir.OpMul:
@@ -121,7 +125,11 @@ func (s *State) emitNode(n *ir.Node) error {
 			xv, sc := n.Input(k), n.Input(1-k)
 			if isChannelScale(xv, sc) && s.NHWC[s.in(xv)] {
 				st.Kind = plan.KindScaleChannels
-				s.add(st, pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out, canInPlace: s.SE[n]})
+				ps := pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out}
+				if s.SE[n] {
+					ps.inPlace = []int{0}
+				}
+				s.add(st, ps)
 				return nil
 			}
 		}
@@ -172,7 +180,7 @@ func (s *State) emitBatchNorm(n *ir.Node, st plan.Step) error {
 	sv := &ir.Value{Name: n.Name + ".shift", Shape: ir.Shape{c}}
 	s.add(st, pendingStep{
 		in: []*ir.Value{s.in(n.Input(0)), cv, sv}, out: n.Output(),
-		precomputed: map[int][]float32{1: scale, 2: shift}, canInPlace: true,
+		precomputed: map[int][]float32{1: scale, 2: shift}, inPlace: []int{0},
 	})
 	return nil
 }
@@ -194,7 +202,9 @@ func (s *State) emitGeneric(n *ir.Node, st plan.Step) error {
 	if !genericSupported(n.Op) {
 		return fmt.Errorf("no runtime implementation for %s", n.Op)
 	}
-	ps.canInPlace = genericInPlace(n)
+	if genericInPlace(n) {
+		ps.inPlace = []int{0}
+	}
 	s.add(st, ps)
 	return nil
 }

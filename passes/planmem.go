@@ -54,9 +54,9 @@ func planMemory(s *State) error {
 	for i := range s.steps {
 		ps, st := &s.steps[i], &p.Steps[i]
 		out := ps.out // step outputs are never views
-		if r := s.inPlaceSource(ps, last, isOut, i); r != nil {
+		if r, j := s.inPlaceSource(ps, last, isOut, i); r != nil {
 			off[out] = off[r]
-			st.InPlace = true
+			st.InPlace, st.InPlaceIn = true, j
 			delete(last, r) // ownership moves to out; do not free r below
 		} else {
 			alloc(out)
@@ -113,22 +113,28 @@ func isPrecomputed(ps pendingStep, v *ir.Value) bool {
 	return false
 }
 
-// inPlaceSource returns the storage root step i may overwrite, or nil.
-func (s *State) inPlaceSource(ps *pendingStep, last map[*ir.Value]int, isOut map[*ir.Value]bool, i int) *ir.Value {
-	if !ps.canInPlace || len(ps.in) == 0 {
-		return nil
-	}
-	v := ps.in[0]
-	r := s.root(v)
-	if v.IsConst() || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || s.NHWC[v] != s.NHWC[ps.out] {
-		return nil
-	}
-	for _, u := range ps.in[1:] {
-		if s.root(u) == r {
-			return nil // the other operand is the same tensor: still fine for a kernel, but keep it simple
+// inPlaceSource returns the storage root step i may overwrite and the
+// input it is, or nil: an input the kernel allows to alias the output,
+// which dies at this step, is not a graph output, has the output's size
+// and layout, and is not also read through another operand.
+func (s *State) inPlaceSource(ps *pendingStep, last map[*ir.Value]int, isOut map[*ir.Value]bool, i int) (*ir.Value, int) {
+	for _, j := range ps.inPlace {
+		v := ps.in[j]
+		r := s.root(v)
+		if v.IsConst() || isPrecomputed(*ps, v) || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || s.NHWC[v] != s.NHWC[ps.out] {
+			continue
+		}
+		shared := false
+		for k, u := range ps.in {
+			if k != j && s.root(u) == r {
+				shared = true
+			}
+		}
+		if !shared {
+			return r, j
 		}
 	}
-	return r
+	return nil, 0
 }
 
 // arena is a best-fit allocator over a growing range of floats.

@@ -46,7 +46,8 @@ type pendingStep struct {
 	// precomputed holds blobs computed by emit (BatchNorm scale and shift)
 	// that replace constant inputs of generic steps.
 	precomputed map[int][]float32
-	canInPlace  bool // the kernel allows Out to alias In[0]
+	// inPlace lists the inputs the kernel allows Out to overwrite.
+	inPlace []int
 }
 
 type packKind uint8

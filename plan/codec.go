@@ -93,6 +93,7 @@ func (e *encoder) step(s *Step) {
 	e.attrs(&s.Attrs)
 	e.int(s.Scratch)
 	e.bool(s.InPlace)
+	e.int(s.InPlaceIn)
 }
 
 func (e *encoder) plan(p *Plan) {
@@ -275,6 +276,7 @@ func (d *decoder) step() Step {
 	d.attrs(&s.Attrs)
 	s.Scratch = d.int()
 	s.InPlace = d.bool()
+	s.InPlaceIn = d.int()
 	return s
 }
 

@@ -49,7 +49,8 @@ func CheckMemory(p *Plan) error {
 		}
 		prev := -1
 		if s.InPlace {
-			prev = cur[[2]int{s.In[0].Off, s.In[0].End()}]
+			in := s.In[s.InPlaceIn]
+			prev = cur[[2]int{in.Off, in.End()}]
 		}
 		define(s.Name, s.Out, si, prev)
 	}

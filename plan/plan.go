@@ -87,7 +87,8 @@ type Step struct {
 	WShape  ir.Shape // conv/gemm: the unpacked weight's shape ([out, in/g, kh, kw] or [n, k])
 	Attrs   ir.Attrs
 	Scratch int  // floats of per-thread scratch this step needs when one thread computes all rows
-	InPlace bool // Out shares In[0]'s storage
+	InPlace   bool // Out overwrites In[InPlaceIn], which dies at this step
+	InPlaceIn int
 }
 
 // IO is a graph input or output: its name and NCHW shape, and where the

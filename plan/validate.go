@@ -129,8 +129,13 @@ func (p *Plan) checkStep(s *Step) error {
 	if s.Scratch < 0 || s.Scratch > maxArena {
 		return fmt.Errorf("scratch %d out of range", s.Scratch)
 	}
-	if s.InPlace && (s.In[0].Off != s.Out.Off || s.In[0].Size() != s.Out.Size()) {
-		return fmt.Errorf("marked in place but output [%d,+%d) is not input 0 [%d,+%d)", s.Out.Off, s.Out.Size(), s.In[0].Off, s.In[0].Size())
+	if s.InPlace {
+		if s.InPlaceIn < 0 || s.InPlaceIn >= len(s.In) {
+			return fmt.Errorf("in place over input %d of %d", s.InPlaceIn, len(s.In))
+		}
+		if in := s.In[s.InPlaceIn]; in.Off != s.Out.Off || in.Size() != s.Out.Size() {
+			return fmt.Errorf("marked in place but output [%d,+%d) is not input %d [%d,+%d)", s.Out.Off, s.Out.Size(), s.InPlaceIn, in.Off, in.Size())
+		}
 	}
 	return nil
 }
