@@ -75,18 +75,18 @@ const NoBlob = -1
 //
 // For conv steps the weight shape (kh, kw, cin/group) is in WShape.
 type Step struct {
-	Kind    Kind
-	Name    string   // the IR node this step computes (its output's name)
-	Op      ir.Op    // the IR operator
-	Algo    string   // "gemm", "dwconv" or "conv" for convolutions; "" otherwise
-	Fused   []string // what was folded into the step: "bn", "relu", "add", "se", ...
-	In      []Operand
-	ConstIn []int // KindGeneric: per input, the blob holding it or NoBlob when In[i] is in the arena
-	Out     Operand
-	Consts  []int
-	WShape  ir.Shape // conv/gemm: the unpacked weight's shape ([out, in/g, kh, kw] or [n, k])
-	Attrs   ir.Attrs
-	Scratch int  // floats of per-thread scratch this step needs when one thread computes all rows
+	Kind      Kind
+	Name      string   // the IR node this step computes (its output's name)
+	Op        ir.Op    // the IR operator
+	Algo      string   // "gemm", "dwconv" or "conv" for convolutions; "" otherwise
+	Fused     []string // what was folded into the step: "bn", "relu", "add", "se", ...
+	In        []Operand
+	ConstIn   []int // KindGeneric: per input, the blob holding it or NoBlob when In[i] is in the arena
+	Out       Operand
+	Consts    []int
+	WShape    ir.Shape // conv/gemm: the unpacked weight's shape ([out, in/g, kh, kw] or [n, k])
+	Attrs     ir.Attrs
+	Scratch   int  // floats of per-thread scratch this step needs when one thread computes all rows
 	InPlace   bool // Out overwrites In[InPlaceIn], which dies at this step
 	InPlaceIn int
 }
