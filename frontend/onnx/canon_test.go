@@ -264,3 +264,30 @@ func TestCanonNHWCHead(t *testing.T) {
 	}
 	sameSemantics(t, literal, canon, seq(1, 4, 3, 3), 1e-6)
 }
+
+// TestCanonNHWCResidual: in a tf2onnx residual block the NHWC skip tensor
+// feeds both the next layer's Transpose and the Add; the Transposes still
+// cancel, leaving one at the input and one at the (NHWC) output.
+func TestCanonNHWCResidual(t *testing.T) {
+	toNCHW := attrInts("perm", []int{0, 3, 1, 2})
+	toNHWC := attrInts("perm", []int{0, 2, 3, 1})
+	b := newModel(13).input("x", 1, 4, 4, 3).output("y").
+		weight("w1", seq(3, 3, 1, 1)).weight("w2", seq(3, 3, 3, 3)).
+		node("Transpose", []string{"x"}, "t0", toNCHW).
+		node("Conv", []string{"t0", "w1"}, "c1").
+		node("Transpose", []string{"c1"}, "t1", toNHWC).
+		node("Relu", []string{"t1"}, "a").
+		node("Transpose", []string{"a"}, "t2", toNCHW).
+		node("Conv", []string{"t2", "w2"}, "c2", attrInts("pads", []int{1, 1, 1, 1})).
+		node("Transpose", []string{"c2"}, "t3", toNHWC).
+		node("Add", []string{"a", "t3"}, "y")
+	literal, canon := loadBoth(t, b)
+	ops := countOps(canon)
+	if ops[ir.OpTranspose] != 2 || canon.Nodes[0].Op != ir.OpTranspose || canon.Nodes[len(canon.Nodes)-1].Op != ir.OpTranspose {
+		t.Errorf("canonical graph %v: want Transposes only at the input and the output", canon.Nodes)
+	}
+	if canon.Outputs[0].Name != "y" {
+		t.Errorf("output renamed to %q", canon.Outputs[0].Name)
+	}
+	sameSemantics(t, literal, canon, seq(1, 4, 4, 3), 1e-6)
+}
