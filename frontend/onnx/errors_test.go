@@ -64,6 +64,9 @@ func TestMalformedModels(t *testing.T) {
 			m.Graph.Node[0].Attribute = []*pb.AttributeProto{attrString("auto_pad", "SAME_MIDDLE")}
 		}, []string{`"c_node" (Conv)`, "SAME_MIDDLE"}},
 		{"huge dims", func(m *pb.ModelProto) { m.Graph.Initializer[0].Dims = []int64{1 << 40, 1 << 40} }, []string{`tensor "w"`}},
+		{"duplicate initializer", func(m *pb.ModelProto) {
+			m.Graph.Initializer = append(m.Graph.Initializer, m.Graph.Initializer[1])
+		}, []string{`initializer "bias" is defined twice`}},
 		{"cycle", func(m *pb.ModelProto) { m.Graph.Node[0].Input[0] = "y" }, []string{"cycle"}},
 		{"symbolic height", func(m *pb.ModelProto) {
 			m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 2, -1, 5}})

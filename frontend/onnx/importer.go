@@ -29,6 +29,9 @@ func (im *importer) initializers(gp *pb.GraphProto) error {
 		if t.GetName() == "" {
 			return fmt.Errorf("initializer %d has no name", k)
 		}
+		if _, dup := im.slots[t.GetName()]; dup {
+			return fmt.Errorf("initializer %q is defined twice", t.GetName())
+		}
 		c, err := decodeTensor(t, im.dir)
 		if err != nil {
 			return fmt.Errorf("initializer %d: %v", k, err)
