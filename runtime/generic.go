@@ -52,7 +52,7 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 // must not be slowed by the generic indexing. nil when the layout differs.
 func (e *Executor) fastBatchNorm(s *plan.Step) stepFunc {
 	x := s.In[0]
-	if x.NHWC != s.Out.NHWC || (len(x.Shape) == 4 && !x.NHWC) || len(x.Shape) < 2 || len(x.Shape) > 4 || len(x.Shape) == 3 ||
+	if len(s.In) != 3 || x.NHWC != s.Out.NHWC || (len(x.Shape) == 4 && !x.NHWC) || len(x.Shape) < 2 || len(x.Shape) > 4 || len(x.Shape) == 3 ||
 		s.ConstIn[0] != plan.NoBlob || s.ConstIn[1] == plan.NoBlob || s.ConstIn[2] == plan.NoBlob {
 		return nil
 	}
@@ -78,8 +78,13 @@ func checkGenericShape(s *plan.Step) error {
 		n.Inputs = append(n.Inputs, v)
 	}
 	if s.Op == ir.OpBatchNorm {
-		if len(s.In) != 3 || s.In[1].Size() != s.In[0].Shape[1] || s.In[2].Size() != s.In[0].Shape[1] || !s.Out.Shape.Equal(s.In[0].Shape) {
-			return fmt.Errorf("batchnorm step needs x, scale[C], shift[C]")
+		if len(s.In) != 3 && len(s.In) != 5 || len(s.In[0].Shape) < 2 || !s.Out.Shape.Equal(s.In[0].Shape) {
+			return fmt.Errorf("batchnorm step needs x and scale[C], shift[C] (or the four ONNX parameters)")
+		}
+		for _, p := range s.In[1:] {
+			if p.Size() != s.In[0].Shape[1] {
+				return fmt.Errorf("batchnorm parameter %v does not have %d channels", p.Shape, s.In[0].Shape[1])
+			}
 		}
 		return nil
 	}
@@ -136,6 +141,17 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 		}, nil
 	case ir.OpBatchNorm:
 		x, sc, sh := in[0], in[1].data, in[2].data
+		if len(in) == 5 { // parameters computed at run time: the ONNX formula
+			mean, vr, eps := in[3].data, in[4].data, float64(a.Epsilon)
+			return func() {
+				var idx [maxRank]int
+				for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+					c := idx[1]
+					v := (float64(x.at(&idx))-float64(mean[c]))/math.Sqrt(float64(vr[c])+eps)*float64(sc[c]) + float64(sh[c])
+					out.data[out.offset(&idx)] = float32(v)
+				}
+			}, nil
+		}
 		return func() {
 			var idx [maxRank]int
 			for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {

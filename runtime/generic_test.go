@@ -99,6 +99,11 @@ func TestGenericOps(t *testing.T) {
 			f := gg.node(ir.OpFlatten, "flat", ir.Attrs{Axis: 1}, gg.node(ir.OpGlobalAveragePool, "gap", ir.Attrs{}, gg.bn(x)))
 			return gg.bn(f)
 		},
+		"bn-computed-params": func(gg *graphGen, x *ir.Value) *ir.Value {
+			c := x.Shape[1]
+			v := gg.node(ir.OpAdd, "var", ir.Attrs{}, gg.positive(c), gg.node(ir.OpReduceMean, "m", ir.Attrs{Axes: []int{0, 2, 3}}, gg.node(ir.OpMul, "sq", ir.Attrs{}, x, x)))
+			return gg.node(ir.OpBatchNorm, "bn", ir.Attrs{Epsilon: 1e-3}, x, gg.positive(c), gg.tensor(0.3, c), gg.tensor(0.3, c), v)
+		},
 		"identity-output": func(gg *graphGen, x *ir.Value) *ir.Value {
 			return gg.node(ir.OpIdentity, "id", ir.Attrs{}, gg.node(ir.OpSigmoid, "sig", ir.Attrs{}, x))
 		},
