@@ -2,18 +2,15 @@
 
 package kernels
 
-import (
-	"fmt"
-
-	"github.com/mnc-go/mnc/asm"
-)
+import "github.com/mnc-go/mnc/asm"
 
 // The stem fast path: a 3×3 stride-2 dense conv on 3 input channels with
 // at most 4 vectors of outputs. For each output row the three input rows
 // it reads are staged, zero-padded, into scratch (3·(2·OW+1)·3 floats, ~2%
 // of the row's arithmetic in copying), and one generated kernel call
-// computes the whole row: padding never reaches the kernel. Other shapes,
-// and convs with a residual, use the pure-Go conv; the stem's weights are
+// computes the whole row: padding never reaches the kernel. Other shapes
+// use im2col + GEMM (conv_im2col.go), a stem with a residual the direct
+// pure-Go conv on the stem's layout; the stem's weights are
 // [KH][KW][Cin][Cout padded to whole vectors] followed by zeros that stand
 // in for a nil bias.
 
@@ -27,17 +24,19 @@ func fillStemAMD64(s *Set, vl int) {
 		}
 		return 0
 	}
+	// Other convs keep the im2col + GEMM functions already in s.
+	packedSize, pack, scratchSize, conv := s.PackedConvSize, s.PackConv, s.ConvScratchSize, s.Conv
 	s.PackedConvSize = func(p *ConvParams) int {
 		if nb := stemVectors(p); nb > 0 {
 			return 27*nb*vl + nb*vl // weights, then zeros standing in for a nil bias
 		}
-		return convPackedSize(p)
+		return packedSize(p)
 	}
 	s.ConvScratchSize = func(p *ConvParams, rows int) int {
 		if stemVectors(p) > 0 {
 			return stemStripLen(p)
 		}
-		return 0
+		return scratchSize(p, rows)
 	}
 	s.PackConv = func(dst, w []float32, p *ConvParams) {
 		if nb := stemVectors(p); nb > 0 {
@@ -45,12 +44,12 @@ func fillStemAMD64(s *Set, vl int) {
 			packConvHWIOStride(dst, w, p, nb*vl)
 			return
 		}
-		packConvHWIO(dst, w, p)
+		pack(dst, w, p)
 	}
 	s.Conv = func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
 		nb := stemVectors(p)
 		if nb == 0 {
-			convGeneric(p, in, wp, bias, r, out, scratch, oy0, oy1)
+			conv(p, in, wp, bias, r, out, scratch, oy0, oy1)
 			return
 		}
 		stemConv(vl, nb, p, in, wp, bias, r, out, scratch, oy0, oy1)
@@ -71,8 +70,7 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 		return
 	}
 	if len(scratch) < stemStripLen(p) {
-		panic(fmt.Sprintf("kernels: Conv 3x3 stride 2 %d->%d on %dx%d: scratch has %d elements, want ConvScratchSize = %d",
-			p.Cin, p.Cout, p.H, p.W, len(scratch), stemStripLen(p)))
+		panic(convScratchMsg(p, len(scratch), stemStripLen(p)))
 	}
 	if bias == nil {
 		bias = wp[27*wstride:]

@@ -2,22 +2,13 @@ package kernels
 
 import "fmt"
 
-// Pure-Go dense convolution (group 1), direct: for each output pixel the
-// valid taps add x·w[tap][ci][:] into the pixel's Cout outputs. Weights are
-// packed [KH][KW][Cin][Cout] so that inner loop is contiguous; no scratch.
-// (The amd64 stem path pads Cout to whole vectors in the same layout.)
+// Direct dense convolution (group 1) in pure Go: for each output pixel the
+// valid taps add x·w[tap][ci][:] into the pixel's Cout outputs, weights
+// packed [KH][KW][Cin][Cout stride]. The Set's Conv is im2col + GEMM
+// (conv_im2col.go); this direct form serves the amd64 stem path's residual
+// case, on the stem's weight layout.
 
-func fillConvGeneric(s *Set) {
-	s.PackedConvSize = convPackedSize
-	s.PackConv = packConvHWIO
-	s.ConvScratchSize = func(p *ConvParams, rows int) int { return 0 }
-	s.Conv = convGeneric
-}
-
-func convPackedSize(p *ConvParams) int { return p.KH * p.KW * p.Cin * p.Cout }
-
-// packConvHWIO turns w [Cout][Cin][KH][KW] into [KH][KW][Cin][Cout].
-func packConvHWIO(dst, w []float32, p *ConvParams) { packConvHWIOStride(dst, w, p, p.Cout) }
+func fillConvGeneric(s *Set) { fillConvIm2col(s) }
 
 // packConvHWIOStride is packConvHWIO with rows of stride ≥ Cout floats
 // (entries past Cout are left as they are).
@@ -51,13 +42,6 @@ func dilatedTapRange(i0, k, d, n int) (k0, k1 int) {
 		k1 = k0
 	}
 	return k0, k1
-}
-
-func convGeneric(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int) {
-	checkConvArgs(p, len(in), len(wp), convPackedSize(p), bias, r, len(out), oy0, oy1)
-	for oy := oy0; oy < oy1; oy++ {
-		convPixelsGeneric(p, in, wp, p.Cout, bias, r, out, oy, 0, p.OW)
-	}
 }
 
 // convPixelsGeneric computes output pixels [ox0, ox1) of row oy; packed
@@ -122,4 +106,9 @@ func checkConvArgs(p *ConvParams, nIn, nW, wantW int, bias, r []float32, nOut, o
 		return
 	}
 	panic(fmt.Sprintf("kernels: Conv %dx%d %d->%d on %dx%d: %s", p.KH, p.KW, p.Cin, p.Cout, p.H, p.W, bad))
+}
+
+func convScratchMsg(p *ConvParams, have, want int) string {
+	return fmt.Sprintf("kernels: Conv %dx%d %d->%d on %dx%d: scratch has %d elements, want ConvScratchSize = %d",
+		p.KH, p.KW, p.Cin, p.Cout, p.H, p.W, have, want)
 }

@@ -46,25 +46,27 @@ func BenchmarkDWConv(b *testing.B) {
 	}
 }
 
-// The stem: 224×224×3 → 112×112×Cout, 3×3 stride 2, pad 1 (V1/V2: 32, V3: 16).
+// The stem: 224×224×3 → 112×112×Cout, 3×3 stride 2, pad 1 (V1/V2: 32, V3: 16);
+// and a dense 3×3 conv (im2col + GEMM) like "Conv MobileNet"'s.
 func BenchmarkStemConv(b *testing.B) {
 	for _, isa := range Available() {
 		s, _ := ForISA(isa)
-		for _, cout := range []int{32, 16} {
-			p, _ := convShape(224, 224, 3, cout, 3, 2, 1, 1, 1, 1, 1, Epilogue{Act: ActClip, Max: 6})
-			b.Run(fmt.Sprintf("%s/224x224x3_to_%d", isa, cout), func(b *testing.B) {
+		for _, sh := range []struct{ hw, cin, cout, st int }{{224, 3, 32, 2}, {224, 3, 16, 2}, {28, 128, 128, 1}} {
+			cout := sh.cout
+			p, _ := convShape(sh.hw, sh.hw, sh.cin, cout, 3, sh.st, 1, 1, 1, 1, 1, Epilogue{Act: ActClip, Max: 6})
+			b.Run(fmt.Sprintf("%s/%dx%dx%d_to_%d_s%d", isa, sh.hw, sh.hw, sh.cin, cout, sh.st), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 1))
 				in := randSlice(rng, p.H*p.W*p.Cin)
 				wp := make([]float32, s.PackedConvSize(&p))
-				s.PackConv(wp, randSlice(rng, cout*27), &p)
+				s.PackConv(wp, randSlice(rng, cout*p.Cin*9), &p)
 				bias := randSlice(rng, cout)
 				out := make([]float32, p.OH*p.OW*cout)
 				scratch := make([]float32, s.ConvScratchSize(&p, p.OH))
 				for b.Loop() {
 					s.Conv(&p, in, wp, bias, nil, out, scratch, 0, p.OH)
 				}
-				flops := 2.0 * float64(p.OH*p.OW*cout*27)
-				bytes := 4.0 * float64(len(in)+len(out)+27*cout)
+				flops := 2.0 * float64(p.OH*p.OW*cout*9*p.Cin)
+				bytes := 4.0 * float64(len(in)+len(out)+9*p.Cin*cout)
 				sec := b.Elapsed().Seconds() / float64(b.N)
 				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 				b.ReportMetric(bytes/sec/1e9, "GB/s")

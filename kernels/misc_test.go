@@ -149,10 +149,14 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		cp, _ := convShape(16, 16, 3, 24, 3, 2, 1, 1, 1, 1, 1, Epilogue{Act: ActClip, Max: 6})
 		cw := make([]float32, s.PackedConvSize(&cp))
 		cscratch := make([]float32, s.ConvScratchSize(&cp, cp.OH))
+		dp, _ := convShape(8, 8, 16, 24, 3, 1, 1, 1, 1, 1, 1, Epilogue{Act: ActRelu})
+		dw := make([]float32, s.PackedConvSize(&dp))
+		dscratch := make([]float32, s.ConvScratchSize(&dp, dp.OH))
 		ep := &Epilogue{Act: ActRelu}
 		n := testing.AllocsPerRun(5, func() {
 			s.DWConv(&p, in, wp, nil, out, 0, p.OH)
 			s.Conv(&cp, in, cw, nil, nil, out, cscratch, 0, cp.OH)
+			s.Conv(&dp, in, dw, nil, in[:dp.OH*dp.OW*24], out, dscratch, 0, dp.OH)
 			s.GlobalAvgPool(in, 196, 40, out)
 			s.ScaleChannels(in, 196, 40, in, out)
 			s.Add(in, in, out, ep)
