@@ -5,8 +5,8 @@ import "fmt"
 // The SIMD depthwise kernels read weights channel-block-major,
 // [ceil(C/vl)][KH·KW][vl]: within one block of vl channels each tap's
 // weights are one vector at a constant offset. Channels past C are zero,
-// and vl zeros per block follow the weights so that a nil bias can point
-// at them (the padded channel count's worth).
+// and C rounded up to vl zeros follow the weights so that a nil bias can
+// point at them.
 
 func dwBlockedWeights(c, kh, kw, vl int) int {
 	return (c + vl - 1) / vl * vl * kh * kw

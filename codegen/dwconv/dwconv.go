@@ -12,14 +12,15 @@ import (
 //
 // One call computes npix output pixels, all channels: pixels inPixStride
 // bytes apart in the input and outPixStride apart in the output, so a
-// call covers a run of one row or (for a border column) a run of rows. Weights are packed channel-block-major, [ceil(C/VL)][K·K][VL],
-// so within a block every tap's weight vector sits at a constant offset.
-// The Go wrapper removes padding before calling: it passes only the valid
-// kernel rows (nrows, starting at the first one inside the image) and
-// picks the kernel generated for the valid kernel columns [kw0, kw1); the
-// interior of a row is one call with kw0=0, kw1=K, and the few border
-// pixels are short calls to the kernels with fewer columns. So there are
-// no zero buffers and no masking of taps.
+// call covers a run of one row or (for a border column) a run of rows.
+// Weights are packed channel-block-major, [ceil(C/VL)][K·K][VL], so within
+// a block every tap's weight vector sits at a constant offset. The Go
+// wrapper removes padding before calling: it passes only the valid kernel
+// rows (nrows, starting at the first one inside the image) and picks the
+// kernel generated for the valid kernel columns [kw0, kw1) (this file);
+// the interior of a row, where all columns are valid, goes to the
+// per-stride interior kernels (dwinterior.go). So there are no zero
+// buffers and no masking of taps.
 //
 // Loop order: groups of up to 4 pixels (independent FMA chains), then
 // channel blocks, then kernel rows (kept as a loop: it is 1..K) with the

@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	table  = flag.String("table", "", "write the Go dispatch table for the family to this file")
+	table = flag.String("table", "", "write the Go dispatch table for the family to this file")
 )
 
 // targets are the instruction sets kernels are generated for.
