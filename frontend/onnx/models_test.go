@@ -127,7 +127,11 @@ func checkAgainstORT(t *testing.T, g *ir.Graph, name string, batch int) {
 	if got == nil || len(got.Data) != len(want) {
 		t.Fatalf("output %q: got %v, want %d values", g.Outputs[0].Name, got, len(want))
 	}
-	if ok, msg := reference.Close(got, ir.FromData(want, got.Shape...), 1e-4); !ok {
+	ref := ir.FromData(want, got.Shape...)
+	if ok, msg := reference.Close(got, ref, 1e-4); !ok {
 		t.Errorf("vs ONNX Runtime: %s", msg)
+	}
+	if d, m, err := reference.MaxAbsDiff(got, ref); err == nil {
+		t.Logf("max|diff| %.3g = %.3g·max|ref| (%.4g)", d, d/m, m)
 	}
 }
