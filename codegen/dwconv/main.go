@@ -13,7 +13,8 @@ import (
 )
 
 var (
-	table = flag.String("table", "", "write the Go dispatch table for the family to this file")
+	table    = flag.String("table", "", "write the Go dispatch table (DWConv*, DWConvInterior*, StemConv*) to this file")
+	tablePkg = flag.String("tablepkg", "asm", "package name of the -table file")
 )
 
 // targets are the instruction sets kernels are generated for.
@@ -26,7 +27,7 @@ var dwKernelSizes = []int{3, 5}
 var dwStrides = []int{1, 2}
 
 func main() {
-	flag.Parse()
+	flag.Parse() // avo's own flags (-out, -stubs, -pkg) are on the same flag set
 	ConstraintExpr("!purego")
 	for _, t := range targets {
 		for _, k := range dwKernelSizes {
@@ -47,5 +48,3 @@ func main() {
 	writeTable(*table, dwTable()+miscTable())
 	Generate()
 }
-
-func flagString(name, value, usage string) *string { return flag.String(name, value, usage) }

@@ -9,8 +9,6 @@ import (
 	"strings"
 )
 
-var tablePkg = flagString("tablepkg", "asm", "package name of the -table file")
-
 // writeTable writes a gofmt'ed Go file holding body, tagged like the
 // assembly (!purego, amd64 by file name), or nothing when path is empty.
 func writeTable(path, body string) {
