@@ -1,0 +1,301 @@
+package onnx_test
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mnc-go/mnc"
+	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/reference"
+)
+
+// exportersDir holds the models of scripts/exporters/make.py: small
+// MobileNet-like networks spelled as torch.onnx (opsets 8 to 18) and
+// tf2onnx write them, each with a fixed input and a float64 numpy output
+// (<name>.in.bin, <name>.out.bin; manifest.json gives their shapes).
+const exportersDir = "testdata/exporters"
+
+// exportersTol: every path must give max|diff| ≤ exportersTol·max|ref|
+// against the numpy reference (the models are float32; ONNX Runtime meets
+// 1e-5 on all of them, see scripts/exporters/check_ort.js).
+const exportersTol = 1e-4
+
+// exporterCase is one model of exportersDir.
+type exporterCase struct {
+	name    string
+	batches []int // batch sizes to run; a symbolic batch runs at 1 and 3
+	// fusesHSwish: the model spells h-swish/h-sigmoid in pieces that the
+	// -O2 plan must fuse (see checkHSwishFused).
+	fusesHSwish bool
+}
+
+var exporterCases = []exporterCase{
+	{"torch9_v1", []int{1}, false},
+	{"torch8_v2", []int{1}, false},
+	{"torch11_v3", []int{1}, true},
+	{"torch13_v3_clipdiv", []int{1, 3}, true},
+	{"torch13_v3_squeeze", []int{1}, true},
+	{"torch17_hardswish", []int{2}, true},
+	{"torch18_matmul", []int{1}, true},
+	{"tf_nhwc_edge", []int{1}, false},
+	{"tf_nhwc_wrapped", []int{1, 3}, true},
+	{"odd_opset11", []int{1}, false},
+	{"odd_opset13", []int{1, 3}, false},
+	{"ext_data", []int{1}, false},
+}
+
+// knownFailures are importer or compiler bugs this suite found that are not
+// fixed yet, keyed by subtest path ("model", "model/b3" or "model/b3/O2";
+// the longest matching prefix wins). Each is skipped with its reason so the
+// suite stays green while the gap stays visible; delete an entry when the
+// bug is fixed.
+var knownFailures = map[string]string{
+	// Conv → Mul by [C] → Add by [C] (tf2onnx's spelling of a BatchNorm it
+	// did not fold) stays three steps at -O2, so the h-swish after it is a
+	// standalone activation instead of the conv's epilogue.
+	"tf_nhwc_wrapped/b1/O2/fused": "per-channel Mul/Add after a Conv not folded into its weights/bias (h-swish not fused)",
+	"tf_nhwc_wrapped/b3/O2/fused": "per-channel Mul/Add after a Conv not folded into its weights/bias (h-swish not fused)",
+}
+
+// manifestEntry is one model's record in manifest.json (written by make.py).
+type manifestEntry struct {
+	Input    string `json:"input"`
+	Shape    []int  `json:"shape"`
+	Output   string `json:"output"`
+	OutShape []int  `json:"out_shape"`
+}
+
+func readManifest(t *testing.T) map[string]manifestEntry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(exportersDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]manifestEntry
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	return m
+}
+
+func readF32File(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b)%4 != 0 {
+		t.Fatalf("%s: %d bytes is not a whole number of float32s", path, len(b))
+	}
+	f := make([]float32, len(b)/4)
+	for i := range f {
+		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return f
+}
+
+// skipIfKnown skips t when its path (below TestExporters) has a
+// knownFailures entry.
+func skipIfKnown(t *testing.T) {
+	t.Helper()
+	path := strings.TrimPrefix(t.Name(), "TestExporters/")
+	best := ""
+	for k := range knownFailures {
+		if (path == k || strings.HasPrefix(path, k+"/")) && len(k) > len(best) {
+			best = k
+		}
+	}
+	if best != "" {
+		t.Skipf("known failure %s: %s", best, knownFailures[best])
+	}
+}
+
+// firstImages returns the first n images of a batch stored flat.
+func firstImages(data []float32, fileBatch, n int) []float32 {
+	return data[:len(data)/fileBatch*n]
+}
+
+// withBatch returns shape with its first dimension set to n.
+func withBatch(shape []int, n int) []int {
+	s := append([]int(nil), shape...)
+	s[0] = n
+	return s
+}
+
+// TestExporters imports every model of exportersDir and runs it three ways
+// — the reference interpreter, the compiled plan at -O2 and at -O0, one
+// thread — at each batch size of its case, against make.py's numpy output.
+func TestExporters(t *testing.T) {
+	manifest := readManifest(t)
+	if len(manifest) != len(exporterCases) {
+		t.Errorf("manifest.json lists %d models, exporterCases %d: keep them in step", len(manifest), len(exporterCases))
+	}
+	for _, c := range exporterCases {
+		t.Run(c.name, func(t *testing.T) {
+			skipIfKnown(t)
+			m, ok := manifest[c.name]
+			if !ok {
+				t.Fatalf("%s is not in manifest.json (re-run scripts/exporters/make.py)", c.name)
+			}
+			path := filepath.Join(exportersDir, c.name+".onnx")
+			in := readF32File(t, filepath.Join(exportersDir, c.name+".in.bin"))
+			want := readF32File(t, filepath.Join(exportersDir, c.name+".out.bin"))
+			for _, n := range c.batches {
+				t.Run(fmt.Sprintf("b%d", n), func(t *testing.T) {
+					skipIfKnown(t)
+					x := ir.FromData(firstImages(in, m.Shape[0], n), withBatch(m.Shape, n)...)
+					y := ir.FromData(firstImages(want, m.OutShape[0], n), withBatch(m.OutShape, n)...)
+					runExporterCase(t, c, path, n, x, y)
+				})
+			}
+		})
+	}
+}
+
+// loadAtBatch imports path and binds a symbolic batch to n.
+func loadAtBatch(t *testing.T, path string, n int) *ir.Graph {
+	t.Helper()
+	g, err := onnx.Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
+		t.Fatalf("graph has %d inputs and %d outputs, want 1 and 1", len(g.Inputs), len(g.Outputs))
+	}
+	if g.Inputs[0].Shape[0] == -1 {
+		if err := g.SetBatch(n); err != nil {
+			t.Fatalf("SetBatch(%d): %v", n, err)
+		}
+	} else if g.Inputs[0].Shape[0] != n {
+		t.Fatalf("input %q has static shape %v, the case runs batch %d", g.Inputs[0].Name, g.Inputs[0].Shape, n)
+	}
+	return g
+}
+
+func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *ir.Tensor) {
+	t.Run("reference", func(t *testing.T) {
+		skipIfKnown(t)
+		g := loadAtBatch(t, path, n)
+		if !g.Inputs[0].Shape.Equal(x.Shape) {
+			t.Fatalf("input %q has shape %v, the data %v", g.Inputs[0].Name, g.Inputs[0].Shape, x.Shape)
+		}
+		out, err := reference.Run(g, map[string]*ir.Tensor{g.Inputs[0].Name: x}, nil)
+		if err != nil {
+			t.Fatalf("reference.Run: %v", err)
+		}
+		got := out[g.Outputs[0].Name]
+		if got == nil {
+			t.Fatalf("no output %q", g.Outputs[0].Name)
+		}
+		if ok, msg := reference.Close(got, want, exportersTol); !ok {
+			t.Errorf("reference vs numpy: %s", msg)
+		}
+	})
+	for _, level := range []int{2, 0} {
+		t.Run(fmt.Sprintf("O%d", level), func(t *testing.T) {
+			skipIfKnown(t)
+			g := loadAtBatch(t, path, n)
+			p, _, err := mnc.Compile(g, mnc.Options{Level: level, Batch: n, Verify: true})
+			if err != nil {
+				t.Fatalf("Compile -O%d: %v", level, err)
+			}
+			e, err := mnc.NewExecutor(p, 1)
+			if err != nil {
+				t.Fatalf("NewExecutor: %v", err)
+			}
+			defer e.Close()
+			outs := e.NewOutputs()
+			if err := e.Run([]*ir.Tensor{x}, outs); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if ok, msg := reference.Close(outs[0], want, exportersTol); !ok {
+				t.Errorf("-O%d plan vs numpy: %s\nplan:\n%s", level, msg, describeSteps(p))
+			}
+			if level == 2 && c.fusesHSwish {
+				t.Run("fused", func(t *testing.T) {
+					skipIfKnown(t)
+					checkHSwishFused(t, p)
+				})
+			}
+		})
+	}
+}
+
+// checkHSwishFused asserts that no piece of a decomposed h-swish or
+// h-sigmoid survives as its own step of an -O2 plan: no standalone
+// HardSwish/HardSigmoid activation, no generic HardSwish, HardSigmoid,
+// Clip or Div, no generic Mul or Add by a one-element constant (the +3,
+// ·1/6 of the spellings) and no generic Mul of two activations (x·gate);
+// and that at least one step applies h-swish in its epilogue.
+func checkHSwishFused(t *testing.T, p *plan.Plan) {
+	t.Helper()
+	var bad []string
+	fusedHS := false
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if s.Kind != plan.KindActivate && s.Attrs.Fused.Act == ir.ActHardSwish {
+			fusedHS = true
+		}
+		if leftoverHSwishPiece(s) {
+			bad = append(bad, describeStep(s))
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("-O2 plan keeps %d step(s) of a decomposed h-swish/h-sigmoid: %s\nplan:\n%s", len(bad), strings.Join(bad, "; "), describeSteps(p))
+	}
+	if !fusedHS {
+		t.Errorf("-O2 plan has no step with a fused h-swish epilogue\nplan:\n%s", describeSteps(p))
+	}
+}
+
+func leftoverHSwishPiece(s *plan.Step) bool {
+	switch s.Kind {
+	case plan.KindActivate:
+		a := s.Attrs.Fused.Act
+		return a == ir.ActHardSwish || a == ir.ActHardSigmoid
+	case plan.KindGeneric:
+		switch s.Op {
+		case ir.OpHardSwish, ir.OpHardSigmoid, ir.OpClip, ir.OpDiv:
+			return true
+		case ir.OpMul, ir.OpAdd:
+			consts := 0
+			for i, b := range s.ConstIn {
+				if b != plan.NoBlob {
+					consts++
+					if s.In[i].Size() == 1 {
+						return true
+					}
+				}
+			}
+			return s.Op == ir.OpMul && consts == 0
+		}
+	}
+	return false
+}
+
+func describeStep(s *plan.Step) string {
+	d := fmt.Sprintf("%s %s %s", s.Name, s.Kind, s.Op)
+	if a := s.Attrs.Fused.Act; a != ir.ActNone {
+		d += " act=" + a.String()
+	}
+	if len(s.Fused) > 0 {
+		d += " fused=" + strings.Join(s.Fused, ",")
+	}
+	return d
+}
+
+func describeSteps(p *plan.Plan) string {
+	var b strings.Builder
+	for i := range p.Steps {
+		fmt.Fprintf(&b, "  %2d %s\n", i, describeStep(&p.Steps[i]))
+	}
+	return b.String()
+}

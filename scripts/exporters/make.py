@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""Small MobileNet-like ONNX models spelled the way real exporters spell them,
+with reference outputs, for frontend/onnx/exporters_test.go.
+
+Run with Debian's python3 (python3-onnx 1.12, python3-numpy):
+
+    /usr/bin/python3 scripts/exporters/make.py [OUT_DIR]
+
+OUT_DIR defaults to frontend/onnx/testdata/exporters. Deterministic: each
+model's weights come from numpy RandomState(seed) (legacy generator, stable
+stream), so every run writes the same bytes. For each model <name>:
+
+  <name>.onnx     the model (checked with onnx.checker.check_model, except
+                  opset 18 which onnx 1.12 does not know: check_ort.js runs
+                  every model in ONNX Runtime instead)
+  <name>.in.bin   the input, raw little-endian float32, row-major over the
+                  model's input shape (batch 3 for a symbolic batch): flat
+                  index i, h = (i * 2654435761) mod 2^32,
+                  x[i] = ((h >> 24) - 128) / 128   (exact, in [-1, 1))
+                  For batch 3, image 0 is also the batch-1 input.
+  manifest.json   input/output names and the shapes of the .bin files
+  <name>.out.bin  the output, raw little-endian float32, from a float64
+                  numpy forward pass of the network's *meaning* (nputil.py):
+                  the graph says x*Clip(x+3,0,6)/6, the reference computes
+                  hswish(x); BatchNormalization stays unfolded.
+
+Weights: He (fan-in) conv weights, biases U(-0.1,0.1), BatchNorm statistics
+calibrated on the test input (activations stay O(1)).
+
+The models (see each function's docstring for its spelling):
+
+  torch9_v1         torch.onnx opset 9: Pad(attr) → Conv, Clip(min/max attrs)
+                    as ReLU6, 5-input BatchNormalization, Shape→Gather→
+                    Unsqueeze→Concat→Reshape flatten, Dropout(ratio), Gemm transB=1
+  torch8_v2         torch.onnx opset 8 (ir 3): BatchNormalization spatial=1,
+                    initializers also listed as graph inputs, residual Adds in
+                    both orders, Flatten, Dropout, Gemm
+  torch11_v3        opset 11: weights as Constant nodes, Clip bounds as Constant
+                    inputs, Clip with only min, h-swish x·HardSigmoid(x) (both
+                    orders), SE with ReduceMean(axes=[2,3]) and HardSigmoid gate
+  torch13_v3_clipdiv  opset 13, batch "batch_size": h-swish (x·Clip(x+3,0,6))/6
+                    and x·(Relu6(3+x)/6), SE gates Clip(x+3,0,6)/6 and
+                    ·0.16666667, Reshape from Shape→Gather→Unsqueeze(axes
+                    input)→Concat; runs at batch 1 and 3
+  torch13_v3_squeeze  opset 13: ReduceMean head → Squeeze(axes input) → Gemm →
+                    h-swish ·0.16666667 → Unsqueeze(axes input) → 1×1 conv
+                    classifier → Flatten; residual Add(skip, y)
+  torch17_hardswish opset 17, static batch 2: HardSwish, HardSigmoid, Gemm
+                    transB=0 with a [k, n] weight
+  torch18_matmul    opset 18: ReduceMean with axes as an input, MatMul+Add head
+  tf_nhwc_edge      tf2onnx opset 13: NHWC input → Transpose → SAME_UPPER convs
+                    → Transpose back → ReduceMean(axes [1,2]) → MatMul+Add
+  tf_nhwc_wrapped   tf2onnx opset 13, batch "unk__7": every Conv between
+                    Transposes, NHWC Mul/Add by [C] constants, Clip, residual,
+                    tf h-swish, ReduceMean(axes [1,2], keepdims) → Squeeze;
+                    runs at batch 1 and 3
+  odd_opset11       asymmetric pads, dilation, no kernel_shape, Identity, Cast,
+                    AveragePool count_include_pad, MaxPool ceil_mode,
+                    Softmax(axis=1) coerced to 2-D (opset 11 semantics)
+  odd_opset13       the same layers, Softmax(axis=1) along one axis (opset 13),
+                    symbolic batch "N" run at batch 1 and 3
+  ext_data          opset 13 model whose weights live in ext_data.weights
+                    (save_as_external_data)
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, HERE)
+
+import nputil as F  # noqa: E402
+import spell as S  # noqa: E402
+from spell import T  # noqa: E402
+
+OUT_DIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "frontend", "onnx", "testdata", "exporters")
+
+TORCH = ("pytorch", "1.13.1")
+TF2ONNX = ("tf2onnx", "1.14.0 8f8d49")
+CLASSES = 10
+
+
+def inp(name, shape, batch):
+    """The model input: T with the documented values (batch replaces a
+    symbolic first dimension)."""
+    concrete = [batch if isinstance(d, str) else d for d in shape]
+    return T(name, F.fixed_input(concrete).astype(np.float64))
+
+
+def torch9_v1():
+    """torch.onnx opset 9 of a tiny V1: explicit Pad before the stem conv,
+    Conv → BN → Clip(min=0, max=6 attributes), flatten by Shape/Gather/
+    Unsqueeze(axes attr)/Concat/Reshape, Dropout(ratio=0.2), Gemm transB=1."""
+    b = S.Builder("torch9_v1", 9, np.random.RandomState(9))
+    x = inp("input.1", [1, 3, 32, 32], 1)
+    t = T(b.op("Pad", [x.name], mode="constant", pads=[0, 0, 1, 1, 0, 0, 1, 1], value=0.0),
+          np.pad(x.val, ((0, 0), (0, 0), (1, 1), (1, 1))))
+    t = S.relu6(b, S.bn(b, S.conv(b, t, 16, 3, s=2, pad=(0, 0, 0, 0))))
+    for c, s in ((24, 1), (32, 2)):
+        t = S.relu6(b, S.bn(b, S.conv(b, t, t.val.shape[1], 3, s=s, group=t.val.shape[1])))
+        t = S.relu6(b, S.bn(b, S.conv(b, t, c, 1)))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    t = S.dropout(b, S.flatten_shape_chain(b, t), 0.2)
+    y = S.gemm(b, t, CLASSES)
+    return b, [x], [("input.1", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 4, {}
+
+
+def inverted_residual(b, t, expand, out, s=1, spatial=None, act=S.relu6, order="xy"):
+    """V2 block: [1×1 expand → BN → act] → 3×3 dw → BN → act → 1×1 → BN,
+    plus the input when stride 1 and widths match (Add operands in order
+    "xy" = (skip, y) or "yx")."""
+    skip, c = t, t.val.shape[1]
+    if expand != c:
+        t = act(b, S.bn(b, S.conv(b, t, expand, 1), spatial=spatial))
+    t = act(b, S.bn(b, S.conv(b, t, expand, 3, s=s, group=expand), spatial=spatial))
+    t = S.bn(b, S.conv(b, t, out, 1), spatial=spatial)
+    if s == 1 and out == c:
+        t = S.add(b, skip, t) if order == "xy" else S.add(b, t, skip)
+    return t
+
+
+def torch8_v2():
+    """torch.onnx opset 8 (IR 3, keep_initializers_as_inputs): a tiny V2 with
+    BatchNormalization(spatial=1), Clip attributes, residual Adds in both
+    operand orders, Flatten, Dropout(ratio attr), Gemm transB=1."""
+    b = S.Builder("torch8_v2", 8, np.random.RandomState(8))
+    x = inp("input.1", [1, 3, 32, 32], 1)
+    t = S.relu6(b, S.bn(b, S.conv(b, x, 16, 3, s=2), spatial=1))
+    t = inverted_residual(b, t, 16, 16, spatial=1, order="xy")
+    t = inverted_residual(b, t, 64, 16, spatial=1, order="yx")
+    t = inverted_residual(b, t, 64, 24, s=2, spatial=1)
+    t = S.relu6(b, S.bn(b, S.conv(b, t, 32, 1), spatial=1))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    t = S.dropout(b, S.flatten(b, t), 0.5)
+    y = S.gemm(b, t, CLASSES)
+    return b, [x], [("input.1", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 3, {"inits_as_inputs": True}
+
+
+def torch11_v3():
+    """torch.onnx opset 11 with weights as Constant nodes: conv with bias →
+    x·HardSigmoid(x); a V3 block: 1×1 → Clip(x, min=0) (no max) → 5×5 dw →
+    HardSigmoid(x)·x → SE(ReduceMean axes [2,3] keepdims 1, HardSigmoid gate,
+    Mul(s, x)) → 1×1 → Add(y, skip); 1×1 → Clip(0, 6) with Constant-node
+    bounds → GlobalAveragePool → Flatten → Gemm."""
+    b = S.Builder("torch11_v3", 11, np.random.RandomState(11), weights="constant")
+    x = inp("input", [1, 3, 32, 32], 1)
+    t = S.hswish(b, S.conv(b, x, 16, 3, s=2, bias=True), "hsig")
+    skip = t
+    t = S.clip(b, S.conv(b, t, 32, 1, bias=True), 0.0, None)
+    t = S.hswish(b, S.conv(b, t, 32, 5, group=32, bias=True), "hsig_rev")
+    t = S.se(b, t, 8, "rm", "op", scale_first=True)
+    t = S.add(b, S.conv(b, t, 16, 1, bias=True), skip)
+    t = S.relu6(b, S.conv(b, t, 48, 1, bias=True), as_node=True)
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 6, {}
+
+
+def v3_block(b, t, expand, out, k, s, act, gate, order="xy"):
+    """V3 bneck with SE (ReduceMean pool) and the given activation/gate
+    spellings; residual when stride 1 and widths match."""
+    skip, c = t, t.val.shape[1]
+    t = act(b, S.conv(b, t, expand, 1, bias=True))
+    t = act(b, S.conv(b, t, expand, k, s=s, group=expand, bias=True))
+    t = S.se(b, t, max(8, expand // 4), "rm", gate)
+    t = S.conv(b, t, out, 1, bias=True)
+    if s == 1 and out == c:
+        t = S.add(b, skip, t) if order == "xy" else S.add(b, t, skip)
+    return t
+
+
+def torch13_v3_clipdiv():
+    """torch.onnx opset 13, symbolic batch "batch_size": h-swish as
+    (x·Clip(x+3,0,6))/6 and x·(Relu6(3+x)/6) (Clip bounds as initializers),
+    SE gates Clip(x+3,0,6)/6 and Clip(x+3,0,6)·0.16666667, residual
+    Add(skip, y); head 1×1 → h-swish → GlobalAveragePool → Reshape to
+    Concat(Unsqueeze(Gather(Shape(x), 0)), [-1]) → Gemm."""
+    b = S.Builder("torch13_v3_clipdiv", 13, np.random.RandomState(13))
+    shape = ["batch_size", 3, 32, 32]
+    x = inp("input", shape, 3)
+    hs_a = lambda b, t: S.hswish(b, t, "clipdiv")  # noqa: E731
+    hs_b = lambda b, t: S.hswish(b, t, "relu6div")  # noqa: E731
+    t = hs_a(b, S.conv(b, x, 16, 3, s=2, bias=True))
+    t = v3_block(b, t, 48, 16, 3, 1, hs_b, "clipdiv", order="xy")
+    t = v3_block(b, t, 48, 24, 3, 2, S.relu6, "mul16")
+    t = hs_a(b, S.conv(b, t, 64, 1, bias=True))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten_shape_chain(b, t), CLASSES)
+    return b, [x], [("input", shape)], y, ["batch_size", CLASSES], TORCH, 7, {}
+
+
+def torch13_v3_squeeze():
+    """torch.onnx opset 13: stem h-swish x·(Relu6(3+x)/6); V3 block with
+    HardSigmoid-free gate ·0.16666667 and Add(y, skip); head ReduceMean(axes
+    [2,3], keepdims 1) → Squeeze(axes input) → Gemm → (x·Relu6(x+3))·1/6 →
+    Unsqueeze(axes input) → 1×1 conv classifier → Flatten."""
+    b = S.Builder("torch13_v3_squeeze", 13, np.random.RandomState(14))
+    x = inp("input", [1, 3, 32, 32], 1)
+    t = S.hswish(b, S.conv(b, x, 16, 3, s=2, bias=True), "relu6div")
+    t = v3_block(b, t, 64, 16, 5, 1, lambda b, t: S.hswish(b, t, "clipdiv"), "mul16", order="yx")
+    t = S.reduce_mean(b, t, [2, 3], 1)
+    t = S.hswish(b, S.gemm(b, S.squeeze(b, t, [2, 3]), 32), "mul16")
+    t = T(S.unsqueeze(b, t.name, [2, 3]), t.val[:, :, None, None])
+    y = S.flatten(b, S.conv(b, t, CLASSES, 1, bias=True))
+    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 7, {}
+
+
+def torch17_hardswish():
+    """torch.onnx opset 17, static batch 2: HardSwish and HardSigmoid ops, SE
+    by ReduceMean (axes attribute), Gemm transB=0 with the weight stored
+    transposed ([k, n])."""
+    b = S.Builder("torch17_hardswish", 17, np.random.RandomState(17))
+    x = inp("input", [2, 3, 32, 32], 2)
+    hs = lambda b, t: S.hswish(b, t, "op")  # noqa: E731
+    t = hs(b, S.conv(b, x, 16, 3, s=2, bias=True))
+    t = v3_block(b, t, 48, 16, 3, 1, hs, "op")
+    t = v3_block(b, t, 48, 24, 5, 2, hs, "op")
+    t = hs(b, S.conv(b, t, 64, 1, bias=True))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    t = hs(b, S.gemm(b, S.flatten(b, t), 32, trans_b=False))
+    y = S.gemm(b, t, CLASSES, trans_b=False)
+    return b, [x], [("input", [2, 3, 32, 32])], y, [2, CLASSES], TORCH, 8, {}
+
+
+def torch18_matmul():
+    """torch.onnx (dynamo) opset 18: ReduceMean with axes as an input in the
+    SE blocks and the head (keepdims 0), MatMul + Add classifier."""
+    b = S.Builder("torch18_matmul", 18, np.random.RandomState(18))
+    x = inp("input", [1, 3, 32, 32], 1)
+    hs = lambda b, t: S.hswish(b, t, "op")  # noqa: E731
+    t = hs(b, S.conv(b, x, 16, 3, s=2, bias=True))
+    t = v3_block(b, t, 48, 16, 3, 1, hs, "op", order="yx")
+    t = hs(b, S.conv(b, t, 64, 1, bias=True))
+    t = S.reduce_mean(b, t, [2, 3], 0)
+    y = S.matmul_add(b, t, CLASSES)
+    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 8, {}
+
+
+def to_nchw(b, t):
+    return T(b.op("Transpose", [t.name], perm=[0, 3, 1, 2]), t.val.transpose(0, 3, 1, 2))
+
+
+def to_nhwc(b, t):
+    return T(b.op("Transpose", [t.name], perm=[0, 2, 3, 1]), t.val.transpose(0, 2, 3, 1))
+
+
+def tf_nhwc_edge():
+    """tf2onnx opset 13 of a Keras model converted with --inputs-as-nchw off:
+    NHWC input → one Transpose → NCHW SAME_UPPER convs with bias (BN folded)
+    → Clip(0,6) → Transpose back → ReduceMean(axes [1,2], keepdims 0) →
+    MatMul + Add."""
+    b = S.Builder("tf_nhwc_edge", 13, np.random.RandomState(21), names="tf")
+    x = inp("input_1", [1, 32, 32, 3], 1)
+    t = to_nchw(b, x)
+    t = S.relu6(b, S.conv(b, t, 16, 3, s=2, pad="same_upper", bias=True))
+    t = S.relu6(b, S.conv(b, t, 16, 3, group=16, pad="same_upper", bias=True))
+    t = S.relu6(b, S.conv(b, t, 24, 1, pad="same_upper", bias=True))
+    t = S.relu6(b, S.conv(b, t, 24, 3, s=2, group=24, pad="same_upper", bias=True))
+    t = S.relu6(b, S.conv(b, t, 32, 1, bias=True))
+    t = S.reduce_mean(b, to_nhwc(b, t), [1, 2], 0)
+    y = S.matmul_add(b, t, CLASSES)
+    return b, [x], [("input_1", [1, 32, 32, 3])], y, [1, CLASSES], TF2ONNX, 7, {"out_name": "Identity:0"}
+
+
+def tf_conv(b, t, m, k, s=1, group=1):
+    """tf2onnx's Conv2D in NHWC: Transpose → Conv(SAME_UPPER) → Transpose,
+    then BN as Mul/Add by [C] constants broadcasting on the last axis."""
+    y = to_nhwc(b, S.conv(b, to_nchw(b, t), m, k, s=s, group=group, pad="same_upper"))
+    scale = b.rng.uniform(0.5, 1.5, m).astype(np.float32)
+    shift = b.rng.uniform(-0.2, 0.2, m).astype(np.float32)
+    y = T(b.op("Mul", [y.name, b.const(scale)]), y.val * scale)
+    return T(b.op("Add", [y.name, b.const(shift)]), y.val + shift)
+
+
+def tf_nhwc_wrapped():
+    """tf2onnx opset 13 without layout optimisation, symbolic batch "unk__7":
+    every Conv wrapped in Transposes, NHWC-native Mul/Add/Clip between,
+    depthwise as group=C, a residual Add in NHWC, h-swish as
+    (x·Relu6(x+3))·0.16666667, ReduceMean(axes [1,2], keepdims 1) →
+    Squeeze(axes [1,2]) → MatMul + Add."""
+    b = S.Builder("tf_nhwc_wrapped", 13, np.random.RandomState(22), names="tf")
+    shape = ["unk__7", 32, 32, 3]
+    x = inp("input_1", shape, 3)
+    t = S.relu6(b, tf_conv(b, x, 16, 3, s=2))
+    skip = t
+    t = S.relu6(b, tf_conv(b, t, 48, 1))
+    t = S.relu6(b, tf_conv(b, t, 48, 3, group=48))
+    t = S.add(b, skip, tf_conv(b, t, 16, 1))
+    t = S.hswish(b, tf_conv(b, t, 32, 1), "mul16")
+    t = S.squeeze(b, S.reduce_mean(b, t, [1, 2], 1), [1, 2])
+    y = S.matmul_add(b, t, CLASSES)
+    return b, [x], [("input_1", shape)], y, ["unk__7", CLASSES], TF2ONNX, 7, {"out_name": "Identity:0"}
+
+
+def odd_layers(b, x, softmax):
+    """Asymmetric pads [0,0,1,1] on a stride-2 conv (TF SAME), a dilated conv
+    without kernel_shape, Identity, Cast float→float, AveragePool
+    count_include_pad=1, MaxPool ceil_mode=1, Softmax(axis=1)."""
+    t = S.relu(b, S.conv(b, x, 8, 3, s=2, pad=(0, 0, 1, 1), bias=True))
+    t = S.conv(b, t, 8, 3, dil=2, bias=True, omit_kernel_shape=True)
+    t = T(b.op("Identity", [t.name]), t.val)
+    t = T(b.op("Cast", [t.name], to=onnx.TensorProto.FLOAT), t.val)
+    t = T(b.op("AveragePool", [t.name], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1),
+          F.avgpool_include_pad(t.val, 3, 1, 1))
+    t = T(b.op("MaxPool", [t.name], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1), F.maxpool_ceil(t.val, 3, 2))
+    want = F.softmax_coerced(t.val, 1) if softmax == "coerced" else F.softmax(t.val, 1)
+    return T(b.op("Softmax", [t.name], axis=1), want)
+
+
+def odd_opset11():
+    """Opset 11: odd_layers with Softmax coerced to 2-D at axis 1 (a softmax
+    over C·H·W, not per channel)."""
+    b = S.Builder("odd_opset11", 11, np.random.RandomState(31))
+    x = inp("x", [1, 4, 20, 20], 1)
+    y = odd_layers(b, x, "coerced")
+    return b, [x], [("x", [1, 4, 20, 20])], y, [1, 8, 5, 5], TORCH, 6, {}
+
+
+def odd_opset13():
+    """Opset 13, symbolic batch "N": odd_layers with Softmax along axis 1 only."""
+    b = S.Builder("odd_opset13", 13, np.random.RandomState(32))
+    shape = ["N", 4, 20, 20]
+    x = inp("x", shape, 3)
+    y = odd_layers(b, x, "axis")
+    return b, [x], [("x", shape)], y, ["N", 8, 5, 5], TORCH, 7, {}
+
+
+def ext_data():
+    """Opset 13 tiny V2 with every initializer in the external file
+    ext_data.weights."""
+    b = S.Builder("ext_data", 13, np.random.RandomState(41))
+    x = inp("input", [1, 3, 32, 32], 1)
+    t = S.relu6(b, S.bn(b, S.conv(b, x, 16, 3, s=2)))
+    t = inverted_residual(b, t, 32, 16)
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 7, {"external": "ext_data.weights"}
+
+
+MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
+          torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data]
+
+
+def write_f32(path, a):
+    np.ascontiguousarray(a, dtype="<f4").tofile(path)
+
+
+def emit(fn):
+    b, xs, in_specs, y, out_shape, producer, ir_version, opts = fn()
+    out_name = opts.get("out_name", "output")
+    # The last node computes y; give its output the graph output name.
+    assert b.nodes[-1].output[0] == y.name, (b.name, y.name)
+    b.nodes[-1].output[0] = out_name
+    m = b.model(in_specs, [(out_name, out_shape)], producer, ir_version, opts.get("inits_as_inputs", False))
+    if b.opset <= onnx.defs.onnx_opset_version():
+        onnx.checker.check_model(m, full_check=True)
+    path = os.path.join(OUT_DIR, b.name + ".onnx")
+    if "external" in opts:
+        loc = opts["external"]
+        if os.path.exists(os.path.join(OUT_DIR, loc)):
+            os.remove(os.path.join(OUT_DIR, loc))  # onnx appends to an existing file
+        onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True, location=loc,
+                  size_threshold=0)
+        onnx.checker.check_model(path)
+    else:
+        onnx.save(m, path)
+    write_f32(os.path.join(OUT_DIR, b.name + ".in.bin"), xs[0].val)
+    MANIFEST[b.name] = {"input": in_specs[0][0], "shape": list(xs[0].val.shape), "output": out_name,
+                        "out_shape": list(y.val.shape)}
+    write_f32(os.path.join(OUT_DIR, b.name + ".out.bin"), y.val)
+    print("%-20s opset %2d  in %s  out %s  max|y| %.3g" % (b.name, b.opset, list(xs[0].val.shape),
+                                                          list(y.val.shape), np.abs(y.val).max()))
+
+
+MANIFEST = {}
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    for fn in MODELS:
+        emit(fn)
+    # For check_ort.js: each model's input/output names and concrete shapes.
+    with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
+        json.dump(MANIFEST, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
