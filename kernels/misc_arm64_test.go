@@ -10,7 +10,7 @@ import (
 
 // Lengths around the 4-float vector, the 4- and 8-vector unrolled loops and
 // the Go remainder.
-var neonMiscLens = []int{1, 3, 4, 5, 15, 16, 17, 33, 67}
+var neonMiscLens = []int{1, 3, 4, 5, 15, 16, 17, 33, 67, 259}
 
 func TestNeonAddActivate(t *testing.T) {
 	s := neonSet(t)
