@@ -53,69 +53,85 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 		neonNeed(name, "bias", len(bias), p.C)
 	}
 	act, consts, post := neonEpilogue(&p.Ep)
-	epp := &consts[0]
+	for oy := oy0; oy < oy1; oy++ {
+		if p.C >= 4 {
+			neonDWRowGroups(p, in, wp, bias, out, oy, act, &consts[0])
+		}
+		neonDWRowTail(p, in, wp, bias, out, oy)
+		if post {
+			row := out[oy*p.OW*p.C : (oy+1)*p.OW*p.C]
+			for x := 0; x < p.OW; x++ {
+				for ch := 0; ch < p.C/4*4; ch++ {
+					row[x*p.C+ch] = neonActScalar(&p.Ep, row[x*p.C+ch])
+				}
+			}
+		}
+	}
+}
+
+// neonDWRowGroups computes output row oy for the whole 4-channel groups:
+// the interior run (every tap inside the image) with the generated
+// dwconv<K>x<K>s<S>_neon when there is one, every other pixel with
+// dwconv_edge_neon on its clipped window.
+func neonDWRowGroups(p *DWParams, in, wp, bias, out []float32, oy, act int, epp *float32) {
 	C, groups, taps := p.C, p.C/4, p.KH*p.KW
 	var bb *float32
 	if bias != nil {
 		bb = &bias[0]
 	}
-	interior := p.KH == p.KW && p.SH == p.SW && asm.HasDWConvInteriorNEON(p.KH, p.SH)
+	iy := oy*p.SH - p.PadT
+	ky0, ky1 := max(0, -iy), min(p.KH, p.H-iy)
+	outRow := oy * p.OW * C
 	// Output columns [oxLo, oxHi) have every kx inside the image.
 	oxLo := (p.PadL + p.SW - 1) / p.SW
 	oxHi := 0
 	if last := p.W - p.KW + p.PadL; last >= 0 {
 		oxHi = min(p.OW, last/p.SW+1)
 	}
-	for oy := oy0; oy < oy1; oy++ {
-		iy := oy*p.SH - p.PadT
-		ky0, ky1 := max(0, -iy), min(p.KH, p.H-iy)
-		outRow := oy * p.OW * C
-		if groups > 0 {
-			runLo, runHi := 0, 0
-			if interior && ky0 == 0 && ky1 == p.KH && oxLo < oxHi {
-				runLo, runHi = oxLo, oxHi
-				ix := runLo*p.SW - p.PadL
-				asm.DWConvInteriorNEON(p.KH, p.SH, &in[(iy*p.W+ix)*C], p.W*C, C, &wp[0], bb, &out[outRow+runLo*C], runHi-runLo, groups, act, epp)
-			}
-			for ox := 0; ox < p.OW; ox++ {
-				if ox == runLo && runHi > runLo {
-					ox = runHi - 1
-					continue
-				}
-				ix := ox*p.SW - p.PadL
-				kx0, kx1 := max(0, -ix), min(p.KW, p.W-ix)
-				nky, nkx, inp, w := 0, 0, &in[0], &wp[0]
-				if ky1 > ky0 && kx1 > kx0 {
-					nky, nkx = ky1-ky0, kx1-kx0
-					inp = &in[((iy+ky0)*p.W+ix+kx0)*C]
-					w = &wp[(ky0*p.KW+kx0)*4]
-				}
-				asm.DWConvEdgeNEON(inp, p.W*C, C, w, p.KW*4, taps*4, bb, &out[outRow+ox*C], nky, nkx, groups, act, epp)
-			}
+	interior := p.KH == p.KW && p.SH == p.SW && asm.HasDWConvInteriorNEON(p.KH, p.SH)
+	runLo, runHi := 0, 0
+	if interior && ky0 == 0 && ky1 == p.KH && oxLo < oxHi {
+		runLo, runHi = oxLo, oxHi
+		ix := runLo*p.SW - p.PadL
+		asm.DWConvInteriorNEON(p.KH, p.SH, &in[(iy*p.W+ix)*C], p.W*C, C, &wp[0], bb, &out[outRow+runLo*C], runHi-runLo, groups, act, epp)
+	}
+	for ox := 0; ox < p.OW; ox++ {
+		if ox == runLo && runHi > runLo {
+			ox = runHi - 1
+			continue
 		}
-		for ch := groups * 4; ch < C; ch++ {
-			g, l := ch/4, ch%4
-			for ox := 0; ox < p.OW; ox++ {
-				ix := ox*p.SW - p.PadL
-				var acc float32
-				for ky := ky0; ky < ky1; ky++ {
-					for kx := max(0, -ix); kx < min(p.KW, p.W-ix); kx++ {
-						acc += in[((iy+ky)*p.W+ix+kx)*C+ch] * wp[(g*taps+ky*p.KW+kx)*4+l]
-					}
-				}
-				if bias != nil {
-					acc += bias[ch]
-				}
-				out[outRow+ox*C+ch] = neonActScalar(&p.Ep, acc)
-			}
+		ix := ox*p.SW - p.PadL
+		kx0, kx1 := max(0, -ix), min(p.KW, p.W-ix)
+		nky, nkx, inp, w := 0, 0, &in[0], &wp[0]
+		if ky1 > ky0 && kx1 > kx0 {
+			nky, nkx = ky1-ky0, kx1-kx0
+			inp = &in[((iy+ky0)*p.W+ix+kx0)*C]
+			w = &wp[(ky0*p.KW+kx0)*4]
 		}
-		if post {
-			row := out[outRow : outRow+p.OW*C]
-			for x := 0; x < p.OW; x++ {
-				for ch := 0; ch < groups*4; ch++ {
-					row[x*C+ch] = neonActScalar(&p.Ep, row[x*C+ch])
+		asm.DWConvEdgeNEON(inp, p.W*C, C, w, p.KW*4, taps*4, bb, &out[outRow+ox*C], nky, nkx, groups, act, epp)
+	}
+}
+
+// neonDWRowTail computes output row oy for the channels past the last
+// whole group of 4, in Go, with the full epilogue.
+func neonDWRowTail(p *DWParams, in, wp, bias, out []float32, oy int) {
+	C, taps := p.C, p.KH*p.KW
+	iy := oy*p.SH - p.PadT
+	ky0, ky1 := max(0, -iy), min(p.KH, p.H-iy)
+	for ch := C / 4 * 4; ch < C; ch++ {
+		g, l := ch/4, ch%4
+		for ox := 0; ox < p.OW; ox++ {
+			ix := ox*p.SW - p.PadL
+			var acc float32
+			for ky := ky0; ky < ky1; ky++ {
+				for kx := max(0, -ix); kx < min(p.KW, p.W-ix); kx++ {
+					acc += in[((iy+ky)*p.W+ix+kx)*C+ch] * wp[(g*taps+ky*p.KW+kx)*4+l]
 				}
 			}
+			if bias != nil {
+				acc += bias[ch]
+			}
+			out[(oy*p.OW+ox)*C+ch] = neonActScalar(&p.Ep, acc)
 		}
 	}
 }
