@@ -11,12 +11,15 @@ import (
 // AVX-512 vector), so kernels see aligned rows where shapes allow.
 const align = 16
 
-// planMemory assigns every tensor an arena offset. Tensors are allocated
-// when their step runs and freed after the last step that reads them
-// (views share their source's storage and extend its life; graph outputs
-// live to the end). A step whose kernel allows it writes in place over its
-// first input when that input dies at the step and has the same size and
-// layout. Free space is reused best-fit; adjacent holes merge.
+// planMemory assigns every tensor an arena offset. A tensor lives from the
+// step that writes it to the last step that reads it (views share their
+// source's storage and extend its life; graph inputs live from the start,
+// graph outputs to the end). A step whose kernel allows it writes in place
+// over an input that dies there with the same size and layout; the two then
+// form one buffer. Buffers are placed greedily by size, largest first, each
+// at the lowest offset where it overlaps no buffer whose lifetime
+// intersects its own (TFLite's "greedy by size"), which packs much tighter
+// than allocating in program order.
 func planMemory(s *State) error {
 	p := s.Plan
 	last := map[*ir.Value]int{}
@@ -33,46 +36,50 @@ func planMemory(s *State) error {
 		last[s.root(v)] = end
 		isOut[s.root(v)] = true
 	}
-	var a arena
-	off := map[*ir.Value]int{}
-	var live, peak, total int64
-	alloc := func(v *ir.Value) {
-		off[v] = a.alloc(v.Shape.Size())
-		live += int64(v.Shape.Size()) * 4
-		peak = max(peak, live)
-	}
-	free := func(v *ir.Value) {
-		a.free(off[v], v.Shape.Size())
-		live -= int64(v.Shape.Size()) * 4
+	// Buffers: one per storage root, merged along in-place chains.
+	bufOf := map[*ir.Value]*buffer{}
+	var bufs []*buffer
+	newBuf := func(v *ir.Value, def int) {
+		b := &buffer{size: roundUp(max(v.Shape.Size(), 1)), def: def, last: def}
+		if l, ok := last[v]; ok {
+			b.last = max(b.last, l)
+		}
+		bufOf[v] = b
+		bufs = append(bufs, b)
 	}
 	for _, v := range s.G.Inputs {
-		alloc(v)
-		if _, used := last[v]; !used && !isOut[v] {
-			free(v)
-		}
+		newBuf(v, -1)
 	}
+	var total int64
 	for i := range s.steps {
 		ps, st := &s.steps[i], &p.Steps[i]
 		out := ps.out // step outputs are never views
-		if r, j := s.inPlaceSource(ps, last, isOut, i); r != nil {
-			off[out] = off[r]
-			st.InPlace, st.InPlaceIn = true, j
-			delete(last, r) // ownership moves to out; do not free r below
-		} else {
-			alloc(out)
-		}
 		total += int64(out.Shape.Size()) * 4
-		freed := map[*ir.Value]bool{}
-		for _, v := range ps.in {
-			r := s.root(v)
-			if l, ok := last[r]; ok && l == i && !freed[r] && !v.IsConst() && !isPrecomputed(*ps, v) {
-				freed[r] = true
-				free(r)
+		if r, j := s.inPlaceSource(ps, last, isOut, i); r != nil {
+			st.InPlace, st.InPlaceIn = true, j
+			b := bufOf[r]
+			bufOf[out] = b
+			if l, ok := last[out]; ok {
+				b.last = max(b.last, l)
+			}
+			continue
+		}
+		newBuf(out, i)
+	}
+	arenaSize := placeBuffers(bufs)
+	var peak int64
+	for t := -1; t <= end; t++ {
+		var live int64
+		for _, b := range bufs {
+			if b.def <= t && t <= b.last {
+				live += int64(b.size) * 4
 			}
 		}
-		if l, ok := last[out]; !ok && !isOut[out] || ok && l == i {
-			free(out) // nobody reads it (a dead value the graph still computes)
-		}
+		peak = max(peak, live)
+	}
+	off := map[*ir.Value]int{}
+	for v, b := range bufOf {
+		off[v] = b.off
 	}
 	operand := func(v *ir.Value) plan.Operand {
 		return plan.Operand{Off: off[s.root(v)], Shape: v.Shape.Clone(), NHWC: s.NHWC[v]}
@@ -95,8 +102,8 @@ func planMemory(s *State) error {
 	for i, v := range s.outVals {
 		p.Outputs[i].Buf = plan.Operand{Off: off[s.root(v)], Shape: v.Shape.Clone()}
 	}
-	p.ArenaSize = a.size
-	p.PeakBytes = int64(a.size) * 4
+	p.ArenaSize = arenaSize
+	p.PeakBytes = int64(arenaSize) * 4
 	s.report.ArenaBytes = p.PeakBytes
 	s.report.LivePeakBytes = peak
 	s.report.IntermediateBytes = total
@@ -137,59 +144,45 @@ func (s *State) inPlaceSource(ps *pendingStep, last map[*ir.Value]int, isOut map
 	return nil, 0
 }
 
-// arena is a best-fit allocator over a growing range of floats.
-type arena struct {
-	holes []hole // sorted by offset, never adjacent
-	size  int
+// buffer is a range of the arena used from step def to step last.
+type buffer struct {
+	size, off int
+	def, last int
 }
-
-type hole struct{ off, n int }
 
 func roundUp(n int) int { return (n + align - 1) / align * align }
 
-func (a *arena) alloc(n int) int {
-	n = roundUp(max(n, 1))
-	best := -1
-	for i, h := range a.holes {
-		if h.n >= n && (best < 0 || h.n < a.holes[best].n) {
-			best = i
+// placeBuffers assigns offsets, largest buffer first, each at the lowest
+// offset that collides with no already placed buffer live at the same
+// time; it returns the arena size.
+func placeBuffers(bufs []*buffer) int {
+	order := append([]*buffer(nil), bufs...)
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].size != order[j].size {
+			return order[i].size > order[j].size
 		}
-	}
-	if best >= 0 {
-		h := &a.holes[best]
-		off := h.off
-		h.off += n
-		h.n -= n
-		if h.n == 0 {
-			a.holes = append(a.holes[:best], a.holes[best+1:]...)
+		return order[i].def < order[j].def
+	})
+	var placed []*buffer
+	size := 0
+	for _, b := range order {
+		var clash []*buffer
+		for _, q := range placed {
+			if q.def <= b.last && b.def <= q.last {
+				clash = append(clash, q)
+			}
 		}
-		return off
+		sort.Slice(clash, func(i, j int) bool { return clash[i].off < clash[j].off })
+		off := 0
+		for _, q := range clash {
+			if off+b.size <= q.off {
+				break
+			}
+			off = max(off, q.off+q.size)
+		}
+		b.off = off
+		placed = append(placed, b)
+		size = max(size, off+b.size)
 	}
-	// Grow: reuse a hole at the top of the arena if there is one.
-	if k := len(a.holes); k > 0 && a.holes[k-1].off+a.holes[k-1].n == a.size {
-		off := a.holes[k-1].off
-		a.holes = a.holes[:k-1]
-		a.size = off + n
-		return off
-	}
-	off := a.size
-	a.size += n
-	return off
-}
-
-func (a *arena) free(off, n int) {
-	n = roundUp(max(n, 1))
-	i := sort.Search(len(a.holes), func(i int) bool { return a.holes[i].off > off })
-	a.holes = append(a.holes, hole{})
-	copy(a.holes[i+1:], a.holes[i:])
-	a.holes[i] = hole{off, n}
-	// Merge with the next, then the previous hole.
-	if i+1 < len(a.holes) && a.holes[i].off+a.holes[i].n == a.holes[i+1].off {
-		a.holes[i].n += a.holes[i+1].n
-		a.holes = append(a.holes[:i+1], a.holes[i+2:]...)
-	}
-	if i > 0 && a.holes[i-1].off+a.holes[i-1].n == a.holes[i].off {
-		a.holes[i-1].n += a.holes[i].n
-		a.holes = append(a.holes[:i], a.holes[i+1:]...)
-	}
+	return size
 }
