@@ -1,6 +1,9 @@
 package onnx
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
@@ -114,3 +117,19 @@ func countOps(g *ir.Graph) map[ir.Op]int {
 }
 
 func protoMarshal(m *pb.ModelProto) ([]byte, error) { return proto.Marshal(m) }
+
+func writeFloats(t *testing.T, path string, data []float32) {
+	t.Helper()
+	raw := floatTensor("", nil, data).RawData
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func joinInts(s []int) string {
+	parts := make([]string, len(s))
+	for k, d := range s {
+		parts[k] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, ",")
+}
