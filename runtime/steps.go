@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 
-	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -272,5 +271,3 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 		}
 	}, nil
 }
-
-var _ = kernels.Generic
