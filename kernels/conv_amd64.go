@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // The stem fast path: a 3×3 stride-2 dense conv on 3 input channels with
 // at most 4 vectors of outputs. For each output row the three input rows
@@ -88,10 +92,14 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 			stageRow(strip[kh*stripW*3:(kh+1)*stripW*3], in, p, oy*2-p.PadT+kh)
 		}
 		o := out[oy*p.OW*p.Cout : (oy+1)*p.OW*p.Cout]
+		var ok bool
 		if vl == 16 {
-			asm.StemConvAVX512(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
+			ok = asm.StemConvAVX512(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
 		} else {
-			asm.StemConvAVX2FMA(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
+			ok = asm.StemConvAVX2FMA(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
+		}
+		if !ok {
+			panic(fmt.Sprintf("kernels: no generated stem kernel for %d vectors", nb))
 		}
 		if goAct {
 			actSlice(&p.Ep, o, o)

@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // Depthwise convolution on AVX2+FMA / AVX-512: generated kernels for 3×3
 // and 5×5 (codegen/dwconv); other shapes use the pure-Go path on tap-major
@@ -132,14 +136,18 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 	rs, nr, b, ae := p.W*c*4, kh1-kh0, &d.bias[0], &d.ae.A
 	// Static calls: through a func value ae would escape.
 	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && inStride == p.SW*c*4
+	var ok bool
 	switch {
 	case interior && vl == 16:
-		asm.DWConvInteriorAVX512(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvInteriorAVX512(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	case interior:
-		asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	case vl == 16:
-		asm.DWConvAVX512(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvAVX512(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	default:
-		asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+	}
+	if !ok {
+		panic(fmt.Sprintf("kernels: no generated %dx%d depthwise kernel for columns [%d,%d) stride %d", k, k, kw0, kw1, p.SW))
 	}
 }
