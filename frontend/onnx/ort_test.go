@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"os"
+	"strings"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -34,14 +35,13 @@ func ortModules() string {
 	return filepath.Join(os.TempDir(), "mnc-peers", "ort", "node_modules")
 }
 
-// TestExportRunsInONNXRuntime: the built-in models written by Write run in
-// ONNX Runtime and agree with mnc's reference executor within 1e-5 of the
-// largest logit (different summation orders). Skips when node or
-// onnxruntime-node is absent (see ../shared/peers/ort/run.sh) and with -short.
-func TestExportRunsInONNXRuntime(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs ONNX Runtime on full-size models; run without -short")
-	}
+// ortRunner runs graphs exported by Write in ONNX Runtime.
+type ortRunner struct{ node, mods, script, dir string }
+
+// newORT skips the test when node or onnxruntime-node is absent (see
+// ../shared/peers/ort/run.sh).
+func newORT(t *testing.T) *ortRunner {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed")
@@ -55,41 +55,65 @@ func TestExportRunsInONNXRuntime(t *testing.T) {
 	if err := os.WriteFile(script, []byte(ortScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return &ortRunner{node: node, mods: mods, script: script, dir: dir}
+}
+
+// run exports g, runs it in ONNX Runtime on x and returns the first output.
+func (o *ortRunner) run(t *testing.T, g *ir.Graph, x *ir.Tensor) *ir.Tensor {
+	t.Helper()
+	base := filepath.Join(o.dir, strings.ReplaceAll(t.Name(), "/", "_"))
+	f, err := os.Create(base + ".onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFloats(t, base+".in.bin", x.Data)
+	cmd := exec.Command(o.node, o.script, base+".onnx", base+".in.bin", joinInts(x.Shape), base+".out.bin")
+	cmd.Env = append(os.Environ(), "NODE_PATH="+o.mods)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("onnxruntime: %v\n%s", err, msg)
+	}
+	return ir.FromData(readFloats(t, base+".out.bin"), g.Outputs[0].Shape...)
+}
+
+// expectORT compares ONNX Runtime on the exported g with the reference
+// executor on g, within rel of the largest output value.
+func expectORT(t *testing.T, o *ortRunner, g *ir.Graph, rel float64) {
+	t.Helper()
+	x := reference.FixedInput(g.Inputs[0].Shape...)
+	want, err := reference.Run(g, map[string]*ir.Tensor{g.Inputs[0].Name: x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, msg := reference.Close(o.run(t, g, x), want[g.Outputs[0].Name], rel); !ok {
+		t.Errorf("ONNX Runtime on the exported graph vs the reference: %s", msg)
+	}
+}
+
+// TestExportRunsInONNXRuntime: the built-in models and graphs with fused
+// epilogues, written by Write, run in ONNX Runtime and agree with mnc's
+// reference executor within 1e-5 of the largest output (summation orders
+// differ). Skipped with -short.
+func TestExportRunsInONNXRuntime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ONNX Runtime on full-size models; run without -short")
+	}
+	o := newORT(t)
 	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"} {
 		t.Run(name, func(t *testing.T) {
 			g, err := models.Build(name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			model := filepath.Join(dir, name+".onnx")
-			f, err := os.Create(model)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := Write(f, g); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
-			shape := g.Inputs[0].Shape
-			x := reference.FixedInput(shape...)
-			in, out := filepath.Join(dir, name+".in.bin"), filepath.Join(dir, name+".out.bin")
-			writeFloats(t, in, x.Data)
-			cmd := exec.Command(node, script, model, in, joinInts(shape), out)
-			cmd.Env = append(os.Environ(), "NODE_PATH="+mods)
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("onnxruntime: %v\n%s", err, msg)
-			}
-			want, err := reference.Run(g, map[string]*ir.Tensor{g.Inputs[0].Name: x}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref := want[g.Outputs[0].Name]
-			got := ir.FromData(readFloats(t, out), ref.Shape...)
-			if ok, msg := reference.Close(got, ref, 1e-5); !ok {
-				t.Errorf("ONNX Runtime on the exported model vs the reference: %s", msg)
-			}
+			expectORT(t, o, g, 1e-5)
 		})
+	}
+	for _, ep := range fusedEpilogues {
+		t.Run("fused_"+ep.Act.String(), func(t *testing.T) { expectORT(t, o, fusedGraph(t, ep), 1e-5) })
 	}
 }

@@ -80,41 +80,9 @@ func TestRoundTripModels(t *testing.T) {
 // rounding (the reference adds a fused residual before rounding to
 // float32, the expanded Add after it): within 1e-6 of the largest output.
 func TestRoundTripFusedEpilogues(t *testing.T) {
-	acts := []ir.Epilogue{
-		{Act: ir.ActRelu},
-		{Act: ir.ActClip, Min: 0, Max: 6, Residual: true},
-		{Act: ir.ActHardSwish, Residual: true},
-		{Act: ir.ActHardSigmoid, Alpha: 1.0 / 6, Beta: 0.5},
-		{Act: ir.ActSigmoid},
-		{Act: ir.ActSwish, Residual: true},
-		{Residual: true},
-	}
-	for _, ep := range acts {
+	for _, ep := range fusedEpilogues {
 		t.Run(ep.Act.String(), func(t *testing.T) {
-			g := ir.New("fused")
-			x := g.AddInput("x", 1, 4, 5, 5)
-			w := g.AddConst("w", seq(4, 4, 3, 3))
-			bias := g.AddConst("b", seq(4))
-			a := ir.ConvAttrs(1, 1, 1)
-			a.Fused = ep
-			in := []*ir.Value{x, w, bias}
-			if ep.Residual {
-				in = append(in, x)
-			}
-			c := g.AddNode(ir.OpConv, "conv", a, in...)
-			p := g.AddNode(ir.OpGlobalAveragePool, "pool", ir.Attrs{}, c)
-			f := g.AddNode(ir.OpFlatten, "flat", ir.Attrs{Axis: 1}, p)
-			ga := ir.GemmAttrs()
-			ga.Fused = ep
-			gin := []*ir.Value{f, g.AddConst("fw", seq(4, 4)), g.AddConst("fb", seq(4))}
-			if ep.Residual {
-				gin = append(gin, f)
-			}
-			y := g.AddNode(ir.OpGemm, "fc", ga, gin...)
-			g.SetOutputs(y)
-			if err := g.InferShapes(); err != nil {
-				t.Fatal(err)
-			}
+			g := fusedGraph(t, ep)
 			h := roundTrip(t, g)
 			for _, n := range h.Nodes {
 				if n.Attrs.Fused != (ir.Epilogue{}) {
@@ -124,6 +92,46 @@ func TestRoundTripFusedEpilogues(t *testing.T) {
 			expectSame(t, g, h, 1e-6)
 		})
 	}
+}
+
+// fusedEpilogues are the epilogues fusedGraph puts on its Conv and Gemm.
+var fusedEpilogues = []ir.Epilogue{
+	{Act: ir.ActRelu},
+	{Act: ir.ActClip, Min: 0, Max: 6, Residual: true},
+	{Act: ir.ActHardSwish, Residual: true},
+	{Act: ir.ActHardSigmoid, Alpha: 1.0 / 6, Beta: 0.5},
+	{Act: ir.ActSigmoid},
+	{Act: ir.ActSwish, Residual: true},
+	{Residual: true},
+}
+
+// fusedGraph is Conv(+bias, epilogue) → GlobalAveragePool → Flatten →
+// Gemm(+bias, epilogue), with the residual (when fused) being each layer's
+// own input.
+func fusedGraph(t *testing.T, ep ir.Epilogue) *ir.Graph {
+	t.Helper()
+	g := ir.New("fused")
+	x := g.AddInput("x", 1, 4, 5, 5)
+	a := ir.ConvAttrs(1, 1, 1)
+	a.Fused = ep
+	in := []*ir.Value{x, g.AddConst("w", seq(4, 4, 3, 3)), g.AddConst("b", seq(4))}
+	if ep.Residual {
+		in = append(in, x)
+	}
+	c := g.AddNode(ir.OpConv, "conv", a, in...)
+	p := g.AddNode(ir.OpGlobalAveragePool, "pool", ir.Attrs{}, c)
+	f := g.AddNode(ir.OpFlatten, "flat", ir.Attrs{Axis: 1}, p)
+	ga := ir.GemmAttrs()
+	ga.Fused = ep
+	gin := []*ir.Value{f, g.AddConst("fw", seq(4, 4)), g.AddConst("fb", seq(4))}
+	if ep.Residual {
+		gin = append(gin, f)
+	}
+	g.SetOutputs(g.AddNode(ir.OpGemm, "fc", ga, gin...))
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // TestRoundTripSymbolicBatch: an unknown batch is written as the symbolic
