@@ -61,6 +61,17 @@ The models (see each function's docstring for its spelling):
                     symbolic batch "N" run at batch 1 and 3
   ext_data          opset 13 model whose weights live in ext_data.weights
                     (save_as_external_data)
+  near_miss         opset 13: look-alikes of h-swish/h-sigmoid that are not
+                    (Keras hard_sigmoid, /5, y·Relu6(x+3)/6, beta 0.4, Clip
+                    to 6.5, per-channel +c, a shared Relu6(x+3))
+  torch15_variants  opset 15, batch "batch": value_info, unused initializer,
+                    extra opset import, Clip(x, "", 6), Constant(value_float /
+                    value_ints), ReduceMean axes [-2,-1], Dropout inputs,
+                    BN training_mode=0, Reshape [-1, C], Softmax
+  tf_variants       tf2onnx opset 13, batch "unk__3"/"unk__4": unnamed nodes,
+                    VALID and SAME_UPPER, whole-map AveragePool, Reshape via
+                    Shape→Slice→Concat, Identity output
+  pad_dynbatch      opset 13, batch "N": Pad with input pads on a symbolic batch
 """
 
 import json
@@ -195,19 +206,41 @@ def torch13_v3_clipdiv():
 
 
 def torch13_v3_squeeze():
-    """torch.onnx opset 13: stem h-swish x·(Relu6(3+x)/6); V3 block with
+    """torch.onnx opset 13: F.pad as Pad (pads input) before the stem, stem h-swish x·(Relu6(3+x)/6); V3 block with
     HardSigmoid-free gate ·0.16666667 and Add(y, skip); head ReduceMean(axes
     [2,3], keepdims 1) → Squeeze(axes input) → Gemm → (x·Relu6(x+3))·1/6 →
     Unsqueeze(axes input) → 1×1 conv classifier → Flatten."""
     b = S.Builder("torch13_v3_squeeze", 13, np.random.RandomState(14))
     x = inp("input", [1, 3, 32, 32], 1)
-    t = S.hswish(b, S.conv(b, x, 16, 3, s=2, bias=True), "relu6div")
+    t = pad11(b, x, 1)
+    t = S.hswish(b, S.conv(b, t, 16, 3, s=2, pad=(0, 0, 0, 0), bias=True), "relu6div")
     t = v3_block(b, t, 64, 16, 5, 1, lambda b, t: S.hswish(b, t, "clipdiv"), "mul16", order="yx")
     t = S.reduce_mean(b, t, [2, 3], 1)
     t = S.hswish(b, S.gemm(b, S.squeeze(b, t, [2, 3]), 32), "mul16")
     t = T(S.unsqueeze(b, t.name, [2, 3]), t.val[:, :, None, None])
     y = S.flatten(b, S.conv(b, t, CLASSES, 1, bias=True))
     return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 7, {}
+
+
+def pad11(b, t, p):
+    """Pad from opset 11: pads (int64 input, all begins then all ends) and
+    constant_value inputs; p pixels on every spatial side."""
+    pads = b.const(np.array([0, 0, p, p, 0, 0, p, p]), np.int64)
+    name = b.op("Pad", [t.name, pads, b.const(np.array(0.0), np.float32)], mode="constant")
+    return T(name, np.pad(t.val, ((0, 0), (0, 0), (p, p), (p, p))))
+
+
+def pad_dynbatch():
+    """Opset 13, symbolic batch "N": Pad with pads/constant_value inputs
+    (zero pads on the batch axis) → stride-2 conv → Relu → GlobalAveragePool
+    → Flatten → Gemm."""
+    b = S.Builder("pad_dynbatch", 13, np.random.RandomState(16))
+    shape = ["N", 3, 16, 16]
+    x = inp("input", shape, 3)
+    t = S.relu(b, S.conv(b, pad11(b, x, 1), 8, 3, s=2, pad=(0, 0, 0, 0), bias=True))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", shape)], y, ["N", CLASSES], TORCH, 7, {}
 
 
 def torch17_hardswish():
@@ -342,8 +375,123 @@ def ext_data():
     return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 7, {"external": "ext_data.weights"}
 
 
+def near_miss():
+    """Opset 13: spellings that look like h-swish/h-sigmoid but are not, so a
+    canonicaliser must leave them alone (or keep their values):
+    x·HardSigmoid(x; alpha 0.2, beta 0.5) (Keras hard_sigmoid), (x·Clip(x+3,0,6))/5,
+    y·Clip(x+3,0,6)/6 with y ≠ x, x·HardSigmoid(x; 1/6, 0.4), Clip(x+3,0,6.5)/6·x,
+    x·Clip(x+c,0,6)/6 with c a per-channel [C,1,1] constant not all 3, and a true
+    h-swish whose Relu6(x+3) is also read by a residual Add."""
+    b = S.Builder("near_miss", 13, np.random.RandomState(51))
+    x = inp("input", [1, 3, 24, 24], 1)
+    t = S.conv(b, x, 8, 3, s=2, bias=True)
+
+    def step(t, f, spelled):
+        c = S.conv(b, t, 8, 3, bias=True)
+        return T(spelled(c), f(c.val))
+
+    def hsig_keras(c):
+        return b.op("Mul", [c.name, b.op("HardSigmoid", [c.name], alpha=0.2, beta=0.5)])
+    t = step(t, lambda v: v * np.clip(0.2 * v + 0.5, 0, 1), hsig_keras)
+
+    def div5(c):
+        return b.op("Div", [b.op("Mul", [c.name, S._plus3_relu6(b, c)]), S.scalar(b, 5.0)])
+    t = step(t, lambda v: v * np.clip(v + 3, 0, 6) / 5, div5)
+
+    other = S.conv(b, t, 8, 1, bias=True)
+    c = S.conv(b, t, 8, 3, bias=True)
+    t = T(b.op("Div", [b.op("Mul", [other.name, S._plus3_relu6(b, c)]), S.scalar(b, 6.0)]),
+          other.val * F.relu6(c.val + 3) / 6)
+
+    def beta04(c):
+        return b.op("Mul", [c.name, b.op("HardSigmoid", [c.name], alpha=float(S.SIXTH), beta=0.4)])
+    t = step(t, lambda v: v * np.clip(v / 6 + 0.4, 0, 1), beta04)
+
+    def hi65(c):
+        r = b.op("Clip", [b.op("Add", [c.name, S.scalar(b, 3.0)]), S.scalar(b, 0.0), S.scalar(b, 6.5)])
+        return b.op("Mul", [b.op("Div", [r, S.scalar(b, 6.0)]), c.name])
+    t = step(t, lambda v: np.clip(v + 3, 0, 6.5) / 6 * v, hi65)
+
+    shift = np.full((8, 1, 1), 3.0, np.float32)
+    shift[5] = 2.0
+
+    def chan_shift(c):
+        r = S.relu6(b, T(b.op("Add", [c.name, b.const(shift)]), None)).name
+        return b.op("Div", [b.op("Mul", [c.name, r]), S.scalar(b, 6.0)])
+    t = step(t, lambda v: v * F.relu6(v + shift) / 6, chan_shift)
+
+    c = S.conv(b, t, 8, 3, bias=True)
+    r = S._plus3_relu6(b, c)
+    h = b.op("Div", [b.op("Mul", [c.name, r]), S.scalar(b, 6.0)])
+    t = T(b.op("Add", [h, r]), F.hswish(c.val) + F.relu6(c.val + 3))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", [1, 3, 24, 24])], y, [1, CLASSES], TORCH, 7, {}
+
+
+def torch15_variants():
+    """torch.onnx opset 15, symbolic batch "batch", with exporter details:
+    shape-inferred value_info, an unused initializer, an extra "ai.onnx.ml"
+    opset import, Conv with auto_pad="NOTSET" and no strides, BatchNormalization
+    with training_mode=0, Clip(x, "", 6) (only max) after a Relu, Clip bounds
+    of shape [1], Constant(value_float) and Constant(value_ints), ReduceMean over axes
+    [-2,-1], Dropout with ratio and training_mode inputs, Reshape to
+    [-1, C] from a Constant, Softmax with the default axis."""
+    b = S.Builder("torch15_variants", 15, np.random.RandomState(15))
+    shape = ["batch", 3, 32, 32]
+    x = inp("input", shape, 3)
+    t = S.conv(b, x, 16, 3, s=2, auto_pad="NOTSET")
+    p = S.bn_params(b.rng, t.val)
+    t = T(b.op("BatchNormalization", [t.name] + [b.const(a) for a in p], epsilon=1e-3, momentum=0.9,
+               training_mode=0), F.batchnorm(t.val, *p, 1e-3))
+    t = S.relu(b, t)
+    t = T(b.op("Clip", [t.name, "", b.const(np.array([6.0]))]), np.minimum(t.val, 6))
+    w = S.conv_weight(b.rng, 16, 1, 3)
+    t = T(b.op("Conv", [t.name, b.const(w)], pads=[1, 1, 1, 1], group=16),
+          F.conv(t.val, w, pads=(1, 1, 1, 1), group=16))
+    lo = b.op("Constant", [], value_float=0.0)
+    hi = b.op("Constant", [], value_float=6.0)
+    t = T(b.op("Clip", [t.name, lo, hi]), F.relu6(t.val))
+    b.const(np.ones(7))  # unused, as torch.onnx leaves behind
+    t = S.relu6(b, S.conv(b, t, 24, 1, bias=True))
+    t = T(b.op("ReduceMean", [t.name], axes=[-2, -1], keepdims=1), t.val.mean(axis=(2, 3), keepdims=True))
+    t = T(b.op("Reshape", [t.name, b.op("Constant", [], value_ints=[-1, 24])]), t.val.reshape(-1, 24))
+    t = T(b.op("Dropout", [t.name, S.scalar(b, 0.1, "0d"), b.const(np.array(False), np.bool_)]), t.val)
+    t = S.gemm(b, t, CLASSES)
+    y = T(b.op("Softmax", [t.name]), F.softmax(t.val, -1))
+    return b, [x], [("input", shape)], y, ["batch", CLASSES], TORCH, 8, {
+        "infer_shapes": True, "extra_opsets": [("ai.onnx.ml", 2)]}
+
+
+def tf_variants():
+    """tf2onnx opset 13, symbolic batch "unk__3" in, "unk__4" out: nodes
+    without names, auto_pad VALID and SAME_UPPER, a Keras
+    AveragePooling2D over the whole 4×4 map instead of a global pool,
+    Reshape to Concat(Slice(Shape(x), [0], [1]), [-1]), an "ai.onnx.ml"
+    opset import, MatMul + Add head, output through Identity."""
+    b = S.Builder("tf_variants", 13, np.random.RandomState(23), names="tf")
+    b.anonymous = True
+    shape = ["unk__3", 18, 18, 3]
+    x = inp("input_1", shape, 3)
+    t = to_nchw(b, x)
+    t = S.relu6(b, S.conv(b, t, 16, 3, s=2, pad=(0, 0, 0, 0), bias=True, auto_pad="VALID"))
+    t = S.relu6(b, S.conv(b, t, 16, 3, s=2, group=16, pad="same_upper", bias=True))
+    t = S.relu6(b, S.conv(b, t, 24, 1, bias=True))
+    t = T(b.op("AveragePool", [t.name], kernel_shape=[4, 4], strides=[4, 4]), F.gap(t.val))
+    t = to_nhwc(b, t)
+    shp = b.op("Shape", [t.name])
+    n = b.op("Slice", [shp, b.const(np.array([0]), np.int64), b.const(np.array([1]), np.int64)])
+    target = b.op("Concat", [n, b.const(np.array([-1]), np.int64)], axis=0)
+    t = T(b.op("Reshape", [t.name, target]), t.val.reshape(t.val.shape[0], -1))
+    t = S.matmul_add(b, t, CLASSES)
+    y = T(b.op("Identity", [t.name]), t.val)
+    return b, [x], [("input_1", shape)], y, ["unk__4", CLASSES], TF2ONNX, 7, {
+        "out_name": "Identity:0", "extra_opsets": [("ai.onnx.ml", 2)]}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
-          torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data]
+          torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
+          torch15_variants, tf_variants, pad_dynbatch]
 
 
 def write_f32(path, a):
@@ -357,6 +505,11 @@ def emit(fn):
     assert b.nodes[-1].output[0] == y.name, (b.name, y.name)
     b.nodes[-1].output[0] = out_name
     m = b.model(in_specs, [(out_name, out_shape)], producer, ir_version, opts.get("inits_as_inputs", False))
+    for domain, version in opts.get("extra_opsets", []):
+        m.opset_import.append(onnx.helper.make_opsetid(domain, version))
+    if opts.get("infer_shapes"):  # torch.onnx writes value_info for every intermediate
+        m = onnx.shape_inference.infer_shapes(m, strict_mode=True)
+        assert len(m.graph.value_info) > 0
     if b.opset <= onnx.defs.onnx_opset_version():
         onnx.checker.check_model(m, full_check=True)
     path = os.path.join(OUT_DIR, b.name + ".onnx")

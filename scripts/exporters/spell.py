@@ -32,6 +32,7 @@ class Builder:
         self.weights, self.names = weights, names
         self.nodes, self.inits = [], []
         self.k = 0
+        self.anonymous = False  # nodes without names (some tf2onnx versions)
 
     def fresh(self, base):
         self.k += 1
@@ -55,6 +56,8 @@ class Builder:
         base = self.fresh(op_type)
         outs = [base] + ["%s_out%d" % (base, i) for i in range(1, n_out)]
         node_name = ("%s_%d" % (op_type, self.k)) if self.names == "torch" else "StatefulPartitionedCall/" + base[:-2]
+        if self.anonymous:
+            node_name = None
         self.nodes.append(helper.make_node(op_type, inputs, outs, name=node_name, **attrs))
         return outs[0]
 
@@ -96,7 +99,7 @@ def bn_params(rng, x):
 
 # ---- layers ----
 
-def conv(b, t, m, k, s=1, group=1, pad="sym", bias=False, dil=1, omit_kernel_shape=False):
+def conv(b, t, m, k, s=1, group=1, pad="sym", bias=False, dil=1, omit_kernel_shape=False, auto_pad=None):
     """Conv with He weights. pad: "sym" (k//2·dil on every side), a
     (top, left, bottom, right) tuple, or "same_upper" (auto_pad attribute)."""
     c = t.val.shape[1]
@@ -116,6 +119,9 @@ def conv(b, t, m, k, s=1, group=1, pad="sym", bias=False, dil=1, omit_kernel_sha
         pads = (dil * (k // 2),) * 4 if pad == "sym" else tuple(pad)
         if any(pads):
             attrs["pads"] = list(pads)
+        if auto_pad:  # "VALID" (no padding) or "NOTSET" (explicit pads)
+            assert auto_pad == "NOTSET" or not any(pads)
+            attrs["auto_pad"] = auto_pad
     ins = [t.name, b.const(w)] + ([b.const(bv)] if bias else [])
     return T(b.op("Conv", ins, **attrs), F.conv(t.val, w, bv, (s, s), pads, (dil, dil), group))
 
@@ -275,5 +281,5 @@ def matmul_add(b, t, n):
 def dropout(b, t, ratio):
     """Inference Dropout: ratio as an attribute before opset 12, an input from 12."""
     if b.opset >= 12:
-        return T(b.op("Dropout", [t.name, scalar(b, ratio)]), t.val)
+        return T(b.op("Dropout", [t.name, scalar(b, ratio, "0d")]), t.val)
     return T(b.op("Dropout", [t.name], ratio=ratio), t.val)
