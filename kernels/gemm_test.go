@@ -119,11 +119,17 @@ func (g gemmCase) String() string {
 // runGemmCase packs random weights, runs s.Gemm and checks every element of
 // C: the range [n0, n1) of rows [0, m) against gemmNaive, everything else
 // (columns outside the range, stride padding, the row after m) untouched.
-// a (nil for random) lets callers plant NaN and Inf.
+// a (nil for random, with NaN in the lda padding) lets callers plant NaN
+// and Inf.
 func runGemmCase(t *testing.T, s *Set, g gemmCase, rng *rand.Rand, a, w []float32) {
 	t.Helper()
 	if a == nil {
 		a = gemmRand(rng, max(0, (g.m-1)*g.lda+g.k))
+		for i := 0; i < g.m-1; i++ {
+			for p := g.k; p < g.lda; p++ {
+				a[i*g.lda+p] = float32(math.NaN()) // row padding must not be read
+			}
+		}
 	}
 	if w == nil {
 		w = gemmRand(rng, g.n*g.k)
