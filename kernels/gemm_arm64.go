@@ -51,14 +51,20 @@ func neonPackGemm(dst, w []float32, n, k int) {
 }
 
 func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
-	if m <= 0 || n1 <= n0 {
+	const name = "Gemm(neon)"
+	if m < 0 || k < 0 || n0 < 0 || n0 > n1 || n1 > n || n0%neonNR != 0 {
+		panic("kernels: " + name + ": m=" + itoa(m) + " k=" + itoa(k) + " and column range [" + itoa(n0) + ", " + itoa(n1) +
+			") must be non-negative, within n=" + itoa(n) + " and start at a multiple of 12")
+	}
+	if m == 0 || n1 == n0 {
 		return
 	}
-	const name = "Gemm(neon)"
-	if n0%neonNR != 0 || n0 < 0 || n1 > n {
-		panic("kernels: " + name + ": column range [" + itoa(n0) + ", " + itoa(n1) + ") must start at a multiple of 12 and end ≤ n=" + itoa(n))
+	if m > 1 && (lda < k || ldc < n1 || (r != nil && ldr < n1)) {
+		panic("kernels: " + name + ": row strides lda=" + itoa(lda) + " ldc=" + itoa(ldc) + " ldr=" + itoa(ldr) + " too small for k=" + itoa(k) + " n1=" + itoa(n1))
 	}
-	neonNeed(name, "a", len(a), (m-1)*lda+k)
+	if k > 0 { // with k = 0 the kernels never read A
+		neonNeed(name, "a", len(a), (m-1)*lda+k)
+	}
 	neonNeed(name, "packed weights", len(bp), neonPackedGemmSize(n, k))
 	neonNeed(name, "c", len(c), (m-1)*ldc+n1)
 	if bias != nil {
