@@ -4,167 +4,200 @@
 
 package asm
 
-// Gemm1x12NEON is gemm_1x12_neon (see the .s file for its register plan).
+// Gemm1x12NEON is gemm_1x12_neon: 1×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm1x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm2x12NEON is gemm_2x12_neon (see the .s file for its register plan).
+// Gemm2x12NEON is gemm_2x12_neon: 2×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm2x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm3x12NEON is gemm_3x12_neon (see the .s file for its register plan).
+// Gemm3x12NEON is gemm_3x12_neon: 3×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm3x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm4x12NEON is gemm_4x12_neon (see the .s file for its register plan).
+// Gemm4x12NEON is gemm_4x12_neon: 4×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm4x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm5x12NEON is gemm_5x12_neon (see the .s file for its register plan).
+// Gemm5x12NEON is gemm_5x12_neon: 5×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm5x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm6x12NEON is gemm_6x12_neon (see the .s file for its register plan).
+// Gemm6x12NEON is gemm_6x12_neon: 6×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm6x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm7x12NEON is gemm_7x12_neon (see the .s file for its register plan).
+// Gemm7x12NEON is gemm_7x12_neon: 7×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm7x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm8x12NEON is gemm_8x12_neon (see the .s file for its register plan).
+// Gemm8x12NEON is gemm_8x12_neon: 8×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm8x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm1x8NEON is gemm_1x8_neon (see the .s file for its register plan).
+// Gemm1x8NEON is gemm_1x8_neon: 1×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm1x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm2x8NEON is gemm_2x8_neon (see the .s file for its register plan).
+// Gemm2x8NEON is gemm_2x8_neon: 2×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm2x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm3x8NEON is gemm_3x8_neon (see the .s file for its register plan).
+// Gemm3x8NEON is gemm_3x8_neon: 3×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm3x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm4x8NEON is gemm_4x8_neon (see the .s file for its register plan).
+// Gemm4x8NEON is gemm_4x8_neon: 4×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm4x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm5x8NEON is gemm_5x8_neon (see the .s file for its register plan).
+// Gemm5x8NEON is gemm_5x8_neon: 5×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm5x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm6x8NEON is gemm_6x8_neon (see the .s file for its register plan).
+// Gemm6x8NEON is gemm_6x8_neon: 6×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm6x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm7x8NEON is gemm_7x8_neon (see the .s file for its register plan).
+// Gemm7x8NEON is gemm_7x8_neon: 7×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm7x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm8x8NEON is gemm_8x8_neon (see the .s file for its register plan).
+// Gemm8x8NEON is gemm_8x8_neon: 8×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm8x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm1x4NEON is gemm_1x4_neon (see the .s file for its register plan).
+// Gemm1x4NEON is gemm_1x4_neon: 1×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm1x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm2x4NEON is gemm_2x4_neon (see the .s file for its register plan).
+// Gemm2x4NEON is gemm_2x4_neon: 2×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm2x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm3x4NEON is gemm_3x4_neon (see the .s file for its register plan).
+// Gemm3x4NEON is gemm_3x4_neon: 3×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm3x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm4x4NEON is gemm_4x4_neon (see the .s file for its register plan).
+// Gemm4x4NEON is gemm_4x4_neon: 4×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm4x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm5x4NEON is gemm_5x4_neon (see the .s file for its register plan).
+// Gemm5x4NEON is gemm_5x4_neon: 5×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm5x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm6x4NEON is gemm_6x4_neon (see the .s file for its register plan).
+// Gemm6x4NEON is gemm_6x4_neon: 6×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm6x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm7x4NEON is gemm_7x4_neon (see the .s file for its register plan).
+// Gemm7x4NEON is gemm_7x4_neon: 7×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm7x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm8x4NEON is gemm_8x4_neon (see the .s file for its register plan).
+// Gemm8x4NEON is gemm_8x4_neon: 8×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm8x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// DWConvEdgeNEON is dwconv_edge_neon (see the .s file for its register plan).
+// DWConvEdgeNEON is dwconv_edge_neon: One border pixel of a depthwise conv (taps clipped by padding), all channel groups.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func DWConvEdgeNEON(in *float32, inRow int, c int, w *float32, wrow int, wgroup int, bias *float32, out *float32, nky int, nkx int, groups int, act int, ep *float32)
 
-// DWConv3x3S1NEON is dwconv3x3s1_neon (see the .s file for its register plan).
+// DWConv3x3S1NEON is dwconv3x3s1_neon: Interior run of a 3×3 stride-1 depthwise conv; strides c, inRow in elements.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func DWConv3x3S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
 
-// DWConv3x3S2NEON is dwconv3x3s2_neon (see the .s file for its register plan).
+// DWConv3x3S2NEON is dwconv3x3s2_neon: Interior run of a 3×3 stride-2 depthwise conv; strides c, inRow in elements.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func DWConv3x3S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
 
-// DWConv5x5S1NEON is dwconv5x5s1_neon (see the .s file for its register plan).
+// DWConv5x5S1NEON is dwconv5x5s1_neon: Interior run of a 5×5 stride-1 depthwise conv; strides c, inRow in elements.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func DWConv5x5S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
 
-// DWConv5x5S2NEON is dwconv5x5s2_neon (see the .s file for its register plan).
+// DWConv5x5S2NEON is dwconv5x5s2_neon: Interior run of a 5×5 stride-2 depthwise conv; strides c, inRow in elements.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func DWConv5x5S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
 
-// AddNEON is add_neon (see the .s file for its register plan).
+// AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func AddNEON(a *float32, b *float32, out *float32, nv int, act int, ep *float32)
 
-// ActivateNEON is activate_neon (see the .s file for its register plan).
+// ActivateNEON is activate_neon: out = Act(x); x in v0–v7, temps v16–v19, activation constants v20–v23.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func ActivateNEON(x *float32, out *float32, nv int, act int, ep *float32)
 
-// GlobalAvgPoolNEON is global_avg_pool_neon (see the .s file for its register plan).
+// GlobalAvgPoolNEON is global_avg_pool_neon: Sums 8 groups in v0–v7 (loads in v16–v23), scale in v31.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func GlobalAvgPoolNEON(in *float32, hw int, c int, groups int, out *float32, scale *float32)
 
-// ScaleChannelsNEON is scale_channels_neon (see the .s file for its register plan).
+// ScaleChannelsNEON is scale_channels_neon: in in v0–v3, scales in v4–v7.
+// (The .s file gives its register plan.)
 //
 //go:noescape
 func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *float32)

@@ -78,8 +78,12 @@ func (f *Func) Stub() string {
 	for _, a := range f.Args {
 		ps = append(ps, a.Name+" "+a.Type)
 	}
-	return fmt.Sprintf("// %s is %s (see the .s file for its register plan).\n//\n//go:noescape\nfunc %s(%s)\n",
-		f.Name, f.Kernel, f.Name, strings.Join(ps, ", "))
+	what := ""
+	if len(f.Doc) > 0 {
+		what = ": " + f.Doc[0]
+	}
+	return fmt.Sprintf("// %s is %s%s\n// (The .s file gives its register plan.)\n//\n//go:noescape\nfunc %s(%s)\n",
+		f.Name, f.Kernel, what, f.Name, strings.Join(ps, ", "))
 }
 
 // V names a vector register with a 4×float32 arrangement.
