@@ -29,13 +29,13 @@ block_1:
 	JAE     tail_2
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
-	VMOVUPS (R9)(DI*1), Y5
-	VMOVUPS (R9)(DI*1), Y6
-	VMOVUPS (R9)(DI*1), Y7
-	VMOVUPS (R9)(DI*1), Y8
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y6
+	VMOVAPS Y1, Y7
+	VMOVAPS Y1, Y8
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -200,13 +200,13 @@ tail_2:
 	JAE        pixels_done_3
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
-	VMASKMOVPS (R9)(DI*1), Y0, Y5
-	VMASKMOVPS (R9)(DI*1), Y0, Y6
-	VMASKMOVPS (R9)(DI*1), Y0, Y7
-	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
+	VMOVAPS    Y1, Y5
+	VMOVAPS    Y1, Y6
+	VMOVAPS    Y1, Y7
+	VMOVAPS    Y1, Y8
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -394,9 +394,9 @@ block_12:
 	JAE     tail_13
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -501,9 +501,9 @@ tail_13:
 	JAE        pixels_done_14
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -623,7 +623,7 @@ block_23:
 	JAE     tail_24
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -698,7 +698,7 @@ tail_24:
 	JAE        pixels_done_25
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -928,9 +928,9 @@ block_45:
 	JAE     tail_46
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -1041,9 +1041,9 @@ tail_46:
 	JAE        pixels_done_47
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -1169,7 +1169,7 @@ block_56:
 	JAE     tail_57
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -1246,7 +1246,7 @@ tail_57:
 	JAE        pixels_done_58
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -1478,9 +1478,9 @@ block_78:
 	JAE     tail_79
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -1571,9 +1571,9 @@ tail_79:
 	JAE        pixels_done_80
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -1679,7 +1679,7 @@ block_89:
 	JAE     tail_90
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -1744,7 +1744,7 @@ tail_90:
 	JAE        pixels_done_91
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -1948,9 +1948,9 @@ block_111:
 	JAE     tail_112
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -2050,9 +2050,9 @@ tail_112:
 	JAE        pixels_done_113
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -2167,7 +2167,7 @@ block_122:
 	JAE     tail_123
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -2237,7 +2237,7 @@ tail_123:
 	JAE        pixels_done_124
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -2452,9 +2452,9 @@ block_144:
 	JAE     tail_145
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -2563,9 +2563,9 @@ tail_145:
 	JAE        pixels_done_146
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -2689,7 +2689,7 @@ block_155:
 	JAE     tail_156
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -2764,7 +2764,7 @@ tail_156:
 	JAE        pixels_done_157
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -2990,9 +2990,9 @@ block_177:
 	JAE     tail_178
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -3083,9 +3083,9 @@ tail_178:
 	JAE        pixels_done_179
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -3191,7 +3191,7 @@ block_188:
 	JAE     tail_189
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -3256,7 +3256,7 @@ tail_189:
 	JAE        pixels_done_190
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -3460,9 +3460,9 @@ block_210:
 	JAE     tail_211
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -3562,9 +3562,9 @@ tail_211:
 	JAE        pixels_done_212
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -3679,7 +3679,7 @@ block_221:
 	JAE     tail_222
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -3749,7 +3749,7 @@ tail_222:
 	JAE        pixels_done_223
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -3964,9 +3964,9 @@ block_243:
 	JAE     tail_244
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -4057,9 +4057,9 @@ tail_244:
 	JAE        pixels_done_245
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -4165,7 +4165,7 @@ block_254:
 	JAE     tail_255
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -4230,7 +4230,7 @@ tail_255:
 	JAE        pixels_done_256
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -4434,13 +4434,13 @@ block_276:
 	JAE     tail_277
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
-	VMOVUPS (R9)(DI*1), Y5
-	VMOVUPS (R9)(DI*1), Y6
-	VMOVUPS (R9)(DI*1), Y7
-	VMOVUPS (R9)(DI*1), Y8
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y1, Y6
+	VMOVAPS Y1, Y7
+	VMOVAPS Y1, Y8
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -4627,13 +4627,13 @@ tail_277:
 	JAE        pixels_done_278
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
-	VMASKMOVPS (R9)(DI*1), Y0, Y5
-	VMASKMOVPS (R9)(DI*1), Y0, Y6
-	VMASKMOVPS (R9)(DI*1), Y0, Y7
-	VMASKMOVPS (R9)(DI*1), Y0, Y8
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
+	VMOVAPS    Y1, Y5
+	VMOVAPS    Y1, Y6
+	VMOVAPS    Y1, Y7
+	VMOVAPS    Y1, Y8
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -4843,9 +4843,9 @@ block_287:
 	JAE     tail_288
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -4964,9 +4964,9 @@ tail_288:
 	JAE        pixels_done_289
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -5100,7 +5100,7 @@ block_298:
 	JAE     tail_299
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -5185,7 +5185,7 @@ tail_299:
 	JAE        pixels_done_300
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -5441,9 +5441,9 @@ block_320:
 	JAE     tail_321
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -5568,9 +5568,9 @@ tail_321:
 	JAE        pixels_done_322
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -5710,7 +5710,7 @@ block_331:
 	JAE     tail_332
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -5797,7 +5797,7 @@ tail_332:
 	JAE        pixels_done_333
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -6055,9 +6055,9 @@ block_353:
 	JAE     tail_354
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -6148,9 +6148,9 @@ tail_354:
 	JAE        pixels_done_355
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -6256,7 +6256,7 @@ block_364:
 	JAE     tail_365
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -6321,7 +6321,7 @@ tail_365:
 	JAE        pixels_done_366
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -6525,9 +6525,9 @@ block_386:
 	JAE     tail_387
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -6627,9 +6627,9 @@ tail_387:
 	JAE        pixels_done_388
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -6744,7 +6744,7 @@ block_397:
 	JAE     tail_398
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -6814,7 +6814,7 @@ tail_398:
 	JAE        pixels_done_399
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -7029,9 +7029,9 @@ block_419:
 	JAE     tail_420
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -7140,9 +7140,9 @@ tail_420:
 	JAE        pixels_done_421
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -7266,7 +7266,7 @@ block_430:
 	JAE     tail_431
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -7341,7 +7341,7 @@ tail_431:
 	JAE        pixels_done_432
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -7567,9 +7567,9 @@ block_452:
 	JAE     tail_453
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -7691,9 +7691,9 @@ tail_453:
 	JAE        pixels_done_454
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -7830,7 +7830,7 @@ block_463:
 	JAE     tail_464
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -7912,7 +7912,7 @@ tail_464:
 	JAE        pixels_done_465
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -8153,9 +8153,9 @@ block_485:
 	JAE     tail_486
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -8286,9 +8286,9 @@ tail_486:
 	JAE        pixels_done_487
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -8434,7 +8434,7 @@ block_496:
 	JAE     tail_497
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -8521,7 +8521,7 @@ tail_497:
 	JAE        pixels_done_498
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -8773,9 +8773,9 @@ block_518:
 	JAE     tail_519
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -8866,9 +8866,9 @@ tail_519:
 	JAE        pixels_done_520
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -8974,7 +8974,7 @@ block_529:
 	JAE     tail_530
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -9039,7 +9039,7 @@ tail_530:
 	JAE        pixels_done_531
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -9243,9 +9243,9 @@ block_551:
 	JAE     tail_552
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -9345,9 +9345,9 @@ tail_552:
 	JAE        pixels_done_553
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -9462,7 +9462,7 @@ block_562:
 	JAE     tail_563
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -9532,7 +9532,7 @@ tail_563:
 	JAE        pixels_done_564
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -9747,9 +9747,9 @@ block_584:
 	JAE     tail_585
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -9858,9 +9858,9 @@ tail_585:
 	JAE        pixels_done_586
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -9984,7 +9984,7 @@ block_595:
 	JAE     tail_596
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -10059,7 +10059,7 @@ tail_596:
 	JAE        pixels_done_597
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -10285,9 +10285,9 @@ block_617:
 	JAE     tail_618
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -10409,9 +10409,9 @@ tail_618:
 	JAE        pixels_done_619
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -10548,7 +10548,7 @@ block_628:
 	JAE     tail_629
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -10630,7 +10630,7 @@ tail_629:
 	JAE        pixels_done_630
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -10871,9 +10871,9 @@ block_650:
 	JAE     tail_651
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -10964,9 +10964,9 @@ tail_651:
 	JAE        pixels_done_652
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -11072,7 +11072,7 @@ block_661:
 	JAE     tail_662
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -11137,7 +11137,7 @@ tail_662:
 	JAE        pixels_done_663
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -11341,9 +11341,9 @@ block_683:
 	JAE     tail_684
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -11443,9 +11443,9 @@ tail_684:
 	JAE        pixels_done_685
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -11560,7 +11560,7 @@ block_694:
 	JAE     tail_695
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -11630,7 +11630,7 @@ tail_695:
 	JAE        pixels_done_696
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -11845,9 +11845,9 @@ block_716:
 	JAE     tail_717
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -11956,9 +11956,9 @@ tail_717:
 	JAE        pixels_done_718
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -12082,7 +12082,7 @@ block_727:
 	JAE     tail_728
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -12157,7 +12157,7 @@ tail_728:
 	JAE        pixels_done_729
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -12383,9 +12383,9 @@ block_749:
 	JAE     tail_750
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -12476,9 +12476,9 @@ tail_750:
 	JAE        pixels_done_751
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -12584,7 +12584,7 @@ block_760:
 	JAE     tail_761
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -12649,7 +12649,7 @@ tail_761:
 	JAE        pixels_done_762
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -12853,9 +12853,9 @@ block_782:
 	JAE     tail_783
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -12955,9 +12955,9 @@ tail_783:
 	JAE        pixels_done_784
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -13072,7 +13072,7 @@ block_793:
 	JAE     tail_794
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -13142,7 +13142,7 @@ tail_794:
 	JAE        pixels_done_795
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -13357,9 +13357,9 @@ block_815:
 	JAE     tail_816
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
-	VMOVUPS (R9)(DI*1), Y3
-	VMOVUPS (R9)(DI*1), Y4
+	VMOVAPS Y1, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y1, Y4
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -13450,9 +13450,9 @@ tail_816:
 	JAE        pixels_done_817
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
-	VMASKMOVPS (R9)(DI*1), Y0, Y3
-	VMASKMOVPS (R9)(DI*1), Y0, Y4
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -13558,7 +13558,7 @@ block_826:
 	JAE     tail_827
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Y1
-	VMOVUPS (R9)(DI*1), Y2
+	VMOVAPS Y1, Y2
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -13623,7 +13623,7 @@ tail_827:
 	JAE        pixels_done_828
 	MOVQ       bias+48(FP), R9
 	VMASKMOVPS (R9)(DI*1), Y0, Y1
-	VMASKMOVPS (R9)(DI*1), Y0, Y2
+	VMOVAPS    Y1, Y2
 	LEAQ       (AX)(DI*1), R9
 	MOVQ       nrows+16(FP), R10
 
@@ -17003,13 +17003,13 @@ block_902:
 	JAE     tail_903
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
-	VMOVUPS (R9)(DI*1), Z4
-	VMOVUPS (R9)(DI*1), Z5
-	VMOVUPS (R9)(DI*1), Z6
-	VMOVUPS (R9)(DI*1), Z7
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -17174,13 +17174,13 @@ tail_903:
 	JAE       pixels_done_904
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
-	VMOVUPS.Z (R9)(DI*1), K1, Z4
-	VMOVUPS.Z (R9)(DI*1), K1, Z5
-	VMOVUPS.Z (R9)(DI*1), K1, Z6
-	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z0, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z0, Z7
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -17368,9 +17368,9 @@ block_913:
 	JAE     tail_914
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -17475,9 +17475,9 @@ tail_914:
 	JAE       pixels_done_915
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -17597,7 +17597,7 @@ block_924:
 	JAE     tail_925
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -17672,7 +17672,7 @@ tail_925:
 	JAE       pixels_done_926
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -17905,13 +17905,13 @@ block_946:
 	JAE     tail_947
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
-	VMOVUPS (R9)(DI*1), Z4
-	VMOVUPS (R9)(DI*1), Z5
-	VMOVUPS (R9)(DI*1), Z6
-	VMOVUPS (R9)(DI*1), Z7
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -18090,13 +18090,13 @@ tail_947:
 	JAE       pixels_done_948
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
-	VMOVUPS.Z (R9)(DI*1), K1, Z4
-	VMOVUPS.Z (R9)(DI*1), K1, Z5
-	VMOVUPS.Z (R9)(DI*1), K1, Z6
-	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z0, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z0, Z7
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -18298,9 +18298,9 @@ block_957:
 	JAE     tail_958
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -18411,9 +18411,9 @@ tail_958:
 	JAE       pixels_done_959
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -18539,7 +18539,7 @@ block_968:
 	JAE     tail_969
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -18616,7 +18616,7 @@ tail_969:
 	JAE       pixels_done_970
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -18851,9 +18851,9 @@ block_990:
 	JAE     tail_991
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -18944,9 +18944,9 @@ tail_991:
 	JAE       pixels_done_992
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -19052,7 +19052,7 @@ block_1001:
 	JAE     tail_1002
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -19117,7 +19117,7 @@ tail_1002:
 	JAE       pixels_done_1003
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -19324,9 +19324,9 @@ block_1023:
 	JAE     tail_1024
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -19426,9 +19426,9 @@ tail_1024:
 	JAE       pixels_done_1025
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -19543,7 +19543,7 @@ block_1034:
 	JAE     tail_1035
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -19613,7 +19613,7 @@ tail_1035:
 	JAE       pixels_done_1036
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -19831,9 +19831,9 @@ block_1056:
 	JAE     tail_1057
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -19942,9 +19942,9 @@ tail_1057:
 	JAE       pixels_done_1058
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -20068,7 +20068,7 @@ block_1067:
 	JAE     tail_1068
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -20143,7 +20143,7 @@ tail_1068:
 	JAE       pixels_done_1069
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -20372,9 +20372,9 @@ block_1089:
 	JAE     tail_1090
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -20465,9 +20465,9 @@ tail_1090:
 	JAE       pixels_done_1091
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -20573,7 +20573,7 @@ block_1100:
 	JAE     tail_1101
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -20638,7 +20638,7 @@ tail_1101:
 	JAE       pixels_done_1102
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -20845,9 +20845,9 @@ block_1122:
 	JAE     tail_1123
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -20947,9 +20947,9 @@ tail_1123:
 	JAE       pixels_done_1124
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -21064,7 +21064,7 @@ block_1133:
 	JAE     tail_1134
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -21134,7 +21134,7 @@ tail_1134:
 	JAE       pixels_done_1135
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -21352,9 +21352,9 @@ block_1155:
 	JAE     tail_1156
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -21445,9 +21445,9 @@ tail_1156:
 	JAE       pixels_done_1157
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -21553,7 +21553,7 @@ block_1166:
 	JAE     tail_1167
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -21618,7 +21618,7 @@ tail_1167:
 	JAE       pixels_done_1168
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -21825,13 +21825,13 @@ block_1188:
 	JAE     tail_1189
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
-	VMOVUPS (R9)(DI*1), Z4
-	VMOVUPS (R9)(DI*1), Z5
-	VMOVUPS (R9)(DI*1), Z6
-	VMOVUPS (R9)(DI*1), Z7
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -22018,13 +22018,13 @@ tail_1189:
 	JAE       pixels_done_1190
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
-	VMOVUPS.Z (R9)(DI*1), K1, Z4
-	VMOVUPS.Z (R9)(DI*1), K1, Z5
-	VMOVUPS.Z (R9)(DI*1), K1, Z6
-	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z0, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z0, Z7
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -22234,9 +22234,9 @@ block_1199:
 	JAE     tail_1200
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -22355,9 +22355,9 @@ tail_1200:
 	JAE       pixels_done_1201
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -22491,7 +22491,7 @@ block_1210:
 	JAE     tail_1211
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -22576,7 +22576,7 @@ tail_1211:
 	JAE       pixels_done_1212
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -22835,13 +22835,13 @@ block_1232:
 	JAE     tail_1233
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
-	VMOVUPS (R9)(DI*1), Z4
-	VMOVUPS (R9)(DI*1), Z5
-	VMOVUPS (R9)(DI*1), Z6
-	VMOVUPS (R9)(DI*1), Z7
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -23042,13 +23042,13 @@ tail_1233:
 	JAE       pixels_done_1234
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
-	VMOVUPS.Z (R9)(DI*1), K1, Z4
-	VMOVUPS.Z (R9)(DI*1), K1, Z5
-	VMOVUPS.Z (R9)(DI*1), K1, Z6
-	VMOVUPS.Z (R9)(DI*1), K1, Z7
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
+	VMOVAPS   Z0, Z4
+	VMOVAPS   Z0, Z5
+	VMOVAPS   Z0, Z6
+	VMOVAPS   Z0, Z7
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -23272,9 +23272,9 @@ block_1243:
 	JAE     tail_1244
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -23399,9 +23399,9 @@ tail_1244:
 	JAE       pixels_done_1245
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -23541,7 +23541,7 @@ block_1254:
 	JAE     tail_1255
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -23628,7 +23628,7 @@ tail_1255:
 	JAE       pixels_done_1256
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -23889,9 +23889,9 @@ block_1276:
 	JAE     tail_1277
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -23982,9 +23982,9 @@ tail_1277:
 	JAE       pixels_done_1278
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -24090,7 +24090,7 @@ block_1287:
 	JAE     tail_1288
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -24155,7 +24155,7 @@ tail_1288:
 	JAE       pixels_done_1289
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -24362,9 +24362,9 @@ block_1309:
 	JAE     tail_1310
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -24464,9 +24464,9 @@ tail_1310:
 	JAE       pixels_done_1311
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -24581,7 +24581,7 @@ block_1320:
 	JAE     tail_1321
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -24651,7 +24651,7 @@ tail_1321:
 	JAE       pixels_done_1322
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -24869,9 +24869,9 @@ block_1342:
 	JAE     tail_1343
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -24980,9 +24980,9 @@ tail_1343:
 	JAE       pixels_done_1344
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -25106,7 +25106,7 @@ block_1353:
 	JAE     tail_1354
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -25181,7 +25181,7 @@ tail_1354:
 	JAE       pixels_done_1355
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -25410,9 +25410,9 @@ block_1375:
 	JAE     tail_1376
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -25534,9 +25534,9 @@ tail_1376:
 	JAE       pixels_done_1377
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -25673,7 +25673,7 @@ block_1386:
 	JAE     tail_1387
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -25755,7 +25755,7 @@ tail_1387:
 	JAE       pixels_done_1388
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -25999,9 +25999,9 @@ block_1408:
 	JAE     tail_1409
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -26132,9 +26132,9 @@ tail_1409:
 	JAE       pixels_done_1410
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -26280,7 +26280,7 @@ block_1419:
 	JAE     tail_1420
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -26367,7 +26367,7 @@ tail_1420:
 	JAE       pixels_done_1421
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -26622,9 +26622,9 @@ block_1441:
 	JAE     tail_1442
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -26715,9 +26715,9 @@ tail_1442:
 	JAE       pixels_done_1443
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -26823,7 +26823,7 @@ block_1452:
 	JAE     tail_1453
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -26888,7 +26888,7 @@ tail_1453:
 	JAE       pixels_done_1454
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -27095,9 +27095,9 @@ block_1474:
 	JAE     tail_1475
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -27197,9 +27197,9 @@ tail_1475:
 	JAE       pixels_done_1476
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -27314,7 +27314,7 @@ block_1485:
 	JAE     tail_1486
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -27384,7 +27384,7 @@ tail_1486:
 	JAE       pixels_done_1487
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -27602,9 +27602,9 @@ block_1507:
 	JAE     tail_1508
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -27713,9 +27713,9 @@ tail_1508:
 	JAE       pixels_done_1509
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -27839,7 +27839,7 @@ block_1518:
 	JAE     tail_1519
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -27914,7 +27914,7 @@ tail_1519:
 	JAE       pixels_done_1520
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -28143,9 +28143,9 @@ block_1540:
 	JAE     tail_1541
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -28267,9 +28267,9 @@ tail_1541:
 	JAE       pixels_done_1542
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -28406,7 +28406,7 @@ block_1551:
 	JAE     tail_1552
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -28488,7 +28488,7 @@ tail_1552:
 	JAE       pixels_done_1553
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -28732,9 +28732,9 @@ block_1573:
 	JAE     tail_1574
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -28825,9 +28825,9 @@ tail_1574:
 	JAE       pixels_done_1575
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -28933,7 +28933,7 @@ block_1584:
 	JAE     tail_1585
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -28998,7 +28998,7 @@ tail_1585:
 	JAE       pixels_done_1586
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -29205,9 +29205,9 @@ block_1606:
 	JAE     tail_1607
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -29307,9 +29307,9 @@ tail_1607:
 	JAE       pixels_done_1608
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -29424,7 +29424,7 @@ block_1617:
 	JAE     tail_1618
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -29494,7 +29494,7 @@ tail_1618:
 	JAE       pixels_done_1619
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -29712,9 +29712,9 @@ block_1639:
 	JAE     tail_1640
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -29823,9 +29823,9 @@ tail_1640:
 	JAE       pixels_done_1641
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -29949,7 +29949,7 @@ block_1650:
 	JAE     tail_1651
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -30024,7 +30024,7 @@ tail_1651:
 	JAE       pixels_done_1652
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -30253,9 +30253,9 @@ block_1672:
 	JAE     tail_1673
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -30346,9 +30346,9 @@ tail_1673:
 	JAE       pixels_done_1674
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -30454,7 +30454,7 @@ block_1683:
 	JAE     tail_1684
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -30519,7 +30519,7 @@ tail_1684:
 	JAE       pixels_done_1685
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -30726,9 +30726,9 @@ block_1705:
 	JAE     tail_1706
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -30828,9 +30828,9 @@ tail_1706:
 	JAE       pixels_done_1707
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -30945,7 +30945,7 @@ block_1716:
 	JAE     tail_1717
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -31015,7 +31015,7 @@ tail_1717:
 	JAE       pixels_done_1718
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -31233,9 +31233,9 @@ block_1738:
 	JAE     tail_1739
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
-	VMOVUPS (R9)(DI*1), Z2
-	VMOVUPS (R9)(DI*1), Z3
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -31326,9 +31326,9 @@ tail_1739:
 	JAE       pixels_done_1740
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
-	VMOVUPS.Z (R9)(DI*1), K1, Z2
-	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMOVAPS   Z0, Z1
+	VMOVAPS   Z0, Z2
+	VMOVAPS   Z0, Z3
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
@@ -31434,7 +31434,7 @@ block_1749:
 	JAE     tail_1750
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
-	VMOVUPS (R9)(DI*1), Z1
+	VMOVAPS Z0, Z1
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
@@ -31499,7 +31499,7 @@ tail_1750:
 	JAE       pixels_done_1751
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
-	VMOVUPS.Z (R9)(DI*1), K1, Z1
+	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 

@@ -131,7 +131,11 @@ func (f *dwFrame) loadBias(P int) []VecVirtual {
 	acc := make([]VecVirtual, P)
 	for i := range acc {
 		acc[i] = f.t.vec()
-		f.t.load(Mem{Base: bias, Index: f.j, Scale: 1}, acc[i])
+		if i == 0 {
+			f.t.load(Mem{Base: bias, Index: f.j, Scale: 1}, acc[i])
+		} else {
+			VMOVAPS(acc[0], acc[i]) // a register copy: no load port
+		}
 	}
 	return acc
 }
