@@ -30,3 +30,9 @@ for dir in runtime models; do
 done
 echo "arm64: go test -short ${pkgs[*]} under qemu-aarch64"
 go test -short -exec qemu-aarch64 "${pkgs[@]}"
+
+# qemu's default CPU implements every extension; a Cortex-A53 has only
+# ARMv8.0 FP/ASIMD, so this catches a generated instruction that needs a
+# later extension (FP16, dot product, ...).
+echo "arm64: NEON kernel tests on an emulated Cortex-A53"
+go test -short -count=1 -exec "qemu-aarch64 -cpu cortex-a53" -run 'Neon' ./kernels/
