@@ -2,9 +2,9 @@ package onnx
 
 import (
 	"os"
-	"strings"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
