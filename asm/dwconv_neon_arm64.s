@@ -6,7 +6,7 @@
 
 // dwconv_edge_neon
 // One border pixel of a depthwise conv (taps clipped by padding), all channel groups.
-// Registers: accumulators v0 (even taps) and v1 (odd taps), input v2, weight v3, temp v4, activation constants v8–v11.
+// Registers: accumulators v0–v3 (taps in rotation), inputs v4–v7, weights v12–v15, temp v16, activation constants v8–v11.
 TEXT ·DWConvEdgeNEON(SB), NOSPLIT, $0-104
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
@@ -29,6 +29,8 @@ TEXT ·DWConvEdgeNEON(SB), NOSPLIT, $0-104
 group:
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R6, nobias
 	VLD1.P 16(R6), [V0.S4]
 nobias:
@@ -42,14 +44,24 @@ row:
 	MOVD R14, R16
 	MOVD R9, R19
 col:
-	VLD1.P (R15)(R2), [V2.S4]
-	VLD1.P 16(R16), [V3.S4]
-	VFMLA V3.S4, V2.S4, V0.S4
+	VLD1.P (R15)(R2), [V4.S4]
+	VLD1.P 16(R16), [V12.S4]
+	VFMLA V12.S4, V4.S4, V0.S4
 	SUBS $1, R19, R19
 	BEQ coldone
-	VLD1.P (R15)(R2), [V2.S4]
-	VLD1.P 16(R16), [V3.S4]
-	VFMLA V3.S4, V2.S4, V1.S4
+	VLD1.P (R15)(R2), [V5.S4]
+	VLD1.P 16(R16), [V13.S4]
+	VFMLA V13.S4, V5.S4, V1.S4
+	SUBS $1, R19, R19
+	BEQ coldone
+	VLD1.P (R15)(R2), [V6.S4]
+	VLD1.P 16(R16), [V14.S4]
+	VFMLA V14.S4, V6.S4, V2.S4
+	SUBS $1, R19, R19
+	BEQ coldone
+	VLD1.P (R15)(R2), [V7.S4]
+	VLD1.P 16(R16), [V15.S4]
+	VFMLA V15.S4, V7.S4, V3.S4
 	SUBS $1, R19, R19
 	BNE col
 coldone:
@@ -59,6 +71,8 @@ coldone:
 	BNE row
 epilogue:
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
 	CBZ R11, edge_actdone
 	CMP $1, R11
 	BEQ edge_relu
@@ -77,17 +91,17 @@ edge_clip:
 	WORD $0x4ea9f400 // fmin v0.4s, v0.4s, v9.4s
 	B edge_actdone
 edge_hswish:
-	WORD $0x4e28d404 // fadd v4.4s, v0.4s, v8.4s
-	WORD $0x4e29f484 // fmax v4.4s, v4.4s, v9.4s
-	WORD $0x4eaaf484 // fmin v4.4s, v4.4s, v10.4s
-	WORD $0x6e24dc00 // fmul v0.4s, v0.4s, v4.4s
+	WORD $0x4e28d410 // fadd v16.4s, v0.4s, v8.4s
+	WORD $0x4e29f610 // fmax v16.4s, v16.4s, v9.4s
+	WORD $0x4eaaf610 // fmin v16.4s, v16.4s, v10.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
 	WORD $0x6e2bdc00 // fmul v0.4s, v0.4s, v11.4s
 	B edge_actdone
 edge_hsig:
-	VMOV V9.B16, V4.B16
-	VFMLA V8.S4, V0.S4, V4.S4
-	WORD $0x4e2af484 // fmax v4.4s, v4.4s, v10.4s
-	WORD $0x4eabf480 // fmin v0.4s, v4.4s, v11.4s
+	VMOV V9.B16, V16.B16
+	VFMLA V8.S4, V0.S4, V16.S4
+	WORD $0x4e2af610 // fmax v16.4s, v16.4s, v10.4s
+	WORD $0x4eabf600 // fmin v0.4s, v16.4s, v11.4s
 edge_actdone:
 	VST1.P [V0.S4], 16(R7)
 	ADD $16, R0, R0

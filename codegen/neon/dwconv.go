@@ -161,13 +161,18 @@ func genDWInterior(d dwSpec) *Func {
 // clipped by the padding (nky×nkx valid taps, possibly 0), any kernel size
 // and stride. in points at the first valid tap's input pixel, w at the
 // first valid tap of group 0; wrow = KW·4 and wgroup = KH·KW·4 elements.
+// Taps rotate over 4 accumulators so consecutive FMLAs are independent
+// (the 4-cycle FMLA latency would otherwise serialise them); each tap needs
+// an input and a weight load, so this runs at about one FMLA per cycle, a
+// quarter of the interior kernels' rate, which is why only border pixels
+// come here.
 func genDWEdge() *Func {
 	f := newFunc("DWConvEdgeNEON", "dwconv_edge_neon",
 		"in *float32", "inRow int", "c int", "w *float32", "wrow int", "wgroup int", "bias *float32",
 		"out *float32", "nky int", "nkx int", "groups int", "act int", "ep *float32")
 	f.Doc = []string{
 		"One border pixel of a depthwise conv (taps clipped by padding), all channel groups.",
-		"Registers: accumulators v0 (even taps) and v1 (odd taps), input v2, weight v3, temp v4, activation constants v8–v11.",
+		"Registers: accumulators v0–v3 (taps in rotation), inputs v4–v7, weights v12–v15, temp v16, activation constants v8–v11.",
 	}
 	const (
 		rIn, rRow, rC4, rW, rWRow, rWGroup, rBias, rOut, rNKY, rNKX, rGroups, rAct, rEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
@@ -181,8 +186,9 @@ func genDWEdge() *Func {
 	}
 	f.loadActConsts(rEp, 8)
 	f.Label("group")
-	f.zero(0)
-	f.zero(1)
+	for a := 0; a < 4; a++ {
+		f.zero(a)
+	}
 	f.I("CBZ R%d, nobias", rBias)
 	f.ldP(rBias, 0)
 	f.Label("nobias")
@@ -196,16 +202,17 @@ func genDWEdge() *Func {
 	f.I("MOVD R%d, R%d", rWRowPtr, rWLoad)
 	f.I("MOVD R%d, R%d", rNKX, rKX)
 	f.Label("col")
-	f.I("VLD1.P (R%d)(R%d), %s", rLoad, rC4, VList(2))
-	f.ldP(rWLoad, 3)
-	f.I("VFMLA %s, %s, %s", V(3), V(2), V(0))
-	f.I("SUBS $1, R%d, R%d", rKX, rKX)
-	f.I("BEQ coldone")
-	f.I("VLD1.P (R%d)(R%d), %s", rLoad, rC4, VList(2))
-	f.ldP(rWLoad, 3)
-	f.I("VFMLA %s, %s, %s", V(3), V(2), V(1))
-	f.I("SUBS $1, R%d, R%d", rKX, rKX)
-	f.I("BNE col")
+	for a := 0; a < 4; a++ {
+		f.I("VLD1.P (R%d)(R%d), %s", rLoad, rC4, VList(4+a))
+		f.ldP(rWLoad, 12+a)
+		f.I("VFMLA %s, %s, %s", V(12+a), V(4+a), V(a))
+		f.I("SUBS $1, R%d, R%d", rKX, rKX)
+		if a < 3 {
+			f.I("BEQ coldone")
+		} else {
+			f.I("BNE col")
+		}
+	}
 	f.Label("coldone")
 	f.I("ADD R%d, R%d, R%d", rRow, rRowPtr, rRowPtr)
 	f.I("ADD R%d, R%d, R%d", rWRow, rWRowPtr, rWRowPtr)
@@ -213,7 +220,9 @@ func genDWEdge() *Func {
 	f.I("BNE row")
 	f.Label("epilogue")
 	f.W(enc.FADD(0, 0, 1))
-	f.activate("edge", rAct, []int{0}, []int{4}, 8)
+	f.W(enc.FADD(2, 2, 3))
+	f.W(enc.FADD(0, 0, 2))
+	f.activate("edge", rAct, []int{0}, []int{16}, 8)
 	f.ldStoreP(rOut, 0)
 	f.I("ADD $16, R%d, R%d", rIn, rIn)
 	f.I("ADD R%d, R%d, R%d", rWGroup, rW, rW)
