@@ -19,6 +19,16 @@ func Gemm6x16AVX2FMAMasked(m int, k int, a *float32, lda int, b *float32, bias *
 //go:noescape
 func Gemm12x8AVX2FMAMasked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// Gemm6x8AVX2FMAPairs computes one packed GEMM panel (stride 16) for m rows in 6x8 tiles with the fused epilogue (avx2_fma).
+//
+//go:noescape
+func Gemm6x8AVX2FMAPairs(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// Gemm6x8AVX2FMAPairsMasked computes one packed GEMM panel (stride 16) for m rows in 6x8 tiles with the fused epilogue (avx2_fma).
+//
+//go:noescape
+func Gemm6x8AVX2FMAPairsMasked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // Gemm12x32AVX512 computes one packed GEMM panel (stride 32) for m rows in 12x32 tiles with the fused epilogue (avx512).
 //
 //go:noescape

@@ -47,6 +47,10 @@ type gemmKernel struct {
 	masked bool
 	bcst   bool // FMA with embedded broadcast of A (AVX-512): no broadcast registers
 	group  int  // A rows per base pointer: 3 (base + lda·{0,1,2}) or 5 (also lda3, lda·4)
+	// pairs: the panel is packed in k pairs (see pairs.go) and each A pair
+	// is broadcast as one 64-bit element: one broadcast per two FMAs for an
+	// 8-column panel instead of one per FMA.
+	pairs bool
 
 	off   []int         // lane offset of each vector in the row
 	acc   []VecPhysical // mr·nv accumulators, row-major
@@ -89,6 +93,12 @@ func (g *gemmKernel) layout() {
 		panic(g.name + ": embedded broadcast needs AVX-512")
 	}
 	nv := len(g.widths)
+	if g.pairs && (s.evex || nv != 1 || g.widths[0] != 8) {
+		panic(g.name + ": k-pair kernels are AVX2 with one 8-lane vector per row")
+	}
+	if g.pairs {
+		nv = 2 // two vectors of column pairs per row in the k loop
+	}
 	na := g.mr * nv
 	spare := len(s.regs) - na - nv
 	if spare < 1 || (!g.bcst && spare < 2) {

@@ -21,6 +21,10 @@ var kernels = []gemmKernel{
 	{name: "Gemm6x16AVX2FMA", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16},
 	{name: "Gemm6x16AVX2FMAMasked", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true},
 	{name: "Gemm12x8AVX2FMAMasked", isa: avx2, mr: 12, widths: []int{8}, stride: 16, masked: true},
+	// Last panels of ≤ 8 columns are packed in k pairs (pairs.go); VMASKMOVPS
+	// stores are slow on AMD, so exactly 8 columns get an unmasked kernel.
+	{name: "Gemm6x8AVX2FMAPairs", isa: avx2, mr: 6, widths: []int{8}, stride: 16, pairs: true},
+	{name: "Gemm6x8AVX2FMAPairsMasked", isa: avx2, mr: 6, widths: []int{8}, stride: 16, masked: true, pairs: true},
 	// AVX-512, panels of 32: full panels, then the tail panel by its width
 	// (17-24 columns as zmm+ymm, ≤ 16 as one vector with more rows). A is
 	// broadcast inside the FMAs: on the 2×256-bit Zen 4 this measured 12x24

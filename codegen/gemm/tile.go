@@ -16,11 +16,15 @@ func (g *gemmKernel) tile(h int) {
 	// accumulators in the unused rows' registers, one per unrolled k step,
 	// and add them up after the loop.
 	g.sets = 1
-	if h*len(g.widths) <= 4 {
+	if h*len(g.widths) <= 4 && !g.pairs {
 		g.sets = min(4, g.mr/h)
 	}
 	Commentf("%d-row tile, %d accumulator set(s)", h, g.sets)
-	g.startAtBias(h)
+	if g.pairs {
+		g.zeroPairs(h)
+	} else {
+		g.startAtBias(h)
+	}
 	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
 	// groups of 5): few base pointers keep the register count and the
 	// per-step increments low.
@@ -59,6 +63,11 @@ func (g *gemmKernel) tile(h int) {
 		return m
 	}
 	pb := Load(Param("b"), GP64())
+	if g.pairs {
+		g.pairLoop(h, p, aMem, groups, pb)
+		g.epilogue(h, p)
+		return
+	}
 	n4 := Load(Param("k"), GP64())
 	n1 := GP64()
 	MOVQ(n4, n1)
