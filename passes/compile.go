@@ -19,6 +19,9 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(g.Inputs) == 0 {
+		return nil, nil, fmt.Errorf("graph %q has no inputs: there is nothing to compile for", g.Name)
+	}
 	st := &State{
 		G: g.Clone(), Set: set, Opts: opts,
 		Fused: map[*ir.Node][]string{}, SE: map[*ir.Node]bool{}, Algo: map[*ir.Node]string{},

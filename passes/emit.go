@@ -16,9 +16,10 @@ func emitSteps(s *State) error {
 	g := s.G
 	p := &plan.Plan{Name: g.Name, ISA: s.Set.ISA, Batch: g.Inputs[0].Shape[0]}
 	s.Plan = p
+	cons := g.Consumers()
 	for _, v := range g.Inputs {
 		p.Inputs = append(p.Inputs, plan.IO{Name: v.Name})
-		if c, ok := s.edgeIn[v]; ok {
+		if c, ok := s.edgeIn[v]; ok && len(cons[v]) > 0 {
 			s.add(plan.Step{Kind: plan.KindToNHWC, Name: c.Name}, pendingStep{in: []*ir.Value{v}, out: c})
 		}
 	}

@@ -97,3 +97,27 @@ func TestDumpAfter(t *testing.T) {
 		t.Errorf("the plan summary after plan-memory is missing the fused stem:\n%s", buf.String())
 	}
 }
+
+func TestOddGraphs(t *testing.T) {
+	set, _ := kernels.ForISA(kernels.Generic)
+	// The input returned as is: a plan with no steps, input and output sharing storage.
+	g := ir.New("passthrough")
+	x := g.AddInput("x", 1, 2, 3, 3)
+	g.SetOutputs(x)
+	p, _, err := Compile(g, Options{Level: 2, Verify: true}, set)
+	if err != nil || len(p.Steps) != 0 || p.Outputs[0].Buf.Off != p.Inputs[0].Buf.Off {
+		t.Errorf("passthrough: %v, %+v", err, p)
+	}
+	// A constant output is refused with a message naming it.
+	b, y := newBuilder(1, 2)
+	k := b.rand(0, 1, 2)
+	g = b.finish(b.add(ir.OpRelu, ir.Attrs{}, y), k)
+	if _, _, err := Compile(g, Options{Level: 2}, set); err == nil || !strings.Contains(err.Error(), "is a constant") {
+		t.Errorf("constant output: %v", err)
+	}
+	// No inputs at all.
+	g = ir.New("empty")
+	if _, _, err := Compile(g, Options{}, set); err == nil || !strings.Contains(err.Error(), "no inputs") {
+		t.Errorf("empty graph: %v", err)
+	}
+}
