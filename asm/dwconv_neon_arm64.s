@@ -111,9 +111,9 @@ edge_actdone:
 	RET
 
 // dwconv3x3s1_neon
-// Interior run of a 3×3 stride-1 depthwise conv; strides c, inRow in elements.
-// Registers: weights v0–v8, bias v9, accumulators v10–v17, inputs v18–v27, activation constants v28–v31.
-TEXT ·DWConv3x3S1NEON(SB), NOSPLIT, $0-80
+// Interior run of a 3×3 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
+// Registers: weights v0–v2, bias v3, accumulators v4–v11, inputs v12–v21, activation constants v22–v25.
+TEXT ·DWConv3x3S1NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -122,285 +122,211 @@ TEXT ·DWConv3x3S1NEON(SB), NOSPLIT, $0-80
 	MOVD out+40(FP), R5
 	MOVD npix+48(FP), R6
 	MOVD groups+56(FP), R7
-	MOVD act+64(FP), R8
-	MOVD ep+72(FP), R9
+	MOVD nky+64(FP), R8
+	MOVD act+72(FP), R9
+	MOVD ep+80(FP), R10
 	LSL $2, R1, R1
 	LSL $2, R2, R2
-	VLD4R (R9), [V28.S4, V29.S4, V30.S4, V31.S4]
-	MOVD $8, R10
-	MUL R2, R10, R10
-	MOVD $8, R11
-	MUL R2, R11, R11
-	MOVD $4, R19
-	MUL R2, R19, R19
-	MOVD $4, R20
-	MUL R2, R20, R20
-	MOVD $1, R21
-	MUL R2, R21, R21
-	MOVD $1, R22
-	MUL R2, R22, R22
+	VLD4R (R10), [V22.S4, V23.S4, V24.S4, V25.S4]
 blk8:
 	CMP $8, R6
 	BLT blk8_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk8_grp:
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R23, blk8_nobias
-	VLD1.P 16(R23), [V9.S4]
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk8_nobias
+	VLD1.P 16(R19), [V3.S4]
 blk8_nobias:
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R17), [V8.S4]
-	VMOV V9.B16, V10.B16
-	VMOV V9.B16, V11.B16
-	VMOV V9.B16, V12.B16
-	VMOV V9.B16, V13.B16
-	VMOV V9.B16, V14.B16
-	VMOV V9.B16, V15.B16
-	VMOV V9.B16, V16.B16
-	VMOV V9.B16, V17.B16
+	VMOV V3.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	VMOV V3.B16, V6.B16
+	VMOV V3.B16, V7.B16
+	VMOV V3.B16, V8.B16
+	VMOV V3.B16, V9.B16
+	VMOV V3.B16, V10.B16
+	VMOV V3.B16, V11.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk8_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
 	MOVD R15, R16
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VLD1.P (R16)(R2), [V16.S4]
+	VLD1.P (R16)(R2), [V17.S4]
 	VLD1.P (R16)(R2), [V18.S4]
 	VLD1.P (R16)(R2), [V19.S4]
 	VLD1.P (R16)(R2), [V20.S4]
 	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VLD1.P (R16)(R2), [V27.S4]
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	VFMLA V0.S4, V16.S4, V8.S4
+	VFMLA V0.S4, V17.S4, V9.S4
 	VFMLA V0.S4, V18.S4, V10.S4
 	VFMLA V0.S4, V19.S4, V11.S4
-	VFMLA V0.S4, V20.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V0.S4, V22.S4, V14.S4
-	VFMLA V0.S4, V23.S4, V15.S4
-	VFMLA V0.S4, V24.S4, V16.S4
-	VFMLA V0.S4, V25.S4, V17.S4
+	VFMLA V1.S4, V13.S4, V4.S4
+	VFMLA V1.S4, V14.S4, V5.S4
+	VFMLA V1.S4, V15.S4, V6.S4
+	VFMLA V1.S4, V16.S4, V7.S4
+	VFMLA V1.S4, V17.S4, V8.S4
+	VFMLA V1.S4, V18.S4, V9.S4
 	VFMLA V1.S4, V19.S4, V10.S4
 	VFMLA V1.S4, V20.S4, V11.S4
-	VFMLA V1.S4, V21.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V1.S4, V23.S4, V14.S4
-	VFMLA V1.S4, V24.S4, V15.S4
-	VFMLA V1.S4, V25.S4, V16.S4
-	VFMLA V1.S4, V26.S4, V17.S4
+	VFMLA V2.S4, V14.S4, V4.S4
+	VFMLA V2.S4, V15.S4, V5.S4
+	VFMLA V2.S4, V16.S4, V6.S4
+	VFMLA V2.S4, V17.S4, V7.S4
+	VFMLA V2.S4, V18.S4, V8.S4
+	VFMLA V2.S4, V19.S4, V9.S4
 	VFMLA V2.S4, V20.S4, V10.S4
 	VFMLA V2.S4, V21.S4, V11.S4
-	VFMLA V2.S4, V22.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
-	VFMLA V2.S4, V24.S4, V14.S4
-	VFMLA V2.S4, V25.S4, V15.S4
-	VFMLA V2.S4, V26.S4, V16.S4
-	VFMLA V2.S4, V27.S4, V17.S4
 	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VLD1.P (R16)(R2), [V27.S4]
-	VFMLA V3.S4, V18.S4, V10.S4
-	VFMLA V3.S4, V19.S4, V11.S4
-	VFMLA V3.S4, V20.S4, V12.S4
-	VFMLA V3.S4, V21.S4, V13.S4
-	VFMLA V3.S4, V22.S4, V14.S4
-	VFMLA V3.S4, V23.S4, V15.S4
-	VFMLA V3.S4, V24.S4, V16.S4
-	VFMLA V3.S4, V25.S4, V17.S4
-	VFMLA V4.S4, V19.S4, V10.S4
-	VFMLA V4.S4, V20.S4, V11.S4
-	VFMLA V4.S4, V21.S4, V12.S4
-	VFMLA V4.S4, V22.S4, V13.S4
-	VFMLA V4.S4, V23.S4, V14.S4
-	VFMLA V4.S4, V24.S4, V15.S4
-	VFMLA V4.S4, V25.S4, V16.S4
-	VFMLA V4.S4, V26.S4, V17.S4
-	VFMLA V5.S4, V20.S4, V10.S4
-	VFMLA V5.S4, V21.S4, V11.S4
-	VFMLA V5.S4, V22.S4, V12.S4
-	VFMLA V5.S4, V23.S4, V13.S4
-	VFMLA V5.S4, V24.S4, V14.S4
-	VFMLA V5.S4, V25.S4, V15.S4
-	VFMLA V5.S4, V26.S4, V16.S4
-	VFMLA V5.S4, V27.S4, V17.S4
-	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VLD1.P (R16)(R2), [V27.S4]
-	VFMLA V6.S4, V18.S4, V10.S4
-	VFMLA V6.S4, V19.S4, V11.S4
-	VFMLA V6.S4, V20.S4, V12.S4
-	VFMLA V6.S4, V21.S4, V13.S4
-	VFMLA V6.S4, V22.S4, V14.S4
-	VFMLA V6.S4, V23.S4, V15.S4
-	VFMLA V6.S4, V24.S4, V16.S4
-	VFMLA V6.S4, V25.S4, V17.S4
-	VFMLA V7.S4, V19.S4, V10.S4
-	VFMLA V7.S4, V20.S4, V11.S4
-	VFMLA V7.S4, V21.S4, V12.S4
-	VFMLA V7.S4, V22.S4, V13.S4
-	VFMLA V7.S4, V23.S4, V14.S4
-	VFMLA V7.S4, V24.S4, V15.S4
-	VFMLA V7.S4, V25.S4, V16.S4
-	VFMLA V7.S4, V26.S4, V17.S4
-	VFMLA V8.S4, V20.S4, V10.S4
-	VFMLA V8.S4, V21.S4, V11.S4
-	VFMLA V8.S4, V22.S4, V12.S4
-	VFMLA V8.S4, V23.S4, V13.S4
-	VFMLA V8.S4, V24.S4, V14.S4
-	VFMLA V8.S4, V25.S4, V15.S4
-	VFMLA V8.S4, V26.S4, V16.S4
-	VFMLA V8.S4, V27.S4, V17.S4
-	CBZ R8, blk8_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk8_row
+	CBZ R9, blk8_actdone
+	CMP $1, R9
 	BEQ blk8_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk8_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk8_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk8_hsig
 	B blk8_actdone
 blk8_relu:
-	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
-	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
-	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
-	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
-	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
-	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
+	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
+	WORD $0x4e36f508 // fmax v8.4s, v8.4s, v22.4s
+	WORD $0x4e36f529 // fmax v9.4s, v9.4s, v22.4s
+	WORD $0x4e36f54a // fmax v10.4s, v10.4s, v22.4s
+	WORD $0x4e36f56b // fmax v11.4s, v11.4s, v22.4s
 	B blk8_actdone
 blk8_clip:
-	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
-	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
-	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
-	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
-	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
-	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
-	WORD $0x4ebdf54a // fmin v10.4s, v10.4s, v29.4s
-	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
-	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
-	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
-	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
-	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
-	WORD $0x4ebdf610 // fmin v16.4s, v16.4s, v29.4s
-	WORD $0x4ebdf631 // fmin v17.4s, v17.4s, v29.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
+	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
+	WORD $0x4e36f508 // fmax v8.4s, v8.4s, v22.4s
+	WORD $0x4e36f529 // fmax v9.4s, v9.4s, v22.4s
+	WORD $0x4e36f54a // fmax v10.4s, v10.4s, v22.4s
+	WORD $0x4e36f56b // fmax v11.4s, v11.4s, v22.4s
+	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
+	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
+	WORD $0x4eb7f4c6 // fmin v6.4s, v6.4s, v23.4s
+	WORD $0x4eb7f4e7 // fmin v7.4s, v7.4s, v23.4s
+	WORD $0x4eb7f508 // fmin v8.4s, v8.4s, v23.4s
+	WORD $0x4eb7f529 // fmin v9.4s, v9.4s, v23.4s
+	WORD $0x4eb7f54a // fmin v10.4s, v10.4s, v23.4s
+	WORD $0x4eb7f56b // fmin v11.4s, v11.4s, v23.4s
 	B blk8_actdone
 blk8_hswish:
-	WORD $0x4e3cd552 // fadd v18.4s, v10.4s, v28.4s
-	WORD $0x4e3cd573 // fadd v19.4s, v11.4s, v28.4s
-	WORD $0x4e3cd594 // fadd v20.4s, v12.4s, v28.4s
-	WORD $0x4e3cd5b5 // fadd v21.4s, v13.4s, v28.4s
-	WORD $0x4e3cd5d6 // fadd v22.4s, v14.4s, v28.4s
-	WORD $0x4e3cd5f7 // fadd v23.4s, v15.4s, v28.4s
-	WORD $0x4e3cd618 // fadd v24.4s, v16.4s, v28.4s
-	WORD $0x4e3cd639 // fadd v25.4s, v17.4s, v28.4s
-	WORD $0x4e3df652 // fmax v18.4s, v18.4s, v29.4s
-	WORD $0x4e3df673 // fmax v19.4s, v19.4s, v29.4s
-	WORD $0x4e3df694 // fmax v20.4s, v20.4s, v29.4s
-	WORD $0x4e3df6b5 // fmax v21.4s, v21.4s, v29.4s
-	WORD $0x4e3df6d6 // fmax v22.4s, v22.4s, v29.4s
-	WORD $0x4e3df6f7 // fmax v23.4s, v23.4s, v29.4s
-	WORD $0x4e3df718 // fmax v24.4s, v24.4s, v29.4s
-	WORD $0x4e3df739 // fmax v25.4s, v25.4s, v29.4s
-	WORD $0x4ebef652 // fmin v18.4s, v18.4s, v30.4s
-	WORD $0x4ebef673 // fmin v19.4s, v19.4s, v30.4s
-	WORD $0x4ebef694 // fmin v20.4s, v20.4s, v30.4s
-	WORD $0x4ebef6b5 // fmin v21.4s, v21.4s, v30.4s
-	WORD $0x4ebef6d6 // fmin v22.4s, v22.4s, v30.4s
-	WORD $0x4ebef6f7 // fmin v23.4s, v23.4s, v30.4s
-	WORD $0x4ebef718 // fmin v24.4s, v24.4s, v30.4s
-	WORD $0x4ebef739 // fmin v25.4s, v25.4s, v30.4s
+	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
+	WORD $0x4e36d4ad // fadd v13.4s, v5.4s, v22.4s
+	WORD $0x4e36d4ce // fadd v14.4s, v6.4s, v22.4s
+	WORD $0x4e36d4ef // fadd v15.4s, v7.4s, v22.4s
+	WORD $0x4e36d510 // fadd v16.4s, v8.4s, v22.4s
+	WORD $0x4e36d531 // fadd v17.4s, v9.4s, v22.4s
+	WORD $0x4e36d552 // fadd v18.4s, v10.4s, v22.4s
+	WORD $0x4e36d573 // fadd v19.4s, v11.4s, v22.4s
+	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
+	WORD $0x4e37f5ad // fmax v13.4s, v13.4s, v23.4s
+	WORD $0x4e37f5ce // fmax v14.4s, v14.4s, v23.4s
+	WORD $0x4e37f5ef // fmax v15.4s, v15.4s, v23.4s
+	WORD $0x4e37f610 // fmax v16.4s, v16.4s, v23.4s
+	WORD $0x4e37f631 // fmax v17.4s, v17.4s, v23.4s
+	WORD $0x4e37f652 // fmax v18.4s, v18.4s, v23.4s
+	WORD $0x4e37f673 // fmax v19.4s, v19.4s, v23.4s
+	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
+	WORD $0x4eb8f5ad // fmin v13.4s, v13.4s, v24.4s
+	WORD $0x4eb8f5ce // fmin v14.4s, v14.4s, v24.4s
+	WORD $0x4eb8f5ef // fmin v15.4s, v15.4s, v24.4s
+	WORD $0x4eb8f610 // fmin v16.4s, v16.4s, v24.4s
+	WORD $0x4eb8f631 // fmin v17.4s, v17.4s, v24.4s
+	WORD $0x4eb8f652 // fmin v18.4s, v18.4s, v24.4s
+	WORD $0x4eb8f673 // fmin v19.4s, v19.4s, v24.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
+	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
 	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
 	WORD $0x6e33dd6b // fmul v11.4s, v11.4s, v19.4s
-	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
-	WORD $0x6e35ddad // fmul v13.4s, v13.4s, v21.4s
-	WORD $0x6e36ddce // fmul v14.4s, v14.4s, v22.4s
-	WORD $0x6e37ddef // fmul v15.4s, v15.4s, v23.4s
-	WORD $0x6e38de10 // fmul v16.4s, v16.4s, v24.4s
-	WORD $0x6e39de31 // fmul v17.4s, v17.4s, v25.4s
-	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
-	WORD $0x6e3fdd6b // fmul v11.4s, v11.4s, v31.4s
-	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
-	WORD $0x6e3fddad // fmul v13.4s, v13.4s, v31.4s
-	WORD $0x6e3fddce // fmul v14.4s, v14.4s, v31.4s
-	WORD $0x6e3fddef // fmul v15.4s, v15.4s, v31.4s
-	WORD $0x6e3fde10 // fmul v16.4s, v16.4s, v31.4s
-	WORD $0x6e3fde31 // fmul v17.4s, v17.4s, v31.4s
+	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
+	WORD $0x6e39dca5 // fmul v5.4s, v5.4s, v25.4s
+	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
+	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
+	WORD $0x6e39dd08 // fmul v8.4s, v8.4s, v25.4s
+	WORD $0x6e39dd29 // fmul v9.4s, v9.4s, v25.4s
+	WORD $0x6e39dd4a // fmul v10.4s, v10.4s, v25.4s
+	WORD $0x6e39dd6b // fmul v11.4s, v11.4s, v25.4s
 	B blk8_actdone
 blk8_hsig:
-	VMOV V29.B16, V18.B16
-	VMOV V29.B16, V19.B16
-	VMOV V29.B16, V20.B16
-	VMOV V29.B16, V21.B16
-	VMOV V29.B16, V22.B16
-	VMOV V29.B16, V23.B16
-	VMOV V29.B16, V24.B16
-	VMOV V29.B16, V25.B16
-	VFMLA V28.S4, V10.S4, V18.S4
-	VFMLA V28.S4, V11.S4, V19.S4
-	VFMLA V28.S4, V12.S4, V20.S4
-	VFMLA V28.S4, V13.S4, V21.S4
-	VFMLA V28.S4, V14.S4, V22.S4
-	VFMLA V28.S4, V15.S4, V23.S4
-	VFMLA V28.S4, V16.S4, V24.S4
-	VFMLA V28.S4, V17.S4, V25.S4
-	WORD $0x4e3ef652 // fmax v18.4s, v18.4s, v30.4s
-	WORD $0x4e3ef673 // fmax v19.4s, v19.4s, v30.4s
-	WORD $0x4e3ef694 // fmax v20.4s, v20.4s, v30.4s
-	WORD $0x4e3ef6b5 // fmax v21.4s, v21.4s, v30.4s
-	WORD $0x4e3ef6d6 // fmax v22.4s, v22.4s, v30.4s
-	WORD $0x4e3ef6f7 // fmax v23.4s, v23.4s, v30.4s
-	WORD $0x4e3ef718 // fmax v24.4s, v24.4s, v30.4s
-	WORD $0x4e3ef739 // fmax v25.4s, v25.4s, v30.4s
-	WORD $0x4ebff64a // fmin v10.4s, v18.4s, v31.4s
-	WORD $0x4ebff66b // fmin v11.4s, v19.4s, v31.4s
-	WORD $0x4ebff68c // fmin v12.4s, v20.4s, v31.4s
-	WORD $0x4ebff6ad // fmin v13.4s, v21.4s, v31.4s
-	WORD $0x4ebff6ce // fmin v14.4s, v22.4s, v31.4s
-	WORD $0x4ebff6ef // fmin v15.4s, v23.4s, v31.4s
-	WORD $0x4ebff710 // fmin v16.4s, v24.4s, v31.4s
-	WORD $0x4ebff731 // fmin v17.4s, v25.4s, v31.4s
+	VMOV V23.B16, V12.B16
+	VMOV V23.B16, V13.B16
+	VMOV V23.B16, V14.B16
+	VMOV V23.B16, V15.B16
+	VMOV V23.B16, V16.B16
+	VMOV V23.B16, V17.B16
+	VMOV V23.B16, V18.B16
+	VMOV V23.B16, V19.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	VFMLA V22.S4, V5.S4, V13.S4
+	VFMLA V22.S4, V6.S4, V14.S4
+	VFMLA V22.S4, V7.S4, V15.S4
+	VFMLA V22.S4, V8.S4, V16.S4
+	VFMLA V22.S4, V9.S4, V17.S4
+	VFMLA V22.S4, V10.S4, V18.S4
+	VFMLA V22.S4, V11.S4, V19.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
+	WORD $0x4e38f5ce // fmax v14.4s, v14.4s, v24.4s
+	WORD $0x4e38f5ef // fmax v15.4s, v15.4s, v24.4s
+	WORD $0x4e38f610 // fmax v16.4s, v16.4s, v24.4s
+	WORD $0x4e38f631 // fmax v17.4s, v17.4s, v24.4s
+	WORD $0x4e38f652 // fmax v18.4s, v18.4s, v24.4s
+	WORD $0x4e38f673 // fmax v19.4s, v19.4s, v24.4s
+	WORD $0x4eb9f584 // fmin v4.4s, v12.4s, v25.4s
+	WORD $0x4eb9f5a5 // fmin v5.4s, v13.4s, v25.4s
+	WORD $0x4eb9f5c6 // fmin v6.4s, v14.4s, v25.4s
+	WORD $0x4eb9f5e7 // fmin v7.4s, v15.4s, v25.4s
+	WORD $0x4eb9f608 // fmin v8.4s, v16.4s, v25.4s
+	WORD $0x4eb9f629 // fmin v9.4s, v17.4s, v25.4s
+	WORD $0x4eb9f64a // fmin v10.4s, v18.4s, v25.4s
+	WORD $0x4eb9f66b // fmin v11.4s, v19.4s, v25.4s
 blk8_actdone:
-	MOVD R13, R24
-	VST1.P [V10.S4], (R24)(R2)
-	VST1.P [V11.S4], (R24)(R2)
-	VST1.P [V12.S4], (R24)(R2)
-	VST1.P [V13.S4], (R24)(R2)
-	VST1.P [V14.S4], (R24)(R2)
-	VST1.P [V15.S4], (R24)(R2)
-	VST1.P [V16.S4], (R24)(R2)
-	VST1.P [V17.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
+	VST1.P [V5.S4], (R20)(R2)
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	VST1.P [V8.S4], (R20)(R2)
+	VST1.P [V9.S4], (R20)(R2)
+	VST1.P [V10.S4], (R20)(R2)
+	VST1.P [V11.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $144, R21, R21
 	SUBS $1, R14, R14
 	BNE blk8_grp
 	// next block of 8 pixels
-	ADD R10, R0, R0
-	ADD R11, R5, R5
+	MOVD $8, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $8, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $8, R6, R6
 	B blk8
 blk8_end:
@@ -409,251 +335,307 @@ blk4:
 	BLT blk4_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk4_grp:
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R23, blk4_nobias
-	VLD1.P 16(R23), [V9.S4]
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk4_nobias
+	VLD1.P 16(R19), [V3.S4]
 blk4_nobias:
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R17), [V8.S4]
-	VMOV V9.B16, V10.B16
-	VMOV V9.B16, V11.B16
-	VMOV V9.B16, V12.B16
-	VMOV V9.B16, V13.B16
+	VMOV V3.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	VMOV V3.B16, V6.B16
+	VMOV V3.B16, V7.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk4_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
 	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VFMLA V0.S4, V18.S4, V10.S4
-	VFMLA V0.S4, V19.S4, V11.S4
-	VFMLA V0.S4, V20.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V1.S4, V19.S4, V10.S4
-	VFMLA V1.S4, V20.S4, V11.S4
-	VFMLA V1.S4, V21.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V2.S4, V20.S4, V10.S4
-	VFMLA V2.S4, V21.S4, V11.S4
-	VFMLA V2.S4, V22.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VLD1.P (R16)(R2), [V16.S4]
+	VLD1.P (R16)(R2), [V17.S4]
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	VFMLA V1.S4, V13.S4, V4.S4
+	VFMLA V1.S4, V14.S4, V5.S4
+	VFMLA V1.S4, V15.S4, V6.S4
+	VFMLA V1.S4, V16.S4, V7.S4
+	VFMLA V2.S4, V14.S4, V4.S4
+	VFMLA V2.S4, V15.S4, V5.S4
+	VFMLA V2.S4, V16.S4, V6.S4
+	VFMLA V2.S4, V17.S4, V7.S4
 	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VFMLA V3.S4, V18.S4, V10.S4
-	VFMLA V3.S4, V19.S4, V11.S4
-	VFMLA V3.S4, V20.S4, V12.S4
-	VFMLA V3.S4, V21.S4, V13.S4
-	VFMLA V4.S4, V19.S4, V10.S4
-	VFMLA V4.S4, V20.S4, V11.S4
-	VFMLA V4.S4, V21.S4, V12.S4
-	VFMLA V4.S4, V22.S4, V13.S4
-	VFMLA V5.S4, V20.S4, V10.S4
-	VFMLA V5.S4, V21.S4, V11.S4
-	VFMLA V5.S4, V22.S4, V12.S4
-	VFMLA V5.S4, V23.S4, V13.S4
-	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VFMLA V6.S4, V18.S4, V10.S4
-	VFMLA V6.S4, V19.S4, V11.S4
-	VFMLA V6.S4, V20.S4, V12.S4
-	VFMLA V6.S4, V21.S4, V13.S4
-	VFMLA V7.S4, V19.S4, V10.S4
-	VFMLA V7.S4, V20.S4, V11.S4
-	VFMLA V7.S4, V21.S4, V12.S4
-	VFMLA V7.S4, V22.S4, V13.S4
-	VFMLA V8.S4, V20.S4, V10.S4
-	VFMLA V8.S4, V21.S4, V11.S4
-	VFMLA V8.S4, V22.S4, V12.S4
-	VFMLA V8.S4, V23.S4, V13.S4
-	CBZ R8, blk4_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk4_row
+	CBZ R9, blk4_actdone
+	CMP $1, R9
 	BEQ blk4_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk4_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk4_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk4_hsig
 	B blk4_actdone
 blk4_relu:
-	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
-	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
+	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
 	B blk4_actdone
 blk4_clip:
-	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
-	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
-	WORD $0x4ebdf54a // fmin v10.4s, v10.4s, v29.4s
-	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
-	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
-	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
+	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
+	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
+	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
+	WORD $0x4eb7f4c6 // fmin v6.4s, v6.4s, v23.4s
+	WORD $0x4eb7f4e7 // fmin v7.4s, v7.4s, v23.4s
 	B blk4_actdone
 blk4_hswish:
-	WORD $0x4e3cd552 // fadd v18.4s, v10.4s, v28.4s
-	WORD $0x4e3cd573 // fadd v19.4s, v11.4s, v28.4s
-	WORD $0x4e3cd594 // fadd v20.4s, v12.4s, v28.4s
-	WORD $0x4e3cd5b5 // fadd v21.4s, v13.4s, v28.4s
-	WORD $0x4e3df652 // fmax v18.4s, v18.4s, v29.4s
-	WORD $0x4e3df673 // fmax v19.4s, v19.4s, v29.4s
-	WORD $0x4e3df694 // fmax v20.4s, v20.4s, v29.4s
-	WORD $0x4e3df6b5 // fmax v21.4s, v21.4s, v29.4s
-	WORD $0x4ebef652 // fmin v18.4s, v18.4s, v30.4s
-	WORD $0x4ebef673 // fmin v19.4s, v19.4s, v30.4s
-	WORD $0x4ebef694 // fmin v20.4s, v20.4s, v30.4s
-	WORD $0x4ebef6b5 // fmin v21.4s, v21.4s, v30.4s
-	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
-	WORD $0x6e33dd6b // fmul v11.4s, v11.4s, v19.4s
-	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
-	WORD $0x6e35ddad // fmul v13.4s, v13.4s, v21.4s
-	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
-	WORD $0x6e3fdd6b // fmul v11.4s, v11.4s, v31.4s
-	WORD $0x6e3fdd8c // fmul v12.4s, v12.4s, v31.4s
-	WORD $0x6e3fddad // fmul v13.4s, v13.4s, v31.4s
+	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
+	WORD $0x4e36d4ad // fadd v13.4s, v5.4s, v22.4s
+	WORD $0x4e36d4ce // fadd v14.4s, v6.4s, v22.4s
+	WORD $0x4e36d4ef // fadd v15.4s, v7.4s, v22.4s
+	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
+	WORD $0x4e37f5ad // fmax v13.4s, v13.4s, v23.4s
+	WORD $0x4e37f5ce // fmax v14.4s, v14.4s, v23.4s
+	WORD $0x4e37f5ef // fmax v15.4s, v15.4s, v23.4s
+	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
+	WORD $0x4eb8f5ad // fmin v13.4s, v13.4s, v24.4s
+	WORD $0x4eb8f5ce // fmin v14.4s, v14.4s, v24.4s
+	WORD $0x4eb8f5ef // fmin v15.4s, v15.4s, v24.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
+	WORD $0x6e39dca5 // fmul v5.4s, v5.4s, v25.4s
+	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
+	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
 	B blk4_actdone
 blk4_hsig:
-	VMOV V29.B16, V18.B16
-	VMOV V29.B16, V19.B16
-	VMOV V29.B16, V20.B16
-	VMOV V29.B16, V21.B16
-	VFMLA V28.S4, V10.S4, V18.S4
-	VFMLA V28.S4, V11.S4, V19.S4
-	VFMLA V28.S4, V12.S4, V20.S4
-	VFMLA V28.S4, V13.S4, V21.S4
-	WORD $0x4e3ef652 // fmax v18.4s, v18.4s, v30.4s
-	WORD $0x4e3ef673 // fmax v19.4s, v19.4s, v30.4s
-	WORD $0x4e3ef694 // fmax v20.4s, v20.4s, v30.4s
-	WORD $0x4e3ef6b5 // fmax v21.4s, v21.4s, v30.4s
-	WORD $0x4ebff64a // fmin v10.4s, v18.4s, v31.4s
-	WORD $0x4ebff66b // fmin v11.4s, v19.4s, v31.4s
-	WORD $0x4ebff68c // fmin v12.4s, v20.4s, v31.4s
-	WORD $0x4ebff6ad // fmin v13.4s, v21.4s, v31.4s
+	VMOV V23.B16, V12.B16
+	VMOV V23.B16, V13.B16
+	VMOV V23.B16, V14.B16
+	VMOV V23.B16, V15.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	VFMLA V22.S4, V5.S4, V13.S4
+	VFMLA V22.S4, V6.S4, V14.S4
+	VFMLA V22.S4, V7.S4, V15.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
+	WORD $0x4e38f5ce // fmax v14.4s, v14.4s, v24.4s
+	WORD $0x4e38f5ef // fmax v15.4s, v15.4s, v24.4s
+	WORD $0x4eb9f584 // fmin v4.4s, v12.4s, v25.4s
+	WORD $0x4eb9f5a5 // fmin v5.4s, v13.4s, v25.4s
+	WORD $0x4eb9f5c6 // fmin v6.4s, v14.4s, v25.4s
+	WORD $0x4eb9f5e7 // fmin v7.4s, v15.4s, v25.4s
 blk4_actdone:
-	MOVD R13, R24
-	VST1.P [V10.S4], (R24)(R2)
-	VST1.P [V11.S4], (R24)(R2)
-	VST1.P [V12.S4], (R24)(R2)
-	VST1.P [V13.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
+	VST1.P [V5.S4], (R20)(R2)
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $144, R21, R21
 	SUBS $1, R14, R14
 	BNE blk4_grp
 	// next block of 4 pixels
-	ADD R19, R0, R0
-	ADD R20, R5, R5
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $4, R6, R6
 	B blk4
 blk4_end:
+blk2:
+	CMP $2, R6
+	BLT blk2_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R21
+	MOVD R4, R19
+	MOVD R7, R14
+blk2_grp:
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk2_nobias
+	VLD1.P 16(R19), [V3.S4]
+blk2_nobias:
+	VMOV V3.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk2_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
+	MOVD R15, R16
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V1.S4, V13.S4, V4.S4
+	VFMLA V1.S4, V14.S4, V5.S4
+	VFMLA V2.S4, V14.S4, V4.S4
+	VFMLA V2.S4, V15.S4, V5.S4
+	ADD R1, R15, R15
+	SUBS $1, R22, R22
+	BNE blk2_row
+	CBZ R9, blk2_actdone
+	CMP $1, R9
+	BEQ blk2_relu
+	CMP $2, R9
+	BEQ blk2_clip
+	CMP $3, R9
+	BEQ blk2_hswish
+	CMP $4, R9
+	BEQ blk2_hsig
+	B blk2_actdone
+blk2_relu:
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	B blk2_actdone
+blk2_clip:
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
+	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
+	B blk2_actdone
+blk2_hswish:
+	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
+	WORD $0x4e36d4ad // fadd v13.4s, v5.4s, v22.4s
+	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
+	WORD $0x4e37f5ad // fmax v13.4s, v13.4s, v23.4s
+	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
+	WORD $0x4eb8f5ad // fmin v13.4s, v13.4s, v24.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
+	WORD $0x6e39dca5 // fmul v5.4s, v5.4s, v25.4s
+	B blk2_actdone
+blk2_hsig:
+	VMOV V23.B16, V12.B16
+	VMOV V23.B16, V13.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	VFMLA V22.S4, V5.S4, V13.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
+	WORD $0x4eb9f584 // fmin v4.4s, v12.4s, v25.4s
+	WORD $0x4eb9f5a5 // fmin v5.4s, v13.4s, v25.4s
+blk2_actdone:
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
+	VST1.P [V5.S4], (R20)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	ADD $144, R21, R21
+	SUBS $1, R14, R14
+	BNE blk2_grp
+	// next block of 2 pixels
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $2, R6, R6
+	B blk2
+blk2_end:
 blk1:
 	CMP $1, R6
 	BLT blk1_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk1_grp:
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R23, blk1_nobias
-	VLD1.P 16(R23), [V9.S4]
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk1_nobias
+	VLD1.P 16(R19), [V3.S4]
 blk1_nobias:
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R17), [V8.S4]
-	VMOV V9.B16, V10.B16
+	VMOV V3.B16, V4.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk1_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
 	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VFMLA V0.S4, V18.S4, V10.S4
-	VFMLA V1.S4, V19.S4, V10.S4
-	VFMLA V2.S4, V20.S4, V10.S4
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V1.S4, V13.S4, V4.S4
+	VFMLA V2.S4, V14.S4, V4.S4
 	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VFMLA V3.S4, V18.S4, V10.S4
-	VFMLA V4.S4, V19.S4, V10.S4
-	VFMLA V5.S4, V20.S4, V10.S4
-	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VFMLA V6.S4, V18.S4, V10.S4
-	VFMLA V7.S4, V19.S4, V10.S4
-	VFMLA V8.S4, V20.S4, V10.S4
-	CBZ R8, blk1_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk1_row
+	CBZ R9, blk1_actdone
+	CMP $1, R9
 	BEQ blk1_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk1_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk1_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk1_hsig
 	B blk1_actdone
 blk1_relu:
-	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
 	B blk1_actdone
 blk1_clip:
-	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
-	WORD $0x4ebdf54a // fmin v10.4s, v10.4s, v29.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
 	B blk1_actdone
 blk1_hswish:
-	WORD $0x4e3cd552 // fadd v18.4s, v10.4s, v28.4s
-	WORD $0x4e3df652 // fmax v18.4s, v18.4s, v29.4s
-	WORD $0x4ebef652 // fmin v18.4s, v18.4s, v30.4s
-	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
-	WORD $0x6e3fdd4a // fmul v10.4s, v10.4s, v31.4s
+	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
+	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
+	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
 	B blk1_actdone
 blk1_hsig:
-	VMOV V29.B16, V18.B16
-	VFMLA V28.S4, V10.S4, V18.S4
-	WORD $0x4e3ef652 // fmax v18.4s, v18.4s, v30.4s
-	WORD $0x4ebff64a // fmin v10.4s, v18.4s, v31.4s
+	VMOV V23.B16, V12.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4eb9f584 // fmin v4.4s, v12.4s, v25.4s
 blk1_actdone:
-	MOVD R13, R24
-	VST1.P [V10.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $144, R21, R21
 	SUBS $1, R14, R14
 	BNE blk1_grp
 	// next block of 1 pixels
-	ADD R21, R0, R0
-	ADD R22, R5, R5
+	MOVD $1, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $1, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $1, R6, R6
 	B blk1
 blk1_end:
 	RET
 
 // dwconv3x3s2_neon
-// Interior run of a 3×3 stride-2 depthwise conv; strides c, inRow in elements.
-// Registers: weights v0–v8, bias v9, accumulators v10–v14, inputs v15–v25, activation constants v26–v29.
-TEXT ·DWConv3x3S2NEON(SB), NOSPLIT, $0-80
+// Interior run of a 3×3 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
+// Registers: weights v0–v2, bias v3, accumulators v4–v10, inputs v11–v25, activation constants v26–v29.
+TEXT ·DWConv3x3S2NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -662,42 +644,42 @@ TEXT ·DWConv3x3S2NEON(SB), NOSPLIT, $0-80
 	MOVD out+40(FP), R5
 	MOVD npix+48(FP), R6
 	MOVD groups+56(FP), R7
-	MOVD act+64(FP), R8
-	MOVD ep+72(FP), R9
+	MOVD nky+64(FP), R8
+	MOVD act+72(FP), R9
+	MOVD ep+80(FP), R10
 	LSL $2, R1, R1
 	LSL $2, R2, R2
-	VLD4R (R9), [V26.S4, V27.S4, V28.S4, V29.S4]
-	MOVD $10, R10
-	MUL R2, R10, R10
-	MOVD $5, R11
-	MUL R2, R11, R11
-	MOVD $2, R19
-	MUL R2, R19, R19
-	MOVD $1, R20
-	MUL R2, R20, R20
-blk5:
-	CMP $5, R6
-	BLT blk5_end
+	VLD4R (R10), [V26.S4, V27.S4, V28.S4, V29.S4]
+blk7:
+	CMP $7, R6
+	BLT blk7_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
-blk5_grp:
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R23, blk5_nobias
-	VLD1.P 16(R23), [V9.S4]
-blk5_nobias:
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R17), [V8.S4]
-	VMOV V9.B16, V10.B16
-	VMOV V9.B16, V11.B16
-	VMOV V9.B16, V12.B16
-	VMOV V9.B16, V13.B16
-	VMOV V9.B16, V14.B16
+blk7_grp:
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk7_nobias
+	VLD1.P 16(R19), [V3.S4]
+blk7_nobias:
+	VMOV V3.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	VMOV V3.B16, V6.B16
+	VMOV V3.B16, V7.B16
+	VMOV V3.B16, V8.B16
+	VMOV V3.B16, V9.B16
+	VMOV V3.B16, V10.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk7_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
 	MOVD R15, R16
+	VLD1.P (R16)(R2), [V11.S4]
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
 	VLD1.P (R16)(R2), [V15.S4]
 	VLD1.P (R16)(R2), [V16.S4]
 	VLD1.P (R16)(R2), [V17.S4]
@@ -709,260 +691,465 @@ blk5_nobias:
 	VLD1.P (R16)(R2), [V23.S4]
 	VLD1.P (R16)(R2), [V24.S4]
 	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V0.S4, V15.S4, V10.S4
-	VFMLA V0.S4, V17.S4, V11.S4
-	VFMLA V0.S4, V19.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V0.S4, V23.S4, V14.S4
-	VFMLA V1.S4, V16.S4, V10.S4
-	VFMLA V1.S4, V18.S4, V11.S4
-	VFMLA V1.S4, V20.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V1.S4, V24.S4, V14.S4
-	VFMLA V2.S4, V17.S4, V10.S4
-	VFMLA V2.S4, V19.S4, V11.S4
-	VFMLA V2.S4, V21.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
-	VFMLA V2.S4, V25.S4, V14.S4
+	VFMLA V0.S4, V11.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V15.S4, V6.S4
+	VFMLA V0.S4, V17.S4, V7.S4
+	VFMLA V0.S4, V19.S4, V8.S4
+	VFMLA V0.S4, V21.S4, V9.S4
+	VFMLA V0.S4, V23.S4, V10.S4
+	VFMLA V1.S4, V12.S4, V4.S4
+	VFMLA V1.S4, V14.S4, V5.S4
+	VFMLA V1.S4, V16.S4, V6.S4
+	VFMLA V1.S4, V18.S4, V7.S4
+	VFMLA V1.S4, V20.S4, V8.S4
+	VFMLA V1.S4, V22.S4, V9.S4
+	VFMLA V1.S4, V24.S4, V10.S4
+	VFMLA V2.S4, V13.S4, V4.S4
+	VFMLA V2.S4, V15.S4, V5.S4
+	VFMLA V2.S4, V17.S4, V6.S4
+	VFMLA V2.S4, V19.S4, V7.S4
+	VFMLA V2.S4, V21.S4, V8.S4
+	VFMLA V2.S4, V23.S4, V9.S4
+	VFMLA V2.S4, V25.S4, V10.S4
 	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V3.S4, V15.S4, V10.S4
-	VFMLA V3.S4, V17.S4, V11.S4
-	VFMLA V3.S4, V19.S4, V12.S4
-	VFMLA V3.S4, V21.S4, V13.S4
-	VFMLA V3.S4, V23.S4, V14.S4
-	VFMLA V4.S4, V16.S4, V10.S4
-	VFMLA V4.S4, V18.S4, V11.S4
-	VFMLA V4.S4, V20.S4, V12.S4
-	VFMLA V4.S4, V22.S4, V13.S4
-	VFMLA V4.S4, V24.S4, V14.S4
-	VFMLA V5.S4, V17.S4, V10.S4
-	VFMLA V5.S4, V19.S4, V11.S4
-	VFMLA V5.S4, V21.S4, V12.S4
-	VFMLA V5.S4, V23.S4, V13.S4
-	VFMLA V5.S4, V25.S4, V14.S4
-	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V6.S4, V15.S4, V10.S4
-	VFMLA V6.S4, V17.S4, V11.S4
-	VFMLA V6.S4, V19.S4, V12.S4
-	VFMLA V6.S4, V21.S4, V13.S4
-	VFMLA V6.S4, V23.S4, V14.S4
-	VFMLA V7.S4, V16.S4, V10.S4
-	VFMLA V7.S4, V18.S4, V11.S4
-	VFMLA V7.S4, V20.S4, V12.S4
-	VFMLA V7.S4, V22.S4, V13.S4
-	VFMLA V7.S4, V24.S4, V14.S4
-	VFMLA V8.S4, V17.S4, V10.S4
-	VFMLA V8.S4, V19.S4, V11.S4
-	VFMLA V8.S4, V21.S4, V12.S4
-	VFMLA V8.S4, V23.S4, V13.S4
-	VFMLA V8.S4, V25.S4, V14.S4
-	CBZ R8, blk5_actdone
-	CMP $1, R8
-	BEQ blk5_relu
-	CMP $2, R8
-	BEQ blk5_clip
-	CMP $3, R8
-	BEQ blk5_hswish
-	CMP $4, R8
-	BEQ blk5_hsig
-	B blk5_actdone
-blk5_relu:
+	SUBS $1, R22, R22
+	BNE blk7_row
+	CBZ R9, blk7_actdone
+	CMP $1, R9
+	BEQ blk7_relu
+	CMP $2, R9
+	BEQ blk7_clip
+	CMP $3, R9
+	BEQ blk7_hswish
+	CMP $4, R9
+	BEQ blk7_hsig
+	B blk7_actdone
+blk7_relu:
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
+	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
 	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
-	WORD $0x4e3af56b // fmax v11.4s, v11.4s, v26.4s
-	WORD $0x4e3af58c // fmax v12.4s, v12.4s, v26.4s
-	WORD $0x4e3af5ad // fmax v13.4s, v13.4s, v26.4s
-	WORD $0x4e3af5ce // fmax v14.4s, v14.4s, v26.4s
-	B blk5_actdone
-blk5_clip:
+	B blk7_actdone
+blk7_clip:
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
+	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
 	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
-	WORD $0x4e3af56b // fmax v11.4s, v11.4s, v26.4s
-	WORD $0x4e3af58c // fmax v12.4s, v12.4s, v26.4s
-	WORD $0x4e3af5ad // fmax v13.4s, v13.4s, v26.4s
-	WORD $0x4e3af5ce // fmax v14.4s, v14.4s, v26.4s
+	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbf4a5 // fmin v5.4s, v5.4s, v27.4s
+	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
+	WORD $0x4ebbf508 // fmin v8.4s, v8.4s, v27.4s
+	WORD $0x4ebbf529 // fmin v9.4s, v9.4s, v27.4s
 	WORD $0x4ebbf54a // fmin v10.4s, v10.4s, v27.4s
-	WORD $0x4ebbf56b // fmin v11.4s, v11.4s, v27.4s
-	WORD $0x4ebbf58c // fmin v12.4s, v12.4s, v27.4s
-	WORD $0x4ebbf5ad // fmin v13.4s, v13.4s, v27.4s
-	WORD $0x4ebbf5ce // fmin v14.4s, v14.4s, v27.4s
-	B blk5_actdone
-blk5_hswish:
-	WORD $0x4e3ad54f // fadd v15.4s, v10.4s, v26.4s
-	WORD $0x4e3ad570 // fadd v16.4s, v11.4s, v26.4s
-	WORD $0x4e3ad591 // fadd v17.4s, v12.4s, v26.4s
-	WORD $0x4e3ad5b2 // fadd v18.4s, v13.4s, v26.4s
-	WORD $0x4e3ad5d3 // fadd v19.4s, v14.4s, v26.4s
+	B blk7_actdone
+blk7_hswish:
+	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
+	WORD $0x4e3ad4ac // fadd v12.4s, v5.4s, v26.4s
+	WORD $0x4e3ad4cd // fadd v13.4s, v6.4s, v26.4s
+	WORD $0x4e3ad4ee // fadd v14.4s, v7.4s, v26.4s
+	WORD $0x4e3ad50f // fadd v15.4s, v8.4s, v26.4s
+	WORD $0x4e3ad530 // fadd v16.4s, v9.4s, v26.4s
+	WORD $0x4e3ad551 // fadd v17.4s, v10.4s, v26.4s
+	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
+	WORD $0x4e3bf58c // fmax v12.4s, v12.4s, v27.4s
+	WORD $0x4e3bf5ad // fmax v13.4s, v13.4s, v27.4s
+	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
 	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
 	WORD $0x4e3bf610 // fmax v16.4s, v16.4s, v27.4s
 	WORD $0x4e3bf631 // fmax v17.4s, v17.4s, v27.4s
-	WORD $0x4e3bf652 // fmax v18.4s, v18.4s, v27.4s
-	WORD $0x4e3bf673 // fmax v19.4s, v19.4s, v27.4s
+	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
+	WORD $0x4ebcf58c // fmin v12.4s, v12.4s, v28.4s
+	WORD $0x4ebcf5ad // fmin v13.4s, v13.4s, v28.4s
+	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
 	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
 	WORD $0x4ebcf610 // fmin v16.4s, v16.4s, v28.4s
 	WORD $0x4ebcf631 // fmin v17.4s, v17.4s, v28.4s
-	WORD $0x4ebcf652 // fmin v18.4s, v18.4s, v28.4s
-	WORD $0x4ebcf673 // fmin v19.4s, v19.4s, v28.4s
-	WORD $0x6e2fdd4a // fmul v10.4s, v10.4s, v15.4s
-	WORD $0x6e30dd6b // fmul v11.4s, v11.4s, v16.4s
-	WORD $0x6e31dd8c // fmul v12.4s, v12.4s, v17.4s
-	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
-	WORD $0x6e33ddce // fmul v14.4s, v14.4s, v19.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	WORD $0x6e2edce7 // fmul v7.4s, v7.4s, v14.4s
+	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
+	WORD $0x6e30dd29 // fmul v9.4s, v9.4s, v16.4s
+	WORD $0x6e31dd4a // fmul v10.4s, v10.4s, v17.4s
+	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
+	WORD $0x6e3ddca5 // fmul v5.4s, v5.4s, v29.4s
+	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
+	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
+	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
+	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
 	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
-	WORD $0x6e3ddd6b // fmul v11.4s, v11.4s, v29.4s
-	WORD $0x6e3ddd8c // fmul v12.4s, v12.4s, v29.4s
-	WORD $0x6e3dddad // fmul v13.4s, v13.4s, v29.4s
-	WORD $0x6e3dddce // fmul v14.4s, v14.4s, v29.4s
-	B blk5_actdone
-blk5_hsig:
+	B blk7_actdone
+blk7_hsig:
+	VMOV V27.B16, V11.B16
+	VMOV V27.B16, V12.B16
+	VMOV V27.B16, V13.B16
+	VMOV V27.B16, V14.B16
 	VMOV V27.B16, V15.B16
 	VMOV V27.B16, V16.B16
 	VMOV V27.B16, V17.B16
-	VMOV V27.B16, V18.B16
-	VMOV V27.B16, V19.B16
-	VFMLA V26.S4, V10.S4, V15.S4
-	VFMLA V26.S4, V11.S4, V16.S4
-	VFMLA V26.S4, V12.S4, V17.S4
-	VFMLA V26.S4, V13.S4, V18.S4
-	VFMLA V26.S4, V14.S4, V19.S4
+	VFMLA V26.S4, V4.S4, V11.S4
+	VFMLA V26.S4, V5.S4, V12.S4
+	VFMLA V26.S4, V6.S4, V13.S4
+	VFMLA V26.S4, V7.S4, V14.S4
+	VFMLA V26.S4, V8.S4, V15.S4
+	VFMLA V26.S4, V9.S4, V16.S4
+	VFMLA V26.S4, V10.S4, V17.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
 	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
 	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
 	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
-	WORD $0x4e3cf652 // fmax v18.4s, v18.4s, v28.4s
-	WORD $0x4e3cf673 // fmax v19.4s, v19.4s, v28.4s
-	WORD $0x4ebdf5ea // fmin v10.4s, v15.4s, v29.4s
-	WORD $0x4ebdf60b // fmin v11.4s, v16.4s, v29.4s
-	WORD $0x4ebdf62c // fmin v12.4s, v17.4s, v29.4s
-	WORD $0x4ebdf64d // fmin v13.4s, v18.4s, v29.4s
-	WORD $0x4ebdf66e // fmin v14.4s, v19.4s, v29.4s
-blk5_actdone:
-	MOVD R13, R24
-	VST1.P [V10.S4], (R24)(R2)
-	VST1.P [V11.S4], (R24)(R2)
-	VST1.P [V12.S4], (R24)(R2)
-	VST1.P [V13.S4], (R24)(R2)
-	VST1.P [V14.S4], (R24)(R2)
+	WORD $0x4ebdf564 // fmin v4.4s, v11.4s, v29.4s
+	WORD $0x4ebdf585 // fmin v5.4s, v12.4s, v29.4s
+	WORD $0x4ebdf5a6 // fmin v6.4s, v13.4s, v29.4s
+	WORD $0x4ebdf5c7 // fmin v7.4s, v14.4s, v29.4s
+	WORD $0x4ebdf5e8 // fmin v8.4s, v15.4s, v29.4s
+	WORD $0x4ebdf609 // fmin v9.4s, v16.4s, v29.4s
+	WORD $0x4ebdf62a // fmin v10.4s, v17.4s, v29.4s
+blk7_actdone:
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
+	VST1.P [V5.S4], (R20)(R2)
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	VST1.P [V8.S4], (R20)(R2)
+	VST1.P [V9.S4], (R20)(R2)
+	VST1.P [V10.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $144, R21, R21
 	SUBS $1, R14, R14
-	BNE blk5_grp
-	// next block of 5 pixels
-	ADD R10, R0, R0
-	ADD R11, R5, R5
-	SUB $5, R6, R6
-	B blk5
-blk5_end:
+	BNE blk7_grp
+	// next block of 7 pixels
+	MOVD $14, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $7, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $7, R6, R6
+	B blk7
+blk7_end:
+blk4:
+	CMP $4, R6
+	BLT blk4_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R21
+	MOVD R4, R19
+	MOVD R7, R14
+blk4_grp:
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk4_nobias
+	VLD1.P 16(R19), [V3.S4]
+blk4_nobias:
+	VMOV V3.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	VMOV V3.B16, V6.B16
+	VMOV V3.B16, V7.B16
+	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk4_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
+	MOVD R15, R16
+	VLD1.P (R16)(R2), [V11.S4]
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VLD1.P (R16)(R2), [V16.S4]
+	VLD1.P (R16)(R2), [V17.S4]
+	VLD1.P (R16)(R2), [V18.S4]
+	VLD1.P (R16)(R2), [V19.S4]
+	VFMLA V0.S4, V11.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V15.S4, V6.S4
+	VFMLA V0.S4, V17.S4, V7.S4
+	VFMLA V1.S4, V12.S4, V4.S4
+	VFMLA V1.S4, V14.S4, V5.S4
+	VFMLA V1.S4, V16.S4, V6.S4
+	VFMLA V1.S4, V18.S4, V7.S4
+	VFMLA V2.S4, V13.S4, V4.S4
+	VFMLA V2.S4, V15.S4, V5.S4
+	VFMLA V2.S4, V17.S4, V6.S4
+	VFMLA V2.S4, V19.S4, V7.S4
+	ADD R1, R15, R15
+	SUBS $1, R22, R22
+	BNE blk4_row
+	CBZ R9, blk4_actdone
+	CMP $1, R9
+	BEQ blk4_relu
+	CMP $2, R9
+	BEQ blk4_clip
+	CMP $3, R9
+	BEQ blk4_hswish
+	CMP $4, R9
+	BEQ blk4_hsig
+	B blk4_actdone
+blk4_relu:
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+	B blk4_actdone
+blk4_clip:
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbf4a5 // fmin v5.4s, v5.4s, v27.4s
+	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
+	B blk4_actdone
+blk4_hswish:
+	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
+	WORD $0x4e3ad4ac // fadd v12.4s, v5.4s, v26.4s
+	WORD $0x4e3ad4cd // fadd v13.4s, v6.4s, v26.4s
+	WORD $0x4e3ad4ee // fadd v14.4s, v7.4s, v26.4s
+	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
+	WORD $0x4e3bf58c // fmax v12.4s, v12.4s, v27.4s
+	WORD $0x4e3bf5ad // fmax v13.4s, v13.4s, v27.4s
+	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
+	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
+	WORD $0x4ebcf58c // fmin v12.4s, v12.4s, v28.4s
+	WORD $0x4ebcf5ad // fmin v13.4s, v13.4s, v28.4s
+	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	WORD $0x6e2edce7 // fmul v7.4s, v7.4s, v14.4s
+	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
+	WORD $0x6e3ddca5 // fmul v5.4s, v5.4s, v29.4s
+	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
+	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
+	B blk4_actdone
+blk4_hsig:
+	VMOV V27.B16, V11.B16
+	VMOV V27.B16, V12.B16
+	VMOV V27.B16, V13.B16
+	VMOV V27.B16, V14.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	VFMLA V26.S4, V5.S4, V12.S4
+	VFMLA V26.S4, V6.S4, V13.S4
+	VFMLA V26.S4, V7.S4, V14.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4ebdf564 // fmin v4.4s, v11.4s, v29.4s
+	WORD $0x4ebdf585 // fmin v5.4s, v12.4s, v29.4s
+	WORD $0x4ebdf5a6 // fmin v6.4s, v13.4s, v29.4s
+	WORD $0x4ebdf5c7 // fmin v7.4s, v14.4s, v29.4s
+blk4_actdone:
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
+	VST1.P [V5.S4], (R20)(R2)
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	ADD $144, R21, R21
+	SUBS $1, R14, R14
+	BNE blk4_grp
+	// next block of 4 pixels
+	MOVD $8, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $4, R6, R6
+	B blk4
+blk4_end:
+blk2:
+	CMP $2, R6
+	BLT blk2_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R21
+	MOVD R4, R19
+	MOVD R7, R14
+blk2_grp:
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk2_nobias
+	VLD1.P 16(R19), [V3.S4]
+blk2_nobias:
+	VMOV V3.B16, V4.B16
+	VMOV V3.B16, V5.B16
+	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk2_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
+	MOVD R15, R16
+	VLD1.P (R16)(R2), [V11.S4]
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VFMLA V0.S4, V11.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V1.S4, V12.S4, V4.S4
+	VFMLA V1.S4, V14.S4, V5.S4
+	VFMLA V2.S4, V13.S4, V4.S4
+	VFMLA V2.S4, V15.S4, V5.S4
+	ADD R1, R15, R15
+	SUBS $1, R22, R22
+	BNE blk2_row
+	CBZ R9, blk2_actdone
+	CMP $1, R9
+	BEQ blk2_relu
+	CMP $2, R9
+	BEQ blk2_clip
+	CMP $3, R9
+	BEQ blk2_hswish
+	CMP $4, R9
+	BEQ blk2_hsig
+	B blk2_actdone
+blk2_relu:
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+	B blk2_actdone
+blk2_clip:
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
+	WORD $0x4ebbf4a5 // fmin v5.4s, v5.4s, v27.4s
+	B blk2_actdone
+blk2_hswish:
+	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
+	WORD $0x4e3ad4ac // fadd v12.4s, v5.4s, v26.4s
+	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
+	WORD $0x4e3bf58c // fmax v12.4s, v12.4s, v27.4s
+	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
+	WORD $0x4ebcf58c // fmin v12.4s, v12.4s, v28.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
+	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
+	WORD $0x6e3ddca5 // fmul v5.4s, v5.4s, v29.4s
+	B blk2_actdone
+blk2_hsig:
+	VMOV V27.B16, V11.B16
+	VMOV V27.B16, V12.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	VFMLA V26.S4, V5.S4, V12.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4ebdf564 // fmin v4.4s, v11.4s, v29.4s
+	WORD $0x4ebdf585 // fmin v5.4s, v12.4s, v29.4s
+blk2_actdone:
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
+	VST1.P [V5.S4], (R20)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	ADD $144, R21, R21
+	SUBS $1, R14, R14
+	BNE blk2_grp
+	// next block of 2 pixels
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $2, R6, R6
+	B blk2
+blk2_end:
 blk1:
 	CMP $1, R6
 	BLT blk1_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk1_grp:
-	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R23, blk1_nobias
-	VLD1.P 16(R23), [V9.S4]
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R19, blk1_nobias
+	VLD1.P 16(R19), [V3.S4]
 blk1_nobias:
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R17), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 16(R17), [V8.S4]
-	VMOV V9.B16, V10.B16
+	VMOV V3.B16, V4.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk1_row:
+	VLD1.P 48(R17), [V0.S4, V1.S4, V2.S4]
 	MOVD R15, R16
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VFMLA V0.S4, V15.S4, V10.S4
-	VFMLA V1.S4, V16.S4, V10.S4
-	VFMLA V2.S4, V17.S4, V10.S4
+	VLD1.P (R16)(R2), [V11.S4]
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VFMLA V0.S4, V11.S4, V4.S4
+	VFMLA V1.S4, V12.S4, V4.S4
+	VFMLA V2.S4, V13.S4, V4.S4
 	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VFMLA V3.S4, V15.S4, V10.S4
-	VFMLA V4.S4, V16.S4, V10.S4
-	VFMLA V5.S4, V17.S4, V10.S4
-	ADD R1, R15, R15
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VFMLA V6.S4, V15.S4, V10.S4
-	VFMLA V7.S4, V16.S4, V10.S4
-	VFMLA V8.S4, V17.S4, V10.S4
-	CBZ R8, blk1_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk1_row
+	CBZ R9, blk1_actdone
+	CMP $1, R9
 	BEQ blk1_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk1_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk1_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk1_hsig
 	B blk1_actdone
 blk1_relu:
-	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
 	B blk1_actdone
 blk1_clip:
-	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
-	WORD $0x4ebbf54a // fmin v10.4s, v10.4s, v27.4s
+	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
 	B blk1_actdone
 blk1_hswish:
-	WORD $0x4e3ad54f // fadd v15.4s, v10.4s, v26.4s
-	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
-	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
-	WORD $0x6e2fdd4a // fmul v10.4s, v10.4s, v15.4s
-	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
+	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
+	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
+	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
 	B blk1_actdone
 blk1_hsig:
-	VMOV V27.B16, V15.B16
-	VFMLA V26.S4, V10.S4, V15.S4
-	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
-	WORD $0x4ebdf5ea // fmin v10.4s, v15.4s, v29.4s
+	VMOV V27.B16, V11.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4ebdf564 // fmin v4.4s, v11.4s, v29.4s
 blk1_actdone:
-	MOVD R13, R24
-	VST1.P [V10.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V4.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $144, R21, R21
 	SUBS $1, R14, R14
 	BNE blk1_grp
 	// next block of 1 pixels
-	ADD R19, R0, R0
-	ADD R20, R5, R5
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $1, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $1, R6, R6
 	B blk1
 blk1_end:
 	RET
 
 // dwconv5x5s1_neon
-// Interior run of a 5×5 stride-1 depthwise conv; strides c, inRow in elements.
+// Interior run of a 5×5 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // Registers: weights v0–v4, bias v5, accumulators v6–v13, inputs v14–v25, activation constants v26–v29.
-TEXT ·DWConv5x5S1NEON(SB), NOSPLIT, $0-80
+TEXT ·DWConv5x5S1NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -971,35 +1158,24 @@ TEXT ·DWConv5x5S1NEON(SB), NOSPLIT, $0-80
 	MOVD out+40(FP), R5
 	MOVD npix+48(FP), R6
 	MOVD groups+56(FP), R7
-	MOVD act+64(FP), R8
-	MOVD ep+72(FP), R9
+	MOVD nky+64(FP), R8
+	MOVD act+72(FP), R9
+	MOVD ep+80(FP), R10
 	LSL $2, R1, R1
 	LSL $2, R2, R2
-	VLD4R (R9), [V26.S4, V27.S4, V28.S4, V29.S4]
-	MOVD $8, R10
-	MUL R2, R10, R10
-	MOVD $8, R11
-	MUL R2, R11, R11
-	MOVD $4, R19
-	MUL R2, R19, R19
-	MOVD $4, R20
-	MUL R2, R20, R20
-	MOVD $1, R21
-	MUL R2, R21, R21
-	MOVD $1, R22
-	MUL R2, R22, R22
+	VLD4R (R10), [V26.S4, V27.S4, V28.S4, V29.S4]
 blk8:
 	CMP $8, R6
 	BLT blk8_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk8_grp:
 	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R23, blk8_nobias
-	VLD1.P 16(R23), [V5.S4]
+	CBZ R19, blk8_nobias
+	VLD1.P 16(R19), [V5.S4]
 blk8_nobias:
 	VMOV V5.B16, V6.B16
 	VMOV V5.B16, V7.B16
@@ -1010,6 +1186,9 @@ blk8_nobias:
 	VMOV V5.B16, V12.B16
 	VMOV V5.B16, V13.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk8_row:
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1066,237 +1245,16 @@ blk8_nobias:
 	VFMLA V4.S4, V24.S4, V12.S4
 	VFMLA V4.S4, V25.S4, V13.S4
 	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V0.S4, V18.S4, V10.S4
-	VFMLA V0.S4, V19.S4, V11.S4
-	VFMLA V0.S4, V20.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V1.S4, V19.S4, V10.S4
-	VFMLA V1.S4, V20.S4, V11.S4
-	VFMLA V1.S4, V21.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V2.S4, V20.S4, V10.S4
-	VFMLA V2.S4, V21.S4, V11.S4
-	VFMLA V2.S4, V22.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V3.S4, V21.S4, V10.S4
-	VFMLA V3.S4, V22.S4, V11.S4
-	VFMLA V3.S4, V23.S4, V12.S4
-	VFMLA V3.S4, V24.S4, V13.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	VFMLA V4.S4, V22.S4, V10.S4
-	VFMLA V4.S4, V23.S4, V11.S4
-	VFMLA V4.S4, V24.S4, V12.S4
-	VFMLA V4.S4, V25.S4, V13.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V0.S4, V18.S4, V10.S4
-	VFMLA V0.S4, V19.S4, V11.S4
-	VFMLA V0.S4, V20.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V1.S4, V19.S4, V10.S4
-	VFMLA V1.S4, V20.S4, V11.S4
-	VFMLA V1.S4, V21.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V2.S4, V20.S4, V10.S4
-	VFMLA V2.S4, V21.S4, V11.S4
-	VFMLA V2.S4, V22.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V3.S4, V21.S4, V10.S4
-	VFMLA V3.S4, V22.S4, V11.S4
-	VFMLA V3.S4, V23.S4, V12.S4
-	VFMLA V3.S4, V24.S4, V13.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	VFMLA V4.S4, V22.S4, V10.S4
-	VFMLA V4.S4, V23.S4, V11.S4
-	VFMLA V4.S4, V24.S4, V12.S4
-	VFMLA V4.S4, V25.S4, V13.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V0.S4, V18.S4, V10.S4
-	VFMLA V0.S4, V19.S4, V11.S4
-	VFMLA V0.S4, V20.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V1.S4, V19.S4, V10.S4
-	VFMLA V1.S4, V20.S4, V11.S4
-	VFMLA V1.S4, V21.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V2.S4, V20.S4, V10.S4
-	VFMLA V2.S4, V21.S4, V11.S4
-	VFMLA V2.S4, V22.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V3.S4, V21.S4, V10.S4
-	VFMLA V3.S4, V22.S4, V11.S4
-	VFMLA V3.S4, V23.S4, V12.S4
-	VFMLA V3.S4, V24.S4, V13.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	VFMLA V4.S4, V22.S4, V10.S4
-	VFMLA V4.S4, V23.S4, V11.S4
-	VFMLA V4.S4, V24.S4, V12.S4
-	VFMLA V4.S4, V25.S4, V13.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V0.S4, V18.S4, V10.S4
-	VFMLA V0.S4, V19.S4, V11.S4
-	VFMLA V0.S4, V20.S4, V12.S4
-	VFMLA V0.S4, V21.S4, V13.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V1.S4, V19.S4, V10.S4
-	VFMLA V1.S4, V20.S4, V11.S4
-	VFMLA V1.S4, V21.S4, V12.S4
-	VFMLA V1.S4, V22.S4, V13.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V2.S4, V20.S4, V10.S4
-	VFMLA V2.S4, V21.S4, V11.S4
-	VFMLA V2.S4, V22.S4, V12.S4
-	VFMLA V2.S4, V23.S4, V13.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V3.S4, V21.S4, V10.S4
-	VFMLA V3.S4, V22.S4, V11.S4
-	VFMLA V3.S4, V23.S4, V12.S4
-	VFMLA V3.S4, V24.S4, V13.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	VFMLA V4.S4, V22.S4, V10.S4
-	VFMLA V4.S4, V23.S4, V11.S4
-	VFMLA V4.S4, V24.S4, V12.S4
-	VFMLA V4.S4, V25.S4, V13.S4
-	CBZ R8, blk8_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk8_row
+	CBZ R9, blk8_actdone
+	CMP $1, R9
 	BEQ blk8_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk8_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk8_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk8_hsig
 	B blk8_actdone
 blk8_relu:
@@ -1403,22 +1361,27 @@ blk8_hsig:
 	WORD $0x4ebdf68c // fmin v12.4s, v20.4s, v29.4s
 	WORD $0x4ebdf6ad // fmin v13.4s, v21.4s, v29.4s
 blk8_actdone:
-	MOVD R13, R24
-	VST1.P [V6.S4], (R24)(R2)
-	VST1.P [V7.S4], (R24)(R2)
-	VST1.P [V8.S4], (R24)(R2)
-	VST1.P [V9.S4], (R24)(R2)
-	VST1.P [V10.S4], (R24)(R2)
-	VST1.P [V11.S4], (R24)(R2)
-	VST1.P [V12.S4], (R24)(R2)
-	VST1.P [V13.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	VST1.P [V8.S4], (R20)(R2)
+	VST1.P [V9.S4], (R20)(R2)
+	VST1.P [V10.S4], (R20)(R2)
+	VST1.P [V11.S4], (R20)(R2)
+	VST1.P [V12.S4], (R20)(R2)
+	VST1.P [V13.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $400, R21, R21
 	SUBS $1, R14, R14
 	BNE blk8_grp
 	// next block of 8 pixels
-	ADD R10, R0, R0
-	ADD R11, R5, R5
+	MOVD $8, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $8, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $8, R6, R6
 	B blk8
 blk8_end:
@@ -1427,19 +1390,22 @@ blk4:
 	BLT blk4_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk4_grp:
 	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R23, blk4_nobias
-	VLD1.P 16(R23), [V5.S4]
+	CBZ R19, blk4_nobias
+	VLD1.P 16(R19), [V5.S4]
 blk4_nobias:
 	VMOV V5.B16, V6.B16
 	VMOV V5.B16, V7.B16
 	VMOV V5.B16, V8.B16
 	VMOV V5.B16, V9.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk4_row:
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1472,141 +1438,16 @@ blk4_nobias:
 	VFMLA V4.S4, V20.S4, V8.S4
 	VFMLA V4.S4, V21.S4, V9.S4
 	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V0.S4, V15.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V17.S4, V9.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V1.S4, V16.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V18.S4, V9.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V2.S4, V17.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V19.S4, V9.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V3.S4, V18.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V20.S4, V9.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	VFMLA V4.S4, V19.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V21.S4, V9.S4
-	CBZ R8, blk4_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk4_row
+	CBZ R9, blk4_actdone
+	CMP $1, R9
 	BEQ blk4_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk4_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk4_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk4_hsig
 	B blk4_actdone
 blk4_relu:
@@ -1665,36 +1506,145 @@ blk4_hsig:
 	WORD $0x4ebdf608 // fmin v8.4s, v16.4s, v29.4s
 	WORD $0x4ebdf629 // fmin v9.4s, v17.4s, v29.4s
 blk4_actdone:
-	MOVD R13, R24
-	VST1.P [V6.S4], (R24)(R2)
-	VST1.P [V7.S4], (R24)(R2)
-	VST1.P [V8.S4], (R24)(R2)
-	VST1.P [V9.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	VST1.P [V8.S4], (R20)(R2)
+	VST1.P [V9.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $400, R21, R21
 	SUBS $1, R14, R14
 	BNE blk4_grp
 	// next block of 4 pixels
-	ADD R19, R0, R0
-	ADD R20, R5, R5
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $4, R6, R6
 	B blk4
 blk4_end:
+blk2:
+	CMP $2, R6
+	BLT blk2_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R21
+	MOVD R4, R19
+	MOVD R7, R14
+blk2_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R19, blk2_nobias
+	VLD1.P 16(R19), [V5.S4]
+blk2_nobias:
+	VMOV V5.B16, V6.B16
+	VMOV V5.B16, V7.B16
+	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk2_row:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 16(R17), [V4.S4]
+	MOVD R15, R16
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VLD1.P (R16)(R2), [V16.S4]
+	VLD1.P (R16)(R2), [V17.S4]
+	VLD1.P (R16)(R2), [V18.S4]
+	VLD1.P (R16)(R2), [V19.S4]
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	VFMLA V1.S4, V15.S4, V6.S4
+	VFMLA V1.S4, V16.S4, V7.S4
+	VFMLA V2.S4, V16.S4, V6.S4
+	VFMLA V2.S4, V17.S4, V7.S4
+	VFMLA V3.S4, V17.S4, V6.S4
+	VFMLA V3.S4, V18.S4, V7.S4
+	VFMLA V4.S4, V18.S4, V6.S4
+	VFMLA V4.S4, V19.S4, V7.S4
+	ADD R1, R15, R15
+	SUBS $1, R22, R22
+	BNE blk2_row
+	CBZ R9, blk2_actdone
+	CMP $1, R9
+	BEQ blk2_relu
+	CMP $2, R9
+	BEQ blk2_clip
+	CMP $3, R9
+	BEQ blk2_hswish
+	CMP $4, R9
+	BEQ blk2_hsig
+	B blk2_actdone
+blk2_relu:
+	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+	B blk2_actdone
+blk2_clip:
+	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
+	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
+	B blk2_actdone
+blk2_hswish:
+	WORD $0x4e3ad4ce // fadd v14.4s, v6.4s, v26.4s
+	WORD $0x4e3ad4ef // fadd v15.4s, v7.4s, v26.4s
+	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
+	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
+	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
+	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
+	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
+	B blk2_actdone
+blk2_hsig:
+	VMOV V27.B16, V14.B16
+	VMOV V27.B16, V15.B16
+	VFMLA V26.S4, V6.S4, V14.S4
+	VFMLA V26.S4, V7.S4, V15.S4
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
+	WORD $0x4ebdf5c6 // fmin v6.4s, v14.4s, v29.4s
+	WORD $0x4ebdf5e7 // fmin v7.4s, v15.4s, v29.4s
+blk2_actdone:
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	ADD $400, R21, R21
+	SUBS $1, R14, R14
+	BNE blk2_grp
+	// next block of 2 pixels
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $2, R6, R6
+	B blk2
+blk2_end:
 blk1:
 	CMP $1, R6
 	BLT blk1_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk1_grp:
 	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R23, blk1_nobias
-	VLD1.P 16(R23), [V5.S4]
+	CBZ R19, blk1_nobias
+	VLD1.P 16(R19), [V5.S4]
 blk1_nobias:
 	VMOV V5.B16, V6.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk1_row:
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1709,69 +1659,16 @@ blk1_nobias:
 	VFMLA V3.S4, V17.S4, V6.S4
 	VFMLA V4.S4, V18.S4, V6.S4
 	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VFMLA V0.S4, V14.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V6.S4
-	CBZ R8, blk1_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk1_row
+	CBZ R9, blk1_actdone
+	CMP $1, R9
 	BEQ blk1_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk1_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk1_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk1_hsig
 	B blk1_actdone
 blk1_relu:
@@ -1794,24 +1691,29 @@ blk1_hsig:
 	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
 	WORD $0x4ebdf5c6 // fmin v6.4s, v14.4s, v29.4s
 blk1_actdone:
-	MOVD R13, R24
-	VST1.P [V6.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $400, R21, R21
 	SUBS $1, R14, R14
 	BNE blk1_grp
 	// next block of 1 pixels
-	ADD R21, R0, R0
-	ADD R22, R5, R5
+	MOVD $1, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $1, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $1, R6, R6
 	B blk1
 blk1_end:
 	RET
 
 // dwconv5x5s2_neon
-// Interior run of a 5×5 stride-2 depthwise conv; strides c, inRow in elements.
+// Interior run of a 5×5 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // Registers: weights v0–v4, bias v5, accumulators v6–v11, inputs v12–v26, activation constants v27–v30.
-TEXT ·DWConv5x5S2NEON(SB), NOSPLIT, $0-80
+TEXT ·DWConv5x5S2NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -1820,31 +1722,24 @@ TEXT ·DWConv5x5S2NEON(SB), NOSPLIT, $0-80
 	MOVD out+40(FP), R5
 	MOVD npix+48(FP), R6
 	MOVD groups+56(FP), R7
-	MOVD act+64(FP), R8
-	MOVD ep+72(FP), R9
+	MOVD nky+64(FP), R8
+	MOVD act+72(FP), R9
+	MOVD ep+80(FP), R10
 	LSL $2, R1, R1
 	LSL $2, R2, R2
-	VLD4R (R9), [V27.S4, V28.S4, V29.S4, V30.S4]
-	MOVD $12, R10
-	MUL R2, R10, R10
-	MOVD $6, R11
-	MUL R2, R11, R11
-	MOVD $2, R19
-	MUL R2, R19, R19
-	MOVD $1, R20
-	MUL R2, R20, R20
+	VLD4R (R10), [V27.S4, V28.S4, V29.S4, V30.S4]
 blk6:
 	CMP $6, R6
 	BLT blk6_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk6_grp:
 	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R23, blk6_nobias
-	VLD1.P 16(R23), [V5.S4]
+	CBZ R19, blk6_nobias
+	VLD1.P 16(R19), [V5.S4]
 blk6_nobias:
 	VMOV V5.B16, V6.B16
 	VMOV V5.B16, V7.B16
@@ -1853,6 +1748,9 @@ blk6_nobias:
 	VMOV V5.B16, V10.B16
 	VMOV V5.B16, V11.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk6_row:
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -1902,209 +1800,16 @@ blk6_nobias:
 	VFMLA V4.S4, V24.S4, V10.S4
 	VFMLA V4.S4, V26.S4, V11.S4
 	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V0.S4, V14.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V18.S4, V9.S4
-	VFMLA V0.S4, V20.S4, V10.S4
-	VFMLA V0.S4, V22.S4, V11.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V19.S4, V9.S4
-	VFMLA V1.S4, V21.S4, V10.S4
-	VFMLA V1.S4, V23.S4, V11.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V20.S4, V9.S4
-	VFMLA V2.S4, V22.S4, V10.S4
-	VFMLA V2.S4, V24.S4, V11.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V21.S4, V9.S4
-	VFMLA V3.S4, V23.S4, V10.S4
-	VFMLA V3.S4, V25.S4, V11.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V22.S4, V9.S4
-	VFMLA V4.S4, V24.S4, V10.S4
-	VFMLA V4.S4, V26.S4, V11.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V0.S4, V14.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V18.S4, V9.S4
-	VFMLA V0.S4, V20.S4, V10.S4
-	VFMLA V0.S4, V22.S4, V11.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V19.S4, V9.S4
-	VFMLA V1.S4, V21.S4, V10.S4
-	VFMLA V1.S4, V23.S4, V11.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V20.S4, V9.S4
-	VFMLA V2.S4, V22.S4, V10.S4
-	VFMLA V2.S4, V24.S4, V11.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V21.S4, V9.S4
-	VFMLA V3.S4, V23.S4, V10.S4
-	VFMLA V3.S4, V25.S4, V11.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V22.S4, V9.S4
-	VFMLA V4.S4, V24.S4, V10.S4
-	VFMLA V4.S4, V26.S4, V11.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V0.S4, V14.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V18.S4, V9.S4
-	VFMLA V0.S4, V20.S4, V10.S4
-	VFMLA V0.S4, V22.S4, V11.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V19.S4, V9.S4
-	VFMLA V1.S4, V21.S4, V10.S4
-	VFMLA V1.S4, V23.S4, V11.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V20.S4, V9.S4
-	VFMLA V2.S4, V22.S4, V10.S4
-	VFMLA V2.S4, V24.S4, V11.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V21.S4, V9.S4
-	VFMLA V3.S4, V23.S4, V10.S4
-	VFMLA V3.S4, V25.S4, V11.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V22.S4, V9.S4
-	VFMLA V4.S4, V24.S4, V10.S4
-	VFMLA V4.S4, V26.S4, V11.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VLD1.P (R16)(R2), [V17.S4]
-	VLD1.P (R16)(R2), [V18.S4]
-	VLD1.P (R16)(R2), [V19.S4]
-	VLD1.P (R16)(R2), [V20.S4]
-	VLD1.P (R16)(R2), [V21.S4]
-	VLD1.P (R16)(R2), [V22.S4]
-	VLD1.P (R16)(R2), [V23.S4]
-	VLD1.P (R16)(R2), [V24.S4]
-	VLD1.P (R16)(R2), [V25.S4]
-	VLD1.P (R16)(R2), [V26.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V0.S4, V14.S4, V7.S4
-	VFMLA V0.S4, V16.S4, V8.S4
-	VFMLA V0.S4, V18.S4, V9.S4
-	VFMLA V0.S4, V20.S4, V10.S4
-	VFMLA V0.S4, V22.S4, V11.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V1.S4, V15.S4, V7.S4
-	VFMLA V1.S4, V17.S4, V8.S4
-	VFMLA V1.S4, V19.S4, V9.S4
-	VFMLA V1.S4, V21.S4, V10.S4
-	VFMLA V1.S4, V23.S4, V11.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V2.S4, V16.S4, V7.S4
-	VFMLA V2.S4, V18.S4, V8.S4
-	VFMLA V2.S4, V20.S4, V9.S4
-	VFMLA V2.S4, V22.S4, V10.S4
-	VFMLA V2.S4, V24.S4, V11.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V3.S4, V17.S4, V7.S4
-	VFMLA V3.S4, V19.S4, V8.S4
-	VFMLA V3.S4, V21.S4, V9.S4
-	VFMLA V3.S4, V23.S4, V10.S4
-	VFMLA V3.S4, V25.S4, V11.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	VFMLA V4.S4, V18.S4, V7.S4
-	VFMLA V4.S4, V20.S4, V8.S4
-	VFMLA V4.S4, V22.S4, V9.S4
-	VFMLA V4.S4, V24.S4, V10.S4
-	VFMLA V4.S4, V26.S4, V11.S4
-	CBZ R8, blk6_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk6_row
+	CBZ R9, blk6_actdone
+	CMP $1, R9
 	BEQ blk6_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk6_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk6_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk6_hsig
 	B blk6_actdone
 blk6_relu:
@@ -2187,38 +1892,292 @@ blk6_hsig:
 	WORD $0x4ebef60a // fmin v10.4s, v16.4s, v30.4s
 	WORD $0x4ebef62b // fmin v11.4s, v17.4s, v30.4s
 blk6_actdone:
-	MOVD R13, R24
-	VST1.P [V6.S4], (R24)(R2)
-	VST1.P [V7.S4], (R24)(R2)
-	VST1.P [V8.S4], (R24)(R2)
-	VST1.P [V9.S4], (R24)(R2)
-	VST1.P [V10.S4], (R24)(R2)
-	VST1.P [V11.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	VST1.P [V8.S4], (R20)(R2)
+	VST1.P [V9.S4], (R20)(R2)
+	VST1.P [V10.S4], (R20)(R2)
+	VST1.P [V11.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $400, R21, R21
 	SUBS $1, R14, R14
 	BNE blk6_grp
 	// next block of 6 pixels
-	ADD R10, R0, R0
-	ADD R11, R5, R5
+	MOVD $12, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $6, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $6, R6, R6
 	B blk6
 blk6_end:
+blk4:
+	CMP $4, R6
+	BLT blk4_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R21
+	MOVD R4, R19
+	MOVD R7, R14
+blk4_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R19, blk4_nobias
+	VLD1.P 16(R19), [V5.S4]
+blk4_nobias:
+	VMOV V5.B16, V6.B16
+	VMOV V5.B16, V7.B16
+	VMOV V5.B16, V8.B16
+	VMOV V5.B16, V9.B16
+	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk4_row:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 16(R17), [V4.S4]
+	MOVD R15, R16
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VLD1.P (R16)(R2), [V16.S4]
+	VLD1.P (R16)(R2), [V17.S4]
+	VLD1.P (R16)(R2), [V18.S4]
+	VLD1.P (R16)(R2), [V19.S4]
+	VLD1.P (R16)(R2), [V20.S4]
+	VLD1.P (R16)(R2), [V21.S4]
+	VLD1.P (R16)(R2), [V22.S4]
+	VFMLA V0.S4, V12.S4, V6.S4
+	VFMLA V0.S4, V14.S4, V7.S4
+	VFMLA V0.S4, V16.S4, V8.S4
+	VFMLA V0.S4, V18.S4, V9.S4
+	VFMLA V1.S4, V13.S4, V6.S4
+	VFMLA V1.S4, V15.S4, V7.S4
+	VFMLA V1.S4, V17.S4, V8.S4
+	VFMLA V1.S4, V19.S4, V9.S4
+	VFMLA V2.S4, V14.S4, V6.S4
+	VFMLA V2.S4, V16.S4, V7.S4
+	VFMLA V2.S4, V18.S4, V8.S4
+	VFMLA V2.S4, V20.S4, V9.S4
+	VFMLA V3.S4, V15.S4, V6.S4
+	VFMLA V3.S4, V17.S4, V7.S4
+	VFMLA V3.S4, V19.S4, V8.S4
+	VFMLA V3.S4, V21.S4, V9.S4
+	VFMLA V4.S4, V16.S4, V6.S4
+	VFMLA V4.S4, V18.S4, V7.S4
+	VFMLA V4.S4, V20.S4, V8.S4
+	VFMLA V4.S4, V22.S4, V9.S4
+	ADD R1, R15, R15
+	SUBS $1, R22, R22
+	BNE blk4_row
+	CBZ R9, blk4_actdone
+	CMP $1, R9
+	BEQ blk4_relu
+	CMP $2, R9
+	BEQ blk4_clip
+	CMP $3, R9
+	BEQ blk4_hswish
+	CMP $4, R9
+	BEQ blk4_hsig
+	B blk4_actdone
+blk4_relu:
+	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
+	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
+	WORD $0x4e3bf508 // fmax v8.4s, v8.4s, v27.4s
+	WORD $0x4e3bf529 // fmax v9.4s, v9.4s, v27.4s
+	B blk4_actdone
+blk4_clip:
+	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
+	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
+	WORD $0x4e3bf508 // fmax v8.4s, v8.4s, v27.4s
+	WORD $0x4e3bf529 // fmax v9.4s, v9.4s, v27.4s
+	WORD $0x4ebcf4c6 // fmin v6.4s, v6.4s, v28.4s
+	WORD $0x4ebcf4e7 // fmin v7.4s, v7.4s, v28.4s
+	WORD $0x4ebcf508 // fmin v8.4s, v8.4s, v28.4s
+	WORD $0x4ebcf529 // fmin v9.4s, v9.4s, v28.4s
+	B blk4_actdone
+blk4_hswish:
+	WORD $0x4e3bd4cc // fadd v12.4s, v6.4s, v27.4s
+	WORD $0x4e3bd4ed // fadd v13.4s, v7.4s, v27.4s
+	WORD $0x4e3bd50e // fadd v14.4s, v8.4s, v27.4s
+	WORD $0x4e3bd52f // fadd v15.4s, v9.4s, v27.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
+	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
+	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
+	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
+	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
+	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
+	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
+	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
+	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
+	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
+	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
+	B blk4_actdone
+blk4_hsig:
+	VMOV V28.B16, V12.B16
+	VMOV V28.B16, V13.B16
+	VMOV V28.B16, V14.B16
+	VMOV V28.B16, V15.B16
+	VFMLA V27.S4, V6.S4, V12.S4
+	VFMLA V27.S4, V7.S4, V13.S4
+	VFMLA V27.S4, V8.S4, V14.S4
+	VFMLA V27.S4, V9.S4, V15.S4
+	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
+	WORD $0x4e3df5ad // fmax v13.4s, v13.4s, v29.4s
+	WORD $0x4e3df5ce // fmax v14.4s, v14.4s, v29.4s
+	WORD $0x4e3df5ef // fmax v15.4s, v15.4s, v29.4s
+	WORD $0x4ebef586 // fmin v6.4s, v12.4s, v30.4s
+	WORD $0x4ebef5a7 // fmin v7.4s, v13.4s, v30.4s
+	WORD $0x4ebef5c8 // fmin v8.4s, v14.4s, v30.4s
+	WORD $0x4ebef5e9 // fmin v9.4s, v15.4s, v30.4s
+blk4_actdone:
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	VST1.P [V8.S4], (R20)(R2)
+	VST1.P [V9.S4], (R20)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	ADD $400, R21, R21
+	SUBS $1, R14, R14
+	BNE blk4_grp
+	// next block of 4 pixels
+	MOVD $8, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $4, R6, R6
+	B blk4
+blk4_end:
+blk2:
+	CMP $2, R6
+	BLT blk2_end
+	MOVD R0, R12
+	MOVD R5, R13
+	MOVD R3, R21
+	MOVD R4, R19
+	MOVD R7, R14
+blk2_grp:
+	VEOR V5.B16, V5.B16, V5.B16
+	CBZ R19, blk2_nobias
+	VLD1.P 16(R19), [V5.S4]
+blk2_nobias:
+	VMOV V5.B16, V6.B16
+	VMOV V5.B16, V7.B16
+	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk2_row:
+	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 16(R17), [V4.S4]
+	MOVD R15, R16
+	VLD1.P (R16)(R2), [V12.S4]
+	VLD1.P (R16)(R2), [V13.S4]
+	VLD1.P (R16)(R2), [V14.S4]
+	VLD1.P (R16)(R2), [V15.S4]
+	VLD1.P (R16)(R2), [V16.S4]
+	VLD1.P (R16)(R2), [V17.S4]
+	VLD1.P (R16)(R2), [V18.S4]
+	VFMLA V0.S4, V12.S4, V6.S4
+	VFMLA V0.S4, V14.S4, V7.S4
+	VFMLA V1.S4, V13.S4, V6.S4
+	VFMLA V1.S4, V15.S4, V7.S4
+	VFMLA V2.S4, V14.S4, V6.S4
+	VFMLA V2.S4, V16.S4, V7.S4
+	VFMLA V3.S4, V15.S4, V6.S4
+	VFMLA V3.S4, V17.S4, V7.S4
+	VFMLA V4.S4, V16.S4, V6.S4
+	VFMLA V4.S4, V18.S4, V7.S4
+	ADD R1, R15, R15
+	SUBS $1, R22, R22
+	BNE blk2_row
+	CBZ R9, blk2_actdone
+	CMP $1, R9
+	BEQ blk2_relu
+	CMP $2, R9
+	BEQ blk2_clip
+	CMP $3, R9
+	BEQ blk2_hswish
+	CMP $4, R9
+	BEQ blk2_hsig
+	B blk2_actdone
+blk2_relu:
+	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
+	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
+	B blk2_actdone
+blk2_clip:
+	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
+	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
+	WORD $0x4ebcf4c6 // fmin v6.4s, v6.4s, v28.4s
+	WORD $0x4ebcf4e7 // fmin v7.4s, v7.4s, v28.4s
+	B blk2_actdone
+blk2_hswish:
+	WORD $0x4e3bd4cc // fadd v12.4s, v6.4s, v27.4s
+	WORD $0x4e3bd4ed // fadd v13.4s, v7.4s, v27.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
+	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
+	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
+	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
+	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
+	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
+	B blk2_actdone
+blk2_hsig:
+	VMOV V28.B16, V12.B16
+	VMOV V28.B16, V13.B16
+	VFMLA V27.S4, V6.S4, V12.S4
+	VFMLA V27.S4, V7.S4, V13.S4
+	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
+	WORD $0x4e3df5ad // fmax v13.4s, v13.4s, v29.4s
+	WORD $0x4ebef586 // fmin v6.4s, v12.4s, v30.4s
+	WORD $0x4ebef5a7 // fmin v7.4s, v13.4s, v30.4s
+blk2_actdone:
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
+	VST1.P [V7.S4], (R20)(R2)
+	ADD $16, R12, R12
+	ADD $16, R13, R13
+	ADD $400, R21, R21
+	SUBS $1, R14, R14
+	BNE blk2_grp
+	// next block of 2 pixels
+	MOVD $4, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
+	SUB $2, R6, R6
+	B blk2
+blk2_end:
 blk1:
 	CMP $1, R6
 	BLT blk1_end
 	MOVD R0, R12
 	MOVD R5, R13
-	MOVD R3, R17
-	MOVD R4, R23
+	MOVD R3, R21
+	MOVD R4, R19
 	MOVD R7, R14
 blk1_grp:
 	VEOR V5.B16, V5.B16, V5.B16
-	CBZ R23, blk1_nobias
-	VLD1.P 16(R23), [V5.S4]
+	CBZ R19, blk1_nobias
+	VLD1.P 16(R19), [V5.S4]
 blk1_nobias:
 	VMOV V5.B16, V6.B16
 	MOVD R12, R15
+	MOVD R21, R17
+	MOVD R8, R22
+blk1_row:
 	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 16(R17), [V4.S4]
 	MOVD R15, R16
@@ -2233,69 +2192,16 @@ blk1_nobias:
 	VFMLA V3.S4, V15.S4, V6.S4
 	VFMLA V4.S4, V16.S4, V6.S4
 	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	ADD R1, R15, R15
-	VLD1.P 64(R17), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 16(R17), [V4.S4]
-	MOVD R15, R16
-	VLD1.P (R16)(R2), [V12.S4]
-	VLD1.P (R16)(R2), [V13.S4]
-	VLD1.P (R16)(R2), [V14.S4]
-	VLD1.P (R16)(R2), [V15.S4]
-	VLD1.P (R16)(R2), [V16.S4]
-	VFMLA V0.S4, V12.S4, V6.S4
-	VFMLA V1.S4, V13.S4, V6.S4
-	VFMLA V2.S4, V14.S4, V6.S4
-	VFMLA V3.S4, V15.S4, V6.S4
-	VFMLA V4.S4, V16.S4, V6.S4
-	CBZ R8, blk1_actdone
-	CMP $1, R8
+	SUBS $1, R22, R22
+	BNE blk1_row
+	CBZ R9, blk1_actdone
+	CMP $1, R9
 	BEQ blk1_relu
-	CMP $2, R8
+	CMP $2, R9
 	BEQ blk1_clip
-	CMP $3, R8
+	CMP $3, R9
 	BEQ blk1_hswish
-	CMP $4, R8
+	CMP $4, R9
 	BEQ blk1_hsig
 	B blk1_actdone
 blk1_relu:
@@ -2318,15 +2224,20 @@ blk1_hsig:
 	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
 	WORD $0x4ebef586 // fmin v6.4s, v12.4s, v30.4s
 blk1_actdone:
-	MOVD R13, R24
-	VST1.P [V6.S4], (R24)(R2)
+	MOVD R13, R20
+	VST1.P [V6.S4], (R20)(R2)
 	ADD $16, R12, R12
 	ADD $16, R13, R13
+	ADD $400, R21, R21
 	SUBS $1, R14, R14
 	BNE blk1_grp
 	// next block of 1 pixels
-	ADD R19, R0, R0
-	ADD R20, R5, R5
+	MOVD $2, R23
+	MUL R2, R23, R23
+	ADD R23, R0, R0
+	MOVD $1, R23
+	MUL R2, R23, R23
+	ADD R23, R5, R5
 	SUB $1, R6, R6
 	B blk1
 blk1_end:

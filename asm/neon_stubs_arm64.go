@@ -154,29 +154,29 @@ func Gemm8x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float
 //go:noescape
 func DWConvEdgeNEON(in *float32, inRow int, c int, w *float32, wrow int, wgroup int, bias *float32, out *float32, nky int, nkx int, groups int, act int, ep *float32)
 
-// DWConv3x3S1NEON is dwconv3x3s1_neon: Interior run of a 3×3 stride-1 depthwise conv; strides c, inRow in elements.
+// DWConv3x3S1NEON is dwconv3x3s1_neon: Interior run of a 3×3 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv3x3S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+func DWConv3x3S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// DWConv3x3S2NEON is dwconv3x3s2_neon: Interior run of a 3×3 stride-2 depthwise conv; strides c, inRow in elements.
+// DWConv3x3S2NEON is dwconv3x3s2_neon: Interior run of a 3×3 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv3x3S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+func DWConv3x3S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// DWConv5x5S1NEON is dwconv5x5s1_neon: Interior run of a 5×5 stride-1 depthwise conv; strides c, inRow in elements.
+// DWConv5x5S1NEON is dwconv5x5s1_neon: Interior run of a 5×5 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv5x5S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+func DWConv5x5S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// DWConv5x5S2NEON is dwconv5x5s2_neon: Interior run of a 5×5 stride-2 depthwise conv; strides c, inRow in elements.
+// DWConv5x5S2NEON is dwconv5x5s2_neon: Interior run of a 5×5 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv5x5S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32)
+func DWConv5x5S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
 // AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
@@ -260,16 +260,16 @@ func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32,
 
 // DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether
 // that kernel exists.
-func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32) bool {
+func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32) bool {
 	switch {
 	case k == 3 && s == 1:
-		DWConv3x3S1NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+		DWConv3x3S1NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	case k == 3 && s == 2:
-		DWConv3x3S2NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+		DWConv3x3S2NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	case k == 5 && s == 1:
-		DWConv5x5S1NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+		DWConv5x5S1NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	case k == 5 && s == 2:
-		DWConv5x5S2NEON(in, inRow, c, w, bias, out, npix, groups, act, ep)
+		DWConv5x5S2NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	default:
 		return false
 	}

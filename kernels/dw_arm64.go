@@ -70,9 +70,9 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 }
 
 // neonDWRowGroups computes output row oy for the whole 4-channel groups:
-// the interior run (every tap inside the image) with the generated
-// dwconv<K>x<K>s<S>_neon when there is one, every other pixel with
-// dwconv_edge_neon on its clipped window.
+// the pixels whose window columns are inside the image with the generated
+// dwconv<K>x<K>s<S>_neon on the row's valid kernel rows, when there is such
+// a kernel; every other pixel with dwconv_edge_neon on its clipped window.
 func neonDWRowGroups(p *DWParams, in, wp, bias, out []float32, oy, act int, epp *float32) {
 	C, groups, taps := p.C, p.C/4, p.KH*p.KW
 	var bb *float32
@@ -90,10 +90,11 @@ func neonDWRowGroups(p *DWParams, in, wp, bias, out []float32, oy, act int, epp 
 	}
 	interior := p.KH == p.KW && p.SH == p.SW && asm.HasDWConvInteriorNEON(p.KH, p.SH)
 	runLo, runHi := 0, 0
-	if interior && ky0 == 0 && ky1 == p.KH && oxLo < oxHi {
+	if interior && ky1 > ky0 && oxLo < oxHi {
 		runLo, runHi = oxLo, oxHi
 		ix := runLo*p.SW - p.PadL
-		asm.DWConvInteriorNEON(p.KH, p.SH, &in[(iy*p.W+ix)*C], p.W*C, C, &wp[0], bb, &out[outRow+runLo*C], runHi-runLo, groups, act, epp)
+		asm.DWConvInteriorNEON(p.KH, p.SH, &in[((iy+ky0)*p.W+ix)*C], p.W*C, C, &wp[ky0*p.KW*4], bb, &out[outRow+runLo*C],
+			runHi-runLo, groups, ky1-ky0, act, epp)
 	}
 	for ox := 0; ox < p.OW; ox++ {
 		if ox == runLo && runHi > runLo {

@@ -12,56 +12,59 @@ import (
 // to the Go wrapper.
 //
 // dwconv<K>x<K>s<S>_neon computes a run of npix output pixels of one output
-// row whose K×K window lies entirely inside the image (the interior; the
-// wrapper sends border pixels to dwconv_edge_neon). Loop order: blocks of P
-// neighbouring output pixels outermost, channel groups inside, so memory is
-// walked in NHWC order (the next group is the next 16 bytes of the same
-// pixels) and a block's K input rows stay in L1 however many channels
-// there are; a group-outer order would sweep K whole rows once per group,
-// which for 56×56×144 is ~100 KB, more than L1. The price is re-loading the
-// group's weights per block (9 loads per 8·9 FMLA for 3×3). For each kernel
-// row a block loads the (P-1)·S+K input vectors it needs once (one VLD1
-// post-incremented by the pixel stride each) and issues K·P independent-
-// accumulator FMLAs, so neighbouring outputs share input loads. P is the
-// largest block that fits the register file (checked below).
+// row whose window columns lie inside the image, for nky ≥ 1 valid kernel
+// rows (fewer than K at the top and bottom borders: in and w then point at
+// the first valid row). The wrapper sends the left/right border pixels to
+// dwconv_edge_neon.
 //
-// Expected speed on a Cortex-A76-class core: 3×3 s1 with P = 8 issues 72
-// FMLA against 30 input + 9 weight + 1 bias loads per block and group: 36
-// cycles of FMLA on 2 pipes vs 20 cycles of loads on 2 load pipes, so it is
-// FMA-bound (~8 FMA/cycle) with 8 independent accumulators covering the
-// 4-cycle FMLA latency. With only 9 MACs per output the epilogue and loop
-// overhead take a visible share.
+// Loop order: blocks of P neighbouring output pixels outermost, channel
+// groups inside, kernel rows innermost, so memory is walked in NHWC order
+// (the next group is the next 16 bytes of the same pixels) and a block's K
+// input rows stay in L1 however many channels there are; a group-outer
+// order would sweep K whole rows once per group, which for 56×56×144 is
+// ~100 KB, more than L1. The price is loading the group's K weights per
+// kernel row and block. For each kernel row a block loads the (P-1)·S+K
+// input vectors it needs once (one VLD1 post-incremented by the pixel
+// stride each) and issues K·P independent-accumulator FMLAs, so
+// neighbouring outputs share input loads. P is the largest block that fits
+// the register file (checked below); smaller blocks finish the run.
+//
+// Expected speed on a Cortex-A76-class core: 3×3 s1 with P = 8 issues 24
+// FMLA against 10 input + 3 weight loads per kernel row: 12 cycles of FMLA
+// on 2 pipes vs 6.5 cycles of loads on 2 load pipes, so it is FMA-bound
+// (~8 FMA/cycle) with 8 independent accumulators covering the 4-cycle
+// FMLA latency. With only 9 MACs per output, the per-group epilogue and
+// loop overhead take a visible share.
 type dwSpec struct {
 	K, S   int
 	blocks []int // pixel block sizes tried in order; the last is 1
 }
 
 var dwSpecs = []dwSpec{
-	{K: 3, S: 1, blocks: []int{8, 4, 1}},
-	{K: 3, S: 2, blocks: []int{5, 1}},
-	{K: 5, S: 1, blocks: []int{8, 4, 1}},
-	{K: 5, S: 2, blocks: []int{6, 1}},
+	{K: 3, S: 1, blocks: []int{8, 4, 2, 1}},
+	{K: 3, S: 2, blocks: []int{7, 4, 2, 1}},
+	{K: 5, S: 1, blocks: []int{8, 4, 2, 1}},
+	{K: 5, S: 2, blocks: []int{6, 4, 2, 1}},
 }
 
 func (d dwSpec) goName() string { return fmt.Sprintf("DWConv%dx%dS%dNEON", d.K, d.K, d.S) }
 
 const (
-	dwIn, dwInRow, dwC4, dwW, dwBias, dwOut, dwNPix, dwGroups, dwAct, dwEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
-	dwGIn, dwGOut, dwGLeft, dwRowPtr, dwLoadPtr, dwWPtr, dwBPtr, dwOutPtr  = 12, 13, 14, 15, 16, 17, 23, 24
+	dwIn, dwInRow, dwC4, dwW, dwBias, dwOut, dwNPix, dwGroups, dwNKY, dwAct, dwEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+	dwGIn, dwGOut, dwGLeft, dwRowPtr, dwLoadPtr, dwWPtr, dwBPtr, dwOutPtr         = 12, 13, 14, 15, 16, 17, 19, 20
+	dwWGrp, dwKYLeft, dwTmp                                                       = 21, 22, 23
 )
 
 func genDWInterior(d dwSpec) *Func {
 	f := newFunc(d.goName(), fmt.Sprintf("dwconv%dx%ds%d_neon", d.K, d.K, d.S),
 		"in *float32", "inRow int", "c int", "w *float32", "bias *float32", "out *float32",
-		"npix int", "groups int", "act int", "ep *float32")
+		"npix int", "groups int", "nky int", "act int", "ep *float32")
 	maxP := d.blocks[0]
 	taps := d.K * d.K
-	wInRegs := d.K == 3 // all 9 weights at once; 25 do not fit, so 5×5 loads a kernel row at a time
-	nW, wReg := taps, func(ky, kx int) int { return ky*d.K + kx }
-	if !wInRegs {
-		nW, wReg = d.K, func(ky, kx int) int { return kx }
-	}
-	bias := nW
+	// Vector register plan: one kernel row of weights, bias, accumulators,
+	// inputs, activation constants.
+	wRow := seq(0, d.K)
+	bias := d.K
 	acc := seq(bias+1, maxP)
 	nIn := (maxP-1)*d.S + d.K
 	in := seq(acc[len(acc)-1]+1, nIn)
@@ -70,9 +73,9 @@ func genDWInterior(d dwSpec) *Func {
 		panic(fmt.Sprintf("%s: register plan needs %d vector registers", f.Kernel, k+4))
 	}
 	f.Doc = []string{
-		fmt.Sprintf("Interior run of a %d×%d stride-%d depthwise conv; strides c, inRow in elements.", d.K, d.K, d.S),
+		fmt.Sprintf("Interior run of a %d×%d stride-%d depthwise conv over nky kernel rows; strides c, inRow in elements.", d.K, d.K, d.S),
 		fmt.Sprintf("Registers: weights v0–v%d, bias v%d, accumulators v%d–v%d, inputs v%d–v%d, activation constants v%d–v%d.",
-			nW-1, bias, acc[0], acc[len(acc)-1], in[0], in[len(in)-1], k, k+3),
+			d.K-1, bias, acc[0], acc[len(acc)-1], in[0], in[len(in)-1], k, k+3),
 	}
 	for i, a := range f.Args {
 		f.LoadArg(a.Name, i)
@@ -80,16 +83,6 @@ func genDWInterior(d dwSpec) *Func {
 	f.I("LSL $2, R%d, R%d", dwInRow, dwInRow)
 	f.I("LSL $2, R%d, R%d", dwC4, dwC4)
 	f.loadActConsts(dwEp, k)
-	// inAdv[P] = P·S·c and outAdv[P] = P·c bytes: the steps of a block.
-	inAdv, outAdv := map[int]int{}, map[int]int{}
-	free := []int{10, 11, 19, 20, 21, 22}
-	for i, p := range d.blocks {
-		inAdv[p], outAdv[p] = free[2*i], free[2*i+1]
-		f.I("MOVD $%d, R%d", p*d.S, inAdv[p])
-		f.I("MUL R%d, R%d, R%d", dwC4, inAdv[p], inAdv[p])
-		f.I("MOVD $%d, R%d", p, outAdv[p])
-		f.I("MUL R%d, R%d, R%d", dwC4, outAdv[p], outAdv[p])
-	}
 
 	for _, p := range d.blocks {
 		lb := fmt.Sprintf("blk%d", p)
@@ -98,7 +91,7 @@ func genDWInterior(d dwSpec) *Func {
 		f.I("BLT %s_end", lb)
 		f.I("MOVD R%d, R%d", dwIn, dwGIn)
 		f.I("MOVD R%d, R%d", dwOut, dwGOut)
-		f.I("MOVD R%d, R%d", dwW, dwWPtr)
+		f.I("MOVD R%d, R%d", dwW, dwWGrp)
 		f.I("MOVD R%d, R%d", dwBias, dwBPtr)
 		f.I("MOVD R%d, R%d", dwGroups, dwGLeft)
 
@@ -107,35 +100,29 @@ func genDWInterior(d dwSpec) *Func {
 		f.I("CBZ R%d, %s_nobias", dwBPtr, lb)
 		f.ldP(dwBPtr, bias)
 		f.Label(lb + "_nobias")
-		if wInRegs {
-			for t := 0; t < taps; t += 4 {
-				f.ldP(dwWPtr, seq(t, min(4, taps-t))...)
-			}
-		}
 		for _, a := range acc[:p] {
 			f.vmov(bias, a)
 		}
 		f.I("MOVD R%d, R%d", dwGIn, dwRowPtr)
-		need := (p-1)*d.S + d.K
-		for ky := 0; ky < d.K; ky++ {
-			if !wInRegs {
-				for t := 0; t < d.K; t += 4 {
-					f.ldP(dwWPtr, seq(t, min(4, d.K-t))...)
-				}
-			}
-			f.I("MOVD R%d, R%d", dwRowPtr, dwLoadPtr)
-			for q := 0; q < need; q++ {
-				f.I("VLD1.P (R%d)(R%d), %s", dwLoadPtr, dwC4, VList(in[q]))
-			}
-			for kx := 0; kx < d.K; kx++ {
-				for px := 0; px < p; px++ {
-					f.I("VFMLA %s, %s, %s", V(wReg(ky, kx)), V(in[px*d.S+kx]), V(acc[px]))
-				}
-			}
-			if ky < d.K-1 {
-				f.I("ADD R%d, R%d, R%d", dwInRow, dwRowPtr, dwRowPtr)
+		f.I("MOVD R%d, R%d", dwWGrp, dwWPtr)
+		f.I("MOVD R%d, R%d", dwNKY, dwKYLeft)
+		f.Label(lb + "_row")
+		for t := 0; t < d.K; t += 4 {
+			f.ldP(dwWPtr, wRow[t:min(t+4, d.K)]...)
+		}
+		f.I("MOVD R%d, R%d", dwRowPtr, dwLoadPtr)
+		for q := 0; q < (p-1)*d.S+d.K; q++ {
+			f.I("VLD1.P (R%d)(R%d), %s", dwLoadPtr, dwC4, VList(in[q]))
+		}
+		for kx := 0; kx < d.K; kx++ {
+			for px := 0; px < p; px++ {
+				f.I("VFMLA %s, %s, %s", V(wRow[kx]), V(in[px*d.S+kx]), V(acc[px]))
 			}
 		}
+		f.I("ADD R%d, R%d, R%d", dwInRow, dwRowPtr, dwRowPtr)
+		f.I("SUBS $1, R%d, R%d", dwKYLeft, dwKYLeft)
+		f.I("BNE %s_row", lb)
+
 		f.activate(lb, dwAct, acc[:p], in[:min(p, len(in))], k)
 		f.I("MOVD R%d, R%d", dwGOut, dwOutPtr)
 		for px := 0; px < p; px++ {
@@ -143,12 +130,17 @@ func genDWInterior(d dwSpec) *Func {
 		}
 		f.I("ADD $16, R%d, R%d", dwGIn, dwGIn)
 		f.I("ADD $16, R%d, R%d", dwGOut, dwGOut)
+		f.I("ADD $%d, R%d, R%d", taps*16, dwWGrp, dwWGrp)
 		f.I("SUBS $1, R%d, R%d", dwGLeft, dwGLeft)
 		f.I("BNE %s_grp", lb)
 
 		f.Comment("next block of %d pixels", p)
-		f.I("ADD R%d, R%d, R%d", inAdv[p], dwIn, dwIn)
-		f.I("ADD R%d, R%d, R%d", outAdv[p], dwOut, dwOut)
+		f.I("MOVD $%d, R%d", p*d.S, dwTmp)
+		f.I("MUL R%d, R%d, R%d", dwC4, dwTmp, dwTmp)
+		f.I("ADD R%d, R%d, R%d", dwTmp, dwIn, dwIn)
+		f.I("MOVD $%d, R%d", p, dwTmp)
+		f.I("MUL R%d, R%d, R%d", dwC4, dwTmp, dwTmp)
+		f.I("ADD R%d, R%d, R%d", dwTmp, dwOut, dwOut)
 		f.I("SUB $%d, R%d, R%d", p, dwNPix, dwNPix)
 		f.I("B %s", lb)
 		f.Label(lb + "_end")

@@ -100,9 +100,9 @@ func tables() string {
 	}
 	b.WriteString("\tdefault:\n\t\tpanic(\"asm: no NEON gemm kernel for this mr×nr\")\n\t}\n}\n\n")
 	b.WriteString("// DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether\n// that kernel exists.\n")
-	b.WriteString("func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, act int, ep *float32) bool {\n\tswitch {\n")
+	b.WriteString("func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32) bool {\n\tswitch {\n")
 	for _, d := range dwSpecs {
-		fmt.Fprintf(&b, "\tcase k == %d && s == %d:\n\t\t%s(in, inRow, c, w, bias, out, npix, groups, act, ep)\n", d.K, d.S, d.goName())
+		fmt.Fprintf(&b, "\tcase k == %d && s == %d:\n\t\t%s(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)\n", d.K, d.S, d.goName())
 	}
 	b.WriteString("\tdefault:\n\t\treturn false\n\t}\n\treturn true\n}\n\n")
 	b.WriteString("// HasDWConvInteriorNEON reports whether DWConvInteriorNEON has a kernel for k, s.\n")
