@@ -169,6 +169,11 @@ func AddAct_AVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mo
 //go:noescape
 func Act_AVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 
+// NCHWToNHWC3_AVX2FMA interleaves n pixels (a multiple of 8) of three planes hw floats apart into NHWC.
+//
+//go:noescape
+func NCHWToNHWC3_AVX2FMA(in *float32, hw int, out *float32, n int)
+
 // DWConv3x3s1_AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
@@ -333,3 +338,8 @@ func AddAct_AVX512(a *float32, b *float32, out *float32, n int, ep *float32, mod
 //
 //go:noescape
 func Act_AVX512(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+
+// NCHWToNHWC3_AVX512 interleaves n pixels (a multiple of 16) of three planes hw floats apart into NHWC.
+//
+//go:noescape
+func NCHWToNHWC3_AVX512(in *float32, hw int, out *float32, n int)

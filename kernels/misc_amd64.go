@@ -80,6 +80,23 @@ func fillMiscAMD64(s *Set) {
 			asm.Act_AVX2FMA(&x[0], &out[0], n, &ae.A, mode, tailMask(n))
 		}
 	}
+	s.NCHWToNHWC = func(in []float32, c, hw int, out []float32) {
+		if c != 3 || hw < vl {
+			nchwToNHWCGeneric(in, c, hw, out)
+			return
+		}
+		needLen("NCHWToNHWC", "input", len(in), 3*hw)
+		needLen("NCHWToNHWC", "output", len(out), 3*hw)
+		n := hw / vl * vl
+		if wide {
+			asm.NCHWToNHWC3_AVX512(&in[0], hw, &out[0], n)
+		} else {
+			asm.NCHWToNHWC3_AVX2FMA(&in[0], hw, &out[0], n)
+		}
+		for p := n; p < hw; p++ { // the last hw mod vl pixels
+			out[3*p], out[3*p+1], out[3*p+2] = in[p], in[hw+p], in[2*hw+p]
+		}
+	}
 }
 
 // needLen panics with a description when a slice is shorter than a kernel

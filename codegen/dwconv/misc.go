@@ -28,6 +28,7 @@ func genMisc(t *target) {
 	genScaleChannels(t)
 	genElementwise(t, true)
 	genElementwise(t, false)
+	genInterleave3(t)
 }
 
 // channelLoop emits: for j over full vectors of c channels (bytes), body;
