@@ -17,7 +17,8 @@ import (
 // (rows × panel width) and the instruction set, in the exported CamelCase
 // the asm package needs (gemm_12x32_avx512 is Gemm12x32AVX512).
 var kernels = []gemmKernel{
-	// AVX2+FMA, panels of 16: full panels, partial panels, and ≤ 8 columns.
+	// AVX2+FMA, panels of 16: full panels, partial panels, and ≤ 8 columns
+	// (12x8: where a column range ends inside a panel).
 	{name: "Gemm6x16AVX2FMA", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16},
 	{name: "Gemm6x16AVX2FMAMasked", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true},
 	{name: "Gemm12x8AVX2FMAMasked", isa: avx2, mr: 12, widths: []int{8}, stride: 16, masked: true},
@@ -34,6 +35,8 @@ var kernels = []gemmKernel{
 	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true, bcst: true},
 	{name: "Gemm12x24AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, masked: true, bcst: true},
 	{name: "Gemm20x16AVX512Masked", isa: avx512, mr: 20, widths: []int{16}, stride: 32, masked: true, bcst: true, group: 5},
+	// ≤ 8 columns: only where a column range ends inside a panel; a last
+	// panel of ≤ 8 columns is packed in k pairs for Gemm6x8AVX2FMAPairs.
 	{name: "Gemm20x8AVX512Masked", isa: avx512, mr: 20, widths: []int{8}, stride: 32, masked: true, bcst: true, group: 5},
 }
 
