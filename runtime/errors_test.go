@@ -168,3 +168,27 @@ func FuzzDecodeAndRun(f *testing.F) {
 		_ = e.Run(ins, e.NewOutputs())
 	})
 }
+
+func TestRunNamed(t *testing.T) {
+	gg, x := newGen("named", 1, 3, 4, 4)
+	g := gg.finish(gg.conv(x, 4, 3, 1, 1, true))
+	p := compile(t, g, config{level: 2, batch: 1, isa: kernels.Best()})
+	e, err := runtime.New(p, runtime.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	in := ir.NewTensor(1, 3, 4, 4)
+	in.Data[5] = 1
+	out, err := e.RunNamed(map[string]*ir.Tensor{"x": in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "named", []*ir.Tensor{out["conv"]}, referenceOutputs(t, g, []*ir.Tensor{in}))
+	if _, err := e.RunNamed(map[string]*ir.Tensor{"y": in}); err == nil || !strings.Contains(err.Error(), `input "x" is missing`) {
+		t.Errorf("missing input: %v", err)
+	}
+	if _, err := e.RunNamed(map[string]*ir.Tensor{"x": in, "z": in}); err == nil || !strings.Contains(err.Error(), `no input "z"`) {
+		t.Errorf("extra input: %v", err)
+	}
+}

@@ -207,3 +207,36 @@ func (e *Executor) NewOutputs() []*ir.Tensor {
 	}
 	return out
 }
+
+// RunNamed is Run with inputs and outputs keyed by name; it allocates the
+// outputs (use Run in loops: it does not allocate).
+func (e *Executor) RunNamed(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, error) {
+	ins := make([]*ir.Tensor, len(e.plan.Inputs))
+	for i, io := range e.plan.Inputs {
+		t, ok := inputs[io.Name]
+		if !ok {
+			return nil, fmt.Errorf("runtime: input %q is missing", io.Name)
+		}
+		ins[i] = t
+	}
+	if len(inputs) != len(ins) {
+		for name := range inputs {
+			known := false
+			for _, io := range e.plan.Inputs {
+				known = known || io.Name == name
+			}
+			if !known {
+				return nil, fmt.Errorf("runtime: plan %q has no input %q", e.plan.Name, name)
+			}
+		}
+	}
+	outs := e.NewOutputs()
+	if err := e.Run(ins, outs); err != nil {
+		return nil, err
+	}
+	m := make(map[string]*ir.Tensor, len(outs))
+	for i, io := range e.plan.Outputs {
+		m[io.Name] = outs[i]
+	}
+	return m, nil
+}
