@@ -26,8 +26,8 @@ func fuseAdd(s *State) error {
 			if len(cons[x]) != 1 || g.IsOutput(x) || p.Attrs.Fused != (ir.Epilogue{}) {
 				continue
 			}
-			if !(p.Op == ir.OpConv && p.Attrs.Group == 1) && !(p.Op == ir.OpGemm && !p.Attrs.TransA) {
-				continue
+			if !(p.Op == ir.OpConv && p.Attrs.Group == 1) && !(p.Op == ir.OpGemm && !p.Attrs.TransA) || !p.Input(1).IsConst() {
+				continue // only the GEMM and dense-conv kernels take a residual
 			}
 			for len(p.Inputs) < 3 {
 				p.Inputs = append(p.Inputs, nil)
