@@ -101,60 +101,76 @@ row_4:
 	VBROADCASTSS 12(R9), Y12
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_6
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_7
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_7
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_5
 
-act_t_7:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_5
+act_mulx_7:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_5
 
 act_clampx_6:
 	VMAXPS Y1, Y11, Y1
@@ -271,60 +287,76 @@ row_8:
 	VBROADCASTSS 12(R8), Y12
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_10
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_11
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_11
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_9
 
-act_t_11:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_9
+act_mulx_11:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_9
 
 act_clampx_10:
 	VMAXPS Y1, Y11, Y1
@@ -442,36 +474,44 @@ row_15:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_17
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_18
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_18
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_16
 
-act_t_18:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_16
+act_mulx_18:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_16
 
 act_clampx_17:
 	VMAXPS Y1, Y7, Y1
@@ -548,36 +588,44 @@ row_19:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_21
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_22
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_22
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_20
 
-act_t_22:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_20
+act_mulx_22:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_20
 
 act_clampx_21:
 	VMAXPS Y1, Y7, Y1
@@ -659,24 +707,28 @@ row_26:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_28
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_29
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_29
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_27
 
-act_t_29:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_27
+act_mulx_29:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_27
 
 act_clampx_28:
 	VMAXPS Y1, Y5, Y1
@@ -733,24 +785,28 @@ row_30:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_32
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_33
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_33
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_31
 
-act_t_33:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_31
+act_mulx_33:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_31
 
 act_clampx_32:
 	VMAXPS Y1, Y5, Y1
@@ -814,18 +870,20 @@ row_37:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_39
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_40
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_40
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_38
 
-act_t_40:
-	VMOVAPS Y3, Y1
-	JMP     act_done_38
+act_mulx_40:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_38
 
 act_clampx_39:
 	VMAXPS Y1, Y4, Y1
@@ -872,18 +930,20 @@ row_41:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_43
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_44
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_44
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_42
 
-act_t_44:
-	VMOVAPS Y3, Y1
-	JMP     act_done_42
+act_mulx_44:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_42
 
 act_clampx_43:
 	VMAXPS Y1, Y4, Y1
@@ -982,36 +1042,44 @@ row_48:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_50
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_51
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_51
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_49
 
-act_t_51:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_49
+act_mulx_51:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_49
 
 act_clampx_50:
 	VMAXPS Y1, Y7, Y1
@@ -1094,36 +1162,44 @@ row_52:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_54
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_55
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_55
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_53
 
-act_t_55:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_53
+act_mulx_55:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_53
 
 act_clampx_54:
 	VMAXPS Y1, Y7, Y1
@@ -1207,24 +1283,28 @@ row_59:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_61
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_62
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_62
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_60
 
-act_t_62:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_60
+act_mulx_62:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_60
 
 act_clampx_61:
 	VMAXPS Y1, Y5, Y1
@@ -1283,24 +1363,28 @@ row_63:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_65
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_66
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_66
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_64
 
-act_t_66:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_64
+act_mulx_66:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_64
 
 act_clampx_65:
 	VMAXPS Y1, Y5, Y1
@@ -1364,18 +1448,20 @@ row_70:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_72
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_73
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_73
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_71
 
-act_t_73:
-	VMOVAPS Y3, Y1
-	JMP     act_done_71
+act_mulx_73:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_71
 
 act_clampx_72:
 	VMAXPS Y1, Y4, Y1
@@ -1422,18 +1508,20 @@ row_74:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_76
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_77
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_77
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_75
 
-act_t_77:
-	VMOVAPS Y3, Y1
-	JMP     act_done_75
+act_mulx_77:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_75
 
 act_clampx_76:
 	VMAXPS Y1, Y4, Y1
@@ -1512,36 +1600,44 @@ row_81:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_83
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_84
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_84
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_82
 
-act_t_84:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_82
+act_mulx_84:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_82
 
 act_clampx_83:
 	VMAXPS Y1, Y7, Y1
@@ -1604,36 +1700,44 @@ row_85:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_87
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_88
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_88
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_86
 
-act_t_88:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_86
+act_mulx_88:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_86
 
 act_clampx_87:
 	VMAXPS Y1, Y7, Y1
@@ -1705,24 +1809,28 @@ row_92:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_94
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_95
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_95
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_93
 
-act_t_95:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_93
+act_mulx_95:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_93
 
 act_clampx_94:
 	VMAXPS Y1, Y5, Y1
@@ -1769,24 +1877,28 @@ row_96:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_98
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_99
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_99
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_97
 
-act_t_99:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_97
+act_mulx_99:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_97
 
 act_clampx_98:
 	VMAXPS Y1, Y5, Y1
@@ -1842,18 +1954,20 @@ row_103:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_105
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_106
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_106
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_104
 
-act_t_106:
-	VMOVAPS Y3, Y1
-	JMP     act_done_104
+act_mulx_106:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_104
 
 act_clampx_105:
 	VMAXPS Y1, Y4, Y1
@@ -1892,18 +2006,20 @@ row_107:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_109
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_110
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_110
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_108
 
-act_t_110:
-	VMOVAPS Y3, Y1
-	JMP     act_done_108
+act_mulx_110:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_108
 
 act_clampx_109:
 	VMAXPS Y1, Y4, Y1
@@ -1991,36 +2107,44 @@ row_114:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_116
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_117
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_117
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_115
 
-act_t_117:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_115
+act_mulx_117:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_115
 
 act_clampx_116:
 	VMAXPS Y1, Y7, Y1
@@ -2092,36 +2216,44 @@ row_118:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_120
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_121
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_121
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_119
 
-act_t_121:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_119
+act_mulx_121:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_119
 
 act_clampx_120:
 	VMAXPS Y1, Y7, Y1
@@ -2198,24 +2330,28 @@ row_125:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_127
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_128
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_128
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_126
 
-act_t_128:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_126
+act_mulx_128:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_126
 
 act_clampx_127:
 	VMAXPS Y1, Y5, Y1
@@ -2267,24 +2403,28 @@ row_129:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_131
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_132
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_132
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_130
 
-act_t_132:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_130
+act_mulx_132:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_130
 
 act_clampx_131:
 	VMAXPS Y1, Y5, Y1
@@ -2343,18 +2483,20 @@ row_136:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_138
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_139
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_139
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_137
 
-act_t_139:
-	VMOVAPS Y3, Y1
-	JMP     act_done_137
+act_mulx_139:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_137
 
 act_clampx_138:
 	VMAXPS Y1, Y4, Y1
@@ -2396,18 +2538,20 @@ row_140:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_142
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_143
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_143
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_141
 
-act_t_143:
-	VMOVAPS Y3, Y1
-	JMP     act_done_141
+act_mulx_143:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_141
 
 act_clampx_142:
 	VMAXPS Y1, Y4, Y1
@@ -2504,36 +2648,44 @@ row_147:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_149
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_150
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_150
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_148
 
-act_t_150:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_148
+act_mulx_150:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_148
 
 act_clampx_149:
 	VMAXPS Y1, Y7, Y1
@@ -2614,36 +2766,44 @@ row_151:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_153
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_154
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_154
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_152
 
-act_t_154:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_152
+act_mulx_154:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_152
 
 act_clampx_153:
 	VMAXPS Y1, Y7, Y1
@@ -2725,24 +2885,28 @@ row_158:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_160
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_161
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_161
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_159
 
-act_t_161:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_159
+act_mulx_161:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_159
 
 act_clampx_160:
 	VMAXPS Y1, Y5, Y1
@@ -2799,24 +2963,28 @@ row_162:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_164
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_165
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_165
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_163
 
-act_t_165:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_163
+act_mulx_165:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_163
 
 act_clampx_164:
 	VMAXPS Y1, Y5, Y1
@@ -2878,18 +3046,20 @@ row_169:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_171
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_172
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_172
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_170
 
-act_t_172:
-	VMOVAPS Y3, Y1
-	JMP     act_done_170
+act_mulx_172:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_170
 
 act_clampx_171:
 	VMAXPS Y1, Y4, Y1
@@ -2934,18 +3104,20 @@ row_173:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_175
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_176
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_176
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_174
 
-act_t_176:
-	VMOVAPS Y3, Y1
-	JMP     act_done_174
+act_mulx_176:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_174
 
 act_clampx_175:
 	VMAXPS Y1, Y4, Y1
@@ -3024,36 +3196,44 @@ row_180:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_182
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_183
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_183
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_181
 
-act_t_183:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_181
+act_mulx_183:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_181
 
 act_clampx_182:
 	VMAXPS Y1, Y7, Y1
@@ -3116,36 +3296,44 @@ row_184:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_186
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_187
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_187
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_185
 
-act_t_187:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_185
+act_mulx_187:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_185
 
 act_clampx_186:
 	VMAXPS Y1, Y7, Y1
@@ -3217,24 +3405,28 @@ row_191:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_193
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_194
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_194
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_192
 
-act_t_194:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_192
+act_mulx_194:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_192
 
 act_clampx_193:
 	VMAXPS Y1, Y5, Y1
@@ -3281,24 +3473,28 @@ row_195:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_197
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_198
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_198
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_196
 
-act_t_198:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_196
+act_mulx_198:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_196
 
 act_clampx_197:
 	VMAXPS Y1, Y5, Y1
@@ -3354,18 +3550,20 @@ row_202:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_204
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_205
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_205
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_203
 
-act_t_205:
-	VMOVAPS Y3, Y1
-	JMP     act_done_203
+act_mulx_205:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_203
 
 act_clampx_204:
 	VMAXPS Y1, Y4, Y1
@@ -3404,18 +3602,20 @@ row_206:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_208
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_209
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_209
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_207
 
-act_t_209:
-	VMOVAPS Y3, Y1
-	JMP     act_done_207
+act_mulx_209:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_207
 
 act_clampx_208:
 	VMAXPS Y1, Y4, Y1
@@ -3503,36 +3703,44 @@ row_213:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_215
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_216
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_216
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_214
 
-act_t_216:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_214
+act_mulx_216:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_214
 
 act_clampx_215:
 	VMAXPS Y1, Y7, Y1
@@ -3604,36 +3812,44 @@ row_217:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_219
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_220
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_220
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_218
 
-act_t_220:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_218
+act_mulx_220:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_218
 
 act_clampx_219:
 	VMAXPS Y1, Y7, Y1
@@ -3710,24 +3926,28 @@ row_224:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_226
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_227
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_227
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_225
 
-act_t_227:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_225
+act_mulx_227:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_225
 
 act_clampx_226:
 	VMAXPS Y1, Y5, Y1
@@ -3779,24 +3999,28 @@ row_228:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_230
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_231
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_231
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_229
 
-act_t_231:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_229
+act_mulx_231:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_229
 
 act_clampx_230:
 	VMAXPS Y1, Y5, Y1
@@ -3855,18 +4079,20 @@ row_235:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_237
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_238
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_238
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_236
 
-act_t_238:
-	VMOVAPS Y3, Y1
-	JMP     act_done_236
+act_mulx_238:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_236
 
 act_clampx_237:
 	VMAXPS Y1, Y4, Y1
@@ -3908,18 +4134,20 @@ row_239:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_241
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_242
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_242
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_240
 
-act_t_242:
-	VMOVAPS Y3, Y1
-	JMP     act_done_240
+act_mulx_242:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_240
 
 act_clampx_241:
 	VMAXPS Y1, Y4, Y1
@@ -3998,36 +4226,44 @@ row_246:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_248
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_249
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_249
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_247
 
-act_t_249:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_247
+act_mulx_249:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_247
 
 act_clampx_248:
 	VMAXPS Y1, Y7, Y1
@@ -4090,36 +4326,44 @@ row_250:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_252
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_253
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_253
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_251
 
-act_t_253:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_251
+act_mulx_253:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_251
 
 act_clampx_252:
 	VMAXPS Y1, Y7, Y1
@@ -4191,24 +4435,28 @@ row_257:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_259
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_260
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_260
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_258
 
-act_t_260:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_258
+act_mulx_260:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_258
 
 act_clampx_259:
 	VMAXPS Y1, Y5, Y1
@@ -4255,24 +4503,28 @@ row_261:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_263
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_264
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_264
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_262
 
-act_t_264:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_262
+act_mulx_264:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_262
 
 act_clampx_263:
 	VMAXPS Y1, Y5, Y1
@@ -4328,18 +4580,20 @@ row_268:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_270
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_271
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_271
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_269
 
-act_t_271:
-	VMOVAPS Y3, Y1
-	JMP     act_done_269
+act_mulx_271:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_269
 
 act_clampx_270:
 	VMAXPS Y1, Y4, Y1
@@ -4378,18 +4632,20 @@ row_272:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_274
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_275
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_275
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_273
 
-act_t_275:
-	VMOVAPS Y3, Y1
-	JMP     act_done_273
+act_mulx_275:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_273
 
 act_clampx_274:
 	VMAXPS Y1, Y4, Y1
@@ -4528,60 +4784,76 @@ row_279:
 	VBROADCASTSS 12(R9), Y12
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_281
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_282
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_282
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_280
 
-act_t_282:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_280
+act_mulx_282:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_280
 
 act_clampx_281:
 	VMAXPS Y1, Y11, Y1
@@ -4720,60 +4992,76 @@ row_283:
 	VBROADCASTSS 12(R8), Y12
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_285
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_286
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_286
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_284
 
-act_t_286:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_284
+act_mulx_286:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_284
 
 act_clampx_285:
 	VMAXPS Y1, Y11, Y1
@@ -4905,36 +5193,44 @@ row_290:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_292
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_293
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_293
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_291
 
-act_t_293:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_291
+act_mulx_293:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_291
 
 act_clampx_292:
 	VMAXPS Y1, Y7, Y1
@@ -5025,36 +5321,44 @@ row_294:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_296
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_297
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_297
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_295
 
-act_t_297:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_295
+act_mulx_297:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_295
 
 act_clampx_296:
 	VMAXPS Y1, Y7, Y1
@@ -5146,24 +5450,28 @@ row_301:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_303
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_304
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_304
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_302
 
-act_t_304:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_302
+act_mulx_304:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_302
 
 act_clampx_303:
 	VMAXPS Y1, Y5, Y1
@@ -5230,24 +5538,28 @@ row_305:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_307
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_308
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_308
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_306
 
-act_t_308:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_306
+act_mulx_308:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_306
 
 act_clampx_307:
 	VMAXPS Y1, Y5, Y1
@@ -5319,18 +5631,20 @@ row_312:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_314
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_315
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_315
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_313
 
-act_t_315:
-	VMOVAPS Y3, Y1
-	JMP     act_done_313
+act_mulx_315:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_313
 
 act_clampx_314:
 	VMAXPS Y1, Y4, Y1
@@ -5385,18 +5699,20 @@ row_316:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_318
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_319
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_319
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_317
 
-act_t_319:
-	VMOVAPS Y3, Y1
-	JMP     act_done_317
+act_mulx_319:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_317
 
 act_clampx_318:
 	VMAXPS Y1, Y4, Y1
@@ -5509,36 +5825,44 @@ row_323:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_325
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_326
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_326
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_324
 
-act_t_326:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_324
+act_mulx_326:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_324
 
 act_clampx_325:
 	VMAXPS Y1, Y7, Y1
@@ -5635,36 +5959,44 @@ row_327:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_329
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_330
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_330
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_328
 
-act_t_330:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_328
+act_mulx_330:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_328
 
 act_clampx_329:
 	VMAXPS Y1, Y7, Y1
@@ -5758,24 +6090,28 @@ row_334:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_336
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_337
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_337
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_335
 
-act_t_337:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_335
+act_mulx_337:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_335
 
 act_clampx_336:
 	VMAXPS Y1, Y5, Y1
@@ -5844,24 +6180,28 @@ row_338:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_340
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_341
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_341
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_339
 
-act_t_341:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_339
+act_mulx_341:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_339
 
 act_clampx_340:
 	VMAXPS Y1, Y5, Y1
@@ -5933,18 +6273,20 @@ row_345:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_347
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_348
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_348
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_346
 
-act_t_348:
-	VMOVAPS Y3, Y1
-	JMP     act_done_346
+act_mulx_348:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_346
 
 act_clampx_347:
 	VMAXPS Y1, Y4, Y1
@@ -5999,18 +6341,20 @@ row_349:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_351
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_352
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_352
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_350
 
-act_t_352:
-	VMOVAPS Y3, Y1
-	JMP     act_done_350
+act_mulx_352:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_350
 
 act_clampx_351:
 	VMAXPS Y1, Y4, Y1
@@ -6089,36 +6433,44 @@ row_356:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_358
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_359
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_359
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_357
 
-act_t_359:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_357
+act_mulx_359:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_357
 
 act_clampx_358:
 	VMAXPS Y1, Y7, Y1
@@ -6181,36 +6533,44 @@ row_360:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_362
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_363
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_363
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_361
 
-act_t_363:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_361
+act_mulx_363:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_361
 
 act_clampx_362:
 	VMAXPS Y1, Y7, Y1
@@ -6282,24 +6642,28 @@ row_367:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_369
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_370
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_370
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_368
 
-act_t_370:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_368
+act_mulx_370:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_368
 
 act_clampx_369:
 	VMAXPS Y1, Y5, Y1
@@ -6346,24 +6710,28 @@ row_371:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_373
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_374
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_374
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_372
 
-act_t_374:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_372
+act_mulx_374:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_372
 
 act_clampx_373:
 	VMAXPS Y1, Y5, Y1
@@ -6419,18 +6787,20 @@ row_378:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_380
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_381
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_381
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_379
 
-act_t_381:
-	VMOVAPS Y3, Y1
-	JMP     act_done_379
+act_mulx_381:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_379
 
 act_clampx_380:
 	VMAXPS Y1, Y4, Y1
@@ -6469,18 +6839,20 @@ row_382:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_384
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_385
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_385
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_383
 
-act_t_385:
-	VMOVAPS Y3, Y1
-	JMP     act_done_383
+act_mulx_385:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_383
 
 act_clampx_384:
 	VMAXPS Y1, Y4, Y1
@@ -6568,36 +6940,44 @@ row_389:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_391
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_392
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_392
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_390
 
-act_t_392:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_390
+act_mulx_392:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_390
 
 act_clampx_391:
 	VMAXPS Y1, Y7, Y1
@@ -6669,36 +7049,44 @@ row_393:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_395
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_396
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_396
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_394
 
-act_t_396:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_394
+act_mulx_396:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_394
 
 act_clampx_395:
 	VMAXPS Y1, Y7, Y1
@@ -6775,24 +7163,28 @@ row_400:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_402
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_403
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_403
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_401
 
-act_t_403:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_401
+act_mulx_403:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_401
 
 act_clampx_402:
 	VMAXPS Y1, Y5, Y1
@@ -6844,24 +7236,28 @@ row_404:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_406
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_407
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_407
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_405
 
-act_t_407:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_405
+act_mulx_407:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_405
 
 act_clampx_406:
 	VMAXPS Y1, Y5, Y1
@@ -6920,18 +7316,20 @@ row_411:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_413
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_414
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_414
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_412
 
-act_t_414:
-	VMOVAPS Y3, Y1
-	JMP     act_done_412
+act_mulx_414:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_412
 
 act_clampx_413:
 	VMAXPS Y1, Y4, Y1
@@ -6973,18 +7371,20 @@ row_415:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_417
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_418
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_418
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_416
 
-act_t_418:
-	VMOVAPS Y3, Y1
-	JMP     act_done_416
+act_mulx_418:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_416
 
 act_clampx_417:
 	VMAXPS Y1, Y4, Y1
@@ -7081,36 +7481,44 @@ row_422:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_424
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_425
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_425
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_423
 
-act_t_425:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_423
+act_mulx_425:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_423
 
 act_clampx_424:
 	VMAXPS Y1, Y7, Y1
@@ -7191,36 +7599,44 @@ row_426:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_428
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_429
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_429
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_427
 
-act_t_429:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_427
+act_mulx_429:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_427
 
 act_clampx_428:
 	VMAXPS Y1, Y7, Y1
@@ -7302,24 +7718,28 @@ row_433:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_435
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_436
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_436
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_434
 
-act_t_436:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_434
+act_mulx_436:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_434
 
 act_clampx_435:
 	VMAXPS Y1, Y5, Y1
@@ -7376,24 +7796,28 @@ row_437:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_439
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_440
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_440
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_438
 
-act_t_440:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_438
+act_mulx_440:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_438
 
 act_clampx_439:
 	VMAXPS Y1, Y5, Y1
@@ -7455,18 +7879,20 @@ row_444:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_446
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_447
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_447
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_445
 
-act_t_447:
-	VMOVAPS Y3, Y1
-	JMP     act_done_445
+act_mulx_447:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_445
 
 act_clampx_446:
 	VMAXPS Y1, Y4, Y1
@@ -7511,18 +7937,20 @@ row_448:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_450
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_451
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_451
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_449
 
-act_t_451:
-	VMOVAPS Y3, Y1
-	JMP     act_done_449
+act_mulx_451:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_449
 
 act_clampx_450:
 	VMAXPS Y1, Y4, Y1
@@ -7632,36 +8060,44 @@ row_455:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_457
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_458
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_458
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_456
 
-act_t_458:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_456
+act_mulx_458:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_456
 
 act_clampx_457:
 	VMAXPS Y1, Y7, Y1
@@ -7755,36 +8191,44 @@ row_459:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_461
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_462
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_462
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_460
 
-act_t_462:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_460
+act_mulx_462:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_460
 
 act_clampx_461:
 	VMAXPS Y1, Y7, Y1
@@ -7873,24 +8317,28 @@ row_466:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_468
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_469
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_469
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_467
 
-act_t_469:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_467
+act_mulx_469:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_467
 
 act_clampx_468:
 	VMAXPS Y1, Y5, Y1
@@ -7954,24 +8402,28 @@ row_470:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_472
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_473
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_473
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_471
 
-act_t_473:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_471
+act_mulx_473:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_471
 
 act_clampx_472:
 	VMAXPS Y1, Y5, Y1
@@ -8037,18 +8489,20 @@ row_477:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_479
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_480
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_480
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_478
 
-act_t_480:
-	VMOVAPS Y3, Y1
-	JMP     act_done_478
+act_mulx_480:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_478
 
 act_clampx_479:
 	VMAXPS Y1, Y4, Y1
@@ -8097,18 +8551,20 @@ row_481:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_483
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_484
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_484
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_482
 
-act_t_484:
-	VMOVAPS Y3, Y1
-	JMP     act_done_482
+act_mulx_484:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_482
 
 act_clampx_483:
 	VMAXPS Y1, Y4, Y1
@@ -8227,36 +8683,44 @@ row_488:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_490
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_491
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_491
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_489
 
-act_t_491:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_489
+act_mulx_491:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_489
 
 act_clampx_490:
 	VMAXPS Y1, Y7, Y1
@@ -8359,36 +8823,44 @@ row_492:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_494
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_495
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_495
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_493
 
-act_t_495:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_493
+act_mulx_495:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_493
 
 act_clampx_494:
 	VMAXPS Y1, Y7, Y1
@@ -8482,24 +8954,28 @@ row_499:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_501
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_502
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_502
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_500
 
-act_t_502:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_500
+act_mulx_502:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_500
 
 act_clampx_501:
 	VMAXPS Y1, Y5, Y1
@@ -8568,24 +9044,28 @@ row_503:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_505
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_506
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_506
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_504
 
-act_t_506:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_504
+act_mulx_506:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_504
 
 act_clampx_505:
 	VMAXPS Y1, Y5, Y1
@@ -8654,18 +9134,20 @@ row_510:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_512
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_513
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_513
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_511
 
-act_t_513:
-	VMOVAPS Y3, Y1
-	JMP     act_done_511
+act_mulx_513:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_511
 
 act_clampx_512:
 	VMAXPS Y1, Y4, Y1
@@ -8717,18 +9199,20 @@ row_514:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_516
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_517
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_517
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_515
 
-act_t_517:
-	VMOVAPS Y3, Y1
-	JMP     act_done_515
+act_mulx_517:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_515
 
 act_clampx_516:
 	VMAXPS Y1, Y4, Y1
@@ -8807,36 +9291,44 @@ row_521:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_523
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_524
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_524
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_522
 
-act_t_524:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_522
+act_mulx_524:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_522
 
 act_clampx_523:
 	VMAXPS Y1, Y7, Y1
@@ -8899,36 +9391,44 @@ row_525:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_527
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_528
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_528
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_526
 
-act_t_528:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_526
+act_mulx_528:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_526
 
 act_clampx_527:
 	VMAXPS Y1, Y7, Y1
@@ -9000,24 +9500,28 @@ row_532:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_534
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_535
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_535
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_533
 
-act_t_535:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_533
+act_mulx_535:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_533
 
 act_clampx_534:
 	VMAXPS Y1, Y5, Y1
@@ -9064,24 +9568,28 @@ row_536:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_538
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_539
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_539
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_537
 
-act_t_539:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_537
+act_mulx_539:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_537
 
 act_clampx_538:
 	VMAXPS Y1, Y5, Y1
@@ -9137,18 +9645,20 @@ row_543:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_545
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_546
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_546
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_544
 
-act_t_546:
-	VMOVAPS Y3, Y1
-	JMP     act_done_544
+act_mulx_546:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_544
 
 act_clampx_545:
 	VMAXPS Y1, Y4, Y1
@@ -9187,18 +9697,20 @@ row_547:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_549
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_550
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_550
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_548
 
-act_t_550:
-	VMOVAPS Y3, Y1
-	JMP     act_done_548
+act_mulx_550:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_548
 
 act_clampx_549:
 	VMAXPS Y1, Y4, Y1
@@ -9286,36 +9798,44 @@ row_554:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_556
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_557
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_557
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_555
 
-act_t_557:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_555
+act_mulx_557:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_555
 
 act_clampx_556:
 	VMAXPS Y1, Y7, Y1
@@ -9387,36 +9907,44 @@ row_558:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_560
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_561
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_561
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_559
 
-act_t_561:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_559
+act_mulx_561:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_559
 
 act_clampx_560:
 	VMAXPS Y1, Y7, Y1
@@ -9493,24 +10021,28 @@ row_565:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_567
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_568
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_568
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_566
 
-act_t_568:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_566
+act_mulx_568:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_566
 
 act_clampx_567:
 	VMAXPS Y1, Y5, Y1
@@ -9562,24 +10094,28 @@ row_569:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_571
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_572
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_572
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_570
 
-act_t_572:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_570
+act_mulx_572:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_570
 
 act_clampx_571:
 	VMAXPS Y1, Y5, Y1
@@ -9638,18 +10174,20 @@ row_576:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_578
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_579
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_579
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_577
 
-act_t_579:
-	VMOVAPS Y3, Y1
-	JMP     act_done_577
+act_mulx_579:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_577
 
 act_clampx_578:
 	VMAXPS Y1, Y4, Y1
@@ -9691,18 +10229,20 @@ row_580:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_582
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_583
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_583
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_581
 
-act_t_583:
-	VMOVAPS Y3, Y1
-	JMP     act_done_581
+act_mulx_583:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_581
 
 act_clampx_582:
 	VMAXPS Y1, Y4, Y1
@@ -9799,36 +10339,44 @@ row_587:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_589
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_590
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_590
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_588
 
-act_t_590:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_588
+act_mulx_590:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_588
 
 act_clampx_589:
 	VMAXPS Y1, Y7, Y1
@@ -9909,36 +10457,44 @@ row_591:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_593
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_594
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_594
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_592
 
-act_t_594:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_592
+act_mulx_594:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_592
 
 act_clampx_593:
 	VMAXPS Y1, Y7, Y1
@@ -10020,24 +10576,28 @@ row_598:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_600
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_601
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_601
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_599
 
-act_t_601:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_599
+act_mulx_601:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_599
 
 act_clampx_600:
 	VMAXPS Y1, Y5, Y1
@@ -10094,24 +10654,28 @@ row_602:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_604
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_605
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_605
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_603
 
-act_t_605:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_603
+act_mulx_605:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_603
 
 act_clampx_604:
 	VMAXPS Y1, Y5, Y1
@@ -10173,18 +10737,20 @@ row_609:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_611
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_612
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_612
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_610
 
-act_t_612:
-	VMOVAPS Y3, Y1
-	JMP     act_done_610
+act_mulx_612:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_610
 
 act_clampx_611:
 	VMAXPS Y1, Y4, Y1
@@ -10229,18 +10795,20 @@ row_613:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_615
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_616
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_616
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_614
 
-act_t_616:
-	VMOVAPS Y3, Y1
-	JMP     act_done_614
+act_mulx_616:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_614
 
 act_clampx_615:
 	VMAXPS Y1, Y4, Y1
@@ -10350,36 +10918,44 @@ row_620:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_622
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_623
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_623
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_621
 
-act_t_623:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_621
+act_mulx_623:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_621
 
 act_clampx_622:
 	VMAXPS Y1, Y7, Y1
@@ -10473,36 +11049,44 @@ row_624:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_626
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_627
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_627
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_625
 
-act_t_627:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_625
+act_mulx_627:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_625
 
 act_clampx_626:
 	VMAXPS Y1, Y7, Y1
@@ -10591,24 +11175,28 @@ row_631:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_633
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_634
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_634
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_632
 
-act_t_634:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_632
+act_mulx_634:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_632
 
 act_clampx_633:
 	VMAXPS Y1, Y5, Y1
@@ -10672,24 +11260,28 @@ row_635:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_637
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_638
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_638
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_636
 
-act_t_638:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_636
+act_mulx_638:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_636
 
 act_clampx_637:
 	VMAXPS Y1, Y5, Y1
@@ -10755,18 +11347,20 @@ row_642:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_644
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_645
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_645
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_643
 
-act_t_645:
-	VMOVAPS Y3, Y1
-	JMP     act_done_643
+act_mulx_645:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_643
 
 act_clampx_644:
 	VMAXPS Y1, Y4, Y1
@@ -10815,18 +11409,20 @@ row_646:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_648
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_649
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_649
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_647
 
-act_t_649:
-	VMOVAPS Y3, Y1
-	JMP     act_done_647
+act_mulx_649:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_647
 
 act_clampx_648:
 	VMAXPS Y1, Y4, Y1
@@ -10905,36 +11501,44 @@ row_653:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_655
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_656
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_656
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_654
 
-act_t_656:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_654
+act_mulx_656:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_654
 
 act_clampx_655:
 	VMAXPS Y1, Y7, Y1
@@ -10997,36 +11601,44 @@ row_657:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_659
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_660
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_660
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_658
 
-act_t_660:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_658
+act_mulx_660:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_658
 
 act_clampx_659:
 	VMAXPS Y1, Y7, Y1
@@ -11098,24 +11710,28 @@ row_664:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_666
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_667
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_667
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_665
 
-act_t_667:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_665
+act_mulx_667:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_665
 
 act_clampx_666:
 	VMAXPS Y1, Y5, Y1
@@ -11162,24 +11778,28 @@ row_668:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_670
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_671
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_671
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_669
 
-act_t_671:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_669
+act_mulx_671:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_669
 
 act_clampx_670:
 	VMAXPS Y1, Y5, Y1
@@ -11235,18 +11855,20 @@ row_675:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_677
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_678
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_678
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_676
 
-act_t_678:
-	VMOVAPS Y3, Y1
-	JMP     act_done_676
+act_mulx_678:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_676
 
 act_clampx_677:
 	VMAXPS Y1, Y4, Y1
@@ -11285,18 +11907,20 @@ row_679:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_681
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_682
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_682
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_680
 
-act_t_682:
-	VMOVAPS Y3, Y1
-	JMP     act_done_680
+act_mulx_682:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_680
 
 act_clampx_681:
 	VMAXPS Y1, Y4, Y1
@@ -11384,36 +12008,44 @@ row_686:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_688
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_689
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_689
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_687
 
-act_t_689:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_687
+act_mulx_689:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_687
 
 act_clampx_688:
 	VMAXPS Y1, Y7, Y1
@@ -11485,36 +12117,44 @@ row_690:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_692
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_693
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_693
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_691
 
-act_t_693:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_691
+act_mulx_693:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_691
 
 act_clampx_692:
 	VMAXPS Y1, Y7, Y1
@@ -11591,24 +12231,28 @@ row_697:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_699
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_700
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_700
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_698
 
-act_t_700:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_698
+act_mulx_700:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_698
 
 act_clampx_699:
 	VMAXPS Y1, Y5, Y1
@@ -11660,24 +12304,28 @@ row_701:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_703
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_704
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_704
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_702
 
-act_t_704:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_702
+act_mulx_704:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_702
 
 act_clampx_703:
 	VMAXPS Y1, Y5, Y1
@@ -11736,18 +12384,20 @@ row_708:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_710
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_711
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_711
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_709
 
-act_t_711:
-	VMOVAPS Y3, Y1
-	JMP     act_done_709
+act_mulx_711:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_709
 
 act_clampx_710:
 	VMAXPS Y1, Y4, Y1
@@ -11789,18 +12439,20 @@ row_712:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_714
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_715
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_715
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_713
 
-act_t_715:
-	VMOVAPS Y3, Y1
-	JMP     act_done_713
+act_mulx_715:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_713
 
 act_clampx_714:
 	VMAXPS Y1, Y4, Y1
@@ -11897,36 +12549,44 @@ row_719:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_721
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_722
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_722
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_720
 
-act_t_722:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_720
+act_mulx_722:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_720
 
 act_clampx_721:
 	VMAXPS Y1, Y7, Y1
@@ -12007,36 +12667,44 @@ row_723:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_725
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_726
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_726
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_724
 
-act_t_726:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_724
+act_mulx_726:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_724
 
 act_clampx_725:
 	VMAXPS Y1, Y7, Y1
@@ -12118,24 +12786,28 @@ row_730:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_732
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_733
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_733
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_731
 
-act_t_733:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_731
+act_mulx_733:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_731
 
 act_clampx_732:
 	VMAXPS Y1, Y5, Y1
@@ -12192,24 +12864,28 @@ row_734:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_736
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_737
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_737
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_735
 
-act_t_737:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_735
+act_mulx_737:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_735
 
 act_clampx_736:
 	VMAXPS Y1, Y5, Y1
@@ -12271,18 +12947,20 @@ row_741:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_743
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_744
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_744
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_742
 
-act_t_744:
-	VMOVAPS Y3, Y1
-	JMP     act_done_742
+act_mulx_744:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_742
 
 act_clampx_743:
 	VMAXPS Y1, Y4, Y1
@@ -12327,18 +13005,20 @@ row_745:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_747
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_748
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_748
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_746
 
-act_t_748:
-	VMOVAPS Y3, Y1
-	JMP     act_done_746
+act_mulx_748:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_746
 
 act_clampx_747:
 	VMAXPS Y1, Y4, Y1
@@ -12417,36 +13097,44 @@ row_752:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_754
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_755
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_755
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_753
 
-act_t_755:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_753
+act_mulx_755:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_753
 
 act_clampx_754:
 	VMAXPS Y1, Y7, Y1
@@ -12509,36 +13197,44 @@ row_756:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_758
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_759
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_759
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_757
 
-act_t_759:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_757
+act_mulx_759:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_757
 
 act_clampx_758:
 	VMAXPS Y1, Y7, Y1
@@ -12610,24 +13306,28 @@ row_763:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_765
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_766
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_766
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_764
 
-act_t_766:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_764
+act_mulx_766:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_764
 
 act_clampx_765:
 	VMAXPS Y1, Y5, Y1
@@ -12674,24 +13374,28 @@ row_767:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_769
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_770
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_770
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_768
 
-act_t_770:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_768
+act_mulx_770:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_768
 
 act_clampx_769:
 	VMAXPS Y1, Y5, Y1
@@ -12747,18 +13451,20 @@ row_774:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_776
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_777
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_777
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_775
 
-act_t_777:
-	VMOVAPS Y3, Y1
-	JMP     act_done_775
+act_mulx_777:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_775
 
 act_clampx_776:
 	VMAXPS Y1, Y4, Y1
@@ -12797,18 +13503,20 @@ row_778:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_780
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_781
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_781
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_779
 
-act_t_781:
-	VMOVAPS Y3, Y1
-	JMP     act_done_779
+act_mulx_781:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_779
 
 act_clampx_780:
 	VMAXPS Y1, Y4, Y1
@@ -12896,36 +13604,44 @@ row_785:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_787
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_788
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_788
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_786
 
-act_t_788:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_786
+act_mulx_788:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_786
 
 act_clampx_787:
 	VMAXPS Y1, Y7, Y1
@@ -12997,36 +13713,44 @@ row_789:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_791
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_792
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_792
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_790
 
-act_t_792:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_790
+act_mulx_792:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_790
 
 act_clampx_791:
 	VMAXPS Y1, Y7, Y1
@@ -13103,24 +13827,28 @@ row_796:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_798
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_799
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_799
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_797
 
-act_t_799:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_797
+act_mulx_799:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_797
 
 act_clampx_798:
 	VMAXPS Y1, Y5, Y1
@@ -13172,24 +13900,28 @@ row_800:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_802
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_803
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_803
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_801
 
-act_t_803:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_801
+act_mulx_803:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_801
 
 act_clampx_802:
 	VMAXPS Y1, Y5, Y1
@@ -13248,18 +13980,20 @@ row_807:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_809
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_810
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_810
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_808
 
-act_t_810:
-	VMOVAPS Y3, Y1
-	JMP     act_done_808
+act_mulx_810:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_808
 
 act_clampx_809:
 	VMAXPS Y1, Y4, Y1
@@ -13301,18 +14035,20 @@ row_811:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_813
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_814
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_814
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_812
 
-act_t_814:
-	VMOVAPS Y3, Y1
-	JMP     act_done_812
+act_mulx_814:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_812
 
 act_clampx_813:
 	VMAXPS Y1, Y4, Y1
@@ -13391,36 +14127,44 @@ row_818:
 	VBROADCASTSS 12(R9), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_820
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_821
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_821
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_819
 
-act_t_821:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_819
+act_mulx_821:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_819
 
 act_clampx_820:
 	VMAXPS Y1, Y7, Y1
@@ -13483,36 +14227,44 @@ row_822:
 	VBROADCASTSS 12(R8), Y8
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_824
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_825
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_825
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_823
 
-act_t_825:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_823
+act_mulx_825:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_823
 
 act_clampx_824:
 	VMAXPS Y1, Y7, Y1
@@ -13584,24 +14336,28 @@ row_829:
 	VBROADCASTSS 12(R9), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_831
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_832
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_832
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_830
 
-act_t_832:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_830
+act_mulx_832:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_830
 
 act_clampx_831:
 	VMAXPS Y1, Y5, Y1
@@ -13648,24 +14404,28 @@ row_833:
 	VBROADCASTSS 12(R8), Y6
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_835
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_836
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_836
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_834
 
-act_t_836:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_834
+act_mulx_836:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_834
 
 act_clampx_835:
 	VMAXPS Y1, Y5, Y1
@@ -13721,18 +14481,20 @@ row_840:
 	VBROADCASTSS 12(R9), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_842
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_843
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_843
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_841
 
-act_t_843:
-	VMOVAPS Y3, Y1
-	JMP     act_done_841
+act_mulx_843:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_841
 
 act_clampx_842:
 	VMAXPS Y1, Y4, Y1
@@ -13771,18 +14533,20 @@ row_844:
 	VBROADCASTSS 12(R8), Y5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_846
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_847
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_847
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_845
 
-act_t_847:
-	VMOVAPS Y3, Y1
-	JMP     act_done_845
+act_mulx_847:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_845
 
 act_clampx_846:
 	VMAXPS Y1, Y4, Y1
@@ -14293,60 +15057,76 @@ group:
 	VBROADCASTSS 12(DI), Y12
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_849
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_850
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_850
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_848
 
-act_t_850:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_848
+act_mulx_850:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_848
 
 act_clampx_849:
 	VMAXPS Y1, Y11, Y1
@@ -14482,18 +15262,20 @@ single:
 	VBROADCASTSS 12(DI), Y5
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_852
-	VMOVAPS      Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMAXPS       Y3, Y4, Y3
-	VMINPS       Y3, Y5, Y3
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_853
-	VMULPS       Y3, Y1, Y1
+	JE           act_mulx_853
+	VFMADD213PS  Y3, Y2, Y1
+	VMAXPS       Y1, Y4, Y1
+	VMINPS       Y1, Y5, Y1
 	JMP          act_done_851
 
-act_t_853:
-	VMOVAPS Y3, Y1
-	JMP     act_done_851
+act_mulx_853:
+	VMOVAPS     Y3, Y3
+	VFMADD231PS Y2, Y1, Y3
+	VMAXPS      Y3, Y4, Y3
+	VMINPS      Y3, Y5, Y3
+	VMULPS      Y3, Y1, Y1
+	JMP         act_done_851
 
 act_clampx_852:
 	VMAXPS Y1, Y4, Y1
@@ -14920,60 +15702,76 @@ group:
 	VBROADCASTSS 12(DI), Y12
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_855
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_856
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_856
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_854
 
-act_t_856:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_854
+act_mulx_856:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_854
 
 act_clampx_855:
 	VMAXPS Y1, Y11, Y1
@@ -15160,24 +15958,28 @@ single:
 	VBROADCASTSS 12(DI), Y6
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_858
-	VMOVAPS      Y4, Y7
-	VFMADD231PS  Y3, Y1, Y7
-	VMAXPS       Y7, Y5, Y7
-	VMINPS       Y7, Y6, Y7
-	VMOVAPS      Y4, Y4
-	VFMADD231PS  Y3, Y2, Y4
-	VMAXPS       Y4, Y5, Y4
-	VMINPS       Y4, Y6, Y4
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_859
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y4, Y2, Y2
+	JE           act_mulx_859
+	VFMADD213PS  Y4, Y3, Y1
+	VMAXPS       Y1, Y5, Y1
+	VMINPS       Y1, Y6, Y1
+	VFMADD213PS  Y4, Y3, Y2
+	VMAXPS       Y2, Y5, Y2
+	VMINPS       Y2, Y6, Y2
 	JMP          act_done_857
 
-act_t_859:
-	VMOVAPS Y7, Y1
-	VMOVAPS Y4, Y2
-	JMP     act_done_857
+act_mulx_859:
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y3, Y1, Y7
+	VMAXPS      Y7, Y5, Y7
+	VMINPS      Y7, Y6, Y7
+	VMULPS      Y7, Y1, Y1
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y2, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y2, Y2
+	JMP         act_done_857
 
 act_clampx_858:
 	VMAXPS Y1, Y5, Y1
@@ -15524,48 +16326,60 @@ group:
 	VBROADCASTSS 12(DI), Y10
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_861
-	VMOVAPS      Y8, Y11
-	VFMADD231PS  Y7, Y1, Y11
-	VMAXPS       Y11, Y9, Y11
-	VMINPS       Y11, Y10, Y11
-	VMOVAPS      Y8, Y12
-	VFMADD231PS  Y7, Y2, Y12
-	VMAXPS       Y12, Y9, Y12
-	VMINPS       Y12, Y10, Y12
-	VMOVAPS      Y8, Y13
-	VFMADD231PS  Y7, Y3, Y13
-	VMAXPS       Y13, Y9, Y13
-	VMINPS       Y13, Y10, Y13
-	VMOVAPS      Y8, Y14
-	VFMADD231PS  Y7, Y4, Y14
-	VMAXPS       Y14, Y9, Y14
-	VMINPS       Y14, Y10, Y14
-	VMOVAPS      Y8, Y15
-	VFMADD231PS  Y7, Y5, Y15
-	VMAXPS       Y15, Y9, Y15
-	VMINPS       Y15, Y10, Y15
-	VMOVAPS      Y8, Y8
-	VFMADD231PS  Y7, Y6, Y8
-	VMAXPS       Y8, Y9, Y8
-	VMINPS       Y8, Y10, Y8
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_862
-	VMULPS       Y11, Y1, Y1
-	VMULPS       Y12, Y2, Y2
-	VMULPS       Y13, Y3, Y3
-	VMULPS       Y14, Y4, Y4
-	VMULPS       Y15, Y5, Y5
-	VMULPS       Y8, Y6, Y6
+	JE           act_mulx_862
+	VFMADD213PS  Y8, Y7, Y1
+	VMAXPS       Y1, Y9, Y1
+	VMINPS       Y1, Y10, Y1
+	VFMADD213PS  Y8, Y7, Y2
+	VMAXPS       Y2, Y9, Y2
+	VMINPS       Y2, Y10, Y2
+	VFMADD213PS  Y8, Y7, Y3
+	VMAXPS       Y3, Y9, Y3
+	VMINPS       Y3, Y10, Y3
+	VFMADD213PS  Y8, Y7, Y4
+	VMAXPS       Y4, Y9, Y4
+	VMINPS       Y4, Y10, Y4
+	VFMADD213PS  Y8, Y7, Y5
+	VMAXPS       Y5, Y9, Y5
+	VMINPS       Y5, Y10, Y5
+	VFMADD213PS  Y8, Y7, Y6
+	VMAXPS       Y6, Y9, Y6
+	VMINPS       Y6, Y10, Y6
 	JMP          act_done_860
 
-act_t_862:
-	VMOVAPS Y11, Y1
-	VMOVAPS Y12, Y2
-	VMOVAPS Y13, Y3
-	VMOVAPS Y14, Y4
-	VMOVAPS Y15, Y5
-	VMOVAPS Y8, Y6
-	JMP     act_done_860
+act_mulx_862:
+	VMOVAPS     Y8, Y11
+	VFMADD231PS Y7, Y1, Y11
+	VMAXPS      Y11, Y9, Y11
+	VMINPS      Y11, Y10, Y11
+	VMULPS      Y11, Y1, Y1
+	VMOVAPS     Y8, Y11
+	VFMADD231PS Y7, Y2, Y11
+	VMAXPS      Y11, Y9, Y11
+	VMINPS      Y11, Y10, Y11
+	VMULPS      Y11, Y2, Y2
+	VMOVAPS     Y8, Y11
+	VFMADD231PS Y7, Y3, Y11
+	VMAXPS      Y11, Y9, Y11
+	VMINPS      Y11, Y10, Y11
+	VMULPS      Y11, Y3, Y3
+	VMOVAPS     Y8, Y11
+	VFMADD231PS Y7, Y4, Y11
+	VMAXPS      Y11, Y9, Y11
+	VMINPS      Y11, Y10, Y11
+	VMULPS      Y11, Y4, Y4
+	VMOVAPS     Y8, Y11
+	VFMADD231PS Y7, Y5, Y11
+	VMAXPS      Y11, Y9, Y11
+	VMINPS      Y11, Y10, Y11
+	VMULPS      Y11, Y5, Y5
+	VMOVAPS     Y8, Y8
+	VFMADD231PS Y7, Y6, Y8
+	VMAXPS      Y8, Y9, Y8
+	VMINPS      Y8, Y10, Y8
+	VMULPS      Y8, Y6, Y6
+	JMP         act_done_860
 
 act_clampx_861:
 	VMAXPS Y1, Y9, Y1
@@ -15799,30 +16613,36 @@ single:
 	VBROADCASTSS 12(DI), Y7
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_864
-	VMOVAPS      Y5, Y8
-	VFMADD231PS  Y4, Y1, Y8
-	VMAXPS       Y8, Y6, Y8
-	VMINPS       Y8, Y7, Y8
-	VMOVAPS      Y5, Y9
-	VFMADD231PS  Y4, Y2, Y9
-	VMAXPS       Y9, Y6, Y9
-	VMINPS       Y9, Y7, Y9
-	VMOVAPS      Y5, Y5
-	VFMADD231PS  Y4, Y3, Y5
-	VMAXPS       Y5, Y6, Y5
-	VMINPS       Y5, Y7, Y5
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_865
-	VMULPS       Y8, Y1, Y1
-	VMULPS       Y9, Y2, Y2
-	VMULPS       Y5, Y3, Y3
+	JE           act_mulx_865
+	VFMADD213PS  Y5, Y4, Y1
+	VMAXPS       Y1, Y6, Y1
+	VMINPS       Y1, Y7, Y1
+	VFMADD213PS  Y5, Y4, Y2
+	VMAXPS       Y2, Y6, Y2
+	VMINPS       Y2, Y7, Y2
+	VFMADD213PS  Y5, Y4, Y3
+	VMAXPS       Y3, Y6, Y3
+	VMINPS       Y3, Y7, Y3
 	JMP          act_done_863
 
-act_t_865:
-	VMOVAPS Y8, Y1
-	VMOVAPS Y9, Y2
-	VMOVAPS Y5, Y3
-	JMP     act_done_863
+act_mulx_865:
+	VMOVAPS     Y5, Y8
+	VFMADD231PS Y4, Y1, Y8
+	VMAXPS      Y8, Y6, Y8
+	VMINPS      Y8, Y7, Y8
+	VMULPS      Y8, Y1, Y1
+	VMOVAPS     Y5, Y8
+	VFMADD231PS Y4, Y2, Y8
+	VMAXPS      Y8, Y6, Y8
+	VMINPS      Y8, Y7, Y8
+	VMULPS      Y8, Y2, Y2
+	VMOVAPS     Y5, Y5
+	VFMADD231PS Y4, Y3, Y5
+	VMAXPS      Y5, Y6, Y5
+	VMINPS      Y5, Y7, Y5
+	VMULPS      Y5, Y3, Y3
+	JMP         act_done_863
 
 act_clampx_864:
 	VMAXPS Y1, Y6, Y1
@@ -16255,60 +17075,76 @@ group:
 	VBROADCASTSS 12(DI), Y12
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_867
-	VMOVAPS      Y10, Y13
-	VFMADD231PS  Y9, Y1, Y13
-	VMAXPS       Y13, Y11, Y13
-	VMINPS       Y13, Y12, Y13
-	VMOVAPS      Y10, Y14
-	VFMADD231PS  Y9, Y2, Y14
-	VMAXPS       Y14, Y11, Y14
-	VMINPS       Y14, Y12, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD231PS  Y9, Y3, Y15
-	VMAXPS       Y15, Y11, Y15
-	VMINPS       Y15, Y12, Y15
-	VMOVAPS      Y10, Y16
-	VFMADD231PS  Y9, Y4, Y16
-	VMAXPS       Y16, Y11, Y16
-	VMINPS       Y16, Y12, Y16
-	VMOVAPS      Y10, Y17
-	VFMADD231PS  Y9, Y5, Y17
-	VMAXPS       Y17, Y11, Y17
-	VMINPS       Y17, Y12, Y17
-	VMOVAPS      Y10, Y18
-	VFMADD231PS  Y9, Y6, Y18
-	VMAXPS       Y18, Y11, Y18
-	VMINPS       Y18, Y12, Y18
-	VMOVAPS      Y10, Y19
-	VFMADD231PS  Y9, Y7, Y19
-	VMAXPS       Y19, Y11, Y19
-	VMINPS       Y19, Y12, Y19
-	VMOVAPS      Y10, Y10
-	VFMADD231PS  Y9, Y8, Y10
-	VMAXPS       Y10, Y11, Y10
-	VMINPS       Y10, Y12, Y10
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_868
-	VMULPS       Y13, Y1, Y1
-	VMULPS       Y14, Y2, Y2
-	VMULPS       Y15, Y3, Y3
-	VMULPS       Y16, Y4, Y4
-	VMULPS       Y17, Y5, Y5
-	VMULPS       Y18, Y6, Y6
-	VMULPS       Y19, Y7, Y7
-	VMULPS       Y10, Y8, Y8
+	JE           act_mulx_868
+	VFMADD213PS  Y10, Y9, Y1
+	VMAXPS       Y1, Y11, Y1
+	VMINPS       Y1, Y12, Y1
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y5
+	VMAXPS       Y5, Y11, Y5
+	VMINPS       Y5, Y12, Y5
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
 	JMP          act_done_866
 
-act_t_868:
-	VMOVAPS Y13, Y1
-	VMOVAPS Y14, Y2
-	VMOVAPS Y15, Y3
-	VMOVAPS Y16, Y4
-	VMOVAPS Y17, Y5
-	VMOVAPS Y18, Y6
-	VMOVAPS Y19, Y7
-	VMOVAPS Y10, Y8
-	JMP     act_done_866
+act_mulx_868:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y1, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y3, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y5, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y5, Y5
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y7, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y7, Y7
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_866
 
 act_clampx_867:
 	VMAXPS Y1, Y11, Y1
@@ -16603,36 +17439,44 @@ single:
 	VBROADCASTSS 12(DI), Y8
 	CMPQ         mode+72(FP), $0x01
 	JE           act_clampx_870
-	VMOVAPS      Y6, Y9
-	VFMADD231PS  Y5, Y1, Y9
-	VMAXPS       Y9, Y7, Y9
-	VMINPS       Y9, Y8, Y9
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y5, Y2, Y10
-	VMAXPS       Y10, Y7, Y10
-	VMINPS       Y10, Y8, Y10
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y5, Y3, Y11
-	VMAXPS       Y11, Y7, Y11
-	VMINPS       Y11, Y8, Y11
-	VMOVAPS      Y6, Y6
-	VFMADD231PS  Y5, Y4, Y6
-	VMAXPS       Y6, Y7, Y6
-	VMINPS       Y6, Y8, Y6
 	CMPQ         mode+72(FP), $0x03
-	JNE          act_t_871
-	VMULPS       Y9, Y1, Y1
-	VMULPS       Y10, Y2, Y2
-	VMULPS       Y11, Y3, Y3
-	VMULPS       Y6, Y4, Y4
+	JE           act_mulx_871
+	VFMADD213PS  Y6, Y5, Y1
+	VMAXPS       Y1, Y7, Y1
+	VMINPS       Y1, Y8, Y1
+	VFMADD213PS  Y6, Y5, Y2
+	VMAXPS       Y2, Y7, Y2
+	VMINPS       Y2, Y8, Y2
+	VFMADD213PS  Y6, Y5, Y3
+	VMAXPS       Y3, Y7, Y3
+	VMINPS       Y3, Y8, Y3
+	VFMADD213PS  Y6, Y5, Y4
+	VMAXPS       Y4, Y7, Y4
+	VMINPS       Y4, Y8, Y4
 	JMP          act_done_869
 
-act_t_871:
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
-	VMOVAPS Y6, Y4
-	JMP     act_done_869
+act_mulx_871:
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y1, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y1, Y1
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y2, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y2, Y2
+	VMOVAPS     Y6, Y9
+	VFMADD231PS Y5, Y3, Y9
+	VMAXPS      Y9, Y7, Y9
+	VMINPS      Y9, Y8, Y9
+	VMULPS      Y9, Y3, Y3
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y4, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y4, Y4
+	JMP         act_done_869
 
 act_clampx_870:
 	VMAXPS Y1, Y7, Y1
@@ -16841,18 +17685,20 @@ chan_884:
 	CMPQ        mode+40(FP), $0x01
 	JB          act_done_887
 	JE          act_clampx_888
+	CMPQ        mode+40(FP), $0x03
+	JE          act_mulx_889
+	VFMADD213PS Y1, Y0, Y5
+	VMAXPS      Y5, Y2, Y5
+	VMINPS      Y5, Y3, Y5
+	JMP         act_done_887
+
+act_mulx_889:
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
-	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_889
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_887
-
-act_t_889:
-	VMOVAPS Y6, Y5
-	JMP     act_done_887
 
 act_clampx_888:
 	VMAXPS Y5, Y2, Y5
@@ -16872,18 +17718,20 @@ chan_tail_885:
 	CMPQ        mode+40(FP), $0x01
 	JB          act_done_890
 	JE          act_clampx_891
+	CMPQ        mode+40(FP), $0x03
+	JE          act_mulx_892
+	VFMADD213PS Y1, Y0, Y5
+	VMAXPS      Y5, Y2, Y5
+	VMINPS      Y5, Y3, Y5
+	JMP         act_done_890
+
+act_mulx_892:
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
-	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_892
 	VMULPS      Y1, Y5, Y5
 	JMP         act_done_890
-
-act_t_892:
-	VMOVAPS Y1, Y5
-	JMP     act_done_890
 
 act_clampx_891:
 	VMAXPS Y5, Y2, Y5
@@ -16922,18 +17770,20 @@ chan_893:
 	CMPQ        mode+32(FP), $0x01
 	JB          act_done_896
 	JE          act_clampx_897
+	CMPQ        mode+32(FP), $0x03
+	JE          act_mulx_898
+	VFMADD213PS Y1, Y0, Y5
+	VMAXPS      Y5, Y2, Y5
+	VMINPS      Y5, Y3, Y5
+	JMP         act_done_896
+
+act_mulx_898:
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
-	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_898
 	VMULPS      Y6, Y5, Y5
 	JMP         act_done_896
-
-act_t_898:
-	VMOVAPS Y6, Y5
-	JMP     act_done_896
 
 act_clampx_897:
 	VMAXPS Y5, Y2, Y5
@@ -16951,18 +17801,20 @@ chan_tail_894:
 	CMPQ        mode+32(FP), $0x01
 	JB          act_done_899
 	JE          act_clampx_900
+	CMPQ        mode+32(FP), $0x03
+	JE          act_mulx_901
+	VFMADD213PS Y1, Y0, Y5
+	VMAXPS      Y5, Y2, Y5
+	VMINPS      Y5, Y3, Y5
+	JMP         act_done_899
+
+act_mulx_901:
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
-	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_901
 	VMULPS      Y1, Y5, Y5
 	JMP         act_done_899
-
-act_t_901:
-	VMOVAPS Y1, Y5
-	JMP     act_done_899
 
 act_clampx_900:
 	VMAXPS Y5, Y2, Y5
@@ -17200,60 +18052,76 @@ row_905:
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_907
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_908
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_908
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_906
 
-act_t_908:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_906
+act_mulx_908:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_906
 
 act_clampx_907:
 	VMAXPS Z0, Z10, Z0
@@ -17370,60 +18238,76 @@ row_909:
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_911
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_912
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_912
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_910
 
-act_t_912:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_910
+act_mulx_912:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_910
 
 act_clampx_911:
 	VMAXPS Z0, Z10, Z0
@@ -17541,36 +18425,44 @@ row_916:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_918
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_919
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_919
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_917
 
-act_t_919:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_917
+act_mulx_919:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_917
 
 act_clampx_918:
 	VMAXPS Z0, Z6, Z0
@@ -17647,36 +18539,44 @@ row_920:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_922
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_923
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_923
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_921
 
-act_t_923:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_921
+act_mulx_923:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_921
 
 act_clampx_922:
 	VMAXPS Z0, Z6, Z0
@@ -17758,24 +18658,28 @@ row_927:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_929
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_930
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_930
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_928
 
-act_t_930:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_928
+act_mulx_930:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_928
 
 act_clampx_929:
 	VMAXPS Z0, Z4, Z0
@@ -17832,24 +18736,28 @@ row_931:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_933
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_934
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_934
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_932
 
-act_t_934:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_932
+act_mulx_934:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_932
 
 act_clampx_933:
 	VMAXPS Z0, Z4, Z0
@@ -17913,18 +18821,20 @@ row_938:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_940
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_941
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_941
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_939
 
-act_t_941:
-	VMOVAPS Z2, Z0
-	JMP     act_done_939
+act_mulx_941:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_939
 
 act_clampx_940:
 	VMAXPS Z0, Z3, Z0
@@ -17971,18 +18881,20 @@ row_942:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_944
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_945
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_945
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_943
 
-act_t_945:
-	VMOVAPS Z2, Z0
-	JMP     act_done_943
+act_mulx_945:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_943
 
 act_clampx_944:
 	VMAXPS Z0, Z3, Z0
@@ -18116,60 +19028,76 @@ row_949:
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_951
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_952
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_952
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_950
 
-act_t_952:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_950
+act_mulx_952:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_950
 
 act_clampx_951:
 	VMAXPS Z0, Z10, Z0
@@ -18300,60 +19228,76 @@ row_953:
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_955
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_956
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_956
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_954
 
-act_t_956:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_954
+act_mulx_956:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_954
 
 act_clampx_955:
 	VMAXPS Z0, Z10, Z0
@@ -18477,36 +19421,44 @@ row_960:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_962
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_963
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_963
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_961
 
-act_t_963:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_961
+act_mulx_963:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_961
 
 act_clampx_962:
 	VMAXPS Z0, Z6, Z0
@@ -18589,36 +19541,44 @@ row_964:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_966
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_967
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_967
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_965
 
-act_t_967:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_965
+act_mulx_967:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_965
 
 act_clampx_966:
 	VMAXPS Z0, Z6, Z0
@@ -18702,24 +19662,28 @@ row_971:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_973
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_974
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_974
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_972
 
-act_t_974:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_972
+act_mulx_974:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_972
 
 act_clampx_973:
 	VMAXPS Z0, Z4, Z0
@@ -18778,24 +19742,28 @@ row_975:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_977
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_978
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_978
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_976
 
-act_t_978:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_976
+act_mulx_978:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_976
 
 act_clampx_977:
 	VMAXPS Z0, Z4, Z0
@@ -18859,18 +19827,20 @@ row_982:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_984
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_985
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_985
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_983
 
-act_t_985:
-	VMOVAPS Z2, Z0
-	JMP     act_done_983
+act_mulx_985:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_983
 
 act_clampx_984:
 	VMAXPS Z0, Z3, Z0
@@ -18917,18 +19887,20 @@ row_986:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_988
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_989
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_989
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_987
 
-act_t_989:
-	VMOVAPS Z2, Z0
-	JMP     act_done_987
+act_mulx_989:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_987
 
 act_clampx_988:
 	VMAXPS Z0, Z3, Z0
@@ -19010,36 +19982,44 @@ row_993:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_995
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_996
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_996
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_994
 
-act_t_996:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_994
+act_mulx_996:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_994
 
 act_clampx_995:
 	VMAXPS Z0, Z6, Z0
@@ -19102,36 +20082,44 @@ row_997:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_999
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1000
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1000
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_998
 
-act_t_1000:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_998
+act_mulx_1000:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_998
 
 act_clampx_999:
 	VMAXPS Z0, Z6, Z0
@@ -19203,24 +20191,28 @@ row_1004:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1006
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1007
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1007
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1005
 
-act_t_1007:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1005
+act_mulx_1007:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1005
 
 act_clampx_1006:
 	VMAXPS Z0, Z4, Z0
@@ -19267,24 +20259,28 @@ row_1008:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1010
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1011
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1011
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1009
 
-act_t_1011:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1009
+act_mulx_1011:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1009
 
 act_clampx_1010:
 	VMAXPS Z0, Z4, Z0
@@ -19340,18 +20336,20 @@ row_1015:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1017
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1018
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1018
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1016
 
-act_t_1018:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1016
+act_mulx_1018:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1016
 
 act_clampx_1017:
 	VMAXPS Z0, Z3, Z0
@@ -19390,18 +20388,20 @@ row_1019:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1021
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1022
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1022
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1020
 
-act_t_1022:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1020
+act_mulx_1022:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1020
 
 act_clampx_1021:
 	VMAXPS Z0, Z3, Z0
@@ -19492,36 +20492,44 @@ row_1026:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1028
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1029
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1029
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1027
 
-act_t_1029:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1027
+act_mulx_1029:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1027
 
 act_clampx_1028:
 	VMAXPS Z0, Z6, Z0
@@ -19593,36 +20601,44 @@ row_1030:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1032
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1033
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1033
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1031
 
-act_t_1033:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1031
+act_mulx_1033:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1031
 
 act_clampx_1032:
 	VMAXPS Z0, Z6, Z0
@@ -19699,24 +20715,28 @@ row_1037:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1039
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1040
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1040
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1038
 
-act_t_1040:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1038
+act_mulx_1040:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1038
 
 act_clampx_1039:
 	VMAXPS Z0, Z4, Z0
@@ -19768,24 +20788,28 @@ row_1041:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1043
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1044
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1044
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1042
 
-act_t_1044:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1042
+act_mulx_1044:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1042
 
 act_clampx_1043:
 	VMAXPS Z0, Z4, Z0
@@ -19844,18 +20868,20 @@ row_1048:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1050
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1051
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1051
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1049
 
-act_t_1051:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1049
+act_mulx_1051:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1049
 
 act_clampx_1050:
 	VMAXPS Z0, Z3, Z0
@@ -19897,18 +20923,20 @@ row_1052:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1054
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1055
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1055
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1053
 
-act_t_1055:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1053
+act_mulx_1055:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1053
 
 act_clampx_1054:
 	VMAXPS Z0, Z3, Z0
@@ -20008,36 +21036,44 @@ row_1059:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1061
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1062
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1062
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1060
 
-act_t_1062:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1060
+act_mulx_1062:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1060
 
 act_clampx_1061:
 	VMAXPS Z0, Z6, Z0
@@ -20118,36 +21154,44 @@ row_1063:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1065
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1066
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1066
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1064
 
-act_t_1066:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1064
+act_mulx_1066:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1064
 
 act_clampx_1065:
 	VMAXPS Z0, Z6, Z0
@@ -20229,24 +21273,28 @@ row_1070:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1072
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1073
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1073
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1071
 
-act_t_1073:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1071
+act_mulx_1073:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1071
 
 act_clampx_1072:
 	VMAXPS Z0, Z4, Z0
@@ -20303,24 +21351,28 @@ row_1074:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1076
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1077
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1077
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1075
 
-act_t_1077:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1075
+act_mulx_1077:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1075
 
 act_clampx_1076:
 	VMAXPS Z0, Z4, Z0
@@ -20382,18 +21434,20 @@ row_1081:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1083
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1084
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1084
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1082
 
-act_t_1084:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1082
+act_mulx_1084:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1082
 
 act_clampx_1083:
 	VMAXPS Z0, Z3, Z0
@@ -20438,18 +21492,20 @@ row_1085:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1087
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1088
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1088
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1086
 
-act_t_1088:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1086
+act_mulx_1088:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1086
 
 act_clampx_1087:
 	VMAXPS Z0, Z3, Z0
@@ -20531,36 +21587,44 @@ row_1092:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1094
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1095
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1095
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1093
 
-act_t_1095:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1093
+act_mulx_1095:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1093
 
 act_clampx_1094:
 	VMAXPS Z0, Z6, Z0
@@ -20623,36 +21687,44 @@ row_1096:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1098
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1099
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1099
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1097
 
-act_t_1099:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1097
+act_mulx_1099:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1097
 
 act_clampx_1098:
 	VMAXPS Z0, Z6, Z0
@@ -20724,24 +21796,28 @@ row_1103:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1105
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1106
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1106
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1104
 
-act_t_1106:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1104
+act_mulx_1106:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1104
 
 act_clampx_1105:
 	VMAXPS Z0, Z4, Z0
@@ -20788,24 +21864,28 @@ row_1107:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1109
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1110
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1110
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1108
 
-act_t_1110:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1108
+act_mulx_1110:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1108
 
 act_clampx_1109:
 	VMAXPS Z0, Z4, Z0
@@ -20861,18 +21941,20 @@ row_1114:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1116
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1117
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1117
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1115
 
-act_t_1117:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1115
+act_mulx_1117:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1115
 
 act_clampx_1116:
 	VMAXPS Z0, Z3, Z0
@@ -20911,18 +21993,20 @@ row_1118:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1120
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1121
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1121
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1119
 
-act_t_1121:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1119
+act_mulx_1121:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1119
 
 act_clampx_1120:
 	VMAXPS Z0, Z3, Z0
@@ -21013,36 +22097,44 @@ row_1125:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1127
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1128
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1128
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1126
 
-act_t_1128:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1126
+act_mulx_1128:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1126
 
 act_clampx_1127:
 	VMAXPS Z0, Z6, Z0
@@ -21114,36 +22206,44 @@ row_1129:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1131
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1132
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1132
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1130
 
-act_t_1132:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1130
+act_mulx_1132:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1130
 
 act_clampx_1131:
 	VMAXPS Z0, Z6, Z0
@@ -21220,24 +22320,28 @@ row_1136:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1138
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1139
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1139
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1137
 
-act_t_1139:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1137
+act_mulx_1139:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1137
 
 act_clampx_1138:
 	VMAXPS Z0, Z4, Z0
@@ -21289,24 +22393,28 @@ row_1140:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1142
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1143
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1143
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1141
 
-act_t_1143:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1141
+act_mulx_1143:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1141
 
 act_clampx_1142:
 	VMAXPS Z0, Z4, Z0
@@ -21365,18 +22473,20 @@ row_1147:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1149
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1150
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1150
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1148
 
-act_t_1150:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1148
+act_mulx_1150:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1148
 
 act_clampx_1149:
 	VMAXPS Z0, Z3, Z0
@@ -21418,18 +22528,20 @@ row_1151:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1153
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1154
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1154
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1152
 
-act_t_1154:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1152
+act_mulx_1154:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1152
 
 act_clampx_1153:
 	VMAXPS Z0, Z3, Z0
@@ -21511,36 +22623,44 @@ row_1158:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1160
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1161
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1161
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1159
 
-act_t_1161:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1159
+act_mulx_1161:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1159
 
 act_clampx_1160:
 	VMAXPS Z0, Z6, Z0
@@ -21603,36 +22723,44 @@ row_1162:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1164
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1165
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1165
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1163
 
-act_t_1165:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1163
+act_mulx_1165:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1163
 
 act_clampx_1164:
 	VMAXPS Z0, Z6, Z0
@@ -21704,24 +22832,28 @@ row_1169:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1171
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1172
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1172
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1170
 
-act_t_1172:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1170
+act_mulx_1172:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1170
 
 act_clampx_1171:
 	VMAXPS Z0, Z4, Z0
@@ -21768,24 +22900,28 @@ row_1173:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1175
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1176
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1176
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1174
 
-act_t_1176:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1174
+act_mulx_1176:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1174
 
 act_clampx_1175:
 	VMAXPS Z0, Z4, Z0
@@ -21841,18 +22977,20 @@ row_1180:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1182
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1183
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1183
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1181
 
-act_t_1183:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1181
+act_mulx_1183:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1181
 
 act_clampx_1182:
 	VMAXPS Z0, Z3, Z0
@@ -21891,18 +23029,20 @@ row_1184:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1186
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1187
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1187
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1185
 
-act_t_1187:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1185
+act_mulx_1187:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1185
 
 act_clampx_1186:
 	VMAXPS Z0, Z3, Z0
@@ -22044,60 +23184,76 @@ row_1191:
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1193
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1194
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_1194
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_1192
 
-act_t_1194:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1192
+act_mulx_1194:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1192
 
 act_clampx_1193:
 	VMAXPS Z0, Z10, Z0
@@ -22236,60 +23392,76 @@ row_1195:
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1197
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1198
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_1198
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_1196
 
-act_t_1198:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1196
+act_mulx_1198:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1196
 
 act_clampx_1197:
 	VMAXPS Z0, Z10, Z0
@@ -22421,36 +23593,44 @@ row_1202:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1204
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1205
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1205
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1203
 
-act_t_1205:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1203
+act_mulx_1205:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1203
 
 act_clampx_1204:
 	VMAXPS Z0, Z6, Z0
@@ -22541,36 +23721,44 @@ row_1206:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1208
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1209
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1209
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1207
 
-act_t_1209:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1207
+act_mulx_1209:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1207
 
 act_clampx_1208:
 	VMAXPS Z0, Z6, Z0
@@ -22662,24 +23850,28 @@ row_1213:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1215
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1216
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1216
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1214
 
-act_t_1216:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1214
+act_mulx_1216:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1214
 
 act_clampx_1215:
 	VMAXPS Z0, Z4, Z0
@@ -22746,24 +23938,28 @@ row_1217:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1219
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1220
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1220
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1218
 
-act_t_1220:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1218
+act_mulx_1220:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1218
 
 act_clampx_1219:
 	VMAXPS Z0, Z4, Z0
@@ -22835,18 +24031,20 @@ row_1224:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1226
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1227
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1227
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1225
 
-act_t_1227:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1225
+act_mulx_1227:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1225
 
 act_clampx_1226:
 	VMAXPS Z0, Z3, Z0
@@ -22901,18 +24099,20 @@ row_1228:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1230
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1231
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1231
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1229
 
-act_t_1231:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1229
+act_mulx_1231:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1229
 
 act_clampx_1230:
 	VMAXPS Z0, Z3, Z0
@@ -23068,60 +24268,76 @@ row_1235:
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1237
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1238
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_1238
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_1236
 
-act_t_1238:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1236
+act_mulx_1238:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1236
 
 act_clampx_1237:
 	VMAXPS Z0, Z10, Z0
@@ -23274,60 +24490,76 @@ row_1239:
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1241
-	VMOVAPS      Z9, Z12
-	VFMADD231PS  Z8, Z0, Z12
-	VMAXPS       Z12, Z10, Z12
-	VMINPS       Z12, Z11, Z12
-	VMOVAPS      Z9, Z13
-	VFMADD231PS  Z8, Z1, Z13
-	VMAXPS       Z13, Z10, Z13
-	VMINPS       Z13, Z11, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD231PS  Z8, Z2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMINPS       Z14, Z11, Z14
-	VMOVAPS      Z9, Z15
-	VFMADD231PS  Z8, Z3, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMINPS       Z15, Z11, Z15
-	VMOVAPS      Z9, Z16
-	VFMADD231PS  Z8, Z4, Z16
-	VMAXPS       Z16, Z10, Z16
-	VMINPS       Z16, Z11, Z16
-	VMOVAPS      Z9, Z17
-	VFMADD231PS  Z8, Z5, Z17
-	VMAXPS       Z17, Z10, Z17
-	VMINPS       Z17, Z11, Z17
-	VMOVAPS      Z9, Z18
-	VFMADD231PS  Z8, Z6, Z18
-	VMAXPS       Z18, Z10, Z18
-	VMINPS       Z18, Z11, Z18
-	VMOVAPS      Z9, Z9
-	VFMADD231PS  Z8, Z7, Z9
-	VMAXPS       Z9, Z10, Z9
-	VMINPS       Z9, Z11, Z9
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1242
-	VMULPS       Z12, Z0, Z0
-	VMULPS       Z13, Z1, Z1
-	VMULPS       Z14, Z2, Z2
-	VMULPS       Z15, Z3, Z3
-	VMULPS       Z16, Z4, Z4
-	VMULPS       Z17, Z5, Z5
-	VMULPS       Z18, Z6, Z6
-	VMULPS       Z9, Z7, Z7
+	JE           act_mulx_1242
+	VFMADD213PS  Z9, Z8, Z0
+	VMAXPS       Z0, Z10, Z0
+	VMINPS       Z0, Z11, Z0
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z4
+	VMAXPS       Z4, Z10, Z4
+	VMINPS       Z4, Z11, Z4
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
 	JMP          act_done_1240
 
-act_t_1242:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1240
+act_mulx_1242:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1240
 
 act_clampx_1241:
 	VMAXPS Z0, Z10, Z0
@@ -23465,36 +24697,44 @@ row_1246:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1248
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1249
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1249
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1247
 
-act_t_1249:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1247
+act_mulx_1249:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1247
 
 act_clampx_1248:
 	VMAXPS Z0, Z6, Z0
@@ -23591,36 +24831,44 @@ row_1250:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1252
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1253
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1253
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1251
 
-act_t_1253:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1251
+act_mulx_1253:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1251
 
 act_clampx_1252:
 	VMAXPS Z0, Z6, Z0
@@ -23714,24 +24962,28 @@ row_1257:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1259
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1260
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1260
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1258
 
-act_t_1260:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1258
+act_mulx_1260:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1258
 
 act_clampx_1259:
 	VMAXPS Z0, Z4, Z0
@@ -23800,24 +25052,28 @@ row_1261:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1263
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1264
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1264
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1262
 
-act_t_1264:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1262
+act_mulx_1264:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1262
 
 act_clampx_1263:
 	VMAXPS Z0, Z4, Z0
@@ -23889,18 +25145,20 @@ row_1268:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1270
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1271
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1271
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1269
 
-act_t_1271:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1269
+act_mulx_1271:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1269
 
 act_clampx_1270:
 	VMAXPS Z0, Z3, Z0
@@ -23955,18 +25213,20 @@ row_1272:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1274
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1275
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1275
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1273
 
-act_t_1275:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1273
+act_mulx_1275:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1273
 
 act_clampx_1274:
 	VMAXPS Z0, Z3, Z0
@@ -24048,36 +25308,44 @@ row_1279:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1281
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1282
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1282
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1280
 
-act_t_1282:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1280
+act_mulx_1282:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1280
 
 act_clampx_1281:
 	VMAXPS Z0, Z6, Z0
@@ -24140,36 +25408,44 @@ row_1283:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1285
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1286
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1286
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1284
 
-act_t_1286:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1284
+act_mulx_1286:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1284
 
 act_clampx_1285:
 	VMAXPS Z0, Z6, Z0
@@ -24241,24 +25517,28 @@ row_1290:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1292
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1293
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1293
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1291
 
-act_t_1293:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1291
+act_mulx_1293:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1291
 
 act_clampx_1292:
 	VMAXPS Z0, Z4, Z0
@@ -24305,24 +25585,28 @@ row_1294:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1296
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1297
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1297
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1295
 
-act_t_1297:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1295
+act_mulx_1297:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1295
 
 act_clampx_1296:
 	VMAXPS Z0, Z4, Z0
@@ -24378,18 +25662,20 @@ row_1301:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1303
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1304
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1304
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1302
 
-act_t_1304:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1302
+act_mulx_1304:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1302
 
 act_clampx_1303:
 	VMAXPS Z0, Z3, Z0
@@ -24428,18 +25714,20 @@ row_1305:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1307
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1308
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1308
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1306
 
-act_t_1308:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1306
+act_mulx_1308:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1306
 
 act_clampx_1307:
 	VMAXPS Z0, Z3, Z0
@@ -24530,36 +25818,44 @@ row_1312:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1314
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1315
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1315
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1313
 
-act_t_1315:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1313
+act_mulx_1315:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1313
 
 act_clampx_1314:
 	VMAXPS Z0, Z6, Z0
@@ -24631,36 +25927,44 @@ row_1316:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1318
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1319
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1319
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1317
 
-act_t_1319:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1317
+act_mulx_1319:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1317
 
 act_clampx_1318:
 	VMAXPS Z0, Z6, Z0
@@ -24737,24 +26041,28 @@ row_1323:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1325
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1326
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1326
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1324
 
-act_t_1326:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1324
+act_mulx_1326:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1324
 
 act_clampx_1325:
 	VMAXPS Z0, Z4, Z0
@@ -24806,24 +26114,28 @@ row_1327:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1329
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1330
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1330
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1328
 
-act_t_1330:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1328
+act_mulx_1330:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1328
 
 act_clampx_1329:
 	VMAXPS Z0, Z4, Z0
@@ -24882,18 +26194,20 @@ row_1334:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1336
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1337
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1337
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1335
 
-act_t_1337:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1335
+act_mulx_1337:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1335
 
 act_clampx_1336:
 	VMAXPS Z0, Z3, Z0
@@ -24935,18 +26249,20 @@ row_1338:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1340
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1341
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1341
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1339
 
-act_t_1341:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1339
+act_mulx_1341:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1339
 
 act_clampx_1340:
 	VMAXPS Z0, Z3, Z0
@@ -25046,36 +26362,44 @@ row_1345:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1347
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1348
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1348
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1346
 
-act_t_1348:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1346
+act_mulx_1348:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1346
 
 act_clampx_1347:
 	VMAXPS Z0, Z6, Z0
@@ -25156,36 +26480,44 @@ row_1349:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1351
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1352
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1352
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1350
 
-act_t_1352:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1350
+act_mulx_1352:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1350
 
 act_clampx_1351:
 	VMAXPS Z0, Z6, Z0
@@ -25267,24 +26599,28 @@ row_1356:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1358
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1359
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1359
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1357
 
-act_t_1359:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1357
+act_mulx_1359:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1357
 
 act_clampx_1358:
 	VMAXPS Z0, Z4, Z0
@@ -25341,24 +26677,28 @@ row_1360:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1362
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1363
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1363
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1361
 
-act_t_1363:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1361
+act_mulx_1363:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1361
 
 act_clampx_1362:
 	VMAXPS Z0, Z4, Z0
@@ -25420,18 +26760,20 @@ row_1367:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1369
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1370
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1370
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1368
 
-act_t_1370:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1368
+act_mulx_1370:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1368
 
 act_clampx_1369:
 	VMAXPS Z0, Z3, Z0
@@ -25476,18 +26818,20 @@ row_1371:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1373
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1374
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1374
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1372
 
-act_t_1374:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1372
+act_mulx_1374:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1372
 
 act_clampx_1373:
 	VMAXPS Z0, Z3, Z0
@@ -25600,36 +26944,44 @@ row_1378:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1380
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1381
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1381
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1379
 
-act_t_1381:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1379
+act_mulx_1381:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1379
 
 act_clampx_1380:
 	VMAXPS Z0, Z6, Z0
@@ -25723,36 +27075,44 @@ row_1382:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1384
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1385
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1385
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1383
 
-act_t_1385:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1383
+act_mulx_1385:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1383
 
 act_clampx_1384:
 	VMAXPS Z0, Z6, Z0
@@ -25841,24 +27201,28 @@ row_1389:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1391
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1392
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1392
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1390
 
-act_t_1392:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1390
+act_mulx_1392:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1390
 
 act_clampx_1391:
 	VMAXPS Z0, Z4, Z0
@@ -25922,24 +27286,28 @@ row_1393:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1395
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1396
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1396
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1394
 
-act_t_1396:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1394
+act_mulx_1396:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1394
 
 act_clampx_1395:
 	VMAXPS Z0, Z4, Z0
@@ -26005,18 +27373,20 @@ row_1400:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1402
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1403
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1403
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1401
 
-act_t_1403:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1401
+act_mulx_1403:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1401
 
 act_clampx_1402:
 	VMAXPS Z0, Z3, Z0
@@ -26065,18 +27435,20 @@ row_1404:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1406
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1407
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1407
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1405
 
-act_t_1407:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1405
+act_mulx_1407:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1405
 
 act_clampx_1406:
 	VMAXPS Z0, Z3, Z0
@@ -26198,36 +27570,44 @@ row_1411:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1413
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1414
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1414
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1412
 
-act_t_1414:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1412
+act_mulx_1414:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1412
 
 act_clampx_1413:
 	VMAXPS Z0, Z6, Z0
@@ -26330,36 +27710,44 @@ row_1415:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1417
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1418
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1418
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1416
 
-act_t_1418:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1416
+act_mulx_1418:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1416
 
 act_clampx_1417:
 	VMAXPS Z0, Z6, Z0
@@ -26453,24 +27841,28 @@ row_1422:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1424
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1425
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1425
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1423
 
-act_t_1425:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1423
+act_mulx_1425:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1423
 
 act_clampx_1424:
 	VMAXPS Z0, Z4, Z0
@@ -26539,24 +27931,28 @@ row_1426:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1428
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1429
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1429
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1427
 
-act_t_1429:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1427
+act_mulx_1429:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1427
 
 act_clampx_1428:
 	VMAXPS Z0, Z4, Z0
@@ -26625,18 +28021,20 @@ row_1433:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1435
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1436
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1436
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1434
 
-act_t_1436:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1434
+act_mulx_1436:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1434
 
 act_clampx_1435:
 	VMAXPS Z0, Z3, Z0
@@ -26688,18 +28086,20 @@ row_1437:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1439
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1440
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1440
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1438
 
-act_t_1440:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1438
+act_mulx_1440:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1438
 
 act_clampx_1439:
 	VMAXPS Z0, Z3, Z0
@@ -26781,36 +28181,44 @@ row_1444:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1446
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1447
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1447
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1445
 
-act_t_1447:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1445
+act_mulx_1447:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1445
 
 act_clampx_1446:
 	VMAXPS Z0, Z6, Z0
@@ -26873,36 +28281,44 @@ row_1448:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1450
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1451
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1451
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1449
 
-act_t_1451:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1449
+act_mulx_1451:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1449
 
 act_clampx_1450:
 	VMAXPS Z0, Z6, Z0
@@ -26974,24 +28390,28 @@ row_1455:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1457
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1458
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1458
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1456
 
-act_t_1458:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1456
+act_mulx_1458:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1456
 
 act_clampx_1457:
 	VMAXPS Z0, Z4, Z0
@@ -27038,24 +28458,28 @@ row_1459:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1461
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1462
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1462
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1460
 
-act_t_1462:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1460
+act_mulx_1462:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1460
 
 act_clampx_1461:
 	VMAXPS Z0, Z4, Z0
@@ -27111,18 +28535,20 @@ row_1466:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1468
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1469
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1469
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1467
 
-act_t_1469:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1467
+act_mulx_1469:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1467
 
 act_clampx_1468:
 	VMAXPS Z0, Z3, Z0
@@ -27161,18 +28587,20 @@ row_1470:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1472
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1473
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1473
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1471
 
-act_t_1473:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1471
+act_mulx_1473:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1471
 
 act_clampx_1472:
 	VMAXPS Z0, Z3, Z0
@@ -27263,36 +28691,44 @@ row_1477:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1479
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1480
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1480
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1478
 
-act_t_1480:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1478
+act_mulx_1480:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1478
 
 act_clampx_1479:
 	VMAXPS Z0, Z6, Z0
@@ -27364,36 +28800,44 @@ row_1481:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1483
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1484
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1484
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1482
 
-act_t_1484:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1482
+act_mulx_1484:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1482
 
 act_clampx_1483:
 	VMAXPS Z0, Z6, Z0
@@ -27470,24 +28914,28 @@ row_1488:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1490
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1491
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1491
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1489
 
-act_t_1491:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1489
+act_mulx_1491:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1489
 
 act_clampx_1490:
 	VMAXPS Z0, Z4, Z0
@@ -27539,24 +28987,28 @@ row_1492:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1494
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1495
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1495
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1493
 
-act_t_1495:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1493
+act_mulx_1495:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1493
 
 act_clampx_1494:
 	VMAXPS Z0, Z4, Z0
@@ -27615,18 +29067,20 @@ row_1499:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1501
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1502
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1502
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1500
 
-act_t_1502:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1500
+act_mulx_1502:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1500
 
 act_clampx_1501:
 	VMAXPS Z0, Z3, Z0
@@ -27668,18 +29122,20 @@ row_1503:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1505
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1506
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1506
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1504
 
-act_t_1506:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1504
+act_mulx_1506:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1504
 
 act_clampx_1505:
 	VMAXPS Z0, Z3, Z0
@@ -27779,36 +29235,44 @@ row_1510:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1512
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1513
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1513
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1511
 
-act_t_1513:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1511
+act_mulx_1513:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1511
 
 act_clampx_1512:
 	VMAXPS Z0, Z6, Z0
@@ -27889,36 +29353,44 @@ row_1514:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1516
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1517
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1517
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1515
 
-act_t_1517:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1515
+act_mulx_1517:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1515
 
 act_clampx_1516:
 	VMAXPS Z0, Z6, Z0
@@ -28000,24 +29472,28 @@ row_1521:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1523
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1524
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1524
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1522
 
-act_t_1524:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1522
+act_mulx_1524:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1522
 
 act_clampx_1523:
 	VMAXPS Z0, Z4, Z0
@@ -28074,24 +29550,28 @@ row_1525:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1527
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1528
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1528
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1526
 
-act_t_1528:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1526
+act_mulx_1528:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1526
 
 act_clampx_1527:
 	VMAXPS Z0, Z4, Z0
@@ -28153,18 +29633,20 @@ row_1532:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1534
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1535
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1535
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1533
 
-act_t_1535:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1533
+act_mulx_1535:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1533
 
 act_clampx_1534:
 	VMAXPS Z0, Z3, Z0
@@ -28209,18 +29691,20 @@ row_1536:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1538
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1539
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1539
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1537
 
-act_t_1539:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1537
+act_mulx_1539:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1537
 
 act_clampx_1538:
 	VMAXPS Z0, Z3, Z0
@@ -28333,36 +29817,44 @@ row_1543:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1545
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1546
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1546
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1544
 
-act_t_1546:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1544
+act_mulx_1546:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1544
 
 act_clampx_1545:
 	VMAXPS Z0, Z6, Z0
@@ -28456,36 +29948,44 @@ row_1547:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1549
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1550
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1550
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1548
 
-act_t_1550:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1548
+act_mulx_1550:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1548
 
 act_clampx_1549:
 	VMAXPS Z0, Z6, Z0
@@ -28574,24 +30074,28 @@ row_1554:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1556
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1557
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1557
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1555
 
-act_t_1557:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1555
+act_mulx_1557:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1555
 
 act_clampx_1556:
 	VMAXPS Z0, Z4, Z0
@@ -28655,24 +30159,28 @@ row_1558:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1560
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1561
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1561
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1559
 
-act_t_1561:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1559
+act_mulx_1561:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1559
 
 act_clampx_1560:
 	VMAXPS Z0, Z4, Z0
@@ -28738,18 +30246,20 @@ row_1565:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1567
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1568
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1568
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1566
 
-act_t_1568:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1566
+act_mulx_1568:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1566
 
 act_clampx_1567:
 	VMAXPS Z0, Z3, Z0
@@ -28798,18 +30308,20 @@ row_1569:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1571
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1572
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1572
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1570
 
-act_t_1572:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1570
+act_mulx_1572:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1570
 
 act_clampx_1571:
 	VMAXPS Z0, Z3, Z0
@@ -28891,36 +30403,44 @@ row_1576:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1578
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1579
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1579
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1577
 
-act_t_1579:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1577
+act_mulx_1579:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1577
 
 act_clampx_1578:
 	VMAXPS Z0, Z6, Z0
@@ -28983,36 +30503,44 @@ row_1580:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1582
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1583
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1583
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1581
 
-act_t_1583:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1581
+act_mulx_1583:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1581
 
 act_clampx_1582:
 	VMAXPS Z0, Z6, Z0
@@ -29084,24 +30612,28 @@ row_1587:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1589
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1590
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1590
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1588
 
-act_t_1590:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1588
+act_mulx_1590:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1588
 
 act_clampx_1589:
 	VMAXPS Z0, Z4, Z0
@@ -29148,24 +30680,28 @@ row_1591:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1593
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1594
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1594
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1592
 
-act_t_1594:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1592
+act_mulx_1594:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1592
 
 act_clampx_1593:
 	VMAXPS Z0, Z4, Z0
@@ -29221,18 +30757,20 @@ row_1598:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1600
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1601
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1601
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1599
 
-act_t_1601:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1599
+act_mulx_1601:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1599
 
 act_clampx_1600:
 	VMAXPS Z0, Z3, Z0
@@ -29271,18 +30809,20 @@ row_1602:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1604
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1605
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1605
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1603
 
-act_t_1605:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1603
+act_mulx_1605:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1603
 
 act_clampx_1604:
 	VMAXPS Z0, Z3, Z0
@@ -29373,36 +30913,44 @@ row_1609:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1611
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1612
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1612
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1610
 
-act_t_1612:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1610
+act_mulx_1612:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1610
 
 act_clampx_1611:
 	VMAXPS Z0, Z6, Z0
@@ -29474,36 +31022,44 @@ row_1613:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1615
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1616
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1616
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1614
 
-act_t_1616:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1614
+act_mulx_1616:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1614
 
 act_clampx_1615:
 	VMAXPS Z0, Z6, Z0
@@ -29580,24 +31136,28 @@ row_1620:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1622
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1623
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1623
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1621
 
-act_t_1623:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1621
+act_mulx_1623:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1621
 
 act_clampx_1622:
 	VMAXPS Z0, Z4, Z0
@@ -29649,24 +31209,28 @@ row_1624:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1626
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1627
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1627
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1625
 
-act_t_1627:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1625
+act_mulx_1627:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1625
 
 act_clampx_1626:
 	VMAXPS Z0, Z4, Z0
@@ -29725,18 +31289,20 @@ row_1631:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1633
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1634
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1634
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1632
 
-act_t_1634:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1632
+act_mulx_1634:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1632
 
 act_clampx_1633:
 	VMAXPS Z0, Z3, Z0
@@ -29778,18 +31344,20 @@ row_1635:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1637
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1638
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1638
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1636
 
-act_t_1638:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1636
+act_mulx_1638:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1636
 
 act_clampx_1637:
 	VMAXPS Z0, Z3, Z0
@@ -29889,36 +31457,44 @@ row_1642:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1644
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1645
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1645
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1643
 
-act_t_1645:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1643
+act_mulx_1645:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1643
 
 act_clampx_1644:
 	VMAXPS Z0, Z6, Z0
@@ -29999,36 +31575,44 @@ row_1646:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1648
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1649
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1649
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1647
 
-act_t_1649:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1647
+act_mulx_1649:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1647
 
 act_clampx_1648:
 	VMAXPS Z0, Z6, Z0
@@ -30110,24 +31694,28 @@ row_1653:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1655
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1656
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1656
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1654
 
-act_t_1656:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1654
+act_mulx_1656:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1654
 
 act_clampx_1655:
 	VMAXPS Z0, Z4, Z0
@@ -30184,24 +31772,28 @@ row_1657:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1659
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1660
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1660
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1658
 
-act_t_1660:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1658
+act_mulx_1660:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1658
 
 act_clampx_1659:
 	VMAXPS Z0, Z4, Z0
@@ -30263,18 +31855,20 @@ row_1664:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1666
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1667
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1667
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1665
 
-act_t_1667:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1665
+act_mulx_1667:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1665
 
 act_clampx_1666:
 	VMAXPS Z0, Z3, Z0
@@ -30319,18 +31913,20 @@ row_1668:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1670
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1671
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1671
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1669
 
-act_t_1671:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1669
+act_mulx_1671:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1669
 
 act_clampx_1670:
 	VMAXPS Z0, Z3, Z0
@@ -30412,36 +32008,44 @@ row_1675:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1677
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1678
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1678
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1676
 
-act_t_1678:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1676
+act_mulx_1678:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1676
 
 act_clampx_1677:
 	VMAXPS Z0, Z6, Z0
@@ -30504,36 +32108,44 @@ row_1679:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1681
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1682
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1682
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1680
 
-act_t_1682:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1680
+act_mulx_1682:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1680
 
 act_clampx_1681:
 	VMAXPS Z0, Z6, Z0
@@ -30605,24 +32217,28 @@ row_1686:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1688
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1689
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1689
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1687
 
-act_t_1689:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1687
+act_mulx_1689:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1687
 
 act_clampx_1688:
 	VMAXPS Z0, Z4, Z0
@@ -30669,24 +32285,28 @@ row_1690:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1692
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1693
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1693
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1691
 
-act_t_1693:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1691
+act_mulx_1693:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1691
 
 act_clampx_1692:
 	VMAXPS Z0, Z4, Z0
@@ -30742,18 +32362,20 @@ row_1697:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1699
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1700
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1700
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1698
 
-act_t_1700:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1698
+act_mulx_1700:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1698
 
 act_clampx_1699:
 	VMAXPS Z0, Z3, Z0
@@ -30792,18 +32414,20 @@ row_1701:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1703
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1704
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1704
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1702
 
-act_t_1704:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1702
+act_mulx_1704:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1702
 
 act_clampx_1703:
 	VMAXPS Z0, Z3, Z0
@@ -30894,36 +32518,44 @@ row_1708:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1710
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1711
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1711
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1709
 
-act_t_1711:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1709
+act_mulx_1711:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1709
 
 act_clampx_1710:
 	VMAXPS Z0, Z6, Z0
@@ -30995,36 +32627,44 @@ row_1712:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1714
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1715
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1715
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1713
 
-act_t_1715:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1713
+act_mulx_1715:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1713
 
 act_clampx_1714:
 	VMAXPS Z0, Z6, Z0
@@ -31101,24 +32741,28 @@ row_1719:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1721
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1722
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1722
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1720
 
-act_t_1722:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1720
+act_mulx_1722:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1720
 
 act_clampx_1721:
 	VMAXPS Z0, Z4, Z0
@@ -31170,24 +32814,28 @@ row_1723:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1725
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1726
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1726
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1724
 
-act_t_1726:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1724
+act_mulx_1726:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1724
 
 act_clampx_1725:
 	VMAXPS Z0, Z4, Z0
@@ -31246,18 +32894,20 @@ row_1730:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1732
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1733
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1733
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1731
 
-act_t_1733:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1731
+act_mulx_1733:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1731
 
 act_clampx_1732:
 	VMAXPS Z0, Z3, Z0
@@ -31299,18 +32949,20 @@ row_1734:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1736
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1737
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1737
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1735
 
-act_t_1737:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1735
+act_mulx_1737:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1735
 
 act_clampx_1736:
 	VMAXPS Z0, Z3, Z0
@@ -31392,36 +33044,44 @@ row_1741:
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1743
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1744
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1744
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1742
 
-act_t_1744:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1742
+act_mulx_1744:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1742
 
 act_clampx_1743:
 	VMAXPS Z0, Z6, Z0
@@ -31484,36 +33144,44 @@ row_1745:
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1747
-	VMOVAPS      Z5, Z8
-	VFMADD231PS  Z4, Z0, Z8
-	VMAXPS       Z8, Z6, Z8
-	VMINPS       Z8, Z7, Z8
-	VMOVAPS      Z5, Z9
-	VFMADD231PS  Z4, Z1, Z9
-	VMAXPS       Z9, Z6, Z9
-	VMINPS       Z9, Z7, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD231PS  Z4, Z2, Z10
-	VMAXPS       Z10, Z6, Z10
-	VMINPS       Z10, Z7, Z10
-	VMOVAPS      Z5, Z5
-	VFMADD231PS  Z4, Z3, Z5
-	VMAXPS       Z5, Z6, Z5
-	VMINPS       Z5, Z7, Z5
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1748
-	VMULPS       Z8, Z0, Z0
-	VMULPS       Z9, Z1, Z1
-	VMULPS       Z10, Z2, Z2
-	VMULPS       Z5, Z3, Z3
+	JE           act_mulx_1748
+	VFMADD213PS  Z5, Z4, Z0
+	VMAXPS       Z0, Z6, Z0
+	VMINPS       Z0, Z7, Z0
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
 	JMP          act_done_1746
 
-act_t_1748:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1746
+act_mulx_1748:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1746
 
 act_clampx_1747:
 	VMAXPS Z0, Z6, Z0
@@ -31585,24 +33253,28 @@ row_1752:
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1754
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1755
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1755
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1753
 
-act_t_1755:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1753
+act_mulx_1755:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1753
 
 act_clampx_1754:
 	VMAXPS Z0, Z4, Z0
@@ -31649,24 +33321,28 @@ row_1756:
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1758
-	VMOVAPS      Z3, Z6
-	VFMADD231PS  Z2, Z0, Z6
-	VMAXPS       Z6, Z4, Z6
-	VMINPS       Z6, Z5, Z6
-	VMOVAPS      Z3, Z3
-	VFMADD231PS  Z2, Z1, Z3
-	VMAXPS       Z3, Z4, Z3
-	VMINPS       Z3, Z5, Z3
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1759
-	VMULPS       Z6, Z0, Z0
-	VMULPS       Z3, Z1, Z1
+	JE           act_mulx_1759
+	VFMADD213PS  Z3, Z2, Z0
+	VMAXPS       Z0, Z4, Z0
+	VMINPS       Z0, Z5, Z0
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
 	JMP          act_done_1757
 
-act_t_1759:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1757
+act_mulx_1759:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1757
 
 act_clampx_1758:
 	VMAXPS Z0, Z4, Z0
@@ -31722,18 +33398,20 @@ row_1763:
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1765
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1766
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1766
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1764
 
-act_t_1766:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1764
+act_mulx_1766:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1764
 
 act_clampx_1765:
 	VMAXPS Z0, Z3, Z0
@@ -31772,18 +33450,20 @@ row_1767:
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
 	JE           act_clampx_1769
-	VMOVAPS      Z2, Z2
-	VFMADD231PS  Z1, Z0, Z2
-	VMAXPS       Z2, Z3, Z2
-	VMINPS       Z2, Z4, Z2
 	CMPQ         mode+88(FP), $0x03
-	JNE          act_t_1770
-	VMULPS       Z2, Z0, Z0
+	JE           act_mulx_1770
+	VFMADD213PS  Z2, Z1, Z0
+	VMAXPS       Z0, Z3, Z0
+	VMINPS       Z0, Z4, Z0
 	JMP          act_done_1768
 
-act_t_1770:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1768
+act_mulx_1770:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1768
 
 act_clampx_1769:
 	VMAXPS Z0, Z3, Z0
@@ -32080,60 +33760,76 @@ group:
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1772
-	VMOVAPS          Z9, Z12
-	VFMADD231PS      Z8, Z0, Z12
-	VMAXPS           Z12, Z10, Z12
-	VMINPS           Z12, Z11, Z12
-	VMOVAPS          Z9, Z13
-	VFMADD231PS      Z8, Z1, Z13
-	VMAXPS           Z13, Z10, Z13
-	VMINPS           Z13, Z11, Z13
-	VMOVAPS          Z9, Z14
-	VFMADD231PS      Z8, Z2, Z14
-	VMAXPS           Z14, Z10, Z14
-	VMINPS           Z14, Z11, Z14
-	VMOVAPS          Z9, Z15
-	VFMADD231PS      Z8, Z3, Z15
-	VMAXPS           Z15, Z10, Z15
-	VMINPS           Z15, Z11, Z15
-	VMOVAPS          Z9, Z16
-	VFMADD231PS      Z8, Z4, Z16
-	VMAXPS           Z16, Z10, Z16
-	VMINPS           Z16, Z11, Z16
-	VMOVAPS          Z9, Z17
-	VFMADD231PS      Z8, Z5, Z17
-	VMAXPS           Z17, Z10, Z17
-	VMINPS           Z17, Z11, Z17
-	VMOVAPS          Z9, Z18
-	VFMADD231PS      Z8, Z6, Z18
-	VMAXPS           Z18, Z10, Z18
-	VMINPS           Z18, Z11, Z18
-	VMOVAPS          Z9, Z9
-	VFMADD231PS      Z8, Z7, Z9
-	VMAXPS           Z9, Z10, Z9
-	VMINPS           Z9, Z11, Z9
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1773
-	VMULPS           Z12, Z0, Z0
-	VMULPS           Z13, Z1, Z1
-	VMULPS           Z14, Z2, Z2
-	VMULPS           Z15, Z3, Z3
-	VMULPS           Z16, Z4, Z4
-	VMULPS           Z17, Z5, Z5
-	VMULPS           Z18, Z6, Z6
-	VMULPS           Z9, Z7, Z7
+	JE               act_mulx_1773
+	VFMADD213PS      Z9, Z8, Z0
+	VMAXPS           Z0, Z10, Z0
+	VMINPS           Z0, Z11, Z0
+	VFMADD213PS      Z9, Z8, Z1
+	VMAXPS           Z1, Z10, Z1
+	VMINPS           Z1, Z11, Z1
+	VFMADD213PS      Z9, Z8, Z2
+	VMAXPS           Z2, Z10, Z2
+	VMINPS           Z2, Z11, Z2
+	VFMADD213PS      Z9, Z8, Z3
+	VMAXPS           Z3, Z10, Z3
+	VMINPS           Z3, Z11, Z3
+	VFMADD213PS      Z9, Z8, Z4
+	VMAXPS           Z4, Z10, Z4
+	VMINPS           Z4, Z11, Z4
+	VFMADD213PS      Z9, Z8, Z5
+	VMAXPS           Z5, Z10, Z5
+	VMINPS           Z5, Z11, Z5
+	VFMADD213PS      Z9, Z8, Z6
+	VMAXPS           Z6, Z10, Z6
+	VMINPS           Z6, Z11, Z6
+	VFMADD213PS      Z9, Z8, Z7
+	VMAXPS           Z7, Z10, Z7
+	VMINPS           Z7, Z11, Z7
 	JMP              act_done_1771
 
-act_t_1773:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1771
+act_mulx_1773:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1771
 
 act_clampx_1772:
 	VMAXPS Z0, Z10, Z0
@@ -32242,18 +33938,20 @@ single:
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1775
-	VMOVAPS          Z2, Z2
-	VFMADD231PS      Z1, Z0, Z2
-	VMAXPS           Z2, Z3, Z2
-	VMINPS           Z2, Z4, Z2
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1776
-	VMULPS           Z2, Z0, Z0
+	JE               act_mulx_1776
+	VFMADD213PS      Z2, Z1, Z0
+	VMAXPS           Z0, Z3, Z0
+	VMINPS           Z0, Z4, Z0
 	JMP              act_done_1774
 
-act_t_1776:
-	VMOVAPS Z2, Z0
-	JMP     act_done_1774
+act_mulx_1776:
+	VMOVAPS     Z2, Z2
+	VFMADD231PS Z1, Z0, Z2
+	VMAXPS      Z2, Z3, Z2
+	VMINPS      Z2, Z4, Z2
+	VMULPS      Z2, Z0, Z0
+	JMP         act_done_1774
 
 act_clampx_1775:
 	VMAXPS Z0, Z3, Z0
@@ -32574,60 +34272,76 @@ group:
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1778
-	VMOVAPS          Z9, Z12
-	VFMADD231PS      Z8, Z0, Z12
-	VMAXPS           Z12, Z10, Z12
-	VMINPS           Z12, Z11, Z12
-	VMOVAPS          Z9, Z13
-	VFMADD231PS      Z8, Z1, Z13
-	VMAXPS           Z13, Z10, Z13
-	VMINPS           Z13, Z11, Z13
-	VMOVAPS          Z9, Z14
-	VFMADD231PS      Z8, Z2, Z14
-	VMAXPS           Z14, Z10, Z14
-	VMINPS           Z14, Z11, Z14
-	VMOVAPS          Z9, Z15
-	VFMADD231PS      Z8, Z3, Z15
-	VMAXPS           Z15, Z10, Z15
-	VMINPS           Z15, Z11, Z15
-	VMOVAPS          Z9, Z16
-	VFMADD231PS      Z8, Z4, Z16
-	VMAXPS           Z16, Z10, Z16
-	VMINPS           Z16, Z11, Z16
-	VMOVAPS          Z9, Z17
-	VFMADD231PS      Z8, Z5, Z17
-	VMAXPS           Z17, Z10, Z17
-	VMINPS           Z17, Z11, Z17
-	VMOVAPS          Z9, Z18
-	VFMADD231PS      Z8, Z6, Z18
-	VMAXPS           Z18, Z10, Z18
-	VMINPS           Z18, Z11, Z18
-	VMOVAPS          Z9, Z9
-	VFMADD231PS      Z8, Z7, Z9
-	VMAXPS           Z9, Z10, Z9
-	VMINPS           Z9, Z11, Z9
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1779
-	VMULPS           Z12, Z0, Z0
-	VMULPS           Z13, Z1, Z1
-	VMULPS           Z14, Z2, Z2
-	VMULPS           Z15, Z3, Z3
-	VMULPS           Z16, Z4, Z4
-	VMULPS           Z17, Z5, Z5
-	VMULPS           Z18, Z6, Z6
-	VMULPS           Z9, Z7, Z7
+	JE               act_mulx_1779
+	VFMADD213PS      Z9, Z8, Z0
+	VMAXPS           Z0, Z10, Z0
+	VMINPS           Z0, Z11, Z0
+	VFMADD213PS      Z9, Z8, Z1
+	VMAXPS           Z1, Z10, Z1
+	VMINPS           Z1, Z11, Z1
+	VFMADD213PS      Z9, Z8, Z2
+	VMAXPS           Z2, Z10, Z2
+	VMINPS           Z2, Z11, Z2
+	VFMADD213PS      Z9, Z8, Z3
+	VMAXPS           Z3, Z10, Z3
+	VMINPS           Z3, Z11, Z3
+	VFMADD213PS      Z9, Z8, Z4
+	VMAXPS           Z4, Z10, Z4
+	VMINPS           Z4, Z11, Z4
+	VFMADD213PS      Z9, Z8, Z5
+	VMAXPS           Z5, Z10, Z5
+	VMINPS           Z5, Z11, Z5
+	VFMADD213PS      Z9, Z8, Z6
+	VMAXPS           Z6, Z10, Z6
+	VMINPS           Z6, Z11, Z6
+	VFMADD213PS      Z9, Z8, Z7
+	VMAXPS           Z7, Z10, Z7
+	VMINPS           Z7, Z11, Z7
 	JMP              act_done_1777
 
-act_t_1779:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1777
+act_mulx_1779:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1777
 
 act_clampx_1778:
 	VMAXPS Z0, Z10, Z0
@@ -32787,24 +34501,28 @@ single:
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1781
-	VMOVAPS          Z3, Z6
-	VFMADD231PS      Z2, Z0, Z6
-	VMAXPS           Z6, Z4, Z6
-	VMINPS           Z6, Z5, Z6
-	VMOVAPS          Z3, Z3
-	VFMADD231PS      Z2, Z1, Z3
-	VMAXPS           Z3, Z4, Z3
-	VMINPS           Z3, Z5, Z3
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1782
-	VMULPS           Z6, Z0, Z0
-	VMULPS           Z3, Z1, Z1
+	JE               act_mulx_1782
+	VFMADD213PS      Z3, Z2, Z0
+	VMAXPS           Z0, Z4, Z0
+	VMINPS           Z0, Z5, Z0
+	VFMADD213PS      Z3, Z2, Z1
+	VMAXPS           Z1, Z4, Z1
+	VMINPS           Z1, Z5, Z1
 	JMP              act_done_1780
 
-act_t_1782:
-	VMOVAPS Z6, Z0
-	VMOVAPS Z3, Z1
-	JMP     act_done_1780
+act_mulx_1782:
+	VMOVAPS     Z3, Z6
+	VFMADD231PS Z2, Z0, Z6
+	VMAXPS      Z6, Z4, Z6
+	VMINPS      Z6, Z5, Z6
+	VMULPS      Z6, Z0, Z0
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z1, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z1, Z1
+	JMP         act_done_1780
 
 act_clampx_1781:
 	VMAXPS Z0, Z4, Z0
@@ -33099,48 +34817,60 @@ group:
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1784
-	VMOVAPS          Z7, Z10
-	VFMADD231PS      Z6, Z0, Z10
-	VMAXPS           Z10, Z8, Z10
-	VMINPS           Z10, Z9, Z10
-	VMOVAPS          Z7, Z11
-	VFMADD231PS      Z6, Z1, Z11
-	VMAXPS           Z11, Z8, Z11
-	VMINPS           Z11, Z9, Z11
-	VMOVAPS          Z7, Z12
-	VFMADD231PS      Z6, Z2, Z12
-	VMAXPS           Z12, Z8, Z12
-	VMINPS           Z12, Z9, Z12
-	VMOVAPS          Z7, Z13
-	VFMADD231PS      Z6, Z3, Z13
-	VMAXPS           Z13, Z8, Z13
-	VMINPS           Z13, Z9, Z13
-	VMOVAPS          Z7, Z14
-	VFMADD231PS      Z6, Z4, Z14
-	VMAXPS           Z14, Z8, Z14
-	VMINPS           Z14, Z9, Z14
-	VMOVAPS          Z7, Z7
-	VFMADD231PS      Z6, Z5, Z7
-	VMAXPS           Z7, Z8, Z7
-	VMINPS           Z7, Z9, Z7
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1785
-	VMULPS           Z10, Z0, Z0
-	VMULPS           Z11, Z1, Z1
-	VMULPS           Z12, Z2, Z2
-	VMULPS           Z13, Z3, Z3
-	VMULPS           Z14, Z4, Z4
-	VMULPS           Z7, Z5, Z5
+	JE               act_mulx_1785
+	VFMADD213PS      Z7, Z6, Z0
+	VMAXPS           Z0, Z8, Z0
+	VMINPS           Z0, Z9, Z0
+	VFMADD213PS      Z7, Z6, Z1
+	VMAXPS           Z1, Z8, Z1
+	VMINPS           Z1, Z9, Z1
+	VFMADD213PS      Z7, Z6, Z2
+	VMAXPS           Z2, Z8, Z2
+	VMINPS           Z2, Z9, Z2
+	VFMADD213PS      Z7, Z6, Z3
+	VMAXPS           Z3, Z8, Z3
+	VMINPS           Z3, Z9, Z3
+	VFMADD213PS      Z7, Z6, Z4
+	VMAXPS           Z4, Z8, Z4
+	VMINPS           Z4, Z9, Z4
+	VFMADD213PS      Z7, Z6, Z5
+	VMAXPS           Z5, Z8, Z5
+	VMINPS           Z5, Z9, Z5
 	JMP              act_done_1783
 
-act_t_1785:
-	VMOVAPS Z10, Z0
-	VMOVAPS Z11, Z1
-	VMOVAPS Z12, Z2
-	VMOVAPS Z13, Z3
-	VMOVAPS Z14, Z4
-	VMOVAPS Z7, Z5
-	JMP     act_done_1783
+act_mulx_1785:
+	VMOVAPS     Z7, Z10
+	VFMADD231PS Z6, Z0, Z10
+	VMAXPS      Z10, Z8, Z10
+	VMINPS      Z10, Z9, Z10
+	VMULPS      Z10, Z0, Z0
+	VMOVAPS     Z7, Z10
+	VFMADD231PS Z6, Z1, Z10
+	VMAXPS      Z10, Z8, Z10
+	VMINPS      Z10, Z9, Z10
+	VMULPS      Z10, Z1, Z1
+	VMOVAPS     Z7, Z10
+	VFMADD231PS Z6, Z2, Z10
+	VMAXPS      Z10, Z8, Z10
+	VMINPS      Z10, Z9, Z10
+	VMULPS      Z10, Z2, Z2
+	VMOVAPS     Z7, Z10
+	VFMADD231PS Z6, Z3, Z10
+	VMAXPS      Z10, Z8, Z10
+	VMINPS      Z10, Z9, Z10
+	VMULPS      Z10, Z3, Z3
+	VMOVAPS     Z7, Z10
+	VFMADD231PS Z6, Z4, Z10
+	VMAXPS      Z10, Z8, Z10
+	VMINPS      Z10, Z9, Z10
+	VMULPS      Z10, Z4, Z4
+	VMOVAPS     Z7, Z7
+	VFMADD231PS Z6, Z5, Z7
+	VMAXPS      Z7, Z8, Z7
+	VMINPS      Z7, Z9, Z7
+	VMULPS      Z7, Z5, Z5
+	JMP         act_done_1783
 
 act_clampx_1784:
 	VMAXPS Z0, Z8, Z0
@@ -33347,30 +35077,36 @@ single:
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1787
-	VMOVAPS          Z4, Z7
-	VFMADD231PS      Z3, Z0, Z7
-	VMAXPS           Z7, Z5, Z7
-	VMINPS           Z7, Z6, Z7
-	VMOVAPS          Z4, Z8
-	VFMADD231PS      Z3, Z1, Z8
-	VMAXPS           Z8, Z5, Z8
-	VMINPS           Z8, Z6, Z8
-	VMOVAPS          Z4, Z4
-	VFMADD231PS      Z3, Z2, Z4
-	VMAXPS           Z4, Z5, Z4
-	VMINPS           Z4, Z6, Z4
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1788
-	VMULPS           Z7, Z0, Z0
-	VMULPS           Z8, Z1, Z1
-	VMULPS           Z4, Z2, Z2
+	JE               act_mulx_1788
+	VFMADD213PS      Z4, Z3, Z0
+	VMAXPS           Z0, Z5, Z0
+	VMINPS           Z0, Z6, Z0
+	VFMADD213PS      Z4, Z3, Z1
+	VMAXPS           Z1, Z5, Z1
+	VMINPS           Z1, Z6, Z1
+	VFMADD213PS      Z4, Z3, Z2
+	VMAXPS           Z2, Z5, Z2
+	VMINPS           Z2, Z6, Z2
 	JMP              act_done_1786
 
-act_t_1788:
-	VMOVAPS Z7, Z0
-	VMOVAPS Z8, Z1
-	VMOVAPS Z4, Z2
-	JMP     act_done_1786
+act_mulx_1788:
+	VMOVAPS     Z4, Z7
+	VFMADD231PS Z3, Z0, Z7
+	VMAXPS      Z7, Z5, Z7
+	VMINPS      Z7, Z6, Z7
+	VMULPS      Z7, Z0, Z0
+	VMOVAPS     Z4, Z7
+	VFMADD231PS Z3, Z1, Z7
+	VMAXPS      Z7, Z5, Z7
+	VMINPS      Z7, Z6, Z7
+	VMULPS      Z7, Z1, Z1
+	VMOVAPS     Z4, Z4
+	VFMADD231PS Z3, Z2, Z4
+	VMAXPS      Z4, Z5, Z4
+	VMINPS      Z4, Z6, Z4
+	VMULPS      Z4, Z2, Z2
+	JMP         act_done_1786
 
 act_clampx_1787:
 	VMAXPS Z0, Z5, Z0
@@ -33751,60 +35487,76 @@ group:
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1790
-	VMOVAPS          Z9, Z12
-	VFMADD231PS      Z8, Z0, Z12
-	VMAXPS           Z12, Z10, Z12
-	VMINPS           Z12, Z11, Z12
-	VMOVAPS          Z9, Z13
-	VFMADD231PS      Z8, Z1, Z13
-	VMAXPS           Z13, Z10, Z13
-	VMINPS           Z13, Z11, Z13
-	VMOVAPS          Z9, Z14
-	VFMADD231PS      Z8, Z2, Z14
-	VMAXPS           Z14, Z10, Z14
-	VMINPS           Z14, Z11, Z14
-	VMOVAPS          Z9, Z15
-	VFMADD231PS      Z8, Z3, Z15
-	VMAXPS           Z15, Z10, Z15
-	VMINPS           Z15, Z11, Z15
-	VMOVAPS          Z9, Z16
-	VFMADD231PS      Z8, Z4, Z16
-	VMAXPS           Z16, Z10, Z16
-	VMINPS           Z16, Z11, Z16
-	VMOVAPS          Z9, Z17
-	VFMADD231PS      Z8, Z5, Z17
-	VMAXPS           Z17, Z10, Z17
-	VMINPS           Z17, Z11, Z17
-	VMOVAPS          Z9, Z18
-	VFMADD231PS      Z8, Z6, Z18
-	VMAXPS           Z18, Z10, Z18
-	VMINPS           Z18, Z11, Z18
-	VMOVAPS          Z9, Z9
-	VFMADD231PS      Z8, Z7, Z9
-	VMAXPS           Z9, Z10, Z9
-	VMINPS           Z9, Z11, Z9
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1791
-	VMULPS           Z12, Z0, Z0
-	VMULPS           Z13, Z1, Z1
-	VMULPS           Z14, Z2, Z2
-	VMULPS           Z15, Z3, Z3
-	VMULPS           Z16, Z4, Z4
-	VMULPS           Z17, Z5, Z5
-	VMULPS           Z18, Z6, Z6
-	VMULPS           Z9, Z7, Z7
+	JE               act_mulx_1791
+	VFMADD213PS      Z9, Z8, Z0
+	VMAXPS           Z0, Z10, Z0
+	VMINPS           Z0, Z11, Z0
+	VFMADD213PS      Z9, Z8, Z1
+	VMAXPS           Z1, Z10, Z1
+	VMINPS           Z1, Z11, Z1
+	VFMADD213PS      Z9, Z8, Z2
+	VMAXPS           Z2, Z10, Z2
+	VMINPS           Z2, Z11, Z2
+	VFMADD213PS      Z9, Z8, Z3
+	VMAXPS           Z3, Z10, Z3
+	VMINPS           Z3, Z11, Z3
+	VFMADD213PS      Z9, Z8, Z4
+	VMAXPS           Z4, Z10, Z4
+	VMINPS           Z4, Z11, Z4
+	VFMADD213PS      Z9, Z8, Z5
+	VMAXPS           Z5, Z10, Z5
+	VMINPS           Z5, Z11, Z5
+	VFMADD213PS      Z9, Z8, Z6
+	VMAXPS           Z6, Z10, Z6
+	VMINPS           Z6, Z11, Z6
+	VFMADD213PS      Z9, Z8, Z7
+	VMAXPS           Z7, Z10, Z7
+	VMINPS           Z7, Z11, Z7
 	JMP              act_done_1789
 
-act_t_1791:
-	VMOVAPS Z12, Z0
-	VMOVAPS Z13, Z1
-	VMOVAPS Z14, Z2
-	VMOVAPS Z15, Z3
-	VMOVAPS Z16, Z4
-	VMOVAPS Z17, Z5
-	VMOVAPS Z18, Z6
-	VMOVAPS Z9, Z7
-	JMP     act_done_1789
+act_mulx_1791:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z0, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z3, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z3, Z3
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z5, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z5, Z5
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z6, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z6, Z6
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z7, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z7, Z7
+	JMP         act_done_1789
 
 act_clampx_1790:
 	VMAXPS Z0, Z10, Z0
@@ -34072,36 +35824,44 @@ single:
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
 	JE               act_clampx_1793
-	VMOVAPS          Z5, Z8
-	VFMADD231PS      Z4, Z0, Z8
-	VMAXPS           Z8, Z6, Z8
-	VMINPS           Z8, Z7, Z8
-	VMOVAPS          Z5, Z9
-	VFMADD231PS      Z4, Z1, Z9
-	VMAXPS           Z9, Z6, Z9
-	VMINPS           Z9, Z7, Z9
-	VMOVAPS          Z5, Z10
-	VFMADD231PS      Z4, Z2, Z10
-	VMAXPS           Z10, Z6, Z10
-	VMINPS           Z10, Z7, Z10
-	VMOVAPS          Z5, Z5
-	VFMADD231PS      Z4, Z3, Z5
-	VMAXPS           Z5, Z6, Z5
-	VMINPS           Z5, Z7, Z5
 	CMPQ             mode+72(FP), $0x03
-	JNE              act_t_1794
-	VMULPS           Z8, Z0, Z0
-	VMULPS           Z9, Z1, Z1
-	VMULPS           Z10, Z2, Z2
-	VMULPS           Z5, Z3, Z3
+	JE               act_mulx_1794
+	VFMADD213PS      Z5, Z4, Z0
+	VMAXPS           Z0, Z6, Z0
+	VMINPS           Z0, Z7, Z0
+	VFMADD213PS      Z5, Z4, Z1
+	VMAXPS           Z1, Z6, Z1
+	VMINPS           Z1, Z7, Z1
+	VFMADD213PS      Z5, Z4, Z2
+	VMAXPS           Z2, Z6, Z2
+	VMINPS           Z2, Z7, Z2
+	VFMADD213PS      Z5, Z4, Z3
+	VMAXPS           Z3, Z6, Z3
+	VMINPS           Z3, Z7, Z3
 	JMP              act_done_1792
 
-act_t_1794:
-	VMOVAPS Z8, Z0
-	VMOVAPS Z9, Z1
-	VMOVAPS Z10, Z2
-	VMOVAPS Z5, Z3
-	JMP     act_done_1792
+act_mulx_1794:
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z0, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z0, Z0
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z1, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z1, Z1
+	VMOVAPS     Z5, Z8
+	VFMADD231PS Z4, Z2, Z8
+	VMAXPS      Z8, Z6, Z8
+	VMINPS      Z8, Z7, Z8
+	VMULPS      Z8, Z2, Z2
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z3, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z3, Z3
+	JMP         act_done_1792
 
 act_clampx_1793:
 	VMAXPS Z0, Z6, Z0
@@ -34319,18 +36079,20 @@ chan_1807:
 	CMPQ        mode+40(FP), $0x01
 	JB          act_done_1810
 	JE          act_clampx_1811
+	CMPQ        mode+40(FP), $0x03
+	JE          act_mulx_1812
+	VFMADD213PS Z1, Z0, Z4
+	VMAXPS      Z4, Z2, Z4
+	VMINPS      Z4, Z3, Z4
+	JMP         act_done_1810
+
+act_mulx_1812:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_1812
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_1810
-
-act_t_1812:
-	VMOVAPS Z5, Z4
-	JMP     act_done_1810
 
 act_clampx_1811:
 	VMAXPS Z4, Z2, Z4
@@ -34350,18 +36112,20 @@ chan_tail_1808:
 	CMPQ        mode+40(FP), $0x01
 	JB          act_done_1813
 	JE          act_clampx_1814
+	CMPQ        mode+40(FP), $0x03
+	JE          act_mulx_1815
+	VFMADD213PS Z1, Z0, Z4
+	VMAXPS      Z4, Z2, Z4
+	VMINPS      Z4, Z3, Z4
+	JMP         act_done_1813
+
+act_mulx_1815:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
-	CMPQ        mode+40(FP), $0x03
-	JNE         act_t_1815
 	VMULPS      Z1, Z4, Z4
 	JMP         act_done_1813
-
-act_t_1815:
-	VMOVAPS Z1, Z4
-	JMP     act_done_1813
 
 act_clampx_1814:
 	VMAXPS Z4, Z2, Z4
@@ -34403,18 +36167,20 @@ chan_1816:
 	CMPQ        mode+32(FP), $0x01
 	JB          act_done_1819
 	JE          act_clampx_1820
+	CMPQ        mode+32(FP), $0x03
+	JE          act_mulx_1821
+	VFMADD213PS Z1, Z0, Z4
+	VMAXPS      Z4, Z2, Z4
+	VMINPS      Z4, Z3, Z4
+	JMP         act_done_1819
+
+act_mulx_1821:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
-	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_1821
 	VMULPS      Z5, Z4, Z4
 	JMP         act_done_1819
-
-act_t_1821:
-	VMOVAPS Z5, Z4
-	JMP     act_done_1819
 
 act_clampx_1820:
 	VMAXPS Z4, Z2, Z4
@@ -34432,18 +36198,20 @@ chan_tail_1817:
 	CMPQ        mode+32(FP), $0x01
 	JB          act_done_1822
 	JE          act_clampx_1823
+	CMPQ        mode+32(FP), $0x03
+	JE          act_mulx_1824
+	VFMADD213PS Z1, Z0, Z4
+	VMAXPS      Z4, Z2, Z4
+	VMINPS      Z4, Z3, Z4
+	JMP         act_done_1822
+
+act_mulx_1824:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
-	CMPQ        mode+32(FP), $0x03
-	JNE         act_t_1824
 	VMULPS      Z1, Z4, Z4
 	JMP         act_done_1822
-
-act_t_1824:
-	VMOVAPS Z1, Z4
-	JMP     act_done_1822
 
 act_clampx_1823:
 	VMAXPS Z4, Z2, Z4

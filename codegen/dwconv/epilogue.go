@@ -52,9 +52,9 @@ func uniq(s string) string {
 func activate(t *target, c actConsts, acc VecVirtual) { activateAll(t, c, []VecVirtual{acc}) }
 
 // activateAll applies the epilogue to every vector in accs, branching on
-// the mode once for all of them.
+// the mode once for all of them; it needs one temporary register.
 func activateAll(t *target, c actConsts, accs []VecVirtual) {
-	done, clampX, keepT := uniq("act_done"), uniq("act_clampx"), uniq("act_t")
+	done, clampX, mulX := uniq("act_done"), uniq("act_clampx"), uniq("act_mulx")
 	mode := paramMem("mode")
 	CMPQ(mode, U8(1))
 	JB(LabelRef(done))
@@ -63,26 +63,25 @@ func activateAll(t *target, c actConsts, accs []VecVirtual) {
 		CMPQ(mode, U8(1))
 	}
 	JE(LabelRef(clampX))
-	ts := make([]VecVirtual, len(accs))
-	for i, acc := range accs {
-		ts[i] = t.vec()
-		VMOVAPS(c.b, ts[i])
-		VFMADD231PS(c.a, acc, ts[i]) // t = A·x + B
-		VMAXPS(ts[i], c.lo, ts[i])
-		VMINPS(ts[i], c.hi, ts[i])
-	}
 	CMPQ(mode, U8(3))
-	JNE(LabelRef(keepT))
-	for i, acc := range accs {
-		VMULPS(ts[i], acc, acc)
+	JE(LabelRef(mulX))
+	for _, acc := range accs { // mode 2: y = clamp(A·x + B)
+		VFMADD213PS(c.b, c.a, acc)
+		VMAXPS(acc, c.lo, acc)
+		VMINPS(acc, c.hi, acc)
 	}
 	JMP(LabelRef(done))
-	Label(keepT)
-	for i, acc := range accs {
-		VMOVAPS(ts[i], acc)
+	Label(mulX) // mode 3: y = x·clamp(A·x + B)
+	for _, acc := range accs {
+		tv := t.vec()
+		VMOVAPS(c.b, tv)
+		VFMADD231PS(c.a, acc, tv)
+		VMAXPS(tv, c.lo, tv)
+		VMINPS(tv, c.hi, tv)
+		VMULPS(tv, acc, acc)
 	}
 	JMP(LabelRef(done))
-	Label(clampX)
+	Label(clampX) // mode 1: y = clamp(x)
 	for _, acc := range accs {
 		VMAXPS(acc, c.lo, acc)
 		VMINPS(acc, c.hi, acc)
