@@ -13,9 +13,11 @@ import "github.com/mnc-go/mnc/asm"
 // panels cut short by n1.
 const neonNR = 12
 
-// neonGemmRowBlock rows of A (a multiple of 8) are run against every panel
-// before moving on, so the A block stays in cache while panels stream.
-const neonGemmRowBlock = 64
+// neonGemmRowBlock is how many rows of A (a multiple of 8) are run against
+// every panel before moving on: about 128 KB of A, so the block stays in L2
+// while each k×12 panel (≤ 60 KB for k ≤ 1280) is re-read from L1 by every
+// 8-row tile. Small k gets long blocks and so few calls per panel.
+func neonGemmRowBlock(k int) int { return max(8, min(1024, 32768/max(1, k))/8*8) }
 
 func fillGemmARM64(s *Set) {
 	s.NR = neonNR
@@ -75,8 +77,9 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 	}
 	act, consts, post := neonEpilogue(ep)
 	epp := &consts[0]
-	for i0 := 0; i0 < m; i0 += neonGemmRowBlock {
-		rows := min(neonGemmRowBlock, m-i0)
+	rowBlock := neonGemmRowBlock(k)
+	for i0 := 0; i0 < m; i0 += rowBlock {
+		rows := min(rowBlock, m-i0)
 		for j0 := n0; j0 < n1; j0 += neonNR {
 			nr := neonPanelWidth(n, j0)
 			if n1-j0 < nr {
