@@ -80,7 +80,7 @@ func runNeonGemm(t *testing.T, s *Set, g neonGemmCase, ep Epilogue, a []float32,
 }
 
 // TestNeonGemmShapes covers full and leftover row tiles (1, 7, 8, 9, 17,
-// several tiles per call with a residual, and more than one row block), partial panels (n not a multiple of 12),
+// several tiles per call with a residual, and several row blocks), partial panels (n not a multiple of 12),
 // column ranges starting at later panels, k tails (k mod 4 ≠ 0, k = 0), and
 // every activation with and without bias and residual.
 func TestNeonGemmShapes(t *testing.T) {
@@ -100,9 +100,10 @@ func TestNeonGemmShapes(t *testing.T) {
 		{m: 20, n: 36, k: 33, n0: 12, n1: 24},
 		{m: 26, n: 24, k: 7, n0: 0, n1: 24, bias: true, res: true},
 		{m: 75, n: 12, k: 2, n0: 0, n1: 12, res: true},
-		{m: 19, n: 20, k: 6, n0: 0, n1: 20, bias: true, res: true},  // full 8-wide last panel
-		{m: 17, n: 16, k: 5, n0: 12, n1: 16, bias: true, res: true}, // full 4-wide last panel
-		{m: 5, n: 32, k: 4, n0: 0, n1: 30, bias: true},              // 8-wide panel cut by n1
+		{m: 101, n: 14, k: 600, n0: 0, n1: 14, bias: true, res: true}, // 48-row blocks
+		{m: 19, n: 20, k: 6, n0: 0, n1: 20, bias: true, res: true},    // full 8-wide last panel
+		{m: 17, n: 16, k: 5, n0: 12, n1: 16, bias: true, res: true},   // full 4-wide last panel
+		{m: 5, n: 32, k: 4, n0: 0, n1: 30, bias: true},                // 8-wide panel cut by n1
 	}
 	// Every generated kernel (mr = 1..8 × nr = 12, 8, 4) with every
 	// epilogue, with and without bias+residual: n = 20 is panels of 12 and
