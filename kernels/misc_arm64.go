@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"math"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // NEON elementwise and per-channel kernels (codegen/neon/misc.go). The
 // assembly handles whole 4-float vectors / 4-channel groups; remainders
@@ -56,9 +60,10 @@ func neonGlobalAvgPool(in []float32, hw, c int, out []float32) {
 	neonNeed("GlobalAvgPool(neon)", "in", len(in), hw*c)
 	neonNeed("GlobalAvgPool(neon)", "out", len(out), c)
 	groups := c / 4
-	if hw <= 0 {
+	if hw <= 0 { // the mean of nothing: 0·(1/0) = NaN, as the pure-Go Set gives
+		nan := float32(math.NaN())
 		for i := range out[:c] {
-			out[i] = 0
+			out[i] = nan
 		}
 		return
 	}
