@@ -36,6 +36,11 @@ type Executor struct {
 	sync    []bool // a barrier follows the step
 	nt      int
 	pool    *pool
+	// direct[i]: input i is read straight from the caller's tensor (its
+	// only reader is the NCHW→NHWC conversion), so Run does not copy it
+	// into the arena; inData[i] holds the caller's data during a Run.
+	direct []bool
+	inData [][]float32
 	all     func(t int) // runAll bound once, so Run does not allocate
 
 	profiling bool
@@ -72,6 +77,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 		return nil, fmt.Errorf("runtime: %d threads is too many", nt)
 	}
 	e := &Executor{plan: p, set: set, nt: nt, arena: make([]float32, p.ArenaSize)}
+	e.direct, e.inData = directInputs(p), make([][]float32, len(p.Inputs))
 	sc := p.MaxScratch()
 	for t := 0; t < nt; t++ {
 		e.scratch = append(e.scratch, make([]float32, sc))
@@ -123,7 +129,11 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 		if err := checkTensor("input", io, inputs[i]); err != nil {
 			return err
 		}
-		copy(e.arena[io.Buf.Off:io.Buf.End()], inputs[i].Data)
+		if e.direct[i] {
+			e.inData[i] = inputs[i].Data
+		} else {
+			copy(e.arena[io.Buf.Off:io.Buf.End()], inputs[i].Data)
+		}
 	}
 	for i, io := range p.Outputs {
 		if err := checkTensor("output", io, outputs[i]); err != nil {
@@ -142,7 +152,40 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 	for i, io := range p.Outputs {
 		copy(outputs[i].Data, e.arena[io.Buf.Off:io.Buf.End()])
 	}
+	for i := range e.inData {
+		e.inData[i] = nil // do not keep the caller's memory alive
+	}
 	return nil
+}
+
+// directInputs finds the inputs whose only reader is one NCHW→NHWC step.
+// Every read of a tensor uses its exact offset and size (views share both),
+// so counting exact matches is conservative: a later tensor that reuses the
+// same range with the same size only makes us copy.
+func directInputs(p *plan.Plan) []bool {
+	direct := make([]bool, len(p.Inputs))
+	same := func(a, b plan.Operand) bool { return a.Off == b.Off && a.Size() == b.Size() }
+	for i, in := range p.Inputs {
+		conv, other := 0, false
+		for si := range p.Steps {
+			s := &p.Steps[si]
+			for j, o := range s.In {
+				if s.Kind == plan.KindGeneric && s.ConstIn[j] != plan.NoBlob || !same(o, in.Buf) {
+					continue
+				}
+				if s.Kind == plan.KindToNHWC {
+					conv++
+				} else {
+					other = true
+				}
+			}
+		}
+		for _, out := range p.Outputs {
+			other = other || same(out.Buf, in.Buf)
+		}
+		direct[i] = conv == 1 && !other
+	}
+	return direct
 }
 
 // runAll is thread t's whole run: its share of every step, with a barrier

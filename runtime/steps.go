@@ -265,9 +265,19 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 	n, hw, c := pixels(x)
 	in, out := e.buf(x), e.buf(s.Out)
 	set := e.set
+	src := -1 // the graph input read in place of the arena copy, if any
+	for i, io := range e.plan.Inputs {
+		if toNHWC && e.direct[i] && io.Buf.Off == x.Off && io.Buf.Size() == x.Size() {
+			src = i
+		}
+	}
 	return func(t, nt int) {
+		from := in
+		if src >= 0 {
+			from = e.inData[src]
+		}
 		for b := t; b < n; b += nt {
-			img := in[b*hw*c : (b+1)*hw*c]
+			img := from[b*hw*c : (b+1)*hw*c]
 			dst := out[b*hw*c : (b+1)*hw*c]
 			if toNHWC {
 				set.NCHWToNHWC(img, c, hw, dst)
