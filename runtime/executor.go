@@ -41,7 +41,7 @@ type Executor struct {
 	// into the arena; inData[i] holds the caller's data during a Run.
 	direct []bool
 	inData [][]float32
-	all     func(t int) // runAll bound once, so Run does not allocate
+	all    func(t int) // runAll bound once, so Run does not allocate
 
 	profiling bool
 	prof      []time.Duration
