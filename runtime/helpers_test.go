@@ -126,6 +126,19 @@ func checkGraph(t *testing.T, g *ir.Graph, cs []config) {
 			refs[c.batch] = r
 		}
 		p := compile(t, g, c)
+		var before []float32
+		for _, in := range r[0] {
+			before = append(before, in.Data...)
+		}
 		checkClose(t, g.Name+" "+c.String(), execute(t, p, c.threads, r[0]), r[1])
+		k := 0
+		for _, in := range r[0] {
+			for _, v := range in.Data {
+				if v != before[k] {
+					t.Fatalf("%s %v: Run modified its input", g.Name, c)
+				}
+				k++
+			}
+		}
 	}
 }

@@ -99,6 +99,10 @@ func TestSingleOps(t *testing.T) {
 			y := gg.bn(gg.conv(x, 6, 3, 1, 1, false))
 			return gg.finish(gg.node(ir.OpClip, "relu6", ir.Relu6Attrs(), y))
 		},
+		"input-is-also-output": func() *ir.Graph {
+			gg, x := newGen("inout", 6, 4, 5, 5)
+			return gg.finish(gg.node(ir.OpRelu, "relu", ir.Attrs{}, gg.conv(x, 4, 3, 1, 1, true)), x)
+		},
 		"head": func() *ir.Graph {
 			gg, x := newGen("head", 5, 8, 3, 3)
 			p := gg.node(ir.OpGlobalAveragePool, "gap", ir.Attrs{}, x)
