@@ -72,6 +72,11 @@ The models (see each function's docstring for its spelling):
                     VALID and SAME_UPPER, whole-map AveragePool, Reshape via
                     Shape→Slice→Concat, Identity output
   pad_dynbatch      opset 13, batch "N": Pad with input pads on a symbolic batch
+  fc_variants       opset 13: Gemm with [1, n] bias, without C, alpha/beta,
+                    weights through Identity, MatMul + Add [1, n]
+  tf_v3_se          tf2onnx opset 13, batch 2: Keras V3 block in NHWC
+                    (Rescaling, ZeroPadding2D, HWIO weight behind Transpose,
+                    BN between Transposes, hard_swish, NHWC SE, Reshape [0,-1])
 """
 
 import json
@@ -332,10 +337,14 @@ def tf_nhwc_wrapped():
 
 def odd_layers(b, x, softmax):
     """Asymmetric pads [0,0,1,1] on a stride-2 conv (TF SAME), a dilated conv
-    without kernel_shape, Identity, Cast float→float, AveragePool
+    without kernel_shape, a grouped conv (group 2), a depthwise conv with
+    channel multiplier 2 (group 8, 16 outputs), Identity, Cast float→float, AveragePool
     count_include_pad=1, MaxPool ceil_mode=1, Softmax(axis=1)."""
     t = S.relu(b, S.conv(b, x, 8, 3, s=2, pad=(0, 0, 1, 1), bias=True))
     t = S.conv(b, t, 8, 3, dil=2, bias=True, omit_kernel_shape=True)
+    t = S.conv(b, t, 8, 1, group=2, bias=True)  # grouped (ShuffleNet-like)
+    t = S.conv(b, t, 16, 3, group=8, bias=True)  # depthwise, channel multiplier 2
+    t = S.conv(b, t, 8, 1, s=1, bias=True)
     t = T(b.op("Identity", [t.name]), t.val)
     t = T(b.op("Cast", [t.name], to=onnx.TensorProto.FLOAT), t.val)
     t = T(b.op("AveragePool", [t.name], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1),
@@ -489,9 +498,81 @@ def tf_variants():
         "out_name": "Identity:0", "extra_opsets": [("ai.onnx.ml", 2)]}
 
 
+def fc_variants():
+    """Opset 13 heads as various exporters write fully connected layers:
+    Gemm with a 2-D [1, n] bias; Gemm transB=1 whose weight comes through an
+    Identity (torch's shared parameters); Gemm without C (beta irrelevant);
+    Gemm alpha=2, beta=0.5, transA=0; MatMul + Add of [1, n]. The stem conv's
+    weight also comes through an Identity."""
+    b = S.Builder("fc_variants", 13, np.random.RandomState(61))
+    x = inp("input", [1, 3, 16, 16], 1)
+    w = S.conv_weight(b.rng, 8, 3, 3)
+    t = T(b.op("Conv", [x.name, b.op("Identity", [b.const(w)])], kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+          F.conv(x.val, w, None, (2, 2), (1, 1, 1, 1)))
+    t = S.relu(b, t)
+    t = S.flatten(b, T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val)))
+
+    def weight(k, n):
+        return (b.rng.standard_normal((n, k)) / np.sqrt(k)).astype(np.float32), S.small(b.rng, n, 0.05)
+    w, c = weight(8, 16)
+    t = S.relu(b, T(b.op("Gemm", [t.name, b.const(w.T.copy()), b.const(c.reshape(1, -1))]), t.val @ w.T + c))
+    w, _ = weight(16, 16)
+    t = S.relu(b, T(b.op("Gemm", [t.name, b.op("Identity", [b.const(w)])], transB=1), t.val @ w.T))
+    w, c = weight(16, 12)
+    t = S.relu(b, T(b.op("Gemm", [t.name, b.const(w), b.const(c)], alpha=2.0, beta=0.5, transA=0, transB=1),
+                    2 * (t.val @ w.T) + 0.5 * c))
+    w, c = weight(12, CLASSES)
+    mm = b.op("MatMul", [t.name, b.const(w.T.copy())])
+    y = T(b.op("Add", [mm, b.const(c.reshape(1, -1))]), t.val @ w.T + c)
+    return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
+
+
+def tf_v3_se():
+    """tf2onnx opset 13 of a Keras MobileNetV3-style block in NHWC, static
+    batch 2: Rescaling as Mul·2 then Add −1 on the NHWC input;
+    ZeroPadding2D as an NHWC Pad ((0,1),(0,1)) before a VALID stride-2 conv
+    whose weight is an HWIO initializer behind Transpose(perm [3,2,0,1]);
+    Conv → BatchNormalization between Transposes; Keras hard_swish
+    (x·Relu6(x+3))·(1/6); SE as ReduceMean(axes [1,2], keepdims 1) →
+    Transpose/Conv/Transpose → Relu → Transpose/Conv/Transpose →
+    Relu6(x+3)·(1/6) → Mul with x in NHWC; residual Add; head Reshape
+    [0, -1] of the pooled [N,1,1,C] → MatMul + Add."""
+    b = S.Builder("tf_v3_se", 13, np.random.RandomState(24), names="tf")
+    shape = [2, 16, 16, 3]  # a Keras model built with batch_size=2
+    x = inp("input_1", shape, 2)
+    t = T(b.op("Mul", [x.name, S.scalar(b, 2.0, "1d")]), x.val * 2)
+    t = T(b.op("Add", [t.name, S.scalar(b, -1.0, "1d")]), t.val - 1)
+    pads = b.const(np.array([0, 0, 0, 0, 0, 1, 1, 0]), np.int64)
+    t = T(b.op("Pad", [t.name, pads], mode="constant"), np.pad(t.val, ((0, 0), (0, 1), (0, 1), (0, 0))))
+    w = S.conv_weight(b.rng, 16, 3, 3)
+    wt = b.op("Transpose", [b.const(w.transpose(2, 3, 1, 0).copy())], perm=[3, 2, 0, 1])
+    c = to_nchw(b, t)
+    c = T(b.op("Conv", [c.name, wt], kernel_shape=[3, 3], strides=[2, 2], auto_pad="VALID"),
+          F.conv(c.val, w, None, (2, 2)))
+    t = to_nhwc(b, S.bn(b, c, eps=1e-3))
+    t = S.hswish(b, t, "mul16")
+    skip = t
+
+    def nhwc_conv(t, m, k, group=1, bias=True, bn=False):
+        c = S.conv(b, to_nchw(b, t), m, k, group=group, pad="same_upper", bias=bias)
+        return to_nhwc(b, S.bn(b, c, eps=1e-3) if bn else c)
+    t = S.hswish(b, nhwc_conv(t, 32, 1, bias=False, bn=True), "mul16")
+    t = S.hswish(b, nhwc_conv(t, 32, 3, group=32, bias=False, bn=True), "mul16")
+    s = S.reduce_mean(b, t, [1, 2], 1)
+    s = S.relu(b, nhwc_conv(s, 8, 1))
+    s = nhwc_conv(s, 32, 1)
+    g = b.op("Mul", [S._plus3_relu6(b, s), S.scalar(b, S.SIXTH, "1d")])
+    t = T(b.op("Mul", [t.name, g]), t.val * F.hsigmoid(s.val))
+    t = S.add(b, skip, nhwc_conv(t, 16, 1, bias=False, bn=True))
+    t = S.reduce_mean(b, t, [1, 2], 1)
+    t = T(b.op("Reshape", [t.name, b.const(np.array([0, -1]), np.int64)]), t.val.reshape(t.val.shape[0], -1))
+    y = S.matmul_add(b, t, CLASSES)
+    return b, [x], [("input_1", shape)], y, [2, CLASSES], TF2ONNX, 7, {"out_name": "Identity:0"}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
-          torch15_variants, tf_variants, pad_dynbatch]
+          torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se]
 
 
 def write_f32(path, a):
