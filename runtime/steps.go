@@ -276,6 +276,14 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 		if src >= 0 {
 			from = e.inData[src]
 		}
+		if toNHWC && n < nt {
+			// Fewer images than threads (batch 1): split the pixels.
+			lo, hi := split(hw, 64, t, nt)
+			for b := 0; b < n; b++ {
+				nchwToNHWCRange(from[b*hw*c:(b+1)*hw*c], c, hw, out[b*hw*c:(b+1)*hw*c], lo, hi)
+			}
+			return
+		}
 		for b := t; b < n; b += nt {
 			img := from[b*hw*c : (b+1)*hw*c]
 			dst := out[b*hw*c : (b+1)*hw*c]
@@ -286,4 +294,22 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 			}
 		}
 	}, nil
+}
+
+// nchwToNHWCRange converts pixels [lo, hi) of one image.
+func nchwToNHWCRange(in []float32, c, hw int, out []float32, lo, hi int) {
+	if c == 3 { // the image input
+		r, g, b := in[:hw], in[hw:2*hw], in[2*hw:3*hw]
+		for p := lo; p < hi; p++ {
+			o := out[3*p : 3*p+3]
+			o[0], o[1], o[2] = r[p], g[p], b[p]
+		}
+		return
+	}
+	for p := lo; p < hi; p++ {
+		o := out[p*c : (p+1)*c]
+		for ch := range o {
+			o[ch] = in[ch*hw+p]
+		}
+	}
 }
