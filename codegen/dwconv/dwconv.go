@@ -41,10 +41,12 @@ type dwFrame struct {
 }
 
 // dwDriver emits a depthwise kernel's frame: argument loads, then groups
-// of P = maxP, maxP/2, ..., 1 pixels, each looping over the channel
-// blocks (full vectors, then the masked tail) and calling block for them.
+// of P = maxP, maxP/2, ..., 1 pixels (everyP: maxP, maxP-1, ..., 1, so
+// the pixels left after the full groups are a single group), each looping
+// over the channel blocks (full vectors, then the masked tail) and calling
+// block for them.
 // Pixels are inPixStride / outPixStride bytes apart.
-func dwDriver(t *target, name, doc string, maxP int, block func(f *dwFrame, P int)) {
+func dwDriver(t *target, name, doc string, maxP int, everyP bool, block func(f *dwFrame, P int)) {
 	TEXT(name, NOSPLIT, dwSig)
 	Pragma("noescape")
 	Doc(doc)
@@ -63,7 +65,7 @@ func dwDriver(t *target, name, doc string, maxP int, block func(f *dwFrame, P in
 	f.out = loadGP("out")
 	npix := loadGP("npix")
 
-	for P := maxP; P >= 1; P /= 2 {
+	for P := maxP; P >= 1; P = nextP(P, everyP) {
 		group, next := fmt.Sprintf("group%d", P), fmt.Sprintf("group%d_done", P)
 		Label(group)
 		CMPQ(npix, U8(P))
@@ -148,7 +150,7 @@ func genDW(t *target, k, kw0, kw1 int) {
 	name := dwName(t, k, kw0, kw1)
 	dwK = k
 	doc := fmt.Sprintf("%s computes npix output pixels of a %dx%d depthwise conv using kernel columns [%d,%d).", name, k, k, kw0, kw1)
-	dwDriver(t, name, doc, dwColumnPixels, func(f *dwFrame, P int) {
+	dwDriver(t, name, doc, dwColumnPixels, false, func(f *dwFrame, P int) {
 		nkw := kw1 - kw0
 		acc := f.loadBias(P)
 		p := GP64() // first pixel's input at its first valid tap, channel j
@@ -197,4 +199,12 @@ func colAddr(p, cs GPVirtual, kw int) Mem {
 		return Mem{Base: q, Index: cs, Scale: 1}
 	}
 	panic(fmt.Sprintf("kernel column %d: only kernels up to 5 wide are generated", kw))
+}
+
+// nextP is the group size after P: every size down to 1, or halving.
+func nextP(P int, every bool) int {
+	if every {
+		return P - 1
+	}
+	return P / 2
 }
