@@ -56,6 +56,8 @@ var exporterCases = []exporterCase{
 	{"pad_dynbatch", []int{1, 3}, false},
 	{"fc_variants", []int{1}, false},
 	{"tf_v3_se", []int{2}, true},
+	{"tf_seg_head", []int{1, 3}, false},
+	{"odd_pools", []int{1}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

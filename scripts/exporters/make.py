@@ -77,6 +77,12 @@ The models (see each function's docstring for its spelling):
   tf_v3_se          tf2onnx opset 13, batch 2: Keras V3 block in NHWC
                     (Rescaling, ZeroPadding2D, HWIO weight behind Transpose,
                     BN between Transposes, hard_swish, NHWC SE, Reshape [0,-1])
+  tf_seg_head       tf2onnx --inputs-as-nchw, batch "unk__5": Sub/Div by [3],
+                    Concat on axis -1, Add [1,1,1,C], per-pixel Softmax(-1),
+                    NHWC 4-D output; runs at batch 1 and 3
+  odd_pools         reflect Pad, Min/Max ReLU6, SAME_UPPER Max/AveragePool
+                    (count_include_pad=0), ceil_mode AveragePool with pads,
+                    1×1 stride-2 conv
 """
 
 import json
@@ -570,9 +576,62 @@ def tf_v3_se():
     return b, [x], [("input_1", shape)], y, [2, CLASSES], TF2ONNX, 7, {"out_name": "Identity:0"}
 
 
+def tf_seg_head():
+    """tf2onnx opset 13 with --inputs-as-nchw, symbolic batch "unk__5": NCHW
+    input → Transpose to NHWC → Keras Normalization (Sub then Div by [3]) →
+    Transpose/Conv/Transpose → Relu → two Transpose/Conv/Transpose branches
+    Concat'ed on axis -1 → Add of a [1,1,1,C] constant → 1×1 conv to 5
+    classes → Softmax(axis=-1) per pixel; the output stays NHWC
+    [N, 16, 16, 5]."""
+    b = S.Builder("tf_seg_head", 13, np.random.RandomState(25), names="tf")
+    shape = ["unk__5", 3, 16, 16]
+    x = inp("input_1", shape, 3)
+    t = to_nhwc(b, x)
+    mean = np.array([0.1, -0.2, 0.05], np.float32)
+    std = np.array([0.5, 0.8, 1.2], np.float32)
+    t = T(b.op("Sub", [t.name, b.const(mean)]), t.val - mean)
+    t = T(b.op("Div", [t.name, b.const(std)]), t.val / std)
+
+    def nhwc_conv(t, m, k):
+        return to_nhwc(b, S.conv(b, to_nchw(b, t), m, k, pad="same_upper", bias=True))
+    t = S.relu(b, nhwc_conv(t, 12, 3))
+    a, c = nhwc_conv(t, 8, 1), nhwc_conv(t, 8, 3)
+    t = T(b.op("Concat", [a.name, c.name], axis=-1), np.concatenate([a.val, c.val], axis=-1))
+    shift = S.small(b.rng, 16, 0.3).reshape(1, 1, 1, 16)
+    t = T(b.op("Add", [t.name, b.const(shift)]), t.val + shift)
+    t = nhwc_conv(t, 5, 1)
+    y = T(b.op("Softmax", [t.name], axis=-1), F.softmax(t.val, -1))
+    return b, [x], [("input_1", shape)], y, ["unk__5", 16, 16, 5], TF2ONNX, 7, {"out_name": "Identity:0"}
+
+
+def odd_pools():
+    """Opset 13 pooling and padding corner cases: reflect Pad; ReLU6 as
+    Min(Max(x, 0), 6) and ReLU as Max(x, 0) (0-d and [1] constants);
+    MaxPool and AveragePool (count_include_pad=0, TF's "SAME" average)
+    with auto_pad SAME_UPPER on an odd size; AveragePool with pads,
+    ceil_mode and count_include_pad=0 (a last window mostly in padding);
+    a 1×1 stride-2 conv."""
+    b = S.Builder("odd_pools", 13, np.random.RandomState(33))
+    x = inp("x", [1, 4, 17, 17], 1)
+    pads = b.const(np.array([0, 0, 1, 1, 0, 0, 1, 1]), np.int64)
+    t = T(b.op("Pad", [x.name, pads], mode="reflect"), np.pad(x.val, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="reflect"))
+    t = S.conv(b, t, 8, 3, pad=(0, 0, 0, 0), bias=True)
+    t = T(b.op("Min", [b.op("Max", [t.name, S.scalar(b, 0.0)]), S.scalar(b, 6.0, "1d")]), F.relu6(t.val))
+    t = T(b.op("MaxPool", [t.name], kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"),
+          F.pool2d(t.val, "max", 3, 2, F.same_upper_pads(17, 17, 3, 2)))
+    t = T(b.op("AveragePool", [t.name], kernel_shape=[3, 3], strides=[1, 1], auto_pad="SAME_UPPER"),
+          F.pool2d(t.val, "avg", 3, 1, F.same_upper_pads(9, 9, 3, 1)))
+    t = T(b.op("AveragePool", [t.name], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1),
+          F.pool2d(t.val, "avg", 3, 2, (1, 1, 1, 1), ceil_mode=True))
+    t = S.conv(b, t, 8, 1, s=2, bias=True)
+    y = T(b.op("Max", [t.name, S.scalar(b, 0.0)]), F.relu(t.val))
+    return b, [x], [("x", [1, 4, 17, 17])], y, [1, 8] + list(y.val.shape[2:]), TORCH, 7, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
-          torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se]
+          torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
+          odd_pools]
 
 
 def write_f32(path, a):

@@ -113,3 +113,34 @@ def softmax_coerced(x, axis):
     second dimension, reshaped back."""
     n = int(np.prod(x.shape[:axis]))
     return softmax(x.reshape(n, -1), 1).reshape(x.shape)
+
+
+def pool2d(x, kind, k, s, pads=(0, 0, 0, 0), ceil_mode=False, count_include_pad=False):
+    """General 2-D max/average pool, ONNX semantics: pads (top, left, bottom,
+    right); with ceil_mode the output may take one more window, which must
+    start inside the input or its begin padding; the part of a window past
+    the end padding is ignored; an average divides by the window's elements
+    inside input + padding (count_include_pad) or inside the input only."""
+    n, c, h, w = x.shape
+    pt, pl, pb, pr = pads
+
+    def out_size(size, p0, p1):
+        span = size + p0 + p1 - k
+        o = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (o - 1) * s >= size + p0:
+            o -= 1
+        return o
+    oh, ow = out_size(h, pt, pb), out_size(w, pl, pr)
+    out = np.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = i * s - pt, j * s - pl
+            r1, c1 = min(r0 + k, h + pb), min(c0 + k, w + pr)  # window clipped to input + padding
+            vr0, vc0, vr1, vc1 = max(r0, 0), max(c0, 0), min(r1, h), min(c1, w)
+            win = x[:, :, vr0:vr1, vc0:vc1]
+            if kind == "max":
+                out[:, :, i, j] = win.max(axis=(2, 3))
+            else:
+                cnt = (r1 - r0) * (c1 - c0) if count_include_pad else (vr1 - vr0) * (vc1 - vc0)
+                out[:, :, i, j] = win.sum(axis=(2, 3)) / cnt
+    return out
