@@ -108,14 +108,22 @@ func (s *State) emitNode(n *ir.Node) error {
 		s.add(st, ps)
 		return nil
 	case ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
+		if s.absorbed[n] {
+			return nil // its Add step computed it
+		}
 		ep, _, _ := epilogueOf(n)
 		st.Kind, st.Attrs.Fused = plan.KindActivate, ep
 		s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out, inPlace: []int{0}})
 		return nil
 	case ir.OpAdd:
 		a, b := n.Input(0), n.Input(1)
-		if !a.IsConst() && !b.IsConst() && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
+		if isPlainAdd(n) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
 			st.Kind = plan.KindAdd
+			if act := s.AddAct[n]; act != nil {
+				st.Attrs.Fused, _, _ = epilogueOf(act)
+				st.Name, out = act.Output().Name, act.Output()
+				s.absorbed[act] = true
+			}
 			s.add(st, pendingStep{in: []*ir.Value{s.in(a), s.in(b)}, out: out, inPlace: []int{0, 1}})
 			return nil
 		}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
 )
 
 func TestFuseActivationEveryKind(t *testing.T) {
@@ -99,4 +101,34 @@ func TestFuseSEAndLowerConv(t *testing.T) {
 		i++
 	}
 	sameFunction(t, g, st.G)
+}
+
+// TestAddActivationStep: an Add that cannot go into a conv (its operand is
+// depthwise) still takes the activation after it into its own step.
+func TestAddActivationStep(t *testing.T) {
+	b, x := newBuilder(1, 4, 5, 5)
+	y := b.add(ir.OpAdd, ir.Attrs{}, b.conv(x, 4, 3, 1, 4, true), x)
+	g := b.finish(b.add(ir.OpHardSwish, ir.Attrs{}, y))
+	set, _ := kernels.ForISA(kernels.Generic)
+	for _, level := range []int{0, 2} {
+		p, _, err := Compile(g, Options{Level: level, Verify: true}, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var adds, acts int
+		for _, s := range p.Steps {
+			switch s.Kind {
+			case plan.KindAdd:
+				adds++
+				if level == 2 && (s.Attrs.Fused.Act != ir.ActHardSwish || s.Name != g.Outputs[0].Name) {
+					t.Errorf("add step %q has epilogue %+v", s.Name, s.Attrs.Fused)
+				}
+			case plan.KindActivate:
+				acts++
+			}
+		}
+		if adds != 1 || acts != map[int]int{0: 1, 2: 0}[level] {
+			t.Errorf("-O%d: %d add and %d activation steps", level, adds, acts)
+		}
+	}
 }

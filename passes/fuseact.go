@@ -4,7 +4,9 @@ import "github.com/mnc-go/mnc/ir"
 
 // fuseActivation moves an elementwise activation into the epilogue of the
 // Conv or Gemm producing its input, when that output has no other reader,
-// is not a graph output, and the epilogue has no activation yet.
+// is not a graph output, and the epilogue has no activation yet. An
+// activation after a same-shape Add (one fuse-add could not put into a
+// conv) is marked in AddAct for the plan's Add step to apply.
 func fuseActivation(s *State) error {
 	g := s.G
 	cons := g.Consumers()
@@ -15,7 +17,15 @@ func fuseActivation(s *State) error {
 		}
 		x := n.Input(0)
 		p := x.Producer
-		if p == nil || (p.Op != ir.OpConv && p.Op != ir.OpGemm) || len(cons[x]) != 1 || g.IsOutput(x) || p.Attrs.Fused.Act != ir.ActNone {
+		if p == nil || len(cons[x]) != 1 || g.IsOutput(x) {
+			continue
+		}
+		if p.Op == ir.OpAdd && isPlainAdd(p) && s.AddAct[p] == nil {
+			s.AddAct[p] = n
+			s.fuse(p, name)
+			continue
+		}
+		if (p.Op != ir.OpConv && p.Op != ir.OpGemm) || p.Attrs.Fused.Act != ir.ActNone {
 			continue
 		}
 		ep.Residual = p.Attrs.Fused.Residual
@@ -25,6 +35,13 @@ func fuseActivation(s *State) error {
 	}
 	g.RemoveDead()
 	return nil
+}
+
+// isPlainAdd reports whether Add node n adds two computed tensors of its
+// output's shape (what the kernels' Add step does).
+func isPlainAdd(n *ir.Node) bool {
+	a, b, out := n.Input(0), n.Input(1), n.Output()
+	return !a.IsConst() && !b.IsConst() && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape)
 }
 
 // epilogueOf returns the epilogue computing activation node n, and a short

@@ -103,6 +103,11 @@ func TestSingleOps(t *testing.T) {
 			gg, x := newGen("inout", 6, 4, 5, 5)
 			return gg.finish(gg.node(ir.OpRelu, "relu", ir.Attrs{}, gg.conv(x, 4, 3, 1, 1, true)), x)
 		},
+		"add-relu-after-depthwise": func() *ir.Graph {
+			gg, x := newGen("addrelu", 8, 4, 6, 6)
+			y := gg.node(ir.OpAdd, "add", ir.Attrs{}, gg.conv(x, 4, 3, 1, 4, true), x)
+			return gg.finish(gg.node(ir.OpClip, "relu6", ir.Relu6Attrs(), y))
+		},
 		"head": func() *ir.Graph {
 			gg, x := newGen("head", 5, 8, 3, 3)
 			p := gg.node(ir.OpGlobalAveragePool, "gap", ir.Attrs{}, x)
