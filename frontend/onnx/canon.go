@@ -29,9 +29,11 @@ import (
 // Constants match with a relative tolerance of 1e-4 (exporters write 1/6
 // as 0.16666 or 0.1666667). The rewrites run to a fixed point.
 func Canonicalize(g *ir.Graph) error {
+	tr := &transposer{pinned: map[*ir.Node]bool{}}
+	rules := []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, tr.rules, reshapeRule}
 	for {
 		changed := false
-		for _, rule := range canonRules {
+		for _, rule := range rules {
 			if rule(g) {
 				changed = true
 				g.RemoveDead()
@@ -42,8 +44,6 @@ func Canonicalize(g *ir.Graph) error {
 		}
 	}
 }
-
-var canonRules = []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, transposeRules, reshapeRule}
 
 // clipRange returns the [lo, hi] a Relu or Clip node clamps to.
 func clipRange(n *ir.Node) (lo, hi float32, ok bool) {

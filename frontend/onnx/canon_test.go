@@ -291,3 +291,37 @@ func TestCanonNHWCResidual(t *testing.T) {
 	}
 	sameSemantics(t, literal, canon, seq(1, 4, 4, 3), 1e-6)
 }
+
+// TestCanonNHWCPreprocessAndSE: tf2onnx's NHWC input preprocessing
+// (x·2 − 1, Pad) before the first Transpose is done after a Transpose
+// hoisted to the input, and an NHWC squeeze-and-excitation block, whose
+// input feeds both the pool and the scale, loses its Transposes.
+func TestCanonNHWCPreprocessAndSE(t *testing.T) {
+	toNCHW := attrInts("perm", []int{0, 3, 1, 2})
+	toNHWC := attrInts("perm", []int{0, 2, 3, 1})
+	b := newModel(13).input("x", 2, 6, 6, 3).output("y").
+		scalar("two", 2).scalar("minus1", -1).ints("pads", 0, 0, 0, 0, 0, 1, 1, 0).
+		weight("w", seq(4, 3, 3, 3)).weight("w1", seq(2, 4, 1, 1)).weight("w2", seq(4, 2, 1, 1)).
+		node("Mul", []string{"x", "two"}, "m").
+		node("Add", []string{"m", "minus1"}, "a").
+		node("Pad", []string{"a", "pads"}, "p").
+		node("Transpose", []string{"p"}, "t0", toNCHW).
+		node("Conv", []string{"t0", "w"}, "c", attrInts("strides", []int{2, 2})).
+		node("Transpose", []string{"c"}, "h", toNHWC).
+		node("ReduceMean", []string{"h"}, "sq", attrInts("axes", []int{1, 2})).
+		node("Transpose", []string{"sq"}, "s0", toNCHW).
+		node("Conv", []string{"s0", "w1"}, "s1").
+		node("Transpose", []string{"s1"}, "s2", toNHWC).
+		node("Relu", []string{"s2"}, "s3").
+		node("Transpose", []string{"s3"}, "s4", toNCHW).
+		node("Conv", []string{"s4", "w2"}, "s5").
+		node("Transpose", []string{"s5"}, "s6", toNHWC).
+		node("HardSigmoid", []string{"s6"}, "gate", attrFloat("alpha", 1.0/6), attrFloat("beta", 0.5)).
+		node("Mul", []string{"h", "gate"}, "y")
+	literal, canon := loadBoth(t, b)
+	ops := countOps(canon)
+	if ops[ir.OpTranspose] != 2 || canon.Nodes[0].Op != ir.OpTranspose || canon.Nodes[0].Input(0) != canon.Inputs[0] {
+		t.Errorf("canonical graph %v: want one Transpose at the input and one at the output", canon.Nodes)
+	}
+	sameSemantics(t, literal, canon, seq(2, 6, 6, 3), 1e-6)
+}

@@ -12,15 +12,37 @@ import (
 // Sinking each Transpose below the ops that do not care about layout
 // (elementwise, with constants permuted to match) brings it next to the
 // inverse Transpose of the next layer, and the two compose to the identity.
-// What is left sits at the graph's edges.
+// A Transpose read by several such ops (an SE block's input feeds the pool
+// and the scale) is sunk into each of them. Transposes above NHWC
+// preprocessing of a graph input (x·scale + offset, Pad) are hoisted to
+// the input instead. What is left sits at the graph's edges; only then
+// does a Transpose that moves nothing but size-1 axes become a Reshape.
 
-func transposeRules(g *ir.Graph) bool {
+// transposer holds the Transposes hoisted to a graph input during one
+// Canonicalize: they are pinned there (never sunk again), which is what
+// keeps hoisting and sinking from undoing each other.
+type transposer struct {
+	pinned map[*ir.Node]bool
+}
+
+func (tr *transposer) rules(g *ir.Graph) bool {
 	changed := false
-	for _, rule := range []func(*ir.Graph) bool{composeTransposes, sinkTransposes, transposeToReshape} {
-		if rule(g) {
-			changed = true
-			g.RemoveDead()
+	for {
+		moved := false
+		for _, rule := range []func(*ir.Graph) bool{composeTransposes, tr.sink, tr.hoist} {
+			if rule(g) {
+				moved = true
+				g.RemoveDead()
+			}
 		}
+		if !moved {
+			break
+		}
+		changed = true
+	}
+	if transposeToReshape(g) {
+		changed = true
+		g.RemoveDead()
 	}
 	return changed
 }
@@ -94,13 +116,13 @@ var binaryOps = map[ir.Op]bool{ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, i
 // sinkTransposes moves a Transpose read only by a layout-free node below
 // that node: op(Transpose(x, p)) = Transpose(op'(x), p') with op' reading
 // the untransposed layout.
-func sinkTransposes(g *ir.Graph) bool {
+func (tr *transposer) sink(g *ir.Graph) bool {
 	cons := g.Consumers()
 	for i, n := range g.Nodes {
 		if !layoutFree[n.Op] {
 			continue
 		}
-		perm, ok := sinkablePerm(g, cons, n)
+		perm, ok := sinkablePerm(g, cons, n, tr.pinned)
 		if !ok {
 			continue
 		}
@@ -115,9 +137,47 @@ func sinkTransposes(g *ir.Graph) bool {
 }
 
 // sinkablePerm returns the perm shared by every transposed non-constant
-// input of n, when each such Transpose feeds only n and any other input
-// is a constant.
-func sinkablePerm(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node) ([]int, bool) {
+// input of n, when any other input is a constant and each Transpose can go:
+// it is not a graph output, not pinned at a graph input, and every other
+// reader of it could take it too (a Transpose, which composes, or a
+// layout-free node that sinkablePerm accepts with the same perm, ignoring
+// readers).
+func sinkablePerm(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node, pinned map[*ir.Node]bool) ([]int, bool) {
+	perm, ok := sinkableLocal(n)
+	if !ok {
+		return nil, false
+	}
+	for _, v := range n.Inputs {
+		if v == nil || v.IsConst() {
+			continue
+		}
+		if g.IsOutput(v) || pinned[v.Producer] {
+			return nil, false
+		}
+		for _, c := range cons[v] {
+			if c == n || c.Op == ir.OpTranspose {
+				continue
+			}
+			if p, ok := sinkableLocal(c); !ok || fmt.Sprint(p) != fmt.Sprint(perm) || !layoutFree[c.Op] {
+				return nil, false
+			}
+		}
+	}
+	return perm, true
+}
+
+func isGraphInput(g *ir.Graph, v *ir.Value) bool {
+	for _, in := range g.Inputs {
+		if in == v {
+			return true
+		}
+	}
+	return false
+}
+
+// sinkableLocal checks n's own inputs: every non-constant one is a
+// Transpose with one shared perm, and constants appear only in binary ops.
+func sinkableLocal(n *ir.Node) ([]int, bool) {
 	var perm []int
 	for _, v := range n.Inputs {
 		if v == nil {
@@ -130,7 +190,7 @@ func sinkablePerm(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node) ([]int
 			return nil, false
 		}
 		t := v.Producer
-		if t == nil || t.Op != ir.OpTranspose || !single(g, cons, v) {
+		if t == nil || t.Op != ir.OpTranspose {
 			return nil, false
 		}
 		if perm != nil && fmt.Sprint(perm) != fmt.Sprint(t.Attrs.Perm) {
@@ -141,15 +201,10 @@ func sinkablePerm(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node) ([]int
 	if perm == nil {
 		return nil, false
 	}
-	switch n.Op {
-	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv:
-		// The result must have the transposed operand's shape.
-		for _, v := range n.Inputs {
-			if !v.IsConst() && !v.Shape.Equal(n.Output().Shape) {
-				return nil, false
-			}
-		}
-	}
+	// Binary ops broadcast position by position between operands of equal
+	// rank (every Transpose output has len(perm) axes), so transposing both
+	// commutes with the op; lower-rank constants are padded with leading
+	// 1s and permuted to match.
 	return perm, true
 }
 
@@ -298,4 +353,139 @@ func transposeToReshape(g *ir.Graph) bool {
 		changed = true
 	}
 	return changed
+}
+
+// couldSink reports whether some reader of t would take it (sinking wins
+// over hoisting: it is what cancels Transposes inside the graph).
+func (tr *transposer) couldSink(g *ir.Graph, cons map[*ir.Value][]*ir.Node, t *ir.Node) bool {
+	for _, c := range cons[t.Output()] {
+		if c.Op == ir.OpTranspose {
+			return true
+		}
+		if _, ok := sinkablePerm(g, cons, c, tr.pinned); ok && layoutFree[c.Op] {
+			return true
+		}
+	}
+	return false
+}
+
+// hoistable reports whether n may have a Transpose moved from its output to
+// its (single non-constant) input: unary elementwise ops, binary ops with a
+// constant operand, and Pad.
+func hoistable(n *ir.Node) bool {
+	switch {
+	case n == nil:
+		return false
+	case n.Op == ir.OpPad:
+		return true
+	case binaryOps[n.Op]:
+		return n.Input(0).IsConst() != n.Input(1).IsConst()
+	}
+	return n.Op.IsElementwiseActivation() || n.Op == ir.OpIdentity || n.Op == ir.OpDropout
+}
+
+// dataInput returns the non-constant input of a hoistable node.
+func dataInput(n *ir.Node) (int, *ir.Value) {
+	for k, v := range n.Inputs {
+		if v != nil && !v.IsConst() {
+			return k, v
+		}
+	}
+	return -1, nil
+}
+
+// fromInput reports whether n's data input comes from a graph input through
+// hoistable nodes only, each read by one node: NHWC preprocessing.
+func fromInput(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node) bool {
+	for {
+		_, x := dataInput(n)
+		if x == nil {
+			return false
+		}
+		if isGraphInput(g, x) {
+			return true
+		}
+		p := x.Producer
+		if !hoistable(p) || !single(g, cons, x) {
+			return false
+		}
+		n = p
+	}
+}
+
+// hoist moves a Transpose that cannot sink above the preprocessing of a
+// graph input: Transpose(op(x)) = op'(Transpose(x)), so that the Transpose
+// ends next to the input (an edge, where it is pinned) and op' works in the
+// inner layout.
+func (tr *transposer) hoist(g *ir.Graph) bool {
+	cons := g.Consumers()
+	for _, t := range g.Nodes {
+		if t.Op != ir.OpTranspose {
+			continue
+		}
+		v := t.Input(0)
+		op := v.Producer
+		if !hoistable(op) || !single(g, cons, v) || !fromInput(g, cons, op) {
+			continue
+		}
+		if !tr.pinned[t] && tr.couldSink(g, cons, t) {
+			continue
+		}
+		perm := t.Attrs.Perm
+		k, x := dataInput(op)
+		if len(x.Shape) != len(perm) {
+			continue
+		}
+		a := op.Attrs
+		in := append([]*ir.Value{}, op.Inputs...)
+		if op.Op == ir.OpPad {
+			r := len(perm)
+			p := make([]int, 2*r)
+			for d := 0; d < r; d++ {
+				p[d], p[d+r] = a.PadAmounts[perm[d]], a.PadAmounts[perm[d]+r]
+			}
+			a.PadAmounts = p
+		}
+		ok := true
+		for i, c := range in {
+			if c != nil && c.IsConst() {
+				pc, err := permuteConst(g, c, perm, len(perm))
+				if err != nil {
+					ok = false
+					break
+				}
+				in[i] = pc
+			}
+		}
+		if !ok {
+			continue
+		}
+		tin := &ir.Node{Name: g.UniqueName(op.Name + "/transposed_input"), Op: ir.OpTranspose, Attrs: ir.Attrs{Perm: append([]int{}, perm...)}, Inputs: []*ir.Value{x}}
+		tv := &ir.Value{Name: tin.Name, Producer: tin}
+		tin.Outputs = []*ir.Value{tv}
+		if s, err := ir.InferNode(tin); err == nil {
+			tv.Shape = s
+		} else {
+			continue
+		}
+		in[k] = tv
+		tr.pinned[tin] = true
+		op.Inputs, op.Attrs = in, a
+		if s, err := ir.InferNode(op); err == nil {
+			op.Output().Shape = s
+		}
+		out := t.Output()
+		g.ReplaceUses(out, op.Output())
+		if g.IsOutput(op.Output()) {
+			op.Name = op.Output().Name
+		}
+		for i, n := range g.Nodes {
+			if n == op {
+				g.Nodes = append(g.Nodes[:i], append([]*ir.Node{tin}, g.Nodes[i:]...)...)
+				break
+			}
+		}
+		return true // the node list changed: start again
+	}
+	return false
 }
