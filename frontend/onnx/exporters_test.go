@@ -80,6 +80,11 @@ var knownFailures = map[string]string{
 	// ir's Pad shape rule adds the pads to a symbolic (-1) batch dimension
 	// and rejects the -1 as negative, so Load fails.
 	"pad_dynbatch": `Load: node "Pad_3" (Pad): "pads [0 0 1 1 0 0 1 1] make axis 0 negative" on a symbolic batch`,
+	// TestExportersReject: a Conv weight that is a graph input (torch.onnx
+	// export_params=False) imports and compiles; Compile rebinds the
+	// weight input's first dimension as if it were a batch ([4,3,3,3] →
+	// plan input [1,3,3,3]) and Run then refuses the real weight.
+	"reject_weight_input": "Compile accepts a non-constant Conv weight and rebinds its first dimension as the batch ([4 3 3 3] -> [1 3 3 3]); want an error naming the Conv and \"weight\"",
 }
 
 // manifestEntry is one model's record in manifest.json (written by make.py).
@@ -325,4 +330,40 @@ func describeSteps(p *plan.Plan) string {
 		fmt.Fprintf(&b, "  %2d %s\n", i, describeStep(&p.Steps[i]))
 	}
 	return b.String()
+}
+
+// exporterRejects are exporter outputs mnc cannot run (scripts/exporters/
+// make.py's reject_* models): import, or failing that compilation at -O2,
+// must return an error (not panic, not succeed) containing every want
+// string — the file and the node, tensor or input at fault.
+var exporterRejects = []struct {
+	name string
+	want []string
+}{
+	{"reject_fp16", []string{"reject_fp16.onnx", "FLOAT16"}},                       // float16 weights (onnxconverter-common)
+	{"reject_dynamic_hw", []string{"reject_dynamic_hw.onnx", `"input"`, "height"}}, // dynamic_axes on H and W
+	{"reject_resize", []string{"reject_resize.onnx", "Resize"}},                    // an operator mnc lacks
+	{"reject_weight_input", []string{"weight"}},                                    // Conv weight as a graph input
+}
+
+func TestExportersReject(t *testing.T) {
+	for _, c := range exporterRejects {
+		t.Run(c.name, func(t *testing.T) {
+			if r, ok := knownFailures[c.name]; ok && os.Getenv("MNC_EXPORTERS_ALL") != "1" {
+				t.Skipf("known failure %s: %s", c.name, r)
+			}
+			g, err := onnx.Load(filepath.Join(exportersDir, c.name+".onnx"))
+			if err == nil {
+				_, _, err = mnc.Compile(g, mnc.Options{Level: 2, Batch: 1})
+			}
+			if err == nil {
+				t.Fatalf("imported and compiled without an error; want one naming %q", c.want)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %s", err, w)
+				}
+			}
+		})
+	}
 }

@@ -670,6 +670,61 @@ def emit(fn):
                                                           list(y.val.shape), np.abs(y.val).max()))
 
 
+# ---- models mnc cannot run: the importer must refuse them with an error
+# that names the file and the node or tensor at fault (never panic). They
+# have no reference output and are not in the manifest.
+
+def reject_fp16():
+    """onnxconverter-common float16 with keep_io_types: Cast to FLOAT16 →
+    Conv with float16 weights → Relu → Cast back to FLOAT."""
+    b = S.Builder("reject_fp16", 13, np.random.RandomState(71))
+    h = b.op("Cast", ["input"], to=onnx.TensorProto.FLOAT16)
+    w = b.const(S.conv_weight(b.rng, 4, 3, 3), np.float16)
+    c = b.op("Conv", [h, w], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    b.op("Cast", [b.op("Relu", [c])], to=onnx.TensorProto.FLOAT)
+    return b, [("input", [1, 3, 8, 8])], [1, 4, 8, 8]
+
+
+def reject_dynamic_hw():
+    """torch.onnx with dynamic_axes on height and width too: the input is
+    [batch, 3, height, width]."""
+    b = S.Builder("reject_dynamic_hw", 13, np.random.RandomState(72))
+    w = b.const(S.conv_weight(b.rng, 4, 3, 3))
+    b.op("Relu", [b.op("Conv", ["input", w], kernel_shape=[3, 3], pads=[1, 1, 1, 1])])
+    return b, [("input", ["batch", 3, "height", "width"])], ["batch", 4, "height", "width"]
+
+
+def reject_resize():
+    """A segmentation head's bilinear upsampling: Resize (opset 13) with
+    scales, an operator mnc does not have."""
+    b = S.Builder("reject_resize", 13, np.random.RandomState(73))
+    w = b.const(S.conv_weight(b.rng, 4, 3, 3))
+    c = b.op("Conv", ["input", w], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    scales = b.const(np.array([1, 1, 2, 2], np.float32))
+    b.op("Resize", [c, "", scales], mode="linear")
+    return b, [("input", [1, 3, 8, 8])], [1, 4, 16, 16]
+
+
+def reject_weight_input():
+    """The conv weight is a graph input without an initializer (exported
+    with the parameters as inputs), so it is not a constant."""
+    b = S.Builder("reject_weight_input", 13, np.random.RandomState(74))
+    b.op("Conv", ["input", "weight"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    return b, [("input", [1, 3, 8, 8]), ("weight", [4, 3, 3, 3])], [1, 4, 8, 8]
+
+
+REJECTS = [reject_fp16, reject_dynamic_hw, reject_resize, reject_weight_input]
+
+
+def emit_reject(fn):
+    b, in_specs, out_shape = fn()
+    b.nodes[-1].output[0] = "output"
+    m = b.model(in_specs, [("output", out_shape)], TORCH, 7)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, os.path.join(OUT_DIR, b.name + ".onnx"))
+    print("%-20s opset %2d  (must be rejected)" % (b.name, b.opset))
+
+
 MANIFEST = {}
 
 
@@ -677,6 +732,8 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     for fn in MODELS:
         emit(fn)
+    for fn in REJECTS:
+        emit_reject(fn)
     # For check_ort.js: each model's input/output names and concrete shapes.
     with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
         json.dump(MANIFEST, f, indent=1, sort_keys=True)
