@@ -197,3 +197,27 @@ func TestDWConvOtherShapes(t *testing.T) {
 		}
 	})
 }
+
+// Every row width from 1 to 20 (so every pixel-group size of the interior
+// and border kernels, with and without a channel tail), for each kernel
+// and stride with generated code.
+func TestDWConvEveryWidth(t *testing.T) {
+	eachISADW(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewPCG(23, 24))
+		for w := 1; w <= 20; w++ {
+			for _, k := range []int{3, 5} {
+				for _, st := range []int{1, 2} {
+					for _, c := range []int{16, 17} {
+						p, ok := dwShape(k+2, w, c, k, st, k/2, k/2, dwTestActs[(w+k+st)%len(dwTestActs)])
+						if !ok {
+							continue
+						}
+						p.H = w + 3 // taller than wide: border columns run down several rows
+						p.OH = (p.H+2*(k/2)-k)/st + 1
+						checkDW(t, s, &p, randSlice(rng, p.H*p.W*c), randSlice(rng, c*k*k), randSlice(rng, c))
+					}
+				}
+			}
+		}
+	})
+}
