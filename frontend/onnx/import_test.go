@@ -376,3 +376,21 @@ func TestPyTorchPadExport(t *testing.T) {
 		t.Errorf("pads %v, want [0 0 1 1 0 0 0 1]", got)
 	}
 }
+
+// TestScalarConstantsBecome1D: a 0-d constant operand of Add/Sub/Mul/Div
+// beside a tensor becomes shape [1] (same broadcast), so no rank-0 tensor
+// reaches the IR; the result is unchanged.
+func TestScalarConstantsBecome1D(t *testing.T) {
+	b := newModel(13).input("x", 1, 3).output("y").scalar("six", 6).scalar("half", 0.5).
+		node("Mul", []string{"x", "six"}, "m").
+		node("Sub", []string{"half", "m"}, "y")
+	g := b.load(t)
+	for _, n := range g.Nodes {
+		for _, v := range n.Inputs {
+			if v.IsConst() && len(v.Shape) == 0 {
+				t.Errorf("node %s reads 0-d constant %q", n, v.Name)
+			}
+		}
+	}
+	expectClose(t, run(t, g, ir.FromData([]float32{1, -2, 0.25}, 1, 3)), ir.FromData([]float32{-5.5, 12.5, -1}, 1, 3))
+}

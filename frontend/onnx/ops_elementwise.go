@@ -66,16 +66,38 @@ func convertArith(op ir.Op) func(c *nodeCtx) error {
 			c.setConst(k)
 			return nil
 		}
-		x, err := c.dyn(0)
-		if err != nil {
-			return err
+		var in [2]*ir.Value
+		for i := range in {
+			v, err := c.operand(i)
+			if err != nil {
+				return err
+			}
+			in[i] = v
 		}
-		y, err := c.dyn(1)
-		if err != nil {
-			return err
-		}
-		return c.emit(op, ir.Attrs{}, x, y)
+		return c.emit(op, ir.Attrs{}, in[0], in[1])
 	}
+}
+
+// operand returns input i of a broadcasting binary op. A scalar (0-d)
+// constant beside a tensor of rank ≥ 1 — how torch.onnx writes x·6 — is
+// given shape [1], which broadcasts identically, so later stages never see
+// rank-0 tensors.
+func (c *nodeCtx) operand(i int) (*ir.Value, error) {
+	s, other := c.input(i), c.input(1-i)
+	if s.c != nil && len(s.c.shape) == 0 && s.v == nil && rankOf(other) >= 1 {
+		if s.c.hasSym() {
+			return nil, fmt.Errorf("input %d (%q) depends on a symbolic dimension", i, c.inName(i))
+		}
+		return c.im.g.AddConst(c.inName(i), newFloat([]int{1}, s.c.floats()).tensor()), nil
+	}
+	return c.dyn(i)
+}
+
+func rankOf(s *slot) int {
+	if s.v != nil {
+		return len(s.v.Shape)
+	}
+	return len(s.c.shape)
 }
 
 func convertIdentity(c *nodeCtx) error { return c.alias(0) }
