@@ -58,6 +58,8 @@ var exporterCases = []exporterCase{
 	{"tf_v3_se", []int{2}, true},
 	{"tf_seg_head", []int{1, 3}, false},
 	{"odd_pools", []int{1}, false},
+	{"torch_fpad11", []int{1}, false},
+	{"torch_fpad13", []int{1}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

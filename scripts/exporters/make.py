@@ -83,6 +83,8 @@ The models (see each function's docstring for its spelling):
   odd_pools         reflect Pad, Min/Max ReLU6, SAME_UPPER Max/AveragePool
                     (count_include_pad=0), ceil_mode AveragePool with pads,
                     1×1 stride-2 conv
+  torch_fpad11/13   torch.onnx's F.pad: Size/Shape → ConstantOfShape → Concat →
+                    Reshape → Slice(step -1) → Transpose → Reshape → Cast → Pad
 """
 
 import json
@@ -628,10 +630,56 @@ def odd_pools():
     return b, [x], [("x", [1, 4, 17, 17])], y, [1, 8] + list(y.val.shape[2:]), TORCH, 7, {}
 
 
+def torch_fpad(b, t, pad):
+    """F.pad(x, pad) as torch.onnx (opset 11-17) exports it: the pads go
+    through Size(Shape(x)) → zero extension by ConstantOfShape → Concat →
+    Reshape [-1, 2] → flip (Slice with step -1) → Transpose → Reshape [-1]
+    → Cast, then Pad(x, pads, constant_value). pad is torch's order (last
+    axis first: left, right, top, bottom)."""
+    i64 = lambda v: b.const(np.array(v), np.int64)  # noqa: E731
+    rank = b.op("Size", [b.op("Shape", [t.name])])
+    ext = b.op("Sub", [b.op("Mul", [rank, i64(2)]), i64(len(pad))])
+    zeros = b.op("ConstantOfShape", [S.unsqueeze(b, ext, [0])],
+                 value=onnx.helper.make_tensor("v", onnx.TensorProto.INT64, [1], [0]))
+    p = b.op("Concat", [i64(list(pad)), zeros], axis=0)
+    p = b.op("Reshape", [p, i64([-1, 2])])
+    p = b.op("Slice", [p, i64([-1]), i64([-(2**63) + 1]), i64([0]), i64([-1])])
+    p = b.op("Reshape", [b.op("Transpose", [p], perm=[1, 0]), i64([-1])])
+    p = b.op("Cast", [p], to=onnx.TensorProto.INT64)
+    name = b.op("Pad", [t.name, p, b.const(np.array(0.0), np.float32)], mode="constant")
+    l, r, tp, bt = pad
+    return T(name, np.pad(t.val, ((0, 0), (0, 0), (tp, bt), (l, r))))
+
+
+def torch_fpad11():
+    """torch.onnx opset 11 of F.pad(x, (0, 1, 0, 1)) (TF-style "SAME" for a
+    stride-2 conv) before the stem, then Conv → Relu → GlobalAveragePool →
+    Flatten → Gemm."""
+    b = S.Builder("torch_fpad11", 11, np.random.RandomState(81))
+    x = inp("input", [1, 3, 16, 16], 1)
+    t = torch_fpad(b, x, (0, 1, 0, 1))
+    t = S.relu(b, S.conv(b, t, 8, 3, s=2, pad=(0, 0, 0, 0), bias=True))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 6, {}
+
+
+def torch_fpad13():
+    """torch_fpad11 at opset 13 (Unsqueeze axes as an input) with
+    F.pad(x, (1, 2, 2, 1))."""
+    b = S.Builder("torch_fpad13", 13, np.random.RandomState(82))
+    x = inp("input", [1, 3, 16, 16], 1)
+    t = torch_fpad(b, x, (1, 2, 2, 1))
+    t = S.relu(b, S.conv(b, t, 8, 3, s=2, pad=(0, 0, 0, 0), bias=True))
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), CLASSES)
+    return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
-          odd_pools]
+          odd_pools, torch_fpad11, torch_fpad13]
 
 
 def write_f32(path, a):
