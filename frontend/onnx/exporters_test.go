@@ -60,6 +60,8 @@ var exporterCases = []exporterCase{
 	{"odd_pools", []int{1}, false},
 	{"torch_fpad11", []int{1}, false},
 	{"torch_fpad13", []int{1}, false},
+	{"odd_channels", []int{1, 3}, true},
+	{"torch21", []int{1}, true},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

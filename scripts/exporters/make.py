@@ -85,6 +85,8 @@ The models (see each function's docstring for its spelling):
                     1×1 stride-2 conv
   torch_fpad11/13   torch.onnx's F.pad: Size/Shape → ConstantOfShape → Concat →
                     Reshape → Slice(step -1) → Transpose → Reshape → Cast → Pad
+  odd_channels      batch "N", 15×15 input, 3/13/39/21/63/7 channels, SE, h-swish
+  torch21           opset 21 (IR 10): HardSwish, ReduceMean axes input, Pad, MatMul
 """
 
 import json
@@ -149,10 +151,12 @@ def inverted_residual(b, t, expand, out, s=1, spatial=None, act=S.relu6, order="
 
 
 def torch8_v2():
-    """torch.onnx opset 8 (IR 3, keep_initializers_as_inputs): a tiny V2 with
+    """torch.onnx opset 8 (IR 3, keep_initializers_as_inputs, tensors in
+    float_data rather than raw_data): a tiny V2 with
     BatchNormalization(spatial=1), Clip attributes, residual Adds in both
     operand orders, Flatten, Dropout(ratio attr), Gemm transB=1."""
     b = S.Builder("torch8_v2", 8, np.random.RandomState(8))
+    b.typed_fields = True  # float_data / int64_data instead of raw_data
     x = inp("input.1", [1, 3, 32, 32], 1)
     t = S.relu6(b, S.bn(b, S.conv(b, x, 16, 3, s=2), spatial=1))
     t = inverted_residual(b, t, 16, 16, spatial=1, order="xy")
@@ -676,10 +680,42 @@ def torch_fpad13():
     return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
 
 
+def odd_channels():
+    """Opset 13, symbolic batch "N", a 15×15 input and channel counts that
+    are no multiple of any SIMD width: stem 3→13 (stride 2, h-swish), V3
+    block 13 → 39 → 5×5 dw stride 2 → SE (squeeze 10) → 21, a second block
+    21 → 63 → 3×3 dw → SE → 21 with a residual, 7 classes."""
+    b = S.Builder("odd_channels", 13, np.random.RandomState(91))
+    shape = ["N", 3, 15, 15]
+    x = inp("input", shape, 3)
+    hs = lambda b, t: S.hswish(b, t, "clipdiv")  # noqa: E731
+    t = hs(b, S.conv(b, x, 13, 3, s=2, bias=True))
+    t = v3_block(b, t, 39, 21, 5, 2, hs, "clipdiv")
+    t = v3_block(b, t, 63, 21, 3, 1, hs, "mul16", order="yx")
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    y = S.gemm(b, S.flatten(b, t), 7)
+    return b, [x], [("input", shape)], y, ["N", 7], TORCH, 7, {}
+
+
+def torch21():
+    """The torch18_matmul network at opset 21 (the newest the importer
+    claims), with Flatten instead of keepdims-0 and a Pad-21 before the
+    stem."""
+    b = S.Builder("torch21", 21, np.random.RandomState(21))
+    x = inp("input", [1, 3, 32, 32], 1)
+    hs = lambda b, t: S.hswish(b, t, "op")  # noqa: E731
+    t = hs(b, S.conv(b, pad11(b, x, 1), 16, 3, s=2, pad=(0, 0, 0, 0), bias=True))
+    t = v3_block(b, t, 48, 16, 3, 1, hs, "op", order="yx")
+    t = hs(b, S.conv(b, t, 64, 1, bias=True))
+    t = S.flatten(b, S.reduce_mean(b, t, [2, 3], 1))
+    y = S.matmul_add(b, t, CLASSES)
+    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], ("pytorch", "2.5.0"), 10, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
-          odd_pools, torch_fpad11, torch_fpad13]
+          odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21]
 
 
 def write_f32(path, a):

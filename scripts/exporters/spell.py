@@ -33,6 +33,7 @@ class Builder:
         self.nodes, self.inits = [], []
         self.k = 0
         self.anonymous = False  # nodes without names (some tf2onnx versions)
+        self.typed_fields = False  # tensors in float_data/int64_data, not raw_data
 
     def fresh(self, base):
         self.k += 1
@@ -45,11 +46,16 @@ class Builder:
         the builder's weights mode)."""
         arr = np.asarray(arr, dtype=dtype)
         name = self.fresh("Const")
-        if as_node if as_node is not None else self.weights == "constant":
-            self.nodes.append(helper.make_node("Constant", [], [name], name=name + "_node",
-                                               value=numpy_helper.from_array(arr, name)))
+        if self.typed_fields:
+            kind = helper.np_dtype_to_tensor_dtype(arr.dtype) if hasattr(helper, "np_dtype_to_tensor_dtype") \
+                else onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[arr.dtype]
+            tensor = helper.make_tensor(name, kind, arr.shape, arr.flatten().tolist())
         else:
-            self.inits.append(numpy_helper.from_array(arr, name))
+            tensor = numpy_helper.from_array(arr, name)
+        if as_node if as_node is not None else self.weights == "constant":
+            self.nodes.append(helper.make_node("Constant", [], [name], name=name + "_node", value=tensor))
+        else:
+            self.inits.append(tensor)
         return name
 
     def op(self, op_type, inputs, n_out=1, **attrs):
