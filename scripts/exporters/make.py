@@ -797,14 +797,37 @@ def reject_weight_input():
     return b, [("input", [1, 3, 8, 8]), ("weight", [4, 3, 3, 3])], [1, 4, 8, 8]
 
 
-REJECTS = [reject_fp16, reject_dynamic_hw, reject_resize, reject_weight_input]
+def reject_ort_fused():
+    """An ONNX Runtime-optimised model saved back to disk: Conv+Relu fused
+    into com.microsoft FusedConv."""
+    b = S.Builder("reject_ort_fused", 13, np.random.RandomState(75))
+    w = b.const(S.conv_weight(b.rng, 4, 3, 3))
+    b.nodes.append(onnx.helper.make_node("FusedConv", ["input", w], ["output"], name="Conv_0_fused",
+                                         domain="com.microsoft", activation="Relu", kernel_shape=[3, 3],
+                                         pads=[1, 1, 1, 1]))
+    b.extra_opsets = [("com.microsoft", 1)]
+    return b, [("input", [1, 3, 8, 8])], [1, 4, 8, 8]
+
+
+def reject_opset22():
+    """A model of default-domain opset 22, newer than the importer knows."""
+    b = S.Builder("reject_opset22", 22, np.random.RandomState(76))
+    w = b.const(S.conv_weight(b.rng, 4, 3, 3))
+    b.op("Relu", [b.op("Conv", ["input", w], kernel_shape=[3, 3], pads=[1, 1, 1, 1])])
+    return b, [("input", [1, 3, 8, 8])], [1, 4, 8, 8]
+
+
+REJECTS = [reject_fp16, reject_dynamic_hw, reject_resize, reject_weight_input, reject_ort_fused, reject_opset22]
 
 
 def emit_reject(fn):
     b, in_specs, out_shape = fn()
     b.nodes[-1].output[0] = "output"
     m = b.model(in_specs, [("output", out_shape)], TORCH, 7)
-    onnx.checker.check_model(m, full_check=True)
+    for domain, version in getattr(b, "extra_opsets", []):
+        m.opset_import.append(onnx.helper.make_opsetid(domain, version))
+    if b.opset <= onnx.defs.onnx_opset_version() and not getattr(b, "extra_opsets", None):
+        onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(OUT_DIR, b.name + ".onnx"))
     print("%-20s opset %2d  (must be rejected)" % (b.name, b.opset))
 
