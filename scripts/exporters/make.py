@@ -11,8 +11,9 @@ model's weights come from numpy RandomState(seed) (legacy generator, stable
 stream), so every run writes the same bytes. For each model <name>:
 
   <name>.onnx     the model (checked with onnx.checker.check_model, except
-                  opset 18 which onnx 1.12 does not know: check_ort.js runs
-                  every model in ONNX Runtime instead)
+                  opsets above 17, which onnx 1.12 does not know, and the
+                  com.microsoft reject: check_ort.js runs every runnable
+                  model in ONNX Runtime as well)
   <name>.in.bin   the input, raw little-endian float32, row-major over the
                   model's input shape (batch 3 for a symbolic batch): flat
                   index i, h = (i * 2654435761) mod 2^32,
