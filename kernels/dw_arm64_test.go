@@ -13,15 +13,23 @@ import (
 // for top/left and bottom/right.
 type neonDWCase struct {
 	h, w, c, k, s, padTL, padBR int
+	kw, sw                      int // kernel width and horizontal stride when they differ from k, s
 }
 
 func (d neonDWCase) params(ep Epilogue) DWParams {
-	return DWParams{H: d.h, W: d.w, C: d.c, KH: d.k, KW: d.k, SH: d.s, SW: d.s, PadT: d.padTL, PadL: d.padTL,
-		OH: (d.h+d.padTL+d.padBR-d.k)/d.s + 1, OW: (d.w+d.padTL+d.padBR-d.k)/d.s + 1, Ep: ep}
+	kw, sw := d.k, d.s
+	if d.kw > 0 {
+		kw = d.kw
+	}
+	if d.sw > 0 {
+		sw = d.sw
+	}
+	return DWParams{H: d.h, W: d.w, C: d.c, KH: d.k, KW: kw, SH: d.s, SW: sw, PadT: d.padTL, PadL: d.padTL,
+		OH: (d.h+d.padTL+d.padBR-d.k)/d.s + 1, OW: (d.w+d.padTL+d.padBR-kw)/sw + 1, Ep: ep}
 }
 
 func (d neonDWCase) String() string {
-	return fmt.Sprintf("%dx%dx%d_k%d_s%d_pad%d,%d", d.h, d.w, d.c, d.k, d.s, d.padTL, d.padBR)
+	return fmt.Sprintf("%dx%dx%d_k%d,%d_s%d,%d_pad%d,%d", d.h, d.w, d.c, d.k, d.kw, d.s, d.sw, d.padTL, d.padBR)
 }
 
 // runNeonDW runs rows [oy0, oy1) and checks them against a float64
