@@ -224,7 +224,7 @@ func TestConstantForms(t *testing.T) {
 // TestOutputNamesKept: graph outputs keep their ONNX names, also when they
 // come out of an Identity or are the same tensor twice.
 func TestOutputNamesKept(t *testing.T) {
-	b := newModel(13).input("x", 1, 4).output("out1", "out2", "out3").
+	b := newModel(13).input("x", 1, 4).output("out1", "out2", "out3", "r").
 		node("Relu", []string{"x"}, "r").
 		node("Identity", []string{"r"}, "out1").
 		node("Identity", []string{"r"}, "out2").
@@ -234,7 +234,7 @@ func TestOutputNamesKept(t *testing.T) {
 	for _, v := range g.Outputs {
 		names = append(names, v.Name)
 	}
-	if strings.Join(names, ",") != "out1,out2,out3" || g.Inputs[0].Name != "x" {
+	if strings.Join(names, ",") != "out1,out2,out3,r" || g.Inputs[0].Name != "x" {
 		t.Errorf("inputs %q outputs %v", g.Inputs[0].Name, names)
 	}
 }

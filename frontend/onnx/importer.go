@@ -97,6 +97,10 @@ func (im *importer) inputs(gp *pb.GraphProto) error {
 // an Identity node of that name.
 func (im *importer) outputs(gp *pb.GraphProto) error {
 	used := map[*ir.Value]bool{}
+	isOutName := map[string]bool{}
+	for _, o := range gp.GetOutput() {
+		isOutName[o.GetName()] = true
+	}
 	for _, o := range gp.GetOutput() {
 		name := o.GetName()
 		s, ok := im.slots[name]
@@ -121,7 +125,7 @@ func (im *importer) outputs(gp *pb.GraphProto) error {
 			v.Name = im.g.UniqueName(name + "/value")
 		}
 		if v.Name != name || used[v] || v.Producer == nil {
-			if v.Producer != nil && !used[v] && !im.isInput(v) {
+			if v.Producer != nil && !used[v] && !im.isInput(v) && !isOutName[v.Name] {
 				v.Name, v.Producer.Name = name, name
 			} else {
 				if v, err = im.emit(ir.OpIdentity, name, ir.Attrs{}, v); err != nil {
