@@ -75,12 +75,6 @@ var knownFailures = map[string]string{
 	// standalone activation instead of the conv's epilogue.
 	"tf_nhwc_wrapped/b1/O2/fused": "per-channel Mul/Add after a Conv not folded into its weights/bias (h-swish not fused)",
 	"tf_nhwc_wrapped/b3/O2/fused": "per-channel Mul/Add after a Conv not folded into its weights/bias (h-swish not fused)",
-	// torch.onnx writes scalar constants 0-d; an Add/Mul/Div by one that
-	// no rewrite absorbs becomes a generic step whose constant operand has
-	// rank 0, which plan validation rejects (with [1]-shaped scalars the
-	// model compiles and matches at -O0 and -O2).
-	"near_miss/b1/O2": `Compile: "built plan is invalid: step 6 (generic \"add.13\"): input 1: rank 0 is outside 1..8" (0-d constant operand)`,
-	"near_miss/b1/O0": `Compile: "built plan is invalid: step 6 (generic \"add.13\"): input 1: rank 0 is outside 1..8" (0-d constant operand)`,
 	// ir's Pad shape rule adds the pads to a symbolic (-1) batch dimension
 	// and rejects the -1 as negative, so Load fails.
 	"pad_dynbatch": `Load: node "Pad_3" (Pad): "pads [0 0 1 1 0 0 1 1] make axis 0 negative" on a symbolic batch`,
