@@ -33,14 +33,9 @@ func BenchmarkDWConv(b *testing.B) {
 				s.PackDW(wp, randSlice(rng, p.C*p.KH*p.KW), p.C, p.KH, p.KW)
 				bias := randSlice(rng, p.C)
 				out := make([]float32, p.OH*p.OW*p.C)
-				for b.Loop() {
-					s.DWConv(&p, in, wp, bias, out, 0, p.OH)
-				}
 				flops := 2.0 * float64(p.OH*p.OW*p.C*p.KH*p.KW)
 				bytes := 4.0 * float64(len(in)+len(out)+p.C*p.KH*p.KW)
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
-				b.ReportMetric(bytes/sec/1e9, "GB/s")
+				benchLoop(b, flops, bytes, func() { s.DWConv(&p, in, wp, bias, out, 0, p.OH) })
 			})
 		}
 	}
@@ -62,14 +57,9 @@ func BenchmarkStemConv(b *testing.B) {
 				bias := randSlice(rng, cout)
 				out := make([]float32, p.OH*p.OW*cout)
 				scratch := make([]float32, s.ConvScratchSize(&p, p.OH))
-				for b.Loop() {
-					s.Conv(&p, in, wp, bias, nil, out, scratch, 0, p.OH)
-				}
 				flops := 2.0 * float64(p.OH*p.OW*cout*9*p.Cin)
 				bytes := 4.0 * float64(len(in)+len(out)+9*p.Cin*cout)
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
-				b.ReportMetric(bytes/sec/1e9, "GB/s")
+				benchLoop(b, flops, bytes, func() { s.Conv(&p, in, wp, bias, nil, out, scratch, 0, p.OH) })
 			})
 		}
 	}

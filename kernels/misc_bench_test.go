@@ -28,10 +28,7 @@ func BenchmarkMisc(b *testing.B) {
 		s, _ := ForISA(isa)
 		for _, c := range cases {
 			b.Run(fmt.Sprintf("%s/%s", isa, c.name), func(b *testing.B) {
-				for b.Loop() {
-					c.run(s)
-				}
-				b.ReportMetric(float64(c.bytes)/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GB/s")
+				benchLoop(b, 0, float64(c.bytes), func() { c.run(s) })
 			})
 		}
 	}
