@@ -88,6 +88,9 @@ The models (see each function's docstring for its spelling):
                     Reshape → Slice(step -1) → Transpose → Reshape → Cast → Pad
   odd_channels      batch "N", 15×15 input, 3/13/39/21/63/7 channels, SE, h-swish
   torch21           opset 21 (IR 10): HardSwish, ReduceMean axes input, Pad, MatMul
+  tf_flatten        tf2onnx, batch "unk__11": Flatten and Reshape [0,-1] of NHWC
+                    maps (h, w, c order), MaxPool between Transposes, Concat
+  tf_flatten_b2     the same with a static batch of 2
 """
 
 import json
@@ -713,10 +716,38 @@ def torch21():
     return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], ("pytorch", "2.5.0"), 10, {}
 
 
+def tf_flatten(static_batch=None):
+    """tf2onnx opset 13, symbolic batch "unk__11" (or static_batch): Keras Flatten and Reshape
+    of NHWC maps larger than 1×1, whose element order (h, w, c) a Transpose
+    must not be sunk past: NHWC input → Transpose/Conv/Transpose → Relu →
+    Transpose/MaxPool/Transpose → Flatten [N, 3·3·8]; a 1×1 conv branch →
+    Reshape [0, -1]; Concat of both on axis 1 → MatMul + Add."""
+    name = "tf_flatten" if static_batch is None else "tf_flatten_b%d" % static_batch
+    b = S.Builder(name, 13, np.random.RandomState(26), names="tf")
+    n = static_batch or "unk__11"
+    shape = [n, 12, 12, 3]
+    x = inp("input_1", shape, static_batch or 3)
+    t = S.relu(b, to_nhwc(b, S.conv(b, to_nchw(b, x), 8, 3, s=2, pad="same_upper", bias=True)))
+    c = to_nchw(b, t)
+    p = to_nhwc(b, T(b.op("MaxPool", [c.name], kernel_shape=[2, 2], strides=[2, 2]), F.pool2d(c.val, "max", 2, 2)))
+    f1 = S.flatten(b, p)
+    q = to_nhwc(b, S.conv(b, to_nchw(b, p), 4, 1, bias=True))
+    f2 = T(b.op("Reshape", [q.name, b.const(np.array([0, -1]), np.int64)]), q.val.reshape(q.val.shape[0], -1))
+    t = T(b.op("Concat", [f1.name, f2.name], axis=1), np.concatenate([f1.val, f2.val], axis=1))
+    y = S.matmul_add(b, t, CLASSES)
+    return b, [x], [("input_1", shape)], y, [n, CLASSES], TF2ONNX, 7, {"out_name": "Identity:0"}
+
+
+def tf_flatten_b2():
+    """tf_flatten with a static batch of 2 (no symbolic shape arithmetic)."""
+    return tf_flatten(2)
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
-          odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21]
+          odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
+          tf_flatten_b2]
 
 
 def write_f32(path, a):
