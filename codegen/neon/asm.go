@@ -116,8 +116,13 @@ func (f *Func) zero(r int) { f.I("VEOR %s, %s, %s", VB(r), VB(r), VB(r)) }
 // vmov copies vector register src to dst.
 func (f *Func) vmov(src, dst int) { f.I("VMOV %s, %s", VB(src), VB(dst)) }
 
-// ld loads up to 4 consecutive registers from (base) and post-increments
+// ldP loads up to 4 consecutive registers from (base) and post-increments
 // base by their size.
 func (f *Func) ldP(base int, regs ...int) {
 	f.I("VLD1.P %d(R%d), %s", 16*len(regs), base, VList(regs...))
+}
+
+// stP stores regs to (base) and post-increments base.
+func (f *Func) stP(base int, regs ...int) {
+	f.I("VST1.P %s, %d(R%d)", VList(regs...), 16*len(regs), base)
 }

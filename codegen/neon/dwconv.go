@@ -215,16 +215,11 @@ func genDWEdge() *Func {
 	f.W(enc.FADD(2, 2, 3))
 	f.W(enc.FADD(0, 0, 2))
 	f.activate("edge", rAct, []int{0}, []int{16}, 8)
-	f.ldStoreP(rOut, 0)
+	f.stP(rOut, 0)
 	f.I("ADD $16, R%d, R%d", rIn, rIn)
 	f.I("ADD R%d, R%d, R%d", rWGroup, rW, rW)
 	f.I("SUBS $1, R%d, R%d", rGroups, rGroups)
 	f.I("BNE group")
 	f.I("RET")
 	return f
-}
-
-// ldStoreP stores regs to (base) and post-increments base.
-func (f *Func) ldStoreP(base int, regs ...int) {
-	f.I("VST1.P %s, %d(R%d)", VList(regs...), 16*len(regs), base)
 }

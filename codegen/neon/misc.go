@@ -27,7 +27,7 @@ func genAdd() *Func {
 			f.W(enc.FADD(i, i, 4+i))
 		}
 		f.activate(lb, rAct, seq(0, w), seq(16, 4), 20)
-		f.ldStoreP(rOut, seq(0, w)...)
+		f.stP(rOut, seq(0, w)...)
 		f.I("SUB $%d, R%d, R%d", w, rN, rN)
 		f.I("B %s", lb)
 		f.Label(lb + "_end")
@@ -55,7 +55,7 @@ func genActivate() *Func {
 		}
 		f.activate(lb, rAct, seq(0, w), seq(16, 4), 20)
 		for i := 0; i < w; i += 4 {
-			f.ldStoreP(rOut, seq(i, min(4, w-i))...)
+			f.stP(rOut, seq(i, min(4, w-i))...)
 		}
 		f.I("SUB $%d, R%d, R%d", w, rN, rN)
 		f.I("B %s", lb)
@@ -106,7 +106,7 @@ func genGlobalAvgPool() *Func {
 			f.W(enc.FMUL(i, i, 31))
 		}
 		for i := 0; i < w; i += 4 {
-			f.ldStoreP(rOut, seq(i, min(4, w-i))...)
+			f.stP(rOut, seq(i, min(4, w-i))...)
 		}
 		f.I("ADD $%d, R%d, R%d", 16*w, rIn, rIn)
 		f.I("SUB $%d, R%d, R%d", w, rG, rG)
@@ -144,7 +144,7 @@ func genScaleChannels() *Func {
 		for i := 0; i < w; i++ {
 			f.W(enc.FMUL(i, i, 4+i))
 		}
-		f.ldStoreP(rPout, seq(0, w)...)
+		f.stP(rPout, seq(0, w)...)
 		f.I("SUB $%d, R%d, R%d", w, rLeft, rLeft)
 		f.I("B %s", lb)
 		f.Label(lb + "_end")
