@@ -24,13 +24,15 @@ import (
 //     Reshape (transpose.go). A tf2onnx graph in NHWC with Transposes
 //     around every Conv is left with at most one at each edge;
 //   - chains of Reshapes (Squeeze, Unsqueeze and Flatten included) become
-//     one, and a Reshape to the same shape disappears (reshape.go).
+//     one, and a Reshape to the same shape disappears (reshape.go);
+//   - a Conv followed by Mul and/or Add of per-channel constants (an
+//     unfolded BatchNorm) becomes a BatchNormalization (affine.go).
 //
 // Constants match with a relative tolerance of 1e-4 (exporters write 1/6
 // as 0.16666 or 0.1666667). The rewrites run to a fixed point.
 func Canonicalize(g *ir.Graph) error {
 	tr := &transposer{pinned: map[*ir.Node]bool{}}
-	rules := []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, tr.rules, reshapeRule}
+	rules := []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, tr.rules, reshapeRule, channelAffineRule}
 	for {
 		changed := false
 		for _, rule := range rules {

@@ -325,3 +325,26 @@ func TestCanonNHWCPreprocessAndSE(t *testing.T) {
 	}
 	sameSemantics(t, literal, canon, seq(2, 6, 6, 3), 1e-6)
 }
+
+// TestCanonUnfoldedBatchNorm: Conv → Mul by [1,C,1,1] → Add of [C,1,1]
+// (tf2onnx's unfolded BatchNorm) becomes one BatchNormalization; a scalar
+// Mul and a per-channel Add on the graph input are left alone.
+func TestCanonUnfoldedBatchNorm(t *testing.T) {
+	b := newModel(13).input("x", 1, 3, 4, 4).output("y").
+		weight("pre", seq(3, 1, 1)).weight("w", seq(4, 3, 1, 1)).
+		weight("s", ir.FromData([]float32{0.5, 2, -1, 3}, 1, 4, 1, 1)).
+		weight("t", ir.FromData([]float32{1, -1, 0.25, 0}, 4, 1, 1)).scalar("k", 2).
+		node("Add", []string{"x", "pre"}, "xp").
+		node("Conv", []string{"xp", "w"}, "c").
+		node("Mul", []string{"c", "s"}, "cs").
+		node("Add", []string{"t", "cs"}, "bn").
+		node("Conv", []string{"bn", "w2"}, "c2").
+		node("Mul", []string{"c2", "k"}, "y")
+	b.weight("w2", seq(4, 4, 1, 1))
+	literal, canon := loadBoth(t, b)
+	ops := countOps(canon)
+	if ops[ir.OpBatchNorm] != 1 || ops[ir.OpAdd] != 1 || ops[ir.OpMul] != 1 || len(canon.Nodes) != 5 {
+		t.Errorf("canonical graph %v (ops %v): want Add, Conv, BatchNorm, Conv, Mul", canon.Nodes, ops)
+	}
+	sameSemantics(t, literal, canon, seq(1, 3, 4, 4), 1e-6)
+}
