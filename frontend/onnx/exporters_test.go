@@ -64,6 +64,8 @@ var exporterCases = []exporterCase{
 	{"torch21", []int{1}, true},
 	{"tf_flatten", []int{1, 3}, false},
 	{"tf_flatten_b2", []int{2}, false},
+	{"torch_view_dyn", []int{1, 3}, false},
+	{"odd_opset11_dyn", []int{1, 3}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

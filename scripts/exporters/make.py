@@ -91,6 +91,9 @@ The models (see each function's docstring for its spelling):
   tf_flatten        tf2onnx, batch "unk__11": Flatten and Reshape [0,-1] of NHWC
                     maps (h, w, c order), MaxPool between Transposes, Concat
   tf_flatten_b2     the same with a static batch of 2
+  torch_view_dyn    batch "batch_size": views from x.size(i) arithmetic (Gather,
+                    Mul, Unsqueeze, Concat) to 2-D and back to 4-D
+  odd_opset11_dyn   odd_opset11 with batch "N" (coerced Softmax on batch -1)
 """
 
 import json
@@ -743,11 +746,47 @@ def tf_flatten_b2():
     return tf_flatten(2)
 
 
+def torch_view_dyn():
+    """torch.onnx opset 13, symbolic batch "batch_size", views built from
+    x.size(i) arithmetic: x.view(x.size(0), x.size(1) * x.size(2) *
+    x.size(3)) on an [N, 8, 4, 4] map (Shape → Gather → Mul → Unsqueeze →
+    Concat → Reshape), then a Gemm, then y.view(y.size(0), y.size(1), 1, 1)
+    back to 4-D, a 1×1 conv, and x.view(-1, x.size(1)) to the logits."""
+    b = S.Builder("torch_view_dyn", 13, np.random.RandomState(27))
+    shape = ["batch_size", 3, 16, 16]
+    x = inp("input", shape, 3)
+    t = S.relu(b, S.conv(b, x, 8, 3, s=4, bias=True))  # [N, 8, 4, 4]
+
+    def size(t, i):
+        return b.op("Gather", [b.op("Shape", [t.name]), b.const(np.array(i), np.int64)], axis=0)
+
+    def view(t, dims, want):
+        parts = [S.unsqueeze(b, d, [0]) if isinstance(d, str) else b.const(np.array([d]), np.int64) for d in dims]
+        return T(b.op("Reshape", [t.name, b.op("Concat", parts, axis=0)]), want)
+    chw = b.op("Mul", [b.op("Mul", [size(t, 1), size(t, 2)]), size(t, 3)])
+    t = view(t, [size(t, 0), chw], t.val.reshape(t.val.shape[0], -1))
+    t = S.relu(b, S.gemm(b, t, 24))
+    t = view(t, [size(t, 0), size(t, 1), 1, 1], t.val[:, :, None, None])
+    t = S.conv(b, t, CLASSES, 1, bias=True)
+    y = view(t, [-1, size(t, 1)], t.val.reshape(-1, CLASSES))
+    return b, [x], [("input", shape)], y, ["batch_size", CLASSES], TORCH, 7, {}
+
+
+def odd_opset11_dyn():
+    """odd_opset11 with a symbolic batch "N": the opset-11 Softmax coerced
+    to 2-D must flatten and restore a shape whose batch is unknown."""
+    b = S.Builder("odd_opset11_dyn", 11, np.random.RandomState(31))
+    shape = ["N", 4, 20, 20]
+    x = inp("x", shape, 3)
+    y = odd_layers(b, x, "coerced")
+    return b, [x], [("x", shape)], y, ["N", 8, 5, 5], TORCH, 6, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
-          tf_flatten_b2]
+          tf_flatten_b2, torch_view_dyn, odd_opset11_dyn]
 
 
 def write_f32(path, a):
