@@ -202,6 +202,12 @@ func GlobalAvgPoolNEON(in *float32, hw int, c int, groups int, out *float32, sca
 //go:noescape
 func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *float32)
 
+// FMAPeakNEON is fma_peak_neon: n iterations of 24 independent FMLA .4s (192 flops per iteration).
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func FMAPeakNEON(n int)
+
 // GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).
 func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {
 	switch nr<<8 | mr {

@@ -38,7 +38,7 @@ func kernelTable() []file {
 	return []file{
 		{"gemm_neon_arm64.s", gemm},
 		{"dwconv_neon_arm64.s", dw},
-		{"misc_neon_arm64.s", []*Func{genAdd(), genActivate(), genGlobalAvgPool(), genScaleChannels()}},
+		{"misc_neon_arm64.s", []*Func{genAdd(), genActivate(), genGlobalAvgPool(), genScaleChannels(), genFMAPeak()}},
 	}
 }
 

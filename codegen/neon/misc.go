@@ -157,3 +157,27 @@ func genScaleChannels() *Func {
 	f.I("RET")
 	return f
 }
+
+// genFMAPeak is fma_peak_neon: n iterations of 24 independent FMLA .4s (192
+// flops), the throughput ceiling the GEMM and depthwise kernels are
+// measured against (24 chains cover 4-cycle latency × 2 pipes three times
+// over). Registers: chains v0–v23, multiplicands v24, v25 (all zero, so no
+// denormal or overflow slow paths).
+func genFMAPeak() *Func {
+	f := newFunc("FMAPeakNEON", "fma_peak_neon", "n int")
+	f.Doc = []string{"n iterations of 24 independent FMLA .4s (192 flops per iteration)."}
+	f.LoadArg("n", 0)
+	f.I("CBZ R0, done")
+	for r := 0; r < 26; r++ {
+		f.zero(r)
+	}
+	f.Label("loop")
+	for r := 0; r < 24; r++ {
+		f.I("VFMLA %s, %s, %s", V(24), V(25), V(r))
+	}
+	f.I("SUBS $1, R0, R0")
+	f.I("BNE loop")
+	f.Label("done")
+	f.I("RET")
+	return f
+}
