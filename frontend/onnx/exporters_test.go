@@ -66,6 +66,7 @@ var exporterCases = []exporterCase{
 	{"tf_flatten_b2", []int{2}, false},
 	{"torch_view_dyn", []int{1, 3}, false},
 	{"odd_opset11_dyn", []int{1, 3}, false},
+	{"torch_bn_standalone", []int{1}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

@@ -94,6 +94,8 @@ The models (see each function's docstring for its spelling):
   torch_view_dyn    batch "batch_size": views from x.size(i) arithmetic (Gather,
                     Mul, Unsqueeze, Concat) to 2-D and back to 4-D
   odd_opset11_dyn   odd_opset11 with batch "N" (coerced Softmax on batch -1)
+  torch_bn_standalone  BatchNormalization on the input, after a residual Add,
+                    and on 2-D [N, C] features (BatchNorm1d)
 """
 
 import json
@@ -782,11 +784,37 @@ def odd_opset11_dyn():
     return b, [x], [("x", shape)], y, ["N", 8, 5, 5], TORCH, 6, {}
 
 
+def bn_any(b, t, eps=1e-5):
+    """BatchNormalization on a 2-D [N, C] or 4-D input (torch BatchNorm1d /
+    BatchNorm2d), calibrated on the input's per-channel statistics."""
+    v4 = t.val if t.val.ndim == 4 else t.val[:, :, None, None]
+    p = S.bn_params(b.rng, v4)
+    name = b.op("BatchNormalization", [t.name] + [b.const(a) for a in p], epsilon=eps)
+    return T(name, F.batchnorm(v4, *p, eps).reshape(t.val.shape))
+
+
+def torch_bn_standalone():
+    """torch.onnx opset 13 with BatchNormalizations no conv precedes: on the
+    input (a data-normalising first layer), after a residual Add
+    (pre-activation), and BatchNorm1d on the 2-D pooled features before the
+    classifier."""
+    b = S.Builder("torch_bn_standalone", 13, np.random.RandomState(28))
+    x = inp("input", [1, 3, 16, 16], 1)
+    t = bn_any(b, x)
+    t = S.relu6(b, S.conv(b, t, 8, 3, s=2, bias=True))
+    t = S.add(b, t, S.conv(b, t, 8, 3, bias=True))
+    t = S.relu(b, bn_any(b, t))
+    t = S.flatten(b, T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val)))
+    t = bn_any(b, t)
+    y = S.gemm(b, t, CLASSES)
+    return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
-          tf_flatten_b2, torch_view_dyn, odd_opset11_dyn]
+          tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone]
 
 
 def write_f32(path, a):
