@@ -67,6 +67,7 @@ var exporterCases = []exporterCase{
 	{"torch_view_dyn", []int{1, 3}, false},
 	{"odd_opset11_dyn", []int{1, 3}, false},
 	{"torch_bn_standalone", []int{1}, false},
+	{"dims_unset", []int{1, 3}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

@@ -96,6 +96,7 @@ The models (see each function's docstring for its spelling):
   odd_opset11_dyn   odd_opset11 with batch "N" (coerced Softmax on batch -1)
   torch_bn_standalone  BatchNormalization on the input, after a residual Add,
                     and on 2-D [N, C] features (BatchNorm1d)
+  dims_unset        input and output batch dimensions without value or name
 """
 
 import json
@@ -810,11 +811,23 @@ def torch_bn_standalone():
     return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
 
 
+def dims_unset():
+    """Opset 13, input and output batch dimensions with neither dim_value nor
+    dim_param (legal ONNX: unknown), as some converters write them."""
+    b = S.Builder("dims_unset", 13, np.random.RandomState(29))
+    x = inp("input", [3, 3, 16, 16], 3)
+    t = S.relu6(b, S.conv(b, x, 8, 3, s=2, bias=True))
+    t = S.flatten(b, T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val)))
+    y = S.gemm(b, t, CLASSES)
+    return b, [x], [("input", [None, 3, 16, 16])], y, [None, CLASSES], TORCH, 7, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
-          tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone]
+          tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
+          dims_unset]
 
 
 def write_f32(path, a):
