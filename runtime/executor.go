@@ -1,5 +1,8 @@
 // Package runtime executes a plan.Plan with the kernels of the plan's ISA
-// on a pool of threads.
+// on a pool of threads. Each step's work is cut into fixed chunks (rows of
+// a GEMM, depthwise or dense conv; NR-panel columns of an m=1 GEMM; pixel
+// ranges of elementwise steps) that the threads claim as they come (see
+// pool.go), with a wait for completion between steps.
 //
 // Concurrency: a Plan is immutable and may be shared; an Executor owns its
 // arena, scratch and threads, so each goroutine that runs inferences
@@ -32,16 +35,15 @@ type Executor struct {
 	arena   []float32
 	scratch [][]float32 // per thread
 	steps   []stepFunc
-	serial  []bool // step runs on thread 0 alone (too small to split)
-	sync    []bool // a barrier follows the step
+	chunks  []int // per step: how many pieces its work is cut into
 	nt      int
-	pool    *pool
+	sched   *sched
+	gen     uint32 // the last run's generation
 	// direct[i]: input i is read straight from the caller's tensor (its
 	// only reader is the NCHW→NHWC conversion), so Run does not copy it
 	// into the arena; inData[i] holds the caller's data during a Run.
 	direct []bool
 	inData [][]float32
-	all    func(t int) // runAll bound once, so Run does not allocate
 
 	profiling bool
 	prof      []time.Duration
@@ -49,8 +51,9 @@ type Executor struct {
 	last      time.Time
 }
 
-// stepFunc computes thread t's share (of nt) of one step.
-type stepFunc func(t, nt int)
+// stepFunc computes chunk c of the nc chunks of one step on thread tid
+// (tid only selects per-thread scratch).
+type stepFunc func(tid, c, nc int)
 
 // New prepares p for execution: it checks the plan against the kernels of
 // its ISA (refusing an ISA this machine lacks), allocates the arena and
@@ -88,17 +91,16 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 			return nil, fmt.Errorf("runtime: step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
 		}
 		e.steps = append(e.steps, f)
-		e.serial = append(e.serial, p.Steps[i].Kind == plan.KindGeneric || workOf(&p.Steps[i]) < serialWork)
-	}
-	// Thread 0 runs consecutive serial steps in program order, so only a
-	// step that was split, or that is followed by one, needs a barrier after it.
-	for i := range e.steps {
-		e.sync = append(e.sync, !(e.serial[i] && i+1 < len(e.steps) && e.serial[i+1]))
+		e.chunks = append(e.chunks, chunksOf(&p.Steps[i], nt))
 	}
 	e.prof = make([]time.Duration, len(e.steps))
-	e.all = e.runAll
+	e.sched = newSched(len(e.steps))
+	for t := 1; t < nt; t++ {
+		go e.worker(t)
+	}
 	if nt > 1 {
-		e.pool = newPool(nt)
+		// Workers reference the executor; Close (or this finalizer, which
+		// cannot run while they do) stops them.
 		goruntime.SetFinalizer(e, (*Executor).Close)
 	}
 	return e, nil
@@ -106,9 +108,26 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 
 // Close stops the executor's threads. The executor must not be used after.
 func (e *Executor) Close() {
-	if e.pool != nil {
-		e.pool.close()
+	if e.sched.closed.Swap(true) {
+		return
 	}
+	e.sched.mu.Lock()
+	e.sched.cond.Broadcast()
+	e.sched.mu.Unlock()
+}
+
+// chunksOf decides how many pieces a step is cut into: one for small and
+// generic steps (no synchronisation worth paying), the thread count for
+// GEMMs (each piece a large block for the kernel), twice that for the rest
+// (so running threads can balance uneven rows).
+func chunksOf(s *plan.Step, nt int) int {
+	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork {
+		return 1
+	}
+	if s.Kind == plan.KindGemm {
+		return nt
+	}
+	return 2 * nt
 }
 
 // Plan returns the plan the executor runs.
@@ -144,11 +163,9 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 		e.last = time.Now()
 		e.runs++
 	}
-	if e.pool == nil {
-		e.runAll(0)
-	} else {
-		e.pool.run(e.all)
-	}
+	e.gen++
+	e.sched.start(e.gen)
+	e.walk(0, e.gen)
 	for i, io := range p.Outputs {
 		copy(outputs[i].Data, e.arena[io.Buf.Off:io.Buf.End()])
 	}
@@ -188,25 +205,11 @@ func directInputs(p *plan.Plan) []bool {
 	return direct
 }
 
-// runAll is thread t's whole run: its share of every step, with a barrier
-// after each so a step sees all of its inputs.
-func (e *Executor) runAll(t int) {
-	for i, f := range e.steps {
-		switch {
-		case !e.serial[i]:
-			f(t, e.nt)
-		case t == 0:
-			f(0, 1)
-		}
-		if e.pool != nil && e.sync[i] {
-			e.pool.bar.wait()
-		}
-		if t == 0 && e.profiling {
-			now := time.Now()
-			e.prof[i] += now.Sub(e.last)
-			e.last = now
-		}
-	}
+// stamp records step i's time (thread 0, after the step completed).
+func (e *Executor) stamp(i int) {
+	now := time.Now()
+	e.prof[i] += now.Sub(e.last)
+	e.last = now
 }
 
 // serialWork is the work (multiply-adds or elements touched) below which

@@ -39,7 +39,7 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		if t == 0 {
 			f()
 		}
@@ -60,7 +60,7 @@ func (e *Executor) fastBatchNorm(s *plan.Step) stepFunc {
 	in, out := e.buf(x), e.buf(s.Out)
 	sc, sh := e.plan.Blobs[s.ConstIn[1]], e.plan.Blobs[s.ConstIn[2]]
 	px := len(in) / c
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		lo, hi := split(px, 1, t, nt)
 		for p := lo; p < hi; p++ {
 			row, dst := in[p*c:(p+1)*c], out[p*c:(p+1)*c]

@@ -212,3 +212,35 @@ func TestProfile(t *testing.T) {
 		t.Errorf("profile table:\n%s", buf.String())
 	}
 }
+
+// TestRepeatedRunsIdentical: with any thread count, repeated runs give
+// bit-identical outputs (chunk boundaries are fixed; which thread computes a
+// chunk does not matter), which also exercises the run-generation handoff
+// between consecutive runs.
+func TestRepeatedRunsIdentical(t *testing.T) {
+	g := buildModel(t, "mobilenet_v3_small:res=96,alpha=0.5,classes=10")
+	p := compile(t, g, config{level: 2, batch: 2, isa: kernels.Best()})
+	in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
+	for _, threads := range []int{2, 3, 5} {
+		e, err := runtime.New(p, runtime.Options{Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := e.NewOutputs()
+		if err := e.Run(in, first); err != nil {
+			t.Fatal(err)
+		}
+		out := e.NewOutputs()
+		for r := 0; r < 30; r++ {
+			if err := e.Run(in, out); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range out[0].Data {
+				if v != first[0].Data[i] {
+					t.Fatalf("%d threads, run %d: output %d = %g, first run gave %g", threads, r, i, v, first[0].Data[i])
+				}
+			}
+		}
+		e.Close()
+	}
+}

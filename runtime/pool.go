@@ -5,102 +5,156 @@ import (
 	"sync/atomic"
 )
 
-// pool runs every step of a plan on a fixed set of threads with a barrier
-// between steps. Each step is split statically: thread t of nt does part t
-// (see the step functions), so there is no work queue and no allocation.
-// Threads 1..nt-1 are goroutines parked on their start channel between
-// runs; thread 0 is the caller.
-type pool struct {
-	nt      int
-	start   []chan struct{}
-	done    chan struct{}
-	bar     barrier
-	work    func(t int) // set by the caller before a run; read by workers after start
-	stopped atomic.Bool
-}
+// Threads and scheduling.
+//
+// Each step's work is cut into a fixed number of chunks when the executor
+// is made (static boundaries: results do not depend on which thread runs
+// which chunk). During a run every thread walks the steps in order: it
+// claims chunks of the current step from a shared counter until none are
+// left, then waits until all of the step's chunks are done. A thread the
+// OS has descheduled therefore delays nothing — the running threads take
+// its chunks — which keeps two threads useful on an oversubscribed machine,
+// where a fixed thread-to-work assignment would wait for the sleeper at
+// every step.
+//
+// Counters carry the run's generation in their top 32 bits, so a thread
+// still finishing its walk of an earlier run can never claim a chunk of the
+// current one. Threads 1..nt-1 are goroutines woken per run; thread 0 is
+// the caller of Run, which returns when every step's chunks are done.
 
-func newPool(nt int) *pool {
-	p := &pool{nt: nt, done: make(chan struct{}, nt)}
-	p.bar.n = int32(nt)
-	p.bar.cond.L = &p.bar.mu
-	for t := 1; t < nt; t++ {
-		ch := make(chan struct{})
-		p.start = append(p.start, ch)
-		go p.worker(t, ch)
-	}
-	return p
-}
+// sched is the per-executor scheduling state.
+type sched struct {
+	claim []atomic.Uint64 // per step: gen<<32 | next chunk to hand out
+	done  []atomic.Uint64 // per step: gen<<32 | chunks finished
+	gen   atomic.Uint32   // the current run
 
-func (p *pool) worker(t int, start chan struct{}) {
-	for range start {
-		p.work(t)
-		p.done <- struct{}{}
-	}
-}
-
-// run calls work(t) on every thread and returns when all have finished.
-func (p *pool) run(work func(t int)) {
-	p.work = work
-	for _, ch := range p.start {
-		ch <- struct{}{}
-	}
-	work(0)
-	for range p.start {
-		<-p.done
-	}
-	p.work = nil // workers hold the pool, not the executor, between runs
-}
-
-func (p *pool) close() {
-	if p.stopped.Swap(true) {
-		return
-	}
-	for _, ch := range p.start {
-		close(ch)
-	}
-}
-
-// barrier is a reusable barrier for nt threads. Steps are short (tens of
-// microseconds), so a thread first spins; if the others are slow — the
-// machine is oversubscribed and a partner was descheduled — it sleeps on a
-// condition variable instead of burning the time slice the partner needs.
-// Neither path allocates.
-type barrier struct {
-	n        int32
-	count    atomic.Int32
-	gen      atomic.Uint32
-	sleepers atomic.Int32
 	mu       sync.Mutex
-	cond     sync.Cond
+	cond     sync.Cond // signalled when gen changes, a step completes, or on close
+	sleepers atomic.Int32
+	closed   atomic.Bool
 }
 
-// spinIters bounds the spinning phase (a few microseconds).
+func newSched(steps int) *sched {
+	s := &sched{claim: make([]atomic.Uint64, steps), done: make([]atomic.Uint64, steps)}
+	s.cond.L = &s.mu
+	return s
+}
+
+// spinIters bounds busy-waiting (a few microseconds) before sleeping.
 const spinIters = 4000
 
-func (b *barrier) wait() {
-	g := b.gen.Load()
-	if b.count.Add(1) == b.n {
-		b.count.Store(0)
-		b.gen.Add(1)
-		// A sleeper registers before re-checking gen, and we bump gen before
-		// checking for sleepers, so one of the two always sees the other.
-		if b.sleepers.Load() > 0 {
-			b.mu.Lock()
-			b.cond.Broadcast()
-			b.mu.Unlock()
-		}
-		return
+// wake wakes sleeping threads, if any. Sleepers register before their
+// final check and wakers change state before looking for sleepers, so one
+// of the two always sees the other.
+func (s *sched) wake() {
+	if s.sleepers.Load() > 0 {
+		s.mu.Lock()
+		s.cond.Broadcast()
+		s.mu.Unlock()
 	}
+}
+
+// waitUntil spins, then sleeps, until ready() holds.
+func (s *sched) waitUntil(ready func() bool) {
 	for i := 0; i < spinIters; i++ {
-		if b.gen.Load() != g {
+		if ready() {
 			return
 		}
 	}
-	b.mu.Lock()
-	b.sleepers.Add(1)
-	for b.gen.Load() == g {
-		b.cond.Wait()
+	s.mu.Lock()
+	s.sleepers.Add(1)
+	for !ready() {
+		s.cond.Wait()
 	}
-	b.sleepers.Add(-1)
-	b.mu.Unlock()
+	s.sleepers.Add(-1)
+	s.mu.Unlock()
+}
+
+// start begins run generation g over steps with the given chunk counts.
+func (s *sched) start(g uint32) {
+	tag := uint64(g) << 32
+	for i := range s.claim {
+		s.claim[i].Store(tag)
+		s.done[i].Store(tag)
+	}
+	s.gen.Store(g)
+	s.wake()
+}
+
+// claimChunk hands out the next chunk of step i in run g, or false when
+// none are left or g is no longer the current run.
+func (s *sched) claimChunk(i int, g uint32, chunks int) (int, bool) {
+	for {
+		v := s.claim[i].Load()
+		if uint32(v>>32) != g || int(uint32(v)) >= chunks {
+			return 0, false
+		}
+		if s.claim[i].CompareAndSwap(v, v+1) {
+			return int(uint32(v)), true
+		}
+	}
+}
+
+// finish records a finished chunk of step i and wakes waiters when it was
+// the last.
+func (s *sched) finish(i int, chunks int) {
+	if int(uint32(s.done[i].Add(1))) == chunks {
+		s.wake()
+	}
+}
+
+// waitStep waits until step i of run g is complete; false if run g was
+// superseded (the caller is a late thread and stops).
+func (s *sched) waitStep(i int, g uint32, chunks int) bool {
+	target := uint64(g)<<32 | uint64(chunks)
+	ok := true
+	s.waitUntil(func() bool {
+		v := s.done[i].Load()
+		if v == target {
+			return true
+		}
+		if uint32(v>>32) != g {
+			ok = false
+			return true
+		}
+		return false
+	})
+	return ok
+}
+
+// worker is thread tid's life: wait for a new run, walk its steps, repeat.
+func (e *Executor) worker(tid int) {
+	s := e.sched
+	var seen uint32
+	for {
+		s.waitUntil(func() bool { return s.gen.Load() != seen || s.closed.Load() })
+		if s.closed.Load() {
+			return
+		}
+		seen = s.gen.Load()
+		e.walk(tid, seen)
+	}
+}
+
+// walk runs thread tid's part of run g: every step's chunks it can claim,
+// waiting for each step to complete before the next.
+func (e *Executor) walk(tid int, g uint32) {
+	s := e.sched
+	for i, f := range e.steps {
+		n := e.chunks[i]
+		for {
+			c, ok := s.claimChunk(i, g, n)
+			if !ok {
+				break
+			}
+			f(tid, c, n)
+			s.finish(i, n)
+		}
+		if !s.waitStep(i, g, n) {
+			return
+		}
+		if tid == 0 && e.profiling {
+			e.stamp(i)
+		}
+	}
 }

@@ -86,7 +86,7 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	// AVX-512). Few rows (FC, SE, 7×7 maps): split columns in NR panels,
 	// so no thread runs a ragged tile of a handful of rows.
 	byRows := m >= 48*e.nt || n < 2*set.NR
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		if nt == 1 {
 			set.Gemm(m, n, k, a, k, bp, bias, r, n, c, n, 0, n, &ep)
 			return
@@ -133,7 +133,7 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	in, out := e.buf(s.In[0]), e.buf(s.Out)
 	inSz, outSz := p.H*p.W*p.C, p.OH*p.OW*p.C
 	batch := s.Out.Shape[0]
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		lo, hi := split(p.OH, 1, t, nt)
 		if lo == hi {
 			return
@@ -174,7 +174,7 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 	}
 	inSz, outSz := p.H*p.W*p.Cin, p.OH*p.OW*p.Cout
 	batch := s.Out.Shape[0]
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		lo, hi := split(p.OH, 1, t, nt)
 		if lo == hi {
 			return
@@ -184,7 +184,7 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 			if r != nil {
 				rb = r[b*outSz : (b+1)*outSz]
 			}
-			set.Conv(&p, in[b*inSz:(b+1)*inSz], wp, bias, rb, out[b*outSz:(b+1)*outSz], e.scratch[t], lo, hi)
+			set.Conv(&p, in[b*inSz:(b+1)*inSz], wp, bias, rb, out[b*outSz:(b+1)*outSz], e.scratch[tid], lo, hi)
 		}
 	}, nil
 }
@@ -201,7 +201,7 @@ func (e *Executor) prepGAP(s *plan.Step) (stepFunc, error) {
 	n, hw, c := pixels(s.In[0])
 	in, out := e.buf(s.In[0]), e.buf(s.Out)
 	set := e.set
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		for b := t; b < n; b += nt {
 			set.GlobalAvgPool(in[b*hw*c:(b+1)*hw*c], hw, c, out[b*c:(b+1)*c])
 		}
@@ -216,7 +216,7 @@ func (e *Executor) prepScale(s *plan.Step) (stepFunc, error) {
 	n, hw, c := pixels(x)
 	in, sv, out := e.buf(x), e.buf(sc), e.buf(s.Out)
 	set := e.set
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		lo, hi := split(hw, 1, t, nt)
 		if lo == hi {
 			return
@@ -240,7 +240,7 @@ func (e *Executor) prepElementwise(s *plan.Step) (stepFunc, error) {
 	set := e.set
 	size := len(out)
 	if s.Kind == plan.KindActivate {
-		return func(t, nt int) {
+		return func(tid, t, nt int) {
 			lo, hi := split(size, 16, t, nt)
 			if lo < hi {
 				set.Activate(a[lo:hi], out[lo:hi], &ep)
@@ -248,7 +248,7 @@ func (e *Executor) prepElementwise(s *plan.Step) (stepFunc, error) {
 		}, nil
 	}
 	b := e.buf(s.In[1])
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		lo, hi := split(size, 16, t, nt)
 		if lo < hi {
 			set.Add(a[lo:hi], b[lo:hi], out[lo:hi], &ep)
@@ -271,7 +271,7 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 			src = i
 		}
 	}
-	return func(t, nt int) {
+	return func(tid, t, nt int) {
 		from := in
 		if src >= 0 {
 			from = e.inData[src]
