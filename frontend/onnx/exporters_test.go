@@ -68,6 +68,7 @@ var exporterCases = []exporterCase{
 	{"odd_opset11_dyn", []int{1, 3}, false},
 	{"torch_bn_standalone", []int{1}, false},
 	{"dims_unset", []int{1, 3}, false},
+	{"hswish_orders", []int{1}, true},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

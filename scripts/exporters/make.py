@@ -97,6 +97,8 @@ The models (see each function's docstring for its spelling):
   torch_bn_standalone  BatchNormalization on the input, after a residual Add,
                     and on 2-D [N, C] features (BatchNorm1d)
   dims_unset        input and output batch dimensions without value or name
+  hswish_orders     seven more operand orders/forms of h-swish (Min/Max, Relu,
+                    const-first Mul, [1,1,1,1] constants) and a const-first gate
 """
 
 import json
@@ -822,12 +824,48 @@ def dims_unset():
     return b, [x], [("input", [None, 3, 16, 16])], y, [None, CLASSES], TORCH, 7, {}
 
 
+def hswish_orders():
+    """Opset 13: more orders and forms of h-swish, each after its own conv,
+    all of which mean x·relu6(x+3)/6 and should fuse into the conv:
+    Div(Mul(Relu6(x+3), x), 6); Mul(Div(Relu6(3+x), 6), x);
+    Mul(1/6, Mul(x, Relu6(x+3))); Mul(x, Mul(Relu6(x+3), 1/6));
+    Div(Mul(x, Min(Max(x+3, 0), 6)), 6); Div(Mul(x, Min(Relu(x+3), 6)), 6);
+    Div(Mul(x, Relu6(x+3)), 6) with 6 and 3 as [1,1,1,1] tensors; then an SE
+    block whose gate is Mul(1/6, Relu6(x+3))."""
+    b = S.Builder("hswish_orders", 13, np.random.RandomState(92))
+    x = inp("input", [1, 3, 16, 16], 1)
+    c = lambda v: S.scalar(b, v)  # noqa: E731
+    c4 = lambda v: b.const(np.full((1, 1, 1, 1), v, np.float32))  # noqa: E731
+    relu6 = lambda y: b.op("Clip", [y, c(0.0), c(6.0)])  # noqa: E731
+    spellings = [
+        lambda x: b.op("Div", [b.op("Mul", [relu6(b.op("Add", [x, c(3.0)])), x]), c(6.0)]),
+        lambda x: b.op("Mul", [b.op("Div", [relu6(b.op("Add", [c(3.0), x])), c(6.0)]), x]),
+        lambda x: b.op("Mul", [c(S.SIXTH), b.op("Mul", [x, relu6(b.op("Add", [x, c(3.0)]))])]),
+        lambda x: b.op("Mul", [x, b.op("Mul", [relu6(b.op("Add", [x, c(3.0)])), c(S.SIXTH)])]),
+        lambda x: b.op("Div", [b.op("Mul", [x, b.op("Min", [b.op("Max", [b.op("Add", [x, c(3.0)]), c(0.0)]), c(6.0)])]), c(6.0)]),
+        lambda x: b.op("Div", [b.op("Mul", [x, b.op("Min", [b.op("Relu", [b.op("Add", [x, c(3.0)])]), c(6.0)])]), c(6.0)]),
+        lambda x: b.op("Div", [b.op("Mul", [x, relu6(b.op("Add", [x, c4(3.0)]))]), c4(6.0)]),
+    ]
+    t = S.conv(b, x, 16, 3, s=2, bias=True)
+    t = T(spellings[0](t.name), F.hswish(t.val))
+    for i, f in enumerate(spellings[1:]):
+        t = S.conv(b, t, 16, 3 if i % 2 else 1, group=16 if i % 2 else 1, bias=True)
+        t = T(f(t.name), F.hswish(t.val))
+    s = S.relu(b, S.conv(b, S.reduce_mean(b, t, [2, 3], 1), 8, 1, bias=True))
+    s = S.conv(b, s, 16, 1, bias=True)
+    g = b.op("Mul", [c(S.SIXTH), relu6(b.op("Add", [s.name, c(3.0)]))])
+    t = T(b.op("Mul", [t.name, g]), t.val * F.hsigmoid(s.val))
+    t = S.flatten(b, T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val)))
+    y = S.gemm(b, t, CLASSES)
+    return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
-          dims_unset]
+          dims_unset, hswish_orders]
 
 
 def write_f32(path, a):
