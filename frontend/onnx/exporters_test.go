@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -166,9 +167,10 @@ func withBatch(shape []int, n int) []int {
 	return s
 }
 
-// TestExporters imports every model of exportersDir and runs it three ways
-// — the reference interpreter, the compiled plan at -O2 and at -O0, one
-// thread — at each batch size of its case, against make.py's numpy output.
+// TestExporters imports every model of exportersDir and runs it four ways
+// — the reference interpreter, the same after onnx.Write and Read, the
+// compiled plan at -O2 and at -O0, one thread — at each batch size of its
+// case, against make.py's numpy output.
 func TestExporters(t *testing.T) {
 	manifest := readManifest(t)
 	if len(manifest) != len(exporterCases) {
@@ -235,6 +237,10 @@ func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *
 			t.Errorf("reference vs numpy: %s", msg)
 		}
 	})
+	t.Run("rewrite", func(t *testing.T) {
+		skipIfKnown(t)
+		checkRewritten(t, path, n, x, want)
+	})
 	for _, level := range []int{2, 0} {
 		t.Run(fmt.Sprintf("O%d", level), func(t *testing.T) {
 			skipIfKnown(t)
@@ -262,6 +268,35 @@ func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *
 				})
 			}
 		})
+	}
+}
+
+// checkRewritten writes the imported graph back to ONNX (onnx.Write),
+// reads that again and runs it on the reference interpreter: the writer
+// must keep every exporter spelling's meaning once canonicalised.
+func checkRewritten(t *testing.T, path string, n int, x, want *ir.Tensor) {
+	g := loadAtBatch(t, path, n)
+	var buf bytes.Buffer
+	if err := onnx.Write(&buf, g); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	h, err := onnx.Read(filepath.Base(path)+" (rewritten)", buf.Bytes(), "")
+	if err != nil {
+		t.Fatalf("Read of the rewritten model: %v", err)
+	}
+	if h.Inputs[0].Shape[0] == -1 {
+		if err := h.SetBatch(n); err != nil {
+			t.Fatalf("SetBatch(%d): %v", n, err)
+		}
+	}
+	out, err := reference.Run(h, map[string]*ir.Tensor{h.Inputs[0].Name: x}, nil)
+	if err != nil {
+		t.Fatalf("reference.Run of the rewritten model: %v", err)
+	}
+	if got := out[h.Outputs[0].Name]; got == nil {
+		t.Fatalf("rewritten model has no output %q", h.Outputs[0].Name)
+	} else if ok, msg := reference.Close(got, want, exportersTol); !ok {
+		t.Errorf("rewritten model vs numpy: %s", msg)
 	}
 }
 
