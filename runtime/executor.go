@@ -30,14 +30,12 @@ type Options struct {
 
 // Executor runs one plan.
 type Executor struct {
+	*core
 	plan    *plan.Plan
 	set     *kernels.Set
 	arena   []float32
 	scratch [][]float32 // per thread
-	steps   []stepFunc
-	chunks  []int // per step: how many pieces its work is cut into
 	nt      int
-	sched   *sched
 	gen     uint32 // the last run's generation
 	// direct[i]: input i is read straight from the caller's tensor (its
 	// only reader is the NCHW→NHWC conversion), so Run does not copy it
@@ -45,9 +43,19 @@ type Executor struct {
 	direct []bool
 	inData [][]float32
 
-	profiling bool
+	runs int
+}
+
+// core is what the worker goroutines use. They reference only the core, and
+// the step closures only slices, never the Executor, so an Executor that is
+// dropped without Close is finalized and its threads stop.
+type core struct {
+	steps  []stepFunc
+	chunks []int // per step: how many pieces its work is cut into
+	sched  *sched
+
+	profiling bool // read by thread 0 only
 	prof      []time.Duration
-	runs      int
 	last      time.Time
 }
 
@@ -79,7 +87,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	if nt > 256 {
 		return nil, fmt.Errorf("runtime: %d threads is too many", nt)
 	}
-	e := &Executor{plan: p, set: set, nt: nt, arena: make([]float32, p.ArenaSize)}
+	e := &Executor{core: &core{}, plan: p, set: set, nt: nt, arena: make([]float32, p.ArenaSize)}
 	e.direct, e.inData = directInputs(p), make([][]float32, len(p.Inputs))
 	sc := p.MaxScratch()
 	for t := 0; t < nt; t++ {
@@ -96,7 +104,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	e.prof = make([]time.Duration, len(e.steps))
 	e.sched = newSched(len(e.steps))
 	for t := 1; t < nt; t++ {
-		go e.worker(t)
+		go e.core.worker(t)
 	}
 	if nt > 1 {
 		// Workers reference the executor; Close (or this finalizer, which
@@ -206,7 +214,7 @@ func directInputs(p *plan.Plan) []bool {
 }
 
 // stamp records step i's time (thread 0, after the step completed).
-func (e *Executor) stamp(i int) {
+func (e *core) stamp(i int) {
 	now := time.Now()
 	e.prof[i] += now.Sub(e.last)
 	e.last = now

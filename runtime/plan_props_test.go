@@ -2,8 +2,10 @@ package runtime_test
 
 import (
 	"bytes"
+	goruntime "runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
@@ -242,5 +244,27 @@ func TestRepeatedRunsIdentical(t *testing.T) {
 			}
 		}
 		e.Close()
+	}
+}
+
+// TestDroppedExecutorStopsThreads: an executor dropped without Close is
+// finalized and its worker goroutines exit.
+func TestDroppedExecutorStopsThreads(t *testing.T) {
+	gg, x := newGen("drop", 1, 3, 8, 8)
+	p := compile(t, gg.finish(gg.conv(x, 8, 3, 1, 1, true)), config{level: 2, batch: 1, isa: kernels.Best()})
+	before := goruntime.NumGoroutine()
+	func() {
+		e, err := runtime.New(p, runtime.Options{Threads: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = e.Run([]*ir.Tensor{ir.NewTensor(1, 3, 8, 8)}, e.NewOutputs())
+	}()
+	for i := 0; i < 50 && goruntime.NumGoroutine() > before; i++ {
+		goruntime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := goruntime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after dropping the executor, %d before", n, before)
 	}
 }

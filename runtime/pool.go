@@ -123,7 +123,7 @@ func (s *sched) waitStep(i int, g uint32, chunks int) bool {
 }
 
 // worker is thread tid's life: wait for a new run, walk its steps, repeat.
-func (e *Executor) worker(tid int) {
+func (e *core) worker(tid int) {
 	s := e.sched
 	var seen uint32
 	for {
@@ -138,7 +138,7 @@ func (e *Executor) worker(tid int) {
 
 // walk runs thread tid's part of run g: every step's chunks it can claim,
 // waiting for each step to complete before the next.
-func (e *Executor) walk(tid int, g uint32) {
+func (e *core) walk(tid int, g uint32) {
 	s := e.sched
 	for i, f := range e.steps {
 		n := e.chunks[i]

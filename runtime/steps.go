@@ -174,6 +174,7 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 	}
 	inSz, outSz := p.H*p.W*p.Cin, p.OH*p.OW*p.Cout
 	batch := s.Out.Shape[0]
+	scratch := e.scratch // not e: step closures must not keep the executor alive
 	return func(tid, t, nt int) {
 		lo, hi := split(p.OH, 1, t, nt)
 		if lo == hi {
@@ -184,7 +185,7 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 			if r != nil {
 				rb = r[b*outSz : (b+1)*outSz]
 			}
-			set.Conv(&p, in[b*inSz:(b+1)*inSz], wp, bias, rb, out[b*outSz:(b+1)*outSz], e.scratch[tid], lo, hi)
+			set.Conv(&p, in[b*inSz:(b+1)*inSz], wp, bias, rb, out[b*outSz:(b+1)*outSz], scratch[tid], lo, hi)
 		}
 	}, nil
 }
@@ -265,6 +266,7 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 	n, hw, c := pixels(x)
 	in, out := e.buf(x), e.buf(s.Out)
 	set := e.set
+	inData := e.inData
 	src := -1 // the graph input read in place of the arena copy, if any
 	for i, io := range e.plan.Inputs {
 		if toNHWC && e.direct[i] && io.Buf.Off == x.Off && io.Buf.Size() == x.Size() {
@@ -274,7 +276,7 @@ func (e *Executor) prepLayout(s *plan.Step) (stepFunc, error) {
 	return func(tid, t, nt int) {
 		from := in
 		if src >= 0 {
-			from = e.inData[src]
+			from = inData[src]
 		}
 		if toNHWC && n < nt {
 			// Fewer images than threads (batch 1): split the pixels.
