@@ -36,6 +36,7 @@ func dwName(t *target, k, kw0, kw1 int) string {
 // byte offset j of the pixel group starting at in/out, weights at wblk.
 type dwFrame struct {
 	t                    *target
+	k                    int // kernel size: a weight block is k·k vectors
 	ac                   actConsts
 	in, cs, j, wblk, out GPVirtual
 }
@@ -46,11 +47,11 @@ type dwFrame struct {
 // over the channel blocks (full vectors, then the masked tail) and calling
 // block for them.
 // Pixels are inPixStride / outPixStride bytes apart.
-func dwDriver(t *target, name, doc string, maxP int, everyP bool, block func(f *dwFrame, P int)) {
+func dwDriver(t *target, k int, name, doc string, maxP int, everyP bool, block func(f *dwFrame, P int)) {
 	TEXT(name, NOSPLIT, dwSig)
 	Pragma("noescape")
 	Doc(doc)
-	f := &dwFrame{t: t}
+	f := &dwFrame{t: t, k: k}
 	f.in = loadGP("in")
 	c := loadGP("c")
 	f.cs = GP64() // bytes per pixel
@@ -107,11 +108,8 @@ func dwDriver(t *target, name, doc string, maxP int, everyP bool, block func(f *
 	RET()
 }
 
-// dwK is the kernel size of the kernel being generated (the weight block
-// stride depends on it).
-var dwK int
-
-func (f *dwFrame) blockBytes() int { return dwK * dwK * f.t.bytes() }
+// blockBytes is the size of one channel block's weights.
+func (f *dwFrame) blockBytes() int { return f.k * f.k * f.t.bytes() }
 
 // storeGroup applies the epilogue to the P accumulators and stores them
 // at the pixels' outputs (outPixStride apart), channel block j.
@@ -150,9 +148,8 @@ const dwColumnPixels = 4
 
 func genDW(t *target, k, kw0, kw1 int) {
 	name := dwName(t, k, kw0, kw1)
-	dwK = k
 	doc := fmt.Sprintf("%s computes npix output pixels of a %dx%d depthwise conv using kernel columns [%d,%d).", name, k, k, kw0, kw1)
-	dwDriver(t, name, doc, dwColumnPixels, true, func(f *dwFrame, P int) {
+	dwDriver(t, k, name, doc, dwColumnPixels, true, func(f *dwFrame, P int) {
 		nkw := kw1 - kw0
 		acc := f.loadBias(P)
 		p := GP64() // first pixel's input at its first valid tap, channel j

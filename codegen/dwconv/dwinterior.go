@@ -38,9 +38,8 @@ func dwInteriorPixels(t *target, s int) int {
 
 func genDWInterior(t *target, k, s int) {
 	name := dwInteriorName(t, k, s)
-	dwK = k
 	doc := fmt.Sprintf("%s computes npix output pixels of a %dx%d stride-%d depthwise conv whose windows are inside the image horizontally.", name, k, k, s)
-	dwDriver(t, name, doc, dwInteriorPixels(t, s), true, func(f *dwFrame, P int) {
+	dwDriver(t, k, name, doc, dwInteriorPixels(t, s), true, func(f *dwFrame, P int) {
 		acc := f.loadBias(P)
 		p := GP64()
 		LEAQ(Mem{Base: f.in, Index: f.j, Scale: 1}, p)
