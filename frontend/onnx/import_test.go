@@ -143,7 +143,7 @@ func TestPadAcrossOpsets(t *testing.T) {
 
 // TestSymbolicBatchShapeArithmetic: the PyTorch flatten idiom
 // Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])) on a symbolic
-// batch folds to a Reshape target [0, -1] (no batch size baked in).
+// batch folds to a Reshape target [0, 8] (no batch size baked in).
 func TestSymbolicBatchShapeArithmetic(t *testing.T) {
 	b := newModel(13).input("x", -1, 8, 1, 1).output("y")
 	b.g.Initializer = append(b.g.Initializer, &pb.TensorProto{Name: proto.String("zero"),
@@ -158,8 +158,10 @@ func TestSymbolicBatchShapeArithmetic(t *testing.T) {
 	if len(g.Nodes) != 1 || g.Nodes[0].Op != ir.OpReshape {
 		t.Fatalf("want a single Reshape, got %v", g.Nodes)
 	}
-	if got := g.Nodes[0].Attrs.Shape; len(got) != 2 || got[0] != 0 || got[1] != -1 {
-		t.Errorf("Reshape target %v, want [0 -1]", got)
+	// The batch stays a 0 (copied, never baked in); the -1 is resolved to
+	// the known inner size.
+	if got := g.Nodes[0].Attrs.Shape; len(got) != 2 || got[0] != 0 || got[1] != 8 {
+		t.Errorf("Reshape target %v, want [0 8]", got)
 	}
 	if err := g.SetBatch(3); err != nil {
 		t.Fatal(err)
@@ -393,4 +395,20 @@ func TestScalarConstantsBecome1D(t *testing.T) {
 		}
 	}
 	expectClose(t, run(t, g, ir.FromData([]float32{1, -2, 0.25}, 1, 3)), ir.FromData([]float32{-5.5, 12.5, -1}, 1, 3))
+}
+
+// TestReshapeZeroMinusOneOnSymbolicBatch: Reshape(x, [0, -1]) on a
+// symbolic batch (tf2onnx's Flatten) keeps the 0 and resolves the -1, so
+// the inner size stays known before the batch is bound.
+func TestReshapeZeroMinusOneOnSymbolicBatch(t *testing.T) {
+	b := newModel(13).input("x", -1, 3, 3, 4).output("y").ints("t", 0, -1).weight("w", seq(36, 2)).
+		node("Reshape", []string{"x", "t"}, "r").
+		node("MatMul", []string{"r", "w"}, "y")
+	g := b.load(t)
+	if got := g.Nodes[0].Attrs.Shape; fmt.Sprint(got) != "[0 36]" {
+		t.Errorf("Reshape target %v, want [0 36]", got)
+	}
+	if got := g.Outputs[0].Shape; !got.Equal(ir.Shape{-1, 2}) {
+		t.Errorf("output shape %v, want [? 2]", got)
+	}
 }

@@ -158,7 +158,50 @@ func convertReshape(c *nodeCtx) error {
 	if minusOne > 1 {
 		return fmt.Errorf("target %v has more than one unknown dimension", target)
 	}
+	if err := resolveInferred(x.Shape, target); err != nil {
+		return err
+	}
 	return c.emit(ir.OpReshape, ir.Attrs{Shape: target}, x)
+}
+
+// resolveInferred replaces the -1 of a Reshape target by its value when the
+// input's only unknown dimensions are copied by 0s at their own positions
+// (Reshape(x, [0, -1]) on a symbolic batch, as tf2onnx writes Flatten):
+// the -1 is then a known size, and the target keeps just the 0 for the
+// batch rather than asking shape inference to divide an unknown total.
+func resolveInferred(x ir.Shape, target []int) error {
+	infer := -1
+	known := 1
+	for k, d := range target {
+		switch {
+		case d == -1:
+			infer = k
+		case d == 0 && k < len(x):
+			if x[k] >= 0 {
+				known *= x[k]
+			}
+		default:
+			known *= d
+		}
+	}
+	if infer < 0 || x.Size() >= 0 {
+		return nil
+	}
+	total := 1
+	for k, d := range x {
+		if d < 0 {
+			if k >= len(target) || target[k] != 0 {
+				return nil // the unknown dimension is what -1 infers
+			}
+			continue
+		}
+		total *= d
+	}
+	if known == 0 || total%known != 0 {
+		return fmt.Errorf("cannot reshape %v to %v", x, target)
+	}
+	target[infer] = total / known
+	return nil
 }
 
 func hasSymbolic(sym []int) bool {
