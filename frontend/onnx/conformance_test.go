@@ -24,8 +24,8 @@ const (
 )
 
 // confCase is one ONNX node test. mnc needs shape-like arguments (Reshape
-// targets, axes, pads, Clip bounds, Gather indices) at import time, while
-// the tests feed them as graph inputs: consts names the inputs the harness
+// targets, axes, pads, Clip bounds, Gather indices) and Conv/BatchNorm
+// weights at import time, while the tests feed them as graph inputs: consts names the inputs the harness
 // turns into initializers holding the test's values ("*" for all of them,
 // for ops mnc only folds). asFloat feeds integer data as float32 (exact for
 // these values). opset overrides the model's opset for ops whose semantics
@@ -58,9 +58,9 @@ var confCases = []confCase{
 	{name: "test_averagepool_2d_precomputed_strides"}, {name: "test_averagepool_2d_same_lower"},
 	{name: "test_averagepool_2d_same_upper"}, {name: "test_averagepool_2d_strides"},
 	{name: "test_averagepool_3d_default", skip: skipRank},
-	{name: "test_basic_conv_with_padding"}, {name: "test_basic_conv_without_padding"},
-	{name: "test_batchnorm_epsilon"}, {name: "test_batchnorm_epsilon_training_mode", skip: skipTraining},
-	{name: "test_batchnorm_example"}, {name: "test_batchnorm_example_training_mode", skip: skipTraining},
+	{name: "test_basic_conv_with_padding", consts: []string{"W"}}, {name: "test_basic_conv_without_padding", consts: []string{"W"}},
+	{name: "test_batchnorm_epsilon", consts: []string{"s", "bias", "mean", "var"}}, {name: "test_batchnorm_epsilon_training_mode", skip: skipTraining},
+	{name: "test_batchnorm_example", consts: []string{"s", "bias", "mean", "var"}}, {name: "test_batchnorm_example_training_mode", skip: skipTraining},
 	{name: "test_cast_BFLOAT16_to_FLOAT", skip: skipDtype}, {name: "test_cast_DOUBLE_to_FLOAT", asFloat: true},
 	{name: "test_cast_DOUBLE_to_FLOAT16", skip: skipDtype}, {name: "test_cast_FLOAT16_to_DOUBLE", skip: skipDtype},
 	{name: "test_cast_FLOAT16_to_FLOAT", skip: skipDtype}, {name: "test_cast_FLOAT_to_BFLOAT16", skip: skipDtype},
@@ -89,8 +89,8 @@ var confCases = []confCase{
 	{name: "test_constant"}, {name: "test_constant_pad", consts: []string{"pads", "value"}},
 	{name: "test_constantofshape_float_ones", consts: []string{"*"}}, {name: "test_constantofshape_int_shape_zero", consts: []string{"*"}},
 	{name: "test_constantofshape_int_zeros", consts: []string{"*"}},
-	{name: "test_conv_with_autopad_same"}, {name: "test_conv_with_strides_and_asymmetric_padding"},
-	{name: "test_conv_with_strides_no_padding"}, {name: "test_conv_with_strides_padding"},
+	{name: "test_conv_with_autopad_same", consts: []string{"W"}}, {name: "test_conv_with_strides_and_asymmetric_padding", consts: []string{"W"}},
+	{name: "test_conv_with_strides_no_padding", consts: []string{"W"}}, {name: "test_conv_with_strides_padding", consts: []string{"W"}},
 	{name: "test_div"}, {name: "test_div_bcast"}, {name: "test_div_example"}, {name: "test_div_uint8", skip: skipWrap},
 	{name: "test_dropout_default"}, {name: "test_dropout_default_mask", skip: "Dropout's mask output (training information) is not computed"},
 	{name: "test_dropout_default_mask_ratio", skip: "Dropout's mask output (training information) is not computed"},

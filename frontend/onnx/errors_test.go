@@ -67,6 +67,10 @@ func TestMalformedModels(t *testing.T) {
 		{"duplicate initializer", func(m *pb.ModelProto) {
 			m.Graph.Initializer = append(m.Graph.Initializer, m.Graph.Initializer[1])
 		}, []string{`initializer "bias" is defined twice`}},
+		{"weight input", func(m *pb.ModelProto) {
+			m.Graph.Input = append(m.Graph.Input, valueInfo(&ir.Value{Name: "w2", Shape: ir.Shape{3, 2, 3, 3}}))
+			m.Graph.Node[0].Input[1] = "w2"
+		}, []string{`"c_node" (Conv)`, `weight "w2"`, "constant"}},
 		{"cycle", func(m *pb.ModelProto) { m.Graph.Node[0].Input[0] = "y" }, []string{"cycle"}},
 		{"symbolic height", func(m *pb.ModelProto) {
 			m.Graph.Input[0] = valueInfo(&ir.Value{Name: "x", Shape: ir.Shape{1, 2, -1, 5}})

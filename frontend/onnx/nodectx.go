@@ -85,6 +85,18 @@ func (c *nodeCtx) konst(i int) (*cval, error) {
 	return s.c, nil
 }
 
+// needConst checks that the given (present) inputs are constants: mnc
+// compiles Conv weights and BatchNorm parameters ahead of time, so a graph
+// input in their place is refused here rather than miscompiled later.
+func (c *nodeCtx) needConst(what string, idx ...int) error {
+	for _, i := range idx {
+		if s := c.input(i); s != nil && s.c == nil {
+			return fmt.Errorf("%s %q (input %d) must be a constant (an initializer): mnc compiles weights ahead of time", what, c.inName(i), i)
+		}
+	}
+	return nil
+}
+
 // konstInts returns a constant integer input as ints (nil when absent).
 func (c *nodeCtx) konstInts(i int) ([]int, error) {
 	if c.input(i) == nil {

@@ -74,6 +74,9 @@ func convertConv(c *nodeCtx) error {
 	if err := c.need(2); err != nil {
 		return err
 	}
+	if err := c.needConst("weight", 1, 2); err != nil {
+		return err
+	}
 	x, err := c.dyn(0)
 	if err != nil {
 		return err
@@ -118,6 +121,9 @@ func convertBatchNorm(c *nodeCtx) error {
 	}
 	if c.opset() < 9 && c.a.int("spatial", 1) != 1 {
 		return fmt.Errorf("spatial=0 is not supported")
+	}
+	if err := c.needConst("parameter", 1, 2, 3, 4); err != nil {
+		return err
 	}
 	in := make([]*ir.Value, 5)
 	for i := range in {
