@@ -32,9 +32,17 @@
 // batch size. ONNX input and output names are kept as IR value names; IR
 // nodes are named after their first ONNX output.
 //
+// Conv weights and BatchNormalization parameters must be constants (mnc
+// compiles weights ahead of time). Scalar (0-d) constants of Add/Sub/Mul/
+// Div beside a tensor become shape [1]; Reshape(x, [0, -1]) on a symbolic
+// batch keeps the 0 and resolves the -1.
+//
 // After conversion the graph is canonicalised (Canonicalize, canon.go):
 // exporters' spellings of ReLU6, h-sigmoid, h-swish and swish become single
-// ops, and Transposes of NHWC exporters are sunk, composed and cancelled.
+// ops; a Conv followed by per-channel Mul/Add becomes Conv →
+// BatchNormalization; Transposes of NHWC exporters are sunk, hoisted to the
+// input, composed and cancelled, leaving at most one at each edge; Reshape
+// chains collapse.
 //
 // Errors name the file and the node (name and op type) or tensor at fault.
 // All unsupported operators are listed in one error. Input is validated
