@@ -393,12 +393,14 @@ var exporterRejects = []struct {
 	name string
 	want []string
 }{
-	{"reject_fp16", []string{"reject_fp16.onnx", "FLOAT16"}},                             // float16 weights (onnxconverter-common)
-	{"reject_dynamic_hw", []string{"reject_dynamic_hw.onnx", `"input"`, "height"}},       // dynamic_axes on H and W
-	{"reject_resize", []string{"reject_resize.onnx", "Resize"}},                          // an operator mnc lacks
-	{"reject_weight_input", []string{"weight"}},                                          // Conv weight as a graph input
-	{"reject_ort_fused", []string{"reject_ort_fused.onnx", "Conv_0_fused", "FusedConv"}}, // an ORT-optimised model
-	{"reject_opset22", []string{"reject_opset22.onnx", "opset 22"}},                      // newer than the importer
+	{"reject_fp16", []string{"reject_fp16.onnx", "FLOAT16"}},                                    // float16 weights (onnxconverter-common)
+	{"reject_dynamic_hw", []string{"reject_dynamic_hw.onnx", `"input"`, "height"}},              // dynamic_axes on H and W
+	{"reject_resize", []string{"reject_resize.onnx", "Resize"}},                                 // an operator mnc lacks
+	{"reject_weight_input", []string{"weight"}},                                                 // Conv weight as a graph input
+	{"reject_ort_fused", []string{"reject_ort_fused.onnx", "Conv_0_fused", "FusedConv"}},        // an ORT-optimised model
+	{"reject_opset22", []string{"reject_opset22.onnx", "opset 22"}},                             // newer than the importer
+	{"reject_ext_escape", []string{"reject_ext_escape.onnx", `"w"`, "../../exporters_test.go"}}, // external data outside the model's directory
+	{"reject_ext_absolute", []string{"reject_ext_absolute.onnx", `"w"`, "/etc/hostname"}},       // external data at an absolute path
 }
 
 func TestExportersReject(t *testing.T) {
