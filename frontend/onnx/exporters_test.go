@@ -70,6 +70,7 @@ var exporterCases = []exporterCase{
 	{"torch_bn_standalone", []int{1}, false},
 	{"dims_unset", []int{1, 3}, false},
 	{"hswish_orders", []int{1}, true},
+	{"ext_subdir", []int{1}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

@@ -61,7 +61,7 @@ The models (see each function's docstring for its spelling):
   odd_opset13       the same layers, Softmax(axis=1) along one axis (opset 13),
                     symbolic batch "N" run at batch 1 and 3
   ext_data          opset 13 model whose weights live in ext_data.weights
-                    (save_as_external_data)
+                    (save_as_external_data); ext_subdir: in ext_subdir/weights.bin
   near_miss         opset 13: look-alikes of h-swish/h-sigmoid that are not
                     (Keras hard_sigmoid, /5, y·Relu6(x+3)/6, beta 0.4, Clip
                     to 6.5, per-channel +c, a shared Relu6(x+3))
@@ -396,16 +396,21 @@ def odd_opset13():
     return b, [x], [("x", shape)], y, ["N", 8, 5, 5], TORCH, 7, {}
 
 
-def ext_data():
+def ext_data(name="ext_data", location="ext_data.weights"):
     """Opset 13 tiny V2 with every initializer in the external file
     ext_data.weights."""
-    b = S.Builder("ext_data", 13, np.random.RandomState(41))
+    b = S.Builder(name, 13, np.random.RandomState(41))
     x = inp("input", [1, 3, 32, 32], 1)
     t = S.relu6(b, S.bn(b, S.conv(b, x, 16, 3, s=2)))
     t = inverted_residual(b, t, 32, 16)
     t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
     y = S.gemm(b, S.flatten(b, t), CLASSES)
-    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 7, {"external": "ext_data.weights"}
+    return b, [x], [("input", [1, 3, 32, 32])], y, [1, CLASSES], TORCH, 7, {"external": location}
+
+
+def ext_subdir():
+    """ext_data with its weights in a subdirectory: ext_subdir/weights.bin."""
+    return ext_data("ext_subdir", "ext_subdir/weights.bin")
 
 
 def near_miss():
@@ -865,7 +870,7 @@ MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squee
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
-          dims_unset, hswish_orders]
+          dims_unset, hswish_orders, ext_subdir]
 
 
 def write_f32(path, a):
@@ -889,6 +894,7 @@ def emit(fn):
     path = os.path.join(OUT_DIR, b.name + ".onnx")
     if "external" in opts:
         loc = opts["external"]
+        os.makedirs(os.path.dirname(os.path.join(OUT_DIR, loc)), exist_ok=True)
         if os.path.exists(os.path.join(OUT_DIR, loc)):
             os.remove(os.path.join(OUT_DIR, loc))  # onnx appends to an existing file
         onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True, location=loc,
