@@ -71,6 +71,7 @@ var exporterCases = []exporterCase{
 	{"dims_unset", []int{1, 3}, false},
 	{"hswish_orders", []int{1}, true},
 	{"ext_subdir", []int{1}, false},
+	{"paddle_v3", []int{1}, true},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

@@ -99,6 +99,8 @@ The models (see each function's docstring for its spelling):
   dims_unset        input and output batch dimensions without value or name
   hswish_orders     seven more operand orders/forms of h-swish (Min/Max, Relu,
                     const-first Mul, [1,1,1,1] constants) and a const-first gate
+  paddle_v3         paddle2onnx: SE gate HardSigmoid(alpha 0.2, beta 0.5) after a
+                    conv (fused epilogue with non-default alpha/beta)
 """
 
 import json
@@ -865,12 +867,41 @@ def hswish_orders():
     return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 7, {}
 
 
+def paddle_v3():
+    """paddle2onnx opset 13 of a PaddleClas MobileNetV3 block, whose SE gate
+    is hard_sigmoid(slope=0.2, offset=0.5): HardSigmoid(alpha=0.2, beta=0.5)
+    straight after the SE's second conv (so a fused epilogue must honour
+    alpha and beta), h-swish as HardSigmoid(1/6, 0.5)·x, a Keras-style
+    HardSigmoid(0.2, 0.5) activation right after a conv too, and
+    Reshape [0, -1] → MatMul + Add → Softmax(axis=1)."""
+    b = S.Builder("paddle_v3", 13, np.random.RandomState(93))
+    x = inp("x", [1, 3, 16, 16], 1)
+
+    def hsig(t, alpha, beta):
+        return T(b.op("HardSigmoid", [t.name], alpha=alpha, beta=beta),
+                 np.clip(np.float32(alpha) * t.val + beta, 0, 1))
+    t = S.hswish(b, S.bn(b, S.conv(b, x, 16, 3, s=2)), "hsig_rev")
+    skip = t
+    t = S.hswish(b, S.bn(b, S.conv(b, t, 32, 1)), "hsig_rev")
+    t = S.hswish(b, S.bn(b, S.conv(b, t, 32, 5, group=32)), "hsig_rev")
+    s = S.relu(b, S.conv(b, T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val)), 8, 1, bias=True))
+    s = hsig(S.conv(b, s, 32, 1, bias=True), 0.2, 0.5)
+    t = T(b.op("Mul", [t.name, s.name]), t.val * s.val)
+    t = S.add(b, S.bn(b, S.conv(b, t, 16, 1)), skip)
+    t = hsig(S.conv(b, t, 24, 1, bias=True), 0.2, 0.5)
+    t = T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val))
+    t = T(b.op("Reshape", [t.name, b.const(np.array([0, -1]), np.int64)]), t.val.reshape(1, -1))
+    t = S.matmul_add(b, t, CLASSES)
+    y = T(b.op("Softmax", [t.name], axis=1), F.softmax(t.val, 1))
+    return b, [x], [("x", [1, 3, 16, 16])], y, [1, CLASSES], ("PaddlePaddle", "2.4"), 7, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
-          dims_unset, hswish_orders, ext_subdir]
+          dims_unset, hswish_orders, ext_subdir, paddle_v3]
 
 
 def write_f32(path, a):
