@@ -101,6 +101,8 @@ The models (see each function's docstring for its spelling):
                     const-first Mul, [1,1,1,1] constants) and a const-first gate
   paddle_v3         paddle2onnx: SE gate HardSigmoid(alpha 0.2, beta 0.5) after a
                     conv (fused epilogue with non-default alpha/beta)
+  epilogue_order    activation before/after a residual Add, split-out bias and
+                    scale, two convs summed, Relu then Relu6
 """
 
 import json
@@ -896,12 +898,37 @@ def paddle_v3():
     return b, [x], [("x", [1, 3, 16, 16])], y, [1, CLASSES], ("PaddlePaddle", "2.4"), 7, {}
 
 
+def epilogue_order():
+    """Opset 14 orders of bias, residual and activation that a fuser must
+    keep apart: conv → Relu6 → Add(skip) (activation before the residual);
+    conv → Add(skip) → Relu6 (after); conv → Add of a [1,C,1,1] bias →
+    Mul by a [1,C,1,1] scale → HardSwish (bias and scale split out of the
+    conv); Relu(convA(t) + convB(t)) (two convs summed); Relu then Relu6
+    (merged clamps)."""
+    b = S.Builder("epilogue_order", 14, np.random.RandomState(94))
+    x = inp("input", [1, 3, 16, 16], 1)
+    t = S.relu6(b, S.conv(b, x, 16, 3, s=2, bias=True))
+    t = S.add(b, S.relu6(b, S.conv(b, t, 16, 3, bias=True)), t)
+    t = S.relu6(b, S.add(b, t, S.conv(b, t, 16, 1, bias=True)))
+    c = S.conv(b, t, 16, 3, group=16)
+    bias = S.small(b.rng, 16, 0.5).reshape(1, 16, 1, 1)
+    scale = b.rng.uniform(0.5, 1.5, 16).astype(np.float32).reshape(1, 16, 1, 1)
+    c = T(b.op("Add", [c.name, b.const(bias)]), c.val + bias)
+    c = T(b.op("Mul", [c.name, b.const(scale)]), c.val * scale)
+    t = S.hswish(b, c, "op")
+    t = S.relu(b, S.add(b, S.conv(b, t, 16, 1, bias=True), S.conv(b, t, 16, 3, bias=True)))
+    t = S.relu6(b, S.relu(b, S.conv(b, t, 24, 1, bias=True)))
+    t = S.flatten(b, T(b.op("GlobalAveragePool", [t.name]), F.gap(t.val)))
+    y = S.gemm(b, t, CLASSES)
+    return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 8, {}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
-          dims_unset, hswish_orders, ext_subdir, paddle_v3]
+          dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order]
 
 
 def write_f32(path, a):
