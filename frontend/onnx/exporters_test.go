@@ -81,24 +81,9 @@ var exporterCases = []exporterCase{
 // suite stays green while the gap stays visible; delete an entry when the
 // bug is fixed.
 var knownFailures = map[string]string{
-	// Conv → Mul by [C] → Add by [C] (tf2onnx's spelling of a BatchNorm it
-	// did not fold) stays three steps at -O2, so the h-swish after it is a
-	// standalone activation instead of the conv's epilogue.
-	"tf_nhwc_wrapped/b1/O2/fused": "per-channel Mul/Add after a Conv not folded into its weights/bias (h-swish not fused)",
-	"tf_nhwc_wrapped/b3/O2/fused": "per-channel Mul/Add after a Conv not folded into its weights/bias (h-swish not fused)",
 	// ir's Pad shape rule adds the pads to a symbolic (-1) batch dimension
 	// and rejects the -1 as negative, so Load fails.
 	"pad_dynbatch": `Load: node "Pad_3" (Pad): "pads [0 0 1 1 0 0 1 1] make axis 0 negative" on a symbolic batch`,
-	// ir shape inference with a symbolic batch: Reshape [-1,3,3,4] to
-	// [0, -1] gives [-1, -1] (the -1 could be inferred: 36), and Concat
-	// then adds the unknown -1 to 72 as a size, giving 71; MatMul then
-	// rejects [?×71] × [108×10]. The static-batch twin tf_flatten_b2 passes.
-	"tf_flatten": `Load: MatMul "inner dimensions differ: [?×71] × [108×10]": Concat adds a symbolic -1 to a known size`,
-	// TestExportersReject: a Conv weight that is a graph input (torch.onnx
-	// export_params=False) imports and compiles; Compile rebinds the
-	// weight input's first dimension as if it were a batch ([4,3,3,3] →
-	// plan input [1,3,3,3]) and Run then refuses the real weight.
-	"reject_weight_input": "Compile accepts a non-constant Conv weight and rebinds its first dimension as the batch ([4 3 3 3] -> [1 3 3 3]); want an error naming the Conv and \"weight\"",
 }
 
 // manifestEntry is one model's record in manifest.json (written by make.py).
