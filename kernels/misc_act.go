@@ -1,50 +1,16 @@
 package kernels
 
-import "math"
+import "github.com/mnc-go/mnc/ir"
 
-// actOne applies ep's activation to one value exactly as ir.ApplyAct does:
-// NaN in gives NaN out, and the clamps compare the way Go's < and > do.
+// actOne applies ep's activation to one value; ir.ApplyAct is the
+// definition every kernel matches (NaN in gives NaN out).
 func actOne(ep *Epilogue, x float32) float32 {
-	if x != x {
-		return x
-	}
-	switch ep.Act {
-	case ActRelu:
-		if x < 0 {
-			return 0
-		}
-	case ActClip:
-		if x < ep.Min {
-			x = ep.Min
-		}
-		if x > ep.Max {
-			x = ep.Max
-		}
-	case ActHardSwish:
-		t := x + 3
-		if t < 0 {
-			t = 0
-		}
-		if t > 6 {
-			t = 6
-		}
-		return x * t / 6
-	case ActHardSigmoid:
-		t := ep.Alpha*x + ep.Beta
-		if t < 0 {
-			t = 0
-		}
-		if t > 1 {
-			t = 1
-		}
-		return t
-	case ActSigmoid:
-		return float32(1 / (1 + math.Exp(-float64(x))))
-	case ActSwish:
-		return x * float32(1/(1+math.Exp(-float64(x))))
-	}
-	return x
+	return ir.ApplyAct(ir.Act(ep.Act), x, ep.Min, ep.Max, ep.Alpha, ep.Beta)
 }
+
+// kernels.Act and ir.Act are the same numbering: a mismatch fails to compile.
+var _ = [1]struct{}{}[int(ActSwish)-int(ir.ActSwish)]
+var _ = [1]struct{}{}[int(ActHardSigmoid)-int(ir.ActHardSigmoid)]
 
 // actSlice sets out[i] = actOne(ep, x[i]); out may be x. The switch is
 // outside the loops, which keep actOne's comparisons (so NaN propagates
