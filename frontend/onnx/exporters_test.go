@@ -73,6 +73,8 @@ var exporterCases = []exporterCase{
 	{"ext_subdir", []int{1}, false},
 	{"paddle_v3", []int{1}, true},
 	{"epilogue_order", []int{1}, false},
+	{"ssd_head", []int{1, 3}, false},
+	{"ssd_head_b1", []int{1}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

@@ -103,6 +103,8 @@ The models (see each function's docstring for its spelling):
                     conv (fused epilogue with non-default alpha/beta)
   epilogue_order    activation before/after a residual Add, split-out bias and
                     scale, two convs summed, Relu then Relu6
+  ssd_head(_b1)     SSDLite box head: Transpose(0,2,3,1) → Reshape [N,-1,4] of two
+                    maps → Concat on axis 1, 3-D output; batch symbolic (or 1)
 """
 
 import json
@@ -923,12 +925,44 @@ def epilogue_order():
     return b, [x], [("input", [1, 3, 16, 16])], y, [1, CLASSES], TORCH, 8, {}
 
 
+def ssd_head(static_batch=None):
+    """torch.onnx opset 13 of an SSDLite-style box head (torchvision
+    ssdlite320_mobilenet_v3_large), symbolic batch "batch_size" (or
+    static_batch): two feature maps (8×8 and 4×4), each a 3×3 depthwise +
+    1×1 conv to anchors·4 channels → Transpose(0,2,3,1) →
+    Reshape(Concat(Unsqueeze(Gather(Shape, 0)), [-1, 4])) → Concat on axis
+    1: a 3-D output [N, 8·8·2 + 4·4·3, 4]."""
+    name = "ssd_head" if static_batch is None else "ssd_head_b%d" % static_batch
+    b = S.Builder(name, 13, np.random.RandomState(95))
+    n = static_batch or "batch_size"
+    shape = [n, 3, 32, 32]
+    x = inp("input", shape, static_batch or 3)
+    f1 = S.relu6(b, S.conv(b, S.relu6(b, S.conv(b, x, 16, 3, s=2, bias=True)), 16, 3, s=2, bias=True))  # 8×8
+    f2 = S.relu6(b, S.conv(b, f1, 24, 3, s=2, bias=True))  # 4×4
+
+    def boxes(f, anchors):
+        t = S.conv(b, S.relu6(b, S.conv(b, f, f.val.shape[1], 3, group=f.val.shape[1], bias=True)), anchors * 4, 1, bias=True)
+        t = T(b.op("Transpose", [t.name], perm=[0, 2, 3, 1]), t.val.transpose(0, 2, 3, 1))
+        nb = b.op("Gather", [b.op("Shape", [t.name]), b.const(np.array(0), np.int64)], axis=0)
+        target = b.op("Concat", [S.unsqueeze(b, nb, [0]), b.const(np.array([-1, 4]), np.int64)], axis=0)
+        return T(b.op("Reshape", [t.name, target]), t.val.reshape(t.val.shape[0], -1, 4))
+    a, c = boxes(f1, 2), boxes(f2, 3)
+    y = T(b.op("Concat", [a.name, c.name], axis=1), np.concatenate([a.val, c.val], axis=1))
+    return b, [x], [("input", shape)], y, [n, 8 * 8 * 2 + 4 * 4 * 3, 4], TORCH, 7, {}
+
+
+def ssd_head_b1():
+    """ssd_head with a static batch of 1."""
+    return ssd_head(1)
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
-          dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order]
+          dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order,
+          ssd_head, ssd_head_b1]
 
 
 def write_f32(path, a):
