@@ -75,6 +75,7 @@ var exporterCases = []exporterCase{
 	{"epilogue_order", []int{1}, false},
 	{"ssd_head", []int{1, 3}, false},
 	{"ssd_head_b1", []int{1}, false},
+	{"ssd_outputs", []int{1, 3}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not
@@ -94,6 +95,30 @@ type manifestEntry struct {
 	Shape    []int  `json:"shape"`
 	Output   string `json:"output"`
 	OutShape []int  `json:"out_shape"`
+	// Extra are further graph outputs, in graph order, stored in
+	// <name>.out1.bin, <name>.out2.bin, ...
+	Extra []struct {
+		Name  string `json:"name"`
+		Shape []int  `json:"shape"`
+	} `json:"extra_outputs"`
+}
+
+// outputs is what a model must produce: reference tensors by output name.
+type outputs map[string]*ir.Tensor
+
+// compare checks got (by name) against every wanted output.
+func (want outputs) compare(t *testing.T, what string, got map[string]*ir.Tensor) {
+	t.Helper()
+	for name, w := range want {
+		g := got[name]
+		if g == nil {
+			t.Errorf("%s: no output %q", what, name)
+			continue
+		}
+		if ok, msg := reference.Close(g, w, exportersTol); !ok {
+			t.Errorf("%s vs numpy, output %q: %s", what, name, msg)
+		}
+	}
 }
 
 func readManifest(t *testing.T) map[string]manifestEntry {
@@ -175,13 +200,21 @@ func TestExporters(t *testing.T) {
 			}
 			path := filepath.Join(exportersDir, c.name+".onnx")
 			in := readF32File(t, filepath.Join(exportersDir, c.name+".in.bin"))
-			want := readF32File(t, filepath.Join(exportersDir, c.name+".out.bin"))
+			files := map[string][]float32{m.Output: readF32File(t, filepath.Join(exportersDir, c.name+".out.bin"))}
+			shapes := map[string][]int{m.Output: m.OutShape}
+			for i, o := range m.Extra {
+				files[o.Name] = readF32File(t, filepath.Join(exportersDir, fmt.Sprintf("%s.out%d.bin", c.name, i+1)))
+				shapes[o.Name] = o.Shape
+			}
 			for _, n := range c.batches {
 				t.Run(fmt.Sprintf("b%d", n), func(t *testing.T) {
 					skipIfKnown(t)
 					x := ir.FromData(firstImages(in, m.Shape[0], n), withBatch(m.Shape, n)...)
-					y := ir.FromData(firstImages(want, m.OutShape[0], n), withBatch(m.OutShape, n)...)
-					runExporterCase(t, c, path, n, x, y)
+					want := outputs{}
+					for name, f := range files {
+						want[name] = ir.FromData(firstImages(f, shapes[name][0], n), withBatch(shapes[name], n)...)
+					}
+					runExporterCase(t, c, path, n, x, want)
 				})
 			}
 		})
@@ -189,14 +222,14 @@ func TestExporters(t *testing.T) {
 }
 
 // loadAtBatch imports path and binds a symbolic batch to n.
-func loadAtBatch(t *testing.T, path string, n int) *ir.Graph {
+func loadAtBatch(t *testing.T, path string, n int, want outputs) *ir.Graph {
 	t.Helper()
 	g, err := onnx.Load(path)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
-		t.Fatalf("graph has %d inputs and %d outputs, want 1 and 1", len(g.Inputs), len(g.Outputs))
+	if len(g.Inputs) != 1 || len(g.Outputs) != len(want) {
+		t.Fatalf("graph has %d inputs and %d outputs, want 1 and %d", len(g.Inputs), len(g.Outputs), len(want))
 	}
 	if g.Inputs[0].Shape[0] == -1 {
 		if err := g.SetBatch(n); err != nil {
@@ -208,10 +241,10 @@ func loadAtBatch(t *testing.T, path string, n int) *ir.Graph {
 	return g
 }
 
-func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *ir.Tensor) {
+func runExporterCase(t *testing.T, c exporterCase, path string, n int, x *ir.Tensor, want outputs) {
 	t.Run("reference", func(t *testing.T) {
 		skipIfKnown(t)
-		g := loadAtBatch(t, path, n)
+		g := loadAtBatch(t, path, n, want)
 		if !g.Inputs[0].Shape.Equal(x.Shape) {
 			t.Fatalf("input %q has shape %v, the data %v", g.Inputs[0].Name, g.Inputs[0].Shape, x.Shape)
 		}
@@ -219,13 +252,7 @@ func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *
 		if err != nil {
 			t.Fatalf("reference.Run: %v", err)
 		}
-		got := out[g.Outputs[0].Name]
-		if got == nil {
-			t.Fatalf("no output %q", g.Outputs[0].Name)
-		}
-		if ok, msg := reference.Close(got, want, exportersTol); !ok {
-			t.Errorf("reference vs numpy: %s", msg)
-		}
+		want.compare(t, "reference", out)
 	})
 	t.Run("rewrite", func(t *testing.T) {
 		skipIfKnown(t)
@@ -234,7 +261,7 @@ func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *
 	for _, level := range []int{2, 0} {
 		t.Run(fmt.Sprintf("O%d", level), func(t *testing.T) {
 			skipIfKnown(t)
-			g := loadAtBatch(t, path, n)
+			g := loadAtBatch(t, path, n, want)
 			p, _, err := mnc.Compile(g, mnc.Options{Level: level, Batch: n, Verify: true})
 			if err != nil {
 				t.Fatalf("Compile -O%d: %v", level, err)
@@ -248,8 +275,13 @@ func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *
 			if err := e.Run([]*ir.Tensor{x}, outs); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			if ok, msg := reference.Close(outs[0], want, exportersTol); !ok {
-				t.Errorf("-O%d plan vs numpy: %s\nplan:\n%s", level, msg, describeSteps(p))
+			got := map[string]*ir.Tensor{}
+			for i, io := range p.Outputs {
+				got[io.Name] = outs[i]
+			}
+			want.compare(t, fmt.Sprintf("-O%d plan", level), got)
+			if t.Failed() {
+				t.Logf("plan:\n%s", describeSteps(p))
 			}
 			if level == 2 && c.fusesHSwish {
 				t.Run("fused", func(t *testing.T) {
@@ -265,7 +297,7 @@ func runExporterCase(t *testing.T, c exporterCase, path string, n int, x, want *
 // its batch still symbolic if it was, reads that again and runs it on the
 // reference interpreter: the writer must keep every exporter spelling's
 // meaning once canonicalised, and a symbolic batch.
-func checkRewritten(t *testing.T, path string, n int, x, want *ir.Tensor) {
+func checkRewritten(t *testing.T, path string, n int, x *ir.Tensor, want outputs) {
 	g, err := onnx.Load(path) // a symbolic batch stays symbolic in the written model
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -291,11 +323,7 @@ func checkRewritten(t *testing.T, path string, n int, x, want *ir.Tensor) {
 	if err != nil {
 		t.Fatalf("reference.Run of the rewritten model: %v", err)
 	}
-	if got := out[h.Outputs[0].Name]; got == nil {
-		t.Fatalf("rewritten model has no output %q", h.Outputs[0].Name)
-	} else if ok, msg := reference.Close(got, want, exportersTol); !ok {
-		t.Errorf("rewritten model vs numpy: %s", msg)
-	}
+	want.compare(t, "rewritten model", out)
 }
 
 // checkHSwishFused asserts that no piece of a decomposed h-swish or

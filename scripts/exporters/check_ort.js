@@ -30,17 +30,22 @@ async function main() {
     const s = await ort.InferenceSession.create(path.join(dir, name + '.onnx'),
       { intraOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
     const x = new ort.Tensor('float32', readF32(path.join(dir, name + '.in.bin')), m.shape);
-    const out = (await s.run({ [m.input]: x }))[m.output];
-    const want = readF32(path.join(dir, name + '.out.bin'));
-    let diff = 0, ref = 0;
-    for (let i = 0; i < want.length; i++) {
-      diff = Math.max(diff, Math.abs(out.data[i] - want[i]));
-      ref = Math.max(ref, Math.abs(want[i]));
+    const res = await s.run({ [m.input]: x });
+    const outs = [{ name: m.output, shape: m.out_shape, file: '.out.bin' }].concat(
+      (m.extra_outputs || []).map((o, i) => ({ name: o.name, shape: o.shape, file: `.out${i + 1}.bin` })));
+    for (const o of outs) {
+      const out = res[o.name];
+      const want = readF32(path.join(dir, name + o.file));
+      let diff = 0, ref = 0;
+      for (let i = 0; i < want.length; i++) {
+        diff = Math.max(diff, Math.abs(out.data[i] - want[i]));
+        ref = Math.max(ref, Math.abs(want[i]));
+      }
+      const ok = out.data.length === want.length && JSON.stringify(out.dims) === JSON.stringify(o.shape) &&
+        diff <= REL * ref;
+      if (!ok) bad++;
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${(name + (o.file === '.out.bin' ? '' : ':' + o.name)).padEnd(24)} dims ${JSON.stringify(out.dims)} max|diff| ${diff.toExponential(2)} max|ref| ${ref.toExponential(2)}`);
     }
-    const ok = out.data.length === want.length && JSON.stringify(out.dims) === JSON.stringify(m.out_shape) &&
-      diff <= REL * ref;
-    if (!ok) bad++;
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(20)} dims ${JSON.stringify(out.dims)} max|diff| ${diff.toExponential(2)} max|ref| ${ref.toExponential(2)}`);
   }
   if (bad) {
     console.error(`${bad} model(s) disagree with ONNX Runtime`);

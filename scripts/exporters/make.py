@@ -20,7 +20,8 @@ stream), so every run writes the same bytes. For each model <name>:
                   x[i] = ((h >> 24) - 128) / 128   (exact, in [-1, 1))
                   For batch 3, image 0 is also the batch-1 input.
   manifest.json   input/output names and the shapes of the .bin files
-  <name>.out.bin  the output, raw little-endian float32, from a float64
+  <name>.out.bin  the output (<name>.out1.bin... further outputs in graph
+                  order), raw little-endian float32, from a float64
                   numpy forward pass of the network's *meaning* (nputil.py):
                   the graph says x*Clip(x+3,0,6)/6, the reference computes
                   hswish(x); BatchNormalization stays unfolded.
@@ -105,6 +106,8 @@ The models (see each function's docstring for its spelling):
                     scale, two convs summed, Relu then Relu6
   ssd_head(_b1)     SSDLite box head: Transpose(0,2,3,1) → Reshape [N,-1,4] of two
                     maps → Concat on axis 1, 3-D output; batch symbolic (or 1)
+  ssd_outputs       three graph outputs: boxes, Softmax(-1) scores, and a feature
+                    map that other nodes also read
 """
 
 import json
@@ -956,13 +959,42 @@ def ssd_head_b1():
     return ssd_head(1)
 
 
+def ssd_outputs():
+    """SSDLite-style head with three graph outputs, as detection exporters
+    write them: boxes [N, 176, 4]; class scores [N, 176, 3] after a
+    Softmax(axis=-1) on the 3-D tensor; and the backbone's 4×4 feature map,
+    which is a graph output and also read by both heads. Symbolic batch
+    "batch_size" (runs at 1 and 3)."""
+    b = S.Builder("ssd_outputs", 13, np.random.RandomState(96))
+    shape = ["batch_size", 3, 32, 32]
+    x = inp("input", shape, 3)
+    f1 = S.relu6(b, S.conv(b, S.relu6(b, S.conv(b, x, 16, 3, s=2, bias=True)), 16, 3, s=2, bias=True))
+    f2 = S.relu6(b, S.conv(b, f1, 24, 3, s=2, bias=True))
+
+    def head(f, anchors, k):
+        t = S.conv(b, f, anchors * k, 1, bias=True)
+        t = T(b.op("Transpose", [t.name], perm=[0, 2, 3, 1]), t.val.transpose(0, 2, 3, 1))
+        nb = b.op("Gather", [b.op("Shape", [t.name]), b.const(np.array(0), np.int64)], axis=0)
+        target = b.op("Concat", [S.unsqueeze(b, nb, [0]), b.const(np.array([-1, k]), np.int64)], axis=0)
+        return T(b.op("Reshape", [t.name, target]), t.val.reshape(t.val.shape[0], -1, k))
+
+    def both(k):
+        a, c = head(f1, 2, k), head(f2, 3, k)
+        return T(b.op("Concat", [a.name, c.name], axis=1), np.concatenate([a.val, c.val], axis=1))
+    sc = both(3)
+    scores = T(b.op("Softmax", [sc.name], axis=-1), F.softmax(sc.val, -1))
+    y = both(4)
+    return b, [x], [("input", shape)], y, ["batch_size", 176, 4], TORCH, 7, {
+        "extra_outputs": [(scores, ["batch_size", 176, 3]), (f2, ["batch_size", 24, 4, 4])]}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
           dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order,
-          ssd_head, ssd_head_b1]
+          ssd_head, ssd_head_b1, ssd_outputs]
 
 
 def write_f32(path, a):
@@ -975,7 +1007,9 @@ def emit(fn):
     # The last node computes y; give its output the graph output name.
     assert b.nodes[-1].output[0] == y.name, (b.name, y.name)
     b.nodes[-1].output[0] = out_name
-    m = b.model(in_specs, [(out_name, out_shape)], producer, ir_version, opts.get("inits_as_inputs", False))
+    extra = opts.get("extra_outputs", [])  # [(T, declared shape)]: intermediates also read by other nodes
+    m = b.model(in_specs, [(out_name, out_shape)] + [(t.name, sh) for t, sh in extra], producer, ir_version,
+                opts.get("inits_as_inputs", False))
     for domain, version in opts.get("extra_opsets", []):
         m.opset_import.append(onnx.helper.make_opsetid(domain, version))
     if opts.get("infer_shapes"):  # torch.onnx writes value_info for every intermediate
@@ -998,6 +1032,10 @@ def emit(fn):
     MANIFEST[b.name] = {"input": in_specs[0][0], "shape": list(xs[0].val.shape), "output": out_name,
                         "out_shape": list(y.val.shape)}
     write_f32(os.path.join(OUT_DIR, b.name + ".out.bin"), y.val)
+    for i, (t, _) in enumerate(extra):
+        write_f32(os.path.join(OUT_DIR, "%s.out%d.bin" % (b.name, i + 1)), t.val)
+    if extra:
+        MANIFEST[b.name]["extra_outputs"] = [{"name": t.name, "shape": list(t.val.shape)} for t, _ in extra]
     print("%-20s opset %2d  in %s  out %s  max|y| %.3g" % (b.name, b.opset, list(xs[0].val.shape),
                                                           list(y.val.shape), np.abs(y.val).max()))
 
