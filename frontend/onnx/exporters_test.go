@@ -76,6 +76,7 @@ var exporterCases = []exporterCase{
 	{"ssd_head", []int{1, 3}, false},
 	{"ssd_head_b1", []int{1}, false},
 	{"ssd_outputs", []int{1, 3}, false},
+	{"alias_outputs", []int{1}, false},
 }
 
 // knownFailures are importer or compiler bugs this suite found that are not

@@ -108,6 +108,8 @@ The models (see each function's docstring for its spelling):
                     maps → Concat on axis 1, 3-D output; batch symbolic (or 1)
   ssd_outputs       three graph outputs: boxes, Softmax(-1) scores, and a feature
                     map that other nodes also read
+  alias_outputs     three graph outputs that are one tensor (two Identities and
+                    the value itself)
 """
 
 import json
@@ -988,13 +990,29 @@ def ssd_outputs():
         "extra_outputs": [(scores, ["batch_size", 176, 3]), (f2, ["batch_size", 24, 4, 4])]}
 
 
+def alias_outputs():
+    """tf2onnx opset 13, three graph outputs that are one tensor: the model's
+    Identity:0 (the main output), Identity_1:0 (another Identity of the same
+    value) and the Relu's own output, as Keras models with several heads on
+    one layer export."""
+    b = S.Builder("alias_outputs", 13, np.random.RandomState(97), names="tf")
+    x = inp("input_1", [1, 3, 8, 8], 1)
+    t = S.relu(b, S.conv(b, x, 4, 3, s=2, bias=True))
+    second = T(b.op("Identity", [t.name]), t.val)
+    b.nodes[-1].output[0] = "Identity_1:0"
+    second = T("Identity_1:0", second.val)
+    y = T(b.op("Identity", [t.name]), t.val)
+    return b, [x], [("input_1", [1, 3, 8, 8])], y, [1, 4, 4, 4], TF2ONNX, 7, {
+        "out_name": "Identity:0", "extra_outputs": [(second, [1, 4, 4, 4]), (t, [1, 4, 4, 4])]}
+
+
 MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch17_hardswish,
           torch18_matmul, tf_nhwc_edge, tf_nhwc_wrapped, odd_opset11, odd_opset13, ext_data, near_miss,
           torch15_variants, tf_variants, pad_dynbatch, fc_variants, tf_v3_se, tf_seg_head,
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
           dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order,
-          ssd_head, ssd_head_b1, ssd_outputs]
+          ssd_head, ssd_head_b1, ssd_outputs, alias_outputs]
 
 
 def write_f32(path, a):
