@@ -313,6 +313,9 @@ func InferNode(n *Node) (Shape, error) {
 		}
 		out := x.Clone()
 		for i := range out {
+			if x[i] < 0 {
+				continue // an unknown (batch) dimension stays unknown
+			}
 			out[i] += a.PadAmounts[i] + a.PadAmounts[i+len(x)]
 			if out[i] < 0 {
 				return fail("pads %v make axis %d negative", a.PadAmounts, i)
