@@ -97,5 +97,18 @@ def reject_ext_absolute():
     return b, [("input", [1, 1, 4, 4])], [1, 1, 3, 3]
 
 
+def reject_qdq():
+    """An ONNX Runtime int8 quantised MobileNet (QDQ format): the input goes
+    through QuantizeLinear/DequantizeLinear, the weight is an int8
+    initializer behind DequantizeLinear."""
+    b = S.Builder("reject_qdq", 13, np.random.RandomState(79))
+    scale, zero = b.const(np.array(0.02)), b.const(np.array(0, np.int8), np.int8)
+    xq = b.op("DequantizeLinear", [b.op("QuantizeLinear", ["input", scale, zero]), scale, zero])
+    wq = (S.conv_weight(b.rng, 4, 3, 3) / 0.02).round().clip(-127, 127).astype(np.int8)
+    w = b.op("DequantizeLinear", [b.const(wq, np.int8), scale, zero])
+    b.op("Conv", [xq, w], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    return b, [("input", [1, 3, 8, 8])], [1, 4, 8, 8]
+
+
 REJECTS = [reject_fp16, reject_dynamic_hw, reject_resize, reject_weight_input, reject_ort_fused, reject_opset22,
-           reject_ext_escape, reject_ext_absolute]
+           reject_ext_escape, reject_ext_absolute, reject_qdq]
