@@ -159,6 +159,13 @@ def write_f32(path, a):
 
 
 def emit(fn):
+    """Builds model fn and writes it with its input and outputs. fn returns
+    (builder, [input T], [(input name, declared shape)], output T, declared
+    output shape, (producer, version), IR version, opts); opts may hold
+    out_name (default "output"), extra_outputs [(T, declared shape)],
+    external (an external-data location), inits_as_inputs, infer_shapes
+    and extra_opsets [(domain, version)]. Declared shapes use str (or None)
+    for symbolic dimensions."""
     b, xs, in_specs, y, out_shape, producer, ir_version, opts = fn()
     out_name = opts.get("out_name", "output")
     # The last node computes y; give its output the graph output name.
@@ -198,6 +205,8 @@ def emit(fn):
 
 
 def emit_reject(fn):
+    """Writes reject model fn, which returns (builder, [(input name, declared
+    shape)], declared output shape)."""
     b, in_specs, out_shape = fn()
     b.nodes[-1].output[0] = "output"
     m = b.model(in_specs, [("output", out_shape)], TORCH, 7)
