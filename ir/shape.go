@@ -299,7 +299,11 @@ func InferNode(n *Node) (Shape, error) {
 					return fail("input %q shape %v differs from %v outside axis %d", n.Inputs[i].Name, s, x, ax)
 				}
 			}
-			out[ax] += s[ax]
+			if out[ax] < 0 || s[ax] < 0 {
+				out[ax] = -1 // unknown stays unknown
+			} else {
+				out[ax] += s[ax]
+			}
 		}
 		return out, nil
 	case OpPad:
