@@ -47,8 +47,8 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 		pt := PassTime{Name: p.Name, Ran: run}
 		if run {
 			t0 := time.Now()
-			if err := p.Fn(st); err != nil {
-				return nil, nil, fmt.Errorf("pass %s: %w", p.Name, err)
+			if err := runPass(&p, st); err != nil {
+				return nil, nil, err
 			}
 			pt.Duration = time.Since(t0)
 			if err := st.G.Verify(); err != nil {
@@ -74,4 +74,18 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 		}
 	}
 	return p, st.report, nil
+}
+
+// runPass runs one pass, turning a panic (a bug the graph exposed) into an
+// error that names the pass, as the Go compiler does.
+func runPass(p *Pass, st *State) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: panic during pass %s on graph %q: %v (please report it with the model)", p.Name, st.G.Name, r)
+		}
+	}()
+	if err := p.Fn(st); err != nil {
+		return fmt.Errorf("pass %s: %w", p.Name, err)
+	}
+	return nil
 }
