@@ -69,9 +69,12 @@ const NoBlob = -1
 //	KindScaleChannels: In = [X, S]
 //	KindAdd:        In = [A, B]; Attrs.Fused.Act
 //	KindActivate:   In = [X];    Attrs.Fused.Act
-//	KindGeneric:    In = the op's non-constant-or-constant inputs in IR order
-//	                (a constant input is an operand whose Blob ≥ 0, see ConstIn);
-//	                Op and Attrs as in the IR.
+//	KindGeneric:    In = the op's inputs in IR order; ConstIn[i] is the blob
+//	                holding input i when it is a constant (its Off is unused),
+//	                else NoBlob; Op and Attrs as in the IR. A BatchNormalization
+//	                has In = [X, scale, shift] with scale = γ/√(var+ε) and
+//	                shift = β − mean·scale precomputed (y = x·scale + shift),
+//	                or the five ONNX inputs when its parameters are computed.
 //
 // For conv steps the weight shape (kh, kw, cin/group) is in WShape.
 type Step struct {
