@@ -15,7 +15,6 @@
 package mnc
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -86,36 +85,10 @@ func NewExecutor(p *plan.Plan, threads int) (*runtime.Executor, error) {
 }
 
 // SavePlan writes p to path in mnc's versioned plan format.
-func SavePlan(path string, p *plan.Plan) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := plan.Encode(w, p); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
-}
+func SavePlan(path string, p *plan.Plan) error { return plan.Save(path, p) }
 
 // LoadPlan reads a plan file written by SavePlan.
-func LoadPlan(path string) (*plan.Plan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	p, err := plan.Decode(bufio.NewReaderSize(f, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
-}
+func LoadPlan(path string) (*plan.Plan, error) { return plan.Load(path) }
 
 // IsPlanFile reports whether path names a plan file (by extension, or by
 // its magic bytes when the file exists).
