@@ -26,7 +26,11 @@ type Pass struct {
 var pipeline = [...]Pass{
 	{Name: "canonicalize", Fn: canonicalize, Doc: "drop Identity/Dropout, trivial Reshape/Flatten, cancelling Transpose pairs"},
 	{Name: "fold-constants", Fn: foldConstants, Doc: "evaluate nodes whose inputs are all constant"},
+	{Name: "global-pool", Fn: rewriteGlobalPool, Doc: "ReduceMean over H,W and whole-map AveragePool become GlobalAveragePool"},
+	{Name: "matmul-to-gemm", Fn: matmulToGemm, Doc: "MatMul by a constant matrix (+ constant bias Add) becomes one Gemm"},
+	{Name: "fold-pad", Fn: foldPad, Doc: "fold a zero Pad of H,W into the pads of the Conv reading it"},
 	{Name: "fold-bn", Fn: foldBN, Doc: "fold BatchNorm into the preceding Conv or Gemm"},
+	{Name: "fold-affine", Fn: foldAffine, Doc: "fold per-channel Mul/Div/Add/Sub constants after a Conv into its weights and bias"},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
@@ -47,6 +51,20 @@ var passOrder = [...]struct{ a, b string }{
 	// SE matching looks for convs that already carry their activations.
 	{"fuse-activation", "fuse-se"},
 	{"canonicalize", "fold-bn"},
+	// the exporter rewrites see folded constants and feed the fusions.
+	{"fold-constants", "global-pool"},
+	{"fold-constants", "matmul-to-gemm"},
+	{"fold-constants", "fold-pad"},
+	{"fold-constants", "fold-affine"},
+	// SE matching needs the GlobalAveragePool.
+	{"global-pool", "fuse-se"},
+	// a BatchNorm after a MatMul folds once it is a Gemm.
+	{"matmul-to-gemm", "fold-bn"},
+	{"fold-pad", "lower-conv"},
+	// BN then an affine, both fold; the affine needs a bare conv, like fold-bn.
+	{"fold-bn", "fold-affine"},
+	{"fold-affine", "fuse-add"},
+	{"fold-affine", "fuse-activation"},
 	{"fold-constants", "fold-bn"},
 	{"fuse-se", "lower-conv"},
 	{"lower-conv", "choose-layout"},
