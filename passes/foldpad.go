@@ -27,11 +27,16 @@ func foldPad(s *State) error {
 		if conv == nil || conv.Op != ir.OpConv || conv.Input(0) != out || conv.Input(1) == out || (len(conv.Inputs) > 3 && conv.Input(3) == out) {
 			continue
 		}
+		before := conv.Attrs.Pads
 		conv.Attrs.Pads[0] += p[2]
 		conv.Attrs.Pads[1] += p[3]
 		conv.Attrs.Pads[2] += p[6]
 		conv.Attrs.Pads[3] += p[7]
 		conv.Inputs[0] = x
+		if sh, err := ir.InferNode(conv); err != nil || !sh.Equal(conv.Output().Shape) {
+			conv.Attrs.Pads, conv.Inputs[0] = before, out // cannot happen for a valid graph; stay safe
+			continue
+		}
 		s.fuse(conv, "pad")
 	}
 	g.RemoveDead()
