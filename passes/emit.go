@@ -148,6 +148,11 @@ func (s *State) emitNode(n *ir.Node) error {
 			s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out})
 			return nil
 		}
+	case ir.OpTranspose:
+		if src, ok := s.freeTranspose[n]; ok {
+			s.alias[out] = src
+			return nil
+		}
 	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
 		src := s.in(x)
 		if !x.IsConst() && s.rowMajorBytes(src) && s.rowMajorBytes(out) {

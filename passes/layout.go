@@ -8,14 +8,38 @@ import "github.com/mnc-go/mnc/ir"
 // outputs are converted back by emit-steps. Other ranks (after Flatten) are
 // row-major, the same in both layouts, so the only conversions are at the
 // graph's edges.
+//
+// Channels-last graphs (tf2onnx, Keras) spell their edges as transposes:
+// an [N,H,W,C] input read only by Transpose(0,3,1,2), and a graph output
+// (or a Flatten before a classifier) computed by Transpose(0,2,3,1) of a
+// 4-D activation. Those bytes are
+// already in our internal layout, so such a Transpose becomes a free view
+// (freeTranspose) and the edge needs no conversion at all.
 func chooseLayout(s *State) error {
-	for _, n := range s.G.Nodes {
+	g := s.G
+	s.freeTranspose = map[*ir.Node]*ir.Value{}
+	for _, n := range g.Nodes {
 		for _, o := range n.Outputs {
 			s.NHWC[o] = len(o.Shape) == 4
 		}
 	}
-	for _, v := range s.G.Inputs {
-		if len(v.Shape) == 4 {
+	cons := g.Consumers()
+	nhwcIn := map[*ir.Value]bool{}
+	for _, v := range g.Inputs {
+		if t := soleReader(g, cons, v); len(v.Shape) == 4 && t != nil && isPerm(t, 0, 3, 1, 2) {
+			s.freeTranspose[t] = v
+			nhwcIn[v] = true
+		}
+	}
+	for _, n := range g.Nodes {
+		x := n.Input(0)
+		if out := n.Output(); isPerm(n, 0, 2, 3, 1) && s.NHWC[x] && readByViewsOnly(g, cons, out) {
+			s.freeTranspose[n] = x
+			s.NHWC[out] = false // its NCHW bytes are x's NHWC bytes
+		}
+	}
+	for _, v := range g.Inputs {
+		if len(v.Shape) == 4 && !nhwcIn[v] {
 			c := &ir.Value{Name: v.Name + ".nhwc", Shape: v.Shape.Clone()}
 			s.NHWC[c] = true
 			s.edgeIn[v] = c
@@ -31,4 +55,29 @@ func (s *State) rowMajorBytes(v *ir.Value) bool {
 		return true
 	}
 	return v.Shape[1] == 1 || v.Shape[2]*v.Shape[3] == 1
+}
+
+// readByViewsOnly reports whether v is a graph output or read only by
+// Flatten/Reshape, which run (or alias) correctly on a 4-D value stored
+// row-major; the kernels' steps would expect NHWC.
+func readByViewsOnly(g *ir.Graph, cons map[*ir.Value][]*ir.Node, v *ir.Value) bool {
+	for _, r := range cons[v] {
+		if r.Op != ir.OpFlatten && r.Op != ir.OpReshape {
+			return false
+		}
+	}
+	return g.IsOutput(v) || len(cons[v]) > 0
+}
+
+// isPerm reports whether n is a Transpose with exactly the permutation perm.
+func isPerm(n *ir.Node, perm ...int) bool {
+	if n.Op != ir.OpTranspose || len(n.Attrs.Perm) != len(perm) {
+		return false
+	}
+	for i, p := range perm {
+		if n.Attrs.Perm[i] != p {
+			return false
+		}
+	}
+	return true
 }

@@ -34,6 +34,9 @@ type State struct {
 	// alias maps a value that is a free view of another (Flatten of
 	// [N,C,1,1], Identity, ...) to the value whose storage it shares.
 	alias map[*ir.Value]*ir.Value
+	// freeTranspose maps a Transpose at a channels-last graph edge to the
+	// value whose storage already holds its result (choose-layout).
+	freeTranspose map[*ir.Node]*ir.Value
 	// edgeIn maps a 4-D graph input to its NHWC copy.
 	edgeIn map[*ir.Value]*ir.Value
 	// outVals are the values copied to the graph outputs (NCHW), in order.
