@@ -35,6 +35,7 @@ type Executor struct {
 	set     *kernels.Set
 	arena   []float32
 	scratch [][]float32 // per thread
+	pads    [][]float32 // per thread: padded GEMM inputs (gemm_pad.go)
 	nt      int
 	gen     uint32 // the last run's generation
 	// direct[i]: input i is read straight from the caller's tensor (its
@@ -92,6 +93,11 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	sc := p.MaxScratch()
 	for t := 0; t < nt; t++ {
 		e.scratch = append(e.scratch, make([]float32, sc))
+	}
+	if ps := gemmPadSize(p); ps > 0 {
+		for t := 0; t < nt; t++ {
+			e.pads = append(e.pads, make([]float32, ps))
+		}
 	}
 	for i := range p.Steps {
 		f, err := e.prepare(&p.Steps[i])

@@ -114,6 +114,18 @@ func TestSingleOps(t *testing.T) {
 			f := gg.node(ir.OpFlatten, "flat", ir.Attrs{Axis: 1}, p)
 			return gg.finish(gg.node(ir.OpGemm, "fc", ir.GemmAttrs(), f, gg.tensor(0.5, 10, 8), gg.tensor(0.5, 10)))
 		},
+		// 1024 input channels: rows of A lie 4 KiB apart, so the runtime
+		// copies them to a padded buffer (gemm_pad.go). 16×16 = 256 rows
+		// is more than one copy block and is split by rows; 7×7 by columns.
+		"pointwise-4KiB-stride-rows": func() *ir.Graph {
+			gg, x := newGen("pw4k", 9, 1024, 16, 16)
+			y := gg.node(ir.OpAdd, "add", ir.Attrs{}, gg.conv(x, 64, 1, 1, 1, true), gg.conv(x, 64, 1, 1, 1, false))
+			return gg.finish(gg.node(ir.OpRelu, "relu", ir.Attrs{}, y))
+		},
+		"pointwise-4KiB-stride-columns": func() *ir.Graph {
+			gg, x := newGen("pw4kc", 10, 1024, 7, 7)
+			return gg.finish(gg.conv(x, 72, 1, 1, 1, true))
+		},
 	}
 	for name, build := range cases {
 		t.Run(name, func(t *testing.T) { checkGraph(t, build(), configs()) })

@@ -81,6 +81,28 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 		r = e.buf(s.In[1])
 	}
 	ep := plan.KernelEpilogue(s.Attrs.Fused)
+	// gemm runs rows [lo, hi), columns [n0, n1), through a padded copy of
+	// A when its stride aliases in L1 (see gemm_pad.go).
+	lda, pads := paddedStride(m, k), e.pads
+	gemm := func(tid, lo, hi, n0, n1 int) {
+		if lda == 0 {
+			var rr []float32
+			if r != nil {
+				rr = r[lo*n:]
+			}
+			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*n:], n, n0, n1, &ep)
+			return
+		}
+		for b0 := lo; b0 < hi; b0 += padRows {
+			rows := min(padRows, hi-b0)
+			copyRows(pads[tid], a[b0*k:], rows, k, lda)
+			var rr []float32
+			if r != nil {
+				rr = r[b0*n:]
+			}
+			set.Gemm(rows, n, k, pads[tid], lda, bp, bias, rr, n, c[b0*n:], n, n0, n1, &ep)
+		}
+	}
 	// Many rows: split rows, in multiples of 12 so blocks end on whole
 	// micro-tiles of the generated kernels (6/12 rows on AVX2, 12/20 on
 	// AVX-512). Few rows (FC, SE, 7×7 maps): split columns in NR panels,
@@ -88,24 +110,17 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	byRows := m >= 48*e.nt || n < 2*set.NR
 	return func(tid, t, nt int) {
 		if nt == 1 {
-			set.Gemm(m, n, k, a, k, bp, bias, r, n, c, n, 0, n, &ep)
+			gemm(tid, 0, m, 0, n)
 			return
 		}
 		if byRows {
-			lo, hi := split(m, rowGrain, t, nt)
-			if lo == hi {
-				return
+			if lo, hi := split(m, rowGrain, t, nt); lo < hi {
+				gemm(tid, lo, hi, 0, n)
 			}
-			var rr []float32
-			if r != nil {
-				rr = r[lo*n:]
-			}
-			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*n:], n, 0, n, &ep)
 			return
 		}
-		lo, hi := split(n, set.NR, t, nt)
-		if lo < hi {
-			set.Gemm(m, n, k, a, k, bp, bias, r, n, c, n, lo, hi, &ep)
+		if lo, hi := split(n, set.NR, t, nt); lo < hi {
+			gemm(tid, 0, m, lo, hi)
 		}
 	}, nil
 }
