@@ -1,0 +1,70 @@
+package passes
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// exportersDir holds the exporter-spelled models of the frontend's suite
+// (frontend/onnx/exporters_test.go checks their values; this test checks
+// what the -O2 plans are made of).
+const exportersDir = "../frontend/onnx/testdata/exporters"
+
+// TestExporterPlansUseKernels: at -O2 no exporter model keeps a generic
+// ReduceMean or MatMul (they become GlobalAveragePool and Gemm), a generic
+// Pad only where no conv reads it (odd_pools pads before pooling), and the
+// channels-last models with their transposes at the edges have no
+// conversion or Transpose step at all.
+func TestExporterPlansUseKernels(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(exportersDir, "*.onnx"))
+	if len(files) == 0 {
+		t.Skipf("no exporter models in %s", exportersDir)
+	}
+	set, err := kernels.ForISA(kernels.Best())
+	if err != nil {
+		t.Fatal(err)
+	}
+	padOK := map[string]bool{"odd_pools": true}
+	edgeFree := map[string]bool{"tf_nhwc_edge": true, "tf_nhwc_wrapped": true, "tf_variants": true}
+	checked := 0
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".onnx")
+		if strings.HasPrefix(name, "reject_") {
+			continue
+		}
+		g, err := onnx.Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		p, _, err := Compile(g, Options{Level: 2, Verify: true}, set)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		checked++
+		var bad []string
+		for _, s := range p.Steps {
+			switch {
+			case s.Kind == plan.KindGeneric && (s.Op.String() == "ReduceMean" || s.Op.String() == "MatMul"):
+				bad = append(bad, "generic "+s.Op.String())
+			case s.Kind == plan.KindGeneric && s.Op.String() == "Pad" && !padOK[name]:
+				bad = append(bad, "generic Pad")
+			case edgeFree[name] && (s.Kind == plan.KindToNHWC || s.Kind == plan.KindToNCHW || s.Op.String() == "Transpose"):
+				bad = append(bad, s.Kind.String()+" "+s.Op.String())
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s: -O2 plan keeps %v\nplan:\n%s", name, bad, stepList(p))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(exportersDir, "tf_nhwc_edge.onnx")); err == nil && checked < 10 {
+		t.Errorf("only %d exporter models compiled", checked)
+	}
+}
