@@ -11,8 +11,8 @@ import "github.com/mnc-go/mnc/ir"
 //
 // Channels-last graphs (tf2onnx, Keras) spell their edges as transposes:
 // an [N,H,W,C] input read only by Transpose(0,3,1,2), and a graph output
-// (or a Flatten before a classifier) computed by Transpose(0,2,3,1) of a
-// 4-D activation. Those bytes are
+// (or a Flatten, Reshape or Softmax input) computed by Transpose(0,2,3,1)
+// of a 4-D activation. Those bytes are
 // already in our internal layout, so such a Transpose becomes a free view
 // (freeTranspose) and the edge needs no conversion at all.
 func chooseLayout(s *State) error {
@@ -57,12 +57,15 @@ func (s *State) rowMajorBytes(v *ir.Value) bool {
 	return v.Shape[1] == 1 || v.Shape[2]*v.Shape[3] == 1
 }
 
-// readByViewsOnly reports whether v is a graph output or read only by
-// Flatten/Reshape, which run (or alias) correctly on a 4-D value stored
-// row-major; the kernels' steps would expect NHWC.
+// readByViewsOnly reports whether v is a graph output or read only by ops
+// that are always free views or generic steps (Flatten, Reshape, Softmax,
+// Concat, Transpose): those read any storage order, while the kernels'
+// steps expect a 4-D operand NHWC.
 func readByViewsOnly(g *ir.Graph, cons map[*ir.Value][]*ir.Node, v *ir.Value) bool {
 	for _, r := range cons[v] {
-		if r.Op != ir.OpFlatten && r.Op != ir.OpReshape {
+		switch r.Op {
+		case ir.OpFlatten, ir.OpReshape, ir.OpSoftmax, ir.OpConcat, ir.OpTranspose:
+		default:
 			return false
 		}
 	}

@@ -25,6 +25,13 @@ func TestChannelsLastEdges(t *testing.T) {
 	p = compileRun(t, b.finish(b.add(ir.OpGemm, ir.GemmAttrs(), f, b.rand(-1, 1, 3, 150), b.rand(-1, 1, 3))))
 	wantSteps(t, "Keras Flatten of NHWC", p, "gemm", "gemm")
 
+	// A channels-last softmax head: the Transpose is a view for the
+	// (layout-aware) generic Softmax.
+	b, x = newBuilder(1, 3, 6, 6)
+	c = b.conv(x, 5, 1, 1, 1, true)
+	p = compileRun(t, b.finish(b.add(ir.OpSoftmax, ir.Attrs{Axis: 3}, b.add(ir.OpTranspose, toNHWC, c))))
+	wantSteps(t, "softmax head", p, "to-nhwc", "gemm", "generic:Softmax", "to-nchw")
+
 	// Kept: the input also read untransposed, and a transposed value read
 	// by a kernel step (which expects NHWC storage).
 	b, x = newBuilder(1, 4, 4, 4)
