@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"math/rand"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
@@ -127,4 +128,35 @@ func TestFoldAffine(t *testing.T) {
 	g := b.finish(b.add(ir.OpAdd, ir.Attrs{}, c, b.rand(-1, 1, 1, 2, 4, 1)), b.add(ir.OpSub, ir.Attrs{}, b.rand(-1, 1, 2, 1, 1), b.conv(x, 2, 1, 1, 1, true)))
 	p := compileRun(t, g)
 	wantSteps(t, "not per-channel", p, "to-nhwc", "gemm", "generic:Add", "gemm", "generic:Sub", "to-nchw", "to-nchw")
+}
+
+// TestFoldPadRandom: zero Pads of random (asymmetric) amounts before convs
+// of random kernel, stride, dilation, group and own padding all fold, and
+// every conv kernel computes the asymmetric result the reference does.
+func TestFoldPadRandom(t *testing.T) {
+	rnd := rand.New(rand.NewSource(3))
+	for i := 0; i < 40; i++ {
+		c := 4 + rnd.Intn(5)
+		h, w := 9+rnd.Intn(6), 9+rnd.Intn(6) // fits a 5×5 kernel at dilation 2
+		k := []int{1, 3, 5}[rnd.Intn(3)]
+		group, cout := 1, 3+rnd.Intn(6)
+		if rnd.Intn(2) == 0 {
+			group, cout = c, c // depthwise
+		}
+		a := ir.ConvAttrs(1+rnd.Intn(2), 0, group)
+		a.Dilations = [2]int{1 + rnd.Intn(2)*min(k-1, 1), 1}
+		for j := range a.Pads {
+			a.Pads[j] = rnd.Intn(2)
+		}
+		amounts := []int{0, 0, rnd.Intn(3), rnd.Intn(3), 0, 0, rnd.Intn(3), rnd.Intn(3)}
+		b, x := newBuilder(1, c, h, w)
+		padded := b.add(ir.OpPad, ir.Attrs{PadAmounts: amounts, PadMode: "constant"}, b.add(ir.OpRelu, ir.Attrs{}, x))
+		conv := b.add(ir.OpConv, a, padded, b.rand(-0.5, 0.5, cout, c/group, k, k), b.rand(-0.5, 0.5, cout))
+		p := compileRun(t, b.finish(conv))
+		for _, s := range p.Steps {
+			if s.Op == ir.OpPad {
+				t.Errorf("case %d (k %d, %+v, pad %v): the Pad was not folded\n%s", i, k, a, amounts, stepList(p))
+			}
+		}
+	}
 }
