@@ -30,6 +30,7 @@ var pipeline = [...]Pass{
 	{Name: "matmul-to-gemm", Fn: matmulToGemm, Doc: "MatMul by a constant matrix (+ constant bias Add) becomes one Gemm"},
 	{Name: "fold-pad", Fn: foldPad, Doc: "fold a zero Pad of H,W into the pads of the Conv reading it"},
 	{Name: "fold-bn", Fn: foldBN, Doc: "fold BatchNorm into the preceding Conv or Gemm"},
+	{Name: "fold-bn-gemm", Fn: foldBNIntoGemm, Doc: "fold a BatchNorm on a Gemm's input (BatchNorm1d before a classifier) into the Gemm"},
 	{Name: "fold-affine", Fn: foldAffine, Doc: "fold per-channel Mul/Div/Add/Sub constants after a Conv into its weights and bias"},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
@@ -64,6 +65,10 @@ var passOrder = [...]struct{ a, b string }{
 	// BN then an affine, both fold; the affine needs a bare conv, like fold-bn.
 	{"fold-bn", "fold-affine"},
 	{"fold-affine", "fuse-add"},
+	// the Gemm must be bare (no residual or activation yet), and a MatMul already a Gemm.
+	{"matmul-to-gemm", "fold-bn-gemm"},
+	{"fold-bn-gemm", "fuse-add"},
+	{"fold-bn-gemm", "fuse-activation"},
 	{"fold-affine", "fuse-activation"},
 	{"fold-constants", "fold-bn"},
 	{"fuse-se", "lower-conv"},

@@ -160,3 +160,31 @@ func TestFoldPadRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldBNBeforeGemm: BatchNorm1d on pooled features before a classifier
+// folds into the Gemm, for both weight layouts, with and without bias, at
+// any Alpha and Beta; kept when the normalised features are also an output.
+func TestFoldBNBeforeGemm(t *testing.T) {
+	for _, c := range []struct {
+		transB, bias bool
+		alpha, beta  float32
+	}{{true, true, 1, 1}, {false, true, 0.5, 2}, {true, false, 1.5, 1}, {false, false, 1, 0.5}} {
+		b, x := newBuilder(2, 3, 6, 6)
+		f := b.add(ir.OpFlatten, ir.Attrs{Axis: 1}, b.add(ir.OpGlobalAveragePool, ir.Attrs{}, b.conv(x, 8, 3, 2, 1, true)))
+		w := b.rand(-1, 1, 8, 5)
+		if c.transB {
+			w = b.rand(-1, 1, 5, 8)
+		}
+		in := []*ir.Value{b.bn(f, 1e-3), w}
+		if c.bias {
+			in = append(in, b.rand(-1, 1, 5))
+		}
+		y := b.add(ir.OpGemm, ir.Attrs{Alpha: c.alpha, Beta: c.beta, TransB: c.transB}, in...)
+		p := compileRun(t, b.finish(y))
+		wantSteps(t, "bn before gemm", p, "to-nhwc", "conv", "gavgpool", "gemm")
+	}
+	b, x := newBuilder(1, 6)
+	n := b.bn(x, 1e-5)
+	p := compileRun(t, b.finish(b.add(ir.OpGemm, ir.GemmAttrs(), n, b.rand(-1, 1, 3, 6)), n))
+	wantSteps(t, "bn also an output", p, "generic:BatchNormalization", "gemm")
+}
