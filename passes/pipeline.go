@@ -36,7 +36,7 @@ var pipeline = [...]Pass{
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
 	{Name: "lower-conv", Fn: lowerConv, Required: true, Doc: "choose gemm / dwconv / conv / generic for each Conv and Gemm"},
-	{Name: "choose-layout", Fn: chooseLayout, Required: true, Doc: "NHWC activations inside, NCHW at the graph edges"},
+	{Name: "choose-layout", Fn: chooseLayout, Required: true, Doc: "NHWC activations inside, NCHW at the graph edges; channels-last edge Transposes become free views"},
 	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
 	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
 	{Name: "plan-memory", Fn: planMemory, Required: true, Doc: "liveness-based arena offsets, in place where legal"},
@@ -65,11 +65,11 @@ var passOrder = [...]struct{ a, b string }{
 	// BN then an affine, both fold; the affine needs a bare conv, like fold-bn.
 	{"fold-bn", "fold-affine"},
 	{"fold-affine", "fuse-add"},
+	{"fold-affine", "fuse-activation"},
 	// the Gemm must be bare (no residual or activation yet), and a MatMul already a Gemm.
 	{"matmul-to-gemm", "fold-bn-gemm"},
 	{"fold-bn-gemm", "fuse-add"},
 	{"fold-bn-gemm", "fuse-activation"},
-	{"fold-affine", "fuse-activation"},
 	{"fold-constants", "fold-bn"},
 	{"fuse-se", "lower-conv"},
 	{"lower-conv", "choose-layout"},
