@@ -123,10 +123,17 @@ func TestFoldAffine(t *testing.T) {
 			}
 		}
 	}
-	b, x := newBuilder(1, 3, 4, 4)
+	// Depthwise: each channel's own filter is scaled.
+	b, x := newBuilder(1, 3, 7, 7)
+	dw := b.conv(b.conv(x, 6, 1, 1, 1, false), 6, 3, 1, 6, false)
+	y := b.add(ir.OpAdd, ir.Attrs{}, b.add(ir.OpMul, ir.Attrs{}, dw, b.rand(-2, 2, 1, 6, 1, 1)), b.rand(-1, 1, 1, 6, 1, 1))
+	p := compileRun(t, b.finish(b.add(ir.OpRelu, ir.Attrs{}, y)))
+	wantSteps(t, "depthwise affine", p, "to-nhwc", "gemm", "dwconv", "to-nchw")
+
+	b, x = newBuilder(1, 3, 4, 4)
 	c := b.conv(x, 2, 1, 1, 1, true)
 	g := b.finish(b.add(ir.OpAdd, ir.Attrs{}, c, b.rand(-1, 1, 1, 2, 4, 1)), b.add(ir.OpSub, ir.Attrs{}, b.rand(-1, 1, 2, 1, 1), b.conv(x, 2, 1, 1, 1, true)))
-	p := compileRun(t, g)
+	p = compileRun(t, g)
 	wantSteps(t, "not per-channel", p, "to-nhwc", "gemm", "generic:Add", "gemm", "generic:Sub", "to-nchw", "to-nchw")
 }
 
