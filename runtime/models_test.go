@@ -27,15 +27,20 @@ var fullSpecs = []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "
 // available ISA, run on 1 and 2 threads with batch 1 and 3, matches the
 // reference interpreter within 1e-4·max|ref|. The full 224² models run
 // too unless -short (batch 1 every way, batch 3 at -O2 on the best ISA, to
-// keep the reference interpreter's time down).
+// keep the reference interpreter's time down). -short also runs fewer
+// combinations of the small models (shortModelConfigs).
 func TestModelsMatchReference(t *testing.T) {
+	cs := configs()
+	if testing.Short() {
+		cs = shortModelConfigs()
+	}
 	for _, spec := range modelSpecs {
 		t.Run(spec, func(t *testing.T) {
 			g, err := models.Build(spec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGraph(t, g, configs())
+			checkGraph(t, g, cs)
 		})
 	}
 	if testing.Short() {
@@ -58,4 +63,18 @@ func TestModelsMatchReference(t *testing.T) {
 			checkGraph(t, g, cs)
 		})
 	}
+}
+
+// shortModelConfigs is the -short subset of configs for whole models, so
+// that the suite stays fast under qemu emulation (.ci/arm64.sh), where the
+// reference interpreter dominates: per ISA, batch 1 only (one reference
+// run per model), the unfused plan on one thread and the fused plan on
+// two. Batch 3 still runs every way on the small graphs of
+// TestSingleOps and TestRandomGraphs, and on whole models without -short.
+func shortModelConfigs() []config {
+	var cs []config
+	for _, isa := range kernels.Available() {
+		cs = append(cs, config{0, 1, 1, isa}, config{2, 2, 1, isa})
+	}
+	return cs
 }

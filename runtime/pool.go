@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,9 @@ func (s *sched) waitUntil(ready func() bool) {
 			return
 		}
 		if i%spinCheck == spinCheck-1 {
+			// With more threads than Ps, the thread we wait for may be a
+			// goroutine queued behind us: let it run.
+			goruntime.Gosched()
 			if t0.IsZero() {
 				t0 = time.Now()
 			} else if time.Since(t0) > spinFor {
