@@ -108,7 +108,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 		e.chunks = append(e.chunks, chunksOf(&p.Steps[i], nt))
 	}
 	e.prof = make([]time.Duration, len(e.steps))
-	e.sched = newSched(len(e.steps))
+	e.sched = newSched(len(e.steps), nt)
 	for t := 1; t < nt; t++ {
 		go e.core.worker(t)
 	}

@@ -11,13 +11,17 @@ import (
 //
 // Each step's work is cut into a fixed number of chunks when the executor
 // is made (static boundaries: results do not depend on which thread runs
-// which chunk). During a run every thread walks the steps in order: it
-// claims chunks of the current step from a shared counter until none are
-// left, then waits until all of the step's chunks are done. A thread the
-// OS has descheduled therefore delays nothing — the running threads take
-// its chunks — which keeps two threads useful on an oversubscribed machine,
+// which chunk). Each thread owns a contiguous share of every step's chunks
+// (owned): during a run every thread walks the steps in order, claims its
+// own chunks first, then takes whatever other threads have not claimed yet,
+// and waits until all of the step's chunks are done. A thread the OS has
+// descheduled therefore delays nothing — the running threads take its
+// chunks — which keeps two threads useful on an oversubscribed machine,
 // where a fixed thread-to-work assignment would wait for the sleeper at
-// every step.
+// every step. Owning a share keeps data in the core that made it: a GEMM
+// split by rows and the depthwise conv after it, split by output rows,
+// give the same thread the same part of the image, instead of a random one
+// (which made depthwise steps slower on two threads than on one).
 //
 // Counters carry the run's generation in their top 32 bits, so a thread
 // still finishing its walk of an earlier run can never claim a chunk of the
@@ -26,7 +30,8 @@ import (
 
 // sched is the per-executor scheduling state.
 type sched struct {
-	claim []paddedCounter // per step: gen<<32 | next chunk to hand out
+	nt    int
+	claim []paddedCounter // per step and owner (step·nt + owner): gen<<32 | next of the owner's chunks
 	done  []paddedCounter // per step: gen<<32 | chunks finished
 	gen   atomic.Uint32   // the current run
 
@@ -36,10 +41,18 @@ type sched struct {
 	closed   atomic.Bool
 }
 
-func newSched(steps int) *sched {
-	s := &sched{claim: make([]paddedCounter, steps), done: make([]paddedCounter, steps)}
+func newSched(steps, nt int) *sched {
+	s := &sched{nt: nt, claim: make([]paddedCounter, steps*nt), done: make([]paddedCounter, steps)}
 	s.cond.L = &s.mu
 	return s
+}
+
+// owned is the range of a step's chunks that thread t claims first.
+// Threads are numbered from the last, so that a step of one chunk belongs
+// to thread 0, the caller of Run, which never sleeps between steps.
+func owned(chunks, t, nt int) (lo, hi int) {
+	r := nt - 1 - t
+	return chunks * r / nt, chunks * (r + 1) / nt
 }
 
 // paddedCounter is an atomic counter alone on its cache line(s): the
@@ -104,22 +117,26 @@ func (s *sched) start(g uint32) {
 	tag := uint64(g) << 32
 	for i := range s.claim {
 		s.claim[i].Store(tag)
+	}
+	for i := range s.done {
 		s.done[i].Store(tag)
 	}
 	s.gen.Store(g)
 	s.wake()
 }
 
-// claimChunk hands out the next chunk of step i in run g, or false when
-// none are left or g is no longer the current run.
-func (s *sched) claimChunk(i int, g uint32, chunks int) (int, bool) {
+// claimChunk hands out the next chunk of step i in run g that belongs to
+// owner, or false when none are left or g is no longer the current run.
+func (s *sched) claimChunk(i, owner int, g uint32, chunks int) (int, bool) {
+	lo, hi := owned(chunks, owner, s.nt)
+	ctr := &s.claim[i*s.nt+owner]
 	for {
-		v := s.claim[i].Load()
-		if uint32(v>>32) != g || int(uint32(v)) >= chunks {
+		v := ctr.Load()
+		if uint32(v>>32) != g || lo+int(uint32(v)) >= hi {
 			return 0, false
 		}
-		if s.claim[i].CompareAndSwap(v, v+1) {
-			return int(uint32(v)), true
+		if ctr.CompareAndSwap(v, v+1) {
+			return lo + int(uint32(v)), true
 		}
 	}
 }
@@ -165,19 +182,23 @@ func (e *core) worker(tid int) {
 	}
 }
 
-// walk runs thread tid's part of run g: every step's chunks it can claim,
-// waiting for each step to complete before the next.
+// walk runs thread tid's part of run g: for every step, its own chunks,
+// then those of the other threads it can still claim, waiting for each
+// step to complete before the next.
 func (e *core) walk(tid int, g uint32) {
 	s := e.sched
 	for i, f := range e.steps {
 		n := e.chunks[i]
-		for {
-			c, ok := s.claimChunk(i, g, n)
-			if !ok {
-				break
+		for d := 0; d < s.nt; d++ {
+			owner := (tid + d) % s.nt
+			for {
+				c, ok := s.claimChunk(i, owner, g, n)
+				if !ok {
+					break
+				}
+				f(tid, c, n)
+				s.finish(i, n)
 			}
-			f(tid, c, n)
-			s.finish(i, n)
 		}
 		if !s.waitStep(i, g, n) {
 			return
