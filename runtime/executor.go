@@ -135,7 +135,7 @@ func (e *Executor) Close() {
 // GEMMs (each piece a large block for the kernel), twice that for the rest
 // (so running threads can balance uneven rows).
 func chunksOf(s *plan.Step, nt int) int {
-	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork {
+	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork && !(elementwise(s.Kind) && workOf(s) >= serialElems) {
 		return 1
 	}
 	if s.Kind == plan.KindGemm {
@@ -229,6 +229,20 @@ func (e *core) stamp(i int) {
 // serialWork is the work (multiply-adds or elements touched) below which
 // splitting a step over threads costs more in synchronisation than it saves.
 const serialWork = 1 << 15
+
+// serialElems is the smaller threshold of elementwise steps (SE channel
+// scale, residual Add, activation). Their work is tiny, but their operands
+// were made by every thread and are read by every thread next: run on one
+// thread, the whole tensor crosses between cores twice. Split, each thread
+// touches mostly the pixels it made and will read (see owned in pool.go).
+// Measured on V3-Small, 2 threads: the SE scale of a 7×7×576 map took
+// 4–6 µs on one thread (1.7 µs single-threaded), and the projection GEMM
+// after it 37 µs on the thread that had not made the data against 19 µs.
+const serialElems = 1 << 12
+
+func elementwise(k plan.Kind) bool {
+	return k == plan.KindScaleChannels || k == plan.KindAdd || k == plan.KindActivate
+}
 
 // workOf estimates a step's work from its operand shapes.
 func workOf(s *plan.Step) int {

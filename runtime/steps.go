@@ -105,9 +105,13 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	}
 	// Many rows: split rows, in multiples of 12 so blocks end on whole
 	// micro-tiles of the generated kernels (6/12 rows on AVX2, 12/20 on
-	// AVX-512). Few rows (FC, SE, 7×7 maps): split columns in NR panels,
-	// so no thread runs a ragged tile of a handful of rows.
-	byRows := m >= 48*e.nt || n < 2*set.NR
+	// AVX-512). Also rows when every thread gets at least two tiles and
+	// the weights fit in L2 (V3's 7×7 maps): each thread then reads only
+	// the rows of A it made, not the other core's freshly written lines,
+	// and the weights stay cached in both cores. Few rows (FC, SE) or big
+	// weights (V1's 7×7 layers, 2–4 MB): split columns in NR panels, so no
+	// thread runs a ragged tile of a handful of rows or streams all weights.
+	byRows := m >= 48*e.nt || n < 2*set.NR || m >= 2*rowGrain*e.nt && n*k*4 <= gemmL2Weights
 	return func(tid, t, nt int) {
 		if nt == 1 {
 			gemm(tid, 0, m, 0, n)
@@ -127,6 +131,10 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 
 // rowGrain is the row quantum of GEMM splits (see prepGemm).
 const rowGrain = 12
+
+// gemmL2Weights bounds the weights (bytes) of a GEMM split by rows although
+// it has few rows (see prepGemm): well within a core's L2.
+const gemmL2Weights = 512 << 10
 
 func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	p, err := plan.DWParams(s)
