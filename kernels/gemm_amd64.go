@@ -27,9 +27,9 @@ func fillGemmAMD64(s *Set) {
 	var nr int
 	switch s.ISA {
 	case AVX2:
-		nr, s.Gemm = avx2NR, gemmAVX2
+		nr, s.Gemm, s.RowQuantum = avx2NR, gemmAVX2, 6 // Gemm6x16AVX2FMA
 	case AVX512:
-		nr, s.Gemm = avx512NR, gemmAVX512
+		nr, s.Gemm, s.RowQuantum = avx512NR, gemmAVX512, 12 // Gemm12x32AVX512
 	default:
 		return
 	}

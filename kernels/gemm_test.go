@@ -19,8 +19,8 @@ func forEachGemmISA(t *testing.T, f func(t *testing.T, s *Set)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Gemm == nil || s.PackGemm == nil || s.PackedGemmSize == nil || s.NR <= 0 {
-			t.Fatalf("%s: GEMM fields not filled (NR=%d)", isa, s.NR)
+		if s.Gemm == nil || s.PackGemm == nil || s.PackedGemmSize == nil || s.NR <= 0 || s.RowQuantum <= 0 {
+			t.Fatalf("%s: GEMM fields not filled (NR=%d, RowQuantum=%d)", isa, s.NR, s.RowQuantum)
 		}
 		t.Run(isa.String(), func(t *testing.T) { f(t, s) })
 	}

@@ -95,6 +95,10 @@ type Set struct {
 	// NR is the GEMM panel width: weights are packed in panels of NR output
 	// channels, and column ranges handed to Gemm start at multiples of NR.
 	NR int
+	// RowQuantum is the height of the micro-tile Gemm runs full panels
+	// with: callers that split rows between threads cut at multiples of it,
+	// so that no block but the last ends in a ragged tile.
+	RowQuantum int
 	// PackedGemmSize is the length of PackGemm's output for n outputs, k inputs.
 	PackedGemmSize func(n, k int) int
 	// PackGemm packs w, stored [n][k] (conv OIHW with 1×1 kernels, or FC

@@ -103,22 +103,23 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 			set.Gemm(rows, n, k, pads[tid], lda, bp, bias, rr, n, c[b0*n:], n, n0, n1, &ep)
 		}
 	}
-	// Many rows: split rows, in multiples of 12 so blocks end on whole
-	// micro-tiles of the generated kernels (6/12 rows on AVX2, 12/20 on
-	// AVX-512). Also rows when every thread gets at least two tiles and
-	// the weights fit in L2 (V3's 7×7 maps): each thread then reads only
-	// the rows of A it made, not the other core's freshly written lines,
-	// and the weights stay cached in both cores. Few rows (FC, SE) or big
-	// weights (V1's 7×7 layers, 2–4 MB): split columns in NR panels, so no
-	// thread runs a ragged tile of a handful of rows or streams all weights.
-	byRows := m >= 48*e.nt || n < 2*set.NR || m >= 2*rowGrain*e.nt && n*k*4 <= gemmL2Weights
+	// Many rows: split rows, in multiples of the kernels' row quantum so
+	// blocks end on whole micro-tiles. Also rows when every thread gets
+	// at least minGemmRows and the weights fit in L2 (V3's 7×7 maps): each
+	// thread then reads only the rows of A it made, not the other core's
+	// freshly written lines, and the weights stay cached in both cores. Few
+	// rows (FC, SE) or big weights (V1's 7×7 layers, 2–4 MB): split columns
+	// in NR panels, so no thread runs a ragged tile of a handful of rows or
+	// streams all the weights.
+	byRows := m >= 48*e.nt || n < 2*set.NR || m >= minGemmRows*e.nt && n*k*4 <= gemmL2Weights
+	quantum := max(1, set.RowQuantum)
 	return func(tid, t, nt int) {
 		if nt == 1 {
 			gemm(tid, 0, m, 0, n)
 			return
 		}
 		if byRows {
-			if lo, hi := split(m, rowGrain, t, nt); lo < hi {
+			if lo, hi := split(m, quantum, t, nt); lo < hi {
 				gemm(tid, lo, hi, 0, n)
 			}
 			return
@@ -129,8 +130,9 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	}, nil
 }
 
-// rowGrain is the row quantum of GEMM splits (see prepGemm).
-const rowGrain = 12
+// minGemmRows is the fewest rows per thread of a row-split GEMM with
+// few rows (see prepGemm): two AVX-512 tiles.
+const minGemmRows = 24
 
 // gemmL2Weights bounds the weights (bytes) of a GEMM split by rows although
 // it has few rows (see prepGemm): well within a core's L2.
