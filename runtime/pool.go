@@ -93,9 +93,11 @@ func (s *sched) waitUntil(ready func() bool) {
 			return
 		}
 		if i%spinCheck == spinCheck-1 {
-			// With more threads than Ps, the thread we wait for may be a
-			// goroutine queued behind us: let it run.
+			// The thread we wait for may be queued behind us: a goroutine
+			// when there are more threads than Ps, or an OS thread when
+			// the machine is oversubscribed. Let it run.
 			goruntime.Gosched()
+			osYield()
 			if t0.IsZero() {
 				t0 = time.Now()
 			} else if time.Since(t0) > spinFor {
