@@ -20,8 +20,9 @@ import (
 // where a fixed thread-to-work assignment would wait for the sleeper at
 // every step. Owning a share keeps data in the core that made it: a GEMM
 // split by rows and the depthwise conv after it, split by output rows,
-// give the same thread the same part of the image, instead of a random one
-// (which made depthwise steps slower on two threads than on one).
+// give the same thread the same part of the image, instead of whichever
+// thread arrived first (reading rows another core just wrote costs a
+// cross-core transfer per cache line).
 //
 // Counters carry the run's generation in their top 32 bits, so a thread
 // still finishing its walk of an earlier run can never claim a chunk of the
@@ -49,7 +50,7 @@ func newSched(steps, nt int) *sched {
 
 // owned is the range of a step's chunks that thread t claims first.
 // Threads are numbered from the last, so that a step of one chunk belongs
-// to thread 0, the caller of Run, which never sleeps between steps.
+// to thread 0, the caller of Run, which is awake when a run starts.
 func owned(chunks, t, nt int) (lo, hi int) {
 	r := nt - 1 - t
 	return chunks * r / nt, chunks * (r + 1) / nt
@@ -67,8 +68,8 @@ type paddedCounter struct {
 // costs tens of microseconds (a futex wake and a reschedule), more than
 // most steps take (V3-Small's ~100 steps run in ~15 µs each), so a thread
 // waiting for a step or for the next run spins this long first. Spinning
-// burns at most this much CPU per wait; on an oversubscribed machine the
-// OS preempts the spinner and the chunk counters hand its work to others.
+// burns at most this much CPU per wait, and yields the core every few
+// microseconds (waitUntil) in case the thread it waits for shares it.
 const spinFor = 200 * time.Microsecond
 
 // spinCheck is how many polls run between clock reads while spinning.
