@@ -420,3 +420,20 @@ func reshapeShape(n *Node, x Shape, target []int) (Shape, error) {
 	}
 	return out, nil
 }
+
+// ReflectIndex maps p into [0, n) by mirroring about the first and last
+// elements (Pad's "reflect" mode, as numpy), repeatedly if the padding exceeds n−1.
+func ReflectIndex(p, n int) int {
+	if n == 1 {
+		return 0
+	}
+	period := 2 * (n - 1)
+	p %= period
+	if p < 0 {
+		p += period
+	}
+	if p >= n {
+		p = period - p
+	}
+	return p
+}

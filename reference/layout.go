@@ -73,7 +73,7 @@ func pad(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) (*ir.Tensor, error) {
 				case mode == "edge":
 					p = clampInt(p, 0, n-1)
 				case mode == "reflect":
-					p = reflectIndex(p, n)
+					p = ir.ReflectIndex(p, n)
 				default:
 					return nil, fmt.Errorf("unsupported pad mode %q", a.PadMode)
 				}
@@ -97,21 +97,4 @@ func clampInt(v, lo, hi int) int {
 		return hi
 	}
 	return v
-}
-
-// reflectIndex maps p into [0, n) by mirroring about the first and last
-// elements (numpy's "reflect"), repeatedly if the padding exceeds n−1.
-func reflectIndex(p, n int) int {
-	if n == 1 {
-		return 0
-	}
-	period := 2 * (n - 1)
-	p %= period
-	if p < 0 {
-		p += period
-	}
-	if p >= n {
-		p = period - p
-	}
-	return p
 }

@@ -357,7 +357,7 @@ func pad(a *ir.Attrs, x, out view) {
 				case "edge":
 					p = min(max(p, 0), n-1)
 				case "reflect":
-					p = reflect(p, n)
+					p = ir.ReflectIndex(p, n)
 				default:
 					inside = false
 				}
@@ -370,21 +370,6 @@ func pad(a *ir.Attrs, x, out view) {
 		}
 		out.data[out.offset(&idx)] = v
 	}
-}
-
-func reflect(p, n int) int {
-	if n == 1 {
-		return 0
-	}
-	period := 2 * (n - 1)
-	p %= period
-	if p < 0 {
-		p += period
-	}
-	if p >= n {
-		p = period - p
-	}
-	return p
 }
 
 func reduceMean(a *ir.Attrs, x, out view) {
