@@ -1,38 +1,15 @@
 package reference_test
 
 import (
-	"encoding/binary"
-	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/mnc-go/mnc/internal/shareddata"
 
 	"github.com/mnc-go/mnc/frontend/onnx"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/reference"
 )
-
-// sharedModels is ../shared/models next to the repository root.
-const sharedModels = "../../shared/models"
-
-// readFloats reads raw little-endian float32s, skipping the test when the
-// shared data is not checked out next to the repository.
-func readFloats(t *testing.T, name string) []float32 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedModels, name))
-	if os.IsNotExist(err) {
-		t.Skipf("%s is absent (../shared/models not next to the repository)", name)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := make([]float32, len(b)/4)
-	for k := range f {
-		f[k] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))
-	}
-	return f
-}
 
 // The oracle on whole models: each shared ONNX model, imported and run by
 // Run on its shipped input, matches make_models.py's float64 numpy forward
@@ -43,11 +20,11 @@ func TestWholeModelsAgainstNumpy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole models take a few seconds; skipped in -short")
 	}
-	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v2_dynbatch", "mobilenet_v3_large", "mobilenet_v3_small"} {
+	for _, name := range shareddata.Models {
 		t.Run(name, func(t *testing.T) {
-			raw := readFloats(t, name+".in.bin")
-			want := readFloats(t, name+".np.out.bin")
-			g, err := onnx.Load(filepath.Join(sharedModels, name+".onnx"))
+			raw := shareddata.ReadFloats(t, name+".in.bin")
+			want := shareddata.ReadFloats(t, name+".np.out.bin")
+			g, err := onnx.Load(shareddata.Path(t, name+".onnx"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,37 +1,15 @@
 package runtime_test
 
 import (
-	"encoding/binary"
-	"math"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/mnc-go/mnc/internal/shareddata"
 
 	"github.com/mnc-go/mnc/frontend/onnx"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/reference"
 )
-
-// sharedModels is ../shared/models next to the repository root: ONNX files
-// and outputs made by an independent tool (make_models.py, float64 numpy).
-const sharedModels = "../../shared/models"
-
-func readFloats(t *testing.T, name string) []float32 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedModels, name))
-	if os.IsNotExist(err) {
-		t.Skipf("%s is absent (../shared/models not next to the repository)", name)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := make([]float32, len(b)/4)
-	for k := range f {
-		f[k] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))
-	}
-	return f
-}
 
 // TestONNXModelsAgainstNumpy: the shared ONNX models (unfolded BN, Clip with
 // min/max inputs, SE blocks, Flatten+Gemm heads), imported, compiled at
@@ -42,11 +20,11 @@ func TestONNXModelsAgainstNumpy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole 224² models; skipped in -short")
 	}
-	for _, name := range []string{"mobilenet_v1", "mobilenet_v2", "mobilenet_v2_dynbatch", "mobilenet_v3_large", "mobilenet_v3_small"} {
+	for _, name := range shareddata.Models {
 		t.Run(name, func(t *testing.T) {
-			raw := readFloats(t, name+".in.bin")
-			want := readFloats(t, name+".np.out.bin")
-			g, err := onnx.Load(filepath.Join(sharedModels, name+".onnx"))
+			raw := shareddata.ReadFloats(t, name+".in.bin")
+			want := shareddata.ReadFloats(t, name+".np.out.bin")
+			g, err := onnx.Load(shareddata.Path(t, name+".onnx"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mnc-go/mnc/internal/shareddata"
+
 	"github.com/mnc-go/mnc/models"
 )
 
 // BenchmarkRead measures importing MobileNet V2 (14 MB, 152 nodes) from
 // memory: protobuf decoding, folding, canonicalisation and verification.
 func BenchmarkRead(b *testing.B) {
-	path := filepath.Join(sharedModels, "mobilenet_v2.onnx")
+	path := filepath.Join(shareddata.Dir(), "mobilenet_v2.onnx")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Skipf("%s is absent: %v", path, err)

@@ -1,19 +1,14 @@
 package onnx
 
 import (
-	"encoding/binary"
-	"math"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/mnc-go/mnc/internal/shareddata"
 
 	"github.com/mnc-go/mnc/analysis"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/reference"
 )
-
-// sharedModels is ../shared/models relative to the repository root.
-const sharedModels = "../../../shared/models"
 
 // wholeModels are the ONNX files made by ../shared/models/make_models.py,
 // with DESIGN.md's MAC and parameter totals.
@@ -30,38 +25,13 @@ var wholeModels = []struct {
 	{"mobilenet_v3_small", 1, 56510400, 2542856, true},
 }
 
-func sharedModel(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join(sharedModels, name+".onnx")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s is absent (../shared/models not checked out next to the repository): %v", p, err)
-	}
-	return p
-}
-
-func readFloats(t *testing.T, path string) []float32 {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b)%4 != 0 {
-		t.Fatalf("%s: %d bytes is not a whole number of float32s", path, len(b))
-	}
-	f := make([]float32, len(b)/4)
-	for k := range f {
-		f[k] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))
-	}
-	return f
-}
-
 // TestWholeModelAnalysis imports each model and checks that the analysis
 // of the imported graph gives DESIGN.md's totals: the importer kept every
 // Conv, Gemm and BatchNormalization with its weights.
 func TestWholeModelAnalysis(t *testing.T) {
 	for _, m := range wholeModels {
 		t.Run(m.name, func(t *testing.T) {
-			g, err := Load(sharedModel(t, m.name))
+			g, err := Load(shareddata.Path(t, m.name+".onnx"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +68,7 @@ func TestWholeModelOutputs(t *testing.T) {
 	}
 	for _, m := range wholeModels {
 		t.Run(m.name, func(t *testing.T) {
-			path := sharedModel(t, m.name)
+			path := shareddata.Path(t, m.name+".onnx")
 			g, err := Load(path)
 			if err != nil {
 				t.Fatal(err)
@@ -114,8 +84,8 @@ func checkAgainstORT(t *testing.T, g *ir.Graph, name string, batch int) {
 	in := g.Inputs[0]
 	shape := in.Shape.Clone()
 	shape[0] = batch
-	x := readFloats(t, filepath.Join(sharedModels, name+".in.bin"))
-	want := readFloats(t, filepath.Join(sharedModels, name+".out.bin"))
+	x := shareddata.ReadFloats(t, name+".in.bin")
+	want := shareddata.ReadFloats(t, name+".out.bin")
 	if len(x) != shape.Size() {
 		t.Fatalf("%s.in.bin has %d values, input %q wants %v", name, len(x), in.Name, shape)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mnc-go/mnc/internal/shareddata"
+
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/models"
 	"github.com/mnc-go/mnc/reference"
@@ -78,7 +80,7 @@ func (o *ortRunner) run(t *testing.T, g *ir.Graph, x *ir.Tensor) *ir.Tensor {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("onnxruntime: %v\n%s", err, msg)
 	}
-	return ir.FromData(readFloats(t, base+".out.bin"), g.Outputs[0].Shape...)
+	return ir.FromData(shareddata.ReadRawFile(t, base+".out.bin"), g.Outputs[0].Shape...)
 }
 
 // expectORT compares ONNX Runtime on the exported g with the reference
