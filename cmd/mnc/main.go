@@ -36,8 +36,7 @@ func realMain(args []string, out, errw io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				fmt.Fprintf(out, "usage: %s\n", c.usage)
-				c.run([]string{"-h"})
+				c.run([]string{"-h"}) // prints the usage line and the flags
 				return 0
 			}
 		}
@@ -91,7 +90,7 @@ func newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage: %s\n", usage)
+		fmt.Fprintf(fs.Output(), "usage: %s\n", usage)
 		fs.PrintDefaults()
 	}
 	return fs
