@@ -10,35 +10,42 @@ type Op uint8
 
 // The operators of the IR. Their semantics follow ONNX's operators of the
 // same name (NCHW activations) unless said otherwise.
+//
+// The numbers are part of the plan file format (plan/codec.go writes them):
+// they are explicit and never reused. New ops take the next free number in
+// their group: 0–39 core float ops, 40–59 dense prediction (Resize,
+// ConvTranspose, Slice, Split, ArgMax…), 60–99 dynamic/detection ops (TopK,
+// NonZero, NonMaxSuppression, Gather…), 100–139 quantized ops, 140–159 more
+// activations (LeakyRelu, PRelu…).
 const (
-	OpInvalid           Op = iota
-	OpConv                 // inputs X, W [, B [, R]]: 2-D convolution (groups cover depthwise); R is a fused residual (Attrs.Fused.Residual)
-	OpBatchNorm            // inputs X, scale, bias, mean, var (inference form)
-	OpRelu                 // max(x, 0)
-	OpClip                 // min(max(x, Attrs.Min), Attrs.Max); ReLU6 is Clip(0, 6)
-	OpHardSwish            // x·relu6(x+3)/6
-	OpHardSigmoid          // max(0, min(1, Alpha·x + Beta))
-	OpSigmoid              // 1/(1+e^-x)
-	OpSwish                // x·sigmoid(x)
-	OpAdd                  // A + B, numpy broadcasting
-	OpSub                  // A - B, numpy broadcasting
-	OpMul                  // A · B, numpy broadcasting (the SE channel scale)
-	OpDiv                  // A / B, numpy broadcasting
-	OpGlobalAveragePool    // mean over every axis after the second
-	OpAveragePool          // Kernel, Strides, Pads, CeilMode, CountIncludePad
-	OpMaxPool              // Kernel, Strides, Pads, Dilations, CeilMode
-	OpGemm                 // inputs A, B [, C [, R]]: Alpha·op(A)·op(B) + Beta·C (+R fused)
-	OpMatMul               // numpy matmul on the last two axes
-	OpFlatten              // to 2-D at Axis
-	OpReshape              // to Attrs.Shape (0 copies a dimension, -1 is inferred)
-	OpTranspose            // Attrs.Perm
-	OpSoftmax              // along Axis
-	OpConcat               // along Axis
-	OpPad                  // Attrs.PadAmounts (ONNX order: all begins, then all ends), PadMode, PadValue
-	OpReduceMean           // over Attrs.Axes, KeepDims
-	OpIdentity             // y = x
-	OpDropout              // inference: y = x
-	numOps
+	OpInvalid           Op = 0
+	OpConv              Op = 1   // inputs X, W [, B [, R]]: 2-D convolution (groups cover depthwise); R is a fused residual (Attrs.Fused.Residual)
+	OpBatchNorm         Op = 2   // inputs X, scale, bias, mean, var (inference form)
+	OpRelu              Op = 3   // max(x, 0)
+	OpClip              Op = 4   // min(max(x, Attrs.Min), Attrs.Max); ReLU6 is Clip(0, 6)
+	OpHardSwish         Op = 5   // x·relu6(x+3)/6
+	OpHardSigmoid       Op = 6   // max(0, min(1, Alpha·x + Beta))
+	OpSigmoid           Op = 7   // 1/(1+e^-x)
+	OpSwish             Op = 8   // x·sigmoid(x)
+	OpAdd               Op = 9   // A + B, numpy broadcasting
+	OpSub               Op = 10  // A - B, numpy broadcasting
+	OpMul               Op = 11  // A · B, numpy broadcasting (the SE channel scale)
+	OpDiv               Op = 12  // A / B, numpy broadcasting
+	OpGlobalAveragePool Op = 13  // mean over every axis after the second
+	OpAveragePool       Op = 14  // Kernel, Strides, Pads, CeilMode, CountIncludePad
+	OpMaxPool           Op = 15  // Kernel, Strides, Pads, Dilations, CeilMode
+	OpGemm              Op = 16  // inputs A, B [, C [, R]]: Alpha·op(A)·op(B) + Beta·C (+R fused)
+	OpMatMul            Op = 17  // numpy matmul on the last two axes
+	OpFlatten           Op = 18  // to 2-D at Axis
+	OpReshape           Op = 19  // to Attrs.Shape (0 copies a dimension, -1 is inferred)
+	OpTranspose         Op = 20  // Attrs.Perm
+	OpSoftmax           Op = 21  // along Axis
+	OpConcat            Op = 22  // along Axis
+	OpPad               Op = 23  // Attrs.PadAmounts (ONNX order: all begins, then all ends), PadMode, PadValue
+	OpReduceMean        Op = 24  // over Attrs.Axes, KeepDims
+	OpIdentity          Op = 25  // y = x
+	OpDropout           Op = 26  // inference: y = x
+	numOps                 = 256 // Op is a byte; opNames is indexed by value
 )
 
 var opNames = [numOps]string{
@@ -52,7 +59,7 @@ var opNames = [numOps]string{
 }
 
 func (o Op) String() string {
-	if o < numOps && opNames[o] != "" {
+	if int(o) < numOps && opNames[o] != "" {
 		return opNames[o]
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
