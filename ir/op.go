@@ -45,45 +45,8 @@ const (
 	OpReduceMean        Op = 24  // over Attrs.Axes, KeepDims
 	OpIdentity          Op = 25  // y = x
 	OpDropout           Op = 26  // inference: y = x
-	numOps                 = 256 // Op is a byte; opNames is indexed by value
+	numOps                 = 256 // Op is a byte; opTable (ir/optable.go) is indexed by value
 )
-
-var opNames = [numOps]string{
-	OpInvalid: "Invalid", OpConv: "Conv", OpBatchNorm: "BatchNormalization", OpRelu: "Relu",
-	OpClip: "Clip", OpHardSwish: "HardSwish", OpHardSigmoid: "HardSigmoid", OpSigmoid: "Sigmoid",
-	OpSwish: "Swish", OpAdd: "Add", OpSub: "Sub", OpMul: "Mul", OpDiv: "Div",
-	OpGlobalAveragePool: "GlobalAveragePool", OpAveragePool: "AveragePool", OpMaxPool: "MaxPool",
-	OpGemm: "Gemm", OpMatMul: "MatMul", OpFlatten: "Flatten", OpReshape: "Reshape",
-	OpTranspose: "Transpose", OpSoftmax: "Softmax", OpConcat: "Concat", OpPad: "Pad",
-	OpReduceMean: "ReduceMean", OpIdentity: "Identity", OpDropout: "Dropout",
-}
-
-func (o Op) String() string {
-	if int(o) < numOps && opNames[o] != "" {
-		return opNames[o]
-	}
-	return fmt.Sprintf("Op(%d)", uint8(o))
-}
-
-// OpByName returns the operator with the given (ONNX) name.
-func OpByName(name string) (Op, bool) {
-	for i, n := range opNames {
-		if n == name && Op(i) != OpInvalid {
-			return Op(i), true
-		}
-	}
-	return OpInvalid, false
-}
-
-// IsElementwiseActivation reports whether o maps each element on its own
-// (and so can be fused into a producer's epilogue).
-func (o Op) IsElementwiseActivation() bool {
-	switch o {
-	case OpRelu, OpClip, OpHardSwish, OpHardSigmoid, OpSigmoid, OpSwish:
-		return true
-	}
-	return false
-}
 
 // Act is an elementwise activation applied in a fused epilogue.
 type Act uint8
@@ -96,9 +59,25 @@ const (
 	ActHardSigmoid     // min(max(Alpha·x+Beta, 0), 1)
 	ActSigmoid         // 1/(1+e^-x)
 	ActSwish           // x·sigmoid(x)
+	numActs
 )
 
 var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish"}
+
+// actLabels are the short names plan summaries give fused activations.
+var actLabels = [...]string{"none", "relu", "clip", "hswish", "hsigmoid", "sigmoid", "swish"}
+
+// Label is the activation's short name in plan summaries ("relu6" for
+// Clip(0, 6)).
+func (e *Epilogue) Label() string {
+	if e.Act == ActClip && e.Min == 0 && e.Max == 6 {
+		return "relu6"
+	}
+	if int(e.Act) < len(actLabels) {
+		return actLabels[e.Act]
+	}
+	return e.Act.String()
+}
 
 func (a Act) String() string {
 	if int(a) < len(actNames) {

@@ -107,7 +107,8 @@ func (s *State) emitNode(n *ir.Node) error {
 		}
 		s.add(st, ps)
 		return nil
-	case ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
+	}
+	if n.Op.IsElementwiseActivation() {
 		if s.absorbed[n] {
 			return nil // its Add step computed it
 		}
@@ -115,6 +116,8 @@ func (s *State) emitNode(n *ir.Node) error {
 		st.Kind, st.Attrs.Fused = plan.KindActivate, ep
 		s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out, inPlace: []int{0}})
 		return nil
+	}
+	switch n.Op {
 	case ir.OpAdd:
 		a, b := n.Input(0), n.Input(1)
 		if isPlainAdd(n) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
@@ -227,11 +230,10 @@ func genericSupported(op ir.Op) bool {
 	switch op {
 	case ir.OpConv, ir.OpGemm, ir.OpMatMul, ir.OpBatchNorm, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
 		ir.OpGlobalAveragePool, ir.OpAveragePool, ir.OpMaxPool, ir.OpFlatten, ir.OpReshape,
-		ir.OpTranspose, ir.OpSoftmax, ir.OpConcat, ir.OpPad, ir.OpReduceMean, ir.OpIdentity, ir.OpDropout,
-		ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
+		ir.OpTranspose, ir.OpSoftmax, ir.OpConcat, ir.OpPad, ir.OpReduceMean, ir.OpIdentity, ir.OpDropout:
 		return true
 	}
-	return false
+	return op.IsElementwiseActivation()
 }
 
 // genericInPlace reports whether the runtime's generic code for n may write

@@ -44,27 +44,9 @@ func isPlainAdd(n *ir.Node) bool {
 	return !a.IsConst() && !b.IsConst() && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape)
 }
 
-// epilogueOf returns the epilogue computing activation node n, and a short
-// name for summaries.
+// epilogueOf returns the epilogue computing activation node n (the op
+// table's mapping, ir.ActEpilogue), and a short name for summaries.
 func epilogueOf(n *ir.Node) (ir.Epilogue, string, bool) {
-	a := n.Attrs
-	switch n.Op {
-	case ir.OpRelu:
-		return ir.Epilogue{Act: ir.ActRelu}, "relu", true
-	case ir.OpClip:
-		name := "clip"
-		if a.Min == 0 && a.Max == 6 {
-			name = "relu6"
-		}
-		return ir.Epilogue{Act: ir.ActClip, Min: a.Min, Max: a.Max}, name, true
-	case ir.OpHardSwish:
-		return ir.Epilogue{Act: ir.ActHardSwish}, "hswish", true
-	case ir.OpHardSigmoid:
-		return ir.Epilogue{Act: ir.ActHardSigmoid, Alpha: a.Alpha, Beta: a.Beta}, "hsigmoid", true
-	case ir.OpSigmoid:
-		return ir.Epilogue{Act: ir.ActSigmoid}, "sigmoid", true
-	case ir.OpSwish:
-		return ir.Epilogue{Act: ir.ActSwish}, "swish", true
-	}
-	return ir.Epilogue{}, "", false
+	ep, ok := ir.ActEpilogue(n)
+	return ep, ep.Label(), ok
 }

@@ -82,36 +82,37 @@ func valueName(n *ir.Node, i int) string {
 	return ""
 }
 
-// implemented lists the operators compute handles: every ir operator.
+// implemented lists the operators compute handles: every ir operator
+// (elementwise activations through the op table).
 var implemented = map[ir.Op]bool{
-	ir.OpConv: true, ir.OpBatchNorm: true, ir.OpRelu: true, ir.OpClip: true, ir.OpHardSwish: true,
-	ir.OpHardSigmoid: true, ir.OpSigmoid: true, ir.OpSwish: true, ir.OpAdd: true, ir.OpSub: true,
+	ir.OpConv: true, ir.OpBatchNorm: true, ir.OpAdd: true, ir.OpSub: true,
 	ir.OpMul: true, ir.OpDiv: true, ir.OpGlobalAveragePool: true, ir.OpAveragePool: true,
 	ir.OpMaxPool: true, ir.OpGemm: true, ir.OpMatMul: true, ir.OpFlatten: true, ir.OpReshape: true,
 	ir.OpTranspose: true, ir.OpSoftmax: true, ir.OpConcat: true, ir.OpPad: true,
 	ir.OpReduceMean: true, ir.OpIdentity: true, ir.OpDropout: true,
 }
 
+func init() {
+	for _, op := range ir.Ops() {
+		if op.IsElementwiseActivation() {
+			implemented[op] = true
+		}
+	}
+}
+
 // compute dispatches to the operator's implementation; shape is the output
 // shape, already validated by ir.InferNode.
 func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor, error) {
+	if op.IsElementwiseActivation() {
+		// The op table maps each activation to its epilogue; ir.ApplyAct defines it.
+		ep := ir.ActParams(op.Info().Act, a)
+		return unary(in[0], ep.Apply), nil
+	}
 	switch op {
 	case ir.OpConv:
 		return conv(a, in[0], in[1], optional(in, 2), residual(a, in), shape), nil
 	case ir.OpBatchNorm:
 		return batchNorm(a, in[0], in[1], in[2], in[3], in[4]), nil
-	case ir.OpRelu:
-		return unary(in[0], func(x float32) float32 { return ir.ApplyAct(ir.ActRelu, x, 0, 0, 0, 0) }), nil
-	case ir.OpClip:
-		return unary(in[0], func(x float32) float32 { return ir.ApplyAct(ir.ActClip, x, a.Min, a.Max, 0, 0) }), nil
-	case ir.OpHardSwish:
-		return unary(in[0], func(x float32) float32 { return ir.ApplyAct(ir.ActHardSwish, x, 0, 0, 0, 0) }), nil
-	case ir.OpHardSigmoid:
-		return unary(in[0], func(x float32) float32 { return ir.ApplyAct(ir.ActHardSigmoid, x, 0, 0, a.Alpha, a.Beta) }), nil
-	case ir.OpSigmoid:
-		return unary(in[0], func(x float32) float32 { return ir.ApplyAct(ir.ActSigmoid, x, 0, 0, 0, 0) }), nil
-	case ir.OpSwish:
-		return unary(in[0], func(x float32) float32 { return ir.ApplyAct(ir.ActSwish, x, 0, 0, 0, 0) }), nil
 	case ir.OpAdd:
 		return binary(in[0], in[1], shape, func(x, y float32) float32 { return x + y }), nil
 	case ir.OpSub:

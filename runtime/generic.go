@@ -109,8 +109,9 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 	switch s.Op {
 	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
 		return func() { copyLogical(in[0], out) }, nil
-	case ir.OpRelu, ir.OpClip, ir.OpHardSwish, ir.OpHardSigmoid, ir.OpSigmoid, ir.OpSwish:
-		ep := unaryEpilogue(s.Op, a)
+	}
+	if s.Op.IsElementwiseActivation() { // the op table's activation, as a fused epilogue computes it
+		ep := ir.ActParams(s.Op.Info().Act, &a)
 		x := in[0]
 		return func() {
 			var idx [maxRank]int
@@ -118,6 +119,8 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 				out.data[out.offset(&idx)] = ep.Apply(x.at(&idx))
 			}
 		}, nil
+	}
+	switch s.Op {
 	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv:
 		x, y := in[0].broadcastTo(s.Out.Shape), in[1].broadcastTo(s.Out.Shape)
 		op := s.Op
@@ -192,22 +195,6 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 		return func() { conv(&a, ws, in, out) }, nil
 	}
 	return nil, fmt.Errorf("no generic implementation of %s", s.Op)
-}
-
-func unaryEpilogue(op ir.Op, a ir.Attrs) ir.Epilogue {
-	switch op {
-	case ir.OpRelu:
-		return ir.Epilogue{Act: ir.ActRelu}
-	case ir.OpClip:
-		return ir.Epilogue{Act: ir.ActClip, Min: a.Min, Max: a.Max}
-	case ir.OpHardSwish:
-		return ir.Epilogue{Act: ir.ActHardSwish}
-	case ir.OpHardSigmoid:
-		return ir.Epilogue{Act: ir.ActHardSigmoid, Alpha: a.Alpha, Beta: a.Beta}
-	case ir.OpSigmoid:
-		return ir.Epilogue{Act: ir.ActSigmoid}
-	}
-	return ir.Epilogue{Act: ir.ActSwish}
 }
 
 // copyLogical copies in to out element by element in row-major logical

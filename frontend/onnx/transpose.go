@@ -105,11 +105,12 @@ func bypass(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node) bool {
 }
 
 var layoutFree = map[ir.Op]bool{
-	ir.OpRelu: true, ir.OpClip: true, ir.OpHardSwish: true, ir.OpHardSigmoid: true, ir.OpSigmoid: true,
-	ir.OpSwish: true, ir.OpIdentity: true, ir.OpDropout: true,
+	ir.OpIdentity: true, ir.OpDropout: true, // and every elementwise activation (isLayoutFree)
 	ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, ir.OpDiv: true,
 	ir.OpPad: true, ir.OpReduceMean: true, ir.OpConcat: true,
 }
+
+func isLayoutFree(op ir.Op) bool { return layoutFree[op] || op.IsElementwiseActivation() }
 
 var binaryOps = map[ir.Op]bool{ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, ir.OpDiv: true}
 
@@ -119,7 +120,7 @@ var binaryOps = map[ir.Op]bool{ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, i
 func (tr *transposer) sink(g *ir.Graph) bool {
 	cons := g.Consumers()
 	for i, n := range g.Nodes {
-		if !layoutFree[n.Op] {
+		if !isLayoutFree(n.Op) {
 			continue
 		}
 		perm, ok := sinkablePerm(g, cons, n, tr.pinned)
@@ -158,7 +159,7 @@ func sinkablePerm(g *ir.Graph, cons map[*ir.Value][]*ir.Node, n *ir.Node, pinned
 			if c == n || c.Op == ir.OpTranspose {
 				continue
 			}
-			if p, ok := sinkableLocal(c); !ok || fmt.Sprint(p) != fmt.Sprint(perm) || !layoutFree[c.Op] {
+			if p, ok := sinkableLocal(c); !ok || fmt.Sprint(p) != fmt.Sprint(perm) || !isLayoutFree(c.Op) {
 				return nil, false
 			}
 		}
@@ -362,7 +363,7 @@ func (tr *transposer) couldSink(g *ir.Graph, cons map[*ir.Value][]*ir.Node, t *i
 		if c.Op == ir.OpTranspose {
 			return true
 		}
-		if _, ok := sinkablePerm(g, cons, c, tr.pinned); ok && layoutFree[c.Op] {
+		if _, ok := sinkablePerm(g, cons, c, tr.pinned); ok && isLayoutFree(c.Op) {
 			return true
 		}
 	}

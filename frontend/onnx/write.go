@@ -185,20 +185,19 @@ func (ex *exporter) node(n *ir.Node) error {
 	a := n.Attrs
 	out := n.Output().Name
 	in := ex.inputNames(n.Inputs)
+	if ep, ok := ir.ActEpilogue(n); ok { // a standalone activation is written as a fused one is
+		ex.activation(n.Name, ep, in[0], out)
+		return nil
+	}
 	switch n.Op {
 	case ir.OpConv, ir.OpGemm:
 		return ex.fusable(n)
 	case ir.OpBatchNorm:
 		ex.emit("BatchNormalization", n.Name, in, out, attrFloat("epsilon", a.Epsilon))
-	case ir.OpRelu, ir.OpSigmoid, ir.OpHardSwish, ir.OpGlobalAveragePool, ir.OpIdentity,
-		ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMatMul:
+	case ir.OpGlobalAveragePool, ir.OpIdentity, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMatMul:
 		ex.emit(n.Op.String(), n.Name, in, out)
 	case ir.OpDropout:
 		ex.emit("Identity", n.Name, in, out)
-	case ir.OpClip, ir.OpHardSigmoid, ir.OpSwish:
-		act := ir.Epilogue{Min: a.Min, Max: a.Max, Alpha: a.Alpha, Beta: a.Beta}
-		act.Act = map[ir.Op]ir.Act{ir.OpClip: ir.ActClip, ir.OpHardSigmoid: ir.ActHardSigmoid, ir.OpSwish: ir.ActSwish}[n.Op]
-		ex.activation(n.Name, act, in[0], out)
 	case ir.OpAveragePool, ir.OpMaxPool:
 		at := []*pb.AttributeProto{attrInts("kernel_shape", a.Kernel[:]), attrInts("strides", a.Strides[:]),
 			attrInts("pads", a.Pads[:]), attrInt("ceil_mode", boolInt(a.CeilMode))}

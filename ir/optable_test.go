@@ -1,0 +1,57 @@
+package ir
+
+import "testing"
+
+// Every activation in the op table maps to an epilogue and back.
+func TestOpTableActivations(t *testing.T) {
+	acts := 0
+	for _, op := range Ops() {
+		act := op.Info().Act
+		if act == ActNone {
+			continue
+		}
+		acts++
+		if ActOp(act) != op {
+			t.Errorf("ActOp(%s) = %s, want %s", act, ActOp(act), op)
+		}
+		n := &Node{Op: op, Attrs: Attrs{Min: -1, Max: 2, Alpha: 0.25, Beta: 0.5}}
+		ep, ok := ActEpilogue(n)
+		if !ok || ep.Act != act {
+			t.Errorf("ActEpilogue(%s) = %+v, %v", op, ep, ok)
+		}
+		back := ActAttrs(ep)
+		if again := ActParams(act, &back); again != ep {
+			t.Errorf("%s: ActParams(ActAttrs(%+v)) = %+v", op, ep, again)
+		}
+	}
+	if acts < 6 {
+		t.Errorf("%d activations in the op table, want at least 6", acts)
+	}
+	if _, ok := ActEpilogue(&Node{Op: OpConv}); ok {
+		t.Error("Conv is an activation")
+	}
+}
+
+func TestRegisterOpRefusesDuplicates(t *testing.T) {
+	for _, c := range []struct {
+		op   Op
+		info OpInfo
+	}{
+		{OpConv, OpInfo{Name: "Conv2", Infer: inferUnary}},              // number taken
+		{Op(255), OpInfo{Name: "Relu", Infer: inferUnary}},              // name taken
+		{Op(255), OpInfo{Name: "Nothing"}},                              // no Infer
+		{Op(255), OpInfo{Name: "Act", Infer: inferUnary, Act: ActRelu}}, // activation taken
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("RegisterOp(%d, %q) did not panic", c.op, c.info.Name)
+				}
+			}()
+			RegisterOp(c.op, c.info)
+		}()
+		if c.op == Op(255) && Op(255).Info() != nil {
+			t.Fatalf("a refused registration left an entry")
+		}
+	}
+}
