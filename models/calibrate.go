@@ -26,7 +26,15 @@ const CalibrationRes = 96
 // call it only on a freshly built graph. Variances are floored at 1e-3 of the
 // median so a channel that is constant on the calibration image does not
 // blow up later inputs.
-func Calibrate(g *ir.Graph, res int) error {
+func Calibrate(g *ir.Graph, res int) error { return calibrate(g, res, 0) }
+
+// calibrate is Calibrate where a BatchNorm that sees fewer than minSamples
+// values per channel (the 1×1 to 3×3 maps of a detector's last layers) gets
+// statistics pooled over all its channels instead: mean 0 and the variance
+// of the layer's mean square. Per-channel statistics of one or four pixels
+// would subtract each value from itself, leaving rounding noise amplified
+// by 1/√ε as the layer's output.
+func calibrate(g *ir.Graph, res, minSamples int) error {
 	if len(g.Inputs) != 1 || len(g.Inputs[0].Shape) != 4 {
 		return fmt.Errorf("graph %q: calibration needs one NCHW input", g.Name)
 	}
@@ -42,6 +50,9 @@ func Calibrate(g *ir.Graph, res int) error {
 		BeforeNode: func(n *ir.Node, ins []*ir.Tensor) error {
 			if n.Op != ir.OpBatchNorm {
 				return nil
+			}
+			if sz := ins[0].Shape; len(sz) >= 2 && minSamples > 0 && len(ins[0].Data)/sz[1] < minSamples {
+				return setPooledStats(ins[0], ins[3], ins[4])
 			}
 			return setStats(ins[0], ins[3], ins[4])
 		},
@@ -82,6 +93,24 @@ func setStats(x, mean, variance *ir.Tensor) error {
 	floor := 1e-3 * max(sorted[len(sorted)/2], 1e-6)
 	for ch, v := range vars {
 		variance.Data[ch] = float32(max(v, floor))
+	}
+	return nil
+}
+
+// setPooledStats sets every channel's mean to 0 and variance to x's mean
+// square (floored at 1e-6).
+func setPooledStats(x, mean, variance *ir.Tensor) error {
+	if len(x.Data) == 0 || len(mean.Data) != len(variance.Data) {
+		return fmt.Errorf("batch norm input %v: cannot pool statistics", x.Shape)
+	}
+	var s2 float64
+	for _, v := range x.Data {
+		s2 += float64(v) * float64(v)
+	}
+	ms := max(s2/float64(len(x.Data)), 1e-6)
+	for ch := range mean.Data {
+		mean.Data[ch] = 0
+		variance.Data[ch] = float32(ms)
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func TestSpecParsing(t *testing.T) {
 			}
 		}
 	}
-	if n := Names(); len(n) != 5 || n[0] != "mobilenet_v1" {
+	if n := Names(); len(n) != 6 || n[0] != "mobilenet_v1" || n[5] != "ssdlite320_mobilenet_v3_large" {
 		t.Errorf("Names() = %v", n)
 	}
 }

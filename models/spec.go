@@ -31,10 +31,11 @@ func (s Spec) String() string {
 	if s.Alpha != 1 {
 		opts = append(opts, "alpha="+strconv.FormatFloat(s.Alpha, 'g', -1, 64))
 	}
-	if s.Res != 224 {
+	def := defaults(s.Name)
+	if s.Res != def.Res {
 		opts = append(opts, fmt.Sprintf("res=%d", s.Res))
 	}
-	if s.Classes != 1000 {
+	if s.Classes != def.Classes {
 		opts = append(opts, fmt.Sprintf("classes=%d", s.Classes))
 	}
 	if s.Softmax {
@@ -50,6 +51,30 @@ type family struct {
 	eps    float32
 	calRes int // Calibrate's resolution; 0 means the model's own
 	build  func(b *frontend.Builder, x *ir.Value, s Spec) *ir.Value
+}
+
+// multiFamily is a model with several outputs (a detector): build makes
+// them, outs names them; res and classes are its defaults.
+type multiFamily struct {
+	build        func(b *frontend.Builder, x *ir.Value, s Spec) []*ir.Value
+	outs         []string
+	res, classes int
+	// calMinSamples: BatchNorms seeing fewer values per channel are
+	// calibrated with pooled statistics (see calibrate); 0 for none.
+	calMinSamples int
+}
+
+// multiFamilies are registered by their files' init (each also has an
+// entry in families with a nil build).
+var multiFamilies = map[string]multiFamily{}
+
+// defaults is the spec of a family's model with no options.
+func defaults(name string) Spec {
+	s := Spec{Name: name, Alpha: 1, Res: 224, Classes: 1000}
+	if f, ok := multiFamilies[name]; ok {
+		s.Res, s.Classes = f.res, f.classes
+	}
+	return s
 }
 
 var families = map[string]family{
@@ -102,7 +127,7 @@ func ParseSpec(spec string) (Spec, error) {
 	if _, ok := families[name]; !ok {
 		return Spec{}, fmt.Errorf("model spec %q: unknown model %q (valid: %s)", spec, name, validNames())
 	}
-	s := Spec{Name: name, Alpha: 1, Res: 224, Classes: 1000}
+	s := defaults(name)
 	if strings.TrimSpace(opts) == "" {
 		return s, nil
 	}
@@ -185,18 +210,27 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 		fo.Weights = frontend.ZeroWeights
 	}
 	name := s.Name
-	if s != (Spec{Name: s.Name, Alpha: 1, Res: 224, Classes: 1000}) {
+	if s != defaults(s.Name) {
 		name = s.String()
 	}
 	b := frontend.NewBuilder(name, fo)
 	x := b.Input("input", 3, s.Res, s.Res)
-	y := f.build(b, x, s)
-	out := "logits"
-	if s.Softmax {
-		y = b.Softmax("softmax", y)
-		out = "probs"
+	var g *ir.Graph
+	var err error
+	if m, ok := multiFamilies[s.Name]; ok {
+		if s.Softmax {
+			return nil, fmt.Errorf("model %s: softmax=1 applies to classifiers only", s)
+		}
+		g, err = b.FinishOutputs(m.build(b, x, s), m.outs)
+	} else {
+		y := f.build(b, x, s)
+		out := "logits"
+		if s.Softmax {
+			y = b.Softmax("softmax", y)
+			out = "probs"
+		}
+		g, err = b.Finish(y, out)
 	}
-	g, err := b.Finish(y, out)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", s, err)
 	}
@@ -205,7 +239,7 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 		if res == 0 {
 			res = s.Res
 		}
-		if err := Calibrate(g, res); err != nil {
+		if err := calibrate(g, res, multiFamilies[s.Name].calMinSamples); err != nil {
 			return nil, fmt.Errorf("model %s: calibrating: %w", s, err)
 		}
 	}
