@@ -34,13 +34,6 @@ func (e *encoder) ints(v []int) {
 	}
 }
 
-func (e *encoder) f32s(v []float32) {
-	e.int(len(v))
-	for _, x := range v {
-		e.f32(x)
-	}
-}
-
 func (e *encoder) operand(o Operand) {
 	e.int(o.Off)
 	e.ints(o.Shape)
@@ -108,9 +101,10 @@ func (e *encoder) plan(p *Plan) {
 	for i := range p.Steps {
 		e.step(&p.Steps[i])
 	}
+	// The blobs' values follow the description, aligned (format.go).
 	e.int(len(p.Blobs))
 	for _, b := range p.Blobs {
-		e.f32s(b)
+		e.int(len(b))
 	}
 }
 
@@ -120,6 +114,9 @@ type decoder struct {
 	buf []byte
 	off int
 	err error
+	// blobLens are the blob lengths (floats) the description lists; the
+	// values follow it (format.go).
+	blobLens []int
 }
 
 var errTruncated = errors.New("unexpected end of payload")
@@ -212,18 +209,6 @@ func (d *decoder) ints() []int {
 	return v
 }
 
-func (d *decoder) f32s() []float32 {
-	n := d.count(4)
-	if n == 0 {
-		return nil
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = d.f32()
-	}
-	return v
-}
-
 func (d *decoder) operand() Operand {
 	return Operand{Off: d.int(), Shape: d.ints(), NHWC: d.bool()}
 }
@@ -295,7 +280,14 @@ func (d *decoder) plan() *Plan {
 	}
 	nb := d.count(1)
 	for i := 0; i < nb && d.err == nil; i++ {
-		p.Blobs = append(p.Blobs, d.f32s())
+		n := d.int()
+		if n < 0 {
+			d.fail(fmt.Errorf("blob %d has negative length %d", i, n))
+		}
+		d.blobLens = append(d.blobLens, n)
+	}
+	if d.err == nil {
+		p.Blobs = make([][]float32, nb)
 	}
 	return p
 }

@@ -27,16 +27,44 @@ func Save(path string, p *Plan) error {
 	return nil
 }
 
-// Load reads a plan file written by Save.
+// Load reads a plan file written by Save. Where the OS allows (Linux, a
+// regular file), the file is mapped into memory and the plan's blobs are
+// the mapped weights themselves: nothing is copied, and the pages are
+// shared with the page cache (and with every process running the same
+// plan). The mapping is private (writes, which mnc never makes, would not
+// reach the file) and lasts as long as the process; Release ends it.
+// Elsewhere, or for pipes, the file is read into memory once.
 func Load(path string) (*Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	defer f.Close()
+	if data, ok := mapFile(f); ok {
+		p, err := DecodeBytes(data)
+		if err != nil {
+			unmap(data)
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		p.mapped = data
+		return p, nil
+	}
 	p, err := Decode(bufio.NewReader(f))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
+}
+
+// Mapped reports whether the plan's blobs are a file mapped into memory.
+func (p *Plan) Mapped() bool { return p.mapped != nil }
+
+// Release unmaps the file a plan was loaded from (a no-op for plans that
+// were not mapped). The plan and every executor made from it must not be
+// used afterwards.
+func (p *Plan) Release() {
+	if p.mapped != nil {
+		unmap(p.mapped)
+		p.mapped, p.Blobs = nil, nil
+	}
 }

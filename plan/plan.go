@@ -112,6 +112,8 @@ type Plan struct {
 	Steps     []Step
 	Blobs     [][]float32 // packed constants, indexed by Step.Consts / ConstIn
 	PeakBytes int64       // peak bytes of simultaneously live activations (≤ ArenaSize·4)
+
+	mapped []byte // the plan file mapped into memory, which Blobs point into (Load)
 }
 
 // MaxScratch is the largest per-thread scratch any step needs.

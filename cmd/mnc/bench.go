@@ -32,6 +32,13 @@ type benchResult struct {
 	MACs         int64   `json:"macs"`
 	GFLOPS       float64 `json:"gflops"`
 	AllocsPerRun float64 `json:"allocs_per_run"`
+	// Memory: the plan's arena, its packed constants, the per-thread
+	// scratch of all threads, and the process's peak resident set (VmHWM,
+	// Linux only; 0 elsewhere), which includes the Go runtime and binary.
+	ArenaBytes   int64 `json:"arena_bytes"`
+	WeightsBytes int64 `json:"weights_bytes"`
+	ScratchBytes int64 `json:"scratch_bytes"`
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	Layers       []layer `json:"layers,omitempty"`
 }
 
@@ -112,6 +119,8 @@ func runBench(args []string) error {
 		MedianMS: msOf(med), MinMS: msOf(sorted[0]), P90MS: msOf(sorted[(len(sorted)*9)/10]),
 		MACs: macs, GFLOPS: 2 * float64(macs) / float64(med.Nanoseconds()),
 		AllocsPerRun: float64(ms1.Mallocs-ms0.Mallocs) / float64(len(times)),
+		ArenaBytes:   int64(p.ArenaSize) * 4, WeightsBytes: weightsBytes(p),
+		ScratchBytes: int64(p.MaxScratch()) * 4 * int64(e.Threads()), PeakRSSBytes: peakRSS(),
 	}
 	if *perLayer {
 		r.Layers = profileLayers(e, p, ins, outs, len(times))
@@ -125,6 +134,8 @@ func runBench(args []string) error {
 	fmt.Fprintf(stdout, "  %d runs: median %.3f ms, min %.3f ms, p90 %.3f ms\n", r.Runs, r.MedianMS, r.MinMS, r.P90MS)
 	fmt.Fprintf(stdout, "  %.1f MMACs (%.1f MFLOPs = 2·MACs): %.1f GFLOP/s at the median\n", float64(macs)/1e6, 2*float64(macs)/1e6, r.GFLOPS)
 	fmt.Fprintf(stdout, "  allocations per run: %.2f\n", r.AllocsPerRun)
+	fmt.Fprintf(stdout, "  memory: arena %s, weights %s, scratch %s; process peak RSS %s\n",
+		mib(r.ArenaBytes), mib(r.WeightsBytes), mib(r.ScratchBytes), mib(r.PeakRSSBytes))
 	if *perLayer {
 		fmt.Fprintf(stdout, "\n  %-4s %-44s %-16s %9s %7s %8s\n", "step", "name", "kind", "ms", "share", "GFLOP/s")
 		for _, l := range r.Layers {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 )
@@ -114,6 +115,16 @@ func TestBenchJSON(t *testing.T) {
 	}
 	if r["opt"] != "O2" || r["threads"].(float64) != 1 {
 		t.Errorf("opt %v threads %v", r["opt"], r["threads"])
+	}
+	// Memory figures: the arena and weights are the plan's; the peak RSS
+	// (Linux) holds at least the weights.
+	arena, _ := r["arena_bytes"].(float64)
+	weights, _ := r["weights_bytes"].(float64)
+	if arena <= 0 || weights <= 0 {
+		t.Errorf("arena_bytes %v weights_bytes %v", r["arena_bytes"], r["weights_bytes"])
+	}
+	if rss, _ := r["peak_rss_bytes"].(float64); goruntime.GOOS == "linux" && rss < weights {
+		t.Errorf("peak_rss_bytes %v is below the weights' %v", rss, weights)
 	}
 }
 
