@@ -55,3 +55,17 @@ func TestRegisterOpRefusesDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// Op numbers are plan-file op codes: a registered name keeps its number.
+func TestOpNumbersPinned(t *testing.T) {
+	for name, num := range map[string]Op{
+		"Conv": 1, "BatchNormalization": 2, "Relu": 3, "Clip": 4, "HardSwish": 5, "HardSigmoid": 6,
+		"Sigmoid": 7, "Swish": 8, "Add": 9, "Sub": 10, "Mul": 11, "Div": 12, "GlobalAveragePool": 13,
+		"AveragePool": 14, "MaxPool": 15, "Gemm": 16, "MatMul": 17, "Flatten": 18, "Reshape": 19,
+		"Transpose": 20, "Softmax": 21, "Concat": 22, "Pad": 23, "ReduceMean": 24, "Identity": 25, "Dropout": 26,
+	} {
+		if op, ok := OpByName(name); !ok || op != num {
+			t.Errorf("OpByName(%q) = %d, %v; plan files have it as %d", name, op, ok, num)
+		}
+	}
+}

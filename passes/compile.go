@@ -22,13 +22,7 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	if len(g.Inputs) == 0 {
 		return nil, nil, fmt.Errorf("graph %q has no inputs: there is nothing to compile for", g.Name)
 	}
-	st := &State{
-		G: g.Clone(), Set: set, Opts: opts,
-		Fused: map[*ir.Node][]string{}, SE: map[*ir.Node]bool{}, Algo: map[*ir.Node]string{},
-		AddAct: map[*ir.Node]*ir.Node{}, absorbed: map[*ir.Node]bool{},
-		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
-		report: &Report{},
-	}
+	st := newState(g, opts, set)
 	batch := opts.Batch
 	if batch == 0 && len(st.G.Inputs) > 0 && len(st.G.Inputs[0].Shape) > 0 {
 		batch = st.G.Inputs[0].Shape[0]
@@ -74,6 +68,17 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 		}
 	}
 	return p, st.report, nil
+}
+
+// newState is the pipeline's state for compiling a copy of g.
+func newState(g *ir.Graph, opts Options, set *kernels.Set) *State {
+	return &State{
+		G: g.Clone(), Set: set, Opts: opts,
+		Fused: map[*ir.Node][]string{}, SE: map[*ir.Node]bool{}, Algo: map[*ir.Node]string{},
+		AddAct: map[*ir.Node]*ir.Node{}, absorbed: map[*ir.Node]bool{},
+		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
+		report: &Report{},
+	}
 }
 
 // runPass runs one pass, turning a panic (a bug the graph exposed) into an

@@ -67,11 +67,7 @@ func runPasses(t *testing.T, g *ir.Graph, names ...string) *State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &State{
-		G: g.Clone(), Set: set, Fused: map[*ir.Node][]string{}, SE: map[*ir.Node]bool{}, Algo: map[*ir.Node]string{},
-		AddAct: map[*ir.Node]*ir.Node{}, absorbed: map[*ir.Node]bool{},
-		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{}, report: &Report{},
-	}
+	st := newState(g, Options{}, set)
 	for _, name := range names {
 		p, err := lookup(name)
 		if err != nil {

@@ -138,10 +138,11 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 	if err != nil {
 		return err
 	}
-	bi, err := blob(b, packNone, bf)
-	if ps.pack == packGemmFC && b != nil {
-		bi, err = blob(b, packGemmFC, bf) // scaled by Beta: not shareable
+	bk := packNone
+	if ps.pack == packGemmFC {
+		bk = packGemmFC // scaled by Beta: cached under its own key, never shared
 	}
+	bi, err := blob(b, bk, bf)
 	if err != nil {
 		return err
 	}
