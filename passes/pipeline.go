@@ -107,7 +107,7 @@ func Names() []string {
 	return n
 }
 
-// Pipeline returns a copy of the pass table (for `mnc passes` listings).
+// Pipeline returns a copy of the pass table (for listings and tests).
 func Pipeline() []Pass { return append([]Pass(nil), pipeline[:]...) }
 
 func lookup(name string) (*Pass, error) {

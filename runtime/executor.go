@@ -109,6 +109,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	}
 	e.prof = make([]time.Duration, len(e.steps))
 	e.sched = newSched(len(e.steps), nt)
+	e.sched.workers.Add(nt - 1)
 	for t := 1; t < nt; t++ {
 		go e.core.worker(t)
 	}

@@ -40,6 +40,8 @@ type sched struct {
 	cond     sync.Cond // signalled when gen changes, a step completes, or on close
 	sleepers atomic.Int32
 	closed   atomic.Bool
+
+	workers sync.WaitGroup // worker goroutines still running (threads 1..nt-1)
 }
 
 func newSched(steps, nt int) *sched {
@@ -174,6 +176,7 @@ func (s *sched) waitStep(i int, g uint32, chunks int) bool {
 // worker is thread tid's life: wait for a new run, walk its steps, repeat.
 func (e *core) worker(tid int) {
 	s := e.sched
+	defer s.workers.Done()
 	var seen uint32
 	for {
 		s.waitUntil(func() bool { return s.gen.Load() != seen || s.closed.Load() })

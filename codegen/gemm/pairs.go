@@ -11,7 +11,7 @@ import (
 // bound it (67% of the FMA peak measured). Packed in k pairs instead, row q
 // of the panel holds 16 floats: lanes 2j and 2j+1 are B[2q][j] and
 // B[2q+1][j] (zero past k and past the panel's columns; kernels/
-// gemm_pack_pairs.go). One 64-bit broadcast of A[i][2q:2q+2] then feeds two
+// gemm_pack_pairs_amd64.go). One 64-bit broadcast of A[i][2q:2q+2] then feeds two
 // FMAs (columns 0-3 and 4-7), the odd and even k terms accumulate in
 // neighbouring lanes, and one VHADDPS + VPERMPD per row folds them into the
 // 8 outputs before the usual epilogue.

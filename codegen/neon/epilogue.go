@@ -18,7 +18,7 @@ const (
 )
 
 // The ep argument points at 4 float32 constants whose meaning depends on
-// act (the Go wrapper fills them; see kernels.neonEpConsts):
+// act (the Go wrapper fills them; see kernels.neonEpilogue):
 //
 //	relu:        0
 //	clip:        min, max

@@ -1,0 +1,18 @@
+package runtime
+
+// WorkersExited returns a function reporting whether all of e's worker
+// goroutines have returned. It keeps no reference to e (only to its
+// scheduler), so a test can drop e and watch its finalizer stop them.
+func WorkersExited(e *Executor) func() bool {
+	s := e.sched
+	done := make(chan struct{})
+	go func() { s.workers.Wait(); close(done) }()
+	return func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
+}
