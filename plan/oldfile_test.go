@@ -37,7 +37,7 @@ func TestOldPlanFileLoadsOrIsRefused(t *testing.T) {
 	}
 	p, err := Decode(bytes.NewReader(data))
 	if FormatVersion != 1 {
-		want := fmt.Sprintf("unsupported format version 1 (this build reads version %d)", FormatVersion)
+		want := fmt.Sprintf("unsupported format version 1 (this build reads version %d", FormatVersion)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("decoding a version-1 file: error %v, want %q", err, want)
 		}
