@@ -31,7 +31,10 @@ import (
 )
 
 // Load builds a built-in model or reads a description or ONNX file, with
-// its weights.
+// its weights. An ONNX model whose inputs have symbolic dimensions other
+// than the batch (paddle2onnx's N×3×H×W) loads as a graph of its inputs
+// alone, with Unbound set: give the dimensions with Specialize or
+// Options.Shapes before using it.
 func Load(spec string) (*ir.Graph, error) { return load(spec, false) }
 
 // LoadShapes is Load for analysis only: built-in models skip computing
@@ -41,7 +44,11 @@ func LoadShapes(spec string) (*ir.Graph, error) { return load(spec, true) }
 func load(spec string, noWeights bool) (*ir.Graph, error) {
 	switch strings.ToLower(filepath.Ext(spec)) {
 	case ".onnx":
-		return onnx.Load(spec)
+		m, err := onnx.Open(spec)
+		if err != nil {
+			return nil, err
+		}
+		return m.Lazy()
 	case ".mnc":
 		// models calibrates BatchNorm statistics like the built-ins, so a
 		// described model's activations stay O(1) too.
@@ -64,10 +71,35 @@ type Options struct {
 	DumpAfter string   // pass name or "all": dump the graph after it to Dump
 	Dump      io.Writer
 	Verify    bool // also validate the plan and check its memory for overlaps
+	// Shapes fixes input shapes by input name, symbolic and fixed
+	// dimensions alike (see Specialize); the batch it gives wins over Batch.
+	Shapes map[string][]int
+}
+
+// Specialize returns g with the given input shapes (by input name; other
+// inputs keep theirs) and every shape inferred again. An ONNX model is
+// imported again, so shape arithmetic folded at import (Shape → ... → Pad)
+// is recomputed for the new shapes. Errors name the input, or the node
+// whose constraint (a Reshape target, a fixed Gemm width) the shape breaks.
+func Specialize(g *ir.Graph, shapes map[string][]int) (*ir.Graph, error) {
+	s := make(map[string]ir.Shape, len(shapes))
+	for k, v := range shapes {
+		s[k] = ir.Shape(v).Clone()
+	}
+	return g.Specialize(s)
 }
 
 // Compile optimises g and builds a plan for the chosen instruction set.
 func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
+	if len(o.Shapes) > 0 {
+		var err error
+		if g, err = Specialize(g, o.Shapes); err != nil {
+			return nil, nil, err
+		}
+		if s, ok := o.Shapes[g.Inputs[0].Name]; ok && len(s) > 0 && o.Batch != 0 && o.Batch != s[0] {
+			return nil, nil, fmt.Errorf("batch %d contradicts input %q's given shape %v", o.Batch, g.Inputs[0].Name, s)
+		}
+	}
 	isa, err := runtime.SelectISA(o.ISA)
 	if err != nil {
 		return nil, nil, err

@@ -87,6 +87,9 @@ type Report struct {
 // have inferred shapes (as every builder and importer leaves it); other
 // unknown dimensions are an error naming the node.
 func Analyze(g *ir.Graph) (*Report, error) {
+	if g.Unbound != nil {
+		return nil, g.Unbound
+	}
 	if len(g.Inputs) == 0 || len(g.Outputs) == 0 {
 		return nil, fmt.Errorf("graph %q: needs an input and an output to analyze", g.Name)
 	}

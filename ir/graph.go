@@ -44,6 +44,16 @@ type Graph struct {
 	Outputs []*Value
 	Nodes   []*Node
 	names   map[string]int // for unique naming
+
+	// Rebuild, when set, builds the graph again from its source with the
+	// given input shapes (others keep theirs). Importers whose constant
+	// folding depends on the input shapes set it (ONNX: a Pad computed
+	// from Shape must be computed again); see Specialize.
+	Rebuild func(shapes map[string]Shape) (*Graph, error)
+	// Unbound, when set, says why the graph has inputs but no nodes yet:
+	// an input has dimensions that must be given (Rebuild builds it).
+	// Verify returns it.
+	Unbound *UnboundError
 }
 
 // New returns an empty graph.
@@ -224,7 +234,7 @@ func (g *Graph) Clone() *Graph {
 		m[v] = c
 		return c
 	}
-	h := &Graph{Name: g.Name}
+	h := &Graph{Name: g.Name, Rebuild: g.Rebuild, Unbound: g.Unbound}
 	for _, v := range g.Inputs {
 		h.Inputs = append(h.Inputs, cp(v))
 	}

@@ -7,6 +7,9 @@ import "fmt"
 // value, producers that point back at their nodes, outputs that exist, and
 // stored shapes that agree with shape inference. Errors name the node.
 func (g *Graph) Verify() error {
+	if g.Unbound != nil {
+		return g.Unbound
+	}
 	names := map[string]string{}
 	claim := func(name, what string) error {
 		if name == "" {

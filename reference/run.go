@@ -31,6 +31,9 @@ func Run(g *ir.Graph, inputs map[string]*ir.Tensor, opts *Options) (map[string]*
 	if g == nil {
 		return nil, fmt.Errorf("reference.Run: nil graph")
 	}
+	if g.Unbound != nil {
+		return nil, g.Unbound
+	}
 	if opts == nil {
 		opts = &Options{}
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	commands["bench"] = &command{name: "bench", usage: "mnc bench [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-runs N] [-time D] [-json] [-per-layer] MODEL|PLAN", run: runBench}
+	commands["bench"] = &command{name: "bench", usage: "mnc bench [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-runs N] [-time D] [-json] [-per-layer] MODEL|PLAN", run: runBench}
 }
 
 // benchResult is what -json prints.

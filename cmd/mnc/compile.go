@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-disable PASS,...] [-dump-after PASS|all] [-steps] MODEL", run: runCompile}
+	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-disable PASS,...] [-dump-after PASS|all] [-steps] MODEL", run: runCompile}
 }
 
 func runCompile(args []string) error {
@@ -30,6 +30,13 @@ func runCompile(args []string) error {
 	o.Verify = true
 	g, err := loadModel(spec, false)
 	if err != nil {
+		return err
+	}
+	set, err := cf.shapes.oneSet(inputNames(g))
+	if err != nil {
+		return err
+	}
+	if g, _, err = shapeModel(g, set, ""); err != nil {
 		return err
 	}
 	p, rep, err := mnc.Compile(g, o)

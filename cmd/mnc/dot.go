@@ -23,6 +23,9 @@ func runDot(args []string) error {
 	if err != nil {
 		return err
 	}
+	if g.Unbound != nil {
+		return g.Unbound
+	}
 	if *out == "" {
 		return g.WriteDOT(stdout)
 	}

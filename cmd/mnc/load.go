@@ -28,6 +28,7 @@ type compileFlags struct {
 	batch     int
 	disable   string
 	dumpAfter string
+	shapes    shapeFlag
 }
 
 func (c *compileFlags) register(fs *flag.FlagSet) {
@@ -37,6 +38,7 @@ func (c *compileFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.batch, "batch", 0, "batch size to compile for (default: the model's, 1 if symbolic)")
 	fs.StringVar(&c.disable, "disable", "", "comma-separated optional passes to skip")
 	fs.StringVar(&c.dumpAfter, "dump-after", "", "print the graph after this pass (or \"all\")")
+	fs.Var(&c.shapes, "shape", shapeUsage)
 }
 
 func (c *compileFlags) options() (mnc.Options, error) {
@@ -70,9 +72,18 @@ func splitList(s string) []string {
 	return out
 }
 
-// loadPlan compiles MODEL, or loads it when it is a plan file (then the
-// compile flags other than -batch must not ask for something else).
-func loadPlan(spec string, c *compileFlags) (*plan.Plan, error) {
+// model is MODEL opened for compile, run and bench: a graph to compile, or
+// a plan file.
+type model struct {
+	spec string
+	g    *ir.Graph  // nil for a plan file
+	p    *plan.Plan // a plan file's plan
+}
+
+// openModel reads MODEL, or loads it when it is a plan file (then the
+// compile flags other than -batch and -shape must not ask for something
+// else).
+func openModel(spec string, c *compileFlags) (*model, error) {
 	if mnc.IsPlanFile(spec) {
 		if c.o0 || c.disable != "" || c.dumpAfter != "" {
 			return nil, usagef("%s is a compiled plan: -O0, -disable and -dump-after apply only when compiling", spec)
@@ -87,21 +98,86 @@ func loadPlan(spec string, c *compileFlags) (*plan.Plan, error) {
 		if c.batch != 0 && c.batch != p.Batch {
 			return nil, fmt.Errorf("%s was compiled for batch %d, not %d", spec, p.Batch, c.batch)
 		}
-		return p, nil
+		return &model{spec: spec, p: p}, nil
 	}
 	if _, err := os.Stat(spec); err != nil && looksLikePath(spec) {
 		return nil, fmt.Errorf("%s: no such file", spec)
 	}
-	o, err := c.options()
-	if err != nil {
+	if _, err := c.options(); err != nil {
 		return nil, err
 	}
 	g, err := loadModel(spec, false)
 	if err != nil {
 		return nil, err
 	}
+	return &model{spec: spec, g: g}, nil
+}
+
+// inputs are the model's input names.
+func (m *model) inputs() []string {
+	if m.g != nil {
+		return inputNames(m.g)
+	}
+	var out []string
+	for _, io := range m.p.Inputs {
+		out = append(out, io.Name)
+	}
+	return out
+}
+
+// shapeSets resolves the -shape values against the model's inputs.
+func (m *model) shapeSets(c *compileFlags) ([]map[string][]int, error) {
+	return c.shapes.sets(m.inputs())
+}
+
+// plan compiles the model with one set of input shapes; a symbolic batch
+// left unknown is inferred from the size of the input file (input, "" for
+// the built-in input). A plan file's inputs must have the given shapes.
+func (m *model) plan(c *compileFlags, shapes map[string][]int, input string) (*plan.Plan, error) {
+	if m.p != nil {
+		for _, io := range m.p.Inputs {
+			if s, ok := shapes[io.Name]; ok && !io.Buf.Shape.Equal(ir.Shape(s)) {
+				return nil, fmt.Errorf("%s was compiled for input %q %v, not %v (compile the model with -shape instead)", m.spec, io.Name, io.Buf.Shape, ir.Shape(s))
+			}
+		}
+		return m.p, nil
+	}
+	g, batch, err := m.shaped(c, shapes, input)
+	if err != nil {
+		return nil, err
+	}
+	o, err := c.options()
+	if err != nil {
+		return nil, err
+	}
+	if o.Batch == 0 {
+		o.Batch = batch
+	}
 	p, _, err := mnc.Compile(g, o)
 	return p, err
+}
+
+// shaped is the model's graph with the given input shapes and the batch
+// implied by the input file (0: none).
+func (m *model) shaped(c *compileFlags, shapes map[string][]int, input string) (*ir.Graph, int, error) {
+	if c.batch != 0 {
+		input = "" // -batch says it; readInput checks the file's size
+	}
+	return shapeModel(m.g, shapes, input)
+}
+
+// loadPlan compiles MODEL with its one set of -shape values, or loads it
+// when it is a plan file.
+func loadPlan(spec string, c *compileFlags) (*plan.Plan, error) {
+	m, err := openModel(spec, c)
+	if err != nil {
+		return nil, err
+	}
+	set, err := c.shapes.oneSet(m.inputs())
+	if err != nil {
+		return nil, err
+	}
+	return m.plan(c, set, "")
 }
 
 func looksLikePath(s string) bool {

@@ -15,14 +15,14 @@ import (
 )
 
 func init() {
-	commands["run"] = &command{name: "run", usage: "mnc run [-input FILE] [-output FILE] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-ref] MODEL|PLAN", run: runRun}
+	commands["run"] = &command{name: "run", usage: "mnc run [-input FILE] [-output FILE] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-ref] MODEL|PLAN", run: runRun}
 }
 
 func runRun(args []string) error {
 	fs := newFlags("run", commands["run"].usage)
 	var cf compileFlags
 	cf.register(fs)
-	input := fs.String("input", "", "raw little-endian float32 input in NCHW order (default: the deterministic built-in input)")
+	input := fs.String("input", "", "raw little-endian float32 input, row-major over the model's input shape in its own layout (NCHW for most models); a symbolic batch is inferred from its size (default: the deterministic built-in input)")
 	output := fs.String("output", "", "write the raw little-endian float32 output here")
 	threads := fs.Int("threads", 0, "threads (default: all cores)")
 	ref := fs.Bool("ref", false, "run the plain reference executor instead of a compiled plan")
@@ -40,20 +40,30 @@ func runRun(args []string) error {
 		elapsed time.Duration
 		what    string
 	)
+	if *ref && mnc.IsPlanFile(spec) {
+		return usagef("-ref runs a model, not a compiled plan")
+	}
+	m, err := openModel(spec, &cf)
+	if err != nil {
+		return err
+	}
+	set, err := cf.shapes.oneSet(m.inputs())
+	if err != nil {
+		return err
+	}
 	if *ref {
-		if mnc.IsPlanFile(spec) {
-			return usagef("-ref runs a model, not a compiled plan")
-		}
-		g, err := loadModel(spec, false)
+		g, batch, err := m.shaped(&cf, set, *input)
 		if err != nil {
 			return err
 		}
 		if cf.batch > 0 {
-			if err := g.SetBatch(cf.batch); err != nil {
-				return err
-			}
-		} else if len(g.Inputs) > 0 && len(g.Inputs[0].Shape) > 0 && g.Inputs[0].Shape[0] < 0 {
-			if err := g.SetBatch(1); err != nil {
+			batch = cf.batch
+		}
+		if batch == 0 && len(g.Inputs) > 0 && len(g.Inputs[0].Shape) > 0 && g.Inputs[0].Shape[0] < 0 {
+			batch = 1
+		}
+		if batch > 0 {
+			if err := g.SetBatch(batch); err != nil {
 				return err
 			}
 		}
@@ -77,7 +87,7 @@ func runRun(args []string) error {
 		}
 		what = "reference executor"
 	} else {
-		p, err := loadPlan(spec, &cf)
+		p, err := m.plan(&cf, set, *input)
 		if err != nil {
 			return err
 		}

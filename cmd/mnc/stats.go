@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	commands["stats"] = &command{name: "stats", usage: "mnc stats [-json] MODEL", run: runStats}
+	commands["stats"] = &command{name: "stats", usage: "mnc stats [-json] [-shape NAME=DIMS]... MODEL", run: runStats}
 }
 
 // runStats prints MODEL's per-layer costs, totals (MACs, FLOPs, params,
@@ -16,12 +16,21 @@ func init() {
 func runStats(args []string) error {
 	fs := newFlags("stats", commands["stats"].usage)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	var shapes shapeFlag
+	fs.Var(&shapes, "shape", shapeUsage)
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	g, err := loadModel(spec, true)
 	if err != nil {
+		return err
+	}
+	set, err := shapes.oneSet(inputNames(g))
+	if err != nil {
+		return err
+	}
+	if g, _, err = shapeModel(g, set, ""); err != nil {
 		return err
 	}
 	r, err := analysis.Analyze(g)

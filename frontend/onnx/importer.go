@@ -3,6 +3,7 @@ package onnx
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
@@ -21,7 +22,9 @@ type importer struct {
 	opset   int
 	dir     string
 	slots   map[string]*slot
-	missing map[string]string // outputs mnc does not compute → why
+	missing map[string]string   // outputs mnc does not compute → why
+	shapes  map[string]ir.Shape // input shapes given by the user
+	inits   *initCache          // decoded initializers shared by imports of one Model (nil: none)
 }
 
 func (im *importer) initializers(gp *pb.GraphProto) error {
@@ -32,7 +35,7 @@ func (im *importer) initializers(gp *pb.GraphProto) error {
 		if _, dup := im.slots[t.GetName()]; dup {
 			return fmt.Errorf("initializer %q is defined twice", t.GetName())
 		}
-		c, err := decodeTensor(t, im.dir)
+		c, err := im.inits.decode(t, im.dir)
 		if err != nil {
 			return fmt.Errorf("initializer %d: %v", k, err)
 		}
@@ -46,10 +49,14 @@ func (im *importer) initializers(gp *pb.GraphProto) error {
 
 // inputs declares the graph inputs that are not initializers (before IR
 // version 4 every initializer was also listed as an input). Only float
-// tensors are accepted; an unknown batch dimension (dim_param, 0 or -1)
-// becomes -1, to be bound later with ir.Graph.SetBatch. Other unknown
-// dimensions are refused: nothing could bind them.
+// tensors are accepted. An input whose shape the user gave (im.shapes)
+// takes it, overriding symbolic and fixed dimensions alike. Otherwise an
+// unknown batch dimension (dim_param, 0 or -1) becomes -1, to be bound
+// later with ir.Graph.SetBatch; any other unknown dimension fails with an
+// *ir.UnboundError: shape inference needs it.
 func (im *importer) inputs(gp *pb.GraphProto) error {
+	declared := map[string]bool{}
+	var unbound *ir.UnboundError
 	for k, in := range gp.GetInput() {
 		name := in.GetName()
 		if name == "" {
@@ -58,6 +65,7 @@ func (im *importer) inputs(gp *pb.GraphProto) error {
 		if _, ok := im.slots[name]; ok {
 			continue
 		}
+		declared[name] = true
 		tt := in.GetType().GetTensorType()
 		if tt == nil {
 			return fmt.Errorf("graph input %q is not a tensor", name)
@@ -70,12 +78,24 @@ func (im *importer) inputs(gp *pb.GraphProto) error {
 		if tt.GetShape() == nil {
 			return fmt.Errorf("graph input %q has no shape", name)
 		}
+		dims := tt.GetShape().GetDim()
+		given, isGiven := im.shapes[name]
+		if isGiven && len(given) != len(dims) {
+			return fmt.Errorf("graph input %q has %d dimensions, but its shape was given as %v", name, len(dims), given)
+		}
 		var shape []int
-		for k, d := range tt.GetShape().GetDim() {
+		var names []string
+		open := false
+		for k, d := range dims {
 			v := int(d.GetDimValue())
-			if v <= 0 || d.GetDimParam() != "" {
+			if isGiven {
+				v = given[k]
+				if v <= 0 {
+					return fmt.Errorf("graph input %q: given shape %v has a dimension that is not positive", name, given)
+				}
+			} else if v <= 0 || d.GetDimParam() != "" {
 				if k > 0 {
-					return fmt.Errorf("graph input %q: dimension %d is symbolic (%q); mnc supports a symbolic batch (dimension 0) only", name, k, d.GetDimParam())
+					open = true
 				}
 				v = -1
 			}
@@ -83,11 +103,31 @@ func (im *importer) inputs(gp *pb.GraphProto) error {
 				return fmt.Errorf("graph input %q: dimension %d is too large", name, v)
 			}
 			shape = append(shape, v)
+			if v < 0 {
+				names = append(names, d.GetDimParam())
+			} else {
+				names = append(names, "")
+			}
+		}
+		if open && unbound == nil {
+			unbound = &ir.UnboundError{Input: name, Shape: shape, Names: names}
 		}
 		im.slots[name] = &slot{v: im.g.AddInput(name, shape...)}
 		if im.g.Inputs[len(im.g.Inputs)-1].Name != name {
 			return fmt.Errorf("graph input name %q is used twice", name)
 		}
+	}
+	for name := range im.shapes {
+		if !declared[name] {
+			var names []string
+			for _, v := range im.g.Inputs {
+				names = append(names, fmt.Sprintf("%q", v.Name))
+			}
+			return fmt.Errorf("the model has no input %q (its inputs: %s)", name, strings.Join(names, ", "))
+		}
+	}
+	if unbound != nil {
+		return unbound
 	}
 	return nil
 }

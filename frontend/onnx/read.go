@@ -2,12 +2,9 @@ package onnx
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
-	"google.golang.org/protobuf/proto"
 )
 
 // Opset range the importer understands.
@@ -17,36 +14,26 @@ const (
 )
 
 // Load reads the ONNX model at path; external data files are looked up in
-// path's directory.
+// path's directory. A model whose inputs have symbolic dimensions other
+// than the batch fails with an *ir.UnboundError (see Open and
+// Model.Import to give them).
 func Load(path string) (*ir.Graph, error) {
-	data, err := os.ReadFile(path)
+	m, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return Read(path, data, filepath.Dir(path))
+	return m.Import(nil)
 }
 
 // Read imports an ONNX model from its serialized bytes. name is used in
 // error messages (usually the file name); dir is where external data files
 // are read from ("" forbids external data).
-func Read(name string, data []byte, dir string) (g *ir.Graph, err error) {
-	// The importer validates its input and returns errors; this recover is a
-	// last line of defence so that a bug shows up as an error naming the file
-	// rather than taking down the caller.
-	defer func() {
-		if r := recover(); r != nil {
-			g, err = nil, fmt.Errorf("%s: internal error while importing: %v", name, r)
-		}
-	}()
-	m := &pb.ModelProto{}
-	if err := proto.Unmarshal(data, m); err != nil {
-		return nil, fmt.Errorf("%s: not a valid ONNX model: %v", name, err)
-	}
-	g, err = importModel(m, dir, true)
+func Read(name string, data []byte, dir string) (*ir.Graph, error) {
+	m, err := Parse(name, data, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
-	return g, nil
+	return m.Import(nil)
 }
 
 // modelOpset returns the version of the default ("" or "ai.onnx") domain.
@@ -66,6 +53,17 @@ func modelOpset(m *pb.ModelProto) (int, error) {
 // importModel converts a parsed model; canon=false skips Canonicalize
 // (tests compare the canonical graph with the literal one).
 func importModel(m *pb.ModelProto, dir string, canon bool) (*ir.Graph, error) {
+	return importWith(m, dir, canon, importOptions{})
+}
+
+// importOptions are what an import of a Model adds: the input shapes the
+// user gave and the initializers already decoded.
+type importOptions struct {
+	shapes map[string]ir.Shape
+	inits  *initCache
+}
+
+func importWith(m *pb.ModelProto, dir string, canon bool, o importOptions) (*ir.Graph, error) {
 	if m.GetGraph() == nil {
 		return nil, fmt.Errorf("model has no graph")
 	}
@@ -81,7 +79,8 @@ func importModel(m *pb.ModelProto, dir string, canon bool) (*ir.Graph, error) {
 	if name == "" {
 		name = "onnx"
 	}
-	im := &importer{g: ir.New(name), opset: opset, dir: dir, slots: map[string]*slot{}, missing: map[string]string{}}
+	im := &importer{g: ir.New(name), opset: opset, dir: dir, slots: map[string]*slot{}, missing: map[string]string{},
+		shapes: o.shapes, inits: o.inits}
 	if err := im.initializers(gp); err != nil {
 		return nil, err
 	}

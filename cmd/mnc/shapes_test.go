@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mnc-go/mnc/frontend/onnx"
+	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/reference"
+	"google.golang.org/protobuf/proto"
+)
+
+// symbolicModel writes a small V3-Small as ONNX whose input dimensions at
+// the given positions are symbolic, named as paddle2onnx names them
+// (p2o.DynamicDimension.k), and returns the path and the input's name.
+func symbolicModel(t *testing.T, dims ...int) (string, string) {
+	t.Helper()
+	g, err := models.Build("mobilenet_v3_small:res=32,classes=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := onnx.Write(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	m := &pb.ModelProto{}
+	if err := proto.Unmarshal([]byte(buf.String()), m); err != nil {
+		t.Fatal(err)
+	}
+	d := m.Graph.Input[0].Type.GetTensorType().Shape.Dim
+	for k, i := range dims {
+		d[i].Value = &pb.TensorShapeProto_Dimension_DimParam{DimParam: "p2o.DynamicDimension." + string(rune('0'+k))}
+	}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sym.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, m.Graph.Input[0].GetName()
+}
+
+func writeF32(t *testing.T, path string, n int) {
+	t.Helper()
+	x := reference.FixedInput(n)
+	b := make([]byte, 4*n)
+	for i, v := range x.Data {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := make([]float32, len(b)/4)
+	for i := range f {
+		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return f
+}
+
+// TestShapeFlagSymbolicHW: a model with symbolic N, H and W runs with
+// -shape (the plan agreeing with the reference executor at that shape),
+// and without it fails with one line naming the input, its symbolic
+// dimensions and the flag.
+func TestShapeFlagSymbolicHW(t *testing.T) {
+	path, in := symbolicModel(t, 0, 2, 3)
+	code, _, errs := cli(t, "run", path)
+	if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("no -shape: exit %d, %q; want exit 2 and one line", code, errs)
+	}
+	for _, w := range []string{`input "` + in + `"`, "p2o.DynamicDimension.1", "p2o.DynamicDimension.2", "-shape " + in + "=Nx3xHxW"} {
+		if !strings.Contains(errs, w) {
+			t.Errorf("no -shape: %q does not mention %q", errs, w)
+		}
+	}
+	dir := t.TempDir()
+	inFile, outFile, refFile := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.bin"), filepath.Join(dir, "ref.bin")
+	writeF32(t, inFile, 2*3*40*56)
+	shape := "-shape=" + in + "=2x3x40x56"
+	code, out, errs := cli(t, "run", "-threads", "1", shape, "-input", inFile, "-output", outFile, path)
+	if code != 0 || !strings.Contains(out, "[2×10]") {
+		t.Fatalf("-shape: exit %d: %s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "run", "-ref", shape, "-input", inFile, "-output", refFile, path); code != 0 {
+		t.Fatalf("-ref -shape: exit %d: %s%s", code, out, errs)
+	}
+	got, want := readF32(t, outFile), readF32(t, refFile)
+	if len(got) != 20 || len(want) != 20 {
+		t.Fatalf("wrote %d and %d values, want 20", len(got), len(want))
+	}
+	var maxd, maxr float64
+	for i := range got {
+		maxd = math.Max(maxd, math.Abs(float64(got[i]-want[i])))
+		maxr = math.Max(maxr, math.Abs(float64(want[i])))
+	}
+	if maxd > 1e-4*maxr {
+		t.Errorf("plan vs reference: max|diff| %g > 1e-4·%g", maxd, maxr)
+	}
+	// A one-input model takes the shape without its name; stats and
+	// compile take -shape too.
+	if code, out, errs := cli(t, "stats", "-shape", "1x3x64x64", path); code != 0 || !strings.Contains(out, "input 1x3x64x64") {
+		t.Errorf("stats -shape: exit %d: %s%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "compile", "-shape", in+"=1x3x48x48", path); code != 0 || !strings.Contains(out, "steps") {
+		t.Errorf("compile -shape: exit %d: %s%s", code, out, errs)
+	}
+}
+
+// TestBatchFromInputSize: a symbolic batch, the only unknown, is the
+// number of samples the -input file holds.
+func TestBatchFromInputSize(t *testing.T) {
+	path, _ := symbolicModel(t, 0)
+	dir := t.TempDir()
+	for _, n := range []int{1, 3, 8} {
+		inFile, outFile := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.bin")
+		writeF32(t, inFile, n*3*32*32)
+		code, out, errs := cli(t, "run", "-threads", "1", "-input", inFile, "-output", outFile, path)
+		if code != 0 {
+			t.Fatalf("batch %d: exit %d: %s", n, code, errs)
+		}
+		if w := "[" + string(rune('0'+n)) + "×10]"; !strings.Contains(out, w) {
+			t.Errorf("batch %d: output lacks %s:\n%s", n, w, out)
+		}
+		if b, _ := os.ReadFile(outFile); len(b) != 4*10*n {
+			t.Errorf("batch %d: -output has %d bytes, want %d", n, len(b), 40*n)
+		}
+		// The reference executor infers the same batch.
+		if code, out, errs := cli(t, "run", "-ref", "-input", inFile, path); code != 0 || !strings.Contains(out, "image "+string(rune('0'+n-1))) {
+			t.Errorf("-ref batch %d: exit %d: %s%s", n, code, out, errs)
+		}
+	}
+	bad := filepath.Join(dir, "bad.bin")
+	writeF32(t, bad, 3*32*32+5)
+	code, _, errs := cli(t, "run", "-input", bad, path)
+	if code != 2 || !strings.Contains(errs, "not a whole number") || !strings.Contains(errs, "-shape") {
+		t.Errorf("bad size: exit %d, %q", code, errs)
+	}
+}
+
+// TestShapeFlagErrors: each misuse of -shape gives one clear line.
+func TestShapeFlagErrors(t *testing.T) {
+	path, in := symbolicModel(t, 0, 2, 3)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-shape", "y=1x3x32x32", path}, `no input "y"`},
+		{[]string{"run", "-shape", in + "=1x3x32", path}, "4 dimensions"},
+		{[]string{"run", "-shape", in + "=1x0x3x3", path}, `dimension "0" is not a positive integer`},
+		{[]string{"run", "-shape", in + "=1xx3x3", path}, `dimension "" is not a positive integer`},
+		{[]string{"run", "-shape", "=1x3", path}, "empty input name"},
+		{[]string{"run", "-shape", in + "=1x4x32x32", path}, "Conv"}, // the stem conv wants 3 channels
+		{[]string{"compile", "-shape", in + "=1x3x32x32", "-shape", in + "=1x3x64x64", path}, "one shape"},
+		{[]string{"stats", "-shape", "img=1x3", "mobilenet_v2"}, `no input "img"`},
+		{[]string{"stats", path}, "-shape " + in + "="},
+		{[]string{"dot", path}, "-shape " + in + "="},
+	} {
+		code, _, errs := cli(t, c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("mnc %v: exit %d, stderr %q; want exit 2 and one line with %q", c.args, code, errs, c.want)
+		}
+	}
+}
