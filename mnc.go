@@ -16,12 +16,14 @@ package mnc
 
 import (
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/imageio"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/models"
@@ -138,4 +140,17 @@ func IsPlanFile(path string) bool {
 		return false
 	}
 	return string(magic) == plan.Magic
+}
+
+// LoadImage reads a PNG, JPEG, GIF, WebP, BMP or TIFF file.
+func LoadImage(path string) (image.Image, error) { return imageio.Load(path) }
+
+// Preprocess turns img into the input tensor of a model whose input has
+// the given shape ([N,3,H,W] or [N,H,W,3]; the layout and size come from
+// it, symbolic dimensions from the image), with a preset named after the
+// ecosystem the model was trained in: "torchvision", "keras", "caffe",
+// "paddle" or "raw" (package imageio documents each one's exact steps).
+// The result has batch 1; imageio.PreprocessBatch stacks several images.
+func Preprocess(img image.Image, preset string, shape []int) (*ir.Tensor, error) {
+	return imageio.Preprocess(img, preset, shape)
 }

@@ -1,0 +1,256 @@
+package imageio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The fixtures in testdata were made by PIL 9.4 (Debian python3-pil) with
+// testdata/pil.py.
+
+func load(t *testing.T, name string) image.Image {
+	t.Helper()
+	img, err := Load(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func readF32(t *testing.T, name string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// pixelDiff compares the RGB channels of two images: the largest and mean
+// absolute difference in 8-bit levels.
+func pixelDiff(t *testing.T, a, b image.Image) (maxd int, mean float64) {
+	t.Helper()
+	na, nb := NRGBA(a), NRGBA(b)
+	if na.Rect.Size() != nb.Rect.Size() {
+		t.Fatalf("sizes differ: %v vs %v", na.Rect.Size(), nb.Rect.Size())
+	}
+	var sum, n int
+	for y := 0; y < na.Rect.Dy(); y++ {
+		for x := 0; x < na.Rect.Dx(); x++ {
+			for c := 0; c < 3; c++ {
+				d := int(na.Pix[y*na.Stride+4*x+c]) - int(nb.Pix[y*nb.Stride+4*x+c])
+				if d < 0 {
+					d = -d
+				}
+				maxd = max(maxd, d)
+				sum += d
+				n++
+			}
+		}
+	}
+	return maxd, float64(sum) / float64(n)
+}
+
+func TestDecodeFormats(t *testing.T) {
+	for _, c := range []struct {
+		file, want string
+		maxDiff    int // in 8-bit levels against PIL's decoding
+	}{
+		{"src.gif", "dec_gif.png", 0},
+		{"src.webp", "src.png", 0},
+		{"src.tiff", "src.png", 0},
+		{"src.bmp", "small.png", 0},
+		// libjpeg-turbo's IDCT rounds differently from Go's (upsampling
+		// and colour conversion are libjpeg's: without them, 87 levels).
+		{"src.jpg", "dec_jpg.png", 4},
+	} {
+		got := load(t, c.file)
+		maxd, mean := pixelDiff(t, got, load(t, c.want))
+		t.Logf("%s: max %d, mean %.3f levels from PIL", c.file, maxd, mean)
+		if maxd > c.maxDiff || mean > 0.1 {
+			t.Errorf("%s: differs from PIL's decoding by up to %d levels (mean %.3f), want ≤ %d", c.file, maxd, mean, c.maxDiff)
+		}
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	if _, _, err := Decode(strings.NewReader("hello, not an image")); err == nil || !strings.Contains(err.Error(), "not a PNG") {
+		t.Errorf("text: got %v", err)
+	}
+	b, _ := os.ReadFile("testdata/src.png")
+	if _, _, err := Decode(bytes.NewReader(b[:200])); err == nil || !strings.Contains(err.Error(), "bad png image") {
+		t.Errorf("truncated PNG: got %v", err)
+	}
+	if _, err := Load("testdata/missing.png"); err == nil {
+		t.Error("missing file: no error")
+	}
+}
+
+// TestResizeMatchesPIL: Resize is PIL's bilinear resize bit for bit.
+func TestResizeMatchesPIL(t *testing.T) {
+	src := load(t, "src.png")
+	for _, sz := range [][2]int{{57, 41}, {211, 150}, {160, 77}, {23, 17}, {300, 120}} {
+		want := load(t, fmt.Sprintf("rs_%dx%d.png", sz[0], sz[1]))
+		got := Resize(src, sz[0], sz[1])
+		if maxd, mean := pixelDiff(t, got, want); maxd != 0 {
+			t.Errorf("%dx%d: differs from PIL by up to %d levels (mean %.4f)", sz[0], sz[1], maxd, mean)
+		}
+	}
+}
+
+// compare checks a preprocessed tensor against PIL+numpy's: mean |diff| ≤
+// 1/255 and max ≤ 3/255 (the bound); PIL-exact resizing makes them
+// agree to float32 rounding.
+func compare(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", name, len(got), len(want))
+	}
+	var maxd, sum float64
+	for i := range got {
+		d := math.Abs(float64(got[i] - want[i]))
+		maxd = max(maxd, d)
+		sum += d
+	}
+	mean := sum / float64(len(got))
+	t.Logf("%s: max |diff| %.3g, mean %.3g", name, maxd, mean)
+	if mean > 1.0/255 || maxd > 3.0/255 {
+		t.Errorf("%s: max |diff| %.4f, mean %.4f from PIL (want ≤ 3/255, 1/255)", name, maxd, mean)
+	}
+}
+
+func TestPresetsMatchPIL(t *testing.T) {
+	src := load(t, "src.png")
+	for _, c := range []struct {
+		preset string
+		shape  []int
+		fixt   string
+	}{
+		{"torchvision", []int{1, 3, 64, 64}, "tv_64.bin"},
+		{"keras", []int{1, 40, 56, 3}, "keras_40x56.bin"},
+		{"paddle", []int{1, 3, 40, 56}, "paddle_40x56.bin"},
+		{"caffe", []int{1, 3, 40, 56}, "caffe_40x56.bin"},
+		{"raw", []int{1, 1, 40, 56}, "gray_40x56.bin"},
+	} {
+		x, err := Preprocess(src, c.preset, c.shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !x.Shape.Equal(c.shape) {
+			t.Errorf("%s: shape %v, want %v", c.preset, x.Shape, c.shape)
+		}
+		compare(t, c.preset, x.Data, readF32(t, c.fixt))
+	}
+	// torchvision at 224 with a symbolic input: PIL's crop normalised as
+	// torchvision's ToTensor and Normalize do.
+	x, err := Preprocess(src, "torchvision", []int{-1, 3, -1, -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.Shape.Equal([]int{1, 3, 224, 224}) {
+		t.Fatalf("shape %v", x.Shape)
+	}
+	crop := NRGBA(load(t, "tv_224.png"))
+	want := make([]float32, 3*224*224)
+	for c := 0; c < 3; c++ {
+		for i := 0; i < 224*224; i++ {
+			want[c*224*224+i] = (float32(crop.Pix[4*i+c])/255 - imagenetMean[c]) / imagenetStd[c]
+		}
+	}
+	compare(t, "torchvision 224", x.Data, want)
+}
+
+// TestPaddleOCRInput: the paddle preset on the shared document image gives
+// the input PaddleOCR's preprocessing gave (../shared/models/real).
+func TestPaddleOCRInput(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "models", "real")
+	if _, err := os.Stat(filepath.Join(dir, "doc.png")); err != nil {
+		t.Skip("no ../shared/models/real/doc.png")
+	}
+	img, err := Load(filepath.Join(dir, "doc.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Preprocess(img, "paddle", []int{-1, 3, -1, -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.Shape.Equal([]int{1, 3, 320, 480}) {
+		t.Fatalf("shape %v, want [1 3 320 480]", x.Shape)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "doc_320x480.in.bin"))
+	if err != nil {
+		t.Skip(err)
+	}
+	want := make([]float32, len(b)/4)
+	for i := range want {
+		want[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	compare(t, "paddle doc", x.Data, want)
+}
+
+func TestPreprocessBatchAndErrors(t *testing.T) {
+	src := load(t, "src.png")
+	x, err := PreprocessBatch([]image.Image{src, load(t, "small.png")}, "keras", []int{-1, 32, 48, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := Preprocess(src, "keras", []int{1, 32, 48, 3})
+	if !x.Shape.Equal([]int{2, 32, 48, 3}) || x.Data[100] != one.Data[100] {
+		t.Errorf("batch: shape %v", x.Shape)
+	}
+	for _, c := range []struct {
+		preset string
+		shape  []int
+		want   string
+	}{
+		{"imagenet", []int{1, 3, 8, 8}, "unknown preset"},
+		{"keras", []int{1, 1000}, "not an image"},
+		{"keras", []int{1, 5, 8, 8}, "not an image"},
+		{"keras", []int{2, 3, 8, 8}, "batch of 2"},
+	} {
+		if _, err := Preprocess(src, c.preset, c.shape); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %v: got %v, want %q", c.preset, c.shape, err, c.want)
+		}
+	}
+}
+
+func TestDraw(t *testing.T) {
+	img := Canvas(image.NewRGBA(image.Rect(0, 0, 40, 30)))
+	red := color.RGBA{255, 0, 0, 255}
+	DrawRect(img, image.Rect(5, 5, 20, 15), red, 2)
+	if img.RGBAAt(5, 10) != red || img.RGBAAt(6, 10) != red || img.RGBAAt(7, 10) == red || img.RGBAAt(10, 10) == red {
+		t.Error("DrawRect: wrong outline")
+	}
+	DrawPolygon(img, []image.Point{{25, 2}, {38, 2}, {38, 20}}, Palette(1), 1)
+	if img.RGBAAt(30, 2) != Palette(1) || img.RGBAAt(38, 10) != Palette(1) || img.RGBAAt(31, 11) != Palette(1) {
+		t.Error("DrawPolygon: edges missing")
+	}
+	DrawLabel(img, image.Pt(30, 25), "cat", Palette(0)) // moved inside
+	if img.RGBAAt(39, 29) != Palette(0) && img.RGBAAt(39, 29).R != 255 {
+		t.Errorf("DrawLabel: corner %v", img.RGBAAt(39, 29))
+	}
+	path := filepath.Join(t.TempDir(), "out.png")
+	if err := SavePNG(path, img); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxd, _ := pixelDiff(t, back, img); maxd != 0 {
+		t.Error("SavePNG: the image read back differs")
+	}
+}

@@ -1,0 +1,225 @@
+package imageio
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+// Preset is one named preprocessing recipe (see the package comment).
+type Preset struct {
+	Name string
+	Doc  string // the exact steps, one line
+	bgr  bool
+	size sizing
+	// A pixel value p in 0..255 becomes ((p/div)·mul − mean[c]) / std[c],
+	// in float32 and in this order, c the tensor's channel.
+	div, mul  float32
+	mean, std [3]float32
+}
+
+type sizing int
+
+const (
+	sizeExact      sizing = iota // resize to the input's H×W
+	sizeShortCrop                // resize the shorter side to floor(S/0.875), centre crop
+	sizeMultiple32               // symbolic H/W: the image's size rounded to multiples of 32
+)
+
+var imagenetMean = [3]float32{0.485, 0.456, 0.406}
+var imagenetStd = [3]float32{0.229, 0.224, 0.225}
+
+var presets = map[string]*Preset{
+	"torchvision": {Name: "torchvision", Doc: "RGB; shorter side to 256 (bilinear, antialias); centre crop 224; /255; minus mean (0.485,0.456,0.406), over std (0.229,0.224,0.225)",
+		size: sizeShortCrop, div: 255, mul: 1, mean: imagenetMean, std: imagenetStd},
+	"keras": {Name: "keras", Doc: "RGB; resize to the input (bilinear, antialias); x/127.5 − 1",
+		div: 127.5, mul: 1, mean: [3]float32{1, 1, 1}, std: [3]float32{1, 1, 1}},
+	"caffe": {Name: "caffe", Doc: "BGR; resize to the input (bilinear, antialias); 0–255 minus the mean pixel (103.939,116.779,123.68) in BGR order",
+		bgr: true, div: 1, mul: 1, mean: [3]float32{103.939, 116.779, 123.68}, std: [3]float32{1, 1, 1}},
+	"paddle": {Name: "paddle", Doc: "BGR; resize to the input (bilinear, antialias; symbolic H/W: the image's size in multiples of 32, longest side ≤ 960); ·(1/255); minus mean (0.485,0.456,0.406), over std (0.229,0.224,0.225) on B,G,R as PaddleOCR",
+		bgr: true, size: sizeMultiple32, div: 1, mul: float32(1.0 / 255.0), mean: imagenetMean, std: imagenetStd},
+	"raw": {Name: "raw", Doc: "RGB; resize to the input (bilinear, antialias); 0–255 unscaled",
+		div: 1, mul: 1, std: [3]float32{1, 1, 1}},
+}
+
+// PresetNames lists the presets, sorted.
+func PresetNames() []string {
+	var n []string
+	for k := range presets {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// LookupPreset returns the named preset (case-insensitive).
+func LookupPreset(name string) (*Preset, error) {
+	p, ok := presets[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("unknown preset %q (presets: %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	return p, nil
+}
+
+// Input describes an image input of a model, as read from its shape.
+type Input struct {
+	NHWC     bool // false: NCHW
+	Channels int  // 1 or 3
+	H, W     int  // ≤ 0: symbolic
+	Batch    int  // ≤ 0: symbolic or absent
+	Rank     int  // 3 (no batch dimension) or 4
+}
+
+// ParseInput reads a model input's shape: [N,C,H,W] or [N,H,W,C] (or the
+// same without N) with C = 1 or 3; negative dimensions are symbolic. When
+// both readings fit (C = 3 and W = 3), NCHW wins.
+func ParseInput(shape []int) (Input, error) {
+	var in Input
+	s := shape
+	switch len(shape) {
+	case 4:
+		in.Batch, in.Rank, s = shape[0], 4, shape[1:]
+	case 3:
+		in.Rank = 3
+	default:
+		return in, fmt.Errorf("input shape %v is not an image (want [N,3,H,W] or [N,H,W,3])", ir.Shape(shape))
+	}
+	switch {
+	case s[0] == 3 || s[0] == 1:
+		in.Channels, in.H, in.W = s[0], s[1], s[2]
+	case s[2] == 3 || s[2] == 1:
+		in.NHWC, in.Channels, in.H, in.W = true, s[2], s[0], s[1]
+	default:
+		return in, fmt.Errorf("input shape %v is not an image: no dimension of 1 or 3 channels (want [N,3,H,W] or [N,H,W,3])", ir.Shape(shape))
+	}
+	return in, nil
+}
+
+// Preprocess converts img into a tensor for a model input of the given
+// shape with the named preset; the result has batch 1 (or no batch
+// dimension when shape has rank 3) and every dimension known.
+func Preprocess(img image.Image, preset string, shape []int) (*ir.Tensor, error) {
+	return PreprocessBatch([]image.Image{img}, preset, shape)
+}
+
+// PreprocessBatch is Preprocess for several images, stacked along the batch
+// dimension. A symbolic height or width takes the first image's size (after
+// the preset's sizing); the others are resized to it.
+func PreprocessBatch(imgs []image.Image, preset string, shape []int) (*ir.Tensor, error) {
+	p, err := LookupPreset(preset)
+	if err != nil {
+		return nil, err
+	}
+	in, err := ParseInput(shape)
+	if err != nil {
+		return nil, err
+	}
+	if len(imgs) == 0 {
+		return nil, fmt.Errorf("no images")
+	}
+	if in.Rank == 3 && len(imgs) > 1 {
+		return nil, fmt.Errorf("input shape %v has no batch dimension, got %d images", ir.Shape(shape), len(imgs))
+	}
+	if in.Batch > 0 && in.Batch != len(imgs) {
+		return nil, fmt.Errorf("input shape %v takes a batch of %d, got %d images", ir.Shape(shape), in.Batch, len(imgs))
+	}
+	var t *ir.Tensor
+	for i, img := range imgs {
+		m := p.fit(img, in.H, in.W)
+		if i == 0 {
+			in.H, in.W = m.Rect.Dy(), m.Rect.Dx()
+			n, c := len(imgs), in.Channels
+			switch {
+			case in.Rank == 3 && in.NHWC:
+				t = ir.NewTensor(in.H, in.W, c)
+			case in.Rank == 3:
+				t = ir.NewTensor(c, in.H, in.W)
+			case in.NHWC:
+				t = ir.NewTensor(n, in.H, in.W, c)
+			default:
+				t = ir.NewTensor(n, c, in.H, in.W)
+			}
+		}
+		p.fill(t.Data[i*in.Channels*in.H*in.W:(i+1)*in.Channels*in.H*in.W], m, in)
+	}
+	return t, nil
+}
+
+// fit resizes (and for torchvision crops) img to h×w, where h or w ≤ 0
+// means the preset's default for a symbolic size.
+func (p *Preset) fit(img image.Image, h, w int) *image.NRGBA {
+	b := img.Bounds()
+	switch p.size {
+	case sizeShortCrop:
+		if h <= 0 {
+			h = 224
+		}
+		if w <= 0 {
+			w = 224
+		}
+		return CenterCrop(ResizeShorter(img, int(math.Floor(float64(min(h, w))/0.875))), w, h)
+	case sizeMultiple32:
+		if h <= 0 || w <= 0 {
+			ih, iw := b.Dy(), b.Dx()
+			ratio := 1.0
+			if max(ih, iw) > 960 {
+				ratio = 960 / float64(max(ih, iw))
+			}
+			r32 := func(n int) int { return max(int(math.RoundToEven(float64(n)/32))*32, 32) }
+			if h <= 0 {
+				h = r32(int(float64(ih) * ratio))
+			}
+			if w <= 0 {
+				w = r32(int(float64(iw) * ratio))
+			}
+		}
+	default:
+		if h <= 0 {
+			h = b.Dy()
+		}
+		if w <= 0 {
+			w = b.Dx()
+		}
+	}
+	return Resize(img, w, h)
+}
+
+// fill writes one image's normalised values into dst (one batch entry).
+func (p *Preset) fill(dst []float32, m *image.NRGBA, in Input) {
+	h, w, c := in.H, in.W, in.Channels
+	var lut [3][256]float32
+	for ch := 0; ch < 3; ch++ {
+		for v := 0; v < 256; v++ {
+			lut[ch][v] = (float32(v)/p.div*p.mul - p.mean[ch]) / p.std[ch]
+		}
+	}
+	src := [3]int{0, 1, 2} // tensor channel -> NRGBA byte
+	if p.bgr {
+		src = [3]int{2, 1, 0}
+	}
+	for y := 0; y < h; y++ {
+		row := m.Pix[y*m.Stride:]
+		for x := 0; x < w; x++ {
+			px := row[4*x : 4*x+4]
+			for ch := 0; ch < c; ch++ {
+				var v float32
+				if c == 1 {
+					// PIL's convert("L"): (R·299 + G·587 + B·114) / 1000, rounded.
+					l := (int(px[0])*19595 + int(px[1])*38470 + int(px[2])*7471 + 0x8000) >> 16
+					v = lut[0][l]
+				} else {
+					v = lut[ch][px[src[ch]]]
+				}
+				if in.NHWC {
+					dst[(y*w+x)*c+ch] = v
+				} else {
+					dst[(ch*h+y)*w+x] = v
+				}
+			}
+		}
+	}
+}
