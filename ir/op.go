@@ -173,6 +173,8 @@ type Attrs struct {
 	PadMode    string  // Pad: "constant", "reflect" or "edge"
 
 	Fused Epilogue // Conv, Gemm: set by the fusion passes
+
+	QType QType // quantized ops (ir/quant.go): the output's integer type
 }
 
 // ConvAttrs returns the usual attributes of a convolution with a k×k kernel,

@@ -103,6 +103,9 @@ func init() {
 // compute dispatches to the operator's implementation; shape is the output
 // shape, already validated by ir.InferNode.
 func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor, error) {
+	if op.IsQuant() {
+		return computeQuant(op, a, in, shape)
+	}
 	if op.IsElementwiseActivation() {
 		// The op table maps each activation to its epilogue; ir.ApplyAct defines it.
 		ep := ir.ActParams(op.Info().Act, a)

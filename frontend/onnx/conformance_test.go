@@ -167,6 +167,14 @@ var confCases = []confCase{
 	{name: "test_unsqueeze_axis_2", consts: []string{"axes"}}, {name: "test_unsqueeze_axis_3"},
 	{name: "test_unsqueeze_negative_axes", consts: []string{"axes"}}, {name: "test_unsqueeze_three_axes", consts: []string{"axes"}},
 	{name: "test_unsqueeze_two_axes", consts: []string{"axes"}}, {name: "test_unsqueeze_unsorted_axes", consts: []string{"axes"}},
+	// quantized operators (ir/quant.go); integer inputs become constants
+	{name: "test_basic_convinteger", consts: []string{"*"}}, {name: "test_convinteger_with_padding", consts: []string{"*"}},
+	{name: "test_convinteger_without_padding", consts: []string{"*"}}, {name: "test_dequantizelinear", consts: []string{"*"}},
+	{name: "test_dequantizelinear_axis", consts: []string{"*"}}, {name: "test_dynamicquantizelinear", asFloat: true},
+	{name: "test_dynamicquantizelinear_max_adjusted", asFloat: true}, {name: "test_dynamicquantizelinear_min_adjusted", asFloat: true},
+	{name: "test_matmulinteger", consts: []string{"*"}}, {name: "test_qlinearconv", consts: []string{"*"}},
+	{name: "test_qlinearmatmul_2D", consts: []string{"*"}}, {name: "test_qlinearmatmul_3D", consts: []string{"*"}},
+	{name: "test_quantizelinear", consts: []string{"*"}}, {name: "test_quantizelinear_axis", consts: []string{"*"}},
 }
 
 // TestONNXConformance runs ONNX's node tests through Read and the

@@ -22,6 +22,7 @@ type cval struct {
 	f     []float32
 	i     []int64
 	sym   []int
+	elem  int32 // the ONNX element type it was decoded from (0 when computed)
 }
 
 func (c *cval) size() int { return shapeSize(c.shape) }

@@ -427,7 +427,6 @@ var exporterRejects = []struct {
 	{"reject_opset22", []string{"reject_opset22.onnx", "opset 22"}},                             // newer than the importer
 	{"reject_ext_escape", []string{"reject_ext_escape.onnx", `"w"`, "../../exporters_test.go"}}, // external data outside the model's directory
 	{"reject_ext_absolute", []string{"reject_ext_absolute.onnx", `"w"`, "/etc/hostname"}},       // external data at an absolute path
-	{"reject_qdq", []string{"reject_qdq.onnx", "QuantizeLinear"}},                               // int8 QDQ quantisation (ORT)
 }
 
 func TestExportersReject(t *testing.T) {

@@ -241,7 +241,7 @@ func (im *importer) convert(n *pb.NodeProto) error {
 	if len(n.GetOutput()) == 0 || n.GetOutput()[0] == "" {
 		return fmt.Errorf("node has no output")
 	}
-	op := opTable[n.GetOpType()]
+	op, _ := opFor(n)
 	if err := op.convert(ctx); err != nil {
 		return err
 	}

@@ -155,8 +155,7 @@ func checkSupported(gp *pb.GraphProto) error {
 	var bad []string
 	for k, n := range gp.GetNode() {
 		d := n.GetDomain()
-		_, ok := opTable[n.GetOpType()]
-		if (d != "" && d != "ai.onnx") || !ok {
+		if _, ok := opFor(n); !ok {
 			name := n.GetName()
 			if name == "" {
 				name = fmt.Sprintf("#%d", k)

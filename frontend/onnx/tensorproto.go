@@ -19,7 +19,7 @@ const maxElements = 1 << 30
 // decodeTensor turns a TensorProto into a cval. Float and double become
 // float32; int64, int32 and the small integer types become integers (for
 // shape arithmetic). dir is where external data files live.
-func decodeTensor(t *pb.TensorProto, dir string) (*cval, error) {
+func decodeTensorValues(t *pb.TensorProto, dir string) (*cval, error) {
 	shape := make([]int, len(t.GetDims()))
 	n := 1
 	for k, d := range t.GetDims() {

@@ -38,6 +38,8 @@ type exporter struct {
 	gp    *pb.GraphProto
 	inits map[*ir.Value]bool
 	names map[string]bool // every tensor name used, to keep helper names unique
+
+	msDomain bool // a com.microsoft operator was written
 }
 
 func toModel(g *ir.Graph) (*pb.ModelProto, error) {
@@ -60,14 +62,18 @@ func toModel(g *ir.Graph) (*pb.ModelProto, error) {
 		if v.IsConst() {
 			ex.initializer(v)
 		}
-		ex.gp.Output = append(ex.gp.Output, valueInfo(v))
+		ex.gp.Output = append(ex.gp.Output, outputInfo(v))
 	}
-	return &pb.ModelProto{
+	m := &pb.ModelProto{
 		IrVersion:    proto.Int64(8),
 		ProducerName: proto.String("mnc"),
 		OpsetImport:  []*pb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(ExportOpset)}},
 		Graph:        ex.gp,
-	}, nil
+	}
+	if ex.msDomain {
+		m.OpsetImport = append(m.OpsetImport, &pb.OperatorSetIdProto{Domain: proto.String("com.microsoft"), Version: proto.Int64(1)})
+	}
+	return m, nil
 }
 
 func valueInfo(v *ir.Value) *pb.ValueInfoProto {
@@ -182,6 +188,9 @@ func (ex *exporter) inputNames(in []*ir.Value) []string {
 }
 
 func (ex *exporter) node(n *ir.Node) error {
+	if n.Op.IsQuant() {
+		return ex.quantNode(n)
+	}
 	a := n.Attrs
 	out := n.Output().Name
 	in := ex.inputNames(n.Inputs)
