@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mnc-go/mnc"
@@ -23,10 +25,10 @@ func runRun(args []string) error {
 	var cf compileFlags
 	cf.register(fs)
 	input := fs.String("input", "", "raw little-endian float32 input, row-major over the model's input shape in its own layout (NCHW for most models); a symbolic batch is inferred from its size (default: the deterministic built-in input)")
-	output := fs.String("output", "", "write the raw little-endian float32 output here")
+	output := fs.String("output", "", "write the raw little-endian float32 output to this file; with several outputs (or when it is a directory) each to DIR/<output name>.bin")
 	threads := fs.Int("threads", 0, "threads (default: all cores)")
 	ref := fs.Bool("ref", false, "run the plain reference executor instead of a compiled plan")
-	top := fs.Int("top", 5, "how many top classes to print")
+	top := fs.Int("top", 5, "how many top classes to print for each [N, C] output")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -34,12 +36,6 @@ func runRun(args []string) error {
 	if *threads < 0 {
 		return usagef("-threads %d: must be positive", *threads)
 	}
-	var (
-		outs    []*ir.Tensor
-		names   []string
-		elapsed time.Duration
-		what    string
-	)
 	if *ref && mnc.IsPlanFile(spec) {
 		return usagef("-ref runs a model, not a compiled plan")
 	}
@@ -47,14 +43,55 @@ func runRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	set, err := cf.shapes.oneSet(m.inputs())
+	sets, err := m.shapeSets(&cf)
 	if err != nil {
 		return err
 	}
-	if *ref {
-		g, batch, err := m.shaped(&cf, set, *input)
+	if len(sets) > 1 && (*input != "" || *output != "") {
+		return usagef("-input and -output take one shape per input (several -shape values run the built-in input at each)")
+	}
+	for _, set := range sets {
+		if len(sets) > 1 {
+			fmt.Fprintf(stdout, "shape %s\n", setString(set))
+		}
+		r, err := runOnce(m, &cf, set, *input, *threads, *ref)
 		if err != nil {
 			return err
+		}
+		for i, t := range r.outs {
+			printOutput(t, r.names[i], *top)
+		}
+		if r.compile > 0 {
+			fmt.Fprintf(stdout, "compile: %.1f ms\n", msec(r.compile))
+		}
+		fmt.Fprintf(stdout, "time: %.3f ms (one run, %s, first run includes warm-up; use mnc bench for latency)\n", msec(r.elapsed), r.what)
+		if *output != "" {
+			if err := writeOutputs(*output, r.names, r.outs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func msec(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// runResult is one run of mnc run: the outputs in graph order.
+type runResult struct {
+	outs             []*ir.Tensor
+	names            []string
+	compile, elapsed time.Duration // compile: 0 for a plan file and -ref
+	what             string
+}
+
+// runOnce runs the model once at one set of input shapes, on a compiled
+// plan or (ref) the reference executor.
+func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, threads int, ref bool) (*runResult, error) {
+	r := &runResult{}
+	if ref {
+		g, batch, err := m.shaped(cf, set, input)
+		if err != nil {
+			return nil, err
 		}
 		if cf.batch > 0 {
 			batch = cf.batch
@@ -64,70 +101,127 @@ func runRun(args []string) error {
 		}
 		if batch > 0 {
 			if err := g.SetBatch(batch); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		in := map[string]*ir.Tensor{}
 		for _, v := range g.Inputs {
-			t, err := readInput(*input, v.Name, v.Shape)
+			t, err := readInput(input, v.Name, v.Shape)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			in[v.Name] = t
 		}
 		t0 := time.Now()
 		res, err := reference.Run(g, in, nil)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		elapsed = time.Since(t0)
+		r.elapsed = time.Since(t0)
 		for _, v := range g.Outputs {
-			outs = append(outs, res[v.Name])
-			names = append(names, v.Name)
+			r.outs = append(r.outs, res[v.Name])
+			r.names = append(r.names, v.Name)
 		}
-		what = "reference executor"
-	} else {
-		p, err := m.plan(&cf, set, *input)
-		if err != nil {
-			return err
-		}
-		e, err := mnc.NewExecutor(p, *threads)
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		var ins []*ir.Tensor
-		for _, io := range p.Inputs {
-			t, err := readInput(*input, io.Name, io.Buf.Shape)
-			if err != nil {
-				return err
-			}
-			ins = append(ins, t)
-		}
-		outs = e.NewOutputs()
-		t0 := time.Now()
-		if err := e.Run(ins, outs); err != nil {
-			return err
-		}
-		elapsed = time.Since(t0)
-		for _, io := range p.Outputs {
-			names = append(names, io.Name)
-		}
-		what = fmt.Sprintf("plan (isa %s, %d threads, %s)", p.ISA, e.Threads(), levelName(p))
+		r.what = "reference executor"
+		return r, nil
 	}
+	t0 := time.Now()
+	p, err := m.plan(cf, set, input)
+	if err != nil {
+		return nil, err
+	}
+	if m.p == nil {
+		r.compile = time.Since(t0)
+	}
+	e, err := mnc.NewExecutor(p, threads)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	var ins []*ir.Tensor
+	for _, io := range p.Inputs {
+		t, err := readInput(input, io.Name, io.Buf.Shape)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, t)
+	}
+	r.outs = e.NewOutputs()
+	t0 = time.Now()
+	if err := e.Run(ins, r.outs); err != nil {
+		return nil, err
+	}
+	r.elapsed = time.Since(t0)
+	for _, io := range p.Outputs {
+		r.names = append(r.names, io.Name)
+	}
+	r.what = fmt.Sprintf("plan (isa %s, %d threads, %s)", p.ISA, e.Threads(), levelName(p))
+	return r, nil
+}
+
+// setString prints one set of -shape values as the flags give them.
+func setString(set map[string][]int) string {
+	var names []string
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, shapeArg{name: n, dims: set[n]}.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeOutputs writes one output to path; several (or one, when path is
+// an existing directory) each to path/<sanitized name>.bin, creating the
+// directory.
+func writeOutputs(path string, names []string, outs []*ir.Tensor) error {
+	st, err := os.Stat(path)
+	isDir := err == nil && st.IsDir()
+	if len(outs) == 1 && !isDir {
+		return writeRaw(path, outs[0].Data)
+	}
+	if err == nil && !isDir {
+		return fmt.Errorf("-output %s: the model has %d outputs, so -output names a directory (one NAME.bin per output), but %s is a file", path, len(outs), path)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return fmt.Errorf("-output: %w", err)
+	}
+	used := map[string]string{}
 	for i, t := range outs {
-		printTop(t, names[i], *top)
-	}
-	fmt.Fprintf(stdout, "time: %.3f ms (one run, %s, first run includes warm-up; use mnc bench for latency)\n", float64(elapsed.Microseconds())/1000, what)
-	if *output != "" {
-		if len(outs) != 1 {
-			return fmt.Errorf("-output: the model has %d outputs; writing more than one is not supported", len(outs))
+		file := sanitizeName(names[i]) + ".bin"
+		if prev, ok := used[file]; ok {
+			return fmt.Errorf("-output: outputs %q and %q both map to the file name %s", prev, names[i], file)
 		}
-		if err := writeRaw(*output, outs[0].Data); err != nil {
+		used[file] = names[i]
+		if err := writeRaw(filepath.Join(path, file), t.Data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sanitizeName keeps letters, digits, '.', '_' and '-' of an output name
+// and turns every other character into '_' (so "boxes:0" and
+// "p2o/Concat.1" become file names); a name of dots alone becomes '_'s.
+func sanitizeName(name string) string {
+	b := []rune(name)
+	dots := true
+	for k, r := range b {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
+			dots = false
+		case r == '.':
+		default:
+			b[k] = '_'
+			dots = false
+		}
+	}
+	if dots {
+		return strings.Repeat("_", len(b)+1)
+	}
+	return string(b)
 }
 
 func levelName(p *plan.Plan) string {
@@ -173,23 +267,33 @@ func writeRaw(path string, data []float32) error {
 	return nil
 }
 
-// printTop prints each image's k largest outputs (the logits' top classes).
-func printTop(t *ir.Tensor, name string, k int) {
-	rows, cols := 1, len(t.Data)
-	if len(t.Shape) >= 2 && t.Shape[0] > 0 {
-		rows, cols = t.Shape[0], len(t.Data)/t.Shape[0]
-	}
+// printOutput prints an output's name and shape, and for a classifier-like
+// [N, C] output each image's k largest values (the logits' top classes);
+// other outputs get their range and mean.
+func printOutput(t *ir.Tensor, name string, k int) {
 	finite := true
+	lo, hi, sum := math.Inf(1), math.Inf(-1), 0.0
 	for _, v := range t.Data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
 			finite = false
+			continue
 		}
+		lo, hi, sum = math.Min(lo, f), math.Max(hi, f), sum+f
 	}
 	fmt.Fprintf(stdout, "output %q %v", name, t.Shape)
 	if !finite {
 		fmt.Fprint(stdout, " (contains NaN or Inf)")
 	}
+	if len(t.Shape) != 2 || t.Shape[0] <= 0 || len(t.Data) == 0 {
+		if len(t.Data) > 0 {
+			fmt.Fprintf(stdout, ": min %.4g, max %.4g, mean %.4g", lo, hi, sum/float64(len(t.Data)))
+		}
+		fmt.Fprintln(stdout)
+		return
+	}
 	fmt.Fprintln(stdout)
+	rows, cols := t.Shape[0], t.Shape[1]
 	for r := 0; r < rows; r++ {
 		row := t.Data[r*cols : (r+1)*cols]
 		idx := make([]int, len(row))

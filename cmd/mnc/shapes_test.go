@@ -175,3 +175,62 @@ func TestShapeFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralOutputs: run prints every output's name and shape (top-k
+// only for [N, C]); -output writes one file per output into a directory.
+func TestSeveralOutputs(t *testing.T) {
+	const model = "../../frontend/onnx/testdata/exporters/ssd_outputs"
+	dir := filepath.Join(t.TempDir(), "outs")
+	code, out, errs := cli(t, "run", "-threads", "1", "-input", model+".in.bin", "-output", dir, model+".onnx")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, w := range []string{`output "output" [3×176×4]: min`, `output "softmax.44" [3×176×3]`, `output "clip.18" [3×24×4×4]`, "compile:"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "top-") {
+		t.Errorf("top-k printed for outputs that are not [N, C]:\n%s", out)
+	}
+	for i, name := range []string{"output", "softmax.44", "clip.18"} {
+		got := readF32(t, filepath.Join(dir, name+".bin"))
+		file := model + ".out.bin"
+		if i > 0 {
+			file = model + ".out" + string(rune('0'+i)) + ".bin"
+		}
+		want := readF32(t, file)
+		if len(got) != len(want) {
+			t.Fatalf("%s.bin: %d values, want %d", name, len(got), len(want))
+		}
+		for k := range got {
+			if math.Abs(float64(got[k]-want[k])) > 1e-4 {
+				t.Fatalf("%s.bin[%d] = %g, numpy %g", name, k, got[k], want[k])
+			}
+		}
+	}
+	// A file where a directory is needed is an error; one output into an
+	// existing directory goes to DIR/<name>.bin.
+	file := filepath.Join(t.TempDir(), "f.bin")
+	os.WriteFile(file, nil, 0o644)
+	if code, _, errs := cli(t, "run", "-output", file, model+".onnx"); code != 2 || !strings.Contains(errs, "directory") {
+		t.Errorf("-output FILE with 3 outputs: exit %d, %q", code, errs)
+	}
+	one := t.TempDir()
+	if code, _, errs := cli(t, "run", "-output", one, "mobilenet_v3_small:res=32"); code != 0 {
+		t.Fatalf("-output DIR with one output: exit %d, %q", code, errs)
+	}
+	if b, err := os.ReadFile(filepath.Join(one, "logits.bin")); err != nil || len(b) != 4000 {
+		t.Errorf("-output DIR: %d bytes (%v), want logits.bin of 4000", len(b), err)
+	}
+}
+
+func TestSanitizeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"boxes:0": "boxes_0", "p2o/Concat.1": "p2o_Concat.1", "a b-c_d": "a_b-c_d", "..": "___", "é": "_",
+	} {
+		if got := sanitizeName(in); got != want {
+			t.Errorf("sanitizeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
