@@ -45,6 +45,8 @@ const (
 	OpReduceMean        Op = 24  // over Attrs.Axes, KeepDims
 	OpIdentity          Op = 25  // y = x
 	OpDropout           Op = 26  // inference: y = x
+	OpResize            Op = 40  // 4-D NCHW, H and W only: ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes (ir/resize.go)
+	OpConvTranspose     Op = 41  // inputs X, W [C, M/group, kh, kw] [, B]: Strides, Pads (may be negative), Dilations, Group, OutputPadding
 	numOps                 = 256 // Op is a byte; opTable (ir/optable.go) is indexed by value
 )
 
@@ -175,6 +177,15 @@ type Attrs struct {
 	Fused Epilogue // Conv, Gemm: set by the fusion passes
 
 	QType QType // quantized ops (ir/quant.go): the output's integer type
+
+	// Resize (see ir/resize.go for their meaning).
+	ResizeMode   string     // "nearest" or "linear"
+	CoordMode    string     // coordinate_transformation_mode
+	NearestMode  string     // nearest_mode
+	ResizeScales [2]float32 // H, W scale factors; 0: output/input (sizes given)
+	ResizeSizes  [2]int     // H, W output sizes; 0: floor(input·scale)
+
+	OutputPadding [2]int // ConvTranspose
 }
 
 // ConvAttrs returns the usual attributes of a convolution with a k×k kernel,

@@ -88,6 +88,8 @@ func (n *Node) AttrString() string {
 		p = append(p, fmt.Sprintf("perm=%v", a.Perm))
 	case OpReduceMean:
 		p = append(p, fmt.Sprintf("axes=%v keepdims=%v", a.Axes, a.KeepDims))
+	case OpResize, OpConvTranspose:
+		p = append(p, denseAttrStrings(n)...)
 	case OpPad:
 		mode := a.PadMode
 		if mode == "" {

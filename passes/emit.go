@@ -230,7 +230,8 @@ func genericSupported(op ir.Op) bool {
 	switch op {
 	case ir.OpConv, ir.OpGemm, ir.OpMatMul, ir.OpBatchNorm, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
 		ir.OpGlobalAveragePool, ir.OpAveragePool, ir.OpMaxPool, ir.OpFlatten, ir.OpReshape,
-		ir.OpTranspose, ir.OpSoftmax, ir.OpConcat, ir.OpPad, ir.OpReduceMean, ir.OpIdentity, ir.OpDropout:
+		ir.OpTranspose, ir.OpSoftmax, ir.OpConcat, ir.OpPad, ir.OpReduceMean, ir.OpIdentity, ir.OpDropout,
+		ir.OpResize, ir.OpConvTranspose:
 		return true
 	}
 	return op.IsElementwiseActivation()

@@ -64,6 +64,15 @@ func (e *encoder) attrs(a *ir.Attrs) {
 	e.ints(a.PadAmounts)
 	e.str(a.PadMode)
 	e.int(int(a.Fused.Act))
+	// Resize, ConvTranspose (format 2)
+	e.str(a.ResizeMode)
+	e.str(a.CoordMode)
+	e.str(a.NearestMode)
+	e.f32(a.ResizeScales[0])
+	e.f32(a.ResizeScales[1])
+	for _, v := range [...]int{a.ResizeSizes[0], a.ResizeSizes[1], a.OutputPadding[0], a.OutputPadding[1]} {
+		e.int(v)
+	}
 }
 
 func (e *encoder) step(s *Step) {
@@ -238,6 +247,14 @@ func (d *decoder) attrs(a *ir.Attrs) {
 	a.PadAmounts = d.ints()
 	a.PadMode = d.str()
 	a.Fused.Act = ir.Act(d.int())
+	a.ResizeMode = d.str()
+	a.CoordMode = d.str()
+	a.NearestMode = d.str()
+	a.ResizeScales[0] = d.f32()
+	a.ResizeScales[1] = d.f32()
+	for _, p := range [...]*int{&a.ResizeSizes[0], &a.ResizeSizes[1], &a.OutputPadding[0], &a.OutputPadding[1]} {
+		*p = d.int()
+	}
 }
 
 func (d *decoder) step() Step {

@@ -35,6 +35,9 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if err := checkGenericShape(s); err != nil {
 		return nil, err
 	}
+	if f := denseGeneric(s, ins, out); f != nil {
+		return f, nil
+	}
 	f, err := genericFunc(s, ins, out)
 	if err != nil {
 		return nil, err

@@ -177,6 +177,9 @@ var confCases = []confCase{
 	{name: "test_quantizelinear", consts: []string{"*"}}, {name: "test_quantizelinear_axis", consts: []string{"*"}},
 }
 
+func init() { confCases = append(confCases, denseConfCases...) }
+
+
 // TestONNXConformance runs ONNX's node tests through Read and the
 // reference executor and compares with the expected outputs; each imported
 // case is also exported and re-imported, which must not change its outputs.

@@ -42,4 +42,7 @@ var opTable = map[string]opDef{
 	"ConstantOfShape":    {convertConstantOfShape}, // folded
 	"Range":              {convertRange},           // folded
 	"Size":               {convertSize},            // folded
+	"Resize":             {convertResize},
+	"Upsample":           {convertResize},
+	"ConvTranspose":      {convertConvTranspose},
 }

@@ -237,6 +237,8 @@ func (ex *exporter) node(n *ir.Node) error {
 			at = append(at, attrInts("axes", a.Axes))
 		}
 		ex.emit("ReduceMean", n.Name, in, out, at...)
+	case ir.OpResize, ir.OpConvTranspose:
+		return ex.dense(n, in)
 	default:
 		return fmt.Errorf("no ONNX export for this operator")
 	}
