@@ -179,7 +179,6 @@ var confCases = []confCase{
 
 func init() { confCases = append(confCases, denseConfCases...) }
 
-
 // TestONNXConformance runs ONNX's node tests through Read and the
 // reference executor and compares with the expected outputs; each imported
 // case is also exported and re-imported, which must not change its outputs.

@@ -16,9 +16,9 @@ func TestUnsupportedOpsListedTogether(t *testing.T) {
 	b.g.Node = append(b.g.Node,
 		&pb.NodeProto{Name: proto.String("foo"), OpType: proto.String("LSTM"), Input: []string{"x"}, Output: []string{"a"}},
 		&pb.NodeProto{Name: proto.String("ok"), OpType: proto.String("Relu"), Input: []string{"a"}, Output: []string{"b"}},
-		&pb.NodeProto{Name: proto.String("bar"), OpType: proto.String("Resize"), Input: []string{"b"}, Output: []string{"y"}})
+		&pb.NodeProto{Name: proto.String("bar"), OpType: proto.String("TfIdfVectorizer"), Input: []string{"b"}, Output: []string{"y"}})
 	_, err := Read("model.onnx", b.bytes(t), "")
-	want := `model.onnx: unsupported operators: node "foo" (LSTM), node "bar" (Resize)`
+	want := `model.onnx: unsupported operators: node "foo" (LSTM), node "bar" (TfIdfVectorizer)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant  %s", err, want)
 	}

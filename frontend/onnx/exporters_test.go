@@ -421,7 +421,6 @@ var exporterRejects = []struct {
 }{
 	{"reject_fp16", []string{"reject_fp16.onnx", "FLOAT16"}},                                    // float16 weights (onnxconverter-common)
 	{"reject_dynamic_hw", []string{"reject_dynamic_hw.onnx", `"input"`, "height"}},              // dynamic_axes on H and W
-	{"reject_resize", []string{"reject_resize.onnx", "Resize"}},                                 // an operator mnc lacks
 	{"reject_weight_input", []string{"weight"}},                                                 // Conv weight as a graph input
 	{"reject_ort_fused", []string{"reject_ort_fused.onnx", "Conv_0_fused", "FusedConv"}},        // an ORT-optimised model
 	{"reject_opset22", []string{"reject_opset22.onnx", "opset 22"}},                             // newer than the importer
