@@ -64,7 +64,7 @@ func (e *encoder) attrs(a *ir.Attrs) {
 	e.ints(a.PadAmounts)
 	e.str(a.PadMode)
 	e.int(int(a.Fused.Act))
-	// Resize, ConvTranspose (format 2)
+	// Resize, ConvTranspose (format 3)
 	e.str(a.ResizeMode)
 	e.str(a.CoordMode)
 	e.str(a.NearestMode)
