@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	commands["run"] = &command{name: "run", usage: "mnc run [-input FILE] [-output FILE] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-ref] MODEL|PLAN", run: runRun}
+	commands["run"] = &command{name: "run", usage: "mnc run [-image FILE]... [-preset P] [-labels FILE] [-json] [-input FILE] [-output FILE] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-ref] MODEL|PLAN", run: runRun}
 }
 
 func runRun(args []string) error {
@@ -29,6 +29,10 @@ func runRun(args []string) error {
 	threads := fs.Int("threads", 0, "threads (default: all cores)")
 	ref := fs.Bool("ref", false, "run the plain reference executor instead of a compiled plan")
 	top := fs.Int("top", 5, "how many top classes to print for each [N, C] output")
+	var imf imageFlags
+	imf.register(fs)
+	labelFile := fs.String("labels", "", "class names, one a line, for [N, C] outputs (default: ImageNet's for 1000 classes, and for 1001 with background at class 0)")
+	asJSON := fs.Bool("json", false, "print the outputs (top classes, or range and mean) and times as JSON")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -38,6 +42,9 @@ func runRun(args []string) error {
 	}
 	if *ref && mnc.IsPlanFile(spec) {
 		return usagef("-ref runs a model, not a compiled plan")
+	}
+	if err := imf.check(*input); err != nil {
+		return err
 	}
 	m, err := openModel(spec, &cf)
 	if err != nil {
@@ -50,26 +57,44 @@ func runRun(args []string) error {
 	if len(sets) > 1 && (*input != "" || *output != "") {
 		return usagef("-input and -output take one shape per input (several -shape values run the built-in input at each)")
 	}
+	if len(sets) > 1 && len(imf.files) > 0 {
+		return usagef("-image takes one shape per input (the images and -preset decide it)")
+	}
 	for _, set := range sets {
-		if len(sets) > 1 {
+		if len(sets) > 1 && !*asJSON {
 			fmt.Fprintf(stdout, "shape %s\n", setString(set))
 		}
-		r, err := runOnce(m, &cf, set, *input, *threads, *ref)
+		img, set, err := imf.input(m, &cf, set)
 		if err != nil {
 			return err
 		}
-		for i, t := range r.outs {
-			printOutput(t, r.names[i], *top)
+		r, err := runOnce(m, &cf, set, *input, img, *threads, *ref)
+		if err != nil {
+			return err
 		}
-		if r.compile > 0 {
-			fmt.Fprintf(stdout, "compile: %.1f ms\n", msec(r.compile))
+		if *asJSON {
+			if err := printRunJSON(spec, set, r, *top, *labelFile, imf.files); err != nil {
+				return err
+			}
+		} else {
+			for i, t := range r.outs {
+				if err := printOutput(t, r.names[i], *top, *labelFile, imf.files); err != nil {
+					return err
+				}
+			}
 		}
-		fmt.Fprintf(stdout, "time: %.3f ms (one run, %s, first run includes warm-up; use mnc bench for latency)\n", msec(r.elapsed), r.what)
 		if *output != "" {
 			if err := writeOutputs(*output, r.names, r.outs); err != nil {
 				return err
 			}
 		}
+		if *asJSON {
+			continue
+		}
+		if r.compile > 0 {
+			fmt.Fprintf(stdout, "compile: %.1f ms\n", msec(r.compile))
+		}
+		fmt.Fprintf(stdout, "time: %.3f ms (one run, %s, first run includes warm-up; use mnc bench for latency)\n", msec(r.elapsed), r.what)
 	}
 	return nil
 }
@@ -85,8 +110,9 @@ type runResult struct {
 }
 
 // runOnce runs the model once at one set of input shapes, on a compiled
-// plan or (ref) the reference executor.
-func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, threads int, ref bool) (*runResult, error) {
+// plan or (ref) the reference executor; img, when not nil, is the input
+// (made from -image files).
+func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, img *ir.Tensor, threads int, ref bool) (*runResult, error) {
 	r := &runResult{}
 	if ref {
 		g, batch, err := m.shaped(cf, set, input)
@@ -106,6 +132,10 @@ func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, thr
 		}
 		in := map[string]*ir.Tensor{}
 		for _, v := range g.Inputs {
+			if img != nil {
+				in[v.Name] = img
+				continue
+			}
 			t, err := readInput(input, v.Name, v.Shape)
 			if err != nil {
 				return nil, err
@@ -140,6 +170,10 @@ func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, thr
 	defer e.Close()
 	var ins []*ir.Tensor
 	for _, io := range p.Inputs {
+		if img != nil {
+			ins = append(ins, img)
+			continue
+		}
 		t, err := readInput(input, io.Name, io.Buf.Shape)
 		if err != nil {
 			return nil, err
@@ -267,47 +301,14 @@ func writeRaw(path string, data []float32) error {
 	return nil
 }
 
-// printOutput prints an output's name and shape, and for a classifier-like
-// [N, C] output each image's k largest values (the logits' top classes);
-// other outputs get their range and mean.
-func printOutput(t *ir.Tensor, name string, k int) {
-	finite := true
-	lo, hi, sum := math.Inf(1), math.Inf(-1), 0.0
-	for _, v := range t.Data {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			finite = false
-			continue
-		}
-		lo, hi, sum = math.Min(lo, f), math.Max(hi, f), sum+f
+// printOutput prints an output's name and shape, and for a classifier's
+// [N, C] (or [N, C, 1, 1]) output each image's k most likely classes with
+// their labels and probabilities; other outputs get their range and mean.
+func printOutput(t *ir.Tensor, name string, k int, labelFile string, files []string) error {
+	o, err := summarize(t, name, k, labelFile, files)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(stdout, "output %q %v", name, t.Shape)
-	if !finite {
-		fmt.Fprint(stdout, " (contains NaN or Inf)")
-	}
-	if len(t.Shape) != 2 || t.Shape[0] <= 0 || len(t.Data) == 0 {
-		if len(t.Data) > 0 {
-			fmt.Fprintf(stdout, ": min %.4g, max %.4g, mean %.4g", lo, hi, sum/float64(len(t.Data)))
-		}
-		fmt.Fprintln(stdout)
-		return
-	}
-	fmt.Fprintln(stdout)
-	rows, cols := t.Shape[0], t.Shape[1]
-	for r := 0; r < rows; r++ {
-		row := t.Data[r*cols : (r+1)*cols]
-		idx := make([]int, len(row))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] > row[idx[b]] })
-		if k > len(idx) {
-			k = len(idx)
-		}
-		fmt.Fprintf(stdout, "  image %d top-%d:", r, k)
-		for _, i := range idx[:k] {
-			fmt.Fprintf(stdout, " %d (%.4f)", i, row[i])
-		}
-		fmt.Fprintln(stdout)
-	}
+	o.print()
+	return nil
 }
