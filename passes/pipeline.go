@@ -25,6 +25,7 @@ type Pass struct {
 // lower-conv on, the entries build the plan in State.Plan.
 var pipeline = [...]Pass{
 	{Name: "canonicalize", Fn: canonicalize, Doc: "drop Identity/Dropout, trivial Reshape/Flatten, cancelling Transpose pairs"},
+	{Name: "fuse-qdq", Fn: fuseQDQ, Doc: "QDQ groups around Conv/Gemm/Add/GlobalAveragePool/Flatten become integer QLinear ops (ONNX Runtime's integer pipeline)"},
 	{Name: "fold-constants", Fn: foldConstants, Doc: "evaluate nodes whose inputs are all constant"},
 	{Name: "global-pool", Fn: rewriteGlobalPool, Doc: "ReduceMean over H,W and whole-map AveragePool become GlobalAveragePool"},
 	{Name: "matmul-to-gemm", Fn: matmulToGemm, Doc: "MatMul by a constant matrix (+ constant bias Add) becomes one Gemm"},
@@ -35,6 +36,7 @@ var pipeline = [...]Pass{
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
+	{Name: "quant-scalars", Fn: quantScalars, Required: true, Doc: "scalar quantization parameters become [1] tensors (plan operands have rank ≥ 1)"},
 	{Name: "lower-conv", Fn: lowerConv, Required: true, Doc: "choose gemm / dwconv / conv / generic for each Conv and Gemm"},
 	{Name: "choose-layout", Fn: chooseLayout, Required: true, Doc: "NHWC activations inside, NCHW at the graph edges; channels-last edge Transposes become free views"},
 	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
@@ -44,6 +46,9 @@ var pipeline = [...]Pass{
 
 // passOrder lists constraints between passes: a must come before b.
 var passOrder = [...]struct{ a, b string }{
+	// fuse-qdq reads the DequantizeLinear of constant weights before it is folded.
+	{"fuse-qdq", "fold-constants"},
+	{"quant-scalars", "lower-conv"},
 	// fold-bn must see the bare conv: fusions after it check for an empty epilogue.
 	{"fold-bn", "fuse-add"},
 	{"fold-bn", "fuse-activation"},

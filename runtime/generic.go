@@ -109,6 +109,9 @@ func checkGenericShape(s *plan.Step) error {
 
 func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 	a := s.Attrs
+	if s.Op.IsQuant() {
+		return quantGeneric(s, in, out)
+	}
 	switch s.Op {
 	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
 		return func() { copyLogical(in[0], out) }, nil

@@ -1,0 +1,64 @@
+package runtime_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/internal/shareddata"
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/reference"
+)
+
+// TestInt8ModelsCompiled: ONNX Runtime's three int8 MobileNet V2 files
+// compiled at -O2 for every ISA agree with ONNX Runtime: same top-1 and
+// max|diff| ≤ 2% of max|ORT| (measured: bit-identical, since fuse-qdq turns
+// the QDQ groups into the integer operators ONNX Runtime runs, with its
+// rounding; see passes/quant.go). At -O0 the QDQ files are read literally
+// (float convs between QuantizeLinear/DequantizeLinear), which lands one
+// quantization step away here and there: 1.6% of max|ORT|.
+func TestInt8ModelsCompiled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole 224² int8 models; skipped in -short")
+	}
+	for _, name := range []string{"v2_int8_qdq_u8", "v2_int8_qdq_s8", "v2_int8_qop_u8"} {
+		t.Run(name, func(t *testing.T) {
+			want := shareddata.ReadFloats(t, "int8/"+name+".out.bin")
+			g, err := onnx.Load(shareddata.Path(t, "int8/"+name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*ir.Tensor{reference.FixedInput(1, 3, 224, 224)}
+			for _, isa := range kernels.Available() {
+				for _, level := range []int{0, 2} {
+					if level == 0 && isa != kernels.Available()[0] {
+						continue // -O0 once: it is the float reading
+					}
+					c := config{level: level, threads: 2, batch: 1, isa: isa}
+					out := execute(t, compile(t, g, c), c.threads, in)[0]
+					var d, m float64
+					for i, w := range want {
+						d = math.Max(d, math.Abs(float64(out.Data[i]-w)))
+						m = math.Max(m, math.Abs(float64(w)))
+					}
+					if top(out.Data) != top(want) || d > 0.02*m {
+						t.Errorf("%v: top-1 %d (ORT %d), max|diff| %.3g = %.3g·max|ORT|", c, top(out.Data), top(want), d, d/m)
+					} else {
+						t.Logf("%v: max|diff| %.3g = %.3g·max|ORT|", c, d, d/m)
+					}
+				}
+			}
+		})
+	}
+}
+
+func top(x []float32) int {
+	k := 0
+	for i, v := range x {
+		if v > x[k] {
+			k = i
+		}
+	}
+	return k
+}
