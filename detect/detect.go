@@ -1,0 +1,369 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Params are the post-processing settings of an SSD head.
+type Params struct {
+	// Weights divide the regression outputs (dx, dy, dw, dh) before they
+	// are applied to an anchor (torchvision's BoxCoder weights).
+	Weights [4]float32
+	// ClipExp caps dw and dh before exp (torchvision: log(1000/16)).
+	ClipExp float32
+	// ScoreThresh: candidates need a class probability above it.
+	ScoreThresh float32
+	// TopK candidates per class at most, by score, go into NMS.
+	TopK int
+	// NMSThresh: a box is suppressed by a higher-scoring box of its class
+	// whose IoU with it is above this.
+	NMSThresh float32
+	// MaxDetections per image at most, the highest scores.
+	MaxDetections int
+	// Background is the class index that is never reported (-1: none).
+	Background int
+}
+
+// SSDLiteParams are torchvision's ssdlite320_mobilenet_v3_large settings:
+// weights (10, 10, 5, 5), exp clamp log(1000/16), score threshold 0.001,
+// top 300 per class, NMS IoU 0.55, 300 detections, class 0 background.
+func SSDLiteParams() Params {
+	return Params{
+		Weights: [4]float32{10, 10, 5, 5}, ClipExp: float32(math.Log(1000.0 / 16)),
+		ScoreThresh: 0.001, TopK: 300, NMSThresh: 0.55, MaxDetections: 300, Background: 0,
+	}
+}
+
+// Detection is one detected object: its box in the original image's
+// pixels, the class probability and the class index.
+type Detection struct {
+	Box   Box     `json:"box"`
+	Score float32 `json:"score"`
+	Label int     `json:"label"`
+}
+
+// Detector post-processes one SSD head's outputs on a fixed input size. It
+// keeps scratch buffers, so one Detector serves one goroutine at a time.
+type Detector struct {
+	Anchors []Box // in input pixels, in the heads' order
+	InH     int   // input height and width the anchors are for
+	InW     int
+	P       Params
+
+	boxes  []Box
+	probs  []float32
+	hist   []int32
+	batch  []cand
+	popped []int32
+	kept   [][]Box // per class
+	out    []cand
+}
+
+type cand struct {
+	score  float32
+	anchor int32
+	label  int32
+}
+
+// New returns a Detector for the given anchors on an inH×inW input.
+func New(anchors []Box, inH, inW int, p Params) (*Detector, error) {
+	if len(anchors) == 0 {
+		return nil, fmt.Errorf("detect: no anchors")
+	}
+	if inH <= 0 || inW <= 0 {
+		return nil, fmt.Errorf("detect: input size %d×%d must be positive", inH, inW)
+	}
+	if p.TopK <= 0 || p.MaxDetections <= 0 {
+		return nil, fmt.Errorf("detect: top-k %d and max detections %d must be positive", p.TopK, p.MaxDetections)
+	}
+	for _, w := range p.Weights {
+		if !(w > 0) {
+			return nil, fmt.Errorf("detect: box coder weights %v must be positive", p.Weights)
+		}
+	}
+	return &Detector{Anchors: anchors, InH: inH, InW: inW, P: p}, nil
+}
+
+// SSDLite returns the Detector of torchvision's ssdlite320_mobilenet_v3_large
+// on a res×res input (320 for the standard model).
+func SSDLite(res int) (*Detector, error) {
+	a, err := SSDLiteBoxes().Generate(res, res, SSDLiteMaps(res))
+	if err != nil {
+		return nil, err
+	}
+	return New(a, res, res, SSDLiteParams())
+}
+
+// Decode applies regression codes rel (4 per anchor: dx, dy, dw, dh) to
+// the anchors (torchvision's BoxCoder.decode_single) and clips the boxes
+// to the input, writing into out (len(Anchors)).
+func (d *Detector) Decode(rel []float32, out []Box) {
+	wx, wy, ww, wh := d.P.Weights[0], d.P.Weights[1], d.P.Weights[2], d.P.Weights[3]
+	W, H := float32(d.InW), float32(d.InH)
+	for i, a := range d.Anchors {
+		r := rel[4*i : 4*i+4 : 4*i+4]
+		aw, ah := a.X2-a.X1, a.Y2-a.Y1
+		cx, cy := a.X1+0.5*aw, a.Y1+0.5*ah
+		dx, dy := r[0]/wx, r[1]/wy
+		dw, dh := min(r[2]/ww, d.P.ClipExp), min(r[3]/wh, d.P.ClipExp)
+		pcx, pcy := float32(dx*aw)+cx, float32(dy*ah)+cy // no FMA: the same result on every ISA
+		pw := float32(math.Exp(float64(dw))) * aw
+		ph := float32(math.Exp(float64(dh))) * ah
+		hw, hh := 0.5*pw, 0.5*ph
+		out[i] = Box{
+			X1: clamp(pcx-hw, W), Y1: clamp(pcy-hh, H),
+			X2: clamp(pcx+hw, W), Y2: clamp(pcy+hh, H),
+		}
+	}
+}
+
+// clamp limits v to [0, hi] (NaN stays NaN, as torch.clamp leaves it).
+func clamp(v, hi float32) float32 {
+	if v < 0 {
+		return 0
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// Detect post-processes one image: logits [anchors, classes] (row-major),
+// regression [anchors, 4], and returns at most MaxDetections detections,
+// highest score first, with boxes scaled from the input to an origW×origH
+// image. The result is torchvision's SSD.postprocess_detections: softmax
+// over each anchor's classes; per class except the background, the anchors
+// scoring above ScoreThresh, the TopK best of them, greedy NMS within the
+// class; the survivors of all classes by score, the first MaxDetections.
+// Ties in score put the lower anchor, then the lower class, first.
+//
+// It gets there without sorting every candidate: candidates are visited in
+// that final order (a histogram of the scores finds the best few thousand,
+// which are sorted; the next range is taken if they run out), and since a
+// candidate's fate depends only on the higher-ranked ones of its class, it
+// is dropped when its class already had TopK candidates, kept unless a
+// kept box of its class overlaps it by more than NMSThresh, and the visit
+// stops at MaxDetections kept.
+func (d *Detector) Detect(logits, regression []float32, classes, origW, origH int) ([]Detection, error) {
+	n := len(d.Anchors)
+	if classes <= 0 || len(logits) != n*classes {
+		return nil, fmt.Errorf("detect: %d class scores for %d anchors and %d classes", len(logits), n, classes)
+	}
+	if len(regression) != n*4 {
+		return nil, fmt.Errorf("detect: %d box codes for %d anchors, want %d", len(regression), n, n*4)
+	}
+	if origW <= 0 || origH <= 0 {
+		return nil, fmt.Errorf("detect: image size %d×%d must be positive", origW, origH)
+	}
+	d.boxes = grow(d.boxes, n)
+	d.Decode(regression, d.boxes)
+	d.softmax(logits, classes)
+	d.visit(classes)
+	sx, sy := float32(origW)/float32(d.InW), float32(origH)/float32(d.InH)
+	out := make([]Detection, len(d.out))
+	for i, c := range d.out {
+		b := d.boxes[c.anchor]
+		out[i] = Detection{Box: Box{b.X1 * sx, b.Y1 * sy, b.X2 * sx, b.Y2 * sy}, Score: c.score, Label: int(c.label)}
+	}
+	return out, nil
+}
+
+// Scores at or below the threshold, and the background class, get
+// probability 0 in d.probs (never a candidate); the others fall in one of
+// histBuckets buckets by the top bits of their float32 representation,
+// which orders positive floats.
+const (
+	histShift   = 17 // 6 mantissa bits per power of two
+	histBuckets = 1 << (31 - histShift)
+)
+
+func bucket(p float32) int { return int(math.Float32bits(p) >> histShift) }
+
+// softmax writes the class probabilities of every anchor into d.probs,
+// zeroing those that cannot be candidates, and counts the others in d.hist.
+func (d *Detector) softmax(logits []float32, classes int) {
+	n := len(d.Anchors)
+	d.probs = grow(d.probs, n*classes)
+	d.hist = grow(d.hist, histBuckets)
+	clear(d.hist)
+	thr, bg := d.P.ScoreThresh, d.P.Background
+	for i := range n {
+		row := logits[i*classes : (i+1)*classes : (i+1)*classes]
+		pr := d.probs[i*classes : (i+1)*classes : (i+1)*classes]
+		m := row[0]
+		for _, v := range row[1:] {
+			if v > m || v != v {
+				m = v
+			}
+		}
+		var sum float32
+		for c, v := range row {
+			e := expf(v - m)
+			pr[c] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for c := range pr {
+			p := pr[c] * inv
+			if !(p > thr) || c == bg {
+				pr[c] = 0
+				continue
+			}
+			pr[c] = p
+			d.hist[bucket(p)]++
+		}
+	}
+}
+
+// visit fills d.out with the kept candidates in final order (see Detect).
+func (d *Detector) visit(classes int) {
+	d.out = d.out[:0]
+	d.popped = grow(d.popped, classes)
+	clear(d.popped)
+	if len(d.kept) < classes {
+		d.kept = make([][]Box, classes)
+	}
+	for c := range d.kept {
+		d.kept[c] = d.kept[c][:0]
+	}
+	// Rounds over bucket ranges [lo, hi), from the top, each holding at
+	// least want candidates (or all that remain).
+	want := 4 * max(d.P.MaxDetections, 256)
+	hi := histBuckets
+	for hi > 0 && len(d.out) < d.P.MaxDetections {
+		lo, cnt := hi, 0
+		for lo > 0 && cnt < want {
+			lo--
+			cnt += int(d.hist[lo])
+		}
+		if cnt == 0 {
+			break
+		}
+		// Probabilities are ≥ 0, so their bits order them; 0 (no
+		// candidate) is below every bucket (bucket 0 holds only
+		// denormals, and 0 is excluded explicitly there).
+		d.batch = d.batch[:0]
+		from, to := uint32(lo)<<histShift, uint32(hi)<<histShift
+		for a := range len(d.Anchors) {
+			row := d.probs[a*classes : (a+1)*classes : (a+1)*classes]
+			for c, p := range row {
+				if b := math.Float32bits(p); b >= from && b-from < to-from && p != 0 {
+					d.batch = append(d.batch, cand{p, int32(a), int32(c)})
+				}
+			}
+		}
+		slices.SortFunc(d.batch, byScore)
+		for _, c := range d.batch {
+			if d.popped[c.label] >= int32(d.P.TopK) {
+				continue
+			}
+			d.popped[c.label]++
+			b := d.boxes[c.anchor]
+			if suppressed(b, d.kept[c.label], d.P.NMSThresh) {
+				continue
+			}
+			d.kept[c.label] = append(d.kept[c.label], b)
+			d.out = append(d.out, c)
+			if len(d.out) == d.P.MaxDetections {
+				return
+			}
+		}
+		hi = lo
+	}
+}
+
+// suppressed reports whether a kept box overlaps b with IoU above thr.
+func suppressed(b Box, kept []Box, thr float32) bool {
+	for _, o := range kept {
+		if IoU(b, o) > thr {
+			return true
+		}
+	}
+	return false
+}
+
+// byScore orders candidates by score descending, then anchor, then class.
+func byScore(a, b cand) int {
+	switch {
+	case a.score > b.score:
+		return -1
+	case a.score < b.score:
+		return 1
+	case a.anchor != b.anchor:
+		return int(a.anchor - b.anchor)
+	}
+	return int(a.label - b.label)
+}
+
+// NMS returns the indices of the boxes that greedy non-maximum
+// suppression keeps, highest score first (ties: lower index first): a box
+// is dropped when a kept, higher-ranked box has IoU above thr with it
+// (torchvision.ops.nms). Zero-area boxes and boxes with a NaN coordinate
+// have IoU 0 with every box: they are never suppressed and suppress nothing.
+func NMS(boxes []Box, scores []float32, thr float32) []int {
+	cs := make([]cand, len(boxes))
+	for i := range boxes {
+		cs[i] = cand{scores[i], int32(i), 0}
+	}
+	slices.SortFunc(cs, byScore)
+	var kept []Box
+	idx := []int{}
+	for _, c := range cs {
+		if b := boxes[c.anchor]; !suppressed(b, kept, thr) {
+			kept = append(kept, b)
+			idx = append(idx, int(c.anchor))
+		}
+	}
+	return idx
+}
+
+// expf is e^x rounded to float32, the softmax's exponential: with
+// x = (64k + j)·ln2/64 + r, |r| ≤ ln2/128, it is 2^k · 2^(j/64) · (1 + r +
+// r²/2 + r³/6) in float64 (relative error below 1e-10 before rounding), so
+// it almost always equals float32(math.Exp(x)) and is never 1 ulp off it,
+// at a fraction of the cost. NaN gives NaN; below −104 it is 0.
+func expf(x32 float32) float32 {
+	x := float64(x32)
+	if !(x > -104 && x < 88) {
+		return expSlow(x32)
+	}
+	// n = round(x·64/ln2): adding 1.5·2^52 leaves it in the low mantissa
+	// bits (round to nearest even).
+	t := x*(64/math.Ln2) + roundMagic
+	kf := t - roundMagic
+	r := x - kf*ln2By64Hi - kf*ln2By64Lo
+	n := int32(math.Float64bits(t))
+	p := exp2Table[n&63] * (1 + r*(1+r*(0.5+r*(1.0/6))))
+	return float32(math.Float64frombits(math.Float64bits(p) + uint64(int64(n>>6))<<52))
+}
+
+func expSlow(x float32) float32 {
+	if x != x {
+		return x
+	}
+	return float32(math.Exp(float64(x)))
+}
+
+const (
+	roundMagic = 1.5 * (1 << 52)
+	ln2By64Hi  = float64(float32(ln2By64)) // 24 significant bits: kf·ln2By64Hi is exact
+	ln2By64Lo  = ln2By64 - ln2By64Hi
+	ln2By64    = math.Ln2 / 64
+)
+
+// exp2Table[j] = 2^(j/64).
+var exp2Table = func() (t [64]float64) {
+	for j := range t {
+		t[j] = math.Exp2(float64(j) / 64)
+	}
+	return t
+}()
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
