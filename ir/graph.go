@@ -141,7 +141,7 @@ func (g *Graph) Values() []*Value {
 // Consumers maps each value to the nodes that read it (a node appears once
 // per input slot that reads the value).
 func (g *Graph) Consumers() map[*Value][]*Node {
-	m := map[*Value][]*Node{}
+	m := make(map[*Value][]*Node, len(g.Nodes)+len(g.Inputs))
 	for _, n := range g.Nodes {
 		for _, v := range n.Inputs {
 			if v != nil {
@@ -183,7 +183,50 @@ func (g *Graph) ReplaceUses(old, nw *Value) {
 }
 
 // RemoveDead drops nodes whose outputs nobody reads and that are not outputs.
+// On a topologically ordered graph one backward sweep finds every dead node,
+// chains included (linear time); a graph out of order falls back to
+// removing unread nodes round by round.
 func (g *Graph) RemoveDead() {
+	used := make(map[*Value]bool, len(g.Nodes))
+	for _, v := range g.Outputs {
+		used[v] = true
+	}
+	live := make([]bool, len(g.Nodes))
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		n := g.Nodes[i]
+		for _, o := range n.Outputs {
+			live[i] = live[i] || used[o]
+		}
+		if live[i] {
+			for _, v := range n.Inputs {
+				used[v] = true
+			}
+		}
+	}
+	for i, n := range g.Nodes {
+		for _, o := range n.Outputs {
+			if !live[i] && used[o] {
+				// A reader came before its producer: the sweep is not
+				// trustworthy on this order.
+				g.removeDeadRounds()
+				return
+			}
+		}
+	}
+	kept := g.Nodes[:0]
+	for i, n := range g.Nodes {
+		if live[i] {
+			kept = append(kept, n)
+		}
+	}
+	for i := len(kept); i < len(g.Nodes); i++ {
+		g.Nodes[i] = nil
+	}
+	g.Nodes = kept
+}
+
+// removeDeadRounds removes nodes no node or output reads, repeatedly.
+func (g *Graph) removeDeadRounds() {
 	for {
 		used := map[*Value]bool{}
 		for _, v := range g.Outputs {
@@ -277,47 +320,104 @@ func (g *Graph) SetBatch(n int) error {
 
 // TopoSort reorders the nodes so every node follows its producers; it fails
 // on a cycle or on an input that no node, graph input or constant provides.
+// Among the nodes ready at any point it takes the earliest in the current
+// order, so an already sorted graph keeps its order; the time is
+// O(n log n) in nodes and edges (a heap of ready nodes), whatever the order.
 func (g *Graph) TopoSort() error {
+	idx := make(map[*Node]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		idx[n] = i
+	}
 	avail := map[*Value]bool{}
 	for _, v := range g.Inputs {
 		avail[v] = true
 	}
-	done := make([]bool, len(g.Nodes))
-	order := make([]*Node, 0, len(g.Nodes))
-	for len(order) < len(g.Nodes) {
-		progress := false
-		for i, n := range g.Nodes {
-			if done[i] {
+	waiting := make([]int, len(g.Nodes)) // inputs not yet available
+	readers := map[*Value][]int{}        // value → nodes waiting for it
+	var ready intHeap
+	for i, n := range g.Nodes {
+		seen := map[*Value]bool{}
+		for _, v := range n.Inputs {
+			if v == nil || v.IsConst() || avail[v] || seen[v] {
 				continue
 			}
-			ready := true
-			for _, v := range n.Inputs {
-				if v != nil && !v.IsConst() && !avail[v] {
-					ready = false
-					break
-				}
+			seen[v] = true
+			waiting[i]++
+			readers[v] = append(readers[v], i)
+		}
+		if waiting[i] == 0 {
+			ready.push(i)
+		}
+	}
+	order := make([]*Node, 0, len(g.Nodes))
+	for len(ready) > 0 {
+		i := ready.pop()
+		n := g.Nodes[i]
+		order = append(order, n)
+		for _, o := range n.Outputs {
+			if avail[o] {
+				continue
 			}
-			if ready {
-				done[i] = true
-				order = append(order, n)
-				for _, o := range n.Outputs {
-					avail[o] = true
+			avail[o] = true
+			for _, r := range readers[o] {
+				if waiting[r]--; waiting[r] == 0 {
+					ready.push(r)
 				}
-				progress = true
 			}
 		}
-		if !progress {
-			for i, n := range g.Nodes {
-				if !done[i] {
-					for _, v := range n.Inputs {
-						if v != nil && !v.IsConst() && !avail[v] {
-							return fmt.Errorf("node %q (%s): input %q is never produced (cycle or dangling edge)", n.Name, n.Op, v.Name)
-						}
-					}
+	}
+	if len(order) < len(g.Nodes) {
+		for i, n := range g.Nodes {
+			if waiting[i] == 0 {
+				continue
+			}
+			for _, v := range n.Inputs {
+				if v != nil && !v.IsConst() && !avail[v] {
+					return fmt.Errorf("node %q (%s): input %q is never produced (cycle or dangling edge)", n.Name, n.Op, v.Name)
 				}
 			}
 		}
 	}
 	g.Nodes = order
 	return nil
+}
+
+// intHeap is a min-heap of node indices.
+type intHeap []int
+
+func (h *intHeap) push(v int) {
+	*h = append(*h, v)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *intHeap) pop() int {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(a) && a[l] < a[m] {
+			m = l
+		}
+		if r < len(a) && a[r] < a[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return top
 }

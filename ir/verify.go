@@ -10,36 +10,52 @@ func (g *Graph) Verify() error {
 	if g.Unbound != nil {
 		return g.Unbound
 	}
-	names := map[string]string{}
-	claim := func(name, what string) error {
+	// names maps each name to what holds it, described only for an error:
+	// this runs after every pass on every node, so it keeps to two maps.
+	type holder struct {
+		kind byte // 'i' input, 'n' node, 'c' constant, 'o' node output
+		node *Node
+		val  *Value
+	}
+	describe := func(h holder) string {
+		switch h.kind {
+		case 'i':
+			return "input " + h.val.Name
+		case 'n':
+			return fmt.Sprintf("node %q", h.node.Name)
+		case 'c':
+			return "constant " + h.val.Name
+		}
+		return fmt.Sprintf("output of node %q", h.node.Name)
+	}
+	names := make(map[string]holder, 2*len(g.Nodes)+len(g.Inputs))
+	claim := func(name string, h holder) error {
 		if name == "" {
-			return fmt.Errorf("%s has an empty name", what)
+			return fmt.Errorf("%s has an empty name", describe(h))
 		}
-		if prev, ok := names[name]; ok && prev != what {
-			return fmt.Errorf("name %q is used by both %s and %s", name, prev, what)
+		if prev, ok := names[name]; ok && prev != h {
+			if prev.kind == 'n' && h.kind == 'n' {
+				return fmt.Errorf("node %q (%s): another node has the same name", h.node.Name, h.node.Op)
+			}
+			return fmt.Errorf("name %q is used by both %s and %s", name, describe(prev), describe(h))
 		}
-		names[name] = what
+		names[name] = h
 		return nil
 	}
-	avail := map[*Value]bool{}
+	// avail holds the values readable so far: graph inputs (nil producer)
+	// and the outputs of the nodes checked so far.
+	avail := make(map[*Value]*Node, len(g.Nodes)+len(g.Inputs))
 	for _, v := range g.Inputs {
 		if v.Producer != nil || v.Const != nil {
 			return fmt.Errorf("graph input %q has a producer or constant data", v.Name)
 		}
-		if err := claim(v.Name, "input "+v.Name); err != nil {
+		if err := claim(v.Name, holder{kind: 'i', val: v}); err != nil {
 			return err
 		}
-		avail[v] = true
+		avail[v] = nil
 	}
-	produced := map[*Value]*Node{}
-	nodeNames := map[string]bool{}
 	for _, n := range g.Nodes {
-		if nodeNames[n.Name] {
-			return fmt.Errorf("node %q (%s): another node has the same name", n.Name, n.Op)
-		}
-		nodeNames[n.Name] = true
-		what := fmt.Sprintf("node %q", n.Name)
-		if err := claim(n.Name, what); err != nil {
+		if err := claim(n.Name, holder{kind: 'n', node: n}); err != nil {
 			return err
 		}
 		for i, v := range n.Inputs {
@@ -50,29 +66,31 @@ func (g *Graph) Verify() error {
 				if v.Const.Shape.Size() != len(v.Const.Data) || !v.Const.Shape.Equal(v.Shape) {
 					return fmt.Errorf("node %q (%s): constant %q has %d values for shape %v", n.Name, n.Op, v.Name, len(v.Const.Data), v.Shape)
 				}
-				if err := claim(v.Name, "constant "+v.Name); err != nil {
+				if err := claim(v.Name, holder{kind: 'c', val: v}); err != nil {
 					return fmt.Errorf("node %q (%s): %v", n.Name, n.Op, err)
 				}
 				continue
 			}
-			if !avail[v] {
+			if _, ok := avail[v]; !ok {
 				return fmt.Errorf("node %q (%s): input %d %q is not produced before it is read", n.Name, n.Op, i, v.Name)
 			}
 		}
 		for _, o := range n.Outputs {
-			if p, ok := produced[o]; ok {
+			if p, ok := avail[o]; ok {
+				if p == nil {
+					return fmt.Errorf("node %q (%s): output %q is also a graph input", n.Name, n.Op, o.Name)
+				}
 				return fmt.Errorf("node %q (%s): output %q is also produced by %q", n.Name, n.Op, o.Name, p.Name)
 			}
 			if o.Producer != n {
 				return fmt.Errorf("node %q (%s): output %q does not point back at its producer", n.Name, n.Op, o.Name)
 			}
 			if o.Name != n.Name {
-				if err := claim(o.Name, fmt.Sprintf("output of node %q", n.Name)); err != nil {
+				if err := claim(o.Name, holder{kind: 'o', node: n}); err != nil {
 					return err
 				}
 			}
-			produced[o] = n
-			avail[o] = true
+			avail[o] = n
 		}
 		want, err := InferNode(n)
 		if err != nil {
@@ -86,7 +104,7 @@ func (g *Graph) Verify() error {
 		return fmt.Errorf("graph %q has no outputs", g.Name)
 	}
 	for _, v := range g.Outputs {
-		if !avail[v] && v.Const == nil {
+		if _, ok := avail[v]; !ok && v.Const == nil {
 			return fmt.Errorf("graph output %q is not produced by any node", v.Name)
 		}
 	}

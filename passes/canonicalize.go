@@ -8,6 +8,7 @@ import "github.com/mnc-go/mnc/ir"
 // would make a graph input a graph output directly.
 func canonicalize(s *State) error {
 	g := s.G
+	cons := g.Consumers()
 	for _, n := range g.Nodes {
 		x := n.Input(0)
 		if x == nil || x.IsConst() {
@@ -30,7 +31,7 @@ func canonicalize(s *State) error {
 		if src == nil || (g.IsOutput(out) && (src.Producer == nil || g.IsOutput(src))) {
 			continue
 		}
-		g.ReplaceUses(out, src)
+		replaceUses(g, cons, out, src)
 	}
 	g.RemoveDead()
 	return nil

@@ -15,6 +15,8 @@ import (
 func emitSteps(s *State) error {
 	g := s.G
 	p := &plan.Plan{Name: g.Name, ISA: s.Set.ISA, Batch: g.Inputs[0].Shape[0]}
+	p.Steps = make([]plan.Step, 0, len(g.Nodes)+len(g.Inputs)+len(g.Outputs))
+	s.steps = make([]pendingStep, 0, cap(p.Steps))
 	s.Plan = p
 	cons := g.Consumers()
 	for _, v := range g.Inputs {

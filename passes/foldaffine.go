@@ -107,7 +107,7 @@ func foldAffineInto(s *State, cons map[*ir.Value][]*ir.Node, n *ir.Node, x, c *i
 		conv.Inputs = append(conv.Inputs, nil)
 	}
 	conv.Inputs[2] = g.AddConst(conv.Name+".b_affine", ir.FromData(nb, cout))
-	g.ReplaceUses(out, x)
+	replaceUses(g, cons, out, x)
 	// "scale"/"shift", not "mul"/"add": "add" in a summary is a fused residual.
 	s.fuse(conv, map[ir.Op]string{ir.OpMul: "scale", ir.OpDiv: "scale", ir.OpAdd: "shift", ir.OpSub: "shift"}[n.Op])
 	return true

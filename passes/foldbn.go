@@ -81,7 +81,7 @@ func foldBN(s *State) error {
 		if p.Op == ir.OpGemm {
 			p.Attrs.Beta = 1
 		}
-		g.ReplaceUses(bn.Output(), x)
+		replaceUses(g, cons, bn.Output(), x)
 		s.fuse(p, "bn")
 	}
 	g.RemoveDead()

@@ -12,6 +12,7 @@ import (
 // outputs are left computed (a plan's outputs come from steps).
 func foldConstants(s *State) error {
 	g := s.G
+	cons := g.Consumers()
 	for _, n := range g.Nodes {
 		if g.IsOutput(n.Output()) || len(n.Inputs) == 0 {
 			continue
@@ -35,7 +36,7 @@ func foldConstants(s *State) error {
 		if err != nil {
 			return fmt.Errorf("node %q (%s): evaluating constant: %w", n.Name, n.Op, err)
 		}
-		g.ReplaceUses(n.Output(), g.AddConst(n.Name+".folded", t))
+		replaceUses(g, cons, n.Output(), g.AddConst(n.Name+".folded", t))
 	}
 	g.RemoveDead()
 	return nil

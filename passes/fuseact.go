@@ -30,7 +30,7 @@ func fuseActivation(s *State) error {
 		}
 		ep.Residual = p.Attrs.Fused.Residual
 		p.Attrs.Fused = ep
-		g.ReplaceUses(n.Output(), x)
+		replaceUses(g, cons, n.Output(), x)
 		s.fuse(p, name)
 	}
 	g.RemoveDead()

@@ -34,7 +34,12 @@ func fuseAdd(s *State) error {
 			}
 			p.Inputs = append(p.Inputs[:3], r)
 			p.Attrs.Fused.Residual = true
-			g.ReplaceUses(out, x)
+			replaceUses(g, cons, out, x)
+			for i, c := range cons[r] {
+				if c == add {
+					cons[r][i] = p // p reads r now; the Add is dead
+				}
+			}
 			s.fuse(p, "add")
 			moved = true
 			break

@@ -4,14 +4,66 @@ import "github.com/mnc-go/mnc/ir"
 
 // insertAfter places node nw right after node at in g's node order (so the
 // order stays topological when nw reads only at's output and older values).
+// Each call scans the node list: passes that insert many nodes collect them
+// and call insertAll once.
 func insertAfter(g *ir.Graph, at, nw *ir.Node) {
-	for i, n := range g.Nodes {
-		if n == at {
-			g.Nodes = append(g.Nodes[:i+1], append([]*ir.Node{nw}, g.Nodes[i+1:]...)...)
-			return
+	insertAll(g, map[*ir.Node][]*ir.Node{at: {nw}})
+}
+
+// insertAll places each node of after[at] right after at, in one pass over
+// the node list (nodes whose at is not in the graph go at the end).
+func insertAll(g *ir.Graph, after map[*ir.Node][]*ir.Node) {
+	if len(after) == 0 {
+		return
+	}
+	out := make([]*ir.Node, 0, len(g.Nodes)+len(after))
+	for _, n := range g.Nodes {
+		out = append(out, n)
+		if nw, ok := after[n]; ok {
+			out = append(out, nw...)
+			delete(after, n)
 		}
 	}
-	g.Nodes = append(g.Nodes, nw)
+	for _, nw := range after {
+		out = append(out, nw...)
+	}
+	g.Nodes = out
+}
+
+// replaceUses makes every reader of old (nodes and graph outputs) read nw,
+// like ir.Graph.ReplaceUses, but finds the readers in cons instead of
+// scanning the graph, so a pass that rewrites every node stays linear. cons
+// is kept current: old's readers become nw's, and when old's producer read
+// nw (the usual bypass: an activation folded into the conv before it) that
+// now-dead producer no longer counts as a reader of nw.
+func replaceUses(g *ir.Graph, cons map[*ir.Value][]*ir.Node, old, nw *ir.Value) {
+	readers := cons[old]
+	for k, r := range readers {
+		if k > 0 && readers[k-1] == r {
+			continue // one entry per input slot; the first visit replaced them all
+		}
+		for i, v := range r.Inputs {
+			if v == old {
+				r.Inputs[i] = nw
+			}
+		}
+	}
+	for i, v := range g.Outputs {
+		if v == old {
+			g.Outputs[i] = nw
+			if nw.Producer != nil {
+				nw.Name = old.Name
+			}
+		}
+	}
+	kept := cons[nw][:0:0]
+	for _, r := range cons[nw] {
+		if old.Producer == nil || r != old.Producer {
+			kept = append(kept, r)
+		}
+	}
+	cons[nw] = append(kept, readers...)
+	delete(cons, old)
 }
 
 // soleReader returns the only node reading v, or nil when v has no reader,

@@ -40,7 +40,7 @@ func matmulToGemm(s *State) error {
 			continue
 		}
 		n.Inputs = []*ir.Value{x, w, c}
-		g.ReplaceUses(add.Output(), out)
+		replaceUses(g, cons, add.Output(), out)
 		s.fuse(n, "bias")
 	}
 	g.RemoveDead()

@@ -67,14 +67,15 @@ func planMemory(s *State) error {
 		newBuf(out, i)
 	}
 	arenaSize := placeBuffers(bufs)
-	var peak int64
-	for t := -1; t <= end; t++ {
-		var live int64
-		for _, b := range bufs {
-			if b.def <= t && t <= b.last {
-				live += int64(b.size) * 4
-			}
-		}
+	// Live bytes per step from a difference array (index t+1 for step t).
+	delta := make([]int64, end+3)
+	for _, b := range bufs {
+		delta[b.def+1] += int64(b.size) * 4
+		delta[b.last+2] -= int64(b.size) * 4
+	}
+	var peak, live int64
+	for _, d := range delta {
+		live += d
 		peak = max(peak, live)
 	}
 	off := map[*ir.Value]int{}
@@ -163,13 +164,43 @@ func placeBuffers(bufs []*buffer) int {
 		}
 		return order[i].def < order[j].def
 	})
+	// The buffers already placed are listed under every step they live in,
+	// so a buffer's clashes are found by looking at its own steps only:
+	// linear in the total lifetime, not quadratic in the buffers (a long
+	// chain has thousands of buffers but two or three live at any step).
+	// When lifetimes are long enough that this costs more, scan instead.
+	first, span := 0, 0
+	for _, b := range bufs {
+		first = min(first, b.def)
+		span = max(span, b.last)
+	}
+	var total int
+	for _, b := range bufs {
+		total += b.last - b.def + 1
+	}
+	var byStep [][]*buffer
+	if total <= 64*len(bufs)+1<<20 {
+		byStep = make([][]*buffer, span-first+1)
+	}
+	seen := map[*buffer]int{}
 	var placed []*buffer
 	size := 0
-	for _, b := range order {
+	for k, b := range order {
 		var clash []*buffer
-		for _, q := range placed {
-			if q.def <= b.last && b.def <= q.last {
-				clash = append(clash, q)
+		if byStep != nil {
+			for t := b.def; t <= b.last; t++ {
+				for _, q := range byStep[t-first] {
+					if seen[q] != k+1 {
+						seen[q] = k + 1
+						clash = append(clash, q)
+					}
+				}
+			}
+		} else {
+			for _, q := range placed {
+				if q.def <= b.last && b.def <= q.last {
+					clash = append(clash, q)
+				}
 			}
 		}
 		sort.Slice(clash, func(i, j int) bool { return clash[i].off < clash[j].off })
@@ -182,6 +213,11 @@ func placeBuffers(bufs []*buffer) int {
 		}
 		b.off = off
 		placed = append(placed, b)
+		if byStep != nil {
+			for t := b.def; t <= b.last; t++ {
+				byStep[t-first] = append(byStep[t-first], b)
+			}
+		}
 		size = max(size, off+b.size)
 	}
 	return size

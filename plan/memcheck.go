@@ -1,6 +1,10 @@
 package plan
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
 
 // CheckMemory verifies the arena assignment independently of the planner
 // that made it: every tensor a step writes lives from that step until the
@@ -60,20 +64,43 @@ func CheckMemory(p *Plan) error {
 		}
 		ts[cur[[2]int{out.Buf.Off, out.Buf.End()}]].last = len(p.Steps)
 	}
+	// Sweep the steps in order, keeping the tensors live so far sorted by
+	// offset. Two tensors conflict when their storage overlaps and one is
+	// defined while the other is live, so checking each new tensor against
+	// those live at its definition finds every conflict. The live ones are
+	// pairwise disjoint (each was checked when it came), so a binary search
+	// finds the neighbours: O(n log n) plus moving the live set, not O(n²).
+	expire := map[int][]int{} // step → tensors whose last use it is
 	for i := range ts {
-		for j := i + 1; j < len(ts); j++ {
-			a, b := &ts[i], &ts[j]
-			if a.end <= b.off || b.end <= a.off {
-				continue // disjoint storage
+		expire[ts[i].last] = append(expire[ts[i].last], i)
+	}
+	var alive []int              // indices into ts, sorted by off
+	first := func(off int) int { // the first live tensor ending after off
+		return sort.Search(len(alive), func(k int) bool { return ts[alive[k]].end > off })
+	}
+	next := 0
+	for step := -1; step <= len(p.Steps); step++ {
+		for ; next < len(ts) && ts[next].def == step; next++ {
+			b := &ts[next]
+			k := first(b.off)
+			for j := k; j < len(alive) && ts[alive[j]].off < b.end; j++ {
+				a := &ts[alive[j]]
+				if b.inPlaceOf == alive[j] && a.last == b.def {
+					continue // b overwrote a in place at the step where a died
+				}
+				return fmt.Errorf("%q [%d,%d) live in steps %d..%d overlaps %q [%d,%d) live in steps %d..%d",
+					a.name, a.off, a.end, a.def, a.last, b.name, b.off, b.end, b.def, b.last)
 			}
-			if a.last < b.def || b.last < a.def {
-				continue // disjoint lifetimes
+			alive = slices.Insert(alive, k, next)
+		}
+		for _, i := range expire[step] {
+			k := first(ts[i].off)
+			for k < len(alive) && alive[k] != i {
+				k++
 			}
-			if b.inPlaceOf == i && a.last == b.def {
-				continue // b overwrote a in place at the step where a died
+			if k < len(alive) {
+				alive = slices.Delete(alive, k, k+1)
 			}
-			return fmt.Errorf("%q [%d,%d) live in steps %d..%d overlaps %q [%d,%d) live in steps %d..%d",
-				a.name, a.off, a.end, a.def, a.last, b.name, b.off, b.end, b.def, b.last)
 		}
 	}
 	return nil
