@@ -71,9 +71,10 @@ func compileCost(t *testing.T, load func() error) (cpu, wall time.Duration) {
 // file order and reversed) and a description file of conv rows (fold-bn,
 // fuse-activation) scale linearly. The machine running tests is shared, so
 // the test compares CPU times of a graph and one ten times larger in the
-// same run: linear work gives a ratio near 10 (up to ~20 from the garbage
-// collector and caches when the machine is loaded), quadratic work 100; it
-// fails above 30. The large graph's wall time is logged. -short uses 20k
+// same run: linear work gives a ratio near 10 (measured 12-31: hash maps
+// that outgrow the caches and the garbage collector cost more per node on
+// big graphs, more so on a loaded machine), quadratic work 100; it fails
+// above 45. The large graph's wall time is logged. -short uses 20k
 // nodes instead of 100k.
 func TestCompileTimeIsLinear(t *testing.T) {
 	big := 100_000
@@ -116,7 +117,7 @@ func TestCompileTimeIsLinear(t *testing.T) {
 	}{
 		{"onnx chain in order", big, false, onnxCase},
 		{"onnx chain reversed", big, true, onnxCase},
-		{"description rows", max(big/10, 4000), false, descCase}, // a row is 3 nodes (conv, bn, relu6)
+		{"description rows", max(big/10, 5000), false, descCase}, // a row is 3 nodes (conv, bn, relu6)
 	} {
 		small, large := c.mk(c.n/10, c.rev), c.mk(c.n, c.rev)
 		best := time.Duration(1 << 62)
@@ -127,7 +128,7 @@ func TestCompileTimeIsLinear(t *testing.T) {
 		cpu, wall := compileCost(t, large)
 		ratio := float64(cpu) / float64(max(best, time.Millisecond))
 		t.Logf("%s: %d: %v CPU (%v wall); %d: %v CPU; ratio %.1f", c.name, c.n, cpu, wall, c.n/10, best, ratio)
-		if ratio > 30 {
+		if ratio > 45 {
 			t.Errorf("%s: 10× the nodes took %.1f× the CPU time (%v vs %v): compilation is not linear", c.name, ratio, cpu, best)
 		}
 	}
