@@ -75,33 +75,35 @@ epilogue:
 	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
 	CBZ R11, edge_actdone
 	CMP $1, R11
-	BEQ edge_relu
+	BEQ edge_clamp
 	CMP $2, R11
-	BEQ edge_clip
+	BEQ edge_affine
 	CMP $3, R11
-	BEQ edge_hswish
+	BEQ edge_mulx
 	CMP $4, R11
-	BEQ edge_hsig
+	BEQ edge_slope
 	B edge_actdone
-edge_relu:
-	WORD $0x4e28f400 // fmax v0.4s, v0.4s, v8.4s
+edge_clamp:
+	WORD $0x4e2af400 // fmax v0.4s, v0.4s, v10.4s
+	WORD $0x4eabf400 // fmin v0.4s, v0.4s, v11.4s
 	B edge_actdone
-edge_clip:
-	WORD $0x4e28f400 // fmax v0.4s, v0.4s, v8.4s
-	WORD $0x4ea9f400 // fmin v0.4s, v0.4s, v9.4s
-	B edge_actdone
-edge_hswish:
-	WORD $0x4e28d410 // fadd v16.4s, v0.4s, v8.4s
-	WORD $0x4e29f610 // fmax v16.4s, v16.4s, v9.4s
-	WORD $0x4eaaf610 // fmin v16.4s, v16.4s, v10.4s
-	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
-	WORD $0x6e2bdc00 // fmul v0.4s, v0.4s, v11.4s
-	B edge_actdone
-edge_hsig:
+edge_affine:
 	VMOV V9.B16, V16.B16
 	VFMLA V8.S4, V0.S4, V16.S4
 	WORD $0x4e2af610 // fmax v16.4s, v16.4s, v10.4s
 	WORD $0x4eabf600 // fmin v0.4s, v16.4s, v11.4s
+	B edge_actdone
+edge_mulx:
+	VMOV V9.B16, V16.B16
+	VFMLA V8.S4, V0.S4, V16.S4
+	WORD $0x4e2af610 // fmax v16.4s, v16.4s, v10.4s
+	WORD $0x4eabf610 // fmin v16.4s, v16.4s, v11.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	B edge_actdone
+edge_slope:
+	WORD $0x4eabf410 // fmin v16.4s, v0.4s, v11.4s
+	WORD $0x4e2af400 // fmax v0.4s, v0.4s, v10.4s
+	VFMLA V8.S4, V16.S4, V0.S4
 edge_actdone:
 	VST1.P [V0.S4], 16(R7)
 	ADD $16, R0, R0
@@ -194,85 +196,33 @@ blk8_row:
 	BNE blk8_row
 	CBZ R9, blk8_actdone
 	CMP $1, R9
-	BEQ blk8_relu
+	BEQ blk8_clamp
 	CMP $2, R9
-	BEQ blk8_clip
+	BEQ blk8_affine
 	CMP $3, R9
-	BEQ blk8_hswish
+	BEQ blk8_mulx
 	CMP $4, R9
-	BEQ blk8_hsig
+	BEQ blk8_slope
 	B blk8_actdone
-blk8_relu:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
-	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
-	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
-	WORD $0x4e36f508 // fmax v8.4s, v8.4s, v22.4s
-	WORD $0x4e36f529 // fmax v9.4s, v9.4s, v22.4s
-	WORD $0x4e36f54a // fmax v10.4s, v10.4s, v22.4s
-	WORD $0x4e36f56b // fmax v11.4s, v11.4s, v22.4s
+blk8_clamp:
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	WORD $0x4e38f4c6 // fmax v6.4s, v6.4s, v24.4s
+	WORD $0x4e38f4e7 // fmax v7.4s, v7.4s, v24.4s
+	WORD $0x4e38f508 // fmax v8.4s, v8.4s, v24.4s
+	WORD $0x4e38f529 // fmax v9.4s, v9.4s, v24.4s
+	WORD $0x4e38f54a // fmax v10.4s, v10.4s, v24.4s
+	WORD $0x4e38f56b // fmax v11.4s, v11.4s, v24.4s
+	WORD $0x4eb9f484 // fmin v4.4s, v4.4s, v25.4s
+	WORD $0x4eb9f4a5 // fmin v5.4s, v5.4s, v25.4s
+	WORD $0x4eb9f4c6 // fmin v6.4s, v6.4s, v25.4s
+	WORD $0x4eb9f4e7 // fmin v7.4s, v7.4s, v25.4s
+	WORD $0x4eb9f508 // fmin v8.4s, v8.4s, v25.4s
+	WORD $0x4eb9f529 // fmin v9.4s, v9.4s, v25.4s
+	WORD $0x4eb9f54a // fmin v10.4s, v10.4s, v25.4s
+	WORD $0x4eb9f56b // fmin v11.4s, v11.4s, v25.4s
 	B blk8_actdone
-blk8_clip:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
-	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
-	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
-	WORD $0x4e36f508 // fmax v8.4s, v8.4s, v22.4s
-	WORD $0x4e36f529 // fmax v9.4s, v9.4s, v22.4s
-	WORD $0x4e36f54a // fmax v10.4s, v10.4s, v22.4s
-	WORD $0x4e36f56b // fmax v11.4s, v11.4s, v22.4s
-	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
-	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
-	WORD $0x4eb7f4c6 // fmin v6.4s, v6.4s, v23.4s
-	WORD $0x4eb7f4e7 // fmin v7.4s, v7.4s, v23.4s
-	WORD $0x4eb7f508 // fmin v8.4s, v8.4s, v23.4s
-	WORD $0x4eb7f529 // fmin v9.4s, v9.4s, v23.4s
-	WORD $0x4eb7f54a // fmin v10.4s, v10.4s, v23.4s
-	WORD $0x4eb7f56b // fmin v11.4s, v11.4s, v23.4s
-	B blk8_actdone
-blk8_hswish:
-	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
-	WORD $0x4e36d4ad // fadd v13.4s, v5.4s, v22.4s
-	WORD $0x4e36d4ce // fadd v14.4s, v6.4s, v22.4s
-	WORD $0x4e36d4ef // fadd v15.4s, v7.4s, v22.4s
-	WORD $0x4e36d510 // fadd v16.4s, v8.4s, v22.4s
-	WORD $0x4e36d531 // fadd v17.4s, v9.4s, v22.4s
-	WORD $0x4e36d552 // fadd v18.4s, v10.4s, v22.4s
-	WORD $0x4e36d573 // fadd v19.4s, v11.4s, v22.4s
-	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
-	WORD $0x4e37f5ad // fmax v13.4s, v13.4s, v23.4s
-	WORD $0x4e37f5ce // fmax v14.4s, v14.4s, v23.4s
-	WORD $0x4e37f5ef // fmax v15.4s, v15.4s, v23.4s
-	WORD $0x4e37f610 // fmax v16.4s, v16.4s, v23.4s
-	WORD $0x4e37f631 // fmax v17.4s, v17.4s, v23.4s
-	WORD $0x4e37f652 // fmax v18.4s, v18.4s, v23.4s
-	WORD $0x4e37f673 // fmax v19.4s, v19.4s, v23.4s
-	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
-	WORD $0x4eb8f5ad // fmin v13.4s, v13.4s, v24.4s
-	WORD $0x4eb8f5ce // fmin v14.4s, v14.4s, v24.4s
-	WORD $0x4eb8f5ef // fmin v15.4s, v15.4s, v24.4s
-	WORD $0x4eb8f610 // fmin v16.4s, v16.4s, v24.4s
-	WORD $0x4eb8f631 // fmin v17.4s, v17.4s, v24.4s
-	WORD $0x4eb8f652 // fmin v18.4s, v18.4s, v24.4s
-	WORD $0x4eb8f673 // fmin v19.4s, v19.4s, v24.4s
-	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
-	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
-	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
-	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
-	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
-	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
-	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
-	WORD $0x6e33dd6b // fmul v11.4s, v11.4s, v19.4s
-	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
-	WORD $0x6e39dca5 // fmul v5.4s, v5.4s, v25.4s
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
-	WORD $0x6e39dd08 // fmul v8.4s, v8.4s, v25.4s
-	WORD $0x6e39dd29 // fmul v9.4s, v9.4s, v25.4s
-	WORD $0x6e39dd4a // fmul v10.4s, v10.4s, v25.4s
-	WORD $0x6e39dd6b // fmul v11.4s, v11.4s, v25.4s
-	B blk8_actdone
-blk8_hsig:
+blk8_affine:
 	VMOV V23.B16, V12.B16
 	VMOV V23.B16, V13.B16
 	VMOV V23.B16, V14.B16
@@ -305,6 +255,74 @@ blk8_hsig:
 	WORD $0x4eb9f629 // fmin v9.4s, v17.4s, v25.4s
 	WORD $0x4eb9f64a // fmin v10.4s, v18.4s, v25.4s
 	WORD $0x4eb9f66b // fmin v11.4s, v19.4s, v25.4s
+	B blk8_actdone
+blk8_mulx:
+	VMOV V23.B16, V12.B16
+	VMOV V23.B16, V13.B16
+	VMOV V23.B16, V14.B16
+	VMOV V23.B16, V15.B16
+	VMOV V23.B16, V16.B16
+	VMOV V23.B16, V17.B16
+	VMOV V23.B16, V18.B16
+	VMOV V23.B16, V19.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	VFMLA V22.S4, V5.S4, V13.S4
+	VFMLA V22.S4, V6.S4, V14.S4
+	VFMLA V22.S4, V7.S4, V15.S4
+	VFMLA V22.S4, V8.S4, V16.S4
+	VFMLA V22.S4, V9.S4, V17.S4
+	VFMLA V22.S4, V10.S4, V18.S4
+	VFMLA V22.S4, V11.S4, V19.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
+	WORD $0x4e38f5ce // fmax v14.4s, v14.4s, v24.4s
+	WORD $0x4e38f5ef // fmax v15.4s, v15.4s, v24.4s
+	WORD $0x4e38f610 // fmax v16.4s, v16.4s, v24.4s
+	WORD $0x4e38f631 // fmax v17.4s, v17.4s, v24.4s
+	WORD $0x4e38f652 // fmax v18.4s, v18.4s, v24.4s
+	WORD $0x4e38f673 // fmax v19.4s, v19.4s, v24.4s
+	WORD $0x4eb9f58c // fmin v12.4s, v12.4s, v25.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x4eb9f5ad // fmin v13.4s, v13.4s, v25.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	WORD $0x4eb9f5ce // fmin v14.4s, v14.4s, v25.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x4eb9f5ef // fmin v15.4s, v15.4s, v25.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x4eb9f610 // fmin v16.4s, v16.4s, v25.4s
+	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
+	WORD $0x4eb9f631 // fmin v17.4s, v17.4s, v25.4s
+	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
+	WORD $0x4eb9f652 // fmin v18.4s, v18.4s, v25.4s
+	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
+	WORD $0x4eb9f673 // fmin v19.4s, v19.4s, v25.4s
+	WORD $0x6e33dd6b // fmul v11.4s, v11.4s, v19.4s
+	B blk8_actdone
+blk8_slope:
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4eb9f4ad // fmin v13.4s, v5.4s, v25.4s
+	WORD $0x4eb9f4ce // fmin v14.4s, v6.4s, v25.4s
+	WORD $0x4eb9f4ef // fmin v15.4s, v7.4s, v25.4s
+	WORD $0x4eb9f510 // fmin v16.4s, v8.4s, v25.4s
+	WORD $0x4eb9f531 // fmin v17.4s, v9.4s, v25.4s
+	WORD $0x4eb9f552 // fmin v18.4s, v10.4s, v25.4s
+	WORD $0x4eb9f573 // fmin v19.4s, v11.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	WORD $0x4e38f4c6 // fmax v6.4s, v6.4s, v24.4s
+	WORD $0x4e38f4e7 // fmax v7.4s, v7.4s, v24.4s
+	WORD $0x4e38f508 // fmax v8.4s, v8.4s, v24.4s
+	WORD $0x4e38f529 // fmax v9.4s, v9.4s, v24.4s
+	WORD $0x4e38f54a // fmax v10.4s, v10.4s, v24.4s
+	WORD $0x4e38f56b // fmax v11.4s, v11.4s, v24.4s
+	VFMLA V22.S4, V12.S4, V4.S4
+	VFMLA V22.S4, V13.S4, V5.S4
+	VFMLA V22.S4, V14.S4, V6.S4
+	VFMLA V22.S4, V15.S4, V7.S4
+	VFMLA V22.S4, V16.S4, V8.S4
+	VFMLA V22.S4, V17.S4, V9.S4
+	VFMLA V22.S4, V18.S4, V10.S4
+	VFMLA V22.S4, V19.S4, V11.S4
 blk8_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -376,53 +394,25 @@ blk4_row:
 	BNE blk4_row
 	CBZ R9, blk4_actdone
 	CMP $1, R9
-	BEQ blk4_relu
+	BEQ blk4_clamp
 	CMP $2, R9
-	BEQ blk4_clip
+	BEQ blk4_affine
 	CMP $3, R9
-	BEQ blk4_hswish
+	BEQ blk4_mulx
 	CMP $4, R9
-	BEQ blk4_hsig
+	BEQ blk4_slope
 	B blk4_actdone
-blk4_relu:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
-	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
-	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
+blk4_clamp:
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	WORD $0x4e38f4c6 // fmax v6.4s, v6.4s, v24.4s
+	WORD $0x4e38f4e7 // fmax v7.4s, v7.4s, v24.4s
+	WORD $0x4eb9f484 // fmin v4.4s, v4.4s, v25.4s
+	WORD $0x4eb9f4a5 // fmin v5.4s, v5.4s, v25.4s
+	WORD $0x4eb9f4c6 // fmin v6.4s, v6.4s, v25.4s
+	WORD $0x4eb9f4e7 // fmin v7.4s, v7.4s, v25.4s
 	B blk4_actdone
-blk4_clip:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
-	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
-	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
-	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
-	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
-	WORD $0x4eb7f4c6 // fmin v6.4s, v6.4s, v23.4s
-	WORD $0x4eb7f4e7 // fmin v7.4s, v7.4s, v23.4s
-	B blk4_actdone
-blk4_hswish:
-	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
-	WORD $0x4e36d4ad // fadd v13.4s, v5.4s, v22.4s
-	WORD $0x4e36d4ce // fadd v14.4s, v6.4s, v22.4s
-	WORD $0x4e36d4ef // fadd v15.4s, v7.4s, v22.4s
-	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
-	WORD $0x4e37f5ad // fmax v13.4s, v13.4s, v23.4s
-	WORD $0x4e37f5ce // fmax v14.4s, v14.4s, v23.4s
-	WORD $0x4e37f5ef // fmax v15.4s, v15.4s, v23.4s
-	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
-	WORD $0x4eb8f5ad // fmin v13.4s, v13.4s, v24.4s
-	WORD $0x4eb8f5ce // fmin v14.4s, v14.4s, v24.4s
-	WORD $0x4eb8f5ef // fmin v15.4s, v15.4s, v24.4s
-	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
-	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
-	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
-	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
-	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
-	WORD $0x6e39dca5 // fmul v5.4s, v5.4s, v25.4s
-	WORD $0x6e39dcc6 // fmul v6.4s, v6.4s, v25.4s
-	WORD $0x6e39dce7 // fmul v7.4s, v7.4s, v25.4s
-	B blk4_actdone
-blk4_hsig:
+blk4_affine:
 	VMOV V23.B16, V12.B16
 	VMOV V23.B16, V13.B16
 	VMOV V23.B16, V14.B16
@@ -439,6 +429,42 @@ blk4_hsig:
 	WORD $0x4eb9f5a5 // fmin v5.4s, v13.4s, v25.4s
 	WORD $0x4eb9f5c6 // fmin v6.4s, v14.4s, v25.4s
 	WORD $0x4eb9f5e7 // fmin v7.4s, v15.4s, v25.4s
+	B blk4_actdone
+blk4_mulx:
+	VMOV V23.B16, V12.B16
+	VMOV V23.B16, V13.B16
+	VMOV V23.B16, V14.B16
+	VMOV V23.B16, V15.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	VFMLA V22.S4, V5.S4, V13.S4
+	VFMLA V22.S4, V6.S4, V14.S4
+	VFMLA V22.S4, V7.S4, V15.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
+	WORD $0x4e38f5ce // fmax v14.4s, v14.4s, v24.4s
+	WORD $0x4e38f5ef // fmax v15.4s, v15.4s, v24.4s
+	WORD $0x4eb9f58c // fmin v12.4s, v12.4s, v25.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x4eb9f5ad // fmin v13.4s, v13.4s, v25.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	WORD $0x4eb9f5ce // fmin v14.4s, v14.4s, v25.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x4eb9f5ef // fmin v15.4s, v15.4s, v25.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	B blk4_actdone
+blk4_slope:
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4eb9f4ad // fmin v13.4s, v5.4s, v25.4s
+	WORD $0x4eb9f4ce // fmin v14.4s, v6.4s, v25.4s
+	WORD $0x4eb9f4ef // fmin v15.4s, v7.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	WORD $0x4e38f4c6 // fmax v6.4s, v6.4s, v24.4s
+	WORD $0x4e38f4e7 // fmax v7.4s, v7.4s, v24.4s
+	VFMLA V22.S4, V12.S4, V4.S4
+	VFMLA V22.S4, V13.S4, V5.S4
+	VFMLA V22.S4, V14.S4, V6.S4
+	VFMLA V22.S4, V15.S4, V7.S4
 blk4_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -496,37 +522,21 @@ blk2_row:
 	BNE blk2_row
 	CBZ R9, blk2_actdone
 	CMP $1, R9
-	BEQ blk2_relu
+	BEQ blk2_clamp
 	CMP $2, R9
-	BEQ blk2_clip
+	BEQ blk2_affine
 	CMP $3, R9
-	BEQ blk2_hswish
+	BEQ blk2_mulx
 	CMP $4, R9
-	BEQ blk2_hsig
+	BEQ blk2_slope
 	B blk2_actdone
-blk2_relu:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+blk2_clamp:
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	WORD $0x4eb9f484 // fmin v4.4s, v4.4s, v25.4s
+	WORD $0x4eb9f4a5 // fmin v5.4s, v5.4s, v25.4s
 	B blk2_actdone
-blk2_clip:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
-	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
-	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
-	B blk2_actdone
-blk2_hswish:
-	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
-	WORD $0x4e36d4ad // fadd v13.4s, v5.4s, v22.4s
-	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
-	WORD $0x4e37f5ad // fmax v13.4s, v13.4s, v23.4s
-	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
-	WORD $0x4eb8f5ad // fmin v13.4s, v13.4s, v24.4s
-	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
-	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
-	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
-	WORD $0x6e39dca5 // fmul v5.4s, v5.4s, v25.4s
-	B blk2_actdone
-blk2_hsig:
+blk2_affine:
 	VMOV V23.B16, V12.B16
 	VMOV V23.B16, V13.B16
 	VFMLA V22.S4, V4.S4, V12.S4
@@ -535,6 +545,26 @@ blk2_hsig:
 	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
 	WORD $0x4eb9f584 // fmin v4.4s, v12.4s, v25.4s
 	WORD $0x4eb9f5a5 // fmin v5.4s, v13.4s, v25.4s
+	B blk2_actdone
+blk2_mulx:
+	VMOV V23.B16, V12.B16
+	VMOV V23.B16, V13.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	VFMLA V22.S4, V5.S4, V13.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4e38f5ad // fmax v13.4s, v13.4s, v24.4s
+	WORD $0x4eb9f58c // fmin v12.4s, v12.4s, v25.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x4eb9f5ad // fmin v13.4s, v13.4s, v25.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	B blk2_actdone
+blk2_slope:
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4eb9f4ad // fmin v13.4s, v5.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	VFMLA V22.S4, V12.S4, V4.S4
+	VFMLA V22.S4, V13.S4, V5.S4
 blk2_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -585,33 +615,35 @@ blk1_row:
 	BNE blk1_row
 	CBZ R9, blk1_actdone
 	CMP $1, R9
-	BEQ blk1_relu
+	BEQ blk1_clamp
 	CMP $2, R9
-	BEQ blk1_clip
+	BEQ blk1_affine
 	CMP $3, R9
-	BEQ blk1_hswish
+	BEQ blk1_mulx
 	CMP $4, R9
-	BEQ blk1_hsig
+	BEQ blk1_slope
 	B blk1_actdone
-blk1_relu:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+blk1_clamp:
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	WORD $0x4eb9f484 // fmin v4.4s, v4.4s, v25.4s
 	B blk1_actdone
-blk1_clip:
-	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
-	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
-	B blk1_actdone
-blk1_hswish:
-	WORD $0x4e36d48c // fadd v12.4s, v4.4s, v22.4s
-	WORD $0x4e37f58c // fmax v12.4s, v12.4s, v23.4s
-	WORD $0x4eb8f58c // fmin v12.4s, v12.4s, v24.4s
-	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
-	WORD $0x6e39dc84 // fmul v4.4s, v4.4s, v25.4s
-	B blk1_actdone
-blk1_hsig:
+blk1_affine:
 	VMOV V23.B16, V12.B16
 	VFMLA V22.S4, V4.S4, V12.S4
 	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
 	WORD $0x4eb9f584 // fmin v4.4s, v12.4s, v25.4s
+	B blk1_actdone
+blk1_mulx:
+	VMOV V23.B16, V12.B16
+	VFMLA V22.S4, V4.S4, V12.S4
+	WORD $0x4e38f58c // fmax v12.4s, v12.4s, v24.4s
+	WORD $0x4eb9f58c // fmin v12.4s, v12.4s, v25.4s
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	B blk1_actdone
+blk1_slope:
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	VFMLA V22.S4, V12.S4, V4.S4
 blk1_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -717,77 +749,31 @@ blk7_row:
 	BNE blk7_row
 	CBZ R9, blk7_actdone
 	CMP $1, R9
-	BEQ blk7_relu
+	BEQ blk7_clamp
 	CMP $2, R9
-	BEQ blk7_clip
+	BEQ blk7_affine
 	CMP $3, R9
-	BEQ blk7_hswish
+	BEQ blk7_mulx
 	CMP $4, R9
-	BEQ blk7_hsig
+	BEQ blk7_slope
 	B blk7_actdone
-blk7_relu:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
-	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
-	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
+blk7_clamp:
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	WORD $0x4ebdf484 // fmin v4.4s, v4.4s, v29.4s
+	WORD $0x4ebdf4a5 // fmin v5.4s, v5.4s, v29.4s
+	WORD $0x4ebdf4c6 // fmin v6.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4e7 // fmin v7.4s, v7.4s, v29.4s
+	WORD $0x4ebdf508 // fmin v8.4s, v8.4s, v29.4s
+	WORD $0x4ebdf529 // fmin v9.4s, v9.4s, v29.4s
+	WORD $0x4ebdf54a // fmin v10.4s, v10.4s, v29.4s
 	B blk7_actdone
-blk7_clip:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
-	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
-	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
-	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
-	WORD $0x4ebbf4a5 // fmin v5.4s, v5.4s, v27.4s
-	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
-	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
-	WORD $0x4ebbf508 // fmin v8.4s, v8.4s, v27.4s
-	WORD $0x4ebbf529 // fmin v9.4s, v9.4s, v27.4s
-	WORD $0x4ebbf54a // fmin v10.4s, v10.4s, v27.4s
-	B blk7_actdone
-blk7_hswish:
-	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
-	WORD $0x4e3ad4ac // fadd v12.4s, v5.4s, v26.4s
-	WORD $0x4e3ad4cd // fadd v13.4s, v6.4s, v26.4s
-	WORD $0x4e3ad4ee // fadd v14.4s, v7.4s, v26.4s
-	WORD $0x4e3ad50f // fadd v15.4s, v8.4s, v26.4s
-	WORD $0x4e3ad530 // fadd v16.4s, v9.4s, v26.4s
-	WORD $0x4e3ad551 // fadd v17.4s, v10.4s, v26.4s
-	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
-	WORD $0x4e3bf58c // fmax v12.4s, v12.4s, v27.4s
-	WORD $0x4e3bf5ad // fmax v13.4s, v13.4s, v27.4s
-	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
-	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
-	WORD $0x4e3bf610 // fmax v16.4s, v16.4s, v27.4s
-	WORD $0x4e3bf631 // fmax v17.4s, v17.4s, v27.4s
-	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
-	WORD $0x4ebcf58c // fmin v12.4s, v12.4s, v28.4s
-	WORD $0x4ebcf5ad // fmin v13.4s, v13.4s, v28.4s
-	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
-	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
-	WORD $0x4ebcf610 // fmin v16.4s, v16.4s, v28.4s
-	WORD $0x4ebcf631 // fmin v17.4s, v17.4s, v28.4s
-	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
-	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
-	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
-	WORD $0x6e2edce7 // fmul v7.4s, v7.4s, v14.4s
-	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
-	WORD $0x6e30dd29 // fmul v9.4s, v9.4s, v16.4s
-	WORD $0x6e31dd4a // fmul v10.4s, v10.4s, v17.4s
-	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
-	WORD $0x6e3ddca5 // fmul v5.4s, v5.4s, v29.4s
-	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
-	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
-	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
-	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
-	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
-	B blk7_actdone
-blk7_hsig:
+blk7_affine:
 	VMOV V27.B16, V11.B16
 	VMOV V27.B16, V12.B16
 	VMOV V27.B16, V13.B16
@@ -816,6 +802,66 @@ blk7_hsig:
 	WORD $0x4ebdf5e8 // fmin v8.4s, v15.4s, v29.4s
 	WORD $0x4ebdf609 // fmin v9.4s, v16.4s, v29.4s
 	WORD $0x4ebdf62a // fmin v10.4s, v17.4s, v29.4s
+	B blk7_actdone
+blk7_mulx:
+	VMOV V27.B16, V11.B16
+	VMOV V27.B16, V12.B16
+	VMOV V27.B16, V13.B16
+	VMOV V27.B16, V14.B16
+	VMOV V27.B16, V15.B16
+	VMOV V27.B16, V16.B16
+	VMOV V27.B16, V17.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	VFMLA V26.S4, V5.S4, V12.S4
+	VFMLA V26.S4, V6.S4, V13.S4
+	VFMLA V26.S4, V7.S4, V14.S4
+	VFMLA V26.S4, V8.S4, V15.S4
+	VFMLA V26.S4, V9.S4, V16.S4
+	VFMLA V26.S4, V10.S4, V17.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
+	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
+	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
+	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
+	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
+	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x6e2edce7 // fmul v7.4s, v7.4s, v14.4s
+	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
+	WORD $0x6e2fdd08 // fmul v8.4s, v8.4s, v15.4s
+	WORD $0x4ebdf610 // fmin v16.4s, v16.4s, v29.4s
+	WORD $0x6e30dd29 // fmul v9.4s, v9.4s, v16.4s
+	WORD $0x4ebdf631 // fmin v17.4s, v17.4s, v29.4s
+	WORD $0x6e31dd4a // fmul v10.4s, v10.4s, v17.4s
+	B blk7_actdone
+blk7_slope:
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4ebdf4ac // fmin v12.4s, v5.4s, v29.4s
+	WORD $0x4ebdf4cd // fmin v13.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4ee // fmin v14.4s, v7.4s, v29.4s
+	WORD $0x4ebdf50f // fmin v15.4s, v8.4s, v29.4s
+	WORD $0x4ebdf530 // fmin v16.4s, v9.4s, v29.4s
+	WORD $0x4ebdf551 // fmin v17.4s, v10.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	VFMLA V26.S4, V11.S4, V4.S4
+	VFMLA V26.S4, V12.S4, V5.S4
+	VFMLA V26.S4, V13.S4, V6.S4
+	VFMLA V26.S4, V14.S4, V7.S4
+	VFMLA V26.S4, V15.S4, V8.S4
+	VFMLA V26.S4, V16.S4, V9.S4
+	VFMLA V26.S4, V17.S4, V10.S4
 blk7_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -889,53 +935,25 @@ blk4_row:
 	BNE blk4_row
 	CBZ R9, blk4_actdone
 	CMP $1, R9
-	BEQ blk4_relu
+	BEQ blk4_clamp
 	CMP $2, R9
-	BEQ blk4_clip
+	BEQ blk4_affine
 	CMP $3, R9
-	BEQ blk4_hswish
+	BEQ blk4_mulx
 	CMP $4, R9
-	BEQ blk4_hsig
+	BEQ blk4_slope
 	B blk4_actdone
-blk4_relu:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+blk4_clamp:
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4ebdf484 // fmin v4.4s, v4.4s, v29.4s
+	WORD $0x4ebdf4a5 // fmin v5.4s, v5.4s, v29.4s
+	WORD $0x4ebdf4c6 // fmin v6.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4e7 // fmin v7.4s, v7.4s, v29.4s
 	B blk4_actdone
-blk4_clip:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
-	WORD $0x4ebbf4a5 // fmin v5.4s, v5.4s, v27.4s
-	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
-	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
-	B blk4_actdone
-blk4_hswish:
-	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
-	WORD $0x4e3ad4ac // fadd v12.4s, v5.4s, v26.4s
-	WORD $0x4e3ad4cd // fadd v13.4s, v6.4s, v26.4s
-	WORD $0x4e3ad4ee // fadd v14.4s, v7.4s, v26.4s
-	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
-	WORD $0x4e3bf58c // fmax v12.4s, v12.4s, v27.4s
-	WORD $0x4e3bf5ad // fmax v13.4s, v13.4s, v27.4s
-	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
-	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
-	WORD $0x4ebcf58c // fmin v12.4s, v12.4s, v28.4s
-	WORD $0x4ebcf5ad // fmin v13.4s, v13.4s, v28.4s
-	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
-	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
-	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
-	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
-	WORD $0x6e2edce7 // fmul v7.4s, v7.4s, v14.4s
-	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
-	WORD $0x6e3ddca5 // fmul v5.4s, v5.4s, v29.4s
-	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
-	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
-	B blk4_actdone
-blk4_hsig:
+blk4_affine:
 	VMOV V27.B16, V11.B16
 	VMOV V27.B16, V12.B16
 	VMOV V27.B16, V13.B16
@@ -952,6 +970,42 @@ blk4_hsig:
 	WORD $0x4ebdf585 // fmin v5.4s, v12.4s, v29.4s
 	WORD $0x4ebdf5a6 // fmin v6.4s, v13.4s, v29.4s
 	WORD $0x4ebdf5c7 // fmin v7.4s, v14.4s, v29.4s
+	B blk4_actdone
+blk4_mulx:
+	VMOV V27.B16, V11.B16
+	VMOV V27.B16, V12.B16
+	VMOV V27.B16, V13.B16
+	VMOV V27.B16, V14.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	VFMLA V26.S4, V5.S4, V12.S4
+	VFMLA V26.S4, V6.S4, V13.S4
+	VFMLA V26.S4, V7.S4, V14.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
+	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
+	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
+	WORD $0x6e2ddcc6 // fmul v6.4s, v6.4s, v13.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x6e2edce7 // fmul v7.4s, v7.4s, v14.4s
+	B blk4_actdone
+blk4_slope:
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4ebdf4ac // fmin v12.4s, v5.4s, v29.4s
+	WORD $0x4ebdf4cd // fmin v13.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4ee // fmin v14.4s, v7.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V26.S4, V11.S4, V4.S4
+	VFMLA V26.S4, V12.S4, V5.S4
+	VFMLA V26.S4, V13.S4, V6.S4
+	VFMLA V26.S4, V14.S4, V7.S4
 blk4_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -1010,37 +1064,21 @@ blk2_row:
 	BNE blk2_row
 	CBZ R9, blk2_actdone
 	CMP $1, R9
-	BEQ blk2_relu
+	BEQ blk2_clamp
 	CMP $2, R9
-	BEQ blk2_clip
+	BEQ blk2_affine
 	CMP $3, R9
-	BEQ blk2_hswish
+	BEQ blk2_mulx
 	CMP $4, R9
-	BEQ blk2_hsig
+	BEQ blk2_slope
 	B blk2_actdone
-blk2_relu:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
+blk2_clamp:
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	WORD $0x4ebdf484 // fmin v4.4s, v4.4s, v29.4s
+	WORD $0x4ebdf4a5 // fmin v5.4s, v5.4s, v29.4s
 	B blk2_actdone
-blk2_clip:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4e3af4a5 // fmax v5.4s, v5.4s, v26.4s
-	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
-	WORD $0x4ebbf4a5 // fmin v5.4s, v5.4s, v27.4s
-	B blk2_actdone
-blk2_hswish:
-	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
-	WORD $0x4e3ad4ac // fadd v12.4s, v5.4s, v26.4s
-	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
-	WORD $0x4e3bf58c // fmax v12.4s, v12.4s, v27.4s
-	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
-	WORD $0x4ebcf58c // fmin v12.4s, v12.4s, v28.4s
-	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
-	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
-	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
-	WORD $0x6e3ddca5 // fmul v5.4s, v5.4s, v29.4s
-	B blk2_actdone
-blk2_hsig:
+blk2_affine:
 	VMOV V27.B16, V11.B16
 	VMOV V27.B16, V12.B16
 	VFMLA V26.S4, V4.S4, V11.S4
@@ -1049,6 +1087,26 @@ blk2_hsig:
 	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
 	WORD $0x4ebdf564 // fmin v4.4s, v11.4s, v29.4s
 	WORD $0x4ebdf585 // fmin v5.4s, v12.4s, v29.4s
+	B blk2_actdone
+blk2_mulx:
+	VMOV V27.B16, V11.B16
+	VMOV V27.B16, V12.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	VFMLA V26.S4, V5.S4, V12.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
+	WORD $0x6e2cdca5 // fmul v5.4s, v5.4s, v12.4s
+	B blk2_actdone
+blk2_slope:
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4ebdf4ac // fmin v12.4s, v5.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	VFMLA V26.S4, V11.S4, V4.S4
+	VFMLA V26.S4, V12.S4, V5.S4
 blk2_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -1099,33 +1157,35 @@ blk1_row:
 	BNE blk1_row
 	CBZ R9, blk1_actdone
 	CMP $1, R9
-	BEQ blk1_relu
+	BEQ blk1_clamp
 	CMP $2, R9
-	BEQ blk1_clip
+	BEQ blk1_affine
 	CMP $3, R9
-	BEQ blk1_hswish
+	BEQ blk1_mulx
 	CMP $4, R9
-	BEQ blk1_hsig
+	BEQ blk1_slope
 	B blk1_actdone
-blk1_relu:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
+blk1_clamp:
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	WORD $0x4ebdf484 // fmin v4.4s, v4.4s, v29.4s
 	B blk1_actdone
-blk1_clip:
-	WORD $0x4e3af484 // fmax v4.4s, v4.4s, v26.4s
-	WORD $0x4ebbf484 // fmin v4.4s, v4.4s, v27.4s
-	B blk1_actdone
-blk1_hswish:
-	WORD $0x4e3ad48b // fadd v11.4s, v4.4s, v26.4s
-	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
-	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
-	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
-	WORD $0x6e3ddc84 // fmul v4.4s, v4.4s, v29.4s
-	B blk1_actdone
-blk1_hsig:
+blk1_affine:
 	VMOV V27.B16, V11.B16
 	VFMLA V26.S4, V4.S4, V11.S4
 	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
 	WORD $0x4ebdf564 // fmin v4.4s, v11.4s, v29.4s
+	B blk1_actdone
+blk1_mulx:
+	VMOV V27.B16, V11.B16
+	VFMLA V26.S4, V4.S4, V11.S4
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
+	WORD $0x6e2bdc84 // fmul v4.4s, v4.4s, v11.4s
+	B blk1_actdone
+blk1_slope:
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	VFMLA V26.S4, V11.S4, V4.S4
 blk1_actdone:
 	MOVD R13, R20
 	VST1.P [V4.S4], (R20)(R2)
@@ -1249,85 +1309,33 @@ blk8_row:
 	BNE blk8_row
 	CBZ R9, blk8_actdone
 	CMP $1, R9
-	BEQ blk8_relu
+	BEQ blk8_clamp
 	CMP $2, R9
-	BEQ blk8_clip
+	BEQ blk8_affine
 	CMP $3, R9
-	BEQ blk8_hswish
+	BEQ blk8_mulx
 	CMP $4, R9
-	BEQ blk8_hsig
+	BEQ blk8_slope
 	B blk8_actdone
-blk8_relu:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
-	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
-	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
-	WORD $0x4e3af56b // fmax v11.4s, v11.4s, v26.4s
-	WORD $0x4e3af58c // fmax v12.4s, v12.4s, v26.4s
-	WORD $0x4e3af5ad // fmax v13.4s, v13.4s, v26.4s
+blk8_clamp:
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	WORD $0x4ebdf4c6 // fmin v6.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4e7 // fmin v7.4s, v7.4s, v29.4s
+	WORD $0x4ebdf508 // fmin v8.4s, v8.4s, v29.4s
+	WORD $0x4ebdf529 // fmin v9.4s, v9.4s, v29.4s
+	WORD $0x4ebdf54a // fmin v10.4s, v10.4s, v29.4s
+	WORD $0x4ebdf56b // fmin v11.4s, v11.4s, v29.4s
+	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
+	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
 	B blk8_actdone
-blk8_clip:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
-	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
-	WORD $0x4e3af54a // fmax v10.4s, v10.4s, v26.4s
-	WORD $0x4e3af56b // fmax v11.4s, v11.4s, v26.4s
-	WORD $0x4e3af58c // fmax v12.4s, v12.4s, v26.4s
-	WORD $0x4e3af5ad // fmax v13.4s, v13.4s, v26.4s
-	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
-	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
-	WORD $0x4ebbf508 // fmin v8.4s, v8.4s, v27.4s
-	WORD $0x4ebbf529 // fmin v9.4s, v9.4s, v27.4s
-	WORD $0x4ebbf54a // fmin v10.4s, v10.4s, v27.4s
-	WORD $0x4ebbf56b // fmin v11.4s, v11.4s, v27.4s
-	WORD $0x4ebbf58c // fmin v12.4s, v12.4s, v27.4s
-	WORD $0x4ebbf5ad // fmin v13.4s, v13.4s, v27.4s
-	B blk8_actdone
-blk8_hswish:
-	WORD $0x4e3ad4ce // fadd v14.4s, v6.4s, v26.4s
-	WORD $0x4e3ad4ef // fadd v15.4s, v7.4s, v26.4s
-	WORD $0x4e3ad510 // fadd v16.4s, v8.4s, v26.4s
-	WORD $0x4e3ad531 // fadd v17.4s, v9.4s, v26.4s
-	WORD $0x4e3ad552 // fadd v18.4s, v10.4s, v26.4s
-	WORD $0x4e3ad573 // fadd v19.4s, v11.4s, v26.4s
-	WORD $0x4e3ad594 // fadd v20.4s, v12.4s, v26.4s
-	WORD $0x4e3ad5b5 // fadd v21.4s, v13.4s, v26.4s
-	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
-	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
-	WORD $0x4e3bf610 // fmax v16.4s, v16.4s, v27.4s
-	WORD $0x4e3bf631 // fmax v17.4s, v17.4s, v27.4s
-	WORD $0x4e3bf652 // fmax v18.4s, v18.4s, v27.4s
-	WORD $0x4e3bf673 // fmax v19.4s, v19.4s, v27.4s
-	WORD $0x4e3bf694 // fmax v20.4s, v20.4s, v27.4s
-	WORD $0x4e3bf6b5 // fmax v21.4s, v21.4s, v27.4s
-	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
-	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
-	WORD $0x4ebcf610 // fmin v16.4s, v16.4s, v28.4s
-	WORD $0x4ebcf631 // fmin v17.4s, v17.4s, v28.4s
-	WORD $0x4ebcf652 // fmin v18.4s, v18.4s, v28.4s
-	WORD $0x4ebcf673 // fmin v19.4s, v19.4s, v28.4s
-	WORD $0x4ebcf694 // fmin v20.4s, v20.4s, v28.4s
-	WORD $0x4ebcf6b5 // fmin v21.4s, v21.4s, v28.4s
-	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
-	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
-	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
-	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
-	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
-	WORD $0x6e33dd6b // fmul v11.4s, v11.4s, v19.4s
-	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
-	WORD $0x6e35ddad // fmul v13.4s, v13.4s, v21.4s
-	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
-	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
-	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
-	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
-	WORD $0x6e3ddd4a // fmul v10.4s, v10.4s, v29.4s
-	WORD $0x6e3ddd6b // fmul v11.4s, v11.4s, v29.4s
-	WORD $0x6e3ddd8c // fmul v12.4s, v12.4s, v29.4s
-	WORD $0x6e3dddad // fmul v13.4s, v13.4s, v29.4s
-	B blk8_actdone
-blk8_hsig:
+blk8_affine:
 	VMOV V27.B16, V14.B16
 	VMOV V27.B16, V15.B16
 	VMOV V27.B16, V16.B16
@@ -1360,6 +1368,74 @@ blk8_hsig:
 	WORD $0x4ebdf66b // fmin v11.4s, v19.4s, v29.4s
 	WORD $0x4ebdf68c // fmin v12.4s, v20.4s, v29.4s
 	WORD $0x4ebdf6ad // fmin v13.4s, v21.4s, v29.4s
+	B blk8_actdone
+blk8_mulx:
+	VMOV V27.B16, V14.B16
+	VMOV V27.B16, V15.B16
+	VMOV V27.B16, V16.B16
+	VMOV V27.B16, V17.B16
+	VMOV V27.B16, V18.B16
+	VMOV V27.B16, V19.B16
+	VMOV V27.B16, V20.B16
+	VMOV V27.B16, V21.B16
+	VFMLA V26.S4, V6.S4, V14.S4
+	VFMLA V26.S4, V7.S4, V15.S4
+	VFMLA V26.S4, V8.S4, V16.S4
+	VFMLA V26.S4, V9.S4, V17.S4
+	VFMLA V26.S4, V10.S4, V18.S4
+	VFMLA V26.S4, V11.S4, V19.S4
+	VFMLA V26.S4, V12.S4, V20.S4
+	VFMLA V26.S4, V13.S4, V21.S4
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
+	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
+	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
+	WORD $0x4e3cf652 // fmax v18.4s, v18.4s, v28.4s
+	WORD $0x4e3cf673 // fmax v19.4s, v19.4s, v28.4s
+	WORD $0x4e3cf694 // fmax v20.4s, v20.4s, v28.4s
+	WORD $0x4e3cf6b5 // fmax v21.4s, v21.4s, v28.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x4ebdf610 // fmin v16.4s, v16.4s, v29.4s
+	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
+	WORD $0x4ebdf631 // fmin v17.4s, v17.4s, v29.4s
+	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
+	WORD $0x4ebdf652 // fmin v18.4s, v18.4s, v29.4s
+	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
+	WORD $0x4ebdf673 // fmin v19.4s, v19.4s, v29.4s
+	WORD $0x6e33dd6b // fmul v11.4s, v11.4s, v19.4s
+	WORD $0x4ebdf694 // fmin v20.4s, v20.4s, v29.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4ebdf6b5 // fmin v21.4s, v21.4s, v29.4s
+	WORD $0x6e35ddad // fmul v13.4s, v13.4s, v21.4s
+	B blk8_actdone
+blk8_slope:
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4ef // fmin v15.4s, v7.4s, v29.4s
+	WORD $0x4ebdf510 // fmin v16.4s, v8.4s, v29.4s
+	WORD $0x4ebdf531 // fmin v17.4s, v9.4s, v29.4s
+	WORD $0x4ebdf552 // fmin v18.4s, v10.4s, v29.4s
+	WORD $0x4ebdf573 // fmin v19.4s, v11.4s, v29.4s
+	WORD $0x4ebdf594 // fmin v20.4s, v12.4s, v29.4s
+	WORD $0x4ebdf5b5 // fmin v21.4s, v13.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	VFMLA V26.S4, V14.S4, V6.S4
+	VFMLA V26.S4, V15.S4, V7.S4
+	VFMLA V26.S4, V16.S4, V8.S4
+	VFMLA V26.S4, V17.S4, V9.S4
+	VFMLA V26.S4, V18.S4, V10.S4
+	VFMLA V26.S4, V19.S4, V11.S4
+	VFMLA V26.S4, V20.S4, V12.S4
+	VFMLA V26.S4, V21.S4, V13.S4
 blk8_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -1442,53 +1518,25 @@ blk4_row:
 	BNE blk4_row
 	CBZ R9, blk4_actdone
 	CMP $1, R9
-	BEQ blk4_relu
+	BEQ blk4_clamp
 	CMP $2, R9
-	BEQ blk4_clip
+	BEQ blk4_affine
 	CMP $3, R9
-	BEQ blk4_hswish
+	BEQ blk4_mulx
 	CMP $4, R9
-	BEQ blk4_hsig
+	BEQ blk4_slope
 	B blk4_actdone
-blk4_relu:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
-	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
+blk4_clamp:
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	WORD $0x4ebdf4c6 // fmin v6.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4e7 // fmin v7.4s, v7.4s, v29.4s
+	WORD $0x4ebdf508 // fmin v8.4s, v8.4s, v29.4s
+	WORD $0x4ebdf529 // fmin v9.4s, v9.4s, v29.4s
 	B blk4_actdone
-blk4_clip:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4e3af508 // fmax v8.4s, v8.4s, v26.4s
-	WORD $0x4e3af529 // fmax v9.4s, v9.4s, v26.4s
-	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
-	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
-	WORD $0x4ebbf508 // fmin v8.4s, v8.4s, v27.4s
-	WORD $0x4ebbf529 // fmin v9.4s, v9.4s, v27.4s
-	B blk4_actdone
-blk4_hswish:
-	WORD $0x4e3ad4ce // fadd v14.4s, v6.4s, v26.4s
-	WORD $0x4e3ad4ef // fadd v15.4s, v7.4s, v26.4s
-	WORD $0x4e3ad510 // fadd v16.4s, v8.4s, v26.4s
-	WORD $0x4e3ad531 // fadd v17.4s, v9.4s, v26.4s
-	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
-	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
-	WORD $0x4e3bf610 // fmax v16.4s, v16.4s, v27.4s
-	WORD $0x4e3bf631 // fmax v17.4s, v17.4s, v27.4s
-	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
-	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
-	WORD $0x4ebcf610 // fmin v16.4s, v16.4s, v28.4s
-	WORD $0x4ebcf631 // fmin v17.4s, v17.4s, v28.4s
-	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
-	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
-	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
-	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
-	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
-	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
-	WORD $0x6e3ddd08 // fmul v8.4s, v8.4s, v29.4s
-	WORD $0x6e3ddd29 // fmul v9.4s, v9.4s, v29.4s
-	B blk4_actdone
-blk4_hsig:
+blk4_affine:
 	VMOV V27.B16, V14.B16
 	VMOV V27.B16, V15.B16
 	VMOV V27.B16, V16.B16
@@ -1505,6 +1553,42 @@ blk4_hsig:
 	WORD $0x4ebdf5e7 // fmin v7.4s, v15.4s, v29.4s
 	WORD $0x4ebdf608 // fmin v8.4s, v16.4s, v29.4s
 	WORD $0x4ebdf629 // fmin v9.4s, v17.4s, v29.4s
+	B blk4_actdone
+blk4_mulx:
+	VMOV V27.B16, V14.B16
+	VMOV V27.B16, V15.B16
+	VMOV V27.B16, V16.B16
+	VMOV V27.B16, V17.B16
+	VFMLA V26.S4, V6.S4, V14.S4
+	VFMLA V26.S4, V7.S4, V15.S4
+	VFMLA V26.S4, V8.S4, V16.S4
+	VFMLA V26.S4, V9.S4, V17.S4
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
+	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
+	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x4ebdf610 // fmin v16.4s, v16.4s, v29.4s
+	WORD $0x6e30dd08 // fmul v8.4s, v8.4s, v16.4s
+	WORD $0x4ebdf631 // fmin v17.4s, v17.4s, v29.4s
+	WORD $0x6e31dd29 // fmul v9.4s, v9.4s, v17.4s
+	B blk4_actdone
+blk4_slope:
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4ef // fmin v15.4s, v7.4s, v29.4s
+	WORD $0x4ebdf510 // fmin v16.4s, v8.4s, v29.4s
+	WORD $0x4ebdf531 // fmin v17.4s, v9.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	VFMLA V26.S4, V14.S4, V6.S4
+	VFMLA V26.S4, V15.S4, V7.S4
+	VFMLA V26.S4, V16.S4, V8.S4
+	VFMLA V26.S4, V17.S4, V9.S4
 blk4_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -1569,37 +1653,21 @@ blk2_row:
 	BNE blk2_row
 	CBZ R9, blk2_actdone
 	CMP $1, R9
-	BEQ blk2_relu
+	BEQ blk2_clamp
 	CMP $2, R9
-	BEQ blk2_clip
+	BEQ blk2_affine
 	CMP $3, R9
-	BEQ blk2_hswish
+	BEQ blk2_mulx
 	CMP $4, R9
-	BEQ blk2_hsig
+	BEQ blk2_slope
 	B blk2_actdone
-blk2_relu:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
+blk2_clamp:
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	WORD $0x4ebdf4c6 // fmin v6.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4e7 // fmin v7.4s, v7.4s, v29.4s
 	B blk2_actdone
-blk2_clip:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4e3af4e7 // fmax v7.4s, v7.4s, v26.4s
-	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
-	WORD $0x4ebbf4e7 // fmin v7.4s, v7.4s, v27.4s
-	B blk2_actdone
-blk2_hswish:
-	WORD $0x4e3ad4ce // fadd v14.4s, v6.4s, v26.4s
-	WORD $0x4e3ad4ef // fadd v15.4s, v7.4s, v26.4s
-	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
-	WORD $0x4e3bf5ef // fmax v15.4s, v15.4s, v27.4s
-	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
-	WORD $0x4ebcf5ef // fmin v15.4s, v15.4s, v28.4s
-	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
-	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
-	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
-	WORD $0x6e3ddce7 // fmul v7.4s, v7.4s, v29.4s
-	B blk2_actdone
-blk2_hsig:
+blk2_affine:
 	VMOV V27.B16, V14.B16
 	VMOV V27.B16, V15.B16
 	VFMLA V26.S4, V6.S4, V14.S4
@@ -1608,6 +1676,26 @@ blk2_hsig:
 	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
 	WORD $0x4ebdf5c6 // fmin v6.4s, v14.4s, v29.4s
 	WORD $0x4ebdf5e7 // fmin v7.4s, v15.4s, v29.4s
+	B blk2_actdone
+blk2_mulx:
+	VMOV V27.B16, V14.B16
+	VMOV V27.B16, V15.B16
+	VFMLA V26.S4, V6.S4, V14.S4
+	VFMLA V26.S4, V7.S4, V15.S4
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	B blk2_actdone
+blk2_slope:
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4ebdf4ef // fmin v15.4s, v7.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V26.S4, V14.S4, V6.S4
+	VFMLA V26.S4, V15.S4, V7.S4
 blk2_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -1663,33 +1751,35 @@ blk1_row:
 	BNE blk1_row
 	CBZ R9, blk1_actdone
 	CMP $1, R9
-	BEQ blk1_relu
+	BEQ blk1_clamp
 	CMP $2, R9
-	BEQ blk1_clip
+	BEQ blk1_affine
 	CMP $3, R9
-	BEQ blk1_hswish
+	BEQ blk1_mulx
 	CMP $4, R9
-	BEQ blk1_hsig
+	BEQ blk1_slope
 	B blk1_actdone
-blk1_relu:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
+blk1_clamp:
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	WORD $0x4ebdf4c6 // fmin v6.4s, v6.4s, v29.4s
 	B blk1_actdone
-blk1_clip:
-	WORD $0x4e3af4c6 // fmax v6.4s, v6.4s, v26.4s
-	WORD $0x4ebbf4c6 // fmin v6.4s, v6.4s, v27.4s
-	B blk1_actdone
-blk1_hswish:
-	WORD $0x4e3ad4ce // fadd v14.4s, v6.4s, v26.4s
-	WORD $0x4e3bf5ce // fmax v14.4s, v14.4s, v27.4s
-	WORD $0x4ebcf5ce // fmin v14.4s, v14.4s, v28.4s
-	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
-	WORD $0x6e3ddcc6 // fmul v6.4s, v6.4s, v29.4s
-	B blk1_actdone
-blk1_hsig:
+blk1_affine:
 	VMOV V27.B16, V14.B16
 	VFMLA V26.S4, V6.S4, V14.S4
 	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
 	WORD $0x4ebdf5c6 // fmin v6.4s, v14.4s, v29.4s
+	B blk1_actdone
+blk1_mulx:
+	VMOV V27.B16, V14.B16
+	VFMLA V26.S4, V6.S4, V14.S4
+	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
+	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	B blk1_actdone
+blk1_slope:
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V26.S4, V14.S4, V6.S4
 blk1_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -1804,69 +1894,29 @@ blk6_row:
 	BNE blk6_row
 	CBZ R9, blk6_actdone
 	CMP $1, R9
-	BEQ blk6_relu
+	BEQ blk6_clamp
 	CMP $2, R9
-	BEQ blk6_clip
+	BEQ blk6_affine
 	CMP $3, R9
-	BEQ blk6_hswish
+	BEQ blk6_mulx
 	CMP $4, R9
-	BEQ blk6_hsig
+	BEQ blk6_slope
 	B blk6_actdone
-blk6_relu:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
-	WORD $0x4e3bf508 // fmax v8.4s, v8.4s, v27.4s
-	WORD $0x4e3bf529 // fmax v9.4s, v9.4s, v27.4s
-	WORD $0x4e3bf54a // fmax v10.4s, v10.4s, v27.4s
-	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
+blk6_clamp:
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	WORD $0x4e3df508 // fmax v8.4s, v8.4s, v29.4s
+	WORD $0x4e3df529 // fmax v9.4s, v9.4s, v29.4s
+	WORD $0x4e3df54a // fmax v10.4s, v10.4s, v29.4s
+	WORD $0x4e3df56b // fmax v11.4s, v11.4s, v29.4s
+	WORD $0x4ebef4c6 // fmin v6.4s, v6.4s, v30.4s
+	WORD $0x4ebef4e7 // fmin v7.4s, v7.4s, v30.4s
+	WORD $0x4ebef508 // fmin v8.4s, v8.4s, v30.4s
+	WORD $0x4ebef529 // fmin v9.4s, v9.4s, v30.4s
+	WORD $0x4ebef54a // fmin v10.4s, v10.4s, v30.4s
+	WORD $0x4ebef56b // fmin v11.4s, v11.4s, v30.4s
 	B blk6_actdone
-blk6_clip:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
-	WORD $0x4e3bf508 // fmax v8.4s, v8.4s, v27.4s
-	WORD $0x4e3bf529 // fmax v9.4s, v9.4s, v27.4s
-	WORD $0x4e3bf54a // fmax v10.4s, v10.4s, v27.4s
-	WORD $0x4e3bf56b // fmax v11.4s, v11.4s, v27.4s
-	WORD $0x4ebcf4c6 // fmin v6.4s, v6.4s, v28.4s
-	WORD $0x4ebcf4e7 // fmin v7.4s, v7.4s, v28.4s
-	WORD $0x4ebcf508 // fmin v8.4s, v8.4s, v28.4s
-	WORD $0x4ebcf529 // fmin v9.4s, v9.4s, v28.4s
-	WORD $0x4ebcf54a // fmin v10.4s, v10.4s, v28.4s
-	WORD $0x4ebcf56b // fmin v11.4s, v11.4s, v28.4s
-	B blk6_actdone
-blk6_hswish:
-	WORD $0x4e3bd4cc // fadd v12.4s, v6.4s, v27.4s
-	WORD $0x4e3bd4ed // fadd v13.4s, v7.4s, v27.4s
-	WORD $0x4e3bd50e // fadd v14.4s, v8.4s, v27.4s
-	WORD $0x4e3bd52f // fadd v15.4s, v9.4s, v27.4s
-	WORD $0x4e3bd550 // fadd v16.4s, v10.4s, v27.4s
-	WORD $0x4e3bd571 // fadd v17.4s, v11.4s, v27.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
-	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
-	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
-	WORD $0x4e3cf610 // fmax v16.4s, v16.4s, v28.4s
-	WORD $0x4e3cf631 // fmax v17.4s, v17.4s, v28.4s
-	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
-	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
-	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
-	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
-	WORD $0x4ebdf610 // fmin v16.4s, v16.4s, v29.4s
-	WORD $0x4ebdf631 // fmin v17.4s, v17.4s, v29.4s
-	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
-	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
-	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
-	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
-	WORD $0x6e30dd4a // fmul v10.4s, v10.4s, v16.4s
-	WORD $0x6e31dd6b // fmul v11.4s, v11.4s, v17.4s
-	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
-	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
-	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
-	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
-	WORD $0x6e3edd4a // fmul v10.4s, v10.4s, v30.4s
-	WORD $0x6e3edd6b // fmul v11.4s, v11.4s, v30.4s
-	B blk6_actdone
-blk6_hsig:
+blk6_affine:
 	VMOV V28.B16, V12.B16
 	VMOV V28.B16, V13.B16
 	VMOV V28.B16, V14.B16
@@ -1891,6 +1941,58 @@ blk6_hsig:
 	WORD $0x4ebef5e9 // fmin v9.4s, v15.4s, v30.4s
 	WORD $0x4ebef60a // fmin v10.4s, v16.4s, v30.4s
 	WORD $0x4ebef62b // fmin v11.4s, v17.4s, v30.4s
+	B blk6_actdone
+blk6_mulx:
+	VMOV V28.B16, V12.B16
+	VMOV V28.B16, V13.B16
+	VMOV V28.B16, V14.B16
+	VMOV V28.B16, V15.B16
+	VMOV V28.B16, V16.B16
+	VMOV V28.B16, V17.B16
+	VFMLA V27.S4, V6.S4, V12.S4
+	VFMLA V27.S4, V7.S4, V13.S4
+	VFMLA V27.S4, V8.S4, V14.S4
+	VFMLA V27.S4, V9.S4, V15.S4
+	VFMLA V27.S4, V10.S4, V16.S4
+	VFMLA V27.S4, V11.S4, V17.S4
+	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
+	WORD $0x4e3df5ad // fmax v13.4s, v13.4s, v29.4s
+	WORD $0x4e3df5ce // fmax v14.4s, v14.4s, v29.4s
+	WORD $0x4e3df5ef // fmax v15.4s, v15.4s, v29.4s
+	WORD $0x4e3df610 // fmax v16.4s, v16.4s, v29.4s
+	WORD $0x4e3df631 // fmax v17.4s, v17.4s, v29.4s
+	WORD $0x4ebef58c // fmin v12.4s, v12.4s, v30.4s
+	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
+	WORD $0x4ebef5ad // fmin v13.4s, v13.4s, v30.4s
+	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
+	WORD $0x4ebef5ce // fmin v14.4s, v14.4s, v30.4s
+	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
+	WORD $0x4ebef5ef // fmin v15.4s, v15.4s, v30.4s
+	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
+	WORD $0x4ebef610 // fmin v16.4s, v16.4s, v30.4s
+	WORD $0x6e30dd4a // fmul v10.4s, v10.4s, v16.4s
+	WORD $0x4ebef631 // fmin v17.4s, v17.4s, v30.4s
+	WORD $0x6e31dd6b // fmul v11.4s, v11.4s, v17.4s
+	B blk6_actdone
+blk6_slope:
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4ebef4ed // fmin v13.4s, v7.4s, v30.4s
+	WORD $0x4ebef50e // fmin v14.4s, v8.4s, v30.4s
+	WORD $0x4ebef52f // fmin v15.4s, v9.4s, v30.4s
+	WORD $0x4ebef550 // fmin v16.4s, v10.4s, v30.4s
+	WORD $0x4ebef571 // fmin v17.4s, v11.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	WORD $0x4e3df508 // fmax v8.4s, v8.4s, v29.4s
+	WORD $0x4e3df529 // fmax v9.4s, v9.4s, v29.4s
+	WORD $0x4e3df54a // fmax v10.4s, v10.4s, v29.4s
+	WORD $0x4e3df56b // fmax v11.4s, v11.4s, v29.4s
+	VFMLA V27.S4, V12.S4, V6.S4
+	VFMLA V27.S4, V13.S4, V7.S4
+	VFMLA V27.S4, V14.S4, V8.S4
+	VFMLA V27.S4, V15.S4, V9.S4
+	VFMLA V27.S4, V16.S4, V10.S4
+	VFMLA V27.S4, V17.S4, V11.S4
 blk6_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -1974,53 +2076,25 @@ blk4_row:
 	BNE blk4_row
 	CBZ R9, blk4_actdone
 	CMP $1, R9
-	BEQ blk4_relu
+	BEQ blk4_clamp
 	CMP $2, R9
-	BEQ blk4_clip
+	BEQ blk4_affine
 	CMP $3, R9
-	BEQ blk4_hswish
+	BEQ blk4_mulx
 	CMP $4, R9
-	BEQ blk4_hsig
+	BEQ blk4_slope
 	B blk4_actdone
-blk4_relu:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
-	WORD $0x4e3bf508 // fmax v8.4s, v8.4s, v27.4s
-	WORD $0x4e3bf529 // fmax v9.4s, v9.4s, v27.4s
+blk4_clamp:
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	WORD $0x4e3df508 // fmax v8.4s, v8.4s, v29.4s
+	WORD $0x4e3df529 // fmax v9.4s, v9.4s, v29.4s
+	WORD $0x4ebef4c6 // fmin v6.4s, v6.4s, v30.4s
+	WORD $0x4ebef4e7 // fmin v7.4s, v7.4s, v30.4s
+	WORD $0x4ebef508 // fmin v8.4s, v8.4s, v30.4s
+	WORD $0x4ebef529 // fmin v9.4s, v9.4s, v30.4s
 	B blk4_actdone
-blk4_clip:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
-	WORD $0x4e3bf508 // fmax v8.4s, v8.4s, v27.4s
-	WORD $0x4e3bf529 // fmax v9.4s, v9.4s, v27.4s
-	WORD $0x4ebcf4c6 // fmin v6.4s, v6.4s, v28.4s
-	WORD $0x4ebcf4e7 // fmin v7.4s, v7.4s, v28.4s
-	WORD $0x4ebcf508 // fmin v8.4s, v8.4s, v28.4s
-	WORD $0x4ebcf529 // fmin v9.4s, v9.4s, v28.4s
-	B blk4_actdone
-blk4_hswish:
-	WORD $0x4e3bd4cc // fadd v12.4s, v6.4s, v27.4s
-	WORD $0x4e3bd4ed // fadd v13.4s, v7.4s, v27.4s
-	WORD $0x4e3bd50e // fadd v14.4s, v8.4s, v27.4s
-	WORD $0x4e3bd52f // fadd v15.4s, v9.4s, v27.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
-	WORD $0x4e3cf5ce // fmax v14.4s, v14.4s, v28.4s
-	WORD $0x4e3cf5ef // fmax v15.4s, v15.4s, v28.4s
-	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
-	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
-	WORD $0x4ebdf5ce // fmin v14.4s, v14.4s, v29.4s
-	WORD $0x4ebdf5ef // fmin v15.4s, v15.4s, v29.4s
-	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
-	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
-	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
-	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
-	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
-	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
-	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
-	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
-	B blk4_actdone
-blk4_hsig:
+blk4_affine:
 	VMOV V28.B16, V12.B16
 	VMOV V28.B16, V13.B16
 	VMOV V28.B16, V14.B16
@@ -2037,6 +2111,42 @@ blk4_hsig:
 	WORD $0x4ebef5a7 // fmin v7.4s, v13.4s, v30.4s
 	WORD $0x4ebef5c8 // fmin v8.4s, v14.4s, v30.4s
 	WORD $0x4ebef5e9 // fmin v9.4s, v15.4s, v30.4s
+	B blk4_actdone
+blk4_mulx:
+	VMOV V28.B16, V12.B16
+	VMOV V28.B16, V13.B16
+	VMOV V28.B16, V14.B16
+	VMOV V28.B16, V15.B16
+	VFMLA V27.S4, V6.S4, V12.S4
+	VFMLA V27.S4, V7.S4, V13.S4
+	VFMLA V27.S4, V8.S4, V14.S4
+	VFMLA V27.S4, V9.S4, V15.S4
+	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
+	WORD $0x4e3df5ad // fmax v13.4s, v13.4s, v29.4s
+	WORD $0x4e3df5ce // fmax v14.4s, v14.4s, v29.4s
+	WORD $0x4e3df5ef // fmax v15.4s, v15.4s, v29.4s
+	WORD $0x4ebef58c // fmin v12.4s, v12.4s, v30.4s
+	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
+	WORD $0x4ebef5ad // fmin v13.4s, v13.4s, v30.4s
+	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
+	WORD $0x4ebef5ce // fmin v14.4s, v14.4s, v30.4s
+	WORD $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
+	WORD $0x4ebef5ef // fmin v15.4s, v15.4s, v30.4s
+	WORD $0x6e2fdd29 // fmul v9.4s, v9.4s, v15.4s
+	B blk4_actdone
+blk4_slope:
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4ebef4ed // fmin v13.4s, v7.4s, v30.4s
+	WORD $0x4ebef50e // fmin v14.4s, v8.4s, v30.4s
+	WORD $0x4ebef52f // fmin v15.4s, v9.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	WORD $0x4e3df508 // fmax v8.4s, v8.4s, v29.4s
+	WORD $0x4e3df529 // fmax v9.4s, v9.4s, v29.4s
+	VFMLA V27.S4, V12.S4, V6.S4
+	VFMLA V27.S4, V13.S4, V7.S4
+	VFMLA V27.S4, V14.S4, V8.S4
+	VFMLA V27.S4, V15.S4, V9.S4
 blk4_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -2102,37 +2212,21 @@ blk2_row:
 	BNE blk2_row
 	CBZ R9, blk2_actdone
 	CMP $1, R9
-	BEQ blk2_relu
+	BEQ blk2_clamp
 	CMP $2, R9
-	BEQ blk2_clip
+	BEQ blk2_affine
 	CMP $3, R9
-	BEQ blk2_hswish
+	BEQ blk2_mulx
 	CMP $4, R9
-	BEQ blk2_hsig
+	BEQ blk2_slope
 	B blk2_actdone
-blk2_relu:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
+blk2_clamp:
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	WORD $0x4ebef4c6 // fmin v6.4s, v6.4s, v30.4s
+	WORD $0x4ebef4e7 // fmin v7.4s, v7.4s, v30.4s
 	B blk2_actdone
-blk2_clip:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4e3bf4e7 // fmax v7.4s, v7.4s, v27.4s
-	WORD $0x4ebcf4c6 // fmin v6.4s, v6.4s, v28.4s
-	WORD $0x4ebcf4e7 // fmin v7.4s, v7.4s, v28.4s
-	B blk2_actdone
-blk2_hswish:
-	WORD $0x4e3bd4cc // fadd v12.4s, v6.4s, v27.4s
-	WORD $0x4e3bd4ed // fadd v13.4s, v7.4s, v27.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
-	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
-	WORD $0x4ebdf5ad // fmin v13.4s, v13.4s, v29.4s
-	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
-	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
-	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
-	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
-	B blk2_actdone
-blk2_hsig:
+blk2_affine:
 	VMOV V28.B16, V12.B16
 	VMOV V28.B16, V13.B16
 	VFMLA V27.S4, V6.S4, V12.S4
@@ -2141,6 +2235,26 @@ blk2_hsig:
 	WORD $0x4e3df5ad // fmax v13.4s, v13.4s, v29.4s
 	WORD $0x4ebef586 // fmin v6.4s, v12.4s, v30.4s
 	WORD $0x4ebef5a7 // fmin v7.4s, v13.4s, v30.4s
+	B blk2_actdone
+blk2_mulx:
+	VMOV V28.B16, V12.B16
+	VMOV V28.B16, V13.B16
+	VFMLA V27.S4, V6.S4, V12.S4
+	VFMLA V27.S4, V7.S4, V13.S4
+	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
+	WORD $0x4e3df5ad // fmax v13.4s, v13.4s, v29.4s
+	WORD $0x4ebef58c // fmin v12.4s, v12.4s, v30.4s
+	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
+	WORD $0x4ebef5ad // fmin v13.4s, v13.4s, v30.4s
+	WORD $0x6e2ddce7 // fmul v7.4s, v7.4s, v13.4s
+	B blk2_actdone
+blk2_slope:
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4ebef4ed // fmin v13.4s, v7.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	VFMLA V27.S4, V12.S4, V6.S4
+	VFMLA V27.S4, V13.S4, V7.S4
 blk2_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)
@@ -2196,33 +2310,35 @@ blk1_row:
 	BNE blk1_row
 	CBZ R9, blk1_actdone
 	CMP $1, R9
-	BEQ blk1_relu
+	BEQ blk1_clamp
 	CMP $2, R9
-	BEQ blk1_clip
+	BEQ blk1_affine
 	CMP $3, R9
-	BEQ blk1_hswish
+	BEQ blk1_mulx
 	CMP $4, R9
-	BEQ blk1_hsig
+	BEQ blk1_slope
 	B blk1_actdone
-blk1_relu:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
+blk1_clamp:
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	WORD $0x4ebef4c6 // fmin v6.4s, v6.4s, v30.4s
 	B blk1_actdone
-blk1_clip:
-	WORD $0x4e3bf4c6 // fmax v6.4s, v6.4s, v27.4s
-	WORD $0x4ebcf4c6 // fmin v6.4s, v6.4s, v28.4s
-	B blk1_actdone
-blk1_hswish:
-	WORD $0x4e3bd4cc // fadd v12.4s, v6.4s, v27.4s
-	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
-	WORD $0x4ebdf58c // fmin v12.4s, v12.4s, v29.4s
-	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
-	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
-	B blk1_actdone
-blk1_hsig:
+blk1_affine:
 	VMOV V28.B16, V12.B16
 	VFMLA V27.S4, V6.S4, V12.S4
 	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
 	WORD $0x4ebef586 // fmin v6.4s, v12.4s, v30.4s
+	B blk1_actdone
+blk1_mulx:
+	VMOV V28.B16, V12.B16
+	VFMLA V27.S4, V6.S4, V12.S4
+	WORD $0x4e3df58c // fmax v12.4s, v12.4s, v29.4s
+	WORD $0x4ebef58c // fmin v12.4s, v12.4s, v30.4s
+	WORD $0x6e2cdcc6 // fmul v6.4s, v6.4s, v12.4s
+	B blk1_actdone
+blk1_slope:
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	VFMLA V27.S4, V12.S4, V6.S4
 blk1_actdone:
 	MOVD R13, R20
 	VST1.P [V6.S4], (R20)(R2)

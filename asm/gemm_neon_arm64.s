@@ -85,45 +85,23 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -136,6 +114,34 @@ gemm_hsig:
 	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -256,69 +262,29 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -343,6 +309,58 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -494,93 +512,35 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -617,6 +577,82 @@ gemm_hsig:
 	VFMLA V0.S4, V16.S4, V4.S4
 	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
 	WORD $0x4ea3f490 // fmin v16.4s, v4.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -799,117 +835,41 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -958,6 +918,106 @@ gemm_hsig:
 	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4d2 // fmin v18.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4f3 // fmin v19.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -1178,141 +1238,47 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
+	WORD $0x4ea3f694 // fmin v20.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6b5 // fmin v21.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6d6 // fmin v22.4s, v22.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
-	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
-	WORD $0x4ea1f6d6 // fmin v22.4s, v22.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
-	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
-	WORD $0x4e20d6c6 // fadd v6.4s, v22.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
-	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
-	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
-	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
-	WORD $0x6e23ded6 // fmul v22.4s, v22.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -1373,6 +1339,130 @@ gemm_hsig:
 	WORD $0x4ea3f494 // fmin v20.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4b5 // fmin v21.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4d6 // fmin v22.4s, v6.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	VFMLA V0.S4, V22.S4, V6.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
+	WORD $0x4ea3f684 // fmin v4.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6a5 // fmin v5.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6c6 // fmin v6.4s, v22.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V20.S4
+	VFMLA V0.S4, V5.S4, V21.S4
+	VFMLA V0.S4, V6.S4, V22.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -1624,165 +1714,53 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
+	WORD $0x4ea3f694 // fmin v20.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6b5 // fmin v21.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6d6 // fmin v22.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6f7 // fmin v23.4s, v23.4s, v3.4s
+	WORD $0x4ea3f718 // fmin v24.4s, v24.4s, v3.4s
+	WORD $0x4ea3f739 // fmin v25.4s, v25.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
-	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
-	WORD $0x4ea1f6d6 // fmin v22.4s, v22.4s, v1.4s
-	WORD $0x4ea1f6f7 // fmin v23.4s, v23.4s, v1.4s
-	WORD $0x4ea1f718 // fmin v24.4s, v24.4s, v1.4s
-	WORD $0x4ea1f739 // fmin v25.4s, v25.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
-	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
-	WORD $0x4e20d6c6 // fadd v6.4s, v22.4s, v0.4s
-	WORD $0x4e20d6e7 // fadd v7.4s, v23.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
-	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
-	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
-	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
-	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
-	WORD $0x6e23ded6 // fmul v22.4s, v22.4s, v3.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4e20d704 // fadd v4.4s, v24.4s, v0.4s
-	WORD $0x4e20d725 // fadd v5.4s, v25.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24df18 // fmul v24.4s, v24.4s, v4.4s
-	WORD $0x6e25df39 // fmul v25.4s, v25.4s, v5.4s
-	WORD $0x6e23df18 // fmul v24.4s, v24.4s, v3.4s
-	WORD $0x6e23df39 // fmul v25.4s, v25.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -1855,6 +1833,154 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f498 // fmin v24.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4b9 // fmin v25.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	VFMLA V0.S4, V22.S4, V6.S4
+	VFMLA V0.S4, V23.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V24.S4, V4.S4
+	VFMLA V0.S4, V25.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24df18 // fmul v24.4s, v24.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25df39 // fmul v25.4s, v25.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
+	WORD $0x4ea3f684 // fmin v4.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6a5 // fmin v5.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6c6 // fmin v6.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V20.S4
+	VFMLA V0.S4, V5.S4, V21.S4
+	VFMLA V0.S4, V6.S4, V22.S4
+	VFMLA V0.S4, V7.S4, V23.S4
+	WORD $0x4ea3f704 // fmin v4.4s, v24.4s, v3.4s
+	WORD $0x4ea3f725 // fmin v5.4s, v25.4s, v3.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V24.S4
+	VFMLA V0.S4, V5.S4, V25.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -2137,189 +2263,59 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
-	WORD $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
-	WORD $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
-	WORD $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	WORD $0x4e22f75a // fmax v26.4s, v26.4s, v2.4s
+	WORD $0x4e22f77b // fmax v27.4s, v27.4s, v2.4s
+	WORD $0x4e22f79c // fmax v28.4s, v28.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
+	WORD $0x4ea3f694 // fmin v20.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6b5 // fmin v21.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6d6 // fmin v22.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6f7 // fmin v23.4s, v23.4s, v3.4s
+	WORD $0x4ea3f718 // fmin v24.4s, v24.4s, v3.4s
+	WORD $0x4ea3f739 // fmin v25.4s, v25.4s, v3.4s
+	WORD $0x4ea3f75a // fmin v26.4s, v26.4s, v3.4s
+	WORD $0x4ea3f77b // fmin v27.4s, v27.4s, v3.4s
+	WORD $0x4ea3f79c // fmin v28.4s, v28.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
-	WORD $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
-	WORD $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
-	WORD $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
-	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
-	WORD $0x4ea1f6d6 // fmin v22.4s, v22.4s, v1.4s
-	WORD $0x4ea1f6f7 // fmin v23.4s, v23.4s, v1.4s
-	WORD $0x4ea1f718 // fmin v24.4s, v24.4s, v1.4s
-	WORD $0x4ea1f739 // fmin v25.4s, v25.4s, v1.4s
-	WORD $0x4ea1f75a // fmin v26.4s, v26.4s, v1.4s
-	WORD $0x4ea1f77b // fmin v27.4s, v27.4s, v1.4s
-	WORD $0x4ea1f79c // fmin v28.4s, v28.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
-	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
-	WORD $0x4e20d6c6 // fadd v6.4s, v22.4s, v0.4s
-	WORD $0x4e20d6e7 // fadd v7.4s, v23.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
-	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
-	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
-	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
-	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
-	WORD $0x6e23ded6 // fmul v22.4s, v22.4s, v3.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4e20d704 // fadd v4.4s, v24.4s, v0.4s
-	WORD $0x4e20d725 // fadd v5.4s, v25.4s, v0.4s
-	WORD $0x4e20d746 // fadd v6.4s, v26.4s, v0.4s
-	WORD $0x4e20d767 // fadd v7.4s, v27.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24df18 // fmul v24.4s, v24.4s, v4.4s
-	WORD $0x6e25df39 // fmul v25.4s, v25.4s, v5.4s
-	WORD $0x6e26df5a // fmul v26.4s, v26.4s, v6.4s
-	WORD $0x6e27df7b // fmul v27.4s, v27.4s, v7.4s
-	WORD $0x6e23df18 // fmul v24.4s, v24.4s, v3.4s
-	WORD $0x6e23df39 // fmul v25.4s, v25.4s, v3.4s
-	WORD $0x6e23df5a // fmul v26.4s, v26.4s, v3.4s
-	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
-	WORD $0x4e20d784 // fadd v4.4s, v28.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x6e24df9c // fmul v28.4s, v28.4s, v4.4s
-	WORD $0x6e23df9c // fmul v28.4s, v28.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -2404,6 +2400,178 @@ gemm_hsig:
 	VFMLA V0.S4, V28.S4, V4.S4
 	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
 	WORD $0x4ea3f49c // fmin v28.4s, v4.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	VFMLA V0.S4, V22.S4, V6.S4
+	VFMLA V0.S4, V23.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V24.S4, V4.S4
+	VFMLA V0.S4, V25.S4, V5.S4
+	VFMLA V0.S4, V26.S4, V6.S4
+	VFMLA V0.S4, V27.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24df18 // fmul v24.4s, v24.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25df39 // fmul v25.4s, v25.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26df5a // fmul v26.4s, v26.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27df7b // fmul v27.4s, v27.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VFMLA V0.S4, V28.S4, V4.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24df9c // fmul v28.4s, v28.4s, v4.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
+	WORD $0x4ea3f684 // fmin v4.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6a5 // fmin v5.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6c6 // fmin v6.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V20.S4
+	VFMLA V0.S4, V5.S4, V21.S4
+	VFMLA V0.S4, V6.S4, V22.S4
+	VFMLA V0.S4, V7.S4, V23.S4
+	WORD $0x4ea3f704 // fmin v4.4s, v24.4s, v3.4s
+	WORD $0x4ea3f725 // fmin v5.4s, v25.4s, v3.4s
+	WORD $0x4ea3f746 // fmin v6.4s, v26.4s, v3.4s
+	WORD $0x4ea3f767 // fmin v7.4s, v27.4s, v3.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	WORD $0x4e22f75a // fmax v26.4s, v26.4s, v2.4s
+	WORD $0x4e22f77b // fmax v27.4s, v27.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V24.S4
+	VFMLA V0.S4, V5.S4, V25.S4
+	VFMLA V0.S4, V6.S4, V26.S4
+	VFMLA V0.S4, V7.S4, V27.S4
+	WORD $0x4ea3f784 // fmin v4.4s, v28.4s, v3.4s
+	WORD $0x4e22f79c // fmax v28.4s, v28.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V28.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -2717,213 +2885,65 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
-	WORD $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
-	WORD $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
-	WORD $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
-	WORD $0x4e20f7bd // fmax v29.4s, v29.4s, v0.4s
-	WORD $0x4e20f7de // fmax v30.4s, v30.4s, v0.4s
-	WORD $0x4e20f7ff // fmax v31.4s, v31.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	WORD $0x4e22f75a // fmax v26.4s, v26.4s, v2.4s
+	WORD $0x4e22f77b // fmax v27.4s, v27.4s, v2.4s
+	WORD $0x4e22f79c // fmax v28.4s, v28.4s, v2.4s
+	WORD $0x4e22f7bd // fmax v29.4s, v29.4s, v2.4s
+	WORD $0x4e22f7de // fmax v30.4s, v30.4s, v2.4s
+	WORD $0x4e22f7ff // fmax v31.4s, v31.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
+	WORD $0x4ea3f694 // fmin v20.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6b5 // fmin v21.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6d6 // fmin v22.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6f7 // fmin v23.4s, v23.4s, v3.4s
+	WORD $0x4ea3f718 // fmin v24.4s, v24.4s, v3.4s
+	WORD $0x4ea3f739 // fmin v25.4s, v25.4s, v3.4s
+	WORD $0x4ea3f75a // fmin v26.4s, v26.4s, v3.4s
+	WORD $0x4ea3f77b // fmin v27.4s, v27.4s, v3.4s
+	WORD $0x4ea3f79c // fmin v28.4s, v28.4s, v3.4s
+	WORD $0x4ea3f7bd // fmin v29.4s, v29.4s, v3.4s
+	WORD $0x4ea3f7de // fmin v30.4s, v30.4s, v3.4s
+	WORD $0x4ea3f7ff // fmin v31.4s, v31.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
-	WORD $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
-	WORD $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
-	WORD $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
-	WORD $0x4e20f7bd // fmax v29.4s, v29.4s, v0.4s
-	WORD $0x4e20f7de // fmax v30.4s, v30.4s, v0.4s
-	WORD $0x4e20f7ff // fmax v31.4s, v31.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
-	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
-	WORD $0x4ea1f6d6 // fmin v22.4s, v22.4s, v1.4s
-	WORD $0x4ea1f6f7 // fmin v23.4s, v23.4s, v1.4s
-	WORD $0x4ea1f718 // fmin v24.4s, v24.4s, v1.4s
-	WORD $0x4ea1f739 // fmin v25.4s, v25.4s, v1.4s
-	WORD $0x4ea1f75a // fmin v26.4s, v26.4s, v1.4s
-	WORD $0x4ea1f77b // fmin v27.4s, v27.4s, v1.4s
-	WORD $0x4ea1f79c // fmin v28.4s, v28.4s, v1.4s
-	WORD $0x4ea1f7bd // fmin v29.4s, v29.4s, v1.4s
-	WORD $0x4ea1f7de // fmin v30.4s, v30.4s, v1.4s
-	WORD $0x4ea1f7ff // fmin v31.4s, v31.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
-	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
-	WORD $0x4e20d6c6 // fadd v6.4s, v22.4s, v0.4s
-	WORD $0x4e20d6e7 // fadd v7.4s, v23.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
-	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
-	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
-	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
-	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
-	WORD $0x6e23ded6 // fmul v22.4s, v22.4s, v3.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4e20d704 // fadd v4.4s, v24.4s, v0.4s
-	WORD $0x4e20d725 // fadd v5.4s, v25.4s, v0.4s
-	WORD $0x4e20d746 // fadd v6.4s, v26.4s, v0.4s
-	WORD $0x4e20d767 // fadd v7.4s, v27.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24df18 // fmul v24.4s, v24.4s, v4.4s
-	WORD $0x6e25df39 // fmul v25.4s, v25.4s, v5.4s
-	WORD $0x6e26df5a // fmul v26.4s, v26.4s, v6.4s
-	WORD $0x6e27df7b // fmul v27.4s, v27.4s, v7.4s
-	WORD $0x6e23df18 // fmul v24.4s, v24.4s, v3.4s
-	WORD $0x6e23df39 // fmul v25.4s, v25.4s, v3.4s
-	WORD $0x6e23df5a // fmul v26.4s, v26.4s, v3.4s
-	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
-	WORD $0x4e20d784 // fadd v4.4s, v28.4s, v0.4s
-	WORD $0x4e20d7a5 // fadd v5.4s, v29.4s, v0.4s
-	WORD $0x4e20d7c6 // fadd v6.4s, v30.4s, v0.4s
-	WORD $0x4e20d7e7 // fadd v7.4s, v31.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24df9c // fmul v28.4s, v28.4s, v4.4s
-	WORD $0x6e25dfbd // fmul v29.4s, v29.4s, v5.4s
-	WORD $0x6e26dfde // fmul v30.4s, v30.4s, v6.4s
-	WORD $0x6e27dfff // fmul v31.4s, v31.4s, v7.4s
-	WORD $0x6e23df9c // fmul v28.4s, v28.4s, v3.4s
-	WORD $0x6e23dfbd // fmul v29.4s, v29.4s, v3.4s
-	WORD $0x6e23dfde // fmul v30.4s, v30.4s, v3.4s
-	WORD $0x6e23dfff // fmul v31.4s, v31.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -3020,6 +3040,202 @@ gemm_hsig:
 	WORD $0x4ea3f4bd // fmin v29.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4de // fmin v30.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4ff // fmin v31.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	VFMLA V0.S4, V22.S4, V6.S4
+	VFMLA V0.S4, V23.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V24.S4, V4.S4
+	VFMLA V0.S4, V25.S4, V5.S4
+	VFMLA V0.S4, V26.S4, V6.S4
+	VFMLA V0.S4, V27.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24df18 // fmul v24.4s, v24.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25df39 // fmul v25.4s, v25.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26df5a // fmul v26.4s, v26.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27df7b // fmul v27.4s, v27.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V28.S4, V4.S4
+	VFMLA V0.S4, V29.S4, V5.S4
+	VFMLA V0.S4, V30.S4, V6.S4
+	VFMLA V0.S4, V31.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24df9c // fmul v28.4s, v28.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dfbd // fmul v29.4s, v29.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dfde // fmul v30.4s, v30.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dfff // fmul v31.4s, v31.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
+	WORD $0x4ea3f684 // fmin v4.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6a5 // fmin v5.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6c6 // fmin v6.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V20.S4
+	VFMLA V0.S4, V5.S4, V21.S4
+	VFMLA V0.S4, V6.S4, V22.S4
+	VFMLA V0.S4, V7.S4, V23.S4
+	WORD $0x4ea3f704 // fmin v4.4s, v24.4s, v3.4s
+	WORD $0x4ea3f725 // fmin v5.4s, v25.4s, v3.4s
+	WORD $0x4ea3f746 // fmin v6.4s, v26.4s, v3.4s
+	WORD $0x4ea3f767 // fmin v7.4s, v27.4s, v3.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	WORD $0x4e22f75a // fmax v26.4s, v26.4s, v2.4s
+	WORD $0x4e22f77b // fmax v27.4s, v27.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V24.S4
+	VFMLA V0.S4, V5.S4, V25.S4
+	VFMLA V0.S4, V6.S4, V26.S4
+	VFMLA V0.S4, V7.S4, V27.S4
+	WORD $0x4ea3f784 // fmin v4.4s, v28.4s, v3.4s
+	WORD $0x4ea3f7a5 // fmin v5.4s, v29.4s, v3.4s
+	WORD $0x4ea3f7c6 // fmin v6.4s, v30.4s, v3.4s
+	WORD $0x4ea3f7e7 // fmin v7.4s, v31.4s, v3.4s
+	WORD $0x4e22f79c // fmax v28.4s, v28.4s, v2.4s
+	WORD $0x4e22f7bd // fmax v29.4s, v29.4s, v2.4s
+	WORD $0x4e22f7de // fmax v30.4s, v30.4s, v2.4s
+	WORD $0x4e22f7ff // fmax v31.4s, v31.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V28.S4
+	VFMLA V0.S4, V5.S4, V29.S4
+	VFMLA V0.S4, V6.S4, V30.S4
+	VFMLA V0.S4, V7.S4, V31.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -3117,37 +3333,21 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VFMLA V0.S4, V8.S4, V4.S4
@@ -3156,6 +3356,26 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -3260,53 +3480,25 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -3323,6 +3515,42 @@ gemm_hsig:
 	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -3450,69 +3678,29 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -3537,6 +3725,58 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -3687,85 +3927,33 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -3798,6 +3986,74 @@ gemm_hsig:
 	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -3978,101 +4234,37 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -4113,6 +4305,90 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f490 // fmin v16.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -4316,117 +4592,41 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -4475,6 +4675,106 @@ gemm_hsig:
 	WORD $0x4ea3f4b1 // fmin v17.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4d2 // fmin v18.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4f3 // fmin v19.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -4701,133 +5001,45 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
+	WORD $0x4ea3f694 // fmin v20.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6b5 // fmin v21.4s, v21.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
-	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
-	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
-	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
-	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -4884,6 +5096,122 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f494 // fmin v20.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4b5 // fmin v21.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
+	WORD $0x4ea3f684 // fmin v4.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6a5 // fmin v5.4s, v21.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V20.S4
+	VFMLA V0.S4, V5.S4, V21.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -5133,149 +5461,49 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
+	WORD $0x4ea3f610 // fmin v16.4s, v16.4s, v3.4s
+	WORD $0x4ea3f631 // fmin v17.4s, v17.4s, v3.4s
+	WORD $0x4ea3f652 // fmin v18.4s, v18.4s, v3.4s
+	WORD $0x4ea3f673 // fmin v19.4s, v19.4s, v3.4s
+	WORD $0x4ea3f694 // fmin v20.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6b5 // fmin v21.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6d6 // fmin v22.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6f7 // fmin v23.4s, v23.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
-	WORD $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
-	WORD $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
-	WORD $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
-	WORD $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	WORD $0x4ea1f610 // fmin v16.4s, v16.4s, v1.4s
-	WORD $0x4ea1f631 // fmin v17.4s, v17.4s, v1.4s
-	WORD $0x4ea1f652 // fmin v18.4s, v18.4s, v1.4s
-	WORD $0x4ea1f673 // fmin v19.4s, v19.4s, v1.4s
-	WORD $0x4ea1f694 // fmin v20.4s, v20.4s, v1.4s
-	WORD $0x4ea1f6b5 // fmin v21.4s, v21.4s, v1.4s
-	WORD $0x4ea1f6d6 // fmin v22.4s, v22.4s, v1.4s
-	WORD $0x4ea1f6f7 // fmin v23.4s, v23.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	WORD $0x4e20d604 // fadd v4.4s, v16.4s, v0.4s
-	WORD $0x4e20d625 // fadd v5.4s, v17.4s, v0.4s
-	WORD $0x4e20d646 // fadd v6.4s, v18.4s, v0.4s
-	WORD $0x4e20d667 // fadd v7.4s, v19.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
-	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
-	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
-	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
-	WORD $0x6e23de10 // fmul v16.4s, v16.4s, v3.4s
-	WORD $0x6e23de31 // fmul v17.4s, v17.4s, v3.4s
-	WORD $0x6e23de52 // fmul v18.4s, v18.4s, v3.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4e20d684 // fadd v4.4s, v20.4s, v0.4s
-	WORD $0x4e20d6a5 // fadd v5.4s, v21.4s, v0.4s
-	WORD $0x4e20d6c6 // fadd v6.4s, v22.4s, v0.4s
-	WORD $0x4e20d6e7 // fadd v7.4s, v23.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
-	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
-	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
-	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
-	WORD $0x6e23de94 // fmul v20.4s, v20.4s, v3.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
-	WORD $0x6e23ded6 // fmul v22.4s, v22.4s, v3.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -5340,6 +5568,138 @@ gemm_hsig:
 	WORD $0x4ea3f4b5 // fmin v21.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4d6 // fmin v22.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4f7 // fmin v23.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V16.S4, V4.S4
+	VFMLA V0.S4, V17.S4, V5.S4
+	VFMLA V0.S4, V18.S4, V6.S4
+	VFMLA V0.S4, V19.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de10 // fmul v16.4s, v16.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25de31 // fmul v17.4s, v17.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26de52 // fmul v18.4s, v18.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27de73 // fmul v19.4s, v19.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V20.S4, V4.S4
+	VFMLA V0.S4, V21.S4, V5.S4
+	VFMLA V0.S4, V22.S4, V6.S4
+	VFMLA V0.S4, V23.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24de94 // fmul v20.4s, v20.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25deb5 // fmul v21.4s, v21.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ded6 // fmul v22.4s, v22.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27def7 // fmul v23.4s, v23.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
+	WORD $0x4ea3f604 // fmin v4.4s, v16.4s, v3.4s
+	WORD $0x4ea3f625 // fmin v5.4s, v17.4s, v3.4s
+	WORD $0x4ea3f646 // fmin v6.4s, v18.4s, v3.4s
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V16.S4
+	VFMLA V0.S4, V5.S4, V17.S4
+	VFMLA V0.S4, V6.S4, V18.S4
+	VFMLA V0.S4, V7.S4, V19.S4
+	WORD $0x4ea3f684 // fmin v4.4s, v20.4s, v3.4s
+	WORD $0x4ea3f6a5 // fmin v5.4s, v21.4s, v3.4s
+	WORD $0x4ea3f6c6 // fmin v6.4s, v22.4s, v3.4s
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V20.S4
+	VFMLA V0.S4, V5.S4, V21.S4
+	VFMLA V0.S4, V6.S4, V22.S4
+	VFMLA V0.S4, V7.S4, V23.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -5429,33 +5789,35 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VFMLA V0.S4, V8.S4, V4.S4
 	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
 	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -5544,37 +5906,21 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VFMLA V0.S4, V8.S4, V4.S4
@@ -5583,6 +5929,26 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -5686,45 +6052,23 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -5737,6 +6081,34 @@ gemm_hsig:
 	WORD $0x4ea3f488 // fmin v8.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -5855,53 +6227,25 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -5918,6 +6262,42 @@ gemm_hsig:
 	WORD $0x4ea3f4a9 // fmin v9.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ca // fmin v10.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4eb // fmin v11.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -6058,61 +6438,27 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -6133,6 +6479,50 @@ gemm_hsig:
 	VFMLA V0.S4, V12.S4, V4.S4
 	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
 	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -6288,69 +6678,29 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -6375,6 +6725,58 @@ gemm_hsig:
 	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
 	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -6545,77 +6947,31 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -6644,6 +7000,66 @@ gemm_hsig:
 	WORD $0x4ea3f48c // fmin v12.4s, v4.4s, v3.4s
 	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23
@@ -6829,85 +7245,33 @@ act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
 	CBZ R10, gemm_actdone
 	CMP $1, R10
-	BEQ gemm_relu
+	BEQ gemm_clamp
 	CMP $2, R10
-	BEQ gemm_clip
+	BEQ gemm_affine
 	CMP $3, R10
-	BEQ gemm_hswish
+	BEQ gemm_mulx
 	CMP $4, R10
-	BEQ gemm_hsig
+	BEQ gemm_slope
 	B gemm_actdone
-gemm_relu:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+gemm_clamp:
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	WORD $0x4ea3f508 // fmin v8.4s, v8.4s, v3.4s
+	WORD $0x4ea3f529 // fmin v9.4s, v9.4s, v3.4s
+	WORD $0x4ea3f54a // fmin v10.4s, v10.4s, v3.4s
+	WORD $0x4ea3f56b // fmin v11.4s, v11.4s, v3.4s
+	WORD $0x4ea3f58c // fmin v12.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5ad // fmin v13.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5ce // fmin v14.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5ef // fmin v15.4s, v15.4s, v3.4s
 	B gemm_actdone
-gemm_clip:
-	WORD $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
-	WORD $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
-	WORD $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
-	WORD $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
-	WORD $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
-	WORD $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
-	WORD $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
-	WORD $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
-	WORD $0x4ea1f508 // fmin v8.4s, v8.4s, v1.4s
-	WORD $0x4ea1f529 // fmin v9.4s, v9.4s, v1.4s
-	WORD $0x4ea1f54a // fmin v10.4s, v10.4s, v1.4s
-	WORD $0x4ea1f56b // fmin v11.4s, v11.4s, v1.4s
-	WORD $0x4ea1f58c // fmin v12.4s, v12.4s, v1.4s
-	WORD $0x4ea1f5ad // fmin v13.4s, v13.4s, v1.4s
-	WORD $0x4ea1f5ce // fmin v14.4s, v14.4s, v1.4s
-	WORD $0x4ea1f5ef // fmin v15.4s, v15.4s, v1.4s
-	B gemm_actdone
-gemm_hswish:
-	WORD $0x4e20d504 // fadd v4.4s, v8.4s, v0.4s
-	WORD $0x4e20d525 // fadd v5.4s, v9.4s, v0.4s
-	WORD $0x4e20d546 // fadd v6.4s, v10.4s, v0.4s
-	WORD $0x4e20d567 // fadd v7.4s, v11.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
-	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
-	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
-	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
-	WORD $0x6e23dd08 // fmul v8.4s, v8.4s, v3.4s
-	WORD $0x6e23dd29 // fmul v9.4s, v9.4s, v3.4s
-	WORD $0x6e23dd4a // fmul v10.4s, v10.4s, v3.4s
-	WORD $0x6e23dd6b // fmul v11.4s, v11.4s, v3.4s
-	WORD $0x4e20d584 // fadd v4.4s, v12.4s, v0.4s
-	WORD $0x4e20d5a5 // fadd v5.4s, v13.4s, v0.4s
-	WORD $0x4e20d5c6 // fadd v6.4s, v14.4s, v0.4s
-	WORD $0x4e20d5e7 // fadd v7.4s, v15.4s, v0.4s
-	WORD $0x4e21f484 // fmax v4.4s, v4.4s, v1.4s
-	WORD $0x4e21f4a5 // fmax v5.4s, v5.4s, v1.4s
-	WORD $0x4e21f4c6 // fmax v6.4s, v6.4s, v1.4s
-	WORD $0x4e21f4e7 // fmax v7.4s, v7.4s, v1.4s
-	WORD $0x4ea2f484 // fmin v4.4s, v4.4s, v2.4s
-	WORD $0x4ea2f4a5 // fmin v5.4s, v5.4s, v2.4s
-	WORD $0x4ea2f4c6 // fmin v6.4s, v6.4s, v2.4s
-	WORD $0x4ea2f4e7 // fmin v7.4s, v7.4s, v2.4s
-	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
-	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
-	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
-	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD $0x6e23dd8c // fmul v12.4s, v12.4s, v3.4s
-	WORD $0x6e23ddad // fmul v13.4s, v13.4s, v3.4s
-	WORD $0x6e23ddce // fmul v14.4s, v14.4s, v3.4s
-	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	B gemm_actdone
-gemm_hsig:
+gemm_affine:
 	VMOV V1.B16, V4.B16
 	VMOV V1.B16, V5.B16
 	VMOV V1.B16, V6.B16
@@ -6940,6 +7304,74 @@ gemm_hsig:
 	WORD $0x4ea3f4ad // fmin v13.4s, v5.4s, v3.4s
 	WORD $0x4ea3f4ce // fmin v14.4s, v6.4s, v3.4s
 	WORD $0x4ea3f4ef // fmin v15.4s, v7.4s, v3.4s
+	B gemm_actdone
+gemm_mulx:
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V8.S4, V4.S4
+	VFMLA V0.S4, V9.S4, V5.S4
+	VFMLA V0.S4, V10.S4, V6.S4
+	VFMLA V0.S4, V11.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd08 // fmul v8.4s, v8.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25dd29 // fmul v9.4s, v9.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26dd4a // fmul v10.4s, v10.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27dd6b // fmul v11.4s, v11.4s, v7.4s
+	VMOV V1.B16, V4.B16
+	VMOV V1.B16, V5.B16
+	VMOV V1.B16, V6.B16
+	VMOV V1.B16, V7.B16
+	VFMLA V0.S4, V12.S4, V4.S4
+	VFMLA V0.S4, V13.S4, V5.S4
+	VFMLA V0.S4, V14.S4, V6.S4
+	VFMLA V0.S4, V15.S4, V7.S4
+	WORD $0x4e22f484 // fmax v4.4s, v4.4s, v2.4s
+	WORD $0x4e22f4a5 // fmax v5.4s, v5.4s, v2.4s
+	WORD $0x4e22f4c6 // fmax v6.4s, v6.4s, v2.4s
+	WORD $0x4e22f4e7 // fmax v7.4s, v7.4s, v2.4s
+	WORD $0x4ea3f484 // fmin v4.4s, v4.4s, v3.4s
+	WORD $0x6e24dd8c // fmul v12.4s, v12.4s, v4.4s
+	WORD $0x4ea3f4a5 // fmin v5.4s, v5.4s, v3.4s
+	WORD $0x6e25ddad // fmul v13.4s, v13.4s, v5.4s
+	WORD $0x4ea3f4c6 // fmin v6.4s, v6.4s, v3.4s
+	WORD $0x6e26ddce // fmul v14.4s, v14.4s, v6.4s
+	WORD $0x4ea3f4e7 // fmin v7.4s, v7.4s, v3.4s
+	WORD $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
+	B gemm_actdone
+gemm_slope:
+	WORD $0x4ea3f504 // fmin v4.4s, v8.4s, v3.4s
+	WORD $0x4ea3f525 // fmin v5.4s, v9.4s, v3.4s
+	WORD $0x4ea3f546 // fmin v6.4s, v10.4s, v3.4s
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V8.S4
+	VFMLA V0.S4, V5.S4, V9.S4
+	VFMLA V0.S4, V6.S4, V10.S4
+	VFMLA V0.S4, V7.S4, V11.S4
+	WORD $0x4ea3f584 // fmin v4.4s, v12.4s, v3.4s
+	WORD $0x4ea3f5a5 // fmin v5.4s, v13.4s, v3.4s
+	WORD $0x4ea3f5c6 // fmin v6.4s, v14.4s, v3.4s
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V0.S4, V4.S4, V12.S4
+	VFMLA V0.S4, V5.S4, V13.S4
+	VFMLA V0.S4, V6.S4, V14.S4
+	VFMLA V0.S4, V7.S4, V15.S4
 gemm_actdone:
 	// store; leaves c pointing at the next tile
 	MOVD R7, R23

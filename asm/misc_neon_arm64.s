@@ -25,53 +25,25 @@ loop_4:
 	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
 	CBZ R4, loop_4_actdone
 	CMP $1, R4
-	BEQ loop_4_relu
+	BEQ loop_4_clamp
 	CMP $2, R4
-	BEQ loop_4_clip
+	BEQ loop_4_affine
 	CMP $3, R4
-	BEQ loop_4_hswish
+	BEQ loop_4_mulx
 	CMP $4, R4
-	BEQ loop_4_hsig
+	BEQ loop_4_slope
 	B loop_4_actdone
-loop_4_relu:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
-	WORD $0x4e34f421 // fmax v1.4s, v1.4s, v20.4s
-	WORD $0x4e34f442 // fmax v2.4s, v2.4s, v20.4s
-	WORD $0x4e34f463 // fmax v3.4s, v3.4s, v20.4s
+loop_4_clamp:
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	WORD $0x4e36f421 // fmax v1.4s, v1.4s, v22.4s
+	WORD $0x4e36f442 // fmax v2.4s, v2.4s, v22.4s
+	WORD $0x4e36f463 // fmax v3.4s, v3.4s, v22.4s
+	WORD $0x4eb7f400 // fmin v0.4s, v0.4s, v23.4s
+	WORD $0x4eb7f421 // fmin v1.4s, v1.4s, v23.4s
+	WORD $0x4eb7f442 // fmin v2.4s, v2.4s, v23.4s
+	WORD $0x4eb7f463 // fmin v3.4s, v3.4s, v23.4s
 	B loop_4_actdone
-loop_4_clip:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
-	WORD $0x4e34f421 // fmax v1.4s, v1.4s, v20.4s
-	WORD $0x4e34f442 // fmax v2.4s, v2.4s, v20.4s
-	WORD $0x4e34f463 // fmax v3.4s, v3.4s, v20.4s
-	WORD $0x4eb5f400 // fmin v0.4s, v0.4s, v21.4s
-	WORD $0x4eb5f421 // fmin v1.4s, v1.4s, v21.4s
-	WORD $0x4eb5f442 // fmin v2.4s, v2.4s, v21.4s
-	WORD $0x4eb5f463 // fmin v3.4s, v3.4s, v21.4s
-	B loop_4_actdone
-loop_4_hswish:
-	WORD $0x4e34d410 // fadd v16.4s, v0.4s, v20.4s
-	WORD $0x4e34d431 // fadd v17.4s, v1.4s, v20.4s
-	WORD $0x4e34d452 // fadd v18.4s, v2.4s, v20.4s
-	WORD $0x4e34d473 // fadd v19.4s, v3.4s, v20.4s
-	WORD $0x4e35f610 // fmax v16.4s, v16.4s, v21.4s
-	WORD $0x4e35f631 // fmax v17.4s, v17.4s, v21.4s
-	WORD $0x4e35f652 // fmax v18.4s, v18.4s, v21.4s
-	WORD $0x4e35f673 // fmax v19.4s, v19.4s, v21.4s
-	WORD $0x4eb6f610 // fmin v16.4s, v16.4s, v22.4s
-	WORD $0x4eb6f631 // fmin v17.4s, v17.4s, v22.4s
-	WORD $0x4eb6f652 // fmin v18.4s, v18.4s, v22.4s
-	WORD $0x4eb6f673 // fmin v19.4s, v19.4s, v22.4s
-	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
-	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
-	WORD $0x6e32dc42 // fmul v2.4s, v2.4s, v18.4s
-	WORD $0x6e33dc63 // fmul v3.4s, v3.4s, v19.4s
-	WORD $0x6e37dc00 // fmul v0.4s, v0.4s, v23.4s
-	WORD $0x6e37dc21 // fmul v1.4s, v1.4s, v23.4s
-	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
-	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
-	B loop_4_actdone
-loop_4_hsig:
+loop_4_affine:
 	VMOV V21.B16, V16.B16
 	VMOV V21.B16, V17.B16
 	VMOV V21.B16, V18.B16
@@ -88,6 +60,42 @@ loop_4_hsig:
 	WORD $0x4eb7f621 // fmin v1.4s, v17.4s, v23.4s
 	WORD $0x4eb7f642 // fmin v2.4s, v18.4s, v23.4s
 	WORD $0x4eb7f663 // fmin v3.4s, v19.4s, v23.4s
+	B loop_4_actdone
+loop_4_mulx:
+	VMOV V21.B16, V16.B16
+	VMOV V21.B16, V17.B16
+	VMOV V21.B16, V18.B16
+	VMOV V21.B16, V19.B16
+	VFMLA V20.S4, V0.S4, V16.S4
+	VFMLA V20.S4, V1.S4, V17.S4
+	VFMLA V20.S4, V2.S4, V18.S4
+	VFMLA V20.S4, V3.S4, V19.S4
+	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
+	WORD $0x4e36f631 // fmax v17.4s, v17.4s, v22.4s
+	WORD $0x4e36f652 // fmax v18.4s, v18.4s, v22.4s
+	WORD $0x4e36f673 // fmax v19.4s, v19.4s, v22.4s
+	WORD $0x4eb7f610 // fmin v16.4s, v16.4s, v23.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	WORD $0x4eb7f631 // fmin v17.4s, v17.4s, v23.4s
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x4eb7f652 // fmin v18.4s, v18.4s, v23.4s
+	WORD $0x6e32dc42 // fmul v2.4s, v2.4s, v18.4s
+	WORD $0x4eb7f673 // fmin v19.4s, v19.4s, v23.4s
+	WORD $0x6e33dc63 // fmul v3.4s, v3.4s, v19.4s
+	B loop_4_actdone
+loop_4_slope:
+	WORD $0x4eb7f410 // fmin v16.4s, v0.4s, v23.4s
+	WORD $0x4eb7f431 // fmin v17.4s, v1.4s, v23.4s
+	WORD $0x4eb7f452 // fmin v18.4s, v2.4s, v23.4s
+	WORD $0x4eb7f473 // fmin v19.4s, v3.4s, v23.4s
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	WORD $0x4e36f421 // fmax v1.4s, v1.4s, v22.4s
+	WORD $0x4e36f442 // fmax v2.4s, v2.4s, v22.4s
+	WORD $0x4e36f463 // fmax v3.4s, v3.4s, v22.4s
+	VFMLA V20.S4, V16.S4, V0.S4
+	VFMLA V20.S4, V17.S4, V1.S4
+	VFMLA V20.S4, V18.S4, V2.S4
+	VFMLA V20.S4, V19.S4, V3.S4
 loop_4_actdone:
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R2)
 	SUB $4, R3, R3
@@ -101,33 +109,35 @@ loop_1:
 	WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
 	CBZ R4, loop_1_actdone
 	CMP $1, R4
-	BEQ loop_1_relu
+	BEQ loop_1_clamp
 	CMP $2, R4
-	BEQ loop_1_clip
+	BEQ loop_1_affine
 	CMP $3, R4
-	BEQ loop_1_hswish
+	BEQ loop_1_mulx
 	CMP $4, R4
-	BEQ loop_1_hsig
+	BEQ loop_1_slope
 	B loop_1_actdone
-loop_1_relu:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
+loop_1_clamp:
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	WORD $0x4eb7f400 // fmin v0.4s, v0.4s, v23.4s
 	B loop_1_actdone
-loop_1_clip:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
-	WORD $0x4eb5f400 // fmin v0.4s, v0.4s, v21.4s
-	B loop_1_actdone
-loop_1_hswish:
-	WORD $0x4e34d410 // fadd v16.4s, v0.4s, v20.4s
-	WORD $0x4e35f610 // fmax v16.4s, v16.4s, v21.4s
-	WORD $0x4eb6f610 // fmin v16.4s, v16.4s, v22.4s
-	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
-	WORD $0x6e37dc00 // fmul v0.4s, v0.4s, v23.4s
-	B loop_1_actdone
-loop_1_hsig:
+loop_1_affine:
 	VMOV V21.B16, V16.B16
 	VFMLA V20.S4, V0.S4, V16.S4
 	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
 	WORD $0x4eb7f600 // fmin v0.4s, v16.4s, v23.4s
+	B loop_1_actdone
+loop_1_mulx:
+	VMOV V21.B16, V16.B16
+	VFMLA V20.S4, V0.S4, V16.S4
+	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
+	WORD $0x4eb7f610 // fmin v16.4s, v16.4s, v23.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	B loop_1_actdone
+loop_1_slope:
+	WORD $0x4eb7f410 // fmin v16.4s, v0.4s, v23.4s
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	VFMLA V20.S4, V16.S4, V0.S4
 loop_1_actdone:
 	VST1.P [V0.S4], 16(R2)
 	SUB $1, R3, R3
@@ -151,85 +161,33 @@ loop_8:
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	CBZ R3, loop_8_actdone
 	CMP $1, R3
-	BEQ loop_8_relu
+	BEQ loop_8_clamp
 	CMP $2, R3
-	BEQ loop_8_clip
+	BEQ loop_8_affine
 	CMP $3, R3
-	BEQ loop_8_hswish
+	BEQ loop_8_mulx
 	CMP $4, R3
-	BEQ loop_8_hsig
+	BEQ loop_8_slope
 	B loop_8_actdone
-loop_8_relu:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
-	WORD $0x4e34f421 // fmax v1.4s, v1.4s, v20.4s
-	WORD $0x4e34f442 // fmax v2.4s, v2.4s, v20.4s
-	WORD $0x4e34f463 // fmax v3.4s, v3.4s, v20.4s
-	WORD $0x4e34f484 // fmax v4.4s, v4.4s, v20.4s
-	WORD $0x4e34f4a5 // fmax v5.4s, v5.4s, v20.4s
-	WORD $0x4e34f4c6 // fmax v6.4s, v6.4s, v20.4s
-	WORD $0x4e34f4e7 // fmax v7.4s, v7.4s, v20.4s
+loop_8_clamp:
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	WORD $0x4e36f421 // fmax v1.4s, v1.4s, v22.4s
+	WORD $0x4e36f442 // fmax v2.4s, v2.4s, v22.4s
+	WORD $0x4e36f463 // fmax v3.4s, v3.4s, v22.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
+	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
+	WORD $0x4eb7f400 // fmin v0.4s, v0.4s, v23.4s
+	WORD $0x4eb7f421 // fmin v1.4s, v1.4s, v23.4s
+	WORD $0x4eb7f442 // fmin v2.4s, v2.4s, v23.4s
+	WORD $0x4eb7f463 // fmin v3.4s, v3.4s, v23.4s
+	WORD $0x4eb7f484 // fmin v4.4s, v4.4s, v23.4s
+	WORD $0x4eb7f4a5 // fmin v5.4s, v5.4s, v23.4s
+	WORD $0x4eb7f4c6 // fmin v6.4s, v6.4s, v23.4s
+	WORD $0x4eb7f4e7 // fmin v7.4s, v7.4s, v23.4s
 	B loop_8_actdone
-loop_8_clip:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
-	WORD $0x4e34f421 // fmax v1.4s, v1.4s, v20.4s
-	WORD $0x4e34f442 // fmax v2.4s, v2.4s, v20.4s
-	WORD $0x4e34f463 // fmax v3.4s, v3.4s, v20.4s
-	WORD $0x4e34f484 // fmax v4.4s, v4.4s, v20.4s
-	WORD $0x4e34f4a5 // fmax v5.4s, v5.4s, v20.4s
-	WORD $0x4e34f4c6 // fmax v6.4s, v6.4s, v20.4s
-	WORD $0x4e34f4e7 // fmax v7.4s, v7.4s, v20.4s
-	WORD $0x4eb5f400 // fmin v0.4s, v0.4s, v21.4s
-	WORD $0x4eb5f421 // fmin v1.4s, v1.4s, v21.4s
-	WORD $0x4eb5f442 // fmin v2.4s, v2.4s, v21.4s
-	WORD $0x4eb5f463 // fmin v3.4s, v3.4s, v21.4s
-	WORD $0x4eb5f484 // fmin v4.4s, v4.4s, v21.4s
-	WORD $0x4eb5f4a5 // fmin v5.4s, v5.4s, v21.4s
-	WORD $0x4eb5f4c6 // fmin v6.4s, v6.4s, v21.4s
-	WORD $0x4eb5f4e7 // fmin v7.4s, v7.4s, v21.4s
-	B loop_8_actdone
-loop_8_hswish:
-	WORD $0x4e34d410 // fadd v16.4s, v0.4s, v20.4s
-	WORD $0x4e34d431 // fadd v17.4s, v1.4s, v20.4s
-	WORD $0x4e34d452 // fadd v18.4s, v2.4s, v20.4s
-	WORD $0x4e34d473 // fadd v19.4s, v3.4s, v20.4s
-	WORD $0x4e35f610 // fmax v16.4s, v16.4s, v21.4s
-	WORD $0x4e35f631 // fmax v17.4s, v17.4s, v21.4s
-	WORD $0x4e35f652 // fmax v18.4s, v18.4s, v21.4s
-	WORD $0x4e35f673 // fmax v19.4s, v19.4s, v21.4s
-	WORD $0x4eb6f610 // fmin v16.4s, v16.4s, v22.4s
-	WORD $0x4eb6f631 // fmin v17.4s, v17.4s, v22.4s
-	WORD $0x4eb6f652 // fmin v18.4s, v18.4s, v22.4s
-	WORD $0x4eb6f673 // fmin v19.4s, v19.4s, v22.4s
-	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
-	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
-	WORD $0x6e32dc42 // fmul v2.4s, v2.4s, v18.4s
-	WORD $0x6e33dc63 // fmul v3.4s, v3.4s, v19.4s
-	WORD $0x6e37dc00 // fmul v0.4s, v0.4s, v23.4s
-	WORD $0x6e37dc21 // fmul v1.4s, v1.4s, v23.4s
-	WORD $0x6e37dc42 // fmul v2.4s, v2.4s, v23.4s
-	WORD $0x6e37dc63 // fmul v3.4s, v3.4s, v23.4s
-	WORD $0x4e34d490 // fadd v16.4s, v4.4s, v20.4s
-	WORD $0x4e34d4b1 // fadd v17.4s, v5.4s, v20.4s
-	WORD $0x4e34d4d2 // fadd v18.4s, v6.4s, v20.4s
-	WORD $0x4e34d4f3 // fadd v19.4s, v7.4s, v20.4s
-	WORD $0x4e35f610 // fmax v16.4s, v16.4s, v21.4s
-	WORD $0x4e35f631 // fmax v17.4s, v17.4s, v21.4s
-	WORD $0x4e35f652 // fmax v18.4s, v18.4s, v21.4s
-	WORD $0x4e35f673 // fmax v19.4s, v19.4s, v21.4s
-	WORD $0x4eb6f610 // fmin v16.4s, v16.4s, v22.4s
-	WORD $0x4eb6f631 // fmin v17.4s, v17.4s, v22.4s
-	WORD $0x4eb6f652 // fmin v18.4s, v18.4s, v22.4s
-	WORD $0x4eb6f673 // fmin v19.4s, v19.4s, v22.4s
-	WORD $0x6e30dc84 // fmul v4.4s, v4.4s, v16.4s
-	WORD $0x6e31dca5 // fmul v5.4s, v5.4s, v17.4s
-	WORD $0x6e32dcc6 // fmul v6.4s, v6.4s, v18.4s
-	WORD $0x6e33dce7 // fmul v7.4s, v7.4s, v19.4s
-	WORD $0x6e37dc84 // fmul v4.4s, v4.4s, v23.4s
-	WORD $0x6e37dca5 // fmul v5.4s, v5.4s, v23.4s
-	WORD $0x6e37dcc6 // fmul v6.4s, v6.4s, v23.4s
-	WORD $0x6e37dce7 // fmul v7.4s, v7.4s, v23.4s
-	B loop_8_actdone
-loop_8_hsig:
+loop_8_affine:
 	VMOV V21.B16, V16.B16
 	VMOV V21.B16, V17.B16
 	VMOV V21.B16, V18.B16
@@ -262,6 +220,74 @@ loop_8_hsig:
 	WORD $0x4eb7f625 // fmin v5.4s, v17.4s, v23.4s
 	WORD $0x4eb7f646 // fmin v6.4s, v18.4s, v23.4s
 	WORD $0x4eb7f667 // fmin v7.4s, v19.4s, v23.4s
+	B loop_8_actdone
+loop_8_mulx:
+	VMOV V21.B16, V16.B16
+	VMOV V21.B16, V17.B16
+	VMOV V21.B16, V18.B16
+	VMOV V21.B16, V19.B16
+	VFMLA V20.S4, V0.S4, V16.S4
+	VFMLA V20.S4, V1.S4, V17.S4
+	VFMLA V20.S4, V2.S4, V18.S4
+	VFMLA V20.S4, V3.S4, V19.S4
+	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
+	WORD $0x4e36f631 // fmax v17.4s, v17.4s, v22.4s
+	WORD $0x4e36f652 // fmax v18.4s, v18.4s, v22.4s
+	WORD $0x4e36f673 // fmax v19.4s, v19.4s, v22.4s
+	WORD $0x4eb7f610 // fmin v16.4s, v16.4s, v23.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	WORD $0x4eb7f631 // fmin v17.4s, v17.4s, v23.4s
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x4eb7f652 // fmin v18.4s, v18.4s, v23.4s
+	WORD $0x6e32dc42 // fmul v2.4s, v2.4s, v18.4s
+	WORD $0x4eb7f673 // fmin v19.4s, v19.4s, v23.4s
+	WORD $0x6e33dc63 // fmul v3.4s, v3.4s, v19.4s
+	VMOV V21.B16, V16.B16
+	VMOV V21.B16, V17.B16
+	VMOV V21.B16, V18.B16
+	VMOV V21.B16, V19.B16
+	VFMLA V20.S4, V4.S4, V16.S4
+	VFMLA V20.S4, V5.S4, V17.S4
+	VFMLA V20.S4, V6.S4, V18.S4
+	VFMLA V20.S4, V7.S4, V19.S4
+	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
+	WORD $0x4e36f631 // fmax v17.4s, v17.4s, v22.4s
+	WORD $0x4e36f652 // fmax v18.4s, v18.4s, v22.4s
+	WORD $0x4e36f673 // fmax v19.4s, v19.4s, v22.4s
+	WORD $0x4eb7f610 // fmin v16.4s, v16.4s, v23.4s
+	WORD $0x6e30dc84 // fmul v4.4s, v4.4s, v16.4s
+	WORD $0x4eb7f631 // fmin v17.4s, v17.4s, v23.4s
+	WORD $0x6e31dca5 // fmul v5.4s, v5.4s, v17.4s
+	WORD $0x4eb7f652 // fmin v18.4s, v18.4s, v23.4s
+	WORD $0x6e32dcc6 // fmul v6.4s, v6.4s, v18.4s
+	WORD $0x4eb7f673 // fmin v19.4s, v19.4s, v23.4s
+	WORD $0x6e33dce7 // fmul v7.4s, v7.4s, v19.4s
+	B loop_8_actdone
+loop_8_slope:
+	WORD $0x4eb7f410 // fmin v16.4s, v0.4s, v23.4s
+	WORD $0x4eb7f431 // fmin v17.4s, v1.4s, v23.4s
+	WORD $0x4eb7f452 // fmin v18.4s, v2.4s, v23.4s
+	WORD $0x4eb7f473 // fmin v19.4s, v3.4s, v23.4s
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	WORD $0x4e36f421 // fmax v1.4s, v1.4s, v22.4s
+	WORD $0x4e36f442 // fmax v2.4s, v2.4s, v22.4s
+	WORD $0x4e36f463 // fmax v3.4s, v3.4s, v22.4s
+	VFMLA V20.S4, V16.S4, V0.S4
+	VFMLA V20.S4, V17.S4, V1.S4
+	VFMLA V20.S4, V18.S4, V2.S4
+	VFMLA V20.S4, V19.S4, V3.S4
+	WORD $0x4eb7f490 // fmin v16.4s, v4.4s, v23.4s
+	WORD $0x4eb7f4b1 // fmin v17.4s, v5.4s, v23.4s
+	WORD $0x4eb7f4d2 // fmin v18.4s, v6.4s, v23.4s
+	WORD $0x4eb7f4f3 // fmin v19.4s, v7.4s, v23.4s
+	WORD $0x4e36f484 // fmax v4.4s, v4.4s, v22.4s
+	WORD $0x4e36f4a5 // fmax v5.4s, v5.4s, v22.4s
+	WORD $0x4e36f4c6 // fmax v6.4s, v6.4s, v22.4s
+	WORD $0x4e36f4e7 // fmax v7.4s, v7.4s, v22.4s
+	VFMLA V20.S4, V16.S4, V4.S4
+	VFMLA V20.S4, V17.S4, V5.S4
+	VFMLA V20.S4, V18.S4, V6.S4
+	VFMLA V20.S4, V19.S4, V7.S4
 loop_8_actdone:
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
@@ -274,33 +300,35 @@ loop_1:
 	VLD1.P 16(R0), [V0.S4]
 	CBZ R3, loop_1_actdone
 	CMP $1, R3
-	BEQ loop_1_relu
+	BEQ loop_1_clamp
 	CMP $2, R3
-	BEQ loop_1_clip
+	BEQ loop_1_affine
 	CMP $3, R3
-	BEQ loop_1_hswish
+	BEQ loop_1_mulx
 	CMP $4, R3
-	BEQ loop_1_hsig
+	BEQ loop_1_slope
 	B loop_1_actdone
-loop_1_relu:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
+loop_1_clamp:
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	WORD $0x4eb7f400 // fmin v0.4s, v0.4s, v23.4s
 	B loop_1_actdone
-loop_1_clip:
-	WORD $0x4e34f400 // fmax v0.4s, v0.4s, v20.4s
-	WORD $0x4eb5f400 // fmin v0.4s, v0.4s, v21.4s
-	B loop_1_actdone
-loop_1_hswish:
-	WORD $0x4e34d410 // fadd v16.4s, v0.4s, v20.4s
-	WORD $0x4e35f610 // fmax v16.4s, v16.4s, v21.4s
-	WORD $0x4eb6f610 // fmin v16.4s, v16.4s, v22.4s
-	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
-	WORD $0x6e37dc00 // fmul v0.4s, v0.4s, v23.4s
-	B loop_1_actdone
-loop_1_hsig:
+loop_1_affine:
 	VMOV V21.B16, V16.B16
 	VFMLA V20.S4, V0.S4, V16.S4
 	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
 	WORD $0x4eb7f600 // fmin v0.4s, v16.4s, v23.4s
+	B loop_1_actdone
+loop_1_mulx:
+	VMOV V21.B16, V16.B16
+	VFMLA V20.S4, V0.S4, V16.S4
+	WORD $0x4e36f610 // fmax v16.4s, v16.4s, v22.4s
+	WORD $0x4eb7f610 // fmin v16.4s, v16.4s, v23.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	B loop_1_actdone
+loop_1_slope:
+	WORD $0x4eb7f410 // fmin v16.4s, v0.4s, v23.4s
+	WORD $0x4e36f400 // fmax v0.4s, v0.4s, v22.4s
+	VFMLA V20.S4, V16.S4, V0.S4
 loop_1_actdone:
 	VST1.P [V0.S4], 16(R1)
 	SUB $1, R2, R2

@@ -61,13 +61,15 @@ const (
 	ActHardSigmoid     // min(max(Alpha·x+Beta, 0), 1)
 	ActSigmoid         // 1/(1+e^-x)
 	ActSwish           // x·sigmoid(x)
+	ActLeakyRelu       // x < 0 ? Alpha·x : x
+	ActPRelu           // x < 0 ? slope[c]·x : x, one slope per channel (Epilogue.Slope)
 	numActs
 )
 
-var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish"}
+var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish", "leakyrelu", "prelu"}
 
 // actLabels are the short names plan summaries give fused activations.
-var actLabels = [...]string{"none", "relu", "clip", "hswish", "hsigmoid", "sigmoid", "swish"}
+var actLabels = [...]string{"none", "relu", "clip", "hswish", "hsigmoid", "sigmoid", "swish", "leakyrelu", "prelu"}
 
 // Label is the activation's short name in plan summaries ("relu6" for
 // Clip(0, 6)).
@@ -102,7 +104,8 @@ type Epilogue struct {
 // every kernel must match. NaN propagates through every activation.
 func (e *Epilogue) Apply(x float32) float32 { return ApplyAct(e.Act, x, e.Min, e.Max, e.Alpha, e.Beta) }
 
-// ApplyAct evaluates activation a on x; NaN in gives NaN out.
+// ApplyAct evaluates activation a on x; NaN in gives NaN out. alpha is
+// also LeakyRelu's slope and PRelu's slope for x's channel.
 func ApplyAct(a Act, x, lo, hi, alpha, beta float32) float32 {
 	if x != x {
 		return x
@@ -143,6 +146,11 @@ func ApplyAct(a Act, x, lo, hi, alpha, beta float32) float32 {
 		return float32(1 / (1 + math.Exp(-float64(x))))
 	case ActSwish:
 		return x * float32(1/(1+math.Exp(-float64(x))))
+	case ActLeakyRelu, ActPRelu:
+		if x < 0 {
+			return alpha * x
+		}
+		return x
 	}
 	return x
 }

@@ -79,7 +79,8 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 	if bias == nil {
 		bias = wp[27*wstride:]
 	}
-	ae, mode, goAct := toAffine(&p.Ep)
+	var prm EpParams
+	mode, goAct := p.Ep.params(&prm, false)
 	tail := p.Cout - (nb-1)*vl
 	mask := &simdTailMask[0] // AVX2: the last vector's tail lanes, 1..8 of them
 	if vl == 8 {
@@ -94,9 +95,9 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 		o := out[oy*p.OW*p.Cout : (oy+1)*p.OW*p.Cout]
 		var ok bool
 		if vl == 16 {
-			ok = asm.StemConvAVX512(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
+			ok = asm.StemConvAVX512(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &prm.A, mode, mask)
 		} else {
-			ok = asm.StemConvAVX2FMA(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &ae.A, mode, mask)
+			ok = asm.StemConvAVX2FMA(nb, &strip[0], stripW*3*4, &wp[0], &bias[0], &o[0], p.Cout*4, p.OW, tail, &prm.A, mode, mask)
 		}
 		if !ok {
 			panic(fmt.Sprintf("kernels: no generated stem kernel for %d vectors", nb))

@@ -35,7 +35,7 @@ func refConv(p *ConvParams, in, w, bias, r []float32) (out, mag []float64) {
 					s += float64(r[i])
 					m += math.Abs(float64(r[i]))
 				}
-				out[i], mag[i] = refAct(&p.Ep, s), m
+				out[i], mag[i] = refAct(&p.Ep, s, co), m
 			}
 		}
 	}
@@ -82,7 +82,7 @@ func convShape(h, w, cin, cout, k, st, d, pt, pl, pb, pr int, ep Epilogue) (p Co
 		return p, false
 	}
 	return ConvParams{H: h, W: w, Cin: cin, Cout: cout, KH: k, KW: k, SH: st, SW: st, DH: d, DW: d,
-		PadT: pt, PadL: pl, OH: (h+pt+pb-span)/st + 1, OW: (w+pl+pr-span)/st + 1, Ep: ep}, true
+		PadT: pt, PadL: pl, OH: (h+pt+pb-span)/st + 1, OW: (w+pl+pr-span)/st + 1, Ep: withSlopes(ep, cout)}, true
 }
 
 func TestConvMatchesReference(t *testing.T) {

@@ -56,7 +56,8 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
 	}
 	d := dwCall{vl: vl, p: p, in: in, wp: wp, bias: bias, mask: tailMask(c)}
-	d.ae, d.mode, _ = toAffine(&p.Ep)
+	var post bool
+	d.mode, post = p.Ep.params(&d.prm, false)
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
 	fullLo, fullHi := interiorCols(p.H, k, p.SH, p.PadT, p.OH) // rows with all kernel rows inside
 	fullLo, fullHi = max(fullLo, oy0), min(fullHi, oy1)
@@ -71,7 +72,7 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 		}
 		d.row(out, oy, oxLo, oxHi)
 	}
-	if _, _, goAct := toAffine(&p.Ep); goAct {
+	if post {
 		actSlice(&p.Ep, out[oy0*p.OW*c:oy1*p.OW*c], out[oy0*p.OW*c:oy1*p.OW*c])
 	}
 }
@@ -82,7 +83,7 @@ type dwCall struct {
 	p            *DWParams
 	in, wp, bias []float32
 	mask         *int32
-	ae           affineAct
+	prm          EpParams
 	mode         int
 }
 
@@ -133,7 +134,7 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 		return
 	}
 	src, w := &d.in[((iy0+kh0)*p.W+ix0+kw0)*c], &d.wp[(kh0*k+kw0)*vl]
-	rs, nr, b, ae := p.W*c*4, kh1-kh0, &d.bias[0], &d.ae.A
+	rs, nr, b, ae := p.W*c*4, kh1-kh0, &d.bias[0], &d.prm.A
 	// Static calls: through a func value ae would escape.
 	interior := kw0 == 0 && kw1 == k && p.SW <= 2 && inStride == p.SW*c*4
 	var ok bool

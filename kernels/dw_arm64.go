@@ -52,17 +52,18 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	if bias != nil {
 		neonNeed(name, "bias", len(bias), p.C)
 	}
-	act, consts, post := neonEpilogue(&p.Ep)
+	var prm EpParams
+	act, post := neonEpilogue(&p.Ep, &prm)
 	for oy := oy0; oy < oy1; oy++ {
 		if p.C >= 4 {
-			neonDWRowGroups(p, in, wp, bias, out, oy, act, &consts[0])
+			neonDWRowGroups(p, in, wp, bias, out, oy, act, &prm.A)
 		}
 		neonDWRowTail(p, in, wp, bias, out, oy)
 		if post {
 			row := out[oy*p.OW*p.C : (oy+1)*p.OW*p.C]
 			for x := 0; x < p.OW; x++ {
 				for ch := 0; ch < p.C/4*4; ch++ {
-					row[x*p.C+ch] = neonActScalar(&p.Ep, row[x*p.C+ch])
+					row[x*p.C+ch] = neonActScalar(&p.Ep, row[x*p.C+ch], ch)
 				}
 			}
 		}
@@ -132,7 +133,7 @@ func neonDWRowTail(p *DWParams, in, wp, bias, out []float32, oy int) {
 			if bias != nil {
 				acc += bias[ch]
 			}
-			out[(oy*p.OW+ox)*C+ch] = neonActScalar(&p.Ep, acc)
+			out[(oy*p.OW+ox)*C+ch] = neonActScalar(&p.Ep, acc, ch)
 		}
 	}
 }

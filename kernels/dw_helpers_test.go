@@ -36,10 +36,29 @@ var dwTestActs = []Epilogue{
 	{Act: ActHardSigmoid, Alpha: 1.0 / 6, Beta: 0.5},
 	{Act: ActSigmoid},
 	{Act: ActSwish},
+	{Act: ActLeakyRelu, Alpha: 0.1},
+	{Act: ActPRelu}, // slopes filled per shape by withSlopes
 }
 
-func refAct(ep *Epilogue, x float64) float64 {
-	return float64(ir.ApplyAct(ir.Act(ep.Act), float32(x), ep.Min, ep.Max, ep.Alpha, ep.Beta))
+// withSlopes gives a PRelu epilogue one slope per channel (negative, zero,
+// fractional and above 1, varying with the channel).
+func withSlopes(ep Epilogue, channels int) Epilogue {
+	if ep.Act == ActPRelu {
+		ep.Slope = make([]float32, channels)
+		for c := range ep.Slope {
+			ep.Slope[c] = float32(c%7)*0.3 - 0.5
+		}
+	}
+	return ep
+}
+
+// refAct is ir.ApplyAct on a value of channel c (PRelu's slope is ep.Slope[c]).
+func refAct(ep *Epilogue, x float64, c int) float64 {
+	alpha := ep.Alpha
+	if ep.Act == ActPRelu {
+		alpha = ep.Slope[c]
+	}
+	return float64(ir.ApplyAct(ir.Act(ep.Act), float32(x), ep.Min, ep.Max, alpha, ep.Beta))
 }
 
 // randSlice returns n values in [-2, 2): wide enough that HardSwish,

@@ -31,7 +31,7 @@ func refDW(p *DWParams, in, w, bias []float32) (out, mag []float64) {
 					}
 				}
 				i := (oy*p.OW+ox)*p.C + c
-				out[i], mag[i] = refAct(&p.Ep, s), m
+				out[i], mag[i] = refAct(&p.Ep, s, c), m
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func dwShape(h, w, c, k, st, pt, pb int, ep Epilogue) (p DWParams, ok bool) {
 	if h+pt+pb < k || w+pt+pb < k || oh < 1 || ow < 1 {
 		return p, false
 	}
-	return DWParams{H: h, W: w, C: c, KH: k, KW: k, SH: st, SW: st, PadT: pt, PadL: pt, OH: oh, OW: ow, Ep: ep}, true
+	return DWParams{H: h, W: w, C: c, KH: k, KW: k, SH: st, SW: st, PadT: pt, PadL: pt, OH: oh, OW: ow, Ep: withSlopes(ep, c)}, true
 }
 
 func TestDWConvMatchesReference(t *testing.T) {
@@ -188,7 +188,7 @@ func TestDWConvOtherShapes(t *testing.T) {
 			{H: 2, W: 1, C: 100, KH: 5, KW: 5, SH: 1, SW: 1, PadT: 2, PadL: 2, OH: 2, OW: 1},
 		}
 		for i, p := range cases {
-			p.Ep = dwTestActs[i%len(dwTestActs)]
+			p.Ep = withSlopes(dwTestActs[i%len(dwTestActs)], p.C)
 			var bias []float32
 			if i%2 == 0 {
 				bias = randSlice(rng, p.C)

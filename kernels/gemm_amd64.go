@@ -3,10 +3,10 @@
 package kernels
 
 import (
-	"math"
 	"unsafe"
 
 	"github.com/mnc-go/mnc/asm"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // Panel widths of the generated kernels, and the row quanta: the least
@@ -38,52 +38,6 @@ func fillGemmAMD64(s *Set) {
 	s.PackGemm = func(dst, w []float32, n, k int) { gemmPackPairTail(dst, w, n, k, nr) }
 }
 
-// gemmEpParams is the epilogue parameter block of the generated kernels:
-// lo, hi, alpha, beta, post, each repeated 16 times so that the kernels can
-// use them as full-width vector operands (see codegen/gemm/kernel.go).
-type gemmEpParams [5 * 16]float32
-
-func (p *gemmEpParams) set(i int, v float32) {
-	for l := 0; l < 16; l++ {
-		p[16*i+l] = v
-	}
-}
-
-// gemmAsmEpilogue maps ep to the generated kernels' mode and parameters.
-// Sigmoid and Swish have no vector form: post reports that the caller runs
-// the kernel with mode 0 and applies ep in Go afterwards.
-func gemmAsmEpilogue(ep *Epilogue, p *gemmEpParams) (mode int, post bool) {
-	if ep == nil {
-		return 0, false
-	}
-	const lo, hi, alpha, beta, scale = 0, 1, 2, 3, 4
-	switch ep.Act {
-	case ActNone:
-		return 0, false
-	case ActRelu:
-		p.set(lo, 0)
-		p.set(hi, float32(math.Inf(1)))
-		return 1, false
-	case ActClip:
-		p.set(lo, ep.Min)
-		p.set(hi, ep.Max)
-		return 1, false
-	case ActHardSigmoid:
-		p.set(lo, 0)
-		p.set(hi, 1)
-		p.set(alpha, ep.Alpha)
-		p.set(beta, ep.Beta)
-		return 2, false
-	case ActHardSwish:
-		p.set(lo, 0)
-		p.set(hi, 6)
-		p.set(beta, 3)
-		p.set(scale, 1.0/6)
-		return 3, false
-	}
-	return 0, true
-}
-
 // gemmZeroBias stands in for a nil bias (the kernels always add one).
 var gemmZeroBias [avx512NR]float32
 
@@ -107,8 +61,8 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 	if m == 0 || n0 == n1 {
 		return
 	}
-	var prm gemmEpParams
-	mode, post := gemmAsmEpilogue(ep, &prm)
+	var prm EpParams
+	mode, post := ep.params(&prm, true)
 	block := max(quantum, gemmRowBlockBytes/(4*max(k, 1))/quantum*quantum)
 	for i0 := 0; i0 < m; i0 += block {
 		rows := min(block, m-i0)
@@ -125,12 +79,15 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 				rp = &r[i0*ldr+j0]
 			}
 			cp := &c[i0*ldc+j0]
+			if mode == epi.SlopeC {
+				prm.Slopes = &ep.Slope[j0]
+			}
 			pairs := gemmPairPanel(j0, n)
-			gemmPanel(isa, pairs, cols, rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, &prm[0], mode)
+			gemmPanel(isa, pairs, cols, rows, k, ap, lda, pp, biasp, rp, ldr, cp, ldc, &prm.A, mode)
 			if post {
 				for i := i0; i < i0+rows; i++ {
 					row := c[i*ldc+j0:][:cols]
-					actSlice(ep, row, row)
+					actSliceAt(ep, row, row, j0)
 				}
 			}
 		}

@@ -76,8 +76,9 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 	if r != nil {
 		neonNeed(name, "residual", len(r), (m-1)*ldr+n1)
 	}
-	act, consts, post := neonEpilogue(ep)
-	epp := &consts[0]
+	var prm EpParams
+	act, post := neonEpilogue(ep, &prm)
+	epp := &prm.A
 	rowBlock := neonGemmRowBlock(k)
 	for i0 := 0; i0 < m; i0 += rowBlock {
 		rows := min(rowBlock, m-i0)
@@ -110,7 +111,7 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 		for i := 0; i < m; i++ {
 			row := c[i*ldc+n0 : i*ldc+n1]
 			for j := range row {
-				row[j] = neonActScalar(ep, row[j])
+				row[j] = neonActScalar(ep, row[j], n0+j)
 			}
 		}
 	}

@@ -103,6 +103,6 @@ func gemmGenericStore(tile [][genericNR]float32, i0, j0, cols int, bias, r []flo
 				acc[j] += rs[j]
 			}
 		}
-		actSlice(ep, acc, out)
+		actSliceAt(ep, acc, out, j0)
 	}
 }

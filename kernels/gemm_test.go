@@ -6,8 +6,6 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
-
-	"github.com/mnc-go/mnc/ir"
 )
 
 // forEachGemmISA runs f as a subtest for every ISA this machine and build
@@ -53,7 +51,7 @@ func gemmNaive(m, n, k int, a []float32, lda int, w, bias, r []float32, ldr int,
 			}
 			v := float32(s)
 			if ep != nil {
-				v = ir.ApplyAct(ir.Act(ep.Act), v, ep.Min, ep.Max, ep.Alpha, ep.Beta)
+				v = float32(refAct(ep, s, j))
 			}
 			want[i*cols+j-n0], mag[i*cols+j-n0] = v, s64
 		}
@@ -89,6 +87,9 @@ func gemmTestEpilogues() []Epilogue {
 		{Act: ActHardSigmoid, Alpha: 1.0 / 6, Beta: 0.5},
 		{Act: ActSigmoid},
 		{Act: ActSwish},
+		{Act: ActLeakyRelu, Alpha: 0.1},
+		{Act: ActLeakyRelu, Alpha: -1.5},
+		{Act: ActPRelu}, // slopes filled per case by withSlopes
 	}
 }
 
@@ -150,7 +151,7 @@ func runGemmCase(t *testing.T, s *Set, g gemmCase, rng *rand.Rand, a, w []float3
 	for i := range c {
 		c[i] = gemmSentinel
 	}
-	ep := g.ep
+	ep := withSlopes(g.ep, g.n)
 	s.Gemm(g.m, g.n, g.k, a, g.lda, bp, bias, r, g.ldr, c, g.ldc, g.n0, g.n1, &ep)
 
 	want, mag := gemmNaive(g.m, g.n, g.k, a, g.lda, w, bias, r, g.ldr, g.n0, g.n1, &ep)

@@ -55,13 +55,17 @@ const (
 	ActHardSigmoid
 	ActSigmoid
 	ActSwish
+	ActLeakyRelu
+	ActPRelu
 )
 
 // Epilogue is applied to every output element: y = Act(acc + bias (+ residual)).
+// The generated kernels receive it as an EpParams block (epilogue.go).
 type Epilogue struct {
 	Act         Act
-	Min, Max    float32 // ActClip
-	Alpha, Beta float32 // ActHardSigmoid
+	Min, Max    float32   // ActClip
+	Alpha, Beta float32   // ActHardSigmoid; Alpha is ActLeakyRelu's slope
+	Slope       []float32 // ActPRelu: one slope per output channel (the NHWC last axis)
 }
 
 // DWParams describes a depthwise convolution (one k×k filter per channel,

@@ -53,11 +53,12 @@ func fillMiscAMD64(s *Set) {
 		}
 		needLen("Add", "a", len(a), n)
 		needLen("Add", "b", len(b), n)
-		ae, mode, goAct := toAffine(ep)
+		var prm EpParams
+		mode, goAct := ep.params(&prm, false)
 		if wide {
-			asm.AddAct_AVX512(&a[0], &b[0], &out[0], n, &ae.A, mode, nil)
+			asm.AddAct_AVX512(&a[0], &b[0], &out[0], n, &prm.A, mode, nil)
 		} else {
-			asm.AddAct_AVX2FMA(&a[0], &b[0], &out[0], n, &ae.A, mode, tailMask(n))
+			asm.AddAct_AVX2FMA(&a[0], &b[0], &out[0], n, &prm.A, mode, tailMask(n))
 		}
 		if goAct {
 			actSlice(ep, out, out)
@@ -69,15 +70,16 @@ func fillMiscAMD64(s *Set) {
 			return
 		}
 		needLen("Activate", "input", len(x), n)
-		ae, mode, goAct := toAffine(ep)
+		var prm EpParams
+		mode, goAct := ep.params(&prm, false)
 		if goAct {
 			actSlice(ep, x, out)
 			return
 		}
 		if wide {
-			asm.Act_AVX512(&x[0], &out[0], n, &ae.A, mode, nil)
+			asm.Act_AVX512(&x[0], &out[0], n, &prm.A, mode, nil)
 		} else {
-			asm.Act_AVX2FMA(&x[0], &out[0], n, &ae.A, mode, tailMask(n))
+			asm.Act_AVX2FMA(&x[0], &out[0], n, &prm.A, mode, tailMask(n))
 		}
 	}
 	s.NCHWToNHWC = func(in []float32, c, hw int, out []float32) {

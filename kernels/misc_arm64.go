@@ -22,17 +22,18 @@ func neonAdd(a, b, out []float32, ep *Epilogue) {
 	n := len(out)
 	neonNeed("Add(neon)", "a", len(a), n)
 	neonNeed("Add(neon)", "b", len(b), n)
-	act, consts, post := neonEpilogue(ep)
+	var prm EpParams
+	act, post := neonEpilogue(ep, &prm)
 	nv := n / 4
 	if nv > 0 {
-		asm.AddNEON(&a[0], &b[0], &out[0], nv, act, &consts[0])
+		asm.AddNEON(&a[0], &b[0], &out[0], nv, act, &prm.A)
 	}
 	for i := 4 * nv; i < n; i++ {
-		out[i] = neonActScalar(ep, a[i]+b[i])
+		out[i] = neonActScalar(ep, a[i]+b[i], 0)
 	}
 	if post {
 		for i := range out[:4*nv] {
-			out[i] = neonActScalar(ep, out[i])
+			out[i] = neonActScalar(ep, out[i], 0)
 		}
 	}
 }
@@ -40,19 +41,20 @@ func neonAdd(a, b, out []float32, ep *Epilogue) {
 func neonActivate(x, out []float32, ep *Epilogue) {
 	n := len(out)
 	neonNeed("Activate(neon)", "x", len(x), n)
-	act, consts, post := neonEpilogue(ep)
+	var prm EpParams
+	act, post := neonEpilogue(ep, &prm)
 	if post || act == 0 {
 		for i := range out {
-			out[i] = neonActScalar(ep, x[i])
+			out[i] = neonActScalar(ep, x[i], 0)
 		}
 		return
 	}
 	nv := n / 4
 	if nv > 0 {
-		asm.ActivateNEON(&x[0], &out[0], nv, act, &consts[0])
+		asm.ActivateNEON(&x[0], &out[0], nv, act, &prm.A)
 	}
 	for i := 4 * nv; i < n; i++ {
-		out[i] = neonActScalar(ep, x[i])
+		out[i] = neonActScalar(ep, x[i], 0)
 	}
 }
 

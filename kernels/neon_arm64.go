@@ -2,39 +2,20 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/ir"
-
-// neonEpilogue turns ep into the act code and the 4 constants the generated
-// NEON epilogues read (layout documented in codegen/neon/epilogue.go).
-// Sigmoid and Swish have no NEON epilogue: post reports that the caller
-// must apply ep with neonActScalar after the kernel ran with act 0.
-func neonEpilogue(ep *Epilogue) (act int, consts [4]float32, post bool) {
-	if ep == nil {
-		return 0, consts, false
-	}
-	switch ep.Act {
-	case ActNone:
-	case ActRelu:
-		act = 1
-	case ActClip:
-		act, consts = 2, [4]float32{ep.Min, ep.Max}
-	case ActHardSwish:
-		act, consts = 3, [4]float32{3, 0, 6, 1.0 / 6}
-	case ActHardSigmoid:
-		act, consts = 4, [4]float32{ep.Alpha, ep.Beta, 0, 1}
-	default:
-		post = true
-	}
-	return act, consts, post
-}
+// neonEpilogue fills the epilogue block for the generated NEON kernels and
+// returns their mode (internal/epi; they implement every mode but
+// SlopeC). post reports that the caller must apply ep with neonActScalar
+// after the kernel ran with mode None (Sigmoid, Swish, PRelu).
+func neonEpilogue(ep *Epilogue, p *EpParams) (mode int, post bool) { return ep.params(p, false) }
 
 // neonActScalar is the scalar epilogue for tails and the activations the
-// NEON kernels do not vectorise; it is ir.ApplyAct, the definition.
-func neonActScalar(ep *Epilogue, x float32) float32 {
+// NEON kernels do not vectorise, for a value of output channel c; it is
+// ir.ApplyAct, the definition.
+func neonActScalar(ep *Epilogue, x float32, c int) float32 {
 	if ep == nil {
 		return x
 	}
-	return ir.ApplyAct(ir.Act(ep.Act), x, ep.Min, ep.Max, ep.Alpha, ep.Beta)
+	return actOne(ep, x, c)
 }
 
 // neonNeed panics with a message naming the kernel and slice when a slice

@@ -26,6 +26,7 @@ func neonTestEpilogues() []Epilogue {
 		{Act: ActHardSigmoid, Alpha: 0.2, Beta: 0.5},
 		{Act: ActSigmoid},
 		{Act: ActSwish},
+		{Act: ActLeakyRelu, Alpha: 0.1},
 	}
 }
 

@@ -3,19 +3,23 @@ package main
 import (
 	"fmt"
 
+	"github.com/mnc-go/mnc/internal/epi"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// Every kernel ends in the same activation epilogue, the affine-clamp form
-// of kernels.affineAct:
+// Every kernel ends in the same activation epilogue, defined once in
+// internal/epi (the GEMM and NEON generators read the same block):
 //
-//	mode 0: y = x
-//	mode 1: y = min(max(x, Lo), Hi)              Relu, Clip
-//	mode 2: y = min(max(A·x+B, Lo), Hi)          HardSigmoid
-//	mode 3: y = x·min(max(A·x+B, Lo), Hi)        HardSwish
+//	epi.None:   y = x
+//	epi.Clamp:  y = min(max(x, Lo), Hi)              Relu, Clip
+//	epi.Affine: y = min(max(A·x+B, Lo), Hi)          HardSigmoid
+//	epi.MulX:   y = x·min(max(A·x+B, Lo), Hi)        HardSwish
+//	epi.Slope:  y = max(x, Lo) + A·min(x, Hi)        LeakyRelu
 //
+// (epi.SlopeC, per-channel slopes, is applied by the Go wrappers.)
 // NaN must survive the clamps: MAXPS/MINPS return their second source
 // (avo's first operand) when either input is NaN, so x goes first.
 
@@ -34,7 +38,7 @@ func loadActConsts(t *target) actConsts {
 	ep := loadGP("ep")
 	c := actConsts{a: t.vec(), b: t.vec(), lo: t.vec(), hi: t.vec()}
 	for i, v := range []VecVirtual{c.a, c.b, c.lo, c.hi} {
-		VBROADCASTSS(Mem{Base: ep, Disp: 4 * i}, v)
+		VBROADCASTSS(Mem{Base: ep, Disp: []int{epi.OffA, epi.OffB, epi.OffLo, epi.OffHi}[i]}, v)
 	}
 	return c
 }
@@ -54,24 +58,26 @@ func activate(t *target, c actConsts, acc VecVirtual) { activateAll(t, c, []VecV
 // activateAll applies the epilogue to every vector in accs, branching on
 // the mode once for all of them; it needs one temporary register.
 func activateAll(t *target, c actConsts, accs []VecVirtual) {
-	done, clampX, mulX := uniq("act_done"), uniq("act_clampx"), uniq("act_mulx")
+	done, clampX, mulX, slope := uniq("act_done"), uniq("act_clampx"), uniq("act_mulx"), uniq("act_slope")
 	mode := paramMem("mode")
-	CMPQ(mode, U8(1))
+	CMPQ(mode, U8(epi.Clamp))
 	JB(LabelRef(done))
 	if c.lazy {
 		c = loadActConsts(t)
-		CMPQ(mode, U8(1))
+		CMPQ(mode, U8(epi.Clamp))
 	}
 	JE(LabelRef(clampX))
-	CMPQ(mode, U8(3))
+	CMPQ(mode, U8(epi.MulX))
 	JE(LabelRef(mulX))
-	for _, acc := range accs { // mode 2: y = clamp(A·x + B)
+	CMPQ(mode, U8(epi.Slope))
+	JE(LabelRef(slope))
+	for _, acc := range accs { // epi.Affine: y = clamp(A·x + B)
 		VFMADD213PS(c.b, c.a, acc)
 		VMAXPS(acc, c.lo, acc)
 		VMINPS(acc, c.hi, acc)
 	}
 	JMP(LabelRef(done))
-	Label(mulX) // mode 3: y = x·clamp(A·x + B)
+	Label(mulX) // epi.MulX: y = x·clamp(A·x + B)
 	for _, acc := range accs {
 		tv := t.vec()
 		VMOVAPS(c.b, tv)
@@ -81,7 +87,15 @@ func activateAll(t *target, c actConsts, accs []VecVirtual) {
 		VMULPS(tv, acc, acc)
 	}
 	JMP(LabelRef(done))
-	Label(clampX) // mode 1: y = clamp(x)
+	Label(slope) // epi.Slope: y = max(x, Lo) + A·min(x, Hi)
+	for _, acc := range accs {
+		tv := t.vec()
+		VMINPS(acc, c.hi, tv)
+		VMAXPS(acc, c.lo, acc)
+		VFMADD231PS(c.a, tv, acc)
+	}
+	JMP(LabelRef(done))
+	Label(clampX) // epi.Clamp: y = clamp(x)
 	for _, acc := range accs {
 		VMAXPS(acc, c.lo, acc)
 		VMINPS(acc, c.hi, acc)

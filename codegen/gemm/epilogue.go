@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/mnc-go/mnc/internal/epi"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -46,51 +48,87 @@ func (g *gemmKernel) epilogue(h int, p string) {
 	}
 
 	Label(label(p, "act"))
-	Comment("Activation by mode (x stays the NaN-returned operand of MAXPS/MINPS).")
+	Comment("Activation by mode (internal/epi; x stays the NaN-returned operand of MAXPS/MINPS).")
 	ep := Load(Param("ep"), GP64())
 	mode := Load(Param("mode"), GP64())
-	lo, hi, alpha, t := f[0], f[1], f[2], f[2]
-	loMem, hiMem, alphaMem := Mem{Base: ep}, Mem{Base: ep, Disp: 64}, Mem{Base: ep, Disp: 128}
-	betaMem, postMem := Mem{Base: ep, Disp: 192}, Mem{Base: ep, Disp: 256}
+	lo, hi, a, t := f[0], f[1], f[2], f[3]
+	wide := func(off int) Mem { return Mem{Base: ep, Disp: off} }
 	clamp := func(x VecPhysical, v int) {
 		VMAXPS(x, g.as(lo, v), x)
 		VMINPS(x, g.as(hi, v), x)
 	}
-	CMPQ(mode, Imm(1))
-	JEQ(LabelRef(label(p, "clamp")))
-	CMPQ(mode, Imm(2))
-	JEQ(LabelRef(label(p, "hsigmoid")))
-	CMPQ(mode, Imm(3))
-	JEQ(LabelRef(label(p, "hswish")))
+	loadBounds := func() {
+		VMOVUPS(wide(epi.OffWideLo), lo)
+		VMOVUPS(wide(epi.OffWideHi), hi)
+	}
+	for _, m := range []struct {
+		mode int
+		name string
+	}{{epi.Clamp, "clamp"}, {epi.Affine, "affine"}, {epi.MulX, "mulx"}, {epi.Slope, "slope"}, {epi.SlopeC, "slopec"}} {
+		CMPQ(mode, Imm(uint64(m.mode)))
+		JEQ(LabelRef(label(p, m.name)))
+	}
 	JMP(LabelRef(label(p, "store")))
 
 	Label(label(p, "clamp"))
-	VMOVUPS(loMem, lo)
-	VMOVUPS(hiMem, hi)
+	loadBounds()
 	accs(clamp)
 	JMP(LabelRef(label(p, "store")))
 
-	Label(label(p, "hsigmoid"))
-	VMOVUPS(loMem, lo)
-	VMOVUPS(hiMem, hi)
-	VMOVUPS(alphaMem, alpha)
+	Label(label(p, "affine")) // clamp(A·x + B)
+	loadBounds()
+	VMOVUPS(wide(epi.OffWideA), a)
 	accs(func(x VecPhysical, v int) {
-		VFMADD213PS(betaMem, g.as(alpha, v), x) // x = alpha·x + beta
+		VFMADD213PS(wide(epi.OffWideB), g.as(a, v), x) // x = A·x + B
 		clamp(x, v)
 	})
 	JMP(LabelRef(label(p, "store")))
 
-	Label(label(p, "hswish"))
-	VMOVUPS(loMem, lo)
-	VMOVUPS(hiMem, hi)
+	Label(label(p, "mulx")) // x·clamp(A·x + B)
+	loadBounds()
+	VMOVUPS(wide(epi.OffWideA), a)
 	accs(func(x VecPhysical, v int) {
 		tv := g.as(t, v)
-		VADDPS(betaMem, x, tv)
+		VMOVAPS(x, tv)
+		VFMADD213PS(wide(epi.OffWideB), g.as(a, v), tv) // t = A·x + B
 		VMAXPS(tv, g.as(lo, v), tv)
 		VMINPS(tv, g.as(hi, v), tv)
 		VMULPS(tv, x, x)
-		VMULPS(postMem, x, x)
 	})
+	JMP(LabelRef(label(p, "store")))
+
+	// max(x, Lo) + S·min(x, Hi): S·x below zero, exactly, and x above.
+	slope := func(x, s VecPhysical, sMem *Mem, v int) {
+		tv := g.as(t, v)
+		VMINPS(x, g.as(hi, v), tv)
+		VMAXPS(x, g.as(lo, v), x)
+		if sMem != nil {
+			VFMADD231PS(*sMem, tv, x) // x += t·S
+		} else {
+			VFMADD231PS(g.as(s, v), tv, x)
+		}
+	}
+	Label(label(p, "slope")) // S = A
+	loadBounds()
+	sa := wide(epi.OffWideA)
+	accs(func(x VecPhysical, v int) { slope(x, nil, &sa, v) })
+	JMP(LabelRef(label(p, "store")))
+
+	Label(label(p, "slopec")) // S = the channel's slope, loaded like the bias
+	{
+		sp := GP64()
+		MOVQ(Mem{Base: ep, Disp: epi.OffSlopes}, sp)
+		loadBounds() // Lo = Hi = 0; f[0], f[1] are never masks
+		for v := 0; v < nv; v++ {
+			if masks != nil {
+				g.avx2Masks(masks) // a and t may hold masks: reload for each vector
+			}
+			g.load(Mem{Base: sp, Disp: 4 * g.off[v]}, v, a, masks)
+			for i := 0; i < h; i++ {
+				slope(g.accReg(i, v), a, nil, v)
+			}
+		}
+	}
 
 	Label(label(p, "store"))
 	ldc := Load(Param("ldc"), GP64())

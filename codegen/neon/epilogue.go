@@ -4,110 +4,91 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/codegen/neon/enc"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
-// Activation codes passed to every kernel in its act argument; they equal
-// kernels.Act (and ir.Act). Sigmoid and Swish have no NEON epilogue: the Go
-// wrappers pass actNone and apply them afterwards.
-const (
-	actNone        = 0
-	actRelu        = 1
-	actClip        = 2
-	actHardSwish   = 3
-	actHardSigmoid = 4
-)
-
-// The ep argument points at 4 float32 constants whose meaning depends on
-// act (the Go wrapper fills them; see kernels.neonEpilogue):
+// Every kernel takes its epilogue as the shared block of internal/epi: the
+// mode in its act argument and the block at ep, whose first 16 bytes are
+// the scalars A, B, Lo, Hi. The kernels implement every mode but
+// epi.SlopeC (per-channel slopes), which the Go wrappers apply with the
+// activations that have no mode (Sigmoid, Swish).
 //
-//	relu:        0
-//	clip:        min, max
-//	hardswish:   3, 0, 6, 1/6
-//	hardsigmoid: alpha, beta, 0, 1
-//
-// loadActConsts replicates them into v[k], v[k+1], v[k+2], v[k+3] with one
-// LD4R, so every activation finds its constants in the same registers.
+// loadActConsts replicates A, B, Lo, Hi into v[k], v[k+1], v[k+2], v[k+3]
+// with one LD4R, so every mode finds its constants in the same registers.
 func (f *Func) loadActConsts(epReg, k int) {
 	f.I("VLD4R (R%d), %s", epReg, VList(k, k+1, k+2, k+3))
 }
 
-// activate applies the activation selected by register actReg to accs,
-// using the constants in v[k..k+3] and temps (at least one register) as
-// scratch. NaN propagates: FMAX/FMIN (not FMAXNM/FMINNM) return NaN when
-// either input is NaN, matching ir.ApplyAct. Hard-swish multiplies by 1/6
-// instead of dividing by 6 (≤ 1 ulp from ir.ApplyAct, and no FDIV in the
-// inner loop). Hard-sigmoid computes beta + alpha·x with one FMLA, the same
-// single rounding Go's compiler produces for alpha*x + beta on arm64.
+// activate applies the mode in register actReg to accs, using the
+// constants in v[k..k+3] (A, B, Lo, Hi) and temps (at least one register)
+// as scratch. NaN propagates: FMAX/FMIN (not FMAXNM/FMINNM) return NaN when
+// either input is NaN, matching ir.ApplyAct. A·x+B is one FMLA (B + A·x),
+// the single rounding Go's compiler produces for alpha*x + beta on arm64.
 // Control continues at label prefix+"_actdone".
 func (f *Func) activate(prefix string, actReg int, accs, temps []int, k int) {
+	a, b, lo, hi := k, k+1, k+2, k+3
 	done := prefix + "_actdone"
 	f.I("CBZ R%d, %s", actReg, done)
-	f.I("CMP $%d, R%d", actRelu, actReg)
-	f.I("BEQ %s_relu", prefix)
-	f.I("CMP $%d, R%d", actClip, actReg)
-	f.I("BEQ %s_clip", prefix)
-	f.I("CMP $%d, R%d", actHardSwish, actReg)
-	f.I("BEQ %s_hswish", prefix)
-	f.I("CMP $%d, R%d", actHardSigmoid, actReg)
-	f.I("BEQ %s_hsig", prefix)
-	f.I("B %s", done)
-
-	f.Label(prefix + "_relu")
-	for _, a := range accs {
-		f.W(enc.FMAX(a, a, k))
+	for _, m := range []struct {
+		mode int
+		name string
+	}{{epi.Clamp, "clamp"}, {epi.Affine, "affine"}, {epi.MulX, "mulx"}, {epi.Slope, "slope"}} {
+		f.I("CMP $%d, R%d", m.mode, actReg)
+		f.I("BEQ %s_%s", prefix, m.name)
 	}
 	f.I("B %s", done)
 
-	f.Label(prefix + "_clip")
-	for _, a := range accs {
-		f.W(enc.FMAX(a, a, k))
+	f.Label(prefix + "_clamp")
+	for _, x := range accs {
+		f.W(enc.FMAX(x, x, lo))
 	}
-	for _, a := range accs {
-		f.W(enc.FMIN(a, a, k+1))
+	for _, x := range accs {
+		f.W(enc.FMIN(x, x, hi))
 	}
 	f.I("B %s", done)
 
-	// x·min(max(x+3, 0), 6)·(1/6), in steps over all accumulators so that
-	// independent instructions are adjacent.
-	f.Label(prefix + "_hswish")
+	// In steps over all accumulators so that independent instructions are
+	// adjacent; t = B + A·x first.
+	steps := func(last func(x, t int)) {
+		for start := 0; start < len(accs); start += len(temps) {
+			end := min(start+len(temps), len(accs))
+			for i := start; i < end; i++ {
+				f.vmov(b, temps[i-start])
+			}
+			for i := start; i < end; i++ {
+				f.I("VFMLA %s, %s, %s", V(a), V(accs[i]), V(temps[i-start]))
+			}
+			for i := start; i < end; i++ {
+				t := temps[i-start]
+				f.W(enc.FMAX(t, t, lo))
+			}
+			for i := start; i < end; i++ {
+				last(accs[i], temps[i-start])
+			}
+		}
+	}
+	f.Label(prefix + "_affine") // min(max(B + A·x, Lo), Hi)
+	steps(func(x, t int) { f.W(enc.FMIN(x, t, hi)) })
+	f.I("B %s", done)
+
+	f.Label(prefix + "_mulx") // x·min(max(B + A·x, Lo), Hi)
+	steps(func(x, t int) {
+		f.W(enc.FMIN(t, t, hi))
+		f.W(enc.FMUL(x, x, t))
+	})
+	f.I("B %s", done)
+
+	f.Label(prefix + "_slope") // max(x, Lo) + A·min(x, Hi)
 	for start := 0; start < len(accs); start += len(temps) {
 		end := min(start+len(temps), len(accs))
 		for i := start; i < end; i++ {
-			f.W(enc.FADD(temps[i-start], accs[i], k))
+			f.W(enc.FMIN(temps[i-start], accs[i], hi))
 		}
 		for i := start; i < end; i++ {
-			t := temps[i-start]
-			f.W(enc.FMAX(t, t, k+1))
+			f.W(enc.FMAX(accs[i], accs[i], lo))
 		}
 		for i := start; i < end; i++ {
-			t := temps[i-start]
-			f.W(enc.FMIN(t, t, k+2))
-		}
-		for i := start; i < end; i++ {
-			f.W(enc.FMUL(accs[i], accs[i], temps[i-start]))
-		}
-		for i := start; i < end; i++ {
-			f.W(enc.FMUL(accs[i], accs[i], k+3))
-		}
-	}
-	f.I("B %s", done)
-
-	// min(max(beta + alpha·x, 0), 1)
-	f.Label(prefix + "_hsig")
-	for start := 0; start < len(accs); start += len(temps) {
-		end := min(start+len(temps), len(accs))
-		for i := start; i < end; i++ {
-			f.vmov(k+1, temps[i-start])
-		}
-		for i := start; i < end; i++ {
-			f.I("VFMLA %s, %s, %s", V(k), V(accs[i]), V(temps[i-start]))
-		}
-		for i := start; i < end; i++ {
-			t := temps[i-start]
-			f.W(enc.FMAX(t, t, k+2))
-		}
-		for i := start; i < end; i++ {
-			f.W(enc.FMIN(accs[i], temps[i-start], k+3))
+			f.I("VFMLA %s, %s, %s", V(a), V(temps[i-start]), V(accs[i]))
 		}
 	}
 	f.Label(done)
