@@ -20,7 +20,7 @@ import (
 // (p2o.DynamicDimension.k), and returns the path and the input's name.
 func symbolicModel(t *testing.T, dims ...int) (string, string) {
 	t.Helper()
-	g, err := models.Build("mobilenet_v3_small:res=32,classes=10")
+	g, err := models.Build("mobilenet_v3_small:res=64,classes=10,alpha=0.5")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestBatchFromInputSize(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []int{1, 3, 8} {
 		inFile, outFile := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.bin")
-		writeF32(t, inFile, n*3*32*32)
+		writeF32(t, inFile, n*3*64*64)
 		code, out, errs := cli(t, "run", "-threads", "1", "-input", inFile, "-output", outFile, path)
 		if code != 0 {
 			t.Fatalf("batch %d: exit %d: %s", n, code, errs)
@@ -144,7 +144,7 @@ func TestBatchFromInputSize(t *testing.T) {
 		}
 	}
 	bad := filepath.Join(dir, "bad.bin")
-	writeF32(t, bad, 3*32*32+5)
+	writeF32(t, bad, 3*64*64+5)
 	code, _, errs := cli(t, "run", "-input", bad, path)
 	if code != 2 || !strings.Contains(errs, "not a whole number") || !strings.Contains(errs, "-shape") {
 		t.Errorf("bad size: exit %d, %q", code, errs)
