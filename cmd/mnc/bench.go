@@ -26,6 +26,8 @@ type benchResult struct {
 	Opt          string  `json:"opt"`
 	Batch        int     `json:"batch"`
 	Runs         int     `json:"runs"`
+	Shape        string  `json:"shape"`      // the inputs' shapes, NAME=DIMS
+	CompileMS    float64 `json:"compile_ms"` // 0 for a plan file
 	MedianMS     float64 `json:"median_ms"`
 	MinMS        float64 `json:"min_ms"`
 	P90MS        float64 `json:"p90_ms"`
@@ -35,10 +37,10 @@ type benchResult struct {
 	// Memory: the plan's arena, its packed constants, the per-thread
 	// scratch of all threads, and the process's peak resident set (VmHWM,
 	// Linux only; 0 elsewhere), which includes the Go runtime and binary.
-	ArenaBytes   int64 `json:"arena_bytes"`
-	WeightsBytes int64 `json:"weights_bytes"`
-	ScratchBytes int64 `json:"scratch_bytes"`
-	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	ArenaBytes   int64   `json:"arena_bytes"`
+	WeightsBytes int64   `json:"weights_bytes"`
+	ScratchBytes int64   `json:"scratch_bytes"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	Layers       []layer `json:"layers,omitempty"`
 }
 
@@ -70,9 +72,43 @@ func runBench(args []string) error {
 	if *threads < 0 || *runs < 0 || *warm < 0 {
 		return usagef("-threads, -runs and -warmup must not be negative")
 	}
-	p, err := loadPlan(spec, &cf)
+	m, err := openModel(spec, &cf)
 	if err != nil {
 		return err
+	}
+	sets, err := m.shapeSets(&cf)
+	if err != nil {
+		return err
+	}
+	o := benchOpts{threads: *threads, runs: *runs, minTime: *minTime, warm: *warm, asJSON: *asJSON, perLayer: *perLayer}
+	for _, set := range sets {
+		if err := benchOne(spec, m, &cf, set, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchOpts are bench's flags for benchOne.
+type benchOpts struct {
+	threads, runs, warm int
+	minTime             time.Duration
+	asJSON, perLayer    bool
+}
+
+// benchOne compiles the model at one set of input shapes (timing the
+// compile) and benchmarks the plan; with -json it prints one JSON object
+// per set.
+func benchOne(spec string, m *model, cf *compileFlags, set map[string][]int, o benchOpts) error {
+	threads, runs, minTime, warm, asJSON, perLayer := &o.threads, &o.runs, &o.minTime, &o.warm, &o.asJSON, &o.perLayer
+	t0 := time.Now()
+	p, err := m.plan(cf, set, "")
+	if err != nil {
+		return err
+	}
+	var compile time.Duration
+	if m.p == nil {
+		compile = time.Since(t0)
 	}
 	e, err := mnc.NewExecutor(p, *threads)
 	if err != nil {
@@ -115,7 +151,8 @@ func runBench(args []string) error {
 	macs := planMACs(p)
 	med := sorted[len(sorted)/2]
 	r := benchResult{
-		Model: spec, Threads: e.Threads(), ISA: p.ISA.String(), Opt: optName(&cf, p), Batch: p.Batch, Runs: len(times),
+		Model: spec, Threads: e.Threads(), ISA: p.ISA.String(), Opt: optName(cf, p), Batch: p.Batch, Runs: len(times),
+		Shape: inputShapes(p), CompileMS: msOf(compile),
 		MedianMS: msOf(med), MinMS: msOf(sorted[0]), P90MS: msOf(sorted[(len(sorted)*9)/10]),
 		MACs: macs, GFLOPS: 2 * float64(macs) / float64(med.Nanoseconds()),
 		AllocsPerRun: float64(ms1.Mallocs-ms0.Mallocs) / float64(len(times)),
@@ -130,7 +167,10 @@ func runBench(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(stdout, "model %s: isa %s, %d threads, %s, batch %d\n", r.Model, r.ISA, r.Threads, r.Opt, r.Batch)
+	fmt.Fprintf(stdout, "model %s: isa %s, %d threads, %s, batch %d, input %s\n", r.Model, r.ISA, r.Threads, r.Opt, r.Batch, r.Shape)
+	if r.CompileMS > 0 {
+		fmt.Fprintf(stdout, "  compile: %.1f ms (import at this shape, passes, weight packing)\n", r.CompileMS)
+	}
 	fmt.Fprintf(stdout, "  %d runs: median %.3f ms, min %.3f ms, p90 %.3f ms\n", r.Runs, r.MedianMS, r.MinMS, r.P90MS)
 	fmt.Fprintf(stdout, "  %.1f MMACs (%.1f MFLOPs = 2·MACs): %.1f GFLOP/s at the median\n", float64(macs)/1e6, 2*float64(macs)/1e6, r.GFLOPS)
 	fmt.Fprintf(stdout, "  allocations per run: %.2f\n", r.AllocsPerRun)
@@ -147,6 +187,15 @@ func runBench(args []string) error {
 		}
 	}
 	return nil
+}
+
+// inputShapes prints a plan's input shapes as -shape takes them.
+func inputShapes(p *plan.Plan) string {
+	set := map[string][]int{}
+	for _, io := range p.Inputs {
+		set[io.Name] = io.Buf.Shape
+	}
+	return setString(set)
 }
 
 // maxRuns bounds the timed runs of one bench.

@@ -234,3 +234,28 @@ func TestSanitizeName(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralShapes: run and bench take several -shape values for one
+// input and compile, report and run each.
+func TestSeveralShapes(t *testing.T) {
+	path, in := symbolicModel(t, 0, 2, 3)
+	code, out, errs := cli(t, "run", "-threads", "1", "-shape", in+"=1x3x40x40", "-shape", in+"=2x3x48x80", path)
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errs)
+	}
+	for _, w := range []string{"shape " + in + "=1x3x40x40", "[1×10]", "shape " + in + "=2x3x48x80", "[2×10]", "compile:"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("run output lacks %q:\n%s", w, out)
+		}
+	}
+	code, out, errs = cli(t, "bench", "-threads", "1", "-runs", "2", "-warmup", "0", "-shape", in+"=1x3x40x40", "-shape", in+"=1x3x56x72", path)
+	if code != 0 {
+		t.Fatalf("bench: exit %d: %s", code, errs)
+	}
+	if strings.Count(out, "compile:") != 2 || !strings.Contains(out, "input "+in+"=1x3x56x72") {
+		t.Errorf("bench output lacks two shapes with compile times:\n%s", out)
+	}
+	if code, _, errs := cli(t, "run", "-input", "x.bin", "-shape", "1x3x40x40", "-shape", "1x3x48x48", path); code != 2 || !strings.Contains(errs, "one shape per input") {
+		t.Errorf("several shapes with -input: exit %d, %q", code, errs)
+	}
+}
