@@ -70,18 +70,18 @@ func SSDLiteBoxes() DefaultBoxes {
 	return DefaultBoxes{AspectRatios: ar, MinRatio: 0.2, MaxRatio: 0.95, Clip: true}
 }
 
-// SSDLiteMaps returns the feature-map sizes of torchvision's SSDLite on a
-// res×res input: C4 at stride 16, then five stride-2 steps (each a 3×3
-// conv with padding 1: ⌈h/2⌉). At 320: 20, 10, 5, 3, 2, 1.
-func SSDLiteMaps(res int) [][2]int {
-	h := res
+// SSDLiteMaps returns the feature-map sizes ([height, width]) of
+// torchvision's SSDLite on an h×w input: C4 at stride 16, then five
+// stride-2 steps (each a 3×3 conv with padding 1: ⌈n/2⌉). At 320²: 20, 10,
+// 5, 3, 2, 1.
+func SSDLiteMaps(h, w int) [][2]int {
 	for range 4 {
-		h = (h + 1) / 2
+		h, w = (h+1)/2, (w+1)/2
 	}
 	var maps [][2]int
 	for range 6 {
-		maps = append(maps, [2]int{h, h})
-		h = (h + 1) / 2
+		maps = append(maps, [2]int{h, w})
+		h, w = (h+1)/2, (w+1)/2
 	}
 	return maps
 }

@@ -87,13 +87,13 @@ func New(anchors []Box, inH, inW int, p Params) (*Detector, error) {
 }
 
 // SSDLite returns the Detector of torchvision's ssdlite320_mobilenet_v3_large
-// on a res×res input (320 for the standard model).
-func SSDLite(res int) (*Detector, error) {
-	a, err := SSDLiteBoxes().Generate(res, res, SSDLiteMaps(res))
+// on an h×w input (320×320 for the standard model).
+func SSDLite(h, w int) (*Detector, error) {
+	a, err := SSDLiteBoxes().Generate(h, w, SSDLiteMaps(h, w))
 	if err != nil {
 		return nil, err
 	}
-	return New(a, res, res, SSDLiteParams())
+	return New(a, h, w, SSDLiteParams())
 }
 
 // Decode applies regression codes rel (4 per anchor: dx, dy, dw, dh) to

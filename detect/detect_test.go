@@ -14,7 +14,7 @@ func near(a, b float32) bool { return math.Abs(float64(a-b)) <= 1e-4*max(1, math
 // Default boxes of torchvision's SSDLite at 320², checked against values
 // worked out by hand from DefaultBoxGenerator's definition.
 func TestSSDLiteDefaultBoxes(t *testing.T) {
-	maps := SSDLiteMaps(320)
+	maps := SSDLiteMaps(320, 320)
 	if !reflect.DeepEqual(maps, [][2]int{{20, 20}, {10, 10}, {5, 5}, {3, 3}, {2, 2}, {1, 1}}) {
 		t.Fatalf("maps %v", maps)
 	}
@@ -350,7 +350,7 @@ func checkSame(t *testing.T, what string, got, want []Detection) {
 // the threshold, so top-k and NMS work at full load), with small box codes
 // so boxes cluster and suppress each other.
 func TestDetectMatchesReferenceRandom(t *testing.T) {
-	d, err := SSDLite(320)
+	d, err := SSDLite(320, 320)
 	if err != nil {
 		t.Fatal(err)
 	}

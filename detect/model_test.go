@@ -41,7 +41,7 @@ func ssdlite(t testing.TB) (run func(), cls, reg *ir.Tensor) {
 // the ratio post/network (the issue asks for under 0.1).
 func BenchmarkSSDLitePostprocess(b *testing.B) {
 	run, cls, reg := ssdlite(b)
-	d, err := SSDLite(320)
+	d, err := SSDLite(320, 320)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSSDLiteOutputsMatchReference(t *testing.T) {
 		t.Skip("builds and runs the full detector")
 	}
 	_, cls, reg := ssdlite(t)
-	d, err := SSDLite(320)
+	d, err := SSDLite(320, 320)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestSSDLiteOutputsMatchReference(t *testing.T) {
 // outputs.
 func BenchmarkDetect(b *testing.B) {
 	_, cls, reg := ssdlite(b)
-	d, _ := SSDLite(320)
+	d, _ := SSDLite(320, 320)
 	for b.Loop() {
 		d.Detect(cls.Data, reg.Data, 91, 320, 320)
 	}
