@@ -22,6 +22,9 @@ type Options struct {
 	// the arena overlap checker. ir.Graph.Verify runs after every pass
 	// regardless (it is cheap and catches a broken pass at once).
 	Verify bool
+	// BlockScratch is the per-thread scratch (bytes) a fused block's band
+	// may take (0: DefaultBlockScratch); it sets the band height.
+	BlockScratch int
 	// Batch binds the graph's batch dimension (0 means keep the graph's,
 	// or 1 when it is unbound).
 	Batch int
@@ -44,6 +47,21 @@ type Report struct {
 	// IntermediateBytes sums every activation tensor's size: what running
 	// without memory reuse would take.
 	IntermediateBytes int64
+	// Blocks lists the inverted-residual blocks fuse-blocks fused;
+	// ScratchBytes is the per-thread scratch the plan's steps need (the
+	// bands of fused blocks, the dense conv's patches).
+	Blocks       []BlockInfo
+	ScratchBytes int64
+}
+
+// BlockInfo describes one fused block: the step's name, how many steps it
+// fused (3: expand, depthwise, project; 2: depthwise, project), the band
+// height in output rows and the per-thread scratch its bands take.
+type BlockInfo struct {
+	Name         string
+	Steps        int
+	Band         int
+	ScratchBytes int64
 }
 
 func (o *Options) check() (map[string]bool, error) {

@@ -41,6 +41,7 @@ var pipeline = [...]Pass{
 	{Name: "choose-layout", Fn: chooseLayout, Required: true, Doc: "NHWC activations inside, NCHW at the graph edges; channels-last edge Transposes become free views"},
 	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
 	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
+	{Name: "fuse-blocks", Fn: fuseBlocks, Doc: "run expand 1×1 → depthwise → project 1×1 (+residual) as one step in bands of rows: the expanded tensor never exists in full"},
 	{Name: "plan-memory", Fn: planMemory, Required: true, Doc: "liveness-based arena offsets, in place where legal"},
 }
 
@@ -81,6 +82,10 @@ var passOrder = [...]struct{ a, b string }{
 	{"choose-layout", "emit-steps"},
 	{"emit-steps", "pack-weights"},
 	{"emit-steps", "plan-memory"},
+	// blocks take the packed constants of the steps they fuse, and their
+	// intermediates must not get arena space.
+	{"pack-weights", "fuse-blocks"},
+	{"fuse-blocks", "plan-memory"},
 }
 
 func init() {

@@ -108,6 +108,7 @@ func planMemory(s *State) error {
 	s.report.ArenaBytes = p.PeakBytes
 	s.report.LivePeakBytes = peak
 	s.report.IntermediateBytes = total
+	s.report.ScratchBytes = int64(p.MaxScratch()) * 4
 	return nil
 }
 

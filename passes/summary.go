@@ -39,6 +39,7 @@ func Summarize(w io.Writer, p *plan.Plan) {
 	fmt.Fprintf(w, "  steps by kind: %s\n", counts(kinds))
 	fmt.Fprintf(w, "  conv/gemm algorithms: %s\n", counts(algos))
 	fmt.Fprintf(w, "  fused: %s; %d steps in place\n", counts(fused), inPlace)
+	summarizeBlocks(w, p)
 	DumpSteps(w, p)
 }
 
@@ -69,6 +70,9 @@ func DumpSteps(w io.Writer, p *plan.Plan) {
 		}
 		if s.InPlace {
 			extra += " in-place"
+		}
+		if s.Kind == plan.KindBlock {
+			extra += fmt.Sprintf(" band=%d rows (%s)", s.Band, blockShape(&s))
 		}
 		fmt.Fprintf(w, "  %3d %-8s %-24s %s -> %s%s\n", i, s.Kind, s.Name, strings.Join(ins, ", "), operandString(s.Out), extra)
 	}
@@ -106,4 +110,43 @@ func bytesString(b int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", b)
+}
+
+// summarizeBlocks writes one line about the fused blocks: how many, their
+// band heights and the largest per-thread scratch.
+func summarizeBlocks(w io.Writer, p *plan.Plan) {
+	var names []string
+	n := 0
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if s.Kind != plan.KindBlock {
+			continue
+		}
+		n++
+		names = append(names, fmt.Sprintf("%s:%d", s.Name, s.Band))
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "  blocks: none fused\n")
+		return
+	}
+	fmt.Fprintf(w, "  blocks: %d fused, scratch %s per thread; band rows %s\n", n, bytesString(int64(p.MaxScratch())*4), strings.Join(names, " "))
+}
+
+// blockShape says what a block step fused: "expand 16→96, dw 3×3/2, project 96→24".
+func blockShape(s *plan.Step) string {
+	var parts []string
+	for i := range s.Sub {
+		t := &s.Sub[i]
+		switch t.Kind {
+		case plan.KindDWConv:
+			parts = append(parts, fmt.Sprintf("dw %d×%d/%d", t.WShape[2], t.WShape[3], t.Attrs.Strides[0]))
+		case plan.KindGemm:
+			what := "expand"
+			if i == len(s.Sub)-1 {
+				what = "project"
+			}
+			parts = append(parts, fmt.Sprintf("%s %d→%d", what, t.In[0].Shape[1], t.Out.Shape[1]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -96,6 +96,11 @@ func (e *encoder) step(s *Step) {
 	e.int(s.Scratch)
 	e.bool(s.InPlace)
 	e.int(s.InPlaceIn)
+	e.int(len(s.Sub))
+	for i := range s.Sub {
+		e.step(&s.Sub[i])
+	}
+	e.int(s.Band)
 }
 
 func (e *encoder) plan(p *Plan) {
@@ -257,7 +262,7 @@ func (d *decoder) attrs(a *ir.Attrs) {
 	}
 }
 
-func (d *decoder) step() Step {
+func (d *decoder) step(depth int) Step {
 	var s Step
 	s.Kind = Kind(d.int())
 	s.Name = d.str()
@@ -279,6 +284,14 @@ func (d *decoder) step() Step {
 	s.Scratch = d.int()
 	s.InPlace = d.bool()
 	s.InPlaceIn = d.int()
+	nsub := d.count(8)
+	if nsub > 0 && depth > 0 {
+		d.fail(fmt.Errorf("step %q: fused steps nest", s.Name))
+	}
+	for i := 0; i < nsub && d.err == nil; i++ {
+		s.Sub = append(s.Sub, d.step(depth+1))
+	}
+	s.Band = d.int()
 	return s
 }
 
@@ -293,7 +306,7 @@ func (d *decoder) plan() *Plan {
 	p.Outputs = d.io()
 	ns := d.count(8)
 	for i := 0; i < ns && d.err == nil; i++ {
-		p.Steps = append(p.Steps, d.step())
+		p.Steps = append(p.Steps, d.step(0))
 	}
 	nb := d.count(1)
 	for i := 0; i < nb && d.err == nil; i++ {

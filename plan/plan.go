@@ -29,10 +29,11 @@ const (
 	KindToNHWC             // layout conversion at the graph's input edge
 	KindToNCHW             // layout conversion at the graph's output edge
 	KindGeneric            // any other IR op, run by the runtime's generic, layout-aware code
+	KindBlock              // a fused inverted-residual block run in bands of rows (Sub, Band)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic"}
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -75,6 +76,11 @@ const NoBlob = -1
 //	                has In = [X, scale, shift] with scale = γ/√(var+ε) and
 //	                shift = β − mean·scale precomputed (y = x·scale + shift),
 //	                or the five ONNX inputs when its parameters are computed.
+//	KindBlock:      In = [X] or [X, R]; Sub = the fused steps, [expand KindGemm,]
+//	                KindDWConv, project KindGemm, with their Consts, Attrs and
+//	                operand shapes (their offsets are unused: the expanded and
+//	                depthwise tensors exist only as per-thread bands of Band
+//	                output rows in Scratch); R is the project's residual.
 //
 // For conv steps the weight shape (kh, kw, cin/group) is in WShape.
 type Step struct {
@@ -92,6 +98,8 @@ type Step struct {
 	Scratch   int  // floats of per-thread scratch this step needs when one thread computes all rows
 	InPlace   bool // Out overwrites In[InPlaceIn], which dies at this step
 	InPlaceIn int
+	Sub       []Step // KindBlock: the steps fused into this one
+	Band      int    // KindBlock: output rows computed per band
 }
 
 // IO is a graph input or output: its name and NCHW shape, and where the

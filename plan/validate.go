@@ -78,6 +78,7 @@ var arity = [numKinds]struct{ minIn, maxIn, consts int }{
 	KindToNHWC:        {1, 1, 0},
 	KindToNCHW:        {1, 1, 0},
 	KindGeneric:       {1, 16, -1},
+	KindBlock:         {1, 2, 0},
 }
 
 func (p *Plan) checkStep(s *Step) error {
@@ -129,6 +130,13 @@ func (p *Plan) checkStep(s *Step) error {
 	if s.Scratch < 0 || s.Scratch > maxArena {
 		return fmt.Errorf("scratch %d out of range", s.Scratch)
 	}
+	if s.Kind == KindBlock {
+		if err := p.checkBlock(s); err != nil {
+			return err
+		}
+	} else if len(s.Sub) > 0 || s.Band != 0 {
+		return fmt.Errorf("only fused blocks have fused steps and a band")
+	}
 	if s.InPlace {
 		if s.InPlaceIn < 0 || s.InPlaceIn >= len(s.In) {
 			return fmt.Errorf("in place over input %d of %d", s.InPlaceIn, len(s.In))
@@ -136,6 +144,62 @@ func (p *Plan) checkStep(s *Step) error {
 		if in := s.In[s.InPlaceIn]; in.Off != s.Out.Off || in.Size() != s.Out.Size() {
 			return fmt.Errorf("marked in place but output [%d,+%d) is not input %d [%d,+%d)", s.Out.Off, s.Out.Size(), s.InPlaceIn, in.Off, in.Size())
 		}
+	}
+	return nil
+}
+
+// checkBlock checks a fused block's steps: [expand gemm,] depthwise,
+// project gemm, each consuming the previous one's output, the first
+// reading the block's input and the last writing its output. The fused
+// steps' own operands are not in the arena (only their shapes count).
+func (p *Plan) checkBlock(s *Step) error {
+	if len(s.Sub) < 2 || len(s.Sub) > 3 {
+		return fmt.Errorf("fused block has %d steps, want 2 or 3", len(s.Sub))
+	}
+	if len(s.Out.Shape) != 4 || len(s.In[0].Shape) != 4 {
+		return fmt.Errorf("fused block operands must be 4-D")
+	}
+	if s.Band < 1 || s.Band > s.Out.Shape[2] {
+		return fmt.Errorf("band of %d rows is out of range", s.Band)
+	}
+	want := []Kind{KindGemm, KindDWConv, KindGemm}[3-len(s.Sub):]
+	prev := s.In[0]
+	for i := range s.Sub {
+		t := &s.Sub[i]
+		if t.Kind != want[i] || len(t.In) != 1 || len(t.Sub) > 0 || t.InPlace || t.Band != 0 {
+			return fmt.Errorf("fused step %d (%s with %d inputs) does not fit a block", i, t.Kind, len(t.In))
+		}
+		for _, o := range []Operand{t.In[0], t.Out} {
+			q := o
+			q.Off = 0
+			if len(q.Shape) != 4 || !q.NHWC {
+				return fmt.Errorf("fused step %d: operands must be 4-D NHWC", i)
+			}
+			if err := (&Plan{ArenaSize: maxArena}).checkOperand(q); err != nil {
+				return fmt.Errorf("fused step %d: %w", i, err)
+			}
+		}
+		if !t.In[0].Shape.Equal(prev.Shape) {
+			return fmt.Errorf("fused step %d reads %v, the previous step makes %v", i, t.In[0].Shape, prev.Shape)
+		}
+		if len(t.Consts) != 2 || t.Consts[0] == NoBlob {
+			return fmt.Errorf("fused step %d has %d constants, want weights and bias", i, len(t.Consts))
+		}
+		for _, b := range t.Consts {
+			if b != NoBlob && (b < 0 || b >= len(p.Blobs)) {
+				return fmt.Errorf("fused step %d names blob %d of %d", i, b, len(p.Blobs))
+			}
+		}
+		prev = t.Out
+	}
+	if !prev.Shape.Equal(s.Out.Shape) || !s.Out.NHWC || !s.In[0].NHWC {
+		return fmt.Errorf("fused steps make %v, the block's output is %v", prev.Shape, s.Out.Shape)
+	}
+	if len(s.In) > 1 && (!s.In[1].Shape.Equal(s.Out.Shape) || !s.In[1].NHWC) {
+		return fmt.Errorf("residual %v does not match the output %v", s.In[1].Shape, s.Out.Shape)
+	}
+	if s.InPlace {
+		return fmt.Errorf("a fused block cannot run in place")
 	}
 	return nil
 }

@@ -136,6 +136,9 @@ func (e *Executor) Close() {
 // GEMMs (each piece a large block for the kernel), twice that for the rest
 // (so running threads can balance uneven rows).
 func chunksOf(s *plan.Step, nt int) int {
+	if s.Kind == plan.KindBlock {
+		return blockChunks(s, nt)
+	}
 	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork && !(elementwise(s.Kind) && workOf(s) >= serialElems) {
 		return 1
 	}

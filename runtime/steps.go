@@ -27,6 +27,8 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 		return e.prepLayout(s)
 	case plan.KindGeneric:
 		return e.prepGeneric(s)
+	case plan.KindBlock:
+		return e.prepBlock(s)
 	}
 	return nil, fmt.Errorf("unknown step kind %s", s.Kind)
 }

@@ -50,8 +50,8 @@ func runCompile(args []string) error {
 		lines = lines[:summaryLines] // the overview; the per-step list follows it
 	}
 	fmt.Fprint(stdout, strings.Join(lines, ""))
-	fmt.Fprintf(stdout, "  memory: arena %s (live peak %s) vs %s for all intermediate tensors\n",
-		mib(rep.ArenaBytes), mib(rep.LivePeakBytes), mib(rep.IntermediateBytes))
+	fmt.Fprintf(stdout, "  memory: arena %s (live peak %s) vs %s for all intermediate tensors; scratch %s per thread\n",
+		mib(rep.ArenaBytes), mib(rep.LivePeakBytes), mib(rep.IntermediateBytes), mib(rep.ScratchBytes))
 	fmt.Fprint(stdout, "  passes:")
 	for _, pt := range rep.Passes {
 		if pt.Ran {
@@ -71,6 +71,6 @@ func runCompile(args []string) error {
 }
 
 // summaryLines is how many lines of passes.Summarize are the overview.
-const summaryLines = 4
+const summaryLines = 5
 
 func mib(b int64) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,181 @@
+package passes
+
+import (
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// fuseBlocks merges each inverted-residual block — expand 1×1 (+act) →
+// depthwise k×k (+act) → project 1×1 (+residual) — into one KindBlock step
+// that runs in horizontal bands (MobileNetV2 §5): a band of output rows
+// needs the expanded rows under its depthwise windows, which are computed
+// into per-thread scratch by the expand GEMM, consumed by the depthwise
+// kernel into a second scratch band, and projected straight into the
+// output. The expanded and depthwise tensors never exist in full, so the
+// arena holds only block inputs and outputs. A depthwise conv with no
+// expand before it (V2's first block, V1's layers) fuses with its project
+// alone. Blocks with squeeze-and-excitation between depthwise and project
+// are left unfused (SE needs the whole depthwise output's channel means
+// before the first projected row).
+//
+// It runs on the plan steps after pack-weights (the fused steps keep their
+// packed constants) and before plan-memory (the fused intermediates then
+// get no arena space).
+func fuseBlocks(s *State) error {
+	readers := map[*ir.Value]int{}
+	for _, ps := range s.steps {
+		for _, v := range ps.in {
+			readers[s.root(v)]++
+		}
+	}
+	isOut := map[*ir.Value]bool{}
+	for _, v := range s.outVals {
+		isOut[s.root(v)] = true
+	}
+	// private: v is read only by the next step, through its first input.
+	private := func(v *ir.Value, next *pendingStep) bool {
+		r := s.root(v)
+		return r == v && !isOut[r] && readers[r] == 1 && len(next.in) > 0 && next.in[0] == v
+	}
+	p := s.Plan
+	var steps []plan.Step
+	var pend []pendingStep
+	taken := -1 // the last step fused into a block
+	for i := 0; i < len(p.Steps); i++ {
+		if n := s.matchBlock(i, private, taken < i-1); n > 0 {
+			st, ps := s.makeBlock(i, n)
+			// The expand (if any) is already in the output list: replace it.
+			if n == 3 {
+				steps, pend = steps[:len(steps)-1], pend[:len(pend)-1]
+			}
+			steps, pend = append(steps, st), append(pend, ps)
+			i++ // the project step
+			taken = i
+			continue
+		}
+		steps, pend = append(steps, p.Steps[i]), append(pend, s.steps[i])
+	}
+	p.Steps, s.steps = steps, pend
+	return nil
+}
+
+// blockMinBytes is the smallest depthwise input (one image, bytes) worth
+// fusing: smaller blocks' tensors stay in cache anyway, and splitting them
+// over threads would recompute too many halo rows. A variable so tests can
+// fuse every block.
+var blockMinBytes = 0
+
+// matchBlock reports whether step i is a depthwise conv that starts (or,
+// with the expand before it, continues) a fusable block: it returns 3 for
+// expand+depthwise+project (the expand is step i-1, when prevFree says no
+// block took it), 2 for depthwise+project, 0 for none.
+func (s *State) matchBlock(i int, private func(*ir.Value, *pendingStep) bool, prevFree bool) int {
+	p := s.Plan
+	if i+1 >= len(p.Steps) {
+		return 0
+	}
+	d, pj := &p.Steps[i], &p.Steps[i+1]
+	dps, pps := &s.steps[i], &s.steps[i+1]
+	if d.Kind != plan.KindDWConv || pj.Kind != plan.KindGemm || len(pj.In[0].Shape) != 4 || !pj.In[0].NHWC || !pj.Out.NHWC {
+		return 0
+	}
+	if !private(dps.out, pps) || d.InPlace || pj.InPlace && pj.InPlaceIn == 0 {
+		return 0
+	}
+	a := d.Attrs
+	kh, kw := d.WShape[2], d.WShape[3]
+	if a.Pads[0] >= kh || a.Pads[2] >= kh || a.Pads[1] >= kw || a.Pads[3] >= kw || a.Dilations[0] != 1 || a.Dilations[1] != 1 {
+		return 0
+	}
+	x := dps.in[0]
+	if x.Shape.Size()/max(x.Shape[0], 1)*4 < blockMinBytes {
+		return 0
+	}
+	if i > 0 && prevFree {
+		e, eps := &p.Steps[i-1], &s.steps[i-1]
+		if e.Kind == plan.KindGemm && len(eps.in) == 1 && len(e.In[0].Shape) == 4 && e.In[0].NHWC && e.Out.NHWC && eps.out == x && private(x, dps) {
+			return 3
+		}
+	}
+	return 2
+}
+
+// makeBlock builds the block step from steps i-1 (when n is 3), i and i+1.
+func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
+	p := s.Plan
+	first := i + 2 - n
+	var sub []plan.Step
+	var fused []string
+	for j := first; j <= i+1; j++ {
+		t := p.Steps[j]
+		t.In = t.In[:1] // the project's residual is the block's second input
+		t.InPlace, t.InPlaceIn = false, 0
+		for k := range t.In {
+			t.In[k].Off = 0
+		}
+		t.Out.Off = 0
+		sub = append(sub, t)
+		fused = append(fused, t.Fused...)
+	}
+	pj, pps := p.Steps[i+1], s.steps[i+1]
+	ps := pendingStep{in: []*ir.Value{s.steps[first].in[0]}, out: pps.out}
+	if len(pps.in) > 1 {
+		ps.in = append(ps.in, pps.in[1])
+	}
+	st := plan.Step{
+		Kind: plan.KindBlock, Name: pj.Name, Op: ir.OpConv, Algo: "block",
+		Fused: append(dedup(fused), "block"), Out: pj.Out, Sub: sub,
+	}
+	for _, v := range ps.in {
+		st.In = append(st.In, plan.Operand{Shape: v.Shape.Clone(), NHWC: s.NHWC[v]})
+	}
+	budget := s.Opts.BlockScratch
+	if budget <= 0 {
+		budget = DefaultBlockScratch
+	}
+	st.Band, st.Scratch = BlockBand(sub, budget)
+	s.report.Blocks = append(s.report.Blocks, BlockInfo{Name: st.Name, Steps: len(sub), Band: st.Band, ScratchBytes: int64(st.Scratch) * 4})
+	return st, ps
+}
+
+func dedup(v []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range v {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// DefaultBlockScratch is the scratch a block's band may use (bytes): half
+// of a 1 MiB L2, leaving room for the weights and the input and output rows.
+const DefaultBlockScratch = 512 << 10
+
+// BlockBand chooses a fused block's band height (output rows) and returns
+// it with the per-thread scratch (floats) it needs: the expanded input rows
+// of one band (when there is an expand) and the band's depthwise output,
+// as many rows as fit in budget bytes, at least one.
+func BlockBand(sub []plan.Step, budget int) (band, scratch int) {
+	d := &sub[len(sub)-2]
+	x, y := d.In[0].Shape, d.Out.Shape // NCHW logical shapes
+	c, w, ow, oh := x[1], x[3], y[3], y[2]
+	sh, kh := d.Attrs.Strides[0], d.WShape[2]
+	size := func(r int) int {
+		n := roundUp(r * ow * c)
+		if len(sub) == 3 {
+			n += roundUp(((r-1)*sh + kh) * w * c)
+		}
+		return n
+	}
+	band = 1
+	for band < oh && size(band+1)*4 <= budget {
+		band++
+	}
+	// Bands of equal height: 7+7 rows rather than 11+3.
+	nb := (oh + band - 1) / band
+	band = (oh + nb - 1) / nb
+	return band, size(band)
+}

@@ -1,0 +1,209 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// Fused inverted-residual blocks (plan.KindBlock).
+//
+// A block's output rows are computed band by band: for output rows
+// [oy0, oy1) the depthwise windows cover input rows [ib0, ib1); the expand
+// GEMM computes those rows of the expanded tensor into the thread's
+// scratch (E), the depthwise kernel reads them as a small image of
+// ib1-ib0 rows (its top padding shifted accordingly) and writes the band's
+// depthwise output into scratch (D), and the project GEMM writes the
+// band's output rows (adding the residual) to the arena. Consecutive bands
+// overlap by the kernel's halo: the rows already expanded are moved to the
+// top of E instead of recomputed. Work is split into chunks of (image,
+// share of the rows); only a chunk's first band computes its halo.
+
+// blockPlan is what a block's chunks share, resolved once.
+type blockPlan struct {
+	set        *kernels.Set
+	expand     bool
+	h, w, cin  int // block input, per image
+	cexp       int // depthwise channels
+	dw         kernels.DWParams
+	oh, ow     int
+	cout       int
+	band       int
+	we, be     []float32 // expand weights (packed), bias
+	wd, bd     []float32
+	wp, bp     []float32
+	epE, epP   kernels.Epilogue
+	in, r, out []float32
+	eSize      int // floats of E in scratch (0 without expand)
+	batch      int
+	parts      int // chunks per image
+}
+
+func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
+	b, err := e.blockPlan(s)
+	if err != nil {
+		return nil, err
+	}
+	scratch := e.scratch
+	return func(tid, c, nc int) {
+		img, part := c/b.parts, c%b.parts
+		if nc == 1 {
+			for img := 0; img < b.batch; img++ {
+				b.rows(scratch[tid], img, 0, b.oh)
+			}
+			return
+		}
+		lo, hi := split(b.oh, 1, part, b.parts)
+		if lo < hi {
+			b.rows(scratch[tid], img, lo, hi)
+		}
+	}, nil
+}
+
+func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
+	sub := s.Sub
+	b := &blockPlan{set: e.set, expand: len(sub) == 3, band: s.Band, batch: s.Out.Shape[0]}
+	set := e.set
+	gemmConsts := func(t *plan.Step) (w, bias []float32, n, k int, err error) {
+		_, n, k, err = plan.GemmDims(t)
+		if err != nil {
+			return
+		}
+		if w, err = e.blob(t.Consts[0], set.PackedGemmSize(n, k), "weight"); err != nil {
+			return
+		}
+		bias, err = e.blob(t.Consts[1], n, "bias")
+		return
+	}
+	x := s.In[0].Shape
+	b.h, b.w, b.cin = x[2], x[3], x[1]
+	if b.expand {
+		var n, k int
+		var err error
+		if b.we, b.be, n, k, err = gemmConsts(&sub[0]); err != nil {
+			return nil, fmt.Errorf("expand: %w", err)
+		}
+		if k != b.cin {
+			return nil, fmt.Errorf("expand reads %d channels, the block's input has %d", k, b.cin)
+		}
+		b.epE = plan.KernelEpilogue(sub[0].Attrs.Fused)
+		b.cexp = n
+	} else {
+		b.cexp = b.cin
+	}
+	d := &sub[len(sub)-2]
+	dp, err := plan.DWParams(d)
+	if err != nil {
+		return nil, fmt.Errorf("depthwise: %w", err)
+	}
+	if dp.C != b.cexp || dp.H != b.h || dp.W != b.w || dp.PadT >= dp.KH || d.Attrs.Pads[2] >= dp.KH {
+		return nil, fmt.Errorf("depthwise %dx%dx%d (pad %d) does not fit the block's %dx%dx%d", dp.H, dp.W, dp.C, dp.PadT, b.h, b.w, b.cexp)
+	}
+	b.dw = dp
+	if b.wd, err = e.blob(d.Consts[0], set.PackedDWSize(dp.C, dp.KH, dp.KW), "depthwise weight"); err != nil {
+		return nil, err
+	}
+	if b.bd, err = e.blob(d.Consts[1], dp.C, "depthwise bias"); err != nil {
+		return nil, err
+	}
+	var k int
+	if b.wp, b.bp, b.cout, k, err = gemmConsts(&sub[len(sub)-1]); err != nil {
+		return nil, fmt.Errorf("project: %w", err)
+	}
+	if k != b.cexp {
+		return nil, fmt.Errorf("project reads %d channels, the depthwise conv makes %d", k, b.cexp)
+	}
+	b.epP = plan.KernelEpilogue(sub[len(sub)-1].Attrs.Fused)
+	b.oh, b.ow = dp.OH, dp.OW
+	if y := s.Out.Shape; y[1] != b.cout || y[2] != b.oh || y[3] != b.ow || y[0] != x[0] {
+		return nil, fmt.Errorf("block output %v does not match its steps' %dx%dx%d", y, b.oh, b.ow, b.cout)
+	}
+	if need := blockScratch(b.expand, b.band, dp); need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the block's bands need %d", s.Scratch, need)
+	}
+	if b.expand {
+		b.eSize = roundUp16(((b.band-1)*dp.SH + dp.KH) * b.w * b.cexp)
+	}
+	b.in, b.out = e.buf(s.In[0]), e.buf(s.Out)
+	if len(s.In) > 1 {
+		b.r = e.buf(s.In[1])
+	}
+	b.parts = 1
+	if e.nt > 1 && b.batch < e.nt {
+		b.parts = (e.nt + b.batch - 1) / b.batch
+	}
+	return b, nil
+}
+
+// blockScratch is the per-thread scratch (floats) a block with bands of
+// band rows needs; it must agree with passes.BlockBand.
+func blockScratch(expand bool, band int, dp kernels.DWParams) int {
+	n := roundUp16(band * dp.OW * dp.C)
+	if expand {
+		n += roundUp16(((band-1)*dp.SH + dp.KH) * dp.W * dp.C)
+	}
+	return n
+}
+
+func roundUp16(n int) int { return (n + 15) &^ 15 }
+
+// blockChunks is how many chunks a block step is cut into: one per image
+// share (see blockPlan.parts).
+func blockChunks(s *plan.Step, nt int) int {
+	if nt == 1 {
+		return 1
+	}
+	batch := s.Out.Shape[0]
+	if batch >= nt {
+		return batch
+	}
+	return batch * ((nt + batch - 1) / batch)
+}
+
+// rows computes output rows [r0, r1) of image img, band by band.
+func (b *blockPlan) rows(scratch []float32, img, r0, r1 int) {
+	set, dp := b.set, &b.dw
+	inSz, outSz := b.h*b.w*b.cin, b.oh*b.ow*b.cout
+	in := b.in[img*inSz : (img+1)*inSz]
+	out := b.out[img*outSz : (img+1)*outSz]
+	var res []float32
+	if b.r != nil {
+		res = b.r[img*outSz : (img+1)*outSz]
+	}
+	ebuf, dbuf := scratch[:b.eSize], scratch[b.eSize:]
+	rowE := b.w * b.cexp // floats per expanded row
+	have0, have1 := 0, 0 // input rows [have0, have1) expanded at the top of ebuf
+	for oy0 := r0; oy0 < r1; oy0 += b.band {
+		oy1 := min(oy0+b.band, r1)
+		top := oy0*dp.SH - dp.PadT
+		ib0 := max(0, top)
+		ib1 := min(b.h, (oy1-1)*dp.SH-dp.PadT+dp.KH)
+		var src []float32
+		if b.expand {
+			from := ib0
+			if have0 <= ib0 && ib0 < have1 {
+				// The halo rows this band shares with the last one.
+				copy(ebuf, ebuf[(ib0-have0)*rowE:(have1-have0)*rowE])
+				from = have1
+			}
+			if from < ib1 {
+				m := (ib1 - from) * b.w
+				set.Gemm(m, b.cexp, b.cin, in[from*b.w*b.cin:], b.cin, b.we, b.be, nil, 0, ebuf[(from-ib0)*rowE:], b.cexp, 0, b.cexp, &b.epE)
+			}
+			have0, have1 = ib0, ib1
+			src = ebuf[:(ib1-ib0)*rowE]
+		} else {
+			src = in[ib0*b.w*b.cin : ib1*b.w*b.cin]
+		}
+		// The band as a small image: its rows start at ib0.
+		p := *dp
+		p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
+		set.DWConv(&p, src, b.wd, b.bd, dbuf, 0, p.OH)
+		var rr []float32
+		if res != nil {
+			rr = res[oy0*b.ow*b.cout:]
+		}
+		set.Gemm((oy1-oy0)*b.ow, b.cout, b.cexp, dbuf, b.cexp, b.wp, b.bp, rr, b.cout, out[oy0*b.ow*b.cout:], b.cout, 0, b.cout, &b.epP)
+	}
+}

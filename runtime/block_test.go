@@ -1,0 +1,101 @@
+package runtime_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/reference"
+)
+
+// blockTolerance bounds fused against unfused: max|diff| ≤ blockTolerance·max|unfused|
+// (1e-4, the reference's tolerance, for one-row bands).
+const blockTolerance = 1e-5
+
+// TestFusedBlocksMatchUnfused: plans with fused inverted-residual blocks
+// give the outputs of the same plans without fuse-blocks, on every model,
+// every available ISA, 1 and 2 threads, batch 1 and 3, with the default
+// bands and with bands of one or two rows (many bands, every halo case).
+// The full-size models run at batch 1 on the best ISA unless -short.
+func TestFusedBlocksMatchUnfused(t *testing.T) {
+	type run struct {
+		spec    string
+		isas    []kernels.ISA
+		batches []int
+		budgets []int
+	}
+	var runs []run
+	for _, spec := range modelSpecs {
+		runs = append(runs, run{spec, kernels.Available(), []int{1, 3}, []int{0, 1, 64 << 10}})
+	}
+	if !testing.Short() {
+		for _, spec := range fullSpecs {
+			runs = append(runs, run{spec, []kernels.ISA{kernels.Best()}, []int{1}, []int{0}})
+		}
+	}
+	for _, r := range runs {
+		g, err := models.Build(r.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, isa := range r.isas {
+			set, err := kernels.ForISA(isa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, batch := range r.batches {
+				_, ins := batched(t, g, batch)
+				base, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: batch, Verify: true, Disable: []string{"fuse-blocks"}}, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, budget := range r.budgets {
+					p, rep, err := passes.Compile(g, passes.Options{Level: 2, Batch: batch, Verify: true, BlockScratch: budget}, set)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if (len(rep.Blocks) == 0) != (countKind(base, plan.KindDWConv) == 0) || countKind(p, plan.KindBlock) != len(rep.Blocks) {
+						t.Fatalf("%s: %d blocks reported, %d block steps", r.spec, len(rep.Blocks), countKind(p, plan.KindBlock))
+					}
+					if p.ArenaSize > base.ArenaSize {
+						t.Errorf("%s: the fused plan's arena (%d floats) is larger than the unfused one's (%d)", r.spec, p.ArenaSize, base.ArenaSize)
+					}
+					for _, threads := range []int{1, 2} {
+						what := fmt.Sprintf("%s %s b%d t%d scratch %d", r.spec, isa, batch, threads, budget)
+						want := execute(t, base, threads, ins)
+						got := execute(t, p, threads, ins)
+						for i := range want {
+							d, ref, err := reference.MaxAbsDiff(got[i], want[i])
+							if err != nil {
+								t.Fatalf("%s: %v", what, err)
+							}
+							tol := blockTolerance
+							if budget == 1 {
+								// One-row bands run the GEMMs as many
+								// few-row tiles, whose kernels round
+								// differently: the reference's tolerance.
+								tol = tolerance
+							}
+							if !(d <= tol*ref) {
+								t.Errorf("%s output %d: max|fused−unfused| %.3g > %.0e·max|unfused| (%.3g)", what, i, d, tol, ref)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func countKind(p *plan.Plan, k plan.Kind) int {
+	n := 0
+	for i := range p.Steps {
+		if p.Steps[i].Kind == k {
+			n++
+		}
+	}
+	return n
+}
