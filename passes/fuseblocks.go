@@ -117,6 +117,9 @@ func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
 		sub = append(sub, t)
 		fused = append(fused, t.Fused...)
 	}
+	for j := first; j <= i; j++ {
+		s.fusedBytes += int64(s.steps[j].out.Shape.Size()) * 4
+	}
 	pj, pps := p.Steps[i+1], s.steps[i+1]
 	ps := pendingStep{in: []*ir.Value{s.steps[first].in[0]}, out: pps.out}
 	if len(pps.in) > 1 {

@@ -50,7 +50,7 @@ func planMemory(s *State) error {
 	for _, v := range s.G.Inputs {
 		newBuf(v, -1)
 	}
-	var total int64
+	total := s.fusedBytes
 	for i := range s.steps {
 		ps, st := &s.steps[i], &p.Steps[i]
 		out := ps.out // step outputs are never views

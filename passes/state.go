@@ -42,6 +42,9 @@ type State struct {
 	// outVals are the values copied to the graph outputs (NCHW), in order.
 	outVals []*ir.Value
 	report  *Report
+	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
+	// still count as intermediates in the report).
+	fusedBytes int64
 }
 
 // pendingStep is a plan step whose operands are still IR values: offsets

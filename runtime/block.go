@@ -38,6 +38,10 @@ type blockPlan struct {
 	eSize      int // floats of E in scratch (0 without expand)
 	batch      int
 	parts      int // chunks per image
+	// bandDW holds, per thread, the depthwise parameters of the band being
+	// computed (preallocated: a local passed to a kernel through a func
+	// value would be allocated on every call).
+	bandDW []kernels.DWParams
 }
 
 func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
@@ -50,13 +54,13 @@ func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
 		img, part := c/b.parts, c%b.parts
 		if nc == 1 {
 			for img := 0; img < b.batch; img++ {
-				b.rows(scratch[tid], img, 0, b.oh)
+				b.rows(tid, scratch[tid], img, 0, b.oh)
 			}
 			return
 		}
 		lo, hi := split(b.oh, 1, part, b.parts)
 		if lo < hi {
-			b.rows(scratch[tid], img, lo, hi)
+			b.rows(tid, scratch[tid], img, lo, hi)
 		}
 	}, nil
 }
@@ -129,6 +133,7 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	if len(s.In) > 1 {
 		b.r = e.buf(s.In[1])
 	}
+	b.bandDW = make([]kernels.DWParams, e.nt)
 	b.parts = 1
 	if e.nt > 1 && b.batch < e.nt {
 		b.parts = (e.nt + b.batch - 1) / b.batch
@@ -162,7 +167,7 @@ func blockChunks(s *plan.Step, nt int) int {
 }
 
 // rows computes output rows [r0, r1) of image img, band by band.
-func (b *blockPlan) rows(scratch []float32, img, r0, r1 int) {
+func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 	set, dp := b.set, &b.dw
 	inSz, outSz := b.h*b.w*b.cin, b.oh*b.ow*b.cout
 	in := b.in[img*inSz : (img+1)*inSz]
@@ -197,9 +202,10 @@ func (b *blockPlan) rows(scratch []float32, img, r0, r1 int) {
 			src = in[ib0*b.w*b.cin : ib1*b.w*b.cin]
 		}
 		// The band as a small image: its rows start at ib0.
-		p := *dp
+		p := &b.bandDW[tid]
+		*p = *dp
 		p.H, p.PadT, p.OH = ib1-ib0, ib0-top, oy1-oy0
-		set.DWConv(&p, src, b.wd, b.bd, dbuf, 0, p.OH)
+		set.DWConv(p, src, b.wd, b.bd, dbuf, 0, p.OH)
 		var rr []float32
 		if res != nil {
 			rr = res[oy0*b.ow*b.cout:]

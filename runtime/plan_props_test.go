@@ -33,7 +33,16 @@ func TestV2FusedPlanShape(t *testing.T) {
 	for _, isa := range kernels.Available() {
 		p := compile(t, g, config{level: 2, batch: 1, isa: isa})
 		counts := map[plan.Kind]int{}
+		var steps []plan.Step // fused blocks' steps count as themselves
 		for _, s := range p.Steps {
+			steps = append(steps, s.Sub...)
+			if s.Kind == plan.KindBlock {
+				counts[s.Kind]++
+			} else {
+				steps = append(steps, s)
+			}
+		}
+		for _, s := range steps {
 			counts[s.Kind]++
 			if s.Op == ir.OpBatchNorm || s.Kind == plan.KindActivate || s.Kind == plan.KindAdd || s.Op == ir.OpAdd {
 				t.Errorf("%s: step %q (%s, %s) should have been fused", isa, s.Name, s.Kind, s.Op)
@@ -44,9 +53,10 @@ func TestV2FusedPlanShape(t *testing.T) {
 				}
 			}
 		}
-		// 1 stem, 17 depthwise, 16 expand + 17 project + the last 1×1, and the FC.
-		if counts[plan.KindDWConv] != 17 || counts[plan.KindConv] != 1 || counts[plan.KindGemm] != 35 {
-			t.Errorf("%s: step kinds %v, want 17 dwconv, 1 conv, 35 gemm", isa, counts)
+		// 1 stem, 17 depthwise, 16 expand + 17 project + the last 1×1, and
+		// the FC; every block fused.
+		if counts[plan.KindDWConv] != 17 || counts[plan.KindConv] != 1 || counts[plan.KindGemm] != 35 || counts[plan.KindBlock] != 17 {
+			t.Errorf("%s: step kinds %v, want 17 dwconv, 1 conv, 35 gemm, 17 blocks", isa, counts)
 		}
 		p0 := compile(t, g, config{level: 0, batch: 1, isa: isa})
 		var bn, act, add int
