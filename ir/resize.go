@@ -19,6 +19,7 @@ func init() {
 		Infer: inferResize, Eval: "reference/dense.go resize"})
 	RegisterOp(OpConvTranspose, OpInfo{Name: "ConvTranspose", MinInputs: 2, Attrs: "Strides, Pads, Dilations, Group, OutputPadding",
 		Infer: inferConvTranspose, Eval: "reference/dense.go convTranspose"})
+	// ConvTranspose also reads Fused (an activation; no residual) once fusion passes set it.
 }
 
 func oneOf(s string, set []string) bool {
@@ -165,6 +166,9 @@ func inferConvTranspose(n *Node) (Shape, error) {
 	g := a.Group
 	if g <= 0 {
 		return fail("group %d must be positive", g)
+	}
+	if a.Fused.Residual {
+		return fail("a fused residual is not supported on ConvTranspose")
 	}
 	for k := 0; k < 2; k++ {
 		if a.Strides[k] <= 0 || a.Dilations[k] <= 0 || a.Strides[k] > 1<<20 || a.Dilations[k] > 1<<20 {

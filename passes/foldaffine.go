@@ -48,7 +48,7 @@ func foldAffine(s *State) error {
 func foldAffineInto(s *State, cons map[*ir.Value][]*ir.Node, n *ir.Node, x, c *ir.Value) bool {
 	g := s.G
 	conv := x.Producer
-	if conv == nil || conv.Op != ir.OpConv || soleReader(g, cons, x) != n || conv.Attrs.Fused != (ir.Epilogue{}) || !conv.Input(1).IsConst() {
+	if conv == nil || (conv.Op != ir.OpConv && conv.Op != ir.OpConvTranspose) || soleReader(g, cons, x) != n || conv.Attrs.Fused != (ir.Epilogue{}) || !conv.Input(1).IsConst() {
 		return false
 	}
 	if b := conv.Input(2); b != nil && !b.IsConst() {
@@ -93,7 +93,7 @@ func foldAffineInto(s *State, cons map[*ir.Value][]*ir.Node, n *ir.Node, x, c *i
 		}
 	}
 	if scale != nil {
-		w, _ := foldConvBN(conv, scale)
+		w, _ := scaleOutChannels(conv, scale)
 		conv.Inputs[1] = g.AddConst(conv.Name+".w_affine", w)
 		for i := range bias {
 			bias[i] *= scale[i]

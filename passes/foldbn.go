@@ -25,7 +25,7 @@ func foldBN(s *State) error {
 		}
 		x := bn.Input(0)
 		p := x.Producer
-		if p == nil || (p.Op != ir.OpConv && p.Op != ir.OpGemm) || len(cons[x]) != 1 || g.IsOutput(x) {
+		if p == nil || (p.Op != ir.OpConv && p.Op != ir.OpGemm && p.Op != ir.OpConvTranspose) || len(cons[x]) != 1 || g.IsOutput(x) {
 			continue
 		}
 		if p.Attrs.Fused != (ir.Epilogue{}) || !p.Input(1).IsConst() {
@@ -57,8 +57,8 @@ func foldBN(s *State) error {
 		var w *ir.Tensor
 		var bias []float32
 		switch p.Op {
-		case ir.OpConv:
-			w, bias = foldConvBN(p, scale)
+		case ir.OpConv, ir.OpConvTranspose:
+			w, bias = scaleOutChannels(p, scale)
 		case ir.OpGemm:
 			w, bias = foldGemmBN(p, scale)
 			if w == nil {

@@ -25,7 +25,7 @@ func fuseActivation(s *State) error {
 			s.fuse(p, name)
 			continue
 		}
-		if (p.Op != ir.OpConv && p.Op != ir.OpGemm) || p.Attrs.Fused.Act != ir.ActNone {
+		if (p.Op != ir.OpConv && p.Op != ir.OpGemm && p.Op != ir.OpConvTranspose) || p.Attrs.Fused.Act != ir.ActNone {
 			continue
 		}
 		ep.Residual = p.Attrs.Fused.Residual

@@ -33,6 +33,7 @@ var pipeline = [...]Pass{
 	{Name: "fold-bn", Fn: foldBN, Doc: "fold BatchNorm into the preceding Conv or Gemm"},
 	{Name: "fold-bn-gemm", Fn: foldBNIntoGemm, Doc: "fold a BatchNorm on a Gemm's input (BatchNorm1d before a classifier) into the Gemm"},
 	{Name: "fold-affine", Fn: foldAffine, Doc: "fold per-channel Mul/Div/Add/Sub constants after a Conv into its weights and bias"},
+	{Name: "fold-bn-late", Fn: foldBNLate, Doc: "fold a BatchNorm whose conv fold-affine just gave a bias (ConvTranspose → Add bias → BatchNorm, as Paddle exports); off with fold-bn"},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
@@ -71,6 +72,9 @@ var passOrder = [...]struct{ a, b string }{
 	// BN then an affine, both fold; the affine needs a bare conv, like fold-bn.
 	{"fold-bn", "fold-affine"},
 	{"fold-affine", "fuse-add"},
+	{"fold-affine", "fold-bn-late"},
+	{"fold-bn-late", "fuse-add"},
+	{"fold-bn-late", "fuse-activation"},
 	{"fold-affine", "fuse-activation"},
 	// the Gemm must be bare (no residual or activation yet), and a MatMul already a Gemm.
 	{"matmul-to-gemm", "fold-bn-gemm"},

@@ -30,7 +30,7 @@ func resize(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) *ir.Tensor {
 // KH, KW]: every input pixel (iy, ix) of channel ci scatters w·x to output
 // (iy·stride − pad + ky·dilation, ix·stride − pad + kx·dilation) of each
 // output channel of its group; positions outside the output are dropped.
-// Accumulates in float64, starting at the bias.
+// Accumulates in float64, starting at the bias; then the fused activation.
 func convTranspose(a *ir.Attrs, x, w, bias *ir.Tensor, shape ir.Shape) *ir.Tensor {
 	out := ir.NewTensor(shape...)
 	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
@@ -70,7 +70,7 @@ func convTranspose(a *ir.Attrs, x, w, bias *ir.Tensor, shape ir.Shape) *ir.Tenso
 			}
 			base := (b*m + oc) * oh * ow
 			for i, v := range acc {
-				out.Data[base+i] = float32(v)
+				out.Data[base+i] = a.Fused.Apply(float32(v))
 			}
 		}
 	}

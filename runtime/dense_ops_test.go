@@ -36,7 +36,8 @@ func randResizeGraph(r *rand.Rand, i int) *ir.Graph {
 }
 
 // randConvTransposeGraph is one ConvTranspose of random kernel, strides,
-// pads (negative ones too: output_shape), dilations, groups and bias.
+// pads (negative ones too: output_shape), dilations, groups and bias, or
+// of stride = kernel (the GEMM path), sometimes with a Sigmoid to fuse.
 func randConvTransposeGraph(r *rand.Rand, i int) *ir.Graph {
 	g := ir.New(fmt.Sprintf("convtranspose%d", i))
 	groups := []int{1, 1, 2, 3}[r.Intn(4)]
@@ -52,6 +53,10 @@ func randConvTransposeGraph(r *rand.Rand, i int) *ir.Graph {
 		a.OutputPadding[k] = r.Intn(max(a.Strides[k], a.Dilations[k]))
 		a.Pads[k], a.Pads[k+2] = r.Intn(2), r.Intn(3)-1
 	}
+	if r.Intn(3) == 0 { // stride = kernel, no padding: the GEMM path
+		groups, mg = 1, 1+r.Intn(20)
+		a = ir.Attrs{Group: 1, Strides: [2]int{kh, kw}, Dilations: [2]int{1, 1}}
+	}
 	for a.Strides[0]*(h-1)+a.Dilations[0]*(kh-1)+1+a.OutputPadding[0]-a.Pads[0]-a.Pads[2] <= 0 ||
 		a.Strides[1]*(w-1)+a.Dilations[1]*(kw-1)+1+a.OutputPadding[1]-a.Pads[1]-a.Pads[3] <= 0 {
 		a.Pads = [4]int{}
@@ -63,6 +68,9 @@ func randConvTransposeGraph(r *rand.Rand, i int) *ir.Graph {
 		in = append(in, g.AddConst("b", reference.FixedInput(groups*mg)))
 	}
 	y := g.AddNode(ir.OpConvTranspose, "convT", a, in...)
+	if r.Intn(2) == 0 { // fused at -O2
+		y = g.AddNode(ir.OpSigmoid, "act", ir.Attrs{}, y)
+	}
 	g.SetOutputs(y)
 	return g
 }

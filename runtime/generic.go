@@ -35,7 +35,7 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if err := checkGenericShape(s); err != nil {
 		return nil, err
 	}
-	if f := denseGeneric(s, ins, out); f != nil {
+	if f := e.denseGeneric(s, ins, out); f != nil {
 		return f, nil
 	}
 	f, err := genericFunc(s, ins, out)

@@ -6,9 +6,11 @@ import (
 )
 
 // denseGeneric returns the split-by-threads function of a Resize or
-// ConvTranspose generic step, or nil for other ops. Both address their
-// operands through views, so they run on NHWC and NCHW storage alike.
-func denseGeneric(s *plan.Step, in []view, out view) stepFunc {
+// ConvTranspose generic step, or nil for other ops. The general forms
+// address their operands through views, so they run on NHWC and NCHW
+// storage alike; a group-1 ConvTranspose on NHWC runs on the GEMM kernels
+// (convTransposeGemm).
+func (e *Executor) denseGeneric(s *plan.Step, in []view, out view) stepFunc {
 	switch s.Op {
 	case ir.OpResize:
 		return resizeFunc(&s.Attrs, in[0], out)
@@ -17,9 +19,42 @@ func denseGeneric(s *plan.Step, in []view, out view) stepFunc {
 		if len(in) > 2 {
 			bias = in[2].data
 		}
+		if f := e.convTransposeGemm(s, in[1].data, bias); f != nil {
+			return f
+		}
 		return convTransposeFunc(&s.Attrs, in[0], in[1], bias, out)
+	case ir.OpConcat:
+		return concatChannelsNHWC(s, in, out)
 	}
 	return nil
+}
+
+// concatChannelsNHWC concatenates NHWC tensors along channels: each output
+// pixel is its inputs' channel rows one after another, copied with copy();
+// threads split the pixels. nil unless every operand is 4-D NHWC and the
+// axis is 1.
+func concatChannelsNHWC(s *plan.Step, in []view, out view) stepFunc {
+	if ax := s.Attrs.Axis; (ax != 1 && ax != -3) || !s.Out.NHWC || len(s.Out.Shape) != 4 {
+		return nil
+	}
+	for i, o := range s.In {
+		if !o.NHWC || s.ConstIn[i] != plan.NoBlob {
+			return nil
+		}
+	}
+	px := s.Out.Shape[0] * s.Out.Shape[2] * s.Out.Shape[3]
+	c := s.Out.Shape[1]
+	return func(tid, t, nt int) {
+		lo, hi := split(px, 1, t, nt)
+		off := 0
+		for _, x := range in {
+			xc := x.shape[1]
+			for p := lo; p < hi; p++ {
+				copy(out.data[p*c+off:p*c+off+xc], x.data[p*xc:(p+1)*xc])
+			}
+			off += xc
+		}
+	}
 }
 
 // resizeFunc interpolates with the index tables of ir.ResizeTable; threads
@@ -73,7 +108,8 @@ func f32s(v []float64) []float32 {
 
 // convTransposeFunc gathers, for each output pixel, the input pixels and
 // taps that scatter into it (oy = iy·stride − pad + ky·dilation), so threads
-// can split output rows without write conflicts; sums in float32 from the bias.
+// can split output rows without write conflicts; sums in float32 from the
+// bias, then applies the fused activation.
 func convTransposeFunc(a *ir.Attrs, x, w view, bias []float32, out view) stepFunc {
 	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
 	mg, kh, kw := w.shape[1], w.shape[2], w.shape[3]
@@ -82,6 +118,7 @@ func convTransposeFunc(a *ir.Attrs, x, w view, bias []float32, out view) stepFun
 	sh, sw, dh, dw := a.Strides[0], a.Strides[1], a.Dilations[0], a.Dilations[1]
 	ph, pw := a.Pads[0], a.Pads[1]
 	xs, os := x.stride, out.stride
+	ep := a.Fused
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
 		for r := lo; r < hi; r++ {
@@ -112,8 +149,69 @@ func convTransposeFunc(a *ir.Attrs, x, w view, bias []float32, out view) stepFun
 							}
 						}
 					}
-					dst[oc*os[1]] = sum
+					dst[oc*os[1]] = ep.Apply(sum)
 				}
+			}
+		}
+	}
+}
+
+// convTransposeGemm runs a group-1 ConvTranspose on NHWC operands with the
+// kernels' GEMM: the weights are packed once, per kernel row ky, as a
+// [kw·M][C] matrix (tap kx, output channel m), so one GEMM of an input row's
+// W pixels by it gives every output value that row scatters with that ky.
+//
+// When stride = kernel, dilation 1 and no padding (FPN/DB heads' 2×2
+// stride-2 upsampling), the taps never overlap: pixel ix, tap kx lands at
+// output column ix·kw + kx, so the GEMM writes straight into output row
+// iy·kh + ky with row stride kw·M, applying bias and activation in its
+// epilogue; threads split the input rows. Other shapes return nil (the
+// gather loop runs them).
+func (e *Executor) convTransposeGemm(s *plan.Step, w, bias []float32) stepFunc {
+	a := &s.Attrs
+	x, y := s.In[0], s.Out
+	if a.Group != 1 || !x.NHWC || !y.NHWC || len(s.In) < 2 || s.ConstIn[1] == plan.NoBlob {
+		return nil
+	}
+	ws := s.In[1].Shape
+	kh, kw := ws[2], ws[3]
+	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	m, oh, ow := y.Shape[1], y.Shape[2], y.Shape[3]
+	if a.Strides != [2]int{kh, kw} || a.Dilations != [2]int{1, 1} || a.Pads != [4]int{} || oh != h*kh || ow != wd*kw {
+		return nil
+	}
+	set := e.set
+	nc := kw * m
+	size := set.PackedGemmSize(nc, c)
+	packed := make([]float32, kh*size)
+	wt := make([]float32, nc*c)
+	for ky := 0; ky < kh; ky++ {
+		for kx := 0; kx < kw; kx++ {
+			for j := 0; j < m; j++ {
+				for ci := 0; ci < c; ci++ {
+					wt[(kx*m+j)*c+ci] = w[((ci*m+j)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		set.PackGemm(packed[ky*size:(ky+1)*size], wt, nc, c)
+	}
+	var bt []float32
+	if bias != nil {
+		bt = make([]float32, nc)
+		for kx := 0; kx < kw; kx++ {
+			copy(bt[kx*m:], bias)
+		}
+	}
+	ep := plan.KernelEpilogue(a.Fused)
+	in, out := e.buf(x), e.buf(y)
+	return func(tid, t, nt int) {
+		lo, hi := split(n*h, 1, t, nt)
+		for r := lo; r < hi; r++ {
+			b, iy := r/h, r%h
+			src := in[(b*h+iy)*wd*c:]
+			for ky := 0; ky < kh; ky++ {
+				dst := out[((b*oh)+iy*kh+ky)*ow*m:]
+				set.Gemm(wd, nc, c, src, c, packed[ky*size:(ky+1)*size], bt, nil, 0, dst, nc, 0, nc, &ep)
 			}
 		}
 	}

@@ -297,7 +297,16 @@ func (ex *exporter) dense(n *ir.Node, in []string) error {
 		} else {
 			at = append(at, attrInts("pads", a.Pads[:]))
 		}
-		ex.emit("ConvTranspose", n.Name, in, out, at...)
+		if a.Fused.Residual {
+			return fmt.Errorf("a fused residual on ConvTranspose has no ONNX spelling")
+		}
+		if a.Fused.Act == ir.ActNone {
+			ex.emit("ConvTranspose", n.Name, in, out, at...)
+			return nil
+		}
+		core := ex.fresh(out + "/ConvTranspose")
+		ex.emit("ConvTranspose", n.Name, in, core, at...)
+		ex.activation(ex.fresh(n.Name+"/"+a.Fused.Act.String()), a.Fused, core, out)
 		return nil
 	}
 	if !oneOf(a.CoordMode, []string{"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"}) {

@@ -1,0 +1,48 @@
+package passes
+
+import (
+	"slices"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+// scaleOutChannels multiplies each output channel's weights of a Conv or
+// ConvTranspose by scale[o] (fold-bn, fold-affine); it returns the new
+// weight and the old bias (nil when absent).
+func scaleOutChannels(p *ir.Node, scale []float64) (*ir.Tensor, []float32) {
+	if p.Op == ir.OpConv {
+		return foldConvBN(p, scale)
+	}
+	// ConvTranspose weights are [Cin, Cout/group, kh, kw]: output channel
+	// o = g·(Cout/group) + j is slice j of every input channel of group g.
+	w := p.Input(1).Const
+	nw := w.Clone()
+	cin, mg := w.Shape[0], w.Shape[1]
+	k := w.Shape[2] * w.Shape[3]
+	cg := cin / p.Attrs.Group
+	for ci := 0; ci < cin; ci++ {
+		for j := 0; j < mg; j++ {
+			o := (ci/cg)*mg + j
+			for t := 0; t < k; t++ {
+				i := (ci*mg+j)*k + t
+				nw.Data[i] = float32(float64(w.Data[i]) * scale[o])
+			}
+		}
+	}
+	var bias []float32
+	if b := p.Input(2); b != nil {
+		bias = b.Const.Data
+	}
+	return nw, bias
+}
+
+// foldBNLate is fold-bn again after fold-affine: Paddle writes a
+// ConvTranspose's bias as an Add, so its BatchNorm follows the Add and
+// folds only once fold-affine has moved the Add into the ConvTranspose.
+// Disabling fold-bn disables it too.
+func foldBNLate(s *State) error {
+	if slices.Contains(s.Opts.Disable, "fold-bn") {
+		return nil
+	}
+	return foldBN(s)
+}
