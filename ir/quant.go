@@ -53,6 +53,11 @@ const (
 	OpMatMulInteger            Op = 111 // inputs a, b [, azp [, bzp]]: int32 sum
 	OpDynQuantScale            Op = 112 // input x: DynamicQuantizeLinear's scale (a scalar)
 	OpDynQuantZeroPoint        Op = 113 // input x: DynamicQuantizeLinear's uint8 zero point (a scalar)
+	// OpRequantize is mnc's own (compiled plans, passes/quant.go): inputs acc,
+	// m (a scalar or per channel along axis 1), zp; QType. It maps an exact
+	// integer sum to a centred quantized value (stored minus its zero point):
+	// y = sat(roundEven(float32(acc)·m[c]) + zp) − zp.
+	OpRequantize Op = 114
 )
 
 func init() {
@@ -76,6 +81,7 @@ func init() {
 		{OpMatMulInteger, "MatMulInteger", "", 2},
 		{OpDynQuantScale, "DynamicQuantizeLinear.scale", "", 1},
 		{OpDynQuantZeroPoint, "DynamicQuantizeLinear.zero_point", "", 1},
+		{OpRequantize, "mnc.Requantize", "QType", 3},
 	} {
 		RegisterOp(e.op, OpInfo{Name: e.name, MinInputs: e.min, Attrs: e.attrs, Infer: inferQuant, Eval: ref})
 	}

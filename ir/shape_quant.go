@@ -75,6 +75,21 @@ func inferQuant(n *Node) (Shape, error) {
 			return fail("zero point %q has shape %v but scale %q has %v", zp.Name, zp.Shape, s.Name, s.Shape)
 		}
 		return x.Clone(), nil
+	case OpRequantize:
+		if err := need(0, 1, 2); err != nil {
+			return nil, err
+		}
+		x := n.Input(0).Shape
+		if len(x) < 2 {
+			return fail("input must have a channel axis, got %v", x)
+		}
+		if err := param(1, x[1]); err != nil {
+			return nil, err
+		}
+		if err := scalars(2); err != nil {
+			return nil, err
+		}
+		return x.Clone(), nil
 	case OpDynQuantScale, OpDynQuantZeroPoint:
 		if err := need(0); err != nil {
 			return nil, err

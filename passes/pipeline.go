@@ -26,6 +26,7 @@ type Pass struct {
 var pipeline = [...]Pass{
 	{Name: "canonicalize", Fn: canonicalize, Doc: "drop Identity/Dropout, trivial Reshape/Flatten, cancelling Transpose pairs"},
 	{Name: "fuse-qdq", Fn: fuseQDQ, Doc: "QDQ groups around Conv/Gemm/Add/GlobalAveragePool/Flatten become integer QLinear ops (ONNX Runtime's integer pipeline)"},
+	{Name: "lower-qlinear", Fn: lowerQLinear, Doc: "centred quantized activations; QLinearConv/QGemm run as exact float Conv/Gemm + Requantize when max|x|·Σ|w| < 2^24"},
 	{Name: "fold-constants", Fn: foldConstants, Doc: "evaluate nodes whose inputs are all constant"},
 	{Name: "global-pool", Fn: rewriteGlobalPool, Doc: "ReduceMean over H,W and whole-map AveragePool become GlobalAveragePool"},
 	{Name: "matmul-to-gemm", Fn: matmulToGemm, Doc: "MatMul by a constant matrix (+ constant bias Add) becomes one Gemm"},
@@ -50,6 +51,8 @@ var pipeline = [...]Pass{
 var passOrder = [...]struct{ a, b string }{
 	// fuse-qdq reads the DequantizeLinear of constant weights before it is folded.
 	{"fuse-qdq", "fold-constants"},
+	{"fuse-qdq", "lower-qlinear"},
+	{"lower-qlinear", "fold-bn"},
 	{"quant-scalars", "lower-conv"},
 	// fold-bn must see the bare conv: fusions after it check for an empty epilogue.
 	{"fold-bn", "fuse-add"},

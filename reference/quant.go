@@ -14,7 +14,7 @@ import (
 // operands is an integer below 2^53, so the sums are exact.
 
 func init() {
-	for op := ir.OpQuantizeLinear; op <= ir.OpDynQuantZeroPoint; op++ {
+	for op := ir.OpQuantizeLinear; op <= ir.OpRequantize; op++ {
 		implemented[op] = true
 	}
 }
@@ -184,6 +184,15 @@ func computeQuant(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.T
 				acc += float64(v)
 			}
 			out.Data[i] = ir.Requantize(acc, m, zp, a.QType)
+		}
+		return out, nil
+	case ir.OpRequantize:
+		x, m := in[0], in[1]
+		zp := int32(qparam(in[2], 0, 0))
+		ch := chanOf(x.Shape, 1, isPerChannel(m))
+		out := ir.NewTensor(shape...)
+		for i, v := range x.Data {
+			out.Data[i] = ir.Requantize(float64(v), qparam(m, ch(i), 1), zp, a.QType) - float32(zp)
 		}
 		return out, nil
 	case ir.OpDynQuantScale, ir.OpDynQuantZeroPoint:

@@ -14,8 +14,9 @@ import (
 // TestInt8ModelsCompiled: ONNX Runtime's three int8 MobileNet V2 files
 // compiled at -O2 for every ISA agree with ONNX Runtime: same top-1 and
 // max|diff| ≤ 2% of max|ORT| (measured: bit-identical, since fuse-qdq turns
-// the QDQ groups into the integer operators ONNX Runtime runs, with its
-// rounding; see passes/quant.go). At -O0 the QDQ files are read literally
+// the QDQ groups into the integer operators ONNX Runtime runs, and
+// lower-qlinear runs their sums exactly on the float kernels, checked
+// per layer; see passes/quant.go and passes/quantlower.go). At -O0 the QDQ files are read literally
 // (float convs between QuantizeLinear/DequantizeLinear), which lands one
 // quantization step away here and there: 1.6% of max|ORT|.
 func TestInt8ModelsCompiled(t *testing.T) {
