@@ -58,6 +58,9 @@ type core struct {
 	profiling bool // read by thread 0 only
 	prof      []time.Duration
 	last      time.Time
+
+	tracing bool // set between runs, read by every thread (trace.go)
+	tb      *traceBuf
 }
 
 // stepFunc computes chunk c of the nc chunks of one step on thread tid
@@ -180,6 +183,9 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 	if e.profiling {
 		e.last = time.Now()
 		e.runs++
+	}
+	if e.tracing {
+		e.tb.start()
 	}
 	e.gen++
 	e.sched.start(e.gen)

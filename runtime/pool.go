@@ -202,7 +202,11 @@ func (e *core) walk(tid int, g uint32) {
 				if !ok {
 					break
 				}
-				f(tid, c, n)
+				if e.tracing {
+					e.traceChunk(f, i, tid, c, n)
+				} else {
+					f(tid, c, n)
+				}
 				s.finish(i, n)
 			}
 		}
@@ -211,6 +215,9 @@ func (e *core) walk(tid int, g uint32) {
 		}
 		if tid == 0 && e.profiling {
 			e.stamp(i)
+		}
+		if tid == 0 && e.tracing {
+			e.tb.stepEnd[i] = int64(time.Since(e.tb.t0))
 		}
 	}
 }

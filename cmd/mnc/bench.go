@@ -15,12 +15,13 @@ import (
 )
 
 func init() {
-	commands["bench"] = &command{name: "bench", usage: "mnc bench [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-runs N] [-time D] [-json] [-per-layer] MODEL|PLAN", run: runBench}
+	commands["bench"] = &command{name: "bench", usage: "mnc bench [-image FILE]... [-preset P] [-trace F.json] [-plot F.png|svg] [-compare -O0,-O2] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-runs N] [-time D] [-json] [-per-layer] MODEL|PLAN", run: runBench}
 }
 
 // benchResult is what -json prints.
 type benchResult struct {
 	Model        string  `json:"model"`
+	Variant      string  `json:"variant,omitempty"` // -compare: -O0, -O2 or the plan file
 	Threads      int     `json:"threads"`
 	ISA          string  `json:"isa"`
 	Opt          string  `json:"opt"`
@@ -42,6 +43,8 @@ type benchResult struct {
 	ScratchBytes int64   `json:"scratch_bytes"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	Layers       []layer `json:"layers,omitempty"`
+
+	plan *plan.Plan
 }
 
 type layer struct {
@@ -65,6 +68,11 @@ func runBench(args []string) error {
 	warm := fs.Int("warmup", 5, "untimed warm-up runs")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	perLayer := fs.Bool("per-layer", false, "also report time and GFLOP/s per step")
+	var imf imageFlags
+	imf.register(fs)
+	traceFile := fs.String("trace", "", "write a Chrome trace-event JSON file of 5 traced runs (one track per thread; open in Perfetto or chrome://tracing)")
+	plotFile := fs.String("plot", "", "draw the per-step chart and the roofline into this .png or .svg file")
+	compare := fs.String("compare", "", "benchmark several variants side by side, interleaved: a comma-separated list of -O0, -O2 (MODEL compiled so) and plan files")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -72,101 +80,276 @@ func runBench(args []string) error {
 	if *threads < 0 || *runs < 0 || *warm < 0 {
 		return usagef("-threads, -runs and -warmup must not be negative")
 	}
-	m, err := openModel(spec, &cf)
+	if err := imf.check(""); err != nil {
+		return err
+	}
+	if *plotFile != "" {
+		if err := checkPlotFile(*plotFile); err != nil {
+			return err
+		}
+	}
+	variants, err := benchVariants(spec, &cf, *compare)
 	if err != nil {
 		return err
 	}
-	sets, err := m.shapeSets(&cf)
+	if len(variants) > 1 && *traceFile != "" {
+		return usagef("-trace takes one variant; drop -compare")
+	}
+	for i := range variants {
+		if variants[i].m, err = openModel(variants[i].spec, &variants[i].cf); err != nil {
+			return err
+		}
+	}
+	sets, err := variants[0].m.shapeSets(&cf)
 	if err != nil {
 		return err
 	}
-	o := benchOpts{threads: *threads, runs: *runs, minTime: *minTime, warm: *warm, asJSON: *asJSON, perLayer: *perLayer}
-	for _, set := range sets {
-		if err := benchOne(spec, m, &cf, set, o); err != nil {
+	if len(sets) > 1 && (len(variants) > 1 || *traceFile != "" || *plotFile != "" || len(imf.files) > 0) {
+		return usagef("-compare, -trace, -plot and -image take one shape per input")
+	}
+	o := benchOpts{threads: *threads, runs: *runs, minTime: *minTime, warm: *warm, asJSON: *asJSON, perLayer: *perLayer,
+		trace: *traceFile, plot: *plotFile}
+	prog := newProgress(len(sets) > 1, "shape")
+	defer prog.done()
+	for i, set := range sets {
+		prog.step(i, len(sets))
+		if err := benchSet(spec, variants, set, &imf, o); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// benchOpts are bench's flags for benchOne.
+// benchOpts are bench's flags for benchSet.
 type benchOpts struct {
 	threads, runs, warm int
 	minTime             time.Duration
 	asJSON, perLayer    bool
+	trace, plot         string
 }
 
-// benchOne compiles the model at one set of input shapes (timing the
-// compile) and benchmarks the plan; with -json it prints one JSON object
-// per set.
-func benchOne(spec string, m *model, cf *compileFlags, set map[string][]int, o benchOpts) error {
-	threads, runs, minTime, warm, asJSON, perLayer := &o.threads, &o.runs, &o.minTime, &o.warm, &o.asJSON, &o.perLayer
-	t0 := time.Now()
-	p, err := m.plan(cf, set, "")
-	if err != nil {
-		return err
-	}
-	var compile time.Duration
-	if m.p == nil {
-		compile = time.Since(t0)
-	}
-	e, err := mnc.NewExecutor(p, *threads)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	var ins []*ir.Tensor
-	for _, io := range p.Inputs {
-		ins = append(ins, reference.FixedInput(io.Buf.Shape...))
-	}
-	outs := e.NewOutputs()
-	for i := 0; i < *warm; i++ {
-		if err := e.Run(ins, outs); err != nil {
+// benchSet benchmarks the variants (one without -compare) at one set of
+// input shapes, timing each compile; with -json it prints one JSON object
+// per set (an array of them with -compare).
+func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *imageFlags, o benchOpts) error {
+	var bs []*benchState
+	defer func() {
+		for _, b := range bs {
+			b.e.Close()
+		}
+	}()
+	prog := newProgress(len(variants) > 1, "compiling")
+	for i := range variants {
+		prog.step(i, len(variants))
+		b, err := prepareBench(&variants[i], set, imf, o.threads)
+		if err != nil {
+			prog.done()
 			return err
 		}
+		bs = append(bs, b)
+	}
+	prog.done()
+	var peak machinePeak
+	if o.plot != "" {
+		peak = measurePeak(bs[0].p.ISA, bs[0].e.Threads())
+	}
+	for _, b := range bs {
+		for i := 0; i < o.warm; i++ {
+			if err := b.e.Run(b.ins, b.outs); err != nil {
+				return err
+			}
+		}
+	}
+	// Variants are measured in interleaved rounds (A, B, A, B, ...), so that
+	// the drift of a shared machine affects them alike.
+	rounds := 1
+	if len(bs) > 1 {
+		rounds = 3
+	}
+	for r := 0; r < rounds; r++ {
+		for _, b := range bs {
+			n := 0
+			if o.runs > 0 {
+				n = (o.runs + rounds - 1) / rounds
+			}
+			if err := b.measure(n, o.minTime/time.Duration(rounds*len(bs))); err != nil {
+				return err
+			}
+		}
+	}
+	var results []*benchResult
+	for _, b := range bs {
+		r := b.result()
+		if o.perLayer || o.plot != "" {
+			r.Layers = profileLayers(b.e, b.p, b.ins, b.outs, len(b.times))
+		}
+		results = append(results, r)
+	}
+	if o.trace != "" {
+		b := bs[0]
+		tr, err := traceRuns(b.e, b.ins, b.outs, 5)
+		if err != nil {
+			return err
+		}
+		if err := writeTrace(o.trace, spec, b.p, b.e.Threads(), tr); err != nil {
+			return err
+		}
+	}
+	if o.plot != "" {
+		if err := plotBench(o.plot, results, bs[0].e.Threads(), peak); err != nil {
+			return err
+		}
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if len(results) == 1 {
+			return enc.Encode(results[0])
+		}
+		return enc.Encode(results)
+	}
+	for _, r := range results {
+		printBench(r, o.perLayer)
+	}
+	if len(results) > 1 {
+		fmt.Fprintf(stdout, "\n%s is %.2fx faster than %s (medians of %d interleaved rounds)\n",
+			results[len(results)-1].Variant, results[0].MedianMS/results[len(results)-1].MedianMS, results[0].Variant, rounds)
+	}
+	return nil
+}
+
+// benchVariant is one thing -compare measures: MODEL compiled with cf, or
+// a plan file.
+type benchVariant struct {
+	label, spec string
+	cf          compileFlags
+	m           *model
+}
+
+func benchVariants(spec string, cf *compileFlags, compare string) ([]benchVariant, error) {
+	if compare == "" {
+		return []benchVariant{{spec: spec, cf: *cf}}, nil
+	}
+	if cf.o0 || cf.o2 {
+		return nil, usagef("-compare names the levels itself; drop -O0/-O2")
+	}
+	var out []benchVariant
+	for _, item := range splitList(compare) {
+		v := benchVariant{label: item, spec: spec, cf: *cf}
+		switch item {
+		case "-O0", "O0":
+			v.cf.o0 = true
+		case "-O2", "O2":
+			v.cf.o2 = true
+		default:
+			if !mnc.IsPlanFile(item) {
+				return nil, usagef("-compare %s: want -O0, -O2 or a plan file", item)
+			}
+			v.spec = item
+		}
+		out = append(out, v)
+	}
+	if len(out) < 2 {
+		return nil, usagef("-compare %q: give at least two variants, like -compare -O0,-O2", compare)
+	}
+	return out, nil
+}
+
+// benchState is one prepared variant and its timings.
+type benchState struct {
+	v        *benchVariant
+	p        *plan.Plan
+	e        *runtime.Executor
+	ins      []*ir.Tensor
+	outs     []*ir.Tensor
+	times    []time.Duration
+	mallocs  uint64
+	measured int
+	compile  time.Duration
+}
+
+func prepareBench(v *benchVariant, set map[string][]int, imf *imageFlags, threads int) (*benchState, error) {
+	img, set, err := imf.input(v.m, &v.cf, set)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	p, err := v.m.plan(&v.cf, set, "")
+	if err != nil {
+		return nil, err
+	}
+	var compile time.Duration
+	if v.m.p == nil {
+		compile = time.Since(t0)
+	}
+	e, err := mnc.NewExecutor(p, threads)
+	if err != nil {
+		return nil, err
+	}
+	b := &benchState{v: v, p: p, e: e, outs: e.NewOutputs(), compile: compile}
+	for _, io := range p.Inputs {
+		if img != nil {
+			b.ins = append(b.ins, img)
+			continue
+		}
+		b.ins = append(b.ins, reference.FixedInput(io.Buf.Shape...))
 	}
 	// Preallocated so the loop's own bookkeeping does not count as the
 	// plan's allocations.
-	times := make([]time.Duration, 0, maxRuns)
+	b.times = make([]time.Duration, 0, maxRuns)
+	return b, nil
+}
+
+// measure times n runs, or (n = 0) as many as fit in d and at least
+// 20 in all.
+func (b *benchState) measure(n int, d time.Duration) error {
 	var ms0, ms1 goruntime.MemStats
 	goruntime.ReadMemStats(&ms0)
 	start := time.Now()
-	for n := 0; ; n++ {
-		if *runs > 0 && n >= *runs {
+	for k := 0; ; k++ {
+		if n > 0 && k >= n {
 			break
 		}
-		if *runs == 0 && n >= 20 && time.Since(start) >= *minTime || n == maxRuns {
+		if n == 0 && len(b.times) >= 20 && time.Since(start) >= d || len(b.times) == maxRuns {
 			break
 		}
 		t0 := time.Now()
-		if err := e.Run(ins, outs); err != nil {
+		if err := b.e.Run(b.ins, b.outs); err != nil {
 			return err
 		}
-		times = append(times, time.Since(t0))
+		b.times = append(b.times, time.Since(t0))
+		b.measured++
 	}
 	goruntime.ReadMemStats(&ms1)
-	sorted := append([]time.Duration(nil), times...)
+	b.mallocs += ms1.Mallocs - ms0.Mallocs
+	return nil
+}
+
+func (b *benchState) result() *benchResult {
+	p, e := b.p, b.e
+	sorted := append([]time.Duration(nil), b.times...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
 	msOf := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 	macs := planMACs(p)
 	med := sorted[len(sorted)/2]
-	r := benchResult{
-		Model: spec, Threads: e.Threads(), ISA: p.ISA.String(), Opt: optName(cf, p), Batch: p.Batch, Runs: len(times),
-		Shape: inputShapes(p), CompileMS: msOf(compile),
+	label := b.v.label
+	if label == "" {
+		label = "-" + optName(&b.v.cf, p)
+	}
+	return &benchResult{
+		Model: b.v.spec, Variant: label, Threads: e.Threads(), ISA: p.ISA.String(), Opt: optName(&b.v.cf, p), Batch: p.Batch, Runs: len(b.times),
+		Shape: inputShapes(p), CompileMS: msOf(b.compile),
 		MedianMS: msOf(med), MinMS: msOf(sorted[0]), P90MS: msOf(sorted[(len(sorted)*9)/10]),
 		MACs: macs, GFLOPS: 2 * float64(macs) / float64(med.Nanoseconds()),
-		AllocsPerRun: float64(ms1.Mallocs-ms0.Mallocs) / float64(len(times)),
+		AllocsPerRun: float64(b.mallocs) / float64(len(b.times)),
 		ArenaBytes:   int64(p.ArenaSize) * 4, WeightsBytes: weightsBytes(p),
 		ScratchBytes: int64(p.MaxScratch()) * 4 * int64(e.Threads()), PeakRSSBytes: peakRSS(),
+		plan: p,
 	}
-	if *perLayer {
-		r.Layers = profileLayers(e, p, ins, outs, len(times))
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	}
+}
+
+func printBench(r *benchResult, perLayer bool) {
+	macs := r.MACs
 	fmt.Fprintf(stdout, "model %s: isa %s, %d threads, %s, batch %d, input %s\n", r.Model, r.ISA, r.Threads, r.Opt, r.Batch, r.Shape)
 	if r.CompileMS > 0 {
 		fmt.Fprintf(stdout, "  compile: %.1f ms (import at this shape, passes, weight packing)\n", r.CompileMS)
@@ -176,7 +359,7 @@ func benchOne(spec string, m *model, cf *compileFlags, set map[string][]int, o b
 	fmt.Fprintf(stdout, "  allocations per run: %.2f\n", r.AllocsPerRun)
 	fmt.Fprintf(stdout, "  memory: arena %s, weights %s, scratch %s; process peak RSS %s\n",
 		mib(r.ArenaBytes), mib(r.WeightsBytes), mib(r.ScratchBytes), mib(r.PeakRSSBytes))
-	if *perLayer {
+	if perLayer {
 		fmt.Fprintf(stdout, "\n  %-4s %-44s %-16s %9s %7s %8s\n", "step", "name", "kind", "ms", "share", "GFLOP/s")
 		for _, l := range r.Layers {
 			kind := l.Kind
@@ -186,7 +369,6 @@ func benchOne(spec string, m *model, cf *compileFlags, set map[string][]int, o b
 			fmt.Fprintf(stdout, "  %-4d %-44s %-16s %9.4f %6.1f%% %8.1f\n", l.Index, l.Name, kind, l.MS, 100*l.Share, l.GFLOPS)
 		}
 	}
-	return nil
 }
 
 // inputShapes prints a plan's input shapes as -shape takes them.

@@ -32,7 +32,7 @@ func main() { os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr)) }
 var stdout io.Writer = os.Stdout
 
 func realMain(args []string, out, errw io.Writer) int {
-	stdout = out
+	stdout, stderr = out, errw
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {

@@ -1,0 +1,15 @@
+//go:build arm64 && !purego
+
+package kernels
+
+import "github.com/mnc-go/mnc/asm"
+
+// FMAPeakLoop returns the generated FMA-throughput loop of isa (independent
+// FMLAs only, no memory traffic) and the floating-point operations one
+// iteration does; nil when isa has none on this build.
+func FMAPeakLoop(isa ISA) (run func(n int), flopsPerIter int) {
+	if isa == NEON && Supported(NEON) {
+		return asm.FMAPeakNEON, 24 * 4 * 2
+	}
+	return nil, 0
+}
