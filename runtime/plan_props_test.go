@@ -105,11 +105,12 @@ func TestPeakMemory(t *testing.T) {
 }
 
 // TestRunDoesNotAllocate: after warm-up, Run makes no heap allocations,
-// at -O0 and -O2, on one and two threads.
+// at -O0 and -O2, on 1, 2, 4 and 16 threads (more threads than this
+// machine's cores: sleeping and waking workers must not allocate either).
 func TestRunDoesNotAllocate(t *testing.T) {
 	g := buildModel(t, "mobilenet_v3_small:res=96")
 	for _, level := range []int{0, 2} {
-		for _, threads := range []int{1, 2} {
+		for _, threads := range []int{1, 2, 4, 16} {
 			p := compile(t, g, config{level: level, batch: 1, isa: kernels.Best()})
 			e, err := runtime.New(p, runtime.Options{Threads: threads})
 			if err != nil {
