@@ -70,6 +70,9 @@ type Options struct {
 	ISA       string   // "", "auto", "generic", "avx2", "avx512", "neon"; "" and "auto" honour MNC_ISA
 	Batch     int      // batch size the plan runs (0: the model's, 1 if symbolic)
 	Disable   []string // optional passes to skip
+	// BlockScratch is the per-thread scratch (bytes) a fused block's band
+	// may take, which sets the band height (0: passes.DefaultBlockScratch).
+	BlockScratch int
 	DumpAfter string   // pass name or "all": dump the graph after it to Dump
 	Dump      io.Writer
 	Verify    bool // also validate the plan and check its memory for overlaps
@@ -110,7 +113,7 @@ func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch}, set)
+	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch}, set)
 }
 
 // NewExecutor prepares p to run on threads threads (0: every core).

@@ -59,11 +59,11 @@ func fuseBlocks(s *State) error {
 	return nil
 }
 
-// blockMinBytes is the smallest depthwise input (one image, bytes) worth
-// fusing: smaller blocks' tensors stay in cache anyway, and splitting them
-// over threads would recompute too many halo rows. A variable so tests can
-// fuse every block.
-var blockMinBytes = 0
+// DefaultBlockMinBytes is the smallest depthwise input (one image, bytes)
+// worth fusing: smaller blocks' tensors stay in L2 anyway, take little of
+// the arena, and split over threads would recompute a large share of halo
+// rows (a 14-row map cut in two expands 16 rows instead of 14).
+const DefaultBlockMinBytes = 512 << 10
 
 // matchBlock reports whether step i is a depthwise conv that starts (or,
 // with the expand before it, continues) a fusable block: it returns 3 for
@@ -88,7 +88,11 @@ func (s *State) matchBlock(i int, private func(*ir.Value, *pendingStep) bool, pr
 		return 0
 	}
 	x := dps.in[0]
-	if x.Shape.Size()/max(x.Shape[0], 1)*4 < blockMinBytes {
+	minBytes := s.Opts.BlockMinBytes
+	if minBytes == 0 {
+		minBytes = DefaultBlockMinBytes
+	}
+	if x.Shape.Size()/max(x.Shape[0], 1)*4 < minBytes {
 		return 0
 	}
 	if i > 0 && prevFree {

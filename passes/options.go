@@ -25,6 +25,10 @@ type Options struct {
 	// BlockScratch is the per-thread scratch (bytes) a fused block's band
 	// may take (0: DefaultBlockScratch); it sets the band height.
 	BlockScratch int
+	// BlockMinBytes is the smallest depthwise input (bytes, one image) of
+	// a block fuse-blocks fuses (0: DefaultBlockMinBytes; negative: every
+	// block).
+	BlockMinBytes int
 	// Batch binds the graph's batch dimension (0 means keep the graph's,
 	// or 1 when it is unbound).
 	Batch int

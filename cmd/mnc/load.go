@@ -29,6 +29,7 @@ type compileFlags struct {
 	disable   string
 	dumpAfter string
 	shapes    shapeFlag
+	blockKiB  int
 }
 
 func (c *compileFlags) register(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (c *compileFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.batch, "batch", 0, "batch size to compile for (default: the model's, 1 if symbolic)")
 	fs.StringVar(&c.disable, "disable", "", "comma-separated optional passes to skip")
 	fs.StringVar(&c.dumpAfter, "dump-after", "", "print the graph after this pass (or \"all\")")
+	fs.IntVar(&c.blockKiB, "block-scratch", 0, "KiB of per-thread scratch a fused block's band may take (default 512: half of L2)")
 	fs.Var(&c.shapes, "shape", shapeUsage)
 }
 
@@ -48,7 +50,10 @@ func (c *compileFlags) options() (mnc.Options, error) {
 	if c.batch < 0 {
 		return mnc.Options{}, usagef("-batch %d: must be positive", c.batch)
 	}
-	o := mnc.Options{Level: 2, ISA: c.isa, Batch: c.batch, DumpAfter: c.dumpAfter, Dump: stdout}
+	if c.blockKiB < 0 || c.blockKiB > 1<<20 {
+		return mnc.Options{}, usagef("-block-scratch %d: must be between 0 and 1048576 KiB", c.blockKiB)
+	}
+	o := mnc.Options{Level: 2, ISA: c.isa, Batch: c.batch, DumpAfter: c.dumpAfter, Dump: stdout, BlockScratch: c.blockKiB << 10}
 	if c.o0 {
 		o.Level = 0
 	}
@@ -85,8 +90,8 @@ type model struct {
 // else).
 func openModel(spec string, c *compileFlags) (*model, error) {
 	if mnc.IsPlanFile(spec) {
-		if c.o0 || c.disable != "" || c.dumpAfter != "" {
-			return nil, usagef("%s is a compiled plan: -O0, -disable and -dump-after apply only when compiling", spec)
+		if c.o0 || c.disable != "" || c.dumpAfter != "" || c.blockKiB != 0 {
+			return nil, usagef("%s is a compiled plan: -O0, -disable, -dump-after and -block-scratch apply only when compiling", spec)
 		}
 		p, err := mnc.LoadPlan(spec)
 		if err != nil {
