@@ -14,6 +14,9 @@ import (
 // output's layout. It allocates per run: these are the float islands and
 // the rare operators of quantized models, not their convolutions.
 func quantGeneric(s *plan.Step, in []view, out view) (func(), error) {
+	if f := fastRequantize(s, in, out); f != nil {
+		return f, nil
+	}
 	n := &ir.Node{Name: s.Name, Op: s.Op, Attrs: s.Attrs, Outputs: []*ir.Value{{Name: s.Name}}}
 	for i, o := range s.In {
 		n.Inputs = append(n.Inputs, &ir.Value{Name: fmt.Sprintf("in%d", i), Shape: o.Shape})
@@ -36,4 +39,40 @@ func quantGeneric(s *plan.Step, in []view, out view) (func(), error) {
 		}
 		copyLogical(newView(r.Data, r.Shape, false), out)
 	}, nil
+}
+
+// fastRequantize runs a Requantize step (ir/quant.go) straight on its
+// storage: input and output share a layout (NHWC or row-major), the
+// multiplier is per tensor or per channel (axis 1). nil otherwise.
+func fastRequantize(s *plan.Step, in []view, out view) func() {
+	if s.Op != ir.OpRequantize || len(in) != 3 || s.In[0].NHWC != s.Out.NHWC || len(s.In[0].Shape) < 2 ||
+		len(in[0].data) != len(out.data) || len(in[2].data) != 1 {
+		return nil
+	}
+	x, m, y := in[0].data, in[1].data, out.data
+	zp := int32(in[2].data[0])
+	qt := s.Attrs.QType
+	shape := s.In[0].Shape
+	c := shape[1]
+	inner := 1 // elements per channel run
+	if !s.In[0].NHWC {
+		for _, d := range shape[2:] {
+			inner *= d
+		}
+	}
+	if len(m) != 1 && len(m) != c {
+		return nil
+	}
+	fzp := float32(zp)
+	return func() {
+		if len(m) == 1 {
+			for i, v := range x {
+				y[i] = ir.Requantize(float64(v), m[0], zp, qt) - fzp
+			}
+			return
+		}
+		for i, v := range x {
+			y[i] = ir.Requantize(float64(v), m[i/inner%c], zp, qt) - fzp
+		}
+	}
 }
