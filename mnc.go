@@ -66,16 +66,16 @@ func load(spec string, noWeights bool) (*ir.Graph, error) {
 
 // Options control Compile.
 type Options struct {
-	Level     int      // 0: every op its own step (unfused); 2: all optimisations
-	ISA       string   // "", "auto", "generic", "avx2", "avx512", "neon"; "" and "auto" honour MNC_ISA
-	Batch     int      // batch size the plan runs (0: the model's, 1 if symbolic)
-	Disable   []string // optional passes to skip
+	Level   int      // 0: every op its own step (unfused); 2: all optimisations
+	ISA     string   // "", "auto", "generic", "avx2", "avx512", "neon"; "" and "auto" honour MNC_ISA
+	Batch   int      // batch size the plan runs (0: the model's, 1 if symbolic)
+	Disable []string // optional passes to skip
 	// BlockScratch is the per-thread scratch (bytes) a fused block's band
 	// may take, which sets the band height (0: passes.DefaultBlockScratch).
 	BlockScratch int
-	DumpAfter string   // pass name or "all": dump the graph after it to Dump
-	Dump      io.Writer
-	Verify    bool // also validate the plan and check its memory for overlaps
+	DumpAfter    string // pass name or "all": dump the graph after it to Dump
+	Dump         io.Writer
+	Verify       bool // also validate the plan and check its memory for overlaps
 	// Shapes fixes input shapes by input name, symbolic and fixed
 	// dimensions alike (see Specialize); the batch it gives wins over Batch.
 	Shapes map[string][]int
