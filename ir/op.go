@@ -47,6 +47,8 @@ const (
 	OpDropout           Op = 26  // inference: y = x
 	OpResize            Op = 40  // 4-D NCHW, H and W only: ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes (ir/resize.go)
 	OpConvTranspose     Op = 41  // inputs X, W [C, M/group, kh, kw] [, B]: Strides, Pads (may be negative), Dilations, Group, OutputPadding
+	OpLeakyRelu         Op = 140 // x < 0 ? Alpha·x : x (ir/ops_act.go)
+	OpPRelu             Op = 141 // inputs X, slope (broadcast to X): x < 0 ? slope·x : x
 	numOps                 = 256 // Op is a byte; opTable (ir/optable.go) is indexed by value
 )
 
@@ -96,13 +98,26 @@ func (a Act) String() string {
 type Epilogue struct {
 	Act         Act
 	Min, Max    float32 // ActClip bounds
-	Alpha, Beta float32 // ActHardSigmoid slope and offset
+	Alpha, Beta float32 // ActHardSigmoid slope and offset; ActLeakyRelu's slope
 	Residual    bool    // the node's last input is added before Act
+	// Slope holds ActPRelu's slopes, one per output channel (axis 1 of the
+	// output, NCHW for Conv, the column for Gemm), in any shape with that
+	// many elements (the fused PRelu's own slope constant).
+	Slope *Tensor
 }
 
 // Apply computes the activation on one value. It is the semantic definition
-// every kernel must match. NaN propagates through every activation.
+// every kernel must match. NaN propagates through every activation. PRelu
+// needs the channel: use ApplyC.
 func (e *Epilogue) Apply(x float32) float32 { return ApplyAct(e.Act, x, e.Min, e.Max, e.Alpha, e.Beta) }
+
+// ApplyC is Apply for a value of output channel c (PRelu reads Slope[c]).
+func (e *Epilogue) ApplyC(x float32, c int) float32 {
+	if e.Act == ActPRelu {
+		return ApplyAct(e.Act, x, e.Min, e.Max, e.Slope.Data[c], e.Beta)
+	}
+	return ApplyAct(e.Act, x, e.Min, e.Max, e.Alpha, e.Beta)
+}
 
 // ApplyAct evaluates activation a on x; NaN in gives NaN out. alpha is
 // also LeakyRelu's slope and PRelu's slope for x's channel.

@@ -96,9 +96,17 @@ func OpByName(name string) (Op, bool) {
 	return OpInvalid, false
 }
 
-// IsElementwiseActivation reports whether o maps each element on its own
-// (and so can be fused into a producer's epilogue).
-func (o Op) IsElementwiseActivation() bool { return opTable[o].Act != ActNone }
+// IsElementwiseActivation reports whether o maps each element on its own,
+// with no other input (and so commutes with layout changes and runs as an
+// Activate step). PRelu, an activation with a slope input, is not one;
+// IsActivation covers both.
+func (o Op) IsElementwiseActivation() bool {
+	return opTable[o].Act != ActNone && opTable[o].MinInputs == 1
+}
+
+// IsActivation reports whether o is an activation a producer's epilogue can
+// compute (see ActEpilogue for when it does).
+func (o Op) IsActivation() bool { return opTable[o].Act != ActNone }
 
 // actOps maps each epilogue activation back to its operator.
 var actOps [numActs]Op
@@ -113,16 +121,24 @@ func ActOp(a Act) Op {
 }
 
 // ActEpilogue returns the epilogue that computes activation node n, with
-// its parameters taken from n's attributes; ok is false when n is not an
-// elementwise activation. This is the one Op→epilogue mapping: the fusion
-// pass, the runtime's unfused activation steps, the reference executor and
-// the ONNX exporter all use it.
+// its parameters taken from n's attributes (PRelu's per-channel slope from
+// its constant input); ok is false when n is not an activation or is one no
+// epilogue can compute (a PRelu slope that is not constant per channel).
+// This is the one Op→epilogue mapping: the fusion pass, the runtime's
+// unfused activation steps, the reference executor and the ONNX exporter
+// all use it.
 func ActEpilogue(n *Node) (ep Epilogue, ok bool) {
 	act := opTable[n.Op].Act
 	if act == ActNone {
 		return Epilogue{}, false
 	}
-	return ActParams(act, &n.Attrs), true
+	ep = ActParams(act, &n.Attrs)
+	if act == ActPRelu {
+		if ep.Slope, ok = channelSlope(n); !ok {
+			return Epilogue{}, false
+		}
+	}
+	return ep, true
 }
 
 // ActParams returns the epilogue of activation act with its parameters
@@ -134,6 +150,8 @@ func ActParams(act Act, a *Attrs) Epilogue {
 		ep.Min, ep.Max = a.Min, a.Max
 	case ActHardSigmoid:
 		ep.Alpha, ep.Beta = a.Alpha, a.Beta
+	case ActLeakyRelu:
+		ep.Alpha = a.Alpha
 	}
 	return ep
 }

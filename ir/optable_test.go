@@ -14,6 +14,9 @@ func TestOpTableActivations(t *testing.T) {
 		if ActOp(act) != op {
 			t.Errorf("ActOp(%s) = %s, want %s", act, ActOp(act), op)
 		}
+		if op.Info().MinInputs > 1 {
+			continue // PRelu: TestPReluEpilogue
+		}
 		n := &Node{Op: op, Attrs: Attrs{Min: -1, Max: 2, Alpha: 0.25, Beta: 0.5}}
 		ep, ok := ActEpilogue(n)
 		if !ok || ep.Act != act {
@@ -67,5 +70,44 @@ func TestOpNumbersPinned(t *testing.T) {
 		if op, ok := OpByName(name); !ok || op != num {
 			t.Errorf("OpByName(%q) = %d, %v; plan files have it as %d", name, op, ok, num)
 		}
+	}
+}
+
+// A PRelu fuses when its slope is a constant along the channel axis only.
+func TestPReluEpilogue(t *testing.T) {
+	for _, c := range []struct {
+		x, slope Shape
+		ok       bool
+	}{
+		{Shape{1, 4, 3, 3}, Shape{4, 1, 1}, true},
+		{Shape{1, 4, 3, 3}, Shape{1, 4, 1, 1}, true},
+		{Shape{1, 4, 3, 3}, Shape{1}, true},  // one slope for all
+		{Shape{2, 4}, Shape{4}, true},        // Gemm output
+		{Shape{1, 4, 3, 3}, Shape{3}, false}, // along W
+		{Shape{1, 4, 3, 3}, Shape{4, 3, 1}, false},
+	} {
+		g := New("g")
+		x := g.AddInput("x", c.x...)
+		s := NewTensor(c.slope...)
+		for i := range s.Data {
+			s.Data[i] = float32(i) - 1.5
+		}
+		y := g.AddNode(OpPRelu, "p", Attrs{}, x, g.AddConst("s", s))
+		out, err := InferNode(y.Producer)
+		if err != nil {
+			t.Fatalf("%v slope %v: %v", c.x, c.slope, err)
+		}
+		y.Shape = out
+		ep, ok := ActEpilogue(y.Producer)
+		if ok != c.ok {
+			t.Errorf("%v slope %v: fusable %v, want %v", c.x, c.slope, ok, c.ok)
+			continue
+		}
+		if ok && (ep.Act != ActPRelu || len(ep.Slope.Data) != c.x[1]) {
+			t.Errorf("%v slope %v: epilogue %+v", c.x, c.slope, ep)
+		}
+	}
+	if y := ApplyAct(ActPRelu, -2, 0, 0, 0.5, 0); y != -1 {
+		t.Errorf("PRelu(-2, slope 0.5) = %g", y)
 	}
 }

@@ -93,7 +93,21 @@ func InferNode(n *Node) (Shape, error) {
 			return fail(n, "input %d is missing", i)
 		}
 	}
-	return info.Infer(n)
+	out, err := info.Infer(n)
+	if err == nil && n.Attrs.Fused.Act == ActPRelu {
+		// A fused PRelu needs one slope per output channel.
+		if s := n.Attrs.Fused.Slope; len(out) < 2 || s == nil || len(s.Data) != out[1] {
+			return fail(n, "fused PRelu has %d slopes for output %v", tensorLen(s), out)
+		}
+	}
+	return out, err
+}
+
+func tensorLen(t *Tensor) int {
+	if t == nil {
+		return 0
+	}
+	return len(t.Data)
 }
 
 func checkResidual(n *Node, idx int, out Shape) error {

@@ -236,7 +236,7 @@ func genericSupported(op ir.Op) bool {
 		ir.OpResize, ir.OpConvTranspose:
 		return true
 	}
-	return op.IsElementwiseActivation() || op.IsQuant()
+	return op.IsActivation() || op.IsQuant()
 }
 
 // genericInPlace reports whether the runtime's generic code for n may write

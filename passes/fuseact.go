@@ -20,7 +20,7 @@ func fuseActivation(s *State) error {
 		if p == nil || len(cons[x]) != 1 || g.IsOutput(x) {
 			continue
 		}
-		if p.Op == ir.OpAdd && isPlainAdd(p) && s.AddAct[p] == nil {
+		if p.Op == ir.OpAdd && isPlainAdd(p) && s.AddAct[p] == nil && ep.Slope == nil { // Add steps have no channels
 			s.AddAct[p] = n
 			s.fuse(p, name)
 			continue

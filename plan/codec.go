@@ -73,6 +73,15 @@ func (e *encoder) attrs(a *ir.Attrs) {
 	for _, v := range [...]int{a.ResizeSizes[0], a.ResizeSizes[1], a.OutputPadding[0], a.OutputPadding[1]} {
 		e.int(v)
 	}
+	// A fused PRelu's slopes (format 4): shape, then values.
+	if s := a.Fused.Slope; s != nil {
+		e.ints(s.Shape)
+		for _, v := range s.Data {
+			e.f32(v)
+		}
+	} else {
+		e.ints(nil)
+	}
 }
 
 func (e *encoder) step(s *Step) {
@@ -259,6 +268,20 @@ func (d *decoder) attrs(a *ir.Attrs) {
 	a.ResizeScales[1] = d.f32()
 	for _, p := range [...]*int{&a.ResizeSizes[0], &a.ResizeSizes[1], &a.OutputPadding[0], &a.OutputPadding[1]} {
 		*p = d.int()
+	}
+	if shape := ir.Shape(d.ints()); len(shape) > 0 && d.err == nil {
+		n, left := 1, (len(d.buf)-d.off)/4
+		for _, x := range shape {
+			if n *= x; x < 0 || x > left || n > left {
+				d.fail(fmt.Errorf("slope shape %v exceeds the %d bytes left", shape, len(d.buf)-d.off))
+				return
+			}
+		}
+		t := &ir.Tensor{Shape: shape, Data: make([]float32, n)}
+		for i := range t.Data {
+			t.Data[i] = d.f32()
+		}
+		a.Fused.Slope = t
 	}
 }
 

@@ -1,6 +1,6 @@
 package plan
 
-// The plan file format, version 3 (all integers little-endian):
+// The plan file format, version 4 (all integers little-endian):
 //
 //	magic   [8]byte  "MNCPLAN\x00"
 //	version uint32   FormatVersion
@@ -37,7 +37,7 @@ import (
 const Magic = "MNCPLAN\x00"
 
 // FormatVersion is the version Encode writes and the only one Decode reads.
-const FormatVersion = 3
+const FormatVersion = 4
 
 const headerSize = 8 + 4 + 4 + 8 + 4
 

@@ -53,3 +53,17 @@ func TestOldPlanFileLoadsOrIsRefused(t *testing.T) {
 		t.Errorf("ops read back as %s, %s (act %s), want Conv, Relu (act clip)", p.Steps[1].Op, p.Steps[2].Op, p.Steps[1].Attrs.Fused.Act)
 	}
 }
+
+// A fused PRelu's slopes survive the file.
+func TestRoundTripPReluSlopes(t *testing.T) {
+	p := samplePlan()
+	p.Steps[1].Attrs.Fused = ir.Epilogue{Act: ir.ActPRelu, Slope: &ir.Tensor{Shape: ir.Shape{3, 1, 1}, Data: []float32{-0.5, 0, 2}}}
+	q, err := Decode(bytes.NewReader(encode(t, p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := q.Steps[1].Attrs.Fused.Slope
+	if q.Steps[1].Attrs.Fused.Act != ir.ActPRelu || s == nil || !s.Shape.Equal(ir.Shape{3, 1, 1}) || s.Data[0] != -0.5 || s.Data[2] != 2 {
+		t.Fatalf("decoded epilogue %+v (slope %+v)", q.Steps[1].Attrs.Fused, s)
+	}
+}

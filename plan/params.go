@@ -10,7 +10,11 @@ import (
 // KernelEpilogue converts an IR epilogue to the kernels' (the Act values
 // are the same numbers by design).
 func KernelEpilogue(e ir.Epilogue) kernels.Epilogue {
-	return kernels.Epilogue{Act: kernels.Act(e.Act), Min: e.Min, Max: e.Max, Alpha: e.Alpha, Beta: e.Beta}
+	k := kernels.Epilogue{Act: kernels.Act(e.Act), Min: e.Min, Max: e.Max, Alpha: e.Alpha, Beta: e.Beta}
+	if e.Slope != nil {
+		k.Slope = e.Slope.Data
+	}
+	return k
 }
 
 // ConvParams derives the kernels' parameters for one image of a KindConv

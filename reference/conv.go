@@ -54,7 +54,7 @@ func conv(a *ir.Attrs, x, w, bias, res *ir.Tensor, shape ir.Shape) *ir.Tensor {
 			}
 			base := (b*m + oc) * oh * ow
 			for i, v := range acc {
-				out.Data[base+i] = finish(&a.Fused, v, res, base+i)
+				out.Data[base+i] = finish(&a.Fused, v, res, base+i, oc)
 			}
 		}
 	}

@@ -95,7 +95,7 @@ var implemented = map[ir.Op]bool{
 
 func init() {
 	for _, op := range ir.Ops() {
-		if op.IsElementwiseActivation() {
+		if op.IsActivation() {
 			implemented[op] = true
 		}
 	}
@@ -107,9 +107,13 @@ func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor
 	if op.IsQuant() {
 		return computeQuant(op, a, in, shape)
 	}
-	if op.IsElementwiseActivation() {
-		// The op table maps each activation to its epilogue; ir.ApplyAct defines it.
+	if op.IsActivation() {
+		// The op table maps each activation to its epilogue; ir.ApplyAct
+		// defines it. A second input (PRelu's slope) is alpha per element.
 		ep := ir.ActParams(op.Info().Act, a)
+		if len(in) > 1 && in[1] != nil {
+			return binary(in[0], in[1], shape, func(x, s float32) float32 { return ir.ApplyAct(ep.Act, x, ep.Min, ep.Max, s, ep.Beta) }), nil
+		}
 		return unary(in[0], ep.Apply), nil
 	}
 	switch op {

@@ -38,7 +38,7 @@ func gemm(a *ir.Attrs, x, w, c, res *ir.Tensor, shape ir.Shape) *ir.Tensor {
 			if c != nil {
 				acc += float64(a.Beta) * float64(c.Data[cIdx[i*n+j]])
 			}
-			out.Data[i*n+j] = finish(&a.Fused, acc, res, i*n+j)
+			out.Data[i*n+j] = finish(&a.Fused, acc, res, i*n+j, j)
 		}
 	}
 	return out

@@ -116,9 +116,18 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
 		return func() { copyLogical(in[0], out) }, nil
 	}
-	if s.Op.IsElementwiseActivation() { // the op table's activation, as a fused epilogue computes it
+	if s.Op.IsActivation() { // the op table's activation, as a fused epilogue computes it
 		ep := ir.ActParams(s.Op.Info().Act, &a)
 		x := in[0]
+		if len(in) > 1 { // PRelu: input 1 (broadcast) is alpha per element
+			sl := in[1].broadcastTo(s.Out.Shape)
+			return func() {
+				var idx [maxRank]int
+				for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
+					out.data[out.offset(&idx)] = ir.ApplyAct(ep.Act, x.at(&idx), ep.Min, ep.Max, sl.at(&idx), ep.Beta)
+				}
+			}, nil
+		}
 		return func() {
 			var idx [maxRank]int
 			for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {

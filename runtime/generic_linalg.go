@@ -100,7 +100,7 @@ func gemm(a *ir.Attrs, in []view, out view) {
 			if hasR {
 				v += r.at(&idx)
 			}
-			out.data[out.offset(&idx)] = a.Fused.Apply(v)
+			out.data[out.offset(&idx)] = a.Fused.ApplyC(v, j)
 		}
 	}
 }
@@ -150,6 +150,6 @@ func conv(a *ir.Attrs, ws ir.Shape, in []view, out view) {
 		if hasR {
 			v += res.at(&idx)
 		}
-		out.data[out.offset(&idx)] = a.Fused.Apply(v)
+		out.data[out.offset(&idx)] = a.Fused.ApplyC(v, oc)
 	}
 }

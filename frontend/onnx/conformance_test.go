@@ -108,6 +108,8 @@ var confCases = []confCase{
 	{name: "test_globalaveragepool", opset: 7}, {name: "test_globalaveragepool_precomputed", opset: 7},
 	{name: "test_hardsigmoid", opset: 7}, {name: "test_hardsigmoid_default", opset: 7}, {name: "test_hardsigmoid_example", opset: 7},
 	{name: "test_hardswish"}, {name: "test_hardswish_expanded"},
+	{name: "test_leakyrelu"}, {name: "test_leakyrelu_default"}, {name: "test_leakyrelu_example"},
+	{name: "test_prelu_broadcast"}, {name: "test_prelu_example"},
 	{name: "test_identity"}, {name: "test_identity_opt", skip: "optional type"}, {name: "test_identity_sequence", skip: "sequence type"},
 	{name: "test_matmul_2d"}, {name: "test_matmul_3d"}, {name: "test_matmul_4d"},
 	{name: "test_maxpool_1d_default", skip: skipRank},

@@ -14,6 +14,8 @@ var opTable = map[string]opDef{
 	"HardSwish":          {convertUnary(ir.OpHardSwish)},
 	"HardSigmoid":        {convertUnary(ir.OpHardSigmoid)},
 	"Sigmoid":            {convertUnary(ir.OpSigmoid)},
+	"LeakyRelu":          {convertUnary(ir.OpLeakyRelu)},
+	"PRelu":              {convertPRelu},
 	"Add":                {convertArith(ir.OpAdd)},
 	"Sub":                {convertArith(ir.OpSub)},
 	"Mul":                {convertArith(ir.OpMul)},

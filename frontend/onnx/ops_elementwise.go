@@ -15,11 +15,31 @@ func convertUnary(op ir.Op) func(c *nodeCtx) error {
 			return err
 		}
 		a := ir.Attrs{}
-		if op == ir.OpHardSigmoid {
+		switch op {
+		case ir.OpHardSigmoid:
 			a.Alpha, a.Beta = c.a.float("alpha", 0.2), c.a.float("beta", 0.5)
+		case ir.OpLeakyRelu:
+			a.Alpha = c.a.float("alpha", 0.01)
 		}
 		return c.emit(op, a, x)
 	}
+}
+
+// convertPRelu: the slope (usually a per-channel constant, [C,1,1])
+// broadcasts to X.
+func convertPRelu(c *nodeCtx) error {
+	if err := c.need(2); err != nil {
+		return err
+	}
+	x, err := c.dyn(0)
+	if err != nil {
+		return err
+	}
+	s, err := c.operand(1)
+	if err != nil {
+		return err
+	}
+	return c.emit(ir.OpPRelu, ir.Attrs{}, x, s)
 }
 
 // convertClip reads the bounds from attributes before opset 11 and from

@@ -103,6 +103,45 @@ var fusedEpilogues = []ir.Epilogue{
 	{Act: ir.ActSigmoid},
 	{Act: ir.ActSwish, Residual: true},
 	{Residual: true},
+	{Act: ir.ActLeakyRelu, Alpha: 0.1},
+	{Act: ir.ActPRelu, Residual: true, Slope: &ir.Tensor{Shape: ir.Shape{4}, Data: []float32{-0.5, 0, 0.25, 2}}},
+}
+
+// TestRoundTripActivations: LeakyRelu and PRelu (per-channel, scalar and
+// non-constant slopes) import and export as themselves.
+func TestRoundTripActivations(t *testing.T) {
+	g := ir.New("acts")
+	x := g.AddInput("x", 1, 4, 5, 5)
+	c := g.AddNode(ir.OpConv, "conv", ir.ConvAttrs(1, 1, 1), x, g.AddConst("w", seq(4, 4, 3, 3)))
+	l := g.AddNode(ir.OpLeakyRelu, "leaky", ir.Attrs{Alpha: 0.2}, c)
+	s := ir.NewTensor(4, 1, 1)
+	copy(s.Data, []float32{-0.5, 0, 0.25, 2})
+	p := g.AddNode(ir.OpPRelu, "prelu", ir.Attrs{}, l, g.AddConst("slope", s))
+	one := ir.NewTensor(1)
+	one.Data[0] = 0.3
+	q := g.AddNode(ir.OpPRelu, "prelu1", ir.Attrs{}, p, g.AddConst("slope1", one))
+	r := g.AddNode(ir.OpPRelu, "prelu_dyn", ir.Attrs{}, q, x) // slope computed: elementwise
+	g.SetOutputs(r)
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	h := roundTrip(t, g)
+	for _, op := range []ir.Op{ir.OpLeakyRelu, ir.OpPRelu} {
+		if countOp(g, op) != countOp(h, op) {
+			t.Errorf("%d %s nodes after the round trip, want %d", countOp(h, op), op, countOp(g, op))
+		}
+	}
+	expectIdentical(t, g, h)
+}
+
+func countOp(g *ir.Graph, op ir.Op) int {
+	n := 0
+	for _, nd := range g.Nodes {
+		if nd.Op == op {
+			n++
+		}
+	}
+	return n
 }
 
 // fusedGraph is Conv(+bias, epilogue) → GlobalAveragePool → Flatten →

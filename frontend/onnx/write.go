@@ -194,6 +194,10 @@ func (ex *exporter) node(n *ir.Node) error {
 	a := n.Attrs
 	out := n.Output().Name
 	in := ex.inputNames(n.Inputs)
+	if n.Op.IsActivation() && len(in) > 1 { // PRelu: the op with its slope input
+		ex.emit(n.Op.String(), n.Name, in, out)
+		return nil
+	}
 	if ep, ok := ir.ActEpilogue(n); ok { // a standalone activation is written as a fused one is
 		ex.activation(n.Name, ep, in[0], out)
 		return nil
@@ -295,6 +299,14 @@ func (ex *exporter) fusable(n *ir.Node) error {
 		cur = next
 	}
 	if ep.Act != ir.ActNone {
+		if s := ep.Slope; s != nil { // [C, 1, …]: broadcast along the output's axis 1
+			shape := make([]int, len(n.Output().Shape)-1)
+			for i := range shape {
+				shape[i] = 1
+			}
+			shape[0] = len(s.Data)
+			ep.Slope = &ir.Tensor{Shape: shape, Data: s.Data}
+		}
 		ex.activation(ex.fresh(n.Name+"/"+ep.Act.String()), ep, cur, out)
 	}
 	return nil
@@ -315,6 +327,11 @@ func (ex *exporter) activation(name string, ep ir.Epilogue, in, out string) {
 		ex.emit("HardSigmoid", name, []string{in}, out, attrFloat("alpha", ep.Alpha), attrFloat("beta", ep.Beta))
 	case ir.ActSigmoid:
 		ex.emit("Sigmoid", name, []string{in}, out)
+	case ir.ActLeakyRelu:
+		ex.emit("LeakyRelu", name, []string{in}, out, attrFloat("alpha", ep.Alpha))
+	case ir.ActPRelu:
+		slope := ex.addInit(floatTensor(out+"/slope", ep.Slope.Shape, ep.Slope.Data))
+		ex.emit("PRelu", name, []string{in, slope}, out)
 	case ir.ActSwish:
 		sig := ex.fresh(out + "/sigmoid")
 		ex.emit("Sigmoid", sig, []string{in}, sig)
