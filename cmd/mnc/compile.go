@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mnc-go/mnc"
+	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/passes"
 )
 
@@ -28,8 +29,15 @@ func runCompile(args []string) error {
 		return err
 	}
 	o.Verify = true
-	g, err := loadModel(spec, false)
+	tail, err := openTail(spec)
 	if err != nil {
+		return err
+	}
+	var g *ir.Graph
+	if tail != nil {
+		fmt.Fprint(stdout, tail.Describe())
+		g = tail.Prefix
+	} else if g, err = loadModel(spec, false); err != nil {
 		return err
 	}
 	set, err := cf.shapes.oneSet(inputNames(g))

@@ -116,3 +116,17 @@ func TestDetectErrors(t *testing.T) {
 		}
 	}
 }
+
+// A model with NMS in the graph: compile lists the interpreted nodes and
+// why; run gives the boxes (the prefix compiled, then the interpreter).
+func TestRunInterpretedTail(t *testing.T) {
+	const model = "../../dyn/testdata/nms_tail.onnx"
+	code, out, errs := cli(t, "compile", model)
+	if code != 0 || !strings.Contains(out, "48 interpreted") || !strings.Contains(out, "NonMaxSuppression  output shape depends on values") || !strings.Contains(out, "plan nms_tail") {
+		t.Errorf("compile: exit %d %s:\n%s", code, errs, out)
+	}
+	code, out, errs = cli(t, "run", "-threads", "1", "-input", "../../dyn/testdata/nms_tail.in.bin", model)
+	if code != 0 || !strings.Contains(out, `output "boxes_out" FLOAT [19×4]`) || !strings.Contains(out, `output "labels_out" INT64 [19]`) || !strings.Contains(out, "interpreted tail (48 nodes)") {
+		t.Errorf("run: exit %d %s:\n%s", code, errs, out)
+	}
+}

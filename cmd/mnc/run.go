@@ -46,6 +46,12 @@ func runRun(args []string) error {
 	if err := imf.check(*input); err != nil {
 		return err
 	}
+	if tail, err := openTail(spec); err != nil || tail != nil {
+		if err != nil {
+			return err
+		}
+		return runTail(tail, &cf, *input, *threads, *ref)
+	}
 	m, err := openModel(spec, &cf)
 	if err != nil {
 		return err

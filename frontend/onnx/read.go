@@ -95,7 +95,7 @@ func importWith(m *pb.ModelProto, dir string, canon bool, o importOptions) (*ir.
 	}
 	for _, n := range nodes {
 		if err := im.convert(n); err != nil {
-			return nil, fmt.Errorf("node %s: %w", describe(n), err)
+			return nil, &NodeError{Node: n, Err: fmt.Errorf("node %s: %w", describe(n), err)}
 		}
 	}
 	if err := im.outputs(gp); err != nil {
