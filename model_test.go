@@ -229,3 +229,53 @@ func TestModelErrors(t *testing.T) {
 		t.Errorf("Compile with a contradicting Batch: %v", err)
 	}
 }
+
+// TestModelExportedFiles: the Go API returns every output by name (a
+// two-output detector head), and a paddle2onnx classifier with symbolic
+// N, H and W serves three shapes, each equal to the reference executor.
+func TestModelExportedFiles(t *testing.T) {
+	const dir = "frontend/onnx/testdata/exporters/"
+	m, err := Open(dir+"det_two_heads.onnx", ModelOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	out, err := m.Run(map[string]*ir.Tensor{"image": reference.FixedInput(2, 3, 16, 16)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || !out["scores:0"].Shape.Equal(ir.Shape{2, 48, 3}) || !out["boxes/reg:0"].Shape.Equal(ir.Shape{2, 48, 4}) {
+		t.Errorf("outputs %v, want scores:0 [2 48 3] and boxes/reg:0 [2 48 4]", out)
+	}
+
+	p, err := Open(dir+"paddle_cls_dyn.onnx", ModelOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	g, err := Load(dir + "paddle_cls_dyn.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range [][]int{{1, 3, 48, 192}, {2, 3, 32, 100}, {3, 3, 24, 40}} {
+		x := reference.FixedInput(s...)
+		got, err := p.Run(map[string]*ir.Tensor{"x": x})
+		if err != nil {
+			t.Fatalf("%v: %v", s, err)
+		}
+		h, err := Specialize(g, map[string][]int{"x": s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := reference.Run(h, map[string]*ir.Tensor{"x": x}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, msg := reference.Close(got["softmax_0.tmp_0"], w["softmax_0.tmp_0"], 1e-4); !ok {
+			t.Errorf("%v: %s", s, msg)
+		}
+	}
+	if st := p.Stats(); st.Misses != 3 || st.Plans != 3 {
+		t.Errorf("stats %+v, want 3 plans", st)
+	}
+}

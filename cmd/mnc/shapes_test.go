@@ -259,3 +259,60 @@ func TestSeveralShapes(t *testing.T) {
 		t.Errorf("several shapes with -input: exit %d, %q", code, errs)
 	}
 }
+
+// closeTo checks got against want within 1e-4·max|want|.
+func closeTo(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	var maxd, maxr float64
+	for i := range got {
+		maxd = math.Max(maxd, math.Abs(float64(got[i]-want[i])))
+		maxr = math.Max(maxr, math.Abs(float64(want[i])))
+	}
+	if maxd > 1e-4*maxr {
+		t.Errorf("%s: max|diff| %g > 1e-4·%g", what, maxd, maxr)
+	}
+}
+
+// TestPaddleSymbolicNHW: the issue's command on a paddle2onnx-style
+// classifier whose input is [N, 3, H, W], all symbolic: at the data's
+// shape it matches numpy; at 12×3×48×192 the plan matches the reference
+// executor.
+func TestPaddleSymbolicNHW(t *testing.T) {
+	const model = "../../frontend/onnx/testdata/exporters/paddle_cls_dyn"
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.bin")
+	if code, stdout, errs := cli(t, "run", "-threads", "1", "-shape", "x=3x3x24x40", "-input", model+".in.bin", "-output", out, model+".onnx"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, errs)
+	}
+	closeTo(t, "3×3×24×40 vs numpy", readF32(t, out), readF32(t, model+".out.bin"))
+	in, ref := filepath.Join(dir, "in.bin"), filepath.Join(dir, "ref.bin")
+	writeF32(t, in, 12*3*48*192)
+	code, stdout, errs := cli(t, "run", "-threads", "1", "-shape", "x=12x3x48x192", "-input", in, "-output", out, model+".onnx")
+	if code != 0 || !strings.Contains(stdout, `output "softmax_0.tmp_0" [12×2]`) {
+		t.Fatalf("exit %d: %s%s", code, stdout, errs)
+	}
+	if code, _, errs := cli(t, "run", "-ref", "-shape", "x=12x3x48x192", "-input", in, "-output", ref, model+".onnx"); code != 0 {
+		t.Fatalf("-ref: exit %d: %s", code, errs)
+	}
+	closeTo(t, "12×3×48×192 plan vs reference", readF32(t, out), readF32(t, ref))
+	code, _, errs = cli(t, "run", "-input", in, model+".onnx")
+	if code != 2 || !strings.Contains(errs, `input "x" [p2o.DynamicDimension.0 3 p2o.DynamicDimension.1 p2o.DynamicDimension.2]`) || !strings.Contains(errs, "-shape x=Nx3xHxW") {
+		t.Errorf("no -shape: exit %d, %q", code, errs)
+	}
+}
+
+// TestTwoOutputFiles: a two-output head writes both outputs, with their
+// names made file names.
+func TestTwoOutputFiles(t *testing.T) {
+	const model = "../../frontend/onnx/testdata/exporters/det_two_heads"
+	dir := filepath.Join(t.TempDir(), "o")
+	code, stdout, errs := cli(t, "run", "-threads", "1", "-input", model+".in.bin", "-output", dir, model+".onnx")
+	if code != 0 || !strings.Contains(stdout, `output "scores:0" [3×48×3]`) || !strings.Contains(stdout, `output "boxes/reg:0" [3×48×4]`) {
+		t.Fatalf("exit %d: %s%s", code, stdout, errs)
+	}
+	closeTo(t, "scores", readF32(t, filepath.Join(dir, "scores_0.bin")), readF32(t, model+".out.bin"))
+	closeTo(t, "boxes", readF32(t, filepath.Join(dir, "boxes_reg_0.bin")), readF32(t, model+".out1.bin"))
+}

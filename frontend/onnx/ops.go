@@ -44,6 +44,23 @@ var opTable = map[string]opDef{
 	"ConstantOfShape":    {convertConstantOfShape}, // folded
 	"Range":              {convertRange},           // folded
 	"Size":               {convertSize},            // folded
+	"Ceil":               {convertFoldMap},         // folded
+	"Floor":              {convertFoldMap},         // folded
+	"Round":              {convertFoldMap},         // folded
+	"Sqrt":               {convertFoldMap},         // folded
+	"Neg":                {convertFoldMap},         // folded
+	"Abs":                {convertFoldMap},         // folded
+	"Not":                {convertFoldMap},         // folded
+	"Equal":              {convertFoldMap},         // folded
+	"Less":               {convertFoldMap},         // folded
+	"Greater":            {convertFoldMap},         // folded
+	"And":                {convertFoldMap},         // folded
+	"Or":                 {convertFoldMap},         // folded
+	"Pow":                {convertFoldMap},         // folded
+	"Mod":                {convertMod},             // folded
+	"Where":              {convertWhere},           // folded
+	"Expand":             {convertExpand},          // folded (or the identity)
+	"Tile":               {convertTile},            // folded
 	"Resize":             {convertResize},
 	"Upsample":           {convertResize},
 	"ConvTranspose":      {convertConvTranspose},

@@ -147,6 +147,21 @@ func convertCast(c *nodeCtx) error {
 	case pb.TensorProto_INT64, pb.TensorProto_INT32, pb.TensorProto_INT16, pb.TensorProto_INT8,
 		pb.TensorProto_UINT8, pb.TensorProto_UINT16, pb.TensorProto_UINT32, pb.TensorProto_UINT64:
 		toInt = true
+	case pb.TensorProto_BOOL:
+		s := c.input(0)
+		if s == nil || s.c == nil {
+			return fmt.Errorf("cast of a runtime tensor to BOOL is not supported (mnc folds it on constants)")
+		}
+		k, err := foldMap([]*cval{s.c}, elementwise{
+			fi:      func(x []int64) (int64, error) { return b2i(x[0] != 0), nil },
+			ff:      func(x []float64) float64 { return b2f(x[0] != 0) },
+			boolOut: true,
+		})
+		if err != nil {
+			return err
+		}
+		c.setConst(k)
+		return nil
 	default:
 		return fmt.Errorf("cast to %v is not supported", to)
 	}
@@ -169,11 +184,11 @@ func convertCast(c *nodeCtx) error {
 // as Clip; Canonicalize then merges adjacent Clips and Relus. Other forms
 // (two runtime tensors, more than two inputs) are refused.
 func convertMinMax(c *nodeCtx) error {
+	if c.allConst() {
+		return foldMinMax(c)
+	}
 	if len(c.in) != 2 || c.input(0) == nil || c.input(1) == nil {
 		return fmt.Errorf("only the two-input form Min/Max(x, constant) is supported, got %d inputs", len(c.in))
-	}
-	if c.allConst() {
-		return fmt.Errorf("Min/Max of two constants is not supported")
 	}
 	xi, ci := 0, 1
 	if c.input(0).c != nil {

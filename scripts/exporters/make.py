@@ -32,7 +32,7 @@ calibrated on the test input (activations stay O(1)).
 
 Files: nputil.py (the numpy reference ops), spell.py (the graph builder and
 the exporters' spellings of each operator), common.py, models_torch.py,
-models_tf.py, models_odd.py (the runnable models), rejects.py (reject_*:
+models_tf.py, models_odd.py, models_shapes.py (the runnable models), rejects.py (reject_*:
 models mnc cannot run, which the importer must refuse with a clear error),
 check_ort.js (cross-check with ONNX Runtime).
 
@@ -117,6 +117,15 @@ The runnable models (see each function's docstring for its spelling):
                     map that other nodes also read
   alias_outputs     three graph outputs that are one tensor (two Identities and
                     the value itself)
+  paddle_cls_dyn    paddle2onnx opset 11: input [N, 3, H, W] all symbolic
+                    (p2o.DynamicDimension.k), Constant-node weights, p2o names;
+                    data at 3×3×24×40 (mnc needs -shape)
+  tf_same_pad       TF "same" padding from Shape → Gather → Cast → Div → Ceil →
+                    Sub → Mul → Add → Sub → Max → Floor (float, for H) and Div/Mod/
+                    Min (integer, for W) → Unsqueeze → Concat → Pad → Conv, at
+                    strides 1 and 2 on odd and even sizes; batch "unk__21"
+  det_two_heads     two graph outputs "scores:0" [N,48,3] and "boxes/reg:0"
+                    [N,48,4] (Transpose → Reshape [0,-1,k] heads)
 """
 
 import json
@@ -138,6 +147,7 @@ from models_torch import (dims_unset, epilogue_order, ext_data, ext_subdir, fc_v
                           pad_dynbatch, paddle_v3, ssd_head, ssd_head_b1, ssd_outputs, torch8_v2, torch9_v1,
                           torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch15_variants, torch17_hardswish,
                           torch18_matmul, torch21, torch_bn_standalone, torch_fpad11, torch_fpad13, torch_view_dyn)
+from models_shapes import det_two_heads, paddle_cls_dyn, tf_same_pad  # noqa: E402
 from rejects import REJECTS  # noqa: E402
 
 OUT_DIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "frontend", "onnx", "testdata", "exporters")
@@ -148,7 +158,7 @@ MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squee
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
           dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order,
-          ssd_head, ssd_head_b1, ssd_outputs, alias_outputs]
+          ssd_head, ssd_head_b1, ssd_outputs, alias_outputs, paddle_cls_dyn, tf_same_pad, det_two_heads]
 
 
 MANIFEST = {}  # for manifest.json: each model's input/output names and shapes

@@ -24,8 +24,9 @@ class Builder:
 
     opset: the default-domain opset; weights: "init" (initializers) or
     "constant" (Constant nodes, as torch.onnx does for folded constants);
-    names: "torch" (numeric value names like torch.onnx's "input.4") or
-    "tf" (tf2onnx's "model/conv2d/Conv2D:0")."""
+    names: "torch" (numeric value names like torch.onnx's "input.4"),
+    "tf" (tf2onnx's "model/conv2d/Conv2D:0") or "paddle" (paddle2onnx's
+    "p2o.Conv.3", node and output alike)."""
 
     def __init__(self, name, opset, rng, weights="init", names="torch"):
         self.name, self.opset, self.rng = name, opset, rng
@@ -39,6 +40,8 @@ class Builder:
         self.k += 1
         if self.names == "tf":
             return "model/%s_%d/%s:0" % (base.lower(), self.k, base)
+        if self.names == "paddle":
+            return "p2o.%s.%d" % (base, self.k)
         return "%s.%d" % (base.lower(), self.k)
 
     def const(self, arr, dtype=np.float32, as_node=None):
@@ -62,6 +65,8 @@ class Builder:
         base = self.fresh(op_type)
         outs = [base] + ["%s_out%d" % (base, i) for i in range(1, n_out)]
         node_name = ("%s_%d" % (op_type, self.k)) if self.names == "torch" else "StatefulPartitionedCall/" + base[:-2]
+        if self.names == "paddle":
+            node_name = base
         if self.anonymous:
             node_name = None
         self.nodes.append(helper.make_node(op_type, inputs, outs, name=node_name, **attrs))
