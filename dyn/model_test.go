@@ -10,10 +10,10 @@ import (
 	"github.com/mnc-go/mnc"
 	"github.com/mnc-go/mnc/frontend/onnx"
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
-	"google.golang.org/protobuf/proto"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/reference"
+	"google.golang.org/protobuf/proto"
 )
 
 func readF32(t *testing.T, path string) []float32 {

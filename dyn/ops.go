@@ -21,7 +21,7 @@ func init() {
 		"Equal": compare(func(a, b float64) bool { return a == b }), "Greater": compare(func(a, b float64) bool { return a > b }),
 		"Less": compare(func(a, b float64) bool { return a < b }), "GreaterOrEqual": compare(func(a, b float64) bool { return a >= b }),
 		"LessOrEqual": compare(func(a, b float64) bool { return a <= b }),
-		"And": logic(func(a, b bool) bool { return a && b }), "Or": logic(func(a, b bool) bool { return a || b }),
+		"And":         logic(func(a, b bool) bool { return a && b }), "Or": logic(func(a, b bool) bool { return a || b }),
 		"Xor": logic(func(a, b bool) bool { return a != b }),
 		"Not": unary(func(v float64) float64 { return b2f(v == 0) }), "Neg": unary(func(v float64) float64 { return -v }),
 		"Abs": unary(math.Abs), "Exp": unary(math.Exp), "Log": unary(math.Log), "Sqrt": unary(math.Sqrt),
@@ -699,7 +699,7 @@ func gatherND(c *ctx) ([]*Tensor, error) {
 	t := New(x.DT, os...)
 	inner := size(x.Shape[b+k:])
 	batch := size(x.Shape[:b])
-	perBatch := size(idx.Shape[b:q-1])
+	perBatch := size(idx.Shape[b : q-1])
 	xb := size(x.Shape[b:])
 	xs := strides(x.Shape[b : b+k])
 	for bi := range batch {

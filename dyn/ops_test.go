@@ -9,8 +9,8 @@ import (
 )
 
 func tn(dt DType, shape []int, v ...float64) *Tensor { return &Tensor{DT: dt, Shape: shape, V: v} }
-func f32(shape []int, v ...float64) *Tensor       { return tn(Float, shape, v...) }
-func i64(shape []int, v ...float64) *Tensor       { return tn(Int64, shape, v...) }
+func f32(shape []int, v ...float64) *Tensor          { return tn(Float, shape, v...) }
+func i64(shape []int, v ...float64) *Tensor          { return tn(Int64, shape, v...) }
 
 func attrI(name string, v int64) *pb.AttributeProto {
 	return &pb.AttributeProto{Name: proto.String(name), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(v)}
