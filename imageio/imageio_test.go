@@ -216,7 +216,7 @@ func TestPreprocessBatchAndErrors(t *testing.T) {
 		shape  []int
 		want   string
 	}{
-		{"imagenet", []int{1, 3, 8, 8}, "unknown preset"},
+		{"nonesuch", []int{1, 3, 8, 8}, "unknown preset"},
 		{"keras", []int{1, 1000}, "not an image"},
 		{"keras", []int{1, 5, 8, 8}, "not an image"},
 		{"keras", []int{2, 3, 8, 8}, "batch of 2"},

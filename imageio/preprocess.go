@@ -42,6 +42,8 @@ var presets = map[string]*Preset{
 		bgr: true, div: 1, mul: 1, mean: [3]float32{103.939, 116.779, 123.68}, std: [3]float32{1, 1, 1}},
 	"paddle": {Name: "paddle", Doc: "BGR; resize to the input (bilinear, antialias; symbolic H/W: the image's size in multiples of 32, longest side ≤ 960); ·(1/255); minus mean (0.485,0.456,0.406), over std (0.229,0.224,0.225) on B,G,R as PaddleOCR",
 		bgr: true, size: sizeMultiple32, div: 1, mul: float32(1.0 / 255.0), mean: imagenetMean, std: imagenetStd},
+	"imagenet": {Name: "imagenet", Doc: "RGB; resize to the input (bilinear, antialias; symbolic H/W: the image's size); /255; minus mean (0.485,0.456,0.406), over std (0.229,0.224,0.225): torchvision's segmentation models",
+		div: 255, mul: 1, mean: imagenetMean, std: imagenetStd},
 	"raw": {Name: "raw", Doc: "RGB; resize to the input (bilinear, antialias); 0–255 unscaled",
 		div: 1, mul: 1, std: [3]float32{1, 1, 1}},
 }
