@@ -52,8 +52,8 @@ const ssdliteC4 = 12
 // ReLU6, BatchNorm) to 512, 256, 256, 128 channels, and on each of the six
 // maps a classification and a regression head (depthwise 3×3 + BatchNorm +
 // ReLU6, then a 1×1 conv with bias to anchors·classes or anchors·4). Each
-// head's [N, A·K, H, W] becomes [N, H·W·A, K] (view as [N, A, K, H, W],
-// permute 0,3,4,1,2, reshape) and the six are concatenated on axis 1:
+// head's [N, A·K, H, W] becomes [N, H·W·A, K] (see anchorsLast) and the
+// six are concatenated on axis 1:
 // outputs cls_logits [N, 3234, classes] and bbox_regression [N, 3234, 4] at
 // 320×320. Layer names follow torchvision's state dict.
 func buildSSDLite(b *frontend.Builder, x *ir.Value, s Spec) []*ir.Value {
@@ -106,13 +106,15 @@ func buildSSDLite(b *frontend.Builder, x *ir.Value, s Spec) []*ir.Value {
 }
 
 // anchorsLast turns a head's [N, A·K, H, W] into [N, H·W·A, K] as
-// torchvision's SSDScoringHead does.
+// torchvision's SSDScoringHead does (view [N, A, K, H, W], permute
+// 0,3,4,1,2, reshape), spelled as Transpose(0,2,3,1) → Reshape [N, -1, K]:
+// both put element (a·K + k, h, w) at row (h·W + w)·A + a, column k
+// (TestAnchorsLastIsTorchvisions), and this spelling is free on the plan's
+// channels-last maps.
 func anchorsLast(b *frontend.Builder, prefix string, y *ir.Value, k int) *ir.Value {
 	if b.Err() != nil || len(y.Shape) != 4 {
 		return y
 	}
-	h, w := y.Shape[2], y.Shape[3]
-	y = b.Reshape(prefix+".view", y, 0, -1, k, h, w)
-	y = b.Transpose(prefix+".permute", y, 0, 3, 4, 1, 2)
+	y = b.Transpose(prefix+".permute", y, 0, 2, 3, 1)
 	return b.Reshape(prefix+".reshape", y, 0, -1, k)
 }

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/mnc-go/mnc/analysis"
+	"github.com/mnc-go/mnc/frontend"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/reference"
 )
 
 // torchvision's ssdlite320_mobilenet_v3_large: 583,171,904 MACs at 320² (the
@@ -65,5 +67,46 @@ func TestSSDLiteArchitecture(t *testing.T) {
 	}
 	if _, err := BuildSpec("ssdlite:softmax=1", BuildOptions{NoWeights: true}); err == nil || !strings.Contains(err.Error(), "classifiers only") {
 		t.Errorf("softmax=1 on a detector: %v", err)
+	}
+}
+
+// anchorsLast's Transpose+Reshape is torchvision's view(N, A, K, H, W) →
+// permute(0, 3, 4, 1, 2) → reshape(N, -1, K): out[n, (h·W+w)·A + a, k] =
+// x[n, a·K + k, h, w].
+func TestAnchorsLastIsTorchvisions(t *testing.T) {
+	const n, a, k, h, w = 2, 3, 5, 2, 4
+	b := frontend.NewBuilder("t", frontend.Options{})
+	x := b.Input("x", a*k, h, w)
+	x.Shape[0] = n
+	g, err := b.FinishOutputs([]*ir.Value{anchorsLast(b, "head", x, k)}, []string{"y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ir.NewTensor(n, a*k, h, w)
+	for i := range in.Data {
+		in.Data[i] = float32(i)
+	}
+	out, err := reference.Run(g, map[string]*ir.Tensor{"x": in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := out["y"]
+	if !y.Shape.Equal(ir.Shape{n, h * w * a, k}) {
+		t.Fatalf("shape %v", y.Shape)
+	}
+	for ni := range n {
+		for ai := range a {
+			for ki := range k {
+				for hi := range h {
+					for wi := range w {
+						got := y.Data[(ni*h*w*a+(hi*w+wi)*a+ai)*k+ki]
+						want := in.Data[((ni*a*k+ai*k+ki)*h+hi)*w+wi]
+						if got != want {
+							t.Fatalf("n%d a%d k%d h%d w%d: %v, want %v", ni, ai, ki, hi, wi, got, want)
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -335,6 +335,9 @@ func concat(in []view, out view, axis int) {
 	if axis < 0 {
 		axis += out.rank
 	}
+	if concatRowMajor(in, out, axis) {
+		return
+	}
 	var idx, src [maxRank]int
 	for ok := true; ok; ok = next(&idx, &out.shape, out.rank) {
 		src = idx
