@@ -9,7 +9,11 @@ import (
 // WriteDOT writes the graph in Graphviz DOT form: one box per node labelled
 // with its op, attributes and output shape; constants are left out to keep
 // the picture readable (they appear as the node's parameter shapes).
-func (g *Graph) WriteDOT(w io.Writer) error {
+func (g *Graph) WriteDOT(w io.Writer) error { return g.WriteDOTAnnotated(w, nil) }
+
+// WriteDOTAnnotated is WriteDOT with note adding lines to a node's label
+// and a fill colour (an X11 colour name, "" for none); note may be nil.
+func (g *Graph) WriteDOTAnnotated(w io.Writer, note func(*Node) (lines []string, fill string)) error {
 	q := func(s string) string {
 		// Escape backslashes and quotes; newlines become DOT's \n line breaks.
 		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
@@ -21,7 +25,17 @@ func (g *Graph) WriteDOT(w io.Writer) error {
 	}
 	for _, n := range g.Nodes {
 		label := n.Name + "\n" + n.Op.String() + n.AttrString() + "\n" + n.Output().Shape.String()
-		fmt.Fprintf(&b, "  %s [label=%s];\n", q("n:"+n.Name), q(label))
+		style := ""
+		if note != nil {
+			lines, fill := note(n)
+			for _, l := range lines {
+				label += "\n" + l
+			}
+			if fill != "" {
+				style = ", style=filled, fillcolor=" + q(fill)
+			}
+		}
+		fmt.Fprintf(&b, "  %s [label=%s%s];\n", q("n:"+n.Name), q(label), style)
 	}
 	for i, v := range g.Outputs {
 		fmt.Fprintf(&b, "  %s [shape=ellipse, label=%s];\n", q(fmt.Sprintf("out:%d", i)), q(v.Name+"\n"+v.Shape.String()))

@@ -55,6 +55,9 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 					Summarize(opts.Dump, st.Plan)
 				}
 			}
+			if opts.AfterPass != nil {
+				opts.AfterPass(p.Name, st)
+			}
 		}
 		st.report.Passes = append(st.report.Passes, pt)
 	}

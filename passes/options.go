@@ -32,6 +32,10 @@ type Options struct {
 	// Batch binds the graph's batch dimension (0 means keep the graph's,
 	// or 1 when it is unbound).
 	Batch int
+	// AfterPass, when set, is called after each pass that ran with the
+	// pipeline's state, which it must not modify (mnc dot -after draws
+	// st.G with st.Fused and st.Algo).
+	AfterPass func(pass string, st *State)
 }
 
 // PassTime records one pipeline entry's run.

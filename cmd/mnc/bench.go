@@ -110,10 +110,10 @@ func runBench(args []string) error {
 	}
 	o := benchOpts{threads: *threads, runs: *runs, minTime: *minTime, warm: *warm, asJSON: *asJSON, perLayer: *perLayer,
 		trace: *traceFile, plot: *plotFile}
-	prog := newProgress(len(sets) > 1, "shape")
-	defer prog.done()
 	for i, set := range sets {
-		prog.step(i, len(sets))
+		if len(sets) > 1 {
+			o.tag = fmt.Sprintf("shape %d/%d: ", i+1, len(sets))
+		}
 		if err := benchSet(spec, variants, set, &imf, o); err != nil {
 			return err
 		}
@@ -127,6 +127,7 @@ type benchOpts struct {
 	minTime             time.Duration
 	asJSON, perLayer    bool
 	trace, plot         string
+	tag                 string // progress prefix: "shape 2/5: "
 }
 
 // benchSet benchmarks the variants (one without -compare) at one set of
@@ -139,17 +140,13 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 			b.e.Close()
 		}
 	}()
-	prog := newProgress(len(variants) > 1, "compiling")
 	for i := range variants {
-		prog.step(i, len(variants))
-		b, err := prepareBench(&variants[i], set, imf, o.threads)
+		b, err := prepareBench(&variants[i], set, imf, o.threads, o.tag)
 		if err != nil {
-			prog.done()
 			return err
 		}
 		bs = append(bs, b)
 	}
-	prog.done()
 	var peak machinePeak
 	if o.plot != "" {
 		peak = measurePeak(bs[0].p.ISA, bs[0].e.Threads())
@@ -269,13 +266,15 @@ type benchState struct {
 	compile  time.Duration
 }
 
-func prepareBench(v *benchVariant, set map[string][]int, imf *imageFlags, threads int) (*benchState, error) {
+func prepareBench(v *benchVariant, set map[string][]int, imf *imageFlags, threads int, tag string) (*benchState, error) {
 	img, set, err := imf.input(v.m, &v.cf, set)
 	if err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
+	stop := busy(tag + "compiling " + v.spec + " " + v.label)
 	p, err := v.m.plan(&v.cf, set, "")
+	stop()
 	if err != nil {
 		return nil, err
 	}
@@ -435,6 +434,14 @@ func planMACs(p *plan.Plan) int64 {
 }
 
 func stepMACs(s *plan.Step) int64 {
+	if s.Kind == plan.KindBlock {
+		// a fused block: the multiply-adds of the convolutions inside it
+		var n int64
+		for i := range s.Sub {
+			n += stepMACs(&s.Sub[i])
+		}
+		return n
+	}
 	if s.Op == ir.OpConvTranspose && len(s.In) > 1 && len(s.In[1].Shape) == 4 {
 		w := s.In[1].Shape // every input value meets (Cout/group)·kh·kw weights
 		return int64(s.In[0].Shape.Size()) * int64(w[1]*w[2]*w[3])

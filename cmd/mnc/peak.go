@@ -41,20 +41,23 @@ func onThreads(n int, f func(t int)) time.Duration {
 	return time.Since(t0)
 }
 
-// measurePeak measures the FMA peak of isa's generated peak loop and the
-// copy bandwidth of 32 MiB buffers (far beyond the caches), each on
-// threads threads at once, keeping the best of several.
+// measurePeak measures the FMA peak of isa's generated peak loop (one
+// core's, times threads) and the copy bandwidth of 32 MiB buffers (far
+// beyond the caches) on threads threads at once, keeping the best of
+// several tries.
 func measurePeak(isa kernels.ISA, threads int) machinePeak {
 	var m machinePeak
 	if run, flops := kernels.FMAPeakLoop(isa); run != nil {
-		// Short bursts, many times, keeping the best: on a shared machine
-		// a long one is always interrupted, a short one sometimes not.
+		// The peak of one core times the threads: short bursts on one
+		// thread, many times, keeping the best. On a shared machine a
+		// long burst, or bursts on all threads at once, are nearly always
+		// interrupted; a short one on one thread sometimes is not.
 		n := 1 << 10
-		for d := onThreads(1, func(int) { run(n) }); d < time.Millisecond; d = onThreads(1, func(int) { run(n) }) {
+		for d := onThreads(1, func(int) { run(n) }); d < 500*time.Microsecond; d = onThreads(1, func(int) { run(n) }) {
 			n *= 2
 		}
-		for r := 0; r < 40; r++ {
-			d := onThreads(threads, func(int) { run(n) })
+		for r := 0; r < 100; r++ {
+			d := onThreads(1, func(int) { run(n) })
 			m.GFLOPS = max(m.GFLOPS, float64(threads)*float64(n)*float64(flops)/float64(d.Nanoseconds()))
 		}
 	}

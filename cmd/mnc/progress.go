@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -20,42 +21,42 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// progress is a one-line status on stderr for long work, shown only when
-// stderr is a terminal (never in pipes, files or tests) and only after the
-// work has taken half a second.
-type progress struct {
-	on    bool
-	what  string
-	start time.Time
-	shown bool
-}
-
-func newProgress(enabled bool, what string) *progress {
-	return &progress{on: enabled && isTerminal(stderr), what: what, start: time.Now()}
-}
-
-// step shows "what i/n" (i counted from 0: the item being worked on).
-func (p *progress) step(i, n int) {
-	if !p.on || time.Since(p.start) < 500*time.Millisecond && !p.shown {
-		return
+// busy shows "what… N.N s" on a terminal's stderr while one long call runs
+// (compiling a large model, measuring), from half a second on, updated
+// four times a second; the returned stop clears it. Nothing when stderr is
+// not a terminal.
+func busy(what string) (stop func()) {
+	if !isTerminal(stderr) {
+		return func() {}
 	}
-	p.shown = true
-	fmt.Fprintf(stderr, "\r%s %d/%d (%.1f s)\x1b[K", p.what, i+1, n, time.Since(p.start).Seconds())
-}
-
-// say shows a free-form status.
-func (p *progress) say(format string, args ...any) {
-	if !p.on {
-		return
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		start := time.Now()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(stderr, "\r\x1b[K")
+				}
+				return
+			case <-t.C:
+				if d := time.Since(start); d >= 500*time.Millisecond {
+					shown = true
+					fmt.Fprintf(stderr, "\r%s… %.1f s\x1b[K", what, d.Seconds())
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-finished
+		})
 	}
-	p.shown = true
-	fmt.Fprintf(stderr, "\r%s: "+format+"\x1b[K", append([]any{p.what}, args...)...)
-}
-
-// done clears the line.
-func (p *progress) done() {
-	if p.on && p.shown {
-		fmt.Fprint(stderr, "\r\x1b[K")
-	}
-	p.shown = false
 }

@@ -162,7 +162,9 @@ func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, img
 		return r, nil
 	}
 	t0 := time.Now()
+	stop := busy("compiling " + m.spec)
 	p, err := m.plan(cf, set, input)
+	stop()
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,15 @@ func stepBytes(p *plan.Plan, s *plan.Step) int64 {
 			n += int64(len(p.Blobs[c]))
 		}
 	}
+	for i := range s.Sub {
+		// a fused block's inner tensors stay in cache bands: only its
+		// steps' constants are read from memory
+		for _, c := range s.Sub[i].Consts {
+			if c >= 0 && c < len(p.Blobs) {
+				n += int64(len(p.Blobs[c]))
+			}
+		}
+	}
 	for _, c := range s.ConstIn {
 		if c >= 0 && c < len(p.Blobs) {
 			n += int64(len(p.Blobs[c]))
