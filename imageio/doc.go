@@ -22,6 +22,10 @@
 //	             height and width are symbolic, the image keeps its size
 //	             rounded to multiples of 32 (longest side at most 960), as
 //	             PaddleOCR's DetResizeForTest does.
+//	imagenet     RGB; resize to the input's size, no crop (symbolic H/W:
+//	             the image's size); /255; minus mean (0.485, 0.456, 0.406),
+//	             over std (0.229, 0.224, 0.225): torchvision's segmentation
+//	             models.
 //	raw          RGB; resize to the input's size; 0–255 unscaled (models that
 //	             normalise inside, like Keras' MobileNetV3).
 //
