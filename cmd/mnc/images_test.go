@@ -99,3 +99,14 @@ func TestImageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchImage: bench -image runs the pictures as the batch.
+func TestBenchImage(t *testing.T) {
+	code, out, errs := cli(t, "bench", "-threads", "1", "-runs", "2", "-warmup", "0", "-preset", "keras", "-image", testImage, "-image", testImage, "mobilenet_v3_small:res=32")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "batch 2") {
+		t.Errorf("two images are not a batch of 2:\n%s", out)
+	}
+}
