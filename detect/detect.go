@@ -53,8 +53,10 @@ type Detector struct {
 	P       Params
 
 	boxes  []Box
-	probs  []float32
-	hist   []int32
+	probs  []float32 // exponentials, anchor by anchor
+	inv    []float32 // 1/Σ exponentials per anchor
+	pmax   []float32 // best candidate probability per anchor
+	order  []float32 // pmax above the threshold, descending
 	batch  []cand
 	popped []int32
 	kept   [][]Box // per class
@@ -140,8 +142,10 @@ func clamp(v, hi float32) float32 {
 // Ties in score put the lower anchor, then the lower class, first.
 //
 // It gets there without sorting every candidate: candidates are visited in
-// that final order (a histogram of the scores finds the best few thousand,
-// which are sorted; the next range is taken if they run out), and since a
+// that final order (each anchor's best score bounds its others, so the
+// few thousand best candidates come from the anchors with the best
+// maxima; they are sorted, and the next range is taken if they run out),
+// and since a
 // candidate's fate depends only on the higher-ranked ones of its class, it
 // is dropped when its class already had TopK candidates, kept unless a
 // kept box of its class overlaps it by more than NMSThresh, and the visit
@@ -170,25 +174,16 @@ func (d *Detector) Detect(logits, regression []float32, classes, origW, origH in
 	return out, nil
 }
 
-// Scores at or below the threshold, and the background class, get
-// probability 0 in d.probs (never a candidate); the others fall in one of
-// histBuckets buckets by the top bits of their float32 representation,
-// which orders positive floats.
-const (
-	histShift   = 17 // 6 mantissa bits per power of two
-	histBuckets = 1 << (31 - histShift)
-)
-
-func bucket(p float32) int { return int(math.Float32bits(p) >> histShift) }
-
-// softmax writes the class probabilities of every anchor into d.probs,
-// zeroing those that cannot be candidates, and counts the others in d.hist.
+// softmax writes each anchor's exponentials e_c = exp(x_c − max) into
+// d.probs, 1/Σe into d.inv and its best candidate probability (over the
+// classes but the background) into d.pmax; the probability of class c is
+// e_c·inv, as torchvision's softmax computes it in float32.
 func (d *Detector) softmax(logits []float32, classes int) {
 	n := len(d.Anchors)
 	d.probs = grow(d.probs, n*classes)
-	d.hist = grow(d.hist, histBuckets)
-	clear(d.hist)
-	thr, bg := d.P.ScoreThresh, d.P.Background
+	d.inv = grow(d.inv, n)
+	d.pmax = grow(d.pmax, n)
+	bg := d.P.Background
 	for i := range n {
 		row := logits[i*classes : (i+1)*classes : (i+1)*classes]
 		pr := d.probs[i*classes : (i+1)*classes : (i+1)*classes]
@@ -198,26 +193,39 @@ func (d *Detector) softmax(logits []float32, classes int) {
 				m = v
 			}
 		}
-		var sum float32
+		var sum, emax float32
 		for c, v := range row {
-			e := expf(v - m)
+			// expf(v - m), inlined (same arithmetic).
+			x := v - m
+			var e float32
+			if x > -87 {
+				t := x*math.Log2E + roundMagic
+				k := t - roundMagic
+				r := x - k*ln2Hi - k*ln2Lo
+				z := r * r
+				p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+				p = p*z + r + 1
+				e = math.Float32frombits(math.Float32bits(p) + uint32(int32(math.Float32bits(t))<<23))
+			} else {
+				e = expSlow(x)
+			}
 			pr[c] = e
 			sum += e
+			if e > emax && c != bg {
+				emax = e
+			}
 		}
 		inv := 1 / sum
-		for c := range pr {
-			p := pr[c] * inv
-			if !(p > thr) || c == bg {
-				pr[c] = 0
-				continue
-			}
-			pr[c] = p
-			d.hist[bucket(p)]++
-		}
+		d.inv[i] = inv
+		d.pmax[i] = emax * inv // = max of e·inv: multiplying by inv > 0 keeps the order
 	}
 }
 
 // visit fills d.out with the kept candidates in final order (see Detect).
+// It goes down the scores in rounds: round r takes the candidates scoring
+// in [lo, hi), where lo is the (r+1)·want-th best anchor maximum (so at
+// least want candidates lie at or above it) and hi the previous round's
+// lo, sorts them and visits them.
 func (d *Detector) visit(classes int) {
 	d.out = d.out[:0]
 	d.popped = grow(d.popped, classes)
@@ -228,28 +236,33 @@ func (d *Detector) visit(classes int) {
 	for c := range d.kept {
 		d.kept[c] = d.kept[c][:0]
 	}
-	// Rounds over bucket ranges [lo, hi), from the top, each holding at
-	// least want candidates (or all that remain).
+	thr, bg := d.P.ScoreThresh, d.P.Background
+	d.order = d.order[:0]
+	for _, p := range d.pmax {
+		if p > thr {
+			d.order = append(d.order, p)
+		}
+	}
+	slices.Sort(d.order)
+	slices.Reverse(d.order)
 	want := 4 * max(d.P.MaxDetections, 256)
-	hi := histBuckets
-	for hi > 0 && len(d.out) < d.P.MaxDetections {
-		lo, cnt := hi, 0
-		for lo > 0 && cnt < want {
-			lo--
-			cnt += int(d.hist[lo])
+	hi := float32(math.Inf(1))
+	first := true
+	for r := 1; len(d.out) < d.P.MaxDetections; r++ {
+		lo := float32(math.Nextafter32(thr, float32(math.Inf(1)))) // the last round: everything above thr
+		last := r*want > len(d.order)
+		if !last {
+			lo = d.order[r*want-1]
 		}
-		if cnt == 0 {
-			break
-		}
-		// Probabilities are ≥ 0, so their bits order them; 0 (no
-		// candidate) is below every bucket (bucket 0 holds only
-		// denormals, and 0 is excluded explicitly there).
 		d.batch = d.batch[:0]
-		from, to := uint32(lo)<<histShift, uint32(hi)<<histShift
-		for a := range len(d.Anchors) {
+		for a, pm := range d.pmax {
+			if pm < lo {
+				continue
+			}
 			row := d.probs[a*classes : (a+1)*classes : (a+1)*classes]
-			for c, p := range row {
-				if b := math.Float32bits(p); b >= from && b-from < to-from && p != 0 {
+			inv := d.inv[a]
+			for c, e := range row {
+				if p := e * inv; p >= lo && (first || p < hi) && p > thr && c != bg {
 					d.batch = append(d.batch, cand{p, int32(a), int32(c)})
 				}
 			}
@@ -270,7 +283,10 @@ func (d *Detector) visit(classes int) {
 				return
 			}
 		}
-		hi = lo
+		if last {
+			return
+		}
+		hi, first = lo, false
 	}
 }
 
@@ -319,24 +335,22 @@ func NMS(boxes []Box, scores []float32, thr float32) []int {
 	return idx
 }
 
-// expf is e^x rounded to float32, the softmax's exponential: with
-// x = (64k + j)·ln2/64 + r, |r| ≤ ln2/128, it is 2^k · 2^(j/64) · (1 + r +
-// r²/2 + r³/6) in float64 (relative error below 1e-10 before rounding), so
-// it almost always equals float32(math.Exp(x)) and is never 1 ulp off it,
-// at a fraction of the cost. NaN gives NaN; below −104 it is 0.
-func expf(x32 float32) float32 {
-	x := float64(x32)
-	if !(x > -104 && x < 88) {
-		return expSlow(x32)
+// expf is e^x in float32, the softmax's exponential (Cephes' expf): with
+// x = k·ln2 + r, |r| ≤ ln2/2, it is 2^k · (1 + r + r²·P(r)), P of degree 5,
+// all in float32; within 1 ulp of the correctly rounded value (TestExpf)
+// at about half the cost of math.Exp. NaN gives NaN; below −87 (where 2^k
+// would leave the normal range) it is float32(math.Exp(x)).
+func expf(x float32) float32 {
+	if !(x > -87 && x < 88) {
+		return expSlow(x)
 	}
-	// n = round(x·64/ln2): adding 1.5·2^52 leaves it in the low mantissa
-	// bits (round to nearest even).
-	t := x*(64/math.Ln2) + roundMagic
-	kf := t - roundMagic
-	r := x - kf*ln2By64Hi - kf*ln2By64Lo
-	n := int32(math.Float64bits(t))
-	p := exp2Table[n&63] * (1 + r*(1+r*(0.5+r*(1.0/6))))
-	return float32(math.Float64frombits(math.Float64bits(p) + uint64(int64(n>>6))<<52))
+	t := x*math.Log2E + roundMagic
+	k := t - roundMagic
+	r := x - k*ln2Hi - k*ln2Lo
+	z := r * r
+	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+	p = p*z + r + 1
+	return math.Float32frombits(math.Float32bits(p) + uint32(int32(math.Float32bits(t))<<23))
 }
 
 func expSlow(x float32) float32 {
@@ -347,19 +361,10 @@ func expSlow(x float32) float32 {
 }
 
 const (
-	roundMagic = 1.5 * (1 << 52)
-	ln2By64Hi  = float64(float32(ln2By64)) // 24 significant bits: kf·ln2By64Hi is exact
-	ln2By64Lo  = ln2By64 - ln2By64Hi
-	ln2By64    = math.Ln2 / 64
+	roundMagic = 1.5 * (1 << 23) // adding it leaves round(x) in the low mantissa bits
+	ln2Hi      = 0.693359375     // ln2 = ln2Hi − ln2Lo, ln2Hi exact in a few bits
+	ln2Lo      = -2.12194440e-4
 )
-
-// exp2Table[j] = 2^(j/64).
-var exp2Table = func() (t [64]float64) {
-	for j := range t {
-		t[j] = math.Exp2(float64(j) / 64)
-	}
-	return t
-}()
 
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
