@@ -40,12 +40,15 @@ func calibrate(g *ir.Graph, res, minSamples int) error {
 	}
 	c := g.Clone()
 	in := c.Inputs[0]
-	res = min(res, in.Shape[2], in.Shape[3])
-	in.Shape = ir.Shape{1, in.Shape[1], res, res}
+	rh, rw := min(res, in.Shape[2]), min(res, in.Shape[3])
+	if rh < in.Shape[2] && rw < in.Shape[3] {
+		rh, rw = min(rh, rw), min(rh, rw) // a square crop, as the classifiers always had
+	}
+	in.Shape = ir.Shape{1, in.Shape[1], rh, rw}
 	if err := c.InferShapes(); err != nil {
 		return err
 	}
-	x := calibrationInput(g.Inputs[0].Shape, res)
+	x := calibrationInput(g.Inputs[0].Shape, rh, rw)
 	_, err := reference.Run(c, map[string]*ir.Tensor{in.Name: x}, &reference.Options{
 		BeforeNode: func(n *ir.Node, ins []*ir.Tensor) error {
 			if n.Op != ir.OpBatchNorm {
@@ -121,13 +124,13 @@ func setPooledStats(x, mean, variance *ir.Tensor) error {
 // h-swish amplifies any mismatch quadratically from layer to layer, so the
 // statistics must come from the same pattern the tests feed; a crop keeps it
 // while costing (res/size)² of a full run.
-func calibrationInput(full ir.Shape, res int) *ir.Tensor {
+func calibrationInput(full ir.Shape, rh, rw int) *ir.Tensor {
 	x := reference.FixedInput(full...)
 	c, h, w := full[1], full[2], full[3]
-	t := ir.NewTensor(1, c, res, res)
+	t := ir.NewTensor(1, c, rh, rw)
 	for ch := 0; ch < c; ch++ {
-		for y := 0; y < res; y++ {
-			copy(t.Data[(ch*res+y)*res:(ch*res+y+1)*res], x.Data[(ch*h+y)*w:(ch*h+y)*w+res])
+		for y := 0; y < rh; y++ {
+			copy(t.Data[(ch*rh+y)*rw:(ch*rh+y+1)*rw], x.Data[(ch*h+y)*w:(ch*h+y)*w+rw])
 		}
 	}
 	return t

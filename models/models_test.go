@@ -50,7 +50,7 @@ func TestSpecParsing(t *testing.T) {
 			}
 		}
 	}
-	if n := Names(); len(n) != 6 || n[0] != "mobilenet_v1" || n[5] != "ssdlite320_mobilenet_v3_large" {
+	if n := Names(); len(n) != 7 || n[0] != "lraspp_mobilenet_v3_large" || n[6] != "ssdlite320_mobilenet_v3_large" {
 		t.Errorf("Names() = %v", n)
 	}
 }

@@ -22,6 +22,7 @@ type Spec struct {
 	Res     int     // input height and width
 	Classes int     // output classes
 	Softmax bool    // append a Softmax (output "probs" instead of "logits")
+	H, W    int     // input height and width when they differ from Res (0: Res); models taking any H×W
 }
 
 // String is the canonical spec: the name, then only the options that differ
@@ -40,6 +41,12 @@ func (s Spec) String() string {
 	}
 	if s.Softmax {
 		opts = append(opts, "softmax=1")
+	}
+	if s.H != 0 {
+		opts = append(opts, fmt.Sprintf("h=%d", s.H))
+	}
+	if s.W != 0 {
+		opts = append(opts, fmt.Sprintf("w=%d", s.W))
 	}
 	if len(opts) == 0 {
 		return s.Name
@@ -62,6 +69,9 @@ type multiFamily struct {
 	// calMinSamples: BatchNorms seeing fewer values per channel are
 	// calibrated with pooled statistics (see calibrate); 0 for none.
 	calMinSamples int
+	// anyShape: the model takes any input H×W (keys h and w; -shape
+	// rebuilds it for the shape given).
+	anyShape bool
 }
 
 // multiFamilies are registered by their files' init (each also has an
@@ -165,6 +175,19 @@ func ParseSpec(spec string) (Spec, error) {
 				return Spec{}, bad("a positive class count")
 			}
 			s.Classes = n
+		case "h", "w":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 32 || n > 4096 {
+				return Spec{}, bad("an input size from 32 to 4096")
+			}
+			if !multiFamilies[name].anyShape {
+				return Spec{}, fmt.Errorf("model spec %q: option %q: %s takes a square input (res)", spec, k, name)
+			}
+			if k == "h" {
+				s.H = n
+			} else {
+				s.W = n
+			}
 		case "softmax":
 			bv, err := strconv.ParseBool(v)
 			if err != nil {
@@ -214,7 +237,14 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 		name = s.String()
 	}
 	b := frontend.NewBuilder(name, fo)
-	x := b.Input("input", 3, s.Res, s.Res)
+	h, w := s.Res, s.Res
+	if s.H != 0 {
+		h = s.H
+	}
+	if s.W != 0 {
+		w = s.W
+	}
+	x := b.Input("input", 3, h, w)
 	var g *ir.Graph
 	var err error
 	if m, ok := multiFamilies[s.Name]; ok {
@@ -222,6 +252,9 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 			return nil, fmt.Errorf("model %s: softmax=1 applies to classifiers only", s)
 		}
 		g, err = b.FinishOutputs(m.build(b, x, s), m.outs)
+		if err == nil && m.anyShape {
+			g.Rebuild = rebuilder(s, opts)
+		}
 	} else {
 		y := f.build(b, x, s)
 		out := "logits"
@@ -251,3 +284,38 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 // "mobilenet_v1_conv", "mobilenet_v3_large", "mobilenet_v3_small:alpha=0.75",
 // or a short name (v1, v2, v3l, v3s, ...).
 func Build(spec string) (*ir.Graph, error) { return BuildSpec(spec, BuildOptions{}) }
+
+// rebuilder builds a model that takes any H×W again for the input shape
+// given (Specialize, -shape input=NxCxHxW): the spec with h and w set, and
+// the batch bound.
+func rebuilder(s Spec, opts BuildOptions) func(map[string]ir.Shape) (*ir.Graph, error) {
+	return func(shapes map[string]ir.Shape) (*ir.Graph, error) {
+		t := s
+		n := 1
+		for name, sh := range shapes {
+			if name != "input" {
+				return nil, fmt.Errorf("model %s has no input %q (its input is \"input\")", s, name)
+			}
+			if len(sh) != 4 || sh[1] != 3 || sh[2] < 32 || sh[3] < 32 || sh[2] > 4096 || sh[3] > 4096 {
+				return nil, fmt.Errorf("model %s: input shape %v: want N×3×H×W with H and W from 32 to 4096", s, sh)
+			}
+			t.H, t.W, n = sh[2], sh[3], max(sh[0], 1)
+			if t.H == t.Res {
+				t.H = 0
+			}
+			if t.W == t.Res {
+				t.W = 0
+			}
+		}
+		g, err := BuildFrom(t, opts)
+		if err != nil {
+			return nil, err
+		}
+		if n != 1 {
+			if err := g.SetBatch(n); err != nil {
+				return nil, err
+			}
+		}
+		return g, nil
+	}
+}

@@ -46,3 +46,16 @@ func foldBNLate(s *State) error {
 	}
 	return foldBN(s)
 }
+
+// nchwResizeOutputs stores a Resize that is a graph output NCHW: the
+// runtime's Resize addresses both operands through strides, so it writes
+// the output's layout directly instead of an NHWC tensor that a to-nchw
+// step then converts (a segmentation network's final upsampling is its
+// largest tensor).
+func nchwResizeOutputs(s *State) {
+	for _, n := range s.G.Nodes {
+		if out := n.Output(); n.Op == ir.OpResize && s.G.IsOutput(out) && len(s.G.Consumers()[out]) == 0 {
+			s.NHWC[out] = false
+		}
+	}
+}

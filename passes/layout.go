@@ -38,6 +38,7 @@ func chooseLayout(s *State) error {
 			s.NHWC[out] = false // its NCHW bytes are x's NHWC bytes
 		}
 	}
+	nchwResizeOutputs(s)
 	for _, v := range g.Inputs {
 		if len(v.Shape) == 4 && !nhwcIn[v] {
 			c := &ir.Value{Name: v.Name + ".nhwc", Shape: v.Shape.Clone()}

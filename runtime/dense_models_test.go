@@ -10,6 +10,7 @@ import (
 	"github.com/mnc-go/mnc/internal/shareddata"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/models"
 	"github.com/mnc-go/mnc/reference"
 )
 
@@ -111,4 +112,35 @@ func TestPPOCRv3Detector(t *testing.T) {
 		}
 	}
 	t.Logf("worst over ISAs, levels and threads: vs ONNX Runtime %.2g·max, vs float64 reference %.2g·max", worstORT, worstRef)
+}
+
+// TestLRASPP: the built-in lraspp_mobilenet_v3_large (dilated depthwise
+// stage, SE-like scale branch, two bilinear resizes) at a non-square size
+// matches the reference executor at -O0 and -O2, 1 and 2 threads.
+func TestLRASPP(t *testing.T) {
+	g, err := models.Build("lraspp:h=80,w=112")
+	if err != nil {
+		t.Fatal(err)
+	}
+	isa := kernels.Available()
+	cs := []config{{2, 1, 1, isa[len(isa)-1]}, {2, 2, 1, isa[len(isa)-1]}, {0, 2, 1, isa[0]}}
+	if !testing.Short() {
+		for _, i := range isa[:len(isa)-1] {
+			cs = append(cs, config{2, 2, 1, i})
+		}
+	}
+	checkGraph(t, g, cs)
+}
+
+// TestPPOCRv3OtherSizes: the detector at 224×640 and 640×640 (symbolic H
+// and W bound differently) matches the reference executor.
+func TestPPOCRv3OtherSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two reference runs of the detector at up to 640²")
+	}
+	path := shareddata.Path(t, "real/ch_PP-OCRv3_det_infer.onnx")
+	for _, hw := range [][2]int{{224, 640}, {640, 640}} {
+		g := loadFixedDims(t, path, 1, 3, hw[0], hw[1])
+		checkGraph(t, g, []config{{2, 2, 1, kernels.Available()[len(kernels.Available())-1]}})
+	}
 }

@@ -31,7 +31,27 @@ func randResizeGraph(r *rand.Rand, i int) *ir.Graph {
 		}
 	}
 	y := g.AddNode(ir.OpResize, "resize", a, x)
+	if r.Intn(2) == 0 { // an NHWC output (a graph output Resize writes NCHW)
+		y = g.AddNode(ir.OpRelu, "relu", ir.Attrs{}, y)
+	}
 	g.SetOutputs(y)
+	return g
+}
+
+// randDilatedDWGraph is a dilated depthwise conv (LR-ASPP's last stage)
+// with bias and, sometimes, an h-swish to fuse.
+func randDilatedDWGraph(r *rand.Rand, i int) *ir.Graph {
+	g := ir.New(fmt.Sprintf("dilated%d", i))
+	c, h, w := 1+r.Intn(20), 1+r.Intn(12), 1+r.Intn(12)
+	k, d := []int{3, 5}[r.Intn(2)], 2+r.Intn(2)
+	x := g.AddInput("x", 1, c, h, w)
+	a := ir.ConvAttrs(1, d*(k-1)/2, c)
+	a.Dilations = [2]int{d, d}
+	y := g.AddNode(ir.OpConv, "dw", a, x, g.AddConst("w", reference.FixedInput(c, 1, k, k)), g.AddConst("b", reference.FixedInput(c)))
+	if r.Intn(2) == 0 {
+		y = g.AddNode(ir.OpHardSwish, "act", ir.Attrs{}, y)
+	}
+	g.SetOutputs(g.AddNode(ir.OpRelu, "relu", ir.Attrs{}, y))
 	return g
 }
 
@@ -75,8 +95,8 @@ func randConvTransposeGraph(r *rand.Rand, i int) *ir.Graph {
 	return g
 }
 
-// TestDenseOpsRandom: random Resize and ConvTranspose nodes compiled every
-// way match the reference executor.
+// TestDenseOpsRandom: random Resize, ConvTranspose and dilated depthwise
+// nodes compiled every way match the reference executor.
 func TestDenseOpsRandom(t *testing.T) {
 	r := rand.New(rand.NewSource(12))
 	cs := []config{{0, 1, 1, kernels.Available()[0]}, {2, 2, 3, kernels.Available()[0]}, {2, 1, 1, kernels.Generic}}
@@ -85,7 +105,7 @@ func TestDenseOpsRandom(t *testing.T) {
 		n = 20
 	}
 	for i := 0; i < n; i++ {
-		for _, g := range []*ir.Graph{randResizeGraph(r, i), randConvTransposeGraph(r, i)} {
+		for _, g := range []*ir.Graph{randResizeGraph(r, i), randConvTransposeGraph(r, i), randDilatedDWGraph(r, i)} {
 			if err := g.InferShapes(); err != nil {
 				t.Fatalf("%s: %v", g.Name, err)
 			}

@@ -142,6 +142,9 @@ func chunksOf(s *plan.Step, nt int) int {
 	if s.Kind == plan.KindBlock {
 		return blockChunks(s, nt)
 	}
+	if nt > 1 && parallelGeneric(s) { // runtime/generic_dense.go
+		return 2 * nt
+	}
 	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork && !(elementwise(s.Kind) && workOf(s) >= serialElems) {
 		return 1
 	}

@@ -28,8 +28,96 @@ func (e *Executor) denseGeneric(s *plan.Step, in []view, out view) stepFunc {
 		return convTransposeFunc(&s.Attrs, in[0], in[1], bias, out)
 	case ir.OpConcat:
 		return concatChannelsNHWC(s, in, out)
+	case ir.OpConv:
+		return e.dilatedDepthwise(s)
 	}
 	return nil
+}
+
+// parallelGeneric reports whether a generic step's function splits its work
+// over chunks (Resize, ConvTranspose, a channel Concat, a dilated
+// depthwise conv): the executor then cuts it like a kernel step.
+func parallelGeneric(s *plan.Step) bool {
+	if s.Kind != plan.KindGeneric {
+		return false
+	}
+	switch s.Op {
+	case ir.OpResize, ir.OpConvTranspose:
+		return true
+	case ir.OpConcat:
+		return s.Out.NHWC
+	case ir.OpConv:
+		return isDilatedDepthwise(s)
+	}
+	return false
+}
+
+// isDilatedDepthwise: a depthwise conv that the dwconv kernels would run but
+// for its dilation (stride 1, padding d·(k−1)/2, constant weights, NHWC, no
+// residual): LR-ASPP's dilated last stage.
+func isDilatedDepthwise(s *plan.Step) bool {
+	a := &s.Attrs
+	if s.Op != ir.OpConv || len(s.In) < 2 || len(s.In[1].Shape) != 4 || a.Fused.Residual || !s.In[0].NHWC || !s.Out.NHWC ||
+		s.ConstIn == nil || s.ConstIn[1] == plan.NoBlob || len(s.In) > 2 && s.ConstIn[2] == plan.NoBlob {
+		return false
+	}
+	w, c := s.In[1].Shape, s.In[0].Shape[1]
+	d := a.Dilations[0]
+	return a.Group == c && w[0] == c && w[1] == 1 && w[2]%2 == 1 && w[3]%2 == 1 && d > 1 && a.Dilations[1] == d &&
+		a.Strides == [2]int{1, 1} && a.Pads == [4]int{d * (w[2] - 1) / 2, d * (w[3] - 1) / 2, d * (w[2] - 1) / 2, d * (w[3] - 1) / 2}
+}
+
+// dilatedDepthwise runs a dilation-d depthwise conv (isDilatedDepthwise) as
+// d² undilated ones on the kernels: the pixels of one phase (y ≡ py, x ≡ px
+// mod d) only ever meet each other, so each phase is gathered into a dense
+// image, convolved by the dwconv kernel with padding (k−1)/2, and its
+// output scattered back. The copies move the tensor twice; the kernel does
+// k² multiply-adds per value. Chunks split the (image, phase) pairs.
+func (e *Executor) dilatedDepthwise(s *plan.Step) stepFunc {
+	if !isDilatedDepthwise(s) {
+		return nil
+	}
+	set := e.set
+	x, y := s.In[0], s.Out
+	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	ws := s.In[1].Shape
+	kh, kw, d := ws[2], ws[3], s.Attrs.Dilations[0]
+	wp := make([]float32, set.PackedDWSize(c, kh, kw))
+	set.PackDW(wp, e.plan.Blobs[s.ConstIn[1]], c, kh, kw)
+	var bias []float32
+	if len(s.In) > 2 {
+		bias = e.plan.Blobs[s.ConstIn[2]]
+	}
+	hp, wq := (h+d-1)/d, (w+d-1)/d
+	bufs := make([][2][]float32, e.nt)
+	for i := range bufs {
+		bufs[i] = [2][]float32{make([]float32, hp*wq*c), make([]float32, hp*wq*c)}
+	}
+	ep := plan.KernelEpilogue(s.Attrs.Fused)
+	in, out := e.buf(x), e.buf(y)
+	return func(tid, t, nt int) {
+		lo, hi := split(n*d*d, 1, t, nt)
+		for job := lo; job < hi; job++ {
+			b, py, px := job/(d*d), job/d%d, job%d
+			ph, pw := (h-py+d-1)/d, (w-px+d-1)/d
+			src, dst := bufs[tid][0][:ph*pw*c], bufs[tid][1][:ph*pw*c]
+			img, res := in[b*h*w*c:], out[b*h*w*c:]
+			for yy := 0; yy < ph; yy++ {
+				for xx := 0; xx < pw; xx++ {
+					o := ((py+yy*d)*w + px + xx*d) * c
+					copy(src[(yy*pw+xx)*c:][:c], img[o:o+c])
+				}
+			}
+			p := kernels.DWParams{H: ph, W: pw, C: c, KH: kh, KW: kw, SH: 1, SW: 1, PadT: (kh - 1) / 2, PadL: (kw - 1) / 2, OH: ph, OW: pw, Ep: ep}
+			set.DWConv(&p, src, wp, bias, dst, 0, ph)
+			for yy := 0; yy < ph; yy++ {
+				for xx := 0; xx < pw; xx++ {
+					o := ((py+yy*d)*w + px + xx*d) * c
+					copy(res[o:o+c], dst[(yy*pw+xx)*c:][:c])
+				}
+			}
+		}
+	}
 }
 
 // concatChannelsNHWC concatenates NHWC tensors along channels: each output
@@ -73,6 +161,9 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 	nearest := a.ResizeMode == "nearest"
 	if xs[1] == 1 && os[1] == 1 { // NHWC: channel rows are contiguous
 		return resizeNHWC(nearest, x, out, y0, y1, x0, x1, wy, wx)
+	}
+	if xs[1] == 1 && os[3] == 1 { // NHWC in, NCHW out (a graph output)
+		return resizeToNCHW(x, out, y0, y1, x0, x1, wy, wx)
 	}
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
@@ -139,6 +230,31 @@ func resizeNHWC(nearest bool, x, out view, y0, y1, x0, x1 []int, wy, wx []float3
 					top := a0[ch] + fx*(a1[ch]-a0[ch])
 					bot := b0[ch] + fx*(b1[ch]-b0[ch])
 					d[ch] = top + fy*(bot-top)
+				}
+			}
+		}
+	}
+}
+
+// resizeToNCHW is resizeFunc from an NHWC input to an NCHW output: for each
+// output row and channel, a contiguous row of the output plane is blended
+// from the input's (small, cached) rows. Nearest modes have zero weights.
+func resizeToNCHW(x, out view, y0, y1, x0, x1 []int, wy, wx []float32) stepFunc {
+	n, c, oh, ow := x.shape[0], x.shape[1], out.shape[2], out.shape[3]
+	xs, os := x.stride, out.stride
+	return func(tid, t, nt int) {
+		lo, hi := split(n*oh, 1, t, nt)
+		for r := lo; r < hi; r++ {
+			b, oy := r/oh, r%oh
+			s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:], x.data[b*xs[0]+y1[oy]*xs[2]:]
+			fy := wy[oy]
+			for ch := 0; ch < c; ch++ {
+				d := out.data[b*os[0]+ch*os[1]+oy*os[2]:][:ow]
+				for ox := range d {
+					i0, i1, fx := x0[ox]*c+ch, x1[ox]*c+ch, wx[ox]
+					top := s0[i0] + fx*(s0[i1]-s0[i0])
+					bot := s1[i0] + fx*(s1[i1]-s1[i0])
+					d[ox] = top + fy*(bot-top)
 				}
 			}
 		}
