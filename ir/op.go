@@ -65,13 +65,19 @@ const (
 	ActSwish           // x·sigmoid(x)
 	ActLeakyRelu       // x < 0 ? Alpha·x : x
 	ActPRelu           // x < 0 ? slope[c]·x : x, one slope per channel (Epilogue.Slope)
+	// ActRequant requantizes an exact integer sum to a centred quantized
+	// value (ir/quant.go): min(max(roundEven(float32(x)·m[c]), Min), Max)
+	// with m = Epilogue.Slope (one multiplier per output channel) and
+	// Min, Max the type's range minus the zero point; NaN gives 0 (the
+	// zero point). It is OpRequantize fused into the producing Conv/Gemm.
+	ActRequant
 	numActs
 )
 
-var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish", "leakyrelu", "prelu"}
+var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish", "leakyrelu", "prelu", "requant"}
 
 // actLabels are the short names plan summaries give fused activations.
-var actLabels = [...]string{"none", "relu", "clip", "hswish", "hsigmoid", "sigmoid", "swish", "leakyrelu", "prelu"}
+var actLabels = [...]string{"none", "relu", "clip", "hswish", "hsigmoid", "sigmoid", "swish", "leakyrelu", "prelu", "requant"}
 
 // Label is the activation's short name in plan summaries ("relu6" for
 // Clip(0, 6)).
@@ -113,7 +119,7 @@ func (e *Epilogue) Apply(x float32) float32 { return ApplyAct(e.Act, x, e.Min, e
 
 // ApplyC is Apply for a value of output channel c (PRelu reads Slope[c]).
 func (e *Epilogue) ApplyC(x float32, c int) float32 {
-	if e.Act == ActPRelu {
+	if e.Act == ActPRelu || e.Act == ActRequant {
 		return ApplyAct(e.Act, x, e.Min, e.Max, e.Slope.Data[c], e.Beta)
 	}
 	return ApplyAct(e.Act, x, e.Min, e.Max, e.Alpha, e.Beta)
@@ -122,6 +128,9 @@ func (e *Epilogue) ApplyC(x float32, c int) float32 {
 // ApplyAct evaluates activation a on x; NaN in gives NaN out. alpha is
 // also LeakyRelu's slope and PRelu's slope for x's channel.
 func ApplyAct(a Act, x, lo, hi, alpha, beta float32) float32 {
+	if a == ActRequant {
+		return requantAct(x, alpha, lo, hi)
+	}
 	if x != x {
 		return x
 	}

@@ -58,6 +58,11 @@ const (
 	// integer sum to a centred quantized value (stored minus its zero point):
 	// y = sat(roundEven(float32(acc)·m[c]) + zp) − zp.
 	OpRequantize Op = 114
+	// OpQAdd is mnc's own too: QLinearAdd on centred operands, the four
+	// steps Mul, Mul, Add, Requantize as one (inputs a, b, as, bs, m, zp; QType):
+	// y = sat(roundEven(float32(float32(a·as) + float32(b·bs))·m) + zp) − zp,
+	// m = float32(1/cs). a, b and y have one shape (no broadcasting).
+	OpQAdd Op = 115
 )
 
 func init() {
@@ -82,6 +87,7 @@ func init() {
 		{OpDynQuantScale, "DynamicQuantizeLinear.scale", "", 1},
 		{OpDynQuantZeroPoint, "DynamicQuantizeLinear.zero_point", "", 1},
 		{OpRequantize, "mnc.Requantize", "QType", 3},
+		{OpQAdd, "mnc.QAdd", "QType", 6},
 	} {
 		RegisterOp(e.op, OpInfo{Name: e.name, MinInputs: e.min, Attrs: e.attrs, Infer: inferQuant, Eval: ref})
 	}
@@ -123,6 +129,29 @@ func (t QType) Range() (lo, hi int32) {
 		return math.MinInt32, math.MaxInt32
 	}
 	return 0, 255
+}
+
+// requantAct is ActRequant (ir/op.go): Requantize of x by multiplier m
+// with the zero point subtracted, the type's range minus the zero point
+// being [lo, hi].
+func requantAct(x, m, lo, hi float32) float32 {
+	v := x * m
+	if v != v {
+		return 0
+	}
+	r := float32(math.RoundToEven(float64(v)))
+	if r < lo {
+		r = lo
+	}
+	if r > hi {
+		r = hi
+	}
+	return r
+}
+
+// QAdd is OpQAdd on one pair of centred values.
+func QAdd(a, as, b, bs, m float32, zp int32, t QType) float32 {
+	return Requantize(float64(float32(a*as)+float32(b*bs)), m, zp, t) - float32(zp)
 }
 
 // Quantize is QuantizeLinear on one value: sat(roundEven(x/s) + zp),

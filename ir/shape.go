@@ -94,10 +94,10 @@ func InferNode(n *Node) (Shape, error) {
 		}
 	}
 	out, err := info.Infer(n)
-	if err == nil && n.Attrs.Fused.Act == ActPRelu {
-		// A fused PRelu needs one slope per output channel.
+	if a := n.Attrs.Fused.Act; err == nil && (a == ActPRelu || a == ActRequant) {
+		// A fused PRelu or Requantize needs one slope (multiplier) per output channel.
 		if s := n.Attrs.Fused.Slope; len(out) < 2 || s == nil || len(s.Data) != out[1] {
-			return fail(n, "fused PRelu has %d slopes for output %v", tensorLen(s), out)
+			return fail(n, "fused %s has %d per-channel parameters for output %v", a, tensorLen(s), out)
 		}
 	}
 	return out, err

@@ -90,6 +90,18 @@ func inferQuant(n *Node) (Shape, error) {
 			return nil, err
 		}
 		return x.Clone(), nil
+	case OpQAdd:
+		if err := need(0, 1, 2, 3, 4, 5); err != nil {
+			return nil, err
+		}
+		if err := scalars(2, 3, 4, 5); err != nil {
+			return nil, err
+		}
+		a, b := n.Input(0).Shape, n.Input(1).Shape
+		if !a.Equal(b) {
+			return fail("operands have shapes %v and %v, want one shape", a, b)
+		}
+		return a.Clone(), nil
 	case OpDynQuantScale, OpDynQuantZeroPoint:
 		if err := need(0); err != nil {
 			return nil, err

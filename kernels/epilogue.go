@@ -63,7 +63,7 @@ func (ep *Epilogue) params(p *EpParams, withSlopeC bool) (mode int, post bool) {
 // out). PRelu's slope is ep.Slope[c].
 func actOne(ep *Epilogue, x float32, c int) float32 {
 	alpha := ep.Alpha
-	if ep.Act == ActPRelu {
+	if ep.Act == ActPRelu || ep.Act == ActRequant {
 		alpha = ep.Slope[c]
 	}
 	return ir.ApplyAct(ir.Act(ep.Act), x, ep.Min, ep.Max, alpha, ep.Beta)
@@ -73,6 +73,7 @@ func actOne(ep *Epilogue, x float32, c int) float32 {
 var _ = [1]struct{}{}[int(ActSwish)-int(ir.ActSwish)]
 var _ = [1]struct{}{}[int(ActHardSigmoid)-int(ir.ActHardSigmoid)]
 var _ = [1]struct{}{}[int(ActPRelu)-int(ir.ActPRelu)]
+var _ = [1]struct{}{}[int(ActRequant)-int(ir.ActRequant)]
 
 // actSlice sets out[i] = actOne(ep, x[i]) for rows of whole channel
 // vectors (element i is channel i mod len(ep.Slope)); out may be x.
@@ -133,9 +134,45 @@ func actSliceAt(ep *Epilogue, x, out []float32, c0 int) {
 				c = 0
 			}
 		}
+	case ActRequant:
+		requantSlice(ep, x, out, c0)
 	default:
 		for i, v := range x {
 			out[i] = actOne(ep, v, 0)
+		}
+	}
+}
+
+// requantSlice is actSliceAt for ActRequant: the generated kernels run with
+// mode None and this requantizes their output while it is in cache. With
+// integer bounds under 2^22 in magnitude, clamping before rounding gives
+// the same result as after, and adding and subtracting 1.5·2^23 rounds
+// half to even in float32 (the explicit conversions keep the compiler from
+// fusing the multiply into the add).
+func requantSlice(ep *Epilogue, x, out []float32, c0 int) {
+	const magic = 0x1.8p23
+	s, lo, hi := ep.Slope, ep.Min, ep.Max
+	if !(lo >= -1<<22 && hi <= 1<<22) {
+		for i, v := range x {
+			out[i] = actOne(ep, v, (c0+i)%len(s))
+		}
+		return
+	}
+	c := c0 % len(s)
+	for i, v := range x {
+		r := float32(v * s[c])
+		if r != r {
+			r = 0
+		}
+		if r < lo {
+			r = lo
+		}
+		if r > hi {
+			r = hi
+		}
+		out[i] = float32(r+magic) - magic
+		if c++; c == len(s) {
+			c = 0
 		}
 	}
 }

@@ -57,6 +57,7 @@ const (
 	ActSwish
 	ActLeakyRelu
 	ActPRelu
+	ActRequant // min(max(roundEven(x·Slope[c]), Min), Max): ir.ActRequant
 )
 
 // Epilogue is applied to every output element: y = Act(acc + bias (+ residual)).
@@ -65,7 +66,7 @@ type Epilogue struct {
 	Act         Act
 	Min, Max    float32   // ActClip
 	Alpha, Beta float32   // ActHardSigmoid; Alpha is ActLeakyRelu's slope
-	Slope       []float32 // ActPRelu: one slope per output channel (the NHWC last axis)
+	Slope       []float32 // ActPRelu, ActRequant: one slope (multiplier) per output channel (the NHWC last axis)
 }
 
 // DWParams describes a depthwise convolution (one k×k filter per channel,

@@ -37,6 +37,7 @@ var pipeline = [...]Pass{
 	{Name: "fold-bn-late", Fn: foldBNLate, Doc: "fold a BatchNorm whose conv fold-affine just gave a bias (ConvTranspose → Add bias → BatchNorm, as Paddle exports); off with fold-bn"},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
+	{Name: "fuse-requant", Fn: fuseRequant, Doc: "fuse lower-qlinear's Requantize into the producing Conv/Gemm epilogue (per-channel multiplier, round half to even, integer clamp)"},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
 	{Name: "quant-scalars", Fn: quantScalars, Required: true, Doc: "scalar quantization parameters become [1] tensors (plan operands have rank ≥ 1)"},
 	{Name: "lower-conv", Fn: lowerConv, Required: true, Doc: "choose gemm / dwconv / conv / generic for each Conv and Gemm"},
@@ -53,6 +54,7 @@ var passOrder = [...]struct{ a, b string }{
 	{"fuse-qdq", "fold-constants"},
 	{"fuse-qdq", "lower-qlinear"},
 	{"lower-qlinear", "fold-bn"},
+	{"lower-qlinear", "fuse-requant"},
 	{"quant-scalars", "lower-conv"},
 	// fold-bn must see the bare conv: fusions after it check for an empty epilogue.
 	{"fold-bn", "fuse-add"},

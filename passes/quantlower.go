@@ -192,10 +192,18 @@ func lowerQLinear(s *State) error {
 			repl[out] = mk(ir.OpRequantize, out.Name+".requant", ir.Attrs{QType: n.Attrs.QType}, acc, mv, scalar(out.Name+".yzp", val(yzp)))
 		case ir.OpQLinearAdd:
 			cs := val(n.Input(6))
-			t1 := mk(ir.OpMul, out.Name+".a", ir.Attrs{}, n.Input(0), scalar(out.Name+".as", val(n.Input(1))))
-			t2 := mk(ir.OpMul, out.Name+".b", ir.Attrs{}, n.Input(3), scalar(out.Name+".bs", val(n.Input(4))))
+			a, b := n.Input(0), n.Input(3)
+			as, bs, m, zp := scalar(out.Name+".as", val(n.Input(1))), scalar(out.Name+".bs", val(n.Input(4))),
+				scalar(out.Name+".m", 1/cs), scalar(out.Name+".zp", val(n.Input(7)))
+			if a.Shape.Equal(b.Shape) {
+				// One step: the Mul, Mul, Add, Requantize below, fused.
+				repl[out] = mk(ir.OpQAdd, out.Name+".qadd", ir.Attrs{QType: n.Attrs.QType}, a, b, as, bs, m, zp)
+				continue
+			}
+			t1 := mk(ir.OpMul, out.Name+".a", ir.Attrs{}, a, as)
+			t2 := mk(ir.OpMul, out.Name+".b", ir.Attrs{}, b, bs)
 			sum := mk(ir.OpAdd, out.Name+".sum", ir.Attrs{}, t1, t2)
-			repl[out] = mk(ir.OpRequantize, out.Name+".requant", ir.Attrs{QType: n.Attrs.QType}, sum, scalar(out.Name+".m", 1/cs), scalar(out.Name+".zp", val(n.Input(7))))
+			repl[out] = mk(ir.OpRequantize, out.Name+".requant", ir.Attrs{QType: n.Attrs.QType}, sum, m, zp)
 		case ir.OpQLinearGlobalAveragePool:
 			mean := mk(ir.OpGlobalAveragePool, out.Name+".mean", ir.Attrs{}, n.Input(0))
 			m := val(n.Input(1)) / val(n.Input(3))

@@ -14,7 +14,7 @@ import (
 // operands is an integer below 2^53, so the sums are exact.
 
 func init() {
-	for op := ir.OpQuantizeLinear; op <= ir.OpRequantize; op++ {
+	for op := ir.OpQuantizeLinear; op <= ir.OpQAdd; op++ {
 		implemented[op] = true
 	}
 }
@@ -193,6 +193,14 @@ func computeQuant(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.T
 		out := ir.NewTensor(shape...)
 		for i, v := range x.Data {
 			out.Data[i] = ir.Requantize(float64(v), qparam(m, ch(i), 1), zp, a.QType) - float32(zp)
+		}
+		return out, nil
+	case ir.OpQAdd:
+		as, bs, m := in[2].Data[0], in[3].Data[0], in[4].Data[0]
+		zp := int32(in[5].Data[0])
+		out := ir.NewTensor(shape...)
+		for i := range out.Data {
+			out.Data[i] = ir.QAdd(in[0].Data[i], as, in[1].Data[i], bs, m, zp, a.QType)
 		}
 		return out, nil
 	case ir.OpDynQuantScale, ir.OpDynQuantZeroPoint:

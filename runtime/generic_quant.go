@@ -17,6 +17,9 @@ func quantGeneric(s *plan.Step, in []view, out view) (func(), error) {
 	if f := fastRequantize(s, in, out); f != nil {
 		return f, nil
 	}
+	if f := fastQAdd(s, in, out); f != nil {
+		return f, nil
+	}
 	n := &ir.Node{Name: s.Name, Op: s.Op, Attrs: s.Attrs, Outputs: []*ir.Value{{Name: s.Name}}}
 	for i, o := range s.In {
 		n.Inputs = append(n.Inputs, &ir.Value{Name: fmt.Sprintf("in%d", i), Shape: o.Shape})
@@ -73,6 +76,29 @@ func fastRequantize(s *plan.Step, in []view, out view) func() {
 		}
 		for i, v := range x {
 			y[i] = ir.Requantize(float64(v), m[i/inner%c], zp, qt) - fzp
+		}
+	}
+}
+
+// fastQAdd runs a QAdd step (ir/quant.go) straight on its storage when both
+// operands and the output share one layout. nil otherwise.
+func fastQAdd(s *plan.Step, in []view, out view) func() {
+	if s.Op != ir.OpQAdd || len(in) != 6 || s.In[0].NHWC != s.Out.NHWC || s.In[1].NHWC != s.Out.NHWC ||
+		len(in[0].data) != len(out.data) || len(in[1].data) != len(out.data) {
+		return nil
+	}
+	for _, p := range in[2:] {
+		if len(p.data) != 1 {
+			return nil
+		}
+	}
+	a, b, y := in[0].data, in[1].data, out.data
+	as, bs, m, zp := in[2].data, in[3].data, in[4].data, in[5].data
+	qt := s.Attrs.QType
+	return func() {
+		as, bs, m, z := as[0], bs[0], m[0], int32(zp[0])
+		for i := range y {
+			y[i] = ir.QAdd(a[i], as, b[i], bs, m, z, qt)
 		}
 	}
 }

@@ -332,6 +332,14 @@ func (ex *exporter) activation(name string, ep ir.Epilogue, in, out string) {
 	case ir.ActPRelu:
 		slope := ex.addInit(floatTensor(out+"/slope", ep.Slope.Shape, ep.Slope.Data))
 		ex.emit("PRelu", name, []string{in, slope}, out)
+	case ir.ActRequant: // Mul by the per-channel multiplier, Round (half to even), Clip
+		m := ex.addInit(floatTensor(out+"/multiplier", ep.Slope.Shape, ep.Slope.Data))
+		prod, rounded := ex.fresh(out+"/scaled"), ex.fresh(out+"/rounded")
+		ex.emit("Mul", prod, []string{in, m}, prod)
+		ex.emit("Round", rounded, []string{prod}, rounded)
+		lo := ex.addInit(floatTensor(out+"/min", nil, []float32{ep.Min}))
+		hi := ex.addInit(floatTensor(out+"/max", nil, []float32{ep.Max}))
+		ex.emit("Clip", name, []string{rounded, lo, hi}, out)
 	case ir.ActSwish:
 		sig := ex.fresh(out + "/sigmoid")
 		ex.emit("Sigmoid", sig, []string{in}, sig)
