@@ -58,6 +58,12 @@ func load(spec string, noWeights bool) (*ir.Graph, error) {
 	case ".plan":
 		return nil, fmt.Errorf("%s is a compiled plan, not a model (plans can be run and benchmarked)", spec)
 	}
+	if b, ok, err := pipedBytes(spec); ok {
+		if err != nil {
+			return nil, err
+		}
+		return loadPiped(spec, b, noWeights)
+	}
 	if st, err := os.Stat(spec); err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("%s: unknown model file type (want .onnx or .mnc)", spec)
 	}
@@ -79,6 +85,11 @@ type Options struct {
 	// Shapes fixes input shapes by input name, symbolic and fixed
 	// dimensions alike (see Specialize); the batch it gives wins over Batch.
 	Shapes map[string][]int
+	// MaxMemory is the memory budget in bytes for this compilation (0: the
+	// process-wide budget, package limits: half the machine's memory, at
+	// most 4 GiB, or what limits.SetMaxMemory / mnc -max-memory set). A plan
+	// whose arena would exceed it is an error.
+	MaxMemory int64
 }
 
 // Specialize returns g with the given input shapes (by input name; other
@@ -113,7 +124,7 @@ func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch}, set)
+	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, MaxMemory: o.MaxMemory}, set)
 }
 
 // NewExecutor prepares p to run on threads threads (0: every core).
@@ -125,13 +136,17 @@ func NewExecutor(p *plan.Plan, threads int) (*runtime.Executor, error) {
 func SavePlan(path string, p *plan.Plan) error { return plan.Save(path, p) }
 
 // LoadPlan reads a plan file written by SavePlan.
-func LoadPlan(path string) (*plan.Plan, error) { return plan.Load(path) }
+// A pipe (mnc run <(cat x.plan)) works too.
+func LoadPlan(path string) (*plan.Plan, error) { return loadPlanFile(path) }
 
 // IsPlanFile reports whether path names a plan file (by extension, or by
 // its magic bytes when the file exists).
 func IsPlanFile(path string) bool {
 	if strings.EqualFold(filepath.Ext(path), ".plan") {
 		return true
+	}
+	if b, ok, err := pipedBytes(path); ok {
+		return err == nil && isPlanBytes(b) // a pipe is read once and kept for the load
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // Weights says how a Builder fills its constants.
@@ -18,6 +19,11 @@ const (
 	// ZeroWeights: zero-filled constants of the right shapes, for analysis
 	// and compilation tests where only shapes matter. Building is fast.
 	ZeroWeights
+	// ShapesOnly: constants have shapes but no data (nil Data), and the
+	// finished graph is not verified (its constants would fail): for
+	// checking a model's sizes against the memory budget before building
+	// it, without allocating its weights.
+	ShapesOnly
 )
 
 // Options configure a Builder.
@@ -28,6 +34,10 @@ type Options struct {
 	// KeepDropout emits classifier dropouts as Dropout nodes (identity at
 	// inference); by default they are left out, as ONNX exports do.
 	KeepDropout bool
+	// MaxMemory bounds the bytes of the weights (and the graph's nodes,
+	// at nodeBytes each) the builder makes, 0: limits.MaxMemory(). Going
+	// over it is the builder's error, before the allocation.
+	MaxMemory int64
 }
 
 // Builder appends MobileNet layers to an ir.Graph. Every method infers its
@@ -35,9 +45,33 @@ type Options struct {
 // The first error sticks: later calls return their input unchanged and
 // Finish reports it, so a chain of calls needs one error check at the end.
 type Builder struct {
-	G    *ir.Graph
-	opts Options
-	err  error
+	G     *ir.Graph
+	opts  Options
+	err   error
+	bytes int64 // weights and nodes so far, for the memory budget
+}
+
+// nodeBytes is what a node costs in memory, roughly, with its output value
+// and names: the budget counts it so that a description of millions of
+// tiny layers fails before it fills memory.
+const nodeBytes = 1 << 10
+
+// charge adds n bytes to what the builder holds and fails (returning
+// false) when that exceeds the memory budget.
+func (b *Builder) charge(what string, n int64) bool {
+	if b.err != nil {
+		return false
+	}
+	if n > 1<<62-b.bytes {
+		b.bytes = 1 << 62 // saturate: a product of huge dimensions
+	} else {
+		b.bytes += n
+	}
+	if err := limits.Check(b.opts.MaxMemory, what, b.bytes); err != nil {
+		b.Failf("%v", err)
+		return false
+	}
+	return true
 }
 
 // NewBuilder starts an empty graph named name.
@@ -77,6 +111,7 @@ func Channels(v *ir.Value) int {
 
 // node adds one node and infers its output shape.
 func (b *Builder) node(op ir.Op, name string, attrs ir.Attrs, inputs ...*ir.Value) *ir.Value {
+	b.charge(fmt.Sprintf("the graph's %d nodes", len(b.G.Nodes)+1), nodeBytes)
 	out := b.G.AddNode(op, name, attrs, inputs...)
 	n := out.Producer
 	s, err := ir.InferNode(n)
@@ -90,6 +125,16 @@ func (b *Builder) node(op ir.Op, name string, attrs ir.Attrs, inputs ...*ir.Valu
 }
 
 func (b *Builder) constant(name string, fill func(r *rng, data []float32), shape ...int) *ir.Value {
+	n := int64(4)
+	for _, d := range shape {
+		n = limits.Mul(n, int64(d)) // saturates; a negative dimension fails
+	}
+	if !b.charge(fmt.Sprintf("the weights up to %s %v", name, ir.Shape(shape)), n) {
+		return b.G.AddConst(name, ir.NewTensor(1))
+	}
+	if b.opts.Weights == ShapesOnly {
+		return b.G.AddConst(name, &ir.Tensor{Shape: ir.Shape(shape).Clone()})
+	}
 	t := ir.NewTensor(shape...)
 	if b.opts.Weights == RandomWeights && fill != nil {
 		fill(newRNG(b.opts.Seed, name), t.Data)
@@ -267,6 +312,9 @@ func (b *Builder) Finish(v *ir.Value, outName string) (*ir.Graph, error) {
 		v.Name = b.G.UniqueName(outName)
 	}
 	b.G.SetOutputs(v)
+	if b.opts.Weights == ShapesOnly {
+		return b.G, nil
+	}
 	if err := b.G.Verify(); err != nil {
 		return nil, fmt.Errorf("model %q: %w", b.G.Name, err)
 	}

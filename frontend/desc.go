@@ -128,6 +128,9 @@ func ParseDesc(name string, r io.Reader) (*Desc, error) {
 				return nil, err
 			}
 			row.Line = line
+			if len(d.Rows) >= MaxLayers {
+				return nil, fail("", "more than %d layer rows", MaxLayers)
+			}
 			d.Rows = append(d.Rows, row)
 			continue
 		}

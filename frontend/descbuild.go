@@ -14,6 +14,16 @@ import (
 // per repeat of an ir row), the head named like torchvision's classifier,
 // and output "logits" ("probs" after softmax, "features" with no fc).
 func (d *Desc) Build(w Weights) (*ir.Graph, error) {
+	layers := 0
+	for _, r := range d.Rows {
+		n := 1
+		if k, err := strconv.Atoi(r.Fields["n"]); err == nil && k > 1 {
+			n = k
+		}
+		if layers += n; layers > MaxLayers {
+			return nil, &posError{file: d.File, line: r.Line, field: "n", msg: fmt.Sprintf("the model has more than %d layers", MaxLayers)}
+		}
+	}
 	b := NewBuilder(d.Model, Options{Weights: w, Seed: d.Seed, BNEps: d.BNEps})
 	x := b.Input("input", d.Input[0], d.Input[1], d.Input[2])
 	feature := 0
@@ -50,14 +60,18 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			out, act := rr.channels("out", in), rr.act()
 			if rr.err == nil {
 				x = b.ConvBNAct(fmt.Sprintf("features.%d", feature), x, out, k, s, g, act)
-				feature++
+				if feature++; feature > MaxLayers {
+					rr.fail("n", "the model has more than %d layers", MaxLayers)
+				}
 			}
 		case "dwsep":
 			k, s, n := rr.int("k", 3), rr.int("s", 1), rr.int("n", 1)
 			out, act := rr.channels("out", in), rr.act()
 			for j := 0; j < n && rr.err == nil; j++ {
 				x = b.DepthwiseSeparable(fmt.Sprintf("features.%d", feature), x, out, k, s, act)
-				feature++
+				if feature++; feature > MaxLayers {
+					rr.fail("n", "the model has more than %d layers", MaxLayers)
+				}
 				s = 1
 			}
 		case "ir":
@@ -67,7 +81,9 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 				x = b.InvertedResidual(fmt.Sprintf("features.%d", feature), x, InvertedResidual{
 					Expansion: t, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV2,
 				})
-				feature++
+				if feature++; feature > MaxLayers {
+					rr.fail("n", "the model has more than %d layers", MaxLayers)
+				}
 				s = 1
 			}
 		case "bneck":
@@ -77,7 +93,9 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 				x = b.InvertedResidual(fmt.Sprintf("features.%d", feature), x, InvertedResidual{
 					Expand: exp, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV3,
 				})
-				feature++
+				if feature++; feature > MaxLayers {
+					rr.fail("n", "the model has more than %d layers", MaxLayers)
+				}
 			}
 		case "pool":
 			if pooled {
@@ -159,6 +177,11 @@ func (rr *rowReader) value(name string, required bool) (string, bool) {
 var fieldLimit = map[string]int{"k": 31, "s": 32, "n": 1000, "groups": maxChannels}
 
 const maxChannels = 1 << 16
+
+// MaxLayers bounds a description's layer rows and the layers they make
+// (repeats counted): real networks have tens, and a file of a few bytes
+// should not be able to ask for millions of nodes.
+const MaxLayers = 1 << 14
 
 // int reads a positive integer; def 0 makes the field required.
 func (rr *rowReader) int(name string, def int) int {

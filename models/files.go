@@ -4,12 +4,12 @@ import (
 	"embed"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 
 	"github.com/mnc-go/mnc/frontend"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // descFiles are the standard models as description files: the same graphs
@@ -50,10 +50,24 @@ func LoadDesc(name string, r io.Reader, opts BuildOptions) (*ir.Graph, error) {
 	w := frontend.RandomWeights
 	if opts.NoWeights {
 		w = frontend.ZeroWeights
+	} else {
+		// A build without weight data costs no time: it checks the weights
+		// and activations against the memory budget before seconds are
+		// spent drawing random numbers.
+		z, err := d.Build(frontend.ShapesOnly)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkActivations(z, name+": calibrating"); err != nil {
+			return nil, err
+		}
 	}
 	g, err := d.Build(w)
 	if err != nil || opts.NoWeights {
 		return g, err
+	}
+	if err := checkActivations(g, name+": calibrating"); err != nil {
+		return nil, err
 	}
 	if err := Calibrate(g, d.Input[1]); err != nil {
 		return nil, fmt.Errorf("%s: calibrating: %w", name, err)
@@ -63,7 +77,7 @@ func LoadDesc(name string, r io.Reader, opts BuildOptions) (*ir.Graph, error) {
 
 // LoadFile reads a description file (*.mnc) like LoadDesc.
 func LoadFile(file string, opts BuildOptions) (*ir.Graph, error) {
-	f, err := os.Open(file)
+	f, err := limits.Open(file, "description file")
 	if err != nil {
 		return nil, err
 	}

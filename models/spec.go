@@ -206,6 +206,8 @@ type BuildOptions struct {
 	// NoWeights gives zero-filled constants of the right shapes and skips
 	// calibration: for analysis and shape-only compilation, and fast.
 	NoWeights bool
+	// shapesOnly builds constants without data (see checkSpec).
+	shapesOnly bool
 }
 
 // BuildSpec builds the model a spec names (see ParseSpec). The graph's
@@ -229,8 +231,12 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 		return nil, fmt.Errorf("unknown model %q (valid: %s)", s.Name, validNames())
 	}
 	fo := frontend.Options{Seed: frontend.SeedOf(s.String()), BNEps: f.eps}
-	if opts.NoWeights {
+	if opts.shapesOnly {
+		fo.Weights = frontend.ShapesOnly
+	} else if opts.NoWeights {
 		fo.Weights = frontend.ZeroWeights
+	} else if err := checkSpec(s); err != nil {
+		return nil, err
 	}
 	name := s.Name
 	if s != defaults(s.Name) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/limits"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -62,6 +63,9 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 		st.report.Passes = append(st.report.Passes, pt)
 	}
 	p := st.Plan
+	if err := limits.Check(opts.MaxMemory, fmt.Sprintf("the plan's arena (the activations of batch %d)", p.Batch), limits.Mul(int64(p.ArenaSize), 4)); err != nil {
+		return nil, nil, err
+	}
 	if opts.Verify {
 		if err := p.Validate(); err != nil {
 			return nil, nil, fmt.Errorf("built plan is invalid: %w", err)

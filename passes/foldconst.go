@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 	"github.com/mnc-go/mnc/reference"
 )
 
@@ -31,6 +32,9 @@ func foldConstants(s *State) error {
 		}
 		if !all {
 			continue
+		}
+		if err := limits.Check(s.Opts.MaxMemory, fmt.Sprintf("node %q (%s): folding its constant output %v", n.Name, n.Op, n.Output().Shape), limits.Mul(int64(n.Output().Shape.Size()), 4)); err != nil {
+			return err
 		}
 		t, err := reference.Eval(n, ins)
 		if err != nil {

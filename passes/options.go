@@ -36,6 +36,10 @@ type Options struct {
 	// pipeline's state, which it must not modify (mnc dot -after draws
 	// st.G with st.Fused and st.Algo).
 	AfterPass func(pass string, st *State)
+	// MaxMemory is the memory budget in bytes (0: limits.MaxMemory()): a
+	// plan whose arena exceeds it, or a constant folded bigger than it, is
+	// an error rather than an allocation.
+	MaxMemory int64
 }
 
 // PassTime records one pipeline entry's run.

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+
+	"github.com/mnc-go/mnc/limits"
 )
 
 // Save writes p to a plan file at path (created or truncated).
@@ -35,7 +37,7 @@ func Save(path string, p *Plan) error {
 // reach the file) and lasts as long as the process; Release ends it.
 // Elsewhere, or for pipes, the file is read into memory once.
 func Load(path string) (*Plan, error) {
-	f, err := os.Open(path)
+	f, err := limits.Open(path, "plan file")
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}

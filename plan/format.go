@@ -31,6 +31,7 @@ import (
 	"unsafe"
 
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // Magic opens every plan file.
@@ -187,6 +188,9 @@ func checkHeader(hdr []byte) (uint64, error) {
 	n := binary.LittleEndian.Uint64(hdr[16:])
 	if n > maxPayload {
 		return 0, fmt.Errorf("plan: payload length %d is implausible (corrupt header)", n)
+	}
+	if err := limits.Check(0, "the plan's payload", int64(n)); err != nil {
+		return 0, fmt.Errorf("plan: %w", err)
 	}
 	return n, nil
 }

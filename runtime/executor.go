@@ -18,6 +18,7 @@ import (
 
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/limits"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -26,6 +27,9 @@ type Options struct {
 	// Threads is the number of threads each step is split over; 0 means
 	// runtime.NumCPU().
 	Threads int
+	// MaxMemory is the memory budget in bytes (0: limits.MaxMemory()): New
+	// refuses a plan whose arena plus per-thread scratch would exceed it.
+	MaxMemory int64
 }
 
 // Executor runs one plan.
@@ -91,13 +95,18 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	if nt > 256 {
 		return nil, fmt.Errorf("runtime: %d threads is too many", nt)
 	}
+	sc, ps := p.MaxScratch(), gemmPadSize(p)
+	need := limits.Mul(4, int64(p.ArenaSize)) + limits.Mul(4, int64(nt), int64(sc)+int64(ps))
+	if err := limits.Check(opts.MaxMemory, fmt.Sprintf("runtime: plan %q (arena of %s, scratch of %s per thread × %d threads)", p.Name,
+		limits.Size(limits.Mul(4, int64(p.ArenaSize))), limits.Size(limits.Mul(4, int64(sc)+int64(ps))), nt), need); err != nil {
+		return nil, err
+	}
 	e := &Executor{core: &core{}, plan: p, set: set, nt: nt, arena: make([]float32, p.ArenaSize)}
 	e.direct, e.inData = directInputs(p), make([][]float32, len(p.Inputs))
-	sc := p.MaxScratch()
 	for t := 0; t < nt; t++ {
 		e.scratch = append(e.scratch, make([]float32, sc))
 	}
-	if ps := gemmPadSize(p); ps > 0 {
+	if ps > 0 {
 		for t := 0; t < nt; t++ {
 			e.pads = append(e.pads, make([]float32, ps))
 		}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/mnc-go/mnc/limits"
 )
 
 // command is one subcommand; each registers itself in an init() of its file.
@@ -33,6 +35,7 @@ var stdout io.Writer = os.Stdout
 
 func realMain(args []string, out, errw io.Writer) int {
 	stdout, stderr = out, errw
+	limits.SetMaxMemory(0) // the default, unless -max-memory says otherwise
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
@@ -89,6 +92,14 @@ func printUsage(w io.Writer) {
 func newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
+	fs.Func("max-memory", fmt.Sprintf("memory budget: files, weights, folded constants, arena, scratch and batch must fit (like 512MiB, 16GiB; default %s: half the machine's memory, at most %s)", limits.Size(limits.Default()), limits.Size(limits.DefaultCap)), func(s string) error {
+		n, err := limits.ParseSize(s)
+		if err != nil {
+			return err
+		}
+		limits.SetMaxMemory(n)
+		return nil
+	})
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n", usage)
 		fs.PrintDefaults()
@@ -99,7 +110,11 @@ func newFlags(name, usage string) *flag.FlagSet {
 // parseFlags parses args and requires exactly one positional MODEL argument.
 func parseFlags(fs *flag.FlagSet, args []string) (string, error) {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(interleave(fs, args)); err != nil {
+	args, err := interleave(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.Usage()
@@ -116,7 +131,10 @@ func parseFlags(fs *flag.FlagSet, args []string) (string, error) {
 
 // interleave moves flags that follow the positional argument in front of it,
 // so `mnc run mobilenet_v2 -threads 1` works as users type it.
-func interleave(fs *flag.FlagSet, args []string) []string {
+// A flag that takes a value but is the last argument is an error here: the
+// flag package would otherwise take the model name as its value
+// ("invalid value "mobilenet_v2" for flag -threads").
+func interleave(fs *flag.FlagSet, args []string) ([]string, error) {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -134,14 +152,15 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 				if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
 					continue
 				}
-				if i+1 < len(args) {
-					flags = append(flags, args[i+1])
-					i++
+				if i+1 >= len(args) {
+					return nil, usagef("flag %s needs a value", a)
 				}
+				flags = append(flags, args[i+1])
+				i++
 			}
 			continue
 		}
 		pos = append(pos, a)
 	}
-	return append(flags, pos...)
+	return append(flags, pos...), nil
 }

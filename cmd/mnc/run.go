@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mnc-go/mnc"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
 )
@@ -39,6 +41,9 @@ func runRun(args []string) error {
 	}
 	if *threads < 0 {
 		return usagef("-threads %d: must be positive", *threads)
+	}
+	if *top < 1 {
+		return usagef("-top %d: must be at least 1", *top)
 	}
 	if *ref && mnc.IsPlanFile(spec) {
 		return usagef("-ref runs a model, not a compiled plan")
@@ -284,9 +289,17 @@ func readInput(path, name string, shape ir.Shape) (*ir.Tensor, error) {
 	if path == "" {
 		return reference.FixedInput(shape...), nil
 	}
-	b, err := os.ReadFile(path)
+	// At most one byte more than the input needs: /dev/zero or a huge file
+	// is refused after reading that much, not read to the end.
+	if err := limits.Check(0, fmt.Sprintf("input %q %v", name, shape), limits.Mul(4, int64(shape.Size()))); err != nil {
+		return nil, err
+	}
+	b, err := readBounded(path, int64(4*shape.Size())+1)
 	if err != nil {
 		return nil, fmt.Errorf("-input: %w", err)
+	}
+	if len(b) > 4*shape.Size() {
+		return nil, fmt.Errorf("-input %s: more than the %d bytes input %q %v needs (%d float32 values)", path, 4*shape.Size(), name, shape, shape.Size())
 	}
 	if len(b) != 4*shape.Size() {
 		return nil, fmt.Errorf("-input %s: %d bytes, but input %q %v needs %d float32 values (%d bytes)", path, len(b), name, shape, shape.Size(), 4*shape.Size())
@@ -319,4 +332,15 @@ func printOutput(t *ir.Tensor, name string, k int, labelFile string, files []str
 	}
 	o.print()
 	return nil
+}
+
+// readBounded reads at most max bytes of path (a regular file, a pipe or a
+// terminal; devices like /dev/zero read only that far).
+func readBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max))
 }

@@ -1,9 +1,6 @@
 package onnx
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // This file is the import-time constant folder: it evaluates the integer
 // shape arithmetic exporters emit (Shape → Gather/Slice → Unsqueeze →
@@ -47,6 +44,9 @@ func foldGather(data, idx *cval, axis int) (*cval, error) {
 	inner := shapeSize(data.shape[ax+1:])
 	if outer*inner > 0 && len(ind) > maxElements/(outer*inner) {
 		return nil, fmt.Errorf("result of %d×%d×%d elements is too large", outer, len(ind), inner)
+	}
+	if err := checkFold("Gather", outer*len(ind)*inner, data.isInt); err != nil {
+		return nil, err
 	}
 	shape := append(append(append([]int{}, data.shape[:ax]...), idx.shape...), data.shape[ax+1:]...)
 	src := make([]int, 0, outer*len(ind)*inner)
@@ -142,6 +142,9 @@ func foldConcat(in []*cval, axis int) (*cval, error) {
 		}
 		shape[ax] += c.shape[ax]
 		anySym = anySym || c.sym != nil
+	}
+	if err := checkFold("Concat", shapeSize(shape), in[0].isInt); err != nil {
+		return nil, err
 	}
 	out := &cval{shape: shape, isInt: in[0].isInt}
 	outer := shapeSize(shape[:ax])
@@ -272,8 +275,11 @@ func foldArith(op string, a, b *cval) (*cval, error) {
 	if err != nil {
 		return nil, err
 	}
-	ia, ib := broadcastIndex(a.shape, shape), broadcastIndex(b.shape, shape)
 	n := shapeSize(shape)
+	if err := checkFold(op, n, a.isInt && b.isInt); err != nil {
+		return nil, err
+	}
+	ia, ib := broadcastIndex(a.shape, shape), broadcastIndex(b.shape, shape)
 	if a.isInt && b.isInt {
 		out := make([]int64, n)
 		for k := range out {
@@ -290,6 +296,9 @@ func foldArith(op string, a, b *cval) (*cval, error) {
 					return nil, fmt.Errorf("integer division by zero")
 				}
 				out[k] = x / y
+			}
+			if intOverflow(op, x, y, out[k]) {
+				return nil, fmt.Errorf("integer overflow: %d %s %d", x, op, y)
 			}
 		}
 		return newInt(shape, out), nil
@@ -313,51 +322,14 @@ func foldArith(op string, a, b *cval) (*cval, error) {
 }
 
 // foldCast converts a constant to float or integer.
-func foldCast(c *cval, toInt bool) *cval {
+func foldCast(c *cval, toInt bool) (*cval, error) {
 	if toInt == c.isInt {
-		return c
+		return c, nil
 	}
 	if toInt {
-		i := make([]int64, len(c.f))
-		for k, v := range c.f {
-			if v != v || math.IsInf(float64(v), 0) {
-				i[k] = math.MinInt64
-			} else {
-				i[k] = int64(v) // truncation toward zero, as C casts
-			}
-		}
-		return &cval{shape: c.shape, isInt: true, i: i}
+		return castToInt(c)
 	}
-	return &cval{shape: c.shape, f: c.floats()}
-}
-
-// foldRange is ONNX Range(start, limit, delta).
-func foldRange(start, limit, delta *cval) (*cval, error) {
-	s, err1 := start.scalar()
-	l, err2 := limit.scalar()
-	d, err3 := delta.scalar()
-	if err := errorsJoin(err1, err2, err3); err != nil {
-		return nil, err
-	}
-	if d == 0 {
-		return nil, fmt.Errorf("delta is 0")
-	}
-	n := int(math.Max(math.Ceil((l-s)/d), 0))
-	if n > maxElements {
-		return nil, fmt.Errorf("range of %d elements is too large", n)
-	}
-	if start.isInt {
-		out := make([]int64, n)
-		for k := range out {
-			out[k] = int64(s) + int64(k)*int64(d)
-		}
-		return newInt([]int{n}, out), nil
-	}
-	out := make([]float32, n)
-	for k := range out {
-		out[k] = float32(s + float64(k)*d)
-	}
-	return newFloat([]int{n}, out), nil
+	return &cval{shape: c.shape, f: c.floats()}, nil
 }
 
 func errorsJoin(errs ...error) error {

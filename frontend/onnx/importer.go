@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // slot is what an ONNX tensor name stands for while importing: an IR value
@@ -25,6 +26,7 @@ type importer struct {
 	missing map[string]string   // outputs mnc does not compute → why
 	shapes  map[string]ir.Shape // input shapes given by the user
 	inits   *initCache          // decoded initializers shared by imports of one Model (nil: none)
+	folded  int64               // bytes of the constants folded so far (see checkFold)
 }
 
 func (im *importer) initializers(gp *pb.GraphProto) error {
@@ -62,8 +64,11 @@ func (im *importer) inputs(gp *pb.GraphProto) error {
 		if name == "" {
 			return fmt.Errorf("graph input %d has no name", k)
 		}
+		if declared[name] {
+			return fmt.Errorf("graph input %q is declared twice", name)
+		}
 		if _, ok := im.slots[name]; ok {
-			continue
+			continue // an initializer listed as an input too (IR version < 4)
 		}
 		declared[name] = true
 		tt := in.GetType().GetTensorType()
@@ -247,6 +252,14 @@ func (im *importer) convert(n *pb.NodeProto) error {
 	}
 	if ctx.a.err != nil {
 		return ctx.a.err
+	}
+	for _, s := range ctx.out {
+		if s != nil && s.c != nil {
+			im.folded += int64(s.c.size()) * 8
+		}
+	}
+	if err := limits.Check(0, "the constants folded at import", im.folded); err != nil {
+		return err
 	}
 	for k, o := range n.GetOutput() {
 		if o == "" {

@@ -3,12 +3,12 @@ package onnx
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -26,7 +26,7 @@ type Model struct {
 // Open reads the ONNX model at path without importing it; external data
 // files are looked up in path's directory.
 func Open(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, "ONNX model", 0)
 	if err != nil {
 		return nil, err
 	}

@@ -157,6 +157,9 @@ func convertConstantOfShape(c *nodeCtx) error {
 			return fmt.Errorf("value must hold one element, has shape %v", fill.shape)
 		}
 	}
+	if err := checkFold(fmt.Sprintf("ConstantOfShape(%v)", shape), n, fill.isInt); err != nil {
+		return err
+	}
 	src := make([]int, n)
 	c.setConst(fill.gather(shape, src))
 	return nil

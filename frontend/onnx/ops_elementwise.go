@@ -170,7 +170,11 @@ func convertCast(c *nodeCtx) error {
 		return fmt.Errorf("required input 0 is missing")
 	}
 	if s.c != nil {
-		c.setConst(foldCast(s.c, toInt))
+		k, err := foldCast(s.c, toInt)
+		if err != nil {
+			return err
+		}
+		c.setConst(k)
 		return nil
 	}
 	if toInt {

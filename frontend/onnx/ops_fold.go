@@ -86,7 +86,7 @@ func foldMap(in []*cval, op elementwise) (*cval, error) {
 		out[e] = float32(op.ff(args))
 	}
 	if allInt {
-		return foldCast(newFloat(shape, out), true), nil
+		return foldCast(newFloat(shape, out), true) // NaN or ±Inf (0/0, sqrt of a negative) is an error
 	}
 	return newFloat(shape, out), nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/limits"
 )
 
 // maxElements bounds a tensor's declared size so that a corrupt dims field
@@ -33,13 +34,17 @@ func decodeTensorValues(t *pb.TensorProto, dir string) (*cval, error) {
 		}
 	}
 	raw := t.GetRawData()
+	dt := pb.TensorProto_DataType(t.GetDataType())
 	if t.GetDataLocation() == pb.TensorProto_EXTERNAL {
+		w := dataWidth[dt]
+		if w == 0 {
+			return nil, fmt.Errorf("tensor %q: unsupported data type %v", t.GetName(), dt)
+		}
 		var err error
-		if raw, err = readExternal(t, dir); err != nil {
+		if raw, err = readExternal(t, dir, int64(n)*int64(w)); err != nil {
 			return nil, err
 		}
 	}
-	dt := pb.TensorProto_DataType(t.GetDataType())
 	width := map[pb.TensorProto_DataType]int{
 		pb.TensorProto_FLOAT: 4, pb.TensorProto_DOUBLE: 8, pb.TensorProto_INT64: 8, pb.TensorProto_INT32: 4,
 		pb.TensorProto_INT16: 2, pb.TensorProto_INT8: 1, pb.TensorProto_UINT8: 1, pb.TensorProto_UINT16: 2,
@@ -141,10 +146,22 @@ func decodeRaw(dt pb.TensorProto_DataType, shape []int, raw []byte) *cval {
 	return newInt(shape, i)
 }
 
+// dataWidth is the bytes per element of raw data.
+var dataWidth = map[pb.TensorProto_DataType]int{
+	pb.TensorProto_FLOAT: 4, pb.TensorProto_DOUBLE: 8, pb.TensorProto_INT64: 8, pb.TensorProto_INT32: 4,
+	pb.TensorProto_INT16: 2, pb.TensorProto_INT8: 1, pb.TensorProto_UINT8: 1, pb.TensorProto_UINT16: 2,
+	pb.TensorProto_UINT32: 4, pb.TensorProto_UINT64: 8, pb.TensorProto_BOOL: 1,
+}
+
 // readExternal reads a tensor stored outside the model file (ONNX's
 // external data: location, offset and length keys, location relative to the
-// model's directory).
-func readExternal(t *pb.TensorProto, dir string) ([]byte, error) {
+// model's directory). want is the byte size the tensor's shape and type
+// need; it is checked against length, the file's size and the memory budget
+// before anything is read, and exactly that much is read. The location must
+// be a regular file inside the model's directory once symbolic links are
+// resolved: a link to a file elsewhere, a FIFO (which would block), a
+// device or a directory is refused.
+func readExternal(t *pb.TensorProto, dir string, want int64) ([]byte, error) {
 	var loc string
 	offset, length := int64(0), int64(-1)
 	for _, kv := range t.GetExternalData() {
@@ -164,6 +181,9 @@ func readExternal(t *pb.TensorProto, dir string) ([]byte, error) {
 	if loc == "" {
 		return nil, fmt.Errorf("tensor %q: external data without a location", t.GetName())
 	}
+	if length >= 0 && length != want {
+		return nil, fmt.Errorf("tensor %q: external data length %d, but its shape and type need %d bytes", t.GetName(), length, want)
+	}
 	if filepath.IsAbs(loc) || strings.HasPrefix(filepath.Clean(loc), "..") {
 		return nil, fmt.Errorf("tensor %q: external data location %q must be relative to the model's directory", t.GetName(), loc)
 	}
@@ -171,22 +191,48 @@ func readExternal(t *pb.TensorProto, dir string) ([]byte, error) {
 		return nil, fmt.Errorf("tensor %q: external data %q but no directory was given to read it from", t.GetName(), loc)
 	}
 	path := filepath.Join(dir, loc)
-	f, err := os.Open(path)
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: external data: %v", t.GetName(), err)
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: external data: %v", t.GetName(), err)
+	}
+	if rel, err := filepath.Rel(realDir, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("tensor %q: external data %q resolves to %s, outside the model's directory", t.GetName(), loc, real)
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %v", t.GetName(), err)
+	}
+	if !st.Mode().IsRegular() {
+		kind := "a device"
+		switch m := st.Mode(); {
+		case m.IsDir():
+			kind = "a directory"
+		case m&os.ModeNamedPipe != 0:
+			kind = "a named pipe (FIFO)"
+		case m&os.ModeSocket != 0:
+			kind = "a socket"
+		}
+		return nil, fmt.Errorf("tensor %q: external data %s is %s, not a regular file", t.GetName(), path, kind)
+	}
+	if want > st.Size() || offset > st.Size()-want {
+		return nil, fmt.Errorf("tensor %q: external data %s: offset %d + %d bytes past the end (%d bytes)", t.GetName(), path, offset, want, st.Size())
+	}
+	if err := limits.Check(0, fmt.Sprintf("tensor %q's external data", t.GetName()), want); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(real)
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %v", t.GetName(), err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("tensor %q: %v", t.GetName(), err)
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() < offset+want {
+		return nil, fmt.Errorf("tensor %q: external data %s changed while it was read", t.GetName(), path)
 	}
-	if length < 0 && offset <= st.Size() {
-		length = st.Size() - offset
-	}
-	if length < 0 || offset > st.Size() || length > st.Size()-offset {
-		return nil, fmt.Errorf("tensor %q: external data %s: offset %d + length %d past the end (%d bytes)", t.GetName(), path, offset, length, st.Size())
-	}
-	buf := make([]byte, length)
+	buf := make([]byte, want)
 	if _, err := f.ReadAt(buf, offset); err != nil {
 		return nil, fmt.Errorf("tensor %q: reading %s: %v", t.GetName(), path, err)
 	}
