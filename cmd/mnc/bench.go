@@ -44,7 +44,8 @@ type benchResult struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	Layers       []layer `json:"layers,omitempty"`
 
-	plan *plan.Plan
+	plan  *plan.Plan
+	trace *runtime.Trace // -plot: the fastest of a few traced runs
 }
 
 type layer struct {
@@ -180,6 +181,19 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 		r := b.result()
 		if o.perLayer || o.plot != "" {
 			r.Layers = profileLayers(b.e, b.p, b.ins, b.outs, len(b.times))
+		}
+		if o.plot != "" {
+			trs, err := traceRuns(b.e, b.ins, b.outs, 3)
+			if err != nil {
+				return err
+			}
+			best := trs[0].tr
+			for _, t := range trs[1:] {
+				if t.tr.StepEnd[len(t.tr.StepEnd)-1] < best.StepEnd[len(best.StepEnd)-1] {
+					best = t.tr
+				}
+			}
+			r.trace = &best
 		}
 		results = append(results, r)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mnc-go/mnc/imageio"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/runtime"
 )
 
 func checkPlotFile(path string) error {
@@ -74,7 +75,7 @@ func plotBench(path string, results []*benchResult, threads int, before machineP
 			}
 		}
 	}
-	rows := [][]*plot.Plot{{}, {}, {}}
+	rows := [][]*plot.Plot{{}, {}, {}, {}}
 	for _, r := range results {
 		n := len(r.Layers)
 		barW := vg.Points(math.Max(0.5, 520/float64(len(results))/float64(max(n, 1))))
@@ -195,16 +196,31 @@ func plotBench(path string, results []*benchResult, threads int, before machineP
 		rows[0] = append(rows[0], times)
 		rows[1] = append(rows[1], pct)
 		rows[2] = append(rows[2], roof)
+		tl := plot.New()
+		tl.X.Label.Text = "time (ms)"
+		tl.Y.Label.Text = "thread"
+		if r.trace != nil && len(r.trace.StepEnd) > 0 {
+			total := r.trace.StepEnd[len(r.trace.StepEnd)-1]
+			tl.Title.Text = fmt.Sprintf("timeline of the fastest of 3 traced runs (%.3f ms): each thread's work on each step", float64(total.Nanoseconds())/1e6)
+			tl.Add(&timeline{tr: r.trace, colour: func(step int) color.Color {
+				st := &r.plan.Steps[step]
+				return colour[layerKind(layer{Kind: st.Kind.String(), Algo: st.Algo})]
+			}})
+			tl.X.Min, tl.X.Max = 0, float64(total.Nanoseconds())/1e6
+			tl.Y.Min, tl.Y.Max = -0.5, float64(r.Threads)-0.5
+			tl.Y.Tick.Marker = intTicks{}
+		}
+		rows[3] = append(rows[3], tl)
 	}
 	w := vg.Length(len(results)) * 9 * vg.Inch
-	h := 12 * vg.Inch
+	h := 15 * vg.Inch
 	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 	c, err := draw.NewFormattedCanvas(w, h, ext)
 	if err != nil {
 		return fmt.Errorf("-plot: %w", err)
 	}
 	dc := draw.New(c)
-	t := draw.Tiles{Rows: 3, Cols: len(results), PadTop: vg.Points(6), PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(10), PadX: vg.Points(24), PadY: vg.Points(24)}
+	t := draw.Tiles{Rows: 4, Cols: len(results), PadTop: vg.Points(6), PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(10), PadX: vg.Points(24), PadY: vg.Points(24)}
 	cs := plot.Align(rows, t, dc)
 	for i := range rows {
 		for j := range rows[i] {
@@ -242,4 +258,24 @@ func (intTicks) Ticks(lo, hi float64) []plot.Tick {
 		out = append(out, plot.Tick{Value: v, Label: fmt.Sprint(int(v))})
 	}
 	return out
+}
+
+// timeline draws a traced run: one lane per thread (thread 0 at the
+// bottom), one box per step the thread worked on, coloured by kind.
+type timeline struct {
+	tr     *runtime.Trace
+	colour func(step int) color.Color
+}
+
+func (t *timeline) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, s := range t.tr.Spans {
+		x0, x1 := trX(float64(s.Start.Nanoseconds())/1e6), trX(float64(s.End.Nanoseconds())/1e6)
+		if x1-x0 < 0.5 {
+			x1 = x0 + 0.5 // visible however short
+		}
+		y0, y1 := trY(float64(s.Thread)-0.4), trY(float64(s.Thread)+0.4)
+		pts := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
+		c.FillPolygon(t.colour(s.Step), c.ClipPolygonXY(pts))
+	}
 }
