@@ -3,6 +3,7 @@ package dyn
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mnc-go/mnc/frontend/onnx"
 	"github.com/mnc-go/mnc/ir"
@@ -59,6 +60,12 @@ func (m *Model) OutputNames() []string {
 // RunTail interprets the tail given the prefix's outputs and the model's
 // inputs, by name, and returns the model's outputs in order.
 func (m *Model) RunTail(prefix, inputs map[string]*ir.Tensor) ([]*Tensor, error) {
+	return m.RunTailProfile(prefix, inputs, nil)
+}
+
+// RunTailProfile is RunTail adding each tail node's time to prof (by node
+// name) when prof is not nil.
+func (m *Model) RunTailProfile(prefix, inputs map[string]*ir.Tensor, prof map[string]time.Duration) ([]*Tensor, error) {
 	in := map[string]*Tensor{}
 	for k, v := range inputs {
 		in[k] = FromIR(v)
@@ -66,7 +73,7 @@ func (m *Model) RunTail(prefix, inputs map[string]*ir.Tensor) ([]*Tensor, error)
 	for k, v := range prefix {
 		in[k] = FromIR(v)
 	}
-	return Run(Graph{G: m.Tail.Graph, Opset: m.Tail.Opset}, in)
+	return RunProfile(Graph{G: m.Tail.Graph, Opset: m.Tail.Opset}, in, prof)
 }
 
 // Describe lists the interpreted nodes and why, one a line.

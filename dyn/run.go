@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 )
@@ -18,6 +19,7 @@ type Graph struct {
 type scope struct {
 	vals   map[string]*Tensor
 	parent *scope
+	prof   map[string]time.Duration // per top-level node, when profiling
 }
 
 func (s *scope) get(name string) (*Tensor, bool) {
@@ -80,11 +82,15 @@ func Supported() []string {
 // Run interprets g on the given inputs (by name; values g reads that are
 // neither its inputs nor its initializers must be among them too) and
 // returns its outputs in order. Errors name the node.
-func Run(g Graph, inputs map[string]*Tensor) ([]*Tensor, error) {
+func Run(g Graph, inputs map[string]*Tensor) ([]*Tensor, error) { return RunProfile(g, inputs, nil) }
+
+// RunProfile is Run that adds each top-level node's time (If and Loop
+// include their subgraphs) to prof[node name], when prof is not nil.
+func RunProfile(g Graph, inputs map[string]*Tensor, prof map[string]time.Duration) ([]*Tensor, error) {
 	if bad := Unsupported(g.G); len(bad) > 0 {
 		return nil, fmt.Errorf("operators the interpreter does not run: %s", strings.Join(bad, ", "))
 	}
-	s := &scope{vals: map[string]*Tensor{}}
+	s := &scope{vals: map[string]*Tensor{}, prof: prof}
 	for k, v := range inputs {
 		s.vals[k] = v
 	}
@@ -115,7 +121,11 @@ func run(g Graph, s *scope) ([]*Tensor, error) {
 			in[i] = t
 		}
 		c := &ctx{n: n, in: in, opset: g.Opset, s: s}
+		t0 := time.Now()
 		outs, err := ops[n.GetOpType()](c)
+		if s.prof != nil {
+			s.prof[nodeName(n, k)] += time.Since(t0)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("node %q (%s): %v", nodeName(n, k), opName(n), err)
 		}

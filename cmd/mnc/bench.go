@@ -85,6 +85,12 @@ func runBench(args []string) error {
 	if err := imf.check(""); err != nil {
 		return err
 	}
+	if tail, err := openTail(spec); err != nil || tail != nil {
+		if err != nil {
+			return err
+		}
+		return benchTail(tail, &cf, *threads, *runs, *warm, *perLayer)
+	}
 	if *plotFile != "" {
 		if err := checkPlotFile(*plotFile); err != nil {
 			return err

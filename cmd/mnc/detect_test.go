@@ -130,3 +130,10 @@ func TestRunInterpretedTail(t *testing.T) {
 		t.Errorf("run: exit %d %s:\n%s", code, errs, out)
 	}
 }
+
+func TestBenchInterpretedTail(t *testing.T) {
+	code, out, errs := cli(t, "bench", "-threads", "1", "-runs", "3", "-per-layer", "../../dyn/testdata/nms_tail.onnx")
+	if code != 0 || !strings.Contains(out, "48 interpreted") || !strings.Contains(out, "interpreted tail") || !strings.Contains(out, "NonMaxSuppression") {
+		t.Errorf("bench: exit %d %s:\n%s", code, errs, out)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -103,4 +104,106 @@ func runTail(h *dyn.Model, cf *compileFlags, input string, threads int, ref bool
 	fmt.Fprintf(stdout, "time: %.3f ms compiled prefix (%s, first run includes warm-up) + %.3f ms interpreted tail (%d nodes)\n",
 		msec(t1.Sub(t0)), what, msec(t2.Sub(t1)), len(h.Tail.Nodes))
 	return nil
+}
+
+// benchTail is mnc bench for a model with an interpreted tail: the
+// compiled prefix and the tail timed in the same runs; -per-layer lists the
+// slowest tail nodes.
+func benchTail(h *dyn.Model, cf *compileFlags, threads, runs, warm int, perLayer bool) error {
+	g := h.Prefix
+	if g.Inputs[0].Shape[0] < 0 {
+		g = g.Clone()
+		if err := g.SetBatch(max(cf.batch, 1)); err != nil {
+			return err
+		}
+	}
+	o, err := cf.options()
+	if err != nil {
+		return err
+	}
+	p, _, err := mnc.Compile(g, o)
+	if err != nil {
+		return err
+	}
+	e, err := mnc.NewExecutor(p, threads)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	ins := map[string]*ir.Tensor{}
+	var list []*ir.Tensor
+	for _, v := range g.Inputs {
+		t := reference.FixedInput(v.Shape...)
+		ins[v.Name] = t
+		list = append(list, t)
+	}
+	outs := e.NewOutputs()
+	pre := map[string]*ir.Tensor{}
+	for i, io := range p.Outputs {
+		pre[io.Name] = outs[i]
+	}
+	if runs == 0 {
+		runs = 50
+	}
+	prof := map[string]time.Duration{}
+	var tp, tt []float64
+	for i := range warm + runs {
+		t0 := time.Now()
+		if err := e.Run(list, outs); err != nil {
+			return err
+		}
+		t1 := time.Now()
+		var pr map[string]time.Duration
+		if i >= warm {
+			pr = prof
+		}
+		if _, err := h.RunTailProfile(pre, ins, pr); err != nil {
+			return err
+		}
+		if i >= warm {
+			tp = append(tp, msec(t1.Sub(t0)))
+			tt = append(tt, msec(time.Since(t1)))
+		}
+	}
+	mp, mt := median(tp), median(tt)
+	fmt.Fprintf(stdout, "model %s: isa %s, %d threads, %s, %d runs; %d nodes compiled, %d interpreted\n", h.Prefix.Name, p.ISA, e.Threads(), levelName(p), runs, len(h.Prefix.Nodes), len(h.Tail.Nodes))
+	fmt.Fprintf(stdout, "  median: %.3f ms = compiled prefix %.3f ms (%.1f%%) + interpreted tail %.3f ms (%.1f%%)\n", mp+mt, mp, 100*mp/(mp+mt), mt, 100*mt/(mp+mt))
+	if perLayer {
+		type nt struct {
+			name string
+			d    time.Duration
+		}
+		var l []nt
+		for k, v := range prof {
+			l = append(l, nt{k, v})
+		}
+		sort.Slice(l, func(i, j int) bool { return l[i].d > l[j].d || l[i].d == l[j].d && l[i].name < l[j].name })
+		op := map[string]string{}
+		for _, n := range h.Tail.Nodes {
+			op[n.Name] = n.Op
+		}
+		var total float64 // mean run: prefix + every tail node
+		for _, v := range tp {
+			total += v / float64(len(tp))
+		}
+		for _, x := range l {
+			total += msec(x.d) / float64(runs)
+		}
+		fmt.Fprintf(stdout, "  interpreted nodes, slowest first (mean per run, share of the mean run %.3f ms):\n", total)
+		for i, x := range l {
+			if i == 15 {
+				fmt.Fprintf(stdout, "  ... %d more\n", len(l)-15)
+				break
+			}
+			ms := msec(x.d) / float64(runs)
+			fmt.Fprintf(stdout, "    %-28s %-18s %8.4f ms  %5.1f%%\n", x.name, op[x.name], ms, 100*ms/total)
+		}
+	}
+	return nil
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
