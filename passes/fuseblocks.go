@@ -2,6 +2,7 @@ package passes
 
 import (
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -97,7 +98,10 @@ func (s *State) matchBlock(i int, private func(*ir.Value, *pendingStep) bool, pr
 	}
 	if i > 0 && prevFree {
 		e, eps := &p.Steps[i-1], &s.steps[i-1]
-		if e.Kind == plan.KindGemm && len(eps.in) == 1 && len(e.In[0].Shape) == 4 && e.In[0].NHWC && e.Out.NHWC && eps.out == x && private(x, dps) {
+		// The expand is a 1×1 conv (GEMM), or a dense conv such as the stem
+		// before V2's first block: its band rows are computed the same way.
+		expand := e.Kind == plan.KindGemm || e.Kind == plan.KindConv
+		if expand && len(eps.in) == 1 && len(e.In[0].Shape) == 4 && e.In[0].NHWC && e.Out.NHWC && eps.out == x && private(x, dps) {
 			return 3
 		}
 	}
@@ -140,7 +144,7 @@ func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
 	if budget <= 0 {
 		budget = DefaultBlockScratch
 	}
-	st.Band, st.Scratch = BlockBand(sub, budget)
+	st.Band, st.Scratch = BlockBand(s.Set, sub, budget)
 	s.report.Blocks = append(s.report.Blocks, BlockInfo{Name: st.Name, Steps: len(sub), Band: st.Band, ScratchBytes: int64(st.Scratch) * 4})
 	return st, ps
 }
@@ -162,18 +166,28 @@ func dedup(v []string) []string {
 const DefaultBlockScratch = 512 << 10
 
 // BlockBand chooses a fused block's band height (output rows) and returns
-// it with the per-thread scratch (floats) it needs: the expanded input rows
-// of one band (when there is an expand) and the band's depthwise output,
-// as many rows as fit in budget bytes, at least one.
-func BlockBand(sub []plan.Step, budget int) (band, scratch int) {
+// it with the per-thread scratch (floats) it needs: the band's depthwise
+// output and, when there is an expand, the expanded input rows of one band
+// (and a dense expand's own scratch for them); as many rows as fit in
+// budget bytes, at least one, then evened out over the bands.
+func BlockBand(set *kernels.Set, sub []plan.Step, budget int) (band, scratch int) {
 	d := &sub[len(sub)-2]
 	x, y := d.In[0].Shape, d.Out.Shape // NCHW logical shapes
 	c, w, ow, oh := x[1], x[3], y[3], y[2]
 	sh, kh := d.Attrs.Strides[0], d.WShape[2]
+	var cp kernels.ConvParams
+	dense := sub[0].Kind == plan.KindConv
+	if dense {
+		cp, _ = plan.ConvParams(&sub[0]) // checked when the step was emitted
+	}
 	size := func(r int) int {
 		n := roundUp(r * ow * c)
 		if len(sub) == 3 {
-			n += roundUp(((r-1)*sh + kh) * w * c)
+			rows := (r-1)*sh + kh
+			n += roundUp(rows * w * c)
+			if dense {
+				n += roundUp(set.ConvScratchSize(&cp, rows))
+			}
 		}
 		return n
 	}

@@ -138,6 +138,8 @@ func blockShape(s *plan.Step) string {
 	for i := range s.Sub {
 		t := &s.Sub[i]
 		switch t.Kind {
+		case plan.KindConv:
+			parts = append(parts, fmt.Sprintf("conv %d×%d/%d %d→%d", t.WShape[2], t.WShape[3], t.Attrs.Strides[0], t.In[0].Shape[1], t.Out.Shape[1]))
 		case plan.KindDWConv:
 			parts = append(parts, fmt.Sprintf("dw %d×%d/%d", t.WShape[2], t.WShape[3], t.Attrs.Strides[0]))
 		case plan.KindGemm:

@@ -148,7 +148,7 @@ func (p *Plan) checkStep(s *Step) error {
 	return nil
 }
 
-// checkBlock checks a fused block's steps: [expand gemm,] depthwise,
+// checkBlock checks a fused block's steps: [expand gemm or conv,] depthwise,
 // project gemm, each consuming the previous one's output, the first
 // reading the block's input and the last writing its output. The fused
 // steps' own operands are not in the arena (only their shapes count).
@@ -166,7 +166,11 @@ func (p *Plan) checkBlock(s *Step) error {
 	prev := s.In[0]
 	for i := range s.Sub {
 		t := &s.Sub[i]
-		if t.Kind != want[i] || len(t.In) != 1 || len(t.Sub) > 0 || t.InPlace || t.Band != 0 {
+		kind := t.Kind
+		if i == 0 && len(s.Sub) == 3 && kind == KindConv {
+			kind = KindGemm // a dense conv (a stem) expands too
+		}
+		if kind != want[i] || len(t.In) != 1 || len(t.Sub) > 0 || t.InPlace || t.Band != 0 {
 			return fmt.Errorf("fused step %d (%s with %d inputs) does not fit a block", i, t.Kind, len(t.In))
 		}
 		for _, o := range []Operand{t.In[0], t.Out} {

@@ -24,6 +24,8 @@ import (
 type blockPlan struct {
 	set        *kernels.Set
 	expand     bool
+	dense      bool // the expand is a dense conv (kernels Conv), not a GEMM
+	conv       kernels.ConvParams
 	h, w, cin  int // block input, per image
 	cexp       int // depthwise channels
 	dw         kernels.DWParams
@@ -36,12 +38,14 @@ type blockPlan struct {
 	epE, epP   kernels.Epilogue
 	in, r, out []float32
 	eSize      int // floats of E in scratch (0 without expand)
+	dSize      int // floats of D in scratch
 	batch      int
 	parts      int // chunks per image
 	// bandDW holds, per thread, the depthwise parameters of the band being
 	// computed (preallocated: a local passed to a kernel through a func
 	// value would be allocated on every call).
-	bandDW []kernels.DWParams
+	bandDW   []kernels.DWParams
+	bandConv []kernels.ConvParams
 }
 
 func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
@@ -82,7 +86,23 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	}
 	x := s.In[0].Shape
 	b.h, b.w, b.cin = x[2], x[3], x[1]
-	if b.expand {
+	switch {
+	case b.expand && sub[0].Kind == plan.KindConv:
+		cp, err := plan.ConvParams(&sub[0])
+		if err != nil {
+			return nil, fmt.Errorf("expand: %w", err)
+		}
+		if b.we, err = e.blob(sub[0].Consts[0], set.PackedConvSize(&cp), "weight"); err != nil {
+			return nil, err
+		}
+		if b.be, err = e.blob(sub[0].Consts[1], cp.Cout, "bias"); err != nil {
+			return nil, err
+		}
+		if cp.Cin != b.cin || cp.H != b.h || cp.W != b.w {
+			return nil, fmt.Errorf("expand conv reads %dx%dx%d, the block's input is %dx%dx%d", cp.H, cp.W, cp.Cin, b.h, b.w, b.cin)
+		}
+		b.dense, b.conv, b.cexp = true, cp, cp.Cout
+	case b.expand:
 		var n, k int
 		var err error
 		if b.we, b.be, n, k, err = gemmConsts(&sub[0]); err != nil {
@@ -93,7 +113,7 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 		}
 		b.epE = plan.KernelEpilogue(sub[0].Attrs.Fused)
 		b.cexp = n
-	} else {
+	default:
 		b.cexp = b.cin
 	}
 	d := &sub[len(sub)-2]
@@ -101,8 +121,12 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("depthwise: %w", err)
 	}
-	if dp.C != b.cexp || dp.H != b.h || dp.W != b.w || dp.PadT >= dp.KH || d.Attrs.Pads[2] >= dp.KH {
-		return nil, fmt.Errorf("depthwise %dx%dx%d (pad %d) does not fit the block's %dx%dx%d", dp.H, dp.W, dp.C, dp.PadT, b.h, b.w, b.cexp)
+	eh, ew := b.h, b.w // the depthwise input's size
+	if b.dense {
+		eh, ew = b.conv.OH, b.conv.OW
+	}
+	if dp.C != b.cexp || dp.H != eh || dp.W != ew || dp.PadT >= dp.KH || d.Attrs.Pads[2] >= dp.KH {
+		return nil, fmt.Errorf("depthwise %dx%dx%d (pad %d) does not fit the block's %dx%dx%d", dp.H, dp.W, dp.C, dp.PadT, eh, ew, b.cexp)
 	}
 	b.dw = dp
 	if b.wd, err = e.blob(d.Consts[0], set.PackedDWSize(dp.C, dp.KH, dp.KW), "depthwise weight"); err != nil {
@@ -123,32 +147,30 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	if y := s.Out.Shape; y[1] != b.cout || y[2] != b.oh || y[3] != b.ow || y[0] != x[0] {
 		return nil, fmt.Errorf("block output %v does not match its steps' %dx%dx%d", y, b.oh, b.ow, b.cout)
 	}
-	if need := blockScratch(b.expand, b.band, dp); need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the block's bands need %d", s.Scratch, need)
-	}
+	b.dSize = roundUp16(b.band * dp.OW * dp.C)
+	need := b.dSize
 	if b.expand {
-		b.eSize = roundUp16(((b.band-1)*dp.SH + dp.KH) * b.w * b.cexp)
+		rows := (b.band-1)*dp.SH + dp.KH
+		b.eSize = roundUp16(rows * dp.W * dp.C)
+		need += b.eSize
+		if b.dense {
+			need += roundUp16(set.ConvScratchSize(&b.conv, rows))
+		}
+	}
+	if need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the block's bands need %d", s.Scratch, need)
 	}
 	b.in, b.out = e.buf(s.In[0]), e.buf(s.Out)
 	if len(s.In) > 1 {
 		b.r = e.buf(s.In[1])
 	}
 	b.bandDW = make([]kernels.DWParams, e.nt)
+	b.bandConv = make([]kernels.ConvParams, e.nt)
 	b.parts = 1
 	if e.nt > 1 && b.batch < e.nt {
 		b.parts = (e.nt + b.batch - 1) / b.batch
 	}
 	return b, nil
-}
-
-// blockScratch is the per-thread scratch (floats) a block with bands of
-// band rows needs; it must agree with passes.BlockBand.
-func blockScratch(expand bool, band int, dp kernels.DWParams) int {
-	n := roundUp16(band * dp.OW * dp.C)
-	if expand {
-		n += roundUp16(((band-1)*dp.SH + dp.KH) * dp.W * dp.C)
-	}
-	return n
 }
 
 func roundUp16(n int) int { return (n + 15) &^ 15 }
@@ -176,14 +198,14 @@ func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 	if b.r != nil {
 		res = b.r[img*outSz : (img+1)*outSz]
 	}
-	ebuf, dbuf := scratch[:b.eSize], scratch[b.eSize:]
-	rowE := b.w * b.cexp // floats per expanded row
-	have0, have1 := 0, 0 // input rows [have0, have1) expanded at the top of ebuf
+	ebuf, dbuf, cbuf := scratch[:b.eSize], scratch[b.eSize:b.eSize+b.dSize], scratch[b.eSize+b.dSize:]
+	rowE := dp.W * b.cexp // floats per expanded row
+	have0, have1 := 0, 0  // expanded rows [have0, have1) at the top of ebuf
 	for oy0 := r0; oy0 < r1; oy0 += b.band {
 		oy1 := min(oy0+b.band, r1)
 		top := oy0*dp.SH - dp.PadT
 		ib0 := max(0, top)
-		ib1 := min(b.h, (oy1-1)*dp.SH-dp.PadT+dp.KH)
+		ib1 := min(dp.H, (oy1-1)*dp.SH-dp.PadT+dp.KH)
 		var src []float32
 		if b.expand {
 			from := ib0
@@ -193,13 +215,12 @@ func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 				from = have1
 			}
 			if from < ib1 {
-				m := (ib1 - from) * b.w
-				set.Gemm(m, b.cexp, b.cin, in[from*b.w*b.cin:], b.cin, b.we, b.be, nil, 0, ebuf[(from-ib0)*rowE:], b.cexp, 0, b.cexp, &b.epE)
+				b.expandRows(tid, in, ebuf[(from-ib0)*rowE:], cbuf, from, ib1)
 			}
 			have0, have1 = ib0, ib1
 			src = ebuf[:(ib1-ib0)*rowE]
 		} else {
-			src = in[ib0*b.w*b.cin : ib1*b.w*b.cin]
+			src = in[ib0*rowE : ib1*rowE]
 		}
 		// The band as a small image: its rows start at ib0.
 		p := &b.bandDW[tid]
@@ -212,4 +233,23 @@ func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
 		}
 		set.Gemm((oy1-oy0)*b.ow, b.cout, b.cexp, dbuf, b.cexp, b.wp, b.bp, rr, b.cout, out[oy0*b.ow*b.cout:], b.cout, 0, b.cout, &b.epP)
 	}
+}
+
+// expandRows computes rows [from, to) of the expanded tensor into dst.
+func (b *blockPlan) expandRows(tid int, in, dst, scratch []float32, from, to int) {
+	if !b.dense {
+		b.set.Gemm((to-from)*b.w, b.cexp, b.cin, in[from*b.w*b.cin:], b.cin, b.we, b.be, nil, 0, dst, b.cexp, 0, b.cexp, &b.epE)
+		return
+	}
+	// A dense conv's output rows [from, to) read input rows [i0, i1): run
+	// it on those rows as a small image, its top padding shifted.
+	cp := &b.conv
+	top := from*cp.SH - cp.PadT
+	i0 := max(0, top)
+	i1 := min(cp.H, (to-1)*cp.SH-cp.PadT+(cp.KH-1)*cp.DH+1)
+	q := &b.bandConv[tid]
+	*q = *cp
+	q.H, q.PadT, q.OH = i1-i0, i0-top, to-from
+	rowIn := cp.W * cp.Cin
+	b.set.Conv(q, in[i0*rowIn:i1*rowIn], b.we, b.be, nil, dst, scratch, 0, q.OH)
 }
