@@ -111,8 +111,9 @@ func TestBenchPlotAndCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() < 2*b.Dy()*9/12-10 {
-		t.Errorf("plot is %v: want two columns", b.Size())
+	// each column is 9 inches wide, the four charts 15 inches high
+	if b := img.Bounds(); b.Dx()*15 != b.Dy()*18 {
+		t.Errorf("plot is %v: want two 9-inch columns, 15 inches high", b.Size())
 	}
 	for _, c := range []struct {
 		args []string
