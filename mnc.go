@@ -90,6 +90,10 @@ type Options struct {
 	// most 4 GiB, or what limits.SetMaxMemory / mnc -max-memory set). A plan
 	// whose arena would exceed it is an error.
 	MaxMemory int64
+	// Weights, when set, keeps the folded and packed weights of one
+	// compile for the next compile of the same loaded graph at other
+	// shapes (Model sets it; passes.NewWeightCache makes one).
+	Weights *passes.WeightCache
 }
 
 // Specialize returns g with the given input shapes (by input name; other
@@ -124,7 +128,7 @@ func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, MaxMemory: o.MaxMemory}, set)
+	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, MaxMemory: o.MaxMemory, Weights: o.Weights}, set)
 }
 
 // NewExecutor prepares p to run on threads threads (0: every core).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/runtime"
 )
@@ -85,6 +86,9 @@ func NewModel(g *ir.Graph, o ModelOptions) (*Model, error) {
 		o.MaxPlans = DefaultMaxPlans
 	}
 	o.Compile.Shapes, o.Compile.Batch = nil, 0
+	if o.Compile.Weights == nil {
+		o.Compile.Weights = passes.NewWeightCache()
+	}
 	m := &Model{g: g, opts: o, plans: map[string]*list.Element{}, lru: list.New()}
 	m.compile = func(shapes map[string][]int) (*plan.Plan, error) {
 		c := m.opts.Compile

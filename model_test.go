@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/mnc-go/mnc/frontend/onnx"
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
 	"google.golang.org/protobuf/proto"
@@ -277,5 +279,34 @@ func TestModelExportedFiles(t *testing.T) {
 	}
 	if st := p.Stats(); st.Misses != 3 || st.Plans != 3 {
 		t.Errorf("stats %+v, want 3 plans", st)
+	}
+}
+
+// TestWeightCache: compiles of one graph at other shapes that share a
+// passes.WeightCache reuse its folded and packed weights, and the plans
+// are the same as compiled without it.
+func TestWeightCache(t *testing.T) {
+	g := symbolicONNX(t)
+	wc := passes.NewWeightCache()
+	for k, s := range [][]int{{1, 3, 32, 32}, {2, 3, 48, 40}} {
+		with, _, err := Compile(g, Options{Shapes: map[string][]int{"input": s}, Weights: wc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		without, _, err := Compile(g, Options{Shapes: map[string][]int{"input": s}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(with.Blobs) != len(without.Blobs) {
+			t.Fatalf("%v: %d blobs with the cache, %d without", s, len(with.Blobs), len(without.Blobs))
+		}
+		for i := range with.Blobs {
+			if !slices.Equal(with.Blobs[i], without.Blobs[i]) {
+				t.Fatalf("%v: blob %d differs with the cache", s, i)
+			}
+		}
+		if k == 1 && wc.Hits() < 20 {
+			t.Errorf("second shape: %d cache hits, want every folded and packed weight (≥ 20)", wc.Hits())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/mnc-go/mnc/ir"
 )
@@ -58,7 +59,13 @@ func foldBN(s *State) error {
 		var bias []float32
 		switch p.Op {
 		case ir.OpConv, ir.OpConvTranspose:
-			w, bias = scaleOutChannels(p, scale)
+			if b := p.Input(2); b != nil {
+				bias = b.Const.Data
+			}
+			w = s.Opts.Weights.cachedTensor(p.Input(1).Const, "bn:"+p.Op.String()+":"+strconv.Itoa(p.Attrs.Group)+":"+hashFloats64(scale), func() *ir.Tensor {
+				w, _ := scaleOutChannels(p, scale)
+				return w
+			})
 		case ir.OpGemm:
 			w, bias = foldGemmBN(p, scale)
 			if w == nil {

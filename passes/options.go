@@ -40,6 +40,9 @@ type Options struct {
 	// plan whose arena exceeds it, or a constant folded bigger than it, is
 	// an error rather than an allocation.
 	MaxMemory int64
+	// Weights, when set, keeps folded and packed weights for the next
+	// compile of the same model (at another input shape: mnc.Model).
+	Weights *WeightCache
 }
 
 // PassTime records one pipeline entry's run.

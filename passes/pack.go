@@ -79,10 +79,12 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 	}
 	w, b := constOf(ps.consts[0]), constOf(ps.consts[1])
 	var wf func() ([]float32, error)
+	var wkey string // what the packing depends on besides w, for Options.Weights
 	bf := raw(b)
 	switch ps.pack {
 	case packGemmConv:
 		n, k := w.Shape[0], w.Shape[1]
+		wkey = fmt.Sprint(n, k)
 		wf = func() ([]float32, error) {
 			dst := make([]float32, set.PackedGemmSize(n, k))
 			set.PackGemm(dst, w.Data, n, k)
@@ -91,6 +93,7 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 	case packGemmFC:
 		n, k := st.WShape[0], st.WShape[1]
 		alpha, beta, transB := st.Attrs.Alpha, st.Attrs.Beta, st.Attrs.TransB
+		wkey = fmt.Sprint(n, k, alpha, transB)
 		wf = func() ([]float32, error) {
 			nk := make([]float32, n*k) // [out][in]
 			for o := 0; o < n; o++ {
@@ -117,6 +120,7 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 		}
 	case packDW:
 		c, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
+		wkey = fmt.Sprint(c, kh, kw)
 		wf = func() ([]float32, error) {
 			dst := make([]float32, set.PackedDWSize(c, kh, kw))
 			set.PackDW(dst, w.Data, c, kh, kw)
@@ -128,11 +132,20 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 			return err
 		}
 		st.Scratch = set.ConvScratchSize(&cp, cp.OH)
+		// Packing reads the conv's structure, not its spatial extent: the
+		// key leaves H and W out so that other input sizes share it.
+		kp := cp
+		kp.H, kp.W, kp.OH, kp.OW = 0, 0, 0, 0
+		wkey = fmt.Sprintf("%+v", kp)
 		wf = func() ([]float32, error) {
 			dst := make([]float32, set.PackedConvSize(&cp))
 			set.PackConv(dst, w.Data, &cp)
 			return dst, nil
 		}
+	}
+	if c := s.Opts.Weights; c != nil && wf != nil {
+		pack, key := wf, fmt.Sprintf("pack:%s:%d:%s", set.ISA, ps.pack, wkey)
+		wf = func() ([]float32, error) { return c.get(w.Data, key, pack) }
 	}
 	wi, err := blob(w, ps.pack, wf)
 	if err != nil {

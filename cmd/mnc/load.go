@@ -9,6 +9,7 @@ import (
 
 	"github.com/mnc-go/mnc"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -80,9 +81,10 @@ func splitList(s string) []string {
 // model is MODEL opened for compile, run and bench: a graph to compile, or
 // a plan file.
 type model struct {
-	spec string
-	g    *ir.Graph  // nil for a plan file
-	p    *plan.Plan // a plan file's plan
+	spec    string
+	g       *ir.Graph           // nil for a plan file
+	p       *plan.Plan          // a plan file's plan
+	weights *passes.WeightCache // shared by the compiles of several -shape values
 }
 
 // openModel reads MODEL, or loads it when it is a plan file (then the
@@ -115,7 +117,7 @@ func openModel(spec string, c *compileFlags) (*model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model{spec: spec, g: g}, nil
+	return &model{spec: spec, g: g, weights: passes.NewWeightCache()}, nil
 }
 
 // inputs are the model's input names.
@@ -158,6 +160,7 @@ func (m *model) plan(c *compileFlags, shapes map[string][]int, input string) (*p
 	if o.Batch == 0 {
 		o.Batch = batch
 	}
+	o.Weights = m.weights
 	p, _, err := mnc.Compile(g, o)
 	return p, err
 }

@@ -109,7 +109,7 @@ func convertConstant(c *nodeCtx) error {
 		if t == nil {
 			return c.a.err
 		}
-		k, err := decodeTensor(t, c.im.dir)
+		k, err := c.im.inits.decode(t, c.im.dir)
 		if err != nil {
 			return err
 		}
