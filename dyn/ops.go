@@ -520,6 +520,9 @@ func split(c *ctx) ([]*Tensor, error) {
 	}
 	if !ok {
 		n := c.int("num_outputs", len(c.n.GetOutput()))
+		if n <= 0 {
+			return nil, fmt.Errorf("%d outputs", n)
+		}
 		d := x.Shape[a]
 		each := (d + n - 1) / n
 		for i := range n {
@@ -793,6 +796,11 @@ func expand(c *ctx) ([]*Tensor, error) {
 		return nil, err
 	}
 	shape := in[1].ints()
+	for _, d := range shape {
+		if d < 0 || d > 1<<28 {
+			return nil, fmt.Errorf("shape %v", shape)
+		}
+	}
 	return one(elementwise(in[0].DT, []*Tensor{in[0], New(in[0].DT, shape...)}, func(v []float64) float64 { return v[0] }))
 }
 
@@ -852,6 +860,11 @@ func rangeOp(c *ctx) ([]*Tensor, error) {
 	in, err := inputs(c, 3)
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range in {
+		if len(t.V) != 1 {
+			return nil, fmt.Errorf("start, limit and delta must be scalars, got %v", t.Shape)
+		}
 	}
 	s, l, d := in[0].V[0], in[1].V[0], in[2].V[0]
 	if d == 0 {

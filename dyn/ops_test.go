@@ -140,3 +140,33 @@ func TestControlFlow(t *testing.T) {
 	same(t, "Loop carried", out[0], f32([]int{1}, 12))
 	same(t, "Loop scan", out[1], f32([]int{4}, 0, 1, 2, 3))
 }
+
+// Bad inputs give one error naming the node, never a panic.
+func TestOpErrors(t *testing.T) {
+	for _, c := range []struct {
+		n   *pb.NodeProto
+		ins []*Tensor
+	}{
+		{node("Range", nil, []string{"y"}), []*Tensor{i64([]int{0}), i64([]int{}, 3), i64([]int{}, 1)}},
+		{node("Expand", nil, []string{"y"}), []*Tensor{f32([]int{1}, 1), i64([]int{1}, -2)}},
+		{node("Gather", nil, []string{"y"}), []*Tensor{f32([]int{2}, 1, 2), i64([]int{1}, 5)}},
+		{node("TopK", nil, []string{"v", "i"}), []*Tensor{f32([]int{2}, 1, 2), i64([]int{1}, 3)}},
+		{node("Reshape", nil, []string{"y"}), []*Tensor{f32([]int{2}, 1, 2), i64([]int{1}, 3)}},
+		{node("Split", nil, []string{"p"}, attrI("num_outputs", 0)), []*Tensor{f32([]int{2}, 1, 2)}},
+		{node("Concat", nil, []string{"y"}, attrI("axis", 3)), []*Tensor{f32([]int{2}, 1, 2)}},
+		{node("GatherND", nil, []string{"y"}), []*Tensor{f32([]int{2}, 1, 2), i64([]int{1, 3}, 0, 0, 0)}},
+		{node("Transpose", nil, []string{"y"}, attrInts("perm", 0, 0)), []*Tensor{f32([]int{1, 1}, 1)}},
+		{node("NonMaxSuppression", nil, []string{"y"}), []*Tensor{f32([]int{1, 1, 3}, 1, 2, 3), f32([]int{1, 1, 1}, 1)}},
+	} {
+		feed := map[string]*Tensor{}
+		for i, x := range c.ins {
+			name := string(rune('a' + i))
+			feed[name] = x
+			c.n.Input = append(c.n.Input, name)
+		}
+		_, err := Run(Graph{G: &pb.GraphProto{Node: []*pb.NodeProto{c.n}, Output: vi(c.n.Output...)}, Opset: 17}, feed)
+		if err == nil {
+			t.Errorf("%s: no error", c.n.GetOpType())
+		}
+	}
+}

@@ -122,7 +122,7 @@ func run(g Graph, s *scope) ([]*Tensor, error) {
 		}
 		c := &ctx{n: n, in: in, opset: g.Opset, s: s}
 		t0 := time.Now()
-		outs, err := ops[n.GetOpType()](c)
+		outs, err := call(c)
 		if s.prof != nil {
 			s.prof[nodeName(n, k)] += time.Since(t0)
 		}
@@ -145,6 +145,17 @@ func run(g Graph, s *scope) ([]*Tensor, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// call runs one node; an operator meeting inputs it did not check for
+// (a bug) gives an error naming the node instead of taking down the caller.
+func call(c *ctx) (outs []*Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			outs, err = nil, fmt.Errorf("internal error on inputs %v: %v", c.in, r)
+		}
+	}()
+	return ops[c.n.GetOpType()](c)
 }
 
 // ctx is one node being run.
