@@ -230,7 +230,11 @@ func BuildFrom(s Spec, opts BuildOptions) (*ir.Graph, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown model %q (valid: %s)", s.Name, validNames())
 	}
-	fo := frontend.Options{Seed: frontend.SeedOf(s.String()), BNEps: f.eps}
+	seed := s
+	if multiFamilies[s.Name].anyShape { // one model at every size: the weights do not depend on it
+		seed.Res, seed.H, seed.W = defaults(s.Name).Res, 0, 0
+	}
+	fo := frontend.Options{Seed: frontend.SeedOf(seed.String()), BNEps: f.eps}
 	if opts.shapesOnly {
 		fo.Weights = frontend.ShapesOnly
 	} else if opts.NoWeights {
