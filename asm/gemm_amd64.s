@@ -248,6 +248,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DI, $0x05
 	JEQ  t6_slopec
+	CMPQ DI, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -470,6 +472,62 @@ t6_slopec:
 	VMINPS      Y11, Y13, Y15
 	VMAXPS      Y11, Y12, Y11
 	VFMADD231PS Y14, Y15, Y11
+	JMP         t6_store
+
+t6_requant:
+	MOVQ     16(SI), DI
+	VMOVUPS  192(SI), Y12
+	VMOVUPS  256(SI), Y13
+	VMOVUPS  (DI), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y12, Y4
+	VMINPS   Y4, Y13, Y4
+	VMULPS   Y14, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VMAXPS   Y6, Y12, Y6
+	VMINPS   Y6, Y13, Y6
+	VMULPS   Y14, Y8, Y8
+	VROUNDPS $0x00, Y8, Y8
+	VMAXPS   Y8, Y12, Y8
+	VMINPS   Y8, Y13, Y8
+	VMULPS   Y14, Y10, Y10
+	VROUNDPS $0x00, Y10, Y10
+	VMAXPS   Y10, Y12, Y10
+	VMINPS   Y10, Y13, Y10
+	VMOVUPS  32(DI), Y14
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
+	VMULPS   Y14, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y12, Y5
+	VMINPS   Y5, Y13, Y5
+	VMULPS   Y14, Y7, Y7
+	VROUNDPS $0x00, Y7, Y7
+	VMAXPS   Y7, Y12, Y7
+	VMINPS   Y7, Y13, Y7
+	VMULPS   Y14, Y9, Y9
+	VROUNDPS $0x00, Y9, Y9
+	VMAXPS   Y9, Y12, Y9
+	VMINPS   Y9, Y13, Y9
+	VMULPS   Y14, Y11, Y11
+	VROUNDPS $0x00, Y11, Y11
+	VMAXPS   Y11, Y12, Y11
+	VMINPS   Y11, Y13, Y11
 
 t6_store:
 	MOVQ    ldc+72(FP), SI
@@ -620,6 +678,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -682,6 +742,22 @@ t1_slopec:
 	VMINPS      Y1, Y13, Y15
 	VMAXPS      Y1, Y12, Y1
 	VFMADD231PS Y14, Y15, Y1
+	JMP         t1_store
+
+t1_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMOVUPS  32(DX), Y14
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -812,6 +888,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -906,6 +984,30 @@ t2_slopec:
 	VMINPS      Y3, Y13, Y15
 	VMAXPS      Y3, Y12, Y3
 	VFMADD231PS Y14, Y15, Y3
+	JMP         t2_store
+
+t2_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMOVUPS  32(DX), Y14
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -1043,6 +1145,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -1169,6 +1273,38 @@ t3_slopec:
 	VMINPS      Y5, Y13, Y15
 	VMAXPS      Y5, Y12, Y5
 	VFMADD231PS Y14, Y15, Y5
+	JMP         t3_store
+
+t3_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y12, Y4
+	VMINPS   Y4, Y13, Y4
+	VMOVUPS  32(DX), Y14
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
+	VMULPS   Y14, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y12, Y5
+	VMINPS   Y5, Y13, Y5
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -1335,6 +1471,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -1493,6 +1631,46 @@ t4_slopec:
 	VMINPS      Y7, Y13, Y15
 	VMAXPS      Y7, Y12, Y7
 	VFMADD231PS Y14, Y15, Y7
+	JMP         t4_store
+
+t4_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y12, Y4
+	VMINPS   Y4, Y13, Y4
+	VMULPS   Y14, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VMAXPS   Y6, Y12, Y6
+	VMINPS   Y6, Y13, Y6
+	VMOVUPS  32(DX), Y14
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
+	VMULPS   Y14, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y12, Y5
+	VMINPS   Y5, Y13, Y5
+	VMULPS   Y14, Y7, Y7
+	VROUNDPS $0x00, Y7, Y7
+	VMAXPS   Y7, Y12, Y7
+	VMINPS   Y7, Y13, Y7
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -1684,6 +1862,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -1874,6 +2054,54 @@ t5_slopec:
 	VMINPS      Y9, Y13, Y15
 	VMAXPS      Y9, Y12, Y9
 	VFMADD231PS Y14, Y15, Y9
+	JMP         t5_store
+
+t5_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y12, Y4
+	VMINPS   Y4, Y13, Y4
+	VMULPS   Y14, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VMAXPS   Y6, Y12, Y6
+	VMINPS   Y6, Y13, Y6
+	VMULPS   Y14, Y8, Y8
+	VROUNDPS $0x00, Y8, Y8
+	VMAXPS   Y8, Y12, Y8
+	VMINPS   Y8, Y13, Y8
+	VMOVUPS  32(DX), Y14
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
+	VMULPS   Y14, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y12, Y5
+	VMINPS   Y5, Y13, Y5
+	VMULPS   Y14, Y7, Y7
+	VROUNDPS $0x00, Y7, Y7
+	VMAXPS   Y7, Y12, Y7
+	VMINPS   Y7, Y13, Y7
+	VMULPS   Y14, Y9, Y9
+	VROUNDPS $0x00, Y9, Y9
+	VMAXPS   Y9, Y12, Y9
+	VMINPS   Y9, Y13, Y9
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -2117,6 +2345,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DI, $0x05
 	JEQ  t6_slopec
+	CMPQ DI, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -2349,6 +2579,72 @@ t6_slopec:
 	VMINPS       Y11, Y13, Y15
 	VMAXPS       Y11, Y12, Y11
 	VFMADD231PS  Y14, Y15, Y11
+	JMP          t6_store
+
+t6_requant:
+	MOVQ         16(SI), DI
+	VMOVUPS      192(SI), Y12
+	VMOVUPS      256(SI), Y13
+	MOVQ         cols+80(FP), SI
+	MOVQ         SI, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   (DI), Y14, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMAXPS       Y8, Y12, Y8
+	VMINPS       Y8, Y13, Y8
+	VMULPS       Y14, Y10, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VMAXPS       Y10, Y12, Y10
+	VMINPS       Y10, Y13, Y10
+	MOVQ         cols+80(FP), SI
+	MOVQ         SI, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   32(DI), Y15, Y14
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
+	VMULPS       Y14, Y9, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMAXPS       Y9, Y12, Y9
+	VMINPS       Y9, Y13, Y9
+	VMULPS       Y14, Y11, Y11
+	VROUNDPS     $0x00, Y11, Y11
+	VMAXPS       Y11, Y12, Y11
+	VMINPS       Y11, Y13, Y11
 
 t6_store:
 	MOVQ         ldc+72(FP), SI
@@ -2514,6 +2810,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -2586,6 +2884,32 @@ t1_slopec:
 	VMINPS       Y1, Y13, Y15
 	VMAXPS       Y1, Y12, Y1
 	VFMADD231PS  Y14, Y15, Y1
+	JMP          t1_store
+
+t1_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y14, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   32(DX), Y15, Y14
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
 
 t1_store:
 	MOVQ         ldc+72(FP), AX
@@ -2731,6 +3055,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -2835,6 +3161,40 @@ t2_slopec:
 	VMINPS       Y3, Y13, Y15
 	VMAXPS       Y3, Y12, Y3
 	VFMADD231PS  Y14, Y15, Y3
+	JMP          t2_store
+
+t2_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y14, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   32(DX), Y15, Y14
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
 
 t2_store:
 	MOVQ         ldc+72(FP), AX
@@ -2987,6 +3347,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -3123,6 +3485,48 @@ t3_slopec:
 	VMINPS       Y5, Y13, Y15
 	VMAXPS       Y5, Y12, Y5
 	VFMADD231PS  Y14, Y15, Y5
+	JMP          t3_store
+
+t3_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y14, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   32(DX), Y15, Y14
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
 
 t3_store:
 	MOVQ         ldc+72(FP), AX
@@ -3304,6 +3708,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -3472,6 +3878,56 @@ t4_slopec:
 	VMINPS       Y7, Y13, Y15
 	VMAXPS       Y7, Y12, Y7
 	VFMADD231PS  Y14, Y15, Y7
+	JMP          t4_store
+
+t4_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y14, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   32(DX), Y15, Y14
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
 
 t4_store:
 	MOVQ         ldc+72(FP), AX
@@ -3678,6 +4134,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -3878,6 +4336,64 @@ t5_slopec:
 	VMINPS       Y9, Y13, Y15
 	VMAXPS       Y9, Y12, Y9
 	VFMADD231PS  Y14, Y15, Y9
+	JMP          t5_store
+
+t5_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y14, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMAXPS       Y8, Y12, Y8
+	VMINPS       Y8, Y13, Y8
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y14
+	VPCMPGTD     gemm_iota<>+32(SB), Y15, Y15
+	VMASKMOVPS   32(DX), Y15, Y14
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
+	VMULPS       Y14, Y9, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMAXPS       Y9, Y12, Y9
+	VMINPS       Y9, Y13, Y9
 
 t5_store:
 	MOVQ         ldc+72(FP), AX
@@ -4160,6 +4676,8 @@ t12_act:
 	JEQ  t12_slope
 	CMPQ DI, $0x05
 	JEQ  t12_slopec
+	CMPQ DI, $0x06
+	JEQ  t12_requant
 	JMP  t12_store
 
 t12_clamp:
@@ -4385,6 +4903,65 @@ t12_slopec:
 	VMINPS       Y11, Y13, Y15
 	VMAXPS       Y11, Y12, Y11
 	VFMADD231PS  Y14, Y15, Y11
+	JMP          t12_store
+
+t12_requant:
+	MOVQ         16(SI), DI
+	VMOVUPS      192(SI), Y12
+	VMOVUPS      256(SI), Y13
+	MOVQ         cols+80(FP), SI
+	MOVQ         SI, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DI), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
+	VMULPS       Y14, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMAXPS       Y8, Y12, Y8
+	VMINPS       Y8, Y13, Y8
+	VMULPS       Y14, Y9, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMAXPS       Y9, Y12, Y9
+	VMINPS       Y9, Y13, Y9
+	VMULPS       Y14, Y10, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VMAXPS       Y10, Y12, Y10
+	VMINPS       Y10, Y13, Y10
+	VMULPS       Y14, Y11, Y11
+	VROUNDPS     $0x00, Y11, Y11
+	VMAXPS       Y11, Y12, Y11
+	VMINPS       Y11, Y13, Y11
 
 t12_store:
 	MOVQ         ldc+72(FP), SI
@@ -4545,6 +5122,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -4594,6 +5173,21 @@ t1_slopec:
 	VMINPS       Y0, Y13, Y15
 	VMAXPS       Y0, Y12, Y0
 	VFMADD231PS  Y14, Y15, Y0
+	JMP          t1_store
+
+t1_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
 
 t1_store:
 	MOVQ         ldc+72(FP), AX
@@ -4709,6 +5303,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -4774,6 +5370,25 @@ t2_slopec:
 	VMINPS       Y1, Y13, Y15
 	VMAXPS       Y1, Y12, Y1
 	VFMADD231PS  Y14, Y15, Y1
+	JMP          t2_store
+
+t2_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
 
 t2_store:
 	MOVQ         ldc+72(FP), AX
@@ -4910,6 +5525,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -4991,6 +5608,29 @@ t3_slopec:
 	VMINPS       Y2, Y13, Y15
 	VMAXPS       Y2, Y12, Y2
 	VFMADD231PS  Y14, Y15, Y2
+	JMP          t3_store
+
+t3_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
 
 t3_store:
 	MOVQ         ldc+72(FP), AX
@@ -5145,6 +5785,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -5242,6 +5884,33 @@ t4_slopec:
 	VMINPS       Y3, Y13, Y15
 	VMAXPS       Y3, Y12, Y3
 	VFMADD231PS  Y14, Y15, Y3
+	JMP          t4_store
+
+t4_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
 
 t4_store:
 	MOVQ         ldc+72(FP), AX
@@ -5395,6 +6064,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -5508,6 +6179,37 @@ t5_slopec:
 	VMINPS       Y4, Y13, Y15
 	VMAXPS       Y4, Y12, Y4
 	VFMADD231PS  Y14, Y15, Y4
+	JMP          t5_store
+
+t5_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
 
 t5_store:
 	MOVQ         ldc+72(FP), AX
@@ -5677,6 +6379,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DX, $0x05
 	JEQ  t6_slopec
+	CMPQ DX, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -5806,6 +6510,41 @@ t6_slopec:
 	VMINPS       Y5, Y13, Y15
 	VMAXPS       Y5, Y12, Y5
 	VFMADD231PS  Y14, Y15, Y5
+	JMP          t6_store
+
+t6_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
 
 t6_store:
 	MOVQ         ldc+72(FP), AX
@@ -5994,6 +6733,8 @@ t7_act:
 	JEQ  t7_slope
 	CMPQ DX, $0x05
 	JEQ  t7_slopec
+	CMPQ DX, $0x06
+	JEQ  t7_requant
 	JMP  t7_store
 
 t7_clamp:
@@ -6139,6 +6880,45 @@ t7_slopec:
 	VMINPS       Y6, Y13, Y15
 	VMAXPS       Y6, Y12, Y6
 	VFMADD231PS  Y14, Y15, Y6
+	JMP          t7_store
+
+t7_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
 
 t7_store:
 	MOVQ         ldc+72(FP), AX
@@ -6343,6 +7123,8 @@ t8_act:
 	JEQ  t8_slope
 	CMPQ DX, $0x05
 	JEQ  t8_slopec
+	CMPQ DX, $0x06
+	JEQ  t8_requant
 	JMP  t8_store
 
 t8_clamp:
@@ -6504,6 +7286,49 @@ t8_slopec:
 	VMINPS       Y7, Y13, Y15
 	VMAXPS       Y7, Y12, Y7
 	VFMADD231PS  Y14, Y15, Y7
+	JMP          t8_store
+
+t8_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
 
 t8_store:
 	MOVQ         ldc+72(FP), AX
@@ -6724,6 +7549,8 @@ t9_act:
 	JEQ  t9_slope
 	CMPQ DX, $0x05
 	JEQ  t9_slopec
+	CMPQ DX, $0x06
+	JEQ  t9_requant
 	JMP  t9_store
 
 t9_clamp:
@@ -6901,6 +7728,53 @@ t9_slopec:
 	VMINPS       Y8, Y13, Y15
 	VMAXPS       Y8, Y12, Y8
 	VFMADD231PS  Y14, Y15, Y8
+	JMP          t9_store
+
+t9_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
+	VMULPS       Y14, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMAXPS       Y8, Y12, Y8
+	VMINPS       Y8, Y13, Y8
 
 t9_store:
 	MOVQ         ldc+72(FP), AX
@@ -7140,6 +8014,8 @@ t10_act:
 	JEQ  t10_slope
 	CMPQ DX, $0x05
 	JEQ  t10_slopec
+	CMPQ DX, $0x06
+	JEQ  t10_requant
 	JMP  t10_store
 
 t10_clamp:
@@ -7333,6 +8209,57 @@ t10_slopec:
 	VMINPS       Y9, Y13, Y15
 	VMAXPS       Y9, Y12, Y9
 	VFMADD231PS  Y14, Y15, Y9
+	JMP          t10_store
+
+t10_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
+	VMULPS       Y14, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMAXPS       Y8, Y12, Y8
+	VMINPS       Y8, Y13, Y8
+	VMULPS       Y14, Y9, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMAXPS       Y9, Y12, Y9
+	VMINPS       Y9, Y13, Y9
 
 t10_store:
 	MOVQ         ldc+72(FP), AX
@@ -7588,6 +8515,8 @@ t11_act:
 	JEQ  t11_slope
 	CMPQ DX, $0x05
 	JEQ  t11_slopec
+	CMPQ DX, $0x06
+	JEQ  t11_requant
 	JMP  t11_store
 
 t11_clamp:
@@ -7797,6 +8726,61 @@ t11_slopec:
 	VMINPS       Y10, Y13, Y15
 	VMAXPS       Y10, Y12, Y10
 	VFMADD231PS  Y14, Y15, Y10
+	JMP          t11_store
+
+t11_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
+	VMULPS       Y14, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMAXPS       Y6, Y12, Y6
+	VMINPS       Y6, Y13, Y6
+	VMULPS       Y14, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMAXPS       Y7, Y12, Y7
+	VMINPS       Y7, Y13, Y7
+	VMULPS       Y14, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMAXPS       Y8, Y12, Y8
+	VMINPS       Y8, Y13, Y8
+	VMULPS       Y14, Y9, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMAXPS       Y9, Y12, Y9
+	VMINPS       Y9, Y13, Y9
+	VMULPS       Y14, Y10, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VMAXPS       Y10, Y12, Y10
+	VMINPS       Y10, Y13, Y10
 
 t11_store:
 	MOVQ         ldc+72(FP), AX
@@ -8035,6 +9019,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DI, $0x05
 	JEQ  t6_slopec
+	CMPQ DI, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -8160,6 +9146,37 @@ t6_slopec:
 	VMINPS      Y5, Y13, Y15
 	VMAXPS      Y5, Y12, Y5
 	VFMADD231PS Y14, Y15, Y5
+	JMP         t6_store
+
+t6_requant:
+	MOVQ     16(SI), DI
+	VMOVUPS  192(SI), Y12
+	VMOVUPS  256(SI), Y13
+	VMOVUPS  (DI), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
+	VMULPS   Y14, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y12, Y4
+	VMINPS   Y4, Y13, Y4
+	VMULPS   Y14, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y12, Y5
+	VMINPS   Y5, Y13, Y5
 
 t6_store:
 	MOVQ    ldc+72(FP), SI
@@ -8290,6 +9307,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -8335,6 +9354,17 @@ t1_slopec:
 	VMINPS      Y0, Y13, Y15
 	VMAXPS      Y0, Y12, Y0
 	VFMADD231PS Y14, Y15, Y0
+	JMP         t1_store
+
+t1_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -8445,6 +9475,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -8506,6 +9538,21 @@ t2_slopec:
 	VMINPS      Y1, Y13, Y15
 	VMAXPS      Y1, Y12, Y1
 	VFMADD231PS Y14, Y15, Y1
+	JMP         t2_store
+
+t2_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -8638,6 +9685,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -8715,6 +9764,25 @@ t3_slopec:
 	VMINPS      Y2, Y13, Y15
 	VMAXPS      Y2, Y12, Y2
 	VFMADD231PS Y14, Y15, Y2
+	JMP         t3_store
+
+t3_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -8874,6 +9942,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -8967,6 +10037,29 @@ t4_slopec:
 	VMINPS      Y3, Y13, Y15
 	VMAXPS      Y3, Y12, Y3
 	VFMADD231PS Y14, Y15, Y3
+	JMP         t4_store
+
+t4_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -9149,6 +10242,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -9258,6 +10353,33 @@ t5_slopec:
 	VMINPS      Y4, Y13, Y15
 	VMAXPS      Y4, Y12, Y4
 	VFMADD231PS Y14, Y15, Y4
+	JMP         t5_store
+
+t5_requant:
+	MOVQ     16(AX), DX
+	VMOVUPS  192(AX), Y12
+	VMOVUPS  256(AX), Y13
+	VMOVUPS  (DX), Y14
+	VMULPS   Y14, Y0, Y0
+	VROUNDPS $0x00, Y0, Y0
+	VMAXPS   Y0, Y12, Y0
+	VMINPS   Y0, Y13, Y0
+	VMULPS   Y14, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y12, Y1
+	VMINPS   Y1, Y13, Y1
+	VMULPS   Y14, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y12, Y2
+	VMINPS   Y2, Y13, Y2
+	VMULPS   Y14, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y12, Y3
+	VMINPS   Y3, Y13, Y3
+	VMULPS   Y14, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y12, Y4
+	VMINPS   Y4, Y13, Y4
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -9488,6 +10610,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DI, $0x05
 	JEQ  t6_slopec
+	CMPQ DI, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -9617,6 +10741,41 @@ t6_slopec:
 	VMINPS       Y5, Y13, Y15
 	VMAXPS       Y5, Y12, Y5
 	VFMADD231PS  Y14, Y15, Y5
+	JMP          t6_store
+
+t6_requant:
+	MOVQ         16(SI), DI
+	VMOVUPS      192(SI), Y12
+	VMOVUPS      256(SI), Y13
+	MOVQ         cols+80(FP), SI
+	MOVQ         SI, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DI), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
+	VMULPS       Y14, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMAXPS       Y5, Y12, Y5
+	VMINPS       Y5, Y13, Y5
 
 t6_store:
 	MOVQ         ldc+72(FP), SI
@@ -9759,6 +10918,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -9808,6 +10969,21 @@ t1_slopec:
 	VMINPS       Y0, Y13, Y15
 	VMAXPS       Y0, Y12, Y0
 	VFMADD231PS  Y14, Y15, Y0
+	JMP          t1_store
+
+t1_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
 
 t1_store:
 	MOVQ         ldc+72(FP), AX
@@ -9930,6 +11106,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -9995,6 +11173,25 @@ t2_slopec:
 	VMINPS       Y1, Y13, Y15
 	VMAXPS       Y1, Y12, Y1
 	VFMADD231PS  Y14, Y15, Y1
+	JMP          t2_store
+
+t2_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
 
 t2_store:
 	MOVQ         ldc+72(FP), AX
@@ -10139,6 +11336,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -10220,6 +11419,29 @@ t3_slopec:
 	VMINPS       Y2, Y13, Y15
 	VMAXPS       Y2, Y12, Y2
 	VFMADD231PS  Y14, Y15, Y2
+	JMP          t3_store
+
+t3_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
 
 t3_store:
 	MOVQ         ldc+72(FP), AX
@@ -10391,6 +11613,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -10488,6 +11712,33 @@ t4_slopec:
 	VMINPS       Y3, Y13, Y15
 	VMAXPS       Y3, Y12, Y3
 	VFMADD231PS  Y14, Y15, Y3
+	JMP          t4_store
+
+t4_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
 
 t4_store:
 	MOVQ         ldc+72(FP), AX
@@ -10682,6 +11933,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -10795,6 +12048,37 @@ t5_slopec:
 	VMINPS       Y4, Y13, Y15
 	VMAXPS       Y4, Y12, Y4
 	VFMADD231PS  Y14, Y15, Y4
+	JMP          t5_store
+
+t5_requant:
+	MOVQ         16(AX), DX
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      256(AX), Y13
+	MOVQ         cols+80(FP), AX
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y15
+	VPCMPGTD     gemm_iota<>+0(SB), Y15, Y15
+	VMASKMOVPS   (DX), Y15, Y14
+	VMULPS       Y14, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VMAXPS       Y0, Y12, Y0
+	VMINPS       Y0, Y13, Y0
+	VMULPS       Y14, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMAXPS       Y1, Y12, Y1
+	VMINPS       Y1, Y13, Y1
+	VMULPS       Y14, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMAXPS       Y2, Y12, Y2
+	VMINPS       Y2, Y13, Y2
+	VMULPS       Y14, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMAXPS       Y3, Y12, Y3
+	VMINPS       Y3, Y13, Y3
+	VMULPS       Y14, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMAXPS       Y4, Y12, Y4
+	VMINPS       Y4, Y13, Y4
 
 t5_store:
 	MOVQ         ldc+72(FP), AX
@@ -11105,6 +12389,8 @@ t12_act:
 	JEQ  t12_slope
 	CMPQ DI, $0x05
 	JEQ  t12_slopec
+	CMPQ DI, $0x06
+	JEQ  t12_requant
 	JMP  t12_store
 
 t12_clamp:
@@ -11519,6 +12805,110 @@ t12_slopec:
 	VMINPS      Z23, Z25, Z27
 	VMAXPS      Z23, Z24, Z23
 	VFMADD231PS Z26, Z27, Z23
+	JMP         t12_store
+
+t12_requant:
+	MOVQ        16(SI), DI
+	VMOVUPS     192(SI), Z24
+	VMOVUPS     256(SI), Z25
+	VMOVUPS     (DI), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMULPS      Z26, Z20, Z20
+	VRNDSCALEPS $0x00, Z20, Z20
+	VMAXPS      Z20, Z24, Z20
+	VMINPS      Z20, Z25, Z20
+	VMULPS      Z26, Z22, Z22
+	VRNDSCALEPS $0x00, Z22, Z22
+	VMAXPS      Z22, Z24, Z22
+	VMINPS      Z22, Z25, Z22
+	VMOVUPS     64(DI), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
+	VMULPS      Z26, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z24, Z19
+	VMINPS      Z19, Z25, Z19
+	VMULPS      Z26, Z21, Z21
+	VRNDSCALEPS $0x00, Z21, Z21
+	VMAXPS      Z21, Z24, Z21
+	VMINPS      Z21, Z25, Z21
+	VMULPS      Z26, Z23, Z23
+	VRNDSCALEPS $0x00, Z23, Z23
+	VMAXPS      Z23, Z24, Z23
+	VMINPS      Z23, Z25, Z23
 
 t12_store:
 	MOVQ    ldc+72(FP), SI
@@ -11694,6 +13084,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -11756,6 +13148,22 @@ t1_slopec:
 	VMINPS      Z1, Z25, Z27
 	VMAXPS      Z1, Z24, Z1
 	VFMADD231PS Z26, Z27, Z1
+	JMP         t1_store
+
+t1_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -11884,6 +13292,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -11978,6 +13388,30 @@ t2_slopec:
 	VMINPS      Z3, Z25, Z27
 	VMAXPS      Z3, Z24, Z3
 	VFMADD231PS Z26, Z27, Z3
+	JMP         t2_store
+
+t2_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -12100,6 +13534,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -12226,6 +13662,38 @@ t3_slopec:
 	VMINPS      Z5, Z25, Z27
 	VMAXPS      Z5, Z24, Z5
 	VFMADD231PS Z26, Z27, Z5
+	JMP         t3_store
+
+t3_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -12372,6 +13840,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -12530,6 +14000,46 @@ t4_slopec:
 	VMINPS      Z7, Z25, Z27
 	VMAXPS      Z7, Z24, Z7
 	VFMADD231PS Z26, Z27, Z7
+	JMP         t4_store
+
+t4_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -12696,6 +14206,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -12886,6 +14398,54 @@ t5_slopec:
 	VMINPS      Z9, Z25, Z27
 	VMAXPS      Z9, Z24, Z9
 	VFMADD231PS Z26, Z27, Z9
+	JMP         t5_store
+
+t5_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -13072,6 +14632,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DX, $0x05
 	JEQ  t6_slopec
+	CMPQ DX, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -13294,6 +14856,62 @@ t6_slopec:
 	VMINPS      Z11, Z25, Z27
 	VMAXPS      Z11, Z24, Z11
 	VFMADD231PS Z26, Z27, Z11
+	JMP         t6_store
+
+t6_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
 
 t6_store:
 	MOVQ    ldc+72(FP), AX
@@ -13503,6 +15121,8 @@ t7_act:
 	JEQ  t7_slope
 	CMPQ DX, $0x05
 	JEQ  t7_slopec
+	CMPQ DX, $0x06
+	JEQ  t7_requant
 	JMP  t7_store
 
 t7_clamp:
@@ -13757,6 +15377,70 @@ t7_slopec:
 	VMINPS      Z13, Z25, Z27
 	VMAXPS      Z13, Z24, Z13
 	VFMADD231PS Z26, Z27, Z13
+	JMP         t7_store
+
+t7_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
 
 t7_store:
 	MOVQ    ldc+72(FP), AX
@@ -13986,6 +15670,8 @@ t8_act:
 	JEQ  t8_slope
 	CMPQ DX, $0x05
 	JEQ  t8_slopec
+	CMPQ DX, $0x06
+	JEQ  t8_requant
 	JMP  t8_store
 
 t8_clamp:
@@ -14272,6 +15958,78 @@ t8_slopec:
 	VMINPS      Z15, Z25, Z27
 	VMAXPS      Z15, Z24, Z15
 	VFMADD231PS Z26, Z27, Z15
+	JMP         t8_store
+
+t8_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
 
 t8_store:
 	MOVQ    ldc+72(FP), AX
@@ -14521,6 +16279,8 @@ t9_act:
 	JEQ  t9_slope
 	CMPQ DX, $0x05
 	JEQ  t9_slopec
+	CMPQ DX, $0x06
+	JEQ  t9_requant
 	JMP  t9_store
 
 t9_clamp:
@@ -14839,6 +16599,86 @@ t9_slopec:
 	VMINPS      Z17, Z25, Z27
 	VMAXPS      Z17, Z24, Z17
 	VFMADD231PS Z26, Z27, Z17
+	JMP         t9_store
+
+t9_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
 
 t9_store:
 	MOVQ    ldc+72(FP), AX
@@ -15111,6 +16951,8 @@ t10_act:
 	JEQ  t10_slope
 	CMPQ DX, $0x05
 	JEQ  t10_slopec
+	CMPQ DX, $0x06
+	JEQ  t10_requant
 	JMP  t10_store
 
 t10_clamp:
@@ -15461,6 +17303,94 @@ t10_slopec:
 	VMINPS      Z19, Z25, Z27
 	VMAXPS      Z19, Z24, Z19
 	VFMADD231PS Z26, Z27, Z19
+	JMP         t10_store
+
+t10_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
+	VMULPS      Z26, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z24, Z19
+	VMINPS      Z19, Z25, Z19
 
 t10_store:
 	MOVQ    ldc+72(FP), AX
@@ -15753,6 +17683,8 @@ t11_act:
 	JEQ  t11_slope
 	CMPQ DX, $0x05
 	JEQ  t11_slopec
+	CMPQ DX, $0x06
+	JEQ  t11_requant
 	JMP  t11_store
 
 t11_clamp:
@@ -16135,6 +18067,102 @@ t11_slopec:
 	VMINPS      Z21, Z25, Z27
 	VMAXPS      Z21, Z24, Z21
 	VFMADD231PS Z26, Z27, Z21
+	JMP         t11_store
+
+t11_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS     (DX), Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMULPS      Z26, Z20, Z20
+	VRNDSCALEPS $0x00, Z20, Z20
+	VMAXPS      Z20, Z24, Z20
+	VMINPS      Z20, Z25, Z20
+	VMOVUPS     64(DX), Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
+	VMULPS      Z26, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z24, Z19
+	VMINPS      Z19, Z25, Z19
+	VMULPS      Z26, Z21, Z21
+	VRNDSCALEPS $0x00, Z21, Z21
+	VMAXPS      Z21, Z24, Z21
+	VMINPS      Z21, Z25, Z21
 
 t11_store:
 	MOVQ    ldc+72(FP), AX
@@ -16470,6 +18498,8 @@ t12_act:
 	JEQ  t12_slope
 	CMPQ DI, $0x05
 	JEQ  t12_slopec
+	CMPQ DI, $0x06
+	JEQ  t12_requant
 	JMP  t12_store
 
 t12_clamp:
@@ -16884,6 +18914,110 @@ t12_slopec:
 	VMINPS      Z23, Z25, Z27
 	VMAXPS      Z23, Z24, Z23
 	VFMADD231PS Z26, Z27, Z23
+	JMP         t12_store
+
+t12_requant:
+	MOVQ        16(SI), DI
+	VMOVUPS     192(SI), Z24
+	VMOVUPS     256(SI), Z25
+	VMOVUPS.Z   (DI), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMULPS      Z26, Z20, Z20
+	VRNDSCALEPS $0x00, Z20, Z20
+	VMAXPS      Z20, Z24, Z20
+	VMINPS      Z20, Z25, Z20
+	VMULPS      Z26, Z22, Z22
+	VRNDSCALEPS $0x00, Z22, Z22
+	VMAXPS      Z22, Z24, Z22
+	VMINPS      Z22, Z25, Z22
+	VMOVUPS.Z   64(DI), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
+	VMULPS      Z26, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z24, Z19
+	VMINPS      Z19, Z25, Z19
+	VMULPS      Z26, Z21, Z21
+	VRNDSCALEPS $0x00, Z21, Z21
+	VMAXPS      Z21, Z24, Z21
+	VMINPS      Z21, Z25, Z21
+	VMULPS      Z26, Z23, Z23
+	VRNDSCALEPS $0x00, Z23, Z23
+	VMAXPS      Z23, Z24, Z23
+	VMINPS      Z23, Z25, Z23
 
 t12_store:
 	MOVQ    ldc+72(FP), SI
@@ -17059,6 +19193,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -17121,6 +19257,22 @@ t1_slopec:
 	VMINPS      Z1, Z25, Z27
 	VMAXPS      Z1, Z24, Z1
 	VFMADD231PS Z26, Z27, Z1
+	JMP         t1_store
+
+t1_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -17249,6 +19401,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -17343,6 +19497,30 @@ t2_slopec:
 	VMINPS      Z3, Z25, Z27
 	VMAXPS      Z3, Z24, Z3
 	VFMADD231PS Z26, Z27, Z3
+	JMP         t2_store
+
+t2_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -17465,6 +19643,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -17591,6 +19771,38 @@ t3_slopec:
 	VMINPS      Z5, Z25, Z27
 	VMAXPS      Z5, Z24, Z5
 	VFMADD231PS Z26, Z27, Z5
+	JMP         t3_store
+
+t3_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -17737,6 +19949,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -17895,6 +20109,46 @@ t4_slopec:
 	VMINPS      Z7, Z25, Z27
 	VMAXPS      Z7, Z24, Z7
 	VFMADD231PS Z26, Z27, Z7
+	JMP         t4_store
+
+t4_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -18061,6 +20315,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -18251,6 +20507,54 @@ t5_slopec:
 	VMINPS      Z9, Z25, Z27
 	VMAXPS      Z9, Z24, Z9
 	VFMADD231PS Z26, Z27, Z9
+	JMP         t5_store
+
+t5_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -18437,6 +20741,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DX, $0x05
 	JEQ  t6_slopec
+	CMPQ DX, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -18659,6 +20965,62 @@ t6_slopec:
 	VMINPS      Z11, Z25, Z27
 	VMAXPS      Z11, Z24, Z11
 	VFMADD231PS Z26, Z27, Z11
+	JMP         t6_store
+
+t6_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
 
 t6_store:
 	MOVQ    ldc+72(FP), AX
@@ -18868,6 +21230,8 @@ t7_act:
 	JEQ  t7_slope
 	CMPQ DX, $0x05
 	JEQ  t7_slopec
+	CMPQ DX, $0x06
+	JEQ  t7_requant
 	JMP  t7_store
 
 t7_clamp:
@@ -19122,6 +21486,70 @@ t7_slopec:
 	VMINPS      Z13, Z25, Z27
 	VMAXPS      Z13, Z24, Z13
 	VFMADD231PS Z26, Z27, Z13
+	JMP         t7_store
+
+t7_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
 
 t7_store:
 	MOVQ    ldc+72(FP), AX
@@ -19351,6 +21779,8 @@ t8_act:
 	JEQ  t8_slope
 	CMPQ DX, $0x05
 	JEQ  t8_slopec
+	CMPQ DX, $0x06
+	JEQ  t8_requant
 	JMP  t8_store
 
 t8_clamp:
@@ -19637,6 +22067,78 @@ t8_slopec:
 	VMINPS      Z15, Z25, Z27
 	VMAXPS      Z15, Z24, Z15
 	VFMADD231PS Z26, Z27, Z15
+	JMP         t8_store
+
+t8_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
 
 t8_store:
 	MOVQ    ldc+72(FP), AX
@@ -19886,6 +22388,8 @@ t9_act:
 	JEQ  t9_slope
 	CMPQ DX, $0x05
 	JEQ  t9_slopec
+	CMPQ DX, $0x06
+	JEQ  t9_requant
 	JMP  t9_store
 
 t9_clamp:
@@ -20204,6 +22708,86 @@ t9_slopec:
 	VMINPS      Z17, Z25, Z27
 	VMAXPS      Z17, Z24, Z17
 	VFMADD231PS Z26, Z27, Z17
+	JMP         t9_store
+
+t9_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
 
 t9_store:
 	MOVQ    ldc+72(FP), AX
@@ -20476,6 +23060,8 @@ t10_act:
 	JEQ  t10_slope
 	CMPQ DX, $0x05
 	JEQ  t10_slopec
+	CMPQ DX, $0x06
+	JEQ  t10_requant
 	JMP  t10_store
 
 t10_clamp:
@@ -20826,6 +23412,94 @@ t10_slopec:
 	VMINPS      Z19, Z25, Z27
 	VMAXPS      Z19, Z24, Z19
 	VFMADD231PS Z26, Z27, Z19
+	JMP         t10_store
+
+t10_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
+	VMULPS      Z26, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z24, Z19
+	VMINPS      Z19, Z25, Z19
 
 t10_store:
 	MOVQ    ldc+72(FP), AX
@@ -21118,6 +23792,8 @@ t11_act:
 	JEQ  t11_slope
 	CMPQ DX, $0x05
 	JEQ  t11_slopec
+	CMPQ DX, $0x06
+	JEQ  t11_requant
 	JMP  t11_store
 
 t11_clamp:
@@ -21500,6 +24176,102 @@ t11_slopec:
 	VMINPS      Z21, Z25, Z27
 	VMAXPS      Z21, Z24, Z21
 	VFMADD231PS Z26, Z27, Z21
+	JMP         t11_store
+
+t11_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMULPS      Z26, Z20, Z20
+	VRNDSCALEPS $0x00, Z20, Z20
+	VMAXPS      Z20, Z24, Z20
+	VMINPS      Z20, Z25, Z20
+	VMOVUPS.Z   64(DX), K2, Z26
+	VMULPS      Z26, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z24, Z1
+	VMINPS      Z1, Z25, Z1
+	VMULPS      Z26, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z24, Z3
+	VMINPS      Z3, Z25, Z3
+	VMULPS      Z26, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z24, Z5
+	VMINPS      Z5, Z25, Z5
+	VMULPS      Z26, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z24, Z7
+	VMINPS      Z7, Z25, Z7
+	VMULPS      Z26, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z24, Z9
+	VMINPS      Z9, Z25, Z9
+	VMULPS      Z26, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z24, Z11
+	VMINPS      Z11, Z25, Z11
+	VMULPS      Z26, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z24, Z13
+	VMINPS      Z13, Z25, Z13
+	VMULPS      Z26, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z24, Z15
+	VMINPS      Z15, Z25, Z15
+	VMULPS      Z26, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z24, Z17
+	VMINPS      Z17, Z25, Z17
+	VMULPS      Z26, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z24, Z19
+	VMINPS      Z19, Z25, Z19
+	VMULPS      Z26, Z21, Z21
+	VRNDSCALEPS $0x00, Z21, Z21
+	VMAXPS      Z21, Z24, Z21
+	VMINPS      Z21, Z25, Z21
 
 t11_store:
 	MOVQ    ldc+72(FP), AX
@@ -21835,6 +24607,8 @@ t12_act:
 	JEQ  t12_slope
 	CMPQ DI, $0x05
 	JEQ  t12_slopec
+	CMPQ DI, $0x06
+	JEQ  t12_requant
 	JMP  t12_store
 
 t12_clamp:
@@ -22249,6 +25023,110 @@ t12_slopec:
 	VMINPS      Y23, Y25, Y27
 	VMAXPS      Y23, Y24, Y23
 	VFMADD231PS Y26, Y27, Y23
+	JMP         t12_store
+
+t12_requant:
+	MOVQ        16(SI), DI
+	VMOVUPS     192(SI), Z24
+	VMOVUPS     256(SI), Z25
+	VMOVUPS.Z   (DI), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMULPS      Z26, Z20, Z20
+	VRNDSCALEPS $0x00, Z20, Z20
+	VMAXPS      Z20, Z24, Z20
+	VMINPS      Z20, Z25, Z20
+	VMULPS      Z26, Z22, Z22
+	VRNDSCALEPS $0x00, Z22, Z22
+	VMAXPS      Z22, Z24, Z22
+	VMINPS      Z22, Z25, Z22
+	VMOVUPS.Z   64(DI), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
+	VMULPS      Y26, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y24, Y13
+	VMINPS      Y13, Y25, Y13
+	VMULPS      Y26, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y24, Y15
+	VMINPS      Y15, Y25, Y15
+	VMULPS      Y26, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y24, Y17
+	VMINPS      Y17, Y25, Y17
+	VMULPS      Y26, Y19, Y19
+	VRNDSCALEPS $0x00, Y19, Y19
+	VMAXPS      Y19, Y24, Y19
+	VMINPS      Y19, Y25, Y19
+	VMULPS      Y26, Y21, Y21
+	VRNDSCALEPS $0x00, Y21, Y21
+	VMAXPS      Y21, Y24, Y21
+	VMINPS      Y21, Y25, Y21
+	VMULPS      Y26, Y23, Y23
+	VRNDSCALEPS $0x00, Y23, Y23
+	VMAXPS      Y23, Y24, Y23
+	VMINPS      Y23, Y25, Y23
 
 t12_store:
 	MOVQ    ldc+72(FP), SI
@@ -22424,6 +25302,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -22486,6 +25366,22 @@ t1_slopec:
 	VMINPS      Y1, Y25, Y27
 	VMAXPS      Y1, Y24, Y1
 	VFMADD231PS Y26, Y27, Y1
+	JMP         t1_store
+
+t1_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -22614,6 +25510,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -22708,6 +25606,30 @@ t2_slopec:
 	VMINPS      Y3, Y25, Y27
 	VMAXPS      Y3, Y24, Y3
 	VFMADD231PS Y26, Y27, Y3
+	JMP         t2_store
+
+t2_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -22830,6 +25752,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -22956,6 +25880,38 @@ t3_slopec:
 	VMINPS      Y5, Y25, Y27
 	VMAXPS      Y5, Y24, Y5
 	VFMADD231PS Y26, Y27, Y5
+	JMP         t3_store
+
+t3_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -23102,6 +26058,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -23260,6 +26218,46 @@ t4_slopec:
 	VMINPS      Y7, Y25, Y27
 	VMAXPS      Y7, Y24, Y7
 	VFMADD231PS Y26, Y27, Y7
+	JMP         t4_store
+
+t4_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -23426,6 +26424,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -23616,6 +26616,54 @@ t5_slopec:
 	VMINPS      Y9, Y25, Y27
 	VMAXPS      Y9, Y24, Y9
 	VFMADD231PS Y26, Y27, Y9
+	JMP         t5_store
+
+t5_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -23802,6 +26850,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DX, $0x05
 	JEQ  t6_slopec
+	CMPQ DX, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -24024,6 +27074,62 @@ t6_slopec:
 	VMINPS      Y11, Y25, Y27
 	VMAXPS      Y11, Y24, Y11
 	VFMADD231PS Y26, Y27, Y11
+	JMP         t6_store
+
+t6_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
 
 t6_store:
 	MOVQ    ldc+72(FP), AX
@@ -24233,6 +27339,8 @@ t7_act:
 	JEQ  t7_slope
 	CMPQ DX, $0x05
 	JEQ  t7_slopec
+	CMPQ DX, $0x06
+	JEQ  t7_requant
 	JMP  t7_store
 
 t7_clamp:
@@ -24487,6 +27595,70 @@ t7_slopec:
 	VMINPS      Y13, Y25, Y27
 	VMAXPS      Y13, Y24, Y13
 	VFMADD231PS Y26, Y27, Y13
+	JMP         t7_store
+
+t7_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
+	VMULPS      Y26, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y24, Y13
+	VMINPS      Y13, Y25, Y13
 
 t7_store:
 	MOVQ    ldc+72(FP), AX
@@ -24716,6 +27888,8 @@ t8_act:
 	JEQ  t8_slope
 	CMPQ DX, $0x05
 	JEQ  t8_slopec
+	CMPQ DX, $0x06
+	JEQ  t8_requant
 	JMP  t8_store
 
 t8_clamp:
@@ -25002,6 +28176,78 @@ t8_slopec:
 	VMINPS      Y15, Y25, Y27
 	VMAXPS      Y15, Y24, Y15
 	VFMADD231PS Y26, Y27, Y15
+	JMP         t8_store
+
+t8_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
+	VMULPS      Y26, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y24, Y13
+	VMINPS      Y13, Y25, Y13
+	VMULPS      Y26, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y24, Y15
+	VMINPS      Y15, Y25, Y15
 
 t8_store:
 	MOVQ    ldc+72(FP), AX
@@ -25251,6 +28497,8 @@ t9_act:
 	JEQ  t9_slope
 	CMPQ DX, $0x05
 	JEQ  t9_slopec
+	CMPQ DX, $0x06
+	JEQ  t9_requant
 	JMP  t9_store
 
 t9_clamp:
@@ -25569,6 +28817,86 @@ t9_slopec:
 	VMINPS      Y17, Y25, Y27
 	VMAXPS      Y17, Y24, Y17
 	VFMADD231PS Y26, Y27, Y17
+	JMP         t9_store
+
+t9_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
+	VMULPS      Y26, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y24, Y13
+	VMINPS      Y13, Y25, Y13
+	VMULPS      Y26, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y24, Y15
+	VMINPS      Y15, Y25, Y15
+	VMULPS      Y26, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y24, Y17
+	VMINPS      Y17, Y25, Y17
 
 t9_store:
 	MOVQ    ldc+72(FP), AX
@@ -25841,6 +29169,8 @@ t10_act:
 	JEQ  t10_slope
 	CMPQ DX, $0x05
 	JEQ  t10_slopec
+	CMPQ DX, $0x06
+	JEQ  t10_requant
 	JMP  t10_store
 
 t10_clamp:
@@ -26191,6 +29521,94 @@ t10_slopec:
 	VMINPS      Y19, Y25, Y27
 	VMAXPS      Y19, Y24, Y19
 	VFMADD231PS Y26, Y27, Y19
+	JMP         t10_store
+
+t10_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
+	VMULPS      Y26, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y24, Y13
+	VMINPS      Y13, Y25, Y13
+	VMULPS      Y26, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y24, Y15
+	VMINPS      Y15, Y25, Y15
+	VMULPS      Y26, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y24, Y17
+	VMINPS      Y17, Y25, Y17
+	VMULPS      Y26, Y19, Y19
+	VRNDSCALEPS $0x00, Y19, Y19
+	VMAXPS      Y19, Y24, Y19
+	VMINPS      Y19, Y25, Y19
 
 t10_store:
 	MOVQ    ldc+72(FP), AX
@@ -26483,6 +29901,8 @@ t11_act:
 	JEQ  t11_slope
 	CMPQ DX, $0x05
 	JEQ  t11_slopec
+	CMPQ DX, $0x06
+	JEQ  t11_requant
 	JMP  t11_store
 
 t11_clamp:
@@ -26865,6 +30285,102 @@ t11_slopec:
 	VMINPS      Y21, Y25, Y27
 	VMAXPS      Y21, Y24, Y21
 	VFMADD231PS Y26, Y27, Y21
+	JMP         t11_store
+
+t11_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z24
+	VMOVUPS     256(AX), Z25
+	VMOVUPS.Z   (DX), K1, Z26
+	VMULPS      Z26, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z24, Z0
+	VMINPS      Z0, Z25, Z0
+	VMULPS      Z26, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z24, Z2
+	VMINPS      Z2, Z25, Z2
+	VMULPS      Z26, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z24, Z4
+	VMINPS      Z4, Z25, Z4
+	VMULPS      Z26, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z24, Z6
+	VMINPS      Z6, Z25, Z6
+	VMULPS      Z26, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z24, Z8
+	VMINPS      Z8, Z25, Z8
+	VMULPS      Z26, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z24, Z10
+	VMINPS      Z10, Z25, Z10
+	VMULPS      Z26, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z24, Z12
+	VMINPS      Z12, Z25, Z12
+	VMULPS      Z26, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z24, Z14
+	VMINPS      Z14, Z25, Z14
+	VMULPS      Z26, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z24, Z16
+	VMINPS      Z16, Z25, Z16
+	VMULPS      Z26, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z24, Z18
+	VMINPS      Z18, Z25, Z18
+	VMULPS      Z26, Z20, Z20
+	VRNDSCALEPS $0x00, Z20, Z20
+	VMAXPS      Z20, Z24, Z20
+	VMINPS      Z20, Z25, Z20
+	VMOVUPS.Z   64(DX), K2, Y26
+	VMULPS      Y26, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y24, Y1
+	VMINPS      Y1, Y25, Y1
+	VMULPS      Y26, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y24, Y3
+	VMINPS      Y3, Y25, Y3
+	VMULPS      Y26, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y24, Y5
+	VMINPS      Y5, Y25, Y5
+	VMULPS      Y26, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y24, Y7
+	VMINPS      Y7, Y25, Y7
+	VMULPS      Y26, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y24, Y9
+	VMINPS      Y9, Y25, Y9
+	VMULPS      Y26, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y24, Y11
+	VMINPS      Y11, Y25, Y11
+	VMULPS      Y26, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y24, Y13
+	VMINPS      Y13, Y25, Y13
+	VMULPS      Y26, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y24, Y15
+	VMINPS      Y15, Y25, Y15
+	VMULPS      Y26, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y24, Y17
+	VMINPS      Y17, Y25, Y17
+	VMULPS      Y26, Y19, Y19
+	VRNDSCALEPS $0x00, Y19, Y19
+	VMAXPS      Y19, Y24, Y19
+	VMINPS      Y19, Y25, Y19
+	VMULPS      Y26, Y21, Y21
+	VRNDSCALEPS $0x00, Y21, Y21
+	VMAXPS      Y21, Y24, Y21
+	VMINPS      Y21, Y25, Y21
 
 t11_store:
 	MOVQ    ldc+72(FP), AX
@@ -27172,6 +30688,8 @@ t20_act:
 	JEQ  t20_slope
 	CMPQ DI, $0x05
 	JEQ  t20_slopec
+	CMPQ DI, $0x06
+	JEQ  t20_requant
 	JMP  t20_store
 
 t20_clamp:
@@ -27521,6 +31039,93 @@ t20_slopec:
 	VMINPS      Z19, Z21, Z23
 	VMAXPS      Z19, Z20, Z19
 	VFMADD231PS Z22, Z23, Z19
+	JMP         t20_store
+
+t20_requant:
+	MOVQ        16(SI), DI
+	VMOVUPS     192(SI), Z20
+	VMOVUPS     256(SI), Z21
+	VMOVUPS.Z   (DI), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
+	VMULPS      Z22, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z20, Z14
+	VMINPS      Z14, Z21, Z14
+	VMULPS      Z22, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z20, Z15
+	VMINPS      Z15, Z21, Z15
+	VMULPS      Z22, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z20, Z16
+	VMINPS      Z16, Z21, Z16
+	VMULPS      Z22, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z20, Z17
+	VMINPS      Z17, Z21, Z17
+	VMULPS      Z22, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z20, Z18
+	VMINPS      Z18, Z21, Z18
+	VMULPS      Z22, Z19, Z19
+	VRNDSCALEPS $0x00, Z19, Z19
+	VMAXPS      Z19, Z20, Z19
+	VMINPS      Z19, Z21, Z19
 
 t20_store:
 	MOVQ    ldc+72(FP), SI
@@ -27696,6 +31301,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -27741,6 +31348,17 @@ t1_slopec:
 	VMINPS      Z0, Z21, Z23
 	VMAXPS      Z0, Z20, Z0
 	VFMADD231PS Z22, Z23, Z0
+	JMP         t1_store
+
+t1_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -27834,6 +31452,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -27895,6 +31515,21 @@ t2_slopec:
 	VMINPS      Z1, Z21, Z23
 	VMAXPS      Z1, Z20, Z1
 	VFMADD231PS Z22, Z23, Z1
+	JMP         t2_store
+
+t2_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -28004,6 +31639,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -28081,6 +31718,25 @@ t3_slopec:
 	VMINPS      Z2, Z21, Z23
 	VMAXPS      Z2, Z20, Z2
 	VFMADD231PS Z22, Z23, Z2
+	JMP         t3_store
+
+t3_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -28208,6 +31864,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -28301,6 +31959,29 @@ t4_slopec:
 	VMINPS      Z3, Z21, Z23
 	VMAXPS      Z3, Z20, Z3
 	VFMADD231PS Z22, Z23, Z3
+	JMP         t4_store
+
+t4_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -28414,6 +32095,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -28523,6 +32206,33 @@ t5_slopec:
 	VMINPS      Z4, Z21, Z23
 	VMAXPS      Z4, Z20, Z4
 	VFMADD231PS Z22, Z23, Z4
+	JMP         t5_store
+
+t5_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -28651,6 +32361,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DX, $0x05
 	JEQ  t6_slopec
+	CMPQ DX, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -28776,6 +32488,37 @@ t6_slopec:
 	VMINPS      Z5, Z21, Z23
 	VMAXPS      Z5, Z20, Z5
 	VFMADD231PS Z22, Z23, Z5
+	JMP         t6_store
+
+t6_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
 
 t6_store:
 	MOVQ    ldc+72(FP), AX
@@ -28915,6 +32658,8 @@ t7_act:
 	JEQ  t7_slope
 	CMPQ DX, $0x05
 	JEQ  t7_slopec
+	CMPQ DX, $0x06
+	JEQ  t7_requant
 	JMP  t7_store
 
 t7_clamp:
@@ -29056,6 +32801,41 @@ t7_slopec:
 	VMINPS      Z6, Z21, Z23
 	VMAXPS      Z6, Z20, Z6
 	VFMADD231PS Z22, Z23, Z6
+	JMP         t7_store
+
+t7_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
 
 t7_store:
 	MOVQ    ldc+72(FP), AX
@@ -29206,6 +32986,8 @@ t8_act:
 	JEQ  t8_slope
 	CMPQ DX, $0x05
 	JEQ  t8_slopec
+	CMPQ DX, $0x06
+	JEQ  t8_requant
 	JMP  t8_store
 
 t8_clamp:
@@ -29363,6 +33145,45 @@ t8_slopec:
 	VMINPS      Z7, Z21, Z23
 	VMAXPS      Z7, Z20, Z7
 	VFMADD231PS Z22, Z23, Z7
+	JMP         t8_store
+
+t8_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
 
 t8_store:
 	MOVQ    ldc+72(FP), AX
@@ -29524,6 +33345,8 @@ t9_act:
 	JEQ  t9_slope
 	CMPQ DX, $0x05
 	JEQ  t9_slopec
+	CMPQ DX, $0x06
+	JEQ  t9_requant
 	JMP  t9_store
 
 t9_clamp:
@@ -29697,6 +33520,49 @@ t9_slopec:
 	VMINPS      Z8, Z21, Z23
 	VMAXPS      Z8, Z20, Z8
 	VFMADD231PS Z22, Z23, Z8
+	JMP         t9_store
+
+t9_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
 
 t9_store:
 	MOVQ    ldc+72(FP), AX
@@ -29869,6 +33735,8 @@ t10_act:
 	JEQ  t10_slope
 	CMPQ DX, $0x05
 	JEQ  t10_slopec
+	CMPQ DX, $0x06
+	JEQ  t10_requant
 	JMP  t10_store
 
 t10_clamp:
@@ -30058,6 +33926,53 @@ t10_slopec:
 	VMINPS      Z9, Z21, Z23
 	VMAXPS      Z9, Z20, Z9
 	VFMADD231PS Z22, Z23, Z9
+	JMP         t10_store
+
+t10_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
 
 t10_store:
 	MOVQ    ldc+72(FP), AX
@@ -30245,6 +34160,8 @@ t11_act:
 	JEQ  t11_slope
 	CMPQ DX, $0x05
 	JEQ  t11_slopec
+	CMPQ DX, $0x06
+	JEQ  t11_requant
 	JMP  t11_store
 
 t11_clamp:
@@ -30450,6 +34367,57 @@ t11_slopec:
 	VMINPS      Z10, Z21, Z23
 	VMAXPS      Z10, Z20, Z10
 	VFMADD231PS Z22, Z23, Z10
+	JMP         t11_store
+
+t11_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
 
 t11_store:
 	MOVQ    ldc+72(FP), AX
@@ -30648,6 +34616,8 @@ t12_act:
 	JEQ  t12_slope
 	CMPQ DX, $0x05
 	JEQ  t12_slopec
+	CMPQ DX, $0x06
+	JEQ  t12_requant
 	JMP  t12_store
 
 t12_clamp:
@@ -30869,6 +34839,61 @@ t12_slopec:
 	VMINPS      Z11, Z21, Z23
 	VMAXPS      Z11, Z20, Z11
 	VFMADD231PS Z22, Z23, Z11
+	JMP         t12_store
+
+t12_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
 
 t12_store:
 	MOVQ    ldc+72(FP), AX
@@ -31078,6 +35103,8 @@ t13_act:
 	JEQ  t13_slope
 	CMPQ DX, $0x05
 	JEQ  t13_slopec
+	CMPQ DX, $0x06
+	JEQ  t13_requant
 	JMP  t13_store
 
 t13_clamp:
@@ -31315,6 +35342,65 @@ t13_slopec:
 	VMINPS      Z12, Z21, Z23
 	VMAXPS      Z12, Z20, Z12
 	VFMADD231PS Z22, Z23, Z12
+	JMP         t13_store
+
+t13_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
 
 t13_store:
 	MOVQ    ldc+72(FP), AX
@@ -31535,6 +35621,8 @@ t14_act:
 	JEQ  t14_slope
 	CMPQ DX, $0x05
 	JEQ  t14_slopec
+	CMPQ DX, $0x06
+	JEQ  t14_requant
 	JMP  t14_store
 
 t14_clamp:
@@ -31788,6 +35876,69 @@ t14_slopec:
 	VMINPS      Z13, Z21, Z23
 	VMAXPS      Z13, Z20, Z13
 	VFMADD231PS Z22, Z23, Z13
+	JMP         t14_store
+
+t14_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
 
 t14_store:
 	MOVQ    ldc+72(FP), AX
@@ -32019,6 +36170,8 @@ t15_act:
 	JEQ  t15_slope
 	CMPQ DX, $0x05
 	JEQ  t15_slopec
+	CMPQ DX, $0x06
+	JEQ  t15_requant
 	JMP  t15_store
 
 t15_clamp:
@@ -32288,6 +36441,73 @@ t15_slopec:
 	VMINPS      Z14, Z21, Z23
 	VMAXPS      Z14, Z20, Z14
 	VFMADD231PS Z22, Z23, Z14
+	JMP         t15_store
+
+t15_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
+	VMULPS      Z22, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z20, Z14
+	VMINPS      Z14, Z21, Z14
 
 t15_store:
 	MOVQ    ldc+72(FP), AX
@@ -32534,6 +36754,8 @@ t16_act:
 	JEQ  t16_slope
 	CMPQ DX, $0x05
 	JEQ  t16_slopec
+	CMPQ DX, $0x06
+	JEQ  t16_requant
 	JMP  t16_store
 
 t16_clamp:
@@ -32819,6 +37041,77 @@ t16_slopec:
 	VMINPS      Z15, Z21, Z23
 	VMAXPS      Z15, Z20, Z15
 	VFMADD231PS Z22, Z23, Z15
+	JMP         t16_store
+
+t16_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
+	VMULPS      Z22, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z20, Z14
+	VMINPS      Z14, Z21, Z14
+	VMULPS      Z22, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z20, Z15
+	VMINPS      Z15, Z21, Z15
 
 t16_store:
 	MOVQ    ldc+72(FP), AX
@@ -33076,6 +37369,8 @@ t17_act:
 	JEQ  t17_slope
 	CMPQ DX, $0x05
 	JEQ  t17_slopec
+	CMPQ DX, $0x06
+	JEQ  t17_requant
 	JMP  t17_store
 
 t17_clamp:
@@ -33377,6 +37672,81 @@ t17_slopec:
 	VMINPS      Z16, Z21, Z23
 	VMAXPS      Z16, Z20, Z16
 	VFMADD231PS Z22, Z23, Z16
+	JMP         t17_store
+
+t17_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
+	VMULPS      Z22, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z20, Z14
+	VMINPS      Z14, Z21, Z14
+	VMULPS      Z22, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z20, Z15
+	VMINPS      Z15, Z21, Z15
+	VMULPS      Z22, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z20, Z16
+	VMINPS      Z16, Z21, Z16
 
 t17_store:
 	MOVQ    ldc+72(FP), AX
@@ -33645,6 +38015,8 @@ t18_act:
 	JEQ  t18_slope
 	CMPQ DX, $0x05
 	JEQ  t18_slopec
+	CMPQ DX, $0x06
+	JEQ  t18_requant
 	JMP  t18_store
 
 t18_clamp:
@@ -33962,6 +38334,85 @@ t18_slopec:
 	VMINPS      Z17, Z21, Z23
 	VMAXPS      Z17, Z20, Z17
 	VFMADD231PS Z22, Z23, Z17
+	JMP         t18_store
+
+t18_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
+	VMULPS      Z22, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z20, Z14
+	VMINPS      Z14, Z21, Z14
+	VMULPS      Z22, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z20, Z15
+	VMINPS      Z15, Z21, Z15
+	VMULPS      Z22, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z20, Z16
+	VMINPS      Z16, Z21, Z16
+	VMULPS      Z22, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z20, Z17
+	VMINPS      Z17, Z21, Z17
 
 t18_store:
 	MOVQ    ldc+72(FP), AX
@@ -34241,6 +38692,8 @@ t19_act:
 	JEQ  t19_slope
 	CMPQ DX, $0x05
 	JEQ  t19_slopec
+	CMPQ DX, $0x06
+	JEQ  t19_requant
 	JMP  t19_store
 
 t19_clamp:
@@ -34574,6 +39027,89 @@ t19_slopec:
 	VMINPS      Z18, Z21, Z23
 	VMAXPS      Z18, Z20, Z18
 	VFMADD231PS Z22, Z23, Z18
+	JMP         t19_store
+
+t19_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Z22
+	VMULPS      Z22, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z20, Z0
+	VMINPS      Z0, Z21, Z0
+	VMULPS      Z22, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z20, Z1
+	VMINPS      Z1, Z21, Z1
+	VMULPS      Z22, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z20, Z2
+	VMINPS      Z2, Z21, Z2
+	VMULPS      Z22, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z20, Z3
+	VMINPS      Z3, Z21, Z3
+	VMULPS      Z22, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z20, Z4
+	VMINPS      Z4, Z21, Z4
+	VMULPS      Z22, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z20, Z5
+	VMINPS      Z5, Z21, Z5
+	VMULPS      Z22, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z20, Z6
+	VMINPS      Z6, Z21, Z6
+	VMULPS      Z22, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z20, Z7
+	VMINPS      Z7, Z21, Z7
+	VMULPS      Z22, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VMAXPS      Z8, Z20, Z8
+	VMINPS      Z8, Z21, Z8
+	VMULPS      Z22, Z9, Z9
+	VRNDSCALEPS $0x00, Z9, Z9
+	VMAXPS      Z9, Z20, Z9
+	VMINPS      Z9, Z21, Z9
+	VMULPS      Z22, Z10, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMAXPS      Z10, Z20, Z10
+	VMINPS      Z10, Z21, Z10
+	VMULPS      Z22, Z11, Z11
+	VRNDSCALEPS $0x00, Z11, Z11
+	VMAXPS      Z11, Z20, Z11
+	VMINPS      Z11, Z21, Z11
+	VMULPS      Z22, Z12, Z12
+	VRNDSCALEPS $0x00, Z12, Z12
+	VMAXPS      Z12, Z20, Z12
+	VMINPS      Z12, Z21, Z12
+	VMULPS      Z22, Z13, Z13
+	VRNDSCALEPS $0x00, Z13, Z13
+	VMAXPS      Z13, Z20, Z13
+	VMINPS      Z13, Z21, Z13
+	VMULPS      Z22, Z14, Z14
+	VRNDSCALEPS $0x00, Z14, Z14
+	VMAXPS      Z14, Z20, Z14
+	VMINPS      Z14, Z21, Z14
+	VMULPS      Z22, Z15, Z15
+	VRNDSCALEPS $0x00, Z15, Z15
+	VMAXPS      Z15, Z20, Z15
+	VMINPS      Z15, Z21, Z15
+	VMULPS      Z22, Z16, Z16
+	VRNDSCALEPS $0x00, Z16, Z16
+	VMAXPS      Z16, Z20, Z16
+	VMINPS      Z16, Z21, Z16
+	VMULPS      Z22, Z17, Z17
+	VRNDSCALEPS $0x00, Z17, Z17
+	VMAXPS      Z17, Z20, Z17
+	VMINPS      Z17, Z21, Z17
+	VMULPS      Z22, Z18, Z18
+	VRNDSCALEPS $0x00, Z18, Z18
+	VMAXPS      Z18, Z20, Z18
+	VMINPS      Z18, Z21, Z18
 
 t19_store:
 	MOVQ    ldc+72(FP), AX
@@ -34886,6 +39422,8 @@ t20_act:
 	JEQ  t20_slope
 	CMPQ DI, $0x05
 	JEQ  t20_slopec
+	CMPQ DI, $0x06
+	JEQ  t20_requant
 	JMP  t20_store
 
 t20_clamp:
@@ -35235,6 +39773,93 @@ t20_slopec:
 	VMINPS      Y19, Y21, Y23
 	VMAXPS      Y19, Y20, Y19
 	VFMADD231PS Y22, Y23, Y19
+	JMP         t20_store
+
+t20_requant:
+	MOVQ        16(SI), DI
+	VMOVUPS     192(SI), Z20
+	VMOVUPS     256(SI), Z21
+	VMOVUPS.Z   (DI), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
+	VMULPS      Y22, Y14, Y14
+	VRNDSCALEPS $0x00, Y14, Y14
+	VMAXPS      Y14, Y20, Y14
+	VMINPS      Y14, Y21, Y14
+	VMULPS      Y22, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y20, Y15
+	VMINPS      Y15, Y21, Y15
+	VMULPS      Y22, Y16, Y16
+	VRNDSCALEPS $0x00, Y16, Y16
+	VMAXPS      Y16, Y20, Y16
+	VMINPS      Y16, Y21, Y16
+	VMULPS      Y22, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y20, Y17
+	VMINPS      Y17, Y21, Y17
+	VMULPS      Y22, Y18, Y18
+	VRNDSCALEPS $0x00, Y18, Y18
+	VMAXPS      Y18, Y20, Y18
+	VMINPS      Y18, Y21, Y18
+	VMULPS      Y22, Y19, Y19
+	VRNDSCALEPS $0x00, Y19, Y19
+	VMAXPS      Y19, Y20, Y19
+	VMINPS      Y19, Y21, Y19
 
 t20_store:
 	MOVQ    ldc+72(FP), SI
@@ -35410,6 +40035,8 @@ t1_act:
 	JEQ  t1_slope
 	CMPQ DX, $0x05
 	JEQ  t1_slopec
+	CMPQ DX, $0x06
+	JEQ  t1_requant
 	JMP  t1_store
 
 t1_clamp:
@@ -35455,6 +40082,17 @@ t1_slopec:
 	VMINPS      Y0, Y21, Y23
 	VMAXPS      Y0, Y20, Y0
 	VFMADD231PS Y22, Y23, Y0
+	JMP         t1_store
+
+t1_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
 
 t1_store:
 	MOVQ    ldc+72(FP), AX
@@ -35548,6 +40186,8 @@ t2_act:
 	JEQ  t2_slope
 	CMPQ DX, $0x05
 	JEQ  t2_slopec
+	CMPQ DX, $0x06
+	JEQ  t2_requant
 	JMP  t2_store
 
 t2_clamp:
@@ -35609,6 +40249,21 @@ t2_slopec:
 	VMINPS      Y1, Y21, Y23
 	VMAXPS      Y1, Y20, Y1
 	VFMADD231PS Y22, Y23, Y1
+	JMP         t2_store
+
+t2_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
 
 t2_store:
 	MOVQ    ldc+72(FP), AX
@@ -35718,6 +40373,8 @@ t3_act:
 	JEQ  t3_slope
 	CMPQ DX, $0x05
 	JEQ  t3_slopec
+	CMPQ DX, $0x06
+	JEQ  t3_requant
 	JMP  t3_store
 
 t3_clamp:
@@ -35795,6 +40452,25 @@ t3_slopec:
 	VMINPS      Y2, Y21, Y23
 	VMAXPS      Y2, Y20, Y2
 	VFMADD231PS Y22, Y23, Y2
+	JMP         t3_store
+
+t3_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
 
 t3_store:
 	MOVQ    ldc+72(FP), AX
@@ -35922,6 +40598,8 @@ t4_act:
 	JEQ  t4_slope
 	CMPQ DX, $0x05
 	JEQ  t4_slopec
+	CMPQ DX, $0x06
+	JEQ  t4_requant
 	JMP  t4_store
 
 t4_clamp:
@@ -36015,6 +40693,29 @@ t4_slopec:
 	VMINPS      Y3, Y21, Y23
 	VMAXPS      Y3, Y20, Y3
 	VFMADD231PS Y22, Y23, Y3
+	JMP         t4_store
+
+t4_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
 
 t4_store:
 	MOVQ    ldc+72(FP), AX
@@ -36128,6 +40829,8 @@ t5_act:
 	JEQ  t5_slope
 	CMPQ DX, $0x05
 	JEQ  t5_slopec
+	CMPQ DX, $0x06
+	JEQ  t5_requant
 	JMP  t5_store
 
 t5_clamp:
@@ -36237,6 +40940,33 @@ t5_slopec:
 	VMINPS      Y4, Y21, Y23
 	VMAXPS      Y4, Y20, Y4
 	VFMADD231PS Y22, Y23, Y4
+	JMP         t5_store
+
+t5_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
 
 t5_store:
 	MOVQ    ldc+72(FP), AX
@@ -36365,6 +41095,8 @@ t6_act:
 	JEQ  t6_slope
 	CMPQ DX, $0x05
 	JEQ  t6_slopec
+	CMPQ DX, $0x06
+	JEQ  t6_requant
 	JMP  t6_store
 
 t6_clamp:
@@ -36490,6 +41222,37 @@ t6_slopec:
 	VMINPS      Y5, Y21, Y23
 	VMAXPS      Y5, Y20, Y5
 	VFMADD231PS Y22, Y23, Y5
+	JMP         t6_store
+
+t6_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
 
 t6_store:
 	MOVQ    ldc+72(FP), AX
@@ -36629,6 +41392,8 @@ t7_act:
 	JEQ  t7_slope
 	CMPQ DX, $0x05
 	JEQ  t7_slopec
+	CMPQ DX, $0x06
+	JEQ  t7_requant
 	JMP  t7_store
 
 t7_clamp:
@@ -36770,6 +41535,41 @@ t7_slopec:
 	VMINPS      Y6, Y21, Y23
 	VMAXPS      Y6, Y20, Y6
 	VFMADD231PS Y22, Y23, Y6
+	JMP         t7_store
+
+t7_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
 
 t7_store:
 	MOVQ    ldc+72(FP), AX
@@ -36920,6 +41720,8 @@ t8_act:
 	JEQ  t8_slope
 	CMPQ DX, $0x05
 	JEQ  t8_slopec
+	CMPQ DX, $0x06
+	JEQ  t8_requant
 	JMP  t8_store
 
 t8_clamp:
@@ -37077,6 +41879,45 @@ t8_slopec:
 	VMINPS      Y7, Y21, Y23
 	VMAXPS      Y7, Y20, Y7
 	VFMADD231PS Y22, Y23, Y7
+	JMP         t8_store
+
+t8_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
 
 t8_store:
 	MOVQ    ldc+72(FP), AX
@@ -37238,6 +42079,8 @@ t9_act:
 	JEQ  t9_slope
 	CMPQ DX, $0x05
 	JEQ  t9_slopec
+	CMPQ DX, $0x06
+	JEQ  t9_requant
 	JMP  t9_store
 
 t9_clamp:
@@ -37411,6 +42254,49 @@ t9_slopec:
 	VMINPS      Y8, Y21, Y23
 	VMAXPS      Y8, Y20, Y8
 	VFMADD231PS Y22, Y23, Y8
+	JMP         t9_store
+
+t9_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
 
 t9_store:
 	MOVQ    ldc+72(FP), AX
@@ -37583,6 +42469,8 @@ t10_act:
 	JEQ  t10_slope
 	CMPQ DX, $0x05
 	JEQ  t10_slopec
+	CMPQ DX, $0x06
+	JEQ  t10_requant
 	JMP  t10_store
 
 t10_clamp:
@@ -37772,6 +42660,53 @@ t10_slopec:
 	VMINPS      Y9, Y21, Y23
 	VMAXPS      Y9, Y20, Y9
 	VFMADD231PS Y22, Y23, Y9
+	JMP         t10_store
+
+t10_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
 
 t10_store:
 	MOVQ    ldc+72(FP), AX
@@ -37959,6 +42894,8 @@ t11_act:
 	JEQ  t11_slope
 	CMPQ DX, $0x05
 	JEQ  t11_slopec
+	CMPQ DX, $0x06
+	JEQ  t11_requant
 	JMP  t11_store
 
 t11_clamp:
@@ -38164,6 +43101,57 @@ t11_slopec:
 	VMINPS      Y10, Y21, Y23
 	VMAXPS      Y10, Y20, Y10
 	VFMADD231PS Y22, Y23, Y10
+	JMP         t11_store
+
+t11_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
 
 t11_store:
 	MOVQ    ldc+72(FP), AX
@@ -38362,6 +43350,8 @@ t12_act:
 	JEQ  t12_slope
 	CMPQ DX, $0x05
 	JEQ  t12_slopec
+	CMPQ DX, $0x06
+	JEQ  t12_requant
 	JMP  t12_store
 
 t12_clamp:
@@ -38583,6 +43573,61 @@ t12_slopec:
 	VMINPS      Y11, Y21, Y23
 	VMAXPS      Y11, Y20, Y11
 	VFMADD231PS Y22, Y23, Y11
+	JMP         t12_store
+
+t12_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
 
 t12_store:
 	MOVQ    ldc+72(FP), AX
@@ -38792,6 +43837,8 @@ t13_act:
 	JEQ  t13_slope
 	CMPQ DX, $0x05
 	JEQ  t13_slopec
+	CMPQ DX, $0x06
+	JEQ  t13_requant
 	JMP  t13_store
 
 t13_clamp:
@@ -39029,6 +44076,65 @@ t13_slopec:
 	VMINPS      Y12, Y21, Y23
 	VMAXPS      Y12, Y20, Y12
 	VFMADD231PS Y22, Y23, Y12
+	JMP         t13_store
+
+t13_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
 
 t13_store:
 	MOVQ    ldc+72(FP), AX
@@ -39249,6 +44355,8 @@ t14_act:
 	JEQ  t14_slope
 	CMPQ DX, $0x05
 	JEQ  t14_slopec
+	CMPQ DX, $0x06
+	JEQ  t14_requant
 	JMP  t14_store
 
 t14_clamp:
@@ -39502,6 +44610,69 @@ t14_slopec:
 	VMINPS      Y13, Y21, Y23
 	VMAXPS      Y13, Y20, Y13
 	VFMADD231PS Y22, Y23, Y13
+	JMP         t14_store
+
+t14_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
 
 t14_store:
 	MOVQ    ldc+72(FP), AX
@@ -39733,6 +44904,8 @@ t15_act:
 	JEQ  t15_slope
 	CMPQ DX, $0x05
 	JEQ  t15_slopec
+	CMPQ DX, $0x06
+	JEQ  t15_requant
 	JMP  t15_store
 
 t15_clamp:
@@ -40002,6 +45175,73 @@ t15_slopec:
 	VMINPS      Y14, Y21, Y23
 	VMAXPS      Y14, Y20, Y14
 	VFMADD231PS Y22, Y23, Y14
+	JMP         t15_store
+
+t15_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
+	VMULPS      Y22, Y14, Y14
+	VRNDSCALEPS $0x00, Y14, Y14
+	VMAXPS      Y14, Y20, Y14
+	VMINPS      Y14, Y21, Y14
 
 t15_store:
 	MOVQ    ldc+72(FP), AX
@@ -40248,6 +45488,8 @@ t16_act:
 	JEQ  t16_slope
 	CMPQ DX, $0x05
 	JEQ  t16_slopec
+	CMPQ DX, $0x06
+	JEQ  t16_requant
 	JMP  t16_store
 
 t16_clamp:
@@ -40533,6 +45775,77 @@ t16_slopec:
 	VMINPS      Y15, Y21, Y23
 	VMAXPS      Y15, Y20, Y15
 	VFMADD231PS Y22, Y23, Y15
+	JMP         t16_store
+
+t16_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
+	VMULPS      Y22, Y14, Y14
+	VRNDSCALEPS $0x00, Y14, Y14
+	VMAXPS      Y14, Y20, Y14
+	VMINPS      Y14, Y21, Y14
+	VMULPS      Y22, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y20, Y15
+	VMINPS      Y15, Y21, Y15
 
 t16_store:
 	MOVQ    ldc+72(FP), AX
@@ -40790,6 +46103,8 @@ t17_act:
 	JEQ  t17_slope
 	CMPQ DX, $0x05
 	JEQ  t17_slopec
+	CMPQ DX, $0x06
+	JEQ  t17_requant
 	JMP  t17_store
 
 t17_clamp:
@@ -41091,6 +46406,81 @@ t17_slopec:
 	VMINPS      Y16, Y21, Y23
 	VMAXPS      Y16, Y20, Y16
 	VFMADD231PS Y22, Y23, Y16
+	JMP         t17_store
+
+t17_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
+	VMULPS      Y22, Y14, Y14
+	VRNDSCALEPS $0x00, Y14, Y14
+	VMAXPS      Y14, Y20, Y14
+	VMINPS      Y14, Y21, Y14
+	VMULPS      Y22, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y20, Y15
+	VMINPS      Y15, Y21, Y15
+	VMULPS      Y22, Y16, Y16
+	VRNDSCALEPS $0x00, Y16, Y16
+	VMAXPS      Y16, Y20, Y16
+	VMINPS      Y16, Y21, Y16
 
 t17_store:
 	MOVQ    ldc+72(FP), AX
@@ -41359,6 +46749,8 @@ t18_act:
 	JEQ  t18_slope
 	CMPQ DX, $0x05
 	JEQ  t18_slopec
+	CMPQ DX, $0x06
+	JEQ  t18_requant
 	JMP  t18_store
 
 t18_clamp:
@@ -41676,6 +47068,85 @@ t18_slopec:
 	VMINPS      Y17, Y21, Y23
 	VMAXPS      Y17, Y20, Y17
 	VFMADD231PS Y22, Y23, Y17
+	JMP         t18_store
+
+t18_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
+	VMULPS      Y22, Y14, Y14
+	VRNDSCALEPS $0x00, Y14, Y14
+	VMAXPS      Y14, Y20, Y14
+	VMINPS      Y14, Y21, Y14
+	VMULPS      Y22, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y20, Y15
+	VMINPS      Y15, Y21, Y15
+	VMULPS      Y22, Y16, Y16
+	VRNDSCALEPS $0x00, Y16, Y16
+	VMAXPS      Y16, Y20, Y16
+	VMINPS      Y16, Y21, Y16
+	VMULPS      Y22, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y20, Y17
+	VMINPS      Y17, Y21, Y17
 
 t18_store:
 	MOVQ    ldc+72(FP), AX
@@ -41955,6 +47426,8 @@ t19_act:
 	JEQ  t19_slope
 	CMPQ DX, $0x05
 	JEQ  t19_slopec
+	CMPQ DX, $0x06
+	JEQ  t19_requant
 	JMP  t19_store
 
 t19_clamp:
@@ -42288,6 +47761,89 @@ t19_slopec:
 	VMINPS      Y18, Y21, Y23
 	VMAXPS      Y18, Y20, Y18
 	VFMADD231PS Y22, Y23, Y18
+	JMP         t19_store
+
+t19_requant:
+	MOVQ        16(AX), DX
+	VMOVUPS     192(AX), Z20
+	VMOVUPS     256(AX), Z21
+	VMOVUPS.Z   (DX), K1, Y22
+	VMULPS      Y22, Y0, Y0
+	VRNDSCALEPS $0x00, Y0, Y0
+	VMAXPS      Y0, Y20, Y0
+	VMINPS      Y0, Y21, Y0
+	VMULPS      Y22, Y1, Y1
+	VRNDSCALEPS $0x00, Y1, Y1
+	VMAXPS      Y1, Y20, Y1
+	VMINPS      Y1, Y21, Y1
+	VMULPS      Y22, Y2, Y2
+	VRNDSCALEPS $0x00, Y2, Y2
+	VMAXPS      Y2, Y20, Y2
+	VMINPS      Y2, Y21, Y2
+	VMULPS      Y22, Y3, Y3
+	VRNDSCALEPS $0x00, Y3, Y3
+	VMAXPS      Y3, Y20, Y3
+	VMINPS      Y3, Y21, Y3
+	VMULPS      Y22, Y4, Y4
+	VRNDSCALEPS $0x00, Y4, Y4
+	VMAXPS      Y4, Y20, Y4
+	VMINPS      Y4, Y21, Y4
+	VMULPS      Y22, Y5, Y5
+	VRNDSCALEPS $0x00, Y5, Y5
+	VMAXPS      Y5, Y20, Y5
+	VMINPS      Y5, Y21, Y5
+	VMULPS      Y22, Y6, Y6
+	VRNDSCALEPS $0x00, Y6, Y6
+	VMAXPS      Y6, Y20, Y6
+	VMINPS      Y6, Y21, Y6
+	VMULPS      Y22, Y7, Y7
+	VRNDSCALEPS $0x00, Y7, Y7
+	VMAXPS      Y7, Y20, Y7
+	VMINPS      Y7, Y21, Y7
+	VMULPS      Y22, Y8, Y8
+	VRNDSCALEPS $0x00, Y8, Y8
+	VMAXPS      Y8, Y20, Y8
+	VMINPS      Y8, Y21, Y8
+	VMULPS      Y22, Y9, Y9
+	VRNDSCALEPS $0x00, Y9, Y9
+	VMAXPS      Y9, Y20, Y9
+	VMINPS      Y9, Y21, Y9
+	VMULPS      Y22, Y10, Y10
+	VRNDSCALEPS $0x00, Y10, Y10
+	VMAXPS      Y10, Y20, Y10
+	VMINPS      Y10, Y21, Y10
+	VMULPS      Y22, Y11, Y11
+	VRNDSCALEPS $0x00, Y11, Y11
+	VMAXPS      Y11, Y20, Y11
+	VMINPS      Y11, Y21, Y11
+	VMULPS      Y22, Y12, Y12
+	VRNDSCALEPS $0x00, Y12, Y12
+	VMAXPS      Y12, Y20, Y12
+	VMINPS      Y12, Y21, Y12
+	VMULPS      Y22, Y13, Y13
+	VRNDSCALEPS $0x00, Y13, Y13
+	VMAXPS      Y13, Y20, Y13
+	VMINPS      Y13, Y21, Y13
+	VMULPS      Y22, Y14, Y14
+	VRNDSCALEPS $0x00, Y14, Y14
+	VMAXPS      Y14, Y20, Y14
+	VMINPS      Y14, Y21, Y14
+	VMULPS      Y22, Y15, Y15
+	VRNDSCALEPS $0x00, Y15, Y15
+	VMAXPS      Y15, Y20, Y15
+	VMINPS      Y15, Y21, Y15
+	VMULPS      Y22, Y16, Y16
+	VRNDSCALEPS $0x00, Y16, Y16
+	VMAXPS      Y16, Y20, Y16
+	VMINPS      Y16, Y21, Y16
+	VMULPS      Y22, Y17, Y17
+	VRNDSCALEPS $0x00, Y17, Y17
+	VMAXPS      Y17, Y20, Y17
+	VMINPS      Y17, Y21, Y17
+	VMULPS      Y22, Y18, Y18
+	VRNDSCALEPS $0x00, Y18, Y18
+	VMAXPS      Y18, Y20, Y18
+	VMINPS      Y18, Y21, Y18
 
 t19_store:
 	MOVQ    ldc+72(FP), AX

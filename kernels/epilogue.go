@@ -19,7 +19,9 @@ type EpParams struct {
 
 // params fills p with ep's parameters and returns the mode the generated
 // kernels run with. withSlopeC says whether the caller's kernels implement
-// epi.SlopeC (then the caller sets p.Slopes per call). post reports that
+// the per-channel modes epi.SlopeC and epi.Requant (then the caller sets
+// p.Slopes per call; Requant's multipliers must be finite, as fuse-requant
+// ensures: the kernels do not turn NaN into 0). post reports that
 // the kernels cannot compute ep's activation (Sigmoid, Swish, PRelu without
 // SlopeC): the caller runs them with epi.None and applies ep in Go after
 // (actSliceAt).
@@ -42,6 +44,12 @@ func (ep *Epilogue) params(p *EpParams, withSlopeC bool) (mode int, post bool) {
 		case ActPRelu:
 			if withSlopeC {
 				p.Lo, p.Hi, mode = 0, 0, epi.SlopeC
+			} else {
+				post = true
+			}
+		case ActRequant:
+			if withSlopeC {
+				p.Lo, p.Hi, mode = ep.Min, ep.Max, epi.Requant
 			} else {
 				post = true
 			}
@@ -164,12 +172,7 @@ func requantSlice(ep *Epilogue, x, out []float32, c0 int) {
 		if r != r {
 			r = 0
 		}
-		if r < lo {
-			r = lo
-		}
-		if r > hi {
-			r = hi
-		}
+		r = max(min(r, hi), lo) // branch-free (the clamps are data-dependent)
 		out[i] = float32(r+magic) - magic
 		if c++; c == len(s) {
 			c = 0

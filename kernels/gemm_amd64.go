@@ -79,7 +79,7 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 				rp = &r[i0*ldr+j0]
 			}
 			cp := &c[i0*ldc+j0]
-			if mode == epi.SlopeC {
+			if mode == epi.SlopeC || mode == epi.Requant {
 				prm.Slopes = &ep.Slope[j0]
 			}
 			pairs := gemmPairPanel(j0, n)

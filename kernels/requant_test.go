@@ -40,3 +40,62 @@ func TestRequantSlice(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmRequant: Set.Gemm with a fused requantization (the generated
+// epi.Requant mode on amd64, Go after the kernel elsewhere) on integer
+// operands, whose sums every kernel computes exactly, equals ir.Requantize
+// of the exact sum, element for element: full and masked panels, k-pair
+// panels, edge rows, column ranges, with bias and residual.
+func TestGemmRequant(t *testing.T) {
+	forEachGemmISA(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewSource(2))
+		ints := func(n, lo, hi int) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(lo + rng.Intn(hi-lo+1))
+			}
+			return v
+		}
+		ci := 0
+		for _, m := range []int{1, 5, 13, 49} {
+			for _, n := range []int{1, 7, 8, 16, 17, 33, 100} {
+				for _, k := range []int{3, 17, 144} {
+					ci++
+					a, w, bias := ints(m*k, -128, 127), ints(n*k, -127, 127), ints(n, -5000, 5000)
+					var r []float32
+					if ci%3 == 0 {
+						r = ints(m*n, -100, 100)
+					}
+					zp := int32(rng.Intn(256))
+					ep := Epilogue{Act: ActRequant, Slope: make([]float32, n), Min: float32(-zp), Max: float32(255 - zp)}
+					for c := range ep.Slope {
+						ep.Slope[c] = []float32{0.0037, 1.0 / 64, 1e-8, 0.5, 1e3, 0.000731}[(c+ci)%6]
+					}
+					bp := make([]float32, s.PackedGemmSize(n, k))
+					s.PackGemm(bp, w, n, k)
+					n0 := 0
+					if ci%4 == 1 && n > s.NR {
+						n0 = s.NR
+					}
+					c := make([]float32, m*n)
+					s.Gemm(m, n, k, a, k, bp, bias, r, n, c, n, n0, n, &ep)
+					for i := 0; i < m; i++ {
+						for j := n0; j < n; j++ {
+							acc := int64(bias[j])
+							for p := 0; p < k; p++ {
+								acc += int64(a[i*k+p]) * int64(w[j*k+p])
+							}
+							if r != nil {
+								acc += int64(r[i*n+j])
+							}
+							want := ir.Requantize(float64(acc), ep.Slope[j], zp, ir.QUint8) - float32(zp)
+							if got := c[i*n+j]; got != want {
+								t.Fatalf("m%d n%d k%d [%d:]: C[%d][%d] = %g, want %g (acc %d, m %g, zp %d)", m, n, k, n0, i, j, got, want, acc, ep.Slope[j], zp)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

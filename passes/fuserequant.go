@@ -1,6 +1,10 @@
 package passes
 
-import "github.com/mnc-go/mnc/ir"
+import (
+	"math"
+
+	"github.com/mnc-go/mnc/ir"
+)
 
 // fuseRequant moves a Requantize (lower-qlinear's rounding of an exact
 // integer sum) into the epilogue of the Conv or Gemm computing that sum, as
@@ -26,8 +30,14 @@ func fuseRequant(s *State) error {
 			continue
 		}
 		slope := ir.NewTensor(out[1])
+		finite := true
 		for c := range slope.Data {
-			slope.Data[c] = m.Const.Data[min(c, len(m.Const.Data)-1)]
+			v := m.Const.Data[min(c, len(m.Const.Data)-1)]
+			slope.Data[c] = v
+			finite = finite && !math.IsInf(float64(v), 0) && v == v
+		}
+		if !finite { // the kernels' requantization assumes no NaN (Inf·0)
+			continue
 		}
 		lo, hi := n.Attrs.QType.Range()
 		z := zp.Const.Data[0]

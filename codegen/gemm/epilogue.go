@@ -64,7 +64,7 @@ func (g *gemmKernel) epilogue(h int, p string) {
 	for _, m := range []struct {
 		mode int
 		name string
-	}{{epi.Clamp, "clamp"}, {epi.Affine, "affine"}, {epi.MulX, "mulx"}, {epi.Slope, "slope"}, {epi.SlopeC, "slopec"}} {
+	}{{epi.Clamp, "clamp"}, {epi.Affine, "affine"}, {epi.MulX, "mulx"}, {epi.Slope, "slope"}, {epi.SlopeC, "slopec"}, {epi.Requant, "requant"}} {
 		CMPQ(mode, Imm(uint64(m.mode)))
 		JEQ(LabelRef(label(p, m.name)))
 	}
@@ -126,6 +126,31 @@ func (g *gemmKernel) epilogue(h int, p string) {
 			g.load(Mem{Base: sp, Disp: 4 * g.off[v]}, v, a, masks)
 			for i := 0; i < h; i++ {
 				slope(g.accReg(i, v), a, nil, v)
+			}
+		}
+	}
+
+	JMP(LabelRef(label(p, "store")))
+
+	Label(label(p, "requant")) // clamp(roundEven(S·x)), S the channel's multiplier
+	{
+		sp := GP64()
+		MOVQ(Mem{Base: ep, Disp: epi.OffSlopes}, sp)
+		loadBounds()
+		for v := 0; v < nv; v++ {
+			if masks != nil {
+				g.avx2Masks(masks)
+			}
+			g.load(Mem{Base: sp, Disp: 4 * g.off[v]}, v, a, masks)
+			for i := 0; i < h; i++ {
+				x := g.accReg(i, v)
+				VMULPS(g.as(a, v), x, x)
+				if g.isa.evex { // (VROUNDPS cannot encode Y16–Y31)
+					VRNDSCALEPS(Imm(0), x, x) // imm 0: round to nearest even
+				} else {
+					VROUNDPS(Imm(0), x, x)
+				}
+				clamp(x, v)
 			}
 		}
 	}

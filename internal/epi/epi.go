@@ -19,14 +19,19 @@ const (
 	MulX   = 3 // y = x·min(max(A·x+B, Lo), Hi)      HardSwish (A 1/6, B 1/2, Lo 0, Hi 1)
 	Slope  = 4 // y = max(x, Lo) + A·min(x, Hi)      LeakyRelu (Lo = Hi = 0, A the slope)
 	SlopeC = 5 // y = max(x, Lo) + S[c]·min(x, Hi)   PRelu: S at Slopes, one per output channel
-	Modes  = 6
+	// Requant: y = min(max(roundEven(S[c]·x), Lo), Hi), S at Slopes: the
+	// requantization of an exact integer sum (ir.ActRequant; Lo, Hi are
+	// the type's range minus the zero point). Kernels that implement it
+	// never see NaN (the passes fuse only finite multipliers).
+	Requant = 6
+	Modes   = 7
 )
 
 // Byte offsets in the parameter block. The scalars come first (kernels
 // that broadcast them: dwconv, NEON's LD4R); the same four values follow
 // repeated 16 times each, for kernels that use them as full-width vector
 // memory operands (GEMM). Slopes points at the slope of the kernel's first
-// output channel (SlopeC only; kernels that do not implement SlopeC get
+// output channel (SlopeC and Requant only; kernels that do not implement SlopeC get
 // mode None and Go applies it).
 const (
 	OffA, OffB, OffLo, OffHi = 0, 4, 8, 12
