@@ -167,6 +167,8 @@ func TestShapeFlagErrors(t *testing.T) {
 		{[]string{"compile", "-shape", in + "=1x3x32x32", "-shape", in + "=1x3x64x64", path}, "one shape"},
 		{[]string{"stats", "-shape", "img=1x3", "mobilenet_v2"}, `no input "img"`},
 		{[]string{"stats", path}, "-shape " + in + "="},
+		// A fixed Gemm width after a flatten contradicts a larger image.
+		{[]string{"compile", "-shape", "1x3x40x40", "../../frontend/onnx/testdata/exporters/torch_view_dyn.onnx"}, `node "Gemm_27" (Gemm)`},
 		{[]string{"dot", path}, "-shape " + in + "="},
 	} {
 		code, _, errs := cli(t, c.args...)

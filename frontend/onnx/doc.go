@@ -18,18 +18,30 @@
 // Sigmoid, Add, Sub, Mul, Div, GlobalAveragePool, AveragePool, MaxPool,
 // ReduceMean, Flatten, Reshape, Squeeze, Unsqueeze, Gemm, MatMul, Softmax,
 // Concat, Pad, Transpose, Constant, Identity, Dropout, Cast; and, folded at
-// import only, Shape, Size, Gather, Slice, ConstantOfShape and Range.
+// import only, Shape, Size, Gather, Slice, ConstantOfShape, Range, and
+// (ops_fold.go) Ceil, Floor, Round, Sqrt, Neg, Abs, Pow, Mod, Min/Max of
+// constants, Equal, Less, Greater, Not, And, Or, Where, Expand and Tile
+// (booleans are 0/1 integers). A fold-only op applied to a runtime tensor
+// (a data-dependent value) is an error naming the node.
 //
 // Weights come from initializers (raw_data or typed fields, float, double
 // and integer types, external data files relative to dir) and Constant
 // nodes. Every node whose inputs are all known at import time and whose
 // operator has a folder is evaluated by an internal integer/float constant
 // folder (fold.go), so the shape arithmetic exporters emit (Shape → Gather
-// → Unsqueeze → Concat → Reshape) never reaches the IR. A graph input
-// dimension given as dim_param, 0 or -1 becomes -1 (bind it later with
-// ir.Graph.SetBatch); Shape of such a dimension yields a symbolic element
-// that a Reshape target turns into 0 (copy) or -1 (infer), never a baked
-// batch size. ONNX input and output names are kept as IR value names; IR
+// → Unsqueeze → Concat → Reshape, TensorFlow's "same" pads) never reaches
+// the IR. Because that folding depends on the input shapes, a model can be
+// imported at given shapes: Open (or Parse) reads it once, Model.Import
+// imports it with input shapes overriding the declared ones (symbolic or
+// fixed), and the graph's Rebuild imports it again at others (initializers
+// and Constant-node tensors are decoded once per Model). A batch dimension
+// (dimension 0) given as dim_param, 0 or -1 and not given becomes -1 (bind
+// it later with ir.Graph.SetBatch); Shape of such a dimension yields a
+// symbolic element that a Reshape target turns into 0 (copy) or -1
+// (infer), never a baked batch size. Any other unknown dimension makes
+// Import fail with an *ir.UnboundError naming the input, its dim_params and
+// the -shape flag; Model.Lazy returns a graph of the inputs alone instead,
+// for mnc.Specialize. ONNX input and output names are kept as IR value names; IR
 // nodes are named after their first ONNX output.
 //
 // Conv weights and BatchNormalization parameters must be constants (mnc
