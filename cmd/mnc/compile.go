@@ -47,7 +47,12 @@ func runCompile(args []string) error {
 	if g, _, err = shapeModel(g, set, ""); err != nil {
 		return err
 	}
+	stop := func() {}
+	if o.DumpAfter == "" { // the dump goes to the terminal too
+		stop = busy("compiling " + spec)
+	}
 	p, rep, err := mnc.Compile(g, o)
+	stop()
 	if err != nil {
 		return err
 	}
