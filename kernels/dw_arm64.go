@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // NEON depthwise conv: weights packed [ceil(C/4)][KH·KW][4] (zero padded
 // lanes). Each output row is split into border pixels (window clipped by
@@ -19,8 +23,8 @@ func fillDWARM64(s *Set) {
 func neonPackedDWSize(c, kh, kw int) int { return (c + 3) / 4 * 4 * kh * kw }
 
 func neonPackDW(dst, w []float32, c, kh, kw int) {
-	neonNeed("PackDW(neon)", "dst", len(dst), neonPackedDWSize(c, kh, kw))
-	neonNeed("PackDW(neon)", "w", len(w), c*kh*kw)
+	need("PackDW(neon)", "dst", len(dst), neonPackedDWSize(c, kh, kw))
+	need("PackDW(neon)", "w", len(w), c*kh*kw)
 	taps := kh * kw
 	for g := 0; g < (c+3)/4; g++ {
 		for t := 0; t < taps; t++ {
@@ -38,19 +42,19 @@ func neonPackDW(dst, w []float32, c, kh, kw int) {
 func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	const name = "DWConv(neon)"
 	if p.KH <= 0 || p.KW <= 0 || p.SH <= 0 || p.SW <= 0 || p.C <= 0 {
-		panic("kernels: " + name + ": kernel " + itoa(p.KH) + "×" + itoa(p.KW) + ", stride " + itoa(p.SH) + "×" + itoa(p.SW) + ", channels " + itoa(p.C) + " must be positive")
+		panic(fmt.Sprintf("kernels: %s: kernel %d×%d, stride %d×%d, channels %d must be positive", name, p.KH, p.KW, p.SH, p.SW, p.C))
 	}
 	if oy0 < 0 || oy1 > p.OH {
-		panic("kernels: " + name + ": row range [" + itoa(oy0) + ", " + itoa(oy1) + ") outside [0, " + itoa(p.OH) + "]")
+		panic(fmt.Sprintf("kernels: %s: row range [%d, %d) outside [0, %d]", name, oy0, oy1, p.OH))
 	}
 	if oy0 >= oy1 {
 		return
 	}
-	neonNeed(name, "in", len(in), p.H*p.W*p.C)
-	neonNeed(name, "out", len(out), p.OH*p.OW*p.C)
-	neonNeed(name, "packed weights", len(wp), neonPackedDWSize(p.C, p.KH, p.KW))
+	need(name, "in", len(in), p.H*p.W*p.C)
+	need(name, "out", len(out), p.OH*p.OW*p.C)
+	need(name, "packed weights", len(wp), neonPackedDWSize(p.C, p.KH, p.KW))
 	if bias != nil {
-		neonNeed(name, "bias", len(bias), p.C)
+		need(name, "bias", len(bias), p.C)
 	}
 	var prm EpParams
 	act, post := neonEpilogue(&p.Ep, &prm)

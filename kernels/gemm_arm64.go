@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // NEON GEMM: panels of neonNR = 12 output channels packed [k][12]; the
 // last panel is only as wide as the remaining columns rounded up to 4 (8 or
@@ -25,7 +29,7 @@ func fillGemmARM64(s *Set) {
 	s.PackedGemmSize = neonPackedGemmSize
 	s.PackGemm = neonPackGemm
 	s.Gemm = neonGemm
-	fillConvARM64(s) // the dense conv is im2col + this GEMM
+	// The dense conv is fillConvIm2col's (from fillGeneric): im2col + this GEMM.
 }
 
 // neonPanelWidth is the packed width of the panel starting at column j0.
@@ -36,8 +40,8 @@ func neonPanelWidth(n, j0 int) int { return min(neonNR, (n-j0+3)/4*4) }
 func neonPackedGemmSize(n, k int) int { return (n + 3) / 4 * 4 * k }
 
 func neonPackGemm(dst, w []float32, n, k int) {
-	neonNeed("PackGemm(neon)", "dst", len(dst), neonPackedGemmSize(n, k))
-	neonNeed("PackGemm(neon)", "w", len(w), n*k)
+	need("PackGemm(neon)", "dst", len(dst), neonPackedGemmSize(n, k))
+	need("PackGemm(neon)", "w", len(w), n*k)
 	for j0 := 0; j0 < n; j0 += neonNR {
 		nr := neonPanelWidth(n, j0)
 		panel := dst[j0*k : (j0+nr)*k]
@@ -56,25 +60,24 @@ func neonPackGemm(dst, w []float32, n, k int) {
 func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
 	const name = "Gemm(neon)"
 	if m < 0 || k < 0 || n0 < 0 || n0 > n1 || n1 > n || n0%neonNR != 0 {
-		panic("kernels: " + name + ": m=" + itoa(m) + " k=" + itoa(k) + " and column range [" + itoa(n0) + ", " + itoa(n1) +
-			") must be non-negative, within n=" + itoa(n) + " and start at a multiple of 12")
+		panic(fmt.Sprintf("kernels: %s: m=%d k=%d and column range [%d, %d) must be non-negative, within n=%d and start at a multiple of 12", name, m, k, n0, n1, n))
 	}
 	if m == 0 || n1 == n0 {
 		return
 	}
 	if m > 1 && (lda < k || ldc < n1 || (r != nil && ldr < n1)) {
-		panic("kernels: " + name + ": row strides lda=" + itoa(lda) + " ldc=" + itoa(ldc) + " ldr=" + itoa(ldr) + " too small for k=" + itoa(k) + " n1=" + itoa(n1))
+		panic(fmt.Sprintf("kernels: %s: row strides lda=%d ldc=%d ldr=%d too small for k=%d n1=%d", name, lda, ldc, ldr, k, n1))
 	}
 	if k > 0 { // with k = 0 the kernels never read A
-		neonNeed(name, "a", len(a), (m-1)*lda+k)
+		need(name, "a", len(a), (m-1)*lda+k)
 	}
-	neonNeed(name, "packed weights", len(bp), neonPackedGemmSize(n, k))
-	neonNeed(name, "c", len(c), (m-1)*ldc+n1)
+	need(name, "packed weights", len(bp), neonPackedGemmSize(n, k))
+	need(name, "c", len(c), (m-1)*ldc+n1)
 	if bias != nil {
-		neonNeed(name, "bias", len(bias), n)
+		need(name, "bias", len(bias), n)
 	}
 	if r != nil {
-		neonNeed(name, "residual", len(r), (m-1)*ldr+n1)
+		need(name, "residual", len(r), (m-1)*ldr+n1)
 	}
 	var prm EpParams
 	act, post := neonEpilogue(ep, &prm)

@@ -7,10 +7,12 @@ import "fmt"
 // a message naming the kernel and the argument: a plan that gets here with
 // a wrong shape is a compiler bug, and a clear panic beats memory corruption.
 
-// gemmNeed panics when a slice has fewer elements than the call requires.
-func gemmNeed(kernel, what string, have, need int) {
-	if have < need {
-		panic(fmt.Sprintf("kernels: %s: %s has %d elements, need %d", kernel, what, have, need))
+// need panics when a slice has fewer elements than a kernel will read or
+// write (the assembly would go out of bounds instead); every ISA's entry
+// points use it.
+func need(kernel, what string, have, want int) {
+	if have < want {
+		panic(fmt.Sprintf("kernels: %s: %s has %d elements, need %d", kernel, what, have, want))
 	}
 }
 
@@ -35,14 +37,14 @@ func gemmCheck(kernel string, nr, m, n, k int, a []float32, lda int, bp, bias, r
 		bad("row strides lda=%d ldc=%d ldr=%d too small for k=%d n1=%d", lda, ldc, ldr, k, n1)
 	}
 	if k > 0 {
-		gemmNeed(kernel, "a", len(a), (m-1)*lda+k)
+		need(kernel, "a", len(a), (m-1)*lda+k)
 	}
-	gemmNeed(kernel, "packed weights", len(bp), gemmPackedSize(n, k, nr))
+	need(kernel, "packed weights", len(bp), gemmPackedSize(n, k, nr))
 	if bias != nil {
-		gemmNeed(kernel, "bias", len(bias), n)
+		need(kernel, "bias", len(bias), n)
 	}
 	if r != nil {
-		gemmNeed(kernel, "residual", len(r), (m-1)*ldr+n1)
+		need(kernel, "residual", len(r), (m-1)*ldr+n1)
 	}
-	gemmNeed(kernel, "c", len(c), (m-1)*ldc+n1)
+	need(kernel, "c", len(c), (m-1)*ldc+n1)
 }

@@ -17,8 +17,8 @@ func gemmPack(dst, w []float32, n, k, nr int) {
 	if n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: PackGemm: negative size n=%d k=%d", n, k))
 	}
-	gemmNeed("PackGemm", "w", len(w), n*k)
-	gemmNeed("PackGemm", "dst", len(dst), gemmPackedSize(n, k, nr))
+	need("PackGemm", "w", len(w), n*k)
+	need("PackGemm", "dst", len(dst), gemmPackedSize(n, k, nr))
 	for q := 0; q*nr < n; q++ {
 		panel := dst[q*nr*k : (q+1)*nr*k]
 		for p := 0; p < k; p++ {

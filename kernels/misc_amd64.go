@@ -2,11 +2,7 @@
 
 package kernels
 
-import (
-	"fmt"
-
-	"github.com/mnc-go/mnc/asm"
-)
+import "github.com/mnc-go/mnc/asm"
 
 // Pooling, channel scale, add and activation on AVX2+FMA / AVX-512. The
 // kernels are called statically per ISA (a call through a func value would
@@ -24,8 +20,8 @@ func fillMiscAMD64(s *Set) {
 			globalAvgPoolGeneric(in, hw, c, out)
 			return
 		}
-		needLen("GlobalAvgPool", "input", len(in), hw*c)
-		needLen("GlobalAvgPool", "output", len(out), c)
+		need("GlobalAvgPool", "input", len(in), hw*c)
+		need("GlobalAvgPool", "output", len(out), c)
 		scale := 1 / float32(hw)
 		if wide {
 			asm.GAvgPool_AVX512(&in[0], hw, c, &out[0], &scale, nil)
@@ -37,9 +33,9 @@ func fillMiscAMD64(s *Set) {
 		if hw <= 0 || c <= 0 {
 			return
 		}
-		needLen("ScaleChannels", "input", len(in), hw*c)
-		needLen("ScaleChannels", "scales", len(sc), c)
-		needLen("ScaleChannels", "output", len(out), hw*c)
+		need("ScaleChannels", "input", len(in), hw*c)
+		need("ScaleChannels", "scales", len(sc), c)
+		need("ScaleChannels", "output", len(out), hw*c)
 		if wide {
 			asm.ScaleChannels_AVX512(&in[0], hw, c, &sc[0], &out[0], nil)
 		} else {
@@ -51,8 +47,8 @@ func fillMiscAMD64(s *Set) {
 		if n == 0 {
 			return
 		}
-		needLen("Add", "a", len(a), n)
-		needLen("Add", "b", len(b), n)
+		need("Add", "a", len(a), n)
+		need("Add", "b", len(b), n)
 		var prm EpParams
 		mode, goAct := ep.params(&prm, false)
 		if wide {
@@ -69,7 +65,7 @@ func fillMiscAMD64(s *Set) {
 		if n == 0 {
 			return
 		}
-		needLen("Activate", "input", len(x), n)
+		need("Activate", "input", len(x), n)
 		var prm EpParams
 		mode, goAct := ep.params(&prm, false)
 		if goAct {
@@ -87,8 +83,8 @@ func fillMiscAMD64(s *Set) {
 			nchwToNHWCGeneric(in, c, hw, out)
 			return
 		}
-		needLen("NCHWToNHWC", "input", len(in), 3*hw)
-		needLen("NCHWToNHWC", "output", len(out), 3*hw)
+		need("NCHWToNHWC", "input", len(in), 3*hw)
+		need("NCHWToNHWC", "output", len(out), 3*hw)
 		n := hw / vl * vl
 		if wide {
 			asm.NCHWToNHWC3_AVX512(&in[0], hw, &out[0], n)
@@ -98,13 +94,5 @@ func fillMiscAMD64(s *Set) {
 		for p := n; p < hw; p++ { // the last hw mod vl pixels
 			out[3*p], out[3*p+1], out[3*p+2] = in[p], in[hw+p], in[2*hw+p]
 		}
-	}
-}
-
-// needLen panics with a description when a slice is shorter than a kernel
-// will read or write: the assembly would go out of bounds instead.
-func needLen(kernel, what string, have, want int) {
-	if have < want {
-		panic(fmt.Sprintf("kernels: %s: %s has %d elements, want %d", kernel, what, have, want))
 	}
 }

@@ -20,8 +20,8 @@ func fillMiscARM64(s *Set) {
 
 func neonAdd(a, b, out []float32, ep *Epilogue) {
 	n := len(out)
-	neonNeed("Add(neon)", "a", len(a), n)
-	neonNeed("Add(neon)", "b", len(b), n)
+	need("Add(neon)", "a", len(a), n)
+	need("Add(neon)", "b", len(b), n)
 	var prm EpParams
 	act, post := neonEpilogue(ep, &prm)
 	nv := n / 4
@@ -40,7 +40,7 @@ func neonAdd(a, b, out []float32, ep *Epilogue) {
 
 func neonActivate(x, out []float32, ep *Epilogue) {
 	n := len(out)
-	neonNeed("Activate(neon)", "x", len(x), n)
+	need("Activate(neon)", "x", len(x), n)
 	var prm EpParams
 	act, post := neonEpilogue(ep, &prm)
 	if post || act == 0 {
@@ -59,8 +59,8 @@ func neonActivate(x, out []float32, ep *Epilogue) {
 }
 
 func neonGlobalAvgPool(in []float32, hw, c int, out []float32) {
-	neonNeed("GlobalAvgPool(neon)", "in", len(in), hw*c)
-	neonNeed("GlobalAvgPool(neon)", "out", len(out), c)
+	need("GlobalAvgPool(neon)", "in", len(in), hw*c)
+	need("GlobalAvgPool(neon)", "out", len(out), c)
 	groups := c / 4
 	if hw <= 0 { // the mean of nothing: 0·(1/0) = NaN, as the pure-Go Set gives
 		nan := float32(math.NaN())
@@ -83,9 +83,9 @@ func neonGlobalAvgPool(in []float32, hw, c int, out []float32) {
 }
 
 func neonScaleChannels(in []float32, hw, c int, s, out []float32) {
-	neonNeed("ScaleChannels(neon)", "in", len(in), hw*c)
-	neonNeed("ScaleChannels(neon)", "out", len(out), hw*c)
-	neonNeed("ScaleChannels(neon)", "s", len(s), c)
+	need("ScaleChannels(neon)", "in", len(in), hw*c)
+	need("ScaleChannels(neon)", "out", len(out), hw*c)
+	need("ScaleChannels(neon)", "s", len(s), c)
 	groups := c / 4
 	if groups > 0 && hw > 0 {
 		asm.ScaleChannelsNEON(&in[0], hw, c, groups, &s[0], &out[0])

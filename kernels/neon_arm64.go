@@ -17,34 +17,3 @@ func neonActScalar(ep *Epilogue, x float32, c int) float32 {
 	}
 	return actOne(ep, x, c)
 }
-
-// neonNeed panics with a message naming the kernel and slice when a slice
-// is shorter than the parameters require: the assembly does no bounds
-// checks, so this is the last line before memory corruption.
-func neonNeed(kernel, what string, have, need int) {
-	if have < need {
-		panic("kernels: " + kernel + ": " + what + " has " + itoa(have) + " elements, need " + itoa(need))
-	}
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b [20]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}

@@ -2,7 +2,6 @@ package passes
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/plan"
@@ -179,20 +178,14 @@ func isChannelScale(x, sc *ir.Value) bool {
 // generic step reading a precomputed per-channel scale and shift:
 // y = x·scale[c] + shift[c].
 func (s *State) emitBatchNorm(n *ir.Node, st plan.Step) error {
-	var params [4][]float32
-	for i := range params {
-		v := n.Input(i + 1)
-		if !v.IsConst() {
-			return s.emitGeneric(n, st) // never reached by our frontends; kept general
-		}
-		params[i] = v.Const.Data
+	sc, sh, ok := bnAffine(n)
+	if !ok {
+		return s.emitGeneric(n, st) // never reached by our frontends; kept general
 	}
-	c := len(params[0])
+	c := len(sc)
 	scale, shift := make([]float32, c), make([]float32, c)
 	for i := 0; i < c; i++ {
-		sc := float64(params[0][i]) / math.Sqrt(float64(params[3][i])+float64(n.Attrs.Epsilon))
-		scale[i] = float32(sc)
-		shift[i] = float32(float64(params[1][i]) - float64(params[2][i])*sc)
+		scale[i], shift[i] = float32(sc[i]), float32(sh[i])
 	}
 	st.Kind = plan.KindGeneric
 	cv := &ir.Value{Name: n.Name + ".scale", Shape: ir.Shape{c}}

@@ -1,7 +1,6 @@
 package passes
 
 import (
-	"math"
 	"strconv"
 
 	"github.com/mnc-go/mnc/ir"
@@ -35,26 +34,12 @@ func foldBN(s *State) error {
 		if b := p.Input(2); b != nil && !b.IsConst() {
 			continue
 		}
-		params := make([][]float32, 4)
-		ok := true
-		for i := range params {
-			v := bn.Input(i + 1)
-			if !v.IsConst() {
-				ok = false
-				break
-			}
-			params[i] = v.Const.Data
-		}
+		scale, _, ok := bnAffine(bn)
 		if !ok {
 			continue
 		}
-		gamma, beta, mean, variance := params[0], params[1], params[2], params[3]
-		eps := float64(bn.Attrs.Epsilon)
-		c := len(gamma)
-		scale := make([]float64, c)
-		for i := range scale {
-			scale[i] = float64(gamma[i]) / math.Sqrt(float64(variance[i])+eps)
-		}
+		beta, mean := bn.Input(2).Const.Data, bn.Input(3).Const.Data
+		c := len(scale)
 		var w *ir.Tensor
 		var bias []float32
 		switch p.Op {

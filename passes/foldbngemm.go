@@ -67,7 +67,9 @@ func foldBNIntoGemm(s *State) error {
 }
 
 // bnAffine returns BatchNorm bn as a per-channel x·scale + shift, or false
-// when a parameter is not constant.
+// when a parameter is not constant: the one place the inference form
+// scale = gamma/sqrt(var+eps), shift = beta − mean·scale is written (fold-bn,
+// fold-bn-gemm and the standalone BatchNorm step use it).
 func bnAffine(bn *ir.Node) (scale, shift []float64, ok bool) {
 	var p [4][]float32
 	for i := range p {

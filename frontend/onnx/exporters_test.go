@@ -2,7 +2,6 @@ package onnx_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mnc-go/mnc"
 	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/internal/shareddata"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
@@ -148,22 +148,6 @@ func readManifest(t *testing.T) map[string]manifestEntry {
 	return m
 }
 
-func readF32File(t *testing.T, path string) []float32 {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b)%4 != 0 {
-		t.Fatalf("%s: %d bytes is not a whole number of float32s", path, len(b))
-	}
-	f := make([]float32, len(b)/4)
-	for i := range f {
-		f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return f
-}
-
 // skipIfKnown skips t when its path (below TestExporters) has a
 // knownFailures entry, unless MNC_EXPORTERS_ALL=1 (to see whether a known
 // failure is fixed: go test -run TestExporters with it set).
@@ -213,11 +197,11 @@ func TestExporters(t *testing.T) {
 				t.Fatalf("%s is not in manifest.json (re-run scripts/exporters/make.py)", c.name)
 			}
 			path := filepath.Join(exportersDir, c.name+".onnx")
-			in := readF32File(t, filepath.Join(exportersDir, c.name+".in.bin"))
-			files := map[string][]float32{m.Output: readF32File(t, filepath.Join(exportersDir, c.name+".out.bin"))}
+			in := shareddata.ReadRawFile(t, filepath.Join(exportersDir, c.name+".in.bin"))
+			files := map[string][]float32{m.Output: shareddata.ReadRawFile(t, filepath.Join(exportersDir, c.name+".out.bin"))}
 			shapes := map[string][]int{m.Output: m.OutShape}
 			for i, o := range m.Extra {
-				files[o.Name] = readF32File(t, filepath.Join(exportersDir, fmt.Sprintf("%s.out%d.bin", c.name, i+1)))
+				files[o.Name] = shareddata.ReadRawFile(t, filepath.Join(exportersDir, fmt.Sprintf("%s.out%d.bin", c.name, i+1)))
 				shapes[o.Name] = o.Shape
 			}
 			for _, n := range c.batches {
