@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/imageio"
+	"github.com/mnc-go/mnc/internal/shareddata"
 )
 
 const testImage = "../../imageio/testdata/src.png"
@@ -108,5 +110,32 @@ func TestBenchImage(t *testing.T) {
 	}
 	if !strings.Contains(out, "batch 2") {
 		t.Errorf("two images are not a batch of 2:\n%s", out)
+	}
+}
+
+// TestRunImagePaddleOCR: the paddle preset feeds PaddleOCR's text detector
+// (input [N,3,H,W], all symbolic) the shared document picture at its own
+// size, and the output is ONNX Runtime's for PaddleOCR's own preprocessing.
+func TestRunImagePaddleOCR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles and runs PP-OCRv3 (about a second)")
+	}
+	model := shareddata.Path(t, "real/ch_PP-OCRv3_det_infer.onnx")
+	want := shareddata.ReadFloats(t, "real/doc_320x480.out.bin")
+	out := filepath.Join(t.TempDir(), "det.bin")
+	code, _, errs := cli(t, "run", "-threads", "1", "-preset", "paddle", "-image", shareddata.Path(t, "real/doc.png"), "-output", out, model)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := shareddata.ReadRawFile(t, out)
+	if len(got) != len(want) {
+		t.Fatalf("%d values, want %d (a [1,1,320,480] map)", len(got), len(want))
+	}
+	var maxd float64
+	for i := range got {
+		maxd = math.Max(maxd, math.Abs(float64(got[i]-want[i])))
+	}
+	if maxd > 1e-3 {
+		t.Errorf("text probabilities differ from ONNX Runtime's by up to %g", maxd)
 	}
 }
