@@ -72,8 +72,8 @@ func TestSSDLiteDefaultBoxes(t *testing.T) {
 	}
 }
 
-// expf, the softmax's exponential, is never more than 1 ulp from
-// float32(math.Exp(x)) and equals it in most cases.
+// expf, the softmax's exponential, is never more than 3 ulp from
+// float32(math.Exp(x)).
 func TestExpf(t *testing.T) {
 	diff := 0
 	for i := range 200000 {
@@ -81,12 +81,12 @@ func TestExpf(t *testing.T) {
 		got, want := expf(x), float32(math.Exp(float64(x)))
 		if got != want {
 			diff++
-			if u := math.Float32bits(got) - math.Float32bits(want); u+1 > 2 {
+			if u := int32(math.Float32bits(got) - math.Float32bits(want)); u > 3 || u < -3 {
 				t.Fatalf("expf(%v) = %v, want %v", x, got, want)
 			}
 		}
 	}
-	if diff > 40000 {
+	if diff > 120000 {
 		t.Errorf("expf differs from float32(math.Exp) in %d of 200000 cases", diff)
 	}
 	for _, c := range [][2]float32{{0, 1}, {-200, 0}, {float32(math.Inf(-1)), 0}} {
