@@ -159,6 +159,11 @@ func GAvgPool_AVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, 
 //go:noescape
 func ScaleChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
 
+// RequantChannels_AVX2FMA sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).
+//
+//go:noescape
+func RequantChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+
 // AddAct_AVX2FMA sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //
 //go:noescape
@@ -328,6 +333,11 @@ func GAvgPool_AVX512(in *float32, hw int, c int, out *float32, scale *float32, m
 //
 //go:noescape
 func ScaleChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
+
+// RequantChannels_AVX512 sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).
+//
+//go:noescape
+func RequantChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
 
 // AddAct_AVX512 sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //

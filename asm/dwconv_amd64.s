@@ -27831,6 +27831,63 @@ done:
 	VZEROUPPER
 	RET
 
+// func RequantChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+// Requires: AVX
+TEXT ·RequantChannels_AVX2FMA(SB), NOSPLIT, $0-56
+	MOVQ         in+0(FP), AX
+	MOVQ         out+32(FP), CX
+	MOVQ         s+24(FP), DX
+	MOVQ         hw+8(FP), BX
+	MOVQ         ep+40(FP), SI
+	VBROADCASTSS 8(SI), Y0
+	VBROADCASTSS 12(SI), Y1
+	MOVQ         c+16(FP), SI
+	MOVQ         SI, DI
+	SHLQ         $0x02, DI
+	ANDQ         $-8, SI
+	SHLQ         $0x02, SI
+	MOVQ         mask+48(FP), R8
+	VMOVDQU      (R8), Y2
+	TESTQ        BX, BX
+	JZ           done
+
+pixel:
+	XORQ R8, R8
+
+chan_1449:
+	CMPQ     R8, SI
+	JAE      chan_tail_1450
+	VMOVUPS  (AX)(R8*1), Y3
+	VMOVUPS  (DX)(R8*1), Y4
+	VMULPS   Y4, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y0, Y3, Y3
+	VMINPS   Y1, Y3, Y3
+	VMOVUPS  Y3, (CX)(R8*1)
+	ADDQ     $0x20, R8
+	JMP      chan_1449
+
+chan_tail_1450:
+	CMPQ       R8, DI
+	JAE        chan_done_1451
+	VMASKMOVPS (AX)(R8*1), Y2, Y3
+	VMASKMOVPS (DX)(R8*1), Y2, Y4
+	VMULPS     Y4, Y3, Y3
+	VROUNDPS   $0x00, Y3, Y3
+	VMAXPS     Y0, Y3, Y3
+	VMINPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y2, (CX)(R8*1)
+
+chan_done_1451:
+	ADDQ DI, AX
+	ADDQ DI, CX
+	DECQ BX
+	JNZ  pixel
+
+done:
+	VZEROUPPER
+	RET
+
 // func AddAct_AVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
 TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
@@ -27851,87 +27908,87 @@ TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
 	VMOVDQU      (DI), Y4
 	XORQ         DI, DI
 
-chan_1449:
+chan_1452:
 	CMPQ        DI, BX
-	JAE         chan_tail_1450
+	JAE         chan_tail_1453
 	VMOVUPS     (AX)(DI*1), Y5
 	VMOVUPS     (CX)(DI*1), Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_1452
-	JE          act_clampx_1453
+	JB          act_done_1455
+	JE          act_clampx_1456
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_1454
+	JE          act_mulx_1457
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_1455
+	JE          act_slope_1458
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1452
+	JMP         act_done_1455
 
-act_mulx_1454:
+act_mulx_1457:
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_1452
+	JMP         act_done_1455
 
-act_slope_1455:
+act_slope_1458:
 	VMINPS      Y5, Y3, Y6
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y6, Y5
-	JMP         act_done_1452
+	JMP         act_done_1455
 
-act_clampx_1453:
+act_clampx_1456:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1452:
+act_done_1455:
 	VMOVUPS Y5, (DX)(DI*1)
 	ADDQ    $0x20, DI
-	JMP     chan_1449
+	JMP     chan_1452
 
-chan_tail_1450:
+chan_tail_1453:
 	CMPQ        DI, SI
-	JAE         chan_done_1451
+	JAE         chan_done_1454
 	VMASKMOVPS  (AX)(DI*1), Y4, Y5
 	VMASKMOVPS  (CX)(DI*1), Y4, Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_1456
-	JE          act_clampx_1457
+	JB          act_done_1459
+	JE          act_clampx_1460
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_1458
+	JE          act_mulx_1461
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_1459
+	JE          act_slope_1462
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1456
+	JMP         act_done_1459
 
-act_mulx_1458:
+act_mulx_1461:
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_1456
+	JMP         act_done_1459
 
-act_slope_1459:
+act_slope_1462:
 	VMINPS      Y5, Y3, Y1
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y1, Y5
-	JMP         act_done_1456
+	JMP         act_done_1459
 
-act_clampx_1457:
+act_clampx_1460:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1456:
+act_done_1459:
 	VMASKMOVPS Y5, Y4, (DX)(DI*1)
 
-chan_done_1451:
+chan_done_1454:
 	VZEROUPPER
 	RET
 
@@ -27954,83 +28011,83 @@ TEXT ·Act_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y4
 	XORQ         SI, SI
 
-chan_1460:
+chan_1463:
 	CMPQ        SI, DX
-	JAE         chan_tail_1461
+	JAE         chan_tail_1464
 	VMOVUPS     (AX)(SI*1), Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_1463
-	JE          act_clampx_1464
+	JB          act_done_1466
+	JE          act_clampx_1467
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_1465
+	JE          act_mulx_1468
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_1466
+	JE          act_slope_1469
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1463
+	JMP         act_done_1466
 
-act_mulx_1465:
+act_mulx_1468:
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_1463
+	JMP         act_done_1466
 
-act_slope_1466:
+act_slope_1469:
 	VMINPS      Y5, Y3, Y6
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y6, Y5
-	JMP         act_done_1463
+	JMP         act_done_1466
 
-act_clampx_1464:
+act_clampx_1467:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1463:
+act_done_1466:
 	VMOVUPS Y5, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_1460
+	JMP     chan_1463
 
-chan_tail_1461:
+chan_tail_1464:
 	CMPQ        SI, BX
-	JAE         chan_done_1462
+	JAE         chan_done_1465
 	VMASKMOVPS  (AX)(SI*1), Y4, Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_1467
-	JE          act_clampx_1468
+	JB          act_done_1470
+	JE          act_clampx_1471
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_1469
+	JE          act_mulx_1472
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_1470
+	JE          act_slope_1473
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1467
+	JMP         act_done_1470
 
-act_mulx_1469:
+act_mulx_1472:
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_1467
+	JMP         act_done_1470
 
-act_slope_1470:
+act_slope_1473:
 	VMINPS      Y5, Y3, Y1
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y1, Y5
-	JMP         act_done_1467
+	JMP         act_done_1470
 
-act_clampx_1468:
+act_clampx_1471:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1467:
+act_done_1470:
 	VMASKMOVPS Y5, Y4, (CX)(SI*1)
 
-chan_done_1462:
+chan_done_1465:
 	VZEROUPPER
 	RET
 
@@ -28182,9 +28239,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1471:
+block_1474:
 	CMPQ    DI, BX
-	JAE     tail_1472
+	JAE     tail_1475
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -28198,7 +28255,7 @@ block_1471:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1474:
+row_1477:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -28249,20 +28306,20 @@ row_1474:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1474
+	JNZ          row_1477
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1475
+	JB           act_done_1478
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1476
+	JE           act_clampx_1479
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1477
+	JE           act_mulx_1480
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1478
+	JE           act_slope_1481
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -28287,9 +28344,9 @@ row_1474:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1475
+	JMP          act_done_1478
 
-act_mulx_1477:
+act_mulx_1480:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -28330,9 +28387,9 @@ act_mulx_1477:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1475
+	JMP         act_done_1478
 
-act_slope_1478:
+act_slope_1481:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -28357,9 +28414,9 @@ act_slope_1478:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1475
+	JMP         act_done_1478
 
-act_clampx_1476:
+act_clampx_1479:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -28377,7 +28434,7 @@ act_clampx_1476:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1475:
+act_done_1478:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -28396,11 +28453,11 @@ act_done_1475:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1471
+	JMP     block_1474
 
-tail_1472:
+tail_1475:
 	CMPQ      DI, DX
-	JAE       pixels_done_1473
+	JAE       pixels_done_1476
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -28413,7 +28470,7 @@ tail_1472:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1479:
+row_1482:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -28464,20 +28521,20 @@ row_1479:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1479
+	JNZ          row_1482
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1480
+	JB           act_done_1483
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1481
+	JE           act_clampx_1484
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1482
+	JE           act_mulx_1485
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1483
+	JE           act_slope_1486
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -28502,9 +28559,9 @@ row_1479:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1480
+	JMP          act_done_1483
 
-act_mulx_1482:
+act_mulx_1485:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -28545,9 +28602,9 @@ act_mulx_1482:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1480
+	JMP         act_done_1483
 
-act_slope_1483:
+act_slope_1486:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -28572,9 +28629,9 @@ act_slope_1483:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1480
+	JMP         act_done_1483
 
-act_clampx_1481:
+act_clampx_1484:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -28592,7 +28649,7 @@ act_clampx_1481:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1480:
+act_done_1483:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -28610,7 +28667,7 @@ act_done_1480:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_1473:
+pixels_done_1476:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -28637,9 +28694,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1484:
+block_1487:
 	CMPQ    DI, BX
-	JAE     tail_1485
+	JAE     tail_1488
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -28652,7 +28709,7 @@ block_1484:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1487:
+row_1490:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -28698,20 +28755,20 @@ row_1487:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1487
+	JNZ          row_1490
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1488
+	JB           act_done_1491
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1489
+	JE           act_clampx_1492
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1490
+	JE           act_mulx_1493
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1491
+	JE           act_slope_1494
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -28733,9 +28790,9 @@ row_1487:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_1488
+	JMP          act_done_1491
 
-act_mulx_1490:
+act_mulx_1493:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -28771,9 +28828,9 @@ act_mulx_1490:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_1488
+	JMP         act_done_1491
 
-act_slope_1491:
+act_slope_1494:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -28795,9 +28852,9 @@ act_slope_1491:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1488
+	JMP         act_done_1491
 
-act_clampx_1489:
+act_clampx_1492:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -28813,7 +28870,7 @@ act_clampx_1489:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_1488:
+act_done_1491:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -28830,11 +28887,11 @@ act_done_1488:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1484
+	JMP     block_1487
 
-tail_1485:
+tail_1488:
 	CMPQ      DI, DX
-	JAE       pixels_done_1486
+	JAE       pixels_done_1489
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -28846,7 +28903,7 @@ tail_1485:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1492:
+row_1495:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -28892,20 +28949,20 @@ row_1492:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1492
+	JNZ          row_1495
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1493
+	JB           act_done_1496
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1494
+	JE           act_clampx_1497
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1495
+	JE           act_mulx_1498
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1496
+	JE           act_slope_1499
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -28927,9 +28984,9 @@ row_1492:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_1493
+	JMP          act_done_1496
 
-act_mulx_1495:
+act_mulx_1498:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -28965,9 +29022,9 @@ act_mulx_1495:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_1493
+	JMP         act_done_1496
 
-act_slope_1496:
+act_slope_1499:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -28989,9 +29046,9 @@ act_slope_1496:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1493
+	JMP         act_done_1496
 
-act_clampx_1494:
+act_clampx_1497:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -29007,7 +29064,7 @@ act_clampx_1494:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_1493:
+act_done_1496:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -29023,7 +29080,7 @@ act_done_1493:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_1486:
+pixels_done_1489:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -29048,9 +29105,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1497:
+block_1500:
 	CMPQ    DI, BX
-	JAE     tail_1498
+	JAE     tail_1501
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -29062,7 +29119,7 @@ block_1497:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1500:
+row_1503:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -29103,20 +29160,20 @@ row_1500:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1500
+	JNZ          row_1503
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1501
+	JB           act_done_1504
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1502
+	JE           act_clampx_1505
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1503
+	JE           act_mulx_1506
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1504
+	JE           act_slope_1507
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -29135,9 +29192,9 @@ row_1500:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_1501
+	JMP          act_done_1504
 
-act_mulx_1503:
+act_mulx_1506:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -29168,9 +29225,9 @@ act_mulx_1503:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_1501
+	JMP         act_done_1504
 
-act_slope_1504:
+act_slope_1507:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -29189,9 +29246,9 @@ act_slope_1504:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1501
+	JMP         act_done_1504
 
-act_clampx_1502:
+act_clampx_1505:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -29205,7 +29262,7 @@ act_clampx_1502:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_1501:
+act_done_1504:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -29220,11 +29277,11 @@ act_done_1501:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1497
+	JMP     block_1500
 
-tail_1498:
+tail_1501:
 	CMPQ      DI, DX
-	JAE       pixels_done_1499
+	JAE       pixels_done_1502
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -29235,7 +29292,7 @@ tail_1498:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1505:
+row_1508:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -29276,20 +29333,20 @@ row_1505:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1505
+	JNZ          row_1508
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1506
+	JB           act_done_1509
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1507
+	JE           act_clampx_1510
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1508
+	JE           act_mulx_1511
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1509
+	JE           act_slope_1512
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -29308,9 +29365,9 @@ row_1505:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_1506
+	JMP          act_done_1509
 
-act_mulx_1508:
+act_mulx_1511:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -29341,9 +29398,9 @@ act_mulx_1508:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_1506
+	JMP         act_done_1509
 
-act_slope_1509:
+act_slope_1512:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -29362,9 +29419,9 @@ act_slope_1509:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1506
+	JMP         act_done_1509
 
-act_clampx_1507:
+act_clampx_1510:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -29378,7 +29435,7 @@ act_clampx_1507:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_1506:
+act_done_1509:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -29392,7 +29449,7 @@ act_done_1506:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_1499:
+pixels_done_1502:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -29415,9 +29472,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1510:
+block_1513:
 	CMPQ    DI, BX
-	JAE     tail_1511
+	JAE     tail_1514
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -29428,7 +29485,7 @@ block_1510:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1513:
+row_1516:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -29464,20 +29521,20 @@ row_1513:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1513
+	JNZ          row_1516
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1514
+	JB           act_done_1517
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1515
+	JE           act_clampx_1518
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1516
+	JE           act_mulx_1519
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1517
+	JE           act_slope_1520
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -29493,9 +29550,9 @@ row_1513:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_1514
+	JMP          act_done_1517
 
-act_mulx_1516:
+act_mulx_1519:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -29521,9 +29578,9 @@ act_mulx_1516:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_1514
+	JMP         act_done_1517
 
-act_slope_1517:
+act_slope_1520:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -29539,9 +29596,9 @@ act_slope_1517:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1514
+	JMP         act_done_1517
 
-act_clampx_1515:
+act_clampx_1518:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -29553,7 +29610,7 @@ act_clampx_1515:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_1514:
+act_done_1517:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -29566,11 +29623,11 @@ act_done_1514:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1510
+	JMP     block_1513
 
-tail_1511:
+tail_1514:
 	CMPQ      DI, DX
-	JAE       pixels_done_1512
+	JAE       pixels_done_1515
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -29580,7 +29637,7 @@ tail_1511:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1518:
+row_1521:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -29616,20 +29673,20 @@ row_1518:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1518
+	JNZ          row_1521
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1519
+	JB           act_done_1522
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1520
+	JE           act_clampx_1523
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1521
+	JE           act_mulx_1524
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1522
+	JE           act_slope_1525
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -29645,9 +29702,9 @@ row_1518:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_1519
+	JMP          act_done_1522
 
-act_mulx_1521:
+act_mulx_1524:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -29673,9 +29730,9 @@ act_mulx_1521:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_1519
+	JMP         act_done_1522
 
-act_slope_1522:
+act_slope_1525:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -29691,9 +29748,9 @@ act_slope_1522:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1519
+	JMP         act_done_1522
 
-act_clampx_1520:
+act_clampx_1523:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -29705,7 +29762,7 @@ act_clampx_1520:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_1519:
+act_done_1522:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -29717,7 +29774,7 @@ act_done_1519:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_1512:
+pixels_done_1515:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -29738,9 +29795,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1523:
+block_1526:
 	CMPQ    DI, BX
-	JAE     tail_1524
+	JAE     tail_1527
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -29750,7 +29807,7 @@ block_1523:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1526:
+row_1529:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -29781,20 +29838,20 @@ row_1526:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1526
+	JNZ          row_1529
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1527
+	JB           act_done_1530
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1528
+	JE           act_clampx_1531
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1529
+	JE           act_mulx_1532
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1530
+	JE           act_slope_1533
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -29807,9 +29864,9 @@ row_1526:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1527
+	JMP          act_done_1530
 
-act_mulx_1529:
+act_mulx_1532:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -29830,9 +29887,9 @@ act_mulx_1529:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1527
+	JMP         act_done_1530
 
-act_slope_1530:
+act_slope_1533:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -29845,9 +29902,9 @@ act_slope_1530:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1527
+	JMP         act_done_1530
 
-act_clampx_1528:
+act_clampx_1531:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -29857,7 +29914,7 @@ act_clampx_1528:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1527:
+act_done_1530:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -29868,11 +29925,11 @@ act_done_1527:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1523
+	JMP     block_1526
 
-tail_1524:
+tail_1527:
 	CMPQ      DI, DX
-	JAE       pixels_done_1525
+	JAE       pixels_done_1528
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -29881,7 +29938,7 @@ tail_1524:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1531:
+row_1534:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -29912,20 +29969,20 @@ row_1531:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1531
+	JNZ          row_1534
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1532
+	JB           act_done_1535
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1533
+	JE           act_clampx_1536
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1534
+	JE           act_mulx_1537
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1535
+	JE           act_slope_1538
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -29938,9 +29995,9 @@ row_1531:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1532
+	JMP          act_done_1535
 
-act_mulx_1534:
+act_mulx_1537:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -29961,9 +30018,9 @@ act_mulx_1534:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1532
+	JMP         act_done_1535
 
-act_slope_1535:
+act_slope_1538:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -29976,9 +30033,9 @@ act_slope_1535:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1532
+	JMP         act_done_1535
 
-act_clampx_1533:
+act_clampx_1536:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -29988,7 +30045,7 @@ act_clampx_1533:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1532:
+act_done_1535:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -29998,7 +30055,7 @@ act_done_1532:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1525:
+pixels_done_1528:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -30017,9 +30074,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1536:
+block_1539:
 	CMPQ    DI, BX
-	JAE     tail_1537
+	JAE     tail_1540
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -30028,7 +30085,7 @@ block_1536:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1539:
+row_1542:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -30054,20 +30111,20 @@ row_1539:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1539
+	JNZ          row_1542
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1540
+	JB           act_done_1543
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1541
+	JE           act_clampx_1544
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1542
+	JE           act_mulx_1545
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1543
+	JE           act_slope_1546
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -30077,9 +30134,9 @@ row_1539:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1540
+	JMP          act_done_1543
 
-act_mulx_1542:
+act_mulx_1545:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -30095,9 +30152,9 @@ act_mulx_1542:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1540
+	JMP         act_done_1543
 
-act_slope_1543:
+act_slope_1546:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -30107,9 +30164,9 @@ act_slope_1543:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1540
+	JMP         act_done_1543
 
-act_clampx_1541:
+act_clampx_1544:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -30117,7 +30174,7 @@ act_clampx_1541:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1540:
+act_done_1543:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -30126,11 +30183,11 @@ act_done_1540:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1536
+	JMP     block_1539
 
-tail_1537:
+tail_1540:
 	CMPQ      DI, DX
-	JAE       pixels_done_1538
+	JAE       pixels_done_1541
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -30138,7 +30195,7 @@ tail_1537:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1544:
+row_1547:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -30164,20 +30221,20 @@ row_1544:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1544
+	JNZ          row_1547
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1545
+	JB           act_done_1548
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1546
+	JE           act_clampx_1549
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1547
+	JE           act_mulx_1550
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1548
+	JE           act_slope_1551
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -30187,9 +30244,9 @@ row_1544:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1545
+	JMP          act_done_1548
 
-act_mulx_1547:
+act_mulx_1550:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -30205,9 +30262,9 @@ act_mulx_1547:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1545
+	JMP         act_done_1548
 
-act_slope_1548:
+act_slope_1551:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -30217,9 +30274,9 @@ act_slope_1548:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1545
+	JMP         act_done_1548
 
-act_clampx_1546:
+act_clampx_1549:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -30227,7 +30284,7 @@ act_clampx_1546:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1545:
+act_done_1548:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -30235,7 +30292,7 @@ act_done_1545:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1538:
+pixels_done_1541:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -30252,9 +30309,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1549:
+block_1552:
 	CMPQ    DI, BX
-	JAE     tail_1550
+	JAE     tail_1553
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -30262,7 +30319,7 @@ block_1549:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1552:
+row_1555:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -30283,29 +30340,29 @@ row_1552:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1552
+	JNZ          row_1555
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1553
+	JB           act_done_1556
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1554
+	JE           act_clampx_1557
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1555
+	JE           act_mulx_1558
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1556
+	JE           act_slope_1559
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1553
+	JMP          act_done_1556
 
-act_mulx_1555:
+act_mulx_1558:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -30316,42 +30373,42 @@ act_mulx_1555:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1553
+	JMP         act_done_1556
 
-act_slope_1556:
+act_slope_1559:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1553
+	JMP         act_done_1556
 
-act_clampx_1554:
+act_clampx_1557:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1553:
+act_done_1556:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1549
+	JMP     block_1552
 
-tail_1550:
+tail_1553:
 	CMPQ      DI, DX
-	JAE       pixels_done_1551
+	JAE       pixels_done_1554
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1557:
+row_1560:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -30372,29 +30429,29 @@ row_1557:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1557
+	JNZ          row_1560
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1558
+	JB           act_done_1561
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1559
+	JE           act_clampx_1562
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1560
+	JE           act_mulx_1563
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1561
+	JE           act_slope_1564
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1558
+	JMP          act_done_1561
 
-act_mulx_1560:
+act_mulx_1563:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -30405,30 +30462,30 @@ act_mulx_1560:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1558
+	JMP         act_done_1561
 
-act_slope_1561:
+act_slope_1564:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1558
+	JMP         act_done_1561
 
-act_clampx_1559:
+act_clampx_1562:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1558:
+act_done_1561:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1551:
+pixels_done_1554:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -30443,16 +30500,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1562:
+block_1565:
 	CMPQ    DI, BX
-	JAE     tail_1563
+	JAE     tail_1566
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1565:
+row_1568:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -30468,59 +30525,59 @@ row_1565:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1565
+	JNZ          row_1568
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1566
+	JB           act_done_1569
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1567
+	JE           act_clampx_1570
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1568
+	JE           act_mulx_1571
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1569
+	JE           act_slope_1572
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1566
+	JMP          act_done_1569
 
-act_mulx_1568:
+act_mulx_1571:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1566
+	JMP         act_done_1569
 
-act_slope_1569:
+act_slope_1572:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1566
+	JMP         act_done_1569
 
-act_clampx_1567:
+act_clampx_1570:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1566:
+act_done_1569:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1562
+	JMP     block_1565
 
-tail_1563:
+tail_1566:
 	CMPQ      DI, DX
-	JAE       pixels_done_1564
+	JAE       pixels_done_1567
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1570:
+row_1573:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -30536,48 +30593,48 @@ row_1570:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1570
+	JNZ          row_1573
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1571
+	JB           act_done_1574
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1572
+	JE           act_clampx_1575
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1573
+	JE           act_mulx_1576
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1574
+	JE           act_slope_1577
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1571
+	JMP          act_done_1574
 
-act_mulx_1573:
+act_mulx_1576:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1571
+	JMP         act_done_1574
 
-act_slope_1574:
+act_slope_1577:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1571
+	JMP         act_done_1574
 
-act_clampx_1572:
+act_clampx_1575:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1571:
+act_done_1574:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1564:
+pixels_done_1567:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -30610,9 +30667,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1575:
+block_1578:
 	CMPQ    DI, BX
-	JAE     tail_1576
+	JAE     tail_1579
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -30626,7 +30683,7 @@ block_1575:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1578:
+row_1581:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -30691,20 +30748,20 @@ row_1578:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1578
+	JNZ          row_1581
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1579
+	JB           act_done_1582
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1580
+	JE           act_clampx_1583
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1581
+	JE           act_mulx_1584
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1582
+	JE           act_slope_1585
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -30729,9 +30786,9 @@ row_1578:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1579
+	JMP          act_done_1582
 
-act_mulx_1581:
+act_mulx_1584:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -30772,9 +30829,9 @@ act_mulx_1581:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1579
+	JMP         act_done_1582
 
-act_slope_1582:
+act_slope_1585:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -30799,9 +30856,9 @@ act_slope_1582:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1579
+	JMP         act_done_1582
 
-act_clampx_1580:
+act_clampx_1583:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -30819,7 +30876,7 @@ act_clampx_1580:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1579:
+act_done_1582:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -30838,11 +30895,11 @@ act_done_1579:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1575
+	JMP     block_1578
 
-tail_1576:
+tail_1579:
 	CMPQ      DI, DX
-	JAE       pixels_done_1577
+	JAE       pixels_done_1580
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -30855,7 +30912,7 @@ tail_1576:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1583:
+row_1586:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -30920,20 +30977,20 @@ row_1583:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1583
+	JNZ          row_1586
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1584
+	JB           act_done_1587
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1585
+	JE           act_clampx_1588
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1586
+	JE           act_mulx_1589
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1587
+	JE           act_slope_1590
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -30958,9 +31015,9 @@ row_1583:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1584
+	JMP          act_done_1587
 
-act_mulx_1586:
+act_mulx_1589:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -31001,9 +31058,9 @@ act_mulx_1586:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1584
+	JMP         act_done_1587
 
-act_slope_1587:
+act_slope_1590:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -31028,9 +31085,9 @@ act_slope_1587:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1584
+	JMP         act_done_1587
 
-act_clampx_1585:
+act_clampx_1588:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -31048,7 +31105,7 @@ act_clampx_1585:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1584:
+act_done_1587:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -31066,7 +31123,7 @@ act_done_1584:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_1577:
+pixels_done_1580:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -31093,9 +31150,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1588:
+block_1591:
 	CMPQ    DI, BX
-	JAE     tail_1589
+	JAE     tail_1592
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -31108,7 +31165,7 @@ block_1588:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1591:
+row_1594:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -31166,20 +31223,20 @@ row_1591:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1591
+	JNZ          row_1594
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1592
+	JB           act_done_1595
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1593
+	JE           act_clampx_1596
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1594
+	JE           act_mulx_1597
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1595
+	JE           act_slope_1598
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -31201,9 +31258,9 @@ row_1591:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_1592
+	JMP          act_done_1595
 
-act_mulx_1594:
+act_mulx_1597:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -31239,9 +31296,9 @@ act_mulx_1594:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_1592
+	JMP         act_done_1595
 
-act_slope_1595:
+act_slope_1598:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -31263,9 +31320,9 @@ act_slope_1595:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1592
+	JMP         act_done_1595
 
-act_clampx_1593:
+act_clampx_1596:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -31281,7 +31338,7 @@ act_clampx_1593:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_1592:
+act_done_1595:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -31298,11 +31355,11 @@ act_done_1592:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1588
+	JMP     block_1591
 
-tail_1589:
+tail_1592:
 	CMPQ      DI, DX
-	JAE       pixels_done_1590
+	JAE       pixels_done_1593
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -31314,7 +31371,7 @@ tail_1589:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1596:
+row_1599:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -31372,20 +31429,20 @@ row_1596:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1596
+	JNZ          row_1599
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1597
+	JB           act_done_1600
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1598
+	JE           act_clampx_1601
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1599
+	JE           act_mulx_1602
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1600
+	JE           act_slope_1603
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -31407,9 +31464,9 @@ row_1596:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_1597
+	JMP          act_done_1600
 
-act_mulx_1599:
+act_mulx_1602:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -31445,9 +31502,9 @@ act_mulx_1599:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_1597
+	JMP         act_done_1600
 
-act_slope_1600:
+act_slope_1603:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -31469,9 +31526,9 @@ act_slope_1600:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1597
+	JMP         act_done_1600
 
-act_clampx_1598:
+act_clampx_1601:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -31487,7 +31544,7 @@ act_clampx_1598:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_1597:
+act_done_1600:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -31503,7 +31560,7 @@ act_done_1597:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_1590:
+pixels_done_1593:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -31528,9 +31585,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1601:
+block_1604:
 	CMPQ    DI, BX
-	JAE     tail_1602
+	JAE     tail_1605
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -31542,7 +31599,7 @@ block_1601:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1604:
+row_1607:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -31593,20 +31650,20 @@ row_1604:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1604
+	JNZ          row_1607
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1605
+	JB           act_done_1608
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1606
+	JE           act_clampx_1609
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1607
+	JE           act_mulx_1610
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1608
+	JE           act_slope_1611
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -31625,9 +31682,9 @@ row_1604:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_1605
+	JMP          act_done_1608
 
-act_mulx_1607:
+act_mulx_1610:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -31658,9 +31715,9 @@ act_mulx_1607:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_1605
+	JMP         act_done_1608
 
-act_slope_1608:
+act_slope_1611:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -31679,9 +31736,9 @@ act_slope_1608:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1605
+	JMP         act_done_1608
 
-act_clampx_1606:
+act_clampx_1609:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -31695,7 +31752,7 @@ act_clampx_1606:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_1605:
+act_done_1608:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -31710,11 +31767,11 @@ act_done_1605:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1601
+	JMP     block_1604
 
-tail_1602:
+tail_1605:
 	CMPQ      DI, DX
-	JAE       pixels_done_1603
+	JAE       pixels_done_1606
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -31725,7 +31782,7 @@ tail_1602:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1609:
+row_1612:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -31776,20 +31833,20 @@ row_1609:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1609
+	JNZ          row_1612
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1610
+	JB           act_done_1613
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1611
+	JE           act_clampx_1614
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1612
+	JE           act_mulx_1615
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1613
+	JE           act_slope_1616
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -31808,9 +31865,9 @@ row_1609:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_1610
+	JMP          act_done_1613
 
-act_mulx_1612:
+act_mulx_1615:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -31841,9 +31898,9 @@ act_mulx_1612:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_1610
+	JMP         act_done_1613
 
-act_slope_1613:
+act_slope_1616:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -31862,9 +31919,9 @@ act_slope_1613:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1610
+	JMP         act_done_1613
 
-act_clampx_1611:
+act_clampx_1614:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -31878,7 +31935,7 @@ act_clampx_1611:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_1610:
+act_done_1613:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -31892,7 +31949,7 @@ act_done_1610:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_1603:
+pixels_done_1606:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -31915,9 +31972,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1614:
+block_1617:
 	CMPQ    DI, BX
-	JAE     tail_1615
+	JAE     tail_1618
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -31928,7 +31985,7 @@ block_1614:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1617:
+row_1620:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -31972,20 +32029,20 @@ row_1617:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1617
+	JNZ          row_1620
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1618
+	JB           act_done_1621
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1619
+	JE           act_clampx_1622
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1620
+	JE           act_mulx_1623
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1621
+	JE           act_slope_1624
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -32001,9 +32058,9 @@ row_1617:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_1618
+	JMP          act_done_1621
 
-act_mulx_1620:
+act_mulx_1623:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -32029,9 +32086,9 @@ act_mulx_1620:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_1618
+	JMP         act_done_1621
 
-act_slope_1621:
+act_slope_1624:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -32047,9 +32104,9 @@ act_slope_1621:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1618
+	JMP         act_done_1621
 
-act_clampx_1619:
+act_clampx_1622:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -32061,7 +32118,7 @@ act_clampx_1619:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_1618:
+act_done_1621:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -32074,11 +32131,11 @@ act_done_1618:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1614
+	JMP     block_1617
 
-tail_1615:
+tail_1618:
 	CMPQ      DI, DX
-	JAE       pixels_done_1616
+	JAE       pixels_done_1619
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -32088,7 +32145,7 @@ tail_1615:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1622:
+row_1625:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -32132,20 +32189,20 @@ row_1622:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1622
+	JNZ          row_1625
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1623
+	JB           act_done_1626
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1624
+	JE           act_clampx_1627
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1625
+	JE           act_mulx_1628
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1626
+	JE           act_slope_1629
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -32161,9 +32218,9 @@ row_1622:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_1623
+	JMP          act_done_1626
 
-act_mulx_1625:
+act_mulx_1628:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -32189,9 +32246,9 @@ act_mulx_1625:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_1623
+	JMP         act_done_1626
 
-act_slope_1626:
+act_slope_1629:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -32207,9 +32264,9 @@ act_slope_1626:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1623
+	JMP         act_done_1626
 
-act_clampx_1624:
+act_clampx_1627:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -32221,7 +32278,7 @@ act_clampx_1624:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_1623:
+act_done_1626:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -32233,7 +32290,7 @@ act_done_1623:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_1616:
+pixels_done_1619:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -32254,9 +32311,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1627:
+block_1630:
 	CMPQ    DI, BX
-	JAE     tail_1628
+	JAE     tail_1631
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -32266,7 +32323,7 @@ block_1627:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1630:
+row_1633:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -32303,20 +32360,20 @@ row_1630:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1630
+	JNZ          row_1633
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1631
+	JB           act_done_1634
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1632
+	JE           act_clampx_1635
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1633
+	JE           act_mulx_1636
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1634
+	JE           act_slope_1637
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -32329,9 +32386,9 @@ row_1630:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1631
+	JMP          act_done_1634
 
-act_mulx_1633:
+act_mulx_1636:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -32352,9 +32409,9 @@ act_mulx_1633:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1631
+	JMP         act_done_1634
 
-act_slope_1634:
+act_slope_1637:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -32367,9 +32424,9 @@ act_slope_1634:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1631
+	JMP         act_done_1634
 
-act_clampx_1632:
+act_clampx_1635:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -32379,7 +32436,7 @@ act_clampx_1632:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1631:
+act_done_1634:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -32390,11 +32447,11 @@ act_done_1631:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1627
+	JMP     block_1630
 
-tail_1628:
+tail_1631:
 	CMPQ      DI, DX
-	JAE       pixels_done_1629
+	JAE       pixels_done_1632
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -32403,7 +32460,7 @@ tail_1628:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1635:
+row_1638:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -32440,20 +32497,20 @@ row_1635:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1635
+	JNZ          row_1638
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1636
+	JB           act_done_1639
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1637
+	JE           act_clampx_1640
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1638
+	JE           act_mulx_1641
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1639
+	JE           act_slope_1642
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -32466,9 +32523,9 @@ row_1635:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1636
+	JMP          act_done_1639
 
-act_mulx_1638:
+act_mulx_1641:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -32489,9 +32546,9 @@ act_mulx_1638:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1636
+	JMP         act_done_1639
 
-act_slope_1639:
+act_slope_1642:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -32504,9 +32561,9 @@ act_slope_1639:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1636
+	JMP         act_done_1639
 
-act_clampx_1637:
+act_clampx_1640:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -32516,7 +32573,7 @@ act_clampx_1637:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1636:
+act_done_1639:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -32526,7 +32583,7 @@ act_done_1636:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1629:
+pixels_done_1632:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -32545,9 +32602,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1640:
+block_1643:
 	CMPQ    DI, BX
-	JAE     tail_1641
+	JAE     tail_1644
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -32556,7 +32613,7 @@ block_1640:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1643:
+row_1646:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -32586,20 +32643,20 @@ row_1643:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1643
+	JNZ          row_1646
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1644
+	JB           act_done_1647
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1645
+	JE           act_clampx_1648
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1646
+	JE           act_mulx_1649
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1647
+	JE           act_slope_1650
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -32609,9 +32666,9 @@ row_1643:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1644
+	JMP          act_done_1647
 
-act_mulx_1646:
+act_mulx_1649:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -32627,9 +32684,9 @@ act_mulx_1646:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1644
+	JMP         act_done_1647
 
-act_slope_1647:
+act_slope_1650:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -32639,9 +32696,9 @@ act_slope_1647:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1644
+	JMP         act_done_1647
 
-act_clampx_1645:
+act_clampx_1648:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -32649,7 +32706,7 @@ act_clampx_1645:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1644:
+act_done_1647:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -32658,11 +32715,11 @@ act_done_1644:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1640
+	JMP     block_1643
 
-tail_1641:
+tail_1644:
 	CMPQ      DI, DX
-	JAE       pixels_done_1642
+	JAE       pixels_done_1645
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -32670,7 +32727,7 @@ tail_1641:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1648:
+row_1651:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -32700,20 +32757,20 @@ row_1648:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1648
+	JNZ          row_1651
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1649
+	JB           act_done_1652
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1650
+	JE           act_clampx_1653
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1651
+	JE           act_mulx_1654
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1652
+	JE           act_slope_1655
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -32723,9 +32780,9 @@ row_1648:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1649
+	JMP          act_done_1652
 
-act_mulx_1651:
+act_mulx_1654:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -32741,9 +32798,9 @@ act_mulx_1651:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1649
+	JMP         act_done_1652
 
-act_slope_1652:
+act_slope_1655:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -32753,9 +32810,9 @@ act_slope_1652:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1649
+	JMP         act_done_1652
 
-act_clampx_1650:
+act_clampx_1653:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -32763,7 +32820,7 @@ act_clampx_1650:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1649:
+act_done_1652:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -32771,7 +32828,7 @@ act_done_1649:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1642:
+pixels_done_1645:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -32788,9 +32845,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1653:
+block_1656:
 	CMPQ    DI, BX
-	JAE     tail_1654
+	JAE     tail_1657
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -32798,7 +32855,7 @@ block_1653:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1656:
+row_1659:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -32821,29 +32878,29 @@ row_1656:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1656
+	JNZ          row_1659
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1657
+	JB           act_done_1660
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1658
+	JE           act_clampx_1661
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1659
+	JE           act_mulx_1662
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1660
+	JE           act_slope_1663
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1657
+	JMP          act_done_1660
 
-act_mulx_1659:
+act_mulx_1662:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -32854,42 +32911,42 @@ act_mulx_1659:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1657
+	JMP         act_done_1660
 
-act_slope_1660:
+act_slope_1663:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1657
+	JMP         act_done_1660
 
-act_clampx_1658:
+act_clampx_1661:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1657:
+act_done_1660:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1653
+	JMP     block_1656
 
-tail_1654:
+tail_1657:
 	CMPQ      DI, DX
-	JAE       pixels_done_1655
+	JAE       pixels_done_1658
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1661:
+row_1664:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -32912,29 +32969,29 @@ row_1661:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1661
+	JNZ          row_1664
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1662
+	JB           act_done_1665
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1663
+	JE           act_clampx_1666
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1664
+	JE           act_mulx_1667
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1665
+	JE           act_slope_1668
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1662
+	JMP          act_done_1665
 
-act_mulx_1664:
+act_mulx_1667:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -32945,30 +33002,30 @@ act_mulx_1664:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1662
+	JMP         act_done_1665
 
-act_slope_1665:
+act_slope_1668:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1662
+	JMP         act_done_1665
 
-act_clampx_1663:
+act_clampx_1666:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1662:
+act_done_1665:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1655:
+pixels_done_1658:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -32983,16 +33040,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1666:
+block_1669:
 	CMPQ    DI, BX
-	JAE     tail_1667
+	JAE     tail_1670
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1669:
+row_1672:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -33008,59 +33065,59 @@ row_1669:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1669
+	JNZ          row_1672
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1670
+	JB           act_done_1673
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1671
+	JE           act_clampx_1674
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1672
+	JE           act_mulx_1675
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1673
+	JE           act_slope_1676
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1670
+	JMP          act_done_1673
 
-act_mulx_1672:
+act_mulx_1675:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1670
+	JMP         act_done_1673
 
-act_slope_1673:
+act_slope_1676:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1670
+	JMP         act_done_1673
 
-act_clampx_1671:
+act_clampx_1674:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1670:
+act_done_1673:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1666
+	JMP     block_1669
 
-tail_1667:
+tail_1670:
 	CMPQ      DI, DX
-	JAE       pixels_done_1668
+	JAE       pixels_done_1671
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1674:
+row_1677:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -33076,48 +33133,48 @@ row_1674:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1674
+	JNZ          row_1677
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1675
+	JB           act_done_1678
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1676
+	JE           act_clampx_1679
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1677
+	JE           act_mulx_1680
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1678
+	JE           act_slope_1681
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1675
+	JMP          act_done_1678
 
-act_mulx_1677:
+act_mulx_1680:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1675
+	JMP         act_done_1678
 
-act_slope_1678:
+act_slope_1681:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1675
+	JMP         act_done_1678
 
-act_clampx_1676:
+act_clampx_1679:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1675:
+act_done_1678:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1668:
+pixels_done_1671:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -33150,9 +33207,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1679:
+block_1682:
 	CMPQ    DI, BX
-	JAE     tail_1680
+	JAE     tail_1683
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -33162,7 +33219,7 @@ block_1679:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1682:
+row_1685:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -33179,20 +33236,20 @@ row_1682:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1682
+	JNZ          row_1685
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1683
+	JB           act_done_1686
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1684
+	JE           act_clampx_1687
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1685
+	JE           act_mulx_1688
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1686
+	JE           act_slope_1689
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -33205,9 +33262,9 @@ row_1682:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1683
+	JMP          act_done_1686
 
-act_mulx_1685:
+act_mulx_1688:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -33228,9 +33285,9 @@ act_mulx_1685:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1683
+	JMP         act_done_1686
 
-act_slope_1686:
+act_slope_1689:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -33243,9 +33300,9 @@ act_slope_1686:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1683
+	JMP         act_done_1686
 
-act_clampx_1684:
+act_clampx_1687:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -33255,7 +33312,7 @@ act_clampx_1684:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1683:
+act_done_1686:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -33266,11 +33323,11 @@ act_done_1683:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1679
+	JMP     block_1682
 
-tail_1680:
+tail_1683:
 	CMPQ      DI, DX
-	JAE       pixels_done_1681
+	JAE       pixels_done_1684
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -33279,7 +33336,7 @@ tail_1680:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1687:
+row_1690:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -33296,20 +33353,20 @@ row_1687:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1687
+	JNZ          row_1690
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1688
+	JB           act_done_1691
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1689
+	JE           act_clampx_1692
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1690
+	JE           act_mulx_1693
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1691
+	JE           act_slope_1694
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -33322,9 +33379,9 @@ row_1687:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1688
+	JMP          act_done_1691
 
-act_mulx_1690:
+act_mulx_1693:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -33345,9 +33402,9 @@ act_mulx_1690:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1688
+	JMP         act_done_1691
 
-act_slope_1691:
+act_slope_1694:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -33360,9 +33417,9 @@ act_slope_1691:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1688
+	JMP         act_done_1691
 
-act_clampx_1689:
+act_clampx_1692:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -33372,7 +33429,7 @@ act_clampx_1689:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1688:
+act_done_1691:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -33382,7 +33439,7 @@ act_done_1688:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1681:
+pixels_done_1684:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -33401,9 +33458,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1692:
+block_1695:
 	CMPQ    DI, BX
-	JAE     tail_1693
+	JAE     tail_1696
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -33412,7 +33469,7 @@ block_1692:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1695:
+row_1698:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -33426,20 +33483,20 @@ row_1695:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1695
+	JNZ          row_1698
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1696
+	JB           act_done_1699
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1697
+	JE           act_clampx_1700
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1698
+	JE           act_mulx_1701
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1699
+	JE           act_slope_1702
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -33449,9 +33506,9 @@ row_1695:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1696
+	JMP          act_done_1699
 
-act_mulx_1698:
+act_mulx_1701:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -33467,9 +33524,9 @@ act_mulx_1698:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1696
+	JMP         act_done_1699
 
-act_slope_1699:
+act_slope_1702:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -33479,9 +33536,9 @@ act_slope_1699:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1696
+	JMP         act_done_1699
 
-act_clampx_1697:
+act_clampx_1700:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -33489,7 +33546,7 @@ act_clampx_1697:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1696:
+act_done_1699:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -33498,11 +33555,11 @@ act_done_1696:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1692
+	JMP     block_1695
 
-tail_1693:
+tail_1696:
 	CMPQ      DI, DX
-	JAE       pixels_done_1694
+	JAE       pixels_done_1697
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -33510,7 +33567,7 @@ tail_1693:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1700:
+row_1703:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -33524,20 +33581,20 @@ row_1700:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1700
+	JNZ          row_1703
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1701
+	JB           act_done_1704
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1702
+	JE           act_clampx_1705
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1703
+	JE           act_mulx_1706
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1704
+	JE           act_slope_1707
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -33547,9 +33604,9 @@ row_1700:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1701
+	JMP          act_done_1704
 
-act_mulx_1703:
+act_mulx_1706:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -33565,9 +33622,9 @@ act_mulx_1703:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1701
+	JMP         act_done_1704
 
-act_slope_1704:
+act_slope_1707:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -33577,9 +33634,9 @@ act_slope_1704:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1701
+	JMP         act_done_1704
 
-act_clampx_1702:
+act_clampx_1705:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -33587,7 +33644,7 @@ act_clampx_1702:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1701:
+act_done_1704:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -33595,7 +33652,7 @@ act_done_1701:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1694:
+pixels_done_1697:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -33612,9 +33669,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1705:
+block_1708:
 	CMPQ    DI, BX
-	JAE     tail_1706
+	JAE     tail_1709
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -33622,7 +33679,7 @@ block_1705:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1708:
+row_1711:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -33633,29 +33690,29 @@ row_1708:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1708
+	JNZ          row_1711
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1709
+	JB           act_done_1712
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1710
+	JE           act_clampx_1713
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1711
+	JE           act_mulx_1714
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1712
+	JE           act_slope_1715
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1709
+	JMP          act_done_1712
 
-act_mulx_1711:
+act_mulx_1714:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -33666,42 +33723,42 @@ act_mulx_1711:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1709
+	JMP         act_done_1712
 
-act_slope_1712:
+act_slope_1715:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1709
+	JMP         act_done_1712
 
-act_clampx_1710:
+act_clampx_1713:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1709:
+act_done_1712:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1705
+	JMP     block_1708
 
-tail_1706:
+tail_1709:
 	CMPQ      DI, DX
-	JAE       pixels_done_1707
+	JAE       pixels_done_1710
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1713:
+row_1716:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -33712,29 +33769,29 @@ row_1713:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1713
+	JNZ          row_1716
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1714
+	JB           act_done_1717
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1715
+	JE           act_clampx_1718
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1716
+	JE           act_mulx_1719
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1717
+	JE           act_slope_1720
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1714
+	JMP          act_done_1717
 
-act_mulx_1716:
+act_mulx_1719:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -33745,30 +33802,30 @@ act_mulx_1716:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1714
+	JMP         act_done_1717
 
-act_slope_1717:
+act_slope_1720:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1714
+	JMP         act_done_1717
 
-act_clampx_1715:
+act_clampx_1718:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1714:
+act_done_1717:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1707:
+pixels_done_1710:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -33783,16 +33840,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1718:
+block_1721:
 	CMPQ    DI, BX
-	JAE     tail_1719
+	JAE     tail_1722
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1721:
+row_1724:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -33800,59 +33857,59 @@ row_1721:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1721
+	JNZ          row_1724
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1722
+	JB           act_done_1725
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1723
+	JE           act_clampx_1726
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1724
+	JE           act_mulx_1727
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1725
+	JE           act_slope_1728
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1722
+	JMP          act_done_1725
 
-act_mulx_1724:
+act_mulx_1727:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1722
+	JMP         act_done_1725
 
-act_slope_1725:
+act_slope_1728:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1722
+	JMP         act_done_1725
 
-act_clampx_1723:
+act_clampx_1726:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1722:
+act_done_1725:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1718
+	JMP     block_1721
 
-tail_1719:
+tail_1722:
 	CMPQ      DI, DX
-	JAE       pixels_done_1720
+	JAE       pixels_done_1723
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1726:
+row_1729:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -33860,48 +33917,48 @@ row_1726:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1726
+	JNZ          row_1729
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1727
+	JB           act_done_1730
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1728
+	JE           act_clampx_1731
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1729
+	JE           act_mulx_1732
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1730
+	JE           act_slope_1733
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1727
+	JMP          act_done_1730
 
-act_mulx_1729:
+act_mulx_1732:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1727
+	JMP         act_done_1730
 
-act_slope_1730:
+act_slope_1733:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1727
+	JMP         act_done_1730
 
-act_clampx_1728:
+act_clampx_1731:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1727:
+act_done_1730:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1720:
+pixels_done_1723:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -33934,9 +33991,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1731:
+block_1734:
 	CMPQ    DI, BX
-	JAE     tail_1732
+	JAE     tail_1735
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -33946,7 +34003,7 @@ block_1731:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1734:
+row_1737:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -33972,20 +34029,20 @@ row_1734:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1734
+	JNZ          row_1737
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1735
+	JB           act_done_1738
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1736
+	JE           act_clampx_1739
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1737
+	JE           act_mulx_1740
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1738
+	JE           act_slope_1741
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -33998,9 +34055,9 @@ row_1734:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1735
+	JMP          act_done_1738
 
-act_mulx_1737:
+act_mulx_1740:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -34021,9 +34078,9 @@ act_mulx_1737:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1735
+	JMP         act_done_1738
 
-act_slope_1738:
+act_slope_1741:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -34036,9 +34093,9 @@ act_slope_1738:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1735
+	JMP         act_done_1738
 
-act_clampx_1736:
+act_clampx_1739:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -34048,7 +34105,7 @@ act_clampx_1736:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1735:
+act_done_1738:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -34059,11 +34116,11 @@ act_done_1735:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1731
+	JMP     block_1734
 
-tail_1732:
+tail_1735:
 	CMPQ      DI, DX
-	JAE       pixels_done_1733
+	JAE       pixels_done_1736
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -34072,7 +34129,7 @@ tail_1732:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1739:
+row_1742:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -34098,20 +34155,20 @@ row_1739:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1739
+	JNZ          row_1742
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1740
+	JB           act_done_1743
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1741
+	JE           act_clampx_1744
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1742
+	JE           act_mulx_1745
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1743
+	JE           act_slope_1746
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -34124,9 +34181,9 @@ row_1739:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1740
+	JMP          act_done_1743
 
-act_mulx_1742:
+act_mulx_1745:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -34147,9 +34204,9 @@ act_mulx_1742:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1740
+	JMP         act_done_1743
 
-act_slope_1743:
+act_slope_1746:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -34162,9 +34219,9 @@ act_slope_1743:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1740
+	JMP         act_done_1743
 
-act_clampx_1741:
+act_clampx_1744:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -34174,7 +34231,7 @@ act_clampx_1741:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1740:
+act_done_1743:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -34184,7 +34241,7 @@ act_done_1740:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1733:
+pixels_done_1736:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -34203,9 +34260,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1744:
+block_1747:
 	CMPQ    DI, BX
-	JAE     tail_1745
+	JAE     tail_1748
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -34214,7 +34271,7 @@ block_1744:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1747:
+row_1750:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -34235,20 +34292,20 @@ row_1747:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1747
+	JNZ          row_1750
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1748
+	JB           act_done_1751
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1749
+	JE           act_clampx_1752
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1750
+	JE           act_mulx_1753
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1751
+	JE           act_slope_1754
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -34258,9 +34315,9 @@ row_1747:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1748
+	JMP          act_done_1751
 
-act_mulx_1750:
+act_mulx_1753:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -34276,9 +34333,9 @@ act_mulx_1750:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1748
+	JMP         act_done_1751
 
-act_slope_1751:
+act_slope_1754:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -34288,9 +34345,9 @@ act_slope_1751:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1748
+	JMP         act_done_1751
 
-act_clampx_1749:
+act_clampx_1752:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -34298,7 +34355,7 @@ act_clampx_1749:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1748:
+act_done_1751:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -34307,11 +34364,11 @@ act_done_1748:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1744
+	JMP     block_1747
 
-tail_1745:
+tail_1748:
 	CMPQ      DI, DX
-	JAE       pixels_done_1746
+	JAE       pixels_done_1749
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -34319,7 +34376,7 @@ tail_1745:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1752:
+row_1755:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -34340,20 +34397,20 @@ row_1752:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1752
+	JNZ          row_1755
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1753
+	JB           act_done_1756
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1754
+	JE           act_clampx_1757
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1755
+	JE           act_mulx_1758
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1756
+	JE           act_slope_1759
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -34363,9 +34420,9 @@ row_1752:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1753
+	JMP          act_done_1756
 
-act_mulx_1755:
+act_mulx_1758:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -34381,9 +34438,9 @@ act_mulx_1755:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1753
+	JMP         act_done_1756
 
-act_slope_1756:
+act_slope_1759:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -34393,9 +34450,9 @@ act_slope_1756:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1753
+	JMP         act_done_1756
 
-act_clampx_1754:
+act_clampx_1757:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -34403,7 +34460,7 @@ act_clampx_1754:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1753:
+act_done_1756:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -34411,7 +34468,7 @@ act_done_1753:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1746:
+pixels_done_1749:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -34428,9 +34485,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1757:
+block_1760:
 	CMPQ    DI, BX
-	JAE     tail_1758
+	JAE     tail_1761
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -34438,7 +34495,7 @@ block_1757:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1760:
+row_1763:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -34454,29 +34511,29 @@ row_1760:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1760
+	JNZ          row_1763
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1761
+	JB           act_done_1764
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1762
+	JE           act_clampx_1765
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1763
+	JE           act_mulx_1766
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1764
+	JE           act_slope_1767
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1761
+	JMP          act_done_1764
 
-act_mulx_1763:
+act_mulx_1766:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -34487,42 +34544,42 @@ act_mulx_1763:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1761
+	JMP         act_done_1764
 
-act_slope_1764:
+act_slope_1767:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1761
+	JMP         act_done_1764
 
-act_clampx_1762:
+act_clampx_1765:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1761:
+act_done_1764:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1757
+	JMP     block_1760
 
-tail_1758:
+tail_1761:
 	CMPQ      DI, DX
-	JAE       pixels_done_1759
+	JAE       pixels_done_1762
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1765:
+row_1768:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -34538,29 +34595,29 @@ row_1765:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1765
+	JNZ          row_1768
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1766
+	JB           act_done_1769
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1767
+	JE           act_clampx_1770
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1768
+	JE           act_mulx_1771
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1769
+	JE           act_slope_1772
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1766
+	JMP          act_done_1769
 
-act_mulx_1768:
+act_mulx_1771:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -34571,30 +34628,30 @@ act_mulx_1768:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1766
+	JMP         act_done_1769
 
-act_slope_1769:
+act_slope_1772:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1766
+	JMP         act_done_1769
 
-act_clampx_1767:
+act_clampx_1770:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1766:
+act_done_1769:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1759:
+pixels_done_1762:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -34609,16 +34666,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1770:
+block_1773:
 	CMPQ    DI, BX
-	JAE     tail_1771
+	JAE     tail_1774
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1773:
+row_1776:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -34629,59 +34686,59 @@ row_1773:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1773
+	JNZ          row_1776
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1774
+	JB           act_done_1777
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1775
+	JE           act_clampx_1778
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1776
+	JE           act_mulx_1779
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1777
+	JE           act_slope_1780
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1774
+	JMP          act_done_1777
 
-act_mulx_1776:
+act_mulx_1779:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1774
+	JMP         act_done_1777
 
-act_slope_1777:
+act_slope_1780:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1774
+	JMP         act_done_1777
 
-act_clampx_1775:
+act_clampx_1778:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1774:
+act_done_1777:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1770
+	JMP     block_1773
 
-tail_1771:
+tail_1774:
 	CMPQ      DI, DX
-	JAE       pixels_done_1772
+	JAE       pixels_done_1775
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1778:
+row_1781:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -34692,48 +34749,48 @@ row_1778:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1778
+	JNZ          row_1781
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1779
+	JB           act_done_1782
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1780
+	JE           act_clampx_1783
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1781
+	JE           act_mulx_1784
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1782
+	JE           act_slope_1785
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1779
+	JMP          act_done_1782
 
-act_mulx_1781:
+act_mulx_1784:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1779
+	JMP         act_done_1782
 
-act_slope_1782:
+act_slope_1785:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1779
+	JMP         act_done_1782
 
-act_clampx_1780:
+act_clampx_1783:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1779:
+act_done_1782:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1772:
+pixels_done_1775:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -34766,9 +34823,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1783:
+block_1786:
 	CMPQ    DI, BX
-	JAE     tail_1784
+	JAE     tail_1787
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -34778,7 +34835,7 @@ block_1783:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1786:
+row_1789:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -34813,20 +34870,20 @@ row_1786:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1786
+	JNZ          row_1789
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1787
+	JB           act_done_1790
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1788
+	JE           act_clampx_1791
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1789
+	JE           act_mulx_1792
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1790
+	JE           act_slope_1793
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -34839,9 +34896,9 @@ row_1786:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1787
+	JMP          act_done_1790
 
-act_mulx_1789:
+act_mulx_1792:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -34862,9 +34919,9 @@ act_mulx_1789:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1787
+	JMP         act_done_1790
 
-act_slope_1790:
+act_slope_1793:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -34877,9 +34934,9 @@ act_slope_1790:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1787
+	JMP         act_done_1790
 
-act_clampx_1788:
+act_clampx_1791:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -34889,7 +34946,7 @@ act_clampx_1788:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1787:
+act_done_1790:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -34900,11 +34957,11 @@ act_done_1787:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1783
+	JMP     block_1786
 
-tail_1784:
+tail_1787:
 	CMPQ      DI, DX
-	JAE       pixels_done_1785
+	JAE       pixels_done_1788
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -34913,7 +34970,7 @@ tail_1784:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1791:
+row_1794:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -34948,20 +35005,20 @@ row_1791:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1791
+	JNZ          row_1794
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1792
+	JB           act_done_1795
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1793
+	JE           act_clampx_1796
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1794
+	JE           act_mulx_1797
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1795
+	JE           act_slope_1798
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -34974,9 +35031,9 @@ row_1791:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1792
+	JMP          act_done_1795
 
-act_mulx_1794:
+act_mulx_1797:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -34997,9 +35054,9 @@ act_mulx_1794:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1792
+	JMP         act_done_1795
 
-act_slope_1795:
+act_slope_1798:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -35012,9 +35069,9 @@ act_slope_1795:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1792
+	JMP         act_done_1795
 
-act_clampx_1793:
+act_clampx_1796:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -35024,7 +35081,7 @@ act_clampx_1793:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1792:
+act_done_1795:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -35034,7 +35091,7 @@ act_done_1792:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1785:
+pixels_done_1788:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -35053,9 +35110,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1796:
+block_1799:
 	CMPQ    DI, BX
-	JAE     tail_1797
+	JAE     tail_1800
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -35064,7 +35121,7 @@ block_1796:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1799:
+row_1802:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -35092,20 +35149,20 @@ row_1799:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1799
+	JNZ          row_1802
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1800
+	JB           act_done_1803
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1801
+	JE           act_clampx_1804
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1802
+	JE           act_mulx_1805
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1803
+	JE           act_slope_1806
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -35115,9 +35172,9 @@ row_1799:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1800
+	JMP          act_done_1803
 
-act_mulx_1802:
+act_mulx_1805:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -35133,9 +35190,9 @@ act_mulx_1802:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1800
+	JMP         act_done_1803
 
-act_slope_1803:
+act_slope_1806:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -35145,9 +35202,9 @@ act_slope_1803:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1800
+	JMP         act_done_1803
 
-act_clampx_1801:
+act_clampx_1804:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -35155,7 +35212,7 @@ act_clampx_1801:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1800:
+act_done_1803:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -35164,11 +35221,11 @@ act_done_1800:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1796
+	JMP     block_1799
 
-tail_1797:
+tail_1800:
 	CMPQ      DI, DX
-	JAE       pixels_done_1798
+	JAE       pixels_done_1801
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -35176,7 +35233,7 @@ tail_1797:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1804:
+row_1807:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -35204,20 +35261,20 @@ row_1804:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1804
+	JNZ          row_1807
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1805
+	JB           act_done_1808
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1806
+	JE           act_clampx_1809
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1807
+	JE           act_mulx_1810
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1808
+	JE           act_slope_1811
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -35227,9 +35284,9 @@ row_1804:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1805
+	JMP          act_done_1808
 
-act_mulx_1807:
+act_mulx_1810:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -35245,9 +35302,9 @@ act_mulx_1807:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1805
+	JMP         act_done_1808
 
-act_slope_1808:
+act_slope_1811:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -35257,9 +35314,9 @@ act_slope_1808:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1805
+	JMP         act_done_1808
 
-act_clampx_1806:
+act_clampx_1809:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -35267,7 +35324,7 @@ act_clampx_1806:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1805:
+act_done_1808:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -35275,7 +35332,7 @@ act_done_1805:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1798:
+pixels_done_1801:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -35292,9 +35349,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1809:
+block_1812:
 	CMPQ    DI, BX
-	JAE     tail_1810
+	JAE     tail_1813
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -35302,7 +35359,7 @@ block_1809:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1812:
+row_1815:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -35323,29 +35380,29 @@ row_1812:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1812
+	JNZ          row_1815
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1813
+	JB           act_done_1816
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1814
+	JE           act_clampx_1817
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1815
+	JE           act_mulx_1818
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1816
+	JE           act_slope_1819
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1813
+	JMP          act_done_1816
 
-act_mulx_1815:
+act_mulx_1818:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -35356,42 +35413,42 @@ act_mulx_1815:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1813
+	JMP         act_done_1816
 
-act_slope_1816:
+act_slope_1819:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1813
+	JMP         act_done_1816
 
-act_clampx_1814:
+act_clampx_1817:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1813:
+act_done_1816:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1809
+	JMP     block_1812
 
-tail_1810:
+tail_1813:
 	CMPQ      DI, DX
-	JAE       pixels_done_1811
+	JAE       pixels_done_1814
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1817:
+row_1820:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -35412,29 +35469,29 @@ row_1817:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1817
+	JNZ          row_1820
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1818
+	JB           act_done_1821
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1819
+	JE           act_clampx_1822
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1820
+	JE           act_mulx_1823
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1821
+	JE           act_slope_1824
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1818
+	JMP          act_done_1821
 
-act_mulx_1820:
+act_mulx_1823:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -35445,30 +35502,30 @@ act_mulx_1820:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1818
+	JMP         act_done_1821
 
-act_slope_1821:
+act_slope_1824:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1818
+	JMP         act_done_1821
 
-act_clampx_1819:
+act_clampx_1822:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1818:
+act_done_1821:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1811:
+pixels_done_1814:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -35483,16 +35540,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1822:
+block_1825:
 	CMPQ    DI, BX
-	JAE     tail_1823
+	JAE     tail_1826
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1825:
+row_1828:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -35506,59 +35563,59 @@ row_1825:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1825
+	JNZ          row_1828
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1826
+	JB           act_done_1829
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1827
+	JE           act_clampx_1830
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1828
+	JE           act_mulx_1831
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1829
+	JE           act_slope_1832
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1826
+	JMP          act_done_1829
 
-act_mulx_1828:
+act_mulx_1831:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1826
+	JMP         act_done_1829
 
-act_slope_1829:
+act_slope_1832:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1826
+	JMP         act_done_1829
 
-act_clampx_1827:
+act_clampx_1830:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1826:
+act_done_1829:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1822
+	JMP     block_1825
 
-tail_1823:
+tail_1826:
 	CMPQ      DI, DX
-	JAE       pixels_done_1824
+	JAE       pixels_done_1827
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1830:
+row_1833:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -35572,48 +35629,48 @@ row_1830:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1830
+	JNZ          row_1833
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1831
+	JB           act_done_1834
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1832
+	JE           act_clampx_1835
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1833
+	JE           act_mulx_1836
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1834
+	JE           act_slope_1837
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1831
+	JMP          act_done_1834
 
-act_mulx_1833:
+act_mulx_1836:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1831
+	JMP         act_done_1834
 
-act_slope_1834:
+act_slope_1837:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1831
+	JMP         act_done_1834
 
-act_clampx_1832:
+act_clampx_1835:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1831:
+act_done_1834:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1824:
+pixels_done_1827:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -35646,9 +35703,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1835:
+block_1838:
 	CMPQ    DI, BX
-	JAE     tail_1836
+	JAE     tail_1839
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -35658,7 +35715,7 @@ block_1835:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1838:
+row_1841:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -35675,20 +35732,20 @@ row_1838:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1838
+	JNZ          row_1841
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1839
+	JB           act_done_1842
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1840
+	JE           act_clampx_1843
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1841
+	JE           act_mulx_1844
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1842
+	JE           act_slope_1845
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -35701,9 +35758,9 @@ row_1838:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1839
+	JMP          act_done_1842
 
-act_mulx_1841:
+act_mulx_1844:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -35724,9 +35781,9 @@ act_mulx_1841:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1839
+	JMP         act_done_1842
 
-act_slope_1842:
+act_slope_1845:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -35739,9 +35796,9 @@ act_slope_1842:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1839
+	JMP         act_done_1842
 
-act_clampx_1840:
+act_clampx_1843:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -35751,7 +35808,7 @@ act_clampx_1840:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1839:
+act_done_1842:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -35762,11 +35819,11 @@ act_done_1839:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1835
+	JMP     block_1838
 
-tail_1836:
+tail_1839:
 	CMPQ      DI, DX
-	JAE       pixels_done_1837
+	JAE       pixels_done_1840
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -35775,7 +35832,7 @@ tail_1836:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1843:
+row_1846:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -35792,20 +35849,20 @@ row_1843:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1843
+	JNZ          row_1846
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1844
+	JB           act_done_1847
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1845
+	JE           act_clampx_1848
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1846
+	JE           act_mulx_1849
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1847
+	JE           act_slope_1850
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -35818,9 +35875,9 @@ row_1843:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1844
+	JMP          act_done_1847
 
-act_mulx_1846:
+act_mulx_1849:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -35841,9 +35898,9 @@ act_mulx_1846:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1844
+	JMP         act_done_1847
 
-act_slope_1847:
+act_slope_1850:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -35856,9 +35913,9 @@ act_slope_1847:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1844
+	JMP         act_done_1847
 
-act_clampx_1845:
+act_clampx_1848:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -35868,7 +35925,7 @@ act_clampx_1845:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1844:
+act_done_1847:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -35878,7 +35935,7 @@ act_done_1844:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1837:
+pixels_done_1840:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -35897,9 +35954,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1848:
+block_1851:
 	CMPQ    DI, BX
-	JAE     tail_1849
+	JAE     tail_1852
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -35908,7 +35965,7 @@ block_1848:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1851:
+row_1854:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -35922,20 +35979,20 @@ row_1851:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1851
+	JNZ          row_1854
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1852
+	JB           act_done_1855
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1853
+	JE           act_clampx_1856
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1854
+	JE           act_mulx_1857
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1855
+	JE           act_slope_1858
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -35945,9 +36002,9 @@ row_1851:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1852
+	JMP          act_done_1855
 
-act_mulx_1854:
+act_mulx_1857:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -35963,9 +36020,9 @@ act_mulx_1854:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1852
+	JMP         act_done_1855
 
-act_slope_1855:
+act_slope_1858:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -35975,9 +36032,9 @@ act_slope_1855:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1852
+	JMP         act_done_1855
 
-act_clampx_1853:
+act_clampx_1856:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -35985,7 +36042,7 @@ act_clampx_1853:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1852:
+act_done_1855:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -35994,11 +36051,11 @@ act_done_1852:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1848
+	JMP     block_1851
 
-tail_1849:
+tail_1852:
 	CMPQ      DI, DX
-	JAE       pixels_done_1850
+	JAE       pixels_done_1853
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -36006,7 +36063,7 @@ tail_1849:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1856:
+row_1859:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -36020,20 +36077,20 @@ row_1856:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1856
+	JNZ          row_1859
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1857
+	JB           act_done_1860
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1858
+	JE           act_clampx_1861
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1859
+	JE           act_mulx_1862
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1860
+	JE           act_slope_1863
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -36043,9 +36100,9 @@ row_1856:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1857
+	JMP          act_done_1860
 
-act_mulx_1859:
+act_mulx_1862:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -36061,9 +36118,9 @@ act_mulx_1859:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1857
+	JMP         act_done_1860
 
-act_slope_1860:
+act_slope_1863:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -36073,9 +36130,9 @@ act_slope_1860:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1857
+	JMP         act_done_1860
 
-act_clampx_1858:
+act_clampx_1861:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -36083,7 +36140,7 @@ act_clampx_1858:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1857:
+act_done_1860:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -36091,7 +36148,7 @@ act_done_1857:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1850:
+pixels_done_1853:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -36108,9 +36165,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1861:
+block_1864:
 	CMPQ    DI, BX
-	JAE     tail_1862
+	JAE     tail_1865
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36118,7 +36175,7 @@ block_1861:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1864:
+row_1867:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -36129,29 +36186,29 @@ row_1864:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1864
+	JNZ          row_1867
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1865
+	JB           act_done_1868
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1866
+	JE           act_clampx_1869
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1867
+	JE           act_mulx_1870
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1868
+	JE           act_slope_1871
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1865
+	JMP          act_done_1868
 
-act_mulx_1867:
+act_mulx_1870:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -36162,42 +36219,42 @@ act_mulx_1867:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1865
+	JMP         act_done_1868
 
-act_slope_1868:
+act_slope_1871:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1865
+	JMP         act_done_1868
 
-act_clampx_1866:
+act_clampx_1869:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1865:
+act_done_1868:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1861
+	JMP     block_1864
 
-tail_1862:
+tail_1865:
 	CMPQ      DI, DX
-	JAE       pixels_done_1863
+	JAE       pixels_done_1866
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1869:
+row_1872:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -36208,29 +36265,29 @@ row_1869:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1869
+	JNZ          row_1872
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1870
+	JB           act_done_1873
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1871
+	JE           act_clampx_1874
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1872
+	JE           act_mulx_1875
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1873
+	JE           act_slope_1876
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1870
+	JMP          act_done_1873
 
-act_mulx_1872:
+act_mulx_1875:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -36241,30 +36298,30 @@ act_mulx_1872:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1870
+	JMP         act_done_1873
 
-act_slope_1873:
+act_slope_1876:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1870
+	JMP         act_done_1873
 
-act_clampx_1871:
+act_clampx_1874:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1870:
+act_done_1873:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1863:
+pixels_done_1866:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -36279,16 +36336,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1874:
+block_1877:
 	CMPQ    DI, BX
-	JAE     tail_1875
+	JAE     tail_1878
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1877:
+row_1880:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -36296,59 +36353,59 @@ row_1877:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1877
+	JNZ          row_1880
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1878
+	JB           act_done_1881
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1879
+	JE           act_clampx_1882
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1880
+	JE           act_mulx_1883
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1881
+	JE           act_slope_1884
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1878
+	JMP          act_done_1881
 
-act_mulx_1880:
+act_mulx_1883:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1878
+	JMP         act_done_1881
 
-act_slope_1881:
+act_slope_1884:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1878
+	JMP         act_done_1881
 
-act_clampx_1879:
+act_clampx_1882:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1878:
+act_done_1881:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1874
+	JMP     block_1877
 
-tail_1875:
+tail_1878:
 	CMPQ      DI, DX
-	JAE       pixels_done_1876
+	JAE       pixels_done_1879
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1882:
+row_1885:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -36356,48 +36413,48 @@ row_1882:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1882
+	JNZ          row_1885
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1883
+	JB           act_done_1886
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1884
+	JE           act_clampx_1887
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1885
+	JE           act_mulx_1888
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1886
+	JE           act_slope_1889
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1883
+	JMP          act_done_1886
 
-act_mulx_1885:
+act_mulx_1888:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1883
+	JMP         act_done_1886
 
-act_slope_1886:
+act_slope_1889:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1883
+	JMP         act_done_1886
 
-act_clampx_1884:
+act_clampx_1887:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1883:
+act_done_1886:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1876:
+pixels_done_1879:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -36430,9 +36487,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1887:
+block_1890:
 	CMPQ    DI, BX
-	JAE     tail_1888
+	JAE     tail_1891
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36442,7 +36499,7 @@ block_1887:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1890:
+row_1893:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -36468,20 +36525,20 @@ row_1890:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1890
+	JNZ          row_1893
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1891
+	JB           act_done_1894
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1892
+	JE           act_clampx_1895
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1893
+	JE           act_mulx_1896
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1894
+	JE           act_slope_1897
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -36494,9 +36551,9 @@ row_1890:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1891
+	JMP          act_done_1894
 
-act_mulx_1893:
+act_mulx_1896:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -36517,9 +36574,9 @@ act_mulx_1893:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1891
+	JMP         act_done_1894
 
-act_slope_1894:
+act_slope_1897:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -36532,9 +36589,9 @@ act_slope_1894:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1891
+	JMP         act_done_1894
 
-act_clampx_1892:
+act_clampx_1895:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -36544,7 +36601,7 @@ act_clampx_1892:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1891:
+act_done_1894:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -36555,11 +36612,11 @@ act_done_1891:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1887
+	JMP     block_1890
 
-tail_1888:
+tail_1891:
 	CMPQ      DI, DX
-	JAE       pixels_done_1889
+	JAE       pixels_done_1892
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -36568,7 +36625,7 @@ tail_1888:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1895:
+row_1898:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -36594,20 +36651,20 @@ row_1895:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1895
+	JNZ          row_1898
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1896
+	JB           act_done_1899
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1897
+	JE           act_clampx_1900
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1898
+	JE           act_mulx_1901
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1899
+	JE           act_slope_1902
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -36620,9 +36677,9 @@ row_1895:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1896
+	JMP          act_done_1899
 
-act_mulx_1898:
+act_mulx_1901:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -36643,9 +36700,9 @@ act_mulx_1898:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1896
+	JMP         act_done_1899
 
-act_slope_1899:
+act_slope_1902:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -36658,9 +36715,9 @@ act_slope_1899:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1896
+	JMP         act_done_1899
 
-act_clampx_1897:
+act_clampx_1900:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -36670,7 +36727,7 @@ act_clampx_1897:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1896:
+act_done_1899:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -36680,7 +36737,7 @@ act_done_1896:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1889:
+pixels_done_1892:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -36699,9 +36756,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1900:
+block_1903:
 	CMPQ    DI, BX
-	JAE     tail_1901
+	JAE     tail_1904
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36710,7 +36767,7 @@ block_1900:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1903:
+row_1906:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -36731,20 +36788,20 @@ row_1903:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1903
+	JNZ          row_1906
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1904
+	JB           act_done_1907
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1905
+	JE           act_clampx_1908
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1906
+	JE           act_mulx_1909
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1907
+	JE           act_slope_1910
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -36754,9 +36811,9 @@ row_1903:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1904
+	JMP          act_done_1907
 
-act_mulx_1906:
+act_mulx_1909:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -36772,9 +36829,9 @@ act_mulx_1906:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1904
+	JMP         act_done_1907
 
-act_slope_1907:
+act_slope_1910:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -36784,9 +36841,9 @@ act_slope_1907:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1904
+	JMP         act_done_1907
 
-act_clampx_1905:
+act_clampx_1908:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -36794,7 +36851,7 @@ act_clampx_1905:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1904:
+act_done_1907:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -36803,11 +36860,11 @@ act_done_1904:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1900
+	JMP     block_1903
 
-tail_1901:
+tail_1904:
 	CMPQ      DI, DX
-	JAE       pixels_done_1902
+	JAE       pixels_done_1905
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -36815,7 +36872,7 @@ tail_1901:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1908:
+row_1911:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -36836,20 +36893,20 @@ row_1908:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1908
+	JNZ          row_1911
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1909
+	JB           act_done_1912
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1910
+	JE           act_clampx_1913
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1911
+	JE           act_mulx_1914
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1912
+	JE           act_slope_1915
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -36859,9 +36916,9 @@ row_1908:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1909
+	JMP          act_done_1912
 
-act_mulx_1911:
+act_mulx_1914:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -36877,9 +36934,9 @@ act_mulx_1911:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1909
+	JMP         act_done_1912
 
-act_slope_1912:
+act_slope_1915:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -36889,9 +36946,9 @@ act_slope_1912:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1909
+	JMP         act_done_1912
 
-act_clampx_1910:
+act_clampx_1913:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -36899,7 +36956,7 @@ act_clampx_1910:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1909:
+act_done_1912:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -36907,7 +36964,7 @@ act_done_1909:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1902:
+pixels_done_1905:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -36924,9 +36981,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1913:
+block_1916:
 	CMPQ    DI, BX
-	JAE     tail_1914
+	JAE     tail_1917
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36934,7 +36991,7 @@ block_1913:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1916:
+row_1919:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -36950,29 +37007,29 @@ row_1916:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1916
+	JNZ          row_1919
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1917
+	JB           act_done_1920
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1918
+	JE           act_clampx_1921
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1919
+	JE           act_mulx_1922
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1920
+	JE           act_slope_1923
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1917
+	JMP          act_done_1920
 
-act_mulx_1919:
+act_mulx_1922:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -36983,42 +37040,42 @@ act_mulx_1919:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1917
+	JMP         act_done_1920
 
-act_slope_1920:
+act_slope_1923:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1917
+	JMP         act_done_1920
 
-act_clampx_1918:
+act_clampx_1921:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1917:
+act_done_1920:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1913
+	JMP     block_1916
 
-tail_1914:
+tail_1917:
 	CMPQ      DI, DX
-	JAE       pixels_done_1915
+	JAE       pixels_done_1918
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1921:
+row_1924:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -37034,29 +37091,29 @@ row_1921:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1921
+	JNZ          row_1924
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1922
+	JB           act_done_1925
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1923
+	JE           act_clampx_1926
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1924
+	JE           act_mulx_1927
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1925
+	JE           act_slope_1928
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1922
+	JMP          act_done_1925
 
-act_mulx_1924:
+act_mulx_1927:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -37067,30 +37124,30 @@ act_mulx_1924:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1922
+	JMP         act_done_1925
 
-act_slope_1925:
+act_slope_1928:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1922
+	JMP         act_done_1925
 
-act_clampx_1923:
+act_clampx_1926:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1922:
+act_done_1925:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1915:
+pixels_done_1918:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37105,16 +37162,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1926:
+block_1929:
 	CMPQ    DI, BX
-	JAE     tail_1927
+	JAE     tail_1930
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1929:
+row_1932:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -37125,59 +37182,59 @@ row_1929:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1929
+	JNZ          row_1932
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1930
+	JB           act_done_1933
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1931
+	JE           act_clampx_1934
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1932
+	JE           act_mulx_1935
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1933
+	JE           act_slope_1936
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1930
+	JMP          act_done_1933
 
-act_mulx_1932:
+act_mulx_1935:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1930
+	JMP         act_done_1933
 
-act_slope_1933:
+act_slope_1936:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1930
+	JMP         act_done_1933
 
-act_clampx_1931:
+act_clampx_1934:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1930:
+act_done_1933:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1926
+	JMP     block_1929
 
-tail_1927:
+tail_1930:
 	CMPQ      DI, DX
-	JAE       pixels_done_1928
+	JAE       pixels_done_1931
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1934:
+row_1937:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -37188,48 +37245,48 @@ row_1934:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1934
+	JNZ          row_1937
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1935
+	JB           act_done_1938
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1936
+	JE           act_clampx_1939
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1937
+	JE           act_mulx_1940
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1938
+	JE           act_slope_1941
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1935
+	JMP          act_done_1938
 
-act_mulx_1937:
+act_mulx_1940:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1935
+	JMP         act_done_1938
 
-act_slope_1938:
+act_slope_1941:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1935
+	JMP         act_done_1938
 
-act_clampx_1936:
+act_clampx_1939:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1935:
+act_done_1938:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1928:
+pixels_done_1931:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -37262,9 +37319,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1939:
+block_1942:
 	CMPQ    DI, BX
-	JAE     tail_1940
+	JAE     tail_1943
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37274,7 +37331,7 @@ block_1939:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1942:
+row_1945:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -37291,20 +37348,20 @@ row_1942:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1942
+	JNZ          row_1945
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1943
+	JB           act_done_1946
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1944
+	JE           act_clampx_1947
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1945
+	JE           act_mulx_1948
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1946
+	JE           act_slope_1949
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -37317,9 +37374,9 @@ row_1942:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1943
+	JMP          act_done_1946
 
-act_mulx_1945:
+act_mulx_1948:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -37340,9 +37397,9 @@ act_mulx_1945:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1943
+	JMP         act_done_1946
 
-act_slope_1946:
+act_slope_1949:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -37355,9 +37412,9 @@ act_slope_1946:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1943
+	JMP         act_done_1946
 
-act_clampx_1944:
+act_clampx_1947:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -37367,7 +37424,7 @@ act_clampx_1944:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1943:
+act_done_1946:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37378,11 +37435,11 @@ act_done_1943:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1939
+	JMP     block_1942
 
-tail_1940:
+tail_1943:
 	CMPQ      DI, DX
-	JAE       pixels_done_1941
+	JAE       pixels_done_1944
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37391,7 +37448,7 @@ tail_1940:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1947:
+row_1950:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -37408,20 +37465,20 @@ row_1947:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1947
+	JNZ          row_1950
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1948
+	JB           act_done_1951
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1949
+	JE           act_clampx_1952
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1950
+	JE           act_mulx_1953
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1951
+	JE           act_slope_1954
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -37434,9 +37491,9 @@ row_1947:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_1948
+	JMP          act_done_1951
 
-act_mulx_1950:
+act_mulx_1953:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -37457,9 +37514,9 @@ act_mulx_1950:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_1948
+	JMP         act_done_1951
 
-act_slope_1951:
+act_slope_1954:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -37472,9 +37529,9 @@ act_slope_1951:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_1948
+	JMP         act_done_1951
 
-act_clampx_1949:
+act_clampx_1952:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -37484,7 +37541,7 @@ act_clampx_1949:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_1948:
+act_done_1951:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37494,7 +37551,7 @@ act_done_1948:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_1941:
+pixels_done_1944:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37513,9 +37570,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1952:
+block_1955:
 	CMPQ    DI, BX
-	JAE     tail_1953
+	JAE     tail_1956
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37524,7 +37581,7 @@ block_1952:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1955:
+row_1958:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -37538,20 +37595,20 @@ row_1955:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1955
+	JNZ          row_1958
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1956
+	JB           act_done_1959
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1957
+	JE           act_clampx_1960
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1958
+	JE           act_mulx_1961
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1959
+	JE           act_slope_1962
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -37561,9 +37618,9 @@ row_1955:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1956
+	JMP          act_done_1959
 
-act_mulx_1958:
+act_mulx_1961:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -37579,9 +37636,9 @@ act_mulx_1958:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1956
+	JMP         act_done_1959
 
-act_slope_1959:
+act_slope_1962:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -37591,9 +37648,9 @@ act_slope_1959:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1956
+	JMP         act_done_1959
 
-act_clampx_1957:
+act_clampx_1960:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -37601,7 +37658,7 @@ act_clampx_1957:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1956:
+act_done_1959:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37610,11 +37667,11 @@ act_done_1956:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1952
+	JMP     block_1955
 
-tail_1953:
+tail_1956:
 	CMPQ      DI, DX
-	JAE       pixels_done_1954
+	JAE       pixels_done_1957
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37622,7 +37679,7 @@ tail_1953:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1960:
+row_1963:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -37636,20 +37693,20 @@ row_1960:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1960
+	JNZ          row_1963
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1961
+	JB           act_done_1964
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1962
+	JE           act_clampx_1965
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1963
+	JE           act_mulx_1966
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1964
+	JE           act_slope_1967
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -37659,9 +37716,9 @@ row_1960:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_1961
+	JMP          act_done_1964
 
-act_mulx_1963:
+act_mulx_1966:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -37677,9 +37734,9 @@ act_mulx_1963:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_1961
+	JMP         act_done_1964
 
-act_slope_1964:
+act_slope_1967:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -37689,9 +37746,9 @@ act_slope_1964:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_1961
+	JMP         act_done_1964
 
-act_clampx_1962:
+act_clampx_1965:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -37699,7 +37756,7 @@ act_clampx_1962:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_1961:
+act_done_1964:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37707,7 +37764,7 @@ act_done_1961:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_1954:
+pixels_done_1957:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37724,9 +37781,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1965:
+block_1968:
 	CMPQ    DI, BX
-	JAE     tail_1966
+	JAE     tail_1969
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37734,7 +37791,7 @@ block_1965:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1968:
+row_1971:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -37745,29 +37802,29 @@ row_1968:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1968
+	JNZ          row_1971
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1969
+	JB           act_done_1972
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1970
+	JE           act_clampx_1973
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1971
+	JE           act_mulx_1974
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1972
+	JE           act_slope_1975
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1969
+	JMP          act_done_1972
 
-act_mulx_1971:
+act_mulx_1974:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -37778,42 +37835,42 @@ act_mulx_1971:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1969
+	JMP         act_done_1972
 
-act_slope_1972:
+act_slope_1975:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1969
+	JMP         act_done_1972
 
-act_clampx_1970:
+act_clampx_1973:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1969:
+act_done_1972:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1965
+	JMP     block_1968
 
-tail_1966:
+tail_1969:
 	CMPQ      DI, DX
-	JAE       pixels_done_1967
+	JAE       pixels_done_1970
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1973:
+row_1976:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -37824,29 +37881,29 @@ row_1973:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1973
+	JNZ          row_1976
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1974
+	JB           act_done_1977
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1975
+	JE           act_clampx_1978
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1976
+	JE           act_mulx_1979
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1977
+	JE           act_slope_1980
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_1974
+	JMP          act_done_1977
 
-act_mulx_1976:
+act_mulx_1979:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -37857,30 +37914,30 @@ act_mulx_1976:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_1974
+	JMP         act_done_1977
 
-act_slope_1977:
+act_slope_1980:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_1974
+	JMP         act_done_1977
 
-act_clampx_1975:
+act_clampx_1978:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_1974:
+act_done_1977:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_1967:
+pixels_done_1970:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37895,16 +37952,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1978:
+block_1981:
 	CMPQ    DI, BX
-	JAE     tail_1979
+	JAE     tail_1982
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1981:
+row_1984:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -37912,59 +37969,59 @@ row_1981:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1981
+	JNZ          row_1984
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1982
+	JB           act_done_1985
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1983
+	JE           act_clampx_1986
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1984
+	JE           act_mulx_1987
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1985
+	JE           act_slope_1988
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1982
+	JMP          act_done_1985
 
-act_mulx_1984:
+act_mulx_1987:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1982
+	JMP         act_done_1985
 
-act_slope_1985:
+act_slope_1988:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1982
+	JMP         act_done_1985
 
-act_clampx_1983:
+act_clampx_1986:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1982:
+act_done_1985:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1978
+	JMP     block_1981
 
-tail_1979:
+tail_1982:
 	CMPQ      DI, DX
-	JAE       pixels_done_1980
+	JAE       pixels_done_1983
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1986:
+row_1989:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -37972,48 +38029,48 @@ row_1986:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1986
+	JNZ          row_1989
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1987
+	JB           act_done_1990
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1988
+	JE           act_clampx_1991
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1989
+	JE           act_mulx_1992
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1990
+	JE           act_slope_1993
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_1987
+	JMP          act_done_1990
 
-act_mulx_1989:
+act_mulx_1992:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_1987
+	JMP         act_done_1990
 
-act_slope_1990:
+act_slope_1993:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_1987
+	JMP         act_done_1990
 
-act_clampx_1988:
+act_clampx_1991:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_1987:
+act_done_1990:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_1980:
+pixels_done_1983:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -38046,9 +38103,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1991:
+block_1994:
 	CMPQ    DI, BX
-	JAE     tail_1992
+	JAE     tail_1995
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38062,7 +38119,7 @@ block_1991:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1994:
+row_1997:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -38135,20 +38192,20 @@ row_1994:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_1994
+	JNZ          row_1997
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1995
+	JB           act_done_1998
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1996
+	JE           act_clampx_1999
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1997
+	JE           act_mulx_2000
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1998
+	JE           act_slope_2001
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -38173,9 +38230,9 @@ row_1994:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1995
+	JMP          act_done_1998
 
-act_mulx_1997:
+act_mulx_2000:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -38216,9 +38273,9 @@ act_mulx_1997:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1995
+	JMP         act_done_1998
 
-act_slope_1998:
+act_slope_2001:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -38243,9 +38300,9 @@ act_slope_1998:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1995
+	JMP         act_done_1998
 
-act_clampx_1996:
+act_clampx_1999:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -38263,7 +38320,7 @@ act_clampx_1996:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1995:
+act_done_1998:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38282,11 +38339,11 @@ act_done_1995:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_1991
+	JMP     block_1994
 
-tail_1992:
+tail_1995:
 	CMPQ      DI, DX
-	JAE       pixels_done_1993
+	JAE       pixels_done_1996
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38299,7 +38356,7 @@ tail_1992:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1999:
+row_2002:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -38372,20 +38429,20 @@ row_1999:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_1999
+	JNZ          row_2002
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2000
+	JB           act_done_2003
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2001
+	JE           act_clampx_2004
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2002
+	JE           act_mulx_2005
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2003
+	JE           act_slope_2006
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -38410,9 +38467,9 @@ row_1999:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2000
+	JMP          act_done_2003
 
-act_mulx_2002:
+act_mulx_2005:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -38453,9 +38510,9 @@ act_mulx_2002:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2000
+	JMP         act_done_2003
 
-act_slope_2003:
+act_slope_2006:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -38480,9 +38537,9 @@ act_slope_2003:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2000
+	JMP         act_done_2003
 
-act_clampx_2001:
+act_clampx_2004:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -38500,7 +38557,7 @@ act_clampx_2001:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2000:
+act_done_2003:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38518,7 +38575,7 @@ act_done_2000:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_1993:
+pixels_done_1996:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38545,9 +38602,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2004:
+block_2007:
 	CMPQ    DI, BX
-	JAE     tail_2005
+	JAE     tail_2008
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38560,7 +38617,7 @@ block_2004:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2007:
+row_2010:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -38626,20 +38683,20 @@ row_2007:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2007
+	JNZ          row_2010
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2008
+	JB           act_done_2011
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2009
+	JE           act_clampx_2012
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2010
+	JE           act_mulx_2013
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2011
+	JE           act_slope_2014
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -38661,9 +38718,9 @@ row_2007:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2008
+	JMP          act_done_2011
 
-act_mulx_2010:
+act_mulx_2013:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -38699,9 +38756,9 @@ act_mulx_2010:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2008
+	JMP         act_done_2011
 
-act_slope_2011:
+act_slope_2014:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -38723,9 +38780,9 @@ act_slope_2011:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2008
+	JMP         act_done_2011
 
-act_clampx_2009:
+act_clampx_2012:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -38741,7 +38798,7 @@ act_clampx_2009:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2008:
+act_done_2011:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38758,11 +38815,11 @@ act_done_2008:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2004
+	JMP     block_2007
 
-tail_2005:
+tail_2008:
 	CMPQ      DI, DX
-	JAE       pixels_done_2006
+	JAE       pixels_done_2009
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38774,7 +38831,7 @@ tail_2005:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2012:
+row_2015:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -38840,20 +38897,20 @@ row_2012:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2012
+	JNZ          row_2015
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2013
+	JB           act_done_2016
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2014
+	JE           act_clampx_2017
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2015
+	JE           act_mulx_2018
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2016
+	JE           act_slope_2019
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -38875,9 +38932,9 @@ row_2012:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2013
+	JMP          act_done_2016
 
-act_mulx_2015:
+act_mulx_2018:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -38913,9 +38970,9 @@ act_mulx_2015:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2013
+	JMP         act_done_2016
 
-act_slope_2016:
+act_slope_2019:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -38937,9 +38994,9 @@ act_slope_2016:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2013
+	JMP         act_done_2016
 
-act_clampx_2014:
+act_clampx_2017:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -38955,7 +39012,7 @@ act_clampx_2014:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2013:
+act_done_2016:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38971,7 +39028,7 @@ act_done_2013:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2006:
+pixels_done_2009:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38996,9 +39053,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2017:
+block_2020:
 	CMPQ    DI, BX
-	JAE     tail_2018
+	JAE     tail_2021
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39010,7 +39067,7 @@ block_2017:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2020:
+row_2023:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -39069,20 +39126,20 @@ row_2020:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2020
+	JNZ          row_2023
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2021
+	JB           act_done_2024
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2022
+	JE           act_clampx_2025
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2023
+	JE           act_mulx_2026
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2024
+	JE           act_slope_2027
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -39101,9 +39158,9 @@ row_2020:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2021
+	JMP          act_done_2024
 
-act_mulx_2023:
+act_mulx_2026:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -39134,9 +39191,9 @@ act_mulx_2023:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2021
+	JMP         act_done_2024
 
-act_slope_2024:
+act_slope_2027:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -39155,9 +39212,9 @@ act_slope_2024:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2021
+	JMP         act_done_2024
 
-act_clampx_2022:
+act_clampx_2025:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -39171,7 +39228,7 @@ act_clampx_2022:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2021:
+act_done_2024:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39186,11 +39243,11 @@ act_done_2021:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2017
+	JMP     block_2020
 
-tail_2018:
+tail_2021:
 	CMPQ      DI, DX
-	JAE       pixels_done_2019
+	JAE       pixels_done_2022
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39201,7 +39258,7 @@ tail_2018:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2025:
+row_2028:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -39260,20 +39317,20 @@ row_2025:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2025
+	JNZ          row_2028
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2026
+	JB           act_done_2029
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2027
+	JE           act_clampx_2030
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2028
+	JE           act_mulx_2031
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2029
+	JE           act_slope_2032
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -39292,9 +39349,9 @@ row_2025:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2026
+	JMP          act_done_2029
 
-act_mulx_2028:
+act_mulx_2031:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -39325,9 +39382,9 @@ act_mulx_2028:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2026
+	JMP         act_done_2029
 
-act_slope_2029:
+act_slope_2032:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -39346,9 +39403,9 @@ act_slope_2029:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2026
+	JMP         act_done_2029
 
-act_clampx_2027:
+act_clampx_2030:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -39362,7 +39419,7 @@ act_clampx_2027:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2026:
+act_done_2029:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39376,7 +39433,7 @@ act_done_2026:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2019:
+pixels_done_2022:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39399,9 +39456,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2030:
+block_2033:
 	CMPQ    DI, BX
-	JAE     tail_2031
+	JAE     tail_2034
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39412,7 +39469,7 @@ block_2030:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2033:
+row_2036:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -39464,20 +39521,20 @@ row_2033:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2033
+	JNZ          row_2036
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2034
+	JB           act_done_2037
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2035
+	JE           act_clampx_2038
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2036
+	JE           act_mulx_2039
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2037
+	JE           act_slope_2040
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -39493,9 +39550,9 @@ row_2033:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2034
+	JMP          act_done_2037
 
-act_mulx_2036:
+act_mulx_2039:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -39521,9 +39578,9 @@ act_mulx_2036:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2034
+	JMP         act_done_2037
 
-act_slope_2037:
+act_slope_2040:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -39539,9 +39596,9 @@ act_slope_2037:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2034
+	JMP         act_done_2037
 
-act_clampx_2035:
+act_clampx_2038:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -39553,7 +39610,7 @@ act_clampx_2035:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2034:
+act_done_2037:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39566,11 +39623,11 @@ act_done_2034:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2030
+	JMP     block_2033
 
-tail_2031:
+tail_2034:
 	CMPQ      DI, DX
-	JAE       pixels_done_2032
+	JAE       pixels_done_2035
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39580,7 +39637,7 @@ tail_2031:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2038:
+row_2041:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -39632,20 +39689,20 @@ row_2038:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2038
+	JNZ          row_2041
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2039
+	JB           act_done_2042
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2040
+	JE           act_clampx_2043
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2041
+	JE           act_mulx_2044
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2042
+	JE           act_slope_2045
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -39661,9 +39718,9 @@ row_2038:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2039
+	JMP          act_done_2042
 
-act_mulx_2041:
+act_mulx_2044:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -39689,9 +39746,9 @@ act_mulx_2041:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2039
+	JMP         act_done_2042
 
-act_slope_2042:
+act_slope_2045:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -39707,9 +39764,9 @@ act_slope_2042:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2039
+	JMP         act_done_2042
 
-act_clampx_2040:
+act_clampx_2043:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -39721,7 +39778,7 @@ act_clampx_2040:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2039:
+act_done_2042:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39733,7 +39790,7 @@ act_done_2039:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2032:
+pixels_done_2035:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39754,9 +39811,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2043:
+block_2046:
 	CMPQ    DI, BX
-	JAE     tail_2044
+	JAE     tail_2047
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39766,7 +39823,7 @@ block_2043:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2046:
+row_2049:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -39811,20 +39868,20 @@ row_2046:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2046
+	JNZ          row_2049
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2047
+	JB           act_done_2050
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2048
+	JE           act_clampx_2051
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2049
+	JE           act_mulx_2052
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2050
+	JE           act_slope_2053
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39837,9 +39894,9 @@ row_2046:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2047
+	JMP          act_done_2050
 
-act_mulx_2049:
+act_mulx_2052:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39860,9 +39917,9 @@ act_mulx_2049:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2047
+	JMP         act_done_2050
 
-act_slope_2050:
+act_slope_2053:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39875,9 +39932,9 @@ act_slope_2050:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2047
+	JMP         act_done_2050
 
-act_clampx_2048:
+act_clampx_2051:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39887,7 +39944,7 @@ act_clampx_2048:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2047:
+act_done_2050:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39898,11 +39955,11 @@ act_done_2047:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2043
+	JMP     block_2046
 
-tail_2044:
+tail_2047:
 	CMPQ      DI, DX
-	JAE       pixels_done_2045
+	JAE       pixels_done_2048
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39911,7 +39968,7 @@ tail_2044:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2051:
+row_2054:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -39956,20 +40013,20 @@ row_2051:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2051
+	JNZ          row_2054
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2052
+	JB           act_done_2055
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2053
+	JE           act_clampx_2056
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2054
+	JE           act_mulx_2057
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2055
+	JE           act_slope_2058
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39982,9 +40039,9 @@ row_2051:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2052
+	JMP          act_done_2055
 
-act_mulx_2054:
+act_mulx_2057:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -40005,9 +40062,9 @@ act_mulx_2054:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2052
+	JMP         act_done_2055
 
-act_slope_2055:
+act_slope_2058:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -40020,9 +40077,9 @@ act_slope_2055:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2052
+	JMP         act_done_2055
 
-act_clampx_2053:
+act_clampx_2056:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -40032,7 +40089,7 @@ act_clampx_2053:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2052:
+act_done_2055:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40042,7 +40099,7 @@ act_done_2052:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2045:
+pixels_done_2048:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40061,9 +40118,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2056:
+block_2059:
 	CMPQ    DI, BX
-	JAE     tail_2057
+	JAE     tail_2060
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40072,7 +40129,7 @@ block_2056:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2059:
+row_2062:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -40110,20 +40167,20 @@ row_2059:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2059
+	JNZ          row_2062
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2060
+	JB           act_done_2063
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2061
+	JE           act_clampx_2064
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2062
+	JE           act_mulx_2065
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2063
+	JE           act_slope_2066
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -40133,9 +40190,9 @@ row_2059:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2060
+	JMP          act_done_2063
 
-act_mulx_2062:
+act_mulx_2065:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -40151,9 +40208,9 @@ act_mulx_2062:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2060
+	JMP         act_done_2063
 
-act_slope_2063:
+act_slope_2066:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -40163,9 +40220,9 @@ act_slope_2063:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2060
+	JMP         act_done_2063
 
-act_clampx_2061:
+act_clampx_2064:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -40173,7 +40230,7 @@ act_clampx_2061:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2060:
+act_done_2063:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40182,11 +40239,11 @@ act_done_2060:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2056
+	JMP     block_2059
 
-tail_2057:
+tail_2060:
 	CMPQ      DI, DX
-	JAE       pixels_done_2058
+	JAE       pixels_done_2061
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40194,7 +40251,7 @@ tail_2057:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2064:
+row_2067:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -40232,20 +40289,20 @@ row_2064:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2064
+	JNZ          row_2067
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2065
+	JB           act_done_2068
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2066
+	JE           act_clampx_2069
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2067
+	JE           act_mulx_2070
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2068
+	JE           act_slope_2071
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -40255,9 +40312,9 @@ row_2064:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2065
+	JMP          act_done_2068
 
-act_mulx_2067:
+act_mulx_2070:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -40273,9 +40330,9 @@ act_mulx_2067:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2065
+	JMP         act_done_2068
 
-act_slope_2068:
+act_slope_2071:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -40285,9 +40342,9 @@ act_slope_2068:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2065
+	JMP         act_done_2068
 
-act_clampx_2066:
+act_clampx_2069:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -40295,7 +40352,7 @@ act_clampx_2066:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2065:
+act_done_2068:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40303,7 +40360,7 @@ act_done_2065:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2058:
+pixels_done_2061:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40320,9 +40377,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2069:
+block_2072:
 	CMPQ    DI, BX
-	JAE     tail_2070
+	JAE     tail_2073
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40330,7 +40387,7 @@ block_2069:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2072:
+row_2075:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -40361,29 +40418,29 @@ row_2072:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2072
+	JNZ          row_2075
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2073
+	JB           act_done_2076
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2074
+	JE           act_clampx_2077
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2075
+	JE           act_mulx_2078
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2076
+	JE           act_slope_2079
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2073
+	JMP          act_done_2076
 
-act_mulx_2075:
+act_mulx_2078:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -40394,42 +40451,42 @@ act_mulx_2075:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2073
+	JMP         act_done_2076
 
-act_slope_2076:
+act_slope_2079:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2073
+	JMP         act_done_2076
 
-act_clampx_2074:
+act_clampx_2077:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2073:
+act_done_2076:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2069
+	JMP     block_2072
 
-tail_2070:
+tail_2073:
 	CMPQ      DI, DX
-	JAE       pixels_done_2071
+	JAE       pixels_done_2074
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2077:
+row_2080:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -40460,29 +40517,29 @@ row_2077:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2077
+	JNZ          row_2080
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2078
+	JB           act_done_2081
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2079
+	JE           act_clampx_2082
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2080
+	JE           act_mulx_2083
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2081
+	JE           act_slope_2084
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2078
+	JMP          act_done_2081
 
-act_mulx_2080:
+act_mulx_2083:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -40493,30 +40550,30 @@ act_mulx_2080:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2078
+	JMP         act_done_2081
 
-act_slope_2081:
+act_slope_2084:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2078
+	JMP         act_done_2081
 
-act_clampx_2079:
+act_clampx_2082:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2078:
+act_done_2081:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2071:
+pixels_done_2074:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40531,16 +40588,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2082:
+block_2085:
 	CMPQ    DI, BX
-	JAE     tail_2083
+	JAE     tail_2086
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2085:
+row_2088:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -40564,59 +40621,59 @@ row_2085:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2085
+	JNZ          row_2088
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2086
+	JB           act_done_2089
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2087
+	JE           act_clampx_2090
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2088
+	JE           act_mulx_2091
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2089
+	JE           act_slope_2092
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2086
+	JMP          act_done_2089
 
-act_mulx_2088:
+act_mulx_2091:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2086
+	JMP         act_done_2089
 
-act_slope_2089:
+act_slope_2092:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2086
+	JMP         act_done_2089
 
-act_clampx_2087:
+act_clampx_2090:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2086:
+act_done_2089:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2082
+	JMP     block_2085
 
-tail_2083:
+tail_2086:
 	CMPQ      DI, DX
-	JAE       pixels_done_2084
+	JAE       pixels_done_2087
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2090:
+row_2093:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -40640,48 +40697,48 @@ row_2090:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2090
+	JNZ          row_2093
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2091
+	JB           act_done_2094
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2092
+	JE           act_clampx_2095
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2093
+	JE           act_mulx_2096
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2094
+	JE           act_slope_2097
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2091
+	JMP          act_done_2094
 
-act_mulx_2093:
+act_mulx_2096:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2091
+	JMP         act_done_2094
 
-act_slope_2094:
+act_slope_2097:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2091
+	JMP         act_done_2094
 
-act_clampx_2092:
+act_clampx_2095:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2091:
+act_done_2094:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2084:
+pixels_done_2087:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -40714,9 +40771,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2095:
+block_2098:
 	CMPQ    DI, BX
-	JAE     tail_2096
+	JAE     tail_2099
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40730,7 +40787,7 @@ block_2095:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2098:
+row_2101:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -40817,20 +40874,20 @@ row_2098:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2098
+	JNZ          row_2101
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2099
+	JB           act_done_2102
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2100
+	JE           act_clampx_2103
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2101
+	JE           act_mulx_2104
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2102
+	JE           act_slope_2105
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40855,9 +40912,9 @@ row_2098:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2099
+	JMP          act_done_2102
 
-act_mulx_2101:
+act_mulx_2104:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40898,9 +40955,9 @@ act_mulx_2101:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2099
+	JMP         act_done_2102
 
-act_slope_2102:
+act_slope_2105:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40925,9 +40982,9 @@ act_slope_2102:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2099
+	JMP         act_done_2102
 
-act_clampx_2100:
+act_clampx_2103:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40945,7 +41002,7 @@ act_clampx_2100:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2099:
+act_done_2102:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40964,11 +41021,11 @@ act_done_2099:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2095
+	JMP     block_2098
 
-tail_2096:
+tail_2099:
 	CMPQ      DI, DX
-	JAE       pixels_done_2097
+	JAE       pixels_done_2100
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40981,7 +41038,7 @@ tail_2096:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2103:
+row_2106:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -41068,20 +41125,20 @@ row_2103:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2103
+	JNZ          row_2106
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2104
+	JB           act_done_2107
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2105
+	JE           act_clampx_2108
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2106
+	JE           act_mulx_2109
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2107
+	JE           act_slope_2110
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -41106,9 +41163,9 @@ row_2103:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2104
+	JMP          act_done_2107
 
-act_mulx_2106:
+act_mulx_2109:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -41149,9 +41206,9 @@ act_mulx_2106:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2104
+	JMP         act_done_2107
 
-act_slope_2107:
+act_slope_2110:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -41176,9 +41233,9 @@ act_slope_2107:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2104
+	JMP         act_done_2107
 
-act_clampx_2105:
+act_clampx_2108:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -41196,7 +41253,7 @@ act_clampx_2105:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2104:
+act_done_2107:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41214,7 +41271,7 @@ act_done_2104:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2097:
+pixels_done_2100:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41241,9 +41298,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2108:
+block_2111:
 	CMPQ    DI, BX
-	JAE     tail_2109
+	JAE     tail_2112
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41256,7 +41313,7 @@ block_2108:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2111:
+row_2114:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -41334,20 +41391,20 @@ row_2111:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2111
+	JNZ          row_2114
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2112
+	JB           act_done_2115
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2113
+	JE           act_clampx_2116
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2114
+	JE           act_mulx_2117
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2115
+	JE           act_slope_2118
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41369,9 +41426,9 @@ row_2111:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2112
+	JMP          act_done_2115
 
-act_mulx_2114:
+act_mulx_2117:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41407,9 +41464,9 @@ act_mulx_2114:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2112
+	JMP         act_done_2115
 
-act_slope_2115:
+act_slope_2118:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41431,9 +41488,9 @@ act_slope_2115:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2112
+	JMP         act_done_2115
 
-act_clampx_2113:
+act_clampx_2116:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41449,7 +41506,7 @@ act_clampx_2113:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2112:
+act_done_2115:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41466,11 +41523,11 @@ act_done_2112:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2108
+	JMP     block_2111
 
-tail_2109:
+tail_2112:
 	CMPQ      DI, DX
-	JAE       pixels_done_2110
+	JAE       pixels_done_2113
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41482,7 +41539,7 @@ tail_2109:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2116:
+row_2119:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -41560,20 +41617,20 @@ row_2116:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2116
+	JNZ          row_2119
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2117
+	JB           act_done_2120
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2118
+	JE           act_clampx_2121
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2119
+	JE           act_mulx_2122
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2120
+	JE           act_slope_2123
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41595,9 +41652,9 @@ row_2116:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2117
+	JMP          act_done_2120
 
-act_mulx_2119:
+act_mulx_2122:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41633,9 +41690,9 @@ act_mulx_2119:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2117
+	JMP         act_done_2120
 
-act_slope_2120:
+act_slope_2123:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41657,9 +41714,9 @@ act_slope_2120:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2117
+	JMP         act_done_2120
 
-act_clampx_2118:
+act_clampx_2121:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41675,7 +41732,7 @@ act_clampx_2118:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2117:
+act_done_2120:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41691,7 +41748,7 @@ act_done_2117:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2110:
+pixels_done_2113:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41716,9 +41773,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2121:
+block_2124:
 	CMPQ    DI, BX
-	JAE     tail_2122
+	JAE     tail_2125
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41730,7 +41787,7 @@ block_2121:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2124:
+row_2127:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -41799,20 +41856,20 @@ row_2124:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2124
+	JNZ          row_2127
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2125
+	JB           act_done_2128
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2126
+	JE           act_clampx_2129
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2127
+	JE           act_mulx_2130
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2128
+	JE           act_slope_2131
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41831,9 +41888,9 @@ row_2124:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2125
+	JMP          act_done_2128
 
-act_mulx_2127:
+act_mulx_2130:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41864,9 +41921,9 @@ act_mulx_2127:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2125
+	JMP         act_done_2128
 
-act_slope_2128:
+act_slope_2131:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41885,9 +41942,9 @@ act_slope_2128:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2125
+	JMP         act_done_2128
 
-act_clampx_2126:
+act_clampx_2129:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41901,7 +41958,7 @@ act_clampx_2126:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2125:
+act_done_2128:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41916,11 +41973,11 @@ act_done_2125:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2121
+	JMP     block_2124
 
-tail_2122:
+tail_2125:
 	CMPQ      DI, DX
-	JAE       pixels_done_2123
+	JAE       pixels_done_2126
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41931,7 +41988,7 @@ tail_2122:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2129:
+row_2132:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -42000,20 +42057,20 @@ row_2129:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2129
+	JNZ          row_2132
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2130
+	JB           act_done_2133
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2131
+	JE           act_clampx_2134
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2132
+	JE           act_mulx_2135
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2133
+	JE           act_slope_2136
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -42032,9 +42089,9 @@ row_2129:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2130
+	JMP          act_done_2133
 
-act_mulx_2132:
+act_mulx_2135:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -42065,9 +42122,9 @@ act_mulx_2132:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2130
+	JMP         act_done_2133
 
-act_slope_2133:
+act_slope_2136:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -42086,9 +42143,9 @@ act_slope_2133:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2130
+	JMP         act_done_2133
 
-act_clampx_2131:
+act_clampx_2134:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -42102,7 +42159,7 @@ act_clampx_2131:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2130:
+act_done_2133:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42116,7 +42173,7 @@ act_done_2130:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2123:
+pixels_done_2126:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42139,9 +42196,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2134:
+block_2137:
 	CMPQ    DI, BX
-	JAE     tail_2135
+	JAE     tail_2138
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42152,7 +42209,7 @@ block_2134:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2137:
+row_2140:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -42212,20 +42269,20 @@ row_2137:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2137
+	JNZ          row_2140
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2138
+	JB           act_done_2141
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2139
+	JE           act_clampx_2142
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2140
+	JE           act_mulx_2143
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2141
+	JE           act_slope_2144
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42241,9 +42298,9 @@ row_2137:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2138
+	JMP          act_done_2141
 
-act_mulx_2140:
+act_mulx_2143:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42269,9 +42326,9 @@ act_mulx_2140:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2138
+	JMP         act_done_2141
 
-act_slope_2141:
+act_slope_2144:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42287,9 +42344,9 @@ act_slope_2141:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2138
+	JMP         act_done_2141
 
-act_clampx_2139:
+act_clampx_2142:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42301,7 +42358,7 @@ act_clampx_2139:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2138:
+act_done_2141:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42314,11 +42371,11 @@ act_done_2138:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2134
+	JMP     block_2137
 
-tail_2135:
+tail_2138:
 	CMPQ      DI, DX
-	JAE       pixels_done_2136
+	JAE       pixels_done_2139
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42328,7 +42385,7 @@ tail_2135:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2142:
+row_2145:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -42388,20 +42445,20 @@ row_2142:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2142
+	JNZ          row_2145
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2143
+	JB           act_done_2146
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2144
+	JE           act_clampx_2147
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2145
+	JE           act_mulx_2148
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2146
+	JE           act_slope_2149
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42417,9 +42474,9 @@ row_2142:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2143
+	JMP          act_done_2146
 
-act_mulx_2145:
+act_mulx_2148:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42445,9 +42502,9 @@ act_mulx_2145:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2143
+	JMP         act_done_2146
 
-act_slope_2146:
+act_slope_2149:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42463,9 +42520,9 @@ act_slope_2146:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2143
+	JMP         act_done_2146
 
-act_clampx_2144:
+act_clampx_2147:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42477,7 +42534,7 @@ act_clampx_2144:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2143:
+act_done_2146:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42489,7 +42546,7 @@ act_done_2143:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2136:
+pixels_done_2139:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42510,9 +42567,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2147:
+block_2150:
 	CMPQ    DI, BX
-	JAE     tail_2148
+	JAE     tail_2151
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42522,7 +42579,7 @@ block_2147:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2150:
+row_2153:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -42573,20 +42630,20 @@ row_2150:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2150
+	JNZ          row_2153
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2151
+	JB           act_done_2154
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2152
+	JE           act_clampx_2155
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2153
+	JE           act_mulx_2156
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2154
+	JE           act_slope_2157
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42599,9 +42656,9 @@ row_2150:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2151
+	JMP          act_done_2154
 
-act_mulx_2153:
+act_mulx_2156:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42622,9 +42679,9 @@ act_mulx_2153:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2151
+	JMP         act_done_2154
 
-act_slope_2154:
+act_slope_2157:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42637,9 +42694,9 @@ act_slope_2154:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2151
+	JMP         act_done_2154
 
-act_clampx_2152:
+act_clampx_2155:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42649,7 +42706,7 @@ act_clampx_2152:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2151:
+act_done_2154:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42660,11 +42717,11 @@ act_done_2151:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2147
+	JMP     block_2150
 
-tail_2148:
+tail_2151:
 	CMPQ      DI, DX
-	JAE       pixels_done_2149
+	JAE       pixels_done_2152
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42673,7 +42730,7 @@ tail_2148:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2155:
+row_2158:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -42724,20 +42781,20 @@ row_2155:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2155
+	JNZ          row_2158
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2156
+	JB           act_done_2159
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2157
+	JE           act_clampx_2160
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2158
+	JE           act_mulx_2161
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2159
+	JE           act_slope_2162
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42750,9 +42807,9 @@ row_2155:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2156
+	JMP          act_done_2159
 
-act_mulx_2158:
+act_mulx_2161:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42773,9 +42830,9 @@ act_mulx_2158:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2156
+	JMP         act_done_2159
 
-act_slope_2159:
+act_slope_2162:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42788,9 +42845,9 @@ act_slope_2159:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2156
+	JMP         act_done_2159
 
-act_clampx_2157:
+act_clampx_2160:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42800,7 +42857,7 @@ act_clampx_2157:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2156:
+act_done_2159:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42810,7 +42867,7 @@ act_done_2156:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2149:
+pixels_done_2152:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42829,9 +42886,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2160:
+block_2163:
 	CMPQ    DI, BX
-	JAE     tail_2161
+	JAE     tail_2164
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42840,7 +42897,7 @@ block_2160:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2163:
+row_2166:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -42882,20 +42939,20 @@ row_2163:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2163
+	JNZ          row_2166
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2164
+	JB           act_done_2167
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2165
+	JE           act_clampx_2168
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2166
+	JE           act_mulx_2169
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2167
+	JE           act_slope_2170
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42905,9 +42962,9 @@ row_2163:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2164
+	JMP          act_done_2167
 
-act_mulx_2166:
+act_mulx_2169:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42923,9 +42980,9 @@ act_mulx_2166:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2164
+	JMP         act_done_2167
 
-act_slope_2167:
+act_slope_2170:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42935,9 +42992,9 @@ act_slope_2167:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2164
+	JMP         act_done_2167
 
-act_clampx_2165:
+act_clampx_2168:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42945,7 +43002,7 @@ act_clampx_2165:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2164:
+act_done_2167:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42954,11 +43011,11 @@ act_done_2164:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2160
+	JMP     block_2163
 
-tail_2161:
+tail_2164:
 	CMPQ      DI, DX
-	JAE       pixels_done_2162
+	JAE       pixels_done_2165
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42966,7 +43023,7 @@ tail_2161:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2168:
+row_2171:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -43008,20 +43065,20 @@ row_2168:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2168
+	JNZ          row_2171
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2169
+	JB           act_done_2172
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2170
+	JE           act_clampx_2173
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2171
+	JE           act_mulx_2174
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2172
+	JE           act_slope_2175
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43031,9 +43088,9 @@ row_2168:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2169
+	JMP          act_done_2172
 
-act_mulx_2171:
+act_mulx_2174:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43049,9 +43106,9 @@ act_mulx_2171:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2169
+	JMP         act_done_2172
 
-act_slope_2172:
+act_slope_2175:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43061,9 +43118,9 @@ act_slope_2172:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2169
+	JMP         act_done_2172
 
-act_clampx_2170:
+act_clampx_2173:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43071,7 +43128,7 @@ act_clampx_2170:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2169:
+act_done_2172:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43079,7 +43136,7 @@ act_done_2169:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2162:
+pixels_done_2165:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43096,9 +43153,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2173:
+block_2176:
 	CMPQ    DI, BX
-	JAE     tail_2174
+	JAE     tail_2177
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43106,7 +43163,7 @@ block_2173:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2176:
+row_2179:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -43139,29 +43196,29 @@ row_2176:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2176
+	JNZ          row_2179
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2177
+	JB           act_done_2180
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2178
+	JE           act_clampx_2181
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2179
+	JE           act_mulx_2182
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2180
+	JE           act_slope_2183
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2177
+	JMP          act_done_2180
 
-act_mulx_2179:
+act_mulx_2182:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43172,42 +43229,42 @@ act_mulx_2179:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2177
+	JMP         act_done_2180
 
-act_slope_2180:
+act_slope_2183:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2177
+	JMP         act_done_2180
 
-act_clampx_2178:
+act_clampx_2181:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2177:
+act_done_2180:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2173
+	JMP     block_2176
 
-tail_2174:
+tail_2177:
 	CMPQ      DI, DX
-	JAE       pixels_done_2175
+	JAE       pixels_done_2178
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2181:
+row_2184:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -43240,29 +43297,29 @@ row_2181:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2181
+	JNZ          row_2184
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2182
+	JB           act_done_2185
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2183
+	JE           act_clampx_2186
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2184
+	JE           act_mulx_2187
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2185
+	JE           act_slope_2188
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2182
+	JMP          act_done_2185
 
-act_mulx_2184:
+act_mulx_2187:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43273,30 +43330,30 @@ act_mulx_2184:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2182
+	JMP         act_done_2185
 
-act_slope_2185:
+act_slope_2188:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2182
+	JMP         act_done_2185
 
-act_clampx_2183:
+act_clampx_2186:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2182:
+act_done_2185:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2175:
+pixels_done_2178:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43311,16 +43368,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2186:
+block_2189:
 	CMPQ    DI, BX
-	JAE     tail_2187
+	JAE     tail_2190
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2189:
+row_2192:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -43344,59 +43401,59 @@ row_2189:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2189
+	JNZ          row_2192
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2190
+	JB           act_done_2193
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2191
+	JE           act_clampx_2194
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2192
+	JE           act_mulx_2195
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2193
+	JE           act_slope_2196
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2190
+	JMP          act_done_2193
 
-act_mulx_2192:
+act_mulx_2195:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2190
+	JMP         act_done_2193
 
-act_slope_2193:
+act_slope_2196:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2190
+	JMP         act_done_2193
 
-act_clampx_2191:
+act_clampx_2194:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2190:
+act_done_2193:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2186
+	JMP     block_2189
 
-tail_2187:
+tail_2190:
 	CMPQ      DI, DX
-	JAE       pixels_done_2188
+	JAE       pixels_done_2191
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2194:
+row_2197:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -43420,48 +43477,48 @@ row_2194:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2194
+	JNZ          row_2197
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2195
+	JB           act_done_2198
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2196
+	JE           act_clampx_2199
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2197
+	JE           act_mulx_2200
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2198
+	JE           act_slope_2201
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2195
+	JMP          act_done_2198
 
-act_mulx_2197:
+act_mulx_2200:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2195
+	JMP         act_done_2198
 
-act_slope_2198:
+act_slope_2201:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2195
+	JMP         act_done_2198
 
-act_clampx_2196:
+act_clampx_2199:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2195:
+act_done_2198:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2188:
+pixels_done_2191:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -43494,9 +43551,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2199:
+block_2202:
 	CMPQ    DI, BX
-	JAE     tail_2200
+	JAE     tail_2203
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43506,7 +43563,7 @@ block_2199:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2202:
+row_2205:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -43523,20 +43580,20 @@ row_2202:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2202
+	JNZ          row_2205
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2203
+	JB           act_done_2206
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2204
+	JE           act_clampx_2207
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2205
+	JE           act_mulx_2208
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2206
+	JE           act_slope_2209
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43549,9 +43606,9 @@ row_2202:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2203
+	JMP          act_done_2206
 
-act_mulx_2205:
+act_mulx_2208:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43572,9 +43629,9 @@ act_mulx_2205:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2203
+	JMP         act_done_2206
 
-act_slope_2206:
+act_slope_2209:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43587,9 +43644,9 @@ act_slope_2206:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2203
+	JMP         act_done_2206
 
-act_clampx_2204:
+act_clampx_2207:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43599,7 +43656,7 @@ act_clampx_2204:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2203:
+act_done_2206:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43610,11 +43667,11 @@ act_done_2203:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2199
+	JMP     block_2202
 
-tail_2200:
+tail_2203:
 	CMPQ      DI, DX
-	JAE       pixels_done_2201
+	JAE       pixels_done_2204
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43623,7 +43680,7 @@ tail_2200:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2207:
+row_2210:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -43640,20 +43697,20 @@ row_2207:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2207
+	JNZ          row_2210
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2208
+	JB           act_done_2211
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2209
+	JE           act_clampx_2212
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2210
+	JE           act_mulx_2213
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2211
+	JE           act_slope_2214
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43666,9 +43723,9 @@ row_2207:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2208
+	JMP          act_done_2211
 
-act_mulx_2210:
+act_mulx_2213:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43689,9 +43746,9 @@ act_mulx_2210:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2208
+	JMP         act_done_2211
 
-act_slope_2211:
+act_slope_2214:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43704,9 +43761,9 @@ act_slope_2211:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2208
+	JMP         act_done_2211
 
-act_clampx_2209:
+act_clampx_2212:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43716,7 +43773,7 @@ act_clampx_2209:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2208:
+act_done_2211:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43726,7 +43783,7 @@ act_done_2208:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2201:
+pixels_done_2204:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43745,9 +43802,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2212:
+block_2215:
 	CMPQ    DI, BX
-	JAE     tail_2213
+	JAE     tail_2216
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43756,7 +43813,7 @@ block_2212:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2215:
+row_2218:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -43770,20 +43827,20 @@ row_2215:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2215
+	JNZ          row_2218
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2216
+	JB           act_done_2219
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2217
+	JE           act_clampx_2220
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2218
+	JE           act_mulx_2221
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2219
+	JE           act_slope_2222
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43793,9 +43850,9 @@ row_2215:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2216
+	JMP          act_done_2219
 
-act_mulx_2218:
+act_mulx_2221:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43811,9 +43868,9 @@ act_mulx_2218:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2216
+	JMP         act_done_2219
 
-act_slope_2219:
+act_slope_2222:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43823,9 +43880,9 @@ act_slope_2219:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2216
+	JMP         act_done_2219
 
-act_clampx_2217:
+act_clampx_2220:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43833,7 +43890,7 @@ act_clampx_2217:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2216:
+act_done_2219:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43842,11 +43899,11 @@ act_done_2216:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2212
+	JMP     block_2215
 
-tail_2213:
+tail_2216:
 	CMPQ      DI, DX
-	JAE       pixels_done_2214
+	JAE       pixels_done_2217
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43854,7 +43911,7 @@ tail_2213:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2220:
+row_2223:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -43868,20 +43925,20 @@ row_2220:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2220
+	JNZ          row_2223
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2221
+	JB           act_done_2224
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2222
+	JE           act_clampx_2225
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2223
+	JE           act_mulx_2226
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2224
+	JE           act_slope_2227
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43891,9 +43948,9 @@ row_2220:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2221
+	JMP          act_done_2224
 
-act_mulx_2223:
+act_mulx_2226:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43909,9 +43966,9 @@ act_mulx_2223:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2221
+	JMP         act_done_2224
 
-act_slope_2224:
+act_slope_2227:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43921,9 +43978,9 @@ act_slope_2224:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2221
+	JMP         act_done_2224
 
-act_clampx_2222:
+act_clampx_2225:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43931,7 +43988,7 @@ act_clampx_2222:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2221:
+act_done_2224:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43939,7 +43996,7 @@ act_done_2221:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2214:
+pixels_done_2217:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43956,9 +44013,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2225:
+block_2228:
 	CMPQ    DI, BX
-	JAE     tail_2226
+	JAE     tail_2229
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43966,7 +44023,7 @@ block_2225:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2228:
+row_2231:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -43977,29 +44034,29 @@ row_2228:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2228
+	JNZ          row_2231
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2229
+	JB           act_done_2232
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2230
+	JE           act_clampx_2233
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2231
+	JE           act_mulx_2234
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2232
+	JE           act_slope_2235
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2229
+	JMP          act_done_2232
 
-act_mulx_2231:
+act_mulx_2234:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44010,42 +44067,42 @@ act_mulx_2231:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2229
+	JMP         act_done_2232
 
-act_slope_2232:
+act_slope_2235:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2229
+	JMP         act_done_2232
 
-act_clampx_2230:
+act_clampx_2233:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2229:
+act_done_2232:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2225
+	JMP     block_2228
 
-tail_2226:
+tail_2229:
 	CMPQ      DI, DX
-	JAE       pixels_done_2227
+	JAE       pixels_done_2230
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2233:
+row_2236:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -44056,29 +44113,29 @@ row_2233:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2233
+	JNZ          row_2236
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2234
+	JB           act_done_2237
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2235
+	JE           act_clampx_2238
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2236
+	JE           act_mulx_2239
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2237
+	JE           act_slope_2240
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2234
+	JMP          act_done_2237
 
-act_mulx_2236:
+act_mulx_2239:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44089,30 +44146,30 @@ act_mulx_2236:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2234
+	JMP         act_done_2237
 
-act_slope_2237:
+act_slope_2240:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2234
+	JMP         act_done_2237
 
-act_clampx_2235:
+act_clampx_2238:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2234:
+act_done_2237:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2227:
+pixels_done_2230:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44127,16 +44184,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2238:
+block_2241:
 	CMPQ    DI, BX
-	JAE     tail_2239
+	JAE     tail_2242
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2241:
+row_2244:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -44144,59 +44201,59 @@ row_2241:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2241
+	JNZ          row_2244
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2242
+	JB           act_done_2245
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2243
+	JE           act_clampx_2246
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2244
+	JE           act_mulx_2247
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2245
+	JE           act_slope_2248
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2242
+	JMP          act_done_2245
 
-act_mulx_2244:
+act_mulx_2247:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2242
+	JMP         act_done_2245
 
-act_slope_2245:
+act_slope_2248:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2242
+	JMP         act_done_2245
 
-act_clampx_2243:
+act_clampx_2246:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2242:
+act_done_2245:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2238
+	JMP     block_2241
 
-tail_2239:
+tail_2242:
 	CMPQ      DI, DX
-	JAE       pixels_done_2240
+	JAE       pixels_done_2243
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2246:
+row_2249:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -44204,48 +44261,48 @@ row_2246:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2246
+	JNZ          row_2249
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2247
+	JB           act_done_2250
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2248
+	JE           act_clampx_2251
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2249
+	JE           act_mulx_2252
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2250
+	JE           act_slope_2253
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2247
+	JMP          act_done_2250
 
-act_mulx_2249:
+act_mulx_2252:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2247
+	JMP         act_done_2250
 
-act_slope_2250:
+act_slope_2253:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2247
+	JMP         act_done_2250
 
-act_clampx_2248:
+act_clampx_2251:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2247:
+act_done_2250:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2240:
+pixels_done_2243:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -44278,9 +44335,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2251:
+block_2254:
 	CMPQ    DI, BX
-	JAE     tail_2252
+	JAE     tail_2255
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44290,7 +44347,7 @@ block_2251:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2254:
+row_2257:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -44316,20 +44373,20 @@ row_2254:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2254
+	JNZ          row_2257
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2255
+	JB           act_done_2258
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2256
+	JE           act_clampx_2259
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2257
+	JE           act_mulx_2260
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2258
+	JE           act_slope_2261
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44342,9 +44399,9 @@ row_2254:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2255
+	JMP          act_done_2258
 
-act_mulx_2257:
+act_mulx_2260:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44365,9 +44422,9 @@ act_mulx_2257:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2255
+	JMP         act_done_2258
 
-act_slope_2258:
+act_slope_2261:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44380,9 +44437,9 @@ act_slope_2258:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2255
+	JMP         act_done_2258
 
-act_clampx_2256:
+act_clampx_2259:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44392,7 +44449,7 @@ act_clampx_2256:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2255:
+act_done_2258:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44403,11 +44460,11 @@ act_done_2255:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2251
+	JMP     block_2254
 
-tail_2252:
+tail_2255:
 	CMPQ      DI, DX
-	JAE       pixels_done_2253
+	JAE       pixels_done_2256
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44416,7 +44473,7 @@ tail_2252:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2259:
+row_2262:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -44442,20 +44499,20 @@ row_2259:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2259
+	JNZ          row_2262
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2260
+	JB           act_done_2263
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2261
+	JE           act_clampx_2264
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2262
+	JE           act_mulx_2265
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2263
+	JE           act_slope_2266
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44468,9 +44525,9 @@ row_2259:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2260
+	JMP          act_done_2263
 
-act_mulx_2262:
+act_mulx_2265:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44491,9 +44548,9 @@ act_mulx_2262:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2260
+	JMP         act_done_2263
 
-act_slope_2263:
+act_slope_2266:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44506,9 +44563,9 @@ act_slope_2263:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2260
+	JMP         act_done_2263
 
-act_clampx_2261:
+act_clampx_2264:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44518,7 +44575,7 @@ act_clampx_2261:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2260:
+act_done_2263:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44528,7 +44585,7 @@ act_done_2260:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2253:
+pixels_done_2256:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44547,9 +44604,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2264:
+block_2267:
 	CMPQ    DI, BX
-	JAE     tail_2265
+	JAE     tail_2268
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44558,7 +44615,7 @@ block_2264:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2267:
+row_2270:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -44579,20 +44636,20 @@ row_2267:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2267
+	JNZ          row_2270
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2268
+	JB           act_done_2271
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2269
+	JE           act_clampx_2272
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2270
+	JE           act_mulx_2273
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2271
+	JE           act_slope_2274
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44602,9 +44659,9 @@ row_2267:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2268
+	JMP          act_done_2271
 
-act_mulx_2270:
+act_mulx_2273:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44620,9 +44677,9 @@ act_mulx_2270:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2268
+	JMP         act_done_2271
 
-act_slope_2271:
+act_slope_2274:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44632,9 +44689,9 @@ act_slope_2271:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2268
+	JMP         act_done_2271
 
-act_clampx_2269:
+act_clampx_2272:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44642,7 +44699,7 @@ act_clampx_2269:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2268:
+act_done_2271:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44651,11 +44708,11 @@ act_done_2268:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2264
+	JMP     block_2267
 
-tail_2265:
+tail_2268:
 	CMPQ      DI, DX
-	JAE       pixels_done_2266
+	JAE       pixels_done_2269
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44663,7 +44720,7 @@ tail_2265:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2272:
+row_2275:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -44684,20 +44741,20 @@ row_2272:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2272
+	JNZ          row_2275
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2273
+	JB           act_done_2276
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2274
+	JE           act_clampx_2277
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2275
+	JE           act_mulx_2278
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2276
+	JE           act_slope_2279
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44707,9 +44764,9 @@ row_2272:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2273
+	JMP          act_done_2276
 
-act_mulx_2275:
+act_mulx_2278:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44725,9 +44782,9 @@ act_mulx_2275:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2273
+	JMP         act_done_2276
 
-act_slope_2276:
+act_slope_2279:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44737,9 +44794,9 @@ act_slope_2276:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2273
+	JMP         act_done_2276
 
-act_clampx_2274:
+act_clampx_2277:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44747,7 +44804,7 @@ act_clampx_2274:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2273:
+act_done_2276:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44755,7 +44812,7 @@ act_done_2273:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2266:
+pixels_done_2269:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44772,9 +44829,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2277:
+block_2280:
 	CMPQ    DI, BX
-	JAE     tail_2278
+	JAE     tail_2281
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44782,7 +44839,7 @@ block_2277:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2280:
+row_2283:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -44798,29 +44855,29 @@ row_2280:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2280
+	JNZ          row_2283
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2281
+	JB           act_done_2284
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2282
+	JE           act_clampx_2285
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2283
+	JE           act_mulx_2286
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2284
+	JE           act_slope_2287
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2281
+	JMP          act_done_2284
 
-act_mulx_2283:
+act_mulx_2286:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44831,42 +44888,42 @@ act_mulx_2283:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2281
+	JMP         act_done_2284
 
-act_slope_2284:
+act_slope_2287:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2281
+	JMP         act_done_2284
 
-act_clampx_2282:
+act_clampx_2285:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2281:
+act_done_2284:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2277
+	JMP     block_2280
 
-tail_2278:
+tail_2281:
 	CMPQ      DI, DX
-	JAE       pixels_done_2279
+	JAE       pixels_done_2282
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2285:
+row_2288:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -44882,29 +44939,29 @@ row_2285:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2285
+	JNZ          row_2288
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2286
+	JB           act_done_2289
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2287
+	JE           act_clampx_2290
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2288
+	JE           act_mulx_2291
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2289
+	JE           act_slope_2292
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2286
+	JMP          act_done_2289
 
-act_mulx_2288:
+act_mulx_2291:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44915,30 +44972,30 @@ act_mulx_2288:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2286
+	JMP         act_done_2289
 
-act_slope_2289:
+act_slope_2292:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2286
+	JMP         act_done_2289
 
-act_clampx_2287:
+act_clampx_2290:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2286:
+act_done_2289:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2279:
+pixels_done_2282:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44953,16 +45010,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2290:
+block_2293:
 	CMPQ    DI, BX
-	JAE     tail_2291
+	JAE     tail_2294
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2293:
+row_2296:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -44973,59 +45030,59 @@ row_2293:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2293
+	JNZ          row_2296
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2294
+	JB           act_done_2297
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2295
+	JE           act_clampx_2298
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2296
+	JE           act_mulx_2299
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2297
+	JE           act_slope_2300
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2294
+	JMP          act_done_2297
 
-act_mulx_2296:
+act_mulx_2299:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2294
+	JMP         act_done_2297
 
-act_slope_2297:
+act_slope_2300:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2294
+	JMP         act_done_2297
 
-act_clampx_2295:
+act_clampx_2298:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2294:
+act_done_2297:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2290
+	JMP     block_2293
 
-tail_2291:
+tail_2294:
 	CMPQ      DI, DX
-	JAE       pixels_done_2292
+	JAE       pixels_done_2295
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2298:
+row_2301:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -45036,48 +45093,48 @@ row_2298:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2298
+	JNZ          row_2301
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2299
+	JB           act_done_2302
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2300
+	JE           act_clampx_2303
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2301
+	JE           act_mulx_2304
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2302
+	JE           act_slope_2305
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2299
+	JMP          act_done_2302
 
-act_mulx_2301:
+act_mulx_2304:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2299
+	JMP         act_done_2302
 
-act_slope_2302:
+act_slope_2305:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2299
+	JMP         act_done_2302
 
-act_clampx_2300:
+act_clampx_2303:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2299:
+act_done_2302:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2292:
+pixels_done_2295:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45110,9 +45167,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2303:
+block_2306:
 	CMPQ    DI, BX
-	JAE     tail_2304
+	JAE     tail_2307
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45122,7 +45179,7 @@ block_2303:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2306:
+row_2309:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -45157,20 +45214,20 @@ row_2306:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2306
+	JNZ          row_2309
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2307
+	JB           act_done_2310
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2308
+	JE           act_clampx_2311
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2309
+	JE           act_mulx_2312
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2310
+	JE           act_slope_2313
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45183,9 +45240,9 @@ row_2306:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2307
+	JMP          act_done_2310
 
-act_mulx_2309:
+act_mulx_2312:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45206,9 +45263,9 @@ act_mulx_2309:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2307
+	JMP         act_done_2310
 
-act_slope_2310:
+act_slope_2313:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45221,9 +45278,9 @@ act_slope_2310:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2307
+	JMP         act_done_2310
 
-act_clampx_2308:
+act_clampx_2311:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45233,7 +45290,7 @@ act_clampx_2308:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2307:
+act_done_2310:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45244,11 +45301,11 @@ act_done_2307:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2303
+	JMP     block_2306
 
-tail_2304:
+tail_2307:
 	CMPQ      DI, DX
-	JAE       pixels_done_2305
+	JAE       pixels_done_2308
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45257,7 +45314,7 @@ tail_2304:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2311:
+row_2314:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -45292,20 +45349,20 @@ row_2311:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2311
+	JNZ          row_2314
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2312
+	JB           act_done_2315
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2313
+	JE           act_clampx_2316
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2314
+	JE           act_mulx_2317
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2315
+	JE           act_slope_2318
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45318,9 +45375,9 @@ row_2311:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2312
+	JMP          act_done_2315
 
-act_mulx_2314:
+act_mulx_2317:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45341,9 +45398,9 @@ act_mulx_2314:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2312
+	JMP         act_done_2315
 
-act_slope_2315:
+act_slope_2318:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45356,9 +45413,9 @@ act_slope_2315:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2312
+	JMP         act_done_2315
 
-act_clampx_2313:
+act_clampx_2316:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45368,7 +45425,7 @@ act_clampx_2313:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2312:
+act_done_2315:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45378,7 +45435,7 @@ act_done_2312:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2305:
+pixels_done_2308:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45397,9 +45454,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2316:
+block_2319:
 	CMPQ    DI, BX
-	JAE     tail_2317
+	JAE     tail_2320
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45408,7 +45465,7 @@ block_2316:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2319:
+row_2322:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -45436,20 +45493,20 @@ row_2319:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2319
+	JNZ          row_2322
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2320
+	JB           act_done_2323
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2321
+	JE           act_clampx_2324
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2322
+	JE           act_mulx_2325
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2323
+	JE           act_slope_2326
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45459,9 +45516,9 @@ row_2319:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2320
+	JMP          act_done_2323
 
-act_mulx_2322:
+act_mulx_2325:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45477,9 +45534,9 @@ act_mulx_2322:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2320
+	JMP         act_done_2323
 
-act_slope_2323:
+act_slope_2326:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45489,9 +45546,9 @@ act_slope_2323:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2320
+	JMP         act_done_2323
 
-act_clampx_2321:
+act_clampx_2324:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45499,7 +45556,7 @@ act_clampx_2321:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2320:
+act_done_2323:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45508,11 +45565,11 @@ act_done_2320:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2316
+	JMP     block_2319
 
-tail_2317:
+tail_2320:
 	CMPQ      DI, DX
-	JAE       pixels_done_2318
+	JAE       pixels_done_2321
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45520,7 +45577,7 @@ tail_2317:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2324:
+row_2327:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -45548,20 +45605,20 @@ row_2324:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2324
+	JNZ          row_2327
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2325
+	JB           act_done_2328
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2326
+	JE           act_clampx_2329
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2327
+	JE           act_mulx_2330
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2328
+	JE           act_slope_2331
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45571,9 +45628,9 @@ row_2324:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2325
+	JMP          act_done_2328
 
-act_mulx_2327:
+act_mulx_2330:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45589,9 +45646,9 @@ act_mulx_2327:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2325
+	JMP         act_done_2328
 
-act_slope_2328:
+act_slope_2331:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45601,9 +45658,9 @@ act_slope_2328:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2325
+	JMP         act_done_2328
 
-act_clampx_2326:
+act_clampx_2329:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45611,7 +45668,7 @@ act_clampx_2326:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2325:
+act_done_2328:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45619,7 +45676,7 @@ act_done_2325:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2318:
+pixels_done_2321:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45636,9 +45693,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2329:
+block_2332:
 	CMPQ    DI, BX
-	JAE     tail_2330
+	JAE     tail_2333
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45646,7 +45703,7 @@ block_2329:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2332:
+row_2335:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -45667,29 +45724,29 @@ row_2332:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2332
+	JNZ          row_2335
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2333
+	JB           act_done_2336
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2334
+	JE           act_clampx_2337
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2335
+	JE           act_mulx_2338
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2336
+	JE           act_slope_2339
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2333
+	JMP          act_done_2336
 
-act_mulx_2335:
+act_mulx_2338:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45700,42 +45757,42 @@ act_mulx_2335:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2333
+	JMP         act_done_2336
 
-act_slope_2336:
+act_slope_2339:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2333
+	JMP         act_done_2336
 
-act_clampx_2334:
+act_clampx_2337:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2333:
+act_done_2336:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2329
+	JMP     block_2332
 
-tail_2330:
+tail_2333:
 	CMPQ      DI, DX
-	JAE       pixels_done_2331
+	JAE       pixels_done_2334
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2337:
+row_2340:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -45756,29 +45813,29 @@ row_2337:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2337
+	JNZ          row_2340
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2338
+	JB           act_done_2341
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2339
+	JE           act_clampx_2342
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2340
+	JE           act_mulx_2343
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2341
+	JE           act_slope_2344
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2338
+	JMP          act_done_2341
 
-act_mulx_2340:
+act_mulx_2343:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45789,30 +45846,30 @@ act_mulx_2340:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2338
+	JMP         act_done_2341
 
-act_slope_2341:
+act_slope_2344:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2338
+	JMP         act_done_2341
 
-act_clampx_2339:
+act_clampx_2342:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2338:
+act_done_2341:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2331:
+pixels_done_2334:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45827,16 +45884,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2342:
+block_2345:
 	CMPQ    DI, BX
-	JAE     tail_2343
+	JAE     tail_2346
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2345:
+row_2348:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -45850,59 +45907,59 @@ row_2345:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2345
+	JNZ          row_2348
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2346
+	JB           act_done_2349
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2347
+	JE           act_clampx_2350
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2348
+	JE           act_mulx_2351
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2349
+	JE           act_slope_2352
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2346
+	JMP          act_done_2349
 
-act_mulx_2348:
+act_mulx_2351:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2346
+	JMP         act_done_2349
 
-act_slope_2349:
+act_slope_2352:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2346
+	JMP         act_done_2349
 
-act_clampx_2347:
+act_clampx_2350:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2346:
+act_done_2349:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2342
+	JMP     block_2345
 
-tail_2343:
+tail_2346:
 	CMPQ      DI, DX
-	JAE       pixels_done_2344
+	JAE       pixels_done_2347
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2350:
+row_2353:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -45916,48 +45973,48 @@ row_2350:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2350
+	JNZ          row_2353
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2351
+	JB           act_done_2354
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2352
+	JE           act_clampx_2355
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2353
+	JE           act_mulx_2356
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2354
+	JE           act_slope_2357
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2351
+	JMP          act_done_2354
 
-act_mulx_2353:
+act_mulx_2356:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2351
+	JMP         act_done_2354
 
-act_slope_2354:
+act_slope_2357:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2351
+	JMP         act_done_2354
 
-act_clampx_2352:
+act_clampx_2355:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2351:
+act_done_2354:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2344:
+pixels_done_2347:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45990,9 +46047,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2355:
+block_2358:
 	CMPQ    DI, BX
-	JAE     tail_2356
+	JAE     tail_2359
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46002,7 +46059,7 @@ block_2355:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2358:
+row_2361:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -46050,20 +46107,20 @@ row_2358:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2358
+	JNZ          row_2361
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2359
+	JB           act_done_2362
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2360
+	JE           act_clampx_2363
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2361
+	JE           act_mulx_2364
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2362
+	JE           act_slope_2365
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46076,9 +46133,9 @@ row_2358:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2359
+	JMP          act_done_2362
 
-act_mulx_2361:
+act_mulx_2364:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46099,9 +46156,9 @@ act_mulx_2361:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2359
+	JMP         act_done_2362
 
-act_slope_2362:
+act_slope_2365:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46114,9 +46171,9 @@ act_slope_2362:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2359
+	JMP         act_done_2362
 
-act_clampx_2360:
+act_clampx_2363:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46126,7 +46183,7 @@ act_clampx_2360:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2359:
+act_done_2362:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46137,11 +46194,11 @@ act_done_2359:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2355
+	JMP     block_2358
 
-tail_2356:
+tail_2359:
 	CMPQ      DI, DX
-	JAE       pixels_done_2357
+	JAE       pixels_done_2360
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46150,7 +46207,7 @@ tail_2356:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2363:
+row_2366:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -46198,20 +46255,20 @@ row_2363:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2363
+	JNZ          row_2366
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2364
+	JB           act_done_2367
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2365
+	JE           act_clampx_2368
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2366
+	JE           act_mulx_2369
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2367
+	JE           act_slope_2370
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46224,9 +46281,9 @@ row_2363:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2364
+	JMP          act_done_2367
 
-act_mulx_2366:
+act_mulx_2369:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46247,9 +46304,9 @@ act_mulx_2366:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2364
+	JMP         act_done_2367
 
-act_slope_2367:
+act_slope_2370:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46262,9 +46319,9 @@ act_slope_2367:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2364
+	JMP         act_done_2367
 
-act_clampx_2365:
+act_clampx_2368:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46274,7 +46331,7 @@ act_clampx_2365:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2364:
+act_done_2367:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46284,7 +46341,7 @@ act_done_2364:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2357:
+pixels_done_2360:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46303,9 +46360,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2368:
+block_2371:
 	CMPQ    DI, BX
-	JAE     tail_2369
+	JAE     tail_2372
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46314,7 +46371,7 @@ block_2368:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2371:
+row_2374:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -46352,20 +46409,20 @@ row_2371:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2371
+	JNZ          row_2374
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2372
+	JB           act_done_2375
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2373
+	JE           act_clampx_2376
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2374
+	JE           act_mulx_2377
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2375
+	JE           act_slope_2378
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46375,9 +46432,9 @@ row_2371:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2372
+	JMP          act_done_2375
 
-act_mulx_2374:
+act_mulx_2377:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46393,9 +46450,9 @@ act_mulx_2374:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2372
+	JMP         act_done_2375
 
-act_slope_2375:
+act_slope_2378:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46405,9 +46462,9 @@ act_slope_2375:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2372
+	JMP         act_done_2375
 
-act_clampx_2373:
+act_clampx_2376:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46415,7 +46472,7 @@ act_clampx_2373:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2372:
+act_done_2375:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46424,11 +46481,11 @@ act_done_2372:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2368
+	JMP     block_2371
 
-tail_2369:
+tail_2372:
 	CMPQ      DI, DX
-	JAE       pixels_done_2370
+	JAE       pixels_done_2373
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46436,7 +46493,7 @@ tail_2369:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2376:
+row_2379:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -46474,20 +46531,20 @@ row_2376:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2376
+	JNZ          row_2379
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2377
+	JB           act_done_2380
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2378
+	JE           act_clampx_2381
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2379
+	JE           act_mulx_2382
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2380
+	JE           act_slope_2383
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46497,9 +46554,9 @@ row_2376:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2377
+	JMP          act_done_2380
 
-act_mulx_2379:
+act_mulx_2382:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46515,9 +46572,9 @@ act_mulx_2379:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2377
+	JMP         act_done_2380
 
-act_slope_2380:
+act_slope_2383:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46527,9 +46584,9 @@ act_slope_2380:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2377
+	JMP         act_done_2380
 
-act_clampx_2378:
+act_clampx_2381:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46537,7 +46594,7 @@ act_clampx_2378:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2377:
+act_done_2380:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46545,7 +46602,7 @@ act_done_2377:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2370:
+pixels_done_2373:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46562,9 +46619,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2381:
+block_2384:
 	CMPQ    DI, BX
-	JAE     tail_2382
+	JAE     tail_2385
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46572,7 +46629,7 @@ block_2381:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2384:
+row_2387:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -46600,29 +46657,29 @@ row_2384:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2384
+	JNZ          row_2387
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2385
+	JB           act_done_2388
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2386
+	JE           act_clampx_2389
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2387
+	JE           act_mulx_2390
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2388
+	JE           act_slope_2391
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2385
+	JMP          act_done_2388
 
-act_mulx_2387:
+act_mulx_2390:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46633,42 +46690,42 @@ act_mulx_2387:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2385
+	JMP         act_done_2388
 
-act_slope_2388:
+act_slope_2391:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2385
+	JMP         act_done_2388
 
-act_clampx_2386:
+act_clampx_2389:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2385:
+act_done_2388:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2381
+	JMP     block_2384
 
-tail_2382:
+tail_2385:
 	CMPQ      DI, DX
-	JAE       pixels_done_2383
+	JAE       pixels_done_2386
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2389:
+row_2392:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -46696,29 +46753,29 @@ row_2389:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2389
+	JNZ          row_2392
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2390
+	JB           act_done_2393
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2391
+	JE           act_clampx_2394
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2392
+	JE           act_mulx_2395
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2393
+	JE           act_slope_2396
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2390
+	JMP          act_done_2393
 
-act_mulx_2392:
+act_mulx_2395:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46729,30 +46786,30 @@ act_mulx_2392:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2390
+	JMP         act_done_2393
 
-act_slope_2393:
+act_slope_2396:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2390
+	JMP         act_done_2393
 
-act_clampx_2391:
+act_clampx_2394:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2390:
+act_done_2393:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2383:
+pixels_done_2386:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46767,16 +46824,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2394:
+block_2397:
 	CMPQ    DI, BX
-	JAE     tail_2395
+	JAE     tail_2398
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2397:
+row_2400:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -46794,59 +46851,59 @@ row_2397:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2397
+	JNZ          row_2400
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2398
+	JB           act_done_2401
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2399
+	JE           act_clampx_2402
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2400
+	JE           act_mulx_2403
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2401
+	JE           act_slope_2404
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2398
+	JMP          act_done_2401
 
-act_mulx_2400:
+act_mulx_2403:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2398
+	JMP         act_done_2401
 
-act_slope_2401:
+act_slope_2404:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2398
+	JMP         act_done_2401
 
-act_clampx_2399:
+act_clampx_2402:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2398:
+act_done_2401:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2394
+	JMP     block_2397
 
-tail_2395:
+tail_2398:
 	CMPQ      DI, DX
-	JAE       pixels_done_2396
+	JAE       pixels_done_2399
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2402:
+row_2405:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -46864,48 +46921,48 @@ row_2402:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2402
+	JNZ          row_2405
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2403
+	JB           act_done_2406
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2404
+	JE           act_clampx_2407
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2405
+	JE           act_mulx_2408
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2406
+	JE           act_slope_2409
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2403
+	JMP          act_done_2406
 
-act_mulx_2405:
+act_mulx_2408:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2403
+	JMP         act_done_2406
 
-act_slope_2406:
+act_slope_2409:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2403
+	JMP         act_done_2406
 
-act_clampx_2404:
+act_clampx_2407:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2403:
+act_done_2406:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2396:
+pixels_done_2399:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -46938,9 +46995,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2407:
+block_2410:
 	CMPQ    DI, BX
-	JAE     tail_2408
+	JAE     tail_2411
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46950,7 +47007,7 @@ block_2407:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2410:
+row_2413:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -47007,20 +47064,20 @@ row_2410:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2410
+	JNZ          row_2413
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2411
+	JB           act_done_2414
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2412
+	JE           act_clampx_2415
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2413
+	JE           act_mulx_2416
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2414
+	JE           act_slope_2417
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47033,9 +47090,9 @@ row_2410:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2411
+	JMP          act_done_2414
 
-act_mulx_2413:
+act_mulx_2416:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47056,9 +47113,9 @@ act_mulx_2413:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2411
+	JMP         act_done_2414
 
-act_slope_2414:
+act_slope_2417:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47071,9 +47128,9 @@ act_slope_2414:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2411
+	JMP         act_done_2414
 
-act_clampx_2412:
+act_clampx_2415:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47083,7 +47140,7 @@ act_clampx_2412:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2411:
+act_done_2414:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47094,11 +47151,11 @@ act_done_2411:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2407
+	JMP     block_2410
 
-tail_2408:
+tail_2411:
 	CMPQ      DI, DX
-	JAE       pixels_done_2409
+	JAE       pixels_done_2412
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47107,7 +47164,7 @@ tail_2408:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2415:
+row_2418:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -47164,20 +47221,20 @@ row_2415:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2415
+	JNZ          row_2418
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2416
+	JB           act_done_2419
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2417
+	JE           act_clampx_2420
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2418
+	JE           act_mulx_2421
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2419
+	JE           act_slope_2422
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47190,9 +47247,9 @@ row_2415:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2416
+	JMP          act_done_2419
 
-act_mulx_2418:
+act_mulx_2421:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47213,9 +47270,9 @@ act_mulx_2418:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2416
+	JMP         act_done_2419
 
-act_slope_2419:
+act_slope_2422:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47228,9 +47285,9 @@ act_slope_2419:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2416
+	JMP         act_done_2419
 
-act_clampx_2417:
+act_clampx_2420:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47240,7 +47297,7 @@ act_clampx_2417:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2416:
+act_done_2419:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47250,7 +47307,7 @@ act_done_2416:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2409:
+pixels_done_2412:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47269,9 +47326,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2420:
+block_2423:
 	CMPQ    DI, BX
-	JAE     tail_2421
+	JAE     tail_2424
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47280,7 +47337,7 @@ block_2420:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2423:
+row_2426:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -47325,20 +47382,20 @@ row_2423:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2423
+	JNZ          row_2426
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2424
+	JB           act_done_2427
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2425
+	JE           act_clampx_2428
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2426
+	JE           act_mulx_2429
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2427
+	JE           act_slope_2430
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47348,9 +47405,9 @@ row_2423:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2424
+	JMP          act_done_2427
 
-act_mulx_2426:
+act_mulx_2429:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47366,9 +47423,9 @@ act_mulx_2426:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2424
+	JMP         act_done_2427
 
-act_slope_2427:
+act_slope_2430:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47378,9 +47435,9 @@ act_slope_2427:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2424
+	JMP         act_done_2427
 
-act_clampx_2425:
+act_clampx_2428:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47388,7 +47445,7 @@ act_clampx_2425:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2424:
+act_done_2427:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47397,11 +47454,11 @@ act_done_2424:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2420
+	JMP     block_2423
 
-tail_2421:
+tail_2424:
 	CMPQ      DI, DX
-	JAE       pixels_done_2422
+	JAE       pixels_done_2425
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47409,7 +47466,7 @@ tail_2421:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2428:
+row_2431:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -47454,20 +47511,20 @@ row_2428:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2428
+	JNZ          row_2431
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2429
+	JB           act_done_2432
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2430
+	JE           act_clampx_2433
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2431
+	JE           act_mulx_2434
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2432
+	JE           act_slope_2435
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47477,9 +47534,9 @@ row_2428:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2429
+	JMP          act_done_2432
 
-act_mulx_2431:
+act_mulx_2434:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47495,9 +47552,9 @@ act_mulx_2431:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2429
+	JMP         act_done_2432
 
-act_slope_2432:
+act_slope_2435:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47507,9 +47564,9 @@ act_slope_2432:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2429
+	JMP         act_done_2432
 
-act_clampx_2430:
+act_clampx_2433:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47517,7 +47574,7 @@ act_clampx_2430:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2429:
+act_done_2432:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47525,7 +47582,7 @@ act_done_2429:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2422:
+pixels_done_2425:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47542,9 +47599,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2433:
+block_2436:
 	CMPQ    DI, BX
-	JAE     tail_2434
+	JAE     tail_2437
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47552,7 +47609,7 @@ block_2433:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2436:
+row_2439:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -47585,29 +47642,29 @@ row_2436:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2436
+	JNZ          row_2439
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2437
+	JB           act_done_2440
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2438
+	JE           act_clampx_2441
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2439
+	JE           act_mulx_2442
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2440
+	JE           act_slope_2443
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2437
+	JMP          act_done_2440
 
-act_mulx_2439:
+act_mulx_2442:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47618,42 +47675,42 @@ act_mulx_2439:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2437
+	JMP         act_done_2440
 
-act_slope_2440:
+act_slope_2443:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2437
+	JMP         act_done_2440
 
-act_clampx_2438:
+act_clampx_2441:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2437:
+act_done_2440:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2433
+	JMP     block_2436
 
-tail_2434:
+tail_2437:
 	CMPQ      DI, DX
-	JAE       pixels_done_2435
+	JAE       pixels_done_2438
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2441:
+row_2444:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -47686,29 +47743,29 @@ row_2441:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2441
+	JNZ          row_2444
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2442
+	JB           act_done_2445
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2443
+	JE           act_clampx_2446
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2444
+	JE           act_mulx_2447
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2445
+	JE           act_slope_2448
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2442
+	JMP          act_done_2445
 
-act_mulx_2444:
+act_mulx_2447:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47719,30 +47776,30 @@ act_mulx_2444:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2442
+	JMP         act_done_2445
 
-act_slope_2445:
+act_slope_2448:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2442
+	JMP         act_done_2445
 
-act_clampx_2443:
+act_clampx_2446:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2442:
+act_done_2445:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2435:
+pixels_done_2438:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47757,16 +47814,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2446:
+block_2449:
 	CMPQ    DI, BX
-	JAE     tail_2447
+	JAE     tail_2450
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2449:
+row_2452:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -47787,59 +47844,59 @@ row_2449:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2449
+	JNZ          row_2452
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2450
+	JB           act_done_2453
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2451
+	JE           act_clampx_2454
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2452
+	JE           act_mulx_2455
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2453
+	JE           act_slope_2456
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2450
+	JMP          act_done_2453
 
-act_mulx_2452:
+act_mulx_2455:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2450
+	JMP         act_done_2453
 
-act_slope_2453:
+act_slope_2456:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2450
+	JMP         act_done_2453
 
-act_clampx_2451:
+act_clampx_2454:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2450:
+act_done_2453:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2446
+	JMP     block_2449
 
-tail_2447:
+tail_2450:
 	CMPQ      DI, DX
-	JAE       pixels_done_2448
+	JAE       pixels_done_2451
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2454:
+row_2457:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -47860,48 +47917,48 @@ row_2454:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2454
+	JNZ          row_2457
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2455
+	JB           act_done_2458
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2456
+	JE           act_clampx_2459
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2457
+	JE           act_mulx_2460
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2458
+	JE           act_slope_2461
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2455
+	JMP          act_done_2458
 
-act_mulx_2457:
+act_mulx_2460:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2455
+	JMP         act_done_2458
 
-act_slope_2458:
+act_slope_2461:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2455
+	JMP         act_done_2458
 
-act_clampx_2456:
+act_clampx_2459:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2455:
+act_done_2458:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2448:
+pixels_done_2451:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -47934,9 +47991,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2459:
+block_2462:
 	CMPQ    DI, BX
-	JAE     tail_2460
+	JAE     tail_2463
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47946,7 +48003,7 @@ block_2459:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2462:
+row_2465:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -47963,20 +48020,20 @@ row_2462:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2462
+	JNZ          row_2465
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2463
+	JB           act_done_2466
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2464
+	JE           act_clampx_2467
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2465
+	JE           act_mulx_2468
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2466
+	JE           act_slope_2469
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47989,9 +48046,9 @@ row_2462:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2463
+	JMP          act_done_2466
 
-act_mulx_2465:
+act_mulx_2468:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48012,9 +48069,9 @@ act_mulx_2465:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2463
+	JMP         act_done_2466
 
-act_slope_2466:
+act_slope_2469:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48027,9 +48084,9 @@ act_slope_2466:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2463
+	JMP         act_done_2466
 
-act_clampx_2464:
+act_clampx_2467:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48039,7 +48096,7 @@ act_clampx_2464:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2463:
+act_done_2466:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48050,11 +48107,11 @@ act_done_2463:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2459
+	JMP     block_2462
 
-tail_2460:
+tail_2463:
 	CMPQ      DI, DX
-	JAE       pixels_done_2461
+	JAE       pixels_done_2464
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48063,7 +48120,7 @@ tail_2460:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2467:
+row_2470:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -48080,20 +48137,20 @@ row_2467:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2467
+	JNZ          row_2470
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2468
+	JB           act_done_2471
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2469
+	JE           act_clampx_2472
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2470
+	JE           act_mulx_2473
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2471
+	JE           act_slope_2474
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48106,9 +48163,9 @@ row_2467:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2468
+	JMP          act_done_2471
 
-act_mulx_2470:
+act_mulx_2473:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48129,9 +48186,9 @@ act_mulx_2470:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2468
+	JMP         act_done_2471
 
-act_slope_2471:
+act_slope_2474:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48144,9 +48201,9 @@ act_slope_2471:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2468
+	JMP         act_done_2471
 
-act_clampx_2469:
+act_clampx_2472:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48156,7 +48213,7 @@ act_clampx_2469:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2468:
+act_done_2471:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48166,7 +48223,7 @@ act_done_2468:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2461:
+pixels_done_2464:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48185,9 +48242,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2472:
+block_2475:
 	CMPQ    DI, BX
-	JAE     tail_2473
+	JAE     tail_2476
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48196,7 +48253,7 @@ block_2472:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2475:
+row_2478:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -48210,20 +48267,20 @@ row_2475:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2475
+	JNZ          row_2478
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2476
+	JB           act_done_2479
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2477
+	JE           act_clampx_2480
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2478
+	JE           act_mulx_2481
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2479
+	JE           act_slope_2482
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48233,9 +48290,9 @@ row_2475:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2476
+	JMP          act_done_2479
 
-act_mulx_2478:
+act_mulx_2481:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48251,9 +48308,9 @@ act_mulx_2478:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2476
+	JMP         act_done_2479
 
-act_slope_2479:
+act_slope_2482:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48263,9 +48320,9 @@ act_slope_2479:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2476
+	JMP         act_done_2479
 
-act_clampx_2477:
+act_clampx_2480:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48273,7 +48330,7 @@ act_clampx_2477:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2476:
+act_done_2479:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48282,11 +48339,11 @@ act_done_2476:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2472
+	JMP     block_2475
 
-tail_2473:
+tail_2476:
 	CMPQ      DI, DX
-	JAE       pixels_done_2474
+	JAE       pixels_done_2477
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48294,7 +48351,7 @@ tail_2473:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2480:
+row_2483:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -48308,20 +48365,20 @@ row_2480:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2480
+	JNZ          row_2483
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2481
+	JB           act_done_2484
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2482
+	JE           act_clampx_2485
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2483
+	JE           act_mulx_2486
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2484
+	JE           act_slope_2487
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48331,9 +48388,9 @@ row_2480:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2481
+	JMP          act_done_2484
 
-act_mulx_2483:
+act_mulx_2486:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48349,9 +48406,9 @@ act_mulx_2483:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2481
+	JMP         act_done_2484
 
-act_slope_2484:
+act_slope_2487:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48361,9 +48418,9 @@ act_slope_2484:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2481
+	JMP         act_done_2484
 
-act_clampx_2482:
+act_clampx_2485:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48371,7 +48428,7 @@ act_clampx_2482:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2481:
+act_done_2484:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48379,7 +48436,7 @@ act_done_2481:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2474:
+pixels_done_2477:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48396,9 +48453,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2485:
+block_2488:
 	CMPQ    DI, BX
-	JAE     tail_2486
+	JAE     tail_2489
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48406,7 +48463,7 @@ block_2485:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2488:
+row_2491:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -48417,29 +48474,29 @@ row_2488:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2488
+	JNZ          row_2491
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2489
+	JB           act_done_2492
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2490
+	JE           act_clampx_2493
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2491
+	JE           act_mulx_2494
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2492
+	JE           act_slope_2495
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2489
+	JMP          act_done_2492
 
-act_mulx_2491:
+act_mulx_2494:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48450,42 +48507,42 @@ act_mulx_2491:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2489
+	JMP         act_done_2492
 
-act_slope_2492:
+act_slope_2495:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2489
+	JMP         act_done_2492
 
-act_clampx_2490:
+act_clampx_2493:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2489:
+act_done_2492:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2485
+	JMP     block_2488
 
-tail_2486:
+tail_2489:
 	CMPQ      DI, DX
-	JAE       pixels_done_2487
+	JAE       pixels_done_2490
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2493:
+row_2496:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -48496,29 +48553,29 @@ row_2493:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2493
+	JNZ          row_2496
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2494
+	JB           act_done_2497
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2495
+	JE           act_clampx_2498
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2496
+	JE           act_mulx_2499
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2497
+	JE           act_slope_2500
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2494
+	JMP          act_done_2497
 
-act_mulx_2496:
+act_mulx_2499:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48529,30 +48586,30 @@ act_mulx_2496:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2494
+	JMP         act_done_2497
 
-act_slope_2497:
+act_slope_2500:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2494
+	JMP         act_done_2497
 
-act_clampx_2495:
+act_clampx_2498:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2494:
+act_done_2497:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2487:
+pixels_done_2490:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48567,16 +48624,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2498:
+block_2501:
 	CMPQ    DI, BX
-	JAE     tail_2499
+	JAE     tail_2502
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2501:
+row_2504:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -48584,59 +48641,59 @@ row_2501:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2501
+	JNZ          row_2504
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2502
+	JB           act_done_2505
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2503
+	JE           act_clampx_2506
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2504
+	JE           act_mulx_2507
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2505
+	JE           act_slope_2508
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2502
+	JMP          act_done_2505
 
-act_mulx_2504:
+act_mulx_2507:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2502
+	JMP         act_done_2505
 
-act_slope_2505:
+act_slope_2508:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2502
+	JMP         act_done_2505
 
-act_clampx_2503:
+act_clampx_2506:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2502:
+act_done_2505:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2498
+	JMP     block_2501
 
-tail_2499:
+tail_2502:
 	CMPQ      DI, DX
-	JAE       pixels_done_2500
+	JAE       pixels_done_2503
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2506:
+row_2509:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -48644,48 +48701,48 @@ row_2506:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2506
+	JNZ          row_2509
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2507
+	JB           act_done_2510
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2508
+	JE           act_clampx_2511
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2509
+	JE           act_mulx_2512
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2510
+	JE           act_slope_2513
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2507
+	JMP          act_done_2510
 
-act_mulx_2509:
+act_mulx_2512:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2507
+	JMP         act_done_2510
 
-act_slope_2510:
+act_slope_2513:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2507
+	JMP         act_done_2510
 
-act_clampx_2508:
+act_clampx_2511:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2507:
+act_done_2510:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2500:
+pixels_done_2503:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -48718,9 +48775,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2511:
+block_2514:
 	CMPQ    DI, BX
-	JAE     tail_2512
+	JAE     tail_2515
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48730,7 +48787,7 @@ block_2511:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2514:
+row_2517:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -48756,20 +48813,20 @@ row_2514:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2514
+	JNZ          row_2517
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2515
+	JB           act_done_2518
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2516
+	JE           act_clampx_2519
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2517
+	JE           act_mulx_2520
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2518
+	JE           act_slope_2521
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48782,9 +48839,9 @@ row_2514:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2515
+	JMP          act_done_2518
 
-act_mulx_2517:
+act_mulx_2520:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48805,9 +48862,9 @@ act_mulx_2517:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2515
+	JMP         act_done_2518
 
-act_slope_2518:
+act_slope_2521:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48820,9 +48877,9 @@ act_slope_2518:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2515
+	JMP         act_done_2518
 
-act_clampx_2516:
+act_clampx_2519:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48832,7 +48889,7 @@ act_clampx_2516:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2515:
+act_done_2518:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48843,11 +48900,11 @@ act_done_2515:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2511
+	JMP     block_2514
 
-tail_2512:
+tail_2515:
 	CMPQ      DI, DX
-	JAE       pixels_done_2513
+	JAE       pixels_done_2516
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48856,7 +48913,7 @@ tail_2512:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2519:
+row_2522:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -48882,20 +48939,20 @@ row_2519:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2519
+	JNZ          row_2522
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2520
+	JB           act_done_2523
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2521
+	JE           act_clampx_2524
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2522
+	JE           act_mulx_2525
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2523
+	JE           act_slope_2526
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48908,9 +48965,9 @@ row_2519:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2520
+	JMP          act_done_2523
 
-act_mulx_2522:
+act_mulx_2525:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48931,9 +48988,9 @@ act_mulx_2522:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2520
+	JMP         act_done_2523
 
-act_slope_2523:
+act_slope_2526:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48946,9 +49003,9 @@ act_slope_2523:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2520
+	JMP         act_done_2523
 
-act_clampx_2521:
+act_clampx_2524:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48958,7 +49015,7 @@ act_clampx_2521:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2520:
+act_done_2523:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48968,7 +49025,7 @@ act_done_2520:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2513:
+pixels_done_2516:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48987,9 +49044,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2524:
+block_2527:
 	CMPQ    DI, BX
-	JAE     tail_2525
+	JAE     tail_2528
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48998,7 +49055,7 @@ block_2524:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2527:
+row_2530:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -49019,20 +49076,20 @@ row_2527:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2527
+	JNZ          row_2530
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2528
+	JB           act_done_2531
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2529
+	JE           act_clampx_2532
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2530
+	JE           act_mulx_2533
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2531
+	JE           act_slope_2534
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49042,9 +49099,9 @@ row_2527:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2528
+	JMP          act_done_2531
 
-act_mulx_2530:
+act_mulx_2533:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49060,9 +49117,9 @@ act_mulx_2530:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2528
+	JMP         act_done_2531
 
-act_slope_2531:
+act_slope_2534:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49072,9 +49129,9 @@ act_slope_2531:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2528
+	JMP         act_done_2531
 
-act_clampx_2529:
+act_clampx_2532:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49082,7 +49139,7 @@ act_clampx_2529:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2528:
+act_done_2531:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49091,11 +49148,11 @@ act_done_2528:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2524
+	JMP     block_2527
 
-tail_2525:
+tail_2528:
 	CMPQ      DI, DX
-	JAE       pixels_done_2526
+	JAE       pixels_done_2529
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49103,7 +49160,7 @@ tail_2525:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2532:
+row_2535:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -49124,20 +49181,20 @@ row_2532:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2532
+	JNZ          row_2535
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2533
+	JB           act_done_2536
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2534
+	JE           act_clampx_2537
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2535
+	JE           act_mulx_2538
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2536
+	JE           act_slope_2539
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49147,9 +49204,9 @@ row_2532:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2533
+	JMP          act_done_2536
 
-act_mulx_2535:
+act_mulx_2538:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49165,9 +49222,9 @@ act_mulx_2535:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2533
+	JMP         act_done_2536
 
-act_slope_2536:
+act_slope_2539:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49177,9 +49234,9 @@ act_slope_2536:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2533
+	JMP         act_done_2536
 
-act_clampx_2534:
+act_clampx_2537:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49187,7 +49244,7 @@ act_clampx_2534:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2533:
+act_done_2536:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49195,7 +49252,7 @@ act_done_2533:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2526:
+pixels_done_2529:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49212,9 +49269,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2537:
+block_2540:
 	CMPQ    DI, BX
-	JAE     tail_2538
+	JAE     tail_2541
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49222,7 +49279,7 @@ block_2537:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2540:
+row_2543:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -49238,29 +49295,29 @@ row_2540:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2540
+	JNZ          row_2543
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2541
+	JB           act_done_2544
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2542
+	JE           act_clampx_2545
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2543
+	JE           act_mulx_2546
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2544
+	JE           act_slope_2547
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2541
+	JMP          act_done_2544
 
-act_mulx_2543:
+act_mulx_2546:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49271,42 +49328,42 @@ act_mulx_2543:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2541
+	JMP         act_done_2544
 
-act_slope_2544:
+act_slope_2547:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2541
+	JMP         act_done_2544
 
-act_clampx_2542:
+act_clampx_2545:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2541:
+act_done_2544:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2537
+	JMP     block_2540
 
-tail_2538:
+tail_2541:
 	CMPQ      DI, DX
-	JAE       pixels_done_2539
+	JAE       pixels_done_2542
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2545:
+row_2548:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -49322,29 +49379,29 @@ row_2545:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2545
+	JNZ          row_2548
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2546
+	JB           act_done_2549
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2547
+	JE           act_clampx_2550
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2548
+	JE           act_mulx_2551
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2549
+	JE           act_slope_2552
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2546
+	JMP          act_done_2549
 
-act_mulx_2548:
+act_mulx_2551:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49355,30 +49412,30 @@ act_mulx_2548:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2546
+	JMP         act_done_2549
 
-act_slope_2549:
+act_slope_2552:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2546
+	JMP         act_done_2549
 
-act_clampx_2547:
+act_clampx_2550:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2546:
+act_done_2549:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2539:
+pixels_done_2542:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49393,16 +49450,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2550:
+block_2553:
 	CMPQ    DI, BX
-	JAE     tail_2551
+	JAE     tail_2554
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2553:
+row_2556:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -49413,59 +49470,59 @@ row_2553:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2553
+	JNZ          row_2556
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2554
+	JB           act_done_2557
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2555
+	JE           act_clampx_2558
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2556
+	JE           act_mulx_2559
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2557
+	JE           act_slope_2560
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2554
+	JMP          act_done_2557
 
-act_mulx_2556:
+act_mulx_2559:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2554
+	JMP         act_done_2557
 
-act_slope_2557:
+act_slope_2560:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2554
+	JMP         act_done_2557
 
-act_clampx_2555:
+act_clampx_2558:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2554:
+act_done_2557:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2550
+	JMP     block_2553
 
-tail_2551:
+tail_2554:
 	CMPQ      DI, DX
-	JAE       pixels_done_2552
+	JAE       pixels_done_2555
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2558:
+row_2561:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -49476,48 +49533,48 @@ row_2558:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2558
+	JNZ          row_2561
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2559
+	JB           act_done_2562
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2560
+	JE           act_clampx_2563
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2561
+	JE           act_mulx_2564
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2562
+	JE           act_slope_2565
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2559
+	JMP          act_done_2562
 
-act_mulx_2561:
+act_mulx_2564:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2559
+	JMP         act_done_2562
 
-act_slope_2562:
+act_slope_2565:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2559
+	JMP         act_done_2562
 
-act_clampx_2560:
+act_clampx_2563:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2559:
+act_done_2562:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2552:
+pixels_done_2555:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -49550,9 +49607,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2563:
+block_2566:
 	CMPQ    DI, BX
-	JAE     tail_2564
+	JAE     tail_2567
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49562,7 +49619,7 @@ block_2563:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2566:
+row_2569:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -49597,20 +49654,20 @@ row_2566:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2566
+	JNZ          row_2569
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2567
+	JB           act_done_2570
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2568
+	JE           act_clampx_2571
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2569
+	JE           act_mulx_2572
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2570
+	JE           act_slope_2573
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49623,9 +49680,9 @@ row_2566:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2567
+	JMP          act_done_2570
 
-act_mulx_2569:
+act_mulx_2572:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49646,9 +49703,9 @@ act_mulx_2569:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2567
+	JMP         act_done_2570
 
-act_slope_2570:
+act_slope_2573:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49661,9 +49718,9 @@ act_slope_2570:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2567
+	JMP         act_done_2570
 
-act_clampx_2568:
+act_clampx_2571:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49673,7 +49730,7 @@ act_clampx_2568:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2567:
+act_done_2570:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49684,11 +49741,11 @@ act_done_2567:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2563
+	JMP     block_2566
 
-tail_2564:
+tail_2567:
 	CMPQ      DI, DX
-	JAE       pixels_done_2565
+	JAE       pixels_done_2568
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49697,7 +49754,7 @@ tail_2564:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2571:
+row_2574:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -49732,20 +49789,20 @@ row_2571:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2571
+	JNZ          row_2574
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2572
+	JB           act_done_2575
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2573
+	JE           act_clampx_2576
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2574
+	JE           act_mulx_2577
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2575
+	JE           act_slope_2578
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49758,9 +49815,9 @@ row_2571:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2572
+	JMP          act_done_2575
 
-act_mulx_2574:
+act_mulx_2577:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49781,9 +49838,9 @@ act_mulx_2574:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2572
+	JMP         act_done_2575
 
-act_slope_2575:
+act_slope_2578:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49796,9 +49853,9 @@ act_slope_2575:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2572
+	JMP         act_done_2575
 
-act_clampx_2573:
+act_clampx_2576:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49808,7 +49865,7 @@ act_clampx_2573:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2572:
+act_done_2575:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49818,7 +49875,7 @@ act_done_2572:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2565:
+pixels_done_2568:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49837,9 +49894,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2576:
+block_2579:
 	CMPQ    DI, BX
-	JAE     tail_2577
+	JAE     tail_2580
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49848,7 +49905,7 @@ block_2576:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2579:
+row_2582:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -49876,20 +49933,20 @@ row_2579:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2579
+	JNZ          row_2582
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2580
+	JB           act_done_2583
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2581
+	JE           act_clampx_2584
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2582
+	JE           act_mulx_2585
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2583
+	JE           act_slope_2586
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49899,9 +49956,9 @@ row_2579:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2580
+	JMP          act_done_2583
 
-act_mulx_2582:
+act_mulx_2585:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49917,9 +49974,9 @@ act_mulx_2582:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2580
+	JMP         act_done_2583
 
-act_slope_2583:
+act_slope_2586:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49929,9 +49986,9 @@ act_slope_2583:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2580
+	JMP         act_done_2583
 
-act_clampx_2581:
+act_clampx_2584:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49939,7 +49996,7 @@ act_clampx_2581:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2580:
+act_done_2583:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49948,11 +50005,11 @@ act_done_2580:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2576
+	JMP     block_2579
 
-tail_2577:
+tail_2580:
 	CMPQ      DI, DX
-	JAE       pixels_done_2578
+	JAE       pixels_done_2581
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49960,7 +50017,7 @@ tail_2577:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2584:
+row_2587:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -49988,20 +50045,20 @@ row_2584:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2584
+	JNZ          row_2587
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2585
+	JB           act_done_2588
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2586
+	JE           act_clampx_2589
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2587
+	JE           act_mulx_2590
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2588
+	JE           act_slope_2591
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -50011,9 +50068,9 @@ row_2584:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2585
+	JMP          act_done_2588
 
-act_mulx_2587:
+act_mulx_2590:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -50029,9 +50086,9 @@ act_mulx_2587:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2585
+	JMP         act_done_2588
 
-act_slope_2588:
+act_slope_2591:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -50041,9 +50098,9 @@ act_slope_2588:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2585
+	JMP         act_done_2588
 
-act_clampx_2586:
+act_clampx_2589:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -50051,7 +50108,7 @@ act_clampx_2586:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2585:
+act_done_2588:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50059,7 +50116,7 @@ act_done_2585:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2578:
+pixels_done_2581:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50076,9 +50133,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2589:
+block_2592:
 	CMPQ    DI, BX
-	JAE     tail_2590
+	JAE     tail_2593
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50086,7 +50143,7 @@ block_2589:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2592:
+row_2595:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -50107,29 +50164,29 @@ row_2592:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2592
+	JNZ          row_2595
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2593
+	JB           act_done_2596
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2594
+	JE           act_clampx_2597
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2595
+	JE           act_mulx_2598
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2596
+	JE           act_slope_2599
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2593
+	JMP          act_done_2596
 
-act_mulx_2595:
+act_mulx_2598:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -50140,42 +50197,42 @@ act_mulx_2595:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2593
+	JMP         act_done_2596
 
-act_slope_2596:
+act_slope_2599:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2593
+	JMP         act_done_2596
 
-act_clampx_2594:
+act_clampx_2597:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2593:
+act_done_2596:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2589
+	JMP     block_2592
 
-tail_2590:
+tail_2593:
 	CMPQ      DI, DX
-	JAE       pixels_done_2591
+	JAE       pixels_done_2594
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2597:
+row_2600:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -50196,29 +50253,29 @@ row_2597:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2597
+	JNZ          row_2600
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2598
+	JB           act_done_2601
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2599
+	JE           act_clampx_2602
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2600
+	JE           act_mulx_2603
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2601
+	JE           act_slope_2604
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2598
+	JMP          act_done_2601
 
-act_mulx_2600:
+act_mulx_2603:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -50229,30 +50286,30 @@ act_mulx_2600:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2598
+	JMP         act_done_2601
 
-act_slope_2601:
+act_slope_2604:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2598
+	JMP         act_done_2601
 
-act_clampx_2599:
+act_clampx_2602:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2598:
+act_done_2601:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2591:
+pixels_done_2594:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50267,16 +50324,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2602:
+block_2605:
 	CMPQ    DI, BX
-	JAE     tail_2603
+	JAE     tail_2606
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2605:
+row_2608:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -50290,59 +50347,59 @@ row_2605:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2605
+	JNZ          row_2608
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2606
+	JB           act_done_2609
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2607
+	JE           act_clampx_2610
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2608
+	JE           act_mulx_2611
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2609
+	JE           act_slope_2612
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2606
+	JMP          act_done_2609
 
-act_mulx_2608:
+act_mulx_2611:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2606
+	JMP         act_done_2609
 
-act_slope_2609:
+act_slope_2612:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2606
+	JMP         act_done_2609
 
-act_clampx_2607:
+act_clampx_2610:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2606:
+act_done_2609:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2602
+	JMP     block_2605
 
-tail_2603:
+tail_2606:
 	CMPQ      DI, DX
-	JAE       pixels_done_2604
+	JAE       pixels_done_2607
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2610:
+row_2613:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -50356,48 +50413,48 @@ row_2610:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2610
+	JNZ          row_2613
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2611
+	JB           act_done_2614
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2612
+	JE           act_clampx_2615
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2613
+	JE           act_mulx_2616
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2614
+	JE           act_slope_2617
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2611
+	JMP          act_done_2614
 
-act_mulx_2613:
+act_mulx_2616:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2611
+	JMP         act_done_2614
 
-act_slope_2614:
+act_slope_2617:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2611
+	JMP         act_done_2614
 
-act_clampx_2612:
+act_clampx_2615:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2611:
+act_done_2614:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2604:
+pixels_done_2607:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -50430,9 +50487,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2615:
+block_2618:
 	CMPQ    DI, BX
-	JAE     tail_2616
+	JAE     tail_2619
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50442,7 +50499,7 @@ block_2615:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2618:
+row_2621:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -50490,20 +50547,20 @@ row_2618:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2618
+	JNZ          row_2621
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2619
+	JB           act_done_2622
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2620
+	JE           act_clampx_2623
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2621
+	JE           act_mulx_2624
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2622
+	JE           act_slope_2625
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -50516,9 +50573,9 @@ row_2618:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2619
+	JMP          act_done_2622
 
-act_mulx_2621:
+act_mulx_2624:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -50539,9 +50596,9 @@ act_mulx_2621:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2619
+	JMP         act_done_2622
 
-act_slope_2622:
+act_slope_2625:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -50554,9 +50611,9 @@ act_slope_2622:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2619
+	JMP         act_done_2622
 
-act_clampx_2620:
+act_clampx_2623:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -50566,7 +50623,7 @@ act_clampx_2620:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2619:
+act_done_2622:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50577,11 +50634,11 @@ act_done_2619:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2615
+	JMP     block_2618
 
-tail_2616:
+tail_2619:
 	CMPQ      DI, DX
-	JAE       pixels_done_2617
+	JAE       pixels_done_2620
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50590,7 +50647,7 @@ tail_2616:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2623:
+row_2626:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -50638,20 +50695,20 @@ row_2623:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2623
+	JNZ          row_2626
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2624
+	JB           act_done_2627
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2625
+	JE           act_clampx_2628
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2626
+	JE           act_mulx_2629
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2627
+	JE           act_slope_2630
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -50664,9 +50721,9 @@ row_2623:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2624
+	JMP          act_done_2627
 
-act_mulx_2626:
+act_mulx_2629:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -50687,9 +50744,9 @@ act_mulx_2626:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2624
+	JMP         act_done_2627
 
-act_slope_2627:
+act_slope_2630:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -50702,9 +50759,9 @@ act_slope_2627:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2624
+	JMP         act_done_2627
 
-act_clampx_2625:
+act_clampx_2628:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -50714,7 +50771,7 @@ act_clampx_2625:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2624:
+act_done_2627:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50724,7 +50781,7 @@ act_done_2624:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2617:
+pixels_done_2620:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50743,9 +50800,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2628:
+block_2631:
 	CMPQ    DI, BX
-	JAE     tail_2629
+	JAE     tail_2632
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50754,7 +50811,7 @@ block_2628:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2631:
+row_2634:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -50792,20 +50849,20 @@ row_2631:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2631
+	JNZ          row_2634
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2632
+	JB           act_done_2635
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2633
+	JE           act_clampx_2636
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2634
+	JE           act_mulx_2637
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2635
+	JE           act_slope_2638
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -50815,9 +50872,9 @@ row_2631:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2632
+	JMP          act_done_2635
 
-act_mulx_2634:
+act_mulx_2637:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -50833,9 +50890,9 @@ act_mulx_2634:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2632
+	JMP         act_done_2635
 
-act_slope_2635:
+act_slope_2638:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -50845,9 +50902,9 @@ act_slope_2635:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2632
+	JMP         act_done_2635
 
-act_clampx_2633:
+act_clampx_2636:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -50855,7 +50912,7 @@ act_clampx_2633:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2632:
+act_done_2635:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50864,11 +50921,11 @@ act_done_2632:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2628
+	JMP     block_2631
 
-tail_2629:
+tail_2632:
 	CMPQ      DI, DX
-	JAE       pixels_done_2630
+	JAE       pixels_done_2633
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50876,7 +50933,7 @@ tail_2629:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2636:
+row_2639:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -50914,20 +50971,20 @@ row_2636:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2636
+	JNZ          row_2639
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2637
+	JB           act_done_2640
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2638
+	JE           act_clampx_2641
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2639
+	JE           act_mulx_2642
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2640
+	JE           act_slope_2643
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -50937,9 +50994,9 @@ row_2636:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2637
+	JMP          act_done_2640
 
-act_mulx_2639:
+act_mulx_2642:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -50955,9 +51012,9 @@ act_mulx_2639:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2637
+	JMP         act_done_2640
 
-act_slope_2640:
+act_slope_2643:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -50967,9 +51024,9 @@ act_slope_2640:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2637
+	JMP         act_done_2640
 
-act_clampx_2638:
+act_clampx_2641:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -50977,7 +51034,7 @@ act_clampx_2638:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2637:
+act_done_2640:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50985,7 +51042,7 @@ act_done_2637:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2630:
+pixels_done_2633:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51002,9 +51059,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2641:
+block_2644:
 	CMPQ    DI, BX
-	JAE     tail_2642
+	JAE     tail_2645
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51012,7 +51069,7 @@ block_2641:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2644:
+row_2647:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -51040,29 +51097,29 @@ row_2644:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2644
+	JNZ          row_2647
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2645
+	JB           act_done_2648
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2646
+	JE           act_clampx_2649
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2647
+	JE           act_mulx_2650
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2648
+	JE           act_slope_2651
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2645
+	JMP          act_done_2648
 
-act_mulx_2647:
+act_mulx_2650:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -51073,42 +51130,42 @@ act_mulx_2647:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2645
+	JMP         act_done_2648
 
-act_slope_2648:
+act_slope_2651:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2645
+	JMP         act_done_2648
 
-act_clampx_2646:
+act_clampx_2649:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2645:
+act_done_2648:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2641
+	JMP     block_2644
 
-tail_2642:
+tail_2645:
 	CMPQ      DI, DX
-	JAE       pixels_done_2643
+	JAE       pixels_done_2646
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2649:
+row_2652:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -51136,29 +51193,29 @@ row_2649:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2649
+	JNZ          row_2652
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2650
+	JB           act_done_2653
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2651
+	JE           act_clampx_2654
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2652
+	JE           act_mulx_2655
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2653
+	JE           act_slope_2656
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2650
+	JMP          act_done_2653
 
-act_mulx_2652:
+act_mulx_2655:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -51169,30 +51226,30 @@ act_mulx_2652:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2650
+	JMP         act_done_2653
 
-act_slope_2653:
+act_slope_2656:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2650
+	JMP         act_done_2653
 
-act_clampx_2651:
+act_clampx_2654:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2650:
+act_done_2653:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2643:
+pixels_done_2646:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51207,16 +51264,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2654:
+block_2657:
 	CMPQ    DI, BX
-	JAE     tail_2655
+	JAE     tail_2658
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2657:
+row_2660:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -51234,59 +51291,59 @@ row_2657:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2657
+	JNZ          row_2660
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2658
+	JB           act_done_2661
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2659
+	JE           act_clampx_2662
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2660
+	JE           act_mulx_2663
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2661
+	JE           act_slope_2664
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2658
+	JMP          act_done_2661
 
-act_mulx_2660:
+act_mulx_2663:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2658
+	JMP         act_done_2661
 
-act_slope_2661:
+act_slope_2664:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2658
+	JMP         act_done_2661
 
-act_clampx_2659:
+act_clampx_2662:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2658:
+act_done_2661:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2654
+	JMP     block_2657
 
-tail_2655:
+tail_2658:
 	CMPQ      DI, DX
-	JAE       pixels_done_2656
+	JAE       pixels_done_2659
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2662:
+row_2665:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -51304,48 +51361,48 @@ row_2662:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2662
+	JNZ          row_2665
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2663
+	JB           act_done_2666
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2664
+	JE           act_clampx_2667
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2665
+	JE           act_mulx_2668
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2666
+	JE           act_slope_2669
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2663
+	JMP          act_done_2666
 
-act_mulx_2665:
+act_mulx_2668:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2663
+	JMP         act_done_2666
 
-act_slope_2666:
+act_slope_2669:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2663
+	JMP         act_done_2666
 
-act_clampx_2664:
+act_clampx_2667:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2663:
+act_done_2666:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2656:
+pixels_done_2659:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -51378,9 +51435,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2667:
+block_2670:
 	CMPQ    DI, BX
-	JAE     tail_2668
+	JAE     tail_2671
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51390,7 +51447,7 @@ block_2667:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2670:
+row_2673:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -51407,20 +51464,20 @@ row_2670:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2670
+	JNZ          row_2673
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2671
+	JB           act_done_2674
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2672
+	JE           act_clampx_2675
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2673
+	JE           act_mulx_2676
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2674
+	JE           act_slope_2677
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -51433,9 +51490,9 @@ row_2670:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2671
+	JMP          act_done_2674
 
-act_mulx_2673:
+act_mulx_2676:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -51456,9 +51513,9 @@ act_mulx_2673:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2671
+	JMP         act_done_2674
 
-act_slope_2674:
+act_slope_2677:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -51471,9 +51528,9 @@ act_slope_2674:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2671
+	JMP         act_done_2674
 
-act_clampx_2672:
+act_clampx_2675:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -51483,7 +51540,7 @@ act_clampx_2672:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2671:
+act_done_2674:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51494,11 +51551,11 @@ act_done_2671:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2667
+	JMP     block_2670
 
-tail_2668:
+tail_2671:
 	CMPQ      DI, DX
-	JAE       pixels_done_2669
+	JAE       pixels_done_2672
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51507,7 +51564,7 @@ tail_2668:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2675:
+row_2678:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -51524,20 +51581,20 @@ row_2675:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2675
+	JNZ          row_2678
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2676
+	JB           act_done_2679
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2677
+	JE           act_clampx_2680
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2678
+	JE           act_mulx_2681
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2679
+	JE           act_slope_2682
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -51550,9 +51607,9 @@ row_2675:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2676
+	JMP          act_done_2679
 
-act_mulx_2678:
+act_mulx_2681:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -51573,9 +51630,9 @@ act_mulx_2678:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2676
+	JMP         act_done_2679
 
-act_slope_2679:
+act_slope_2682:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -51588,9 +51645,9 @@ act_slope_2679:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2676
+	JMP         act_done_2679
 
-act_clampx_2677:
+act_clampx_2680:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -51600,7 +51657,7 @@ act_clampx_2677:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2676:
+act_done_2679:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51610,7 +51667,7 @@ act_done_2676:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2669:
+pixels_done_2672:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51629,9 +51686,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2680:
+block_2683:
 	CMPQ    DI, BX
-	JAE     tail_2681
+	JAE     tail_2684
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51640,7 +51697,7 @@ block_2680:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2683:
+row_2686:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -51654,20 +51711,20 @@ row_2683:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2683
+	JNZ          row_2686
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2684
+	JB           act_done_2687
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2685
+	JE           act_clampx_2688
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2686
+	JE           act_mulx_2689
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2687
+	JE           act_slope_2690
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -51677,9 +51734,9 @@ row_2683:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2684
+	JMP          act_done_2687
 
-act_mulx_2686:
+act_mulx_2689:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -51695,9 +51752,9 @@ act_mulx_2686:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2684
+	JMP         act_done_2687
 
-act_slope_2687:
+act_slope_2690:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -51707,9 +51764,9 @@ act_slope_2687:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2684
+	JMP         act_done_2687
 
-act_clampx_2685:
+act_clampx_2688:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -51717,7 +51774,7 @@ act_clampx_2685:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2684:
+act_done_2687:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51726,11 +51783,11 @@ act_done_2684:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2680
+	JMP     block_2683
 
-tail_2681:
+tail_2684:
 	CMPQ      DI, DX
-	JAE       pixels_done_2682
+	JAE       pixels_done_2685
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51738,7 +51795,7 @@ tail_2681:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2688:
+row_2691:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -51752,20 +51809,20 @@ row_2688:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2688
+	JNZ          row_2691
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2689
+	JB           act_done_2692
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2690
+	JE           act_clampx_2693
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2691
+	JE           act_mulx_2694
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2692
+	JE           act_slope_2695
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -51775,9 +51832,9 @@ row_2688:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2689
+	JMP          act_done_2692
 
-act_mulx_2691:
+act_mulx_2694:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -51793,9 +51850,9 @@ act_mulx_2691:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2689
+	JMP         act_done_2692
 
-act_slope_2692:
+act_slope_2695:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -51805,9 +51862,9 @@ act_slope_2692:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2689
+	JMP         act_done_2692
 
-act_clampx_2690:
+act_clampx_2693:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -51815,7 +51872,7 @@ act_clampx_2690:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2689:
+act_done_2692:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51823,7 +51880,7 @@ act_done_2689:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2682:
+pixels_done_2685:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51840,9 +51897,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2693:
+block_2696:
 	CMPQ    DI, BX
-	JAE     tail_2694
+	JAE     tail_2697
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51850,7 +51907,7 @@ block_2693:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2696:
+row_2699:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -51861,29 +51918,29 @@ row_2696:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2696
+	JNZ          row_2699
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2697
+	JB           act_done_2700
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2698
+	JE           act_clampx_2701
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2699
+	JE           act_mulx_2702
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2700
+	JE           act_slope_2703
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2697
+	JMP          act_done_2700
 
-act_mulx_2699:
+act_mulx_2702:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -51894,42 +51951,42 @@ act_mulx_2699:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2697
+	JMP         act_done_2700
 
-act_slope_2700:
+act_slope_2703:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2697
+	JMP         act_done_2700
 
-act_clampx_2698:
+act_clampx_2701:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2697:
+act_done_2700:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2693
+	JMP     block_2696
 
-tail_2694:
+tail_2697:
 	CMPQ      DI, DX
-	JAE       pixels_done_2695
+	JAE       pixels_done_2698
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2701:
+row_2704:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -51940,29 +51997,29 @@ row_2701:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2701
+	JNZ          row_2704
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2702
+	JB           act_done_2705
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2703
+	JE           act_clampx_2706
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2704
+	JE           act_mulx_2707
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2705
+	JE           act_slope_2708
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2702
+	JMP          act_done_2705
 
-act_mulx_2704:
+act_mulx_2707:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -51973,30 +52030,30 @@ act_mulx_2704:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2702
+	JMP         act_done_2705
 
-act_slope_2705:
+act_slope_2708:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2702
+	JMP         act_done_2705
 
-act_clampx_2703:
+act_clampx_2706:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2702:
+act_done_2705:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2695:
+pixels_done_2698:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52011,16 +52068,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2706:
+block_2709:
 	CMPQ    DI, BX
-	JAE     tail_2707
+	JAE     tail_2710
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2709:
+row_2712:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -52028,59 +52085,59 @@ row_2709:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2709
+	JNZ          row_2712
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2710
+	JB           act_done_2713
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2711
+	JE           act_clampx_2714
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2712
+	JE           act_mulx_2715
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2713
+	JE           act_slope_2716
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2710
+	JMP          act_done_2713
 
-act_mulx_2712:
+act_mulx_2715:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2710
+	JMP         act_done_2713
 
-act_slope_2713:
+act_slope_2716:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2710
+	JMP         act_done_2713
 
-act_clampx_2711:
+act_clampx_2714:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2710:
+act_done_2713:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2706
+	JMP     block_2709
 
-tail_2707:
+tail_2710:
 	CMPQ      DI, DX
-	JAE       pixels_done_2708
+	JAE       pixels_done_2711
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2714:
+row_2717:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -52088,48 +52145,48 @@ row_2714:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2714
+	JNZ          row_2717
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2715
+	JB           act_done_2718
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2716
+	JE           act_clampx_2719
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2717
+	JE           act_mulx_2720
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2718
+	JE           act_slope_2721
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2715
+	JMP          act_done_2718
 
-act_mulx_2717:
+act_mulx_2720:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2715
+	JMP         act_done_2718
 
-act_slope_2718:
+act_slope_2721:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2715
+	JMP         act_done_2718
 
-act_clampx_2716:
+act_clampx_2719:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2715:
+act_done_2718:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2708:
+pixels_done_2711:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -52162,9 +52219,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2719:
+block_2722:
 	CMPQ    DI, BX
-	JAE     tail_2720
+	JAE     tail_2723
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52174,7 +52231,7 @@ block_2719:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2722:
+row_2725:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -52200,20 +52257,20 @@ row_2722:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2722
+	JNZ          row_2725
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2723
+	JB           act_done_2726
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2724
+	JE           act_clampx_2727
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2725
+	JE           act_mulx_2728
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2726
+	JE           act_slope_2729
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52226,9 +52283,9 @@ row_2722:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2723
+	JMP          act_done_2726
 
-act_mulx_2725:
+act_mulx_2728:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52249,9 +52306,9 @@ act_mulx_2725:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2723
+	JMP         act_done_2726
 
-act_slope_2726:
+act_slope_2729:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52264,9 +52321,9 @@ act_slope_2726:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2723
+	JMP         act_done_2726
 
-act_clampx_2724:
+act_clampx_2727:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52276,7 +52333,7 @@ act_clampx_2724:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2723:
+act_done_2726:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52287,11 +52344,11 @@ act_done_2723:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2719
+	JMP     block_2722
 
-tail_2720:
+tail_2723:
 	CMPQ      DI, DX
-	JAE       pixels_done_2721
+	JAE       pixels_done_2724
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52300,7 +52357,7 @@ tail_2720:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2727:
+row_2730:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -52326,20 +52383,20 @@ row_2727:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2727
+	JNZ          row_2730
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2728
+	JB           act_done_2731
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2729
+	JE           act_clampx_2732
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2730
+	JE           act_mulx_2733
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2731
+	JE           act_slope_2734
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52352,9 +52409,9 @@ row_2727:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2728
+	JMP          act_done_2731
 
-act_mulx_2730:
+act_mulx_2733:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52375,9 +52432,9 @@ act_mulx_2730:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2728
+	JMP         act_done_2731
 
-act_slope_2731:
+act_slope_2734:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52390,9 +52447,9 @@ act_slope_2731:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2728
+	JMP         act_done_2731
 
-act_clampx_2729:
+act_clampx_2732:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52402,7 +52459,7 @@ act_clampx_2729:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2728:
+act_done_2731:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52412,7 +52469,7 @@ act_done_2728:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2721:
+pixels_done_2724:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52431,9 +52488,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2732:
+block_2735:
 	CMPQ    DI, BX
-	JAE     tail_2733
+	JAE     tail_2736
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52442,7 +52499,7 @@ block_2732:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2735:
+row_2738:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -52463,20 +52520,20 @@ row_2735:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2735
+	JNZ          row_2738
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2736
+	JB           act_done_2739
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2737
+	JE           act_clampx_2740
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2738
+	JE           act_mulx_2741
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2739
+	JE           act_slope_2742
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52486,9 +52543,9 @@ row_2735:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2736
+	JMP          act_done_2739
 
-act_mulx_2738:
+act_mulx_2741:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52504,9 +52561,9 @@ act_mulx_2738:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2736
+	JMP         act_done_2739
 
-act_slope_2739:
+act_slope_2742:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52516,9 +52573,9 @@ act_slope_2739:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2736
+	JMP         act_done_2739
 
-act_clampx_2737:
+act_clampx_2740:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52526,7 +52583,7 @@ act_clampx_2737:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2736:
+act_done_2739:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52535,11 +52592,11 @@ act_done_2736:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2732
+	JMP     block_2735
 
-tail_2733:
+tail_2736:
 	CMPQ      DI, DX
-	JAE       pixels_done_2734
+	JAE       pixels_done_2737
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52547,7 +52604,7 @@ tail_2733:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2740:
+row_2743:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -52568,20 +52625,20 @@ row_2740:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2740
+	JNZ          row_2743
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2741
+	JB           act_done_2744
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2742
+	JE           act_clampx_2745
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2743
+	JE           act_mulx_2746
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2744
+	JE           act_slope_2747
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52591,9 +52648,9 @@ row_2740:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2741
+	JMP          act_done_2744
 
-act_mulx_2743:
+act_mulx_2746:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52609,9 +52666,9 @@ act_mulx_2743:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2741
+	JMP         act_done_2744
 
-act_slope_2744:
+act_slope_2747:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52621,9 +52678,9 @@ act_slope_2744:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2741
+	JMP         act_done_2744
 
-act_clampx_2742:
+act_clampx_2745:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52631,7 +52688,7 @@ act_clampx_2742:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2741:
+act_done_2744:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52639,7 +52696,7 @@ act_done_2741:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2734:
+pixels_done_2737:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52656,9 +52713,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2745:
+block_2748:
 	CMPQ    DI, BX
-	JAE     tail_2746
+	JAE     tail_2749
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52666,7 +52723,7 @@ block_2745:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2748:
+row_2751:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -52682,29 +52739,29 @@ row_2748:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2748
+	JNZ          row_2751
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2749
+	JB           act_done_2752
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2750
+	JE           act_clampx_2753
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2751
+	JE           act_mulx_2754
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2752
+	JE           act_slope_2755
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2749
+	JMP          act_done_2752
 
-act_mulx_2751:
+act_mulx_2754:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -52715,42 +52772,42 @@ act_mulx_2751:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2749
+	JMP         act_done_2752
 
-act_slope_2752:
+act_slope_2755:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2749
+	JMP         act_done_2752
 
-act_clampx_2750:
+act_clampx_2753:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2749:
+act_done_2752:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2745
+	JMP     block_2748
 
-tail_2746:
+tail_2749:
 	CMPQ      DI, DX
-	JAE       pixels_done_2747
+	JAE       pixels_done_2750
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2753:
+row_2756:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -52766,29 +52823,29 @@ row_2753:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2753
+	JNZ          row_2756
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2754
+	JB           act_done_2757
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2755
+	JE           act_clampx_2758
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2756
+	JE           act_mulx_2759
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2757
+	JE           act_slope_2760
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2754
+	JMP          act_done_2757
 
-act_mulx_2756:
+act_mulx_2759:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -52799,30 +52856,30 @@ act_mulx_2756:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2754
+	JMP         act_done_2757
 
-act_slope_2757:
+act_slope_2760:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2754
+	JMP         act_done_2757
 
-act_clampx_2755:
+act_clampx_2758:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2754:
+act_done_2757:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2747:
+pixels_done_2750:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52837,16 +52894,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2758:
+block_2761:
 	CMPQ    DI, BX
-	JAE     tail_2759
+	JAE     tail_2762
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2761:
+row_2764:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -52857,59 +52914,59 @@ row_2761:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2761
+	JNZ          row_2764
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2762
+	JB           act_done_2765
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2763
+	JE           act_clampx_2766
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2764
+	JE           act_mulx_2767
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2765
+	JE           act_slope_2768
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2762
+	JMP          act_done_2765
 
-act_mulx_2764:
+act_mulx_2767:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2762
+	JMP         act_done_2765
 
-act_slope_2765:
+act_slope_2768:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2762
+	JMP         act_done_2765
 
-act_clampx_2763:
+act_clampx_2766:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2762:
+act_done_2765:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2758
+	JMP     block_2761
 
-tail_2759:
+tail_2762:
 	CMPQ      DI, DX
-	JAE       pixels_done_2760
+	JAE       pixels_done_2763
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2766:
+row_2769:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -52920,48 +52977,48 @@ row_2766:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2766
+	JNZ          row_2769
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2767
+	JB           act_done_2770
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2768
+	JE           act_clampx_2771
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2769
+	JE           act_mulx_2772
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2770
+	JE           act_slope_2773
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2767
+	JMP          act_done_2770
 
-act_mulx_2769:
+act_mulx_2772:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2767
+	JMP         act_done_2770
 
-act_slope_2770:
+act_slope_2773:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2767
+	JMP         act_done_2770
 
-act_clampx_2768:
+act_clampx_2771:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2767:
+act_done_2770:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2760:
+pixels_done_2763:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -52994,9 +53051,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2771:
+block_2774:
 	CMPQ    DI, BX
-	JAE     tail_2772
+	JAE     tail_2775
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53006,7 +53063,7 @@ block_2771:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2774:
+row_2777:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -53041,20 +53098,20 @@ row_2774:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2774
+	JNZ          row_2777
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2775
+	JB           act_done_2778
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2776
+	JE           act_clampx_2779
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2777
+	JE           act_mulx_2780
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2778
+	JE           act_slope_2781
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -53067,9 +53124,9 @@ row_2774:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2775
+	JMP          act_done_2778
 
-act_mulx_2777:
+act_mulx_2780:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -53090,9 +53147,9 @@ act_mulx_2777:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2775
+	JMP         act_done_2778
 
-act_slope_2778:
+act_slope_2781:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -53105,9 +53162,9 @@ act_slope_2778:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2775
+	JMP         act_done_2778
 
-act_clampx_2776:
+act_clampx_2779:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -53117,7 +53174,7 @@ act_clampx_2776:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2775:
+act_done_2778:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53128,11 +53185,11 @@ act_done_2775:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2771
+	JMP     block_2774
 
-tail_2772:
+tail_2775:
 	CMPQ      DI, DX
-	JAE       pixels_done_2773
+	JAE       pixels_done_2776
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53141,7 +53198,7 @@ tail_2772:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2779:
+row_2782:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -53176,20 +53233,20 @@ row_2779:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2779
+	JNZ          row_2782
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2780
+	JB           act_done_2783
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2781
+	JE           act_clampx_2784
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2782
+	JE           act_mulx_2785
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2783
+	JE           act_slope_2786
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -53202,9 +53259,9 @@ row_2779:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2780
+	JMP          act_done_2783
 
-act_mulx_2782:
+act_mulx_2785:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -53225,9 +53282,9 @@ act_mulx_2782:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2780
+	JMP         act_done_2783
 
-act_slope_2783:
+act_slope_2786:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -53240,9 +53297,9 @@ act_slope_2783:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2780
+	JMP         act_done_2783
 
-act_clampx_2781:
+act_clampx_2784:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -53252,7 +53309,7 @@ act_clampx_2781:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2780:
+act_done_2783:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -53262,7 +53319,7 @@ act_done_2780:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2773:
+pixels_done_2776:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53281,9 +53338,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2784:
+block_2787:
 	CMPQ    DI, BX
-	JAE     tail_2785
+	JAE     tail_2788
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53292,7 +53349,7 @@ block_2784:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2787:
+row_2790:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -53320,20 +53377,20 @@ row_2787:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2787
+	JNZ          row_2790
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2788
+	JB           act_done_2791
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2789
+	JE           act_clampx_2792
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2790
+	JE           act_mulx_2793
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2791
+	JE           act_slope_2794
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -53343,9 +53400,9 @@ row_2787:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2788
+	JMP          act_done_2791
 
-act_mulx_2790:
+act_mulx_2793:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -53361,9 +53418,9 @@ act_mulx_2790:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2788
+	JMP         act_done_2791
 
-act_slope_2791:
+act_slope_2794:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -53373,9 +53430,9 @@ act_slope_2791:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2788
+	JMP         act_done_2791
 
-act_clampx_2789:
+act_clampx_2792:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -53383,7 +53440,7 @@ act_clampx_2789:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2788:
+act_done_2791:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53392,11 +53449,11 @@ act_done_2788:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2784
+	JMP     block_2787
 
-tail_2785:
+tail_2788:
 	CMPQ      DI, DX
-	JAE       pixels_done_2786
+	JAE       pixels_done_2789
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53404,7 +53461,7 @@ tail_2785:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2792:
+row_2795:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -53432,20 +53489,20 @@ row_2792:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2792
+	JNZ          row_2795
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2793
+	JB           act_done_2796
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2794
+	JE           act_clampx_2797
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2795
+	JE           act_mulx_2798
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2796
+	JE           act_slope_2799
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -53455,9 +53512,9 @@ row_2792:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2793
+	JMP          act_done_2796
 
-act_mulx_2795:
+act_mulx_2798:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -53473,9 +53530,9 @@ act_mulx_2795:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2793
+	JMP         act_done_2796
 
-act_slope_2796:
+act_slope_2799:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -53485,9 +53542,9 @@ act_slope_2796:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2793
+	JMP         act_done_2796
 
-act_clampx_2794:
+act_clampx_2797:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -53495,7 +53552,7 @@ act_clampx_2794:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2793:
+act_done_2796:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -53503,7 +53560,7 @@ act_done_2793:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2786:
+pixels_done_2789:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53520,9 +53577,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2797:
+block_2800:
 	CMPQ    DI, BX
-	JAE     tail_2798
+	JAE     tail_2801
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53530,7 +53587,7 @@ block_2797:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2800:
+row_2803:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -53551,29 +53608,29 @@ row_2800:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2800
+	JNZ          row_2803
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2801
+	JB           act_done_2804
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2802
+	JE           act_clampx_2805
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2803
+	JE           act_mulx_2806
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2804
+	JE           act_slope_2807
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2801
+	JMP          act_done_2804
 
-act_mulx_2803:
+act_mulx_2806:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53584,42 +53641,42 @@ act_mulx_2803:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2801
+	JMP         act_done_2804
 
-act_slope_2804:
+act_slope_2807:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2801
+	JMP         act_done_2804
 
-act_clampx_2802:
+act_clampx_2805:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2801:
+act_done_2804:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2797
+	JMP     block_2800
 
-tail_2798:
+tail_2801:
 	CMPQ      DI, DX
-	JAE       pixels_done_2799
+	JAE       pixels_done_2802
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2805:
+row_2808:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -53640,29 +53697,29 @@ row_2805:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2805
+	JNZ          row_2808
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2806
+	JB           act_done_2809
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2807
+	JE           act_clampx_2810
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2808
+	JE           act_mulx_2811
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2809
+	JE           act_slope_2812
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2806
+	JMP          act_done_2809
 
-act_mulx_2808:
+act_mulx_2811:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53673,30 +53730,30 @@ act_mulx_2808:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2806
+	JMP         act_done_2809
 
-act_slope_2809:
+act_slope_2812:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2806
+	JMP         act_done_2809
 
-act_clampx_2807:
+act_clampx_2810:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2806:
+act_done_2809:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2799:
+pixels_done_2802:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53711,16 +53768,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2810:
+block_2813:
 	CMPQ    DI, BX
-	JAE     tail_2811
+	JAE     tail_2814
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2813:
+row_2816:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -53734,59 +53791,59 @@ row_2813:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2813
+	JNZ          row_2816
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2814
+	JB           act_done_2817
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2815
+	JE           act_clampx_2818
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2816
+	JE           act_mulx_2819
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2817
+	JE           act_slope_2820
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2814
+	JMP          act_done_2817
 
-act_mulx_2816:
+act_mulx_2819:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2814
+	JMP         act_done_2817
 
-act_slope_2817:
+act_slope_2820:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2814
+	JMP         act_done_2817
 
-act_clampx_2815:
+act_clampx_2818:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2814:
+act_done_2817:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2810
+	JMP     block_2813
 
-tail_2811:
+tail_2814:
 	CMPQ      DI, DX
-	JAE       pixels_done_2812
+	JAE       pixels_done_2815
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2818:
+row_2821:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -53800,48 +53857,48 @@ row_2818:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2818
+	JNZ          row_2821
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2819
+	JB           act_done_2822
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2820
+	JE           act_clampx_2823
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2821
+	JE           act_mulx_2824
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2822
+	JE           act_slope_2825
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2819
+	JMP          act_done_2822
 
-act_mulx_2821:
+act_mulx_2824:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2819
+	JMP         act_done_2822
 
-act_slope_2822:
+act_slope_2825:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2819
+	JMP         act_done_2822
 
-act_clampx_2820:
+act_clampx_2823:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2819:
+act_done_2822:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2812:
+pixels_done_2815:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -53874,9 +53931,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2823:
+block_2826:
 	CMPQ    DI, BX
-	JAE     tail_2824
+	JAE     tail_2827
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53886,7 +53943,7 @@ block_2823:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2826:
+row_2829:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -53903,20 +53960,20 @@ row_2826:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2826
+	JNZ          row_2829
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2827
+	JB           act_done_2830
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2828
+	JE           act_clampx_2831
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2829
+	JE           act_mulx_2832
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2830
+	JE           act_slope_2833
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -53929,9 +53986,9 @@ row_2826:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2827
+	JMP          act_done_2830
 
-act_mulx_2829:
+act_mulx_2832:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -53952,9 +54009,9 @@ act_mulx_2829:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2827
+	JMP         act_done_2830
 
-act_slope_2830:
+act_slope_2833:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -53967,9 +54024,9 @@ act_slope_2830:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2827
+	JMP         act_done_2830
 
-act_clampx_2828:
+act_clampx_2831:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -53979,7 +54036,7 @@ act_clampx_2828:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2827:
+act_done_2830:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53990,11 +54047,11 @@ act_done_2827:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2823
+	JMP     block_2826
 
-tail_2824:
+tail_2827:
 	CMPQ      DI, DX
-	JAE       pixels_done_2825
+	JAE       pixels_done_2828
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54003,7 +54060,7 @@ tail_2824:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2831:
+row_2834:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -54020,20 +54077,20 @@ row_2831:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2831
+	JNZ          row_2834
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2832
+	JB           act_done_2835
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2833
+	JE           act_clampx_2836
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2834
+	JE           act_mulx_2837
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2835
+	JE           act_slope_2838
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -54046,9 +54103,9 @@ row_2831:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2832
+	JMP          act_done_2835
 
-act_mulx_2834:
+act_mulx_2837:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -54069,9 +54126,9 @@ act_mulx_2834:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2832
+	JMP         act_done_2835
 
-act_slope_2835:
+act_slope_2838:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -54084,9 +54141,9 @@ act_slope_2835:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2832
+	JMP         act_done_2835
 
-act_clampx_2833:
+act_clampx_2836:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -54096,7 +54153,7 @@ act_clampx_2833:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2832:
+act_done_2835:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54106,7 +54163,7 @@ act_done_2832:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2825:
+pixels_done_2828:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54125,9 +54182,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2836:
+block_2839:
 	CMPQ    DI, BX
-	JAE     tail_2837
+	JAE     tail_2840
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54136,7 +54193,7 @@ block_2836:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2839:
+row_2842:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -54150,20 +54207,20 @@ row_2839:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2839
+	JNZ          row_2842
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2840
+	JB           act_done_2843
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2841
+	JE           act_clampx_2844
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2842
+	JE           act_mulx_2845
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2843
+	JE           act_slope_2846
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -54173,9 +54230,9 @@ row_2839:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2840
+	JMP          act_done_2843
 
-act_mulx_2842:
+act_mulx_2845:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -54191,9 +54248,9 @@ act_mulx_2842:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2840
+	JMP         act_done_2843
 
-act_slope_2843:
+act_slope_2846:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -54203,9 +54260,9 @@ act_slope_2843:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2840
+	JMP         act_done_2843
 
-act_clampx_2841:
+act_clampx_2844:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -54213,7 +54270,7 @@ act_clampx_2841:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2840:
+act_done_2843:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54222,11 +54279,11 @@ act_done_2840:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2836
+	JMP     block_2839
 
-tail_2837:
+tail_2840:
 	CMPQ      DI, DX
-	JAE       pixels_done_2838
+	JAE       pixels_done_2841
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54234,7 +54291,7 @@ tail_2837:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2844:
+row_2847:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -54248,20 +54305,20 @@ row_2844:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2844
+	JNZ          row_2847
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2845
+	JB           act_done_2848
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2846
+	JE           act_clampx_2849
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2847
+	JE           act_mulx_2850
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2848
+	JE           act_slope_2851
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -54271,9 +54328,9 @@ row_2844:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2845
+	JMP          act_done_2848
 
-act_mulx_2847:
+act_mulx_2850:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -54289,9 +54346,9 @@ act_mulx_2847:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2845
+	JMP         act_done_2848
 
-act_slope_2848:
+act_slope_2851:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -54301,9 +54358,9 @@ act_slope_2848:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2845
+	JMP         act_done_2848
 
-act_clampx_2846:
+act_clampx_2849:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -54311,7 +54368,7 @@ act_clampx_2846:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2845:
+act_done_2848:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54319,7 +54376,7 @@ act_done_2845:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2838:
+pixels_done_2841:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54336,9 +54393,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2849:
+block_2852:
 	CMPQ    DI, BX
-	JAE     tail_2850
+	JAE     tail_2853
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54346,7 +54403,7 @@ block_2849:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2852:
+row_2855:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -54357,29 +54414,29 @@ row_2852:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2852
+	JNZ          row_2855
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2853
+	JB           act_done_2856
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2854
+	JE           act_clampx_2857
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2855
+	JE           act_mulx_2858
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2856
+	JE           act_slope_2859
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2853
+	JMP          act_done_2856
 
-act_mulx_2855:
+act_mulx_2858:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -54390,42 +54447,42 @@ act_mulx_2855:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2853
+	JMP         act_done_2856
 
-act_slope_2856:
+act_slope_2859:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2853
+	JMP         act_done_2856
 
-act_clampx_2854:
+act_clampx_2857:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2853:
+act_done_2856:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2849
+	JMP     block_2852
 
-tail_2850:
+tail_2853:
 	CMPQ      DI, DX
-	JAE       pixels_done_2851
+	JAE       pixels_done_2854
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2857:
+row_2860:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -54436,29 +54493,29 @@ row_2857:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2857
+	JNZ          row_2860
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2858
+	JB           act_done_2861
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2859
+	JE           act_clampx_2862
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2860
+	JE           act_mulx_2863
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2861
+	JE           act_slope_2864
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2858
+	JMP          act_done_2861
 
-act_mulx_2860:
+act_mulx_2863:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -54469,30 +54526,30 @@ act_mulx_2860:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2858
+	JMP         act_done_2861
 
-act_slope_2861:
+act_slope_2864:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2858
+	JMP         act_done_2861
 
-act_clampx_2859:
+act_clampx_2862:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2858:
+act_done_2861:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2851:
+pixels_done_2854:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54507,16 +54564,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2862:
+block_2865:
 	CMPQ    DI, BX
-	JAE     tail_2863
+	JAE     tail_2866
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2865:
+row_2868:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -54524,59 +54581,59 @@ row_2865:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2865
+	JNZ          row_2868
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2866
+	JB           act_done_2869
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2867
+	JE           act_clampx_2870
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2868
+	JE           act_mulx_2871
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2869
+	JE           act_slope_2872
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2866
+	JMP          act_done_2869
 
-act_mulx_2868:
+act_mulx_2871:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2866
+	JMP         act_done_2869
 
-act_slope_2869:
+act_slope_2872:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2866
+	JMP         act_done_2869
 
-act_clampx_2867:
+act_clampx_2870:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2866:
+act_done_2869:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2862
+	JMP     block_2865
 
-tail_2863:
+tail_2866:
 	CMPQ      DI, DX
-	JAE       pixels_done_2864
+	JAE       pixels_done_2867
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2870:
+row_2873:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -54584,48 +54641,48 @@ row_2870:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2870
+	JNZ          row_2873
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2871
+	JB           act_done_2874
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2872
+	JE           act_clampx_2875
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2873
+	JE           act_mulx_2876
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2874
+	JE           act_slope_2877
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2871
+	JMP          act_done_2874
 
-act_mulx_2873:
+act_mulx_2876:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2871
+	JMP         act_done_2874
 
-act_slope_2874:
+act_slope_2877:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2871
+	JMP         act_done_2874
 
-act_clampx_2872:
+act_clampx_2875:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2871:
+act_done_2874:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2864:
+pixels_done_2867:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -54658,9 +54715,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2875:
+block_2878:
 	CMPQ    DI, BX
-	JAE     tail_2876
+	JAE     tail_2879
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54670,7 +54727,7 @@ block_2875:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2878:
+row_2881:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -54696,20 +54753,20 @@ row_2878:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2878
+	JNZ          row_2881
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2879
+	JB           act_done_2882
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2880
+	JE           act_clampx_2883
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2881
+	JE           act_mulx_2884
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2882
+	JE           act_slope_2885
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -54722,9 +54779,9 @@ row_2878:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2879
+	JMP          act_done_2882
 
-act_mulx_2881:
+act_mulx_2884:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -54745,9 +54802,9 @@ act_mulx_2881:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2879
+	JMP         act_done_2882
 
-act_slope_2882:
+act_slope_2885:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -54760,9 +54817,9 @@ act_slope_2882:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2879
+	JMP         act_done_2882
 
-act_clampx_2880:
+act_clampx_2883:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -54772,7 +54829,7 @@ act_clampx_2880:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2879:
+act_done_2882:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54783,11 +54840,11 @@ act_done_2879:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2875
+	JMP     block_2878
 
-tail_2876:
+tail_2879:
 	CMPQ      DI, DX
-	JAE       pixels_done_2877
+	JAE       pixels_done_2880
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54796,7 +54853,7 @@ tail_2876:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2883:
+row_2886:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -54822,20 +54879,20 @@ row_2883:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2883
+	JNZ          row_2886
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2884
+	JB           act_done_2887
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2885
+	JE           act_clampx_2888
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2886
+	JE           act_mulx_2889
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2887
+	JE           act_slope_2890
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -54848,9 +54905,9 @@ row_2883:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2884
+	JMP          act_done_2887
 
-act_mulx_2886:
+act_mulx_2889:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -54871,9 +54928,9 @@ act_mulx_2886:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2884
+	JMP         act_done_2887
 
-act_slope_2887:
+act_slope_2890:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -54886,9 +54943,9 @@ act_slope_2887:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2884
+	JMP         act_done_2887
 
-act_clampx_2885:
+act_clampx_2888:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -54898,7 +54955,7 @@ act_clampx_2885:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2884:
+act_done_2887:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54908,7 +54965,7 @@ act_done_2884:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2877:
+pixels_done_2880:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54927,9 +54984,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2888:
+block_2891:
 	CMPQ    DI, BX
-	JAE     tail_2889
+	JAE     tail_2892
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54938,7 +54995,7 @@ block_2888:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2891:
+row_2894:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -54959,20 +55016,20 @@ row_2891:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2891
+	JNZ          row_2894
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2892
+	JB           act_done_2895
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2893
+	JE           act_clampx_2896
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2894
+	JE           act_mulx_2897
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2895
+	JE           act_slope_2898
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -54982,9 +55039,9 @@ row_2891:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2892
+	JMP          act_done_2895
 
-act_mulx_2894:
+act_mulx_2897:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -55000,9 +55057,9 @@ act_mulx_2894:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2892
+	JMP         act_done_2895
 
-act_slope_2895:
+act_slope_2898:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -55012,9 +55069,9 @@ act_slope_2895:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2892
+	JMP         act_done_2895
 
-act_clampx_2893:
+act_clampx_2896:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -55022,7 +55079,7 @@ act_clampx_2893:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2892:
+act_done_2895:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55031,11 +55088,11 @@ act_done_2892:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2888
+	JMP     block_2891
 
-tail_2889:
+tail_2892:
 	CMPQ      DI, DX
-	JAE       pixels_done_2890
+	JAE       pixels_done_2893
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55043,7 +55100,7 @@ tail_2889:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2896:
+row_2899:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -55064,20 +55121,20 @@ row_2896:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2896
+	JNZ          row_2899
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2897
+	JB           act_done_2900
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2898
+	JE           act_clampx_2901
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2899
+	JE           act_mulx_2902
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2900
+	JE           act_slope_2903
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -55087,9 +55144,9 @@ row_2896:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2897
+	JMP          act_done_2900
 
-act_mulx_2899:
+act_mulx_2902:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -55105,9 +55162,9 @@ act_mulx_2899:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2897
+	JMP         act_done_2900
 
-act_slope_2900:
+act_slope_2903:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -55117,9 +55174,9 @@ act_slope_2900:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2897
+	JMP         act_done_2900
 
-act_clampx_2898:
+act_clampx_2901:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -55127,7 +55184,7 @@ act_clampx_2898:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2897:
+act_done_2900:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55135,7 +55192,7 @@ act_done_2897:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2890:
+pixels_done_2893:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55152,9 +55209,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2901:
+block_2904:
 	CMPQ    DI, BX
-	JAE     tail_2902
+	JAE     tail_2905
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55162,7 +55219,7 @@ block_2901:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2904:
+row_2907:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -55178,29 +55235,29 @@ row_2904:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2904
+	JNZ          row_2907
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2905
+	JB           act_done_2908
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2906
+	JE           act_clampx_2909
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2907
+	JE           act_mulx_2910
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2908
+	JE           act_slope_2911
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2905
+	JMP          act_done_2908
 
-act_mulx_2907:
+act_mulx_2910:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -55211,42 +55268,42 @@ act_mulx_2907:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2905
+	JMP         act_done_2908
 
-act_slope_2908:
+act_slope_2911:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2905
+	JMP         act_done_2908
 
-act_clampx_2906:
+act_clampx_2909:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2905:
+act_done_2908:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2901
+	JMP     block_2904
 
-tail_2902:
+tail_2905:
 	CMPQ      DI, DX
-	JAE       pixels_done_2903
+	JAE       pixels_done_2906
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2909:
+row_2912:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -55262,29 +55319,29 @@ row_2909:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2909
+	JNZ          row_2912
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2910
+	JB           act_done_2913
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2911
+	JE           act_clampx_2914
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2912
+	JE           act_mulx_2915
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2913
+	JE           act_slope_2916
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2910
+	JMP          act_done_2913
 
-act_mulx_2912:
+act_mulx_2915:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -55295,30 +55352,30 @@ act_mulx_2912:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2910
+	JMP         act_done_2913
 
-act_slope_2913:
+act_slope_2916:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2910
+	JMP         act_done_2913
 
-act_clampx_2911:
+act_clampx_2914:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2910:
+act_done_2913:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2903:
+pixels_done_2906:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55333,16 +55390,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2914:
+block_2917:
 	CMPQ    DI, BX
-	JAE     tail_2915
+	JAE     tail_2918
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2917:
+row_2920:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -55353,59 +55410,59 @@ row_2917:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2917
+	JNZ          row_2920
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2918
+	JB           act_done_2921
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2919
+	JE           act_clampx_2922
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2920
+	JE           act_mulx_2923
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2921
+	JE           act_slope_2924
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2918
+	JMP          act_done_2921
 
-act_mulx_2920:
+act_mulx_2923:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2918
+	JMP         act_done_2921
 
-act_slope_2921:
+act_slope_2924:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2918
+	JMP         act_done_2921
 
-act_clampx_2919:
+act_clampx_2922:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2918:
+act_done_2921:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2914
+	JMP     block_2917
 
-tail_2915:
+tail_2918:
 	CMPQ      DI, DX
-	JAE       pixels_done_2916
+	JAE       pixels_done_2919
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2922:
+row_2925:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -55416,48 +55473,48 @@ row_2922:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2922
+	JNZ          row_2925
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2923
+	JB           act_done_2926
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2924
+	JE           act_clampx_2927
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2925
+	JE           act_mulx_2928
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2926
+	JE           act_slope_2929
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2923
+	JMP          act_done_2926
 
-act_mulx_2925:
+act_mulx_2928:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2923
+	JMP         act_done_2926
 
-act_slope_2926:
+act_slope_2929:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2923
+	JMP         act_done_2926
 
-act_clampx_2924:
+act_clampx_2927:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2923:
+act_done_2926:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2916:
+pixels_done_2919:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -55490,9 +55547,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2927:
+block_2930:
 	CMPQ    DI, BX
-	JAE     tail_2928
+	JAE     tail_2931
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55502,7 +55559,7 @@ block_2927:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2930:
+row_2933:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -55519,20 +55576,20 @@ row_2930:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2930
+	JNZ          row_2933
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2931
+	JB           act_done_2934
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2932
+	JE           act_clampx_2935
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2933
+	JE           act_mulx_2936
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2934
+	JE           act_slope_2937
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55545,9 +55602,9 @@ row_2930:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2931
+	JMP          act_done_2934
 
-act_mulx_2933:
+act_mulx_2936:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55568,9 +55625,9 @@ act_mulx_2933:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2931
+	JMP         act_done_2934
 
-act_slope_2934:
+act_slope_2937:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55583,9 +55640,9 @@ act_slope_2934:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2931
+	JMP         act_done_2934
 
-act_clampx_2932:
+act_clampx_2935:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55595,7 +55652,7 @@ act_clampx_2932:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2931:
+act_done_2934:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55606,11 +55663,11 @@ act_done_2931:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2927
+	JMP     block_2930
 
-tail_2928:
+tail_2931:
 	CMPQ      DI, DX
-	JAE       pixels_done_2929
+	JAE       pixels_done_2932
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55619,7 +55676,7 @@ tail_2928:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2935:
+row_2938:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -55636,20 +55693,20 @@ row_2935:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2935
+	JNZ          row_2938
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2936
+	JB           act_done_2939
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2937
+	JE           act_clampx_2940
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2938
+	JE           act_mulx_2941
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2939
+	JE           act_slope_2942
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55662,9 +55719,9 @@ row_2935:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2936
+	JMP          act_done_2939
 
-act_mulx_2938:
+act_mulx_2941:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55685,9 +55742,9 @@ act_mulx_2938:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2936
+	JMP         act_done_2939
 
-act_slope_2939:
+act_slope_2942:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55700,9 +55757,9 @@ act_slope_2939:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2936
+	JMP         act_done_2939
 
-act_clampx_2937:
+act_clampx_2940:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55712,7 +55769,7 @@ act_clampx_2937:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2936:
+act_done_2939:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55722,7 +55779,7 @@ act_done_2936:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2929:
+pixels_done_2932:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55741,9 +55798,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2940:
+block_2943:
 	CMPQ    DI, BX
-	JAE     tail_2941
+	JAE     tail_2944
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55752,7 +55809,7 @@ block_2940:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2943:
+row_2946:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -55766,20 +55823,20 @@ row_2943:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2943
+	JNZ          row_2946
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2944
+	JB           act_done_2947
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2945
+	JE           act_clampx_2948
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2946
+	JE           act_mulx_2949
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2947
+	JE           act_slope_2950
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -55789,9 +55846,9 @@ row_2943:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2944
+	JMP          act_done_2947
 
-act_mulx_2946:
+act_mulx_2949:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -55807,9 +55864,9 @@ act_mulx_2946:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2944
+	JMP         act_done_2947
 
-act_slope_2947:
+act_slope_2950:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -55819,9 +55876,9 @@ act_slope_2947:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2944
+	JMP         act_done_2947
 
-act_clampx_2945:
+act_clampx_2948:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -55829,7 +55886,7 @@ act_clampx_2945:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2944:
+act_done_2947:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55838,11 +55895,11 @@ act_done_2944:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2940
+	JMP     block_2943
 
-tail_2941:
+tail_2944:
 	CMPQ      DI, DX
-	JAE       pixels_done_2942
+	JAE       pixels_done_2945
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55850,7 +55907,7 @@ tail_2941:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2948:
+row_2951:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -55864,20 +55921,20 @@ row_2948:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2948
+	JNZ          row_2951
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2949
+	JB           act_done_2952
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2950
+	JE           act_clampx_2953
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2951
+	JE           act_mulx_2954
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2952
+	JE           act_slope_2955
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -55887,9 +55944,9 @@ row_2948:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2949
+	JMP          act_done_2952
 
-act_mulx_2951:
+act_mulx_2954:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -55905,9 +55962,9 @@ act_mulx_2951:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2949
+	JMP         act_done_2952
 
-act_slope_2952:
+act_slope_2955:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -55917,9 +55974,9 @@ act_slope_2952:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2949
+	JMP         act_done_2952
 
-act_clampx_2950:
+act_clampx_2953:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -55927,7 +55984,7 @@ act_clampx_2950:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2949:
+act_done_2952:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55935,7 +55992,7 @@ act_done_2949:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2942:
+pixels_done_2945:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55952,9 +56009,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2953:
+block_2956:
 	CMPQ    DI, BX
-	JAE     tail_2954
+	JAE     tail_2957
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55962,7 +56019,7 @@ block_2953:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2956:
+row_2959:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -55973,29 +56030,29 @@ row_2956:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2956
+	JNZ          row_2959
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2957
+	JB           act_done_2960
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2958
+	JE           act_clampx_2961
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2959
+	JE           act_mulx_2962
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2960
+	JE           act_slope_2963
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2957
+	JMP          act_done_2960
 
-act_mulx_2959:
+act_mulx_2962:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56006,42 +56063,42 @@ act_mulx_2959:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2957
+	JMP         act_done_2960
 
-act_slope_2960:
+act_slope_2963:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2957
+	JMP         act_done_2960
 
-act_clampx_2958:
+act_clampx_2961:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2957:
+act_done_2960:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2953
+	JMP     block_2956
 
-tail_2954:
+tail_2957:
 	CMPQ      DI, DX
-	JAE       pixels_done_2955
+	JAE       pixels_done_2958
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2961:
+row_2964:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -56052,29 +56109,29 @@ row_2961:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2961
+	JNZ          row_2964
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2962
+	JB           act_done_2965
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2963
+	JE           act_clampx_2966
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2964
+	JE           act_mulx_2967
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2965
+	JE           act_slope_2968
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2962
+	JMP          act_done_2965
 
-act_mulx_2964:
+act_mulx_2967:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56085,30 +56142,30 @@ act_mulx_2964:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2962
+	JMP         act_done_2965
 
-act_slope_2965:
+act_slope_2968:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2962
+	JMP         act_done_2965
 
-act_clampx_2963:
+act_clampx_2966:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2962:
+act_done_2965:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2955:
+pixels_done_2958:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56123,16 +56180,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2966:
+block_2969:
 	CMPQ    DI, BX
-	JAE     tail_2967
+	JAE     tail_2970
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2969:
+row_2972:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -56140,59 +56197,59 @@ row_2969:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2969
+	JNZ          row_2972
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2970
+	JB           act_done_2973
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2971
+	JE           act_clampx_2974
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2972
+	JE           act_mulx_2975
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2973
+	JE           act_slope_2976
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2970
+	JMP          act_done_2973
 
-act_mulx_2972:
+act_mulx_2975:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2970
+	JMP         act_done_2973
 
-act_slope_2973:
+act_slope_2976:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2970
+	JMP         act_done_2973
 
-act_clampx_2971:
+act_clampx_2974:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2970:
+act_done_2973:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2966
+	JMP     block_2969
 
-tail_2967:
+tail_2970:
 	CMPQ      DI, DX
-	JAE       pixels_done_2968
+	JAE       pixels_done_2971
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2974:
+row_2977:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -56200,48 +56257,48 @@ row_2974:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2974
+	JNZ          row_2977
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2975
+	JB           act_done_2978
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2976
+	JE           act_clampx_2979
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2977
+	JE           act_mulx_2980
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2978
+	JE           act_slope_2981
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2975
+	JMP          act_done_2978
 
-act_mulx_2977:
+act_mulx_2980:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2975
+	JMP         act_done_2978
 
-act_slope_2978:
+act_slope_2981:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2975
+	JMP         act_done_2978
 
-act_clampx_2976:
+act_clampx_2979:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2975:
+act_done_2978:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2968:
+pixels_done_2971:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -56520,18 +56577,18 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 200(AX)(CX*2), Z8, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_2979
+	JB               act_done_2982
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_2980
+	JE               act_clampx_2983
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_2981
+	JE               act_mulx_2984
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_2982
+	JE               act_slope_2985
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -56556,9 +56613,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_2979
+	JMP              act_done_2982
 
-act_mulx_2981:
+act_mulx_2984:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -56599,9 +56656,9 @@ act_mulx_2981:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2979
+	JMP         act_done_2982
 
-act_slope_2982:
+act_slope_2985:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -56626,9 +56683,9 @@ act_slope_2982:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2979
+	JMP         act_done_2982
 
-act_clampx_2980:
+act_clampx_2983:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -56646,7 +56703,7 @@ act_clampx_2980:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2979:
+act_done_2982:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	VMOVUPS Z1, K1, (BX)
@@ -56727,42 +56784,42 @@ single:
 	VMOVUPS          1664(DX), Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z1, Z0
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_2983
+	JB               act_done_2986
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z1
 	VBROADCASTSS     4(DI), Z2
 	VBROADCASTSS     8(DI), Z3
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_2984
+	JE               act_clampx_2987
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_2985
+	JE               act_mulx_2988
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_2986
+	JE               act_slope_2989
 	VFMADD213PS      Z2, Z1, Z0
 	VMAXPS           Z0, Z3, Z0
 	VMINPS           Z0, Z4, Z0
-	JMP              act_done_2983
+	JMP              act_done_2986
 
-act_mulx_2985:
+act_mulx_2988:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2983
+	JMP         act_done_2986
 
-act_slope_2986:
+act_slope_2989:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2983
+	JMP         act_done_2986
 
-act_clampx_2984:
+act_clampx_2987:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2983:
+act_done_2986:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -57069,18 +57126,18 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 104(AX)(CX*2), Z9, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_2987
+	JB               act_done_2990
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_2988
+	JE               act_clampx_2991
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_2989
+	JE               act_mulx_2992
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_2990
+	JE               act_slope_2993
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -57105,9 +57162,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_2987
+	JMP              act_done_2990
 
-act_mulx_2989:
+act_mulx_2992:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -57148,9 +57205,9 @@ act_mulx_2989:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2987
+	JMP         act_done_2990
 
-act_slope_2990:
+act_slope_2993:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -57175,9 +57232,9 @@ act_slope_2990:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2987
+	JMP         act_done_2990
 
-act_clampx_2988:
+act_clampx_2991:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -57195,7 +57252,7 @@ act_clampx_2988:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2987:
+act_done_2990:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -57327,27 +57384,27 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z2, Z0
 	VFMADD231PS.BCST 32(AX)(CX*2), Z3, Z1
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_2991
+	JB               act_done_2994
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z2
 	VBROADCASTSS     4(DI), Z3
 	VBROADCASTSS     8(DI), Z4
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_2992
+	JE               act_clampx_2995
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_2993
+	JE               act_mulx_2996
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_2994
+	JE               act_slope_2997
 	VFMADD213PS      Z3, Z2, Z0
 	VMAXPS           Z0, Z4, Z0
 	VMINPS           Z0, Z5, Z0
 	VFMADD213PS      Z3, Z2, Z1
 	VMAXPS           Z1, Z4, Z1
 	VMINPS           Z1, Z5, Z1
-	JMP              act_done_2991
+	JMP              act_done_2994
 
-act_mulx_2993:
+act_mulx_2996:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57358,24 +57415,24 @@ act_mulx_2993:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2991
+	JMP         act_done_2994
 
-act_slope_2994:
+act_slope_2997:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2991
+	JMP         act_done_2994
 
-act_clampx_2992:
+act_clampx_2995:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2991:
+act_done_2994:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -57654,18 +57711,18 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z7, Z4
 	VFMADD231PS.BCST 56(AX)(CX*2), Z8, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_2995
+	JB               act_done_2998
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z6
 	VBROADCASTSS     4(DI), Z7
 	VBROADCASTSS     8(DI), Z8
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_2996
+	JE               act_clampx_2999
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_2997
+	JE               act_mulx_3000
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_2998
+	JE               act_slope_3001
 	VFMADD213PS      Z7, Z6, Z0
 	VMAXPS           Z0, Z8, Z0
 	VMINPS           Z0, Z9, Z0
@@ -57684,9 +57741,9 @@ group:
 	VFMADD213PS      Z7, Z6, Z5
 	VMAXPS           Z5, Z8, Z5
 	VMINPS           Z5, Z9, Z5
-	JMP              act_done_2995
+	JMP              act_done_2998
 
-act_mulx_2997:
+act_mulx_3000:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -57717,9 +57774,9 @@ act_mulx_2997:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2995
+	JMP         act_done_2998
 
-act_slope_2998:
+act_slope_3001:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -57738,9 +57795,9 @@ act_slope_2998:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2995
+	JMP         act_done_2998
 
-act_clampx_2996:
+act_clampx_2999:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -57754,7 +57811,7 @@ act_clampx_2996:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2995:
+act_done_2998:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -57937,18 +57994,18 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z4, Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z2
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_2999
+	JB               act_done_3002
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z3
 	VBROADCASTSS     4(DI), Z4
 	VBROADCASTSS     8(DI), Z5
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3000
+	JE               act_clampx_3003
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3001
+	JE               act_mulx_3004
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3002
+	JE               act_slope_3005
 	VFMADD213PS      Z4, Z3, Z0
 	VMAXPS           Z0, Z5, Z0
 	VMINPS           Z0, Z6, Z0
@@ -57958,9 +58015,9 @@ single:
 	VFMADD213PS      Z4, Z3, Z2
 	VMAXPS           Z2, Z5, Z2
 	VMINPS           Z2, Z6, Z2
-	JMP              act_done_2999
+	JMP              act_done_3002
 
-act_mulx_3001:
+act_mulx_3004:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57976,9 +58033,9 @@ act_mulx_3001:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2999
+	JMP         act_done_3002
 
-act_slope_3002:
+act_slope_3005:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57988,9 +58045,9 @@ act_slope_3002:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2999
+	JMP         act_done_3002
 
-act_clampx_3000:
+act_clampx_3003:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57998,7 +58055,7 @@ act_clampx_3000:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2999:
+act_done_3002:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -58361,18 +58418,18 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3003
+	JB               act_done_3006
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3004
+	JE               act_clampx_3007
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3005
+	JE               act_mulx_3008
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3006
+	JE               act_slope_3009
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -58397,9 +58454,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3003
+	JMP              act_done_3006
 
-act_mulx_3005:
+act_mulx_3008:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -58440,9 +58497,9 @@ act_mulx_3005:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3003
+	JMP         act_done_3006
 
-act_slope_3006:
+act_slope_3009:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -58467,9 +58524,9 @@ act_slope_3006:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3003
+	JMP         act_done_3006
 
-act_clampx_3004:
+act_clampx_3007:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -58487,7 +58544,7 @@ act_clampx_3004:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3003:
+act_done_3006:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -58727,18 +58784,18 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z2
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z3
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3007
+	JB               act_done_3010
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z4
 	VBROADCASTSS     4(DI), Z5
 	VBROADCASTSS     8(DI), Z6
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3008
+	JE               act_clampx_3011
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3009
+	JE               act_mulx_3012
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3010
+	JE               act_slope_3013
 	VFMADD213PS      Z5, Z4, Z0
 	VMAXPS           Z0, Z6, Z0
 	VMINPS           Z0, Z7, Z0
@@ -58751,9 +58808,9 @@ single:
 	VFMADD213PS      Z5, Z4, Z3
 	VMAXPS           Z3, Z6, Z3
 	VMINPS           Z3, Z7, Z3
-	JMP              act_done_3007
+	JMP              act_done_3010
 
-act_mulx_3009:
+act_mulx_3012:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58774,9 +58831,9 @@ act_mulx_3009:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3007
+	JMP         act_done_3010
 
-act_slope_3010:
+act_slope_3013:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58789,9 +58846,9 @@ act_slope_3010:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3007
+	JMP         act_done_3010
 
-act_clampx_3008:
+act_clampx_3011:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58801,7 +58858,7 @@ act_clampx_3008:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3007:
+act_done_3010:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -58834,9 +58891,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_3011:
+chan_3014:
 	CMPQ   DX, SI
-	JAE    chan_tail_3012
+	JAE    chan_tail_3015
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -58844,9 +58901,9 @@ chan_3011:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_3014:
+gap4_3017:
 	CMPQ    R8, $0x04
-	JB      gap1_3015
+	JB      gap1_3018
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -58858,29 +58915,29 @@ gap4_3014:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_3014
+	JMP     gap4_3017
 
-gap1_3015:
+gap1_3018:
 	TESTQ   R8, R8
-	JZ      gapsum_3016
+	JZ      gapsum_3019
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_3015
+	JMP     gap1_3018
 
-gapsum_3016:
+gapsum_3019:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_3011
+	JMP     chan_3014
 
-chan_tail_3012:
+chan_tail_3015:
 	CMPQ   DX, BX
-	JAE    chan_done_3013
+	JAE    chan_done_3016
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -58888,9 +58945,9 @@ chan_tail_3012:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_3017:
+gap4_3020:
 	CMPQ      SI, $0x04
-	JB        gap1_3018
+	JB        gap1_3021
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -58902,25 +58959,25 @@ gap4_3017:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_3017
+	JMP       gap4_3020
 
-gap1_3018:
+gap1_3021:
 	TESTQ     SI, SI
-	JZ        gapsum_3019
+	JZ        gapsum_3022
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_3018
+	JMP       gap1_3021
 
-gapsum_3019:
+gapsum_3022:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_3013:
+chan_done_3016:
 	VZEROUPPER
 	RET
 
@@ -58947,25 +59004,85 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_3020:
+chan_3023:
 	CMPQ    SI, R8
-	JAE     chan_tail_3021
+	JAE     chan_tail_3024
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_3020
+	JMP     chan_3023
 
-chan_tail_3021:
+chan_tail_3024:
 	CMPQ      SI, DI
-	JAE       chan_done_3022
+	JAE       chan_done_3025
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_3022:
+chan_done_3025:
+	ADDQ DI, AX
+	ADDQ DI, CX
+	DECQ BX
+	JNZ  pixel
+
+done:
+	VZEROUPPER
+	RET
+
+// func RequantChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
+	MOVQ         in+0(FP), AX
+	MOVQ         out+32(FP), CX
+	MOVQ         s+24(FP), DX
+	MOVQ         hw+8(FP), BX
+	MOVQ         ep+40(FP), SI
+	VBROADCASTSS 8(SI), Z0
+	VBROADCASTSS 12(SI), Z1
+	MOVQ         c+16(FP), SI
+	MOVQ         SI, DI
+	SHLQ         $0x02, DI
+	MOVQ         SI, R8
+	ANDQ         $-16, R8
+	SHLQ         $0x02, R8
+	ANDL         $0x0f, SI
+	MOVL         $0x0000ffff, R9
+	BZHIL        SI, R9, R9
+	KMOVW        R9, K1
+	TESTQ        BX, BX
+	JZ           done
+
+pixel:
+	XORQ SI, SI
+
+chan_3026:
+	CMPQ        SI, R8
+	JAE         chan_tail_3027
+	VMOVUPS     (AX)(SI*1), Z2
+	VMOVUPS     (DX)(SI*1), Z3
+	VMULPS      Z3, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z0, Z2, Z2
+	VMINPS      Z1, Z2, Z2
+	VMOVUPS     Z2, (CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         chan_3026
+
+chan_tail_3027:
+	CMPQ        SI, DI
+	JAE         chan_done_3028
+	VMOVUPS.Z   (AX)(SI*1), K1, Z2
+	VMOVUPS.Z   (DX)(SI*1), K1, Z3
+	VMULPS      Z3, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z0, Z2, Z2
+	VMINPS      Z1, Z2, Z2
+	VMOVUPS     Z2, K1, (CX)(SI*1)
+
+chan_done_3028:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -58998,87 +59115,87 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_3023:
+chan_3029:
 	CMPQ        BX, DI
-	JAE         chan_tail_3024
+	JAE         chan_tail_3030
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_3026
-	JE          act_clampx_3027
+	JB          act_done_3032
+	JE          act_clampx_3033
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_3028
+	JE          act_mulx_3034
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_3029
+	JE          act_slope_3035
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_mulx_3028:
+act_mulx_3034:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_slope_3029:
+act_slope_3035:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_clampx_3027:
+act_clampx_3033:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3026:
+act_done_3032:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_3023
+	JMP     chan_3029
 
-chan_tail_3024:
+chan_tail_3030:
 	CMPQ        BX, SI
-	JAE         chan_done_3025
+	JAE         chan_done_3031
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_3030
-	JE          act_clampx_3031
+	JB          act_done_3036
+	JE          act_clampx_3037
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_3032
+	JE          act_mulx_3038
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_3033
+	JE          act_slope_3039
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3030
+	JMP         act_done_3036
 
-act_mulx_3032:
+act_mulx_3038:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_3030
+	JMP         act_done_3036
 
-act_slope_3033:
+act_slope_3039:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_3030
+	JMP         act_done_3036
 
-act_clampx_3031:
+act_clampx_3037:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3030:
+act_done_3036:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_3025:
+chan_done_3031:
 	VZEROUPPER
 	RET
 
@@ -59104,83 +59221,83 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_3034:
+chan_3040:
 	CMPQ        DX, SI
-	JAE         chan_tail_3035
+	JAE         chan_tail_3041
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_3037
-	JE          act_clampx_3038
+	JB          act_done_3043
+	JE          act_clampx_3044
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_3039
+	JE          act_mulx_3045
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_3040
+	JE          act_slope_3046
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3037
+	JMP         act_done_3043
 
-act_mulx_3039:
+act_mulx_3045:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_3037
+	JMP         act_done_3043
 
-act_slope_3040:
+act_slope_3046:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_3037
+	JMP         act_done_3043
 
-act_clampx_3038:
+act_clampx_3044:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3037:
+act_done_3043:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_3034
+	JMP     chan_3040
 
-chan_tail_3035:
+chan_tail_3041:
 	CMPQ        DX, BX
-	JAE         chan_done_3036
+	JAE         chan_done_3042
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_3041
-	JE          act_clampx_3042
+	JB          act_done_3047
+	JE          act_clampx_3048
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_3043
+	JE          act_mulx_3049
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_3044
+	JE          act_slope_3050
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3041
+	JMP         act_done_3047
 
-act_mulx_3043:
+act_mulx_3049:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_3041
+	JMP         act_done_3047
 
-act_slope_3044:
+act_slope_3050:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_3041
+	JMP         act_done_3047
 
-act_clampx_3042:
+act_clampx_3048:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3041:
+act_done_3047:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_3036:
+chan_done_3042:
 	VZEROUPPER
 	RET
 

@@ -102,7 +102,7 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 		if !ok {
 			panic(fmt.Sprintf("kernels: no generated stem kernel for %d vectors", nb))
 		}
-		if goAct {
+		if goAct && !requantRows(vl, &p.Ep, o, o, p.Cout) {
 			actSlice(&p.Ep, o, o)
 		}
 	}

@@ -72,8 +72,8 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 		}
 		d.row(out, oy, oxLo, oxHi)
 	}
-	if post {
-		actSlice(&p.Ep, out[oy0*p.OW*c:oy1*p.OW*c], out[oy0*p.OW*c:oy1*p.OW*c])
+	if o := out[oy0*p.OW*c : oy1*p.OW*c]; post && !requantRows(vl, &p.Ep, o, o, c) {
+		actSlice(&p.Ep, o, o)
 	}
 }
 

@@ -99,3 +99,71 @@ func TestGemmRequant(t *testing.T) {
 		}
 	})
 }
+
+// TestConvRequant: depthwise (3×3 and 5×5, strides 1 and 2, channel
+// tails) and stem convolutions with a fused requantization, on integer
+// operands whose sums every ISA computes exactly, give the generic set's
+// output element for element (the generic set requantizes with
+// actSlice, which TestRequantSlice checks against ir.Requantize).
+func TestConvRequant(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	ints := func(n, lo, hi int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(lo + rng.Intn(hi-lo+1))
+		}
+		return v
+	}
+	ep := func(c int) Epilogue {
+		e := Epilogue{Act: ActRequant, Slope: make([]float32, c), Min: -17, Max: 238}
+		for i := range e.Slope {
+			e.Slope[i] = []float32{0.0037, 1.0 / 64, 1e-8, 0.5, 1e3, 0.000731, 0.021}[i%7]
+		}
+		return e
+	}
+	gen, _ := ForISA(Generic)
+	for _, isa := range Available()[1:] {
+		s, _ := ForISA(isa)
+		for _, c := range []int{8, 19, 32, 144} {
+			for _, k := range []int{3, 5} {
+				for _, st := range []int{1, 2} {
+					h, pad := 13, k/2
+					o := (h+2*pad-k)/st + 1
+					p := DWParams{H: h, W: h, C: c, KH: k, KW: k, SH: st, SW: st, PadT: pad, PadL: pad, OH: o, OW: o, Ep: ep(c)}
+					in, w, bias := ints(h*h*c, -128, 127), ints(c*k*k, -127, 127), ints(c, -3000, 3000)
+					want, got := make([]float32, o*o*c), make([]float32, o*o*c)
+					for _, run := range []struct {
+						s   *Set
+						out []float32
+					}{{gen, want}, {s, got}} {
+						wp := make([]float32, run.s.PackedDWSize(c, k, k))
+						run.s.PackDW(wp, w, c, k, k)
+						run.s.DWConv(&p, in, wp, bias, run.out, 0, o)
+					}
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("%s dw %dx%d/s%d c%d: out[%d] = %g, generic %g", isa, k, k, st, c, i, got[i], want[i])
+						}
+					}
+				}
+			}
+			// The stem: 3×3 stride 2 from 3 channels.
+			p := ConvParams{H: 17, W: 17, Cin: 3, Cout: c, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, PadT: 1, PadL: 1, OH: 9, OW: 9, Ep: ep(c)}
+			in, w, bias := ints(17*17*3, -128, 127), ints(c*27, -127, 127), ints(c, -3000, 3000)
+			want, got := make([]float32, 81*c), make([]float32, 81*c)
+			for _, run := range []struct {
+				s   *Set
+				out []float32
+			}{{gen, want}, {s, got}} {
+				wp := make([]float32, run.s.PackedConvSize(&p))
+				run.s.PackConv(wp, w, &p)
+				run.s.Conv(&p, in, wp, bias, nil, run.out, make([]float32, run.s.ConvScratchSize(&p, 9)), 0, 9)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s stem c%d: out[%d] = %g, generic %g", isa, c, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -20,6 +20,9 @@ func quantGeneric(s *plan.Step, in []view, out view) (func(), error) {
 	if f := fastQAdd(s, in, out); f != nil {
 		return f, nil
 	}
+	if f := fastQuantize(s, in, out); f != nil {
+		return f, nil
+	}
 	n := &ir.Node{Name: s.Name, Op: s.Op, Attrs: s.Attrs, Outputs: []*ir.Value{{Name: s.Name}}}
 	for i, o := range s.In {
 		n.Inputs = append(n.Inputs, &ir.Value{Name: fmt.Sprintf("in%d", i), Shape: o.Shape})
@@ -95,10 +98,60 @@ func fastQAdd(s *plan.Step, in []view, out view) func() {
 	a, b, y := in[0].data, in[1].data, out.data
 	as, bs, m, zp := in[2].data, in[3].data, in[4].data, in[5].data
 	qt := s.Attrs.QType
+	lo, hi := qt.Range()
 	return func() {
 		as, bs, m, z := as[0], bs[0], m[0], int32(zp[0])
+		if qt == ir.QInt32 {
+			for i := range y {
+				y[i] = ir.QAdd(a[i], as, b[i], bs, m, z, qt)
+			}
+			return
+		}
+		// ir.QAdd, with the clamp before the rounding (integer bounds) and
+		// the rounding by adding and subtracting 1.5·2^23 (as fastQuantize).
+		const magic = 0x1.8p23
+		l, h := float32(lo-z), float32(hi-z)
 		for i := range y {
-			y[i] = ir.QAdd(a[i], as, b[i], bs, m, z, qt)
+			r := float32(float32(float32(a[i]*as)+float32(b[i]*bs)) * m)
+			if r != r {
+				r = 0
+			}
+			r = max(min(r, h), l)
+			y[i] = float32(r+magic) - magic
+		}
+	}
+}
+
+// fastQuantize runs a per-tensor QuantizeLinear (a quantized model's input)
+// straight on its storage when input and output share a layout: ir.Quantize
+// with the clamp before the rounding (the bounds are integers, so the
+// result is the same) and the rounding by adding and subtracting 1.5·2^23.
+// nil otherwise (per-channel scales, 32-bit types).
+func fastQuantize(s *plan.Step, in []view, out view) func() {
+	if s.Op != ir.OpQuantizeLinear || len(in) < 2 || s.In[0].NHWC != s.Out.NHWC || len(in[0].data) != len(out.data) ||
+		len(in[1].data) != 1 || (len(in) > 2 && len(in[2].data) != 1) || s.Attrs.QType == ir.QInt32 {
+		return nil
+	}
+	x, y, sc := in[0].data, out.data, in[1].data
+	var zpv []float32
+	if len(in) > 2 {
+		zpv = in[2].data
+	}
+	lo, hi := s.Attrs.QType.Range()
+	return func() {
+		zp := float32(0)
+		if zpv != nil {
+			zp = zpv[0]
+		}
+		const magic = 0x1.8p23
+		s, l, h := sc[0], float32(lo)-zp, float32(hi)-zp
+		for i, v := range x {
+			q := v / s
+			if q != q {
+				q = 0
+			}
+			q = max(min(q, h), l)
+			y[i] = float32(q+magic) - magic + zp
 		}
 	}
 }

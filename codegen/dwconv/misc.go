@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mnc-go/mnc/internal/epi"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -19,6 +21,7 @@ const (
 	scaleSig = "func(in *float32, hw, c int, s, out *float32, mask *int32)"
 	addSig   = "func(a, b, out *float32, n int, ep *float32, mode int, mask *int32)"
 	actSig   = "func(x, out *float32, n int, ep *float32, mode int, mask *int32)"
+	rqSig    = "func(in *float32, hw, c int, s, out, ep *float32, mask *int32)"
 )
 
 func miscName(op string, t *target) string { return fmt.Sprintf("%s_%s", op, t.Name) }
@@ -26,6 +29,7 @@ func miscName(op string, t *target) string { return fmt.Sprintf("%s_%s", op, t.N
 func genMisc(t *target) {
 	genGAvgPool(t)
 	genScaleChannels(t)
+	genRequantChannels(t)
 	genElementwise(t, true)
 	genElementwise(t, false)
 	genInterleave3(t)
@@ -183,6 +187,49 @@ func genElementwise(t *target, add bool) {
 }
 
 // miscTable dispatches the stem kernels by their number of output vectors.
+// genRequantChannels is epi.Requant for the kernels that do not fuse it
+// (depthwise and stem convolutions): one multiplier per channel, round to
+// nearest even, integer clamp.
+func genRequantChannels(t *target) {
+	name := miscName("RequantChannels", t)
+	TEXT(name, NOSPLIT, rqSig)
+	Pragma("noescape")
+	Doc(name + " sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).")
+	in := loadGP("in")
+	out := loadGP("out")
+	s := loadGP("s")
+	n := loadGP("hw")
+	ep := loadGP("ep")
+	lo, hi := t.vec(), t.vec()
+	VBROADCASTSS(Mem{Base: ep, Disp: epi.OffLo}, lo)
+	VBROADCASTSS(Mem{Base: ep, Disp: epi.OffHi}, hi)
+	cs, jend := channelBounds(t, "c")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("pixel")
+	channelLoop(t, cs, jend, func(j GPVirtual) {
+		x, sv := t.vec(), t.vec()
+		t.load(Mem{Base: in, Index: j, Scale: 1}, x)
+		t.load(Mem{Base: s, Index: j, Scale: 1}, sv)
+		VMULPS(sv, x, x)
+		if t.VL == 16 {
+			VRNDSCALEPS(U8(0), x, x) // imm 0: round to nearest even
+		} else {
+			VROUNDPS(U8(0), x, x)
+		}
+		VMAXPS(lo, x, x)
+		VMINPS(hi, x, x)
+		t.store(x, Mem{Base: out, Index: j, Scale: 1})
+	})
+	ADDQ(cs, in)
+	ADDQ(cs, out)
+	DECQ(n)
+	JNZ(LabelRef("pixel"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
 func miscTable() string {
 	var b strings.Builder
 	for _, t := range targets {
