@@ -1,7 +1,7 @@
 package imageio
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -19,10 +19,23 @@ import (
 // Formats are the image formats Decode reads.
 const Formats = "PNG, JPEG, GIF, WebP, BMP or TIFF"
 
+// MaxPixels bounds the images Decode accepts (width × height), so that a
+// small file claiming a huge picture is refused before its pixels are
+// allocated.
+const MaxPixels = 1 << 27 // 134 megapixels, 512 MiB as RGBA
+
 // Decode reads one image (the first frame of a GIF) in any of Formats and
 // returns it with its format name ("png", "jpeg", ...).
 func Decode(r io.Reader) (image.Image, string, error) {
-	img, format, err := image.Decode(bufio.NewReader(r))
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err == nil && int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+		return nil, format, fmt.Errorf("%s image of %d×%d pixels: more than the %d megapixels mnc decodes", format, cfg.Width, cfg.Height, MaxPixels/1000000)
+	}
+	img, format, err := image.Decode(bytes.NewReader(b))
 	if errors.Is(err, image.ErrFormat) {
 		return nil, "", fmt.Errorf("not a %s image", Formats)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"math"
@@ -92,6 +93,13 @@ func TestDecodeErrors(t *testing.T) {
 	b, _ := os.ReadFile("testdata/src.png")
 	if _, _, err := Decode(bytes.NewReader(b[:200])); err == nil || !strings.Contains(err.Error(), "bad png image") {
 		t.Errorf("truncated PNG: got %v", err)
+	}
+	// a PNG header claiming 60000×60000 pixels, and nothing else
+	ihdr := []byte("IHDR\x00\x00\xea\x60\x00\x00\xea\x60\x08\x02\x00\x00\x00")
+	hdr := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...)
+	hdr = binary.BigEndian.AppendUint32(hdr, crc32.ChecksumIEEE(ihdr))
+	if _, _, err := Decode(bytes.NewReader(hdr)); err == nil || !strings.Contains(err.Error(), "60000×60000 pixels") {
+		t.Errorf("huge PNG: got %v", err)
 	}
 	if _, err := Load("testdata/missing.png"); err == nil {
 		t.Error("missing file: no error")
