@@ -4,6 +4,6 @@
 
 package mnc
 
-//go:generate go run ./codegen/gemm -out asm/gemm_amd64.s -stubs asm/gemm_stub_amd64.go -pkg asm
+//go:generate go run ./codegen/gemm -table asm/gemm_table_amd64.go -out asm/gemm_amd64.s -stubs asm/gemm_stub_amd64.go -pkg asm
 //go:generate go run ./codegen/dwconv -table asm/dwconv_table_amd64.go -out asm/dwconv_amd64.s -stubs asm/dwconv_amd64.go -pkg asm
 //go:generate go run ./codegen/neon -out asm -pkg asm

@@ -9,13 +9,14 @@ import (
 	"github.com/mnc-go/mnc/internal/epi"
 )
 
-// Panel widths of the generated kernels, and the row quanta: the least
-// common multiple of the micro-tile heights of each ISA's kernels (AVX2
-// 6 and 12, AVX-512 12 and 20; codegen/gemm/main.go is the inventory), so
-// that row blocks end on whole tiles of every kernel.
+// Panel widths of the generated kernels, and the row multiples: the least
+// common multiple of the micro-tile heights of each ISA's kernels, so that
+// row blocks end on whole tiles of every kernel. The generator's inventory
+// (codegen/gemm/main.go) writes them, with the dispatch, to
+// asm/gemm_table_amd64.go.
 const (
-	avx2NR, avx2RowQuantum     = 16, 12
-	avx512NR, avx512RowQuantum = 32, 60
+	avx2NR, avx2RowMultiple     = asm.GemmNRAVX2FMA, asm.GemmRowMultipleAVX2FMA
+	avx512NR, avx512RowMultiple = asm.GemmNRAVX512, asm.GemmRowMultipleAVX512
 )
 
 // gemmRowBlockBytes bounds the A block (rows × k floats) one asm call walks
@@ -27,9 +28,9 @@ func fillGemmAMD64(s *Set) {
 	var nr int
 	switch s.ISA {
 	case AVX2:
-		nr, s.Gemm, s.RowQuantum = avx2NR, gemmAVX2, 6 // Gemm6x16AVX2FMA
+		nr, s.Gemm, s.RowQuantum, s.RowMultiple = avx2NR, gemmAVX2, asm.GemmTileRowsAVX2FMA, avx2RowMultiple
 	case AVX512:
-		nr, s.Gemm, s.RowQuantum = avx512NR, gemmAVX512, 12 // Gemm12x32AVX512
+		nr, s.Gemm, s.RowQuantum, s.RowMultiple = avx512NR, gemmAVX512, asm.GemmTileRowsAVX512, avx512RowMultiple
 	default:
 		return
 	}
@@ -53,9 +54,9 @@ func gemmAVX512(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr in
 // (inner), one asm call per block and panel; the call walks the block's
 // rows in micro-tiles and handles the leftover rows and a partial panel.
 func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int, c []float32, ldc int, n0, n1 int, ep *Epilogue) {
-	nr, quantum, name := avx2NR, avx2RowQuantum, "Gemm(avx2)"
+	nr, quantum, name := avx2NR, avx2RowMultiple, "Gemm(avx2)"
 	if isa == AVX512 {
-		nr, quantum, name = avx512NR, avx512RowQuantum, "Gemm(avx512)"
+		nr, quantum, name = avx512NR, avx512RowMultiple, "Gemm(avx512)"
 	}
 	gemmCheck(name, nr, m, n, k, a, lda, bp, bias, r, ldr, c, ldc, n0, n1)
 	if m == 0 || n0 == n1 {
@@ -94,43 +95,12 @@ func gemmAsm(isa ISA, m, n, k int, a []float32, lda int, bp, bias, r []float32, 
 	}
 }
 
-// gemmPanel calls the generated kernel for a panel of cols columns: the
-// plain kernel for full panels, for a partial (tail) panel the narrowest
-// masked kernel that covers it, and the k-pair kernel for a panel packed in
-// k pairs (codegen/gemm/main.go lists them). Direct calls, so the noescape
-// pointers stay on the caller's stack.
+// gemmPanel calls the generated dispatch (asm/gemm_table_amd64.go, from the
+// generator's inventory) for a panel of cols columns.
 func gemmPanel(isa ISA, pairs bool, cols, rows, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, ep *float32, mode int) {
-	switch {
-	case pairs && cols == 8:
-		// Also on AVX-512: measured 91% of the FMA peak against 82% for
-		// Gemm20x8AVX512Masked (one embedded broadcast per FMA).
-		asm.Gemm6x8AVX2FMAPairs(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		return
-	case pairs:
-		asm.Gemm6x8AVX2FMAPairsMasked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		return
-	}
 	if isa == AVX512 {
-		switch {
-		case cols == avx512NR:
-			asm.Gemm12x32AVX512(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		case cols > 24:
-			asm.Gemm12x32AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		case cols > 16:
-			asm.Gemm12x24AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		case cols > 8:
-			asm.Gemm20x16AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		default:
-			asm.Gemm20x8AVX512Masked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-		}
+		asm.GemmPanelAVX512(pairs, rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 		return
 	}
-	switch {
-	case cols == avx2NR:
-		asm.Gemm6x16AVX2FMA(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-	case cols > 8:
-		asm.Gemm6x16AVX2FMAMasked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-	default:
-		asm.Gemm12x8AVX2FMAMasked(rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
-	}
+	asm.GemmPanelAVX2FMA(pairs, rows, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 }

@@ -26,6 +26,7 @@ func neonGemmRowBlock(k int) int { return max(8, min(1024, 32768/max(1, k))/8*8)
 func fillGemmARM64(s *Set) {
 	s.NR = neonNR
 	s.RowQuantum = 8 // the 8-row tiles of neonGemm
+	s.RowMultiple = 8
 	s.PackedGemmSize = neonPackedGemmSize
 	s.PackGemm = neonPackGemm
 	s.Gemm = neonGemm

@@ -7,6 +7,7 @@ const genericNR = 16
 func fillGemmGeneric(s *Set) {
 	s.NR = genericNR
 	s.RowQuantum = 2 // gemmGeneric's 2-row tiles
+	s.RowMultiple = 2
 	s.PackedGemmSize = func(n, k int) int { return gemmPackedSize(n, k, genericNR) }
 	s.PackGemm = func(dst, w []float32, n, k int) { gemmPack(dst, w, n, k, genericNR) }
 	s.Gemm = gemmGeneric

@@ -104,6 +104,11 @@ type Set struct {
 	// with: callers that split rows between threads cut at multiples of it,
 	// so that no block but the last ends in a ragged tile.
 	RowQuantum int
+	// RowMultiple is a row count that ends on whole tiles of every kernel
+	// Gemm dispatches to (a multiple of RowQuantum; the generators'
+	// inventories give it): row blocks of its multiples leave no ragged
+	// tile but the last.
+	RowMultiple int
 	// PackedGemmSize is the length of PackGemm's output for n outputs, k inputs.
 	PackedGemmSize func(n, k int) int
 	// PackGemm packs w, stored [n][k] (conv OIHW with 1×1 kernels, or FC

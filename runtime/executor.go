@@ -95,7 +95,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	if nt > 256 {
 		return nil, fmt.Errorf("runtime: %d threads is too many", nt)
 	}
-	sc, ps := p.MaxScratch(), gemmPadSize(p)
+	sc, ps := p.MaxScratch(), gemmPadSize(p, set)
 	need := limits.Mul(4, int64(p.ArenaSize)) + limits.Mul(4, int64(nt), int64(sc)+int64(ps))
 	if err := limits.Check(opts.MaxMemory, fmt.Sprintf("runtime: plan %q (arena of %s, scratch of %s per thread × %d threads)", p.Name,
 		limits.Size(limits.Mul(4, int64(p.ArenaSize))), limits.Size(limits.Mul(4, int64(sc)+int64(ps))), nt), need); err != nil {

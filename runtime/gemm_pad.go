@@ -1,6 +1,9 @@
 package runtime
 
-import "github.com/mnc-go/mnc/plan"
+import (
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
 
 // GEMM inputs whose row stride is a multiple of 4 KiB.
 //
@@ -17,8 +20,15 @@ const (
 	aliasBytes = 4096
 	padFloats  = 16  // one 64-byte cache line
 	padMinRows = 4   // fewer rows cannot fill a set
-	padRows    = 240 // rows copied per block: bounds the buffer, a multiple of every micro-tile height
+	padTarget  = 240 // about the rows copied per block: bounds the buffer
 )
+
+// padRows is the rows copied per block for set: about padTarget, a
+// multiple of every micro-tile height its Gemm uses (Set.RowMultiple).
+func padRows(set *kernels.Set) int {
+	m := max(1, set.RowMultiple)
+	return max(1, padTarget/m) * m
+}
 
 // paddedStride is the stride to copy a GEMM's A to, or 0 when k is fine.
 func paddedStride(m, k int) int {
@@ -29,7 +39,7 @@ func paddedStride(m, k int) int {
 }
 
 // gemmPadSize is the per-thread buffer the plan's padded GEMMs need.
-func gemmPadSize(p *plan.Plan) int {
+func gemmPadSize(p *plan.Plan, set *kernels.Set) int {
 	size := 0
 	for i := range p.Steps {
 		s := &p.Steps[i]
@@ -41,7 +51,7 @@ func gemmPadSize(p *plan.Plan) int {
 			continue // prepGemm reports it
 		}
 		if lda := paddedStride(m, k); lda > 0 {
-			size = max(size, min(m, padRows)*lda)
+			size = max(size, min(m, padRows(set))*lda)
 		}
 	}
 	return size

@@ -85,7 +85,7 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	ep := plan.KernelEpilogue(s.Attrs.Fused)
 	// gemm runs rows [lo, hi), columns [n0, n1), through a padded copy of
 	// A when its stride aliases in L1 (see gemm_pad.go).
-	lda, pads := paddedStride(m, k), e.pads
+	lda, pads, block := paddedStride(m, k), e.pads, padRows(set)
 	gemm := func(tid, lo, hi, n0, n1 int) {
 		if lda == 0 {
 			var rr []float32
@@ -95,8 +95,8 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*n:], n, n0, n1, &ep)
 			return
 		}
-		for b0 := lo; b0 < hi; b0 += padRows {
-			rows := min(padRows, hi-b0)
+		for b0 := lo; b0 < hi; b0 += block {
+			rows := min(block, hi-b0)
 			copyRows(pads[tid], a[b0*k:], rows, k, lda)
 			var rr []float32
 			if r != nil {

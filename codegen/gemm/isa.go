@@ -11,15 +11,16 @@ import (
 // isa is a vector instruction set the generator emits for.
 type isa struct {
 	name  string
+	tag   string        // kernel name suffix and the dispatch table's: AVX2FMA, AVX512
 	lanes int           // float32 lanes per vector register
 	regs  []VecPhysical // all vector registers, in allocation order
 	evex  bool          // AVX-512: opmask loads/stores, 32 registers
 }
 
 var (
-	avx2 = &isa{name: "avx2_fma", lanes: 8, regs: []VecPhysical{
+	avx2 = &isa{name: "avx2_fma", tag: "AVX2FMA", lanes: 8, regs: []VecPhysical{
 		Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}}
-	avx512 = &isa{name: "avx512", lanes: 16, evex: true, regs: []VecPhysical{
+	avx512 = &isa{name: "avx512", tag: "AVX512", lanes: 16, evex: true, regs: []VecPhysical{
 		Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}}
 )
