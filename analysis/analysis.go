@@ -13,6 +13,12 @@ import (
 	"github.com/mnc-go/mnc/ir"
 )
 
+// NamedShape is a graph output and its shape.
+type NamedShape struct {
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+}
+
 // Layer is one Conv or Gemm with the BatchNorm that follows it folded in.
 type Layer struct {
 	Name     string `json:"name"`
@@ -72,17 +78,19 @@ type Standard struct {
 
 // Report is the analysis of one graph.
 type Report struct {
-	Model    string   `json:"model"`
-	Input    []int    `json:"input_shape"`
-	Output   []int    `json:"output_shape"`
-	Layers   []Layer  `json:"layers"`
-	MACs     int64    `json:"macs"`
-	FLOPs    int64    `json:"flops"` // 2·MACs
-	Params   int64    `json:"params"`
-	Weights  int64    `json:"weights"`
-	OutBytes int64    `json:"activation_bytes"` // sum of the layers' fp32 outputs
-	Shares   []Share  `json:"shares"`
-	Standard Standard `json:"standard_conv"`
+	Model  string `json:"model"`
+	Input  []int  `json:"input_shape"`
+	Output []int  `json:"output_shape"` // the first output's
+	// Outputs names every output with its shape (a detector has several).
+	Outputs  []NamedShape `json:"outputs"`
+	Layers   []Layer      `json:"layers"`
+	MACs     int64        `json:"macs"`
+	FLOPs    int64        `json:"flops"` // 2·MACs
+	Params   int64        `json:"params"`
+	Weights  int64        `json:"weights"`
+	OutBytes int64        `json:"activation_bytes"` // sum of the layers' fp32 outputs
+	Shares   []Share      `json:"shares"`
+	Standard Standard     `json:"standard_conv"`
 }
 
 // Analyze counts g's layers for the batch its input declares; a symbolic
@@ -106,6 +114,9 @@ func Analyze(g *ir.Graph) (*Report, error) {
 		}
 	}
 	r := &Report{Model: g.Name, Input: g.Inputs[0].Shape.Clone(), Output: g.Outputs[0].Shape.Clone()}
+	for _, o := range g.Outputs {
+		r.Outputs = append(r.Outputs, NamedShape{o.Name, o.Shape.Clone()})
+	}
 	se := seConvs(g)
 	rows := map[*ir.Node]int{} // Conv/Gemm node → index in r.Layers
 	graphInput := map[*ir.Value]bool{}

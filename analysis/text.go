@@ -12,7 +12,15 @@ import (
 // WriteText prints the per-layer table, the totals and the shares by kind.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "model %s: input %s, output %s\n\n", r.Model, dims(r.Input), dims(r.Output))
+	if len(r.Outputs) > 1 {
+		var outs []string
+		for _, o := range r.Outputs {
+			outs = append(outs, o.Name+" "+dims(o.Shape))
+		}
+		fmt.Fprintf(&b, "model %s: input %s, outputs %s\n\n", r.Model, dims(r.Input), strings.Join(outs, ", "))
+	} else {
+		fmt.Fprintf(&b, "model %s: input %s, output %s\n\n", r.Model, dims(r.Input), dims(r.Output))
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "layer\top\tkind\tkernel\tstride\toutput\tparams\tMACs\tout KiB\t")
 	for _, l := range r.Layers {

@@ -32,6 +32,9 @@ func TestSSDLiteArchitecture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(r.Outputs) != 2 || r.Outputs[1].Name != "bbox_regression" || !ir.Shape(r.Outputs[1].Shape).Equal(ir.Shape{1, 3234, 4}) {
+		t.Errorf("analysis outputs %+v", r.Outputs)
+	}
 	if r.MACs != 583171904 || r.Params != 3440060 {
 		t.Errorf("MACs %d params %d, want 583171904 and 3440060", r.MACs, r.Params)
 	}
