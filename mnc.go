@@ -78,10 +78,14 @@ type Options struct {
 	Disable []string // optional passes to skip
 	// BlockScratch is the per-thread scratch (bytes) a fused block's band
 	// may take, which sets the band height (0: passes.DefaultBlockScratch).
-	BlockScratch int
-	DumpAfter    string // pass name or "all": dump the graph after it to Dump
-	Dump         io.Writer
-	Verify       bool // also validate the plan and check its memory for overlaps
+	// ReleaseWeights lets Compile release g's constant tensors once they
+	// are packed (and those folding replaced), so compiling holds fewer
+	// copies of the weights; g must not be used afterwards.
+	ReleaseWeights bool
+	BlockScratch   int
+	DumpAfter      string // pass name or "all": dump the graph after it to Dump
+	Dump           io.Writer
+	Verify         bool // also validate the plan and check its memory for overlaps
 	// Shapes fixes input shapes by input name, symbolic and fixed
 	// dimensions alike (see Specialize); the batch it gives wins over Batch.
 	Shapes map[string][]int
@@ -128,7 +132,7 @@ func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, MaxMemory: o.MaxMemory, Weights: o.Weights}, set)
+	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, MaxMemory: o.MaxMemory, Weights: o.Weights, ReleaseWeights: o.ReleaseWeights && o.DumpAfter == "" && o.Weights == nil}, set)
 }
 
 // NewExecutor prepares p to run on threads threads (0: every core).

@@ -37,7 +37,18 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	if err := st.G.Verify(); err != nil {
 		return nil, nil, fmt.Errorf("input graph: %w", err)
 	}
+	var rel *releaser
+	if opts.ReleaseWeights && opts.Weights != nil {
+		opts.ReleaseWeights = false // the cache keeps the weights for later compiles
+		st.Opts.ReleaseWeights = false
+	}
+	if opts.ReleaseWeights {
+		rel = newReleaser(st.G)
+	}
 	for _, p := range pipeline {
+		if p.Name == "pack-weights" {
+			rel = nil // pack-weights releases what it packs
+		}
 		run := (opts.Level >= 2 || p.Required) && !off[p.Name]
 		pt := PassTime{Name: p.Name, Ran: run}
 		if run {
@@ -46,8 +57,15 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 				return nil, nil, err
 			}
 			pt.Duration = time.Since(t0)
-			if err := st.G.Verify(); err != nil {
-				return nil, nil, fmt.Errorf("graph invalid after pass %s: %w", p.Name, err)
+			if rel != nil {
+				rel.sweep(st.G)
+			}
+			// Plan passes leave the graph alone; released constants
+			// (ReleaseWeights) no longer hold their values.
+			if !opts.ReleaseWeights || st.Plan == nil || p.Name == "emit-steps" {
+				if err := st.G.Verify(); err != nil {
+					return nil, nil, fmt.Errorf("graph invalid after pass %s: %w", p.Name, err)
+				}
 			}
 			if opts.DumpAfter == "all" || opts.DumpAfter == p.Name {
 				fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)

@@ -29,6 +29,11 @@ type Options struct {
 	// a block fuse-blocks fuses (0: DefaultBlockMinBytes; negative: every
 	// block).
 	BlockMinBytes int
+	// ReleaseWeights lets Compile release the graph's constant tensors
+	// (their Data becomes nil) once it no longer needs them, so that
+	// compiling never holds the original, folded and packed weights at
+	// once. The graph given to Compile must not be used afterwards.
+	ReleaseWeights bool
 	// Batch binds the graph's batch dimension (0 means keep the graph's,
 	// or 1 when it is unbound).
 	Batch int

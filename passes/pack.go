@@ -38,10 +38,21 @@ func packWeights(s *State) error {
 	raw := func(t *ir.Tensor) func() ([]float32, error) {
 		return func() ([]float32, error) { return append([]float32(nil), t.Data...), nil }
 	}
+	var uses map[*ir.Tensor]int
+	if s.Opts.ReleaseWeights {
+		uses = s.packUses()
+	}
 	for i := range p.Steps {
 		st, ps := &p.Steps[i], &s.steps[i]
 		if err := s.packStep(st, ps, blob, raw); err != nil {
 			return fmt.Errorf("step %d %q: %w", i, st.Name, err)
+		}
+		if uses != nil {
+			for _, t := range s.stepConsts(ps) {
+				if uses[t]--; uses[t] == 0 {
+					t.Data = nil // packed for its last reader (release.go)
+				}
+			}
 		}
 	}
 	return nil

@@ -112,6 +112,9 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
+	for i := range variants {
+		variants[i].m.once = len(sets) == 1
+	}
 	if len(sets) > 1 && (len(variants) > 1 || *traceFile != "" || *plotFile != "" || len(imf.files) > 0) {
 		return usagef("-compare, -trace, -plot and -image take one shape per input")
 	}

@@ -104,7 +104,7 @@ func TestHostileInputs(t *testing.T) {
 		{"17k repeated layers", []string{"run", write("reps.mnc", reps)}, `reps.mnc:19: field "n": the model has more than 16384 layers`},
 		{"alpha=4,res=4096", []string{"run", "mobilenet_v1:alpha=4,res=4096"}, "[1×256×2048×2048] needs 6.00 GiB"},
 		{"-batch 10000", []string{"run", "-batch", "10000", "mobilenet_v2"}, "the plan's arena (the activations of batch 10000) needs"},
-		{"-max-memory 64MiB", []string{"run", "-max-memory", "64MiB", "-batch", "32", "mobilenet_v2"}, "more than the memory budget of 64.0 MiB"},
+		{"-max-memory 64MiB", []string{"run", "-max-memory", "64MiB", "-batch", "64", "mobilenet_v2"}, "more than the memory budget of 64.0 MiB"},
 	} {
 		code, _, errs, d, alloc := boundedCLI(t, c.args...)
 		t.Logf("%s: exit %d in %v, %d MB allocated: %s", c.name, code, d.Round(time.Millisecond), alloc>>20, strings.TrimSpace(errs))

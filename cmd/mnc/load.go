@@ -85,6 +85,9 @@ type model struct {
 	g       *ir.Graph           // nil for a plan file
 	p       *plan.Plan          // a plan file's plan
 	weights *passes.WeightCache // shared by the compiles of several -shape values
+	// once: the graph is compiled once and dropped, so Compile may release
+	// its weights as it packs them (and no cache is needed).
+	once bool
 }
 
 // openModel reads MODEL, or loads it when it is a plan file (then the
@@ -160,7 +163,11 @@ func (m *model) plan(c *compileFlags, shapes map[string][]int, input string) (*p
 	if o.Batch == 0 {
 		o.Batch = batch
 	}
-	o.Weights = m.weights
+	if m.once {
+		o.ReleaseWeights = true
+	} else {
+		o.Weights = m.weights
+	}
 	p, _, err := mnc.Compile(g, o)
 	return p, err
 }
@@ -185,6 +192,7 @@ func loadPlan(spec string, c *compileFlags) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.once = true
 	return m.plan(c, set, "")
 }
 

@@ -65,6 +65,7 @@ func runRun(args []string) error {
 	if err != nil {
 		return err
 	}
+	m.once = len(sets) == 1 && !*ref
 	if len(sets) > 1 && (*input != "" || *output != "") {
 		return usagef("-input and -output take one shape per input (several -shape values run the built-in input at each)")
 	}
