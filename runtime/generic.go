@@ -137,6 +137,9 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 	}
 	switch s.Op {
 	case ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv:
+		if f := scalarArith(s, in, out); f != nil {
+			return f, nil
+		}
 		x, y := in[0].broadcastTo(s.Out.Shape), in[1].broadcastTo(s.Out.Shape)
 		op := s.Op
 		return func() {
@@ -429,5 +432,37 @@ func reduceMean(a *ir.Attrs, x, out view) {
 			sum += float64(x.at(&src))
 		}
 		out.data[out.offset(&oidx)] = float32(sum / float64(count))
+	}
+}
+
+// scalarArith runs x op c for a one-element c straight on the storage when
+// x and the output share a layout (a quantized model's re-centring Sub and
+// dequantizing Mul). nil otherwise.
+func scalarArith(s *plan.Step, in []view, out view) func() {
+	if len(in) != 2 || len(in[1].data) != 1 || len(in[0].data) != len(out.data) || s.In[0].NHWC != s.Out.NHWC ||
+		!s.In[0].Shape.Equal(s.Out.Shape) || in[0].stride != out.stride {
+		return nil
+	}
+	x, c, y, op := in[0].data, in[1].data, out.data, s.Op
+	return func() {
+		q := c[0]
+		switch op {
+		case ir.OpAdd:
+			for i, p := range x {
+				y[i] = p + q
+			}
+		case ir.OpSub:
+			for i, p := range x {
+				y[i] = p - q
+			}
+		case ir.OpMul:
+			for i, p := range x {
+				y[i] = p * q
+			}
+		default:
+			for i, p := range x {
+				y[i] = p / q
+			}
+		}
 	}
 }
