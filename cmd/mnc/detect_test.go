@@ -129,6 +129,9 @@ func TestRunInterpretedTail(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `output "boxes_out" FLOAT [19×4]`) || !strings.Contains(out, `output "labels_out" INT64 [19]`) || !strings.Contains(out, "interpreted tail (48 nodes)") {
 		t.Errorf("run: exit %d %s:\n%s", code, errs, out)
 	}
+	if code, _, errs := cli(t, "run", "-json", model); code != 2 || !strings.Contains(errs, "interpreted tail") {
+		t.Errorf("run -json: exit %d %s", code, errs)
+	}
 }
 
 func TestBenchInterpretedTail(t *testing.T) {

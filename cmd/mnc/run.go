@@ -55,6 +55,9 @@ func runRun(args []string) error {
 		if err != nil {
 			return err
 		}
+		if len(imf.files) > 0 || *asJSON || *output != "" {
+			return usagef("%s has an interpreted tail: -image, -json and -output are not supported for it (use -input)", spec)
+		}
 		return runTail(tail, &cf, *input, *threads, *ref)
 	}
 	m, err := openModel(spec, &cf)
