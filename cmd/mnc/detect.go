@@ -65,6 +65,22 @@ func runDetect(args []string) error {
 	if err != nil {
 		return err
 	}
+	names := detect.COCO
+	if *labelFile != "" {
+		if names, err = labels.Read(*labelFile); err != nil {
+			return err
+		}
+	}
+	if tail, err := openTail(spec); err != nil || tail != nil {
+		if err != nil {
+			return err
+		}
+		r := detectRun{spec: spec, image: *imageFile, img: img, names: names, minScore: *minScore, outFile: *outFile, asJSON: *asJSON}
+		if err := detectTail(tail, &cf, *threads, &r); err != nil {
+			return fmt.Errorf("%s: %v", spec, err)
+		}
+		return showDetections(r)
+	}
 	m, err := openModel(spec, &cf)
 	if err != nil {
 		return err
@@ -90,12 +106,6 @@ func runDetect(args []string) error {
 	cls, reg := p.Outputs[ci].Buf.Shape, p.Outputs[ri].Buf.Shape
 	if cls[1] != len(d.Anchors) {
 		return fmt.Errorf("%s: %d anchors in output %q, but SSDLite's default boxes at %d×%d number %d (mnc detect decodes SSDLite heads)", spec, cls[1], p.Outputs[ci].Name, h, w, len(d.Anchors))
-	}
-	names := detect.COCO
-	if *labelFile != "" {
-		if names, err = labels.Read(*labelFile); err != nil {
-			return err
-		}
 	}
 	if names, err = labels.Fit(names, cls[2]); err != nil {
 		if *labelFile != "" {
@@ -126,33 +136,56 @@ func runDetect(args []string) error {
 	}
 	t2 := time.Now()
 
+	return showDetections(detectRun{spec: spec, image: *imageFile, img: img, in: in, dets: dets, names: names,
+		minScore: *minScore, outFile: *outFile, asJSON: *asJSON, net: t1.Sub(t0), post: t2.Sub(t1),
+		what: fmt.Sprintf("isa %s, %d threads", p.ISA, e.Threads()), postWhat: "post-processing"})
+}
+
+// detectRun is one mnc detect run's result, for showDetections.
+type detectRun struct {
+	spec, image    string
+	img            image.Image
+	in             ir.Shape
+	dets           []detect.Detection
+	names          []string
+	minScore       float64
+	outFile        string
+	asJSON         bool
+	net, post      time.Duration
+	what, postWhat string
+}
+
+// showDetections prints (or writes as JSON) the detections scoring at
+// least minScore, and draws them when outFile is set.
+func showDetections(r detectRun) error {
+	b := r.img.Bounds()
 	var shown []detectionJSON
-	for _, dt := range dets {
-		if float64(dt.Score) < *minScore {
+	for _, dt := range r.dets {
+		if float64(dt.Score) < r.minScore {
 			continue
 		}
 		j := detectionJSON{Label: dt.Label, Score: dt.Score, Box: [4]float32{dt.Box.X1, dt.Box.Y1, dt.Box.X2, dt.Box.Y2}}
-		if names != nil {
-			j.Name = names[dt.Label]
+		if r.names != nil && dt.Label >= 0 && dt.Label < len(r.names) {
+			j.Name = r.names[dt.Label]
 		}
 		shown = append(shown, j)
 	}
-	if *outFile != "" {
-		if err := drawDetections(*outFile, img, shown); err != nil {
+	if r.outFile != "" {
+		if err := drawDetections(r.outFile, r.img, shown); err != nil {
 			return err
 		}
 	}
-	if *asJSON {
-		r := detectJSON{Model: spec, Image: *imageFile, Width: b.Dx(), Height: b.Dy(), Input: in, MinScore: *minScore,
-			Kept: len(dets), Detections: shown, NetworkMS: msec(t1.Sub(t0)), PostMS: msec(t2.Sub(t1))}
-		if r.Detections == nil {
-			r.Detections = []detectionJSON{}
+	if r.asJSON {
+		j := detectJSON{Model: r.spec, Image: r.image, Width: b.Dx(), Height: b.Dy(), Input: []int(r.in), MinScore: r.minScore,
+			Kept: len(r.dets), Detections: shown, NetworkMS: msec(r.net), PostMS: msec(r.post)}
+		if j.Detections == nil {
+			j.Detections = []detectionJSON{}
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return enc.Encode(j)
 	}
-	fmt.Fprintf(stdout, "%s: %d×%d, input %v; %d detections scoring ≥ %g (of %d kept after NMS)\n", *imageFile, b.Dx(), b.Dy(), in, len(shown), *minScore, len(dets))
+	fmt.Fprintf(stdout, "%s: %d×%d, input %v; %d detections scoring ≥ %g (of %d kept after NMS)\n", r.image, b.Dx(), b.Dy(), r.in, len(shown), r.minScore, len(r.dets))
 	for _, j := range shown {
 		name := j.Name
 		if name == "" {
@@ -160,10 +193,10 @@ func runDetect(args []string) error {
 		}
 		fmt.Fprintf(stdout, "  %-16s %.3f  [%.1f, %.1f, %.1f, %.1f]\n", name, j.Score, j.Box[0], j.Box[1], j.Box[2], j.Box[3])
 	}
-	if *outFile != "" {
-		fmt.Fprintf(stdout, "wrote %s\n", *outFile)
+	if r.outFile != "" {
+		fmt.Fprintf(stdout, "wrote %s\n", r.outFile)
 	}
-	fmt.Fprintf(stdout, "time: network %.3f ms (isa %s, %d threads, first run includes warm-up), post-processing %.3f ms\n", msec(t1.Sub(t0)), p.ISA, e.Threads(), msec(t2.Sub(t1)))
+	fmt.Fprintf(stdout, "time: network %.3f ms (%s, first run includes warm-up), %s %.3f ms\n", msec(r.net), r.what, r.postWhat, msec(r.post))
 	return nil
 }
 

@@ -129,6 +129,18 @@ func TestRunInterpretedTail(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `output "boxes_out" FLOAT [19×4]`) || !strings.Contains(out, `output "labels_out" INT64 [19]`) || !strings.Contains(out, "interpreted tail (48 nodes)") {
 		t.Errorf("run: exit %d %s:\n%s", code, errs, out)
 	}
+	// mnc detect takes the model's own boxes, scores and labels (here
+	// labels 1 and 2: COCO's person and bicycle).
+	code, out, errs = cli(t, "detect", "-threads", "1", "-json", "-score", "0", "-image", testImage, model)
+	var j detectJSON
+	if err := json.Unmarshal([]byte(out), &j); code != 0 || err != nil || j.Kept == 0 || len(j.Detections) != j.Kept {
+		t.Fatalf("detect: exit %d %s %v:\n%s", code, errs, err, out)
+	}
+	for _, d := range j.Detections {
+		if d.Name != "person" && d.Name != "bicycle" || d.Box[2] < d.Box[0] {
+			t.Errorf("detection %+v", d)
+		}
+	}
 	if code, _, errs := cli(t, "run", "-json", model); code != 2 || !strings.Contains(errs, "interpreted tail") {
 		t.Errorf("run -json: exit %d %s", code, errs)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mnc-go/mnc"
+	"github.com/mnc-go/mnc/detect"
 	"github.com/mnc-go/mnc/dyn"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/reference"
@@ -206,4 +207,91 @@ func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
+}
+
+// detectTail is mnc detect for a model with its post-processing in the
+// graph: the picture preprocessed for the model's input (SSDLite's
+// transform), the compiled prefix, then the interpreted tail, whose
+// outputs must be boxes [M, 4] (x1, y1, x2, y2 in input pixels), scores
+// [M] and labels [M] (found by name, else by shape and type); the boxes are
+// scaled to the picture.
+func detectTail(h *dyn.Model, cf *compileFlags, threads int, r *detectRun) error {
+	g := h.Prefix
+	if len(g.Inputs) != 1 || len(g.Inputs[0].Shape) != 4 || g.Inputs[0].Shape[1] != 3 {
+		return fmt.Errorf("mnc detect needs one NCHW RGB input")
+	}
+	if g.Inputs[0].Shape[0] != 1 {
+		g = g.Clone()
+		if err := g.SetBatch(1); err != nil {
+			return err
+		}
+	}
+	in := g.Inputs[0].Shape
+	x, err := detect.Preprocess(r.img, in[2], in[3])
+	if err != nil {
+		return err
+	}
+	o, err := cf.options()
+	if err != nil {
+		return err
+	}
+	p, _, err := mnc.Compile(g, o)
+	if err != nil {
+		return err
+	}
+	e, err := mnc.NewExecutor(p, threads)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	outs := e.NewOutputs()
+	t0 := time.Now()
+	if err := e.Run([]*ir.Tensor{x}, outs); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	pre := map[string]*ir.Tensor{}
+	for i, io := range p.Outputs {
+		pre[io.Name] = outs[i]
+	}
+	res, err := h.RunTail(pre, map[string]*ir.Tensor{g.Inputs[0].Name: x})
+	if err != nil {
+		return err
+	}
+	t2 := time.Now()
+	bi, si, li := -1, -1, -1
+	names := h.OutputNames()
+	for i, t := range res {
+		n := strings.ToLower(names[i])
+		switch {
+		case len(t.Shape) == 2 && t.Shape[1] == 4 && (bi < 0 || strings.Contains(n, "box")):
+			bi = i
+		case len(t.Shape) == 1 && !t.DT.IsFloat() && (li < 0 || strings.Contains(n, "label")):
+			li = i
+		case len(t.Shape) == 1 && t.DT.IsFloat() && (si < 0 || strings.Contains(n, "score")):
+			si = i
+		}
+	}
+	if bi < 0 || si < 0 || li < 0 || res[si].Shape[0] != res[bi].Shape[0] || res[li].Shape[0] != res[bi].Shape[0] {
+		var got []string
+		for i, t := range res {
+			got = append(got, fmt.Sprintf("%s %v", names[i], t))
+		}
+		return fmt.Errorf("want outputs boxes [M, 4], scores [M] (float) and labels [M] (integer), the model gives %s", strings.Join(got, ", "))
+	}
+	b := r.img.Bounds()
+	sx, sy := float32(b.Dx())/float32(in[3]), float32(b.Dy())/float32(in[2])
+	bx, sc, lb := res[bi].V, res[si].V, res[li].V
+	r.dets = nil
+	for i := range sc {
+		r.dets = append(r.dets, detect.Detection{
+			Box:   detect.Box{X1: float32(bx[4*i]) * sx, Y1: float32(bx[4*i+1]) * sy, X2: float32(bx[4*i+2]) * sx, Y2: float32(bx[4*i+3]) * sy},
+			Score: float32(sc[i]), Label: int(lb[i]),
+		})
+	}
+	r.in = in
+	r.net, r.post = t1.Sub(t0), t2.Sub(t1)
+	r.what = fmt.Sprintf("isa %s, %d threads", p.ISA, e.Threads())
+	r.postWhat = fmt.Sprintf("interpreted post-processing (%d nodes)", len(h.Tail.Nodes))
+	return nil
 }
