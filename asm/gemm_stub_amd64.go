@@ -63,3 +63,8 @@ func FMAPeakAVX2FMA(n int)
 //
 //go:noescape
 func FMAPeakAVX512(n int)
+
+// VNNIPeakAVX512 runs n iterations of 12 independent VPDPBUSD on zmm registers (768 int8 multiply-adds each; needs AVX512_VNNI).
+//
+//go:noescape
+func VNNIPeakAVX512(n int)

@@ -2,7 +2,10 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"github.com/mnc-go/mnc/asm"
+	"golang.org/x/sys/cpu"
+)
 
 // FMAPeakLoop returns the generated FMA-throughput loop of isa (independent
 // FMAs only, no memory traffic: codegen/gemm/peak.go) and the floating-point
@@ -15,4 +18,18 @@ func FMAPeakLoop(isa ISA) (run func(n int), flopsPerIter int) {
 		return asm.FMAPeakAVX2FMA, 12 * 8 * 2
 	}
 	return nil, 0
+}
+
+// HasVNNI reports whether the machine has AVX-512 VNNI (VPDPBUSD), the int8
+// dot product the int8 kernels of issue #14 are measured against.
+func HasVNNI() bool { return Supported(AVX512) && cpu.X86.HasAVX512VNNI }
+
+// VNNIPeakLoop returns the generated VPDPBUSD-throughput loop (independent
+// zmm dot products, codegen/gemm/peak.go) and the int8 multiply-adds one
+// iteration does; nil without AVX-512 VNNI.
+func VNNIPeakLoop() (run func(n int), macsPerIter int) {
+	if !HasVNNI() {
+		return nil, 0
+	}
+	return asm.VNNIPeakAVX512, 12 * 64
 }

@@ -113,3 +113,19 @@ func gemmPeakNow(isa ISA) float64 {
 	}
 	return 0
 }
+
+// BenchmarkVNNIPeak is the single-core AVX-512 VNNI throughput (independent
+// register VPDPBUSD, 64 u8×s8 multiply-adds each) in int8 GOPS (2 ops per
+// multiply-add), the ceiling for int8 kernels; skipped without VNNI.
+func BenchmarkVNNIPeak(b *testing.B) {
+	run, macs := VNNIPeakLoop()
+	if run == nil {
+		b.Skip("no AVX-512 VNNI on this machine/build")
+	}
+	const iters = 1 << 14
+	for range b.N {
+		run(iters)
+	}
+	el := max(b.Elapsed().Nanoseconds(), 1)
+	b.ReportMetric(2*float64(iters)*float64(macs)*float64(b.N)/float64(el), "GOPS")
+}

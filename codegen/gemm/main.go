@@ -62,5 +62,6 @@ func main() {
 	for _, p := range peaks {
 		p.emit()
 	}
+	vnniPeak{name: "VNNIPeakAVX512", accs: 12}.emit()
 	Generate()
 }

@@ -39,3 +39,35 @@ func (f fmaPeak) emit() {
 	VZEROUPPER()
 	RET()
 }
+
+// vnniPeak is fmaPeak for AVX-512 VNNI: accs independent VPDPBUSD per
+// iteration, each 64 u8×s8 multiply-adds into 16 int32 lanes (4 per lane):
+// the integer peak an int8 GEMM is measured against.
+type vnniPeak struct {
+	name string
+	accs int
+}
+
+func (f vnniPeak) emit() {
+	TEXT(f.name, NOSPLIT, "func(n int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s runs n iterations of %d independent VPDPBUSD on zmm registers (%d int8 multiply-adds each; needs AVX512_VNNI).",
+		f.name, f.accs, 64*f.accs))
+	n := Load(Param("n"), GP64())
+	acc := avx512.regs[:f.accs]
+	x, y := avx512.regs[f.accs], avx512.regs[f.accs+1]
+	for _, r := range append(acc, x, y) {
+		avx512.zero(r)
+	}
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("loop")
+	for _, a := range acc {
+		VPDPBUSD(y, x, a) // a += Σ4 x(u8)·y(s8) per int32 lane
+	}
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
