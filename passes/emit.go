@@ -13,7 +13,7 @@ import (
 // filled in later by plan-memory and pack-weights.
 func emitSteps(s *State) error {
 	g := s.G
-	p := &plan.Plan{Name: g.Name, ISA: s.Set.ISA, Batch: g.Inputs[0].Shape[0]}
+	p := &plan.Plan{Name: g.Name, ISA: s.Set.ISA, Batch: g.Inputs[0].Shape[0], Packing: s.Set.Packing()}
 	p.Steps = make([]plan.Step, 0, len(g.Nodes)+len(g.Inputs)+len(g.Outputs))
 	s.steps = make([]pendingStep, 0, cap(p.Steps))
 	s.Plan = p

@@ -124,6 +124,7 @@ func (e *encoder) plan(p *Plan) {
 	for i := range p.Steps {
 		e.step(&p.Steps[i])
 	}
+	e.str(p.Packing)
 	// The blobs' values follow the description, aligned (format.go).
 	e.int(len(p.Blobs))
 	for _, b := range p.Blobs {
@@ -331,6 +332,7 @@ func (d *decoder) plan() *Plan {
 	for i := 0; i < ns && d.err == nil; i++ {
 		p.Steps = append(p.Steps, d.step(0))
 	}
+	p.Packing = d.str()
 	nb := d.count(1)
 	for i := 0; i < nb && d.err == nil; i++ {
 		n := d.int()

@@ -1,6 +1,6 @@
 package plan
 
-// The plan file format, version 4 (all integers little-endian):
+// The plan file format, version 5 (all integers little-endian):
 //
 //	magic   [8]byte  "MNCPLAN\x00"
 //	version uint32   FormatVersion
@@ -9,7 +9,8 @@ package plan
 //	crc     uint32   CRC-32 (IEEE) of the payload
 //	payload          the Plan's description: varint-coded integers,
 //	                 length-prefixed strings and slices, float32 bit
-//	                 patterns (see codec.go), ending with the blob lengths;
+//	                 patterns (see codec.go), ending with the blobs' packing
+//	                 layout (kernels.Set.Packing) and the blob lengths;
 //	                 then the blobs' float32 values, each blob starting at a
 //	                 file offset that is a multiple of 64 (zero bytes pad
 //	                 the gaps)
@@ -38,7 +39,7 @@ import (
 const Magic = "MNCPLAN\x00"
 
 // FormatVersion is the version Encode writes and the only one Decode reads.
-const FormatVersion = 4
+const FormatVersion = 5
 
 const headerSize = 8 + 4 + 4 + 8 + 4
 
@@ -56,6 +57,11 @@ func Encode(w io.Writer, p *Plan) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("plan: refusing to encode an invalid plan: %w", err)
 	}
+	return writePlan(w, p)
+}
+
+// writePlan writes p without validating it (tests forge hostile files with it).
+func writePlan(w io.Writer, p *Plan) error {
 	var e encoder
 	e.plan(p)
 	meta := e.buf
@@ -257,6 +263,12 @@ func decodePayload(hdr, payload []byte) (*Plan, error) {
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
+	}
+	// A loaded plan passes the checker compiled ones pass (passes.Compile
+	// with Verify): steps reordered or offsets edited so that live tensors
+	// share floats are refused, not run.
+	if err := CheckMemory(p); err != nil {
+		return nil, fmt.Errorf("plan: its tensors' memory overlaps: %w", err)
 	}
 	return p, nil
 }

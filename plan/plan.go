@@ -120,6 +120,9 @@ type Plan struct {
 	Steps     []Step
 	Blobs     [][]float32 // packed constants, indexed by Step.Consts / ConstIn
 	PeakBytes int64       // peak bytes of simultaneously live activations (≤ ArenaSize·4)
+	// Packing is the layout the blobs were packed in (kernels.Set.Packing:
+	// ISA, tiles, version); the runtime refuses kernels that pack otherwise.
+	Packing string
 
 	mapped []byte // the plan file mapped into memory, which Blobs point into (Load)
 }

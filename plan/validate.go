@@ -40,7 +40,39 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
 		}
 	}
+	// The arena holds the tensors and nothing else: a plan file asking for
+	// more (4 GiB, CRC fixed) is refused, not allocated.
+	if end := p.arenaEnd(); p.ArenaSize > (end+15)/16*16+16 {
+		return fmt.Errorf("arena of %d floats, but its tensors end at %d", p.ArenaSize, end)
+	}
 	return nil
+}
+
+// arenaEnd is one past the last arena float any operand uses.
+func (p *Plan) arenaEnd() int {
+	end := 0
+	for _, io := range p.Inputs {
+		end = max(end, io.Buf.End())
+	}
+	for _, io := range p.Outputs {
+		end = max(end, io.Buf.End())
+	}
+	var steps func([]Step)
+	steps = func(ss []Step) {
+		for i := range ss {
+			s := &ss[i]
+			for j, o := range s.In {
+				if j < len(s.ConstIn) && s.ConstIn[j] != NoBlob {
+					continue
+				}
+				end = max(end, o.End())
+			}
+			end = max(end, s.Out.End())
+			steps(s.Sub)
+		}
+	}
+	steps(p.Steps)
+	return end
 }
 
 func (p *Plan) checkOperand(o Operand) error {

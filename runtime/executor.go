@@ -7,13 +7,15 @@
 // Concurrency: a Plan is immutable and may be shared; an Executor owns its
 // arena, scratch and threads, so each goroutine that runs inferences
 // concurrently needs its own Executor (New is cheap next to compiling: it
-// allocates the arena and starts the threads). An Executor's Run is not
-// safe for concurrent use.
+// allocates the arena and starts the threads). Calling Run on one Executor
+// from two goroutines at once is safe but not concurrent: the second call
+// returns an error (see Run).
 package runtime
 
 import (
 	"fmt"
 	goruntime "runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/mnc-go/mnc/ir"
@@ -35,6 +37,7 @@ type Options struct {
 // Executor runs one plan.
 type Executor struct {
 	*core
+	busy    atomic.Bool // a Run is in progress
 	plan    *plan.Plan
 	set     *kernels.Set
 	arena   []float32
@@ -94,6 +97,12 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	}
 	if nt > 256 {
 		return nil, fmt.Errorf("runtime: %d threads is too many", nt)
+	}
+	if p.Packing != set.Packing() {
+		return nil, fmt.Errorf("runtime: plan %q's weights were packed as %q, but the %s kernels read %q (recompile the model)", p.Name, p.Packing, p.ISA, set.Packing())
+	}
+	if err := checkReservations(p, set); err != nil {
+		return nil, err
 	}
 	sc, ps := p.MaxScratch(), gemmPadSize(p, set)
 	need := limits.Mul(4, int64(p.ArenaSize)) + limits.Mul(4, int64(nt), int64(sc)+int64(ps))
@@ -172,8 +181,19 @@ func (e *Executor) Threads() int { return e.nt }
 // Run computes the plan's outputs from its inputs, both given in the plan's
 // input/output order with NCHW shapes (including the batch). It does not
 // allocate.
+//
+// An Executor runs one inference at a time: a Run that starts while
+// another Run of the same Executor is in progress (another goroutine)
+// returns an error at once, touching nothing; so does a Run after Close.
 func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 	p := e.plan
+	if !e.busy.CompareAndSwap(false, true) {
+		return fmt.Errorf("runtime: plan %q: Run called while another Run of the same Executor is in progress (an Executor runs one inference at a time; give each goroutine its own)", p.Name)
+	}
+	defer e.busy.Store(false)
+	if e.sched.closed.Load() {
+		return fmt.Errorf("runtime: plan %q: Run after Close", p.Name)
+	}
 	if len(inputs) != len(p.Inputs) || len(outputs) != len(p.Outputs) {
 		return fmt.Errorf("runtime: plan %q takes %d inputs and %d outputs, got %d and %d", p.Name, len(p.Inputs), len(p.Outputs), len(inputs), len(outputs))
 	}

@@ -1,0 +1,53 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// scratchNeed is the per-thread scratch (floats) step s needs with the
+// kernels of set: what the dense conv kernel or a fused block's bands
+// use, 0 for every other kind.
+func scratchNeed(s *plan.Step, set *kernels.Set) (int, error) {
+	switch s.Kind {
+	case plan.KindConv:
+		p, err := plan.ConvParams(s)
+		if err != nil {
+			return 0, err
+		}
+		return set.ConvScratchSize(&p, p.OH), nil
+	case plan.KindBlock:
+		if len(s.Sub) < 2 {
+			return 0, fmt.Errorf("block of %d steps", len(s.Sub))
+		}
+		dp, err := plan.DWParams(&s.Sub[len(s.Sub)-2])
+		if err != nil {
+			return 0, fmt.Errorf("depthwise: %w", err)
+		}
+		if s.Band < 1 || s.Band > dp.OH {
+			return 0, fmt.Errorf("band of %d rows for %d output rows", s.Band, dp.OH)
+		}
+		return blockScratch(len(s.Sub) == 3, s.Band, dp), nil
+	}
+	return 0, nil
+}
+
+// checkReservations refuses a plan that reserves more per-thread scratch
+// than its steps need (a plan file saying 4 GiB, allocated once per
+// thread), before anything is allocated. Too little is refused by each
+// step's preparation.
+func checkReservations(p *plan.Plan, set *kernels.Set) error {
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		need, err := scratchNeed(s, set)
+		if err != nil {
+			return fmt.Errorf("runtime: step %d (%s %q): %w", i, s.Kind, s.Name, err)
+		}
+		if s.Scratch > need {
+			return fmt.Errorf("runtime: step %d (%s %q) reserves %d scratch floats per thread, but its kernel needs %d", i, s.Kind, s.Name, s.Scratch, need)
+		}
+	}
+	return nil
+}
