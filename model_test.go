@@ -280,6 +280,25 @@ func TestModelExportedFiles(t *testing.T) {
 	if st := p.Stats(); st.Misses != 3 || st.Plans != 3 {
 		t.Errorf("stats %+v, want 3 plans", st)
 	}
+
+	// A graph computing with its batch loads unbound and runs at each.
+	a, err := Open(dir+"torch_batch_arith.onnx", ModelOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, n := range []int{1, 5} {
+		out, err := a.Run(map[string]*ir.Tensor{"input": reference.FixedInput(n, 3, 8, 8)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !out["output"].Shape.Equal(ir.Shape{n, 40}) {
+			t.Errorf("batch %d: output %v", n, out["output"].Shape)
+		}
+	}
+	if _, _, err := Compile(a.g, Options{}); err == nil || !strings.Contains(err.Error(), "which the graph computes with") {
+		t.Errorf("Compile of the unbound batch-arithmetic graph: %v", err)
+	}
 }
 
 // TestWeightCache: compiles of one graph at other shapes that share a

@@ -13,6 +13,7 @@ type UnboundError struct {
 	Input string
 	Shape Shape    // -1 for each unknown dimension
 	Names []string // the model's name of each unknown dimension ("" when it has none or is known)
+	Why   string   // when set, why the dimensions are needed (the graph computes with them)
 }
 
 func (e *UnboundError) Error() string {
@@ -37,8 +38,12 @@ func (e *UnboundError) Error() string {
 	if len(unknown) > 1 {
 		what = "dimensions " + strings.Join(unknown, ", ")
 	}
-	return fmt.Sprintf("input %q [%s] has symbolic %s: give its shape with -shape %s=%s (Options.Shapes in the Go API)",
-		e.Input, strings.Join(dims, " "), what, e.Input, strings.Join(tmpl, "x"))
+	why := ""
+	if e.Why != "" {
+		why = ", which the graph computes with (" + e.Why + ")"
+	}
+	return fmt.Sprintf("input %q [%s] has symbolic %s%s: give its shape with -shape %s=%s (Options.Shapes in the Go API)",
+		e.Input, strings.Join(dims, " "), what, why, e.Input, strings.Join(tmpl, "x"))
 }
 
 // dimLetter names dimension k of a rank-r shape in the usage hint: N, C, H,

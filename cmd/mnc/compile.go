@@ -44,7 +44,7 @@ func runCompile(args []string) error {
 	if err != nil {
 		return err
 	}
-	if g, _, err = shapeModel(g, set, ""); err != nil {
+	if g, _, err = shapeModel(g, set, "", cf.batch); err != nil {
 		return err
 	}
 	stop := func() {}

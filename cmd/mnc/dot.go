@@ -53,7 +53,7 @@ func runDot(args []string) error {
 	if err != nil {
 		return err
 	}
-	g, _, err = shapeModel(g, set, "")
+	g, _, err = shapeModel(g, set, "", 0)
 	if err != nil {
 		return err
 	}

@@ -178,7 +178,7 @@ func (m *model) shaped(c *compileFlags, shapes map[string][]int, input string) (
 	if c.batch != 0 {
 		input = "" // -batch says it; readInput checks the file's size
 	}
-	return shapeModel(m.g, shapes, input)
+	return shapeModel(m.g, shapes, input, c.batch)
 }
 
 // loadPlan compiles MODEL with its one set of -shape values, or loads it

@@ -153,8 +153,10 @@ func (s *shapeFlag) oneSet(inputs []string) (map[string][]int, error) {
 // whose only unknown is the symbolic batch of its one input, the batch
 // that the size of the -input file implies (input ""; batch 0 otherwise:
 // the caller's default). A dimension still unknown is an error naming the
-// input and the flag (ir.UnboundError).
-func shapeModel(g *ir.Graph, shapes map[string][]int, input string) (*ir.Graph, int, error) {
+// input and the flag (ir.UnboundError). A model that computes with its
+// batch (its graph is unbound until the batch is known) is specialized at
+// batchFlag (-batch), else the inferred batch, else 1.
+func shapeModel(g *ir.Graph, shapes map[string][]int, input string, batchFlag int) (*ir.Graph, int, error) {
 	if len(shapes) > 0 {
 		h, err := mnc.Specialize(g, shapes)
 		if err != nil {
@@ -166,30 +168,59 @@ func shapeModel(g *ir.Graph, shapes map[string][]int, input string) (*ir.Graph, 
 		}
 		g = h
 	}
+	batch := 0
+	if input != "" && len(g.Inputs) == 1 {
+		n, err := batchFromFile(g.Inputs[0], input)
+		if err != nil {
+			return nil, 0, err
+		}
+		batch = n
+	}
 	if g.Unbound != nil {
-		return nil, 0, g.Unbound
+		onlyBatch := len(g.Inputs) == 1 && g.Unbound.Shape[0] < 0
+		for _, d := range g.Unbound.Shape[1:] {
+			onlyBatch = onlyBatch && d >= 0
+		}
+		if !onlyBatch {
+			return nil, 0, g.Unbound
+		}
+		if batchFlag > 0 {
+			batch = batchFlag
+		}
+		if batch == 0 {
+			batch = 1 // as for any symbolic batch with the built-in input
+		}
+		s := append([]int{batch}, g.Inputs[0].Shape[1:]...)
+		h, err := mnc.Specialize(g, map[string][]int{g.Inputs[0].Name: s})
+		if err != nil {
+			return nil, 0, err
+		}
+		return h, batch, nil
 	}
-	if input == "" || len(g.Inputs) != 1 {
-		return g, 0, nil
-	}
-	s := g.Inputs[0].Shape
+	return g, batch, nil
+}
+
+// batchFromFile is the batch that the size of the input file implies for
+// v when its symbolic batch is its only unknown dimension (0 otherwise).
+func batchFromFile(v *ir.Value, input string) (int, error) {
+	s := v.Shape
 	if len(s) == 0 || s[0] >= 0 {
-		return g, 0, nil
+		return 0, nil
 	}
 	per := 1
 	for _, d := range s[1:] {
 		if d < 0 {
-			return g, 0, nil
+			return 0, nil
 		}
 		per *= d
 	}
 	st, err := os.Stat(input)
 	if err != nil {
-		return nil, 0, fmt.Errorf("-input: %w", err)
+		return 0, fmt.Errorf("-input: %w", err)
 	}
 	if st.Size() == 0 || st.Size()%int64(4*per) != 0 {
-		return nil, 0, fmt.Errorf("-input %s: %d bytes is not a whole number of input %q's samples %v (%d float32 values, %d bytes each); give the shape with -shape %s=DIMS",
-			input, st.Size(), g.Inputs[0].Name, s, per, 4*per, g.Inputs[0].Name)
+		return 0, fmt.Errorf("-input %s: %d bytes is not a whole number of input %q's samples %v (%d float32 values, %d bytes each); give the shape with -shape %s=DIMS",
+			input, st.Size(), v.Name, s, per, 4*per, v.Name)
 	}
-	return g, int(st.Size() / int64(4*per)), nil
+	return int(st.Size() / int64(4*per)), nil
 }

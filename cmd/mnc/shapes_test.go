@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -317,4 +318,35 @@ func TestTwoOutputFiles(t *testing.T) {
 	}
 	closeTo(t, "scores", readF32(t, filepath.Join(dir, "scores_0.bin")), readF32(t, model+".out.bin"))
 	closeTo(t, "boxes", readF32(t, filepath.Join(dir, "boxes_reg_0.bin")), readF32(t, model+".out1.bin"))
+}
+
+// TestBatchArithmetic: a graph that computes with its symbolic batch
+// (x.view(x.size(0) * 4, -1)) runs at the batch the -input file holds,
+// 1, 3 and 8, and without an input file asks for the shape.
+func TestBatchArithmetic(t *testing.T) {
+	const model = "../../frontend/onnx/testdata/exporters/torch_batch_arith"
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.bin")
+	if code, stdout, errs := cli(t, "run", "-threads", "1", "-input", model+".in.bin", "-output", out, model+".onnx"); code != 0 || !strings.Contains(stdout, "[3×40]") {
+		t.Fatalf("batch 3: exit %d: %s%s", code, stdout, errs)
+	}
+	closeTo(t, "batch 3 vs numpy", readF32(t, out), readF32(t, model+".out.bin"))
+	for _, n := range []int{1, 8} {
+		in, ref := filepath.Join(dir, "in.bin"), filepath.Join(dir, "ref.bin")
+		writeF32(t, in, n*3*8*8)
+		if code, stdout, errs := cli(t, "run", "-threads", "1", "-input", in, "-output", out, model+".onnx"); code != 0 || !strings.Contains(stdout, fmt.Sprintf("[%d×40]", n)) {
+			t.Fatalf("batch %d: exit %d: %s%s", n, code, stdout, errs)
+		}
+		if code, _, errs := cli(t, "run", "-ref", "-input", in, "-output", ref, model+".onnx"); code != 0 {
+			t.Fatalf("-ref batch %d: exit %d: %s", n, code, errs)
+		}
+		closeTo(t, fmt.Sprintf("batch %d plan vs reference", n), readF32(t, out), readF32(t, ref))
+	}
+	// The built-in input is batch 1, or what -batch says.
+	if code, stdout, errs := cli(t, "run", model+".onnx"); code != 0 || !strings.Contains(stdout, "[1×40]") {
+		t.Errorf("no -input: exit %d: %s%s", code, stdout, errs)
+	}
+	if code, stdout, errs := cli(t, "run", "-batch", "2", model+".onnx"); code != 0 || !strings.Contains(stdout, "[2×40]") {
+		t.Errorf("-batch 2: exit %d: %s%s", code, stdout, errs)
+	}
 }

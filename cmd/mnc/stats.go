@@ -30,7 +30,7 @@ func runStats(args []string) error {
 	if err != nil {
 		return err
 	}
-	if g, _, err = shapeModel(g, set, ""); err != nil {
+	if g, _, err = shapeModel(g, set, "", 0); err != nil {
 		return err
 	}
 	r, err := analysis.Analyze(g)

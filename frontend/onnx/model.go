@@ -68,19 +68,28 @@ func (m *Model) Import(shapes map[string]ir.Shape) (g *ir.Graph, err error) {
 	return g, nil
 }
 
-// Lazy is Import(nil), except that a model whose inputs have symbolic
-// dimensions besides the batch comes back as a graph of its inputs alone
-// (unknown dimensions -1) with Unbound set, for Specialize (which calls
-// Rebuild) to give them; Verify and every use of such a graph fail with the
-// *ir.UnboundError.
+// Lazy is Import(nil), except that a model whose inputs need their
+// dimensions given comes back as a graph of its inputs alone (unknown
+// dimensions -1) with Unbound set, for Specialize (which calls Rebuild) to
+// give them; Verify and every use of such a graph fail with the
+// *ir.UnboundError. That is a model with symbolic dimensions besides the
+// batch, and one whose graph computes with its symbolic batch (torch's
+// x.view(x.size(0) * 4, -1)): it imports once the batch is known, so its
+// batch must be given (mnc infers it from the size of an input file).
 func (m *Model) Lazy() (*ir.Graph, error) {
 	g, err := m.Import(nil)
-	var ue *ir.UnboundError
-	if err == nil || !errors.As(err, &ue) {
-		return g, err
+	if err == nil {
+		return g, nil
 	}
-	in, err := m.Inputs()
-	if err != nil {
+	var ue *ir.UnboundError
+	if !errors.As(err, &ue) {
+		ue = m.batchBound(err)
+		if ue == nil {
+			return nil, err
+		}
+	}
+	in, err2 := m.Inputs()
+	if err2 != nil {
 		return nil, err
 	}
 	g = ir.New(m.m.GetGraph().GetName())
@@ -90,6 +99,40 @@ func (m *Model) Lazy() (*ir.Graph, error) {
 	g.Unbound = ue
 	g.Rebuild = m.rebuilder(nil)
 	return g, nil
+}
+
+// batchBound reports whether importing failed (with err) only because the
+// graph computes with a symbolic batch: the import succeeds with every
+// symbolic batch set to 1. It returns the error that asks for the batch.
+func (m *Model) batchBound(err error) *ir.UnboundError {
+	in, err2 := m.Inputs()
+	if err2 != nil {
+		return nil
+	}
+	shapes := map[string]ir.Shape{}
+	var first *Input
+	for k, v := range in {
+		for d, n := range v.Shape {
+			if n < 0 && d > 0 {
+				return nil
+			}
+		}
+		if len(v.Shape) > 0 && v.Shape[0] < 0 {
+			s := v.Shape.Clone()
+			s[0] = 1
+			shapes[v.Name] = s
+			if first == nil {
+				first = &in[k]
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	if _, err2 := m.Import(shapes); err2 != nil {
+		return nil
+	}
+	return &ir.UnboundError{Input: first.Name, Shape: first.Shape, Names: first.Names, Why: err.Error()}
 }
 
 // rebuilder imports the model again with base's shapes overridden by the

@@ -126,6 +126,9 @@ The runnable models (see each function's docstring for its spelling):
                     strides 1 and 2 on odd and even sizes; batch "unk__21"
   det_two_heads     two graph outputs "scores:0" [N,48,3] and "boxes/reg:0"
                     [N,48,4] (Transpose → Reshape [0,-1,k] heads)
+  torch_batch_arith x.view(x.size(0) * 4, -1) → Gemm → view(x.size(0), -1): Reshape
+                    targets computed from the symbolic batch (folds once the
+                    batch is known: mnc infers it from the input's size)
 """
 
 import json
@@ -147,7 +150,7 @@ from models_torch import (dims_unset, epilogue_order, ext_data, ext_subdir, fc_v
                           pad_dynbatch, paddle_v3, ssd_head, ssd_head_b1, ssd_outputs, torch8_v2, torch9_v1,
                           torch11_v3, torch13_v3_clipdiv, torch13_v3_squeeze, torch15_variants, torch17_hardswish,
                           torch18_matmul, torch21, torch_bn_standalone, torch_fpad11, torch_fpad13, torch_view_dyn)
-from models_shapes import det_two_heads, paddle_cls_dyn, tf_same_pad  # noqa: E402
+from models_shapes import det_two_heads, paddle_cls_dyn, tf_same_pad, torch_batch_arith  # noqa: E402
 from rejects import REJECTS  # noqa: E402
 
 OUT_DIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "frontend", "onnx", "testdata", "exporters")
@@ -158,7 +161,8 @@ MODELS = [torch9_v1, torch8_v2, torch11_v3, torch13_v3_clipdiv, torch13_v3_squee
           odd_pools, torch_fpad11, torch_fpad13, odd_channels, torch21, tf_flatten,
           tf_flatten_b2, torch_view_dyn, odd_opset11_dyn, torch_bn_standalone,
           dims_unset, hswish_orders, ext_subdir, paddle_v3, epilogue_order,
-          ssd_head, ssd_head_b1, ssd_outputs, alias_outputs, paddle_cls_dyn, tf_same_pad, det_two_heads]
+          ssd_head, ssd_head_b1, ssd_outputs, alias_outputs, paddle_cls_dyn, tf_same_pad, det_two_heads,
+          torch_batch_arith]
 
 
 MANIFEST = {}  # for manifest.json: each model's input/output names and shapes

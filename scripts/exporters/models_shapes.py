@@ -9,7 +9,7 @@ from onnx import TensorProto
 
 import nputil as F
 import spell as S
-from common import CLASSES, TF2ONNX, inp
+from common import CLASSES, TF2ONNX, TORCH as TORCH_, inp
 from spell import T
 
 PADDLE = ("PaddlePaddle", "2.5")
@@ -121,3 +121,25 @@ def det_two_heads():
     y = head(3)
     return b, [x], [("image", shape)], y, ["N", 48, 3], TF2ONNX, 8, {
         "out_name": "scores:0", "extra_outputs": [(boxes, ["N", 48, 4])]}
+
+
+def torch_batch_arith():
+    """torch.onnx of x.view(x.size(0) * 4, -1) → Linear → view(x.size(0),
+    -1), symbolic batch "batch": the Reshape targets are arithmetic on the
+    batch (Shape → Gather(0) → Mul(4) → Unsqueeze → Concat), which folds
+    only once the batch is known (mnc infers it from the input file's
+    size). Features [N, 16, 2, 2] are reshaped to [N·4, 16] (rows of 16
+    consecutive values), a Gemm makes [N·4, 10], and the result is [N, 40]."""
+    b = S.Builder("torch_batch_arith", 13, np.random.RandomState(104))
+    shape = ["batch", 3, 8, 8]
+    x = inp("input", shape, 3)
+    t = S.relu(b, S.conv(b, S.relu(b, S.conv(b, x, 8, 3, s=2, bias=True)), 16, 3, s=2, bias=True))
+    n = b.op("Gather", [b.op("Shape", [t.name]), b.const(np.array(0), np.int64)], axis=0)
+    n4 = b.op("Mul", [n, b.const(np.array(4), np.int64)])
+    target = b.op("Concat", [S.unsqueeze(b, n4, [0]), b.const(np.array([-1]), np.int64)], axis=0)
+    t = T(b.op("Reshape", [t.name, target]), t.val.reshape(t.val.shape[0] * 4, -1))
+    t = S.gemm(b, t, CLASSES)
+    n = b.op("Gather", [b.op("Shape", [x.name]), b.const(np.array(0), np.int64)], axis=0)
+    target = b.op("Concat", [S.unsqueeze(b, n, [0]), b.const(np.array([-1]), np.int64)], axis=0)
+    y = T(b.op("Reshape", [t.name, target]), t.val.reshape(x.val.shape[0], -1))
+    return b, [x], [("input", shape)], y, ["batch", 4 * CLASSES], TORCH_, 8, {}
