@@ -67,9 +67,13 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 					return nil, nil, fmt.Errorf("graph invalid after pass %s: %w", p.Name, err)
 				}
 			}
+			if err := st.checkDecisions(); err != nil {
+				return nil, nil, fmt.Errorf("decisions invalid after pass %s: %w", p.Name, err)
+			}
 			if opts.DumpAfter == "all" || opts.DumpAfter == p.Name {
 				fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)
 				st.G.Dump(opts.Dump)
+				st.dumpDecisions(opts.Dump)
 				if st.Plan != nil && p.Name == "plan-memory" {
 					Summarize(opts.Dump, st.Plan)
 				}
