@@ -56,7 +56,13 @@
 // input, composed and cancelled, leaving at most one at each edge; Reshape
 // chains collapse.
 //
-// Errors name the file and the node (name and op type) or tensor at fault.
+// A graph that ends in post-processing with run-time shapes (NonZero,
+// TopK with a computed k, NonMaxSuppression, If, Loop, Range, ...) can be
+// cut with Model.Split or SplitImport (split.go): the prefix imports as
+// above, the Tail keeps its ONNX nodes for package dyn's interpreter.
+//
+// Errors name the file and the node (name and op type) or tensor at fault
+// (a *NodeError for a node that fails to convert).
 // All unsupported operators are listed in one error. Input is validated
 // (sizes, ranks, attribute types, bounds) rather than trusted; a recover in
 // Read is only the last line of defence.
