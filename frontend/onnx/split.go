@@ -90,7 +90,7 @@ func (m *Model) split(interpretable func(op string) bool, forced map[*pb.NodePro
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", m.name, err)
 	}
-	nodes := gp.GetNode()
+	nodes := topoOrder(gp.GetNode())
 	tail := make([]bool, len(nodes))
 	why := make([]string, len(nodes))
 	producer := map[string]int{}
@@ -261,4 +261,42 @@ func (m *Model) split(interpretable func(op string) bool, forced map[*pb.NodePro
 		Graph: &pb.GraphProto{Name: gp.Name, Node: pnodes, Initializer: gp.GetInitializer(), Input: gp.GetInput(),
 			Output: pouts, ValueInfo: gp.GetValueInfo()}}
 	return &Model{name: m.name, dir: m.dir, m: pm}, t, nil
+}
+
+// topoOrder returns the nodes so that each follows the producers of its
+// inputs (ONNX requires it; some exporters do not), keeping the given order
+// among ready nodes; with a cycle it returns them as given.
+func topoOrder(nodes []*pb.NodeProto) []*pb.NodeProto {
+	producer := map[string]int{}
+	for i, n := range nodes {
+		for _, o := range n.GetOutput() {
+			producer[o] = i
+		}
+	}
+	done := make([]bool, len(nodes))
+	var out []*pb.NodeProto
+	for len(out) < len(nodes) {
+		progress := false
+		for i, n := range nodes {
+			if done[i] {
+				continue
+			}
+			ready := true
+			for _, in := range n.GetInput() {
+				if p, ok := producer[in]; ok && p != i && !done[p] {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				done[i] = true
+				out = append(out, n)
+				progress = true
+			}
+		}
+		if !progress {
+			return nodes
+		}
+	}
+	return out
 }
