@@ -38,3 +38,27 @@ func Example() {
 	fmt.Println(p.Outputs[0].Name, out[0].Shape, "matches the reference:", ok)
 	// Output: logits [1×1000] matches the reference: true
 }
+
+// A Model serves inputs of several shapes, compiling a plan for each new
+// one on first use; Run returns every output by name.
+func ExampleModel() {
+	m, err := mnc.Open("mobilenet_v3_small:alpha=0.5,res=64,classes=10", mnc.ModelOptions{Threads: 1, MaxPlans: 4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	for _, hw := range [][2]int{{64, 64}, {96, 128}, {64, 64}} {
+		out, err := m.Run(map[string]*ir.Tensor{"input": reference.FixedInput(1, 3, hw[0], hw[1])})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(hw, "→ logits", out["logits"].Shape)
+	}
+	st := m.Stats()
+	fmt.Println("plans compiled:", st.Misses, "reused:", st.Hits)
+	// Output:
+	// [64 64] → logits [1×10]
+	// [96 128] → logits [1×10]
+	// [64 64] → logits [1×10]
+	// plans compiled: 2 reused: 1
+}
