@@ -15,7 +15,7 @@ var (
 )
 
 func init() {
-	RegisterOp(OpResize, OpInfo{Name: "Resize", Attrs: "ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes",
+	RegisterOp(OpResize, OpInfo{Name: "Resize", Attrs: "ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes, Fused.Residual (input 1 added)",
 		Infer: inferResize, Eval: "reference/dense.go resize"})
 	RegisterOp(OpConvTranspose, OpInfo{Name: "ConvTranspose", MinInputs: 2, Attrs: "Strides, Pads, Dilations, Group, OutputPadding",
 		Infer: inferConvTranspose, Eval: "reference/dense.go convTranspose"})
@@ -141,6 +141,12 @@ func inferResize(n *Node) (Shape, error) {
 		if x[k+2] == 0 || out[k+2] == 0 {
 			return fail("axis %d resizes %d to %d", k+2, x[k+2], out[k+2])
 		}
+	}
+	if a.Fused.Act != ActNone {
+		return fail("a fused activation is not supported on Resize")
+	}
+	if err := checkResidual(n, 1, out); err != nil { // fuse-upsample-add: out = resize(x) + input 1
+		return nil, err
 	}
 	return out, nil
 }

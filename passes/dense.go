@@ -59,3 +59,32 @@ func nchwResizeOutputs(s *State) {
 		}
 	}
 }
+
+// fuseUpsampleAdd folds Add(a, Resize(x)) into the Resize as a residual
+// (out = resize(x) + a) when the Resize's output is read by that Add alone
+// and is not a graph output, a is computed and of the output's shape: the
+// upsampled tensor is then never written and read back (FPN top-down paths,
+// PP-OCR's neck).
+func fuseUpsampleAdd(s *State) error {
+	g := s.G
+	cons := g.Consumers()
+	for _, n := range g.Nodes {
+		if n.Op != ir.OpAdd || !isPlainAdd(n) {
+			continue
+		}
+		for k := 0; k < 2; k++ {
+			up, other := n.Input(k), n.Input(1-k)
+			r := up.Producer
+			if r == nil || r.Op != ir.OpResize || r.Attrs.Fused != (ir.Epilogue{}) || soleReader(g, cons, up) != n || up == other {
+				continue
+			}
+			r.Inputs = append(r.Inputs[:1], other)
+			r.Attrs.Fused.Residual = true
+			g.ReplaceUses(n.Output(), up)
+			s.fuse(r, "add")
+			break
+		}
+	}
+	g.RemoveDead()
+	return g.TopoSort() // the Resize now reads the Add's other operand, which may come later
+}

@@ -36,6 +36,7 @@ var pipeline = [...]Pass{
 	{Name: "fold-affine", Fn: foldAffine, Doc: "fold per-channel Mul/Div/Add/Sub constants after a Conv into its weights and bias"},
 	{Name: "fold-bn-late", Fn: foldBNLate, Doc: "fold a BatchNorm whose conv fold-affine just gave a bias (ConvTranspose → Add bias → BatchNorm, as Paddle exports); off with fold-bn"},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
+	{Name: "fuse-upsample-add", Fn: fuseUpsampleAdd, Doc: "an Add of a Resize (read by nothing else) and a same-shape tensor becomes the Resize's residual: one pass over memory (FPN top-down path)"},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
 	{Name: "fuse-requant", Fn: fuseRequant, Doc: "fuse lower-qlinear's Requantize into the producing Conv/Gemm epilogue (per-channel multiplier, round half to even, integer clamp)"},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
@@ -80,6 +81,9 @@ var passOrder = [...]struct{ a, b string }{
 	{"fold-affine", "fold-bn-late"},
 	{"fold-bn-late", "fuse-add"},
 	{"fold-bn-late", "fuse-activation"},
+	// a plain Add left by fuse-add; before fuse-activation gives it an activation.
+	{"fuse-add", "fuse-upsample-add"},
+	{"fuse-upsample-add", "fuse-activation"},
 	{"fold-affine", "fuse-activation"},
 	// the Gemm must be bare (no residual or activation yet), and a MatMul already a Gemm.
 	{"matmul-to-gemm", "fold-bn-gemm"},

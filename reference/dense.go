@@ -4,8 +4,9 @@ import "github.com/mnc-go/mnc/ir"
 
 // resize is ONNX Resize on the H and W axes of NCHW x: each output pixel
 // interpolates between the input pixels ir.ResizeTable names (nearest: one
-// pixel; linear: bilinear, W first, then H), in float64.
-func resize(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) *ir.Tensor {
+// pixel; linear: bilinear, W first, then H), in float64; a fused residual
+// (fuse-upsample-add) is added last.
+func resize(a *ir.Attrs, x, res *ir.Tensor, shape ir.Shape) *ir.Tensor {
 	out := ir.NewTensor(shape...)
 	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	oh, ow := shape[2], shape[3]
@@ -19,7 +20,11 @@ func resize(a *ir.Attrs, x *ir.Tensor, shape ir.Shape) *ir.Tensor {
 			for ox := 0; ox < ow; ox++ {
 				top := (1-wx[ox])*float64(r0[x0[ox]]) + wx[ox]*float64(r0[x1[ox]])
 				bot := (1-wx[ox])*float64(r1[x0[ox]]) + wx[ox]*float64(r1[x1[ox]])
-				dst[oy*ow+ox] = float32((1-wy[oy])*top + wy[oy]*bot)
+				v := (1-wy[oy])*top + wy[oy]*bot
+				if res != nil {
+					v += float64(res.Data[p*oh*ow+oy*ow+ox])
+				}
+				dst[oy*ow+ox] = float32(v)
 			}
 		}
 	}
@@ -75,4 +80,12 @@ func convTranspose(a *ir.Attrs, x, w, bias *ir.Tensor, shape ir.Shape) *ir.Tenso
 		}
 	}
 	return out
+}
+
+// residualAt returns input i when the node has a fused residual there.
+func residualAt(a *ir.Attrs, in []*ir.Tensor, i int) *ir.Tensor {
+	if !a.Fused.Residual {
+		return nil
+	}
+	return optional(in, i)
 }

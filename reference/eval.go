@@ -153,7 +153,7 @@ func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor
 	case ir.OpReduceMean:
 		return reduceMean(a, in[0], shape), nil
 	case ir.OpResize:
-		return resize(a, in[0], shape), nil
+		return resize(a, in[0], residualAt(a, in, 1), shape), nil
 	case ir.OpConvTranspose:
 		return convTranspose(a, in[0], in[1], optional(in, 2), shape), nil
 	}

@@ -31,6 +31,16 @@ func randResizeGraph(r *rand.Rand, i int) *ir.Graph {
 		}
 	}
 	y := g.AddNode(ir.OpResize, "resize", a, x)
+	if r.Intn(2) == 0 { // fuse-upsample-add at -O2
+		oh := ir.ResizeOutSize(h, a.ResizeScales[0], a.ResizeSizes[0])
+		ow := ir.ResizeOutSize(w, a.ResizeScales[1], a.ResizeSizes[1])
+		other := g.AddNode(ir.OpRelu, "other", ir.Attrs{}, g.AddInput("z", 1, c, oh, ow))
+		if r.Intn(2) == 0 {
+			y = g.AddNode(ir.OpAdd, "add", ir.Attrs{}, y, other)
+		} else {
+			y = g.AddNode(ir.OpAdd, "add", ir.Attrs{}, other, y)
+		}
+	}
 	if r.Intn(2) == 0 { // an NHWC output (a graph output Resize writes NCHW)
 		y = g.AddNode(ir.OpRelu, "relu", ir.Attrs{}, y)
 	}

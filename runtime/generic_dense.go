@@ -16,7 +16,11 @@ import (
 func (e *Executor) denseGeneric(s *plan.Step, in []view, out view) stepFunc {
 	switch s.Op {
 	case ir.OpResize:
-		return resizeFunc(&s.Attrs, in[0], out)
+		var r *view
+		if s.Attrs.Fused.Residual && len(in) > 1 {
+			r = &in[1]
+		}
+		return resizeFunc(&s.Attrs, in[0], r, out)
 	case ir.OpConvTranspose:
 		var bias []float32
 		if len(in) > 2 {
@@ -148,10 +152,11 @@ func concatChannelsNHWC(s *plan.Step, in []view, out view) stepFunc {
 	}
 }
 
-// resizeFunc interpolates with the index tables of ir.ResizeTable; threads
+// resizeFunc interpolates with the index tables of ir.ResizeTable, adding
+// the fused residual r when it is not nil (fuse-upsample-add); threads
 // split the output rows (image, y). The channel loop is innermost, which on
 // NHWC storage walks contiguous memory.
-func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
+func resizeFunc(a *ir.Attrs, x view, r *view, out view) stepFunc {
 	n, c, h, w := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
 	oh, ow := out.shape[2], out.shape[3]
 	y0, y1, wy64 := ir.ResizeTable(a, 0, h, oh)
@@ -159,11 +164,17 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 	wy, wx := f32s(wy64), f32s(wx64)
 	xs, os := x.stride, out.stride
 	nearest := a.ResizeMode == "nearest"
-	if xs[1] == 1 && os[1] == 1 { // NHWC: channel rows are contiguous
-		return resizeNHWC(nearest, x, out, y0, y1, x0, x1, wy, wx)
+	sameR := r == nil || r.stride == out.stride
+	if xs[1] == 1 && os[1] == 1 && sameR { // NHWC: channel rows are contiguous
+		return resizeNHWC(nearest, x, r, out, y0, y1, x0, x1, wy, wx)
 	}
-	if xs[1] == 1 && os[3] == 1 { // NHWC in, NCHW out (a graph output)
+	if xs[1] == 1 && os[3] == 1 && r == nil { // NHWC in, NCHW out (a graph output)
 		return resizeToNCHW(x, out, y0, y1, x0, x1, wy, wx)
+	}
+	var rs [maxRank]int
+	var rd []float32
+	if r != nil {
+		rs, rd = r.stride, r.data
 	}
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
@@ -177,7 +188,11 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 				if nearest {
 					s := src0[x0[ox]*xs[3]:]
 					for ch := 0; ch < c; ch++ {
-						d[ch*os[1]] = s[ch*xs[1]]
+						v := s[ch*xs[1]]
+						if rd != nil {
+							v += rd[b*rs[0]+ch*rs[1]+oy*rs[2]+ox*rs[3]]
+						}
+						d[ch*os[1]] = v
 					}
 					continue
 				}
@@ -188,7 +203,11 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 					k := ch * xs[1]
 					top := a0[k] + fx*(a1[k]-a0[k])
 					bot := b0[k] + fx*(b1[k]-b0[k])
-					d[ch*os[1]] = top + fy*(bot-top)
+					v := top + fy*(bot-top)
+					if rd != nil {
+						v += rd[b*rs[0]+ch*rs[1]+oy*rs[2]+ox*rs[3]]
+					}
+					d[ch*os[1]] = v
 				}
 			}
 		}
@@ -199,7 +218,7 @@ func resizeFunc(a *ir.Attrs, x, out view) stepFunc {
 // channel rows, and a whole output row when it reads the same input row as
 // the previous one (every other row of a 2× upsample); linear blends
 // contiguous channel rows.
-func resizeNHWC(nearest bool, x, out view, y0, y1, x0, x1 []int, wy, wx []float32) stepFunc {
+func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int, wy, wx []float32) stepFunc {
 	n, c, oh, ow := x.shape[0], x.shape[1], out.shape[2], out.shape[3]
 	xs, os := x.stride, out.stride
 	rowLen := ow * c
@@ -208,14 +227,26 @@ func resizeNHWC(nearest bool, x, out view, y0, y1, x0, x1 []int, wy, wx []float3
 		for r := lo; r < hi; r++ {
 			b, oy := r/oh, r%oh
 			dst := out.data[b*os[0]+oy*os[2]:][:rowLen]
+			var add []float32 // the fused residual's row (same layout as out)
+			if res != nil {
+				add = res.data[b*os[0]+oy*os[2]:][:rowLen]
+			}
 			if nearest {
-				if r > lo && oy > 0 && y0[oy] == y0[oy-1] {
+				if add == nil && r > lo && oy > 0 && y0[oy] == y0[oy-1] {
 					copy(dst, out.data[b*os[0]+(oy-1)*os[2]:][:rowLen])
 					continue
 				}
 				src := x.data[b*xs[0]+y0[oy]*xs[2]:]
 				for ox := 0; ox < ow; ox++ {
-					copy(dst[ox*c:(ox+1)*c], src[x0[ox]*c:x0[ox]*c+c])
+					s := src[x0[ox]*c : x0[ox]*c+c]
+					if add == nil {
+						copy(dst[ox*c:(ox+1)*c], s)
+						continue
+					}
+					d, a := dst[ox*c:(ox+1)*c], add[ox*c:(ox+1)*c]
+					for ch, v := range s {
+						d[ch] = v + a[ch]
+					}
 				}
 				continue
 			}
@@ -230,6 +261,12 @@ func resizeNHWC(nearest bool, x, out view, y0, y1, x0, x1 []int, wy, wx []float3
 					top := a0[ch] + fx*(a1[ch]-a0[ch])
 					bot := b0[ch] + fx*(b1[ch]-b0[ch])
 					d[ch] = top + fy*(bot-top)
+				}
+				if add != nil {
+					a := add[ox*c:][:c]
+					for ch := range d {
+						d[ch] += a[ch]
+					}
 				}
 			}
 		}

@@ -317,15 +317,25 @@ func (ex *exporter) dense(n *ir.Node, in []string) error {
 		at = append(at, attrString("nearest_mode", a.NearestMode))
 	}
 	x := n.Input(0).Shape
+	core := out
+	if a.Fused.Residual { // fuse-upsample-add: Resize, then Add of input 1
+		if len(in) < 2 || in[1] == "" {
+			return fmt.Errorf("fused residual input is missing")
+		}
+		core = ex.fresh(out + "/Resize")
+	}
 	switch {
 	case a.ResizeSizes == [2]int{}:
 		scales := ex.addInit(floatTensor(out+"/scales", []int{4}, []float32{1, 1, a.ResizeScales[0], a.ResizeScales[1]}))
-		ex.emit("Resize", n.Name, []string{in[0], "", scales}, out, at...)
+		ex.emit("Resize", n.Name, []string{in[0], "", scales}, core, at...)
 	case a.ResizeScales == [2]float32{} && x[0] >= 0 && x[1] >= 0:
 		sizes := ex.addInit(intTensor(out+"/sizes", []int{x[0], x[1], a.ResizeSizes[0], a.ResizeSizes[1]}))
-		ex.emit("Resize", n.Name, []string{in[0], "", "", sizes}, out, at...)
+		ex.emit("Resize", n.Name, []string{in[0], "", "", sizes}, core, at...)
 	default:
 		return fmt.Errorf("resize with both sizes %v and scales %v (or an unknown batch) has no ONNX spelling", a.ResizeSizes, a.ResizeScales)
+	}
+	if a.Fused.Residual {
+		ex.emit("Add", ex.fresh(n.Name+"/residual_add"), []string{core, in[1]}, out)
 	}
 	return nil
 }
