@@ -166,27 +166,36 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	}
 	b.bandDW = make([]kernels.DWParams, e.nt)
 	b.bandConv = make([]kernels.ConvParams, e.nt)
-	b.parts = 1
-	if e.nt > 1 && b.batch < e.nt {
-		b.parts = (e.nt + b.batch - 1) / b.batch
-	}
+	b.parts = blockParts(s, e.nt)
 	return b, nil
 }
 
 func roundUp16(n int) int { return (n + 15) &^ 15 }
 
-// blockChunks is how many chunks a block step is cut into: one per image
-// share (see blockPlan.parts).
+// blockChunks is how many chunks a block step is cut into: parts of every
+// image (one chunk for one thread).
 func blockChunks(s *plan.Step, nt int) int {
 	if nt == 1 {
 		return 1
 	}
-	batch := s.Out.Shape[0]
-	if batch >= nt {
-		return batch
-	}
-	return batch * ((nt + batch - 1) / batch)
+	return s.Out.Shape[0] * blockParts(s, nt)
 }
+
+// blockParts is how many row ranges each image is cut into on nt threads:
+// about two per thread over the batch, so that a thread the OS deschedules
+// leaves work the others can take, but at least minPartRows output rows
+// each, since every part but the first recomputes its top halo rows.
+func blockParts(s *plan.Step, nt int) int {
+	batch, oh := s.Out.Shape[0], s.Out.Shape[2]
+	if nt == 1 || batch >= 2*nt {
+		return 1
+	}
+	parts := (2*nt + batch - 1) / batch
+	return max(1, min(parts, oh/minPartRows))
+}
+
+// minPartRows is the fewest output rows a thread's part of a block has.
+const minPartRows = 6
 
 // rows computes output rows [r0, r1) of image img, band by band.
 func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {
