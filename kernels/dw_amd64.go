@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/asm"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // Depthwise convolution on AVX2+FMA / AVX-512: generated kernels for 3×3
@@ -57,7 +58,10 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 	}
 	d := dwCall{vl: vl, p: p, in: in, wp: wp, bias: bias, mask: tailMask(c)}
 	var post bool
-	d.mode, post = p.Ep.params(&d.prm, false)
+	d.mode, post = p.Ep.params(&d.prm, p.Ep.Act == ActPRelu) // the kernels implement SlopeC, not Requant
+	if d.mode == epi.SlopeC {
+		d.prm.Slopes = &p.Ep.Slope[0] // the kernels index it by channel, as the bias
+	}
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
 	fullLo, fullHi := interiorCols(p.H, k, p.SH, p.PadT, p.OH) // rows with all kernel rows inside
 	fullLo, fullHi = max(fullLo, oy0), min(fullHi, oy1)

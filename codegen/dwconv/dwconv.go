@@ -114,7 +114,7 @@ func (f *dwFrame) blockBytes() int { return f.k * f.k * f.t.bytes() }
 // storeGroup applies the epilogue to the P accumulators and stores them
 // at the pixels' outputs (outPixStride apart), channel block j.
 func (f *dwFrame) storeGroup(acc []VecVirtual) {
-	activateAll(f.t, f.ac, acc)
+	activateAll(f.t, f.ac, acc, func(slopes GPVirtual) Mem { return Mem{Base: slopes, Index: f.j, Scale: 1} })
 	o := GP64()
 	LEAQ(Mem{Base: f.out, Index: f.j, Scale: 1}, o)
 	for i, a := range acc {

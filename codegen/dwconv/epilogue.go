@@ -18,8 +18,9 @@ import (
 //	epi.Affine: y = min(max(A·x+B, Lo), Hi)          HardSigmoid
 //	epi.MulX:   y = x·min(max(A·x+B, Lo), Hi)        HardSwish
 //	epi.Slope:  y = max(x, Lo) + A·min(x, Hi)        LeakyRelu
+//	epi.SlopeC: y = max(x, Lo) + S[c]·min(x, Hi)     PRelu (depthwise kernels only;
+//	            the stem and elementwise kernels leave it to the Go wrappers)
 //
-// (epi.SlopeC, per-channel slopes, is applied by the Go wrappers.)
 // NaN must survive the clamps: MAXPS/MINPS return their second source
 // (avo's first operand) when either input is NaN, so x goes first.
 
@@ -53,12 +54,16 @@ func uniq(s string) string {
 
 // activate applies the epilogue to acc in place; mode is read from the
 // "mode" argument (a perfectly predicted branch per call).
-func activate(t *target, c actConsts, acc VecVirtual) { activateAll(t, c, []VecVirtual{acc}) }
+func activate(t *target, c actConsts, acc VecVirtual) { activateAll(t, c, []VecVirtual{acc}, nil) }
 
 // activateAll applies the epilogue to every vector in accs, branching on
-// the mode once for all of them; it needs one temporary register.
-func activateAll(t *target, c actConsts, accs []VecVirtual) {
+// the mode once for all of them; it needs one temporary register. slopeAt,
+// when not nil, gives the address of accs' per-channel slopes relative to
+// the block's Slopes pointer (all accs are the same channels): the kernel
+// then implements epi.SlopeC.
+func activateAll(t *target, c actConsts, accs []VecVirtual, slopeAt func(slopes GPVirtual) Mem) {
 	done, clampX, mulX, slope := uniq("act_done"), uniq("act_clampx"), uniq("act_mulx"), uniq("act_slope")
+	slopeC := uniq("act_slopec")
 	mode := paramMem("mode")
 	CMPQ(mode, U8(epi.Clamp))
 	JB(LabelRef(done))
@@ -71,6 +76,10 @@ func activateAll(t *target, c actConsts, accs []VecVirtual) {
 	JE(LabelRef(mulX))
 	CMPQ(mode, U8(epi.Slope))
 	JE(LabelRef(slope))
+	if slopeAt != nil {
+		CMPQ(mode, U8(epi.SlopeC))
+		JE(LabelRef(slopeC))
+	}
 	for _, acc := range accs { // epi.Affine: y = clamp(A·x + B)
 		VFMADD213PS(c.b, c.a, acc)
 		VMAXPS(acc, c.lo, acc)
@@ -95,6 +104,20 @@ func activateAll(t *target, c actConsts, accs []VecVirtual) {
 		VFMADD231PS(c.a, tv, acc)
 	}
 	JMP(LabelRef(done))
+	if slopeAt != nil {
+		Label(slopeC) // epi.SlopeC: y = max(x, Lo) + S[c]·min(x, Hi), S loaded like the bias
+		sp := GP64()
+		MOVQ(Mem{Base: loadGP("ep"), Disp: epi.OffSlopes}, sp)
+		s := t.vec()
+		t.load(slopeAt(sp), s)
+		for _, acc := range accs {
+			tv := t.vec()
+			VMINPS(acc, c.hi, tv)
+			VMAXPS(acc, c.lo, acc)
+			VFMADD231PS(s, tv, acc)
+		}
+		JMP(LabelRef(done))
+	}
 	Label(clampX) // epi.Clamp: y = clamp(x)
 	for _, acc := range accs {
 		VMAXPS(acc, c.lo, acc)

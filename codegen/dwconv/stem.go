@@ -125,7 +125,7 @@ func stemPixelsBody(t *target, ac actConsts, nb, P int, in, rs, w, out GPVirtual
 	for i := range acc {
 		all = append(all, acc[i]...)
 	}
-	activateAll(t, ac, all)
+	activateAll(t, ac, all, nil)
 	for i := range acc {
 		for b, a := range acc[i] {
 			t.masked = b == nb-1
