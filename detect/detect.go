@@ -142,10 +142,9 @@ func clamp(v, hi float32) float32 {
 // Ties in score put the lower anchor, then the lower class, first.
 //
 // It gets there without sorting every candidate: candidates are visited in
-// that final order (each anchor's best score bounds its others, so the
-// few thousand best candidates come from the anchors with the best
-// maxima; they are sorted, and the next range is taken if they run out),
-// and since a
+// that final order (each anchor's best score bounds its others, so the few
+// thousand best candidates come from the anchors with the best maxima;
+// they are sorted, and the next range is taken if they run out). Since a
 // candidate's fate depends only on the higher-ranked ones of its class, it
 // is dropped when its class already had TopK candidates, kept unless a
 // kept box of its class overlaps it by more than NMSThresh, and the visit
