@@ -68,3 +68,13 @@ func FMAPeakAVX512(n int)
 //
 //go:noescape
 func VNNIPeakAVX512(n int)
+
+// GemmU8S8x8x32VNNI computes 8 rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.
+//
+//go:noescape
+func GemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+
+// GemmU8S8x1x32VNNI computes 1 rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.
+//
+//go:noescape
+func GemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)

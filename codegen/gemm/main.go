@@ -63,5 +63,7 @@ func main() {
 		p.emit()
 	}
 	vnniPeak{name: "VNNIPeakAVX512", accs: 12}.emit()
+	vnniGemm{name: "GemmU8S8x8x32VNNI", rows: 8}.emit()
+	vnniGemm{name: "GemmU8S8x1x32VNNI", rows: 1}.emit()
 	Generate()
 }

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// vnniGemm is the int8 GEMM micro-kernel for AVX-512 VNNI (issue #14's
+// building block, not yet used by plans): rows × 32 int32 sums
+//
+//	C[i][j] = Σ_p A[i][p]·B[p][j],  A uint8 (activations, row stride lda),
+//	                                B int8 (weights), p < 4·kq
+//
+// with B packed as kq groups of 32 columns × 4 bytes (kernels.PackGemmS8):
+// per group, VPBROADCASTD puts A[i][4q:4q+4] in every lane and VPDPBUSD
+// adds the four u8×s8 products of each column into its int32 lane, exactly
+// (no int16 intermediate, unlike AVX2's VPMADDUBSW). The epilogue
+// (zero-point compensation, bias, requantization) is the caller's.
+type vnniGemm struct {
+	name string
+	rows int
+}
+
+func (g vnniGemm) emit() {
+	TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes %d rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.", g.name, g.rows))
+	kq := Load(Param("kq"), GP64())
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	b := Load(Param("b"), GP64())
+	rowp := make([]GPVirtual, g.rows)
+	for i := range rowp {
+		rowp[i] = GP64()
+		if i == 0 {
+			MOVQ(a, rowp[i])
+		} else {
+			LEAQ(Mem{Base: rowp[i-1], Index: lda, Scale: 1}, rowp[i])
+		}
+	}
+	acc := make([]VecPhysical, 2*g.rows)
+	for i := range acc {
+		acc[i] = avx512.regs[i]
+		VPXORD(acc[i], acc[i], acc[i])
+	}
+	b0, b1, t := avx512.regs[2*g.rows], avx512.regs[2*g.rows+1], avx512.regs[2*g.rows+2]
+	TESTQ(kq, kq)
+	JZ(LabelRef("store"))
+	Label("loop")
+	VMOVDQU32(Mem{Base: b}, b0)
+	VMOVDQU32(Mem{Base: b, Disp: 64}, b1)
+	for i, p := range rowp {
+		VPBROADCASTD(Mem{Base: p}, t)
+		VPDPBUSD(b0, t, acc[2*i]) // acc += Σ4 t(u8)·b0(s8)
+		VPDPBUSD(b1, t, acc[2*i+1])
+		ADDQ(Imm(4), p)
+	}
+	ADDQ(Imm(128), b)
+	DECQ(kq)
+	JNZ(LabelRef("loop"))
+	Label("store")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(Imm(2), ldc)
+	for i := 0; i < g.rows; i++ {
+		VMOVDQU32(acc[2*i], Mem{Base: c})
+		VMOVDQU32(acc[2*i+1], Mem{Base: c, Disp: 64})
+		if i+1 < g.rows {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,83 @@
+package kernels
+
+import "fmt"
+
+// The int8 GEMM (issue #14's building block; plans do not use it yet):
+//
+//	C[i][j] = Σ_p A[i][p]·W[j][p]   A uint8 m×k (row stride lda), W int8 [n][k], C int32
+//
+// exact in int32 for k < 2^31/(255·128). Weights are packed once by
+// PackGemmS8 into panels of 32 columns, each k rounded up to a multiple of
+// 4 (kq groups) and stored group by group: 32 columns × 4 bytes, the
+// operand layout of VPDPBUSD (and of SDOT). Zero-point compensation,
+// bias and requantization are the caller's: with activations stored as
+// uint8 x and symmetric weights, Σ(x−xzp)·w = Σx·w − xzp·Σw, and Σw is
+// per output channel, known at pack time.
+
+// GemmS8Panel is the column width of a PackGemmS8 panel.
+const GemmS8Panel = 32
+
+// PackedGemmS8Size is the length of PackGemmS8's output.
+func PackedGemmS8Size(n, k int) int {
+	return (n + GemmS8Panel - 1) / GemmS8Panel * GemmS8Panel * (k + 3) / 4 * 4
+}
+
+// PackGemmS8 packs w ([n][k]) into dst (PackedGemmS8Size(n, k) bytes),
+// zero-filling the columns past n and the inputs past k.
+func PackGemmS8(dst, w []int8, n, k int) {
+	kq := (k + 3) / 4
+	if len(w) < n*k || len(dst) < PackedGemmS8Size(n, k) {
+		panic(fmt.Sprintf("kernels: PackGemmS8: w has %d, dst %d elements for n %d, k %d", len(w), len(dst), n, k))
+	}
+	for p0 := 0; p0 < n; p0 += GemmS8Panel {
+		panel := dst[p0*kq*4:][:GemmS8Panel*kq*4]
+		for q := 0; q < kq; q++ {
+			for j := 0; j < GemmS8Panel; j++ {
+				for t := 0; t < 4; t++ {
+					var v int8
+					if c, p := p0+j, 4*q+t; c < n && p < k {
+						v = w[c*k+p]
+					}
+					panel[(q*GemmS8Panel+j)*4+t] = v
+				}
+			}
+		}
+	}
+}
+
+// GemmU8S8 computes C (m×n, row stride ldc) from A and packed weights bp.
+// A's rows are read in whole groups of 4: len(a) ≥ (m−1)·lda + 4·⌈k/4⌉ and
+// lda ≥ 4·⌈k/4⌉ (the bytes past k multiply zero weights).
+func GemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	kq := (k + 3) / 4
+	if m == 0 || n == 0 {
+		return
+	}
+	if lda < 4*kq || len(a) < (m-1)*lda+4*kq || len(bp) < PackedGemmS8Size(n, k) || ldc < n || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("kernels: GemmU8S8: m %d n %d k %d lda %d ldc %d with a %d, bp %d, c %d elements", m, n, k, lda, ldc, len(a), len(bp), len(c)))
+	}
+	if gemmU8S8Arch(m, n, kq, a, lda, bp, c, ldc) {
+		return
+	}
+	gemmU8S8Generic(m, n, kq, a, lda, bp, c, ldc)
+}
+
+func gemmU8S8Generic(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	for p0 := 0; p0 < n; p0 += GemmS8Panel {
+		panel := bp[p0*kq*4:][:GemmS8Panel*kq*4]
+		cols := min(GemmS8Panel, n-p0)
+		for i := 0; i < m; i++ {
+			var acc [GemmS8Panel]int32
+			row := a[i*lda:][:4*kq]
+			for q := 0; q < kq; q++ {
+				x := row[4*q:][:4]
+				g := panel[q*GemmS8Panel*4:][:GemmS8Panel*4]
+				for j := range acc {
+					w := g[4*j:][:4]
+					acc[j] += int32(x[0])*int32(w[0]) + int32(x[1])*int32(w[1]) + int32(x[2])*int32(w[2]) + int32(x[3])*int32(w[3])
+				}
+			}
+			copy(c[i*ldc+p0:][:cols], acc[:cols])
+		}
+	}
+}
