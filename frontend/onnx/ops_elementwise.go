@@ -156,7 +156,7 @@ func convertCast(c *nodeCtx) error {
 			fi:      func(x []int64) (int64, error) { return b2i(x[0] != 0), nil },
 			ff:      func(x []float64) float64 { return b2f(x[0] != 0) },
 			boolOut: true,
-		})
+		}, "Cast")
 		if err != nil {
 			return err
 		}

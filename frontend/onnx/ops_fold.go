@@ -26,7 +26,7 @@ type elementwise struct {
 	boolOut bool
 }
 
-func foldMap(in []*cval, op elementwise) (*cval, error) {
+func foldMap(in []*cval, op elementwise, what string) (*cval, error) {
 	shape := []int{}
 	allInt := true
 	for k, c := range in {
@@ -41,6 +41,9 @@ func foldMap(in []*cval, op elementwise) (*cval, error) {
 		allInt = allInt && c.isInt
 	}
 	n := shapeSize(shape)
+	if err := checkFold(what, n, allInt || op.boolOut); err != nil {
+		return nil, err
+	}
 	idx := make([][]int, len(in))
 	fl := make([][]float32, len(in))
 	for k, c := range in {
@@ -111,8 +114,16 @@ var foldUnaryOps = map[string]elementwise{
 	"Ceil":  {fi: func(x []int64) (int64, error) { return x[0], nil }, ff: func(x []float64) float64 { return math.Ceil(x[0]) }},
 	"Floor": {fi: func(x []int64) (int64, error) { return x[0], nil }, ff: func(x []float64) float64 { return math.Floor(x[0]) }},
 	"Round": {fi: func(x []int64) (int64, error) { return x[0], nil }, ff: func(x []float64) float64 { return math.RoundToEven(x[0]) }},
-	"Neg":   {fi: func(x []int64) (int64, error) { return -x[0], nil }, ff: func(x []float64) float64 { return -x[0] }},
+	"Neg": {fi: func(x []int64) (int64, error) {
+		if x[0] == math.MinInt64 {
+			return 0, fmt.Errorf("Neg(%d) overflows int64", x[0])
+		}
+		return -x[0], nil
+	}, ff: func(x []float64) float64 { return -x[0] }},
 	"Abs": {fi: func(x []int64) (int64, error) {
+		if x[0] == math.MinInt64 {
+			return 0, fmt.Errorf("Abs(%d) overflows int64", x[0])
+		}
 		if x[0] < 0 {
 			return -x[0], nil
 		}
@@ -135,8 +146,14 @@ var foldBinaryOps = map[string]elementwise{
 			return 0, fmt.Errorf("integer power with a negative exponent %d", x[1])
 		}
 		r := int64(1)
-		for k := int64(0); k < x[1] && k < 64; k++ {
-			r *= x[0]
+		for k := int64(0); k < x[1]; k++ {
+			p := r * x[0]
+			if intOverflow("Mul", r, x[0], p) {
+				return 0, fmt.Errorf("Pow(%d, %d) overflows int64", x[0], x[1])
+			}
+			if r = p; r == 0 || r == 1 {
+				break // 0 and 1 stay
+			}
 		}
 		return r, nil
 	}, ff: func(x []float64) float64 { return math.Pow(x[0], x[1]) }},
@@ -201,7 +218,7 @@ func convertFoldMap(c *nodeCtx) error {
 	for _, s := range c.in[:arity] {
 		in = append(in, s.c)
 	}
-	k, err := foldMap(in, ew)
+	k, err := foldMap(in, ew, op)
 	if err != nil {
 		return err
 	}
@@ -221,7 +238,7 @@ func foldMinMax(c *nodeCtx) error {
 		}
 		in = append(in, s.c)
 	}
-	k, err := foldMap(in, foldBinaryOps[c.n.GetOpType()])
+	k, err := foldMap(in, foldBinaryOps[c.n.GetOpType()], c.n.GetOpType())
 	if err != nil {
 		return err
 	}
@@ -255,7 +272,7 @@ func convertMod(c *nodeCtx) error {
 			return r, nil
 		},
 		ff: func(x []float64) float64 { return math.Mod(x[0], x[1]) },
-	})
+	}, "Mod")
 	if err != nil {
 		return err
 	}
@@ -284,6 +301,9 @@ func convertWhere(c *nodeCtx) error {
 		shape, err = broadcast(shape, y.shape)
 	}
 	if err != nil {
+		return err
+	}
+	if err := checkFold("Where", shapeSize(shape), x.isInt); err != nil {
 		return err
 	}
 	ic, ix, iy := broadcastIndex(cond.shape, shape), broadcastIndex(x.shape, shape), broadcastIndex(y.shape, shape)
@@ -341,6 +361,9 @@ func convertExpand(c *nodeCtx) error {
 		}
 		return fmt.Errorf("Expand of the runtime tensor %q %v to %v is not supported (mnc folds Expand on constants)", c.inName(0), s.v.Shape, ir.Shape(shape))
 	}
+	if err := checkFold(fmt.Sprintf("Expand to %v", ir.Shape(shape)), shapeSize(shape), s.c.isInt); err != nil {
+		return err
+	}
 	c.setConst(s.c.gather(shape, broadcastIndex(s.c.shape, shape)))
 	return nil
 }
@@ -373,6 +396,9 @@ func convertTile(c *nodeCtx) error {
 			return fmt.Errorf("result %v is too large", shape)
 		}
 		n *= shape[d]
+	}
+	if err := checkFold(fmt.Sprintf("Tile to %v", ir.Shape(shape)), n, x.isInt); err != nil {
+		return err
 	}
 	st := strides(x.shape)
 	src := make([]int, n)

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -142,6 +143,10 @@ func TestFoldErrors(t *testing.T) {
 		{"Mod by zero", []*pb.TensorProto{intTensor("a", []int{1}), intTensor("b", []int{0})}, []*pb.NodeProto{node("Mod", []string{"a", "b"}, "y")}, []string{"(Mod)", "modulo by zero"}},
 		{"Tile too large", []*pb.TensorProto{intTensor("a", []int{1}), intTensor("r", []int{1 << 31})}, []*pb.NodeProto{node("Tile", []string{"a", "r"}, "y")}, []string{"(Tile)", "too large"}},
 		{"Expand too large", []*pb.TensorProto{intTensor("a", []int{1}), intTensor("s", []int{1 << 20, 1 << 20})}, []*pb.NodeProto{node("Expand", []string{"a", "s"}, "y")}, []string{"(Expand)", "too large"}},
+		{"Tile over the budget", []*pb.TensorProto{intTensor("a", []int{1}), intTensor("r", []int{1 << 27})}, []*pb.NodeProto{node("Tile", []string{"a", "r"}, "y")}, []string{"(Tile)", "folding it at import would make a constant of 134217728 elements"}},
+		{"Expand over the budget", []*pb.TensorProto{intTensor("a", []int{1}), intTensor("s", []int{1 << 14, 1 << 13})}, []*pb.NodeProto{node("Expand", []string{"a", "s"}, "y")}, []string{"(Expand)", "folding it at import"}},
+		{"Neg overflow", []*pb.TensorProto{intTensor("a", []int{math.MinInt64})}, []*pb.NodeProto{node("Neg", []string{"a"}, "y")}, []string{"(Neg)", "overflows int64"}},
+		{"Pow overflow", []*pb.TensorProto{intTensor("a", []int{3}), intTensor("b", []int{50})}, []*pb.NodeProto{node("Pow", []string{"a", "b"}, "y")}, []string{"(Pow)", "Pow(3, 50) overflows int64"}},
 		{"Where shapes", []*pb.TensorProto{intTensor("c", []int{1, 0}), intTensor("a", []int{1, 2, 3})}, []*pb.NodeProto{node("Where", []string{"c", "a", "a"}, "y")}, []string{"(Where)", "broadcast"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
