@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // Params are the post-processing settings of an SSD head.
@@ -51,6 +52,9 @@ type Detector struct {
 	InH     int   // input height and width the anchors are for
 	InW     int
 	P       Params
+	// Threads splits the softmax (most of the time) over this many
+	// goroutines; 0 or 1: the caller's alone. The result is the same.
+	Threads int
 
 	boxes  []Box
 	probs  []float32 // exponentials, anchor by anchor
@@ -182,8 +186,26 @@ func (d *Detector) softmax(logits []float32, classes int) {
 	d.probs = grow(d.probs, n*classes)
 	d.inv = grow(d.inv, n)
 	d.pmax = grow(d.pmax, n)
+	t := min(d.Threads, n*classes/(1<<14)) // at least 16k values each
+	if t <= 1 {
+		d.softmaxRows(logits, classes, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range t {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.softmaxRows(logits, classes, k*n/t, (k+1)*n/t)
+		}()
+	}
+	wg.Wait()
+}
+
+// softmaxRows is softmax for anchors [lo, hi).
+func (d *Detector) softmaxRows(logits []float32, classes, lo, hi int) {
 	bg := d.P.Background
-	for i := range n {
+	for i := lo; i < hi; i++ {
 		row := logits[i*classes : (i+1)*classes : (i+1)*classes]
 		pr := d.probs[i*classes : (i+1)*classes : (i+1)*classes]
 		m := row[0]

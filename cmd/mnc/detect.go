@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"runtime"
 	"time"
 
 	"github.com/mnc-go/mnc"
@@ -102,6 +103,10 @@ func runDetect(args []string) error {
 	d, err := detect.SSDLite(h, w)
 	if err != nil {
 		return err
+	}
+	d.Threads = *threads
+	if d.Threads == 0 {
+		d.Threads = runtime.NumCPU()
 	}
 	cls, reg := p.Outputs[ci].Buf.Shape, p.Outputs[ri].Buf.Shape
 	if cls[1] != len(d.Anchors) {
