@@ -155,6 +155,13 @@ func TestBatchFromInputSize(t *testing.T) {
 // TestShapeFlagErrors: each misuse of -shape gives one clear line.
 func TestShapeFlagErrors(t *testing.T) {
 	path, in := symbolicModel(t, 0, 2, 3)
+	pf := filepath.Join(t.TempDir(), "m.plan")
+	if code, _, errs := cli(t, "compile", "-shape", in+"=1x3x48x48", "-o", pf, path); code != 0 {
+		t.Fatalf("compile -o: exit %d: %s", code, errs)
+	}
+	if code, out, errs := cli(t, "run", "-shape", in+"=1x3x48x48", pf); code != 0 || !strings.Contains(out, "[1×10]") {
+		t.Errorf("plan at its own shape: exit %d: %s%s", code, out, errs)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -168,6 +175,7 @@ func TestShapeFlagErrors(t *testing.T) {
 		{[]string{"compile", "-shape", in + "=1x3x32x32", "-shape", in + "=1x3x64x64", path}, "one shape"},
 		{[]string{"stats", "-shape", "img=1x3", "mobilenet_v2"}, `no input "img"`},
 		{[]string{"stats", path}, "-shape " + in + "="},
+		{[]string{"run", "-shape", in + "=1x3x32x32", pf}, "m.plan was compiled for input " + `"` + in + `" [1×3×48×48], not [1×3×32×32]`},
 		// A fixed Gemm width after a flatten contradicts a larger image.
 		{[]string{"compile", "-shape", "1x3x40x40", "../../frontend/onnx/testdata/exporters/torch_view_dyn.onnx"}, `node "Gemm_27" (Gemm)`},
 		{[]string{"dot", path}, "-shape " + in + "="},
