@@ -3,6 +3,8 @@ package frontend
 import (
 	"strings"
 	"testing"
+
+	"github.com/mnc-go/mnc/internal/fuzzcap"
 )
 
 // FuzzParse: no description, however malformed, makes the parser or the
@@ -13,22 +15,20 @@ func FuzzParse(f *testing.F) {
 	f.Add("model m\ninput 1x1x1\nconv k=2 out=1x s=9 groups=1\n")
 	f.Add("model m\ninput 3x8x8\nround floor\nwidth 0.01\ndwsep out=3 n=3\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		if len(text) > 4096 {
-			return
-		}
-		// Keep the graphs small so each case runs fast.
-		if strings.Contains(text, "0000") {
-			return
-		}
-		g, err := Parse("f.mnc", strings.NewReader(text))
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "f.mnc") {
-				t.Fatalf("error without the file name: %v", err)
+		fuzzcap.Run(t, func() {
+			if len(text) > 4096 {
+				return
 			}
-			return
-		}
-		if err := g.Verify(); err != nil {
-			t.Fatalf("parsed graph does not verify: %v", err)
-		}
+			g, err := Parse("f.mnc", strings.NewReader(text))
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), "f.mnc") {
+					t.Fatalf("error without the file name: %v", err)
+				}
+				return
+			}
+			if err := g.Verify(); err != nil {
+				t.Fatalf("parsed graph does not verify: %v", err)
+			}
+		})
 	})
 }

@@ -249,7 +249,7 @@ func decodePayload(hdr, payload []byte) (*Plan, error) {
 	for i := range p.Blobs {
 		n := d.blobLens[i]
 		pos += (blobAlign - (headerSize+pos)%blobAlign) % blobAlign
-		if n > (len(payload)-min(pos, len(payload)))/4 {
+		if pos > len(payload) || n > (len(payload)-pos)/4 {
 			return nil, fmt.Errorf("plan: blob %d (%d values) runs past the end of the file", i, n)
 		}
 		p.Blobs[i] = floatsAt(payload[pos : pos+4*n])

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mnc-go/mnc/internal/fuzzcap"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 )
@@ -125,16 +126,18 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) >= headerSize && string(data[:8]) == Magic {
-			fix(data) // mostly explore past the checksum
-		}
-		p, err := Decode(bytes.NewReader(data))
-		if err == nil {
-			if err := p.Validate(); err != nil {
-				t.Fatalf("Decode accepted an invalid plan: %v", err)
+		fuzzcap.Run(t, func() {
+			if len(data) >= headerSize && string(data[:8]) == Magic {
+				fix(data) // mostly explore past the checksum
 			}
-			_ = CheckMemory(p)
-		}
+			p, err := Decode(bytes.NewReader(data))
+			if err == nil {
+				if err := p.Validate(); err != nil {
+					t.Fatalf("Decode accepted an invalid plan: %v", err)
+				}
+				_ = CheckMemory(p)
+			}
+		})
 	})
 }
 

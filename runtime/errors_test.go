@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mnc-go/mnc/internal/fuzzcap"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
@@ -144,28 +145,30 @@ func FuzzDecodeAndRun(f *testing.F) {
 		f.Add(buf.Bytes())
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// Keep the checksum right so mutations reach the decoder and New.
-		if len(data) >= 28 && string(data[:8]) == plan.Magic {
-			binary.LittleEndian.PutUint64(data[16:], uint64(len(data)-28))
-			binary.LittleEndian.PutUint32(data[24:], crc32.ChecksumIEEE(data[28:]))
-		}
-		p, err := plan.Decode(bytes.NewReader(data))
-		if err != nil || p.ArenaSize > 1<<20 || p.MaxScratch() > 1<<20 {
-			return // a valid plan may ask for gigabytes; not what this test is about
-		}
-		e, err := runtime.New(p, runtime.Options{Threads: 1})
-		if err != nil {
-			return
-		}
-		defer e.Close()
-		var ins []*ir.Tensor
-		for _, io := range p.Inputs {
-			if io.Buf.Size() > 1<<20 {
+		fuzzcap.Run(t, func() {
+			// Keep the checksum right so mutations reach the decoder and New.
+			if len(data) >= 28 && string(data[:8]) == plan.Magic {
+				binary.LittleEndian.PutUint64(data[16:], uint64(len(data)-28))
+				binary.LittleEndian.PutUint32(data[24:], crc32.ChecksumIEEE(data[28:]))
+			}
+			p, err := plan.Decode(bytes.NewReader(data))
+			if err != nil || p.ArenaSize > 1<<20 || p.MaxScratch() > 1<<20 {
+				return // a valid plan may ask for gigabytes; not what this test is about
+			}
+			e, err := runtime.New(p, runtime.Options{Threads: 1})
+			if err != nil {
 				return
 			}
-			ins = append(ins, ir.NewTensor(io.Buf.Shape...))
-		}
-		_ = e.Run(ins, e.NewOutputs())
+			defer e.Close()
+			var ins []*ir.Tensor
+			for _, io := range p.Inputs {
+				if io.Buf.Size() > 1<<20 {
+					return
+				}
+				ins = append(ins, ir.NewTensor(io.Buf.Shape...))
+			}
+			_ = e.Run(ins, e.NewOutputs())
+		})
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/internal/fuzzcap"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -27,16 +28,18 @@ func FuzzRead(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g, err := Read("fuzz.onnx", data, "")
-		if err != nil {
-			if strings.Contains(err.Error(), "internal error") {
-				t.Fatal(err)
+		fuzzcap.Run(t, func() {
+			g, err := Read("fuzz.onnx", data, "")
+			if err != nil {
+				if strings.Contains(err.Error(), "internal error") {
+					t.Fatal(err)
+				}
+				return
 			}
-			return
-		}
-		if err := g.Verify(); err != nil {
-			t.Fatalf("imported graph does not verify: %v", err)
-		}
+			if err := g.Verify(); err != nil {
+				t.Fatalf("imported graph does not verify: %v", err)
+			}
+		})
 	})
 }
 
@@ -80,49 +83,51 @@ func FuzzMutate(f *testing.F) {
 	f.Add(uint8(2), uint16(7), int64(0))
 	f.Add(uint8(3), uint16(1), int64(3))
 	f.Fuzz(func(t *testing.T, model uint8, where uint16, v int64) {
-		bs := []*modelBuilder{smallModel(), nhwcModel(), activationModel(activationPatterns[1])}
-		m := bs[int(model)%len(bs)].proto()
-		var slots []*int64
-		for _, n := range m.Graph.Node {
-			for _, a := range n.Attribute {
-				if a.I != nil {
-					slots = append(slots, a.I)
-				}
-				for k := range a.Ints {
-					slots = append(slots, &a.Ints[k])
-				}
-			}
-		}
-		for _, in := range m.Graph.Initializer {
-			for k := range in.Dims {
-				slots = append(slots, &in.Dims[k])
-			}
-			for k := range in.Int64Data {
-				slots = append(slots, &in.Int64Data[k])
-			}
-		}
-		for _, in := range m.Graph.Input {
-			for _, d := range in.GetType().GetTensorType().GetShape().GetDim() {
-				if dv, ok := d.Value.(*pb.TensorShapeProto_Dimension_DimValue); ok {
-					slots = append(slots, &dv.DimValue)
+		fuzzcap.Run(t, func() {
+			bs := []*modelBuilder{smallModel(), nhwcModel(), activationModel(activationPatterns[1])}
+			m := bs[int(model)%len(bs)].proto()
+			var slots []*int64
+			for _, n := range m.Graph.Node {
+				for _, a := range n.Attribute {
+					if a.I != nil {
+						slots = append(slots, a.I)
+					}
+					for k := range a.Ints {
+						slots = append(slots, &a.Ints[k])
+					}
 				}
 			}
-		}
-		slots = append(slots, m.OpsetImport[0].Version)
-		*slots[int(where)%len(slots)] = v
-		data, err := proto.Marshal(m)
-		if err != nil {
-			t.Skip()
-		}
-		g, err := Read("mutant.onnx", data, "")
-		if err != nil {
-			if strings.Contains(err.Error(), "internal error") {
-				t.Fatal(err)
+			for _, in := range m.Graph.Initializer {
+				for k := range in.Dims {
+					slots = append(slots, &in.Dims[k])
+				}
+				for k := range in.Int64Data {
+					slots = append(slots, &in.Int64Data[k])
+				}
 			}
-			return
-		}
-		if err := g.Verify(); err != nil {
-			t.Fatalf("imported graph does not verify: %v", err)
-		}
+			for _, in := range m.Graph.Input {
+				for _, d := range in.GetType().GetTensorType().GetShape().GetDim() {
+					if dv, ok := d.Value.(*pb.TensorShapeProto_Dimension_DimValue); ok {
+						slots = append(slots, &dv.DimValue)
+					}
+				}
+			}
+			slots = append(slots, m.OpsetImport[0].Version)
+			*slots[int(where)%len(slots)] = v
+			data, err := proto.Marshal(m)
+			if err != nil {
+				t.Skip()
+			}
+			g, err := Read("mutant.onnx", data, "")
+			if err != nil {
+				if strings.Contains(err.Error(), "internal error") {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err := g.Verify(); err != nil {
+				t.Fatalf("imported graph does not verify: %v", err)
+			}
+		})
 	})
 }
