@@ -172,6 +172,14 @@ func chunksOf(s *plan.Step, nt int) int {
 	return 2 * nt
 }
 
+// Barriers is how many times per run the threads meet (0 on one thread):
+// once per step split into chunks. One-chunk steps run on thread 0 alone
+// and add none (before this scheme every step was one).
+func (e *Executor) Barriers() int { return barriers(e.chunks, e.nt) }
+
+// Chunks returns how many chunks each step is cut into (a copy).
+func (e *Executor) Chunks() []int { return append([]int(nil), e.chunks...) }
+
 // Plan returns the plan the executor runs.
 func (e *Executor) Plan() *plan.Plan { return e.plan }
 

@@ -191,10 +191,34 @@ func (e *core) worker(tid int) {
 // walk runs thread tid's part of run g: for every step, its own chunks,
 // then those of the other threads it can still claim, waiting for each
 // step to complete before the next.
+//
+// A step of one chunk is serial: thread 0 runs it alone. The other threads
+// skip it: after a parallel step followed by serial ones they do not wait
+// for the parallel step to complete (thread 0 does, before the serial
+// steps), and at the next parallel step they wait for the last serial step
+// only. A group of serial steps therefore costs no barrier of its own: the
+// threads meet once per parallel step (Barriers counts them).
 func (e *core) walk(tid int, g uint32) {
 	s := e.sched
 	for i, f := range e.steps {
 		n := e.chunks[i]
+		if n == 1 && s.nt > 1 {
+			if tid != 0 {
+				continue
+			}
+			e.runChunk(f, i, tid, 0, 1)
+			s.finish(i, 1)
+			if e.profiling {
+				e.stamp(i)
+			}
+			if e.tracing {
+				e.tb.stepEnd[i] = int64(time.Since(e.tb.t0))
+			}
+			continue
+		}
+		if tid != 0 && i > 0 && e.chunks[i-1] == 1 && !s.waitStep(i-1, g, 1) {
+			return
+		}
 		for d := 0; d < s.nt; d++ {
 			owner := (tid + d) % s.nt
 			for {
@@ -202,13 +226,12 @@ func (e *core) walk(tid int, g uint32) {
 				if !ok {
 					break
 				}
-				if e.tracing {
-					e.traceChunk(f, i, tid, c, n)
-				} else {
-					f(tid, c, n)
-				}
+				e.runChunk(f, i, tid, c, n)
 				s.finish(i, n)
 			}
+		}
+		if tid != 0 && (i+1 == len(e.steps) || e.chunks[i+1] == 1) {
+			continue // thread 0 waits for this step before the serial ones
 		}
 		if !s.waitStep(i, g, n) {
 			return
@@ -220,4 +243,28 @@ func (e *core) walk(tid int, g uint32) {
 			e.tb.stepEnd[i] = int64(time.Since(e.tb.t0))
 		}
 	}
+}
+
+// runChunk runs chunk c of step i's n chunks on thread tid.
+func (e *core) runChunk(f stepFunc, i, tid, c, n int) {
+	if e.tracing {
+		e.traceChunk(f, i, tid, c, n)
+	} else {
+		f(tid, c, n)
+	}
+}
+
+// barriers is how many times per run the threads meet: once per step split
+// into chunks (0 on one thread); serial steps add none (see walk).
+func barriers(chunks []int, nt int) int {
+	if nt == 1 {
+		return 0
+	}
+	b := 0
+	for _, n := range chunks {
+		if n > 1 {
+			b++
+		}
+	}
+	return b
 }
