@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	commands["bench"] = &command{name: "bench", usage: "mnc bench [-image FILE]... [-preset P] [-trace F.json] [-plot F.png|svg] [-compare -O0,-O2] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-runs N] [-time D] [-json] [-per-layer] MODEL|PLAN", run: runBench}
+	commands["bench"] = &command{name: "bench", usage: "mnc bench [-image FILE]... [-preset P] [-trace F.json] [-plot F.png|svg] [-compare -O0,-O2] [-threads N] [-O0|-O2] [-isa ISA] [-batch N] [-mode split|images|auto] [-shape NAME=DIMS]... [-runs N] [-time D] [-json] [-per-layer] MODEL|PLAN", run: runBench}
 }
 
 // benchResult is what -json prints.
@@ -35,6 +35,16 @@ type benchResult struct {
 	MACs         int64   `json:"macs"`
 	GFLOPS       float64 `json:"gflops"`
 	AllocsPerRun float64 `json:"allocs_per_run"`
+	// Scheduling: steps, steps cut into chunks (the threads meet once per
+	// such step: barriers per run), and the smallest chunk count of those.
+	Steps          int     `json:"steps"`
+	Barriers       int     `json:"barriers"`
+	MinChunks      int     `json:"min_chunks,omitempty"`
+	ImagesPerSec   float64 `json:"images_per_s"` // batch / median
+	Mode           string  `json:"mode"`         // split (every step over the threads) or images (whole images per thread)
+	SplitImgPerS   float64 `json:"split_images_per_s,omitempty"`
+	ImagesImgPerS  float64 `json:"images_mode_images_per_s,omitempty"`
+	ImagesMedianMS float64 `json:"images_mode_median_ms,omitempty"`
 	// Memory: the plan's arena, its packed constants, the per-thread
 	// scratch of all threads, and the process's peak resident set (VmHWM,
 	// Linux only; 0 elsewhere), which includes the Go runtime and binary.
@@ -74,6 +84,7 @@ func runBench(args []string) error {
 	imf.register(fs)
 	traceFile := fs.String("trace", "", "write a Chrome trace-event JSON file of 5 traced runs (one track per thread; open in Perfetto or chrome://tracing)")
 	plotFile := fs.String("plot", "", "draw the per-step chart and the roofline into this .png or .svg file")
+	mode := fs.String("mode", "split", "with -batch N > 1 and several threads: split (every step over the threads), images (each thread whole images of a batch-1 plan) or auto (measure both, interleaved, report the faster)")
 	compare := fs.String("compare", "", "benchmark several variants side by side, interleaved: a comma-separated list of -O0, -O2 (MODEL compiled so) and plan files")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
@@ -81,6 +92,9 @@ func runBench(args []string) error {
 	}
 	if *threads < 0 || *runs < 0 || *warm < 0 {
 		return usagef("-threads, -runs and -warmup must not be negative")
+	}
+	if *mode != "split" && *mode != "images" && *mode != "auto" {
+		return usagef("-mode %s: want split, images or auto", *mode)
 	}
 	if err := imf.check(""); err != nil {
 		return err
@@ -119,7 +133,10 @@ func runBench(args []string) error {
 		return usagef("-compare, -trace, -plot and -image take one shape per input")
 	}
 	o := benchOpts{threads: *threads, runs: *runs, minTime: *minTime, warm: *warm, asJSON: *asJSON, perLayer: *perLayer,
-		trace: *traceFile, plot: *plotFile}
+		trace: *traceFile, plot: *plotFile, mode: *mode}
+	if o.mode != "split" && (*compare != "" || *traceFile != "" || *plotFile != "" || *perLayer) {
+		return usagef("-mode %s takes one variant, without -trace, -plot or -per-layer", o.mode)
+	}
 	for i, set := range sets {
 		if len(sets) > 1 {
 			o.tag = fmt.Sprintf("shape %d/%d: ", i+1, len(sets))
@@ -138,6 +155,7 @@ type benchOpts struct {
 	asJSON, perLayer    bool
 	trace, plot         string
 	tag                 string // progress prefix: "shape 2/5: "
+	mode                string // split, images or auto
 }
 
 // benchSet benchmarks the variants (one without -compare) at one set of
@@ -188,6 +206,11 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 	var results []*benchResult
 	for _, b := range bs {
 		r := b.result()
+		if o.mode != "split" && b.p.Batch > 1 && b.e.Threads() > 1 {
+			if err := benchImages(b, set, imf, o, r); err != nil {
+				return err
+			}
+		}
 		if o.perLayer || o.plot != "" {
 			r.Layers = profileLayers(b.e, b.p, b.ins, b.outs, len(b.times))
 		}
@@ -367,8 +390,84 @@ func (b *benchState) result() *benchResult {
 		AllocsPerRun: float64(b.mallocs) / float64(len(b.times)),
 		ArenaBytes:   int64(p.ArenaSize) * 4, WeightsBytes: weightsBytes(p),
 		ScratchBytes: int64(p.MaxScratch()) * 4 * int64(e.Threads()), PeakRSSBytes: peakRSS(),
+		Steps: len(p.Steps), Barriers: e.Barriers(), MinChunks: minChunks(e.Chunks()),
+		ImagesPerSec: float64(p.Batch) / med.Seconds(), Mode: "split",
 		plan: p,
 	}
+}
+
+// minChunks is the smallest chunk count of the steps cut into chunks (0:
+// none are).
+func minChunks(chunks []int) int {
+	m := 0
+	for _, n := range chunks {
+		if n > 1 && (m == 0 || n < m) {
+			m = n
+		}
+	}
+	return m
+}
+
+// benchImages measures the throughput mode (runtime.Images: each thread
+// whole images of the model compiled for batch 1) against b (every step
+// split over the threads), interleaved, and fills r's throughput fields;
+// with -mode images, or auto when it is faster, it becomes r's headline.
+func benchImages(b *benchState, set map[string][]int, imf *imageFlags, o benchOpts, r *benchResult) error {
+	one := *b.v
+	one.cf.batch = 1
+	set1 := map[string][]int{}
+	for k, v := range set {
+		d := append([]int(nil), v...)
+		if len(d) > 0 {
+			d[0] = 1
+		}
+		set1[k] = d
+	}
+	p1, err := one.m.plan(&one.cf, set1, "")
+	if err != nil {
+		return fmt.Errorf("-mode %s: compiling for batch 1: %w", o.mode, err)
+	}
+	m, err := runtime.NewImages(p1, b.e.Threads())
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	var outs []*ir.Tensor
+	for _, io := range b.p.Outputs {
+		outs = append(outs, ir.NewTensor(io.Buf.Shape...))
+	}
+	for i := 0; i < o.warm; i++ {
+		if err := m.Run(b.ins, outs); err != nil {
+			return err
+		}
+	}
+	var split, whole []time.Duration
+	deadline := time.Now().Add(max(o.minTime, 200*time.Millisecond))
+	for k := 0; ; k++ {
+		if o.runs > 0 && k >= o.runs || o.runs == 0 && k >= 20 && time.Now().After(deadline) || k == maxRuns {
+			break
+		}
+		t0 := time.Now()
+		if err := b.e.Run(b.ins, b.outs); err != nil {
+			return err
+		}
+		t1 := time.Now()
+		if err := m.Run(b.ins, outs); err != nil {
+			return err
+		}
+		split, whole = append(split, t1.Sub(t0)), append(whole, time.Since(t1))
+	}
+	med := func(ds []time.Duration) time.Duration {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return ds[len(ds)/2]
+	}
+	ms, mw := med(split), med(whole)
+	n := float64(b.p.Batch)
+	r.SplitImgPerS, r.ImagesImgPerS, r.ImagesMedianMS = n/ms.Seconds(), n/mw.Seconds(), float64(mw.Nanoseconds())/1e6
+	if o.mode == "images" || o.mode == "auto" && mw < ms {
+		r.Mode, r.ImagesPerSec = "images", r.ImagesImgPerS
+	}
+	return nil
 }
 
 func printBench(r *benchResult, perLayer bool) {
@@ -380,6 +479,16 @@ func printBench(r *benchResult, perLayer bool) {
 	fmt.Fprintf(stdout, "  %d runs: median %.3f ms, min %.3f ms, p90 %.3f ms\n", r.Runs, r.MedianMS, r.MinMS, r.P90MS)
 	fmt.Fprintf(stdout, "  %.1f MMACs (%.1f MFLOPs = 2·MACs): %.1f GFLOP/s at the median\n", float64(macs)/1e6, 2*float64(macs)/1e6, r.GFLOPS)
 	fmt.Fprintf(stdout, "  allocations per run: %.2f\n", r.AllocsPerRun)
+	fmt.Fprintf(stdout, "  scheduling: %d steps, %d barriers per run", r.Steps, r.Barriers)
+	if r.MinChunks > 0 {
+		fmt.Fprintf(stdout, ", fewest chunks of a split step %d (%.1f per thread)", r.MinChunks, float64(r.MinChunks)/float64(r.Threads))
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "  throughput: %.1f images/s (%s)\n", r.ImagesPerSec, r.Mode)
+	if r.SplitImgPerS > 0 && r.ImagesImgPerS > 0 {
+		fmt.Fprintf(stdout, "    split every step: %.1f images/s; whole images per thread: %.1f images/s (%.2fx, interleaved medians)\n",
+			r.SplitImgPerS, r.ImagesImgPerS, r.ImagesImgPerS/r.SplitImgPerS)
+	}
 	fmt.Fprintf(stdout, "  memory: arena %s, weights %s, scratch %s; process peak RSS %s\n",
 		mib(r.ArenaBytes), mib(r.WeightsBytes), mib(r.ScratchBytes), mib(r.PeakRSSBytes))
 	if perLayer {
