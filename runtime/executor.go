@@ -126,7 +126,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 			return nil, fmt.Errorf("runtime: step %d (%s %q): %w", i, p.Steps[i].Kind, p.Steps[i].Name, err)
 		}
 		e.steps = append(e.steps, f)
-		e.chunks = append(e.chunks, chunksOf(&p.Steps[i], nt))
+		e.chunks = append(e.chunks, chunksOf(&p.Steps[i], nt, set))
 	}
 	e.prof = make([]time.Duration, len(e.steps))
 	e.sched = newSched(len(e.steps), nt)
@@ -153,10 +153,13 @@ func (e *Executor) Close() {
 }
 
 // chunksOf decides how many pieces a step is cut into: one for small and
-// generic steps (no synchronisation worth paying), the thread count for
-// GEMMs (each piece a large block for the kernel), twice that for the rest
-// (so running threads can balance uneven rows).
-func chunksOf(s *plan.Step, nt int) int {
+// generic steps (no synchronisation worth paying), else chunksPerThread per
+// thread where the step has that many units of work (GEMM row quanta or
+// column panels, conv output rows over the batch, pixels), so that running
+// threads can take the chunks of a descheduled or slower one. Each thread
+// first claims a contiguous share of them (pool.go's owned), the same part
+// of the image from step to step.
+func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 	if s.Kind == plan.KindBlock {
 		return blockChunks(s, nt)
 	}
@@ -166,11 +169,19 @@ func chunksOf(s *plan.Step, nt int) int {
 	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork && !(elementwise(s.Kind) && workOf(s) >= serialElems) {
 		return 1
 	}
-	if s.Kind == plan.KindGemm {
-		return nt
+	c := chunksPerThread * nt
+	switch s.Kind {
+	case plan.KindGemm:
+		c = min(c, gemmUnits(s, nt, set))
+	case plan.KindDWConv, plan.KindConv:
+		c = min(c, s.Out.Shape[0]*s.Out.Shape[2]) // NCHW shape: batch × output rows
 	}
-	return 2 * nt
+	return max(c, 1)
 }
+
+// chunksPerThread is how many chunks per thread a step that has the work
+// is cut into (pool.go: each thread owns a contiguous run of them).
+const chunksPerThread = 4
 
 // Barriers is how many times per run the threads meet (0 on one thread):
 // once per step split into chunks. One-chunk steps run on thread 0 alone

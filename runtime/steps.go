@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 
+	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -55,6 +56,16 @@ func split(n, grain, t, nt int) (lo, hi int) {
 	lo = units * t / nt * grain
 	hi = units * (t + 1) / nt * grain
 	return min(lo, n), min(hi, n)
+}
+
+// forRows calls f(image, lo, hi) for the output rows of chunk t of nt,
+// the batch's images × oh rows cut as one range (so a batch of small maps,
+// like 7×7, still gives every thread rows).
+func forRows(batch, oh, t, nt int, f func(b, lo, hi int)) {
+	lo, hi := split(batch*oh, 1, t, nt)
+	for b := lo / oh; b < batch && b*oh < hi; b++ {
+		f(b, max(lo-b*oh, 0), min(hi-b*oh, oh))
+	}
 }
 
 func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
@@ -113,7 +124,7 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	// rows (FC, SE) or big weights (V1's 7×7 layers, 2–4 MB): split columns
 	// in NR panels, so no thread runs a ragged tile of a handful of rows or
 	// streams all the weights.
-	byRows := m >= 48*e.nt || n < 2*set.NR || m >= minGemmRows*e.nt && n*k*4 <= gemmL2Weights
+	byRows := gemmByRows(m, n, k, e.nt, set)
 	quantum := max(1, set.RowQuantum)
 	return func(tid, t, nt int) {
 		if nt == 1 {
@@ -130,6 +141,24 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 			gemm(tid, 0, m, lo, hi)
 		}
 	}, nil
+}
+
+func gemmByRows(m, n, k, nt int, set *kernels.Set) bool {
+	return m >= 48*nt || n < 2*set.NR || m >= minGemmRows*nt && n*k*4 <= gemmL2Weights
+}
+
+// gemmUnits is how many pieces a GEMM step can be cut into: row quanta
+// when split by rows, NR-column panels otherwise.
+func gemmUnits(s *plan.Step, nt int, set *kernels.Set) int {
+	m, n, k, err := plan.GemmDims(s)
+	if err != nil {
+		return 1
+	}
+	if gemmByRows(m, n, k, nt, set) {
+		q := max(1, set.RowQuantum)
+		return (m + q - 1) / q
+	}
+	return (n + set.NR - 1) / set.NR
 }
 
 // minGemmRows is the fewest rows per thread of a row-split GEMM with
@@ -161,13 +190,9 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	inSz, outSz := p.H*p.W*p.C, p.OH*p.OW*p.C
 	batch := s.Out.Shape[0]
 	return func(tid, t, nt int) {
-		lo, hi := split(p.OH, 1, t, nt)
-		if lo == hi {
-			return
-		}
-		for b := 0; b < batch; b++ {
+		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
 			set.DWConv(&p, in[b*inSz:(b+1)*inSz], wp, bias, out[b*outSz:(b+1)*outSz], lo, hi)
-		}
+		})
 	}, nil
 }
 
@@ -203,17 +228,13 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 	batch := s.Out.Shape[0]
 	scratch := e.scratch // not e: step closures must not keep the executor alive
 	return func(tid, t, nt int) {
-		lo, hi := split(p.OH, 1, t, nt)
-		if lo == hi {
-			return
-		}
-		for b := 0; b < batch; b++ {
+		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
 			var rb []float32
 			if r != nil {
 				rb = r[b*outSz : (b+1)*outSz]
 			}
 			set.Conv(&p, in[b*inSz:(b+1)*inSz], wp, bias, rb, out[b*outSz:(b+1)*outSz], scratch[tid], lo, hi)
-		}
+		})
 	}, nil
 }
 
