@@ -83,6 +83,22 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -260,6 +276,31 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -510,6 +551,40 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V16.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -833,6 +908,49 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V19.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -1236,6 +1354,58 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V19.S4
+	WORD $0x4ea3f687 // fmin v7.4s, v20.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V20.S4
+	WORD $0x4ea3f6a7 // fmin v7.4s, v21.4s, v3.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V21.S4
+	WORD $0x4ea3f6c7 // fmin v7.4s, v22.4s, v3.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V22.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -1712,6 +1882,67 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V19.S4
+	WORD $0x4ea3f687 // fmin v7.4s, v20.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V20.S4
+	WORD $0x4ea3f6a7 // fmin v7.4s, v21.4s, v3.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V21.S4
+	WORD $0x4ea3f6c7 // fmin v7.4s, v22.4s, v3.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V22.S4
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V23.S4
+	WORD $0x4ea3f707 // fmin v7.4s, v24.4s, v3.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V24.S4
+	WORD $0x4ea3f727 // fmin v7.4s, v25.4s, v3.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V25.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -2261,6 +2492,76 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V19.S4
+	WORD $0x4ea3f687 // fmin v7.4s, v20.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V20.S4
+	WORD $0x4ea3f6a7 // fmin v7.4s, v21.4s, v3.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V21.S4
+	WORD $0x4ea3f6c7 // fmin v7.4s, v22.4s, v3.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V22.S4
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V23.S4
+	WORD $0x4ea3f707 // fmin v7.4s, v24.4s, v3.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V24.S4
+	WORD $0x4ea3f727 // fmin v7.4s, v25.4s, v3.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V25.S4
+	WORD $0x4ea3f747 // fmin v7.4s, v26.4s, v3.4s
+	WORD $0x4e22f75a // fmax v26.4s, v26.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V26.S4
+	WORD $0x4ea3f767 // fmin v7.4s, v27.4s, v3.4s
+	WORD $0x4e22f77b // fmax v27.4s, v27.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V27.S4
+	WORD $0x4ea3f787 // fmin v7.4s, v28.4s, v3.4s
+	WORD $0x4e22f79c // fmax v28.4s, v28.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V28.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -2883,6 +3184,85 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4, V6.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V19.S4
+	WORD $0x4ea3f687 // fmin v7.4s, v20.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V20.S4
+	WORD $0x4ea3f6a7 // fmin v7.4s, v21.4s, v3.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V21.S4
+	WORD $0x4ea3f6c7 // fmin v7.4s, v22.4s, v3.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V22.S4
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V23.S4
+	WORD $0x4ea3f707 // fmin v7.4s, v24.4s, v3.4s
+	WORD $0x4e22f718 // fmax v24.4s, v24.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V24.S4
+	WORD $0x4ea3f727 // fmin v7.4s, v25.4s, v3.4s
+	WORD $0x4e22f739 // fmax v25.4s, v25.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V25.S4
+	WORD $0x4ea3f747 // fmin v7.4s, v26.4s, v3.4s
+	WORD $0x4e22f75a // fmax v26.4s, v26.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V26.S4
+	WORD $0x4ea3f767 // fmin v7.4s, v27.4s, v3.4s
+	WORD $0x4e22f77b // fmax v27.4s, v27.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V27.S4
+	WORD $0x4ea3f787 // fmin v7.4s, v28.4s, v3.4s
+	WORD $0x4e22f79c // fmax v28.4s, v28.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V28.S4
+	WORD $0x4ea3f7a7 // fmin v7.4s, v29.4s, v3.4s
+	WORD $0x4e22f7bd // fmax v29.4s, v29.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V29.S4
+	WORD $0x4ea3f7c7 // fmin v7.4s, v30.4s, v3.4s
+	WORD $0x4e22f7de // fmax v30.4s, v30.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V30.S4
+	WORD $0x4ea3f7e7 // fmin v7.4s, v31.4s, v3.4s
+	WORD $0x4e22f7ff // fmax v31.4s, v31.4s, v2.4s
+	VFMLA V6.S4, V7.S4, V31.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -3331,6 +3711,19 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -3478,6 +3871,25 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -3676,6 +4088,31 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V13.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -3925,6 +4362,37 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -4232,6 +4700,43 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V17.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -4590,6 +5095,49 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V19.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -4999,6 +5547,55 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V19.S4
+	WORD $0x4ea3f687 // fmin v7.4s, v20.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V20.S4
+	WORD $0x4ea3f6a7 // fmin v7.4s, v21.4s, v3.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V21.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -5459,6 +6056,61 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4, V5.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V15.S4
+	WORD $0x4ea3f607 // fmin v7.4s, v16.4s, v3.4s
+	WORD $0x4e22f610 // fmax v16.4s, v16.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V16.S4
+	WORD $0x4ea3f627 // fmin v7.4s, v17.4s, v3.4s
+	WORD $0x4e22f631 // fmax v17.4s, v17.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V17.S4
+	WORD $0x4ea3f647 // fmin v7.4s, v18.4s, v3.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V18.S4
+	WORD $0x4ea3f667 // fmin v7.4s, v19.4s, v3.4s
+	WORD $0x4e22f673 // fmax v19.4s, v19.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V19.S4
+	WORD $0x4ea3f687 // fmin v7.4s, v20.4s, v3.4s
+	WORD $0x4e22f694 // fmax v20.4s, v20.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V20.S4
+	WORD $0x4ea3f6a7 // fmin v7.4s, v21.4s, v3.4s
+	WORD $0x4e22f6b5 // fmax v21.4s, v21.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V21.S4
+	WORD $0x4ea3f6c7 // fmin v7.4s, v22.4s, v3.4s
+	WORD $0x4e22f6d6 // fmax v22.4s, v22.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V22.S4
+	WORD $0x4ea3f6e7 // fmin v7.4s, v23.4s, v3.4s
+	WORD $0x4e22f6f7 // fmax v23.4s, v23.4s, v2.4s
+	VFMLA V5.S4, V7.S4, V23.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -5787,6 +6439,16 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -5904,6 +6566,19 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -6050,6 +6725,22 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -6225,6 +6916,25 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -6436,6 +7146,28 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -6676,6 +7408,31 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V13.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -6945,6 +7702,34 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp
@@ -7243,6 +8028,37 @@ residual:
 	ADD R6, R23, R5
 act:
 	VLD4R (R11), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias
+	CMP $5, R10
+	BNE gemm_modes
+	MOVD 16(R11), R24
+	VLD1 (R24), [V4.S4]
+	WORD $0x4ea3f507 // fmin v7.4s, v8.4s, v3.4s
+	WORD $0x4e22f508 // fmax v8.4s, v8.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V8.S4
+	WORD $0x4ea3f527 // fmin v7.4s, v9.4s, v3.4s
+	WORD $0x4e22f529 // fmax v9.4s, v9.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V9.S4
+	WORD $0x4ea3f547 // fmin v7.4s, v10.4s, v3.4s
+	WORD $0x4e22f54a // fmax v10.4s, v10.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V10.S4
+	WORD $0x4ea3f567 // fmin v7.4s, v11.4s, v3.4s
+	WORD $0x4e22f56b // fmax v11.4s, v11.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V11.S4
+	WORD $0x4ea3f587 // fmin v7.4s, v12.4s, v3.4s
+	WORD $0x4e22f58c // fmax v12.4s, v12.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V12.S4
+	WORD $0x4ea3f5a7 // fmin v7.4s, v13.4s, v3.4s
+	WORD $0x4e22f5ad // fmax v13.4s, v13.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V13.S4
+	WORD $0x4ea3f5c7 // fmin v7.4s, v14.4s, v3.4s
+	WORD $0x4e22f5ce // fmax v14.4s, v14.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V14.S4
+	WORD $0x4ea3f5e7 // fmin v7.4s, v15.4s, v3.4s
+	WORD $0x4e22f5ef // fmax v15.4s, v15.4s, v2.4s
+	VFMLA V4.S4, V7.S4, V15.S4
+	B gemm_actdone
+gemm_modes:
 	CBZ R10, gemm_actdone
 	CMP $1, R10
 	BEQ gemm_clamp

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/asm"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // NEON GEMM: panels of neonNR = 12 output channels packed [k][12]; the
@@ -81,16 +82,25 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 		need(name, "residual", len(r), (m-1)*ldr+n1)
 	}
 	var prm EpParams
-	act, post := neonEpilogue(ep, &prm)
+	act, post := ep.params(&prm, ep != nil && ep.Act == ActPRelu) // the GEMM kernels implement SlopeC, not Requant
 	epp := &prm.A
+	var slopeTile [neonNR]float32 // a partial panel's slopes, padded to the panel width
 	rowBlock := neonGemmRowBlock(k)
 	for i0 := 0; i0 < m; i0 += rowBlock {
 		rows := min(rowBlock, m-i0)
 		for j0 := n0; j0 < n1; j0 += neonNR {
 			nr := neonPanelWidth(n, j0)
 			if n1-j0 < nr {
+				if act == epi.SlopeC {
+					clear(slopeTile[:])
+					copy(slopeTile[:], ep.Slope[j0:n1])
+					prm.Slopes = &slopeTile[0]
+				}
 				neonGemmPartial(i0, rows, k, a, lda, bp[j0*k:], nr, bias, r, ldr, c, ldc, j0, n1-j0, act, epp)
 				continue
+			}
+			if act == epi.SlopeC {
+				prm.Slopes = &ep.Slope[j0]
 			}
 			b := neonAt(bp, j0*k)
 			var bb *float32

@@ -9,9 +9,10 @@ import (
 
 // Every kernel takes its epilogue as the shared block of internal/epi: the
 // mode in its act argument and the block at ep, whose first 16 bytes are
-// the scalars A, B, Lo, Hi. The kernels implement every mode but
-// epi.SlopeC (per-channel slopes), which the Go wrappers apply with the
-// activations that have no mode (Sigmoid, Swish).
+// the scalars A, B, Lo, Hi. activate implements every mode but the
+// per-channel ones; the GEMM kernels add epi.SlopeC (gemm.go), and the Go
+// wrappers apply the rest with the activations that have no mode (Sigmoid,
+// Swish).
 //
 // loadActConsts replicates A, B, Lo, Hi into v[k], v[k+1], v[k+2], v[k+3]
 // with one LD4R, so every mode finds its constants in the same registers.

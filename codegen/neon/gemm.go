@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/codegen/neon/enc"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // GEMM micro-kernels gemm_<MR>x<NR>_neon, MR = 1..8, NR = 12 (the main
@@ -158,6 +159,21 @@ func genGemm(mr, nr int) *Func {
 	f.I("ADD R%d, R%d, R%d", rLdr, rRow, rR)
 	f.Label("act")
 	f.loadActConsts(rEp, 0)
+	f.Comment("epi.SlopeC: max(x, Lo) + S[c]·min(x, Hi), the tile's slopes loaded like the bias")
+	f.I("CMP $%d, R%d", epi.SlopeC, rAct)
+	f.I("BNE gemm_modes")
+	f.I("MOVD %d(R%d), R24", epi.OffSlopes, rEp)
+	f.I("VLD1 (R24), %s", VList(seq(4, nv)...))
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nv; j++ {
+			a := acc(i, j)
+			f.W(enc.FMIN(7, a, 3))
+			f.W(enc.FMAX(a, a, 2))
+			f.I("VFMLA %s, %s, %s", V(4+j), V(7), V(a))
+		}
+	}
+	f.I("B gemm_actdone")
+	f.Label("gemm_modes")
 	f.activate("gemm", rAct, accs, []int{4, 5, 6, 7}, 0)
 
 	f.Comment("store; leaves c pointing at the next tile")
