@@ -79,7 +79,9 @@ func compile(t testing.TB, g *ir.Graph, c config) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := passes.Compile(g, passes.Options{Level: c.level, Batch: c.batch, Verify: true}, set)
+	// Every inverted-residual block is fused, however small, so the random
+	// graphs and small models exercise fused blocks too.
+	p, _, err := passes.Compile(g, passes.Options{Level: c.level, Batch: c.batch, Verify: true, BlockMinBytes: -1}, set)
 	if err != nil {
 		t.Fatalf("%v: compile: %v", c, err)
 	}
