@@ -58,8 +58,10 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 	}
 	d := dwCall{vl: vl, p: p, in: in, wp: wp, bias: bias, mask: tailMask(c)}
 	var post bool
-	d.mode, post = p.Ep.params(&d.prm, p.Ep.Act == ActPRelu) // the kernels implement SlopeC, not Requant
-	if d.mode == epi.SlopeC {
+	// The kernels implement SlopeC and Requant (with finite multipliers:
+	// they do not turn NaN into 0).
+	d.mode, post = p.Ep.params(&d.prm, p.Ep.Act == ActPRelu || p.Ep.Act == ActRequant && finiteSlopes(p.Ep.Slope, c))
+	if d.mode == epi.SlopeC || d.mode == epi.Requant {
 		d.prm.Slopes = &p.Ep.Slope[0] // the kernels index it by channel, as the bias
 	}
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)

@@ -20,6 +20,8 @@ import (
 //	epi.Slope:  y = max(x, Lo) + A·min(x, Hi)        LeakyRelu
 //	epi.SlopeC: y = max(x, Lo) + S[c]·min(x, Hi)     PRelu (depthwise kernels only;
 //	            the stem and elementwise kernels leave it to the Go wrappers)
+//	epi.Requant: y = clamp(roundEven(S[c]·x))        int8 requantization (depthwise only,
+//	            finite multipliers; the stem uses RequantChannels after the kernel)
 //
 // NaN must survive the clamps: MAXPS/MINPS return their second source
 // (avo's first operand) when either input is NaN, so x goes first.
@@ -76,9 +78,12 @@ func activateAll(t *target, c actConsts, accs []VecVirtual, slopeAt func(slopes 
 	JE(LabelRef(mulX))
 	CMPQ(mode, U8(epi.Slope))
 	JE(LabelRef(slope))
+	requant := uniq("act_requant")
 	if slopeAt != nil {
 		CMPQ(mode, U8(epi.SlopeC))
 		JE(LabelRef(slopeC))
+		CMPQ(mode, U8(epi.Requant))
+		JE(LabelRef(requant))
 	}
 	for _, acc := range accs { // epi.Affine: y = clamp(A·x + B)
 		VFMADD213PS(c.b, c.a, acc)
@@ -115,6 +120,22 @@ func activateAll(t *target, c actConsts, accs []VecVirtual, slopeAt func(slopes 
 			VMINPS(acc, c.hi, tv)
 			VMAXPS(acc, c.lo, acc)
 			VFMADD231PS(s, tv, acc)
+		}
+		JMP(LabelRef(done))
+		Label(requant) // epi.Requant: y = clamp(roundEven(S[c]·x)), S loaded like the bias
+		rp := GP64()
+		MOVQ(Mem{Base: loadGP("ep"), Disp: epi.OffSlopes}, rp)
+		m := t.vec()
+		t.load(slopeAt(rp), m)
+		for _, acc := range accs {
+			VMULPS(m, acc, acc)
+			if t.VL == 16 {
+				VRNDSCALEPS(U8(0), acc, acc) // imm 0: round to nearest even
+			} else {
+				VROUNDPS(U8(0), acc, acc)
+			}
+			VMAXPS(acc, c.lo, acc)
+			VMINPS(acc, c.hi, acc)
 		}
 		JMP(LabelRef(done))
 	}
