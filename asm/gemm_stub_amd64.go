@@ -64,6 +64,16 @@ func FMAPeakAVX2FMA(n int)
 //go:noescape
 func FMAPeakAVX512(n int)
 
+// FMAChainAVX2FMA runs n iterations of 12 dependent (one chain) 8-lane FMAs (192 flops each).
+//
+//go:noescape
+func FMAChainAVX2FMA(n int)
+
+// FMAChainAVX512 runs n iterations of 12 dependent (one chain) 16-lane FMAs (384 flops each).
+//
+//go:noescape
+func FMAChainAVX512(n int)
+
 // VNNIPeakAVX512 runs n iterations of 12 independent VPDPBUSD on zmm registers (768 int8 multiply-adds each; needs AVX512_VNNI).
 //
 //go:noescape

@@ -33,3 +33,15 @@ func VNNIPeakLoop() (run func(n int), macsPerIter int) {
 	}
 	return asm.VNNIPeakAVX512, 12 * 64
 }
+
+// fmaChainLoop returns the generated dependent-FMA loop of isa (12 FMAs in
+// one chain per iteration, codegen/gemm/peak.go); nil when isa has none.
+func fmaChainLoop(isa ISA) func(n int) {
+	switch {
+	case isa == AVX512 && Supported(AVX512):
+		return asm.FMAChainAVX512
+	case isa == AVX2 && Supported(AVX2):
+		return asm.FMAChainAVX2FMA
+	}
+	return nil
+}

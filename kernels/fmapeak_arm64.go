@@ -19,3 +19,6 @@ func HasVNNI() bool { return false }
 
 // VNNIPeakLoop: no VPDPBUSD loop in this build.
 func VNNIPeakLoop() (run func(n int), macsPerIter int) { return nil, 0 }
+
+// fmaChainLoop: no dependent-FMA loop in this build (FMARate reports 0).
+func fmaChainLoop(isa ISA) func(n int) { return nil }

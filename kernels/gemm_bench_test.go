@@ -54,6 +54,9 @@ func BenchmarkGemm(b *testing.B) {
 					if peak = max(peak, gemmPeakNow(isa)); peak > 0 {
 						b.ReportMetric(100*bestGFLOPs/peak, "best-%peak")
 					}
+					if _, units := FMARate(isa); units > 0 {
+						b.ReportMetric(float64(units), "fma-units")
+					}
 				})
 			}
 		})
@@ -61,15 +64,21 @@ func BenchmarkGemm(b *testing.B) {
 }
 
 // BenchmarkFMAPeak/<isa> is the single-core FMA throughput (independent
-// register FMAs) the GEMM numbers are a fraction of.
+// register FMAs) the GEMM numbers are a fraction of, and the host's FMA
+// rate: full-width FMAs per cycle (fma/cycle, the measured ratio) and the
+// FMA units it rounds to (fma-units: 1 or 2), from FMARate.
 func BenchmarkFMAPeak(b *testing.B) {
 	for _, p := range gemmFMAPeaks() {
 		b.Run(p.isa.String(), func(b *testing.B) {
+			rate, units := FMARate(p.isa)
+			b.ResetTimer()
 			const iters = 1 << 14
 			for range b.N {
 				p.run(iters)
 			}
 			reportGFLOPs(b, float64(iters)*float64(p.flopsPerIter))
+			b.ReportMetric(rate, "fma/cycle")
+			b.ReportMetric(float64(units), "fma-units")
 		})
 	}
 }

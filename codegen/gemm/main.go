@@ -44,10 +44,13 @@ var kernels = []gemmKernel{
 	{name: "Gemm20x8AVX512Masked", isa: avx512, mr: 20, widths: []int{8}, stride: 32, masked: true, bcst: true, group: 5},
 }
 
-// peaks are the FMA-throughput loops (independent accumulators).
+// peaks are the FMA-throughput loops (independent accumulators) and the
+// FMA-latency loops (one dependent chain) the FMA rate is measured with.
 var peaks = []fmaPeak{
 	{name: "FMAPeakAVX2FMA", isa: avx2, accs: 12},
 	{name: "FMAPeakAVX512", isa: avx512, accs: 12},
+	{name: "FMAChainAVX2FMA", isa: avx2, accs: 12, chain: true},
+	{name: "FMAChainAVX512", isa: avx512, accs: 12, chain: true},
 }
 
 func main() {

@@ -10,17 +10,27 @@ import (
 // fmaPeak is a loop of independent register-only FMAs: the single-core
 // throughput the GEMM kernels are measured against. Each iteration does
 // accs FMAs of isa.lanes lanes (2 flops per lane).
+//
+// With chain set the accs FMAs of an iteration all accumulate into one
+// register, a dependent chain: an iteration then takes accs × the FMA's
+// latency in cycles, whatever the number of FMA units, and its time against
+// the independent loop's gives the FMAs per cycle (kernels.FMARate).
 type fmaPeak struct {
-	name string
-	isa  *isa
-	accs int
+	name  string
+	isa   *isa
+	accs  int
+	chain bool
 }
 
 func (f fmaPeak) emit() {
 	TEXT(f.name, NOSPLIT, "func(n int)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s runs n iterations of %d independent %d-lane FMAs (%d flops each).",
-		f.name, f.accs, f.isa.lanes, 2*f.accs*f.isa.lanes))
+	kind := "independent"
+	if f.chain {
+		kind = "dependent (one chain)"
+	}
+	Doc(fmt.Sprintf("%s runs n iterations of %d %s %d-lane FMAs (%d flops each).",
+		f.name, f.accs, kind, f.isa.lanes, 2*f.accs*f.isa.lanes))
 	n := Load(Param("n"), GP64())
 	acc := f.isa.regs[:f.accs]
 	x, y := f.isa.regs[f.accs], f.isa.regs[f.accs+1]
@@ -31,6 +41,9 @@ func (f fmaPeak) emit() {
 	JZ(LabelRef("done"))
 	Label("loop")
 	for _, a := range acc {
+		if f.chain {
+			a = acc[0] // every FMA waits for the one before
+		}
 		VFMADD231PS(x, y, a)
 	}
 	DECQ(n)
