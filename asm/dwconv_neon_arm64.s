@@ -26,6 +26,7 @@ TEXT ·DWConvEdgeNEON(SB), NOSPLIT, $0-104
 	LSL $2, R4, R4
 	LSL $2, R5, R5
 	VLD4R (R12), [V8.S4, V9.S4, V10.S4, V11.S4]
+	MOVD 16(R12), R20
 group:
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
@@ -73,6 +74,14 @@ epilogue:
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
 	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	CMP $5, R11
+	BNE edge_modes
+	VLD1.P 16(R20), [V4.S4]
+	WORD $0x4eabf410 // fmin v16.4s, v0.4s, v11.4s
+	WORD $0x4e2af400 // fmax v0.4s, v0.4s, v10.4s
+	VFMLA V4.S4, V16.S4, V0.S4
+	B edge_actdone
+edge_modes:
 	CBZ R11, edge_actdone
 	CMP $1, R11
 	BEQ edge_clamp
@@ -137,6 +146,7 @@ blk8:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk8_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -194,6 +204,35 @@ blk8_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk8_row
+	CMP $5, R9
+	BNE blk8_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V4.S4
+	WORD $0x4eb9f4ac // fmin v12.4s, v5.4s, v25.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V5.S4
+	WORD $0x4eb9f4cc // fmin v12.4s, v6.4s, v25.4s
+	WORD $0x4e38f4c6 // fmax v6.4s, v6.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V6.S4
+	WORD $0x4eb9f4ec // fmin v12.4s, v7.4s, v25.4s
+	WORD $0x4e38f4e7 // fmax v7.4s, v7.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V7.S4
+	WORD $0x4eb9f50c // fmin v12.4s, v8.4s, v25.4s
+	WORD $0x4e38f508 // fmax v8.4s, v8.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V8.S4
+	WORD $0x4eb9f52c // fmin v12.4s, v9.4s, v25.4s
+	WORD $0x4e38f529 // fmax v9.4s, v9.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V9.S4
+	WORD $0x4eb9f54c // fmin v12.4s, v10.4s, v25.4s
+	WORD $0x4e38f54a // fmax v10.4s, v10.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V10.S4
+	WORD $0x4eb9f56c // fmin v12.4s, v11.4s, v25.4s
+	WORD $0x4e38f56b // fmax v11.4s, v11.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V11.S4
+	B blk8_actdone
+blk8_modes:
 	CBZ R9, blk8_actdone
 	CMP $1, R9
 	BEQ blk8_clamp
@@ -355,6 +394,7 @@ blk4:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk4_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -392,6 +432,23 @@ blk4_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk4_row
+	CMP $5, R9
+	BNE blk4_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V4.S4
+	WORD $0x4eb9f4ac // fmin v12.4s, v5.4s, v25.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V5.S4
+	WORD $0x4eb9f4cc // fmin v12.4s, v6.4s, v25.4s
+	WORD $0x4e38f4c6 // fmax v6.4s, v6.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V6.S4
+	WORD $0x4eb9f4ec // fmin v12.4s, v7.4s, v25.4s
+	WORD $0x4e38f4e7 // fmax v7.4s, v7.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V7.S4
+	B blk4_actdone
+blk4_modes:
 	CBZ R9, blk4_actdone
 	CMP $1, R9
 	BEQ blk4_clamp
@@ -493,6 +550,7 @@ blk2:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk2_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -520,6 +578,17 @@ blk2_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk2_row
+	CMP $5, R9
+	BNE blk2_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V4.S4
+	WORD $0x4eb9f4ac // fmin v12.4s, v5.4s, v25.4s
+	WORD $0x4e38f4a5 // fmax v5.4s, v5.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V5.S4
+	B blk2_actdone
+blk2_modes:
 	CBZ R9, blk2_actdone
 	CMP $1, R9
 	BEQ blk2_clamp
@@ -591,6 +660,7 @@ blk1:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk1_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -613,6 +683,14 @@ blk1_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk1_row
+	CMP $5, R9
+	BNE blk1_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4eb9f48c // fmin v12.4s, v4.4s, v25.4s
+	WORD $0x4e38f484 // fmax v4.4s, v4.4s, v24.4s
+	VFMLA V3.S4, V12.S4, V4.S4
+	B blk1_actdone
+blk1_modes:
 	CBZ R9, blk1_actdone
 	CMP $1, R9
 	BEQ blk1_clamp
@@ -689,6 +767,7 @@ blk7:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk7_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -747,6 +826,32 @@ blk7_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk7_row
+	CMP $5, R9
+	BNE blk7_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V4.S4
+	WORD $0x4ebdf4ab // fmin v11.4s, v5.4s, v29.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V5.S4
+	WORD $0x4ebdf4cb // fmin v11.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V6.S4
+	WORD $0x4ebdf4eb // fmin v11.4s, v7.4s, v29.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V7.S4
+	WORD $0x4ebdf50b // fmin v11.4s, v8.4s, v29.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V8.S4
+	WORD $0x4ebdf52b // fmin v11.4s, v9.4s, v29.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V9.S4
+	WORD $0x4ebdf54b // fmin v11.4s, v10.4s, v29.4s
+	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V10.S4
+	B blk7_actdone
+blk7_modes:
 	CBZ R9, blk7_actdone
 	CMP $1, R9
 	BEQ blk7_clamp
@@ -893,6 +998,7 @@ blk4:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk4_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -933,6 +1039,23 @@ blk4_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk4_row
+	CMP $5, R9
+	BNE blk4_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V4.S4
+	WORD $0x4ebdf4ab // fmin v11.4s, v5.4s, v29.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V5.S4
+	WORD $0x4ebdf4cb // fmin v11.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V6.S4
+	WORD $0x4ebdf4eb // fmin v11.4s, v7.4s, v29.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V7.S4
+	B blk4_actdone
+blk4_modes:
 	CBZ R9, blk4_actdone
 	CMP $1, R9
 	BEQ blk4_clamp
@@ -1034,6 +1157,7 @@ blk2:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk2_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -1062,6 +1186,17 @@ blk2_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk2_row
+	CMP $5, R9
+	BNE blk2_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V4.S4
+	WORD $0x4ebdf4ab // fmin v11.4s, v5.4s, v29.4s
+	WORD $0x4e3cf4a5 // fmax v5.4s, v5.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V5.S4
+	B blk2_actdone
+blk2_modes:
 	CBZ R9, blk2_actdone
 	CMP $1, R9
 	BEQ blk2_clamp
@@ -1133,6 +1268,7 @@ blk1:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk1_grp:
 	VEOR V3.B16, V3.B16, V3.B16
@@ -1155,6 +1291,14 @@ blk1_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk1_row
+	CMP $5, R9
+	BNE blk1_modes
+	VLD1.P 16(R24), [V3.S4]
+	WORD $0x4ebdf48b // fmin v11.4s, v4.4s, v29.4s
+	WORD $0x4e3cf484 // fmax v4.4s, v4.4s, v28.4s
+	VFMLA V3.S4, V11.S4, V4.S4
+	B blk1_actdone
+blk1_modes:
 	CBZ R9, blk1_actdone
 	CMP $1, R9
 	BEQ blk1_clamp
@@ -1231,6 +1375,7 @@ blk8:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk8_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -1307,6 +1452,35 @@ blk8_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk8_row
+	CMP $5, R9
+	BNE blk8_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V6.S4
+	WORD $0x4ebdf4ee // fmin v14.4s, v7.4s, v29.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V7.S4
+	WORD $0x4ebdf50e // fmin v14.4s, v8.4s, v29.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V8.S4
+	WORD $0x4ebdf52e // fmin v14.4s, v9.4s, v29.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V9.S4
+	WORD $0x4ebdf54e // fmin v14.4s, v10.4s, v29.4s
+	WORD $0x4e3cf54a // fmax v10.4s, v10.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V10.S4
+	WORD $0x4ebdf56e // fmin v14.4s, v11.4s, v29.4s
+	WORD $0x4e3cf56b // fmax v11.4s, v11.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V11.S4
+	WORD $0x4ebdf58e // fmin v14.4s, v12.4s, v29.4s
+	WORD $0x4e3cf58c // fmax v12.4s, v12.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V12.S4
+	WORD $0x4ebdf5ae // fmin v14.4s, v13.4s, v29.4s
+	WORD $0x4e3cf5ad // fmax v13.4s, v13.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V13.S4
+	B blk8_actdone
+blk8_modes:
 	CBZ R9, blk8_actdone
 	CMP $1, R9
 	BEQ blk8_clamp
@@ -1468,6 +1642,7 @@ blk4:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk4_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -1516,6 +1691,23 @@ blk4_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk4_row
+	CMP $5, R9
+	BNE blk4_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V6.S4
+	WORD $0x4ebdf4ee // fmin v14.4s, v7.4s, v29.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V7.S4
+	WORD $0x4ebdf50e // fmin v14.4s, v8.4s, v29.4s
+	WORD $0x4e3cf508 // fmax v8.4s, v8.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V8.S4
+	WORD $0x4ebdf52e // fmin v14.4s, v9.4s, v29.4s
+	WORD $0x4e3cf529 // fmax v9.4s, v9.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V9.S4
+	B blk4_actdone
+blk4_modes:
 	CBZ R9, blk4_actdone
 	CMP $1, R9
 	BEQ blk4_clamp
@@ -1617,6 +1809,7 @@ blk2:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk2_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -1651,6 +1844,17 @@ blk2_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk2_row
+	CMP $5, R9
+	BNE blk2_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V6.S4
+	WORD $0x4ebdf4ee // fmin v14.4s, v7.4s, v29.4s
+	WORD $0x4e3cf4e7 // fmax v7.4s, v7.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V7.S4
+	B blk2_actdone
+blk2_modes:
 	CBZ R9, blk2_actdone
 	CMP $1, R9
 	BEQ blk2_clamp
@@ -1722,6 +1926,7 @@ blk1:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk1_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -1749,6 +1954,14 @@ blk1_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk1_row
+	CMP $5, R9
+	BNE blk1_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebdf4ce // fmin v14.4s, v6.4s, v29.4s
+	WORD $0x4e3cf4c6 // fmax v6.4s, v6.4s, v28.4s
+	VFMLA V5.S4, V14.S4, V6.S4
+	B blk1_actdone
+blk1_modes:
 	CBZ R9, blk1_actdone
 	CMP $1, R9
 	BEQ blk1_clamp
@@ -1825,6 +2038,7 @@ blk6:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk6_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -1892,6 +2106,29 @@ blk6_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk6_row
+	CMP $5, R9
+	BNE blk6_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V6.S4
+	WORD $0x4ebef4ec // fmin v12.4s, v7.4s, v30.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V7.S4
+	WORD $0x4ebef50c // fmin v12.4s, v8.4s, v30.4s
+	WORD $0x4e3df508 // fmax v8.4s, v8.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V8.S4
+	WORD $0x4ebef52c // fmin v12.4s, v9.4s, v30.4s
+	WORD $0x4e3df529 // fmax v9.4s, v9.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V9.S4
+	WORD $0x4ebef54c // fmin v12.4s, v10.4s, v30.4s
+	WORD $0x4e3df54a // fmax v10.4s, v10.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V10.S4
+	WORD $0x4ebef56c // fmin v12.4s, v11.4s, v30.4s
+	WORD $0x4e3df56b // fmax v11.4s, v11.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V11.S4
+	B blk6_actdone
+blk6_modes:
 	CBZ R9, blk6_actdone
 	CMP $1, R9
 	BEQ blk6_clamp
@@ -2023,6 +2260,7 @@ blk4:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk4_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -2074,6 +2312,23 @@ blk4_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk4_row
+	CMP $5, R9
+	BNE blk4_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V6.S4
+	WORD $0x4ebef4ec // fmin v12.4s, v7.4s, v30.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V7.S4
+	WORD $0x4ebef50c // fmin v12.4s, v8.4s, v30.4s
+	WORD $0x4e3df508 // fmax v8.4s, v8.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V8.S4
+	WORD $0x4ebef52c // fmin v12.4s, v9.4s, v30.4s
+	WORD $0x4e3df529 // fmax v9.4s, v9.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V9.S4
+	B blk4_actdone
+blk4_modes:
 	CBZ R9, blk4_actdone
 	CMP $1, R9
 	BEQ blk4_clamp
@@ -2175,6 +2430,7 @@ blk2:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk2_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -2210,6 +2466,17 @@ blk2_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk2_row
+	CMP $5, R9
+	BNE blk2_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V6.S4
+	WORD $0x4ebef4ec // fmin v12.4s, v7.4s, v30.4s
+	WORD $0x4e3df4e7 // fmax v7.4s, v7.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V7.S4
+	B blk2_actdone
+blk2_modes:
 	CBZ R9, blk2_actdone
 	CMP $1, R9
 	BEQ blk2_clamp
@@ -2281,6 +2548,7 @@ blk1:
 	MOVD R5, R13
 	MOVD R3, R21
 	MOVD R4, R19
+	MOVD 16(R10), R24
 	MOVD R7, R14
 blk1_grp:
 	VEOR V5.B16, V5.B16, V5.B16
@@ -2308,6 +2576,14 @@ blk1_row:
 	ADD R1, R15, R15
 	SUBS $1, R22, R22
 	BNE blk1_row
+	CMP $5, R9
+	BNE blk1_modes
+	VLD1.P 16(R24), [V5.S4]
+	WORD $0x4ebef4cc // fmin v12.4s, v6.4s, v30.4s
+	WORD $0x4e3df4c6 // fmax v6.4s, v6.4s, v29.4s
+	VFMLA V5.S4, V12.S4, V6.S4
+	B blk1_actdone
+blk1_modes:
 	CBZ R9, blk1_actdone
 	CMP $1, R9
 	BEQ blk1_clamp

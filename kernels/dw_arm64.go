@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/asm"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // NEON depthwise conv: weights packed [ceil(C/4)][KH·KW][4] (zero padded
@@ -57,7 +58,10 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 		need(name, "bias", len(bias), p.C)
 	}
 	var prm EpParams
-	act, post := neonEpilogue(&p.Ep, &prm)
+	act, post := p.Ep.params(&prm, p.Ep.Act == ActPRelu) // the depthwise kernels implement SlopeC, not Requant
+	if act == epi.SlopeC {
+		prm.Slopes = &p.Ep.Slope[0] // each call starts at channel 0 and steps a group of 4 at a time
+	}
 	for oy := oy0; oy < oy1; oy++ {
 		if p.C >= 4 {
 			neonDWRowGroups(p, in, wp, bias, out, oy, act, &prm.A)

@@ -2,10 +2,10 @@
 
 package kernels
 
-// neonEpilogue fills the epilogue block for the generated NEON depthwise
-// and elementwise kernels and returns their mode (internal/epi; they
-// implement every mode but SlopeC and Requant; the GEMM kernels also do
-// SlopeC, see neonGemm). post reports that the caller must apply ep with
+// neonEpilogue fills the epilogue block for the generated NEON elementwise
+// kernels and returns their mode (internal/epi; they implement every mode
+// but SlopeC and Requant; the GEMM and depthwise kernels also do SlopeC,
+// see neonGemm and neonDWConv). post reports that the caller must apply ep with
 // neonActScalar after the kernel ran with mode None (Sigmoid, Swish, PRelu).
 func neonEpilogue(ep *Epilogue, p *EpParams) (mode int, post bool) { return ep.params(p, false) }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/codegen/neon/enc"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // Depthwise convolution on NHWC, vectorised over 4-channel groups.
@@ -52,7 +53,7 @@ func (d dwSpec) goName() string { return fmt.Sprintf("DWConv%dx%dS%dNEON", d.K, 
 const (
 	dwIn, dwInRow, dwC4, dwW, dwBias, dwOut, dwNPix, dwGroups, dwNKY, dwAct, dwEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 	dwGIn, dwGOut, dwGLeft, dwRowPtr, dwLoadPtr, dwWPtr, dwBPtr, dwOutPtr         = 12, 13, 14, 15, 16, 17, 19, 20
-	dwWGrp, dwKYLeft, dwTmp                                                       = 21, 22, 23
+	dwWGrp, dwKYLeft, dwTmp, dwSPtr                                               = 21, 22, 23, 24
 )
 
 func genDWInterior(d dwSpec) *Func {
@@ -93,6 +94,7 @@ func genDWInterior(d dwSpec) *Func {
 		f.I("MOVD R%d, R%d", dwOut, dwGOut)
 		f.I("MOVD R%d, R%d", dwW, dwWGrp)
 		f.I("MOVD R%d, R%d", dwBias, dwBPtr)
+		f.I("MOVD %d(R%d), R%d", epi.OffSlopes, dwEp, dwSPtr) // epi.SlopeC's slopes, a group per loop
 		f.I("MOVD R%d, R%d", dwGroups, dwGLeft)
 
 		f.Label(lb + "_grp")
@@ -123,7 +125,7 @@ func genDWInterior(d dwSpec) *Func {
 		f.I("SUBS $1, R%d, R%d", dwKYLeft, dwKYLeft)
 		f.I("BNE %s_row", lb)
 
-		f.activate(lb, dwAct, acc[:p], in[:min(p, len(in))], k)
+		f.activateC(lb, dwAct, dwSPtr, acc[:p], in[:min(p, len(in))], k, bias, in[0])
 		f.I("MOVD R%d, R%d", dwGOut, dwOutPtr)
 		for px := 0; px < p; px++ {
 			f.I("VST1.P %s, (R%d)(R%d)", VList(acc[px]), dwOutPtr, dwC4)
@@ -168,7 +170,7 @@ func genDWEdge() *Func {
 	}
 	const (
 		rIn, rRow, rC4, rW, rWRow, rWGroup, rBias, rOut, rNKY, rNKX, rGroups, rAct, rEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
-		rRowPtr, rWRowPtr, rLoad, rWLoad, rKY, rKX                                      = 13, 14, 15, 16, 17, 19
+		rRowPtr, rWRowPtr, rLoad, rWLoad, rKY, rKX, rSlope                              = 13, 14, 15, 16, 17, 19, 20
 	)
 	for i, a := range f.Args {
 		f.LoadArg(a.Name, i)
@@ -177,6 +179,7 @@ func genDWEdge() *Func {
 		f.I("LSL $2, R%d, R%d", r, r)
 	}
 	f.loadActConsts(rEp, 8)
+	f.I("MOVD %d(R%d), R%d", epi.OffSlopes, rEp, rSlope) // epi.SlopeC's slopes, a group per loop
 	f.Label("group")
 	for a := 0; a < 4; a++ {
 		f.zero(a)
@@ -214,7 +217,7 @@ func genDWEdge() *Func {
 	f.W(enc.FADD(0, 0, 1))
 	f.W(enc.FADD(2, 2, 3))
 	f.W(enc.FADD(0, 0, 2))
-	f.activate("edge", rAct, []int{0}, []int{16}, 8)
+	f.activateC("edge", rAct, rSlope, []int{0}, []int{16}, 8, 4, 16)
 	f.stP(rOut, 0)
 	f.I("ADD $16, R%d, R%d", rIn, rIn)
 	f.I("ADD R%d, R%d, R%d", rWGroup, rW, rW)

@@ -95,6 +95,24 @@ func (f *Func) activate(prefix string, actReg int, accs, temps []int, k int) {
 	f.Label(done)
 }
 
+// activateC is activate for kernels whose accs are all the same 4 channels:
+// when actReg holds epi.SlopeC it computes max(x, Lo) + S·min(x, Hi) with
+// the 4 slopes at (R spReg), post-incrementing spReg by 16 (the next channel
+// group's), using vector registers s and t as scratch; otherwise activate.
+func (f *Func) activateC(prefix string, actReg, spReg int, accs, temps []int, k, s, t int) {
+	f.I("CMP $%d, R%d", epi.SlopeC, actReg)
+	f.I("BNE %s_modes", prefix)
+	f.ldP(spReg, s)
+	for _, a := range accs {
+		f.W(enc.FMIN(t, a, k+3))
+		f.W(enc.FMAX(a, a, k+2))
+		f.I("VFMLA %s, %s, %s", V(s), V(t), V(a))
+	}
+	f.I("B %s_actdone", prefix)
+	f.Label(prefix + "_modes")
+	f.activate(prefix, actReg, accs, temps, k)
+}
+
 // label makes a function-local label name.
 func label(prefix string, parts ...any) string {
 	s := prefix
