@@ -48228,3 +48228,169 @@ store:
 	VMOVDQU32 Z1, 64(AX)
 	VZEROUPPER
 	RET
+
+// func GemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+// Requires: AVX, AVX2
+TEXT ·GemmU8S8x4x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         kq+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         lda+16(FP), DX
+	MOVQ         b+24(FP), BX
+	LEAQ         (CX)(DX*1), SI
+	LEAQ         (SI)(DX*1), DI
+	LEAQ         (DI)(DX*1), DX
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	MOVL         $0x7f7f7f7f, R8
+	VMOVD        R8, X10
+	VPBROADCASTD X10, Y10
+	MOVL         $0x00010001, R8
+	VMOVD        R8, X11
+	VPBROADCASTD X11, Y11
+	TESTQ        AX, AX
+	JZ           store
+
+loop:
+	VMOVDQU      (BX), Y8
+	VMOVDQU      32(BX), Y9
+	VPBROADCASTD (CX), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y0, Y0
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y0, Y0
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, CX
+	VPBROADCASTD (SI), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y2, Y2
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y2, Y2
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, SI
+	VPBROADCASTD (DI), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y4, Y4
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y4, Y4
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, DI
+	VPBROADCASTD (DX), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y6, Y6
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y6, Y6
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, DX
+	ADDQ         $0x80, BX
+	DECQ         AX
+	JNZ          loop
+
+store:
+	MOVQ    c+32(FP), AX
+	MOVQ    ldc+40(FP), CX
+	SHLQ    $0x02, CX
+	VMOVDQU Y0, (AX)
+	VMOVDQU Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y2, (AX)
+	VMOVDQU Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y4, (AX)
+	VMOVDQU Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y6, (AX)
+	VMOVDQU Y7, 32(AX)
+	VZEROUPPER
+	RET
+
+// func GemmU8S8x1x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+// Requires: AVX, AVX2
+TEXT ·GemmU8S8x1x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ         kq+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         lda+16(FP), DX
+	MOVQ         b+24(FP), DX
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	MOVL         $0x7f7f7f7f, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x00010001, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	TESTQ        AX, AX
+	JZ           store
+
+loop:
+	VMOVDQU      (DX), Y2
+	VMOVDQU      32(DX), Y3
+	VPBROADCASTD (CX), Y6
+	VPANDN       Y6, Y4, Y7
+	VPAND        Y4, Y6, Y6
+	VPMADDUBSW   Y2, Y6, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   Y2, Y7, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   Y3, Y6, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y1, Y1
+	VPMADDUBSW   Y3, Y7, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y1, Y1
+	ADDQ         $0x04, CX
+	ADDQ         $0x80, DX
+	DECQ         AX
+	JNZ          loop
+
+store:
+	MOVQ    c+32(FP), AX
+	MOVQ    ldc+40(FP), CX
+	SHLQ    $0x02, CX
+	VMOVDQU Y0, (AX)
+	VMOVDQU Y1, 32(AX)
+	VZEROUPPER
+	RET

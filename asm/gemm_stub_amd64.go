@@ -88,3 +88,13 @@ func GemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 //
 //go:noescape
 func GemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+
+// GemmU8S8x4x16AVX2 computes 4 rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.
+//
+//go:noescape
+func GemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+
+// GemmU8S8x1x16AVX2 computes 1 rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.
+//
+//go:noescape
+func GemmU8S8x1x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)

@@ -4,13 +4,38 @@ package kernels
 
 import "github.com/mnc-go/mnc/asm"
 
-// gemmU8S8Arch runs GemmU8S8 on the generated VPDPBUSD kernels (8 rows ×
-// 32 columns, then single rows; a partial panel through a 32-wide row
-// buffer) when the machine has AVX-512 VNNI; false otherwise.
+// gemmU8S8Arch runs GemmU8S8 on the generated kernels: VPDPBUSD with
+// AVX-512 VNNI, else the exact VPMADDUBSW/VPMADDWD kernels with AVX2;
+// false (the caller runs pure Go) without either.
 func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
-	if !HasVNNI() || kq == 0 {
+	switch {
+	case kq == 0:
+		return false
+	case HasVNNI():
+		gemmU8S8VNNI(m, n, kq, a, lda, bp, c, ldc)
+	case Supported(AVX2):
+		gemmU8S8AVX2(m, n, kq, a, lda, bp, c, ldc)
+	default:
 		return false
 	}
+	return true
+}
+
+// gemmU8S8Paths are the generated paths this machine runs (for tests).
+func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	p := map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int){}
+	if HasVNNI() {
+		p["vnni"] = gemmU8S8VNNI
+	}
+	if Supported(AVX2) {
+		p["avx2"] = gemmU8S8AVX2
+	}
+	return p
+}
+
+// gemmU8S8VNNI: 8 rows × 32 columns, then single rows; a partial panel
+// through a row buffer.
+func gemmU8S8VNNI(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
 	var tmp [8 * GemmS8Panel]int32
 	for p0 := 0; p0 < n; p0 += GemmS8Panel {
 		pb := &bp[p0*kq*4]
@@ -35,5 +60,35 @@ func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc in
 			copy(c[i*ldc+p0:][:cols], tmp[:cols])
 		}
 	}
-	return true
+}
+
+// gemmU8S8AVX2: each panel as two halves of 16 columns, 4 rows at a time,
+// then single rows; partial halves through a row buffer.
+func gemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	const half = GemmS8Panel / 2
+	var tmp [4 * half]int32
+	for j0 := 0; j0 < n; j0 += half {
+		p0 := j0 / GemmS8Panel * GemmS8Panel
+		pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
+		cols := min(half, n-j0)
+		i := 0
+		for ; i+4 <= m; i += 4 {
+			if cols == half {
+				asm.GemmU8S8x4x16AVX2(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
+				continue
+			}
+			asm.GemmU8S8x4x16AVX2(kq, &a[i*lda], lda, pb, &tmp[0], half)
+			for r := 0; r < 4; r++ {
+				copy(c[(i+r)*ldc+j0:][:cols], tmp[r*half:][:cols])
+			}
+		}
+		for ; i < m; i++ {
+			if cols == half {
+				asm.GemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
+				continue
+			}
+			asm.GemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, &tmp[0], half)
+			copy(c[i*ldc+j0:][:cols], tmp[:cols])
+		}
+	}
 }

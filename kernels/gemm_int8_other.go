@@ -4,3 +4,7 @@ package kernels
 
 // gemmU8S8Arch: no generated int8 GEMM in this build (NEON SDOT is to come).
 func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool { return false }
+
+func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	return nil
+}

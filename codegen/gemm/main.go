@@ -68,5 +68,7 @@ func main() {
 	vnniPeak{name: "VNNIPeakAVX512", accs: 12}.emit()
 	vnniGemm{name: "GemmU8S8x8x32VNNI", rows: 8}.emit()
 	vnniGemm{name: "GemmU8S8x1x32VNNI", rows: 1}.emit()
+	avx2Int8Gemm{name: "GemmU8S8x4x16AVX2", rows: 4}.emit()
+	avx2Int8Gemm{name: "GemmU8S8x1x16AVX2", rows: 1}.emit()
 	Generate()
 }

@@ -75,3 +75,83 @@ func (g vnniGemm) emit() {
 	VZEROUPPER()
 	RET()
 }
+
+// avx2Int8Gemm is vnniGemm for AVX2, exactly: VPMADDUBSW adds two u8×s8
+// products into an int16 with saturation, and 255·127 + 255·127 = 64770
+// does not fit. So each activation byte a is split as a = (a & 0x7F) +
+// (a & 0x80): pairs of (a & 0x7F)·w lie in [−32512, 32512] and pairs of
+// (a & 0x80)·w (128·w) in [−32768, 32512], both exact in int16; VPMADDWD
+// by ones widens each to int32 sums of 4 products, added to the
+// accumulators. Twice VNNI's instruction count per product, no rounding
+// anywhere. It uses the same packed weights (32-column groups of 4 bytes)
+// and does 16 columns of a panel: b points at the first or second half.
+type avx2Int8Gemm struct {
+	name string
+	rows int
+}
+
+func (g avx2Int8Gemm) emit() {
+	TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.", g.name, g.rows))
+	kq := Load(Param("kq"), GP64())
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	b := Load(Param("b"), GP64())
+	rowp := make([]GPVirtual, g.rows)
+	for i := range rowp {
+		rowp[i] = GP64()
+		if i == 0 {
+			MOVQ(a, rowp[i])
+		} else {
+			LEAQ(Mem{Base: rowp[i-1], Index: lda, Scale: 1}, rowp[i])
+		}
+	}
+	r := avx2.regs
+	acc := r[:2*g.rows]
+	for _, v := range acc {
+		VPXOR(v, v, v)
+	}
+	b0, b1, mask, ones, alo, ahi, t := r[2*g.rows], r[2*g.rows+1], r[2*g.rows+2], r[2*g.rows+3], r[2*g.rows+4], r[2*g.rows+5], r[2*g.rows+6]
+	k := GP32()
+	MOVL(U32(0x7f7f7f7f), k)
+	VMOVD(k, mask.AsX())
+	VPBROADCASTD(mask.AsX(), mask)
+	MOVL(U32(0x00010001), k)
+	VMOVD(k, ones.AsX())
+	VPBROADCASTD(ones.AsX(), ones)
+	TESTQ(kq, kq)
+	JZ(LabelRef("store"))
+	Label("loop")
+	VMOVDQU(Mem{Base: b}, b0)
+	VMOVDQU(Mem{Base: b, Disp: 32}, b1)
+	for i, p := range rowp {
+		VPBROADCASTD(Mem{Base: p}, alo)
+		VPANDN(alo, mask, ahi) // a & 0x80
+		VPAND(mask, alo, alo)  // a & 0x7F
+		for v, bv := range []VecPhysical{b0, b1} {
+			for _, x := range []VecPhysical{alo, ahi} {
+				VPMADDUBSW(bv, x, t) // int16 pairs x(u8)·b(s8), exact (see above)
+				VPMADDWD(ones, t, t)
+				VPADDD(t, acc[2*i+v], acc[2*i+v])
+			}
+		}
+		ADDQ(Imm(4), p)
+	}
+	ADDQ(Imm(128), b)
+	DECQ(kq)
+	JNZ(LabelRef("loop"))
+	Label("store")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(Imm(2), ldc)
+	for i := 0; i < g.rows; i++ {
+		VMOVDQU(acc[2*i], Mem{Base: c})
+		VMOVDQU(acc[2*i+1], Mem{Base: c, Disp: 32})
+		if i+1 < g.rows {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
