@@ -1,6 +1,9 @@
 package ir
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Every activation in the op table maps to an epilogue and back.
 func TestOpTableActivations(t *testing.T) {
@@ -109,5 +112,25 @@ func TestPReluEpilogue(t *testing.T) {
 	}
 	if y := ApplyAct(ActPRelu, -2, 0, 0, 0.5, 0); y != -1 {
 		t.Errorf("PRelu(-2, slope 0.5) = %g", y)
+	}
+}
+
+// Dumps show LeakyRelu's slope and a fused PRelu's slope count.
+func TestDumpActivations(t *testing.T) {
+	g := New("g")
+	x := g.AddInput("x", 1, 2, 3, 3)
+	l := g.AddNode(OpLeakyRelu, "leaky", Attrs{Alpha: 0.25}, x)
+	a := ConvAttrs(1, 0, 1)
+	a.Fused = Epilogue{Act: ActPRelu, Slope: FromData([]float32{1, 2}, 2)}
+	w := NewTensor(2, 2, 1, 1)
+	g.SetOutputs(g.AddNode(OpConv, "conv", a, l, g.AddConst("w", w)))
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	s := g.String()
+	for _, want := range []string{"alpha=0.25", "fused=+prelu(2 slopes)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("dump lacks %q:\n%s", want, s)
+		}
 	}
 }

@@ -72,6 +72,8 @@ func (n *Node) AttrString() string {
 		p = append(p, fmt.Sprintf("min=%g max=%g", a.Min, a.Max))
 	case OpHardSigmoid:
 		p = append(p, fmt.Sprintf("alpha=%g beta=%g", a.Alpha, a.Beta))
+	case OpLeakyRelu:
+		p = append(p, fmt.Sprintf("alpha=%g", a.Alpha))
 	case OpGemm:
 		p = append(p, fmt.Sprintf("alpha=%g beta=%g", a.Alpha, a.Beta))
 		if a.TransA {
@@ -108,6 +110,10 @@ func (n *Node) AttrString() string {
 			s += fmt.Sprintf("+clip(%g,%g)", e.Min, e.Max)
 		case ActHardSigmoid:
 			s += fmt.Sprintf("+hardsigmoid(%g,%g)", e.Alpha, e.Beta)
+		case ActLeakyRelu:
+			s += fmt.Sprintf("+leakyrelu(%g)", e.Alpha)
+		case ActPRelu:
+			s += fmt.Sprintf("+prelu(%d slopes)", tensorLen(e.Slope))
 		default:
 			s += "+" + e.Act.String()
 		}
