@@ -415,6 +415,12 @@ func minChunks(chunks []int) int {
 func benchImages(b *benchState, set map[string][]int, imf *imageFlags, o benchOpts, r *benchResult) error {
 	one := *b.v
 	one.cf.batch = 1
+	// A fresh copy: compiling may have released the first one's weights.
+	m1, err := openModel(one.spec, &one.cf)
+	if err != nil {
+		return err
+	}
+	one.m = m1
 	set1 := map[string][]int{}
 	for k, v := range set {
 		d := append([]int(nil), v...)
