@@ -39,8 +39,8 @@ func fuseBlocks(s *State) error {
 		return r == v && !isOut[r] && readers[r] == 1 && len(next.in) > 0 && next.in[0] == v
 	}
 	p := s.Plan
-	var steps []plan.Step
-	var pend []pendingStep
+	steps := make([]plan.Step, 0, len(p.Steps)) // sized: Steps are big, regrowing copies them
+	pend := make([]pendingStep, 0, len(p.Steps))
 	taken := -1 // the last step fused into a block
 	for i := 0; i < len(p.Steps); i++ {
 		if n := s.matchBlock(i, private, taken < i-1); n > 0 {
