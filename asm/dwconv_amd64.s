@@ -32760,6 +32760,10 @@ group:
 	JE           act_mulx_1839
 	CMPQ         mode+72(FP), $0x04
 	JE           act_slope_1840
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1841
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1842
 	VFMADD213PS  Y10, Y9, Y1
 	VMAXPS       Y1, Y11, Y1
 	VMINPS       Y1, Y12, Y1
@@ -32855,6 +32859,74 @@ act_slope_1840:
 	VMAXPS      Y8, Y11, Y8
 	VFMADD231PS Y9, Y10, Y8
 	JMP         act_done_1837
+
+act_slopec_1841:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  (DI), Y0, Y9
+	VMINPS      Y1, Y12, Y10
+	VMAXPS      Y1, Y11, Y1
+	VFMADD231PS Y9, Y10, Y1
+	VMINPS      Y2, Y12, Y10
+	VMAXPS      Y2, Y11, Y2
+	VFMADD231PS Y9, Y10, Y2
+	VMINPS      Y3, Y12, Y10
+	VMAXPS      Y3, Y11, Y3
+	VFMADD231PS Y9, Y10, Y3
+	VMINPS      Y4, Y12, Y10
+	VMAXPS      Y4, Y11, Y4
+	VFMADD231PS Y9, Y10, Y4
+	VMINPS      Y5, Y12, Y10
+	VMAXPS      Y5, Y11, Y5
+	VFMADD231PS Y9, Y10, Y5
+	VMINPS      Y6, Y12, Y10
+	VMAXPS      Y6, Y11, Y6
+	VFMADD231PS Y9, Y10, Y6
+	VMINPS      Y7, Y12, Y10
+	VMAXPS      Y7, Y11, Y7
+	VFMADD231PS Y9, Y10, Y7
+	VMINPS      Y8, Y12, Y10
+	VMAXPS      Y8, Y11, Y8
+	VFMADD231PS Y9, Y10, Y8
+	JMP         act_done_1837
+
+act_requant_1842:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS (DI), Y0, Y9
+	VMULPS     Y9, Y1, Y1
+	VROUNDPS   $0x00, Y1, Y1
+	VMAXPS     Y1, Y11, Y1
+	VMINPS     Y1, Y12, Y1
+	VMULPS     Y9, Y2, Y2
+	VROUNDPS   $0x00, Y2, Y2
+	VMAXPS     Y2, Y11, Y2
+	VMINPS     Y2, Y12, Y2
+	VMULPS     Y9, Y3, Y3
+	VROUNDPS   $0x00, Y3, Y3
+	VMAXPS     Y3, Y11, Y3
+	VMINPS     Y3, Y12, Y3
+	VMULPS     Y9, Y4, Y4
+	VROUNDPS   $0x00, Y4, Y4
+	VMAXPS     Y4, Y11, Y4
+	VMINPS     Y4, Y12, Y4
+	VMULPS     Y9, Y5, Y5
+	VROUNDPS   $0x00, Y5, Y5
+	VMAXPS     Y5, Y11, Y5
+	VMINPS     Y5, Y12, Y5
+	VMULPS     Y9, Y6, Y6
+	VROUNDPS   $0x00, Y6, Y6
+	VMAXPS     Y6, Y11, Y6
+	VMINPS     Y6, Y12, Y6
+	VMULPS     Y9, Y7, Y7
+	VROUNDPS   $0x00, Y7, Y7
+	VMAXPS     Y7, Y11, Y7
+	VMINPS     Y7, Y12, Y7
+	VMULPS     Y9, Y8, Y8
+	VROUNDPS   $0x00, Y8, Y8
+	VMAXPS     Y8, Y11, Y8
+	VMINPS     Y8, Y12, Y8
+	JMP        act_done_1837
 
 act_clampx_1838:
 	VMAXPS Y1, Y11, Y1
@@ -32994,6 +33066,10 @@ single:
 	JE           act_mulx_1845
 	CMPQ         mode+72(FP), $0x04
 	JE           act_slope_1846
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1847
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1848
 	VFMADD213PS  Y3, Y2, Y1
 	VMAXPS       Y1, Y4, Y1
 	VMINPS       Y1, Y5, Y1
@@ -33012,6 +33088,25 @@ act_slope_1846:
 	VMAXPS      Y1, Y4, Y1
 	VFMADD231PS Y2, Y3, Y1
 	JMP         act_done_1843
+
+act_slopec_1847:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  (DI), Y0, Y2
+	VMINPS      Y1, Y5, Y3
+	VMAXPS      Y1, Y4, Y1
+	VFMADD231PS Y2, Y3, Y1
+	JMP         act_done_1843
+
+act_requant_1848:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS (DI), Y0, Y2
+	VMULPS     Y2, Y1, Y1
+	VROUNDPS   $0x00, Y1, Y1
+	VMAXPS     Y1, Y4, Y1
+	VMINPS     Y1, Y5, Y1
+	JMP        act_done_1843
 
 act_clampx_1844:
 	VMAXPS Y1, Y4, Y1
@@ -33442,30 +33537,22 @@ group:
 	JE           act_mulx_1851
 	CMPQ         mode+72(FP), $0x04
 	JE           act_slope_1852
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1853
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1854
 	VFMADD213PS  Y10, Y9, Y1
 	VMAXPS       Y1, Y11, Y1
 	VMINPS       Y1, Y12, Y1
-	VFMADD213PS  Y10, Y9, Y2
-	VMAXPS       Y2, Y11, Y2
-	VMINPS       Y2, Y12, Y2
 	VFMADD213PS  Y10, Y9, Y3
 	VMAXPS       Y3, Y11, Y3
 	VMINPS       Y3, Y12, Y3
-	VFMADD213PS  Y10, Y9, Y4
-	VMAXPS       Y4, Y11, Y4
-	VMINPS       Y4, Y12, Y4
 	VFMADD213PS  Y10, Y9, Y5
 	VMAXPS       Y5, Y11, Y5
 	VMINPS       Y5, Y12, Y5
-	VFMADD213PS  Y10, Y9, Y6
-	VMAXPS       Y6, Y11, Y6
-	VMINPS       Y6, Y12, Y6
 	VFMADD213PS  Y10, Y9, Y7
 	VMAXPS       Y7, Y11, Y7
 	VMINPS       Y7, Y12, Y7
-	VFMADD213PS  Y10, Y9, Y8
-	VMAXPS       Y8, Y11, Y8
-	VMINPS       Y8, Y12, Y8
 	JMP          act_done_1849
 
 act_mulx_1851:
@@ -33475,88 +33562,208 @@ act_mulx_1851:
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y1, Y1
 	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y2, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y2, Y2
-	VMOVAPS     Y10, Y13
 	VFMADD231PS Y9, Y3, Y13
 	VMAXPS      Y13, Y11, Y13
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y3, Y3
 	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y4, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y4, Y4
-	VMOVAPS     Y10, Y13
 	VFMADD231PS Y9, Y5, Y13
 	VMAXPS      Y13, Y11, Y13
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y5, Y5
-	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y6, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y6, Y6
-	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y7, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y7, Y7
 	VMOVAPS     Y10, Y10
-	VFMADD231PS Y9, Y8, Y10
+	VFMADD231PS Y9, Y7, Y10
 	VMAXPS      Y10, Y11, Y10
 	VMINPS      Y10, Y12, Y10
-	VMULPS      Y10, Y8, Y8
+	VMULPS      Y10, Y7, Y7
 	JMP         act_done_1849
 
 act_slope_1852:
 	VMINPS      Y1, Y12, Y10
 	VMAXPS      Y1, Y11, Y1
 	VFMADD231PS Y9, Y10, Y1
-	VMINPS      Y2, Y12, Y10
-	VMAXPS      Y2, Y11, Y2
-	VFMADD231PS Y9, Y10, Y2
 	VMINPS      Y3, Y12, Y10
 	VMAXPS      Y3, Y11, Y3
 	VFMADD231PS Y9, Y10, Y3
-	VMINPS      Y4, Y12, Y10
-	VMAXPS      Y4, Y11, Y4
-	VFMADD231PS Y9, Y10, Y4
 	VMINPS      Y5, Y12, Y10
 	VMAXPS      Y5, Y11, Y5
 	VFMADD231PS Y9, Y10, Y5
-	VMINPS      Y6, Y12, Y10
-	VMAXPS      Y6, Y11, Y6
-	VFMADD231PS Y9, Y10, Y6
 	VMINPS      Y7, Y12, Y10
 	VMAXPS      Y7, Y11, Y7
 	VFMADD231PS Y9, Y10, Y7
-	VMINPS      Y8, Y12, Y10
-	VMAXPS      Y8, Y11, Y8
-	VFMADD231PS Y9, Y10, Y8
 	JMP         act_done_1849
+
+act_slopec_1853:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Y9
+	VMINPS      Y1, Y12, Y10
+	VMAXPS      Y1, Y11, Y1
+	VFMADD231PS Y9, Y10, Y1
+	VMINPS      Y3, Y12, Y10
+	VMAXPS      Y3, Y11, Y3
+	VFMADD231PS Y9, Y10, Y3
+	VMINPS      Y5, Y12, Y10
+	VMAXPS      Y5, Y11, Y5
+	VFMADD231PS Y9, Y10, Y5
+	VMINPS      Y7, Y12, Y10
+	VMAXPS      Y7, Y11, Y7
+	VFMADD231PS Y9, Y10, Y7
+	JMP         act_done_1849
+
+act_requant_1854:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  (DI), Y9
+	VMULPS   Y9, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y11, Y1
+	VMINPS   Y1, Y12, Y1
+	VMULPS   Y9, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y11, Y3
+	VMINPS   Y3, Y12, Y3
+	VMULPS   Y9, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y11, Y5
+	VMINPS   Y5, Y12, Y5
+	VMULPS   Y9, Y7, Y7
+	VROUNDPS $0x00, Y7, Y7
+	VMAXPS   Y7, Y11, Y7
+	VMINPS   Y7, Y12, Y7
+	JMP      act_done_1849
 
 act_clampx_1850:
 	VMAXPS Y1, Y11, Y1
 	VMINPS Y1, Y12, Y1
-	VMAXPS Y2, Y11, Y2
-	VMINPS Y2, Y12, Y2
 	VMAXPS Y3, Y11, Y3
 	VMINPS Y3, Y12, Y3
-	VMAXPS Y4, Y11, Y4
-	VMINPS Y4, Y12, Y4
 	VMAXPS Y5, Y11, Y5
 	VMINPS Y5, Y12, Y5
-	VMAXPS Y6, Y11, Y6
-	VMINPS Y6, Y12, Y6
 	VMAXPS Y7, Y11, Y7
 	VMINPS Y7, Y12, Y7
+
+act_done_1849:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1855
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y9
+	VBROADCASTSS 4(DI), Y10
+	VBROADCASTSS 8(DI), Y11
+	VBROADCASTSS 12(DI), Y12
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1856
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1857
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1858
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1859
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1860
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
+	JMP          act_done_1855
+
+act_mulx_1857:
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y2, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y4, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y4, Y4
+	VMOVAPS     Y10, Y13
+	VFMADD231PS Y9, Y6, Y13
+	VMAXPS      Y13, Y11, Y13
+	VMINPS      Y13, Y12, Y13
+	VMULPS      Y13, Y6, Y6
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y8, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y8, Y8
+	JMP         act_done_1855
+
+act_slope_1858:
+	VMINPS      Y2, Y12, Y10
+	VMAXPS      Y2, Y11, Y2
+	VFMADD231PS Y9, Y10, Y2
+	VMINPS      Y4, Y12, Y10
+	VMAXPS      Y4, Y11, Y4
+	VFMADD231PS Y9, Y10, Y4
+	VMINPS      Y6, Y12, Y10
+	VMAXPS      Y6, Y11, Y6
+	VFMADD231PS Y9, Y10, Y6
+	VMINPS      Y8, Y12, Y10
+	VMAXPS      Y8, Y11, Y8
+	VFMADD231PS Y9, Y10, Y8
+	JMP         act_done_1855
+
+act_slopec_1859:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  32(DI), Y0, Y9
+	VMINPS      Y2, Y12, Y10
+	VMAXPS      Y2, Y11, Y2
+	VFMADD231PS Y9, Y10, Y2
+	VMINPS      Y4, Y12, Y10
+	VMAXPS      Y4, Y11, Y4
+	VFMADD231PS Y9, Y10, Y4
+	VMINPS      Y6, Y12, Y10
+	VMAXPS      Y6, Y11, Y6
+	VFMADD231PS Y9, Y10, Y6
+	VMINPS      Y8, Y12, Y10
+	VMAXPS      Y8, Y11, Y8
+	VFMADD231PS Y9, Y10, Y8
+	JMP         act_done_1855
+
+act_requant_1860:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS 32(DI), Y0, Y9
+	VMULPS     Y9, Y2, Y2
+	VROUNDPS   $0x00, Y2, Y2
+	VMAXPS     Y2, Y11, Y2
+	VMINPS     Y2, Y12, Y2
+	VMULPS     Y9, Y4, Y4
+	VROUNDPS   $0x00, Y4, Y4
+	VMAXPS     Y4, Y11, Y4
+	VMINPS     Y4, Y12, Y4
+	VMULPS     Y9, Y6, Y6
+	VROUNDPS   $0x00, Y6, Y6
+	VMAXPS     Y6, Y11, Y6
+	VMINPS     Y6, Y12, Y6
+	VMULPS     Y9, Y8, Y8
+	VROUNDPS   $0x00, Y8, Y8
+	VMAXPS     Y8, Y11, Y8
+	VMINPS     Y8, Y12, Y8
+	JMP        act_done_1855
+
+act_clampx_1856:
+	VMAXPS Y2, Y11, Y2
+	VMINPS Y2, Y12, Y2
+	VMAXPS Y4, Y11, Y4
+	VMINPS Y4, Y12, Y4
+	VMAXPS Y6, Y11, Y6
+	VMINPS Y6, Y12, Y6
 	VMAXPS Y8, Y11, Y8
 	VMINPS Y8, Y12, Y8
 
-act_done_1849:
+act_done_1855:
 	VMOVUPS    Y1, (BX)
 	VMASKMOVPS Y2, Y0, 32(BX)
 	ADDQ       outPixStride+40(FP), BX
@@ -33715,55 +33922,125 @@ single:
 	VFMADD231PS  Y3, Y5, Y1
 	VFMADD231PS  Y4, Y5, Y2
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_1855
+	JB           act_done_1861
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Y3
 	VBROADCASTSS 4(DI), Y4
 	VBROADCASTSS 8(DI), Y5
 	VBROADCASTSS 12(DI), Y6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_1856
+	JE           act_clampx_1862
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_1857
+	JE           act_mulx_1863
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_1858
+	JE           act_slope_1864
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1865
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1866
 	VFMADD213PS  Y4, Y3, Y1
 	VMAXPS       Y1, Y5, Y1
 	VMINPS       Y1, Y6, Y1
+	JMP          act_done_1861
+
+act_mulx_1863:
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y3, Y1, Y4
+	VMAXPS      Y4, Y5, Y4
+	VMINPS      Y4, Y6, Y4
+	VMULPS      Y4, Y1, Y1
+	JMP         act_done_1861
+
+act_slope_1864:
+	VMINPS      Y1, Y6, Y4
+	VMAXPS      Y1, Y5, Y1
+	VFMADD231PS Y3, Y4, Y1
+	JMP         act_done_1861
+
+act_slopec_1865:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Y3
+	VMINPS      Y1, Y6, Y4
+	VMAXPS      Y1, Y5, Y1
+	VFMADD231PS Y3, Y4, Y1
+	JMP         act_done_1861
+
+act_requant_1866:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  (DI), Y3
+	VMULPS   Y3, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y5, Y1
+	VMINPS   Y1, Y6, Y1
+	JMP      act_done_1861
+
+act_clampx_1862:
+	VMAXPS Y1, Y5, Y1
+	VMINPS Y1, Y6, Y1
+
+act_done_1861:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1867
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y3
+	VBROADCASTSS 4(DI), Y4
+	VBROADCASTSS 8(DI), Y5
+	VBROADCASTSS 12(DI), Y6
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1868
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1869
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1870
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1871
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1872
 	VFMADD213PS  Y4, Y3, Y2
 	VMAXPS       Y2, Y5, Y2
 	VMINPS       Y2, Y6, Y2
-	JMP          act_done_1855
+	JMP          act_done_1867
 
-act_mulx_1857:
-	VMOVAPS     Y4, Y7
-	VFMADD231PS Y3, Y1, Y7
-	VMAXPS      Y7, Y5, Y7
-	VMINPS      Y7, Y6, Y7
-	VMULPS      Y7, Y1, Y1
+act_mulx_1869:
 	VMOVAPS     Y4, Y4
 	VFMADD231PS Y3, Y2, Y4
 	VMAXPS      Y4, Y5, Y4
 	VMINPS      Y4, Y6, Y4
 	VMULPS      Y4, Y2, Y2
-	JMP         act_done_1855
+	JMP         act_done_1867
 
-act_slope_1858:
-	VMINPS      Y1, Y6, Y4
-	VMAXPS      Y1, Y5, Y1
-	VFMADD231PS Y3, Y4, Y1
+act_slope_1870:
 	VMINPS      Y2, Y6, Y4
 	VMAXPS      Y2, Y5, Y2
 	VFMADD231PS Y3, Y4, Y2
-	JMP         act_done_1855
+	JMP         act_done_1867
 
-act_clampx_1856:
-	VMAXPS Y1, Y5, Y1
-	VMINPS Y1, Y6, Y1
+act_slopec_1871:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  32(DI), Y0, Y3
+	VMINPS      Y2, Y6, Y4
+	VMAXPS      Y2, Y5, Y2
+	VFMADD231PS Y3, Y4, Y2
+	JMP         act_done_1867
+
+act_requant_1872:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS 32(DI), Y0, Y3
+	VMULPS     Y3, Y2, Y2
+	VROUNDPS   $0x00, Y2, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMINPS     Y2, Y6, Y2
+	JMP        act_done_1867
+
+act_clampx_1868:
 	VMAXPS Y2, Y5, Y2
 	VMINPS Y2, Y6, Y2
 
-act_done_1855:
+act_done_1867:
 	VMOVUPS    Y1, (BX)
 	VMASKMOVPS Y2, Y0, 32(BX)
 	ADDQ       outPixStride+40(FP), BX
@@ -34094,107 +34371,245 @@ group:
 	VFMADD231PS  Y8, Y10, Y5
 	VFMADD231PS  Y9, Y10, Y6
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_1861
+	JB           act_done_1873
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Y7
 	VBROADCASTSS 4(DI), Y8
 	VBROADCASTSS 8(DI), Y9
 	VBROADCASTSS 12(DI), Y10
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_1862
+	JE           act_clampx_1874
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_1863
+	JE           act_mulx_1875
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_1864
+	JE           act_slope_1876
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1877
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1878
 	VFMADD213PS  Y8, Y7, Y1
 	VMAXPS       Y1, Y9, Y1
 	VMINPS       Y1, Y10, Y1
-	VFMADD213PS  Y8, Y7, Y2
-	VMAXPS       Y2, Y9, Y2
-	VMINPS       Y2, Y10, Y2
-	VFMADD213PS  Y8, Y7, Y3
-	VMAXPS       Y3, Y9, Y3
-	VMINPS       Y3, Y10, Y3
 	VFMADD213PS  Y8, Y7, Y4
 	VMAXPS       Y4, Y9, Y4
 	VMINPS       Y4, Y10, Y4
-	VFMADD213PS  Y8, Y7, Y5
-	VMAXPS       Y5, Y9, Y5
-	VMINPS       Y5, Y10, Y5
-	VFMADD213PS  Y8, Y7, Y6
-	VMAXPS       Y6, Y9, Y6
-	VMINPS       Y6, Y10, Y6
-	JMP          act_done_1861
+	JMP          act_done_1873
 
-act_mulx_1863:
+act_mulx_1875:
 	VMOVAPS     Y8, Y11
 	VFMADD231PS Y7, Y1, Y11
 	VMAXPS      Y11, Y9, Y11
 	VMINPS      Y11, Y10, Y11
 	VMULPS      Y11, Y1, Y1
+	VMOVAPS     Y8, Y8
+	VFMADD231PS Y7, Y4, Y8
+	VMAXPS      Y8, Y9, Y8
+	VMINPS      Y8, Y10, Y8
+	VMULPS      Y8, Y4, Y4
+	JMP         act_done_1873
+
+act_slope_1876:
+	VMINPS      Y1, Y10, Y8
+	VMAXPS      Y1, Y9, Y1
+	VFMADD231PS Y7, Y8, Y1
+	VMINPS      Y4, Y10, Y8
+	VMAXPS      Y4, Y9, Y4
+	VFMADD231PS Y7, Y8, Y4
+	JMP         act_done_1873
+
+act_slopec_1877:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Y7
+	VMINPS      Y1, Y10, Y8
+	VMAXPS      Y1, Y9, Y1
+	VFMADD231PS Y7, Y8, Y1
+	VMINPS      Y4, Y10, Y8
+	VMAXPS      Y4, Y9, Y4
+	VFMADD231PS Y7, Y8, Y4
+	JMP         act_done_1873
+
+act_requant_1878:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  (DI), Y7
+	VMULPS   Y7, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y9, Y1
+	VMINPS   Y1, Y10, Y1
+	VMULPS   Y7, Y4, Y4
+	VROUNDPS $0x00, Y4, Y4
+	VMAXPS   Y4, Y9, Y4
+	VMINPS   Y4, Y10, Y4
+	JMP      act_done_1873
+
+act_clampx_1874:
+	VMAXPS Y1, Y9, Y1
+	VMINPS Y1, Y10, Y1
+	VMAXPS Y4, Y9, Y4
+	VMINPS Y4, Y10, Y4
+
+act_done_1873:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1879
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y7
+	VBROADCASTSS 4(DI), Y8
+	VBROADCASTSS 8(DI), Y9
+	VBROADCASTSS 12(DI), Y10
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1880
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1881
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1882
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1883
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1884
+	VFMADD213PS  Y8, Y7, Y2
+	VMAXPS       Y2, Y9, Y2
+	VMINPS       Y2, Y10, Y2
+	VFMADD213PS  Y8, Y7, Y5
+	VMAXPS       Y5, Y9, Y5
+	VMINPS       Y5, Y10, Y5
+	JMP          act_done_1879
+
+act_mulx_1881:
 	VMOVAPS     Y8, Y11
 	VFMADD231PS Y7, Y2, Y11
 	VMAXPS      Y11, Y9, Y11
 	VMINPS      Y11, Y10, Y11
 	VMULPS      Y11, Y2, Y2
+	VMOVAPS     Y8, Y8
+	VFMADD231PS Y7, Y5, Y8
+	VMAXPS      Y8, Y9, Y8
+	VMINPS      Y8, Y10, Y8
+	VMULPS      Y8, Y5, Y5
+	JMP         act_done_1879
+
+act_slope_1882:
+	VMINPS      Y2, Y10, Y8
+	VMAXPS      Y2, Y9, Y2
+	VFMADD231PS Y7, Y8, Y2
+	VMINPS      Y5, Y10, Y8
+	VMAXPS      Y5, Y9, Y5
+	VFMADD231PS Y7, Y8, Y5
+	JMP         act_done_1879
+
+act_slopec_1883:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     32(DI), Y7
+	VMINPS      Y2, Y10, Y8
+	VMAXPS      Y2, Y9, Y2
+	VFMADD231PS Y7, Y8, Y2
+	VMINPS      Y5, Y10, Y8
+	VMAXPS      Y5, Y9, Y5
+	VFMADD231PS Y7, Y8, Y5
+	JMP         act_done_1879
+
+act_requant_1884:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  32(DI), Y7
+	VMULPS   Y7, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y9, Y2
+	VMINPS   Y2, Y10, Y2
+	VMULPS   Y7, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y9, Y5
+	VMINPS   Y5, Y10, Y5
+	JMP      act_done_1879
+
+act_clampx_1880:
+	VMAXPS Y2, Y9, Y2
+	VMINPS Y2, Y10, Y2
+	VMAXPS Y5, Y9, Y5
+	VMINPS Y5, Y10, Y5
+
+act_done_1879:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1885
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y7
+	VBROADCASTSS 4(DI), Y8
+	VBROADCASTSS 8(DI), Y9
+	VBROADCASTSS 12(DI), Y10
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1886
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1887
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1888
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1889
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1890
+	VFMADD213PS  Y8, Y7, Y3
+	VMAXPS       Y3, Y9, Y3
+	VMINPS       Y3, Y10, Y3
+	VFMADD213PS  Y8, Y7, Y6
+	VMAXPS       Y6, Y9, Y6
+	VMINPS       Y6, Y10, Y6
+	JMP          act_done_1885
+
+act_mulx_1887:
 	VMOVAPS     Y8, Y11
 	VFMADD231PS Y7, Y3, Y11
 	VMAXPS      Y11, Y9, Y11
 	VMINPS      Y11, Y10, Y11
 	VMULPS      Y11, Y3, Y3
-	VMOVAPS     Y8, Y11
-	VFMADD231PS Y7, Y4, Y11
-	VMAXPS      Y11, Y9, Y11
-	VMINPS      Y11, Y10, Y11
-	VMULPS      Y11, Y4, Y4
-	VMOVAPS     Y8, Y11
-	VFMADD231PS Y7, Y5, Y11
-	VMAXPS      Y11, Y9, Y11
-	VMINPS      Y11, Y10, Y11
-	VMULPS      Y11, Y5, Y5
 	VMOVAPS     Y8, Y8
 	VFMADD231PS Y7, Y6, Y8
 	VMAXPS      Y8, Y9, Y8
 	VMINPS      Y8, Y10, Y8
 	VMULPS      Y8, Y6, Y6
-	JMP         act_done_1861
+	JMP         act_done_1885
 
-act_slope_1864:
-	VMINPS      Y1, Y10, Y8
-	VMAXPS      Y1, Y9, Y1
-	VFMADD231PS Y7, Y8, Y1
-	VMINPS      Y2, Y10, Y8
-	VMAXPS      Y2, Y9, Y2
-	VFMADD231PS Y7, Y8, Y2
+act_slope_1888:
 	VMINPS      Y3, Y10, Y8
 	VMAXPS      Y3, Y9, Y3
 	VFMADD231PS Y7, Y8, Y3
-	VMINPS      Y4, Y10, Y8
-	VMAXPS      Y4, Y9, Y4
-	VFMADD231PS Y7, Y8, Y4
-	VMINPS      Y5, Y10, Y8
-	VMAXPS      Y5, Y9, Y5
-	VFMADD231PS Y7, Y8, Y5
 	VMINPS      Y6, Y10, Y8
 	VMAXPS      Y6, Y9, Y6
 	VFMADD231PS Y7, Y8, Y6
-	JMP         act_done_1861
+	JMP         act_done_1885
 
-act_clampx_1862:
-	VMAXPS Y1, Y9, Y1
-	VMINPS Y1, Y10, Y1
-	VMAXPS Y2, Y9, Y2
-	VMINPS Y2, Y10, Y2
+act_slopec_1889:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  64(DI), Y0, Y7
+	VMINPS      Y3, Y10, Y8
+	VMAXPS      Y3, Y9, Y3
+	VFMADD231PS Y7, Y8, Y3
+	VMINPS      Y6, Y10, Y8
+	VMAXPS      Y6, Y9, Y6
+	VFMADD231PS Y7, Y8, Y6
+	JMP         act_done_1885
+
+act_requant_1890:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS 64(DI), Y0, Y7
+	VMULPS     Y7, Y3, Y3
+	VROUNDPS   $0x00, Y3, Y3
+	VMAXPS     Y3, Y9, Y3
+	VMINPS     Y3, Y10, Y3
+	VMULPS     Y7, Y6, Y6
+	VROUNDPS   $0x00, Y6, Y6
+	VMAXPS     Y6, Y9, Y6
+	VMINPS     Y6, Y10, Y6
+	JMP        act_done_1885
+
+act_clampx_1886:
 	VMAXPS Y3, Y9, Y3
 	VMINPS Y3, Y10, Y3
-	VMAXPS Y4, Y9, Y4
-	VMINPS Y4, Y10, Y4
-	VMAXPS Y5, Y9, Y5
-	VMINPS Y5, Y10, Y5
 	VMAXPS Y6, Y9, Y6
 	VMINPS Y6, Y10, Y6
 
-act_done_1861:
+act_done_1885:
 	VMOVUPS    Y1, (BX)
 	VMOVUPS    Y2, 32(BX)
 	VMASKMOVPS Y3, Y0, 64(BX)
@@ -34404,68 +34819,185 @@ single:
 	VFMADD231PS  Y5, Y7, Y2
 	VFMADD231PS  Y6, Y7, Y3
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_1867
+	JB           act_done_1891
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Y4
 	VBROADCASTSS 4(DI), Y5
 	VBROADCASTSS 8(DI), Y6
 	VBROADCASTSS 12(DI), Y7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_1868
+	JE           act_clampx_1892
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_1869
+	JE           act_mulx_1893
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_1870
+	JE           act_slope_1894
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1895
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1896
 	VFMADD213PS  Y5, Y4, Y1
 	VMAXPS       Y1, Y6, Y1
 	VMINPS       Y1, Y7, Y1
+	JMP          act_done_1891
+
+act_mulx_1893:
+	VMOVAPS     Y5, Y5
+	VFMADD231PS Y4, Y1, Y5
+	VMAXPS      Y5, Y6, Y5
+	VMINPS      Y5, Y7, Y5
+	VMULPS      Y5, Y1, Y1
+	JMP         act_done_1891
+
+act_slope_1894:
+	VMINPS      Y1, Y7, Y5
+	VMAXPS      Y1, Y6, Y1
+	VFMADD231PS Y4, Y5, Y1
+	JMP         act_done_1891
+
+act_slopec_1895:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Y4
+	VMINPS      Y1, Y7, Y5
+	VMAXPS      Y1, Y6, Y1
+	VFMADD231PS Y4, Y5, Y1
+	JMP         act_done_1891
+
+act_requant_1896:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  (DI), Y4
+	VMULPS   Y4, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y6, Y1
+	VMINPS   Y1, Y7, Y1
+	JMP      act_done_1891
+
+act_clampx_1892:
+	VMAXPS Y1, Y6, Y1
+	VMINPS Y1, Y7, Y1
+
+act_done_1891:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1897
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y4
+	VBROADCASTSS 4(DI), Y5
+	VBROADCASTSS 8(DI), Y6
+	VBROADCASTSS 12(DI), Y7
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1898
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1899
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1900
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1901
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1902
 	VFMADD213PS  Y5, Y4, Y2
 	VMAXPS       Y2, Y6, Y2
 	VMINPS       Y2, Y7, Y2
+	JMP          act_done_1897
+
+act_mulx_1899:
+	VMOVAPS     Y5, Y5
+	VFMADD231PS Y4, Y2, Y5
+	VMAXPS      Y5, Y6, Y5
+	VMINPS      Y5, Y7, Y5
+	VMULPS      Y5, Y2, Y2
+	JMP         act_done_1897
+
+act_slope_1900:
+	VMINPS      Y2, Y7, Y5
+	VMAXPS      Y2, Y6, Y2
+	VFMADD231PS Y4, Y5, Y2
+	JMP         act_done_1897
+
+act_slopec_1901:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     32(DI), Y4
+	VMINPS      Y2, Y7, Y5
+	VMAXPS      Y2, Y6, Y2
+	VFMADD231PS Y4, Y5, Y2
+	JMP         act_done_1897
+
+act_requant_1902:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  32(DI), Y4
+	VMULPS   Y4, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y6, Y2
+	VMINPS   Y2, Y7, Y2
+	JMP      act_done_1897
+
+act_clampx_1898:
+	VMAXPS Y2, Y6, Y2
+	VMINPS Y2, Y7, Y2
+
+act_done_1897:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1903
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y4
+	VBROADCASTSS 4(DI), Y5
+	VBROADCASTSS 8(DI), Y6
+	VBROADCASTSS 12(DI), Y7
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1904
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1905
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1906
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1907
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1908
 	VFMADD213PS  Y5, Y4, Y3
 	VMAXPS       Y3, Y6, Y3
 	VMINPS       Y3, Y7, Y3
-	JMP          act_done_1867
+	JMP          act_done_1903
 
-act_mulx_1869:
-	VMOVAPS     Y5, Y8
-	VFMADD231PS Y4, Y1, Y8
-	VMAXPS      Y8, Y6, Y8
-	VMINPS      Y8, Y7, Y8
-	VMULPS      Y8, Y1, Y1
-	VMOVAPS     Y5, Y8
-	VFMADD231PS Y4, Y2, Y8
-	VMAXPS      Y8, Y6, Y8
-	VMINPS      Y8, Y7, Y8
-	VMULPS      Y8, Y2, Y2
+act_mulx_1905:
 	VMOVAPS     Y5, Y5
 	VFMADD231PS Y4, Y3, Y5
 	VMAXPS      Y5, Y6, Y5
 	VMINPS      Y5, Y7, Y5
 	VMULPS      Y5, Y3, Y3
-	JMP         act_done_1867
+	JMP         act_done_1903
 
-act_slope_1870:
-	VMINPS      Y1, Y7, Y5
-	VMAXPS      Y1, Y6, Y1
-	VFMADD231PS Y4, Y5, Y1
-	VMINPS      Y2, Y7, Y5
-	VMAXPS      Y2, Y6, Y2
-	VFMADD231PS Y4, Y5, Y2
+act_slope_1906:
 	VMINPS      Y3, Y7, Y5
 	VMAXPS      Y3, Y6, Y3
 	VFMADD231PS Y4, Y5, Y3
-	JMP         act_done_1867
+	JMP         act_done_1903
 
-act_clampx_1868:
-	VMAXPS Y1, Y6, Y1
-	VMINPS Y1, Y7, Y1
-	VMAXPS Y2, Y6, Y2
-	VMINPS Y2, Y7, Y2
+act_slopec_1907:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  64(DI), Y0, Y4
+	VMINPS      Y3, Y7, Y5
+	VMAXPS      Y3, Y6, Y3
+	VFMADD231PS Y4, Y5, Y3
+	JMP         act_done_1903
+
+act_requant_1908:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS 64(DI), Y0, Y4
+	VMULPS     Y4, Y3, Y3
+	VROUNDPS   $0x00, Y3, Y3
+	VMAXPS     Y3, Y6, Y3
+	VMINPS     Y3, Y7, Y3
+	JMP        act_done_1903
+
+act_clampx_1904:
 	VMAXPS Y3, Y6, Y3
 	VMINPS Y3, Y7, Y3
 
-act_done_1867:
+act_done_1903:
 	VMOVUPS    Y1, (BX)
 	VMOVUPS    Y2, 32(BX)
 	VMASKMOVPS Y3, Y0, 64(BX)
@@ -34880,133 +35412,325 @@ group:
 	VFMADD231PS  Y11, Y13, Y7
 	VFMADD231PS  Y12, Y13, Y8
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_1873
+	JB           act_done_1909
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Y9
 	VBROADCASTSS 4(DI), Y10
 	VBROADCASTSS 8(DI), Y11
 	VBROADCASTSS 12(DI), Y12
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_1874
+	JE           act_clampx_1910
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_1875
+	JE           act_mulx_1911
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_1876
+	JE           act_slope_1912
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1913
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1914
 	VFMADD213PS  Y10, Y9, Y1
 	VMAXPS       Y1, Y11, Y1
 	VMINPS       Y1, Y12, Y1
-	VFMADD213PS  Y10, Y9, Y2
-	VMAXPS       Y2, Y11, Y2
-	VMINPS       Y2, Y12, Y2
-	VFMADD213PS  Y10, Y9, Y3
-	VMAXPS       Y3, Y11, Y3
-	VMINPS       Y3, Y12, Y3
-	VFMADD213PS  Y10, Y9, Y4
-	VMAXPS       Y4, Y11, Y4
-	VMINPS       Y4, Y12, Y4
 	VFMADD213PS  Y10, Y9, Y5
 	VMAXPS       Y5, Y11, Y5
 	VMINPS       Y5, Y12, Y5
-	VFMADD213PS  Y10, Y9, Y6
-	VMAXPS       Y6, Y11, Y6
-	VMINPS       Y6, Y12, Y6
-	VFMADD213PS  Y10, Y9, Y7
-	VMAXPS       Y7, Y11, Y7
-	VMINPS       Y7, Y12, Y7
-	VFMADD213PS  Y10, Y9, Y8
-	VMAXPS       Y8, Y11, Y8
-	VMINPS       Y8, Y12, Y8
-	JMP          act_done_1873
+	JMP          act_done_1909
 
-act_mulx_1875:
+act_mulx_1911:
 	VMOVAPS     Y10, Y13
 	VFMADD231PS Y9, Y1, Y13
 	VMAXPS      Y13, Y11, Y13
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y1, Y1
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y5, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y5, Y5
+	JMP         act_done_1909
+
+act_slope_1912:
+	VMINPS      Y1, Y12, Y10
+	VMAXPS      Y1, Y11, Y1
+	VFMADD231PS Y9, Y10, Y1
+	VMINPS      Y5, Y12, Y10
+	VMAXPS      Y5, Y11, Y5
+	VFMADD231PS Y9, Y10, Y5
+	JMP         act_done_1909
+
+act_slopec_1913:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Y9
+	VMINPS      Y1, Y12, Y10
+	VMAXPS      Y1, Y11, Y1
+	VFMADD231PS Y9, Y10, Y1
+	VMINPS      Y5, Y12, Y10
+	VMAXPS      Y5, Y11, Y5
+	VFMADD231PS Y9, Y10, Y5
+	JMP         act_done_1909
+
+act_requant_1914:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  (DI), Y9
+	VMULPS   Y9, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y11, Y1
+	VMINPS   Y1, Y12, Y1
+	VMULPS   Y9, Y5, Y5
+	VROUNDPS $0x00, Y5, Y5
+	VMAXPS   Y5, Y11, Y5
+	VMINPS   Y5, Y12, Y5
+	JMP      act_done_1909
+
+act_clampx_1910:
+	VMAXPS Y1, Y11, Y1
+	VMINPS Y1, Y12, Y1
+	VMAXPS Y5, Y11, Y5
+	VMINPS Y5, Y12, Y5
+
+act_done_1909:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1915
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y9
+	VBROADCASTSS 4(DI), Y10
+	VBROADCASTSS 8(DI), Y11
+	VBROADCASTSS 12(DI), Y12
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1916
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1917
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1918
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1919
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1920
+	VFMADD213PS  Y10, Y9, Y2
+	VMAXPS       Y2, Y11, Y2
+	VMINPS       Y2, Y12, Y2
+	VFMADD213PS  Y10, Y9, Y6
+	VMAXPS       Y6, Y11, Y6
+	VMINPS       Y6, Y12, Y6
+	JMP          act_done_1915
+
+act_mulx_1917:
 	VMOVAPS     Y10, Y13
 	VFMADD231PS Y9, Y2, Y13
 	VMAXPS      Y13, Y11, Y13
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y2, Y2
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y6, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y6, Y6
+	JMP         act_done_1915
+
+act_slope_1918:
+	VMINPS      Y2, Y12, Y10
+	VMAXPS      Y2, Y11, Y2
+	VFMADD231PS Y9, Y10, Y2
+	VMINPS      Y6, Y12, Y10
+	VMAXPS      Y6, Y11, Y6
+	VFMADD231PS Y9, Y10, Y6
+	JMP         act_done_1915
+
+act_slopec_1919:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     32(DI), Y9
+	VMINPS      Y2, Y12, Y10
+	VMAXPS      Y2, Y11, Y2
+	VFMADD231PS Y9, Y10, Y2
+	VMINPS      Y6, Y12, Y10
+	VMAXPS      Y6, Y11, Y6
+	VFMADD231PS Y9, Y10, Y6
+	JMP         act_done_1915
+
+act_requant_1920:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  32(DI), Y9
+	VMULPS   Y9, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y11, Y2
+	VMINPS   Y2, Y12, Y2
+	VMULPS   Y9, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VMAXPS   Y6, Y11, Y6
+	VMINPS   Y6, Y12, Y6
+	JMP      act_done_1915
+
+act_clampx_1916:
+	VMAXPS Y2, Y11, Y2
+	VMINPS Y2, Y12, Y2
+	VMAXPS Y6, Y11, Y6
+	VMINPS Y6, Y12, Y6
+
+act_done_1915:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1921
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y9
+	VBROADCASTSS 4(DI), Y10
+	VBROADCASTSS 8(DI), Y11
+	VBROADCASTSS 12(DI), Y12
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1922
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1923
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1924
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1925
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1926
+	VFMADD213PS  Y10, Y9, Y3
+	VMAXPS       Y3, Y11, Y3
+	VMINPS       Y3, Y12, Y3
+	VFMADD213PS  Y10, Y9, Y7
+	VMAXPS       Y7, Y11, Y7
+	VMINPS       Y7, Y12, Y7
+	JMP          act_done_1921
+
+act_mulx_1923:
 	VMOVAPS     Y10, Y13
 	VFMADD231PS Y9, Y3, Y13
 	VMAXPS      Y13, Y11, Y13
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y3, Y3
+	VMOVAPS     Y10, Y10
+	VFMADD231PS Y9, Y7, Y10
+	VMAXPS      Y10, Y11, Y10
+	VMINPS      Y10, Y12, Y10
+	VMULPS      Y10, Y7, Y7
+	JMP         act_done_1921
+
+act_slope_1924:
+	VMINPS      Y3, Y12, Y10
+	VMAXPS      Y3, Y11, Y3
+	VFMADD231PS Y9, Y10, Y3
+	VMINPS      Y7, Y12, Y10
+	VMAXPS      Y7, Y11, Y7
+	VFMADD231PS Y9, Y10, Y7
+	JMP         act_done_1921
+
+act_slopec_1925:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Y9
+	VMINPS      Y3, Y12, Y10
+	VMAXPS      Y3, Y11, Y3
+	VFMADD231PS Y9, Y10, Y3
+	VMINPS      Y7, Y12, Y10
+	VMAXPS      Y7, Y11, Y7
+	VFMADD231PS Y9, Y10, Y7
+	JMP         act_done_1921
+
+act_requant_1926:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  64(DI), Y9
+	VMULPS   Y9, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y11, Y3
+	VMINPS   Y3, Y12, Y3
+	VMULPS   Y9, Y7, Y7
+	VROUNDPS $0x00, Y7, Y7
+	VMAXPS   Y7, Y11, Y7
+	VMINPS   Y7, Y12, Y7
+	JMP      act_done_1921
+
+act_clampx_1922:
+	VMAXPS Y3, Y11, Y3
+	VMINPS Y3, Y12, Y3
+	VMAXPS Y7, Y11, Y7
+	VMINPS Y7, Y12, Y7
+
+act_done_1921:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1927
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y9
+	VBROADCASTSS 4(DI), Y10
+	VBROADCASTSS 8(DI), Y11
+	VBROADCASTSS 12(DI), Y12
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1928
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1929
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1930
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1931
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1932
+	VFMADD213PS  Y10, Y9, Y4
+	VMAXPS       Y4, Y11, Y4
+	VMINPS       Y4, Y12, Y4
+	VFMADD213PS  Y10, Y9, Y8
+	VMAXPS       Y8, Y11, Y8
+	VMINPS       Y8, Y12, Y8
+	JMP          act_done_1927
+
+act_mulx_1929:
 	VMOVAPS     Y10, Y13
 	VFMADD231PS Y9, Y4, Y13
 	VMAXPS      Y13, Y11, Y13
 	VMINPS      Y13, Y12, Y13
 	VMULPS      Y13, Y4, Y4
-	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y5, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y5, Y5
-	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y6, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y6, Y6
-	VMOVAPS     Y10, Y13
-	VFMADD231PS Y9, Y7, Y13
-	VMAXPS      Y13, Y11, Y13
-	VMINPS      Y13, Y12, Y13
-	VMULPS      Y13, Y7, Y7
 	VMOVAPS     Y10, Y10
 	VFMADD231PS Y9, Y8, Y10
 	VMAXPS      Y10, Y11, Y10
 	VMINPS      Y10, Y12, Y10
 	VMULPS      Y10, Y8, Y8
-	JMP         act_done_1873
+	JMP         act_done_1927
 
-act_slope_1876:
-	VMINPS      Y1, Y12, Y10
-	VMAXPS      Y1, Y11, Y1
-	VFMADD231PS Y9, Y10, Y1
-	VMINPS      Y2, Y12, Y10
-	VMAXPS      Y2, Y11, Y2
-	VFMADD231PS Y9, Y10, Y2
-	VMINPS      Y3, Y12, Y10
-	VMAXPS      Y3, Y11, Y3
-	VFMADD231PS Y9, Y10, Y3
+act_slope_1930:
 	VMINPS      Y4, Y12, Y10
 	VMAXPS      Y4, Y11, Y4
 	VFMADD231PS Y9, Y10, Y4
-	VMINPS      Y5, Y12, Y10
-	VMAXPS      Y5, Y11, Y5
-	VFMADD231PS Y9, Y10, Y5
-	VMINPS      Y6, Y12, Y10
-	VMAXPS      Y6, Y11, Y6
-	VFMADD231PS Y9, Y10, Y6
-	VMINPS      Y7, Y12, Y10
-	VMAXPS      Y7, Y11, Y7
-	VFMADD231PS Y9, Y10, Y7
 	VMINPS      Y8, Y12, Y10
 	VMAXPS      Y8, Y11, Y8
 	VFMADD231PS Y9, Y10, Y8
-	JMP         act_done_1873
+	JMP         act_done_1927
 
-act_clampx_1874:
-	VMAXPS Y1, Y11, Y1
-	VMINPS Y1, Y12, Y1
-	VMAXPS Y2, Y11, Y2
-	VMINPS Y2, Y12, Y2
-	VMAXPS Y3, Y11, Y3
-	VMINPS Y3, Y12, Y3
+act_slopec_1931:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  96(DI), Y0, Y9
+	VMINPS      Y4, Y12, Y10
+	VMAXPS      Y4, Y11, Y4
+	VFMADD231PS Y9, Y10, Y4
+	VMINPS      Y8, Y12, Y10
+	VMAXPS      Y8, Y11, Y8
+	VFMADD231PS Y9, Y10, Y8
+	JMP         act_done_1927
+
+act_requant_1932:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS 96(DI), Y0, Y9
+	VMULPS     Y9, Y4, Y4
+	VROUNDPS   $0x00, Y4, Y4
+	VMAXPS     Y4, Y11, Y4
+	VMINPS     Y4, Y12, Y4
+	VMULPS     Y9, Y8, Y8
+	VROUNDPS   $0x00, Y8, Y8
+	VMAXPS     Y8, Y11, Y8
+	VMINPS     Y8, Y12, Y8
+	JMP        act_done_1927
+
+act_clampx_1928:
 	VMAXPS Y4, Y11, Y4
 	VMINPS Y4, Y12, Y4
-	VMAXPS Y5, Y11, Y5
-	VMINPS Y5, Y12, Y5
-	VMAXPS Y6, Y11, Y6
-	VMINPS Y6, Y12, Y6
-	VMAXPS Y7, Y11, Y7
-	VMINPS Y7, Y12, Y7
 	VMAXPS Y8, Y11, Y8
 	VMINPS Y8, Y12, Y8
 
-act_done_1873:
+act_done_1927:
 	VMOVUPS    Y1, (BX)
 	VMOVUPS    Y2, 32(BX)
 	VMOVUPS    Y3, 64(BX)
@@ -35273,81 +35997,245 @@ single:
 	VFMADD231PS  Y7, Y9, Y3
 	VFMADD231PS  Y8, Y9, Y4
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_1879
+	JB           act_done_1933
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Y5
 	VBROADCASTSS 4(DI), Y6
 	VBROADCASTSS 8(DI), Y7
 	VBROADCASTSS 12(DI), Y8
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_1880
+	JE           act_clampx_1934
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_1881
+	JE           act_mulx_1935
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_1882
+	JE           act_slope_1936
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1937
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1938
 	VFMADD213PS  Y6, Y5, Y1
 	VMAXPS       Y1, Y7, Y1
 	VMINPS       Y1, Y8, Y1
+	JMP          act_done_1933
+
+act_mulx_1935:
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y1, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y1, Y1
+	JMP         act_done_1933
+
+act_slope_1936:
+	VMINPS      Y1, Y8, Y6
+	VMAXPS      Y1, Y7, Y1
+	VFMADD231PS Y5, Y6, Y1
+	JMP         act_done_1933
+
+act_slopec_1937:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Y5
+	VMINPS      Y1, Y8, Y6
+	VMAXPS      Y1, Y7, Y1
+	VFMADD231PS Y5, Y6, Y1
+	JMP         act_done_1933
+
+act_requant_1938:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  (DI), Y5
+	VMULPS   Y5, Y1, Y1
+	VROUNDPS $0x00, Y1, Y1
+	VMAXPS   Y1, Y7, Y1
+	VMINPS   Y1, Y8, Y1
+	JMP      act_done_1933
+
+act_clampx_1934:
+	VMAXPS Y1, Y7, Y1
+	VMINPS Y1, Y8, Y1
+
+act_done_1933:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1939
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y5
+	VBROADCASTSS 4(DI), Y6
+	VBROADCASTSS 8(DI), Y7
+	VBROADCASTSS 12(DI), Y8
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1940
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1941
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1942
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1943
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1944
 	VFMADD213PS  Y6, Y5, Y2
 	VMAXPS       Y2, Y7, Y2
 	VMINPS       Y2, Y8, Y2
+	JMP          act_done_1939
+
+act_mulx_1941:
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y2, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y2, Y2
+	JMP         act_done_1939
+
+act_slope_1942:
+	VMINPS      Y2, Y8, Y6
+	VMAXPS      Y2, Y7, Y2
+	VFMADD231PS Y5, Y6, Y2
+	JMP         act_done_1939
+
+act_slopec_1943:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     32(DI), Y5
+	VMINPS      Y2, Y8, Y6
+	VMAXPS      Y2, Y7, Y2
+	VFMADD231PS Y5, Y6, Y2
+	JMP         act_done_1939
+
+act_requant_1944:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  32(DI), Y5
+	VMULPS   Y5, Y2, Y2
+	VROUNDPS $0x00, Y2, Y2
+	VMAXPS   Y2, Y7, Y2
+	VMINPS   Y2, Y8, Y2
+	JMP      act_done_1939
+
+act_clampx_1940:
+	VMAXPS Y2, Y7, Y2
+	VMINPS Y2, Y8, Y2
+
+act_done_1939:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1945
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y5
+	VBROADCASTSS 4(DI), Y6
+	VBROADCASTSS 8(DI), Y7
+	VBROADCASTSS 12(DI), Y8
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1946
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1947
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1948
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1949
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1950
 	VFMADD213PS  Y6, Y5, Y3
 	VMAXPS       Y3, Y7, Y3
 	VMINPS       Y3, Y8, Y3
+	JMP          act_done_1945
+
+act_mulx_1947:
+	VMOVAPS     Y6, Y6
+	VFMADD231PS Y5, Y3, Y6
+	VMAXPS      Y6, Y7, Y6
+	VMINPS      Y6, Y8, Y6
+	VMULPS      Y6, Y3, Y3
+	JMP         act_done_1945
+
+act_slope_1948:
+	VMINPS      Y3, Y8, Y6
+	VMAXPS      Y3, Y7, Y3
+	VFMADD231PS Y5, Y6, Y3
+	JMP         act_done_1945
+
+act_slopec_1949:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Y5
+	VMINPS      Y3, Y8, Y6
+	VMAXPS      Y3, Y7, Y3
+	VFMADD231PS Y5, Y6, Y3
+	JMP         act_done_1945
+
+act_requant_1950:
+	MOVQ     ep+64(FP), DI
+	MOVQ     16(DI), DI
+	VMOVUPS  64(DI), Y5
+	VMULPS   Y5, Y3, Y3
+	VROUNDPS $0x00, Y3, Y3
+	VMAXPS   Y3, Y7, Y3
+	VMINPS   Y3, Y8, Y3
+	JMP      act_done_1945
+
+act_clampx_1946:
+	VMAXPS Y3, Y7, Y3
+	VMINPS Y3, Y8, Y3
+
+act_done_1945:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_1951
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Y5
+	VBROADCASTSS 4(DI), Y6
+	VBROADCASTSS 8(DI), Y7
+	VBROADCASTSS 12(DI), Y8
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_1952
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_1953
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_1954
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_1955
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_1956
 	VFMADD213PS  Y6, Y5, Y4
 	VMAXPS       Y4, Y7, Y4
 	VMINPS       Y4, Y8, Y4
-	JMP          act_done_1879
+	JMP          act_done_1951
 
-act_mulx_1881:
-	VMOVAPS     Y6, Y9
-	VFMADD231PS Y5, Y1, Y9
-	VMAXPS      Y9, Y7, Y9
-	VMINPS      Y9, Y8, Y9
-	VMULPS      Y9, Y1, Y1
-	VMOVAPS     Y6, Y9
-	VFMADD231PS Y5, Y2, Y9
-	VMAXPS      Y9, Y7, Y9
-	VMINPS      Y9, Y8, Y9
-	VMULPS      Y9, Y2, Y2
-	VMOVAPS     Y6, Y9
-	VFMADD231PS Y5, Y3, Y9
-	VMAXPS      Y9, Y7, Y9
-	VMINPS      Y9, Y8, Y9
-	VMULPS      Y9, Y3, Y3
+act_mulx_1953:
 	VMOVAPS     Y6, Y6
 	VFMADD231PS Y5, Y4, Y6
 	VMAXPS      Y6, Y7, Y6
 	VMINPS      Y6, Y8, Y6
 	VMULPS      Y6, Y4, Y4
-	JMP         act_done_1879
+	JMP         act_done_1951
 
-act_slope_1882:
-	VMINPS      Y1, Y8, Y6
-	VMAXPS      Y1, Y7, Y1
-	VFMADD231PS Y5, Y6, Y1
-	VMINPS      Y2, Y8, Y6
-	VMAXPS      Y2, Y7, Y2
-	VFMADD231PS Y5, Y6, Y2
-	VMINPS      Y3, Y8, Y6
-	VMAXPS      Y3, Y7, Y3
-	VFMADD231PS Y5, Y6, Y3
+act_slope_1954:
 	VMINPS      Y4, Y8, Y6
 	VMAXPS      Y4, Y7, Y4
 	VFMADD231PS Y5, Y6, Y4
-	JMP         act_done_1879
+	JMP         act_done_1951
 
-act_clampx_1880:
-	VMAXPS Y1, Y7, Y1
-	VMINPS Y1, Y8, Y1
-	VMAXPS Y2, Y7, Y2
-	VMINPS Y2, Y8, Y2
-	VMAXPS Y3, Y7, Y3
-	VMINPS Y3, Y8, Y3
+act_slopec_1955:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMASKMOVPS  96(DI), Y0, Y5
+	VMINPS      Y4, Y8, Y6
+	VMAXPS      Y4, Y7, Y4
+	VFMADD231PS Y5, Y6, Y4
+	JMP         act_done_1951
+
+act_requant_1956:
+	MOVQ       ep+64(FP), DI
+	MOVQ       16(DI), DI
+	VMASKMOVPS 96(DI), Y0, Y5
+	VMULPS     Y5, Y4, Y4
+	VROUNDPS   $0x00, Y4, Y4
+	VMAXPS     Y4, Y7, Y4
+	VMINPS     Y4, Y8, Y4
+	JMP        act_done_1951
+
+act_clampx_1952:
 	VMAXPS Y4, Y7, Y4
 	VMINPS Y4, Y8, Y4
 
-act_done_1879:
+act_done_1951:
 	VMOVUPS    Y1, (BX)
 	VMOVUPS    Y2, 32(BX)
 	VMOVUPS    Y3, 64(BX)
@@ -35377,9 +36265,9 @@ TEXT ·GAvgPool_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y1
 	XORQ         SI, SI
 
-chan_1885:
+chan_1957:
 	CMPQ   SI, DX
-	JAE    chan_tail_1886
+	JAE    chan_tail_1958
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35387,9 +36275,9 @@ chan_1885:
 	LEAQ   (AX)(SI*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_1888:
+gap4_1960:
 	CMPQ    R8, $0x04
-	JB      gap1_1889
+	JB      gap1_1961
 	VMOVUPS (DI), Y6
 	VADDPS  Y6, Y2, Y2
 	VMOVUPS (DI)(BX*1), Y6
@@ -35401,29 +36289,29 @@ gap4_1888:
 	VADDPS  Y6, Y5, Y5
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_1888
+	JMP     gap4_1960
 
-gap1_1889:
+gap1_1961:
 	TESTQ   R8, R8
-	JZ      gapsum_1890
+	JZ      gapsum_1962
 	VMOVUPS (DI), Y6
 	VADDPS  Y6, Y2, Y2
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_1889
+	JMP     gap1_1961
 
-gapsum_1890:
+gapsum_1962:
 	VADDPS  Y3, Y2, Y2
 	VADDPS  Y5, Y4, Y4
 	VADDPS  Y4, Y2, Y2
 	VMULPS  Y0, Y2, Y2
 	VMOVUPS Y2, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_1885
+	JMP     chan_1957
 
-chan_tail_1886:
+chan_tail_1958:
 	CMPQ   SI, BX
-	JAE    chan_done_1887
+	JAE    chan_done_1959
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35431,9 +36319,9 @@ chan_tail_1886:
 	LEAQ   (AX)(SI*1), AX
 	MOVQ   hw+8(FP), DX
 
-gap4_1891:
+gap4_1963:
 	CMPQ       DX, $0x04
-	JB         gap1_1892
+	JB         gap1_1964
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
 	VMASKMOVPS (AX)(BX*1), Y1, Y6
@@ -35445,25 +36333,25 @@ gap4_1891:
 	VADDPS     Y6, Y5, Y5
 	LEAQ       (AX)(BX*4), AX
 	SUBQ       $0x04, DX
-	JMP        gap4_1891
+	JMP        gap4_1963
 
-gap1_1892:
+gap1_1964:
 	TESTQ      DX, DX
-	JZ         gapsum_1893
+	JZ         gapsum_1965
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
 	ADDQ       BX, AX
 	DECQ       DX
-	JMP        gap1_1892
+	JMP        gap1_1964
 
-gapsum_1893:
+gapsum_1965:
 	VADDPS     Y3, Y2, Y2
 	VADDPS     Y5, Y4, Y4
 	VADDPS     Y4, Y2, Y2
 	VMULPS     Y0, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(SI*1)
 
-chan_done_1887:
+chan_done_1959:
 	VZEROUPPER
 	RET
 
@@ -35487,25 +36375,25 @@ TEXT ·ScaleChannels_AVX2FMA(SB), NOSPLIT, $0-48
 pixel:
 	XORQ R8, R8
 
-chan_1894:
+chan_1966:
 	CMPQ    R8, SI
-	JAE     chan_tail_1895
+	JAE     chan_tail_1967
 	VMOVUPS (AX)(R8*1), Y1
 	VMOVUPS (DX)(R8*1), Y2
 	VMULPS  Y2, Y1, Y1
 	VMOVUPS Y1, (CX)(R8*1)
 	ADDQ    $0x20, R8
-	JMP     chan_1894
+	JMP     chan_1966
 
-chan_tail_1895:
+chan_tail_1967:
 	CMPQ       R8, DI
-	JAE        chan_done_1896
+	JAE        chan_done_1968
 	VMASKMOVPS (AX)(R8*1), Y0, Y1
 	VMASKMOVPS (DX)(R8*1), Y0, Y2
 	VMULPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, (CX)(R8*1)
 
-chan_done_1896:
+chan_done_1968:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -35538,9 +36426,9 @@ TEXT ·RequantChannels_AVX2FMA(SB), NOSPLIT, $0-56
 pixel:
 	XORQ R8, R8
 
-chan_1897:
+chan_1969:
 	CMPQ     R8, SI
-	JAE      chan_tail_1898
+	JAE      chan_tail_1970
 	VMOVUPS  (AX)(R8*1), Y3
 	VMOVUPS  (DX)(R8*1), Y4
 	VMULPS   Y4, Y3, Y3
@@ -35549,11 +36437,11 @@ chan_1897:
 	VMINPS   Y1, Y3, Y3
 	VMOVUPS  Y3, (CX)(R8*1)
 	ADDQ     $0x20, R8
-	JMP      chan_1897
+	JMP      chan_1969
 
-chan_tail_1898:
+chan_tail_1970:
 	CMPQ       R8, DI
-	JAE        chan_done_1899
+	JAE        chan_done_1971
 	VMASKMOVPS (AX)(R8*1), Y2, Y3
 	VMASKMOVPS (DX)(R8*1), Y2, Y4
 	VMULPS     Y4, Y3, Y3
@@ -35562,7 +36450,7 @@ chan_tail_1898:
 	VMINPS     Y1, Y3, Y3
 	VMASKMOVPS Y3, Y2, (CX)(R8*1)
 
-chan_done_1899:
+chan_done_1971:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -35592,87 +36480,87 @@ TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
 	VMOVDQU      (DI), Y4
 	XORQ         DI, DI
 
-chan_1900:
+chan_1972:
 	CMPQ        DI, BX
-	JAE         chan_tail_1901
+	JAE         chan_tail_1973
 	VMOVUPS     (AX)(DI*1), Y5
 	VMOVUPS     (CX)(DI*1), Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_1903
-	JE          act_clampx_1904
+	JB          act_done_1975
+	JE          act_clampx_1976
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_1905
+	JE          act_mulx_1977
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_1906
+	JE          act_slope_1978
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1903
+	JMP         act_done_1975
 
-act_mulx_1905:
+act_mulx_1977:
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_1903
+	JMP         act_done_1975
 
-act_slope_1906:
+act_slope_1978:
 	VMINPS      Y5, Y3, Y6
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y6, Y5
-	JMP         act_done_1903
+	JMP         act_done_1975
 
-act_clampx_1904:
+act_clampx_1976:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1903:
+act_done_1975:
 	VMOVUPS Y5, (DX)(DI*1)
 	ADDQ    $0x20, DI
-	JMP     chan_1900
+	JMP     chan_1972
 
-chan_tail_1901:
+chan_tail_1973:
 	CMPQ        DI, SI
-	JAE         chan_done_1902
+	JAE         chan_done_1974
 	VMASKMOVPS  (AX)(DI*1), Y4, Y5
 	VMASKMOVPS  (CX)(DI*1), Y4, Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_1909
-	JE          act_clampx_1910
+	JB          act_done_1981
+	JE          act_clampx_1982
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_1911
+	JE          act_mulx_1983
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_1912
+	JE          act_slope_1984
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1909
+	JMP         act_done_1981
 
-act_mulx_1911:
+act_mulx_1983:
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_1909
+	JMP         act_done_1981
 
-act_slope_1912:
+act_slope_1984:
 	VMINPS      Y5, Y3, Y1
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y1, Y5
-	JMP         act_done_1909
+	JMP         act_done_1981
 
-act_clampx_1910:
+act_clampx_1982:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1909:
+act_done_1981:
 	VMASKMOVPS Y5, Y4, (DX)(DI*1)
 
-chan_done_1902:
+chan_done_1974:
 	VZEROUPPER
 	RET
 
@@ -35695,83 +36583,83 @@ TEXT ·Act_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y4
 	XORQ         SI, SI
 
-chan_1915:
+chan_1987:
 	CMPQ        SI, DX
-	JAE         chan_tail_1916
+	JAE         chan_tail_1988
 	VMOVUPS     (AX)(SI*1), Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_1918
-	JE          act_clampx_1919
+	JB          act_done_1990
+	JE          act_clampx_1991
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_1920
+	JE          act_mulx_1992
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_1921
+	JE          act_slope_1993
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1918
+	JMP         act_done_1990
 
-act_mulx_1920:
+act_mulx_1992:
 	VMOVAPS     Y1, Y6
 	VFMADD231PS Y0, Y5, Y6
 	VMAXPS      Y6, Y2, Y6
 	VMINPS      Y6, Y3, Y6
 	VMULPS      Y6, Y5, Y5
-	JMP         act_done_1918
+	JMP         act_done_1990
 
-act_slope_1921:
+act_slope_1993:
 	VMINPS      Y5, Y3, Y6
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y6, Y5
-	JMP         act_done_1918
+	JMP         act_done_1990
 
-act_clampx_1919:
+act_clampx_1991:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1918:
+act_done_1990:
 	VMOVUPS Y5, (CX)(SI*1)
 	ADDQ    $0x20, SI
-	JMP     chan_1915
+	JMP     chan_1987
 
-chan_tail_1916:
+chan_tail_1988:
 	CMPQ        SI, BX
-	JAE         chan_done_1917
+	JAE         chan_done_1989
 	VMASKMOVPS  (AX)(SI*1), Y4, Y5
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_1924
-	JE          act_clampx_1925
+	JB          act_done_1996
+	JE          act_clampx_1997
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_1926
+	JE          act_mulx_1998
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_1927
+	JE          act_slope_1999
 	VFMADD213PS Y1, Y0, Y5
 	VMAXPS      Y5, Y2, Y5
 	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1924
+	JMP         act_done_1996
 
-act_mulx_1926:
+act_mulx_1998:
 	VMOVAPS     Y1, Y1
 	VFMADD231PS Y0, Y5, Y1
 	VMAXPS      Y1, Y2, Y1
 	VMINPS      Y1, Y3, Y1
 	VMULPS      Y1, Y5, Y5
-	JMP         act_done_1924
+	JMP         act_done_1996
 
-act_slope_1927:
+act_slope_1999:
 	VMINPS      Y5, Y3, Y1
 	VMAXPS      Y5, Y2, Y5
 	VFMADD231PS Y0, Y1, Y5
-	JMP         act_done_1924
+	JMP         act_done_1996
 
-act_clampx_1925:
+act_clampx_1997:
 	VMAXPS Y5, Y2, Y5
 	VMINPS Y5, Y3, Y5
 
-act_done_1924:
+act_done_1996:
 	VMASKMOVPS Y5, Y4, (CX)(SI*1)
 
-chan_done_1917:
+chan_done_1989:
 	VZEROUPPER
 	RET
 
@@ -35923,9 +36811,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1930:
+block_2002:
 	CMPQ    DI, BX
-	JAE     tail_1931
+	JAE     tail_2003
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -35939,7 +36827,7 @@ block_1930:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1933:
+row_2005:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -35990,24 +36878,24 @@ row_1933:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1933
+	JNZ          row_2005
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1934
+	JB           act_done_2006
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1935
+	JE           act_clampx_2007
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1936
+	JE           act_mulx_2008
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1937
+	JE           act_slope_2009
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1938
+	JE           act_slopec_2010
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1939
+	JE           act_requant_2011
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -36032,9 +36920,9 @@ row_1933:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1934
+	JMP          act_done_2006
 
-act_mulx_1936:
+act_mulx_2008:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -36075,9 +36963,9 @@ act_mulx_1936:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1934
+	JMP         act_done_2006
 
-act_slope_1937:
+act_slope_2009:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -36102,9 +36990,9 @@ act_slope_1937:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1934
+	JMP         act_done_2006
 
-act_slopec_1938:
+act_slopec_2010:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -36132,9 +37020,9 @@ act_slopec_1938:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1934
+	JMP         act_done_2006
 
-act_requant_1939:
+act_requant_2011:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -36170,9 +37058,9 @@ act_requant_1939:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_1934
+	JMP         act_done_2006
 
-act_clampx_1935:
+act_clampx_2007:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -36190,7 +37078,7 @@ act_clampx_1935:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1934:
+act_done_2006:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -36209,11 +37097,11 @@ act_done_1934:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1930
+	JMP     block_2002
 
-tail_1931:
+tail_2003:
 	CMPQ      DI, DX
-	JAE       pixels_done_1932
+	JAE       pixels_done_2004
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -36226,7 +37114,7 @@ tail_1931:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1940:
+row_2012:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -36277,24 +37165,24 @@ row_1940:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1940
+	JNZ          row_2012
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1941
+	JB           act_done_2013
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1942
+	JE           act_clampx_2014
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1943
+	JE           act_mulx_2015
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1944
+	JE           act_slope_2016
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1945
+	JE           act_slopec_2017
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1946
+	JE           act_requant_2018
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -36319,9 +37207,9 @@ row_1940:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_1941
+	JMP          act_done_2013
 
-act_mulx_1943:
+act_mulx_2015:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -36362,9 +37250,9 @@ act_mulx_1943:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_1941
+	JMP         act_done_2013
 
-act_slope_1944:
+act_slope_2016:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -36389,9 +37277,9 @@ act_slope_1944:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1941
+	JMP         act_done_2013
 
-act_slopec_1945:
+act_slopec_2017:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -36419,9 +37307,9 @@ act_slopec_1945:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_1941
+	JMP         act_done_2013
 
-act_requant_1946:
+act_requant_2018:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -36457,9 +37345,9 @@ act_requant_1946:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_1941
+	JMP         act_done_2013
 
-act_clampx_1942:
+act_clampx_2014:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -36477,7 +37365,7 @@ act_clampx_1942:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_1941:
+act_done_2013:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -36495,7 +37383,7 @@ act_done_1941:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_1932:
+pixels_done_2004:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -36522,9 +37410,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1947:
+block_2019:
 	CMPQ    DI, BX
-	JAE     tail_1948
+	JAE     tail_2020
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36537,7 +37425,7 @@ block_1947:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1950:
+row_2022:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -36583,24 +37471,24 @@ row_1950:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1950
+	JNZ          row_2022
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1951
+	JB           act_done_2023
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1952
+	JE           act_clampx_2024
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1953
+	JE           act_mulx_2025
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1954
+	JE           act_slope_2026
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1955
+	JE           act_slopec_2027
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1956
+	JE           act_requant_2028
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -36622,9 +37510,9 @@ row_1950:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_1951
+	JMP          act_done_2023
 
-act_mulx_1953:
+act_mulx_2025:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -36660,9 +37548,9 @@ act_mulx_1953:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_1951
+	JMP         act_done_2023
 
-act_slope_1954:
+act_slope_2026:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -36684,9 +37572,9 @@ act_slope_1954:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1951
+	JMP         act_done_2023
 
-act_slopec_1955:
+act_slopec_2027:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -36711,9 +37599,9 @@ act_slopec_1955:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1951
+	JMP         act_done_2023
 
-act_requant_1956:
+act_requant_2028:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -36745,9 +37633,9 @@ act_requant_1956:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_1951
+	JMP         act_done_2023
 
-act_clampx_1952:
+act_clampx_2024:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -36763,7 +37651,7 @@ act_clampx_1952:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_1951:
+act_done_2023:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -36780,11 +37668,11 @@ act_done_1951:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1947
+	JMP     block_2019
 
-tail_1948:
+tail_2020:
 	CMPQ      DI, DX
-	JAE       pixels_done_1949
+	JAE       pixels_done_2021
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -36796,7 +37684,7 @@ tail_1948:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1957:
+row_2029:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -36842,24 +37730,24 @@ row_1957:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1957
+	JNZ          row_2029
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1958
+	JB           act_done_2030
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1959
+	JE           act_clampx_2031
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1960
+	JE           act_mulx_2032
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1961
+	JE           act_slope_2033
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1962
+	JE           act_slopec_2034
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1963
+	JE           act_requant_2035
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -36881,9 +37769,9 @@ row_1957:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_1958
+	JMP          act_done_2030
 
-act_mulx_1960:
+act_mulx_2032:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -36919,9 +37807,9 @@ act_mulx_1960:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_1958
+	JMP         act_done_2030
 
-act_slope_1961:
+act_slope_2033:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -36943,9 +37831,9 @@ act_slope_1961:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1958
+	JMP         act_done_2030
 
-act_slopec_1962:
+act_slopec_2034:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -36970,9 +37858,9 @@ act_slopec_1962:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_1958
+	JMP         act_done_2030
 
-act_requant_1963:
+act_requant_2035:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -37004,9 +37892,9 @@ act_requant_1963:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_1958
+	JMP         act_done_2030
 
-act_clampx_1959:
+act_clampx_2031:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -37022,7 +37910,7 @@ act_clampx_1959:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_1958:
+act_done_2030:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37038,7 +37926,7 @@ act_done_1958:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_1949:
+pixels_done_2021:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37063,9 +37951,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1964:
+block_2036:
 	CMPQ    DI, BX
-	JAE     tail_1965
+	JAE     tail_2037
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37077,7 +37965,7 @@ block_1964:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1967:
+row_2039:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -37118,24 +38006,24 @@ row_1967:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1967
+	JNZ          row_2039
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1968
+	JB           act_done_2040
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1969
+	JE           act_clampx_2041
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1970
+	JE           act_mulx_2042
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1971
+	JE           act_slope_2043
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1972
+	JE           act_slopec_2044
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1973
+	JE           act_requant_2045
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -37154,9 +38042,9 @@ row_1967:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_1968
+	JMP          act_done_2040
 
-act_mulx_1970:
+act_mulx_2042:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -37187,9 +38075,9 @@ act_mulx_1970:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_1968
+	JMP         act_done_2040
 
-act_slope_1971:
+act_slope_2043:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -37208,9 +38096,9 @@ act_slope_1971:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1968
+	JMP         act_done_2040
 
-act_slopec_1972:
+act_slopec_2044:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -37232,9 +38120,9 @@ act_slopec_1972:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1968
+	JMP         act_done_2040
 
-act_requant_1973:
+act_requant_2045:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -37262,9 +38150,9 @@ act_requant_1973:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_1968
+	JMP         act_done_2040
 
-act_clampx_1969:
+act_clampx_2041:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -37278,7 +38166,7 @@ act_clampx_1969:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_1968:
+act_done_2040:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37293,11 +38181,11 @@ act_done_1968:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1964
+	JMP     block_2036
 
-tail_1965:
+tail_2037:
 	CMPQ      DI, DX
-	JAE       pixels_done_1966
+	JAE       pixels_done_2038
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37308,7 +38196,7 @@ tail_1965:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1974:
+row_2046:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -37349,24 +38237,24 @@ row_1974:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1974
+	JNZ          row_2046
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1975
+	JB           act_done_2047
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1976
+	JE           act_clampx_2048
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1977
+	JE           act_mulx_2049
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1978
+	JE           act_slope_2050
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1979
+	JE           act_slopec_2051
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1980
+	JE           act_requant_2052
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -37385,9 +38273,9 @@ row_1974:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_1975
+	JMP          act_done_2047
 
-act_mulx_1977:
+act_mulx_2049:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -37418,9 +38306,9 @@ act_mulx_1977:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_1975
+	JMP         act_done_2047
 
-act_slope_1978:
+act_slope_2050:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -37439,9 +38327,9 @@ act_slope_1978:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1975
+	JMP         act_done_2047
 
-act_slopec_1979:
+act_slopec_2051:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -37463,9 +38351,9 @@ act_slopec_1979:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_1975
+	JMP         act_done_2047
 
-act_requant_1980:
+act_requant_2052:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -37493,9 +38381,9 @@ act_requant_1980:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_1975
+	JMP         act_done_2047
 
-act_clampx_1976:
+act_clampx_2048:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -37509,7 +38397,7 @@ act_clampx_1976:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_1975:
+act_done_2047:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37523,7 +38411,7 @@ act_done_1975:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_1966:
+pixels_done_2038:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37546,9 +38434,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1981:
+block_2053:
 	CMPQ    DI, BX
-	JAE     tail_1982
+	JAE     tail_2054
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37559,7 +38447,7 @@ block_1981:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_1984:
+row_2056:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -37595,24 +38483,24 @@ row_1984:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_1984
+	JNZ          row_2056
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1985
+	JB           act_done_2057
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1986
+	JE           act_clampx_2058
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1987
+	JE           act_mulx_2059
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1988
+	JE           act_slope_2060
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1989
+	JE           act_slopec_2061
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1990
+	JE           act_requant_2062
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -37628,9 +38516,9 @@ row_1984:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_1985
+	JMP          act_done_2057
 
-act_mulx_1987:
+act_mulx_2059:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -37656,9 +38544,9 @@ act_mulx_1987:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_1985
+	JMP         act_done_2057
 
-act_slope_1988:
+act_slope_2060:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -37674,9 +38562,9 @@ act_slope_1988:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1985
+	JMP         act_done_2057
 
-act_slopec_1989:
+act_slopec_2061:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -37695,9 +38583,9 @@ act_slopec_1989:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1985
+	JMP         act_done_2057
 
-act_requant_1990:
+act_requant_2062:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -37721,9 +38609,9 @@ act_requant_1990:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_1985
+	JMP         act_done_2057
 
-act_clampx_1986:
+act_clampx_2058:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -37735,7 +38623,7 @@ act_clampx_1986:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_1985:
+act_done_2057:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37748,11 +38636,11 @@ act_done_1985:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1981
+	JMP     block_2053
 
-tail_1982:
+tail_2054:
 	CMPQ      DI, DX
-	JAE       pixels_done_1983
+	JAE       pixels_done_2055
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37762,7 +38650,7 @@ tail_1982:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_1991:
+row_2063:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -37798,24 +38686,24 @@ row_1991:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_1991
+	JNZ          row_2063
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_1992
+	JB           act_done_2064
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_1993
+	JE           act_clampx_2065
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_1994
+	JE           act_mulx_2066
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_1995
+	JE           act_slope_2067
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_1996
+	JE           act_slopec_2068
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_1997
+	JE           act_requant_2069
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -37831,9 +38719,9 @@ row_1991:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_1992
+	JMP          act_done_2064
 
-act_mulx_1994:
+act_mulx_2066:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -37859,9 +38747,9 @@ act_mulx_1994:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_1992
+	JMP         act_done_2064
 
-act_slope_1995:
+act_slope_2067:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -37877,9 +38765,9 @@ act_slope_1995:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1992
+	JMP         act_done_2064
 
-act_slopec_1996:
+act_slopec_2068:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -37898,9 +38786,9 @@ act_slopec_1996:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_1992
+	JMP         act_done_2064
 
-act_requant_1997:
+act_requant_2069:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -37924,9 +38812,9 @@ act_requant_1997:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_1992
+	JMP         act_done_2064
 
-act_clampx_1993:
+act_clampx_2065:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -37938,7 +38826,7 @@ act_clampx_1993:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_1992:
+act_done_2064:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37950,7 +38838,7 @@ act_done_1992:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_1983:
+pixels_done_2055:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37971,9 +38859,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_1998:
+block_2070:
 	CMPQ    DI, BX
-	JAE     tail_1999
+	JAE     tail_2071
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37983,7 +38871,7 @@ block_1998:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2001:
+row_2073:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -38014,24 +38902,24 @@ row_2001:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2001
+	JNZ          row_2073
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2002
+	JB           act_done_2074
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2003
+	JE           act_clampx_2075
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2004
+	JE           act_mulx_2076
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2005
+	JE           act_slope_2077
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2006
+	JE           act_slopec_2078
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2007
+	JE           act_requant_2079
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -38044,9 +38932,9 @@ row_2001:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2002
+	JMP          act_done_2074
 
-act_mulx_2004:
+act_mulx_2076:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -38067,9 +38955,9 @@ act_mulx_2004:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2002
+	JMP         act_done_2074
 
-act_slope_2005:
+act_slope_2077:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -38082,9 +38970,9 @@ act_slope_2005:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2002
+	JMP         act_done_2074
 
-act_slopec_2006:
+act_slopec_2078:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -38100,9 +38988,9 @@ act_slopec_2006:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2002
+	JMP         act_done_2074
 
-act_requant_2007:
+act_requant_2079:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -38122,9 +39010,9 @@ act_requant_2007:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2002
+	JMP         act_done_2074
 
-act_clampx_2003:
+act_clampx_2075:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -38134,7 +39022,7 @@ act_clampx_2003:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2002:
+act_done_2074:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38145,11 +39033,11 @@ act_done_2002:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_1998
+	JMP     block_2070
 
-tail_1999:
+tail_2071:
 	CMPQ      DI, DX
-	JAE       pixels_done_2000
+	JAE       pixels_done_2072
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38158,7 +39046,7 @@ tail_1999:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2008:
+row_2080:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -38189,24 +39077,24 @@ row_2008:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2008
+	JNZ          row_2080
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2009
+	JB           act_done_2081
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2010
+	JE           act_clampx_2082
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2011
+	JE           act_mulx_2083
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2012
+	JE           act_slope_2084
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2013
+	JE           act_slopec_2085
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2014
+	JE           act_requant_2086
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -38219,9 +39107,9 @@ row_2008:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2009
+	JMP          act_done_2081
 
-act_mulx_2011:
+act_mulx_2083:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -38242,9 +39130,9 @@ act_mulx_2011:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2009
+	JMP         act_done_2081
 
-act_slope_2012:
+act_slope_2084:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -38257,9 +39145,9 @@ act_slope_2012:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2009
+	JMP         act_done_2081
 
-act_slopec_2013:
+act_slopec_2085:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -38275,9 +39163,9 @@ act_slopec_2013:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2009
+	JMP         act_done_2081
 
-act_requant_2014:
+act_requant_2086:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -38297,9 +39185,9 @@ act_requant_2014:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2009
+	JMP         act_done_2081
 
-act_clampx_2010:
+act_clampx_2082:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -38309,7 +39197,7 @@ act_clampx_2010:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2009:
+act_done_2081:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38319,7 +39207,7 @@ act_done_2009:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2000:
+pixels_done_2072:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38338,9 +39226,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2015:
+block_2087:
 	CMPQ    DI, BX
-	JAE     tail_2016
+	JAE     tail_2088
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38349,7 +39237,7 @@ block_2015:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2018:
+row_2090:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -38375,24 +39263,24 @@ row_2018:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2018
+	JNZ          row_2090
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2019
+	JB           act_done_2091
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2020
+	JE           act_clampx_2092
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2021
+	JE           act_mulx_2093
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2022
+	JE           act_slope_2094
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2023
+	JE           act_slopec_2095
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2024
+	JE           act_requant_2096
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -38402,9 +39290,9 @@ row_2018:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2019
+	JMP          act_done_2091
 
-act_mulx_2021:
+act_mulx_2093:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -38420,9 +39308,9 @@ act_mulx_2021:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2019
+	JMP         act_done_2091
 
-act_slope_2022:
+act_slope_2094:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -38432,9 +39320,9 @@ act_slope_2022:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2019
+	JMP         act_done_2091
 
-act_slopec_2023:
+act_slopec_2095:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -38447,9 +39335,9 @@ act_slopec_2023:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2019
+	JMP         act_done_2091
 
-act_requant_2024:
+act_requant_2096:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -38465,9 +39353,9 @@ act_requant_2024:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2019
+	JMP         act_done_2091
 
-act_clampx_2020:
+act_clampx_2092:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -38475,7 +39363,7 @@ act_clampx_2020:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2019:
+act_done_2091:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38484,11 +39372,11 @@ act_done_2019:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2015
+	JMP     block_2087
 
-tail_2016:
+tail_2088:
 	CMPQ      DI, DX
-	JAE       pixels_done_2017
+	JAE       pixels_done_2089
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38496,7 +39384,7 @@ tail_2016:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2025:
+row_2097:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -38522,24 +39410,24 @@ row_2025:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2025
+	JNZ          row_2097
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2026
+	JB           act_done_2098
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2027
+	JE           act_clampx_2099
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2028
+	JE           act_mulx_2100
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2029
+	JE           act_slope_2101
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2030
+	JE           act_slopec_2102
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2031
+	JE           act_requant_2103
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -38549,9 +39437,9 @@ row_2025:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2026
+	JMP          act_done_2098
 
-act_mulx_2028:
+act_mulx_2100:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -38567,9 +39455,9 @@ act_mulx_2028:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2026
+	JMP         act_done_2098
 
-act_slope_2029:
+act_slope_2101:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -38579,9 +39467,9 @@ act_slope_2029:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2026
+	JMP         act_done_2098
 
-act_slopec_2030:
+act_slopec_2102:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -38594,9 +39482,9 @@ act_slopec_2030:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2026
+	JMP         act_done_2098
 
-act_requant_2031:
+act_requant_2103:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -38612,9 +39500,9 @@ act_requant_2031:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2026
+	JMP         act_done_2098
 
-act_clampx_2027:
+act_clampx_2099:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -38622,7 +39510,7 @@ act_clampx_2027:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2026:
+act_done_2098:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38630,7 +39518,7 @@ act_done_2026:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2017:
+pixels_done_2089:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38647,9 +39535,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2032:
+block_2104:
 	CMPQ    DI, BX
-	JAE     tail_2033
+	JAE     tail_2105
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38657,7 +39545,7 @@ block_2032:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2035:
+row_2107:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -38678,33 +39566,33 @@ row_2035:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2035
+	JNZ          row_2107
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2036
+	JB           act_done_2108
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2037
+	JE           act_clampx_2109
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2038
+	JE           act_mulx_2110
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2039
+	JE           act_slope_2111
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2040
+	JE           act_slopec_2112
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2041
+	JE           act_requant_2113
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2036
+	JMP          act_done_2108
 
-act_mulx_2038:
+act_mulx_2110:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -38715,18 +39603,18 @@ act_mulx_2038:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2036
+	JMP         act_done_2108
 
-act_slope_2039:
+act_slope_2111:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2036
+	JMP         act_done_2108
 
-act_slopec_2040:
+act_slopec_2112:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -38736,9 +39624,9 @@ act_slopec_2040:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2036
+	JMP         act_done_2108
 
-act_requant_2041:
+act_requant_2113:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -38750,33 +39638,33 @@ act_requant_2041:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2036
+	JMP         act_done_2108
 
-act_clampx_2037:
+act_clampx_2109:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2036:
+act_done_2108:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2032
+	JMP     block_2104
 
-tail_2033:
+tail_2105:
 	CMPQ      DI, DX
-	JAE       pixels_done_2034
+	JAE       pixels_done_2106
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2042:
+row_2114:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -38797,33 +39685,33 @@ row_2042:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2042
+	JNZ          row_2114
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2043
+	JB           act_done_2115
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2044
+	JE           act_clampx_2116
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2045
+	JE           act_mulx_2117
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2046
+	JE           act_slope_2118
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2047
+	JE           act_slopec_2119
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2048
+	JE           act_requant_2120
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2043
+	JMP          act_done_2115
 
-act_mulx_2045:
+act_mulx_2117:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -38834,18 +39722,18 @@ act_mulx_2045:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2043
+	JMP         act_done_2115
 
-act_slope_2046:
+act_slope_2118:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2043
+	JMP         act_done_2115
 
-act_slopec_2047:
+act_slopec_2119:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -38855,9 +39743,9 @@ act_slopec_2047:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2043
+	JMP         act_done_2115
 
-act_requant_2048:
+act_requant_2120:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -38869,21 +39757,21 @@ act_requant_2048:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2043
+	JMP         act_done_2115
 
-act_clampx_2044:
+act_clampx_2116:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2043:
+act_done_2115:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2034:
+pixels_done_2106:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38898,16 +39786,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2049:
+block_2121:
 	CMPQ    DI, BX
-	JAE     tail_2050
+	JAE     tail_2122
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2052:
+row_2124:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -38923,53 +39811,53 @@ row_2052:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2052
+	JNZ          row_2124
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2053
+	JB           act_done_2125
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2054
+	JE           act_clampx_2126
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2055
+	JE           act_mulx_2127
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2056
+	JE           act_slope_2128
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2057
+	JE           act_slopec_2129
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2058
+	JE           act_requant_2130
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2053
+	JMP          act_done_2125
 
-act_mulx_2055:
+act_mulx_2127:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2053
+	JMP         act_done_2125
 
-act_slope_2056:
+act_slope_2128:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2053
+	JMP         act_done_2125
 
-act_slopec_2057:
+act_slopec_2129:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2053
+	JMP         act_done_2125
 
-act_requant_2058:
+act_requant_2130:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -38977,28 +39865,28 @@ act_requant_2058:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2053
+	JMP         act_done_2125
 
-act_clampx_2054:
+act_clampx_2126:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2053:
+act_done_2125:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2049
+	JMP     block_2121
 
-tail_2050:
+tail_2122:
 	CMPQ      DI, DX
-	JAE       pixels_done_2051
+	JAE       pixels_done_2123
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2059:
+row_2131:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -39014,53 +39902,53 @@ row_2059:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2059
+	JNZ          row_2131
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2060
+	JB           act_done_2132
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2061
+	JE           act_clampx_2133
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2062
+	JE           act_mulx_2134
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2063
+	JE           act_slope_2135
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2064
+	JE           act_slopec_2136
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2065
+	JE           act_requant_2137
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2060
+	JMP          act_done_2132
 
-act_mulx_2062:
+act_mulx_2134:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2060
+	JMP         act_done_2132
 
-act_slope_2063:
+act_slope_2135:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2060
+	JMP         act_done_2132
 
-act_slopec_2064:
+act_slopec_2136:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2060
+	JMP         act_done_2132
 
-act_requant_2065:
+act_requant_2137:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -39068,17 +39956,17 @@ act_requant_2065:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2060
+	JMP         act_done_2132
 
-act_clampx_2061:
+act_clampx_2133:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2060:
+act_done_2132:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2051:
+pixels_done_2123:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -39111,9 +39999,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2066:
+block_2138:
 	CMPQ    DI, BX
-	JAE     tail_2067
+	JAE     tail_2139
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39127,7 +40015,7 @@ block_2066:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2069:
+row_2141:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -39192,24 +40080,24 @@ row_2069:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2069
+	JNZ          row_2141
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2070
+	JB           act_done_2142
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2071
+	JE           act_clampx_2143
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2072
+	JE           act_mulx_2144
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2073
+	JE           act_slope_2145
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2074
+	JE           act_slopec_2146
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2075
+	JE           act_requant_2147
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -39234,9 +40122,9 @@ row_2069:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2070
+	JMP          act_done_2142
 
-act_mulx_2072:
+act_mulx_2144:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -39277,9 +40165,9 @@ act_mulx_2072:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2070
+	JMP         act_done_2142
 
-act_slope_2073:
+act_slope_2145:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -39304,9 +40192,9 @@ act_slope_2073:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2070
+	JMP         act_done_2142
 
-act_slopec_2074:
+act_slopec_2146:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -39334,9 +40222,9 @@ act_slopec_2074:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2070
+	JMP         act_done_2142
 
-act_requant_2075:
+act_requant_2147:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -39372,9 +40260,9 @@ act_requant_2075:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2070
+	JMP         act_done_2142
 
-act_clampx_2071:
+act_clampx_2143:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -39392,7 +40280,7 @@ act_clampx_2071:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2070:
+act_done_2142:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39411,11 +40299,11 @@ act_done_2070:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2066
+	JMP     block_2138
 
-tail_2067:
+tail_2139:
 	CMPQ      DI, DX
-	JAE       pixels_done_2068
+	JAE       pixels_done_2140
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39428,7 +40316,7 @@ tail_2067:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2076:
+row_2148:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -39493,24 +40381,24 @@ row_2076:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2076
+	JNZ          row_2148
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2077
+	JB           act_done_2149
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2078
+	JE           act_clampx_2150
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2079
+	JE           act_mulx_2151
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2080
+	JE           act_slope_2152
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2081
+	JE           act_slopec_2153
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2082
+	JE           act_requant_2154
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -39535,9 +40423,9 @@ row_2076:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2077
+	JMP          act_done_2149
 
-act_mulx_2079:
+act_mulx_2151:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -39578,9 +40466,9 @@ act_mulx_2079:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2077
+	JMP         act_done_2149
 
-act_slope_2080:
+act_slope_2152:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -39605,9 +40493,9 @@ act_slope_2080:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2077
+	JMP         act_done_2149
 
-act_slopec_2081:
+act_slopec_2153:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -39635,9 +40523,9 @@ act_slopec_2081:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2077
+	JMP         act_done_2149
 
-act_requant_2082:
+act_requant_2154:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -39673,9 +40561,9 @@ act_requant_2082:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2077
+	JMP         act_done_2149
 
-act_clampx_2078:
+act_clampx_2150:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -39693,7 +40581,7 @@ act_clampx_2078:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2077:
+act_done_2149:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39711,7 +40599,7 @@ act_done_2077:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2068:
+pixels_done_2140:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39738,9 +40626,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2083:
+block_2155:
 	CMPQ    DI, BX
-	JAE     tail_2084
+	JAE     tail_2156
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39753,7 +40641,7 @@ block_2083:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2086:
+row_2158:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -39811,24 +40699,24 @@ row_2086:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2086
+	JNZ          row_2158
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2087
+	JB           act_done_2159
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2088
+	JE           act_clampx_2160
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2089
+	JE           act_mulx_2161
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2090
+	JE           act_slope_2162
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2091
+	JE           act_slopec_2163
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2092
+	JE           act_requant_2164
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -39850,9 +40738,9 @@ row_2086:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2087
+	JMP          act_done_2159
 
-act_mulx_2089:
+act_mulx_2161:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -39888,9 +40776,9 @@ act_mulx_2089:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2087
+	JMP         act_done_2159
 
-act_slope_2090:
+act_slope_2162:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -39912,9 +40800,9 @@ act_slope_2090:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2087
+	JMP         act_done_2159
 
-act_slopec_2091:
+act_slopec_2163:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -39939,9 +40827,9 @@ act_slopec_2091:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2087
+	JMP         act_done_2159
 
-act_requant_2092:
+act_requant_2164:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -39973,9 +40861,9 @@ act_requant_2092:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2087
+	JMP         act_done_2159
 
-act_clampx_2088:
+act_clampx_2160:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -39991,7 +40879,7 @@ act_clampx_2088:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2087:
+act_done_2159:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40008,11 +40896,11 @@ act_done_2087:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2083
+	JMP     block_2155
 
-tail_2084:
+tail_2156:
 	CMPQ      DI, DX
-	JAE       pixels_done_2085
+	JAE       pixels_done_2157
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40024,7 +40912,7 @@ tail_2084:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2093:
+row_2165:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -40082,24 +40970,24 @@ row_2093:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2093
+	JNZ          row_2165
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2094
+	JB           act_done_2166
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2095
+	JE           act_clampx_2167
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2096
+	JE           act_mulx_2168
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2097
+	JE           act_slope_2169
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2098
+	JE           act_slopec_2170
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2099
+	JE           act_requant_2171
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -40121,9 +41009,9 @@ row_2093:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2094
+	JMP          act_done_2166
 
-act_mulx_2096:
+act_mulx_2168:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -40159,9 +41047,9 @@ act_mulx_2096:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2094
+	JMP         act_done_2166
 
-act_slope_2097:
+act_slope_2169:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -40183,9 +41071,9 @@ act_slope_2097:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2094
+	JMP         act_done_2166
 
-act_slopec_2098:
+act_slopec_2170:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -40210,9 +41098,9 @@ act_slopec_2098:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2094
+	JMP         act_done_2166
 
-act_requant_2099:
+act_requant_2171:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -40244,9 +41132,9 @@ act_requant_2099:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2094
+	JMP         act_done_2166
 
-act_clampx_2095:
+act_clampx_2167:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -40262,7 +41150,7 @@ act_clampx_2095:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2094:
+act_done_2166:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40278,7 +41166,7 @@ act_done_2094:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2085:
+pixels_done_2157:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40303,9 +41191,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2100:
+block_2172:
 	CMPQ    DI, BX
-	JAE     tail_2101
+	JAE     tail_2173
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40317,7 +41205,7 @@ block_2100:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2103:
+row_2175:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -40368,24 +41256,24 @@ row_2103:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2103
+	JNZ          row_2175
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2104
+	JB           act_done_2176
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2105
+	JE           act_clampx_2177
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2106
+	JE           act_mulx_2178
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2107
+	JE           act_slope_2179
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2108
+	JE           act_slopec_2180
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2109
+	JE           act_requant_2181
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -40404,9 +41292,9 @@ row_2103:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2104
+	JMP          act_done_2176
 
-act_mulx_2106:
+act_mulx_2178:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -40437,9 +41325,9 @@ act_mulx_2106:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2104
+	JMP         act_done_2176
 
-act_slope_2107:
+act_slope_2179:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -40458,9 +41346,9 @@ act_slope_2107:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2104
+	JMP         act_done_2176
 
-act_slopec_2108:
+act_slopec_2180:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -40482,9 +41370,9 @@ act_slopec_2108:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2104
+	JMP         act_done_2176
 
-act_requant_2109:
+act_requant_2181:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -40512,9 +41400,9 @@ act_requant_2109:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2104
+	JMP         act_done_2176
 
-act_clampx_2105:
+act_clampx_2177:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -40528,7 +41416,7 @@ act_clampx_2105:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2104:
+act_done_2176:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40543,11 +41431,11 @@ act_done_2104:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2100
+	JMP     block_2172
 
-tail_2101:
+tail_2173:
 	CMPQ      DI, DX
-	JAE       pixels_done_2102
+	JAE       pixels_done_2174
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40558,7 +41446,7 @@ tail_2101:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2110:
+row_2182:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -40609,24 +41497,24 @@ row_2110:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2110
+	JNZ          row_2182
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2111
+	JB           act_done_2183
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2112
+	JE           act_clampx_2184
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2113
+	JE           act_mulx_2185
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2114
+	JE           act_slope_2186
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2115
+	JE           act_slopec_2187
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2116
+	JE           act_requant_2188
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -40645,9 +41533,9 @@ row_2110:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2111
+	JMP          act_done_2183
 
-act_mulx_2113:
+act_mulx_2185:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -40678,9 +41566,9 @@ act_mulx_2113:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2111
+	JMP         act_done_2183
 
-act_slope_2114:
+act_slope_2186:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -40699,9 +41587,9 @@ act_slope_2114:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2111
+	JMP         act_done_2183
 
-act_slopec_2115:
+act_slopec_2187:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -40723,9 +41611,9 @@ act_slopec_2115:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2111
+	JMP         act_done_2183
 
-act_requant_2116:
+act_requant_2188:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -40753,9 +41641,9 @@ act_requant_2116:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2111
+	JMP         act_done_2183
 
-act_clampx_2112:
+act_clampx_2184:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -40769,7 +41657,7 @@ act_clampx_2112:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2111:
+act_done_2183:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40783,7 +41671,7 @@ act_done_2111:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2102:
+pixels_done_2174:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40806,9 +41694,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2117:
+block_2189:
 	CMPQ    DI, BX
-	JAE     tail_2118
+	JAE     tail_2190
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40819,7 +41707,7 @@ block_2117:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2120:
+row_2192:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -40863,24 +41751,24 @@ row_2120:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2120
+	JNZ          row_2192
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2121
+	JB           act_done_2193
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2122
+	JE           act_clampx_2194
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2123
+	JE           act_mulx_2195
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2124
+	JE           act_slope_2196
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2125
+	JE           act_slopec_2197
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2126
+	JE           act_requant_2198
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -40896,9 +41784,9 @@ row_2120:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2121
+	JMP          act_done_2193
 
-act_mulx_2123:
+act_mulx_2195:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -40924,9 +41812,9 @@ act_mulx_2123:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2121
+	JMP         act_done_2193
 
-act_slope_2124:
+act_slope_2196:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -40942,9 +41830,9 @@ act_slope_2124:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2121
+	JMP         act_done_2193
 
-act_slopec_2125:
+act_slopec_2197:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -40963,9 +41851,9 @@ act_slopec_2125:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2121
+	JMP         act_done_2193
 
-act_requant_2126:
+act_requant_2198:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -40989,9 +41877,9 @@ act_requant_2126:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2121
+	JMP         act_done_2193
 
-act_clampx_2122:
+act_clampx_2194:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -41003,7 +41891,7 @@ act_clampx_2122:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2121:
+act_done_2193:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41016,11 +41904,11 @@ act_done_2121:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2117
+	JMP     block_2189
 
-tail_2118:
+tail_2190:
 	CMPQ      DI, DX
-	JAE       pixels_done_2119
+	JAE       pixels_done_2191
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41030,7 +41918,7 @@ tail_2118:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2127:
+row_2199:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -41074,24 +41962,24 @@ row_2127:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2127
+	JNZ          row_2199
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2128
+	JB           act_done_2200
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2129
+	JE           act_clampx_2201
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2130
+	JE           act_mulx_2202
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2131
+	JE           act_slope_2203
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2132
+	JE           act_slopec_2204
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2133
+	JE           act_requant_2205
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -41107,9 +41995,9 @@ row_2127:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2128
+	JMP          act_done_2200
 
-act_mulx_2130:
+act_mulx_2202:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -41135,9 +42023,9 @@ act_mulx_2130:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2128
+	JMP         act_done_2200
 
-act_slope_2131:
+act_slope_2203:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -41153,9 +42041,9 @@ act_slope_2131:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2128
+	JMP         act_done_2200
 
-act_slopec_2132:
+act_slopec_2204:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -41174,9 +42062,9 @@ act_slopec_2132:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2128
+	JMP         act_done_2200
 
-act_requant_2133:
+act_requant_2205:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -41200,9 +42088,9 @@ act_requant_2133:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2128
+	JMP         act_done_2200
 
-act_clampx_2129:
+act_clampx_2201:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -41214,7 +42102,7 @@ act_clampx_2129:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2128:
+act_done_2200:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41226,7 +42114,7 @@ act_done_2128:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2119:
+pixels_done_2191:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41247,9 +42135,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2134:
+block_2206:
 	CMPQ    DI, BX
-	JAE     tail_2135
+	JAE     tail_2207
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41259,7 +42147,7 @@ block_2134:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2137:
+row_2209:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -41296,24 +42184,24 @@ row_2137:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2137
+	JNZ          row_2209
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2138
+	JB           act_done_2210
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2139
+	JE           act_clampx_2211
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2140
+	JE           act_mulx_2212
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2141
+	JE           act_slope_2213
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2142
+	JE           act_slopec_2214
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2143
+	JE           act_requant_2215
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -41326,9 +42214,9 @@ row_2137:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2138
+	JMP          act_done_2210
 
-act_mulx_2140:
+act_mulx_2212:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -41349,9 +42237,9 @@ act_mulx_2140:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2138
+	JMP         act_done_2210
 
-act_slope_2141:
+act_slope_2213:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -41364,9 +42252,9 @@ act_slope_2141:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2138
+	JMP         act_done_2210
 
-act_slopec_2142:
+act_slopec_2214:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -41382,9 +42270,9 @@ act_slopec_2142:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2138
+	JMP         act_done_2210
 
-act_requant_2143:
+act_requant_2215:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -41404,9 +42292,9 @@ act_requant_2143:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2138
+	JMP         act_done_2210
 
-act_clampx_2139:
+act_clampx_2211:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -41416,7 +42304,7 @@ act_clampx_2139:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2138:
+act_done_2210:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41427,11 +42315,11 @@ act_done_2138:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2134
+	JMP     block_2206
 
-tail_2135:
+tail_2207:
 	CMPQ      DI, DX
-	JAE       pixels_done_2136
+	JAE       pixels_done_2208
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41440,7 +42328,7 @@ tail_2135:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2144:
+row_2216:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -41477,24 +42365,24 @@ row_2144:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2144
+	JNZ          row_2216
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2145
+	JB           act_done_2217
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2146
+	JE           act_clampx_2218
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2147
+	JE           act_mulx_2219
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2148
+	JE           act_slope_2220
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2149
+	JE           act_slopec_2221
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2150
+	JE           act_requant_2222
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -41507,9 +42395,9 @@ row_2144:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2145
+	JMP          act_done_2217
 
-act_mulx_2147:
+act_mulx_2219:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -41530,9 +42418,9 @@ act_mulx_2147:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2145
+	JMP         act_done_2217
 
-act_slope_2148:
+act_slope_2220:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -41545,9 +42433,9 @@ act_slope_2148:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2145
+	JMP         act_done_2217
 
-act_slopec_2149:
+act_slopec_2221:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -41563,9 +42451,9 @@ act_slopec_2149:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2145
+	JMP         act_done_2217
 
-act_requant_2150:
+act_requant_2222:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -41585,9 +42473,9 @@ act_requant_2150:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2145
+	JMP         act_done_2217
 
-act_clampx_2146:
+act_clampx_2218:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -41597,7 +42485,7 @@ act_clampx_2146:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2145:
+act_done_2217:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41607,7 +42495,7 @@ act_done_2145:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2136:
+pixels_done_2208:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41626,9 +42514,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2151:
+block_2223:
 	CMPQ    DI, BX
-	JAE     tail_2152
+	JAE     tail_2224
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41637,7 +42525,7 @@ block_2151:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2154:
+row_2226:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -41667,24 +42555,24 @@ row_2154:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2154
+	JNZ          row_2226
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2155
+	JB           act_done_2227
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2156
+	JE           act_clampx_2228
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2157
+	JE           act_mulx_2229
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2158
+	JE           act_slope_2230
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2159
+	JE           act_slopec_2231
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2160
+	JE           act_requant_2232
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -41694,9 +42582,9 @@ row_2154:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2155
+	JMP          act_done_2227
 
-act_mulx_2157:
+act_mulx_2229:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -41712,9 +42600,9 @@ act_mulx_2157:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2155
+	JMP         act_done_2227
 
-act_slope_2158:
+act_slope_2230:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -41724,9 +42612,9 @@ act_slope_2158:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2155
+	JMP         act_done_2227
 
-act_slopec_2159:
+act_slopec_2231:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -41739,9 +42627,9 @@ act_slopec_2159:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2155
+	JMP         act_done_2227
 
-act_requant_2160:
+act_requant_2232:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -41757,9 +42645,9 @@ act_requant_2160:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2155
+	JMP         act_done_2227
 
-act_clampx_2156:
+act_clampx_2228:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -41767,7 +42655,7 @@ act_clampx_2156:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2155:
+act_done_2227:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41776,11 +42664,11 @@ act_done_2155:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2151
+	JMP     block_2223
 
-tail_2152:
+tail_2224:
 	CMPQ      DI, DX
-	JAE       pixels_done_2153
+	JAE       pixels_done_2225
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41788,7 +42676,7 @@ tail_2152:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2161:
+row_2233:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -41818,24 +42706,24 @@ row_2161:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2161
+	JNZ          row_2233
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2162
+	JB           act_done_2234
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2163
+	JE           act_clampx_2235
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2164
+	JE           act_mulx_2236
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2165
+	JE           act_slope_2237
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2166
+	JE           act_slopec_2238
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2167
+	JE           act_requant_2239
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -41845,9 +42733,9 @@ row_2161:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2162
+	JMP          act_done_2234
 
-act_mulx_2164:
+act_mulx_2236:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -41863,9 +42751,9 @@ act_mulx_2164:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2162
+	JMP         act_done_2234
 
-act_slope_2165:
+act_slope_2237:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -41875,9 +42763,9 @@ act_slope_2165:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2162
+	JMP         act_done_2234
 
-act_slopec_2166:
+act_slopec_2238:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -41890,9 +42778,9 @@ act_slopec_2166:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2162
+	JMP         act_done_2234
 
-act_requant_2167:
+act_requant_2239:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -41908,9 +42796,9 @@ act_requant_2167:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2162
+	JMP         act_done_2234
 
-act_clampx_2163:
+act_clampx_2235:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -41918,7 +42806,7 @@ act_clampx_2163:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2162:
+act_done_2234:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41926,7 +42814,7 @@ act_done_2162:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2153:
+pixels_done_2225:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41943,9 +42831,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2168:
+block_2240:
 	CMPQ    DI, BX
-	JAE     tail_2169
+	JAE     tail_2241
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41953,7 +42841,7 @@ block_2168:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2171:
+row_2243:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -41976,33 +42864,33 @@ row_2171:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2171
+	JNZ          row_2243
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2172
+	JB           act_done_2244
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2173
+	JE           act_clampx_2245
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2174
+	JE           act_mulx_2246
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2175
+	JE           act_slope_2247
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2176
+	JE           act_slopec_2248
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2177
+	JE           act_requant_2249
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2172
+	JMP          act_done_2244
 
-act_mulx_2174:
+act_mulx_2246:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -42013,18 +42901,18 @@ act_mulx_2174:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2172
+	JMP         act_done_2244
 
-act_slope_2175:
+act_slope_2247:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2172
+	JMP         act_done_2244
 
-act_slopec_2176:
+act_slopec_2248:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -42034,9 +42922,9 @@ act_slopec_2176:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2172
+	JMP         act_done_2244
 
-act_requant_2177:
+act_requant_2249:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -42048,33 +42936,33 @@ act_requant_2177:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2172
+	JMP         act_done_2244
 
-act_clampx_2173:
+act_clampx_2245:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2172:
+act_done_2244:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2168
+	JMP     block_2240
 
-tail_2169:
+tail_2241:
 	CMPQ      DI, DX
-	JAE       pixels_done_2170
+	JAE       pixels_done_2242
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2178:
+row_2250:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -42097,33 +42985,33 @@ row_2178:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2178
+	JNZ          row_2250
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2179
+	JB           act_done_2251
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2180
+	JE           act_clampx_2252
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2181
+	JE           act_mulx_2253
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2182
+	JE           act_slope_2254
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2183
+	JE           act_slopec_2255
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2184
+	JE           act_requant_2256
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2179
+	JMP          act_done_2251
 
-act_mulx_2181:
+act_mulx_2253:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -42134,18 +43022,18 @@ act_mulx_2181:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2179
+	JMP         act_done_2251
 
-act_slope_2182:
+act_slope_2254:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2179
+	JMP         act_done_2251
 
-act_slopec_2183:
+act_slopec_2255:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -42155,9 +43043,9 @@ act_slopec_2183:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2179
+	JMP         act_done_2251
 
-act_requant_2184:
+act_requant_2256:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -42169,21 +43057,21 @@ act_requant_2184:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2179
+	JMP         act_done_2251
 
-act_clampx_2180:
+act_clampx_2252:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2179:
+act_done_2251:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2170:
+pixels_done_2242:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42198,16 +43086,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2185:
+block_2257:
 	CMPQ    DI, BX
-	JAE     tail_2186
+	JAE     tail_2258
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2188:
+row_2260:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -42223,53 +43111,53 @@ row_2188:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2188
+	JNZ          row_2260
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2189
+	JB           act_done_2261
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2190
+	JE           act_clampx_2262
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2191
+	JE           act_mulx_2263
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2192
+	JE           act_slope_2264
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2193
+	JE           act_slopec_2265
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2194
+	JE           act_requant_2266
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2189
+	JMP          act_done_2261
 
-act_mulx_2191:
+act_mulx_2263:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2189
+	JMP         act_done_2261
 
-act_slope_2192:
+act_slope_2264:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2189
+	JMP         act_done_2261
 
-act_slopec_2193:
+act_slopec_2265:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2189
+	JMP         act_done_2261
 
-act_requant_2194:
+act_requant_2266:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -42277,28 +43165,28 @@ act_requant_2194:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2189
+	JMP         act_done_2261
 
-act_clampx_2190:
+act_clampx_2262:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2189:
+act_done_2261:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2185
+	JMP     block_2257
 
-tail_2186:
+tail_2258:
 	CMPQ      DI, DX
-	JAE       pixels_done_2187
+	JAE       pixels_done_2259
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2195:
+row_2267:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -42314,53 +43202,53 @@ row_2195:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2195
+	JNZ          row_2267
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2196
+	JB           act_done_2268
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2197
+	JE           act_clampx_2269
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2198
+	JE           act_mulx_2270
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2199
+	JE           act_slope_2271
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2200
+	JE           act_slopec_2272
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2201
+	JE           act_requant_2273
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2196
+	JMP          act_done_2268
 
-act_mulx_2198:
+act_mulx_2270:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2196
+	JMP         act_done_2268
 
-act_slope_2199:
+act_slope_2271:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2196
+	JMP         act_done_2268
 
-act_slopec_2200:
+act_slopec_2272:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2196
+	JMP         act_done_2268
 
-act_requant_2201:
+act_requant_2273:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -42368,17 +43256,17 @@ act_requant_2201:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2196
+	JMP         act_done_2268
 
-act_clampx_2197:
+act_clampx_2269:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2196:
+act_done_2268:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2187:
+pixels_done_2259:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -42411,9 +43299,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2202:
+block_2274:
 	CMPQ    DI, BX
-	JAE     tail_2203
+	JAE     tail_2275
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42423,7 +43311,7 @@ block_2202:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2205:
+row_2277:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -42440,24 +43328,24 @@ row_2205:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2205
+	JNZ          row_2277
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2206
+	JB           act_done_2278
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2207
+	JE           act_clampx_2279
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2208
+	JE           act_mulx_2280
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2209
+	JE           act_slope_2281
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2210
+	JE           act_slopec_2282
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2211
+	JE           act_requant_2283
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42470,9 +43358,9 @@ row_2205:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2206
+	JMP          act_done_2278
 
-act_mulx_2208:
+act_mulx_2280:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42493,9 +43381,9 @@ act_mulx_2208:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2206
+	JMP         act_done_2278
 
-act_slope_2209:
+act_slope_2281:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42508,9 +43396,9 @@ act_slope_2209:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2206
+	JMP         act_done_2278
 
-act_slopec_2210:
+act_slopec_2282:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42526,9 +43414,9 @@ act_slopec_2210:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2206
+	JMP         act_done_2278
 
-act_requant_2211:
+act_requant_2283:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42548,9 +43436,9 @@ act_requant_2211:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2206
+	JMP         act_done_2278
 
-act_clampx_2207:
+act_clampx_2279:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42560,7 +43448,7 @@ act_clampx_2207:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2206:
+act_done_2278:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42571,11 +43459,11 @@ act_done_2206:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2202
+	JMP     block_2274
 
-tail_2203:
+tail_2275:
 	CMPQ      DI, DX
-	JAE       pixels_done_2204
+	JAE       pixels_done_2276
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42584,7 +43472,7 @@ tail_2203:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2212:
+row_2284:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -42601,24 +43489,24 @@ row_2212:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2212
+	JNZ          row_2284
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2213
+	JB           act_done_2285
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2214
+	JE           act_clampx_2286
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2215
+	JE           act_mulx_2287
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2216
+	JE           act_slope_2288
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2217
+	JE           act_slopec_2289
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2218
+	JE           act_requant_2290
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42631,9 +43519,9 @@ row_2212:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2213
+	JMP          act_done_2285
 
-act_mulx_2215:
+act_mulx_2287:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42654,9 +43542,9 @@ act_mulx_2215:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2213
+	JMP         act_done_2285
 
-act_slope_2216:
+act_slope_2288:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42669,9 +43557,9 @@ act_slope_2216:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2213
+	JMP         act_done_2285
 
-act_slopec_2217:
+act_slopec_2289:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42687,9 +43575,9 @@ act_slopec_2217:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2213
+	JMP         act_done_2285
 
-act_requant_2218:
+act_requant_2290:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42709,9 +43597,9 @@ act_requant_2218:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2213
+	JMP         act_done_2285
 
-act_clampx_2214:
+act_clampx_2286:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42721,7 +43609,7 @@ act_clampx_2214:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2213:
+act_done_2285:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42731,7 +43619,7 @@ act_done_2213:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2204:
+pixels_done_2276:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42750,9 +43638,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2219:
+block_2291:
 	CMPQ    DI, BX
-	JAE     tail_2220
+	JAE     tail_2292
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42761,7 +43649,7 @@ block_2219:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2222:
+row_2294:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -42775,24 +43663,24 @@ row_2222:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2222
+	JNZ          row_2294
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2223
+	JB           act_done_2295
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2224
+	JE           act_clampx_2296
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2225
+	JE           act_mulx_2297
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2226
+	JE           act_slope_2298
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2227
+	JE           act_slopec_2299
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2228
+	JE           act_requant_2300
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42802,9 +43690,9 @@ row_2222:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2223
+	JMP          act_done_2295
 
-act_mulx_2225:
+act_mulx_2297:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42820,9 +43708,9 @@ act_mulx_2225:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2223
+	JMP         act_done_2295
 
-act_slope_2226:
+act_slope_2298:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42832,9 +43720,9 @@ act_slope_2226:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2223
+	JMP         act_done_2295
 
-act_slopec_2227:
+act_slopec_2299:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42847,9 +43735,9 @@ act_slopec_2227:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2223
+	JMP         act_done_2295
 
-act_requant_2228:
+act_requant_2300:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42865,9 +43753,9 @@ act_requant_2228:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2223
+	JMP         act_done_2295
 
-act_clampx_2224:
+act_clampx_2296:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42875,7 +43763,7 @@ act_clampx_2224:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2223:
+act_done_2295:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42884,11 +43772,11 @@ act_done_2223:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2219
+	JMP     block_2291
 
-tail_2220:
+tail_2292:
 	CMPQ      DI, DX
-	JAE       pixels_done_2221
+	JAE       pixels_done_2293
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42896,7 +43784,7 @@ tail_2220:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2229:
+row_2301:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -42910,24 +43798,24 @@ row_2229:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2229
+	JNZ          row_2301
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2230
+	JB           act_done_2302
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2231
+	JE           act_clampx_2303
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2232
+	JE           act_mulx_2304
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2233
+	JE           act_slope_2305
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2234
+	JE           act_slopec_2306
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2235
+	JE           act_requant_2307
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42937,9 +43825,9 @@ row_2229:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2230
+	JMP          act_done_2302
 
-act_mulx_2232:
+act_mulx_2304:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42955,9 +43843,9 @@ act_mulx_2232:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2230
+	JMP         act_done_2302
 
-act_slope_2233:
+act_slope_2305:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42967,9 +43855,9 @@ act_slope_2233:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2230
+	JMP         act_done_2302
 
-act_slopec_2234:
+act_slopec_2306:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -42982,9 +43870,9 @@ act_slopec_2234:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2230
+	JMP         act_done_2302
 
-act_requant_2235:
+act_requant_2307:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43000,9 +43888,9 @@ act_requant_2235:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2230
+	JMP         act_done_2302
 
-act_clampx_2231:
+act_clampx_2303:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43010,7 +43898,7 @@ act_clampx_2231:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2230:
+act_done_2302:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43018,7 +43906,7 @@ act_done_2230:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2221:
+pixels_done_2293:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43035,9 +43923,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2236:
+block_2308:
 	CMPQ    DI, BX
-	JAE     tail_2237
+	JAE     tail_2309
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43045,7 +43933,7 @@ block_2236:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2239:
+row_2311:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -43056,33 +43944,33 @@ row_2239:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2239
+	JNZ          row_2311
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2240
+	JB           act_done_2312
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2241
+	JE           act_clampx_2313
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2242
+	JE           act_mulx_2314
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2243
+	JE           act_slope_2315
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2244
+	JE           act_slopec_2316
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2245
+	JE           act_requant_2317
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2240
+	JMP          act_done_2312
 
-act_mulx_2242:
+act_mulx_2314:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43093,18 +43981,18 @@ act_mulx_2242:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2240
+	JMP         act_done_2312
 
-act_slope_2243:
+act_slope_2315:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2240
+	JMP         act_done_2312
 
-act_slopec_2244:
+act_slopec_2316:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43114,9 +44002,9 @@ act_slopec_2244:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2240
+	JMP         act_done_2312
 
-act_requant_2245:
+act_requant_2317:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43128,33 +44016,33 @@ act_requant_2245:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2240
+	JMP         act_done_2312
 
-act_clampx_2241:
+act_clampx_2313:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2240:
+act_done_2312:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2236
+	JMP     block_2308
 
-tail_2237:
+tail_2309:
 	CMPQ      DI, DX
-	JAE       pixels_done_2238
+	JAE       pixels_done_2310
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2246:
+row_2318:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -43165,33 +44053,33 @@ row_2246:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2246
+	JNZ          row_2318
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2247
+	JB           act_done_2319
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2248
+	JE           act_clampx_2320
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2249
+	JE           act_mulx_2321
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2250
+	JE           act_slope_2322
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2251
+	JE           act_slopec_2323
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2252
+	JE           act_requant_2324
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2247
+	JMP          act_done_2319
 
-act_mulx_2249:
+act_mulx_2321:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43202,18 +44090,18 @@ act_mulx_2249:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2247
+	JMP         act_done_2319
 
-act_slope_2250:
+act_slope_2322:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2247
+	JMP         act_done_2319
 
-act_slopec_2251:
+act_slopec_2323:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43223,9 +44111,9 @@ act_slopec_2251:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2247
+	JMP         act_done_2319
 
-act_requant_2252:
+act_requant_2324:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43237,21 +44125,21 @@ act_requant_2252:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2247
+	JMP         act_done_2319
 
-act_clampx_2248:
+act_clampx_2320:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2247:
+act_done_2319:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2238:
+pixels_done_2310:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43266,16 +44154,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2253:
+block_2325:
 	CMPQ    DI, BX
-	JAE     tail_2254
+	JAE     tail_2326
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2256:
+row_2328:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -43283,53 +44171,53 @@ row_2256:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2256
+	JNZ          row_2328
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2257
+	JB           act_done_2329
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2258
+	JE           act_clampx_2330
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2259
+	JE           act_mulx_2331
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2260
+	JE           act_slope_2332
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2261
+	JE           act_slopec_2333
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2262
+	JE           act_requant_2334
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2257
+	JMP          act_done_2329
 
-act_mulx_2259:
+act_mulx_2331:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2257
+	JMP         act_done_2329
 
-act_slope_2260:
+act_slope_2332:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2257
+	JMP         act_done_2329
 
-act_slopec_2261:
+act_slopec_2333:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2257
+	JMP         act_done_2329
 
-act_requant_2262:
+act_requant_2334:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -43337,28 +44225,28 @@ act_requant_2262:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2257
+	JMP         act_done_2329
 
-act_clampx_2258:
+act_clampx_2330:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2257:
+act_done_2329:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2253
+	JMP     block_2325
 
-tail_2254:
+tail_2326:
 	CMPQ      DI, DX
-	JAE       pixels_done_2255
+	JAE       pixels_done_2327
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2263:
+row_2335:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -43366,53 +44254,53 @@ row_2263:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2263
+	JNZ          row_2335
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2264
+	JB           act_done_2336
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2265
+	JE           act_clampx_2337
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2266
+	JE           act_mulx_2338
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2267
+	JE           act_slope_2339
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2268
+	JE           act_slopec_2340
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2269
+	JE           act_requant_2341
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2264
+	JMP          act_done_2336
 
-act_mulx_2266:
+act_mulx_2338:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2264
+	JMP         act_done_2336
 
-act_slope_2267:
+act_slope_2339:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2264
+	JMP         act_done_2336
 
-act_slopec_2268:
+act_slopec_2340:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2264
+	JMP         act_done_2336
 
-act_requant_2269:
+act_requant_2341:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -43420,17 +44308,17 @@ act_requant_2269:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2264
+	JMP         act_done_2336
 
-act_clampx_2265:
+act_clampx_2337:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2264:
+act_done_2336:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2255:
+pixels_done_2327:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -43463,9 +44351,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2270:
+block_2342:
 	CMPQ    DI, BX
-	JAE     tail_2271
+	JAE     tail_2343
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43475,7 +44363,7 @@ block_2270:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2273:
+row_2345:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -43501,24 +44389,24 @@ row_2273:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2273
+	JNZ          row_2345
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2274
+	JB           act_done_2346
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2275
+	JE           act_clampx_2347
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2276
+	JE           act_mulx_2348
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2277
+	JE           act_slope_2349
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2278
+	JE           act_slopec_2350
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2279
+	JE           act_requant_2351
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43531,9 +44419,9 @@ row_2273:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2274
+	JMP          act_done_2346
 
-act_mulx_2276:
+act_mulx_2348:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43554,9 +44442,9 @@ act_mulx_2276:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2274
+	JMP         act_done_2346
 
-act_slope_2277:
+act_slope_2349:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43569,9 +44457,9 @@ act_slope_2277:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2274
+	JMP         act_done_2346
 
-act_slopec_2278:
+act_slopec_2350:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43587,9 +44475,9 @@ act_slopec_2278:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2274
+	JMP         act_done_2346
 
-act_requant_2279:
+act_requant_2351:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43609,9 +44497,9 @@ act_requant_2279:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2274
+	JMP         act_done_2346
 
-act_clampx_2275:
+act_clampx_2347:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43621,7 +44509,7 @@ act_clampx_2275:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2274:
+act_done_2346:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43632,11 +44520,11 @@ act_done_2274:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2270
+	JMP     block_2342
 
-tail_2271:
+tail_2343:
 	CMPQ      DI, DX
-	JAE       pixels_done_2272
+	JAE       pixels_done_2344
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43645,7 +44533,7 @@ tail_2271:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2280:
+row_2352:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -43671,24 +44559,24 @@ row_2280:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2280
+	JNZ          row_2352
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2281
+	JB           act_done_2353
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2282
+	JE           act_clampx_2354
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2283
+	JE           act_mulx_2355
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2284
+	JE           act_slope_2356
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2285
+	JE           act_slopec_2357
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2286
+	JE           act_requant_2358
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43701,9 +44589,9 @@ row_2280:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2281
+	JMP          act_done_2353
 
-act_mulx_2283:
+act_mulx_2355:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43724,9 +44612,9 @@ act_mulx_2283:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2281
+	JMP         act_done_2353
 
-act_slope_2284:
+act_slope_2356:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43739,9 +44627,9 @@ act_slope_2284:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2281
+	JMP         act_done_2353
 
-act_slopec_2285:
+act_slopec_2357:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43757,9 +44645,9 @@ act_slopec_2285:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2281
+	JMP         act_done_2353
 
-act_requant_2286:
+act_requant_2358:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43779,9 +44667,9 @@ act_requant_2286:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2281
+	JMP         act_done_2353
 
-act_clampx_2282:
+act_clampx_2354:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43791,7 +44679,7 @@ act_clampx_2282:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2281:
+act_done_2353:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43801,7 +44689,7 @@ act_done_2281:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2272:
+pixels_done_2344:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43820,9 +44708,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2287:
+block_2359:
 	CMPQ    DI, BX
-	JAE     tail_2288
+	JAE     tail_2360
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43831,7 +44719,7 @@ block_2287:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2290:
+row_2362:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -43852,24 +44740,24 @@ row_2290:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2290
+	JNZ          row_2362
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2291
+	JB           act_done_2363
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2292
+	JE           act_clampx_2364
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2293
+	JE           act_mulx_2365
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2294
+	JE           act_slope_2366
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2295
+	JE           act_slopec_2367
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2296
+	JE           act_requant_2368
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43879,9 +44767,9 @@ row_2290:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2291
+	JMP          act_done_2363
 
-act_mulx_2293:
+act_mulx_2365:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43897,9 +44785,9 @@ act_mulx_2293:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2291
+	JMP         act_done_2363
 
-act_slope_2294:
+act_slope_2366:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43909,9 +44797,9 @@ act_slope_2294:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2291
+	JMP         act_done_2363
 
-act_slopec_2295:
+act_slopec_2367:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43924,9 +44812,9 @@ act_slopec_2295:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2291
+	JMP         act_done_2363
 
-act_requant_2296:
+act_requant_2368:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43942,9 +44830,9 @@ act_requant_2296:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2291
+	JMP         act_done_2363
 
-act_clampx_2292:
+act_clampx_2364:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43952,7 +44840,7 @@ act_clampx_2292:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2291:
+act_done_2363:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43961,11 +44849,11 @@ act_done_2291:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2287
+	JMP     block_2359
 
-tail_2288:
+tail_2360:
 	CMPQ      DI, DX
-	JAE       pixels_done_2289
+	JAE       pixels_done_2361
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43973,7 +44861,7 @@ tail_2288:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2297:
+row_2369:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -43994,24 +44882,24 @@ row_2297:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2297
+	JNZ          row_2369
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2298
+	JB           act_done_2370
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2299
+	JE           act_clampx_2371
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2300
+	JE           act_mulx_2372
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2301
+	JE           act_slope_2373
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2302
+	JE           act_slopec_2374
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2303
+	JE           act_requant_2375
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44021,9 +44909,9 @@ row_2297:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2298
+	JMP          act_done_2370
 
-act_mulx_2300:
+act_mulx_2372:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44039,9 +44927,9 @@ act_mulx_2300:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2298
+	JMP         act_done_2370
 
-act_slope_2301:
+act_slope_2373:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44051,9 +44939,9 @@ act_slope_2301:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2298
+	JMP         act_done_2370
 
-act_slopec_2302:
+act_slopec_2374:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44066,9 +44954,9 @@ act_slopec_2302:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2298
+	JMP         act_done_2370
 
-act_requant_2303:
+act_requant_2375:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44084,9 +44972,9 @@ act_requant_2303:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2298
+	JMP         act_done_2370
 
-act_clampx_2299:
+act_clampx_2371:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44094,7 +44982,7 @@ act_clampx_2299:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2298:
+act_done_2370:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44102,7 +44990,7 @@ act_done_2298:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2289:
+pixels_done_2361:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44119,9 +45007,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2304:
+block_2376:
 	CMPQ    DI, BX
-	JAE     tail_2305
+	JAE     tail_2377
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44129,7 +45017,7 @@ block_2304:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2307:
+row_2379:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -44145,33 +45033,33 @@ row_2307:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2307
+	JNZ          row_2379
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2308
+	JB           act_done_2380
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2309
+	JE           act_clampx_2381
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2310
+	JE           act_mulx_2382
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2311
+	JE           act_slope_2383
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2312
+	JE           act_slopec_2384
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2313
+	JE           act_requant_2385
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2308
+	JMP          act_done_2380
 
-act_mulx_2310:
+act_mulx_2382:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44182,18 +45070,18 @@ act_mulx_2310:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2308
+	JMP         act_done_2380
 
-act_slope_2311:
+act_slope_2383:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2308
+	JMP         act_done_2380
 
-act_slopec_2312:
+act_slopec_2384:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44203,9 +45091,9 @@ act_slopec_2312:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2308
+	JMP         act_done_2380
 
-act_requant_2313:
+act_requant_2385:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44217,33 +45105,33 @@ act_requant_2313:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2308
+	JMP         act_done_2380
 
-act_clampx_2309:
+act_clampx_2381:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2308:
+act_done_2380:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2304
+	JMP     block_2376
 
-tail_2305:
+tail_2377:
 	CMPQ      DI, DX
-	JAE       pixels_done_2306
+	JAE       pixels_done_2378
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2314:
+row_2386:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -44259,33 +45147,33 @@ row_2314:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2314
+	JNZ          row_2386
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2315
+	JB           act_done_2387
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2316
+	JE           act_clampx_2388
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2317
+	JE           act_mulx_2389
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2318
+	JE           act_slope_2390
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2319
+	JE           act_slopec_2391
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2320
+	JE           act_requant_2392
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2315
+	JMP          act_done_2387
 
-act_mulx_2317:
+act_mulx_2389:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44296,18 +45184,18 @@ act_mulx_2317:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2315
+	JMP         act_done_2387
 
-act_slope_2318:
+act_slope_2390:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2315
+	JMP         act_done_2387
 
-act_slopec_2319:
+act_slopec_2391:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44317,9 +45205,9 @@ act_slopec_2319:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2315
+	JMP         act_done_2387
 
-act_requant_2320:
+act_requant_2392:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44331,21 +45219,21 @@ act_requant_2320:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2315
+	JMP         act_done_2387
 
-act_clampx_2316:
+act_clampx_2388:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2315:
+act_done_2387:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2306:
+pixels_done_2378:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44360,16 +45248,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2321:
+block_2393:
 	CMPQ    DI, BX
-	JAE     tail_2322
+	JAE     tail_2394
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2324:
+row_2396:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -44380,53 +45268,53 @@ row_2324:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2324
+	JNZ          row_2396
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2325
+	JB           act_done_2397
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2326
+	JE           act_clampx_2398
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2327
+	JE           act_mulx_2399
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2328
+	JE           act_slope_2400
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2329
+	JE           act_slopec_2401
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2330
+	JE           act_requant_2402
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2325
+	JMP          act_done_2397
 
-act_mulx_2327:
+act_mulx_2399:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2325
+	JMP         act_done_2397
 
-act_slope_2328:
+act_slope_2400:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2325
+	JMP         act_done_2397
 
-act_slopec_2329:
+act_slopec_2401:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2325
+	JMP         act_done_2397
 
-act_requant_2330:
+act_requant_2402:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -44434,28 +45322,28 @@ act_requant_2330:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2325
+	JMP         act_done_2397
 
-act_clampx_2326:
+act_clampx_2398:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2325:
+act_done_2397:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2321
+	JMP     block_2393
 
-tail_2322:
+tail_2394:
 	CMPQ      DI, DX
-	JAE       pixels_done_2323
+	JAE       pixels_done_2395
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2331:
+row_2403:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -44466,53 +45354,53 @@ row_2331:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2331
+	JNZ          row_2403
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2332
+	JB           act_done_2404
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2333
+	JE           act_clampx_2405
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2334
+	JE           act_mulx_2406
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2335
+	JE           act_slope_2407
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2336
+	JE           act_slopec_2408
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2337
+	JE           act_requant_2409
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2332
+	JMP          act_done_2404
 
-act_mulx_2334:
+act_mulx_2406:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2332
+	JMP         act_done_2404
 
-act_slope_2335:
+act_slope_2407:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2332
+	JMP         act_done_2404
 
-act_slopec_2336:
+act_slopec_2408:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2332
+	JMP         act_done_2404
 
-act_requant_2337:
+act_requant_2409:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -44520,17 +45408,17 @@ act_requant_2337:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2332
+	JMP         act_done_2404
 
-act_clampx_2333:
+act_clampx_2405:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2332:
+act_done_2404:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2323:
+pixels_done_2395:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -44563,9 +45451,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2338:
+block_2410:
 	CMPQ    DI, BX
-	JAE     tail_2339
+	JAE     tail_2411
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44575,7 +45463,7 @@ block_2338:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2341:
+row_2413:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -44610,24 +45498,24 @@ row_2341:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2341
+	JNZ          row_2413
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2342
+	JB           act_done_2414
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2343
+	JE           act_clampx_2415
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2344
+	JE           act_mulx_2416
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2345
+	JE           act_slope_2417
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2346
+	JE           act_slopec_2418
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2347
+	JE           act_requant_2419
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44640,9 +45528,9 @@ row_2341:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2342
+	JMP          act_done_2414
 
-act_mulx_2344:
+act_mulx_2416:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44663,9 +45551,9 @@ act_mulx_2344:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2342
+	JMP         act_done_2414
 
-act_slope_2345:
+act_slope_2417:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44678,9 +45566,9 @@ act_slope_2345:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2342
+	JMP         act_done_2414
 
-act_slopec_2346:
+act_slopec_2418:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44696,9 +45584,9 @@ act_slopec_2346:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2342
+	JMP         act_done_2414
 
-act_requant_2347:
+act_requant_2419:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44718,9 +45606,9 @@ act_requant_2347:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2342
+	JMP         act_done_2414
 
-act_clampx_2343:
+act_clampx_2415:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44730,7 +45618,7 @@ act_clampx_2343:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2342:
+act_done_2414:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44741,11 +45629,11 @@ act_done_2342:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2338
+	JMP     block_2410
 
-tail_2339:
+tail_2411:
 	CMPQ      DI, DX
-	JAE       pixels_done_2340
+	JAE       pixels_done_2412
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44754,7 +45642,7 @@ tail_2339:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2348:
+row_2420:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -44789,24 +45677,24 @@ row_2348:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2348
+	JNZ          row_2420
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2349
+	JB           act_done_2421
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2350
+	JE           act_clampx_2422
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2351
+	JE           act_mulx_2423
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2352
+	JE           act_slope_2424
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2353
+	JE           act_slopec_2425
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2354
+	JE           act_requant_2426
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44819,9 +45707,9 @@ row_2348:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2349
+	JMP          act_done_2421
 
-act_mulx_2351:
+act_mulx_2423:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44842,9 +45730,9 @@ act_mulx_2351:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2349
+	JMP         act_done_2421
 
-act_slope_2352:
+act_slope_2424:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44857,9 +45745,9 @@ act_slope_2352:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2349
+	JMP         act_done_2421
 
-act_slopec_2353:
+act_slopec_2425:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44875,9 +45763,9 @@ act_slopec_2353:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2349
+	JMP         act_done_2421
 
-act_requant_2354:
+act_requant_2426:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44897,9 +45785,9 @@ act_requant_2354:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2349
+	JMP         act_done_2421
 
-act_clampx_2350:
+act_clampx_2422:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44909,7 +45797,7 @@ act_clampx_2350:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2349:
+act_done_2421:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44919,7 +45807,7 @@ act_done_2349:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2340:
+pixels_done_2412:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44938,9 +45826,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2355:
+block_2427:
 	CMPQ    DI, BX
-	JAE     tail_2356
+	JAE     tail_2428
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44949,7 +45837,7 @@ block_2355:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2358:
+row_2430:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -44977,24 +45865,24 @@ row_2358:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2358
+	JNZ          row_2430
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2359
+	JB           act_done_2431
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2360
+	JE           act_clampx_2432
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2361
+	JE           act_mulx_2433
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2362
+	JE           act_slope_2434
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2363
+	JE           act_slopec_2435
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2364
+	JE           act_requant_2436
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45004,9 +45892,9 @@ row_2358:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2359
+	JMP          act_done_2431
 
-act_mulx_2361:
+act_mulx_2433:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45022,9 +45910,9 @@ act_mulx_2361:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2359
+	JMP         act_done_2431
 
-act_slope_2362:
+act_slope_2434:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45034,9 +45922,9 @@ act_slope_2362:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2359
+	JMP         act_done_2431
 
-act_slopec_2363:
+act_slopec_2435:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45049,9 +45937,9 @@ act_slopec_2363:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2359
+	JMP         act_done_2431
 
-act_requant_2364:
+act_requant_2436:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45067,9 +45955,9 @@ act_requant_2364:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2359
+	JMP         act_done_2431
 
-act_clampx_2360:
+act_clampx_2432:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45077,7 +45965,7 @@ act_clampx_2360:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2359:
+act_done_2431:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45086,11 +45974,11 @@ act_done_2359:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2355
+	JMP     block_2427
 
-tail_2356:
+tail_2428:
 	CMPQ      DI, DX
-	JAE       pixels_done_2357
+	JAE       pixels_done_2429
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45098,7 +45986,7 @@ tail_2356:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2365:
+row_2437:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -45126,24 +46014,24 @@ row_2365:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2365
+	JNZ          row_2437
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2366
+	JB           act_done_2438
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2367
+	JE           act_clampx_2439
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2368
+	JE           act_mulx_2440
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2369
+	JE           act_slope_2441
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2370
+	JE           act_slopec_2442
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2371
+	JE           act_requant_2443
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45153,9 +46041,9 @@ row_2365:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2366
+	JMP          act_done_2438
 
-act_mulx_2368:
+act_mulx_2440:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45171,9 +46059,9 @@ act_mulx_2368:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2366
+	JMP         act_done_2438
 
-act_slope_2369:
+act_slope_2441:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45183,9 +46071,9 @@ act_slope_2369:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2366
+	JMP         act_done_2438
 
-act_slopec_2370:
+act_slopec_2442:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45198,9 +46086,9 @@ act_slopec_2370:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2366
+	JMP         act_done_2438
 
-act_requant_2371:
+act_requant_2443:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45216,9 +46104,9 @@ act_requant_2371:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2366
+	JMP         act_done_2438
 
-act_clampx_2367:
+act_clampx_2439:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45226,7 +46114,7 @@ act_clampx_2367:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2366:
+act_done_2438:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45234,7 +46122,7 @@ act_done_2366:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2357:
+pixels_done_2429:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45251,9 +46139,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2372:
+block_2444:
 	CMPQ    DI, BX
-	JAE     tail_2373
+	JAE     tail_2445
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45261,7 +46149,7 @@ block_2372:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2375:
+row_2447:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -45282,33 +46170,33 @@ row_2375:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2375
+	JNZ          row_2447
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2376
+	JB           act_done_2448
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2377
+	JE           act_clampx_2449
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2378
+	JE           act_mulx_2450
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2379
+	JE           act_slope_2451
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2380
+	JE           act_slopec_2452
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2381
+	JE           act_requant_2453
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2376
+	JMP          act_done_2448
 
-act_mulx_2378:
+act_mulx_2450:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45319,18 +46207,18 @@ act_mulx_2378:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2376
+	JMP         act_done_2448
 
-act_slope_2379:
+act_slope_2451:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2376
+	JMP         act_done_2448
 
-act_slopec_2380:
+act_slopec_2452:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45340,9 +46228,9 @@ act_slopec_2380:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2376
+	JMP         act_done_2448
 
-act_requant_2381:
+act_requant_2453:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45354,33 +46242,33 @@ act_requant_2381:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2376
+	JMP         act_done_2448
 
-act_clampx_2377:
+act_clampx_2449:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2376:
+act_done_2448:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2372
+	JMP     block_2444
 
-tail_2373:
+tail_2445:
 	CMPQ      DI, DX
-	JAE       pixels_done_2374
+	JAE       pixels_done_2446
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2382:
+row_2454:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -45401,33 +46289,33 @@ row_2382:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2382
+	JNZ          row_2454
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2383
+	JB           act_done_2455
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2384
+	JE           act_clampx_2456
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2385
+	JE           act_mulx_2457
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2386
+	JE           act_slope_2458
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2387
+	JE           act_slopec_2459
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2388
+	JE           act_requant_2460
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2383
+	JMP          act_done_2455
 
-act_mulx_2385:
+act_mulx_2457:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45438,18 +46326,18 @@ act_mulx_2385:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2383
+	JMP         act_done_2455
 
-act_slope_2386:
+act_slope_2458:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2383
+	JMP         act_done_2455
 
-act_slopec_2387:
+act_slopec_2459:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45459,9 +46347,9 @@ act_slopec_2387:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2383
+	JMP         act_done_2455
 
-act_requant_2388:
+act_requant_2460:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45473,21 +46361,21 @@ act_requant_2388:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2383
+	JMP         act_done_2455
 
-act_clampx_2384:
+act_clampx_2456:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2383:
+act_done_2455:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2374:
+pixels_done_2446:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45502,16 +46390,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2389:
+block_2461:
 	CMPQ    DI, BX
-	JAE     tail_2390
+	JAE     tail_2462
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2392:
+row_2464:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -45525,53 +46413,53 @@ row_2392:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2392
+	JNZ          row_2464
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2393
+	JB           act_done_2465
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2394
+	JE           act_clampx_2466
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2395
+	JE           act_mulx_2467
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2396
+	JE           act_slope_2468
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2397
+	JE           act_slopec_2469
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2398
+	JE           act_requant_2470
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2393
+	JMP          act_done_2465
 
-act_mulx_2395:
+act_mulx_2467:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2393
+	JMP         act_done_2465
 
-act_slope_2396:
+act_slope_2468:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2393
+	JMP         act_done_2465
 
-act_slopec_2397:
+act_slopec_2469:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2393
+	JMP         act_done_2465
 
-act_requant_2398:
+act_requant_2470:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -45579,28 +46467,28 @@ act_requant_2398:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2393
+	JMP         act_done_2465
 
-act_clampx_2394:
+act_clampx_2466:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2393:
+act_done_2465:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2389
+	JMP     block_2461
 
-tail_2390:
+tail_2462:
 	CMPQ      DI, DX
-	JAE       pixels_done_2391
+	JAE       pixels_done_2463
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2399:
+row_2471:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -45614,53 +46502,53 @@ row_2399:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2399
+	JNZ          row_2471
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2400
+	JB           act_done_2472
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2401
+	JE           act_clampx_2473
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2402
+	JE           act_mulx_2474
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2403
+	JE           act_slope_2475
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2404
+	JE           act_slopec_2476
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2405
+	JE           act_requant_2477
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2400
+	JMP          act_done_2472
 
-act_mulx_2402:
+act_mulx_2474:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2400
+	JMP         act_done_2472
 
-act_slope_2403:
+act_slope_2475:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2400
+	JMP         act_done_2472
 
-act_slopec_2404:
+act_slopec_2476:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2400
+	JMP         act_done_2472
 
-act_requant_2405:
+act_requant_2477:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -45668,17 +46556,17 @@ act_requant_2405:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2400
+	JMP         act_done_2472
 
-act_clampx_2401:
+act_clampx_2473:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2400:
+act_done_2472:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2391:
+pixels_done_2463:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45711,9 +46599,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2406:
+block_2478:
 	CMPQ    DI, BX
-	JAE     tail_2407
+	JAE     tail_2479
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45723,7 +46611,7 @@ block_2406:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2409:
+row_2481:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -45740,24 +46628,24 @@ row_2409:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2409
+	JNZ          row_2481
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2410
+	JB           act_done_2482
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2411
+	JE           act_clampx_2483
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2412
+	JE           act_mulx_2484
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2413
+	JE           act_slope_2485
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2414
+	JE           act_slopec_2486
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2415
+	JE           act_requant_2487
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45770,9 +46658,9 @@ row_2409:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2410
+	JMP          act_done_2482
 
-act_mulx_2412:
+act_mulx_2484:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45793,9 +46681,9 @@ act_mulx_2412:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2410
+	JMP         act_done_2482
 
-act_slope_2413:
+act_slope_2485:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45808,9 +46696,9 @@ act_slope_2413:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2410
+	JMP         act_done_2482
 
-act_slopec_2414:
+act_slopec_2486:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45826,9 +46714,9 @@ act_slopec_2414:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2410
+	JMP         act_done_2482
 
-act_requant_2415:
+act_requant_2487:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45848,9 +46736,9 @@ act_requant_2415:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2410
+	JMP         act_done_2482
 
-act_clampx_2411:
+act_clampx_2483:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45860,7 +46748,7 @@ act_clampx_2411:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2410:
+act_done_2482:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45871,11 +46759,11 @@ act_done_2410:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2406
+	JMP     block_2478
 
-tail_2407:
+tail_2479:
 	CMPQ      DI, DX
-	JAE       pixels_done_2408
+	JAE       pixels_done_2480
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45884,7 +46772,7 @@ tail_2407:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2416:
+row_2488:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -45901,24 +46789,24 @@ row_2416:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2416
+	JNZ          row_2488
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2417
+	JB           act_done_2489
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2418
+	JE           act_clampx_2490
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2419
+	JE           act_mulx_2491
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2420
+	JE           act_slope_2492
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2421
+	JE           act_slopec_2493
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2422
+	JE           act_requant_2494
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45931,9 +46819,9 @@ row_2416:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2417
+	JMP          act_done_2489
 
-act_mulx_2419:
+act_mulx_2491:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45954,9 +46842,9 @@ act_mulx_2419:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2417
+	JMP         act_done_2489
 
-act_slope_2420:
+act_slope_2492:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45969,9 +46857,9 @@ act_slope_2420:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2417
+	JMP         act_done_2489
 
-act_slopec_2421:
+act_slopec_2493:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -45987,9 +46875,9 @@ act_slopec_2421:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2417
+	JMP         act_done_2489
 
-act_requant_2422:
+act_requant_2494:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46009,9 +46897,9 @@ act_requant_2422:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2417
+	JMP         act_done_2489
 
-act_clampx_2418:
+act_clampx_2490:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46021,7 +46909,7 @@ act_clampx_2418:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2417:
+act_done_2489:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46031,7 +46919,7 @@ act_done_2417:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2408:
+pixels_done_2480:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46050,9 +46938,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2423:
+block_2495:
 	CMPQ    DI, BX
-	JAE     tail_2424
+	JAE     tail_2496
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46061,7 +46949,7 @@ block_2423:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2426:
+row_2498:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -46075,24 +46963,24 @@ row_2426:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2426
+	JNZ          row_2498
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2427
+	JB           act_done_2499
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2428
+	JE           act_clampx_2500
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2429
+	JE           act_mulx_2501
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2430
+	JE           act_slope_2502
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2431
+	JE           act_slopec_2503
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2432
+	JE           act_requant_2504
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46102,9 +46990,9 @@ row_2426:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2427
+	JMP          act_done_2499
 
-act_mulx_2429:
+act_mulx_2501:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46120,9 +47008,9 @@ act_mulx_2429:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2427
+	JMP         act_done_2499
 
-act_slope_2430:
+act_slope_2502:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46132,9 +47020,9 @@ act_slope_2430:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2427
+	JMP         act_done_2499
 
-act_slopec_2431:
+act_slopec_2503:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46147,9 +47035,9 @@ act_slopec_2431:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2427
+	JMP         act_done_2499
 
-act_requant_2432:
+act_requant_2504:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46165,9 +47053,9 @@ act_requant_2432:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2427
+	JMP         act_done_2499
 
-act_clampx_2428:
+act_clampx_2500:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46175,7 +47063,7 @@ act_clampx_2428:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2427:
+act_done_2499:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46184,11 +47072,11 @@ act_done_2427:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2423
+	JMP     block_2495
 
-tail_2424:
+tail_2496:
 	CMPQ      DI, DX
-	JAE       pixels_done_2425
+	JAE       pixels_done_2497
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46196,7 +47084,7 @@ tail_2424:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2433:
+row_2505:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -46210,24 +47098,24 @@ row_2433:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2433
+	JNZ          row_2505
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2434
+	JB           act_done_2506
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2435
+	JE           act_clampx_2507
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2436
+	JE           act_mulx_2508
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2437
+	JE           act_slope_2509
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2438
+	JE           act_slopec_2510
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2439
+	JE           act_requant_2511
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46237,9 +47125,9 @@ row_2433:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2434
+	JMP          act_done_2506
 
-act_mulx_2436:
+act_mulx_2508:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46255,9 +47143,9 @@ act_mulx_2436:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2434
+	JMP         act_done_2506
 
-act_slope_2437:
+act_slope_2509:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46267,9 +47155,9 @@ act_slope_2437:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2434
+	JMP         act_done_2506
 
-act_slopec_2438:
+act_slopec_2510:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46282,9 +47170,9 @@ act_slopec_2438:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2434
+	JMP         act_done_2506
 
-act_requant_2439:
+act_requant_2511:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46300,9 +47188,9 @@ act_requant_2439:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2434
+	JMP         act_done_2506
 
-act_clampx_2435:
+act_clampx_2507:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46310,7 +47198,7 @@ act_clampx_2435:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2434:
+act_done_2506:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46318,7 +47206,7 @@ act_done_2434:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2425:
+pixels_done_2497:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46335,9 +47223,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2440:
+block_2512:
 	CMPQ    DI, BX
-	JAE     tail_2441
+	JAE     tail_2513
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46345,7 +47233,7 @@ block_2440:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2443:
+row_2515:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -46356,33 +47244,33 @@ row_2443:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2443
+	JNZ          row_2515
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2444
+	JB           act_done_2516
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2445
+	JE           act_clampx_2517
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2446
+	JE           act_mulx_2518
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2447
+	JE           act_slope_2519
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2448
+	JE           act_slopec_2520
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2449
+	JE           act_requant_2521
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2444
+	JMP          act_done_2516
 
-act_mulx_2446:
+act_mulx_2518:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46393,18 +47281,18 @@ act_mulx_2446:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2444
+	JMP         act_done_2516
 
-act_slope_2447:
+act_slope_2519:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2444
+	JMP         act_done_2516
 
-act_slopec_2448:
+act_slopec_2520:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46414,9 +47302,9 @@ act_slopec_2448:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2444
+	JMP         act_done_2516
 
-act_requant_2449:
+act_requant_2521:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46428,33 +47316,33 @@ act_requant_2449:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2444
+	JMP         act_done_2516
 
-act_clampx_2445:
+act_clampx_2517:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2444:
+act_done_2516:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2440
+	JMP     block_2512
 
-tail_2441:
+tail_2513:
 	CMPQ      DI, DX
-	JAE       pixels_done_2442
+	JAE       pixels_done_2514
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2450:
+row_2522:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -46465,33 +47353,33 @@ row_2450:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2450
+	JNZ          row_2522
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2451
+	JB           act_done_2523
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2452
+	JE           act_clampx_2524
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2453
+	JE           act_mulx_2525
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2454
+	JE           act_slope_2526
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2455
+	JE           act_slopec_2527
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2456
+	JE           act_requant_2528
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2451
+	JMP          act_done_2523
 
-act_mulx_2453:
+act_mulx_2525:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46502,18 +47390,18 @@ act_mulx_2453:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2451
+	JMP         act_done_2523
 
-act_slope_2454:
+act_slope_2526:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2451
+	JMP         act_done_2523
 
-act_slopec_2455:
+act_slopec_2527:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46523,9 +47411,9 @@ act_slopec_2455:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2451
+	JMP         act_done_2523
 
-act_requant_2456:
+act_requant_2528:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46537,21 +47425,21 @@ act_requant_2456:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2451
+	JMP         act_done_2523
 
-act_clampx_2452:
+act_clampx_2524:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2451:
+act_done_2523:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2442:
+pixels_done_2514:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46566,16 +47454,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2457:
+block_2529:
 	CMPQ    DI, BX
-	JAE     tail_2458
+	JAE     tail_2530
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2460:
+row_2532:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -46583,53 +47471,53 @@ row_2460:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2460
+	JNZ          row_2532
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2461
+	JB           act_done_2533
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2462
+	JE           act_clampx_2534
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2463
+	JE           act_mulx_2535
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2464
+	JE           act_slope_2536
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2465
+	JE           act_slopec_2537
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2466
+	JE           act_requant_2538
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2461
+	JMP          act_done_2533
 
-act_mulx_2463:
+act_mulx_2535:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2461
+	JMP         act_done_2533
 
-act_slope_2464:
+act_slope_2536:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2461
+	JMP         act_done_2533
 
-act_slopec_2465:
+act_slopec_2537:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2461
+	JMP         act_done_2533
 
-act_requant_2466:
+act_requant_2538:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -46637,28 +47525,28 @@ act_requant_2466:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2461
+	JMP         act_done_2533
 
-act_clampx_2462:
+act_clampx_2534:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2461:
+act_done_2533:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2457
+	JMP     block_2529
 
-tail_2458:
+tail_2530:
 	CMPQ      DI, DX
-	JAE       pixels_done_2459
+	JAE       pixels_done_2531
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2467:
+row_2539:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -46666,53 +47554,53 @@ row_2467:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2467
+	JNZ          row_2539
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2468
+	JB           act_done_2540
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2469
+	JE           act_clampx_2541
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2470
+	JE           act_mulx_2542
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2471
+	JE           act_slope_2543
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2472
+	JE           act_slopec_2544
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2473
+	JE           act_requant_2545
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2468
+	JMP          act_done_2540
 
-act_mulx_2470:
+act_mulx_2542:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2468
+	JMP         act_done_2540
 
-act_slope_2471:
+act_slope_2543:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2468
+	JMP         act_done_2540
 
-act_slopec_2472:
+act_slopec_2544:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2468
+	JMP         act_done_2540
 
-act_requant_2473:
+act_requant_2545:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -46720,17 +47608,17 @@ act_requant_2473:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2468
+	JMP         act_done_2540
 
-act_clampx_2469:
+act_clampx_2541:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2468:
+act_done_2540:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2459:
+pixels_done_2531:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -46763,9 +47651,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2474:
+block_2546:
 	CMPQ    DI, BX
-	JAE     tail_2475
+	JAE     tail_2547
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46775,7 +47663,7 @@ block_2474:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2477:
+row_2549:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -46801,24 +47689,24 @@ row_2477:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2477
+	JNZ          row_2549
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2478
+	JB           act_done_2550
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2479
+	JE           act_clampx_2551
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2480
+	JE           act_mulx_2552
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2481
+	JE           act_slope_2553
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2482
+	JE           act_slopec_2554
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2483
+	JE           act_requant_2555
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46831,9 +47719,9 @@ row_2477:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2478
+	JMP          act_done_2550
 
-act_mulx_2480:
+act_mulx_2552:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46854,9 +47742,9 @@ act_mulx_2480:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2478
+	JMP         act_done_2550
 
-act_slope_2481:
+act_slope_2553:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46869,9 +47757,9 @@ act_slope_2481:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2478
+	JMP         act_done_2550
 
-act_slopec_2482:
+act_slopec_2554:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46887,9 +47775,9 @@ act_slopec_2482:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2478
+	JMP         act_done_2550
 
-act_requant_2483:
+act_requant_2555:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46909,9 +47797,9 @@ act_requant_2483:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2478
+	JMP         act_done_2550
 
-act_clampx_2479:
+act_clampx_2551:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46921,7 +47809,7 @@ act_clampx_2479:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2478:
+act_done_2550:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46932,11 +47820,11 @@ act_done_2478:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2474
+	JMP     block_2546
 
-tail_2475:
+tail_2547:
 	CMPQ      DI, DX
-	JAE       pixels_done_2476
+	JAE       pixels_done_2548
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46945,7 +47833,7 @@ tail_2475:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2484:
+row_2556:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -46971,24 +47859,24 @@ row_2484:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2484
+	JNZ          row_2556
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2485
+	JB           act_done_2557
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2486
+	JE           act_clampx_2558
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2487
+	JE           act_mulx_2559
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2488
+	JE           act_slope_2560
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2489
+	JE           act_slopec_2561
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2490
+	JE           act_requant_2562
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47001,9 +47889,9 @@ row_2484:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2485
+	JMP          act_done_2557
 
-act_mulx_2487:
+act_mulx_2559:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47024,9 +47912,9 @@ act_mulx_2487:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2485
+	JMP         act_done_2557
 
-act_slope_2488:
+act_slope_2560:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47039,9 +47927,9 @@ act_slope_2488:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2485
+	JMP         act_done_2557
 
-act_slopec_2489:
+act_slopec_2561:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47057,9 +47945,9 @@ act_slopec_2489:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2485
+	JMP         act_done_2557
 
-act_requant_2490:
+act_requant_2562:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47079,9 +47967,9 @@ act_requant_2490:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2485
+	JMP         act_done_2557
 
-act_clampx_2486:
+act_clampx_2558:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47091,7 +47979,7 @@ act_clampx_2486:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2485:
+act_done_2557:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47101,7 +47989,7 @@ act_done_2485:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2476:
+pixels_done_2548:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47120,9 +48008,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2491:
+block_2563:
 	CMPQ    DI, BX
-	JAE     tail_2492
+	JAE     tail_2564
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47131,7 +48019,7 @@ block_2491:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2494:
+row_2566:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -47152,24 +48040,24 @@ row_2494:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2494
+	JNZ          row_2566
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2495
+	JB           act_done_2567
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2496
+	JE           act_clampx_2568
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2497
+	JE           act_mulx_2569
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2498
+	JE           act_slope_2570
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2499
+	JE           act_slopec_2571
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2500
+	JE           act_requant_2572
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47179,9 +48067,9 @@ row_2494:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2495
+	JMP          act_done_2567
 
-act_mulx_2497:
+act_mulx_2569:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47197,9 +48085,9 @@ act_mulx_2497:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2495
+	JMP         act_done_2567
 
-act_slope_2498:
+act_slope_2570:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47209,9 +48097,9 @@ act_slope_2498:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2495
+	JMP         act_done_2567
 
-act_slopec_2499:
+act_slopec_2571:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47224,9 +48112,9 @@ act_slopec_2499:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2495
+	JMP         act_done_2567
 
-act_requant_2500:
+act_requant_2572:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47242,9 +48130,9 @@ act_requant_2500:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2495
+	JMP         act_done_2567
 
-act_clampx_2496:
+act_clampx_2568:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47252,7 +48140,7 @@ act_clampx_2496:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2495:
+act_done_2567:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47261,11 +48149,11 @@ act_done_2495:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2491
+	JMP     block_2563
 
-tail_2492:
+tail_2564:
 	CMPQ      DI, DX
-	JAE       pixels_done_2493
+	JAE       pixels_done_2565
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47273,7 +48161,7 @@ tail_2492:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2501:
+row_2573:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -47294,24 +48182,24 @@ row_2501:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2501
+	JNZ          row_2573
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2502
+	JB           act_done_2574
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2503
+	JE           act_clampx_2575
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2504
+	JE           act_mulx_2576
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2505
+	JE           act_slope_2577
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2506
+	JE           act_slopec_2578
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2507
+	JE           act_requant_2579
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47321,9 +48209,9 @@ row_2501:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2502
+	JMP          act_done_2574
 
-act_mulx_2504:
+act_mulx_2576:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47339,9 +48227,9 @@ act_mulx_2504:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2502
+	JMP         act_done_2574
 
-act_slope_2505:
+act_slope_2577:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47351,9 +48239,9 @@ act_slope_2505:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2502
+	JMP         act_done_2574
 
-act_slopec_2506:
+act_slopec_2578:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47366,9 +48254,9 @@ act_slopec_2506:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2502
+	JMP         act_done_2574
 
-act_requant_2507:
+act_requant_2579:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47384,9 +48272,9 @@ act_requant_2507:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2502
+	JMP         act_done_2574
 
-act_clampx_2503:
+act_clampx_2575:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47394,7 +48282,7 @@ act_clampx_2503:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2502:
+act_done_2574:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47402,7 +48290,7 @@ act_done_2502:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2493:
+pixels_done_2565:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47419,9 +48307,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2508:
+block_2580:
 	CMPQ    DI, BX
-	JAE     tail_2509
+	JAE     tail_2581
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47429,7 +48317,7 @@ block_2508:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2511:
+row_2583:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -47445,33 +48333,33 @@ row_2511:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2511
+	JNZ          row_2583
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2512
+	JB           act_done_2584
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2513
+	JE           act_clampx_2585
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2514
+	JE           act_mulx_2586
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2515
+	JE           act_slope_2587
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2516
+	JE           act_slopec_2588
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2517
+	JE           act_requant_2589
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2512
+	JMP          act_done_2584
 
-act_mulx_2514:
+act_mulx_2586:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47482,18 +48370,18 @@ act_mulx_2514:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2512
+	JMP         act_done_2584
 
-act_slope_2515:
+act_slope_2587:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2512
+	JMP         act_done_2584
 
-act_slopec_2516:
+act_slopec_2588:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47503,9 +48391,9 @@ act_slopec_2516:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2512
+	JMP         act_done_2584
 
-act_requant_2517:
+act_requant_2589:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47517,33 +48405,33 @@ act_requant_2517:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2512
+	JMP         act_done_2584
 
-act_clampx_2513:
+act_clampx_2585:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2512:
+act_done_2584:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2508
+	JMP     block_2580
 
-tail_2509:
+tail_2581:
 	CMPQ      DI, DX
-	JAE       pixels_done_2510
+	JAE       pixels_done_2582
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2518:
+row_2590:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -47559,33 +48447,33 @@ row_2518:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2518
+	JNZ          row_2590
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2519
+	JB           act_done_2591
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2520
+	JE           act_clampx_2592
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2521
+	JE           act_mulx_2593
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2522
+	JE           act_slope_2594
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2523
+	JE           act_slopec_2595
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2524
+	JE           act_requant_2596
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2519
+	JMP          act_done_2591
 
-act_mulx_2521:
+act_mulx_2593:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47596,18 +48484,18 @@ act_mulx_2521:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2519
+	JMP         act_done_2591
 
-act_slope_2522:
+act_slope_2594:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2519
+	JMP         act_done_2591
 
-act_slopec_2523:
+act_slopec_2595:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47617,9 +48505,9 @@ act_slopec_2523:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2519
+	JMP         act_done_2591
 
-act_requant_2524:
+act_requant_2596:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47631,21 +48519,21 @@ act_requant_2524:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2519
+	JMP         act_done_2591
 
-act_clampx_2520:
+act_clampx_2592:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2519:
+act_done_2591:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2510:
+pixels_done_2582:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47660,16 +48548,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2525:
+block_2597:
 	CMPQ    DI, BX
-	JAE     tail_2526
+	JAE     tail_2598
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2528:
+row_2600:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -47680,53 +48568,53 @@ row_2528:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2528
+	JNZ          row_2600
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2529
+	JB           act_done_2601
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2530
+	JE           act_clampx_2602
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2531
+	JE           act_mulx_2603
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2532
+	JE           act_slope_2604
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2533
+	JE           act_slopec_2605
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2534
+	JE           act_requant_2606
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2529
+	JMP          act_done_2601
 
-act_mulx_2531:
+act_mulx_2603:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2529
+	JMP         act_done_2601
 
-act_slope_2532:
+act_slope_2604:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2529
+	JMP         act_done_2601
 
-act_slopec_2533:
+act_slopec_2605:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2529
+	JMP         act_done_2601
 
-act_requant_2534:
+act_requant_2606:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -47734,28 +48622,28 @@ act_requant_2534:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2529
+	JMP         act_done_2601
 
-act_clampx_2530:
+act_clampx_2602:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2529:
+act_done_2601:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2525
+	JMP     block_2597
 
-tail_2526:
+tail_2598:
 	CMPQ      DI, DX
-	JAE       pixels_done_2527
+	JAE       pixels_done_2599
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2535:
+row_2607:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -47766,53 +48654,53 @@ row_2535:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2535
+	JNZ          row_2607
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2536
+	JB           act_done_2608
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2537
+	JE           act_clampx_2609
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2538
+	JE           act_mulx_2610
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2539
+	JE           act_slope_2611
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2540
+	JE           act_slopec_2612
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2541
+	JE           act_requant_2613
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2536
+	JMP          act_done_2608
 
-act_mulx_2538:
+act_mulx_2610:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2536
+	JMP         act_done_2608
 
-act_slope_2539:
+act_slope_2611:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2536
+	JMP         act_done_2608
 
-act_slopec_2540:
+act_slopec_2612:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2536
+	JMP         act_done_2608
 
-act_requant_2541:
+act_requant_2613:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -47820,17 +48708,17 @@ act_requant_2541:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2536
+	JMP         act_done_2608
 
-act_clampx_2537:
+act_clampx_2609:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2536:
+act_done_2608:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2527:
+pixels_done_2599:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -47863,9 +48751,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2542:
+block_2614:
 	CMPQ    DI, BX
-	JAE     tail_2543
+	JAE     tail_2615
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47875,7 +48763,7 @@ block_2542:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2545:
+row_2617:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -47892,24 +48780,24 @@ row_2545:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2545
+	JNZ          row_2617
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2546
+	JB           act_done_2618
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2547
+	JE           act_clampx_2619
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2548
+	JE           act_mulx_2620
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2549
+	JE           act_slope_2621
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2550
+	JE           act_slopec_2622
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2551
+	JE           act_requant_2623
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47922,9 +48810,9 @@ row_2545:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2546
+	JMP          act_done_2618
 
-act_mulx_2548:
+act_mulx_2620:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47945,9 +48833,9 @@ act_mulx_2548:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2546
+	JMP         act_done_2618
 
-act_slope_2549:
+act_slope_2621:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47960,9 +48848,9 @@ act_slope_2549:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2546
+	JMP         act_done_2618
 
-act_slopec_2550:
+act_slopec_2622:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -47978,9 +48866,9 @@ act_slopec_2550:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2546
+	JMP         act_done_2618
 
-act_requant_2551:
+act_requant_2623:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48000,9 +48888,9 @@ act_requant_2551:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2546
+	JMP         act_done_2618
 
-act_clampx_2547:
+act_clampx_2619:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48012,7 +48900,7 @@ act_clampx_2547:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2546:
+act_done_2618:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48023,11 +48911,11 @@ act_done_2546:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2542
+	JMP     block_2614
 
-tail_2543:
+tail_2615:
 	CMPQ      DI, DX
-	JAE       pixels_done_2544
+	JAE       pixels_done_2616
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48036,7 +48924,7 @@ tail_2543:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2552:
+row_2624:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -48053,24 +48941,24 @@ row_2552:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2552
+	JNZ          row_2624
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2553
+	JB           act_done_2625
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2554
+	JE           act_clampx_2626
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2555
+	JE           act_mulx_2627
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2556
+	JE           act_slope_2628
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2557
+	JE           act_slopec_2629
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2558
+	JE           act_requant_2630
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48083,9 +48971,9 @@ row_2552:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2553
+	JMP          act_done_2625
 
-act_mulx_2555:
+act_mulx_2627:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48106,9 +48994,9 @@ act_mulx_2555:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2553
+	JMP         act_done_2625
 
-act_slope_2556:
+act_slope_2628:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48121,9 +49009,9 @@ act_slope_2556:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2553
+	JMP         act_done_2625
 
-act_slopec_2557:
+act_slopec_2629:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48139,9 +49027,9 @@ act_slopec_2557:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2553
+	JMP         act_done_2625
 
-act_requant_2558:
+act_requant_2630:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48161,9 +49049,9 @@ act_requant_2558:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2553
+	JMP         act_done_2625
 
-act_clampx_2554:
+act_clampx_2626:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48173,7 +49061,7 @@ act_clampx_2554:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2553:
+act_done_2625:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48183,7 +49071,7 @@ act_done_2553:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2544:
+pixels_done_2616:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48202,9 +49090,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2559:
+block_2631:
 	CMPQ    DI, BX
-	JAE     tail_2560
+	JAE     tail_2632
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48213,7 +49101,7 @@ block_2559:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2562:
+row_2634:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -48227,24 +49115,24 @@ row_2562:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2562
+	JNZ          row_2634
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2563
+	JB           act_done_2635
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2564
+	JE           act_clampx_2636
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2565
+	JE           act_mulx_2637
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2566
+	JE           act_slope_2638
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2567
+	JE           act_slopec_2639
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2568
+	JE           act_requant_2640
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48254,9 +49142,9 @@ row_2562:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2563
+	JMP          act_done_2635
 
-act_mulx_2565:
+act_mulx_2637:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48272,9 +49160,9 @@ act_mulx_2565:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2563
+	JMP         act_done_2635
 
-act_slope_2566:
+act_slope_2638:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48284,9 +49172,9 @@ act_slope_2566:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2563
+	JMP         act_done_2635
 
-act_slopec_2567:
+act_slopec_2639:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48299,9 +49187,9 @@ act_slopec_2567:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2563
+	JMP         act_done_2635
 
-act_requant_2568:
+act_requant_2640:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48317,9 +49205,9 @@ act_requant_2568:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2563
+	JMP         act_done_2635
 
-act_clampx_2564:
+act_clampx_2636:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48327,7 +49215,7 @@ act_clampx_2564:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2563:
+act_done_2635:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48336,11 +49224,11 @@ act_done_2563:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2559
+	JMP     block_2631
 
-tail_2560:
+tail_2632:
 	CMPQ      DI, DX
-	JAE       pixels_done_2561
+	JAE       pixels_done_2633
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48348,7 +49236,7 @@ tail_2560:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2569:
+row_2641:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -48362,24 +49250,24 @@ row_2569:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2569
+	JNZ          row_2641
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2570
+	JB           act_done_2642
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2571
+	JE           act_clampx_2643
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2572
+	JE           act_mulx_2644
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2573
+	JE           act_slope_2645
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2574
+	JE           act_slopec_2646
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2575
+	JE           act_requant_2647
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48389,9 +49277,9 @@ row_2569:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2570
+	JMP          act_done_2642
 
-act_mulx_2572:
+act_mulx_2644:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48407,9 +49295,9 @@ act_mulx_2572:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2570
+	JMP         act_done_2642
 
-act_slope_2573:
+act_slope_2645:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48419,9 +49307,9 @@ act_slope_2573:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2570
+	JMP         act_done_2642
 
-act_slopec_2574:
+act_slopec_2646:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48434,9 +49322,9 @@ act_slopec_2574:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2570
+	JMP         act_done_2642
 
-act_requant_2575:
+act_requant_2647:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48452,9 +49340,9 @@ act_requant_2575:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2570
+	JMP         act_done_2642
 
-act_clampx_2571:
+act_clampx_2643:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48462,7 +49350,7 @@ act_clampx_2571:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2570:
+act_done_2642:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48470,7 +49358,7 @@ act_done_2570:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2561:
+pixels_done_2633:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48487,9 +49375,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2576:
+block_2648:
 	CMPQ    DI, BX
-	JAE     tail_2577
+	JAE     tail_2649
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48497,7 +49385,7 @@ block_2576:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2579:
+row_2651:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -48508,33 +49396,33 @@ row_2579:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2579
+	JNZ          row_2651
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2580
+	JB           act_done_2652
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2581
+	JE           act_clampx_2653
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2582
+	JE           act_mulx_2654
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2583
+	JE           act_slope_2655
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2584
+	JE           act_slopec_2656
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2585
+	JE           act_requant_2657
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2580
+	JMP          act_done_2652
 
-act_mulx_2582:
+act_mulx_2654:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48545,18 +49433,18 @@ act_mulx_2582:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2580
+	JMP         act_done_2652
 
-act_slope_2583:
+act_slope_2655:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2580
+	JMP         act_done_2652
 
-act_slopec_2584:
+act_slopec_2656:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48566,9 +49454,9 @@ act_slopec_2584:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2580
+	JMP         act_done_2652
 
-act_requant_2585:
+act_requant_2657:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48580,33 +49468,33 @@ act_requant_2585:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2580
+	JMP         act_done_2652
 
-act_clampx_2581:
+act_clampx_2653:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2580:
+act_done_2652:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2576
+	JMP     block_2648
 
-tail_2577:
+tail_2649:
 	CMPQ      DI, DX
-	JAE       pixels_done_2578
+	JAE       pixels_done_2650
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2586:
+row_2658:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -48617,33 +49505,33 @@ row_2586:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2586
+	JNZ          row_2658
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2587
+	JB           act_done_2659
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2588
+	JE           act_clampx_2660
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2589
+	JE           act_mulx_2661
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2590
+	JE           act_slope_2662
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2591
+	JE           act_slopec_2663
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2592
+	JE           act_requant_2664
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2587
+	JMP          act_done_2659
 
-act_mulx_2589:
+act_mulx_2661:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48654,18 +49542,18 @@ act_mulx_2589:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2587
+	JMP         act_done_2659
 
-act_slope_2590:
+act_slope_2662:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2587
+	JMP         act_done_2659
 
-act_slopec_2591:
+act_slopec_2663:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48675,9 +49563,9 @@ act_slopec_2591:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2587
+	JMP         act_done_2659
 
-act_requant_2592:
+act_requant_2664:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48689,21 +49577,21 @@ act_requant_2592:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2587
+	JMP         act_done_2659
 
-act_clampx_2588:
+act_clampx_2660:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2587:
+act_done_2659:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2578:
+pixels_done_2650:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48718,16 +49606,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2593:
+block_2665:
 	CMPQ    DI, BX
-	JAE     tail_2594
+	JAE     tail_2666
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2596:
+row_2668:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -48735,53 +49623,53 @@ row_2596:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2596
+	JNZ          row_2668
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2597
+	JB           act_done_2669
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2598
+	JE           act_clampx_2670
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2599
+	JE           act_mulx_2671
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2600
+	JE           act_slope_2672
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2601
+	JE           act_slopec_2673
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2602
+	JE           act_requant_2674
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2597
+	JMP          act_done_2669
 
-act_mulx_2599:
+act_mulx_2671:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2597
+	JMP         act_done_2669
 
-act_slope_2600:
+act_slope_2672:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2597
+	JMP         act_done_2669
 
-act_slopec_2601:
+act_slopec_2673:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2597
+	JMP         act_done_2669
 
-act_requant_2602:
+act_requant_2674:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -48789,28 +49677,28 @@ act_requant_2602:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2597
+	JMP         act_done_2669
 
-act_clampx_2598:
+act_clampx_2670:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2597:
+act_done_2669:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2593
+	JMP     block_2665
 
-tail_2594:
+tail_2666:
 	CMPQ      DI, DX
-	JAE       pixels_done_2595
+	JAE       pixels_done_2667
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2603:
+row_2675:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -48818,53 +49706,53 @@ row_2603:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2603
+	JNZ          row_2675
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2604
+	JB           act_done_2676
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2605
+	JE           act_clampx_2677
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2606
+	JE           act_mulx_2678
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2607
+	JE           act_slope_2679
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2608
+	JE           act_slopec_2680
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2609
+	JE           act_requant_2681
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2604
+	JMP          act_done_2676
 
-act_mulx_2606:
+act_mulx_2678:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2604
+	JMP         act_done_2676
 
-act_slope_2607:
+act_slope_2679:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2604
+	JMP         act_done_2676
 
-act_slopec_2608:
+act_slopec_2680:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2604
+	JMP         act_done_2676
 
-act_requant_2609:
+act_requant_2681:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -48872,17 +49760,17 @@ act_requant_2609:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2604
+	JMP         act_done_2676
 
-act_clampx_2605:
+act_clampx_2677:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2604:
+act_done_2676:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2595:
+pixels_done_2667:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -48915,9 +49803,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2610:
+block_2682:
 	CMPQ    DI, BX
-	JAE     tail_2611
+	JAE     tail_2683
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48931,7 +49819,7 @@ block_2610:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2613:
+row_2685:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -49004,24 +49892,24 @@ row_2613:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2613
+	JNZ          row_2685
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2614
+	JB           act_done_2686
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2615
+	JE           act_clampx_2687
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2616
+	JE           act_mulx_2688
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2617
+	JE           act_slope_2689
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2618
+	JE           act_slopec_2690
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2619
+	JE           act_requant_2691
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -49046,9 +49934,9 @@ row_2613:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2614
+	JMP          act_done_2686
 
-act_mulx_2616:
+act_mulx_2688:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -49089,9 +49977,9 @@ act_mulx_2616:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2614
+	JMP         act_done_2686
 
-act_slope_2617:
+act_slope_2689:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -49116,9 +50004,9 @@ act_slope_2617:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2614
+	JMP         act_done_2686
 
-act_slopec_2618:
+act_slopec_2690:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -49146,9 +50034,9 @@ act_slopec_2618:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2614
+	JMP         act_done_2686
 
-act_requant_2619:
+act_requant_2691:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -49184,9 +50072,9 @@ act_requant_2619:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2614
+	JMP         act_done_2686
 
-act_clampx_2615:
+act_clampx_2687:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -49204,7 +50092,7 @@ act_clampx_2615:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2614:
+act_done_2686:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49223,11 +50111,11 @@ act_done_2614:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2610
+	JMP     block_2682
 
-tail_2611:
+tail_2683:
 	CMPQ      DI, DX
-	JAE       pixels_done_2612
+	JAE       pixels_done_2684
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49240,7 +50128,7 @@ tail_2611:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2620:
+row_2692:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -49313,24 +50201,24 @@ row_2620:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2620
+	JNZ          row_2692
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2621
+	JB           act_done_2693
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2622
+	JE           act_clampx_2694
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2623
+	JE           act_mulx_2695
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2624
+	JE           act_slope_2696
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2625
+	JE           act_slopec_2697
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2626
+	JE           act_requant_2698
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -49355,9 +50243,9 @@ row_2620:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2621
+	JMP          act_done_2693
 
-act_mulx_2623:
+act_mulx_2695:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -49398,9 +50286,9 @@ act_mulx_2623:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2621
+	JMP         act_done_2693
 
-act_slope_2624:
+act_slope_2696:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -49425,9 +50313,9 @@ act_slope_2624:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2621
+	JMP         act_done_2693
 
-act_slopec_2625:
+act_slopec_2697:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -49455,9 +50343,9 @@ act_slopec_2625:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2621
+	JMP         act_done_2693
 
-act_requant_2626:
+act_requant_2698:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -49493,9 +50381,9 @@ act_requant_2626:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2621
+	JMP         act_done_2693
 
-act_clampx_2622:
+act_clampx_2694:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -49513,7 +50401,7 @@ act_clampx_2622:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2621:
+act_done_2693:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49531,7 +50419,7 @@ act_done_2621:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2612:
+pixels_done_2684:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49558,9 +50446,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2627:
+block_2699:
 	CMPQ    DI, BX
-	JAE     tail_2628
+	JAE     tail_2700
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49573,7 +50461,7 @@ block_2627:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2630:
+row_2702:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -49639,24 +50527,24 @@ row_2630:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2630
+	JNZ          row_2702
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2631
+	JB           act_done_2703
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2632
+	JE           act_clampx_2704
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2633
+	JE           act_mulx_2705
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2634
+	JE           act_slope_2706
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2635
+	JE           act_slopec_2707
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2636
+	JE           act_requant_2708
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -49678,9 +50566,9 @@ row_2630:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2631
+	JMP          act_done_2703
 
-act_mulx_2633:
+act_mulx_2705:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -49716,9 +50604,9 @@ act_mulx_2633:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2631
+	JMP         act_done_2703
 
-act_slope_2634:
+act_slope_2706:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -49740,9 +50628,9 @@ act_slope_2634:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2631
+	JMP         act_done_2703
 
-act_slopec_2635:
+act_slopec_2707:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -49767,9 +50655,9 @@ act_slopec_2635:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2631
+	JMP         act_done_2703
 
-act_requant_2636:
+act_requant_2708:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -49801,9 +50689,9 @@ act_requant_2636:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2631
+	JMP         act_done_2703
 
-act_clampx_2632:
+act_clampx_2704:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -49819,7 +50707,7 @@ act_clampx_2632:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2631:
+act_done_2703:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49836,11 +50724,11 @@ act_done_2631:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2627
+	JMP     block_2699
 
-tail_2628:
+tail_2700:
 	CMPQ      DI, DX
-	JAE       pixels_done_2629
+	JAE       pixels_done_2701
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49852,7 +50740,7 @@ tail_2628:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2637:
+row_2709:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -49918,24 +50806,24 @@ row_2637:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2637
+	JNZ          row_2709
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2638
+	JB           act_done_2710
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2639
+	JE           act_clampx_2711
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2640
+	JE           act_mulx_2712
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2641
+	JE           act_slope_2713
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2642
+	JE           act_slopec_2714
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2643
+	JE           act_requant_2715
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -49957,9 +50845,9 @@ row_2637:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2638
+	JMP          act_done_2710
 
-act_mulx_2640:
+act_mulx_2712:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -49995,9 +50883,9 @@ act_mulx_2640:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2638
+	JMP         act_done_2710
 
-act_slope_2641:
+act_slope_2713:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -50019,9 +50907,9 @@ act_slope_2641:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2638
+	JMP         act_done_2710
 
-act_slopec_2642:
+act_slopec_2714:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -50046,9 +50934,9 @@ act_slopec_2642:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2638
+	JMP         act_done_2710
 
-act_requant_2643:
+act_requant_2715:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -50080,9 +50968,9 @@ act_requant_2643:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2638
+	JMP         act_done_2710
 
-act_clampx_2639:
+act_clampx_2711:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -50098,7 +50986,7 @@ act_clampx_2639:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2638:
+act_done_2710:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50114,7 +51002,7 @@ act_done_2638:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2629:
+pixels_done_2701:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50139,9 +51027,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2644:
+block_2716:
 	CMPQ    DI, BX
-	JAE     tail_2645
+	JAE     tail_2717
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50153,7 +51041,7 @@ block_2644:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2647:
+row_2719:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -50212,24 +51100,24 @@ row_2647:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2647
+	JNZ          row_2719
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2648
+	JB           act_done_2720
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2649
+	JE           act_clampx_2721
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2650
+	JE           act_mulx_2722
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2651
+	JE           act_slope_2723
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2652
+	JE           act_slopec_2724
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2653
+	JE           act_requant_2725
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -50248,9 +51136,9 @@ row_2647:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2648
+	JMP          act_done_2720
 
-act_mulx_2650:
+act_mulx_2722:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -50281,9 +51169,9 @@ act_mulx_2650:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2648
+	JMP         act_done_2720
 
-act_slope_2651:
+act_slope_2723:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -50302,9 +51190,9 @@ act_slope_2651:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2648
+	JMP         act_done_2720
 
-act_slopec_2652:
+act_slopec_2724:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -50326,9 +51214,9 @@ act_slopec_2652:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2648
+	JMP         act_done_2720
 
-act_requant_2653:
+act_requant_2725:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -50356,9 +51244,9 @@ act_requant_2653:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2648
+	JMP         act_done_2720
 
-act_clampx_2649:
+act_clampx_2721:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -50372,7 +51260,7 @@ act_clampx_2649:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2648:
+act_done_2720:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50387,11 +51275,11 @@ act_done_2648:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2644
+	JMP     block_2716
 
-tail_2645:
+tail_2717:
 	CMPQ      DI, DX
-	JAE       pixels_done_2646
+	JAE       pixels_done_2718
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50402,7 +51290,7 @@ tail_2645:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2654:
+row_2726:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -50461,24 +51349,24 @@ row_2654:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2654
+	JNZ          row_2726
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2655
+	JB           act_done_2727
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2656
+	JE           act_clampx_2728
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2657
+	JE           act_mulx_2729
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2658
+	JE           act_slope_2730
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2659
+	JE           act_slopec_2731
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2660
+	JE           act_requant_2732
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -50497,9 +51385,9 @@ row_2654:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2655
+	JMP          act_done_2727
 
-act_mulx_2657:
+act_mulx_2729:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -50530,9 +51418,9 @@ act_mulx_2657:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2655
+	JMP         act_done_2727
 
-act_slope_2658:
+act_slope_2730:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -50551,9 +51439,9 @@ act_slope_2658:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2655
+	JMP         act_done_2727
 
-act_slopec_2659:
+act_slopec_2731:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -50575,9 +51463,9 @@ act_slopec_2659:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2655
+	JMP         act_done_2727
 
-act_requant_2660:
+act_requant_2732:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -50605,9 +51493,9 @@ act_requant_2660:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2655
+	JMP         act_done_2727
 
-act_clampx_2656:
+act_clampx_2728:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -50621,7 +51509,7 @@ act_clampx_2656:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2655:
+act_done_2727:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50635,7 +51523,7 @@ act_done_2655:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2646:
+pixels_done_2718:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50658,9 +51546,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2661:
+block_2733:
 	CMPQ    DI, BX
-	JAE     tail_2662
+	JAE     tail_2734
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50671,7 +51559,7 @@ block_2661:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2664:
+row_2736:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -50723,24 +51611,24 @@ row_2664:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2664
+	JNZ          row_2736
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2665
+	JB           act_done_2737
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2666
+	JE           act_clampx_2738
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2667
+	JE           act_mulx_2739
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2668
+	JE           act_slope_2740
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2669
+	JE           act_slopec_2741
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2670
+	JE           act_requant_2742
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -50756,9 +51644,9 @@ row_2664:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2665
+	JMP          act_done_2737
 
-act_mulx_2667:
+act_mulx_2739:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -50784,9 +51672,9 @@ act_mulx_2667:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2665
+	JMP         act_done_2737
 
-act_slope_2668:
+act_slope_2740:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -50802,9 +51690,9 @@ act_slope_2668:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2665
+	JMP         act_done_2737
 
-act_slopec_2669:
+act_slopec_2741:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -50823,9 +51711,9 @@ act_slopec_2669:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2665
+	JMP         act_done_2737
 
-act_requant_2670:
+act_requant_2742:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -50849,9 +51737,9 @@ act_requant_2670:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2665
+	JMP         act_done_2737
 
-act_clampx_2666:
+act_clampx_2738:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -50863,7 +51751,7 @@ act_clampx_2666:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2665:
+act_done_2737:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50876,11 +51764,11 @@ act_done_2665:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2661
+	JMP     block_2733
 
-tail_2662:
+tail_2734:
 	CMPQ      DI, DX
-	JAE       pixels_done_2663
+	JAE       pixels_done_2735
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50890,7 +51778,7 @@ tail_2662:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2671:
+row_2743:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -50942,24 +51830,24 @@ row_2671:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2671
+	JNZ          row_2743
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2672
+	JB           act_done_2744
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2673
+	JE           act_clampx_2745
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2674
+	JE           act_mulx_2746
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2675
+	JE           act_slope_2747
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2676
+	JE           act_slopec_2748
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2677
+	JE           act_requant_2749
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -50975,9 +51863,9 @@ row_2671:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2672
+	JMP          act_done_2744
 
-act_mulx_2674:
+act_mulx_2746:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -51003,9 +51891,9 @@ act_mulx_2674:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2672
+	JMP         act_done_2744
 
-act_slope_2675:
+act_slope_2747:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -51021,9 +51909,9 @@ act_slope_2675:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2672
+	JMP         act_done_2744
 
-act_slopec_2676:
+act_slopec_2748:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -51042,9 +51930,9 @@ act_slopec_2676:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2672
+	JMP         act_done_2744
 
-act_requant_2677:
+act_requant_2749:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -51068,9 +51956,9 @@ act_requant_2677:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2672
+	JMP         act_done_2744
 
-act_clampx_2673:
+act_clampx_2745:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -51082,7 +51970,7 @@ act_clampx_2673:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2672:
+act_done_2744:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51094,7 +51982,7 @@ act_done_2672:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2663:
+pixels_done_2735:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51115,9 +52003,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2678:
+block_2750:
 	CMPQ    DI, BX
-	JAE     tail_2679
+	JAE     tail_2751
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51127,7 +52015,7 @@ block_2678:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2681:
+row_2753:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -51172,24 +52060,24 @@ row_2681:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2681
+	JNZ          row_2753
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2682
+	JB           act_done_2754
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2683
+	JE           act_clampx_2755
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2684
+	JE           act_mulx_2756
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2685
+	JE           act_slope_2757
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2686
+	JE           act_slopec_2758
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2687
+	JE           act_requant_2759
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -51202,9 +52090,9 @@ row_2681:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2682
+	JMP          act_done_2754
 
-act_mulx_2684:
+act_mulx_2756:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -51225,9 +52113,9 @@ act_mulx_2684:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2682
+	JMP         act_done_2754
 
-act_slope_2685:
+act_slope_2757:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -51240,9 +52128,9 @@ act_slope_2685:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2682
+	JMP         act_done_2754
 
-act_slopec_2686:
+act_slopec_2758:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -51258,9 +52146,9 @@ act_slopec_2686:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2682
+	JMP         act_done_2754
 
-act_requant_2687:
+act_requant_2759:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -51280,9 +52168,9 @@ act_requant_2687:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2682
+	JMP         act_done_2754
 
-act_clampx_2683:
+act_clampx_2755:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -51292,7 +52180,7 @@ act_clampx_2683:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2682:
+act_done_2754:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51303,11 +52191,11 @@ act_done_2682:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2678
+	JMP     block_2750
 
-tail_2679:
+tail_2751:
 	CMPQ      DI, DX
-	JAE       pixels_done_2680
+	JAE       pixels_done_2752
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51316,7 +52204,7 @@ tail_2679:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2688:
+row_2760:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -51361,24 +52249,24 @@ row_2688:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2688
+	JNZ          row_2760
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2689
+	JB           act_done_2761
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2690
+	JE           act_clampx_2762
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2691
+	JE           act_mulx_2763
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2692
+	JE           act_slope_2764
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2693
+	JE           act_slopec_2765
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2694
+	JE           act_requant_2766
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -51391,9 +52279,9 @@ row_2688:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2689
+	JMP          act_done_2761
 
-act_mulx_2691:
+act_mulx_2763:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -51414,9 +52302,9 @@ act_mulx_2691:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2689
+	JMP         act_done_2761
 
-act_slope_2692:
+act_slope_2764:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -51429,9 +52317,9 @@ act_slope_2692:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2689
+	JMP         act_done_2761
 
-act_slopec_2693:
+act_slopec_2765:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -51447,9 +52335,9 @@ act_slopec_2693:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2689
+	JMP         act_done_2761
 
-act_requant_2694:
+act_requant_2766:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -51469,9 +52357,9 @@ act_requant_2694:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2689
+	JMP         act_done_2761
 
-act_clampx_2690:
+act_clampx_2762:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -51481,7 +52369,7 @@ act_clampx_2690:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2689:
+act_done_2761:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51491,7 +52379,7 @@ act_done_2689:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2680:
+pixels_done_2752:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51510,9 +52398,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2695:
+block_2767:
 	CMPQ    DI, BX
-	JAE     tail_2696
+	JAE     tail_2768
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51521,7 +52409,7 @@ block_2695:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2698:
+row_2770:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -51559,24 +52447,24 @@ row_2698:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2698
+	JNZ          row_2770
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2699
+	JB           act_done_2771
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2700
+	JE           act_clampx_2772
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2701
+	JE           act_mulx_2773
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2702
+	JE           act_slope_2774
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2703
+	JE           act_slopec_2775
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2704
+	JE           act_requant_2776
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -51586,9 +52474,9 @@ row_2698:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2699
+	JMP          act_done_2771
 
-act_mulx_2701:
+act_mulx_2773:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -51604,9 +52492,9 @@ act_mulx_2701:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2699
+	JMP         act_done_2771
 
-act_slope_2702:
+act_slope_2774:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -51616,9 +52504,9 @@ act_slope_2702:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2699
+	JMP         act_done_2771
 
-act_slopec_2703:
+act_slopec_2775:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -51631,9 +52519,9 @@ act_slopec_2703:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2699
+	JMP         act_done_2771
 
-act_requant_2704:
+act_requant_2776:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -51649,9 +52537,9 @@ act_requant_2704:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2699
+	JMP         act_done_2771
 
-act_clampx_2700:
+act_clampx_2772:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -51659,7 +52547,7 @@ act_clampx_2700:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2699:
+act_done_2771:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51668,11 +52556,11 @@ act_done_2699:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2695
+	JMP     block_2767
 
-tail_2696:
+tail_2768:
 	CMPQ      DI, DX
-	JAE       pixels_done_2697
+	JAE       pixels_done_2769
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51680,7 +52568,7 @@ tail_2696:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2705:
+row_2777:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -51718,24 +52606,24 @@ row_2705:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2705
+	JNZ          row_2777
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2706
+	JB           act_done_2778
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2707
+	JE           act_clampx_2779
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2708
+	JE           act_mulx_2780
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2709
+	JE           act_slope_2781
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2710
+	JE           act_slopec_2782
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2711
+	JE           act_requant_2783
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -51745,9 +52633,9 @@ row_2705:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2706
+	JMP          act_done_2778
 
-act_mulx_2708:
+act_mulx_2780:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -51763,9 +52651,9 @@ act_mulx_2708:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2706
+	JMP         act_done_2778
 
-act_slope_2709:
+act_slope_2781:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -51775,9 +52663,9 @@ act_slope_2709:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2706
+	JMP         act_done_2778
 
-act_slopec_2710:
+act_slopec_2782:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -51790,9 +52678,9 @@ act_slopec_2710:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2706
+	JMP         act_done_2778
 
-act_requant_2711:
+act_requant_2783:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -51808,9 +52696,9 @@ act_requant_2711:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2706
+	JMP         act_done_2778
 
-act_clampx_2707:
+act_clampx_2779:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -51818,7 +52706,7 @@ act_clampx_2707:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2706:
+act_done_2778:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51826,7 +52714,7 @@ act_done_2706:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2697:
+pixels_done_2769:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51843,9 +52731,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2712:
+block_2784:
 	CMPQ    DI, BX
-	JAE     tail_2713
+	JAE     tail_2785
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51853,7 +52741,7 @@ block_2712:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2715:
+row_2787:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -51884,33 +52772,33 @@ row_2715:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2715
+	JNZ          row_2787
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2716
+	JB           act_done_2788
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2717
+	JE           act_clampx_2789
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2718
+	JE           act_mulx_2790
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2719
+	JE           act_slope_2791
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2720
+	JE           act_slopec_2792
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2721
+	JE           act_requant_2793
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2716
+	JMP          act_done_2788
 
-act_mulx_2718:
+act_mulx_2790:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -51921,18 +52809,18 @@ act_mulx_2718:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2716
+	JMP         act_done_2788
 
-act_slope_2719:
+act_slope_2791:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2716
+	JMP         act_done_2788
 
-act_slopec_2720:
+act_slopec_2792:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -51942,9 +52830,9 @@ act_slopec_2720:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2716
+	JMP         act_done_2788
 
-act_requant_2721:
+act_requant_2793:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -51956,33 +52844,33 @@ act_requant_2721:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2716
+	JMP         act_done_2788
 
-act_clampx_2717:
+act_clampx_2789:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2716:
+act_done_2788:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2712
+	JMP     block_2784
 
-tail_2713:
+tail_2785:
 	CMPQ      DI, DX
-	JAE       pixels_done_2714
+	JAE       pixels_done_2786
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2722:
+row_2794:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -52013,33 +52901,33 @@ row_2722:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2722
+	JNZ          row_2794
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2723
+	JB           act_done_2795
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2724
+	JE           act_clampx_2796
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2725
+	JE           act_mulx_2797
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2726
+	JE           act_slope_2798
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2727
+	JE           act_slopec_2799
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2728
+	JE           act_requant_2800
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2723
+	JMP          act_done_2795
 
-act_mulx_2725:
+act_mulx_2797:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -52050,18 +52938,18 @@ act_mulx_2725:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2723
+	JMP         act_done_2795
 
-act_slope_2726:
+act_slope_2798:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2723
+	JMP         act_done_2795
 
-act_slopec_2727:
+act_slopec_2799:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -52071,9 +52959,9 @@ act_slopec_2727:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2723
+	JMP         act_done_2795
 
-act_requant_2728:
+act_requant_2800:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -52085,21 +52973,21 @@ act_requant_2728:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2723
+	JMP         act_done_2795
 
-act_clampx_2724:
+act_clampx_2796:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2723:
+act_done_2795:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2714:
+pixels_done_2786:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52114,16 +53002,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2729:
+block_2801:
 	CMPQ    DI, BX
-	JAE     tail_2730
+	JAE     tail_2802
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2732:
+row_2804:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -52147,53 +53035,53 @@ row_2732:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2732
+	JNZ          row_2804
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2733
+	JB           act_done_2805
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2734
+	JE           act_clampx_2806
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2735
+	JE           act_mulx_2807
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2736
+	JE           act_slope_2808
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2737
+	JE           act_slopec_2809
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2738
+	JE           act_requant_2810
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2733
+	JMP          act_done_2805
 
-act_mulx_2735:
+act_mulx_2807:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2733
+	JMP         act_done_2805
 
-act_slope_2736:
+act_slope_2808:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2733
+	JMP         act_done_2805
 
-act_slopec_2737:
+act_slopec_2809:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2733
+	JMP         act_done_2805
 
-act_requant_2738:
+act_requant_2810:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -52201,28 +53089,28 @@ act_requant_2738:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2733
+	JMP         act_done_2805
 
-act_clampx_2734:
+act_clampx_2806:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2733:
+act_done_2805:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2729
+	JMP     block_2801
 
-tail_2730:
+tail_2802:
 	CMPQ      DI, DX
-	JAE       pixels_done_2731
+	JAE       pixels_done_2803
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2739:
+row_2811:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -52246,53 +53134,53 @@ row_2739:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2739
+	JNZ          row_2811
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2740
+	JB           act_done_2812
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2741
+	JE           act_clampx_2813
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2742
+	JE           act_mulx_2814
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2743
+	JE           act_slope_2815
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2744
+	JE           act_slopec_2816
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2745
+	JE           act_requant_2817
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2740
+	JMP          act_done_2812
 
-act_mulx_2742:
+act_mulx_2814:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2740
+	JMP         act_done_2812
 
-act_slope_2743:
+act_slope_2815:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2740
+	JMP         act_done_2812
 
-act_slopec_2744:
+act_slopec_2816:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2740
+	JMP         act_done_2812
 
-act_requant_2745:
+act_requant_2817:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -52300,17 +53188,17 @@ act_requant_2745:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2740
+	JMP         act_done_2812
 
-act_clampx_2741:
+act_clampx_2813:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2740:
+act_done_2812:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2731:
+pixels_done_2803:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -52343,9 +53231,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2746:
+block_2818:
 	CMPQ    DI, BX
-	JAE     tail_2747
+	JAE     tail_2819
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52359,7 +53247,7 @@ block_2746:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2749:
+row_2821:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -52446,24 +53334,24 @@ row_2749:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2749
+	JNZ          row_2821
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2750
+	JB           act_done_2822
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2751
+	JE           act_clampx_2823
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2752
+	JE           act_mulx_2824
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2753
+	JE           act_slope_2825
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2754
+	JE           act_slopec_2826
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2755
+	JE           act_requant_2827
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -52488,9 +53376,9 @@ row_2749:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2750
+	JMP          act_done_2822
 
-act_mulx_2752:
+act_mulx_2824:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -52531,9 +53419,9 @@ act_mulx_2752:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2750
+	JMP         act_done_2822
 
-act_slope_2753:
+act_slope_2825:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -52558,9 +53446,9 @@ act_slope_2753:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2750
+	JMP         act_done_2822
 
-act_slopec_2754:
+act_slopec_2826:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -52588,9 +53476,9 @@ act_slopec_2754:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2750
+	JMP         act_done_2822
 
-act_requant_2755:
+act_requant_2827:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -52626,9 +53514,9 @@ act_requant_2755:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2750
+	JMP         act_done_2822
 
-act_clampx_2751:
+act_clampx_2823:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -52646,7 +53534,7 @@ act_clampx_2751:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2750:
+act_done_2822:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52665,11 +53553,11 @@ act_done_2750:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2746
+	JMP     block_2818
 
-tail_2747:
+tail_2819:
 	CMPQ      DI, DX
-	JAE       pixels_done_2748
+	JAE       pixels_done_2820
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52682,7 +53570,7 @@ tail_2747:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2756:
+row_2828:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -52769,24 +53657,24 @@ row_2756:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2756
+	JNZ          row_2828
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2757
+	JB           act_done_2829
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2758
+	JE           act_clampx_2830
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2759
+	JE           act_mulx_2831
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2760
+	JE           act_slope_2832
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2761
+	JE           act_slopec_2833
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2762
+	JE           act_requant_2834
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -52811,9 +53699,9 @@ row_2756:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2757
+	JMP          act_done_2829
 
-act_mulx_2759:
+act_mulx_2831:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -52854,9 +53742,9 @@ act_mulx_2759:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2757
+	JMP         act_done_2829
 
-act_slope_2760:
+act_slope_2832:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -52881,9 +53769,9 @@ act_slope_2760:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2757
+	JMP         act_done_2829
 
-act_slopec_2761:
+act_slopec_2833:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -52911,9 +53799,9 @@ act_slopec_2761:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2757
+	JMP         act_done_2829
 
-act_requant_2762:
+act_requant_2834:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -52949,9 +53837,9 @@ act_requant_2762:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2757
+	JMP         act_done_2829
 
-act_clampx_2758:
+act_clampx_2830:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -52969,7 +53857,7 @@ act_clampx_2758:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2757:
+act_done_2829:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52987,7 +53875,7 @@ act_done_2757:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2748:
+pixels_done_2820:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53014,9 +53902,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2763:
+block_2835:
 	CMPQ    DI, BX
-	JAE     tail_2764
+	JAE     tail_2836
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53029,7 +53917,7 @@ block_2763:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2766:
+row_2838:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -53107,24 +53995,24 @@ row_2766:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2766
+	JNZ          row_2838
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2767
+	JB           act_done_2839
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2768
+	JE           act_clampx_2840
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2769
+	JE           act_mulx_2841
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2770
+	JE           act_slope_2842
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2771
+	JE           act_slopec_2843
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2772
+	JE           act_requant_2844
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -53146,9 +54034,9 @@ row_2766:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2767
+	JMP          act_done_2839
 
-act_mulx_2769:
+act_mulx_2841:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -53184,9 +54072,9 @@ act_mulx_2769:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2767
+	JMP         act_done_2839
 
-act_slope_2770:
+act_slope_2842:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -53208,9 +54096,9 @@ act_slope_2770:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2767
+	JMP         act_done_2839
 
-act_slopec_2771:
+act_slopec_2843:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -53235,9 +54123,9 @@ act_slopec_2771:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2767
+	JMP         act_done_2839
 
-act_requant_2772:
+act_requant_2844:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -53269,9 +54157,9 @@ act_requant_2772:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2767
+	JMP         act_done_2839
 
-act_clampx_2768:
+act_clampx_2840:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -53287,7 +54175,7 @@ act_clampx_2768:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2767:
+act_done_2839:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53304,11 +54192,11 @@ act_done_2767:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2763
+	JMP     block_2835
 
-tail_2764:
+tail_2836:
 	CMPQ      DI, DX
-	JAE       pixels_done_2765
+	JAE       pixels_done_2837
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53320,7 +54208,7 @@ tail_2764:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2773:
+row_2845:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -53398,24 +54286,24 @@ row_2773:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2773
+	JNZ          row_2845
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2774
+	JB           act_done_2846
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2775
+	JE           act_clampx_2847
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2776
+	JE           act_mulx_2848
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2777
+	JE           act_slope_2849
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2778
+	JE           act_slopec_2850
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2779
+	JE           act_requant_2851
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -53437,9 +54325,9 @@ row_2773:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2774
+	JMP          act_done_2846
 
-act_mulx_2776:
+act_mulx_2848:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -53475,9 +54363,9 @@ act_mulx_2776:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2774
+	JMP         act_done_2846
 
-act_slope_2777:
+act_slope_2849:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -53499,9 +54387,9 @@ act_slope_2777:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2774
+	JMP         act_done_2846
 
-act_slopec_2778:
+act_slopec_2850:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -53526,9 +54414,9 @@ act_slopec_2778:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2774
+	JMP         act_done_2846
 
-act_requant_2779:
+act_requant_2851:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -53560,9 +54448,9 @@ act_requant_2779:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2774
+	JMP         act_done_2846
 
-act_clampx_2775:
+act_clampx_2847:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -53578,7 +54466,7 @@ act_clampx_2775:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2774:
+act_done_2846:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -53594,7 +54482,7 @@ act_done_2774:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2765:
+pixels_done_2837:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53619,9 +54507,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2780:
+block_2852:
 	CMPQ    DI, BX
-	JAE     tail_2781
+	JAE     tail_2853
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53633,7 +54521,7 @@ block_2780:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2783:
+row_2855:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -53702,24 +54590,24 @@ row_2783:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2783
+	JNZ          row_2855
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2784
+	JB           act_done_2856
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2785
+	JE           act_clampx_2857
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2786
+	JE           act_mulx_2858
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2787
+	JE           act_slope_2859
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2788
+	JE           act_slopec_2860
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2789
+	JE           act_requant_2861
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -53738,9 +54626,9 @@ row_2783:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2784
+	JMP          act_done_2856
 
-act_mulx_2786:
+act_mulx_2858:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -53771,9 +54659,9 @@ act_mulx_2786:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2784
+	JMP         act_done_2856
 
-act_slope_2787:
+act_slope_2859:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -53792,9 +54680,9 @@ act_slope_2787:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2784
+	JMP         act_done_2856
 
-act_slopec_2788:
+act_slopec_2860:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -53816,9 +54704,9 @@ act_slopec_2788:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2784
+	JMP         act_done_2856
 
-act_requant_2789:
+act_requant_2861:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -53846,9 +54734,9 @@ act_requant_2789:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2784
+	JMP         act_done_2856
 
-act_clampx_2785:
+act_clampx_2857:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -53862,7 +54750,7 @@ act_clampx_2785:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2784:
+act_done_2856:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53877,11 +54765,11 @@ act_done_2784:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2780
+	JMP     block_2852
 
-tail_2781:
+tail_2853:
 	CMPQ      DI, DX
-	JAE       pixels_done_2782
+	JAE       pixels_done_2854
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53892,7 +54780,7 @@ tail_2781:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2790:
+row_2862:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -53961,24 +54849,24 @@ row_2790:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2790
+	JNZ          row_2862
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2791
+	JB           act_done_2863
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2792
+	JE           act_clampx_2864
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2793
+	JE           act_mulx_2865
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2794
+	JE           act_slope_2866
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2795
+	JE           act_slopec_2867
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2796
+	JE           act_requant_2868
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -53997,9 +54885,9 @@ row_2790:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2791
+	JMP          act_done_2863
 
-act_mulx_2793:
+act_mulx_2865:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -54030,9 +54918,9 @@ act_mulx_2793:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2791
+	JMP         act_done_2863
 
-act_slope_2794:
+act_slope_2866:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -54051,9 +54939,9 @@ act_slope_2794:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2791
+	JMP         act_done_2863
 
-act_slopec_2795:
+act_slopec_2867:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -54075,9 +54963,9 @@ act_slopec_2795:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2791
+	JMP         act_done_2863
 
-act_requant_2796:
+act_requant_2868:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -54105,9 +54993,9 @@ act_requant_2796:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2791
+	JMP         act_done_2863
 
-act_clampx_2792:
+act_clampx_2864:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -54121,7 +55009,7 @@ act_clampx_2792:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2791:
+act_done_2863:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54135,7 +55023,7 @@ act_done_2791:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2782:
+pixels_done_2854:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54158,9 +55046,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2797:
+block_2869:
 	CMPQ    DI, BX
-	JAE     tail_2798
+	JAE     tail_2870
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54171,7 +55059,7 @@ block_2797:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2800:
+row_2872:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -54231,24 +55119,24 @@ row_2800:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2800
+	JNZ          row_2872
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2801
+	JB           act_done_2873
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2802
+	JE           act_clampx_2874
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2803
+	JE           act_mulx_2875
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2804
+	JE           act_slope_2876
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2805
+	JE           act_slopec_2877
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2806
+	JE           act_requant_2878
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -54264,9 +55152,9 @@ row_2800:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2801
+	JMP          act_done_2873
 
-act_mulx_2803:
+act_mulx_2875:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -54292,9 +55180,9 @@ act_mulx_2803:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2801
+	JMP         act_done_2873
 
-act_slope_2804:
+act_slope_2876:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -54310,9 +55198,9 @@ act_slope_2804:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2801
+	JMP         act_done_2873
 
-act_slopec_2805:
+act_slopec_2877:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -54331,9 +55219,9 @@ act_slopec_2805:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2801
+	JMP         act_done_2873
 
-act_requant_2806:
+act_requant_2878:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -54357,9 +55245,9 @@ act_requant_2806:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2801
+	JMP         act_done_2873
 
-act_clampx_2802:
+act_clampx_2874:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -54371,7 +55259,7 @@ act_clampx_2802:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2801:
+act_done_2873:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54384,11 +55272,11 @@ act_done_2801:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2797
+	JMP     block_2869
 
-tail_2798:
+tail_2870:
 	CMPQ      DI, DX
-	JAE       pixels_done_2799
+	JAE       pixels_done_2871
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54398,7 +55286,7 @@ tail_2798:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2807:
+row_2879:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -54458,24 +55346,24 @@ row_2807:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2807
+	JNZ          row_2879
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2808
+	JB           act_done_2880
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2809
+	JE           act_clampx_2881
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2810
+	JE           act_mulx_2882
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2811
+	JE           act_slope_2883
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2812
+	JE           act_slopec_2884
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2813
+	JE           act_requant_2885
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -54491,9 +55379,9 @@ row_2807:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2808
+	JMP          act_done_2880
 
-act_mulx_2810:
+act_mulx_2882:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -54519,9 +55407,9 @@ act_mulx_2810:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2808
+	JMP         act_done_2880
 
-act_slope_2811:
+act_slope_2883:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -54537,9 +55425,9 @@ act_slope_2811:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2808
+	JMP         act_done_2880
 
-act_slopec_2812:
+act_slopec_2884:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -54558,9 +55446,9 @@ act_slopec_2812:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2808
+	JMP         act_done_2880
 
-act_requant_2813:
+act_requant_2885:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -54584,9 +55472,9 @@ act_requant_2813:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2808
+	JMP         act_done_2880
 
-act_clampx_2809:
+act_clampx_2881:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -54598,7 +55486,7 @@ act_clampx_2809:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2808:
+act_done_2880:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54610,7 +55498,7 @@ act_done_2808:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2799:
+pixels_done_2871:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54631,9 +55519,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2814:
+block_2886:
 	CMPQ    DI, BX
-	JAE     tail_2815
+	JAE     tail_2887
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54643,7 +55531,7 @@ block_2814:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2817:
+row_2889:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -54694,24 +55582,24 @@ row_2817:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2817
+	JNZ          row_2889
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2818
+	JB           act_done_2890
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2819
+	JE           act_clampx_2891
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2820
+	JE           act_mulx_2892
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2821
+	JE           act_slope_2893
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2822
+	JE           act_slopec_2894
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2823
+	JE           act_requant_2895
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -54724,9 +55612,9 @@ row_2817:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2818
+	JMP          act_done_2890
 
-act_mulx_2820:
+act_mulx_2892:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -54747,9 +55635,9 @@ act_mulx_2820:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2818
+	JMP         act_done_2890
 
-act_slope_2821:
+act_slope_2893:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -54762,9 +55650,9 @@ act_slope_2821:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2818
+	JMP         act_done_2890
 
-act_slopec_2822:
+act_slopec_2894:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -54780,9 +55668,9 @@ act_slopec_2822:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2818
+	JMP         act_done_2890
 
-act_requant_2823:
+act_requant_2895:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -54802,9 +55690,9 @@ act_requant_2823:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2818
+	JMP         act_done_2890
 
-act_clampx_2819:
+act_clampx_2891:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -54814,7 +55702,7 @@ act_clampx_2819:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2818:
+act_done_2890:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54825,11 +55713,11 @@ act_done_2818:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2814
+	JMP     block_2886
 
-tail_2815:
+tail_2887:
 	CMPQ      DI, DX
-	JAE       pixels_done_2816
+	JAE       pixels_done_2888
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54838,7 +55726,7 @@ tail_2815:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2824:
+row_2896:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -54889,24 +55777,24 @@ row_2824:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2824
+	JNZ          row_2896
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2825
+	JB           act_done_2897
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2826
+	JE           act_clampx_2898
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2827
+	JE           act_mulx_2899
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2828
+	JE           act_slope_2900
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2829
+	JE           act_slopec_2901
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2830
+	JE           act_requant_2902
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -54919,9 +55807,9 @@ row_2824:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2825
+	JMP          act_done_2897
 
-act_mulx_2827:
+act_mulx_2899:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -54942,9 +55830,9 @@ act_mulx_2827:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2825
+	JMP         act_done_2897
 
-act_slope_2828:
+act_slope_2900:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -54957,9 +55845,9 @@ act_slope_2828:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2825
+	JMP         act_done_2897
 
-act_slopec_2829:
+act_slopec_2901:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -54975,9 +55863,9 @@ act_slopec_2829:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2825
+	JMP         act_done_2897
 
-act_requant_2830:
+act_requant_2902:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -54997,9 +55885,9 @@ act_requant_2830:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2825
+	JMP         act_done_2897
 
-act_clampx_2826:
+act_clampx_2898:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55009,7 +55897,7 @@ act_clampx_2826:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2825:
+act_done_2897:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55019,7 +55907,7 @@ act_done_2825:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2816:
+pixels_done_2888:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55038,9 +55926,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2831:
+block_2903:
 	CMPQ    DI, BX
-	JAE     tail_2832
+	JAE     tail_2904
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55049,7 +55937,7 @@ block_2831:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2834:
+row_2906:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -55091,24 +55979,24 @@ row_2834:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2834
+	JNZ          row_2906
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2835
+	JB           act_done_2907
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2836
+	JE           act_clampx_2908
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2837
+	JE           act_mulx_2909
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2838
+	JE           act_slope_2910
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2839
+	JE           act_slopec_2911
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2840
+	JE           act_requant_2912
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -55118,9 +56006,9 @@ row_2834:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2835
+	JMP          act_done_2907
 
-act_mulx_2837:
+act_mulx_2909:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -55136,9 +56024,9 @@ act_mulx_2837:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2835
+	JMP         act_done_2907
 
-act_slope_2838:
+act_slope_2910:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -55148,9 +56036,9 @@ act_slope_2838:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2835
+	JMP         act_done_2907
 
-act_slopec_2839:
+act_slopec_2911:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -55163,9 +56051,9 @@ act_slopec_2839:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2835
+	JMP         act_done_2907
 
-act_requant_2840:
+act_requant_2912:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -55181,9 +56069,9 @@ act_requant_2840:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2835
+	JMP         act_done_2907
 
-act_clampx_2836:
+act_clampx_2908:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -55191,7 +56079,7 @@ act_clampx_2836:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2835:
+act_done_2907:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55200,11 +56088,11 @@ act_done_2835:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2831
+	JMP     block_2903
 
-tail_2832:
+tail_2904:
 	CMPQ      DI, DX
-	JAE       pixels_done_2833
+	JAE       pixels_done_2905
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55212,7 +56100,7 @@ tail_2832:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2841:
+row_2913:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -55254,24 +56142,24 @@ row_2841:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2841
+	JNZ          row_2913
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2842
+	JB           act_done_2914
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2843
+	JE           act_clampx_2915
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2844
+	JE           act_mulx_2916
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2845
+	JE           act_slope_2917
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2846
+	JE           act_slopec_2918
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2847
+	JE           act_requant_2919
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -55281,9 +56169,9 @@ row_2841:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2842
+	JMP          act_done_2914
 
-act_mulx_2844:
+act_mulx_2916:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -55299,9 +56187,9 @@ act_mulx_2844:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2842
+	JMP         act_done_2914
 
-act_slope_2845:
+act_slope_2917:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -55311,9 +56199,9 @@ act_slope_2845:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2842
+	JMP         act_done_2914
 
-act_slopec_2846:
+act_slopec_2918:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -55326,9 +56214,9 @@ act_slopec_2846:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2842
+	JMP         act_done_2914
 
-act_requant_2847:
+act_requant_2919:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -55344,9 +56232,9 @@ act_requant_2847:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2842
+	JMP         act_done_2914
 
-act_clampx_2843:
+act_clampx_2915:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -55354,7 +56242,7 @@ act_clampx_2843:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2842:
+act_done_2914:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55362,7 +56250,7 @@ act_done_2842:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2833:
+pixels_done_2905:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55379,9 +56267,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2848:
+block_2920:
 	CMPQ    DI, BX
-	JAE     tail_2849
+	JAE     tail_2921
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55389,7 +56277,7 @@ block_2848:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2851:
+row_2923:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -55422,33 +56310,33 @@ row_2851:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2851
+	JNZ          row_2923
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2852
+	JB           act_done_2924
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2853
+	JE           act_clampx_2925
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2854
+	JE           act_mulx_2926
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2855
+	JE           act_slope_2927
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2856
+	JE           act_slopec_2928
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2857
+	JE           act_requant_2929
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2852
+	JMP          act_done_2924
 
-act_mulx_2854:
+act_mulx_2926:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -55459,18 +56347,18 @@ act_mulx_2854:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2852
+	JMP         act_done_2924
 
-act_slope_2855:
+act_slope_2927:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2852
+	JMP         act_done_2924
 
-act_slopec_2856:
+act_slopec_2928:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -55480,9 +56368,9 @@ act_slopec_2856:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2852
+	JMP         act_done_2924
 
-act_requant_2857:
+act_requant_2929:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -55494,33 +56382,33 @@ act_requant_2857:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2852
+	JMP         act_done_2924
 
-act_clampx_2853:
+act_clampx_2925:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2852:
+act_done_2924:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2848
+	JMP     block_2920
 
-tail_2849:
+tail_2921:
 	CMPQ      DI, DX
-	JAE       pixels_done_2850
+	JAE       pixels_done_2922
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2858:
+row_2930:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -55553,33 +56441,33 @@ row_2858:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2858
+	JNZ          row_2930
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2859
+	JB           act_done_2931
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2860
+	JE           act_clampx_2932
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2861
+	JE           act_mulx_2933
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2862
+	JE           act_slope_2934
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2863
+	JE           act_slopec_2935
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2864
+	JE           act_requant_2936
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2859
+	JMP          act_done_2931
 
-act_mulx_2861:
+act_mulx_2933:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -55590,18 +56478,18 @@ act_mulx_2861:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2859
+	JMP         act_done_2931
 
-act_slope_2862:
+act_slope_2934:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2859
+	JMP         act_done_2931
 
-act_slopec_2863:
+act_slopec_2935:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -55611,9 +56499,9 @@ act_slopec_2863:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2859
+	JMP         act_done_2931
 
-act_requant_2864:
+act_requant_2936:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -55625,21 +56513,21 @@ act_requant_2864:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2859
+	JMP         act_done_2931
 
-act_clampx_2860:
+act_clampx_2932:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2859:
+act_done_2931:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2850:
+pixels_done_2922:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55654,16 +56542,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2865:
+block_2937:
 	CMPQ    DI, BX
-	JAE     tail_2866
+	JAE     tail_2938
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2868:
+row_2940:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -55687,53 +56575,53 @@ row_2868:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2868
+	JNZ          row_2940
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2869
+	JB           act_done_2941
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2870
+	JE           act_clampx_2942
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2871
+	JE           act_mulx_2943
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2872
+	JE           act_slope_2944
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2873
+	JE           act_slopec_2945
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2874
+	JE           act_requant_2946
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2869
+	JMP          act_done_2941
 
-act_mulx_2871:
+act_mulx_2943:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2869
+	JMP         act_done_2941
 
-act_slope_2872:
+act_slope_2944:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2869
+	JMP         act_done_2941
 
-act_slopec_2873:
+act_slopec_2945:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2869
+	JMP         act_done_2941
 
-act_requant_2874:
+act_requant_2946:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -55741,28 +56629,28 @@ act_requant_2874:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2869
+	JMP         act_done_2941
 
-act_clampx_2870:
+act_clampx_2942:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2869:
+act_done_2941:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2865
+	JMP     block_2937
 
-tail_2866:
+tail_2938:
 	CMPQ      DI, DX
-	JAE       pixels_done_2867
+	JAE       pixels_done_2939
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2875:
+row_2947:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -55786,53 +56674,53 @@ row_2875:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2875
+	JNZ          row_2947
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2876
+	JB           act_done_2948
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2877
+	JE           act_clampx_2949
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2878
+	JE           act_mulx_2950
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2879
+	JE           act_slope_2951
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2880
+	JE           act_slopec_2952
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2881
+	JE           act_requant_2953
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2876
+	JMP          act_done_2948
 
-act_mulx_2878:
+act_mulx_2950:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2876
+	JMP         act_done_2948
 
-act_slope_2879:
+act_slope_2951:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2876
+	JMP         act_done_2948
 
-act_slopec_2880:
+act_slopec_2952:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2876
+	JMP         act_done_2948
 
-act_requant_2881:
+act_requant_2953:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -55840,17 +56728,17 @@ act_requant_2881:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2876
+	JMP         act_done_2948
 
-act_clampx_2877:
+act_clampx_2949:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2876:
+act_done_2948:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2867:
+pixels_done_2939:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -55883,9 +56771,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2882:
+block_2954:
 	CMPQ    DI, BX
-	JAE     tail_2883
+	JAE     tail_2955
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55895,7 +56783,7 @@ block_2882:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2885:
+row_2957:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -55912,24 +56800,24 @@ row_2885:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2885
+	JNZ          row_2957
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2886
+	JB           act_done_2958
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2887
+	JE           act_clampx_2959
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2888
+	JE           act_mulx_2960
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2889
+	JE           act_slope_2961
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2890
+	JE           act_slopec_2962
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2891
+	JE           act_requant_2963
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55942,9 +56830,9 @@ row_2885:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2886
+	JMP          act_done_2958
 
-act_mulx_2888:
+act_mulx_2960:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55965,9 +56853,9 @@ act_mulx_2888:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2886
+	JMP         act_done_2958
 
-act_slope_2889:
+act_slope_2961:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55980,9 +56868,9 @@ act_slope_2889:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2886
+	JMP         act_done_2958
 
-act_slopec_2890:
+act_slopec_2962:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55998,9 +56886,9 @@ act_slopec_2890:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2886
+	JMP         act_done_2958
 
-act_requant_2891:
+act_requant_2963:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -56020,9 +56908,9 @@ act_requant_2891:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2886
+	JMP         act_done_2958
 
-act_clampx_2887:
+act_clampx_2959:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -56032,7 +56920,7 @@ act_clampx_2887:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2886:
+act_done_2958:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56043,11 +56931,11 @@ act_done_2886:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2882
+	JMP     block_2954
 
-tail_2883:
+tail_2955:
 	CMPQ      DI, DX
-	JAE       pixels_done_2884
+	JAE       pixels_done_2956
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56056,7 +56944,7 @@ tail_2883:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2892:
+row_2964:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -56073,24 +56961,24 @@ row_2892:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2892
+	JNZ          row_2964
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2893
+	JB           act_done_2965
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2894
+	JE           act_clampx_2966
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2895
+	JE           act_mulx_2967
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2896
+	JE           act_slope_2968
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2897
+	JE           act_slopec_2969
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2898
+	JE           act_requant_2970
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -56103,9 +56991,9 @@ row_2892:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2893
+	JMP          act_done_2965
 
-act_mulx_2895:
+act_mulx_2967:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -56126,9 +57014,9 @@ act_mulx_2895:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2893
+	JMP         act_done_2965
 
-act_slope_2896:
+act_slope_2968:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -56141,9 +57029,9 @@ act_slope_2896:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2893
+	JMP         act_done_2965
 
-act_slopec_2897:
+act_slopec_2969:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -56159,9 +57047,9 @@ act_slopec_2897:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2893
+	JMP         act_done_2965
 
-act_requant_2898:
+act_requant_2970:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -56181,9 +57069,9 @@ act_requant_2898:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2893
+	JMP         act_done_2965
 
-act_clampx_2894:
+act_clampx_2966:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -56193,7 +57081,7 @@ act_clampx_2894:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2893:
+act_done_2965:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56203,7 +57091,7 @@ act_done_2893:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2884:
+pixels_done_2956:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56222,9 +57110,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2899:
+block_2971:
 	CMPQ    DI, BX
-	JAE     tail_2900
+	JAE     tail_2972
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56233,7 +57121,7 @@ block_2899:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2902:
+row_2974:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -56247,24 +57135,24 @@ row_2902:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2902
+	JNZ          row_2974
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2903
+	JB           act_done_2975
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2904
+	JE           act_clampx_2976
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2905
+	JE           act_mulx_2977
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2906
+	JE           act_slope_2978
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2907
+	JE           act_slopec_2979
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2908
+	JE           act_requant_2980
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56274,9 +57162,9 @@ row_2902:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2903
+	JMP          act_done_2975
 
-act_mulx_2905:
+act_mulx_2977:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56292,9 +57180,9 @@ act_mulx_2905:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2903
+	JMP         act_done_2975
 
-act_slope_2906:
+act_slope_2978:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56304,9 +57192,9 @@ act_slope_2906:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2903
+	JMP         act_done_2975
 
-act_slopec_2907:
+act_slopec_2979:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56319,9 +57207,9 @@ act_slopec_2907:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2903
+	JMP         act_done_2975
 
-act_requant_2908:
+act_requant_2980:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56337,9 +57225,9 @@ act_requant_2908:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2903
+	JMP         act_done_2975
 
-act_clampx_2904:
+act_clampx_2976:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56347,7 +57235,7 @@ act_clampx_2904:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2903:
+act_done_2975:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56356,11 +57244,11 @@ act_done_2903:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2899
+	JMP     block_2971
 
-tail_2900:
+tail_2972:
 	CMPQ      DI, DX
-	JAE       pixels_done_2901
+	JAE       pixels_done_2973
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56368,7 +57256,7 @@ tail_2900:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2909:
+row_2981:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -56382,24 +57270,24 @@ row_2909:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2909
+	JNZ          row_2981
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2910
+	JB           act_done_2982
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2911
+	JE           act_clampx_2983
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2912
+	JE           act_mulx_2984
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2913
+	JE           act_slope_2985
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2914
+	JE           act_slopec_2986
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2915
+	JE           act_requant_2987
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56409,9 +57297,9 @@ row_2909:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2910
+	JMP          act_done_2982
 
-act_mulx_2912:
+act_mulx_2984:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56427,9 +57315,9 @@ act_mulx_2912:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2910
+	JMP         act_done_2982
 
-act_slope_2913:
+act_slope_2985:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56439,9 +57327,9 @@ act_slope_2913:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2910
+	JMP         act_done_2982
 
-act_slopec_2914:
+act_slopec_2986:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56454,9 +57342,9 @@ act_slopec_2914:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2910
+	JMP         act_done_2982
 
-act_requant_2915:
+act_requant_2987:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56472,9 +57360,9 @@ act_requant_2915:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2910
+	JMP         act_done_2982
 
-act_clampx_2911:
+act_clampx_2983:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56482,7 +57370,7 @@ act_clampx_2911:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2910:
+act_done_2982:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56490,7 +57378,7 @@ act_done_2910:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2901:
+pixels_done_2973:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56507,9 +57395,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2916:
+block_2988:
 	CMPQ    DI, BX
-	JAE     tail_2917
+	JAE     tail_2989
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56517,7 +57405,7 @@ block_2916:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2919:
+row_2991:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -56528,33 +57416,33 @@ row_2919:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2919
+	JNZ          row_2991
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2920
+	JB           act_done_2992
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2921
+	JE           act_clampx_2993
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2922
+	JE           act_mulx_2994
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2923
+	JE           act_slope_2995
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2924
+	JE           act_slopec_2996
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2925
+	JE           act_requant_2997
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2920
+	JMP          act_done_2992
 
-act_mulx_2922:
+act_mulx_2994:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56565,18 +57453,18 @@ act_mulx_2922:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2920
+	JMP         act_done_2992
 
-act_slope_2923:
+act_slope_2995:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2920
+	JMP         act_done_2992
 
-act_slopec_2924:
+act_slopec_2996:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56586,9 +57474,9 @@ act_slopec_2924:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2920
+	JMP         act_done_2992
 
-act_requant_2925:
+act_requant_2997:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56600,33 +57488,33 @@ act_requant_2925:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2920
+	JMP         act_done_2992
 
-act_clampx_2921:
+act_clampx_2993:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2920:
+act_done_2992:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2916
+	JMP     block_2988
 
-tail_2917:
+tail_2989:
 	CMPQ      DI, DX
-	JAE       pixels_done_2918
+	JAE       pixels_done_2990
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2926:
+row_2998:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -56637,33 +57525,33 @@ row_2926:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2926
+	JNZ          row_2998
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2927
+	JB           act_done_2999
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2928
+	JE           act_clampx_3000
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2929
+	JE           act_mulx_3001
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2930
+	JE           act_slope_3002
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2931
+	JE           act_slopec_3003
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2932
+	JE           act_requant_3004
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2927
+	JMP          act_done_2999
 
-act_mulx_2929:
+act_mulx_3001:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56674,18 +57562,18 @@ act_mulx_2929:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2927
+	JMP         act_done_2999
 
-act_slope_2930:
+act_slope_3002:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2927
+	JMP         act_done_2999
 
-act_slopec_2931:
+act_slopec_3003:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56695,9 +57583,9 @@ act_slopec_2931:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2927
+	JMP         act_done_2999
 
-act_requant_2932:
+act_requant_3004:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56709,21 +57597,21 @@ act_requant_2932:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2927
+	JMP         act_done_2999
 
-act_clampx_2928:
+act_clampx_3000:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2927:
+act_done_2999:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2918:
+pixels_done_2990:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56738,16 +57626,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2933:
+block_3005:
 	CMPQ    DI, BX
-	JAE     tail_2934
+	JAE     tail_3006
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2936:
+row_3008:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -56755,53 +57643,53 @@ row_2936:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2936
+	JNZ          row_3008
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2937
+	JB           act_done_3009
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2938
+	JE           act_clampx_3010
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2939
+	JE           act_mulx_3011
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2940
+	JE           act_slope_3012
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2941
+	JE           act_slopec_3013
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2942
+	JE           act_requant_3014
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2937
+	JMP          act_done_3009
 
-act_mulx_2939:
+act_mulx_3011:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2937
+	JMP         act_done_3009
 
-act_slope_2940:
+act_slope_3012:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2937
+	JMP         act_done_3009
 
-act_slopec_2941:
+act_slopec_3013:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2937
+	JMP         act_done_3009
 
-act_requant_2942:
+act_requant_3014:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -56809,28 +57697,28 @@ act_requant_2942:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2937
+	JMP         act_done_3009
 
-act_clampx_2938:
+act_clampx_3010:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2937:
+act_done_3009:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2933
+	JMP     block_3005
 
-tail_2934:
+tail_3006:
 	CMPQ      DI, DX
-	JAE       pixels_done_2935
+	JAE       pixels_done_3007
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2943:
+row_3015:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -56838,53 +57726,53 @@ row_2943:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2943
+	JNZ          row_3015
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2944
+	JB           act_done_3016
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2945
+	JE           act_clampx_3017
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2946
+	JE           act_mulx_3018
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2947
+	JE           act_slope_3019
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2948
+	JE           act_slopec_3020
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2949
+	JE           act_requant_3021
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2944
+	JMP          act_done_3016
 
-act_mulx_2946:
+act_mulx_3018:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2944
+	JMP         act_done_3016
 
-act_slope_2947:
+act_slope_3019:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2944
+	JMP         act_done_3016
 
-act_slopec_2948:
+act_slopec_3020:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2944
+	JMP         act_done_3016
 
-act_requant_2949:
+act_requant_3021:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -56892,17 +57780,17 @@ act_requant_2949:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2944
+	JMP         act_done_3016
 
-act_clampx_2945:
+act_clampx_3017:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2944:
+act_done_3016:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2935:
+pixels_done_3007:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -56935,9 +57823,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2950:
+block_3022:
 	CMPQ    DI, BX
-	JAE     tail_2951
+	JAE     tail_3023
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56947,7 +57835,7 @@ block_2950:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2953:
+row_3025:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -56973,24 +57861,24 @@ row_2953:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2953
+	JNZ          row_3025
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2954
+	JB           act_done_3026
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2955
+	JE           act_clampx_3027
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2956
+	JE           act_mulx_3028
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2957
+	JE           act_slope_3029
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2958
+	JE           act_slopec_3030
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2959
+	JE           act_requant_3031
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57003,9 +57891,9 @@ row_2953:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2954
+	JMP          act_done_3026
 
-act_mulx_2956:
+act_mulx_3028:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57026,9 +57914,9 @@ act_mulx_2956:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2954
+	JMP         act_done_3026
 
-act_slope_2957:
+act_slope_3029:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57041,9 +57929,9 @@ act_slope_2957:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2954
+	JMP         act_done_3026
 
-act_slopec_2958:
+act_slopec_3030:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57059,9 +57947,9 @@ act_slopec_2958:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2954
+	JMP         act_done_3026
 
-act_requant_2959:
+act_requant_3031:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57081,9 +57969,9 @@ act_requant_2959:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2954
+	JMP         act_done_3026
 
-act_clampx_2955:
+act_clampx_3027:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57093,7 +57981,7 @@ act_clampx_2955:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2954:
+act_done_3026:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57104,11 +57992,11 @@ act_done_2954:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2950
+	JMP     block_3022
 
-tail_2951:
+tail_3023:
 	CMPQ      DI, DX
-	JAE       pixels_done_2952
+	JAE       pixels_done_3024
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57117,7 +58005,7 @@ tail_2951:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2960:
+row_3032:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -57143,24 +58031,24 @@ row_2960:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2960
+	JNZ          row_3032
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2961
+	JB           act_done_3033
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2962
+	JE           act_clampx_3034
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2963
+	JE           act_mulx_3035
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2964
+	JE           act_slope_3036
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2965
+	JE           act_slopec_3037
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2966
+	JE           act_requant_3038
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57173,9 +58061,9 @@ row_2960:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2961
+	JMP          act_done_3033
 
-act_mulx_2963:
+act_mulx_3035:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57196,9 +58084,9 @@ act_mulx_2963:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2961
+	JMP         act_done_3033
 
-act_slope_2964:
+act_slope_3036:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57211,9 +58099,9 @@ act_slope_2964:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2961
+	JMP         act_done_3033
 
-act_slopec_2965:
+act_slopec_3037:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57229,9 +58117,9 @@ act_slopec_2965:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2961
+	JMP         act_done_3033
 
-act_requant_2966:
+act_requant_3038:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57251,9 +58139,9 @@ act_requant_2966:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2961
+	JMP         act_done_3033
 
-act_clampx_2962:
+act_clampx_3034:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57263,7 +58151,7 @@ act_clampx_2962:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2961:
+act_done_3033:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57273,7 +58161,7 @@ act_done_2961:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2952:
+pixels_done_3024:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57292,9 +58180,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2967:
+block_3039:
 	CMPQ    DI, BX
-	JAE     tail_2968
+	JAE     tail_3040
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57303,7 +58191,7 @@ block_2967:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2970:
+row_3042:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -57324,24 +58212,24 @@ row_2970:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2970
+	JNZ          row_3042
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2971
+	JB           act_done_3043
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2972
+	JE           act_clampx_3044
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2973
+	JE           act_mulx_3045
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2974
+	JE           act_slope_3046
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2975
+	JE           act_slopec_3047
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2976
+	JE           act_requant_3048
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57351,9 +58239,9 @@ row_2970:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2971
+	JMP          act_done_3043
 
-act_mulx_2973:
+act_mulx_3045:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57369,9 +58257,9 @@ act_mulx_2973:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2971
+	JMP         act_done_3043
 
-act_slope_2974:
+act_slope_3046:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57381,9 +58269,9 @@ act_slope_2974:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2971
+	JMP         act_done_3043
 
-act_slopec_2975:
+act_slopec_3047:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57396,9 +58284,9 @@ act_slopec_2975:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2971
+	JMP         act_done_3043
 
-act_requant_2976:
+act_requant_3048:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57414,9 +58302,9 @@ act_requant_2976:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2971
+	JMP         act_done_3043
 
-act_clampx_2972:
+act_clampx_3044:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57424,7 +58312,7 @@ act_clampx_2972:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2971:
+act_done_3043:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57433,11 +58321,11 @@ act_done_2971:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2967
+	JMP     block_3039
 
-tail_2968:
+tail_3040:
 	CMPQ      DI, DX
-	JAE       pixels_done_2969
+	JAE       pixels_done_3041
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57445,7 +58333,7 @@ tail_2968:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2977:
+row_3049:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -57466,24 +58354,24 @@ row_2977:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2977
+	JNZ          row_3049
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2978
+	JB           act_done_3050
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2979
+	JE           act_clampx_3051
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2980
+	JE           act_mulx_3052
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2981
+	JE           act_slope_3053
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2982
+	JE           act_slopec_3054
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2983
+	JE           act_requant_3055
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57493,9 +58381,9 @@ row_2977:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2978
+	JMP          act_done_3050
 
-act_mulx_2980:
+act_mulx_3052:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57511,9 +58399,9 @@ act_mulx_2980:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2978
+	JMP         act_done_3050
 
-act_slope_2981:
+act_slope_3053:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57523,9 +58411,9 @@ act_slope_2981:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2978
+	JMP         act_done_3050
 
-act_slopec_2982:
+act_slopec_3054:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57538,9 +58426,9 @@ act_slopec_2982:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2978
+	JMP         act_done_3050
 
-act_requant_2983:
+act_requant_3055:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57556,9 +58444,9 @@ act_requant_2983:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2978
+	JMP         act_done_3050
 
-act_clampx_2979:
+act_clampx_3051:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57566,7 +58454,7 @@ act_clampx_2979:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2978:
+act_done_3050:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57574,7 +58462,7 @@ act_done_2978:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2969:
+pixels_done_3041:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57591,9 +58479,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2984:
+block_3056:
 	CMPQ    DI, BX
-	JAE     tail_2985
+	JAE     tail_3057
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57601,7 +58489,7 @@ block_2984:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2987:
+row_3059:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -57617,33 +58505,33 @@ row_2987:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2987
+	JNZ          row_3059
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2988
+	JB           act_done_3060
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2989
+	JE           act_clampx_3061
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2990
+	JE           act_mulx_3062
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2991
+	JE           act_slope_3063
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2992
+	JE           act_slopec_3064
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2993
+	JE           act_requant_3065
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2988
+	JMP          act_done_3060
 
-act_mulx_2990:
+act_mulx_3062:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57654,18 +58542,18 @@ act_mulx_2990:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2988
+	JMP         act_done_3060
 
-act_slope_2991:
+act_slope_3063:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2988
+	JMP         act_done_3060
 
-act_slopec_2992:
+act_slopec_3064:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57675,9 +58563,9 @@ act_slopec_2992:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2988
+	JMP         act_done_3060
 
-act_requant_2993:
+act_requant_3065:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57689,33 +58577,33 @@ act_requant_2993:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2988
+	JMP         act_done_3060
 
-act_clampx_2989:
+act_clampx_3061:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2988:
+act_done_3060:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2984
+	JMP     block_3056
 
-tail_2985:
+tail_3057:
 	CMPQ      DI, DX
-	JAE       pixels_done_2986
+	JAE       pixels_done_3058
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2994:
+row_3066:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -57731,33 +58619,33 @@ row_2994:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2994
+	JNZ          row_3066
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2995
+	JB           act_done_3067
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2996
+	JE           act_clampx_3068
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2997
+	JE           act_mulx_3069
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2998
+	JE           act_slope_3070
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2999
+	JE           act_slopec_3071
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3000
+	JE           act_requant_3072
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2995
+	JMP          act_done_3067
 
-act_mulx_2997:
+act_mulx_3069:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57768,18 +58656,18 @@ act_mulx_2997:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2995
+	JMP         act_done_3067
 
-act_slope_2998:
+act_slope_3070:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2995
+	JMP         act_done_3067
 
-act_slopec_2999:
+act_slopec_3071:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57789,9 +58677,9 @@ act_slopec_2999:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2995
+	JMP         act_done_3067
 
-act_requant_3000:
+act_requant_3072:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57803,21 +58691,21 @@ act_requant_3000:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2995
+	JMP         act_done_3067
 
-act_clampx_2996:
+act_clampx_3068:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2995:
+act_done_3067:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2986:
+pixels_done_3058:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57832,16 +58720,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3001:
+block_3073:
 	CMPQ    DI, BX
-	JAE     tail_3002
+	JAE     tail_3074
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3004:
+row_3076:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -57852,53 +58740,53 @@ row_3004:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3004
+	JNZ          row_3076
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3005
+	JB           act_done_3077
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3006
+	JE           act_clampx_3078
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3007
+	JE           act_mulx_3079
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3008
+	JE           act_slope_3080
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3009
+	JE           act_slopec_3081
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3010
+	JE           act_requant_3082
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3005
+	JMP          act_done_3077
 
-act_mulx_3007:
+act_mulx_3079:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3005
+	JMP         act_done_3077
 
-act_slope_3008:
+act_slope_3080:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3005
+	JMP         act_done_3077
 
-act_slopec_3009:
+act_slopec_3081:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3005
+	JMP         act_done_3077
 
-act_requant_3010:
+act_requant_3082:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -57906,28 +58794,28 @@ act_requant_3010:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3005
+	JMP         act_done_3077
 
-act_clampx_3006:
+act_clampx_3078:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3005:
+act_done_3077:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3001
+	JMP     block_3073
 
-tail_3002:
+tail_3074:
 	CMPQ      DI, DX
-	JAE       pixels_done_3003
+	JAE       pixels_done_3075
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3011:
+row_3083:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -57938,53 +58826,53 @@ row_3011:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3011
+	JNZ          row_3083
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3012
+	JB           act_done_3084
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3013
+	JE           act_clampx_3085
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3014
+	JE           act_mulx_3086
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3015
+	JE           act_slope_3087
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3016
+	JE           act_slopec_3088
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3017
+	JE           act_requant_3089
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3012
+	JMP          act_done_3084
 
-act_mulx_3014:
+act_mulx_3086:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3012
+	JMP         act_done_3084
 
-act_slope_3015:
+act_slope_3087:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3012
+	JMP         act_done_3084
 
-act_slopec_3016:
+act_slopec_3088:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3012
+	JMP         act_done_3084
 
-act_requant_3017:
+act_requant_3089:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -57992,17 +58880,17 @@ act_requant_3017:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3012
+	JMP         act_done_3084
 
-act_clampx_3013:
+act_clampx_3085:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3012:
+act_done_3084:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3003:
+pixels_done_3075:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -58035,9 +58923,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3018:
+block_3090:
 	CMPQ    DI, BX
-	JAE     tail_3019
+	JAE     tail_3091
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58047,7 +58935,7 @@ block_3018:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3021:
+row_3093:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -58082,24 +58970,24 @@ row_3021:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3021
+	JNZ          row_3093
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3022
+	JB           act_done_3094
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3023
+	JE           act_clampx_3095
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3024
+	JE           act_mulx_3096
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3025
+	JE           act_slope_3097
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3026
+	JE           act_slopec_3098
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3027
+	JE           act_requant_3099
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58112,9 +59000,9 @@ row_3021:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3022
+	JMP          act_done_3094
 
-act_mulx_3024:
+act_mulx_3096:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58135,9 +59023,9 @@ act_mulx_3024:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3022
+	JMP         act_done_3094
 
-act_slope_3025:
+act_slope_3097:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58150,9 +59038,9 @@ act_slope_3025:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3022
+	JMP         act_done_3094
 
-act_slopec_3026:
+act_slopec_3098:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58168,9 +59056,9 @@ act_slopec_3026:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3022
+	JMP         act_done_3094
 
-act_requant_3027:
+act_requant_3099:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58190,9 +59078,9 @@ act_requant_3027:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3022
+	JMP         act_done_3094
 
-act_clampx_3023:
+act_clampx_3095:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58202,7 +59090,7 @@ act_clampx_3023:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3022:
+act_done_3094:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58213,11 +59101,11 @@ act_done_3022:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3018
+	JMP     block_3090
 
-tail_3019:
+tail_3091:
 	CMPQ      DI, DX
-	JAE       pixels_done_3020
+	JAE       pixels_done_3092
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58226,7 +59114,7 @@ tail_3019:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3028:
+row_3100:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -58261,24 +59149,24 @@ row_3028:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3028
+	JNZ          row_3100
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3029
+	JB           act_done_3101
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3030
+	JE           act_clampx_3102
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3031
+	JE           act_mulx_3103
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3032
+	JE           act_slope_3104
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3033
+	JE           act_slopec_3105
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3034
+	JE           act_requant_3106
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58291,9 +59179,9 @@ row_3028:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3029
+	JMP          act_done_3101
 
-act_mulx_3031:
+act_mulx_3103:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58314,9 +59202,9 @@ act_mulx_3031:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3029
+	JMP         act_done_3101
 
-act_slope_3032:
+act_slope_3104:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58329,9 +59217,9 @@ act_slope_3032:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3029
+	JMP         act_done_3101
 
-act_slopec_3033:
+act_slopec_3105:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58347,9 +59235,9 @@ act_slopec_3033:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3029
+	JMP         act_done_3101
 
-act_requant_3034:
+act_requant_3106:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58369,9 +59257,9 @@ act_requant_3034:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3029
+	JMP         act_done_3101
 
-act_clampx_3030:
+act_clampx_3102:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58381,7 +59269,7 @@ act_clampx_3030:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3029:
+act_done_3101:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58391,7 +59279,7 @@ act_done_3029:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3020:
+pixels_done_3092:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58410,9 +59298,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3035:
+block_3107:
 	CMPQ    DI, BX
-	JAE     tail_3036
+	JAE     tail_3108
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58421,7 +59309,7 @@ block_3035:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3038:
+row_3110:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -58449,24 +59337,24 @@ row_3038:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3038
+	JNZ          row_3110
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3039
+	JB           act_done_3111
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3040
+	JE           act_clampx_3112
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3041
+	JE           act_mulx_3113
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3042
+	JE           act_slope_3114
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3043
+	JE           act_slopec_3115
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3044
+	JE           act_requant_3116
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58476,9 +59364,9 @@ row_3038:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3039
+	JMP          act_done_3111
 
-act_mulx_3041:
+act_mulx_3113:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58494,9 +59382,9 @@ act_mulx_3041:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3039
+	JMP         act_done_3111
 
-act_slope_3042:
+act_slope_3114:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58506,9 +59394,9 @@ act_slope_3042:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3039
+	JMP         act_done_3111
 
-act_slopec_3043:
+act_slopec_3115:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58521,9 +59409,9 @@ act_slopec_3043:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3039
+	JMP         act_done_3111
 
-act_requant_3044:
+act_requant_3116:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58539,9 +59427,9 @@ act_requant_3044:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3039
+	JMP         act_done_3111
 
-act_clampx_3040:
+act_clampx_3112:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58549,7 +59437,7 @@ act_clampx_3040:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3039:
+act_done_3111:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58558,11 +59446,11 @@ act_done_3039:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3035
+	JMP     block_3107
 
-tail_3036:
+tail_3108:
 	CMPQ      DI, DX
-	JAE       pixels_done_3037
+	JAE       pixels_done_3109
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58570,7 +59458,7 @@ tail_3036:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3045:
+row_3117:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -58598,24 +59486,24 @@ row_3045:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3045
+	JNZ          row_3117
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3046
+	JB           act_done_3118
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3047
+	JE           act_clampx_3119
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3048
+	JE           act_mulx_3120
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3049
+	JE           act_slope_3121
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3050
+	JE           act_slopec_3122
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3051
+	JE           act_requant_3123
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58625,9 +59513,9 @@ row_3045:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3046
+	JMP          act_done_3118
 
-act_mulx_3048:
+act_mulx_3120:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58643,9 +59531,9 @@ act_mulx_3048:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3046
+	JMP         act_done_3118
 
-act_slope_3049:
+act_slope_3121:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58655,9 +59543,9 @@ act_slope_3049:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3046
+	JMP         act_done_3118
 
-act_slopec_3050:
+act_slopec_3122:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58670,9 +59558,9 @@ act_slopec_3050:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3046
+	JMP         act_done_3118
 
-act_requant_3051:
+act_requant_3123:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58688,9 +59576,9 @@ act_requant_3051:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3046
+	JMP         act_done_3118
 
-act_clampx_3047:
+act_clampx_3119:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58698,7 +59586,7 @@ act_clampx_3047:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3046:
+act_done_3118:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58706,7 +59594,7 @@ act_done_3046:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3037:
+pixels_done_3109:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58723,9 +59611,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3052:
+block_3124:
 	CMPQ    DI, BX
-	JAE     tail_3053
+	JAE     tail_3125
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58733,7 +59621,7 @@ block_3052:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3055:
+row_3127:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -58754,33 +59642,33 @@ row_3055:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3055
+	JNZ          row_3127
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3056
+	JB           act_done_3128
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3057
+	JE           act_clampx_3129
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3058
+	JE           act_mulx_3130
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3059
+	JE           act_slope_3131
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3060
+	JE           act_slopec_3132
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3061
+	JE           act_requant_3133
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3056
+	JMP          act_done_3128
 
-act_mulx_3058:
+act_mulx_3130:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58791,18 +59679,18 @@ act_mulx_3058:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3056
+	JMP         act_done_3128
 
-act_slope_3059:
+act_slope_3131:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3056
+	JMP         act_done_3128
 
-act_slopec_3060:
+act_slopec_3132:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58812,9 +59700,9 @@ act_slopec_3060:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3056
+	JMP         act_done_3128
 
-act_requant_3061:
+act_requant_3133:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58826,33 +59714,33 @@ act_requant_3061:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3056
+	JMP         act_done_3128
 
-act_clampx_3057:
+act_clampx_3129:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3056:
+act_done_3128:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3052
+	JMP     block_3124
 
-tail_3053:
+tail_3125:
 	CMPQ      DI, DX
-	JAE       pixels_done_3054
+	JAE       pixels_done_3126
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3062:
+row_3134:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -58873,33 +59761,33 @@ row_3062:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3062
+	JNZ          row_3134
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3063
+	JB           act_done_3135
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3064
+	JE           act_clampx_3136
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3065
+	JE           act_mulx_3137
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3066
+	JE           act_slope_3138
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3067
+	JE           act_slopec_3139
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3068
+	JE           act_requant_3140
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3063
+	JMP          act_done_3135
 
-act_mulx_3065:
+act_mulx_3137:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58910,18 +59798,18 @@ act_mulx_3065:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3063
+	JMP         act_done_3135
 
-act_slope_3066:
+act_slope_3138:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3063
+	JMP         act_done_3135
 
-act_slopec_3067:
+act_slopec_3139:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58931,9 +59819,9 @@ act_slopec_3067:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3063
+	JMP         act_done_3135
 
-act_requant_3068:
+act_requant_3140:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58945,21 +59833,21 @@ act_requant_3068:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3063
+	JMP         act_done_3135
 
-act_clampx_3064:
+act_clampx_3136:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3063:
+act_done_3135:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3054:
+pixels_done_3126:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58974,16 +59862,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3069:
+block_3141:
 	CMPQ    DI, BX
-	JAE     tail_3070
+	JAE     tail_3142
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3072:
+row_3144:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -58997,53 +59885,53 @@ row_3072:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3072
+	JNZ          row_3144
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3073
+	JB           act_done_3145
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3074
+	JE           act_clampx_3146
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3075
+	JE           act_mulx_3147
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3076
+	JE           act_slope_3148
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3077
+	JE           act_slopec_3149
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3078
+	JE           act_requant_3150
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3073
+	JMP          act_done_3145
 
-act_mulx_3075:
+act_mulx_3147:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3073
+	JMP         act_done_3145
 
-act_slope_3076:
+act_slope_3148:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3073
+	JMP         act_done_3145
 
-act_slopec_3077:
+act_slopec_3149:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3073
+	JMP         act_done_3145
 
-act_requant_3078:
+act_requant_3150:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -59051,28 +59939,28 @@ act_requant_3078:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3073
+	JMP         act_done_3145
 
-act_clampx_3074:
+act_clampx_3146:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3073:
+act_done_3145:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3069
+	JMP     block_3141
 
-tail_3070:
+tail_3142:
 	CMPQ      DI, DX
-	JAE       pixels_done_3071
+	JAE       pixels_done_3143
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3079:
+row_3151:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -59086,53 +59974,53 @@ row_3079:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3079
+	JNZ          row_3151
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3080
+	JB           act_done_3152
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3081
+	JE           act_clampx_3153
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3082
+	JE           act_mulx_3154
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3083
+	JE           act_slope_3155
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3084
+	JE           act_slopec_3156
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3085
+	JE           act_requant_3157
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3080
+	JMP          act_done_3152
 
-act_mulx_3082:
+act_mulx_3154:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3080
+	JMP         act_done_3152
 
-act_slope_3083:
+act_slope_3155:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3080
+	JMP         act_done_3152
 
-act_slopec_3084:
+act_slopec_3156:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3080
+	JMP         act_done_3152
 
-act_requant_3085:
+act_requant_3157:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -59140,17 +60028,17 @@ act_requant_3085:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3080
+	JMP         act_done_3152
 
-act_clampx_3081:
+act_clampx_3153:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3080:
+act_done_3152:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3071:
+pixels_done_3143:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -59183,9 +60071,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3086:
+block_3158:
 	CMPQ    DI, BX
-	JAE     tail_3087
+	JAE     tail_3159
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59195,7 +60083,7 @@ block_3086:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3089:
+row_3161:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -59243,24 +60131,24 @@ row_3089:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3089
+	JNZ          row_3161
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3090
+	JB           act_done_3162
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3091
+	JE           act_clampx_3163
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3092
+	JE           act_mulx_3164
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3093
+	JE           act_slope_3165
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3094
+	JE           act_slopec_3166
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3095
+	JE           act_requant_3167
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59273,9 +60161,9 @@ row_3089:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3090
+	JMP          act_done_3162
 
-act_mulx_3092:
+act_mulx_3164:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59296,9 +60184,9 @@ act_mulx_3092:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3090
+	JMP         act_done_3162
 
-act_slope_3093:
+act_slope_3165:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59311,9 +60199,9 @@ act_slope_3093:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3090
+	JMP         act_done_3162
 
-act_slopec_3094:
+act_slopec_3166:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59329,9 +60217,9 @@ act_slopec_3094:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3090
+	JMP         act_done_3162
 
-act_requant_3095:
+act_requant_3167:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59351,9 +60239,9 @@ act_requant_3095:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3090
+	JMP         act_done_3162
 
-act_clampx_3091:
+act_clampx_3163:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59363,7 +60251,7 @@ act_clampx_3091:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3090:
+act_done_3162:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59374,11 +60262,11 @@ act_done_3090:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3086
+	JMP     block_3158
 
-tail_3087:
+tail_3159:
 	CMPQ      DI, DX
-	JAE       pixels_done_3088
+	JAE       pixels_done_3160
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59387,7 +60275,7 @@ tail_3087:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3096:
+row_3168:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -59435,24 +60323,24 @@ row_3096:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3096
+	JNZ          row_3168
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3097
+	JB           act_done_3169
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3098
+	JE           act_clampx_3170
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3099
+	JE           act_mulx_3171
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3100
+	JE           act_slope_3172
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3101
+	JE           act_slopec_3173
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3102
+	JE           act_requant_3174
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59465,9 +60353,9 @@ row_3096:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3097
+	JMP          act_done_3169
 
-act_mulx_3099:
+act_mulx_3171:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59488,9 +60376,9 @@ act_mulx_3099:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3097
+	JMP         act_done_3169
 
-act_slope_3100:
+act_slope_3172:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59503,9 +60391,9 @@ act_slope_3100:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3097
+	JMP         act_done_3169
 
-act_slopec_3101:
+act_slopec_3173:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59521,9 +60409,9 @@ act_slopec_3101:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3097
+	JMP         act_done_3169
 
-act_requant_3102:
+act_requant_3174:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59543,9 +60431,9 @@ act_requant_3102:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3097
+	JMP         act_done_3169
 
-act_clampx_3098:
+act_clampx_3170:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59555,7 +60443,7 @@ act_clampx_3098:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3097:
+act_done_3169:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59565,7 +60453,7 @@ act_done_3097:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3088:
+pixels_done_3160:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59584,9 +60472,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3103:
+block_3175:
 	CMPQ    DI, BX
-	JAE     tail_3104
+	JAE     tail_3176
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59595,7 +60483,7 @@ block_3103:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3106:
+row_3178:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -59633,24 +60521,24 @@ row_3106:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3106
+	JNZ          row_3178
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3107
+	JB           act_done_3179
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3108
+	JE           act_clampx_3180
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3109
+	JE           act_mulx_3181
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3110
+	JE           act_slope_3182
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3111
+	JE           act_slopec_3183
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3112
+	JE           act_requant_3184
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59660,9 +60548,9 @@ row_3106:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3107
+	JMP          act_done_3179
 
-act_mulx_3109:
+act_mulx_3181:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59678,9 +60566,9 @@ act_mulx_3109:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3107
+	JMP         act_done_3179
 
-act_slope_3110:
+act_slope_3182:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59690,9 +60578,9 @@ act_slope_3110:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3107
+	JMP         act_done_3179
 
-act_slopec_3111:
+act_slopec_3183:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59705,9 +60593,9 @@ act_slopec_3111:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3107
+	JMP         act_done_3179
 
-act_requant_3112:
+act_requant_3184:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59723,9 +60611,9 @@ act_requant_3112:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3107
+	JMP         act_done_3179
 
-act_clampx_3108:
+act_clampx_3180:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59733,7 +60621,7 @@ act_clampx_3108:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3107:
+act_done_3179:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59742,11 +60630,11 @@ act_done_3107:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3103
+	JMP     block_3175
 
-tail_3104:
+tail_3176:
 	CMPQ      DI, DX
-	JAE       pixels_done_3105
+	JAE       pixels_done_3177
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59754,7 +60642,7 @@ tail_3104:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3113:
+row_3185:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -59792,24 +60680,24 @@ row_3113:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3113
+	JNZ          row_3185
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3114
+	JB           act_done_3186
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3115
+	JE           act_clampx_3187
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3116
+	JE           act_mulx_3188
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3117
+	JE           act_slope_3189
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3118
+	JE           act_slopec_3190
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3119
+	JE           act_requant_3191
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59819,9 +60707,9 @@ row_3113:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3114
+	JMP          act_done_3186
 
-act_mulx_3116:
+act_mulx_3188:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59837,9 +60725,9 @@ act_mulx_3116:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3114
+	JMP         act_done_3186
 
-act_slope_3117:
+act_slope_3189:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59849,9 +60737,9 @@ act_slope_3117:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3114
+	JMP         act_done_3186
 
-act_slopec_3118:
+act_slopec_3190:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59864,9 +60752,9 @@ act_slopec_3118:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3114
+	JMP         act_done_3186
 
-act_requant_3119:
+act_requant_3191:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59882,9 +60770,9 @@ act_requant_3119:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3114
+	JMP         act_done_3186
 
-act_clampx_3115:
+act_clampx_3187:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59892,7 +60780,7 @@ act_clampx_3115:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3114:
+act_done_3186:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59900,7 +60788,7 @@ act_done_3114:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3105:
+pixels_done_3177:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59917,9 +60805,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3120:
+block_3192:
 	CMPQ    DI, BX
-	JAE     tail_3121
+	JAE     tail_3193
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59927,7 +60815,7 @@ block_3120:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3123:
+row_3195:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -59955,33 +60843,33 @@ row_3123:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3123
+	JNZ          row_3195
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3124
+	JB           act_done_3196
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3125
+	JE           act_clampx_3197
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3126
+	JE           act_mulx_3198
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3127
+	JE           act_slope_3199
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3128
+	JE           act_slopec_3200
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3129
+	JE           act_requant_3201
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3124
+	JMP          act_done_3196
 
-act_mulx_3126:
+act_mulx_3198:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59992,18 +60880,18 @@ act_mulx_3126:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3124
+	JMP         act_done_3196
 
-act_slope_3127:
+act_slope_3199:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3124
+	JMP         act_done_3196
 
-act_slopec_3128:
+act_slopec_3200:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -60013,9 +60901,9 @@ act_slopec_3128:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3124
+	JMP         act_done_3196
 
-act_requant_3129:
+act_requant_3201:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -60027,33 +60915,33 @@ act_requant_3129:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3124
+	JMP         act_done_3196
 
-act_clampx_3125:
+act_clampx_3197:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3124:
+act_done_3196:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3120
+	JMP     block_3192
 
-tail_3121:
+tail_3193:
 	CMPQ      DI, DX
-	JAE       pixels_done_3122
+	JAE       pixels_done_3194
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3130:
+row_3202:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -60081,33 +60969,33 @@ row_3130:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3130
+	JNZ          row_3202
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3131
+	JB           act_done_3203
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3132
+	JE           act_clampx_3204
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3133
+	JE           act_mulx_3205
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3134
+	JE           act_slope_3206
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3135
+	JE           act_slopec_3207
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3136
+	JE           act_requant_3208
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3131
+	JMP          act_done_3203
 
-act_mulx_3133:
+act_mulx_3205:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -60118,18 +61006,18 @@ act_mulx_3133:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3131
+	JMP         act_done_3203
 
-act_slope_3134:
+act_slope_3206:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3131
+	JMP         act_done_3203
 
-act_slopec_3135:
+act_slopec_3207:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -60139,9 +61027,9 @@ act_slopec_3135:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3131
+	JMP         act_done_3203
 
-act_requant_3136:
+act_requant_3208:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -60153,21 +61041,21 @@ act_requant_3136:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3131
+	JMP         act_done_3203
 
-act_clampx_3132:
+act_clampx_3204:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3131:
+act_done_3203:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3122:
+pixels_done_3194:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60182,16 +61070,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3137:
+block_3209:
 	CMPQ    DI, BX
-	JAE     tail_3138
+	JAE     tail_3210
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3140:
+row_3212:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -60209,53 +61097,53 @@ row_3140:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3140
+	JNZ          row_3212
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3141
+	JB           act_done_3213
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3142
+	JE           act_clampx_3214
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3143
+	JE           act_mulx_3215
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3144
+	JE           act_slope_3216
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3145
+	JE           act_slopec_3217
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3146
+	JE           act_requant_3218
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3141
+	JMP          act_done_3213
 
-act_mulx_3143:
+act_mulx_3215:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3141
+	JMP         act_done_3213
 
-act_slope_3144:
+act_slope_3216:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3141
+	JMP         act_done_3213
 
-act_slopec_3145:
+act_slopec_3217:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3141
+	JMP         act_done_3213
 
-act_requant_3146:
+act_requant_3218:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -60263,28 +61151,28 @@ act_requant_3146:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3141
+	JMP         act_done_3213
 
-act_clampx_3142:
+act_clampx_3214:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3141:
+act_done_3213:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3137
+	JMP     block_3209
 
-tail_3138:
+tail_3210:
 	CMPQ      DI, DX
-	JAE       pixels_done_3139
+	JAE       pixels_done_3211
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3147:
+row_3219:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -60302,53 +61190,53 @@ row_3147:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3147
+	JNZ          row_3219
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3148
+	JB           act_done_3220
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3149
+	JE           act_clampx_3221
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3150
+	JE           act_mulx_3222
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3151
+	JE           act_slope_3223
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3152
+	JE           act_slopec_3224
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3153
+	JE           act_requant_3225
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3148
+	JMP          act_done_3220
 
-act_mulx_3150:
+act_mulx_3222:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3148
+	JMP         act_done_3220
 
-act_slope_3151:
+act_slope_3223:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3148
+	JMP         act_done_3220
 
-act_slopec_3152:
+act_slopec_3224:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3148
+	JMP         act_done_3220
 
-act_requant_3153:
+act_requant_3225:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -60356,17 +61244,17 @@ act_requant_3153:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3148
+	JMP         act_done_3220
 
-act_clampx_3149:
+act_clampx_3221:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3148:
+act_done_3220:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3139:
+pixels_done_3211:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -60399,9 +61287,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3154:
+block_3226:
 	CMPQ    DI, BX
-	JAE     tail_3155
+	JAE     tail_3227
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60411,7 +61299,7 @@ block_3154:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3157:
+row_3229:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -60468,24 +61356,24 @@ row_3157:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3157
+	JNZ          row_3229
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3158
+	JB           act_done_3230
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3159
+	JE           act_clampx_3231
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3160
+	JE           act_mulx_3232
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3161
+	JE           act_slope_3233
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3162
+	JE           act_slopec_3234
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3163
+	JE           act_requant_3235
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60498,9 +61386,9 @@ row_3157:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3158
+	JMP          act_done_3230
 
-act_mulx_3160:
+act_mulx_3232:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60521,9 +61409,9 @@ act_mulx_3160:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3158
+	JMP         act_done_3230
 
-act_slope_3161:
+act_slope_3233:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60536,9 +61424,9 @@ act_slope_3161:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3158
+	JMP         act_done_3230
 
-act_slopec_3162:
+act_slopec_3234:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60554,9 +61442,9 @@ act_slopec_3162:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3158
+	JMP         act_done_3230
 
-act_requant_3163:
+act_requant_3235:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60576,9 +61464,9 @@ act_requant_3163:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3158
+	JMP         act_done_3230
 
-act_clampx_3159:
+act_clampx_3231:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60588,7 +61476,7 @@ act_clampx_3159:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3158:
+act_done_3230:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60599,11 +61487,11 @@ act_done_3158:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3154
+	JMP     block_3226
 
-tail_3155:
+tail_3227:
 	CMPQ      DI, DX
-	JAE       pixels_done_3156
+	JAE       pixels_done_3228
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60612,7 +61500,7 @@ tail_3155:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3164:
+row_3236:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -60669,24 +61557,24 @@ row_3164:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3164
+	JNZ          row_3236
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3165
+	JB           act_done_3237
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3166
+	JE           act_clampx_3238
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3167
+	JE           act_mulx_3239
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3168
+	JE           act_slope_3240
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3169
+	JE           act_slopec_3241
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3170
+	JE           act_requant_3242
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60699,9 +61587,9 @@ row_3164:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3165
+	JMP          act_done_3237
 
-act_mulx_3167:
+act_mulx_3239:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60722,9 +61610,9 @@ act_mulx_3167:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3165
+	JMP         act_done_3237
 
-act_slope_3168:
+act_slope_3240:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60737,9 +61625,9 @@ act_slope_3168:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3165
+	JMP         act_done_3237
 
-act_slopec_3169:
+act_slopec_3241:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60755,9 +61643,9 @@ act_slopec_3169:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3165
+	JMP         act_done_3237
 
-act_requant_3170:
+act_requant_3242:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60777,9 +61665,9 @@ act_requant_3170:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3165
+	JMP         act_done_3237
 
-act_clampx_3166:
+act_clampx_3238:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60789,7 +61677,7 @@ act_clampx_3166:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3165:
+act_done_3237:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60799,7 +61687,7 @@ act_done_3165:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3156:
+pixels_done_3228:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60818,9 +61706,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3171:
+block_3243:
 	CMPQ    DI, BX
-	JAE     tail_3172
+	JAE     tail_3244
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60829,7 +61717,7 @@ block_3171:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3174:
+row_3246:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -60874,24 +61762,24 @@ row_3174:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3174
+	JNZ          row_3246
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3175
+	JB           act_done_3247
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3176
+	JE           act_clampx_3248
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3177
+	JE           act_mulx_3249
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3178
+	JE           act_slope_3250
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3179
+	JE           act_slopec_3251
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3180
+	JE           act_requant_3252
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60901,9 +61789,9 @@ row_3174:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3175
+	JMP          act_done_3247
 
-act_mulx_3177:
+act_mulx_3249:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60919,9 +61807,9 @@ act_mulx_3177:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3175
+	JMP         act_done_3247
 
-act_slope_3178:
+act_slope_3250:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60931,9 +61819,9 @@ act_slope_3178:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3175
+	JMP         act_done_3247
 
-act_slopec_3179:
+act_slopec_3251:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60946,9 +61834,9 @@ act_slopec_3179:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3175
+	JMP         act_done_3247
 
-act_requant_3180:
+act_requant_3252:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60964,9 +61852,9 @@ act_requant_3180:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3175
+	JMP         act_done_3247
 
-act_clampx_3176:
+act_clampx_3248:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60974,7 +61862,7 @@ act_clampx_3176:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3175:
+act_done_3247:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60983,11 +61871,11 @@ act_done_3175:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3171
+	JMP     block_3243
 
-tail_3172:
+tail_3244:
 	CMPQ      DI, DX
-	JAE       pixels_done_3173
+	JAE       pixels_done_3245
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60995,7 +61883,7 @@ tail_3172:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3181:
+row_3253:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -61040,24 +61928,24 @@ row_3181:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3181
+	JNZ          row_3253
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3182
+	JB           act_done_3254
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3183
+	JE           act_clampx_3255
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3184
+	JE           act_mulx_3256
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3185
+	JE           act_slope_3257
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3186
+	JE           act_slopec_3258
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3187
+	JE           act_requant_3259
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -61067,9 +61955,9 @@ row_3181:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3182
+	JMP          act_done_3254
 
-act_mulx_3184:
+act_mulx_3256:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -61085,9 +61973,9 @@ act_mulx_3184:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3182
+	JMP         act_done_3254
 
-act_slope_3185:
+act_slope_3257:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -61097,9 +61985,9 @@ act_slope_3185:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3182
+	JMP         act_done_3254
 
-act_slopec_3186:
+act_slopec_3258:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -61112,9 +62000,9 @@ act_slopec_3186:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3182
+	JMP         act_done_3254
 
-act_requant_3187:
+act_requant_3259:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -61130,9 +62018,9 @@ act_requant_3187:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3182
+	JMP         act_done_3254
 
-act_clampx_3183:
+act_clampx_3255:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -61140,7 +62028,7 @@ act_clampx_3183:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3182:
+act_done_3254:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61148,7 +62036,7 @@ act_done_3182:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3173:
+pixels_done_3245:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61165,9 +62053,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3188:
+block_3260:
 	CMPQ    DI, BX
-	JAE     tail_3189
+	JAE     tail_3261
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61175,7 +62063,7 @@ block_3188:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3191:
+row_3263:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -61208,33 +62096,33 @@ row_3191:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3191
+	JNZ          row_3263
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3192
+	JB           act_done_3264
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3193
+	JE           act_clampx_3265
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3194
+	JE           act_mulx_3266
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3195
+	JE           act_slope_3267
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3196
+	JE           act_slopec_3268
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3197
+	JE           act_requant_3269
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3192
+	JMP          act_done_3264
 
-act_mulx_3194:
+act_mulx_3266:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61245,18 +62133,18 @@ act_mulx_3194:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3192
+	JMP         act_done_3264
 
-act_slope_3195:
+act_slope_3267:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3192
+	JMP         act_done_3264
 
-act_slopec_3196:
+act_slopec_3268:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61266,9 +62154,9 @@ act_slopec_3196:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3192
+	JMP         act_done_3264
 
-act_requant_3197:
+act_requant_3269:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61280,33 +62168,33 @@ act_requant_3197:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3192
+	JMP         act_done_3264
 
-act_clampx_3193:
+act_clampx_3265:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3192:
+act_done_3264:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3188
+	JMP     block_3260
 
-tail_3189:
+tail_3261:
 	CMPQ      DI, DX
-	JAE       pixels_done_3190
+	JAE       pixels_done_3262
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3198:
+row_3270:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -61339,33 +62227,33 @@ row_3198:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3198
+	JNZ          row_3270
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3199
+	JB           act_done_3271
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3200
+	JE           act_clampx_3272
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3201
+	JE           act_mulx_3273
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3202
+	JE           act_slope_3274
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3203
+	JE           act_slopec_3275
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3204
+	JE           act_requant_3276
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3199
+	JMP          act_done_3271
 
-act_mulx_3201:
+act_mulx_3273:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61376,18 +62264,18 @@ act_mulx_3201:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3199
+	JMP         act_done_3271
 
-act_slope_3202:
+act_slope_3274:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3199
+	JMP         act_done_3271
 
-act_slopec_3203:
+act_slopec_3275:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61397,9 +62285,9 @@ act_slopec_3203:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3199
+	JMP         act_done_3271
 
-act_requant_3204:
+act_requant_3276:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61411,21 +62299,21 @@ act_requant_3204:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3199
+	JMP         act_done_3271
 
-act_clampx_3200:
+act_clampx_3272:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3199:
+act_done_3271:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3190:
+pixels_done_3262:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61440,16 +62328,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3205:
+block_3277:
 	CMPQ    DI, BX
-	JAE     tail_3206
+	JAE     tail_3278
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3208:
+row_3280:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -61470,53 +62358,53 @@ row_3208:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3208
+	JNZ          row_3280
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3209
+	JB           act_done_3281
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3210
+	JE           act_clampx_3282
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3211
+	JE           act_mulx_3283
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3212
+	JE           act_slope_3284
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3213
+	JE           act_slopec_3285
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3214
+	JE           act_requant_3286
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3209
+	JMP          act_done_3281
 
-act_mulx_3211:
+act_mulx_3283:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3209
+	JMP         act_done_3281
 
-act_slope_3212:
+act_slope_3284:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3209
+	JMP         act_done_3281
 
-act_slopec_3213:
+act_slopec_3285:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3209
+	JMP         act_done_3281
 
-act_requant_3214:
+act_requant_3286:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -61524,28 +62412,28 @@ act_requant_3214:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3209
+	JMP         act_done_3281
 
-act_clampx_3210:
+act_clampx_3282:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3209:
+act_done_3281:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3205
+	JMP     block_3277
 
-tail_3206:
+tail_3278:
 	CMPQ      DI, DX
-	JAE       pixels_done_3207
+	JAE       pixels_done_3279
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3215:
+row_3287:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -61566,53 +62454,53 @@ row_3215:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3215
+	JNZ          row_3287
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3216
+	JB           act_done_3288
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3217
+	JE           act_clampx_3289
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3218
+	JE           act_mulx_3290
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3219
+	JE           act_slope_3291
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3220
+	JE           act_slopec_3292
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3221
+	JE           act_requant_3293
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3216
+	JMP          act_done_3288
 
-act_mulx_3218:
+act_mulx_3290:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3216
+	JMP         act_done_3288
 
-act_slope_3219:
+act_slope_3291:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3216
+	JMP         act_done_3288
 
-act_slopec_3220:
+act_slopec_3292:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3216
+	JMP         act_done_3288
 
-act_requant_3221:
+act_requant_3293:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -61620,17 +62508,17 @@ act_requant_3221:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3216
+	JMP         act_done_3288
 
-act_clampx_3217:
+act_clampx_3289:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3216:
+act_done_3288:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3207:
+pixels_done_3279:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -61663,9 +62551,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3222:
+block_3294:
 	CMPQ    DI, BX
-	JAE     tail_3223
+	JAE     tail_3295
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61675,7 +62563,7 @@ block_3222:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3225:
+row_3297:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -61692,24 +62580,24 @@ row_3225:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3225
+	JNZ          row_3297
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3226
+	JB           act_done_3298
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3227
+	JE           act_clampx_3299
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3228
+	JE           act_mulx_3300
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3229
+	JE           act_slope_3301
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3230
+	JE           act_slopec_3302
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3231
+	JE           act_requant_3303
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61722,9 +62610,9 @@ row_3225:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3226
+	JMP          act_done_3298
 
-act_mulx_3228:
+act_mulx_3300:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61745,9 +62633,9 @@ act_mulx_3228:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3226
+	JMP         act_done_3298
 
-act_slope_3229:
+act_slope_3301:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61760,9 +62648,9 @@ act_slope_3229:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3226
+	JMP         act_done_3298
 
-act_slopec_3230:
+act_slopec_3302:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61778,9 +62666,9 @@ act_slopec_3230:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3226
+	JMP         act_done_3298
 
-act_requant_3231:
+act_requant_3303:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61800,9 +62688,9 @@ act_requant_3231:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3226
+	JMP         act_done_3298
 
-act_clampx_3227:
+act_clampx_3299:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61812,7 +62700,7 @@ act_clampx_3227:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3226:
+act_done_3298:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61823,11 +62711,11 @@ act_done_3226:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3222
+	JMP     block_3294
 
-tail_3223:
+tail_3295:
 	CMPQ      DI, DX
-	JAE       pixels_done_3224
+	JAE       pixels_done_3296
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61836,7 +62724,7 @@ tail_3223:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3232:
+row_3304:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -61853,24 +62741,24 @@ row_3232:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3232
+	JNZ          row_3304
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3233
+	JB           act_done_3305
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3234
+	JE           act_clampx_3306
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3235
+	JE           act_mulx_3307
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3236
+	JE           act_slope_3308
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3237
+	JE           act_slopec_3309
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3238
+	JE           act_requant_3310
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61883,9 +62771,9 @@ row_3232:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3233
+	JMP          act_done_3305
 
-act_mulx_3235:
+act_mulx_3307:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61906,9 +62794,9 @@ act_mulx_3235:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3233
+	JMP         act_done_3305
 
-act_slope_3236:
+act_slope_3308:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61921,9 +62809,9 @@ act_slope_3236:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3233
+	JMP         act_done_3305
 
-act_slopec_3237:
+act_slopec_3309:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61939,9 +62827,9 @@ act_slopec_3237:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3233
+	JMP         act_done_3305
 
-act_requant_3238:
+act_requant_3310:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61961,9 +62849,9 @@ act_requant_3238:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3233
+	JMP         act_done_3305
 
-act_clampx_3234:
+act_clampx_3306:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61973,7 +62861,7 @@ act_clampx_3234:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3233:
+act_done_3305:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61983,7 +62871,7 @@ act_done_3233:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3224:
+pixels_done_3296:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62002,9 +62890,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3239:
+block_3311:
 	CMPQ    DI, BX
-	JAE     tail_3240
+	JAE     tail_3312
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62013,7 +62901,7 @@ block_3239:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3242:
+row_3314:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -62027,24 +62915,24 @@ row_3242:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3242
+	JNZ          row_3314
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3243
+	JB           act_done_3315
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3244
+	JE           act_clampx_3316
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3245
+	JE           act_mulx_3317
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3246
+	JE           act_slope_3318
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3247
+	JE           act_slopec_3319
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3248
+	JE           act_requant_3320
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62054,9 +62942,9 @@ row_3242:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3243
+	JMP          act_done_3315
 
-act_mulx_3245:
+act_mulx_3317:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62072,9 +62960,9 @@ act_mulx_3245:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3243
+	JMP         act_done_3315
 
-act_slope_3246:
+act_slope_3318:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62084,9 +62972,9 @@ act_slope_3246:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3243
+	JMP         act_done_3315
 
-act_slopec_3247:
+act_slopec_3319:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62099,9 +62987,9 @@ act_slopec_3247:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3243
+	JMP         act_done_3315
 
-act_requant_3248:
+act_requant_3320:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62117,9 +63005,9 @@ act_requant_3248:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3243
+	JMP         act_done_3315
 
-act_clampx_3244:
+act_clampx_3316:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62127,7 +63015,7 @@ act_clampx_3244:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3243:
+act_done_3315:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62136,11 +63024,11 @@ act_done_3243:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3239
+	JMP     block_3311
 
-tail_3240:
+tail_3312:
 	CMPQ      DI, DX
-	JAE       pixels_done_3241
+	JAE       pixels_done_3313
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62148,7 +63036,7 @@ tail_3240:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3249:
+row_3321:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -62162,24 +63050,24 @@ row_3249:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3249
+	JNZ          row_3321
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3250
+	JB           act_done_3322
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3251
+	JE           act_clampx_3323
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3252
+	JE           act_mulx_3324
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3253
+	JE           act_slope_3325
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3254
+	JE           act_slopec_3326
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3255
+	JE           act_requant_3327
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62189,9 +63077,9 @@ row_3249:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3250
+	JMP          act_done_3322
 
-act_mulx_3252:
+act_mulx_3324:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62207,9 +63095,9 @@ act_mulx_3252:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3250
+	JMP         act_done_3322
 
-act_slope_3253:
+act_slope_3325:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62219,9 +63107,9 @@ act_slope_3253:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3250
+	JMP         act_done_3322
 
-act_slopec_3254:
+act_slopec_3326:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62234,9 +63122,9 @@ act_slopec_3254:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3250
+	JMP         act_done_3322
 
-act_requant_3255:
+act_requant_3327:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62252,9 +63140,9 @@ act_requant_3255:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3250
+	JMP         act_done_3322
 
-act_clampx_3251:
+act_clampx_3323:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62262,7 +63150,7 @@ act_clampx_3251:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3250:
+act_done_3322:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62270,7 +63158,7 @@ act_done_3250:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3241:
+pixels_done_3313:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62287,9 +63175,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3256:
+block_3328:
 	CMPQ    DI, BX
-	JAE     tail_3257
+	JAE     tail_3329
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62297,7 +63185,7 @@ block_3256:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3259:
+row_3331:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -62308,33 +63196,33 @@ row_3259:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3259
+	JNZ          row_3331
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3260
+	JB           act_done_3332
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3261
+	JE           act_clampx_3333
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3262
+	JE           act_mulx_3334
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3263
+	JE           act_slope_3335
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3264
+	JE           act_slopec_3336
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3265
+	JE           act_requant_3337
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3260
+	JMP          act_done_3332
 
-act_mulx_3262:
+act_mulx_3334:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62345,18 +63233,18 @@ act_mulx_3262:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3260
+	JMP         act_done_3332
 
-act_slope_3263:
+act_slope_3335:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3260
+	JMP         act_done_3332
 
-act_slopec_3264:
+act_slopec_3336:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62366,9 +63254,9 @@ act_slopec_3264:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3260
+	JMP         act_done_3332
 
-act_requant_3265:
+act_requant_3337:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62380,33 +63268,33 @@ act_requant_3265:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3260
+	JMP         act_done_3332
 
-act_clampx_3261:
+act_clampx_3333:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3260:
+act_done_3332:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3256
+	JMP     block_3328
 
-tail_3257:
+tail_3329:
 	CMPQ      DI, DX
-	JAE       pixels_done_3258
+	JAE       pixels_done_3330
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3266:
+row_3338:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -62417,33 +63305,33 @@ row_3266:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3266
+	JNZ          row_3338
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3267
+	JB           act_done_3339
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3268
+	JE           act_clampx_3340
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3269
+	JE           act_mulx_3341
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3270
+	JE           act_slope_3342
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3271
+	JE           act_slopec_3343
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3272
+	JE           act_requant_3344
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3267
+	JMP          act_done_3339
 
-act_mulx_3269:
+act_mulx_3341:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62454,18 +63342,18 @@ act_mulx_3269:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3267
+	JMP         act_done_3339
 
-act_slope_3270:
+act_slope_3342:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3267
+	JMP         act_done_3339
 
-act_slopec_3271:
+act_slopec_3343:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62475,9 +63363,9 @@ act_slopec_3271:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3267
+	JMP         act_done_3339
 
-act_requant_3272:
+act_requant_3344:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62489,21 +63377,21 @@ act_requant_3272:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3267
+	JMP         act_done_3339
 
-act_clampx_3268:
+act_clampx_3340:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3267:
+act_done_3339:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3258:
+pixels_done_3330:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62518,16 +63406,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3273:
+block_3345:
 	CMPQ    DI, BX
-	JAE     tail_3274
+	JAE     tail_3346
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3276:
+row_3348:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -62535,53 +63423,53 @@ row_3276:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3276
+	JNZ          row_3348
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3277
+	JB           act_done_3349
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3278
+	JE           act_clampx_3350
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3279
+	JE           act_mulx_3351
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3280
+	JE           act_slope_3352
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3281
+	JE           act_slopec_3353
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3282
+	JE           act_requant_3354
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3277
+	JMP          act_done_3349
 
-act_mulx_3279:
+act_mulx_3351:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3277
+	JMP         act_done_3349
 
-act_slope_3280:
+act_slope_3352:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3277
+	JMP         act_done_3349
 
-act_slopec_3281:
+act_slopec_3353:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3277
+	JMP         act_done_3349
 
-act_requant_3282:
+act_requant_3354:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -62589,28 +63477,28 @@ act_requant_3282:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3277
+	JMP         act_done_3349
 
-act_clampx_3278:
+act_clampx_3350:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3277:
+act_done_3349:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3273
+	JMP     block_3345
 
-tail_3274:
+tail_3346:
 	CMPQ      DI, DX
-	JAE       pixels_done_3275
+	JAE       pixels_done_3347
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3283:
+row_3355:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -62618,53 +63506,53 @@ row_3283:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3283
+	JNZ          row_3355
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3284
+	JB           act_done_3356
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3285
+	JE           act_clampx_3357
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3286
+	JE           act_mulx_3358
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3287
+	JE           act_slope_3359
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3288
+	JE           act_slopec_3360
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3289
+	JE           act_requant_3361
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3284
+	JMP          act_done_3356
 
-act_mulx_3286:
+act_mulx_3358:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3284
+	JMP         act_done_3356
 
-act_slope_3287:
+act_slope_3359:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3284
+	JMP         act_done_3356
 
-act_slopec_3288:
+act_slopec_3360:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3284
+	JMP         act_done_3356
 
-act_requant_3289:
+act_requant_3361:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -62672,17 +63560,17 @@ act_requant_3289:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3284
+	JMP         act_done_3356
 
-act_clampx_3285:
+act_clampx_3357:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3284:
+act_done_3356:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3275:
+pixels_done_3347:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -62715,9 +63603,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3290:
+block_3362:
 	CMPQ    DI, BX
-	JAE     tail_3291
+	JAE     tail_3363
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62727,7 +63615,7 @@ block_3290:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3293:
+row_3365:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -62753,24 +63641,24 @@ row_3293:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3293
+	JNZ          row_3365
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3294
+	JB           act_done_3366
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3295
+	JE           act_clampx_3367
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3296
+	JE           act_mulx_3368
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3297
+	JE           act_slope_3369
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3298
+	JE           act_slopec_3370
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3299
+	JE           act_requant_3371
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62783,9 +63671,9 @@ row_3293:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3294
+	JMP          act_done_3366
 
-act_mulx_3296:
+act_mulx_3368:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62806,9 +63694,9 @@ act_mulx_3296:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3294
+	JMP         act_done_3366
 
-act_slope_3297:
+act_slope_3369:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62821,9 +63709,9 @@ act_slope_3297:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3294
+	JMP         act_done_3366
 
-act_slopec_3298:
+act_slopec_3370:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62839,9 +63727,9 @@ act_slopec_3298:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3294
+	JMP         act_done_3366
 
-act_requant_3299:
+act_requant_3371:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62861,9 +63749,9 @@ act_requant_3299:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3294
+	JMP         act_done_3366
 
-act_clampx_3295:
+act_clampx_3367:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62873,7 +63761,7 @@ act_clampx_3295:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3294:
+act_done_3366:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62884,11 +63772,11 @@ act_done_3294:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3290
+	JMP     block_3362
 
-tail_3291:
+tail_3363:
 	CMPQ      DI, DX
-	JAE       pixels_done_3292
+	JAE       pixels_done_3364
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62897,7 +63785,7 @@ tail_3291:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3300:
+row_3372:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -62923,24 +63811,24 @@ row_3300:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3300
+	JNZ          row_3372
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3301
+	JB           act_done_3373
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3302
+	JE           act_clampx_3374
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3303
+	JE           act_mulx_3375
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3304
+	JE           act_slope_3376
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3305
+	JE           act_slopec_3377
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3306
+	JE           act_requant_3378
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62953,9 +63841,9 @@ row_3300:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3301
+	JMP          act_done_3373
 
-act_mulx_3303:
+act_mulx_3375:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62976,9 +63864,9 @@ act_mulx_3303:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3301
+	JMP         act_done_3373
 
-act_slope_3304:
+act_slope_3376:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62991,9 +63879,9 @@ act_slope_3304:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3301
+	JMP         act_done_3373
 
-act_slopec_3305:
+act_slopec_3377:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63009,9 +63897,9 @@ act_slopec_3305:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3301
+	JMP         act_done_3373
 
-act_requant_3306:
+act_requant_3378:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63031,9 +63919,9 @@ act_requant_3306:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3301
+	JMP         act_done_3373
 
-act_clampx_3302:
+act_clampx_3374:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63043,7 +63931,7 @@ act_clampx_3302:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3301:
+act_done_3373:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63053,7 +63941,7 @@ act_done_3301:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3292:
+pixels_done_3364:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63072,9 +63960,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3307:
+block_3379:
 	CMPQ    DI, BX
-	JAE     tail_3308
+	JAE     tail_3380
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63083,7 +63971,7 @@ block_3307:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3310:
+row_3382:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -63104,24 +63992,24 @@ row_3310:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3310
+	JNZ          row_3382
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3311
+	JB           act_done_3383
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3312
+	JE           act_clampx_3384
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3313
+	JE           act_mulx_3385
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3314
+	JE           act_slope_3386
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3315
+	JE           act_slopec_3387
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3316
+	JE           act_requant_3388
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63131,9 +64019,9 @@ row_3310:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3311
+	JMP          act_done_3383
 
-act_mulx_3313:
+act_mulx_3385:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63149,9 +64037,9 @@ act_mulx_3313:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3311
+	JMP         act_done_3383
 
-act_slope_3314:
+act_slope_3386:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63161,9 +64049,9 @@ act_slope_3314:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3311
+	JMP         act_done_3383
 
-act_slopec_3315:
+act_slopec_3387:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63176,9 +64064,9 @@ act_slopec_3315:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3311
+	JMP         act_done_3383
 
-act_requant_3316:
+act_requant_3388:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63194,9 +64082,9 @@ act_requant_3316:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3311
+	JMP         act_done_3383
 
-act_clampx_3312:
+act_clampx_3384:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63204,7 +64092,7 @@ act_clampx_3312:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3311:
+act_done_3383:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63213,11 +64101,11 @@ act_done_3311:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3307
+	JMP     block_3379
 
-tail_3308:
+tail_3380:
 	CMPQ      DI, DX
-	JAE       pixels_done_3309
+	JAE       pixels_done_3381
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63225,7 +64113,7 @@ tail_3308:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3317:
+row_3389:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -63246,24 +64134,24 @@ row_3317:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3317
+	JNZ          row_3389
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3318
+	JB           act_done_3390
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3319
+	JE           act_clampx_3391
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3320
+	JE           act_mulx_3392
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3321
+	JE           act_slope_3393
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3322
+	JE           act_slopec_3394
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3323
+	JE           act_requant_3395
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63273,9 +64161,9 @@ row_3317:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3318
+	JMP          act_done_3390
 
-act_mulx_3320:
+act_mulx_3392:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63291,9 +64179,9 @@ act_mulx_3320:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3318
+	JMP         act_done_3390
 
-act_slope_3321:
+act_slope_3393:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63303,9 +64191,9 @@ act_slope_3321:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3318
+	JMP         act_done_3390
 
-act_slopec_3322:
+act_slopec_3394:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63318,9 +64206,9 @@ act_slopec_3322:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3318
+	JMP         act_done_3390
 
-act_requant_3323:
+act_requant_3395:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63336,9 +64224,9 @@ act_requant_3323:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3318
+	JMP         act_done_3390
 
-act_clampx_3319:
+act_clampx_3391:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63346,7 +64234,7 @@ act_clampx_3319:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3318:
+act_done_3390:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63354,7 +64242,7 @@ act_done_3318:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3309:
+pixels_done_3381:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63371,9 +64259,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3324:
+block_3396:
 	CMPQ    DI, BX
-	JAE     tail_3325
+	JAE     tail_3397
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63381,7 +64269,7 @@ block_3324:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3327:
+row_3399:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -63397,33 +64285,33 @@ row_3327:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3327
+	JNZ          row_3399
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3328
+	JB           act_done_3400
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3329
+	JE           act_clampx_3401
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3330
+	JE           act_mulx_3402
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3331
+	JE           act_slope_3403
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3332
+	JE           act_slopec_3404
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3333
+	JE           act_requant_3405
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3328
+	JMP          act_done_3400
 
-act_mulx_3330:
+act_mulx_3402:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63434,18 +64322,18 @@ act_mulx_3330:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3328
+	JMP         act_done_3400
 
-act_slope_3331:
+act_slope_3403:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3328
+	JMP         act_done_3400
 
-act_slopec_3332:
+act_slopec_3404:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63455,9 +64343,9 @@ act_slopec_3332:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3328
+	JMP         act_done_3400
 
-act_requant_3333:
+act_requant_3405:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63469,33 +64357,33 @@ act_requant_3333:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3328
+	JMP         act_done_3400
 
-act_clampx_3329:
+act_clampx_3401:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3328:
+act_done_3400:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3324
+	JMP     block_3396
 
-tail_3325:
+tail_3397:
 	CMPQ      DI, DX
-	JAE       pixels_done_3326
+	JAE       pixels_done_3398
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3334:
+row_3406:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -63511,33 +64399,33 @@ row_3334:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3334
+	JNZ          row_3406
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3335
+	JB           act_done_3407
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3336
+	JE           act_clampx_3408
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3337
+	JE           act_mulx_3409
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3338
+	JE           act_slope_3410
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3339
+	JE           act_slopec_3411
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3340
+	JE           act_requant_3412
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3335
+	JMP          act_done_3407
 
-act_mulx_3337:
+act_mulx_3409:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63548,18 +64436,18 @@ act_mulx_3337:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3335
+	JMP         act_done_3407
 
-act_slope_3338:
+act_slope_3410:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3335
+	JMP         act_done_3407
 
-act_slopec_3339:
+act_slopec_3411:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63569,9 +64457,9 @@ act_slopec_3339:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3335
+	JMP         act_done_3407
 
-act_requant_3340:
+act_requant_3412:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63583,21 +64471,21 @@ act_requant_3340:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3335
+	JMP         act_done_3407
 
-act_clampx_3336:
+act_clampx_3408:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3335:
+act_done_3407:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3326:
+pixels_done_3398:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63612,16 +64500,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3341:
+block_3413:
 	CMPQ    DI, BX
-	JAE     tail_3342
+	JAE     tail_3414
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3344:
+row_3416:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -63632,53 +64520,53 @@ row_3344:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3344
+	JNZ          row_3416
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3345
+	JB           act_done_3417
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3346
+	JE           act_clampx_3418
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3347
+	JE           act_mulx_3419
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3348
+	JE           act_slope_3420
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3349
+	JE           act_slopec_3421
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3350
+	JE           act_requant_3422
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3345
+	JMP          act_done_3417
 
-act_mulx_3347:
+act_mulx_3419:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3345
+	JMP         act_done_3417
 
-act_slope_3348:
+act_slope_3420:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3345
+	JMP         act_done_3417
 
-act_slopec_3349:
+act_slopec_3421:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3345
+	JMP         act_done_3417
 
-act_requant_3350:
+act_requant_3422:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -63686,28 +64574,28 @@ act_requant_3350:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3345
+	JMP         act_done_3417
 
-act_clampx_3346:
+act_clampx_3418:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3345:
+act_done_3417:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3341
+	JMP     block_3413
 
-tail_3342:
+tail_3414:
 	CMPQ      DI, DX
-	JAE       pixels_done_3343
+	JAE       pixels_done_3415
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3351:
+row_3423:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -63718,53 +64606,53 @@ row_3351:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3351
+	JNZ          row_3423
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3352
+	JB           act_done_3424
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3353
+	JE           act_clampx_3425
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3354
+	JE           act_mulx_3426
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3355
+	JE           act_slope_3427
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3356
+	JE           act_slopec_3428
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3357
+	JE           act_requant_3429
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3352
+	JMP          act_done_3424
 
-act_mulx_3354:
+act_mulx_3426:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3352
+	JMP         act_done_3424
 
-act_slope_3355:
+act_slope_3427:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3352
+	JMP         act_done_3424
 
-act_slopec_3356:
+act_slopec_3428:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3352
+	JMP         act_done_3424
 
-act_requant_3357:
+act_requant_3429:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -63772,17 +64660,17 @@ act_requant_3357:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3352
+	JMP         act_done_3424
 
-act_clampx_3353:
+act_clampx_3425:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3352:
+act_done_3424:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3343:
+pixels_done_3415:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -63815,9 +64703,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3358:
+block_3430:
 	CMPQ    DI, BX
-	JAE     tail_3359
+	JAE     tail_3431
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63827,7 +64715,7 @@ block_3358:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3361:
+row_3433:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -63862,24 +64750,24 @@ row_3361:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3361
+	JNZ          row_3433
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3362
+	JB           act_done_3434
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3363
+	JE           act_clampx_3435
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3364
+	JE           act_mulx_3436
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3365
+	JE           act_slope_3437
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3366
+	JE           act_slopec_3438
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3367
+	JE           act_requant_3439
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63892,9 +64780,9 @@ row_3361:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3362
+	JMP          act_done_3434
 
-act_mulx_3364:
+act_mulx_3436:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63915,9 +64803,9 @@ act_mulx_3364:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3362
+	JMP         act_done_3434
 
-act_slope_3365:
+act_slope_3437:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63930,9 +64818,9 @@ act_slope_3365:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3362
+	JMP         act_done_3434
 
-act_slopec_3366:
+act_slopec_3438:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63948,9 +64836,9 @@ act_slopec_3366:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3362
+	JMP         act_done_3434
 
-act_requant_3367:
+act_requant_3439:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63970,9 +64858,9 @@ act_requant_3367:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3362
+	JMP         act_done_3434
 
-act_clampx_3363:
+act_clampx_3435:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63982,7 +64870,7 @@ act_clampx_3363:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3362:
+act_done_3434:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63993,11 +64881,11 @@ act_done_3362:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3358
+	JMP     block_3430
 
-tail_3359:
+tail_3431:
 	CMPQ      DI, DX
-	JAE       pixels_done_3360
+	JAE       pixels_done_3432
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64006,7 +64894,7 @@ tail_3359:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3368:
+row_3440:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -64041,24 +64929,24 @@ row_3368:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3368
+	JNZ          row_3440
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3369
+	JB           act_done_3441
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3370
+	JE           act_clampx_3442
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3371
+	JE           act_mulx_3443
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3372
+	JE           act_slope_3444
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3373
+	JE           act_slopec_3445
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3374
+	JE           act_requant_3446
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -64071,9 +64959,9 @@ row_3368:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3369
+	JMP          act_done_3441
 
-act_mulx_3371:
+act_mulx_3443:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -64094,9 +64982,9 @@ act_mulx_3371:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3369
+	JMP         act_done_3441
 
-act_slope_3372:
+act_slope_3444:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -64109,9 +64997,9 @@ act_slope_3372:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3369
+	JMP         act_done_3441
 
-act_slopec_3373:
+act_slopec_3445:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64127,9 +65015,9 @@ act_slopec_3373:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3369
+	JMP         act_done_3441
 
-act_requant_3374:
+act_requant_3446:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64149,9 +65037,9 @@ act_requant_3374:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3369
+	JMP         act_done_3441
 
-act_clampx_3370:
+act_clampx_3442:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64161,7 +65049,7 @@ act_clampx_3370:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3369:
+act_done_3441:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64171,7 +65059,7 @@ act_done_3369:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3360:
+pixels_done_3432:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64190,9 +65078,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3375:
+block_3447:
 	CMPQ    DI, BX
-	JAE     tail_3376
+	JAE     tail_3448
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64201,7 +65089,7 @@ block_3375:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3378:
+row_3450:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -64229,24 +65117,24 @@ row_3378:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3378
+	JNZ          row_3450
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3379
+	JB           act_done_3451
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3380
+	JE           act_clampx_3452
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3381
+	JE           act_mulx_3453
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3382
+	JE           act_slope_3454
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3383
+	JE           act_slopec_3455
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3384
+	JE           act_requant_3456
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64256,9 +65144,9 @@ row_3378:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3379
+	JMP          act_done_3451
 
-act_mulx_3381:
+act_mulx_3453:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64274,9 +65162,9 @@ act_mulx_3381:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3379
+	JMP         act_done_3451
 
-act_slope_3382:
+act_slope_3454:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64286,9 +65174,9 @@ act_slope_3382:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3379
+	JMP         act_done_3451
 
-act_slopec_3383:
+act_slopec_3455:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64301,9 +65189,9 @@ act_slopec_3383:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3379
+	JMP         act_done_3451
 
-act_requant_3384:
+act_requant_3456:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64319,9 +65207,9 @@ act_requant_3384:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3379
+	JMP         act_done_3451
 
-act_clampx_3380:
+act_clampx_3452:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64329,7 +65217,7 @@ act_clampx_3380:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3379:
+act_done_3451:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64338,11 +65226,11 @@ act_done_3379:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3375
+	JMP     block_3447
 
-tail_3376:
+tail_3448:
 	CMPQ      DI, DX
-	JAE       pixels_done_3377
+	JAE       pixels_done_3449
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64350,7 +65238,7 @@ tail_3376:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3385:
+row_3457:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -64378,24 +65266,24 @@ row_3385:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3385
+	JNZ          row_3457
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3386
+	JB           act_done_3458
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3387
+	JE           act_clampx_3459
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3388
+	JE           act_mulx_3460
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3389
+	JE           act_slope_3461
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3390
+	JE           act_slopec_3462
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3391
+	JE           act_requant_3463
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64405,9 +65293,9 @@ row_3385:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3386
+	JMP          act_done_3458
 
-act_mulx_3388:
+act_mulx_3460:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64423,9 +65311,9 @@ act_mulx_3388:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3386
+	JMP         act_done_3458
 
-act_slope_3389:
+act_slope_3461:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64435,9 +65323,9 @@ act_slope_3389:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3386
+	JMP         act_done_3458
 
-act_slopec_3390:
+act_slopec_3462:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64450,9 +65338,9 @@ act_slopec_3390:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3386
+	JMP         act_done_3458
 
-act_requant_3391:
+act_requant_3463:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64468,9 +65356,9 @@ act_requant_3391:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3386
+	JMP         act_done_3458
 
-act_clampx_3387:
+act_clampx_3459:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64478,7 +65366,7 @@ act_clampx_3387:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3386:
+act_done_3458:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64486,7 +65374,7 @@ act_done_3386:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3377:
+pixels_done_3449:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64503,9 +65391,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3392:
+block_3464:
 	CMPQ    DI, BX
-	JAE     tail_3393
+	JAE     tail_3465
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64513,7 +65401,7 @@ block_3392:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3395:
+row_3467:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -64534,33 +65422,33 @@ row_3395:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3395
+	JNZ          row_3467
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3396
+	JB           act_done_3468
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3397
+	JE           act_clampx_3469
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3398
+	JE           act_mulx_3470
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3399
+	JE           act_slope_3471
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3400
+	JE           act_slopec_3472
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3401
+	JE           act_requant_3473
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3396
+	JMP          act_done_3468
 
-act_mulx_3398:
+act_mulx_3470:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64571,18 +65459,18 @@ act_mulx_3398:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3396
+	JMP         act_done_3468
 
-act_slope_3399:
+act_slope_3471:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3396
+	JMP         act_done_3468
 
-act_slopec_3400:
+act_slopec_3472:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64592,9 +65480,9 @@ act_slopec_3400:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3396
+	JMP         act_done_3468
 
-act_requant_3401:
+act_requant_3473:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64606,33 +65494,33 @@ act_requant_3401:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3396
+	JMP         act_done_3468
 
-act_clampx_3397:
+act_clampx_3469:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3396:
+act_done_3468:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3392
+	JMP     block_3464
 
-tail_3393:
+tail_3465:
 	CMPQ      DI, DX
-	JAE       pixels_done_3394
+	JAE       pixels_done_3466
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3402:
+row_3474:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -64653,33 +65541,33 @@ row_3402:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3402
+	JNZ          row_3474
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3403
+	JB           act_done_3475
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3404
+	JE           act_clampx_3476
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3405
+	JE           act_mulx_3477
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3406
+	JE           act_slope_3478
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3407
+	JE           act_slopec_3479
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3408
+	JE           act_requant_3480
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3403
+	JMP          act_done_3475
 
-act_mulx_3405:
+act_mulx_3477:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64690,18 +65578,18 @@ act_mulx_3405:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3403
+	JMP         act_done_3475
 
-act_slope_3406:
+act_slope_3478:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3403
+	JMP         act_done_3475
 
-act_slopec_3407:
+act_slopec_3479:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64711,9 +65599,9 @@ act_slopec_3407:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3403
+	JMP         act_done_3475
 
-act_requant_3408:
+act_requant_3480:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64725,21 +65613,21 @@ act_requant_3408:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3403
+	JMP         act_done_3475
 
-act_clampx_3404:
+act_clampx_3476:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3403:
+act_done_3475:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3394:
+pixels_done_3466:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64754,16 +65642,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3409:
+block_3481:
 	CMPQ    DI, BX
-	JAE     tail_3410
+	JAE     tail_3482
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3412:
+row_3484:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -64777,53 +65665,53 @@ row_3412:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3412
+	JNZ          row_3484
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3413
+	JB           act_done_3485
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3414
+	JE           act_clampx_3486
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3415
+	JE           act_mulx_3487
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3416
+	JE           act_slope_3488
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3417
+	JE           act_slopec_3489
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3418
+	JE           act_requant_3490
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3413
+	JMP          act_done_3485
 
-act_mulx_3415:
+act_mulx_3487:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3413
+	JMP         act_done_3485
 
-act_slope_3416:
+act_slope_3488:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3413
+	JMP         act_done_3485
 
-act_slopec_3417:
+act_slopec_3489:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3413
+	JMP         act_done_3485
 
-act_requant_3418:
+act_requant_3490:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -64831,28 +65719,28 @@ act_requant_3418:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3413
+	JMP         act_done_3485
 
-act_clampx_3414:
+act_clampx_3486:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3413:
+act_done_3485:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3409
+	JMP     block_3481
 
-tail_3410:
+tail_3482:
 	CMPQ      DI, DX
-	JAE       pixels_done_3411
+	JAE       pixels_done_3483
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3419:
+row_3491:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -64866,53 +65754,53 @@ row_3419:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3419
+	JNZ          row_3491
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3420
+	JB           act_done_3492
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3421
+	JE           act_clampx_3493
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3422
+	JE           act_mulx_3494
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3423
+	JE           act_slope_3495
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3424
+	JE           act_slopec_3496
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3425
+	JE           act_requant_3497
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3420
+	JMP          act_done_3492
 
-act_mulx_3422:
+act_mulx_3494:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3420
+	JMP         act_done_3492
 
-act_slope_3423:
+act_slope_3495:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3420
+	JMP         act_done_3492
 
-act_slopec_3424:
+act_slopec_3496:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3420
+	JMP         act_done_3492
 
-act_requant_3425:
+act_requant_3497:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -64920,17 +65808,17 @@ act_requant_3425:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3420
+	JMP         act_done_3492
 
-act_clampx_3421:
+act_clampx_3493:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3420:
+act_done_3492:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3411:
+pixels_done_3483:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -64963,9 +65851,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3426:
+block_3498:
 	CMPQ    DI, BX
-	JAE     tail_3427
+	JAE     tail_3499
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64975,7 +65863,7 @@ block_3426:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3429:
+row_3501:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -65023,24 +65911,24 @@ row_3429:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3429
+	JNZ          row_3501
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3430
+	JB           act_done_3502
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3431
+	JE           act_clampx_3503
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3432
+	JE           act_mulx_3504
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3433
+	JE           act_slope_3505
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3434
+	JE           act_slopec_3506
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3435
+	JE           act_requant_3507
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65053,9 +65941,9 @@ row_3429:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3430
+	JMP          act_done_3502
 
-act_mulx_3432:
+act_mulx_3504:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65076,9 +65964,9 @@ act_mulx_3432:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3430
+	JMP         act_done_3502
 
-act_slope_3433:
+act_slope_3505:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65091,9 +65979,9 @@ act_slope_3433:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3430
+	JMP         act_done_3502
 
-act_slopec_3434:
+act_slopec_3506:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65109,9 +65997,9 @@ act_slopec_3434:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3430
+	JMP         act_done_3502
 
-act_requant_3435:
+act_requant_3507:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65131,9 +66019,9 @@ act_requant_3435:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3430
+	JMP         act_done_3502
 
-act_clampx_3431:
+act_clampx_3503:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65143,7 +66031,7 @@ act_clampx_3431:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3430:
+act_done_3502:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65154,11 +66042,11 @@ act_done_3430:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3426
+	JMP     block_3498
 
-tail_3427:
+tail_3499:
 	CMPQ      DI, DX
-	JAE       pixels_done_3428
+	JAE       pixels_done_3500
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65167,7 +66055,7 @@ tail_3427:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3436:
+row_3508:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -65215,24 +66103,24 @@ row_3436:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3436
+	JNZ          row_3508
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3437
+	JB           act_done_3509
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3438
+	JE           act_clampx_3510
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3439
+	JE           act_mulx_3511
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3440
+	JE           act_slope_3512
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3441
+	JE           act_slopec_3513
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3442
+	JE           act_requant_3514
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65245,9 +66133,9 @@ row_3436:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3437
+	JMP          act_done_3509
 
-act_mulx_3439:
+act_mulx_3511:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65268,9 +66156,9 @@ act_mulx_3439:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3437
+	JMP         act_done_3509
 
-act_slope_3440:
+act_slope_3512:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65283,9 +66171,9 @@ act_slope_3440:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3437
+	JMP         act_done_3509
 
-act_slopec_3441:
+act_slopec_3513:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65301,9 +66189,9 @@ act_slopec_3441:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3437
+	JMP         act_done_3509
 
-act_requant_3442:
+act_requant_3514:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65323,9 +66211,9 @@ act_requant_3442:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3437
+	JMP         act_done_3509
 
-act_clampx_3438:
+act_clampx_3510:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65335,7 +66223,7 @@ act_clampx_3438:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3437:
+act_done_3509:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65345,7 +66233,7 @@ act_done_3437:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3428:
+pixels_done_3500:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65364,9 +66252,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3443:
+block_3515:
 	CMPQ    DI, BX
-	JAE     tail_3444
+	JAE     tail_3516
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65375,7 +66263,7 @@ block_3443:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3446:
+row_3518:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -65413,24 +66301,24 @@ row_3446:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3446
+	JNZ          row_3518
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3447
+	JB           act_done_3519
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3448
+	JE           act_clampx_3520
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3449
+	JE           act_mulx_3521
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3450
+	JE           act_slope_3522
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3451
+	JE           act_slopec_3523
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3452
+	JE           act_requant_3524
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65440,9 +66328,9 @@ row_3446:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3447
+	JMP          act_done_3519
 
-act_mulx_3449:
+act_mulx_3521:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65458,9 +66346,9 @@ act_mulx_3449:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3447
+	JMP         act_done_3519
 
-act_slope_3450:
+act_slope_3522:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65470,9 +66358,9 @@ act_slope_3450:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3447
+	JMP         act_done_3519
 
-act_slopec_3451:
+act_slopec_3523:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65485,9 +66373,9 @@ act_slopec_3451:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3447
+	JMP         act_done_3519
 
-act_requant_3452:
+act_requant_3524:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65503,9 +66391,9 @@ act_requant_3452:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3447
+	JMP         act_done_3519
 
-act_clampx_3448:
+act_clampx_3520:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65513,7 +66401,7 @@ act_clampx_3448:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3447:
+act_done_3519:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65522,11 +66410,11 @@ act_done_3447:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3443
+	JMP     block_3515
 
-tail_3444:
+tail_3516:
 	CMPQ      DI, DX
-	JAE       pixels_done_3445
+	JAE       pixels_done_3517
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65534,7 +66422,7 @@ tail_3444:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3453:
+row_3525:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -65572,24 +66460,24 @@ row_3453:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3453
+	JNZ          row_3525
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3454
+	JB           act_done_3526
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3455
+	JE           act_clampx_3527
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3456
+	JE           act_mulx_3528
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3457
+	JE           act_slope_3529
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3458
+	JE           act_slopec_3530
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3459
+	JE           act_requant_3531
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65599,9 +66487,9 @@ row_3453:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3454
+	JMP          act_done_3526
 
-act_mulx_3456:
+act_mulx_3528:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65617,9 +66505,9 @@ act_mulx_3456:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3454
+	JMP         act_done_3526
 
-act_slope_3457:
+act_slope_3529:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65629,9 +66517,9 @@ act_slope_3457:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3454
+	JMP         act_done_3526
 
-act_slopec_3458:
+act_slopec_3530:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65644,9 +66532,9 @@ act_slopec_3458:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3454
+	JMP         act_done_3526
 
-act_requant_3459:
+act_requant_3531:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65662,9 +66550,9 @@ act_requant_3459:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3454
+	JMP         act_done_3526
 
-act_clampx_3455:
+act_clampx_3527:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65672,7 +66560,7 @@ act_clampx_3455:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3454:
+act_done_3526:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65680,7 +66568,7 @@ act_done_3454:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3445:
+pixels_done_3517:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65697,9 +66585,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3460:
+block_3532:
 	CMPQ    DI, BX
-	JAE     tail_3461
+	JAE     tail_3533
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65707,7 +66595,7 @@ block_3460:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3463:
+row_3535:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -65735,33 +66623,33 @@ row_3463:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3463
+	JNZ          row_3535
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3464
+	JB           act_done_3536
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3465
+	JE           act_clampx_3537
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3466
+	JE           act_mulx_3538
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3467
+	JE           act_slope_3539
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3468
+	JE           act_slopec_3540
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3469
+	JE           act_requant_3541
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3464
+	JMP          act_done_3536
 
-act_mulx_3466:
+act_mulx_3538:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65772,18 +66660,18 @@ act_mulx_3466:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3464
+	JMP         act_done_3536
 
-act_slope_3467:
+act_slope_3539:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3464
+	JMP         act_done_3536
 
-act_slopec_3468:
+act_slopec_3540:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65793,9 +66681,9 @@ act_slopec_3468:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3464
+	JMP         act_done_3536
 
-act_requant_3469:
+act_requant_3541:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65807,33 +66695,33 @@ act_requant_3469:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3464
+	JMP         act_done_3536
 
-act_clampx_3465:
+act_clampx_3537:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3464:
+act_done_3536:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3460
+	JMP     block_3532
 
-tail_3461:
+tail_3533:
 	CMPQ      DI, DX
-	JAE       pixels_done_3462
+	JAE       pixels_done_3534
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3470:
+row_3542:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -65861,33 +66749,33 @@ row_3470:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3470
+	JNZ          row_3542
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3471
+	JB           act_done_3543
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3472
+	JE           act_clampx_3544
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3473
+	JE           act_mulx_3545
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3474
+	JE           act_slope_3546
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3475
+	JE           act_slopec_3547
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3476
+	JE           act_requant_3548
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3471
+	JMP          act_done_3543
 
-act_mulx_3473:
+act_mulx_3545:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65898,18 +66786,18 @@ act_mulx_3473:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3471
+	JMP         act_done_3543
 
-act_slope_3474:
+act_slope_3546:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3471
+	JMP         act_done_3543
 
-act_slopec_3475:
+act_slopec_3547:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65919,9 +66807,9 @@ act_slopec_3475:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3471
+	JMP         act_done_3543
 
-act_requant_3476:
+act_requant_3548:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65933,21 +66821,21 @@ act_requant_3476:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3471
+	JMP         act_done_3543
 
-act_clampx_3472:
+act_clampx_3544:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3471:
+act_done_3543:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3462:
+pixels_done_3534:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65962,16 +66850,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3477:
+block_3549:
 	CMPQ    DI, BX
-	JAE     tail_3478
+	JAE     tail_3550
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3480:
+row_3552:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -65989,53 +66877,53 @@ row_3480:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3480
+	JNZ          row_3552
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3481
+	JB           act_done_3553
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3482
+	JE           act_clampx_3554
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3483
+	JE           act_mulx_3555
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3484
+	JE           act_slope_3556
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3485
+	JE           act_slopec_3557
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3486
+	JE           act_requant_3558
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3481
+	JMP          act_done_3553
 
-act_mulx_3483:
+act_mulx_3555:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3481
+	JMP         act_done_3553
 
-act_slope_3484:
+act_slope_3556:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3481
+	JMP         act_done_3553
 
-act_slopec_3485:
+act_slopec_3557:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3481
+	JMP         act_done_3553
 
-act_requant_3486:
+act_requant_3558:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -66043,28 +66931,28 @@ act_requant_3486:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3481
+	JMP         act_done_3553
 
-act_clampx_3482:
+act_clampx_3554:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3481:
+act_done_3553:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3477
+	JMP     block_3549
 
-tail_3478:
+tail_3550:
 	CMPQ      DI, DX
-	JAE       pixels_done_3479
+	JAE       pixels_done_3551
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3487:
+row_3559:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -66082,53 +66970,53 @@ row_3487:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3487
+	JNZ          row_3559
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3488
+	JB           act_done_3560
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3489
+	JE           act_clampx_3561
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3490
+	JE           act_mulx_3562
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3491
+	JE           act_slope_3563
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3492
+	JE           act_slopec_3564
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3493
+	JE           act_requant_3565
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3488
+	JMP          act_done_3560
 
-act_mulx_3490:
+act_mulx_3562:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3488
+	JMP         act_done_3560
 
-act_slope_3491:
+act_slope_3563:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3488
+	JMP         act_done_3560
 
-act_slopec_3492:
+act_slopec_3564:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3488
+	JMP         act_done_3560
 
-act_requant_3493:
+act_requant_3565:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -66136,17 +67024,17 @@ act_requant_3493:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3488
+	JMP         act_done_3560
 
-act_clampx_3489:
+act_clampx_3561:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3488:
+act_done_3560:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3479:
+pixels_done_3551:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -66179,9 +67067,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3494:
+block_3566:
 	CMPQ    DI, BX
-	JAE     tail_3495
+	JAE     tail_3567
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66191,7 +67079,7 @@ block_3494:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3497:
+row_3569:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -66208,24 +67096,24 @@ row_3497:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3497
+	JNZ          row_3569
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3498
+	JB           act_done_3570
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3499
+	JE           act_clampx_3571
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3500
+	JE           act_mulx_3572
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3501
+	JE           act_slope_3573
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3502
+	JE           act_slopec_3574
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3503
+	JE           act_requant_3575
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66238,9 +67126,9 @@ row_3497:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3498
+	JMP          act_done_3570
 
-act_mulx_3500:
+act_mulx_3572:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66261,9 +67149,9 @@ act_mulx_3500:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3498
+	JMP         act_done_3570
 
-act_slope_3501:
+act_slope_3573:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66276,9 +67164,9 @@ act_slope_3501:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3498
+	JMP         act_done_3570
 
-act_slopec_3502:
+act_slopec_3574:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66294,9 +67182,9 @@ act_slopec_3502:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3498
+	JMP         act_done_3570
 
-act_requant_3503:
+act_requant_3575:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66316,9 +67204,9 @@ act_requant_3503:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3498
+	JMP         act_done_3570
 
-act_clampx_3499:
+act_clampx_3571:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66328,7 +67216,7 @@ act_clampx_3499:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3498:
+act_done_3570:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66339,11 +67227,11 @@ act_done_3498:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3494
+	JMP     block_3566
 
-tail_3495:
+tail_3567:
 	CMPQ      DI, DX
-	JAE       pixels_done_3496
+	JAE       pixels_done_3568
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66352,7 +67240,7 @@ tail_3495:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3504:
+row_3576:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -66369,24 +67257,24 @@ row_3504:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3504
+	JNZ          row_3576
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3505
+	JB           act_done_3577
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3506
+	JE           act_clampx_3578
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3507
+	JE           act_mulx_3579
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3508
+	JE           act_slope_3580
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3509
+	JE           act_slopec_3581
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3510
+	JE           act_requant_3582
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66399,9 +67287,9 @@ row_3504:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3505
+	JMP          act_done_3577
 
-act_mulx_3507:
+act_mulx_3579:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66422,9 +67310,9 @@ act_mulx_3507:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3505
+	JMP         act_done_3577
 
-act_slope_3508:
+act_slope_3580:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66437,9 +67325,9 @@ act_slope_3508:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3505
+	JMP         act_done_3577
 
-act_slopec_3509:
+act_slopec_3581:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66455,9 +67343,9 @@ act_slopec_3509:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3505
+	JMP         act_done_3577
 
-act_requant_3510:
+act_requant_3582:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66477,9 +67365,9 @@ act_requant_3510:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3505
+	JMP         act_done_3577
 
-act_clampx_3506:
+act_clampx_3578:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66489,7 +67377,7 @@ act_clampx_3506:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3505:
+act_done_3577:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66499,7 +67387,7 @@ act_done_3505:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3496:
+pixels_done_3568:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66518,9 +67406,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3511:
+block_3583:
 	CMPQ    DI, BX
-	JAE     tail_3512
+	JAE     tail_3584
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66529,7 +67417,7 @@ block_3511:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3514:
+row_3586:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -66543,24 +67431,24 @@ row_3514:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3514
+	JNZ          row_3586
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3515
+	JB           act_done_3587
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3516
+	JE           act_clampx_3588
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3517
+	JE           act_mulx_3589
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3518
+	JE           act_slope_3590
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3519
+	JE           act_slopec_3591
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3520
+	JE           act_requant_3592
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66570,9 +67458,9 @@ row_3514:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3515
+	JMP          act_done_3587
 
-act_mulx_3517:
+act_mulx_3589:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66588,9 +67476,9 @@ act_mulx_3517:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3515
+	JMP         act_done_3587
 
-act_slope_3518:
+act_slope_3590:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66600,9 +67488,9 @@ act_slope_3518:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3515
+	JMP         act_done_3587
 
-act_slopec_3519:
+act_slopec_3591:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66615,9 +67503,9 @@ act_slopec_3519:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3515
+	JMP         act_done_3587
 
-act_requant_3520:
+act_requant_3592:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66633,9 +67521,9 @@ act_requant_3520:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3515
+	JMP         act_done_3587
 
-act_clampx_3516:
+act_clampx_3588:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66643,7 +67531,7 @@ act_clampx_3516:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3515:
+act_done_3587:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66652,11 +67540,11 @@ act_done_3515:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3511
+	JMP     block_3583
 
-tail_3512:
+tail_3584:
 	CMPQ      DI, DX
-	JAE       pixels_done_3513
+	JAE       pixels_done_3585
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66664,7 +67552,7 @@ tail_3512:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3521:
+row_3593:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -66678,24 +67566,24 @@ row_3521:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3521
+	JNZ          row_3593
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3522
+	JB           act_done_3594
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3523
+	JE           act_clampx_3595
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3524
+	JE           act_mulx_3596
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3525
+	JE           act_slope_3597
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3526
+	JE           act_slopec_3598
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3527
+	JE           act_requant_3599
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66705,9 +67593,9 @@ row_3521:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3522
+	JMP          act_done_3594
 
-act_mulx_3524:
+act_mulx_3596:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66723,9 +67611,9 @@ act_mulx_3524:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3522
+	JMP         act_done_3594
 
-act_slope_3525:
+act_slope_3597:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66735,9 +67623,9 @@ act_slope_3525:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3522
+	JMP         act_done_3594
 
-act_slopec_3526:
+act_slopec_3598:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66750,9 +67638,9 @@ act_slopec_3526:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3522
+	JMP         act_done_3594
 
-act_requant_3527:
+act_requant_3599:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66768,9 +67656,9 @@ act_requant_3527:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3522
+	JMP         act_done_3594
 
-act_clampx_3523:
+act_clampx_3595:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66778,7 +67666,7 @@ act_clampx_3523:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3522:
+act_done_3594:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66786,7 +67674,7 @@ act_done_3522:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3513:
+pixels_done_3585:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66803,9 +67691,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3528:
+block_3600:
 	CMPQ    DI, BX
-	JAE     tail_3529
+	JAE     tail_3601
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66813,7 +67701,7 @@ block_3528:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3531:
+row_3603:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -66824,33 +67712,33 @@ row_3531:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3531
+	JNZ          row_3603
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3532
+	JB           act_done_3604
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3533
+	JE           act_clampx_3605
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3534
+	JE           act_mulx_3606
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3535
+	JE           act_slope_3607
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3536
+	JE           act_slopec_3608
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3537
+	JE           act_requant_3609
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3532
+	JMP          act_done_3604
 
-act_mulx_3534:
+act_mulx_3606:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66861,18 +67749,18 @@ act_mulx_3534:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3532
+	JMP         act_done_3604
 
-act_slope_3535:
+act_slope_3607:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3532
+	JMP         act_done_3604
 
-act_slopec_3536:
+act_slopec_3608:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66882,9 +67770,9 @@ act_slopec_3536:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3532
+	JMP         act_done_3604
 
-act_requant_3537:
+act_requant_3609:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66896,33 +67784,33 @@ act_requant_3537:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3532
+	JMP         act_done_3604
 
-act_clampx_3533:
+act_clampx_3605:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3532:
+act_done_3604:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3528
+	JMP     block_3600
 
-tail_3529:
+tail_3601:
 	CMPQ      DI, DX
-	JAE       pixels_done_3530
+	JAE       pixels_done_3602
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3538:
+row_3610:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -66933,33 +67821,33 @@ row_3538:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3538
+	JNZ          row_3610
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3539
+	JB           act_done_3611
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3540
+	JE           act_clampx_3612
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3541
+	JE           act_mulx_3613
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3542
+	JE           act_slope_3614
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3543
+	JE           act_slopec_3615
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3544
+	JE           act_requant_3616
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3539
+	JMP          act_done_3611
 
-act_mulx_3541:
+act_mulx_3613:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66970,18 +67858,18 @@ act_mulx_3541:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3539
+	JMP         act_done_3611
 
-act_slope_3542:
+act_slope_3614:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3539
+	JMP         act_done_3611
 
-act_slopec_3543:
+act_slopec_3615:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -66991,9 +67879,9 @@ act_slopec_3543:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3539
+	JMP         act_done_3611
 
-act_requant_3544:
+act_requant_3616:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67005,21 +67893,21 @@ act_requant_3544:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3539
+	JMP         act_done_3611
 
-act_clampx_3540:
+act_clampx_3612:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3539:
+act_done_3611:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3530:
+pixels_done_3602:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67034,16 +67922,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3545:
+block_3617:
 	CMPQ    DI, BX
-	JAE     tail_3546
+	JAE     tail_3618
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3548:
+row_3620:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -67051,53 +67939,53 @@ row_3548:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3548
+	JNZ          row_3620
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3549
+	JB           act_done_3621
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3550
+	JE           act_clampx_3622
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3551
+	JE           act_mulx_3623
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3552
+	JE           act_slope_3624
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3553
+	JE           act_slopec_3625
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3554
+	JE           act_requant_3626
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3549
+	JMP          act_done_3621
 
-act_mulx_3551:
+act_mulx_3623:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3549
+	JMP         act_done_3621
 
-act_slope_3552:
+act_slope_3624:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3549
+	JMP         act_done_3621
 
-act_slopec_3553:
+act_slopec_3625:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3549
+	JMP         act_done_3621
 
-act_requant_3554:
+act_requant_3626:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -67105,28 +67993,28 @@ act_requant_3554:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3549
+	JMP         act_done_3621
 
-act_clampx_3550:
+act_clampx_3622:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3549:
+act_done_3621:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3545
+	JMP     block_3617
 
-tail_3546:
+tail_3618:
 	CMPQ      DI, DX
-	JAE       pixels_done_3547
+	JAE       pixels_done_3619
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3555:
+row_3627:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -67134,53 +68022,53 @@ row_3555:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3555
+	JNZ          row_3627
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3556
+	JB           act_done_3628
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3557
+	JE           act_clampx_3629
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3558
+	JE           act_mulx_3630
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3559
+	JE           act_slope_3631
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3560
+	JE           act_slopec_3632
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3561
+	JE           act_requant_3633
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3556
+	JMP          act_done_3628
 
-act_mulx_3558:
+act_mulx_3630:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3556
+	JMP         act_done_3628
 
-act_slope_3559:
+act_slope_3631:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3556
+	JMP         act_done_3628
 
-act_slopec_3560:
+act_slopec_3632:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3556
+	JMP         act_done_3628
 
-act_requant_3561:
+act_requant_3633:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -67188,17 +68076,17 @@ act_requant_3561:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3556
+	JMP         act_done_3628
 
-act_clampx_3557:
+act_clampx_3629:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3556:
+act_done_3628:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3547:
+pixels_done_3619:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -67231,9 +68119,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3562:
+block_3634:
 	CMPQ    DI, BX
-	JAE     tail_3563
+	JAE     tail_3635
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67243,7 +68131,7 @@ block_3562:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3565:
+row_3637:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -67269,24 +68157,24 @@ row_3565:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3565
+	JNZ          row_3637
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3566
+	JB           act_done_3638
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3567
+	JE           act_clampx_3639
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3568
+	JE           act_mulx_3640
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3569
+	JE           act_slope_3641
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3570
+	JE           act_slopec_3642
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3571
+	JE           act_requant_3643
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67299,9 +68187,9 @@ row_3565:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3566
+	JMP          act_done_3638
 
-act_mulx_3568:
+act_mulx_3640:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67322,9 +68210,9 @@ act_mulx_3568:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3566
+	JMP         act_done_3638
 
-act_slope_3569:
+act_slope_3641:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67337,9 +68225,9 @@ act_slope_3569:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3566
+	JMP         act_done_3638
 
-act_slopec_3570:
+act_slopec_3642:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67355,9 +68243,9 @@ act_slopec_3570:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3566
+	JMP         act_done_3638
 
-act_requant_3571:
+act_requant_3643:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67377,9 +68265,9 @@ act_requant_3571:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3566
+	JMP         act_done_3638
 
-act_clampx_3567:
+act_clampx_3639:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67389,7 +68277,7 @@ act_clampx_3567:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3566:
+act_done_3638:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67400,11 +68288,11 @@ act_done_3566:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3562
+	JMP     block_3634
 
-tail_3563:
+tail_3635:
 	CMPQ      DI, DX
-	JAE       pixels_done_3564
+	JAE       pixels_done_3636
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67413,7 +68301,7 @@ tail_3563:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3572:
+row_3644:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -67439,24 +68327,24 @@ row_3572:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3572
+	JNZ          row_3644
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3573
+	JB           act_done_3645
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3574
+	JE           act_clampx_3646
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3575
+	JE           act_mulx_3647
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3576
+	JE           act_slope_3648
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3577
+	JE           act_slopec_3649
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3578
+	JE           act_requant_3650
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67469,9 +68357,9 @@ row_3572:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3573
+	JMP          act_done_3645
 
-act_mulx_3575:
+act_mulx_3647:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67492,9 +68380,9 @@ act_mulx_3575:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3573
+	JMP         act_done_3645
 
-act_slope_3576:
+act_slope_3648:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67507,9 +68395,9 @@ act_slope_3576:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3573
+	JMP         act_done_3645
 
-act_slopec_3577:
+act_slopec_3649:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67525,9 +68413,9 @@ act_slopec_3577:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3573
+	JMP         act_done_3645
 
-act_requant_3578:
+act_requant_3650:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67547,9 +68435,9 @@ act_requant_3578:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3573
+	JMP         act_done_3645
 
-act_clampx_3574:
+act_clampx_3646:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67559,7 +68447,7 @@ act_clampx_3574:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3573:
+act_done_3645:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67569,7 +68457,7 @@ act_done_3573:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3564:
+pixels_done_3636:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67588,9 +68476,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3579:
+block_3651:
 	CMPQ    DI, BX
-	JAE     tail_3580
+	JAE     tail_3652
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67599,7 +68487,7 @@ block_3579:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3582:
+row_3654:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -67620,24 +68508,24 @@ row_3582:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3582
+	JNZ          row_3654
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3583
+	JB           act_done_3655
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3584
+	JE           act_clampx_3656
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3585
+	JE           act_mulx_3657
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3586
+	JE           act_slope_3658
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3587
+	JE           act_slopec_3659
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3588
+	JE           act_requant_3660
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67647,9 +68535,9 @@ row_3582:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3583
+	JMP          act_done_3655
 
-act_mulx_3585:
+act_mulx_3657:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67665,9 +68553,9 @@ act_mulx_3585:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3583
+	JMP         act_done_3655
 
-act_slope_3586:
+act_slope_3658:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67677,9 +68565,9 @@ act_slope_3586:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3583
+	JMP         act_done_3655
 
-act_slopec_3587:
+act_slopec_3659:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67692,9 +68580,9 @@ act_slopec_3587:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3583
+	JMP         act_done_3655
 
-act_requant_3588:
+act_requant_3660:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67710,9 +68598,9 @@ act_requant_3588:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3583
+	JMP         act_done_3655
 
-act_clampx_3584:
+act_clampx_3656:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67720,7 +68608,7 @@ act_clampx_3584:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3583:
+act_done_3655:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67729,11 +68617,11 @@ act_done_3583:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3579
+	JMP     block_3651
 
-tail_3580:
+tail_3652:
 	CMPQ      DI, DX
-	JAE       pixels_done_3581
+	JAE       pixels_done_3653
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67741,7 +68629,7 @@ tail_3580:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3589:
+row_3661:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -67762,24 +68650,24 @@ row_3589:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3589
+	JNZ          row_3661
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3590
+	JB           act_done_3662
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3591
+	JE           act_clampx_3663
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3592
+	JE           act_mulx_3664
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3593
+	JE           act_slope_3665
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3594
+	JE           act_slopec_3666
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3595
+	JE           act_requant_3667
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67789,9 +68677,9 @@ row_3589:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3590
+	JMP          act_done_3662
 
-act_mulx_3592:
+act_mulx_3664:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67807,9 +68695,9 @@ act_mulx_3592:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3590
+	JMP         act_done_3662
 
-act_slope_3593:
+act_slope_3665:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67819,9 +68707,9 @@ act_slope_3593:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3590
+	JMP         act_done_3662
 
-act_slopec_3594:
+act_slopec_3666:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67834,9 +68722,9 @@ act_slopec_3594:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3590
+	JMP         act_done_3662
 
-act_requant_3595:
+act_requant_3667:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67852,9 +68740,9 @@ act_requant_3595:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3590
+	JMP         act_done_3662
 
-act_clampx_3591:
+act_clampx_3663:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67862,7 +68750,7 @@ act_clampx_3591:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3590:
+act_done_3662:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67870,7 +68758,7 @@ act_done_3590:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3581:
+pixels_done_3653:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67887,9 +68775,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3596:
+block_3668:
 	CMPQ    DI, BX
-	JAE     tail_3597
+	JAE     tail_3669
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67897,7 +68785,7 @@ block_3596:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3599:
+row_3671:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -67913,33 +68801,33 @@ row_3599:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3599
+	JNZ          row_3671
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3600
+	JB           act_done_3672
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3601
+	JE           act_clampx_3673
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3602
+	JE           act_mulx_3674
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3603
+	JE           act_slope_3675
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3604
+	JE           act_slopec_3676
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3605
+	JE           act_requant_3677
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3600
+	JMP          act_done_3672
 
-act_mulx_3602:
+act_mulx_3674:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67950,18 +68838,18 @@ act_mulx_3602:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3600
+	JMP         act_done_3672
 
-act_slope_3603:
+act_slope_3675:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3600
+	JMP         act_done_3672
 
-act_slopec_3604:
+act_slopec_3676:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -67971,9 +68859,9 @@ act_slopec_3604:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3600
+	JMP         act_done_3672
 
-act_requant_3605:
+act_requant_3677:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -67985,33 +68873,33 @@ act_requant_3605:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3600
+	JMP         act_done_3672
 
-act_clampx_3601:
+act_clampx_3673:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3600:
+act_done_3672:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3596
+	JMP     block_3668
 
-tail_3597:
+tail_3669:
 	CMPQ      DI, DX
-	JAE       pixels_done_3598
+	JAE       pixels_done_3670
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3606:
+row_3678:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -68027,33 +68915,33 @@ row_3606:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3606
+	JNZ          row_3678
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3607
+	JB           act_done_3679
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3608
+	JE           act_clampx_3680
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3609
+	JE           act_mulx_3681
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3610
+	JE           act_slope_3682
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3611
+	JE           act_slopec_3683
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3612
+	JE           act_requant_3684
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3607
+	JMP          act_done_3679
 
-act_mulx_3609:
+act_mulx_3681:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68064,18 +68952,18 @@ act_mulx_3609:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3607
+	JMP         act_done_3679
 
-act_slope_3610:
+act_slope_3682:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3607
+	JMP         act_done_3679
 
-act_slopec_3611:
+act_slopec_3683:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68085,9 +68973,9 @@ act_slopec_3611:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3607
+	JMP         act_done_3679
 
-act_requant_3612:
+act_requant_3684:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68099,21 +68987,21 @@ act_requant_3612:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3607
+	JMP         act_done_3679
 
-act_clampx_3608:
+act_clampx_3680:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3607:
+act_done_3679:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3598:
+pixels_done_3670:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68128,16 +69016,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3613:
+block_3685:
 	CMPQ    DI, BX
-	JAE     tail_3614
+	JAE     tail_3686
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3616:
+row_3688:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -68148,53 +69036,53 @@ row_3616:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3616
+	JNZ          row_3688
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3617
+	JB           act_done_3689
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3618
+	JE           act_clampx_3690
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3619
+	JE           act_mulx_3691
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3620
+	JE           act_slope_3692
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3621
+	JE           act_slopec_3693
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3622
+	JE           act_requant_3694
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3617
+	JMP          act_done_3689
 
-act_mulx_3619:
+act_mulx_3691:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3617
+	JMP         act_done_3689
 
-act_slope_3620:
+act_slope_3692:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3617
+	JMP         act_done_3689
 
-act_slopec_3621:
+act_slopec_3693:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3617
+	JMP         act_done_3689
 
-act_requant_3622:
+act_requant_3694:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -68202,28 +69090,28 @@ act_requant_3622:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3617
+	JMP         act_done_3689
 
-act_clampx_3618:
+act_clampx_3690:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3617:
+act_done_3689:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3613
+	JMP     block_3685
 
-tail_3614:
+tail_3686:
 	CMPQ      DI, DX
-	JAE       pixels_done_3615
+	JAE       pixels_done_3687
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3623:
+row_3695:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -68234,53 +69122,53 @@ row_3623:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3623
+	JNZ          row_3695
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3624
+	JB           act_done_3696
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3625
+	JE           act_clampx_3697
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3626
+	JE           act_mulx_3698
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3627
+	JE           act_slope_3699
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3628
+	JE           act_slopec_3700
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3629
+	JE           act_requant_3701
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3624
+	JMP          act_done_3696
 
-act_mulx_3626:
+act_mulx_3698:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3624
+	JMP         act_done_3696
 
-act_slope_3627:
+act_slope_3699:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3624
+	JMP         act_done_3696
 
-act_slopec_3628:
+act_slopec_3700:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3624
+	JMP         act_done_3696
 
-act_requant_3629:
+act_requant_3701:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -68288,17 +69176,17 @@ act_requant_3629:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3624
+	JMP         act_done_3696
 
-act_clampx_3625:
+act_clampx_3697:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3624:
+act_done_3696:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3615:
+pixels_done_3687:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -68331,9 +69219,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3630:
+block_3702:
 	CMPQ    DI, BX
-	JAE     tail_3631
+	JAE     tail_3703
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68343,7 +69231,7 @@ block_3630:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3633:
+row_3705:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -68378,24 +69266,24 @@ row_3633:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3633
+	JNZ          row_3705
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3634
+	JB           act_done_3706
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3635
+	JE           act_clampx_3707
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3636
+	JE           act_mulx_3708
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3637
+	JE           act_slope_3709
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3638
+	JE           act_slopec_3710
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3639
+	JE           act_requant_3711
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68408,9 +69296,9 @@ row_3633:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3634
+	JMP          act_done_3706
 
-act_mulx_3636:
+act_mulx_3708:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68431,9 +69319,9 @@ act_mulx_3636:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3634
+	JMP         act_done_3706
 
-act_slope_3637:
+act_slope_3709:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68446,9 +69334,9 @@ act_slope_3637:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3634
+	JMP         act_done_3706
 
-act_slopec_3638:
+act_slopec_3710:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68464,9 +69352,9 @@ act_slopec_3638:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3634
+	JMP         act_done_3706
 
-act_requant_3639:
+act_requant_3711:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68486,9 +69374,9 @@ act_requant_3639:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3634
+	JMP         act_done_3706
 
-act_clampx_3635:
+act_clampx_3707:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68498,7 +69386,7 @@ act_clampx_3635:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3634:
+act_done_3706:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68509,11 +69397,11 @@ act_done_3634:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3630
+	JMP     block_3702
 
-tail_3631:
+tail_3703:
 	CMPQ      DI, DX
-	JAE       pixels_done_3632
+	JAE       pixels_done_3704
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68522,7 +69410,7 @@ tail_3631:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3640:
+row_3712:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -68557,24 +69445,24 @@ row_3640:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3640
+	JNZ          row_3712
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3641
+	JB           act_done_3713
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3642
+	JE           act_clampx_3714
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3643
+	JE           act_mulx_3715
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3644
+	JE           act_slope_3716
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3645
+	JE           act_slopec_3717
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3646
+	JE           act_requant_3718
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68587,9 +69475,9 @@ row_3640:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3641
+	JMP          act_done_3713
 
-act_mulx_3643:
+act_mulx_3715:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68610,9 +69498,9 @@ act_mulx_3643:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3641
+	JMP         act_done_3713
 
-act_slope_3644:
+act_slope_3716:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68625,9 +69513,9 @@ act_slope_3644:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3641
+	JMP         act_done_3713
 
-act_slopec_3645:
+act_slopec_3717:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68643,9 +69531,9 @@ act_slopec_3645:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3641
+	JMP         act_done_3713
 
-act_requant_3646:
+act_requant_3718:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68665,9 +69553,9 @@ act_requant_3646:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3641
+	JMP         act_done_3713
 
-act_clampx_3642:
+act_clampx_3714:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68677,7 +69565,7 @@ act_clampx_3642:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3641:
+act_done_3713:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68687,7 +69575,7 @@ act_done_3641:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3632:
+pixels_done_3704:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68706,9 +69594,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3647:
+block_3719:
 	CMPQ    DI, BX
-	JAE     tail_3648
+	JAE     tail_3720
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68717,7 +69605,7 @@ block_3647:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3650:
+row_3722:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -68745,24 +69633,24 @@ row_3650:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3650
+	JNZ          row_3722
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3651
+	JB           act_done_3723
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3652
+	JE           act_clampx_3724
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3653
+	JE           act_mulx_3725
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3654
+	JE           act_slope_3726
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3655
+	JE           act_slopec_3727
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3656
+	JE           act_requant_3728
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68772,9 +69660,9 @@ row_3650:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3651
+	JMP          act_done_3723
 
-act_mulx_3653:
+act_mulx_3725:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68790,9 +69678,9 @@ act_mulx_3653:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3651
+	JMP         act_done_3723
 
-act_slope_3654:
+act_slope_3726:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68802,9 +69690,9 @@ act_slope_3654:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3651
+	JMP         act_done_3723
 
-act_slopec_3655:
+act_slopec_3727:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68817,9 +69705,9 @@ act_slopec_3655:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3651
+	JMP         act_done_3723
 
-act_requant_3656:
+act_requant_3728:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68835,9 +69723,9 @@ act_requant_3656:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3651
+	JMP         act_done_3723
 
-act_clampx_3652:
+act_clampx_3724:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68845,7 +69733,7 @@ act_clampx_3652:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3651:
+act_done_3723:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68854,11 +69742,11 @@ act_done_3651:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3647
+	JMP     block_3719
 
-tail_3648:
+tail_3720:
 	CMPQ      DI, DX
-	JAE       pixels_done_3649
+	JAE       pixels_done_3721
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68866,7 +69754,7 @@ tail_3648:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3657:
+row_3729:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -68894,24 +69782,24 @@ row_3657:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3657
+	JNZ          row_3729
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3658
+	JB           act_done_3730
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3659
+	JE           act_clampx_3731
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3660
+	JE           act_mulx_3732
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3661
+	JE           act_slope_3733
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3662
+	JE           act_slopec_3734
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3663
+	JE           act_requant_3735
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68921,9 +69809,9 @@ row_3657:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3658
+	JMP          act_done_3730
 
-act_mulx_3660:
+act_mulx_3732:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68939,9 +69827,9 @@ act_mulx_3660:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3658
+	JMP         act_done_3730
 
-act_slope_3661:
+act_slope_3733:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68951,9 +69839,9 @@ act_slope_3661:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3658
+	JMP         act_done_3730
 
-act_slopec_3662:
+act_slopec_3734:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68966,9 +69854,9 @@ act_slopec_3662:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3658
+	JMP         act_done_3730
 
-act_requant_3663:
+act_requant_3735:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68984,9 +69872,9 @@ act_requant_3663:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3658
+	JMP         act_done_3730
 
-act_clampx_3659:
+act_clampx_3731:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68994,7 +69882,7 @@ act_clampx_3659:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3658:
+act_done_3730:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69002,7 +69890,7 @@ act_done_3658:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3649:
+pixels_done_3721:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69019,9 +69907,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3664:
+block_3736:
 	CMPQ    DI, BX
-	JAE     tail_3665
+	JAE     tail_3737
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69029,7 +69917,7 @@ block_3664:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3667:
+row_3739:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -69050,33 +69938,33 @@ row_3667:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3667
+	JNZ          row_3739
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3668
+	JB           act_done_3740
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3669
+	JE           act_clampx_3741
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3670
+	JE           act_mulx_3742
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3671
+	JE           act_slope_3743
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3672
+	JE           act_slopec_3744
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3673
+	JE           act_requant_3745
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3668
+	JMP          act_done_3740
 
-act_mulx_3670:
+act_mulx_3742:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69087,18 +69975,18 @@ act_mulx_3670:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3668
+	JMP         act_done_3740
 
-act_slope_3671:
+act_slope_3743:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3668
+	JMP         act_done_3740
 
-act_slopec_3672:
+act_slopec_3744:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69108,9 +69996,9 @@ act_slopec_3672:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3668
+	JMP         act_done_3740
 
-act_requant_3673:
+act_requant_3745:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69122,33 +70010,33 @@ act_requant_3673:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3668
+	JMP         act_done_3740
 
-act_clampx_3669:
+act_clampx_3741:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3668:
+act_done_3740:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3664
+	JMP     block_3736
 
-tail_3665:
+tail_3737:
 	CMPQ      DI, DX
-	JAE       pixels_done_3666
+	JAE       pixels_done_3738
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3674:
+row_3746:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -69169,33 +70057,33 @@ row_3674:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3674
+	JNZ          row_3746
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3675
+	JB           act_done_3747
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3676
+	JE           act_clampx_3748
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3677
+	JE           act_mulx_3749
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3678
+	JE           act_slope_3750
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3679
+	JE           act_slopec_3751
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3680
+	JE           act_requant_3752
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3675
+	JMP          act_done_3747
 
-act_mulx_3677:
+act_mulx_3749:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69206,18 +70094,18 @@ act_mulx_3677:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3675
+	JMP         act_done_3747
 
-act_slope_3678:
+act_slope_3750:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3675
+	JMP         act_done_3747
 
-act_slopec_3679:
+act_slopec_3751:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69227,9 +70115,9 @@ act_slopec_3679:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3675
+	JMP         act_done_3747
 
-act_requant_3680:
+act_requant_3752:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69241,21 +70129,21 @@ act_requant_3680:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3675
+	JMP         act_done_3747
 
-act_clampx_3676:
+act_clampx_3748:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3675:
+act_done_3747:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3666:
+pixels_done_3738:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69270,16 +70158,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3681:
+block_3753:
 	CMPQ    DI, BX
-	JAE     tail_3682
+	JAE     tail_3754
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3684:
+row_3756:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -69293,53 +70181,53 @@ row_3684:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3684
+	JNZ          row_3756
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3685
+	JB           act_done_3757
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3686
+	JE           act_clampx_3758
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3687
+	JE           act_mulx_3759
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3688
+	JE           act_slope_3760
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3689
+	JE           act_slopec_3761
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3690
+	JE           act_requant_3762
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3685
+	JMP          act_done_3757
 
-act_mulx_3687:
+act_mulx_3759:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3685
+	JMP         act_done_3757
 
-act_slope_3688:
+act_slope_3760:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3685
+	JMP         act_done_3757
 
-act_slopec_3689:
+act_slopec_3761:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3685
+	JMP         act_done_3757
 
-act_requant_3690:
+act_requant_3762:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -69347,28 +70235,28 @@ act_requant_3690:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3685
+	JMP         act_done_3757
 
-act_clampx_3686:
+act_clampx_3758:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3685:
+act_done_3757:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3681
+	JMP     block_3753
 
-tail_3682:
+tail_3754:
 	CMPQ      DI, DX
-	JAE       pixels_done_3683
+	JAE       pixels_done_3755
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3691:
+row_3763:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -69382,53 +70270,53 @@ row_3691:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3691
+	JNZ          row_3763
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3692
+	JB           act_done_3764
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3693
+	JE           act_clampx_3765
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3694
+	JE           act_mulx_3766
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3695
+	JE           act_slope_3767
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3696
+	JE           act_slopec_3768
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3697
+	JE           act_requant_3769
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3692
+	JMP          act_done_3764
 
-act_mulx_3694:
+act_mulx_3766:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3692
+	JMP         act_done_3764
 
-act_slope_3695:
+act_slope_3767:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3692
+	JMP         act_done_3764
 
-act_slopec_3696:
+act_slopec_3768:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3692
+	JMP         act_done_3764
 
-act_requant_3697:
+act_requant_3769:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -69436,17 +70324,17 @@ act_requant_3697:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3692
+	JMP         act_done_3764
 
-act_clampx_3693:
+act_clampx_3765:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3692:
+act_done_3764:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3683:
+pixels_done_3755:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -69479,9 +70367,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3698:
+block_3770:
 	CMPQ    DI, BX
-	JAE     tail_3699
+	JAE     tail_3771
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69491,7 +70379,7 @@ block_3698:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3701:
+row_3773:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -69508,24 +70396,24 @@ row_3701:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3701
+	JNZ          row_3773
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3702
+	JB           act_done_3774
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3703
+	JE           act_clampx_3775
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3704
+	JE           act_mulx_3776
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3705
+	JE           act_slope_3777
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3706
+	JE           act_slopec_3778
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3707
+	JE           act_requant_3779
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69538,9 +70426,9 @@ row_3701:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3702
+	JMP          act_done_3774
 
-act_mulx_3704:
+act_mulx_3776:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69561,9 +70449,9 @@ act_mulx_3704:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3702
+	JMP         act_done_3774
 
-act_slope_3705:
+act_slope_3777:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69576,9 +70464,9 @@ act_slope_3705:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3702
+	JMP         act_done_3774
 
-act_slopec_3706:
+act_slopec_3778:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69594,9 +70482,9 @@ act_slopec_3706:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3702
+	JMP         act_done_3774
 
-act_requant_3707:
+act_requant_3779:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69616,9 +70504,9 @@ act_requant_3707:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3702
+	JMP         act_done_3774
 
-act_clampx_3703:
+act_clampx_3775:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69628,7 +70516,7 @@ act_clampx_3703:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3702:
+act_done_3774:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69639,11 +70527,11 @@ act_done_3702:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3698
+	JMP     block_3770
 
-tail_3699:
+tail_3771:
 	CMPQ      DI, DX
-	JAE       pixels_done_3700
+	JAE       pixels_done_3772
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69652,7 +70540,7 @@ tail_3699:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3708:
+row_3780:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -69669,24 +70557,24 @@ row_3708:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3708
+	JNZ          row_3780
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3709
+	JB           act_done_3781
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3710
+	JE           act_clampx_3782
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3711
+	JE           act_mulx_3783
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3712
+	JE           act_slope_3784
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3713
+	JE           act_slopec_3785
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3714
+	JE           act_requant_3786
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69699,9 +70587,9 @@ row_3708:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3709
+	JMP          act_done_3781
 
-act_mulx_3711:
+act_mulx_3783:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69722,9 +70610,9 @@ act_mulx_3711:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3709
+	JMP         act_done_3781
 
-act_slope_3712:
+act_slope_3784:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69737,9 +70625,9 @@ act_slope_3712:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3709
+	JMP         act_done_3781
 
-act_slopec_3713:
+act_slopec_3785:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69755,9 +70643,9 @@ act_slopec_3713:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3709
+	JMP         act_done_3781
 
-act_requant_3714:
+act_requant_3786:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69777,9 +70665,9 @@ act_requant_3714:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3709
+	JMP         act_done_3781
 
-act_clampx_3710:
+act_clampx_3782:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69789,7 +70677,7 @@ act_clampx_3710:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3709:
+act_done_3781:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69799,7 +70687,7 @@ act_done_3709:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3700:
+pixels_done_3772:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69818,9 +70706,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3715:
+block_3787:
 	CMPQ    DI, BX
-	JAE     tail_3716
+	JAE     tail_3788
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69829,7 +70717,7 @@ block_3715:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3718:
+row_3790:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -69843,24 +70731,24 @@ row_3718:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3718
+	JNZ          row_3790
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3719
+	JB           act_done_3791
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3720
+	JE           act_clampx_3792
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3721
+	JE           act_mulx_3793
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3722
+	JE           act_slope_3794
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3723
+	JE           act_slopec_3795
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3724
+	JE           act_requant_3796
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69870,9 +70758,9 @@ row_3718:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3719
+	JMP          act_done_3791
 
-act_mulx_3721:
+act_mulx_3793:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69888,9 +70776,9 @@ act_mulx_3721:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3719
+	JMP         act_done_3791
 
-act_slope_3722:
+act_slope_3794:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69900,9 +70788,9 @@ act_slope_3722:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3719
+	JMP         act_done_3791
 
-act_slopec_3723:
+act_slopec_3795:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69915,9 +70803,9 @@ act_slopec_3723:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3719
+	JMP         act_done_3791
 
-act_requant_3724:
+act_requant_3796:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69933,9 +70821,9 @@ act_requant_3724:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3719
+	JMP         act_done_3791
 
-act_clampx_3720:
+act_clampx_3792:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69943,7 +70831,7 @@ act_clampx_3720:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3719:
+act_done_3791:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69952,11 +70840,11 @@ act_done_3719:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3715
+	JMP     block_3787
 
-tail_3716:
+tail_3788:
 	CMPQ      DI, DX
-	JAE       pixels_done_3717
+	JAE       pixels_done_3789
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69964,7 +70852,7 @@ tail_3716:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3725:
+row_3797:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -69978,24 +70866,24 @@ row_3725:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3725
+	JNZ          row_3797
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3726
+	JB           act_done_3798
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3727
+	JE           act_clampx_3799
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3728
+	JE           act_mulx_3800
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3729
+	JE           act_slope_3801
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3730
+	JE           act_slopec_3802
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3731
+	JE           act_requant_3803
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70005,9 +70893,9 @@ row_3725:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3726
+	JMP          act_done_3798
 
-act_mulx_3728:
+act_mulx_3800:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70023,9 +70911,9 @@ act_mulx_3728:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3726
+	JMP         act_done_3798
 
-act_slope_3729:
+act_slope_3801:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70035,9 +70923,9 @@ act_slope_3729:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3726
+	JMP         act_done_3798
 
-act_slopec_3730:
+act_slopec_3802:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70050,9 +70938,9 @@ act_slopec_3730:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3726
+	JMP         act_done_3798
 
-act_requant_3731:
+act_requant_3803:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70068,9 +70956,9 @@ act_requant_3731:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3726
+	JMP         act_done_3798
 
-act_clampx_3727:
+act_clampx_3799:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70078,7 +70966,7 @@ act_clampx_3727:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3726:
+act_done_3798:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70086,7 +70974,7 @@ act_done_3726:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3717:
+pixels_done_3789:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70103,9 +70991,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3732:
+block_3804:
 	CMPQ    DI, BX
-	JAE     tail_3733
+	JAE     tail_3805
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70113,7 +71001,7 @@ block_3732:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3735:
+row_3807:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -70124,33 +71012,33 @@ row_3735:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3735
+	JNZ          row_3807
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3736
+	JB           act_done_3808
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3737
+	JE           act_clampx_3809
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3738
+	JE           act_mulx_3810
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3739
+	JE           act_slope_3811
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3740
+	JE           act_slopec_3812
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3741
+	JE           act_requant_3813
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3736
+	JMP          act_done_3808
 
-act_mulx_3738:
+act_mulx_3810:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70161,18 +71049,18 @@ act_mulx_3738:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3736
+	JMP         act_done_3808
 
-act_slope_3739:
+act_slope_3811:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3736
+	JMP         act_done_3808
 
-act_slopec_3740:
+act_slopec_3812:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70182,9 +71070,9 @@ act_slopec_3740:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3736
+	JMP         act_done_3808
 
-act_requant_3741:
+act_requant_3813:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70196,33 +71084,33 @@ act_requant_3741:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3736
+	JMP         act_done_3808
 
-act_clampx_3737:
+act_clampx_3809:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3736:
+act_done_3808:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3732
+	JMP     block_3804
 
-tail_3733:
+tail_3805:
 	CMPQ      DI, DX
-	JAE       pixels_done_3734
+	JAE       pixels_done_3806
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3742:
+row_3814:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -70233,33 +71121,33 @@ row_3742:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3742
+	JNZ          row_3814
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3743
+	JB           act_done_3815
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3744
+	JE           act_clampx_3816
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3745
+	JE           act_mulx_3817
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3746
+	JE           act_slope_3818
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3747
+	JE           act_slopec_3819
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3748
+	JE           act_requant_3820
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3743
+	JMP          act_done_3815
 
-act_mulx_3745:
+act_mulx_3817:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70270,18 +71158,18 @@ act_mulx_3745:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3743
+	JMP         act_done_3815
 
-act_slope_3746:
+act_slope_3818:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3743
+	JMP         act_done_3815
 
-act_slopec_3747:
+act_slopec_3819:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70291,9 +71179,9 @@ act_slopec_3747:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3743
+	JMP         act_done_3815
 
-act_requant_3748:
+act_requant_3820:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70305,21 +71193,21 @@ act_requant_3748:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3743
+	JMP         act_done_3815
 
-act_clampx_3744:
+act_clampx_3816:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3743:
+act_done_3815:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3734:
+pixels_done_3806:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70334,16 +71222,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3749:
+block_3821:
 	CMPQ    DI, BX
-	JAE     tail_3750
+	JAE     tail_3822
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3752:
+row_3824:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -70351,53 +71239,53 @@ row_3752:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3752
+	JNZ          row_3824
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3753
+	JB           act_done_3825
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3754
+	JE           act_clampx_3826
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3755
+	JE           act_mulx_3827
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3756
+	JE           act_slope_3828
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3757
+	JE           act_slopec_3829
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3758
+	JE           act_requant_3830
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3753
+	JMP          act_done_3825
 
-act_mulx_3755:
+act_mulx_3827:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3753
+	JMP         act_done_3825
 
-act_slope_3756:
+act_slope_3828:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3753
+	JMP         act_done_3825
 
-act_slopec_3757:
+act_slopec_3829:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3753
+	JMP         act_done_3825
 
-act_requant_3758:
+act_requant_3830:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -70405,28 +71293,28 @@ act_requant_3758:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3753
+	JMP         act_done_3825
 
-act_clampx_3754:
+act_clampx_3826:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3753:
+act_done_3825:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3749
+	JMP     block_3821
 
-tail_3750:
+tail_3822:
 	CMPQ      DI, DX
-	JAE       pixels_done_3751
+	JAE       pixels_done_3823
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3759:
+row_3831:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -70434,53 +71322,53 @@ row_3759:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3759
+	JNZ          row_3831
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3760
+	JB           act_done_3832
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3761
+	JE           act_clampx_3833
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3762
+	JE           act_mulx_3834
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3763
+	JE           act_slope_3835
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3764
+	JE           act_slopec_3836
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3765
+	JE           act_requant_3837
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3760
+	JMP          act_done_3832
 
-act_mulx_3762:
+act_mulx_3834:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3760
+	JMP         act_done_3832
 
-act_slope_3763:
+act_slope_3835:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3760
+	JMP         act_done_3832
 
-act_slopec_3764:
+act_slopec_3836:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3760
+	JMP         act_done_3832
 
-act_requant_3765:
+act_requant_3837:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -70488,17 +71376,17 @@ act_requant_3765:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3760
+	JMP         act_done_3832
 
-act_clampx_3761:
+act_clampx_3833:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3760:
+act_done_3832:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3751:
+pixels_done_3823:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -70531,9 +71419,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3766:
+block_3838:
 	CMPQ    DI, BX
-	JAE     tail_3767
+	JAE     tail_3839
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70543,7 +71431,7 @@ block_3766:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3769:
+row_3841:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -70569,24 +71457,24 @@ row_3769:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3769
+	JNZ          row_3841
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3770
+	JB           act_done_3842
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3771
+	JE           act_clampx_3843
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3772
+	JE           act_mulx_3844
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3773
+	JE           act_slope_3845
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3774
+	JE           act_slopec_3846
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3775
+	JE           act_requant_3847
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70599,9 +71487,9 @@ row_3769:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3770
+	JMP          act_done_3842
 
-act_mulx_3772:
+act_mulx_3844:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70622,9 +71510,9 @@ act_mulx_3772:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3770
+	JMP         act_done_3842
 
-act_slope_3773:
+act_slope_3845:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70637,9 +71525,9 @@ act_slope_3773:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3770
+	JMP         act_done_3842
 
-act_slopec_3774:
+act_slopec_3846:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70655,9 +71543,9 @@ act_slopec_3774:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3770
+	JMP         act_done_3842
 
-act_requant_3775:
+act_requant_3847:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70677,9 +71565,9 @@ act_requant_3775:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3770
+	JMP         act_done_3842
 
-act_clampx_3771:
+act_clampx_3843:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70689,7 +71577,7 @@ act_clampx_3771:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3770:
+act_done_3842:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70700,11 +71588,11 @@ act_done_3770:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3766
+	JMP     block_3838
 
-tail_3767:
+tail_3839:
 	CMPQ      DI, DX
-	JAE       pixels_done_3768
+	JAE       pixels_done_3840
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70713,7 +71601,7 @@ tail_3767:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3776:
+row_3848:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -70739,24 +71627,24 @@ row_3776:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3776
+	JNZ          row_3848
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3777
+	JB           act_done_3849
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3778
+	JE           act_clampx_3850
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3779
+	JE           act_mulx_3851
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3780
+	JE           act_slope_3852
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3781
+	JE           act_slopec_3853
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3782
+	JE           act_requant_3854
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70769,9 +71657,9 @@ row_3776:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3777
+	JMP          act_done_3849
 
-act_mulx_3779:
+act_mulx_3851:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70792,9 +71680,9 @@ act_mulx_3779:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3777
+	JMP         act_done_3849
 
-act_slope_3780:
+act_slope_3852:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70807,9 +71695,9 @@ act_slope_3780:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3777
+	JMP         act_done_3849
 
-act_slopec_3781:
+act_slopec_3853:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70825,9 +71713,9 @@ act_slopec_3781:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3777
+	JMP         act_done_3849
 
-act_requant_3782:
+act_requant_3854:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70847,9 +71735,9 @@ act_requant_3782:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3777
+	JMP         act_done_3849
 
-act_clampx_3778:
+act_clampx_3850:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70859,7 +71747,7 @@ act_clampx_3778:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3777:
+act_done_3849:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70869,7 +71757,7 @@ act_done_3777:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3768:
+pixels_done_3840:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70888,9 +71776,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3783:
+block_3855:
 	CMPQ    DI, BX
-	JAE     tail_3784
+	JAE     tail_3856
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70899,7 +71787,7 @@ block_3783:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3786:
+row_3858:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -70920,24 +71808,24 @@ row_3786:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3786
+	JNZ          row_3858
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3787
+	JB           act_done_3859
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3788
+	JE           act_clampx_3860
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3789
+	JE           act_mulx_3861
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3790
+	JE           act_slope_3862
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3791
+	JE           act_slopec_3863
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3792
+	JE           act_requant_3864
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70947,9 +71835,9 @@ row_3786:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3787
+	JMP          act_done_3859
 
-act_mulx_3789:
+act_mulx_3861:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70965,9 +71853,9 @@ act_mulx_3789:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3787
+	JMP         act_done_3859
 
-act_slope_3790:
+act_slope_3862:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70977,9 +71865,9 @@ act_slope_3790:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3787
+	JMP         act_done_3859
 
-act_slopec_3791:
+act_slopec_3863:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -70992,9 +71880,9 @@ act_slopec_3791:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3787
+	JMP         act_done_3859
 
-act_requant_3792:
+act_requant_3864:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71010,9 +71898,9 @@ act_requant_3792:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3787
+	JMP         act_done_3859
 
-act_clampx_3788:
+act_clampx_3860:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71020,7 +71908,7 @@ act_clampx_3788:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3787:
+act_done_3859:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71029,11 +71917,11 @@ act_done_3787:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3783
+	JMP     block_3855
 
-tail_3784:
+tail_3856:
 	CMPQ      DI, DX
-	JAE       pixels_done_3785
+	JAE       pixels_done_3857
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71041,7 +71929,7 @@ tail_3784:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3793:
+row_3865:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -71062,24 +71950,24 @@ row_3793:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3793
+	JNZ          row_3865
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3794
+	JB           act_done_3866
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3795
+	JE           act_clampx_3867
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3796
+	JE           act_mulx_3868
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3797
+	JE           act_slope_3869
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3798
+	JE           act_slopec_3870
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3799
+	JE           act_requant_3871
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71089,9 +71977,9 @@ row_3793:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3794
+	JMP          act_done_3866
 
-act_mulx_3796:
+act_mulx_3868:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71107,9 +71995,9 @@ act_mulx_3796:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3794
+	JMP         act_done_3866
 
-act_slope_3797:
+act_slope_3869:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71119,9 +72007,9 @@ act_slope_3797:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3794
+	JMP         act_done_3866
 
-act_slopec_3798:
+act_slopec_3870:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71134,9 +72022,9 @@ act_slopec_3798:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3794
+	JMP         act_done_3866
 
-act_requant_3799:
+act_requant_3871:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71152,9 +72040,9 @@ act_requant_3799:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3794
+	JMP         act_done_3866
 
-act_clampx_3795:
+act_clampx_3867:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71162,7 +72050,7 @@ act_clampx_3795:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3794:
+act_done_3866:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71170,7 +72058,7 @@ act_done_3794:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3785:
+pixels_done_3857:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71187,9 +72075,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3800:
+block_3872:
 	CMPQ    DI, BX
-	JAE     tail_3801
+	JAE     tail_3873
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71197,7 +72085,7 @@ block_3800:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3803:
+row_3875:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -71213,33 +72101,33 @@ row_3803:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3803
+	JNZ          row_3875
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3804
+	JB           act_done_3876
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3805
+	JE           act_clampx_3877
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3806
+	JE           act_mulx_3878
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3807
+	JE           act_slope_3879
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3808
+	JE           act_slopec_3880
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3809
+	JE           act_requant_3881
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3804
+	JMP          act_done_3876
 
-act_mulx_3806:
+act_mulx_3878:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71250,18 +72138,18 @@ act_mulx_3806:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3804
+	JMP         act_done_3876
 
-act_slope_3807:
+act_slope_3879:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3804
+	JMP         act_done_3876
 
-act_slopec_3808:
+act_slopec_3880:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71271,9 +72159,9 @@ act_slopec_3808:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3804
+	JMP         act_done_3876
 
-act_requant_3809:
+act_requant_3881:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71285,33 +72173,33 @@ act_requant_3809:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3804
+	JMP         act_done_3876
 
-act_clampx_3805:
+act_clampx_3877:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3804:
+act_done_3876:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3800
+	JMP     block_3872
 
-tail_3801:
+tail_3873:
 	CMPQ      DI, DX
-	JAE       pixels_done_3802
+	JAE       pixels_done_3874
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3810:
+row_3882:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -71327,33 +72215,33 @@ row_3810:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3810
+	JNZ          row_3882
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3811
+	JB           act_done_3883
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3812
+	JE           act_clampx_3884
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3813
+	JE           act_mulx_3885
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3814
+	JE           act_slope_3886
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3815
+	JE           act_slopec_3887
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3816
+	JE           act_requant_3888
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3811
+	JMP          act_done_3883
 
-act_mulx_3813:
+act_mulx_3885:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71364,18 +72252,18 @@ act_mulx_3813:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3811
+	JMP         act_done_3883
 
-act_slope_3814:
+act_slope_3886:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3811
+	JMP         act_done_3883
 
-act_slopec_3815:
+act_slopec_3887:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71385,9 +72273,9 @@ act_slopec_3815:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3811
+	JMP         act_done_3883
 
-act_requant_3816:
+act_requant_3888:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71399,21 +72287,21 @@ act_requant_3816:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3811
+	JMP         act_done_3883
 
-act_clampx_3812:
+act_clampx_3884:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3811:
+act_done_3883:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3802:
+pixels_done_3874:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71428,16 +72316,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3817:
+block_3889:
 	CMPQ    DI, BX
-	JAE     tail_3818
+	JAE     tail_3890
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3820:
+row_3892:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -71448,53 +72336,53 @@ row_3820:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3820
+	JNZ          row_3892
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3821
+	JB           act_done_3893
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3822
+	JE           act_clampx_3894
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3823
+	JE           act_mulx_3895
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3824
+	JE           act_slope_3896
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3825
+	JE           act_slopec_3897
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3826
+	JE           act_requant_3898
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3821
+	JMP          act_done_3893
 
-act_mulx_3823:
+act_mulx_3895:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3821
+	JMP         act_done_3893
 
-act_slope_3824:
+act_slope_3896:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3821
+	JMP         act_done_3893
 
-act_slopec_3825:
+act_slopec_3897:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3821
+	JMP         act_done_3893
 
-act_requant_3826:
+act_requant_3898:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -71502,28 +72390,28 @@ act_requant_3826:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3821
+	JMP         act_done_3893
 
-act_clampx_3822:
+act_clampx_3894:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3821:
+act_done_3893:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3817
+	JMP     block_3889
 
-tail_3818:
+tail_3890:
 	CMPQ      DI, DX
-	JAE       pixels_done_3819
+	JAE       pixels_done_3891
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3827:
+row_3899:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -71534,53 +72422,53 @@ row_3827:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3827
+	JNZ          row_3899
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3828
+	JB           act_done_3900
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3829
+	JE           act_clampx_3901
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3830
+	JE           act_mulx_3902
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3831
+	JE           act_slope_3903
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3832
+	JE           act_slopec_3904
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3833
+	JE           act_requant_3905
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3828
+	JMP          act_done_3900
 
-act_mulx_3830:
+act_mulx_3902:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3828
+	JMP         act_done_3900
 
-act_slope_3831:
+act_slope_3903:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3828
+	JMP         act_done_3900
 
-act_slopec_3832:
+act_slopec_3904:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3828
+	JMP         act_done_3900
 
-act_requant_3833:
+act_requant_3905:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -71588,17 +72476,17 @@ act_requant_3833:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3828
+	JMP         act_done_3900
 
-act_clampx_3829:
+act_clampx_3901:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3828:
+act_done_3900:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3819:
+pixels_done_3891:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -71631,9 +72519,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3834:
+block_3906:
 	CMPQ    DI, BX
-	JAE     tail_3835
+	JAE     tail_3907
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71643,7 +72531,7 @@ block_3834:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3837:
+row_3909:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -71660,24 +72548,24 @@ row_3837:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3837
+	JNZ          row_3909
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3838
+	JB           act_done_3910
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3839
+	JE           act_clampx_3911
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3840
+	JE           act_mulx_3912
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3841
+	JE           act_slope_3913
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3842
+	JE           act_slopec_3914
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3843
+	JE           act_requant_3915
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71690,9 +72578,9 @@ row_3837:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3838
+	JMP          act_done_3910
 
-act_mulx_3840:
+act_mulx_3912:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71713,9 +72601,9 @@ act_mulx_3840:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3838
+	JMP         act_done_3910
 
-act_slope_3841:
+act_slope_3913:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71728,9 +72616,9 @@ act_slope_3841:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3838
+	JMP         act_done_3910
 
-act_slopec_3842:
+act_slopec_3914:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71746,9 +72634,9 @@ act_slopec_3842:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3838
+	JMP         act_done_3910
 
-act_requant_3843:
+act_requant_3915:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71768,9 +72656,9 @@ act_requant_3843:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3838
+	JMP         act_done_3910
 
-act_clampx_3839:
+act_clampx_3911:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71780,7 +72668,7 @@ act_clampx_3839:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3838:
+act_done_3910:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71791,11 +72679,11 @@ act_done_3838:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3834
+	JMP     block_3906
 
-tail_3835:
+tail_3907:
 	CMPQ      DI, DX
-	JAE       pixels_done_3836
+	JAE       pixels_done_3908
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71804,7 +72692,7 @@ tail_3835:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3844:
+row_3916:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -71821,24 +72709,24 @@ row_3844:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3844
+	JNZ          row_3916
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3845
+	JB           act_done_3917
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3846
+	JE           act_clampx_3918
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3847
+	JE           act_mulx_3919
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3848
+	JE           act_slope_3920
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3849
+	JE           act_slopec_3921
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3850
+	JE           act_requant_3922
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71851,9 +72739,9 @@ row_3844:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3845
+	JMP          act_done_3917
 
-act_mulx_3847:
+act_mulx_3919:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71874,9 +72762,9 @@ act_mulx_3847:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3845
+	JMP         act_done_3917
 
-act_slope_3848:
+act_slope_3920:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71889,9 +72777,9 @@ act_slope_3848:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3845
+	JMP         act_done_3917
 
-act_slopec_3849:
+act_slopec_3921:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71907,9 +72795,9 @@ act_slopec_3849:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3845
+	JMP         act_done_3917
 
-act_requant_3850:
+act_requant_3922:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71929,9 +72817,9 @@ act_requant_3850:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3845
+	JMP         act_done_3917
 
-act_clampx_3846:
+act_clampx_3918:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71941,7 +72829,7 @@ act_clampx_3846:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3845:
+act_done_3917:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71951,7 +72839,7 @@ act_done_3845:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3836:
+pixels_done_3908:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71970,9 +72858,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3851:
+block_3923:
 	CMPQ    DI, BX
-	JAE     tail_3852
+	JAE     tail_3924
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71981,7 +72869,7 @@ block_3851:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3854:
+row_3926:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -71995,24 +72883,24 @@ row_3854:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3854
+	JNZ          row_3926
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3855
+	JB           act_done_3927
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3856
+	JE           act_clampx_3928
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3857
+	JE           act_mulx_3929
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3858
+	JE           act_slope_3930
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3859
+	JE           act_slopec_3931
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3860
+	JE           act_requant_3932
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72022,9 +72910,9 @@ row_3854:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3855
+	JMP          act_done_3927
 
-act_mulx_3857:
+act_mulx_3929:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72040,9 +72928,9 @@ act_mulx_3857:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3855
+	JMP         act_done_3927
 
-act_slope_3858:
+act_slope_3930:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72052,9 +72940,9 @@ act_slope_3858:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3855
+	JMP         act_done_3927
 
-act_slopec_3859:
+act_slopec_3931:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72067,9 +72955,9 @@ act_slopec_3859:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3855
+	JMP         act_done_3927
 
-act_requant_3860:
+act_requant_3932:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72085,9 +72973,9 @@ act_requant_3860:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3855
+	JMP         act_done_3927
 
-act_clampx_3856:
+act_clampx_3928:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72095,7 +72983,7 @@ act_clampx_3856:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3855:
+act_done_3927:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72104,11 +72992,11 @@ act_done_3855:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3851
+	JMP     block_3923
 
-tail_3852:
+tail_3924:
 	CMPQ      DI, DX
-	JAE       pixels_done_3853
+	JAE       pixels_done_3925
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72116,7 +73004,7 @@ tail_3852:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3861:
+row_3933:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -72130,24 +73018,24 @@ row_3861:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3861
+	JNZ          row_3933
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3862
+	JB           act_done_3934
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3863
+	JE           act_clampx_3935
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3864
+	JE           act_mulx_3936
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3865
+	JE           act_slope_3937
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3866
+	JE           act_slopec_3938
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3867
+	JE           act_requant_3939
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72157,9 +73045,9 @@ row_3861:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3862
+	JMP          act_done_3934
 
-act_mulx_3864:
+act_mulx_3936:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72175,9 +73063,9 @@ act_mulx_3864:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3862
+	JMP         act_done_3934
 
-act_slope_3865:
+act_slope_3937:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72187,9 +73075,9 @@ act_slope_3865:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3862
+	JMP         act_done_3934
 
-act_slopec_3866:
+act_slopec_3938:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72202,9 +73090,9 @@ act_slopec_3866:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3862
+	JMP         act_done_3934
 
-act_requant_3867:
+act_requant_3939:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72220,9 +73108,9 @@ act_requant_3867:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3862
+	JMP         act_done_3934
 
-act_clampx_3863:
+act_clampx_3935:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72230,7 +73118,7 @@ act_clampx_3863:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3862:
+act_done_3934:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72238,7 +73126,7 @@ act_done_3862:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3853:
+pixels_done_3925:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72255,9 +73143,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3868:
+block_3940:
 	CMPQ    DI, BX
-	JAE     tail_3869
+	JAE     tail_3941
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72265,7 +73153,7 @@ block_3868:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3871:
+row_3943:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -72276,33 +73164,33 @@ row_3871:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3871
+	JNZ          row_3943
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3872
+	JB           act_done_3944
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3873
+	JE           act_clampx_3945
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3874
+	JE           act_mulx_3946
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3875
+	JE           act_slope_3947
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3876
+	JE           act_slopec_3948
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3877
+	JE           act_requant_3949
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3872
+	JMP          act_done_3944
 
-act_mulx_3874:
+act_mulx_3946:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72313,18 +73201,18 @@ act_mulx_3874:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3872
+	JMP         act_done_3944
 
-act_slope_3875:
+act_slope_3947:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3872
+	JMP         act_done_3944
 
-act_slopec_3876:
+act_slopec_3948:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72334,9 +73222,9 @@ act_slopec_3876:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3872
+	JMP         act_done_3944
 
-act_requant_3877:
+act_requant_3949:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72348,33 +73236,33 @@ act_requant_3877:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3872
+	JMP         act_done_3944
 
-act_clampx_3873:
+act_clampx_3945:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3872:
+act_done_3944:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3868
+	JMP     block_3940
 
-tail_3869:
+tail_3941:
 	CMPQ      DI, DX
-	JAE       pixels_done_3870
+	JAE       pixels_done_3942
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3878:
+row_3950:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -72385,33 +73273,33 @@ row_3878:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3878
+	JNZ          row_3950
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3879
+	JB           act_done_3951
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3880
+	JE           act_clampx_3952
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3881
+	JE           act_mulx_3953
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3882
+	JE           act_slope_3954
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3883
+	JE           act_slopec_3955
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3884
+	JE           act_requant_3956
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3879
+	JMP          act_done_3951
 
-act_mulx_3881:
+act_mulx_3953:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72422,18 +73310,18 @@ act_mulx_3881:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3879
+	JMP         act_done_3951
 
-act_slope_3882:
+act_slope_3954:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3879
+	JMP         act_done_3951
 
-act_slopec_3883:
+act_slopec_3955:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72443,9 +73331,9 @@ act_slopec_3883:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3879
+	JMP         act_done_3951
 
-act_requant_3884:
+act_requant_3956:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72457,21 +73345,21 @@ act_requant_3884:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3879
+	JMP         act_done_3951
 
-act_clampx_3880:
+act_clampx_3952:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3879:
+act_done_3951:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3870:
+pixels_done_3942:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72486,16 +73374,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3885:
+block_3957:
 	CMPQ    DI, BX
-	JAE     tail_3886
+	JAE     tail_3958
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3888:
+row_3960:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -72503,53 +73391,53 @@ row_3888:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3888
+	JNZ          row_3960
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3889
+	JB           act_done_3961
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3890
+	JE           act_clampx_3962
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3891
+	JE           act_mulx_3963
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3892
+	JE           act_slope_3964
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3893
+	JE           act_slopec_3965
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3894
+	JE           act_requant_3966
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3889
+	JMP          act_done_3961
 
-act_mulx_3891:
+act_mulx_3963:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3889
+	JMP         act_done_3961
 
-act_slope_3892:
+act_slope_3964:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3889
+	JMP         act_done_3961
 
-act_slopec_3893:
+act_slopec_3965:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3889
+	JMP         act_done_3961
 
-act_requant_3894:
+act_requant_3966:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -72557,28 +73445,28 @@ act_requant_3894:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3889
+	JMP         act_done_3961
 
-act_clampx_3890:
+act_clampx_3962:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3889:
+act_done_3961:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3885
+	JMP     block_3957
 
-tail_3886:
+tail_3958:
 	CMPQ      DI, DX
-	JAE       pixels_done_3887
+	JAE       pixels_done_3959
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3895:
+row_3967:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -72586,53 +73474,53 @@ row_3895:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3895
+	JNZ          row_3967
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3896
+	JB           act_done_3968
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3897
+	JE           act_clampx_3969
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3898
+	JE           act_mulx_3970
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3899
+	JE           act_slope_3971
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3900
+	JE           act_slopec_3972
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3901
+	JE           act_requant_3973
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3896
+	JMP          act_done_3968
 
-act_mulx_3898:
+act_mulx_3970:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3896
+	JMP         act_done_3968
 
-act_slope_3899:
+act_slope_3971:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3896
+	JMP         act_done_3968
 
-act_slopec_3900:
+act_slopec_3972:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3896
+	JMP         act_done_3968
 
-act_requant_3901:
+act_requant_3973:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -72640,17 +73528,17 @@ act_requant_3901:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3896
+	JMP         act_done_3968
 
-act_clampx_3897:
+act_clampx_3969:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3896:
+act_done_3968:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3887:
+pixels_done_3959:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -72929,18 +73817,22 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 200(AX)(CX*2), Z8, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3902
+	JB               act_done_3974
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3903
+	JE               act_clampx_3975
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3904
+	JE               act_mulx_3976
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3905
+	JE               act_slope_3977
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_3978
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_3979
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -72965,9 +73857,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3902
+	JMP              act_done_3974
 
-act_mulx_3904:
+act_mulx_3976:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -73008,9 +73900,9 @@ act_mulx_3904:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3902
+	JMP         act_done_3974
 
-act_slope_3905:
+act_slope_3977:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -73035,9 +73927,77 @@ act_slope_3905:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3902
+	JMP         act_done_3974
 
-act_clampx_3903:
+act_slopec_3978:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   (DI), K1, Z8
+	VMINPS      Z0, Z11, Z9
+	VMAXPS      Z0, Z10, Z0
+	VFMADD231PS Z8, Z9, Z0
+	VMINPS      Z1, Z11, Z9
+	VMAXPS      Z1, Z10, Z1
+	VFMADD231PS Z8, Z9, Z1
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z3, Z11, Z9
+	VMAXPS      Z3, Z10, Z3
+	VFMADD231PS Z8, Z9, Z3
+	VMINPS      Z4, Z11, Z9
+	VMAXPS      Z4, Z10, Z4
+	VFMADD231PS Z8, Z9, Z4
+	VMINPS      Z5, Z11, Z9
+	VMAXPS      Z5, Z10, Z5
+	VFMADD231PS Z8, Z9, Z5
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	VMINPS      Z7, Z11, Z9
+	VMAXPS      Z7, Z10, Z7
+	VFMADD231PS Z8, Z9, Z7
+	JMP         act_done_3974
+
+act_requant_3979:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   (DI), K1, Z8
+	VMULPS      Z8, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z10, Z0
+	VMINPS      Z0, Z11, Z0
+	VMULPS      Z8, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z10, Z1
+	VMINPS      Z1, Z11, Z1
+	VMULPS      Z8, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z10, Z2
+	VMINPS      Z2, Z11, Z2
+	VMULPS      Z8, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z10, Z3
+	VMINPS      Z3, Z11, Z3
+	VMULPS      Z8, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z10, Z4
+	VMINPS      Z4, Z11, Z4
+	VMULPS      Z8, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z10, Z5
+	VMINPS      Z5, Z11, Z5
+	VMULPS      Z8, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z10, Z6
+	VMINPS      Z6, Z11, Z6
+	VMULPS      Z8, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z10, Z7
+	VMINPS      Z7, Z11, Z7
+	JMP         act_done_3974
+
+act_clampx_3975:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -73055,7 +74015,7 @@ act_clampx_3903:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3902:
+act_done_3974:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	VMOVUPS Z1, K1, (BX)
@@ -73136,42 +74096,65 @@ single:
 	VMOVUPS          1664(DX), Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z1, Z0
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3908
+	JB               act_done_3980
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z1
 	VBROADCASTSS     4(DI), Z2
 	VBROADCASTSS     8(DI), Z3
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3909
+	JE               act_clampx_3981
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3910
+	JE               act_mulx_3982
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3911
+	JE               act_slope_3983
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_3984
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_3985
 	VFMADD213PS      Z2, Z1, Z0
 	VMAXPS           Z0, Z3, Z0
 	VMINPS           Z0, Z4, Z0
-	JMP              act_done_3908
+	JMP              act_done_3980
 
-act_mulx_3910:
+act_mulx_3982:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3908
+	JMP         act_done_3980
 
-act_slope_3911:
+act_slope_3983:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3908
+	JMP         act_done_3980
 
-act_clampx_3909:
+act_slopec_3984:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   (DI), K1, Z1
+	VMINPS      Z0, Z4, Z2
+	VMAXPS      Z0, Z3, Z0
+	VFMADD231PS Z1, Z2, Z0
+	JMP         act_done_3980
+
+act_requant_3985:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   (DI), K1, Z1
+	VMULPS      Z1, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z3, Z0
+	VMINPS      Z0, Z4, Z0
+	JMP         act_done_3980
+
+act_clampx_3981:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3908:
+act_done_3980:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -73478,133 +74461,245 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 104(AX)(CX*2), Z9, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3914
+	JB               act_done_3986
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3915
+	JE               act_clampx_3987
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3916
+	JE               act_mulx_3988
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3917
+	JE               act_slope_3989
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_3990
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_3991
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
-	VFMADD213PS      Z9, Z8, Z1
-	VMAXPS           Z1, Z10, Z1
-	VMINPS           Z1, Z11, Z1
 	VFMADD213PS      Z9, Z8, Z2
 	VMAXPS           Z2, Z10, Z2
 	VMINPS           Z2, Z11, Z2
-	VFMADD213PS      Z9, Z8, Z3
-	VMAXPS           Z3, Z10, Z3
-	VMINPS           Z3, Z11, Z3
 	VFMADD213PS      Z9, Z8, Z4
 	VMAXPS           Z4, Z10, Z4
 	VMINPS           Z4, Z11, Z4
-	VFMADD213PS      Z9, Z8, Z5
-	VMAXPS           Z5, Z10, Z5
-	VMINPS           Z5, Z11, Z5
 	VFMADD213PS      Z9, Z8, Z6
 	VMAXPS           Z6, Z10, Z6
 	VMINPS           Z6, Z11, Z6
-	VFMADD213PS      Z9, Z8, Z7
-	VMAXPS           Z7, Z10, Z7
-	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3914
+	JMP              act_done_3986
 
-act_mulx_3916:
+act_mulx_3988:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z0, Z0
 	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z1, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z1, Z1
-	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z2, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z4, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z4, Z4
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z6, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z6, Z6
+	JMP         act_done_3986
+
+act_slope_3989:
+	VMINPS      Z0, Z11, Z9
+	VMAXPS      Z0, Z10, Z0
+	VFMADD231PS Z8, Z9, Z0
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z4, Z11, Z9
+	VMAXPS      Z4, Z10, Z4
+	VFMADD231PS Z8, Z9, Z4
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	JMP         act_done_3986
+
+act_slopec_3990:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z8
+	VMINPS      Z0, Z11, Z9
+	VMAXPS      Z0, Z10, Z0
+	VFMADD231PS Z8, Z9, Z0
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z4, Z11, Z9
+	VMAXPS      Z4, Z10, Z4
+	VFMADD231PS Z8, Z9, Z4
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	JMP         act_done_3986
+
+act_requant_3991:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z8
+	VMULPS      Z8, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z10, Z0
+	VMINPS      Z0, Z11, Z0
+	VMULPS      Z8, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z10, Z2
+	VMINPS      Z2, Z11, Z2
+	VMULPS      Z8, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z10, Z4
+	VMINPS      Z4, Z11, Z4
+	VMULPS      Z8, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z10, Z6
+	VMINPS      Z6, Z11, Z6
+	JMP         act_done_3986
+
+act_clampx_3987:
+	VMAXPS Z0, Z10, Z0
+	VMINPS Z0, Z11, Z0
+	VMAXPS Z2, Z10, Z2
+	VMINPS Z2, Z11, Z2
+	VMAXPS Z4, Z10, Z4
+	VMINPS Z4, Z11, Z4
+	VMAXPS Z6, Z10, Z6
+	VMINPS Z6, Z11, Z6
+
+act_done_3986:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_3992
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z8
+	VBROADCASTSS 4(DI), Z9
+	VBROADCASTSS 8(DI), Z10
+	VBROADCASTSS 12(DI), Z11
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_3993
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_3994
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_3995
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_3996
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_3997
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	JMP          act_done_3992
+
+act_mulx_3994:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z1, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z1, Z1
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z3, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z3, Z3
 	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z4, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z4, Z4
-	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z5, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z5, Z5
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z6, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z6, Z6
 	VMOVAPS     Z9, Z9
 	VFMADD231PS Z8, Z7, Z9
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3914
+	JMP         act_done_3992
 
-act_slope_3917:
-	VMINPS      Z0, Z11, Z9
-	VMAXPS      Z0, Z10, Z0
-	VFMADD231PS Z8, Z9, Z0
+act_slope_3995:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
-	VMINPS      Z2, Z11, Z9
-	VMAXPS      Z2, Z10, Z2
-	VFMADD231PS Z8, Z9, Z2
 	VMINPS      Z3, Z11, Z9
 	VMAXPS      Z3, Z10, Z3
 	VFMADD231PS Z8, Z9, Z3
-	VMINPS      Z4, Z11, Z9
-	VMAXPS      Z4, Z10, Z4
-	VFMADD231PS Z8, Z9, Z4
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	VMINPS      Z6, Z11, Z9
-	VMAXPS      Z6, Z10, Z6
-	VFMADD231PS Z8, Z9, Z6
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3914
+	JMP         act_done_3992
 
-act_clampx_3915:
-	VMAXPS Z0, Z10, Z0
-	VMINPS Z0, Z11, Z0
+act_slopec_3996:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   64(DI), K1, Z8
+	VMINPS      Z1, Z11, Z9
+	VMAXPS      Z1, Z10, Z1
+	VFMADD231PS Z8, Z9, Z1
+	VMINPS      Z3, Z11, Z9
+	VMAXPS      Z3, Z10, Z3
+	VFMADD231PS Z8, Z9, Z3
+	VMINPS      Z5, Z11, Z9
+	VMAXPS      Z5, Z10, Z5
+	VFMADD231PS Z8, Z9, Z5
+	VMINPS      Z7, Z11, Z9
+	VMAXPS      Z7, Z10, Z7
+	VFMADD231PS Z8, Z9, Z7
+	JMP         act_done_3992
+
+act_requant_3997:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   64(DI), K1, Z8
+	VMULPS      Z8, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z10, Z1
+	VMINPS      Z1, Z11, Z1
+	VMULPS      Z8, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z10, Z3
+	VMINPS      Z3, Z11, Z3
+	VMULPS      Z8, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z10, Z5
+	VMINPS      Z5, Z11, Z5
+	VMULPS      Z8, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z10, Z7
+	VMINPS      Z7, Z11, Z7
+	JMP         act_done_3992
+
+act_clampx_3993:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
-	VMAXPS Z2, Z10, Z2
-	VMINPS Z2, Z11, Z2
 	VMAXPS Z3, Z10, Z3
 	VMINPS Z3, Z11, Z3
-	VMAXPS Z4, Z10, Z4
-	VMINPS Z4, Z11, Z4
 	VMAXPS Z5, Z10, Z5
 	VMINPS Z5, Z11, Z5
-	VMAXPS Z6, Z10, Z6
-	VMINPS Z6, Z11, Z6
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3914:
+act_done_3992:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -73736,55 +74831,125 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z2, Z0
 	VFMADD231PS.BCST 32(AX)(CX*2), Z3, Z1
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3920
+	JB               act_done_3998
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z2
 	VBROADCASTSS     4(DI), Z3
 	VBROADCASTSS     8(DI), Z4
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3921
+	JE               act_clampx_3999
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3922
+	JE               act_mulx_4000
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3923
+	JE               act_slope_4001
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_4002
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_4003
 	VFMADD213PS      Z3, Z2, Z0
 	VMAXPS           Z0, Z4, Z0
 	VMINPS           Z0, Z5, Z0
-	VFMADD213PS      Z3, Z2, Z1
-	VMAXPS           Z1, Z4, Z1
-	VMINPS           Z1, Z5, Z1
-	JMP              act_done_3920
+	JMP              act_done_3998
 
-act_mulx_3922:
-	VMOVAPS     Z3, Z6
-	VFMADD231PS Z2, Z0, Z6
-	VMAXPS      Z6, Z4, Z6
-	VMINPS      Z6, Z5, Z6
-	VMULPS      Z6, Z0, Z0
+act_mulx_4000:
+	VMOVAPS     Z3, Z3
+	VFMADD231PS Z2, Z0, Z3
+	VMAXPS      Z3, Z4, Z3
+	VMINPS      Z3, Z5, Z3
+	VMULPS      Z3, Z0, Z0
+	JMP         act_done_3998
+
+act_slope_4001:
+	VMINPS      Z0, Z5, Z3
+	VMAXPS      Z0, Z4, Z0
+	VFMADD231PS Z2, Z3, Z0
+	JMP         act_done_3998
+
+act_slopec_4002:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z2
+	VMINPS      Z0, Z5, Z3
+	VMAXPS      Z0, Z4, Z0
+	VFMADD231PS Z2, Z3, Z0
+	JMP         act_done_3998
+
+act_requant_4003:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z2
+	VMULPS      Z2, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z4, Z0
+	VMINPS      Z0, Z5, Z0
+	JMP         act_done_3998
+
+act_clampx_3999:
+	VMAXPS Z0, Z4, Z0
+	VMINPS Z0, Z5, Z0
+
+act_done_3998:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4004
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z2
+	VBROADCASTSS 4(DI), Z3
+	VBROADCASTSS 8(DI), Z4
+	VBROADCASTSS 12(DI), Z5
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4005
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4006
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4007
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4008
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4009
+	VFMADD213PS  Z3, Z2, Z1
+	VMAXPS       Z1, Z4, Z1
+	VMINPS       Z1, Z5, Z1
+	JMP          act_done_4004
+
+act_mulx_4006:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z1, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3920
+	JMP         act_done_4004
 
-act_slope_3923:
-	VMINPS      Z0, Z5, Z3
-	VMAXPS      Z0, Z4, Z0
-	VFMADD231PS Z2, Z3, Z0
+act_slope_4007:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3920
+	JMP         act_done_4004
 
-act_clampx_3921:
-	VMAXPS Z0, Z4, Z0
-	VMINPS Z0, Z5, Z0
+act_slopec_4008:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   64(DI), K1, Z2
+	VMINPS      Z1, Z5, Z3
+	VMAXPS      Z1, Z4, Z1
+	VFMADD231PS Z2, Z3, Z1
+	JMP         act_done_4004
+
+act_requant_4009:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   64(DI), K1, Z2
+	VMULPS      Z2, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z4, Z1
+	VMINPS      Z1, Z5, Z1
+	JMP         act_done_4004
+
+act_clampx_4005:
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3920:
+act_done_4004:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -74063,107 +75228,245 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z7, Z4
 	VFMADD231PS.BCST 56(AX)(CX*2), Z8, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3926
+	JB               act_done_4010
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z6
 	VBROADCASTSS     4(DI), Z7
 	VBROADCASTSS     8(DI), Z8
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3927
+	JE               act_clampx_4011
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3928
+	JE               act_mulx_4012
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3929
+	JE               act_slope_4013
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_4014
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_4015
 	VFMADD213PS      Z7, Z6, Z0
 	VMAXPS           Z0, Z8, Z0
 	VMINPS           Z0, Z9, Z0
-	VFMADD213PS      Z7, Z6, Z1
-	VMAXPS           Z1, Z8, Z1
-	VMINPS           Z1, Z9, Z1
-	VFMADD213PS      Z7, Z6, Z2
-	VMAXPS           Z2, Z8, Z2
-	VMINPS           Z2, Z9, Z2
 	VFMADD213PS      Z7, Z6, Z3
 	VMAXPS           Z3, Z8, Z3
 	VMINPS           Z3, Z9, Z3
-	VFMADD213PS      Z7, Z6, Z4
-	VMAXPS           Z4, Z8, Z4
-	VMINPS           Z4, Z9, Z4
-	VFMADD213PS      Z7, Z6, Z5
-	VMAXPS           Z5, Z8, Z5
-	VMINPS           Z5, Z9, Z5
-	JMP              act_done_3926
+	JMP              act_done_4010
 
-act_mulx_3928:
+act_mulx_4012:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
 	VMINPS      Z10, Z9, Z10
 	VMULPS      Z10, Z0, Z0
+	VMOVAPS     Z7, Z7
+	VFMADD231PS Z6, Z3, Z7
+	VMAXPS      Z7, Z8, Z7
+	VMINPS      Z7, Z9, Z7
+	VMULPS      Z7, Z3, Z3
+	JMP         act_done_4010
+
+act_slope_4013:
+	VMINPS      Z0, Z9, Z7
+	VMAXPS      Z0, Z8, Z0
+	VFMADD231PS Z6, Z7, Z0
+	VMINPS      Z3, Z9, Z7
+	VMAXPS      Z3, Z8, Z3
+	VFMADD231PS Z6, Z7, Z3
+	JMP         act_done_4010
+
+act_slopec_4014:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z6
+	VMINPS      Z0, Z9, Z7
+	VMAXPS      Z0, Z8, Z0
+	VFMADD231PS Z6, Z7, Z0
+	VMINPS      Z3, Z9, Z7
+	VMAXPS      Z3, Z8, Z3
+	VFMADD231PS Z6, Z7, Z3
+	JMP         act_done_4010
+
+act_requant_4015:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z6
+	VMULPS      Z6, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z8, Z0
+	VMINPS      Z0, Z9, Z0
+	VMULPS      Z6, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z8, Z3
+	VMINPS      Z3, Z9, Z3
+	JMP         act_done_4010
+
+act_clampx_4011:
+	VMAXPS Z0, Z8, Z0
+	VMINPS Z0, Z9, Z0
+	VMAXPS Z3, Z8, Z3
+	VMINPS Z3, Z9, Z3
+
+act_done_4010:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4016
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z6
+	VBROADCASTSS 4(DI), Z7
+	VBROADCASTSS 8(DI), Z8
+	VBROADCASTSS 12(DI), Z9
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4017
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4018
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4019
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4020
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4021
+	VFMADD213PS  Z7, Z6, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VFMADD213PS  Z7, Z6, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	JMP          act_done_4016
+
+act_mulx_4018:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z1, Z10
 	VMAXPS      Z10, Z8, Z10
 	VMINPS      Z10, Z9, Z10
 	VMULPS      Z10, Z1, Z1
+	VMOVAPS     Z7, Z7
+	VFMADD231PS Z6, Z4, Z7
+	VMAXPS      Z7, Z8, Z7
+	VMINPS      Z7, Z9, Z7
+	VMULPS      Z7, Z4, Z4
+	JMP         act_done_4016
+
+act_slope_4019:
+	VMINPS      Z1, Z9, Z7
+	VMAXPS      Z1, Z8, Z1
+	VFMADD231PS Z6, Z7, Z1
+	VMINPS      Z4, Z9, Z7
+	VMAXPS      Z4, Z8, Z4
+	VFMADD231PS Z6, Z7, Z4
+	JMP         act_done_4016
+
+act_slopec_4020:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z6
+	VMINPS      Z1, Z9, Z7
+	VMAXPS      Z1, Z8, Z1
+	VFMADD231PS Z6, Z7, Z1
+	VMINPS      Z4, Z9, Z7
+	VMAXPS      Z4, Z8, Z4
+	VFMADD231PS Z6, Z7, Z4
+	JMP         act_done_4016
+
+act_requant_4021:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z6
+	VMULPS      Z6, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z8, Z1
+	VMINPS      Z1, Z9, Z1
+	VMULPS      Z6, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z8, Z4
+	VMINPS      Z4, Z9, Z4
+	JMP         act_done_4016
+
+act_clampx_4017:
+	VMAXPS Z1, Z8, Z1
+	VMINPS Z1, Z9, Z1
+	VMAXPS Z4, Z8, Z4
+	VMINPS Z4, Z9, Z4
+
+act_done_4016:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4022
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z6
+	VBROADCASTSS 4(DI), Z7
+	VBROADCASTSS 8(DI), Z8
+	VBROADCASTSS 12(DI), Z9
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4023
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4024
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4025
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4026
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4027
+	VFMADD213PS  Z7, Z6, Z2
+	VMAXPS       Z2, Z8, Z2
+	VMINPS       Z2, Z9, Z2
+	VFMADD213PS  Z7, Z6, Z5
+	VMAXPS       Z5, Z8, Z5
+	VMINPS       Z5, Z9, Z5
+	JMP          act_done_4022
+
+act_mulx_4024:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z2, Z10
 	VMAXPS      Z10, Z8, Z10
 	VMINPS      Z10, Z9, Z10
 	VMULPS      Z10, Z2, Z2
-	VMOVAPS     Z7, Z10
-	VFMADD231PS Z6, Z3, Z10
-	VMAXPS      Z10, Z8, Z10
-	VMINPS      Z10, Z9, Z10
-	VMULPS      Z10, Z3, Z3
-	VMOVAPS     Z7, Z10
-	VFMADD231PS Z6, Z4, Z10
-	VMAXPS      Z10, Z8, Z10
-	VMINPS      Z10, Z9, Z10
-	VMULPS      Z10, Z4, Z4
 	VMOVAPS     Z7, Z7
 	VFMADD231PS Z6, Z5, Z7
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_3926
+	JMP         act_done_4022
 
-act_slope_3929:
-	VMINPS      Z0, Z9, Z7
-	VMAXPS      Z0, Z8, Z0
-	VFMADD231PS Z6, Z7, Z0
-	VMINPS      Z1, Z9, Z7
-	VMAXPS      Z1, Z8, Z1
-	VFMADD231PS Z6, Z7, Z1
+act_slope_4025:
 	VMINPS      Z2, Z9, Z7
 	VMAXPS      Z2, Z8, Z2
 	VFMADD231PS Z6, Z7, Z2
-	VMINPS      Z3, Z9, Z7
-	VMAXPS      Z3, Z8, Z3
-	VFMADD231PS Z6, Z7, Z3
-	VMINPS      Z4, Z9, Z7
-	VMAXPS      Z4, Z8, Z4
-	VFMADD231PS Z6, Z7, Z4
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_3926
+	JMP         act_done_4022
 
-act_clampx_3927:
-	VMAXPS Z0, Z8, Z0
-	VMINPS Z0, Z9, Z0
-	VMAXPS Z1, Z8, Z1
-	VMINPS Z1, Z9, Z1
+act_slopec_4026:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   128(DI), K1, Z6
+	VMINPS      Z2, Z9, Z7
+	VMAXPS      Z2, Z8, Z2
+	VFMADD231PS Z6, Z7, Z2
+	VMINPS      Z5, Z9, Z7
+	VMAXPS      Z5, Z8, Z5
+	VFMADD231PS Z6, Z7, Z5
+	JMP         act_done_4022
+
+act_requant_4027:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   128(DI), K1, Z6
+	VMULPS      Z6, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z8, Z2
+	VMINPS      Z2, Z9, Z2
+	VMULPS      Z6, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z8, Z5
+	VMINPS      Z5, Z9, Z5
+	JMP         act_done_4022
+
+act_clampx_4023:
 	VMAXPS Z2, Z8, Z2
 	VMINPS Z2, Z9, Z2
-	VMAXPS Z3, Z8, Z3
-	VMINPS Z3, Z9, Z3
-	VMAXPS Z4, Z8, Z4
-	VMINPS Z4, Z9, Z4
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_3926:
+act_done_4022:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -74346,68 +75649,185 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z4, Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z2
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3932
+	JB               act_done_4028
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z3
 	VBROADCASTSS     4(DI), Z4
 	VBROADCASTSS     8(DI), Z5
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3933
+	JE               act_clampx_4029
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3934
+	JE               act_mulx_4030
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3935
+	JE               act_slope_4031
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_4032
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_4033
 	VFMADD213PS      Z4, Z3, Z0
 	VMAXPS           Z0, Z5, Z0
 	VMINPS           Z0, Z6, Z0
-	VFMADD213PS      Z4, Z3, Z1
-	VMAXPS           Z1, Z5, Z1
-	VMINPS           Z1, Z6, Z1
-	VFMADD213PS      Z4, Z3, Z2
-	VMAXPS           Z2, Z5, Z2
-	VMINPS           Z2, Z6, Z2
-	JMP              act_done_3932
+	JMP              act_done_4028
 
-act_mulx_3934:
-	VMOVAPS     Z4, Z7
-	VFMADD231PS Z3, Z0, Z7
-	VMAXPS      Z7, Z5, Z7
-	VMINPS      Z7, Z6, Z7
-	VMULPS      Z7, Z0, Z0
-	VMOVAPS     Z4, Z7
-	VFMADD231PS Z3, Z1, Z7
-	VMAXPS      Z7, Z5, Z7
-	VMINPS      Z7, Z6, Z7
-	VMULPS      Z7, Z1, Z1
+act_mulx_4030:
+	VMOVAPS     Z4, Z4
+	VFMADD231PS Z3, Z0, Z4
+	VMAXPS      Z4, Z5, Z4
+	VMINPS      Z4, Z6, Z4
+	VMULPS      Z4, Z0, Z0
+	JMP         act_done_4028
+
+act_slope_4031:
+	VMINPS      Z0, Z6, Z4
+	VMAXPS      Z0, Z5, Z0
+	VFMADD231PS Z3, Z4, Z0
+	JMP         act_done_4028
+
+act_slopec_4032:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z3
+	VMINPS      Z0, Z6, Z4
+	VMAXPS      Z0, Z5, Z0
+	VFMADD231PS Z3, Z4, Z0
+	JMP         act_done_4028
+
+act_requant_4033:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z3
+	VMULPS      Z3, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z5, Z0
+	VMINPS      Z0, Z6, Z0
+	JMP         act_done_4028
+
+act_clampx_4029:
+	VMAXPS Z0, Z5, Z0
+	VMINPS Z0, Z6, Z0
+
+act_done_4028:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4034
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z3
+	VBROADCASTSS 4(DI), Z4
+	VBROADCASTSS 8(DI), Z5
+	VBROADCASTSS 12(DI), Z6
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4035
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4036
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4037
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4038
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4039
+	VFMADD213PS  Z4, Z3, Z1
+	VMAXPS       Z1, Z5, Z1
+	VMINPS       Z1, Z6, Z1
+	JMP          act_done_4034
+
+act_mulx_4036:
+	VMOVAPS     Z4, Z4
+	VFMADD231PS Z3, Z1, Z4
+	VMAXPS      Z4, Z5, Z4
+	VMINPS      Z4, Z6, Z4
+	VMULPS      Z4, Z1, Z1
+	JMP         act_done_4034
+
+act_slope_4037:
+	VMINPS      Z1, Z6, Z4
+	VMAXPS      Z1, Z5, Z1
+	VFMADD231PS Z3, Z4, Z1
+	JMP         act_done_4034
+
+act_slopec_4038:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z3
+	VMINPS      Z1, Z6, Z4
+	VMAXPS      Z1, Z5, Z1
+	VFMADD231PS Z3, Z4, Z1
+	JMP         act_done_4034
+
+act_requant_4039:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z3
+	VMULPS      Z3, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z5, Z1
+	VMINPS      Z1, Z6, Z1
+	JMP         act_done_4034
+
+act_clampx_4035:
+	VMAXPS Z1, Z5, Z1
+	VMINPS Z1, Z6, Z1
+
+act_done_4034:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4040
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z3
+	VBROADCASTSS 4(DI), Z4
+	VBROADCASTSS 8(DI), Z5
+	VBROADCASTSS 12(DI), Z6
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4041
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4042
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4043
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4044
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4045
+	VFMADD213PS  Z4, Z3, Z2
+	VMAXPS       Z2, Z5, Z2
+	VMINPS       Z2, Z6, Z2
+	JMP          act_done_4040
+
+act_mulx_4042:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z2, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3932
+	JMP         act_done_4040
 
-act_slope_3935:
-	VMINPS      Z0, Z6, Z4
-	VMAXPS      Z0, Z5, Z0
-	VFMADD231PS Z3, Z4, Z0
-	VMINPS      Z1, Z6, Z4
-	VMAXPS      Z1, Z5, Z1
-	VFMADD231PS Z3, Z4, Z1
+act_slope_4043:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3932
+	JMP         act_done_4040
 
-act_clampx_3933:
-	VMAXPS Z0, Z5, Z0
-	VMINPS Z0, Z6, Z0
-	VMAXPS Z1, Z5, Z1
-	VMINPS Z1, Z6, Z1
+act_slopec_4044:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   128(DI), K1, Z3
+	VMINPS      Z2, Z6, Z4
+	VMAXPS      Z2, Z5, Z2
+	VFMADD231PS Z3, Z4, Z2
+	JMP         act_done_4040
+
+act_requant_4045:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   128(DI), K1, Z3
+	VMULPS      Z3, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z5, Z2
+	VMINPS      Z2, Z6, Z2
+	JMP         act_done_4040
+
+act_clampx_4041:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3932:
+act_done_4040:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -74770,133 +76190,325 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3938
+	JB               act_done_4046
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3939
+	JE               act_clampx_4047
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3940
+	JE               act_mulx_4048
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3941
+	JE               act_slope_4049
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_4050
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_4051
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
-	VFMADD213PS      Z9, Z8, Z1
-	VMAXPS           Z1, Z10, Z1
-	VMINPS           Z1, Z11, Z1
-	VFMADD213PS      Z9, Z8, Z2
-	VMAXPS           Z2, Z10, Z2
-	VMINPS           Z2, Z11, Z2
-	VFMADD213PS      Z9, Z8, Z3
-	VMAXPS           Z3, Z10, Z3
-	VMINPS           Z3, Z11, Z3
 	VFMADD213PS      Z9, Z8, Z4
 	VMAXPS           Z4, Z10, Z4
 	VMINPS           Z4, Z11, Z4
-	VFMADD213PS      Z9, Z8, Z5
-	VMAXPS           Z5, Z10, Z5
-	VMINPS           Z5, Z11, Z5
-	VFMADD213PS      Z9, Z8, Z6
-	VMAXPS           Z6, Z10, Z6
-	VMINPS           Z6, Z11, Z6
-	VFMADD213PS      Z9, Z8, Z7
-	VMAXPS           Z7, Z10, Z7
-	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3938
+	JMP              act_done_4046
 
-act_mulx_3940:
+act_mulx_4048:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z0, Z0
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z4, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z4, Z4
+	JMP         act_done_4046
+
+act_slope_4049:
+	VMINPS      Z0, Z11, Z9
+	VMAXPS      Z0, Z10, Z0
+	VFMADD231PS Z8, Z9, Z0
+	VMINPS      Z4, Z11, Z9
+	VMAXPS      Z4, Z10, Z4
+	VFMADD231PS Z8, Z9, Z4
+	JMP         act_done_4046
+
+act_slopec_4050:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z8
+	VMINPS      Z0, Z11, Z9
+	VMAXPS      Z0, Z10, Z0
+	VFMADD231PS Z8, Z9, Z0
+	VMINPS      Z4, Z11, Z9
+	VMAXPS      Z4, Z10, Z4
+	VFMADD231PS Z8, Z9, Z4
+	JMP         act_done_4046
+
+act_requant_4051:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z8
+	VMULPS      Z8, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z10, Z0
+	VMINPS      Z0, Z11, Z0
+	VMULPS      Z8, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z10, Z4
+	VMINPS      Z4, Z11, Z4
+	JMP         act_done_4046
+
+act_clampx_4047:
+	VMAXPS Z0, Z10, Z0
+	VMINPS Z0, Z11, Z0
+	VMAXPS Z4, Z10, Z4
+	VMINPS Z4, Z11, Z4
+
+act_done_4046:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4052
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z8
+	VBROADCASTSS 4(DI), Z9
+	VBROADCASTSS 8(DI), Z10
+	VBROADCASTSS 12(DI), Z11
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4053
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4054
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4055
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4056
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4057
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
+	JMP          act_done_4052
+
+act_mulx_4054:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z1, Z1
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z5, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z5, Z5
+	JMP         act_done_4052
+
+act_slope_4055:
+	VMINPS      Z1, Z11, Z9
+	VMAXPS      Z1, Z10, Z1
+	VFMADD231PS Z8, Z9, Z1
+	VMINPS      Z5, Z11, Z9
+	VMAXPS      Z5, Z10, Z5
+	VFMADD231PS Z8, Z9, Z5
+	JMP         act_done_4052
+
+act_slopec_4056:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z8
+	VMINPS      Z1, Z11, Z9
+	VMAXPS      Z1, Z10, Z1
+	VFMADD231PS Z8, Z9, Z1
+	VMINPS      Z5, Z11, Z9
+	VMAXPS      Z5, Z10, Z5
+	VFMADD231PS Z8, Z9, Z5
+	JMP         act_done_4052
+
+act_requant_4057:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z8
+	VMULPS      Z8, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z10, Z1
+	VMINPS      Z1, Z11, Z1
+	VMULPS      Z8, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z10, Z5
+	VMINPS      Z5, Z11, Z5
+	JMP         act_done_4052
+
+act_clampx_4053:
+	VMAXPS Z1, Z10, Z1
+	VMINPS Z1, Z11, Z1
+	VMAXPS Z5, Z10, Z5
+	VMINPS Z5, Z11, Z5
+
+act_done_4052:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4058
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z8
+	VBROADCASTSS 4(DI), Z9
+	VBROADCASTSS 8(DI), Z10
+	VBROADCASTSS 12(DI), Z11
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4059
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4060
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4061
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4062
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4063
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	JMP          act_done_4058
+
+act_mulx_4060:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z2, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z6, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z6, Z6
+	JMP         act_done_4058
+
+act_slope_4061:
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	JMP         act_done_4058
+
+act_slopec_4062:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z8
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	JMP         act_done_4058
+
+act_requant_4063:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z8
+	VMULPS      Z8, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z10, Z2
+	VMINPS      Z2, Z11, Z2
+	VMULPS      Z8, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z10, Z6
+	VMINPS      Z6, Z11, Z6
+	JMP         act_done_4058
+
+act_clampx_4059:
+	VMAXPS Z2, Z10, Z2
+	VMINPS Z2, Z11, Z2
+	VMAXPS Z6, Z10, Z6
+	VMINPS Z6, Z11, Z6
+
+act_done_4058:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4064
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z8
+	VBROADCASTSS 4(DI), Z9
+	VBROADCASTSS 8(DI), Z10
+	VBROADCASTSS 12(DI), Z11
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4065
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4066
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4067
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4068
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4069
+	VFMADD213PS  Z9, Z8, Z3
+	VMAXPS       Z3, Z10, Z3
+	VMINPS       Z3, Z11, Z3
+	VFMADD213PS  Z9, Z8, Z7
+	VMAXPS       Z7, Z10, Z7
+	VMINPS       Z7, Z11, Z7
+	JMP          act_done_4064
+
+act_mulx_4066:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z3, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
 	VMULPS      Z12, Z3, Z3
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z4, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z4, Z4
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z5, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z5, Z5
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z6, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z6, Z6
 	VMOVAPS     Z9, Z9
 	VFMADD231PS Z8, Z7, Z9
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3938
+	JMP         act_done_4064
 
-act_slope_3941:
-	VMINPS      Z0, Z11, Z9
-	VMAXPS      Z0, Z10, Z0
-	VFMADD231PS Z8, Z9, Z0
-	VMINPS      Z1, Z11, Z9
-	VMAXPS      Z1, Z10, Z1
-	VFMADD231PS Z8, Z9, Z1
-	VMINPS      Z2, Z11, Z9
-	VMAXPS      Z2, Z10, Z2
-	VFMADD231PS Z8, Z9, Z2
+act_slope_4067:
 	VMINPS      Z3, Z11, Z9
 	VMAXPS      Z3, Z10, Z3
 	VFMADD231PS Z8, Z9, Z3
-	VMINPS      Z4, Z11, Z9
-	VMAXPS      Z4, Z10, Z4
-	VFMADD231PS Z8, Z9, Z4
-	VMINPS      Z5, Z11, Z9
-	VMAXPS      Z5, Z10, Z5
-	VFMADD231PS Z8, Z9, Z5
-	VMINPS      Z6, Z11, Z9
-	VMAXPS      Z6, Z10, Z6
-	VFMADD231PS Z8, Z9, Z6
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3938
+	JMP         act_done_4064
 
-act_clampx_3939:
-	VMAXPS Z0, Z10, Z0
-	VMINPS Z0, Z11, Z0
-	VMAXPS Z1, Z10, Z1
-	VMINPS Z1, Z11, Z1
-	VMAXPS Z2, Z10, Z2
-	VMINPS Z2, Z11, Z2
+act_slopec_4068:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   192(DI), K1, Z8
+	VMINPS      Z3, Z11, Z9
+	VMAXPS      Z3, Z10, Z3
+	VFMADD231PS Z8, Z9, Z3
+	VMINPS      Z7, Z11, Z9
+	VMAXPS      Z7, Z10, Z7
+	VFMADD231PS Z8, Z9, Z7
+	JMP         act_done_4064
+
+act_requant_4069:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   192(DI), K1, Z8
+	VMULPS      Z8, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z10, Z3
+	VMINPS      Z3, Z11, Z3
+	VMULPS      Z8, Z7, Z7
+	VRNDSCALEPS $0x00, Z7, Z7
+	VMAXPS      Z7, Z10, Z7
+	VMINPS      Z7, Z11, Z7
+	JMP         act_done_4064
+
+act_clampx_4065:
 	VMAXPS Z3, Z10, Z3
 	VMINPS Z3, Z11, Z3
-	VMAXPS Z4, Z10, Z4
-	VMINPS Z4, Z11, Z4
-	VMAXPS Z5, Z10, Z5
-	VMINPS Z5, Z11, Z5
-	VMAXPS Z6, Z10, Z6
-	VMINPS Z6, Z11, Z6
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3938:
+act_done_4064:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -75136,81 +76748,245 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z2
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z3
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3944
+	JB               act_done_4070
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z4
 	VBROADCASTSS     4(DI), Z5
 	VBROADCASTSS     8(DI), Z6
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3945
+	JE               act_clampx_4071
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3946
+	JE               act_mulx_4072
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3947
+	JE               act_slope_4073
+	CMPQ             mode+72(FP), $0x05
+	JE               act_slopec_4074
+	CMPQ             mode+72(FP), $0x06
+	JE               act_requant_4075
 	VFMADD213PS      Z5, Z4, Z0
 	VMAXPS           Z0, Z6, Z0
 	VMINPS           Z0, Z7, Z0
-	VFMADD213PS      Z5, Z4, Z1
-	VMAXPS           Z1, Z6, Z1
-	VMINPS           Z1, Z7, Z1
-	VFMADD213PS      Z5, Z4, Z2
-	VMAXPS           Z2, Z6, Z2
-	VMINPS           Z2, Z7, Z2
-	VFMADD213PS      Z5, Z4, Z3
-	VMAXPS           Z3, Z6, Z3
-	VMINPS           Z3, Z7, Z3
-	JMP              act_done_3944
+	JMP              act_done_4070
 
-act_mulx_3946:
-	VMOVAPS     Z5, Z8
-	VFMADD231PS Z4, Z0, Z8
-	VMAXPS      Z8, Z6, Z8
-	VMINPS      Z8, Z7, Z8
-	VMULPS      Z8, Z0, Z0
-	VMOVAPS     Z5, Z8
-	VFMADD231PS Z4, Z1, Z8
-	VMAXPS      Z8, Z6, Z8
-	VMINPS      Z8, Z7, Z8
-	VMULPS      Z8, Z1, Z1
-	VMOVAPS     Z5, Z8
-	VFMADD231PS Z4, Z2, Z8
-	VMAXPS      Z8, Z6, Z8
-	VMINPS      Z8, Z7, Z8
-	VMULPS      Z8, Z2, Z2
+act_mulx_4072:
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z0, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z0, Z0
+	JMP         act_done_4070
+
+act_slope_4073:
+	VMINPS      Z0, Z7, Z5
+	VMAXPS      Z0, Z6, Z0
+	VFMADD231PS Z4, Z5, Z0
+	JMP         act_done_4070
+
+act_slopec_4074:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z4
+	VMINPS      Z0, Z7, Z5
+	VMAXPS      Z0, Z6, Z0
+	VFMADD231PS Z4, Z5, Z0
+	JMP         act_done_4070
+
+act_requant_4075:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     (DI), Z4
+	VMULPS      Z4, Z0, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VMAXPS      Z0, Z6, Z0
+	VMINPS      Z0, Z7, Z0
+	JMP         act_done_4070
+
+act_clampx_4071:
+	VMAXPS Z0, Z6, Z0
+	VMINPS Z0, Z7, Z0
+
+act_done_4070:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4076
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z4
+	VBROADCASTSS 4(DI), Z5
+	VBROADCASTSS 8(DI), Z6
+	VBROADCASTSS 12(DI), Z7
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4077
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4078
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4079
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4080
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4081
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
+	JMP          act_done_4076
+
+act_mulx_4078:
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z1, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z1, Z1
+	JMP         act_done_4076
+
+act_slope_4079:
+	VMINPS      Z1, Z7, Z5
+	VMAXPS      Z1, Z6, Z1
+	VFMADD231PS Z4, Z5, Z1
+	JMP         act_done_4076
+
+act_slopec_4080:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z4
+	VMINPS      Z1, Z7, Z5
+	VMAXPS      Z1, Z6, Z1
+	VFMADD231PS Z4, Z5, Z1
+	JMP         act_done_4076
+
+act_requant_4081:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z4
+	VMULPS      Z4, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z6, Z1
+	VMINPS      Z1, Z7, Z1
+	JMP         act_done_4076
+
+act_clampx_4077:
+	VMAXPS Z1, Z6, Z1
+	VMINPS Z1, Z7, Z1
+
+act_done_4076:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4082
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z4
+	VBROADCASTSS 4(DI), Z5
+	VBROADCASTSS 8(DI), Z6
+	VBROADCASTSS 12(DI), Z7
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4083
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4084
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4085
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4086
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4087
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
+	JMP          act_done_4082
+
+act_mulx_4084:
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z2, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z2, Z2
+	JMP         act_done_4082
+
+act_slope_4085:
+	VMINPS      Z2, Z7, Z5
+	VMAXPS      Z2, Z6, Z2
+	VFMADD231PS Z4, Z5, Z2
+	JMP         act_done_4082
+
+act_slopec_4086:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z4
+	VMINPS      Z2, Z7, Z5
+	VMAXPS      Z2, Z6, Z2
+	VFMADD231PS Z4, Z5, Z2
+	JMP         act_done_4082
+
+act_requant_4087:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z4
+	VMULPS      Z4, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z6, Z2
+	VMINPS      Z2, Z7, Z2
+	JMP         act_done_4082
+
+act_clampx_4083:
+	VMAXPS Z2, Z6, Z2
+	VMINPS Z2, Z7, Z2
+
+act_done_4082:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4088
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z4
+	VBROADCASTSS 4(DI), Z5
+	VBROADCASTSS 8(DI), Z6
+	VBROADCASTSS 12(DI), Z7
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4089
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4090
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4091
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4092
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4093
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	JMP          act_done_4088
+
+act_mulx_4090:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z3, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3944
+	JMP         act_done_4088
 
-act_slope_3947:
-	VMINPS      Z0, Z7, Z5
-	VMAXPS      Z0, Z6, Z0
-	VFMADD231PS Z4, Z5, Z0
-	VMINPS      Z1, Z7, Z5
-	VMAXPS      Z1, Z6, Z1
-	VFMADD231PS Z4, Z5, Z1
-	VMINPS      Z2, Z7, Z5
-	VMAXPS      Z2, Z6, Z2
-	VFMADD231PS Z4, Z5, Z2
+act_slope_4091:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3944
+	JMP         act_done_4088
 
-act_clampx_3945:
-	VMAXPS Z0, Z6, Z0
-	VMINPS Z0, Z7, Z0
-	VMAXPS Z1, Z6, Z1
-	VMINPS Z1, Z7, Z1
-	VMAXPS Z2, Z6, Z2
-	VMINPS Z2, Z7, Z2
+act_slopec_4092:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   192(DI), K1, Z4
+	VMINPS      Z3, Z7, Z5
+	VMAXPS      Z3, Z6, Z3
+	VFMADD231PS Z4, Z5, Z3
+	JMP         act_done_4088
+
+act_requant_4093:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS.Z   192(DI), K1, Z4
+	VMULPS      Z4, Z3, Z3
+	VRNDSCALEPS $0x00, Z3, Z3
+	VMAXPS      Z3, Z6, Z3
+	VMINPS      Z3, Z7, Z3
+	JMP         act_done_4088
+
+act_clampx_4089:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3944:
+act_done_4088:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -75243,9 +77019,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_3950:
+chan_4094:
 	CMPQ   DX, SI
-	JAE    chan_tail_3951
+	JAE    chan_tail_4095
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -75253,9 +77029,9 @@ chan_3950:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_3953:
+gap4_4097:
 	CMPQ    R8, $0x04
-	JB      gap1_3954
+	JB      gap1_4098
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -75267,29 +77043,29 @@ gap4_3953:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_3953
+	JMP     gap4_4097
 
-gap1_3954:
+gap1_4098:
 	TESTQ   R8, R8
-	JZ      gapsum_3955
+	JZ      gapsum_4099
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_3954
+	JMP     gap1_4098
 
-gapsum_3955:
+gapsum_4099:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_3950
+	JMP     chan_4094
 
-chan_tail_3951:
+chan_tail_4095:
 	CMPQ   DX, BX
-	JAE    chan_done_3952
+	JAE    chan_done_4096
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -75297,9 +77073,9 @@ chan_tail_3951:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_3956:
+gap4_4100:
 	CMPQ      SI, $0x04
-	JB        gap1_3957
+	JB        gap1_4101
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -75311,25 +77087,25 @@ gap4_3956:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_3956
+	JMP       gap4_4100
 
-gap1_3957:
+gap1_4101:
 	TESTQ     SI, SI
-	JZ        gapsum_3958
+	JZ        gapsum_4102
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_3957
+	JMP       gap1_4101
 
-gapsum_3958:
+gapsum_4102:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_3952:
+chan_done_4096:
 	VZEROUPPER
 	RET
 
@@ -75356,25 +77132,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_3959:
+chan_4103:
 	CMPQ    SI, R8
-	JAE     chan_tail_3960
+	JAE     chan_tail_4104
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_3959
+	JMP     chan_4103
 
-chan_tail_3960:
+chan_tail_4104:
 	CMPQ      SI, DI
-	JAE       chan_done_3961
+	JAE       chan_done_4105
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_3961:
+chan_done_4105:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -75410,9 +77186,9 @@ TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
 pixel:
 	XORQ SI, SI
 
-chan_3962:
+chan_4106:
 	CMPQ        SI, R8
-	JAE         chan_tail_3963
+	JAE         chan_tail_4107
 	VMOVUPS     (AX)(SI*1), Z2
 	VMOVUPS     (DX)(SI*1), Z3
 	VMULPS      Z3, Z2, Z2
@@ -75421,11 +77197,11 @@ chan_3962:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, (CX)(SI*1)
 	ADDQ        $0x40, SI
-	JMP         chan_3962
+	JMP         chan_4106
 
-chan_tail_3963:
+chan_tail_4107:
 	CMPQ        SI, DI
-	JAE         chan_done_3964
+	JAE         chan_done_4108
 	VMOVUPS.Z   (AX)(SI*1), K1, Z2
 	VMOVUPS.Z   (DX)(SI*1), K1, Z3
 	VMULPS      Z3, Z2, Z2
@@ -75434,7 +77210,7 @@ chan_tail_3963:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, K1, (CX)(SI*1)
 
-chan_done_3964:
+chan_done_4108:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -75467,87 +77243,87 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_3965:
+chan_4109:
 	CMPQ        BX, DI
-	JAE         chan_tail_3966
+	JAE         chan_tail_4110
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_3968
-	JE          act_clampx_3969
+	JB          act_done_4112
+	JE          act_clampx_4113
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_3970
+	JE          act_mulx_4114
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_3971
+	JE          act_slope_4115
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3968
+	JMP         act_done_4112
 
-act_mulx_3970:
+act_mulx_4114:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_3968
+	JMP         act_done_4112
 
-act_slope_3971:
+act_slope_4115:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_3968
+	JMP         act_done_4112
 
-act_clampx_3969:
+act_clampx_4113:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3968:
+act_done_4112:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_3965
+	JMP     chan_4109
 
-chan_tail_3966:
+chan_tail_4110:
 	CMPQ        BX, SI
-	JAE         chan_done_3967
+	JAE         chan_done_4111
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_3974
-	JE          act_clampx_3975
+	JB          act_done_4118
+	JE          act_clampx_4119
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_3976
+	JE          act_mulx_4120
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_3977
+	JE          act_slope_4121
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3974
+	JMP         act_done_4118
 
-act_mulx_3976:
+act_mulx_4120:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_3974
+	JMP         act_done_4118
 
-act_slope_3977:
+act_slope_4121:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_3974
+	JMP         act_done_4118
 
-act_clampx_3975:
+act_clampx_4119:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3974:
+act_done_4118:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_3967:
+chan_done_4111:
 	VZEROUPPER
 	RET
 
@@ -75573,83 +77349,83 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_3980:
+chan_4124:
 	CMPQ        DX, SI
-	JAE         chan_tail_3981
+	JAE         chan_tail_4125
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_3983
-	JE          act_clampx_3984
+	JB          act_done_4127
+	JE          act_clampx_4128
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_3985
+	JE          act_mulx_4129
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_3986
+	JE          act_slope_4130
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3983
+	JMP         act_done_4127
 
-act_mulx_3985:
+act_mulx_4129:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_3983
+	JMP         act_done_4127
 
-act_slope_3986:
+act_slope_4130:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_3983
+	JMP         act_done_4127
 
-act_clampx_3984:
+act_clampx_4128:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3983:
+act_done_4127:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_3980
+	JMP     chan_4124
 
-chan_tail_3981:
+chan_tail_4125:
 	CMPQ        DX, BX
-	JAE         chan_done_3982
+	JAE         chan_done_4126
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_3989
-	JE          act_clampx_3990
+	JB          act_done_4133
+	JE          act_clampx_4134
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_3991
+	JE          act_mulx_4135
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_3992
+	JE          act_slope_4136
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_3989
+	JMP         act_done_4133
 
-act_mulx_3991:
+act_mulx_4135:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_3989
+	JMP         act_done_4133
 
-act_slope_3992:
+act_slope_4136:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_3989
+	JMP         act_done_4133
 
-act_clampx_3990:
+act_clampx_4134:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_3989:
+act_done_4133:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_3982:
+chan_done_4126:
 	VZEROUPPER
 	RET
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/asm"
+	"github.com/mnc-go/mnc/internal/epi"
 )
 
 // The stem fast path: a 3×3 stride-2 dense conv on 3 input channels with
@@ -80,7 +81,10 @@ func stemConv(vl, nb int, p *ConvParams, in, wp, bias, r, out, scratch []float32
 		bias = wp[27*wstride:]
 	}
 	var prm EpParams
-	mode, goAct := p.Ep.params(&prm, false)
+	mode, goAct := p.Ep.params(&prm, p.Ep.Act == ActPRelu) // the stem kernels implement SlopeC, not Requant
+	if mode == epi.SlopeC {
+		prm.Slopes = &p.Ep.Slope[0] // every pixel's channels start at 0
+	}
 	tail := p.Cout - (nb-1)*vl
 	mask := &simdTailMask[0] // AVX2: the last vector's tail lanes, 1..8 of them
 	if vl == 8 {

@@ -18,8 +18,8 @@ import (
 //	epi.Affine: y = min(max(A·x+B, Lo), Hi)          HardSigmoid
 //	epi.MulX:   y = x·min(max(A·x+B, Lo), Hi)        HardSwish
 //	epi.Slope:  y = max(x, Lo) + A·min(x, Hi)        LeakyRelu
-//	epi.SlopeC: y = max(x, Lo) + S[c]·min(x, Hi)     PRelu (depthwise kernels only;
-//	            the stem and elementwise kernels leave it to the Go wrappers)
+//	epi.SlopeC: y = max(x, Lo) + S[c]·min(x, Hi)     PRelu (depthwise and stem kernels;
+//	            the elementwise kernels leave it to the Go wrappers)
 //	epi.Requant: y = clamp(roundEven(S[c]·x))        int8 requantization (depthwise only,
 //	            finite multipliers; the stem uses RequantChannels after the kernel)
 //

@@ -121,11 +121,17 @@ func stemPixelsBody(t *target, ac actConsts, nb, P int, in, rs, w, out GPVirtual
 			}
 		}
 	}
-	var all []VecVirtual
-	for i := range acc {
-		all = append(all, acc[i]...)
+	// One epilogue per channel block: epi.SlopeC loads that block's slopes
+	// (masked on the last, as the bias).
+	for b := 0; b < nb; b++ {
+		var col []VecVirtual
+		for i := range acc {
+			col = append(col, acc[i][b])
+		}
+		t.masked = b == nb-1
+		activateAll(t, ac, col, func(slopes GPVirtual) Mem { return Mem{Base: slopes, Disp: b * t.bytes()} })
 	}
-	activateAll(t, ac, all, nil)
+	t.masked = false
 	for i := range acc {
 		for b, a := range acc[i] {
 			t.masked = b == nb-1
