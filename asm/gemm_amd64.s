@@ -48229,6 +48229,276 @@ store:
 	VZEROUPPER
 	RET
 
+// func QGemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// Requires: AVX, AVX512F, AVX512VNNI
+TEXT ·QGemmU8S8x8x32VNNI(SB), NOSPLIT, $0-56
+	MOVQ   kq+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	MOVQ   b+24(FP), BX
+	LEAQ   (CX)(DX*1), SI
+	LEAQ   (SI)(DX*1), DI
+	LEAQ   (DI)(DX*1), R8
+	LEAQ   (R8)(DX*1), R9
+	LEAQ   (R9)(DX*1), R10
+	LEAQ   (R10)(DX*1), R11
+	LEAQ   (R11)(DX*1), DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ  AX, AX
+	JZ     store
+
+loop:
+	VMOVDQU32    (BX), Z16
+	VMOVDQU32    64(BX), Z17
+	VPBROADCASTD (CX), Z18
+	VPDPBUSD     Z16, Z18, Z0
+	VPDPBUSD     Z17, Z18, Z1
+	ADDQ         $0x04, CX
+	VPBROADCASTD (SI), Z18
+	VPDPBUSD     Z16, Z18, Z2
+	VPDPBUSD     Z17, Z18, Z3
+	ADDQ         $0x04, SI
+	VPBROADCASTD (DI), Z18
+	VPDPBUSD     Z16, Z18, Z4
+	VPDPBUSD     Z17, Z18, Z5
+	ADDQ         $0x04, DI
+	VPBROADCASTD (R8), Z18
+	VPDPBUSD     Z16, Z18, Z6
+	VPDPBUSD     Z17, Z18, Z7
+	ADDQ         $0x04, R8
+	VPBROADCASTD (R9), Z18
+	VPDPBUSD     Z16, Z18, Z8
+	VPDPBUSD     Z17, Z18, Z9
+	ADDQ         $0x04, R9
+	VPBROADCASTD (R10), Z18
+	VPDPBUSD     Z16, Z18, Z10
+	VPDPBUSD     Z17, Z18, Z11
+	ADDQ         $0x04, R10
+	VPBROADCASTD (R11), Z18
+	VPDPBUSD     Z16, Z18, Z12
+	VPDPBUSD     Z17, Z18, Z13
+	ADDQ         $0x04, R11
+	VPBROADCASTD (DX), Z18
+	VPDPBUSD     Z16, Z18, Z14
+	VPDPBUSD     Z17, Z18, Z15
+	ADDQ         $0x04, DX
+	ADDQ         $0x80, BX
+	DECQ         AX
+	JNZ          loop
+
+store:
+	MOVQ             c+32(FP), AX
+	MOVQ             ldc+40(FP), CX
+	MOVQ             q+48(FP), DX
+	MOVQ             (DX), BX
+	MOVQ             8(DX), SI
+	VBROADCASTSS     16(DX), Z16
+	VBROADCASTSS     20(DX), Z17
+	VPBROADCASTD     24(DX), Z18
+	VPSUBD           (BX), Z0, Z0
+	VCVTDQ2PS        Z0, Z0
+	VMULPS           (SI), Z0, Z0
+	VMAXPS           Z16, Z0, Z0
+	VMINPS           Z17, Z0, Z0
+	VCVTPS2DQ.RN_SAE Z0, Z0
+	VPADDD           Z18, Z0, Z0
+	VPSUBD           (BX), Z2, Z2
+	VCVTDQ2PS        Z2, Z2
+	VMULPS           (SI), Z2, Z2
+	VMAXPS           Z16, Z2, Z2
+	VMINPS           Z17, Z2, Z2
+	VCVTPS2DQ.RN_SAE Z2, Z2
+	VPADDD           Z18, Z2, Z2
+	VPSUBD           (BX), Z4, Z4
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           (SI), Z4, Z4
+	VMAXPS           Z16, Z4, Z4
+	VMINPS           Z17, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z18, Z4, Z4
+	VPSUBD           (BX), Z6, Z6
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           (SI), Z6, Z6
+	VMAXPS           Z16, Z6, Z6
+	VMINPS           Z17, Z6, Z6
+	VCVTPS2DQ.RN_SAE Z6, Z6
+	VPADDD           Z18, Z6, Z6
+	VPSUBD           (BX), Z8, Z8
+	VCVTDQ2PS        Z8, Z8
+	VMULPS           (SI), Z8, Z8
+	VMAXPS           Z16, Z8, Z8
+	VMINPS           Z17, Z8, Z8
+	VCVTPS2DQ.RN_SAE Z8, Z8
+	VPADDD           Z18, Z8, Z8
+	VPSUBD           (BX), Z10, Z10
+	VCVTDQ2PS        Z10, Z10
+	VMULPS           (SI), Z10, Z10
+	VMAXPS           Z16, Z10, Z10
+	VMINPS           Z17, Z10, Z10
+	VCVTPS2DQ.RN_SAE Z10, Z10
+	VPADDD           Z18, Z10, Z10
+	VPSUBD           (BX), Z12, Z12
+	VCVTDQ2PS        Z12, Z12
+	VMULPS           (SI), Z12, Z12
+	VMAXPS           Z16, Z12, Z12
+	VMINPS           Z17, Z12, Z12
+	VCVTPS2DQ.RN_SAE Z12, Z12
+	VPADDD           Z18, Z12, Z12
+	VPSUBD           (BX), Z14, Z14
+	VCVTDQ2PS        Z14, Z14
+	VMULPS           (SI), Z14, Z14
+	VMAXPS           Z16, Z14, Z14
+	VMINPS           Z17, Z14, Z14
+	VCVTPS2DQ.RN_SAE Z14, Z14
+	VPADDD           Z18, Z14, Z14
+	VPSUBD           64(BX), Z1, Z1
+	VCVTDQ2PS        Z1, Z1
+	VMULPS           64(SI), Z1, Z1
+	VMAXPS           Z16, Z1, Z1
+	VMINPS           Z17, Z1, Z1
+	VCVTPS2DQ.RN_SAE Z1, Z1
+	VPADDD           Z18, Z1, Z1
+	VPSUBD           64(BX), Z3, Z3
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           64(SI), Z3, Z3
+	VMAXPS           Z16, Z3, Z3
+	VMINPS           Z17, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z18, Z3, Z3
+	VPSUBD           64(BX), Z5, Z5
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           64(SI), Z5, Z5
+	VMAXPS           Z16, Z5, Z5
+	VMINPS           Z17, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z18, Z5, Z5
+	VPSUBD           64(BX), Z7, Z7
+	VCVTDQ2PS        Z7, Z7
+	VMULPS           64(SI), Z7, Z7
+	VMAXPS           Z16, Z7, Z7
+	VMINPS           Z17, Z7, Z7
+	VCVTPS2DQ.RN_SAE Z7, Z7
+	VPADDD           Z18, Z7, Z7
+	VPSUBD           64(BX), Z9, Z9
+	VCVTDQ2PS        Z9, Z9
+	VMULPS           64(SI), Z9, Z9
+	VMAXPS           Z16, Z9, Z9
+	VMINPS           Z17, Z9, Z9
+	VCVTPS2DQ.RN_SAE Z9, Z9
+	VPADDD           Z18, Z9, Z9
+	VPSUBD           64(BX), Z11, Z11
+	VCVTDQ2PS        Z11, Z11
+	VMULPS           64(SI), Z11, Z11
+	VMAXPS           Z16, Z11, Z11
+	VMINPS           Z17, Z11, Z11
+	VCVTPS2DQ.RN_SAE Z11, Z11
+	VPADDD           Z18, Z11, Z11
+	VPSUBD           64(BX), Z13, Z13
+	VCVTDQ2PS        Z13, Z13
+	VMULPS           64(SI), Z13, Z13
+	VMAXPS           Z16, Z13, Z13
+	VMINPS           Z17, Z13, Z13
+	VCVTPS2DQ.RN_SAE Z13, Z13
+	VPADDD           Z18, Z13, Z13
+	VPSUBD           64(BX), Z15, Z15
+	VCVTDQ2PS        Z15, Z15
+	VMULPS           64(SI), Z15, Z15
+	VMAXPS           Z16, Z15, Z15
+	VMINPS           Z17, Z15, Z15
+	VCVTPS2DQ.RN_SAE Z15, Z15
+	VPADDD           Z18, Z15, Z15
+	VPMOVDB          Z0, (AX)
+	VPMOVDB          Z1, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z2, (AX)
+	VPMOVDB          Z3, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z4, (AX)
+	VPMOVDB          Z5, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z6, (AX)
+	VPMOVDB          Z7, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z8, (AX)
+	VPMOVDB          Z9, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z10, (AX)
+	VPMOVDB          Z11, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z12, (AX)
+	VPMOVDB          Z13, 16(AX)
+	ADDQ             CX, AX
+	VPMOVDB          Z14, (AX)
+	VPMOVDB          Z15, 16(AX)
+	VZEROUPPER
+	RET
+
+// func QGemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// Requires: AVX, AVX512F, AVX512VNNI
+TEXT ·QGemmU8S8x1x32VNNI(SB), NOSPLIT, $0-56
+	MOVQ   kq+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	MOVQ   b+24(FP), DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	TESTQ  AX, AX
+	JZ     store
+
+loop:
+	VMOVDQU32    (DX), Z2
+	VMOVDQU32    64(DX), Z3
+	VPBROADCASTD (CX), Z4
+	VPDPBUSD     Z2, Z4, Z0
+	VPDPBUSD     Z3, Z4, Z1
+	ADDQ         $0x04, CX
+	ADDQ         $0x80, DX
+	DECQ         AX
+	JNZ          loop
+
+store:
+	MOVQ             c+32(FP), AX
+	MOVQ             ldc+40(FP), CX
+	MOVQ             q+48(FP), CX
+	MOVQ             (CX), DX
+	MOVQ             8(CX), BX
+	VBROADCASTSS     16(CX), Z2
+	VBROADCASTSS     20(CX), Z3
+	VPBROADCASTD     24(CX), Z4
+	VPSUBD           (DX), Z0, Z0
+	VCVTDQ2PS        Z0, Z0
+	VMULPS           (BX), Z0, Z0
+	VMAXPS           Z2, Z0, Z0
+	VMINPS           Z3, Z0, Z0
+	VCVTPS2DQ.RN_SAE Z0, Z0
+	VPADDD           Z4, Z0, Z0
+	VPSUBD           64(DX), Z1, Z1
+	VCVTDQ2PS        Z1, Z1
+	VMULPS           64(BX), Z1, Z1
+	VMAXPS           Z2, Z1, Z1
+	VMINPS           Z3, Z1, Z1
+	VCVTPS2DQ.RN_SAE Z1, Z1
+	VPADDD           Z4, Z1, Z1
+	VPMOVDB          Z0, (AX)
+	VPMOVDB          Z1, 16(AX)
+	VZEROUPPER
+	RET
+
 // func GemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 // Requires: AVX, AVX2
 TEXT ·GemmU8S8x4x16AVX2(SB), NOSPLIT, $0-48

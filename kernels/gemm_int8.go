@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // The int8 GEMM (issue #14's building block; plans do not use it yet):
 //
@@ -79,5 +82,45 @@ func gemmU8S8Generic(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc
 			}
 			copy(c[i*ldc+p0:][:cols], acc[:cols])
 		}
+	}
+}
+
+// QGemmU8S8 is a quantized 1×1 convolution or Gemm on bytes: GemmU8S8's
+// sums, then per output channel j
+//
+//	y = sat(roundEven(float32(acc − comp[j])·mult[j]) + zp)   to [lo, hi]
+//
+// stored as one byte (two's complement for int8 outputs) in out (row
+// stride ldo). With u8 activations x of zero point xzp, symmetric s8
+// weights w and an int32 bias, comp[j] = xzp·Σ_p w[j][p] − bias[j] (fixed
+// at pack time) and mult[j] = xs·ws[j]/ys: ONNX Runtime's QLinearConv.
+// mult must be finite; comp and mult have n elements.
+func QGemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
+	kq := (k + 3) / 4
+	if m == 0 || n == 0 {
+		return
+	}
+	if lda < 4*kq || len(a) < (m-1)*lda+4*kq || len(bp) < PackedGemmS8Size(n, k) || ldo < n || len(out) < (m-1)*ldo+n ||
+		len(comp) < n || len(mult) < n || lo > zp || zp > hi {
+		panic(fmt.Sprintf("kernels: QGemmU8S8: m %d n %d k %d lda %d ldo %d zp %d [%d, %d] with a %d, bp %d, comp %d, mult %d, out %d elements",
+			m, n, k, lda, ldo, zp, lo, hi, len(a), len(bp), len(comp), len(mult), len(out)))
+	}
+	if qgemmU8S8Arch(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
+		return
+	}
+	row := make([]int32, n)
+	for i := 0; i < m; i++ {
+		GemmU8S8(1, n, k, a[i*lda:], lda, bp, row, n)
+		requantRow(row, comp, mult, zp, lo, hi, out[i*ldo:][:n])
+	}
+}
+
+// requantRow is QGemmU8S8's epilogue in Go (ir.Requantize's arithmetic).
+func requantRow(acc, comp []int32, mult []float32, zp, lo, hi int32, out []uint8) {
+	flo, fhi := float32(lo-zp), float32(hi-zp)
+	for j, s := range acc {
+		v := float32(s-comp[j]) * mult[j]
+		v = max(min(v, fhi), flo)
+		out[j] = uint8(int32(math.RoundToEven(float64(v))) + zp)
 	}
 }

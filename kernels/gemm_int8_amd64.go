@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/mnc-go/mnc/asm"
+import (
+	"unsafe"
+
+	"github.com/mnc-go/mnc/asm"
+)
 
 // gemmU8S8Arch runs GemmU8S8 on the generated kernels: VPDPBUSD with
 // AVX-512 VNNI, else the exact VPMADDUBSW/VPMADDWD kernels with AVX2;
@@ -91,4 +95,57 @@ func gemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc in
 			copy(c[i*ldc+j0:][:cols], tmp[:cols])
 		}
 	}
+}
+
+// qgemmParams is the q block of the QGemmU8S8 kernels (codegen/gemm/vnni.go).
+type qgemmParams struct {
+	comp     *int32
+	mult     *float32
+	flo, fhi float32
+	zp       int32
+}
+
+// qgemmU8S8Arch runs QGemmU8S8 on the VNNI kernels with the requantizing
+// epilogue (8×32 tiles, then rows; a partial panel through a row buffer);
+// false without AVX-512 VNNI or with a non-finite multiplier.
+func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	if !HasVNNI() || kq == 0 || !finiteSlopes(mult[:n], n) {
+		return false
+	}
+	var tmp [8 * GemmS8Panel]uint8
+	var cpad [GemmS8Panel]int32
+	var mpad [GemmS8Panel]float32
+	q := qgemmParams{flo: float32(lo - zp), fhi: float32(hi - zp), zp: zp}
+	for p0 := 0; p0 < n; p0 += GemmS8Panel {
+		pb := &bp[p0*kq*4]
+		cols := min(GemmS8Panel, n-p0)
+		if cols == GemmS8Panel {
+			q.comp, q.mult = &comp[p0], &mult[p0]
+		} else { // the kernel reads 32 parameters
+			copy(cpad[:], comp[p0:n])
+			copy(mpad[:], mult[p0:n])
+			q.comp, q.mult = &cpad[0], &mpad[0]
+		}
+		qp := (*int32)(unsafe.Pointer(&q))
+		i := 0
+		for ; i+8 <= m; i += 8 {
+			if cols == GemmS8Panel {
+				asm.QGemmU8S8x8x32VNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+p0], ldo, qp)
+				continue
+			}
+			asm.QGemmU8S8x8x32VNNI(kq, &a[i*lda], lda, pb, &tmp[0], GemmS8Panel, qp)
+			for r := 0; r < 8; r++ {
+				copy(out[(i+r)*ldo+p0:][:cols], tmp[r*GemmS8Panel:][:cols])
+			}
+		}
+		for ; i < m; i++ {
+			if cols == GemmS8Panel {
+				asm.QGemmU8S8x1x32VNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+p0], ldo, qp)
+				continue
+			}
+			asm.QGemmU8S8x1x32VNNI(kq, &a[i*lda], lda, pb, &tmp[0], GemmS8Panel, qp)
+			copy(out[i*ldo+p0:][:cols], tmp[:cols])
+		}
+	}
+	return true
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand"
 	"testing"
 	"time"
+
+	"github.com/mnc-go/mnc/ir"
 )
 
 // TestGemmU8S8: every int8 GEMM path the machine runs (VPDPBUSD with
@@ -99,6 +101,80 @@ func BenchmarkGemmU8S8(b *testing.B) {
 				}
 				b.ReportMetric(100*gops/best, "best-%vnni-peak")
 			}
+		})
+	}
+}
+
+// TestQGemmU8S8: the requantizing int8 GEMM (VNNI epilogue where the
+// machine has it, Go elsewhere) equals ir.Requantize of the exact sum
+// minus the compensation, for uint8 and int8 outputs, zero points at the
+// range ends, multipliers from 1e-8 to 1e3, partial panels and row tails.
+func TestQGemmU8S8(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
+		lo, hi := qt.Range()
+		for _, zp := range []int32{lo, 3, hi} {
+			for _, sh := range []struct{ m, n, k int }{{9, 33, 64}, {17, 32, 147}, {1, 5, 3}, {8, 100, 24}} {
+				m, n, k := sh.m, sh.n, sh.k
+				kq := (k + 3) / 4
+				a := make([]uint8, m*4*kq)
+				for i := range a {
+					a[i] = uint8(rng.Intn(256))
+				}
+				w := make([]int8, n*k)
+				for i := range w {
+					w[i] = int8(rng.Intn(256) - 128)
+				}
+				comp, mult := make([]int32, n), make([]float32, n)
+				for j := range comp {
+					comp[j] = int32(rng.Intn(200001) - 100000)
+					mult[j] = []float32{1e-8, 0.0037, 1.0 / 512, 0.25, 1e3, 0.000731}[j%6]
+				}
+				bp := make([]int8, PackedGemmS8Size(n, k))
+				PackGemmS8(bp, w, n, k)
+				out := make([]uint8, m*n)
+				QGemmU8S8(m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						var acc int64
+						for p := 0; p < k; p++ {
+							acc += int64(a[i*4*kq+p]) * int64(w[j*k+p])
+						}
+						want := ir.Requantize(float64(acc-int64(comp[j])), mult[j], zp, qt)
+						got := float32(out[i*n+j])
+						if qt == ir.QInt8 {
+							got = float32(int8(out[i*n+j]))
+						}
+						if got != want {
+							t.Fatalf("%v zp %d m%d n%d k%d: y[%d][%d] = %g, want %g (acc %d − %d, m %g)", qt, zp, m, n, k, i, j, got, want, acc, comp[j], mult[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkQGemmU8S8 is BenchmarkGemmU8S8 with the requantizing epilogue
+// (bytes out): what a 1×1 QLinearConv on u8 storage would cost.
+func BenchmarkQGemmU8S8(b *testing.B) {
+	for _, s := range []struct{ m, n, k int }{{3136, 144, 24}, {3136, 24, 144}, {196, 384, 64}, {196, 64, 384}} {
+		b.Run(fmt.Sprintf("m%d_n%d_k%d", s.m, s.n, s.k), func(b *testing.B) {
+			kq := (s.k + 3) / 4
+			a := make([]uint8, s.m*4*kq)
+			bp := make([]int8, PackedGemmS8Size(s.n, s.k))
+			comp, mult := make([]int32, s.n), make([]float32, s.n)
+			for j := range mult {
+				mult[j] = 0.003
+			}
+			out := make([]uint8, s.m*s.n)
+			bestNs := int64(1 << 62)
+			for range b.N {
+				start := time.Now()
+				QGemmU8S8(s.m, s.n, s.k, a, 4*kq, bp, comp, mult, 0, 0, 255, out, s.n)
+				bestNs = min(bestNs, max(time.Since(start).Nanoseconds(), 1))
+			}
+			b.ReportMetric(2*float64(s.m*s.n*s.k)/float64(bestNs), "best-GOPS")
 		})
 	}
 }

@@ -68,6 +68,8 @@ func main() {
 	vnniPeak{name: "VNNIPeakAVX512", accs: 12}.emit()
 	vnniGemm{name: "GemmU8S8x8x32VNNI", rows: 8}.emit()
 	vnniGemm{name: "GemmU8S8x1x32VNNI", rows: 1}.emit()
+	vnniGemm{name: "QGemmU8S8x8x32VNNI", rows: 8, q: true}.emit()
+	vnniGemm{name: "QGemmU8S8x1x32VNNI", rows: 1, q: true}.emit()
 	avx2Int8Gemm{name: "GemmU8S8x4x16AVX2", rows: 4}.emit()
 	avx2Int8Gemm{name: "GemmU8S8x1x16AVX2", rows: 1}.emit()
 	Generate()

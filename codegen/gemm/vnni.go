@@ -22,12 +22,28 @@ import (
 type vnniGemm struct {
 	name string
 	rows int
+	// q: requantize in the epilogue and store bytes (kernels.QGemmU8S8):
+	// y = sat(roundEven(float32(acc − comp[j])·mult[j]) + zp), with the
+	// clamp in float32 before the conversion (no int32 overflow) and the
+	// conversion rounding to nearest even by its {rn-sae} operand. The q
+	// block: comp *int32, mult *float32, flo, fhi float32 (the type's range
+	// minus zp), zp int32.
+	q bool
 }
 
+// Offsets in the q block (kernels.qgemmParams).
+const qComp, qMult, qLo, qHi, qZp = 0, 8, 16, 20, 24
+
 func (g vnniGemm) emit() {
-	TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes %d rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.", g.name, g.rows))
+	if g.q {
+		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes %d rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.", g.name, g.rows))
+	} else {
+		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes %d rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.", g.name, g.rows))
+	}
 	kq := Load(Param("kq"), GP64())
 	a := Load(Param("a"), GP64())
 	lda := Load(Param("lda"), GP64())
@@ -64,10 +80,42 @@ func (g vnniGemm) emit() {
 	Label("store")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
-	SHLQ(Imm(2), ldc)
+	if !g.q {
+		SHLQ(Imm(2), ldc)
+		for i := 0; i < g.rows; i++ {
+			VMOVDQU32(acc[2*i], Mem{Base: c})
+			VMOVDQU32(acc[2*i+1], Mem{Base: c, Disp: 64})
+			if i+1 < g.rows {
+				ADDQ(ldc, c)
+			}
+		}
+		VZEROUPPER()
+		RET()
+		return
+	}
+	q := Load(Param("q"), GP64())
+	comp, mult := GP64(), GP64()
+	MOVQ(Mem{Base: q, Disp: qComp}, comp)
+	MOVQ(Mem{Base: q, Disp: qMult}, mult)
+	lo, hi, zp := avx512.regs[2*g.rows], avx512.regs[2*g.rows+1], avx512.regs[2*g.rows+2]
+	VBROADCASTSS(Mem{Base: q, Disp: qLo}, lo)
+	VBROADCASTSS(Mem{Base: q, Disp: qHi}, hi)
+	VPBROADCASTD(Mem{Base: q, Disp: qZp}, zp)
+	for v := 0; v < 2; v++ {
+		for i := 0; i < g.rows; i++ {
+			x := acc[2*i+v]
+			VPSUBD(Mem{Base: comp, Disp: 64 * v}, x, x)
+			VCVTDQ2PS(x, x) // exact rounding of the int32 sum, as float32(acc)
+			VMULPS(Mem{Base: mult, Disp: 64 * v}, x, x)
+			VMAXPS(lo, x, x)
+			VMINPS(hi, x, x)
+			VCVTPS2DQ_RN_SAE(x, x) // round to nearest even
+			VPADDD(zp, x, x)
+		}
+	}
 	for i := 0; i < g.rows; i++ {
-		VMOVDQU32(acc[2*i], Mem{Base: c})
-		VMOVDQU32(acc[2*i+1], Mem{Base: c, Disp: 64})
+		VPMOVDB(acc[2*i], Mem{Base: c})
+		VPMOVDB(acc[2*i+1], Mem{Base: c, Disp: 16})
 		if i+1 < g.rows {
 			ADDQ(ldc, c)
 		}
