@@ -186,9 +186,8 @@ func genElementwise(t *target, add bool) {
 	RET()
 }
 
-// miscTable dispatches the stem kernels by their number of output vectors.
 // genRequantChannels is epi.Requant for the kernels that do not fuse it
-// (depthwise and stem convolutions): one multiplier per channel, round to
+// (the stem convolution; depthwise kernels have epi.Requant): one multiplier per channel, round to
 // nearest even, integer clamp.
 func genRequantChannels(t *target) {
 	name := miscName("RequantChannels", t)
@@ -230,6 +229,7 @@ func genRequantChannels(t *target) {
 	RET()
 }
 
+// miscTable dispatches the stem kernels by their number of output vectors.
 func miscTable() string {
 	var b strings.Builder
 	for _, t := range targets {
