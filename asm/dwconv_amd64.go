@@ -164,6 +164,16 @@ func ScaleChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32,
 //go:noescape
 func RequantChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
 
+// Quantize_AVX2FMA sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).
+//
+//go:noescape
+func Quantize_AVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
+
+// QAdd_AVX2FMA sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
+//
+//go:noescape
+func QAdd_AVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+
 // AddAct_AVX2FMA sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //
 //go:noescape
@@ -338,6 +348,16 @@ func ScaleChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, 
 //
 //go:noescape
 func RequantChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+
+// Quantize_AVX512 sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).
+//
+//go:noescape
+func Quantize_AVX512(x *float32, out *float32, n int, p *float32, mask *int32)
+
+// QAdd_AVX512 sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
+//
+//go:noescape
+func QAdd_AVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 
 // AddAct_AVX512 sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //

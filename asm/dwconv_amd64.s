@@ -36460,6 +36460,115 @@ done:
 	VZEROUPPER
 	RET
 
+// func Quantize_AVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
+// Requires: AVX
+TEXT ·Quantize_AVX2FMA(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSS (DX), Y0
+	VBROADCASTSS 4(DX), Y1
+	VBROADCASTSS 8(DX), Y2
+	VBROADCASTSS 12(DX), Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         n+16(FP), DX
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	ANDQ         $-8, DX
+	SHLQ         $0x02, DX
+	MOVQ         mask+32(FP), SI
+	VMOVDQU      (SI), Y5
+	XORQ         SI, SI
+
+chan_1972:
+	CMPQ     SI, DX
+	JAE      chan_tail_1973
+	VMOVUPS  (AX)(SI*1), Y6
+	VDIVPS   Y0, Y6, Y6
+	VMINPS   Y4, Y6, Y7
+	VMAXPS   Y4, Y6, Y6
+	VADDPS   Y7, Y6, Y6
+	VMAXPS   Y1, Y6, Y6
+	VMINPS   Y2, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VADDPS   Y3, Y6, Y6
+	VMOVUPS  Y6, (CX)(SI*1)
+	ADDQ     $0x20, SI
+	JMP      chan_1972
+
+chan_tail_1973:
+	CMPQ       SI, BX
+	JAE        chan_done_1974
+	VMASKMOVPS (AX)(SI*1), Y5, Y6
+	VDIVPS     Y0, Y6, Y6
+	VMINPS     Y4, Y6, Y0
+	VMAXPS     Y4, Y6, Y6
+	VADDPS     Y0, Y6, Y6
+	VMAXPS     Y1, Y6, Y6
+	VMINPS     Y2, Y6, Y6
+	VROUNDPS   $0x00, Y6, Y6
+	VADDPS     Y3, Y6, Y6
+	VMASKMOVPS Y6, Y5, (CX)(SI*1)
+
+chan_done_1974:
+	VZEROUPPER
+	RET
+
+// func QAdd_AVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+// Requires: AVX
+TEXT ·QAdd_AVX2FMA(SB), NOSPLIT, $0-48
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         p+32(FP), BX
+	VBROADCASTSS (BX), Y0
+	VBROADCASTSS 4(BX), Y1
+	VBROADCASTSS 8(BX), Y2
+	VBROADCASTSS 12(BX), Y3
+	VBROADCASTSS 16(BX), Y4
+	MOVQ         n+24(FP), BX
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	ANDQ         $-8, BX
+	SHLQ         $0x02, BX
+	MOVQ         mask+40(FP), DI
+	VMOVDQU      (DI), Y5
+	XORQ         DI, DI
+
+chan_1975:
+	CMPQ     DI, BX
+	JAE      chan_tail_1976
+	VMOVUPS  (AX)(DI*1), Y6
+	VMOVUPS  (CX)(DI*1), Y7
+	VMULPS   Y0, Y6, Y6
+	VMULPS   Y1, Y7, Y7
+	VADDPS   Y7, Y6, Y6
+	VMULPS   Y2, Y6, Y6
+	VMAXPS   Y3, Y6, Y6
+	VMINPS   Y4, Y6, Y6
+	VROUNDPS $0x00, Y6, Y6
+	VMOVUPS  Y6, (DX)(DI*1)
+	ADDQ     $0x20, DI
+	JMP      chan_1975
+
+chan_tail_1976:
+	CMPQ       DI, SI
+	JAE        chan_done_1977
+	VMASKMOVPS (AX)(DI*1), Y5, Y6
+	VMASKMOVPS (CX)(DI*1), Y5, Y7
+	VMULPS     Y0, Y6, Y6
+	VMULPS     Y1, Y7, Y7
+	VADDPS     Y7, Y6, Y6
+	VMULPS     Y2, Y6, Y6
+	VMAXPS     Y3, Y6, Y6
+	VMINPS     Y4, Y6, Y6
+	VROUNDPS   $0x00, Y6, Y6
+	VMASKMOVPS Y6, Y5, (DX)(DI*1)
+
+chan_done_1977:
+	VZEROUPPER
+	RET
+
 // func AddAct_AVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
 TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
@@ -36480,52 +36589,11 @@ TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
 	VMOVDQU      (DI), Y4
 	XORQ         DI, DI
 
-chan_1972:
+chan_1978:
 	CMPQ        DI, BX
-	JAE         chan_tail_1973
+	JAE         chan_tail_1979
 	VMOVUPS     (AX)(DI*1), Y5
 	VMOVUPS     (CX)(DI*1), Y6
-	VADDPS      Y6, Y5, Y5
-	CMPQ        mode+40(FP), $0x01
-	JB          act_done_1975
-	JE          act_clampx_1976
-	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_1977
-	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_1978
-	VFMADD213PS Y1, Y0, Y5
-	VMAXPS      Y5, Y2, Y5
-	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1975
-
-act_mulx_1977:
-	VMOVAPS     Y1, Y6
-	VFMADD231PS Y0, Y5, Y6
-	VMAXPS      Y6, Y2, Y6
-	VMINPS      Y6, Y3, Y6
-	VMULPS      Y6, Y5, Y5
-	JMP         act_done_1975
-
-act_slope_1978:
-	VMINPS      Y5, Y3, Y6
-	VMAXPS      Y5, Y2, Y5
-	VFMADD231PS Y0, Y6, Y5
-	JMP         act_done_1975
-
-act_clampx_1976:
-	VMAXPS Y5, Y2, Y5
-	VMINPS Y5, Y3, Y5
-
-act_done_1975:
-	VMOVUPS Y5, (DX)(DI*1)
-	ADDQ    $0x20, DI
-	JMP     chan_1972
-
-chan_tail_1973:
-	CMPQ        DI, SI
-	JAE         chan_done_1974
-	VMASKMOVPS  (AX)(DI*1), Y4, Y5
-	VMASKMOVPS  (CX)(DI*1), Y4, Y6
 	VADDPS      Y6, Y5, Y5
 	CMPQ        mode+40(FP), $0x01
 	JB          act_done_1981
@@ -36540,17 +36608,17 @@ chan_tail_1973:
 	JMP         act_done_1981
 
 act_mulx_1983:
-	VMOVAPS     Y1, Y1
-	VFMADD231PS Y0, Y5, Y1
-	VMAXPS      Y1, Y2, Y1
-	VMINPS      Y1, Y3, Y1
-	VMULPS      Y1, Y5, Y5
+	VMOVAPS     Y1, Y6
+	VFMADD231PS Y0, Y5, Y6
+	VMAXPS      Y6, Y2, Y6
+	VMINPS      Y6, Y3, Y6
+	VMULPS      Y6, Y5, Y5
 	JMP         act_done_1981
 
 act_slope_1984:
-	VMINPS      Y5, Y3, Y1
+	VMINPS      Y5, Y3, Y6
 	VMAXPS      Y5, Y2, Y5
-	VFMADD231PS Y0, Y1, Y5
+	VFMADD231PS Y0, Y6, Y5
 	JMP         act_done_1981
 
 act_clampx_1982:
@@ -36558,9 +36626,50 @@ act_clampx_1982:
 	VMINPS Y5, Y3, Y5
 
 act_done_1981:
+	VMOVUPS Y5, (DX)(DI*1)
+	ADDQ    $0x20, DI
+	JMP     chan_1978
+
+chan_tail_1979:
+	CMPQ        DI, SI
+	JAE         chan_done_1980
+	VMASKMOVPS  (AX)(DI*1), Y4, Y5
+	VMASKMOVPS  (CX)(DI*1), Y4, Y6
+	VADDPS      Y6, Y5, Y5
+	CMPQ        mode+40(FP), $0x01
+	JB          act_done_1987
+	JE          act_clampx_1988
+	CMPQ        mode+40(FP), $0x03
+	JE          act_mulx_1989
+	CMPQ        mode+40(FP), $0x04
+	JE          act_slope_1990
+	VFMADD213PS Y1, Y0, Y5
+	VMAXPS      Y5, Y2, Y5
+	VMINPS      Y5, Y3, Y5
+	JMP         act_done_1987
+
+act_mulx_1989:
+	VMOVAPS     Y1, Y1
+	VFMADD231PS Y0, Y5, Y1
+	VMAXPS      Y1, Y2, Y1
+	VMINPS      Y1, Y3, Y1
+	VMULPS      Y1, Y5, Y5
+	JMP         act_done_1987
+
+act_slope_1990:
+	VMINPS      Y5, Y3, Y1
+	VMAXPS      Y5, Y2, Y5
+	VFMADD231PS Y0, Y1, Y5
+	JMP         act_done_1987
+
+act_clampx_1988:
+	VMAXPS Y5, Y2, Y5
+	VMINPS Y5, Y3, Y5
+
+act_done_1987:
 	VMASKMOVPS Y5, Y4, (DX)(DI*1)
 
-chan_done_1974:
+chan_done_1980:
 	VZEROUPPER
 	RET
 
@@ -36583,49 +36692,10 @@ TEXT ·Act_AVX2FMA(SB), NOSPLIT, $0-48
 	VMOVDQU      (SI), Y4
 	XORQ         SI, SI
 
-chan_1987:
+chan_1993:
 	CMPQ        SI, DX
-	JAE         chan_tail_1988
+	JAE         chan_tail_1994
 	VMOVUPS     (AX)(SI*1), Y5
-	CMPQ        mode+32(FP), $0x01
-	JB          act_done_1990
-	JE          act_clampx_1991
-	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_1992
-	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_1993
-	VFMADD213PS Y1, Y0, Y5
-	VMAXPS      Y5, Y2, Y5
-	VMINPS      Y5, Y3, Y5
-	JMP         act_done_1990
-
-act_mulx_1992:
-	VMOVAPS     Y1, Y6
-	VFMADD231PS Y0, Y5, Y6
-	VMAXPS      Y6, Y2, Y6
-	VMINPS      Y6, Y3, Y6
-	VMULPS      Y6, Y5, Y5
-	JMP         act_done_1990
-
-act_slope_1993:
-	VMINPS      Y5, Y3, Y6
-	VMAXPS      Y5, Y2, Y5
-	VFMADD231PS Y0, Y6, Y5
-	JMP         act_done_1990
-
-act_clampx_1991:
-	VMAXPS Y5, Y2, Y5
-	VMINPS Y5, Y3, Y5
-
-act_done_1990:
-	VMOVUPS Y5, (CX)(SI*1)
-	ADDQ    $0x20, SI
-	JMP     chan_1987
-
-chan_tail_1988:
-	CMPQ        SI, BX
-	JAE         chan_done_1989
-	VMASKMOVPS  (AX)(SI*1), Y4, Y5
 	CMPQ        mode+32(FP), $0x01
 	JB          act_done_1996
 	JE          act_clampx_1997
@@ -36639,17 +36709,17 @@ chan_tail_1988:
 	JMP         act_done_1996
 
 act_mulx_1998:
-	VMOVAPS     Y1, Y1
-	VFMADD231PS Y0, Y5, Y1
-	VMAXPS      Y1, Y2, Y1
-	VMINPS      Y1, Y3, Y1
-	VMULPS      Y1, Y5, Y5
+	VMOVAPS     Y1, Y6
+	VFMADD231PS Y0, Y5, Y6
+	VMAXPS      Y6, Y2, Y6
+	VMINPS      Y6, Y3, Y6
+	VMULPS      Y6, Y5, Y5
 	JMP         act_done_1996
 
 act_slope_1999:
-	VMINPS      Y5, Y3, Y1
+	VMINPS      Y5, Y3, Y6
 	VMAXPS      Y5, Y2, Y5
-	VFMADD231PS Y0, Y1, Y5
+	VFMADD231PS Y0, Y6, Y5
 	JMP         act_done_1996
 
 act_clampx_1997:
@@ -36657,9 +36727,48 @@ act_clampx_1997:
 	VMINPS Y5, Y3, Y5
 
 act_done_1996:
+	VMOVUPS Y5, (CX)(SI*1)
+	ADDQ    $0x20, SI
+	JMP     chan_1993
+
+chan_tail_1994:
+	CMPQ        SI, BX
+	JAE         chan_done_1995
+	VMASKMOVPS  (AX)(SI*1), Y4, Y5
+	CMPQ        mode+32(FP), $0x01
+	JB          act_done_2002
+	JE          act_clampx_2003
+	CMPQ        mode+32(FP), $0x03
+	JE          act_mulx_2004
+	CMPQ        mode+32(FP), $0x04
+	JE          act_slope_2005
+	VFMADD213PS Y1, Y0, Y5
+	VMAXPS      Y5, Y2, Y5
+	VMINPS      Y5, Y3, Y5
+	JMP         act_done_2002
+
+act_mulx_2004:
+	VMOVAPS     Y1, Y1
+	VFMADD231PS Y0, Y5, Y1
+	VMAXPS      Y1, Y2, Y1
+	VMINPS      Y1, Y3, Y1
+	VMULPS      Y1, Y5, Y5
+	JMP         act_done_2002
+
+act_slope_2005:
+	VMINPS      Y5, Y3, Y1
+	VMAXPS      Y5, Y2, Y5
+	VFMADD231PS Y0, Y1, Y5
+	JMP         act_done_2002
+
+act_clampx_2003:
+	VMAXPS Y5, Y2, Y5
+	VMINPS Y5, Y3, Y5
+
+act_done_2002:
 	VMASKMOVPS Y5, Y4, (CX)(SI*1)
 
-chan_done_1989:
+chan_done_1995:
 	VZEROUPPER
 	RET
 
@@ -36811,9 +36920,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2002:
+block_2008:
 	CMPQ    DI, BX
-	JAE     tail_2003
+	JAE     tail_2009
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36827,7 +36936,7 @@ block_2002:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2005:
+row_2011:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -36878,24 +36987,24 @@ row_2005:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2005
+	JNZ          row_2011
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2006
+	JB           act_done_2012
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2007
+	JE           act_clampx_2013
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2008
+	JE           act_mulx_2014
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2009
+	JE           act_slope_2015
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2010
+	JE           act_slopec_2016
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2011
+	JE           act_requant_2017
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -36920,9 +37029,9 @@ row_2005:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2006
+	JMP          act_done_2012
 
-act_mulx_2008:
+act_mulx_2014:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -36963,9 +37072,9 @@ act_mulx_2008:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2006
+	JMP         act_done_2012
 
-act_slope_2009:
+act_slope_2015:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -36990,9 +37099,9 @@ act_slope_2009:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2006
+	JMP         act_done_2012
 
-act_slopec_2010:
+act_slopec_2016:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37020,9 +37129,9 @@ act_slopec_2010:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2006
+	JMP         act_done_2012
 
-act_requant_2011:
+act_requant_2017:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37058,9 +37167,9 @@ act_requant_2011:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2006
+	JMP         act_done_2012
 
-act_clampx_2007:
+act_clampx_2013:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37078,7 +37187,7 @@ act_clampx_2007:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2006:
+act_done_2012:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37097,11 +37206,11 @@ act_done_2006:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2002
+	JMP     block_2008
 
-tail_2003:
+tail_2009:
 	CMPQ      DI, DX
-	JAE       pixels_done_2004
+	JAE       pixels_done_2010
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37114,7 +37223,7 @@ tail_2003:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2012:
+row_2018:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -37165,24 +37274,24 @@ row_2012:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2012
+	JNZ          row_2018
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2013
+	JB           act_done_2019
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2014
+	JE           act_clampx_2020
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2015
+	JE           act_mulx_2021
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2016
+	JE           act_slope_2022
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2017
+	JE           act_slopec_2023
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2018
+	JE           act_requant_2024
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37207,9 +37316,9 @@ row_2012:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2013
+	JMP          act_done_2019
 
-act_mulx_2015:
+act_mulx_2021:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37250,9 +37359,9 @@ act_mulx_2015:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2013
+	JMP         act_done_2019
 
-act_slope_2016:
+act_slope_2022:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37277,9 +37386,9 @@ act_slope_2016:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2013
+	JMP         act_done_2019
 
-act_slopec_2017:
+act_slopec_2023:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37307,9 +37416,9 @@ act_slopec_2017:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2013
+	JMP         act_done_2019
 
-act_requant_2018:
+act_requant_2024:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37345,9 +37454,9 @@ act_requant_2018:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2013
+	JMP         act_done_2019
 
-act_clampx_2014:
+act_clampx_2020:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37365,7 +37474,7 @@ act_clampx_2014:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2013:
+act_done_2019:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37383,7 +37492,7 @@ act_done_2013:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2004:
+pixels_done_2010:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37410,9 +37519,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2019:
+block_2025:
 	CMPQ    DI, BX
-	JAE     tail_2020
+	JAE     tail_2026
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37425,7 +37534,7 @@ block_2019:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2022:
+row_2028:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -37471,24 +37580,24 @@ row_2022:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2022
+	JNZ          row_2028
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2023
+	JB           act_done_2029
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2024
+	JE           act_clampx_2030
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2025
+	JE           act_mulx_2031
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2026
+	JE           act_slope_2032
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2027
+	JE           act_slopec_2033
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2028
+	JE           act_requant_2034
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -37510,9 +37619,9 @@ row_2022:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2023
+	JMP          act_done_2029
 
-act_mulx_2025:
+act_mulx_2031:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -37548,9 +37657,9 @@ act_mulx_2025:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2023
+	JMP         act_done_2029
 
-act_slope_2026:
+act_slope_2032:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -37572,9 +37681,9 @@ act_slope_2026:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2023
+	JMP         act_done_2029
 
-act_slopec_2027:
+act_slopec_2033:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37599,9 +37708,9 @@ act_slopec_2027:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2023
+	JMP         act_done_2029
 
-act_requant_2028:
+act_requant_2034:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37633,9 +37742,9 @@ act_requant_2028:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2023
+	JMP         act_done_2029
 
-act_clampx_2024:
+act_clampx_2030:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -37651,7 +37760,7 @@ act_clampx_2024:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2023:
+act_done_2029:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37668,11 +37777,11 @@ act_done_2023:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2019
+	JMP     block_2025
 
-tail_2020:
+tail_2026:
 	CMPQ      DI, DX
-	JAE       pixels_done_2021
+	JAE       pixels_done_2027
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37684,7 +37793,7 @@ tail_2020:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2029:
+row_2035:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -37730,24 +37839,24 @@ row_2029:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2029
+	JNZ          row_2035
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2030
+	JB           act_done_2036
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2031
+	JE           act_clampx_2037
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2032
+	JE           act_mulx_2038
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2033
+	JE           act_slope_2039
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2034
+	JE           act_slopec_2040
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2035
+	JE           act_requant_2041
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -37769,9 +37878,9 @@ row_2029:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2030
+	JMP          act_done_2036
 
-act_mulx_2032:
+act_mulx_2038:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -37807,9 +37916,9 @@ act_mulx_2032:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2030
+	JMP         act_done_2036
 
-act_slope_2033:
+act_slope_2039:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -37831,9 +37940,9 @@ act_slope_2033:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2030
+	JMP         act_done_2036
 
-act_slopec_2034:
+act_slopec_2040:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -37858,9 +37967,9 @@ act_slopec_2034:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2030
+	JMP         act_done_2036
 
-act_requant_2035:
+act_requant_2041:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -37892,9 +38001,9 @@ act_requant_2035:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2030
+	JMP         act_done_2036
 
-act_clampx_2031:
+act_clampx_2037:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -37910,7 +38019,7 @@ act_clampx_2031:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2030:
+act_done_2036:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37926,7 +38035,7 @@ act_done_2030:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2021:
+pixels_done_2027:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37951,9 +38060,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2036:
+block_2042:
 	CMPQ    DI, BX
-	JAE     tail_2037
+	JAE     tail_2043
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37965,7 +38074,7 @@ block_2036:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2039:
+row_2045:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -38006,24 +38115,24 @@ row_2039:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2039
+	JNZ          row_2045
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2040
+	JB           act_done_2046
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2041
+	JE           act_clampx_2047
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2042
+	JE           act_mulx_2048
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2043
+	JE           act_slope_2049
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2044
+	JE           act_slopec_2050
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2045
+	JE           act_requant_2051
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38042,9 +38151,9 @@ row_2039:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2040
+	JMP          act_done_2046
 
-act_mulx_2042:
+act_mulx_2048:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38075,9 +38184,9 @@ act_mulx_2042:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2040
+	JMP         act_done_2046
 
-act_slope_2043:
+act_slope_2049:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38096,9 +38205,9 @@ act_slope_2043:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2040
+	JMP         act_done_2046
 
-act_slopec_2044:
+act_slopec_2050:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38120,9 +38229,9 @@ act_slopec_2044:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2040
+	JMP         act_done_2046
 
-act_requant_2045:
+act_requant_2051:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38150,9 +38259,9 @@ act_requant_2045:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2040
+	JMP         act_done_2046
 
-act_clampx_2041:
+act_clampx_2047:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38166,7 +38275,7 @@ act_clampx_2041:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2040:
+act_done_2046:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38181,11 +38290,11 @@ act_done_2040:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2036
+	JMP     block_2042
 
-tail_2037:
+tail_2043:
 	CMPQ      DI, DX
-	JAE       pixels_done_2038
+	JAE       pixels_done_2044
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38196,7 +38305,7 @@ tail_2037:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2046:
+row_2052:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -38237,24 +38346,24 @@ row_2046:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2046
+	JNZ          row_2052
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2047
+	JB           act_done_2053
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2048
+	JE           act_clampx_2054
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2049
+	JE           act_mulx_2055
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2050
+	JE           act_slope_2056
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2051
+	JE           act_slopec_2057
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2052
+	JE           act_requant_2058
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38273,9 +38382,9 @@ row_2046:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2047
+	JMP          act_done_2053
 
-act_mulx_2049:
+act_mulx_2055:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38306,9 +38415,9 @@ act_mulx_2049:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2047
+	JMP         act_done_2053
 
-act_slope_2050:
+act_slope_2056:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38327,9 +38436,9 @@ act_slope_2050:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2047
+	JMP         act_done_2053
 
-act_slopec_2051:
+act_slopec_2057:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38351,9 +38460,9 @@ act_slopec_2051:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2047
+	JMP         act_done_2053
 
-act_requant_2052:
+act_requant_2058:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38381,9 +38490,9 @@ act_requant_2052:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2047
+	JMP         act_done_2053
 
-act_clampx_2048:
+act_clampx_2054:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38397,7 +38506,7 @@ act_clampx_2048:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2047:
+act_done_2053:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38411,7 +38520,7 @@ act_done_2047:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2038:
+pixels_done_2044:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38434,9 +38543,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2053:
+block_2059:
 	CMPQ    DI, BX
-	JAE     tail_2054
+	JAE     tail_2060
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38447,7 +38556,7 @@ block_2053:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2056:
+row_2062:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -38483,24 +38592,24 @@ row_2056:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2056
+	JNZ          row_2062
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2057
+	JB           act_done_2063
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2058
+	JE           act_clampx_2064
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2059
+	JE           act_mulx_2065
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2060
+	JE           act_slope_2066
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2061
+	JE           act_slopec_2067
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2062
+	JE           act_requant_2068
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38516,9 +38625,9 @@ row_2056:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2057
+	JMP          act_done_2063
 
-act_mulx_2059:
+act_mulx_2065:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38544,9 +38653,9 @@ act_mulx_2059:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2057
+	JMP         act_done_2063
 
-act_slope_2060:
+act_slope_2066:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -38562,9 +38671,9 @@ act_slope_2060:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2057
+	JMP         act_done_2063
 
-act_slopec_2061:
+act_slopec_2067:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38583,9 +38692,9 @@ act_slopec_2061:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2057
+	JMP         act_done_2063
 
-act_requant_2062:
+act_requant_2068:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38609,9 +38718,9 @@ act_requant_2062:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2057
+	JMP         act_done_2063
 
-act_clampx_2058:
+act_clampx_2064:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -38623,7 +38732,7 @@ act_clampx_2058:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2057:
+act_done_2063:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38636,11 +38745,11 @@ act_done_2057:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2053
+	JMP     block_2059
 
-tail_2054:
+tail_2060:
 	CMPQ      DI, DX
-	JAE       pixels_done_2055
+	JAE       pixels_done_2061
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38650,7 +38759,7 @@ tail_2054:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2063:
+row_2069:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -38686,24 +38795,24 @@ row_2063:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2063
+	JNZ          row_2069
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2064
+	JB           act_done_2070
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2065
+	JE           act_clampx_2071
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2066
+	JE           act_mulx_2072
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2067
+	JE           act_slope_2073
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2068
+	JE           act_slopec_2074
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2069
+	JE           act_requant_2075
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38719,9 +38828,9 @@ row_2063:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2064
+	JMP          act_done_2070
 
-act_mulx_2066:
+act_mulx_2072:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38747,9 +38856,9 @@ act_mulx_2066:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2064
+	JMP         act_done_2070
 
-act_slope_2067:
+act_slope_2073:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -38765,9 +38874,9 @@ act_slope_2067:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2064
+	JMP         act_done_2070
 
-act_slopec_2068:
+act_slopec_2074:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -38786,9 +38895,9 @@ act_slopec_2068:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2064
+	JMP         act_done_2070
 
-act_requant_2069:
+act_requant_2075:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -38812,9 +38921,9 @@ act_requant_2069:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2064
+	JMP         act_done_2070
 
-act_clampx_2065:
+act_clampx_2071:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -38826,7 +38935,7 @@ act_clampx_2065:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2064:
+act_done_2070:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38838,7 +38947,7 @@ act_done_2064:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2055:
+pixels_done_2061:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38859,9 +38968,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2070:
+block_2076:
 	CMPQ    DI, BX
-	JAE     tail_2071
+	JAE     tail_2077
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38871,7 +38980,7 @@ block_2070:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2073:
+row_2079:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -38902,24 +39011,24 @@ row_2073:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2073
+	JNZ          row_2079
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2074
+	JB           act_done_2080
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2075
+	JE           act_clampx_2081
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2076
+	JE           act_mulx_2082
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2077
+	JE           act_slope_2083
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2078
+	JE           act_slopec_2084
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2079
+	JE           act_requant_2085
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -38932,9 +39041,9 @@ row_2073:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2074
+	JMP          act_done_2080
 
-act_mulx_2076:
+act_mulx_2082:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -38955,9 +39064,9 @@ act_mulx_2076:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2074
+	JMP         act_done_2080
 
-act_slope_2077:
+act_slope_2083:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -38970,9 +39079,9 @@ act_slope_2077:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2074
+	JMP         act_done_2080
 
-act_slopec_2078:
+act_slopec_2084:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -38988,9 +39097,9 @@ act_slopec_2078:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2074
+	JMP         act_done_2080
 
-act_requant_2079:
+act_requant_2085:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39010,9 +39119,9 @@ act_requant_2079:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2074
+	JMP         act_done_2080
 
-act_clampx_2075:
+act_clampx_2081:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39022,7 +39131,7 @@ act_clampx_2075:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2074:
+act_done_2080:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39033,11 +39142,11 @@ act_done_2074:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2070
+	JMP     block_2076
 
-tail_2071:
+tail_2077:
 	CMPQ      DI, DX
-	JAE       pixels_done_2072
+	JAE       pixels_done_2078
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39046,7 +39155,7 @@ tail_2071:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2080:
+row_2086:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -39077,24 +39186,24 @@ row_2080:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2080
+	JNZ          row_2086
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2081
+	JB           act_done_2087
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2082
+	JE           act_clampx_2088
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2083
+	JE           act_mulx_2089
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2084
+	JE           act_slope_2090
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2085
+	JE           act_slopec_2091
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2086
+	JE           act_requant_2092
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39107,9 +39216,9 @@ row_2080:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2081
+	JMP          act_done_2087
 
-act_mulx_2083:
+act_mulx_2089:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39130,9 +39239,9 @@ act_mulx_2083:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2081
+	JMP         act_done_2087
 
-act_slope_2084:
+act_slope_2090:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39145,9 +39254,9 @@ act_slope_2084:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2081
+	JMP         act_done_2087
 
-act_slopec_2085:
+act_slopec_2091:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39163,9 +39272,9 @@ act_slopec_2085:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2081
+	JMP         act_done_2087
 
-act_requant_2086:
+act_requant_2092:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39185,9 +39294,9 @@ act_requant_2086:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2081
+	JMP         act_done_2087
 
-act_clampx_2082:
+act_clampx_2088:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39197,7 +39306,7 @@ act_clampx_2082:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2081:
+act_done_2087:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39207,7 +39316,7 @@ act_done_2081:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2072:
+pixels_done_2078:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39226,9 +39335,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2087:
+block_2093:
 	CMPQ    DI, BX
-	JAE     tail_2088
+	JAE     tail_2094
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39237,7 +39346,7 @@ block_2087:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2090:
+row_2096:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -39263,24 +39372,24 @@ row_2090:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2090
+	JNZ          row_2096
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2091
+	JB           act_done_2097
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2092
+	JE           act_clampx_2098
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2093
+	JE           act_mulx_2099
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2094
+	JE           act_slope_2100
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2095
+	JE           act_slopec_2101
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2096
+	JE           act_requant_2102
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39290,9 +39399,9 @@ row_2090:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2091
+	JMP          act_done_2097
 
-act_mulx_2093:
+act_mulx_2099:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39308,9 +39417,9 @@ act_mulx_2093:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2091
+	JMP         act_done_2097
 
-act_slope_2094:
+act_slope_2100:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39320,9 +39429,9 @@ act_slope_2094:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2091
+	JMP         act_done_2097
 
-act_slopec_2095:
+act_slopec_2101:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39335,9 +39444,9 @@ act_slopec_2095:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2091
+	JMP         act_done_2097
 
-act_requant_2096:
+act_requant_2102:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39353,9 +39462,9 @@ act_requant_2096:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2091
+	JMP         act_done_2097
 
-act_clampx_2092:
+act_clampx_2098:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39363,7 +39472,7 @@ act_clampx_2092:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2091:
+act_done_2097:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39372,11 +39481,11 @@ act_done_2091:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2087
+	JMP     block_2093
 
-tail_2088:
+tail_2094:
 	CMPQ      DI, DX
-	JAE       pixels_done_2089
+	JAE       pixels_done_2095
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39384,7 +39493,7 @@ tail_2088:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2097:
+row_2103:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -39410,24 +39519,24 @@ row_2097:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2097
+	JNZ          row_2103
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2098
+	JB           act_done_2104
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2099
+	JE           act_clampx_2105
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2100
+	JE           act_mulx_2106
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2101
+	JE           act_slope_2107
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2102
+	JE           act_slopec_2108
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2103
+	JE           act_requant_2109
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39437,9 +39546,9 @@ row_2097:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2098
+	JMP          act_done_2104
 
-act_mulx_2100:
+act_mulx_2106:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39455,9 +39564,9 @@ act_mulx_2100:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2098
+	JMP         act_done_2104
 
-act_slope_2101:
+act_slope_2107:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39467,9 +39576,9 @@ act_slope_2101:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2098
+	JMP         act_done_2104
 
-act_slopec_2102:
+act_slopec_2108:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39482,9 +39591,9 @@ act_slopec_2102:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2098
+	JMP         act_done_2104
 
-act_requant_2103:
+act_requant_2109:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39500,9 +39609,9 @@ act_requant_2103:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2098
+	JMP         act_done_2104
 
-act_clampx_2099:
+act_clampx_2105:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39510,7 +39619,7 @@ act_clampx_2099:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2098:
+act_done_2104:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39518,7 +39627,7 @@ act_done_2098:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2089:
+pixels_done_2095:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39535,9 +39644,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2104:
+block_2110:
 	CMPQ    DI, BX
-	JAE     tail_2105
+	JAE     tail_2111
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39545,7 +39654,7 @@ block_2104:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2107:
+row_2113:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -39566,33 +39675,33 @@ row_2107:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2107
+	JNZ          row_2113
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2108
+	JB           act_done_2114
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2109
+	JE           act_clampx_2115
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2110
+	JE           act_mulx_2116
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2111
+	JE           act_slope_2117
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2112
+	JE           act_slopec_2118
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2113
+	JE           act_requant_2119
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2108
+	JMP          act_done_2114
 
-act_mulx_2110:
+act_mulx_2116:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39603,18 +39712,18 @@ act_mulx_2110:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2108
+	JMP         act_done_2114
 
-act_slope_2111:
+act_slope_2117:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2108
+	JMP         act_done_2114
 
-act_slopec_2112:
+act_slopec_2118:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39624,9 +39733,9 @@ act_slopec_2112:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2108
+	JMP         act_done_2114
 
-act_requant_2113:
+act_requant_2119:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39638,33 +39747,33 @@ act_requant_2113:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2108
+	JMP         act_done_2114
 
-act_clampx_2109:
+act_clampx_2115:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2108:
+act_done_2114:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2104
+	JMP     block_2110
 
-tail_2105:
+tail_2111:
 	CMPQ      DI, DX
-	JAE       pixels_done_2106
+	JAE       pixels_done_2112
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2114:
+row_2120:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -39685,33 +39794,33 @@ row_2114:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2114
+	JNZ          row_2120
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2115
+	JB           act_done_2121
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2116
+	JE           act_clampx_2122
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2117
+	JE           act_mulx_2123
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2118
+	JE           act_slope_2124
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2119
+	JE           act_slopec_2125
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2120
+	JE           act_requant_2126
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2115
+	JMP          act_done_2121
 
-act_mulx_2117:
+act_mulx_2123:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39722,18 +39831,18 @@ act_mulx_2117:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2115
+	JMP         act_done_2121
 
-act_slope_2118:
+act_slope_2124:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2115
+	JMP         act_done_2121
 
-act_slopec_2119:
+act_slopec_2125:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -39743,9 +39852,9 @@ act_slopec_2119:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2115
+	JMP         act_done_2121
 
-act_requant_2120:
+act_requant_2126:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -39757,21 +39866,21 @@ act_requant_2120:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2115
+	JMP         act_done_2121
 
-act_clampx_2116:
+act_clampx_2122:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2115:
+act_done_2121:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2106:
+pixels_done_2112:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39786,16 +39895,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2121:
+block_2127:
 	CMPQ    DI, BX
-	JAE     tail_2122
+	JAE     tail_2128
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2124:
+row_2130:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -39811,53 +39920,53 @@ row_2124:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2124
+	JNZ          row_2130
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2125
+	JB           act_done_2131
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2126
+	JE           act_clampx_2132
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2127
+	JE           act_mulx_2133
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2128
+	JE           act_slope_2134
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2129
+	JE           act_slopec_2135
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2130
+	JE           act_requant_2136
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2125
+	JMP          act_done_2131
 
-act_mulx_2127:
+act_mulx_2133:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2125
+	JMP         act_done_2131
 
-act_slope_2128:
+act_slope_2134:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2125
+	JMP         act_done_2131
 
-act_slopec_2129:
+act_slopec_2135:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2125
+	JMP         act_done_2131
 
-act_requant_2130:
+act_requant_2136:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -39865,28 +39974,28 @@ act_requant_2130:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2125
+	JMP         act_done_2131
 
-act_clampx_2126:
+act_clampx_2132:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2125:
+act_done_2131:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2121
+	JMP     block_2127
 
-tail_2122:
+tail_2128:
 	CMPQ      DI, DX
-	JAE       pixels_done_2123
+	JAE       pixels_done_2129
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2131:
+row_2137:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -39902,53 +40011,53 @@ row_2131:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2131
+	JNZ          row_2137
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2132
+	JB           act_done_2138
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2133
+	JE           act_clampx_2139
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2134
+	JE           act_mulx_2140
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2135
+	JE           act_slope_2141
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2136
+	JE           act_slopec_2142
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2137
+	JE           act_requant_2143
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2132
+	JMP          act_done_2138
 
-act_mulx_2134:
+act_mulx_2140:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2132
+	JMP         act_done_2138
 
-act_slope_2135:
+act_slope_2141:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2132
+	JMP         act_done_2138
 
-act_slopec_2136:
+act_slopec_2142:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2132
+	JMP         act_done_2138
 
-act_requant_2137:
+act_requant_2143:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -39956,17 +40065,17 @@ act_requant_2137:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2132
+	JMP         act_done_2138
 
-act_clampx_2133:
+act_clampx_2139:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2132:
+act_done_2138:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2123:
+pixels_done_2129:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -39999,9 +40108,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2138:
+block_2144:
 	CMPQ    DI, BX
-	JAE     tail_2139
+	JAE     tail_2145
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40015,7 +40124,7 @@ block_2138:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2141:
+row_2147:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -40080,24 +40189,24 @@ row_2141:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2141
+	JNZ          row_2147
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2142
+	JB           act_done_2148
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2143
+	JE           act_clampx_2149
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2144
+	JE           act_mulx_2150
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2145
+	JE           act_slope_2151
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2146
+	JE           act_slopec_2152
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2147
+	JE           act_requant_2153
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40122,9 +40231,9 @@ row_2141:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2142
+	JMP          act_done_2148
 
-act_mulx_2144:
+act_mulx_2150:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40165,9 +40274,9 @@ act_mulx_2144:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2142
+	JMP         act_done_2148
 
-act_slope_2145:
+act_slope_2151:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40192,9 +40301,9 @@ act_slope_2145:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2142
+	JMP         act_done_2148
 
-act_slopec_2146:
+act_slopec_2152:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40222,9 +40331,9 @@ act_slopec_2146:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2142
+	JMP         act_done_2148
 
-act_requant_2147:
+act_requant_2153:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40260,9 +40369,9 @@ act_requant_2147:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2142
+	JMP         act_done_2148
 
-act_clampx_2143:
+act_clampx_2149:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40280,7 +40389,7 @@ act_clampx_2143:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2142:
+act_done_2148:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40299,11 +40408,11 @@ act_done_2142:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2138
+	JMP     block_2144
 
-tail_2139:
+tail_2145:
 	CMPQ      DI, DX
-	JAE       pixels_done_2140
+	JAE       pixels_done_2146
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40316,7 +40425,7 @@ tail_2139:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2148:
+row_2154:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -40381,24 +40490,24 @@ row_2148:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2148
+	JNZ          row_2154
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2149
+	JB           act_done_2155
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2150
+	JE           act_clampx_2156
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2151
+	JE           act_mulx_2157
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2152
+	JE           act_slope_2158
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2153
+	JE           act_slopec_2159
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2154
+	JE           act_requant_2160
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40423,9 +40532,9 @@ row_2148:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2149
+	JMP          act_done_2155
 
-act_mulx_2151:
+act_mulx_2157:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40466,9 +40575,9 @@ act_mulx_2151:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2149
+	JMP         act_done_2155
 
-act_slope_2152:
+act_slope_2158:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40493,9 +40602,9 @@ act_slope_2152:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2149
+	JMP         act_done_2155
 
-act_slopec_2153:
+act_slopec_2159:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40523,9 +40632,9 @@ act_slopec_2153:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2149
+	JMP         act_done_2155
 
-act_requant_2154:
+act_requant_2160:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40561,9 +40670,9 @@ act_requant_2154:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2149
+	JMP         act_done_2155
 
-act_clampx_2150:
+act_clampx_2156:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40581,7 +40690,7 @@ act_clampx_2150:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2149:
+act_done_2155:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40599,7 +40708,7 @@ act_done_2149:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2140:
+pixels_done_2146:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40626,9 +40735,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2155:
+block_2161:
 	CMPQ    DI, BX
-	JAE     tail_2156
+	JAE     tail_2162
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40641,7 +40750,7 @@ block_2155:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2158:
+row_2164:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -40699,24 +40808,24 @@ row_2158:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2158
+	JNZ          row_2164
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2159
+	JB           act_done_2165
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2160
+	JE           act_clampx_2166
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2161
+	JE           act_mulx_2167
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2162
+	JE           act_slope_2168
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2163
+	JE           act_slopec_2169
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2164
+	JE           act_requant_2170
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -40738,9 +40847,9 @@ row_2158:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2159
+	JMP          act_done_2165
 
-act_mulx_2161:
+act_mulx_2167:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -40776,9 +40885,9 @@ act_mulx_2161:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2159
+	JMP         act_done_2165
 
-act_slope_2162:
+act_slope_2168:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -40800,9 +40909,9 @@ act_slope_2162:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2159
+	JMP         act_done_2165
 
-act_slopec_2163:
+act_slopec_2169:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -40827,9 +40936,9 @@ act_slopec_2163:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2159
+	JMP         act_done_2165
 
-act_requant_2164:
+act_requant_2170:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -40861,9 +40970,9 @@ act_requant_2164:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2159
+	JMP         act_done_2165
 
-act_clampx_2160:
+act_clampx_2166:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -40879,7 +40988,7 @@ act_clampx_2160:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2159:
+act_done_2165:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40896,11 +41005,11 @@ act_done_2159:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2155
+	JMP     block_2161
 
-tail_2156:
+tail_2162:
 	CMPQ      DI, DX
-	JAE       pixels_done_2157
+	JAE       pixels_done_2163
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40912,7 +41021,7 @@ tail_2156:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2165:
+row_2171:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -40970,24 +41079,24 @@ row_2165:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2165
+	JNZ          row_2171
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2166
+	JB           act_done_2172
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2167
+	JE           act_clampx_2173
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2168
+	JE           act_mulx_2174
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2169
+	JE           act_slope_2175
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2170
+	JE           act_slopec_2176
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2171
+	JE           act_requant_2177
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41009,9 +41118,9 @@ row_2165:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2166
+	JMP          act_done_2172
 
-act_mulx_2168:
+act_mulx_2174:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41047,9 +41156,9 @@ act_mulx_2168:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2166
+	JMP         act_done_2172
 
-act_slope_2169:
+act_slope_2175:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41071,9 +41180,9 @@ act_slope_2169:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2166
+	JMP         act_done_2172
 
-act_slopec_2170:
+act_slopec_2176:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41098,9 +41207,9 @@ act_slopec_2170:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2166
+	JMP         act_done_2172
 
-act_requant_2171:
+act_requant_2177:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41132,9 +41241,9 @@ act_requant_2171:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2166
+	JMP         act_done_2172
 
-act_clampx_2167:
+act_clampx_2173:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41150,7 +41259,7 @@ act_clampx_2167:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2166:
+act_done_2172:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41166,7 +41275,7 @@ act_done_2166:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2157:
+pixels_done_2163:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41191,9 +41300,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2172:
+block_2178:
 	CMPQ    DI, BX
-	JAE     tail_2173
+	JAE     tail_2179
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41205,7 +41314,7 @@ block_2172:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2175:
+row_2181:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -41256,24 +41365,24 @@ row_2175:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2175
+	JNZ          row_2181
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2176
+	JB           act_done_2182
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2177
+	JE           act_clampx_2183
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2178
+	JE           act_mulx_2184
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2179
+	JE           act_slope_2185
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2180
+	JE           act_slopec_2186
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2181
+	JE           act_requant_2187
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41292,9 +41401,9 @@ row_2175:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2176
+	JMP          act_done_2182
 
-act_mulx_2178:
+act_mulx_2184:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41325,9 +41434,9 @@ act_mulx_2178:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2176
+	JMP         act_done_2182
 
-act_slope_2179:
+act_slope_2185:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41346,9 +41455,9 @@ act_slope_2179:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2176
+	JMP         act_done_2182
 
-act_slopec_2180:
+act_slopec_2186:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41370,9 +41479,9 @@ act_slopec_2180:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2176
+	JMP         act_done_2182
 
-act_requant_2181:
+act_requant_2187:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41400,9 +41509,9 @@ act_requant_2181:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2176
+	JMP         act_done_2182
 
-act_clampx_2177:
+act_clampx_2183:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41416,7 +41525,7 @@ act_clampx_2177:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2176:
+act_done_2182:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41431,11 +41540,11 @@ act_done_2176:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2172
+	JMP     block_2178
 
-tail_2173:
+tail_2179:
 	CMPQ      DI, DX
-	JAE       pixels_done_2174
+	JAE       pixels_done_2180
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41446,7 +41555,7 @@ tail_2173:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2182:
+row_2188:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -41497,24 +41606,24 @@ row_2182:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2182
+	JNZ          row_2188
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2183
+	JB           act_done_2189
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2184
+	JE           act_clampx_2190
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2185
+	JE           act_mulx_2191
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2186
+	JE           act_slope_2192
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2187
+	JE           act_slopec_2193
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2188
+	JE           act_requant_2194
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41533,9 +41642,9 @@ row_2182:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2183
+	JMP          act_done_2189
 
-act_mulx_2185:
+act_mulx_2191:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41566,9 +41675,9 @@ act_mulx_2185:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2183
+	JMP         act_done_2189
 
-act_slope_2186:
+act_slope_2192:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41587,9 +41696,9 @@ act_slope_2186:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2183
+	JMP         act_done_2189
 
-act_slopec_2187:
+act_slopec_2193:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41611,9 +41720,9 @@ act_slopec_2187:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2183
+	JMP         act_done_2189
 
-act_requant_2188:
+act_requant_2194:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41641,9 +41750,9 @@ act_requant_2188:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2183
+	JMP         act_done_2189
 
-act_clampx_2184:
+act_clampx_2190:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41657,7 +41766,7 @@ act_clampx_2184:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2183:
+act_done_2189:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41671,7 +41780,7 @@ act_done_2183:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2174:
+pixels_done_2180:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41694,9 +41803,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2189:
+block_2195:
 	CMPQ    DI, BX
-	JAE     tail_2190
+	JAE     tail_2196
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41707,7 +41816,7 @@ block_2189:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2192:
+row_2198:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -41751,24 +41860,24 @@ row_2192:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2192
+	JNZ          row_2198
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2193
+	JB           act_done_2199
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2194
+	JE           act_clampx_2200
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2195
+	JE           act_mulx_2201
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2196
+	JE           act_slope_2202
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2197
+	JE           act_slopec_2203
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2198
+	JE           act_requant_2204
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -41784,9 +41893,9 @@ row_2192:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2193
+	JMP          act_done_2199
 
-act_mulx_2195:
+act_mulx_2201:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -41812,9 +41921,9 @@ act_mulx_2195:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2193
+	JMP         act_done_2199
 
-act_slope_2196:
+act_slope_2202:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -41830,9 +41939,9 @@ act_slope_2196:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2193
+	JMP         act_done_2199
 
-act_slopec_2197:
+act_slopec_2203:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -41851,9 +41960,9 @@ act_slopec_2197:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2193
+	JMP         act_done_2199
 
-act_requant_2198:
+act_requant_2204:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -41877,9 +41986,9 @@ act_requant_2198:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2193
+	JMP         act_done_2199
 
-act_clampx_2194:
+act_clampx_2200:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -41891,7 +42000,7 @@ act_clampx_2194:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2193:
+act_done_2199:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41904,11 +42013,11 @@ act_done_2193:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2189
+	JMP     block_2195
 
-tail_2190:
+tail_2196:
 	CMPQ      DI, DX
-	JAE       pixels_done_2191
+	JAE       pixels_done_2197
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41918,7 +42027,7 @@ tail_2190:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2199:
+row_2205:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -41962,24 +42071,24 @@ row_2199:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2199
+	JNZ          row_2205
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2200
+	JB           act_done_2206
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2201
+	JE           act_clampx_2207
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2202
+	JE           act_mulx_2208
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2203
+	JE           act_slope_2209
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2204
+	JE           act_slopec_2210
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2205
+	JE           act_requant_2211
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -41995,9 +42104,9 @@ row_2199:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2200
+	JMP          act_done_2206
 
-act_mulx_2202:
+act_mulx_2208:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42023,9 +42132,9 @@ act_mulx_2202:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2200
+	JMP         act_done_2206
 
-act_slope_2203:
+act_slope_2209:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42041,9 +42150,9 @@ act_slope_2203:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2200
+	JMP         act_done_2206
 
-act_slopec_2204:
+act_slopec_2210:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42062,9 +42171,9 @@ act_slopec_2204:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2200
+	JMP         act_done_2206
 
-act_requant_2205:
+act_requant_2211:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42088,9 +42197,9 @@ act_requant_2205:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2200
+	JMP         act_done_2206
 
-act_clampx_2201:
+act_clampx_2207:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42102,7 +42211,7 @@ act_clampx_2201:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2200:
+act_done_2206:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42114,7 +42223,7 @@ act_done_2200:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2191:
+pixels_done_2197:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42135,9 +42244,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2206:
+block_2212:
 	CMPQ    DI, BX
-	JAE     tail_2207
+	JAE     tail_2213
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42147,7 +42256,7 @@ block_2206:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2209:
+row_2215:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -42184,24 +42293,24 @@ row_2209:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2209
+	JNZ          row_2215
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2210
+	JB           act_done_2216
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2211
+	JE           act_clampx_2217
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2212
+	JE           act_mulx_2218
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2213
+	JE           act_slope_2219
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2214
+	JE           act_slopec_2220
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2215
+	JE           act_requant_2221
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42214,9 +42323,9 @@ row_2209:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2210
+	JMP          act_done_2216
 
-act_mulx_2212:
+act_mulx_2218:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42237,9 +42346,9 @@ act_mulx_2212:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2210
+	JMP         act_done_2216
 
-act_slope_2213:
+act_slope_2219:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42252,9 +42361,9 @@ act_slope_2213:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2210
+	JMP         act_done_2216
 
-act_slopec_2214:
+act_slopec_2220:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42270,9 +42379,9 @@ act_slopec_2214:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2210
+	JMP         act_done_2216
 
-act_requant_2215:
+act_requant_2221:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42292,9 +42401,9 @@ act_requant_2215:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2210
+	JMP         act_done_2216
 
-act_clampx_2211:
+act_clampx_2217:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42304,7 +42413,7 @@ act_clampx_2211:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2210:
+act_done_2216:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42315,11 +42424,11 @@ act_done_2210:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2206
+	JMP     block_2212
 
-tail_2207:
+tail_2213:
 	CMPQ      DI, DX
-	JAE       pixels_done_2208
+	JAE       pixels_done_2214
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42328,7 +42437,7 @@ tail_2207:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2216:
+row_2222:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -42365,24 +42474,24 @@ row_2216:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2216
+	JNZ          row_2222
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2217
+	JB           act_done_2223
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2218
+	JE           act_clampx_2224
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2219
+	JE           act_mulx_2225
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2220
+	JE           act_slope_2226
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2221
+	JE           act_slopec_2227
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2222
+	JE           act_requant_2228
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42395,9 +42504,9 @@ row_2216:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2217
+	JMP          act_done_2223
 
-act_mulx_2219:
+act_mulx_2225:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42418,9 +42527,9 @@ act_mulx_2219:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2217
+	JMP         act_done_2223
 
-act_slope_2220:
+act_slope_2226:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42433,9 +42542,9 @@ act_slope_2220:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2217
+	JMP         act_done_2223
 
-act_slopec_2221:
+act_slopec_2227:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42451,9 +42560,9 @@ act_slopec_2221:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2217
+	JMP         act_done_2223
 
-act_requant_2222:
+act_requant_2228:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42473,9 +42582,9 @@ act_requant_2222:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2217
+	JMP         act_done_2223
 
-act_clampx_2218:
+act_clampx_2224:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42485,7 +42594,7 @@ act_clampx_2218:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2217:
+act_done_2223:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42495,7 +42604,7 @@ act_done_2217:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2208:
+pixels_done_2214:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42514,9 +42623,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2223:
+block_2229:
 	CMPQ    DI, BX
-	JAE     tail_2224
+	JAE     tail_2230
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42525,7 +42634,7 @@ block_2223:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2226:
+row_2232:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -42555,24 +42664,24 @@ row_2226:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2226
+	JNZ          row_2232
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2227
+	JB           act_done_2233
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2228
+	JE           act_clampx_2234
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2229
+	JE           act_mulx_2235
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2230
+	JE           act_slope_2236
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2231
+	JE           act_slopec_2237
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2232
+	JE           act_requant_2238
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42582,9 +42691,9 @@ row_2226:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2227
+	JMP          act_done_2233
 
-act_mulx_2229:
+act_mulx_2235:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42600,9 +42709,9 @@ act_mulx_2229:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2227
+	JMP         act_done_2233
 
-act_slope_2230:
+act_slope_2236:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42612,9 +42721,9 @@ act_slope_2230:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2227
+	JMP         act_done_2233
 
-act_slopec_2231:
+act_slopec_2237:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42627,9 +42736,9 @@ act_slopec_2231:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2227
+	JMP         act_done_2233
 
-act_requant_2232:
+act_requant_2238:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42645,9 +42754,9 @@ act_requant_2232:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2227
+	JMP         act_done_2233
 
-act_clampx_2228:
+act_clampx_2234:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42655,7 +42764,7 @@ act_clampx_2228:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2227:
+act_done_2233:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42664,11 +42773,11 @@ act_done_2227:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2223
+	JMP     block_2229
 
-tail_2224:
+tail_2230:
 	CMPQ      DI, DX
-	JAE       pixels_done_2225
+	JAE       pixels_done_2231
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42676,7 +42785,7 @@ tail_2224:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2233:
+row_2239:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -42706,24 +42815,24 @@ row_2233:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2233
+	JNZ          row_2239
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2234
+	JB           act_done_2240
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2235
+	JE           act_clampx_2241
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2236
+	JE           act_mulx_2242
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2237
+	JE           act_slope_2243
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2238
+	JE           act_slopec_2244
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2239
+	JE           act_requant_2245
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42733,9 +42842,9 @@ row_2233:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2234
+	JMP          act_done_2240
 
-act_mulx_2236:
+act_mulx_2242:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42751,9 +42860,9 @@ act_mulx_2236:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2234
+	JMP         act_done_2240
 
-act_slope_2237:
+act_slope_2243:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42763,9 +42872,9 @@ act_slope_2237:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2234
+	JMP         act_done_2240
 
-act_slopec_2238:
+act_slopec_2244:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -42778,9 +42887,9 @@ act_slopec_2238:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2234
+	JMP         act_done_2240
 
-act_requant_2239:
+act_requant_2245:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -42796,9 +42905,9 @@ act_requant_2239:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2234
+	JMP         act_done_2240
 
-act_clampx_2235:
+act_clampx_2241:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42806,7 +42915,7 @@ act_clampx_2235:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2234:
+act_done_2240:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42814,7 +42923,7 @@ act_done_2234:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2225:
+pixels_done_2231:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42831,9 +42940,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2240:
+block_2246:
 	CMPQ    DI, BX
-	JAE     tail_2241
+	JAE     tail_2247
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42841,7 +42950,7 @@ block_2240:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2243:
+row_2249:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -42864,33 +42973,33 @@ row_2243:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2243
+	JNZ          row_2249
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2244
+	JB           act_done_2250
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2245
+	JE           act_clampx_2251
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2246
+	JE           act_mulx_2252
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2247
+	JE           act_slope_2253
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2248
+	JE           act_slopec_2254
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2249
+	JE           act_requant_2255
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2244
+	JMP          act_done_2250
 
-act_mulx_2246:
+act_mulx_2252:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -42901,18 +43010,18 @@ act_mulx_2246:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2244
+	JMP         act_done_2250
 
-act_slope_2247:
+act_slope_2253:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2244
+	JMP         act_done_2250
 
-act_slopec_2248:
+act_slopec_2254:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -42922,9 +43031,9 @@ act_slopec_2248:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2244
+	JMP         act_done_2250
 
-act_requant_2249:
+act_requant_2255:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -42936,33 +43045,33 @@ act_requant_2249:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2244
+	JMP         act_done_2250
 
-act_clampx_2245:
+act_clampx_2251:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2244:
+act_done_2250:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2240
+	JMP     block_2246
 
-tail_2241:
+tail_2247:
 	CMPQ      DI, DX
-	JAE       pixels_done_2242
+	JAE       pixels_done_2248
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2250:
+row_2256:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -42985,33 +43094,33 @@ row_2250:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2250
+	JNZ          row_2256
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2251
+	JB           act_done_2257
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2252
+	JE           act_clampx_2258
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2253
+	JE           act_mulx_2259
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2254
+	JE           act_slope_2260
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2255
+	JE           act_slopec_2261
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2256
+	JE           act_requant_2262
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2251
+	JMP          act_done_2257
 
-act_mulx_2253:
+act_mulx_2259:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43022,18 +43131,18 @@ act_mulx_2253:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2251
+	JMP         act_done_2257
 
-act_slope_2254:
+act_slope_2260:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2251
+	JMP         act_done_2257
 
-act_slopec_2255:
+act_slopec_2261:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43043,9 +43152,9 @@ act_slopec_2255:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2251
+	JMP         act_done_2257
 
-act_requant_2256:
+act_requant_2262:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43057,21 +43166,21 @@ act_requant_2256:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2251
+	JMP         act_done_2257
 
-act_clampx_2252:
+act_clampx_2258:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2251:
+act_done_2257:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2242:
+pixels_done_2248:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43086,16 +43195,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2257:
+block_2263:
 	CMPQ    DI, BX
-	JAE     tail_2258
+	JAE     tail_2264
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2260:
+row_2266:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -43111,53 +43220,53 @@ row_2260:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2260
+	JNZ          row_2266
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2261
+	JB           act_done_2267
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2262
+	JE           act_clampx_2268
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2263
+	JE           act_mulx_2269
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2264
+	JE           act_slope_2270
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2265
+	JE           act_slopec_2271
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2266
+	JE           act_requant_2272
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2261
+	JMP          act_done_2267
 
-act_mulx_2263:
+act_mulx_2269:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2261
+	JMP         act_done_2267
 
-act_slope_2264:
+act_slope_2270:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2261
+	JMP         act_done_2267
 
-act_slopec_2265:
+act_slopec_2271:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2261
+	JMP         act_done_2267
 
-act_requant_2266:
+act_requant_2272:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -43165,28 +43274,28 @@ act_requant_2266:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2261
+	JMP         act_done_2267
 
-act_clampx_2262:
+act_clampx_2268:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2261:
+act_done_2267:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2257
+	JMP     block_2263
 
-tail_2258:
+tail_2264:
 	CMPQ      DI, DX
-	JAE       pixels_done_2259
+	JAE       pixels_done_2265
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2267:
+row_2273:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -43202,53 +43311,53 @@ row_2267:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2267
+	JNZ          row_2273
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2268
+	JB           act_done_2274
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2269
+	JE           act_clampx_2275
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2270
+	JE           act_mulx_2276
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2271
+	JE           act_slope_2277
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2272
+	JE           act_slopec_2278
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2273
+	JE           act_requant_2279
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2268
+	JMP          act_done_2274
 
-act_mulx_2270:
+act_mulx_2276:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2268
+	JMP         act_done_2274
 
-act_slope_2271:
+act_slope_2277:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2268
+	JMP         act_done_2274
 
-act_slopec_2272:
+act_slopec_2278:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2268
+	JMP         act_done_2274
 
-act_requant_2273:
+act_requant_2279:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -43256,17 +43365,17 @@ act_requant_2273:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2268
+	JMP         act_done_2274
 
-act_clampx_2269:
+act_clampx_2275:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2268:
+act_done_2274:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2259:
+pixels_done_2265:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -43299,9 +43408,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2274:
+block_2280:
 	CMPQ    DI, BX
-	JAE     tail_2275
+	JAE     tail_2281
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43311,7 +43420,7 @@ block_2274:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2277:
+row_2283:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -43328,24 +43437,24 @@ row_2277:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2277
+	JNZ          row_2283
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2278
+	JB           act_done_2284
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2279
+	JE           act_clampx_2285
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2280
+	JE           act_mulx_2286
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2281
+	JE           act_slope_2287
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2282
+	JE           act_slopec_2288
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2283
+	JE           act_requant_2289
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43358,9 +43467,9 @@ row_2277:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2278
+	JMP          act_done_2284
 
-act_mulx_2280:
+act_mulx_2286:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43381,9 +43490,9 @@ act_mulx_2280:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2278
+	JMP         act_done_2284
 
-act_slope_2281:
+act_slope_2287:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43396,9 +43505,9 @@ act_slope_2281:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2278
+	JMP         act_done_2284
 
-act_slopec_2282:
+act_slopec_2288:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43414,9 +43523,9 @@ act_slopec_2282:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2278
+	JMP         act_done_2284
 
-act_requant_2283:
+act_requant_2289:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43436,9 +43545,9 @@ act_requant_2283:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2278
+	JMP         act_done_2284
 
-act_clampx_2279:
+act_clampx_2285:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43448,7 +43557,7 @@ act_clampx_2279:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2278:
+act_done_2284:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43459,11 +43568,11 @@ act_done_2278:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2274
+	JMP     block_2280
 
-tail_2275:
+tail_2281:
 	CMPQ      DI, DX
-	JAE       pixels_done_2276
+	JAE       pixels_done_2282
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43472,7 +43581,7 @@ tail_2275:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2284:
+row_2290:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -43489,24 +43598,24 @@ row_2284:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2284
+	JNZ          row_2290
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2285
+	JB           act_done_2291
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2286
+	JE           act_clampx_2292
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2287
+	JE           act_mulx_2293
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2288
+	JE           act_slope_2294
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2289
+	JE           act_slopec_2295
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2290
+	JE           act_requant_2296
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43519,9 +43628,9 @@ row_2284:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2285
+	JMP          act_done_2291
 
-act_mulx_2287:
+act_mulx_2293:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43542,9 +43651,9 @@ act_mulx_2287:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2285
+	JMP         act_done_2291
 
-act_slope_2288:
+act_slope_2294:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43557,9 +43666,9 @@ act_slope_2288:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2285
+	JMP         act_done_2291
 
-act_slopec_2289:
+act_slopec_2295:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43575,9 +43684,9 @@ act_slopec_2289:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2285
+	JMP         act_done_2291
 
-act_requant_2290:
+act_requant_2296:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43597,9 +43706,9 @@ act_requant_2290:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2285
+	JMP         act_done_2291
 
-act_clampx_2286:
+act_clampx_2292:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43609,7 +43718,7 @@ act_clampx_2286:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2285:
+act_done_2291:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43619,7 +43728,7 @@ act_done_2285:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2276:
+pixels_done_2282:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43638,9 +43747,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2291:
+block_2297:
 	CMPQ    DI, BX
-	JAE     tail_2292
+	JAE     tail_2298
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43649,7 +43758,7 @@ block_2291:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2294:
+row_2300:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -43663,24 +43772,24 @@ row_2294:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2294
+	JNZ          row_2300
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2295
+	JB           act_done_2301
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2296
+	JE           act_clampx_2302
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2297
+	JE           act_mulx_2303
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2298
+	JE           act_slope_2304
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2299
+	JE           act_slopec_2305
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2300
+	JE           act_requant_2306
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43690,9 +43799,9 @@ row_2294:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2295
+	JMP          act_done_2301
 
-act_mulx_2297:
+act_mulx_2303:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43708,9 +43817,9 @@ act_mulx_2297:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2295
+	JMP         act_done_2301
 
-act_slope_2298:
+act_slope_2304:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43720,9 +43829,9 @@ act_slope_2298:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2295
+	JMP         act_done_2301
 
-act_slopec_2299:
+act_slopec_2305:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43735,9 +43844,9 @@ act_slopec_2299:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2295
+	JMP         act_done_2301
 
-act_requant_2300:
+act_requant_2306:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43753,9 +43862,9 @@ act_requant_2300:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2295
+	JMP         act_done_2301
 
-act_clampx_2296:
+act_clampx_2302:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43763,7 +43872,7 @@ act_clampx_2296:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2295:
+act_done_2301:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43772,11 +43881,11 @@ act_done_2295:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2291
+	JMP     block_2297
 
-tail_2292:
+tail_2298:
 	CMPQ      DI, DX
-	JAE       pixels_done_2293
+	JAE       pixels_done_2299
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43784,7 +43893,7 @@ tail_2292:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2301:
+row_2307:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -43798,24 +43907,24 @@ row_2301:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2301
+	JNZ          row_2307
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2302
+	JB           act_done_2308
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2303
+	JE           act_clampx_2309
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2304
+	JE           act_mulx_2310
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2305
+	JE           act_slope_2311
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2306
+	JE           act_slopec_2312
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2307
+	JE           act_requant_2313
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43825,9 +43934,9 @@ row_2301:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2302
+	JMP          act_done_2308
 
-act_mulx_2304:
+act_mulx_2310:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43843,9 +43952,9 @@ act_mulx_2304:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2302
+	JMP         act_done_2308
 
-act_slope_2305:
+act_slope_2311:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43855,9 +43964,9 @@ act_slope_2305:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2302
+	JMP         act_done_2308
 
-act_slopec_2306:
+act_slopec_2312:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43870,9 +43979,9 @@ act_slopec_2306:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2302
+	JMP         act_done_2308
 
-act_requant_2307:
+act_requant_2313:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43888,9 +43997,9 @@ act_requant_2307:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2302
+	JMP         act_done_2308
 
-act_clampx_2303:
+act_clampx_2309:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43898,7 +44007,7 @@ act_clampx_2303:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2302:
+act_done_2308:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43906,7 +44015,7 @@ act_done_2302:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2293:
+pixels_done_2299:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43923,9 +44032,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2308:
+block_2314:
 	CMPQ    DI, BX
-	JAE     tail_2309
+	JAE     tail_2315
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43933,7 +44042,7 @@ block_2308:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2311:
+row_2317:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -43944,33 +44053,33 @@ row_2311:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2311
+	JNZ          row_2317
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2312
+	JB           act_done_2318
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2313
+	JE           act_clampx_2319
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2314
+	JE           act_mulx_2320
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2315
+	JE           act_slope_2321
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2316
+	JE           act_slopec_2322
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2317
+	JE           act_requant_2323
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2312
+	JMP          act_done_2318
 
-act_mulx_2314:
+act_mulx_2320:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43981,18 +44090,18 @@ act_mulx_2314:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2312
+	JMP         act_done_2318
 
-act_slope_2315:
+act_slope_2321:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2312
+	JMP         act_done_2318
 
-act_slopec_2316:
+act_slopec_2322:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44002,9 +44111,9 @@ act_slopec_2316:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2312
+	JMP         act_done_2318
 
-act_requant_2317:
+act_requant_2323:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44016,33 +44125,33 @@ act_requant_2317:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2312
+	JMP         act_done_2318
 
-act_clampx_2313:
+act_clampx_2319:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2312:
+act_done_2318:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2308
+	JMP     block_2314
 
-tail_2309:
+tail_2315:
 	CMPQ      DI, DX
-	JAE       pixels_done_2310
+	JAE       pixels_done_2316
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2318:
+row_2324:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -44053,33 +44162,33 @@ row_2318:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2318
+	JNZ          row_2324
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2319
+	JB           act_done_2325
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2320
+	JE           act_clampx_2326
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2321
+	JE           act_mulx_2327
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2322
+	JE           act_slope_2328
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2323
+	JE           act_slopec_2329
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2324
+	JE           act_requant_2330
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2319
+	JMP          act_done_2325
 
-act_mulx_2321:
+act_mulx_2327:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44090,18 +44199,18 @@ act_mulx_2321:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2319
+	JMP         act_done_2325
 
-act_slope_2322:
+act_slope_2328:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2319
+	JMP         act_done_2325
 
-act_slopec_2323:
+act_slopec_2329:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44111,9 +44220,9 @@ act_slopec_2323:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2319
+	JMP         act_done_2325
 
-act_requant_2324:
+act_requant_2330:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44125,21 +44234,21 @@ act_requant_2324:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2319
+	JMP         act_done_2325
 
-act_clampx_2320:
+act_clampx_2326:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2319:
+act_done_2325:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2310:
+pixels_done_2316:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44154,16 +44263,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2325:
+block_2331:
 	CMPQ    DI, BX
-	JAE     tail_2326
+	JAE     tail_2332
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2328:
+row_2334:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -44171,53 +44280,53 @@ row_2328:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2328
+	JNZ          row_2334
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2329
+	JB           act_done_2335
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2330
+	JE           act_clampx_2336
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2331
+	JE           act_mulx_2337
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2332
+	JE           act_slope_2338
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2333
+	JE           act_slopec_2339
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2334
+	JE           act_requant_2340
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2329
+	JMP          act_done_2335
 
-act_mulx_2331:
+act_mulx_2337:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2329
+	JMP         act_done_2335
 
-act_slope_2332:
+act_slope_2338:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2329
+	JMP         act_done_2335
 
-act_slopec_2333:
+act_slopec_2339:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2329
+	JMP         act_done_2335
 
-act_requant_2334:
+act_requant_2340:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -44225,28 +44334,28 @@ act_requant_2334:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2329
+	JMP         act_done_2335
 
-act_clampx_2330:
+act_clampx_2336:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2329:
+act_done_2335:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2325
+	JMP     block_2331
 
-tail_2326:
+tail_2332:
 	CMPQ      DI, DX
-	JAE       pixels_done_2327
+	JAE       pixels_done_2333
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2335:
+row_2341:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -44254,53 +44363,53 @@ row_2335:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2335
+	JNZ          row_2341
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2336
+	JB           act_done_2342
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2337
+	JE           act_clampx_2343
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2338
+	JE           act_mulx_2344
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2339
+	JE           act_slope_2345
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2340
+	JE           act_slopec_2346
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2341
+	JE           act_requant_2347
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2336
+	JMP          act_done_2342
 
-act_mulx_2338:
+act_mulx_2344:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2336
+	JMP         act_done_2342
 
-act_slope_2339:
+act_slope_2345:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2336
+	JMP         act_done_2342
 
-act_slopec_2340:
+act_slopec_2346:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2336
+	JMP         act_done_2342
 
-act_requant_2341:
+act_requant_2347:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -44308,17 +44417,17 @@ act_requant_2341:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2336
+	JMP         act_done_2342
 
-act_clampx_2337:
+act_clampx_2343:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2336:
+act_done_2342:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2327:
+pixels_done_2333:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -44351,9 +44460,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2342:
+block_2348:
 	CMPQ    DI, BX
-	JAE     tail_2343
+	JAE     tail_2349
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44363,7 +44472,7 @@ block_2342:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2345:
+row_2351:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -44389,24 +44498,24 @@ row_2345:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2345
+	JNZ          row_2351
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2346
+	JB           act_done_2352
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2347
+	JE           act_clampx_2353
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2348
+	JE           act_mulx_2354
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2349
+	JE           act_slope_2355
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2350
+	JE           act_slopec_2356
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2351
+	JE           act_requant_2357
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44419,9 +44528,9 @@ row_2345:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2346
+	JMP          act_done_2352
 
-act_mulx_2348:
+act_mulx_2354:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44442,9 +44551,9 @@ act_mulx_2348:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2346
+	JMP         act_done_2352
 
-act_slope_2349:
+act_slope_2355:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44457,9 +44566,9 @@ act_slope_2349:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2346
+	JMP         act_done_2352
 
-act_slopec_2350:
+act_slopec_2356:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44475,9 +44584,9 @@ act_slopec_2350:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2346
+	JMP         act_done_2352
 
-act_requant_2351:
+act_requant_2357:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44497,9 +44606,9 @@ act_requant_2351:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2346
+	JMP         act_done_2352
 
-act_clampx_2347:
+act_clampx_2353:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44509,7 +44618,7 @@ act_clampx_2347:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2346:
+act_done_2352:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44520,11 +44629,11 @@ act_done_2346:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2342
+	JMP     block_2348
 
-tail_2343:
+tail_2349:
 	CMPQ      DI, DX
-	JAE       pixels_done_2344
+	JAE       pixels_done_2350
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44533,7 +44642,7 @@ tail_2343:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2352:
+row_2358:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -44559,24 +44668,24 @@ row_2352:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2352
+	JNZ          row_2358
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2353
+	JB           act_done_2359
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2354
+	JE           act_clampx_2360
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2355
+	JE           act_mulx_2361
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2356
+	JE           act_slope_2362
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2357
+	JE           act_slopec_2363
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2358
+	JE           act_requant_2364
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44589,9 +44698,9 @@ row_2352:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2353
+	JMP          act_done_2359
 
-act_mulx_2355:
+act_mulx_2361:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44612,9 +44721,9 @@ act_mulx_2355:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2353
+	JMP         act_done_2359
 
-act_slope_2356:
+act_slope_2362:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44627,9 +44736,9 @@ act_slope_2356:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2353
+	JMP         act_done_2359
 
-act_slopec_2357:
+act_slopec_2363:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44645,9 +44754,9 @@ act_slopec_2357:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2353
+	JMP         act_done_2359
 
-act_requant_2358:
+act_requant_2364:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44667,9 +44776,9 @@ act_requant_2358:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2353
+	JMP         act_done_2359
 
-act_clampx_2354:
+act_clampx_2360:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44679,7 +44788,7 @@ act_clampx_2354:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2353:
+act_done_2359:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44689,7 +44798,7 @@ act_done_2353:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2344:
+pixels_done_2350:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44708,9 +44817,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2359:
+block_2365:
 	CMPQ    DI, BX
-	JAE     tail_2360
+	JAE     tail_2366
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44719,7 +44828,7 @@ block_2359:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2362:
+row_2368:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -44740,24 +44849,24 @@ row_2362:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2362
+	JNZ          row_2368
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2363
+	JB           act_done_2369
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2364
+	JE           act_clampx_2370
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2365
+	JE           act_mulx_2371
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2366
+	JE           act_slope_2372
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2367
+	JE           act_slopec_2373
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2368
+	JE           act_requant_2374
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44767,9 +44876,9 @@ row_2362:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2363
+	JMP          act_done_2369
 
-act_mulx_2365:
+act_mulx_2371:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44785,9 +44894,9 @@ act_mulx_2365:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2363
+	JMP         act_done_2369
 
-act_slope_2366:
+act_slope_2372:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44797,9 +44906,9 @@ act_slope_2366:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2363
+	JMP         act_done_2369
 
-act_slopec_2367:
+act_slopec_2373:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -44812,9 +44921,9 @@ act_slopec_2367:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2363
+	JMP         act_done_2369
 
-act_requant_2368:
+act_requant_2374:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -44830,9 +44939,9 @@ act_requant_2368:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2363
+	JMP         act_done_2369
 
-act_clampx_2364:
+act_clampx_2370:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44840,7 +44949,7 @@ act_clampx_2364:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2363:
+act_done_2369:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44849,11 +44958,11 @@ act_done_2363:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2359
+	JMP     block_2365
 
-tail_2360:
+tail_2366:
 	CMPQ      DI, DX
-	JAE       pixels_done_2361
+	JAE       pixels_done_2367
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44861,7 +44970,7 @@ tail_2360:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2369:
+row_2375:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -44882,24 +44991,24 @@ row_2369:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2369
+	JNZ          row_2375
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2370
+	JB           act_done_2376
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2371
+	JE           act_clampx_2377
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2372
+	JE           act_mulx_2378
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2373
+	JE           act_slope_2379
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2374
+	JE           act_slopec_2380
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2375
+	JE           act_requant_2381
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44909,9 +45018,9 @@ row_2369:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2370
+	JMP          act_done_2376
 
-act_mulx_2372:
+act_mulx_2378:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44927,9 +45036,9 @@ act_mulx_2372:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2370
+	JMP         act_done_2376
 
-act_slope_2373:
+act_slope_2379:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44939,9 +45048,9 @@ act_slope_2373:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2370
+	JMP         act_done_2376
 
-act_slopec_2374:
+act_slopec_2380:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44954,9 +45063,9 @@ act_slopec_2374:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2370
+	JMP         act_done_2376
 
-act_requant_2375:
+act_requant_2381:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44972,9 +45081,9 @@ act_requant_2375:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2370
+	JMP         act_done_2376
 
-act_clampx_2371:
+act_clampx_2377:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44982,7 +45091,7 @@ act_clampx_2371:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2370:
+act_done_2376:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44990,7 +45099,7 @@ act_done_2370:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2361:
+pixels_done_2367:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45007,9 +45116,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2376:
+block_2382:
 	CMPQ    DI, BX
-	JAE     tail_2377
+	JAE     tail_2383
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45017,7 +45126,7 @@ block_2376:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2379:
+row_2385:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -45033,33 +45142,33 @@ row_2379:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2379
+	JNZ          row_2385
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2380
+	JB           act_done_2386
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2381
+	JE           act_clampx_2387
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2382
+	JE           act_mulx_2388
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2383
+	JE           act_slope_2389
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2384
+	JE           act_slopec_2390
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2385
+	JE           act_requant_2391
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2380
+	JMP          act_done_2386
 
-act_mulx_2382:
+act_mulx_2388:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45070,18 +45179,18 @@ act_mulx_2382:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2380
+	JMP         act_done_2386
 
-act_slope_2383:
+act_slope_2389:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2380
+	JMP         act_done_2386
 
-act_slopec_2384:
+act_slopec_2390:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45091,9 +45200,9 @@ act_slopec_2384:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2380
+	JMP         act_done_2386
 
-act_requant_2385:
+act_requant_2391:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45105,33 +45214,33 @@ act_requant_2385:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2380
+	JMP         act_done_2386
 
-act_clampx_2381:
+act_clampx_2387:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2380:
+act_done_2386:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2376
+	JMP     block_2382
 
-tail_2377:
+tail_2383:
 	CMPQ      DI, DX
-	JAE       pixels_done_2378
+	JAE       pixels_done_2384
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2386:
+row_2392:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -45147,33 +45256,33 @@ row_2386:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2386
+	JNZ          row_2392
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2387
+	JB           act_done_2393
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2388
+	JE           act_clampx_2394
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2389
+	JE           act_mulx_2395
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2390
+	JE           act_slope_2396
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2391
+	JE           act_slopec_2397
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2392
+	JE           act_requant_2398
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2387
+	JMP          act_done_2393
 
-act_mulx_2389:
+act_mulx_2395:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45184,18 +45293,18 @@ act_mulx_2389:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2387
+	JMP         act_done_2393
 
-act_slope_2390:
+act_slope_2396:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2387
+	JMP         act_done_2393
 
-act_slopec_2391:
+act_slopec_2397:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45205,9 +45314,9 @@ act_slopec_2391:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2387
+	JMP         act_done_2393
 
-act_requant_2392:
+act_requant_2398:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45219,21 +45328,21 @@ act_requant_2392:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2387
+	JMP         act_done_2393
 
-act_clampx_2388:
+act_clampx_2394:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2387:
+act_done_2393:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2378:
+pixels_done_2384:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45248,16 +45357,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2393:
+block_2399:
 	CMPQ    DI, BX
-	JAE     tail_2394
+	JAE     tail_2400
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2396:
+row_2402:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -45268,53 +45377,53 @@ row_2396:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2396
+	JNZ          row_2402
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2397
+	JB           act_done_2403
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2398
+	JE           act_clampx_2404
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2399
+	JE           act_mulx_2405
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2400
+	JE           act_slope_2406
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2401
+	JE           act_slopec_2407
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2402
+	JE           act_requant_2408
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2397
+	JMP          act_done_2403
 
-act_mulx_2399:
+act_mulx_2405:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2397
+	JMP         act_done_2403
 
-act_slope_2400:
+act_slope_2406:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2397
+	JMP         act_done_2403
 
-act_slopec_2401:
+act_slopec_2407:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2397
+	JMP         act_done_2403
 
-act_requant_2402:
+act_requant_2408:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -45322,28 +45431,28 @@ act_requant_2402:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2397
+	JMP         act_done_2403
 
-act_clampx_2398:
+act_clampx_2404:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2397:
+act_done_2403:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2393
+	JMP     block_2399
 
-tail_2394:
+tail_2400:
 	CMPQ      DI, DX
-	JAE       pixels_done_2395
+	JAE       pixels_done_2401
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2403:
+row_2409:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -45354,53 +45463,53 @@ row_2403:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2403
+	JNZ          row_2409
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2404
+	JB           act_done_2410
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2405
+	JE           act_clampx_2411
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2406
+	JE           act_mulx_2412
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2407
+	JE           act_slope_2413
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2408
+	JE           act_slopec_2414
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2409
+	JE           act_requant_2415
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2404
+	JMP          act_done_2410
 
-act_mulx_2406:
+act_mulx_2412:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2404
+	JMP         act_done_2410
 
-act_slope_2407:
+act_slope_2413:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2404
+	JMP         act_done_2410
 
-act_slopec_2408:
+act_slopec_2414:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2404
+	JMP         act_done_2410
 
-act_requant_2409:
+act_requant_2415:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -45408,17 +45517,17 @@ act_requant_2409:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2404
+	JMP         act_done_2410
 
-act_clampx_2405:
+act_clampx_2411:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2404:
+act_done_2410:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2395:
+pixels_done_2401:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45451,9 +45560,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2410:
+block_2416:
 	CMPQ    DI, BX
-	JAE     tail_2411
+	JAE     tail_2417
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45463,7 +45572,7 @@ block_2410:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2413:
+row_2419:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -45498,24 +45607,24 @@ row_2413:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2413
+	JNZ          row_2419
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2414
+	JB           act_done_2420
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2415
+	JE           act_clampx_2421
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2416
+	JE           act_mulx_2422
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2417
+	JE           act_slope_2423
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2418
+	JE           act_slopec_2424
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2419
+	JE           act_requant_2425
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45528,9 +45637,9 @@ row_2413:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2414
+	JMP          act_done_2420
 
-act_mulx_2416:
+act_mulx_2422:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45551,9 +45660,9 @@ act_mulx_2416:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2414
+	JMP         act_done_2420
 
-act_slope_2417:
+act_slope_2423:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45566,9 +45675,9 @@ act_slope_2417:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2414
+	JMP         act_done_2420
 
-act_slopec_2418:
+act_slopec_2424:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45584,9 +45693,9 @@ act_slopec_2418:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2414
+	JMP         act_done_2420
 
-act_requant_2419:
+act_requant_2425:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45606,9 +45715,9 @@ act_requant_2419:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2414
+	JMP         act_done_2420
 
-act_clampx_2415:
+act_clampx_2421:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45618,7 +45727,7 @@ act_clampx_2415:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2414:
+act_done_2420:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45629,11 +45738,11 @@ act_done_2414:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2410
+	JMP     block_2416
 
-tail_2411:
+tail_2417:
 	CMPQ      DI, DX
-	JAE       pixels_done_2412
+	JAE       pixels_done_2418
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45642,7 +45751,7 @@ tail_2411:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2420:
+row_2426:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -45677,24 +45786,24 @@ row_2420:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2420
+	JNZ          row_2426
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2421
+	JB           act_done_2427
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2422
+	JE           act_clampx_2428
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2423
+	JE           act_mulx_2429
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2424
+	JE           act_slope_2430
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2425
+	JE           act_slopec_2431
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2426
+	JE           act_requant_2432
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45707,9 +45816,9 @@ row_2420:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2421
+	JMP          act_done_2427
 
-act_mulx_2423:
+act_mulx_2429:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45730,9 +45839,9 @@ act_mulx_2423:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2421
+	JMP         act_done_2427
 
-act_slope_2424:
+act_slope_2430:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45745,9 +45854,9 @@ act_slope_2424:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2421
+	JMP         act_done_2427
 
-act_slopec_2425:
+act_slopec_2431:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -45763,9 +45872,9 @@ act_slopec_2425:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2421
+	JMP         act_done_2427
 
-act_requant_2426:
+act_requant_2432:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -45785,9 +45894,9 @@ act_requant_2426:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2421
+	JMP         act_done_2427
 
-act_clampx_2422:
+act_clampx_2428:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45797,7 +45906,7 @@ act_clampx_2422:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2421:
+act_done_2427:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45807,7 +45916,7 @@ act_done_2421:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2412:
+pixels_done_2418:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45826,9 +45935,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2427:
+block_2433:
 	CMPQ    DI, BX
-	JAE     tail_2428
+	JAE     tail_2434
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45837,7 +45946,7 @@ block_2427:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2430:
+row_2436:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -45865,24 +45974,24 @@ row_2430:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2430
+	JNZ          row_2436
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2431
+	JB           act_done_2437
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2432
+	JE           act_clampx_2438
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2433
+	JE           act_mulx_2439
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2434
+	JE           act_slope_2440
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2435
+	JE           act_slopec_2441
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2436
+	JE           act_requant_2442
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45892,9 +46001,9 @@ row_2430:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2431
+	JMP          act_done_2437
 
-act_mulx_2433:
+act_mulx_2439:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45910,9 +46019,9 @@ act_mulx_2433:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2431
+	JMP         act_done_2437
 
-act_slope_2434:
+act_slope_2440:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45922,9 +46031,9 @@ act_slope_2434:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2431
+	JMP         act_done_2437
 
-act_slopec_2435:
+act_slopec_2441:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45937,9 +46046,9 @@ act_slopec_2435:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2431
+	JMP         act_done_2437
 
-act_requant_2436:
+act_requant_2442:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45955,9 +46064,9 @@ act_requant_2436:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2431
+	JMP         act_done_2437
 
-act_clampx_2432:
+act_clampx_2438:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45965,7 +46074,7 @@ act_clampx_2432:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2431:
+act_done_2437:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45974,11 +46083,11 @@ act_done_2431:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2427
+	JMP     block_2433
 
-tail_2428:
+tail_2434:
 	CMPQ      DI, DX
-	JAE       pixels_done_2429
+	JAE       pixels_done_2435
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45986,7 +46095,7 @@ tail_2428:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2437:
+row_2443:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -46014,24 +46123,24 @@ row_2437:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2437
+	JNZ          row_2443
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2438
+	JB           act_done_2444
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2439
+	JE           act_clampx_2445
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2440
+	JE           act_mulx_2446
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2441
+	JE           act_slope_2447
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2442
+	JE           act_slopec_2448
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2443
+	JE           act_requant_2449
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46041,9 +46150,9 @@ row_2437:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2438
+	JMP          act_done_2444
 
-act_mulx_2440:
+act_mulx_2446:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46059,9 +46168,9 @@ act_mulx_2440:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2438
+	JMP         act_done_2444
 
-act_slope_2441:
+act_slope_2447:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46071,9 +46180,9 @@ act_slope_2441:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2438
+	JMP         act_done_2444
 
-act_slopec_2442:
+act_slopec_2448:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46086,9 +46195,9 @@ act_slopec_2442:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2438
+	JMP         act_done_2444
 
-act_requant_2443:
+act_requant_2449:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46104,9 +46213,9 @@ act_requant_2443:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2438
+	JMP         act_done_2444
 
-act_clampx_2439:
+act_clampx_2445:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46114,7 +46223,7 @@ act_clampx_2439:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2438:
+act_done_2444:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46122,7 +46231,7 @@ act_done_2438:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2429:
+pixels_done_2435:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46139,9 +46248,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2444:
+block_2450:
 	CMPQ    DI, BX
-	JAE     tail_2445
+	JAE     tail_2451
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46149,7 +46258,7 @@ block_2444:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2447:
+row_2453:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -46170,33 +46279,33 @@ row_2447:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2447
+	JNZ          row_2453
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2448
+	JB           act_done_2454
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2449
+	JE           act_clampx_2455
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2450
+	JE           act_mulx_2456
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2451
+	JE           act_slope_2457
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2452
+	JE           act_slopec_2458
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2453
+	JE           act_requant_2459
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2448
+	JMP          act_done_2454
 
-act_mulx_2450:
+act_mulx_2456:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46207,18 +46316,18 @@ act_mulx_2450:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2448
+	JMP         act_done_2454
 
-act_slope_2451:
+act_slope_2457:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2448
+	JMP         act_done_2454
 
-act_slopec_2452:
+act_slopec_2458:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46228,9 +46337,9 @@ act_slopec_2452:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2448
+	JMP         act_done_2454
 
-act_requant_2453:
+act_requant_2459:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46242,33 +46351,33 @@ act_requant_2453:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2448
+	JMP         act_done_2454
 
-act_clampx_2449:
+act_clampx_2455:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2448:
+act_done_2454:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2444
+	JMP     block_2450
 
-tail_2445:
+tail_2451:
 	CMPQ      DI, DX
-	JAE       pixels_done_2446
+	JAE       pixels_done_2452
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2454:
+row_2460:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -46289,33 +46398,33 @@ row_2454:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2454
+	JNZ          row_2460
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2455
+	JB           act_done_2461
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2456
+	JE           act_clampx_2462
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2457
+	JE           act_mulx_2463
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2458
+	JE           act_slope_2464
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2459
+	JE           act_slopec_2465
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2460
+	JE           act_requant_2466
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2455
+	JMP          act_done_2461
 
-act_mulx_2457:
+act_mulx_2463:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46326,18 +46435,18 @@ act_mulx_2457:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2455
+	JMP         act_done_2461
 
-act_slope_2458:
+act_slope_2464:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2455
+	JMP         act_done_2461
 
-act_slopec_2459:
+act_slopec_2465:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46347,9 +46456,9 @@ act_slopec_2459:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2455
+	JMP         act_done_2461
 
-act_requant_2460:
+act_requant_2466:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46361,21 +46470,21 @@ act_requant_2460:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2455
+	JMP         act_done_2461
 
-act_clampx_2456:
+act_clampx_2462:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2455:
+act_done_2461:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2446:
+pixels_done_2452:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46390,16 +46499,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2461:
+block_2467:
 	CMPQ    DI, BX
-	JAE     tail_2462
+	JAE     tail_2468
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2464:
+row_2470:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -46413,53 +46522,53 @@ row_2464:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2464
+	JNZ          row_2470
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2465
+	JB           act_done_2471
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2466
+	JE           act_clampx_2472
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2467
+	JE           act_mulx_2473
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2468
+	JE           act_slope_2474
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2469
+	JE           act_slopec_2475
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2470
+	JE           act_requant_2476
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2465
+	JMP          act_done_2471
 
-act_mulx_2467:
+act_mulx_2473:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2465
+	JMP         act_done_2471
 
-act_slope_2468:
+act_slope_2474:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2465
+	JMP         act_done_2471
 
-act_slopec_2469:
+act_slopec_2475:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2465
+	JMP         act_done_2471
 
-act_requant_2470:
+act_requant_2476:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -46467,28 +46576,28 @@ act_requant_2470:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2465
+	JMP         act_done_2471
 
-act_clampx_2466:
+act_clampx_2472:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2465:
+act_done_2471:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2461
+	JMP     block_2467
 
-tail_2462:
+tail_2468:
 	CMPQ      DI, DX
-	JAE       pixels_done_2463
+	JAE       pixels_done_2469
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2471:
+row_2477:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -46502,53 +46611,53 @@ row_2471:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2471
+	JNZ          row_2477
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2472
+	JB           act_done_2478
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2473
+	JE           act_clampx_2479
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2474
+	JE           act_mulx_2480
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2475
+	JE           act_slope_2481
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2476
+	JE           act_slopec_2482
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2477
+	JE           act_requant_2483
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2472
+	JMP          act_done_2478
 
-act_mulx_2474:
+act_mulx_2480:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2472
+	JMP         act_done_2478
 
-act_slope_2475:
+act_slope_2481:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2472
+	JMP         act_done_2478
 
-act_slopec_2476:
+act_slopec_2482:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2472
+	JMP         act_done_2478
 
-act_requant_2477:
+act_requant_2483:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -46556,17 +46665,17 @@ act_requant_2477:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2472
+	JMP         act_done_2478
 
-act_clampx_2473:
+act_clampx_2479:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2472:
+act_done_2478:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2463:
+pixels_done_2469:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -46599,9 +46708,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2478:
+block_2484:
 	CMPQ    DI, BX
-	JAE     tail_2479
+	JAE     tail_2485
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46611,7 +46720,7 @@ block_2478:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2481:
+row_2487:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -46628,24 +46737,24 @@ row_2481:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2481
+	JNZ          row_2487
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2482
+	JB           act_done_2488
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2483
+	JE           act_clampx_2489
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2484
+	JE           act_mulx_2490
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2485
+	JE           act_slope_2491
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2486
+	JE           act_slopec_2492
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2487
+	JE           act_requant_2493
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46658,9 +46767,9 @@ row_2481:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2482
+	JMP          act_done_2488
 
-act_mulx_2484:
+act_mulx_2490:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46681,9 +46790,9 @@ act_mulx_2484:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2482
+	JMP         act_done_2488
 
-act_slope_2485:
+act_slope_2491:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46696,9 +46805,9 @@ act_slope_2485:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2482
+	JMP         act_done_2488
 
-act_slopec_2486:
+act_slopec_2492:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46714,9 +46823,9 @@ act_slopec_2486:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2482
+	JMP         act_done_2488
 
-act_requant_2487:
+act_requant_2493:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46736,9 +46845,9 @@ act_requant_2487:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2482
+	JMP         act_done_2488
 
-act_clampx_2483:
+act_clampx_2489:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46748,7 +46857,7 @@ act_clampx_2483:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2482:
+act_done_2488:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46759,11 +46868,11 @@ act_done_2482:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2478
+	JMP     block_2484
 
-tail_2479:
+tail_2485:
 	CMPQ      DI, DX
-	JAE       pixels_done_2480
+	JAE       pixels_done_2486
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46772,7 +46881,7 @@ tail_2479:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2488:
+row_2494:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -46789,24 +46898,24 @@ row_2488:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2488
+	JNZ          row_2494
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2489
+	JB           act_done_2495
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2490
+	JE           act_clampx_2496
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2491
+	JE           act_mulx_2497
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2492
+	JE           act_slope_2498
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2493
+	JE           act_slopec_2499
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2494
+	JE           act_requant_2500
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46819,9 +46928,9 @@ row_2488:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2489
+	JMP          act_done_2495
 
-act_mulx_2491:
+act_mulx_2497:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46842,9 +46951,9 @@ act_mulx_2491:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2489
+	JMP         act_done_2495
 
-act_slope_2492:
+act_slope_2498:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46857,9 +46966,9 @@ act_slope_2492:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2489
+	JMP         act_done_2495
 
-act_slopec_2493:
+act_slopec_2499:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46875,9 +46984,9 @@ act_slopec_2493:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2489
+	JMP         act_done_2495
 
-act_requant_2494:
+act_requant_2500:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46897,9 +47006,9 @@ act_requant_2494:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2489
+	JMP         act_done_2495
 
-act_clampx_2490:
+act_clampx_2496:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46909,7 +47018,7 @@ act_clampx_2490:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2489:
+act_done_2495:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46919,7 +47028,7 @@ act_done_2489:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2480:
+pixels_done_2486:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46938,9 +47047,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2495:
+block_2501:
 	CMPQ    DI, BX
-	JAE     tail_2496
+	JAE     tail_2502
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46949,7 +47058,7 @@ block_2495:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2498:
+row_2504:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -46963,24 +47072,24 @@ row_2498:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2498
+	JNZ          row_2504
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2499
+	JB           act_done_2505
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2500
+	JE           act_clampx_2506
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2501
+	JE           act_mulx_2507
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2502
+	JE           act_slope_2508
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2503
+	JE           act_slopec_2509
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2504
+	JE           act_requant_2510
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46990,9 +47099,9 @@ row_2498:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2499
+	JMP          act_done_2505
 
-act_mulx_2501:
+act_mulx_2507:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47008,9 +47117,9 @@ act_mulx_2501:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2499
+	JMP         act_done_2505
 
-act_slope_2502:
+act_slope_2508:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47020,9 +47129,9 @@ act_slope_2502:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2499
+	JMP         act_done_2505
 
-act_slopec_2503:
+act_slopec_2509:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47035,9 +47144,9 @@ act_slopec_2503:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2499
+	JMP         act_done_2505
 
-act_requant_2504:
+act_requant_2510:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47053,9 +47162,9 @@ act_requant_2504:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2499
+	JMP         act_done_2505
 
-act_clampx_2500:
+act_clampx_2506:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47063,7 +47172,7 @@ act_clampx_2500:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2499:
+act_done_2505:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47072,11 +47181,11 @@ act_done_2499:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2495
+	JMP     block_2501
 
-tail_2496:
+tail_2502:
 	CMPQ      DI, DX
-	JAE       pixels_done_2497
+	JAE       pixels_done_2503
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47084,7 +47193,7 @@ tail_2496:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2505:
+row_2511:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -47098,24 +47207,24 @@ row_2505:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2505
+	JNZ          row_2511
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2506
+	JB           act_done_2512
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2507
+	JE           act_clampx_2513
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2508
+	JE           act_mulx_2514
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2509
+	JE           act_slope_2515
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2510
+	JE           act_slopec_2516
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2511
+	JE           act_requant_2517
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47125,9 +47234,9 @@ row_2505:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2506
+	JMP          act_done_2512
 
-act_mulx_2508:
+act_mulx_2514:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47143,9 +47252,9 @@ act_mulx_2508:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2506
+	JMP         act_done_2512
 
-act_slope_2509:
+act_slope_2515:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47155,9 +47264,9 @@ act_slope_2509:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2506
+	JMP         act_done_2512
 
-act_slopec_2510:
+act_slopec_2516:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47170,9 +47279,9 @@ act_slopec_2510:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2506
+	JMP         act_done_2512
 
-act_requant_2511:
+act_requant_2517:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47188,9 +47297,9 @@ act_requant_2511:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2506
+	JMP         act_done_2512
 
-act_clampx_2507:
+act_clampx_2513:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47198,7 +47307,7 @@ act_clampx_2507:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2506:
+act_done_2512:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47206,7 +47315,7 @@ act_done_2506:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2497:
+pixels_done_2503:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47223,9 +47332,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2512:
+block_2518:
 	CMPQ    DI, BX
-	JAE     tail_2513
+	JAE     tail_2519
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47233,7 +47342,7 @@ block_2512:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2515:
+row_2521:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -47244,33 +47353,33 @@ row_2515:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2515
+	JNZ          row_2521
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2516
+	JB           act_done_2522
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2517
+	JE           act_clampx_2523
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2518
+	JE           act_mulx_2524
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2519
+	JE           act_slope_2525
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2520
+	JE           act_slopec_2526
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2521
+	JE           act_requant_2527
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2516
+	JMP          act_done_2522
 
-act_mulx_2518:
+act_mulx_2524:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47281,18 +47390,18 @@ act_mulx_2518:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2516
+	JMP         act_done_2522
 
-act_slope_2519:
+act_slope_2525:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2516
+	JMP         act_done_2522
 
-act_slopec_2520:
+act_slopec_2526:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47302,9 +47411,9 @@ act_slopec_2520:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2516
+	JMP         act_done_2522
 
-act_requant_2521:
+act_requant_2527:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47316,33 +47425,33 @@ act_requant_2521:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2516
+	JMP         act_done_2522
 
-act_clampx_2517:
+act_clampx_2523:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2516:
+act_done_2522:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2512
+	JMP     block_2518
 
-tail_2513:
+tail_2519:
 	CMPQ      DI, DX
-	JAE       pixels_done_2514
+	JAE       pixels_done_2520
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2522:
+row_2528:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -47353,33 +47462,33 @@ row_2522:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2522
+	JNZ          row_2528
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2523
+	JB           act_done_2529
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2524
+	JE           act_clampx_2530
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2525
+	JE           act_mulx_2531
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2526
+	JE           act_slope_2532
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2527
+	JE           act_slopec_2533
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2528
+	JE           act_requant_2534
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2523
+	JMP          act_done_2529
 
-act_mulx_2525:
+act_mulx_2531:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47390,18 +47499,18 @@ act_mulx_2525:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2523
+	JMP         act_done_2529
 
-act_slope_2526:
+act_slope_2532:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2523
+	JMP         act_done_2529
 
-act_slopec_2527:
+act_slopec_2533:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47411,9 +47520,9 @@ act_slopec_2527:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2523
+	JMP         act_done_2529
 
-act_requant_2528:
+act_requant_2534:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47425,21 +47534,21 @@ act_requant_2528:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2523
+	JMP         act_done_2529
 
-act_clampx_2524:
+act_clampx_2530:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2523:
+act_done_2529:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2514:
+pixels_done_2520:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47454,16 +47563,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2529:
+block_2535:
 	CMPQ    DI, BX
-	JAE     tail_2530
+	JAE     tail_2536
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2532:
+row_2538:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -47471,53 +47580,53 @@ row_2532:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2532
+	JNZ          row_2538
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2533
+	JB           act_done_2539
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2534
+	JE           act_clampx_2540
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2535
+	JE           act_mulx_2541
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2536
+	JE           act_slope_2542
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2537
+	JE           act_slopec_2543
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2538
+	JE           act_requant_2544
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2533
+	JMP          act_done_2539
 
-act_mulx_2535:
+act_mulx_2541:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2533
+	JMP         act_done_2539
 
-act_slope_2536:
+act_slope_2542:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2533
+	JMP         act_done_2539
 
-act_slopec_2537:
+act_slopec_2543:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2533
+	JMP         act_done_2539
 
-act_requant_2538:
+act_requant_2544:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -47525,28 +47634,28 @@ act_requant_2538:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2533
+	JMP         act_done_2539
 
-act_clampx_2534:
+act_clampx_2540:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2533:
+act_done_2539:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2529
+	JMP     block_2535
 
-tail_2530:
+tail_2536:
 	CMPQ      DI, DX
-	JAE       pixels_done_2531
+	JAE       pixels_done_2537
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2539:
+row_2545:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -47554,53 +47663,53 @@ row_2539:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2539
+	JNZ          row_2545
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2540
+	JB           act_done_2546
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2541
+	JE           act_clampx_2547
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2542
+	JE           act_mulx_2548
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2543
+	JE           act_slope_2549
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2544
+	JE           act_slopec_2550
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2545
+	JE           act_requant_2551
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2540
+	JMP          act_done_2546
 
-act_mulx_2542:
+act_mulx_2548:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2540
+	JMP         act_done_2546
 
-act_slope_2543:
+act_slope_2549:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2540
+	JMP         act_done_2546
 
-act_slopec_2544:
+act_slopec_2550:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2540
+	JMP         act_done_2546
 
-act_requant_2545:
+act_requant_2551:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -47608,17 +47717,17 @@ act_requant_2545:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2540
+	JMP         act_done_2546
 
-act_clampx_2541:
+act_clampx_2547:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2540:
+act_done_2546:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2531:
+pixels_done_2537:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -47651,9 +47760,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2546:
+block_2552:
 	CMPQ    DI, BX
-	JAE     tail_2547
+	JAE     tail_2553
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47663,7 +47772,7 @@ block_2546:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2549:
+row_2555:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -47689,24 +47798,24 @@ row_2549:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2549
+	JNZ          row_2555
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2550
+	JB           act_done_2556
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2551
+	JE           act_clampx_2557
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2552
+	JE           act_mulx_2558
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2553
+	JE           act_slope_2559
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2554
+	JE           act_slopec_2560
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2555
+	JE           act_requant_2561
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47719,9 +47828,9 @@ row_2549:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2550
+	JMP          act_done_2556
 
-act_mulx_2552:
+act_mulx_2558:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47742,9 +47851,9 @@ act_mulx_2552:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2550
+	JMP         act_done_2556
 
-act_slope_2553:
+act_slope_2559:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47757,9 +47866,9 @@ act_slope_2553:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2550
+	JMP         act_done_2556
 
-act_slopec_2554:
+act_slopec_2560:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -47775,9 +47884,9 @@ act_slopec_2554:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2550
+	JMP         act_done_2556
 
-act_requant_2555:
+act_requant_2561:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -47797,9 +47906,9 @@ act_requant_2555:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2550
+	JMP         act_done_2556
 
-act_clampx_2551:
+act_clampx_2557:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47809,7 +47918,7 @@ act_clampx_2551:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2550:
+act_done_2556:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47820,11 +47929,11 @@ act_done_2550:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2546
+	JMP     block_2552
 
-tail_2547:
+tail_2553:
 	CMPQ      DI, DX
-	JAE       pixels_done_2548
+	JAE       pixels_done_2554
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47833,7 +47942,7 @@ tail_2547:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2556:
+row_2562:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -47859,24 +47968,24 @@ row_2556:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2556
+	JNZ          row_2562
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2557
+	JB           act_done_2563
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2558
+	JE           act_clampx_2564
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2559
+	JE           act_mulx_2565
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2560
+	JE           act_slope_2566
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2561
+	JE           act_slopec_2567
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2562
+	JE           act_requant_2568
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47889,9 +47998,9 @@ row_2556:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2557
+	JMP          act_done_2563
 
-act_mulx_2559:
+act_mulx_2565:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47912,9 +48021,9 @@ act_mulx_2559:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2557
+	JMP         act_done_2563
 
-act_slope_2560:
+act_slope_2566:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47927,9 +48036,9 @@ act_slope_2560:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2557
+	JMP         act_done_2563
 
-act_slopec_2561:
+act_slopec_2567:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47945,9 +48054,9 @@ act_slopec_2561:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2557
+	JMP         act_done_2563
 
-act_requant_2562:
+act_requant_2568:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47967,9 +48076,9 @@ act_requant_2562:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2557
+	JMP         act_done_2563
 
-act_clampx_2558:
+act_clampx_2564:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47979,7 +48088,7 @@ act_clampx_2558:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2557:
+act_done_2563:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47989,7 +48098,7 @@ act_done_2557:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2548:
+pixels_done_2554:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48008,9 +48117,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2563:
+block_2569:
 	CMPQ    DI, BX
-	JAE     tail_2564
+	JAE     tail_2570
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48019,7 +48128,7 @@ block_2563:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2566:
+row_2572:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -48040,24 +48149,24 @@ row_2566:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2566
+	JNZ          row_2572
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2567
+	JB           act_done_2573
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2568
+	JE           act_clampx_2574
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2569
+	JE           act_mulx_2575
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2570
+	JE           act_slope_2576
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2571
+	JE           act_slopec_2577
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2572
+	JE           act_requant_2578
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48067,9 +48176,9 @@ row_2566:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2567
+	JMP          act_done_2573
 
-act_mulx_2569:
+act_mulx_2575:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48085,9 +48194,9 @@ act_mulx_2569:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2567
+	JMP         act_done_2573
 
-act_slope_2570:
+act_slope_2576:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48097,9 +48206,9 @@ act_slope_2570:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2567
+	JMP         act_done_2573
 
-act_slopec_2571:
+act_slopec_2577:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48112,9 +48221,9 @@ act_slopec_2571:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2567
+	JMP         act_done_2573
 
-act_requant_2572:
+act_requant_2578:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48130,9 +48239,9 @@ act_requant_2572:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2567
+	JMP         act_done_2573
 
-act_clampx_2568:
+act_clampx_2574:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48140,7 +48249,7 @@ act_clampx_2568:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2567:
+act_done_2573:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48149,11 +48258,11 @@ act_done_2567:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2563
+	JMP     block_2569
 
-tail_2564:
+tail_2570:
 	CMPQ      DI, DX
-	JAE       pixels_done_2565
+	JAE       pixels_done_2571
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48161,7 +48270,7 @@ tail_2564:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2573:
+row_2579:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -48182,24 +48291,24 @@ row_2573:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2573
+	JNZ          row_2579
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2574
+	JB           act_done_2580
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2575
+	JE           act_clampx_2581
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2576
+	JE           act_mulx_2582
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2577
+	JE           act_slope_2583
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2578
+	JE           act_slopec_2584
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2579
+	JE           act_requant_2585
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48209,9 +48318,9 @@ row_2573:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2574
+	JMP          act_done_2580
 
-act_mulx_2576:
+act_mulx_2582:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48227,9 +48336,9 @@ act_mulx_2576:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2574
+	JMP         act_done_2580
 
-act_slope_2577:
+act_slope_2583:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48239,9 +48348,9 @@ act_slope_2577:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2574
+	JMP         act_done_2580
 
-act_slopec_2578:
+act_slopec_2584:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48254,9 +48363,9 @@ act_slopec_2578:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2574
+	JMP         act_done_2580
 
-act_requant_2579:
+act_requant_2585:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48272,9 +48381,9 @@ act_requant_2579:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2574
+	JMP         act_done_2580
 
-act_clampx_2575:
+act_clampx_2581:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48282,7 +48391,7 @@ act_clampx_2575:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2574:
+act_done_2580:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48290,7 +48399,7 @@ act_done_2574:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2565:
+pixels_done_2571:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48307,9 +48416,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2580:
+block_2586:
 	CMPQ    DI, BX
-	JAE     tail_2581
+	JAE     tail_2587
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48317,7 +48426,7 @@ block_2580:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2583:
+row_2589:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -48333,33 +48442,33 @@ row_2583:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2583
+	JNZ          row_2589
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2584
+	JB           act_done_2590
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2585
+	JE           act_clampx_2591
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2586
+	JE           act_mulx_2592
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2587
+	JE           act_slope_2593
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2588
+	JE           act_slopec_2594
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2589
+	JE           act_requant_2595
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2584
+	JMP          act_done_2590
 
-act_mulx_2586:
+act_mulx_2592:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48370,18 +48479,18 @@ act_mulx_2586:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2584
+	JMP         act_done_2590
 
-act_slope_2587:
+act_slope_2593:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2584
+	JMP         act_done_2590
 
-act_slopec_2588:
+act_slopec_2594:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48391,9 +48500,9 @@ act_slopec_2588:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2584
+	JMP         act_done_2590
 
-act_requant_2589:
+act_requant_2595:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48405,33 +48514,33 @@ act_requant_2589:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2584
+	JMP         act_done_2590
 
-act_clampx_2585:
+act_clampx_2591:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2584:
+act_done_2590:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2580
+	JMP     block_2586
 
-tail_2581:
+tail_2587:
 	CMPQ      DI, DX
-	JAE       pixels_done_2582
+	JAE       pixels_done_2588
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2590:
+row_2596:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -48447,33 +48556,33 @@ row_2590:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2590
+	JNZ          row_2596
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2591
+	JB           act_done_2597
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2592
+	JE           act_clampx_2598
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2593
+	JE           act_mulx_2599
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2594
+	JE           act_slope_2600
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2595
+	JE           act_slopec_2601
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2596
+	JE           act_requant_2602
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2591
+	JMP          act_done_2597
 
-act_mulx_2593:
+act_mulx_2599:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48484,18 +48593,18 @@ act_mulx_2593:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2591
+	JMP         act_done_2597
 
-act_slope_2594:
+act_slope_2600:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2591
+	JMP         act_done_2597
 
-act_slopec_2595:
+act_slopec_2601:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48505,9 +48614,9 @@ act_slopec_2595:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2591
+	JMP         act_done_2597
 
-act_requant_2596:
+act_requant_2602:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48519,21 +48628,21 @@ act_requant_2596:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2591
+	JMP         act_done_2597
 
-act_clampx_2592:
+act_clampx_2598:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2591:
+act_done_2597:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2582:
+pixels_done_2588:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48548,16 +48657,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2597:
+block_2603:
 	CMPQ    DI, BX
-	JAE     tail_2598
+	JAE     tail_2604
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2600:
+row_2606:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -48568,53 +48677,53 @@ row_2600:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2600
+	JNZ          row_2606
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2601
+	JB           act_done_2607
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2602
+	JE           act_clampx_2608
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2603
+	JE           act_mulx_2609
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2604
+	JE           act_slope_2610
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2605
+	JE           act_slopec_2611
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2606
+	JE           act_requant_2612
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2601
+	JMP          act_done_2607
 
-act_mulx_2603:
+act_mulx_2609:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2601
+	JMP         act_done_2607
 
-act_slope_2604:
+act_slope_2610:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2601
+	JMP         act_done_2607
 
-act_slopec_2605:
+act_slopec_2611:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2601
+	JMP         act_done_2607
 
-act_requant_2606:
+act_requant_2612:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -48622,28 +48731,28 @@ act_requant_2606:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2601
+	JMP         act_done_2607
 
-act_clampx_2602:
+act_clampx_2608:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2601:
+act_done_2607:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2597
+	JMP     block_2603
 
-tail_2598:
+tail_2604:
 	CMPQ      DI, DX
-	JAE       pixels_done_2599
+	JAE       pixels_done_2605
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2607:
+row_2613:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -48654,53 +48763,53 @@ row_2607:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2607
+	JNZ          row_2613
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2608
+	JB           act_done_2614
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2609
+	JE           act_clampx_2615
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2610
+	JE           act_mulx_2616
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2611
+	JE           act_slope_2617
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2612
+	JE           act_slopec_2618
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2613
+	JE           act_requant_2619
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2608
+	JMP          act_done_2614
 
-act_mulx_2610:
+act_mulx_2616:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2608
+	JMP         act_done_2614
 
-act_slope_2611:
+act_slope_2617:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2608
+	JMP         act_done_2614
 
-act_slopec_2612:
+act_slopec_2618:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2608
+	JMP         act_done_2614
 
-act_requant_2613:
+act_requant_2619:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -48708,17 +48817,17 @@ act_requant_2613:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2608
+	JMP         act_done_2614
 
-act_clampx_2609:
+act_clampx_2615:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2608:
+act_done_2614:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2599:
+pixels_done_2605:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -48751,9 +48860,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2614:
+block_2620:
 	CMPQ    DI, BX
-	JAE     tail_2615
+	JAE     tail_2621
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48763,7 +48872,7 @@ block_2614:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2617:
+row_2623:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -48780,24 +48889,24 @@ row_2617:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2617
+	JNZ          row_2623
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2618
+	JB           act_done_2624
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2619
+	JE           act_clampx_2625
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2620
+	JE           act_mulx_2626
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2621
+	JE           act_slope_2627
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2622
+	JE           act_slopec_2628
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2623
+	JE           act_requant_2629
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48810,9 +48919,9 @@ row_2617:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2618
+	JMP          act_done_2624
 
-act_mulx_2620:
+act_mulx_2626:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48833,9 +48942,9 @@ act_mulx_2620:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2618
+	JMP         act_done_2624
 
-act_slope_2621:
+act_slope_2627:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48848,9 +48957,9 @@ act_slope_2621:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2618
+	JMP         act_done_2624
 
-act_slopec_2622:
+act_slopec_2628:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48866,9 +48975,9 @@ act_slopec_2622:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2618
+	JMP         act_done_2624
 
-act_requant_2623:
+act_requant_2629:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48888,9 +48997,9 @@ act_requant_2623:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2618
+	JMP         act_done_2624
 
-act_clampx_2619:
+act_clampx_2625:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48900,7 +49009,7 @@ act_clampx_2619:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2618:
+act_done_2624:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48911,11 +49020,11 @@ act_done_2618:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2614
+	JMP     block_2620
 
-tail_2615:
+tail_2621:
 	CMPQ      DI, DX
-	JAE       pixels_done_2616
+	JAE       pixels_done_2622
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48924,7 +49033,7 @@ tail_2615:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2624:
+row_2630:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -48941,24 +49050,24 @@ row_2624:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2624
+	JNZ          row_2630
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2625
+	JB           act_done_2631
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2626
+	JE           act_clampx_2632
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2627
+	JE           act_mulx_2633
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2628
+	JE           act_slope_2634
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2629
+	JE           act_slopec_2635
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2630
+	JE           act_requant_2636
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48971,9 +49080,9 @@ row_2624:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2625
+	JMP          act_done_2631
 
-act_mulx_2627:
+act_mulx_2633:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48994,9 +49103,9 @@ act_mulx_2627:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2625
+	JMP         act_done_2631
 
-act_slope_2628:
+act_slope_2634:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49009,9 +49118,9 @@ act_slope_2628:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2625
+	JMP         act_done_2631
 
-act_slopec_2629:
+act_slopec_2635:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49027,9 +49136,9 @@ act_slopec_2629:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2625
+	JMP         act_done_2631
 
-act_requant_2630:
+act_requant_2636:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49049,9 +49158,9 @@ act_requant_2630:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2625
+	JMP         act_done_2631
 
-act_clampx_2626:
+act_clampx_2632:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49061,7 +49170,7 @@ act_clampx_2626:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2625:
+act_done_2631:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49071,7 +49180,7 @@ act_done_2625:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2616:
+pixels_done_2622:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49090,9 +49199,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2631:
+block_2637:
 	CMPQ    DI, BX
-	JAE     tail_2632
+	JAE     tail_2638
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49101,7 +49210,7 @@ block_2631:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2634:
+row_2640:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -49115,24 +49224,24 @@ row_2634:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2634
+	JNZ          row_2640
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2635
+	JB           act_done_2641
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2636
+	JE           act_clampx_2642
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2637
+	JE           act_mulx_2643
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2638
+	JE           act_slope_2644
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2639
+	JE           act_slopec_2645
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2640
+	JE           act_requant_2646
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49142,9 +49251,9 @@ row_2634:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2635
+	JMP          act_done_2641
 
-act_mulx_2637:
+act_mulx_2643:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49160,9 +49269,9 @@ act_mulx_2637:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2635
+	JMP         act_done_2641
 
-act_slope_2638:
+act_slope_2644:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49172,9 +49281,9 @@ act_slope_2638:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2635
+	JMP         act_done_2641
 
-act_slopec_2639:
+act_slopec_2645:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49187,9 +49296,9 @@ act_slopec_2639:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2635
+	JMP         act_done_2641
 
-act_requant_2640:
+act_requant_2646:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49205,9 +49314,9 @@ act_requant_2640:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2635
+	JMP         act_done_2641
 
-act_clampx_2636:
+act_clampx_2642:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49215,7 +49324,7 @@ act_clampx_2636:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2635:
+act_done_2641:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49224,11 +49333,11 @@ act_done_2635:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2631
+	JMP     block_2637
 
-tail_2632:
+tail_2638:
 	CMPQ      DI, DX
-	JAE       pixels_done_2633
+	JAE       pixels_done_2639
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49236,7 +49345,7 @@ tail_2632:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2641:
+row_2647:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -49250,24 +49359,24 @@ row_2641:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2641
+	JNZ          row_2647
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2642
+	JB           act_done_2648
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2643
+	JE           act_clampx_2649
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2644
+	JE           act_mulx_2650
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2645
+	JE           act_slope_2651
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2646
+	JE           act_slopec_2652
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2647
+	JE           act_requant_2653
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49277,9 +49386,9 @@ row_2641:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2642
+	JMP          act_done_2648
 
-act_mulx_2644:
+act_mulx_2650:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49295,9 +49404,9 @@ act_mulx_2644:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2642
+	JMP         act_done_2648
 
-act_slope_2645:
+act_slope_2651:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49307,9 +49416,9 @@ act_slope_2645:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2642
+	JMP         act_done_2648
 
-act_slopec_2646:
+act_slopec_2652:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49322,9 +49431,9 @@ act_slopec_2646:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2642
+	JMP         act_done_2648
 
-act_requant_2647:
+act_requant_2653:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49340,9 +49449,9 @@ act_requant_2647:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2642
+	JMP         act_done_2648
 
-act_clampx_2643:
+act_clampx_2649:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49350,7 +49459,7 @@ act_clampx_2643:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2642:
+act_done_2648:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49358,7 +49467,7 @@ act_done_2642:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2633:
+pixels_done_2639:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49375,9 +49484,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2648:
+block_2654:
 	CMPQ    DI, BX
-	JAE     tail_2649
+	JAE     tail_2655
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49385,7 +49494,7 @@ block_2648:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2651:
+row_2657:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -49396,33 +49505,33 @@ row_2651:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2651
+	JNZ          row_2657
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2652
+	JB           act_done_2658
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2653
+	JE           act_clampx_2659
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2654
+	JE           act_mulx_2660
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2655
+	JE           act_slope_2661
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2656
+	JE           act_slopec_2662
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2657
+	JE           act_requant_2663
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2652
+	JMP          act_done_2658
 
-act_mulx_2654:
+act_mulx_2660:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49433,18 +49542,18 @@ act_mulx_2654:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2652
+	JMP         act_done_2658
 
-act_slope_2655:
+act_slope_2661:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2652
+	JMP         act_done_2658
 
-act_slopec_2656:
+act_slopec_2662:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49454,9 +49563,9 @@ act_slopec_2656:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2652
+	JMP         act_done_2658
 
-act_requant_2657:
+act_requant_2663:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49468,33 +49577,33 @@ act_requant_2657:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2652
+	JMP         act_done_2658
 
-act_clampx_2653:
+act_clampx_2659:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2652:
+act_done_2658:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2648
+	JMP     block_2654
 
-tail_2649:
+tail_2655:
 	CMPQ      DI, DX
-	JAE       pixels_done_2650
+	JAE       pixels_done_2656
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2658:
+row_2664:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -49505,33 +49614,33 @@ row_2658:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2658
+	JNZ          row_2664
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2659
+	JB           act_done_2665
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2660
+	JE           act_clampx_2666
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2661
+	JE           act_mulx_2667
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2662
+	JE           act_slope_2668
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2663
+	JE           act_slopec_2669
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2664
+	JE           act_requant_2670
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2659
+	JMP          act_done_2665
 
-act_mulx_2661:
+act_mulx_2667:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49542,18 +49651,18 @@ act_mulx_2661:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2659
+	JMP         act_done_2665
 
-act_slope_2662:
+act_slope_2668:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2659
+	JMP         act_done_2665
 
-act_slopec_2663:
+act_slopec_2669:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49563,9 +49672,9 @@ act_slopec_2663:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2659
+	JMP         act_done_2665
 
-act_requant_2664:
+act_requant_2670:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49577,21 +49686,21 @@ act_requant_2664:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2659
+	JMP         act_done_2665
 
-act_clampx_2660:
+act_clampx_2666:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2659:
+act_done_2665:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2650:
+pixels_done_2656:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49606,16 +49715,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2665:
+block_2671:
 	CMPQ    DI, BX
-	JAE     tail_2666
+	JAE     tail_2672
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2668:
+row_2674:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -49623,53 +49732,53 @@ row_2668:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2668
+	JNZ          row_2674
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2669
+	JB           act_done_2675
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2670
+	JE           act_clampx_2676
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2671
+	JE           act_mulx_2677
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2672
+	JE           act_slope_2678
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2673
+	JE           act_slopec_2679
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2674
+	JE           act_requant_2680
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2669
+	JMP          act_done_2675
 
-act_mulx_2671:
+act_mulx_2677:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2669
+	JMP         act_done_2675
 
-act_slope_2672:
+act_slope_2678:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2669
+	JMP         act_done_2675
 
-act_slopec_2673:
+act_slopec_2679:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2669
+	JMP         act_done_2675
 
-act_requant_2674:
+act_requant_2680:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -49677,28 +49786,28 @@ act_requant_2674:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2669
+	JMP         act_done_2675
 
-act_clampx_2670:
+act_clampx_2676:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2669:
+act_done_2675:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2665
+	JMP     block_2671
 
-tail_2666:
+tail_2672:
 	CMPQ      DI, DX
-	JAE       pixels_done_2667
+	JAE       pixels_done_2673
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2675:
+row_2681:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -49706,53 +49815,53 @@ row_2675:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2675
+	JNZ          row_2681
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2676
+	JB           act_done_2682
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2677
+	JE           act_clampx_2683
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2678
+	JE           act_mulx_2684
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2679
+	JE           act_slope_2685
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2680
+	JE           act_slopec_2686
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2681
+	JE           act_requant_2687
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2676
+	JMP          act_done_2682
 
-act_mulx_2678:
+act_mulx_2684:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2676
+	JMP         act_done_2682
 
-act_slope_2679:
+act_slope_2685:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2676
+	JMP         act_done_2682
 
-act_slopec_2680:
+act_slopec_2686:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2676
+	JMP         act_done_2682
 
-act_requant_2681:
+act_requant_2687:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -49760,17 +49869,17 @@ act_requant_2681:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2676
+	JMP         act_done_2682
 
-act_clampx_2677:
+act_clampx_2683:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2676:
+act_done_2682:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2667:
+pixels_done_2673:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -49803,9 +49912,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2682:
+block_2688:
 	CMPQ    DI, BX
-	JAE     tail_2683
+	JAE     tail_2689
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49819,7 +49928,7 @@ block_2682:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2685:
+row_2691:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -49892,24 +50001,24 @@ row_2685:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2685
+	JNZ          row_2691
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2686
+	JB           act_done_2692
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2687
+	JE           act_clampx_2693
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2688
+	JE           act_mulx_2694
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2689
+	JE           act_slope_2695
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2690
+	JE           act_slopec_2696
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2691
+	JE           act_requant_2697
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -49934,9 +50043,9 @@ row_2685:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2686
+	JMP          act_done_2692
 
-act_mulx_2688:
+act_mulx_2694:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -49977,9 +50086,9 @@ act_mulx_2688:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2686
+	JMP         act_done_2692
 
-act_slope_2689:
+act_slope_2695:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50004,9 +50113,9 @@ act_slope_2689:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2686
+	JMP         act_done_2692
 
-act_slopec_2690:
+act_slopec_2696:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50034,9 +50143,9 @@ act_slopec_2690:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2686
+	JMP         act_done_2692
 
-act_requant_2691:
+act_requant_2697:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50072,9 +50181,9 @@ act_requant_2691:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2686
+	JMP         act_done_2692
 
-act_clampx_2687:
+act_clampx_2693:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50092,7 +50201,7 @@ act_clampx_2687:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2686:
+act_done_2692:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50111,11 +50220,11 @@ act_done_2686:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2682
+	JMP     block_2688
 
-tail_2683:
+tail_2689:
 	CMPQ      DI, DX
-	JAE       pixels_done_2684
+	JAE       pixels_done_2690
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50128,7 +50237,7 @@ tail_2683:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2692:
+row_2698:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -50201,24 +50310,24 @@ row_2692:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2692
+	JNZ          row_2698
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2693
+	JB           act_done_2699
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2694
+	JE           act_clampx_2700
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2695
+	JE           act_mulx_2701
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2696
+	JE           act_slope_2702
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2697
+	JE           act_slopec_2703
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2698
+	JE           act_requant_2704
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50243,9 +50352,9 @@ row_2692:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2693
+	JMP          act_done_2699
 
-act_mulx_2695:
+act_mulx_2701:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50286,9 +50395,9 @@ act_mulx_2695:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2693
+	JMP         act_done_2699
 
-act_slope_2696:
+act_slope_2702:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50313,9 +50422,9 @@ act_slope_2696:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2693
+	JMP         act_done_2699
 
-act_slopec_2697:
+act_slopec_2703:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50343,9 +50452,9 @@ act_slopec_2697:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2693
+	JMP         act_done_2699
 
-act_requant_2698:
+act_requant_2704:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50381,9 +50490,9 @@ act_requant_2698:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2693
+	JMP         act_done_2699
 
-act_clampx_2694:
+act_clampx_2700:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50401,7 +50510,7 @@ act_clampx_2694:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2693:
+act_done_2699:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50419,7 +50528,7 @@ act_done_2693:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2684:
+pixels_done_2690:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50446,9 +50555,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2699:
+block_2705:
 	CMPQ    DI, BX
-	JAE     tail_2700
+	JAE     tail_2706
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50461,7 +50570,7 @@ block_2699:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2702:
+row_2708:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -50527,24 +50636,24 @@ row_2702:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2702
+	JNZ          row_2708
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2703
+	JB           act_done_2709
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2704
+	JE           act_clampx_2710
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2705
+	JE           act_mulx_2711
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2706
+	JE           act_slope_2712
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2707
+	JE           act_slopec_2713
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2708
+	JE           act_requant_2714
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -50566,9 +50675,9 @@ row_2702:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2703
+	JMP          act_done_2709
 
-act_mulx_2705:
+act_mulx_2711:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -50604,9 +50713,9 @@ act_mulx_2705:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2703
+	JMP         act_done_2709
 
-act_slope_2706:
+act_slope_2712:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -50628,9 +50737,9 @@ act_slope_2706:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2703
+	JMP         act_done_2709
 
-act_slopec_2707:
+act_slopec_2713:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50655,9 +50764,9 @@ act_slopec_2707:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2703
+	JMP         act_done_2709
 
-act_requant_2708:
+act_requant_2714:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50689,9 +50798,9 @@ act_requant_2708:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2703
+	JMP         act_done_2709
 
-act_clampx_2704:
+act_clampx_2710:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -50707,7 +50816,7 @@ act_clampx_2704:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2703:
+act_done_2709:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50724,11 +50833,11 @@ act_done_2703:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2699
+	JMP     block_2705
 
-tail_2700:
+tail_2706:
 	CMPQ      DI, DX
-	JAE       pixels_done_2701
+	JAE       pixels_done_2707
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50740,7 +50849,7 @@ tail_2700:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2709:
+row_2715:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -50806,24 +50915,24 @@ row_2709:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2709
+	JNZ          row_2715
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2710
+	JB           act_done_2716
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2711
+	JE           act_clampx_2717
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2712
+	JE           act_mulx_2718
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2713
+	JE           act_slope_2719
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2714
+	JE           act_slopec_2720
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2715
+	JE           act_requant_2721
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -50845,9 +50954,9 @@ row_2709:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2710
+	JMP          act_done_2716
 
-act_mulx_2712:
+act_mulx_2718:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -50883,9 +50992,9 @@ act_mulx_2712:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2710
+	JMP         act_done_2716
 
-act_slope_2713:
+act_slope_2719:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -50907,9 +51016,9 @@ act_slope_2713:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2710
+	JMP         act_done_2716
 
-act_slopec_2714:
+act_slopec_2720:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -50934,9 +51043,9 @@ act_slopec_2714:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2710
+	JMP         act_done_2716
 
-act_requant_2715:
+act_requant_2721:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -50968,9 +51077,9 @@ act_requant_2715:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2710
+	JMP         act_done_2716
 
-act_clampx_2711:
+act_clampx_2717:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -50986,7 +51095,7 @@ act_clampx_2711:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2710:
+act_done_2716:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51002,7 +51111,7 @@ act_done_2710:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2701:
+pixels_done_2707:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51027,9 +51136,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2716:
+block_2722:
 	CMPQ    DI, BX
-	JAE     tail_2717
+	JAE     tail_2723
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51041,7 +51150,7 @@ block_2716:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2719:
+row_2725:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -51100,24 +51209,24 @@ row_2719:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2719
+	JNZ          row_2725
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2720
+	JB           act_done_2726
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2721
+	JE           act_clampx_2727
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2722
+	JE           act_mulx_2728
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2723
+	JE           act_slope_2729
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2724
+	JE           act_slopec_2730
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2725
+	JE           act_requant_2731
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51136,9 +51245,9 @@ row_2719:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2720
+	JMP          act_done_2726
 
-act_mulx_2722:
+act_mulx_2728:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51169,9 +51278,9 @@ act_mulx_2722:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2720
+	JMP         act_done_2726
 
-act_slope_2723:
+act_slope_2729:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51190,9 +51299,9 @@ act_slope_2723:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2720
+	JMP         act_done_2726
 
-act_slopec_2724:
+act_slopec_2730:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51214,9 +51323,9 @@ act_slopec_2724:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2720
+	JMP         act_done_2726
 
-act_requant_2725:
+act_requant_2731:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51244,9 +51353,9 @@ act_requant_2725:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2720
+	JMP         act_done_2726
 
-act_clampx_2721:
+act_clampx_2727:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51260,7 +51369,7 @@ act_clampx_2721:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2720:
+act_done_2726:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51275,11 +51384,11 @@ act_done_2720:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2716
+	JMP     block_2722
 
-tail_2717:
+tail_2723:
 	CMPQ      DI, DX
-	JAE       pixels_done_2718
+	JAE       pixels_done_2724
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51290,7 +51399,7 @@ tail_2717:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2726:
+row_2732:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -51349,24 +51458,24 @@ row_2726:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2726
+	JNZ          row_2732
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2727
+	JB           act_done_2733
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2728
+	JE           act_clampx_2734
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2729
+	JE           act_mulx_2735
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2730
+	JE           act_slope_2736
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2731
+	JE           act_slopec_2737
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2732
+	JE           act_requant_2738
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51385,9 +51494,9 @@ row_2726:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2727
+	JMP          act_done_2733
 
-act_mulx_2729:
+act_mulx_2735:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51418,9 +51527,9 @@ act_mulx_2729:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2727
+	JMP         act_done_2733
 
-act_slope_2730:
+act_slope_2736:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51439,9 +51548,9 @@ act_slope_2730:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2727
+	JMP         act_done_2733
 
-act_slopec_2731:
+act_slopec_2737:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51463,9 +51572,9 @@ act_slopec_2731:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2727
+	JMP         act_done_2733
 
-act_requant_2732:
+act_requant_2738:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51493,9 +51602,9 @@ act_requant_2732:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2727
+	JMP         act_done_2733
 
-act_clampx_2728:
+act_clampx_2734:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51509,7 +51618,7 @@ act_clampx_2728:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2727:
+act_done_2733:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51523,7 +51632,7 @@ act_done_2727:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2718:
+pixels_done_2724:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51546,9 +51655,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2733:
+block_2739:
 	CMPQ    DI, BX
-	JAE     tail_2734
+	JAE     tail_2740
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51559,7 +51668,7 @@ block_2733:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2736:
+row_2742:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -51611,24 +51720,24 @@ row_2736:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2736
+	JNZ          row_2742
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2737
+	JB           act_done_2743
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2738
+	JE           act_clampx_2744
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2739
+	JE           act_mulx_2745
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2740
+	JE           act_slope_2746
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2741
+	JE           act_slopec_2747
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2742
+	JE           act_requant_2748
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -51644,9 +51753,9 @@ row_2736:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2737
+	JMP          act_done_2743
 
-act_mulx_2739:
+act_mulx_2745:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -51672,9 +51781,9 @@ act_mulx_2739:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2737
+	JMP         act_done_2743
 
-act_slope_2740:
+act_slope_2746:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -51690,9 +51799,9 @@ act_slope_2740:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2737
+	JMP         act_done_2743
 
-act_slopec_2741:
+act_slopec_2747:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51711,9 +51820,9 @@ act_slopec_2741:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2737
+	JMP         act_done_2743
 
-act_requant_2742:
+act_requant_2748:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51737,9 +51846,9 @@ act_requant_2742:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2737
+	JMP         act_done_2743
 
-act_clampx_2738:
+act_clampx_2744:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -51751,7 +51860,7 @@ act_clampx_2738:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2737:
+act_done_2743:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51764,11 +51873,11 @@ act_done_2737:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2733
+	JMP     block_2739
 
-tail_2734:
+tail_2740:
 	CMPQ      DI, DX
-	JAE       pixels_done_2735
+	JAE       pixels_done_2741
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51778,7 +51887,7 @@ tail_2734:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2743:
+row_2749:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -51830,24 +51939,24 @@ row_2743:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2743
+	JNZ          row_2749
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2744
+	JB           act_done_2750
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2745
+	JE           act_clampx_2751
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2746
+	JE           act_mulx_2752
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2747
+	JE           act_slope_2753
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2748
+	JE           act_slopec_2754
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2749
+	JE           act_requant_2755
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -51863,9 +51972,9 @@ row_2743:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2744
+	JMP          act_done_2750
 
-act_mulx_2746:
+act_mulx_2752:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -51891,9 +52000,9 @@ act_mulx_2746:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2744
+	JMP         act_done_2750
 
-act_slope_2747:
+act_slope_2753:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -51909,9 +52018,9 @@ act_slope_2747:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2744
+	JMP         act_done_2750
 
-act_slopec_2748:
+act_slopec_2754:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -51930,9 +52039,9 @@ act_slopec_2748:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2744
+	JMP         act_done_2750
 
-act_requant_2749:
+act_requant_2755:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -51956,9 +52065,9 @@ act_requant_2749:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2744
+	JMP         act_done_2750
 
-act_clampx_2745:
+act_clampx_2751:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -51970,7 +52079,7 @@ act_clampx_2745:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2744:
+act_done_2750:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51982,7 +52091,7 @@ act_done_2744:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2735:
+pixels_done_2741:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52003,9 +52112,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2750:
+block_2756:
 	CMPQ    DI, BX
-	JAE     tail_2751
+	JAE     tail_2757
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52015,7 +52124,7 @@ block_2750:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2753:
+row_2759:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -52060,24 +52169,24 @@ row_2753:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2753
+	JNZ          row_2759
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2754
+	JB           act_done_2760
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2755
+	JE           act_clampx_2761
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2756
+	JE           act_mulx_2762
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2757
+	JE           act_slope_2763
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2758
+	JE           act_slopec_2764
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2759
+	JE           act_requant_2765
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52090,9 +52199,9 @@ row_2753:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2754
+	JMP          act_done_2760
 
-act_mulx_2756:
+act_mulx_2762:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52113,9 +52222,9 @@ act_mulx_2756:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2754
+	JMP         act_done_2760
 
-act_slope_2757:
+act_slope_2763:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52128,9 +52237,9 @@ act_slope_2757:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2754
+	JMP         act_done_2760
 
-act_slopec_2758:
+act_slopec_2764:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52146,9 +52255,9 @@ act_slopec_2758:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2754
+	JMP         act_done_2760
 
-act_requant_2759:
+act_requant_2765:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52168,9 +52277,9 @@ act_requant_2759:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2754
+	JMP         act_done_2760
 
-act_clampx_2755:
+act_clampx_2761:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52180,7 +52289,7 @@ act_clampx_2755:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2754:
+act_done_2760:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52191,11 +52300,11 @@ act_done_2754:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2750
+	JMP     block_2756
 
-tail_2751:
+tail_2757:
 	CMPQ      DI, DX
-	JAE       pixels_done_2752
+	JAE       pixels_done_2758
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52204,7 +52313,7 @@ tail_2751:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2760:
+row_2766:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -52249,24 +52358,24 @@ row_2760:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2760
+	JNZ          row_2766
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2761
+	JB           act_done_2767
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2762
+	JE           act_clampx_2768
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2763
+	JE           act_mulx_2769
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2764
+	JE           act_slope_2770
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2765
+	JE           act_slopec_2771
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2766
+	JE           act_requant_2772
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52279,9 +52388,9 @@ row_2760:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2761
+	JMP          act_done_2767
 
-act_mulx_2763:
+act_mulx_2769:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52302,9 +52411,9 @@ act_mulx_2763:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2761
+	JMP         act_done_2767
 
-act_slope_2764:
+act_slope_2770:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52317,9 +52426,9 @@ act_slope_2764:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2761
+	JMP         act_done_2767
 
-act_slopec_2765:
+act_slopec_2771:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52335,9 +52444,9 @@ act_slopec_2765:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2761
+	JMP         act_done_2767
 
-act_requant_2766:
+act_requant_2772:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52357,9 +52466,9 @@ act_requant_2766:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2761
+	JMP         act_done_2767
 
-act_clampx_2762:
+act_clampx_2768:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52369,7 +52478,7 @@ act_clampx_2762:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2761:
+act_done_2767:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52379,7 +52488,7 @@ act_done_2761:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2752:
+pixels_done_2758:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52398,9 +52507,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2767:
+block_2773:
 	CMPQ    DI, BX
-	JAE     tail_2768
+	JAE     tail_2774
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52409,7 +52518,7 @@ block_2767:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2770:
+row_2776:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -52447,24 +52556,24 @@ row_2770:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2770
+	JNZ          row_2776
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2771
+	JB           act_done_2777
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2772
+	JE           act_clampx_2778
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2773
+	JE           act_mulx_2779
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2774
+	JE           act_slope_2780
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2775
+	JE           act_slopec_2781
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2776
+	JE           act_requant_2782
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52474,9 +52583,9 @@ row_2770:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2771
+	JMP          act_done_2777
 
-act_mulx_2773:
+act_mulx_2779:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52492,9 +52601,9 @@ act_mulx_2773:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2771
+	JMP         act_done_2777
 
-act_slope_2774:
+act_slope_2780:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52504,9 +52613,9 @@ act_slope_2774:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2771
+	JMP         act_done_2777
 
-act_slopec_2775:
+act_slopec_2781:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52519,9 +52628,9 @@ act_slopec_2775:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2771
+	JMP         act_done_2777
 
-act_requant_2776:
+act_requant_2782:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52537,9 +52646,9 @@ act_requant_2776:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2771
+	JMP         act_done_2777
 
-act_clampx_2772:
+act_clampx_2778:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52547,7 +52656,7 @@ act_clampx_2772:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2771:
+act_done_2777:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52556,11 +52665,11 @@ act_done_2771:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2767
+	JMP     block_2773
 
-tail_2768:
+tail_2774:
 	CMPQ      DI, DX
-	JAE       pixels_done_2769
+	JAE       pixels_done_2775
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52568,7 +52677,7 @@ tail_2768:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2777:
+row_2783:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -52606,24 +52715,24 @@ row_2777:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2777
+	JNZ          row_2783
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2778
+	JB           act_done_2784
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2779
+	JE           act_clampx_2785
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2780
+	JE           act_mulx_2786
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2781
+	JE           act_slope_2787
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2782
+	JE           act_slopec_2788
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2783
+	JE           act_requant_2789
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52633,9 +52742,9 @@ row_2777:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2778
+	JMP          act_done_2784
 
-act_mulx_2780:
+act_mulx_2786:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52651,9 +52760,9 @@ act_mulx_2780:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2778
+	JMP         act_done_2784
 
-act_slope_2781:
+act_slope_2787:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52663,9 +52772,9 @@ act_slope_2781:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2778
+	JMP         act_done_2784
 
-act_slopec_2782:
+act_slopec_2788:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52678,9 +52787,9 @@ act_slopec_2782:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2778
+	JMP         act_done_2784
 
-act_requant_2783:
+act_requant_2789:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52696,9 +52805,9 @@ act_requant_2783:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2778
+	JMP         act_done_2784
 
-act_clampx_2779:
+act_clampx_2785:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52706,7 +52815,7 @@ act_clampx_2779:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2778:
+act_done_2784:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52714,7 +52823,7 @@ act_done_2778:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2769:
+pixels_done_2775:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52731,9 +52840,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2784:
+block_2790:
 	CMPQ    DI, BX
-	JAE     tail_2785
+	JAE     tail_2791
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52741,7 +52850,7 @@ block_2784:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2787:
+row_2793:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -52772,33 +52881,33 @@ row_2787:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2787
+	JNZ          row_2793
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2788
+	JB           act_done_2794
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2789
+	JE           act_clampx_2795
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2790
+	JE           act_mulx_2796
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2791
+	JE           act_slope_2797
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2792
+	JE           act_slopec_2798
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2793
+	JE           act_requant_2799
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2788
+	JMP          act_done_2794
 
-act_mulx_2790:
+act_mulx_2796:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -52809,18 +52918,18 @@ act_mulx_2790:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2788
+	JMP         act_done_2794
 
-act_slope_2791:
+act_slope_2797:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2788
+	JMP         act_done_2794
 
-act_slopec_2792:
+act_slopec_2798:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -52830,9 +52939,9 @@ act_slopec_2792:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2788
+	JMP         act_done_2794
 
-act_requant_2793:
+act_requant_2799:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -52844,33 +52953,33 @@ act_requant_2793:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2788
+	JMP         act_done_2794
 
-act_clampx_2789:
+act_clampx_2795:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2788:
+act_done_2794:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2784
+	JMP     block_2790
 
-tail_2785:
+tail_2791:
 	CMPQ      DI, DX
-	JAE       pixels_done_2786
+	JAE       pixels_done_2792
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2794:
+row_2800:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -52901,33 +53010,33 @@ row_2794:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2794
+	JNZ          row_2800
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2795
+	JB           act_done_2801
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2796
+	JE           act_clampx_2802
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2797
+	JE           act_mulx_2803
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2798
+	JE           act_slope_2804
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2799
+	JE           act_slopec_2805
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2800
+	JE           act_requant_2806
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2795
+	JMP          act_done_2801
 
-act_mulx_2797:
+act_mulx_2803:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -52938,18 +53047,18 @@ act_mulx_2797:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2795
+	JMP         act_done_2801
 
-act_slope_2798:
+act_slope_2804:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2795
+	JMP         act_done_2801
 
-act_slopec_2799:
+act_slopec_2805:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -52959,9 +53068,9 @@ act_slopec_2799:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2795
+	JMP         act_done_2801
 
-act_requant_2800:
+act_requant_2806:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -52973,21 +53082,21 @@ act_requant_2800:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2795
+	JMP         act_done_2801
 
-act_clampx_2796:
+act_clampx_2802:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2795:
+act_done_2801:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2786:
+pixels_done_2792:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53002,16 +53111,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2801:
+block_2807:
 	CMPQ    DI, BX
-	JAE     tail_2802
+	JAE     tail_2808
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2804:
+row_2810:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -53035,53 +53144,53 @@ row_2804:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2804
+	JNZ          row_2810
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2805
+	JB           act_done_2811
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2806
+	JE           act_clampx_2812
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2807
+	JE           act_mulx_2813
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2808
+	JE           act_slope_2814
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2809
+	JE           act_slopec_2815
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2810
+	JE           act_requant_2816
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2805
+	JMP          act_done_2811
 
-act_mulx_2807:
+act_mulx_2813:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2805
+	JMP         act_done_2811
 
-act_slope_2808:
+act_slope_2814:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2805
+	JMP         act_done_2811
 
-act_slopec_2809:
+act_slopec_2815:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2805
+	JMP         act_done_2811
 
-act_requant_2810:
+act_requant_2816:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -53089,28 +53198,28 @@ act_requant_2810:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2805
+	JMP         act_done_2811
 
-act_clampx_2806:
+act_clampx_2812:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2805:
+act_done_2811:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2801
+	JMP     block_2807
 
-tail_2802:
+tail_2808:
 	CMPQ      DI, DX
-	JAE       pixels_done_2803
+	JAE       pixels_done_2809
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2811:
+row_2817:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -53134,53 +53243,53 @@ row_2811:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2811
+	JNZ          row_2817
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2812
+	JB           act_done_2818
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2813
+	JE           act_clampx_2819
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2814
+	JE           act_mulx_2820
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2815
+	JE           act_slope_2821
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2816
+	JE           act_slopec_2822
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2817
+	JE           act_requant_2823
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2812
+	JMP          act_done_2818
 
-act_mulx_2814:
+act_mulx_2820:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2812
+	JMP         act_done_2818
 
-act_slope_2815:
+act_slope_2821:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2812
+	JMP         act_done_2818
 
-act_slopec_2816:
+act_slopec_2822:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2812
+	JMP         act_done_2818
 
-act_requant_2817:
+act_requant_2823:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -53188,17 +53297,17 @@ act_requant_2817:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2812
+	JMP         act_done_2818
 
-act_clampx_2813:
+act_clampx_2819:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2812:
+act_done_2818:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2803:
+pixels_done_2809:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -53231,9 +53340,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2818:
+block_2824:
 	CMPQ    DI, BX
-	JAE     tail_2819
+	JAE     tail_2825
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53247,7 +53356,7 @@ block_2818:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2821:
+row_2827:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -53334,24 +53443,24 @@ row_2821:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2821
+	JNZ          row_2827
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2822
+	JB           act_done_2828
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2823
+	JE           act_clampx_2829
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2824
+	JE           act_mulx_2830
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2825
+	JE           act_slope_2831
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2826
+	JE           act_slopec_2832
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2827
+	JE           act_requant_2833
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53376,9 +53485,9 @@ row_2821:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2822
+	JMP          act_done_2828
 
-act_mulx_2824:
+act_mulx_2830:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53419,9 +53528,9 @@ act_mulx_2824:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2822
+	JMP         act_done_2828
 
-act_slope_2825:
+act_slope_2831:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -53446,9 +53555,9 @@ act_slope_2825:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2822
+	JMP         act_done_2828
 
-act_slopec_2826:
+act_slopec_2832:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53476,9 +53585,9 @@ act_slopec_2826:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2822
+	JMP         act_done_2828
 
-act_requant_2827:
+act_requant_2833:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53514,9 +53623,9 @@ act_requant_2827:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2822
+	JMP         act_done_2828
 
-act_clampx_2823:
+act_clampx_2829:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -53534,7 +53643,7 @@ act_clampx_2823:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2822:
+act_done_2828:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53553,11 +53662,11 @@ act_done_2822:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2818
+	JMP     block_2824
 
-tail_2819:
+tail_2825:
 	CMPQ      DI, DX
-	JAE       pixels_done_2820
+	JAE       pixels_done_2826
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53570,7 +53679,7 @@ tail_2819:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2828:
+row_2834:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -53657,24 +53766,24 @@ row_2828:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2828
+	JNZ          row_2834
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2829
+	JB           act_done_2835
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2830
+	JE           act_clampx_2836
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2831
+	JE           act_mulx_2837
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2832
+	JE           act_slope_2838
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2833
+	JE           act_slopec_2839
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2834
+	JE           act_requant_2840
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53699,9 +53808,9 @@ row_2828:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2829
+	JMP          act_done_2835
 
-act_mulx_2831:
+act_mulx_2837:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53742,9 +53851,9 @@ act_mulx_2831:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2829
+	JMP         act_done_2835
 
-act_slope_2832:
+act_slope_2838:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -53769,9 +53878,9 @@ act_slope_2832:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2829
+	JMP         act_done_2835
 
-act_slopec_2833:
+act_slopec_2839:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -53799,9 +53908,9 @@ act_slopec_2833:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2829
+	JMP         act_done_2835
 
-act_requant_2834:
+act_requant_2840:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -53837,9 +53946,9 @@ act_requant_2834:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2829
+	JMP         act_done_2835
 
-act_clampx_2830:
+act_clampx_2836:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -53857,7 +53966,7 @@ act_clampx_2830:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2829:
+act_done_2835:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -53875,7 +53984,7 @@ act_done_2829:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2820:
+pixels_done_2826:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53902,9 +54011,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2835:
+block_2841:
 	CMPQ    DI, BX
-	JAE     tail_2836
+	JAE     tail_2842
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53917,7 +54026,7 @@ block_2835:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2838:
+row_2844:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -53995,24 +54104,24 @@ row_2838:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2838
+	JNZ          row_2844
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2839
+	JB           act_done_2845
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2840
+	JE           act_clampx_2846
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2841
+	JE           act_mulx_2847
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2842
+	JE           act_slope_2848
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2843
+	JE           act_slopec_2849
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2844
+	JE           act_requant_2850
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54034,9 +54143,9 @@ row_2838:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2839
+	JMP          act_done_2845
 
-act_mulx_2841:
+act_mulx_2847:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54072,9 +54181,9 @@ act_mulx_2841:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2839
+	JMP         act_done_2845
 
-act_slope_2842:
+act_slope_2848:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54096,9 +54205,9 @@ act_slope_2842:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2839
+	JMP         act_done_2845
 
-act_slopec_2843:
+act_slopec_2849:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54123,9 +54232,9 @@ act_slopec_2843:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2839
+	JMP         act_done_2845
 
-act_requant_2844:
+act_requant_2850:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54157,9 +54266,9 @@ act_requant_2844:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2839
+	JMP         act_done_2845
 
-act_clampx_2840:
+act_clampx_2846:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54175,7 +54284,7 @@ act_clampx_2840:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2839:
+act_done_2845:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54192,11 +54301,11 @@ act_done_2839:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2835
+	JMP     block_2841
 
-tail_2836:
+tail_2842:
 	CMPQ      DI, DX
-	JAE       pixels_done_2837
+	JAE       pixels_done_2843
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54208,7 +54317,7 @@ tail_2836:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2845:
+row_2851:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -54286,24 +54395,24 @@ row_2845:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2845
+	JNZ          row_2851
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2846
+	JB           act_done_2852
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2847
+	JE           act_clampx_2853
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2848
+	JE           act_mulx_2854
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2849
+	JE           act_slope_2855
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2850
+	JE           act_slopec_2856
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2851
+	JE           act_requant_2857
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54325,9 +54434,9 @@ row_2845:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2846
+	JMP          act_done_2852
 
-act_mulx_2848:
+act_mulx_2854:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54363,9 +54472,9 @@ act_mulx_2848:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2846
+	JMP         act_done_2852
 
-act_slope_2849:
+act_slope_2855:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54387,9 +54496,9 @@ act_slope_2849:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2846
+	JMP         act_done_2852
 
-act_slopec_2850:
+act_slopec_2856:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54414,9 +54523,9 @@ act_slopec_2850:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2846
+	JMP         act_done_2852
 
-act_requant_2851:
+act_requant_2857:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54448,9 +54557,9 @@ act_requant_2851:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2846
+	JMP         act_done_2852
 
-act_clampx_2847:
+act_clampx_2853:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54466,7 +54575,7 @@ act_clampx_2847:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2846:
+act_done_2852:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54482,7 +54591,7 @@ act_done_2846:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2837:
+pixels_done_2843:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54507,9 +54616,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2852:
+block_2858:
 	CMPQ    DI, BX
-	JAE     tail_2853
+	JAE     tail_2859
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54521,7 +54630,7 @@ block_2852:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2855:
+row_2861:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -54590,24 +54699,24 @@ row_2855:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2855
+	JNZ          row_2861
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2856
+	JB           act_done_2862
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2857
+	JE           act_clampx_2863
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2858
+	JE           act_mulx_2864
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2859
+	JE           act_slope_2865
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2860
+	JE           act_slopec_2866
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2861
+	JE           act_requant_2867
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -54626,9 +54735,9 @@ row_2855:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2856
+	JMP          act_done_2862
 
-act_mulx_2858:
+act_mulx_2864:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -54659,9 +54768,9 @@ act_mulx_2858:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2856
+	JMP         act_done_2862
 
-act_slope_2859:
+act_slope_2865:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -54680,9 +54789,9 @@ act_slope_2859:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2856
+	JMP         act_done_2862
 
-act_slopec_2860:
+act_slopec_2866:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54704,9 +54813,9 @@ act_slopec_2860:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2856
+	JMP         act_done_2862
 
-act_requant_2861:
+act_requant_2867:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54734,9 +54843,9 @@ act_requant_2861:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2856
+	JMP         act_done_2862
 
-act_clampx_2857:
+act_clampx_2863:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -54750,7 +54859,7 @@ act_clampx_2857:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2856:
+act_done_2862:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54765,11 +54874,11 @@ act_done_2856:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2852
+	JMP     block_2858
 
-tail_2853:
+tail_2859:
 	CMPQ      DI, DX
-	JAE       pixels_done_2854
+	JAE       pixels_done_2860
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54780,7 +54889,7 @@ tail_2853:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2862:
+row_2868:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -54849,24 +54958,24 @@ row_2862:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2862
+	JNZ          row_2868
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2863
+	JB           act_done_2869
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2864
+	JE           act_clampx_2870
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2865
+	JE           act_mulx_2871
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2866
+	JE           act_slope_2872
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2867
+	JE           act_slopec_2873
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2868
+	JE           act_requant_2874
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -54885,9 +54994,9 @@ row_2862:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2863
+	JMP          act_done_2869
 
-act_mulx_2865:
+act_mulx_2871:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -54918,9 +55027,9 @@ act_mulx_2865:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2863
+	JMP         act_done_2869
 
-act_slope_2866:
+act_slope_2872:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -54939,9 +55048,9 @@ act_slope_2866:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2863
+	JMP         act_done_2869
 
-act_slopec_2867:
+act_slopec_2873:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -54963,9 +55072,9 @@ act_slopec_2867:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2863
+	JMP         act_done_2869
 
-act_requant_2868:
+act_requant_2874:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -54993,9 +55102,9 @@ act_requant_2868:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2863
+	JMP         act_done_2869
 
-act_clampx_2864:
+act_clampx_2870:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -55009,7 +55118,7 @@ act_clampx_2864:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2863:
+act_done_2869:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55023,7 +55132,7 @@ act_done_2863:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2854:
+pixels_done_2860:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55046,9 +55155,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2869:
+block_2875:
 	CMPQ    DI, BX
-	JAE     tail_2870
+	JAE     tail_2876
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55059,7 +55168,7 @@ block_2869:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2872:
+row_2878:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -55119,24 +55228,24 @@ row_2872:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2872
+	JNZ          row_2878
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2873
+	JB           act_done_2879
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2874
+	JE           act_clampx_2880
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2875
+	JE           act_mulx_2881
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2876
+	JE           act_slope_2882
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2877
+	JE           act_slopec_2883
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2878
+	JE           act_requant_2884
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55152,9 +55261,9 @@ row_2872:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2873
+	JMP          act_done_2879
 
-act_mulx_2875:
+act_mulx_2881:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55180,9 +55289,9 @@ act_mulx_2875:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2873
+	JMP         act_done_2879
 
-act_slope_2876:
+act_slope_2882:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55198,9 +55307,9 @@ act_slope_2876:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2873
+	JMP         act_done_2879
 
-act_slopec_2877:
+act_slopec_2883:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55219,9 +55328,9 @@ act_slopec_2877:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2873
+	JMP         act_done_2879
 
-act_requant_2878:
+act_requant_2884:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55245,9 +55354,9 @@ act_requant_2878:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2873
+	JMP         act_done_2879
 
-act_clampx_2874:
+act_clampx_2880:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55259,7 +55368,7 @@ act_clampx_2874:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2873:
+act_done_2879:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55272,11 +55381,11 @@ act_done_2873:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2869
+	JMP     block_2875
 
-tail_2870:
+tail_2876:
 	CMPQ      DI, DX
-	JAE       pixels_done_2871
+	JAE       pixels_done_2877
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55286,7 +55395,7 @@ tail_2870:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2879:
+row_2885:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -55346,24 +55455,24 @@ row_2879:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2879
+	JNZ          row_2885
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2880
+	JB           act_done_2886
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2881
+	JE           act_clampx_2887
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2882
+	JE           act_mulx_2888
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2883
+	JE           act_slope_2889
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2884
+	JE           act_slopec_2890
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2885
+	JE           act_requant_2891
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55379,9 +55488,9 @@ row_2879:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2880
+	JMP          act_done_2886
 
-act_mulx_2882:
+act_mulx_2888:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55407,9 +55516,9 @@ act_mulx_2882:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2880
+	JMP         act_done_2886
 
-act_slope_2883:
+act_slope_2889:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55425,9 +55534,9 @@ act_slope_2883:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2880
+	JMP         act_done_2886
 
-act_slopec_2884:
+act_slopec_2890:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55446,9 +55555,9 @@ act_slopec_2884:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2880
+	JMP         act_done_2886
 
-act_requant_2885:
+act_requant_2891:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55472,9 +55581,9 @@ act_requant_2885:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2880
+	JMP         act_done_2886
 
-act_clampx_2881:
+act_clampx_2887:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55486,7 +55595,7 @@ act_clampx_2881:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2880:
+act_done_2886:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55498,7 +55607,7 @@ act_done_2880:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2871:
+pixels_done_2877:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55519,9 +55628,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2886:
+block_2892:
 	CMPQ    DI, BX
-	JAE     tail_2887
+	JAE     tail_2893
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55531,7 +55640,7 @@ block_2886:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2889:
+row_2895:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -55582,24 +55691,24 @@ row_2889:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2889
+	JNZ          row_2895
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2890
+	JB           act_done_2896
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2891
+	JE           act_clampx_2897
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2892
+	JE           act_mulx_2898
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2893
+	JE           act_slope_2899
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2894
+	JE           act_slopec_2900
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2895
+	JE           act_requant_2901
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55612,9 +55721,9 @@ row_2889:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2890
+	JMP          act_done_2896
 
-act_mulx_2892:
+act_mulx_2898:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55635,9 +55744,9 @@ act_mulx_2892:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2890
+	JMP         act_done_2896
 
-act_slope_2893:
+act_slope_2899:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55650,9 +55759,9 @@ act_slope_2893:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2890
+	JMP         act_done_2896
 
-act_slopec_2894:
+act_slopec_2900:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55668,9 +55777,9 @@ act_slopec_2894:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2890
+	JMP         act_done_2896
 
-act_requant_2895:
+act_requant_2901:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55690,9 +55799,9 @@ act_requant_2895:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2890
+	JMP         act_done_2896
 
-act_clampx_2891:
+act_clampx_2897:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55702,7 +55811,7 @@ act_clampx_2891:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2890:
+act_done_2896:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55713,11 +55822,11 @@ act_done_2890:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2886
+	JMP     block_2892
 
-tail_2887:
+tail_2893:
 	CMPQ      DI, DX
-	JAE       pixels_done_2888
+	JAE       pixels_done_2894
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55726,7 +55835,7 @@ tail_2887:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2896:
+row_2902:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -55777,24 +55886,24 @@ row_2896:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2896
+	JNZ          row_2902
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2897
+	JB           act_done_2903
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2898
+	JE           act_clampx_2904
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2899
+	JE           act_mulx_2905
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2900
+	JE           act_slope_2906
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2901
+	JE           act_slopec_2907
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2902
+	JE           act_requant_2908
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55807,9 +55916,9 @@ row_2896:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2897
+	JMP          act_done_2903
 
-act_mulx_2899:
+act_mulx_2905:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55830,9 +55939,9 @@ act_mulx_2899:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2897
+	JMP         act_done_2903
 
-act_slope_2900:
+act_slope_2906:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55845,9 +55954,9 @@ act_slope_2900:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2897
+	JMP         act_done_2903
 
-act_slopec_2901:
+act_slopec_2907:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -55863,9 +55972,9 @@ act_slopec_2901:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2897
+	JMP         act_done_2903
 
-act_requant_2902:
+act_requant_2908:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -55885,9 +55994,9 @@ act_requant_2902:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2897
+	JMP         act_done_2903
 
-act_clampx_2898:
+act_clampx_2904:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55897,7 +56006,7 @@ act_clampx_2898:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2897:
+act_done_2903:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55907,7 +56016,7 @@ act_done_2897:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2888:
+pixels_done_2894:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55926,9 +56035,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2903:
+block_2909:
 	CMPQ    DI, BX
-	JAE     tail_2904
+	JAE     tail_2910
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55937,7 +56046,7 @@ block_2903:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2906:
+row_2912:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -55979,24 +56088,24 @@ row_2906:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2906
+	JNZ          row_2912
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2907
+	JB           act_done_2913
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2908
+	JE           act_clampx_2914
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2909
+	JE           act_mulx_2915
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2910
+	JE           act_slope_2916
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2911
+	JE           act_slopec_2917
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2912
+	JE           act_requant_2918
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56006,9 +56115,9 @@ row_2906:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2907
+	JMP          act_done_2913
 
-act_mulx_2909:
+act_mulx_2915:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56024,9 +56133,9 @@ act_mulx_2909:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2907
+	JMP         act_done_2913
 
-act_slope_2910:
+act_slope_2916:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56036,9 +56145,9 @@ act_slope_2910:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2907
+	JMP         act_done_2913
 
-act_slopec_2911:
+act_slopec_2917:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56051,9 +56160,9 @@ act_slopec_2911:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2907
+	JMP         act_done_2913
 
-act_requant_2912:
+act_requant_2918:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56069,9 +56178,9 @@ act_requant_2912:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2907
+	JMP         act_done_2913
 
-act_clampx_2908:
+act_clampx_2914:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56079,7 +56188,7 @@ act_clampx_2908:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2907:
+act_done_2913:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56088,11 +56197,11 @@ act_done_2907:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2903
+	JMP     block_2909
 
-tail_2904:
+tail_2910:
 	CMPQ      DI, DX
-	JAE       pixels_done_2905
+	JAE       pixels_done_2911
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56100,7 +56209,7 @@ tail_2904:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2913:
+row_2919:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -56142,24 +56251,24 @@ row_2913:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2913
+	JNZ          row_2919
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2914
+	JB           act_done_2920
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2915
+	JE           act_clampx_2921
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2916
+	JE           act_mulx_2922
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2917
+	JE           act_slope_2923
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2918
+	JE           act_slopec_2924
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2919
+	JE           act_requant_2925
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56169,9 +56278,9 @@ row_2913:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2914
+	JMP          act_done_2920
 
-act_mulx_2916:
+act_mulx_2922:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56187,9 +56296,9 @@ act_mulx_2916:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2914
+	JMP         act_done_2920
 
-act_slope_2917:
+act_slope_2923:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56199,9 +56308,9 @@ act_slope_2917:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2914
+	JMP         act_done_2920
 
-act_slopec_2918:
+act_slopec_2924:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56214,9 +56323,9 @@ act_slopec_2918:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2914
+	JMP         act_done_2920
 
-act_requant_2919:
+act_requant_2925:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56232,9 +56341,9 @@ act_requant_2919:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2914
+	JMP         act_done_2920
 
-act_clampx_2915:
+act_clampx_2921:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56242,7 +56351,7 @@ act_clampx_2915:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2914:
+act_done_2920:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56250,7 +56359,7 @@ act_done_2914:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2905:
+pixels_done_2911:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56267,9 +56376,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2920:
+block_2926:
 	CMPQ    DI, BX
-	JAE     tail_2921
+	JAE     tail_2927
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56277,7 +56386,7 @@ block_2920:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2923:
+row_2929:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -56310,33 +56419,33 @@ row_2923:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2923
+	JNZ          row_2929
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2924
+	JB           act_done_2930
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2925
+	JE           act_clampx_2931
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2926
+	JE           act_mulx_2932
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2927
+	JE           act_slope_2933
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2928
+	JE           act_slopec_2934
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2929
+	JE           act_requant_2935
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2924
+	JMP          act_done_2930
 
-act_mulx_2926:
+act_mulx_2932:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56347,18 +56456,18 @@ act_mulx_2926:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2924
+	JMP         act_done_2930
 
-act_slope_2927:
+act_slope_2933:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2924
+	JMP         act_done_2930
 
-act_slopec_2928:
+act_slopec_2934:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56368,9 +56477,9 @@ act_slopec_2928:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2924
+	JMP         act_done_2930
 
-act_requant_2929:
+act_requant_2935:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56382,33 +56491,33 @@ act_requant_2929:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2924
+	JMP         act_done_2930
 
-act_clampx_2925:
+act_clampx_2931:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2924:
+act_done_2930:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2920
+	JMP     block_2926
 
-tail_2921:
+tail_2927:
 	CMPQ      DI, DX
-	JAE       pixels_done_2922
+	JAE       pixels_done_2928
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2930:
+row_2936:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -56441,33 +56550,33 @@ row_2930:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2930
+	JNZ          row_2936
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2931
+	JB           act_done_2937
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2932
+	JE           act_clampx_2938
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2933
+	JE           act_mulx_2939
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2934
+	JE           act_slope_2940
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2935
+	JE           act_slopec_2941
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2936
+	JE           act_requant_2942
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2931
+	JMP          act_done_2937
 
-act_mulx_2933:
+act_mulx_2939:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56478,18 +56587,18 @@ act_mulx_2933:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2931
+	JMP         act_done_2937
 
-act_slope_2934:
+act_slope_2940:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2931
+	JMP         act_done_2937
 
-act_slopec_2935:
+act_slopec_2941:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56499,9 +56608,9 @@ act_slopec_2935:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2931
+	JMP         act_done_2937
 
-act_requant_2936:
+act_requant_2942:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56513,21 +56622,21 @@ act_requant_2936:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2931
+	JMP         act_done_2937
 
-act_clampx_2932:
+act_clampx_2938:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2931:
+act_done_2937:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2922:
+pixels_done_2928:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56542,16 +56651,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2937:
+block_2943:
 	CMPQ    DI, BX
-	JAE     tail_2938
+	JAE     tail_2944
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2940:
+row_2946:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -56575,53 +56684,53 @@ row_2940:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2940
+	JNZ          row_2946
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2941
+	JB           act_done_2947
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2942
+	JE           act_clampx_2948
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2943
+	JE           act_mulx_2949
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2944
+	JE           act_slope_2950
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2945
+	JE           act_slopec_2951
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2946
+	JE           act_requant_2952
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2941
+	JMP          act_done_2947
 
-act_mulx_2943:
+act_mulx_2949:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2941
+	JMP         act_done_2947
 
-act_slope_2944:
+act_slope_2950:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2941
+	JMP         act_done_2947
 
-act_slopec_2945:
+act_slopec_2951:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2941
+	JMP         act_done_2947
 
-act_requant_2946:
+act_requant_2952:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -56629,28 +56738,28 @@ act_requant_2946:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2941
+	JMP         act_done_2947
 
-act_clampx_2942:
+act_clampx_2948:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2941:
+act_done_2947:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2937
+	JMP     block_2943
 
-tail_2938:
+tail_2944:
 	CMPQ      DI, DX
-	JAE       pixels_done_2939
+	JAE       pixels_done_2945
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2947:
+row_2953:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -56674,53 +56783,53 @@ row_2947:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2947
+	JNZ          row_2953
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2948
+	JB           act_done_2954
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2949
+	JE           act_clampx_2955
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2950
+	JE           act_mulx_2956
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2951
+	JE           act_slope_2957
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2952
+	JE           act_slopec_2958
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2953
+	JE           act_requant_2959
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2948
+	JMP          act_done_2954
 
-act_mulx_2950:
+act_mulx_2956:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2948
+	JMP         act_done_2954
 
-act_slope_2951:
+act_slope_2957:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2948
+	JMP         act_done_2954
 
-act_slopec_2952:
+act_slopec_2958:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2948
+	JMP         act_done_2954
 
-act_requant_2953:
+act_requant_2959:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -56728,17 +56837,17 @@ act_requant_2953:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2948
+	JMP         act_done_2954
 
-act_clampx_2949:
+act_clampx_2955:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2948:
+act_done_2954:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2939:
+pixels_done_2945:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -56771,9 +56880,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2954:
+block_2960:
 	CMPQ    DI, BX
-	JAE     tail_2955
+	JAE     tail_2961
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56783,7 +56892,7 @@ block_2954:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2957:
+row_2963:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -56800,24 +56909,24 @@ row_2957:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2957
+	JNZ          row_2963
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2958
+	JB           act_done_2964
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2959
+	JE           act_clampx_2965
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2960
+	JE           act_mulx_2966
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2961
+	JE           act_slope_2967
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2962
+	JE           act_slopec_2968
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2963
+	JE           act_requant_2969
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -56830,9 +56939,9 @@ row_2957:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2958
+	JMP          act_done_2964
 
-act_mulx_2960:
+act_mulx_2966:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -56853,9 +56962,9 @@ act_mulx_2960:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2958
+	JMP         act_done_2964
 
-act_slope_2961:
+act_slope_2967:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -56868,9 +56977,9 @@ act_slope_2961:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2958
+	JMP         act_done_2964
 
-act_slopec_2962:
+act_slopec_2968:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -56886,9 +56995,9 @@ act_slopec_2962:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2958
+	JMP         act_done_2964
 
-act_requant_2963:
+act_requant_2969:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -56908,9 +57017,9 @@ act_requant_2963:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2958
+	JMP         act_done_2964
 
-act_clampx_2959:
+act_clampx_2965:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -56920,7 +57029,7 @@ act_clampx_2959:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2958:
+act_done_2964:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56931,11 +57040,11 @@ act_done_2958:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2954
+	JMP     block_2960
 
-tail_2955:
+tail_2961:
 	CMPQ      DI, DX
-	JAE       pixels_done_2956
+	JAE       pixels_done_2962
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56944,7 +57053,7 @@ tail_2955:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2964:
+row_2970:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -56961,24 +57070,24 @@ row_2964:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2964
+	JNZ          row_2970
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2965
+	JB           act_done_2971
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2966
+	JE           act_clampx_2972
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2967
+	JE           act_mulx_2973
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2968
+	JE           act_slope_2974
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2969
+	JE           act_slopec_2975
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2970
+	JE           act_requant_2976
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -56991,9 +57100,9 @@ row_2964:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2965
+	JMP          act_done_2971
 
-act_mulx_2967:
+act_mulx_2973:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57014,9 +57123,9 @@ act_mulx_2967:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2965
+	JMP         act_done_2971
 
-act_slope_2968:
+act_slope_2974:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57029,9 +57138,9 @@ act_slope_2968:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2965
+	JMP         act_done_2971
 
-act_slopec_2969:
+act_slopec_2975:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57047,9 +57156,9 @@ act_slopec_2969:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2965
+	JMP         act_done_2971
 
-act_requant_2970:
+act_requant_2976:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57069,9 +57178,9 @@ act_requant_2970:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2965
+	JMP         act_done_2971
 
-act_clampx_2966:
+act_clampx_2972:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57081,7 +57190,7 @@ act_clampx_2966:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2965:
+act_done_2971:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57091,7 +57200,7 @@ act_done_2965:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2956:
+pixels_done_2962:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57110,9 +57219,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2971:
+block_2977:
 	CMPQ    DI, BX
-	JAE     tail_2972
+	JAE     tail_2978
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57121,7 +57230,7 @@ block_2971:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2974:
+row_2980:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -57135,24 +57244,24 @@ row_2974:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2974
+	JNZ          row_2980
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2975
+	JB           act_done_2981
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2976
+	JE           act_clampx_2982
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2977
+	JE           act_mulx_2983
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2978
+	JE           act_slope_2984
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2979
+	JE           act_slopec_2985
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2980
+	JE           act_requant_2986
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57162,9 +57271,9 @@ row_2974:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2975
+	JMP          act_done_2981
 
-act_mulx_2977:
+act_mulx_2983:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57180,9 +57289,9 @@ act_mulx_2977:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2975
+	JMP         act_done_2981
 
-act_slope_2978:
+act_slope_2984:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57192,9 +57301,9 @@ act_slope_2978:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2975
+	JMP         act_done_2981
 
-act_slopec_2979:
+act_slopec_2985:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57207,9 +57316,9 @@ act_slopec_2979:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2975
+	JMP         act_done_2981
 
-act_requant_2980:
+act_requant_2986:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57225,9 +57334,9 @@ act_requant_2980:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2975
+	JMP         act_done_2981
 
-act_clampx_2976:
+act_clampx_2982:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57235,7 +57344,7 @@ act_clampx_2976:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2975:
+act_done_2981:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57244,11 +57353,11 @@ act_done_2975:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2971
+	JMP     block_2977
 
-tail_2972:
+tail_2978:
 	CMPQ      DI, DX
-	JAE       pixels_done_2973
+	JAE       pixels_done_2979
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57256,7 +57365,7 @@ tail_2972:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2981:
+row_2987:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -57270,24 +57379,24 @@ row_2981:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2981
+	JNZ          row_2987
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2982
+	JB           act_done_2988
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2983
+	JE           act_clampx_2989
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2984
+	JE           act_mulx_2990
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2985
+	JE           act_slope_2991
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2986
+	JE           act_slopec_2992
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2987
+	JE           act_requant_2993
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57297,9 +57406,9 @@ row_2981:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2982
+	JMP          act_done_2988
 
-act_mulx_2984:
+act_mulx_2990:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57315,9 +57424,9 @@ act_mulx_2984:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2982
+	JMP         act_done_2988
 
-act_slope_2985:
+act_slope_2991:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57327,9 +57436,9 @@ act_slope_2985:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2982
+	JMP         act_done_2988
 
-act_slopec_2986:
+act_slopec_2992:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57342,9 +57451,9 @@ act_slopec_2986:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2982
+	JMP         act_done_2988
 
-act_requant_2987:
+act_requant_2993:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57360,9 +57469,9 @@ act_requant_2987:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2982
+	JMP         act_done_2988
 
-act_clampx_2983:
+act_clampx_2989:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57370,7 +57479,7 @@ act_clampx_2983:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2982:
+act_done_2988:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57378,7 +57487,7 @@ act_done_2982:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2973:
+pixels_done_2979:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57395,9 +57504,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2988:
+block_2994:
 	CMPQ    DI, BX
-	JAE     tail_2989
+	JAE     tail_2995
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57405,7 +57514,7 @@ block_2988:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2991:
+row_2997:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -57416,33 +57525,33 @@ row_2991:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2991
+	JNZ          row_2997
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2992
+	JB           act_done_2998
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2993
+	JE           act_clampx_2999
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2994
+	JE           act_mulx_3000
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2995
+	JE           act_slope_3001
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2996
+	JE           act_slopec_3002
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2997
+	JE           act_requant_3003
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2992
+	JMP          act_done_2998
 
-act_mulx_2994:
+act_mulx_3000:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57453,18 +57562,18 @@ act_mulx_2994:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2992
+	JMP         act_done_2998
 
-act_slope_2995:
+act_slope_3001:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2992
+	JMP         act_done_2998
 
-act_slopec_2996:
+act_slopec_3002:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57474,9 +57583,9 @@ act_slopec_2996:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2992
+	JMP         act_done_2998
 
-act_requant_2997:
+act_requant_3003:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57488,33 +57597,33 @@ act_requant_2997:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2992
+	JMP         act_done_2998
 
-act_clampx_2993:
+act_clampx_2999:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2992:
+act_done_2998:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2988
+	JMP     block_2994
 
-tail_2989:
+tail_2995:
 	CMPQ      DI, DX
-	JAE       pixels_done_2990
+	JAE       pixels_done_2996
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2998:
+row_3004:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -57525,33 +57634,33 @@ row_2998:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2998
+	JNZ          row_3004
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2999
+	JB           act_done_3005
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3000
+	JE           act_clampx_3006
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3001
+	JE           act_mulx_3007
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3002
+	JE           act_slope_3008
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3003
+	JE           act_slopec_3009
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3004
+	JE           act_requant_3010
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2999
+	JMP          act_done_3005
 
-act_mulx_3001:
+act_mulx_3007:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57562,18 +57671,18 @@ act_mulx_3001:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2999
+	JMP         act_done_3005
 
-act_slope_3002:
+act_slope_3008:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2999
+	JMP         act_done_3005
 
-act_slopec_3003:
+act_slopec_3009:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57583,9 +57692,9 @@ act_slopec_3003:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2999
+	JMP         act_done_3005
 
-act_requant_3004:
+act_requant_3010:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57597,21 +57706,21 @@ act_requant_3004:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2999
+	JMP         act_done_3005
 
-act_clampx_3000:
+act_clampx_3006:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2999:
+act_done_3005:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2990:
+pixels_done_2996:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57626,16 +57735,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3005:
+block_3011:
 	CMPQ    DI, BX
-	JAE     tail_3006
+	JAE     tail_3012
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3008:
+row_3014:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -57643,53 +57752,53 @@ row_3008:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3008
+	JNZ          row_3014
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3009
+	JB           act_done_3015
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3010
+	JE           act_clampx_3016
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3011
+	JE           act_mulx_3017
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3012
+	JE           act_slope_3018
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3013
+	JE           act_slopec_3019
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3014
+	JE           act_requant_3020
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3009
+	JMP          act_done_3015
 
-act_mulx_3011:
+act_mulx_3017:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3009
+	JMP         act_done_3015
 
-act_slope_3012:
+act_slope_3018:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3009
+	JMP         act_done_3015
 
-act_slopec_3013:
+act_slopec_3019:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3009
+	JMP         act_done_3015
 
-act_requant_3014:
+act_requant_3020:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -57697,28 +57806,28 @@ act_requant_3014:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3009
+	JMP         act_done_3015
 
-act_clampx_3010:
+act_clampx_3016:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3009:
+act_done_3015:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3005
+	JMP     block_3011
 
-tail_3006:
+tail_3012:
 	CMPQ      DI, DX
-	JAE       pixels_done_3007
+	JAE       pixels_done_3013
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3015:
+row_3021:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -57726,53 +57835,53 @@ row_3015:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3015
+	JNZ          row_3021
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3016
+	JB           act_done_3022
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3017
+	JE           act_clampx_3023
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3018
+	JE           act_mulx_3024
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3019
+	JE           act_slope_3025
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3020
+	JE           act_slopec_3026
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3021
+	JE           act_requant_3027
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3016
+	JMP          act_done_3022
 
-act_mulx_3018:
+act_mulx_3024:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3016
+	JMP         act_done_3022
 
-act_slope_3019:
+act_slope_3025:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3016
+	JMP         act_done_3022
 
-act_slopec_3020:
+act_slopec_3026:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3016
+	JMP         act_done_3022
 
-act_requant_3021:
+act_requant_3027:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -57780,17 +57889,17 @@ act_requant_3021:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3016
+	JMP         act_done_3022
 
-act_clampx_3017:
+act_clampx_3023:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3016:
+act_done_3022:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3007:
+pixels_done_3013:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -57823,9 +57932,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3022:
+block_3028:
 	CMPQ    DI, BX
-	JAE     tail_3023
+	JAE     tail_3029
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57835,7 +57944,7 @@ block_3022:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3025:
+row_3031:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -57861,24 +57970,24 @@ row_3025:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3025
+	JNZ          row_3031
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3026
+	JB           act_done_3032
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3027
+	JE           act_clampx_3033
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3028
+	JE           act_mulx_3034
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3029
+	JE           act_slope_3035
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3030
+	JE           act_slopec_3036
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3031
+	JE           act_requant_3037
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57891,9 +58000,9 @@ row_3025:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3026
+	JMP          act_done_3032
 
-act_mulx_3028:
+act_mulx_3034:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57914,9 +58023,9 @@ act_mulx_3028:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_slope_3029:
+act_slope_3035:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57929,9 +58038,9 @@ act_slope_3029:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_slopec_3030:
+act_slopec_3036:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57947,9 +58056,9 @@ act_slopec_3030:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_requant_3031:
+act_requant_3037:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57969,9 +58078,9 @@ act_requant_3031:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3026
+	JMP         act_done_3032
 
-act_clampx_3027:
+act_clampx_3033:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57981,7 +58090,7 @@ act_clampx_3027:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3026:
+act_done_3032:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57992,11 +58101,11 @@ act_done_3026:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3022
+	JMP     block_3028
 
-tail_3023:
+tail_3029:
 	CMPQ      DI, DX
-	JAE       pixels_done_3024
+	JAE       pixels_done_3030
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58005,7 +58114,7 @@ tail_3023:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3032:
+row_3038:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -58031,24 +58140,24 @@ row_3032:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3032
+	JNZ          row_3038
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3033
+	JB           act_done_3039
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3034
+	JE           act_clampx_3040
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3035
+	JE           act_mulx_3041
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3036
+	JE           act_slope_3042
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3037
+	JE           act_slopec_3043
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3038
+	JE           act_requant_3044
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58061,9 +58170,9 @@ row_3032:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3033
+	JMP          act_done_3039
 
-act_mulx_3035:
+act_mulx_3041:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58084,9 +58193,9 @@ act_mulx_3035:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3033
+	JMP         act_done_3039
 
-act_slope_3036:
+act_slope_3042:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58099,9 +58208,9 @@ act_slope_3036:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3033
+	JMP         act_done_3039
 
-act_slopec_3037:
+act_slopec_3043:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58117,9 +58226,9 @@ act_slopec_3037:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3033
+	JMP         act_done_3039
 
-act_requant_3038:
+act_requant_3044:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58139,9 +58248,9 @@ act_requant_3038:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3033
+	JMP         act_done_3039
 
-act_clampx_3034:
+act_clampx_3040:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58151,7 +58260,7 @@ act_clampx_3034:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3033:
+act_done_3039:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58161,7 +58270,7 @@ act_done_3033:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3024:
+pixels_done_3030:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58180,9 +58289,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3039:
+block_3045:
 	CMPQ    DI, BX
-	JAE     tail_3040
+	JAE     tail_3046
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58191,7 +58300,7 @@ block_3039:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3042:
+row_3048:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -58212,24 +58321,24 @@ row_3042:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3042
+	JNZ          row_3048
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3043
+	JB           act_done_3049
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3044
+	JE           act_clampx_3050
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3045
+	JE           act_mulx_3051
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3046
+	JE           act_slope_3052
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3047
+	JE           act_slopec_3053
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3048
+	JE           act_requant_3054
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58239,9 +58348,9 @@ row_3042:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3043
+	JMP          act_done_3049
 
-act_mulx_3045:
+act_mulx_3051:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58257,9 +58366,9 @@ act_mulx_3045:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3043
+	JMP         act_done_3049
 
-act_slope_3046:
+act_slope_3052:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58269,9 +58378,9 @@ act_slope_3046:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3043
+	JMP         act_done_3049
 
-act_slopec_3047:
+act_slopec_3053:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58284,9 +58393,9 @@ act_slopec_3047:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3043
+	JMP         act_done_3049
 
-act_requant_3048:
+act_requant_3054:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58302,9 +58411,9 @@ act_requant_3048:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3043
+	JMP         act_done_3049
 
-act_clampx_3044:
+act_clampx_3050:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58312,7 +58421,7 @@ act_clampx_3044:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3043:
+act_done_3049:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58321,11 +58430,11 @@ act_done_3043:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3039
+	JMP     block_3045
 
-tail_3040:
+tail_3046:
 	CMPQ      DI, DX
-	JAE       pixels_done_3041
+	JAE       pixels_done_3047
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58333,7 +58442,7 @@ tail_3040:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3049:
+row_3055:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -58354,24 +58463,24 @@ row_3049:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3049
+	JNZ          row_3055
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3050
+	JB           act_done_3056
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3051
+	JE           act_clampx_3057
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3052
+	JE           act_mulx_3058
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3053
+	JE           act_slope_3059
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3054
+	JE           act_slopec_3060
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3055
+	JE           act_requant_3061
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58381,9 +58490,9 @@ row_3049:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3050
+	JMP          act_done_3056
 
-act_mulx_3052:
+act_mulx_3058:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58399,9 +58508,9 @@ act_mulx_3052:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3050
+	JMP         act_done_3056
 
-act_slope_3053:
+act_slope_3059:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58411,9 +58520,9 @@ act_slope_3053:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3050
+	JMP         act_done_3056
 
-act_slopec_3054:
+act_slopec_3060:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58426,9 +58535,9 @@ act_slopec_3054:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3050
+	JMP         act_done_3056
 
-act_requant_3055:
+act_requant_3061:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58444,9 +58553,9 @@ act_requant_3055:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3050
+	JMP         act_done_3056
 
-act_clampx_3051:
+act_clampx_3057:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58454,7 +58563,7 @@ act_clampx_3051:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3050:
+act_done_3056:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58462,7 +58571,7 @@ act_done_3050:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3041:
+pixels_done_3047:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58479,9 +58588,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3056:
+block_3062:
 	CMPQ    DI, BX
-	JAE     tail_3057
+	JAE     tail_3063
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58489,7 +58598,7 @@ block_3056:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3059:
+row_3065:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -58505,33 +58614,33 @@ row_3059:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3059
+	JNZ          row_3065
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3060
+	JB           act_done_3066
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3061
+	JE           act_clampx_3067
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3062
+	JE           act_mulx_3068
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3063
+	JE           act_slope_3069
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3064
+	JE           act_slopec_3070
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3065
+	JE           act_requant_3071
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3060
+	JMP          act_done_3066
 
-act_mulx_3062:
+act_mulx_3068:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58542,18 +58651,18 @@ act_mulx_3062:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3060
+	JMP         act_done_3066
 
-act_slope_3063:
+act_slope_3069:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3060
+	JMP         act_done_3066
 
-act_slopec_3064:
+act_slopec_3070:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58563,9 +58672,9 @@ act_slopec_3064:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3060
+	JMP         act_done_3066
 
-act_requant_3065:
+act_requant_3071:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58577,33 +58686,33 @@ act_requant_3065:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3060
+	JMP         act_done_3066
 
-act_clampx_3061:
+act_clampx_3067:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3060:
+act_done_3066:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3056
+	JMP     block_3062
 
-tail_3057:
+tail_3063:
 	CMPQ      DI, DX
-	JAE       pixels_done_3058
+	JAE       pixels_done_3064
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3066:
+row_3072:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -58619,33 +58728,33 @@ row_3066:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3066
+	JNZ          row_3072
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3067
+	JB           act_done_3073
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3068
+	JE           act_clampx_3074
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3069
+	JE           act_mulx_3075
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3070
+	JE           act_slope_3076
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3071
+	JE           act_slopec_3077
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3072
+	JE           act_requant_3078
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3067
+	JMP          act_done_3073
 
-act_mulx_3069:
+act_mulx_3075:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58656,18 +58765,18 @@ act_mulx_3069:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3067
+	JMP         act_done_3073
 
-act_slope_3070:
+act_slope_3076:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3067
+	JMP         act_done_3073
 
-act_slopec_3071:
+act_slopec_3077:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58677,9 +58786,9 @@ act_slopec_3071:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3067
+	JMP         act_done_3073
 
-act_requant_3072:
+act_requant_3078:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58691,21 +58800,21 @@ act_requant_3072:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3067
+	JMP         act_done_3073
 
-act_clampx_3068:
+act_clampx_3074:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3067:
+act_done_3073:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3058:
+pixels_done_3064:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58720,16 +58829,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3073:
+block_3079:
 	CMPQ    DI, BX
-	JAE     tail_3074
+	JAE     tail_3080
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3076:
+row_3082:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -58740,53 +58849,53 @@ row_3076:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3076
+	JNZ          row_3082
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3077
+	JB           act_done_3083
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3078
+	JE           act_clampx_3084
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3079
+	JE           act_mulx_3085
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3080
+	JE           act_slope_3086
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3081
+	JE           act_slopec_3087
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3082
+	JE           act_requant_3088
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3077
+	JMP          act_done_3083
 
-act_mulx_3079:
+act_mulx_3085:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3077
+	JMP         act_done_3083
 
-act_slope_3080:
+act_slope_3086:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3077
+	JMP         act_done_3083
 
-act_slopec_3081:
+act_slopec_3087:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3077
+	JMP         act_done_3083
 
-act_requant_3082:
+act_requant_3088:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -58794,28 +58903,28 @@ act_requant_3082:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3077
+	JMP         act_done_3083
 
-act_clampx_3078:
+act_clampx_3084:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3077:
+act_done_3083:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3073
+	JMP     block_3079
 
-tail_3074:
+tail_3080:
 	CMPQ      DI, DX
-	JAE       pixels_done_3075
+	JAE       pixels_done_3081
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3083:
+row_3089:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -58826,53 +58935,53 @@ row_3083:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3083
+	JNZ          row_3089
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3084
+	JB           act_done_3090
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3085
+	JE           act_clampx_3091
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3086
+	JE           act_mulx_3092
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3087
+	JE           act_slope_3093
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3088
+	JE           act_slopec_3094
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3089
+	JE           act_requant_3095
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3084
+	JMP          act_done_3090
 
-act_mulx_3086:
+act_mulx_3092:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3084
+	JMP         act_done_3090
 
-act_slope_3087:
+act_slope_3093:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3084
+	JMP         act_done_3090
 
-act_slopec_3088:
+act_slopec_3094:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3084
+	JMP         act_done_3090
 
-act_requant_3089:
+act_requant_3095:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -58880,17 +58989,17 @@ act_requant_3089:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3084
+	JMP         act_done_3090
 
-act_clampx_3085:
+act_clampx_3091:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3084:
+act_done_3090:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3075:
+pixels_done_3081:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -58923,9 +59032,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3090:
+block_3096:
 	CMPQ    DI, BX
-	JAE     tail_3091
+	JAE     tail_3097
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58935,7 +59044,7 @@ block_3090:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3093:
+row_3099:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -58970,24 +59079,24 @@ row_3093:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3093
+	JNZ          row_3099
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3094
+	JB           act_done_3100
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3095
+	JE           act_clampx_3101
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3096
+	JE           act_mulx_3102
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3097
+	JE           act_slope_3103
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3098
+	JE           act_slopec_3104
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3099
+	JE           act_requant_3105
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59000,9 +59109,9 @@ row_3093:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3094
+	JMP          act_done_3100
 
-act_mulx_3096:
+act_mulx_3102:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59023,9 +59132,9 @@ act_mulx_3096:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3094
+	JMP         act_done_3100
 
-act_slope_3097:
+act_slope_3103:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59038,9 +59147,9 @@ act_slope_3097:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3094
+	JMP         act_done_3100
 
-act_slopec_3098:
+act_slopec_3104:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59056,9 +59165,9 @@ act_slopec_3098:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3094
+	JMP         act_done_3100
 
-act_requant_3099:
+act_requant_3105:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59078,9 +59187,9 @@ act_requant_3099:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3094
+	JMP         act_done_3100
 
-act_clampx_3095:
+act_clampx_3101:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59090,7 +59199,7 @@ act_clampx_3095:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3094:
+act_done_3100:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59101,11 +59210,11 @@ act_done_3094:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3090
+	JMP     block_3096
 
-tail_3091:
+tail_3097:
 	CMPQ      DI, DX
-	JAE       pixels_done_3092
+	JAE       pixels_done_3098
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59114,7 +59223,7 @@ tail_3091:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3100:
+row_3106:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -59149,24 +59258,24 @@ row_3100:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3100
+	JNZ          row_3106
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3101
+	JB           act_done_3107
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3102
+	JE           act_clampx_3108
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3103
+	JE           act_mulx_3109
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3104
+	JE           act_slope_3110
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3105
+	JE           act_slopec_3111
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3106
+	JE           act_requant_3112
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59179,9 +59288,9 @@ row_3100:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3101
+	JMP          act_done_3107
 
-act_mulx_3103:
+act_mulx_3109:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59202,9 +59311,9 @@ act_mulx_3103:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3101
+	JMP         act_done_3107
 
-act_slope_3104:
+act_slope_3110:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59217,9 +59326,9 @@ act_slope_3104:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3101
+	JMP         act_done_3107
 
-act_slopec_3105:
+act_slopec_3111:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59235,9 +59344,9 @@ act_slopec_3105:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3101
+	JMP         act_done_3107
 
-act_requant_3106:
+act_requant_3112:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59257,9 +59366,9 @@ act_requant_3106:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3101
+	JMP         act_done_3107
 
-act_clampx_3102:
+act_clampx_3108:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59269,7 +59378,7 @@ act_clampx_3102:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3101:
+act_done_3107:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59279,7 +59388,7 @@ act_done_3101:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3092:
+pixels_done_3098:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59298,9 +59407,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3107:
+block_3113:
 	CMPQ    DI, BX
-	JAE     tail_3108
+	JAE     tail_3114
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59309,7 +59418,7 @@ block_3107:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3110:
+row_3116:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -59337,24 +59446,24 @@ row_3110:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3110
+	JNZ          row_3116
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3111
+	JB           act_done_3117
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3112
+	JE           act_clampx_3118
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3113
+	JE           act_mulx_3119
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3114
+	JE           act_slope_3120
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3115
+	JE           act_slopec_3121
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3116
+	JE           act_requant_3122
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59364,9 +59473,9 @@ row_3110:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3111
+	JMP          act_done_3117
 
-act_mulx_3113:
+act_mulx_3119:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59382,9 +59491,9 @@ act_mulx_3113:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3111
+	JMP         act_done_3117
 
-act_slope_3114:
+act_slope_3120:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59394,9 +59503,9 @@ act_slope_3114:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3111
+	JMP         act_done_3117
 
-act_slopec_3115:
+act_slopec_3121:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59409,9 +59518,9 @@ act_slopec_3115:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3111
+	JMP         act_done_3117
 
-act_requant_3116:
+act_requant_3122:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59427,9 +59536,9 @@ act_requant_3116:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3111
+	JMP         act_done_3117
 
-act_clampx_3112:
+act_clampx_3118:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59437,7 +59546,7 @@ act_clampx_3112:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3111:
+act_done_3117:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59446,11 +59555,11 @@ act_done_3111:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3107
+	JMP     block_3113
 
-tail_3108:
+tail_3114:
 	CMPQ      DI, DX
-	JAE       pixels_done_3109
+	JAE       pixels_done_3115
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59458,7 +59567,7 @@ tail_3108:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3117:
+row_3123:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -59486,24 +59595,24 @@ row_3117:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3117
+	JNZ          row_3123
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3118
+	JB           act_done_3124
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3119
+	JE           act_clampx_3125
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3120
+	JE           act_mulx_3126
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3121
+	JE           act_slope_3127
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3122
+	JE           act_slopec_3128
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3123
+	JE           act_requant_3129
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59513,9 +59622,9 @@ row_3117:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3118
+	JMP          act_done_3124
 
-act_mulx_3120:
+act_mulx_3126:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59531,9 +59640,9 @@ act_mulx_3120:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3118
+	JMP         act_done_3124
 
-act_slope_3121:
+act_slope_3127:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59543,9 +59652,9 @@ act_slope_3121:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3118
+	JMP         act_done_3124
 
-act_slopec_3122:
+act_slopec_3128:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59558,9 +59667,9 @@ act_slopec_3122:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3118
+	JMP         act_done_3124
 
-act_requant_3123:
+act_requant_3129:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59576,9 +59685,9 @@ act_requant_3123:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3118
+	JMP         act_done_3124
 
-act_clampx_3119:
+act_clampx_3125:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59586,7 +59695,7 @@ act_clampx_3119:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3118:
+act_done_3124:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59594,7 +59703,7 @@ act_done_3118:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3109:
+pixels_done_3115:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59611,9 +59720,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3124:
+block_3130:
 	CMPQ    DI, BX
-	JAE     tail_3125
+	JAE     tail_3131
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59621,7 +59730,7 @@ block_3124:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3127:
+row_3133:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -59642,33 +59751,33 @@ row_3127:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3127
+	JNZ          row_3133
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3128
+	JB           act_done_3134
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3129
+	JE           act_clampx_3135
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3130
+	JE           act_mulx_3136
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3131
+	JE           act_slope_3137
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3132
+	JE           act_slopec_3138
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3133
+	JE           act_requant_3139
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3128
+	JMP          act_done_3134
 
-act_mulx_3130:
+act_mulx_3136:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59679,18 +59788,18 @@ act_mulx_3130:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3128
+	JMP         act_done_3134
 
-act_slope_3131:
+act_slope_3137:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3128
+	JMP         act_done_3134
 
-act_slopec_3132:
+act_slopec_3138:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59700,9 +59809,9 @@ act_slopec_3132:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3128
+	JMP         act_done_3134
 
-act_requant_3133:
+act_requant_3139:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59714,33 +59823,33 @@ act_requant_3133:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3128
+	JMP         act_done_3134
 
-act_clampx_3129:
+act_clampx_3135:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3128:
+act_done_3134:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3124
+	JMP     block_3130
 
-tail_3125:
+tail_3131:
 	CMPQ      DI, DX
-	JAE       pixels_done_3126
+	JAE       pixels_done_3132
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3134:
+row_3140:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -59761,33 +59870,33 @@ row_3134:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3134
+	JNZ          row_3140
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3135
+	JB           act_done_3141
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3136
+	JE           act_clampx_3142
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3137
+	JE           act_mulx_3143
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3138
+	JE           act_slope_3144
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3139
+	JE           act_slopec_3145
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3140
+	JE           act_requant_3146
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3135
+	JMP          act_done_3141
 
-act_mulx_3137:
+act_mulx_3143:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59798,18 +59907,18 @@ act_mulx_3137:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3135
+	JMP         act_done_3141
 
-act_slope_3138:
+act_slope_3144:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3135
+	JMP         act_done_3141
 
-act_slopec_3139:
+act_slopec_3145:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -59819,9 +59928,9 @@ act_slopec_3139:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3135
+	JMP         act_done_3141
 
-act_requant_3140:
+act_requant_3146:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -59833,21 +59942,21 @@ act_requant_3140:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3135
+	JMP         act_done_3141
 
-act_clampx_3136:
+act_clampx_3142:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3135:
+act_done_3141:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3126:
+pixels_done_3132:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59862,16 +59971,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3141:
+block_3147:
 	CMPQ    DI, BX
-	JAE     tail_3142
+	JAE     tail_3148
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3144:
+row_3150:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -59885,53 +59994,53 @@ row_3144:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3144
+	JNZ          row_3150
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3145
+	JB           act_done_3151
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3146
+	JE           act_clampx_3152
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3147
+	JE           act_mulx_3153
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3148
+	JE           act_slope_3154
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3149
+	JE           act_slopec_3155
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3150
+	JE           act_requant_3156
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3145
+	JMP          act_done_3151
 
-act_mulx_3147:
+act_mulx_3153:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3145
+	JMP         act_done_3151
 
-act_slope_3148:
+act_slope_3154:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3145
+	JMP         act_done_3151
 
-act_slopec_3149:
+act_slopec_3155:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3145
+	JMP         act_done_3151
 
-act_requant_3150:
+act_requant_3156:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -59939,28 +60048,28 @@ act_requant_3150:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3145
+	JMP         act_done_3151
 
-act_clampx_3146:
+act_clampx_3152:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3145:
+act_done_3151:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3141
+	JMP     block_3147
 
-tail_3142:
+tail_3148:
 	CMPQ      DI, DX
-	JAE       pixels_done_3143
+	JAE       pixels_done_3149
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3151:
+row_3157:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -59974,53 +60083,53 @@ row_3151:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3151
+	JNZ          row_3157
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3152
+	JB           act_done_3158
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3153
+	JE           act_clampx_3159
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3154
+	JE           act_mulx_3160
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3155
+	JE           act_slope_3161
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3156
+	JE           act_slopec_3162
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3157
+	JE           act_requant_3163
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3152
+	JMP          act_done_3158
 
-act_mulx_3154:
+act_mulx_3160:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3152
+	JMP         act_done_3158
 
-act_slope_3155:
+act_slope_3161:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3152
+	JMP         act_done_3158
 
-act_slopec_3156:
+act_slopec_3162:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3152
+	JMP         act_done_3158
 
-act_requant_3157:
+act_requant_3163:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -60028,17 +60137,17 @@ act_requant_3157:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3152
+	JMP         act_done_3158
 
-act_clampx_3153:
+act_clampx_3159:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3152:
+act_done_3158:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3143:
+pixels_done_3149:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -60071,9 +60180,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3158:
+block_3164:
 	CMPQ    DI, BX
-	JAE     tail_3159
+	JAE     tail_3165
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60083,7 +60192,7 @@ block_3158:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3161:
+row_3167:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -60131,24 +60240,24 @@ row_3161:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3161
+	JNZ          row_3167
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3162
+	JB           act_done_3168
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3163
+	JE           act_clampx_3169
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3164
+	JE           act_mulx_3170
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3165
+	JE           act_slope_3171
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3166
+	JE           act_slopec_3172
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3167
+	JE           act_requant_3173
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60161,9 +60270,9 @@ row_3161:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3162
+	JMP          act_done_3168
 
-act_mulx_3164:
+act_mulx_3170:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60184,9 +60293,9 @@ act_mulx_3164:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3162
+	JMP         act_done_3168
 
-act_slope_3165:
+act_slope_3171:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60199,9 +60308,9 @@ act_slope_3165:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3162
+	JMP         act_done_3168
 
-act_slopec_3166:
+act_slopec_3172:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60217,9 +60326,9 @@ act_slopec_3166:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3162
+	JMP         act_done_3168
 
-act_requant_3167:
+act_requant_3173:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60239,9 +60348,9 @@ act_requant_3167:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3162
+	JMP         act_done_3168
 
-act_clampx_3163:
+act_clampx_3169:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60251,7 +60360,7 @@ act_clampx_3163:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3162:
+act_done_3168:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60262,11 +60371,11 @@ act_done_3162:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3158
+	JMP     block_3164
 
-tail_3159:
+tail_3165:
 	CMPQ      DI, DX
-	JAE       pixels_done_3160
+	JAE       pixels_done_3166
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60275,7 +60384,7 @@ tail_3159:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3168:
+row_3174:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -60323,24 +60432,24 @@ row_3168:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3168
+	JNZ          row_3174
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3169
+	JB           act_done_3175
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3170
+	JE           act_clampx_3176
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3171
+	JE           act_mulx_3177
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3172
+	JE           act_slope_3178
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3173
+	JE           act_slopec_3179
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3174
+	JE           act_requant_3180
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60353,9 +60462,9 @@ row_3168:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3169
+	JMP          act_done_3175
 
-act_mulx_3171:
+act_mulx_3177:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60376,9 +60485,9 @@ act_mulx_3171:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3169
+	JMP         act_done_3175
 
-act_slope_3172:
+act_slope_3178:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60391,9 +60500,9 @@ act_slope_3172:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3169
+	JMP         act_done_3175
 
-act_slopec_3173:
+act_slopec_3179:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60409,9 +60518,9 @@ act_slopec_3173:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3169
+	JMP         act_done_3175
 
-act_requant_3174:
+act_requant_3180:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60431,9 +60540,9 @@ act_requant_3174:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3169
+	JMP         act_done_3175
 
-act_clampx_3170:
+act_clampx_3176:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60443,7 +60552,7 @@ act_clampx_3170:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3169:
+act_done_3175:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60453,7 +60562,7 @@ act_done_3169:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3160:
+pixels_done_3166:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60472,9 +60581,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3175:
+block_3181:
 	CMPQ    DI, BX
-	JAE     tail_3176
+	JAE     tail_3182
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60483,7 +60592,7 @@ block_3175:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3178:
+row_3184:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -60521,24 +60630,24 @@ row_3178:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3178
+	JNZ          row_3184
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3179
+	JB           act_done_3185
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3180
+	JE           act_clampx_3186
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3181
+	JE           act_mulx_3187
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3182
+	JE           act_slope_3188
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3183
+	JE           act_slopec_3189
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3184
+	JE           act_requant_3190
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60548,9 +60657,9 @@ row_3178:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3179
+	JMP          act_done_3185
 
-act_mulx_3181:
+act_mulx_3187:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60566,9 +60675,9 @@ act_mulx_3181:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3179
+	JMP         act_done_3185
 
-act_slope_3182:
+act_slope_3188:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60578,9 +60687,9 @@ act_slope_3182:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3179
+	JMP         act_done_3185
 
-act_slopec_3183:
+act_slopec_3189:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60593,9 +60702,9 @@ act_slopec_3183:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3179
+	JMP         act_done_3185
 
-act_requant_3184:
+act_requant_3190:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60611,9 +60720,9 @@ act_requant_3184:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3179
+	JMP         act_done_3185
 
-act_clampx_3180:
+act_clampx_3186:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60621,7 +60730,7 @@ act_clampx_3180:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3179:
+act_done_3185:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60630,11 +60739,11 @@ act_done_3179:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3175
+	JMP     block_3181
 
-tail_3176:
+tail_3182:
 	CMPQ      DI, DX
-	JAE       pixels_done_3177
+	JAE       pixels_done_3183
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60642,7 +60751,7 @@ tail_3176:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3185:
+row_3191:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -60680,24 +60789,24 @@ row_3185:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3185
+	JNZ          row_3191
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3186
+	JB           act_done_3192
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3187
+	JE           act_clampx_3193
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3188
+	JE           act_mulx_3194
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3189
+	JE           act_slope_3195
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3190
+	JE           act_slopec_3196
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3191
+	JE           act_requant_3197
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60707,9 +60816,9 @@ row_3185:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3186
+	JMP          act_done_3192
 
-act_mulx_3188:
+act_mulx_3194:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60725,9 +60834,9 @@ act_mulx_3188:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3186
+	JMP         act_done_3192
 
-act_slope_3189:
+act_slope_3195:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60737,9 +60846,9 @@ act_slope_3189:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3186
+	JMP         act_done_3192
 
-act_slopec_3190:
+act_slopec_3196:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -60752,9 +60861,9 @@ act_slopec_3190:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3186
+	JMP         act_done_3192
 
-act_requant_3191:
+act_requant_3197:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -60770,9 +60879,9 @@ act_requant_3191:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3186
+	JMP         act_done_3192
 
-act_clampx_3187:
+act_clampx_3193:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60780,7 +60889,7 @@ act_clampx_3187:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3186:
+act_done_3192:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60788,7 +60897,7 @@ act_done_3186:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3177:
+pixels_done_3183:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60805,9 +60914,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3192:
+block_3198:
 	CMPQ    DI, BX
-	JAE     tail_3193
+	JAE     tail_3199
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60815,7 +60924,7 @@ block_3192:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3195:
+row_3201:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -60843,33 +60952,33 @@ row_3195:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3195
+	JNZ          row_3201
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3196
+	JB           act_done_3202
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3197
+	JE           act_clampx_3203
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3198
+	JE           act_mulx_3204
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3199
+	JE           act_slope_3205
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3200
+	JE           act_slopec_3206
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3201
+	JE           act_requant_3207
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3196
+	JMP          act_done_3202
 
-act_mulx_3198:
+act_mulx_3204:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -60880,18 +60989,18 @@ act_mulx_3198:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3196
+	JMP         act_done_3202
 
-act_slope_3199:
+act_slope_3205:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3196
+	JMP         act_done_3202
 
-act_slopec_3200:
+act_slopec_3206:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -60901,9 +61010,9 @@ act_slopec_3200:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3196
+	JMP         act_done_3202
 
-act_requant_3201:
+act_requant_3207:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -60915,33 +61024,33 @@ act_requant_3201:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3196
+	JMP         act_done_3202
 
-act_clampx_3197:
+act_clampx_3203:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3196:
+act_done_3202:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3192
+	JMP     block_3198
 
-tail_3193:
+tail_3199:
 	CMPQ      DI, DX
-	JAE       pixels_done_3194
+	JAE       pixels_done_3200
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3202:
+row_3208:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -60969,33 +61078,33 @@ row_3202:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3202
+	JNZ          row_3208
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3203
+	JB           act_done_3209
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3204
+	JE           act_clampx_3210
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3205
+	JE           act_mulx_3211
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3206
+	JE           act_slope_3212
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3207
+	JE           act_slopec_3213
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3208
+	JE           act_requant_3214
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3203
+	JMP          act_done_3209
 
-act_mulx_3205:
+act_mulx_3211:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61006,18 +61115,18 @@ act_mulx_3205:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3203
+	JMP         act_done_3209
 
-act_slope_3206:
+act_slope_3212:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3203
+	JMP         act_done_3209
 
-act_slopec_3207:
+act_slopec_3213:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61027,9 +61136,9 @@ act_slopec_3207:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3203
+	JMP         act_done_3209
 
-act_requant_3208:
+act_requant_3214:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61041,21 +61150,21 @@ act_requant_3208:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3203
+	JMP         act_done_3209
 
-act_clampx_3204:
+act_clampx_3210:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3203:
+act_done_3209:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3194:
+pixels_done_3200:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61070,16 +61179,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3209:
+block_3215:
 	CMPQ    DI, BX
-	JAE     tail_3210
+	JAE     tail_3216
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3212:
+row_3218:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -61097,53 +61206,53 @@ row_3212:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3212
+	JNZ          row_3218
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3213
+	JB           act_done_3219
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3214
+	JE           act_clampx_3220
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3215
+	JE           act_mulx_3221
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3216
+	JE           act_slope_3222
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3217
+	JE           act_slopec_3223
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3218
+	JE           act_requant_3224
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3213
+	JMP          act_done_3219
 
-act_mulx_3215:
+act_mulx_3221:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3213
+	JMP         act_done_3219
 
-act_slope_3216:
+act_slope_3222:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3213
+	JMP         act_done_3219
 
-act_slopec_3217:
+act_slopec_3223:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3213
+	JMP         act_done_3219
 
-act_requant_3218:
+act_requant_3224:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -61151,28 +61260,28 @@ act_requant_3218:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3213
+	JMP         act_done_3219
 
-act_clampx_3214:
+act_clampx_3220:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3213:
+act_done_3219:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3209
+	JMP     block_3215
 
-tail_3210:
+tail_3216:
 	CMPQ      DI, DX
-	JAE       pixels_done_3211
+	JAE       pixels_done_3217
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3219:
+row_3225:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -61190,53 +61299,53 @@ row_3219:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3219
+	JNZ          row_3225
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3220
+	JB           act_done_3226
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3221
+	JE           act_clampx_3227
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3222
+	JE           act_mulx_3228
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3223
+	JE           act_slope_3229
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3224
+	JE           act_slopec_3230
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3225
+	JE           act_requant_3231
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3220
+	JMP          act_done_3226
 
-act_mulx_3222:
+act_mulx_3228:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3220
+	JMP         act_done_3226
 
-act_slope_3223:
+act_slope_3229:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3220
+	JMP         act_done_3226
 
-act_slopec_3224:
+act_slopec_3230:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3220
+	JMP         act_done_3226
 
-act_requant_3225:
+act_requant_3231:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -61244,17 +61353,17 @@ act_requant_3225:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3220
+	JMP         act_done_3226
 
-act_clampx_3221:
+act_clampx_3227:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3220:
+act_done_3226:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3211:
+pixels_done_3217:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -61287,9 +61396,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3226:
+block_3232:
 	CMPQ    DI, BX
-	JAE     tail_3227
+	JAE     tail_3233
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61299,7 +61408,7 @@ block_3226:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3229:
+row_3235:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -61356,24 +61465,24 @@ row_3229:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3229
+	JNZ          row_3235
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3230
+	JB           act_done_3236
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3231
+	JE           act_clampx_3237
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3232
+	JE           act_mulx_3238
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3233
+	JE           act_slope_3239
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3234
+	JE           act_slopec_3240
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3235
+	JE           act_requant_3241
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61386,9 +61495,9 @@ row_3229:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3230
+	JMP          act_done_3236
 
-act_mulx_3232:
+act_mulx_3238:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61409,9 +61518,9 @@ act_mulx_3232:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3230
+	JMP         act_done_3236
 
-act_slope_3233:
+act_slope_3239:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61424,9 +61533,9 @@ act_slope_3233:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3230
+	JMP         act_done_3236
 
-act_slopec_3234:
+act_slopec_3240:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61442,9 +61551,9 @@ act_slopec_3234:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3230
+	JMP         act_done_3236
 
-act_requant_3235:
+act_requant_3241:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61464,9 +61573,9 @@ act_requant_3235:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3230
+	JMP         act_done_3236
 
-act_clampx_3231:
+act_clampx_3237:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61476,7 +61585,7 @@ act_clampx_3231:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3230:
+act_done_3236:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61487,11 +61596,11 @@ act_done_3230:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3226
+	JMP     block_3232
 
-tail_3227:
+tail_3233:
 	CMPQ      DI, DX
-	JAE       pixels_done_3228
+	JAE       pixels_done_3234
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61500,7 +61609,7 @@ tail_3227:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3236:
+row_3242:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -61557,24 +61666,24 @@ row_3236:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3236
+	JNZ          row_3242
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3237
+	JB           act_done_3243
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3238
+	JE           act_clampx_3244
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3239
+	JE           act_mulx_3245
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3240
+	JE           act_slope_3246
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3241
+	JE           act_slopec_3247
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3242
+	JE           act_requant_3248
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61587,9 +61696,9 @@ row_3236:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3237
+	JMP          act_done_3243
 
-act_mulx_3239:
+act_mulx_3245:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61610,9 +61719,9 @@ act_mulx_3239:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3237
+	JMP         act_done_3243
 
-act_slope_3240:
+act_slope_3246:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61625,9 +61734,9 @@ act_slope_3240:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3237
+	JMP         act_done_3243
 
-act_slopec_3241:
+act_slopec_3247:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61643,9 +61752,9 @@ act_slopec_3241:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3237
+	JMP         act_done_3243
 
-act_requant_3242:
+act_requant_3248:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61665,9 +61774,9 @@ act_requant_3242:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3237
+	JMP         act_done_3243
 
-act_clampx_3238:
+act_clampx_3244:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61677,7 +61786,7 @@ act_clampx_3238:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3237:
+act_done_3243:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61687,7 +61796,7 @@ act_done_3237:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3228:
+pixels_done_3234:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61706,9 +61815,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3243:
+block_3249:
 	CMPQ    DI, BX
-	JAE     tail_3244
+	JAE     tail_3250
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61717,7 +61826,7 @@ block_3243:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3246:
+row_3252:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -61762,24 +61871,24 @@ row_3246:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3246
+	JNZ          row_3252
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3247
+	JB           act_done_3253
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3248
+	JE           act_clampx_3254
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3249
+	JE           act_mulx_3255
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3250
+	JE           act_slope_3256
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3251
+	JE           act_slopec_3257
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3252
+	JE           act_requant_3258
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -61789,9 +61898,9 @@ row_3246:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3247
+	JMP          act_done_3253
 
-act_mulx_3249:
+act_mulx_3255:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -61807,9 +61916,9 @@ act_mulx_3249:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3247
+	JMP         act_done_3253
 
-act_slope_3250:
+act_slope_3256:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -61819,9 +61928,9 @@ act_slope_3250:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3247
+	JMP         act_done_3253
 
-act_slopec_3251:
+act_slopec_3257:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -61834,9 +61943,9 @@ act_slopec_3251:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3247
+	JMP         act_done_3253
 
-act_requant_3252:
+act_requant_3258:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -61852,9 +61961,9 @@ act_requant_3252:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3247
+	JMP         act_done_3253
 
-act_clampx_3248:
+act_clampx_3254:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -61862,7 +61971,7 @@ act_clampx_3248:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3247:
+act_done_3253:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61871,11 +61980,11 @@ act_done_3247:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3243
+	JMP     block_3249
 
-tail_3244:
+tail_3250:
 	CMPQ      DI, DX
-	JAE       pixels_done_3245
+	JAE       pixels_done_3251
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61883,7 +61992,7 @@ tail_3244:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3253:
+row_3259:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -61928,24 +62037,24 @@ row_3253:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3253
+	JNZ          row_3259
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3254
+	JB           act_done_3260
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3255
+	JE           act_clampx_3261
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3256
+	JE           act_mulx_3262
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3257
+	JE           act_slope_3263
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3258
+	JE           act_slopec_3264
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3259
+	JE           act_requant_3265
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -61955,9 +62064,9 @@ row_3253:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3254
+	JMP          act_done_3260
 
-act_mulx_3256:
+act_mulx_3262:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -61973,9 +62082,9 @@ act_mulx_3256:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3254
+	JMP         act_done_3260
 
-act_slope_3257:
+act_slope_3263:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -61985,9 +62094,9 @@ act_slope_3257:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3254
+	JMP         act_done_3260
 
-act_slopec_3258:
+act_slopec_3264:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62000,9 +62109,9 @@ act_slopec_3258:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3254
+	JMP         act_done_3260
 
-act_requant_3259:
+act_requant_3265:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62018,9 +62127,9 @@ act_requant_3259:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3254
+	JMP         act_done_3260
 
-act_clampx_3255:
+act_clampx_3261:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62028,7 +62137,7 @@ act_clampx_3255:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3254:
+act_done_3260:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62036,7 +62145,7 @@ act_done_3254:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3245:
+pixels_done_3251:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62053,9 +62162,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3260:
+block_3266:
 	CMPQ    DI, BX
-	JAE     tail_3261
+	JAE     tail_3267
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62063,7 +62172,7 @@ block_3260:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3263:
+row_3269:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -62096,33 +62205,33 @@ row_3263:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3263
+	JNZ          row_3269
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3264
+	JB           act_done_3270
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3265
+	JE           act_clampx_3271
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3266
+	JE           act_mulx_3272
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3267
+	JE           act_slope_3273
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3268
+	JE           act_slopec_3274
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3269
+	JE           act_requant_3275
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3264
+	JMP          act_done_3270
 
-act_mulx_3266:
+act_mulx_3272:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62133,18 +62242,18 @@ act_mulx_3266:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3264
+	JMP         act_done_3270
 
-act_slope_3267:
+act_slope_3273:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3264
+	JMP         act_done_3270
 
-act_slopec_3268:
+act_slopec_3274:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62154,9 +62263,9 @@ act_slopec_3268:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3264
+	JMP         act_done_3270
 
-act_requant_3269:
+act_requant_3275:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62168,33 +62277,33 @@ act_requant_3269:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3264
+	JMP         act_done_3270
 
-act_clampx_3265:
+act_clampx_3271:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3264:
+act_done_3270:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3260
+	JMP     block_3266
 
-tail_3261:
+tail_3267:
 	CMPQ      DI, DX
-	JAE       pixels_done_3262
+	JAE       pixels_done_3268
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3270:
+row_3276:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -62227,33 +62336,33 @@ row_3270:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3270
+	JNZ          row_3276
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3271
+	JB           act_done_3277
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3272
+	JE           act_clampx_3278
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3273
+	JE           act_mulx_3279
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3274
+	JE           act_slope_3280
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3275
+	JE           act_slopec_3281
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3276
+	JE           act_requant_3282
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3271
+	JMP          act_done_3277
 
-act_mulx_3273:
+act_mulx_3279:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62264,18 +62373,18 @@ act_mulx_3273:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3271
+	JMP         act_done_3277
 
-act_slope_3274:
+act_slope_3280:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3271
+	JMP         act_done_3277
 
-act_slopec_3275:
+act_slopec_3281:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62285,9 +62394,9 @@ act_slopec_3275:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3271
+	JMP         act_done_3277
 
-act_requant_3276:
+act_requant_3282:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62299,21 +62408,21 @@ act_requant_3276:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3271
+	JMP         act_done_3277
 
-act_clampx_3272:
+act_clampx_3278:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3271:
+act_done_3277:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3262:
+pixels_done_3268:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62328,16 +62437,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3277:
+block_3283:
 	CMPQ    DI, BX
-	JAE     tail_3278
+	JAE     tail_3284
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3280:
+row_3286:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -62358,53 +62467,53 @@ row_3280:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3280
+	JNZ          row_3286
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3281
+	JB           act_done_3287
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3282
+	JE           act_clampx_3288
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3283
+	JE           act_mulx_3289
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3284
+	JE           act_slope_3290
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3285
+	JE           act_slopec_3291
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3286
+	JE           act_requant_3292
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3281
+	JMP          act_done_3287
 
-act_mulx_3283:
+act_mulx_3289:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3281
+	JMP         act_done_3287
 
-act_slope_3284:
+act_slope_3290:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3281
+	JMP         act_done_3287
 
-act_slopec_3285:
+act_slopec_3291:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3281
+	JMP         act_done_3287
 
-act_requant_3286:
+act_requant_3292:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -62412,28 +62521,28 @@ act_requant_3286:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3281
+	JMP         act_done_3287
 
-act_clampx_3282:
+act_clampx_3288:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3281:
+act_done_3287:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3277
+	JMP     block_3283
 
-tail_3278:
+tail_3284:
 	CMPQ      DI, DX
-	JAE       pixels_done_3279
+	JAE       pixels_done_3285
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3287:
+row_3293:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -62454,53 +62563,53 @@ row_3287:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3287
+	JNZ          row_3293
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3288
+	JB           act_done_3294
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3289
+	JE           act_clampx_3295
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3290
+	JE           act_mulx_3296
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3291
+	JE           act_slope_3297
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3292
+	JE           act_slopec_3298
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3293
+	JE           act_requant_3299
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3288
+	JMP          act_done_3294
 
-act_mulx_3290:
+act_mulx_3296:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3288
+	JMP         act_done_3294
 
-act_slope_3291:
+act_slope_3297:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3288
+	JMP         act_done_3294
 
-act_slopec_3292:
+act_slopec_3298:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3288
+	JMP         act_done_3294
 
-act_requant_3293:
+act_requant_3299:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -62508,17 +62617,17 @@ act_requant_3293:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3288
+	JMP         act_done_3294
 
-act_clampx_3289:
+act_clampx_3295:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3288:
+act_done_3294:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3279:
+pixels_done_3285:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -62551,9 +62660,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3294:
+block_3300:
 	CMPQ    DI, BX
-	JAE     tail_3295
+	JAE     tail_3301
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62563,7 +62672,7 @@ block_3294:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3297:
+row_3303:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -62580,24 +62689,24 @@ row_3297:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3297
+	JNZ          row_3303
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3298
+	JB           act_done_3304
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3299
+	JE           act_clampx_3305
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3300
+	JE           act_mulx_3306
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3301
+	JE           act_slope_3307
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3302
+	JE           act_slopec_3308
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3303
+	JE           act_requant_3309
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62610,9 +62719,9 @@ row_3297:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3298
+	JMP          act_done_3304
 
-act_mulx_3300:
+act_mulx_3306:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62633,9 +62742,9 @@ act_mulx_3300:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3298
+	JMP         act_done_3304
 
-act_slope_3301:
+act_slope_3307:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62648,9 +62757,9 @@ act_slope_3301:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3298
+	JMP         act_done_3304
 
-act_slopec_3302:
+act_slopec_3308:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62666,9 +62775,9 @@ act_slopec_3302:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3298
+	JMP         act_done_3304
 
-act_requant_3303:
+act_requant_3309:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62688,9 +62797,9 @@ act_requant_3303:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3298
+	JMP         act_done_3304
 
-act_clampx_3299:
+act_clampx_3305:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62700,7 +62809,7 @@ act_clampx_3299:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3298:
+act_done_3304:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62711,11 +62820,11 @@ act_done_3298:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3294
+	JMP     block_3300
 
-tail_3295:
+tail_3301:
 	CMPQ      DI, DX
-	JAE       pixels_done_3296
+	JAE       pixels_done_3302
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62724,7 +62833,7 @@ tail_3295:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3304:
+row_3310:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -62741,24 +62850,24 @@ row_3304:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3304
+	JNZ          row_3310
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3305
+	JB           act_done_3311
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3306
+	JE           act_clampx_3312
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3307
+	JE           act_mulx_3313
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3308
+	JE           act_slope_3314
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3309
+	JE           act_slopec_3315
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3310
+	JE           act_requant_3316
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62771,9 +62880,9 @@ row_3304:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3305
+	JMP          act_done_3311
 
-act_mulx_3307:
+act_mulx_3313:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62794,9 +62903,9 @@ act_mulx_3307:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3305
+	JMP         act_done_3311
 
-act_slope_3308:
+act_slope_3314:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62809,9 +62918,9 @@ act_slope_3308:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3305
+	JMP         act_done_3311
 
-act_slopec_3309:
+act_slopec_3315:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -62827,9 +62936,9 @@ act_slopec_3309:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3305
+	JMP         act_done_3311
 
-act_requant_3310:
+act_requant_3316:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -62849,9 +62958,9 @@ act_requant_3310:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3305
+	JMP         act_done_3311
 
-act_clampx_3306:
+act_clampx_3312:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62861,7 +62970,7 @@ act_clampx_3306:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3305:
+act_done_3311:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62871,7 +62980,7 @@ act_done_3305:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3296:
+pixels_done_3302:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62890,9 +62999,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3311:
+block_3317:
 	CMPQ    DI, BX
-	JAE     tail_3312
+	JAE     tail_3318
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62901,7 +63010,7 @@ block_3311:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3314:
+row_3320:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -62915,24 +63024,24 @@ row_3314:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3314
+	JNZ          row_3320
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3315
+	JB           act_done_3321
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3316
+	JE           act_clampx_3322
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3317
+	JE           act_mulx_3323
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3318
+	JE           act_slope_3324
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3319
+	JE           act_slopec_3325
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3320
+	JE           act_requant_3326
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62942,9 +63051,9 @@ row_3314:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3315
+	JMP          act_done_3321
 
-act_mulx_3317:
+act_mulx_3323:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62960,9 +63069,9 @@ act_mulx_3317:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3315
+	JMP         act_done_3321
 
-act_slope_3318:
+act_slope_3324:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62972,9 +63081,9 @@ act_slope_3318:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3315
+	JMP         act_done_3321
 
-act_slopec_3319:
+act_slopec_3325:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62987,9 +63096,9 @@ act_slopec_3319:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3315
+	JMP         act_done_3321
 
-act_requant_3320:
+act_requant_3326:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63005,9 +63114,9 @@ act_requant_3320:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3315
+	JMP         act_done_3321
 
-act_clampx_3316:
+act_clampx_3322:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63015,7 +63124,7 @@ act_clampx_3316:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3315:
+act_done_3321:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63024,11 +63133,11 @@ act_done_3315:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3311
+	JMP     block_3317
 
-tail_3312:
+tail_3318:
 	CMPQ      DI, DX
-	JAE       pixels_done_3313
+	JAE       pixels_done_3319
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63036,7 +63145,7 @@ tail_3312:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3321:
+row_3327:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -63050,24 +63159,24 @@ row_3321:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3321
+	JNZ          row_3327
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3322
+	JB           act_done_3328
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3323
+	JE           act_clampx_3329
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3324
+	JE           act_mulx_3330
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3325
+	JE           act_slope_3331
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3326
+	JE           act_slopec_3332
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3327
+	JE           act_requant_3333
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63077,9 +63186,9 @@ row_3321:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3322
+	JMP          act_done_3328
 
-act_mulx_3324:
+act_mulx_3330:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63095,9 +63204,9 @@ act_mulx_3324:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3322
+	JMP         act_done_3328
 
-act_slope_3325:
+act_slope_3331:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63107,9 +63216,9 @@ act_slope_3325:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3322
+	JMP         act_done_3328
 
-act_slopec_3326:
+act_slopec_3332:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63122,9 +63231,9 @@ act_slopec_3326:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3322
+	JMP         act_done_3328
 
-act_requant_3327:
+act_requant_3333:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63140,9 +63249,9 @@ act_requant_3327:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3322
+	JMP         act_done_3328
 
-act_clampx_3323:
+act_clampx_3329:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63150,7 +63259,7 @@ act_clampx_3323:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3322:
+act_done_3328:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63158,7 +63267,7 @@ act_done_3322:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3313:
+pixels_done_3319:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63175,9 +63284,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3328:
+block_3334:
 	CMPQ    DI, BX
-	JAE     tail_3329
+	JAE     tail_3335
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63185,7 +63294,7 @@ block_3328:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3331:
+row_3337:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -63196,33 +63305,33 @@ row_3331:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3331
+	JNZ          row_3337
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3332
+	JB           act_done_3338
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3333
+	JE           act_clampx_3339
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3334
+	JE           act_mulx_3340
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3335
+	JE           act_slope_3341
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3336
+	JE           act_slopec_3342
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3337
+	JE           act_requant_3343
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3332
+	JMP          act_done_3338
 
-act_mulx_3334:
+act_mulx_3340:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63233,18 +63342,18 @@ act_mulx_3334:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3332
+	JMP         act_done_3338
 
-act_slope_3335:
+act_slope_3341:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3332
+	JMP         act_done_3338
 
-act_slopec_3336:
+act_slopec_3342:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63254,9 +63363,9 @@ act_slopec_3336:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3332
+	JMP         act_done_3338
 
-act_requant_3337:
+act_requant_3343:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63268,33 +63377,33 @@ act_requant_3337:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3332
+	JMP         act_done_3338
 
-act_clampx_3333:
+act_clampx_3339:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3332:
+act_done_3338:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3328
+	JMP     block_3334
 
-tail_3329:
+tail_3335:
 	CMPQ      DI, DX
-	JAE       pixels_done_3330
+	JAE       pixels_done_3336
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3338:
+row_3344:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -63305,33 +63414,33 @@ row_3338:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3338
+	JNZ          row_3344
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3339
+	JB           act_done_3345
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3340
+	JE           act_clampx_3346
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3341
+	JE           act_mulx_3347
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3342
+	JE           act_slope_3348
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3343
+	JE           act_slopec_3349
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3344
+	JE           act_requant_3350
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3339
+	JMP          act_done_3345
 
-act_mulx_3341:
+act_mulx_3347:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63342,18 +63451,18 @@ act_mulx_3341:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3339
+	JMP         act_done_3345
 
-act_slope_3342:
+act_slope_3348:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3339
+	JMP         act_done_3345
 
-act_slopec_3343:
+act_slopec_3349:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63363,9 +63472,9 @@ act_slopec_3343:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3339
+	JMP         act_done_3345
 
-act_requant_3344:
+act_requant_3350:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63377,21 +63486,21 @@ act_requant_3344:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3339
+	JMP         act_done_3345
 
-act_clampx_3340:
+act_clampx_3346:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3339:
+act_done_3345:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3330:
+pixels_done_3336:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63406,16 +63515,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3345:
+block_3351:
 	CMPQ    DI, BX
-	JAE     tail_3346
+	JAE     tail_3352
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3348:
+row_3354:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -63423,53 +63532,53 @@ row_3348:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3348
+	JNZ          row_3354
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3349
+	JB           act_done_3355
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3350
+	JE           act_clampx_3356
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3351
+	JE           act_mulx_3357
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3352
+	JE           act_slope_3358
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3353
+	JE           act_slopec_3359
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3354
+	JE           act_requant_3360
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3349
+	JMP          act_done_3355
 
-act_mulx_3351:
+act_mulx_3357:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3349
+	JMP         act_done_3355
 
-act_slope_3352:
+act_slope_3358:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3349
+	JMP         act_done_3355
 
-act_slopec_3353:
+act_slopec_3359:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3349
+	JMP         act_done_3355
 
-act_requant_3354:
+act_requant_3360:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -63477,28 +63586,28 @@ act_requant_3354:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3349
+	JMP         act_done_3355
 
-act_clampx_3350:
+act_clampx_3356:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3349:
+act_done_3355:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3345
+	JMP     block_3351
 
-tail_3346:
+tail_3352:
 	CMPQ      DI, DX
-	JAE       pixels_done_3347
+	JAE       pixels_done_3353
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3355:
+row_3361:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -63506,53 +63615,53 @@ row_3355:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3355
+	JNZ          row_3361
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3356
+	JB           act_done_3362
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3357
+	JE           act_clampx_3363
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3358
+	JE           act_mulx_3364
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3359
+	JE           act_slope_3365
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3360
+	JE           act_slopec_3366
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3361
+	JE           act_requant_3367
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3356
+	JMP          act_done_3362
 
-act_mulx_3358:
+act_mulx_3364:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3356
+	JMP         act_done_3362
 
-act_slope_3359:
+act_slope_3365:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3356
+	JMP         act_done_3362
 
-act_slopec_3360:
+act_slopec_3366:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3356
+	JMP         act_done_3362
 
-act_requant_3361:
+act_requant_3367:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -63560,17 +63669,17 @@ act_requant_3361:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3356
+	JMP         act_done_3362
 
-act_clampx_3357:
+act_clampx_3363:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3356:
+act_done_3362:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3347:
+pixels_done_3353:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -63603,9 +63712,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3362:
+block_3368:
 	CMPQ    DI, BX
-	JAE     tail_3363
+	JAE     tail_3369
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63615,7 +63724,7 @@ block_3362:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3365:
+row_3371:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -63641,24 +63750,24 @@ row_3365:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3365
+	JNZ          row_3371
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3366
+	JB           act_done_3372
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3367
+	JE           act_clampx_3373
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3368
+	JE           act_mulx_3374
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3369
+	JE           act_slope_3375
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3370
+	JE           act_slopec_3376
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3371
+	JE           act_requant_3377
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63671,9 +63780,9 @@ row_3365:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3366
+	JMP          act_done_3372
 
-act_mulx_3368:
+act_mulx_3374:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63694,9 +63803,9 @@ act_mulx_3368:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3366
+	JMP         act_done_3372
 
-act_slope_3369:
+act_slope_3375:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63709,9 +63818,9 @@ act_slope_3369:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3366
+	JMP         act_done_3372
 
-act_slopec_3370:
+act_slopec_3376:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63727,9 +63836,9 @@ act_slopec_3370:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3366
+	JMP         act_done_3372
 
-act_requant_3371:
+act_requant_3377:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63749,9 +63858,9 @@ act_requant_3371:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3366
+	JMP         act_done_3372
 
-act_clampx_3367:
+act_clampx_3373:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63761,7 +63870,7 @@ act_clampx_3367:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3366:
+act_done_3372:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63772,11 +63881,11 @@ act_done_3366:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3362
+	JMP     block_3368
 
-tail_3363:
+tail_3369:
 	CMPQ      DI, DX
-	JAE       pixels_done_3364
+	JAE       pixels_done_3370
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63785,7 +63894,7 @@ tail_3363:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3372:
+row_3378:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -63811,24 +63920,24 @@ row_3372:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3372
+	JNZ          row_3378
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3373
+	JB           act_done_3379
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3374
+	JE           act_clampx_3380
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3375
+	JE           act_mulx_3381
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3376
+	JE           act_slope_3382
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3377
+	JE           act_slopec_3383
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3378
+	JE           act_requant_3384
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63841,9 +63950,9 @@ row_3372:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3373
+	JMP          act_done_3379
 
-act_mulx_3375:
+act_mulx_3381:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63864,9 +63973,9 @@ act_mulx_3375:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3373
+	JMP         act_done_3379
 
-act_slope_3376:
+act_slope_3382:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63879,9 +63988,9 @@ act_slope_3376:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3373
+	JMP         act_done_3379
 
-act_slopec_3377:
+act_slopec_3383:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63897,9 +64006,9 @@ act_slopec_3377:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3373
+	JMP         act_done_3379
 
-act_requant_3378:
+act_requant_3384:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63919,9 +64028,9 @@ act_requant_3378:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3373
+	JMP         act_done_3379
 
-act_clampx_3374:
+act_clampx_3380:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63931,7 +64040,7 @@ act_clampx_3374:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3373:
+act_done_3379:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63941,7 +64050,7 @@ act_done_3373:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3364:
+pixels_done_3370:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63960,9 +64069,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3379:
+block_3385:
 	CMPQ    DI, BX
-	JAE     tail_3380
+	JAE     tail_3386
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63971,7 +64080,7 @@ block_3379:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3382:
+row_3388:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -63992,24 +64101,24 @@ row_3382:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3382
+	JNZ          row_3388
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3383
+	JB           act_done_3389
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3384
+	JE           act_clampx_3390
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3385
+	JE           act_mulx_3391
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3386
+	JE           act_slope_3392
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3387
+	JE           act_slopec_3393
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3388
+	JE           act_requant_3394
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64019,9 +64128,9 @@ row_3382:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3383
+	JMP          act_done_3389
 
-act_mulx_3385:
+act_mulx_3391:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64037,9 +64146,9 @@ act_mulx_3385:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3383
+	JMP         act_done_3389
 
-act_slope_3386:
+act_slope_3392:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64049,9 +64158,9 @@ act_slope_3386:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3383
+	JMP         act_done_3389
 
-act_slopec_3387:
+act_slopec_3393:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64064,9 +64173,9 @@ act_slopec_3387:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3383
+	JMP         act_done_3389
 
-act_requant_3388:
+act_requant_3394:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64082,9 +64191,9 @@ act_requant_3388:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3383
+	JMP         act_done_3389
 
-act_clampx_3384:
+act_clampx_3390:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64092,7 +64201,7 @@ act_clampx_3384:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3383:
+act_done_3389:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64101,11 +64210,11 @@ act_done_3383:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3379
+	JMP     block_3385
 
-tail_3380:
+tail_3386:
 	CMPQ      DI, DX
-	JAE       pixels_done_3381
+	JAE       pixels_done_3387
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64113,7 +64222,7 @@ tail_3380:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3389:
+row_3395:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -64134,24 +64243,24 @@ row_3389:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3389
+	JNZ          row_3395
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3390
+	JB           act_done_3396
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3391
+	JE           act_clampx_3397
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3392
+	JE           act_mulx_3398
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3393
+	JE           act_slope_3399
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3394
+	JE           act_slopec_3400
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3395
+	JE           act_requant_3401
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64161,9 +64270,9 @@ row_3389:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3390
+	JMP          act_done_3396
 
-act_mulx_3392:
+act_mulx_3398:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64179,9 +64288,9 @@ act_mulx_3392:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3390
+	JMP         act_done_3396
 
-act_slope_3393:
+act_slope_3399:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64191,9 +64300,9 @@ act_slope_3393:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3390
+	JMP         act_done_3396
 
-act_slopec_3394:
+act_slopec_3400:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64206,9 +64315,9 @@ act_slopec_3394:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3390
+	JMP         act_done_3396
 
-act_requant_3395:
+act_requant_3401:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64224,9 +64333,9 @@ act_requant_3395:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3390
+	JMP         act_done_3396
 
-act_clampx_3391:
+act_clampx_3397:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64234,7 +64343,7 @@ act_clampx_3391:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3390:
+act_done_3396:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64242,7 +64351,7 @@ act_done_3390:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3381:
+pixels_done_3387:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64259,9 +64368,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3396:
+block_3402:
 	CMPQ    DI, BX
-	JAE     tail_3397
+	JAE     tail_3403
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64269,7 +64378,7 @@ block_3396:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3399:
+row_3405:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -64285,33 +64394,33 @@ row_3399:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3399
+	JNZ          row_3405
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3400
+	JB           act_done_3406
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3401
+	JE           act_clampx_3407
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3402
+	JE           act_mulx_3408
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3403
+	JE           act_slope_3409
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3404
+	JE           act_slopec_3410
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3405
+	JE           act_requant_3411
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3400
+	JMP          act_done_3406
 
-act_mulx_3402:
+act_mulx_3408:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64322,18 +64431,18 @@ act_mulx_3402:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3400
+	JMP         act_done_3406
 
-act_slope_3403:
+act_slope_3409:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3400
+	JMP         act_done_3406
 
-act_slopec_3404:
+act_slopec_3410:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64343,9 +64452,9 @@ act_slopec_3404:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3400
+	JMP         act_done_3406
 
-act_requant_3405:
+act_requant_3411:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64357,33 +64466,33 @@ act_requant_3405:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3400
+	JMP         act_done_3406
 
-act_clampx_3401:
+act_clampx_3407:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3400:
+act_done_3406:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3396
+	JMP     block_3402
 
-tail_3397:
+tail_3403:
 	CMPQ      DI, DX
-	JAE       pixels_done_3398
+	JAE       pixels_done_3404
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3406:
+row_3412:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -64399,33 +64508,33 @@ row_3406:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3406
+	JNZ          row_3412
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3407
+	JB           act_done_3413
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3408
+	JE           act_clampx_3414
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3409
+	JE           act_mulx_3415
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3410
+	JE           act_slope_3416
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3411
+	JE           act_slopec_3417
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3412
+	JE           act_requant_3418
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3407
+	JMP          act_done_3413
 
-act_mulx_3409:
+act_mulx_3415:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64436,18 +64545,18 @@ act_mulx_3409:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3407
+	JMP         act_done_3413
 
-act_slope_3410:
+act_slope_3416:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3407
+	JMP         act_done_3413
 
-act_slopec_3411:
+act_slopec_3417:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64457,9 +64566,9 @@ act_slopec_3411:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3407
+	JMP         act_done_3413
 
-act_requant_3412:
+act_requant_3418:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64471,21 +64580,21 @@ act_requant_3412:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3407
+	JMP         act_done_3413
 
-act_clampx_3408:
+act_clampx_3414:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3407:
+act_done_3413:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3398:
+pixels_done_3404:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64500,16 +64609,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3413:
+block_3419:
 	CMPQ    DI, BX
-	JAE     tail_3414
+	JAE     tail_3420
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3416:
+row_3422:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -64520,53 +64629,53 @@ row_3416:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3416
+	JNZ          row_3422
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3417
+	JB           act_done_3423
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3418
+	JE           act_clampx_3424
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3419
+	JE           act_mulx_3425
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3420
+	JE           act_slope_3426
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3421
+	JE           act_slopec_3427
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3422
+	JE           act_requant_3428
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3417
+	JMP          act_done_3423
 
-act_mulx_3419:
+act_mulx_3425:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3417
+	JMP         act_done_3423
 
-act_slope_3420:
+act_slope_3426:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3417
+	JMP         act_done_3423
 
-act_slopec_3421:
+act_slopec_3427:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3417
+	JMP         act_done_3423
 
-act_requant_3422:
+act_requant_3428:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -64574,28 +64683,28 @@ act_requant_3422:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3417
+	JMP         act_done_3423
 
-act_clampx_3418:
+act_clampx_3424:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3417:
+act_done_3423:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3413
+	JMP     block_3419
 
-tail_3414:
+tail_3420:
 	CMPQ      DI, DX
-	JAE       pixels_done_3415
+	JAE       pixels_done_3421
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3423:
+row_3429:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -64606,53 +64715,53 @@ row_3423:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3423
+	JNZ          row_3429
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3424
+	JB           act_done_3430
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3425
+	JE           act_clampx_3431
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3426
+	JE           act_mulx_3432
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3427
+	JE           act_slope_3433
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3428
+	JE           act_slopec_3434
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3429
+	JE           act_requant_3435
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3424
+	JMP          act_done_3430
 
-act_mulx_3426:
+act_mulx_3432:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3424
+	JMP         act_done_3430
 
-act_slope_3427:
+act_slope_3433:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3424
+	JMP         act_done_3430
 
-act_slopec_3428:
+act_slopec_3434:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3424
+	JMP         act_done_3430
 
-act_requant_3429:
+act_requant_3435:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -64660,17 +64769,17 @@ act_requant_3429:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3424
+	JMP         act_done_3430
 
-act_clampx_3425:
+act_clampx_3431:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3424:
+act_done_3430:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3415:
+pixels_done_3421:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -64703,9 +64812,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3430:
+block_3436:
 	CMPQ    DI, BX
-	JAE     tail_3431
+	JAE     tail_3437
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64715,7 +64824,7 @@ block_3430:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3433:
+row_3439:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -64750,24 +64859,24 @@ row_3433:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3433
+	JNZ          row_3439
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3434
+	JB           act_done_3440
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3435
+	JE           act_clampx_3441
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3436
+	JE           act_mulx_3442
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3437
+	JE           act_slope_3443
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3438
+	JE           act_slopec_3444
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3439
+	JE           act_requant_3445
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -64780,9 +64889,9 @@ row_3433:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3434
+	JMP          act_done_3440
 
-act_mulx_3436:
+act_mulx_3442:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -64803,9 +64912,9 @@ act_mulx_3436:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3434
+	JMP         act_done_3440
 
-act_slope_3437:
+act_slope_3443:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -64818,9 +64927,9 @@ act_slope_3437:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3434
+	JMP         act_done_3440
 
-act_slopec_3438:
+act_slopec_3444:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -64836,9 +64945,9 @@ act_slopec_3438:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3434
+	JMP         act_done_3440
 
-act_requant_3439:
+act_requant_3445:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -64858,9 +64967,9 @@ act_requant_3439:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3434
+	JMP         act_done_3440
 
-act_clampx_3435:
+act_clampx_3441:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64870,7 +64979,7 @@ act_clampx_3435:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3434:
+act_done_3440:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64881,11 +64990,11 @@ act_done_3434:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3430
+	JMP     block_3436
 
-tail_3431:
+tail_3437:
 	CMPQ      DI, DX
-	JAE       pixels_done_3432
+	JAE       pixels_done_3438
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64894,7 +65003,7 @@ tail_3431:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3440:
+row_3446:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -64929,24 +65038,24 @@ row_3440:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3440
+	JNZ          row_3446
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3441
+	JB           act_done_3447
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3442
+	JE           act_clampx_3448
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3443
+	JE           act_mulx_3449
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3444
+	JE           act_slope_3450
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3445
+	JE           act_slopec_3451
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3446
+	JE           act_requant_3452
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -64959,9 +65068,9 @@ row_3440:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3441
+	JMP          act_done_3447
 
-act_mulx_3443:
+act_mulx_3449:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -64982,9 +65091,9 @@ act_mulx_3443:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3441
+	JMP         act_done_3447
 
-act_slope_3444:
+act_slope_3450:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -64997,9 +65106,9 @@ act_slope_3444:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3441
+	JMP         act_done_3447
 
-act_slopec_3445:
+act_slopec_3451:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65015,9 +65124,9 @@ act_slopec_3445:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3441
+	JMP         act_done_3447
 
-act_requant_3446:
+act_requant_3452:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65037,9 +65146,9 @@ act_requant_3446:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3441
+	JMP         act_done_3447
 
-act_clampx_3442:
+act_clampx_3448:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65049,7 +65158,7 @@ act_clampx_3442:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3441:
+act_done_3447:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65059,7 +65168,7 @@ act_done_3441:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3432:
+pixels_done_3438:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65078,9 +65187,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3447:
+block_3453:
 	CMPQ    DI, BX
-	JAE     tail_3448
+	JAE     tail_3454
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65089,7 +65198,7 @@ block_3447:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3450:
+row_3456:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -65117,24 +65226,24 @@ row_3450:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3450
+	JNZ          row_3456
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3451
+	JB           act_done_3457
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3452
+	JE           act_clampx_3458
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3453
+	JE           act_mulx_3459
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3454
+	JE           act_slope_3460
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3455
+	JE           act_slopec_3461
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3456
+	JE           act_requant_3462
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65144,9 +65253,9 @@ row_3450:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3451
+	JMP          act_done_3457
 
-act_mulx_3453:
+act_mulx_3459:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65162,9 +65271,9 @@ act_mulx_3453:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3451
+	JMP         act_done_3457
 
-act_slope_3454:
+act_slope_3460:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65174,9 +65283,9 @@ act_slope_3454:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3451
+	JMP         act_done_3457
 
-act_slopec_3455:
+act_slopec_3461:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65189,9 +65298,9 @@ act_slopec_3455:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3451
+	JMP         act_done_3457
 
-act_requant_3456:
+act_requant_3462:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65207,9 +65316,9 @@ act_requant_3456:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3451
+	JMP         act_done_3457
 
-act_clampx_3452:
+act_clampx_3458:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65217,7 +65326,7 @@ act_clampx_3452:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3451:
+act_done_3457:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65226,11 +65335,11 @@ act_done_3451:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3447
+	JMP     block_3453
 
-tail_3448:
+tail_3454:
 	CMPQ      DI, DX
-	JAE       pixels_done_3449
+	JAE       pixels_done_3455
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65238,7 +65347,7 @@ tail_3448:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3457:
+row_3463:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -65266,24 +65375,24 @@ row_3457:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3457
+	JNZ          row_3463
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3458
+	JB           act_done_3464
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3459
+	JE           act_clampx_3465
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3460
+	JE           act_mulx_3466
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3461
+	JE           act_slope_3467
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3462
+	JE           act_slopec_3468
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3463
+	JE           act_requant_3469
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65293,9 +65402,9 @@ row_3457:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3458
+	JMP          act_done_3464
 
-act_mulx_3460:
+act_mulx_3466:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65311,9 +65420,9 @@ act_mulx_3460:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3458
+	JMP         act_done_3464
 
-act_slope_3461:
+act_slope_3467:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65323,9 +65432,9 @@ act_slope_3461:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3458
+	JMP         act_done_3464
 
-act_slopec_3462:
+act_slopec_3468:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65338,9 +65447,9 @@ act_slopec_3462:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3458
+	JMP         act_done_3464
 
-act_requant_3463:
+act_requant_3469:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65356,9 +65465,9 @@ act_requant_3463:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3458
+	JMP         act_done_3464
 
-act_clampx_3459:
+act_clampx_3465:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65366,7 +65475,7 @@ act_clampx_3459:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3458:
+act_done_3464:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65374,7 +65483,7 @@ act_done_3458:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3449:
+pixels_done_3455:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65391,9 +65500,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3464:
+block_3470:
 	CMPQ    DI, BX
-	JAE     tail_3465
+	JAE     tail_3471
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65401,7 +65510,7 @@ block_3464:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3467:
+row_3473:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -65422,33 +65531,33 @@ row_3467:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3467
+	JNZ          row_3473
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3468
+	JB           act_done_3474
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3469
+	JE           act_clampx_3475
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3470
+	JE           act_mulx_3476
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3471
+	JE           act_slope_3477
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3472
+	JE           act_slopec_3478
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3473
+	JE           act_requant_3479
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3468
+	JMP          act_done_3474
 
-act_mulx_3470:
+act_mulx_3476:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65459,18 +65568,18 @@ act_mulx_3470:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3468
+	JMP         act_done_3474
 
-act_slope_3471:
+act_slope_3477:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3468
+	JMP         act_done_3474
 
-act_slopec_3472:
+act_slopec_3478:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65480,9 +65589,9 @@ act_slopec_3472:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3468
+	JMP         act_done_3474
 
-act_requant_3473:
+act_requant_3479:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65494,33 +65603,33 @@ act_requant_3473:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3468
+	JMP         act_done_3474
 
-act_clampx_3469:
+act_clampx_3475:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3468:
+act_done_3474:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3464
+	JMP     block_3470
 
-tail_3465:
+tail_3471:
 	CMPQ      DI, DX
-	JAE       pixels_done_3466
+	JAE       pixels_done_3472
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3474:
+row_3480:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -65541,33 +65650,33 @@ row_3474:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3474
+	JNZ          row_3480
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3475
+	JB           act_done_3481
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3476
+	JE           act_clampx_3482
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3477
+	JE           act_mulx_3483
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3478
+	JE           act_slope_3484
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3479
+	JE           act_slopec_3485
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3480
+	JE           act_requant_3486
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3475
+	JMP          act_done_3481
 
-act_mulx_3477:
+act_mulx_3483:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65578,18 +65687,18 @@ act_mulx_3477:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3475
+	JMP         act_done_3481
 
-act_slope_3478:
+act_slope_3484:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3475
+	JMP         act_done_3481
 
-act_slopec_3479:
+act_slopec_3485:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65599,9 +65708,9 @@ act_slopec_3479:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3475
+	JMP         act_done_3481
 
-act_requant_3480:
+act_requant_3486:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65613,21 +65722,21 @@ act_requant_3480:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3475
+	JMP         act_done_3481
 
-act_clampx_3476:
+act_clampx_3482:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3475:
+act_done_3481:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3466:
+pixels_done_3472:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65642,16 +65751,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3481:
+block_3487:
 	CMPQ    DI, BX
-	JAE     tail_3482
+	JAE     tail_3488
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3484:
+row_3490:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -65665,53 +65774,53 @@ row_3484:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3484
+	JNZ          row_3490
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3485
+	JB           act_done_3491
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3486
+	JE           act_clampx_3492
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3487
+	JE           act_mulx_3493
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3488
+	JE           act_slope_3494
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3489
+	JE           act_slopec_3495
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3490
+	JE           act_requant_3496
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3485
+	JMP          act_done_3491
 
-act_mulx_3487:
+act_mulx_3493:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3485
+	JMP         act_done_3491
 
-act_slope_3488:
+act_slope_3494:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3485
+	JMP         act_done_3491
 
-act_slopec_3489:
+act_slopec_3495:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3485
+	JMP         act_done_3491
 
-act_requant_3490:
+act_requant_3496:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -65719,28 +65828,28 @@ act_requant_3490:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3485
+	JMP         act_done_3491
 
-act_clampx_3486:
+act_clampx_3492:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3485:
+act_done_3491:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3481
+	JMP     block_3487
 
-tail_3482:
+tail_3488:
 	CMPQ      DI, DX
-	JAE       pixels_done_3483
+	JAE       pixels_done_3489
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3491:
+row_3497:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -65754,53 +65863,53 @@ row_3491:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3491
+	JNZ          row_3497
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3492
+	JB           act_done_3498
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3493
+	JE           act_clampx_3499
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3494
+	JE           act_mulx_3500
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3495
+	JE           act_slope_3501
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3496
+	JE           act_slopec_3502
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3497
+	JE           act_requant_3503
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3492
+	JMP          act_done_3498
 
-act_mulx_3494:
+act_mulx_3500:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3492
+	JMP         act_done_3498
 
-act_slope_3495:
+act_slope_3501:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3492
+	JMP         act_done_3498
 
-act_slopec_3496:
+act_slopec_3502:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3492
+	JMP         act_done_3498
 
-act_requant_3497:
+act_requant_3503:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -65808,17 +65917,17 @@ act_requant_3497:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3492
+	JMP         act_done_3498
 
-act_clampx_3493:
+act_clampx_3499:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3492:
+act_done_3498:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3483:
+pixels_done_3489:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -65851,9 +65960,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3498:
+block_3504:
 	CMPQ    DI, BX
-	JAE     tail_3499
+	JAE     tail_3505
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65863,7 +65972,7 @@ block_3498:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3501:
+row_3507:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -65911,24 +66020,24 @@ row_3501:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3501
+	JNZ          row_3507
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3502
+	JB           act_done_3508
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3503
+	JE           act_clampx_3509
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3504
+	JE           act_mulx_3510
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3505
+	JE           act_slope_3511
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3506
+	JE           act_slopec_3512
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3507
+	JE           act_requant_3513
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65941,9 +66050,9 @@ row_3501:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3502
+	JMP          act_done_3508
 
-act_mulx_3504:
+act_mulx_3510:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65964,9 +66073,9 @@ act_mulx_3504:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3502
+	JMP         act_done_3508
 
-act_slope_3505:
+act_slope_3511:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65979,9 +66088,9 @@ act_slope_3505:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3502
+	JMP         act_done_3508
 
-act_slopec_3506:
+act_slopec_3512:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65997,9 +66106,9 @@ act_slopec_3506:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3502
+	JMP         act_done_3508
 
-act_requant_3507:
+act_requant_3513:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66019,9 +66128,9 @@ act_requant_3507:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3502
+	JMP         act_done_3508
 
-act_clampx_3503:
+act_clampx_3509:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66031,7 +66140,7 @@ act_clampx_3503:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3502:
+act_done_3508:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66042,11 +66151,11 @@ act_done_3502:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3498
+	JMP     block_3504
 
-tail_3499:
+tail_3505:
 	CMPQ      DI, DX
-	JAE       pixels_done_3500
+	JAE       pixels_done_3506
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66055,7 +66164,7 @@ tail_3499:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3508:
+row_3514:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -66103,24 +66212,24 @@ row_3508:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3508
+	JNZ          row_3514
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3509
+	JB           act_done_3515
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3510
+	JE           act_clampx_3516
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3511
+	JE           act_mulx_3517
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3512
+	JE           act_slope_3518
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3513
+	JE           act_slopec_3519
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3514
+	JE           act_requant_3520
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66133,9 +66242,9 @@ row_3508:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3509
+	JMP          act_done_3515
 
-act_mulx_3511:
+act_mulx_3517:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66156,9 +66265,9 @@ act_mulx_3511:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3509
+	JMP         act_done_3515
 
-act_slope_3512:
+act_slope_3518:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66171,9 +66280,9 @@ act_slope_3512:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3509
+	JMP         act_done_3515
 
-act_slopec_3513:
+act_slopec_3519:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66189,9 +66298,9 @@ act_slopec_3513:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3509
+	JMP         act_done_3515
 
-act_requant_3514:
+act_requant_3520:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66211,9 +66320,9 @@ act_requant_3514:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3509
+	JMP         act_done_3515
 
-act_clampx_3510:
+act_clampx_3516:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66223,7 +66332,7 @@ act_clampx_3510:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3509:
+act_done_3515:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66233,7 +66342,7 @@ act_done_3509:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3500:
+pixels_done_3506:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66252,9 +66361,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3515:
+block_3521:
 	CMPQ    DI, BX
-	JAE     tail_3516
+	JAE     tail_3522
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66263,7 +66372,7 @@ block_3515:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3518:
+row_3524:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -66301,24 +66410,24 @@ row_3518:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3518
+	JNZ          row_3524
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3519
+	JB           act_done_3525
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3520
+	JE           act_clampx_3526
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3521
+	JE           act_mulx_3527
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3522
+	JE           act_slope_3528
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3523
+	JE           act_slopec_3529
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3524
+	JE           act_requant_3530
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66328,9 +66437,9 @@ row_3518:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3519
+	JMP          act_done_3525
 
-act_mulx_3521:
+act_mulx_3527:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66346,9 +66455,9 @@ act_mulx_3521:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3519
+	JMP         act_done_3525
 
-act_slope_3522:
+act_slope_3528:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66358,9 +66467,9 @@ act_slope_3522:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3519
+	JMP         act_done_3525
 
-act_slopec_3523:
+act_slopec_3529:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66373,9 +66482,9 @@ act_slopec_3523:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3519
+	JMP         act_done_3525
 
-act_requant_3524:
+act_requant_3530:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66391,9 +66500,9 @@ act_requant_3524:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3519
+	JMP         act_done_3525
 
-act_clampx_3520:
+act_clampx_3526:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66401,7 +66510,7 @@ act_clampx_3520:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3519:
+act_done_3525:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66410,11 +66519,11 @@ act_done_3519:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3515
+	JMP     block_3521
 
-tail_3516:
+tail_3522:
 	CMPQ      DI, DX
-	JAE       pixels_done_3517
+	JAE       pixels_done_3523
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66422,7 +66531,7 @@ tail_3516:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3525:
+row_3531:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -66460,24 +66569,24 @@ row_3525:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3525
+	JNZ          row_3531
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3526
+	JB           act_done_3532
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3527
+	JE           act_clampx_3533
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3528
+	JE           act_mulx_3534
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3529
+	JE           act_slope_3535
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3530
+	JE           act_slopec_3536
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3531
+	JE           act_requant_3537
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66487,9 +66596,9 @@ row_3525:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3526
+	JMP          act_done_3532
 
-act_mulx_3528:
+act_mulx_3534:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66505,9 +66614,9 @@ act_mulx_3528:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3526
+	JMP         act_done_3532
 
-act_slope_3529:
+act_slope_3535:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66517,9 +66626,9 @@ act_slope_3529:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3526
+	JMP         act_done_3532
 
-act_slopec_3530:
+act_slopec_3536:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66532,9 +66641,9 @@ act_slopec_3530:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3526
+	JMP         act_done_3532
 
-act_requant_3531:
+act_requant_3537:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66550,9 +66659,9 @@ act_requant_3531:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3526
+	JMP         act_done_3532
 
-act_clampx_3527:
+act_clampx_3533:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66560,7 +66669,7 @@ act_clampx_3527:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3526:
+act_done_3532:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66568,7 +66677,7 @@ act_done_3526:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3517:
+pixels_done_3523:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66585,9 +66694,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3532:
+block_3538:
 	CMPQ    DI, BX
-	JAE     tail_3533
+	JAE     tail_3539
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66595,7 +66704,7 @@ block_3532:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3535:
+row_3541:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -66623,33 +66732,33 @@ row_3535:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3535
+	JNZ          row_3541
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3536
+	JB           act_done_3542
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3537
+	JE           act_clampx_3543
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3538
+	JE           act_mulx_3544
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3539
+	JE           act_slope_3545
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3540
+	JE           act_slopec_3546
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3541
+	JE           act_requant_3547
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3536
+	JMP          act_done_3542
 
-act_mulx_3538:
+act_mulx_3544:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66660,18 +66769,18 @@ act_mulx_3538:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3536
+	JMP         act_done_3542
 
-act_slope_3539:
+act_slope_3545:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3536
+	JMP         act_done_3542
 
-act_slopec_3540:
+act_slopec_3546:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66681,9 +66790,9 @@ act_slopec_3540:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3536
+	JMP         act_done_3542
 
-act_requant_3541:
+act_requant_3547:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66695,33 +66804,33 @@ act_requant_3541:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3536
+	JMP         act_done_3542
 
-act_clampx_3537:
+act_clampx_3543:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3536:
+act_done_3542:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3532
+	JMP     block_3538
 
-tail_3533:
+tail_3539:
 	CMPQ      DI, DX
-	JAE       pixels_done_3534
+	JAE       pixels_done_3540
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3542:
+row_3548:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -66749,33 +66858,33 @@ row_3542:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3542
+	JNZ          row_3548
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3543
+	JB           act_done_3549
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3544
+	JE           act_clampx_3550
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3545
+	JE           act_mulx_3551
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3546
+	JE           act_slope_3552
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3547
+	JE           act_slopec_3553
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3548
+	JE           act_requant_3554
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3543
+	JMP          act_done_3549
 
-act_mulx_3545:
+act_mulx_3551:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66786,18 +66895,18 @@ act_mulx_3545:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3543
+	JMP         act_done_3549
 
-act_slope_3546:
+act_slope_3552:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3543
+	JMP         act_done_3549
 
-act_slopec_3547:
+act_slopec_3553:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -66807,9 +66916,9 @@ act_slopec_3547:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3543
+	JMP         act_done_3549
 
-act_requant_3548:
+act_requant_3554:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -66821,21 +66930,21 @@ act_requant_3548:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3543
+	JMP         act_done_3549
 
-act_clampx_3544:
+act_clampx_3550:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3543:
+act_done_3549:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3534:
+pixels_done_3540:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66850,16 +66959,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3549:
+block_3555:
 	CMPQ    DI, BX
-	JAE     tail_3550
+	JAE     tail_3556
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3552:
+row_3558:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -66877,53 +66986,53 @@ row_3552:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3552
+	JNZ          row_3558
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3553
+	JB           act_done_3559
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3554
+	JE           act_clampx_3560
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3555
+	JE           act_mulx_3561
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3556
+	JE           act_slope_3562
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3557
+	JE           act_slopec_3563
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3558
+	JE           act_requant_3564
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3553
+	JMP          act_done_3559
 
-act_mulx_3555:
+act_mulx_3561:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3553
+	JMP         act_done_3559
 
-act_slope_3556:
+act_slope_3562:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3553
+	JMP         act_done_3559
 
-act_slopec_3557:
+act_slopec_3563:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3553
+	JMP         act_done_3559
 
-act_requant_3558:
+act_requant_3564:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -66931,28 +67040,28 @@ act_requant_3558:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3553
+	JMP         act_done_3559
 
-act_clampx_3554:
+act_clampx_3560:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3553:
+act_done_3559:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3549
+	JMP     block_3555
 
-tail_3550:
+tail_3556:
 	CMPQ      DI, DX
-	JAE       pixels_done_3551
+	JAE       pixels_done_3557
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3559:
+row_3565:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -66970,53 +67079,53 @@ row_3559:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3559
+	JNZ          row_3565
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3560
+	JB           act_done_3566
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3561
+	JE           act_clampx_3567
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3562
+	JE           act_mulx_3568
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3563
+	JE           act_slope_3569
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3564
+	JE           act_slopec_3570
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3565
+	JE           act_requant_3571
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3560
+	JMP          act_done_3566
 
-act_mulx_3562:
+act_mulx_3568:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3560
+	JMP         act_done_3566
 
-act_slope_3563:
+act_slope_3569:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3560
+	JMP         act_done_3566
 
-act_slopec_3564:
+act_slopec_3570:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3560
+	JMP         act_done_3566
 
-act_requant_3565:
+act_requant_3571:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -67024,17 +67133,17 @@ act_requant_3565:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3560
+	JMP         act_done_3566
 
-act_clampx_3561:
+act_clampx_3567:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3560:
+act_done_3566:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3551:
+pixels_done_3557:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -67067,9 +67176,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3566:
+block_3572:
 	CMPQ    DI, BX
-	JAE     tail_3567
+	JAE     tail_3573
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67079,7 +67188,7 @@ block_3566:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3569:
+row_3575:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -67096,24 +67205,24 @@ row_3569:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3569
+	JNZ          row_3575
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3570
+	JB           act_done_3576
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3571
+	JE           act_clampx_3577
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3572
+	JE           act_mulx_3578
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3573
+	JE           act_slope_3579
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3574
+	JE           act_slopec_3580
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3575
+	JE           act_requant_3581
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67126,9 +67235,9 @@ row_3569:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3570
+	JMP          act_done_3576
 
-act_mulx_3572:
+act_mulx_3578:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67149,9 +67258,9 @@ act_mulx_3572:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3570
+	JMP         act_done_3576
 
-act_slope_3573:
+act_slope_3579:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67164,9 +67273,9 @@ act_slope_3573:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3570
+	JMP         act_done_3576
 
-act_slopec_3574:
+act_slopec_3580:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67182,9 +67291,9 @@ act_slopec_3574:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3570
+	JMP         act_done_3576
 
-act_requant_3575:
+act_requant_3581:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67204,9 +67313,9 @@ act_requant_3575:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3570
+	JMP         act_done_3576
 
-act_clampx_3571:
+act_clampx_3577:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67216,7 +67325,7 @@ act_clampx_3571:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3570:
+act_done_3576:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67227,11 +67336,11 @@ act_done_3570:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3566
+	JMP     block_3572
 
-tail_3567:
+tail_3573:
 	CMPQ      DI, DX
-	JAE       pixels_done_3568
+	JAE       pixels_done_3574
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67240,7 +67349,7 @@ tail_3567:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3576:
+row_3582:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -67257,24 +67366,24 @@ row_3576:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3576
+	JNZ          row_3582
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3577
+	JB           act_done_3583
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3578
+	JE           act_clampx_3584
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3579
+	JE           act_mulx_3585
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3580
+	JE           act_slope_3586
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3581
+	JE           act_slopec_3587
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3582
+	JE           act_requant_3588
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67287,9 +67396,9 @@ row_3576:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3577
+	JMP          act_done_3583
 
-act_mulx_3579:
+act_mulx_3585:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67310,9 +67419,9 @@ act_mulx_3579:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3577
+	JMP         act_done_3583
 
-act_slope_3580:
+act_slope_3586:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67325,9 +67434,9 @@ act_slope_3580:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3577
+	JMP         act_done_3583
 
-act_slopec_3581:
+act_slopec_3587:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67343,9 +67452,9 @@ act_slopec_3581:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3577
+	JMP         act_done_3583
 
-act_requant_3582:
+act_requant_3588:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67365,9 +67474,9 @@ act_requant_3582:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3577
+	JMP         act_done_3583
 
-act_clampx_3578:
+act_clampx_3584:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67377,7 +67486,7 @@ act_clampx_3578:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3577:
+act_done_3583:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67387,7 +67496,7 @@ act_done_3577:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3568:
+pixels_done_3574:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67406,9 +67515,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3583:
+block_3589:
 	CMPQ    DI, BX
-	JAE     tail_3584
+	JAE     tail_3590
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67417,7 +67526,7 @@ block_3583:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3586:
+row_3592:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -67431,24 +67540,24 @@ row_3586:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3586
+	JNZ          row_3592
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3587
+	JB           act_done_3593
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3588
+	JE           act_clampx_3594
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3589
+	JE           act_mulx_3595
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3590
+	JE           act_slope_3596
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3591
+	JE           act_slopec_3597
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3592
+	JE           act_requant_3598
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67458,9 +67567,9 @@ row_3586:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3587
+	JMP          act_done_3593
 
-act_mulx_3589:
+act_mulx_3595:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67476,9 +67585,9 @@ act_mulx_3589:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3587
+	JMP         act_done_3593
 
-act_slope_3590:
+act_slope_3596:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67488,9 +67597,9 @@ act_slope_3590:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3587
+	JMP         act_done_3593
 
-act_slopec_3591:
+act_slopec_3597:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67503,9 +67612,9 @@ act_slopec_3591:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3587
+	JMP         act_done_3593
 
-act_requant_3592:
+act_requant_3598:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67521,9 +67630,9 @@ act_requant_3592:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3587
+	JMP         act_done_3593
 
-act_clampx_3588:
+act_clampx_3594:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67531,7 +67640,7 @@ act_clampx_3588:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3587:
+act_done_3593:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67540,11 +67649,11 @@ act_done_3587:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3583
+	JMP     block_3589
 
-tail_3584:
+tail_3590:
 	CMPQ      DI, DX
-	JAE       pixels_done_3585
+	JAE       pixels_done_3591
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67552,7 +67661,7 @@ tail_3584:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3593:
+row_3599:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -67566,24 +67675,24 @@ row_3593:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3593
+	JNZ          row_3599
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3594
+	JB           act_done_3600
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3595
+	JE           act_clampx_3601
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3596
+	JE           act_mulx_3602
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3597
+	JE           act_slope_3603
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3598
+	JE           act_slopec_3604
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3599
+	JE           act_requant_3605
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67593,9 +67702,9 @@ row_3593:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3594
+	JMP          act_done_3600
 
-act_mulx_3596:
+act_mulx_3602:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67611,9 +67720,9 @@ act_mulx_3596:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3594
+	JMP         act_done_3600
 
-act_slope_3597:
+act_slope_3603:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67623,9 +67732,9 @@ act_slope_3597:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3594
+	JMP         act_done_3600
 
-act_slopec_3598:
+act_slopec_3604:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67638,9 +67747,9 @@ act_slopec_3598:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3594
+	JMP         act_done_3600
 
-act_requant_3599:
+act_requant_3605:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67656,9 +67765,9 @@ act_requant_3599:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3594
+	JMP         act_done_3600
 
-act_clampx_3595:
+act_clampx_3601:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67666,7 +67775,7 @@ act_clampx_3595:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3594:
+act_done_3600:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67674,7 +67783,7 @@ act_done_3594:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3585:
+pixels_done_3591:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67691,9 +67800,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3600:
+block_3606:
 	CMPQ    DI, BX
-	JAE     tail_3601
+	JAE     tail_3607
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67701,7 +67810,7 @@ block_3600:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3603:
+row_3609:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -67712,33 +67821,33 @@ row_3603:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3603
+	JNZ          row_3609
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3604
+	JB           act_done_3610
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3605
+	JE           act_clampx_3611
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3606
+	JE           act_mulx_3612
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3607
+	JE           act_slope_3613
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3608
+	JE           act_slopec_3614
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3609
+	JE           act_requant_3615
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3604
+	JMP          act_done_3610
 
-act_mulx_3606:
+act_mulx_3612:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67749,18 +67858,18 @@ act_mulx_3606:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3604
+	JMP         act_done_3610
 
-act_slope_3607:
+act_slope_3613:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3604
+	JMP         act_done_3610
 
-act_slopec_3608:
+act_slopec_3614:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -67770,9 +67879,9 @@ act_slopec_3608:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3604
+	JMP         act_done_3610
 
-act_requant_3609:
+act_requant_3615:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -67784,33 +67893,33 @@ act_requant_3609:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3604
+	JMP         act_done_3610
 
-act_clampx_3605:
+act_clampx_3611:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3604:
+act_done_3610:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3600
+	JMP     block_3606
 
-tail_3601:
+tail_3607:
 	CMPQ      DI, DX
-	JAE       pixels_done_3602
+	JAE       pixels_done_3608
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3610:
+row_3616:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -67821,33 +67930,33 @@ row_3610:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3610
+	JNZ          row_3616
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3611
+	JB           act_done_3617
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3612
+	JE           act_clampx_3618
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3613
+	JE           act_mulx_3619
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3614
+	JE           act_slope_3620
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3615
+	JE           act_slopec_3621
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3616
+	JE           act_requant_3622
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3611
+	JMP          act_done_3617
 
-act_mulx_3613:
+act_mulx_3619:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67858,18 +67967,18 @@ act_mulx_3613:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3611
+	JMP         act_done_3617
 
-act_slope_3614:
+act_slope_3620:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3611
+	JMP         act_done_3617
 
-act_slopec_3615:
+act_slopec_3621:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67879,9 +67988,9 @@ act_slopec_3615:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3611
+	JMP         act_done_3617
 
-act_requant_3616:
+act_requant_3622:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67893,21 +68002,21 @@ act_requant_3616:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3611
+	JMP         act_done_3617
 
-act_clampx_3612:
+act_clampx_3618:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3611:
+act_done_3617:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3602:
+pixels_done_3608:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67922,16 +68031,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3617:
+block_3623:
 	CMPQ    DI, BX
-	JAE     tail_3618
+	JAE     tail_3624
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3620:
+row_3626:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -67939,53 +68048,53 @@ row_3620:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3620
+	JNZ          row_3626
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3621
+	JB           act_done_3627
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3622
+	JE           act_clampx_3628
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3623
+	JE           act_mulx_3629
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3624
+	JE           act_slope_3630
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3625
+	JE           act_slopec_3631
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3626
+	JE           act_requant_3632
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3621
+	JMP          act_done_3627
 
-act_mulx_3623:
+act_mulx_3629:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3621
+	JMP         act_done_3627
 
-act_slope_3624:
+act_slope_3630:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3621
+	JMP         act_done_3627
 
-act_slopec_3625:
+act_slopec_3631:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3621
+	JMP         act_done_3627
 
-act_requant_3626:
+act_requant_3632:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -67993,28 +68102,28 @@ act_requant_3626:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3621
+	JMP         act_done_3627
 
-act_clampx_3622:
+act_clampx_3628:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3621:
+act_done_3627:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3617
+	JMP     block_3623
 
-tail_3618:
+tail_3624:
 	CMPQ      DI, DX
-	JAE       pixels_done_3619
+	JAE       pixels_done_3625
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3627:
+row_3633:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -68022,53 +68131,53 @@ row_3627:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3627
+	JNZ          row_3633
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3628
+	JB           act_done_3634
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3629
+	JE           act_clampx_3635
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3630
+	JE           act_mulx_3636
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3631
+	JE           act_slope_3637
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3632
+	JE           act_slopec_3638
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3633
+	JE           act_requant_3639
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3628
+	JMP          act_done_3634
 
-act_mulx_3630:
+act_mulx_3636:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3628
+	JMP         act_done_3634
 
-act_slope_3631:
+act_slope_3637:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3628
+	JMP         act_done_3634
 
-act_slopec_3632:
+act_slopec_3638:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3628
+	JMP         act_done_3634
 
-act_requant_3633:
+act_requant_3639:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -68076,17 +68185,17 @@ act_requant_3633:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3628
+	JMP         act_done_3634
 
-act_clampx_3629:
+act_clampx_3635:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3628:
+act_done_3634:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3619:
+pixels_done_3625:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -68119,9 +68228,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3634:
+block_3640:
 	CMPQ    DI, BX
-	JAE     tail_3635
+	JAE     tail_3641
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68131,7 +68240,7 @@ block_3634:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3637:
+row_3643:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -68157,24 +68266,24 @@ row_3637:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3637
+	JNZ          row_3643
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3638
+	JB           act_done_3644
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3639
+	JE           act_clampx_3645
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3640
+	JE           act_mulx_3646
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3641
+	JE           act_slope_3647
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3642
+	JE           act_slopec_3648
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3643
+	JE           act_requant_3649
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68187,9 +68296,9 @@ row_3637:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3638
+	JMP          act_done_3644
 
-act_mulx_3640:
+act_mulx_3646:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68210,9 +68319,9 @@ act_mulx_3640:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3638
+	JMP         act_done_3644
 
-act_slope_3641:
+act_slope_3647:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68225,9 +68334,9 @@ act_slope_3641:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3638
+	JMP         act_done_3644
 
-act_slopec_3642:
+act_slopec_3648:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68243,9 +68352,9 @@ act_slopec_3642:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3638
+	JMP         act_done_3644
 
-act_requant_3643:
+act_requant_3649:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68265,9 +68374,9 @@ act_requant_3643:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3638
+	JMP         act_done_3644
 
-act_clampx_3639:
+act_clampx_3645:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68277,7 +68386,7 @@ act_clampx_3639:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3638:
+act_done_3644:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68288,11 +68397,11 @@ act_done_3638:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3634
+	JMP     block_3640
 
-tail_3635:
+tail_3641:
 	CMPQ      DI, DX
-	JAE       pixels_done_3636
+	JAE       pixels_done_3642
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68301,7 +68410,7 @@ tail_3635:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3644:
+row_3650:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -68327,24 +68436,24 @@ row_3644:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3644
+	JNZ          row_3650
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3645
+	JB           act_done_3651
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3646
+	JE           act_clampx_3652
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3647
+	JE           act_mulx_3653
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3648
+	JE           act_slope_3654
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3649
+	JE           act_slopec_3655
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3650
+	JE           act_requant_3656
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68357,9 +68466,9 @@ row_3644:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3645
+	JMP          act_done_3651
 
-act_mulx_3647:
+act_mulx_3653:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68380,9 +68489,9 @@ act_mulx_3647:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3645
+	JMP         act_done_3651
 
-act_slope_3648:
+act_slope_3654:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68395,9 +68504,9 @@ act_slope_3648:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3645
+	JMP         act_done_3651
 
-act_slopec_3649:
+act_slopec_3655:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68413,9 +68522,9 @@ act_slopec_3649:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3645
+	JMP         act_done_3651
 
-act_requant_3650:
+act_requant_3656:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68435,9 +68544,9 @@ act_requant_3650:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3645
+	JMP         act_done_3651
 
-act_clampx_3646:
+act_clampx_3652:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68447,7 +68556,7 @@ act_clampx_3646:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3645:
+act_done_3651:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68457,7 +68566,7 @@ act_done_3645:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3636:
+pixels_done_3642:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68476,9 +68585,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3651:
+block_3657:
 	CMPQ    DI, BX
-	JAE     tail_3652
+	JAE     tail_3658
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68487,7 +68596,7 @@ block_3651:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3654:
+row_3660:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -68508,24 +68617,24 @@ row_3654:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3654
+	JNZ          row_3660
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3655
+	JB           act_done_3661
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3656
+	JE           act_clampx_3662
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3657
+	JE           act_mulx_3663
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3658
+	JE           act_slope_3664
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3659
+	JE           act_slopec_3665
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3660
+	JE           act_requant_3666
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68535,9 +68644,9 @@ row_3654:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3655
+	JMP          act_done_3661
 
-act_mulx_3657:
+act_mulx_3663:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68553,9 +68662,9 @@ act_mulx_3657:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3655
+	JMP         act_done_3661
 
-act_slope_3658:
+act_slope_3664:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68565,9 +68674,9 @@ act_slope_3658:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3655
+	JMP         act_done_3661
 
-act_slopec_3659:
+act_slopec_3665:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68580,9 +68689,9 @@ act_slopec_3659:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3655
+	JMP         act_done_3661
 
-act_requant_3660:
+act_requant_3666:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68598,9 +68707,9 @@ act_requant_3660:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3655
+	JMP         act_done_3661
 
-act_clampx_3656:
+act_clampx_3662:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68608,7 +68717,7 @@ act_clampx_3656:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3655:
+act_done_3661:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68617,11 +68726,11 @@ act_done_3655:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3651
+	JMP     block_3657
 
-tail_3652:
+tail_3658:
 	CMPQ      DI, DX
-	JAE       pixels_done_3653
+	JAE       pixels_done_3659
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68629,7 +68738,7 @@ tail_3652:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3661:
+row_3667:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -68650,24 +68759,24 @@ row_3661:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3661
+	JNZ          row_3667
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3662
+	JB           act_done_3668
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3663
+	JE           act_clampx_3669
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3664
+	JE           act_mulx_3670
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3665
+	JE           act_slope_3671
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3666
+	JE           act_slopec_3672
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3667
+	JE           act_requant_3673
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68677,9 +68786,9 @@ row_3661:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3662
+	JMP          act_done_3668
 
-act_mulx_3664:
+act_mulx_3670:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68695,9 +68804,9 @@ act_mulx_3664:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3662
+	JMP         act_done_3668
 
-act_slope_3665:
+act_slope_3671:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68707,9 +68816,9 @@ act_slope_3665:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3662
+	JMP         act_done_3668
 
-act_slopec_3666:
+act_slopec_3672:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68722,9 +68831,9 @@ act_slopec_3666:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3662
+	JMP         act_done_3668
 
-act_requant_3667:
+act_requant_3673:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68740,9 +68849,9 @@ act_requant_3667:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3662
+	JMP         act_done_3668
 
-act_clampx_3663:
+act_clampx_3669:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68750,7 +68859,7 @@ act_clampx_3663:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3662:
+act_done_3668:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68758,7 +68867,7 @@ act_done_3662:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3653:
+pixels_done_3659:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68775,9 +68884,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3668:
+block_3674:
 	CMPQ    DI, BX
-	JAE     tail_3669
+	JAE     tail_3675
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68785,7 +68894,7 @@ block_3668:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3671:
+row_3677:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -68801,33 +68910,33 @@ row_3671:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3671
+	JNZ          row_3677
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3672
+	JB           act_done_3678
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3673
+	JE           act_clampx_3679
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3674
+	JE           act_mulx_3680
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3675
+	JE           act_slope_3681
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3676
+	JE           act_slopec_3682
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3677
+	JE           act_requant_3683
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3672
+	JMP          act_done_3678
 
-act_mulx_3674:
+act_mulx_3680:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68838,18 +68947,18 @@ act_mulx_3674:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3672
+	JMP         act_done_3678
 
-act_slope_3675:
+act_slope_3681:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3672
+	JMP         act_done_3678
 
-act_slopec_3676:
+act_slopec_3682:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68859,9 +68968,9 @@ act_slopec_3676:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3672
+	JMP         act_done_3678
 
-act_requant_3677:
+act_requant_3683:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68873,33 +68982,33 @@ act_requant_3677:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3672
+	JMP         act_done_3678
 
-act_clampx_3673:
+act_clampx_3679:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3672:
+act_done_3678:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3668
+	JMP     block_3674
 
-tail_3669:
+tail_3675:
 	CMPQ      DI, DX
-	JAE       pixels_done_3670
+	JAE       pixels_done_3676
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3678:
+row_3684:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -68915,33 +69024,33 @@ row_3678:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3678
+	JNZ          row_3684
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3679
+	JB           act_done_3685
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3680
+	JE           act_clampx_3686
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3681
+	JE           act_mulx_3687
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3682
+	JE           act_slope_3688
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3683
+	JE           act_slopec_3689
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3684
+	JE           act_requant_3690
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3679
+	JMP          act_done_3685
 
-act_mulx_3681:
+act_mulx_3687:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68952,18 +69061,18 @@ act_mulx_3681:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3679
+	JMP         act_done_3685
 
-act_slope_3682:
+act_slope_3688:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3679
+	JMP         act_done_3685
 
-act_slopec_3683:
+act_slopec_3689:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68973,9 +69082,9 @@ act_slopec_3683:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3679
+	JMP         act_done_3685
 
-act_requant_3684:
+act_requant_3690:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68987,21 +69096,21 @@ act_requant_3684:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3679
+	JMP         act_done_3685
 
-act_clampx_3680:
+act_clampx_3686:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3679:
+act_done_3685:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3670:
+pixels_done_3676:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69016,16 +69125,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3685:
+block_3691:
 	CMPQ    DI, BX
-	JAE     tail_3686
+	JAE     tail_3692
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3688:
+row_3694:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -69036,53 +69145,53 @@ row_3688:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3688
+	JNZ          row_3694
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3689
+	JB           act_done_3695
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3690
+	JE           act_clampx_3696
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3691
+	JE           act_mulx_3697
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3692
+	JE           act_slope_3698
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3693
+	JE           act_slopec_3699
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3694
+	JE           act_requant_3700
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3689
+	JMP          act_done_3695
 
-act_mulx_3691:
+act_mulx_3697:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3689
+	JMP         act_done_3695
 
-act_slope_3692:
+act_slope_3698:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3689
+	JMP         act_done_3695
 
-act_slopec_3693:
+act_slopec_3699:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3689
+	JMP         act_done_3695
 
-act_requant_3694:
+act_requant_3700:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -69090,28 +69199,28 @@ act_requant_3694:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3689
+	JMP         act_done_3695
 
-act_clampx_3690:
+act_clampx_3696:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3689:
+act_done_3695:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3685
+	JMP     block_3691
 
-tail_3686:
+tail_3692:
 	CMPQ      DI, DX
-	JAE       pixels_done_3687
+	JAE       pixels_done_3693
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3695:
+row_3701:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -69122,53 +69231,53 @@ row_3695:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3695
+	JNZ          row_3701
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3696
+	JB           act_done_3702
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3697
+	JE           act_clampx_3703
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3698
+	JE           act_mulx_3704
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3699
+	JE           act_slope_3705
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3700
+	JE           act_slopec_3706
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3701
+	JE           act_requant_3707
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3696
+	JMP          act_done_3702
 
-act_mulx_3698:
+act_mulx_3704:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3696
+	JMP         act_done_3702
 
-act_slope_3699:
+act_slope_3705:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3696
+	JMP         act_done_3702
 
-act_slopec_3700:
+act_slopec_3706:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3696
+	JMP         act_done_3702
 
-act_requant_3701:
+act_requant_3707:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -69176,17 +69285,17 @@ act_requant_3701:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3696
+	JMP         act_done_3702
 
-act_clampx_3697:
+act_clampx_3703:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3696:
+act_done_3702:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3687:
+pixels_done_3693:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -69219,9 +69328,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3702:
+block_3708:
 	CMPQ    DI, BX
-	JAE     tail_3703
+	JAE     tail_3709
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69231,7 +69340,7 @@ block_3702:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3705:
+row_3711:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -69266,24 +69375,24 @@ row_3705:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3705
+	JNZ          row_3711
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3706
+	JB           act_done_3712
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3707
+	JE           act_clampx_3713
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3708
+	JE           act_mulx_3714
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3709
+	JE           act_slope_3715
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3710
+	JE           act_slopec_3716
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3711
+	JE           act_requant_3717
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69296,9 +69405,9 @@ row_3705:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3706
+	JMP          act_done_3712
 
-act_mulx_3708:
+act_mulx_3714:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69319,9 +69428,9 @@ act_mulx_3708:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3706
+	JMP         act_done_3712
 
-act_slope_3709:
+act_slope_3715:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69334,9 +69443,9 @@ act_slope_3709:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3706
+	JMP         act_done_3712
 
-act_slopec_3710:
+act_slopec_3716:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69352,9 +69461,9 @@ act_slopec_3710:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3706
+	JMP         act_done_3712
 
-act_requant_3711:
+act_requant_3717:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69374,9 +69483,9 @@ act_requant_3711:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3706
+	JMP         act_done_3712
 
-act_clampx_3707:
+act_clampx_3713:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69386,7 +69495,7 @@ act_clampx_3707:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3706:
+act_done_3712:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69397,11 +69506,11 @@ act_done_3706:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3702
+	JMP     block_3708
 
-tail_3703:
+tail_3709:
 	CMPQ      DI, DX
-	JAE       pixels_done_3704
+	JAE       pixels_done_3710
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69410,7 +69519,7 @@ tail_3703:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3712:
+row_3718:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -69445,24 +69554,24 @@ row_3712:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3712
+	JNZ          row_3718
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3713
+	JB           act_done_3719
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3714
+	JE           act_clampx_3720
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3715
+	JE           act_mulx_3721
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3716
+	JE           act_slope_3722
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3717
+	JE           act_slopec_3723
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3718
+	JE           act_requant_3724
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69475,9 +69584,9 @@ row_3712:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3713
+	JMP          act_done_3719
 
-act_mulx_3715:
+act_mulx_3721:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69498,9 +69607,9 @@ act_mulx_3715:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3713
+	JMP         act_done_3719
 
-act_slope_3716:
+act_slope_3722:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69513,9 +69622,9 @@ act_slope_3716:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3713
+	JMP         act_done_3719
 
-act_slopec_3717:
+act_slopec_3723:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69531,9 +69640,9 @@ act_slopec_3717:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3713
+	JMP         act_done_3719
 
-act_requant_3718:
+act_requant_3724:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69553,9 +69662,9 @@ act_requant_3718:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3713
+	JMP         act_done_3719
 
-act_clampx_3714:
+act_clampx_3720:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69565,7 +69674,7 @@ act_clampx_3714:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3713:
+act_done_3719:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69575,7 +69684,7 @@ act_done_3713:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3704:
+pixels_done_3710:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69594,9 +69703,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3719:
+block_3725:
 	CMPQ    DI, BX
-	JAE     tail_3720
+	JAE     tail_3726
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69605,7 +69714,7 @@ block_3719:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3722:
+row_3728:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -69633,24 +69742,24 @@ row_3722:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3722
+	JNZ          row_3728
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3723
+	JB           act_done_3729
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3724
+	JE           act_clampx_3730
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3725
+	JE           act_mulx_3731
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3726
+	JE           act_slope_3732
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3727
+	JE           act_slopec_3733
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3728
+	JE           act_requant_3734
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69660,9 +69769,9 @@ row_3722:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3723
+	JMP          act_done_3729
 
-act_mulx_3725:
+act_mulx_3731:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69678,9 +69787,9 @@ act_mulx_3725:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3723
+	JMP         act_done_3729
 
-act_slope_3726:
+act_slope_3732:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69690,9 +69799,9 @@ act_slope_3726:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3723
+	JMP         act_done_3729
 
-act_slopec_3727:
+act_slopec_3733:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69705,9 +69814,9 @@ act_slopec_3727:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3723
+	JMP         act_done_3729
 
-act_requant_3728:
+act_requant_3734:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69723,9 +69832,9 @@ act_requant_3728:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3723
+	JMP         act_done_3729
 
-act_clampx_3724:
+act_clampx_3730:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69733,7 +69842,7 @@ act_clampx_3724:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3723:
+act_done_3729:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69742,11 +69851,11 @@ act_done_3723:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3719
+	JMP     block_3725
 
-tail_3720:
+tail_3726:
 	CMPQ      DI, DX
-	JAE       pixels_done_3721
+	JAE       pixels_done_3727
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69754,7 +69863,7 @@ tail_3720:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3729:
+row_3735:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -69782,24 +69891,24 @@ row_3729:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3729
+	JNZ          row_3735
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3730
+	JB           act_done_3736
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3731
+	JE           act_clampx_3737
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3732
+	JE           act_mulx_3738
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3733
+	JE           act_slope_3739
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3734
+	JE           act_slopec_3740
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3735
+	JE           act_requant_3741
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69809,9 +69918,9 @@ row_3729:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3730
+	JMP          act_done_3736
 
-act_mulx_3732:
+act_mulx_3738:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69827,9 +69936,9 @@ act_mulx_3732:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3730
+	JMP         act_done_3736
 
-act_slope_3733:
+act_slope_3739:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69839,9 +69948,9 @@ act_slope_3733:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3730
+	JMP         act_done_3736
 
-act_slopec_3734:
+act_slopec_3740:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -69854,9 +69963,9 @@ act_slopec_3734:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3730
+	JMP         act_done_3736
 
-act_requant_3735:
+act_requant_3741:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -69872,9 +69981,9 @@ act_requant_3735:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3730
+	JMP         act_done_3736
 
-act_clampx_3731:
+act_clampx_3737:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69882,7 +69991,7 @@ act_clampx_3731:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3730:
+act_done_3736:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69890,7 +69999,7 @@ act_done_3730:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3721:
+pixels_done_3727:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69907,9 +70016,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3736:
+block_3742:
 	CMPQ    DI, BX
-	JAE     tail_3737
+	JAE     tail_3743
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69917,7 +70026,7 @@ block_3736:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3739:
+row_3745:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -69938,33 +70047,33 @@ row_3739:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3739
+	JNZ          row_3745
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3740
+	JB           act_done_3746
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3741
+	JE           act_clampx_3747
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3742
+	JE           act_mulx_3748
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3743
+	JE           act_slope_3749
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3744
+	JE           act_slopec_3750
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3745
+	JE           act_requant_3751
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3740
+	JMP          act_done_3746
 
-act_mulx_3742:
+act_mulx_3748:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69975,18 +70084,18 @@ act_mulx_3742:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3740
+	JMP         act_done_3746
 
-act_slope_3743:
+act_slope_3749:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3740
+	JMP         act_done_3746
 
-act_slopec_3744:
+act_slopec_3750:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69996,9 +70105,9 @@ act_slopec_3744:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3740
+	JMP         act_done_3746
 
-act_requant_3745:
+act_requant_3751:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70010,33 +70119,33 @@ act_requant_3745:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3740
+	JMP         act_done_3746
 
-act_clampx_3741:
+act_clampx_3747:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3740:
+act_done_3746:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3736
+	JMP     block_3742
 
-tail_3737:
+tail_3743:
 	CMPQ      DI, DX
-	JAE       pixels_done_3738
+	JAE       pixels_done_3744
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3746:
+row_3752:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -70057,33 +70166,33 @@ row_3746:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3746
+	JNZ          row_3752
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3747
+	JB           act_done_3753
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3748
+	JE           act_clampx_3754
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3749
+	JE           act_mulx_3755
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3750
+	JE           act_slope_3756
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3751
+	JE           act_slopec_3757
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3752
+	JE           act_requant_3758
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3747
+	JMP          act_done_3753
 
-act_mulx_3749:
+act_mulx_3755:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70094,18 +70203,18 @@ act_mulx_3749:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3747
+	JMP         act_done_3753
 
-act_slope_3750:
+act_slope_3756:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3747
+	JMP         act_done_3753
 
-act_slopec_3751:
+act_slopec_3757:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70115,9 +70224,9 @@ act_slopec_3751:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3747
+	JMP         act_done_3753
 
-act_requant_3752:
+act_requant_3758:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70129,21 +70238,21 @@ act_requant_3752:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3747
+	JMP         act_done_3753
 
-act_clampx_3748:
+act_clampx_3754:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3747:
+act_done_3753:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3738:
+pixels_done_3744:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70158,16 +70267,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3753:
+block_3759:
 	CMPQ    DI, BX
-	JAE     tail_3754
+	JAE     tail_3760
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3756:
+row_3762:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -70181,53 +70290,53 @@ row_3756:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3756
+	JNZ          row_3762
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3757
+	JB           act_done_3763
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3758
+	JE           act_clampx_3764
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3759
+	JE           act_mulx_3765
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3760
+	JE           act_slope_3766
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3761
+	JE           act_slopec_3767
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3762
+	JE           act_requant_3768
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3757
+	JMP          act_done_3763
 
-act_mulx_3759:
+act_mulx_3765:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3757
+	JMP         act_done_3763
 
-act_slope_3760:
+act_slope_3766:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3757
+	JMP         act_done_3763
 
-act_slopec_3761:
+act_slopec_3767:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3757
+	JMP         act_done_3763
 
-act_requant_3762:
+act_requant_3768:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -70235,28 +70344,28 @@ act_requant_3762:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3757
+	JMP         act_done_3763
 
-act_clampx_3758:
+act_clampx_3764:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3757:
+act_done_3763:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3753
+	JMP     block_3759
 
-tail_3754:
+tail_3760:
 	CMPQ      DI, DX
-	JAE       pixels_done_3755
+	JAE       pixels_done_3761
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3763:
+row_3769:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -70270,53 +70379,53 @@ row_3763:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3763
+	JNZ          row_3769
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3764
+	JB           act_done_3770
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3765
+	JE           act_clampx_3771
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3766
+	JE           act_mulx_3772
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3767
+	JE           act_slope_3773
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3768
+	JE           act_slopec_3774
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3769
+	JE           act_requant_3775
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3764
+	JMP          act_done_3770
 
-act_mulx_3766:
+act_mulx_3772:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3764
+	JMP         act_done_3770
 
-act_slope_3767:
+act_slope_3773:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3764
+	JMP         act_done_3770
 
-act_slopec_3768:
+act_slopec_3774:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3764
+	JMP         act_done_3770
 
-act_requant_3769:
+act_requant_3775:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -70324,17 +70433,17 @@ act_requant_3769:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3764
+	JMP         act_done_3770
 
-act_clampx_3765:
+act_clampx_3771:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3764:
+act_done_3770:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3755:
+pixels_done_3761:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -70367,9 +70476,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3770:
+block_3776:
 	CMPQ    DI, BX
-	JAE     tail_3771
+	JAE     tail_3777
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70379,7 +70488,7 @@ block_3770:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3773:
+row_3779:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -70396,24 +70505,24 @@ row_3773:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3773
+	JNZ          row_3779
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3774
+	JB           act_done_3780
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3775
+	JE           act_clampx_3781
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3776
+	JE           act_mulx_3782
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3777
+	JE           act_slope_3783
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3778
+	JE           act_slopec_3784
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3779
+	JE           act_requant_3785
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70426,9 +70535,9 @@ row_3773:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3774
+	JMP          act_done_3780
 
-act_mulx_3776:
+act_mulx_3782:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70449,9 +70558,9 @@ act_mulx_3776:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3774
+	JMP         act_done_3780
 
-act_slope_3777:
+act_slope_3783:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70464,9 +70573,9 @@ act_slope_3777:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3774
+	JMP         act_done_3780
 
-act_slopec_3778:
+act_slopec_3784:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70482,9 +70591,9 @@ act_slopec_3778:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3774
+	JMP         act_done_3780
 
-act_requant_3779:
+act_requant_3785:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70504,9 +70613,9 @@ act_requant_3779:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3774
+	JMP         act_done_3780
 
-act_clampx_3775:
+act_clampx_3781:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70516,7 +70625,7 @@ act_clampx_3775:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3774:
+act_done_3780:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70527,11 +70636,11 @@ act_done_3774:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3770
+	JMP     block_3776
 
-tail_3771:
+tail_3777:
 	CMPQ      DI, DX
-	JAE       pixels_done_3772
+	JAE       pixels_done_3778
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70540,7 +70649,7 @@ tail_3771:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3780:
+row_3786:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -70557,24 +70666,24 @@ row_3780:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3780
+	JNZ          row_3786
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3781
+	JB           act_done_3787
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3782
+	JE           act_clampx_3788
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3783
+	JE           act_mulx_3789
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3784
+	JE           act_slope_3790
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3785
+	JE           act_slopec_3791
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3786
+	JE           act_requant_3792
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70587,9 +70696,9 @@ row_3780:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3781
+	JMP          act_done_3787
 
-act_mulx_3783:
+act_mulx_3789:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70610,9 +70719,9 @@ act_mulx_3783:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3781
+	JMP         act_done_3787
 
-act_slope_3784:
+act_slope_3790:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70625,9 +70734,9 @@ act_slope_3784:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3781
+	JMP         act_done_3787
 
-act_slopec_3785:
+act_slopec_3791:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70643,9 +70752,9 @@ act_slopec_3785:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3781
+	JMP         act_done_3787
 
-act_requant_3786:
+act_requant_3792:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70665,9 +70774,9 @@ act_requant_3786:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3781
+	JMP         act_done_3787
 
-act_clampx_3782:
+act_clampx_3788:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70677,7 +70786,7 @@ act_clampx_3782:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3781:
+act_done_3787:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70687,7 +70796,7 @@ act_done_3781:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3772:
+pixels_done_3778:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70706,9 +70815,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3787:
+block_3793:
 	CMPQ    DI, BX
-	JAE     tail_3788
+	JAE     tail_3794
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70717,7 +70826,7 @@ block_3787:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3790:
+row_3796:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -70731,24 +70840,24 @@ row_3790:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3790
+	JNZ          row_3796
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3791
+	JB           act_done_3797
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3792
+	JE           act_clampx_3798
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3793
+	JE           act_mulx_3799
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3794
+	JE           act_slope_3800
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3795
+	JE           act_slopec_3801
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3796
+	JE           act_requant_3802
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70758,9 +70867,9 @@ row_3790:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3791
+	JMP          act_done_3797
 
-act_mulx_3793:
+act_mulx_3799:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70776,9 +70885,9 @@ act_mulx_3793:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3791
+	JMP         act_done_3797
 
-act_slope_3794:
+act_slope_3800:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70788,9 +70897,9 @@ act_slope_3794:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3791
+	JMP         act_done_3797
 
-act_slopec_3795:
+act_slopec_3801:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -70803,9 +70912,9 @@ act_slopec_3795:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3791
+	JMP         act_done_3797
 
-act_requant_3796:
+act_requant_3802:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -70821,9 +70930,9 @@ act_requant_3796:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3791
+	JMP         act_done_3797
 
-act_clampx_3792:
+act_clampx_3798:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70831,7 +70940,7 @@ act_clampx_3792:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3791:
+act_done_3797:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70840,11 +70949,11 @@ act_done_3791:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3787
+	JMP     block_3793
 
-tail_3788:
+tail_3794:
 	CMPQ      DI, DX
-	JAE       pixels_done_3789
+	JAE       pixels_done_3795
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70852,7 +70961,7 @@ tail_3788:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3797:
+row_3803:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -70866,24 +70975,24 @@ row_3797:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3797
+	JNZ          row_3803
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3798
+	JB           act_done_3804
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3799
+	JE           act_clampx_3805
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3800
+	JE           act_mulx_3806
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3801
+	JE           act_slope_3807
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3802
+	JE           act_slopec_3808
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3803
+	JE           act_requant_3809
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70893,9 +71002,9 @@ row_3797:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3798
+	JMP          act_done_3804
 
-act_mulx_3800:
+act_mulx_3806:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70911,9 +71020,9 @@ act_mulx_3800:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3798
+	JMP         act_done_3804
 
-act_slope_3801:
+act_slope_3807:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70923,9 +71032,9 @@ act_slope_3801:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3798
+	JMP         act_done_3804
 
-act_slopec_3802:
+act_slopec_3808:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70938,9 +71047,9 @@ act_slopec_3802:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3798
+	JMP         act_done_3804
 
-act_requant_3803:
+act_requant_3809:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70956,9 +71065,9 @@ act_requant_3803:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3798
+	JMP         act_done_3804
 
-act_clampx_3799:
+act_clampx_3805:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70966,7 +71075,7 @@ act_clampx_3799:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3798:
+act_done_3804:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70974,7 +71083,7 @@ act_done_3798:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3789:
+pixels_done_3795:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70991,9 +71100,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3804:
+block_3810:
 	CMPQ    DI, BX
-	JAE     tail_3805
+	JAE     tail_3811
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71001,7 +71110,7 @@ block_3804:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3807:
+row_3813:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -71012,33 +71121,33 @@ row_3807:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3807
+	JNZ          row_3813
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3808
+	JB           act_done_3814
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3809
+	JE           act_clampx_3815
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3810
+	JE           act_mulx_3816
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3811
+	JE           act_slope_3817
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3812
+	JE           act_slopec_3818
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3813
+	JE           act_requant_3819
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3808
+	JMP          act_done_3814
 
-act_mulx_3810:
+act_mulx_3816:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71049,18 +71158,18 @@ act_mulx_3810:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3808
+	JMP         act_done_3814
 
-act_slope_3811:
+act_slope_3817:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3808
+	JMP         act_done_3814
 
-act_slopec_3812:
+act_slopec_3818:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71070,9 +71179,9 @@ act_slopec_3812:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3808
+	JMP         act_done_3814
 
-act_requant_3813:
+act_requant_3819:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71084,33 +71193,33 @@ act_requant_3813:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3808
+	JMP         act_done_3814
 
-act_clampx_3809:
+act_clampx_3815:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3808:
+act_done_3814:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3804
+	JMP     block_3810
 
-tail_3805:
+tail_3811:
 	CMPQ      DI, DX
-	JAE       pixels_done_3806
+	JAE       pixels_done_3812
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3814:
+row_3820:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -71121,33 +71230,33 @@ row_3814:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3814
+	JNZ          row_3820
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3815
+	JB           act_done_3821
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3816
+	JE           act_clampx_3822
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3817
+	JE           act_mulx_3823
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3818
+	JE           act_slope_3824
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3819
+	JE           act_slopec_3825
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3820
+	JE           act_requant_3826
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3815
+	JMP          act_done_3821
 
-act_mulx_3817:
+act_mulx_3823:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71158,18 +71267,18 @@ act_mulx_3817:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3815
+	JMP         act_done_3821
 
-act_slope_3818:
+act_slope_3824:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3815
+	JMP         act_done_3821
 
-act_slopec_3819:
+act_slopec_3825:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71179,9 +71288,9 @@ act_slopec_3819:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3815
+	JMP         act_done_3821
 
-act_requant_3820:
+act_requant_3826:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71193,21 +71302,21 @@ act_requant_3820:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3815
+	JMP         act_done_3821
 
-act_clampx_3816:
+act_clampx_3822:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3815:
+act_done_3821:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3806:
+pixels_done_3812:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71222,16 +71331,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3821:
+block_3827:
 	CMPQ    DI, BX
-	JAE     tail_3822
+	JAE     tail_3828
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3824:
+row_3830:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -71239,53 +71348,53 @@ row_3824:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3824
+	JNZ          row_3830
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3825
+	JB           act_done_3831
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3826
+	JE           act_clampx_3832
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3827
+	JE           act_mulx_3833
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3828
+	JE           act_slope_3834
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3829
+	JE           act_slopec_3835
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3830
+	JE           act_requant_3836
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3825
+	JMP          act_done_3831
 
-act_mulx_3827:
+act_mulx_3833:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3825
+	JMP         act_done_3831
 
-act_slope_3828:
+act_slope_3834:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3825
+	JMP         act_done_3831
 
-act_slopec_3829:
+act_slopec_3835:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3825
+	JMP         act_done_3831
 
-act_requant_3830:
+act_requant_3836:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -71293,28 +71402,28 @@ act_requant_3830:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3825
+	JMP         act_done_3831
 
-act_clampx_3826:
+act_clampx_3832:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3825:
+act_done_3831:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3821
+	JMP     block_3827
 
-tail_3822:
+tail_3828:
 	CMPQ      DI, DX
-	JAE       pixels_done_3823
+	JAE       pixels_done_3829
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3831:
+row_3837:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -71322,53 +71431,53 @@ row_3831:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3831
+	JNZ          row_3837
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3832
+	JB           act_done_3838
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3833
+	JE           act_clampx_3839
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3834
+	JE           act_mulx_3840
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3835
+	JE           act_slope_3841
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3836
+	JE           act_slopec_3842
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3837
+	JE           act_requant_3843
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3832
+	JMP          act_done_3838
 
-act_mulx_3834:
+act_mulx_3840:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3832
+	JMP         act_done_3838
 
-act_slope_3835:
+act_slope_3841:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3832
+	JMP         act_done_3838
 
-act_slopec_3836:
+act_slopec_3842:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3832
+	JMP         act_done_3838
 
-act_requant_3837:
+act_requant_3843:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -71376,17 +71485,17 @@ act_requant_3837:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3832
+	JMP         act_done_3838
 
-act_clampx_3833:
+act_clampx_3839:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3832:
+act_done_3838:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3823:
+pixels_done_3829:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -71419,9 +71528,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3838:
+block_3844:
 	CMPQ    DI, BX
-	JAE     tail_3839
+	JAE     tail_3845
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71431,7 +71540,7 @@ block_3838:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3841:
+row_3847:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -71457,24 +71566,24 @@ row_3841:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3841
+	JNZ          row_3847
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3842
+	JB           act_done_3848
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3843
+	JE           act_clampx_3849
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3844
+	JE           act_mulx_3850
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3845
+	JE           act_slope_3851
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3846
+	JE           act_slopec_3852
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3847
+	JE           act_requant_3853
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71487,9 +71596,9 @@ row_3841:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3842
+	JMP          act_done_3848
 
-act_mulx_3844:
+act_mulx_3850:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71510,9 +71619,9 @@ act_mulx_3844:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3842
+	JMP         act_done_3848
 
-act_slope_3845:
+act_slope_3851:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71525,9 +71634,9 @@ act_slope_3845:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3842
+	JMP         act_done_3848
 
-act_slopec_3846:
+act_slopec_3852:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71543,9 +71652,9 @@ act_slopec_3846:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3842
+	JMP         act_done_3848
 
-act_requant_3847:
+act_requant_3853:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71565,9 +71674,9 @@ act_requant_3847:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3842
+	JMP         act_done_3848
 
-act_clampx_3843:
+act_clampx_3849:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71577,7 +71686,7 @@ act_clampx_3843:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3842:
+act_done_3848:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71588,11 +71697,11 @@ act_done_3842:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3838
+	JMP     block_3844
 
-tail_3839:
+tail_3845:
 	CMPQ      DI, DX
-	JAE       pixels_done_3840
+	JAE       pixels_done_3846
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71601,7 +71710,7 @@ tail_3839:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3848:
+row_3854:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -71627,24 +71736,24 @@ row_3848:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3848
+	JNZ          row_3854
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3849
+	JB           act_done_3855
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3850
+	JE           act_clampx_3856
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3851
+	JE           act_mulx_3857
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3852
+	JE           act_slope_3858
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3853
+	JE           act_slopec_3859
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3854
+	JE           act_requant_3860
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71657,9 +71766,9 @@ row_3848:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3849
+	JMP          act_done_3855
 
-act_mulx_3851:
+act_mulx_3857:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71680,9 +71789,9 @@ act_mulx_3851:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3849
+	JMP         act_done_3855
 
-act_slope_3852:
+act_slope_3858:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71695,9 +71804,9 @@ act_slope_3852:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3849
+	JMP         act_done_3855
 
-act_slopec_3853:
+act_slopec_3859:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71713,9 +71822,9 @@ act_slopec_3853:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3849
+	JMP         act_done_3855
 
-act_requant_3854:
+act_requant_3860:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71735,9 +71844,9 @@ act_requant_3854:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3849
+	JMP         act_done_3855
 
-act_clampx_3850:
+act_clampx_3856:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71747,7 +71856,7 @@ act_clampx_3850:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3849:
+act_done_3855:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71757,7 +71866,7 @@ act_done_3849:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3840:
+pixels_done_3846:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71776,9 +71885,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3855:
+block_3861:
 	CMPQ    DI, BX
-	JAE     tail_3856
+	JAE     tail_3862
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71787,7 +71896,7 @@ block_3855:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3858:
+row_3864:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -71808,24 +71917,24 @@ row_3858:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3858
+	JNZ          row_3864
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3859
+	JB           act_done_3865
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3860
+	JE           act_clampx_3866
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3861
+	JE           act_mulx_3867
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3862
+	JE           act_slope_3868
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3863
+	JE           act_slopec_3869
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3864
+	JE           act_requant_3870
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71835,9 +71944,9 @@ row_3858:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3859
+	JMP          act_done_3865
 
-act_mulx_3861:
+act_mulx_3867:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71853,9 +71962,9 @@ act_mulx_3861:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3859
+	JMP         act_done_3865
 
-act_slope_3862:
+act_slope_3868:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71865,9 +71974,9 @@ act_slope_3862:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3859
+	JMP         act_done_3865
 
-act_slopec_3863:
+act_slopec_3869:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71880,9 +71989,9 @@ act_slopec_3863:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3859
+	JMP         act_done_3865
 
-act_requant_3864:
+act_requant_3870:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71898,9 +72007,9 @@ act_requant_3864:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3859
+	JMP         act_done_3865
 
-act_clampx_3860:
+act_clampx_3866:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71908,7 +72017,7 @@ act_clampx_3860:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3859:
+act_done_3865:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71917,11 +72026,11 @@ act_done_3859:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3855
+	JMP     block_3861
 
-tail_3856:
+tail_3862:
 	CMPQ      DI, DX
-	JAE       pixels_done_3857
+	JAE       pixels_done_3863
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71929,7 +72038,7 @@ tail_3856:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3865:
+row_3871:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -71950,24 +72059,24 @@ row_3865:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3865
+	JNZ          row_3871
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3866
+	JB           act_done_3872
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3867
+	JE           act_clampx_3873
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3868
+	JE           act_mulx_3874
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3869
+	JE           act_slope_3875
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3870
+	JE           act_slopec_3876
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3871
+	JE           act_requant_3877
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71977,9 +72086,9 @@ row_3865:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3866
+	JMP          act_done_3872
 
-act_mulx_3868:
+act_mulx_3874:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71995,9 +72104,9 @@ act_mulx_3868:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3866
+	JMP         act_done_3872
 
-act_slope_3869:
+act_slope_3875:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72007,9 +72116,9 @@ act_slope_3869:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3866
+	JMP         act_done_3872
 
-act_slopec_3870:
+act_slopec_3876:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72022,9 +72131,9 @@ act_slopec_3870:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3866
+	JMP         act_done_3872
 
-act_requant_3871:
+act_requant_3877:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72040,9 +72149,9 @@ act_requant_3871:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3866
+	JMP         act_done_3872
 
-act_clampx_3867:
+act_clampx_3873:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72050,7 +72159,7 @@ act_clampx_3867:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3866:
+act_done_3872:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72058,7 +72167,7 @@ act_done_3866:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3857:
+pixels_done_3863:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72075,9 +72184,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3872:
+block_3878:
 	CMPQ    DI, BX
-	JAE     tail_3873
+	JAE     tail_3879
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72085,7 +72194,7 @@ block_3872:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3875:
+row_3881:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -72101,33 +72210,33 @@ row_3875:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3875
+	JNZ          row_3881
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3876
+	JB           act_done_3882
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3877
+	JE           act_clampx_3883
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3878
+	JE           act_mulx_3884
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3879
+	JE           act_slope_3885
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3880
+	JE           act_slopec_3886
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3881
+	JE           act_requant_3887
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3876
+	JMP          act_done_3882
 
-act_mulx_3878:
+act_mulx_3884:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72138,18 +72247,18 @@ act_mulx_3878:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3876
+	JMP         act_done_3882
 
-act_slope_3879:
+act_slope_3885:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3876
+	JMP         act_done_3882
 
-act_slopec_3880:
+act_slopec_3886:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72159,9 +72268,9 @@ act_slopec_3880:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3876
+	JMP         act_done_3882
 
-act_requant_3881:
+act_requant_3887:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72173,33 +72282,33 @@ act_requant_3881:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3876
+	JMP         act_done_3882
 
-act_clampx_3877:
+act_clampx_3883:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3876:
+act_done_3882:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3872
+	JMP     block_3878
 
-tail_3873:
+tail_3879:
 	CMPQ      DI, DX
-	JAE       pixels_done_3874
+	JAE       pixels_done_3880
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3882:
+row_3888:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -72215,33 +72324,33 @@ row_3882:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3882
+	JNZ          row_3888
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3883
+	JB           act_done_3889
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3884
+	JE           act_clampx_3890
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3885
+	JE           act_mulx_3891
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3886
+	JE           act_slope_3892
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3887
+	JE           act_slopec_3893
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3888
+	JE           act_requant_3894
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3883
+	JMP          act_done_3889
 
-act_mulx_3885:
+act_mulx_3891:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72252,18 +72361,18 @@ act_mulx_3885:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3883
+	JMP         act_done_3889
 
-act_slope_3886:
+act_slope_3892:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3883
+	JMP         act_done_3889
 
-act_slopec_3887:
+act_slopec_3893:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72273,9 +72382,9 @@ act_slopec_3887:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3883
+	JMP         act_done_3889
 
-act_requant_3888:
+act_requant_3894:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72287,21 +72396,21 @@ act_requant_3888:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3883
+	JMP         act_done_3889
 
-act_clampx_3884:
+act_clampx_3890:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3883:
+act_done_3889:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3874:
+pixels_done_3880:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72316,16 +72425,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3889:
+block_3895:
 	CMPQ    DI, BX
-	JAE     tail_3890
+	JAE     tail_3896
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3892:
+row_3898:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -72336,53 +72445,53 @@ row_3892:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3892
+	JNZ          row_3898
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3893
+	JB           act_done_3899
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3894
+	JE           act_clampx_3900
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3895
+	JE           act_mulx_3901
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3896
+	JE           act_slope_3902
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3897
+	JE           act_slopec_3903
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3898
+	JE           act_requant_3904
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3893
+	JMP          act_done_3899
 
-act_mulx_3895:
+act_mulx_3901:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3893
+	JMP         act_done_3899
 
-act_slope_3896:
+act_slope_3902:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3893
+	JMP         act_done_3899
 
-act_slopec_3897:
+act_slopec_3903:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3893
+	JMP         act_done_3899
 
-act_requant_3898:
+act_requant_3904:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -72390,28 +72499,28 @@ act_requant_3898:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3893
+	JMP         act_done_3899
 
-act_clampx_3894:
+act_clampx_3900:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3893:
+act_done_3899:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3889
+	JMP     block_3895
 
-tail_3890:
+tail_3896:
 	CMPQ      DI, DX
-	JAE       pixels_done_3891
+	JAE       pixels_done_3897
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3899:
+row_3905:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -72422,53 +72531,53 @@ row_3899:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3899
+	JNZ          row_3905
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3900
+	JB           act_done_3906
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3901
+	JE           act_clampx_3907
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3902
+	JE           act_mulx_3908
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3903
+	JE           act_slope_3909
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3904
+	JE           act_slopec_3910
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3905
+	JE           act_requant_3911
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3900
+	JMP          act_done_3906
 
-act_mulx_3902:
+act_mulx_3908:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3900
+	JMP         act_done_3906
 
-act_slope_3903:
+act_slope_3909:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3900
+	JMP         act_done_3906
 
-act_slopec_3904:
+act_slopec_3910:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3900
+	JMP         act_done_3906
 
-act_requant_3905:
+act_requant_3911:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -72476,17 +72585,17 @@ act_requant_3905:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3900
+	JMP         act_done_3906
 
-act_clampx_3901:
+act_clampx_3907:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3900:
+act_done_3906:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3891:
+pixels_done_3897:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -72519,9 +72628,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3906:
+block_3912:
 	CMPQ    DI, BX
-	JAE     tail_3907
+	JAE     tail_3913
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72531,7 +72640,7 @@ block_3906:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3909:
+row_3915:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -72548,24 +72657,24 @@ row_3909:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3909
+	JNZ          row_3915
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3910
+	JB           act_done_3916
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3911
+	JE           act_clampx_3917
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3912
+	JE           act_mulx_3918
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3913
+	JE           act_slope_3919
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3914
+	JE           act_slopec_3920
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3915
+	JE           act_requant_3921
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72578,9 +72687,9 @@ row_3909:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3910
+	JMP          act_done_3916
 
-act_mulx_3912:
+act_mulx_3918:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -72601,9 +72710,9 @@ act_mulx_3912:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3910
+	JMP         act_done_3916
 
-act_slope_3913:
+act_slope_3919:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -72616,9 +72725,9 @@ act_slope_3913:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3910
+	JMP         act_done_3916
 
-act_slopec_3914:
+act_slopec_3920:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72634,9 +72743,9 @@ act_slopec_3914:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3910
+	JMP         act_done_3916
 
-act_requant_3915:
+act_requant_3921:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72656,9 +72765,9 @@ act_requant_3915:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3910
+	JMP         act_done_3916
 
-act_clampx_3911:
+act_clampx_3917:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72668,7 +72777,7 @@ act_clampx_3911:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3910:
+act_done_3916:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72679,11 +72788,11 @@ act_done_3910:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3906
+	JMP     block_3912
 
-tail_3907:
+tail_3913:
 	CMPQ      DI, DX
-	JAE       pixels_done_3908
+	JAE       pixels_done_3914
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72692,7 +72801,7 @@ tail_3907:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3916:
+row_3922:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -72709,24 +72818,24 @@ row_3916:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3916
+	JNZ          row_3922
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3917
+	JB           act_done_3923
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3918
+	JE           act_clampx_3924
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3919
+	JE           act_mulx_3925
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3920
+	JE           act_slope_3926
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3921
+	JE           act_slopec_3927
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3922
+	JE           act_requant_3928
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72739,9 +72848,9 @@ row_3916:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3917
+	JMP          act_done_3923
 
-act_mulx_3919:
+act_mulx_3925:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -72762,9 +72871,9 @@ act_mulx_3919:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3917
+	JMP         act_done_3923
 
-act_slope_3920:
+act_slope_3926:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -72777,9 +72886,9 @@ act_slope_3920:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3917
+	JMP         act_done_3923
 
-act_slopec_3921:
+act_slopec_3927:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -72795,9 +72904,9 @@ act_slopec_3921:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3917
+	JMP         act_done_3923
 
-act_requant_3922:
+act_requant_3928:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -72817,9 +72926,9 @@ act_requant_3922:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3917
+	JMP         act_done_3923
 
-act_clampx_3918:
+act_clampx_3924:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72829,7 +72938,7 @@ act_clampx_3918:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3917:
+act_done_3923:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72839,7 +72948,7 @@ act_done_3917:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3908:
+pixels_done_3914:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72858,9 +72967,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3923:
+block_3929:
 	CMPQ    DI, BX
-	JAE     tail_3924
+	JAE     tail_3930
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72869,7 +72978,7 @@ block_3923:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3926:
+row_3932:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -72883,24 +72992,24 @@ row_3926:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3926
+	JNZ          row_3932
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3927
+	JB           act_done_3933
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3928
+	JE           act_clampx_3934
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3929
+	JE           act_mulx_3935
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3930
+	JE           act_slope_3936
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3931
+	JE           act_slopec_3937
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3932
+	JE           act_requant_3938
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72910,9 +73019,9 @@ row_3926:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3927
+	JMP          act_done_3933
 
-act_mulx_3929:
+act_mulx_3935:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72928,9 +73037,9 @@ act_mulx_3929:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3927
+	JMP         act_done_3933
 
-act_slope_3930:
+act_slope_3936:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72940,9 +73049,9 @@ act_slope_3930:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3927
+	JMP         act_done_3933
 
-act_slopec_3931:
+act_slopec_3937:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72955,9 +73064,9 @@ act_slopec_3931:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3927
+	JMP         act_done_3933
 
-act_requant_3932:
+act_requant_3938:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72973,9 +73082,9 @@ act_requant_3932:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3927
+	JMP         act_done_3933
 
-act_clampx_3928:
+act_clampx_3934:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72983,7 +73092,7 @@ act_clampx_3928:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3927:
+act_done_3933:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72992,11 +73101,11 @@ act_done_3927:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3923
+	JMP     block_3929
 
-tail_3924:
+tail_3930:
 	CMPQ      DI, DX
-	JAE       pixels_done_3925
+	JAE       pixels_done_3931
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -73004,7 +73113,7 @@ tail_3924:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3933:
+row_3939:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -73018,24 +73127,24 @@ row_3933:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3933
+	JNZ          row_3939
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3934
+	JB           act_done_3940
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3935
+	JE           act_clampx_3941
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3936
+	JE           act_mulx_3942
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3937
+	JE           act_slope_3943
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3938
+	JE           act_slopec_3944
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3939
+	JE           act_requant_3945
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73045,9 +73154,9 @@ row_3933:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3934
+	JMP          act_done_3940
 
-act_mulx_3936:
+act_mulx_3942:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73063,9 +73172,9 @@ act_mulx_3936:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3934
+	JMP         act_done_3940
 
-act_slope_3937:
+act_slope_3943:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73075,9 +73184,9 @@ act_slope_3937:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3934
+	JMP         act_done_3940
 
-act_slopec_3938:
+act_slopec_3944:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73090,9 +73199,9 @@ act_slopec_3938:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3934
+	JMP         act_done_3940
 
-act_requant_3939:
+act_requant_3945:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73108,9 +73217,9 @@ act_requant_3939:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3934
+	JMP         act_done_3940
 
-act_clampx_3935:
+act_clampx_3941:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73118,7 +73227,7 @@ act_clampx_3935:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3934:
+act_done_3940:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -73126,7 +73235,7 @@ act_done_3934:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3925:
+pixels_done_3931:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73143,9 +73252,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3940:
+block_3946:
 	CMPQ    DI, BX
-	JAE     tail_3941
+	JAE     tail_3947
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -73153,7 +73262,7 @@ block_3940:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3943:
+row_3949:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -73164,33 +73273,33 @@ row_3943:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3943
+	JNZ          row_3949
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3944
+	JB           act_done_3950
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3945
+	JE           act_clampx_3951
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3946
+	JE           act_mulx_3952
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3947
+	JE           act_slope_3953
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3948
+	JE           act_slopec_3954
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3949
+	JE           act_requant_3955
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3944
+	JMP          act_done_3950
 
-act_mulx_3946:
+act_mulx_3952:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73201,18 +73310,18 @@ act_mulx_3946:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3944
+	JMP         act_done_3950
 
-act_slope_3947:
+act_slope_3953:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3944
+	JMP         act_done_3950
 
-act_slopec_3948:
+act_slopec_3954:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73222,9 +73331,9 @@ act_slopec_3948:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3944
+	JMP         act_done_3950
 
-act_requant_3949:
+act_requant_3955:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73236,33 +73345,33 @@ act_requant_3949:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3944
+	JMP         act_done_3950
 
-act_clampx_3945:
+act_clampx_3951:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3944:
+act_done_3950:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3940
+	JMP     block_3946
 
-tail_3941:
+tail_3947:
 	CMPQ      DI, DX
-	JAE       pixels_done_3942
+	JAE       pixels_done_3948
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3950:
+row_3956:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -73273,33 +73382,33 @@ row_3950:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3950
+	JNZ          row_3956
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3951
+	JB           act_done_3957
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3952
+	JE           act_clampx_3958
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3953
+	JE           act_mulx_3959
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3954
+	JE           act_slope_3960
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3955
+	JE           act_slopec_3961
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3956
+	JE           act_requant_3962
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3951
+	JMP          act_done_3957
 
-act_mulx_3953:
+act_mulx_3959:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73310,18 +73419,18 @@ act_mulx_3953:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3951
+	JMP         act_done_3957
 
-act_slope_3954:
+act_slope_3960:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3951
+	JMP         act_done_3957
 
-act_slopec_3955:
+act_slopec_3961:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73331,9 +73440,9 @@ act_slopec_3955:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3951
+	JMP         act_done_3957
 
-act_requant_3956:
+act_requant_3962:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73345,21 +73454,21 @@ act_requant_3956:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3951
+	JMP         act_done_3957
 
-act_clampx_3952:
+act_clampx_3958:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3951:
+act_done_3957:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3942:
+pixels_done_3948:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73374,16 +73483,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3957:
+block_3963:
 	CMPQ    DI, BX
-	JAE     tail_3958
+	JAE     tail_3964
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3960:
+row_3966:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -73391,53 +73500,53 @@ row_3960:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3960
+	JNZ          row_3966
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3961
+	JB           act_done_3967
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3962
+	JE           act_clampx_3968
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3963
+	JE           act_mulx_3969
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3964
+	JE           act_slope_3970
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3965
+	JE           act_slopec_3971
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3966
+	JE           act_requant_3972
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3961
+	JMP          act_done_3967
 
-act_mulx_3963:
+act_mulx_3969:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3961
+	JMP         act_done_3967
 
-act_slope_3964:
+act_slope_3970:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3961
+	JMP         act_done_3967
 
-act_slopec_3965:
+act_slopec_3971:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3961
+	JMP         act_done_3967
 
-act_requant_3966:
+act_requant_3972:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -73445,28 +73554,28 @@ act_requant_3966:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3961
+	JMP         act_done_3967
 
-act_clampx_3962:
+act_clampx_3968:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3961:
+act_done_3967:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3957
+	JMP     block_3963
 
-tail_3958:
+tail_3964:
 	CMPQ      DI, DX
-	JAE       pixels_done_3959
+	JAE       pixels_done_3965
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3967:
+row_3973:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -73474,53 +73583,53 @@ row_3967:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3967
+	JNZ          row_3973
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3968
+	JB           act_done_3974
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3969
+	JE           act_clampx_3975
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3970
+	JE           act_mulx_3976
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3971
+	JE           act_slope_3977
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3972
+	JE           act_slopec_3978
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3973
+	JE           act_requant_3979
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3968
+	JMP          act_done_3974
 
-act_mulx_3970:
+act_mulx_3976:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3968
+	JMP         act_done_3974
 
-act_slope_3971:
+act_slope_3977:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3968
+	JMP         act_done_3974
 
-act_slopec_3972:
+act_slopec_3978:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3968
+	JMP         act_done_3974
 
-act_requant_3973:
+act_requant_3979:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -73528,17 +73637,17 @@ act_requant_3973:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3968
+	JMP         act_done_3974
 
-act_clampx_3969:
+act_clampx_3975:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3968:
+act_done_3974:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3959:
+pixels_done_3965:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -73817,22 +73926,22 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 200(AX)(CX*2), Z8, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3974
+	JB               act_done_3980
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3975
+	JE               act_clampx_3981
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3976
+	JE               act_mulx_3982
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3977
+	JE               act_slope_3983
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3978
+	JE               act_slopec_3984
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3979
+	JE               act_requant_3985
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -73857,9 +73966,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3974
+	JMP              act_done_3980
 
-act_mulx_3976:
+act_mulx_3982:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -73900,9 +74009,9 @@ act_mulx_3976:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3974
+	JMP         act_done_3980
 
-act_slope_3977:
+act_slope_3983:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -73927,9 +74036,9 @@ act_slope_3977:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3974
+	JMP         act_done_3980
 
-act_slopec_3978:
+act_slopec_3984:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -73957,9 +74066,9 @@ act_slopec_3978:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3974
+	JMP         act_done_3980
 
-act_requant_3979:
+act_requant_3985:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -73995,9 +74104,9 @@ act_requant_3979:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_3974
+	JMP         act_done_3980
 
-act_clampx_3975:
+act_clampx_3981:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -74015,7 +74124,7 @@ act_clampx_3975:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3974:
+act_done_3980:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	VMOVUPS Z1, K1, (BX)
@@ -74096,51 +74205,51 @@ single:
 	VMOVUPS          1664(DX), Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z1, Z0
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3980
+	JB               act_done_3986
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z1
 	VBROADCASTSS     4(DI), Z2
 	VBROADCASTSS     8(DI), Z3
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3981
+	JE               act_clampx_3987
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3982
+	JE               act_mulx_3988
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3983
+	JE               act_slope_3989
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3984
+	JE               act_slopec_3990
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3985
+	JE               act_requant_3991
 	VFMADD213PS      Z2, Z1, Z0
 	VMAXPS           Z0, Z3, Z0
 	VMINPS           Z0, Z4, Z0
-	JMP              act_done_3980
+	JMP              act_done_3986
 
-act_mulx_3982:
+act_mulx_3988:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3980
+	JMP         act_done_3986
 
-act_slope_3983:
+act_slope_3989:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3980
+	JMP         act_done_3986
 
-act_slopec_3984:
+act_slopec_3990:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3980
+	JMP         act_done_3986
 
-act_requant_3985:
+act_requant_3991:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
@@ -74148,13 +74257,13 @@ act_requant_3985:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3980
+	JMP         act_done_3986
 
-act_clampx_3981:
+act_clampx_3987:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3980:
+act_done_3986:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -74461,22 +74570,22 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 104(AX)(CX*2), Z9, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3986
+	JB               act_done_3992
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3987
+	JE               act_clampx_3993
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3988
+	JE               act_mulx_3994
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3989
+	JE               act_slope_3995
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3990
+	JE               act_slopec_3996
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3991
+	JE               act_requant_3997
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -74489,9 +74598,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z6
 	VMAXPS           Z6, Z10, Z6
 	VMINPS           Z6, Z11, Z6
-	JMP              act_done_3986
+	JMP              act_done_3992
 
-act_mulx_3988:
+act_mulx_3994:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74512,9 +74621,9 @@ act_mulx_3988:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_3986
+	JMP         act_done_3992
 
-act_slope_3989:
+act_slope_3995:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74527,9 +74636,9 @@ act_slope_3989:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3986
+	JMP         act_done_3992
 
-act_slopec_3990:
+act_slopec_3996:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74545,9 +74654,9 @@ act_slopec_3990:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3986
+	JMP         act_done_3992
 
-act_requant_3991:
+act_requant_3997:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74567,9 +74676,9 @@ act_requant_3991:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_3986
+	JMP         act_done_3992
 
-act_clampx_3987:
+act_clampx_3993:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z2, Z10, Z2
@@ -74579,24 +74688,24 @@ act_clampx_3987:
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_3986:
+act_done_3992:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_3992
+	JB           act_done_3998
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_3993
+	JE           act_clampx_3999
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_3994
+	JE           act_mulx_4000
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_3995
+	JE           act_slope_4001
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_3996
+	JE           act_slopec_4002
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_3997
+	JE           act_requant_4003
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
@@ -74609,9 +74718,9 @@ act_done_3986:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_3992
+	JMP          act_done_3998
 
-act_mulx_3994:
+act_mulx_4000:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74632,9 +74741,9 @@ act_mulx_3994:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3992
+	JMP         act_done_3998
 
-act_slope_3995:
+act_slope_4001:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
@@ -74647,9 +74756,9 @@ act_slope_3995:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3992
+	JMP         act_done_3998
 
-act_slopec_3996:
+act_slopec_4002:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74665,9 +74774,9 @@ act_slopec_3996:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3992
+	JMP         act_done_3998
 
-act_requant_3997:
+act_requant_4003:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74687,9 +74796,9 @@ act_requant_3997:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_3992
+	JMP         act_done_3998
 
-act_clampx_3993:
+act_clampx_3999:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z3, Z10, Z3
@@ -74699,7 +74808,7 @@ act_clampx_3993:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3992:
+act_done_3998:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -74831,51 +74940,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z2, Z0
 	VFMADD231PS.BCST 32(AX)(CX*2), Z3, Z1
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3998
+	JB               act_done_4004
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z2
 	VBROADCASTSS     4(DI), Z3
 	VBROADCASTSS     8(DI), Z4
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3999
+	JE               act_clampx_4005
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4000
+	JE               act_mulx_4006
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4001
+	JE               act_slope_4007
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4002
+	JE               act_slopec_4008
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4003
+	JE               act_requant_4009
 	VFMADD213PS      Z3, Z2, Z0
 	VMAXPS           Z0, Z4, Z0
 	VMINPS           Z0, Z5, Z0
-	JMP              act_done_3998
+	JMP              act_done_4004
 
-act_mulx_4000:
+act_mulx_4006:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z0, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z0, Z0
-	JMP         act_done_3998
+	JMP         act_done_4004
 
-act_slope_4001:
+act_slope_4007:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_3998
+	JMP         act_done_4004
 
-act_slopec_4002:
+act_slopec_4008:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_3998
+	JMP         act_done_4004
 
-act_requant_4003:
+act_requant_4009:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
@@ -74883,59 +74992,59 @@ act_requant_4003:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z4, Z0
 	VMINPS      Z0, Z5, Z0
-	JMP         act_done_3998
+	JMP         act_done_4004
 
-act_clampx_3999:
+act_clampx_4005:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 
-act_done_3998:
+act_done_4004:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4004
+	JB           act_done_4010
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z2
 	VBROADCASTSS 4(DI), Z3
 	VBROADCASTSS 8(DI), Z4
 	VBROADCASTSS 12(DI), Z5
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4005
+	JE           act_clampx_4011
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4006
+	JE           act_mulx_4012
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4007
+	JE           act_slope_4013
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4008
+	JE           act_slopec_4014
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4009
+	JE           act_requant_4015
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_4004
+	JMP          act_done_4010
 
-act_mulx_4006:
+act_mulx_4012:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z1, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_4004
+	JMP         act_done_4010
 
-act_slope_4007:
+act_slope_4013:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4004
+	JMP         act_done_4010
 
-act_slopec_4008:
+act_slopec_4014:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4004
+	JMP         act_done_4010
 
-act_requant_4009:
+act_requant_4015:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
@@ -74943,13 +75052,13 @@ act_requant_4009:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_4004
+	JMP         act_done_4010
 
-act_clampx_4005:
+act_clampx_4011:
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_4004:
+act_done_4010:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -75228,31 +75337,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z7, Z4
 	VFMADD231PS.BCST 56(AX)(CX*2), Z8, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4010
+	JB               act_done_4016
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z6
 	VBROADCASTSS     4(DI), Z7
 	VBROADCASTSS     8(DI), Z8
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4011
+	JE               act_clampx_4017
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4012
+	JE               act_mulx_4018
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4013
+	JE               act_slope_4019
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4014
+	JE               act_slopec_4020
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4015
+	JE               act_requant_4021
 	VFMADD213PS      Z7, Z6, Z0
 	VMAXPS           Z0, Z8, Z0
 	VMINPS           Z0, Z9, Z0
 	VFMADD213PS      Z7, Z6, Z3
 	VMAXPS           Z3, Z8, Z3
 	VMINPS           Z3, Z9, Z3
-	JMP              act_done_4010
+	JMP              act_done_4016
 
-act_mulx_4012:
+act_mulx_4018:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75263,18 +75372,18 @@ act_mulx_4012:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z3, Z3
-	JMP         act_done_4010
+	JMP         act_done_4016
 
-act_slope_4013:
+act_slope_4019:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4010
+	JMP         act_done_4016
 
-act_slopec_4014:
+act_slopec_4020:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75284,9 +75393,9 @@ act_slopec_4014:
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4010
+	JMP         act_done_4016
 
-act_requant_4015:
+act_requant_4021:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75298,93 +75407,13 @@ act_requant_4015:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z8, Z3
 	VMINPS      Z3, Z9, Z3
-	JMP         act_done_4010
+	JMP         act_done_4016
 
-act_clampx_4011:
+act_clampx_4017:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z3, Z8, Z3
 	VMINPS Z3, Z9, Z3
-
-act_done_4010:
-	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4016
-	MOVQ         ep+64(FP), DI
-	VBROADCASTSS (DI), Z6
-	VBROADCASTSS 4(DI), Z7
-	VBROADCASTSS 8(DI), Z8
-	VBROADCASTSS 12(DI), Z9
-	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4017
-	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4018
-	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4019
-	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4020
-	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4021
-	VFMADD213PS  Z7, Z6, Z1
-	VMAXPS       Z1, Z8, Z1
-	VMINPS       Z1, Z9, Z1
-	VFMADD213PS  Z7, Z6, Z4
-	VMAXPS       Z4, Z8, Z4
-	VMINPS       Z4, Z9, Z4
-	JMP          act_done_4016
-
-act_mulx_4018:
-	VMOVAPS     Z7, Z10
-	VFMADD231PS Z6, Z1, Z10
-	VMAXPS      Z10, Z8, Z10
-	VMINPS      Z10, Z9, Z10
-	VMULPS      Z10, Z1, Z1
-	VMOVAPS     Z7, Z7
-	VFMADD231PS Z6, Z4, Z7
-	VMAXPS      Z7, Z8, Z7
-	VMINPS      Z7, Z9, Z7
-	VMULPS      Z7, Z4, Z4
-	JMP         act_done_4016
-
-act_slope_4019:
-	VMINPS      Z1, Z9, Z7
-	VMAXPS      Z1, Z8, Z1
-	VFMADD231PS Z6, Z7, Z1
-	VMINPS      Z4, Z9, Z7
-	VMAXPS      Z4, Z8, Z4
-	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4016
-
-act_slopec_4020:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z6
-	VMINPS      Z1, Z9, Z7
-	VMAXPS      Z1, Z8, Z1
-	VFMADD231PS Z6, Z7, Z1
-	VMINPS      Z4, Z9, Z7
-	VMAXPS      Z4, Z8, Z4
-	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4016
-
-act_requant_4021:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z6
-	VMULPS      Z6, Z1, Z1
-	VRNDSCALEPS $0x00, Z1, Z1
-	VMAXPS      Z1, Z8, Z1
-	VMINPS      Z1, Z9, Z1
-	VMULPS      Z6, Z4, Z4
-	VRNDSCALEPS $0x00, Z4, Z4
-	VMAXPS      Z4, Z8, Z4
-	VMINPS      Z4, Z9, Z4
-	JMP         act_done_4016
-
-act_clampx_4017:
-	VMAXPS Z1, Z8, Z1
-	VMINPS Z1, Z9, Z1
-	VMAXPS Z4, Z8, Z4
-	VMINPS Z4, Z9, Z4
 
 act_done_4016:
 	CMPQ         mode+72(FP), $0x01
@@ -75404,15 +75433,95 @@ act_done_4016:
 	JE           act_slopec_4026
 	CMPQ         mode+72(FP), $0x06
 	JE           act_requant_4027
+	VFMADD213PS  Z7, Z6, Z1
+	VMAXPS       Z1, Z8, Z1
+	VMINPS       Z1, Z9, Z1
+	VFMADD213PS  Z7, Z6, Z4
+	VMAXPS       Z4, Z8, Z4
+	VMINPS       Z4, Z9, Z4
+	JMP          act_done_4022
+
+act_mulx_4024:
+	VMOVAPS     Z7, Z10
+	VFMADD231PS Z6, Z1, Z10
+	VMAXPS      Z10, Z8, Z10
+	VMINPS      Z10, Z9, Z10
+	VMULPS      Z10, Z1, Z1
+	VMOVAPS     Z7, Z7
+	VFMADD231PS Z6, Z4, Z7
+	VMAXPS      Z7, Z8, Z7
+	VMINPS      Z7, Z9, Z7
+	VMULPS      Z7, Z4, Z4
+	JMP         act_done_4022
+
+act_slope_4025:
+	VMINPS      Z1, Z9, Z7
+	VMAXPS      Z1, Z8, Z1
+	VFMADD231PS Z6, Z7, Z1
+	VMINPS      Z4, Z9, Z7
+	VMAXPS      Z4, Z8, Z4
+	VFMADD231PS Z6, Z7, Z4
+	JMP         act_done_4022
+
+act_slopec_4026:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z6
+	VMINPS      Z1, Z9, Z7
+	VMAXPS      Z1, Z8, Z1
+	VFMADD231PS Z6, Z7, Z1
+	VMINPS      Z4, Z9, Z7
+	VMAXPS      Z4, Z8, Z4
+	VFMADD231PS Z6, Z7, Z4
+	JMP         act_done_4022
+
+act_requant_4027:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z6
+	VMULPS      Z6, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z8, Z1
+	VMINPS      Z1, Z9, Z1
+	VMULPS      Z6, Z4, Z4
+	VRNDSCALEPS $0x00, Z4, Z4
+	VMAXPS      Z4, Z8, Z4
+	VMINPS      Z4, Z9, Z4
+	JMP         act_done_4022
+
+act_clampx_4023:
+	VMAXPS Z1, Z8, Z1
+	VMINPS Z1, Z9, Z1
+	VMAXPS Z4, Z8, Z4
+	VMINPS Z4, Z9, Z4
+
+act_done_4022:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4028
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z6
+	VBROADCASTSS 4(DI), Z7
+	VBROADCASTSS 8(DI), Z8
+	VBROADCASTSS 12(DI), Z9
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4029
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4030
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4031
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4032
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4033
 	VFMADD213PS  Z7, Z6, Z2
 	VMAXPS       Z2, Z8, Z2
 	VMINPS       Z2, Z9, Z2
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_4022
+	JMP          act_done_4028
 
-act_mulx_4024:
+act_mulx_4030:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z2, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75423,18 +75532,18 @@ act_mulx_4024:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_4022
+	JMP         act_done_4028
 
-act_slope_4025:
+act_slope_4031:
 	VMINPS      Z2, Z9, Z7
 	VMAXPS      Z2, Z8, Z2
 	VFMADD231PS Z6, Z7, Z2
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4022
+	JMP         act_done_4028
 
-act_slopec_4026:
+act_slopec_4032:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75444,9 +75553,9 @@ act_slopec_4026:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4022
+	JMP         act_done_4028
 
-act_requant_4027:
+act_requant_4033:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75458,15 +75567,15 @@ act_requant_4027:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_4022
+	JMP         act_done_4028
 
-act_clampx_4023:
+act_clampx_4029:
 	VMAXPS Z2, Z8, Z2
 	VMINPS Z2, Z9, Z2
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_4022:
+act_done_4028:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -75649,51 +75758,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z4, Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z2
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4028
+	JB               act_done_4034
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z3
 	VBROADCASTSS     4(DI), Z4
 	VBROADCASTSS     8(DI), Z5
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4029
+	JE               act_clampx_4035
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4030
+	JE               act_mulx_4036
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4031
+	JE               act_slope_4037
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4032
+	JE               act_slopec_4038
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4033
+	JE               act_requant_4039
 	VFMADD213PS      Z4, Z3, Z0
 	VMAXPS           Z0, Z5, Z0
 	VMINPS           Z0, Z6, Z0
-	JMP              act_done_4028
+	JMP              act_done_4034
 
-act_mulx_4030:
+act_mulx_4036:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z0, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z0, Z0
-	JMP         act_done_4028
+	JMP         act_done_4034
 
-act_slope_4031:
+act_slope_4037:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4028
+	JMP         act_done_4034
 
-act_slopec_4032:
+act_slopec_4038:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4028
+	JMP         act_done_4034
 
-act_requant_4033:
+act_requant_4039:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
@@ -75701,71 +75810,11 @@ act_requant_4033:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z5, Z0
 	VMINPS      Z0, Z6, Z0
-	JMP         act_done_4028
-
-act_clampx_4029:
-	VMAXPS Z0, Z5, Z0
-	VMINPS Z0, Z6, Z0
-
-act_done_4028:
-	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4034
-	MOVQ         ep+64(FP), DI
-	VBROADCASTSS (DI), Z3
-	VBROADCASTSS 4(DI), Z4
-	VBROADCASTSS 8(DI), Z5
-	VBROADCASTSS 12(DI), Z6
-	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4035
-	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4036
-	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4037
-	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4038
-	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4039
-	VFMADD213PS  Z4, Z3, Z1
-	VMAXPS       Z1, Z5, Z1
-	VMINPS       Z1, Z6, Z1
-	JMP          act_done_4034
-
-act_mulx_4036:
-	VMOVAPS     Z4, Z4
-	VFMADD231PS Z3, Z1, Z4
-	VMAXPS      Z4, Z5, Z4
-	VMINPS      Z4, Z6, Z4
-	VMULPS      Z4, Z1, Z1
-	JMP         act_done_4034
-
-act_slope_4037:
-	VMINPS      Z1, Z6, Z4
-	VMAXPS      Z1, Z5, Z1
-	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4034
-
-act_slopec_4038:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z3
-	VMINPS      Z1, Z6, Z4
-	VMAXPS      Z1, Z5, Z1
-	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4034
-
-act_requant_4039:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z3
-	VMULPS      Z3, Z1, Z1
-	VRNDSCALEPS $0x00, Z1, Z1
-	VMAXPS      Z1, Z5, Z1
-	VMINPS      Z1, Z6, Z1
 	JMP         act_done_4034
 
 act_clampx_4035:
-	VMAXPS Z1, Z5, Z1
-	VMINPS Z1, Z6, Z1
+	VMAXPS Z0, Z5, Z0
+	VMINPS Z0, Z6, Z0
 
 act_done_4034:
 	CMPQ         mode+72(FP), $0x01
@@ -75785,35 +75834,95 @@ act_done_4034:
 	JE           act_slopec_4044
 	CMPQ         mode+72(FP), $0x06
 	JE           act_requant_4045
-	VFMADD213PS  Z4, Z3, Z2
-	VMAXPS       Z2, Z5, Z2
-	VMINPS       Z2, Z6, Z2
+	VFMADD213PS  Z4, Z3, Z1
+	VMAXPS       Z1, Z5, Z1
+	VMINPS       Z1, Z6, Z1
 	JMP          act_done_4040
 
 act_mulx_4042:
+	VMOVAPS     Z4, Z4
+	VFMADD231PS Z3, Z1, Z4
+	VMAXPS      Z4, Z5, Z4
+	VMINPS      Z4, Z6, Z4
+	VMULPS      Z4, Z1, Z1
+	JMP         act_done_4040
+
+act_slope_4043:
+	VMINPS      Z1, Z6, Z4
+	VMAXPS      Z1, Z5, Z1
+	VFMADD231PS Z3, Z4, Z1
+	JMP         act_done_4040
+
+act_slopec_4044:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z3
+	VMINPS      Z1, Z6, Z4
+	VMAXPS      Z1, Z5, Z1
+	VFMADD231PS Z3, Z4, Z1
+	JMP         act_done_4040
+
+act_requant_4045:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     64(DI), Z3
+	VMULPS      Z3, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z5, Z1
+	VMINPS      Z1, Z6, Z1
+	JMP         act_done_4040
+
+act_clampx_4041:
+	VMAXPS Z1, Z5, Z1
+	VMINPS Z1, Z6, Z1
+
+act_done_4040:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4046
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z3
+	VBROADCASTSS 4(DI), Z4
+	VBROADCASTSS 8(DI), Z5
+	VBROADCASTSS 12(DI), Z6
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4047
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4048
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4049
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4050
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4051
+	VFMADD213PS  Z4, Z3, Z2
+	VMAXPS       Z2, Z5, Z2
+	VMINPS       Z2, Z6, Z2
+	JMP          act_done_4046
+
+act_mulx_4048:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z2, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_4040
+	JMP         act_done_4046
 
-act_slope_4043:
+act_slope_4049:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4040
+	JMP         act_done_4046
 
-act_slopec_4044:
+act_slopec_4050:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4040
+	JMP         act_done_4046
 
-act_requant_4045:
+act_requant_4051:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
@@ -75821,13 +75930,13 @@ act_requant_4045:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_4040
+	JMP         act_done_4046
 
-act_clampx_4041:
+act_clampx_4047:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_4040:
+act_done_4046:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -76190,31 +76299,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4046
+	JB               act_done_4052
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4047
+	JE               act_clampx_4053
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4048
+	JE               act_mulx_4054
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4049
+	JE               act_slope_4055
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4050
+	JE               act_slopec_4056
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4051
+	JE               act_requant_4057
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
 	VFMADD213PS      Z9, Z8, Z4
 	VMAXPS           Z4, Z10, Z4
 	VMINPS           Z4, Z11, Z4
-	JMP              act_done_4046
+	JMP              act_done_4052
 
-act_mulx_4048:
+act_mulx_4054:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76225,18 +76334,18 @@ act_mulx_4048:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z4, Z4
-	JMP         act_done_4046
+	JMP         act_done_4052
 
-act_slope_4049:
+act_slope_4055:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4046
+	JMP         act_done_4052
 
-act_slopec_4050:
+act_slopec_4056:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76246,9 +76355,9 @@ act_slopec_4050:
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4046
+	JMP         act_done_4052
 
-act_requant_4051:
+act_requant_4057:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76260,93 +76369,13 @@ act_requant_4051:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z10, Z4
 	VMINPS      Z4, Z11, Z4
-	JMP         act_done_4046
+	JMP         act_done_4052
 
-act_clampx_4047:
+act_clampx_4053:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z4, Z10, Z4
 	VMINPS Z4, Z11, Z4
-
-act_done_4046:
-	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4052
-	MOVQ         ep+64(FP), DI
-	VBROADCASTSS (DI), Z8
-	VBROADCASTSS 4(DI), Z9
-	VBROADCASTSS 8(DI), Z10
-	VBROADCASTSS 12(DI), Z11
-	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4053
-	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4054
-	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4055
-	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4056
-	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4057
-	VFMADD213PS  Z9, Z8, Z1
-	VMAXPS       Z1, Z10, Z1
-	VMINPS       Z1, Z11, Z1
-	VFMADD213PS  Z9, Z8, Z5
-	VMAXPS       Z5, Z10, Z5
-	VMINPS       Z5, Z11, Z5
-	JMP          act_done_4052
-
-act_mulx_4054:
-	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z1, Z12
-	VMAXPS      Z12, Z10, Z12
-	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z1, Z1
-	VMOVAPS     Z9, Z9
-	VFMADD231PS Z8, Z5, Z9
-	VMAXPS      Z9, Z10, Z9
-	VMINPS      Z9, Z11, Z9
-	VMULPS      Z9, Z5, Z5
-	JMP         act_done_4052
-
-act_slope_4055:
-	VMINPS      Z1, Z11, Z9
-	VMAXPS      Z1, Z10, Z1
-	VFMADD231PS Z8, Z9, Z1
-	VMINPS      Z5, Z11, Z9
-	VMAXPS      Z5, Z10, Z5
-	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4052
-
-act_slopec_4056:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z8
-	VMINPS      Z1, Z11, Z9
-	VMAXPS      Z1, Z10, Z1
-	VFMADD231PS Z8, Z9, Z1
-	VMINPS      Z5, Z11, Z9
-	VMAXPS      Z5, Z10, Z5
-	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4052
-
-act_requant_4057:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z8
-	VMULPS      Z8, Z1, Z1
-	VRNDSCALEPS $0x00, Z1, Z1
-	VMAXPS      Z1, Z10, Z1
-	VMINPS      Z1, Z11, Z1
-	VMULPS      Z8, Z5, Z5
-	VRNDSCALEPS $0x00, Z5, Z5
-	VMAXPS      Z5, Z10, Z5
-	VMINPS      Z5, Z11, Z5
-	JMP         act_done_4052
-
-act_clampx_4053:
-	VMAXPS Z1, Z10, Z1
-	VMINPS Z1, Z11, Z1
-	VMAXPS Z5, Z10, Z5
-	VMINPS Z5, Z11, Z5
 
 act_done_4052:
 	CMPQ         mode+72(FP), $0x01
@@ -76366,67 +76395,67 @@ act_done_4052:
 	JE           act_slopec_4062
 	CMPQ         mode+72(FP), $0x06
 	JE           act_requant_4063
-	VFMADD213PS  Z9, Z8, Z2
-	VMAXPS       Z2, Z10, Z2
-	VMINPS       Z2, Z11, Z2
-	VFMADD213PS  Z9, Z8, Z6
-	VMAXPS       Z6, Z10, Z6
-	VMINPS       Z6, Z11, Z6
+	VFMADD213PS  Z9, Z8, Z1
+	VMAXPS       Z1, Z10, Z1
+	VMINPS       Z1, Z11, Z1
+	VFMADD213PS  Z9, Z8, Z5
+	VMAXPS       Z5, Z10, Z5
+	VMINPS       Z5, Z11, Z5
 	JMP          act_done_4058
 
 act_mulx_4060:
 	VMOVAPS     Z9, Z12
-	VFMADD231PS Z8, Z2, Z12
+	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
 	VMINPS      Z12, Z11, Z12
-	VMULPS      Z12, Z2, Z2
+	VMULPS      Z12, Z1, Z1
 	VMOVAPS     Z9, Z9
-	VFMADD231PS Z8, Z6, Z9
+	VFMADD231PS Z8, Z5, Z9
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
-	VMULPS      Z9, Z6, Z6
+	VMULPS      Z9, Z5, Z5
 	JMP         act_done_4058
 
 act_slope_4061:
-	VMINPS      Z2, Z11, Z9
-	VMAXPS      Z2, Z10, Z2
-	VFMADD231PS Z8, Z9, Z2
-	VMINPS      Z6, Z11, Z9
-	VMAXPS      Z6, Z10, Z6
-	VFMADD231PS Z8, Z9, Z6
+	VMINPS      Z1, Z11, Z9
+	VMAXPS      Z1, Z10, Z1
+	VFMADD231PS Z8, Z9, Z1
+	VMINPS      Z5, Z11, Z9
+	VMAXPS      Z5, Z10, Z5
+	VFMADD231PS Z8, Z9, Z5
 	JMP         act_done_4058
 
 act_slopec_4062:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
-	VMOVUPS     128(DI), Z8
-	VMINPS      Z2, Z11, Z9
-	VMAXPS      Z2, Z10, Z2
-	VFMADD231PS Z8, Z9, Z2
-	VMINPS      Z6, Z11, Z9
-	VMAXPS      Z6, Z10, Z6
-	VFMADD231PS Z8, Z9, Z6
+	VMOVUPS     64(DI), Z8
+	VMINPS      Z1, Z11, Z9
+	VMAXPS      Z1, Z10, Z1
+	VFMADD231PS Z8, Z9, Z1
+	VMINPS      Z5, Z11, Z9
+	VMAXPS      Z5, Z10, Z5
+	VFMADD231PS Z8, Z9, Z5
 	JMP         act_done_4058
 
 act_requant_4063:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
-	VMOVUPS     128(DI), Z8
-	VMULPS      Z8, Z2, Z2
-	VRNDSCALEPS $0x00, Z2, Z2
-	VMAXPS      Z2, Z10, Z2
-	VMINPS      Z2, Z11, Z2
-	VMULPS      Z8, Z6, Z6
-	VRNDSCALEPS $0x00, Z6, Z6
-	VMAXPS      Z6, Z10, Z6
-	VMINPS      Z6, Z11, Z6
+	VMOVUPS     64(DI), Z8
+	VMULPS      Z8, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z10, Z1
+	VMINPS      Z1, Z11, Z1
+	VMULPS      Z8, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMAXPS      Z5, Z10, Z5
+	VMINPS      Z5, Z11, Z5
 	JMP         act_done_4058
 
 act_clampx_4059:
-	VMAXPS Z2, Z10, Z2
-	VMINPS Z2, Z11, Z2
-	VMAXPS Z6, Z10, Z6
-	VMINPS Z6, Z11, Z6
+	VMAXPS Z1, Z10, Z1
+	VMINPS Z1, Z11, Z1
+	VMAXPS Z5, Z10, Z5
+	VMINPS Z5, Z11, Z5
 
 act_done_4058:
 	CMPQ         mode+72(FP), $0x01
@@ -76446,15 +76475,95 @@ act_done_4058:
 	JE           act_slopec_4068
 	CMPQ         mode+72(FP), $0x06
 	JE           act_requant_4069
+	VFMADD213PS  Z9, Z8, Z2
+	VMAXPS       Z2, Z10, Z2
+	VMINPS       Z2, Z11, Z2
+	VFMADD213PS  Z9, Z8, Z6
+	VMAXPS       Z6, Z10, Z6
+	VMINPS       Z6, Z11, Z6
+	JMP          act_done_4064
+
+act_mulx_4066:
+	VMOVAPS     Z9, Z12
+	VFMADD231PS Z8, Z2, Z12
+	VMAXPS      Z12, Z10, Z12
+	VMINPS      Z12, Z11, Z12
+	VMULPS      Z12, Z2, Z2
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z8, Z6, Z9
+	VMAXPS      Z9, Z10, Z9
+	VMINPS      Z9, Z11, Z9
+	VMULPS      Z9, Z6, Z6
+	JMP         act_done_4064
+
+act_slope_4067:
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	JMP         act_done_4064
+
+act_slopec_4068:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z8
+	VMINPS      Z2, Z11, Z9
+	VMAXPS      Z2, Z10, Z2
+	VFMADD231PS Z8, Z9, Z2
+	VMINPS      Z6, Z11, Z9
+	VMAXPS      Z6, Z10, Z6
+	VFMADD231PS Z8, Z9, Z6
+	JMP         act_done_4064
+
+act_requant_4069:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z8
+	VMULPS      Z8, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z10, Z2
+	VMINPS      Z2, Z11, Z2
+	VMULPS      Z8, Z6, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VMAXPS      Z6, Z10, Z6
+	VMINPS      Z6, Z11, Z6
+	JMP         act_done_4064
+
+act_clampx_4065:
+	VMAXPS Z2, Z10, Z2
+	VMINPS Z2, Z11, Z2
+	VMAXPS Z6, Z10, Z6
+	VMINPS Z6, Z11, Z6
+
+act_done_4064:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4070
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z8
+	VBROADCASTSS 4(DI), Z9
+	VBROADCASTSS 8(DI), Z10
+	VBROADCASTSS 12(DI), Z11
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4071
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4072
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4073
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4074
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4075
 	VFMADD213PS  Z9, Z8, Z3
 	VMAXPS       Z3, Z10, Z3
 	VMINPS       Z3, Z11, Z3
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_4064
+	JMP          act_done_4070
 
-act_mulx_4066:
+act_mulx_4072:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z3, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76465,18 +76574,18 @@ act_mulx_4066:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_4064
+	JMP         act_done_4070
 
-act_slope_4067:
+act_slope_4073:
 	VMINPS      Z3, Z11, Z9
 	VMAXPS      Z3, Z10, Z3
 	VFMADD231PS Z8, Z9, Z3
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4064
+	JMP         act_done_4070
 
-act_slopec_4068:
+act_slopec_4074:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76486,9 +76595,9 @@ act_slopec_4068:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4064
+	JMP         act_done_4070
 
-act_requant_4069:
+act_requant_4075:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76500,15 +76609,15 @@ act_requant_4069:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_4064
+	JMP         act_done_4070
 
-act_clampx_4065:
+act_clampx_4071:
 	VMAXPS Z3, Z10, Z3
 	VMINPS Z3, Z11, Z3
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_4064:
+act_done_4070:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -76748,51 +76857,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z2
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z3
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4070
+	JB               act_done_4076
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z4
 	VBROADCASTSS     4(DI), Z5
 	VBROADCASTSS     8(DI), Z6
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4071
+	JE               act_clampx_4077
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4072
+	JE               act_mulx_4078
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4073
+	JE               act_slope_4079
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4074
+	JE               act_slopec_4080
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4075
+	JE               act_requant_4081
 	VFMADD213PS      Z5, Z4, Z0
 	VMAXPS           Z0, Z6, Z0
 	VMINPS           Z0, Z7, Z0
-	JMP              act_done_4070
+	JMP              act_done_4076
 
-act_mulx_4072:
+act_mulx_4078:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z0, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z0, Z0
-	JMP         act_done_4070
+	JMP         act_done_4076
 
-act_slope_4073:
+act_slope_4079:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4070
+	JMP         act_done_4076
 
-act_slopec_4074:
+act_slopec_4080:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4070
+	JMP         act_done_4076
 
-act_requant_4075:
+act_requant_4081:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
@@ -76800,71 +76909,11 @@ act_requant_4075:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z6, Z0
 	VMINPS      Z0, Z7, Z0
-	JMP         act_done_4070
-
-act_clampx_4071:
-	VMAXPS Z0, Z6, Z0
-	VMINPS Z0, Z7, Z0
-
-act_done_4070:
-	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4076
-	MOVQ         ep+64(FP), DI
-	VBROADCASTSS (DI), Z4
-	VBROADCASTSS 4(DI), Z5
-	VBROADCASTSS 8(DI), Z6
-	VBROADCASTSS 12(DI), Z7
-	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4077
-	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4078
-	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4079
-	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4080
-	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4081
-	VFMADD213PS  Z5, Z4, Z1
-	VMAXPS       Z1, Z6, Z1
-	VMINPS       Z1, Z7, Z1
-	JMP          act_done_4076
-
-act_mulx_4078:
-	VMOVAPS     Z5, Z5
-	VFMADD231PS Z4, Z1, Z5
-	VMAXPS      Z5, Z6, Z5
-	VMINPS      Z5, Z7, Z5
-	VMULPS      Z5, Z1, Z1
-	JMP         act_done_4076
-
-act_slope_4079:
-	VMINPS      Z1, Z7, Z5
-	VMAXPS      Z1, Z6, Z1
-	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4076
-
-act_slopec_4080:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z4
-	VMINPS      Z1, Z7, Z5
-	VMAXPS      Z1, Z6, Z1
-	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4076
-
-act_requant_4081:
-	MOVQ        ep+64(FP), DI
-	MOVQ        16(DI), DI
-	VMOVUPS     64(DI), Z4
-	VMULPS      Z4, Z1, Z1
-	VRNDSCALEPS $0x00, Z1, Z1
-	VMAXPS      Z1, Z6, Z1
-	VMINPS      Z1, Z7, Z1
 	JMP         act_done_4076
 
 act_clampx_4077:
-	VMAXPS Z1, Z6, Z1
-	VMINPS Z1, Z7, Z1
+	VMAXPS Z0, Z6, Z0
+	VMINPS Z0, Z7, Z0
 
 act_done_4076:
 	CMPQ         mode+72(FP), $0x01
@@ -76884,47 +76933,47 @@ act_done_4076:
 	JE           act_slopec_4086
 	CMPQ         mode+72(FP), $0x06
 	JE           act_requant_4087
-	VFMADD213PS  Z5, Z4, Z2
-	VMAXPS       Z2, Z6, Z2
-	VMINPS       Z2, Z7, Z2
+	VFMADD213PS  Z5, Z4, Z1
+	VMAXPS       Z1, Z6, Z1
+	VMINPS       Z1, Z7, Z1
 	JMP          act_done_4082
 
 act_mulx_4084:
 	VMOVAPS     Z5, Z5
-	VFMADD231PS Z4, Z2, Z5
+	VFMADD231PS Z4, Z1, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
-	VMULPS      Z5, Z2, Z2
+	VMULPS      Z5, Z1, Z1
 	JMP         act_done_4082
 
 act_slope_4085:
-	VMINPS      Z2, Z7, Z5
-	VMAXPS      Z2, Z6, Z2
-	VFMADD231PS Z4, Z5, Z2
+	VMINPS      Z1, Z7, Z5
+	VMAXPS      Z1, Z6, Z1
+	VFMADD231PS Z4, Z5, Z1
 	JMP         act_done_4082
 
 act_slopec_4086:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
-	VMOVUPS     128(DI), Z4
-	VMINPS      Z2, Z7, Z5
-	VMAXPS      Z2, Z6, Z2
-	VFMADD231PS Z4, Z5, Z2
+	VMOVUPS     64(DI), Z4
+	VMINPS      Z1, Z7, Z5
+	VMAXPS      Z1, Z6, Z1
+	VFMADD231PS Z4, Z5, Z1
 	JMP         act_done_4082
 
 act_requant_4087:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
-	VMOVUPS     128(DI), Z4
-	VMULPS      Z4, Z2, Z2
-	VRNDSCALEPS $0x00, Z2, Z2
-	VMAXPS      Z2, Z6, Z2
-	VMINPS      Z2, Z7, Z2
+	VMOVUPS     64(DI), Z4
+	VMULPS      Z4, Z1, Z1
+	VRNDSCALEPS $0x00, Z1, Z1
+	VMAXPS      Z1, Z6, Z1
+	VMINPS      Z1, Z7, Z1
 	JMP         act_done_4082
 
 act_clampx_4083:
-	VMAXPS Z2, Z6, Z2
-	VMINPS Z2, Z7, Z2
+	VMAXPS Z1, Z6, Z1
+	VMINPS Z1, Z7, Z1
 
 act_done_4082:
 	CMPQ         mode+72(FP), $0x01
@@ -76944,35 +76993,95 @@ act_done_4082:
 	JE           act_slopec_4092
 	CMPQ         mode+72(FP), $0x06
 	JE           act_requant_4093
-	VFMADD213PS  Z5, Z4, Z3
-	VMAXPS       Z3, Z6, Z3
-	VMINPS       Z3, Z7, Z3
+	VFMADD213PS  Z5, Z4, Z2
+	VMAXPS       Z2, Z6, Z2
+	VMINPS       Z2, Z7, Z2
 	JMP          act_done_4088
 
 act_mulx_4090:
+	VMOVAPS     Z5, Z5
+	VFMADD231PS Z4, Z2, Z5
+	VMAXPS      Z5, Z6, Z5
+	VMINPS      Z5, Z7, Z5
+	VMULPS      Z5, Z2, Z2
+	JMP         act_done_4088
+
+act_slope_4091:
+	VMINPS      Z2, Z7, Z5
+	VMAXPS      Z2, Z6, Z2
+	VFMADD231PS Z4, Z5, Z2
+	JMP         act_done_4088
+
+act_slopec_4092:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z4
+	VMINPS      Z2, Z7, Z5
+	VMAXPS      Z2, Z6, Z2
+	VFMADD231PS Z4, Z5, Z2
+	JMP         act_done_4088
+
+act_requant_4093:
+	MOVQ        ep+64(FP), DI
+	MOVQ        16(DI), DI
+	VMOVUPS     128(DI), Z4
+	VMULPS      Z4, Z2, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMAXPS      Z2, Z6, Z2
+	VMINPS      Z2, Z7, Z2
+	JMP         act_done_4088
+
+act_clampx_4089:
+	VMAXPS Z2, Z6, Z2
+	VMINPS Z2, Z7, Z2
+
+act_done_4088:
+	CMPQ         mode+72(FP), $0x01
+	JB           act_done_4094
+	MOVQ         ep+64(FP), DI
+	VBROADCASTSS (DI), Z4
+	VBROADCASTSS 4(DI), Z5
+	VBROADCASTSS 8(DI), Z6
+	VBROADCASTSS 12(DI), Z7
+	CMPQ         mode+72(FP), $0x01
+	JE           act_clampx_4095
+	CMPQ         mode+72(FP), $0x03
+	JE           act_mulx_4096
+	CMPQ         mode+72(FP), $0x04
+	JE           act_slope_4097
+	CMPQ         mode+72(FP), $0x05
+	JE           act_slopec_4098
+	CMPQ         mode+72(FP), $0x06
+	JE           act_requant_4099
+	VFMADD213PS  Z5, Z4, Z3
+	VMAXPS       Z3, Z6, Z3
+	VMINPS       Z3, Z7, Z3
+	JMP          act_done_4094
+
+act_mulx_4096:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z3, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_4088
+	JMP         act_done_4094
 
-act_slope_4091:
+act_slope_4097:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4088
+	JMP         act_done_4094
 
-act_slopec_4092:
+act_slopec_4098:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4088
+	JMP         act_done_4094
 
-act_requant_4093:
+act_requant_4099:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
@@ -76980,13 +77089,13 @@ act_requant_4093:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_4088
+	JMP         act_done_4094
 
-act_clampx_4089:
+act_clampx_4095:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_4088:
+act_done_4094:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -77019,9 +77128,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4094:
+chan_4100:
 	CMPQ   DX, SI
-	JAE    chan_tail_4095
+	JAE    chan_tail_4101
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77029,9 +77138,9 @@ chan_4094:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_4097:
+gap4_4103:
 	CMPQ    R8, $0x04
-	JB      gap1_4098
+	JB      gap1_4104
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -77043,29 +77152,29 @@ gap4_4097:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_4097
+	JMP     gap4_4103
 
-gap1_4098:
+gap1_4104:
 	TESTQ   R8, R8
-	JZ      gapsum_4099
+	JZ      gapsum_4105
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_4098
+	JMP     gap1_4104
 
-gapsum_4099:
+gapsum_4105:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4094
+	JMP     chan_4100
 
-chan_tail_4095:
+chan_tail_4101:
 	CMPQ   DX, BX
-	JAE    chan_done_4096
+	JAE    chan_done_4102
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77073,9 +77182,9 @@ chan_tail_4095:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_4100:
+gap4_4106:
 	CMPQ      SI, $0x04
-	JB        gap1_4101
+	JB        gap1_4107
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -77087,25 +77196,25 @@ gap4_4100:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_4100
+	JMP       gap4_4106
 
-gap1_4101:
+gap1_4107:
 	TESTQ     SI, SI
-	JZ        gapsum_4102
+	JZ        gapsum_4108
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_4101
+	JMP       gap1_4107
 
-gapsum_4102:
+gapsum_4108:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_4096:
+chan_done_4102:
 	VZEROUPPER
 	RET
 
@@ -77132,25 +77241,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_4103:
+chan_4109:
 	CMPQ    SI, R8
-	JAE     chan_tail_4104
+	JAE     chan_tail_4110
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_4103
+	JMP     chan_4109
 
-chan_tail_4104:
+chan_tail_4110:
 	CMPQ      SI, DI
-	JAE       chan_done_4105
+	JAE       chan_done_4111
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_4105:
+chan_done_4111:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77186,9 +77295,9 @@ TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
 pixel:
 	XORQ SI, SI
 
-chan_4106:
+chan_4112:
 	CMPQ        SI, R8
-	JAE         chan_tail_4107
+	JAE         chan_tail_4113
 	VMOVUPS     (AX)(SI*1), Z2
 	VMOVUPS     (DX)(SI*1), Z3
 	VMULPS      Z3, Z2, Z2
@@ -77197,11 +77306,11 @@ chan_4106:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, (CX)(SI*1)
 	ADDQ        $0x40, SI
-	JMP         chan_4106
+	JMP         chan_4112
 
-chan_tail_4107:
+chan_tail_4113:
 	CMPQ        SI, DI
-	JAE         chan_done_4108
+	JAE         chan_done_4114
 	VMOVUPS.Z   (AX)(SI*1), K1, Z2
 	VMOVUPS.Z   (DX)(SI*1), K1, Z3
 	VMULPS      Z3, Z2, Z2
@@ -77210,13 +77319,128 @@ chan_tail_4107:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, K1, (CX)(SI*1)
 
-chan_done_4108:
+chan_done_4114:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
 	JNZ  pixel
 
 done:
+	VZEROUPPER
+	RET
+
+// func Quantize_AVX512(x *float32, out *float32, n int, p *float32, mask *int32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·Quantize_AVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSS (DX), Z0
+	VBROADCASTSS 4(DX), Z1
+	VBROADCASTSS 8(DX), Z2
+	VBROADCASTSS 12(DX), Z3
+	VXORPS       Z4, Z4, Z4
+	MOVQ         n+16(FP), DX
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	MOVQ         DX, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	ANDL         $0x0f, DX
+	MOVL         $0x0000ffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	XORQ         DX, DX
+
+chan_4115:
+	CMPQ        DX, SI
+	JAE         chan_tail_4116
+	VMOVUPS     (AX)(DX*1), Z5
+	VDIVPS      Z0, Z5, Z5
+	VMINPS      Z4, Z5, Z6
+	VMAXPS      Z4, Z5, Z5
+	VADDPS      Z6, Z5, Z5
+	VMAXPS      Z1, Z5, Z5
+	VMINPS      Z2, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VADDPS      Z3, Z5, Z5
+	VMOVUPS     Z5, (CX)(DX*1)
+	ADDQ        $0x40, DX
+	JMP         chan_4115
+
+chan_tail_4116:
+	CMPQ        DX, BX
+	JAE         chan_done_4117
+	VMOVUPS.Z   (AX)(DX*1), K1, Z5
+	VDIVPS      Z0, Z5, Z5
+	VMINPS      Z4, Z5, Z0
+	VMAXPS      Z4, Z5, Z5
+	VADDPS      Z0, Z5, Z5
+	VMAXPS      Z1, Z5, Z5
+	VMINPS      Z2, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VADDPS      Z3, Z5, Z5
+	VMOVUPS     Z5, K1, (CX)(DX*1)
+
+chan_done_4117:
+	VZEROUPPER
+	RET
+
+// func QAdd_AVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·QAdd_AVX512(SB), NOSPLIT, $0-48
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         p+32(FP), BX
+	VBROADCASTSS (BX), Z0
+	VBROADCASTSS 4(BX), Z1
+	VBROADCASTSS 8(BX), Z2
+	VBROADCASTSS 12(BX), Z3
+	VBROADCASTSS 16(BX), Z4
+	MOVQ         n+24(FP), BX
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+	SHLQ         $0x02, DI
+	ANDL         $0x0f, BX
+	MOVL         $0x0000ffff, R8
+	BZHIL        BX, R8, R8
+	KMOVW        R8, K1
+	XORQ         BX, BX
+
+chan_4118:
+	CMPQ        BX, DI
+	JAE         chan_tail_4119
+	VMOVUPS     (AX)(BX*1), Z5
+	VMOVUPS     (CX)(BX*1), Z6
+	VMULPS      Z0, Z5, Z5
+	VMULPS      Z1, Z6, Z6
+	VADDPS      Z6, Z5, Z5
+	VMULPS      Z2, Z5, Z5
+	VMAXPS      Z3, Z5, Z5
+	VMINPS      Z4, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMOVUPS     Z5, (DX)(BX*1)
+	ADDQ        $0x40, BX
+	JMP         chan_4118
+
+chan_tail_4119:
+	CMPQ        BX, SI
+	JAE         chan_done_4120
+	VMOVUPS.Z   (AX)(BX*1), K1, Z5
+	VMOVUPS.Z   (CX)(BX*1), K1, Z6
+	VMULPS      Z0, Z5, Z5
+	VMULPS      Z1, Z6, Z6
+	VADDPS      Z6, Z5, Z5
+	VMULPS      Z2, Z5, Z5
+	VMAXPS      Z3, Z5, Z5
+	VMINPS      Z4, Z5, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VMOVUPS     Z5, K1, (DX)(BX*1)
+
+chan_done_4120:
 	VZEROUPPER
 	RET
 
@@ -77243,87 +77467,87 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4109:
+chan_4121:
 	CMPQ        BX, DI
-	JAE         chan_tail_4110
+	JAE         chan_tail_4122
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4112
-	JE          act_clampx_4113
+	JB          act_done_4124
+	JE          act_clampx_4125
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4114
+	JE          act_mulx_4126
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4115
+	JE          act_slope_4127
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4112
+	JMP         act_done_4124
 
-act_mulx_4114:
+act_mulx_4126:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4112
+	JMP         act_done_4124
 
-act_slope_4115:
+act_slope_4127:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4112
+	JMP         act_done_4124
 
-act_clampx_4113:
+act_clampx_4125:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4112:
+act_done_4124:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_4109
+	JMP     chan_4121
 
-chan_tail_4110:
+chan_tail_4122:
 	CMPQ        BX, SI
-	JAE         chan_done_4111
+	JAE         chan_done_4123
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4118
-	JE          act_clampx_4119
+	JB          act_done_4130
+	JE          act_clampx_4131
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4120
+	JE          act_mulx_4132
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4121
+	JE          act_slope_4133
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4118
+	JMP         act_done_4130
 
-act_mulx_4120:
+act_mulx_4132:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4118
+	JMP         act_done_4130
 
-act_slope_4121:
+act_slope_4133:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4118
+	JMP         act_done_4130
 
-act_clampx_4119:
+act_clampx_4131:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4118:
+act_done_4130:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_4111:
+chan_done_4123:
 	VZEROUPPER
 	RET
 
@@ -77349,83 +77573,83 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4124:
+chan_4136:
 	CMPQ        DX, SI
-	JAE         chan_tail_4125
+	JAE         chan_tail_4137
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4127
-	JE          act_clampx_4128
+	JB          act_done_4139
+	JE          act_clampx_4140
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4129
+	JE          act_mulx_4141
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4130
+	JE          act_slope_4142
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4127
+	JMP         act_done_4139
 
-act_mulx_4129:
+act_mulx_4141:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4127
+	JMP         act_done_4139
 
-act_slope_4130:
+act_slope_4142:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4127
+	JMP         act_done_4139
 
-act_clampx_4128:
+act_clampx_4140:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4127:
+act_done_4139:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4124
+	JMP     chan_4136
 
-chan_tail_4125:
+chan_tail_4137:
 	CMPQ        DX, BX
-	JAE         chan_done_4126
+	JAE         chan_done_4138
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4133
-	JE          act_clampx_4134
+	JB          act_done_4145
+	JE          act_clampx_4146
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4135
+	JE          act_mulx_4147
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4136
+	JE          act_slope_4148
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4133
+	JMP         act_done_4145
 
-act_mulx_4135:
+act_mulx_4147:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4133
+	JMP         act_done_4145
 
-act_slope_4136:
+act_slope_4148:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4133
+	JMP         act_done_4145
 
-act_clampx_4134:
+act_clampx_4146:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4133:
+act_done_4145:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_4126:
+chan_done_4138:
 	VZEROUPPER
 	RET
 

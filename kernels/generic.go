@@ -7,4 +7,5 @@ func fillGeneric(s *Set) {
 	fillDWGeneric(s)
 	fillConvGeneric(s)
 	fillMiscGeneric(s)
+	s.Quantize, s.QAdd = quantizeGeneric, qaddGeneric
 }

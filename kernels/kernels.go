@@ -145,6 +145,13 @@ type Set struct {
 	Add func(a, b, out []float32, ep *Epilogue)
 	// Activate: out[i] = Act(x[i]) (out may be x).
 	Activate func(x, out []float32, ep *Epilogue)
+	// Quantize: out[i] = ir.Quantize(x[i], sc, zp, t) for a type of range
+	// [lo, hi] of at most 16 bits (out may be x).
+	Quantize func(x, out []float32, sc, zp, lo, hi float32)
+	// QAdd: out[i] = ir.QAdd on centred operands with the type's range minus
+	// the zero point [lo, hi] (of at most 16 bits): clamp(roundEven(
+	// float32(float32(a·as) + float32(b·bs))·m), lo, hi); out may alias a or b.
+	QAdd func(a, b, out []float32, as, bs, m, lo, hi float32)
 	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.
 	NCHWToNHWC func(in []float32, c, hw int, out []float32)
 	NHWCToNCHW func(in []float32, hw, c int, out []float32)

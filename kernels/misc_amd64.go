@@ -14,6 +14,7 @@ func fillMiscAMD64(s *Set) {
 		return
 	}
 	fillStemAMD64(s, vl)
+	fillQuantAMD64(s, vl)
 	wide := vl == 16
 	s.GlobalAvgPool = func(in []float32, hw, c int, out []float32) {
 		if hw <= 0 || c <= 0 {

@@ -39,3 +39,37 @@ func finiteSlopes(s []float32, c int) bool {
 	}
 	return true
 }
+
+// fillQuantAMD64 sets Quantize and QAdd to the generated kernels of vector
+// length vl (codegen/dwconv/misc.go). Quantize takes any scale (NaN → zp
+// in the kernel); QAdd falls back to Go unless the scales keep every sum
+// finite (|a|, |b| ≤ 2^16, so scales ≤ 2^100 cannot overflow) and m is
+// finite, so that no NaN (∞ − ∞) can arise.
+func fillQuantAMD64(s *Set, vl int) {
+	s.Quantize = func(x, out []float32, sc, zp, lo, hi float32) {
+		checkElementwise("Quantize", len(x), len(out), len(x))
+		if len(x) == 0 {
+			return
+		}
+		p := [4]float32{sc, lo - zp, hi - zp, zp}
+		if vl == 16 {
+			asm.Quantize_AVX512(&x[0], &out[0], len(x), &p[0], nil)
+		} else {
+			asm.Quantize_AVX2FMA(&x[0], &out[0], len(x), &p[0], tailMask(len(x)))
+		}
+	}
+	s.QAdd = func(a, b, out []float32, as, bs, m, lo, hi float32) {
+		checkElementwise("QAdd", len(a), len(out), len(b))
+		const big = 0x1p100
+		if len(out) == 0 || !(math.Abs(float64(as)) <= big && math.Abs(float64(bs)) <= big) || math.IsInf(float64(m), 0) || m != m {
+			qaddGeneric(a, b, out, as, bs, m, lo, hi)
+			return
+		}
+		p := [5]float32{as, bs, m, lo, hi}
+		if vl == 16 {
+			asm.QAdd_AVX512(&a[0], &b[0], &out[0], len(out), &p[0], nil)
+		} else {
+			asm.QAdd_AVX2FMA(&a[0], &b[0], &out[0], len(out), &p[0], tailMask(len(out)))
+		}
+	}
+}

@@ -167,3 +167,47 @@ func TestConvRequant(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeQAdd: every ISA's Quantize and QAdd equal ir.Quantize and
+// ir.QAdd on ties, range ends, NaN, ±Inf, scales 1e-8 to 1e3, zero points
+// at the range ends, and lengths with vector tails.
+func TestQuantizeQAdd(t *testing.T) {
+	edge := []float32{0, 0.5, 1.5, 2.5, -0.5, -2.5, 127.5, -128.5, 255.5, 1e9, -1e9, 3, -7, 65535.5,
+		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-30, 0.4999999, 0.37, -0.0078125}
+	for _, isa := range Available() {
+		s, _ := ForISA(isa)
+		for _, qt := range []ir.QType{ir.QUint8, ir.QInt8, ir.QUint16, ir.QInt16} {
+			lo, hi := qt.Range()
+			for _, zp := range []int32{lo, 3, hi} {
+				if zp < lo || zp > hi {
+					continue
+				}
+				for _, sc := range []float32{1, 1e-8, 1e3, 0.0078125, 0.37} {
+					for _, n := range []int{1, 7, 17, 40} {
+						x := make([]float32, n)
+						a, b := make([]float32, n), make([]float32, n)
+						for i := range x {
+							x[i] = edge[(i*7+n)%len(edge)] * []float32{1, 0.01, 100}[i%3]
+							a[i] = float32((i*37+n)%255 - 128)
+							b[i] = float32((i*91)%255) - 100
+						}
+						y := make([]float32, n)
+						s.Quantize(x, y, sc, float32(zp), float32(lo), float32(hi))
+						for i, v := range x {
+							if want := ir.Quantize(v, sc, zp, qt); y[i] != want {
+								t.Fatalf("%s %v zp %d n %d: Quantize(%g / %g) = %g, want %g", isa, qt, zp, n, v, sc, y[i], want)
+							}
+						}
+						as, bs, m := sc, float32(0.02), 1/sc
+						s.QAdd(a, b, y, as, bs, m, float32(lo-zp), float32(hi-zp))
+						for i := range a {
+							if want := ir.QAdd(a[i], as, b[i], bs, m, zp, qt); y[i] != want {
+								t.Fatalf("%s %v zp %d n %d: QAdd(%g·%g + %g·%g) = %g, want %g", isa, qt, zp, n, a[i], as, b[i], bs, y[i], want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -38,7 +38,14 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if f := e.denseGeneric(s, ins, out); f != nil {
 		return f, nil
 	}
-	f, err := genericFunc(s, ins, out)
+	f := fastQAdd(s, ins, out, e.set)
+	if f == nil {
+		f = fastQuantize(s, ins, out, e.set)
+	}
+	var err error
+	if f == nil {
+		f, err = genericFunc(s, ins, out)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
 )
@@ -17,10 +18,10 @@ func quantGeneric(s *plan.Step, in []view, out view) (func(), error) {
 	if f := fastRequantize(s, in, out); f != nil {
 		return f, nil
 	}
-	if f := fastQAdd(s, in, out); f != nil {
+	if f := fastQAdd(s, in, out, nil); f != nil {
 		return f, nil
 	}
-	if f := fastQuantize(s, in, out); f != nil {
+	if f := fastQuantize(s, in, out, nil); f != nil {
 		return f, nil
 	}
 	n := &ir.Node{Name: s.Name, Op: s.Op, Attrs: s.Attrs, Outputs: []*ir.Value{{Name: s.Name}}}
@@ -85,7 +86,9 @@ func fastRequantize(s *plan.Step, in []view, out view) func() {
 
 // fastQAdd runs a QAdd step (ir/quant.go) straight on its storage when both
 // operands and the output share one layout. nil otherwise.
-func fastQAdd(s *plan.Step, in []view, out view) func() {
+//
+// With a kernel set (not nil) it runs set.QAdd, the generated kernels.
+func fastQAdd(s *plan.Step, in []view, out view, set *kernels.Set) func() {
 	if s.Op != ir.OpQAdd || len(in) != 6 || s.In[0].NHWC != s.Out.NHWC || s.In[1].NHWC != s.Out.NHWC ||
 		len(in[0].data) != len(out.data) || len(in[1].data) != len(out.data) {
 		return nil
@@ -99,6 +102,12 @@ func fastQAdd(s *plan.Step, in []view, out view) func() {
 	as, bs, m, zp := in[2].data, in[3].data, in[4].data, in[5].data
 	qt := s.Attrs.QType
 	lo, hi := qt.Range()
+	if set != nil && set.QAdd != nil && qt != ir.QInt32 {
+		return func() {
+			z := zp[0]
+			set.QAdd(a, b, y, as[0], bs[0], m[0], float32(lo)-z, float32(hi)-z)
+		}
+	}
 	return func() {
 		as, bs, m, z := as[0], bs[0], m[0], int32(zp[0])
 		if qt == ir.QInt32 {
@@ -127,7 +136,9 @@ func fastQAdd(s *plan.Step, in []view, out view) func() {
 // with the clamp before the rounding (the bounds are integers, so the
 // result is the same) and the rounding by adding and subtracting 1.5·2^23.
 // nil otherwise (per-channel scales, 32-bit types).
-func fastQuantize(s *plan.Step, in []view, out view) func() {
+//
+// With a kernel set (not nil) it runs set.Quantize, the generated kernels.
+func fastQuantize(s *plan.Step, in []view, out view, set *kernels.Set) func() {
 	if s.Op != ir.OpQuantizeLinear || len(in) < 2 || s.In[0].NHWC != s.Out.NHWC || len(in[0].data) != len(out.data) ||
 		len(in[1].data) != 1 || (len(in) > 2 && len(in[2].data) != 1) || s.Attrs.QType == ir.QInt32 {
 		return nil
@@ -138,6 +149,15 @@ func fastQuantize(s *plan.Step, in []view, out view) func() {
 		zpv = in[2].data
 	}
 	lo, hi := s.Attrs.QType.Range()
+	if set != nil && set.Quantize != nil {
+		return func() {
+			zp := float32(0)
+			if zpv != nil {
+				zp = zpv[0]
+			}
+			set.Quantize(x, y, sc[0], zp, float32(lo), float32(hi))
+		}
+	}
 	return func() {
 		zp := float32(0)
 		if zpv != nil {

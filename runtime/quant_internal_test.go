@@ -30,7 +30,7 @@ func TestFastQuantSteps(t *testing.T) {
 				par := func(v float32) view { return newView([]float32{v}, ir.Shape{1}, false) }
 				y := make([]float32, len(x))
 				s := &plan.Step{Op: ir.OpQuantizeLinear, Attrs: ir.Attrs{QType: qt}, In: []plan.Operand{op, {Shape: ir.Shape{1}}, {Shape: ir.Shape{1}}}, Out: op}
-				f := fastQuantize(s, []view{newView(x, sh, false), par(sc), par(float32(zp))}, newView(y, sh, false))
+				f := fastQuantize(s, []view{newView(x, sh, false), par(sc), par(float32(zp))}, newView(y, sh, false), nil)
 				if f == nil {
 					t.Fatal("fastQuantize declined a per-tensor QuantizeLinear")
 				}
@@ -48,7 +48,7 @@ func TestFastQuantSteps(t *testing.T) {
 				}
 				as, bs, m := sc, float32(0.02), 1/sc
 				s = &plan.Step{Op: ir.OpQAdd, Attrs: ir.Attrs{QType: qt}, In: []plan.Operand{op, op}, Out: op}
-				f = fastQAdd(s, []view{newView(a, sh, false), newView(b, sh, false), par(as), par(bs), par(m), par(float32(zp))}, newView(y, sh, false))
+				f = fastQAdd(s, []view{newView(a, sh, false), newView(b, sh, false), par(as), par(bs), par(m), par(float32(zp))}, newView(y, sh, false), nil)
 				if f == nil {
 					t.Fatal("fastQAdd declined")
 				}

@@ -22,6 +22,8 @@ const (
 	addSig   = "func(a, b, out *float32, n int, ep *float32, mode int, mask *int32)"
 	actSig   = "func(x, out *float32, n int, ep *float32, mode int, mask *int32)"
 	rqSig    = "func(in *float32, hw, c int, s, out, ep *float32, mask *int32)"
+	quantSig = "func(x, out *float32, n int, p *float32, mask *int32)"
+	qaddSig  = "func(a, b, out *float32, n int, p *float32, mask *int32)"
 )
 
 func miscName(op string, t *target) string { return fmt.Sprintf("%s_%s", op, t.Name) }
@@ -30,6 +32,8 @@ func genMisc(t *target) {
 	genGAvgPool(t)
 	genScaleChannels(t)
 	genRequantChannels(t)
+	genQuantize(t)
+	genQAdd(t)
 	genElementwise(t, true)
 	genElementwise(t, false)
 	genInterleave3(t)
@@ -225,6 +229,85 @@ func genRequantChannels(t *target) {
 	DECQ(n)
 	JNZ(LabelRef("pixel"))
 	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// roundEven rounds x to the nearest integer, ties to even.
+func roundEven(t *target, x VecVirtual) {
+	if t.VL == 16 {
+		VRNDSCALEPS(U8(0), x, x)
+	} else {
+		VROUNDPS(U8(0), x, x)
+	}
+}
+
+// genQuantize is QuantizeLinear with a per-tensor scale (ir.Quantize):
+// p holds s, Lo, Hi (the type's range minus zp) and zp. x/s is VDIVPS
+// (IEEE, as Go's float32 division); NaN becomes 0 before the clamp
+// (max(q, 0) + min(q, 0) with NaN taking the 0 operand), then clamp,
+// round to nearest even, + zp.
+func genQuantize(t *target) {
+	name := miscName("Quantize", t)
+	TEXT(name, NOSPLIT, quantSig)
+	Pragma("noescape")
+	Doc(name + " sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).")
+	x := loadGP("x")
+	out := loadGP("out")
+	p := loadGP("p")
+	sc, lo, hi, zp, zero := t.vec(), t.vec(), t.vec(), t.vec(), t.vec()
+	for i, v := range []VecVirtual{sc, lo, hi, zp} {
+		VBROADCASTSS(Mem{Base: p, Disp: 4 * i}, v)
+	}
+	VXORPS(zero, zero, zero)
+	ns, nend := channelBounds(t, "n")
+	channelLoop(t, ns, nend, func(i GPVirtual) {
+		q, y := t.vec(), t.vec()
+		t.load(Mem{Base: x, Index: i, Scale: 1}, q)
+		VDIVPS(sc, q, q)
+		VMINPS(zero, q, y) // NaN → 0 (MINPS returns its second source)
+		VMAXPS(zero, q, q)
+		VADDPS(y, q, q)
+		VMAXPS(lo, q, q)
+		VMINPS(hi, q, q)
+		roundEven(t, q)
+		VADDPS(zp, q, q)
+		t.store(q, Mem{Base: out, Index: i, Scale: 1})
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// genQAdd is mnc.QAdd on centred operands (ir.QAdd): p holds as, bs, m,
+// Lo, Hi. Separate multiplies and adds (no FMA), as the Go definition;
+// the caller guarantees no NaN (finite scales that cannot overflow).
+func genQAdd(t *target) {
+	name := miscName("QAdd", t)
+	TEXT(name, NOSPLIT, qaddSig)
+	Pragma("noescape")
+	Doc(name + " sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).")
+	a := loadGP("a")
+	b := loadGP("b")
+	out := loadGP("out")
+	p := loadGP("p")
+	as, bs, m, lo, hi := t.vec(), t.vec(), t.vec(), t.vec(), t.vec()
+	for i, v := range []VecVirtual{as, bs, m, lo, hi} {
+		VBROADCASTSS(Mem{Base: p, Disp: 4 * i}, v)
+	}
+	ns, nend := channelBounds(t, "n")
+	channelLoop(t, ns, nend, func(i GPVirtual) {
+		x, y := t.vec(), t.vec()
+		t.load(Mem{Base: a, Index: i, Scale: 1}, x)
+		t.load(Mem{Base: b, Index: i, Scale: 1}, y)
+		VMULPS(as, x, x)
+		VMULPS(bs, y, y)
+		VADDPS(y, x, x)
+		VMULPS(m, x, x)
+		VMAXPS(lo, x, x)
+		VMINPS(hi, x, x)
+		roundEven(t, x)
+		t.store(x, Mem{Base: out, Index: i, Scale: 1})
+	})
 	VZEROUPPER()
 	RET()
 }
