@@ -189,6 +189,11 @@ func Act_AVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *i
 //go:noescape
 func NCHWToNHWC3_AVX2FMA(in *float32, hw int, out *float32, n int)
 
+// ExpSum_AVX2FMA sets out[i] = exp(x[i] − ms[0]) for n > 0 elements and ms[1] to their sum (out may be x).
+//
+//go:noescape
+func ExpSum_AVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
+
 // DWConv3x3s1_AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
@@ -373,3 +378,8 @@ func Act_AVX512(x *float32, out *float32, n int, ep *float32, mode int, mask *in
 //
 //go:noescape
 func NCHWToNHWC3_AVX512(in *float32, hw int, out *float32, n int)
+
+// ExpSum_AVX512 sets out[i] = exp(x[i] − ms[0]) for n > 0 elements and ms[1] to their sum (out may be x).
+//
+//go:noescape
+func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)

@@ -4,6 +4,21 @@
 
 #include "textflag.h"
 
+DATA expconst<>+0(SB)/4, $(-110.0)
+DATA expconst<>+4(SB)/4, $(89.0)
+DATA expconst<>+8(SB)/4, $(1.442695)
+DATA expconst<>+12(SB)/4, $(0.6933594)
+DATA expconst<>+16(SB)/4, $(-0.00021219444)
+DATA expconst<>+20(SB)/4, $(0.00019875691)
+DATA expconst<>+24(SB)/4, $(0.0013981999)
+DATA expconst<>+28(SB)/4, $(0.008333452)
+DATA expconst<>+32(SB)/4, $(0.041665796)
+DATA expconst<>+36(SB)/4, $(0.16666666)
+DATA expconst<>+40(SB)/4, $(0.5)
+DATA expconst<>+44(SB)/4, $(1.0)
+DATA expconst<>+48(SB)/4, $0x0000007f
+GLOBL expconst<>(SB), RODATA|NOPTR, $52
+
 // func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
 TEXT ·DWConv3x3s1_AVX2FMA(SB), NOSPLIT, $0-104
@@ -36897,6 +36912,122 @@ done:
 	VZEROUPPER
 	RET
 
+// func ExpSum_AVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·ExpSum_AVX2FMA(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         ms+24(FP), DX
+	VBROADCASTSS (DX), Y0
+	VXORPS       Y1, Y1, Y1
+	VBROADCASTSS expconst<>+0(SB), Y2
+	VBROADCASTSS expconst<>+4(SB), Y3
+	VBROADCASTSS expconst<>+8(SB), Y4
+	VBROADCASTSS expconst<>+12(SB), Y5
+	VBROADCASTSS expconst<>+16(SB), Y6
+	MOVQ         n+16(FP), BX
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	ANDQ         $-8, BX
+	SHLQ         $0x02, BX
+	MOVQ         mask+32(FP), DI
+	VMOVDQU      (DI), Y7
+	XORQ         DI, DI
+
+chan_2008:
+	CMPQ         DI, BX
+	JAE          chan_tail_2009
+	VMOVUPS      (AX)(DI*1), Y8
+	VSUBPS       Y0, Y8, Y8
+	VMAXPS       Y8, Y2, Y8
+	VMINPS       Y8, Y3, Y8
+	VMULPS       Y4, Y8, Y10
+	VCVTPS2DQ    Y10, Y9
+	VCVTDQ2PS    Y9, Y10
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y6, Y10, Y8
+	VBROADCASTSS expconst<>+20(SB), Y10
+	VMOVAPS      Y10, Y10
+	VBROADCASTSS expconst<>+24(SB), Y11
+	VFMADD213PS  Y11, Y8, Y10
+	VBROADCASTSS expconst<>+28(SB), Y11
+	VFMADD213PS  Y11, Y8, Y10
+	VBROADCASTSS expconst<>+32(SB), Y11
+	VFMADD213PS  Y11, Y8, Y10
+	VBROADCASTSS expconst<>+36(SB), Y11
+	VFMADD213PS  Y11, Y8, Y10
+	VBROADCASTSS expconst<>+40(SB), Y11
+	VFMADD213PS  Y11, Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VBROADCASTSS expconst<>+44(SB), Y8
+	VADDPS       Y8, Y10, Y10
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VBROADCASTSS expconst<>+48(SB), Y11
+	VPADDD       Y11, Y8, Y8
+	VPADDD       Y11, Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (CX)(DI*1)
+	VADDPS       Y10, Y1, Y1
+	ADDQ         $0x20, DI
+	JMP          chan_2008
+
+chan_tail_2009:
+	CMPQ         DI, SI
+	JAE          chan_done_2010
+	VMASKMOVPS   (AX)(DI*1), Y7, Y8
+	VSUBPS       Y0, Y8, Y8
+	VMAXPS       Y8, Y2, Y8
+	VMINPS       Y8, Y3, Y8
+	VMULPS       Y4, Y8, Y2
+	VCVTPS2DQ    Y2, Y0
+	VCVTDQ2PS    Y0, Y2
+	VFNMADD231PS Y5, Y2, Y8
+	VFNMADD231PS Y6, Y2, Y8
+	VBROADCASTSS expconst<>+20(SB), Y2
+	VMOVAPS      Y2, Y2
+	VBROADCASTSS expconst<>+24(SB), Y3
+	VFMADD213PS  Y3, Y8, Y2
+	VBROADCASTSS expconst<>+28(SB), Y3
+	VFMADD213PS  Y3, Y8, Y2
+	VBROADCASTSS expconst<>+32(SB), Y3
+	VFMADD213PS  Y3, Y8, Y2
+	VBROADCASTSS expconst<>+36(SB), Y3
+	VFMADD213PS  Y3, Y8, Y2
+	VBROADCASTSS expconst<>+40(SB), Y3
+	VFMADD213PS  Y3, Y8, Y2
+	VMULPS       Y8, Y8, Y3
+	VFMADD213PS  Y8, Y3, Y2
+	VBROADCASTSS expconst<>+44(SB), Y3
+	VADDPS       Y3, Y2, Y2
+	VPSRAD       $0x01, Y0, Y3
+	VPSUBD       Y3, Y0, Y0
+	VBROADCASTSS expconst<>+48(SB), Y4
+	VPADDD       Y4, Y3, Y3
+	VPADDD       Y4, Y0, Y0
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VMASKMOVPS   Y2, Y7, (CX)(DI*1)
+	VANDPS       Y7, Y2, Y2
+	VADDPS       Y2, Y1, Y1
+
+chan_done_2010:
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X1
+	VMOVHLPS     X1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSHDUP    X1, X0
+	VADDSS       X0, X1, X1
+	VMOVSS       X1, 4(DX)
+	VZEROUPPER
+	RET
+
 // func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-104
@@ -36920,9 +37051,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2008:
+block_2011:
 	CMPQ    DI, BX
-	JAE     tail_2009
+	JAE     tail_2012
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -36936,7 +37067,7 @@ block_2008:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2011:
+row_2014:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -36987,24 +37118,24 @@ row_2011:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2011
+	JNZ          row_2014
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2012
+	JB           act_done_2015
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2013
+	JE           act_clampx_2016
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2014
+	JE           act_mulx_2017
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2015
+	JE           act_slope_2018
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2016
+	JE           act_slopec_2019
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2017
+	JE           act_requant_2020
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37029,9 +37160,9 @@ row_2011:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2012
+	JMP          act_done_2015
 
-act_mulx_2014:
+act_mulx_2017:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37072,9 +37203,9 @@ act_mulx_2014:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2012
+	JMP         act_done_2015
 
-act_slope_2015:
+act_slope_2018:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37099,9 +37230,9 @@ act_slope_2015:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2012
+	JMP         act_done_2015
 
-act_slopec_2016:
+act_slopec_2019:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37129,9 +37260,9 @@ act_slopec_2016:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2012
+	JMP         act_done_2015
 
-act_requant_2017:
+act_requant_2020:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37167,9 +37298,9 @@ act_requant_2017:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2012
+	JMP         act_done_2015
 
-act_clampx_2013:
+act_clampx_2016:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37187,7 +37318,7 @@ act_clampx_2013:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2012:
+act_done_2015:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37206,11 +37337,11 @@ act_done_2012:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2008
+	JMP     block_2011
 
-tail_2009:
+tail_2012:
 	CMPQ      DI, DX
-	JAE       pixels_done_2010
+	JAE       pixels_done_2013
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37223,7 +37354,7 @@ tail_2009:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2018:
+row_2021:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -37274,24 +37405,24 @@ row_2018:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2018
+	JNZ          row_2021
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2019
+	JB           act_done_2022
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2020
+	JE           act_clampx_2023
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2021
+	JE           act_mulx_2024
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2022
+	JE           act_slope_2025
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2023
+	JE           act_slopec_2026
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2024
+	JE           act_requant_2027
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37316,9 +37447,9 @@ row_2018:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2019
+	JMP          act_done_2022
 
-act_mulx_2021:
+act_mulx_2024:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37359,9 +37490,9 @@ act_mulx_2021:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2019
+	JMP         act_done_2022
 
-act_slope_2022:
+act_slope_2025:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37386,9 +37517,9 @@ act_slope_2022:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2019
+	JMP         act_done_2022
 
-act_slopec_2023:
+act_slopec_2026:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37416,9 +37547,9 @@ act_slopec_2023:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2019
+	JMP         act_done_2022
 
-act_requant_2024:
+act_requant_2027:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37454,9 +37585,9 @@ act_requant_2024:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2019
+	JMP         act_done_2022
 
-act_clampx_2020:
+act_clampx_2023:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37474,7 +37605,7 @@ act_clampx_2020:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2019:
+act_done_2022:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37492,7 +37623,7 @@ act_done_2019:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2010:
+pixels_done_2013:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37519,9 +37650,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2025:
+block_2028:
 	CMPQ    DI, BX
-	JAE     tail_2026
+	JAE     tail_2029
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37534,7 +37665,7 @@ block_2025:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2028:
+row_2031:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -37580,24 +37711,24 @@ row_2028:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2028
+	JNZ          row_2031
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2029
+	JB           act_done_2032
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2030
+	JE           act_clampx_2033
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2031
+	JE           act_mulx_2034
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2032
+	JE           act_slope_2035
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2033
+	JE           act_slopec_2036
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2034
+	JE           act_requant_2037
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -37619,9 +37750,9 @@ row_2028:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2029
+	JMP          act_done_2032
 
-act_mulx_2031:
+act_mulx_2034:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -37657,9 +37788,9 @@ act_mulx_2031:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2029
+	JMP         act_done_2032
 
-act_slope_2032:
+act_slope_2035:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -37681,9 +37812,9 @@ act_slope_2032:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2029
+	JMP         act_done_2032
 
-act_slopec_2033:
+act_slopec_2036:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37708,9 +37839,9 @@ act_slopec_2033:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2029
+	JMP         act_done_2032
 
-act_requant_2034:
+act_requant_2037:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37742,9 +37873,9 @@ act_requant_2034:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2029
+	JMP         act_done_2032
 
-act_clampx_2030:
+act_clampx_2033:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -37760,7 +37891,7 @@ act_clampx_2030:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2029:
+act_done_2032:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37777,11 +37908,11 @@ act_done_2029:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2025
+	JMP     block_2028
 
-tail_2026:
+tail_2029:
 	CMPQ      DI, DX
-	JAE       pixels_done_2027
+	JAE       pixels_done_2030
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37793,7 +37924,7 @@ tail_2026:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2035:
+row_2038:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -37839,24 +37970,24 @@ row_2035:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2035
+	JNZ          row_2038
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2036
+	JB           act_done_2039
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2037
+	JE           act_clampx_2040
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2038
+	JE           act_mulx_2041
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2039
+	JE           act_slope_2042
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2040
+	JE           act_slopec_2043
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2041
+	JE           act_requant_2044
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -37878,9 +38009,9 @@ row_2035:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2036
+	JMP          act_done_2039
 
-act_mulx_2038:
+act_mulx_2041:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -37916,9 +38047,9 @@ act_mulx_2038:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2036
+	JMP         act_done_2039
 
-act_slope_2039:
+act_slope_2042:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -37940,9 +38071,9 @@ act_slope_2039:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2036
+	JMP         act_done_2039
 
-act_slopec_2040:
+act_slopec_2043:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -37967,9 +38098,9 @@ act_slopec_2040:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2036
+	JMP         act_done_2039
 
-act_requant_2041:
+act_requant_2044:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -38001,9 +38132,9 @@ act_requant_2041:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2036
+	JMP         act_done_2039
 
-act_clampx_2037:
+act_clampx_2040:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -38019,7 +38150,7 @@ act_clampx_2037:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2036:
+act_done_2039:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38035,7 +38166,7 @@ act_done_2036:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2027:
+pixels_done_2030:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38060,9 +38191,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2042:
+block_2045:
 	CMPQ    DI, BX
-	JAE     tail_2043
+	JAE     tail_2046
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38074,7 +38205,7 @@ block_2042:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2045:
+row_2048:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -38115,24 +38246,24 @@ row_2045:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2045
+	JNZ          row_2048
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2046
+	JB           act_done_2049
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2047
+	JE           act_clampx_2050
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2048
+	JE           act_mulx_2051
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2049
+	JE           act_slope_2052
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2050
+	JE           act_slopec_2053
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2051
+	JE           act_requant_2054
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38151,9 +38282,9 @@ row_2045:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2046
+	JMP          act_done_2049
 
-act_mulx_2048:
+act_mulx_2051:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38184,9 +38315,9 @@ act_mulx_2048:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2046
+	JMP         act_done_2049
 
-act_slope_2049:
+act_slope_2052:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38205,9 +38336,9 @@ act_slope_2049:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2046
+	JMP         act_done_2049
 
-act_slopec_2050:
+act_slopec_2053:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38229,9 +38360,9 @@ act_slopec_2050:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2046
+	JMP         act_done_2049
 
-act_requant_2051:
+act_requant_2054:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38259,9 +38390,9 @@ act_requant_2051:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2046
+	JMP         act_done_2049
 
-act_clampx_2047:
+act_clampx_2050:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38275,7 +38406,7 @@ act_clampx_2047:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2046:
+act_done_2049:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38290,11 +38421,11 @@ act_done_2046:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2042
+	JMP     block_2045
 
-tail_2043:
+tail_2046:
 	CMPQ      DI, DX
-	JAE       pixels_done_2044
+	JAE       pixels_done_2047
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38305,7 +38436,7 @@ tail_2043:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2052:
+row_2055:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -38346,24 +38477,24 @@ row_2052:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2052
+	JNZ          row_2055
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2053
+	JB           act_done_2056
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2054
+	JE           act_clampx_2057
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2055
+	JE           act_mulx_2058
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2056
+	JE           act_slope_2059
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2057
+	JE           act_slopec_2060
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2058
+	JE           act_requant_2061
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38382,9 +38513,9 @@ row_2052:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2053
+	JMP          act_done_2056
 
-act_mulx_2055:
+act_mulx_2058:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38415,9 +38546,9 @@ act_mulx_2055:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2053
+	JMP         act_done_2056
 
-act_slope_2056:
+act_slope_2059:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38436,9 +38567,9 @@ act_slope_2056:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2053
+	JMP         act_done_2056
 
-act_slopec_2057:
+act_slopec_2060:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38460,9 +38591,9 @@ act_slopec_2057:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2053
+	JMP         act_done_2056
 
-act_requant_2058:
+act_requant_2061:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38490,9 +38621,9 @@ act_requant_2058:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2053
+	JMP         act_done_2056
 
-act_clampx_2054:
+act_clampx_2057:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38506,7 +38637,7 @@ act_clampx_2054:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2053:
+act_done_2056:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38520,7 +38651,7 @@ act_done_2053:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2044:
+pixels_done_2047:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38543,9 +38674,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2059:
+block_2062:
 	CMPQ    DI, BX
-	JAE     tail_2060
+	JAE     tail_2063
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38556,7 +38687,7 @@ block_2059:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2062:
+row_2065:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -38592,24 +38723,24 @@ row_2062:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2062
+	JNZ          row_2065
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2063
+	JB           act_done_2066
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2064
+	JE           act_clampx_2067
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2065
+	JE           act_mulx_2068
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2066
+	JE           act_slope_2069
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2067
+	JE           act_slopec_2070
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2068
+	JE           act_requant_2071
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38625,9 +38756,9 @@ row_2062:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2063
+	JMP          act_done_2066
 
-act_mulx_2065:
+act_mulx_2068:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38653,9 +38784,9 @@ act_mulx_2065:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2063
+	JMP         act_done_2066
 
-act_slope_2066:
+act_slope_2069:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -38671,9 +38802,9 @@ act_slope_2066:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2063
+	JMP         act_done_2066
 
-act_slopec_2067:
+act_slopec_2070:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38692,9 +38823,9 @@ act_slopec_2067:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2063
+	JMP         act_done_2066
 
-act_requant_2068:
+act_requant_2071:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38718,9 +38849,9 @@ act_requant_2068:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2063
+	JMP         act_done_2066
 
-act_clampx_2064:
+act_clampx_2067:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -38732,7 +38863,7 @@ act_clampx_2064:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2063:
+act_done_2066:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38745,11 +38876,11 @@ act_done_2063:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2059
+	JMP     block_2062
 
-tail_2060:
+tail_2063:
 	CMPQ      DI, DX
-	JAE       pixels_done_2061
+	JAE       pixels_done_2064
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38759,7 +38890,7 @@ tail_2060:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2069:
+row_2072:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -38795,24 +38926,24 @@ row_2069:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2069
+	JNZ          row_2072
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2070
+	JB           act_done_2073
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2071
+	JE           act_clampx_2074
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2072
+	JE           act_mulx_2075
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2073
+	JE           act_slope_2076
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2074
+	JE           act_slopec_2077
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2075
+	JE           act_requant_2078
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38828,9 +38959,9 @@ row_2069:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2070
+	JMP          act_done_2073
 
-act_mulx_2072:
+act_mulx_2075:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38856,9 +38987,9 @@ act_mulx_2072:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2070
+	JMP         act_done_2073
 
-act_slope_2073:
+act_slope_2076:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -38874,9 +39005,9 @@ act_slope_2073:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2070
+	JMP         act_done_2073
 
-act_slopec_2074:
+act_slopec_2077:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -38895,9 +39026,9 @@ act_slopec_2074:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2070
+	JMP         act_done_2073
 
-act_requant_2075:
+act_requant_2078:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -38921,9 +39052,9 @@ act_requant_2075:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2070
+	JMP         act_done_2073
 
-act_clampx_2071:
+act_clampx_2074:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -38935,7 +39066,7 @@ act_clampx_2071:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2070:
+act_done_2073:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38947,7 +39078,7 @@ act_done_2070:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2061:
+pixels_done_2064:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38968,9 +39099,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2076:
+block_2079:
 	CMPQ    DI, BX
-	JAE     tail_2077
+	JAE     tail_2080
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38980,7 +39111,7 @@ block_2076:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2079:
+row_2082:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -39011,24 +39142,24 @@ row_2079:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2079
+	JNZ          row_2082
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2080
+	JB           act_done_2083
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2081
+	JE           act_clampx_2084
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2082
+	JE           act_mulx_2085
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2083
+	JE           act_slope_2086
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2084
+	JE           act_slopec_2087
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2085
+	JE           act_requant_2088
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39041,9 +39172,9 @@ row_2079:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2080
+	JMP          act_done_2083
 
-act_mulx_2082:
+act_mulx_2085:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39064,9 +39195,9 @@ act_mulx_2082:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2080
+	JMP         act_done_2083
 
-act_slope_2083:
+act_slope_2086:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39079,9 +39210,9 @@ act_slope_2083:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2080
+	JMP         act_done_2083
 
-act_slopec_2084:
+act_slopec_2087:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39097,9 +39228,9 @@ act_slopec_2084:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2080
+	JMP         act_done_2083
 
-act_requant_2085:
+act_requant_2088:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39119,9 +39250,9 @@ act_requant_2085:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2080
+	JMP         act_done_2083
 
-act_clampx_2081:
+act_clampx_2084:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39131,7 +39262,7 @@ act_clampx_2081:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2080:
+act_done_2083:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39142,11 +39273,11 @@ act_done_2080:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2076
+	JMP     block_2079
 
-tail_2077:
+tail_2080:
 	CMPQ      DI, DX
-	JAE       pixels_done_2078
+	JAE       pixels_done_2081
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39155,7 +39286,7 @@ tail_2077:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2086:
+row_2089:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -39186,24 +39317,24 @@ row_2086:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2086
+	JNZ          row_2089
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2087
+	JB           act_done_2090
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2088
+	JE           act_clampx_2091
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2089
+	JE           act_mulx_2092
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2090
+	JE           act_slope_2093
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2091
+	JE           act_slopec_2094
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2092
+	JE           act_requant_2095
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39216,9 +39347,9 @@ row_2086:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2087
+	JMP          act_done_2090
 
-act_mulx_2089:
+act_mulx_2092:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39239,9 +39370,9 @@ act_mulx_2089:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2087
+	JMP         act_done_2090
 
-act_slope_2090:
+act_slope_2093:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39254,9 +39385,9 @@ act_slope_2090:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2087
+	JMP         act_done_2090
 
-act_slopec_2091:
+act_slopec_2094:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39272,9 +39403,9 @@ act_slopec_2091:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2087
+	JMP         act_done_2090
 
-act_requant_2092:
+act_requant_2095:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39294,9 +39425,9 @@ act_requant_2092:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2087
+	JMP         act_done_2090
 
-act_clampx_2088:
+act_clampx_2091:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39306,7 +39437,7 @@ act_clampx_2088:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2087:
+act_done_2090:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39316,7 +39447,7 @@ act_done_2087:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2078:
+pixels_done_2081:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39335,9 +39466,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2093:
+block_2096:
 	CMPQ    DI, BX
-	JAE     tail_2094
+	JAE     tail_2097
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39346,7 +39477,7 @@ block_2093:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2096:
+row_2099:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -39372,24 +39503,24 @@ row_2096:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2096
+	JNZ          row_2099
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2097
+	JB           act_done_2100
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2098
+	JE           act_clampx_2101
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2099
+	JE           act_mulx_2102
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2100
+	JE           act_slope_2103
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2101
+	JE           act_slopec_2104
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2102
+	JE           act_requant_2105
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39399,9 +39530,9 @@ row_2096:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2097
+	JMP          act_done_2100
 
-act_mulx_2099:
+act_mulx_2102:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39417,9 +39548,9 @@ act_mulx_2099:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2097
+	JMP         act_done_2100
 
-act_slope_2100:
+act_slope_2103:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39429,9 +39560,9 @@ act_slope_2100:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2097
+	JMP         act_done_2100
 
-act_slopec_2101:
+act_slopec_2104:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39444,9 +39575,9 @@ act_slopec_2101:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2097
+	JMP         act_done_2100
 
-act_requant_2102:
+act_requant_2105:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39462,9 +39593,9 @@ act_requant_2102:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2097
+	JMP         act_done_2100
 
-act_clampx_2098:
+act_clampx_2101:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39472,7 +39603,7 @@ act_clampx_2098:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2097:
+act_done_2100:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39481,11 +39612,11 @@ act_done_2097:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2093
+	JMP     block_2096
 
-tail_2094:
+tail_2097:
 	CMPQ      DI, DX
-	JAE       pixels_done_2095
+	JAE       pixels_done_2098
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39493,7 +39624,7 @@ tail_2094:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2103:
+row_2106:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -39519,24 +39650,24 @@ row_2103:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2103
+	JNZ          row_2106
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2104
+	JB           act_done_2107
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2105
+	JE           act_clampx_2108
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2106
+	JE           act_mulx_2109
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2107
+	JE           act_slope_2110
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2108
+	JE           act_slopec_2111
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2109
+	JE           act_requant_2112
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39546,9 +39677,9 @@ row_2103:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2104
+	JMP          act_done_2107
 
-act_mulx_2106:
+act_mulx_2109:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39564,9 +39695,9 @@ act_mulx_2106:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2104
+	JMP         act_done_2107
 
-act_slope_2107:
+act_slope_2110:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39576,9 +39707,9 @@ act_slope_2107:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2104
+	JMP         act_done_2107
 
-act_slopec_2108:
+act_slopec_2111:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39591,9 +39722,9 @@ act_slopec_2108:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2104
+	JMP         act_done_2107
 
-act_requant_2109:
+act_requant_2112:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39609,9 +39740,9 @@ act_requant_2109:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2104
+	JMP         act_done_2107
 
-act_clampx_2105:
+act_clampx_2108:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39619,7 +39750,7 @@ act_clampx_2105:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2104:
+act_done_2107:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39627,7 +39758,7 @@ act_done_2104:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2095:
+pixels_done_2098:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39644,9 +39775,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2110:
+block_2113:
 	CMPQ    DI, BX
-	JAE     tail_2111
+	JAE     tail_2114
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39654,7 +39785,7 @@ block_2110:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2113:
+row_2116:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -39675,33 +39806,33 @@ row_2113:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2113
+	JNZ          row_2116
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2114
+	JB           act_done_2117
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2115
+	JE           act_clampx_2118
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2116
+	JE           act_mulx_2119
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2117
+	JE           act_slope_2120
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2118
+	JE           act_slopec_2121
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2119
+	JE           act_requant_2122
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2114
+	JMP          act_done_2117
 
-act_mulx_2116:
+act_mulx_2119:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39712,18 +39843,18 @@ act_mulx_2116:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2114
+	JMP         act_done_2117
 
-act_slope_2117:
+act_slope_2120:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2114
+	JMP         act_done_2117
 
-act_slopec_2118:
+act_slopec_2121:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39733,9 +39864,9 @@ act_slopec_2118:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2114
+	JMP         act_done_2117
 
-act_requant_2119:
+act_requant_2122:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39747,33 +39878,33 @@ act_requant_2119:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2114
+	JMP         act_done_2117
 
-act_clampx_2115:
+act_clampx_2118:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2114:
+act_done_2117:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2110
+	JMP     block_2113
 
-tail_2111:
+tail_2114:
 	CMPQ      DI, DX
-	JAE       pixels_done_2112
+	JAE       pixels_done_2115
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2120:
+row_2123:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -39794,33 +39925,33 @@ row_2120:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2120
+	JNZ          row_2123
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2121
+	JB           act_done_2124
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2122
+	JE           act_clampx_2125
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2123
+	JE           act_mulx_2126
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2124
+	JE           act_slope_2127
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2125
+	JE           act_slopec_2128
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2126
+	JE           act_requant_2129
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2121
+	JMP          act_done_2124
 
-act_mulx_2123:
+act_mulx_2126:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39831,18 +39962,18 @@ act_mulx_2123:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2121
+	JMP         act_done_2124
 
-act_slope_2124:
+act_slope_2127:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2121
+	JMP         act_done_2124
 
-act_slopec_2125:
+act_slopec_2128:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -39852,9 +39983,9 @@ act_slopec_2125:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2121
+	JMP         act_done_2124
 
-act_requant_2126:
+act_requant_2129:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -39866,21 +39997,21 @@ act_requant_2126:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2121
+	JMP         act_done_2124
 
-act_clampx_2122:
+act_clampx_2125:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2121:
+act_done_2124:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2112:
+pixels_done_2115:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39895,16 +40026,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2127:
+block_2130:
 	CMPQ    DI, BX
-	JAE     tail_2128
+	JAE     tail_2131
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2130:
+row_2133:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -39920,53 +40051,53 @@ row_2130:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2130
+	JNZ          row_2133
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2131
+	JB           act_done_2134
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2132
+	JE           act_clampx_2135
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2133
+	JE           act_mulx_2136
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2134
+	JE           act_slope_2137
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2135
+	JE           act_slopec_2138
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2136
+	JE           act_requant_2139
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2131
+	JMP          act_done_2134
 
-act_mulx_2133:
+act_mulx_2136:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2131
+	JMP         act_done_2134
 
-act_slope_2134:
+act_slope_2137:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2131
+	JMP         act_done_2134
 
-act_slopec_2135:
+act_slopec_2138:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2131
+	JMP         act_done_2134
 
-act_requant_2136:
+act_requant_2139:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -39974,28 +40105,28 @@ act_requant_2136:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2131
+	JMP         act_done_2134
 
-act_clampx_2132:
+act_clampx_2135:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2131:
+act_done_2134:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2127
+	JMP     block_2130
 
-tail_2128:
+tail_2131:
 	CMPQ      DI, DX
-	JAE       pixels_done_2129
+	JAE       pixels_done_2132
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2137:
+row_2140:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -40011,53 +40142,53 @@ row_2137:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2137
+	JNZ          row_2140
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2138
+	JB           act_done_2141
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2139
+	JE           act_clampx_2142
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2140
+	JE           act_mulx_2143
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2141
+	JE           act_slope_2144
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2142
+	JE           act_slopec_2145
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2143
+	JE           act_requant_2146
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2138
+	JMP          act_done_2141
 
-act_mulx_2140:
+act_mulx_2143:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2138
+	JMP         act_done_2141
 
-act_slope_2141:
+act_slope_2144:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2138
+	JMP         act_done_2141
 
-act_slopec_2142:
+act_slopec_2145:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2138
+	JMP         act_done_2141
 
-act_requant_2143:
+act_requant_2146:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -40065,17 +40196,17 @@ act_requant_2143:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2138
+	JMP         act_done_2141
 
-act_clampx_2139:
+act_clampx_2142:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2138:
+act_done_2141:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2129:
+pixels_done_2132:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -40108,9 +40239,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2144:
+block_2147:
 	CMPQ    DI, BX
-	JAE     tail_2145
+	JAE     tail_2148
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40124,7 +40255,7 @@ block_2144:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2147:
+row_2150:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -40189,24 +40320,24 @@ row_2147:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2147
+	JNZ          row_2150
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2148
+	JB           act_done_2151
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2149
+	JE           act_clampx_2152
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2150
+	JE           act_mulx_2153
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2151
+	JE           act_slope_2154
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2152
+	JE           act_slopec_2155
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2153
+	JE           act_requant_2156
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40231,9 +40362,9 @@ row_2147:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2148
+	JMP          act_done_2151
 
-act_mulx_2150:
+act_mulx_2153:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40274,9 +40405,9 @@ act_mulx_2150:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2148
+	JMP         act_done_2151
 
-act_slope_2151:
+act_slope_2154:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40301,9 +40432,9 @@ act_slope_2151:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2148
+	JMP         act_done_2151
 
-act_slopec_2152:
+act_slopec_2155:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40331,9 +40462,9 @@ act_slopec_2152:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2148
+	JMP         act_done_2151
 
-act_requant_2153:
+act_requant_2156:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40369,9 +40500,9 @@ act_requant_2153:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2148
+	JMP         act_done_2151
 
-act_clampx_2149:
+act_clampx_2152:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40389,7 +40520,7 @@ act_clampx_2149:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2148:
+act_done_2151:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40408,11 +40539,11 @@ act_done_2148:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2144
+	JMP     block_2147
 
-tail_2145:
+tail_2148:
 	CMPQ      DI, DX
-	JAE       pixels_done_2146
+	JAE       pixels_done_2149
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40425,7 +40556,7 @@ tail_2145:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2154:
+row_2157:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -40490,24 +40621,24 @@ row_2154:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2154
+	JNZ          row_2157
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2155
+	JB           act_done_2158
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2156
+	JE           act_clampx_2159
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2157
+	JE           act_mulx_2160
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2158
+	JE           act_slope_2161
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2159
+	JE           act_slopec_2162
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2160
+	JE           act_requant_2163
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40532,9 +40663,9 @@ row_2154:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2155
+	JMP          act_done_2158
 
-act_mulx_2157:
+act_mulx_2160:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40575,9 +40706,9 @@ act_mulx_2157:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2155
+	JMP         act_done_2158
 
-act_slope_2158:
+act_slope_2161:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40602,9 +40733,9 @@ act_slope_2158:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2155
+	JMP         act_done_2158
 
-act_slopec_2159:
+act_slopec_2162:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40632,9 +40763,9 @@ act_slopec_2159:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2155
+	JMP         act_done_2158
 
-act_requant_2160:
+act_requant_2163:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40670,9 +40801,9 @@ act_requant_2160:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2155
+	JMP         act_done_2158
 
-act_clampx_2156:
+act_clampx_2159:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40690,7 +40821,7 @@ act_clampx_2156:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2155:
+act_done_2158:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40708,7 +40839,7 @@ act_done_2155:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2146:
+pixels_done_2149:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40735,9 +40866,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2161:
+block_2164:
 	CMPQ    DI, BX
-	JAE     tail_2162
+	JAE     tail_2165
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40750,7 +40881,7 @@ block_2161:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2164:
+row_2167:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -40808,24 +40939,24 @@ row_2164:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2164
+	JNZ          row_2167
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2165
+	JB           act_done_2168
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2166
+	JE           act_clampx_2169
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2167
+	JE           act_mulx_2170
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2168
+	JE           act_slope_2171
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2169
+	JE           act_slopec_2172
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2170
+	JE           act_requant_2173
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -40847,9 +40978,9 @@ row_2164:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2165
+	JMP          act_done_2168
 
-act_mulx_2167:
+act_mulx_2170:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -40885,9 +41016,9 @@ act_mulx_2167:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2165
+	JMP         act_done_2168
 
-act_slope_2168:
+act_slope_2171:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -40909,9 +41040,9 @@ act_slope_2168:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2165
+	JMP         act_done_2168
 
-act_slopec_2169:
+act_slopec_2172:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -40936,9 +41067,9 @@ act_slopec_2169:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2165
+	JMP         act_done_2168
 
-act_requant_2170:
+act_requant_2173:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -40970,9 +41101,9 @@ act_requant_2170:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2165
+	JMP         act_done_2168
 
-act_clampx_2166:
+act_clampx_2169:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -40988,7 +41119,7 @@ act_clampx_2166:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2165:
+act_done_2168:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41005,11 +41136,11 @@ act_done_2165:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2161
+	JMP     block_2164
 
-tail_2162:
+tail_2165:
 	CMPQ      DI, DX
-	JAE       pixels_done_2163
+	JAE       pixels_done_2166
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41021,7 +41152,7 @@ tail_2162:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2171:
+row_2174:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -41079,24 +41210,24 @@ row_2171:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2171
+	JNZ          row_2174
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2172
+	JB           act_done_2175
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2173
+	JE           act_clampx_2176
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2174
+	JE           act_mulx_2177
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2175
+	JE           act_slope_2178
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2176
+	JE           act_slopec_2179
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2177
+	JE           act_requant_2180
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41118,9 +41249,9 @@ row_2171:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2172
+	JMP          act_done_2175
 
-act_mulx_2174:
+act_mulx_2177:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41156,9 +41287,9 @@ act_mulx_2174:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2172
+	JMP         act_done_2175
 
-act_slope_2175:
+act_slope_2178:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41180,9 +41311,9 @@ act_slope_2175:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2172
+	JMP         act_done_2175
 
-act_slopec_2176:
+act_slopec_2179:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41207,9 +41338,9 @@ act_slopec_2176:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2172
+	JMP         act_done_2175
 
-act_requant_2177:
+act_requant_2180:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41241,9 +41372,9 @@ act_requant_2177:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2172
+	JMP         act_done_2175
 
-act_clampx_2173:
+act_clampx_2176:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41259,7 +41390,7 @@ act_clampx_2173:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2172:
+act_done_2175:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41275,7 +41406,7 @@ act_done_2172:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2163:
+pixels_done_2166:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41300,9 +41431,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2178:
+block_2181:
 	CMPQ    DI, BX
-	JAE     tail_2179
+	JAE     tail_2182
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41314,7 +41445,7 @@ block_2178:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2181:
+row_2184:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -41365,24 +41496,24 @@ row_2181:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2181
+	JNZ          row_2184
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2182
+	JB           act_done_2185
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2183
+	JE           act_clampx_2186
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2184
+	JE           act_mulx_2187
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2185
+	JE           act_slope_2188
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2186
+	JE           act_slopec_2189
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2187
+	JE           act_requant_2190
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41401,9 +41532,9 @@ row_2181:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2182
+	JMP          act_done_2185
 
-act_mulx_2184:
+act_mulx_2187:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41434,9 +41565,9 @@ act_mulx_2184:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2182
+	JMP         act_done_2185
 
-act_slope_2185:
+act_slope_2188:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41455,9 +41586,9 @@ act_slope_2185:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2182
+	JMP         act_done_2185
 
-act_slopec_2186:
+act_slopec_2189:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41479,9 +41610,9 @@ act_slopec_2186:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2182
+	JMP         act_done_2185
 
-act_requant_2187:
+act_requant_2190:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41509,9 +41640,9 @@ act_requant_2187:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2182
+	JMP         act_done_2185
 
-act_clampx_2183:
+act_clampx_2186:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41525,7 +41656,7 @@ act_clampx_2183:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2182:
+act_done_2185:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41540,11 +41671,11 @@ act_done_2182:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2178
+	JMP     block_2181
 
-tail_2179:
+tail_2182:
 	CMPQ      DI, DX
-	JAE       pixels_done_2180
+	JAE       pixels_done_2183
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41555,7 +41686,7 @@ tail_2179:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2188:
+row_2191:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -41606,24 +41737,24 @@ row_2188:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2188
+	JNZ          row_2191
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2189
+	JB           act_done_2192
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2190
+	JE           act_clampx_2193
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2191
+	JE           act_mulx_2194
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2192
+	JE           act_slope_2195
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2193
+	JE           act_slopec_2196
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2194
+	JE           act_requant_2197
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41642,9 +41773,9 @@ row_2188:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2189
+	JMP          act_done_2192
 
-act_mulx_2191:
+act_mulx_2194:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41675,9 +41806,9 @@ act_mulx_2191:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2189
+	JMP         act_done_2192
 
-act_slope_2192:
+act_slope_2195:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41696,9 +41827,9 @@ act_slope_2192:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2189
+	JMP         act_done_2192
 
-act_slopec_2193:
+act_slopec_2196:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41720,9 +41851,9 @@ act_slopec_2193:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2189
+	JMP         act_done_2192
 
-act_requant_2194:
+act_requant_2197:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41750,9 +41881,9 @@ act_requant_2194:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2189
+	JMP         act_done_2192
 
-act_clampx_2190:
+act_clampx_2193:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41766,7 +41897,7 @@ act_clampx_2190:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2189:
+act_done_2192:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41780,7 +41911,7 @@ act_done_2189:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2180:
+pixels_done_2183:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41803,9 +41934,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2195:
+block_2198:
 	CMPQ    DI, BX
-	JAE     tail_2196
+	JAE     tail_2199
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41816,7 +41947,7 @@ block_2195:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2198:
+row_2201:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -41860,24 +41991,24 @@ row_2198:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2198
+	JNZ          row_2201
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2199
+	JB           act_done_2202
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2200
+	JE           act_clampx_2203
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2201
+	JE           act_mulx_2204
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2202
+	JE           act_slope_2205
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2203
+	JE           act_slopec_2206
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2204
+	JE           act_requant_2207
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -41893,9 +42024,9 @@ row_2198:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2199
+	JMP          act_done_2202
 
-act_mulx_2201:
+act_mulx_2204:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -41921,9 +42052,9 @@ act_mulx_2201:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2199
+	JMP         act_done_2202
 
-act_slope_2202:
+act_slope_2205:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -41939,9 +42070,9 @@ act_slope_2202:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2199
+	JMP         act_done_2202
 
-act_slopec_2203:
+act_slopec_2206:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -41960,9 +42091,9 @@ act_slopec_2203:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2199
+	JMP         act_done_2202
 
-act_requant_2204:
+act_requant_2207:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -41986,9 +42117,9 @@ act_requant_2204:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2199
+	JMP         act_done_2202
 
-act_clampx_2200:
+act_clampx_2203:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42000,7 +42131,7 @@ act_clampx_2200:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2199:
+act_done_2202:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42013,11 +42144,11 @@ act_done_2199:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2195
+	JMP     block_2198
 
-tail_2196:
+tail_2199:
 	CMPQ      DI, DX
-	JAE       pixels_done_2197
+	JAE       pixels_done_2200
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42027,7 +42158,7 @@ tail_2196:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2205:
+row_2208:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -42071,24 +42202,24 @@ row_2205:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2205
+	JNZ          row_2208
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2206
+	JB           act_done_2209
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2207
+	JE           act_clampx_2210
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2208
+	JE           act_mulx_2211
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2209
+	JE           act_slope_2212
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2210
+	JE           act_slopec_2213
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2211
+	JE           act_requant_2214
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42104,9 +42235,9 @@ row_2205:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2206
+	JMP          act_done_2209
 
-act_mulx_2208:
+act_mulx_2211:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42132,9 +42263,9 @@ act_mulx_2208:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2206
+	JMP         act_done_2209
 
-act_slope_2209:
+act_slope_2212:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42150,9 +42281,9 @@ act_slope_2209:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2206
+	JMP         act_done_2209
 
-act_slopec_2210:
+act_slopec_2213:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42171,9 +42302,9 @@ act_slopec_2210:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2206
+	JMP         act_done_2209
 
-act_requant_2211:
+act_requant_2214:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42197,9 +42328,9 @@ act_requant_2211:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2206
+	JMP         act_done_2209
 
-act_clampx_2207:
+act_clampx_2210:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42211,7 +42342,7 @@ act_clampx_2207:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2206:
+act_done_2209:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42223,7 +42354,7 @@ act_done_2206:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2197:
+pixels_done_2200:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42244,9 +42375,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2212:
+block_2215:
 	CMPQ    DI, BX
-	JAE     tail_2213
+	JAE     tail_2216
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42256,7 +42387,7 @@ block_2212:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2215:
+row_2218:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -42293,24 +42424,24 @@ row_2215:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2215
+	JNZ          row_2218
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2216
+	JB           act_done_2219
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2217
+	JE           act_clampx_2220
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2218
+	JE           act_mulx_2221
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2219
+	JE           act_slope_2222
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2220
+	JE           act_slopec_2223
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2221
+	JE           act_requant_2224
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42323,9 +42454,9 @@ row_2215:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2216
+	JMP          act_done_2219
 
-act_mulx_2218:
+act_mulx_2221:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42346,9 +42477,9 @@ act_mulx_2218:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2216
+	JMP         act_done_2219
 
-act_slope_2219:
+act_slope_2222:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42361,9 +42492,9 @@ act_slope_2219:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2216
+	JMP         act_done_2219
 
-act_slopec_2220:
+act_slopec_2223:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42379,9 +42510,9 @@ act_slopec_2220:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2216
+	JMP         act_done_2219
 
-act_requant_2221:
+act_requant_2224:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42401,9 +42532,9 @@ act_requant_2221:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2216
+	JMP         act_done_2219
 
-act_clampx_2217:
+act_clampx_2220:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42413,7 +42544,7 @@ act_clampx_2217:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2216:
+act_done_2219:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42424,11 +42555,11 @@ act_done_2216:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2212
+	JMP     block_2215
 
-tail_2213:
+tail_2216:
 	CMPQ      DI, DX
-	JAE       pixels_done_2214
+	JAE       pixels_done_2217
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42437,7 +42568,7 @@ tail_2213:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2222:
+row_2225:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -42474,24 +42605,24 @@ row_2222:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2222
+	JNZ          row_2225
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2223
+	JB           act_done_2226
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2224
+	JE           act_clampx_2227
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2225
+	JE           act_mulx_2228
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2226
+	JE           act_slope_2229
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2227
+	JE           act_slopec_2230
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2228
+	JE           act_requant_2231
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42504,9 +42635,9 @@ row_2222:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2223
+	JMP          act_done_2226
 
-act_mulx_2225:
+act_mulx_2228:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42527,9 +42658,9 @@ act_mulx_2225:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2223
+	JMP         act_done_2226
 
-act_slope_2226:
+act_slope_2229:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42542,9 +42673,9 @@ act_slope_2226:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2223
+	JMP         act_done_2226
 
-act_slopec_2227:
+act_slopec_2230:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42560,9 +42691,9 @@ act_slopec_2227:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2223
+	JMP         act_done_2226
 
-act_requant_2228:
+act_requant_2231:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42582,9 +42713,9 @@ act_requant_2228:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2223
+	JMP         act_done_2226
 
-act_clampx_2224:
+act_clampx_2227:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42594,7 +42725,7 @@ act_clampx_2224:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2223:
+act_done_2226:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42604,7 +42735,7 @@ act_done_2223:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2214:
+pixels_done_2217:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42623,9 +42754,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2229:
+block_2232:
 	CMPQ    DI, BX
-	JAE     tail_2230
+	JAE     tail_2233
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42634,7 +42765,7 @@ block_2229:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2232:
+row_2235:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -42664,24 +42795,24 @@ row_2232:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2232
+	JNZ          row_2235
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2233
+	JB           act_done_2236
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2234
+	JE           act_clampx_2237
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2235
+	JE           act_mulx_2238
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2236
+	JE           act_slope_2239
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2237
+	JE           act_slopec_2240
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2238
+	JE           act_requant_2241
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42691,9 +42822,9 @@ row_2232:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2233
+	JMP          act_done_2236
 
-act_mulx_2235:
+act_mulx_2238:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42709,9 +42840,9 @@ act_mulx_2235:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2233
+	JMP         act_done_2236
 
-act_slope_2236:
+act_slope_2239:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42721,9 +42852,9 @@ act_slope_2236:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2233
+	JMP         act_done_2236
 
-act_slopec_2237:
+act_slopec_2240:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42736,9 +42867,9 @@ act_slopec_2237:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2233
+	JMP         act_done_2236
 
-act_requant_2238:
+act_requant_2241:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42754,9 +42885,9 @@ act_requant_2238:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2233
+	JMP         act_done_2236
 
-act_clampx_2234:
+act_clampx_2237:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42764,7 +42895,7 @@ act_clampx_2234:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2233:
+act_done_2236:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42773,11 +42904,11 @@ act_done_2233:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2229
+	JMP     block_2232
 
-tail_2230:
+tail_2233:
 	CMPQ      DI, DX
-	JAE       pixels_done_2231
+	JAE       pixels_done_2234
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42785,7 +42916,7 @@ tail_2230:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2239:
+row_2242:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -42815,24 +42946,24 @@ row_2239:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2239
+	JNZ          row_2242
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2240
+	JB           act_done_2243
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2241
+	JE           act_clampx_2244
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2242
+	JE           act_mulx_2245
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2243
+	JE           act_slope_2246
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2244
+	JE           act_slopec_2247
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2245
+	JE           act_requant_2248
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42842,9 +42973,9 @@ row_2239:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2240
+	JMP          act_done_2243
 
-act_mulx_2242:
+act_mulx_2245:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42860,9 +42991,9 @@ act_mulx_2242:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2240
+	JMP         act_done_2243
 
-act_slope_2243:
+act_slope_2246:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42872,9 +43003,9 @@ act_slope_2243:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2240
+	JMP         act_done_2243
 
-act_slopec_2244:
+act_slopec_2247:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -42887,9 +43018,9 @@ act_slopec_2244:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2240
+	JMP         act_done_2243
 
-act_requant_2245:
+act_requant_2248:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -42905,9 +43036,9 @@ act_requant_2245:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2240
+	JMP         act_done_2243
 
-act_clampx_2241:
+act_clampx_2244:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42915,7 +43046,7 @@ act_clampx_2241:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2240:
+act_done_2243:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42923,7 +43054,7 @@ act_done_2240:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2231:
+pixels_done_2234:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42940,9 +43071,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2246:
+block_2249:
 	CMPQ    DI, BX
-	JAE     tail_2247
+	JAE     tail_2250
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42950,7 +43081,7 @@ block_2246:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2249:
+row_2252:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -42973,33 +43104,33 @@ row_2249:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2249
+	JNZ          row_2252
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2250
+	JB           act_done_2253
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2251
+	JE           act_clampx_2254
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2252
+	JE           act_mulx_2255
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2253
+	JE           act_slope_2256
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2254
+	JE           act_slopec_2257
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2255
+	JE           act_requant_2258
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2250
+	JMP          act_done_2253
 
-act_mulx_2252:
+act_mulx_2255:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43010,18 +43141,18 @@ act_mulx_2252:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2250
+	JMP         act_done_2253
 
-act_slope_2253:
+act_slope_2256:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2250
+	JMP         act_done_2253
 
-act_slopec_2254:
+act_slopec_2257:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43031,9 +43162,9 @@ act_slopec_2254:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2250
+	JMP         act_done_2253
 
-act_requant_2255:
+act_requant_2258:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43045,33 +43176,33 @@ act_requant_2255:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2250
+	JMP         act_done_2253
 
-act_clampx_2251:
+act_clampx_2254:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2250:
+act_done_2253:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2246
+	JMP     block_2249
 
-tail_2247:
+tail_2250:
 	CMPQ      DI, DX
-	JAE       pixels_done_2248
+	JAE       pixels_done_2251
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2256:
+row_2259:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -43094,33 +43225,33 @@ row_2256:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2256
+	JNZ          row_2259
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2257
+	JB           act_done_2260
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2258
+	JE           act_clampx_2261
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2259
+	JE           act_mulx_2262
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2260
+	JE           act_slope_2263
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2261
+	JE           act_slopec_2264
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2262
+	JE           act_requant_2265
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2257
+	JMP          act_done_2260
 
-act_mulx_2259:
+act_mulx_2262:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43131,18 +43262,18 @@ act_mulx_2259:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2257
+	JMP         act_done_2260
 
-act_slope_2260:
+act_slope_2263:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2257
+	JMP         act_done_2260
 
-act_slopec_2261:
+act_slopec_2264:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43152,9 +43283,9 @@ act_slopec_2261:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2257
+	JMP         act_done_2260
 
-act_requant_2262:
+act_requant_2265:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43166,21 +43297,21 @@ act_requant_2262:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2257
+	JMP         act_done_2260
 
-act_clampx_2258:
+act_clampx_2261:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2257:
+act_done_2260:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2248:
+pixels_done_2251:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43195,16 +43326,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2263:
+block_2266:
 	CMPQ    DI, BX
-	JAE     tail_2264
+	JAE     tail_2267
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2266:
+row_2269:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -43220,53 +43351,53 @@ row_2266:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2266
+	JNZ          row_2269
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2267
+	JB           act_done_2270
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2268
+	JE           act_clampx_2271
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2269
+	JE           act_mulx_2272
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2270
+	JE           act_slope_2273
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2271
+	JE           act_slopec_2274
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2272
+	JE           act_requant_2275
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2267
+	JMP          act_done_2270
 
-act_mulx_2269:
+act_mulx_2272:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2267
+	JMP         act_done_2270
 
-act_slope_2270:
+act_slope_2273:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2267
+	JMP         act_done_2270
 
-act_slopec_2271:
+act_slopec_2274:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2267
+	JMP         act_done_2270
 
-act_requant_2272:
+act_requant_2275:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -43274,28 +43405,28 @@ act_requant_2272:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2267
+	JMP         act_done_2270
 
-act_clampx_2268:
+act_clampx_2271:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2267:
+act_done_2270:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2263
+	JMP     block_2266
 
-tail_2264:
+tail_2267:
 	CMPQ      DI, DX
-	JAE       pixels_done_2265
+	JAE       pixels_done_2268
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2273:
+row_2276:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -43311,53 +43442,53 @@ row_2273:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2273
+	JNZ          row_2276
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2274
+	JB           act_done_2277
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2275
+	JE           act_clampx_2278
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2276
+	JE           act_mulx_2279
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2277
+	JE           act_slope_2280
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2278
+	JE           act_slopec_2281
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2279
+	JE           act_requant_2282
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2274
+	JMP          act_done_2277
 
-act_mulx_2276:
+act_mulx_2279:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2274
+	JMP         act_done_2277
 
-act_slope_2277:
+act_slope_2280:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2274
+	JMP         act_done_2277
 
-act_slopec_2278:
+act_slopec_2281:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2274
+	JMP         act_done_2277
 
-act_requant_2279:
+act_requant_2282:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -43365,17 +43496,17 @@ act_requant_2279:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2274
+	JMP         act_done_2277
 
-act_clampx_2275:
+act_clampx_2278:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2274:
+act_done_2277:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2265:
+pixels_done_2268:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -43408,9 +43539,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2280:
+block_2283:
 	CMPQ    DI, BX
-	JAE     tail_2281
+	JAE     tail_2284
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43420,7 +43551,7 @@ block_2280:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2283:
+row_2286:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -43437,24 +43568,24 @@ row_2283:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2283
+	JNZ          row_2286
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2284
+	JB           act_done_2287
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2285
+	JE           act_clampx_2288
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2286
+	JE           act_mulx_2289
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2287
+	JE           act_slope_2290
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2288
+	JE           act_slopec_2291
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2289
+	JE           act_requant_2292
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43467,9 +43598,9 @@ row_2283:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2284
+	JMP          act_done_2287
 
-act_mulx_2286:
+act_mulx_2289:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43490,9 +43621,9 @@ act_mulx_2286:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2284
+	JMP         act_done_2287
 
-act_slope_2287:
+act_slope_2290:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43505,9 +43636,9 @@ act_slope_2287:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2284
+	JMP         act_done_2287
 
-act_slopec_2288:
+act_slopec_2291:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43523,9 +43654,9 @@ act_slopec_2288:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2284
+	JMP         act_done_2287
 
-act_requant_2289:
+act_requant_2292:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43545,9 +43676,9 @@ act_requant_2289:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2284
+	JMP         act_done_2287
 
-act_clampx_2285:
+act_clampx_2288:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43557,7 +43688,7 @@ act_clampx_2285:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2284:
+act_done_2287:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43568,11 +43699,11 @@ act_done_2284:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2280
+	JMP     block_2283
 
-tail_2281:
+tail_2284:
 	CMPQ      DI, DX
-	JAE       pixels_done_2282
+	JAE       pixels_done_2285
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43581,7 +43712,7 @@ tail_2281:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2290:
+row_2293:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -43598,24 +43729,24 @@ row_2290:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2290
+	JNZ          row_2293
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2291
+	JB           act_done_2294
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2292
+	JE           act_clampx_2295
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2293
+	JE           act_mulx_2296
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2294
+	JE           act_slope_2297
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2295
+	JE           act_slopec_2298
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2296
+	JE           act_requant_2299
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43628,9 +43759,9 @@ row_2290:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2291
+	JMP          act_done_2294
 
-act_mulx_2293:
+act_mulx_2296:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43651,9 +43782,9 @@ act_mulx_2293:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2291
+	JMP         act_done_2294
 
-act_slope_2294:
+act_slope_2297:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43666,9 +43797,9 @@ act_slope_2294:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2291
+	JMP         act_done_2294
 
-act_slopec_2295:
+act_slopec_2298:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43684,9 +43815,9 @@ act_slopec_2295:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2291
+	JMP         act_done_2294
 
-act_requant_2296:
+act_requant_2299:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43706,9 +43837,9 @@ act_requant_2296:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2291
+	JMP         act_done_2294
 
-act_clampx_2292:
+act_clampx_2295:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43718,7 +43849,7 @@ act_clampx_2292:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2291:
+act_done_2294:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43728,7 +43859,7 @@ act_done_2291:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2282:
+pixels_done_2285:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43747,9 +43878,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2297:
+block_2300:
 	CMPQ    DI, BX
-	JAE     tail_2298
+	JAE     tail_2301
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43758,7 +43889,7 @@ block_2297:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2300:
+row_2303:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -43772,24 +43903,24 @@ row_2300:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2300
+	JNZ          row_2303
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2301
+	JB           act_done_2304
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2302
+	JE           act_clampx_2305
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2303
+	JE           act_mulx_2306
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2304
+	JE           act_slope_2307
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2305
+	JE           act_slopec_2308
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2306
+	JE           act_requant_2309
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43799,9 +43930,9 @@ row_2300:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2301
+	JMP          act_done_2304
 
-act_mulx_2303:
+act_mulx_2306:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43817,9 +43948,9 @@ act_mulx_2303:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2301
+	JMP         act_done_2304
 
-act_slope_2304:
+act_slope_2307:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43829,9 +43960,9 @@ act_slope_2304:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2301
+	JMP         act_done_2304
 
-act_slopec_2305:
+act_slopec_2308:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43844,9 +43975,9 @@ act_slopec_2305:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2301
+	JMP         act_done_2304
 
-act_requant_2306:
+act_requant_2309:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43862,9 +43993,9 @@ act_requant_2306:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2301
+	JMP         act_done_2304
 
-act_clampx_2302:
+act_clampx_2305:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43872,7 +44003,7 @@ act_clampx_2302:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2301:
+act_done_2304:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43881,11 +44012,11 @@ act_done_2301:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2297
+	JMP     block_2300
 
-tail_2298:
+tail_2301:
 	CMPQ      DI, DX
-	JAE       pixels_done_2299
+	JAE       pixels_done_2302
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43893,7 +44024,7 @@ tail_2298:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2307:
+row_2310:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -43907,24 +44038,24 @@ row_2307:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2307
+	JNZ          row_2310
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2308
+	JB           act_done_2311
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2309
+	JE           act_clampx_2312
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2310
+	JE           act_mulx_2313
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2311
+	JE           act_slope_2314
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2312
+	JE           act_slopec_2315
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2313
+	JE           act_requant_2316
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43934,9 +44065,9 @@ row_2307:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2308
+	JMP          act_done_2311
 
-act_mulx_2310:
+act_mulx_2313:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43952,9 +44083,9 @@ act_mulx_2310:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2308
+	JMP         act_done_2311
 
-act_slope_2311:
+act_slope_2314:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43964,9 +44095,9 @@ act_slope_2311:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2308
+	JMP         act_done_2311
 
-act_slopec_2312:
+act_slopec_2315:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43979,9 +44110,9 @@ act_slopec_2312:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2308
+	JMP         act_done_2311
 
-act_requant_2313:
+act_requant_2316:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43997,9 +44128,9 @@ act_requant_2313:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2308
+	JMP         act_done_2311
 
-act_clampx_2309:
+act_clampx_2312:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44007,7 +44138,7 @@ act_clampx_2309:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2308:
+act_done_2311:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44015,7 +44146,7 @@ act_done_2308:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2299:
+pixels_done_2302:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44032,9 +44163,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2314:
+block_2317:
 	CMPQ    DI, BX
-	JAE     tail_2315
+	JAE     tail_2318
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44042,7 +44173,7 @@ block_2314:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2317:
+row_2320:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -44053,33 +44184,33 @@ row_2317:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2317
+	JNZ          row_2320
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2318
+	JB           act_done_2321
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2319
+	JE           act_clampx_2322
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2320
+	JE           act_mulx_2323
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2321
+	JE           act_slope_2324
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2322
+	JE           act_slopec_2325
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2323
+	JE           act_requant_2326
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2318
+	JMP          act_done_2321
 
-act_mulx_2320:
+act_mulx_2323:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44090,18 +44221,18 @@ act_mulx_2320:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2318
+	JMP         act_done_2321
 
-act_slope_2321:
+act_slope_2324:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2318
+	JMP         act_done_2321
 
-act_slopec_2322:
+act_slopec_2325:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44111,9 +44242,9 @@ act_slopec_2322:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2318
+	JMP         act_done_2321
 
-act_requant_2323:
+act_requant_2326:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44125,33 +44256,33 @@ act_requant_2323:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2318
+	JMP         act_done_2321
 
-act_clampx_2319:
+act_clampx_2322:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2318:
+act_done_2321:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2314
+	JMP     block_2317
 
-tail_2315:
+tail_2318:
 	CMPQ      DI, DX
-	JAE       pixels_done_2316
+	JAE       pixels_done_2319
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2324:
+row_2327:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -44162,33 +44293,33 @@ row_2324:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2324
+	JNZ          row_2327
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2325
+	JB           act_done_2328
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2326
+	JE           act_clampx_2329
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2327
+	JE           act_mulx_2330
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2328
+	JE           act_slope_2331
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2329
+	JE           act_slopec_2332
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2330
+	JE           act_requant_2333
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2325
+	JMP          act_done_2328
 
-act_mulx_2327:
+act_mulx_2330:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44199,18 +44330,18 @@ act_mulx_2327:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2325
+	JMP         act_done_2328
 
-act_slope_2328:
+act_slope_2331:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2325
+	JMP         act_done_2328
 
-act_slopec_2329:
+act_slopec_2332:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44220,9 +44351,9 @@ act_slopec_2329:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2325
+	JMP         act_done_2328
 
-act_requant_2330:
+act_requant_2333:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44234,21 +44365,21 @@ act_requant_2330:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2325
+	JMP         act_done_2328
 
-act_clampx_2326:
+act_clampx_2329:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2325:
+act_done_2328:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2316:
+pixels_done_2319:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44263,16 +44394,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2331:
+block_2334:
 	CMPQ    DI, BX
-	JAE     tail_2332
+	JAE     tail_2335
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2334:
+row_2337:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -44280,53 +44411,53 @@ row_2334:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2334
+	JNZ          row_2337
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2335
+	JB           act_done_2338
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2336
+	JE           act_clampx_2339
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2337
+	JE           act_mulx_2340
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2338
+	JE           act_slope_2341
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2339
+	JE           act_slopec_2342
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2340
+	JE           act_requant_2343
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2335
+	JMP          act_done_2338
 
-act_mulx_2337:
+act_mulx_2340:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2335
+	JMP         act_done_2338
 
-act_slope_2338:
+act_slope_2341:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2335
+	JMP         act_done_2338
 
-act_slopec_2339:
+act_slopec_2342:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2335
+	JMP         act_done_2338
 
-act_requant_2340:
+act_requant_2343:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -44334,28 +44465,28 @@ act_requant_2340:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2335
+	JMP         act_done_2338
 
-act_clampx_2336:
+act_clampx_2339:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2335:
+act_done_2338:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2331
+	JMP     block_2334
 
-tail_2332:
+tail_2335:
 	CMPQ      DI, DX
-	JAE       pixels_done_2333
+	JAE       pixels_done_2336
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2341:
+row_2344:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -44363,53 +44494,53 @@ row_2341:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2341
+	JNZ          row_2344
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2342
+	JB           act_done_2345
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2343
+	JE           act_clampx_2346
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2344
+	JE           act_mulx_2347
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2345
+	JE           act_slope_2348
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2346
+	JE           act_slopec_2349
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2347
+	JE           act_requant_2350
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2342
+	JMP          act_done_2345
 
-act_mulx_2344:
+act_mulx_2347:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2342
+	JMP         act_done_2345
 
-act_slope_2345:
+act_slope_2348:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2342
+	JMP         act_done_2345
 
-act_slopec_2346:
+act_slopec_2349:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2342
+	JMP         act_done_2345
 
-act_requant_2347:
+act_requant_2350:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -44417,17 +44548,17 @@ act_requant_2347:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2342
+	JMP         act_done_2345
 
-act_clampx_2343:
+act_clampx_2346:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2342:
+act_done_2345:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2333:
+pixels_done_2336:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -44460,9 +44591,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2348:
+block_2351:
 	CMPQ    DI, BX
-	JAE     tail_2349
+	JAE     tail_2352
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44472,7 +44603,7 @@ block_2348:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2351:
+row_2354:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -44498,24 +44629,24 @@ row_2351:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2351
+	JNZ          row_2354
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2352
+	JB           act_done_2355
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2353
+	JE           act_clampx_2356
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2354
+	JE           act_mulx_2357
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2355
+	JE           act_slope_2358
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2356
+	JE           act_slopec_2359
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2357
+	JE           act_requant_2360
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44528,9 +44659,9 @@ row_2351:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2352
+	JMP          act_done_2355
 
-act_mulx_2354:
+act_mulx_2357:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44551,9 +44682,9 @@ act_mulx_2354:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2352
+	JMP         act_done_2355
 
-act_slope_2355:
+act_slope_2358:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44566,9 +44697,9 @@ act_slope_2355:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2352
+	JMP         act_done_2355
 
-act_slopec_2356:
+act_slopec_2359:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44584,9 +44715,9 @@ act_slopec_2356:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2352
+	JMP         act_done_2355
 
-act_requant_2357:
+act_requant_2360:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44606,9 +44737,9 @@ act_requant_2357:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2352
+	JMP         act_done_2355
 
-act_clampx_2353:
+act_clampx_2356:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44618,7 +44749,7 @@ act_clampx_2353:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2352:
+act_done_2355:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44629,11 +44760,11 @@ act_done_2352:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2348
+	JMP     block_2351
 
-tail_2349:
+tail_2352:
 	CMPQ      DI, DX
-	JAE       pixels_done_2350
+	JAE       pixels_done_2353
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44642,7 +44773,7 @@ tail_2349:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2358:
+row_2361:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -44668,24 +44799,24 @@ row_2358:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2358
+	JNZ          row_2361
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2359
+	JB           act_done_2362
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2360
+	JE           act_clampx_2363
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2361
+	JE           act_mulx_2364
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2362
+	JE           act_slope_2365
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2363
+	JE           act_slopec_2366
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2364
+	JE           act_requant_2367
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44698,9 +44829,9 @@ row_2358:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2359
+	JMP          act_done_2362
 
-act_mulx_2361:
+act_mulx_2364:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44721,9 +44852,9 @@ act_mulx_2361:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2359
+	JMP         act_done_2362
 
-act_slope_2362:
+act_slope_2365:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44736,9 +44867,9 @@ act_slope_2362:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2359
+	JMP         act_done_2362
 
-act_slopec_2363:
+act_slopec_2366:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44754,9 +44885,9 @@ act_slopec_2363:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2359
+	JMP         act_done_2362
 
-act_requant_2364:
+act_requant_2367:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44776,9 +44907,9 @@ act_requant_2364:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2359
+	JMP         act_done_2362
 
-act_clampx_2360:
+act_clampx_2363:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44788,7 +44919,7 @@ act_clampx_2360:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2359:
+act_done_2362:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44798,7 +44929,7 @@ act_done_2359:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2350:
+pixels_done_2353:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44817,9 +44948,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2365:
+block_2368:
 	CMPQ    DI, BX
-	JAE     tail_2366
+	JAE     tail_2369
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44828,7 +44959,7 @@ block_2365:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2368:
+row_2371:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -44849,24 +44980,24 @@ row_2368:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2368
+	JNZ          row_2371
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2369
+	JB           act_done_2372
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2370
+	JE           act_clampx_2373
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2371
+	JE           act_mulx_2374
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2372
+	JE           act_slope_2375
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2373
+	JE           act_slopec_2376
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2374
+	JE           act_requant_2377
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44876,9 +45007,9 @@ row_2368:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2369
+	JMP          act_done_2372
 
-act_mulx_2371:
+act_mulx_2374:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44894,9 +45025,9 @@ act_mulx_2371:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2369
+	JMP         act_done_2372
 
-act_slope_2372:
+act_slope_2375:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44906,9 +45037,9 @@ act_slope_2372:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2369
+	JMP         act_done_2372
 
-act_slopec_2373:
+act_slopec_2376:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -44921,9 +45052,9 @@ act_slopec_2373:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2369
+	JMP         act_done_2372
 
-act_requant_2374:
+act_requant_2377:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -44939,9 +45070,9 @@ act_requant_2374:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2369
+	JMP         act_done_2372
 
-act_clampx_2370:
+act_clampx_2373:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44949,7 +45080,7 @@ act_clampx_2370:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2369:
+act_done_2372:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44958,11 +45089,11 @@ act_done_2369:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2365
+	JMP     block_2368
 
-tail_2366:
+tail_2369:
 	CMPQ      DI, DX
-	JAE       pixels_done_2367
+	JAE       pixels_done_2370
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44970,7 +45101,7 @@ tail_2366:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2375:
+row_2378:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -44991,24 +45122,24 @@ row_2375:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2375
+	JNZ          row_2378
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2376
+	JB           act_done_2379
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2377
+	JE           act_clampx_2380
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2378
+	JE           act_mulx_2381
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2379
+	JE           act_slope_2382
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2380
+	JE           act_slopec_2383
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2381
+	JE           act_requant_2384
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45018,9 +45149,9 @@ row_2375:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2376
+	JMP          act_done_2379
 
-act_mulx_2378:
+act_mulx_2381:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45036,9 +45167,9 @@ act_mulx_2378:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2376
+	JMP         act_done_2379
 
-act_slope_2379:
+act_slope_2382:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45048,9 +45179,9 @@ act_slope_2379:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2376
+	JMP         act_done_2379
 
-act_slopec_2380:
+act_slopec_2383:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45063,9 +45194,9 @@ act_slopec_2380:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2376
+	JMP         act_done_2379
 
-act_requant_2381:
+act_requant_2384:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45081,9 +45212,9 @@ act_requant_2381:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2376
+	JMP         act_done_2379
 
-act_clampx_2377:
+act_clampx_2380:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45091,7 +45222,7 @@ act_clampx_2377:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2376:
+act_done_2379:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45099,7 +45230,7 @@ act_done_2376:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2367:
+pixels_done_2370:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45116,9 +45247,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2382:
+block_2385:
 	CMPQ    DI, BX
-	JAE     tail_2383
+	JAE     tail_2386
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45126,7 +45257,7 @@ block_2382:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2385:
+row_2388:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -45142,33 +45273,33 @@ row_2385:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2385
+	JNZ          row_2388
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2386
+	JB           act_done_2389
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2387
+	JE           act_clampx_2390
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2388
+	JE           act_mulx_2391
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2389
+	JE           act_slope_2392
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2390
+	JE           act_slopec_2393
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2391
+	JE           act_requant_2394
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2386
+	JMP          act_done_2389
 
-act_mulx_2388:
+act_mulx_2391:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45179,18 +45310,18 @@ act_mulx_2388:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2386
+	JMP         act_done_2389
 
-act_slope_2389:
+act_slope_2392:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2386
+	JMP         act_done_2389
 
-act_slopec_2390:
+act_slopec_2393:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45200,9 +45331,9 @@ act_slopec_2390:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2386
+	JMP         act_done_2389
 
-act_requant_2391:
+act_requant_2394:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45214,33 +45345,33 @@ act_requant_2391:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2386
+	JMP         act_done_2389
 
-act_clampx_2387:
+act_clampx_2390:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2386:
+act_done_2389:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2382
+	JMP     block_2385
 
-tail_2383:
+tail_2386:
 	CMPQ      DI, DX
-	JAE       pixels_done_2384
+	JAE       pixels_done_2387
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2392:
+row_2395:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -45256,33 +45387,33 @@ row_2392:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2392
+	JNZ          row_2395
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2393
+	JB           act_done_2396
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2394
+	JE           act_clampx_2397
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2395
+	JE           act_mulx_2398
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2396
+	JE           act_slope_2399
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2397
+	JE           act_slopec_2400
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2398
+	JE           act_requant_2401
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2393
+	JMP          act_done_2396
 
-act_mulx_2395:
+act_mulx_2398:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45293,18 +45424,18 @@ act_mulx_2395:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2393
+	JMP         act_done_2396
 
-act_slope_2396:
+act_slope_2399:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2393
+	JMP         act_done_2396
 
-act_slopec_2397:
+act_slopec_2400:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45314,9 +45445,9 @@ act_slopec_2397:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2393
+	JMP         act_done_2396
 
-act_requant_2398:
+act_requant_2401:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45328,21 +45459,21 @@ act_requant_2398:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2393
+	JMP         act_done_2396
 
-act_clampx_2394:
+act_clampx_2397:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2393:
+act_done_2396:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2384:
+pixels_done_2387:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45357,16 +45488,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2399:
+block_2402:
 	CMPQ    DI, BX
-	JAE     tail_2400
+	JAE     tail_2403
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2402:
+row_2405:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -45377,53 +45508,53 @@ row_2402:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2402
+	JNZ          row_2405
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2403
+	JB           act_done_2406
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2404
+	JE           act_clampx_2407
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2405
+	JE           act_mulx_2408
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2406
+	JE           act_slope_2409
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2407
+	JE           act_slopec_2410
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2408
+	JE           act_requant_2411
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2403
+	JMP          act_done_2406
 
-act_mulx_2405:
+act_mulx_2408:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2403
+	JMP         act_done_2406
 
-act_slope_2406:
+act_slope_2409:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2403
+	JMP         act_done_2406
 
-act_slopec_2407:
+act_slopec_2410:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2403
+	JMP         act_done_2406
 
-act_requant_2408:
+act_requant_2411:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -45431,28 +45562,28 @@ act_requant_2408:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2403
+	JMP         act_done_2406
 
-act_clampx_2404:
+act_clampx_2407:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2403:
+act_done_2406:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2399
+	JMP     block_2402
 
-tail_2400:
+tail_2403:
 	CMPQ      DI, DX
-	JAE       pixels_done_2401
+	JAE       pixels_done_2404
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2409:
+row_2412:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -45463,53 +45594,53 @@ row_2409:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2409
+	JNZ          row_2412
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2410
+	JB           act_done_2413
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2411
+	JE           act_clampx_2414
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2412
+	JE           act_mulx_2415
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2413
+	JE           act_slope_2416
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2414
+	JE           act_slopec_2417
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2415
+	JE           act_requant_2418
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2410
+	JMP          act_done_2413
 
-act_mulx_2412:
+act_mulx_2415:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2410
+	JMP         act_done_2413
 
-act_slope_2413:
+act_slope_2416:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2410
+	JMP         act_done_2413
 
-act_slopec_2414:
+act_slopec_2417:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2410
+	JMP         act_done_2413
 
-act_requant_2415:
+act_requant_2418:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -45517,17 +45648,17 @@ act_requant_2415:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2410
+	JMP         act_done_2413
 
-act_clampx_2411:
+act_clampx_2414:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2410:
+act_done_2413:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2401:
+pixels_done_2404:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45560,9 +45691,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2416:
+block_2419:
 	CMPQ    DI, BX
-	JAE     tail_2417
+	JAE     tail_2420
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45572,7 +45703,7 @@ block_2416:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2419:
+row_2422:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -45607,24 +45738,24 @@ row_2419:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2419
+	JNZ          row_2422
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2420
+	JB           act_done_2423
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2421
+	JE           act_clampx_2424
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2422
+	JE           act_mulx_2425
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2423
+	JE           act_slope_2426
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2424
+	JE           act_slopec_2427
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2425
+	JE           act_requant_2428
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45637,9 +45768,9 @@ row_2419:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2420
+	JMP          act_done_2423
 
-act_mulx_2422:
+act_mulx_2425:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45660,9 +45791,9 @@ act_mulx_2422:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2420
+	JMP         act_done_2423
 
-act_slope_2423:
+act_slope_2426:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45675,9 +45806,9 @@ act_slope_2423:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2420
+	JMP         act_done_2423
 
-act_slopec_2424:
+act_slopec_2427:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45693,9 +45824,9 @@ act_slopec_2424:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2420
+	JMP         act_done_2423
 
-act_requant_2425:
+act_requant_2428:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45715,9 +45846,9 @@ act_requant_2425:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2420
+	JMP         act_done_2423
 
-act_clampx_2421:
+act_clampx_2424:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45727,7 +45858,7 @@ act_clampx_2421:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2420:
+act_done_2423:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45738,11 +45869,11 @@ act_done_2420:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2416
+	JMP     block_2419
 
-tail_2417:
+tail_2420:
 	CMPQ      DI, DX
-	JAE       pixels_done_2418
+	JAE       pixels_done_2421
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45751,7 +45882,7 @@ tail_2417:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2426:
+row_2429:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -45786,24 +45917,24 @@ row_2426:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2426
+	JNZ          row_2429
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2427
+	JB           act_done_2430
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2428
+	JE           act_clampx_2431
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2429
+	JE           act_mulx_2432
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2430
+	JE           act_slope_2433
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2431
+	JE           act_slopec_2434
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2432
+	JE           act_requant_2435
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45816,9 +45947,9 @@ row_2426:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2427
+	JMP          act_done_2430
 
-act_mulx_2429:
+act_mulx_2432:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45839,9 +45970,9 @@ act_mulx_2429:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2427
+	JMP         act_done_2430
 
-act_slope_2430:
+act_slope_2433:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45854,9 +45985,9 @@ act_slope_2430:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2427
+	JMP         act_done_2430
 
-act_slopec_2431:
+act_slopec_2434:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -45872,9 +46003,9 @@ act_slopec_2431:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2427
+	JMP         act_done_2430
 
-act_requant_2432:
+act_requant_2435:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -45894,9 +46025,9 @@ act_requant_2432:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2427
+	JMP         act_done_2430
 
-act_clampx_2428:
+act_clampx_2431:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45906,7 +46037,7 @@ act_clampx_2428:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2427:
+act_done_2430:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45916,7 +46047,7 @@ act_done_2427:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2418:
+pixels_done_2421:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45935,9 +46066,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2433:
+block_2436:
 	CMPQ    DI, BX
-	JAE     tail_2434
+	JAE     tail_2437
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45946,7 +46077,7 @@ block_2433:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2436:
+row_2439:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -45974,24 +46105,24 @@ row_2436:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2436
+	JNZ          row_2439
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2437
+	JB           act_done_2440
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2438
+	JE           act_clampx_2441
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2439
+	JE           act_mulx_2442
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2440
+	JE           act_slope_2443
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2441
+	JE           act_slopec_2444
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2442
+	JE           act_requant_2445
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46001,9 +46132,9 @@ row_2436:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2437
+	JMP          act_done_2440
 
-act_mulx_2439:
+act_mulx_2442:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46019,9 +46150,9 @@ act_mulx_2439:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2437
+	JMP         act_done_2440
 
-act_slope_2440:
+act_slope_2443:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46031,9 +46162,9 @@ act_slope_2440:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2437
+	JMP         act_done_2440
 
-act_slopec_2441:
+act_slopec_2444:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46046,9 +46177,9 @@ act_slopec_2441:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2437
+	JMP         act_done_2440
 
-act_requant_2442:
+act_requant_2445:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46064,9 +46195,9 @@ act_requant_2442:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2437
+	JMP         act_done_2440
 
-act_clampx_2438:
+act_clampx_2441:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46074,7 +46205,7 @@ act_clampx_2438:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2437:
+act_done_2440:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46083,11 +46214,11 @@ act_done_2437:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2433
+	JMP     block_2436
 
-tail_2434:
+tail_2437:
 	CMPQ      DI, DX
-	JAE       pixels_done_2435
+	JAE       pixels_done_2438
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46095,7 +46226,7 @@ tail_2434:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2443:
+row_2446:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -46123,24 +46254,24 @@ row_2443:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2443
+	JNZ          row_2446
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2444
+	JB           act_done_2447
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2445
+	JE           act_clampx_2448
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2446
+	JE           act_mulx_2449
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2447
+	JE           act_slope_2450
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2448
+	JE           act_slopec_2451
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2449
+	JE           act_requant_2452
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46150,9 +46281,9 @@ row_2443:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2444
+	JMP          act_done_2447
 
-act_mulx_2446:
+act_mulx_2449:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46168,9 +46299,9 @@ act_mulx_2446:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2444
+	JMP         act_done_2447
 
-act_slope_2447:
+act_slope_2450:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46180,9 +46311,9 @@ act_slope_2447:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2444
+	JMP         act_done_2447
 
-act_slopec_2448:
+act_slopec_2451:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46195,9 +46326,9 @@ act_slopec_2448:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2444
+	JMP         act_done_2447
 
-act_requant_2449:
+act_requant_2452:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46213,9 +46344,9 @@ act_requant_2449:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2444
+	JMP         act_done_2447
 
-act_clampx_2445:
+act_clampx_2448:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46223,7 +46354,7 @@ act_clampx_2445:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2444:
+act_done_2447:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46231,7 +46362,7 @@ act_done_2444:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2435:
+pixels_done_2438:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46248,9 +46379,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2450:
+block_2453:
 	CMPQ    DI, BX
-	JAE     tail_2451
+	JAE     tail_2454
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46258,7 +46389,7 @@ block_2450:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2453:
+row_2456:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -46279,33 +46410,33 @@ row_2453:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2453
+	JNZ          row_2456
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2454
+	JB           act_done_2457
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2455
+	JE           act_clampx_2458
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2456
+	JE           act_mulx_2459
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2457
+	JE           act_slope_2460
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2458
+	JE           act_slopec_2461
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2459
+	JE           act_requant_2462
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2454
+	JMP          act_done_2457
 
-act_mulx_2456:
+act_mulx_2459:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46316,18 +46447,18 @@ act_mulx_2456:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2454
+	JMP         act_done_2457
 
-act_slope_2457:
+act_slope_2460:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2454
+	JMP         act_done_2457
 
-act_slopec_2458:
+act_slopec_2461:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46337,9 +46468,9 @@ act_slopec_2458:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2454
+	JMP         act_done_2457
 
-act_requant_2459:
+act_requant_2462:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46351,33 +46482,33 @@ act_requant_2459:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2454
+	JMP         act_done_2457
 
-act_clampx_2455:
+act_clampx_2458:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2454:
+act_done_2457:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2450
+	JMP     block_2453
 
-tail_2451:
+tail_2454:
 	CMPQ      DI, DX
-	JAE       pixels_done_2452
+	JAE       pixels_done_2455
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2460:
+row_2463:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -46398,33 +46529,33 @@ row_2460:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2460
+	JNZ          row_2463
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2461
+	JB           act_done_2464
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2462
+	JE           act_clampx_2465
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2463
+	JE           act_mulx_2466
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2464
+	JE           act_slope_2467
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2465
+	JE           act_slopec_2468
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2466
+	JE           act_requant_2469
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2461
+	JMP          act_done_2464
 
-act_mulx_2463:
+act_mulx_2466:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46435,18 +46566,18 @@ act_mulx_2463:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2461
+	JMP         act_done_2464
 
-act_slope_2464:
+act_slope_2467:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2461
+	JMP         act_done_2464
 
-act_slopec_2465:
+act_slopec_2468:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46456,9 +46587,9 @@ act_slopec_2465:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2461
+	JMP         act_done_2464
 
-act_requant_2466:
+act_requant_2469:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46470,21 +46601,21 @@ act_requant_2466:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2461
+	JMP         act_done_2464
 
-act_clampx_2462:
+act_clampx_2465:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2461:
+act_done_2464:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2452:
+pixels_done_2455:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46499,16 +46630,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2467:
+block_2470:
 	CMPQ    DI, BX
-	JAE     tail_2468
+	JAE     tail_2471
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2470:
+row_2473:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -46522,53 +46653,53 @@ row_2470:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2470
+	JNZ          row_2473
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2471
+	JB           act_done_2474
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2472
+	JE           act_clampx_2475
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2473
+	JE           act_mulx_2476
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2474
+	JE           act_slope_2477
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2475
+	JE           act_slopec_2478
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2476
+	JE           act_requant_2479
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2471
+	JMP          act_done_2474
 
-act_mulx_2473:
+act_mulx_2476:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2471
+	JMP         act_done_2474
 
-act_slope_2474:
+act_slope_2477:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2471
+	JMP         act_done_2474
 
-act_slopec_2475:
+act_slopec_2478:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2471
+	JMP         act_done_2474
 
-act_requant_2476:
+act_requant_2479:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -46576,28 +46707,28 @@ act_requant_2476:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2471
+	JMP         act_done_2474
 
-act_clampx_2472:
+act_clampx_2475:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2471:
+act_done_2474:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2467
+	JMP     block_2470
 
-tail_2468:
+tail_2471:
 	CMPQ      DI, DX
-	JAE       pixels_done_2469
+	JAE       pixels_done_2472
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2477:
+row_2480:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -46611,53 +46742,53 @@ row_2477:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2477
+	JNZ          row_2480
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2478
+	JB           act_done_2481
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2479
+	JE           act_clampx_2482
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2480
+	JE           act_mulx_2483
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2481
+	JE           act_slope_2484
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2482
+	JE           act_slopec_2485
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2483
+	JE           act_requant_2486
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2478
+	JMP          act_done_2481
 
-act_mulx_2480:
+act_mulx_2483:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2478
+	JMP         act_done_2481
 
-act_slope_2481:
+act_slope_2484:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2478
+	JMP         act_done_2481
 
-act_slopec_2482:
+act_slopec_2485:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2478
+	JMP         act_done_2481
 
-act_requant_2483:
+act_requant_2486:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -46665,17 +46796,17 @@ act_requant_2483:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2478
+	JMP         act_done_2481
 
-act_clampx_2479:
+act_clampx_2482:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2478:
+act_done_2481:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2469:
+pixels_done_2472:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -46708,9 +46839,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2484:
+block_2487:
 	CMPQ    DI, BX
-	JAE     tail_2485
+	JAE     tail_2488
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46720,7 +46851,7 @@ block_2484:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2487:
+row_2490:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -46737,24 +46868,24 @@ row_2487:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2487
+	JNZ          row_2490
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2488
+	JB           act_done_2491
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2489
+	JE           act_clampx_2492
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2490
+	JE           act_mulx_2493
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2491
+	JE           act_slope_2494
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2492
+	JE           act_slopec_2495
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2493
+	JE           act_requant_2496
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46767,9 +46898,9 @@ row_2487:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2488
+	JMP          act_done_2491
 
-act_mulx_2490:
+act_mulx_2493:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46790,9 +46921,9 @@ act_mulx_2490:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2488
+	JMP         act_done_2491
 
-act_slope_2491:
+act_slope_2494:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46805,9 +46936,9 @@ act_slope_2491:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2488
+	JMP         act_done_2491
 
-act_slopec_2492:
+act_slopec_2495:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46823,9 +46954,9 @@ act_slopec_2492:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2488
+	JMP         act_done_2491
 
-act_requant_2493:
+act_requant_2496:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46845,9 +46976,9 @@ act_requant_2493:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2488
+	JMP         act_done_2491
 
-act_clampx_2489:
+act_clampx_2492:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46857,7 +46988,7 @@ act_clampx_2489:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2488:
+act_done_2491:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46868,11 +46999,11 @@ act_done_2488:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2484
+	JMP     block_2487
 
-tail_2485:
+tail_2488:
 	CMPQ      DI, DX
-	JAE       pixels_done_2486
+	JAE       pixels_done_2489
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46881,7 +47012,7 @@ tail_2485:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2494:
+row_2497:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -46898,24 +47029,24 @@ row_2494:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2494
+	JNZ          row_2497
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2495
+	JB           act_done_2498
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2496
+	JE           act_clampx_2499
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2497
+	JE           act_mulx_2500
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2498
+	JE           act_slope_2501
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2499
+	JE           act_slopec_2502
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2500
+	JE           act_requant_2503
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46928,9 +47059,9 @@ row_2494:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2495
+	JMP          act_done_2498
 
-act_mulx_2497:
+act_mulx_2500:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46951,9 +47082,9 @@ act_mulx_2497:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2495
+	JMP         act_done_2498
 
-act_slope_2498:
+act_slope_2501:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46966,9 +47097,9 @@ act_slope_2498:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2495
+	JMP         act_done_2498
 
-act_slopec_2499:
+act_slopec_2502:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46984,9 +47115,9 @@ act_slopec_2499:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2495
+	JMP         act_done_2498
 
-act_requant_2500:
+act_requant_2503:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47006,9 +47137,9 @@ act_requant_2500:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2495
+	JMP         act_done_2498
 
-act_clampx_2496:
+act_clampx_2499:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47018,7 +47149,7 @@ act_clampx_2496:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2495:
+act_done_2498:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47028,7 +47159,7 @@ act_done_2495:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2486:
+pixels_done_2489:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47047,9 +47178,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2501:
+block_2504:
 	CMPQ    DI, BX
-	JAE     tail_2502
+	JAE     tail_2505
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47058,7 +47189,7 @@ block_2501:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2504:
+row_2507:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -47072,24 +47203,24 @@ row_2504:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2504
+	JNZ          row_2507
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2505
+	JB           act_done_2508
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2506
+	JE           act_clampx_2509
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2507
+	JE           act_mulx_2510
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2508
+	JE           act_slope_2511
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2509
+	JE           act_slopec_2512
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2510
+	JE           act_requant_2513
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47099,9 +47230,9 @@ row_2504:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2505
+	JMP          act_done_2508
 
-act_mulx_2507:
+act_mulx_2510:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47117,9 +47248,9 @@ act_mulx_2507:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2505
+	JMP         act_done_2508
 
-act_slope_2508:
+act_slope_2511:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47129,9 +47260,9 @@ act_slope_2508:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2505
+	JMP         act_done_2508
 
-act_slopec_2509:
+act_slopec_2512:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47144,9 +47275,9 @@ act_slopec_2509:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2505
+	JMP         act_done_2508
 
-act_requant_2510:
+act_requant_2513:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47162,9 +47293,9 @@ act_requant_2510:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2505
+	JMP         act_done_2508
 
-act_clampx_2506:
+act_clampx_2509:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47172,7 +47303,7 @@ act_clampx_2506:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2505:
+act_done_2508:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47181,11 +47312,11 @@ act_done_2505:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2501
+	JMP     block_2504
 
-tail_2502:
+tail_2505:
 	CMPQ      DI, DX
-	JAE       pixels_done_2503
+	JAE       pixels_done_2506
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47193,7 +47324,7 @@ tail_2502:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2511:
+row_2514:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -47207,24 +47338,24 @@ row_2511:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2511
+	JNZ          row_2514
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2512
+	JB           act_done_2515
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2513
+	JE           act_clampx_2516
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2514
+	JE           act_mulx_2517
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2515
+	JE           act_slope_2518
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2516
+	JE           act_slopec_2519
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2517
+	JE           act_requant_2520
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47234,9 +47365,9 @@ row_2511:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2512
+	JMP          act_done_2515
 
-act_mulx_2514:
+act_mulx_2517:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47252,9 +47383,9 @@ act_mulx_2514:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2512
+	JMP         act_done_2515
 
-act_slope_2515:
+act_slope_2518:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47264,9 +47395,9 @@ act_slope_2515:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2512
+	JMP         act_done_2515
 
-act_slopec_2516:
+act_slopec_2519:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47279,9 +47410,9 @@ act_slopec_2516:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2512
+	JMP         act_done_2515
 
-act_requant_2517:
+act_requant_2520:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47297,9 +47428,9 @@ act_requant_2517:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2512
+	JMP         act_done_2515
 
-act_clampx_2513:
+act_clampx_2516:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47307,7 +47438,7 @@ act_clampx_2513:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2512:
+act_done_2515:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47315,7 +47446,7 @@ act_done_2512:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2503:
+pixels_done_2506:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47332,9 +47463,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2518:
+block_2521:
 	CMPQ    DI, BX
-	JAE     tail_2519
+	JAE     tail_2522
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47342,7 +47473,7 @@ block_2518:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2521:
+row_2524:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -47353,33 +47484,33 @@ row_2521:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2521
+	JNZ          row_2524
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2522
+	JB           act_done_2525
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2523
+	JE           act_clampx_2526
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2524
+	JE           act_mulx_2527
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2525
+	JE           act_slope_2528
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2526
+	JE           act_slopec_2529
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2527
+	JE           act_requant_2530
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2522
+	JMP          act_done_2525
 
-act_mulx_2524:
+act_mulx_2527:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47390,18 +47521,18 @@ act_mulx_2524:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2522
+	JMP         act_done_2525
 
-act_slope_2525:
+act_slope_2528:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2522
+	JMP         act_done_2525
 
-act_slopec_2526:
+act_slopec_2529:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47411,9 +47542,9 @@ act_slopec_2526:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2522
+	JMP         act_done_2525
 
-act_requant_2527:
+act_requant_2530:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47425,33 +47556,33 @@ act_requant_2527:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2522
+	JMP         act_done_2525
 
-act_clampx_2523:
+act_clampx_2526:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2522:
+act_done_2525:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2518
+	JMP     block_2521
 
-tail_2519:
+tail_2522:
 	CMPQ      DI, DX
-	JAE       pixels_done_2520
+	JAE       pixels_done_2523
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2528:
+row_2531:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -47462,33 +47593,33 @@ row_2528:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2528
+	JNZ          row_2531
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2529
+	JB           act_done_2532
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2530
+	JE           act_clampx_2533
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2531
+	JE           act_mulx_2534
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2532
+	JE           act_slope_2535
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2533
+	JE           act_slopec_2536
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2534
+	JE           act_requant_2537
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2529
+	JMP          act_done_2532
 
-act_mulx_2531:
+act_mulx_2534:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47499,18 +47630,18 @@ act_mulx_2531:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2529
+	JMP         act_done_2532
 
-act_slope_2532:
+act_slope_2535:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2529
+	JMP         act_done_2532
 
-act_slopec_2533:
+act_slopec_2536:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47520,9 +47651,9 @@ act_slopec_2533:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2529
+	JMP         act_done_2532
 
-act_requant_2534:
+act_requant_2537:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47534,21 +47665,21 @@ act_requant_2534:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2529
+	JMP         act_done_2532
 
-act_clampx_2530:
+act_clampx_2533:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2529:
+act_done_2532:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2520:
+pixels_done_2523:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47563,16 +47694,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2535:
+block_2538:
 	CMPQ    DI, BX
-	JAE     tail_2536
+	JAE     tail_2539
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2538:
+row_2541:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -47580,53 +47711,53 @@ row_2538:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2538
+	JNZ          row_2541
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2539
+	JB           act_done_2542
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2540
+	JE           act_clampx_2543
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2541
+	JE           act_mulx_2544
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2542
+	JE           act_slope_2545
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2543
+	JE           act_slopec_2546
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2544
+	JE           act_requant_2547
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2539
+	JMP          act_done_2542
 
-act_mulx_2541:
+act_mulx_2544:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2539
+	JMP         act_done_2542
 
-act_slope_2542:
+act_slope_2545:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2539
+	JMP         act_done_2542
 
-act_slopec_2543:
+act_slopec_2546:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2539
+	JMP         act_done_2542
 
-act_requant_2544:
+act_requant_2547:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -47634,28 +47765,28 @@ act_requant_2544:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2539
+	JMP         act_done_2542
 
-act_clampx_2540:
+act_clampx_2543:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2539:
+act_done_2542:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2535
+	JMP     block_2538
 
-tail_2536:
+tail_2539:
 	CMPQ      DI, DX
-	JAE       pixels_done_2537
+	JAE       pixels_done_2540
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2545:
+row_2548:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -47663,53 +47794,53 @@ row_2545:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2545
+	JNZ          row_2548
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2546
+	JB           act_done_2549
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2547
+	JE           act_clampx_2550
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2548
+	JE           act_mulx_2551
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2549
+	JE           act_slope_2552
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2550
+	JE           act_slopec_2553
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2551
+	JE           act_requant_2554
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2546
+	JMP          act_done_2549
 
-act_mulx_2548:
+act_mulx_2551:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2546
+	JMP         act_done_2549
 
-act_slope_2549:
+act_slope_2552:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2546
+	JMP         act_done_2549
 
-act_slopec_2550:
+act_slopec_2553:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2546
+	JMP         act_done_2549
 
-act_requant_2551:
+act_requant_2554:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -47717,17 +47848,17 @@ act_requant_2551:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2546
+	JMP         act_done_2549
 
-act_clampx_2547:
+act_clampx_2550:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2546:
+act_done_2549:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2537:
+pixels_done_2540:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -47760,9 +47891,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2552:
+block_2555:
 	CMPQ    DI, BX
-	JAE     tail_2553
+	JAE     tail_2556
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47772,7 +47903,7 @@ block_2552:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2555:
+row_2558:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -47798,24 +47929,24 @@ row_2555:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2555
+	JNZ          row_2558
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2556
+	JB           act_done_2559
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2557
+	JE           act_clampx_2560
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2558
+	JE           act_mulx_2561
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2559
+	JE           act_slope_2562
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2560
+	JE           act_slopec_2563
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2561
+	JE           act_requant_2564
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47828,9 +47959,9 @@ row_2555:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2556
+	JMP          act_done_2559
 
-act_mulx_2558:
+act_mulx_2561:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47851,9 +47982,9 @@ act_mulx_2558:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2556
+	JMP         act_done_2559
 
-act_slope_2559:
+act_slope_2562:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47866,9 +47997,9 @@ act_slope_2559:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2556
+	JMP         act_done_2559
 
-act_slopec_2560:
+act_slopec_2563:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -47884,9 +48015,9 @@ act_slopec_2560:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2556
+	JMP         act_done_2559
 
-act_requant_2561:
+act_requant_2564:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -47906,9 +48037,9 @@ act_requant_2561:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2556
+	JMP         act_done_2559
 
-act_clampx_2557:
+act_clampx_2560:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47918,7 +48049,7 @@ act_clampx_2557:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2556:
+act_done_2559:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47929,11 +48060,11 @@ act_done_2556:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2552
+	JMP     block_2555
 
-tail_2553:
+tail_2556:
 	CMPQ      DI, DX
-	JAE       pixels_done_2554
+	JAE       pixels_done_2557
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47942,7 +48073,7 @@ tail_2553:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2562:
+row_2565:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -47968,24 +48099,24 @@ row_2562:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2562
+	JNZ          row_2565
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2563
+	JB           act_done_2566
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2564
+	JE           act_clampx_2567
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2565
+	JE           act_mulx_2568
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2566
+	JE           act_slope_2569
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2567
+	JE           act_slopec_2570
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2568
+	JE           act_requant_2571
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47998,9 +48129,9 @@ row_2562:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2563
+	JMP          act_done_2566
 
-act_mulx_2565:
+act_mulx_2568:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48021,9 +48152,9 @@ act_mulx_2565:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2563
+	JMP         act_done_2566
 
-act_slope_2566:
+act_slope_2569:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48036,9 +48167,9 @@ act_slope_2566:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2563
+	JMP         act_done_2566
 
-act_slopec_2567:
+act_slopec_2570:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48054,9 +48185,9 @@ act_slopec_2567:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2563
+	JMP         act_done_2566
 
-act_requant_2568:
+act_requant_2571:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48076,9 +48207,9 @@ act_requant_2568:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2563
+	JMP         act_done_2566
 
-act_clampx_2564:
+act_clampx_2567:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48088,7 +48219,7 @@ act_clampx_2564:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2563:
+act_done_2566:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48098,7 +48229,7 @@ act_done_2563:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2554:
+pixels_done_2557:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48117,9 +48248,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2569:
+block_2572:
 	CMPQ    DI, BX
-	JAE     tail_2570
+	JAE     tail_2573
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48128,7 +48259,7 @@ block_2569:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2572:
+row_2575:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -48149,24 +48280,24 @@ row_2572:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2572
+	JNZ          row_2575
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2573
+	JB           act_done_2576
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2574
+	JE           act_clampx_2577
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2575
+	JE           act_mulx_2578
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2576
+	JE           act_slope_2579
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2577
+	JE           act_slopec_2580
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2578
+	JE           act_requant_2581
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48176,9 +48307,9 @@ row_2572:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2573
+	JMP          act_done_2576
 
-act_mulx_2575:
+act_mulx_2578:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48194,9 +48325,9 @@ act_mulx_2575:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2573
+	JMP         act_done_2576
 
-act_slope_2576:
+act_slope_2579:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48206,9 +48337,9 @@ act_slope_2576:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2573
+	JMP         act_done_2576
 
-act_slopec_2577:
+act_slopec_2580:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48221,9 +48352,9 @@ act_slopec_2577:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2573
+	JMP         act_done_2576
 
-act_requant_2578:
+act_requant_2581:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48239,9 +48370,9 @@ act_requant_2578:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2573
+	JMP         act_done_2576
 
-act_clampx_2574:
+act_clampx_2577:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48249,7 +48380,7 @@ act_clampx_2574:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2573:
+act_done_2576:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48258,11 +48389,11 @@ act_done_2573:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2569
+	JMP     block_2572
 
-tail_2570:
+tail_2573:
 	CMPQ      DI, DX
-	JAE       pixels_done_2571
+	JAE       pixels_done_2574
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48270,7 +48401,7 @@ tail_2570:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2579:
+row_2582:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -48291,24 +48422,24 @@ row_2579:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2579
+	JNZ          row_2582
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2580
+	JB           act_done_2583
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2581
+	JE           act_clampx_2584
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2582
+	JE           act_mulx_2585
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2583
+	JE           act_slope_2586
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2584
+	JE           act_slopec_2587
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2585
+	JE           act_requant_2588
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48318,9 +48449,9 @@ row_2579:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2580
+	JMP          act_done_2583
 
-act_mulx_2582:
+act_mulx_2585:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48336,9 +48467,9 @@ act_mulx_2582:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2580
+	JMP         act_done_2583
 
-act_slope_2583:
+act_slope_2586:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48348,9 +48479,9 @@ act_slope_2583:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2580
+	JMP         act_done_2583
 
-act_slopec_2584:
+act_slopec_2587:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48363,9 +48494,9 @@ act_slopec_2584:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2580
+	JMP         act_done_2583
 
-act_requant_2585:
+act_requant_2588:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48381,9 +48512,9 @@ act_requant_2585:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2580
+	JMP         act_done_2583
 
-act_clampx_2581:
+act_clampx_2584:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48391,7 +48522,7 @@ act_clampx_2581:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2580:
+act_done_2583:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48399,7 +48530,7 @@ act_done_2580:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2571:
+pixels_done_2574:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48416,9 +48547,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2586:
+block_2589:
 	CMPQ    DI, BX
-	JAE     tail_2587
+	JAE     tail_2590
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48426,7 +48557,7 @@ block_2586:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2589:
+row_2592:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -48442,33 +48573,33 @@ row_2589:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2589
+	JNZ          row_2592
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2590
+	JB           act_done_2593
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2591
+	JE           act_clampx_2594
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2592
+	JE           act_mulx_2595
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2593
+	JE           act_slope_2596
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2594
+	JE           act_slopec_2597
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2595
+	JE           act_requant_2598
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2590
+	JMP          act_done_2593
 
-act_mulx_2592:
+act_mulx_2595:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48479,18 +48610,18 @@ act_mulx_2592:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2590
+	JMP         act_done_2593
 
-act_slope_2593:
+act_slope_2596:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2590
+	JMP         act_done_2593
 
-act_slopec_2594:
+act_slopec_2597:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48500,9 +48631,9 @@ act_slopec_2594:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2590
+	JMP         act_done_2593
 
-act_requant_2595:
+act_requant_2598:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48514,33 +48645,33 @@ act_requant_2595:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2590
+	JMP         act_done_2593
 
-act_clampx_2591:
+act_clampx_2594:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2590:
+act_done_2593:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2586
+	JMP     block_2589
 
-tail_2587:
+tail_2590:
 	CMPQ      DI, DX
-	JAE       pixels_done_2588
+	JAE       pixels_done_2591
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2596:
+row_2599:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -48556,33 +48687,33 @@ row_2596:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2596
+	JNZ          row_2599
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2597
+	JB           act_done_2600
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2598
+	JE           act_clampx_2601
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2599
+	JE           act_mulx_2602
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2600
+	JE           act_slope_2603
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2601
+	JE           act_slopec_2604
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2602
+	JE           act_requant_2605
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2597
+	JMP          act_done_2600
 
-act_mulx_2599:
+act_mulx_2602:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48593,18 +48724,18 @@ act_mulx_2599:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2597
+	JMP         act_done_2600
 
-act_slope_2600:
+act_slope_2603:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2597
+	JMP         act_done_2600
 
-act_slopec_2601:
+act_slopec_2604:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48614,9 +48745,9 @@ act_slopec_2601:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2597
+	JMP         act_done_2600
 
-act_requant_2602:
+act_requant_2605:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48628,21 +48759,21 @@ act_requant_2602:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2597
+	JMP         act_done_2600
 
-act_clampx_2598:
+act_clampx_2601:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2597:
+act_done_2600:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2588:
+pixels_done_2591:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48657,16 +48788,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2603:
+block_2606:
 	CMPQ    DI, BX
-	JAE     tail_2604
+	JAE     tail_2607
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2606:
+row_2609:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -48677,53 +48808,53 @@ row_2606:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2606
+	JNZ          row_2609
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2607
+	JB           act_done_2610
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2608
+	JE           act_clampx_2611
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2609
+	JE           act_mulx_2612
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2610
+	JE           act_slope_2613
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2611
+	JE           act_slopec_2614
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2612
+	JE           act_requant_2615
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2607
+	JMP          act_done_2610
 
-act_mulx_2609:
+act_mulx_2612:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2607
+	JMP         act_done_2610
 
-act_slope_2610:
+act_slope_2613:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2607
+	JMP         act_done_2610
 
-act_slopec_2611:
+act_slopec_2614:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2607
+	JMP         act_done_2610
 
-act_requant_2612:
+act_requant_2615:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -48731,28 +48862,28 @@ act_requant_2612:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2607
+	JMP         act_done_2610
 
-act_clampx_2608:
+act_clampx_2611:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2607:
+act_done_2610:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2603
+	JMP     block_2606
 
-tail_2604:
+tail_2607:
 	CMPQ      DI, DX
-	JAE       pixels_done_2605
+	JAE       pixels_done_2608
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2613:
+row_2616:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -48763,53 +48894,53 @@ row_2613:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2613
+	JNZ          row_2616
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2614
+	JB           act_done_2617
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2615
+	JE           act_clampx_2618
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2616
+	JE           act_mulx_2619
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2617
+	JE           act_slope_2620
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2618
+	JE           act_slopec_2621
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2619
+	JE           act_requant_2622
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2614
+	JMP          act_done_2617
 
-act_mulx_2616:
+act_mulx_2619:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2614
+	JMP         act_done_2617
 
-act_slope_2617:
+act_slope_2620:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2614
+	JMP         act_done_2617
 
-act_slopec_2618:
+act_slopec_2621:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2614
+	JMP         act_done_2617
 
-act_requant_2619:
+act_requant_2622:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -48817,17 +48948,17 @@ act_requant_2619:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2614
+	JMP         act_done_2617
 
-act_clampx_2615:
+act_clampx_2618:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2614:
+act_done_2617:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2605:
+pixels_done_2608:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -48860,9 +48991,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2620:
+block_2623:
 	CMPQ    DI, BX
-	JAE     tail_2621
+	JAE     tail_2624
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48872,7 +49003,7 @@ block_2620:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2623:
+row_2626:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -48889,24 +49020,24 @@ row_2623:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2623
+	JNZ          row_2626
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2624
+	JB           act_done_2627
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2625
+	JE           act_clampx_2628
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2626
+	JE           act_mulx_2629
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2627
+	JE           act_slope_2630
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2628
+	JE           act_slopec_2631
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2629
+	JE           act_requant_2632
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48919,9 +49050,9 @@ row_2623:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2624
+	JMP          act_done_2627
 
-act_mulx_2626:
+act_mulx_2629:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48942,9 +49073,9 @@ act_mulx_2626:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2624
+	JMP         act_done_2627
 
-act_slope_2627:
+act_slope_2630:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48957,9 +49088,9 @@ act_slope_2627:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2624
+	JMP         act_done_2627
 
-act_slopec_2628:
+act_slopec_2631:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48975,9 +49106,9 @@ act_slopec_2628:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2624
+	JMP         act_done_2627
 
-act_requant_2629:
+act_requant_2632:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48997,9 +49128,9 @@ act_requant_2629:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2624
+	JMP         act_done_2627
 
-act_clampx_2625:
+act_clampx_2628:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49009,7 +49140,7 @@ act_clampx_2625:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2624:
+act_done_2627:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49020,11 +49151,11 @@ act_done_2624:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2620
+	JMP     block_2623
 
-tail_2621:
+tail_2624:
 	CMPQ      DI, DX
-	JAE       pixels_done_2622
+	JAE       pixels_done_2625
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49033,7 +49164,7 @@ tail_2621:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2630:
+row_2633:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -49050,24 +49181,24 @@ row_2630:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2630
+	JNZ          row_2633
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2631
+	JB           act_done_2634
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2632
+	JE           act_clampx_2635
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2633
+	JE           act_mulx_2636
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2634
+	JE           act_slope_2637
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2635
+	JE           act_slopec_2638
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2636
+	JE           act_requant_2639
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49080,9 +49211,9 @@ row_2630:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2631
+	JMP          act_done_2634
 
-act_mulx_2633:
+act_mulx_2636:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49103,9 +49234,9 @@ act_mulx_2633:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2631
+	JMP         act_done_2634
 
-act_slope_2634:
+act_slope_2637:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49118,9 +49249,9 @@ act_slope_2634:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2631
+	JMP         act_done_2634
 
-act_slopec_2635:
+act_slopec_2638:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49136,9 +49267,9 @@ act_slopec_2635:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2631
+	JMP         act_done_2634
 
-act_requant_2636:
+act_requant_2639:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49158,9 +49289,9 @@ act_requant_2636:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2631
+	JMP         act_done_2634
 
-act_clampx_2632:
+act_clampx_2635:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49170,7 +49301,7 @@ act_clampx_2632:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2631:
+act_done_2634:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49180,7 +49311,7 @@ act_done_2631:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2622:
+pixels_done_2625:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49199,9 +49330,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2637:
+block_2640:
 	CMPQ    DI, BX
-	JAE     tail_2638
+	JAE     tail_2641
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49210,7 +49341,7 @@ block_2637:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2640:
+row_2643:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -49224,24 +49355,24 @@ row_2640:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2640
+	JNZ          row_2643
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2641
+	JB           act_done_2644
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2642
+	JE           act_clampx_2645
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2643
+	JE           act_mulx_2646
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2644
+	JE           act_slope_2647
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2645
+	JE           act_slopec_2648
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2646
+	JE           act_requant_2649
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49251,9 +49382,9 @@ row_2640:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2641
+	JMP          act_done_2644
 
-act_mulx_2643:
+act_mulx_2646:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49269,9 +49400,9 @@ act_mulx_2643:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2641
+	JMP         act_done_2644
 
-act_slope_2644:
+act_slope_2647:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49281,9 +49412,9 @@ act_slope_2644:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2641
+	JMP         act_done_2644
 
-act_slopec_2645:
+act_slopec_2648:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49296,9 +49427,9 @@ act_slopec_2645:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2641
+	JMP         act_done_2644
 
-act_requant_2646:
+act_requant_2649:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49314,9 +49445,9 @@ act_requant_2646:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2641
+	JMP         act_done_2644
 
-act_clampx_2642:
+act_clampx_2645:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49324,7 +49455,7 @@ act_clampx_2642:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2641:
+act_done_2644:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49333,11 +49464,11 @@ act_done_2641:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2637
+	JMP     block_2640
 
-tail_2638:
+tail_2641:
 	CMPQ      DI, DX
-	JAE       pixels_done_2639
+	JAE       pixels_done_2642
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49345,7 +49476,7 @@ tail_2638:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2647:
+row_2650:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -49359,24 +49490,24 @@ row_2647:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2647
+	JNZ          row_2650
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2648
+	JB           act_done_2651
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2649
+	JE           act_clampx_2652
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2650
+	JE           act_mulx_2653
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2651
+	JE           act_slope_2654
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2652
+	JE           act_slopec_2655
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2653
+	JE           act_requant_2656
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49386,9 +49517,9 @@ row_2647:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2648
+	JMP          act_done_2651
 
-act_mulx_2650:
+act_mulx_2653:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49404,9 +49535,9 @@ act_mulx_2650:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2648
+	JMP         act_done_2651
 
-act_slope_2651:
+act_slope_2654:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49416,9 +49547,9 @@ act_slope_2651:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2648
+	JMP         act_done_2651
 
-act_slopec_2652:
+act_slopec_2655:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49431,9 +49562,9 @@ act_slopec_2652:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2648
+	JMP         act_done_2651
 
-act_requant_2653:
+act_requant_2656:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49449,9 +49580,9 @@ act_requant_2653:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2648
+	JMP         act_done_2651
 
-act_clampx_2649:
+act_clampx_2652:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49459,7 +49590,7 @@ act_clampx_2649:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2648:
+act_done_2651:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49467,7 +49598,7 @@ act_done_2648:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2639:
+pixels_done_2642:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49484,9 +49615,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2654:
+block_2657:
 	CMPQ    DI, BX
-	JAE     tail_2655
+	JAE     tail_2658
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49494,7 +49625,7 @@ block_2654:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2657:
+row_2660:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -49505,33 +49636,33 @@ row_2657:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2657
+	JNZ          row_2660
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2658
+	JB           act_done_2661
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2659
+	JE           act_clampx_2662
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2660
+	JE           act_mulx_2663
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2661
+	JE           act_slope_2664
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2662
+	JE           act_slopec_2665
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2663
+	JE           act_requant_2666
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2658
+	JMP          act_done_2661
 
-act_mulx_2660:
+act_mulx_2663:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49542,18 +49673,18 @@ act_mulx_2660:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2658
+	JMP         act_done_2661
 
-act_slope_2661:
+act_slope_2664:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2658
+	JMP         act_done_2661
 
-act_slopec_2662:
+act_slopec_2665:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49563,9 +49694,9 @@ act_slopec_2662:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2658
+	JMP         act_done_2661
 
-act_requant_2663:
+act_requant_2666:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49577,33 +49708,33 @@ act_requant_2663:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2658
+	JMP         act_done_2661
 
-act_clampx_2659:
+act_clampx_2662:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2658:
+act_done_2661:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2654
+	JMP     block_2657
 
-tail_2655:
+tail_2658:
 	CMPQ      DI, DX
-	JAE       pixels_done_2656
+	JAE       pixels_done_2659
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2664:
+row_2667:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -49614,33 +49745,33 @@ row_2664:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2664
+	JNZ          row_2667
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2665
+	JB           act_done_2668
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2666
+	JE           act_clampx_2669
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2667
+	JE           act_mulx_2670
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2668
+	JE           act_slope_2671
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2669
+	JE           act_slopec_2672
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2670
+	JE           act_requant_2673
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2665
+	JMP          act_done_2668
 
-act_mulx_2667:
+act_mulx_2670:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49651,18 +49782,18 @@ act_mulx_2667:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2665
+	JMP         act_done_2668
 
-act_slope_2668:
+act_slope_2671:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2665
+	JMP         act_done_2668
 
-act_slopec_2669:
+act_slopec_2672:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49672,9 +49803,9 @@ act_slopec_2669:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2665
+	JMP         act_done_2668
 
-act_requant_2670:
+act_requant_2673:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49686,21 +49817,21 @@ act_requant_2670:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2665
+	JMP         act_done_2668
 
-act_clampx_2666:
+act_clampx_2669:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2665:
+act_done_2668:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2656:
+pixels_done_2659:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49715,16 +49846,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2671:
+block_2674:
 	CMPQ    DI, BX
-	JAE     tail_2672
+	JAE     tail_2675
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2674:
+row_2677:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -49732,53 +49863,53 @@ row_2674:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2674
+	JNZ          row_2677
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2675
+	JB           act_done_2678
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2676
+	JE           act_clampx_2679
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2677
+	JE           act_mulx_2680
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2678
+	JE           act_slope_2681
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2679
+	JE           act_slopec_2682
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2680
+	JE           act_requant_2683
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2675
+	JMP          act_done_2678
 
-act_mulx_2677:
+act_mulx_2680:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2675
+	JMP         act_done_2678
 
-act_slope_2678:
+act_slope_2681:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2675
+	JMP         act_done_2678
 
-act_slopec_2679:
+act_slopec_2682:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2675
+	JMP         act_done_2678
 
-act_requant_2680:
+act_requant_2683:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -49786,28 +49917,28 @@ act_requant_2680:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2675
+	JMP         act_done_2678
 
-act_clampx_2676:
+act_clampx_2679:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2675:
+act_done_2678:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2671
+	JMP     block_2674
 
-tail_2672:
+tail_2675:
 	CMPQ      DI, DX
-	JAE       pixels_done_2673
+	JAE       pixels_done_2676
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2681:
+row_2684:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -49815,53 +49946,53 @@ row_2681:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2681
+	JNZ          row_2684
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2682
+	JB           act_done_2685
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2683
+	JE           act_clampx_2686
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2684
+	JE           act_mulx_2687
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2685
+	JE           act_slope_2688
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2686
+	JE           act_slopec_2689
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2687
+	JE           act_requant_2690
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2682
+	JMP          act_done_2685
 
-act_mulx_2684:
+act_mulx_2687:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2682
+	JMP         act_done_2685
 
-act_slope_2685:
+act_slope_2688:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2682
+	JMP         act_done_2685
 
-act_slopec_2686:
+act_slopec_2689:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2682
+	JMP         act_done_2685
 
-act_requant_2687:
+act_requant_2690:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -49869,17 +50000,17 @@ act_requant_2687:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2682
+	JMP         act_done_2685
 
-act_clampx_2683:
+act_clampx_2686:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2682:
+act_done_2685:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2673:
+pixels_done_2676:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -49912,9 +50043,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2688:
+block_2691:
 	CMPQ    DI, BX
-	JAE     tail_2689
+	JAE     tail_2692
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49928,7 +50059,7 @@ block_2688:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2691:
+row_2694:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -50001,24 +50132,24 @@ row_2691:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2691
+	JNZ          row_2694
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2692
+	JB           act_done_2695
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2693
+	JE           act_clampx_2696
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2694
+	JE           act_mulx_2697
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2695
+	JE           act_slope_2698
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2696
+	JE           act_slopec_2699
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2697
+	JE           act_requant_2700
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50043,9 +50174,9 @@ row_2691:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2692
+	JMP          act_done_2695
 
-act_mulx_2694:
+act_mulx_2697:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50086,9 +50217,9 @@ act_mulx_2694:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2692
+	JMP         act_done_2695
 
-act_slope_2695:
+act_slope_2698:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50113,9 +50244,9 @@ act_slope_2695:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2692
+	JMP         act_done_2695
 
-act_slopec_2696:
+act_slopec_2699:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50143,9 +50274,9 @@ act_slopec_2696:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2692
+	JMP         act_done_2695
 
-act_requant_2697:
+act_requant_2700:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50181,9 +50312,9 @@ act_requant_2697:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2692
+	JMP         act_done_2695
 
-act_clampx_2693:
+act_clampx_2696:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50201,7 +50332,7 @@ act_clampx_2693:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2692:
+act_done_2695:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50220,11 +50351,11 @@ act_done_2692:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2688
+	JMP     block_2691
 
-tail_2689:
+tail_2692:
 	CMPQ      DI, DX
-	JAE       pixels_done_2690
+	JAE       pixels_done_2693
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50237,7 +50368,7 @@ tail_2689:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2698:
+row_2701:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -50310,24 +50441,24 @@ row_2698:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2698
+	JNZ          row_2701
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2699
+	JB           act_done_2702
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2700
+	JE           act_clampx_2703
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2701
+	JE           act_mulx_2704
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2702
+	JE           act_slope_2705
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2703
+	JE           act_slopec_2706
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2704
+	JE           act_requant_2707
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50352,9 +50483,9 @@ row_2698:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2699
+	JMP          act_done_2702
 
-act_mulx_2701:
+act_mulx_2704:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50395,9 +50526,9 @@ act_mulx_2701:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2699
+	JMP         act_done_2702
 
-act_slope_2702:
+act_slope_2705:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50422,9 +50553,9 @@ act_slope_2702:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2699
+	JMP         act_done_2702
 
-act_slopec_2703:
+act_slopec_2706:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50452,9 +50583,9 @@ act_slopec_2703:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2699
+	JMP         act_done_2702
 
-act_requant_2704:
+act_requant_2707:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50490,9 +50621,9 @@ act_requant_2704:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2699
+	JMP         act_done_2702
 
-act_clampx_2700:
+act_clampx_2703:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50510,7 +50641,7 @@ act_clampx_2700:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2699:
+act_done_2702:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50528,7 +50659,7 @@ act_done_2699:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2690:
+pixels_done_2693:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50555,9 +50686,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2705:
+block_2708:
 	CMPQ    DI, BX
-	JAE     tail_2706
+	JAE     tail_2709
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50570,7 +50701,7 @@ block_2705:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2708:
+row_2711:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -50636,24 +50767,24 @@ row_2708:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2708
+	JNZ          row_2711
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2709
+	JB           act_done_2712
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2710
+	JE           act_clampx_2713
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2711
+	JE           act_mulx_2714
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2712
+	JE           act_slope_2715
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2713
+	JE           act_slopec_2716
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2714
+	JE           act_requant_2717
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -50675,9 +50806,9 @@ row_2708:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2709
+	JMP          act_done_2712
 
-act_mulx_2711:
+act_mulx_2714:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -50713,9 +50844,9 @@ act_mulx_2711:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2709
+	JMP         act_done_2712
 
-act_slope_2712:
+act_slope_2715:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -50737,9 +50868,9 @@ act_slope_2712:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2709
+	JMP         act_done_2712
 
-act_slopec_2713:
+act_slopec_2716:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50764,9 +50895,9 @@ act_slopec_2713:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2709
+	JMP         act_done_2712
 
-act_requant_2714:
+act_requant_2717:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50798,9 +50929,9 @@ act_requant_2714:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2709
+	JMP         act_done_2712
 
-act_clampx_2710:
+act_clampx_2713:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -50816,7 +50947,7 @@ act_clampx_2710:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2709:
+act_done_2712:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50833,11 +50964,11 @@ act_done_2709:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2705
+	JMP     block_2708
 
-tail_2706:
+tail_2709:
 	CMPQ      DI, DX
-	JAE       pixels_done_2707
+	JAE       pixels_done_2710
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50849,7 +50980,7 @@ tail_2706:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2715:
+row_2718:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -50915,24 +51046,24 @@ row_2715:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2715
+	JNZ          row_2718
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2716
+	JB           act_done_2719
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2717
+	JE           act_clampx_2720
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2718
+	JE           act_mulx_2721
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2719
+	JE           act_slope_2722
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2720
+	JE           act_slopec_2723
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2721
+	JE           act_requant_2724
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -50954,9 +51085,9 @@ row_2715:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2716
+	JMP          act_done_2719
 
-act_mulx_2718:
+act_mulx_2721:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -50992,9 +51123,9 @@ act_mulx_2718:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2716
+	JMP         act_done_2719
 
-act_slope_2719:
+act_slope_2722:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -51016,9 +51147,9 @@ act_slope_2719:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2716
+	JMP         act_done_2719
 
-act_slopec_2720:
+act_slopec_2723:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -51043,9 +51174,9 @@ act_slopec_2720:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2716
+	JMP         act_done_2719
 
-act_requant_2721:
+act_requant_2724:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -51077,9 +51208,9 @@ act_requant_2721:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2716
+	JMP         act_done_2719
 
-act_clampx_2717:
+act_clampx_2720:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -51095,7 +51226,7 @@ act_clampx_2717:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2716:
+act_done_2719:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51111,7 +51242,7 @@ act_done_2716:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2707:
+pixels_done_2710:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51136,9 +51267,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2722:
+block_2725:
 	CMPQ    DI, BX
-	JAE     tail_2723
+	JAE     tail_2726
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51150,7 +51281,7 @@ block_2722:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2725:
+row_2728:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -51209,24 +51340,24 @@ row_2725:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2725
+	JNZ          row_2728
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2726
+	JB           act_done_2729
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2727
+	JE           act_clampx_2730
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2728
+	JE           act_mulx_2731
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2729
+	JE           act_slope_2732
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2730
+	JE           act_slopec_2733
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2731
+	JE           act_requant_2734
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51245,9 +51376,9 @@ row_2725:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2726
+	JMP          act_done_2729
 
-act_mulx_2728:
+act_mulx_2731:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51278,9 +51409,9 @@ act_mulx_2728:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2726
+	JMP         act_done_2729
 
-act_slope_2729:
+act_slope_2732:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51299,9 +51430,9 @@ act_slope_2729:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2726
+	JMP         act_done_2729
 
-act_slopec_2730:
+act_slopec_2733:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51323,9 +51454,9 @@ act_slopec_2730:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2726
+	JMP         act_done_2729
 
-act_requant_2731:
+act_requant_2734:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51353,9 +51484,9 @@ act_requant_2731:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2726
+	JMP         act_done_2729
 
-act_clampx_2727:
+act_clampx_2730:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51369,7 +51500,7 @@ act_clampx_2727:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2726:
+act_done_2729:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51384,11 +51515,11 @@ act_done_2726:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2722
+	JMP     block_2725
 
-tail_2723:
+tail_2726:
 	CMPQ      DI, DX
-	JAE       pixels_done_2724
+	JAE       pixels_done_2727
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51399,7 +51530,7 @@ tail_2723:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2732:
+row_2735:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -51458,24 +51589,24 @@ row_2732:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2732
+	JNZ          row_2735
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2733
+	JB           act_done_2736
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2734
+	JE           act_clampx_2737
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2735
+	JE           act_mulx_2738
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2736
+	JE           act_slope_2739
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2737
+	JE           act_slopec_2740
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2738
+	JE           act_requant_2741
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51494,9 +51625,9 @@ row_2732:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2733
+	JMP          act_done_2736
 
-act_mulx_2735:
+act_mulx_2738:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51527,9 +51658,9 @@ act_mulx_2735:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2733
+	JMP         act_done_2736
 
-act_slope_2736:
+act_slope_2739:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51548,9 +51679,9 @@ act_slope_2736:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2733
+	JMP         act_done_2736
 
-act_slopec_2737:
+act_slopec_2740:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51572,9 +51703,9 @@ act_slopec_2737:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2733
+	JMP         act_done_2736
 
-act_requant_2738:
+act_requant_2741:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51602,9 +51733,9 @@ act_requant_2738:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2733
+	JMP         act_done_2736
 
-act_clampx_2734:
+act_clampx_2737:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51618,7 +51749,7 @@ act_clampx_2734:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2733:
+act_done_2736:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51632,7 +51763,7 @@ act_done_2733:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2724:
+pixels_done_2727:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51655,9 +51786,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2739:
+block_2742:
 	CMPQ    DI, BX
-	JAE     tail_2740
+	JAE     tail_2743
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51668,7 +51799,7 @@ block_2739:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2742:
+row_2745:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -51720,24 +51851,24 @@ row_2742:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2742
+	JNZ          row_2745
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2743
+	JB           act_done_2746
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2744
+	JE           act_clampx_2747
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2745
+	JE           act_mulx_2748
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2746
+	JE           act_slope_2749
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2747
+	JE           act_slopec_2750
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2748
+	JE           act_requant_2751
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -51753,9 +51884,9 @@ row_2742:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2743
+	JMP          act_done_2746
 
-act_mulx_2745:
+act_mulx_2748:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -51781,9 +51912,9 @@ act_mulx_2745:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2743
+	JMP         act_done_2746
 
-act_slope_2746:
+act_slope_2749:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -51799,9 +51930,9 @@ act_slope_2746:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2743
+	JMP         act_done_2746
 
-act_slopec_2747:
+act_slopec_2750:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51820,9 +51951,9 @@ act_slopec_2747:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2743
+	JMP         act_done_2746
 
-act_requant_2748:
+act_requant_2751:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51846,9 +51977,9 @@ act_requant_2748:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2743
+	JMP         act_done_2746
 
-act_clampx_2744:
+act_clampx_2747:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -51860,7 +51991,7 @@ act_clampx_2744:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2743:
+act_done_2746:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51873,11 +52004,11 @@ act_done_2743:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2739
+	JMP     block_2742
 
-tail_2740:
+tail_2743:
 	CMPQ      DI, DX
-	JAE       pixels_done_2741
+	JAE       pixels_done_2744
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51887,7 +52018,7 @@ tail_2740:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2749:
+row_2752:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -51939,24 +52070,24 @@ row_2749:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2749
+	JNZ          row_2752
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2750
+	JB           act_done_2753
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2751
+	JE           act_clampx_2754
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2752
+	JE           act_mulx_2755
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2753
+	JE           act_slope_2756
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2754
+	JE           act_slopec_2757
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2755
+	JE           act_requant_2758
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -51972,9 +52103,9 @@ row_2749:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2750
+	JMP          act_done_2753
 
-act_mulx_2752:
+act_mulx_2755:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -52000,9 +52131,9 @@ act_mulx_2752:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2750
+	JMP         act_done_2753
 
-act_slope_2753:
+act_slope_2756:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -52018,9 +52149,9 @@ act_slope_2753:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2750
+	JMP         act_done_2753
 
-act_slopec_2754:
+act_slopec_2757:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -52039,9 +52170,9 @@ act_slopec_2754:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2750
+	JMP         act_done_2753
 
-act_requant_2755:
+act_requant_2758:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -52065,9 +52196,9 @@ act_requant_2755:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2750
+	JMP         act_done_2753
 
-act_clampx_2751:
+act_clampx_2754:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -52079,7 +52210,7 @@ act_clampx_2751:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2750:
+act_done_2753:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52091,7 +52222,7 @@ act_done_2750:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2741:
+pixels_done_2744:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52112,9 +52243,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2756:
+block_2759:
 	CMPQ    DI, BX
-	JAE     tail_2757
+	JAE     tail_2760
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52124,7 +52255,7 @@ block_2756:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2759:
+row_2762:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -52169,24 +52300,24 @@ row_2759:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2759
+	JNZ          row_2762
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2760
+	JB           act_done_2763
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2761
+	JE           act_clampx_2764
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2762
+	JE           act_mulx_2765
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2763
+	JE           act_slope_2766
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2764
+	JE           act_slopec_2767
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2765
+	JE           act_requant_2768
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52199,9 +52330,9 @@ row_2759:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2760
+	JMP          act_done_2763
 
-act_mulx_2762:
+act_mulx_2765:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52222,9 +52353,9 @@ act_mulx_2762:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2760
+	JMP         act_done_2763
 
-act_slope_2763:
+act_slope_2766:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52237,9 +52368,9 @@ act_slope_2763:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2760
+	JMP         act_done_2763
 
-act_slopec_2764:
+act_slopec_2767:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52255,9 +52386,9 @@ act_slopec_2764:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2760
+	JMP         act_done_2763
 
-act_requant_2765:
+act_requant_2768:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52277,9 +52408,9 @@ act_requant_2765:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2760
+	JMP         act_done_2763
 
-act_clampx_2761:
+act_clampx_2764:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52289,7 +52420,7 @@ act_clampx_2761:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2760:
+act_done_2763:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52300,11 +52431,11 @@ act_done_2760:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2756
+	JMP     block_2759
 
-tail_2757:
+tail_2760:
 	CMPQ      DI, DX
-	JAE       pixels_done_2758
+	JAE       pixels_done_2761
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52313,7 +52444,7 @@ tail_2757:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2766:
+row_2769:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -52358,24 +52489,24 @@ row_2766:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2766
+	JNZ          row_2769
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2767
+	JB           act_done_2770
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2768
+	JE           act_clampx_2771
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2769
+	JE           act_mulx_2772
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2770
+	JE           act_slope_2773
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2771
+	JE           act_slopec_2774
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2772
+	JE           act_requant_2775
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52388,9 +52519,9 @@ row_2766:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2767
+	JMP          act_done_2770
 
-act_mulx_2769:
+act_mulx_2772:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52411,9 +52542,9 @@ act_mulx_2769:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2767
+	JMP         act_done_2770
 
-act_slope_2770:
+act_slope_2773:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52426,9 +52557,9 @@ act_slope_2770:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2767
+	JMP         act_done_2770
 
-act_slopec_2771:
+act_slopec_2774:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52444,9 +52575,9 @@ act_slopec_2771:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2767
+	JMP         act_done_2770
 
-act_requant_2772:
+act_requant_2775:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52466,9 +52597,9 @@ act_requant_2772:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2767
+	JMP         act_done_2770
 
-act_clampx_2768:
+act_clampx_2771:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52478,7 +52609,7 @@ act_clampx_2768:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2767:
+act_done_2770:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52488,7 +52619,7 @@ act_done_2767:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2758:
+pixels_done_2761:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52507,9 +52638,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2773:
+block_2776:
 	CMPQ    DI, BX
-	JAE     tail_2774
+	JAE     tail_2777
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52518,7 +52649,7 @@ block_2773:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2776:
+row_2779:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -52556,24 +52687,24 @@ row_2776:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2776
+	JNZ          row_2779
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2777
+	JB           act_done_2780
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2778
+	JE           act_clampx_2781
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2779
+	JE           act_mulx_2782
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2780
+	JE           act_slope_2783
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2781
+	JE           act_slopec_2784
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2782
+	JE           act_requant_2785
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52583,9 +52714,9 @@ row_2776:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2777
+	JMP          act_done_2780
 
-act_mulx_2779:
+act_mulx_2782:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52601,9 +52732,9 @@ act_mulx_2779:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2777
+	JMP         act_done_2780
 
-act_slope_2780:
+act_slope_2783:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52613,9 +52744,9 @@ act_slope_2780:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2777
+	JMP         act_done_2780
 
-act_slopec_2781:
+act_slopec_2784:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52628,9 +52759,9 @@ act_slopec_2781:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2777
+	JMP         act_done_2780
 
-act_requant_2782:
+act_requant_2785:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52646,9 +52777,9 @@ act_requant_2782:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2777
+	JMP         act_done_2780
 
-act_clampx_2778:
+act_clampx_2781:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52656,7 +52787,7 @@ act_clampx_2778:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2777:
+act_done_2780:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52665,11 +52796,11 @@ act_done_2777:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2773
+	JMP     block_2776
 
-tail_2774:
+tail_2777:
 	CMPQ      DI, DX
-	JAE       pixels_done_2775
+	JAE       pixels_done_2778
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52677,7 +52808,7 @@ tail_2774:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2783:
+row_2786:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -52715,24 +52846,24 @@ row_2783:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2783
+	JNZ          row_2786
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2784
+	JB           act_done_2787
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2785
+	JE           act_clampx_2788
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2786
+	JE           act_mulx_2789
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2787
+	JE           act_slope_2790
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2788
+	JE           act_slopec_2791
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2789
+	JE           act_requant_2792
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52742,9 +52873,9 @@ row_2783:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2784
+	JMP          act_done_2787
 
-act_mulx_2786:
+act_mulx_2789:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52760,9 +52891,9 @@ act_mulx_2786:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2784
+	JMP         act_done_2787
 
-act_slope_2787:
+act_slope_2790:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52772,9 +52903,9 @@ act_slope_2787:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2784
+	JMP         act_done_2787
 
-act_slopec_2788:
+act_slopec_2791:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52787,9 +52918,9 @@ act_slopec_2788:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2784
+	JMP         act_done_2787
 
-act_requant_2789:
+act_requant_2792:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52805,9 +52936,9 @@ act_requant_2789:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2784
+	JMP         act_done_2787
 
-act_clampx_2785:
+act_clampx_2788:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52815,7 +52946,7 @@ act_clampx_2785:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2784:
+act_done_2787:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52823,7 +52954,7 @@ act_done_2784:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2775:
+pixels_done_2778:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52840,9 +52971,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2790:
+block_2793:
 	CMPQ    DI, BX
-	JAE     tail_2791
+	JAE     tail_2794
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52850,7 +52981,7 @@ block_2790:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2793:
+row_2796:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -52881,33 +53012,33 @@ row_2793:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2793
+	JNZ          row_2796
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2794
+	JB           act_done_2797
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2795
+	JE           act_clampx_2798
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2796
+	JE           act_mulx_2799
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2797
+	JE           act_slope_2800
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2798
+	JE           act_slopec_2801
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2799
+	JE           act_requant_2802
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2794
+	JMP          act_done_2797
 
-act_mulx_2796:
+act_mulx_2799:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -52918,18 +53049,18 @@ act_mulx_2796:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2794
+	JMP         act_done_2797
 
-act_slope_2797:
+act_slope_2800:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2794
+	JMP         act_done_2797
 
-act_slopec_2798:
+act_slopec_2801:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -52939,9 +53070,9 @@ act_slopec_2798:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2794
+	JMP         act_done_2797
 
-act_requant_2799:
+act_requant_2802:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -52953,33 +53084,33 @@ act_requant_2799:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2794
+	JMP         act_done_2797
 
-act_clampx_2795:
+act_clampx_2798:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2794:
+act_done_2797:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2790
+	JMP     block_2793
 
-tail_2791:
+tail_2794:
 	CMPQ      DI, DX
-	JAE       pixels_done_2792
+	JAE       pixels_done_2795
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2800:
+row_2803:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -53010,33 +53141,33 @@ row_2800:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2800
+	JNZ          row_2803
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2801
+	JB           act_done_2804
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2802
+	JE           act_clampx_2805
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2803
+	JE           act_mulx_2806
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2804
+	JE           act_slope_2807
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2805
+	JE           act_slopec_2808
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2806
+	JE           act_requant_2809
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2801
+	JMP          act_done_2804
 
-act_mulx_2803:
+act_mulx_2806:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53047,18 +53178,18 @@ act_mulx_2803:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2801
+	JMP         act_done_2804
 
-act_slope_2804:
+act_slope_2807:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2801
+	JMP         act_done_2804
 
-act_slopec_2805:
+act_slopec_2808:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -53068,9 +53199,9 @@ act_slopec_2805:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2801
+	JMP         act_done_2804
 
-act_requant_2806:
+act_requant_2809:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -53082,21 +53213,21 @@ act_requant_2806:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2801
+	JMP         act_done_2804
 
-act_clampx_2802:
+act_clampx_2805:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2801:
+act_done_2804:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2792:
+pixels_done_2795:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53111,16 +53242,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2807:
+block_2810:
 	CMPQ    DI, BX
-	JAE     tail_2808
+	JAE     tail_2811
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2810:
+row_2813:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -53144,53 +53275,53 @@ row_2810:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2810
+	JNZ          row_2813
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2811
+	JB           act_done_2814
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2812
+	JE           act_clampx_2815
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2813
+	JE           act_mulx_2816
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2814
+	JE           act_slope_2817
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2815
+	JE           act_slopec_2818
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2816
+	JE           act_requant_2819
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2811
+	JMP          act_done_2814
 
-act_mulx_2813:
+act_mulx_2816:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2811
+	JMP         act_done_2814
 
-act_slope_2814:
+act_slope_2817:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2811
+	JMP         act_done_2814
 
-act_slopec_2815:
+act_slopec_2818:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2811
+	JMP         act_done_2814
 
-act_requant_2816:
+act_requant_2819:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -53198,28 +53329,28 @@ act_requant_2816:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2811
+	JMP         act_done_2814
 
-act_clampx_2812:
+act_clampx_2815:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2811:
+act_done_2814:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2807
+	JMP     block_2810
 
-tail_2808:
+tail_2811:
 	CMPQ      DI, DX
-	JAE       pixels_done_2809
+	JAE       pixels_done_2812
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2817:
+row_2820:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -53243,53 +53374,53 @@ row_2817:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2817
+	JNZ          row_2820
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2818
+	JB           act_done_2821
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2819
+	JE           act_clampx_2822
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2820
+	JE           act_mulx_2823
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2821
+	JE           act_slope_2824
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2822
+	JE           act_slopec_2825
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2823
+	JE           act_requant_2826
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2818
+	JMP          act_done_2821
 
-act_mulx_2820:
+act_mulx_2823:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2818
+	JMP         act_done_2821
 
-act_slope_2821:
+act_slope_2824:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2818
+	JMP         act_done_2821
 
-act_slopec_2822:
+act_slopec_2825:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2818
+	JMP         act_done_2821
 
-act_requant_2823:
+act_requant_2826:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -53297,17 +53428,17 @@ act_requant_2823:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2818
+	JMP         act_done_2821
 
-act_clampx_2819:
+act_clampx_2822:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2818:
+act_done_2821:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2809:
+pixels_done_2812:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -53340,9 +53471,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2824:
+block_2827:
 	CMPQ    DI, BX
-	JAE     tail_2825
+	JAE     tail_2828
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53356,7 +53487,7 @@ block_2824:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2827:
+row_2830:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -53443,24 +53574,24 @@ row_2827:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2827
+	JNZ          row_2830
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2828
+	JB           act_done_2831
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2829
+	JE           act_clampx_2832
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2830
+	JE           act_mulx_2833
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2831
+	JE           act_slope_2834
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2832
+	JE           act_slopec_2835
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2833
+	JE           act_requant_2836
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53485,9 +53616,9 @@ row_2827:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2828
+	JMP          act_done_2831
 
-act_mulx_2830:
+act_mulx_2833:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53528,9 +53659,9 @@ act_mulx_2830:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2828
+	JMP         act_done_2831
 
-act_slope_2831:
+act_slope_2834:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -53555,9 +53686,9 @@ act_slope_2831:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2828
+	JMP         act_done_2831
 
-act_slopec_2832:
+act_slopec_2835:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53585,9 +53716,9 @@ act_slopec_2832:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2828
+	JMP         act_done_2831
 
-act_requant_2833:
+act_requant_2836:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53623,9 +53754,9 @@ act_requant_2833:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2828
+	JMP         act_done_2831
 
-act_clampx_2829:
+act_clampx_2832:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -53643,7 +53774,7 @@ act_clampx_2829:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2828:
+act_done_2831:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53662,11 +53793,11 @@ act_done_2828:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2824
+	JMP     block_2827
 
-tail_2825:
+tail_2828:
 	CMPQ      DI, DX
-	JAE       pixels_done_2826
+	JAE       pixels_done_2829
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53679,7 +53810,7 @@ tail_2825:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2834:
+row_2837:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -53766,24 +53897,24 @@ row_2834:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2834
+	JNZ          row_2837
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2835
+	JB           act_done_2838
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2836
+	JE           act_clampx_2839
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2837
+	JE           act_mulx_2840
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2838
+	JE           act_slope_2841
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2839
+	JE           act_slopec_2842
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2840
+	JE           act_requant_2843
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53808,9 +53939,9 @@ row_2834:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2835
+	JMP          act_done_2838
 
-act_mulx_2837:
+act_mulx_2840:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53851,9 +53982,9 @@ act_mulx_2837:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2835
+	JMP         act_done_2838
 
-act_slope_2838:
+act_slope_2841:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -53878,9 +54009,9 @@ act_slope_2838:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2835
+	JMP         act_done_2838
 
-act_slopec_2839:
+act_slopec_2842:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -53908,9 +54039,9 @@ act_slopec_2839:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2835
+	JMP         act_done_2838
 
-act_requant_2840:
+act_requant_2843:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -53946,9 +54077,9 @@ act_requant_2840:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2835
+	JMP         act_done_2838
 
-act_clampx_2836:
+act_clampx_2839:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -53966,7 +54097,7 @@ act_clampx_2836:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2835:
+act_done_2838:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -53984,7 +54115,7 @@ act_done_2835:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2826:
+pixels_done_2829:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54011,9 +54142,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2841:
+block_2844:
 	CMPQ    DI, BX
-	JAE     tail_2842
+	JAE     tail_2845
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54026,7 +54157,7 @@ block_2841:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2844:
+row_2847:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -54104,24 +54235,24 @@ row_2844:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2844
+	JNZ          row_2847
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2845
+	JB           act_done_2848
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2846
+	JE           act_clampx_2849
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2847
+	JE           act_mulx_2850
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2848
+	JE           act_slope_2851
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2849
+	JE           act_slopec_2852
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2850
+	JE           act_requant_2853
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54143,9 +54274,9 @@ row_2844:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2845
+	JMP          act_done_2848
 
-act_mulx_2847:
+act_mulx_2850:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54181,9 +54312,9 @@ act_mulx_2847:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2845
+	JMP         act_done_2848
 
-act_slope_2848:
+act_slope_2851:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54205,9 +54336,9 @@ act_slope_2848:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2845
+	JMP         act_done_2848
 
-act_slopec_2849:
+act_slopec_2852:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54232,9 +54363,9 @@ act_slopec_2849:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2845
+	JMP         act_done_2848
 
-act_requant_2850:
+act_requant_2853:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54266,9 +54397,9 @@ act_requant_2850:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2845
+	JMP         act_done_2848
 
-act_clampx_2846:
+act_clampx_2849:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54284,7 +54415,7 @@ act_clampx_2846:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2845:
+act_done_2848:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54301,11 +54432,11 @@ act_done_2845:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2841
+	JMP     block_2844
 
-tail_2842:
+tail_2845:
 	CMPQ      DI, DX
-	JAE       pixels_done_2843
+	JAE       pixels_done_2846
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54317,7 +54448,7 @@ tail_2842:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2851:
+row_2854:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -54395,24 +54526,24 @@ row_2851:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2851
+	JNZ          row_2854
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2852
+	JB           act_done_2855
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2853
+	JE           act_clampx_2856
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2854
+	JE           act_mulx_2857
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2855
+	JE           act_slope_2858
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2856
+	JE           act_slopec_2859
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2857
+	JE           act_requant_2860
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54434,9 +54565,9 @@ row_2851:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2852
+	JMP          act_done_2855
 
-act_mulx_2854:
+act_mulx_2857:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54472,9 +54603,9 @@ act_mulx_2854:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2852
+	JMP         act_done_2855
 
-act_slope_2855:
+act_slope_2858:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54496,9 +54627,9 @@ act_slope_2855:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2852
+	JMP         act_done_2855
 
-act_slopec_2856:
+act_slopec_2859:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54523,9 +54654,9 @@ act_slopec_2856:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2852
+	JMP         act_done_2855
 
-act_requant_2857:
+act_requant_2860:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54557,9 +54688,9 @@ act_requant_2857:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2852
+	JMP         act_done_2855
 
-act_clampx_2853:
+act_clampx_2856:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54575,7 +54706,7 @@ act_clampx_2853:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2852:
+act_done_2855:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54591,7 +54722,7 @@ act_done_2852:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2843:
+pixels_done_2846:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54616,9 +54747,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2858:
+block_2861:
 	CMPQ    DI, BX
-	JAE     tail_2859
+	JAE     tail_2862
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54630,7 +54761,7 @@ block_2858:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2861:
+row_2864:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -54699,24 +54830,24 @@ row_2861:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2861
+	JNZ          row_2864
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2862
+	JB           act_done_2865
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2863
+	JE           act_clampx_2866
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2864
+	JE           act_mulx_2867
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2865
+	JE           act_slope_2868
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2866
+	JE           act_slopec_2869
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2867
+	JE           act_requant_2870
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -54735,9 +54866,9 @@ row_2861:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2862
+	JMP          act_done_2865
 
-act_mulx_2864:
+act_mulx_2867:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -54768,9 +54899,9 @@ act_mulx_2864:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2862
+	JMP         act_done_2865
 
-act_slope_2865:
+act_slope_2868:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -54789,9 +54920,9 @@ act_slope_2865:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2862
+	JMP         act_done_2865
 
-act_slopec_2866:
+act_slopec_2869:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54813,9 +54944,9 @@ act_slopec_2866:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2862
+	JMP         act_done_2865
 
-act_requant_2867:
+act_requant_2870:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54843,9 +54974,9 @@ act_requant_2867:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2862
+	JMP         act_done_2865
 
-act_clampx_2863:
+act_clampx_2866:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -54859,7 +54990,7 @@ act_clampx_2863:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2862:
+act_done_2865:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54874,11 +55005,11 @@ act_done_2862:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2858
+	JMP     block_2861
 
-tail_2859:
+tail_2862:
 	CMPQ      DI, DX
-	JAE       pixels_done_2860
+	JAE       pixels_done_2863
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54889,7 +55020,7 @@ tail_2859:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2868:
+row_2871:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -54958,24 +55089,24 @@ row_2868:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2868
+	JNZ          row_2871
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2869
+	JB           act_done_2872
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2870
+	JE           act_clampx_2873
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2871
+	JE           act_mulx_2874
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2872
+	JE           act_slope_2875
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2873
+	JE           act_slopec_2876
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2874
+	JE           act_requant_2877
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -54994,9 +55125,9 @@ row_2868:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2869
+	JMP          act_done_2872
 
-act_mulx_2871:
+act_mulx_2874:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -55027,9 +55158,9 @@ act_mulx_2871:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2869
+	JMP         act_done_2872
 
-act_slope_2872:
+act_slope_2875:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -55048,9 +55179,9 @@ act_slope_2872:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2869
+	JMP         act_done_2872
 
-act_slopec_2873:
+act_slopec_2876:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -55072,9 +55203,9 @@ act_slopec_2873:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2869
+	JMP         act_done_2872
 
-act_requant_2874:
+act_requant_2877:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -55102,9 +55233,9 @@ act_requant_2874:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2869
+	JMP         act_done_2872
 
-act_clampx_2870:
+act_clampx_2873:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -55118,7 +55249,7 @@ act_clampx_2870:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2869:
+act_done_2872:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55132,7 +55263,7 @@ act_done_2869:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2860:
+pixels_done_2863:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55155,9 +55286,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2875:
+block_2878:
 	CMPQ    DI, BX
-	JAE     tail_2876
+	JAE     tail_2879
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55168,7 +55299,7 @@ block_2875:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2878:
+row_2881:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -55228,24 +55359,24 @@ row_2878:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2878
+	JNZ          row_2881
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2879
+	JB           act_done_2882
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2880
+	JE           act_clampx_2883
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2881
+	JE           act_mulx_2884
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2882
+	JE           act_slope_2885
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2883
+	JE           act_slopec_2886
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2884
+	JE           act_requant_2887
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55261,9 +55392,9 @@ row_2878:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2879
+	JMP          act_done_2882
 
-act_mulx_2881:
+act_mulx_2884:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55289,9 +55420,9 @@ act_mulx_2881:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2879
+	JMP         act_done_2882
 
-act_slope_2882:
+act_slope_2885:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55307,9 +55438,9 @@ act_slope_2882:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2879
+	JMP         act_done_2882
 
-act_slopec_2883:
+act_slopec_2886:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55328,9 +55459,9 @@ act_slopec_2883:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2879
+	JMP         act_done_2882
 
-act_requant_2884:
+act_requant_2887:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55354,9 +55485,9 @@ act_requant_2884:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2879
+	JMP         act_done_2882
 
-act_clampx_2880:
+act_clampx_2883:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55368,7 +55499,7 @@ act_clampx_2880:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2879:
+act_done_2882:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55381,11 +55512,11 @@ act_done_2879:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2875
+	JMP     block_2878
 
-tail_2876:
+tail_2879:
 	CMPQ      DI, DX
-	JAE       pixels_done_2877
+	JAE       pixels_done_2880
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55395,7 +55526,7 @@ tail_2876:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2885:
+row_2888:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -55455,24 +55586,24 @@ row_2885:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2885
+	JNZ          row_2888
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2886
+	JB           act_done_2889
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2887
+	JE           act_clampx_2890
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2888
+	JE           act_mulx_2891
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2889
+	JE           act_slope_2892
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2890
+	JE           act_slopec_2893
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2891
+	JE           act_requant_2894
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55488,9 +55619,9 @@ row_2885:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2886
+	JMP          act_done_2889
 
-act_mulx_2888:
+act_mulx_2891:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55516,9 +55647,9 @@ act_mulx_2888:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2886
+	JMP         act_done_2889
 
-act_slope_2889:
+act_slope_2892:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55534,9 +55665,9 @@ act_slope_2889:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2886
+	JMP         act_done_2889
 
-act_slopec_2890:
+act_slopec_2893:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55555,9 +55686,9 @@ act_slopec_2890:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2886
+	JMP         act_done_2889
 
-act_requant_2891:
+act_requant_2894:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55581,9 +55712,9 @@ act_requant_2891:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2886
+	JMP         act_done_2889
 
-act_clampx_2887:
+act_clampx_2890:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55595,7 +55726,7 @@ act_clampx_2887:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2886:
+act_done_2889:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55607,7 +55738,7 @@ act_done_2886:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2877:
+pixels_done_2880:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55628,9 +55759,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2892:
+block_2895:
 	CMPQ    DI, BX
-	JAE     tail_2893
+	JAE     tail_2896
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55640,7 +55771,7 @@ block_2892:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2895:
+row_2898:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -55691,24 +55822,24 @@ row_2895:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2895
+	JNZ          row_2898
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2896
+	JB           act_done_2899
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2897
+	JE           act_clampx_2900
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2898
+	JE           act_mulx_2901
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2899
+	JE           act_slope_2902
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2900
+	JE           act_slopec_2903
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2901
+	JE           act_requant_2904
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55721,9 +55852,9 @@ row_2895:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2896
+	JMP          act_done_2899
 
-act_mulx_2898:
+act_mulx_2901:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55744,9 +55875,9 @@ act_mulx_2898:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2896
+	JMP         act_done_2899
 
-act_slope_2899:
+act_slope_2902:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55759,9 +55890,9 @@ act_slope_2899:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2896
+	JMP         act_done_2899
 
-act_slopec_2900:
+act_slopec_2903:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55777,9 +55908,9 @@ act_slopec_2900:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2896
+	JMP         act_done_2899
 
-act_requant_2901:
+act_requant_2904:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55799,9 +55930,9 @@ act_requant_2901:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2896
+	JMP         act_done_2899
 
-act_clampx_2897:
+act_clampx_2900:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55811,7 +55942,7 @@ act_clampx_2897:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2896:
+act_done_2899:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55822,11 +55953,11 @@ act_done_2896:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2892
+	JMP     block_2895
 
-tail_2893:
+tail_2896:
 	CMPQ      DI, DX
-	JAE       pixels_done_2894
+	JAE       pixels_done_2897
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55835,7 +55966,7 @@ tail_2893:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2902:
+row_2905:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -55886,24 +56017,24 @@ row_2902:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2902
+	JNZ          row_2905
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2903
+	JB           act_done_2906
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2904
+	JE           act_clampx_2907
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2905
+	JE           act_mulx_2908
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2906
+	JE           act_slope_2909
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2907
+	JE           act_slopec_2910
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2908
+	JE           act_requant_2911
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55916,9 +56047,9 @@ row_2902:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2903
+	JMP          act_done_2906
 
-act_mulx_2905:
+act_mulx_2908:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55939,9 +56070,9 @@ act_mulx_2905:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2903
+	JMP         act_done_2906
 
-act_slope_2906:
+act_slope_2909:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55954,9 +56085,9 @@ act_slope_2906:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2903
+	JMP         act_done_2906
 
-act_slopec_2907:
+act_slopec_2910:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -55972,9 +56103,9 @@ act_slopec_2907:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2903
+	JMP         act_done_2906
 
-act_requant_2908:
+act_requant_2911:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -55994,9 +56125,9 @@ act_requant_2908:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2903
+	JMP         act_done_2906
 
-act_clampx_2904:
+act_clampx_2907:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -56006,7 +56137,7 @@ act_clampx_2904:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2903:
+act_done_2906:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56016,7 +56147,7 @@ act_done_2903:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2894:
+pixels_done_2897:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56035,9 +56166,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2909:
+block_2912:
 	CMPQ    DI, BX
-	JAE     tail_2910
+	JAE     tail_2913
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56046,7 +56177,7 @@ block_2909:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2912:
+row_2915:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -56088,24 +56219,24 @@ row_2912:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2912
+	JNZ          row_2915
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2913
+	JB           act_done_2916
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2914
+	JE           act_clampx_2917
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2915
+	JE           act_mulx_2918
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2916
+	JE           act_slope_2919
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2917
+	JE           act_slopec_2920
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2918
+	JE           act_requant_2921
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56115,9 +56246,9 @@ row_2912:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2913
+	JMP          act_done_2916
 
-act_mulx_2915:
+act_mulx_2918:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56133,9 +56264,9 @@ act_mulx_2915:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2913
+	JMP         act_done_2916
 
-act_slope_2916:
+act_slope_2919:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56145,9 +56276,9 @@ act_slope_2916:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2913
+	JMP         act_done_2916
 
-act_slopec_2917:
+act_slopec_2920:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56160,9 +56291,9 @@ act_slopec_2917:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2913
+	JMP         act_done_2916
 
-act_requant_2918:
+act_requant_2921:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56178,9 +56309,9 @@ act_requant_2918:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2913
+	JMP         act_done_2916
 
-act_clampx_2914:
+act_clampx_2917:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56188,7 +56319,7 @@ act_clampx_2914:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2913:
+act_done_2916:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56197,11 +56328,11 @@ act_done_2913:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2909
+	JMP     block_2912
 
-tail_2910:
+tail_2913:
 	CMPQ      DI, DX
-	JAE       pixels_done_2911
+	JAE       pixels_done_2914
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56209,7 +56340,7 @@ tail_2910:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2919:
+row_2922:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -56251,24 +56382,24 @@ row_2919:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2919
+	JNZ          row_2922
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2920
+	JB           act_done_2923
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2921
+	JE           act_clampx_2924
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2922
+	JE           act_mulx_2925
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2923
+	JE           act_slope_2926
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2924
+	JE           act_slopec_2927
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2925
+	JE           act_requant_2928
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56278,9 +56409,9 @@ row_2919:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2920
+	JMP          act_done_2923
 
-act_mulx_2922:
+act_mulx_2925:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56296,9 +56427,9 @@ act_mulx_2922:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2920
+	JMP         act_done_2923
 
-act_slope_2923:
+act_slope_2926:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56308,9 +56439,9 @@ act_slope_2923:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2920
+	JMP         act_done_2923
 
-act_slopec_2924:
+act_slopec_2927:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56323,9 +56454,9 @@ act_slopec_2924:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2920
+	JMP         act_done_2923
 
-act_requant_2925:
+act_requant_2928:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56341,9 +56472,9 @@ act_requant_2925:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2920
+	JMP         act_done_2923
 
-act_clampx_2921:
+act_clampx_2924:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56351,7 +56482,7 @@ act_clampx_2921:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2920:
+act_done_2923:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56359,7 +56490,7 @@ act_done_2920:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2911:
+pixels_done_2914:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56376,9 +56507,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2926:
+block_2929:
 	CMPQ    DI, BX
-	JAE     tail_2927
+	JAE     tail_2930
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56386,7 +56517,7 @@ block_2926:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2929:
+row_2932:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -56419,33 +56550,33 @@ row_2929:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2929
+	JNZ          row_2932
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2930
+	JB           act_done_2933
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2931
+	JE           act_clampx_2934
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2932
+	JE           act_mulx_2935
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2933
+	JE           act_slope_2936
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2934
+	JE           act_slopec_2937
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2935
+	JE           act_requant_2938
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2930
+	JMP          act_done_2933
 
-act_mulx_2932:
+act_mulx_2935:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56456,18 +56587,18 @@ act_mulx_2932:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2930
+	JMP         act_done_2933
 
-act_slope_2933:
+act_slope_2936:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2930
+	JMP         act_done_2933
 
-act_slopec_2934:
+act_slopec_2937:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56477,9 +56608,9 @@ act_slopec_2934:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2930
+	JMP         act_done_2933
 
-act_requant_2935:
+act_requant_2938:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56491,33 +56622,33 @@ act_requant_2935:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2930
+	JMP         act_done_2933
 
-act_clampx_2931:
+act_clampx_2934:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2930:
+act_done_2933:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2926
+	JMP     block_2929
 
-tail_2927:
+tail_2930:
 	CMPQ      DI, DX
-	JAE       pixels_done_2928
+	JAE       pixels_done_2931
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2936:
+row_2939:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -56550,33 +56681,33 @@ row_2936:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2936
+	JNZ          row_2939
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2937
+	JB           act_done_2940
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2938
+	JE           act_clampx_2941
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2939
+	JE           act_mulx_2942
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2940
+	JE           act_slope_2943
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2941
+	JE           act_slopec_2944
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2942
+	JE           act_requant_2945
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2937
+	JMP          act_done_2940
 
-act_mulx_2939:
+act_mulx_2942:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56587,18 +56718,18 @@ act_mulx_2939:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2937
+	JMP         act_done_2940
 
-act_slope_2940:
+act_slope_2943:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2937
+	JMP         act_done_2940
 
-act_slopec_2941:
+act_slopec_2944:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56608,9 +56739,9 @@ act_slopec_2941:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2937
+	JMP         act_done_2940
 
-act_requant_2942:
+act_requant_2945:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56622,21 +56753,21 @@ act_requant_2942:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2937
+	JMP         act_done_2940
 
-act_clampx_2938:
+act_clampx_2941:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2937:
+act_done_2940:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2928:
+pixels_done_2931:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56651,16 +56782,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2943:
+block_2946:
 	CMPQ    DI, BX
-	JAE     tail_2944
+	JAE     tail_2947
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2946:
+row_2949:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -56684,53 +56815,53 @@ row_2946:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2946
+	JNZ          row_2949
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2947
+	JB           act_done_2950
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2948
+	JE           act_clampx_2951
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2949
+	JE           act_mulx_2952
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2950
+	JE           act_slope_2953
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2951
+	JE           act_slopec_2954
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2952
+	JE           act_requant_2955
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2947
+	JMP          act_done_2950
 
-act_mulx_2949:
+act_mulx_2952:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2947
+	JMP         act_done_2950
 
-act_slope_2950:
+act_slope_2953:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2947
+	JMP         act_done_2950
 
-act_slopec_2951:
+act_slopec_2954:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2947
+	JMP         act_done_2950
 
-act_requant_2952:
+act_requant_2955:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -56738,28 +56869,28 @@ act_requant_2952:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2947
+	JMP         act_done_2950
 
-act_clampx_2948:
+act_clampx_2951:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2947:
+act_done_2950:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2943
+	JMP     block_2946
 
-tail_2944:
+tail_2947:
 	CMPQ      DI, DX
-	JAE       pixels_done_2945
+	JAE       pixels_done_2948
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2953:
+row_2956:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -56783,53 +56914,53 @@ row_2953:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2953
+	JNZ          row_2956
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2954
+	JB           act_done_2957
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2955
+	JE           act_clampx_2958
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2956
+	JE           act_mulx_2959
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2957
+	JE           act_slope_2960
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2958
+	JE           act_slopec_2961
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2959
+	JE           act_requant_2962
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2954
+	JMP          act_done_2957
 
-act_mulx_2956:
+act_mulx_2959:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2954
+	JMP         act_done_2957
 
-act_slope_2957:
+act_slope_2960:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2954
+	JMP         act_done_2957
 
-act_slopec_2958:
+act_slopec_2961:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2954
+	JMP         act_done_2957
 
-act_requant_2959:
+act_requant_2962:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -56837,17 +56968,17 @@ act_requant_2959:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2954
+	JMP         act_done_2957
 
-act_clampx_2955:
+act_clampx_2958:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2954:
+act_done_2957:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2945:
+pixels_done_2948:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -56880,9 +57011,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2960:
+block_2963:
 	CMPQ    DI, BX
-	JAE     tail_2961
+	JAE     tail_2964
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56892,7 +57023,7 @@ block_2960:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2963:
+row_2966:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -56909,24 +57040,24 @@ row_2963:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2963
+	JNZ          row_2966
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2964
+	JB           act_done_2967
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2965
+	JE           act_clampx_2968
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2966
+	JE           act_mulx_2969
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2967
+	JE           act_slope_2970
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2968
+	JE           act_slopec_2971
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2969
+	JE           act_requant_2972
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -56939,9 +57070,9 @@ row_2963:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2964
+	JMP          act_done_2967
 
-act_mulx_2966:
+act_mulx_2969:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -56962,9 +57093,9 @@ act_mulx_2966:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2964
+	JMP         act_done_2967
 
-act_slope_2967:
+act_slope_2970:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -56977,9 +57108,9 @@ act_slope_2967:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2964
+	JMP         act_done_2967
 
-act_slopec_2968:
+act_slopec_2971:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -56995,9 +57126,9 @@ act_slopec_2968:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2964
+	JMP         act_done_2967
 
-act_requant_2969:
+act_requant_2972:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57017,9 +57148,9 @@ act_requant_2969:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2964
+	JMP         act_done_2967
 
-act_clampx_2965:
+act_clampx_2968:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57029,7 +57160,7 @@ act_clampx_2965:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2964:
+act_done_2967:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57040,11 +57171,11 @@ act_done_2964:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2960
+	JMP     block_2963
 
-tail_2961:
+tail_2964:
 	CMPQ      DI, DX
-	JAE       pixels_done_2962
+	JAE       pixels_done_2965
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57053,7 +57184,7 @@ tail_2961:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2970:
+row_2973:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -57070,24 +57201,24 @@ row_2970:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2970
+	JNZ          row_2973
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2971
+	JB           act_done_2974
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2972
+	JE           act_clampx_2975
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2973
+	JE           act_mulx_2976
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2974
+	JE           act_slope_2977
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2975
+	JE           act_slopec_2978
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2976
+	JE           act_requant_2979
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57100,9 +57231,9 @@ row_2970:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2971
+	JMP          act_done_2974
 
-act_mulx_2973:
+act_mulx_2976:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57123,9 +57254,9 @@ act_mulx_2973:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2971
+	JMP         act_done_2974
 
-act_slope_2974:
+act_slope_2977:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57138,9 +57269,9 @@ act_slope_2974:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2971
+	JMP         act_done_2974
 
-act_slopec_2975:
+act_slopec_2978:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57156,9 +57287,9 @@ act_slopec_2975:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2971
+	JMP         act_done_2974
 
-act_requant_2976:
+act_requant_2979:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57178,9 +57309,9 @@ act_requant_2976:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2971
+	JMP         act_done_2974
 
-act_clampx_2972:
+act_clampx_2975:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57190,7 +57321,7 @@ act_clampx_2972:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2971:
+act_done_2974:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57200,7 +57331,7 @@ act_done_2971:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2962:
+pixels_done_2965:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57219,9 +57350,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2977:
+block_2980:
 	CMPQ    DI, BX
-	JAE     tail_2978
+	JAE     tail_2981
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57230,7 +57361,7 @@ block_2977:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2980:
+row_2983:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -57244,24 +57375,24 @@ row_2980:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2980
+	JNZ          row_2983
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2981
+	JB           act_done_2984
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2982
+	JE           act_clampx_2985
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2983
+	JE           act_mulx_2986
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2984
+	JE           act_slope_2987
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2985
+	JE           act_slopec_2988
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2986
+	JE           act_requant_2989
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57271,9 +57402,9 @@ row_2980:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2981
+	JMP          act_done_2984
 
-act_mulx_2983:
+act_mulx_2986:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57289,9 +57420,9 @@ act_mulx_2983:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2981
+	JMP         act_done_2984
 
-act_slope_2984:
+act_slope_2987:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57301,9 +57432,9 @@ act_slope_2984:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2981
+	JMP         act_done_2984
 
-act_slopec_2985:
+act_slopec_2988:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57316,9 +57447,9 @@ act_slopec_2985:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2981
+	JMP         act_done_2984
 
-act_requant_2986:
+act_requant_2989:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57334,9 +57465,9 @@ act_requant_2986:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2981
+	JMP         act_done_2984
 
-act_clampx_2982:
+act_clampx_2985:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57344,7 +57475,7 @@ act_clampx_2982:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2981:
+act_done_2984:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57353,11 +57484,11 @@ act_done_2981:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2977
+	JMP     block_2980
 
-tail_2978:
+tail_2981:
 	CMPQ      DI, DX
-	JAE       pixels_done_2979
+	JAE       pixels_done_2982
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57365,7 +57496,7 @@ tail_2978:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2987:
+row_2990:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -57379,24 +57510,24 @@ row_2987:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2987
+	JNZ          row_2990
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2988
+	JB           act_done_2991
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2989
+	JE           act_clampx_2992
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2990
+	JE           act_mulx_2993
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2991
+	JE           act_slope_2994
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2992
+	JE           act_slopec_2995
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2993
+	JE           act_requant_2996
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57406,9 +57537,9 @@ row_2987:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2988
+	JMP          act_done_2991
 
-act_mulx_2990:
+act_mulx_2993:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57424,9 +57555,9 @@ act_mulx_2990:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2988
+	JMP         act_done_2991
 
-act_slope_2991:
+act_slope_2994:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57436,9 +57567,9 @@ act_slope_2991:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2988
+	JMP         act_done_2991
 
-act_slopec_2992:
+act_slopec_2995:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57451,9 +57582,9 @@ act_slopec_2992:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2988
+	JMP         act_done_2991
 
-act_requant_2993:
+act_requant_2996:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57469,9 +57600,9 @@ act_requant_2993:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2988
+	JMP         act_done_2991
 
-act_clampx_2989:
+act_clampx_2992:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57479,7 +57610,7 @@ act_clampx_2989:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2988:
+act_done_2991:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57487,7 +57618,7 @@ act_done_2988:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2979:
+pixels_done_2982:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57504,9 +57635,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2994:
+block_2997:
 	CMPQ    DI, BX
-	JAE     tail_2995
+	JAE     tail_2998
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57514,7 +57645,7 @@ block_2994:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2997:
+row_3000:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -57525,33 +57656,33 @@ row_2997:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2997
+	JNZ          row_3000
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2998
+	JB           act_done_3001
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2999
+	JE           act_clampx_3002
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3000
+	JE           act_mulx_3003
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3001
+	JE           act_slope_3004
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3002
+	JE           act_slopec_3005
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3003
+	JE           act_requant_3006
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2998
+	JMP          act_done_3001
 
-act_mulx_3000:
+act_mulx_3003:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57562,18 +57693,18 @@ act_mulx_3000:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2998
+	JMP         act_done_3001
 
-act_slope_3001:
+act_slope_3004:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2998
+	JMP         act_done_3001
 
-act_slopec_3002:
+act_slopec_3005:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57583,9 +57714,9 @@ act_slopec_3002:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2998
+	JMP         act_done_3001
 
-act_requant_3003:
+act_requant_3006:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57597,33 +57728,33 @@ act_requant_3003:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2998
+	JMP         act_done_3001
 
-act_clampx_2999:
+act_clampx_3002:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2998:
+act_done_3001:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2994
+	JMP     block_2997
 
-tail_2995:
+tail_2998:
 	CMPQ      DI, DX
-	JAE       pixels_done_2996
+	JAE       pixels_done_2999
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3004:
+row_3007:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -57634,33 +57765,33 @@ row_3004:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3004
+	JNZ          row_3007
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3005
+	JB           act_done_3008
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3006
+	JE           act_clampx_3009
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3007
+	JE           act_mulx_3010
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3008
+	JE           act_slope_3011
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3009
+	JE           act_slopec_3012
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3010
+	JE           act_requant_3013
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3005
+	JMP          act_done_3008
 
-act_mulx_3007:
+act_mulx_3010:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57671,18 +57802,18 @@ act_mulx_3007:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3005
+	JMP         act_done_3008
 
-act_slope_3008:
+act_slope_3011:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3005
+	JMP         act_done_3008
 
-act_slopec_3009:
+act_slopec_3012:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57692,9 +57823,9 @@ act_slopec_3009:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3005
+	JMP         act_done_3008
 
-act_requant_3010:
+act_requant_3013:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57706,21 +57837,21 @@ act_requant_3010:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3005
+	JMP         act_done_3008
 
-act_clampx_3006:
+act_clampx_3009:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3005:
+act_done_3008:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2996:
+pixels_done_2999:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57735,16 +57866,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3011:
+block_3014:
 	CMPQ    DI, BX
-	JAE     tail_3012
+	JAE     tail_3015
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3014:
+row_3017:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -57752,53 +57883,53 @@ row_3014:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3014
+	JNZ          row_3017
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3015
+	JB           act_done_3018
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3016
+	JE           act_clampx_3019
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3017
+	JE           act_mulx_3020
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3018
+	JE           act_slope_3021
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3019
+	JE           act_slopec_3022
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3020
+	JE           act_requant_3023
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3015
+	JMP          act_done_3018
 
-act_mulx_3017:
+act_mulx_3020:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3015
+	JMP         act_done_3018
 
-act_slope_3018:
+act_slope_3021:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3015
+	JMP         act_done_3018
 
-act_slopec_3019:
+act_slopec_3022:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3015
+	JMP         act_done_3018
 
-act_requant_3020:
+act_requant_3023:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -57806,28 +57937,28 @@ act_requant_3020:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3015
+	JMP         act_done_3018
 
-act_clampx_3016:
+act_clampx_3019:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3015:
+act_done_3018:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3011
+	JMP     block_3014
 
-tail_3012:
+tail_3015:
 	CMPQ      DI, DX
-	JAE       pixels_done_3013
+	JAE       pixels_done_3016
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3021:
+row_3024:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -57835,53 +57966,53 @@ row_3021:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3021
+	JNZ          row_3024
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3022
+	JB           act_done_3025
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3023
+	JE           act_clampx_3026
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3024
+	JE           act_mulx_3027
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3025
+	JE           act_slope_3028
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3026
+	JE           act_slopec_3029
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3027
+	JE           act_requant_3030
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3022
+	JMP          act_done_3025
 
-act_mulx_3024:
+act_mulx_3027:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3022
+	JMP         act_done_3025
 
-act_slope_3025:
+act_slope_3028:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3022
+	JMP         act_done_3025
 
-act_slopec_3026:
+act_slopec_3029:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3022
+	JMP         act_done_3025
 
-act_requant_3027:
+act_requant_3030:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -57889,17 +58020,17 @@ act_requant_3027:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3022
+	JMP         act_done_3025
 
-act_clampx_3023:
+act_clampx_3026:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3022:
+act_done_3025:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3013:
+pixels_done_3016:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -57932,9 +58063,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3028:
+block_3031:
 	CMPQ    DI, BX
-	JAE     tail_3029
+	JAE     tail_3032
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57944,7 +58075,7 @@ block_3028:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3031:
+row_3034:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -57970,24 +58101,24 @@ row_3031:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3031
+	JNZ          row_3034
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3032
+	JB           act_done_3035
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3033
+	JE           act_clampx_3036
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3034
+	JE           act_mulx_3037
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3035
+	JE           act_slope_3038
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3036
+	JE           act_slopec_3039
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3037
+	JE           act_requant_3040
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58000,9 +58131,9 @@ row_3031:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3032
+	JMP          act_done_3035
 
-act_mulx_3034:
+act_mulx_3037:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58023,9 +58154,9 @@ act_mulx_3034:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3032
+	JMP         act_done_3035
 
-act_slope_3035:
+act_slope_3038:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58038,9 +58169,9 @@ act_slope_3035:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3032
+	JMP         act_done_3035
 
-act_slopec_3036:
+act_slopec_3039:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58056,9 +58187,9 @@ act_slopec_3036:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3032
+	JMP         act_done_3035
 
-act_requant_3037:
+act_requant_3040:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58078,9 +58209,9 @@ act_requant_3037:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3032
+	JMP         act_done_3035
 
-act_clampx_3033:
+act_clampx_3036:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58090,7 +58221,7 @@ act_clampx_3033:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3032:
+act_done_3035:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58101,11 +58232,11 @@ act_done_3032:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3028
+	JMP     block_3031
 
-tail_3029:
+tail_3032:
 	CMPQ      DI, DX
-	JAE       pixels_done_3030
+	JAE       pixels_done_3033
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58114,7 +58245,7 @@ tail_3029:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3038:
+row_3041:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -58140,24 +58271,24 @@ row_3038:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3038
+	JNZ          row_3041
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3039
+	JB           act_done_3042
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3040
+	JE           act_clampx_3043
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3041
+	JE           act_mulx_3044
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3042
+	JE           act_slope_3045
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3043
+	JE           act_slopec_3046
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3044
+	JE           act_requant_3047
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58170,9 +58301,9 @@ row_3038:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3039
+	JMP          act_done_3042
 
-act_mulx_3041:
+act_mulx_3044:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58193,9 +58324,9 @@ act_mulx_3041:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3039
+	JMP         act_done_3042
 
-act_slope_3042:
+act_slope_3045:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58208,9 +58339,9 @@ act_slope_3042:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3039
+	JMP         act_done_3042
 
-act_slopec_3043:
+act_slopec_3046:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58226,9 +58357,9 @@ act_slopec_3043:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3039
+	JMP         act_done_3042
 
-act_requant_3044:
+act_requant_3047:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58248,9 +58379,9 @@ act_requant_3044:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3039
+	JMP         act_done_3042
 
-act_clampx_3040:
+act_clampx_3043:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58260,7 +58391,7 @@ act_clampx_3040:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3039:
+act_done_3042:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58270,7 +58401,7 @@ act_done_3039:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3030:
+pixels_done_3033:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58289,9 +58420,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3045:
+block_3048:
 	CMPQ    DI, BX
-	JAE     tail_3046
+	JAE     tail_3049
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58300,7 +58431,7 @@ block_3045:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3048:
+row_3051:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -58321,24 +58452,24 @@ row_3048:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3048
+	JNZ          row_3051
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3049
+	JB           act_done_3052
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3050
+	JE           act_clampx_3053
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3051
+	JE           act_mulx_3054
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3052
+	JE           act_slope_3055
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3053
+	JE           act_slopec_3056
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3054
+	JE           act_requant_3057
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58348,9 +58479,9 @@ row_3048:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3049
+	JMP          act_done_3052
 
-act_mulx_3051:
+act_mulx_3054:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58366,9 +58497,9 @@ act_mulx_3051:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3049
+	JMP         act_done_3052
 
-act_slope_3052:
+act_slope_3055:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58378,9 +58509,9 @@ act_slope_3052:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3049
+	JMP         act_done_3052
 
-act_slopec_3053:
+act_slopec_3056:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58393,9 +58524,9 @@ act_slopec_3053:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3049
+	JMP         act_done_3052
 
-act_requant_3054:
+act_requant_3057:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58411,9 +58542,9 @@ act_requant_3054:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3049
+	JMP         act_done_3052
 
-act_clampx_3050:
+act_clampx_3053:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58421,7 +58552,7 @@ act_clampx_3050:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3049:
+act_done_3052:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58430,11 +58561,11 @@ act_done_3049:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3045
+	JMP     block_3048
 
-tail_3046:
+tail_3049:
 	CMPQ      DI, DX
-	JAE       pixels_done_3047
+	JAE       pixels_done_3050
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58442,7 +58573,7 @@ tail_3046:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3055:
+row_3058:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -58463,24 +58594,24 @@ row_3055:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3055
+	JNZ          row_3058
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3056
+	JB           act_done_3059
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3057
+	JE           act_clampx_3060
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3058
+	JE           act_mulx_3061
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3059
+	JE           act_slope_3062
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3060
+	JE           act_slopec_3063
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3061
+	JE           act_requant_3064
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58490,9 +58621,9 @@ row_3055:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3056
+	JMP          act_done_3059
 
-act_mulx_3058:
+act_mulx_3061:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58508,9 +58639,9 @@ act_mulx_3058:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3056
+	JMP         act_done_3059
 
-act_slope_3059:
+act_slope_3062:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58520,9 +58651,9 @@ act_slope_3059:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3056
+	JMP         act_done_3059
 
-act_slopec_3060:
+act_slopec_3063:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58535,9 +58666,9 @@ act_slopec_3060:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3056
+	JMP         act_done_3059
 
-act_requant_3061:
+act_requant_3064:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58553,9 +58684,9 @@ act_requant_3061:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3056
+	JMP         act_done_3059
 
-act_clampx_3057:
+act_clampx_3060:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58563,7 +58694,7 @@ act_clampx_3057:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3056:
+act_done_3059:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58571,7 +58702,7 @@ act_done_3056:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3047:
+pixels_done_3050:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58588,9 +58719,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3062:
+block_3065:
 	CMPQ    DI, BX
-	JAE     tail_3063
+	JAE     tail_3066
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58598,7 +58729,7 @@ block_3062:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3065:
+row_3068:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -58614,33 +58745,33 @@ row_3065:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3065
+	JNZ          row_3068
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3066
+	JB           act_done_3069
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3067
+	JE           act_clampx_3070
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3068
+	JE           act_mulx_3071
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3069
+	JE           act_slope_3072
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3070
+	JE           act_slopec_3073
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3071
+	JE           act_requant_3074
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3066
+	JMP          act_done_3069
 
-act_mulx_3068:
+act_mulx_3071:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58651,18 +58782,18 @@ act_mulx_3068:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3066
+	JMP         act_done_3069
 
-act_slope_3069:
+act_slope_3072:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3066
+	JMP         act_done_3069
 
-act_slopec_3070:
+act_slopec_3073:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58672,9 +58803,9 @@ act_slopec_3070:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3066
+	JMP         act_done_3069
 
-act_requant_3071:
+act_requant_3074:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58686,33 +58817,33 @@ act_requant_3071:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3066
+	JMP         act_done_3069
 
-act_clampx_3067:
+act_clampx_3070:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3066:
+act_done_3069:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3062
+	JMP     block_3065
 
-tail_3063:
+tail_3066:
 	CMPQ      DI, DX
-	JAE       pixels_done_3064
+	JAE       pixels_done_3067
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3072:
+row_3075:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -58728,33 +58859,33 @@ row_3072:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3072
+	JNZ          row_3075
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3073
+	JB           act_done_3076
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3074
+	JE           act_clampx_3077
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3075
+	JE           act_mulx_3078
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3076
+	JE           act_slope_3079
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3077
+	JE           act_slopec_3080
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3078
+	JE           act_requant_3081
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3073
+	JMP          act_done_3076
 
-act_mulx_3075:
+act_mulx_3078:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58765,18 +58896,18 @@ act_mulx_3075:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3073
+	JMP         act_done_3076
 
-act_slope_3076:
+act_slope_3079:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3073
+	JMP         act_done_3076
 
-act_slopec_3077:
+act_slopec_3080:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58786,9 +58917,9 @@ act_slopec_3077:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3073
+	JMP         act_done_3076
 
-act_requant_3078:
+act_requant_3081:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58800,21 +58931,21 @@ act_requant_3078:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3073
+	JMP         act_done_3076
 
-act_clampx_3074:
+act_clampx_3077:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3073:
+act_done_3076:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3064:
+pixels_done_3067:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58829,16 +58960,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3079:
+block_3082:
 	CMPQ    DI, BX
-	JAE     tail_3080
+	JAE     tail_3083
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3082:
+row_3085:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -58849,53 +58980,53 @@ row_3082:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3082
+	JNZ          row_3085
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3083
+	JB           act_done_3086
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3084
+	JE           act_clampx_3087
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3085
+	JE           act_mulx_3088
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3086
+	JE           act_slope_3089
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3087
+	JE           act_slopec_3090
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3088
+	JE           act_requant_3091
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3083
+	JMP          act_done_3086
 
-act_mulx_3085:
+act_mulx_3088:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3083
+	JMP         act_done_3086
 
-act_slope_3086:
+act_slope_3089:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3083
+	JMP         act_done_3086
 
-act_slopec_3087:
+act_slopec_3090:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3083
+	JMP         act_done_3086
 
-act_requant_3088:
+act_requant_3091:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -58903,28 +59034,28 @@ act_requant_3088:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3083
+	JMP         act_done_3086
 
-act_clampx_3084:
+act_clampx_3087:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3083:
+act_done_3086:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3079
+	JMP     block_3082
 
-tail_3080:
+tail_3083:
 	CMPQ      DI, DX
-	JAE       pixels_done_3081
+	JAE       pixels_done_3084
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3089:
+row_3092:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -58935,53 +59066,53 @@ row_3089:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3089
+	JNZ          row_3092
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3090
+	JB           act_done_3093
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3091
+	JE           act_clampx_3094
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3092
+	JE           act_mulx_3095
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3093
+	JE           act_slope_3096
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3094
+	JE           act_slopec_3097
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3095
+	JE           act_requant_3098
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3090
+	JMP          act_done_3093
 
-act_mulx_3092:
+act_mulx_3095:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3090
+	JMP         act_done_3093
 
-act_slope_3093:
+act_slope_3096:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3090
+	JMP         act_done_3093
 
-act_slopec_3094:
+act_slopec_3097:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3090
+	JMP         act_done_3093
 
-act_requant_3095:
+act_requant_3098:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -58989,17 +59120,17 @@ act_requant_3095:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3090
+	JMP         act_done_3093
 
-act_clampx_3091:
+act_clampx_3094:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3090:
+act_done_3093:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3081:
+pixels_done_3084:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -59032,9 +59163,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3096:
+block_3099:
 	CMPQ    DI, BX
-	JAE     tail_3097
+	JAE     tail_3100
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59044,7 +59175,7 @@ block_3096:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3099:
+row_3102:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -59079,24 +59210,24 @@ row_3099:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3099
+	JNZ          row_3102
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3100
+	JB           act_done_3103
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3101
+	JE           act_clampx_3104
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3102
+	JE           act_mulx_3105
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3103
+	JE           act_slope_3106
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3104
+	JE           act_slopec_3107
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3105
+	JE           act_requant_3108
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59109,9 +59240,9 @@ row_3099:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3100
+	JMP          act_done_3103
 
-act_mulx_3102:
+act_mulx_3105:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59132,9 +59263,9 @@ act_mulx_3102:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3100
+	JMP         act_done_3103
 
-act_slope_3103:
+act_slope_3106:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59147,9 +59278,9 @@ act_slope_3103:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3100
+	JMP         act_done_3103
 
-act_slopec_3104:
+act_slopec_3107:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59165,9 +59296,9 @@ act_slopec_3104:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3100
+	JMP         act_done_3103
 
-act_requant_3105:
+act_requant_3108:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59187,9 +59318,9 @@ act_requant_3105:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3100
+	JMP         act_done_3103
 
-act_clampx_3101:
+act_clampx_3104:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59199,7 +59330,7 @@ act_clampx_3101:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3100:
+act_done_3103:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59210,11 +59341,11 @@ act_done_3100:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3096
+	JMP     block_3099
 
-tail_3097:
+tail_3100:
 	CMPQ      DI, DX
-	JAE       pixels_done_3098
+	JAE       pixels_done_3101
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59223,7 +59354,7 @@ tail_3097:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3106:
+row_3109:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -59258,24 +59389,24 @@ row_3106:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3106
+	JNZ          row_3109
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3107
+	JB           act_done_3110
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3108
+	JE           act_clampx_3111
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3109
+	JE           act_mulx_3112
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3110
+	JE           act_slope_3113
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3111
+	JE           act_slopec_3114
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3112
+	JE           act_requant_3115
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59288,9 +59419,9 @@ row_3106:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3107
+	JMP          act_done_3110
 
-act_mulx_3109:
+act_mulx_3112:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59311,9 +59442,9 @@ act_mulx_3109:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3107
+	JMP         act_done_3110
 
-act_slope_3110:
+act_slope_3113:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59326,9 +59457,9 @@ act_slope_3110:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3107
+	JMP         act_done_3110
 
-act_slopec_3111:
+act_slopec_3114:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59344,9 +59475,9 @@ act_slopec_3111:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3107
+	JMP         act_done_3110
 
-act_requant_3112:
+act_requant_3115:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59366,9 +59497,9 @@ act_requant_3112:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3107
+	JMP         act_done_3110
 
-act_clampx_3108:
+act_clampx_3111:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59378,7 +59509,7 @@ act_clampx_3108:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3107:
+act_done_3110:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59388,7 +59519,7 @@ act_done_3107:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3098:
+pixels_done_3101:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59407,9 +59538,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3113:
+block_3116:
 	CMPQ    DI, BX
-	JAE     tail_3114
+	JAE     tail_3117
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59418,7 +59549,7 @@ block_3113:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3116:
+row_3119:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -59446,24 +59577,24 @@ row_3116:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3116
+	JNZ          row_3119
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3117
+	JB           act_done_3120
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3118
+	JE           act_clampx_3121
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3119
+	JE           act_mulx_3122
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3120
+	JE           act_slope_3123
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3121
+	JE           act_slopec_3124
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3122
+	JE           act_requant_3125
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59473,9 +59604,9 @@ row_3116:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3117
+	JMP          act_done_3120
 
-act_mulx_3119:
+act_mulx_3122:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59491,9 +59622,9 @@ act_mulx_3119:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3117
+	JMP         act_done_3120
 
-act_slope_3120:
+act_slope_3123:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59503,9 +59634,9 @@ act_slope_3120:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3117
+	JMP         act_done_3120
 
-act_slopec_3121:
+act_slopec_3124:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59518,9 +59649,9 @@ act_slopec_3121:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3117
+	JMP         act_done_3120
 
-act_requant_3122:
+act_requant_3125:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59536,9 +59667,9 @@ act_requant_3122:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3117
+	JMP         act_done_3120
 
-act_clampx_3118:
+act_clampx_3121:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59546,7 +59677,7 @@ act_clampx_3118:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3117:
+act_done_3120:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59555,11 +59686,11 @@ act_done_3117:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3113
+	JMP     block_3116
 
-tail_3114:
+tail_3117:
 	CMPQ      DI, DX
-	JAE       pixels_done_3115
+	JAE       pixels_done_3118
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59567,7 +59698,7 @@ tail_3114:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3123:
+row_3126:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -59595,24 +59726,24 @@ row_3123:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3123
+	JNZ          row_3126
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3124
+	JB           act_done_3127
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3125
+	JE           act_clampx_3128
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3126
+	JE           act_mulx_3129
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3127
+	JE           act_slope_3130
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3128
+	JE           act_slopec_3131
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3129
+	JE           act_requant_3132
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59622,9 +59753,9 @@ row_3123:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3124
+	JMP          act_done_3127
 
-act_mulx_3126:
+act_mulx_3129:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59640,9 +59771,9 @@ act_mulx_3126:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3124
+	JMP         act_done_3127
 
-act_slope_3127:
+act_slope_3130:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59652,9 +59783,9 @@ act_slope_3127:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3124
+	JMP         act_done_3127
 
-act_slopec_3128:
+act_slopec_3131:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59667,9 +59798,9 @@ act_slopec_3128:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3124
+	JMP         act_done_3127
 
-act_requant_3129:
+act_requant_3132:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59685,9 +59816,9 @@ act_requant_3129:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3124
+	JMP         act_done_3127
 
-act_clampx_3125:
+act_clampx_3128:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59695,7 +59826,7 @@ act_clampx_3125:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3124:
+act_done_3127:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59703,7 +59834,7 @@ act_done_3124:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3115:
+pixels_done_3118:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59720,9 +59851,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3130:
+block_3133:
 	CMPQ    DI, BX
-	JAE     tail_3131
+	JAE     tail_3134
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59730,7 +59861,7 @@ block_3130:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3133:
+row_3136:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -59751,33 +59882,33 @@ row_3133:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3133
+	JNZ          row_3136
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3134
+	JB           act_done_3137
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3135
+	JE           act_clampx_3138
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3136
+	JE           act_mulx_3139
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3137
+	JE           act_slope_3140
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3138
+	JE           act_slopec_3141
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3139
+	JE           act_requant_3142
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3134
+	JMP          act_done_3137
 
-act_mulx_3136:
+act_mulx_3139:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59788,18 +59919,18 @@ act_mulx_3136:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3134
+	JMP         act_done_3137
 
-act_slope_3137:
+act_slope_3140:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3134
+	JMP         act_done_3137
 
-act_slopec_3138:
+act_slopec_3141:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59809,9 +59940,9 @@ act_slopec_3138:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3134
+	JMP         act_done_3137
 
-act_requant_3139:
+act_requant_3142:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59823,33 +59954,33 @@ act_requant_3139:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3134
+	JMP         act_done_3137
 
-act_clampx_3135:
+act_clampx_3138:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3134:
+act_done_3137:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3130
+	JMP     block_3133
 
-tail_3131:
+tail_3134:
 	CMPQ      DI, DX
-	JAE       pixels_done_3132
+	JAE       pixels_done_3135
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3140:
+row_3143:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -59870,33 +60001,33 @@ row_3140:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3140
+	JNZ          row_3143
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3141
+	JB           act_done_3144
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3142
+	JE           act_clampx_3145
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3143
+	JE           act_mulx_3146
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3144
+	JE           act_slope_3147
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3145
+	JE           act_slopec_3148
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3146
+	JE           act_requant_3149
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3141
+	JMP          act_done_3144
 
-act_mulx_3143:
+act_mulx_3146:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59907,18 +60038,18 @@ act_mulx_3143:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3141
+	JMP         act_done_3144
 
-act_slope_3144:
+act_slope_3147:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3141
+	JMP         act_done_3144
 
-act_slopec_3145:
+act_slopec_3148:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -59928,9 +60059,9 @@ act_slopec_3145:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3141
+	JMP         act_done_3144
 
-act_requant_3146:
+act_requant_3149:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -59942,21 +60073,21 @@ act_requant_3146:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3141
+	JMP         act_done_3144
 
-act_clampx_3142:
+act_clampx_3145:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3141:
+act_done_3144:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3132:
+pixels_done_3135:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59971,16 +60102,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3147:
+block_3150:
 	CMPQ    DI, BX
-	JAE     tail_3148
+	JAE     tail_3151
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3150:
+row_3153:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -59994,53 +60125,53 @@ row_3150:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3150
+	JNZ          row_3153
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3151
+	JB           act_done_3154
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3152
+	JE           act_clampx_3155
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3153
+	JE           act_mulx_3156
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3154
+	JE           act_slope_3157
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3155
+	JE           act_slopec_3158
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3156
+	JE           act_requant_3159
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3151
+	JMP          act_done_3154
 
-act_mulx_3153:
+act_mulx_3156:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3151
+	JMP         act_done_3154
 
-act_slope_3154:
+act_slope_3157:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3151
+	JMP         act_done_3154
 
-act_slopec_3155:
+act_slopec_3158:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3151
+	JMP         act_done_3154
 
-act_requant_3156:
+act_requant_3159:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -60048,28 +60179,28 @@ act_requant_3156:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3151
+	JMP         act_done_3154
 
-act_clampx_3152:
+act_clampx_3155:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3151:
+act_done_3154:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3147
+	JMP     block_3150
 
-tail_3148:
+tail_3151:
 	CMPQ      DI, DX
-	JAE       pixels_done_3149
+	JAE       pixels_done_3152
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3157:
+row_3160:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -60083,53 +60214,53 @@ row_3157:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3157
+	JNZ          row_3160
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3158
+	JB           act_done_3161
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3159
+	JE           act_clampx_3162
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3160
+	JE           act_mulx_3163
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3161
+	JE           act_slope_3164
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3162
+	JE           act_slopec_3165
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3163
+	JE           act_requant_3166
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3158
+	JMP          act_done_3161
 
-act_mulx_3160:
+act_mulx_3163:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3158
+	JMP         act_done_3161
 
-act_slope_3161:
+act_slope_3164:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3158
+	JMP         act_done_3161
 
-act_slopec_3162:
+act_slopec_3165:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3158
+	JMP         act_done_3161
 
-act_requant_3163:
+act_requant_3166:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -60137,17 +60268,17 @@ act_requant_3163:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3158
+	JMP         act_done_3161
 
-act_clampx_3159:
+act_clampx_3162:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3158:
+act_done_3161:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3149:
+pixels_done_3152:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -60180,9 +60311,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3164:
+block_3167:
 	CMPQ    DI, BX
-	JAE     tail_3165
+	JAE     tail_3168
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60192,7 +60323,7 @@ block_3164:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3167:
+row_3170:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -60240,24 +60371,24 @@ row_3167:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3167
+	JNZ          row_3170
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3168
+	JB           act_done_3171
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3169
+	JE           act_clampx_3172
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3170
+	JE           act_mulx_3173
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3171
+	JE           act_slope_3174
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3172
+	JE           act_slopec_3175
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3173
+	JE           act_requant_3176
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60270,9 +60401,9 @@ row_3167:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3168
+	JMP          act_done_3171
 
-act_mulx_3170:
+act_mulx_3173:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60293,9 +60424,9 @@ act_mulx_3170:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3168
+	JMP         act_done_3171
 
-act_slope_3171:
+act_slope_3174:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60308,9 +60439,9 @@ act_slope_3171:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3168
+	JMP         act_done_3171
 
-act_slopec_3172:
+act_slopec_3175:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60326,9 +60457,9 @@ act_slopec_3172:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3168
+	JMP         act_done_3171
 
-act_requant_3173:
+act_requant_3176:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60348,9 +60479,9 @@ act_requant_3173:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3168
+	JMP         act_done_3171
 
-act_clampx_3169:
+act_clampx_3172:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60360,7 +60491,7 @@ act_clampx_3169:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3168:
+act_done_3171:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60371,11 +60502,11 @@ act_done_3168:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3164
+	JMP     block_3167
 
-tail_3165:
+tail_3168:
 	CMPQ      DI, DX
-	JAE       pixels_done_3166
+	JAE       pixels_done_3169
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60384,7 +60515,7 @@ tail_3165:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3174:
+row_3177:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -60432,24 +60563,24 @@ row_3174:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3174
+	JNZ          row_3177
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3175
+	JB           act_done_3178
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3176
+	JE           act_clampx_3179
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3177
+	JE           act_mulx_3180
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3178
+	JE           act_slope_3181
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3179
+	JE           act_slopec_3182
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3180
+	JE           act_requant_3183
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60462,9 +60593,9 @@ row_3174:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3175
+	JMP          act_done_3178
 
-act_mulx_3177:
+act_mulx_3180:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60485,9 +60616,9 @@ act_mulx_3177:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3175
+	JMP         act_done_3178
 
-act_slope_3178:
+act_slope_3181:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60500,9 +60631,9 @@ act_slope_3178:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3175
+	JMP         act_done_3178
 
-act_slopec_3179:
+act_slopec_3182:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60518,9 +60649,9 @@ act_slopec_3179:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3175
+	JMP         act_done_3178
 
-act_requant_3180:
+act_requant_3183:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60540,9 +60671,9 @@ act_requant_3180:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3175
+	JMP         act_done_3178
 
-act_clampx_3176:
+act_clampx_3179:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60552,7 +60683,7 @@ act_clampx_3176:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3175:
+act_done_3178:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60562,7 +60693,7 @@ act_done_3175:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3166:
+pixels_done_3169:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60581,9 +60712,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3181:
+block_3184:
 	CMPQ    DI, BX
-	JAE     tail_3182
+	JAE     tail_3185
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60592,7 +60723,7 @@ block_3181:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3184:
+row_3187:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -60630,24 +60761,24 @@ row_3184:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3184
+	JNZ          row_3187
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3185
+	JB           act_done_3188
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3186
+	JE           act_clampx_3189
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3187
+	JE           act_mulx_3190
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3188
+	JE           act_slope_3191
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3189
+	JE           act_slopec_3192
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3190
+	JE           act_requant_3193
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60657,9 +60788,9 @@ row_3184:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3185
+	JMP          act_done_3188
 
-act_mulx_3187:
+act_mulx_3190:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60675,9 +60806,9 @@ act_mulx_3187:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3185
+	JMP         act_done_3188
 
-act_slope_3188:
+act_slope_3191:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60687,9 +60818,9 @@ act_slope_3188:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3185
+	JMP         act_done_3188
 
-act_slopec_3189:
+act_slopec_3192:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60702,9 +60833,9 @@ act_slopec_3189:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3185
+	JMP         act_done_3188
 
-act_requant_3190:
+act_requant_3193:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60720,9 +60851,9 @@ act_requant_3190:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3185
+	JMP         act_done_3188
 
-act_clampx_3186:
+act_clampx_3189:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60730,7 +60861,7 @@ act_clampx_3186:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3185:
+act_done_3188:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60739,11 +60870,11 @@ act_done_3185:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3181
+	JMP     block_3184
 
-tail_3182:
+tail_3185:
 	CMPQ      DI, DX
-	JAE       pixels_done_3183
+	JAE       pixels_done_3186
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60751,7 +60882,7 @@ tail_3182:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3191:
+row_3194:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -60789,24 +60920,24 @@ row_3191:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3191
+	JNZ          row_3194
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3192
+	JB           act_done_3195
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3193
+	JE           act_clampx_3196
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3194
+	JE           act_mulx_3197
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3195
+	JE           act_slope_3198
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3196
+	JE           act_slopec_3199
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3197
+	JE           act_requant_3200
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60816,9 +60947,9 @@ row_3191:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3192
+	JMP          act_done_3195
 
-act_mulx_3194:
+act_mulx_3197:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60834,9 +60965,9 @@ act_mulx_3194:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3192
+	JMP         act_done_3195
 
-act_slope_3195:
+act_slope_3198:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60846,9 +60977,9 @@ act_slope_3195:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3192
+	JMP         act_done_3195
 
-act_slopec_3196:
+act_slopec_3199:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -60861,9 +60992,9 @@ act_slopec_3196:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3192
+	JMP         act_done_3195
 
-act_requant_3197:
+act_requant_3200:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -60879,9 +61010,9 @@ act_requant_3197:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3192
+	JMP         act_done_3195
 
-act_clampx_3193:
+act_clampx_3196:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60889,7 +61020,7 @@ act_clampx_3193:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3192:
+act_done_3195:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60897,7 +61028,7 @@ act_done_3192:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3183:
+pixels_done_3186:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60914,9 +61045,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3198:
+block_3201:
 	CMPQ    DI, BX
-	JAE     tail_3199
+	JAE     tail_3202
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60924,7 +61055,7 @@ block_3198:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3201:
+row_3204:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -60952,33 +61083,33 @@ row_3201:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3201
+	JNZ          row_3204
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3202
+	JB           act_done_3205
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3203
+	JE           act_clampx_3206
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3204
+	JE           act_mulx_3207
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3205
+	JE           act_slope_3208
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3206
+	JE           act_slopec_3209
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3207
+	JE           act_requant_3210
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3202
+	JMP          act_done_3205
 
-act_mulx_3204:
+act_mulx_3207:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -60989,18 +61120,18 @@ act_mulx_3204:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3202
+	JMP         act_done_3205
 
-act_slope_3205:
+act_slope_3208:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3202
+	JMP         act_done_3205
 
-act_slopec_3206:
+act_slopec_3209:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61010,9 +61141,9 @@ act_slopec_3206:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3202
+	JMP         act_done_3205
 
-act_requant_3207:
+act_requant_3210:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61024,33 +61155,33 @@ act_requant_3207:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3202
+	JMP         act_done_3205
 
-act_clampx_3203:
+act_clampx_3206:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3202:
+act_done_3205:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3198
+	JMP     block_3201
 
-tail_3199:
+tail_3202:
 	CMPQ      DI, DX
-	JAE       pixels_done_3200
+	JAE       pixels_done_3203
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3208:
+row_3211:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -61078,33 +61209,33 @@ row_3208:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3208
+	JNZ          row_3211
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3209
+	JB           act_done_3212
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3210
+	JE           act_clampx_3213
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3211
+	JE           act_mulx_3214
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3212
+	JE           act_slope_3215
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3213
+	JE           act_slopec_3216
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3214
+	JE           act_requant_3217
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3209
+	JMP          act_done_3212
 
-act_mulx_3211:
+act_mulx_3214:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61115,18 +61246,18 @@ act_mulx_3211:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3209
+	JMP         act_done_3212
 
-act_slope_3212:
+act_slope_3215:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3209
+	JMP         act_done_3212
 
-act_slopec_3213:
+act_slopec_3216:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61136,9 +61267,9 @@ act_slopec_3213:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3209
+	JMP         act_done_3212
 
-act_requant_3214:
+act_requant_3217:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61150,21 +61281,21 @@ act_requant_3214:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3209
+	JMP         act_done_3212
 
-act_clampx_3210:
+act_clampx_3213:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3209:
+act_done_3212:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3200:
+pixels_done_3203:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61179,16 +61310,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3215:
+block_3218:
 	CMPQ    DI, BX
-	JAE     tail_3216
+	JAE     tail_3219
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3218:
+row_3221:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -61206,53 +61337,53 @@ row_3218:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3218
+	JNZ          row_3221
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3219
+	JB           act_done_3222
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3220
+	JE           act_clampx_3223
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3221
+	JE           act_mulx_3224
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3222
+	JE           act_slope_3225
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3223
+	JE           act_slopec_3226
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3224
+	JE           act_requant_3227
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3219
+	JMP          act_done_3222
 
-act_mulx_3221:
+act_mulx_3224:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3219
+	JMP         act_done_3222
 
-act_slope_3222:
+act_slope_3225:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3219
+	JMP         act_done_3222
 
-act_slopec_3223:
+act_slopec_3226:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3219
+	JMP         act_done_3222
 
-act_requant_3224:
+act_requant_3227:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -61260,28 +61391,28 @@ act_requant_3224:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3219
+	JMP         act_done_3222
 
-act_clampx_3220:
+act_clampx_3223:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3219:
+act_done_3222:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3215
+	JMP     block_3218
 
-tail_3216:
+tail_3219:
 	CMPQ      DI, DX
-	JAE       pixels_done_3217
+	JAE       pixels_done_3220
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3225:
+row_3228:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -61299,53 +61430,53 @@ row_3225:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3225
+	JNZ          row_3228
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3226
+	JB           act_done_3229
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3227
+	JE           act_clampx_3230
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3228
+	JE           act_mulx_3231
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3229
+	JE           act_slope_3232
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3230
+	JE           act_slopec_3233
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3231
+	JE           act_requant_3234
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3226
+	JMP          act_done_3229
 
-act_mulx_3228:
+act_mulx_3231:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3226
+	JMP         act_done_3229
 
-act_slope_3229:
+act_slope_3232:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3226
+	JMP         act_done_3229
 
-act_slopec_3230:
+act_slopec_3233:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3226
+	JMP         act_done_3229
 
-act_requant_3231:
+act_requant_3234:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -61353,17 +61484,17 @@ act_requant_3231:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3226
+	JMP         act_done_3229
 
-act_clampx_3227:
+act_clampx_3230:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3226:
+act_done_3229:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3217:
+pixels_done_3220:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -61396,9 +61527,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3232:
+block_3235:
 	CMPQ    DI, BX
-	JAE     tail_3233
+	JAE     tail_3236
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61408,7 +61539,7 @@ block_3232:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3235:
+row_3238:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -61465,24 +61596,24 @@ row_3235:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3235
+	JNZ          row_3238
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3236
+	JB           act_done_3239
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3237
+	JE           act_clampx_3240
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3238
+	JE           act_mulx_3241
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3239
+	JE           act_slope_3242
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3240
+	JE           act_slopec_3243
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3241
+	JE           act_requant_3244
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61495,9 +61626,9 @@ row_3235:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3236
+	JMP          act_done_3239
 
-act_mulx_3238:
+act_mulx_3241:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61518,9 +61649,9 @@ act_mulx_3238:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3236
+	JMP         act_done_3239
 
-act_slope_3239:
+act_slope_3242:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61533,9 +61664,9 @@ act_slope_3239:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3236
+	JMP         act_done_3239
 
-act_slopec_3240:
+act_slopec_3243:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61551,9 +61682,9 @@ act_slopec_3240:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3236
+	JMP         act_done_3239
 
-act_requant_3241:
+act_requant_3244:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61573,9 +61704,9 @@ act_requant_3241:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3236
+	JMP         act_done_3239
 
-act_clampx_3237:
+act_clampx_3240:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61585,7 +61716,7 @@ act_clampx_3237:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3236:
+act_done_3239:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61596,11 +61727,11 @@ act_done_3236:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3232
+	JMP     block_3235
 
-tail_3233:
+tail_3236:
 	CMPQ      DI, DX
-	JAE       pixels_done_3234
+	JAE       pixels_done_3237
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61609,7 +61740,7 @@ tail_3233:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3242:
+row_3245:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -61666,24 +61797,24 @@ row_3242:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3242
+	JNZ          row_3245
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3243
+	JB           act_done_3246
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3244
+	JE           act_clampx_3247
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3245
+	JE           act_mulx_3248
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3246
+	JE           act_slope_3249
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3247
+	JE           act_slopec_3250
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3248
+	JE           act_requant_3251
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61696,9 +61827,9 @@ row_3242:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3243
+	JMP          act_done_3246
 
-act_mulx_3245:
+act_mulx_3248:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61719,9 +61850,9 @@ act_mulx_3245:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3243
+	JMP         act_done_3246
 
-act_slope_3246:
+act_slope_3249:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61734,9 +61865,9 @@ act_slope_3246:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3243
+	JMP         act_done_3246
 
-act_slopec_3247:
+act_slopec_3250:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61752,9 +61883,9 @@ act_slopec_3247:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3243
+	JMP         act_done_3246
 
-act_requant_3248:
+act_requant_3251:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61774,9 +61905,9 @@ act_requant_3248:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3243
+	JMP         act_done_3246
 
-act_clampx_3244:
+act_clampx_3247:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61786,7 +61917,7 @@ act_clampx_3244:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3243:
+act_done_3246:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61796,7 +61927,7 @@ act_done_3243:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3234:
+pixels_done_3237:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61815,9 +61946,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3249:
+block_3252:
 	CMPQ    DI, BX
-	JAE     tail_3250
+	JAE     tail_3253
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61826,7 +61957,7 @@ block_3249:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3252:
+row_3255:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -61871,24 +62002,24 @@ row_3252:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3252
+	JNZ          row_3255
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3253
+	JB           act_done_3256
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3254
+	JE           act_clampx_3257
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3255
+	JE           act_mulx_3258
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3256
+	JE           act_slope_3259
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3257
+	JE           act_slopec_3260
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3258
+	JE           act_requant_3261
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -61898,9 +62029,9 @@ row_3252:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3253
+	JMP          act_done_3256
 
-act_mulx_3255:
+act_mulx_3258:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -61916,9 +62047,9 @@ act_mulx_3255:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3253
+	JMP         act_done_3256
 
-act_slope_3256:
+act_slope_3259:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -61928,9 +62059,9 @@ act_slope_3256:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3253
+	JMP         act_done_3256
 
-act_slopec_3257:
+act_slopec_3260:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -61943,9 +62074,9 @@ act_slopec_3257:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3253
+	JMP         act_done_3256
 
-act_requant_3258:
+act_requant_3261:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -61961,9 +62092,9 @@ act_requant_3258:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3253
+	JMP         act_done_3256
 
-act_clampx_3254:
+act_clampx_3257:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -61971,7 +62102,7 @@ act_clampx_3254:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3253:
+act_done_3256:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61980,11 +62111,11 @@ act_done_3253:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3249
+	JMP     block_3252
 
-tail_3250:
+tail_3253:
 	CMPQ      DI, DX
-	JAE       pixels_done_3251
+	JAE       pixels_done_3254
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61992,7 +62123,7 @@ tail_3250:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3259:
+row_3262:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -62037,24 +62168,24 @@ row_3259:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3259
+	JNZ          row_3262
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3260
+	JB           act_done_3263
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3261
+	JE           act_clampx_3264
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3262
+	JE           act_mulx_3265
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3263
+	JE           act_slope_3266
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3264
+	JE           act_slopec_3267
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3265
+	JE           act_requant_3268
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62064,9 +62195,9 @@ row_3259:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3260
+	JMP          act_done_3263
 
-act_mulx_3262:
+act_mulx_3265:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62082,9 +62213,9 @@ act_mulx_3262:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3260
+	JMP         act_done_3263
 
-act_slope_3263:
+act_slope_3266:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62094,9 +62225,9 @@ act_slope_3263:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3260
+	JMP         act_done_3263
 
-act_slopec_3264:
+act_slopec_3267:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62109,9 +62240,9 @@ act_slopec_3264:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3260
+	JMP         act_done_3263
 
-act_requant_3265:
+act_requant_3268:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62127,9 +62258,9 @@ act_requant_3265:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3260
+	JMP         act_done_3263
 
-act_clampx_3261:
+act_clampx_3264:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62137,7 +62268,7 @@ act_clampx_3261:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3260:
+act_done_3263:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62145,7 +62276,7 @@ act_done_3260:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3251:
+pixels_done_3254:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62162,9 +62293,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3266:
+block_3269:
 	CMPQ    DI, BX
-	JAE     tail_3267
+	JAE     tail_3270
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62172,7 +62303,7 @@ block_3266:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3269:
+row_3272:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -62205,33 +62336,33 @@ row_3269:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3269
+	JNZ          row_3272
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3270
+	JB           act_done_3273
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3271
+	JE           act_clampx_3274
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3272
+	JE           act_mulx_3275
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3273
+	JE           act_slope_3276
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3274
+	JE           act_slopec_3277
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3275
+	JE           act_requant_3278
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3270
+	JMP          act_done_3273
 
-act_mulx_3272:
+act_mulx_3275:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62242,18 +62373,18 @@ act_mulx_3272:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3270
+	JMP         act_done_3273
 
-act_slope_3273:
+act_slope_3276:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3270
+	JMP         act_done_3273
 
-act_slopec_3274:
+act_slopec_3277:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62263,9 +62394,9 @@ act_slopec_3274:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3270
+	JMP         act_done_3273
 
-act_requant_3275:
+act_requant_3278:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62277,33 +62408,33 @@ act_requant_3275:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3270
+	JMP         act_done_3273
 
-act_clampx_3271:
+act_clampx_3274:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3270:
+act_done_3273:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3266
+	JMP     block_3269
 
-tail_3267:
+tail_3270:
 	CMPQ      DI, DX
-	JAE       pixels_done_3268
+	JAE       pixels_done_3271
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3276:
+row_3279:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -62336,33 +62467,33 @@ row_3276:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3276
+	JNZ          row_3279
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3277
+	JB           act_done_3280
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3278
+	JE           act_clampx_3281
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3279
+	JE           act_mulx_3282
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3280
+	JE           act_slope_3283
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3281
+	JE           act_slopec_3284
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3282
+	JE           act_requant_3285
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3277
+	JMP          act_done_3280
 
-act_mulx_3279:
+act_mulx_3282:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62373,18 +62504,18 @@ act_mulx_3279:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3277
+	JMP         act_done_3280
 
-act_slope_3280:
+act_slope_3283:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3277
+	JMP         act_done_3280
 
-act_slopec_3281:
+act_slopec_3284:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62394,9 +62525,9 @@ act_slopec_3281:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3277
+	JMP         act_done_3280
 
-act_requant_3282:
+act_requant_3285:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62408,21 +62539,21 @@ act_requant_3282:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3277
+	JMP         act_done_3280
 
-act_clampx_3278:
+act_clampx_3281:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3277:
+act_done_3280:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3268:
+pixels_done_3271:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62437,16 +62568,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3283:
+block_3286:
 	CMPQ    DI, BX
-	JAE     tail_3284
+	JAE     tail_3287
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3286:
+row_3289:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -62467,53 +62598,53 @@ row_3286:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3286
+	JNZ          row_3289
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3287
+	JB           act_done_3290
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3288
+	JE           act_clampx_3291
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3289
+	JE           act_mulx_3292
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3290
+	JE           act_slope_3293
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3291
+	JE           act_slopec_3294
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3292
+	JE           act_requant_3295
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3287
+	JMP          act_done_3290
 
-act_mulx_3289:
+act_mulx_3292:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3287
+	JMP         act_done_3290
 
-act_slope_3290:
+act_slope_3293:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3287
+	JMP         act_done_3290
 
-act_slopec_3291:
+act_slopec_3294:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3287
+	JMP         act_done_3290
 
-act_requant_3292:
+act_requant_3295:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -62521,28 +62652,28 @@ act_requant_3292:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3287
+	JMP         act_done_3290
 
-act_clampx_3288:
+act_clampx_3291:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3287:
+act_done_3290:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3283
+	JMP     block_3286
 
-tail_3284:
+tail_3287:
 	CMPQ      DI, DX
-	JAE       pixels_done_3285
+	JAE       pixels_done_3288
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3293:
+row_3296:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -62563,53 +62694,53 @@ row_3293:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3293
+	JNZ          row_3296
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3294
+	JB           act_done_3297
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3295
+	JE           act_clampx_3298
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3296
+	JE           act_mulx_3299
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3297
+	JE           act_slope_3300
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3298
+	JE           act_slopec_3301
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3299
+	JE           act_requant_3302
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3294
+	JMP          act_done_3297
 
-act_mulx_3296:
+act_mulx_3299:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3294
+	JMP         act_done_3297
 
-act_slope_3297:
+act_slope_3300:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3294
+	JMP         act_done_3297
 
-act_slopec_3298:
+act_slopec_3301:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3294
+	JMP         act_done_3297
 
-act_requant_3299:
+act_requant_3302:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -62617,17 +62748,17 @@ act_requant_3299:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3294
+	JMP         act_done_3297
 
-act_clampx_3295:
+act_clampx_3298:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3294:
+act_done_3297:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3285:
+pixels_done_3288:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -62660,9 +62791,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3300:
+block_3303:
 	CMPQ    DI, BX
-	JAE     tail_3301
+	JAE     tail_3304
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62672,7 +62803,7 @@ block_3300:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3303:
+row_3306:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -62689,24 +62820,24 @@ row_3303:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3303
+	JNZ          row_3306
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3304
+	JB           act_done_3307
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3305
+	JE           act_clampx_3308
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3306
+	JE           act_mulx_3309
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3307
+	JE           act_slope_3310
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3308
+	JE           act_slopec_3311
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3309
+	JE           act_requant_3312
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62719,9 +62850,9 @@ row_3303:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3304
+	JMP          act_done_3307
 
-act_mulx_3306:
+act_mulx_3309:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62742,9 +62873,9 @@ act_mulx_3306:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3304
+	JMP         act_done_3307
 
-act_slope_3307:
+act_slope_3310:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62757,9 +62888,9 @@ act_slope_3307:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3304
+	JMP         act_done_3307
 
-act_slopec_3308:
+act_slopec_3311:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62775,9 +62906,9 @@ act_slopec_3308:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3304
+	JMP         act_done_3307
 
-act_requant_3309:
+act_requant_3312:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62797,9 +62928,9 @@ act_requant_3309:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3304
+	JMP         act_done_3307
 
-act_clampx_3305:
+act_clampx_3308:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62809,7 +62940,7 @@ act_clampx_3305:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3304:
+act_done_3307:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62820,11 +62951,11 @@ act_done_3304:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3300
+	JMP     block_3303
 
-tail_3301:
+tail_3304:
 	CMPQ      DI, DX
-	JAE       pixels_done_3302
+	JAE       pixels_done_3305
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62833,7 +62964,7 @@ tail_3301:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3310:
+row_3313:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -62850,24 +62981,24 @@ row_3310:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3310
+	JNZ          row_3313
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3311
+	JB           act_done_3314
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3312
+	JE           act_clampx_3315
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3313
+	JE           act_mulx_3316
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3314
+	JE           act_slope_3317
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3315
+	JE           act_slopec_3318
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3316
+	JE           act_requant_3319
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62880,9 +63011,9 @@ row_3310:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3311
+	JMP          act_done_3314
 
-act_mulx_3313:
+act_mulx_3316:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62903,9 +63034,9 @@ act_mulx_3313:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3311
+	JMP         act_done_3314
 
-act_slope_3314:
+act_slope_3317:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62918,9 +63049,9 @@ act_slope_3314:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3311
+	JMP         act_done_3314
 
-act_slopec_3315:
+act_slopec_3318:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -62936,9 +63067,9 @@ act_slopec_3315:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3311
+	JMP         act_done_3314
 
-act_requant_3316:
+act_requant_3319:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -62958,9 +63089,9 @@ act_requant_3316:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3311
+	JMP         act_done_3314
 
-act_clampx_3312:
+act_clampx_3315:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62970,7 +63101,7 @@ act_clampx_3312:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3311:
+act_done_3314:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62980,7 +63111,7 @@ act_done_3311:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3302:
+pixels_done_3305:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62999,9 +63130,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3317:
+block_3320:
 	CMPQ    DI, BX
-	JAE     tail_3318
+	JAE     tail_3321
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63010,7 +63141,7 @@ block_3317:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3320:
+row_3323:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -63024,24 +63155,24 @@ row_3320:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3320
+	JNZ          row_3323
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3321
+	JB           act_done_3324
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3322
+	JE           act_clampx_3325
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3323
+	JE           act_mulx_3326
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3324
+	JE           act_slope_3327
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3325
+	JE           act_slopec_3328
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3326
+	JE           act_requant_3329
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63051,9 +63182,9 @@ row_3320:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3321
+	JMP          act_done_3324
 
-act_mulx_3323:
+act_mulx_3326:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63069,9 +63200,9 @@ act_mulx_3323:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3321
+	JMP         act_done_3324
 
-act_slope_3324:
+act_slope_3327:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63081,9 +63212,9 @@ act_slope_3324:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3321
+	JMP         act_done_3324
 
-act_slopec_3325:
+act_slopec_3328:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63096,9 +63227,9 @@ act_slopec_3325:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3321
+	JMP         act_done_3324
 
-act_requant_3326:
+act_requant_3329:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63114,9 +63245,9 @@ act_requant_3326:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3321
+	JMP         act_done_3324
 
-act_clampx_3322:
+act_clampx_3325:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63124,7 +63255,7 @@ act_clampx_3322:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3321:
+act_done_3324:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63133,11 +63264,11 @@ act_done_3321:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3317
+	JMP     block_3320
 
-tail_3318:
+tail_3321:
 	CMPQ      DI, DX
-	JAE       pixels_done_3319
+	JAE       pixels_done_3322
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63145,7 +63276,7 @@ tail_3318:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3327:
+row_3330:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -63159,24 +63290,24 @@ row_3327:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3327
+	JNZ          row_3330
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3328
+	JB           act_done_3331
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3329
+	JE           act_clampx_3332
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3330
+	JE           act_mulx_3333
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3331
+	JE           act_slope_3334
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3332
+	JE           act_slopec_3335
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3333
+	JE           act_requant_3336
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63186,9 +63317,9 @@ row_3327:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3328
+	JMP          act_done_3331
 
-act_mulx_3330:
+act_mulx_3333:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63204,9 +63335,9 @@ act_mulx_3330:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3328
+	JMP         act_done_3331
 
-act_slope_3331:
+act_slope_3334:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63216,9 +63347,9 @@ act_slope_3331:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3328
+	JMP         act_done_3331
 
-act_slopec_3332:
+act_slopec_3335:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63231,9 +63362,9 @@ act_slopec_3332:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3328
+	JMP         act_done_3331
 
-act_requant_3333:
+act_requant_3336:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63249,9 +63380,9 @@ act_requant_3333:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3328
+	JMP         act_done_3331
 
-act_clampx_3329:
+act_clampx_3332:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63259,7 +63390,7 @@ act_clampx_3329:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3328:
+act_done_3331:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63267,7 +63398,7 @@ act_done_3328:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3319:
+pixels_done_3322:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63284,9 +63415,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3334:
+block_3337:
 	CMPQ    DI, BX
-	JAE     tail_3335
+	JAE     tail_3338
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63294,7 +63425,7 @@ block_3334:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3337:
+row_3340:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -63305,33 +63436,33 @@ row_3337:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3337
+	JNZ          row_3340
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3338
+	JB           act_done_3341
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3339
+	JE           act_clampx_3342
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3340
+	JE           act_mulx_3343
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3341
+	JE           act_slope_3344
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3342
+	JE           act_slopec_3345
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3343
+	JE           act_requant_3346
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3338
+	JMP          act_done_3341
 
-act_mulx_3340:
+act_mulx_3343:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63342,18 +63473,18 @@ act_mulx_3340:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3338
+	JMP         act_done_3341
 
-act_slope_3341:
+act_slope_3344:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3338
+	JMP         act_done_3341
 
-act_slopec_3342:
+act_slopec_3345:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63363,9 +63494,9 @@ act_slopec_3342:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3338
+	JMP         act_done_3341
 
-act_requant_3343:
+act_requant_3346:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63377,33 +63508,33 @@ act_requant_3343:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3338
+	JMP         act_done_3341
 
-act_clampx_3339:
+act_clampx_3342:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3338:
+act_done_3341:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3334
+	JMP     block_3337
 
-tail_3335:
+tail_3338:
 	CMPQ      DI, DX
-	JAE       pixels_done_3336
+	JAE       pixels_done_3339
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3344:
+row_3347:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -63414,33 +63545,33 @@ row_3344:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3344
+	JNZ          row_3347
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3345
+	JB           act_done_3348
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3346
+	JE           act_clampx_3349
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3347
+	JE           act_mulx_3350
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3348
+	JE           act_slope_3351
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3349
+	JE           act_slopec_3352
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3350
+	JE           act_requant_3353
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3345
+	JMP          act_done_3348
 
-act_mulx_3347:
+act_mulx_3350:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63451,18 +63582,18 @@ act_mulx_3347:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3345
+	JMP         act_done_3348
 
-act_slope_3348:
+act_slope_3351:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3345
+	JMP         act_done_3348
 
-act_slopec_3349:
+act_slopec_3352:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63472,9 +63603,9 @@ act_slopec_3349:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3345
+	JMP         act_done_3348
 
-act_requant_3350:
+act_requant_3353:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63486,21 +63617,21 @@ act_requant_3350:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3345
+	JMP         act_done_3348
 
-act_clampx_3346:
+act_clampx_3349:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3345:
+act_done_3348:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3336:
+pixels_done_3339:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63515,16 +63646,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3351:
+block_3354:
 	CMPQ    DI, BX
-	JAE     tail_3352
+	JAE     tail_3355
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3354:
+row_3357:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -63532,53 +63663,53 @@ row_3354:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3354
+	JNZ          row_3357
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3355
+	JB           act_done_3358
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3356
+	JE           act_clampx_3359
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3357
+	JE           act_mulx_3360
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3358
+	JE           act_slope_3361
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3359
+	JE           act_slopec_3362
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3360
+	JE           act_requant_3363
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3355
+	JMP          act_done_3358
 
-act_mulx_3357:
+act_mulx_3360:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3355
+	JMP         act_done_3358
 
-act_slope_3358:
+act_slope_3361:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3355
+	JMP         act_done_3358
 
-act_slopec_3359:
+act_slopec_3362:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3355
+	JMP         act_done_3358
 
-act_requant_3360:
+act_requant_3363:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -63586,28 +63717,28 @@ act_requant_3360:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3355
+	JMP         act_done_3358
 
-act_clampx_3356:
+act_clampx_3359:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3355:
+act_done_3358:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3351
+	JMP     block_3354
 
-tail_3352:
+tail_3355:
 	CMPQ      DI, DX
-	JAE       pixels_done_3353
+	JAE       pixels_done_3356
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3361:
+row_3364:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -63615,53 +63746,53 @@ row_3361:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3361
+	JNZ          row_3364
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3362
+	JB           act_done_3365
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3363
+	JE           act_clampx_3366
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3364
+	JE           act_mulx_3367
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3365
+	JE           act_slope_3368
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3366
+	JE           act_slopec_3369
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3367
+	JE           act_requant_3370
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3362
+	JMP          act_done_3365
 
-act_mulx_3364:
+act_mulx_3367:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3362
+	JMP         act_done_3365
 
-act_slope_3365:
+act_slope_3368:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3362
+	JMP         act_done_3365
 
-act_slopec_3366:
+act_slopec_3369:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3362
+	JMP         act_done_3365
 
-act_requant_3367:
+act_requant_3370:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -63669,17 +63800,17 @@ act_requant_3367:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3362
+	JMP         act_done_3365
 
-act_clampx_3363:
+act_clampx_3366:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3362:
+act_done_3365:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3353:
+pixels_done_3356:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -63712,9 +63843,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3368:
+block_3371:
 	CMPQ    DI, BX
-	JAE     tail_3369
+	JAE     tail_3372
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63724,7 +63855,7 @@ block_3368:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3371:
+row_3374:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -63750,24 +63881,24 @@ row_3371:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3371
+	JNZ          row_3374
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3372
+	JB           act_done_3375
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3373
+	JE           act_clampx_3376
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3374
+	JE           act_mulx_3377
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3375
+	JE           act_slope_3378
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3376
+	JE           act_slopec_3379
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3377
+	JE           act_requant_3380
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63780,9 +63911,9 @@ row_3371:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3372
+	JMP          act_done_3375
 
-act_mulx_3374:
+act_mulx_3377:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63803,9 +63934,9 @@ act_mulx_3374:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3372
+	JMP         act_done_3375
 
-act_slope_3375:
+act_slope_3378:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63818,9 +63949,9 @@ act_slope_3375:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3372
+	JMP         act_done_3375
 
-act_slopec_3376:
+act_slopec_3379:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63836,9 +63967,9 @@ act_slopec_3376:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3372
+	JMP         act_done_3375
 
-act_requant_3377:
+act_requant_3380:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63858,9 +63989,9 @@ act_requant_3377:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3372
+	JMP         act_done_3375
 
-act_clampx_3373:
+act_clampx_3376:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63870,7 +64001,7 @@ act_clampx_3373:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3372:
+act_done_3375:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63881,11 +64012,11 @@ act_done_3372:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3368
+	JMP     block_3371
 
-tail_3369:
+tail_3372:
 	CMPQ      DI, DX
-	JAE       pixels_done_3370
+	JAE       pixels_done_3373
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63894,7 +64025,7 @@ tail_3369:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3378:
+row_3381:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -63920,24 +64051,24 @@ row_3378:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3378
+	JNZ          row_3381
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3379
+	JB           act_done_3382
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3380
+	JE           act_clampx_3383
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3381
+	JE           act_mulx_3384
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3382
+	JE           act_slope_3385
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3383
+	JE           act_slopec_3386
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3384
+	JE           act_requant_3387
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63950,9 +64081,9 @@ row_3378:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3379
+	JMP          act_done_3382
 
-act_mulx_3381:
+act_mulx_3384:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63973,9 +64104,9 @@ act_mulx_3381:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3379
+	JMP         act_done_3382
 
-act_slope_3382:
+act_slope_3385:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63988,9 +64119,9 @@ act_slope_3382:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3379
+	JMP         act_done_3382
 
-act_slopec_3383:
+act_slopec_3386:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64006,9 +64137,9 @@ act_slopec_3383:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3379
+	JMP         act_done_3382
 
-act_requant_3384:
+act_requant_3387:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64028,9 +64159,9 @@ act_requant_3384:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3379
+	JMP         act_done_3382
 
-act_clampx_3380:
+act_clampx_3383:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64040,7 +64171,7 @@ act_clampx_3380:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3379:
+act_done_3382:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64050,7 +64181,7 @@ act_done_3379:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3370:
+pixels_done_3373:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64069,9 +64200,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3385:
+block_3388:
 	CMPQ    DI, BX
-	JAE     tail_3386
+	JAE     tail_3389
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64080,7 +64211,7 @@ block_3385:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3388:
+row_3391:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -64101,24 +64232,24 @@ row_3388:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3388
+	JNZ          row_3391
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3389
+	JB           act_done_3392
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3390
+	JE           act_clampx_3393
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3391
+	JE           act_mulx_3394
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3392
+	JE           act_slope_3395
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3393
+	JE           act_slopec_3396
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3394
+	JE           act_requant_3397
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64128,9 +64259,9 @@ row_3388:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3389
+	JMP          act_done_3392
 
-act_mulx_3391:
+act_mulx_3394:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64146,9 +64277,9 @@ act_mulx_3391:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3389
+	JMP         act_done_3392
 
-act_slope_3392:
+act_slope_3395:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64158,9 +64289,9 @@ act_slope_3392:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3389
+	JMP         act_done_3392
 
-act_slopec_3393:
+act_slopec_3396:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64173,9 +64304,9 @@ act_slopec_3393:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3389
+	JMP         act_done_3392
 
-act_requant_3394:
+act_requant_3397:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64191,9 +64322,9 @@ act_requant_3394:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3389
+	JMP         act_done_3392
 
-act_clampx_3390:
+act_clampx_3393:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64201,7 +64332,7 @@ act_clampx_3390:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3389:
+act_done_3392:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64210,11 +64341,11 @@ act_done_3389:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3385
+	JMP     block_3388
 
-tail_3386:
+tail_3389:
 	CMPQ      DI, DX
-	JAE       pixels_done_3387
+	JAE       pixels_done_3390
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64222,7 +64353,7 @@ tail_3386:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3395:
+row_3398:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -64243,24 +64374,24 @@ row_3395:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3395
+	JNZ          row_3398
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3396
+	JB           act_done_3399
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3397
+	JE           act_clampx_3400
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3398
+	JE           act_mulx_3401
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3399
+	JE           act_slope_3402
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3400
+	JE           act_slopec_3403
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3401
+	JE           act_requant_3404
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64270,9 +64401,9 @@ row_3395:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3396
+	JMP          act_done_3399
 
-act_mulx_3398:
+act_mulx_3401:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64288,9 +64419,9 @@ act_mulx_3398:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3396
+	JMP         act_done_3399
 
-act_slope_3399:
+act_slope_3402:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64300,9 +64431,9 @@ act_slope_3399:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3396
+	JMP         act_done_3399
 
-act_slopec_3400:
+act_slopec_3403:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64315,9 +64446,9 @@ act_slopec_3400:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3396
+	JMP         act_done_3399
 
-act_requant_3401:
+act_requant_3404:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64333,9 +64464,9 @@ act_requant_3401:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3396
+	JMP         act_done_3399
 
-act_clampx_3397:
+act_clampx_3400:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64343,7 +64474,7 @@ act_clampx_3397:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3396:
+act_done_3399:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64351,7 +64482,7 @@ act_done_3396:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3387:
+pixels_done_3390:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64368,9 +64499,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3402:
+block_3405:
 	CMPQ    DI, BX
-	JAE     tail_3403
+	JAE     tail_3406
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64378,7 +64509,7 @@ block_3402:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3405:
+row_3408:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -64394,33 +64525,33 @@ row_3405:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3405
+	JNZ          row_3408
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3406
+	JB           act_done_3409
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3407
+	JE           act_clampx_3410
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3408
+	JE           act_mulx_3411
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3409
+	JE           act_slope_3412
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3410
+	JE           act_slopec_3413
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3411
+	JE           act_requant_3414
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3406
+	JMP          act_done_3409
 
-act_mulx_3408:
+act_mulx_3411:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64431,18 +64562,18 @@ act_mulx_3408:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3406
+	JMP         act_done_3409
 
-act_slope_3409:
+act_slope_3412:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3406
+	JMP         act_done_3409
 
-act_slopec_3410:
+act_slopec_3413:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64452,9 +64583,9 @@ act_slopec_3410:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3406
+	JMP         act_done_3409
 
-act_requant_3411:
+act_requant_3414:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64466,33 +64597,33 @@ act_requant_3411:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3406
+	JMP         act_done_3409
 
-act_clampx_3407:
+act_clampx_3410:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3406:
+act_done_3409:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3402
+	JMP     block_3405
 
-tail_3403:
+tail_3406:
 	CMPQ      DI, DX
-	JAE       pixels_done_3404
+	JAE       pixels_done_3407
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3412:
+row_3415:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -64508,33 +64639,33 @@ row_3412:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3412
+	JNZ          row_3415
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3413
+	JB           act_done_3416
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3414
+	JE           act_clampx_3417
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3415
+	JE           act_mulx_3418
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3416
+	JE           act_slope_3419
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3417
+	JE           act_slopec_3420
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3418
+	JE           act_requant_3421
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3413
+	JMP          act_done_3416
 
-act_mulx_3415:
+act_mulx_3418:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64545,18 +64676,18 @@ act_mulx_3415:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3413
+	JMP         act_done_3416
 
-act_slope_3416:
+act_slope_3419:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3413
+	JMP         act_done_3416
 
-act_slopec_3417:
+act_slopec_3420:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64566,9 +64697,9 @@ act_slopec_3417:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3413
+	JMP         act_done_3416
 
-act_requant_3418:
+act_requant_3421:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64580,21 +64711,21 @@ act_requant_3418:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3413
+	JMP         act_done_3416
 
-act_clampx_3414:
+act_clampx_3417:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3413:
+act_done_3416:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3404:
+pixels_done_3407:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64609,16 +64740,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3419:
+block_3422:
 	CMPQ    DI, BX
-	JAE     tail_3420
+	JAE     tail_3423
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3422:
+row_3425:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -64629,53 +64760,53 @@ row_3422:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3422
+	JNZ          row_3425
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3423
+	JB           act_done_3426
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3424
+	JE           act_clampx_3427
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3425
+	JE           act_mulx_3428
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3426
+	JE           act_slope_3429
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3427
+	JE           act_slopec_3430
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3428
+	JE           act_requant_3431
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3423
+	JMP          act_done_3426
 
-act_mulx_3425:
+act_mulx_3428:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3423
+	JMP         act_done_3426
 
-act_slope_3426:
+act_slope_3429:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3423
+	JMP         act_done_3426
 
-act_slopec_3427:
+act_slopec_3430:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3423
+	JMP         act_done_3426
 
-act_requant_3428:
+act_requant_3431:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -64683,28 +64814,28 @@ act_requant_3428:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3423
+	JMP         act_done_3426
 
-act_clampx_3424:
+act_clampx_3427:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3423:
+act_done_3426:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3419
+	JMP     block_3422
 
-tail_3420:
+tail_3423:
 	CMPQ      DI, DX
-	JAE       pixels_done_3421
+	JAE       pixels_done_3424
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3429:
+row_3432:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -64715,53 +64846,53 @@ row_3429:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3429
+	JNZ          row_3432
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3430
+	JB           act_done_3433
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3431
+	JE           act_clampx_3434
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3432
+	JE           act_mulx_3435
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3433
+	JE           act_slope_3436
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3434
+	JE           act_slopec_3437
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3435
+	JE           act_requant_3438
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3430
+	JMP          act_done_3433
 
-act_mulx_3432:
+act_mulx_3435:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3430
+	JMP         act_done_3433
 
-act_slope_3433:
+act_slope_3436:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3430
+	JMP         act_done_3433
 
-act_slopec_3434:
+act_slopec_3437:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3430
+	JMP         act_done_3433
 
-act_requant_3435:
+act_requant_3438:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -64769,17 +64900,17 @@ act_requant_3435:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3430
+	JMP         act_done_3433
 
-act_clampx_3431:
+act_clampx_3434:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3430:
+act_done_3433:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3421:
+pixels_done_3424:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -64812,9 +64943,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3436:
+block_3439:
 	CMPQ    DI, BX
-	JAE     tail_3437
+	JAE     tail_3440
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64824,7 +64955,7 @@ block_3436:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3439:
+row_3442:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -64859,24 +64990,24 @@ row_3439:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3439
+	JNZ          row_3442
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3440
+	JB           act_done_3443
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3441
+	JE           act_clampx_3444
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3442
+	JE           act_mulx_3445
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3443
+	JE           act_slope_3446
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3444
+	JE           act_slopec_3447
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3445
+	JE           act_requant_3448
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -64889,9 +65020,9 @@ row_3439:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3440
+	JMP          act_done_3443
 
-act_mulx_3442:
+act_mulx_3445:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -64912,9 +65043,9 @@ act_mulx_3442:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3440
+	JMP         act_done_3443
 
-act_slope_3443:
+act_slope_3446:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -64927,9 +65058,9 @@ act_slope_3443:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3440
+	JMP         act_done_3443
 
-act_slopec_3444:
+act_slopec_3447:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -64945,9 +65076,9 @@ act_slopec_3444:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3440
+	JMP         act_done_3443
 
-act_requant_3445:
+act_requant_3448:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -64967,9 +65098,9 @@ act_requant_3445:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3440
+	JMP         act_done_3443
 
-act_clampx_3441:
+act_clampx_3444:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64979,7 +65110,7 @@ act_clampx_3441:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3440:
+act_done_3443:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64990,11 +65121,11 @@ act_done_3440:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3436
+	JMP     block_3439
 
-tail_3437:
+tail_3440:
 	CMPQ      DI, DX
-	JAE       pixels_done_3438
+	JAE       pixels_done_3441
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65003,7 +65134,7 @@ tail_3437:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3446:
+row_3449:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -65038,24 +65169,24 @@ row_3446:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3446
+	JNZ          row_3449
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3447
+	JB           act_done_3450
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3448
+	JE           act_clampx_3451
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3449
+	JE           act_mulx_3452
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3450
+	JE           act_slope_3453
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3451
+	JE           act_slopec_3454
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3452
+	JE           act_requant_3455
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65068,9 +65199,9 @@ row_3446:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3447
+	JMP          act_done_3450
 
-act_mulx_3449:
+act_mulx_3452:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65091,9 +65222,9 @@ act_mulx_3449:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3447
+	JMP         act_done_3450
 
-act_slope_3450:
+act_slope_3453:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65106,9 +65237,9 @@ act_slope_3450:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3447
+	JMP         act_done_3450
 
-act_slopec_3451:
+act_slopec_3454:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65124,9 +65255,9 @@ act_slopec_3451:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3447
+	JMP         act_done_3450
 
-act_requant_3452:
+act_requant_3455:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65146,9 +65277,9 @@ act_requant_3452:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3447
+	JMP         act_done_3450
 
-act_clampx_3448:
+act_clampx_3451:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65158,7 +65289,7 @@ act_clampx_3448:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3447:
+act_done_3450:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65168,7 +65299,7 @@ act_done_3447:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3438:
+pixels_done_3441:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65187,9 +65318,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3453:
+block_3456:
 	CMPQ    DI, BX
-	JAE     tail_3454
+	JAE     tail_3457
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65198,7 +65329,7 @@ block_3453:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3456:
+row_3459:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -65226,24 +65357,24 @@ row_3456:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3456
+	JNZ          row_3459
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3457
+	JB           act_done_3460
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3458
+	JE           act_clampx_3461
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3459
+	JE           act_mulx_3462
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3460
+	JE           act_slope_3463
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3461
+	JE           act_slopec_3464
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3462
+	JE           act_requant_3465
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65253,9 +65384,9 @@ row_3456:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3457
+	JMP          act_done_3460
 
-act_mulx_3459:
+act_mulx_3462:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65271,9 +65402,9 @@ act_mulx_3459:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3457
+	JMP         act_done_3460
 
-act_slope_3460:
+act_slope_3463:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65283,9 +65414,9 @@ act_slope_3460:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3457
+	JMP         act_done_3460
 
-act_slopec_3461:
+act_slopec_3464:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65298,9 +65429,9 @@ act_slopec_3461:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3457
+	JMP         act_done_3460
 
-act_requant_3462:
+act_requant_3465:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65316,9 +65447,9 @@ act_requant_3462:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3457
+	JMP         act_done_3460
 
-act_clampx_3458:
+act_clampx_3461:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65326,7 +65457,7 @@ act_clampx_3458:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3457:
+act_done_3460:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65335,11 +65466,11 @@ act_done_3457:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3453
+	JMP     block_3456
 
-tail_3454:
+tail_3457:
 	CMPQ      DI, DX
-	JAE       pixels_done_3455
+	JAE       pixels_done_3458
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65347,7 +65478,7 @@ tail_3454:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3463:
+row_3466:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -65375,24 +65506,24 @@ row_3463:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3463
+	JNZ          row_3466
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3464
+	JB           act_done_3467
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3465
+	JE           act_clampx_3468
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3466
+	JE           act_mulx_3469
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3467
+	JE           act_slope_3470
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3468
+	JE           act_slopec_3471
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3469
+	JE           act_requant_3472
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65402,9 +65533,9 @@ row_3463:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3464
+	JMP          act_done_3467
 
-act_mulx_3466:
+act_mulx_3469:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65420,9 +65551,9 @@ act_mulx_3466:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3464
+	JMP         act_done_3467
 
-act_slope_3467:
+act_slope_3470:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65432,9 +65563,9 @@ act_slope_3467:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3464
+	JMP         act_done_3467
 
-act_slopec_3468:
+act_slopec_3471:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65447,9 +65578,9 @@ act_slopec_3468:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3464
+	JMP         act_done_3467
 
-act_requant_3469:
+act_requant_3472:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65465,9 +65596,9 @@ act_requant_3469:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3464
+	JMP         act_done_3467
 
-act_clampx_3465:
+act_clampx_3468:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65475,7 +65606,7 @@ act_clampx_3465:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3464:
+act_done_3467:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65483,7 +65614,7 @@ act_done_3464:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3455:
+pixels_done_3458:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65500,9 +65631,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3470:
+block_3473:
 	CMPQ    DI, BX
-	JAE     tail_3471
+	JAE     tail_3474
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65510,7 +65641,7 @@ block_3470:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3473:
+row_3476:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -65531,33 +65662,33 @@ row_3473:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3473
+	JNZ          row_3476
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3474
+	JB           act_done_3477
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3475
+	JE           act_clampx_3478
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3476
+	JE           act_mulx_3479
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3477
+	JE           act_slope_3480
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3478
+	JE           act_slopec_3481
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3479
+	JE           act_requant_3482
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3474
+	JMP          act_done_3477
 
-act_mulx_3476:
+act_mulx_3479:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65568,18 +65699,18 @@ act_mulx_3476:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3474
+	JMP         act_done_3477
 
-act_slope_3477:
+act_slope_3480:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3474
+	JMP         act_done_3477
 
-act_slopec_3478:
+act_slopec_3481:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65589,9 +65720,9 @@ act_slopec_3478:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3474
+	JMP         act_done_3477
 
-act_requant_3479:
+act_requant_3482:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65603,33 +65734,33 @@ act_requant_3479:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3474
+	JMP         act_done_3477
 
-act_clampx_3475:
+act_clampx_3478:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3474:
+act_done_3477:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3470
+	JMP     block_3473
 
-tail_3471:
+tail_3474:
 	CMPQ      DI, DX
-	JAE       pixels_done_3472
+	JAE       pixels_done_3475
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3480:
+row_3483:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -65650,33 +65781,33 @@ row_3480:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3480
+	JNZ          row_3483
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3481
+	JB           act_done_3484
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3482
+	JE           act_clampx_3485
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3483
+	JE           act_mulx_3486
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3484
+	JE           act_slope_3487
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3485
+	JE           act_slopec_3488
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3486
+	JE           act_requant_3489
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3481
+	JMP          act_done_3484
 
-act_mulx_3483:
+act_mulx_3486:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65687,18 +65818,18 @@ act_mulx_3483:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3481
+	JMP         act_done_3484
 
-act_slope_3484:
+act_slope_3487:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3481
+	JMP         act_done_3484
 
-act_slopec_3485:
+act_slopec_3488:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65708,9 +65839,9 @@ act_slopec_3485:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3481
+	JMP         act_done_3484
 
-act_requant_3486:
+act_requant_3489:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65722,21 +65853,21 @@ act_requant_3486:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3481
+	JMP         act_done_3484
 
-act_clampx_3482:
+act_clampx_3485:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3481:
+act_done_3484:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3472:
+pixels_done_3475:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65751,16 +65882,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3487:
+block_3490:
 	CMPQ    DI, BX
-	JAE     tail_3488
+	JAE     tail_3491
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3490:
+row_3493:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -65774,53 +65905,53 @@ row_3490:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3490
+	JNZ          row_3493
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3491
+	JB           act_done_3494
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3492
+	JE           act_clampx_3495
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3493
+	JE           act_mulx_3496
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3494
+	JE           act_slope_3497
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3495
+	JE           act_slopec_3498
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3496
+	JE           act_requant_3499
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3491
+	JMP          act_done_3494
 
-act_mulx_3493:
+act_mulx_3496:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3491
+	JMP         act_done_3494
 
-act_slope_3494:
+act_slope_3497:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3491
+	JMP         act_done_3494
 
-act_slopec_3495:
+act_slopec_3498:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3491
+	JMP         act_done_3494
 
-act_requant_3496:
+act_requant_3499:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -65828,28 +65959,28 @@ act_requant_3496:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3491
+	JMP         act_done_3494
 
-act_clampx_3492:
+act_clampx_3495:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3491:
+act_done_3494:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3487
+	JMP     block_3490
 
-tail_3488:
+tail_3491:
 	CMPQ      DI, DX
-	JAE       pixels_done_3489
+	JAE       pixels_done_3492
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3497:
+row_3500:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -65863,53 +65994,53 @@ row_3497:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3497
+	JNZ          row_3500
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3498
+	JB           act_done_3501
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3499
+	JE           act_clampx_3502
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3500
+	JE           act_mulx_3503
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3501
+	JE           act_slope_3504
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3502
+	JE           act_slopec_3505
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3503
+	JE           act_requant_3506
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3498
+	JMP          act_done_3501
 
-act_mulx_3500:
+act_mulx_3503:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3498
+	JMP         act_done_3501
 
-act_slope_3501:
+act_slope_3504:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3498
+	JMP         act_done_3501
 
-act_slopec_3502:
+act_slopec_3505:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3498
+	JMP         act_done_3501
 
-act_requant_3503:
+act_requant_3506:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -65917,17 +66048,17 @@ act_requant_3503:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3498
+	JMP         act_done_3501
 
-act_clampx_3499:
+act_clampx_3502:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3498:
+act_done_3501:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3489:
+pixels_done_3492:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -65960,9 +66091,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3504:
+block_3507:
 	CMPQ    DI, BX
-	JAE     tail_3505
+	JAE     tail_3508
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65972,7 +66103,7 @@ block_3504:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3507:
+row_3510:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -66020,24 +66151,24 @@ row_3507:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3507
+	JNZ          row_3510
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3508
+	JB           act_done_3511
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3509
+	JE           act_clampx_3512
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3510
+	JE           act_mulx_3513
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3511
+	JE           act_slope_3514
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3512
+	JE           act_slopec_3515
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3513
+	JE           act_requant_3516
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66050,9 +66181,9 @@ row_3507:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3508
+	JMP          act_done_3511
 
-act_mulx_3510:
+act_mulx_3513:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66073,9 +66204,9 @@ act_mulx_3510:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3508
+	JMP         act_done_3511
 
-act_slope_3511:
+act_slope_3514:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66088,9 +66219,9 @@ act_slope_3511:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3508
+	JMP         act_done_3511
 
-act_slopec_3512:
+act_slopec_3515:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66106,9 +66237,9 @@ act_slopec_3512:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3508
+	JMP         act_done_3511
 
-act_requant_3513:
+act_requant_3516:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66128,9 +66259,9 @@ act_requant_3513:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3508
+	JMP         act_done_3511
 
-act_clampx_3509:
+act_clampx_3512:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66140,7 +66271,7 @@ act_clampx_3509:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3508:
+act_done_3511:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66151,11 +66282,11 @@ act_done_3508:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3504
+	JMP     block_3507
 
-tail_3505:
+tail_3508:
 	CMPQ      DI, DX
-	JAE       pixels_done_3506
+	JAE       pixels_done_3509
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66164,7 +66295,7 @@ tail_3505:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3514:
+row_3517:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -66212,24 +66343,24 @@ row_3514:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3514
+	JNZ          row_3517
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3515
+	JB           act_done_3518
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3516
+	JE           act_clampx_3519
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3517
+	JE           act_mulx_3520
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3518
+	JE           act_slope_3521
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3519
+	JE           act_slopec_3522
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3520
+	JE           act_requant_3523
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66242,9 +66373,9 @@ row_3514:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3515
+	JMP          act_done_3518
 
-act_mulx_3517:
+act_mulx_3520:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66265,9 +66396,9 @@ act_mulx_3517:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3515
+	JMP         act_done_3518
 
-act_slope_3518:
+act_slope_3521:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66280,9 +66411,9 @@ act_slope_3518:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3515
+	JMP         act_done_3518
 
-act_slopec_3519:
+act_slopec_3522:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66298,9 +66429,9 @@ act_slopec_3519:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3515
+	JMP         act_done_3518
 
-act_requant_3520:
+act_requant_3523:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66320,9 +66451,9 @@ act_requant_3520:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3515
+	JMP         act_done_3518
 
-act_clampx_3516:
+act_clampx_3519:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66332,7 +66463,7 @@ act_clampx_3516:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3515:
+act_done_3518:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66342,7 +66473,7 @@ act_done_3515:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3506:
+pixels_done_3509:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66361,9 +66492,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3521:
+block_3524:
 	CMPQ    DI, BX
-	JAE     tail_3522
+	JAE     tail_3525
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66372,7 +66503,7 @@ block_3521:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3524:
+row_3527:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -66410,24 +66541,24 @@ row_3524:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3524
+	JNZ          row_3527
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3525
+	JB           act_done_3528
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3526
+	JE           act_clampx_3529
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3527
+	JE           act_mulx_3530
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3528
+	JE           act_slope_3531
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3529
+	JE           act_slopec_3532
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3530
+	JE           act_requant_3533
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66437,9 +66568,9 @@ row_3524:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3525
+	JMP          act_done_3528
 
-act_mulx_3527:
+act_mulx_3530:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66455,9 +66586,9 @@ act_mulx_3527:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3525
+	JMP         act_done_3528
 
-act_slope_3528:
+act_slope_3531:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66467,9 +66598,9 @@ act_slope_3528:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3525
+	JMP         act_done_3528
 
-act_slopec_3529:
+act_slopec_3532:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66482,9 +66613,9 @@ act_slopec_3529:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3525
+	JMP         act_done_3528
 
-act_requant_3530:
+act_requant_3533:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66500,9 +66631,9 @@ act_requant_3530:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3525
+	JMP         act_done_3528
 
-act_clampx_3526:
+act_clampx_3529:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66510,7 +66641,7 @@ act_clampx_3526:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3525:
+act_done_3528:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66519,11 +66650,11 @@ act_done_3525:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3521
+	JMP     block_3524
 
-tail_3522:
+tail_3525:
 	CMPQ      DI, DX
-	JAE       pixels_done_3523
+	JAE       pixels_done_3526
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66531,7 +66662,7 @@ tail_3522:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3531:
+row_3534:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -66569,24 +66700,24 @@ row_3531:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3531
+	JNZ          row_3534
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3532
+	JB           act_done_3535
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3533
+	JE           act_clampx_3536
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3534
+	JE           act_mulx_3537
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3535
+	JE           act_slope_3538
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3536
+	JE           act_slopec_3539
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3537
+	JE           act_requant_3540
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66596,9 +66727,9 @@ row_3531:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3532
+	JMP          act_done_3535
 
-act_mulx_3534:
+act_mulx_3537:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66614,9 +66745,9 @@ act_mulx_3534:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3532
+	JMP         act_done_3535
 
-act_slope_3535:
+act_slope_3538:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66626,9 +66757,9 @@ act_slope_3535:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3532
+	JMP         act_done_3535
 
-act_slopec_3536:
+act_slopec_3539:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66641,9 +66772,9 @@ act_slopec_3536:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3532
+	JMP         act_done_3535
 
-act_requant_3537:
+act_requant_3540:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66659,9 +66790,9 @@ act_requant_3537:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3532
+	JMP         act_done_3535
 
-act_clampx_3533:
+act_clampx_3536:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66669,7 +66800,7 @@ act_clampx_3533:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3532:
+act_done_3535:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66677,7 +66808,7 @@ act_done_3532:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3523:
+pixels_done_3526:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66694,9 +66825,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3538:
+block_3541:
 	CMPQ    DI, BX
-	JAE     tail_3539
+	JAE     tail_3542
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66704,7 +66835,7 @@ block_3538:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3541:
+row_3544:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -66732,33 +66863,33 @@ row_3541:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3541
+	JNZ          row_3544
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3542
+	JB           act_done_3545
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3543
+	JE           act_clampx_3546
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3544
+	JE           act_mulx_3547
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3545
+	JE           act_slope_3548
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3546
+	JE           act_slopec_3549
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3547
+	JE           act_requant_3550
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3542
+	JMP          act_done_3545
 
-act_mulx_3544:
+act_mulx_3547:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66769,18 +66900,18 @@ act_mulx_3544:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3542
+	JMP         act_done_3545
 
-act_slope_3545:
+act_slope_3548:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3542
+	JMP         act_done_3545
 
-act_slopec_3546:
+act_slopec_3549:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66790,9 +66921,9 @@ act_slopec_3546:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3542
+	JMP         act_done_3545
 
-act_requant_3547:
+act_requant_3550:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66804,33 +66935,33 @@ act_requant_3547:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3542
+	JMP         act_done_3545
 
-act_clampx_3543:
+act_clampx_3546:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3542:
+act_done_3545:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3538
+	JMP     block_3541
 
-tail_3539:
+tail_3542:
 	CMPQ      DI, DX
-	JAE       pixels_done_3540
+	JAE       pixels_done_3543
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3548:
+row_3551:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -66858,33 +66989,33 @@ row_3548:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3548
+	JNZ          row_3551
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3549
+	JB           act_done_3552
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3550
+	JE           act_clampx_3553
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3551
+	JE           act_mulx_3554
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3552
+	JE           act_slope_3555
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3553
+	JE           act_slopec_3556
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3554
+	JE           act_requant_3557
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3549
+	JMP          act_done_3552
 
-act_mulx_3551:
+act_mulx_3554:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66895,18 +67026,18 @@ act_mulx_3551:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3549
+	JMP         act_done_3552
 
-act_slope_3552:
+act_slope_3555:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3549
+	JMP         act_done_3552
 
-act_slopec_3553:
+act_slopec_3556:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -66916,9 +67047,9 @@ act_slopec_3553:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3549
+	JMP         act_done_3552
 
-act_requant_3554:
+act_requant_3557:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -66930,21 +67061,21 @@ act_requant_3554:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3549
+	JMP         act_done_3552
 
-act_clampx_3550:
+act_clampx_3553:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3549:
+act_done_3552:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3540:
+pixels_done_3543:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66959,16 +67090,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3555:
+block_3558:
 	CMPQ    DI, BX
-	JAE     tail_3556
+	JAE     tail_3559
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3558:
+row_3561:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -66986,53 +67117,53 @@ row_3558:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3558
+	JNZ          row_3561
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3559
+	JB           act_done_3562
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3560
+	JE           act_clampx_3563
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3561
+	JE           act_mulx_3564
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3562
+	JE           act_slope_3565
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3563
+	JE           act_slopec_3566
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3564
+	JE           act_requant_3567
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3559
+	JMP          act_done_3562
 
-act_mulx_3561:
+act_mulx_3564:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3559
+	JMP         act_done_3562
 
-act_slope_3562:
+act_slope_3565:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3559
+	JMP         act_done_3562
 
-act_slopec_3563:
+act_slopec_3566:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3559
+	JMP         act_done_3562
 
-act_requant_3564:
+act_requant_3567:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -67040,28 +67171,28 @@ act_requant_3564:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3559
+	JMP         act_done_3562
 
-act_clampx_3560:
+act_clampx_3563:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3559:
+act_done_3562:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3555
+	JMP     block_3558
 
-tail_3556:
+tail_3559:
 	CMPQ      DI, DX
-	JAE       pixels_done_3557
+	JAE       pixels_done_3560
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3565:
+row_3568:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -67079,53 +67210,53 @@ row_3565:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3565
+	JNZ          row_3568
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3566
+	JB           act_done_3569
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3567
+	JE           act_clampx_3570
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3568
+	JE           act_mulx_3571
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3569
+	JE           act_slope_3572
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3570
+	JE           act_slopec_3573
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3571
+	JE           act_requant_3574
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3566
+	JMP          act_done_3569
 
-act_mulx_3568:
+act_mulx_3571:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3566
+	JMP         act_done_3569
 
-act_slope_3569:
+act_slope_3572:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3566
+	JMP         act_done_3569
 
-act_slopec_3570:
+act_slopec_3573:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3566
+	JMP         act_done_3569
 
-act_requant_3571:
+act_requant_3574:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -67133,17 +67264,17 @@ act_requant_3571:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3566
+	JMP         act_done_3569
 
-act_clampx_3567:
+act_clampx_3570:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3566:
+act_done_3569:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3557:
+pixels_done_3560:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -67176,9 +67307,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3572:
+block_3575:
 	CMPQ    DI, BX
-	JAE     tail_3573
+	JAE     tail_3576
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67188,7 +67319,7 @@ block_3572:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3575:
+row_3578:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -67205,24 +67336,24 @@ row_3575:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3575
+	JNZ          row_3578
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3576
+	JB           act_done_3579
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3577
+	JE           act_clampx_3580
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3578
+	JE           act_mulx_3581
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3579
+	JE           act_slope_3582
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3580
+	JE           act_slopec_3583
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3581
+	JE           act_requant_3584
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67235,9 +67366,9 @@ row_3575:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3576
+	JMP          act_done_3579
 
-act_mulx_3578:
+act_mulx_3581:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67258,9 +67389,9 @@ act_mulx_3578:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3576
+	JMP         act_done_3579
 
-act_slope_3579:
+act_slope_3582:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67273,9 +67404,9 @@ act_slope_3579:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3576
+	JMP         act_done_3579
 
-act_slopec_3580:
+act_slopec_3583:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67291,9 +67422,9 @@ act_slopec_3580:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3576
+	JMP         act_done_3579
 
-act_requant_3581:
+act_requant_3584:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67313,9 +67444,9 @@ act_requant_3581:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3576
+	JMP         act_done_3579
 
-act_clampx_3577:
+act_clampx_3580:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67325,7 +67456,7 @@ act_clampx_3577:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3576:
+act_done_3579:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67336,11 +67467,11 @@ act_done_3576:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3572
+	JMP     block_3575
 
-tail_3573:
+tail_3576:
 	CMPQ      DI, DX
-	JAE       pixels_done_3574
+	JAE       pixels_done_3577
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67349,7 +67480,7 @@ tail_3573:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3582:
+row_3585:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -67366,24 +67497,24 @@ row_3582:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3582
+	JNZ          row_3585
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3583
+	JB           act_done_3586
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3584
+	JE           act_clampx_3587
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3585
+	JE           act_mulx_3588
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3586
+	JE           act_slope_3589
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3587
+	JE           act_slopec_3590
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3588
+	JE           act_requant_3591
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67396,9 +67527,9 @@ row_3582:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3583
+	JMP          act_done_3586
 
-act_mulx_3585:
+act_mulx_3588:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67419,9 +67550,9 @@ act_mulx_3585:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3583
+	JMP         act_done_3586
 
-act_slope_3586:
+act_slope_3589:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67434,9 +67565,9 @@ act_slope_3586:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3583
+	JMP         act_done_3586
 
-act_slopec_3587:
+act_slopec_3590:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67452,9 +67583,9 @@ act_slopec_3587:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3583
+	JMP         act_done_3586
 
-act_requant_3588:
+act_requant_3591:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67474,9 +67605,9 @@ act_requant_3588:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3583
+	JMP         act_done_3586
 
-act_clampx_3584:
+act_clampx_3587:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67486,7 +67617,7 @@ act_clampx_3584:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3583:
+act_done_3586:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67496,7 +67627,7 @@ act_done_3583:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3574:
+pixels_done_3577:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67515,9 +67646,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3589:
+block_3592:
 	CMPQ    DI, BX
-	JAE     tail_3590
+	JAE     tail_3593
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67526,7 +67657,7 @@ block_3589:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3592:
+row_3595:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -67540,24 +67671,24 @@ row_3592:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3592
+	JNZ          row_3595
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3593
+	JB           act_done_3596
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3594
+	JE           act_clampx_3597
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3595
+	JE           act_mulx_3598
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3596
+	JE           act_slope_3599
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3597
+	JE           act_slopec_3600
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3598
+	JE           act_requant_3601
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67567,9 +67698,9 @@ row_3592:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3593
+	JMP          act_done_3596
 
-act_mulx_3595:
+act_mulx_3598:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67585,9 +67716,9 @@ act_mulx_3595:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3593
+	JMP         act_done_3596
 
-act_slope_3596:
+act_slope_3599:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67597,9 +67728,9 @@ act_slope_3596:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3593
+	JMP         act_done_3596
 
-act_slopec_3597:
+act_slopec_3600:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67612,9 +67743,9 @@ act_slopec_3597:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3593
+	JMP         act_done_3596
 
-act_requant_3598:
+act_requant_3601:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67630,9 +67761,9 @@ act_requant_3598:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3593
+	JMP         act_done_3596
 
-act_clampx_3594:
+act_clampx_3597:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67640,7 +67771,7 @@ act_clampx_3594:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3593:
+act_done_3596:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67649,11 +67780,11 @@ act_done_3593:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3589
+	JMP     block_3592
 
-tail_3590:
+tail_3593:
 	CMPQ      DI, DX
-	JAE       pixels_done_3591
+	JAE       pixels_done_3594
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67661,7 +67792,7 @@ tail_3590:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3599:
+row_3602:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -67675,24 +67806,24 @@ row_3599:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3599
+	JNZ          row_3602
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3600
+	JB           act_done_3603
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3601
+	JE           act_clampx_3604
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3602
+	JE           act_mulx_3605
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3603
+	JE           act_slope_3606
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3604
+	JE           act_slopec_3607
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3605
+	JE           act_requant_3608
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67702,9 +67833,9 @@ row_3599:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3600
+	JMP          act_done_3603
 
-act_mulx_3602:
+act_mulx_3605:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67720,9 +67851,9 @@ act_mulx_3602:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3600
+	JMP         act_done_3603
 
-act_slope_3603:
+act_slope_3606:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67732,9 +67863,9 @@ act_slope_3603:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3600
+	JMP         act_done_3603
 
-act_slopec_3604:
+act_slopec_3607:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67747,9 +67878,9 @@ act_slopec_3604:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3600
+	JMP         act_done_3603
 
-act_requant_3605:
+act_requant_3608:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67765,9 +67896,9 @@ act_requant_3605:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3600
+	JMP         act_done_3603
 
-act_clampx_3601:
+act_clampx_3604:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67775,7 +67906,7 @@ act_clampx_3601:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3600:
+act_done_3603:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67783,7 +67914,7 @@ act_done_3600:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3591:
+pixels_done_3594:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67800,9 +67931,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3606:
+block_3609:
 	CMPQ    DI, BX
-	JAE     tail_3607
+	JAE     tail_3610
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67810,7 +67941,7 @@ block_3606:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3609:
+row_3612:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -67821,33 +67952,33 @@ row_3609:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3609
+	JNZ          row_3612
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3610
+	JB           act_done_3613
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3611
+	JE           act_clampx_3614
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3612
+	JE           act_mulx_3615
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3613
+	JE           act_slope_3616
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3614
+	JE           act_slopec_3617
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3615
+	JE           act_requant_3618
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3610
+	JMP          act_done_3613
 
-act_mulx_3612:
+act_mulx_3615:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67858,18 +67989,18 @@ act_mulx_3612:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3610
+	JMP         act_done_3613
 
-act_slope_3613:
+act_slope_3616:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3610
+	JMP         act_done_3613
 
-act_slopec_3614:
+act_slopec_3617:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -67879,9 +68010,9 @@ act_slopec_3614:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3610
+	JMP         act_done_3613
 
-act_requant_3615:
+act_requant_3618:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -67893,33 +68024,33 @@ act_requant_3615:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3610
+	JMP         act_done_3613
 
-act_clampx_3611:
+act_clampx_3614:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3610:
+act_done_3613:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3606
+	JMP     block_3609
 
-tail_3607:
+tail_3610:
 	CMPQ      DI, DX
-	JAE       pixels_done_3608
+	JAE       pixels_done_3611
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3616:
+row_3619:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -67930,33 +68061,33 @@ row_3616:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3616
+	JNZ          row_3619
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3617
+	JB           act_done_3620
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3618
+	JE           act_clampx_3621
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3619
+	JE           act_mulx_3622
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3620
+	JE           act_slope_3623
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3621
+	JE           act_slopec_3624
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3622
+	JE           act_requant_3625
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3617
+	JMP          act_done_3620
 
-act_mulx_3619:
+act_mulx_3622:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67967,18 +68098,18 @@ act_mulx_3619:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3617
+	JMP         act_done_3620
 
-act_slope_3620:
+act_slope_3623:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3617
+	JMP         act_done_3620
 
-act_slopec_3621:
+act_slopec_3624:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67988,9 +68119,9 @@ act_slopec_3621:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3617
+	JMP         act_done_3620
 
-act_requant_3622:
+act_requant_3625:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68002,21 +68133,21 @@ act_requant_3622:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3617
+	JMP         act_done_3620
 
-act_clampx_3618:
+act_clampx_3621:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3617:
+act_done_3620:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3608:
+pixels_done_3611:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68031,16 +68162,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3623:
+block_3626:
 	CMPQ    DI, BX
-	JAE     tail_3624
+	JAE     tail_3627
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3626:
+row_3629:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -68048,53 +68179,53 @@ row_3626:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3626
+	JNZ          row_3629
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3627
+	JB           act_done_3630
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3628
+	JE           act_clampx_3631
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3629
+	JE           act_mulx_3632
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3630
+	JE           act_slope_3633
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3631
+	JE           act_slopec_3634
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3632
+	JE           act_requant_3635
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3627
+	JMP          act_done_3630
 
-act_mulx_3629:
+act_mulx_3632:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3627
+	JMP         act_done_3630
 
-act_slope_3630:
+act_slope_3633:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3627
+	JMP         act_done_3630
 
-act_slopec_3631:
+act_slopec_3634:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3627
+	JMP         act_done_3630
 
-act_requant_3632:
+act_requant_3635:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -68102,28 +68233,28 @@ act_requant_3632:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3627
+	JMP         act_done_3630
 
-act_clampx_3628:
+act_clampx_3631:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3627:
+act_done_3630:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3623
+	JMP     block_3626
 
-tail_3624:
+tail_3627:
 	CMPQ      DI, DX
-	JAE       pixels_done_3625
+	JAE       pixels_done_3628
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3633:
+row_3636:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -68131,53 +68262,53 @@ row_3633:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3633
+	JNZ          row_3636
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3634
+	JB           act_done_3637
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3635
+	JE           act_clampx_3638
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3636
+	JE           act_mulx_3639
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3637
+	JE           act_slope_3640
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3638
+	JE           act_slopec_3641
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3639
+	JE           act_requant_3642
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3634
+	JMP          act_done_3637
 
-act_mulx_3636:
+act_mulx_3639:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3634
+	JMP         act_done_3637
 
-act_slope_3637:
+act_slope_3640:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3634
+	JMP         act_done_3637
 
-act_slopec_3638:
+act_slopec_3641:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3634
+	JMP         act_done_3637
 
-act_requant_3639:
+act_requant_3642:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -68185,17 +68316,17 @@ act_requant_3639:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3634
+	JMP         act_done_3637
 
-act_clampx_3635:
+act_clampx_3638:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3634:
+act_done_3637:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3625:
+pixels_done_3628:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -68228,9 +68359,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3640:
+block_3643:
 	CMPQ    DI, BX
-	JAE     tail_3641
+	JAE     tail_3644
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68240,7 +68371,7 @@ block_3640:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3643:
+row_3646:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -68266,24 +68397,24 @@ row_3643:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3643
+	JNZ          row_3646
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3644
+	JB           act_done_3647
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3645
+	JE           act_clampx_3648
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3646
+	JE           act_mulx_3649
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3647
+	JE           act_slope_3650
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3648
+	JE           act_slopec_3651
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3649
+	JE           act_requant_3652
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68296,9 +68427,9 @@ row_3643:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3644
+	JMP          act_done_3647
 
-act_mulx_3646:
+act_mulx_3649:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68319,9 +68450,9 @@ act_mulx_3646:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3644
+	JMP         act_done_3647
 
-act_slope_3647:
+act_slope_3650:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68334,9 +68465,9 @@ act_slope_3647:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3644
+	JMP         act_done_3647
 
-act_slopec_3648:
+act_slopec_3651:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68352,9 +68483,9 @@ act_slopec_3648:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3644
+	JMP         act_done_3647
 
-act_requant_3649:
+act_requant_3652:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68374,9 +68505,9 @@ act_requant_3649:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3644
+	JMP         act_done_3647
 
-act_clampx_3645:
+act_clampx_3648:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68386,7 +68517,7 @@ act_clampx_3645:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3644:
+act_done_3647:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68397,11 +68528,11 @@ act_done_3644:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3640
+	JMP     block_3643
 
-tail_3641:
+tail_3644:
 	CMPQ      DI, DX
-	JAE       pixels_done_3642
+	JAE       pixels_done_3645
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68410,7 +68541,7 @@ tail_3641:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3650:
+row_3653:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -68436,24 +68567,24 @@ row_3650:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3650
+	JNZ          row_3653
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3651
+	JB           act_done_3654
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3652
+	JE           act_clampx_3655
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3653
+	JE           act_mulx_3656
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3654
+	JE           act_slope_3657
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3655
+	JE           act_slopec_3658
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3656
+	JE           act_requant_3659
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68466,9 +68597,9 @@ row_3650:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3651
+	JMP          act_done_3654
 
-act_mulx_3653:
+act_mulx_3656:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68489,9 +68620,9 @@ act_mulx_3653:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3651
+	JMP         act_done_3654
 
-act_slope_3654:
+act_slope_3657:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68504,9 +68635,9 @@ act_slope_3654:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3651
+	JMP         act_done_3654
 
-act_slopec_3655:
+act_slopec_3658:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68522,9 +68653,9 @@ act_slopec_3655:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3651
+	JMP         act_done_3654
 
-act_requant_3656:
+act_requant_3659:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68544,9 +68675,9 @@ act_requant_3656:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3651
+	JMP         act_done_3654
 
-act_clampx_3652:
+act_clampx_3655:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68556,7 +68687,7 @@ act_clampx_3652:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3651:
+act_done_3654:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68566,7 +68697,7 @@ act_done_3651:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3642:
+pixels_done_3645:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68585,9 +68716,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3657:
+block_3660:
 	CMPQ    DI, BX
-	JAE     tail_3658
+	JAE     tail_3661
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68596,7 +68727,7 @@ block_3657:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3660:
+row_3663:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -68617,24 +68748,24 @@ row_3660:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3660
+	JNZ          row_3663
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3661
+	JB           act_done_3664
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3662
+	JE           act_clampx_3665
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3663
+	JE           act_mulx_3666
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3664
+	JE           act_slope_3667
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3665
+	JE           act_slopec_3668
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3666
+	JE           act_requant_3669
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68644,9 +68775,9 @@ row_3660:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3661
+	JMP          act_done_3664
 
-act_mulx_3663:
+act_mulx_3666:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68662,9 +68793,9 @@ act_mulx_3663:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3661
+	JMP         act_done_3664
 
-act_slope_3664:
+act_slope_3667:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68674,9 +68805,9 @@ act_slope_3664:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3661
+	JMP         act_done_3664
 
-act_slopec_3665:
+act_slopec_3668:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68689,9 +68820,9 @@ act_slopec_3665:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3661
+	JMP         act_done_3664
 
-act_requant_3666:
+act_requant_3669:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68707,9 +68838,9 @@ act_requant_3666:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3661
+	JMP         act_done_3664
 
-act_clampx_3662:
+act_clampx_3665:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68717,7 +68848,7 @@ act_clampx_3662:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3661:
+act_done_3664:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68726,11 +68857,11 @@ act_done_3661:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3657
+	JMP     block_3660
 
-tail_3658:
+tail_3661:
 	CMPQ      DI, DX
-	JAE       pixels_done_3659
+	JAE       pixels_done_3662
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68738,7 +68869,7 @@ tail_3658:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3667:
+row_3670:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -68759,24 +68890,24 @@ row_3667:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3667
+	JNZ          row_3670
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3668
+	JB           act_done_3671
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3669
+	JE           act_clampx_3672
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3670
+	JE           act_mulx_3673
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3671
+	JE           act_slope_3674
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3672
+	JE           act_slopec_3675
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3673
+	JE           act_requant_3676
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68786,9 +68917,9 @@ row_3667:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3668
+	JMP          act_done_3671
 
-act_mulx_3670:
+act_mulx_3673:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68804,9 +68935,9 @@ act_mulx_3670:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3668
+	JMP         act_done_3671
 
-act_slope_3671:
+act_slope_3674:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68816,9 +68947,9 @@ act_slope_3671:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3668
+	JMP         act_done_3671
 
-act_slopec_3672:
+act_slopec_3675:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68831,9 +68962,9 @@ act_slopec_3672:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3668
+	JMP         act_done_3671
 
-act_requant_3673:
+act_requant_3676:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68849,9 +68980,9 @@ act_requant_3673:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3668
+	JMP         act_done_3671
 
-act_clampx_3669:
+act_clampx_3672:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68859,7 +68990,7 @@ act_clampx_3669:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3668:
+act_done_3671:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68867,7 +68998,7 @@ act_done_3668:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3659:
+pixels_done_3662:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68884,9 +69015,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3674:
+block_3677:
 	CMPQ    DI, BX
-	JAE     tail_3675
+	JAE     tail_3678
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68894,7 +69025,7 @@ block_3674:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3677:
+row_3680:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -68910,33 +69041,33 @@ row_3677:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3677
+	JNZ          row_3680
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3678
+	JB           act_done_3681
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3679
+	JE           act_clampx_3682
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3680
+	JE           act_mulx_3683
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3681
+	JE           act_slope_3684
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3682
+	JE           act_slopec_3685
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3683
+	JE           act_requant_3686
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3678
+	JMP          act_done_3681
 
-act_mulx_3680:
+act_mulx_3683:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68947,18 +69078,18 @@ act_mulx_3680:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3678
+	JMP         act_done_3681
 
-act_slope_3681:
+act_slope_3684:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3678
+	JMP         act_done_3681
 
-act_slopec_3682:
+act_slopec_3685:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68968,9 +69099,9 @@ act_slopec_3682:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3678
+	JMP         act_done_3681
 
-act_requant_3683:
+act_requant_3686:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68982,33 +69113,33 @@ act_requant_3683:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3678
+	JMP         act_done_3681
 
-act_clampx_3679:
+act_clampx_3682:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3678:
+act_done_3681:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3674
+	JMP     block_3677
 
-tail_3675:
+tail_3678:
 	CMPQ      DI, DX
-	JAE       pixels_done_3676
+	JAE       pixels_done_3679
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3684:
+row_3687:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -69024,33 +69155,33 @@ row_3684:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3684
+	JNZ          row_3687
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3685
+	JB           act_done_3688
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3686
+	JE           act_clampx_3689
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3687
+	JE           act_mulx_3690
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3688
+	JE           act_slope_3691
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3689
+	JE           act_slopec_3692
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3690
+	JE           act_requant_3693
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3685
+	JMP          act_done_3688
 
-act_mulx_3687:
+act_mulx_3690:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69061,18 +69192,18 @@ act_mulx_3687:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3685
+	JMP         act_done_3688
 
-act_slope_3688:
+act_slope_3691:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3685
+	JMP         act_done_3688
 
-act_slopec_3689:
+act_slopec_3692:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69082,9 +69213,9 @@ act_slopec_3689:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3685
+	JMP         act_done_3688
 
-act_requant_3690:
+act_requant_3693:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69096,21 +69227,21 @@ act_requant_3690:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3685
+	JMP         act_done_3688
 
-act_clampx_3686:
+act_clampx_3689:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3685:
+act_done_3688:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3676:
+pixels_done_3679:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69125,16 +69256,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3691:
+block_3694:
 	CMPQ    DI, BX
-	JAE     tail_3692
+	JAE     tail_3695
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3694:
+row_3697:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -69145,53 +69276,53 @@ row_3694:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3694
+	JNZ          row_3697
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3695
+	JB           act_done_3698
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3696
+	JE           act_clampx_3699
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3697
+	JE           act_mulx_3700
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3698
+	JE           act_slope_3701
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3699
+	JE           act_slopec_3702
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3700
+	JE           act_requant_3703
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3695
+	JMP          act_done_3698
 
-act_mulx_3697:
+act_mulx_3700:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3695
+	JMP         act_done_3698
 
-act_slope_3698:
+act_slope_3701:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3695
+	JMP         act_done_3698
 
-act_slopec_3699:
+act_slopec_3702:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3695
+	JMP         act_done_3698
 
-act_requant_3700:
+act_requant_3703:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -69199,28 +69330,28 @@ act_requant_3700:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3695
+	JMP         act_done_3698
 
-act_clampx_3696:
+act_clampx_3699:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3695:
+act_done_3698:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3691
+	JMP     block_3694
 
-tail_3692:
+tail_3695:
 	CMPQ      DI, DX
-	JAE       pixels_done_3693
+	JAE       pixels_done_3696
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3701:
+row_3704:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -69231,53 +69362,53 @@ row_3701:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3701
+	JNZ          row_3704
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3702
+	JB           act_done_3705
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3703
+	JE           act_clampx_3706
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3704
+	JE           act_mulx_3707
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3705
+	JE           act_slope_3708
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3706
+	JE           act_slopec_3709
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3707
+	JE           act_requant_3710
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3702
+	JMP          act_done_3705
 
-act_mulx_3704:
+act_mulx_3707:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3702
+	JMP         act_done_3705
 
-act_slope_3705:
+act_slope_3708:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3702
+	JMP         act_done_3705
 
-act_slopec_3706:
+act_slopec_3709:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3702
+	JMP         act_done_3705
 
-act_requant_3707:
+act_requant_3710:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -69285,17 +69416,17 @@ act_requant_3707:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3702
+	JMP         act_done_3705
 
-act_clampx_3703:
+act_clampx_3706:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3702:
+act_done_3705:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3693:
+pixels_done_3696:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -69328,9 +69459,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3708:
+block_3711:
 	CMPQ    DI, BX
-	JAE     tail_3709
+	JAE     tail_3712
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69340,7 +69471,7 @@ block_3708:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3711:
+row_3714:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -69375,24 +69506,24 @@ row_3711:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3711
+	JNZ          row_3714
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3712
+	JB           act_done_3715
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3713
+	JE           act_clampx_3716
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3714
+	JE           act_mulx_3717
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3715
+	JE           act_slope_3718
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3716
+	JE           act_slopec_3719
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3717
+	JE           act_requant_3720
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69405,9 +69536,9 @@ row_3711:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3712
+	JMP          act_done_3715
 
-act_mulx_3714:
+act_mulx_3717:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69428,9 +69559,9 @@ act_mulx_3714:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3712
+	JMP         act_done_3715
 
-act_slope_3715:
+act_slope_3718:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69443,9 +69574,9 @@ act_slope_3715:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3712
+	JMP         act_done_3715
 
-act_slopec_3716:
+act_slopec_3719:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69461,9 +69592,9 @@ act_slopec_3716:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3712
+	JMP         act_done_3715
 
-act_requant_3717:
+act_requant_3720:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69483,9 +69614,9 @@ act_requant_3717:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3712
+	JMP         act_done_3715
 
-act_clampx_3713:
+act_clampx_3716:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69495,7 +69626,7 @@ act_clampx_3713:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3712:
+act_done_3715:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69506,11 +69637,11 @@ act_done_3712:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3708
+	JMP     block_3711
 
-tail_3709:
+tail_3712:
 	CMPQ      DI, DX
-	JAE       pixels_done_3710
+	JAE       pixels_done_3713
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69519,7 +69650,7 @@ tail_3709:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3718:
+row_3721:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -69554,24 +69685,24 @@ row_3718:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3718
+	JNZ          row_3721
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3719
+	JB           act_done_3722
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3720
+	JE           act_clampx_3723
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3721
+	JE           act_mulx_3724
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3722
+	JE           act_slope_3725
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3723
+	JE           act_slopec_3726
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3724
+	JE           act_requant_3727
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69584,9 +69715,9 @@ row_3718:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3719
+	JMP          act_done_3722
 
-act_mulx_3721:
+act_mulx_3724:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69607,9 +69738,9 @@ act_mulx_3721:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3719
+	JMP         act_done_3722
 
-act_slope_3722:
+act_slope_3725:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69622,9 +69753,9 @@ act_slope_3722:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3719
+	JMP         act_done_3722
 
-act_slopec_3723:
+act_slopec_3726:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69640,9 +69771,9 @@ act_slopec_3723:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3719
+	JMP         act_done_3722
 
-act_requant_3724:
+act_requant_3727:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69662,9 +69793,9 @@ act_requant_3724:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3719
+	JMP         act_done_3722
 
-act_clampx_3720:
+act_clampx_3723:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69674,7 +69805,7 @@ act_clampx_3720:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3719:
+act_done_3722:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69684,7 +69815,7 @@ act_done_3719:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3710:
+pixels_done_3713:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69703,9 +69834,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3725:
+block_3728:
 	CMPQ    DI, BX
-	JAE     tail_3726
+	JAE     tail_3729
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69714,7 +69845,7 @@ block_3725:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3728:
+row_3731:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -69742,24 +69873,24 @@ row_3728:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3728
+	JNZ          row_3731
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3729
+	JB           act_done_3732
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3730
+	JE           act_clampx_3733
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3731
+	JE           act_mulx_3734
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3732
+	JE           act_slope_3735
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3733
+	JE           act_slopec_3736
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3734
+	JE           act_requant_3737
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69769,9 +69900,9 @@ row_3728:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3729
+	JMP          act_done_3732
 
-act_mulx_3731:
+act_mulx_3734:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69787,9 +69918,9 @@ act_mulx_3731:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3729
+	JMP         act_done_3732
 
-act_slope_3732:
+act_slope_3735:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69799,9 +69930,9 @@ act_slope_3732:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3729
+	JMP         act_done_3732
 
-act_slopec_3733:
+act_slopec_3736:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69814,9 +69945,9 @@ act_slopec_3733:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3729
+	JMP         act_done_3732
 
-act_requant_3734:
+act_requant_3737:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69832,9 +69963,9 @@ act_requant_3734:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3729
+	JMP         act_done_3732
 
-act_clampx_3730:
+act_clampx_3733:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69842,7 +69973,7 @@ act_clampx_3730:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3729:
+act_done_3732:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69851,11 +69982,11 @@ act_done_3729:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3725
+	JMP     block_3728
 
-tail_3726:
+tail_3729:
 	CMPQ      DI, DX
-	JAE       pixels_done_3727
+	JAE       pixels_done_3730
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69863,7 +69994,7 @@ tail_3726:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3735:
+row_3738:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -69891,24 +70022,24 @@ row_3735:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3735
+	JNZ          row_3738
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3736
+	JB           act_done_3739
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3737
+	JE           act_clampx_3740
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3738
+	JE           act_mulx_3741
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3739
+	JE           act_slope_3742
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3740
+	JE           act_slopec_3743
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3741
+	JE           act_requant_3744
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69918,9 +70049,9 @@ row_3735:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3736
+	JMP          act_done_3739
 
-act_mulx_3738:
+act_mulx_3741:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69936,9 +70067,9 @@ act_mulx_3738:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3736
+	JMP         act_done_3739
 
-act_slope_3739:
+act_slope_3742:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69948,9 +70079,9 @@ act_slope_3739:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3736
+	JMP         act_done_3739
 
-act_slopec_3740:
+act_slopec_3743:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -69963,9 +70094,9 @@ act_slopec_3740:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3736
+	JMP         act_done_3739
 
-act_requant_3741:
+act_requant_3744:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -69981,9 +70112,9 @@ act_requant_3741:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3736
+	JMP         act_done_3739
 
-act_clampx_3737:
+act_clampx_3740:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69991,7 +70122,7 @@ act_clampx_3737:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3736:
+act_done_3739:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69999,7 +70130,7 @@ act_done_3736:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3727:
+pixels_done_3730:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70016,9 +70147,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3742:
+block_3745:
 	CMPQ    DI, BX
-	JAE     tail_3743
+	JAE     tail_3746
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70026,7 +70157,7 @@ block_3742:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3745:
+row_3748:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -70047,33 +70178,33 @@ row_3745:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3745
+	JNZ          row_3748
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3746
+	JB           act_done_3749
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3747
+	JE           act_clampx_3750
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3748
+	JE           act_mulx_3751
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3749
+	JE           act_slope_3752
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3750
+	JE           act_slopec_3753
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3751
+	JE           act_requant_3754
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3746
+	JMP          act_done_3749
 
-act_mulx_3748:
+act_mulx_3751:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70084,18 +70215,18 @@ act_mulx_3748:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3746
+	JMP         act_done_3749
 
-act_slope_3749:
+act_slope_3752:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3746
+	JMP         act_done_3749
 
-act_slopec_3750:
+act_slopec_3753:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70105,9 +70236,9 @@ act_slopec_3750:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3746
+	JMP         act_done_3749
 
-act_requant_3751:
+act_requant_3754:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70119,33 +70250,33 @@ act_requant_3751:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3746
+	JMP         act_done_3749
 
-act_clampx_3747:
+act_clampx_3750:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3746:
+act_done_3749:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3742
+	JMP     block_3745
 
-tail_3743:
+tail_3746:
 	CMPQ      DI, DX
-	JAE       pixels_done_3744
+	JAE       pixels_done_3747
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3752:
+row_3755:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -70166,33 +70297,33 @@ row_3752:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3752
+	JNZ          row_3755
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3753
+	JB           act_done_3756
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3754
+	JE           act_clampx_3757
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3755
+	JE           act_mulx_3758
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3756
+	JE           act_slope_3759
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3757
+	JE           act_slopec_3760
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3758
+	JE           act_requant_3761
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3753
+	JMP          act_done_3756
 
-act_mulx_3755:
+act_mulx_3758:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70203,18 +70334,18 @@ act_mulx_3755:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3753
+	JMP         act_done_3756
 
-act_slope_3756:
+act_slope_3759:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3753
+	JMP         act_done_3756
 
-act_slopec_3757:
+act_slopec_3760:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70224,9 +70355,9 @@ act_slopec_3757:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3753
+	JMP         act_done_3756
 
-act_requant_3758:
+act_requant_3761:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70238,21 +70369,21 @@ act_requant_3758:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3753
+	JMP         act_done_3756
 
-act_clampx_3754:
+act_clampx_3757:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3753:
+act_done_3756:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3744:
+pixels_done_3747:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70267,16 +70398,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3759:
+block_3762:
 	CMPQ    DI, BX
-	JAE     tail_3760
+	JAE     tail_3763
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3762:
+row_3765:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -70290,53 +70421,53 @@ row_3762:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3762
+	JNZ          row_3765
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3763
+	JB           act_done_3766
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3764
+	JE           act_clampx_3767
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3765
+	JE           act_mulx_3768
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3766
+	JE           act_slope_3769
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3767
+	JE           act_slopec_3770
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3768
+	JE           act_requant_3771
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3763
+	JMP          act_done_3766
 
-act_mulx_3765:
+act_mulx_3768:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3763
+	JMP         act_done_3766
 
-act_slope_3766:
+act_slope_3769:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3763
+	JMP         act_done_3766
 
-act_slopec_3767:
+act_slopec_3770:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3763
+	JMP         act_done_3766
 
-act_requant_3768:
+act_requant_3771:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -70344,28 +70475,28 @@ act_requant_3768:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3763
+	JMP         act_done_3766
 
-act_clampx_3764:
+act_clampx_3767:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3763:
+act_done_3766:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3759
+	JMP     block_3762
 
-tail_3760:
+tail_3763:
 	CMPQ      DI, DX
-	JAE       pixels_done_3761
+	JAE       pixels_done_3764
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3769:
+row_3772:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -70379,53 +70510,53 @@ row_3769:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3769
+	JNZ          row_3772
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3770
+	JB           act_done_3773
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3771
+	JE           act_clampx_3774
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3772
+	JE           act_mulx_3775
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3773
+	JE           act_slope_3776
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3774
+	JE           act_slopec_3777
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3775
+	JE           act_requant_3778
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3770
+	JMP          act_done_3773
 
-act_mulx_3772:
+act_mulx_3775:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3770
+	JMP         act_done_3773
 
-act_slope_3773:
+act_slope_3776:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3770
+	JMP         act_done_3773
 
-act_slopec_3774:
+act_slopec_3777:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3770
+	JMP         act_done_3773
 
-act_requant_3775:
+act_requant_3778:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -70433,17 +70564,17 @@ act_requant_3775:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3770
+	JMP         act_done_3773
 
-act_clampx_3771:
+act_clampx_3774:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3770:
+act_done_3773:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3761:
+pixels_done_3764:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -70476,9 +70607,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3776:
+block_3779:
 	CMPQ    DI, BX
-	JAE     tail_3777
+	JAE     tail_3780
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70488,7 +70619,7 @@ block_3776:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3779:
+row_3782:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -70505,24 +70636,24 @@ row_3779:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3779
+	JNZ          row_3782
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3780
+	JB           act_done_3783
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3781
+	JE           act_clampx_3784
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3782
+	JE           act_mulx_3785
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3783
+	JE           act_slope_3786
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3784
+	JE           act_slopec_3787
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3785
+	JE           act_requant_3788
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70535,9 +70666,9 @@ row_3779:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3780
+	JMP          act_done_3783
 
-act_mulx_3782:
+act_mulx_3785:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70558,9 +70689,9 @@ act_mulx_3782:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3780
+	JMP         act_done_3783
 
-act_slope_3783:
+act_slope_3786:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70573,9 +70704,9 @@ act_slope_3783:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3780
+	JMP         act_done_3783
 
-act_slopec_3784:
+act_slopec_3787:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70591,9 +70722,9 @@ act_slopec_3784:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3780
+	JMP         act_done_3783
 
-act_requant_3785:
+act_requant_3788:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70613,9 +70744,9 @@ act_requant_3785:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3780
+	JMP         act_done_3783
 
-act_clampx_3781:
+act_clampx_3784:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70625,7 +70756,7 @@ act_clampx_3781:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3780:
+act_done_3783:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70636,11 +70767,11 @@ act_done_3780:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3776
+	JMP     block_3779
 
-tail_3777:
+tail_3780:
 	CMPQ      DI, DX
-	JAE       pixels_done_3778
+	JAE       pixels_done_3781
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70649,7 +70780,7 @@ tail_3777:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3786:
+row_3789:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -70666,24 +70797,24 @@ row_3786:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3786
+	JNZ          row_3789
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3787
+	JB           act_done_3790
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3788
+	JE           act_clampx_3791
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3789
+	JE           act_mulx_3792
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3790
+	JE           act_slope_3793
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3791
+	JE           act_slopec_3794
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3792
+	JE           act_requant_3795
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70696,9 +70827,9 @@ row_3786:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3787
+	JMP          act_done_3790
 
-act_mulx_3789:
+act_mulx_3792:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70719,9 +70850,9 @@ act_mulx_3789:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3787
+	JMP         act_done_3790
 
-act_slope_3790:
+act_slope_3793:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70734,9 +70865,9 @@ act_slope_3790:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3787
+	JMP         act_done_3790
 
-act_slopec_3791:
+act_slopec_3794:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70752,9 +70883,9 @@ act_slopec_3791:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3787
+	JMP         act_done_3790
 
-act_requant_3792:
+act_requant_3795:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70774,9 +70905,9 @@ act_requant_3792:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3787
+	JMP         act_done_3790
 
-act_clampx_3788:
+act_clampx_3791:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70786,7 +70917,7 @@ act_clampx_3788:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3787:
+act_done_3790:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70796,7 +70927,7 @@ act_done_3787:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3778:
+pixels_done_3781:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70815,9 +70946,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3793:
+block_3796:
 	CMPQ    DI, BX
-	JAE     tail_3794
+	JAE     tail_3797
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70826,7 +70957,7 @@ block_3793:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3796:
+row_3799:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -70840,24 +70971,24 @@ row_3796:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3796
+	JNZ          row_3799
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3797
+	JB           act_done_3800
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3798
+	JE           act_clampx_3801
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3799
+	JE           act_mulx_3802
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3800
+	JE           act_slope_3803
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3801
+	JE           act_slopec_3804
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3802
+	JE           act_requant_3805
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70867,9 +70998,9 @@ row_3796:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3797
+	JMP          act_done_3800
 
-act_mulx_3799:
+act_mulx_3802:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70885,9 +71016,9 @@ act_mulx_3799:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3797
+	JMP         act_done_3800
 
-act_slope_3800:
+act_slope_3803:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70897,9 +71028,9 @@ act_slope_3800:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3797
+	JMP         act_done_3800
 
-act_slopec_3801:
+act_slopec_3804:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -70912,9 +71043,9 @@ act_slopec_3801:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3797
+	JMP         act_done_3800
 
-act_requant_3802:
+act_requant_3805:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -70930,9 +71061,9 @@ act_requant_3802:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3797
+	JMP         act_done_3800
 
-act_clampx_3798:
+act_clampx_3801:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70940,7 +71071,7 @@ act_clampx_3798:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3797:
+act_done_3800:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70949,11 +71080,11 @@ act_done_3797:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3793
+	JMP     block_3796
 
-tail_3794:
+tail_3797:
 	CMPQ      DI, DX
-	JAE       pixels_done_3795
+	JAE       pixels_done_3798
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70961,7 +71092,7 @@ tail_3794:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3803:
+row_3806:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -70975,24 +71106,24 @@ row_3803:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3803
+	JNZ          row_3806
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3804
+	JB           act_done_3807
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3805
+	JE           act_clampx_3808
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3806
+	JE           act_mulx_3809
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3807
+	JE           act_slope_3810
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3808
+	JE           act_slopec_3811
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3809
+	JE           act_requant_3812
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71002,9 +71133,9 @@ row_3803:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3804
+	JMP          act_done_3807
 
-act_mulx_3806:
+act_mulx_3809:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71020,9 +71151,9 @@ act_mulx_3806:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3804
+	JMP         act_done_3807
 
-act_slope_3807:
+act_slope_3810:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71032,9 +71163,9 @@ act_slope_3807:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3804
+	JMP         act_done_3807
 
-act_slopec_3808:
+act_slopec_3811:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71047,9 +71178,9 @@ act_slopec_3808:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3804
+	JMP         act_done_3807
 
-act_requant_3809:
+act_requant_3812:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71065,9 +71196,9 @@ act_requant_3809:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3804
+	JMP         act_done_3807
 
-act_clampx_3805:
+act_clampx_3808:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71075,7 +71206,7 @@ act_clampx_3805:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3804:
+act_done_3807:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71083,7 +71214,7 @@ act_done_3804:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3795:
+pixels_done_3798:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71100,9 +71231,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3810:
+block_3813:
 	CMPQ    DI, BX
-	JAE     tail_3811
+	JAE     tail_3814
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71110,7 +71241,7 @@ block_3810:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3813:
+row_3816:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -71121,33 +71252,33 @@ row_3813:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3813
+	JNZ          row_3816
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3814
+	JB           act_done_3817
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3815
+	JE           act_clampx_3818
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3816
+	JE           act_mulx_3819
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3817
+	JE           act_slope_3820
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3818
+	JE           act_slopec_3821
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3819
+	JE           act_requant_3822
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3814
+	JMP          act_done_3817
 
-act_mulx_3816:
+act_mulx_3819:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71158,18 +71289,18 @@ act_mulx_3816:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3814
+	JMP         act_done_3817
 
-act_slope_3817:
+act_slope_3820:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3814
+	JMP         act_done_3817
 
-act_slopec_3818:
+act_slopec_3821:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71179,9 +71310,9 @@ act_slopec_3818:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3814
+	JMP         act_done_3817
 
-act_requant_3819:
+act_requant_3822:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71193,33 +71324,33 @@ act_requant_3819:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3814
+	JMP         act_done_3817
 
-act_clampx_3815:
+act_clampx_3818:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3814:
+act_done_3817:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3810
+	JMP     block_3813
 
-tail_3811:
+tail_3814:
 	CMPQ      DI, DX
-	JAE       pixels_done_3812
+	JAE       pixels_done_3815
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3820:
+row_3823:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -71230,33 +71361,33 @@ row_3820:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3820
+	JNZ          row_3823
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3821
+	JB           act_done_3824
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3822
+	JE           act_clampx_3825
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3823
+	JE           act_mulx_3826
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3824
+	JE           act_slope_3827
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3825
+	JE           act_slopec_3828
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3826
+	JE           act_requant_3829
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3821
+	JMP          act_done_3824
 
-act_mulx_3823:
+act_mulx_3826:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71267,18 +71398,18 @@ act_mulx_3823:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3821
+	JMP         act_done_3824
 
-act_slope_3824:
+act_slope_3827:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3821
+	JMP         act_done_3824
 
-act_slopec_3825:
+act_slopec_3828:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71288,9 +71419,9 @@ act_slopec_3825:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3821
+	JMP         act_done_3824
 
-act_requant_3826:
+act_requant_3829:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71302,21 +71433,21 @@ act_requant_3826:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3821
+	JMP         act_done_3824
 
-act_clampx_3822:
+act_clampx_3825:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3821:
+act_done_3824:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3812:
+pixels_done_3815:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71331,16 +71462,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3827:
+block_3830:
 	CMPQ    DI, BX
-	JAE     tail_3828
+	JAE     tail_3831
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3830:
+row_3833:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -71348,53 +71479,53 @@ row_3830:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3830
+	JNZ          row_3833
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3831
+	JB           act_done_3834
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3832
+	JE           act_clampx_3835
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3833
+	JE           act_mulx_3836
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3834
+	JE           act_slope_3837
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3835
+	JE           act_slopec_3838
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3836
+	JE           act_requant_3839
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3831
+	JMP          act_done_3834
 
-act_mulx_3833:
+act_mulx_3836:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3831
+	JMP         act_done_3834
 
-act_slope_3834:
+act_slope_3837:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3831
+	JMP         act_done_3834
 
-act_slopec_3835:
+act_slopec_3838:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3831
+	JMP         act_done_3834
 
-act_requant_3836:
+act_requant_3839:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -71402,28 +71533,28 @@ act_requant_3836:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3831
+	JMP         act_done_3834
 
-act_clampx_3832:
+act_clampx_3835:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3831:
+act_done_3834:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3827
+	JMP     block_3830
 
-tail_3828:
+tail_3831:
 	CMPQ      DI, DX
-	JAE       pixels_done_3829
+	JAE       pixels_done_3832
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3837:
+row_3840:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -71431,53 +71562,53 @@ row_3837:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3837
+	JNZ          row_3840
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3838
+	JB           act_done_3841
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3839
+	JE           act_clampx_3842
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3840
+	JE           act_mulx_3843
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3841
+	JE           act_slope_3844
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3842
+	JE           act_slopec_3845
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3843
+	JE           act_requant_3846
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3838
+	JMP          act_done_3841
 
-act_mulx_3840:
+act_mulx_3843:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3838
+	JMP         act_done_3841
 
-act_slope_3841:
+act_slope_3844:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3838
+	JMP         act_done_3841
 
-act_slopec_3842:
+act_slopec_3845:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3838
+	JMP         act_done_3841
 
-act_requant_3843:
+act_requant_3846:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -71485,17 +71616,17 @@ act_requant_3843:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3838
+	JMP         act_done_3841
 
-act_clampx_3839:
+act_clampx_3842:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3838:
+act_done_3841:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3829:
+pixels_done_3832:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -71528,9 +71659,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3844:
+block_3847:
 	CMPQ    DI, BX
-	JAE     tail_3845
+	JAE     tail_3848
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71540,7 +71671,7 @@ block_3844:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3847:
+row_3850:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -71566,24 +71697,24 @@ row_3847:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3847
+	JNZ          row_3850
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3848
+	JB           act_done_3851
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3849
+	JE           act_clampx_3852
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3850
+	JE           act_mulx_3853
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3851
+	JE           act_slope_3854
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3852
+	JE           act_slopec_3855
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3853
+	JE           act_requant_3856
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71596,9 +71727,9 @@ row_3847:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3848
+	JMP          act_done_3851
 
-act_mulx_3850:
+act_mulx_3853:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71619,9 +71750,9 @@ act_mulx_3850:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3848
+	JMP         act_done_3851
 
-act_slope_3851:
+act_slope_3854:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71634,9 +71765,9 @@ act_slope_3851:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3848
+	JMP         act_done_3851
 
-act_slopec_3852:
+act_slopec_3855:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71652,9 +71783,9 @@ act_slopec_3852:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3848
+	JMP         act_done_3851
 
-act_requant_3853:
+act_requant_3856:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71674,9 +71805,9 @@ act_requant_3853:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3848
+	JMP         act_done_3851
 
-act_clampx_3849:
+act_clampx_3852:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71686,7 +71817,7 @@ act_clampx_3849:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3848:
+act_done_3851:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71697,11 +71828,11 @@ act_done_3848:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3844
+	JMP     block_3847
 
-tail_3845:
+tail_3848:
 	CMPQ      DI, DX
-	JAE       pixels_done_3846
+	JAE       pixels_done_3849
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71710,7 +71841,7 @@ tail_3845:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3854:
+row_3857:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -71736,24 +71867,24 @@ row_3854:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3854
+	JNZ          row_3857
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3855
+	JB           act_done_3858
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3856
+	JE           act_clampx_3859
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3857
+	JE           act_mulx_3860
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3858
+	JE           act_slope_3861
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3859
+	JE           act_slopec_3862
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3860
+	JE           act_requant_3863
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71766,9 +71897,9 @@ row_3854:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3855
+	JMP          act_done_3858
 
-act_mulx_3857:
+act_mulx_3860:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71789,9 +71920,9 @@ act_mulx_3857:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3855
+	JMP         act_done_3858
 
-act_slope_3858:
+act_slope_3861:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71804,9 +71935,9 @@ act_slope_3858:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3855
+	JMP         act_done_3858
 
-act_slopec_3859:
+act_slopec_3862:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71822,9 +71953,9 @@ act_slopec_3859:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3855
+	JMP         act_done_3858
 
-act_requant_3860:
+act_requant_3863:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71844,9 +71975,9 @@ act_requant_3860:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3855
+	JMP         act_done_3858
 
-act_clampx_3856:
+act_clampx_3859:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71856,7 +71987,7 @@ act_clampx_3856:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3855:
+act_done_3858:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71866,7 +71997,7 @@ act_done_3855:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3846:
+pixels_done_3849:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71885,9 +72016,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3861:
+block_3864:
 	CMPQ    DI, BX
-	JAE     tail_3862
+	JAE     tail_3865
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71896,7 +72027,7 @@ block_3861:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3864:
+row_3867:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -71917,24 +72048,24 @@ row_3864:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3864
+	JNZ          row_3867
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3865
+	JB           act_done_3868
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3866
+	JE           act_clampx_3869
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3867
+	JE           act_mulx_3870
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3868
+	JE           act_slope_3871
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3869
+	JE           act_slopec_3872
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3870
+	JE           act_requant_3873
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71944,9 +72075,9 @@ row_3864:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3865
+	JMP          act_done_3868
 
-act_mulx_3867:
+act_mulx_3870:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71962,9 +72093,9 @@ act_mulx_3867:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3865
+	JMP         act_done_3868
 
-act_slope_3868:
+act_slope_3871:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71974,9 +72105,9 @@ act_slope_3868:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3865
+	JMP         act_done_3868
 
-act_slopec_3869:
+act_slopec_3872:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71989,9 +72120,9 @@ act_slopec_3869:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3865
+	JMP         act_done_3868
 
-act_requant_3870:
+act_requant_3873:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72007,9 +72138,9 @@ act_requant_3870:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3865
+	JMP         act_done_3868
 
-act_clampx_3866:
+act_clampx_3869:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72017,7 +72148,7 @@ act_clampx_3866:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3865:
+act_done_3868:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72026,11 +72157,11 @@ act_done_3865:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3861
+	JMP     block_3864
 
-tail_3862:
+tail_3865:
 	CMPQ      DI, DX
-	JAE       pixels_done_3863
+	JAE       pixels_done_3866
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72038,7 +72169,7 @@ tail_3862:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3871:
+row_3874:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -72059,24 +72190,24 @@ row_3871:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3871
+	JNZ          row_3874
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3872
+	JB           act_done_3875
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3873
+	JE           act_clampx_3876
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3874
+	JE           act_mulx_3877
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3875
+	JE           act_slope_3878
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3876
+	JE           act_slopec_3879
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3877
+	JE           act_requant_3880
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72086,9 +72217,9 @@ row_3871:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3872
+	JMP          act_done_3875
 
-act_mulx_3874:
+act_mulx_3877:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72104,9 +72235,9 @@ act_mulx_3874:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3872
+	JMP         act_done_3875
 
-act_slope_3875:
+act_slope_3878:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72116,9 +72247,9 @@ act_slope_3875:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3872
+	JMP         act_done_3875
 
-act_slopec_3876:
+act_slopec_3879:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72131,9 +72262,9 @@ act_slopec_3876:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3872
+	JMP         act_done_3875
 
-act_requant_3877:
+act_requant_3880:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72149,9 +72280,9 @@ act_requant_3877:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3872
+	JMP         act_done_3875
 
-act_clampx_3873:
+act_clampx_3876:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72159,7 +72290,7 @@ act_clampx_3873:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3872:
+act_done_3875:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72167,7 +72298,7 @@ act_done_3872:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3863:
+pixels_done_3866:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72184,9 +72315,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3878:
+block_3881:
 	CMPQ    DI, BX
-	JAE     tail_3879
+	JAE     tail_3882
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72194,7 +72325,7 @@ block_3878:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3881:
+row_3884:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -72210,33 +72341,33 @@ row_3881:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3881
+	JNZ          row_3884
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3882
+	JB           act_done_3885
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3883
+	JE           act_clampx_3886
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3884
+	JE           act_mulx_3887
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3885
+	JE           act_slope_3888
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3886
+	JE           act_slopec_3889
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3887
+	JE           act_requant_3890
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3882
+	JMP          act_done_3885
 
-act_mulx_3884:
+act_mulx_3887:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72247,18 +72378,18 @@ act_mulx_3884:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3882
+	JMP         act_done_3885
 
-act_slope_3885:
+act_slope_3888:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3882
+	JMP         act_done_3885
 
-act_slopec_3886:
+act_slopec_3889:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72268,9 +72399,9 @@ act_slopec_3886:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3882
+	JMP         act_done_3885
 
-act_requant_3887:
+act_requant_3890:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72282,33 +72413,33 @@ act_requant_3887:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3882
+	JMP         act_done_3885
 
-act_clampx_3883:
+act_clampx_3886:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3882:
+act_done_3885:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3878
+	JMP     block_3881
 
-tail_3879:
+tail_3882:
 	CMPQ      DI, DX
-	JAE       pixels_done_3880
+	JAE       pixels_done_3883
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3888:
+row_3891:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -72324,33 +72455,33 @@ row_3888:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3888
+	JNZ          row_3891
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3889
+	JB           act_done_3892
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3890
+	JE           act_clampx_3893
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3891
+	JE           act_mulx_3894
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3892
+	JE           act_slope_3895
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3893
+	JE           act_slopec_3896
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3894
+	JE           act_requant_3897
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3889
+	JMP          act_done_3892
 
-act_mulx_3891:
+act_mulx_3894:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72361,18 +72492,18 @@ act_mulx_3891:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3889
+	JMP         act_done_3892
 
-act_slope_3892:
+act_slope_3895:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3889
+	JMP         act_done_3892
 
-act_slopec_3893:
+act_slopec_3896:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72382,9 +72513,9 @@ act_slopec_3893:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3889
+	JMP         act_done_3892
 
-act_requant_3894:
+act_requant_3897:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72396,21 +72527,21 @@ act_requant_3894:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3889
+	JMP         act_done_3892
 
-act_clampx_3890:
+act_clampx_3893:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3889:
+act_done_3892:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3880:
+pixels_done_3883:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72425,16 +72556,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3895:
+block_3898:
 	CMPQ    DI, BX
-	JAE     tail_3896
+	JAE     tail_3899
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3898:
+row_3901:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -72445,53 +72576,53 @@ row_3898:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3898
+	JNZ          row_3901
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3899
+	JB           act_done_3902
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3900
+	JE           act_clampx_3903
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3901
+	JE           act_mulx_3904
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3902
+	JE           act_slope_3905
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3903
+	JE           act_slopec_3906
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3904
+	JE           act_requant_3907
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3899
+	JMP          act_done_3902
 
-act_mulx_3901:
+act_mulx_3904:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3899
+	JMP         act_done_3902
 
-act_slope_3902:
+act_slope_3905:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3899
+	JMP         act_done_3902
 
-act_slopec_3903:
+act_slopec_3906:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3899
+	JMP         act_done_3902
 
-act_requant_3904:
+act_requant_3907:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -72499,28 +72630,28 @@ act_requant_3904:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3899
+	JMP         act_done_3902
 
-act_clampx_3900:
+act_clampx_3903:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3899:
+act_done_3902:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3895
+	JMP     block_3898
 
-tail_3896:
+tail_3899:
 	CMPQ      DI, DX
-	JAE       pixels_done_3897
+	JAE       pixels_done_3900
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3905:
+row_3908:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -72531,53 +72662,53 @@ row_3905:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3905
+	JNZ          row_3908
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3906
+	JB           act_done_3909
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3907
+	JE           act_clampx_3910
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3908
+	JE           act_mulx_3911
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3909
+	JE           act_slope_3912
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3910
+	JE           act_slopec_3913
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3911
+	JE           act_requant_3914
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3906
+	JMP          act_done_3909
 
-act_mulx_3908:
+act_mulx_3911:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3906
+	JMP         act_done_3909
 
-act_slope_3909:
+act_slope_3912:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3906
+	JMP         act_done_3909
 
-act_slopec_3910:
+act_slopec_3913:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3906
+	JMP         act_done_3909
 
-act_requant_3911:
+act_requant_3914:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -72585,17 +72716,17 @@ act_requant_3911:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3906
+	JMP         act_done_3909
 
-act_clampx_3907:
+act_clampx_3910:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3906:
+act_done_3909:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3897:
+pixels_done_3900:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -72628,9 +72759,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3912:
+block_3915:
 	CMPQ    DI, BX
-	JAE     tail_3913
+	JAE     tail_3916
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72640,7 +72771,7 @@ block_3912:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3915:
+row_3918:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -72657,24 +72788,24 @@ row_3915:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3915
+	JNZ          row_3918
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3916
+	JB           act_done_3919
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3917
+	JE           act_clampx_3920
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3918
+	JE           act_mulx_3921
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3919
+	JE           act_slope_3922
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3920
+	JE           act_slopec_3923
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3921
+	JE           act_requant_3924
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72687,9 +72818,9 @@ row_3915:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3916
+	JMP          act_done_3919
 
-act_mulx_3918:
+act_mulx_3921:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -72710,9 +72841,9 @@ act_mulx_3918:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3916
+	JMP         act_done_3919
 
-act_slope_3919:
+act_slope_3922:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -72725,9 +72856,9 @@ act_slope_3919:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3916
+	JMP         act_done_3919
 
-act_slopec_3920:
+act_slopec_3923:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72743,9 +72874,9 @@ act_slopec_3920:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3916
+	JMP         act_done_3919
 
-act_requant_3921:
+act_requant_3924:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72765,9 +72896,9 @@ act_requant_3921:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3916
+	JMP         act_done_3919
 
-act_clampx_3917:
+act_clampx_3920:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72777,7 +72908,7 @@ act_clampx_3917:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3916:
+act_done_3919:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72788,11 +72919,11 @@ act_done_3916:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3912
+	JMP     block_3915
 
-tail_3913:
+tail_3916:
 	CMPQ      DI, DX
-	JAE       pixels_done_3914
+	JAE       pixels_done_3917
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72801,7 +72932,7 @@ tail_3913:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3922:
+row_3925:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -72818,24 +72949,24 @@ row_3922:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3922
+	JNZ          row_3925
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3923
+	JB           act_done_3926
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3924
+	JE           act_clampx_3927
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3925
+	JE           act_mulx_3928
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3926
+	JE           act_slope_3929
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3927
+	JE           act_slopec_3930
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3928
+	JE           act_requant_3931
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72848,9 +72979,9 @@ row_3922:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3923
+	JMP          act_done_3926
 
-act_mulx_3925:
+act_mulx_3928:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -72871,9 +73002,9 @@ act_mulx_3925:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3923
+	JMP         act_done_3926
 
-act_slope_3926:
+act_slope_3929:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -72886,9 +73017,9 @@ act_slope_3926:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3923
+	JMP         act_done_3926
 
-act_slopec_3927:
+act_slopec_3930:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -72904,9 +73035,9 @@ act_slopec_3927:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3923
+	JMP         act_done_3926
 
-act_requant_3928:
+act_requant_3931:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -72926,9 +73057,9 @@ act_requant_3928:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3923
+	JMP         act_done_3926
 
-act_clampx_3924:
+act_clampx_3927:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72938,7 +73069,7 @@ act_clampx_3924:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3923:
+act_done_3926:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72948,7 +73079,7 @@ act_done_3923:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3914:
+pixels_done_3917:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72967,9 +73098,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3929:
+block_3932:
 	CMPQ    DI, BX
-	JAE     tail_3930
+	JAE     tail_3933
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72978,7 +73109,7 @@ block_3929:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3932:
+row_3935:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -72992,24 +73123,24 @@ row_3932:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3932
+	JNZ          row_3935
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3933
+	JB           act_done_3936
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3934
+	JE           act_clampx_3937
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3935
+	JE           act_mulx_3938
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3936
+	JE           act_slope_3939
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3937
+	JE           act_slopec_3940
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3938
+	JE           act_requant_3941
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73019,9 +73150,9 @@ row_3932:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3933
+	JMP          act_done_3936
 
-act_mulx_3935:
+act_mulx_3938:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73037,9 +73168,9 @@ act_mulx_3935:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3933
+	JMP         act_done_3936
 
-act_slope_3936:
+act_slope_3939:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73049,9 +73180,9 @@ act_slope_3936:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3933
+	JMP         act_done_3936
 
-act_slopec_3937:
+act_slopec_3940:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -73064,9 +73195,9 @@ act_slopec_3937:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3933
+	JMP         act_done_3936
 
-act_requant_3938:
+act_requant_3941:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -73082,9 +73213,9 @@ act_requant_3938:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3933
+	JMP         act_done_3936
 
-act_clampx_3934:
+act_clampx_3937:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73092,7 +73223,7 @@ act_clampx_3934:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3933:
+act_done_3936:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -73101,11 +73232,11 @@ act_done_3933:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3929
+	JMP     block_3932
 
-tail_3930:
+tail_3933:
 	CMPQ      DI, DX
-	JAE       pixels_done_3931
+	JAE       pixels_done_3934
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -73113,7 +73244,7 @@ tail_3930:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3939:
+row_3942:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -73127,24 +73258,24 @@ row_3939:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3939
+	JNZ          row_3942
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3940
+	JB           act_done_3943
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3941
+	JE           act_clampx_3944
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3942
+	JE           act_mulx_3945
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3943
+	JE           act_slope_3946
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3944
+	JE           act_slopec_3947
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3945
+	JE           act_requant_3948
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73154,9 +73285,9 @@ row_3939:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3940
+	JMP          act_done_3943
 
-act_mulx_3942:
+act_mulx_3945:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73172,9 +73303,9 @@ act_mulx_3942:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3940
+	JMP         act_done_3943
 
-act_slope_3943:
+act_slope_3946:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73184,9 +73315,9 @@ act_slope_3943:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3940
+	JMP         act_done_3943
 
-act_slopec_3944:
+act_slopec_3947:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73199,9 +73330,9 @@ act_slopec_3944:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3940
+	JMP         act_done_3943
 
-act_requant_3945:
+act_requant_3948:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73217,9 +73348,9 @@ act_requant_3945:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3940
+	JMP         act_done_3943
 
-act_clampx_3941:
+act_clampx_3944:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73227,7 +73358,7 @@ act_clampx_3941:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3940:
+act_done_3943:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -73235,7 +73366,7 @@ act_done_3940:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3931:
+pixels_done_3934:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73252,9 +73383,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3946:
+block_3949:
 	CMPQ    DI, BX
-	JAE     tail_3947
+	JAE     tail_3950
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -73262,7 +73393,7 @@ block_3946:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3949:
+row_3952:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -73273,33 +73404,33 @@ row_3949:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3949
+	JNZ          row_3952
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3950
+	JB           act_done_3953
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3951
+	JE           act_clampx_3954
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3952
+	JE           act_mulx_3955
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3953
+	JE           act_slope_3956
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3954
+	JE           act_slopec_3957
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3955
+	JE           act_requant_3958
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3950
+	JMP          act_done_3953
 
-act_mulx_3952:
+act_mulx_3955:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73310,18 +73441,18 @@ act_mulx_3952:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3950
+	JMP         act_done_3953
 
-act_slope_3953:
+act_slope_3956:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3950
+	JMP         act_done_3953
 
-act_slopec_3954:
+act_slopec_3957:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73331,9 +73462,9 @@ act_slopec_3954:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3950
+	JMP         act_done_3953
 
-act_requant_3955:
+act_requant_3958:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73345,33 +73476,33 @@ act_requant_3955:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3950
+	JMP         act_done_3953
 
-act_clampx_3951:
+act_clampx_3954:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3950:
+act_done_3953:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3946
+	JMP     block_3949
 
-tail_3947:
+tail_3950:
 	CMPQ      DI, DX
-	JAE       pixels_done_3948
+	JAE       pixels_done_3951
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3956:
+row_3959:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -73382,33 +73513,33 @@ row_3956:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3956
+	JNZ          row_3959
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3957
+	JB           act_done_3960
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3958
+	JE           act_clampx_3961
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3959
+	JE           act_mulx_3962
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3960
+	JE           act_slope_3963
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3961
+	JE           act_slopec_3964
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3962
+	JE           act_requant_3965
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3957
+	JMP          act_done_3960
 
-act_mulx_3959:
+act_mulx_3962:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73419,18 +73550,18 @@ act_mulx_3959:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3957
+	JMP         act_done_3960
 
-act_slope_3960:
+act_slope_3963:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3957
+	JMP         act_done_3960
 
-act_slopec_3961:
+act_slopec_3964:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73440,9 +73571,9 @@ act_slopec_3961:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3957
+	JMP         act_done_3960
 
-act_requant_3962:
+act_requant_3965:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73454,21 +73585,21 @@ act_requant_3962:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3957
+	JMP         act_done_3960
 
-act_clampx_3958:
+act_clampx_3961:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3957:
+act_done_3960:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3948:
+pixels_done_3951:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73483,16 +73614,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3963:
+block_3966:
 	CMPQ    DI, BX
-	JAE     tail_3964
+	JAE     tail_3967
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3966:
+row_3969:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -73500,53 +73631,53 @@ row_3966:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3966
+	JNZ          row_3969
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3967
+	JB           act_done_3970
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3968
+	JE           act_clampx_3971
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3969
+	JE           act_mulx_3972
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3970
+	JE           act_slope_3973
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3971
+	JE           act_slopec_3974
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3972
+	JE           act_requant_3975
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3967
+	JMP          act_done_3970
 
-act_mulx_3969:
+act_mulx_3972:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3967
+	JMP         act_done_3970
 
-act_slope_3970:
+act_slope_3973:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3967
+	JMP         act_done_3970
 
-act_slopec_3971:
+act_slopec_3974:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3967
+	JMP         act_done_3970
 
-act_requant_3972:
+act_requant_3975:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -73554,28 +73685,28 @@ act_requant_3972:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3967
+	JMP         act_done_3970
 
-act_clampx_3968:
+act_clampx_3971:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3967:
+act_done_3970:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3963
+	JMP     block_3966
 
-tail_3964:
+tail_3967:
 	CMPQ      DI, DX
-	JAE       pixels_done_3965
+	JAE       pixels_done_3968
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3973:
+row_3976:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -73583,53 +73714,53 @@ row_3973:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3973
+	JNZ          row_3976
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3974
+	JB           act_done_3977
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3975
+	JE           act_clampx_3978
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3976
+	JE           act_mulx_3979
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3977
+	JE           act_slope_3980
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3978
+	JE           act_slopec_3981
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3979
+	JE           act_requant_3982
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3974
+	JMP          act_done_3977
 
-act_mulx_3976:
+act_mulx_3979:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3974
+	JMP         act_done_3977
 
-act_slope_3977:
+act_slope_3980:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3974
+	JMP         act_done_3977
 
-act_slopec_3978:
+act_slopec_3981:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3974
+	JMP         act_done_3977
 
-act_requant_3979:
+act_requant_3982:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -73637,17 +73768,17 @@ act_requant_3979:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3974
+	JMP         act_done_3977
 
-act_clampx_3975:
+act_clampx_3978:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3974:
+act_done_3977:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3965:
+pixels_done_3968:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -73926,22 +74057,22 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 200(AX)(CX*2), Z8, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3980
+	JB               act_done_3983
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3981
+	JE               act_clampx_3984
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3982
+	JE               act_mulx_3985
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3983
+	JE               act_slope_3986
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3984
+	JE               act_slopec_3987
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3985
+	JE               act_requant_3988
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -73966,9 +74097,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3980
+	JMP              act_done_3983
 
-act_mulx_3982:
+act_mulx_3985:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74009,9 +74140,9 @@ act_mulx_3982:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_slope_3983:
+act_slope_3986:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74036,9 +74167,9 @@ act_slope_3983:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_slopec_3984:
+act_slopec_3987:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -74066,9 +74197,9 @@ act_slopec_3984:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_requant_3985:
+act_requant_3988:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -74104,9 +74235,9 @@ act_requant_3985:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_clampx_3981:
+act_clampx_3984:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -74124,7 +74255,7 @@ act_clampx_3981:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3980:
+act_done_3983:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	VMOVUPS Z1, K1, (BX)
@@ -74205,51 +74336,51 @@ single:
 	VMOVUPS          1664(DX), Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z1, Z0
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3986
+	JB               act_done_3989
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z1
 	VBROADCASTSS     4(DI), Z2
 	VBROADCASTSS     8(DI), Z3
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3987
+	JE               act_clampx_3990
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3988
+	JE               act_mulx_3991
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3989
+	JE               act_slope_3992
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3990
+	JE               act_slopec_3993
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3991
+	JE               act_requant_3994
 	VFMADD213PS      Z2, Z1, Z0
 	VMAXPS           Z0, Z3, Z0
 	VMINPS           Z0, Z4, Z0
-	JMP              act_done_3986
+	JMP              act_done_3989
 
-act_mulx_3988:
+act_mulx_3991:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_slope_3989:
+act_slope_3992:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_slopec_3990:
+act_slopec_3993:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_requant_3991:
+act_requant_3994:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
@@ -74257,13 +74388,13 @@ act_requant_3991:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_clampx_3987:
+act_clampx_3990:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3986:
+act_done_3989:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -74570,22 +74701,22 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 104(AX)(CX*2), Z9, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3992
+	JB               act_done_3995
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3993
+	JE               act_clampx_3996
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3994
+	JE               act_mulx_3997
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3995
+	JE               act_slope_3998
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3996
+	JE               act_slopec_3999
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3997
+	JE               act_requant_4000
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -74598,9 +74729,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z6
 	VMAXPS           Z6, Z10, Z6
 	VMINPS           Z6, Z11, Z6
-	JMP              act_done_3992
+	JMP              act_done_3995
 
-act_mulx_3994:
+act_mulx_3997:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74621,9 +74752,9 @@ act_mulx_3994:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_slope_3995:
+act_slope_3998:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74636,9 +74767,9 @@ act_slope_3995:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_slopec_3996:
+act_slopec_3999:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74654,9 +74785,9 @@ act_slopec_3996:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_requant_3997:
+act_requant_4000:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74676,9 +74807,9 @@ act_requant_3997:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_clampx_3993:
+act_clampx_3996:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z2, Z10, Z2
@@ -74688,24 +74819,24 @@ act_clampx_3993:
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_3992:
+act_done_3995:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_3998
+	JB           act_done_4001
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_3999
+	JE           act_clampx_4002
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4000
+	JE           act_mulx_4003
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4001
+	JE           act_slope_4004
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4002
+	JE           act_slopec_4005
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4003
+	JE           act_requant_4006
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
@@ -74718,9 +74849,9 @@ act_done_3992:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_3998
+	JMP          act_done_4001
 
-act_mulx_4000:
+act_mulx_4003:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74741,9 +74872,9 @@ act_mulx_4000:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_slope_4001:
+act_slope_4004:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
@@ -74756,9 +74887,9 @@ act_slope_4001:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_slopec_4002:
+act_slopec_4005:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74774,9 +74905,9 @@ act_slopec_4002:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_requant_4003:
+act_requant_4006:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74796,9 +74927,9 @@ act_requant_4003:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_clampx_3999:
+act_clampx_4002:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z3, Z10, Z3
@@ -74808,7 +74939,7 @@ act_clampx_3999:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3998:
+act_done_4001:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -74940,51 +75071,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z2, Z0
 	VFMADD231PS.BCST 32(AX)(CX*2), Z3, Z1
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4004
+	JB               act_done_4007
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z2
 	VBROADCASTSS     4(DI), Z3
 	VBROADCASTSS     8(DI), Z4
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4005
+	JE               act_clampx_4008
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4006
+	JE               act_mulx_4009
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4007
+	JE               act_slope_4010
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4008
+	JE               act_slopec_4011
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4009
+	JE               act_requant_4012
 	VFMADD213PS      Z3, Z2, Z0
 	VMAXPS           Z0, Z4, Z0
 	VMINPS           Z0, Z5, Z0
-	JMP              act_done_4004
+	JMP              act_done_4007
 
-act_mulx_4006:
+act_mulx_4009:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z0, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z0, Z0
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_slope_4007:
+act_slope_4010:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_slopec_4008:
+act_slopec_4011:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_requant_4009:
+act_requant_4012:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
@@ -74992,59 +75123,59 @@ act_requant_4009:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z4, Z0
 	VMINPS      Z0, Z5, Z0
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_clampx_4005:
+act_clampx_4008:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 
-act_done_4004:
+act_done_4007:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4010
+	JB           act_done_4013
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z2
 	VBROADCASTSS 4(DI), Z3
 	VBROADCASTSS 8(DI), Z4
 	VBROADCASTSS 12(DI), Z5
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4011
+	JE           act_clampx_4014
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4012
+	JE           act_mulx_4015
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4013
+	JE           act_slope_4016
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4014
+	JE           act_slopec_4017
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4015
+	JE           act_requant_4018
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_4010
+	JMP          act_done_4013
 
-act_mulx_4012:
+act_mulx_4015:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z1, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_slope_4013:
+act_slope_4016:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_slopec_4014:
+act_slopec_4017:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_requant_4015:
+act_requant_4018:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
@@ -75052,13 +75183,13 @@ act_requant_4015:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_clampx_4011:
+act_clampx_4014:
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_4010:
+act_done_4013:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -75337,31 +75468,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z7, Z4
 	VFMADD231PS.BCST 56(AX)(CX*2), Z8, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4016
+	JB               act_done_4019
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z6
 	VBROADCASTSS     4(DI), Z7
 	VBROADCASTSS     8(DI), Z8
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4017
+	JE               act_clampx_4020
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4018
+	JE               act_mulx_4021
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4019
+	JE               act_slope_4022
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4020
+	JE               act_slopec_4023
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4021
+	JE               act_requant_4024
 	VFMADD213PS      Z7, Z6, Z0
 	VMAXPS           Z0, Z8, Z0
 	VMINPS           Z0, Z9, Z0
 	VFMADD213PS      Z7, Z6, Z3
 	VMAXPS           Z3, Z8, Z3
 	VMINPS           Z3, Z9, Z3
-	JMP              act_done_4016
+	JMP              act_done_4019
 
-act_mulx_4018:
+act_mulx_4021:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75372,18 +75503,18 @@ act_mulx_4018:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z3, Z3
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_slope_4019:
+act_slope_4022:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_slopec_4020:
+act_slopec_4023:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75393,9 +75524,9 @@ act_slopec_4020:
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_requant_4021:
+act_requant_4024:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75407,41 +75538,41 @@ act_requant_4021:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z8, Z3
 	VMINPS      Z3, Z9, Z3
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_clampx_4017:
+act_clampx_4020:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z3, Z8, Z3
 	VMINPS Z3, Z9, Z3
 
-act_done_4016:
+act_done_4019:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4022
+	JB           act_done_4025
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z6
 	VBROADCASTSS 4(DI), Z7
 	VBROADCASTSS 8(DI), Z8
 	VBROADCASTSS 12(DI), Z9
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4023
+	JE           act_clampx_4026
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4024
+	JE           act_mulx_4027
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4025
+	JE           act_slope_4028
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4026
+	JE           act_slopec_4029
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4027
+	JE           act_requant_4030
 	VFMADD213PS  Z7, Z6, Z1
 	VMAXPS       Z1, Z8, Z1
 	VMINPS       Z1, Z9, Z1
 	VFMADD213PS  Z7, Z6, Z4
 	VMAXPS       Z4, Z8, Z4
 	VMINPS       Z4, Z9, Z4
-	JMP          act_done_4022
+	JMP          act_done_4025
 
-act_mulx_4024:
+act_mulx_4027:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z1, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75452,18 +75583,18 @@ act_mulx_4024:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z4, Z4
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_slope_4025:
+act_slope_4028:
 	VMINPS      Z1, Z9, Z7
 	VMAXPS      Z1, Z8, Z1
 	VFMADD231PS Z6, Z7, Z1
 	VMINPS      Z4, Z9, Z7
 	VMAXPS      Z4, Z8, Z4
 	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_slopec_4026:
+act_slopec_4029:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z6
@@ -75473,9 +75604,9 @@ act_slopec_4026:
 	VMINPS      Z4, Z9, Z7
 	VMAXPS      Z4, Z8, Z4
 	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_requant_4027:
+act_requant_4030:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z6
@@ -75487,41 +75618,41 @@ act_requant_4027:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z8, Z4
 	VMINPS      Z4, Z9, Z4
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_clampx_4023:
+act_clampx_4026:
 	VMAXPS Z1, Z8, Z1
 	VMINPS Z1, Z9, Z1
 	VMAXPS Z4, Z8, Z4
 	VMINPS Z4, Z9, Z4
 
-act_done_4022:
+act_done_4025:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4028
+	JB           act_done_4031
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z6
 	VBROADCASTSS 4(DI), Z7
 	VBROADCASTSS 8(DI), Z8
 	VBROADCASTSS 12(DI), Z9
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4029
+	JE           act_clampx_4032
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4030
+	JE           act_mulx_4033
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4031
+	JE           act_slope_4034
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4032
+	JE           act_slopec_4035
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4033
+	JE           act_requant_4036
 	VFMADD213PS  Z7, Z6, Z2
 	VMAXPS       Z2, Z8, Z2
 	VMINPS       Z2, Z9, Z2
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_4028
+	JMP          act_done_4031
 
-act_mulx_4030:
+act_mulx_4033:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z2, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75532,18 +75663,18 @@ act_mulx_4030:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_slope_4031:
+act_slope_4034:
 	VMINPS      Z2, Z9, Z7
 	VMAXPS      Z2, Z8, Z2
 	VFMADD231PS Z6, Z7, Z2
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_slopec_4032:
+act_slopec_4035:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75553,9 +75684,9 @@ act_slopec_4032:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_requant_4033:
+act_requant_4036:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75567,15 +75698,15 @@ act_requant_4033:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_clampx_4029:
+act_clampx_4032:
 	VMAXPS Z2, Z8, Z2
 	VMINPS Z2, Z9, Z2
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_4028:
+act_done_4031:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -75758,51 +75889,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z4, Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z2
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4034
+	JB               act_done_4037
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z3
 	VBROADCASTSS     4(DI), Z4
 	VBROADCASTSS     8(DI), Z5
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4035
+	JE               act_clampx_4038
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4036
+	JE               act_mulx_4039
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4037
+	JE               act_slope_4040
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4038
+	JE               act_slopec_4041
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4039
+	JE               act_requant_4042
 	VFMADD213PS      Z4, Z3, Z0
 	VMAXPS           Z0, Z5, Z0
 	VMINPS           Z0, Z6, Z0
-	JMP              act_done_4034
+	JMP              act_done_4037
 
-act_mulx_4036:
+act_mulx_4039:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z0, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z0, Z0
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_slope_4037:
+act_slope_4040:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_slopec_4038:
+act_slopec_4041:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_requant_4039:
+act_requant_4042:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
@@ -75810,59 +75941,59 @@ act_requant_4039:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z5, Z0
 	VMINPS      Z0, Z6, Z0
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_clampx_4035:
+act_clampx_4038:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 
-act_done_4034:
+act_done_4037:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4040
+	JB           act_done_4043
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z3
 	VBROADCASTSS 4(DI), Z4
 	VBROADCASTSS 8(DI), Z5
 	VBROADCASTSS 12(DI), Z6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4041
+	JE           act_clampx_4044
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4042
+	JE           act_mulx_4045
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4043
+	JE           act_slope_4046
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4044
+	JE           act_slopec_4047
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4045
+	JE           act_requant_4048
 	VFMADD213PS  Z4, Z3, Z1
 	VMAXPS       Z1, Z5, Z1
 	VMINPS       Z1, Z6, Z1
-	JMP          act_done_4040
+	JMP          act_done_4043
 
-act_mulx_4042:
+act_mulx_4045:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z1, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z1, Z1
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_slope_4043:
+act_slope_4046:
 	VMINPS      Z1, Z6, Z4
 	VMAXPS      Z1, Z5, Z1
 	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_slopec_4044:
+act_slopec_4047:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z3
 	VMINPS      Z1, Z6, Z4
 	VMAXPS      Z1, Z5, Z1
 	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_requant_4045:
+act_requant_4048:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z3
@@ -75870,59 +76001,59 @@ act_requant_4045:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z5, Z1
 	VMINPS      Z1, Z6, Z1
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_clampx_4041:
+act_clampx_4044:
 	VMAXPS Z1, Z5, Z1
 	VMINPS Z1, Z6, Z1
 
-act_done_4040:
+act_done_4043:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4046
+	JB           act_done_4049
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z3
 	VBROADCASTSS 4(DI), Z4
 	VBROADCASTSS 8(DI), Z5
 	VBROADCASTSS 12(DI), Z6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4047
+	JE           act_clampx_4050
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4048
+	JE           act_mulx_4051
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4049
+	JE           act_slope_4052
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4050
+	JE           act_slopec_4053
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4051
+	JE           act_requant_4054
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_4046
+	JMP          act_done_4049
 
-act_mulx_4048:
+act_mulx_4051:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z2, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_slope_4049:
+act_slope_4052:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_slopec_4050:
+act_slopec_4053:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_requant_4051:
+act_requant_4054:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
@@ -75930,13 +76061,13 @@ act_requant_4051:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_clampx_4047:
+act_clampx_4050:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_4046:
+act_done_4049:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -76299,31 +76430,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4052
+	JB               act_done_4055
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4053
+	JE               act_clampx_4056
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4054
+	JE               act_mulx_4057
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4055
+	JE               act_slope_4058
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4056
+	JE               act_slopec_4059
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4057
+	JE               act_requant_4060
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
 	VFMADD213PS      Z9, Z8, Z4
 	VMAXPS           Z4, Z10, Z4
 	VMINPS           Z4, Z11, Z4
-	JMP              act_done_4052
+	JMP              act_done_4055
 
-act_mulx_4054:
+act_mulx_4057:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76334,18 +76465,18 @@ act_mulx_4054:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z4, Z4
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_slope_4055:
+act_slope_4058:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_slopec_4056:
+act_slopec_4059:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76355,9 +76486,9 @@ act_slopec_4056:
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_requant_4057:
+act_requant_4060:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76369,41 +76500,41 @@ act_requant_4057:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z10, Z4
 	VMINPS      Z4, Z11, Z4
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_clampx_4053:
+act_clampx_4056:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z4, Z10, Z4
 	VMINPS Z4, Z11, Z4
 
-act_done_4052:
+act_done_4055:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4058
+	JB           act_done_4061
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4059
+	JE           act_clampx_4062
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4060
+	JE           act_mulx_4063
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4061
+	JE           act_slope_4064
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4062
+	JE           act_slopec_4065
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4063
+	JE           act_requant_4066
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
 	VFMADD213PS  Z9, Z8, Z5
 	VMAXPS       Z5, Z10, Z5
 	VMINPS       Z5, Z11, Z5
-	JMP          act_done_4058
+	JMP          act_done_4061
 
-act_mulx_4060:
+act_mulx_4063:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76414,18 +76545,18 @@ act_mulx_4060:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z5, Z5
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_slope_4061:
+act_slope_4064:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_slopec_4062:
+act_slopec_4065:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z8
@@ -76435,9 +76566,9 @@ act_slopec_4062:
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_requant_4063:
+act_requant_4066:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z8
@@ -76449,41 +76580,41 @@ act_requant_4063:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z10, Z5
 	VMINPS      Z5, Z11, Z5
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_clampx_4059:
+act_clampx_4062:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z5, Z10, Z5
 	VMINPS Z5, Z11, Z5
 
-act_done_4058:
+act_done_4061:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4064
+	JB           act_done_4067
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4065
+	JE           act_clampx_4068
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4066
+	JE           act_mulx_4069
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4067
+	JE           act_slope_4070
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4068
+	JE           act_slopec_4071
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4069
+	JE           act_requant_4072
 	VFMADD213PS  Z9, Z8, Z2
 	VMAXPS       Z2, Z10, Z2
 	VMINPS       Z2, Z11, Z2
 	VFMADD213PS  Z9, Z8, Z6
 	VMAXPS       Z6, Z10, Z6
 	VMINPS       Z6, Z11, Z6
-	JMP          act_done_4064
+	JMP          act_done_4067
 
-act_mulx_4066:
+act_mulx_4069:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z2, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76494,18 +76625,18 @@ act_mulx_4066:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_slope_4067:
+act_slope_4070:
 	VMINPS      Z2, Z11, Z9
 	VMAXPS      Z2, Z10, Z2
 	VFMADD231PS Z8, Z9, Z2
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_slopec_4068:
+act_slopec_4071:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z8
@@ -76515,9 +76646,9 @@ act_slopec_4068:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_requant_4069:
+act_requant_4072:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z8
@@ -76529,41 +76660,41 @@ act_requant_4069:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_clampx_4065:
+act_clampx_4068:
 	VMAXPS Z2, Z10, Z2
 	VMINPS Z2, Z11, Z2
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_4064:
+act_done_4067:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4070
+	JB           act_done_4073
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4071
+	JE           act_clampx_4074
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4072
+	JE           act_mulx_4075
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4073
+	JE           act_slope_4076
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4074
+	JE           act_slopec_4077
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4075
+	JE           act_requant_4078
 	VFMADD213PS  Z9, Z8, Z3
 	VMAXPS       Z3, Z10, Z3
 	VMINPS       Z3, Z11, Z3
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_4070
+	JMP          act_done_4073
 
-act_mulx_4072:
+act_mulx_4075:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z3, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76574,18 +76705,18 @@ act_mulx_4072:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_slope_4073:
+act_slope_4076:
 	VMINPS      Z3, Z11, Z9
 	VMAXPS      Z3, Z10, Z3
 	VFMADD231PS Z8, Z9, Z3
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_slopec_4074:
+act_slopec_4077:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76595,9 +76726,9 @@ act_slopec_4074:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_requant_4075:
+act_requant_4078:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76609,15 +76740,15 @@ act_requant_4075:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_clampx_4071:
+act_clampx_4074:
 	VMAXPS Z3, Z10, Z3
 	VMINPS Z3, Z11, Z3
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_4070:
+act_done_4073:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -76857,51 +76988,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z2
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z3
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4076
+	JB               act_done_4079
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z4
 	VBROADCASTSS     4(DI), Z5
 	VBROADCASTSS     8(DI), Z6
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4077
+	JE               act_clampx_4080
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4078
+	JE               act_mulx_4081
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4079
+	JE               act_slope_4082
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4080
+	JE               act_slopec_4083
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4081
+	JE               act_requant_4084
 	VFMADD213PS      Z5, Z4, Z0
 	VMAXPS           Z0, Z6, Z0
 	VMINPS           Z0, Z7, Z0
-	JMP              act_done_4076
+	JMP              act_done_4079
 
-act_mulx_4078:
+act_mulx_4081:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z0, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z0, Z0
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_slope_4079:
+act_slope_4082:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_slopec_4080:
+act_slopec_4083:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_requant_4081:
+act_requant_4084:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
@@ -76909,59 +77040,59 @@ act_requant_4081:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z6, Z0
 	VMINPS      Z0, Z7, Z0
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_clampx_4077:
+act_clampx_4080:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 
-act_done_4076:
+act_done_4079:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4082
+	JB           act_done_4085
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4083
+	JE           act_clampx_4086
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4084
+	JE           act_mulx_4087
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4085
+	JE           act_slope_4088
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4086
+	JE           act_slopec_4089
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4087
+	JE           act_requant_4090
 	VFMADD213PS  Z5, Z4, Z1
 	VMAXPS       Z1, Z6, Z1
 	VMINPS       Z1, Z7, Z1
-	JMP          act_done_4082
+	JMP          act_done_4085
 
-act_mulx_4084:
+act_mulx_4087:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z1, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z1, Z1
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_slope_4085:
+act_slope_4088:
 	VMINPS      Z1, Z7, Z5
 	VMAXPS      Z1, Z6, Z1
 	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_slopec_4086:
+act_slopec_4089:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z4
 	VMINPS      Z1, Z7, Z5
 	VMAXPS      Z1, Z6, Z1
 	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_requant_4087:
+act_requant_4090:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z4
@@ -76969,59 +77100,59 @@ act_requant_4087:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z6, Z1
 	VMINPS      Z1, Z7, Z1
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_clampx_4083:
+act_clampx_4086:
 	VMAXPS Z1, Z6, Z1
 	VMINPS Z1, Z7, Z1
 
-act_done_4082:
+act_done_4085:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4088
+	JB           act_done_4091
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4089
+	JE           act_clampx_4092
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4090
+	JE           act_mulx_4093
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4091
+	JE           act_slope_4094
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4092
+	JE           act_slopec_4095
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4093
+	JE           act_requant_4096
 	VFMADD213PS  Z5, Z4, Z2
 	VMAXPS       Z2, Z6, Z2
 	VMINPS       Z2, Z7, Z2
-	JMP          act_done_4088
+	JMP          act_done_4091
 
-act_mulx_4090:
+act_mulx_4093:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z2, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z2, Z2
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_slope_4091:
+act_slope_4094:
 	VMINPS      Z2, Z7, Z5
 	VMAXPS      Z2, Z6, Z2
 	VFMADD231PS Z4, Z5, Z2
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_slopec_4092:
+act_slopec_4095:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z4
 	VMINPS      Z2, Z7, Z5
 	VMAXPS      Z2, Z6, Z2
 	VFMADD231PS Z4, Z5, Z2
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_requant_4093:
+act_requant_4096:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z4
@@ -77029,59 +77160,59 @@ act_requant_4093:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z6, Z2
 	VMINPS      Z2, Z7, Z2
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_clampx_4089:
+act_clampx_4092:
 	VMAXPS Z2, Z6, Z2
 	VMINPS Z2, Z7, Z2
 
-act_done_4088:
+act_done_4091:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4094
+	JB           act_done_4097
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4095
+	JE           act_clampx_4098
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4096
+	JE           act_mulx_4099
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4097
+	JE           act_slope_4100
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4098
+	JE           act_slopec_4101
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4099
+	JE           act_requant_4102
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_4094
+	JMP          act_done_4097
 
-act_mulx_4096:
+act_mulx_4099:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z3, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_slope_4097:
+act_slope_4100:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_slopec_4098:
+act_slopec_4101:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_requant_4099:
+act_requant_4102:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
@@ -77089,13 +77220,13 @@ act_requant_4099:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_clampx_4095:
+act_clampx_4098:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_4094:
+act_done_4097:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -77128,9 +77259,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4100:
+chan_4103:
 	CMPQ   DX, SI
-	JAE    chan_tail_4101
+	JAE    chan_tail_4104
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77138,9 +77269,9 @@ chan_4100:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_4103:
+gap4_4106:
 	CMPQ    R8, $0x04
-	JB      gap1_4104
+	JB      gap1_4107
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -77152,29 +77283,29 @@ gap4_4103:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_4103
+	JMP     gap4_4106
 
-gap1_4104:
+gap1_4107:
 	TESTQ   R8, R8
-	JZ      gapsum_4105
+	JZ      gapsum_4108
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_4104
+	JMP     gap1_4107
 
-gapsum_4105:
+gapsum_4108:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4100
+	JMP     chan_4103
 
-chan_tail_4101:
+chan_tail_4104:
 	CMPQ   DX, BX
-	JAE    chan_done_4102
+	JAE    chan_done_4105
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77182,9 +77313,9 @@ chan_tail_4101:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_4106:
+gap4_4109:
 	CMPQ      SI, $0x04
-	JB        gap1_4107
+	JB        gap1_4110
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -77196,25 +77327,25 @@ gap4_4106:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_4106
+	JMP       gap4_4109
 
-gap1_4107:
+gap1_4110:
 	TESTQ     SI, SI
-	JZ        gapsum_4108
+	JZ        gapsum_4111
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_4107
+	JMP       gap1_4110
 
-gapsum_4108:
+gapsum_4111:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_4102:
+chan_done_4105:
 	VZEROUPPER
 	RET
 
@@ -77241,25 +77372,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_4109:
+chan_4112:
 	CMPQ    SI, R8
-	JAE     chan_tail_4110
+	JAE     chan_tail_4113
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_4109
+	JMP     chan_4112
 
-chan_tail_4110:
+chan_tail_4113:
 	CMPQ      SI, DI
-	JAE       chan_done_4111
+	JAE       chan_done_4114
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_4111:
+chan_done_4114:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77295,9 +77426,9 @@ TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
 pixel:
 	XORQ SI, SI
 
-chan_4112:
+chan_4115:
 	CMPQ        SI, R8
-	JAE         chan_tail_4113
+	JAE         chan_tail_4116
 	VMOVUPS     (AX)(SI*1), Z2
 	VMOVUPS     (DX)(SI*1), Z3
 	VMULPS      Z3, Z2, Z2
@@ -77306,11 +77437,11 @@ chan_4112:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, (CX)(SI*1)
 	ADDQ        $0x40, SI
-	JMP         chan_4112
+	JMP         chan_4115
 
-chan_tail_4113:
+chan_tail_4116:
 	CMPQ        SI, DI
-	JAE         chan_done_4114
+	JAE         chan_done_4117
 	VMOVUPS.Z   (AX)(SI*1), K1, Z2
 	VMOVUPS.Z   (DX)(SI*1), K1, Z3
 	VMULPS      Z3, Z2, Z2
@@ -77319,7 +77450,7 @@ chan_tail_4113:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, K1, (CX)(SI*1)
 
-chan_done_4114:
+chan_done_4117:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77352,9 +77483,9 @@ TEXT ·Quantize_AVX512(SB), NOSPLIT, $0-40
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4115:
+chan_4118:
 	CMPQ        DX, SI
-	JAE         chan_tail_4116
+	JAE         chan_tail_4119
 	VMOVUPS     (AX)(DX*1), Z5
 	VDIVPS      Z0, Z5, Z5
 	VMINPS      Z4, Z5, Z6
@@ -77366,11 +77497,11 @@ chan_4115:
 	VADDPS      Z3, Z5, Z5
 	VMOVUPS     Z5, (CX)(DX*1)
 	ADDQ        $0x40, DX
-	JMP         chan_4115
+	JMP         chan_4118
 
-chan_tail_4116:
+chan_tail_4119:
 	CMPQ        DX, BX
-	JAE         chan_done_4117
+	JAE         chan_done_4120
 	VMOVUPS.Z   (AX)(DX*1), K1, Z5
 	VDIVPS      Z0, Z5, Z5
 	VMINPS      Z4, Z5, Z0
@@ -77382,7 +77513,7 @@ chan_tail_4116:
 	VADDPS      Z3, Z5, Z5
 	VMOVUPS     Z5, K1, (CX)(DX*1)
 
-chan_done_4117:
+chan_done_4120:
 	VZEROUPPER
 	RET
 
@@ -77410,9 +77541,9 @@ TEXT ·QAdd_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4118:
+chan_4121:
 	CMPQ        BX, DI
-	JAE         chan_tail_4119
+	JAE         chan_tail_4122
 	VMOVUPS     (AX)(BX*1), Z5
 	VMOVUPS     (CX)(BX*1), Z6
 	VMULPS      Z0, Z5, Z5
@@ -77424,11 +77555,11 @@ chan_4118:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMOVUPS     Z5, (DX)(BX*1)
 	ADDQ        $0x40, BX
-	JMP         chan_4118
+	JMP         chan_4121
 
-chan_tail_4119:
+chan_tail_4122:
 	CMPQ        BX, SI
-	JAE         chan_done_4120
+	JAE         chan_done_4123
 	VMOVUPS.Z   (AX)(BX*1), K1, Z5
 	VMOVUPS.Z   (CX)(BX*1), K1, Z6
 	VMULPS      Z0, Z5, Z5
@@ -77440,7 +77571,7 @@ chan_tail_4119:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMOVUPS     Z5, K1, (DX)(BX*1)
 
-chan_done_4120:
+chan_done_4123:
 	VZEROUPPER
 	RET
 
@@ -77467,87 +77598,87 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4121:
+chan_4124:
 	CMPQ        BX, DI
-	JAE         chan_tail_4122
+	JAE         chan_tail_4125
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4124
-	JE          act_clampx_4125
+	JB          act_done_4127
+	JE          act_clampx_4128
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4126
+	JE          act_mulx_4129
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4127
+	JE          act_slope_4130
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4124
+	JMP         act_done_4127
 
-act_mulx_4126:
+act_mulx_4129:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4124
+	JMP         act_done_4127
 
-act_slope_4127:
+act_slope_4130:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4124
+	JMP         act_done_4127
 
-act_clampx_4125:
+act_clampx_4128:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4124:
+act_done_4127:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_4121
+	JMP     chan_4124
 
-chan_tail_4122:
+chan_tail_4125:
 	CMPQ        BX, SI
-	JAE         chan_done_4123
+	JAE         chan_done_4126
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4130
-	JE          act_clampx_4131
+	JB          act_done_4133
+	JE          act_clampx_4134
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4132
+	JE          act_mulx_4135
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4133
+	JE          act_slope_4136
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4130
+	JMP         act_done_4133
 
-act_mulx_4132:
+act_mulx_4135:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4130
+	JMP         act_done_4133
 
-act_slope_4133:
+act_slope_4136:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4130
+	JMP         act_done_4133
 
-act_clampx_4131:
+act_clampx_4134:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4130:
+act_done_4133:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_4123:
+chan_done_4126:
 	VZEROUPPER
 	RET
 
@@ -77573,83 +77704,83 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4136:
+chan_4139:
 	CMPQ        DX, SI
-	JAE         chan_tail_4137
+	JAE         chan_tail_4140
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4139
-	JE          act_clampx_4140
+	JB          act_done_4142
+	JE          act_clampx_4143
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4141
+	JE          act_mulx_4144
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4142
+	JE          act_slope_4145
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4139
+	JMP         act_done_4142
 
-act_mulx_4141:
+act_mulx_4144:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4139
+	JMP         act_done_4142
 
-act_slope_4142:
+act_slope_4145:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4139
+	JMP         act_done_4142
 
-act_clampx_4140:
+act_clampx_4143:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4139:
+act_done_4142:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4136
+	JMP     chan_4139
 
-chan_tail_4137:
+chan_tail_4140:
 	CMPQ        DX, BX
-	JAE         chan_done_4138
+	JAE         chan_done_4141
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4145
-	JE          act_clampx_4146
+	JB          act_done_4148
+	JE          act_clampx_4149
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4147
+	JE          act_mulx_4150
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4148
+	JE          act_slope_4151
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4145
+	JMP         act_done_4148
 
-act_mulx_4147:
+act_mulx_4150:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4145
+	JMP         act_done_4148
 
-act_slope_4148:
+act_slope_4151:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4145
+	JMP         act_done_4148
 
-act_clampx_4146:
+act_clampx_4149:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4145:
+act_done_4148:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_4138:
+chan_done_4141:
 	VZEROUPPER
 	RET
 
@@ -77790,5 +77921,117 @@ loop:
 	JNZ       loop
 
 done:
+	VZEROUPPER
+	RET
+
+// func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·ExpSum_AVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         ms+24(FP), DX
+	VBROADCASTSS (DX), Z0
+	VXORPS       Z1, Z1, Z1
+	VBROADCASTSS expconst<>+0(SB), Z2
+	VBROADCASTSS expconst<>+4(SB), Z3
+	VBROADCASTSS expconst<>+8(SB), Z4
+	VBROADCASTSS expconst<>+12(SB), Z5
+	VBROADCASTSS expconst<>+16(SB), Z6
+	VBROADCASTSS expconst<>+20(SB), Z7
+	VBROADCASTSS expconst<>+24(SB), Z8
+	VBROADCASTSS expconst<>+28(SB), Z9
+	VBROADCASTSS expconst<>+32(SB), Z10
+	VBROADCASTSS expconst<>+36(SB), Z11
+	VBROADCASTSS expconst<>+40(SB), Z12
+	VBROADCASTSS expconst<>+44(SB), Z13
+	VBROADCASTSS expconst<>+48(SB), Z14
+	MOVQ         n+16(FP), BX
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+	SHLQ         $0x02, DI
+	ANDL         $0x0f, BX
+	MOVL         $0x0000ffff, R8
+	BZHIL        BX, R8, R8
+	KMOVW        R8, K1
+	XORQ         BX, BX
+
+chan_4154:
+	CMPQ         BX, DI
+	JAE          chan_tail_4155
+	VMOVUPS      (AX)(BX*1), Z15
+	VSUBPS       Z0, Z15, Z15
+	VMAXPS       Z15, Z2, Z15
+	VMINPS       Z15, Z3, Z15
+	VMULPS       Z4, Z15, Z17
+	VCVTPS2DQ    Z17, Z16
+	VCVTDQ2PS    Z16, Z17
+	VFNMADD231PS Z5, Z17, Z15
+	VFNMADD231PS Z6, Z17, Z15
+	VMOVAPS      Z7, Z17
+	VFMADD213PS  Z8, Z15, Z17
+	VFMADD213PS  Z9, Z15, Z17
+	VFMADD213PS  Z10, Z15, Z17
+	VFMADD213PS  Z11, Z15, Z17
+	VFMADD213PS  Z12, Z15, Z17
+	VMULPS       Z15, Z15, Z18
+	VFMADD213PS  Z15, Z18, Z17
+	VADDPS       Z13, Z17, Z17
+	VPSRAD       $0x01, Z16, Z15
+	VPSUBD       Z15, Z16, Z16
+	VPADDD       Z14, Z15, Z15
+	VPADDD       Z14, Z16, Z16
+	VPSLLD       $0x17, Z15, Z15
+	VPSLLD       $0x17, Z16, Z16
+	VMULPS       Z15, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VMOVUPS      Z17, (CX)(BX*1)
+	VADDPS       Z17, Z1, Z1
+	ADDQ         $0x40, BX
+	JMP          chan_4154
+
+chan_tail_4155:
+	CMPQ         BX, SI
+	JAE          chan_done_4156
+	VMOVUPS.Z    (AX)(BX*1), K1, Z15
+	VSUBPS       Z0, Z15, Z15
+	VMAXPS       Z15, Z2, Z15
+	VMINPS       Z15, Z3, Z15
+	VMULPS       Z4, Z15, Z2
+	VCVTPS2DQ    Z2, Z0
+	VCVTDQ2PS    Z0, Z2
+	VFNMADD231PS Z5, Z2, Z15
+	VFNMADD231PS Z6, Z2, Z15
+	VMOVAPS      Z7, Z2
+	VFMADD213PS  Z8, Z15, Z2
+	VFMADD213PS  Z9, Z15, Z2
+	VFMADD213PS  Z10, Z15, Z2
+	VFMADD213PS  Z11, Z15, Z2
+	VFMADD213PS  Z12, Z15, Z2
+	VMULPS       Z15, Z15, Z3
+	VFMADD213PS  Z15, Z3, Z2
+	VADDPS       Z13, Z2, Z2
+	VPSRAD       $0x01, Z0, Z3
+	VPSUBD       Z3, Z0, Z0
+	VPADDD       Z14, Z3, Z3
+	VPADDD       Z14, Z0, Z0
+	VPSLLD       $0x17, Z3, Z3
+	VPSLLD       $0x17, Z0, Z0
+	VMULPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, K1, (CX)(BX*1)
+	VADDPS       Z2, Z1, K1, Z1
+
+chan_done_4156:
+	VEXTRACTF32X8 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VMOVSS        X1, 4(DX)
 	VZEROUPPER
 	RET

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"github.com/mnc-go/mnc/kernels"
 	"math"
 	"slices"
 	"sync"
@@ -56,15 +57,16 @@ type Detector struct {
 	// goroutines; 0 or 1: the caller's alone. The result is the same.
 	Threads int
 
-	boxes  []Box
-	probs  []float32 // exponentials, anchor by anchor
-	inv    []float32 // 1/Σ exponentials per anchor
-	pmax   []float32 // best candidate probability per anchor
-	order  []float32 // pmax above the threshold, descending
-	batch  []cand
-	popped []int32
-	kept   [][]Box // per class
-	out    []cand
+	kernels *kernels.Set // ExpSum, the softmax's exponentials
+	boxes   []Box
+	probs   []float32 // exponentials, anchor by anchor
+	inv     []float32 // 1/Σ exponentials per anchor
+	pmax    []float32 // best candidate probability per anchor
+	order   []float32 // pmax above the threshold, descending
+	batch   []cand
+	popped  []int32
+	kept    [][]Box // per class
+	out     []cand
 }
 
 type cand struct {
@@ -89,7 +91,15 @@ func New(anchors []Box, inH, inW int, p Params) (*Detector, error) {
 			return nil, fmt.Errorf("detect: box coder weights %v must be positive", p.Weights)
 		}
 	}
-	return &Detector{Anchors: anchors, InH: inH, InW: inW, P: p}, nil
+	isa, err := selectISA()
+	if err != nil {
+		return nil, err
+	}
+	ks, err := kernels.ForISA(isa)
+	if err != nil {
+		return nil, err
+	}
+	return &Detector{Anchors: anchors, InH: inH, InW: inW, P: p, kernels: ks}, nil
 }
 
 // SSDLite returns the Detector of torchvision's ssdlite320_mobilenet_v3_large
@@ -186,6 +196,9 @@ func (d *Detector) softmax(logits []float32, classes int) {
 	d.probs = grow(d.probs, n*classes)
 	d.inv = grow(d.inv, n)
 	d.pmax = grow(d.pmax, n)
+	if d.kernels == nil { // a Detector not made by New
+		d.kernels, _ = kernels.ForISA(kernels.Generic)
+	}
 	t := min(d.Threads, n*classes/(1<<14)) // at least 16k values each
 	if t <= 1 {
 		d.softmaxRows(logits, classes, 0, n)
@@ -205,6 +218,7 @@ func (d *Detector) softmax(logits []float32, classes int) {
 // softmaxRows is softmax for anchors [lo, hi).
 func (d *Detector) softmaxRows(logits []float32, classes, lo, hi int) {
 	bg := d.P.Background
+	ks := d.kernels
 	for i := lo; i < hi; i++ {
 		row := logits[i*classes : (i+1)*classes : (i+1)*classes]
 		pr := d.probs[i*classes : (i+1)*classes : (i+1)*classes]
@@ -214,23 +228,9 @@ func (d *Detector) softmaxRows(logits []float32, classes, lo, hi int) {
 				m = v
 			}
 		}
-		var sum, emax float32
-		for c, v := range row {
-			// expf(v - m), inlined (same arithmetic).
-			x := v - m
-			var e float32
-			if x > -87 {
-				t := x*(256/math.Ln2) + roundMagic
-				k := t - roundMagic
-				r := x - k*ln2By256Hi - k*ln2By256Lo
-				n := int32(math.Float32bits(t)&0x7fffff) - 1<<22
-				p := exp2Table[n&255] * (1 + r + 0.5*r*r)
-				e = math.Float32frombits(math.Float32bits(p) + uint32(n>>8)<<23)
-			} else {
-				e = expSlow(x)
-			}
-			pr[c] = e
-			sum += e
+		sum := ks.ExpSum(row, pr, m)
+		var emax float32
+		for c, e := range pr {
 			if e > emax && c != bg {
 				emax = e
 			}
@@ -354,44 +354,6 @@ func NMS(boxes []Box, scores []float32, thr float32) []int {
 	}
 	return idx
 }
-
-// expf is e^x in float32, the softmax's exponential: with x = (256k + j)·
-// ln2/256 + r, |r| ≤ ln2/512, it is 2^k · 2^(j/256) · (1 + r + r²/2), in
-// float32 with a 256-entry table; within 3 ulp of float32(math.Exp(x))
-// (TestExpf), at a quarter of its cost. NaN gives NaN; below −87 (where
-// 2^k would leave the normal range) it is float32(math.Exp(x)).
-func expf(x float32) float32 {
-	if !(x > -87 && x < 88) {
-		return expSlow(x)
-	}
-	t := x*(256/math.Ln2) + roundMagic
-	k := t - roundMagic
-	r := x - k*ln2By256Hi - k*ln2By256Lo
-	n := int32(math.Float32bits(t)&0x7fffff) - 1<<22 // round(x·256/ln2)
-	p := exp2Table[n&255] * (1 + r + 0.5*r*r)
-	return math.Float32frombits(math.Float32bits(p) + uint32(n>>8)<<23)
-}
-
-func expSlow(x float32) float32 {
-	if x != x {
-		return x
-	}
-	return float32(math.Exp(float64(x)))
-}
-
-const (
-	roundMagic = 1.5 * (1 << 23)      // adding it leaves round(x) in the low mantissa bits
-	ln2By256Hi = 0.693359375 / 256    // ln2/256 = ln2By256Hi + ln2By256Lo; Hi has few bits
-	ln2By256Lo = -2.12194440e-4 / 256 // so k·Hi is exact
-)
-
-// exp2Table[j] = 2^(j/256), rounded to float32.
-var exp2Table = func() (t [256]float32) {
-	for j := range t {
-		t[j] = float32(math.Exp2(float64(j) / 256))
-	}
-	return t
-}()
 
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {

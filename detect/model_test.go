@@ -85,7 +85,7 @@ func TestSSDLiteOutputsMatchReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := refDetect(d.Anchors, cls.Data, reg.Data, 91, 320, 320, size[0], size[1], d.P)
+		want := refDetect(d.Anchors, cls.Data, reg.Data, 91, 320, 320, size[0], size[1], d.P, d.kernels.ExpSum)
 		if len(want) == 0 {
 			t.Fatal("no detections")
 		}

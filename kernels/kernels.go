@@ -155,6 +155,12 @@ type Set struct {
 	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.
 	NCHWToNHWC func(in []float32, c, hw int, out []float32)
 	NHWCToNCHW func(in []float32, hw, c int, out []float32)
+
+	// ExpSum: out[i] = exp(x[i] − m) for i < len(x) and returns their sum
+	// (a softmax row: m its maximum), in an order of its own (out may be
+	// x). Each exponential is within 3 ulp of float32(math.Exp), 0 where
+	// that underflows, +Inf where it overflows, NaN for NaN.
+	ExpSum func(x, out []float32, m float32) float32
 }
 
 // ForISA returns the Set for isa, or an error naming what the machine lacks

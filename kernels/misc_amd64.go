@@ -61,6 +61,20 @@ func fillMiscAMD64(s *Set) {
 			actSlice(ep, out, out)
 		}
 	}
+	s.ExpSum = func(x, out []float32, m float32) float32 {
+		n := len(x)
+		if n == 0 {
+			return 0
+		}
+		need("ExpSum", "output", len(out), n)
+		ms := [2]float32{m, 0}
+		if wide {
+			asm.ExpSum_AVX512(&x[0], &out[0], n, &ms[0], nil)
+		} else {
+			asm.ExpSum_AVX2FMA(&x[0], &out[0], n, &ms[0], tailMask(n))
+		}
+		return ms[1]
+	}
 	s.Activate = func(x, out []float32, ep *Epilogue) {
 		n := len(out)
 		if n == 0 {

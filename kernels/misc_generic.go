@@ -8,6 +8,7 @@ func fillMiscGeneric(s *Set) {
 	s.ScaleChannels = scaleChannelsGeneric
 	s.Add = addGeneric
 	s.Activate = activateGeneric
+	s.ExpSum = expSumGeneric
 	s.NCHWToNHWC = nchwToNHWCGeneric
 	s.NHWCToNCHW = nhwcToNCHWGeneric
 }

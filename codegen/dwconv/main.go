@@ -29,6 +29,7 @@ var dwStrides = []int{1, 2}
 func main() {
 	flag.Parse() // avo's own flags (-out, -stubs, -pkg) are on the same flag set
 	ConstraintExpr("!purego")
+	genExpConsts()
 	for _, t := range targets {
 		for _, k := range dwKernelSizes {
 			for _, s := range dwStrides {

@@ -37,6 +37,7 @@ func genMisc(t *target) {
 	genElementwise(t, true)
 	genElementwise(t, false)
 	genInterleave3(t)
+	genExpSum(t)
 }
 
 // channelLoop emits: for j over full vectors of c channels (bytes), body;

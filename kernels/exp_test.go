@@ -1,0 +1,88 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// ulpDiff is the distance in float32 steps between a and b (same sign or
+// zero; both finite or equal infinities).
+func ulpDiff(a, b float32) int64 {
+	d := int64(math.Float32bits(a)) - int64(math.Float32bits(b))
+	if d < 0 {
+		d = -d
+	}
+	return d
+}
+
+// TestExpSum holds every ISA's ExpSum to float32(math.Exp(x − m)) within
+// 3 ulp (subnormal results included, counted in subnormal steps) on
+// awkward lengths, the whole range from underflow to overflow, the
+// special values, and checks the sum and that nothing past len(x) is
+// written.
+func TestExpSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, isa := range Available() {
+		s, err := ForISA(isa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := int64(0)
+		for _, n := range []int{1, 7, 15, 16, 17, 91, 1000} {
+			for _, m := range []float32{0, 3.5, -20} {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = m + float32(rng.Float64()*210-115) // −115..95 after the shift
+				}
+				if n == 1000 { // a dense sweep of [−106, 90] and the special values
+					for i := range 980 {
+						x[i] = m - 106 + float32(i)*0.2
+					}
+					copy(x[980:], []float32{m, m - 200, -inf, inf, m + 88.72, m + 88.73, m - 103.9, m - 87.4, m - 1e-7, m + 1e-7})
+				}
+				out := make([]float32, n+1)
+				out[n] = 42
+				sum := s.ExpSum(x, out[:n], m)
+				if out[n] != 42 {
+					t.Fatalf("%s n=%d: wrote past the end", isa, n)
+				}
+				var want64 float64
+				for i, v := range x {
+					want := float32(math.Exp(float64(v - m)))
+					want64 += float64(out[i])
+					got := out[i]
+					if math.IsInf(float64(want), 1) || want == 0 {
+						if got != want && !(want == 0 && ulpDiff(got, 0) <= 1) {
+							t.Fatalf("%s n=%d: exp(%v − %v) = %v, want %v", isa, n, v, m, got, want)
+						}
+						continue
+					}
+					if d := ulpDiff(got, want); d > 3 {
+						t.Fatalf("%s n=%d: exp(%v − %v) = %v, want %v (%d ulp)", isa, n, v, m, got, want, d)
+					} else if d > worst {
+						worst = d
+					}
+				}
+				if math.IsInf(want64, 1) != math.IsInf(float64(sum), 1) || math.Abs(float64(sum)-want64) > 1e-5*want64 {
+					t.Fatalf("%s n=%d: sum %v, want %v", isa, n, sum, want64)
+				}
+			}
+		}
+		// NaN in, NaN out, and the sum is NaN; its neighbours are unaffected.
+		x := []float32{0, nan, -1}
+		out := make([]float32, 3)
+		if sum := s.ExpSum(x, out, 0); sum == sum || out[1] == out[1] || out[0] != 1 || ulpDiff(out[2], float32(math.Exp(-1))) > 3 {
+			t.Errorf("%s: NaN: out %v sum %v", isa, out, sum)
+		}
+		// m = +Inf with an +Inf element: Inf − Inf is NaN, as in Go.
+		if s.ExpSum([]float32{inf}, out[:1], inf); out[0] == out[0] {
+			t.Errorf("%s: exp(Inf − Inf) = %v, want NaN", isa, out[0])
+		}
+		if s.ExpSum(nil, nil, 0) != 0 {
+			t.Errorf("%s: empty sum", isa)
+		}
+		t.Logf("%s: worst %d ulp", isa, worst)
+	}
+}
