@@ -194,6 +194,11 @@ func NCHWToNHWC3_AVX2FMA(in *float32, hw int, out *float32, n int)
 //go:noescape
 func ExpSum_AVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
 
+// Max_AVX2FMA sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
+//
+//go:noescape
+func Max_AVX2FMA(x *float32, n int, res *float32, mask *int32)
+
 // DWConv3x3s1_AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
@@ -383,3 +388,8 @@ func NCHWToNHWC3_AVX512(in *float32, hw int, out *float32, n int)
 //
 //go:noescape
 func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
+
+// Max_AVX512 sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
+//
+//go:noescape
+func Max_AVX512(x *float32, n int, res *float32, mask *int32)

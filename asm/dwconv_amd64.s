@@ -37028,6 +37028,47 @@ chan_done_2010:
 	VZEROUPPER
 	RET
 
+// func Max_AVX2FMA(x *float32, n int, res *float32, mask *int32)
+// Requires: AVX
+TEXT ·Max_AVX2FMA(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         res+16(FP), CX
+	VBROADCASTSS (CX), Y0
+	MOVQ         n+8(FP), DX
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	ANDQ         $-8, DX
+	SHLQ         $0x02, DX
+	MOVQ         mask+24(FP), SI
+	VMOVDQU      (SI), Y1
+	XORQ         SI, SI
+
+chan_2011:
+	CMPQ    SI, DX
+	JAE     chan_tail_2012
+	VMOVUPS (AX)(SI*1), Y2
+	VMAXPS  Y2, Y0, Y0
+	ADDQ    $0x20, SI
+	JMP     chan_2011
+
+chan_tail_2012:
+	CMPQ       SI, BX
+	JAE        chan_done_2013
+	VMASKMOVPS (AX)(SI*1), Y1, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VMAXPS     Y2, Y0, Y0
+
+chan_done_2013:
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VMAXSS       X1, X0, X0
+	VMOVSS       X0, (CX)
+	VZEROUPPER
+	RET
+
 // func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-104
@@ -37051,9 +37092,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2011:
+block_2014:
 	CMPQ    DI, BX
-	JAE     tail_2012
+	JAE     tail_2015
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37067,7 +37108,7 @@ block_2011:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2014:
+row_2017:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -37118,24 +37159,24 @@ row_2014:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2014
+	JNZ          row_2017
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2015
+	JB           act_done_2018
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2016
+	JE           act_clampx_2019
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2017
+	JE           act_mulx_2020
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2018
+	JE           act_slope_2021
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2019
+	JE           act_slopec_2022
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2020
+	JE           act_requant_2023
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37160,9 +37201,9 @@ row_2014:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2015
+	JMP          act_done_2018
 
-act_mulx_2017:
+act_mulx_2020:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37203,9 +37244,9 @@ act_mulx_2017:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2015
+	JMP         act_done_2018
 
-act_slope_2018:
+act_slope_2021:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37230,9 +37271,9 @@ act_slope_2018:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2015
+	JMP         act_done_2018
 
-act_slopec_2019:
+act_slopec_2022:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37260,9 +37301,9 @@ act_slopec_2019:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2015
+	JMP         act_done_2018
 
-act_requant_2020:
+act_requant_2023:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37298,9 +37339,9 @@ act_requant_2020:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2015
+	JMP         act_done_2018
 
-act_clampx_2016:
+act_clampx_2019:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37318,7 +37359,7 @@ act_clampx_2016:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2015:
+act_done_2018:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37337,11 +37378,11 @@ act_done_2015:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2011
+	JMP     block_2014
 
-tail_2012:
+tail_2015:
 	CMPQ      DI, DX
-	JAE       pixels_done_2013
+	JAE       pixels_done_2016
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37354,7 +37395,7 @@ tail_2012:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2021:
+row_2024:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -37405,24 +37446,24 @@ row_2021:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2021
+	JNZ          row_2024
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2022
+	JB           act_done_2025
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2023
+	JE           act_clampx_2026
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2024
+	JE           act_mulx_2027
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2025
+	JE           act_slope_2028
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2026
+	JE           act_slopec_2029
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2027
+	JE           act_requant_2030
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37447,9 +37488,9 @@ row_2021:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2022
+	JMP          act_done_2025
 
-act_mulx_2024:
+act_mulx_2027:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37490,9 +37531,9 @@ act_mulx_2024:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2022
+	JMP         act_done_2025
 
-act_slope_2025:
+act_slope_2028:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37517,9 +37558,9 @@ act_slope_2025:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2022
+	JMP         act_done_2025
 
-act_slopec_2026:
+act_slopec_2029:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37547,9 +37588,9 @@ act_slopec_2026:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2022
+	JMP         act_done_2025
 
-act_requant_2027:
+act_requant_2030:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37585,9 +37626,9 @@ act_requant_2027:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2022
+	JMP         act_done_2025
 
-act_clampx_2023:
+act_clampx_2026:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37605,7 +37646,7 @@ act_clampx_2023:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2022:
+act_done_2025:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37623,7 +37664,7 @@ act_done_2022:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2013:
+pixels_done_2016:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37650,9 +37691,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2028:
+block_2031:
 	CMPQ    DI, BX
-	JAE     tail_2029
+	JAE     tail_2032
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37665,7 +37706,7 @@ block_2028:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2031:
+row_2034:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -37711,24 +37752,24 @@ row_2031:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2031
+	JNZ          row_2034
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2032
+	JB           act_done_2035
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2033
+	JE           act_clampx_2036
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2034
+	JE           act_mulx_2037
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2035
+	JE           act_slope_2038
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2036
+	JE           act_slopec_2039
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2037
+	JE           act_requant_2040
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -37750,9 +37791,9 @@ row_2031:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2032
+	JMP          act_done_2035
 
-act_mulx_2034:
+act_mulx_2037:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -37788,9 +37829,9 @@ act_mulx_2034:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2032
+	JMP         act_done_2035
 
-act_slope_2035:
+act_slope_2038:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -37812,9 +37853,9 @@ act_slope_2035:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2032
+	JMP         act_done_2035
 
-act_slopec_2036:
+act_slopec_2039:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37839,9 +37880,9 @@ act_slopec_2036:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2032
+	JMP         act_done_2035
 
-act_requant_2037:
+act_requant_2040:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37873,9 +37914,9 @@ act_requant_2037:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2032
+	JMP         act_done_2035
 
-act_clampx_2033:
+act_clampx_2036:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -37891,7 +37932,7 @@ act_clampx_2033:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2032:
+act_done_2035:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37908,11 +37949,11 @@ act_done_2032:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2028
+	JMP     block_2031
 
-tail_2029:
+tail_2032:
 	CMPQ      DI, DX
-	JAE       pixels_done_2030
+	JAE       pixels_done_2033
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37924,7 +37965,7 @@ tail_2029:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2038:
+row_2041:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -37970,24 +38011,24 @@ row_2038:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2038
+	JNZ          row_2041
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2039
+	JB           act_done_2042
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2040
+	JE           act_clampx_2043
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2041
+	JE           act_mulx_2044
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2042
+	JE           act_slope_2045
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2043
+	JE           act_slopec_2046
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2044
+	JE           act_requant_2047
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -38009,9 +38050,9 @@ row_2038:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2039
+	JMP          act_done_2042
 
-act_mulx_2041:
+act_mulx_2044:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -38047,9 +38088,9 @@ act_mulx_2041:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2039
+	JMP         act_done_2042
 
-act_slope_2042:
+act_slope_2045:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -38071,9 +38112,9 @@ act_slope_2042:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2039
+	JMP         act_done_2042
 
-act_slopec_2043:
+act_slopec_2046:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -38098,9 +38139,9 @@ act_slopec_2043:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2039
+	JMP         act_done_2042
 
-act_requant_2044:
+act_requant_2047:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -38132,9 +38173,9 @@ act_requant_2044:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2039
+	JMP         act_done_2042
 
-act_clampx_2040:
+act_clampx_2043:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -38150,7 +38191,7 @@ act_clampx_2040:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2039:
+act_done_2042:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38166,7 +38207,7 @@ act_done_2039:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2030:
+pixels_done_2033:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38191,9 +38232,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2045:
+block_2048:
 	CMPQ    DI, BX
-	JAE     tail_2046
+	JAE     tail_2049
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38205,7 +38246,7 @@ block_2045:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2048:
+row_2051:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -38246,24 +38287,24 @@ row_2048:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2048
+	JNZ          row_2051
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2049
+	JB           act_done_2052
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2050
+	JE           act_clampx_2053
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2051
+	JE           act_mulx_2054
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2052
+	JE           act_slope_2055
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2053
+	JE           act_slopec_2056
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2054
+	JE           act_requant_2057
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38282,9 +38323,9 @@ row_2048:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2049
+	JMP          act_done_2052
 
-act_mulx_2051:
+act_mulx_2054:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38315,9 +38356,9 @@ act_mulx_2051:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2049
+	JMP         act_done_2052
 
-act_slope_2052:
+act_slope_2055:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38336,9 +38377,9 @@ act_slope_2052:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2049
+	JMP         act_done_2052
 
-act_slopec_2053:
+act_slopec_2056:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38360,9 +38401,9 @@ act_slopec_2053:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2049
+	JMP         act_done_2052
 
-act_requant_2054:
+act_requant_2057:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38390,9 +38431,9 @@ act_requant_2054:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2049
+	JMP         act_done_2052
 
-act_clampx_2050:
+act_clampx_2053:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38406,7 +38447,7 @@ act_clampx_2050:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2049:
+act_done_2052:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38421,11 +38462,11 @@ act_done_2049:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2045
+	JMP     block_2048
 
-tail_2046:
+tail_2049:
 	CMPQ      DI, DX
-	JAE       pixels_done_2047
+	JAE       pixels_done_2050
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38436,7 +38477,7 @@ tail_2046:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2055:
+row_2058:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -38477,24 +38518,24 @@ row_2055:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2055
+	JNZ          row_2058
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2056
+	JB           act_done_2059
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2057
+	JE           act_clampx_2060
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2058
+	JE           act_mulx_2061
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2059
+	JE           act_slope_2062
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2060
+	JE           act_slopec_2063
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2061
+	JE           act_requant_2064
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38513,9 +38554,9 @@ row_2055:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2056
+	JMP          act_done_2059
 
-act_mulx_2058:
+act_mulx_2061:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38546,9 +38587,9 @@ act_mulx_2058:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2056
+	JMP         act_done_2059
 
-act_slope_2059:
+act_slope_2062:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38567,9 +38608,9 @@ act_slope_2059:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2056
+	JMP         act_done_2059
 
-act_slopec_2060:
+act_slopec_2063:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38591,9 +38632,9 @@ act_slopec_2060:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2056
+	JMP         act_done_2059
 
-act_requant_2061:
+act_requant_2064:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38621,9 +38662,9 @@ act_requant_2061:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2056
+	JMP         act_done_2059
 
-act_clampx_2057:
+act_clampx_2060:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38637,7 +38678,7 @@ act_clampx_2057:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2056:
+act_done_2059:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38651,7 +38692,7 @@ act_done_2056:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2047:
+pixels_done_2050:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38674,9 +38715,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2062:
+block_2065:
 	CMPQ    DI, BX
-	JAE     tail_2063
+	JAE     tail_2066
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38687,7 +38728,7 @@ block_2062:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2065:
+row_2068:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -38723,24 +38764,24 @@ row_2065:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2065
+	JNZ          row_2068
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2066
+	JB           act_done_2069
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2067
+	JE           act_clampx_2070
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2068
+	JE           act_mulx_2071
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2069
+	JE           act_slope_2072
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2070
+	JE           act_slopec_2073
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2071
+	JE           act_requant_2074
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38756,9 +38797,9 @@ row_2065:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2066
+	JMP          act_done_2069
 
-act_mulx_2068:
+act_mulx_2071:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38784,9 +38825,9 @@ act_mulx_2068:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2066
+	JMP         act_done_2069
 
-act_slope_2069:
+act_slope_2072:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -38802,9 +38843,9 @@ act_slope_2069:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2066
+	JMP         act_done_2069
 
-act_slopec_2070:
+act_slopec_2073:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38823,9 +38864,9 @@ act_slopec_2070:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2066
+	JMP         act_done_2069
 
-act_requant_2071:
+act_requant_2074:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38849,9 +38890,9 @@ act_requant_2071:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2066
+	JMP         act_done_2069
 
-act_clampx_2067:
+act_clampx_2070:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -38863,7 +38904,7 @@ act_clampx_2067:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2066:
+act_done_2069:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38876,11 +38917,11 @@ act_done_2066:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2062
+	JMP     block_2065
 
-tail_2063:
+tail_2066:
 	CMPQ      DI, DX
-	JAE       pixels_done_2064
+	JAE       pixels_done_2067
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38890,7 +38931,7 @@ tail_2063:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2072:
+row_2075:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -38926,24 +38967,24 @@ row_2072:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2072
+	JNZ          row_2075
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2073
+	JB           act_done_2076
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2074
+	JE           act_clampx_2077
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2075
+	JE           act_mulx_2078
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2076
+	JE           act_slope_2079
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2077
+	JE           act_slopec_2080
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2078
+	JE           act_requant_2081
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38959,9 +39000,9 @@ row_2072:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2073
+	JMP          act_done_2076
 
-act_mulx_2075:
+act_mulx_2078:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38987,9 +39028,9 @@ act_mulx_2075:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2073
+	JMP         act_done_2076
 
-act_slope_2076:
+act_slope_2079:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -39005,9 +39046,9 @@ act_slope_2076:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2073
+	JMP         act_done_2076
 
-act_slopec_2077:
+act_slopec_2080:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -39026,9 +39067,9 @@ act_slopec_2077:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2073
+	JMP         act_done_2076
 
-act_requant_2078:
+act_requant_2081:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -39052,9 +39093,9 @@ act_requant_2078:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2073
+	JMP         act_done_2076
 
-act_clampx_2074:
+act_clampx_2077:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -39066,7 +39107,7 @@ act_clampx_2074:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2073:
+act_done_2076:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39078,7 +39119,7 @@ act_done_2073:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2064:
+pixels_done_2067:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39099,9 +39140,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2079:
+block_2082:
 	CMPQ    DI, BX
-	JAE     tail_2080
+	JAE     tail_2083
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39111,7 +39152,7 @@ block_2079:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2082:
+row_2085:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -39142,24 +39183,24 @@ row_2082:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2082
+	JNZ          row_2085
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2083
+	JB           act_done_2086
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2084
+	JE           act_clampx_2087
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2085
+	JE           act_mulx_2088
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2086
+	JE           act_slope_2089
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2087
+	JE           act_slopec_2090
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2088
+	JE           act_requant_2091
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39172,9 +39213,9 @@ row_2082:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2083
+	JMP          act_done_2086
 
-act_mulx_2085:
+act_mulx_2088:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39195,9 +39236,9 @@ act_mulx_2085:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2083
+	JMP         act_done_2086
 
-act_slope_2086:
+act_slope_2089:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39210,9 +39251,9 @@ act_slope_2086:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2083
+	JMP         act_done_2086
 
-act_slopec_2087:
+act_slopec_2090:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39228,9 +39269,9 @@ act_slopec_2087:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2083
+	JMP         act_done_2086
 
-act_requant_2088:
+act_requant_2091:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39250,9 +39291,9 @@ act_requant_2088:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2083
+	JMP         act_done_2086
 
-act_clampx_2084:
+act_clampx_2087:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39262,7 +39303,7 @@ act_clampx_2084:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2083:
+act_done_2086:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39273,11 +39314,11 @@ act_done_2083:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2079
+	JMP     block_2082
 
-tail_2080:
+tail_2083:
 	CMPQ      DI, DX
-	JAE       pixels_done_2081
+	JAE       pixels_done_2084
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39286,7 +39327,7 @@ tail_2080:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2089:
+row_2092:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -39317,24 +39358,24 @@ row_2089:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2089
+	JNZ          row_2092
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2090
+	JB           act_done_2093
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2091
+	JE           act_clampx_2094
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2092
+	JE           act_mulx_2095
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2093
+	JE           act_slope_2096
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2094
+	JE           act_slopec_2097
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2095
+	JE           act_requant_2098
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39347,9 +39388,9 @@ row_2089:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2090
+	JMP          act_done_2093
 
-act_mulx_2092:
+act_mulx_2095:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39370,9 +39411,9 @@ act_mulx_2092:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2090
+	JMP         act_done_2093
 
-act_slope_2093:
+act_slope_2096:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39385,9 +39426,9 @@ act_slope_2093:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2090
+	JMP         act_done_2093
 
-act_slopec_2094:
+act_slopec_2097:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39403,9 +39444,9 @@ act_slopec_2094:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2090
+	JMP         act_done_2093
 
-act_requant_2095:
+act_requant_2098:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39425,9 +39466,9 @@ act_requant_2095:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2090
+	JMP         act_done_2093
 
-act_clampx_2091:
+act_clampx_2094:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39437,7 +39478,7 @@ act_clampx_2091:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2090:
+act_done_2093:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39447,7 +39488,7 @@ act_done_2090:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2081:
+pixels_done_2084:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39466,9 +39507,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2096:
+block_2099:
 	CMPQ    DI, BX
-	JAE     tail_2097
+	JAE     tail_2100
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39477,7 +39518,7 @@ block_2096:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2099:
+row_2102:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -39503,24 +39544,24 @@ row_2099:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2099
+	JNZ          row_2102
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2100
+	JB           act_done_2103
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2101
+	JE           act_clampx_2104
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2102
+	JE           act_mulx_2105
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2103
+	JE           act_slope_2106
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2104
+	JE           act_slopec_2107
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2105
+	JE           act_requant_2108
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39530,9 +39571,9 @@ row_2099:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2100
+	JMP          act_done_2103
 
-act_mulx_2102:
+act_mulx_2105:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39548,9 +39589,9 @@ act_mulx_2102:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2100
+	JMP         act_done_2103
 
-act_slope_2103:
+act_slope_2106:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39560,9 +39601,9 @@ act_slope_2103:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2100
+	JMP         act_done_2103
 
-act_slopec_2104:
+act_slopec_2107:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39575,9 +39616,9 @@ act_slopec_2104:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2100
+	JMP         act_done_2103
 
-act_requant_2105:
+act_requant_2108:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39593,9 +39634,9 @@ act_requant_2105:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2100
+	JMP         act_done_2103
 
-act_clampx_2101:
+act_clampx_2104:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39603,7 +39644,7 @@ act_clampx_2101:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2100:
+act_done_2103:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39612,11 +39653,11 @@ act_done_2100:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2096
+	JMP     block_2099
 
-tail_2097:
+tail_2100:
 	CMPQ      DI, DX
-	JAE       pixels_done_2098
+	JAE       pixels_done_2101
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39624,7 +39665,7 @@ tail_2097:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2106:
+row_2109:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -39650,24 +39691,24 @@ row_2106:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2106
+	JNZ          row_2109
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2107
+	JB           act_done_2110
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2108
+	JE           act_clampx_2111
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2109
+	JE           act_mulx_2112
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2110
+	JE           act_slope_2113
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2111
+	JE           act_slopec_2114
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2112
+	JE           act_requant_2115
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39677,9 +39718,9 @@ row_2106:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2107
+	JMP          act_done_2110
 
-act_mulx_2109:
+act_mulx_2112:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39695,9 +39736,9 @@ act_mulx_2109:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2107
+	JMP         act_done_2110
 
-act_slope_2110:
+act_slope_2113:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39707,9 +39748,9 @@ act_slope_2110:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2107
+	JMP         act_done_2110
 
-act_slopec_2111:
+act_slopec_2114:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39722,9 +39763,9 @@ act_slopec_2111:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2107
+	JMP         act_done_2110
 
-act_requant_2112:
+act_requant_2115:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39740,9 +39781,9 @@ act_requant_2112:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2107
+	JMP         act_done_2110
 
-act_clampx_2108:
+act_clampx_2111:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39750,7 +39791,7 @@ act_clampx_2108:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2107:
+act_done_2110:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39758,7 +39799,7 @@ act_done_2107:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2098:
+pixels_done_2101:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39775,9 +39816,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2113:
+block_2116:
 	CMPQ    DI, BX
-	JAE     tail_2114
+	JAE     tail_2117
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39785,7 +39826,7 @@ block_2113:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2116:
+row_2119:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -39806,33 +39847,33 @@ row_2116:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2116
+	JNZ          row_2119
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2117
+	JB           act_done_2120
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2118
+	JE           act_clampx_2121
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2119
+	JE           act_mulx_2122
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2120
+	JE           act_slope_2123
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2121
+	JE           act_slopec_2124
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2122
+	JE           act_requant_2125
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2117
+	JMP          act_done_2120
 
-act_mulx_2119:
+act_mulx_2122:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39843,18 +39884,18 @@ act_mulx_2119:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2117
+	JMP         act_done_2120
 
-act_slope_2120:
+act_slope_2123:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2117
+	JMP         act_done_2120
 
-act_slopec_2121:
+act_slopec_2124:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39864,9 +39905,9 @@ act_slopec_2121:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2117
+	JMP         act_done_2120
 
-act_requant_2122:
+act_requant_2125:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39878,33 +39919,33 @@ act_requant_2122:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2117
+	JMP         act_done_2120
 
-act_clampx_2118:
+act_clampx_2121:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2117:
+act_done_2120:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2113
+	JMP     block_2116
 
-tail_2114:
+tail_2117:
 	CMPQ      DI, DX
-	JAE       pixels_done_2115
+	JAE       pixels_done_2118
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2123:
+row_2126:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -39925,33 +39966,33 @@ row_2123:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2123
+	JNZ          row_2126
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2124
+	JB           act_done_2127
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2125
+	JE           act_clampx_2128
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2126
+	JE           act_mulx_2129
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2127
+	JE           act_slope_2130
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2128
+	JE           act_slopec_2131
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2129
+	JE           act_requant_2132
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2124
+	JMP          act_done_2127
 
-act_mulx_2126:
+act_mulx_2129:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39962,18 +40003,18 @@ act_mulx_2126:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2124
+	JMP         act_done_2127
 
-act_slope_2127:
+act_slope_2130:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2124
+	JMP         act_done_2127
 
-act_slopec_2128:
+act_slopec_2131:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -39983,9 +40024,9 @@ act_slopec_2128:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2124
+	JMP         act_done_2127
 
-act_requant_2129:
+act_requant_2132:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -39997,21 +40038,21 @@ act_requant_2129:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2124
+	JMP         act_done_2127
 
-act_clampx_2125:
+act_clampx_2128:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2124:
+act_done_2127:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2115:
+pixels_done_2118:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40026,16 +40067,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2130:
+block_2133:
 	CMPQ    DI, BX
-	JAE     tail_2131
+	JAE     tail_2134
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2133:
+row_2136:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -40051,53 +40092,53 @@ row_2133:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2133
+	JNZ          row_2136
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2134
+	JB           act_done_2137
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2135
+	JE           act_clampx_2138
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2136
+	JE           act_mulx_2139
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2137
+	JE           act_slope_2140
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2138
+	JE           act_slopec_2141
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2139
+	JE           act_requant_2142
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2134
+	JMP          act_done_2137
 
-act_mulx_2136:
+act_mulx_2139:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2134
+	JMP         act_done_2137
 
-act_slope_2137:
+act_slope_2140:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2134
+	JMP         act_done_2137
 
-act_slopec_2138:
+act_slopec_2141:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2134
+	JMP         act_done_2137
 
-act_requant_2139:
+act_requant_2142:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -40105,28 +40146,28 @@ act_requant_2139:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2134
+	JMP         act_done_2137
 
-act_clampx_2135:
+act_clampx_2138:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2134:
+act_done_2137:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2130
+	JMP     block_2133
 
-tail_2131:
+tail_2134:
 	CMPQ      DI, DX
-	JAE       pixels_done_2132
+	JAE       pixels_done_2135
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2140:
+row_2143:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -40142,53 +40183,53 @@ row_2140:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2140
+	JNZ          row_2143
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2141
+	JB           act_done_2144
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2142
+	JE           act_clampx_2145
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2143
+	JE           act_mulx_2146
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2144
+	JE           act_slope_2147
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2145
+	JE           act_slopec_2148
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2146
+	JE           act_requant_2149
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2141
+	JMP          act_done_2144
 
-act_mulx_2143:
+act_mulx_2146:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2141
+	JMP         act_done_2144
 
-act_slope_2144:
+act_slope_2147:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2141
+	JMP         act_done_2144
 
-act_slopec_2145:
+act_slopec_2148:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2141
+	JMP         act_done_2144
 
-act_requant_2146:
+act_requant_2149:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -40196,17 +40237,17 @@ act_requant_2146:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2141
+	JMP         act_done_2144
 
-act_clampx_2142:
+act_clampx_2145:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2141:
+act_done_2144:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2132:
+pixels_done_2135:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -40239,9 +40280,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2147:
+block_2150:
 	CMPQ    DI, BX
-	JAE     tail_2148
+	JAE     tail_2151
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40255,7 +40296,7 @@ block_2147:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2150:
+row_2153:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -40320,24 +40361,24 @@ row_2150:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2150
+	JNZ          row_2153
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2151
+	JB           act_done_2154
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2152
+	JE           act_clampx_2155
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2153
+	JE           act_mulx_2156
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2154
+	JE           act_slope_2157
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2155
+	JE           act_slopec_2158
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2156
+	JE           act_requant_2159
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40362,9 +40403,9 @@ row_2150:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2151
+	JMP          act_done_2154
 
-act_mulx_2153:
+act_mulx_2156:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40405,9 +40446,9 @@ act_mulx_2153:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2151
+	JMP         act_done_2154
 
-act_slope_2154:
+act_slope_2157:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40432,9 +40473,9 @@ act_slope_2154:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2151
+	JMP         act_done_2154
 
-act_slopec_2155:
+act_slopec_2158:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40462,9 +40503,9 @@ act_slopec_2155:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2151
+	JMP         act_done_2154
 
-act_requant_2156:
+act_requant_2159:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40500,9 +40541,9 @@ act_requant_2156:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2151
+	JMP         act_done_2154
 
-act_clampx_2152:
+act_clampx_2155:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40520,7 +40561,7 @@ act_clampx_2152:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2151:
+act_done_2154:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40539,11 +40580,11 @@ act_done_2151:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2147
+	JMP     block_2150
 
-tail_2148:
+tail_2151:
 	CMPQ      DI, DX
-	JAE       pixels_done_2149
+	JAE       pixels_done_2152
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40556,7 +40597,7 @@ tail_2148:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2157:
+row_2160:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -40621,24 +40662,24 @@ row_2157:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2157
+	JNZ          row_2160
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2158
+	JB           act_done_2161
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2159
+	JE           act_clampx_2162
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2160
+	JE           act_mulx_2163
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2161
+	JE           act_slope_2164
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2162
+	JE           act_slopec_2165
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2163
+	JE           act_requant_2166
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40663,9 +40704,9 @@ row_2157:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2158
+	JMP          act_done_2161
 
-act_mulx_2160:
+act_mulx_2163:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40706,9 +40747,9 @@ act_mulx_2160:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2158
+	JMP         act_done_2161
 
-act_slope_2161:
+act_slope_2164:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40733,9 +40774,9 @@ act_slope_2161:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2158
+	JMP         act_done_2161
 
-act_slopec_2162:
+act_slopec_2165:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40763,9 +40804,9 @@ act_slopec_2162:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2158
+	JMP         act_done_2161
 
-act_requant_2163:
+act_requant_2166:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40801,9 +40842,9 @@ act_requant_2163:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2158
+	JMP         act_done_2161
 
-act_clampx_2159:
+act_clampx_2162:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40821,7 +40862,7 @@ act_clampx_2159:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2158:
+act_done_2161:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40839,7 +40880,7 @@ act_done_2158:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2149:
+pixels_done_2152:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40866,9 +40907,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2164:
+block_2167:
 	CMPQ    DI, BX
-	JAE     tail_2165
+	JAE     tail_2168
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40881,7 +40922,7 @@ block_2164:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2167:
+row_2170:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -40939,24 +40980,24 @@ row_2167:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2167
+	JNZ          row_2170
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2168
+	JB           act_done_2171
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2169
+	JE           act_clampx_2172
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2170
+	JE           act_mulx_2173
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2171
+	JE           act_slope_2174
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2172
+	JE           act_slopec_2175
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2173
+	JE           act_requant_2176
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -40978,9 +41019,9 @@ row_2167:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2168
+	JMP          act_done_2171
 
-act_mulx_2170:
+act_mulx_2173:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41016,9 +41057,9 @@ act_mulx_2170:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2168
+	JMP         act_done_2171
 
-act_slope_2171:
+act_slope_2174:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41040,9 +41081,9 @@ act_slope_2171:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2168
+	JMP         act_done_2171
 
-act_slopec_2172:
+act_slopec_2175:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -41067,9 +41108,9 @@ act_slopec_2172:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2168
+	JMP         act_done_2171
 
-act_requant_2173:
+act_requant_2176:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -41101,9 +41142,9 @@ act_requant_2173:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2168
+	JMP         act_done_2171
 
-act_clampx_2169:
+act_clampx_2172:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41119,7 +41160,7 @@ act_clampx_2169:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2168:
+act_done_2171:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41136,11 +41177,11 @@ act_done_2168:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2164
+	JMP     block_2167
 
-tail_2165:
+tail_2168:
 	CMPQ      DI, DX
-	JAE       pixels_done_2166
+	JAE       pixels_done_2169
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41152,7 +41193,7 @@ tail_2165:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2174:
+row_2177:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -41210,24 +41251,24 @@ row_2174:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2174
+	JNZ          row_2177
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2175
+	JB           act_done_2178
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2176
+	JE           act_clampx_2179
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2177
+	JE           act_mulx_2180
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2178
+	JE           act_slope_2181
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2179
+	JE           act_slopec_2182
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2180
+	JE           act_requant_2183
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41249,9 +41290,9 @@ row_2174:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2175
+	JMP          act_done_2178
 
-act_mulx_2177:
+act_mulx_2180:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41287,9 +41328,9 @@ act_mulx_2177:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2175
+	JMP         act_done_2178
 
-act_slope_2178:
+act_slope_2181:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41311,9 +41352,9 @@ act_slope_2178:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2175
+	JMP         act_done_2178
 
-act_slopec_2179:
+act_slopec_2182:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41338,9 +41379,9 @@ act_slopec_2179:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2175
+	JMP         act_done_2178
 
-act_requant_2180:
+act_requant_2183:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41372,9 +41413,9 @@ act_requant_2180:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2175
+	JMP         act_done_2178
 
-act_clampx_2176:
+act_clampx_2179:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41390,7 +41431,7 @@ act_clampx_2176:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2175:
+act_done_2178:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41406,7 +41447,7 @@ act_done_2175:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2166:
+pixels_done_2169:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41431,9 +41472,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2181:
+block_2184:
 	CMPQ    DI, BX
-	JAE     tail_2182
+	JAE     tail_2185
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41445,7 +41486,7 @@ block_2181:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2184:
+row_2187:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -41496,24 +41537,24 @@ row_2184:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2184
+	JNZ          row_2187
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2185
+	JB           act_done_2188
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2186
+	JE           act_clampx_2189
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2187
+	JE           act_mulx_2190
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2188
+	JE           act_slope_2191
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2189
+	JE           act_slopec_2192
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2190
+	JE           act_requant_2193
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41532,9 +41573,9 @@ row_2184:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2185
+	JMP          act_done_2188
 
-act_mulx_2187:
+act_mulx_2190:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41565,9 +41606,9 @@ act_mulx_2187:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2185
+	JMP         act_done_2188
 
-act_slope_2188:
+act_slope_2191:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41586,9 +41627,9 @@ act_slope_2188:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2185
+	JMP         act_done_2188
 
-act_slopec_2189:
+act_slopec_2192:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41610,9 +41651,9 @@ act_slopec_2189:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2185
+	JMP         act_done_2188
 
-act_requant_2190:
+act_requant_2193:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41640,9 +41681,9 @@ act_requant_2190:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2185
+	JMP         act_done_2188
 
-act_clampx_2186:
+act_clampx_2189:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41656,7 +41697,7 @@ act_clampx_2186:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2185:
+act_done_2188:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41671,11 +41712,11 @@ act_done_2185:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2181
+	JMP     block_2184
 
-tail_2182:
+tail_2185:
 	CMPQ      DI, DX
-	JAE       pixels_done_2183
+	JAE       pixels_done_2186
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41686,7 +41727,7 @@ tail_2182:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2191:
+row_2194:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -41737,24 +41778,24 @@ row_2191:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2191
+	JNZ          row_2194
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2192
+	JB           act_done_2195
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2193
+	JE           act_clampx_2196
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2194
+	JE           act_mulx_2197
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2195
+	JE           act_slope_2198
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2196
+	JE           act_slopec_2199
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2197
+	JE           act_requant_2200
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41773,9 +41814,9 @@ row_2191:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2192
+	JMP          act_done_2195
 
-act_mulx_2194:
+act_mulx_2197:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41806,9 +41847,9 @@ act_mulx_2194:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2192
+	JMP         act_done_2195
 
-act_slope_2195:
+act_slope_2198:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41827,9 +41868,9 @@ act_slope_2195:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2192
+	JMP         act_done_2195
 
-act_slopec_2196:
+act_slopec_2199:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41851,9 +41892,9 @@ act_slopec_2196:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2192
+	JMP         act_done_2195
 
-act_requant_2197:
+act_requant_2200:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41881,9 +41922,9 @@ act_requant_2197:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2192
+	JMP         act_done_2195
 
-act_clampx_2193:
+act_clampx_2196:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41897,7 +41938,7 @@ act_clampx_2193:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2192:
+act_done_2195:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41911,7 +41952,7 @@ act_done_2192:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2183:
+pixels_done_2186:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41934,9 +41975,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2198:
+block_2201:
 	CMPQ    DI, BX
-	JAE     tail_2199
+	JAE     tail_2202
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41947,7 +41988,7 @@ block_2198:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2201:
+row_2204:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -41991,24 +42032,24 @@ row_2201:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2201
+	JNZ          row_2204
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2202
+	JB           act_done_2205
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2203
+	JE           act_clampx_2206
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2204
+	JE           act_mulx_2207
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2205
+	JE           act_slope_2208
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2206
+	JE           act_slopec_2209
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2207
+	JE           act_requant_2210
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42024,9 +42065,9 @@ row_2201:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2202
+	JMP          act_done_2205
 
-act_mulx_2204:
+act_mulx_2207:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42052,9 +42093,9 @@ act_mulx_2204:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2202
+	JMP         act_done_2205
 
-act_slope_2205:
+act_slope_2208:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42070,9 +42111,9 @@ act_slope_2205:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2202
+	JMP         act_done_2205
 
-act_slopec_2206:
+act_slopec_2209:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -42091,9 +42132,9 @@ act_slopec_2206:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2202
+	JMP         act_done_2205
 
-act_requant_2207:
+act_requant_2210:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -42117,9 +42158,9 @@ act_requant_2207:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2202
+	JMP         act_done_2205
 
-act_clampx_2203:
+act_clampx_2206:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42131,7 +42172,7 @@ act_clampx_2203:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2202:
+act_done_2205:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42144,11 +42185,11 @@ act_done_2202:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2198
+	JMP     block_2201
 
-tail_2199:
+tail_2202:
 	CMPQ      DI, DX
-	JAE       pixels_done_2200
+	JAE       pixels_done_2203
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42158,7 +42199,7 @@ tail_2199:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2208:
+row_2211:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -42202,24 +42243,24 @@ row_2208:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2208
+	JNZ          row_2211
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2209
+	JB           act_done_2212
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2210
+	JE           act_clampx_2213
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2211
+	JE           act_mulx_2214
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2212
+	JE           act_slope_2215
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2213
+	JE           act_slopec_2216
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2214
+	JE           act_requant_2217
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42235,9 +42276,9 @@ row_2208:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2209
+	JMP          act_done_2212
 
-act_mulx_2211:
+act_mulx_2214:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42263,9 +42304,9 @@ act_mulx_2211:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2209
+	JMP         act_done_2212
 
-act_slope_2212:
+act_slope_2215:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42281,9 +42322,9 @@ act_slope_2212:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2209
+	JMP         act_done_2212
 
-act_slopec_2213:
+act_slopec_2216:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42302,9 +42343,9 @@ act_slopec_2213:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2209
+	JMP         act_done_2212
 
-act_requant_2214:
+act_requant_2217:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42328,9 +42369,9 @@ act_requant_2214:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2209
+	JMP         act_done_2212
 
-act_clampx_2210:
+act_clampx_2213:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42342,7 +42383,7 @@ act_clampx_2210:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2209:
+act_done_2212:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42354,7 +42395,7 @@ act_done_2209:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2200:
+pixels_done_2203:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42375,9 +42416,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2215:
+block_2218:
 	CMPQ    DI, BX
-	JAE     tail_2216
+	JAE     tail_2219
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42387,7 +42428,7 @@ block_2215:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2218:
+row_2221:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -42424,24 +42465,24 @@ row_2218:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2218
+	JNZ          row_2221
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2219
+	JB           act_done_2222
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2220
+	JE           act_clampx_2223
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2221
+	JE           act_mulx_2224
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2222
+	JE           act_slope_2225
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2223
+	JE           act_slopec_2226
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2224
+	JE           act_requant_2227
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42454,9 +42495,9 @@ row_2218:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2219
+	JMP          act_done_2222
 
-act_mulx_2221:
+act_mulx_2224:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42477,9 +42518,9 @@ act_mulx_2221:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2219
+	JMP         act_done_2222
 
-act_slope_2222:
+act_slope_2225:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42492,9 +42533,9 @@ act_slope_2222:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2219
+	JMP         act_done_2222
 
-act_slopec_2223:
+act_slopec_2226:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42510,9 +42551,9 @@ act_slopec_2223:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2219
+	JMP         act_done_2222
 
-act_requant_2224:
+act_requant_2227:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42532,9 +42573,9 @@ act_requant_2224:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2219
+	JMP         act_done_2222
 
-act_clampx_2220:
+act_clampx_2223:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42544,7 +42585,7 @@ act_clampx_2220:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2219:
+act_done_2222:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42555,11 +42596,11 @@ act_done_2219:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2215
+	JMP     block_2218
 
-tail_2216:
+tail_2219:
 	CMPQ      DI, DX
-	JAE       pixels_done_2217
+	JAE       pixels_done_2220
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42568,7 +42609,7 @@ tail_2216:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2225:
+row_2228:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -42605,24 +42646,24 @@ row_2225:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2225
+	JNZ          row_2228
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2226
+	JB           act_done_2229
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2227
+	JE           act_clampx_2230
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2228
+	JE           act_mulx_2231
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2229
+	JE           act_slope_2232
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2230
+	JE           act_slopec_2233
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2231
+	JE           act_requant_2234
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42635,9 +42676,9 @@ row_2225:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2226
+	JMP          act_done_2229
 
-act_mulx_2228:
+act_mulx_2231:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42658,9 +42699,9 @@ act_mulx_2228:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2226
+	JMP         act_done_2229
 
-act_slope_2229:
+act_slope_2232:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42673,9 +42714,9 @@ act_slope_2229:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2226
+	JMP         act_done_2229
 
-act_slopec_2230:
+act_slopec_2233:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42691,9 +42732,9 @@ act_slopec_2230:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2226
+	JMP         act_done_2229
 
-act_requant_2231:
+act_requant_2234:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42713,9 +42754,9 @@ act_requant_2231:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2226
+	JMP         act_done_2229
 
-act_clampx_2227:
+act_clampx_2230:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42725,7 +42766,7 @@ act_clampx_2227:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2226:
+act_done_2229:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42735,7 +42776,7 @@ act_done_2226:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2217:
+pixels_done_2220:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42754,9 +42795,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2232:
+block_2235:
 	CMPQ    DI, BX
-	JAE     tail_2233
+	JAE     tail_2236
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42765,7 +42806,7 @@ block_2232:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2235:
+row_2238:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -42795,24 +42836,24 @@ row_2235:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2235
+	JNZ          row_2238
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2236
+	JB           act_done_2239
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2237
+	JE           act_clampx_2240
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2238
+	JE           act_mulx_2241
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2239
+	JE           act_slope_2242
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2240
+	JE           act_slopec_2243
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2241
+	JE           act_requant_2244
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42822,9 +42863,9 @@ row_2235:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2236
+	JMP          act_done_2239
 
-act_mulx_2238:
+act_mulx_2241:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42840,9 +42881,9 @@ act_mulx_2238:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2236
+	JMP         act_done_2239
 
-act_slope_2239:
+act_slope_2242:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42852,9 +42893,9 @@ act_slope_2239:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2236
+	JMP         act_done_2239
 
-act_slopec_2240:
+act_slopec_2243:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42867,9 +42908,9 @@ act_slopec_2240:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2236
+	JMP         act_done_2239
 
-act_requant_2241:
+act_requant_2244:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42885,9 +42926,9 @@ act_requant_2241:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2236
+	JMP         act_done_2239
 
-act_clampx_2237:
+act_clampx_2240:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42895,7 +42936,7 @@ act_clampx_2237:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2236:
+act_done_2239:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42904,11 +42945,11 @@ act_done_2236:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2232
+	JMP     block_2235
 
-tail_2233:
+tail_2236:
 	CMPQ      DI, DX
-	JAE       pixels_done_2234
+	JAE       pixels_done_2237
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42916,7 +42957,7 @@ tail_2233:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2242:
+row_2245:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -42946,24 +42987,24 @@ row_2242:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2242
+	JNZ          row_2245
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2243
+	JB           act_done_2246
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2244
+	JE           act_clampx_2247
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2245
+	JE           act_mulx_2248
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2246
+	JE           act_slope_2249
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2247
+	JE           act_slopec_2250
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2248
+	JE           act_requant_2251
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42973,9 +43014,9 @@ row_2242:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2243
+	JMP          act_done_2246
 
-act_mulx_2245:
+act_mulx_2248:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42991,9 +43032,9 @@ act_mulx_2245:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2243
+	JMP         act_done_2246
 
-act_slope_2246:
+act_slope_2249:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43003,9 +43044,9 @@ act_slope_2246:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2243
+	JMP         act_done_2246
 
-act_slopec_2247:
+act_slopec_2250:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43018,9 +43059,9 @@ act_slopec_2247:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2243
+	JMP         act_done_2246
 
-act_requant_2248:
+act_requant_2251:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43036,9 +43077,9 @@ act_requant_2248:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2243
+	JMP         act_done_2246
 
-act_clampx_2244:
+act_clampx_2247:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43046,7 +43087,7 @@ act_clampx_2244:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2243:
+act_done_2246:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43054,7 +43095,7 @@ act_done_2243:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2234:
+pixels_done_2237:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43071,9 +43112,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2249:
+block_2252:
 	CMPQ    DI, BX
-	JAE     tail_2250
+	JAE     tail_2253
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43081,7 +43122,7 @@ block_2249:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2252:
+row_2255:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -43104,33 +43145,33 @@ row_2252:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2252
+	JNZ          row_2255
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2253
+	JB           act_done_2256
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2254
+	JE           act_clampx_2257
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2255
+	JE           act_mulx_2258
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2256
+	JE           act_slope_2259
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2257
+	JE           act_slopec_2260
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2258
+	JE           act_requant_2261
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2253
+	JMP          act_done_2256
 
-act_mulx_2255:
+act_mulx_2258:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43141,18 +43182,18 @@ act_mulx_2255:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2253
+	JMP         act_done_2256
 
-act_slope_2256:
+act_slope_2259:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2253
+	JMP         act_done_2256
 
-act_slopec_2257:
+act_slopec_2260:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43162,9 +43203,9 @@ act_slopec_2257:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2253
+	JMP         act_done_2256
 
-act_requant_2258:
+act_requant_2261:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43176,33 +43217,33 @@ act_requant_2258:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2253
+	JMP         act_done_2256
 
-act_clampx_2254:
+act_clampx_2257:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2253:
+act_done_2256:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2249
+	JMP     block_2252
 
-tail_2250:
+tail_2253:
 	CMPQ      DI, DX
-	JAE       pixels_done_2251
+	JAE       pixels_done_2254
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2259:
+row_2262:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -43225,33 +43266,33 @@ row_2259:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2259
+	JNZ          row_2262
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2260
+	JB           act_done_2263
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2261
+	JE           act_clampx_2264
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2262
+	JE           act_mulx_2265
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2263
+	JE           act_slope_2266
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2264
+	JE           act_slopec_2267
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2265
+	JE           act_requant_2268
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2260
+	JMP          act_done_2263
 
-act_mulx_2262:
+act_mulx_2265:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43262,18 +43303,18 @@ act_mulx_2262:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2260
+	JMP         act_done_2263
 
-act_slope_2263:
+act_slope_2266:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2260
+	JMP         act_done_2263
 
-act_slopec_2264:
+act_slopec_2267:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43283,9 +43324,9 @@ act_slopec_2264:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2260
+	JMP         act_done_2263
 
-act_requant_2265:
+act_requant_2268:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43297,21 +43338,21 @@ act_requant_2265:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2260
+	JMP         act_done_2263
 
-act_clampx_2261:
+act_clampx_2264:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2260:
+act_done_2263:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2251:
+pixels_done_2254:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43326,16 +43367,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2266:
+block_2269:
 	CMPQ    DI, BX
-	JAE     tail_2267
+	JAE     tail_2270
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2269:
+row_2272:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -43351,53 +43392,53 @@ row_2269:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2269
+	JNZ          row_2272
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2270
+	JB           act_done_2273
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2271
+	JE           act_clampx_2274
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2272
+	JE           act_mulx_2275
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2273
+	JE           act_slope_2276
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2274
+	JE           act_slopec_2277
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2275
+	JE           act_requant_2278
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2270
+	JMP          act_done_2273
 
-act_mulx_2272:
+act_mulx_2275:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2270
+	JMP         act_done_2273
 
-act_slope_2273:
+act_slope_2276:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2270
+	JMP         act_done_2273
 
-act_slopec_2274:
+act_slopec_2277:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2270
+	JMP         act_done_2273
 
-act_requant_2275:
+act_requant_2278:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -43405,28 +43446,28 @@ act_requant_2275:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2270
+	JMP         act_done_2273
 
-act_clampx_2271:
+act_clampx_2274:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2270:
+act_done_2273:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2266
+	JMP     block_2269
 
-tail_2267:
+tail_2270:
 	CMPQ      DI, DX
-	JAE       pixels_done_2268
+	JAE       pixels_done_2271
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2276:
+row_2279:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -43442,53 +43483,53 @@ row_2276:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2276
+	JNZ          row_2279
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2277
+	JB           act_done_2280
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2278
+	JE           act_clampx_2281
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2279
+	JE           act_mulx_2282
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2280
+	JE           act_slope_2283
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2281
+	JE           act_slopec_2284
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2282
+	JE           act_requant_2285
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2277
+	JMP          act_done_2280
 
-act_mulx_2279:
+act_mulx_2282:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2277
+	JMP         act_done_2280
 
-act_slope_2280:
+act_slope_2283:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2277
+	JMP         act_done_2280
 
-act_slopec_2281:
+act_slopec_2284:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2277
+	JMP         act_done_2280
 
-act_requant_2282:
+act_requant_2285:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -43496,17 +43537,17 @@ act_requant_2282:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2277
+	JMP         act_done_2280
 
-act_clampx_2278:
+act_clampx_2281:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2277:
+act_done_2280:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2268:
+pixels_done_2271:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -43539,9 +43580,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2283:
+block_2286:
 	CMPQ    DI, BX
-	JAE     tail_2284
+	JAE     tail_2287
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43551,7 +43592,7 @@ block_2283:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2286:
+row_2289:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -43568,24 +43609,24 @@ row_2286:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2286
+	JNZ          row_2289
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2287
+	JB           act_done_2290
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2288
+	JE           act_clampx_2291
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2289
+	JE           act_mulx_2292
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2290
+	JE           act_slope_2293
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2291
+	JE           act_slopec_2294
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2292
+	JE           act_requant_2295
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43598,9 +43639,9 @@ row_2286:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2287
+	JMP          act_done_2290
 
-act_mulx_2289:
+act_mulx_2292:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43621,9 +43662,9 @@ act_mulx_2289:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2287
+	JMP         act_done_2290
 
-act_slope_2290:
+act_slope_2293:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43636,9 +43677,9 @@ act_slope_2290:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2287
+	JMP         act_done_2290
 
-act_slopec_2291:
+act_slopec_2294:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43654,9 +43695,9 @@ act_slopec_2291:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2287
+	JMP         act_done_2290
 
-act_requant_2292:
+act_requant_2295:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43676,9 +43717,9 @@ act_requant_2292:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2287
+	JMP         act_done_2290
 
-act_clampx_2288:
+act_clampx_2291:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43688,7 +43729,7 @@ act_clampx_2288:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2287:
+act_done_2290:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43699,11 +43740,11 @@ act_done_2287:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2283
+	JMP     block_2286
 
-tail_2284:
+tail_2287:
 	CMPQ      DI, DX
-	JAE       pixels_done_2285
+	JAE       pixels_done_2288
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43712,7 +43753,7 @@ tail_2284:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2293:
+row_2296:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -43729,24 +43770,24 @@ row_2293:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2293
+	JNZ          row_2296
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2294
+	JB           act_done_2297
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2295
+	JE           act_clampx_2298
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2296
+	JE           act_mulx_2299
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2297
+	JE           act_slope_2300
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2298
+	JE           act_slopec_2301
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2299
+	JE           act_requant_2302
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43759,9 +43800,9 @@ row_2293:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2294
+	JMP          act_done_2297
 
-act_mulx_2296:
+act_mulx_2299:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43782,9 +43823,9 @@ act_mulx_2296:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2294
+	JMP         act_done_2297
 
-act_slope_2297:
+act_slope_2300:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43797,9 +43838,9 @@ act_slope_2297:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2294
+	JMP         act_done_2297
 
-act_slopec_2298:
+act_slopec_2301:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43815,9 +43856,9 @@ act_slopec_2298:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2294
+	JMP         act_done_2297
 
-act_requant_2299:
+act_requant_2302:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43837,9 +43878,9 @@ act_requant_2299:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2294
+	JMP         act_done_2297
 
-act_clampx_2295:
+act_clampx_2298:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43849,7 +43890,7 @@ act_clampx_2295:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2294:
+act_done_2297:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43859,7 +43900,7 @@ act_done_2294:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2285:
+pixels_done_2288:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43878,9 +43919,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2300:
+block_2303:
 	CMPQ    DI, BX
-	JAE     tail_2301
+	JAE     tail_2304
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43889,7 +43930,7 @@ block_2300:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2303:
+row_2306:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -43903,24 +43944,24 @@ row_2303:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2303
+	JNZ          row_2306
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2304
+	JB           act_done_2307
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2305
+	JE           act_clampx_2308
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2306
+	JE           act_mulx_2309
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2307
+	JE           act_slope_2310
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2308
+	JE           act_slopec_2311
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2309
+	JE           act_requant_2312
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43930,9 +43971,9 @@ row_2303:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2304
+	JMP          act_done_2307
 
-act_mulx_2306:
+act_mulx_2309:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43948,9 +43989,9 @@ act_mulx_2306:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2304
+	JMP         act_done_2307
 
-act_slope_2307:
+act_slope_2310:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43960,9 +44001,9 @@ act_slope_2307:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2304
+	JMP         act_done_2307
 
-act_slopec_2308:
+act_slopec_2311:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43975,9 +44016,9 @@ act_slopec_2308:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2304
+	JMP         act_done_2307
 
-act_requant_2309:
+act_requant_2312:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -43993,9 +44034,9 @@ act_requant_2309:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2304
+	JMP         act_done_2307
 
-act_clampx_2305:
+act_clampx_2308:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44003,7 +44044,7 @@ act_clampx_2305:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2304:
+act_done_2307:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44012,11 +44053,11 @@ act_done_2304:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2300
+	JMP     block_2303
 
-tail_2301:
+tail_2304:
 	CMPQ      DI, DX
-	JAE       pixels_done_2302
+	JAE       pixels_done_2305
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44024,7 +44065,7 @@ tail_2301:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2310:
+row_2313:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -44038,24 +44079,24 @@ row_2310:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2310
+	JNZ          row_2313
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2311
+	JB           act_done_2314
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2312
+	JE           act_clampx_2315
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2313
+	JE           act_mulx_2316
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2314
+	JE           act_slope_2317
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2315
+	JE           act_slopec_2318
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2316
+	JE           act_requant_2319
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44065,9 +44106,9 @@ row_2310:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2311
+	JMP          act_done_2314
 
-act_mulx_2313:
+act_mulx_2316:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44083,9 +44124,9 @@ act_mulx_2313:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2311
+	JMP         act_done_2314
 
-act_slope_2314:
+act_slope_2317:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44095,9 +44136,9 @@ act_slope_2314:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2311
+	JMP         act_done_2314
 
-act_slopec_2315:
+act_slopec_2318:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44110,9 +44151,9 @@ act_slopec_2315:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2311
+	JMP         act_done_2314
 
-act_requant_2316:
+act_requant_2319:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44128,9 +44169,9 @@ act_requant_2316:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2311
+	JMP         act_done_2314
 
-act_clampx_2312:
+act_clampx_2315:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44138,7 +44179,7 @@ act_clampx_2312:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2311:
+act_done_2314:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44146,7 +44187,7 @@ act_done_2311:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2302:
+pixels_done_2305:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44163,9 +44204,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2317:
+block_2320:
 	CMPQ    DI, BX
-	JAE     tail_2318
+	JAE     tail_2321
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44173,7 +44214,7 @@ block_2317:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2320:
+row_2323:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -44184,33 +44225,33 @@ row_2320:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2320
+	JNZ          row_2323
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2321
+	JB           act_done_2324
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2322
+	JE           act_clampx_2325
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2323
+	JE           act_mulx_2326
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2324
+	JE           act_slope_2327
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2325
+	JE           act_slopec_2328
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2326
+	JE           act_requant_2329
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2321
+	JMP          act_done_2324
 
-act_mulx_2323:
+act_mulx_2326:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44221,18 +44262,18 @@ act_mulx_2323:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2321
+	JMP         act_done_2324
 
-act_slope_2324:
+act_slope_2327:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2321
+	JMP         act_done_2324
 
-act_slopec_2325:
+act_slopec_2328:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44242,9 +44283,9 @@ act_slopec_2325:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2321
+	JMP         act_done_2324
 
-act_requant_2326:
+act_requant_2329:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44256,33 +44297,33 @@ act_requant_2326:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2321
+	JMP         act_done_2324
 
-act_clampx_2322:
+act_clampx_2325:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2321:
+act_done_2324:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2317
+	JMP     block_2320
 
-tail_2318:
+tail_2321:
 	CMPQ      DI, DX
-	JAE       pixels_done_2319
+	JAE       pixels_done_2322
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2327:
+row_2330:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -44293,33 +44334,33 @@ row_2327:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2327
+	JNZ          row_2330
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2328
+	JB           act_done_2331
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2329
+	JE           act_clampx_2332
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2330
+	JE           act_mulx_2333
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2331
+	JE           act_slope_2334
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2332
+	JE           act_slopec_2335
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2333
+	JE           act_requant_2336
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2328
+	JMP          act_done_2331
 
-act_mulx_2330:
+act_mulx_2333:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44330,18 +44371,18 @@ act_mulx_2330:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2328
+	JMP         act_done_2331
 
-act_slope_2331:
+act_slope_2334:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2328
+	JMP         act_done_2331
 
-act_slopec_2332:
+act_slopec_2335:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44351,9 +44392,9 @@ act_slopec_2332:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2328
+	JMP         act_done_2331
 
-act_requant_2333:
+act_requant_2336:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44365,21 +44406,21 @@ act_requant_2333:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2328
+	JMP         act_done_2331
 
-act_clampx_2329:
+act_clampx_2332:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2328:
+act_done_2331:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2319:
+pixels_done_2322:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44394,16 +44435,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2334:
+block_2337:
 	CMPQ    DI, BX
-	JAE     tail_2335
+	JAE     tail_2338
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2337:
+row_2340:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -44411,53 +44452,53 @@ row_2337:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2337
+	JNZ          row_2340
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2338
+	JB           act_done_2341
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2339
+	JE           act_clampx_2342
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2340
+	JE           act_mulx_2343
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2341
+	JE           act_slope_2344
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2342
+	JE           act_slopec_2345
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2343
+	JE           act_requant_2346
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2338
+	JMP          act_done_2341
 
-act_mulx_2340:
+act_mulx_2343:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2338
+	JMP         act_done_2341
 
-act_slope_2341:
+act_slope_2344:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2338
+	JMP         act_done_2341
 
-act_slopec_2342:
+act_slopec_2345:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2338
+	JMP         act_done_2341
 
-act_requant_2343:
+act_requant_2346:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -44465,28 +44506,28 @@ act_requant_2343:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2338
+	JMP         act_done_2341
 
-act_clampx_2339:
+act_clampx_2342:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2338:
+act_done_2341:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2334
+	JMP     block_2337
 
-tail_2335:
+tail_2338:
 	CMPQ      DI, DX
-	JAE       pixels_done_2336
+	JAE       pixels_done_2339
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2344:
+row_2347:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -44494,53 +44535,53 @@ row_2344:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2344
+	JNZ          row_2347
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2345
+	JB           act_done_2348
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2346
+	JE           act_clampx_2349
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2347
+	JE           act_mulx_2350
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2348
+	JE           act_slope_2351
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2349
+	JE           act_slopec_2352
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2350
+	JE           act_requant_2353
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2345
+	JMP          act_done_2348
 
-act_mulx_2347:
+act_mulx_2350:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2345
+	JMP         act_done_2348
 
-act_slope_2348:
+act_slope_2351:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2345
+	JMP         act_done_2348
 
-act_slopec_2349:
+act_slopec_2352:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2345
+	JMP         act_done_2348
 
-act_requant_2350:
+act_requant_2353:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -44548,17 +44589,17 @@ act_requant_2350:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2345
+	JMP         act_done_2348
 
-act_clampx_2346:
+act_clampx_2349:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2345:
+act_done_2348:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2336:
+pixels_done_2339:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -44591,9 +44632,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2351:
+block_2354:
 	CMPQ    DI, BX
-	JAE     tail_2352
+	JAE     tail_2355
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44603,7 +44644,7 @@ block_2351:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2354:
+row_2357:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -44629,24 +44670,24 @@ row_2354:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2354
+	JNZ          row_2357
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2355
+	JB           act_done_2358
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2356
+	JE           act_clampx_2359
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2357
+	JE           act_mulx_2360
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2358
+	JE           act_slope_2361
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2359
+	JE           act_slopec_2362
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2360
+	JE           act_requant_2363
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44659,9 +44700,9 @@ row_2354:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2355
+	JMP          act_done_2358
 
-act_mulx_2357:
+act_mulx_2360:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44682,9 +44723,9 @@ act_mulx_2357:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2355
+	JMP         act_done_2358
 
-act_slope_2358:
+act_slope_2361:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44697,9 +44738,9 @@ act_slope_2358:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2355
+	JMP         act_done_2358
 
-act_slopec_2359:
+act_slopec_2362:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44715,9 +44756,9 @@ act_slopec_2359:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2355
+	JMP         act_done_2358
 
-act_requant_2360:
+act_requant_2363:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44737,9 +44778,9 @@ act_requant_2360:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2355
+	JMP         act_done_2358
 
-act_clampx_2356:
+act_clampx_2359:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44749,7 +44790,7 @@ act_clampx_2356:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2355:
+act_done_2358:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44760,11 +44801,11 @@ act_done_2355:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2351
+	JMP     block_2354
 
-tail_2352:
+tail_2355:
 	CMPQ      DI, DX
-	JAE       pixels_done_2353
+	JAE       pixels_done_2356
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44773,7 +44814,7 @@ tail_2352:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2361:
+row_2364:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -44799,24 +44840,24 @@ row_2361:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2361
+	JNZ          row_2364
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2362
+	JB           act_done_2365
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2363
+	JE           act_clampx_2366
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2364
+	JE           act_mulx_2367
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2365
+	JE           act_slope_2368
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2366
+	JE           act_slopec_2369
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2367
+	JE           act_requant_2370
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44829,9 +44870,9 @@ row_2361:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2362
+	JMP          act_done_2365
 
-act_mulx_2364:
+act_mulx_2367:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44852,9 +44893,9 @@ act_mulx_2364:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2362
+	JMP         act_done_2365
 
-act_slope_2365:
+act_slope_2368:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44867,9 +44908,9 @@ act_slope_2365:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2362
+	JMP         act_done_2365
 
-act_slopec_2366:
+act_slopec_2369:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44885,9 +44926,9 @@ act_slopec_2366:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2362
+	JMP         act_done_2365
 
-act_requant_2367:
+act_requant_2370:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44907,9 +44948,9 @@ act_requant_2367:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2362
+	JMP         act_done_2365
 
-act_clampx_2363:
+act_clampx_2366:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44919,7 +44960,7 @@ act_clampx_2363:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2362:
+act_done_2365:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44929,7 +44970,7 @@ act_done_2362:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2353:
+pixels_done_2356:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44948,9 +44989,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2368:
+block_2371:
 	CMPQ    DI, BX
-	JAE     tail_2369
+	JAE     tail_2372
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44959,7 +45000,7 @@ block_2368:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2371:
+row_2374:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -44980,24 +45021,24 @@ row_2371:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2371
+	JNZ          row_2374
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2372
+	JB           act_done_2375
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2373
+	JE           act_clampx_2376
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2374
+	JE           act_mulx_2377
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2375
+	JE           act_slope_2378
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2376
+	JE           act_slopec_2379
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2377
+	JE           act_requant_2380
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45007,9 +45048,9 @@ row_2371:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2372
+	JMP          act_done_2375
 
-act_mulx_2374:
+act_mulx_2377:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45025,9 +45066,9 @@ act_mulx_2374:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2372
+	JMP         act_done_2375
 
-act_slope_2375:
+act_slope_2378:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45037,9 +45078,9 @@ act_slope_2375:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2372
+	JMP         act_done_2375
 
-act_slopec_2376:
+act_slopec_2379:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45052,9 +45093,9 @@ act_slopec_2376:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2372
+	JMP         act_done_2375
 
-act_requant_2377:
+act_requant_2380:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45070,9 +45111,9 @@ act_requant_2377:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2372
+	JMP         act_done_2375
 
-act_clampx_2373:
+act_clampx_2376:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45080,7 +45121,7 @@ act_clampx_2373:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2372:
+act_done_2375:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45089,11 +45130,11 @@ act_done_2372:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2368
+	JMP     block_2371
 
-tail_2369:
+tail_2372:
 	CMPQ      DI, DX
-	JAE       pixels_done_2370
+	JAE       pixels_done_2373
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45101,7 +45142,7 @@ tail_2369:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2378:
+row_2381:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -45122,24 +45163,24 @@ row_2378:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2378
+	JNZ          row_2381
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2379
+	JB           act_done_2382
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2380
+	JE           act_clampx_2383
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2381
+	JE           act_mulx_2384
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2382
+	JE           act_slope_2385
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2383
+	JE           act_slopec_2386
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2384
+	JE           act_requant_2387
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45149,9 +45190,9 @@ row_2378:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2379
+	JMP          act_done_2382
 
-act_mulx_2381:
+act_mulx_2384:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45167,9 +45208,9 @@ act_mulx_2381:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2379
+	JMP         act_done_2382
 
-act_slope_2382:
+act_slope_2385:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45179,9 +45220,9 @@ act_slope_2382:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2379
+	JMP         act_done_2382
 
-act_slopec_2383:
+act_slopec_2386:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45194,9 +45235,9 @@ act_slopec_2383:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2379
+	JMP         act_done_2382
 
-act_requant_2384:
+act_requant_2387:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45212,9 +45253,9 @@ act_requant_2384:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2379
+	JMP         act_done_2382
 
-act_clampx_2380:
+act_clampx_2383:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45222,7 +45263,7 @@ act_clampx_2380:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2379:
+act_done_2382:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45230,7 +45271,7 @@ act_done_2379:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2370:
+pixels_done_2373:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45247,9 +45288,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2385:
+block_2388:
 	CMPQ    DI, BX
-	JAE     tail_2386
+	JAE     tail_2389
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45257,7 +45298,7 @@ block_2385:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2388:
+row_2391:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -45273,33 +45314,33 @@ row_2388:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2388
+	JNZ          row_2391
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2389
+	JB           act_done_2392
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2390
+	JE           act_clampx_2393
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2391
+	JE           act_mulx_2394
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2392
+	JE           act_slope_2395
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2393
+	JE           act_slopec_2396
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2394
+	JE           act_requant_2397
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2389
+	JMP          act_done_2392
 
-act_mulx_2391:
+act_mulx_2394:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45310,18 +45351,18 @@ act_mulx_2391:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2389
+	JMP         act_done_2392
 
-act_slope_2392:
+act_slope_2395:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2389
+	JMP         act_done_2392
 
-act_slopec_2393:
+act_slopec_2396:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45331,9 +45372,9 @@ act_slopec_2393:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2389
+	JMP         act_done_2392
 
-act_requant_2394:
+act_requant_2397:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45345,33 +45386,33 @@ act_requant_2394:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2389
+	JMP         act_done_2392
 
-act_clampx_2390:
+act_clampx_2393:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2389:
+act_done_2392:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2385
+	JMP     block_2388
 
-tail_2386:
+tail_2389:
 	CMPQ      DI, DX
-	JAE       pixels_done_2387
+	JAE       pixels_done_2390
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2395:
+row_2398:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -45387,33 +45428,33 @@ row_2395:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2395
+	JNZ          row_2398
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2396
+	JB           act_done_2399
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2397
+	JE           act_clampx_2400
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2398
+	JE           act_mulx_2401
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2399
+	JE           act_slope_2402
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2400
+	JE           act_slopec_2403
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2401
+	JE           act_requant_2404
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2396
+	JMP          act_done_2399
 
-act_mulx_2398:
+act_mulx_2401:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45424,18 +45465,18 @@ act_mulx_2398:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2396
+	JMP         act_done_2399
 
-act_slope_2399:
+act_slope_2402:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2396
+	JMP         act_done_2399
 
-act_slopec_2400:
+act_slopec_2403:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45445,9 +45486,9 @@ act_slopec_2400:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2396
+	JMP         act_done_2399
 
-act_requant_2401:
+act_requant_2404:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45459,21 +45500,21 @@ act_requant_2401:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2396
+	JMP         act_done_2399
 
-act_clampx_2397:
+act_clampx_2400:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2396:
+act_done_2399:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2387:
+pixels_done_2390:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45488,16 +45529,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2402:
+block_2405:
 	CMPQ    DI, BX
-	JAE     tail_2403
+	JAE     tail_2406
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2405:
+row_2408:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -45508,53 +45549,53 @@ row_2405:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2405
+	JNZ          row_2408
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2406
+	JB           act_done_2409
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2407
+	JE           act_clampx_2410
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2408
+	JE           act_mulx_2411
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2409
+	JE           act_slope_2412
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2410
+	JE           act_slopec_2413
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2411
+	JE           act_requant_2414
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2406
+	JMP          act_done_2409
 
-act_mulx_2408:
+act_mulx_2411:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2406
+	JMP         act_done_2409
 
-act_slope_2409:
+act_slope_2412:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2406
+	JMP         act_done_2409
 
-act_slopec_2410:
+act_slopec_2413:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2406
+	JMP         act_done_2409
 
-act_requant_2411:
+act_requant_2414:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -45562,28 +45603,28 @@ act_requant_2411:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2406
+	JMP         act_done_2409
 
-act_clampx_2407:
+act_clampx_2410:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2406:
+act_done_2409:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2402
+	JMP     block_2405
 
-tail_2403:
+tail_2406:
 	CMPQ      DI, DX
-	JAE       pixels_done_2404
+	JAE       pixels_done_2407
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2412:
+row_2415:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -45594,53 +45635,53 @@ row_2412:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2412
+	JNZ          row_2415
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2413
+	JB           act_done_2416
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2414
+	JE           act_clampx_2417
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2415
+	JE           act_mulx_2418
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2416
+	JE           act_slope_2419
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2417
+	JE           act_slopec_2420
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2418
+	JE           act_requant_2421
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2413
+	JMP          act_done_2416
 
-act_mulx_2415:
+act_mulx_2418:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2413
+	JMP         act_done_2416
 
-act_slope_2416:
+act_slope_2419:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2413
+	JMP         act_done_2416
 
-act_slopec_2417:
+act_slopec_2420:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2413
+	JMP         act_done_2416
 
-act_requant_2418:
+act_requant_2421:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -45648,17 +45689,17 @@ act_requant_2418:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2413
+	JMP         act_done_2416
 
-act_clampx_2414:
+act_clampx_2417:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2413:
+act_done_2416:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2404:
+pixels_done_2407:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45691,9 +45732,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2419:
+block_2422:
 	CMPQ    DI, BX
-	JAE     tail_2420
+	JAE     tail_2423
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45703,7 +45744,7 @@ block_2419:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2422:
+row_2425:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -45738,24 +45779,24 @@ row_2422:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2422
+	JNZ          row_2425
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2423
+	JB           act_done_2426
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2424
+	JE           act_clampx_2427
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2425
+	JE           act_mulx_2428
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2426
+	JE           act_slope_2429
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2427
+	JE           act_slopec_2430
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2428
+	JE           act_requant_2431
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45768,9 +45809,9 @@ row_2422:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2423
+	JMP          act_done_2426
 
-act_mulx_2425:
+act_mulx_2428:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45791,9 +45832,9 @@ act_mulx_2425:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2423
+	JMP         act_done_2426
 
-act_slope_2426:
+act_slope_2429:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45806,9 +45847,9 @@ act_slope_2426:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2423
+	JMP         act_done_2426
 
-act_slopec_2427:
+act_slopec_2430:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45824,9 +45865,9 @@ act_slopec_2427:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2423
+	JMP         act_done_2426
 
-act_requant_2428:
+act_requant_2431:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45846,9 +45887,9 @@ act_requant_2428:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2423
+	JMP         act_done_2426
 
-act_clampx_2424:
+act_clampx_2427:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45858,7 +45899,7 @@ act_clampx_2424:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2423:
+act_done_2426:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45869,11 +45910,11 @@ act_done_2423:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2419
+	JMP     block_2422
 
-tail_2420:
+tail_2423:
 	CMPQ      DI, DX
-	JAE       pixels_done_2421
+	JAE       pixels_done_2424
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45882,7 +45923,7 @@ tail_2420:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2429:
+row_2432:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -45917,24 +45958,24 @@ row_2429:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2429
+	JNZ          row_2432
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2430
+	JB           act_done_2433
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2431
+	JE           act_clampx_2434
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2432
+	JE           act_mulx_2435
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2433
+	JE           act_slope_2436
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2434
+	JE           act_slopec_2437
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2435
+	JE           act_requant_2438
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45947,9 +45988,9 @@ row_2429:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2430
+	JMP          act_done_2433
 
-act_mulx_2432:
+act_mulx_2435:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45970,9 +46011,9 @@ act_mulx_2432:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2430
+	JMP         act_done_2433
 
-act_slope_2433:
+act_slope_2436:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45985,9 +46026,9 @@ act_slope_2433:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2430
+	JMP         act_done_2433
 
-act_slopec_2434:
+act_slopec_2437:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46003,9 +46044,9 @@ act_slopec_2434:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2430
+	JMP         act_done_2433
 
-act_requant_2435:
+act_requant_2438:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46025,9 +46066,9 @@ act_requant_2435:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2430
+	JMP         act_done_2433
 
-act_clampx_2431:
+act_clampx_2434:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46037,7 +46078,7 @@ act_clampx_2431:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2430:
+act_done_2433:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46047,7 +46088,7 @@ act_done_2430:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2421:
+pixels_done_2424:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46066,9 +46107,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2436:
+block_2439:
 	CMPQ    DI, BX
-	JAE     tail_2437
+	JAE     tail_2440
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46077,7 +46118,7 @@ block_2436:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2439:
+row_2442:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -46105,24 +46146,24 @@ row_2439:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2439
+	JNZ          row_2442
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2440
+	JB           act_done_2443
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2441
+	JE           act_clampx_2444
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2442
+	JE           act_mulx_2445
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2443
+	JE           act_slope_2446
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2444
+	JE           act_slopec_2447
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2445
+	JE           act_requant_2448
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46132,9 +46173,9 @@ row_2439:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2440
+	JMP          act_done_2443
 
-act_mulx_2442:
+act_mulx_2445:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46150,9 +46191,9 @@ act_mulx_2442:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2440
+	JMP         act_done_2443
 
-act_slope_2443:
+act_slope_2446:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46162,9 +46203,9 @@ act_slope_2443:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2440
+	JMP         act_done_2443
 
-act_slopec_2444:
+act_slopec_2447:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46177,9 +46218,9 @@ act_slopec_2444:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2440
+	JMP         act_done_2443
 
-act_requant_2445:
+act_requant_2448:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46195,9 +46236,9 @@ act_requant_2445:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2440
+	JMP         act_done_2443
 
-act_clampx_2441:
+act_clampx_2444:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46205,7 +46246,7 @@ act_clampx_2441:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2440:
+act_done_2443:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46214,11 +46255,11 @@ act_done_2440:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2436
+	JMP     block_2439
 
-tail_2437:
+tail_2440:
 	CMPQ      DI, DX
-	JAE       pixels_done_2438
+	JAE       pixels_done_2441
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46226,7 +46267,7 @@ tail_2437:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2446:
+row_2449:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -46254,24 +46295,24 @@ row_2446:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2446
+	JNZ          row_2449
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2447
+	JB           act_done_2450
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2448
+	JE           act_clampx_2451
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2449
+	JE           act_mulx_2452
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2450
+	JE           act_slope_2453
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2451
+	JE           act_slopec_2454
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2452
+	JE           act_requant_2455
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46281,9 +46322,9 @@ row_2446:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2447
+	JMP          act_done_2450
 
-act_mulx_2449:
+act_mulx_2452:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46299,9 +46340,9 @@ act_mulx_2449:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2447
+	JMP         act_done_2450
 
-act_slope_2450:
+act_slope_2453:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46311,9 +46352,9 @@ act_slope_2450:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2447
+	JMP         act_done_2450
 
-act_slopec_2451:
+act_slopec_2454:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46326,9 +46367,9 @@ act_slopec_2451:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2447
+	JMP         act_done_2450
 
-act_requant_2452:
+act_requant_2455:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46344,9 +46385,9 @@ act_requant_2452:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2447
+	JMP         act_done_2450
 
-act_clampx_2448:
+act_clampx_2451:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46354,7 +46395,7 @@ act_clampx_2448:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2447:
+act_done_2450:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46362,7 +46403,7 @@ act_done_2447:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2438:
+pixels_done_2441:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46379,9 +46420,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2453:
+block_2456:
 	CMPQ    DI, BX
-	JAE     tail_2454
+	JAE     tail_2457
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46389,7 +46430,7 @@ block_2453:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2456:
+row_2459:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -46410,33 +46451,33 @@ row_2456:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2456
+	JNZ          row_2459
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2457
+	JB           act_done_2460
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2458
+	JE           act_clampx_2461
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2459
+	JE           act_mulx_2462
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2460
+	JE           act_slope_2463
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2461
+	JE           act_slopec_2464
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2462
+	JE           act_requant_2465
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2457
+	JMP          act_done_2460
 
-act_mulx_2459:
+act_mulx_2462:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46447,18 +46488,18 @@ act_mulx_2459:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2457
+	JMP         act_done_2460
 
-act_slope_2460:
+act_slope_2463:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2457
+	JMP         act_done_2460
 
-act_slopec_2461:
+act_slopec_2464:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46468,9 +46509,9 @@ act_slopec_2461:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2457
+	JMP         act_done_2460
 
-act_requant_2462:
+act_requant_2465:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46482,33 +46523,33 @@ act_requant_2462:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2457
+	JMP         act_done_2460
 
-act_clampx_2458:
+act_clampx_2461:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2457:
+act_done_2460:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2453
+	JMP     block_2456
 
-tail_2454:
+tail_2457:
 	CMPQ      DI, DX
-	JAE       pixels_done_2455
+	JAE       pixels_done_2458
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2463:
+row_2466:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -46529,33 +46570,33 @@ row_2463:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2463
+	JNZ          row_2466
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2464
+	JB           act_done_2467
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2465
+	JE           act_clampx_2468
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2466
+	JE           act_mulx_2469
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2467
+	JE           act_slope_2470
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2468
+	JE           act_slopec_2471
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2469
+	JE           act_requant_2472
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2464
+	JMP          act_done_2467
 
-act_mulx_2466:
+act_mulx_2469:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46566,18 +46607,18 @@ act_mulx_2466:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2464
+	JMP         act_done_2467
 
-act_slope_2467:
+act_slope_2470:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2464
+	JMP         act_done_2467
 
-act_slopec_2468:
+act_slopec_2471:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46587,9 +46628,9 @@ act_slopec_2468:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2464
+	JMP         act_done_2467
 
-act_requant_2469:
+act_requant_2472:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46601,21 +46642,21 @@ act_requant_2469:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2464
+	JMP         act_done_2467
 
-act_clampx_2465:
+act_clampx_2468:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2464:
+act_done_2467:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2455:
+pixels_done_2458:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46630,16 +46671,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2470:
+block_2473:
 	CMPQ    DI, BX
-	JAE     tail_2471
+	JAE     tail_2474
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2473:
+row_2476:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -46653,53 +46694,53 @@ row_2473:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2473
+	JNZ          row_2476
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2474
+	JB           act_done_2477
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2475
+	JE           act_clampx_2478
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2476
+	JE           act_mulx_2479
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2477
+	JE           act_slope_2480
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2478
+	JE           act_slopec_2481
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2479
+	JE           act_requant_2482
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2474
+	JMP          act_done_2477
 
-act_mulx_2476:
+act_mulx_2479:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2474
+	JMP         act_done_2477
 
-act_slope_2477:
+act_slope_2480:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2474
+	JMP         act_done_2477
 
-act_slopec_2478:
+act_slopec_2481:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2474
+	JMP         act_done_2477
 
-act_requant_2479:
+act_requant_2482:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -46707,28 +46748,28 @@ act_requant_2479:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2474
+	JMP         act_done_2477
 
-act_clampx_2475:
+act_clampx_2478:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2474:
+act_done_2477:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2470
+	JMP     block_2473
 
-tail_2471:
+tail_2474:
 	CMPQ      DI, DX
-	JAE       pixels_done_2472
+	JAE       pixels_done_2475
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2480:
+row_2483:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -46742,53 +46783,53 @@ row_2480:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2480
+	JNZ          row_2483
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2481
+	JB           act_done_2484
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2482
+	JE           act_clampx_2485
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2483
+	JE           act_mulx_2486
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2484
+	JE           act_slope_2487
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2485
+	JE           act_slopec_2488
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2486
+	JE           act_requant_2489
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2481
+	JMP          act_done_2484
 
-act_mulx_2483:
+act_mulx_2486:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2481
+	JMP         act_done_2484
 
-act_slope_2484:
+act_slope_2487:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2481
+	JMP         act_done_2484
 
-act_slopec_2485:
+act_slopec_2488:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2481
+	JMP         act_done_2484
 
-act_requant_2486:
+act_requant_2489:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -46796,17 +46837,17 @@ act_requant_2486:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2481
+	JMP         act_done_2484
 
-act_clampx_2482:
+act_clampx_2485:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2481:
+act_done_2484:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2472:
+pixels_done_2475:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -46839,9 +46880,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2487:
+block_2490:
 	CMPQ    DI, BX
-	JAE     tail_2488
+	JAE     tail_2491
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46851,7 +46892,7 @@ block_2487:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2490:
+row_2493:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -46868,24 +46909,24 @@ row_2490:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2490
+	JNZ          row_2493
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2491
+	JB           act_done_2494
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2492
+	JE           act_clampx_2495
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2493
+	JE           act_mulx_2496
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2494
+	JE           act_slope_2497
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2495
+	JE           act_slopec_2498
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2496
+	JE           act_requant_2499
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46898,9 +46939,9 @@ row_2490:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2491
+	JMP          act_done_2494
 
-act_mulx_2493:
+act_mulx_2496:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46921,9 +46962,9 @@ act_mulx_2493:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2491
+	JMP         act_done_2494
 
-act_slope_2494:
+act_slope_2497:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46936,9 +46977,9 @@ act_slope_2494:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2491
+	JMP         act_done_2494
 
-act_slopec_2495:
+act_slopec_2498:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46954,9 +46995,9 @@ act_slopec_2495:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2491
+	JMP         act_done_2494
 
-act_requant_2496:
+act_requant_2499:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46976,9 +47017,9 @@ act_requant_2496:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2491
+	JMP         act_done_2494
 
-act_clampx_2492:
+act_clampx_2495:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46988,7 +47029,7 @@ act_clampx_2492:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2491:
+act_done_2494:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46999,11 +47040,11 @@ act_done_2491:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2487
+	JMP     block_2490
 
-tail_2488:
+tail_2491:
 	CMPQ      DI, DX
-	JAE       pixels_done_2489
+	JAE       pixels_done_2492
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47012,7 +47053,7 @@ tail_2488:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2497:
+row_2500:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -47029,24 +47070,24 @@ row_2497:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2497
+	JNZ          row_2500
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2498
+	JB           act_done_2501
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2499
+	JE           act_clampx_2502
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2500
+	JE           act_mulx_2503
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2501
+	JE           act_slope_2504
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2502
+	JE           act_slopec_2505
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2503
+	JE           act_requant_2506
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47059,9 +47100,9 @@ row_2497:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2498
+	JMP          act_done_2501
 
-act_mulx_2500:
+act_mulx_2503:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47082,9 +47123,9 @@ act_mulx_2500:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2498
+	JMP         act_done_2501
 
-act_slope_2501:
+act_slope_2504:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47097,9 +47138,9 @@ act_slope_2501:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2498
+	JMP         act_done_2501
 
-act_slopec_2502:
+act_slopec_2505:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47115,9 +47156,9 @@ act_slopec_2502:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2498
+	JMP         act_done_2501
 
-act_requant_2503:
+act_requant_2506:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47137,9 +47178,9 @@ act_requant_2503:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2498
+	JMP         act_done_2501
 
-act_clampx_2499:
+act_clampx_2502:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47149,7 +47190,7 @@ act_clampx_2499:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2498:
+act_done_2501:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47159,7 +47200,7 @@ act_done_2498:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2489:
+pixels_done_2492:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47178,9 +47219,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2504:
+block_2507:
 	CMPQ    DI, BX
-	JAE     tail_2505
+	JAE     tail_2508
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47189,7 +47230,7 @@ block_2504:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2507:
+row_2510:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -47203,24 +47244,24 @@ row_2507:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2507
+	JNZ          row_2510
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2508
+	JB           act_done_2511
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2509
+	JE           act_clampx_2512
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2510
+	JE           act_mulx_2513
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2511
+	JE           act_slope_2514
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2512
+	JE           act_slopec_2515
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2513
+	JE           act_requant_2516
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47230,9 +47271,9 @@ row_2507:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2508
+	JMP          act_done_2511
 
-act_mulx_2510:
+act_mulx_2513:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47248,9 +47289,9 @@ act_mulx_2510:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2508
+	JMP         act_done_2511
 
-act_slope_2511:
+act_slope_2514:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47260,9 +47301,9 @@ act_slope_2511:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2508
+	JMP         act_done_2511
 
-act_slopec_2512:
+act_slopec_2515:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47275,9 +47316,9 @@ act_slopec_2512:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2508
+	JMP         act_done_2511
 
-act_requant_2513:
+act_requant_2516:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47293,9 +47334,9 @@ act_requant_2513:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2508
+	JMP         act_done_2511
 
-act_clampx_2509:
+act_clampx_2512:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47303,7 +47344,7 @@ act_clampx_2509:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2508:
+act_done_2511:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47312,11 +47353,11 @@ act_done_2508:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2504
+	JMP     block_2507
 
-tail_2505:
+tail_2508:
 	CMPQ      DI, DX
-	JAE       pixels_done_2506
+	JAE       pixels_done_2509
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47324,7 +47365,7 @@ tail_2505:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2514:
+row_2517:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -47338,24 +47379,24 @@ row_2514:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2514
+	JNZ          row_2517
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2515
+	JB           act_done_2518
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2516
+	JE           act_clampx_2519
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2517
+	JE           act_mulx_2520
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2518
+	JE           act_slope_2521
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2519
+	JE           act_slopec_2522
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2520
+	JE           act_requant_2523
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47365,9 +47406,9 @@ row_2514:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2515
+	JMP          act_done_2518
 
-act_mulx_2517:
+act_mulx_2520:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47383,9 +47424,9 @@ act_mulx_2517:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2515
+	JMP         act_done_2518
 
-act_slope_2518:
+act_slope_2521:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47395,9 +47436,9 @@ act_slope_2518:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2515
+	JMP         act_done_2518
 
-act_slopec_2519:
+act_slopec_2522:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47410,9 +47451,9 @@ act_slopec_2519:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2515
+	JMP         act_done_2518
 
-act_requant_2520:
+act_requant_2523:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47428,9 +47469,9 @@ act_requant_2520:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2515
+	JMP         act_done_2518
 
-act_clampx_2516:
+act_clampx_2519:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47438,7 +47479,7 @@ act_clampx_2516:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2515:
+act_done_2518:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47446,7 +47487,7 @@ act_done_2515:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2506:
+pixels_done_2509:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47463,9 +47504,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2521:
+block_2524:
 	CMPQ    DI, BX
-	JAE     tail_2522
+	JAE     tail_2525
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47473,7 +47514,7 @@ block_2521:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2524:
+row_2527:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -47484,33 +47525,33 @@ row_2524:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2524
+	JNZ          row_2527
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2525
+	JB           act_done_2528
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2526
+	JE           act_clampx_2529
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2527
+	JE           act_mulx_2530
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2528
+	JE           act_slope_2531
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2529
+	JE           act_slopec_2532
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2530
+	JE           act_requant_2533
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2525
+	JMP          act_done_2528
 
-act_mulx_2527:
+act_mulx_2530:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47521,18 +47562,18 @@ act_mulx_2527:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2525
+	JMP         act_done_2528
 
-act_slope_2528:
+act_slope_2531:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2525
+	JMP         act_done_2528
 
-act_slopec_2529:
+act_slopec_2532:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47542,9 +47583,9 @@ act_slopec_2529:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2525
+	JMP         act_done_2528
 
-act_requant_2530:
+act_requant_2533:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47556,33 +47597,33 @@ act_requant_2530:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2525
+	JMP         act_done_2528
 
-act_clampx_2526:
+act_clampx_2529:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2525:
+act_done_2528:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2521
+	JMP     block_2524
 
-tail_2522:
+tail_2525:
 	CMPQ      DI, DX
-	JAE       pixels_done_2523
+	JAE       pixels_done_2526
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2531:
+row_2534:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -47593,33 +47634,33 @@ row_2531:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2531
+	JNZ          row_2534
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2532
+	JB           act_done_2535
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2533
+	JE           act_clampx_2536
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2534
+	JE           act_mulx_2537
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2535
+	JE           act_slope_2538
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2536
+	JE           act_slopec_2539
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2537
+	JE           act_requant_2540
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2532
+	JMP          act_done_2535
 
-act_mulx_2534:
+act_mulx_2537:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47630,18 +47671,18 @@ act_mulx_2534:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2532
+	JMP         act_done_2535
 
-act_slope_2535:
+act_slope_2538:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2532
+	JMP         act_done_2535
 
-act_slopec_2536:
+act_slopec_2539:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47651,9 +47692,9 @@ act_slopec_2536:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2532
+	JMP         act_done_2535
 
-act_requant_2537:
+act_requant_2540:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47665,21 +47706,21 @@ act_requant_2537:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2532
+	JMP         act_done_2535
 
-act_clampx_2533:
+act_clampx_2536:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2532:
+act_done_2535:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2523:
+pixels_done_2526:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47694,16 +47735,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2538:
+block_2541:
 	CMPQ    DI, BX
-	JAE     tail_2539
+	JAE     tail_2542
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2541:
+row_2544:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -47711,53 +47752,53 @@ row_2541:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2541
+	JNZ          row_2544
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2542
+	JB           act_done_2545
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2543
+	JE           act_clampx_2546
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2544
+	JE           act_mulx_2547
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2545
+	JE           act_slope_2548
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2546
+	JE           act_slopec_2549
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2547
+	JE           act_requant_2550
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2542
+	JMP          act_done_2545
 
-act_mulx_2544:
+act_mulx_2547:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2542
+	JMP         act_done_2545
 
-act_slope_2545:
+act_slope_2548:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2542
+	JMP         act_done_2545
 
-act_slopec_2546:
+act_slopec_2549:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2542
+	JMP         act_done_2545
 
-act_requant_2547:
+act_requant_2550:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -47765,28 +47806,28 @@ act_requant_2547:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2542
+	JMP         act_done_2545
 
-act_clampx_2543:
+act_clampx_2546:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2542:
+act_done_2545:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2538
+	JMP     block_2541
 
-tail_2539:
+tail_2542:
 	CMPQ      DI, DX
-	JAE       pixels_done_2540
+	JAE       pixels_done_2543
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2548:
+row_2551:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -47794,53 +47835,53 @@ row_2548:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2548
+	JNZ          row_2551
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2549
+	JB           act_done_2552
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2550
+	JE           act_clampx_2553
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2551
+	JE           act_mulx_2554
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2552
+	JE           act_slope_2555
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2553
+	JE           act_slopec_2556
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2554
+	JE           act_requant_2557
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2549
+	JMP          act_done_2552
 
-act_mulx_2551:
+act_mulx_2554:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2549
+	JMP         act_done_2552
 
-act_slope_2552:
+act_slope_2555:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2549
+	JMP         act_done_2552
 
-act_slopec_2553:
+act_slopec_2556:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2549
+	JMP         act_done_2552
 
-act_requant_2554:
+act_requant_2557:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -47848,17 +47889,17 @@ act_requant_2554:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2549
+	JMP         act_done_2552
 
-act_clampx_2550:
+act_clampx_2553:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2549:
+act_done_2552:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2540:
+pixels_done_2543:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -47891,9 +47932,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2555:
+block_2558:
 	CMPQ    DI, BX
-	JAE     tail_2556
+	JAE     tail_2559
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47903,7 +47944,7 @@ block_2555:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2558:
+row_2561:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -47929,24 +47970,24 @@ row_2558:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2558
+	JNZ          row_2561
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2559
+	JB           act_done_2562
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2560
+	JE           act_clampx_2563
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2561
+	JE           act_mulx_2564
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2562
+	JE           act_slope_2565
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2563
+	JE           act_slopec_2566
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2564
+	JE           act_requant_2567
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47959,9 +48000,9 @@ row_2558:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2559
+	JMP          act_done_2562
 
-act_mulx_2561:
+act_mulx_2564:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47982,9 +48023,9 @@ act_mulx_2561:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2559
+	JMP         act_done_2562
 
-act_slope_2562:
+act_slope_2565:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47997,9 +48038,9 @@ act_slope_2562:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2559
+	JMP         act_done_2562
 
-act_slopec_2563:
+act_slopec_2566:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48015,9 +48056,9 @@ act_slopec_2563:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2559
+	JMP         act_done_2562
 
-act_requant_2564:
+act_requant_2567:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48037,9 +48078,9 @@ act_requant_2564:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2559
+	JMP         act_done_2562
 
-act_clampx_2560:
+act_clampx_2563:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48049,7 +48090,7 @@ act_clampx_2560:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2559:
+act_done_2562:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48060,11 +48101,11 @@ act_done_2559:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2555
+	JMP     block_2558
 
-tail_2556:
+tail_2559:
 	CMPQ      DI, DX
-	JAE       pixels_done_2557
+	JAE       pixels_done_2560
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48073,7 +48114,7 @@ tail_2556:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2565:
+row_2568:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -48099,24 +48140,24 @@ row_2565:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2565
+	JNZ          row_2568
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2566
+	JB           act_done_2569
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2567
+	JE           act_clampx_2570
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2568
+	JE           act_mulx_2571
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2569
+	JE           act_slope_2572
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2570
+	JE           act_slopec_2573
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2571
+	JE           act_requant_2574
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48129,9 +48170,9 @@ row_2565:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2566
+	JMP          act_done_2569
 
-act_mulx_2568:
+act_mulx_2571:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48152,9 +48193,9 @@ act_mulx_2568:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2566
+	JMP         act_done_2569
 
-act_slope_2569:
+act_slope_2572:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48167,9 +48208,9 @@ act_slope_2569:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2566
+	JMP         act_done_2569
 
-act_slopec_2570:
+act_slopec_2573:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48185,9 +48226,9 @@ act_slopec_2570:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2566
+	JMP         act_done_2569
 
-act_requant_2571:
+act_requant_2574:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48207,9 +48248,9 @@ act_requant_2571:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2566
+	JMP         act_done_2569
 
-act_clampx_2567:
+act_clampx_2570:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48219,7 +48260,7 @@ act_clampx_2567:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2566:
+act_done_2569:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48229,7 +48270,7 @@ act_done_2566:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2557:
+pixels_done_2560:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48248,9 +48289,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2572:
+block_2575:
 	CMPQ    DI, BX
-	JAE     tail_2573
+	JAE     tail_2576
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48259,7 +48300,7 @@ block_2572:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2575:
+row_2578:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -48280,24 +48321,24 @@ row_2575:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2575
+	JNZ          row_2578
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2576
+	JB           act_done_2579
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2577
+	JE           act_clampx_2580
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2578
+	JE           act_mulx_2581
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2579
+	JE           act_slope_2582
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2580
+	JE           act_slopec_2583
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2581
+	JE           act_requant_2584
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48307,9 +48348,9 @@ row_2575:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2576
+	JMP          act_done_2579
 
-act_mulx_2578:
+act_mulx_2581:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48325,9 +48366,9 @@ act_mulx_2578:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2576
+	JMP         act_done_2579
 
-act_slope_2579:
+act_slope_2582:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48337,9 +48378,9 @@ act_slope_2579:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2576
+	JMP         act_done_2579
 
-act_slopec_2580:
+act_slopec_2583:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48352,9 +48393,9 @@ act_slopec_2580:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2576
+	JMP         act_done_2579
 
-act_requant_2581:
+act_requant_2584:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48370,9 +48411,9 @@ act_requant_2581:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2576
+	JMP         act_done_2579
 
-act_clampx_2577:
+act_clampx_2580:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48380,7 +48421,7 @@ act_clampx_2577:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2576:
+act_done_2579:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48389,11 +48430,11 @@ act_done_2576:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2572
+	JMP     block_2575
 
-tail_2573:
+tail_2576:
 	CMPQ      DI, DX
-	JAE       pixels_done_2574
+	JAE       pixels_done_2577
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48401,7 +48442,7 @@ tail_2573:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2582:
+row_2585:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -48422,24 +48463,24 @@ row_2582:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2582
+	JNZ          row_2585
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2583
+	JB           act_done_2586
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2584
+	JE           act_clampx_2587
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2585
+	JE           act_mulx_2588
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2586
+	JE           act_slope_2589
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2587
+	JE           act_slopec_2590
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2588
+	JE           act_requant_2591
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48449,9 +48490,9 @@ row_2582:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2583
+	JMP          act_done_2586
 
-act_mulx_2585:
+act_mulx_2588:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48467,9 +48508,9 @@ act_mulx_2585:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2583
+	JMP         act_done_2586
 
-act_slope_2586:
+act_slope_2589:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48479,9 +48520,9 @@ act_slope_2586:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2583
+	JMP         act_done_2586
 
-act_slopec_2587:
+act_slopec_2590:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48494,9 +48535,9 @@ act_slopec_2587:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2583
+	JMP         act_done_2586
 
-act_requant_2588:
+act_requant_2591:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48512,9 +48553,9 @@ act_requant_2588:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2583
+	JMP         act_done_2586
 
-act_clampx_2584:
+act_clampx_2587:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48522,7 +48563,7 @@ act_clampx_2584:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2583:
+act_done_2586:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48530,7 +48571,7 @@ act_done_2583:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2574:
+pixels_done_2577:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48547,9 +48588,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2589:
+block_2592:
 	CMPQ    DI, BX
-	JAE     tail_2590
+	JAE     tail_2593
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48557,7 +48598,7 @@ block_2589:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2592:
+row_2595:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -48573,33 +48614,33 @@ row_2592:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2592
+	JNZ          row_2595
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2593
+	JB           act_done_2596
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2594
+	JE           act_clampx_2597
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2595
+	JE           act_mulx_2598
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2596
+	JE           act_slope_2599
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2597
+	JE           act_slopec_2600
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2598
+	JE           act_requant_2601
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2593
+	JMP          act_done_2596
 
-act_mulx_2595:
+act_mulx_2598:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48610,18 +48651,18 @@ act_mulx_2595:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2593
+	JMP         act_done_2596
 
-act_slope_2596:
+act_slope_2599:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2593
+	JMP         act_done_2596
 
-act_slopec_2597:
+act_slopec_2600:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48631,9 +48672,9 @@ act_slopec_2597:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2593
+	JMP         act_done_2596
 
-act_requant_2598:
+act_requant_2601:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48645,33 +48686,33 @@ act_requant_2598:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2593
+	JMP         act_done_2596
 
-act_clampx_2594:
+act_clampx_2597:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2593:
+act_done_2596:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2589
+	JMP     block_2592
 
-tail_2590:
+tail_2593:
 	CMPQ      DI, DX
-	JAE       pixels_done_2591
+	JAE       pixels_done_2594
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2599:
+row_2602:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -48687,33 +48728,33 @@ row_2599:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2599
+	JNZ          row_2602
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2600
+	JB           act_done_2603
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2601
+	JE           act_clampx_2604
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2602
+	JE           act_mulx_2605
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2603
+	JE           act_slope_2606
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2604
+	JE           act_slopec_2607
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2605
+	JE           act_requant_2608
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2600
+	JMP          act_done_2603
 
-act_mulx_2602:
+act_mulx_2605:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48724,18 +48765,18 @@ act_mulx_2602:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2600
+	JMP         act_done_2603
 
-act_slope_2603:
+act_slope_2606:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2600
+	JMP         act_done_2603
 
-act_slopec_2604:
+act_slopec_2607:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48745,9 +48786,9 @@ act_slopec_2604:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2600
+	JMP         act_done_2603
 
-act_requant_2605:
+act_requant_2608:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48759,21 +48800,21 @@ act_requant_2605:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2600
+	JMP         act_done_2603
 
-act_clampx_2601:
+act_clampx_2604:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2600:
+act_done_2603:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2591:
+pixels_done_2594:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48788,16 +48829,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2606:
+block_2609:
 	CMPQ    DI, BX
-	JAE     tail_2607
+	JAE     tail_2610
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2609:
+row_2612:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -48808,53 +48849,53 @@ row_2609:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2609
+	JNZ          row_2612
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2610
+	JB           act_done_2613
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2611
+	JE           act_clampx_2614
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2612
+	JE           act_mulx_2615
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2613
+	JE           act_slope_2616
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2614
+	JE           act_slopec_2617
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2615
+	JE           act_requant_2618
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2610
+	JMP          act_done_2613
 
-act_mulx_2612:
+act_mulx_2615:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2610
+	JMP         act_done_2613
 
-act_slope_2613:
+act_slope_2616:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2610
+	JMP         act_done_2613
 
-act_slopec_2614:
+act_slopec_2617:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2610
+	JMP         act_done_2613
 
-act_requant_2615:
+act_requant_2618:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -48862,28 +48903,28 @@ act_requant_2615:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2610
+	JMP         act_done_2613
 
-act_clampx_2611:
+act_clampx_2614:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2610:
+act_done_2613:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2606
+	JMP     block_2609
 
-tail_2607:
+tail_2610:
 	CMPQ      DI, DX
-	JAE       pixels_done_2608
+	JAE       pixels_done_2611
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2616:
+row_2619:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -48894,53 +48935,53 @@ row_2616:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2616
+	JNZ          row_2619
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2617
+	JB           act_done_2620
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2618
+	JE           act_clampx_2621
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2619
+	JE           act_mulx_2622
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2620
+	JE           act_slope_2623
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2621
+	JE           act_slopec_2624
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2622
+	JE           act_requant_2625
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2617
+	JMP          act_done_2620
 
-act_mulx_2619:
+act_mulx_2622:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2617
+	JMP         act_done_2620
 
-act_slope_2620:
+act_slope_2623:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2617
+	JMP         act_done_2620
 
-act_slopec_2621:
+act_slopec_2624:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2617
+	JMP         act_done_2620
 
-act_requant_2622:
+act_requant_2625:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -48948,17 +48989,17 @@ act_requant_2622:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2617
+	JMP         act_done_2620
 
-act_clampx_2618:
+act_clampx_2621:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2617:
+act_done_2620:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2608:
+pixels_done_2611:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -48991,9 +49032,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2623:
+block_2626:
 	CMPQ    DI, BX
-	JAE     tail_2624
+	JAE     tail_2627
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49003,7 +49044,7 @@ block_2623:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2626:
+row_2629:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -49020,24 +49061,24 @@ row_2626:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2626
+	JNZ          row_2629
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2627
+	JB           act_done_2630
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2628
+	JE           act_clampx_2631
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2629
+	JE           act_mulx_2632
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2630
+	JE           act_slope_2633
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2631
+	JE           act_slopec_2634
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2632
+	JE           act_requant_2635
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49050,9 +49091,9 @@ row_2626:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2627
+	JMP          act_done_2630
 
-act_mulx_2629:
+act_mulx_2632:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49073,9 +49114,9 @@ act_mulx_2629:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2627
+	JMP         act_done_2630
 
-act_slope_2630:
+act_slope_2633:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49088,9 +49129,9 @@ act_slope_2630:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2627
+	JMP         act_done_2630
 
-act_slopec_2631:
+act_slopec_2634:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -49106,9 +49147,9 @@ act_slopec_2631:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2627
+	JMP         act_done_2630
 
-act_requant_2632:
+act_requant_2635:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -49128,9 +49169,9 @@ act_requant_2632:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2627
+	JMP         act_done_2630
 
-act_clampx_2628:
+act_clampx_2631:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49140,7 +49181,7 @@ act_clampx_2628:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2627:
+act_done_2630:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49151,11 +49192,11 @@ act_done_2627:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2623
+	JMP     block_2626
 
-tail_2624:
+tail_2627:
 	CMPQ      DI, DX
-	JAE       pixels_done_2625
+	JAE       pixels_done_2628
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49164,7 +49205,7 @@ tail_2624:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2633:
+row_2636:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -49181,24 +49222,24 @@ row_2633:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2633
+	JNZ          row_2636
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2634
+	JB           act_done_2637
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2635
+	JE           act_clampx_2638
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2636
+	JE           act_mulx_2639
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2637
+	JE           act_slope_2640
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2638
+	JE           act_slopec_2641
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2639
+	JE           act_requant_2642
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49211,9 +49252,9 @@ row_2633:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2634
+	JMP          act_done_2637
 
-act_mulx_2636:
+act_mulx_2639:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49234,9 +49275,9 @@ act_mulx_2636:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2634
+	JMP         act_done_2637
 
-act_slope_2637:
+act_slope_2640:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49249,9 +49290,9 @@ act_slope_2637:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2634
+	JMP         act_done_2637
 
-act_slopec_2638:
+act_slopec_2641:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49267,9 +49308,9 @@ act_slopec_2638:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2634
+	JMP         act_done_2637
 
-act_requant_2639:
+act_requant_2642:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49289,9 +49330,9 @@ act_requant_2639:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2634
+	JMP         act_done_2637
 
-act_clampx_2635:
+act_clampx_2638:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49301,7 +49342,7 @@ act_clampx_2635:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2634:
+act_done_2637:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49311,7 +49352,7 @@ act_done_2634:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2625:
+pixels_done_2628:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49330,9 +49371,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2640:
+block_2643:
 	CMPQ    DI, BX
-	JAE     tail_2641
+	JAE     tail_2644
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49341,7 +49382,7 @@ block_2640:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2643:
+row_2646:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -49355,24 +49396,24 @@ row_2643:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2643
+	JNZ          row_2646
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2644
+	JB           act_done_2647
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2645
+	JE           act_clampx_2648
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2646
+	JE           act_mulx_2649
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2647
+	JE           act_slope_2650
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2648
+	JE           act_slopec_2651
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2649
+	JE           act_requant_2652
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49382,9 +49423,9 @@ row_2643:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2644
+	JMP          act_done_2647
 
-act_mulx_2646:
+act_mulx_2649:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49400,9 +49441,9 @@ act_mulx_2646:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2644
+	JMP         act_done_2647
 
-act_slope_2647:
+act_slope_2650:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49412,9 +49453,9 @@ act_slope_2647:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2644
+	JMP         act_done_2647
 
-act_slopec_2648:
+act_slopec_2651:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49427,9 +49468,9 @@ act_slopec_2648:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2644
+	JMP         act_done_2647
 
-act_requant_2649:
+act_requant_2652:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49445,9 +49486,9 @@ act_requant_2649:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2644
+	JMP         act_done_2647
 
-act_clampx_2645:
+act_clampx_2648:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49455,7 +49496,7 @@ act_clampx_2645:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2644:
+act_done_2647:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49464,11 +49505,11 @@ act_done_2644:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2640
+	JMP     block_2643
 
-tail_2641:
+tail_2644:
 	CMPQ      DI, DX
-	JAE       pixels_done_2642
+	JAE       pixels_done_2645
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49476,7 +49517,7 @@ tail_2641:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2650:
+row_2653:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -49490,24 +49531,24 @@ row_2650:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2650
+	JNZ          row_2653
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2651
+	JB           act_done_2654
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2652
+	JE           act_clampx_2655
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2653
+	JE           act_mulx_2656
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2654
+	JE           act_slope_2657
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2655
+	JE           act_slopec_2658
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2656
+	JE           act_requant_2659
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49517,9 +49558,9 @@ row_2650:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2651
+	JMP          act_done_2654
 
-act_mulx_2653:
+act_mulx_2656:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49535,9 +49576,9 @@ act_mulx_2653:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2651
+	JMP         act_done_2654
 
-act_slope_2654:
+act_slope_2657:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49547,9 +49588,9 @@ act_slope_2654:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2651
+	JMP         act_done_2654
 
-act_slopec_2655:
+act_slopec_2658:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49562,9 +49603,9 @@ act_slopec_2655:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2651
+	JMP         act_done_2654
 
-act_requant_2656:
+act_requant_2659:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49580,9 +49621,9 @@ act_requant_2656:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2651
+	JMP         act_done_2654
 
-act_clampx_2652:
+act_clampx_2655:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49590,7 +49631,7 @@ act_clampx_2652:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2651:
+act_done_2654:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49598,7 +49639,7 @@ act_done_2651:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2642:
+pixels_done_2645:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49615,9 +49656,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2657:
+block_2660:
 	CMPQ    DI, BX
-	JAE     tail_2658
+	JAE     tail_2661
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49625,7 +49666,7 @@ block_2657:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2660:
+row_2663:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -49636,33 +49677,33 @@ row_2660:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2660
+	JNZ          row_2663
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2661
+	JB           act_done_2664
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2662
+	JE           act_clampx_2665
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2663
+	JE           act_mulx_2666
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2664
+	JE           act_slope_2667
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2665
+	JE           act_slopec_2668
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2666
+	JE           act_requant_2669
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2661
+	JMP          act_done_2664
 
-act_mulx_2663:
+act_mulx_2666:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49673,18 +49714,18 @@ act_mulx_2663:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2661
+	JMP         act_done_2664
 
-act_slope_2664:
+act_slope_2667:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2661
+	JMP         act_done_2664
 
-act_slopec_2665:
+act_slopec_2668:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49694,9 +49735,9 @@ act_slopec_2665:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2661
+	JMP         act_done_2664
 
-act_requant_2666:
+act_requant_2669:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49708,33 +49749,33 @@ act_requant_2666:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2661
+	JMP         act_done_2664
 
-act_clampx_2662:
+act_clampx_2665:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2661:
+act_done_2664:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2657
+	JMP     block_2660
 
-tail_2658:
+tail_2661:
 	CMPQ      DI, DX
-	JAE       pixels_done_2659
+	JAE       pixels_done_2662
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2667:
+row_2670:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -49745,33 +49786,33 @@ row_2667:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2667
+	JNZ          row_2670
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2668
+	JB           act_done_2671
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2669
+	JE           act_clampx_2672
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2670
+	JE           act_mulx_2673
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2671
+	JE           act_slope_2674
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2672
+	JE           act_slopec_2675
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2673
+	JE           act_requant_2676
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2668
+	JMP          act_done_2671
 
-act_mulx_2670:
+act_mulx_2673:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49782,18 +49823,18 @@ act_mulx_2670:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2668
+	JMP         act_done_2671
 
-act_slope_2671:
+act_slope_2674:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2668
+	JMP         act_done_2671
 
-act_slopec_2672:
+act_slopec_2675:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49803,9 +49844,9 @@ act_slopec_2672:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2668
+	JMP         act_done_2671
 
-act_requant_2673:
+act_requant_2676:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49817,21 +49858,21 @@ act_requant_2673:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2668
+	JMP         act_done_2671
 
-act_clampx_2669:
+act_clampx_2672:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2668:
+act_done_2671:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2659:
+pixels_done_2662:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49846,16 +49887,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2674:
+block_2677:
 	CMPQ    DI, BX
-	JAE     tail_2675
+	JAE     tail_2678
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2677:
+row_2680:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -49863,53 +49904,53 @@ row_2677:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2677
+	JNZ          row_2680
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2678
+	JB           act_done_2681
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2679
+	JE           act_clampx_2682
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2680
+	JE           act_mulx_2683
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2681
+	JE           act_slope_2684
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2682
+	JE           act_slopec_2685
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2683
+	JE           act_requant_2686
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2678
+	JMP          act_done_2681
 
-act_mulx_2680:
+act_mulx_2683:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2678
+	JMP         act_done_2681
 
-act_slope_2681:
+act_slope_2684:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2678
+	JMP         act_done_2681
 
-act_slopec_2682:
+act_slopec_2685:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2678
+	JMP         act_done_2681
 
-act_requant_2683:
+act_requant_2686:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -49917,28 +49958,28 @@ act_requant_2683:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2678
+	JMP         act_done_2681
 
-act_clampx_2679:
+act_clampx_2682:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2678:
+act_done_2681:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2674
+	JMP     block_2677
 
-tail_2675:
+tail_2678:
 	CMPQ      DI, DX
-	JAE       pixels_done_2676
+	JAE       pixels_done_2679
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2684:
+row_2687:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -49946,53 +49987,53 @@ row_2684:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2684
+	JNZ          row_2687
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2685
+	JB           act_done_2688
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2686
+	JE           act_clampx_2689
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2687
+	JE           act_mulx_2690
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2688
+	JE           act_slope_2691
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2689
+	JE           act_slopec_2692
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2690
+	JE           act_requant_2693
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2685
+	JMP          act_done_2688
 
-act_mulx_2687:
+act_mulx_2690:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2685
+	JMP         act_done_2688
 
-act_slope_2688:
+act_slope_2691:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2685
+	JMP         act_done_2688
 
-act_slopec_2689:
+act_slopec_2692:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2685
+	JMP         act_done_2688
 
-act_requant_2690:
+act_requant_2693:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -50000,17 +50041,17 @@ act_requant_2690:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2685
+	JMP         act_done_2688
 
-act_clampx_2686:
+act_clampx_2689:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2685:
+act_done_2688:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2676:
+pixels_done_2679:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -50043,9 +50084,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2691:
+block_2694:
 	CMPQ    DI, BX
-	JAE     tail_2692
+	JAE     tail_2695
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50059,7 +50100,7 @@ block_2691:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2694:
+row_2697:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -50132,24 +50173,24 @@ row_2694:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2694
+	JNZ          row_2697
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2695
+	JB           act_done_2698
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2696
+	JE           act_clampx_2699
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2697
+	JE           act_mulx_2700
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2698
+	JE           act_slope_2701
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2699
+	JE           act_slopec_2702
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2700
+	JE           act_requant_2703
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50174,9 +50215,9 @@ row_2694:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2695
+	JMP          act_done_2698
 
-act_mulx_2697:
+act_mulx_2700:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50217,9 +50258,9 @@ act_mulx_2697:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2695
+	JMP         act_done_2698
 
-act_slope_2698:
+act_slope_2701:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50244,9 +50285,9 @@ act_slope_2698:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2695
+	JMP         act_done_2698
 
-act_slopec_2699:
+act_slopec_2702:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50274,9 +50315,9 @@ act_slopec_2699:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2695
+	JMP         act_done_2698
 
-act_requant_2700:
+act_requant_2703:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50312,9 +50353,9 @@ act_requant_2700:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2695
+	JMP         act_done_2698
 
-act_clampx_2696:
+act_clampx_2699:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50332,7 +50373,7 @@ act_clampx_2696:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2695:
+act_done_2698:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50351,11 +50392,11 @@ act_done_2695:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2691
+	JMP     block_2694
 
-tail_2692:
+tail_2695:
 	CMPQ      DI, DX
-	JAE       pixels_done_2693
+	JAE       pixels_done_2696
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50368,7 +50409,7 @@ tail_2692:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2701:
+row_2704:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -50441,24 +50482,24 @@ row_2701:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2701
+	JNZ          row_2704
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2702
+	JB           act_done_2705
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2703
+	JE           act_clampx_2706
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2704
+	JE           act_mulx_2707
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2705
+	JE           act_slope_2708
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2706
+	JE           act_slopec_2709
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2707
+	JE           act_requant_2710
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50483,9 +50524,9 @@ row_2701:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2702
+	JMP          act_done_2705
 
-act_mulx_2704:
+act_mulx_2707:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50526,9 +50567,9 @@ act_mulx_2704:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2702
+	JMP         act_done_2705
 
-act_slope_2705:
+act_slope_2708:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50553,9 +50594,9 @@ act_slope_2705:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2702
+	JMP         act_done_2705
 
-act_slopec_2706:
+act_slopec_2709:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50583,9 +50624,9 @@ act_slopec_2706:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2702
+	JMP         act_done_2705
 
-act_requant_2707:
+act_requant_2710:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50621,9 +50662,9 @@ act_requant_2707:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2702
+	JMP         act_done_2705
 
-act_clampx_2703:
+act_clampx_2706:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50641,7 +50682,7 @@ act_clampx_2703:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2702:
+act_done_2705:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50659,7 +50700,7 @@ act_done_2702:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2693:
+pixels_done_2696:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50686,9 +50727,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2708:
+block_2711:
 	CMPQ    DI, BX
-	JAE     tail_2709
+	JAE     tail_2712
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50701,7 +50742,7 @@ block_2708:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2711:
+row_2714:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -50767,24 +50808,24 @@ row_2711:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2711
+	JNZ          row_2714
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2712
+	JB           act_done_2715
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2713
+	JE           act_clampx_2716
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2714
+	JE           act_mulx_2717
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2715
+	JE           act_slope_2718
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2716
+	JE           act_slopec_2719
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2717
+	JE           act_requant_2720
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -50806,9 +50847,9 @@ row_2711:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2712
+	JMP          act_done_2715
 
-act_mulx_2714:
+act_mulx_2717:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -50844,9 +50885,9 @@ act_mulx_2714:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2712
+	JMP         act_done_2715
 
-act_slope_2715:
+act_slope_2718:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -50868,9 +50909,9 @@ act_slope_2715:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2712
+	JMP         act_done_2715
 
-act_slopec_2716:
+act_slopec_2719:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50895,9 +50936,9 @@ act_slopec_2716:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2712
+	JMP         act_done_2715
 
-act_requant_2717:
+act_requant_2720:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50929,9 +50970,9 @@ act_requant_2717:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2712
+	JMP         act_done_2715
 
-act_clampx_2713:
+act_clampx_2716:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -50947,7 +50988,7 @@ act_clampx_2713:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2712:
+act_done_2715:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50964,11 +51005,11 @@ act_done_2712:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2708
+	JMP     block_2711
 
-tail_2709:
+tail_2712:
 	CMPQ      DI, DX
-	JAE       pixels_done_2710
+	JAE       pixels_done_2713
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50980,7 +51021,7 @@ tail_2709:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2718:
+row_2721:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -51046,24 +51087,24 @@ row_2718:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2718
+	JNZ          row_2721
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2719
+	JB           act_done_2722
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2720
+	JE           act_clampx_2723
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2721
+	JE           act_mulx_2724
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2722
+	JE           act_slope_2725
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2723
+	JE           act_slopec_2726
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2724
+	JE           act_requant_2727
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -51085,9 +51126,9 @@ row_2718:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2719
+	JMP          act_done_2722
 
-act_mulx_2721:
+act_mulx_2724:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -51123,9 +51164,9 @@ act_mulx_2721:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2719
+	JMP         act_done_2722
 
-act_slope_2722:
+act_slope_2725:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -51147,9 +51188,9 @@ act_slope_2722:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2719
+	JMP         act_done_2722
 
-act_slopec_2723:
+act_slopec_2726:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -51174,9 +51215,9 @@ act_slopec_2723:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2719
+	JMP         act_done_2722
 
-act_requant_2724:
+act_requant_2727:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -51208,9 +51249,9 @@ act_requant_2724:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2719
+	JMP         act_done_2722
 
-act_clampx_2720:
+act_clampx_2723:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -51226,7 +51267,7 @@ act_clampx_2720:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2719:
+act_done_2722:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51242,7 +51283,7 @@ act_done_2719:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2710:
+pixels_done_2713:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51267,9 +51308,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2725:
+block_2728:
 	CMPQ    DI, BX
-	JAE     tail_2726
+	JAE     tail_2729
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51281,7 +51322,7 @@ block_2725:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2728:
+row_2731:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -51340,24 +51381,24 @@ row_2728:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2728
+	JNZ          row_2731
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2729
+	JB           act_done_2732
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2730
+	JE           act_clampx_2733
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2731
+	JE           act_mulx_2734
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2732
+	JE           act_slope_2735
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2733
+	JE           act_slopec_2736
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2734
+	JE           act_requant_2737
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51376,9 +51417,9 @@ row_2728:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2729
+	JMP          act_done_2732
 
-act_mulx_2731:
+act_mulx_2734:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51409,9 +51450,9 @@ act_mulx_2731:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2729
+	JMP         act_done_2732
 
-act_slope_2732:
+act_slope_2735:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51430,9 +51471,9 @@ act_slope_2732:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2729
+	JMP         act_done_2732
 
-act_slopec_2733:
+act_slopec_2736:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51454,9 +51495,9 @@ act_slopec_2733:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2729
+	JMP         act_done_2732
 
-act_requant_2734:
+act_requant_2737:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51484,9 +51525,9 @@ act_requant_2734:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2729
+	JMP         act_done_2732
 
-act_clampx_2730:
+act_clampx_2733:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51500,7 +51541,7 @@ act_clampx_2730:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2729:
+act_done_2732:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51515,11 +51556,11 @@ act_done_2729:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2725
+	JMP     block_2728
 
-tail_2726:
+tail_2729:
 	CMPQ      DI, DX
-	JAE       pixels_done_2727
+	JAE       pixels_done_2730
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51530,7 +51571,7 @@ tail_2726:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2735:
+row_2738:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -51589,24 +51630,24 @@ row_2735:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2735
+	JNZ          row_2738
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2736
+	JB           act_done_2739
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2737
+	JE           act_clampx_2740
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2738
+	JE           act_mulx_2741
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2739
+	JE           act_slope_2742
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2740
+	JE           act_slopec_2743
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2741
+	JE           act_requant_2744
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51625,9 +51666,9 @@ row_2735:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2736
+	JMP          act_done_2739
 
-act_mulx_2738:
+act_mulx_2741:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51658,9 +51699,9 @@ act_mulx_2738:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2736
+	JMP         act_done_2739
 
-act_slope_2739:
+act_slope_2742:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51679,9 +51720,9 @@ act_slope_2739:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2736
+	JMP         act_done_2739
 
-act_slopec_2740:
+act_slopec_2743:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51703,9 +51744,9 @@ act_slopec_2740:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2736
+	JMP         act_done_2739
 
-act_requant_2741:
+act_requant_2744:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51733,9 +51774,9 @@ act_requant_2741:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2736
+	JMP         act_done_2739
 
-act_clampx_2737:
+act_clampx_2740:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51749,7 +51790,7 @@ act_clampx_2737:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2736:
+act_done_2739:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51763,7 +51804,7 @@ act_done_2736:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2727:
+pixels_done_2730:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51786,9 +51827,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2742:
+block_2745:
 	CMPQ    DI, BX
-	JAE     tail_2743
+	JAE     tail_2746
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51799,7 +51840,7 @@ block_2742:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2745:
+row_2748:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -51851,24 +51892,24 @@ row_2745:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2745
+	JNZ          row_2748
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2746
+	JB           act_done_2749
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2747
+	JE           act_clampx_2750
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2748
+	JE           act_mulx_2751
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2749
+	JE           act_slope_2752
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2750
+	JE           act_slopec_2753
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2751
+	JE           act_requant_2754
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -51884,9 +51925,9 @@ row_2745:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2746
+	JMP          act_done_2749
 
-act_mulx_2748:
+act_mulx_2751:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -51912,9 +51953,9 @@ act_mulx_2748:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2746
+	JMP         act_done_2749
 
-act_slope_2749:
+act_slope_2752:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -51930,9 +51971,9 @@ act_slope_2749:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2746
+	JMP         act_done_2749
 
-act_slopec_2750:
+act_slopec_2753:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51951,9 +51992,9 @@ act_slopec_2750:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2746
+	JMP         act_done_2749
 
-act_requant_2751:
+act_requant_2754:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51977,9 +52018,9 @@ act_requant_2751:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2746
+	JMP         act_done_2749
 
-act_clampx_2747:
+act_clampx_2750:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -51991,7 +52032,7 @@ act_clampx_2747:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2746:
+act_done_2749:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52004,11 +52045,11 @@ act_done_2746:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2742
+	JMP     block_2745
 
-tail_2743:
+tail_2746:
 	CMPQ      DI, DX
-	JAE       pixels_done_2744
+	JAE       pixels_done_2747
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52018,7 +52059,7 @@ tail_2743:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2752:
+row_2755:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -52070,24 +52111,24 @@ row_2752:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2752
+	JNZ          row_2755
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2753
+	JB           act_done_2756
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2754
+	JE           act_clampx_2757
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2755
+	JE           act_mulx_2758
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2756
+	JE           act_slope_2759
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2757
+	JE           act_slopec_2760
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2758
+	JE           act_requant_2761
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -52103,9 +52144,9 @@ row_2752:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2753
+	JMP          act_done_2756
 
-act_mulx_2755:
+act_mulx_2758:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -52131,9 +52172,9 @@ act_mulx_2755:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2753
+	JMP         act_done_2756
 
-act_slope_2756:
+act_slope_2759:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -52149,9 +52190,9 @@ act_slope_2756:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2753
+	JMP         act_done_2756
 
-act_slopec_2757:
+act_slopec_2760:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -52170,9 +52211,9 @@ act_slopec_2757:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2753
+	JMP         act_done_2756
 
-act_requant_2758:
+act_requant_2761:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -52196,9 +52237,9 @@ act_requant_2758:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2753
+	JMP         act_done_2756
 
-act_clampx_2754:
+act_clampx_2757:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -52210,7 +52251,7 @@ act_clampx_2754:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2753:
+act_done_2756:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52222,7 +52263,7 @@ act_done_2753:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2744:
+pixels_done_2747:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52243,9 +52284,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2759:
+block_2762:
 	CMPQ    DI, BX
-	JAE     tail_2760
+	JAE     tail_2763
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52255,7 +52296,7 @@ block_2759:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2762:
+row_2765:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -52300,24 +52341,24 @@ row_2762:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2762
+	JNZ          row_2765
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2763
+	JB           act_done_2766
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2764
+	JE           act_clampx_2767
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2765
+	JE           act_mulx_2768
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2766
+	JE           act_slope_2769
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2767
+	JE           act_slopec_2770
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2768
+	JE           act_requant_2771
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52330,9 +52371,9 @@ row_2762:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2763
+	JMP          act_done_2766
 
-act_mulx_2765:
+act_mulx_2768:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52353,9 +52394,9 @@ act_mulx_2765:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2763
+	JMP         act_done_2766
 
-act_slope_2766:
+act_slope_2769:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52368,9 +52409,9 @@ act_slope_2766:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2763
+	JMP         act_done_2766
 
-act_slopec_2767:
+act_slopec_2770:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52386,9 +52427,9 @@ act_slopec_2767:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2763
+	JMP         act_done_2766
 
-act_requant_2768:
+act_requant_2771:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52408,9 +52449,9 @@ act_requant_2768:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2763
+	JMP         act_done_2766
 
-act_clampx_2764:
+act_clampx_2767:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52420,7 +52461,7 @@ act_clampx_2764:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2763:
+act_done_2766:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52431,11 +52472,11 @@ act_done_2763:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2759
+	JMP     block_2762
 
-tail_2760:
+tail_2763:
 	CMPQ      DI, DX
-	JAE       pixels_done_2761
+	JAE       pixels_done_2764
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52444,7 +52485,7 @@ tail_2760:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2769:
+row_2772:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -52489,24 +52530,24 @@ row_2769:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2769
+	JNZ          row_2772
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2770
+	JB           act_done_2773
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2771
+	JE           act_clampx_2774
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2772
+	JE           act_mulx_2775
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2773
+	JE           act_slope_2776
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2774
+	JE           act_slopec_2777
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2775
+	JE           act_requant_2778
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52519,9 +52560,9 @@ row_2769:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2770
+	JMP          act_done_2773
 
-act_mulx_2772:
+act_mulx_2775:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52542,9 +52583,9 @@ act_mulx_2772:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2770
+	JMP         act_done_2773
 
-act_slope_2773:
+act_slope_2776:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52557,9 +52598,9 @@ act_slope_2773:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2770
+	JMP         act_done_2773
 
-act_slopec_2774:
+act_slopec_2777:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52575,9 +52616,9 @@ act_slopec_2774:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2770
+	JMP         act_done_2773
 
-act_requant_2775:
+act_requant_2778:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52597,9 +52638,9 @@ act_requant_2775:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2770
+	JMP         act_done_2773
 
-act_clampx_2771:
+act_clampx_2774:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52609,7 +52650,7 @@ act_clampx_2771:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2770:
+act_done_2773:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52619,7 +52660,7 @@ act_done_2770:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2761:
+pixels_done_2764:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52638,9 +52679,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2776:
+block_2779:
 	CMPQ    DI, BX
-	JAE     tail_2777
+	JAE     tail_2780
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52649,7 +52690,7 @@ block_2776:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2779:
+row_2782:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -52687,24 +52728,24 @@ row_2779:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2779
+	JNZ          row_2782
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2780
+	JB           act_done_2783
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2781
+	JE           act_clampx_2784
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2782
+	JE           act_mulx_2785
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2783
+	JE           act_slope_2786
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2784
+	JE           act_slopec_2787
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2785
+	JE           act_requant_2788
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52714,9 +52755,9 @@ row_2779:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2780
+	JMP          act_done_2783
 
-act_mulx_2782:
+act_mulx_2785:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52732,9 +52773,9 @@ act_mulx_2782:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2780
+	JMP         act_done_2783
 
-act_slope_2783:
+act_slope_2786:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52744,9 +52785,9 @@ act_slope_2783:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2780
+	JMP         act_done_2783
 
-act_slopec_2784:
+act_slopec_2787:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52759,9 +52800,9 @@ act_slopec_2784:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2780
+	JMP         act_done_2783
 
-act_requant_2785:
+act_requant_2788:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52777,9 +52818,9 @@ act_requant_2785:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2780
+	JMP         act_done_2783
 
-act_clampx_2781:
+act_clampx_2784:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52787,7 +52828,7 @@ act_clampx_2781:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2780:
+act_done_2783:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52796,11 +52837,11 @@ act_done_2780:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2776
+	JMP     block_2779
 
-tail_2777:
+tail_2780:
 	CMPQ      DI, DX
-	JAE       pixels_done_2778
+	JAE       pixels_done_2781
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52808,7 +52849,7 @@ tail_2777:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2786:
+row_2789:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -52846,24 +52887,24 @@ row_2786:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2786
+	JNZ          row_2789
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2787
+	JB           act_done_2790
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2788
+	JE           act_clampx_2791
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2789
+	JE           act_mulx_2792
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2790
+	JE           act_slope_2793
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2791
+	JE           act_slopec_2794
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2792
+	JE           act_requant_2795
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52873,9 +52914,9 @@ row_2786:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2787
+	JMP          act_done_2790
 
-act_mulx_2789:
+act_mulx_2792:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52891,9 +52932,9 @@ act_mulx_2789:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2787
+	JMP         act_done_2790
 
-act_slope_2790:
+act_slope_2793:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52903,9 +52944,9 @@ act_slope_2790:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2787
+	JMP         act_done_2790
 
-act_slopec_2791:
+act_slopec_2794:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52918,9 +52959,9 @@ act_slopec_2791:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2787
+	JMP         act_done_2790
 
-act_requant_2792:
+act_requant_2795:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52936,9 +52977,9 @@ act_requant_2792:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2787
+	JMP         act_done_2790
 
-act_clampx_2788:
+act_clampx_2791:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52946,7 +52987,7 @@ act_clampx_2788:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2787:
+act_done_2790:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52954,7 +52995,7 @@ act_done_2787:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2778:
+pixels_done_2781:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52971,9 +53012,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2793:
+block_2796:
 	CMPQ    DI, BX
-	JAE     tail_2794
+	JAE     tail_2797
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52981,7 +53022,7 @@ block_2793:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2796:
+row_2799:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -53012,33 +53053,33 @@ row_2796:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2796
+	JNZ          row_2799
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2797
+	JB           act_done_2800
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2798
+	JE           act_clampx_2801
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2799
+	JE           act_mulx_2802
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2800
+	JE           act_slope_2803
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2801
+	JE           act_slopec_2804
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2802
+	JE           act_requant_2805
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2797
+	JMP          act_done_2800
 
-act_mulx_2799:
+act_mulx_2802:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53049,18 +53090,18 @@ act_mulx_2799:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2797
+	JMP         act_done_2800
 
-act_slope_2800:
+act_slope_2803:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2797
+	JMP         act_done_2800
 
-act_slopec_2801:
+act_slopec_2804:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -53070,9 +53111,9 @@ act_slopec_2801:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2797
+	JMP         act_done_2800
 
-act_requant_2802:
+act_requant_2805:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -53084,33 +53125,33 @@ act_requant_2802:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2797
+	JMP         act_done_2800
 
-act_clampx_2798:
+act_clampx_2801:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2797:
+act_done_2800:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2793
+	JMP     block_2796
 
-tail_2794:
+tail_2797:
 	CMPQ      DI, DX
-	JAE       pixels_done_2795
+	JAE       pixels_done_2798
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2803:
+row_2806:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -53141,33 +53182,33 @@ row_2803:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2803
+	JNZ          row_2806
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2804
+	JB           act_done_2807
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2805
+	JE           act_clampx_2808
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2806
+	JE           act_mulx_2809
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2807
+	JE           act_slope_2810
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2808
+	JE           act_slopec_2811
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2809
+	JE           act_requant_2812
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2804
+	JMP          act_done_2807
 
-act_mulx_2806:
+act_mulx_2809:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53178,18 +53219,18 @@ act_mulx_2806:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2804
+	JMP         act_done_2807
 
-act_slope_2807:
+act_slope_2810:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2804
+	JMP         act_done_2807
 
-act_slopec_2808:
+act_slopec_2811:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -53199,9 +53240,9 @@ act_slopec_2808:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2804
+	JMP         act_done_2807
 
-act_requant_2809:
+act_requant_2812:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -53213,21 +53254,21 @@ act_requant_2809:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2804
+	JMP         act_done_2807
 
-act_clampx_2805:
+act_clampx_2808:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2804:
+act_done_2807:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2795:
+pixels_done_2798:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53242,16 +53283,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2810:
+block_2813:
 	CMPQ    DI, BX
-	JAE     tail_2811
+	JAE     tail_2814
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2813:
+row_2816:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -53275,53 +53316,53 @@ row_2813:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2813
+	JNZ          row_2816
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2814
+	JB           act_done_2817
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2815
+	JE           act_clampx_2818
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2816
+	JE           act_mulx_2819
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2817
+	JE           act_slope_2820
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2818
+	JE           act_slopec_2821
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2819
+	JE           act_requant_2822
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2814
+	JMP          act_done_2817
 
-act_mulx_2816:
+act_mulx_2819:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2814
+	JMP         act_done_2817
 
-act_slope_2817:
+act_slope_2820:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2814
+	JMP         act_done_2817
 
-act_slopec_2818:
+act_slopec_2821:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2814
+	JMP         act_done_2817
 
-act_requant_2819:
+act_requant_2822:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -53329,28 +53370,28 @@ act_requant_2819:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2814
+	JMP         act_done_2817
 
-act_clampx_2815:
+act_clampx_2818:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2814:
+act_done_2817:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2810
+	JMP     block_2813
 
-tail_2811:
+tail_2814:
 	CMPQ      DI, DX
-	JAE       pixels_done_2812
+	JAE       pixels_done_2815
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2820:
+row_2823:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -53374,53 +53415,53 @@ row_2820:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2820
+	JNZ          row_2823
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2821
+	JB           act_done_2824
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2822
+	JE           act_clampx_2825
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2823
+	JE           act_mulx_2826
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2824
+	JE           act_slope_2827
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2825
+	JE           act_slopec_2828
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2826
+	JE           act_requant_2829
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2821
+	JMP          act_done_2824
 
-act_mulx_2823:
+act_mulx_2826:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2821
+	JMP         act_done_2824
 
-act_slope_2824:
+act_slope_2827:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2821
+	JMP         act_done_2824
 
-act_slopec_2825:
+act_slopec_2828:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2821
+	JMP         act_done_2824
 
-act_requant_2826:
+act_requant_2829:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -53428,17 +53469,17 @@ act_requant_2826:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2821
+	JMP         act_done_2824
 
-act_clampx_2822:
+act_clampx_2825:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2821:
+act_done_2824:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2812:
+pixels_done_2815:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -53471,9 +53512,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2827:
+block_2830:
 	CMPQ    DI, BX
-	JAE     tail_2828
+	JAE     tail_2831
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53487,7 +53528,7 @@ block_2827:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2830:
+row_2833:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -53574,24 +53615,24 @@ row_2830:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2830
+	JNZ          row_2833
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2831
+	JB           act_done_2834
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2832
+	JE           act_clampx_2835
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2833
+	JE           act_mulx_2836
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2834
+	JE           act_slope_2837
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2835
+	JE           act_slopec_2838
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2836
+	JE           act_requant_2839
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53616,9 +53657,9 @@ row_2830:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2831
+	JMP          act_done_2834
 
-act_mulx_2833:
+act_mulx_2836:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53659,9 +53700,9 @@ act_mulx_2833:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2831
+	JMP         act_done_2834
 
-act_slope_2834:
+act_slope_2837:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -53686,9 +53727,9 @@ act_slope_2834:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2831
+	JMP         act_done_2834
 
-act_slopec_2835:
+act_slopec_2838:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53716,9 +53757,9 @@ act_slopec_2835:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2831
+	JMP         act_done_2834
 
-act_requant_2836:
+act_requant_2839:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53754,9 +53795,9 @@ act_requant_2836:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2831
+	JMP         act_done_2834
 
-act_clampx_2832:
+act_clampx_2835:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -53774,7 +53815,7 @@ act_clampx_2832:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2831:
+act_done_2834:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53793,11 +53834,11 @@ act_done_2831:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2827
+	JMP     block_2830
 
-tail_2828:
+tail_2831:
 	CMPQ      DI, DX
-	JAE       pixels_done_2829
+	JAE       pixels_done_2832
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53810,7 +53851,7 @@ tail_2828:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2837:
+row_2840:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -53897,24 +53938,24 @@ row_2837:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2837
+	JNZ          row_2840
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2838
+	JB           act_done_2841
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2839
+	JE           act_clampx_2842
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2840
+	JE           act_mulx_2843
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2841
+	JE           act_slope_2844
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2842
+	JE           act_slopec_2845
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2843
+	JE           act_requant_2846
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53939,9 +53980,9 @@ row_2837:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2838
+	JMP          act_done_2841
 
-act_mulx_2840:
+act_mulx_2843:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53982,9 +54023,9 @@ act_mulx_2840:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2838
+	JMP         act_done_2841
 
-act_slope_2841:
+act_slope_2844:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -54009,9 +54050,9 @@ act_slope_2841:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2838
+	JMP         act_done_2841
 
-act_slopec_2842:
+act_slopec_2845:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -54039,9 +54080,9 @@ act_slopec_2842:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2838
+	JMP         act_done_2841
 
-act_requant_2843:
+act_requant_2846:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -54077,9 +54118,9 @@ act_requant_2843:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2838
+	JMP         act_done_2841
 
-act_clampx_2839:
+act_clampx_2842:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -54097,7 +54138,7 @@ act_clampx_2839:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2838:
+act_done_2841:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54115,7 +54156,7 @@ act_done_2838:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2829:
+pixels_done_2832:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54142,9 +54183,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2844:
+block_2847:
 	CMPQ    DI, BX
-	JAE     tail_2845
+	JAE     tail_2848
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54157,7 +54198,7 @@ block_2844:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2847:
+row_2850:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -54235,24 +54276,24 @@ row_2847:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2847
+	JNZ          row_2850
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2848
+	JB           act_done_2851
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2849
+	JE           act_clampx_2852
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2850
+	JE           act_mulx_2853
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2851
+	JE           act_slope_2854
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2852
+	JE           act_slopec_2855
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2853
+	JE           act_requant_2856
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54274,9 +54315,9 @@ row_2847:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2848
+	JMP          act_done_2851
 
-act_mulx_2850:
+act_mulx_2853:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54312,9 +54353,9 @@ act_mulx_2850:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2848
+	JMP         act_done_2851
 
-act_slope_2851:
+act_slope_2854:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54336,9 +54377,9 @@ act_slope_2851:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2848
+	JMP         act_done_2851
 
-act_slopec_2852:
+act_slopec_2855:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54363,9 +54404,9 @@ act_slopec_2852:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2848
+	JMP         act_done_2851
 
-act_requant_2853:
+act_requant_2856:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54397,9 +54438,9 @@ act_requant_2853:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2848
+	JMP         act_done_2851
 
-act_clampx_2849:
+act_clampx_2852:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54415,7 +54456,7 @@ act_clampx_2849:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2848:
+act_done_2851:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54432,11 +54473,11 @@ act_done_2848:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2844
+	JMP     block_2847
 
-tail_2845:
+tail_2848:
 	CMPQ      DI, DX
-	JAE       pixels_done_2846
+	JAE       pixels_done_2849
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54448,7 +54489,7 @@ tail_2845:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2854:
+row_2857:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -54526,24 +54567,24 @@ row_2854:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2854
+	JNZ          row_2857
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2855
+	JB           act_done_2858
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2856
+	JE           act_clampx_2859
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2857
+	JE           act_mulx_2860
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2858
+	JE           act_slope_2861
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2859
+	JE           act_slopec_2862
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2860
+	JE           act_requant_2863
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54565,9 +54606,9 @@ row_2854:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2855
+	JMP          act_done_2858
 
-act_mulx_2857:
+act_mulx_2860:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54603,9 +54644,9 @@ act_mulx_2857:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2855
+	JMP         act_done_2858
 
-act_slope_2858:
+act_slope_2861:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54627,9 +54668,9 @@ act_slope_2858:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2855
+	JMP         act_done_2858
 
-act_slopec_2859:
+act_slopec_2862:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54654,9 +54695,9 @@ act_slopec_2859:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2855
+	JMP         act_done_2858
 
-act_requant_2860:
+act_requant_2863:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54688,9 +54729,9 @@ act_requant_2860:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2855
+	JMP         act_done_2858
 
-act_clampx_2856:
+act_clampx_2859:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54706,7 +54747,7 @@ act_clampx_2856:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2855:
+act_done_2858:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54722,7 +54763,7 @@ act_done_2855:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2846:
+pixels_done_2849:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54747,9 +54788,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2861:
+block_2864:
 	CMPQ    DI, BX
-	JAE     tail_2862
+	JAE     tail_2865
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54761,7 +54802,7 @@ block_2861:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2864:
+row_2867:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -54830,24 +54871,24 @@ row_2864:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2864
+	JNZ          row_2867
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2865
+	JB           act_done_2868
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2866
+	JE           act_clampx_2869
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2867
+	JE           act_mulx_2870
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2868
+	JE           act_slope_2871
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2869
+	JE           act_slopec_2872
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2870
+	JE           act_requant_2873
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -54866,9 +54907,9 @@ row_2864:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2865
+	JMP          act_done_2868
 
-act_mulx_2867:
+act_mulx_2870:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -54899,9 +54940,9 @@ act_mulx_2867:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2865
+	JMP         act_done_2868
 
-act_slope_2868:
+act_slope_2871:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -54920,9 +54961,9 @@ act_slope_2868:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2865
+	JMP         act_done_2868
 
-act_slopec_2869:
+act_slopec_2872:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54944,9 +54985,9 @@ act_slopec_2869:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2865
+	JMP         act_done_2868
 
-act_requant_2870:
+act_requant_2873:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54974,9 +55015,9 @@ act_requant_2870:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2865
+	JMP         act_done_2868
 
-act_clampx_2866:
+act_clampx_2869:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -54990,7 +55031,7 @@ act_clampx_2866:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2865:
+act_done_2868:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55005,11 +55046,11 @@ act_done_2865:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2861
+	JMP     block_2864
 
-tail_2862:
+tail_2865:
 	CMPQ      DI, DX
-	JAE       pixels_done_2863
+	JAE       pixels_done_2866
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55020,7 +55061,7 @@ tail_2862:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2871:
+row_2874:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -55089,24 +55130,24 @@ row_2871:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2871
+	JNZ          row_2874
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2872
+	JB           act_done_2875
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2873
+	JE           act_clampx_2876
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2874
+	JE           act_mulx_2877
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2875
+	JE           act_slope_2878
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2876
+	JE           act_slopec_2879
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2877
+	JE           act_requant_2880
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -55125,9 +55166,9 @@ row_2871:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2872
+	JMP          act_done_2875
 
-act_mulx_2874:
+act_mulx_2877:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -55158,9 +55199,9 @@ act_mulx_2874:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2872
+	JMP         act_done_2875
 
-act_slope_2875:
+act_slope_2878:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -55179,9 +55220,9 @@ act_slope_2875:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2872
+	JMP         act_done_2875
 
-act_slopec_2876:
+act_slopec_2879:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -55203,9 +55244,9 @@ act_slopec_2876:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2872
+	JMP         act_done_2875
 
-act_requant_2877:
+act_requant_2880:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -55233,9 +55274,9 @@ act_requant_2877:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2872
+	JMP         act_done_2875
 
-act_clampx_2873:
+act_clampx_2876:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -55249,7 +55290,7 @@ act_clampx_2873:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2872:
+act_done_2875:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55263,7 +55304,7 @@ act_done_2872:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2863:
+pixels_done_2866:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55286,9 +55327,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2878:
+block_2881:
 	CMPQ    DI, BX
-	JAE     tail_2879
+	JAE     tail_2882
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55299,7 +55340,7 @@ block_2878:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2881:
+row_2884:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -55359,24 +55400,24 @@ row_2881:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2881
+	JNZ          row_2884
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2882
+	JB           act_done_2885
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2883
+	JE           act_clampx_2886
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2884
+	JE           act_mulx_2887
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2885
+	JE           act_slope_2888
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2886
+	JE           act_slopec_2889
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2887
+	JE           act_requant_2890
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55392,9 +55433,9 @@ row_2881:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2882
+	JMP          act_done_2885
 
-act_mulx_2884:
+act_mulx_2887:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55420,9 +55461,9 @@ act_mulx_2884:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2882
+	JMP         act_done_2885
 
-act_slope_2885:
+act_slope_2888:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55438,9 +55479,9 @@ act_slope_2885:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2882
+	JMP         act_done_2885
 
-act_slopec_2886:
+act_slopec_2889:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55459,9 +55500,9 @@ act_slopec_2886:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2882
+	JMP         act_done_2885
 
-act_requant_2887:
+act_requant_2890:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55485,9 +55526,9 @@ act_requant_2887:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2882
+	JMP         act_done_2885
 
-act_clampx_2883:
+act_clampx_2886:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55499,7 +55540,7 @@ act_clampx_2883:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2882:
+act_done_2885:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55512,11 +55553,11 @@ act_done_2882:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2878
+	JMP     block_2881
 
-tail_2879:
+tail_2882:
 	CMPQ      DI, DX
-	JAE       pixels_done_2880
+	JAE       pixels_done_2883
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55526,7 +55567,7 @@ tail_2879:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2888:
+row_2891:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -55586,24 +55627,24 @@ row_2888:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2888
+	JNZ          row_2891
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2889
+	JB           act_done_2892
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2890
+	JE           act_clampx_2893
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2891
+	JE           act_mulx_2894
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2892
+	JE           act_slope_2895
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2893
+	JE           act_slopec_2896
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2894
+	JE           act_requant_2897
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55619,9 +55660,9 @@ row_2888:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2889
+	JMP          act_done_2892
 
-act_mulx_2891:
+act_mulx_2894:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55647,9 +55688,9 @@ act_mulx_2891:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2889
+	JMP         act_done_2892
 
-act_slope_2892:
+act_slope_2895:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55665,9 +55706,9 @@ act_slope_2892:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2889
+	JMP         act_done_2892
 
-act_slopec_2893:
+act_slopec_2896:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55686,9 +55727,9 @@ act_slopec_2893:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2889
+	JMP         act_done_2892
 
-act_requant_2894:
+act_requant_2897:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55712,9 +55753,9 @@ act_requant_2894:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2889
+	JMP         act_done_2892
 
-act_clampx_2890:
+act_clampx_2893:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55726,7 +55767,7 @@ act_clampx_2890:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2889:
+act_done_2892:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55738,7 +55779,7 @@ act_done_2889:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2880:
+pixels_done_2883:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55759,9 +55800,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2895:
+block_2898:
 	CMPQ    DI, BX
-	JAE     tail_2896
+	JAE     tail_2899
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55771,7 +55812,7 @@ block_2895:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2898:
+row_2901:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -55822,24 +55863,24 @@ row_2898:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2898
+	JNZ          row_2901
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2899
+	JB           act_done_2902
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2900
+	JE           act_clampx_2903
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2901
+	JE           act_mulx_2904
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2902
+	JE           act_slope_2905
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2903
+	JE           act_slopec_2906
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2904
+	JE           act_requant_2907
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55852,9 +55893,9 @@ row_2898:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2899
+	JMP          act_done_2902
 
-act_mulx_2901:
+act_mulx_2904:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55875,9 +55916,9 @@ act_mulx_2901:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2899
+	JMP         act_done_2902
 
-act_slope_2902:
+act_slope_2905:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55890,9 +55931,9 @@ act_slope_2902:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2899
+	JMP         act_done_2902
 
-act_slopec_2903:
+act_slopec_2906:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55908,9 +55949,9 @@ act_slopec_2903:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2899
+	JMP         act_done_2902
 
-act_requant_2904:
+act_requant_2907:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55930,9 +55971,9 @@ act_requant_2904:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2899
+	JMP         act_done_2902
 
-act_clampx_2900:
+act_clampx_2903:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55942,7 +55983,7 @@ act_clampx_2900:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2899:
+act_done_2902:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55953,11 +55994,11 @@ act_done_2899:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2895
+	JMP     block_2898
 
-tail_2896:
+tail_2899:
 	CMPQ      DI, DX
-	JAE       pixels_done_2897
+	JAE       pixels_done_2900
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55966,7 +56007,7 @@ tail_2896:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2905:
+row_2908:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -56017,24 +56058,24 @@ row_2905:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2905
+	JNZ          row_2908
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2906
+	JB           act_done_2909
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2907
+	JE           act_clampx_2910
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2908
+	JE           act_mulx_2911
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2909
+	JE           act_slope_2912
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2910
+	JE           act_slopec_2913
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2911
+	JE           act_requant_2914
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -56047,9 +56088,9 @@ row_2905:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2906
+	JMP          act_done_2909
 
-act_mulx_2908:
+act_mulx_2911:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -56070,9 +56111,9 @@ act_mulx_2908:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2906
+	JMP         act_done_2909
 
-act_slope_2909:
+act_slope_2912:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -56085,9 +56126,9 @@ act_slope_2909:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2906
+	JMP         act_done_2909
 
-act_slopec_2910:
+act_slopec_2913:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -56103,9 +56144,9 @@ act_slopec_2910:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2906
+	JMP         act_done_2909
 
-act_requant_2911:
+act_requant_2914:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -56125,9 +56166,9 @@ act_requant_2911:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2906
+	JMP         act_done_2909
 
-act_clampx_2907:
+act_clampx_2910:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -56137,7 +56178,7 @@ act_clampx_2907:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2906:
+act_done_2909:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56147,7 +56188,7 @@ act_done_2906:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2897:
+pixels_done_2900:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56166,9 +56207,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2912:
+block_2915:
 	CMPQ    DI, BX
-	JAE     tail_2913
+	JAE     tail_2916
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56177,7 +56218,7 @@ block_2912:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2915:
+row_2918:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -56219,24 +56260,24 @@ row_2915:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2915
+	JNZ          row_2918
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2916
+	JB           act_done_2919
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2917
+	JE           act_clampx_2920
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2918
+	JE           act_mulx_2921
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2919
+	JE           act_slope_2922
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2920
+	JE           act_slopec_2923
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2921
+	JE           act_requant_2924
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56246,9 +56287,9 @@ row_2915:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2916
+	JMP          act_done_2919
 
-act_mulx_2918:
+act_mulx_2921:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56264,9 +56305,9 @@ act_mulx_2918:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2916
+	JMP         act_done_2919
 
-act_slope_2919:
+act_slope_2922:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56276,9 +56317,9 @@ act_slope_2919:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2916
+	JMP         act_done_2919
 
-act_slopec_2920:
+act_slopec_2923:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56291,9 +56332,9 @@ act_slopec_2920:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2916
+	JMP         act_done_2919
 
-act_requant_2921:
+act_requant_2924:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56309,9 +56350,9 @@ act_requant_2921:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2916
+	JMP         act_done_2919
 
-act_clampx_2917:
+act_clampx_2920:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56319,7 +56360,7 @@ act_clampx_2917:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2916:
+act_done_2919:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56328,11 +56369,11 @@ act_done_2916:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2912
+	JMP     block_2915
 
-tail_2913:
+tail_2916:
 	CMPQ      DI, DX
-	JAE       pixels_done_2914
+	JAE       pixels_done_2917
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56340,7 +56381,7 @@ tail_2913:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2922:
+row_2925:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -56382,24 +56423,24 @@ row_2922:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2922
+	JNZ          row_2925
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2923
+	JB           act_done_2926
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2924
+	JE           act_clampx_2927
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2925
+	JE           act_mulx_2928
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2926
+	JE           act_slope_2929
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2927
+	JE           act_slopec_2930
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2928
+	JE           act_requant_2931
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56409,9 +56450,9 @@ row_2922:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2923
+	JMP          act_done_2926
 
-act_mulx_2925:
+act_mulx_2928:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56427,9 +56468,9 @@ act_mulx_2925:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2923
+	JMP         act_done_2926
 
-act_slope_2926:
+act_slope_2929:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56439,9 +56480,9 @@ act_slope_2926:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2923
+	JMP         act_done_2926
 
-act_slopec_2927:
+act_slopec_2930:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56454,9 +56495,9 @@ act_slopec_2927:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2923
+	JMP         act_done_2926
 
-act_requant_2928:
+act_requant_2931:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56472,9 +56513,9 @@ act_requant_2928:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2923
+	JMP         act_done_2926
 
-act_clampx_2924:
+act_clampx_2927:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56482,7 +56523,7 @@ act_clampx_2924:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2923:
+act_done_2926:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56490,7 +56531,7 @@ act_done_2923:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2914:
+pixels_done_2917:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56507,9 +56548,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2929:
+block_2932:
 	CMPQ    DI, BX
-	JAE     tail_2930
+	JAE     tail_2933
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56517,7 +56558,7 @@ block_2929:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2932:
+row_2935:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -56550,33 +56591,33 @@ row_2932:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2932
+	JNZ          row_2935
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2933
+	JB           act_done_2936
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2934
+	JE           act_clampx_2937
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2935
+	JE           act_mulx_2938
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2936
+	JE           act_slope_2939
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2937
+	JE           act_slopec_2940
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2938
+	JE           act_requant_2941
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2933
+	JMP          act_done_2936
 
-act_mulx_2935:
+act_mulx_2938:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56587,18 +56628,18 @@ act_mulx_2935:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2933
+	JMP         act_done_2936
 
-act_slope_2936:
+act_slope_2939:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2933
+	JMP         act_done_2936
 
-act_slopec_2937:
+act_slopec_2940:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56608,9 +56649,9 @@ act_slopec_2937:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2933
+	JMP         act_done_2936
 
-act_requant_2938:
+act_requant_2941:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56622,33 +56663,33 @@ act_requant_2938:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2933
+	JMP         act_done_2936
 
-act_clampx_2934:
+act_clampx_2937:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2933:
+act_done_2936:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2929
+	JMP     block_2932
 
-tail_2930:
+tail_2933:
 	CMPQ      DI, DX
-	JAE       pixels_done_2931
+	JAE       pixels_done_2934
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2939:
+row_2942:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -56681,33 +56722,33 @@ row_2939:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2939
+	JNZ          row_2942
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2940
+	JB           act_done_2943
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2941
+	JE           act_clampx_2944
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2942
+	JE           act_mulx_2945
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2943
+	JE           act_slope_2946
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2944
+	JE           act_slopec_2947
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2945
+	JE           act_requant_2948
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2940
+	JMP          act_done_2943
 
-act_mulx_2942:
+act_mulx_2945:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56718,18 +56759,18 @@ act_mulx_2942:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2940
+	JMP         act_done_2943
 
-act_slope_2943:
+act_slope_2946:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2940
+	JMP         act_done_2943
 
-act_slopec_2944:
+act_slopec_2947:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56739,9 +56780,9 @@ act_slopec_2944:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2940
+	JMP         act_done_2943
 
-act_requant_2945:
+act_requant_2948:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56753,21 +56794,21 @@ act_requant_2945:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2940
+	JMP         act_done_2943
 
-act_clampx_2941:
+act_clampx_2944:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2940:
+act_done_2943:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2931:
+pixels_done_2934:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56782,16 +56823,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2946:
+block_2949:
 	CMPQ    DI, BX
-	JAE     tail_2947
+	JAE     tail_2950
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2949:
+row_2952:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -56815,53 +56856,53 @@ row_2949:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2949
+	JNZ          row_2952
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2950
+	JB           act_done_2953
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2951
+	JE           act_clampx_2954
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2952
+	JE           act_mulx_2955
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2953
+	JE           act_slope_2956
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2954
+	JE           act_slopec_2957
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2955
+	JE           act_requant_2958
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2950
+	JMP          act_done_2953
 
-act_mulx_2952:
+act_mulx_2955:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2950
+	JMP         act_done_2953
 
-act_slope_2953:
+act_slope_2956:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2950
+	JMP         act_done_2953
 
-act_slopec_2954:
+act_slopec_2957:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2950
+	JMP         act_done_2953
 
-act_requant_2955:
+act_requant_2958:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -56869,28 +56910,28 @@ act_requant_2955:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2950
+	JMP         act_done_2953
 
-act_clampx_2951:
+act_clampx_2954:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2950:
+act_done_2953:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2946
+	JMP     block_2949
 
-tail_2947:
+tail_2950:
 	CMPQ      DI, DX
-	JAE       pixels_done_2948
+	JAE       pixels_done_2951
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2956:
+row_2959:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -56914,53 +56955,53 @@ row_2956:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2956
+	JNZ          row_2959
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2957
+	JB           act_done_2960
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2958
+	JE           act_clampx_2961
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2959
+	JE           act_mulx_2962
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2960
+	JE           act_slope_2963
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2961
+	JE           act_slopec_2964
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2962
+	JE           act_requant_2965
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2957
+	JMP          act_done_2960
 
-act_mulx_2959:
+act_mulx_2962:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2957
+	JMP         act_done_2960
 
-act_slope_2960:
+act_slope_2963:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2957
+	JMP         act_done_2960
 
-act_slopec_2961:
+act_slopec_2964:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2957
+	JMP         act_done_2960
 
-act_requant_2962:
+act_requant_2965:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -56968,17 +57009,17 @@ act_requant_2962:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2957
+	JMP         act_done_2960
 
-act_clampx_2958:
+act_clampx_2961:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2957:
+act_done_2960:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2948:
+pixels_done_2951:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -57011,9 +57052,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2963:
+block_2966:
 	CMPQ    DI, BX
-	JAE     tail_2964
+	JAE     tail_2967
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57023,7 +57064,7 @@ block_2963:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2966:
+row_2969:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -57040,24 +57081,24 @@ row_2966:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2966
+	JNZ          row_2969
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2967
+	JB           act_done_2970
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2968
+	JE           act_clampx_2971
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2969
+	JE           act_mulx_2972
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2970
+	JE           act_slope_2973
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2971
+	JE           act_slopec_2974
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2972
+	JE           act_requant_2975
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57070,9 +57111,9 @@ row_2966:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2967
+	JMP          act_done_2970
 
-act_mulx_2969:
+act_mulx_2972:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57093,9 +57134,9 @@ act_mulx_2969:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2967
+	JMP         act_done_2970
 
-act_slope_2970:
+act_slope_2973:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57108,9 +57149,9 @@ act_slope_2970:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2967
+	JMP         act_done_2970
 
-act_slopec_2971:
+act_slopec_2974:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57126,9 +57167,9 @@ act_slopec_2971:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2967
+	JMP         act_done_2970
 
-act_requant_2972:
+act_requant_2975:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57148,9 +57189,9 @@ act_requant_2972:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2967
+	JMP         act_done_2970
 
-act_clampx_2968:
+act_clampx_2971:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57160,7 +57201,7 @@ act_clampx_2968:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2967:
+act_done_2970:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57171,11 +57212,11 @@ act_done_2967:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2963
+	JMP     block_2966
 
-tail_2964:
+tail_2967:
 	CMPQ      DI, DX
-	JAE       pixels_done_2965
+	JAE       pixels_done_2968
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57184,7 +57225,7 @@ tail_2964:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2973:
+row_2976:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -57201,24 +57242,24 @@ row_2973:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2973
+	JNZ          row_2976
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2974
+	JB           act_done_2977
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2975
+	JE           act_clampx_2978
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2976
+	JE           act_mulx_2979
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2977
+	JE           act_slope_2980
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2978
+	JE           act_slopec_2981
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2979
+	JE           act_requant_2982
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57231,9 +57272,9 @@ row_2973:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2974
+	JMP          act_done_2977
 
-act_mulx_2976:
+act_mulx_2979:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57254,9 +57295,9 @@ act_mulx_2976:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2974
+	JMP         act_done_2977
 
-act_slope_2977:
+act_slope_2980:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57269,9 +57310,9 @@ act_slope_2977:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2974
+	JMP         act_done_2977
 
-act_slopec_2978:
+act_slopec_2981:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57287,9 +57328,9 @@ act_slopec_2978:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2974
+	JMP         act_done_2977
 
-act_requant_2979:
+act_requant_2982:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57309,9 +57350,9 @@ act_requant_2979:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2974
+	JMP         act_done_2977
 
-act_clampx_2975:
+act_clampx_2978:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57321,7 +57362,7 @@ act_clampx_2975:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2974:
+act_done_2977:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57331,7 +57372,7 @@ act_done_2974:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2965:
+pixels_done_2968:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57350,9 +57391,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2980:
+block_2983:
 	CMPQ    DI, BX
-	JAE     tail_2981
+	JAE     tail_2984
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57361,7 +57402,7 @@ block_2980:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2983:
+row_2986:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -57375,24 +57416,24 @@ row_2983:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2983
+	JNZ          row_2986
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2984
+	JB           act_done_2987
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2985
+	JE           act_clampx_2988
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2986
+	JE           act_mulx_2989
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2987
+	JE           act_slope_2990
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2988
+	JE           act_slopec_2991
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2989
+	JE           act_requant_2992
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57402,9 +57443,9 @@ row_2983:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2984
+	JMP          act_done_2987
 
-act_mulx_2986:
+act_mulx_2989:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57420,9 +57461,9 @@ act_mulx_2986:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2984
+	JMP         act_done_2987
 
-act_slope_2987:
+act_slope_2990:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57432,9 +57473,9 @@ act_slope_2987:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2984
+	JMP         act_done_2987
 
-act_slopec_2988:
+act_slopec_2991:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57447,9 +57488,9 @@ act_slopec_2988:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2984
+	JMP         act_done_2987
 
-act_requant_2989:
+act_requant_2992:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57465,9 +57506,9 @@ act_requant_2989:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2984
+	JMP         act_done_2987
 
-act_clampx_2985:
+act_clampx_2988:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57475,7 +57516,7 @@ act_clampx_2985:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2984:
+act_done_2987:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57484,11 +57525,11 @@ act_done_2984:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2980
+	JMP     block_2983
 
-tail_2981:
+tail_2984:
 	CMPQ      DI, DX
-	JAE       pixels_done_2982
+	JAE       pixels_done_2985
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57496,7 +57537,7 @@ tail_2981:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2990:
+row_2993:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -57510,24 +57551,24 @@ row_2990:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2990
+	JNZ          row_2993
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2991
+	JB           act_done_2994
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2992
+	JE           act_clampx_2995
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2993
+	JE           act_mulx_2996
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2994
+	JE           act_slope_2997
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2995
+	JE           act_slopec_2998
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2996
+	JE           act_requant_2999
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57537,9 +57578,9 @@ row_2990:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2991
+	JMP          act_done_2994
 
-act_mulx_2993:
+act_mulx_2996:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57555,9 +57596,9 @@ act_mulx_2993:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2991
+	JMP         act_done_2994
 
-act_slope_2994:
+act_slope_2997:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57567,9 +57608,9 @@ act_slope_2994:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2991
+	JMP         act_done_2994
 
-act_slopec_2995:
+act_slopec_2998:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57582,9 +57623,9 @@ act_slopec_2995:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2991
+	JMP         act_done_2994
 
-act_requant_2996:
+act_requant_2999:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57600,9 +57641,9 @@ act_requant_2996:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2991
+	JMP         act_done_2994
 
-act_clampx_2992:
+act_clampx_2995:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57610,7 +57651,7 @@ act_clampx_2992:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2991:
+act_done_2994:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57618,7 +57659,7 @@ act_done_2991:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2982:
+pixels_done_2985:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57635,9 +57676,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2997:
+block_3000:
 	CMPQ    DI, BX
-	JAE     tail_2998
+	JAE     tail_3001
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57645,7 +57686,7 @@ block_2997:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3000:
+row_3003:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -57656,33 +57697,33 @@ row_3000:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3000
+	JNZ          row_3003
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3001
+	JB           act_done_3004
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3002
+	JE           act_clampx_3005
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3003
+	JE           act_mulx_3006
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3004
+	JE           act_slope_3007
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3005
+	JE           act_slopec_3008
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3006
+	JE           act_requant_3009
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3001
+	JMP          act_done_3004
 
-act_mulx_3003:
+act_mulx_3006:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57693,18 +57734,18 @@ act_mulx_3003:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3001
+	JMP         act_done_3004
 
-act_slope_3004:
+act_slope_3007:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3001
+	JMP         act_done_3004
 
-act_slopec_3005:
+act_slopec_3008:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57714,9 +57755,9 @@ act_slopec_3005:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3001
+	JMP         act_done_3004
 
-act_requant_3006:
+act_requant_3009:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57728,33 +57769,33 @@ act_requant_3006:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3001
+	JMP         act_done_3004
 
-act_clampx_3002:
+act_clampx_3005:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3001:
+act_done_3004:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2997
+	JMP     block_3000
 
-tail_2998:
+tail_3001:
 	CMPQ      DI, DX
-	JAE       pixels_done_2999
+	JAE       pixels_done_3002
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3007:
+row_3010:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -57765,33 +57806,33 @@ row_3007:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3007
+	JNZ          row_3010
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3008
+	JB           act_done_3011
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3009
+	JE           act_clampx_3012
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3010
+	JE           act_mulx_3013
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3011
+	JE           act_slope_3014
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3012
+	JE           act_slopec_3015
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3013
+	JE           act_requant_3016
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3008
+	JMP          act_done_3011
 
-act_mulx_3010:
+act_mulx_3013:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57802,18 +57843,18 @@ act_mulx_3010:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3008
+	JMP         act_done_3011
 
-act_slope_3011:
+act_slope_3014:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3008
+	JMP         act_done_3011
 
-act_slopec_3012:
+act_slopec_3015:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57823,9 +57864,9 @@ act_slopec_3012:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3008
+	JMP         act_done_3011
 
-act_requant_3013:
+act_requant_3016:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57837,21 +57878,21 @@ act_requant_3013:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3008
+	JMP         act_done_3011
 
-act_clampx_3009:
+act_clampx_3012:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3008:
+act_done_3011:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2999:
+pixels_done_3002:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57866,16 +57907,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3014:
+block_3017:
 	CMPQ    DI, BX
-	JAE     tail_3015
+	JAE     tail_3018
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3017:
+row_3020:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -57883,53 +57924,53 @@ row_3017:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3017
+	JNZ          row_3020
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3018
+	JB           act_done_3021
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3019
+	JE           act_clampx_3022
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3020
+	JE           act_mulx_3023
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3021
+	JE           act_slope_3024
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3022
+	JE           act_slopec_3025
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3023
+	JE           act_requant_3026
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3018
+	JMP          act_done_3021
 
-act_mulx_3020:
+act_mulx_3023:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3018
+	JMP         act_done_3021
 
-act_slope_3021:
+act_slope_3024:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3018
+	JMP         act_done_3021
 
-act_slopec_3022:
+act_slopec_3025:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3018
+	JMP         act_done_3021
 
-act_requant_3023:
+act_requant_3026:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -57937,28 +57978,28 @@ act_requant_3023:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3018
+	JMP         act_done_3021
 
-act_clampx_3019:
+act_clampx_3022:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3018:
+act_done_3021:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3014
+	JMP     block_3017
 
-tail_3015:
+tail_3018:
 	CMPQ      DI, DX
-	JAE       pixels_done_3016
+	JAE       pixels_done_3019
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3024:
+row_3027:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -57966,53 +58007,53 @@ row_3024:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3024
+	JNZ          row_3027
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3025
+	JB           act_done_3028
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3026
+	JE           act_clampx_3029
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3027
+	JE           act_mulx_3030
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3028
+	JE           act_slope_3031
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3029
+	JE           act_slopec_3032
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3030
+	JE           act_requant_3033
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3025
+	JMP          act_done_3028
 
-act_mulx_3027:
+act_mulx_3030:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3025
+	JMP         act_done_3028
 
-act_slope_3028:
+act_slope_3031:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3025
+	JMP         act_done_3028
 
-act_slopec_3029:
+act_slopec_3032:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3025
+	JMP         act_done_3028
 
-act_requant_3030:
+act_requant_3033:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -58020,17 +58061,17 @@ act_requant_3030:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3025
+	JMP         act_done_3028
 
-act_clampx_3026:
+act_clampx_3029:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3025:
+act_done_3028:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3016:
+pixels_done_3019:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -58063,9 +58104,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3031:
+block_3034:
 	CMPQ    DI, BX
-	JAE     tail_3032
+	JAE     tail_3035
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58075,7 +58116,7 @@ block_3031:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3034:
+row_3037:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -58101,24 +58142,24 @@ row_3034:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3034
+	JNZ          row_3037
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3035
+	JB           act_done_3038
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3036
+	JE           act_clampx_3039
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3037
+	JE           act_mulx_3040
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3038
+	JE           act_slope_3041
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3039
+	JE           act_slopec_3042
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3040
+	JE           act_requant_3043
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58131,9 +58172,9 @@ row_3034:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3035
+	JMP          act_done_3038
 
-act_mulx_3037:
+act_mulx_3040:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58154,9 +58195,9 @@ act_mulx_3037:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3035
+	JMP         act_done_3038
 
-act_slope_3038:
+act_slope_3041:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58169,9 +58210,9 @@ act_slope_3038:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3035
+	JMP         act_done_3038
 
-act_slopec_3039:
+act_slopec_3042:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58187,9 +58228,9 @@ act_slopec_3039:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3035
+	JMP         act_done_3038
 
-act_requant_3040:
+act_requant_3043:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58209,9 +58250,9 @@ act_requant_3040:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3035
+	JMP         act_done_3038
 
-act_clampx_3036:
+act_clampx_3039:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58221,7 +58262,7 @@ act_clampx_3036:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3035:
+act_done_3038:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58232,11 +58273,11 @@ act_done_3035:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3031
+	JMP     block_3034
 
-tail_3032:
+tail_3035:
 	CMPQ      DI, DX
-	JAE       pixels_done_3033
+	JAE       pixels_done_3036
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58245,7 +58286,7 @@ tail_3032:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3041:
+row_3044:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -58271,24 +58312,24 @@ row_3041:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3041
+	JNZ          row_3044
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3042
+	JB           act_done_3045
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3043
+	JE           act_clampx_3046
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3044
+	JE           act_mulx_3047
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3045
+	JE           act_slope_3048
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3046
+	JE           act_slopec_3049
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3047
+	JE           act_requant_3050
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58301,9 +58342,9 @@ row_3041:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3042
+	JMP          act_done_3045
 
-act_mulx_3044:
+act_mulx_3047:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58324,9 +58365,9 @@ act_mulx_3044:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3042
+	JMP         act_done_3045
 
-act_slope_3045:
+act_slope_3048:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58339,9 +58380,9 @@ act_slope_3045:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3042
+	JMP         act_done_3045
 
-act_slopec_3046:
+act_slopec_3049:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58357,9 +58398,9 @@ act_slopec_3046:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3042
+	JMP         act_done_3045
 
-act_requant_3047:
+act_requant_3050:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58379,9 +58420,9 @@ act_requant_3047:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3042
+	JMP         act_done_3045
 
-act_clampx_3043:
+act_clampx_3046:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58391,7 +58432,7 @@ act_clampx_3043:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3042:
+act_done_3045:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58401,7 +58442,7 @@ act_done_3042:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3033:
+pixels_done_3036:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58420,9 +58461,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3048:
+block_3051:
 	CMPQ    DI, BX
-	JAE     tail_3049
+	JAE     tail_3052
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58431,7 +58472,7 @@ block_3048:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3051:
+row_3054:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -58452,24 +58493,24 @@ row_3051:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3051
+	JNZ          row_3054
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3052
+	JB           act_done_3055
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3053
+	JE           act_clampx_3056
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3054
+	JE           act_mulx_3057
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3055
+	JE           act_slope_3058
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3056
+	JE           act_slopec_3059
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3057
+	JE           act_requant_3060
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58479,9 +58520,9 @@ row_3051:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3052
+	JMP          act_done_3055
 
-act_mulx_3054:
+act_mulx_3057:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58497,9 +58538,9 @@ act_mulx_3054:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3052
+	JMP         act_done_3055
 
-act_slope_3055:
+act_slope_3058:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58509,9 +58550,9 @@ act_slope_3055:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3052
+	JMP         act_done_3055
 
-act_slopec_3056:
+act_slopec_3059:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58524,9 +58565,9 @@ act_slopec_3056:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3052
+	JMP         act_done_3055
 
-act_requant_3057:
+act_requant_3060:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58542,9 +58583,9 @@ act_requant_3057:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3052
+	JMP         act_done_3055
 
-act_clampx_3053:
+act_clampx_3056:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58552,7 +58593,7 @@ act_clampx_3053:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3052:
+act_done_3055:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58561,11 +58602,11 @@ act_done_3052:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3048
+	JMP     block_3051
 
-tail_3049:
+tail_3052:
 	CMPQ      DI, DX
-	JAE       pixels_done_3050
+	JAE       pixels_done_3053
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58573,7 +58614,7 @@ tail_3049:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3058:
+row_3061:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -58594,24 +58635,24 @@ row_3058:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3058
+	JNZ          row_3061
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3059
+	JB           act_done_3062
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3060
+	JE           act_clampx_3063
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3061
+	JE           act_mulx_3064
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3062
+	JE           act_slope_3065
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3063
+	JE           act_slopec_3066
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3064
+	JE           act_requant_3067
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58621,9 +58662,9 @@ row_3058:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3059
+	JMP          act_done_3062
 
-act_mulx_3061:
+act_mulx_3064:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58639,9 +58680,9 @@ act_mulx_3061:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3059
+	JMP         act_done_3062
 
-act_slope_3062:
+act_slope_3065:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58651,9 +58692,9 @@ act_slope_3062:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3059
+	JMP         act_done_3062
 
-act_slopec_3063:
+act_slopec_3066:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58666,9 +58707,9 @@ act_slopec_3063:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3059
+	JMP         act_done_3062
 
-act_requant_3064:
+act_requant_3067:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58684,9 +58725,9 @@ act_requant_3064:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3059
+	JMP         act_done_3062
 
-act_clampx_3060:
+act_clampx_3063:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58694,7 +58735,7 @@ act_clampx_3060:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3059:
+act_done_3062:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58702,7 +58743,7 @@ act_done_3059:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3050:
+pixels_done_3053:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58719,9 +58760,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3065:
+block_3068:
 	CMPQ    DI, BX
-	JAE     tail_3066
+	JAE     tail_3069
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58729,7 +58770,7 @@ block_3065:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3068:
+row_3071:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -58745,33 +58786,33 @@ row_3068:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3068
+	JNZ          row_3071
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3069
+	JB           act_done_3072
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3070
+	JE           act_clampx_3073
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3071
+	JE           act_mulx_3074
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3072
+	JE           act_slope_3075
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3073
+	JE           act_slopec_3076
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3074
+	JE           act_requant_3077
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3069
+	JMP          act_done_3072
 
-act_mulx_3071:
+act_mulx_3074:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58782,18 +58823,18 @@ act_mulx_3071:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3069
+	JMP         act_done_3072
 
-act_slope_3072:
+act_slope_3075:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3069
+	JMP         act_done_3072
 
-act_slopec_3073:
+act_slopec_3076:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58803,9 +58844,9 @@ act_slopec_3073:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3069
+	JMP         act_done_3072
 
-act_requant_3074:
+act_requant_3077:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58817,33 +58858,33 @@ act_requant_3074:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3069
+	JMP         act_done_3072
 
-act_clampx_3070:
+act_clampx_3073:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3069:
+act_done_3072:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3065
+	JMP     block_3068
 
-tail_3066:
+tail_3069:
 	CMPQ      DI, DX
-	JAE       pixels_done_3067
+	JAE       pixels_done_3070
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3075:
+row_3078:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -58859,33 +58900,33 @@ row_3075:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3075
+	JNZ          row_3078
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3076
+	JB           act_done_3079
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3077
+	JE           act_clampx_3080
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3078
+	JE           act_mulx_3081
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3079
+	JE           act_slope_3082
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3080
+	JE           act_slopec_3083
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3081
+	JE           act_requant_3084
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3076
+	JMP          act_done_3079
 
-act_mulx_3078:
+act_mulx_3081:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58896,18 +58937,18 @@ act_mulx_3078:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3076
+	JMP         act_done_3079
 
-act_slope_3079:
+act_slope_3082:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3076
+	JMP         act_done_3079
 
-act_slopec_3080:
+act_slopec_3083:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58917,9 +58958,9 @@ act_slopec_3080:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3076
+	JMP         act_done_3079
 
-act_requant_3081:
+act_requant_3084:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58931,21 +58972,21 @@ act_requant_3081:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3076
+	JMP         act_done_3079
 
-act_clampx_3077:
+act_clampx_3080:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3076:
+act_done_3079:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3067:
+pixels_done_3070:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58960,16 +59001,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3082:
+block_3085:
 	CMPQ    DI, BX
-	JAE     tail_3083
+	JAE     tail_3086
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3085:
+row_3088:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -58980,53 +59021,53 @@ row_3085:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3085
+	JNZ          row_3088
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3086
+	JB           act_done_3089
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3087
+	JE           act_clampx_3090
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3088
+	JE           act_mulx_3091
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3089
+	JE           act_slope_3092
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3090
+	JE           act_slopec_3093
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3091
+	JE           act_requant_3094
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3086
+	JMP          act_done_3089
 
-act_mulx_3088:
+act_mulx_3091:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3086
+	JMP         act_done_3089
 
-act_slope_3089:
+act_slope_3092:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3086
+	JMP         act_done_3089
 
-act_slopec_3090:
+act_slopec_3093:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3086
+	JMP         act_done_3089
 
-act_requant_3091:
+act_requant_3094:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -59034,28 +59075,28 @@ act_requant_3091:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3086
+	JMP         act_done_3089
 
-act_clampx_3087:
+act_clampx_3090:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3086:
+act_done_3089:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3082
+	JMP     block_3085
 
-tail_3083:
+tail_3086:
 	CMPQ      DI, DX
-	JAE       pixels_done_3084
+	JAE       pixels_done_3087
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3092:
+row_3095:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -59066,53 +59107,53 @@ row_3092:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3092
+	JNZ          row_3095
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3093
+	JB           act_done_3096
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3094
+	JE           act_clampx_3097
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3095
+	JE           act_mulx_3098
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3096
+	JE           act_slope_3099
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3097
+	JE           act_slopec_3100
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3098
+	JE           act_requant_3101
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3093
+	JMP          act_done_3096
 
-act_mulx_3095:
+act_mulx_3098:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3093
+	JMP         act_done_3096
 
-act_slope_3096:
+act_slope_3099:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3093
+	JMP         act_done_3096
 
-act_slopec_3097:
+act_slopec_3100:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3093
+	JMP         act_done_3096
 
-act_requant_3098:
+act_requant_3101:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -59120,17 +59161,17 @@ act_requant_3098:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3093
+	JMP         act_done_3096
 
-act_clampx_3094:
+act_clampx_3097:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3093:
+act_done_3096:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3084:
+pixels_done_3087:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -59163,9 +59204,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3099:
+block_3102:
 	CMPQ    DI, BX
-	JAE     tail_3100
+	JAE     tail_3103
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59175,7 +59216,7 @@ block_3099:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3102:
+row_3105:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -59210,24 +59251,24 @@ row_3102:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3102
+	JNZ          row_3105
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3103
+	JB           act_done_3106
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3104
+	JE           act_clampx_3107
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3105
+	JE           act_mulx_3108
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3106
+	JE           act_slope_3109
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3107
+	JE           act_slopec_3110
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3108
+	JE           act_requant_3111
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59240,9 +59281,9 @@ row_3102:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3103
+	JMP          act_done_3106
 
-act_mulx_3105:
+act_mulx_3108:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59263,9 +59304,9 @@ act_mulx_3105:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3103
+	JMP         act_done_3106
 
-act_slope_3106:
+act_slope_3109:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59278,9 +59319,9 @@ act_slope_3106:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3103
+	JMP         act_done_3106
 
-act_slopec_3107:
+act_slopec_3110:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59296,9 +59337,9 @@ act_slopec_3107:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3103
+	JMP         act_done_3106
 
-act_requant_3108:
+act_requant_3111:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59318,9 +59359,9 @@ act_requant_3108:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3103
+	JMP         act_done_3106
 
-act_clampx_3104:
+act_clampx_3107:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59330,7 +59371,7 @@ act_clampx_3104:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3103:
+act_done_3106:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59341,11 +59382,11 @@ act_done_3103:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3099
+	JMP     block_3102
 
-tail_3100:
+tail_3103:
 	CMPQ      DI, DX
-	JAE       pixels_done_3101
+	JAE       pixels_done_3104
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59354,7 +59395,7 @@ tail_3100:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3109:
+row_3112:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -59389,24 +59430,24 @@ row_3109:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3109
+	JNZ          row_3112
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3110
+	JB           act_done_3113
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3111
+	JE           act_clampx_3114
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3112
+	JE           act_mulx_3115
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3113
+	JE           act_slope_3116
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3114
+	JE           act_slopec_3117
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3115
+	JE           act_requant_3118
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59419,9 +59460,9 @@ row_3109:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3110
+	JMP          act_done_3113
 
-act_mulx_3112:
+act_mulx_3115:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59442,9 +59483,9 @@ act_mulx_3112:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3110
+	JMP         act_done_3113
 
-act_slope_3113:
+act_slope_3116:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59457,9 +59498,9 @@ act_slope_3113:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3110
+	JMP         act_done_3113
 
-act_slopec_3114:
+act_slopec_3117:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59475,9 +59516,9 @@ act_slopec_3114:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3110
+	JMP         act_done_3113
 
-act_requant_3115:
+act_requant_3118:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59497,9 +59538,9 @@ act_requant_3115:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3110
+	JMP         act_done_3113
 
-act_clampx_3111:
+act_clampx_3114:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59509,7 +59550,7 @@ act_clampx_3111:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3110:
+act_done_3113:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59519,7 +59560,7 @@ act_done_3110:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3101:
+pixels_done_3104:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59538,9 +59579,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3116:
+block_3119:
 	CMPQ    DI, BX
-	JAE     tail_3117
+	JAE     tail_3120
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59549,7 +59590,7 @@ block_3116:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3119:
+row_3122:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -59577,24 +59618,24 @@ row_3119:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3119
+	JNZ          row_3122
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3120
+	JB           act_done_3123
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3121
+	JE           act_clampx_3124
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3122
+	JE           act_mulx_3125
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3123
+	JE           act_slope_3126
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3124
+	JE           act_slopec_3127
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3125
+	JE           act_requant_3128
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59604,9 +59645,9 @@ row_3119:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3120
+	JMP          act_done_3123
 
-act_mulx_3122:
+act_mulx_3125:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59622,9 +59663,9 @@ act_mulx_3122:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3120
+	JMP         act_done_3123
 
-act_slope_3123:
+act_slope_3126:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59634,9 +59675,9 @@ act_slope_3123:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3120
+	JMP         act_done_3123
 
-act_slopec_3124:
+act_slopec_3127:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59649,9 +59690,9 @@ act_slopec_3124:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3120
+	JMP         act_done_3123
 
-act_requant_3125:
+act_requant_3128:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59667,9 +59708,9 @@ act_requant_3125:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3120
+	JMP         act_done_3123
 
-act_clampx_3121:
+act_clampx_3124:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59677,7 +59718,7 @@ act_clampx_3121:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3120:
+act_done_3123:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59686,11 +59727,11 @@ act_done_3120:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3116
+	JMP     block_3119
 
-tail_3117:
+tail_3120:
 	CMPQ      DI, DX
-	JAE       pixels_done_3118
+	JAE       pixels_done_3121
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59698,7 +59739,7 @@ tail_3117:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3126:
+row_3129:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -59726,24 +59767,24 @@ row_3126:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3126
+	JNZ          row_3129
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3127
+	JB           act_done_3130
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3128
+	JE           act_clampx_3131
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3129
+	JE           act_mulx_3132
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3130
+	JE           act_slope_3133
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3131
+	JE           act_slopec_3134
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3132
+	JE           act_requant_3135
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59753,9 +59794,9 @@ row_3126:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3127
+	JMP          act_done_3130
 
-act_mulx_3129:
+act_mulx_3132:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59771,9 +59812,9 @@ act_mulx_3129:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3127
+	JMP         act_done_3130
 
-act_slope_3130:
+act_slope_3133:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59783,9 +59824,9 @@ act_slope_3130:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3127
+	JMP         act_done_3130
 
-act_slopec_3131:
+act_slopec_3134:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59798,9 +59839,9 @@ act_slopec_3131:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3127
+	JMP         act_done_3130
 
-act_requant_3132:
+act_requant_3135:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59816,9 +59857,9 @@ act_requant_3132:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3127
+	JMP         act_done_3130
 
-act_clampx_3128:
+act_clampx_3131:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59826,7 +59867,7 @@ act_clampx_3128:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3127:
+act_done_3130:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59834,7 +59875,7 @@ act_done_3127:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3118:
+pixels_done_3121:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59851,9 +59892,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3133:
+block_3136:
 	CMPQ    DI, BX
-	JAE     tail_3134
+	JAE     tail_3137
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59861,7 +59902,7 @@ block_3133:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3136:
+row_3139:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -59882,33 +59923,33 @@ row_3136:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3136
+	JNZ          row_3139
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3137
+	JB           act_done_3140
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3138
+	JE           act_clampx_3141
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3139
+	JE           act_mulx_3142
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3140
+	JE           act_slope_3143
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3141
+	JE           act_slopec_3144
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3142
+	JE           act_requant_3145
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3137
+	JMP          act_done_3140
 
-act_mulx_3139:
+act_mulx_3142:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59919,18 +59960,18 @@ act_mulx_3139:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3137
+	JMP         act_done_3140
 
-act_slope_3140:
+act_slope_3143:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3137
+	JMP         act_done_3140
 
-act_slopec_3141:
+act_slopec_3144:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59940,9 +59981,9 @@ act_slopec_3141:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3137
+	JMP         act_done_3140
 
-act_requant_3142:
+act_requant_3145:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59954,33 +59995,33 @@ act_requant_3142:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3137
+	JMP         act_done_3140
 
-act_clampx_3138:
+act_clampx_3141:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3137:
+act_done_3140:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3133
+	JMP     block_3136
 
-tail_3134:
+tail_3137:
 	CMPQ      DI, DX
-	JAE       pixels_done_3135
+	JAE       pixels_done_3138
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3143:
+row_3146:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -60001,33 +60042,33 @@ row_3143:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3143
+	JNZ          row_3146
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3144
+	JB           act_done_3147
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3145
+	JE           act_clampx_3148
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3146
+	JE           act_mulx_3149
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3147
+	JE           act_slope_3150
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3148
+	JE           act_slopec_3151
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3149
+	JE           act_requant_3152
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3144
+	JMP          act_done_3147
 
-act_mulx_3146:
+act_mulx_3149:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -60038,18 +60079,18 @@ act_mulx_3146:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3144
+	JMP         act_done_3147
 
-act_slope_3147:
+act_slope_3150:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3144
+	JMP         act_done_3147
 
-act_slopec_3148:
+act_slopec_3151:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -60059,9 +60100,9 @@ act_slopec_3148:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3144
+	JMP         act_done_3147
 
-act_requant_3149:
+act_requant_3152:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -60073,21 +60114,21 @@ act_requant_3149:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3144
+	JMP         act_done_3147
 
-act_clampx_3145:
+act_clampx_3148:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3144:
+act_done_3147:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3135:
+pixels_done_3138:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60102,16 +60143,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3150:
+block_3153:
 	CMPQ    DI, BX
-	JAE     tail_3151
+	JAE     tail_3154
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3153:
+row_3156:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -60125,53 +60166,53 @@ row_3153:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3153
+	JNZ          row_3156
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3154
+	JB           act_done_3157
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3155
+	JE           act_clampx_3158
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3156
+	JE           act_mulx_3159
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3157
+	JE           act_slope_3160
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3158
+	JE           act_slopec_3161
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3159
+	JE           act_requant_3162
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3154
+	JMP          act_done_3157
 
-act_mulx_3156:
+act_mulx_3159:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3154
+	JMP         act_done_3157
 
-act_slope_3157:
+act_slope_3160:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3154
+	JMP         act_done_3157
 
-act_slopec_3158:
+act_slopec_3161:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3154
+	JMP         act_done_3157
 
-act_requant_3159:
+act_requant_3162:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -60179,28 +60220,28 @@ act_requant_3159:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3154
+	JMP         act_done_3157
 
-act_clampx_3155:
+act_clampx_3158:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3154:
+act_done_3157:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3150
+	JMP     block_3153
 
-tail_3151:
+tail_3154:
 	CMPQ      DI, DX
-	JAE       pixels_done_3152
+	JAE       pixels_done_3155
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3160:
+row_3163:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -60214,53 +60255,53 @@ row_3160:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3160
+	JNZ          row_3163
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3161
+	JB           act_done_3164
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3162
+	JE           act_clampx_3165
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3163
+	JE           act_mulx_3166
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3164
+	JE           act_slope_3167
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3165
+	JE           act_slopec_3168
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3166
+	JE           act_requant_3169
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3161
+	JMP          act_done_3164
 
-act_mulx_3163:
+act_mulx_3166:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3161
+	JMP         act_done_3164
 
-act_slope_3164:
+act_slope_3167:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3161
+	JMP         act_done_3164
 
-act_slopec_3165:
+act_slopec_3168:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3161
+	JMP         act_done_3164
 
-act_requant_3166:
+act_requant_3169:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -60268,17 +60309,17 @@ act_requant_3166:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3161
+	JMP         act_done_3164
 
-act_clampx_3162:
+act_clampx_3165:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3161:
+act_done_3164:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3152:
+pixels_done_3155:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -60311,9 +60352,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3167:
+block_3170:
 	CMPQ    DI, BX
-	JAE     tail_3168
+	JAE     tail_3171
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60323,7 +60364,7 @@ block_3167:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3170:
+row_3173:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -60371,24 +60412,24 @@ row_3170:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3170
+	JNZ          row_3173
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3171
+	JB           act_done_3174
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3172
+	JE           act_clampx_3175
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3173
+	JE           act_mulx_3176
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3174
+	JE           act_slope_3177
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3175
+	JE           act_slopec_3178
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3176
+	JE           act_requant_3179
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60401,9 +60442,9 @@ row_3170:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3171
+	JMP          act_done_3174
 
-act_mulx_3173:
+act_mulx_3176:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60424,9 +60465,9 @@ act_mulx_3173:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3171
+	JMP         act_done_3174
 
-act_slope_3174:
+act_slope_3177:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60439,9 +60480,9 @@ act_slope_3174:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3171
+	JMP         act_done_3174
 
-act_slopec_3175:
+act_slopec_3178:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60457,9 +60498,9 @@ act_slopec_3175:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3171
+	JMP         act_done_3174
 
-act_requant_3176:
+act_requant_3179:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60479,9 +60520,9 @@ act_requant_3176:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3171
+	JMP         act_done_3174
 
-act_clampx_3172:
+act_clampx_3175:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60491,7 +60532,7 @@ act_clampx_3172:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3171:
+act_done_3174:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60502,11 +60543,11 @@ act_done_3171:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3167
+	JMP     block_3170
 
-tail_3168:
+tail_3171:
 	CMPQ      DI, DX
-	JAE       pixels_done_3169
+	JAE       pixels_done_3172
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60515,7 +60556,7 @@ tail_3168:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3177:
+row_3180:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -60563,24 +60604,24 @@ row_3177:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3177
+	JNZ          row_3180
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3178
+	JB           act_done_3181
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3179
+	JE           act_clampx_3182
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3180
+	JE           act_mulx_3183
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3181
+	JE           act_slope_3184
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3182
+	JE           act_slopec_3185
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3183
+	JE           act_requant_3186
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60593,9 +60634,9 @@ row_3177:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3178
+	JMP          act_done_3181
 
-act_mulx_3180:
+act_mulx_3183:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60616,9 +60657,9 @@ act_mulx_3180:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3178
+	JMP         act_done_3181
 
-act_slope_3181:
+act_slope_3184:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60631,9 +60672,9 @@ act_slope_3181:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3178
+	JMP         act_done_3181
 
-act_slopec_3182:
+act_slopec_3185:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60649,9 +60690,9 @@ act_slopec_3182:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3178
+	JMP         act_done_3181
 
-act_requant_3183:
+act_requant_3186:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60671,9 +60712,9 @@ act_requant_3183:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3178
+	JMP         act_done_3181
 
-act_clampx_3179:
+act_clampx_3182:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60683,7 +60724,7 @@ act_clampx_3179:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3178:
+act_done_3181:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60693,7 +60734,7 @@ act_done_3178:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3169:
+pixels_done_3172:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60712,9 +60753,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3184:
+block_3187:
 	CMPQ    DI, BX
-	JAE     tail_3185
+	JAE     tail_3188
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60723,7 +60764,7 @@ block_3184:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3187:
+row_3190:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -60761,24 +60802,24 @@ row_3187:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3187
+	JNZ          row_3190
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3188
+	JB           act_done_3191
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3189
+	JE           act_clampx_3192
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3190
+	JE           act_mulx_3193
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3191
+	JE           act_slope_3194
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3192
+	JE           act_slopec_3195
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3193
+	JE           act_requant_3196
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60788,9 +60829,9 @@ row_3187:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3188
+	JMP          act_done_3191
 
-act_mulx_3190:
+act_mulx_3193:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60806,9 +60847,9 @@ act_mulx_3190:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3188
+	JMP         act_done_3191
 
-act_slope_3191:
+act_slope_3194:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60818,9 +60859,9 @@ act_slope_3191:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3188
+	JMP         act_done_3191
 
-act_slopec_3192:
+act_slopec_3195:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60833,9 +60874,9 @@ act_slopec_3192:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3188
+	JMP         act_done_3191
 
-act_requant_3193:
+act_requant_3196:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60851,9 +60892,9 @@ act_requant_3193:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3188
+	JMP         act_done_3191
 
-act_clampx_3189:
+act_clampx_3192:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60861,7 +60902,7 @@ act_clampx_3189:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3188:
+act_done_3191:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60870,11 +60911,11 @@ act_done_3188:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3184
+	JMP     block_3187
 
-tail_3185:
+tail_3188:
 	CMPQ      DI, DX
-	JAE       pixels_done_3186
+	JAE       pixels_done_3189
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60882,7 +60923,7 @@ tail_3185:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3194:
+row_3197:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -60920,24 +60961,24 @@ row_3194:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3194
+	JNZ          row_3197
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3195
+	JB           act_done_3198
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3196
+	JE           act_clampx_3199
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3197
+	JE           act_mulx_3200
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3198
+	JE           act_slope_3201
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3199
+	JE           act_slopec_3202
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3200
+	JE           act_requant_3203
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60947,9 +60988,9 @@ row_3194:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3195
+	JMP          act_done_3198
 
-act_mulx_3197:
+act_mulx_3200:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60965,9 +61006,9 @@ act_mulx_3197:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3195
+	JMP         act_done_3198
 
-act_slope_3198:
+act_slope_3201:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60977,9 +61018,9 @@ act_slope_3198:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3195
+	JMP         act_done_3198
 
-act_slopec_3199:
+act_slopec_3202:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -60992,9 +61033,9 @@ act_slopec_3199:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3195
+	JMP         act_done_3198
 
-act_requant_3200:
+act_requant_3203:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -61010,9 +61051,9 @@ act_requant_3200:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3195
+	JMP         act_done_3198
 
-act_clampx_3196:
+act_clampx_3199:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -61020,7 +61061,7 @@ act_clampx_3196:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3195:
+act_done_3198:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61028,7 +61069,7 @@ act_done_3195:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3186:
+pixels_done_3189:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61045,9 +61086,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3201:
+block_3204:
 	CMPQ    DI, BX
-	JAE     tail_3202
+	JAE     tail_3205
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61055,7 +61096,7 @@ block_3201:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3204:
+row_3207:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -61083,33 +61124,33 @@ row_3204:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3204
+	JNZ          row_3207
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3205
+	JB           act_done_3208
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3206
+	JE           act_clampx_3209
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3207
+	JE           act_mulx_3210
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3208
+	JE           act_slope_3211
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3209
+	JE           act_slopec_3212
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3210
+	JE           act_requant_3213
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3205
+	JMP          act_done_3208
 
-act_mulx_3207:
+act_mulx_3210:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61120,18 +61161,18 @@ act_mulx_3207:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3205
+	JMP         act_done_3208
 
-act_slope_3208:
+act_slope_3211:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3205
+	JMP         act_done_3208
 
-act_slopec_3209:
+act_slopec_3212:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61141,9 +61182,9 @@ act_slopec_3209:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3205
+	JMP         act_done_3208
 
-act_requant_3210:
+act_requant_3213:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61155,33 +61196,33 @@ act_requant_3210:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3205
+	JMP         act_done_3208
 
-act_clampx_3206:
+act_clampx_3209:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3205:
+act_done_3208:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3201
+	JMP     block_3204
 
-tail_3202:
+tail_3205:
 	CMPQ      DI, DX
-	JAE       pixels_done_3203
+	JAE       pixels_done_3206
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3211:
+row_3214:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -61209,33 +61250,33 @@ row_3211:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3211
+	JNZ          row_3214
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3212
+	JB           act_done_3215
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3213
+	JE           act_clampx_3216
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3214
+	JE           act_mulx_3217
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3215
+	JE           act_slope_3218
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3216
+	JE           act_slopec_3219
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3217
+	JE           act_requant_3220
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3212
+	JMP          act_done_3215
 
-act_mulx_3214:
+act_mulx_3217:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61246,18 +61287,18 @@ act_mulx_3214:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3212
+	JMP         act_done_3215
 
-act_slope_3215:
+act_slope_3218:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3212
+	JMP         act_done_3215
 
-act_slopec_3216:
+act_slopec_3219:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61267,9 +61308,9 @@ act_slopec_3216:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3212
+	JMP         act_done_3215
 
-act_requant_3217:
+act_requant_3220:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61281,21 +61322,21 @@ act_requant_3217:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3212
+	JMP         act_done_3215
 
-act_clampx_3213:
+act_clampx_3216:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3212:
+act_done_3215:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3203:
+pixels_done_3206:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61310,16 +61351,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3218:
+block_3221:
 	CMPQ    DI, BX
-	JAE     tail_3219
+	JAE     tail_3222
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3221:
+row_3224:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -61337,53 +61378,53 @@ row_3221:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3221
+	JNZ          row_3224
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3222
+	JB           act_done_3225
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3223
+	JE           act_clampx_3226
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3224
+	JE           act_mulx_3227
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3225
+	JE           act_slope_3228
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3226
+	JE           act_slopec_3229
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3227
+	JE           act_requant_3230
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3222
+	JMP          act_done_3225
 
-act_mulx_3224:
+act_mulx_3227:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3222
+	JMP         act_done_3225
 
-act_slope_3225:
+act_slope_3228:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3222
+	JMP         act_done_3225
 
-act_slopec_3226:
+act_slopec_3229:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3222
+	JMP         act_done_3225
 
-act_requant_3227:
+act_requant_3230:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -61391,28 +61432,28 @@ act_requant_3227:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3222
+	JMP         act_done_3225
 
-act_clampx_3223:
+act_clampx_3226:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3222:
+act_done_3225:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3218
+	JMP     block_3221
 
-tail_3219:
+tail_3222:
 	CMPQ      DI, DX
-	JAE       pixels_done_3220
+	JAE       pixels_done_3223
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3228:
+row_3231:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -61430,53 +61471,53 @@ row_3228:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3228
+	JNZ          row_3231
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3229
+	JB           act_done_3232
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3230
+	JE           act_clampx_3233
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3231
+	JE           act_mulx_3234
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3232
+	JE           act_slope_3235
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3233
+	JE           act_slopec_3236
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3234
+	JE           act_requant_3237
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3229
+	JMP          act_done_3232
 
-act_mulx_3231:
+act_mulx_3234:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3229
+	JMP         act_done_3232
 
-act_slope_3232:
+act_slope_3235:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3229
+	JMP         act_done_3232
 
-act_slopec_3233:
+act_slopec_3236:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3229
+	JMP         act_done_3232
 
-act_requant_3234:
+act_requant_3237:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -61484,17 +61525,17 @@ act_requant_3234:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3229
+	JMP         act_done_3232
 
-act_clampx_3230:
+act_clampx_3233:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3229:
+act_done_3232:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3220:
+pixels_done_3223:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -61527,9 +61568,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3235:
+block_3238:
 	CMPQ    DI, BX
-	JAE     tail_3236
+	JAE     tail_3239
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61539,7 +61580,7 @@ block_3235:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3238:
+row_3241:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -61596,24 +61637,24 @@ row_3238:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3238
+	JNZ          row_3241
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3239
+	JB           act_done_3242
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3240
+	JE           act_clampx_3243
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3241
+	JE           act_mulx_3244
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3242
+	JE           act_slope_3245
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3243
+	JE           act_slopec_3246
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3244
+	JE           act_requant_3247
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61626,9 +61667,9 @@ row_3238:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3239
+	JMP          act_done_3242
 
-act_mulx_3241:
+act_mulx_3244:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61649,9 +61690,9 @@ act_mulx_3241:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3239
+	JMP         act_done_3242
 
-act_slope_3242:
+act_slope_3245:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61664,9 +61705,9 @@ act_slope_3242:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3239
+	JMP         act_done_3242
 
-act_slopec_3243:
+act_slopec_3246:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61682,9 +61723,9 @@ act_slopec_3243:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3239
+	JMP         act_done_3242
 
-act_requant_3244:
+act_requant_3247:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61704,9 +61745,9 @@ act_requant_3244:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3239
+	JMP         act_done_3242
 
-act_clampx_3240:
+act_clampx_3243:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61716,7 +61757,7 @@ act_clampx_3240:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3239:
+act_done_3242:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61727,11 +61768,11 @@ act_done_3239:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3235
+	JMP     block_3238
 
-tail_3236:
+tail_3239:
 	CMPQ      DI, DX
-	JAE       pixels_done_3237
+	JAE       pixels_done_3240
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61740,7 +61781,7 @@ tail_3236:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3245:
+row_3248:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -61797,24 +61838,24 @@ row_3245:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3245
+	JNZ          row_3248
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3246
+	JB           act_done_3249
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3247
+	JE           act_clampx_3250
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3248
+	JE           act_mulx_3251
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3249
+	JE           act_slope_3252
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3250
+	JE           act_slopec_3253
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3251
+	JE           act_requant_3254
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61827,9 +61868,9 @@ row_3245:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3246
+	JMP          act_done_3249
 
-act_mulx_3248:
+act_mulx_3251:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61850,9 +61891,9 @@ act_mulx_3248:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3246
+	JMP         act_done_3249
 
-act_slope_3249:
+act_slope_3252:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61865,9 +61906,9 @@ act_slope_3249:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3246
+	JMP         act_done_3249
 
-act_slopec_3250:
+act_slopec_3253:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61883,9 +61924,9 @@ act_slopec_3250:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3246
+	JMP         act_done_3249
 
-act_requant_3251:
+act_requant_3254:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61905,9 +61946,9 @@ act_requant_3251:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3246
+	JMP         act_done_3249
 
-act_clampx_3247:
+act_clampx_3250:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61917,7 +61958,7 @@ act_clampx_3247:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3246:
+act_done_3249:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61927,7 +61968,7 @@ act_done_3246:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3237:
+pixels_done_3240:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61946,9 +61987,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3252:
+block_3255:
 	CMPQ    DI, BX
-	JAE     tail_3253
+	JAE     tail_3256
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61957,7 +61998,7 @@ block_3252:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3255:
+row_3258:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -62002,24 +62043,24 @@ row_3255:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3255
+	JNZ          row_3258
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3256
+	JB           act_done_3259
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3257
+	JE           act_clampx_3260
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3258
+	JE           act_mulx_3261
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3259
+	JE           act_slope_3262
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3260
+	JE           act_slopec_3263
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3261
+	JE           act_requant_3264
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62029,9 +62070,9 @@ row_3255:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3256
+	JMP          act_done_3259
 
-act_mulx_3258:
+act_mulx_3261:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62047,9 +62088,9 @@ act_mulx_3258:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3256
+	JMP         act_done_3259
 
-act_slope_3259:
+act_slope_3262:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62059,9 +62100,9 @@ act_slope_3259:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3256
+	JMP         act_done_3259
 
-act_slopec_3260:
+act_slopec_3263:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62074,9 +62115,9 @@ act_slopec_3260:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3256
+	JMP         act_done_3259
 
-act_requant_3261:
+act_requant_3264:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62092,9 +62133,9 @@ act_requant_3261:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3256
+	JMP         act_done_3259
 
-act_clampx_3257:
+act_clampx_3260:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62102,7 +62143,7 @@ act_clampx_3257:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3256:
+act_done_3259:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62111,11 +62152,11 @@ act_done_3256:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3252
+	JMP     block_3255
 
-tail_3253:
+tail_3256:
 	CMPQ      DI, DX
-	JAE       pixels_done_3254
+	JAE       pixels_done_3257
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62123,7 +62164,7 @@ tail_3253:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3262:
+row_3265:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -62168,24 +62209,24 @@ row_3262:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3262
+	JNZ          row_3265
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3263
+	JB           act_done_3266
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3264
+	JE           act_clampx_3267
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3265
+	JE           act_mulx_3268
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3266
+	JE           act_slope_3269
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3267
+	JE           act_slopec_3270
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3268
+	JE           act_requant_3271
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62195,9 +62236,9 @@ row_3262:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3263
+	JMP          act_done_3266
 
-act_mulx_3265:
+act_mulx_3268:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62213,9 +62254,9 @@ act_mulx_3265:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3263
+	JMP         act_done_3266
 
-act_slope_3266:
+act_slope_3269:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62225,9 +62266,9 @@ act_slope_3266:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3263
+	JMP         act_done_3266
 
-act_slopec_3267:
+act_slopec_3270:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62240,9 +62281,9 @@ act_slopec_3267:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3263
+	JMP         act_done_3266
 
-act_requant_3268:
+act_requant_3271:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62258,9 +62299,9 @@ act_requant_3268:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3263
+	JMP         act_done_3266
 
-act_clampx_3264:
+act_clampx_3267:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62268,7 +62309,7 @@ act_clampx_3264:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3263:
+act_done_3266:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62276,7 +62317,7 @@ act_done_3263:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3254:
+pixels_done_3257:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62293,9 +62334,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3269:
+block_3272:
 	CMPQ    DI, BX
-	JAE     tail_3270
+	JAE     tail_3273
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62303,7 +62344,7 @@ block_3269:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3272:
+row_3275:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -62336,33 +62377,33 @@ row_3272:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3272
+	JNZ          row_3275
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3273
+	JB           act_done_3276
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3274
+	JE           act_clampx_3277
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3275
+	JE           act_mulx_3278
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3276
+	JE           act_slope_3279
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3277
+	JE           act_slopec_3280
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3278
+	JE           act_requant_3281
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3273
+	JMP          act_done_3276
 
-act_mulx_3275:
+act_mulx_3278:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62373,18 +62414,18 @@ act_mulx_3275:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3273
+	JMP         act_done_3276
 
-act_slope_3276:
+act_slope_3279:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3273
+	JMP         act_done_3276
 
-act_slopec_3277:
+act_slopec_3280:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62394,9 +62435,9 @@ act_slopec_3277:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3273
+	JMP         act_done_3276
 
-act_requant_3278:
+act_requant_3281:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62408,33 +62449,33 @@ act_requant_3278:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3273
+	JMP         act_done_3276
 
-act_clampx_3274:
+act_clampx_3277:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3273:
+act_done_3276:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3269
+	JMP     block_3272
 
-tail_3270:
+tail_3273:
 	CMPQ      DI, DX
-	JAE       pixels_done_3271
+	JAE       pixels_done_3274
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3279:
+row_3282:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -62467,33 +62508,33 @@ row_3279:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3279
+	JNZ          row_3282
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3280
+	JB           act_done_3283
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3281
+	JE           act_clampx_3284
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3282
+	JE           act_mulx_3285
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3283
+	JE           act_slope_3286
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3284
+	JE           act_slopec_3287
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3285
+	JE           act_requant_3288
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3280
+	JMP          act_done_3283
 
-act_mulx_3282:
+act_mulx_3285:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62504,18 +62545,18 @@ act_mulx_3282:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3280
+	JMP         act_done_3283
 
-act_slope_3283:
+act_slope_3286:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3280
+	JMP         act_done_3283
 
-act_slopec_3284:
+act_slopec_3287:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62525,9 +62566,9 @@ act_slopec_3284:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3280
+	JMP         act_done_3283
 
-act_requant_3285:
+act_requant_3288:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62539,21 +62580,21 @@ act_requant_3285:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3280
+	JMP         act_done_3283
 
-act_clampx_3281:
+act_clampx_3284:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3280:
+act_done_3283:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3271:
+pixels_done_3274:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62568,16 +62609,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3286:
+block_3289:
 	CMPQ    DI, BX
-	JAE     tail_3287
+	JAE     tail_3290
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3289:
+row_3292:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -62598,53 +62639,53 @@ row_3289:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3289
+	JNZ          row_3292
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3290
+	JB           act_done_3293
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3291
+	JE           act_clampx_3294
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3292
+	JE           act_mulx_3295
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3293
+	JE           act_slope_3296
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3294
+	JE           act_slopec_3297
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3295
+	JE           act_requant_3298
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3290
+	JMP          act_done_3293
 
-act_mulx_3292:
+act_mulx_3295:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3290
+	JMP         act_done_3293
 
-act_slope_3293:
+act_slope_3296:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3290
+	JMP         act_done_3293
 
-act_slopec_3294:
+act_slopec_3297:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3290
+	JMP         act_done_3293
 
-act_requant_3295:
+act_requant_3298:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -62652,28 +62693,28 @@ act_requant_3295:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3290
+	JMP         act_done_3293
 
-act_clampx_3291:
+act_clampx_3294:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3290:
+act_done_3293:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3286
+	JMP     block_3289
 
-tail_3287:
+tail_3290:
 	CMPQ      DI, DX
-	JAE       pixels_done_3288
+	JAE       pixels_done_3291
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3296:
+row_3299:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -62694,53 +62735,53 @@ row_3296:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3296
+	JNZ          row_3299
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3297
+	JB           act_done_3300
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3298
+	JE           act_clampx_3301
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3299
+	JE           act_mulx_3302
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3300
+	JE           act_slope_3303
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3301
+	JE           act_slopec_3304
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3302
+	JE           act_requant_3305
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3297
+	JMP          act_done_3300
 
-act_mulx_3299:
+act_mulx_3302:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3297
+	JMP         act_done_3300
 
-act_slope_3300:
+act_slope_3303:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3297
+	JMP         act_done_3300
 
-act_slopec_3301:
+act_slopec_3304:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3297
+	JMP         act_done_3300
 
-act_requant_3302:
+act_requant_3305:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -62748,17 +62789,17 @@ act_requant_3302:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3297
+	JMP         act_done_3300
 
-act_clampx_3298:
+act_clampx_3301:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3297:
+act_done_3300:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3288:
+pixels_done_3291:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -62791,9 +62832,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3303:
+block_3306:
 	CMPQ    DI, BX
-	JAE     tail_3304
+	JAE     tail_3307
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62803,7 +62844,7 @@ block_3303:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3306:
+row_3309:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -62820,24 +62861,24 @@ row_3306:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3306
+	JNZ          row_3309
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3307
+	JB           act_done_3310
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3308
+	JE           act_clampx_3311
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3309
+	JE           act_mulx_3312
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3310
+	JE           act_slope_3313
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3311
+	JE           act_slopec_3314
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3312
+	JE           act_requant_3315
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62850,9 +62891,9 @@ row_3306:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3307
+	JMP          act_done_3310
 
-act_mulx_3309:
+act_mulx_3312:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62873,9 +62914,9 @@ act_mulx_3309:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3307
+	JMP         act_done_3310
 
-act_slope_3310:
+act_slope_3313:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62888,9 +62929,9 @@ act_slope_3310:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3307
+	JMP         act_done_3310
 
-act_slopec_3311:
+act_slopec_3314:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62906,9 +62947,9 @@ act_slopec_3311:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3307
+	JMP         act_done_3310
 
-act_requant_3312:
+act_requant_3315:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62928,9 +62969,9 @@ act_requant_3312:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3307
+	JMP         act_done_3310
 
-act_clampx_3308:
+act_clampx_3311:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62940,7 +62981,7 @@ act_clampx_3308:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3307:
+act_done_3310:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62951,11 +62992,11 @@ act_done_3307:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3303
+	JMP     block_3306
 
-tail_3304:
+tail_3307:
 	CMPQ      DI, DX
-	JAE       pixels_done_3305
+	JAE       pixels_done_3308
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62964,7 +63005,7 @@ tail_3304:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3313:
+row_3316:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -62981,24 +63022,24 @@ row_3313:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3313
+	JNZ          row_3316
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3314
+	JB           act_done_3317
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3315
+	JE           act_clampx_3318
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3316
+	JE           act_mulx_3319
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3317
+	JE           act_slope_3320
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3318
+	JE           act_slopec_3321
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3319
+	JE           act_requant_3322
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63011,9 +63052,9 @@ row_3313:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3314
+	JMP          act_done_3317
 
-act_mulx_3316:
+act_mulx_3319:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63034,9 +63075,9 @@ act_mulx_3316:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3314
+	JMP         act_done_3317
 
-act_slope_3317:
+act_slope_3320:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63049,9 +63090,9 @@ act_slope_3317:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3314
+	JMP         act_done_3317
 
-act_slopec_3318:
+act_slopec_3321:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63067,9 +63108,9 @@ act_slopec_3318:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3314
+	JMP         act_done_3317
 
-act_requant_3319:
+act_requant_3322:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63089,9 +63130,9 @@ act_requant_3319:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3314
+	JMP         act_done_3317
 
-act_clampx_3315:
+act_clampx_3318:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63101,7 +63142,7 @@ act_clampx_3315:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3314:
+act_done_3317:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63111,7 +63152,7 @@ act_done_3314:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3305:
+pixels_done_3308:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63130,9 +63171,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3320:
+block_3323:
 	CMPQ    DI, BX
-	JAE     tail_3321
+	JAE     tail_3324
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63141,7 +63182,7 @@ block_3320:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3323:
+row_3326:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -63155,24 +63196,24 @@ row_3323:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3323
+	JNZ          row_3326
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3324
+	JB           act_done_3327
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3325
+	JE           act_clampx_3328
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3326
+	JE           act_mulx_3329
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3327
+	JE           act_slope_3330
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3328
+	JE           act_slopec_3331
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3329
+	JE           act_requant_3332
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63182,9 +63223,9 @@ row_3323:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3324
+	JMP          act_done_3327
 
-act_mulx_3326:
+act_mulx_3329:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63200,9 +63241,9 @@ act_mulx_3326:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3324
+	JMP         act_done_3327
 
-act_slope_3327:
+act_slope_3330:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63212,9 +63253,9 @@ act_slope_3327:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3324
+	JMP         act_done_3327
 
-act_slopec_3328:
+act_slopec_3331:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63227,9 +63268,9 @@ act_slopec_3328:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3324
+	JMP         act_done_3327
 
-act_requant_3329:
+act_requant_3332:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63245,9 +63286,9 @@ act_requant_3329:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3324
+	JMP         act_done_3327
 
-act_clampx_3325:
+act_clampx_3328:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63255,7 +63296,7 @@ act_clampx_3325:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3324:
+act_done_3327:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63264,11 +63305,11 @@ act_done_3324:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3320
+	JMP     block_3323
 
-tail_3321:
+tail_3324:
 	CMPQ      DI, DX
-	JAE       pixels_done_3322
+	JAE       pixels_done_3325
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63276,7 +63317,7 @@ tail_3321:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3330:
+row_3333:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -63290,24 +63331,24 @@ row_3330:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3330
+	JNZ          row_3333
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3331
+	JB           act_done_3334
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3332
+	JE           act_clampx_3335
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3333
+	JE           act_mulx_3336
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3334
+	JE           act_slope_3337
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3335
+	JE           act_slopec_3338
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3336
+	JE           act_requant_3339
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63317,9 +63358,9 @@ row_3330:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3331
+	JMP          act_done_3334
 
-act_mulx_3333:
+act_mulx_3336:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63335,9 +63376,9 @@ act_mulx_3333:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3331
+	JMP         act_done_3334
 
-act_slope_3334:
+act_slope_3337:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63347,9 +63388,9 @@ act_slope_3334:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3331
+	JMP         act_done_3334
 
-act_slopec_3335:
+act_slopec_3338:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63362,9 +63403,9 @@ act_slopec_3335:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3331
+	JMP         act_done_3334
 
-act_requant_3336:
+act_requant_3339:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63380,9 +63421,9 @@ act_requant_3336:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3331
+	JMP         act_done_3334
 
-act_clampx_3332:
+act_clampx_3335:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63390,7 +63431,7 @@ act_clampx_3332:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3331:
+act_done_3334:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63398,7 +63439,7 @@ act_done_3331:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3322:
+pixels_done_3325:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63415,9 +63456,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3337:
+block_3340:
 	CMPQ    DI, BX
-	JAE     tail_3338
+	JAE     tail_3341
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63425,7 +63466,7 @@ block_3337:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3340:
+row_3343:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -63436,33 +63477,33 @@ row_3340:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3340
+	JNZ          row_3343
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3341
+	JB           act_done_3344
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3342
+	JE           act_clampx_3345
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3343
+	JE           act_mulx_3346
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3344
+	JE           act_slope_3347
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3345
+	JE           act_slopec_3348
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3346
+	JE           act_requant_3349
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3341
+	JMP          act_done_3344
 
-act_mulx_3343:
+act_mulx_3346:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63473,18 +63514,18 @@ act_mulx_3343:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3341
+	JMP         act_done_3344
 
-act_slope_3344:
+act_slope_3347:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3341
+	JMP         act_done_3344
 
-act_slopec_3345:
+act_slopec_3348:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63494,9 +63535,9 @@ act_slopec_3345:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3341
+	JMP         act_done_3344
 
-act_requant_3346:
+act_requant_3349:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63508,33 +63549,33 @@ act_requant_3346:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3341
+	JMP         act_done_3344
 
-act_clampx_3342:
+act_clampx_3345:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3341:
+act_done_3344:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3337
+	JMP     block_3340
 
-tail_3338:
+tail_3341:
 	CMPQ      DI, DX
-	JAE       pixels_done_3339
+	JAE       pixels_done_3342
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3347:
+row_3350:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -63545,33 +63586,33 @@ row_3347:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3347
+	JNZ          row_3350
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3348
+	JB           act_done_3351
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3349
+	JE           act_clampx_3352
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3350
+	JE           act_mulx_3353
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3351
+	JE           act_slope_3354
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3352
+	JE           act_slopec_3355
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3353
+	JE           act_requant_3356
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3348
+	JMP          act_done_3351
 
-act_mulx_3350:
+act_mulx_3353:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63582,18 +63623,18 @@ act_mulx_3350:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3348
+	JMP         act_done_3351
 
-act_slope_3351:
+act_slope_3354:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3348
+	JMP         act_done_3351
 
-act_slopec_3352:
+act_slopec_3355:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63603,9 +63644,9 @@ act_slopec_3352:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3348
+	JMP         act_done_3351
 
-act_requant_3353:
+act_requant_3356:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63617,21 +63658,21 @@ act_requant_3353:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3348
+	JMP         act_done_3351
 
-act_clampx_3349:
+act_clampx_3352:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3348:
+act_done_3351:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3339:
+pixels_done_3342:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63646,16 +63687,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3354:
+block_3357:
 	CMPQ    DI, BX
-	JAE     tail_3355
+	JAE     tail_3358
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3357:
+row_3360:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -63663,53 +63704,53 @@ row_3357:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3357
+	JNZ          row_3360
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3358
+	JB           act_done_3361
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3359
+	JE           act_clampx_3362
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3360
+	JE           act_mulx_3363
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3361
+	JE           act_slope_3364
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3362
+	JE           act_slopec_3365
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3363
+	JE           act_requant_3366
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3358
+	JMP          act_done_3361
 
-act_mulx_3360:
+act_mulx_3363:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3358
+	JMP         act_done_3361
 
-act_slope_3361:
+act_slope_3364:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3358
+	JMP         act_done_3361
 
-act_slopec_3362:
+act_slopec_3365:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3358
+	JMP         act_done_3361
 
-act_requant_3363:
+act_requant_3366:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -63717,28 +63758,28 @@ act_requant_3363:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3358
+	JMP         act_done_3361
 
-act_clampx_3359:
+act_clampx_3362:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3358:
+act_done_3361:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3354
+	JMP     block_3357
 
-tail_3355:
+tail_3358:
 	CMPQ      DI, DX
-	JAE       pixels_done_3356
+	JAE       pixels_done_3359
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3364:
+row_3367:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -63746,53 +63787,53 @@ row_3364:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3364
+	JNZ          row_3367
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3365
+	JB           act_done_3368
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3366
+	JE           act_clampx_3369
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3367
+	JE           act_mulx_3370
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3368
+	JE           act_slope_3371
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3369
+	JE           act_slopec_3372
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3370
+	JE           act_requant_3373
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3365
+	JMP          act_done_3368
 
-act_mulx_3367:
+act_mulx_3370:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3365
+	JMP         act_done_3368
 
-act_slope_3368:
+act_slope_3371:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3365
+	JMP         act_done_3368
 
-act_slopec_3369:
+act_slopec_3372:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3365
+	JMP         act_done_3368
 
-act_requant_3370:
+act_requant_3373:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -63800,17 +63841,17 @@ act_requant_3370:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3365
+	JMP         act_done_3368
 
-act_clampx_3366:
+act_clampx_3369:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3365:
+act_done_3368:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3356:
+pixels_done_3359:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -63843,9 +63884,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3371:
+block_3374:
 	CMPQ    DI, BX
-	JAE     tail_3372
+	JAE     tail_3375
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63855,7 +63896,7 @@ block_3371:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3374:
+row_3377:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -63881,24 +63922,24 @@ row_3374:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3374
+	JNZ          row_3377
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3375
+	JB           act_done_3378
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3376
+	JE           act_clampx_3379
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3377
+	JE           act_mulx_3380
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3378
+	JE           act_slope_3381
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3379
+	JE           act_slopec_3382
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3380
+	JE           act_requant_3383
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63911,9 +63952,9 @@ row_3374:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3375
+	JMP          act_done_3378
 
-act_mulx_3377:
+act_mulx_3380:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63934,9 +63975,9 @@ act_mulx_3377:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3375
+	JMP         act_done_3378
 
-act_slope_3378:
+act_slope_3381:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63949,9 +63990,9 @@ act_slope_3378:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3375
+	JMP         act_done_3378
 
-act_slopec_3379:
+act_slopec_3382:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63967,9 +64008,9 @@ act_slopec_3379:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3375
+	JMP         act_done_3378
 
-act_requant_3380:
+act_requant_3383:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -63989,9 +64030,9 @@ act_requant_3380:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3375
+	JMP         act_done_3378
 
-act_clampx_3376:
+act_clampx_3379:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64001,7 +64042,7 @@ act_clampx_3376:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3375:
+act_done_3378:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64012,11 +64053,11 @@ act_done_3375:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3371
+	JMP     block_3374
 
-tail_3372:
+tail_3375:
 	CMPQ      DI, DX
-	JAE       pixels_done_3373
+	JAE       pixels_done_3376
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64025,7 +64066,7 @@ tail_3372:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3381:
+row_3384:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -64051,24 +64092,24 @@ row_3381:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3381
+	JNZ          row_3384
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3382
+	JB           act_done_3385
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3383
+	JE           act_clampx_3386
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3384
+	JE           act_mulx_3387
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3385
+	JE           act_slope_3388
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3386
+	JE           act_slopec_3389
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3387
+	JE           act_requant_3390
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -64081,9 +64122,9 @@ row_3381:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3382
+	JMP          act_done_3385
 
-act_mulx_3384:
+act_mulx_3387:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -64104,9 +64145,9 @@ act_mulx_3384:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3382
+	JMP         act_done_3385
 
-act_slope_3385:
+act_slope_3388:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -64119,9 +64160,9 @@ act_slope_3385:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3382
+	JMP         act_done_3385
 
-act_slopec_3386:
+act_slopec_3389:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64137,9 +64178,9 @@ act_slopec_3386:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3382
+	JMP         act_done_3385
 
-act_requant_3387:
+act_requant_3390:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64159,9 +64200,9 @@ act_requant_3387:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3382
+	JMP         act_done_3385
 
-act_clampx_3383:
+act_clampx_3386:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64171,7 +64212,7 @@ act_clampx_3383:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3382:
+act_done_3385:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64181,7 +64222,7 @@ act_done_3382:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3373:
+pixels_done_3376:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64200,9 +64241,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3388:
+block_3391:
 	CMPQ    DI, BX
-	JAE     tail_3389
+	JAE     tail_3392
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64211,7 +64252,7 @@ block_3388:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3391:
+row_3394:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -64232,24 +64273,24 @@ row_3391:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3391
+	JNZ          row_3394
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3392
+	JB           act_done_3395
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3393
+	JE           act_clampx_3396
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3394
+	JE           act_mulx_3397
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3395
+	JE           act_slope_3398
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3396
+	JE           act_slopec_3399
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3397
+	JE           act_requant_3400
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64259,9 +64300,9 @@ row_3391:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3392
+	JMP          act_done_3395
 
-act_mulx_3394:
+act_mulx_3397:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64277,9 +64318,9 @@ act_mulx_3394:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3392
+	JMP         act_done_3395
 
-act_slope_3395:
+act_slope_3398:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64289,9 +64330,9 @@ act_slope_3395:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3392
+	JMP         act_done_3395
 
-act_slopec_3396:
+act_slopec_3399:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64304,9 +64345,9 @@ act_slopec_3396:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3392
+	JMP         act_done_3395
 
-act_requant_3397:
+act_requant_3400:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64322,9 +64363,9 @@ act_requant_3397:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3392
+	JMP         act_done_3395
 
-act_clampx_3393:
+act_clampx_3396:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64332,7 +64373,7 @@ act_clampx_3393:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3392:
+act_done_3395:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64341,11 +64382,11 @@ act_done_3392:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3388
+	JMP     block_3391
 
-tail_3389:
+tail_3392:
 	CMPQ      DI, DX
-	JAE       pixels_done_3390
+	JAE       pixels_done_3393
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64353,7 +64394,7 @@ tail_3389:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3398:
+row_3401:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -64374,24 +64415,24 @@ row_3398:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3398
+	JNZ          row_3401
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3399
+	JB           act_done_3402
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3400
+	JE           act_clampx_3403
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3401
+	JE           act_mulx_3404
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3402
+	JE           act_slope_3405
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3403
+	JE           act_slopec_3406
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3404
+	JE           act_requant_3407
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64401,9 +64442,9 @@ row_3398:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3399
+	JMP          act_done_3402
 
-act_mulx_3401:
+act_mulx_3404:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64419,9 +64460,9 @@ act_mulx_3401:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3399
+	JMP         act_done_3402
 
-act_slope_3402:
+act_slope_3405:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64431,9 +64472,9 @@ act_slope_3402:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3399
+	JMP         act_done_3402
 
-act_slopec_3403:
+act_slopec_3406:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64446,9 +64487,9 @@ act_slopec_3403:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3399
+	JMP         act_done_3402
 
-act_requant_3404:
+act_requant_3407:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64464,9 +64505,9 @@ act_requant_3404:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3399
+	JMP         act_done_3402
 
-act_clampx_3400:
+act_clampx_3403:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64474,7 +64515,7 @@ act_clampx_3400:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3399:
+act_done_3402:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64482,7 +64523,7 @@ act_done_3399:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3390:
+pixels_done_3393:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64499,9 +64540,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3405:
+block_3408:
 	CMPQ    DI, BX
-	JAE     tail_3406
+	JAE     tail_3409
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64509,7 +64550,7 @@ block_3405:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3408:
+row_3411:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -64525,33 +64566,33 @@ row_3408:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3408
+	JNZ          row_3411
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3409
+	JB           act_done_3412
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3410
+	JE           act_clampx_3413
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3411
+	JE           act_mulx_3414
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3412
+	JE           act_slope_3415
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3413
+	JE           act_slopec_3416
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3414
+	JE           act_requant_3417
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3409
+	JMP          act_done_3412
 
-act_mulx_3411:
+act_mulx_3414:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64562,18 +64603,18 @@ act_mulx_3411:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3409
+	JMP         act_done_3412
 
-act_slope_3412:
+act_slope_3415:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3409
+	JMP         act_done_3412
 
-act_slopec_3413:
+act_slopec_3416:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64583,9 +64624,9 @@ act_slopec_3413:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3409
+	JMP         act_done_3412
 
-act_requant_3414:
+act_requant_3417:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64597,33 +64638,33 @@ act_requant_3414:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3409
+	JMP         act_done_3412
 
-act_clampx_3410:
+act_clampx_3413:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3409:
+act_done_3412:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3405
+	JMP     block_3408
 
-tail_3406:
+tail_3409:
 	CMPQ      DI, DX
-	JAE       pixels_done_3407
+	JAE       pixels_done_3410
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3415:
+row_3418:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -64639,33 +64680,33 @@ row_3415:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3415
+	JNZ          row_3418
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3416
+	JB           act_done_3419
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3417
+	JE           act_clampx_3420
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3418
+	JE           act_mulx_3421
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3419
+	JE           act_slope_3422
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3420
+	JE           act_slopec_3423
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3421
+	JE           act_requant_3424
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3416
+	JMP          act_done_3419
 
-act_mulx_3418:
+act_mulx_3421:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64676,18 +64717,18 @@ act_mulx_3418:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3416
+	JMP         act_done_3419
 
-act_slope_3419:
+act_slope_3422:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3416
+	JMP         act_done_3419
 
-act_slopec_3420:
+act_slopec_3423:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64697,9 +64738,9 @@ act_slopec_3420:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3416
+	JMP         act_done_3419
 
-act_requant_3421:
+act_requant_3424:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64711,21 +64752,21 @@ act_requant_3421:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3416
+	JMP         act_done_3419
 
-act_clampx_3417:
+act_clampx_3420:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3416:
+act_done_3419:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3407:
+pixels_done_3410:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64740,16 +64781,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3422:
+block_3425:
 	CMPQ    DI, BX
-	JAE     tail_3423
+	JAE     tail_3426
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3425:
+row_3428:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -64760,53 +64801,53 @@ row_3425:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3425
+	JNZ          row_3428
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3426
+	JB           act_done_3429
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3427
+	JE           act_clampx_3430
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3428
+	JE           act_mulx_3431
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3429
+	JE           act_slope_3432
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3430
+	JE           act_slopec_3433
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3431
+	JE           act_requant_3434
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3426
+	JMP          act_done_3429
 
-act_mulx_3428:
+act_mulx_3431:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3426
+	JMP         act_done_3429
 
-act_slope_3429:
+act_slope_3432:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3426
+	JMP         act_done_3429
 
-act_slopec_3430:
+act_slopec_3433:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3426
+	JMP         act_done_3429
 
-act_requant_3431:
+act_requant_3434:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -64814,28 +64855,28 @@ act_requant_3431:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3426
+	JMP         act_done_3429
 
-act_clampx_3427:
+act_clampx_3430:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3426:
+act_done_3429:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3422
+	JMP     block_3425
 
-tail_3423:
+tail_3426:
 	CMPQ      DI, DX
-	JAE       pixels_done_3424
+	JAE       pixels_done_3427
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3432:
+row_3435:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -64846,53 +64887,53 @@ row_3432:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3432
+	JNZ          row_3435
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3433
+	JB           act_done_3436
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3434
+	JE           act_clampx_3437
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3435
+	JE           act_mulx_3438
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3436
+	JE           act_slope_3439
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3437
+	JE           act_slopec_3440
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3438
+	JE           act_requant_3441
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3433
+	JMP          act_done_3436
 
-act_mulx_3435:
+act_mulx_3438:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3433
+	JMP         act_done_3436
 
-act_slope_3436:
+act_slope_3439:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3433
+	JMP         act_done_3436
 
-act_slopec_3437:
+act_slopec_3440:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3433
+	JMP         act_done_3436
 
-act_requant_3438:
+act_requant_3441:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -64900,17 +64941,17 @@ act_requant_3438:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3433
+	JMP         act_done_3436
 
-act_clampx_3434:
+act_clampx_3437:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3433:
+act_done_3436:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3424:
+pixels_done_3427:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -64943,9 +64984,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3439:
+block_3442:
 	CMPQ    DI, BX
-	JAE     tail_3440
+	JAE     tail_3443
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64955,7 +64996,7 @@ block_3439:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3442:
+row_3445:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -64990,24 +65031,24 @@ row_3442:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3442
+	JNZ          row_3445
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3443
+	JB           act_done_3446
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3444
+	JE           act_clampx_3447
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3445
+	JE           act_mulx_3448
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3446
+	JE           act_slope_3449
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3447
+	JE           act_slopec_3450
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3448
+	JE           act_requant_3451
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65020,9 +65061,9 @@ row_3442:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3443
+	JMP          act_done_3446
 
-act_mulx_3445:
+act_mulx_3448:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65043,9 +65084,9 @@ act_mulx_3445:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3443
+	JMP         act_done_3446
 
-act_slope_3446:
+act_slope_3449:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65058,9 +65099,9 @@ act_slope_3446:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3443
+	JMP         act_done_3446
 
-act_slopec_3447:
+act_slopec_3450:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65076,9 +65117,9 @@ act_slopec_3447:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3443
+	JMP         act_done_3446
 
-act_requant_3448:
+act_requant_3451:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65098,9 +65139,9 @@ act_requant_3448:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3443
+	JMP         act_done_3446
 
-act_clampx_3444:
+act_clampx_3447:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65110,7 +65151,7 @@ act_clampx_3444:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3443:
+act_done_3446:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65121,11 +65162,11 @@ act_done_3443:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3439
+	JMP     block_3442
 
-tail_3440:
+tail_3443:
 	CMPQ      DI, DX
-	JAE       pixels_done_3441
+	JAE       pixels_done_3444
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65134,7 +65175,7 @@ tail_3440:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3449:
+row_3452:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -65169,24 +65210,24 @@ row_3449:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3449
+	JNZ          row_3452
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3450
+	JB           act_done_3453
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3451
+	JE           act_clampx_3454
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3452
+	JE           act_mulx_3455
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3453
+	JE           act_slope_3456
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3454
+	JE           act_slopec_3457
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3455
+	JE           act_requant_3458
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65199,9 +65240,9 @@ row_3449:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3450
+	JMP          act_done_3453
 
-act_mulx_3452:
+act_mulx_3455:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65222,9 +65263,9 @@ act_mulx_3452:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3450
+	JMP         act_done_3453
 
-act_slope_3453:
+act_slope_3456:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65237,9 +65278,9 @@ act_slope_3453:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3450
+	JMP         act_done_3453
 
-act_slopec_3454:
+act_slopec_3457:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65255,9 +65296,9 @@ act_slopec_3454:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3450
+	JMP         act_done_3453
 
-act_requant_3455:
+act_requant_3458:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65277,9 +65318,9 @@ act_requant_3455:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3450
+	JMP         act_done_3453
 
-act_clampx_3451:
+act_clampx_3454:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65289,7 +65330,7 @@ act_clampx_3451:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3450:
+act_done_3453:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65299,7 +65340,7 @@ act_done_3450:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3441:
+pixels_done_3444:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65318,9 +65359,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3456:
+block_3459:
 	CMPQ    DI, BX
-	JAE     tail_3457
+	JAE     tail_3460
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65329,7 +65370,7 @@ block_3456:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3459:
+row_3462:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -65357,24 +65398,24 @@ row_3459:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3459
+	JNZ          row_3462
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3460
+	JB           act_done_3463
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3461
+	JE           act_clampx_3464
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3462
+	JE           act_mulx_3465
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3463
+	JE           act_slope_3466
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3464
+	JE           act_slopec_3467
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3465
+	JE           act_requant_3468
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65384,9 +65425,9 @@ row_3459:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3460
+	JMP          act_done_3463
 
-act_mulx_3462:
+act_mulx_3465:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65402,9 +65443,9 @@ act_mulx_3462:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3460
+	JMP         act_done_3463
 
-act_slope_3463:
+act_slope_3466:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65414,9 +65455,9 @@ act_slope_3463:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3460
+	JMP         act_done_3463
 
-act_slopec_3464:
+act_slopec_3467:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65429,9 +65470,9 @@ act_slopec_3464:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3460
+	JMP         act_done_3463
 
-act_requant_3465:
+act_requant_3468:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65447,9 +65488,9 @@ act_requant_3465:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3460
+	JMP         act_done_3463
 
-act_clampx_3461:
+act_clampx_3464:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65457,7 +65498,7 @@ act_clampx_3461:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3460:
+act_done_3463:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65466,11 +65507,11 @@ act_done_3460:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3456
+	JMP     block_3459
 
-tail_3457:
+tail_3460:
 	CMPQ      DI, DX
-	JAE       pixels_done_3458
+	JAE       pixels_done_3461
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65478,7 +65519,7 @@ tail_3457:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3466:
+row_3469:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -65506,24 +65547,24 @@ row_3466:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3466
+	JNZ          row_3469
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3467
+	JB           act_done_3470
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3468
+	JE           act_clampx_3471
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3469
+	JE           act_mulx_3472
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3470
+	JE           act_slope_3473
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3471
+	JE           act_slopec_3474
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3472
+	JE           act_requant_3475
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65533,9 +65574,9 @@ row_3466:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3467
+	JMP          act_done_3470
 
-act_mulx_3469:
+act_mulx_3472:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65551,9 +65592,9 @@ act_mulx_3469:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3467
+	JMP         act_done_3470
 
-act_slope_3470:
+act_slope_3473:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65563,9 +65604,9 @@ act_slope_3470:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3467
+	JMP         act_done_3470
 
-act_slopec_3471:
+act_slopec_3474:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65578,9 +65619,9 @@ act_slopec_3471:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3467
+	JMP         act_done_3470
 
-act_requant_3472:
+act_requant_3475:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65596,9 +65637,9 @@ act_requant_3472:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3467
+	JMP         act_done_3470
 
-act_clampx_3468:
+act_clampx_3471:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65606,7 +65647,7 @@ act_clampx_3468:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3467:
+act_done_3470:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65614,7 +65655,7 @@ act_done_3467:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3458:
+pixels_done_3461:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65631,9 +65672,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3473:
+block_3476:
 	CMPQ    DI, BX
-	JAE     tail_3474
+	JAE     tail_3477
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65641,7 +65682,7 @@ block_3473:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3476:
+row_3479:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -65662,33 +65703,33 @@ row_3476:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3476
+	JNZ          row_3479
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3477
+	JB           act_done_3480
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3478
+	JE           act_clampx_3481
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3479
+	JE           act_mulx_3482
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3480
+	JE           act_slope_3483
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3481
+	JE           act_slopec_3484
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3482
+	JE           act_requant_3485
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3477
+	JMP          act_done_3480
 
-act_mulx_3479:
+act_mulx_3482:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65699,18 +65740,18 @@ act_mulx_3479:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3477
+	JMP         act_done_3480
 
-act_slope_3480:
+act_slope_3483:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3477
+	JMP         act_done_3480
 
-act_slopec_3481:
+act_slopec_3484:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65720,9 +65761,9 @@ act_slopec_3481:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3477
+	JMP         act_done_3480
 
-act_requant_3482:
+act_requant_3485:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65734,33 +65775,33 @@ act_requant_3482:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3477
+	JMP         act_done_3480
 
-act_clampx_3478:
+act_clampx_3481:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3477:
+act_done_3480:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3473
+	JMP     block_3476
 
-tail_3474:
+tail_3477:
 	CMPQ      DI, DX
-	JAE       pixels_done_3475
+	JAE       pixels_done_3478
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3483:
+row_3486:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -65781,33 +65822,33 @@ row_3483:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3483
+	JNZ          row_3486
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3484
+	JB           act_done_3487
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3485
+	JE           act_clampx_3488
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3486
+	JE           act_mulx_3489
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3487
+	JE           act_slope_3490
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3488
+	JE           act_slopec_3491
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3489
+	JE           act_requant_3492
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3484
+	JMP          act_done_3487
 
-act_mulx_3486:
+act_mulx_3489:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65818,18 +65859,18 @@ act_mulx_3486:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3484
+	JMP         act_done_3487
 
-act_slope_3487:
+act_slope_3490:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3484
+	JMP         act_done_3487
 
-act_slopec_3488:
+act_slopec_3491:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65839,9 +65880,9 @@ act_slopec_3488:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3484
+	JMP         act_done_3487
 
-act_requant_3489:
+act_requant_3492:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65853,21 +65894,21 @@ act_requant_3489:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3484
+	JMP         act_done_3487
 
-act_clampx_3485:
+act_clampx_3488:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3484:
+act_done_3487:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3475:
+pixels_done_3478:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65882,16 +65923,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3490:
+block_3493:
 	CMPQ    DI, BX
-	JAE     tail_3491
+	JAE     tail_3494
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3493:
+row_3496:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -65905,53 +65946,53 @@ row_3493:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3493
+	JNZ          row_3496
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3494
+	JB           act_done_3497
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3495
+	JE           act_clampx_3498
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3496
+	JE           act_mulx_3499
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3497
+	JE           act_slope_3500
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3498
+	JE           act_slopec_3501
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3499
+	JE           act_requant_3502
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3494
+	JMP          act_done_3497
 
-act_mulx_3496:
+act_mulx_3499:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3494
+	JMP         act_done_3497
 
-act_slope_3497:
+act_slope_3500:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3494
+	JMP         act_done_3497
 
-act_slopec_3498:
+act_slopec_3501:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3494
+	JMP         act_done_3497
 
-act_requant_3499:
+act_requant_3502:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -65959,28 +66000,28 @@ act_requant_3499:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3494
+	JMP         act_done_3497
 
-act_clampx_3495:
+act_clampx_3498:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3494:
+act_done_3497:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3490
+	JMP     block_3493
 
-tail_3491:
+tail_3494:
 	CMPQ      DI, DX
-	JAE       pixels_done_3492
+	JAE       pixels_done_3495
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3500:
+row_3503:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -65994,53 +66035,53 @@ row_3500:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3500
+	JNZ          row_3503
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3501
+	JB           act_done_3504
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3502
+	JE           act_clampx_3505
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3503
+	JE           act_mulx_3506
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3504
+	JE           act_slope_3507
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3505
+	JE           act_slopec_3508
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3506
+	JE           act_requant_3509
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3501
+	JMP          act_done_3504
 
-act_mulx_3503:
+act_mulx_3506:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3501
+	JMP         act_done_3504
 
-act_slope_3504:
+act_slope_3507:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3501
+	JMP         act_done_3504
 
-act_slopec_3505:
+act_slopec_3508:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3501
+	JMP         act_done_3504
 
-act_requant_3506:
+act_requant_3509:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -66048,17 +66089,17 @@ act_requant_3506:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3501
+	JMP         act_done_3504
 
-act_clampx_3502:
+act_clampx_3505:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3501:
+act_done_3504:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3492:
+pixels_done_3495:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -66091,9 +66132,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3507:
+block_3510:
 	CMPQ    DI, BX
-	JAE     tail_3508
+	JAE     tail_3511
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66103,7 +66144,7 @@ block_3507:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3510:
+row_3513:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -66151,24 +66192,24 @@ row_3510:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3510
+	JNZ          row_3513
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3511
+	JB           act_done_3514
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3512
+	JE           act_clampx_3515
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3513
+	JE           act_mulx_3516
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3514
+	JE           act_slope_3517
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3515
+	JE           act_slopec_3518
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3516
+	JE           act_requant_3519
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66181,9 +66222,9 @@ row_3510:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3511
+	JMP          act_done_3514
 
-act_mulx_3513:
+act_mulx_3516:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66204,9 +66245,9 @@ act_mulx_3513:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3511
+	JMP         act_done_3514
 
-act_slope_3514:
+act_slope_3517:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66219,9 +66260,9 @@ act_slope_3514:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3511
+	JMP         act_done_3514
 
-act_slopec_3515:
+act_slopec_3518:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66237,9 +66278,9 @@ act_slopec_3515:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3511
+	JMP         act_done_3514
 
-act_requant_3516:
+act_requant_3519:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66259,9 +66300,9 @@ act_requant_3516:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3511
+	JMP         act_done_3514
 
-act_clampx_3512:
+act_clampx_3515:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66271,7 +66312,7 @@ act_clampx_3512:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3511:
+act_done_3514:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66282,11 +66323,11 @@ act_done_3511:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3507
+	JMP     block_3510
 
-tail_3508:
+tail_3511:
 	CMPQ      DI, DX
-	JAE       pixels_done_3509
+	JAE       pixels_done_3512
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66295,7 +66336,7 @@ tail_3508:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3517:
+row_3520:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -66343,24 +66384,24 @@ row_3517:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3517
+	JNZ          row_3520
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3518
+	JB           act_done_3521
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3519
+	JE           act_clampx_3522
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3520
+	JE           act_mulx_3523
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3521
+	JE           act_slope_3524
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3522
+	JE           act_slopec_3525
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3523
+	JE           act_requant_3526
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66373,9 +66414,9 @@ row_3517:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3518
+	JMP          act_done_3521
 
-act_mulx_3520:
+act_mulx_3523:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66396,9 +66437,9 @@ act_mulx_3520:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3518
+	JMP         act_done_3521
 
-act_slope_3521:
+act_slope_3524:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66411,9 +66452,9 @@ act_slope_3521:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3518
+	JMP         act_done_3521
 
-act_slopec_3522:
+act_slopec_3525:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66429,9 +66470,9 @@ act_slopec_3522:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3518
+	JMP         act_done_3521
 
-act_requant_3523:
+act_requant_3526:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66451,9 +66492,9 @@ act_requant_3523:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3518
+	JMP         act_done_3521
 
-act_clampx_3519:
+act_clampx_3522:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66463,7 +66504,7 @@ act_clampx_3519:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3518:
+act_done_3521:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66473,7 +66514,7 @@ act_done_3518:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3509:
+pixels_done_3512:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66492,9 +66533,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3524:
+block_3527:
 	CMPQ    DI, BX
-	JAE     tail_3525
+	JAE     tail_3528
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66503,7 +66544,7 @@ block_3524:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3527:
+row_3530:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -66541,24 +66582,24 @@ row_3527:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3527
+	JNZ          row_3530
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3528
+	JB           act_done_3531
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3529
+	JE           act_clampx_3532
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3530
+	JE           act_mulx_3533
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3531
+	JE           act_slope_3534
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3532
+	JE           act_slopec_3535
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3533
+	JE           act_requant_3536
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66568,9 +66609,9 @@ row_3527:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3528
+	JMP          act_done_3531
 
-act_mulx_3530:
+act_mulx_3533:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66586,9 +66627,9 @@ act_mulx_3530:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3528
+	JMP         act_done_3531
 
-act_slope_3531:
+act_slope_3534:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66598,9 +66639,9 @@ act_slope_3531:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3528
+	JMP         act_done_3531
 
-act_slopec_3532:
+act_slopec_3535:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66613,9 +66654,9 @@ act_slopec_3532:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3528
+	JMP         act_done_3531
 
-act_requant_3533:
+act_requant_3536:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66631,9 +66672,9 @@ act_requant_3533:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3528
+	JMP         act_done_3531
 
-act_clampx_3529:
+act_clampx_3532:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66641,7 +66682,7 @@ act_clampx_3529:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3528:
+act_done_3531:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66650,11 +66691,11 @@ act_done_3528:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3524
+	JMP     block_3527
 
-tail_3525:
+tail_3528:
 	CMPQ      DI, DX
-	JAE       pixels_done_3526
+	JAE       pixels_done_3529
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66662,7 +66703,7 @@ tail_3525:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3534:
+row_3537:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -66700,24 +66741,24 @@ row_3534:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3534
+	JNZ          row_3537
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3535
+	JB           act_done_3538
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3536
+	JE           act_clampx_3539
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3537
+	JE           act_mulx_3540
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3538
+	JE           act_slope_3541
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3539
+	JE           act_slopec_3542
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3540
+	JE           act_requant_3543
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66727,9 +66768,9 @@ row_3534:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3535
+	JMP          act_done_3538
 
-act_mulx_3537:
+act_mulx_3540:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66745,9 +66786,9 @@ act_mulx_3537:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3535
+	JMP         act_done_3538
 
-act_slope_3538:
+act_slope_3541:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66757,9 +66798,9 @@ act_slope_3538:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3535
+	JMP         act_done_3538
 
-act_slopec_3539:
+act_slopec_3542:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66772,9 +66813,9 @@ act_slopec_3539:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3535
+	JMP         act_done_3538
 
-act_requant_3540:
+act_requant_3543:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66790,9 +66831,9 @@ act_requant_3540:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3535
+	JMP         act_done_3538
 
-act_clampx_3536:
+act_clampx_3539:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66800,7 +66841,7 @@ act_clampx_3536:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3535:
+act_done_3538:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66808,7 +66849,7 @@ act_done_3535:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3526:
+pixels_done_3529:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66825,9 +66866,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3541:
+block_3544:
 	CMPQ    DI, BX
-	JAE     tail_3542
+	JAE     tail_3545
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66835,7 +66876,7 @@ block_3541:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3544:
+row_3547:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -66863,33 +66904,33 @@ row_3544:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3544
+	JNZ          row_3547
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3545
+	JB           act_done_3548
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3546
+	JE           act_clampx_3549
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3547
+	JE           act_mulx_3550
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3548
+	JE           act_slope_3551
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3549
+	JE           act_slopec_3552
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3550
+	JE           act_requant_3553
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3545
+	JMP          act_done_3548
 
-act_mulx_3547:
+act_mulx_3550:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66900,18 +66941,18 @@ act_mulx_3547:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3545
+	JMP         act_done_3548
 
-act_slope_3548:
+act_slope_3551:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3545
+	JMP         act_done_3548
 
-act_slopec_3549:
+act_slopec_3552:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66921,9 +66962,9 @@ act_slopec_3549:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3545
+	JMP         act_done_3548
 
-act_requant_3550:
+act_requant_3553:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66935,33 +66976,33 @@ act_requant_3550:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3545
+	JMP         act_done_3548
 
-act_clampx_3546:
+act_clampx_3549:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3545:
+act_done_3548:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3541
+	JMP     block_3544
 
-tail_3542:
+tail_3545:
 	CMPQ      DI, DX
-	JAE       pixels_done_3543
+	JAE       pixels_done_3546
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3551:
+row_3554:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -66989,33 +67030,33 @@ row_3551:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3551
+	JNZ          row_3554
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3552
+	JB           act_done_3555
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3553
+	JE           act_clampx_3556
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3554
+	JE           act_mulx_3557
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3555
+	JE           act_slope_3558
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3556
+	JE           act_slopec_3559
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3557
+	JE           act_requant_3560
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3552
+	JMP          act_done_3555
 
-act_mulx_3554:
+act_mulx_3557:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67026,18 +67067,18 @@ act_mulx_3554:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3552
+	JMP         act_done_3555
 
-act_slope_3555:
+act_slope_3558:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3552
+	JMP         act_done_3555
 
-act_slopec_3556:
+act_slopec_3559:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67047,9 +67088,9 @@ act_slopec_3556:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3552
+	JMP         act_done_3555
 
-act_requant_3557:
+act_requant_3560:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67061,21 +67102,21 @@ act_requant_3557:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3552
+	JMP         act_done_3555
 
-act_clampx_3553:
+act_clampx_3556:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3552:
+act_done_3555:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3543:
+pixels_done_3546:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67090,16 +67131,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3558:
+block_3561:
 	CMPQ    DI, BX
-	JAE     tail_3559
+	JAE     tail_3562
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3561:
+row_3564:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -67117,53 +67158,53 @@ row_3561:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3561
+	JNZ          row_3564
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3562
+	JB           act_done_3565
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3563
+	JE           act_clampx_3566
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3564
+	JE           act_mulx_3567
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3565
+	JE           act_slope_3568
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3566
+	JE           act_slopec_3569
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3567
+	JE           act_requant_3570
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3562
+	JMP          act_done_3565
 
-act_mulx_3564:
+act_mulx_3567:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3562
+	JMP         act_done_3565
 
-act_slope_3565:
+act_slope_3568:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3562
+	JMP         act_done_3565
 
-act_slopec_3566:
+act_slopec_3569:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3562
+	JMP         act_done_3565
 
-act_requant_3567:
+act_requant_3570:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -67171,28 +67212,28 @@ act_requant_3567:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3562
+	JMP         act_done_3565
 
-act_clampx_3563:
+act_clampx_3566:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3562:
+act_done_3565:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3558
+	JMP     block_3561
 
-tail_3559:
+tail_3562:
 	CMPQ      DI, DX
-	JAE       pixels_done_3560
+	JAE       pixels_done_3563
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3568:
+row_3571:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -67210,53 +67251,53 @@ row_3568:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3568
+	JNZ          row_3571
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3569
+	JB           act_done_3572
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3570
+	JE           act_clampx_3573
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3571
+	JE           act_mulx_3574
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3572
+	JE           act_slope_3575
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3573
+	JE           act_slopec_3576
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3574
+	JE           act_requant_3577
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3569
+	JMP          act_done_3572
 
-act_mulx_3571:
+act_mulx_3574:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3569
+	JMP         act_done_3572
 
-act_slope_3572:
+act_slope_3575:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3569
+	JMP         act_done_3572
 
-act_slopec_3573:
+act_slopec_3576:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3569
+	JMP         act_done_3572
 
-act_requant_3574:
+act_requant_3577:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -67264,17 +67305,17 @@ act_requant_3574:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3569
+	JMP         act_done_3572
 
-act_clampx_3570:
+act_clampx_3573:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3569:
+act_done_3572:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3560:
+pixels_done_3563:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -67307,9 +67348,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3575:
+block_3578:
 	CMPQ    DI, BX
-	JAE     tail_3576
+	JAE     tail_3579
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67319,7 +67360,7 @@ block_3575:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3578:
+row_3581:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -67336,24 +67377,24 @@ row_3578:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3578
+	JNZ          row_3581
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3579
+	JB           act_done_3582
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3580
+	JE           act_clampx_3583
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3581
+	JE           act_mulx_3584
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3582
+	JE           act_slope_3585
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3583
+	JE           act_slopec_3586
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3584
+	JE           act_requant_3587
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67366,9 +67407,9 @@ row_3578:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3579
+	JMP          act_done_3582
 
-act_mulx_3581:
+act_mulx_3584:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67389,9 +67430,9 @@ act_mulx_3581:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3579
+	JMP         act_done_3582
 
-act_slope_3582:
+act_slope_3585:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67404,9 +67445,9 @@ act_slope_3582:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3579
+	JMP         act_done_3582
 
-act_slopec_3583:
+act_slopec_3586:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67422,9 +67463,9 @@ act_slopec_3583:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3579
+	JMP         act_done_3582
 
-act_requant_3584:
+act_requant_3587:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67444,9 +67485,9 @@ act_requant_3584:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3579
+	JMP         act_done_3582
 
-act_clampx_3580:
+act_clampx_3583:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67456,7 +67497,7 @@ act_clampx_3580:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3579:
+act_done_3582:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67467,11 +67508,11 @@ act_done_3579:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3575
+	JMP     block_3578
 
-tail_3576:
+tail_3579:
 	CMPQ      DI, DX
-	JAE       pixels_done_3577
+	JAE       pixels_done_3580
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67480,7 +67521,7 @@ tail_3576:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3585:
+row_3588:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -67497,24 +67538,24 @@ row_3585:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3585
+	JNZ          row_3588
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3586
+	JB           act_done_3589
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3587
+	JE           act_clampx_3590
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3588
+	JE           act_mulx_3591
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3589
+	JE           act_slope_3592
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3590
+	JE           act_slopec_3593
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3591
+	JE           act_requant_3594
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67527,9 +67568,9 @@ row_3585:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3586
+	JMP          act_done_3589
 
-act_mulx_3588:
+act_mulx_3591:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67550,9 +67591,9 @@ act_mulx_3588:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3586
+	JMP         act_done_3589
 
-act_slope_3589:
+act_slope_3592:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67565,9 +67606,9 @@ act_slope_3589:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3586
+	JMP         act_done_3589
 
-act_slopec_3590:
+act_slopec_3593:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67583,9 +67624,9 @@ act_slopec_3590:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3586
+	JMP         act_done_3589
 
-act_requant_3591:
+act_requant_3594:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67605,9 +67646,9 @@ act_requant_3591:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3586
+	JMP         act_done_3589
 
-act_clampx_3587:
+act_clampx_3590:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67617,7 +67658,7 @@ act_clampx_3587:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3586:
+act_done_3589:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67627,7 +67668,7 @@ act_done_3586:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3577:
+pixels_done_3580:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67646,9 +67687,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3592:
+block_3595:
 	CMPQ    DI, BX
-	JAE     tail_3593
+	JAE     tail_3596
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67657,7 +67698,7 @@ block_3592:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3595:
+row_3598:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -67671,24 +67712,24 @@ row_3595:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3595
+	JNZ          row_3598
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3596
+	JB           act_done_3599
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3597
+	JE           act_clampx_3600
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3598
+	JE           act_mulx_3601
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3599
+	JE           act_slope_3602
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3600
+	JE           act_slopec_3603
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3601
+	JE           act_requant_3604
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67698,9 +67739,9 @@ row_3595:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3596
+	JMP          act_done_3599
 
-act_mulx_3598:
+act_mulx_3601:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67716,9 +67757,9 @@ act_mulx_3598:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3596
+	JMP         act_done_3599
 
-act_slope_3599:
+act_slope_3602:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67728,9 +67769,9 @@ act_slope_3599:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3596
+	JMP         act_done_3599
 
-act_slopec_3600:
+act_slopec_3603:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67743,9 +67784,9 @@ act_slopec_3600:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3596
+	JMP         act_done_3599
 
-act_requant_3601:
+act_requant_3604:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67761,9 +67802,9 @@ act_requant_3601:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3596
+	JMP         act_done_3599
 
-act_clampx_3597:
+act_clampx_3600:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67771,7 +67812,7 @@ act_clampx_3597:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3596:
+act_done_3599:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67780,11 +67821,11 @@ act_done_3596:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3592
+	JMP     block_3595
 
-tail_3593:
+tail_3596:
 	CMPQ      DI, DX
-	JAE       pixels_done_3594
+	JAE       pixels_done_3597
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67792,7 +67833,7 @@ tail_3593:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3602:
+row_3605:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -67806,24 +67847,24 @@ row_3602:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3602
+	JNZ          row_3605
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3603
+	JB           act_done_3606
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3604
+	JE           act_clampx_3607
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3605
+	JE           act_mulx_3608
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3606
+	JE           act_slope_3609
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3607
+	JE           act_slopec_3610
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3608
+	JE           act_requant_3611
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67833,9 +67874,9 @@ row_3602:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3603
+	JMP          act_done_3606
 
-act_mulx_3605:
+act_mulx_3608:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67851,9 +67892,9 @@ act_mulx_3605:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3603
+	JMP         act_done_3606
 
-act_slope_3606:
+act_slope_3609:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67863,9 +67904,9 @@ act_slope_3606:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3603
+	JMP         act_done_3606
 
-act_slopec_3607:
+act_slopec_3610:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67878,9 +67919,9 @@ act_slopec_3607:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3603
+	JMP         act_done_3606
 
-act_requant_3608:
+act_requant_3611:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67896,9 +67937,9 @@ act_requant_3608:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3603
+	JMP         act_done_3606
 
-act_clampx_3604:
+act_clampx_3607:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67906,7 +67947,7 @@ act_clampx_3604:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3603:
+act_done_3606:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67914,7 +67955,7 @@ act_done_3603:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3594:
+pixels_done_3597:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67931,9 +67972,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3609:
+block_3612:
 	CMPQ    DI, BX
-	JAE     tail_3610
+	JAE     tail_3613
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67941,7 +67982,7 @@ block_3609:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3612:
+row_3615:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -67952,33 +67993,33 @@ row_3612:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3612
+	JNZ          row_3615
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3613
+	JB           act_done_3616
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3614
+	JE           act_clampx_3617
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3615
+	JE           act_mulx_3618
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3616
+	JE           act_slope_3619
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3617
+	JE           act_slopec_3620
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3618
+	JE           act_requant_3621
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3613
+	JMP          act_done_3616
 
-act_mulx_3615:
+act_mulx_3618:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67989,18 +68030,18 @@ act_mulx_3615:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3613
+	JMP         act_done_3616
 
-act_slope_3616:
+act_slope_3619:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3613
+	JMP         act_done_3616
 
-act_slopec_3617:
+act_slopec_3620:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68010,9 +68051,9 @@ act_slopec_3617:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3613
+	JMP         act_done_3616
 
-act_requant_3618:
+act_requant_3621:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68024,33 +68065,33 @@ act_requant_3618:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3613
+	JMP         act_done_3616
 
-act_clampx_3614:
+act_clampx_3617:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3613:
+act_done_3616:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3609
+	JMP     block_3612
 
-tail_3610:
+tail_3613:
 	CMPQ      DI, DX
-	JAE       pixels_done_3611
+	JAE       pixels_done_3614
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3619:
+row_3622:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -68061,33 +68102,33 @@ row_3619:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3619
+	JNZ          row_3622
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3620
+	JB           act_done_3623
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3621
+	JE           act_clampx_3624
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3622
+	JE           act_mulx_3625
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3623
+	JE           act_slope_3626
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3624
+	JE           act_slopec_3627
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3625
+	JE           act_requant_3628
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3620
+	JMP          act_done_3623
 
-act_mulx_3622:
+act_mulx_3625:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68098,18 +68139,18 @@ act_mulx_3622:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3620
+	JMP         act_done_3623
 
-act_slope_3623:
+act_slope_3626:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3620
+	JMP         act_done_3623
 
-act_slopec_3624:
+act_slopec_3627:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68119,9 +68160,9 @@ act_slopec_3624:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3620
+	JMP         act_done_3623
 
-act_requant_3625:
+act_requant_3628:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68133,21 +68174,21 @@ act_requant_3625:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3620
+	JMP         act_done_3623
 
-act_clampx_3621:
+act_clampx_3624:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3620:
+act_done_3623:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3611:
+pixels_done_3614:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68162,16 +68203,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3626:
+block_3629:
 	CMPQ    DI, BX
-	JAE     tail_3627
+	JAE     tail_3630
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3629:
+row_3632:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -68179,53 +68220,53 @@ row_3629:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3629
+	JNZ          row_3632
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3630
+	JB           act_done_3633
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3631
+	JE           act_clampx_3634
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3632
+	JE           act_mulx_3635
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3633
+	JE           act_slope_3636
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3634
+	JE           act_slopec_3637
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3635
+	JE           act_requant_3638
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3630
+	JMP          act_done_3633
 
-act_mulx_3632:
+act_mulx_3635:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3630
+	JMP         act_done_3633
 
-act_slope_3633:
+act_slope_3636:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3630
+	JMP         act_done_3633
 
-act_slopec_3634:
+act_slopec_3637:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3630
+	JMP         act_done_3633
 
-act_requant_3635:
+act_requant_3638:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -68233,28 +68274,28 @@ act_requant_3635:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3630
+	JMP         act_done_3633
 
-act_clampx_3631:
+act_clampx_3634:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3630:
+act_done_3633:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3626
+	JMP     block_3629
 
-tail_3627:
+tail_3630:
 	CMPQ      DI, DX
-	JAE       pixels_done_3628
+	JAE       pixels_done_3631
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3636:
+row_3639:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -68262,53 +68303,53 @@ row_3636:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3636
+	JNZ          row_3639
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3637
+	JB           act_done_3640
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3638
+	JE           act_clampx_3641
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3639
+	JE           act_mulx_3642
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3640
+	JE           act_slope_3643
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3641
+	JE           act_slopec_3644
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3642
+	JE           act_requant_3645
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3637
+	JMP          act_done_3640
 
-act_mulx_3639:
+act_mulx_3642:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3637
+	JMP         act_done_3640
 
-act_slope_3640:
+act_slope_3643:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3637
+	JMP         act_done_3640
 
-act_slopec_3641:
+act_slopec_3644:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3637
+	JMP         act_done_3640
 
-act_requant_3642:
+act_requant_3645:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -68316,17 +68357,17 @@ act_requant_3642:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3637
+	JMP         act_done_3640
 
-act_clampx_3638:
+act_clampx_3641:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3637:
+act_done_3640:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3628:
+pixels_done_3631:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -68359,9 +68400,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3643:
+block_3646:
 	CMPQ    DI, BX
-	JAE     tail_3644
+	JAE     tail_3647
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68371,7 +68412,7 @@ block_3643:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3646:
+row_3649:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -68397,24 +68438,24 @@ row_3646:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3646
+	JNZ          row_3649
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3647
+	JB           act_done_3650
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3648
+	JE           act_clampx_3651
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3649
+	JE           act_mulx_3652
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3650
+	JE           act_slope_3653
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3651
+	JE           act_slopec_3654
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3652
+	JE           act_requant_3655
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68427,9 +68468,9 @@ row_3646:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3647
+	JMP          act_done_3650
 
-act_mulx_3649:
+act_mulx_3652:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68450,9 +68491,9 @@ act_mulx_3649:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3647
+	JMP         act_done_3650
 
-act_slope_3650:
+act_slope_3653:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68465,9 +68506,9 @@ act_slope_3650:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3647
+	JMP         act_done_3650
 
-act_slopec_3651:
+act_slopec_3654:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68483,9 +68524,9 @@ act_slopec_3651:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3647
+	JMP         act_done_3650
 
-act_requant_3652:
+act_requant_3655:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68505,9 +68546,9 @@ act_requant_3652:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3647
+	JMP         act_done_3650
 
-act_clampx_3648:
+act_clampx_3651:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68517,7 +68558,7 @@ act_clampx_3648:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3647:
+act_done_3650:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68528,11 +68569,11 @@ act_done_3647:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3643
+	JMP     block_3646
 
-tail_3644:
+tail_3647:
 	CMPQ      DI, DX
-	JAE       pixels_done_3645
+	JAE       pixels_done_3648
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68541,7 +68582,7 @@ tail_3644:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3653:
+row_3656:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -68567,24 +68608,24 @@ row_3653:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3653
+	JNZ          row_3656
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3654
+	JB           act_done_3657
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3655
+	JE           act_clampx_3658
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3656
+	JE           act_mulx_3659
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3657
+	JE           act_slope_3660
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3658
+	JE           act_slopec_3661
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3659
+	JE           act_requant_3662
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68597,9 +68638,9 @@ row_3653:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3654
+	JMP          act_done_3657
 
-act_mulx_3656:
+act_mulx_3659:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68620,9 +68661,9 @@ act_mulx_3656:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3654
+	JMP         act_done_3657
 
-act_slope_3657:
+act_slope_3660:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68635,9 +68676,9 @@ act_slope_3657:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3654
+	JMP         act_done_3657
 
-act_slopec_3658:
+act_slopec_3661:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68653,9 +68694,9 @@ act_slopec_3658:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3654
+	JMP         act_done_3657
 
-act_requant_3659:
+act_requant_3662:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68675,9 +68716,9 @@ act_requant_3659:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3654
+	JMP         act_done_3657
 
-act_clampx_3655:
+act_clampx_3658:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68687,7 +68728,7 @@ act_clampx_3655:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3654:
+act_done_3657:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68697,7 +68738,7 @@ act_done_3654:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3645:
+pixels_done_3648:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68716,9 +68757,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3660:
+block_3663:
 	CMPQ    DI, BX
-	JAE     tail_3661
+	JAE     tail_3664
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68727,7 +68768,7 @@ block_3660:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3663:
+row_3666:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -68748,24 +68789,24 @@ row_3663:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3663
+	JNZ          row_3666
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3664
+	JB           act_done_3667
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3665
+	JE           act_clampx_3668
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3666
+	JE           act_mulx_3669
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3667
+	JE           act_slope_3670
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3668
+	JE           act_slopec_3671
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3669
+	JE           act_requant_3672
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68775,9 +68816,9 @@ row_3663:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3664
+	JMP          act_done_3667
 
-act_mulx_3666:
+act_mulx_3669:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68793,9 +68834,9 @@ act_mulx_3666:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3664
+	JMP         act_done_3667
 
-act_slope_3667:
+act_slope_3670:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68805,9 +68846,9 @@ act_slope_3667:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3664
+	JMP         act_done_3667
 
-act_slopec_3668:
+act_slopec_3671:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68820,9 +68861,9 @@ act_slopec_3668:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3664
+	JMP         act_done_3667
 
-act_requant_3669:
+act_requant_3672:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68838,9 +68879,9 @@ act_requant_3669:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3664
+	JMP         act_done_3667
 
-act_clampx_3665:
+act_clampx_3668:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68848,7 +68889,7 @@ act_clampx_3665:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3664:
+act_done_3667:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68857,11 +68898,11 @@ act_done_3664:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3660
+	JMP     block_3663
 
-tail_3661:
+tail_3664:
 	CMPQ      DI, DX
-	JAE       pixels_done_3662
+	JAE       pixels_done_3665
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68869,7 +68910,7 @@ tail_3661:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3670:
+row_3673:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -68890,24 +68931,24 @@ row_3670:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3670
+	JNZ          row_3673
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3671
+	JB           act_done_3674
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3672
+	JE           act_clampx_3675
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3673
+	JE           act_mulx_3676
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3674
+	JE           act_slope_3677
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3675
+	JE           act_slopec_3678
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3676
+	JE           act_requant_3679
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68917,9 +68958,9 @@ row_3670:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3671
+	JMP          act_done_3674
 
-act_mulx_3673:
+act_mulx_3676:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68935,9 +68976,9 @@ act_mulx_3673:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3671
+	JMP         act_done_3674
 
-act_slope_3674:
+act_slope_3677:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68947,9 +68988,9 @@ act_slope_3674:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3671
+	JMP         act_done_3674
 
-act_slopec_3675:
+act_slopec_3678:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68962,9 +69003,9 @@ act_slopec_3675:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3671
+	JMP         act_done_3674
 
-act_requant_3676:
+act_requant_3679:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -68980,9 +69021,9 @@ act_requant_3676:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3671
+	JMP         act_done_3674
 
-act_clampx_3672:
+act_clampx_3675:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68990,7 +69031,7 @@ act_clampx_3672:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3671:
+act_done_3674:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68998,7 +69039,7 @@ act_done_3671:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3662:
+pixels_done_3665:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69015,9 +69056,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3677:
+block_3680:
 	CMPQ    DI, BX
-	JAE     tail_3678
+	JAE     tail_3681
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69025,7 +69066,7 @@ block_3677:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3680:
+row_3683:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -69041,33 +69082,33 @@ row_3680:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3680
+	JNZ          row_3683
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3681
+	JB           act_done_3684
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3682
+	JE           act_clampx_3685
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3683
+	JE           act_mulx_3686
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3684
+	JE           act_slope_3687
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3685
+	JE           act_slopec_3688
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3686
+	JE           act_requant_3689
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3681
+	JMP          act_done_3684
 
-act_mulx_3683:
+act_mulx_3686:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69078,18 +69119,18 @@ act_mulx_3683:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3681
+	JMP         act_done_3684
 
-act_slope_3684:
+act_slope_3687:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3681
+	JMP         act_done_3684
 
-act_slopec_3685:
+act_slopec_3688:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69099,9 +69140,9 @@ act_slopec_3685:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3681
+	JMP         act_done_3684
 
-act_requant_3686:
+act_requant_3689:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69113,33 +69154,33 @@ act_requant_3686:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3681
+	JMP         act_done_3684
 
-act_clampx_3682:
+act_clampx_3685:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3681:
+act_done_3684:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3677
+	JMP     block_3680
 
-tail_3678:
+tail_3681:
 	CMPQ      DI, DX
-	JAE       pixels_done_3679
+	JAE       pixels_done_3682
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3687:
+row_3690:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -69155,33 +69196,33 @@ row_3687:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3687
+	JNZ          row_3690
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3688
+	JB           act_done_3691
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3689
+	JE           act_clampx_3692
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3690
+	JE           act_mulx_3693
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3691
+	JE           act_slope_3694
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3692
+	JE           act_slopec_3695
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3693
+	JE           act_requant_3696
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3688
+	JMP          act_done_3691
 
-act_mulx_3690:
+act_mulx_3693:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69192,18 +69233,18 @@ act_mulx_3690:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3688
+	JMP         act_done_3691
 
-act_slope_3691:
+act_slope_3694:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3688
+	JMP         act_done_3691
 
-act_slopec_3692:
+act_slopec_3695:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69213,9 +69254,9 @@ act_slopec_3692:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3688
+	JMP         act_done_3691
 
-act_requant_3693:
+act_requant_3696:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69227,21 +69268,21 @@ act_requant_3693:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3688
+	JMP         act_done_3691
 
-act_clampx_3689:
+act_clampx_3692:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3688:
+act_done_3691:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3679:
+pixels_done_3682:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69256,16 +69297,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3694:
+block_3697:
 	CMPQ    DI, BX
-	JAE     tail_3695
+	JAE     tail_3698
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3697:
+row_3700:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -69276,53 +69317,53 @@ row_3697:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3697
+	JNZ          row_3700
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3698
+	JB           act_done_3701
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3699
+	JE           act_clampx_3702
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3700
+	JE           act_mulx_3703
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3701
+	JE           act_slope_3704
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3702
+	JE           act_slopec_3705
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3703
+	JE           act_requant_3706
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3698
+	JMP          act_done_3701
 
-act_mulx_3700:
+act_mulx_3703:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3698
+	JMP         act_done_3701
 
-act_slope_3701:
+act_slope_3704:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3698
+	JMP         act_done_3701
 
-act_slopec_3702:
+act_slopec_3705:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3698
+	JMP         act_done_3701
 
-act_requant_3703:
+act_requant_3706:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -69330,28 +69371,28 @@ act_requant_3703:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3698
+	JMP         act_done_3701
 
-act_clampx_3699:
+act_clampx_3702:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3698:
+act_done_3701:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3694
+	JMP     block_3697
 
-tail_3695:
+tail_3698:
 	CMPQ      DI, DX
-	JAE       pixels_done_3696
+	JAE       pixels_done_3699
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3704:
+row_3707:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -69362,53 +69403,53 @@ row_3704:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3704
+	JNZ          row_3707
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3705
+	JB           act_done_3708
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3706
+	JE           act_clampx_3709
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3707
+	JE           act_mulx_3710
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3708
+	JE           act_slope_3711
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3709
+	JE           act_slopec_3712
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3710
+	JE           act_requant_3713
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3705
+	JMP          act_done_3708
 
-act_mulx_3707:
+act_mulx_3710:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3705
+	JMP         act_done_3708
 
-act_slope_3708:
+act_slope_3711:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3705
+	JMP         act_done_3708
 
-act_slopec_3709:
+act_slopec_3712:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3705
+	JMP         act_done_3708
 
-act_requant_3710:
+act_requant_3713:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -69416,17 +69457,17 @@ act_requant_3710:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3705
+	JMP         act_done_3708
 
-act_clampx_3706:
+act_clampx_3709:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3705:
+act_done_3708:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3696:
+pixels_done_3699:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -69459,9 +69500,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3711:
+block_3714:
 	CMPQ    DI, BX
-	JAE     tail_3712
+	JAE     tail_3715
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69471,7 +69512,7 @@ block_3711:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3714:
+row_3717:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -69506,24 +69547,24 @@ row_3714:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3714
+	JNZ          row_3717
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3715
+	JB           act_done_3718
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3716
+	JE           act_clampx_3719
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3717
+	JE           act_mulx_3720
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3718
+	JE           act_slope_3721
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3719
+	JE           act_slopec_3722
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3720
+	JE           act_requant_3723
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69536,9 +69577,9 @@ row_3714:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3715
+	JMP          act_done_3718
 
-act_mulx_3717:
+act_mulx_3720:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69559,9 +69600,9 @@ act_mulx_3717:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3715
+	JMP         act_done_3718
 
-act_slope_3718:
+act_slope_3721:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69574,9 +69615,9 @@ act_slope_3718:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3715
+	JMP         act_done_3718
 
-act_slopec_3719:
+act_slopec_3722:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69592,9 +69633,9 @@ act_slopec_3719:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3715
+	JMP         act_done_3718
 
-act_requant_3720:
+act_requant_3723:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69614,9 +69655,9 @@ act_requant_3720:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3715
+	JMP         act_done_3718
 
-act_clampx_3716:
+act_clampx_3719:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69626,7 +69667,7 @@ act_clampx_3716:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3715:
+act_done_3718:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69637,11 +69678,11 @@ act_done_3715:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3711
+	JMP     block_3714
 
-tail_3712:
+tail_3715:
 	CMPQ      DI, DX
-	JAE       pixels_done_3713
+	JAE       pixels_done_3716
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69650,7 +69691,7 @@ tail_3712:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3721:
+row_3724:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -69685,24 +69726,24 @@ row_3721:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3721
+	JNZ          row_3724
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3722
+	JB           act_done_3725
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3723
+	JE           act_clampx_3726
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3724
+	JE           act_mulx_3727
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3725
+	JE           act_slope_3728
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3726
+	JE           act_slopec_3729
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3727
+	JE           act_requant_3730
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69715,9 +69756,9 @@ row_3721:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3722
+	JMP          act_done_3725
 
-act_mulx_3724:
+act_mulx_3727:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69738,9 +69779,9 @@ act_mulx_3724:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3722
+	JMP         act_done_3725
 
-act_slope_3725:
+act_slope_3728:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69753,9 +69794,9 @@ act_slope_3725:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3722
+	JMP         act_done_3725
 
-act_slopec_3726:
+act_slopec_3729:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69771,9 +69812,9 @@ act_slopec_3726:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3722
+	JMP         act_done_3725
 
-act_requant_3727:
+act_requant_3730:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69793,9 +69834,9 @@ act_requant_3727:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3722
+	JMP         act_done_3725
 
-act_clampx_3723:
+act_clampx_3726:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69805,7 +69846,7 @@ act_clampx_3723:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3722:
+act_done_3725:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69815,7 +69856,7 @@ act_done_3722:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3713:
+pixels_done_3716:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69834,9 +69875,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3728:
+block_3731:
 	CMPQ    DI, BX
-	JAE     tail_3729
+	JAE     tail_3732
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69845,7 +69886,7 @@ block_3728:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3731:
+row_3734:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -69873,24 +69914,24 @@ row_3731:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3731
+	JNZ          row_3734
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3732
+	JB           act_done_3735
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3733
+	JE           act_clampx_3736
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3734
+	JE           act_mulx_3737
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3735
+	JE           act_slope_3738
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3736
+	JE           act_slopec_3739
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3737
+	JE           act_requant_3740
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69900,9 +69941,9 @@ row_3731:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3732
+	JMP          act_done_3735
 
-act_mulx_3734:
+act_mulx_3737:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69918,9 +69959,9 @@ act_mulx_3734:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3732
+	JMP         act_done_3735
 
-act_slope_3735:
+act_slope_3738:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69930,9 +69971,9 @@ act_slope_3735:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3732
+	JMP         act_done_3735
 
-act_slopec_3736:
+act_slopec_3739:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69945,9 +69986,9 @@ act_slopec_3736:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3732
+	JMP         act_done_3735
 
-act_requant_3737:
+act_requant_3740:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69963,9 +70004,9 @@ act_requant_3737:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3732
+	JMP         act_done_3735
 
-act_clampx_3733:
+act_clampx_3736:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69973,7 +70014,7 @@ act_clampx_3733:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3732:
+act_done_3735:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69982,11 +70023,11 @@ act_done_3732:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3728
+	JMP     block_3731
 
-tail_3729:
+tail_3732:
 	CMPQ      DI, DX
-	JAE       pixels_done_3730
+	JAE       pixels_done_3733
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69994,7 +70035,7 @@ tail_3729:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3738:
+row_3741:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -70022,24 +70063,24 @@ row_3738:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3738
+	JNZ          row_3741
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3739
+	JB           act_done_3742
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3740
+	JE           act_clampx_3743
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3741
+	JE           act_mulx_3744
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3742
+	JE           act_slope_3745
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3743
+	JE           act_slopec_3746
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3744
+	JE           act_requant_3747
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70049,9 +70090,9 @@ row_3738:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3739
+	JMP          act_done_3742
 
-act_mulx_3741:
+act_mulx_3744:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70067,9 +70108,9 @@ act_mulx_3741:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3739
+	JMP         act_done_3742
 
-act_slope_3742:
+act_slope_3745:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70079,9 +70120,9 @@ act_slope_3742:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3739
+	JMP         act_done_3742
 
-act_slopec_3743:
+act_slopec_3746:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70094,9 +70135,9 @@ act_slopec_3743:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3739
+	JMP         act_done_3742
 
-act_requant_3744:
+act_requant_3747:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70112,9 +70153,9 @@ act_requant_3744:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3739
+	JMP         act_done_3742
 
-act_clampx_3740:
+act_clampx_3743:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70122,7 +70163,7 @@ act_clampx_3740:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3739:
+act_done_3742:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70130,7 +70171,7 @@ act_done_3739:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3730:
+pixels_done_3733:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70147,9 +70188,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3745:
+block_3748:
 	CMPQ    DI, BX
-	JAE     tail_3746
+	JAE     tail_3749
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70157,7 +70198,7 @@ block_3745:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3748:
+row_3751:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -70178,33 +70219,33 @@ row_3748:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3748
+	JNZ          row_3751
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3749
+	JB           act_done_3752
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3750
+	JE           act_clampx_3753
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3751
+	JE           act_mulx_3754
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3752
+	JE           act_slope_3755
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3753
+	JE           act_slopec_3756
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3754
+	JE           act_requant_3757
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3749
+	JMP          act_done_3752
 
-act_mulx_3751:
+act_mulx_3754:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70215,18 +70256,18 @@ act_mulx_3751:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3749
+	JMP         act_done_3752
 
-act_slope_3752:
+act_slope_3755:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3749
+	JMP         act_done_3752
 
-act_slopec_3753:
+act_slopec_3756:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70236,9 +70277,9 @@ act_slopec_3753:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3749
+	JMP         act_done_3752
 
-act_requant_3754:
+act_requant_3757:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70250,33 +70291,33 @@ act_requant_3754:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3749
+	JMP         act_done_3752
 
-act_clampx_3750:
+act_clampx_3753:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3749:
+act_done_3752:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3745
+	JMP     block_3748
 
-tail_3746:
+tail_3749:
 	CMPQ      DI, DX
-	JAE       pixels_done_3747
+	JAE       pixels_done_3750
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3755:
+row_3758:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -70297,33 +70338,33 @@ row_3755:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3755
+	JNZ          row_3758
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3756
+	JB           act_done_3759
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3757
+	JE           act_clampx_3760
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3758
+	JE           act_mulx_3761
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3759
+	JE           act_slope_3762
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3760
+	JE           act_slopec_3763
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3761
+	JE           act_requant_3764
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3756
+	JMP          act_done_3759
 
-act_mulx_3758:
+act_mulx_3761:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70334,18 +70375,18 @@ act_mulx_3758:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3756
+	JMP         act_done_3759
 
-act_slope_3759:
+act_slope_3762:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3756
+	JMP         act_done_3759
 
-act_slopec_3760:
+act_slopec_3763:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70355,9 +70396,9 @@ act_slopec_3760:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3756
+	JMP         act_done_3759
 
-act_requant_3761:
+act_requant_3764:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70369,21 +70410,21 @@ act_requant_3761:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3756
+	JMP         act_done_3759
 
-act_clampx_3757:
+act_clampx_3760:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3756:
+act_done_3759:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3747:
+pixels_done_3750:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70398,16 +70439,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3762:
+block_3765:
 	CMPQ    DI, BX
-	JAE     tail_3763
+	JAE     tail_3766
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3765:
+row_3768:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -70421,53 +70462,53 @@ row_3765:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3765
+	JNZ          row_3768
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3766
+	JB           act_done_3769
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3767
+	JE           act_clampx_3770
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3768
+	JE           act_mulx_3771
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3769
+	JE           act_slope_3772
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3770
+	JE           act_slopec_3773
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3771
+	JE           act_requant_3774
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3766
+	JMP          act_done_3769
 
-act_mulx_3768:
+act_mulx_3771:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3766
+	JMP         act_done_3769
 
-act_slope_3769:
+act_slope_3772:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3766
+	JMP         act_done_3769
 
-act_slopec_3770:
+act_slopec_3773:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3766
+	JMP         act_done_3769
 
-act_requant_3771:
+act_requant_3774:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -70475,28 +70516,28 @@ act_requant_3771:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3766
+	JMP         act_done_3769
 
-act_clampx_3767:
+act_clampx_3770:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3766:
+act_done_3769:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3762
+	JMP     block_3765
 
-tail_3763:
+tail_3766:
 	CMPQ      DI, DX
-	JAE       pixels_done_3764
+	JAE       pixels_done_3767
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3772:
+row_3775:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -70510,53 +70551,53 @@ row_3772:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3772
+	JNZ          row_3775
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3773
+	JB           act_done_3776
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3774
+	JE           act_clampx_3777
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3775
+	JE           act_mulx_3778
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3776
+	JE           act_slope_3779
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3777
+	JE           act_slopec_3780
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3778
+	JE           act_requant_3781
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3773
+	JMP          act_done_3776
 
-act_mulx_3775:
+act_mulx_3778:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3773
+	JMP         act_done_3776
 
-act_slope_3776:
+act_slope_3779:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3773
+	JMP         act_done_3776
 
-act_slopec_3777:
+act_slopec_3780:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3773
+	JMP         act_done_3776
 
-act_requant_3778:
+act_requant_3781:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -70564,17 +70605,17 @@ act_requant_3778:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3773
+	JMP         act_done_3776
 
-act_clampx_3774:
+act_clampx_3777:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3773:
+act_done_3776:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3764:
+pixels_done_3767:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -70607,9 +70648,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3779:
+block_3782:
 	CMPQ    DI, BX
-	JAE     tail_3780
+	JAE     tail_3783
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70619,7 +70660,7 @@ block_3779:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3782:
+row_3785:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -70636,24 +70677,24 @@ row_3782:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3782
+	JNZ          row_3785
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3783
+	JB           act_done_3786
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3784
+	JE           act_clampx_3787
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3785
+	JE           act_mulx_3788
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3786
+	JE           act_slope_3789
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3787
+	JE           act_slopec_3790
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3788
+	JE           act_requant_3791
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70666,9 +70707,9 @@ row_3782:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3783
+	JMP          act_done_3786
 
-act_mulx_3785:
+act_mulx_3788:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70689,9 +70730,9 @@ act_mulx_3785:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3783
+	JMP         act_done_3786
 
-act_slope_3786:
+act_slope_3789:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70704,9 +70745,9 @@ act_slope_3786:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3783
+	JMP         act_done_3786
 
-act_slopec_3787:
+act_slopec_3790:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70722,9 +70763,9 @@ act_slopec_3787:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3783
+	JMP         act_done_3786
 
-act_requant_3788:
+act_requant_3791:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70744,9 +70785,9 @@ act_requant_3788:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3783
+	JMP         act_done_3786
 
-act_clampx_3784:
+act_clampx_3787:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70756,7 +70797,7 @@ act_clampx_3784:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3783:
+act_done_3786:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70767,11 +70808,11 @@ act_done_3783:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3779
+	JMP     block_3782
 
-tail_3780:
+tail_3783:
 	CMPQ      DI, DX
-	JAE       pixels_done_3781
+	JAE       pixels_done_3784
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70780,7 +70821,7 @@ tail_3780:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3789:
+row_3792:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -70797,24 +70838,24 @@ row_3789:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3789
+	JNZ          row_3792
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3790
+	JB           act_done_3793
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3791
+	JE           act_clampx_3794
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3792
+	JE           act_mulx_3795
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3793
+	JE           act_slope_3796
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3794
+	JE           act_slopec_3797
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3795
+	JE           act_requant_3798
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70827,9 +70868,9 @@ row_3789:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3790
+	JMP          act_done_3793
 
-act_mulx_3792:
+act_mulx_3795:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70850,9 +70891,9 @@ act_mulx_3792:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3790
+	JMP         act_done_3793
 
-act_slope_3793:
+act_slope_3796:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70865,9 +70906,9 @@ act_slope_3793:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3790
+	JMP         act_done_3793
 
-act_slopec_3794:
+act_slopec_3797:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70883,9 +70924,9 @@ act_slopec_3794:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3790
+	JMP         act_done_3793
 
-act_requant_3795:
+act_requant_3798:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70905,9 +70946,9 @@ act_requant_3795:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3790
+	JMP         act_done_3793
 
-act_clampx_3791:
+act_clampx_3794:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70917,7 +70958,7 @@ act_clampx_3791:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3790:
+act_done_3793:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70927,7 +70968,7 @@ act_done_3790:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3781:
+pixels_done_3784:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70946,9 +70987,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3796:
+block_3799:
 	CMPQ    DI, BX
-	JAE     tail_3797
+	JAE     tail_3800
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70957,7 +70998,7 @@ block_3796:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3799:
+row_3802:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -70971,24 +71012,24 @@ row_3799:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3799
+	JNZ          row_3802
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3800
+	JB           act_done_3803
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3801
+	JE           act_clampx_3804
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3802
+	JE           act_mulx_3805
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3803
+	JE           act_slope_3806
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3804
+	JE           act_slopec_3807
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3805
+	JE           act_requant_3808
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70998,9 +71039,9 @@ row_3799:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3800
+	JMP          act_done_3803
 
-act_mulx_3802:
+act_mulx_3805:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71016,9 +71057,9 @@ act_mulx_3802:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3800
+	JMP         act_done_3803
 
-act_slope_3803:
+act_slope_3806:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71028,9 +71069,9 @@ act_slope_3803:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3800
+	JMP         act_done_3803
 
-act_slopec_3804:
+act_slopec_3807:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71043,9 +71084,9 @@ act_slopec_3804:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3800
+	JMP         act_done_3803
 
-act_requant_3805:
+act_requant_3808:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71061,9 +71102,9 @@ act_requant_3805:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3800
+	JMP         act_done_3803
 
-act_clampx_3801:
+act_clampx_3804:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71071,7 +71112,7 @@ act_clampx_3801:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3800:
+act_done_3803:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71080,11 +71121,11 @@ act_done_3800:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3796
+	JMP     block_3799
 
-tail_3797:
+tail_3800:
 	CMPQ      DI, DX
-	JAE       pixels_done_3798
+	JAE       pixels_done_3801
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71092,7 +71133,7 @@ tail_3797:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3806:
+row_3809:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -71106,24 +71147,24 @@ row_3806:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3806
+	JNZ          row_3809
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3807
+	JB           act_done_3810
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3808
+	JE           act_clampx_3811
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3809
+	JE           act_mulx_3812
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3810
+	JE           act_slope_3813
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3811
+	JE           act_slopec_3814
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3812
+	JE           act_requant_3815
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71133,9 +71174,9 @@ row_3806:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3807
+	JMP          act_done_3810
 
-act_mulx_3809:
+act_mulx_3812:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71151,9 +71192,9 @@ act_mulx_3809:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3807
+	JMP         act_done_3810
 
-act_slope_3810:
+act_slope_3813:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71163,9 +71204,9 @@ act_slope_3810:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3807
+	JMP         act_done_3810
 
-act_slopec_3811:
+act_slopec_3814:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71178,9 +71219,9 @@ act_slopec_3811:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3807
+	JMP         act_done_3810
 
-act_requant_3812:
+act_requant_3815:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71196,9 +71237,9 @@ act_requant_3812:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3807
+	JMP         act_done_3810
 
-act_clampx_3808:
+act_clampx_3811:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71206,7 +71247,7 @@ act_clampx_3808:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3807:
+act_done_3810:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71214,7 +71255,7 @@ act_done_3807:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3798:
+pixels_done_3801:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71231,9 +71272,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3813:
+block_3816:
 	CMPQ    DI, BX
-	JAE     tail_3814
+	JAE     tail_3817
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71241,7 +71282,7 @@ block_3813:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3816:
+row_3819:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -71252,33 +71293,33 @@ row_3816:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3816
+	JNZ          row_3819
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3817
+	JB           act_done_3820
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3818
+	JE           act_clampx_3821
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3819
+	JE           act_mulx_3822
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3820
+	JE           act_slope_3823
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3821
+	JE           act_slopec_3824
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3822
+	JE           act_requant_3825
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3817
+	JMP          act_done_3820
 
-act_mulx_3819:
+act_mulx_3822:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71289,18 +71330,18 @@ act_mulx_3819:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3817
+	JMP         act_done_3820
 
-act_slope_3820:
+act_slope_3823:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3817
+	JMP         act_done_3820
 
-act_slopec_3821:
+act_slopec_3824:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71310,9 +71351,9 @@ act_slopec_3821:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3817
+	JMP         act_done_3820
 
-act_requant_3822:
+act_requant_3825:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71324,33 +71365,33 @@ act_requant_3822:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3817
+	JMP         act_done_3820
 
-act_clampx_3818:
+act_clampx_3821:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3817:
+act_done_3820:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3813
+	JMP     block_3816
 
-tail_3814:
+tail_3817:
 	CMPQ      DI, DX
-	JAE       pixels_done_3815
+	JAE       pixels_done_3818
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3823:
+row_3826:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -71361,33 +71402,33 @@ row_3823:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3823
+	JNZ          row_3826
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3824
+	JB           act_done_3827
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3825
+	JE           act_clampx_3828
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3826
+	JE           act_mulx_3829
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3827
+	JE           act_slope_3830
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3828
+	JE           act_slopec_3831
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3829
+	JE           act_requant_3832
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3824
+	JMP          act_done_3827
 
-act_mulx_3826:
+act_mulx_3829:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71398,18 +71439,18 @@ act_mulx_3826:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3824
+	JMP         act_done_3827
 
-act_slope_3827:
+act_slope_3830:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3824
+	JMP         act_done_3827
 
-act_slopec_3828:
+act_slopec_3831:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71419,9 +71460,9 @@ act_slopec_3828:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3824
+	JMP         act_done_3827
 
-act_requant_3829:
+act_requant_3832:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71433,21 +71474,21 @@ act_requant_3829:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3824
+	JMP         act_done_3827
 
-act_clampx_3825:
+act_clampx_3828:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3824:
+act_done_3827:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3815:
+pixels_done_3818:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71462,16 +71503,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3830:
+block_3833:
 	CMPQ    DI, BX
-	JAE     tail_3831
+	JAE     tail_3834
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3833:
+row_3836:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -71479,53 +71520,53 @@ row_3833:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3833
+	JNZ          row_3836
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3834
+	JB           act_done_3837
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3835
+	JE           act_clampx_3838
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3836
+	JE           act_mulx_3839
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3837
+	JE           act_slope_3840
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3838
+	JE           act_slopec_3841
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3839
+	JE           act_requant_3842
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3834
+	JMP          act_done_3837
 
-act_mulx_3836:
+act_mulx_3839:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3834
+	JMP         act_done_3837
 
-act_slope_3837:
+act_slope_3840:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3834
+	JMP         act_done_3837
 
-act_slopec_3838:
+act_slopec_3841:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3834
+	JMP         act_done_3837
 
-act_requant_3839:
+act_requant_3842:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -71533,28 +71574,28 @@ act_requant_3839:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3834
+	JMP         act_done_3837
 
-act_clampx_3835:
+act_clampx_3838:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3834:
+act_done_3837:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3830
+	JMP     block_3833
 
-tail_3831:
+tail_3834:
 	CMPQ      DI, DX
-	JAE       pixels_done_3832
+	JAE       pixels_done_3835
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3840:
+row_3843:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -71562,53 +71603,53 @@ row_3840:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3840
+	JNZ          row_3843
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3841
+	JB           act_done_3844
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3842
+	JE           act_clampx_3845
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3843
+	JE           act_mulx_3846
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3844
+	JE           act_slope_3847
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3845
+	JE           act_slopec_3848
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3846
+	JE           act_requant_3849
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3841
+	JMP          act_done_3844
 
-act_mulx_3843:
+act_mulx_3846:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3841
+	JMP         act_done_3844
 
-act_slope_3844:
+act_slope_3847:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3841
+	JMP         act_done_3844
 
-act_slopec_3845:
+act_slopec_3848:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3841
+	JMP         act_done_3844
 
-act_requant_3846:
+act_requant_3849:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -71616,17 +71657,17 @@ act_requant_3846:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3841
+	JMP         act_done_3844
 
-act_clampx_3842:
+act_clampx_3845:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3841:
+act_done_3844:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3832:
+pixels_done_3835:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -71659,9 +71700,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3847:
+block_3850:
 	CMPQ    DI, BX
-	JAE     tail_3848
+	JAE     tail_3851
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71671,7 +71712,7 @@ block_3847:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3850:
+row_3853:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -71697,24 +71738,24 @@ row_3850:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3850
+	JNZ          row_3853
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3851
+	JB           act_done_3854
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3852
+	JE           act_clampx_3855
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3853
+	JE           act_mulx_3856
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3854
+	JE           act_slope_3857
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3855
+	JE           act_slopec_3858
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3856
+	JE           act_requant_3859
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71727,9 +71768,9 @@ row_3850:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3851
+	JMP          act_done_3854
 
-act_mulx_3853:
+act_mulx_3856:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71750,9 +71791,9 @@ act_mulx_3853:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3851
+	JMP         act_done_3854
 
-act_slope_3854:
+act_slope_3857:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71765,9 +71806,9 @@ act_slope_3854:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3851
+	JMP         act_done_3854
 
-act_slopec_3855:
+act_slopec_3858:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71783,9 +71824,9 @@ act_slopec_3855:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3851
+	JMP         act_done_3854
 
-act_requant_3856:
+act_requant_3859:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71805,9 +71846,9 @@ act_requant_3856:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3851
+	JMP         act_done_3854
 
-act_clampx_3852:
+act_clampx_3855:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71817,7 +71858,7 @@ act_clampx_3852:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3851:
+act_done_3854:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71828,11 +71869,11 @@ act_done_3851:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3847
+	JMP     block_3850
 
-tail_3848:
+tail_3851:
 	CMPQ      DI, DX
-	JAE       pixels_done_3849
+	JAE       pixels_done_3852
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71841,7 +71882,7 @@ tail_3848:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3857:
+row_3860:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -71867,24 +71908,24 @@ row_3857:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3857
+	JNZ          row_3860
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3858
+	JB           act_done_3861
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3859
+	JE           act_clampx_3862
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3860
+	JE           act_mulx_3863
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3861
+	JE           act_slope_3864
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3862
+	JE           act_slopec_3865
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3863
+	JE           act_requant_3866
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71897,9 +71938,9 @@ row_3857:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3858
+	JMP          act_done_3861
 
-act_mulx_3860:
+act_mulx_3863:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71920,9 +71961,9 @@ act_mulx_3860:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3858
+	JMP         act_done_3861
 
-act_slope_3861:
+act_slope_3864:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71935,9 +71976,9 @@ act_slope_3861:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3858
+	JMP         act_done_3861
 
-act_slopec_3862:
+act_slopec_3865:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71953,9 +71994,9 @@ act_slopec_3862:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3858
+	JMP         act_done_3861
 
-act_requant_3863:
+act_requant_3866:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71975,9 +72016,9 @@ act_requant_3863:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3858
+	JMP         act_done_3861
 
-act_clampx_3859:
+act_clampx_3862:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71987,7 +72028,7 @@ act_clampx_3859:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3858:
+act_done_3861:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71997,7 +72038,7 @@ act_done_3858:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3849:
+pixels_done_3852:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72016,9 +72057,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3864:
+block_3867:
 	CMPQ    DI, BX
-	JAE     tail_3865
+	JAE     tail_3868
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72027,7 +72068,7 @@ block_3864:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3867:
+row_3870:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -72048,24 +72089,24 @@ row_3867:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3867
+	JNZ          row_3870
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3868
+	JB           act_done_3871
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3869
+	JE           act_clampx_3872
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3870
+	JE           act_mulx_3873
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3871
+	JE           act_slope_3874
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3872
+	JE           act_slopec_3875
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3873
+	JE           act_requant_3876
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72075,9 +72116,9 @@ row_3867:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3868
+	JMP          act_done_3871
 
-act_mulx_3870:
+act_mulx_3873:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72093,9 +72134,9 @@ act_mulx_3870:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3868
+	JMP         act_done_3871
 
-act_slope_3871:
+act_slope_3874:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72105,9 +72146,9 @@ act_slope_3871:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3868
+	JMP         act_done_3871
 
-act_slopec_3872:
+act_slopec_3875:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72120,9 +72161,9 @@ act_slopec_3872:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3868
+	JMP         act_done_3871
 
-act_requant_3873:
+act_requant_3876:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72138,9 +72179,9 @@ act_requant_3873:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3868
+	JMP         act_done_3871
 
-act_clampx_3869:
+act_clampx_3872:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72148,7 +72189,7 @@ act_clampx_3869:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3868:
+act_done_3871:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72157,11 +72198,11 @@ act_done_3868:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3864
+	JMP     block_3867
 
-tail_3865:
+tail_3868:
 	CMPQ      DI, DX
-	JAE       pixels_done_3866
+	JAE       pixels_done_3869
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72169,7 +72210,7 @@ tail_3865:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3874:
+row_3877:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -72190,24 +72231,24 @@ row_3874:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3874
+	JNZ          row_3877
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3875
+	JB           act_done_3878
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3876
+	JE           act_clampx_3879
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3877
+	JE           act_mulx_3880
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3878
+	JE           act_slope_3881
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3879
+	JE           act_slopec_3882
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3880
+	JE           act_requant_3883
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72217,9 +72258,9 @@ row_3874:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3875
+	JMP          act_done_3878
 
-act_mulx_3877:
+act_mulx_3880:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72235,9 +72276,9 @@ act_mulx_3877:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3875
+	JMP         act_done_3878
 
-act_slope_3878:
+act_slope_3881:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72247,9 +72288,9 @@ act_slope_3878:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3875
+	JMP         act_done_3878
 
-act_slopec_3879:
+act_slopec_3882:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72262,9 +72303,9 @@ act_slopec_3879:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3875
+	JMP         act_done_3878
 
-act_requant_3880:
+act_requant_3883:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72280,9 +72321,9 @@ act_requant_3880:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3875
+	JMP         act_done_3878
 
-act_clampx_3876:
+act_clampx_3879:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72290,7 +72331,7 @@ act_clampx_3876:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3875:
+act_done_3878:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72298,7 +72339,7 @@ act_done_3875:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3866:
+pixels_done_3869:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72315,9 +72356,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3881:
+block_3884:
 	CMPQ    DI, BX
-	JAE     tail_3882
+	JAE     tail_3885
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72325,7 +72366,7 @@ block_3881:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3884:
+row_3887:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -72341,33 +72382,33 @@ row_3884:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3884
+	JNZ          row_3887
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3885
+	JB           act_done_3888
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3886
+	JE           act_clampx_3889
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3887
+	JE           act_mulx_3890
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3888
+	JE           act_slope_3891
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3889
+	JE           act_slopec_3892
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3890
+	JE           act_requant_3893
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3885
+	JMP          act_done_3888
 
-act_mulx_3887:
+act_mulx_3890:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72378,18 +72419,18 @@ act_mulx_3887:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3885
+	JMP         act_done_3888
 
-act_slope_3888:
+act_slope_3891:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3885
+	JMP         act_done_3888
 
-act_slopec_3889:
+act_slopec_3892:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72399,9 +72440,9 @@ act_slopec_3889:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3885
+	JMP         act_done_3888
 
-act_requant_3890:
+act_requant_3893:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72413,33 +72454,33 @@ act_requant_3890:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3885
+	JMP         act_done_3888
 
-act_clampx_3886:
+act_clampx_3889:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3885:
+act_done_3888:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3881
+	JMP     block_3884
 
-tail_3882:
+tail_3885:
 	CMPQ      DI, DX
-	JAE       pixels_done_3883
+	JAE       pixels_done_3886
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3891:
+row_3894:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -72455,33 +72496,33 @@ row_3891:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3891
+	JNZ          row_3894
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3892
+	JB           act_done_3895
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3893
+	JE           act_clampx_3896
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3894
+	JE           act_mulx_3897
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3895
+	JE           act_slope_3898
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3896
+	JE           act_slopec_3899
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3897
+	JE           act_requant_3900
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3892
+	JMP          act_done_3895
 
-act_mulx_3894:
+act_mulx_3897:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72492,18 +72533,18 @@ act_mulx_3894:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3892
+	JMP         act_done_3895
 
-act_slope_3895:
+act_slope_3898:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3892
+	JMP         act_done_3895
 
-act_slopec_3896:
+act_slopec_3899:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72513,9 +72554,9 @@ act_slopec_3896:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3892
+	JMP         act_done_3895
 
-act_requant_3897:
+act_requant_3900:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72527,21 +72568,21 @@ act_requant_3897:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3892
+	JMP         act_done_3895
 
-act_clampx_3893:
+act_clampx_3896:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3892:
+act_done_3895:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3883:
+pixels_done_3886:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72556,16 +72597,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3898:
+block_3901:
 	CMPQ    DI, BX
-	JAE     tail_3899
+	JAE     tail_3902
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3901:
+row_3904:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -72576,53 +72617,53 @@ row_3901:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3901
+	JNZ          row_3904
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3902
+	JB           act_done_3905
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3903
+	JE           act_clampx_3906
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3904
+	JE           act_mulx_3907
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3905
+	JE           act_slope_3908
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3906
+	JE           act_slopec_3909
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3907
+	JE           act_requant_3910
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3902
+	JMP          act_done_3905
 
-act_mulx_3904:
+act_mulx_3907:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3902
+	JMP         act_done_3905
 
-act_slope_3905:
+act_slope_3908:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3902
+	JMP         act_done_3905
 
-act_slopec_3906:
+act_slopec_3909:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3902
+	JMP         act_done_3905
 
-act_requant_3907:
+act_requant_3910:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -72630,28 +72671,28 @@ act_requant_3907:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3902
+	JMP         act_done_3905
 
-act_clampx_3903:
+act_clampx_3906:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3902:
+act_done_3905:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3898
+	JMP     block_3901
 
-tail_3899:
+tail_3902:
 	CMPQ      DI, DX
-	JAE       pixels_done_3900
+	JAE       pixels_done_3903
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3908:
+row_3911:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -72662,53 +72703,53 @@ row_3908:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3908
+	JNZ          row_3911
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3909
+	JB           act_done_3912
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3910
+	JE           act_clampx_3913
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3911
+	JE           act_mulx_3914
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3912
+	JE           act_slope_3915
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3913
+	JE           act_slopec_3916
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3914
+	JE           act_requant_3917
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3909
+	JMP          act_done_3912
 
-act_mulx_3911:
+act_mulx_3914:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3909
+	JMP         act_done_3912
 
-act_slope_3912:
+act_slope_3915:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3909
+	JMP         act_done_3912
 
-act_slopec_3913:
+act_slopec_3916:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3909
+	JMP         act_done_3912
 
-act_requant_3914:
+act_requant_3917:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -72716,17 +72757,17 @@ act_requant_3914:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3909
+	JMP         act_done_3912
 
-act_clampx_3910:
+act_clampx_3913:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3909:
+act_done_3912:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3900:
+pixels_done_3903:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -72759,9 +72800,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3915:
+block_3918:
 	CMPQ    DI, BX
-	JAE     tail_3916
+	JAE     tail_3919
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72771,7 +72812,7 @@ block_3915:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3918:
+row_3921:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -72788,24 +72829,24 @@ row_3918:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3918
+	JNZ          row_3921
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3919
+	JB           act_done_3922
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3920
+	JE           act_clampx_3923
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3921
+	JE           act_mulx_3924
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3922
+	JE           act_slope_3925
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3923
+	JE           act_slopec_3926
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3924
+	JE           act_requant_3927
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72818,9 +72859,9 @@ row_3918:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3919
+	JMP          act_done_3922
 
-act_mulx_3921:
+act_mulx_3924:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -72841,9 +72882,9 @@ act_mulx_3921:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3919
+	JMP         act_done_3922
 
-act_slope_3922:
+act_slope_3925:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -72856,9 +72897,9 @@ act_slope_3922:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3919
+	JMP         act_done_3922
 
-act_slopec_3923:
+act_slopec_3926:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72874,9 +72915,9 @@ act_slopec_3923:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3919
+	JMP         act_done_3922
 
-act_requant_3924:
+act_requant_3927:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72896,9 +72937,9 @@ act_requant_3924:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3919
+	JMP         act_done_3922
 
-act_clampx_3920:
+act_clampx_3923:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72908,7 +72949,7 @@ act_clampx_3920:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3919:
+act_done_3922:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72919,11 +72960,11 @@ act_done_3919:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3915
+	JMP     block_3918
 
-tail_3916:
+tail_3919:
 	CMPQ      DI, DX
-	JAE       pixels_done_3917
+	JAE       pixels_done_3920
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72932,7 +72973,7 @@ tail_3916:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3925:
+row_3928:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -72949,24 +72990,24 @@ row_3925:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3925
+	JNZ          row_3928
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3926
+	JB           act_done_3929
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3927
+	JE           act_clampx_3930
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3928
+	JE           act_mulx_3931
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3929
+	JE           act_slope_3932
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3930
+	JE           act_slopec_3933
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3931
+	JE           act_requant_3934
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72979,9 +73020,9 @@ row_3925:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3926
+	JMP          act_done_3929
 
-act_mulx_3928:
+act_mulx_3931:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -73002,9 +73043,9 @@ act_mulx_3928:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3926
+	JMP         act_done_3929
 
-act_slope_3929:
+act_slope_3932:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -73017,9 +73058,9 @@ act_slope_3929:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3926
+	JMP         act_done_3929
 
-act_slopec_3930:
+act_slopec_3933:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -73035,9 +73076,9 @@ act_slopec_3930:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3926
+	JMP         act_done_3929
 
-act_requant_3931:
+act_requant_3934:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -73057,9 +73098,9 @@ act_requant_3931:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3926
+	JMP         act_done_3929
 
-act_clampx_3927:
+act_clampx_3930:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -73069,7 +73110,7 @@ act_clampx_3927:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3926:
+act_done_3929:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -73079,7 +73120,7 @@ act_done_3926:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3917:
+pixels_done_3920:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73098,9 +73139,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3932:
+block_3935:
 	CMPQ    DI, BX
-	JAE     tail_3933
+	JAE     tail_3936
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -73109,7 +73150,7 @@ block_3932:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3935:
+row_3938:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -73123,24 +73164,24 @@ row_3935:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3935
+	JNZ          row_3938
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3936
+	JB           act_done_3939
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3937
+	JE           act_clampx_3940
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3938
+	JE           act_mulx_3941
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3939
+	JE           act_slope_3942
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3940
+	JE           act_slopec_3943
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3941
+	JE           act_requant_3944
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73150,9 +73191,9 @@ row_3935:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3936
+	JMP          act_done_3939
 
-act_mulx_3938:
+act_mulx_3941:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73168,9 +73209,9 @@ act_mulx_3938:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3936
+	JMP         act_done_3939
 
-act_slope_3939:
+act_slope_3942:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73180,9 +73221,9 @@ act_slope_3939:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3936
+	JMP         act_done_3939
 
-act_slopec_3940:
+act_slopec_3943:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -73195,9 +73236,9 @@ act_slopec_3940:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3936
+	JMP         act_done_3939
 
-act_requant_3941:
+act_requant_3944:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -73213,9 +73254,9 @@ act_requant_3941:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3936
+	JMP         act_done_3939
 
-act_clampx_3937:
+act_clampx_3940:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73223,7 +73264,7 @@ act_clampx_3937:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3936:
+act_done_3939:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -73232,11 +73273,11 @@ act_done_3936:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3932
+	JMP     block_3935
 
-tail_3933:
+tail_3936:
 	CMPQ      DI, DX
-	JAE       pixels_done_3934
+	JAE       pixels_done_3937
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -73244,7 +73285,7 @@ tail_3933:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3942:
+row_3945:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -73258,24 +73299,24 @@ row_3942:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3942
+	JNZ          row_3945
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3943
+	JB           act_done_3946
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3944
+	JE           act_clampx_3947
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3945
+	JE           act_mulx_3948
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3946
+	JE           act_slope_3949
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3947
+	JE           act_slopec_3950
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3948
+	JE           act_requant_3951
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73285,9 +73326,9 @@ row_3942:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3943
+	JMP          act_done_3946
 
-act_mulx_3945:
+act_mulx_3948:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73303,9 +73344,9 @@ act_mulx_3945:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3943
+	JMP         act_done_3946
 
-act_slope_3946:
+act_slope_3949:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73315,9 +73356,9 @@ act_slope_3946:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3943
+	JMP         act_done_3946
 
-act_slopec_3947:
+act_slopec_3950:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73330,9 +73371,9 @@ act_slopec_3947:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3943
+	JMP         act_done_3946
 
-act_requant_3948:
+act_requant_3951:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73348,9 +73389,9 @@ act_requant_3948:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3943
+	JMP         act_done_3946
 
-act_clampx_3944:
+act_clampx_3947:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73358,7 +73399,7 @@ act_clampx_3944:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3943:
+act_done_3946:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -73366,7 +73407,7 @@ act_done_3943:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3934:
+pixels_done_3937:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73383,9 +73424,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3949:
+block_3952:
 	CMPQ    DI, BX
-	JAE     tail_3950
+	JAE     tail_3953
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -73393,7 +73434,7 @@ block_3949:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3952:
+row_3955:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -73404,33 +73445,33 @@ row_3952:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3952
+	JNZ          row_3955
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3953
+	JB           act_done_3956
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3954
+	JE           act_clampx_3957
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3955
+	JE           act_mulx_3958
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3956
+	JE           act_slope_3959
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3957
+	JE           act_slopec_3960
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3958
+	JE           act_requant_3961
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3953
+	JMP          act_done_3956
 
-act_mulx_3955:
+act_mulx_3958:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73441,18 +73482,18 @@ act_mulx_3955:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3953
+	JMP         act_done_3956
 
-act_slope_3956:
+act_slope_3959:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3953
+	JMP         act_done_3956
 
-act_slopec_3957:
+act_slopec_3960:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73462,9 +73503,9 @@ act_slopec_3957:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3953
+	JMP         act_done_3956
 
-act_requant_3958:
+act_requant_3961:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73476,33 +73517,33 @@ act_requant_3958:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3953
+	JMP         act_done_3956
 
-act_clampx_3954:
+act_clampx_3957:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3953:
+act_done_3956:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3949
+	JMP     block_3952
 
-tail_3950:
+tail_3953:
 	CMPQ      DI, DX
-	JAE       pixels_done_3951
+	JAE       pixels_done_3954
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3959:
+row_3962:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -73513,33 +73554,33 @@ row_3959:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3959
+	JNZ          row_3962
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3960
+	JB           act_done_3963
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3961
+	JE           act_clampx_3964
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3962
+	JE           act_mulx_3965
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3963
+	JE           act_slope_3966
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3964
+	JE           act_slopec_3967
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3965
+	JE           act_requant_3968
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3960
+	JMP          act_done_3963
 
-act_mulx_3962:
+act_mulx_3965:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73550,18 +73591,18 @@ act_mulx_3962:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3960
+	JMP         act_done_3963
 
-act_slope_3963:
+act_slope_3966:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3960
+	JMP         act_done_3963
 
-act_slopec_3964:
+act_slopec_3967:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73571,9 +73612,9 @@ act_slopec_3964:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3960
+	JMP         act_done_3963
 
-act_requant_3965:
+act_requant_3968:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73585,21 +73626,21 @@ act_requant_3965:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3960
+	JMP         act_done_3963
 
-act_clampx_3961:
+act_clampx_3964:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3960:
+act_done_3963:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3951:
+pixels_done_3954:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73614,16 +73655,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3966:
+block_3969:
 	CMPQ    DI, BX
-	JAE     tail_3967
+	JAE     tail_3970
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3969:
+row_3972:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -73631,53 +73672,53 @@ row_3969:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3969
+	JNZ          row_3972
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3970
+	JB           act_done_3973
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3971
+	JE           act_clampx_3974
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3972
+	JE           act_mulx_3975
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3973
+	JE           act_slope_3976
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3974
+	JE           act_slopec_3977
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3975
+	JE           act_requant_3978
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3970
+	JMP          act_done_3973
 
-act_mulx_3972:
+act_mulx_3975:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3970
+	JMP         act_done_3973
 
-act_slope_3973:
+act_slope_3976:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3970
+	JMP         act_done_3973
 
-act_slopec_3974:
+act_slopec_3977:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3970
+	JMP         act_done_3973
 
-act_requant_3975:
+act_requant_3978:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -73685,28 +73726,28 @@ act_requant_3975:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3970
+	JMP         act_done_3973
 
-act_clampx_3971:
+act_clampx_3974:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3970:
+act_done_3973:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3966
+	JMP     block_3969
 
-tail_3967:
+tail_3970:
 	CMPQ      DI, DX
-	JAE       pixels_done_3968
+	JAE       pixels_done_3971
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3976:
+row_3979:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -73714,53 +73755,53 @@ row_3976:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3976
+	JNZ          row_3979
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3977
+	JB           act_done_3980
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3978
+	JE           act_clampx_3981
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3979
+	JE           act_mulx_3982
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3980
+	JE           act_slope_3983
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3981
+	JE           act_slopec_3984
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3982
+	JE           act_requant_3985
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3977
+	JMP          act_done_3980
 
-act_mulx_3979:
+act_mulx_3982:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3977
+	JMP         act_done_3980
 
-act_slope_3980:
+act_slope_3983:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3977
+	JMP         act_done_3980
 
-act_slopec_3981:
+act_slopec_3984:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3977
+	JMP         act_done_3980
 
-act_requant_3982:
+act_requant_3985:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -73768,17 +73809,17 @@ act_requant_3982:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3977
+	JMP         act_done_3980
 
-act_clampx_3978:
+act_clampx_3981:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3977:
+act_done_3980:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3968:
+pixels_done_3971:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -74057,22 +74098,22 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 200(AX)(CX*2), Z8, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3983
+	JB               act_done_3986
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3984
+	JE               act_clampx_3987
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3985
+	JE               act_mulx_3988
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3986
+	JE               act_slope_3989
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3987
+	JE               act_slopec_3990
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3988
+	JE               act_requant_3991
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -74097,9 +74138,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3983
+	JMP              act_done_3986
 
-act_mulx_3985:
+act_mulx_3988:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74140,9 +74181,9 @@ act_mulx_3985:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3983
+	JMP         act_done_3986
 
-act_slope_3986:
+act_slope_3989:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74167,9 +74208,9 @@ act_slope_3986:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3983
+	JMP         act_done_3986
 
-act_slopec_3987:
+act_slopec_3990:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -74197,9 +74238,9 @@ act_slopec_3987:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3983
+	JMP         act_done_3986
 
-act_requant_3988:
+act_requant_3991:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -74235,9 +74276,9 @@ act_requant_3988:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_3983
+	JMP         act_done_3986
 
-act_clampx_3984:
+act_clampx_3987:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -74255,7 +74296,7 @@ act_clampx_3984:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3983:
+act_done_3986:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	VMOVUPS Z1, K1, (BX)
@@ -74336,51 +74377,51 @@ single:
 	VMOVUPS          1664(DX), Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z1, Z0
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3989
+	JB               act_done_3992
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z1
 	VBROADCASTSS     4(DI), Z2
 	VBROADCASTSS     8(DI), Z3
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3990
+	JE               act_clampx_3993
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3991
+	JE               act_mulx_3994
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3992
+	JE               act_slope_3995
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3993
+	JE               act_slopec_3996
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3994
+	JE               act_requant_3997
 	VFMADD213PS      Z2, Z1, Z0
 	VMAXPS           Z0, Z3, Z0
 	VMINPS           Z0, Z4, Z0
-	JMP              act_done_3989
+	JMP              act_done_3992
 
-act_mulx_3991:
+act_mulx_3994:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3989
+	JMP         act_done_3992
 
-act_slope_3992:
+act_slope_3995:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3989
+	JMP         act_done_3992
 
-act_slopec_3993:
+act_slopec_3996:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3989
+	JMP         act_done_3992
 
-act_requant_3994:
+act_requant_3997:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
@@ -74388,13 +74429,13 @@ act_requant_3994:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3989
+	JMP         act_done_3992
 
-act_clampx_3990:
+act_clampx_3993:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3989:
+act_done_3992:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -74701,22 +74742,22 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 104(AX)(CX*2), Z9, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3995
+	JB               act_done_3998
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3996
+	JE               act_clampx_3999
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3997
+	JE               act_mulx_4000
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3998
+	JE               act_slope_4001
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3999
+	JE               act_slopec_4002
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4000
+	JE               act_requant_4003
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -74729,9 +74770,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z6
 	VMAXPS           Z6, Z10, Z6
 	VMINPS           Z6, Z11, Z6
-	JMP              act_done_3995
+	JMP              act_done_3998
 
-act_mulx_3997:
+act_mulx_4000:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74752,9 +74793,9 @@ act_mulx_3997:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_3995
+	JMP         act_done_3998
 
-act_slope_3998:
+act_slope_4001:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74767,9 +74808,9 @@ act_slope_3998:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3995
+	JMP         act_done_3998
 
-act_slopec_3999:
+act_slopec_4002:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74785,9 +74826,9 @@ act_slopec_3999:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3995
+	JMP         act_done_3998
 
-act_requant_4000:
+act_requant_4003:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74807,9 +74848,9 @@ act_requant_4000:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_3995
+	JMP         act_done_3998
 
-act_clampx_3996:
+act_clampx_3999:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z2, Z10, Z2
@@ -74819,24 +74860,24 @@ act_clampx_3996:
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_3995:
+act_done_3998:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4001
+	JB           act_done_4004
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4002
+	JE           act_clampx_4005
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4003
+	JE           act_mulx_4006
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4004
+	JE           act_slope_4007
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4005
+	JE           act_slopec_4008
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4006
+	JE           act_requant_4009
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
@@ -74849,9 +74890,9 @@ act_done_3995:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_4001
+	JMP          act_done_4004
 
-act_mulx_4003:
+act_mulx_4006:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74872,9 +74913,9 @@ act_mulx_4003:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_4001
+	JMP         act_done_4004
 
-act_slope_4004:
+act_slope_4007:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
@@ -74887,9 +74928,9 @@ act_slope_4004:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4001
+	JMP         act_done_4004
 
-act_slopec_4005:
+act_slopec_4008:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74905,9 +74946,9 @@ act_slopec_4005:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4001
+	JMP         act_done_4004
 
-act_requant_4006:
+act_requant_4009:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74927,9 +74968,9 @@ act_requant_4006:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_4001
+	JMP         act_done_4004
 
-act_clampx_4002:
+act_clampx_4005:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z3, Z10, Z3
@@ -74939,7 +74980,7 @@ act_clampx_4002:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_4001:
+act_done_4004:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -75071,51 +75112,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z2, Z0
 	VFMADD231PS.BCST 32(AX)(CX*2), Z3, Z1
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4007
+	JB               act_done_4010
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z2
 	VBROADCASTSS     4(DI), Z3
 	VBROADCASTSS     8(DI), Z4
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4008
+	JE               act_clampx_4011
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4009
+	JE               act_mulx_4012
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4010
+	JE               act_slope_4013
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4011
+	JE               act_slopec_4014
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4012
+	JE               act_requant_4015
 	VFMADD213PS      Z3, Z2, Z0
 	VMAXPS           Z0, Z4, Z0
 	VMINPS           Z0, Z5, Z0
-	JMP              act_done_4007
+	JMP              act_done_4010
 
-act_mulx_4009:
+act_mulx_4012:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z0, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z0, Z0
-	JMP         act_done_4007
+	JMP         act_done_4010
 
-act_slope_4010:
+act_slope_4013:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_4007
+	JMP         act_done_4010
 
-act_slopec_4011:
+act_slopec_4014:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_4007
+	JMP         act_done_4010
 
-act_requant_4012:
+act_requant_4015:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
@@ -75123,59 +75164,59 @@ act_requant_4012:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z4, Z0
 	VMINPS      Z0, Z5, Z0
-	JMP         act_done_4007
+	JMP         act_done_4010
 
-act_clampx_4008:
+act_clampx_4011:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 
-act_done_4007:
+act_done_4010:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4013
+	JB           act_done_4016
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z2
 	VBROADCASTSS 4(DI), Z3
 	VBROADCASTSS 8(DI), Z4
 	VBROADCASTSS 12(DI), Z5
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4014
+	JE           act_clampx_4017
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4015
+	JE           act_mulx_4018
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4016
+	JE           act_slope_4019
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4017
+	JE           act_slopec_4020
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4018
+	JE           act_requant_4021
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_4013
+	JMP          act_done_4016
 
-act_mulx_4015:
+act_mulx_4018:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z1, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_4013
+	JMP         act_done_4016
 
-act_slope_4016:
+act_slope_4019:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4013
+	JMP         act_done_4016
 
-act_slopec_4017:
+act_slopec_4020:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4013
+	JMP         act_done_4016
 
-act_requant_4018:
+act_requant_4021:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
@@ -75183,13 +75224,13 @@ act_requant_4018:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_4013
+	JMP         act_done_4016
 
-act_clampx_4014:
+act_clampx_4017:
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_4013:
+act_done_4016:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -75468,31 +75509,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z7, Z4
 	VFMADD231PS.BCST 56(AX)(CX*2), Z8, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4019
+	JB               act_done_4022
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z6
 	VBROADCASTSS     4(DI), Z7
 	VBROADCASTSS     8(DI), Z8
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4020
+	JE               act_clampx_4023
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4021
+	JE               act_mulx_4024
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4022
+	JE               act_slope_4025
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4023
+	JE               act_slopec_4026
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4024
+	JE               act_requant_4027
 	VFMADD213PS      Z7, Z6, Z0
 	VMAXPS           Z0, Z8, Z0
 	VMINPS           Z0, Z9, Z0
 	VFMADD213PS      Z7, Z6, Z3
 	VMAXPS           Z3, Z8, Z3
 	VMINPS           Z3, Z9, Z3
-	JMP              act_done_4019
+	JMP              act_done_4022
 
-act_mulx_4021:
+act_mulx_4024:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75503,18 +75544,18 @@ act_mulx_4021:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z3, Z3
-	JMP         act_done_4019
+	JMP         act_done_4022
 
-act_slope_4022:
+act_slope_4025:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4019
+	JMP         act_done_4022
 
-act_slopec_4023:
+act_slopec_4026:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75524,9 +75565,9 @@ act_slopec_4023:
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4019
+	JMP         act_done_4022
 
-act_requant_4024:
+act_requant_4027:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75538,41 +75579,41 @@ act_requant_4024:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z8, Z3
 	VMINPS      Z3, Z9, Z3
-	JMP         act_done_4019
+	JMP         act_done_4022
 
-act_clampx_4020:
+act_clampx_4023:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z3, Z8, Z3
 	VMINPS Z3, Z9, Z3
 
-act_done_4019:
+act_done_4022:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4025
+	JB           act_done_4028
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z6
 	VBROADCASTSS 4(DI), Z7
 	VBROADCASTSS 8(DI), Z8
 	VBROADCASTSS 12(DI), Z9
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4026
+	JE           act_clampx_4029
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4027
+	JE           act_mulx_4030
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4028
+	JE           act_slope_4031
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4029
+	JE           act_slopec_4032
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4030
+	JE           act_requant_4033
 	VFMADD213PS  Z7, Z6, Z1
 	VMAXPS       Z1, Z8, Z1
 	VMINPS       Z1, Z9, Z1
 	VFMADD213PS  Z7, Z6, Z4
 	VMAXPS       Z4, Z8, Z4
 	VMINPS       Z4, Z9, Z4
-	JMP          act_done_4025
+	JMP          act_done_4028
 
-act_mulx_4027:
+act_mulx_4030:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z1, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75583,18 +75624,18 @@ act_mulx_4027:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z4, Z4
-	JMP         act_done_4025
+	JMP         act_done_4028
 
-act_slope_4028:
+act_slope_4031:
 	VMINPS      Z1, Z9, Z7
 	VMAXPS      Z1, Z8, Z1
 	VFMADD231PS Z6, Z7, Z1
 	VMINPS      Z4, Z9, Z7
 	VMAXPS      Z4, Z8, Z4
 	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4025
+	JMP         act_done_4028
 
-act_slopec_4029:
+act_slopec_4032:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z6
@@ -75604,9 +75645,9 @@ act_slopec_4029:
 	VMINPS      Z4, Z9, Z7
 	VMAXPS      Z4, Z8, Z4
 	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4025
+	JMP         act_done_4028
 
-act_requant_4030:
+act_requant_4033:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z6
@@ -75618,41 +75659,41 @@ act_requant_4030:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z8, Z4
 	VMINPS      Z4, Z9, Z4
-	JMP         act_done_4025
+	JMP         act_done_4028
 
-act_clampx_4026:
+act_clampx_4029:
 	VMAXPS Z1, Z8, Z1
 	VMINPS Z1, Z9, Z1
 	VMAXPS Z4, Z8, Z4
 	VMINPS Z4, Z9, Z4
 
-act_done_4025:
+act_done_4028:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4031
+	JB           act_done_4034
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z6
 	VBROADCASTSS 4(DI), Z7
 	VBROADCASTSS 8(DI), Z8
 	VBROADCASTSS 12(DI), Z9
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4032
+	JE           act_clampx_4035
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4033
+	JE           act_mulx_4036
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4034
+	JE           act_slope_4037
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4035
+	JE           act_slopec_4038
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4036
+	JE           act_requant_4039
 	VFMADD213PS  Z7, Z6, Z2
 	VMAXPS       Z2, Z8, Z2
 	VMINPS       Z2, Z9, Z2
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_4031
+	JMP          act_done_4034
 
-act_mulx_4033:
+act_mulx_4036:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z2, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75663,18 +75704,18 @@ act_mulx_4033:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_4031
+	JMP         act_done_4034
 
-act_slope_4034:
+act_slope_4037:
 	VMINPS      Z2, Z9, Z7
 	VMAXPS      Z2, Z8, Z2
 	VFMADD231PS Z6, Z7, Z2
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4031
+	JMP         act_done_4034
 
-act_slopec_4035:
+act_slopec_4038:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75684,9 +75725,9 @@ act_slopec_4035:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4031
+	JMP         act_done_4034
 
-act_requant_4036:
+act_requant_4039:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75698,15 +75739,15 @@ act_requant_4036:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_4031
+	JMP         act_done_4034
 
-act_clampx_4032:
+act_clampx_4035:
 	VMAXPS Z2, Z8, Z2
 	VMINPS Z2, Z9, Z2
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_4031:
+act_done_4034:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -75889,51 +75930,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z4, Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z2
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4037
+	JB               act_done_4040
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z3
 	VBROADCASTSS     4(DI), Z4
 	VBROADCASTSS     8(DI), Z5
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4038
+	JE               act_clampx_4041
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4039
+	JE               act_mulx_4042
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4040
+	JE               act_slope_4043
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4041
+	JE               act_slopec_4044
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4042
+	JE               act_requant_4045
 	VFMADD213PS      Z4, Z3, Z0
 	VMAXPS           Z0, Z5, Z0
 	VMINPS           Z0, Z6, Z0
-	JMP              act_done_4037
+	JMP              act_done_4040
 
-act_mulx_4039:
+act_mulx_4042:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z0, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z0, Z0
-	JMP         act_done_4037
+	JMP         act_done_4040
 
-act_slope_4040:
+act_slope_4043:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4037
+	JMP         act_done_4040
 
-act_slopec_4041:
+act_slopec_4044:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4037
+	JMP         act_done_4040
 
-act_requant_4042:
+act_requant_4045:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
@@ -75941,59 +75982,59 @@ act_requant_4042:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z5, Z0
 	VMINPS      Z0, Z6, Z0
-	JMP         act_done_4037
+	JMP         act_done_4040
 
-act_clampx_4038:
+act_clampx_4041:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 
-act_done_4037:
+act_done_4040:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4043
+	JB           act_done_4046
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z3
 	VBROADCASTSS 4(DI), Z4
 	VBROADCASTSS 8(DI), Z5
 	VBROADCASTSS 12(DI), Z6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4044
+	JE           act_clampx_4047
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4045
+	JE           act_mulx_4048
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4046
+	JE           act_slope_4049
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4047
+	JE           act_slopec_4050
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4048
+	JE           act_requant_4051
 	VFMADD213PS  Z4, Z3, Z1
 	VMAXPS       Z1, Z5, Z1
 	VMINPS       Z1, Z6, Z1
-	JMP          act_done_4043
+	JMP          act_done_4046
 
-act_mulx_4045:
+act_mulx_4048:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z1, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z1, Z1
-	JMP         act_done_4043
+	JMP         act_done_4046
 
-act_slope_4046:
+act_slope_4049:
 	VMINPS      Z1, Z6, Z4
 	VMAXPS      Z1, Z5, Z1
 	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4043
+	JMP         act_done_4046
 
-act_slopec_4047:
+act_slopec_4050:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z3
 	VMINPS      Z1, Z6, Z4
 	VMAXPS      Z1, Z5, Z1
 	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4043
+	JMP         act_done_4046
 
-act_requant_4048:
+act_requant_4051:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z3
@@ -76001,59 +76042,59 @@ act_requant_4048:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z5, Z1
 	VMINPS      Z1, Z6, Z1
-	JMP         act_done_4043
+	JMP         act_done_4046
 
-act_clampx_4044:
+act_clampx_4047:
 	VMAXPS Z1, Z5, Z1
 	VMINPS Z1, Z6, Z1
 
-act_done_4043:
+act_done_4046:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4049
+	JB           act_done_4052
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z3
 	VBROADCASTSS 4(DI), Z4
 	VBROADCASTSS 8(DI), Z5
 	VBROADCASTSS 12(DI), Z6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4050
+	JE           act_clampx_4053
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4051
+	JE           act_mulx_4054
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4052
+	JE           act_slope_4055
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4053
+	JE           act_slopec_4056
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4054
+	JE           act_requant_4057
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_4049
+	JMP          act_done_4052
 
-act_mulx_4051:
+act_mulx_4054:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z2, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_4049
+	JMP         act_done_4052
 
-act_slope_4052:
+act_slope_4055:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4049
+	JMP         act_done_4052
 
-act_slopec_4053:
+act_slopec_4056:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4049
+	JMP         act_done_4052
 
-act_requant_4054:
+act_requant_4057:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
@@ -76061,13 +76102,13 @@ act_requant_4054:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_4049
+	JMP         act_done_4052
 
-act_clampx_4050:
+act_clampx_4053:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_4049:
+act_done_4052:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -76430,31 +76471,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4055
+	JB               act_done_4058
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4056
+	JE               act_clampx_4059
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4057
+	JE               act_mulx_4060
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4058
+	JE               act_slope_4061
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4059
+	JE               act_slopec_4062
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4060
+	JE               act_requant_4063
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
 	VFMADD213PS      Z9, Z8, Z4
 	VMAXPS           Z4, Z10, Z4
 	VMINPS           Z4, Z11, Z4
-	JMP              act_done_4055
+	JMP              act_done_4058
 
-act_mulx_4057:
+act_mulx_4060:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76465,18 +76506,18 @@ act_mulx_4057:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z4, Z4
-	JMP         act_done_4055
+	JMP         act_done_4058
 
-act_slope_4058:
+act_slope_4061:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4055
+	JMP         act_done_4058
 
-act_slopec_4059:
+act_slopec_4062:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76486,9 +76527,9 @@ act_slopec_4059:
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4055
+	JMP         act_done_4058
 
-act_requant_4060:
+act_requant_4063:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76500,41 +76541,41 @@ act_requant_4060:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z10, Z4
 	VMINPS      Z4, Z11, Z4
-	JMP         act_done_4055
+	JMP         act_done_4058
 
-act_clampx_4056:
+act_clampx_4059:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z4, Z10, Z4
 	VMINPS Z4, Z11, Z4
 
-act_done_4055:
+act_done_4058:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4061
+	JB           act_done_4064
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4062
+	JE           act_clampx_4065
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4063
+	JE           act_mulx_4066
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4064
+	JE           act_slope_4067
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4065
+	JE           act_slopec_4068
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4066
+	JE           act_requant_4069
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
 	VFMADD213PS  Z9, Z8, Z5
 	VMAXPS       Z5, Z10, Z5
 	VMINPS       Z5, Z11, Z5
-	JMP          act_done_4061
+	JMP          act_done_4064
 
-act_mulx_4063:
+act_mulx_4066:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76545,18 +76586,18 @@ act_mulx_4063:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z5, Z5
-	JMP         act_done_4061
+	JMP         act_done_4064
 
-act_slope_4064:
+act_slope_4067:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4061
+	JMP         act_done_4064
 
-act_slopec_4065:
+act_slopec_4068:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z8
@@ -76566,9 +76607,9 @@ act_slopec_4065:
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4061
+	JMP         act_done_4064
 
-act_requant_4066:
+act_requant_4069:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z8
@@ -76580,41 +76621,41 @@ act_requant_4066:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z10, Z5
 	VMINPS      Z5, Z11, Z5
-	JMP         act_done_4061
+	JMP         act_done_4064
 
-act_clampx_4062:
+act_clampx_4065:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z5, Z10, Z5
 	VMINPS Z5, Z11, Z5
 
-act_done_4061:
+act_done_4064:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4067
+	JB           act_done_4070
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4068
+	JE           act_clampx_4071
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4069
+	JE           act_mulx_4072
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4070
+	JE           act_slope_4073
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4071
+	JE           act_slopec_4074
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4072
+	JE           act_requant_4075
 	VFMADD213PS  Z9, Z8, Z2
 	VMAXPS       Z2, Z10, Z2
 	VMINPS       Z2, Z11, Z2
 	VFMADD213PS  Z9, Z8, Z6
 	VMAXPS       Z6, Z10, Z6
 	VMINPS       Z6, Z11, Z6
-	JMP          act_done_4067
+	JMP          act_done_4070
 
-act_mulx_4069:
+act_mulx_4072:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z2, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76625,18 +76666,18 @@ act_mulx_4069:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_4067
+	JMP         act_done_4070
 
-act_slope_4070:
+act_slope_4073:
 	VMINPS      Z2, Z11, Z9
 	VMAXPS      Z2, Z10, Z2
 	VFMADD231PS Z8, Z9, Z2
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_4067
+	JMP         act_done_4070
 
-act_slopec_4071:
+act_slopec_4074:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z8
@@ -76646,9 +76687,9 @@ act_slopec_4071:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_4067
+	JMP         act_done_4070
 
-act_requant_4072:
+act_requant_4075:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z8
@@ -76660,41 +76701,41 @@ act_requant_4072:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_4067
+	JMP         act_done_4070
 
-act_clampx_4068:
+act_clampx_4071:
 	VMAXPS Z2, Z10, Z2
 	VMINPS Z2, Z11, Z2
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_4067:
+act_done_4070:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4073
+	JB           act_done_4076
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4074
+	JE           act_clampx_4077
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4075
+	JE           act_mulx_4078
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4076
+	JE           act_slope_4079
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4077
+	JE           act_slopec_4080
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4078
+	JE           act_requant_4081
 	VFMADD213PS  Z9, Z8, Z3
 	VMAXPS       Z3, Z10, Z3
 	VMINPS       Z3, Z11, Z3
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_4073
+	JMP          act_done_4076
 
-act_mulx_4075:
+act_mulx_4078:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z3, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76705,18 +76746,18 @@ act_mulx_4075:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_4073
+	JMP         act_done_4076
 
-act_slope_4076:
+act_slope_4079:
 	VMINPS      Z3, Z11, Z9
 	VMAXPS      Z3, Z10, Z3
 	VFMADD231PS Z8, Z9, Z3
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4073
+	JMP         act_done_4076
 
-act_slopec_4077:
+act_slopec_4080:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76726,9 +76767,9 @@ act_slopec_4077:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4073
+	JMP         act_done_4076
 
-act_requant_4078:
+act_requant_4081:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76740,15 +76781,15 @@ act_requant_4078:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_4073
+	JMP         act_done_4076
 
-act_clampx_4074:
+act_clampx_4077:
 	VMAXPS Z3, Z10, Z3
 	VMINPS Z3, Z11, Z3
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_4073:
+act_done_4076:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -76988,51 +77029,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z2
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z3
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4079
+	JB               act_done_4082
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z4
 	VBROADCASTSS     4(DI), Z5
 	VBROADCASTSS     8(DI), Z6
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4080
+	JE               act_clampx_4083
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4081
+	JE               act_mulx_4084
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4082
+	JE               act_slope_4085
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4083
+	JE               act_slopec_4086
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4084
+	JE               act_requant_4087
 	VFMADD213PS      Z5, Z4, Z0
 	VMAXPS           Z0, Z6, Z0
 	VMINPS           Z0, Z7, Z0
-	JMP              act_done_4079
+	JMP              act_done_4082
 
-act_mulx_4081:
+act_mulx_4084:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z0, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z0, Z0
-	JMP         act_done_4079
+	JMP         act_done_4082
 
-act_slope_4082:
+act_slope_4085:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4079
+	JMP         act_done_4082
 
-act_slopec_4083:
+act_slopec_4086:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4079
+	JMP         act_done_4082
 
-act_requant_4084:
+act_requant_4087:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
@@ -77040,59 +77081,59 @@ act_requant_4084:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z6, Z0
 	VMINPS      Z0, Z7, Z0
-	JMP         act_done_4079
+	JMP         act_done_4082
 
-act_clampx_4080:
+act_clampx_4083:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 
-act_done_4079:
+act_done_4082:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4085
+	JB           act_done_4088
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4086
+	JE           act_clampx_4089
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4087
+	JE           act_mulx_4090
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4088
+	JE           act_slope_4091
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4089
+	JE           act_slopec_4092
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4090
+	JE           act_requant_4093
 	VFMADD213PS  Z5, Z4, Z1
 	VMAXPS       Z1, Z6, Z1
 	VMINPS       Z1, Z7, Z1
-	JMP          act_done_4085
+	JMP          act_done_4088
 
-act_mulx_4087:
+act_mulx_4090:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z1, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z1, Z1
-	JMP         act_done_4085
+	JMP         act_done_4088
 
-act_slope_4088:
+act_slope_4091:
 	VMINPS      Z1, Z7, Z5
 	VMAXPS      Z1, Z6, Z1
 	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4085
+	JMP         act_done_4088
 
-act_slopec_4089:
+act_slopec_4092:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z4
 	VMINPS      Z1, Z7, Z5
 	VMAXPS      Z1, Z6, Z1
 	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4085
+	JMP         act_done_4088
 
-act_requant_4090:
+act_requant_4093:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z4
@@ -77100,59 +77141,59 @@ act_requant_4090:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z6, Z1
 	VMINPS      Z1, Z7, Z1
-	JMP         act_done_4085
+	JMP         act_done_4088
 
-act_clampx_4086:
+act_clampx_4089:
 	VMAXPS Z1, Z6, Z1
 	VMINPS Z1, Z7, Z1
 
-act_done_4085:
+act_done_4088:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4091
+	JB           act_done_4094
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4092
+	JE           act_clampx_4095
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4093
+	JE           act_mulx_4096
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4094
+	JE           act_slope_4097
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4095
+	JE           act_slopec_4098
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4096
+	JE           act_requant_4099
 	VFMADD213PS  Z5, Z4, Z2
 	VMAXPS       Z2, Z6, Z2
 	VMINPS       Z2, Z7, Z2
-	JMP          act_done_4091
+	JMP          act_done_4094
 
-act_mulx_4093:
+act_mulx_4096:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z2, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z2, Z2
-	JMP         act_done_4091
+	JMP         act_done_4094
 
-act_slope_4094:
+act_slope_4097:
 	VMINPS      Z2, Z7, Z5
 	VMAXPS      Z2, Z6, Z2
 	VFMADD231PS Z4, Z5, Z2
-	JMP         act_done_4091
+	JMP         act_done_4094
 
-act_slopec_4095:
+act_slopec_4098:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z4
 	VMINPS      Z2, Z7, Z5
 	VMAXPS      Z2, Z6, Z2
 	VFMADD231PS Z4, Z5, Z2
-	JMP         act_done_4091
+	JMP         act_done_4094
 
-act_requant_4096:
+act_requant_4099:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z4
@@ -77160,59 +77201,59 @@ act_requant_4096:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z6, Z2
 	VMINPS      Z2, Z7, Z2
-	JMP         act_done_4091
+	JMP         act_done_4094
 
-act_clampx_4092:
+act_clampx_4095:
 	VMAXPS Z2, Z6, Z2
 	VMINPS Z2, Z7, Z2
 
-act_done_4091:
+act_done_4094:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4097
+	JB           act_done_4100
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4098
+	JE           act_clampx_4101
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4099
+	JE           act_mulx_4102
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4100
+	JE           act_slope_4103
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4101
+	JE           act_slopec_4104
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4102
+	JE           act_requant_4105
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_4097
+	JMP          act_done_4100
 
-act_mulx_4099:
+act_mulx_4102:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z3, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_4097
+	JMP         act_done_4100
 
-act_slope_4100:
+act_slope_4103:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4097
+	JMP         act_done_4100
 
-act_slopec_4101:
+act_slopec_4104:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4097
+	JMP         act_done_4100
 
-act_requant_4102:
+act_requant_4105:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
@@ -77220,13 +77261,13 @@ act_requant_4102:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_4097
+	JMP         act_done_4100
 
-act_clampx_4098:
+act_clampx_4101:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_4097:
+act_done_4100:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -77259,9 +77300,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4103:
+chan_4106:
 	CMPQ   DX, SI
-	JAE    chan_tail_4104
+	JAE    chan_tail_4107
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77269,9 +77310,9 @@ chan_4103:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_4106:
+gap4_4109:
 	CMPQ    R8, $0x04
-	JB      gap1_4107
+	JB      gap1_4110
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -77283,29 +77324,29 @@ gap4_4106:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_4106
+	JMP     gap4_4109
 
-gap1_4107:
+gap1_4110:
 	TESTQ   R8, R8
-	JZ      gapsum_4108
+	JZ      gapsum_4111
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_4107
+	JMP     gap1_4110
 
-gapsum_4108:
+gapsum_4111:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4103
+	JMP     chan_4106
 
-chan_tail_4104:
+chan_tail_4107:
 	CMPQ   DX, BX
-	JAE    chan_done_4105
+	JAE    chan_done_4108
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77313,9 +77354,9 @@ chan_tail_4104:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_4109:
+gap4_4112:
 	CMPQ      SI, $0x04
-	JB        gap1_4110
+	JB        gap1_4113
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -77327,25 +77368,25 @@ gap4_4109:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_4109
+	JMP       gap4_4112
 
-gap1_4110:
+gap1_4113:
 	TESTQ     SI, SI
-	JZ        gapsum_4111
+	JZ        gapsum_4114
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_4110
+	JMP       gap1_4113
 
-gapsum_4111:
+gapsum_4114:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_4105:
+chan_done_4108:
 	VZEROUPPER
 	RET
 
@@ -77372,25 +77413,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_4112:
+chan_4115:
 	CMPQ    SI, R8
-	JAE     chan_tail_4113
+	JAE     chan_tail_4116
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_4112
+	JMP     chan_4115
 
-chan_tail_4113:
+chan_tail_4116:
 	CMPQ      SI, DI
-	JAE       chan_done_4114
+	JAE       chan_done_4117
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_4114:
+chan_done_4117:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77426,9 +77467,9 @@ TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
 pixel:
 	XORQ SI, SI
 
-chan_4115:
+chan_4118:
 	CMPQ        SI, R8
-	JAE         chan_tail_4116
+	JAE         chan_tail_4119
 	VMOVUPS     (AX)(SI*1), Z2
 	VMOVUPS     (DX)(SI*1), Z3
 	VMULPS      Z3, Z2, Z2
@@ -77437,11 +77478,11 @@ chan_4115:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, (CX)(SI*1)
 	ADDQ        $0x40, SI
-	JMP         chan_4115
+	JMP         chan_4118
 
-chan_tail_4116:
+chan_tail_4119:
 	CMPQ        SI, DI
-	JAE         chan_done_4117
+	JAE         chan_done_4120
 	VMOVUPS.Z   (AX)(SI*1), K1, Z2
 	VMOVUPS.Z   (DX)(SI*1), K1, Z3
 	VMULPS      Z3, Z2, Z2
@@ -77450,7 +77491,7 @@ chan_tail_4116:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, K1, (CX)(SI*1)
 
-chan_done_4117:
+chan_done_4120:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77483,9 +77524,9 @@ TEXT ·Quantize_AVX512(SB), NOSPLIT, $0-40
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4118:
+chan_4121:
 	CMPQ        DX, SI
-	JAE         chan_tail_4119
+	JAE         chan_tail_4122
 	VMOVUPS     (AX)(DX*1), Z5
 	VDIVPS      Z0, Z5, Z5
 	VMINPS      Z4, Z5, Z6
@@ -77497,11 +77538,11 @@ chan_4118:
 	VADDPS      Z3, Z5, Z5
 	VMOVUPS     Z5, (CX)(DX*1)
 	ADDQ        $0x40, DX
-	JMP         chan_4118
+	JMP         chan_4121
 
-chan_tail_4119:
+chan_tail_4122:
 	CMPQ        DX, BX
-	JAE         chan_done_4120
+	JAE         chan_done_4123
 	VMOVUPS.Z   (AX)(DX*1), K1, Z5
 	VDIVPS      Z0, Z5, Z5
 	VMINPS      Z4, Z5, Z0
@@ -77513,7 +77554,7 @@ chan_tail_4119:
 	VADDPS      Z3, Z5, Z5
 	VMOVUPS     Z5, K1, (CX)(DX*1)
 
-chan_done_4120:
+chan_done_4123:
 	VZEROUPPER
 	RET
 
@@ -77541,9 +77582,9 @@ TEXT ·QAdd_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4121:
+chan_4124:
 	CMPQ        BX, DI
-	JAE         chan_tail_4122
+	JAE         chan_tail_4125
 	VMOVUPS     (AX)(BX*1), Z5
 	VMOVUPS     (CX)(BX*1), Z6
 	VMULPS      Z0, Z5, Z5
@@ -77555,11 +77596,11 @@ chan_4121:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMOVUPS     Z5, (DX)(BX*1)
 	ADDQ        $0x40, BX
-	JMP         chan_4121
+	JMP         chan_4124
 
-chan_tail_4122:
+chan_tail_4125:
 	CMPQ        BX, SI
-	JAE         chan_done_4123
+	JAE         chan_done_4126
 	VMOVUPS.Z   (AX)(BX*1), K1, Z5
 	VMOVUPS.Z   (CX)(BX*1), K1, Z6
 	VMULPS      Z0, Z5, Z5
@@ -77571,7 +77612,7 @@ chan_tail_4122:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMOVUPS     Z5, K1, (DX)(BX*1)
 
-chan_done_4123:
+chan_done_4126:
 	VZEROUPPER
 	RET
 
@@ -77598,87 +77639,87 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4124:
+chan_4127:
 	CMPQ        BX, DI
-	JAE         chan_tail_4125
+	JAE         chan_tail_4128
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4127
-	JE          act_clampx_4128
+	JB          act_done_4130
+	JE          act_clampx_4131
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4129
+	JE          act_mulx_4132
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4130
+	JE          act_slope_4133
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4127
+	JMP         act_done_4130
 
-act_mulx_4129:
+act_mulx_4132:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4127
+	JMP         act_done_4130
 
-act_slope_4130:
+act_slope_4133:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4127
+	JMP         act_done_4130
 
-act_clampx_4128:
+act_clampx_4131:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4127:
+act_done_4130:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_4124
+	JMP     chan_4127
 
-chan_tail_4125:
+chan_tail_4128:
 	CMPQ        BX, SI
-	JAE         chan_done_4126
+	JAE         chan_done_4129
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4133
-	JE          act_clampx_4134
+	JB          act_done_4136
+	JE          act_clampx_4137
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4135
+	JE          act_mulx_4138
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4136
+	JE          act_slope_4139
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4133
+	JMP         act_done_4136
 
-act_mulx_4135:
+act_mulx_4138:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4133
+	JMP         act_done_4136
 
-act_slope_4136:
+act_slope_4139:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4133
+	JMP         act_done_4136
 
-act_clampx_4134:
+act_clampx_4137:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4133:
+act_done_4136:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_4126:
+chan_done_4129:
 	VZEROUPPER
 	RET
 
@@ -77704,83 +77745,83 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4139:
+chan_4142:
 	CMPQ        DX, SI
-	JAE         chan_tail_4140
+	JAE         chan_tail_4143
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4142
-	JE          act_clampx_4143
+	JB          act_done_4145
+	JE          act_clampx_4146
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4144
+	JE          act_mulx_4147
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4145
+	JE          act_slope_4148
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4142
+	JMP         act_done_4145
 
-act_mulx_4144:
+act_mulx_4147:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4142
+	JMP         act_done_4145
 
-act_slope_4145:
+act_slope_4148:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4142
+	JMP         act_done_4145
 
-act_clampx_4143:
+act_clampx_4146:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4142:
+act_done_4145:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4139
+	JMP     chan_4142
 
-chan_tail_4140:
+chan_tail_4143:
 	CMPQ        DX, BX
-	JAE         chan_done_4141
+	JAE         chan_done_4144
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4148
-	JE          act_clampx_4149
+	JB          act_done_4151
+	JE          act_clampx_4152
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4150
+	JE          act_mulx_4153
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4151
+	JE          act_slope_4154
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4148
+	JMP         act_done_4151
 
-act_mulx_4150:
+act_mulx_4153:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4148
+	JMP         act_done_4151
 
-act_slope_4151:
+act_slope_4154:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4148
+	JMP         act_done_4151
 
-act_clampx_4149:
+act_clampx_4152:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4148:
+act_done_4151:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_4141:
+chan_done_4144:
 	VZEROUPPER
 	RET
 
@@ -77957,9 +77998,9 @@ TEXT ·ExpSum_AVX512(SB), NOSPLIT, $0-40
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4154:
+chan_4157:
 	CMPQ         BX, DI
-	JAE          chan_tail_4155
+	JAE          chan_tail_4158
 	VMOVUPS      (AX)(BX*1), Z15
 	VSUBPS       Z0, Z15, Z15
 	VMAXPS       Z15, Z2, Z15
@@ -77989,11 +78030,11 @@ chan_4154:
 	VMOVUPS      Z17, (CX)(BX*1)
 	VADDPS       Z17, Z1, Z1
 	ADDQ         $0x40, BX
-	JMP          chan_4154
+	JMP          chan_4157
 
-chan_tail_4155:
+chan_tail_4158:
 	CMPQ         BX, SI
-	JAE          chan_done_4156
+	JAE          chan_done_4159
 	VMOVUPS.Z    (AX)(BX*1), K1, Z15
 	VSUBPS       Z0, Z15, Z15
 	VMAXPS       Z15, Z2, Z15
@@ -78023,7 +78064,7 @@ chan_tail_4155:
 	VMOVUPS      Z2, K1, (CX)(BX*1)
 	VADDPS       Z2, Z1, K1, Z1
 
-chan_done_4156:
+chan_done_4159:
 	VEXTRACTF32X8 $0x01, Z1, Y0
 	VADDPS        Y0, Y1, Y1
 	VEXTRACTF128  $0x01, Y1, X0
@@ -78033,5 +78074,50 @@ chan_done_4156:
 	VMOVSHDUP     X1, X0
 	VADDSS        X0, X1, X1
 	VMOVSS        X1, 4(DX)
+	VZEROUPPER
+	RET
+
+// func Max_AVX512(x *float32, n int, res *float32, mask *int32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·Max_AVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         res+16(FP), CX
+	VBROADCASTSS (CX), Z0
+	MOVQ         n+8(FP), DX
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	MOVQ         DX, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	ANDL         $0x0f, DX
+	MOVL         $0x0000ffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	XORQ         DX, DX
+
+chan_4160:
+	CMPQ    DX, SI
+	JAE     chan_tail_4161
+	VMOVUPS (AX)(DX*1), Z1
+	VMAXPS  Z1, Z0, Z0
+	ADDQ    $0x40, DX
+	JMP     chan_4160
+
+chan_tail_4161:
+	CMPQ      DX, BX
+	JAE       chan_done_4162
+	VMOVUPS.Z (AX)(DX*1), K1, Z1
+	VMAXPS    Z1, Z0, K1, Z0
+
+chan_done_4162:
+	VEXTRACTF32X8 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VMAXSS        X1, X0, X0
+	VMOVSS        X0, (CX)
 	VZEROUPPER
 	RET

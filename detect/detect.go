@@ -222,18 +222,17 @@ func (d *Detector) softmaxRows(logits []float32, classes, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		row := logits[i*classes : (i+1)*classes : (i+1)*classes]
 		pr := d.probs[i*classes : (i+1)*classes : (i+1)*classes]
-		m := row[0]
-		for _, v := range row[1:] {
-			if v > m || v != v {
-				m = v
-			}
-		}
+		m := ks.Max(row[1:], row[0])
 		sum := ks.ExpSum(row, pr, m)
 		var emax float32
-		for c, e := range pr {
-			if e > emax && c != bg {
-				emax = e
-			}
+		if sum == sum {
+			b := min(max(bg, -1), classes) // outside [0, classes): no background
+			emax = ks.Max(pr[min(b+1, classes):], ks.Max(pr[:max(b, 0)], 0))
+		} else {
+			// A NaN in the row (or +Inf twice): every probability is NaN
+			// whatever Max made of it; spelled out so the row is defined.
+			m = float32(math.NaN())
+			ks.ExpSum(row, pr, m)
 		}
 		inv := 1 / sum
 		d.inv[i] = inv

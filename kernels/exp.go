@@ -52,3 +52,13 @@ func expSumGeneric(x, out []float32, m float32) float32 {
 	}
 	return sum
 }
+
+func maxGeneric(x []float32, init float32) float32 {
+	m := init
+	for _, v := range x {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	return m
+}

@@ -86,3 +86,50 @@ func TestExpSum(t *testing.T) {
 		t.Logf("%s: worst %d ulp", isa, worst)
 	}
 }
+
+// TestMax: every ISA's Max equals the plain maximum (init included) on
+// awkward lengths, the maximum at each position, ±Inf, and leaves the
+// lanes past len(x) out.
+func TestMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	inf := float32(math.Inf(1))
+	for _, isa := range Available() {
+		s, err := ForISA(isa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, 7, 15, 16, 17, 91, 1000} {
+			buf := make([]float32, n+16)
+			for i := range buf {
+				buf[i] = 1000 // past the end: must not count
+			}
+			x := buf[:n]
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			for _, init := range []float32{-inf, 0, 5} {
+				want := init
+				for _, v := range x {
+					want = max(want, v)
+				}
+				if got := s.Max(x, init); got != want {
+					t.Fatalf("%s n=%d init %v: %v, want %v", isa, n, init, got, want)
+				}
+			}
+			for p := range x { // the maximum at every position
+				old := x[p]
+				x[p] = 50 + float32(p%3)
+				if got := s.Max(x, -inf); got != x[p] {
+					t.Fatalf("%s n=%d: max at %d: %v, want %v", isa, n, p, got, x[p])
+				}
+				x[p] = old
+			}
+			if n > 0 {
+				x[n-1] = inf
+				if got := s.Max(x, 0); got != inf {
+					t.Fatalf("%s n=%d: +Inf: %v", isa, n, got)
+				}
+			}
+		}
+	}
+}

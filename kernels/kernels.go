@@ -161,6 +161,9 @@ type Set struct {
 	// x). Each exponential is within 3 ulp of float32(math.Exp), 0 where
 	// that underflows, +Inf where it overflows, NaN for NaN.
 	ExpSum func(x, out []float32, m float32) float32
+	// Max returns max(init, x[i]...). With a NaN in x the result is
+	// unspecified (NaN or a value); callers that care check elsewhere.
+	Max func(x []float32, init float32) float32
 }
 
 // ForISA returns the Set for isa, or an error naming what the machine lacks

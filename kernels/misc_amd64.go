@@ -75,6 +75,19 @@ func fillMiscAMD64(s *Set) {
 		}
 		return ms[1]
 	}
+	s.Max = func(x []float32, init float32) float32 {
+		n := len(x)
+		if n == 0 {
+			return init
+		}
+		res := init
+		if wide {
+			asm.Max_AVX512(&x[0], n, &res, nil)
+		} else {
+			asm.Max_AVX2FMA(&x[0], n, &res, tailMask(n))
+		}
+		return res
+	}
 	s.Activate = func(x, out []float32, ep *Epilogue) {
 		n := len(out)
 		if n == 0 {

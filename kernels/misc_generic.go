@@ -9,6 +9,7 @@ func fillMiscGeneric(s *Set) {
 	s.Add = addGeneric
 	s.Activate = activateGeneric
 	s.ExpSum = expSumGeneric
+	s.Max = maxGeneric
 	s.NCHWToNHWC = nchwToNHWCGeneric
 	s.NHWCToNCHW = nhwcToNCHWGeneric
 }

@@ -129,3 +129,48 @@ func genExpSum(t *target) {
 	VZEROUPPER()
 	RET()
 }
+
+const maxSig = "func(x *float32, n int, res *float32, mask *int32)"
+
+// genMax emits Max: res[0] = max(res[0], x[0..n)) over n > 0 elements. A NaN
+// in x may or may not come out (VMAXPS returns its second source).
+func genMax(t *target) {
+	name := miscName("Max", t)
+	TEXT(name, NOSPLIT, maxSig)
+	Pragma("noescape")
+	Doc(name + " sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).")
+	x := loadGP("x")
+	res := loadGP("res")
+	acc := t.vec()
+	VBROADCASTSS(Mem{Base: res}, acc)
+	ns, nend := channelBounds(t, "n")
+	channelLoop(t, ns, nend, func(i GPVirtual) {
+		v := t.vec()
+		t.load(Mem{Base: x, Index: i, Scale: 1}, v)
+		switch {
+		case !t.masked:
+			VMAXPS(v, acc, acc)
+		case t.VL == 16:
+			VMAXPS(v, acc, t.kmask, acc)
+		default:
+			VBLENDVPS(t.ymask, v, acc, v) // tail lanes: acc's
+			VMAXPS(v, acc, acc)
+		}
+	})
+	y, xl := acc.AsY(), acc.AsX()
+	if t.VL == 16 {
+		u := YMM()
+		VEXTRACTF32X8(U8(1), acc, u)
+		VMAXPS(u, y, y)
+	}
+	u := XMM()
+	VEXTRACTF128(U8(1), y, u)
+	VMAXPS(u, xl, xl)
+	VMOVHLPS(xl, xl, u)
+	VMAXPS(u, xl, xl)
+	VMOVSHDUP(xl, u)
+	VMAXSS(u, xl, xl)
+	VMOVSS(xl, Mem{Base: res})
+	VZEROUPPER()
+	RET()
+}

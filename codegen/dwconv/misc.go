@@ -38,6 +38,7 @@ func genMisc(t *target) {
 	genElementwise(t, false)
 	genInterleave3(t)
 	genExpSum(t)
+	genMax(t)
 }
 
 // channelLoop emits: for j over full vectors of c channels (bytes), body;
