@@ -62,8 +62,9 @@ type Detector struct {
 	probs   []float32 // exponentials, anchor by anchor
 	inv     []float32 // 1/Σ exponentials per anchor
 	pmax    []float32 // best candidate probability per anchor
-	order   []float32 // pmax above the threshold, descending
+	order   []float32 // pmax above the threshold, partitioned round by round
 	batch   []cand
+	keys    []uint64 // the batch as sort keys (see visit)
 	popped  []int32
 	kept    [][]Box // per class
 	out     []cand
@@ -262,16 +263,21 @@ func (d *Detector) visit(classes int) {
 			d.order = append(d.order, p)
 		}
 	}
-	slices.Sort(d.order)
-	slices.Reverse(d.order)
 	want := 4 * max(d.P.MaxDetections, 256)
+	// Candidates sort as one uint64 each: score bits (non-negative floats
+	// order as their bits) inverted above anchor·classes+label, so that
+	// ascending keys are byScore's order; when the index would not fit in
+	// 32 bits, by byScore.
+	packed := uint64(len(d.pmax))*uint64(classes) <= 1<<32
 	hi := float32(math.Inf(1))
 	first := true
 	for r := 1; len(d.out) < d.P.MaxDetections; r++ {
 		lo := float32(math.Nextafter32(thr, float32(math.Inf(1)))) // the last round: everything above thr
 		last := r*want > len(d.order)
 		if !last {
-			lo = d.order[r*want-1]
+			// order[(r-1)·want:] holds the anchors not yet ranked; after
+			// this, order[r·want−1] is the (r·want)-th best maximum.
+			lo = nthLargest(d.order[(r-1)*want:], want-1)
 		}
 		d.batch = d.batch[:0]
 		for a, pm := range d.pmax {
@@ -286,7 +292,19 @@ func (d *Detector) visit(classes int) {
 				}
 			}
 		}
-		slices.SortFunc(d.batch, byScore)
+		if packed {
+			d.keys = d.keys[:0]
+			for _, c := range d.batch {
+				d.keys = append(d.keys, uint64(^math.Float32bits(c.score))<<32|(uint64(c.anchor)*uint64(classes)+uint64(c.label)))
+			}
+			slices.Sort(d.keys)
+			for i, k := range d.keys {
+				idx := k & (1<<32 - 1)
+				d.batch[i] = cand{math.Float32frombits(^uint32(k >> 32)), int32(idx / uint64(classes)), int32(idx % uint64(classes))}
+			}
+		} else {
+			slices.SortFunc(d.batch, byScore)
+		}
 		for _, c := range d.batch {
 			if d.popped[c.label] >= int32(d.P.TopK) {
 				continue
@@ -307,6 +325,51 @@ func (d *Detector) visit(classes int) {
 		}
 		hi, first = lo, false
 	}
+}
+
+// nthLargest partitions s so that s[k] holds the (k+1)-th largest value,
+// the values before it are ≥ it and those after ≤, and returns s[k]
+// (quickselect, median-of-three pivots; no NaN in s).
+func nthLargest(s []float32, k int) float32 {
+	lo, hi := 0, len(s)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		if s[mid] > s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] > s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[mid] > s[hi] {
+			s[mid], s[hi] = s[hi], s[mid]
+		}
+		// Now s[lo] ≥ s[hi] ≥ s[mid]: s[hi] is the pivot.
+		p := s[hi]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if s[j] > p {
+				s[i], s[j] = s[j], s[i]
+				i++
+			}
+		}
+		s[i], s[hi] = s[hi], s[i]
+		e := i + 1 // gather the pivot's equals after it: ties stay linear
+		for j := e; j <= hi; j++ {
+			if s[j] == p {
+				s[e], s[j] = s[j], s[e]
+				e++
+			}
+		}
+		switch {
+		case k >= i && k < e:
+			return p
+		case k < i:
+			hi = i - 1
+		default:
+			lo = e
+		}
+	}
+	return s[k]
 }
 
 // suppressed reports whether a kept box overlaps b with IoU above thr.

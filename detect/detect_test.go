@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -390,5 +391,33 @@ func TestCOCONames(t *testing.T) {
 	// COCO 2017 has 80 categories with ids 1..90.
 	if len(COCO) != 91 || na != 10 || COCO[1] != "person" || COCO[90] != "toothbrush" || COCO[44] != "bottle" {
 		t.Errorf("%d names, %d N/A", len(COCO), na)
+	}
+}
+
+// nthLargest agrees with a full sort, rank by rank, on values with many
+// ties and on distinct ones, and partitions around the rank.
+func TestNthLargest(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 2, 3, 10, 100, 3234} {
+		for _, levels := range []int{1, 3, 1 << 30} {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = float32(r.IntN(levels))
+			}
+			sorted := slices.Clone(s)
+			slices.Sort(sorted)
+			slices.Reverse(sorted)
+			for _, k := range []int{0, n / 3, n / 2, n - 1} {
+				c := slices.Clone(s)
+				if got := nthLargest(c, k); got != sorted[k] {
+					t.Fatalf("n=%d levels=%d k=%d: %v, want %v", n, levels, k, got, sorted[k])
+				}
+				for i, v := range c {
+					if (i < k && v < c[k]) || (i > k && v > c[k]) {
+						t.Fatalf("n=%d levels=%d k=%d: not partitioned at %d", n, levels, k, i)
+					}
+				}
+			}
+		}
 	}
 }
