@@ -2,6 +2,7 @@ package passes
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mnc-go/mnc/ir"
@@ -122,6 +123,9 @@ func runPass(p *Pass, st *State) (err error) {
 			err = fmt.Errorf("internal error: panic during pass %s on graph %q: %v (please report it with the model)", p.Name, st.G.Name, r)
 		}
 	}()
+	if len(p.Needs) > 0 && !hasAnyOp(st.G, p.Needs) {
+		return nil
+	}
 	if err := p.Fn(st); err != nil {
 		return fmt.Errorf("pass %s: %w", p.Name, err)
 	}
@@ -131,3 +135,13 @@ func runPass(p *Pass, st *State) (err error) {
 // verifyEachPass is the graph size (nodes) up to which Compile verifies the
 // graph after every pass.
 const verifyEachPass = 20000
+
+// hasAnyOp reports whether g has a node of one of ops.
+func hasAnyOp(g *ir.Graph, ops []ir.Op) bool {
+	for _, n := range g.Nodes {
+		if slices.Contains(ops, n.Op) {
+			return true
+		}
+	}
+	return false
+}

@@ -4,6 +4,7 @@ import (
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
+	"slices"
 )
 
 // fuseBlocks merges each inverted-residual block — expand 1×1 (+act) →
@@ -23,6 +24,9 @@ import (
 // packed constants) and before plan-memory (the fused intermediates then
 // get no arena space).
 func fuseBlocks(s *State) error {
+	if !slices.ContainsFunc(s.Plan.Steps, func(st plan.Step) bool { return st.Kind == plan.KindDWConv }) {
+		return nil // no block to fuse: skip copying every step
+	}
 	readers := map[*ir.Value]int{}
 	for _, ps := range s.steps {
 		for _, v := range ps.in {

@@ -9,6 +9,8 @@ package passes
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mnc-go/mnc/ir"
 )
 
 // Pass is one entry of the pipeline. Required passes run at every level and
@@ -19,26 +21,30 @@ type Pass struct {
 	Fn       func(*State) error
 	Required bool
 	Doc      string
+	// Needs lists the ops a graph pass rewrites: when the graph has none of
+	// them the pass is skipped without building its consumer maps (one
+	// linear scan instead of a map per pass: large graphs compile faster).
+	Needs []ir.Op
 }
 
 // pipeline is the whole compiler, in order. Graph passes come first; from
 // lower-conv on, the entries build the plan in State.Plan.
 var pipeline = [...]Pass{
 	{Name: "canonicalize", Fn: canonicalize, Doc: "drop Identity/Dropout, trivial Reshape/Flatten, cancelling Transpose pairs"},
-	{Name: "fuse-qdq", Fn: fuseQDQ, Doc: "QDQ groups around Conv/Gemm/Add/GlobalAveragePool/Flatten become integer QLinear ops (ONNX Runtime's integer pipeline)"},
-	{Name: "lower-qlinear", Fn: lowerQLinear, Doc: "centred quantized activations; QLinearConv/QGemm run as exact float Conv/Gemm + Requantize when max|x|·Σ|w| < 2^24"},
+	{Name: "fuse-qdq", Fn: fuseQDQ, Doc: "QDQ groups around Conv/Gemm/Add/GlobalAveragePool/Flatten become integer QLinear ops (ONNX Runtime's integer pipeline)", Needs: []ir.Op{ir.OpQuantizeLinear}},
+	{Name: "lower-qlinear", Fn: lowerQLinear, Doc: "centred quantized activations; QLinearConv/QGemm run as exact float Conv/Gemm + Requantize when max|x|·Σ|w| < 2^24", Needs: []ir.Op{ir.OpQuantizeLinear, ir.OpQLinearConv, ir.OpQLinearAdd, ir.OpQLinearGlobalAveragePool, ir.OpQGemm}},
 	{Name: "fold-constants", Fn: foldConstants, Doc: "evaluate nodes whose inputs are all constant"},
 	{Name: "global-pool", Fn: rewriteGlobalPool, Doc: "ReduceMean over H,W and whole-map AveragePool become GlobalAveragePool"},
-	{Name: "matmul-to-gemm", Fn: matmulToGemm, Doc: "MatMul by a constant matrix (+ constant bias Add) becomes one Gemm"},
-	{Name: "fold-pad", Fn: foldPad, Doc: "fold a zero Pad of H,W into the pads of the Conv reading it"},
-	{Name: "fold-bn", Fn: foldBN, Doc: "fold BatchNorm into the preceding Conv or Gemm"},
-	{Name: "fold-bn-gemm", Fn: foldBNIntoGemm, Doc: "fold a BatchNorm on a Gemm's input (BatchNorm1d before a classifier) into the Gemm"},
+	{Name: "matmul-to-gemm", Fn: matmulToGemm, Doc: "MatMul by a constant matrix (+ constant bias Add) becomes one Gemm", Needs: []ir.Op{ir.OpMatMul}},
+	{Name: "fold-pad", Fn: foldPad, Doc: "fold a zero Pad of H,W into the pads of the Conv reading it", Needs: []ir.Op{ir.OpPad}},
+	{Name: "fold-bn", Fn: foldBN, Doc: "fold BatchNorm into the preceding Conv or Gemm", Needs: []ir.Op{ir.OpBatchNorm}},
+	{Name: "fold-bn-gemm", Fn: foldBNIntoGemm, Doc: "fold a BatchNorm on a Gemm's input (BatchNorm1d before a classifier) into the Gemm", Needs: []ir.Op{ir.OpBatchNorm}},
 	{Name: "fold-affine", Fn: foldAffine, Doc: "fold per-channel Mul/Div/Add/Sub constants after a Conv into its weights and bias"},
-	{Name: "fold-bn-late", Fn: foldBNLate, Doc: "fold a BatchNorm whose conv fold-affine just gave a bias (ConvTranspose → Add bias → BatchNorm, as Paddle exports); off with fold-bn"},
+	{Name: "fold-bn-late", Fn: foldBNLate, Doc: "fold a BatchNorm whose conv fold-affine just gave a bias (ConvTranspose → Add bias → BatchNorm, as Paddle exports); off with fold-bn", Needs: []ir.Op{ir.OpBatchNorm}},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
-	{Name: "fuse-upsample-add", Fn: fuseUpsampleAdd, Doc: "an Add of a Resize (read by nothing else) and a same-shape tensor becomes the Resize's residual: one pass over memory (FPN top-down path)"},
+	{Name: "fuse-upsample-add", Fn: fuseUpsampleAdd, Doc: "an Add of a Resize (read by nothing else) and a same-shape tensor becomes the Resize's residual: one pass over memory (FPN top-down path)", Needs: []ir.Op{ir.OpResize}},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
-	{Name: "fuse-requant", Fn: fuseRequant, Doc: "fuse lower-qlinear's Requantize into the producing Conv/Gemm epilogue (per-channel multiplier, round half to even, integer clamp)"},
+	{Name: "fuse-requant", Fn: fuseRequant, Doc: "fuse lower-qlinear's Requantize into the producing Conv/Gemm epilogue (per-channel multiplier, round half to even, integer clamp)", Needs: []ir.Op{ir.OpRequantize}},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
 	{Name: "quant-scalars", Fn: quantScalars, Required: true, Doc: "scalar quantization parameters become [1] tensors (plan operands have rank ≥ 1)"},
 	{Name: "lower-conv", Fn: lowerConv, Required: true, Doc: "choose gemm / dwconv / conv / generic for each Conv and Gemm"},

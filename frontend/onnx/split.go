@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 
@@ -264,39 +265,43 @@ func (m *Model) split(interpretable func(op string) bool, forced map[*pb.NodePro
 }
 
 // topoOrder returns the nodes so that each follows the producers of its
-// inputs (ONNX requires it; some exporters do not), keeping the given order
-// among ready nodes; with a cycle it returns them as given.
+// inputs (ONNX requires it; some exporters do not), taking the earliest
+// ready node in the given order each time (a heap of ready indices: linear
+// up to the log, where repeated sweeps were quadratic on 100k nodes given
+// in reverse); with a cycle it returns them as given.
 func topoOrder(nodes []*pb.NodeProto) []*pb.NodeProto {
-	producer := map[string]int{}
+	producer := make(map[string]int, len(nodes))
 	for i, n := range nodes {
 		for _, o := range n.GetOutput() {
 			producer[o] = i
 		}
 	}
-	done := make([]bool, len(nodes))
-	var out []*pb.NodeProto
-	for len(out) < len(nodes) {
-		progress := false
-		for i, n := range nodes {
-			if done[i] {
-				continue
-			}
-			ready := true
-			for _, in := range n.GetInput() {
-				if p, ok := producer[in]; ok && p != i && !done[p] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				done[i] = true
-				out = append(out, n)
-				progress = true
+	waiting := make([]int, len(nodes))   // inputs (edges) not yet produced
+	readers := make([][]int, len(nodes)) // by producer: the nodes reading it, once per edge
+	ready := &nodeHeap{}
+	for i, n := range nodes {
+		for _, in := range n.GetInput() {
+			if p, ok := producer[in]; ok && p != i {
+				waiting[i]++
+				readers[p] = append(readers[p], i)
 			}
 		}
-		if !progress {
-			return nodes
+		if waiting[i] == 0 {
+			heap.Push(ready, i)
 		}
+	}
+	out := make([]*pb.NodeProto, 0, len(nodes))
+	for ready.Len() > 0 {
+		k := heap.Pop(ready).(int)
+		out = append(out, nodes[k])
+		for _, r := range readers[k] {
+			if waiting[r]--; waiting[r] == 0 {
+				heap.Push(ready, r)
+			}
+		}
+	}
+	if len(out) < len(nodes) {
+		return nodes
 	}
 	return out
 }
