@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"math"
+	"slices"
 
 	"github.com/mnc-go/mnc/ir"
 )
@@ -32,11 +33,23 @@ import (
 // as 0.16666 or 0.1666667). The rewrites run to a fixed point.
 func Canonicalize(g *ir.Graph) error {
 	tr := &transposer{pinned: map[*ir.Node]bool{}}
-	rules := []func(*ir.Graph) bool{clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule, tr.rules, reshapeRule, channelAffineRule}
+	// needs: the ops a rule starts from; without them in the graph the rule
+	// is skipped before it builds its consumer map (large graphs).
+	rules := []struct {
+		fn    func(*ir.Graph) bool
+		needs []ir.Op
+	}{
+		{clipMergeRule, nil}, {hardSigmoidRule, nil}, {hardSwishRule, nil}, {swishRule, nil},
+		{tr.rules, []ir.Op{ir.OpTranspose}}, {reshapeRule, []ir.Op{ir.OpReshape}},
+		{channelAffineRule, []ir.Op{ir.OpAdd, ir.OpMul}},
+	}
 	for {
 		changed := false
 		for _, rule := range rules {
-			if rule(g) {
+			if rule.needs != nil && !slices.ContainsFunc(g.Nodes, func(n *ir.Node) bool { return slices.Contains(rule.needs, n.Op) }) {
+				continue
+			}
+			if rule.fn(g) {
 				changed = true
 				g.RemoveDead()
 			}

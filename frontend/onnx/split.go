@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
@@ -90,6 +91,9 @@ func (m *Model) split(interpretable func(op string) bool, forced map[*pb.NodePro
 	opset, err := modelOpset(m.m)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", m.name, err)
+	}
+	if len(forced) == 0 && !slices.ContainsFunc(gp.GetNode(), func(n *pb.NodeProto) bool { _, ok := opFor(n); return !ok }) {
+		return m, nil, nil // every operator compiles: no tail (the common case, without sorting)
 	}
 	nodes := topoOrder(gp.GetNode())
 	tail := make([]bool, len(nodes))
