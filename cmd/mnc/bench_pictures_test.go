@@ -16,7 +16,24 @@ import (
 // their sum matches the run's wall time measured around Run within 5% (the
 // best of the 5 traced runs: on a loaded machine a run can be
 // descheduled outside the steps).
+//
+// The wall-time comparison alone is retried (up to 4 traces): with go test
+// running other packages beside this one, all 5 runs of a trace can be
+// descheduled between steps. The structure is checked on every attempt.
 func TestBenchTrace(t *testing.T) {
+	var best float64
+	for attempt := 0; attempt < 4; attempt++ {
+		if best = benchTraceGap(t); best <= 0.05 {
+			return
+		}
+		t.Logf("attempt %d: step slices differ from the run's wall time by %.1f%% at best", attempt, 100*best)
+	}
+	t.Errorf("step slices differ from the run's wall time by %.1f%% at best (want ≤ 5%%)", 100*best)
+}
+
+// benchTraceGap writes one trace, checks its structure and returns the
+// smallest relative gap between a run's step slices and its wall time.
+func benchTraceGap(t *testing.T) float64 {
 	path := filepath.Join(t.TempDir(), "t.json")
 	code, _, errs := cli(t, "bench", "-threads", "2", "-runs", "3", "-warmup", "1", "-trace", path, "mobilenet_v3_small:res=128")
 	if code != 0 {
@@ -86,9 +103,7 @@ func TestBenchTrace(t *testing.T) {
 		gaps = append(gaps, math.Abs(r.wall-r.steps)/r.wall)
 	}
 	sort.Float64s(gaps)
-	if gaps[0] > 0.05 {
-		t.Errorf("step slices differ from the run's wall time by %.1f%% at best (want ≤ 5%%)", 100*gaps[0])
-	}
+	return gaps[0]
 }
 
 // TestBenchPlotAndCompare: -compare benchmarks -O0 and -O2 side by side
