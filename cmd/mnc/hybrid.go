@@ -10,6 +10,7 @@ import (
 	"github.com/mnc-go/mnc"
 	"github.com/mnc-go/mnc/detect"
 	"github.com/mnc-go/mnc/dyn"
+	"github.com/mnc-go/mnc/frontend/onnx"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/reference"
 )
@@ -18,10 +19,28 @@ import (
 // ends in operators mnc does not compile (NonZero, TopK, NMS, If, ...),
 // and nil for every other model.
 func openTail(spec string) (*dyn.Model, error) {
+	parsedONNX.spec, parsedONNX.m = "", nil
 	if !strings.EqualFold(filepath.Ext(spec), ".onnx") {
 		return nil, nil
 	}
-	return dyn.Load(spec)
+	m, err := onnx.Open(spec)
+	if err != nil {
+		return nil, err
+	}
+	h, err := dyn.Open(m)
+	if err == nil && h == nil {
+		parsedONNX.spec, parsedONNX.m = spec, m
+	}
+	return h, err
+}
+
+// parsedONNX is the ONNX file openTail just parsed and found without a
+// tail, handed to the loadModel that follows in the same command (parsing
+// a large model twice was an eighth of a 100k-node compile). loadModel
+// takes it once; the command runs single-threaded.
+var parsedONNX struct {
+	spec string
+	m    *onnx.Model
 }
 
 // runTail is mnc run for a model with an interpreted tail: the compiled

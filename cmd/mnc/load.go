@@ -16,8 +16,14 @@ import (
 // loadModel builds or reads MODEL; noWeights skips computing built-in
 // weights when only shapes matter (stats, dot).
 func loadModel(spec string, noWeights bool) (*ir.Graph, error) {
+	m := parsedONNX.m
+	parsed := m != nil && parsedONNX.spec == spec
+	parsedONNX.spec, parsedONNX.m = "", nil
 	if noWeights {
 		return mnc.LoadShapes(spec)
+	}
+	if parsed {
+		return m.Lazy() // what mnc.Load does with an .onnx file, without parsing it again
 	}
 	return mnc.Load(spec)
 }
