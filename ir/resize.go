@@ -3,6 +3,7 @@ package ir
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Resize modes mnc computes (ONNX Resize and Upsample, on H and W of a 4-D
@@ -20,15 +21,6 @@ func init() {
 	RegisterOp(OpConvTranspose, OpInfo{Name: "ConvTranspose", MinInputs: 2, Attrs: "Strides, Pads, Dilations, Group, OutputPadding",
 		Infer: inferConvTranspose, Eval: "reference/dense.go convTranspose"})
 	// ConvTranspose also reads Fused (an activation; no residual) once fusion passes set it.
-}
-
-func oneOf(s string, set []string) bool {
-	for _, t := range set {
-		if s == t {
-			return true
-		}
-	}
-	return false
 }
 
 // ResizeOutSize is the output length along one axis: the given size, or
@@ -122,13 +114,13 @@ func inferResize(n *Node) (Shape, error) {
 	if len(x) != 4 {
 		return fail("input must be 4-D NCHW, got %v", x)
 	}
-	if !oneOf(a.ResizeMode, ResizeModes) {
+	if !slices.Contains(ResizeModes, a.ResizeMode) {
 		return fail("mode %q is not supported (nearest, linear)", a.ResizeMode)
 	}
-	if !oneOf(a.CoordMode, CoordModes) {
+	if !slices.Contains(CoordModes, a.CoordMode) {
 		return fail("coordinate_transformation_mode %q is not supported", a.CoordMode)
 	}
-	if a.ResizeMode == "nearest" && !oneOf(a.NearestMode, NearestModes) {
+	if a.ResizeMode == "nearest" && !slices.Contains(NearestModes, a.NearestMode) {
 		return fail("nearest_mode %q is not supported", a.NearestMode)
 	}
 	out := x.Clone()

@@ -161,21 +161,29 @@ func TestPlanFileRoundTrip(t *testing.T) {
 // once gives the same answer in each. (All use two threads: a different
 // split can change a GEMM tile's shape and so the last bits.)
 func TestConcurrentExecutors(t *testing.T) {
-	g := buildModel(t, "mobilenet_v3_small:res=96,alpha=0.5,classes=10")
-	p := compile(t, g, config{level: 2, batch: 1, isa: kernels.Best()})
+	checkConcurrentExecutors(t, "mobilenet_v3_small:res=96,alpha=0.5,classes=10", 1, 2, 4, 5)
+}
+
+// checkConcurrentExecutors runs `executors` executors of `threads` threads
+// on one plan at once, `runs` times each, and checks each final output
+// equals a lone executor's of the same thread count, bit for bit.
+func checkConcurrentExecutors(t *testing.T, spec string, batch, threads, executors, runs int) {
+	t.Helper()
+	g := buildModel(t, spec)
+	p := compile(t, g, config{level: 2, batch: batch, isa: kernels.Best()})
 	in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
-	want := execute(t, p, 2, in)
+	want := execute(t, p, threads, in)
 	done := make(chan []*ir.Tensor)
-	for range 4 {
+	for range executors {
 		go func() {
-			e, err := runtime.New(p, runtime.Options{Threads: 2})
+			e, err := runtime.New(p, runtime.Options{Threads: threads})
 			if err != nil {
 				done <- nil
 				return
 			}
 			defer e.Close()
 			out := e.NewOutputs()
-			for r := 0; r < 5; r++ {
+			for r := 0; r < runs; r++ {
 				if e.Run(in, out) != nil {
 					done <- nil
 					return
@@ -184,7 +192,7 @@ func TestConcurrentExecutors(t *testing.T) {
 			done <- out
 		}()
 	}
-	for i := 0; i < 4; i++ {
+	for i := 0; i < executors; i++ {
 		got := <-done
 		if got == nil {
 			t.Fatal("an executor failed")

@@ -15,40 +15,7 @@ import (
 // Concurrent` checks the scheduler (serial steps on thread 0, the other
 // threads skipping them) under oversubscription.
 func TestConcurrentExecutors8(t *testing.T) {
-	g := buildModel(t, "mobilenet_v3_small:res=64,alpha=0.5,classes=10")
-	p := compile(t, g, config{level: 2, batch: 2, isa: kernels.Best()})
-	in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
-	want := execute(t, p, 8, in)
-	done := make(chan []*ir.Tensor)
-	for range 3 {
-		go func() {
-			e, err := runtime.New(p, runtime.Options{Threads: 8})
-			if err != nil {
-				done <- nil
-				return
-			}
-			defer e.Close()
-			out := e.NewOutputs()
-			for r := 0; r < 3; r++ {
-				if e.Run(in, out) != nil {
-					done <- nil
-					return
-				}
-			}
-			done <- out
-		}()
-	}
-	for i := 0; i < 3; i++ {
-		got := <-done
-		if got == nil {
-			t.Fatal("an executor failed")
-		}
-		for j := range want[0].Data {
-			if got[0].Data[j] != want[0].Data[j] {
-				t.Fatalf("executor %d: output %d = %g, want %g", i, j, got[0].Data[j], want[0].Data[j])
-			}
-		}
-	}
+	checkConcurrentExecutors(t, "mobilenet_v3_small:res=64,alpha=0.5,classes=10", 2, 8, 3, 3)
 }
 
 // TestBarriers: one thread never waits; on several, the threads meet once

@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
@@ -37,15 +38,15 @@ func convertResize(c *nodeCtx) error {
 	switch {
 	case a.ResizeMode == "cubic":
 		return fmt.Errorf("attribute mode=\"cubic\" is not supported (mnc resizes with nearest or linear)")
-	case !oneOf(a.ResizeMode, ir.ResizeModes):
+	case !slices.Contains(ir.ResizeModes, a.ResizeMode):
 		return fmt.Errorf("attribute mode=%q is not one of nearest, linear, cubic", a.ResizeMode)
 	case a.CoordMode == "tf_crop_and_resize" || a.CoordMode == "tf_half_pixel_for_nn":
 		return fmt.Errorf("attribute coordinate_transformation_mode=%q is not supported", a.CoordMode)
-	case !oneOf(a.CoordMode, ir.CoordModes):
+	case !slices.Contains(ir.CoordModes, a.CoordMode):
 		return fmt.Errorf("attribute coordinate_transformation_mode=%q is not supported", a.CoordMode)
 	case a.CoordMode == "half_pixel_symmetric" && c.opset() < 19:
 		return fmt.Errorf("attribute coordinate_transformation_mode=\"half_pixel_symmetric\" needs opset 19 (the model has %d)", c.opset())
-	case a.ResizeMode == "nearest" && !oneOf(a.NearestMode, ir.NearestModes):
+	case a.ResizeMode == "nearest" && !slices.Contains(ir.NearestModes, a.NearestMode):
 		return fmt.Errorf("attribute nearest_mode=%q is not one of %v", a.NearestMode, ir.NearestModes)
 	case c.a.int("antialias", 0) != 0:
 		return fmt.Errorf("attribute antialias=1 is not supported")
@@ -162,46 +163,13 @@ func convertResize(c *nodeCtx) error {
 	return c.emit(ir.OpResize, a, x)
 }
 
-func oneOf(s string, set []string) bool {
-	for _, t := range set {
-		if s == t {
-			return true
-		}
-	}
-	return false
-}
-
 // convertConvTranspose imports a 2-D ConvTranspose: strides, pads,
 // dilations, groups, output_padding, and output_shape or auto_pad (which
 // become pads as ONNX defines them), with an optional bias.
 func convertConvTranspose(c *nodeCtx) error {
-	if err := c.need(2); err != nil {
-		return err
-	}
-	if err := c.needConst("weight", 1, 2); err != nil {
-		return err
-	}
-	x, err := c.dyn(0)
+	x, w, b, kernel, err := convOperands(c, "[in, out/group, kh, kw]")
 	if err != nil {
 		return err
-	}
-	w, err := c.dyn(1)
-	if err != nil {
-		return err
-	}
-	b, err := c.optDyn(2)
-	if err != nil {
-		return err
-	}
-	if err := need4D(c, "input", x.Shape); err != nil {
-		return err
-	}
-	if len(w.Shape) != 4 {
-		return fmt.Errorf("weight %q has shape %v, want 4-D [in, out/group, kh, kw]", w.Name, w.Shape)
-	}
-	kernel := [2]int{w.Shape[2], w.Shape[3]}
-	if ks := c.a.ints("kernel_shape"); ks != nil && (len(ks) != 2 || int(ks[0]) != kernel[0] || int(ks[1]) != kernel[1]) {
-		return fmt.Errorf("kernel_shape %v does not match weight %q %v", ks, w.Name, w.Shape)
 	}
 	a := ir.Attrs{Strides: [2]int{1, 1}, Dilations: [2]int{1, 1}, Group: int(c.a.int("group", 1))}
 	for _, f := range []struct {
@@ -309,7 +277,7 @@ func (ex *exporter) dense(n *ir.Node, in []string) error {
 		ex.activation(ex.fresh(n.Name+"/"+a.Fused.Act.String()), a.Fused, core, out)
 		return nil
 	}
-	if !oneOf(a.CoordMode, []string{"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"}) {
+	if !slices.Contains([]string{"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"}, a.CoordMode) {
 		return fmt.Errorf("coordinate_transformation_mode %q has no opset-%d spelling", a.CoordMode, ExportOpset)
 	}
 	at := []*pb.AttributeProto{attrString("mode", a.ResizeMode), attrString("coordinate_transformation_mode", a.CoordMode)}

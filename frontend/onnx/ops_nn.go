@@ -70,34 +70,43 @@ func need4D(c *nodeCtx, what string, s ir.Shape) error {
 	return nil
 }
 
-func convertConv(c *nodeCtx) error {
-	if err := c.need(2); err != nil {
-		return err
+// convOperands reads a Conv's or ConvTranspose's input, constant 4-D
+// weight (laid out as wantW says) and optional bias, and checks
+// kernel_shape against the weight.
+func convOperands(c *nodeCtx, wantW string) (x, w, b *ir.Value, kernel [2]int, err error) {
+	if err = c.need(2); err != nil {
+		return
 	}
-	if err := c.needConst("weight", 1, 2); err != nil {
-		return err
+	if err = c.needConst("weight", 1, 2); err != nil {
+		return
 	}
-	x, err := c.dyn(0)
-	if err != nil {
-		return err
+	if x, err = c.dyn(0); err != nil {
+		return
 	}
-	w, err := c.dyn(1)
-	if err != nil {
-		return err
+	if w, err = c.dyn(1); err != nil {
+		return
 	}
-	b, err := c.optDyn(2)
-	if err != nil {
-		return err
+	if b, err = c.optDyn(2); err != nil {
+		return
 	}
-	if err := need4D(c, "input", x.Shape); err != nil {
-		return err
+	if err = need4D(c, "input", x.Shape); err != nil {
+		return
 	}
 	if len(w.Shape) != 4 {
-		return fmt.Errorf("weight %q has shape %v, want 4-D [out, in/group, kh, kw]", w.Name, w.Shape)
+		err = fmt.Errorf("weight %q has shape %v, want 4-D %s", w.Name, w.Shape, wantW)
+		return
 	}
-	kernel := [2]int{w.Shape[2], w.Shape[3]}
+	kernel = [2]int{w.Shape[2], w.Shape[3]}
 	if ks := c.a.ints("kernel_shape"); ks != nil && (len(ks) != 2 || int(ks[0]) != kernel[0] || int(ks[1]) != kernel[1]) {
-		return fmt.Errorf("kernel_shape %v does not match weight %q %v", ks, w.Name, w.Shape)
+		err = fmt.Errorf("kernel_shape %v does not match weight %q %v", ks, w.Name, w.Shape)
+	}
+	return
+}
+
+func convertConv(c *nodeCtx) error {
+	x, w, b, kernel, err := convOperands(c, "[out, in/group, kh, kw]")
+	if err != nil {
+		return err
 	}
 	st, dil, pads, err := spatial(c, x.Shape, kernel)
 	if err != nil {
