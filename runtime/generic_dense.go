@@ -99,6 +99,7 @@ func (e *Executor) dilatedDepthwise(s *plan.Step) stepFunc {
 	}
 	ep := plan.KernelEpilogue(s.Attrs.Fused)
 	in, out := e.buf(x), e.buf(y)
+	params := make([]kernels.DWParams, e.nt) // per thread: a DWParams made in the step would escape (an allocation per sub-image and run)
 	return func(tid, t, nt int) {
 		lo, hi := split(n*d*d, 1, t, nt)
 		for job := lo; job < hi; job++ {
@@ -112,8 +113,9 @@ func (e *Executor) dilatedDepthwise(s *plan.Step) stepFunc {
 					copy(src[(yy*pw+xx)*c:][:c], img[o:o+c])
 				}
 			}
-			p := kernels.DWParams{H: ph, W: pw, C: c, KH: kh, KW: kw, SH: 1, SW: 1, PadT: (kh - 1) / 2, PadL: (kw - 1) / 2, OH: ph, OW: pw, Ep: ep}
-			set.DWConv(&p, src, wp, bias, dst, 0, ph)
+			p := &params[tid]
+			*p = kernels.DWParams{H: ph, W: pw, C: c, KH: kh, KW: kw, SH: 1, SW: 1, PadT: (kh - 1) / 2, PadL: (kw - 1) / 2, OH: ph, OW: pw, Ep: ep}
+			set.DWConv(p, src, wp, bias, dst, 0, ph)
 			for yy := 0; yy < ph; yy++ {
 				for xx := 0; xx < pw; xx++ {
 					o := ((py+yy*d)*w + px + xx*d) * c

@@ -131,6 +131,30 @@ func TestRunDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// TestDilatedRunDoesNotAllocate: LR-ASPP's dilated depthwise steps (run as
+// undilated sub-images) make no heap allocation per Run either.
+func TestDilatedRunDoesNotAllocate(t *testing.T) {
+	g := buildModel(t, "lraspp_mobilenet_v3_large:h=64,w=64")
+	p := compile(t, g, config{level: 2, batch: 1, isa: kernels.Best()})
+	for _, threads := range []int{1, 2} {
+		e, err := runtime.New(p, runtime.Options{Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []*ir.Tensor{reference.FixedInput(p.Inputs[0].Buf.Shape...)}
+		out := e.NewOutputs()
+		allocs := testing.AllocsPerRun(5, func() {
+			if err := e.Run(in, out); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%d threads: %.1f allocations per Run, want 0", threads, allocs)
+		}
+		e.Close()
+	}
+}
+
 // TestPlanFileRoundTrip: a plan encoded, decoded and run gives bit-identical
 // outputs to the original.
 func TestPlanFileRoundTrip(t *testing.T) {
