@@ -94,8 +94,19 @@ func gemmU8S8Generic(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc
 // stride ldo). With u8 activations x of zero point xzp, symmetric s8
 // weights w and an int32 bias, comp[j] = xzp·Σ_p w[j][p] − bias[j] (fixed
 // at pack time) and mult[j] = xs·ws[j]/ys: ONNX Runtime's QLinearConv.
-// mult must be finite; comp and mult have n elements.
+// mult must be finite; comp and mult have n elements. It does not
+// allocate.
 func QGemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
+	QGemmU8S8ISA(AVX512, m, n, k, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+}
+
+// QGemmU8S8ISA is QGemmU8S8 on the paths isa allows (a plan compiled for
+// an ISA runs that ISA's code, as its float steps do): the VNNI kernels
+// with their requantizing epilogue for AVX512 on a machine with AVX-512
+// VNNI, the exact AVX2 sums for AVX2 (and AVX512 without VNNI) with the
+// epilogue in Go, pure Go for Generic. Every path gives the same bytes:
+// the sums are exact and the epilogue is ir.Requantize's arithmetic.
+func QGemmU8S8ISA(isa ISA, m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
 	kq := (k + 3) / 4
 	if m == 0 || n == 0 {
 		return
@@ -105,13 +116,24 @@ func QGemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []
 		panic(fmt.Sprintf("kernels: QGemmU8S8: m %d n %d k %d lda %d ldo %d zp %d [%d, %d] with a %d, bp %d, comp %d, mult %d, out %d elements",
 			m, n, k, lda, ldo, zp, lo, hi, len(a), len(bp), len(comp), len(mult), len(out)))
 	}
-	if qgemmU8S8Arch(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
+	if isa == AVX512 && qgemmU8S8Arch(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
 		return
 	}
-	row := make([]int32, n)
-	for i := 0; i < m; i++ {
-		GemmU8S8(1, n, k, a[i*lda:], lda, bp, row, n)
-		requantRow(row, comp, mult, zp, lo, hi, out[i*ldo:][:n])
+	// Blocks of 8 rows × one 32-column panel through a buffer on the stack.
+	var acc [8 * GemmS8Panel]int32
+	for p0 := 0; p0 < n; p0 += GemmS8Panel {
+		cols := min(GemmS8Panel, n-p0)
+		pb := bp[p0*kq*4:]
+		for i := 0; i < m; i += 8 {
+			rows := min(8, m-i)
+			ai := a[i*lda:]
+			if !gemmU8S8ForISA(isa, rows, cols, kq, ai, lda, pb, acc[:], GemmS8Panel) {
+				gemmU8S8Generic(rows, cols, kq, ai, lda, pb, acc[:], GemmS8Panel)
+			}
+			for r := 0; r < rows; r++ {
+				requantRow(acc[r*GemmS8Panel:][:cols], comp[p0:], mult[p0:], zp, lo, hi, out[(i+r)*ldo+p0:][:cols])
+			}
+		}
 	}
 }
 

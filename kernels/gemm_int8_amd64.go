@@ -25,6 +25,22 @@ func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc in
 	return true
 }
 
+// gemmU8S8ForISA is gemmU8S8Arch limited to the paths isa allows: VNNI
+// only for AVX512, the AVX2 kernels for AVX2 and AVX512; false for Generic.
+func gemmU8S8ForISA(isa ISA, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
+	switch {
+	case kq == 0 || isa == Generic:
+		return false
+	case isa == AVX512 && HasVNNI():
+		gemmU8S8VNNI(m, n, kq, a, lda, bp, c, ldc)
+	case Supported(AVX2):
+		gemmU8S8AVX2(m, n, kq, a, lda, bp, c, ldc)
+	default:
+		return false
+	}
+	return true
+}
+
 // gemmU8S8Paths are the generated paths this machine runs (for tests).
 func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
 	p := map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int){}

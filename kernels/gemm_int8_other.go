@@ -12,3 +12,7 @@ func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8
 func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
 	return false
 }
+
+func gemmU8S8ForISA(isa ISA, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
+	return false
+}

@@ -132,22 +132,33 @@ func TestQGemmU8S8(t *testing.T) {
 				}
 				bp := make([]int8, PackedGemmS8Size(n, k))
 				PackGemmS8(bp, w, n, k)
-				out := make([]uint8, m*n)
-				QGemmU8S8(m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
-				for i := 0; i < m; i++ {
-					for j := 0; j < n; j++ {
-						var acc int64
-						for p := 0; p < k; p++ {
-							acc += int64(a[i*4*kq+p]) * int64(w[j*k+p])
+				for _, isa := range append(Available(), numISA) { // numISA: the QGemmU8S8 entry point
+					out := make([]uint8, m*n)
+					if isa == numISA {
+						QGemmU8S8(m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
+					} else {
+						QGemmU8S8ISA(isa, m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
+					}
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							var acc int64
+							for p := 0; p < k; p++ {
+								acc += int64(a[i*4*kq+p]) * int64(w[j*k+p])
+							}
+							want := ir.Requantize(float64(acc-int64(comp[j])), mult[j], zp, qt)
+							got := float32(out[i*n+j])
+							if qt == ir.QInt8 {
+								got = float32(int8(out[i*n+j]))
+							}
+							if got != want {
+								t.Fatalf("%v %v zp %d m%d n%d k%d: y[%d][%d] = %g, want %g (acc %d − %d, m %g)", isa, qt, zp, m, n, k, i, j, got, want, acc, comp[j], mult[j])
+							}
 						}
-						want := ir.Requantize(float64(acc-int64(comp[j])), mult[j], zp, qt)
-						got := float32(out[i*n+j])
-						if qt == ir.QInt8 {
-							got = float32(int8(out[i*n+j]))
-						}
-						if got != want {
-							t.Fatalf("%v zp %d m%d n%d k%d: y[%d][%d] = %g, want %g (acc %d − %d, m %g)", qt, zp, m, n, k, i, j, got, want, acc, comp[j], mult[j])
-						}
+					}
+					if allocs := testing.AllocsPerRun(2, func() {
+						QGemmU8S8ISA(isa%numISA, m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
+					}); allocs != 0 {
+						t.Errorf("%v: QGemmU8S8 allocates %v times per call", isa, allocs)
 					}
 				}
 			}

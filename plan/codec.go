@@ -38,6 +38,8 @@ func (e *encoder) operand(o Operand) {
 	e.int(o.Off)
 	e.ints(o.Shape)
 	e.bool(o.NHWC)
+	e.int(int(o.DType)) // format 6
+	e.int(int(o.ZP))
 }
 
 func (e *encoder) io(v []IO) {
@@ -234,7 +236,13 @@ func (d *decoder) ints() []int {
 }
 
 func (d *decoder) operand() Operand {
-	return Operand{Off: d.int(), Shape: d.ints(), NHWC: d.bool()}
+	o := Operand{Off: d.int(), Shape: d.ints(), NHWC: d.bool()}
+	dt, zp := d.int(), d.int()
+	if d.err == nil && (dt < 0 || dt >= int(numDTypes) || zp < 0 || zp > 255) {
+		d.fail(fmt.Errorf("operand storage type %d with zero point %d is invalid", dt, zp))
+	}
+	o.DType, o.ZP = DType(dt), int32(zp)
+	return o
 }
 
 func (d *decoder) io() []IO {

@@ -45,17 +45,84 @@ func (k Kind) String() string {
 // Operand is a tensor in the arena: Off is in float32 elements, Shape is the
 // logical (ONNX, NCHW) shape including the batch, and NHWC says a 4-D tensor
 // is stored channels-last. Other ranks are always row-major.
+//
+// DType says how its elements are stored. A U8 operand holds a quantized
+// activation as bytes: the logical (centred) value of an element is
+// byte − ZP, and the innermost dimension (C of an NHWC tensor, the last
+// one otherwise) is stored with a stride rounded up to a multiple of 4
+// (RowStride; the int8 GEMM reads activations in groups of 4 bytes). The
+// padding bytes are don't-care: kernels may write anything there and must
+// not depend on what they hold. A byte operand still starts at a float
+// offset (64-byte aligned like every tensor) and occupies Floats() floats.
 type Operand struct {
 	Off   int
 	Shape ir.Shape
 	NHWC  bool
+	DType DType
+	ZP    int32 // U8: the byte that stands for the centred value 0
+}
+
+// DType is an operand's storage type.
+type DType uint8
+
+const (
+	F32 DType = iota // float32
+	U8               // uint8, value byte − ZP, innermost stride RowStride
+	numDTypes
+)
+
+func (d DType) String() string {
+	switch d {
+	case F32:
+		return "f32"
+	case U8:
+		return "u8"
+	}
+	return fmt.Sprintf("DType(%d)", uint8(d))
 }
 
 // Size is the operand's element count.
 func (o Operand) Size() int { return o.Shape.Size() }
 
+// inner is the size of the innermost stored dimension.
+func (o Operand) inner() int {
+	if len(o.Shape) == 0 {
+		return 1
+	}
+	if o.NHWC && len(o.Shape) == 4 {
+		return o.Shape[1]
+	}
+	return o.Shape[len(o.Shape)-1]
+}
+
+// RowStride is the distance in elements between consecutive pixels (NHWC)
+// or rows (row-major) of the stored tensor: the innermost dimension,
+// rounded up to a multiple of 4 for U8.
+func (o Operand) RowStride() int {
+	c := o.inner()
+	if o.DType == U8 {
+		return (c + 3) &^ 3
+	}
+	return c
+}
+
+// Bytes is the operand's storage in bytes.
+func (o Operand) Bytes() int {
+	if o.DType != U8 {
+		return 4 * o.Size()
+	}
+	c := o.inner()
+	if c == 0 {
+		return 0
+	}
+	return o.Size() / c * o.RowStride()
+}
+
+// Floats is how many arena floats the operand occupies.
+func (o Operand) Floats() int { return (o.Bytes() + 3) / 4 }
+
 // End is one past the operand's last arena element.
-func (o Operand) End() int { return o.Off + o.Size() }
+func (o Operand) End() int { return o.Off + o.Floats() }
 
 // NoBlob marks an absent constant (a conv without bias).
 const NoBlob = -1

@@ -31,8 +31,8 @@ func (p *Plan) Validate() error {
 		if err := p.checkOperand(io.Buf); err != nil {
 			return fmt.Errorf("graph input/output %q: %w", io.Name, err)
 		}
-		if io.Buf.NHWC {
-			return fmt.Errorf("graph input/output %q must be stored NCHW", io.Name)
+		if io.Buf.NHWC || io.Buf.DType != F32 {
+			return fmt.Errorf("graph input/output %q must be stored NCHW as float32", io.Name)
 		}
 	}
 	for i := range p.Steps {
@@ -92,7 +92,10 @@ func (p *Plan) checkOperand(o Operand) error {
 	if o.NHWC && len(o.Shape) != 4 {
 		return fmt.Errorf("NHWC operand of rank %d", len(o.Shape))
 	}
-	if o.Off < 0 || o.Off+n > p.ArenaSize {
+	if o.DType >= numDTypes || o.DType == F32 && o.ZP != 0 || o.ZP < 0 || o.ZP > 255 {
+		return fmt.Errorf("storage type %s with zero point %d is invalid", o.DType, o.ZP)
+	}
+	if n = o.Floats(); o.Off < 0 || o.Off+n > p.ArenaSize {
 		return fmt.Errorf("operand [%d, %d) lies outside the arena of %d floats", o.Off, o.Off+n, p.ArenaSize)
 	}
 	return nil
@@ -173,7 +176,7 @@ func (p *Plan) checkStep(s *Step) error {
 		if s.InPlaceIn < 0 || s.InPlaceIn >= len(s.In) {
 			return fmt.Errorf("in place over input %d of %d", s.InPlaceIn, len(s.In))
 		}
-		if in := s.In[s.InPlaceIn]; in.Off != s.Out.Off || in.Size() != s.Out.Size() {
+		if in := s.In[s.InPlaceIn]; in.Off != s.Out.Off || in.Size() != s.Out.Size() || in.Floats() != s.Out.Floats() {
 			return fmt.Errorf("marked in place but output [%d,+%d) is not input %d [%d,+%d)", s.Out.Off, s.Out.Size(), s.InPlaceIn, in.Off, in.Size())
 		}
 	}
