@@ -178,6 +178,78 @@ func DWConv5x5S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, o
 //go:noescape
 func DWConv5x5S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
+// GemmU8S8x1x16SDOT is gemm_u8s8_1x16_sdot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x1x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x2x16SDOT is gemm_u8s8_2x16_sdot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x2x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x3x16SDOT is gemm_u8s8_3x16_sdot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x4x16SDOT is gemm_u8s8_4x16_sdot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x1x16NEON is gemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x2x16NEON is gemm_u8s8_2x16_neon: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// QGemmU8S8x1x16SDOT is qgemm_u8s8_1x16_sdot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x1x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x2x16SDOT is qgemm_u8s8_2x16_sdot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x2x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x3x16SDOT is qgemm_u8s8_3x16_sdot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x4x16SDOT is qgemm_u8s8_4x16_sdot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x1x16NEON is qgemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x2x16NEON is qgemm_u8s8_2x16_neon: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
 // AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
 //
@@ -295,4 +367,60 @@ func HasDWConvInteriorNEON(k, s int) bool {
 		return true
 	}
 	return false
+}
+
+// GemmU8S8SDOT calls GemmU8S8x<mr>x16SDOT (mr = 1..4).
+func GemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int) {
+	switch mr {
+	case 1:
+		GemmU8S8x1x16SDOT(kq, a, lda, b, init, c, ldc, tiles)
+	case 2:
+		GemmU8S8x2x16SDOT(kq, a, lda, b, init, c, ldc, tiles)
+	case 3:
+		GemmU8S8x3x16SDOT(kq, a, lda, b, init, c, ldc, tiles)
+	case 4:
+		GemmU8S8x4x16SDOT(kq, a, lda, b, init, c, ldc, tiles)
+	default:
+		panic("asm: no GemmU8S8SDOT kernel for this mr")
+	}
+}
+
+// GemmU8S8NEON calls GemmU8S8x<mr>x16NEON (mr = 1..2).
+func GemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int) {
+	switch mr {
+	case 1:
+		GemmU8S8x1x16NEON(kq, a, lda, b, init, c, ldc, tiles)
+	case 2:
+		GemmU8S8x2x16NEON(kq, a, lda, b, init, c, ldc, tiles)
+	default:
+		panic("asm: no GemmU8S8NEON kernel for this mr")
+	}
+}
+
+// QGemmU8S8SDOT calls QGemmU8S8x<mr>x16SDOT (mr = 1..4).
+func QGemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int) {
+	switch mr {
+	case 1:
+		QGemmU8S8x1x16SDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 2:
+		QGemmU8S8x2x16SDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 3:
+		QGemmU8S8x3x16SDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 4:
+		QGemmU8S8x4x16SDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	default:
+		panic("asm: no QGemmU8S8SDOT kernel for this mr")
+	}
+}
+
+// QGemmU8S8NEON calls QGemmU8S8x<mr>x16NEON (mr = 1..2).
+func QGemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int) {
+	switch mr {
+	case 1:
+		QGemmU8S8x1x16NEON(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 2:
+		QGemmU8S8x2x16NEON(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	default:
+		panic("asm: no QGemmU8S8NEON kernel for this mr")
+	}
 }

@@ -12,7 +12,10 @@ import (
 // exact in int32 for k < 2^31/(255·128). Weights are packed once by
 // PackGemmS8 into panels of 32 columns, each k rounded up to a multiple of
 // 4 (kq groups) and stored group by group: 32 columns × 4 bytes, the
-// operand layout of VPDPBUSD (and of SDOT). Zero-point compensation,
+// operand layout of VPDPBUSD (and of SDOT). After the panels come the
+// column sums 128·Σ_p W[j][p] as little-endian int32, one per packed
+// column: the NEON kernels (no u8×s8 multiply before ARMv8.6's USDOT)
+// multiply a−128 as signed bytes and start from these sums. Zero-point compensation,
 // bias and requantization are the caller's: with activations stored as
 // uint8 x and symmetric weights, Σ(x−xzp)·w = Σx·w − xzp·Σw, and Σw is
 // per output channel, known at pack time.
@@ -22,7 +25,21 @@ const GemmS8Panel = 32
 
 // PackedGemmS8Size is the length of PackGemmS8's output.
 func PackedGemmS8Size(n, k int) int {
-	return (n + GemmS8Panel - 1) / GemmS8Panel * GemmS8Panel * (k + 3) / 4 * 4
+	return gemmS8SumsOffset(n, (k+3)/4) + 4*(n+GemmS8Panel-1)/GemmS8Panel*GemmS8Panel
+}
+
+// gemmS8SumsOffset is where the column sums start in a packed buffer.
+func gemmS8SumsOffset(n, kq int) int {
+	return (n + GemmS8Panel - 1) / GemmS8Panel * GemmS8Panel * kq * 4
+}
+
+// gemmS8Sums reads the 16 column sums starting at column j0 (a multiple of
+// 16) of a packed buffer.
+func gemmS8Sums(dst *[16]int32, bp []int8, n, kq, j0 int) {
+	b := bp[gemmS8SumsOffset(n, kq)+4*j0:][:64]
+	for j := range dst {
+		dst[j] = int32(uint32(uint8(b[4*j])) | uint32(uint8(b[4*j+1]))<<8 | uint32(uint8(b[4*j+2]))<<16 | uint32(uint8(b[4*j+3]))<<24)
+	}
 }
 
 // PackGemmS8 packs w ([n][k]) into dst (PackedGemmS8Size(n, k) bytes),
@@ -45,6 +62,16 @@ func PackGemmS8(dst, w []int8, n, k int) {
 				}
 			}
 		}
+	}
+	sums := dst[gemmS8SumsOffset(n, kq):][:4*(n+GemmS8Panel-1)/GemmS8Panel*GemmS8Panel]
+	clear(sums)
+	for c := 0; c < n; c++ {
+		var s int32
+		for _, v := range w[c*k:][:k] {
+			s += int32(v)
+		}
+		s *= 128
+		sums[4*c], sums[4*c+1], sums[4*c+2], sums[4*c+3] = int8(s), int8(s>>8), int8(s>>16), int8(s>>24)
 	}
 }
 
@@ -97,14 +124,15 @@ func gemmU8S8Generic(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc
 // mult must be finite; comp and mult have n elements. It does not
 // allocate.
 func QGemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
-	QGemmU8S8ISA(AVX512, m, n, k, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+	QGemmU8S8ISA(Best(), m, n, k, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
 }
 
 // QGemmU8S8ISA is QGemmU8S8 on the paths isa allows (a plan compiled for
 // an ISA runs that ISA's code, as its float steps do): the VNNI kernels
 // with their requantizing epilogue for AVX512 on a machine with AVX-512
 // VNNI, the exact AVX2 sums for AVX2 (and AVX512 without VNNI) with the
-// epilogue in Go, pure Go for Generic. Every path gives the same bytes:
+// epilogue in Go, the NEON kernels with their epilogue for NEON (SDOT
+// with the dot-product extension, else SMULL/SADALP), pure Go for Generic. Every path gives the same bytes:
 // the sums are exact and the epilogue is ir.Requantize's arithmetic.
 func QGemmU8S8ISA(isa ISA, m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
 	kq := (k + 3) / 4
@@ -116,7 +144,7 @@ func QGemmU8S8ISA(isa ISA, m, n, k int, a []uint8, lda int, bp []int8, comp []in
 		panic(fmt.Sprintf("kernels: QGemmU8S8: m %d n %d k %d lda %d ldo %d zp %d [%d, %d] with a %d, bp %d, comp %d, mult %d, out %d elements",
 			m, n, k, lda, ldo, zp, lo, hi, len(a), len(bp), len(comp), len(mult), len(out)))
 	}
-	if isa == AVX512 && qgemmU8S8Arch(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
+	if (isa == AVX512 || isa == NEON) && qgemmU8S8Arch(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
 		return
 	}
 	// Blocks of 8 rows × one 32-column panel through a buffer on the stack.
@@ -146,3 +174,12 @@ func requantRow(acc, comp []int32, mult []float32, zp, lo, hi int32, out []uint8
 		out[j] = uint8(int32(math.RoundToEven(float64(v))) + zp)
 	}
 }
+
+// int8BlockBytes is how many bytes of A the arm64 kernels run against
+// every column panel before moving on (a variable so that tests can make
+// the blocks small).
+var int8BlockBytes = 65536
+
+// qgemmU8S8Func is the signature of QGemmU8S8's paths (for tests); an
+// arch path returns false when it does not take the call.
+type qgemmU8S8Func = func(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool

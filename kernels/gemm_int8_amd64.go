@@ -165,3 +165,12 @@ func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mu
 	}
 	return true
 }
+
+// qgemmU8S8Paths are the generated QGemmU8S8 paths this machine runs (for tests).
+func qgemmU8S8Paths() map[string]qgemmU8S8Func {
+	p := map[string]qgemmU8S8Func{}
+	if HasVNNI() {
+		p["vnni"] = qgemmU8S8Arch
+	}
+	return p
+}

@@ -1,8 +1,8 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package kernels
 
-// gemmU8S8Arch: no generated int8 GEMM in this build (NEON SDOT is to come).
+// gemmU8S8Arch: no generated int8 GEMM in this build.
 func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool { return false }
 
 func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
@@ -16,3 +16,5 @@ func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mu
 func gemmU8S8ForISA(isa ISA, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
 	return false
 }
+
+func qgemmU8S8Paths() map[string]qgemmU8S8Func { return map[string]qgemmU8S8Func{} }

@@ -2,7 +2,9 @@ package kernels
 
 import (
 	"fmt"
+	"maps"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,6 +18,8 @@ import (
 // strides.
 func TestGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
+	tested := map[string]bool{}
+	defer func() { t.Logf("paths: %v", tested) }()
 	for _, m := range []int{1, 7, 8, 9, 17, 50} {
 		for _, n := range []int{1, 31, 32, 33, 100} {
 			for _, k := range []int{1, 3, 4, 5, 64, 147} {
@@ -39,7 +43,16 @@ func TestGemmU8S8(t *testing.T) {
 				PackGemmS8(bp, w, n, k)
 				paths := gemmU8S8Paths()
 				paths["generic"] = gemmU8S8Generic
-				for path, f := range paths {
+				for _, path := range append(slices.Sorted(maps.Keys(paths)), "blocked") {
+					f := paths[path]
+					if path == "blocked" { // the arm64 kernels' row blocks of A, 8 bytes each
+						f = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+							defer func(b int) { int8BlockBytes = b }(int8BlockBytes)
+							int8BlockBytes = 8
+							GemmU8S8(m, n, 4*kq, a, lda, bp, c, ldc)
+						}
+					}
+					tested[path] = true
 					c := make([]int32, (m-1)*ldc+n)
 					f(m, n, kq, a, lda, bp, c, ldc)
 					for i := 0; i < m; i++ {
@@ -105,8 +118,9 @@ func BenchmarkGemmU8S8(b *testing.B) {
 	}
 }
 
-// TestQGemmU8S8: the requantizing int8 GEMM (VNNI epilogue where the
-// machine has it, Go elsewhere) equals ir.Requantize of the exact sum
+// TestQGemmU8S8: the requantizing int8 GEMM (every ISA's path, every
+// generated kernel the machine runs: the VNNI epilogue, NEON SDOT and
+// SMULL; the Go epilogue) equals ir.Requantize of the exact sum
 // minus the compensation, for uint8 and int8 outputs, zero points at the
 // range ends, multipliers from 1e-8 to 1e3, partial panels and row tails.
 func TestQGemmU8S8(t *testing.T) {
@@ -132,13 +146,35 @@ func TestQGemmU8S8(t *testing.T) {
 				}
 				bp := make([]int8, PackedGemmS8Size(n, k))
 				PackGemmS8(bp, w, n, k)
-				for _, isa := range append(Available(), numISA) { // numISA: the QGemmU8S8 entry point
-					out := make([]uint8, m*n)
-					if isa == numISA {
-						QGemmU8S8(m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
-					} else {
+				type run struct {
+					name string
+					f    func(out []uint8)
+					isa  ISA // the ISA whose allocations are checked, numISA for none
+				}
+				var runs []run
+				for _, isa := range Available() {
+					runs = append(runs, run{isa.String(), func(out []uint8) {
 						QGemmU8S8ISA(isa, m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
-					}
+					}, isa})
+				}
+				runs = append(runs, run{"QGemmU8S8", func(out []uint8) {
+					QGemmU8S8(m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
+				}, numISA}, run{"blocked", func(out []uint8) { // the arm64 kernels' row blocks of A, 8 bytes each
+					defer func(b int) { int8BlockBytes = b }(int8BlockBytes)
+					int8BlockBytes = 8
+					QGemmU8S8(m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
+				}, numISA})
+				paths := qgemmU8S8Paths() // every generated path (both NEON kernels)
+				for _, name := range slices.Sorted(maps.Keys(paths)) {
+					runs = append(runs, run{name, func(out []uint8) {
+						if !paths[name](m, n, kq, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n) {
+							t.Fatalf("%s declined finite multipliers", name)
+						}
+					}, numISA})
+				}
+				for _, r := range runs {
+					out := make([]uint8, m*n)
+					r.f(out)
 					for i := 0; i < m; i++ {
 						for j := 0; j < n; j++ {
 							var acc int64
@@ -151,14 +187,15 @@ func TestQGemmU8S8(t *testing.T) {
 								got = float32(int8(out[i*n+j]))
 							}
 							if got != want {
-								t.Fatalf("%v %v zp %d m%d n%d k%d: y[%d][%d] = %g, want %g (acc %d − %d, m %g)", isa, qt, zp, m, n, k, i, j, got, want, acc, comp[j], mult[j])
+								t.Fatalf("%s %v zp %d m%d n%d k%d: y[%d][%d] = %g, want %g (acc %d − %d, m %g)", r.name, qt, zp, m, n, k, i, j, got, want, acc, comp[j], mult[j])
 							}
 						}
 					}
-					if allocs := testing.AllocsPerRun(2, func() {
-						QGemmU8S8ISA(isa%numISA, m, n, k, a, 4*kq, bp, comp, mult, zp, lo, hi, out, n)
-					}); allocs != 0 {
-						t.Errorf("%v: QGemmU8S8 allocates %v times per call", isa, allocs)
+					if r.isa == numISA {
+						continue
+					}
+					if allocs := testing.AllocsPerRun(2, func() { r.f(out) }); allocs != 0 {
+						t.Errorf("%s: QGemmU8S8 allocates %v times per call", r.name, allocs)
 					}
 				}
 			}

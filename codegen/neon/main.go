@@ -38,6 +38,7 @@ func kernelTable() []file {
 	return []file{
 		{"gemm_neon_arm64.s", gemm},
 		{"dwconv_neon_arm64.s", dw},
+		{"int8_neon_arm64.s", int8Kernels()},
 		{"misc_neon_arm64.s", []*Func{genAdd(), genActivate(), genGlobalAvgPool(), genScaleChannels(), genFMAPeak()}},
 	}
 }
@@ -77,6 +78,7 @@ func generate(out, pkg string) (map[string][]byte, error) {
 		files[fl.name] = []byte(s.String())
 	}
 	stubs.WriteString(tables())
+	stubs.WriteString("\n" + int8Tables())
 	src, err := format.Source(stubs.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("formatting stubs: %v\n%s", err, stubs.Bytes())

@@ -76,3 +76,42 @@ func FMLAElem(d, n, m, lane int) Inst { return byElem(0x4f801000, "fmla", d, n, 
 
 // FMULElem: vd.4s = vn.4s · vm.s[lane].
 func FMULElem(d, n, m, lane int) Inst { return byElem(0x4f809000, "fmul", d, n, m, lane) }
+
+// Integer instructions for the int8 GEMM kernels (codegen/neon/int8.go).
+
+// SDOTElem (ARMv8.2 dot product, FEAT_DotProd): each 32-bit lane i of vd
+// += Σ_t vn.b[4i+t]·vm.b[4·lane+t], signed bytes. Like the .s by-element
+// class, the lane is H:L and M:Rm names any of v0–v31.
+func SDOTElem(d, n, m, lane int) Inst {
+	i := byElem(0x4f80e000, "sdot", d, n, m, lane)
+	i.Text = fmt.Sprintf("sdot v%d.4s, v%d.16b, v%d.4b[%d]", d, n, m, lane)
+	return i
+}
+
+// two builds a two-register instruction: base | n<<5 | d.
+func two(base uint32, text string, d, n int) Inst {
+	return Inst{Word: base | reg(n)<<5 | reg(d), Text: fmt.Sprintf(text, d, n)}
+}
+
+// SMULL: vd.8h = vn.8b · vm.8b, signed bytes widened to 16 bits (the low
+// halves of vn and vm).
+func SMULL(d, n, m int) Inst {
+	return Inst{Word: 0x0e20c000 | reg(m)<<16 | reg(n)<<5 | reg(d),
+		Text: fmt.Sprintf("smull v%d.8h, v%d.8b, v%d.8b", d, n, m)}
+}
+
+// SMULL2: vd.8h = vn.16b · vm.16b on the high halves.
+func SMULL2(d, n, m int) Inst {
+	return Inst{Word: 0x4e20c000 | reg(m)<<16 | reg(n)<<5 | reg(d),
+		Text: fmt.Sprintf("smull2 v%d.8h, v%d.16b, v%d.16b", d, n, m)}
+}
+
+// SADALP: vd.4s += pairwise sums of vn.8h (signed, widened to 32 bits).
+func SADALP(d, n int) Inst { return two(0x4e606800, "sadalp v%d.4s, v%d.8h", d, n) }
+
+// SCVTF: vd.4s = float32(vn.4s as int32), rounded by FPCR (to nearest even).
+func SCVTF(d, n int) Inst { return two(0x4e21d800, "scvtf v%d.4s, v%d.4s", d, n) }
+
+// FCVTNS: vd.4s = int32(vn.4s) rounded to nearest, ties to even
+// (saturating; NaN gives 0).
+func FCVTNS(d, n int) Inst { return two(0x4e21a800, "fcvtns v%d.4s, v%d.4s", d, n) }

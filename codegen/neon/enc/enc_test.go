@@ -17,8 +17,9 @@ func allInsts() []Inst {
 		out = append(out, FADD(d, n, m), FSUB(d, n, m), FMUL(d, n, m), FDIV(d, n, m),
 			FMAX(d, n, m), FMIN(d, n, m), FMLA(d, n, m))
 		for lane := 0; lane < 4; lane++ {
-			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane))
+			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane), SDOTElem(d, n, m, lane))
 		}
+		out = append(out, SMULL(d, n, m), SMULL2(d, n, m), SADALP(d, n), SCVTF(d, n), FCVTNS(d, n))
 	}
 	return out
 }
@@ -36,7 +37,7 @@ func TestAgainstLLVM(t *testing.T) {
 		w := i.Word
 		fmt.Fprintf(&in, "0x%02x 0x%02x 0x%02x 0x%02x\n", w&0xff, w>>8&0xff, w>>16&0xff, w>>24)
 	}
-	cmd := exec.Command(mc, "-disassemble", "-triple=aarch64")
+	cmd := exec.Command(mc, "-disassemble", "-triple=aarch64", "-mattr=+dotprod")
 	cmd.Stdin = strings.NewReader(in.String())
 	outb, err := cmd.CombinedOutput()
 	if err != nil {
@@ -62,9 +63,11 @@ func TestAgainstLLVM(t *testing.T) {
 
 func TestRangeChecksPanic(t *testing.T) {
 	for name, f := range map[string]func(){
-		"reg 32": func() { FADD(32, 0, 0) },
-		"lane 4": func() { FMLAElem(0, 0, 0, 4) },
-		"reg -1": func() { FMAX(0, -1, 0) },
+		"reg 32":        func() { FADD(32, 0, 0) },
+		"lane 4":        func() { FMLAElem(0, 0, 0, 4) },
+		"sdot lane 4":   func() { SDOTElem(0, 0, 0, 4) },
+		"sadalp reg 32": func() { SADALP(32, 0) },
+		"reg -1":        func() { FMAX(0, -1, 0) },
 	} {
 		func() {
 			defer func() {
@@ -74,5 +77,35 @@ func TestRangeChecksPanic(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestKnownEncodings checks the int8 instructions against fixed words
+// (the Arm ARM's field layouts, as llvm-mc 14 -show-encoding assembles
+// them), so they are checked where llvm-mc is not installed too.
+func TestKnownEncodings(t *testing.T) {
+	for _, c := range []struct {
+		got  Inst
+		want uint32
+		text string
+	}{
+		{SDOTElem(0, 0, 0, 0), 0x4f80e000, "sdot v0.4s, v0.16b, v0.4b[0]"},
+		{SDOTElem(1, 2, 31, 3), 0x4fbfe841, "sdot v1.4s, v2.16b, v31.4b[3]"},
+		{SDOTElem(31, 30, 29, 2), 0x4f9debdf, "sdot v31.4s, v30.16b, v29.4b[2]"},
+		{SDOTElem(8, 17, 3, 1), 0x4fa3e228, "sdot v8.4s, v17.16b, v3.4b[1]"},
+		{SMULL(0, 0, 0), 0x0e20c000, "smull v0.8h, v0.8b, v0.8b"},
+		{SMULL(31, 30, 29), 0x0e3dc3df, "smull v31.8h, v30.8b, v29.8b"},
+		{SMULL2(0, 0, 0), 0x4e20c000, "smull2 v0.8h, v0.16b, v0.16b"},
+		{SMULL2(8, 17, 3), 0x4e23c228, "smull2 v8.8h, v17.16b, v3.16b"},
+		{SADALP(0, 0), 0x4e606800, "sadalp v0.4s, v0.8h"},
+		{SADALP(31, 30), 0x4e606bdf, "sadalp v31.4s, v30.8h"},
+		{SCVTF(0, 0), 0x4e21d800, "scvtf v0.4s, v0.4s"},
+		{SCVTF(8, 17), 0x4e21da28, "scvtf v8.4s, v17.4s"},
+		{FCVTNS(0, 0), 0x4e21a800, "fcvtns v0.4s, v0.4s"},
+		{FCVTNS(31, 30), 0x4e21abdf, "fcvtns v31.4s, v30.4s"},
+	} {
+		if c.got.Word != c.want || c.got.Text != c.text {
+			t.Errorf("%s: encoder gives 0x%08x %q, want 0x%08x", c.text, c.got.Word, c.got.Text, c.want)
+		}
 	}
 }

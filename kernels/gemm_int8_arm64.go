@@ -1,0 +1,194 @@
+//go:build arm64 && !purego
+
+package kernels
+
+import (
+	"math"
+
+	"github.com/mnc-go/mnc/asm"
+	"golang.org/x/sys/cpu"
+)
+
+// The int8 GEMM on arm64 runs the generated kernels of codegen/neon/int8.go:
+// SDOT by element where the CPU has the dot-product extension (ARMv8.2,
+// cpu.ARM64.HasASIMDDP: Cortex-A55/A75 and later, Neoverse, Apple), else
+// SMULL/SADALP (ARMv8.0: Cortex-A53/A57/A72). Both multiply a−128 as signed
+// bytes and start from PackGemmS8's column sums 128·Σw, so they read the
+// same packed weights as the amd64 and pure-Go paths. A kernel covers 16
+// columns (half a panel) and MR rows (4 with SDOT, 2 without), looping over
+// row tiles; rows are taken in blocks of about 64 KB of A so that a block
+// stays in cache across the half panels.
+
+// hasSDOT is whether the SDOT kernels run here.
+var hasSDOT = cpu.ARM64.HasASIMDDP
+
+func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
+	if kq == 0 || !cpu.ARM64.HasASIMD {
+		return false
+	}
+	gemmU8S8ARM64(hasSDOT, m, n, kq, a, lda, bp, c, ldc)
+	return true
+}
+
+// gemmU8S8ForISA is gemmU8S8Arch for NEON; false for Generic.
+func gemmU8S8ForISA(isa ISA, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
+	return isa == NEON && gemmU8S8Arch(m, n, kq, a, lda, bp, c, ldc)
+}
+
+// gemmU8S8Paths are the generated paths this machine runs (for tests).
+func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	p := map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int){}
+	if !cpu.ARM64.HasASIMD {
+		return p
+	}
+	p["neon"] = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+		gemmU8S8ARM64(false, m, n, kq, a, lda, bp, c, ldc)
+	}
+	if hasSDOT {
+		p["sdot"] = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+			gemmU8S8ARM64(true, m, n, kq, a, lda, bp, c, ldc)
+		}
+	}
+	return p
+}
+
+// int8MR is the kernels' tile height.
+func int8MR(sdot bool) int {
+	if sdot {
+		return 4
+	}
+	return 2
+}
+
+// int8RowBlock is the number of rows (a multiple of mr) run against every
+// half panel before the next block: about int8BlockBytes of A.
+func int8RowBlock(kq, mr int) int { return max(mr, int8BlockBytes/(4*kq)/mr*mr) }
+
+func gemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	mrMax := int8MR(sdot)
+	rb := int8RowBlock(kq, mrMax)
+	var init [16]int32
+	var tmp [4 * 16]int32
+	call := func(mr int, a *uint8, b *int8, c *int32, ldc, tiles int) {
+		if sdot {
+			asm.GemmU8S8SDOT(mr, kq, a, lda, b, &init[0], c, ldc, tiles)
+		} else {
+			asm.GemmU8S8NEON(mr, kq, a, lda, b, &init[0], c, ldc, tiles)
+		}
+	}
+	for i0 := 0; i0 < m; i0 += rb {
+		rows := min(rb, m-i0)
+		for j0 := 0; j0 < n; j0 += 16 {
+			p0 := j0 &^ (GemmS8Panel - 1)
+			pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
+			gemmS8Sums(&init, bp, n, kq, j0)
+			if cols := min(16, n-j0); cols < 16 {
+				for i := i0; i < i0+rows; i += mrMax {
+					mr := min(mrMax, i0+rows-i)
+					call(mr, &a[i*lda], pb, &tmp[0], 16, 1)
+					for r := 0; r < mr; r++ {
+						copy(c[(i+r)*ldc+j0:][:cols], tmp[r*16:][:cols])
+					}
+				}
+				continue
+			}
+			if full := rows / mrMax; full > 0 {
+				call(mrMax, &a[i0*lda], pb, &c[i0*ldc+j0], ldc, full)
+			}
+			if rest := rows % mrMax; rest > 0 {
+				i := i0 + rows - rest
+				call(rest, &a[i*lda], pb, &c[i*ldc+j0], ldc, 1)
+			}
+		}
+	}
+}
+
+func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	if kq == 0 || !cpu.ARM64.HasASIMD || !finiteMults(mult[:n]) {
+		return false
+	}
+	qgemmU8S8ARM64(hasSDOT, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+	return true
+}
+
+// qgemmU8S8Paths are the generated QGemmU8S8 paths this machine runs (for tests).
+func qgemmU8S8Paths() map[string]qgemmU8S8Func {
+	p := map[string]qgemmU8S8Func{}
+	if !cpu.ARM64.HasASIMD {
+		return p
+	}
+	for name, sdot := range map[string]bool{"neon": false, "sdot": true} {
+		if sdot && !hasSDOT {
+			continue
+		}
+		p[name] = func(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+			if kq == 0 || !finiteMults(mult[:n]) {
+				return false
+			}
+			qgemmU8S8ARM64(sdot, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+			return true
+		}
+	}
+	return p
+}
+
+// finiteMults reports whether every multiplier is finite (the kernels'
+// precondition; QGemmU8S8 runs the Go epilogue otherwise).
+func finiteMults(s []float32) bool {
+	for _, v := range s {
+		if math.IsInf(float64(v), 0) || v != v {
+			return false
+		}
+	}
+	return true
+}
+
+func qgemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
+	mrMax := int8MR(sdot)
+	rb := int8RowBlock(kq, mrMax)
+	var init [16]int32
+	var mpad [16]float32
+	var tmp [4 * 16]uint8
+	ep := [3]float32{float32(lo - zp), float32(hi - zp), math.Float32frombits(uint32(zp))}
+	var mp *float32
+	call := func(mr int, a *uint8, b *int8, c *uint8, ldc, tiles int) {
+		if sdot {
+			asm.QGemmU8S8SDOT(mr, kq, a, lda, b, &init[0], mp, &ep[0], c, ldc, tiles)
+		} else {
+			asm.QGemmU8S8NEON(mr, kq, a, lda, b, &init[0], mp, &ep[0], c, ldc, tiles)
+		}
+	}
+	for i0 := 0; i0 < m; i0 += rb {
+		rows := min(rb, m-i0)
+		for j0 := 0; j0 < n; j0 += 16 {
+			p0 := j0 &^ (GemmS8Panel - 1)
+			pb := &bp[p0*kq*4+(j0-p0)*4]
+			cols := min(16, n-j0)
+			gemmS8Sums(&init, bp, n, kq, j0)
+			for j := range cols {
+				init[j] -= comp[j0+j] // int32 wrap-around, as requantRow's s − comp
+			}
+			if cols < 16 { // the kernel reads 16 multipliers
+				clear(mpad[:])
+				copy(mpad[:], mult[j0:n])
+				mp = &mpad[0]
+				for i := i0; i < i0+rows; i += mrMax {
+					mr := min(mrMax, i0+rows-i)
+					call(mr, &a[i*lda], pb, &tmp[0], 16, 1)
+					for r := 0; r < mr; r++ {
+						copy(out[(i+r)*ldo+j0:][:cols], tmp[r*16:][:cols])
+					}
+				}
+				continue
+			}
+			mp = &mult[j0]
+			if full := rows / mrMax; full > 0 {
+				call(mrMax, &a[i0*lda], pb, &out[i0*ldo+j0], ldo, full)
+			}
+			if rest := rows % mrMax; rest > 0 {
+				i := i0 + rows - rest
+				call(rest, &a[i*lda], pb, &out[i*ldo+j0], ldo, 1)
+			}
+		}
+	}
+}
