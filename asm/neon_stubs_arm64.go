@@ -250,6 +250,12 @@ func QGemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *f
 //go:noescape
 func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
 
+// SDOTPeakNEON is sdot_peak_neon: n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func SDOTPeakNEON(n int)
+
 // AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
 //

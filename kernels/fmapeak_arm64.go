@@ -20,5 +20,15 @@ func HasVNNI() bool { return false }
 // VNNIPeakLoop: no VPDPBUSD loop in this build.
 func VNNIPeakLoop() (run func(n int), macsPerIter int) { return nil, 0 }
 
+// sdotPeakLoop returns the generated SDOT-throughput loop (24 independent
+// SDOT by element, codegen/neon/int8.go) and the int8 multiply-adds one
+// iteration does; nil without the dot-product extension.
+func sdotPeakLoop() (run func(n int), macsPerIter int) {
+	if !hasSDOT {
+		return nil, 0
+	}
+	return asm.SDOTPeakNEON, 24 * 16
+}
+
 // fmaChainLoop: no dependent-FMA loop in this build (FMARate reports 0).
 func fmaChainLoop(isa ISA) func(n int) { return nil }

@@ -183,3 +183,17 @@ var int8BlockBytes = 65536
 // qgemmU8S8Func is the signature of QGemmU8S8's paths (for tests); an
 // arch path returns false when it does not take the call.
 type qgemmU8S8Func = func(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool
+
+// Int8PeakLoop returns this machine's int8 dot-product throughput loop and
+// the multiply-adds one iteration does: VPDPBUSD with AVX-512 VNNI, SDOT on
+// arm64 with the dot-product extension (name "vnni" or "sdot"); nil
+// elsewhere.
+func Int8PeakLoop() (run func(n int), macsPerIter int, name string) {
+	if run, macs := VNNIPeakLoop(); run != nil {
+		return run, macs, "vnni"
+	}
+	if run, macs := sdotPeakLoop(); run != nil {
+		return run, macs, "sdot"
+	}
+	return nil, 0, ""
+}

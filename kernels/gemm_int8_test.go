@@ -74,10 +74,10 @@ func TestGemmU8S8(t *testing.T) {
 
 // BenchmarkGemmU8S8 times the int8 GEMM on MobileNet V2's 1×1 shapes and
 // reports int8 GOPS (2 per multiply-add), the best call's, and with
-// AVX-512 VNNI that as a share of the VPDPBUSD peak (the best of short
-// bursts of the peak loop, measured in the same run).
+// AVX-512 VNNI or arm64 SDOT that as a share of the VPDPBUSD / SDOT peak
+// (the best of short bursts of the peak loop, measured in the same run).
 func BenchmarkGemmU8S8(b *testing.B) {
-	peakRun, peakMACs := VNNIPeakLoop()
+	peakRun, peakMACs, peakName := Int8PeakLoop()
 	for _, s := range []struct{ m, n, k int }{{3136, 144, 24}, {3136, 24, 144}, {784, 192, 32}, {196, 384, 64}, {196, 64, 384}, {49, 960, 160}, {49, 1280, 320}} {
 		b.Run(fmt.Sprintf("m%d_n%d_k%d", s.m, s.n, s.k), func(b *testing.B) {
 			kq := (s.k + 3) / 4
@@ -112,7 +112,7 @@ func BenchmarkGemmU8S8(b *testing.B) {
 					peakRun(iters)
 					best = max(best, 2*float64(iters*peakMACs)/float64(max(time.Since(start).Nanoseconds(), 1)))
 				}
-				b.ReportMetric(100*gops/best, "best-%vnni-peak")
+				b.ReportMetric(100*gops/best, "best-%"+peakName+"-peak")
 			}
 		})
 	}
@@ -225,4 +225,20 @@ func BenchmarkQGemmU8S8(b *testing.B) {
 			b.ReportMetric(2*float64(s.m*s.n*s.k)/float64(bestNs), "best-GOPS")
 		})
 	}
+}
+
+// BenchmarkSDOTPeak is the single-core SDOT throughput (independent SDOT by
+// element, 16 s8 multiply-adds each) in int8 GOPS; skipped without the
+// arm64 dot-product extension.
+func BenchmarkSDOTPeak(b *testing.B) {
+	run, macs := sdotPeakLoop()
+	if run == nil {
+		b.Skip("no arm64 dot-product extension on this machine/build")
+	}
+	const iters = 1 << 14
+	for range b.N {
+		run(iters)
+	}
+	el := max(b.Elapsed().Nanoseconds(), 1)
+	b.ReportMetric(2*float64(iters)*float64(macs)*float64(b.N)/float64(el), "GOPS")
 }

@@ -74,7 +74,7 @@ func int8Kernels() []*Func {
 			fs = append(fs, genInt8(q, mr, "neon"))
 		}
 	}
-	return fs
+	return append(fs, genSDOTPeak())
 }
 
 func genInt8(q bool, mr int, kind string) *Func {
@@ -302,4 +302,26 @@ func int8Tables() string {
 		}
 	}
 	return b.String()
+}
+
+// genSDOTPeak is the SDOT-throughput loop (independent accumulators, no
+// memory traffic): the int8 ceiling BenchmarkGemmU8S8 reports against on a
+// CPU with the dot-product extension.
+func genSDOTPeak() *Func {
+	f := newFunc("SDOTPeakNEON", "sdot_peak_neon", "n int")
+	f.Doc = []string{"n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension."}
+	f.LoadArg("n", 0)
+	f.I("CBZ R0, done")
+	for r := 0; r < 26; r++ {
+		f.zero(r)
+	}
+	f.Label("loop")
+	for r := 0; r < 24; r++ {
+		f.W(enc.SDOTElem(r, 24, 25, r%4))
+	}
+	f.I("SUBS $1, R0, R0")
+	f.I("BNE loop")
+	f.Label("done")
+	f.I("RET")
+	return f
 }
