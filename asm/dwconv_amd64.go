@@ -393,3 +393,23 @@ func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
 //
 //go:noescape
 func Max_AVX512(x *float32, n int, res *float32, mask *int32)
+
+// QDWConv3x3_VNNI computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
+//
+//go:noescape
+func QDWConv3x3_VNNI(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QDWConv3x3_AVX2 computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX2).
+//
+//go:noescape
+func QDWConv3x3_AVX2(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QDWConv5x5_VNNI computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
+//
+//go:noescape
+func QDWConv5x5_VNNI(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QDWConv5x5_AVX2 computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX2).
+//
+//go:noescape
+func QDWConv5x5_AVX2(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)

@@ -173,3 +173,29 @@ func StemConvAVX512(nb int, in *float32, inRowStride int, w, bias, out *float32,
 	}
 	return true
 }
+
+// QDWConvVNNI runs the k×k int8 depthwise kernel; false if none is generated.
+func QDWConvVNNI(k int, rows **uint8, cs, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+	switch k {
+	case 3:
+		QDWConv3x3_VNNI(rows, cs, pixStride, c, q, out, outPixStride, npix)
+	case 5:
+		QDWConv5x5_VNNI(rows, cs, pixStride, c, q, out, outPixStride, npix)
+	default:
+		return false
+	}
+	return true
+}
+
+// QDWConvAVX2 runs the k×k int8 depthwise kernel; false if none is generated.
+func QDWConvAVX2(k int, rows **uint8, cs, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+	switch k {
+	case 3:
+		QDWConv3x3_AVX2(rows, cs, pixStride, c, q, out, outPixStride, npix)
+	case 5:
+		QDWConv5x5_AVX2(rows, cs, pixStride, c, q, out, outPixStride, npix)
+	default:
+		return false
+	}
+	return true
+}

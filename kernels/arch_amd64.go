@@ -22,4 +22,5 @@ func fillArch(s *Set) {
 	fillGemmAMD64(s)
 	fillDWAMD64(s)
 	fillMiscAMD64(s)
+	fillQDWAMD64(s)
 }

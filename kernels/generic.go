@@ -7,5 +7,6 @@ func fillGeneric(s *Set) {
 	fillDWGeneric(s)
 	fillConvGeneric(s)
 	fillMiscGeneric(s)
+	fillQDWGeneric(s)
 	s.Quantize, s.QAdd = quantizeGeneric, qaddGeneric
 }

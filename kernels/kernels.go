@@ -137,6 +137,18 @@ type Set struct {
 	ConvScratchSize func(p *ConvParams, rows int) int
 	Conv            func(p *ConvParams, in, wp, bias, r, out, scratch []float32, oy0, oy1 int)
 
+	// QDW: int8 depthwise conv on u8 NHWC bytes (qdw.go): PackQDW packs
+	// centred int8-range weights [C][KH][KW], an int32 bias (nil for none)
+	// and per-channel multipliers into PackedQDWSize bytes, or returns an
+	// error (weights outside int8, a non-finite multiplier, a bias that
+	// could overflow int32): the caller then keeps the float path.
+	// QDWConv computes output rows [oy0, oy1) with QDWScratchSize(p) bytes
+	// of scratch (per concurrent call).
+	PackedQDWSize  func(c, kh, kw int) int
+	PackQDW        func(dst []byte, w, bias []int32, mult []float32, xzp int32, c, kh, kw int) error
+	QDWScratchSize func(p *QDWParams) int
+	QDWConv        func(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int)
+
 	// GlobalAvgPool: out[c] = mean over hw pixels of in (hw×c).
 	GlobalAvgPool func(in []float32, hw, c int, out []float32)
 	// ScaleChannels: out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).

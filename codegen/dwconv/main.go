@@ -46,6 +46,7 @@ func main() {
 		}
 		genMisc(t)
 	}
-	writeTable(*table, dwTable()+miscTable())
+	genQDW()
+	writeTable(*table, dwTable()+miscTable()+qdwTable())
 	Generate()
 }

@@ -1,0 +1,140 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/mnc-go/mnc/asm"
+)
+
+// qdwArgs is the args block of the generated int8 depthwise kernels
+// (codegen/dwconv/q8.go).
+type qdwArgs struct {
+	w    *byte    // the first channel block of the packed blob
+	fhi  float32  // 255 − yzp
+	zp   int32    // yzp
+	mask [4]int32 // AVX2: dwords of the last partial 8-channel group
+}
+
+// fillQDWAMD64: AVX-512 with VNNI packs layout 1 and runs the VNNI
+// kernels; AVX2, and AVX-512 without VNNI, pack layout 0 and run the AVX2
+// kernels. Kernels other than 3×3 and 5×5 run in Go.
+func fillQDWAMD64(s *Set) {
+	if s.ISA != AVX2 && s.ISA != AVX512 {
+		return
+	}
+	layout := func(kh, kw int) int {
+		if s.ISA == AVX512 && HasVNNI() && !qdwNoVNNI && qdwSIMD(kh, kw) {
+			return qdwVNNI
+		}
+		return qdwGroups
+	}
+	s.PackedQDWSize = func(c, kh, kw int) int { return qdwLayoutSize(layout(kh, kw), c, kh, kw) }
+	s.PackQDW = func(dst []byte, w, bias []int32, mult []float32, xzp int32, c, kh, kw int) error {
+		return packQDWLayout(layout(kh, kw), dst, w, bias, mult, xzp, c, kh, kw)
+	}
+	s.QDWScratchSize = qdwScratch
+	s.QDWConv = func(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
+		checkQDWArgs(p, len(in), len(out), len(scratch), qdwScratch(p), oy0, oy1)
+		l, err := qdwBlob(wp, p.C, p.KH, p.KW)
+		if err != nil {
+			panic(err.Error())
+		}
+		if !qdwSIMD(p.KH, p.KW) || l == qdwVNNI && !HasVNNI() {
+			qdwGeneric(l, p, in, wp, out, oy0, oy1)
+			return
+		}
+		qdwRun(l == qdwVNNI, p, in, wp, out, scratch, oy0, oy1)
+	}
+}
+
+func qdwSIMD(kh, kw int) bool { return kh == kw && (kh == 3 || kh == 5) }
+
+// qdwScratch: a row of zero-point bytes (padding rows) and a k×k patch
+// (border columns).
+func qdwScratch(p *QDWParams) int {
+	if !qdwSIMD(p.KH, p.KW) {
+		return 0
+	}
+	return (p.W + p.KH*p.KW) * p.InStride
+}
+
+// qdwRun runs the generated kernels over output rows [oy0, oy1): per row,
+// one call for the columns whose window is inside the image horizontally
+// (padding rows read the zero-point row), and one call per border column
+// on a patch of its k×k input pixels with the padding set to the zero
+// point.
+func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
+	k, is, os, c := p.KH, p.InStride, p.OutStride, p.C
+	zrow := scratch[:p.W*is]
+	patch := scratch[p.W*is:][:k*k*is]
+	xzp := byte(p.XZP)
+	zfilled := false
+	args := qdwArgs{w: &wp[qdwHeader], fhi: float32(255 - p.YZP), zp: p.YZP}
+	if r := c % 8; r > 0 {
+		args.mask[0] = -1
+		if r > 4 {
+			args.mask[1] = -1
+		}
+	}
+	q := (*int32)(unsafe.Pointer(&args))
+	var rows [5]*uint8
+	call := func(cs, pixStride int, o *uint8, npix int) {
+		var ok bool
+		if vnni {
+			ok = asm.QDWConvVNNI(k, &rows[0], cs, pixStride, c, q, o, os, npix)
+		} else {
+			ok = asm.QDWConvAVX2(k, &rows[0], cs, pixStride, c, q, o, os, npix)
+		}
+		if !ok {
+			panic(fmt.Sprintf("kernels: no generated %dx%d int8 depthwise kernel", k, k))
+		}
+	}
+	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
+	for oy := oy0; oy < oy1; oy++ {
+		iy0 := oy*p.SH - p.PadT
+		if oxLo < oxHi {
+			ix := oxLo*p.SW - p.PadL
+			for kh := 0; kh < k; kh++ {
+				if iy := iy0 + kh; iy >= 0 && iy < p.H {
+					rows[kh] = &in[(iy*p.W+ix)*is]
+					continue
+				}
+				if !zfilled {
+					fillBytes(zrow, xzp)
+					zfilled = true
+				}
+				rows[kh] = &zrow[0]
+			}
+			call(is, p.SW*is, &out[(oy*p.OW+oxLo)*os], oxHi-oxLo)
+		}
+		for ox := 0; ox < p.OW; ox++ {
+			if ox == oxLo && oxLo < oxHi {
+				ox = oxHi - 1
+				continue
+			}
+			ix0 := ox*p.SW - p.PadL
+			for kh := 0; kh < k; kh++ {
+				iy := iy0 + kh
+				for kw := 0; kw < k; kw++ {
+					dst := patch[(kh*k+kw)*is:][:is]
+					if ix := ix0 + kw; iy >= 0 && iy < p.H && ix >= 0 && ix < p.W {
+						copy(dst, in[(iy*p.W+ix)*is:][:is])
+					} else {
+						fillBytes(dst, xzp)
+					}
+				}
+				rows[kh] = &patch[kh*k*is]
+			}
+			call(is, 0, &out[(oy*p.OW+ox)*os], 1)
+		}
+	}
+}
+
+func fillBytes(b []byte, v byte) {
+	for i := range b {
+		b[i] = v
+	}
+}

@@ -1,0 +1,212 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+// qdwPath is one int8 depthwise implementation to test: a Set, and for
+// AVX-512 whether its VNNI kernels are switched off (the AVX2 kernels run
+// instead, as on AVX-512 machines without VNNI).
+type qdwPath struct {
+	name   string
+	set    *Set
+	noVNNI bool
+}
+
+func qdwPaths(t *testing.T) []qdwPath {
+	var ps []qdwPath
+	for _, isa := range Available() {
+		s, err := ForISA(isa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, qdwPath{isa.String(), s, false})
+		if isa == AVX512 && HasVNNI() {
+			ps = append(ps, qdwPath{"avx512-novnni", s, true})
+		}
+	}
+	return ps
+}
+
+// qdwRef is the int64 reference: ir.Requantize of bias + Σ (x − xzp)·w
+// over the taps inside the image.
+func qdwRef(p *QDWParams, in []byte, w, bias []int32, mult []float32, oy, ox, c int) byte {
+	acc := int64(bias[c])
+	for kh := 0; kh < p.KH; kh++ {
+		for kw := 0; kw < p.KW; kw++ {
+			iy, ix := oy*p.SH-p.PadT+kh, ox*p.SW-p.PadL+kw
+			if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
+				continue
+			}
+			acc += (int64(in[(iy*p.W+ix)*p.InStride+c]) - int64(p.XZP)) * int64(w[(c*p.KH+kh)*p.KW+kw])
+		}
+	}
+	return byte(ir.Requantize(float64(acc), mult[c], p.YZP, ir.QUint8))
+}
+
+// qdwCase makes random operands; extremes (0/255 inputs, −128/127
+// weights) are frequent, multipliers span 1e-8..1e3.
+func qdwCase(rng *rand.Rand, p *QDWParams) (in []byte, w, bias []int32, mult []float32) {
+	in = make([]byte, p.H*p.W*p.InStride)
+	for i := range in {
+		switch rng.Intn(5) {
+		case 0:
+			in[i] = 0
+		case 1:
+			in[i] = 255
+		default:
+			in[i] = byte(rng.Intn(256))
+		}
+	}
+	taps := p.KH * p.KW
+	w = make([]int32, p.C*taps)
+	for i := range w {
+		switch rng.Intn(5) {
+		case 0:
+			w[i] = -128
+		case 1:
+			w[i] = 127
+		default:
+			w[i] = int32(rng.Intn(256) - 128)
+		}
+	}
+	bias = make([]int32, p.C)
+	mult = make([]float32, p.C)
+	for c := range bias {
+		bias[c] = int32(rng.Intn(1<<21) - 1<<20)
+		if c%7 == 3 {
+			bias[c] = 1<<30 + int32(rng.Intn(1000)) // large, still safe
+		}
+		mult[c] = float32(math.Pow(10, -8+11*rng.Float64()))
+		if c%5 == 1 {
+			mult[c] = float32(1 / (64 + 64*rng.Float64())) // about the output range: few saturated
+		}
+	}
+	return
+}
+
+// runQDW runs one path on rows [0, split) then [split, OH), checking that
+// the first call wrote no later row, and that nothing past the output was
+// written; it returns the output.
+func runQDW(t *testing.T, ps qdwPath, p *QDWParams, in []byte, w, bias []int32, mult []float32, split int) []byte {
+	t.Helper()
+	s := ps.set
+	wp := make([]byte, s.PackedQDWSize(p.C, p.KH, p.KW))
+	if err := s.PackQDW(wp, w, bias, mult, p.XZP, p.C, p.KH, p.KW); err != nil {
+		t.Fatalf("%s: %v", ps.name, err)
+	}
+	if ps.noVNNI {
+		defer func(v bool) { qdwNoVNNI = v }(qdwNoVNNI)
+		qdwNoVNNI = true
+		wp = make([]byte, qdwLayoutSize(qdwGroups, p.C, p.KH, p.KW))
+		if err := packQDWLayout(qdwGroups, wp, w, bias, mult, p.XZP, p.C, p.KH, p.KW); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := p.OH * p.OW * p.OutStride
+	const guard = 67
+	buf := make([]byte, n+guard)
+	for i := range buf {
+		buf[i] = 0xA5
+	}
+	out := buf[:n:n]
+	scratch := make([]byte, s.QDWScratchSize(p))
+	s.QDWConv(p, in, wp, out, scratch, 0, split)
+	for i := split * p.OW * p.OutStride; i < len(buf); i++ {
+		if buf[i] != 0xA5 {
+			t.Fatalf("%s %+v: rows [0, %d) wrote byte %d (row %d)", ps.name, *p, split, i, i/(p.OW*p.OutStride))
+		}
+	}
+	s.QDWConv(p, in, wp, out, scratch, split, p.OH)
+	for i := n; i < len(buf); i++ {
+		if buf[i] != 0xA5 {
+			t.Fatalf("%s %+v: wrote %d bytes past the output", ps.name, *p, i-n+1)
+		}
+	}
+	return out
+}
+
+// TestQDWConv: every path (pure Go, AVX2, AVX-512 with and without VNNI)
+// equals the int64 reference (ir.Requantize) on awkward shapes: channels
+// 1..130 (tails of every block size), widths 1..13, heights 1..6, 3×3 and
+// 5×5, strides 1 and 2, padding 0 and k/2, zero points at the range ends,
+// padded pixel strides.
+func TestQDWConv(t *testing.T) {
+	rng := rand.New(rand.NewSource(14))
+	paths := qdwPaths(t)
+	chans := []int{1, 3, 13, 17, 40, 72, 130}
+	if testing.Short() {
+		chans = []int{1, 13, 72}
+	}
+	for _, k := range []int{3, 5} {
+		for _, s := range []int{1, 2} {
+			for _, c := range chans {
+				for _, wd := range []int{1, 2, 7, 13} {
+					for hi, h := range []int{1, 2, 6} {
+						for zi, zp := range [][2]int32{{0, 255}, {255, 0}, {128, 3}} {
+							pad := k / 2
+							if (wd+hi+zi)%4 == 3 && h >= k && wd >= k {
+								pad = 0
+							}
+							p := &QDWParams{H: h, W: wd, C: c, KH: k, KW: k, SH: s, SW: s, PadT: pad, PadL: pad,
+								OH: (h+2*pad-k)/s + 1, OW: (wd+2*pad-k)/s + 1,
+								InStride: (c+3)&^3 + 4*(zi%2), OutStride: (c + 3) &^ 3, XZP: zp[0], YZP: zp[1]}
+							in, w, bias, mult := qdwCase(rng, p)
+							for _, ps := range paths {
+								out := runQDW(t, ps, p, in, w, bias, mult, p.OH/2)
+								for oy := 0; oy < p.OH; oy++ {
+									for ox := 0; ox < p.OW; ox++ {
+										for ch := 0; ch < c; ch++ {
+											want := qdwRef(p, in, w, bias, mult, oy, ox, ch)
+											if got := out[(oy*p.OW+ox)*p.OutStride+ch]; got != want {
+												t.Fatalf("%s k%d s%d %+v: y[%d][%d][%d] = %d, want %d", ps.name, k, s, *p, oy, ox, ch, got, want)
+											}
+										}
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPackQDWErrors: operands the kernels cannot take exactly are refused.
+func TestPackQDWErrors(t *testing.T) {
+	s, _ := ForISA(Best())
+	dst := make([]byte, s.PackedQDWSize(2, 3, 3))
+	w := make([]int32, 18)
+	mult := []float32{1, 1}
+	if err := s.PackQDW(dst, w, nil, mult, 0, 2, 3, 3); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]func() error{
+		"weight 128": func() error {
+			w2 := append([]int32(nil), w...)
+			w2[4] = 128
+			return s.PackQDW(dst, w2, nil, mult, 0, 2, 3, 3)
+		},
+		"NaN multiplier": func() error {
+			return s.PackQDW(dst, w, nil, []float32{1, float32(math.NaN())}, 0, 2, 3, 3)
+		},
+		"Inf multiplier": func() error {
+			return s.PackQDW(dst, w, nil, []float32{float32(math.Inf(-1)), 1}, 0, 2, 3, 3)
+		},
+		"bias overflow": func() error { return s.PackQDW(dst, w, []int32{math.MaxInt32, 0}, mult, 0, 2, 3, 3) },
+		"short dst":     func() error { return s.PackQDW(dst[:10], w, nil, mult, 0, 2, 3, 3) },
+		"zero point":    func() error { return s.PackQDW(dst, w, nil, mult, 256, 2, 3, 3) },
+	} {
+		if err := f(); err == nil {
+			t.Errorf("%s: no error", name)
+		} else if testing.Verbose() {
+			fmt.Println(name, err)
+		}
+	}
+}
