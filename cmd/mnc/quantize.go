@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/imageio"
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/limits"
+	"github.com/mnc-go/mnc/quant"
+)
+
+func init() {
+	commands["quantize"] = &command{name: "quantize", usage: "mnc quantize MODEL -o OUT.onnx [-calib FILE,...|-calib-random N] [-per-channel=false] [-method minmax|percentile] [-format qdq|qop]", run: runQuantize}
+}
+
+// calibFlags are the calibration flags quantize and compile -int8 share.
+type calibFlags struct {
+	files    listFlag
+	random   int
+	perChan  bool
+	method   string
+	pct      float64
+	preset   string
+	ref      bool
+	threads  int
+	defaultN int // built-in inputs without -calib and -calib-random
+}
+
+func (c *calibFlags) register(fs *flag.FlagSet) {
+	fs.Var(&c.files, "calib", "calibration inputs: raw little-endian float32 files (each one or more inputs of the model's shape, batch 1) or images ("+imageio.Formats+", preprocessed by -preset); repeat the flag or separate with commas")
+	fs.IntVar(&c.random, "calib-random", 0, fmt.Sprintf("calibrate on N built-in inputs (seeded variants of the fixed input; default %d without -calib)", c.defaultN))
+	fs.BoolVar(&c.perChan, "per-channel", true, "one int8 weight scale per output channel (-per-channel=false: one per tensor)")
+	fs.StringVar(&c.method, "method", "minmax", "activation ranges: minmax (smallest and largest value seen) or percentile (drop the extreme (100-P)/2 % on each side)")
+	fs.Float64Var(&c.pct, "percentile", 99.999, "P for -method percentile")
+	fs.StringVar(&c.preset, "preset", "", "how -calib images become inputs: "+strings.Join(imageio.PresetNames(), ", ")+" (default torchvision)")
+	fs.BoolVar(&c.ref, "reference", false, "calibrate on the reference executor instead of a compiled fp32 plan (slower)")
+}
+
+// options checks the flags.
+func (c *calibFlags) options() (quant.Options, error) {
+	m, err := quant.ParseMethod(c.method)
+	if err != nil {
+		return quant.Options{}, usagef("-method: %v", err)
+	}
+	if len(c.files) > 0 && c.random != 0 {
+		return quant.Options{}, usagef("-calib and -calib-random are exclusive")
+	}
+	if c.random < 0 || c.random > 100000 {
+		return quant.Options{}, usagef("-calib-random %d: want 1 to 100000 inputs", c.random)
+	}
+	if !(c.pct > 50 && c.pct <= 100) {
+		return quant.Options{}, usagef("-percentile %g: want a value in (50, 100]", c.pct)
+	}
+	if c.preset != "" {
+		if _, err := imageio.LookupPreset(c.preset); err != nil {
+			return quant.Options{}, usagef("-preset: %v", err)
+		}
+	}
+	return quant.Options{PerTensor: !c.perChan, Method: m, Percentile: c.pct, Reference: c.ref, Threads: c.threads}, nil
+}
+
+// samples reads the calibration inputs for g's one input, and describes them.
+func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
+	if len(g.Inputs) != 1 {
+		return nil, "", fmt.Errorf("model has %d inputs; quantize takes models with one input", len(g.Inputs))
+	}
+	in := g.Inputs[0]
+	shape := in.Shape.Clone()
+	if len(shape) > 0 && shape[0] < 0 {
+		shape[0] = 1
+	}
+	if len(c.files) == 0 {
+		n := c.random
+		if n == 0 {
+			n = c.defaultN
+		}
+		if shape.Size() < 0 {
+			return nil, "", fmt.Errorf("input %q has symbolic dimensions %v: calibrate with -calib images, whose size fixes them", in.Name, in.Shape)
+		}
+		return quant.BuiltinInputs(n, shape), fmt.Sprintf("%d built-in inputs", n), nil
+	}
+	var out []*ir.Tensor
+	images := 0
+	for _, f := range c.files {
+		if isImageFile(f) {
+			img, err := imageio.Load(f)
+			if err != nil {
+				return nil, "", fmt.Errorf("-calib %s: %v", f, err)
+			}
+			preset := c.preset
+			if preset == "" {
+				preset = "torchvision"
+			}
+			t, err := imageio.Preprocess(img, preset, shape)
+			if err != nil {
+				return nil, "", fmt.Errorf("-calib %s: %v", f, err)
+			}
+			out = append(out, t)
+			images++
+			continue
+		}
+		ts, err := readSamples(f, in.Name, shape)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, ts...)
+	}
+	for i, t := range out {
+		if !t.Shape.Equal(out[0].Shape) {
+			return nil, "", fmt.Errorf("-calib: input %d has shape %v, input 0 has %v (give images of one size, or fix the model's size)", i, t.Shape, out[0].Shape)
+		}
+	}
+	what := fmt.Sprintf("%d inputs from %d files", len(out), len(c.files))
+	if images > 0 {
+		what += fmt.Sprintf(" (%d images, preset %s)", images, orDefault(c.preset, "torchvision"))
+	}
+	return out, what, nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func isImageFile(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff":
+		return true
+	}
+	return false
+}
+
+// readSamples reads a raw float32 file holding one or more inputs of shape.
+func readSamples(path, name string, shape ir.Shape) ([]*ir.Tensor, error) {
+	if shape.Size() <= 0 {
+		return nil, fmt.Errorf("-calib %s: input %q has symbolic dimensions %v: raw files need a fixed shape (use images)", path, name, shape)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("-calib: %v", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("-calib %s is a directory", path)
+	}
+	per := int64(4 * shape.Size())
+	if err := limits.Check(0, "-calib "+path, st.Size()); err != nil {
+		return nil, err
+	}
+	b, err := readBounded(path, st.Size()+1)
+	if err != nil {
+		return nil, fmt.Errorf("-calib: %v", err)
+	}
+	if len(b) == 0 || int64(len(b))%per != 0 {
+		return nil, fmt.Errorf("-calib %s: %d bytes is not a whole number of inputs %q %v (%d bytes each)", path, len(b), name, shape, per)
+	}
+	var out []*ir.Tensor
+	for off := 0; off < len(b); off += int(per) {
+		t := ir.NewTensor(shape...)
+		for i := range t.Data {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*i:]))
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// quantizeModel calibrates g and prints what it did and the accuracy cost.
+func quantizeModel(g *ir.Graph, c *calibFlags, o quant.Options) (*ir.Graph, error) {
+	xs, what, err := c.samples(g)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	q, st, err := quant.Quantize(g, xs, o)
+	if err != nil {
+		return nil, err
+	}
+	dt := time.Since(t0)
+	wq := "per channel"
+	if o.PerTensor {
+		wq = "per tensor"
+	}
+	fmt.Fprintf(stdout, "calibrated on %s (%s) in %.2f s: %d activations uint8, %d weight tensors int8 (%s)\n", what, o.Method, dt.Seconds(), st.Activations, st.Weights, wq)
+	fmt.Fprintf(stdout, "  quantized: %s", opCounts(st.Quantized))
+	if st.Removed > 0 {
+		fmt.Fprintf(stdout, "; %d Relu/Clip absorbed by the output ranges", st.Removed)
+	}
+	fmt.Fprintln(stdout)
+	if len(st.Float) > 0 {
+		fmt.Fprintf(stdout, "  left in float: %s\n", opCounts(st.Float))
+	}
+	if st.BiasClamped > 0 {
+		fmt.Fprintf(stdout, "  warning: %d bias values do not fit int32 at scale xs·ws and were saturated\n", st.BiasClamped)
+	}
+	acc, err := quant.Evaluate(q, xs, st.FloatOutputs, c.threads)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "  accuracy vs the float model on the %d calibration inputs: %v\n", len(xs), acc)
+	return q, nil
+}
+
+func opCounts(m map[ir.Op]int) string {
+	var parts []string
+	for op := ir.Op(0); op < 255; op++ {
+		if n := m[op]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", op, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func runQuantize(args []string) error {
+	fs := newFlags("quantize", commands["quantize"].usage)
+	c := calibFlags{defaultN: 16}
+	c.register(fs)
+	fs.IntVar(&c.threads, "threads", 0, "threads for the calibration runs (0: every core)")
+	outPath := fs.String("o", "", "output ONNX `file` (required)")
+	format := fs.String("format", "qdq", "qdq (QuantizeLinear/DequantizeLinear around float ops, as ONNX Runtime's QuantFormat.QDQ) or qop (QLinearConv, QLinearAdd, QGemm…: QuantFormat.QOperator)")
+	spec, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *outPath == "" {
+		return usagef("-o OUT.onnx is required")
+	}
+	if *format != "qdq" && *format != "qop" {
+		return usagef("-format %q: want qdq or qop", *format)
+	}
+	o, err := c.options()
+	if err != nil {
+		return err
+	}
+	for _, f := range c.files {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("-calib %s: no such file", f)
+		}
+	}
+	if _, err := os.Stat(spec); err != nil && looksLikePath(spec) {
+		return fmt.Errorf("%s: no such file", spec)
+	}
+	g, err := loadModel(spec, false)
+	if err != nil {
+		return err
+	}
+	q, err := quantizeModel(g, &c, o)
+	if err != nil {
+		return err
+	}
+	if *format == "qop" {
+		if q, err = quant.ToQOperator(q); err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(*outPath)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := onnx.Write(w, q); err != nil {
+		f.Close()
+		os.Remove(*outPath)
+		return fmt.Errorf("writing %s: %v", *outPath, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%s, %d nodes, opset %d)\n", *outPath, strings.ToUpper(*format), len(q.Nodes), onnx.ExportOpset)
+	return nil
+}

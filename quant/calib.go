@@ -1,0 +1,230 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/reference"
+	"github.com/mnc-go/mnc/runtime"
+)
+
+// BuiltinInputs returns n calibration inputs of the given shape: the first
+// is reference.FixedInput (the input the shared models' outputs were made
+// with), input k the same formula on the index shifted by 7919·k — values
+// with the same distribution and structure, so that a seeded built-in
+// model (whose BatchNorm statistics were calibrated on the fixed input)
+// sees the activations it was made for, and a run is reproducible.
+// (Independent uniform noise drives those models' activations up to 100×
+// larger and makes a poor calibration set.)
+func BuiltinInputs(n int, shape []int) []*ir.Tensor {
+	out := make([]*ir.Tensor, n)
+	for k := range out {
+		t := ir.NewTensor(shape...)
+		for i := range t.Data {
+			t.Data[i] = float32(int(uint32(i+7919*k)*2654435761>>24)-128) / 128
+		}
+		out[k] = t
+	}
+	return out
+}
+
+// runner runs the float model on one sample and returns the tensors asked
+// for (graph outputs first, then the calibrated tensors).
+type runner func(x *ir.Tensor) ([]*ir.Tensor, error)
+
+// planRunner compiles h at -O2 with the wanted tensors as extra outputs.
+func planRunner(h *ir.Graph, want []*ir.Value, shape ir.Shape, threads int) (runner, func(), error) {
+	saved := h.Outputs
+	h.Outputs = want
+	defer func() { h.Outputs = saved }()
+	isa, err := runtime.SelectISA("")
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := kernels.ForISA(isa)
+	if err != nil {
+		return nil, nil, err
+	}
+	batch := 1
+	if len(shape) > 0 {
+		batch = shape[0]
+	}
+	p, _, err := passes.Compile(h, passes.Options{Level: 2, Batch: batch}, set)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compiling the float model for calibration: %w", err)
+	}
+	e, err := runtime.New(p, runtime.Options{Threads: threads})
+	if err != nil {
+		return nil, nil, err
+	}
+	outs := make([]*ir.Tensor, len(p.Outputs))
+	for i, io := range p.Outputs {
+		outs[i] = ir.NewTensor(io.Buf.Shape...)
+	}
+	run := func(x *ir.Tensor) ([]*ir.Tensor, error) {
+		if err := e.Run([]*ir.Tensor{x}, outs); err != nil {
+			return nil, err
+		}
+		return outs, nil
+	}
+	return run, e.Close, nil
+}
+
+// refRunner runs h on the reference executor, keeping the wanted tensors.
+func refRunner(h *ir.Graph, want []*ir.Value) runner {
+	idx := map[*ir.Value]int{}
+	for i, v := range want {
+		idx[v] = i
+	}
+	return func(x *ir.Tensor) ([]*ir.Tensor, error) {
+		outs := make([]*ir.Tensor, len(want))
+		for i, v := range h.Inputs {
+			if k, ok := idx[v]; ok && i == 0 {
+				outs[k] = x
+			}
+		}
+		_, err := reference.Run(h, map[string]*ir.Tensor{h.Inputs[0].Name: x}, &reference.Options{
+			AfterNode: func(n *ir.Node, out *ir.Tensor) error {
+				if k, ok := idx[n.Output()]; ok {
+					outs[k] = out
+				}
+				return nil
+			}})
+		return outs, err
+	}
+}
+
+// calibrate runs h on every sample and returns each tensor's range, and
+// h's first output on each sample.
+func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (map[*ir.Value][2]float32, []*ir.Tensor, error) {
+	shape := samples[0].Shape
+	for i, s := range samples {
+		if !s.Shape.Equal(shape) {
+			return nil, nil, fmt.Errorf("calibration input %d has shape %v, input 0 has %v", i, s.Shape, shape)
+		}
+	}
+	// want: the graph's outputs, then the tensors computed by nodes.
+	want := append([]*ir.Value(nil), h.Outputs...)
+	seen := map[*ir.Value]bool{}
+	for _, v := range want {
+		seen[v] = true
+	}
+	for _, v := range ts {
+		if !seen[v] && v.Producer != nil {
+			seen[v] = true
+			want = append(want, v)
+		}
+	}
+	pos := map[*ir.Value]int{}
+	for i, v := range want {
+		pos[v] = i
+	}
+	var run runner
+	if o.Reference {
+		run = refRunner(h, want)
+	} else {
+		r, done, err := planRunner(h, want, shape, o.Threads)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer done()
+		run = r
+	}
+	// get is tensor v's data on the sample whose outputs are outs.
+	get := func(v *ir.Value, x *ir.Tensor, outs []*ir.Tensor) []float32 {
+		if k, ok := pos[v]; ok {
+			return outs[k].Data
+		}
+		return x.Data // the graph input
+	}
+	lo := make([]float32, len(ts))
+	hi := make([]float32, len(ts))
+	for i := range ts {
+		lo[i], hi[i] = float32(math.Inf(1)), float32(math.Inf(-1))
+	}
+	floats := make([]*ir.Tensor, len(samples))
+	for s, x := range samples {
+		outs, err := run(x)
+		if err != nil {
+			return nil, nil, fmt.Errorf("calibration input %d: %w", s, err)
+		}
+		floats[s] = outs[0].Clone()
+		for i, v := range ts {
+			for _, f := range get(v, x, outs) {
+				if f < lo[i] && !math.IsInf(float64(f), 0) {
+					lo[i] = f
+				}
+				if f > hi[i] && !math.IsInf(float64(f), 0) {
+					hi[i] = f
+				}
+			}
+		}
+	}
+	ranges := make(map[*ir.Value][2]float32, len(ts))
+	for i, v := range ts {
+		if lo[i] > hi[i] { // nothing finite seen
+			lo[i], hi[i] = 0, 0
+		}
+		ranges[v] = [2]float32{lo[i], hi[i]}
+	}
+	if o.Method != Percentile {
+		return ranges, floats, nil
+	}
+	// Second pass: histograms over each tensor's [lo, hi].
+	const bins = 2048
+	hist := make([][]int64, len(ts))
+	for i := range hist {
+		hist[i] = make([]int64, bins)
+	}
+	for s, x := range samples {
+		outs, err := run(x)
+		if err != nil {
+			return nil, nil, fmt.Errorf("calibration input %d: %w", s, err)
+		}
+		for i, v := range ts {
+			width := float64(hi[i]) - float64(lo[i])
+			if width <= 0 {
+				continue
+			}
+			h := hist[i]
+			for _, f := range get(v, x, outs) {
+				if f != f || math.IsInf(float64(f), 0) {
+					continue
+				}
+				b := int((float64(f) - float64(lo[i])) / width * bins)
+				h[max(0, min(bins-1, b))]++
+			}
+		}
+	}
+	cut := (100 - o.Percentile) / 200
+	for i, v := range ts {
+		width := float64(hi[i]) - float64(lo[i])
+		if width <= 0 {
+			continue
+		}
+		var total int64
+		for _, c := range hist[i] {
+			total += c
+		}
+		// Edges of the first bin where the cumulative share reaches cut
+		// (left) and 1 − cut (right).
+		left, right := 0, bins-1
+		var cum int64
+		for b, c := range hist[i] {
+			cum += c
+			if float64(cum) < cut*float64(total) {
+				left = b + 1
+			}
+			if float64(cum) < (1-cut)*float64(total) {
+				right = b + 1
+			}
+		}
+		l := float32(float64(lo[i]) + width*float64(left)/bins)
+		r := float32(float64(lo[i]) + width*float64(min(right+1, bins))/bins)
+		ranges[v] = [2]float32{max(lo[i], l), min(hi[i], r)}
+	}
+	return ranges, floats, nil
+}

@@ -1,0 +1,155 @@
+package quant
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/reference"
+	"github.com/mnc-go/mnc/runtime"
+)
+
+// smallNet is a little MobileNet-like graph: stem conv + BatchNorm + ReLU6,
+// depthwise + ReLU, 1×1 project, residual Add, GlobalAveragePool, Flatten,
+// Gemm — every pattern Quantize handles.
+func smallNet(t testing.TB) *ir.Graph {
+	r := rand.New(rand.NewPCG(7, 11))
+	rnd := func(scale float64, shape ...int) *ir.Tensor {
+		w := ir.NewTensor(shape...)
+		for i := range w.Data {
+			w.Data[i] = float32(r.NormFloat64() * scale)
+		}
+		return w
+	}
+	pos := func(shape ...int) *ir.Tensor {
+		w := rnd(0.2, shape...)
+		for i := range w.Data {
+			w.Data[i] = 1 + float32(math.Abs(float64(w.Data[i])))
+		}
+		return w
+	}
+	g := ir.New("small")
+	x := g.AddInput("x", 1, 3, 12, 12)
+	c := g.AddNode(ir.OpConv, "stem", ir.ConvAttrs(1, 1, 1), x, g.AddConst("stem.w", rnd(0.3, 8, 3, 3, 3)))
+	c = g.AddNode(ir.OpBatchNorm, "stem.bn", ir.Attrs{Epsilon: 1e-5}, c, g.AddConst("bn.s", pos(8)), g.AddConst("bn.b", rnd(0.5, 8)),
+		g.AddConst("bn.m", rnd(0.1, 8)), g.AddConst("bn.v", pos(8)))
+	c = g.AddNode(ir.OpClip, "stem.relu6", ir.Relu6Attrs(), c)
+	d := g.AddNode(ir.OpConv, "dw", ir.ConvAttrs(1, 1, 8), c, g.AddConst("dw.w", rnd(0.4, 8, 1, 3, 3)), g.AddConst("dw.b", rnd(0.1, 8)))
+	d = g.AddNode(ir.OpRelu, "dw.relu", ir.Attrs{}, d)
+	p := g.AddNode(ir.OpConv, "project", ir.ConvAttrs(1, 0, 1), d, g.AddConst("pw.w", rnd(0.3, 8, 8, 1, 1)), g.AddConst("pw.b", rnd(0.1, 8)))
+	a := g.AddNode(ir.OpAdd, "add", ir.Attrs{}, c, p)
+	gp := g.AddNode(ir.OpGlobalAveragePool, "pool", ir.Attrs{}, a)
+	f := g.AddNode(ir.OpFlatten, "flatten", ir.Attrs{Axis: 1}, gp)
+	y := g.AddNode(ir.OpGemm, "fc", ir.GemmAttrs(), f, g.AddConst("fc.w", rnd(0.5, 10, 8)), g.AddConst("fc.b", rnd(0.1, 10)))
+	g.SetOutputs(y)
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// runPlan compiles g at level for isa and runs it on x.
+func runPlan(t testing.TB, g *ir.Graph, isa kernels.ISA, level int, x *ir.Tensor) *ir.Tensor {
+	t.Helper()
+	set, err := kernels.ForISA(isa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := passes.Compile(g, passes.Options{Level: level, Batch: x.Shape[0]}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := runtime.New(p, runtime.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	out := ir.NewTensor(p.Outputs[0].Buf.Shape...)
+	if err := e.Run([]*ir.Tensor{x}, []*ir.Tensor{out}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// outputStep is the scale of the QuantizeLinear feeding q's first output.
+func outputStep(t testing.TB, q *ir.Graph) float32 {
+	d := q.Outputs[0].Producer
+	if d == nil || d.Op != ir.OpDequantizeLinear {
+		t.Fatalf("output %q is not a DequantizeLinear", q.Outputs[0].Name)
+	}
+	return d.Input(1).Const.Data[0]
+}
+
+// checkAgainstReference: the plan at -O2 (every ISA) equals the reference
+// executor on the QOperator form within one output quantization step.
+func checkAgainstReference(t *testing.T, q *ir.Graph, xs []*ir.Tensor, isas []kernels.ISA) {
+	t.Helper()
+	qo, err := ToQOperator(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := float64(outputStep(t, q))
+	for i, x := range xs {
+		want, err := reference.Run(qo, map[string]*ir.Tensor{qo.Inputs[0].Name: x}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := want[qo.Outputs[0].Name]
+		for _, isa := range isas {
+			got := runPlan(t, q, isa, 2, x)
+			var d float64
+			for k := range w.Data {
+				d = math.Max(d, math.Abs(float64(got.Data[k]-w.Data[k])))
+			}
+			if d > step*1.0001 {
+				t.Errorf("input %d, %v: max|plan − reference| %.4g > one output step %.4g", i, isa, d, step)
+			}
+		}
+	}
+}
+
+func TestQuantizeSmallNet(t *testing.T) {
+	g := smallNet(t)
+	xs := BuiltinInputs(4, []int{1, 3, 12, 12})
+	for _, pt := range []bool{false, true} {
+		q, st, err := Quantize(g, xs, Options{PerTensor: pt, Reference: pt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Quantized[ir.OpConv] != 3 || st.Quantized[ir.OpAdd] != 1 || st.Quantized[ir.OpGemm] != 1 ||
+			st.Quantized[ir.OpGlobalAveragePool] != 1 || st.Removed != 2 || len(st.Float) != 0 {
+			t.Errorf("per tensor %v: quantized %v, removed %d, float %v", pt, st.Quantized, st.Removed, st.Float)
+		}
+		for _, n := range q.Nodes {
+			switch n.Op {
+			case ir.OpBatchNorm, ir.OpRelu, ir.OpClip:
+				t.Errorf("%s left in the quantized graph", n)
+			case ir.OpConv, ir.OpGemm:
+				// bias scale = input scale · weight scale, per channel.
+				xs := n.Input(0).Producer.Input(1).Const.Data[0]
+				ws := n.Input(1).Producer.Input(1).Const.Data
+				bs := n.Input(2).Producer.Input(1).Const.Data
+				if pt != (len(ws) == 1) {
+					t.Errorf("%s: %d weight scales (per tensor %v)", n, len(ws), pt)
+				}
+				for c := range bs {
+					if bs[c] != xs*ws[min(c, len(ws)-1)] {
+						t.Errorf("%s: bias scale %g, want %g·%g", n, bs[c], xs, ws[min(c, len(ws)-1)])
+					}
+				}
+			}
+		}
+		acc, err := Evaluate(q, xs, st.FloatOutputs, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("per tensor %v: %v", pt, acc)
+		if acc.MaxRel > 0.1 {
+			t.Errorf("per tensor %v: accuracy %v", pt, acc)
+		}
+		checkAgainstReference(t, q, xs[:2], kernels.Available())
+	}
+}
