@@ -19,6 +19,13 @@ import (
 func foldBN(s *State) error {
 	g := s.G
 	cons := g.Consumers()
+	// With ReleaseWeights, a conv weight that only the folded conv reads is
+	// released as soon as its scaled copy replaces it, so that the pass
+	// holds one layer's weights twice, not the whole network's.
+	var readers map[*ir.Tensor]int
+	if s.Opts.ReleaseWeights {
+		readers = constReaders(g)
+	}
 	for _, bn := range g.Nodes {
 		if bn.Op != ir.OpBatchNorm {
 			continue
@@ -65,7 +72,11 @@ func foldBN(s *State) error {
 			}
 			nb[i] = float32((b-float64(mean[i]))*scale[i] + float64(beta[i]))
 		}
+		old := p.Input(1)
 		p.Inputs[1] = g.AddConst(p.Name+".w_bn", w)
+		if readers != nil && readers[old.Const] == 1 && !g.IsOutput(old) && old.Const != w {
+			old.Const.Data = nil
+		}
 		for len(p.Inputs) < 3 {
 			p.Inputs = append(p.Inputs, nil)
 		}

@@ -106,6 +106,11 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 		alpha, beta, transB := st.Attrs.Alpha, st.Attrs.Beta, st.Attrs.TransB
 		wkey = fmt.Sprint(n, k, alpha, transB)
 		wf = func() ([]float32, error) {
+			if transB && alpha == 1 { // already [out][in]: no copy
+				dst := make([]float32, set.PackedGemmSize(n, k))
+				set.PackGemm(dst, w.Data[:n*k], n, k)
+				return dst, nil
+			}
 			nk := make([]float32, n*k) // [out][in]
 			for o := 0; o < n; o++ {
 				for i := 0; i < k; i++ {

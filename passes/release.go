@@ -74,3 +74,22 @@ func (s *State) stepConsts(ps *pendingStep) []*ir.Tensor {
 	}
 	return ts
 }
+
+// constReaders counts, per constant tensor, the node inputs (and graph
+// outputs) that read it.
+func constReaders(g *ir.Graph) map[*ir.Tensor]int {
+	n := map[*ir.Tensor]int{}
+	for _, nd := range g.Nodes {
+		for _, v := range nd.Inputs {
+			if v.IsConst() {
+				n[v.Const]++
+			}
+		}
+	}
+	for _, v := range g.Outputs {
+		if v.IsConst() {
+			n[v.Const]++
+		}
+	}
+	return n
+}
