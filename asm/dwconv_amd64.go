@@ -194,6 +194,11 @@ func NCHWToNHWC3_AVX2FMA(in *float32, hw int, out *float32, n int)
 //go:noescape
 func ExpSum_AVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
 
+// Sigmoid_AVX2FMA sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).
+//
+//go:noescape
+func Sigmoid_AVX2FMA(x *float32, out *float32, n int, mask *int32)
+
 // Max_AVX2FMA sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
 //
 //go:noescape
@@ -388,6 +393,11 @@ func NCHWToNHWC3_AVX512(in *float32, hw int, out *float32, n int)
 //
 //go:noescape
 func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
+
+// Sigmoid_AVX512 sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).
+//
+//go:noescape
+func Sigmoid_AVX512(x *float32, out *float32, n int, mask *int32)
 
 // Max_AVX512 sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
 //

@@ -37028,6 +37028,116 @@ chan_done_2010:
 	VZEROUPPER
 	RET
 
+// func Sigmoid_AVX2FMA(x *float32, out *float32, n int, mask *int32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·Sigmoid_AVX2FMA(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         out+8(FP), CX
+	VBROADCASTSS expconst<>+0(SB), Y0
+	VBROADCASTSS expconst<>+4(SB), Y1
+	VBROADCASTSS expconst<>+8(SB), Y2
+	VBROADCASTSS expconst<>+12(SB), Y3
+	VBROADCASTSS expconst<>+16(SB), Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         n+16(FP), DX
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	ANDQ         $-8, DX
+	SHLQ         $0x02, DX
+	MOVQ         mask+24(FP), SI
+	VMOVDQU      (SI), Y6
+	XORQ         SI, SI
+
+chan_2011:
+	CMPQ         SI, DX
+	JAE          chan_tail_2012
+	VMOVUPS      (AX)(SI*1), Y7
+	VSUBPS       Y7, Y5, Y7
+	VMAXPS       Y7, Y0, Y7
+	VMINPS       Y7, Y1, Y7
+	VMULPS       Y2, Y7, Y9
+	VCVTPS2DQ    Y9, Y8
+	VCVTDQ2PS    Y8, Y9
+	VFNMADD231PS Y3, Y9, Y7
+	VFNMADD231PS Y4, Y9, Y7
+	VBROADCASTSS expconst<>+20(SB), Y9
+	VMOVAPS      Y9, Y9
+	VBROADCASTSS expconst<>+24(SB), Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VBROADCASTSS expconst<>+28(SB), Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VBROADCASTSS expconst<>+32(SB), Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VBROADCASTSS expconst<>+36(SB), Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VBROADCASTSS expconst<>+40(SB), Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMULPS       Y7, Y7, Y10
+	VFMADD213PS  Y7, Y10, Y9
+	VBROADCASTSS expconst<>+44(SB), Y7
+	VADDPS       Y7, Y9, Y9
+	VPSRAD       $0x01, Y8, Y7
+	VPSUBD       Y7, Y8, Y8
+	VBROADCASTSS expconst<>+48(SB), Y10
+	VPADDD       Y10, Y7, Y7
+	VPADDD       Y10, Y8, Y8
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VBROADCASTSS expconst<>+44(SB), Y7
+	VADDPS       Y7, Y9, Y9
+	VDIVPS       Y9, Y7, Y9
+	VMOVUPS      Y9, (CX)(SI*1)
+	ADDQ         $0x20, SI
+	JMP          chan_2011
+
+chan_tail_2012:
+	CMPQ         SI, BX
+	JAE          chan_done_2013
+	VMASKMOVPS   (AX)(SI*1), Y6, Y7
+	VSUBPS       Y7, Y5, Y7
+	VMAXPS       Y7, Y0, Y7
+	VMINPS       Y7, Y1, Y7
+	VMULPS       Y2, Y7, Y1
+	VCVTPS2DQ    Y1, Y0
+	VCVTDQ2PS    Y0, Y1
+	VFNMADD231PS Y3, Y1, Y7
+	VFNMADD231PS Y4, Y1, Y7
+	VBROADCASTSS expconst<>+20(SB), Y1
+	VMOVAPS      Y1, Y1
+	VBROADCASTSS expconst<>+24(SB), Y2
+	VFMADD213PS  Y2, Y7, Y1
+	VBROADCASTSS expconst<>+28(SB), Y2
+	VFMADD213PS  Y2, Y7, Y1
+	VBROADCASTSS expconst<>+32(SB), Y2
+	VFMADD213PS  Y2, Y7, Y1
+	VBROADCASTSS expconst<>+36(SB), Y2
+	VFMADD213PS  Y2, Y7, Y1
+	VBROADCASTSS expconst<>+40(SB), Y2
+	VFMADD213PS  Y2, Y7, Y1
+	VMULPS       Y7, Y7, Y2
+	VFMADD213PS  Y7, Y2, Y1
+	VBROADCASTSS expconst<>+44(SB), Y2
+	VADDPS       Y2, Y1, Y1
+	VPSRAD       $0x01, Y0, Y2
+	VPSUBD       Y2, Y0, Y0
+	VBROADCASTSS expconst<>+48(SB), Y3
+	VPADDD       Y3, Y2, Y2
+	VPADDD       Y3, Y0, Y0
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y2, Y1, Y1
+	VMULPS       Y0, Y1, Y1
+	VBROADCASTSS expconst<>+44(SB), Y0
+	VADDPS       Y0, Y1, Y1
+	VDIVPS       Y1, Y0, Y1
+	VMASKMOVPS   Y1, Y6, (CX)(SI*1)
+
+chan_done_2013:
+	VZEROUPPER
+	RET
+
 // func Max_AVX2FMA(x *float32, n int, res *float32, mask *int32)
 // Requires: AVX
 TEXT ·Max_AVX2FMA(SB), NOSPLIT, $0-32
@@ -37043,22 +37153,22 @@ TEXT ·Max_AVX2FMA(SB), NOSPLIT, $0-32
 	VMOVDQU      (SI), Y1
 	XORQ         SI, SI
 
-chan_2011:
+chan_2014:
 	CMPQ    SI, DX
-	JAE     chan_tail_2012
+	JAE     chan_tail_2015
 	VMOVUPS (AX)(SI*1), Y2
 	VMAXPS  Y2, Y0, Y0
 	ADDQ    $0x20, SI
-	JMP     chan_2011
+	JMP     chan_2014
 
-chan_tail_2012:
+chan_tail_2015:
 	CMPQ       SI, BX
-	JAE        chan_done_2013
+	JAE        chan_done_2016
 	VMASKMOVPS (AX)(SI*1), Y1, Y2
 	VBLENDVPS  Y1, Y2, Y0, Y2
 	VMAXPS     Y2, Y0, Y0
 
-chan_done_2013:
+chan_done_2016:
 	VEXTRACTF128 $0x01, Y0, X1
 	VMAXPS       X1, X0, X0
 	VMOVHLPS     X0, X0, X1
@@ -37092,9 +37202,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2014:
+block_2017:
 	CMPQ    DI, BX
-	JAE     tail_2015
+	JAE     tail_2018
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37108,7 +37218,7 @@ block_2014:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2017:
+row_2020:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -37159,24 +37269,24 @@ row_2017:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2017
+	JNZ          row_2020
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2018
+	JB           act_done_2021
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2019
+	JE           act_clampx_2022
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2020
+	JE           act_mulx_2023
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2021
+	JE           act_slope_2024
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2022
+	JE           act_slopec_2025
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2023
+	JE           act_requant_2026
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37201,9 +37311,9 @@ row_2017:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2018
+	JMP          act_done_2021
 
-act_mulx_2020:
+act_mulx_2023:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37244,9 +37354,9 @@ act_mulx_2020:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2018
+	JMP         act_done_2021
 
-act_slope_2021:
+act_slope_2024:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37271,9 +37381,9 @@ act_slope_2021:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2018
+	JMP         act_done_2021
 
-act_slopec_2022:
+act_slopec_2025:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37301,9 +37411,9 @@ act_slopec_2022:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2018
+	JMP         act_done_2021
 
-act_requant_2023:
+act_requant_2026:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -37339,9 +37449,9 @@ act_requant_2023:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2018
+	JMP         act_done_2021
 
-act_clampx_2019:
+act_clampx_2022:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37359,7 +37469,7 @@ act_clampx_2019:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2018:
+act_done_2021:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37378,11 +37488,11 @@ act_done_2018:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2014
+	JMP     block_2017
 
-tail_2015:
+tail_2018:
 	CMPQ      DI, DX
-	JAE       pixels_done_2016
+	JAE       pixels_done_2019
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37395,7 +37505,7 @@ tail_2015:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2024:
+row_2027:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -37446,24 +37556,24 @@ row_2024:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2024
+	JNZ          row_2027
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2025
+	JB           act_done_2028
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2026
+	JE           act_clampx_2029
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2027
+	JE           act_mulx_2030
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2028
+	JE           act_slope_2031
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2029
+	JE           act_slopec_2032
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2030
+	JE           act_requant_2033
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -37488,9 +37598,9 @@ row_2024:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2025
+	JMP          act_done_2028
 
-act_mulx_2027:
+act_mulx_2030:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -37531,9 +37641,9 @@ act_mulx_2027:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2025
+	JMP         act_done_2028
 
-act_slope_2028:
+act_slope_2031:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -37558,9 +37668,9 @@ act_slope_2028:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2025
+	JMP         act_done_2028
 
-act_slopec_2029:
+act_slopec_2032:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37588,9 +37698,9 @@ act_slopec_2029:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2025
+	JMP         act_done_2028
 
-act_requant_2030:
+act_requant_2033:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -37626,9 +37736,9 @@ act_requant_2030:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2025
+	JMP         act_done_2028
 
-act_clampx_2026:
+act_clampx_2029:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -37646,7 +37756,7 @@ act_clampx_2026:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2025:
+act_done_2028:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -37664,7 +37774,7 @@ act_done_2025:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2016:
+pixels_done_2019:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -37691,9 +37801,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2031:
+block_2034:
 	CMPQ    DI, BX
-	JAE     tail_2032
+	JAE     tail_2035
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -37706,7 +37816,7 @@ block_2031:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2034:
+row_2037:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -37752,24 +37862,24 @@ row_2034:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2034
+	JNZ          row_2037
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2035
+	JB           act_done_2038
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2036
+	JE           act_clampx_2039
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2037
+	JE           act_mulx_2040
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2038
+	JE           act_slope_2041
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2039
+	JE           act_slopec_2042
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2040
+	JE           act_requant_2043
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -37791,9 +37901,9 @@ row_2034:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2035
+	JMP          act_done_2038
 
-act_mulx_2037:
+act_mulx_2040:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -37829,9 +37939,9 @@ act_mulx_2037:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2035
+	JMP         act_done_2038
 
-act_slope_2038:
+act_slope_2041:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -37853,9 +37963,9 @@ act_slope_2038:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2035
+	JMP         act_done_2038
 
-act_slopec_2039:
+act_slopec_2042:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37880,9 +37990,9 @@ act_slopec_2039:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2035
+	JMP         act_done_2038
 
-act_requant_2040:
+act_requant_2043:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -37914,9 +38024,9 @@ act_requant_2040:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2035
+	JMP         act_done_2038
 
-act_clampx_2036:
+act_clampx_2039:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -37932,7 +38042,7 @@ act_clampx_2036:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2035:
+act_done_2038:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -37949,11 +38059,11 @@ act_done_2035:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2031
+	JMP     block_2034
 
-tail_2032:
+tail_2035:
 	CMPQ      DI, DX
-	JAE       pixels_done_2033
+	JAE       pixels_done_2036
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -37965,7 +38075,7 @@ tail_2032:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2041:
+row_2044:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -38011,24 +38121,24 @@ row_2041:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2041
+	JNZ          row_2044
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2042
+	JB           act_done_2045
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2043
+	JE           act_clampx_2046
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2044
+	JE           act_mulx_2047
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2045
+	JE           act_slope_2048
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2046
+	JE           act_slopec_2049
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2047
+	JE           act_requant_2050
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -38050,9 +38160,9 @@ row_2041:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2042
+	JMP          act_done_2045
 
-act_mulx_2044:
+act_mulx_2047:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -38088,9 +38198,9 @@ act_mulx_2044:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2042
+	JMP         act_done_2045
 
-act_slope_2045:
+act_slope_2048:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -38112,9 +38222,9 @@ act_slope_2045:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2042
+	JMP         act_done_2045
 
-act_slopec_2046:
+act_slopec_2049:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -38139,9 +38249,9 @@ act_slopec_2046:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2042
+	JMP         act_done_2045
 
-act_requant_2047:
+act_requant_2050:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -38173,9 +38283,9 @@ act_requant_2047:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2042
+	JMP         act_done_2045
 
-act_clampx_2043:
+act_clampx_2046:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -38191,7 +38301,7 @@ act_clampx_2043:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2042:
+act_done_2045:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38207,7 +38317,7 @@ act_done_2042:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2033:
+pixels_done_2036:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38232,9 +38342,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2048:
+block_2051:
 	CMPQ    DI, BX
-	JAE     tail_2049
+	JAE     tail_2052
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38246,7 +38356,7 @@ block_2048:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2051:
+row_2054:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -38287,24 +38397,24 @@ row_2051:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2051
+	JNZ          row_2054
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2052
+	JB           act_done_2055
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2053
+	JE           act_clampx_2056
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2054
+	JE           act_mulx_2057
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2055
+	JE           act_slope_2058
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2056
+	JE           act_slopec_2059
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2057
+	JE           act_requant_2060
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38323,9 +38433,9 @@ row_2051:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2052
+	JMP          act_done_2055
 
-act_mulx_2054:
+act_mulx_2057:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38356,9 +38466,9 @@ act_mulx_2054:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2052
+	JMP         act_done_2055
 
-act_slope_2055:
+act_slope_2058:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38377,9 +38487,9 @@ act_slope_2055:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2052
+	JMP         act_done_2055
 
-act_slopec_2056:
+act_slopec_2059:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38401,9 +38511,9 @@ act_slopec_2056:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2052
+	JMP         act_done_2055
 
-act_requant_2057:
+act_requant_2060:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -38431,9 +38541,9 @@ act_requant_2057:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2052
+	JMP         act_done_2055
 
-act_clampx_2053:
+act_clampx_2056:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38447,7 +38557,7 @@ act_clampx_2053:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2052:
+act_done_2055:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38462,11 +38572,11 @@ act_done_2052:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2048
+	JMP     block_2051
 
-tail_2049:
+tail_2052:
 	CMPQ      DI, DX
-	JAE       pixels_done_2050
+	JAE       pixels_done_2053
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38477,7 +38587,7 @@ tail_2049:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2058:
+row_2061:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -38518,24 +38628,24 @@ row_2058:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2058
+	JNZ          row_2061
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2059
+	JB           act_done_2062
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2060
+	JE           act_clampx_2063
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2061
+	JE           act_mulx_2064
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2062
+	JE           act_slope_2065
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2063
+	JE           act_slopec_2066
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2064
+	JE           act_requant_2067
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -38554,9 +38664,9 @@ row_2058:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2059
+	JMP          act_done_2062
 
-act_mulx_2061:
+act_mulx_2064:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -38587,9 +38697,9 @@ act_mulx_2061:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2059
+	JMP         act_done_2062
 
-act_slope_2062:
+act_slope_2065:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -38608,9 +38718,9 @@ act_slope_2062:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2059
+	JMP         act_done_2062
 
-act_slopec_2063:
+act_slopec_2066:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38632,9 +38742,9 @@ act_slopec_2063:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2059
+	JMP         act_done_2062
 
-act_requant_2064:
+act_requant_2067:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -38662,9 +38772,9 @@ act_requant_2064:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2059
+	JMP         act_done_2062
 
-act_clampx_2060:
+act_clampx_2063:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -38678,7 +38788,7 @@ act_clampx_2060:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2059:
+act_done_2062:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -38692,7 +38802,7 @@ act_done_2059:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2050:
+pixels_done_2053:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -38715,9 +38825,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2065:
+block_2068:
 	CMPQ    DI, BX
-	JAE     tail_2066
+	JAE     tail_2069
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -38728,7 +38838,7 @@ block_2065:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2068:
+row_2071:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -38764,24 +38874,24 @@ row_2068:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2068
+	JNZ          row_2071
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2069
+	JB           act_done_2072
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2070
+	JE           act_clampx_2073
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2071
+	JE           act_mulx_2074
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2072
+	JE           act_slope_2075
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2073
+	JE           act_slopec_2076
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2074
+	JE           act_requant_2077
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -38797,9 +38907,9 @@ row_2068:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2069
+	JMP          act_done_2072
 
-act_mulx_2071:
+act_mulx_2074:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -38825,9 +38935,9 @@ act_mulx_2071:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2069
+	JMP         act_done_2072
 
-act_slope_2072:
+act_slope_2075:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -38843,9 +38953,9 @@ act_slope_2072:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2069
+	JMP         act_done_2072
 
-act_slopec_2073:
+act_slopec_2076:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38864,9 +38974,9 @@ act_slopec_2073:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2069
+	JMP         act_done_2072
 
-act_requant_2074:
+act_requant_2077:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -38890,9 +39000,9 @@ act_requant_2074:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2069
+	JMP         act_done_2072
 
-act_clampx_2070:
+act_clampx_2073:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -38904,7 +39014,7 @@ act_clampx_2070:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2069:
+act_done_2072:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -38917,11 +39027,11 @@ act_done_2069:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2065
+	JMP     block_2068
 
-tail_2066:
+tail_2069:
 	CMPQ      DI, DX
-	JAE       pixels_done_2067
+	JAE       pixels_done_2070
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -38931,7 +39041,7 @@ tail_2066:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2075:
+row_2078:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -38967,24 +39077,24 @@ row_2075:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2075
+	JNZ          row_2078
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2076
+	JB           act_done_2079
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2077
+	JE           act_clampx_2080
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2078
+	JE           act_mulx_2081
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2079
+	JE           act_slope_2082
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2080
+	JE           act_slopec_2083
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2081
+	JE           act_requant_2084
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -39000,9 +39110,9 @@ row_2075:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2076
+	JMP          act_done_2079
 
-act_mulx_2078:
+act_mulx_2081:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -39028,9 +39138,9 @@ act_mulx_2078:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2076
+	JMP         act_done_2079
 
-act_slope_2079:
+act_slope_2082:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -39046,9 +39156,9 @@ act_slope_2079:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2076
+	JMP         act_done_2079
 
-act_slopec_2080:
+act_slopec_2083:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -39067,9 +39177,9 @@ act_slopec_2080:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2076
+	JMP         act_done_2079
 
-act_requant_2081:
+act_requant_2084:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -39093,9 +39203,9 @@ act_requant_2081:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2076
+	JMP         act_done_2079
 
-act_clampx_2077:
+act_clampx_2080:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -39107,7 +39217,7 @@ act_clampx_2077:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2076:
+act_done_2079:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39119,7 +39229,7 @@ act_done_2076:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2067:
+pixels_done_2070:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39140,9 +39250,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2082:
+block_2085:
 	CMPQ    DI, BX
-	JAE     tail_2083
+	JAE     tail_2086
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39152,7 +39262,7 @@ block_2082:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2085:
+row_2088:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -39183,24 +39293,24 @@ row_2085:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2085
+	JNZ          row_2088
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2086
+	JB           act_done_2089
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2087
+	JE           act_clampx_2090
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2088
+	JE           act_mulx_2091
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2089
+	JE           act_slope_2092
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2090
+	JE           act_slopec_2093
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2091
+	JE           act_requant_2094
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39213,9 +39323,9 @@ row_2085:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2086
+	JMP          act_done_2089
 
-act_mulx_2088:
+act_mulx_2091:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39236,9 +39346,9 @@ act_mulx_2088:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2086
+	JMP         act_done_2089
 
-act_slope_2089:
+act_slope_2092:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39251,9 +39361,9 @@ act_slope_2089:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2086
+	JMP         act_done_2089
 
-act_slopec_2090:
+act_slopec_2093:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39269,9 +39379,9 @@ act_slopec_2090:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2086
+	JMP         act_done_2089
 
-act_requant_2091:
+act_requant_2094:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -39291,9 +39401,9 @@ act_requant_2091:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2086
+	JMP         act_done_2089
 
-act_clampx_2087:
+act_clampx_2090:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39303,7 +39413,7 @@ act_clampx_2087:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2086:
+act_done_2089:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39314,11 +39424,11 @@ act_done_2086:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2082
+	JMP     block_2085
 
-tail_2083:
+tail_2086:
 	CMPQ      DI, DX
-	JAE       pixels_done_2084
+	JAE       pixels_done_2087
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39327,7 +39437,7 @@ tail_2083:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2092:
+row_2095:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -39358,24 +39468,24 @@ row_2092:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2092
+	JNZ          row_2095
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2093
+	JB           act_done_2096
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2094
+	JE           act_clampx_2097
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2095
+	JE           act_mulx_2098
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2096
+	JE           act_slope_2099
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2097
+	JE           act_slopec_2100
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2098
+	JE           act_requant_2101
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -39388,9 +39498,9 @@ row_2092:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2093
+	JMP          act_done_2096
 
-act_mulx_2095:
+act_mulx_2098:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -39411,9 +39521,9 @@ act_mulx_2095:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2093
+	JMP         act_done_2096
 
-act_slope_2096:
+act_slope_2099:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -39426,9 +39536,9 @@ act_slope_2096:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2093
+	JMP         act_done_2096
 
-act_slopec_2097:
+act_slopec_2100:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39444,9 +39554,9 @@ act_slopec_2097:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2093
+	JMP         act_done_2096
 
-act_requant_2098:
+act_requant_2101:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -39466,9 +39576,9 @@ act_requant_2098:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2093
+	JMP         act_done_2096
 
-act_clampx_2094:
+act_clampx_2097:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -39478,7 +39588,7 @@ act_clampx_2094:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2093:
+act_done_2096:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39488,7 +39598,7 @@ act_done_2093:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2084:
+pixels_done_2087:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39507,9 +39617,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2099:
+block_2102:
 	CMPQ    DI, BX
-	JAE     tail_2100
+	JAE     tail_2103
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39518,7 +39628,7 @@ block_2099:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2102:
+row_2105:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -39544,24 +39654,24 @@ row_2102:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2102
+	JNZ          row_2105
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2103
+	JB           act_done_2106
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2104
+	JE           act_clampx_2107
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2105
+	JE           act_mulx_2108
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2106
+	JE           act_slope_2109
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2107
+	JE           act_slopec_2110
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2108
+	JE           act_requant_2111
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39571,9 +39681,9 @@ row_2102:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2103
+	JMP          act_done_2106
 
-act_mulx_2105:
+act_mulx_2108:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39589,9 +39699,9 @@ act_mulx_2105:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2103
+	JMP         act_done_2106
 
-act_slope_2106:
+act_slope_2109:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39601,9 +39711,9 @@ act_slope_2106:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2103
+	JMP         act_done_2106
 
-act_slopec_2107:
+act_slopec_2110:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39616,9 +39726,9 @@ act_slopec_2107:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2103
+	JMP         act_done_2106
 
-act_requant_2108:
+act_requant_2111:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -39634,9 +39744,9 @@ act_requant_2108:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2103
+	JMP         act_done_2106
 
-act_clampx_2104:
+act_clampx_2107:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39644,7 +39754,7 @@ act_clampx_2104:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2103:
+act_done_2106:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -39653,11 +39763,11 @@ act_done_2103:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2099
+	JMP     block_2102
 
-tail_2100:
+tail_2103:
 	CMPQ      DI, DX
-	JAE       pixels_done_2101
+	JAE       pixels_done_2104
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -39665,7 +39775,7 @@ tail_2100:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2109:
+row_2112:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -39691,24 +39801,24 @@ row_2109:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2109
+	JNZ          row_2112
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2110
+	JB           act_done_2113
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2111
+	JE           act_clampx_2114
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2112
+	JE           act_mulx_2115
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2113
+	JE           act_slope_2116
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2114
+	JE           act_slopec_2117
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2115
+	JE           act_requant_2118
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -39718,9 +39828,9 @@ row_2109:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2110
+	JMP          act_done_2113
 
-act_mulx_2112:
+act_mulx_2115:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -39736,9 +39846,9 @@ act_mulx_2112:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2110
+	JMP         act_done_2113
 
-act_slope_2113:
+act_slope_2116:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -39748,9 +39858,9 @@ act_slope_2113:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2110
+	JMP         act_done_2113
 
-act_slopec_2114:
+act_slopec_2117:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39763,9 +39873,9 @@ act_slopec_2114:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2110
+	JMP         act_done_2113
 
-act_requant_2115:
+act_requant_2118:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -39781,9 +39891,9 @@ act_requant_2115:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2110
+	JMP         act_done_2113
 
-act_clampx_2111:
+act_clampx_2114:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -39791,7 +39901,7 @@ act_clampx_2111:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2110:
+act_done_2113:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -39799,7 +39909,7 @@ act_done_2110:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2101:
+pixels_done_2104:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -39816,9 +39926,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2116:
+block_2119:
 	CMPQ    DI, BX
-	JAE     tail_2117
+	JAE     tail_2120
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -39826,7 +39936,7 @@ block_2116:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2119:
+row_2122:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -39847,33 +39957,33 @@ row_2119:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2119
+	JNZ          row_2122
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2120
+	JB           act_done_2123
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2121
+	JE           act_clampx_2124
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2122
+	JE           act_mulx_2125
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2123
+	JE           act_slope_2126
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2124
+	JE           act_slopec_2127
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2125
+	JE           act_requant_2128
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2120
+	JMP          act_done_2123
 
-act_mulx_2122:
+act_mulx_2125:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -39884,18 +39994,18 @@ act_mulx_2122:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2120
+	JMP         act_done_2123
 
-act_slope_2123:
+act_slope_2126:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2120
+	JMP         act_done_2123
 
-act_slopec_2124:
+act_slopec_2127:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39905,9 +40015,9 @@ act_slopec_2124:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2120
+	JMP         act_done_2123
 
-act_requant_2125:
+act_requant_2128:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -39919,33 +40029,33 @@ act_requant_2125:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2120
+	JMP         act_done_2123
 
-act_clampx_2121:
+act_clampx_2124:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2120:
+act_done_2123:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2116
+	JMP     block_2119
 
-tail_2117:
+tail_2120:
 	CMPQ      DI, DX
-	JAE       pixels_done_2118
+	JAE       pixels_done_2121
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2126:
+row_2129:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -39966,33 +40076,33 @@ row_2126:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2126
+	JNZ          row_2129
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2127
+	JB           act_done_2130
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2128
+	JE           act_clampx_2131
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2129
+	JE           act_mulx_2132
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2130
+	JE           act_slope_2133
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2131
+	JE           act_slopec_2134
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2132
+	JE           act_requant_2135
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2127
+	JMP          act_done_2130
 
-act_mulx_2129:
+act_mulx_2132:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -40003,18 +40113,18 @@ act_mulx_2129:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2127
+	JMP         act_done_2130
 
-act_slope_2130:
+act_slope_2133:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2127
+	JMP         act_done_2130
 
-act_slopec_2131:
+act_slopec_2134:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -40024,9 +40134,9 @@ act_slopec_2131:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2127
+	JMP         act_done_2130
 
-act_requant_2132:
+act_requant_2135:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -40038,21 +40148,21 @@ act_requant_2132:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2127
+	JMP         act_done_2130
 
-act_clampx_2128:
+act_clampx_2131:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2127:
+act_done_2130:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2118:
+pixels_done_2121:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40067,16 +40177,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2133:
+block_2136:
 	CMPQ    DI, BX
-	JAE     tail_2134
+	JAE     tail_2137
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2136:
+row_2139:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -40092,53 +40202,53 @@ row_2136:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2136
+	JNZ          row_2139
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2137
+	JB           act_done_2140
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2138
+	JE           act_clampx_2141
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2139
+	JE           act_mulx_2142
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2140
+	JE           act_slope_2143
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2141
+	JE           act_slopec_2144
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2142
+	JE           act_requant_2145
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2137
+	JMP          act_done_2140
 
-act_mulx_2139:
+act_mulx_2142:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2137
+	JMP         act_done_2140
 
-act_slope_2140:
+act_slope_2143:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2137
+	JMP         act_done_2140
 
-act_slopec_2141:
+act_slopec_2144:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2137
+	JMP         act_done_2140
 
-act_requant_2142:
+act_requant_2145:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -40146,28 +40256,28 @@ act_requant_2142:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2137
+	JMP         act_done_2140
 
-act_clampx_2138:
+act_clampx_2141:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2137:
+act_done_2140:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2133
+	JMP     block_2136
 
-tail_2134:
+tail_2137:
 	CMPQ      DI, DX
-	JAE       pixels_done_2135
+	JAE       pixels_done_2138
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2143:
+row_2146:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -40183,53 +40293,53 @@ row_2143:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2143
+	JNZ          row_2146
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2144
+	JB           act_done_2147
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2145
+	JE           act_clampx_2148
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2146
+	JE           act_mulx_2149
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2147
+	JE           act_slope_2150
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2148
+	JE           act_slopec_2151
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2149
+	JE           act_requant_2152
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2144
+	JMP          act_done_2147
 
-act_mulx_2146:
+act_mulx_2149:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2144
+	JMP         act_done_2147
 
-act_slope_2147:
+act_slope_2150:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2144
+	JMP         act_done_2147
 
-act_slopec_2148:
+act_slopec_2151:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2144
+	JMP         act_done_2147
 
-act_requant_2149:
+act_requant_2152:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -40237,17 +40347,17 @@ act_requant_2149:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2144
+	JMP         act_done_2147
 
-act_clampx_2145:
+act_clampx_2148:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2144:
+act_done_2147:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2135:
+pixels_done_2138:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -40280,9 +40390,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2150:
+block_2153:
 	CMPQ    DI, BX
-	JAE     tail_2151
+	JAE     tail_2154
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40296,7 +40406,7 @@ block_2150:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2153:
+row_2156:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -40361,24 +40471,24 @@ row_2153:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2153
+	JNZ          row_2156
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2154
+	JB           act_done_2157
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2155
+	JE           act_clampx_2158
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2156
+	JE           act_mulx_2159
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2157
+	JE           act_slope_2160
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2158
+	JE           act_slopec_2161
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2159
+	JE           act_requant_2162
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40403,9 +40513,9 @@ row_2153:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2154
+	JMP          act_done_2157
 
-act_mulx_2156:
+act_mulx_2159:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40446,9 +40556,9 @@ act_mulx_2156:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2154
+	JMP         act_done_2157
 
-act_slope_2157:
+act_slope_2160:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40473,9 +40583,9 @@ act_slope_2157:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2154
+	JMP         act_done_2157
 
-act_slopec_2158:
+act_slopec_2161:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40503,9 +40613,9 @@ act_slopec_2158:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2154
+	JMP         act_done_2157
 
-act_requant_2159:
+act_requant_2162:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -40541,9 +40651,9 @@ act_requant_2159:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2154
+	JMP         act_done_2157
 
-act_clampx_2155:
+act_clampx_2158:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40561,7 +40671,7 @@ act_clampx_2155:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2154:
+act_done_2157:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -40580,11 +40690,11 @@ act_done_2154:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2150
+	JMP     block_2153
 
-tail_2151:
+tail_2154:
 	CMPQ      DI, DX
-	JAE       pixels_done_2152
+	JAE       pixels_done_2155
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -40597,7 +40707,7 @@ tail_2151:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2160:
+row_2163:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -40662,24 +40772,24 @@ row_2160:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2160
+	JNZ          row_2163
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2161
+	JB           act_done_2164
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2162
+	JE           act_clampx_2165
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2163
+	JE           act_mulx_2166
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2164
+	JE           act_slope_2167
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2165
+	JE           act_slopec_2168
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2166
+	JE           act_requant_2169
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -40704,9 +40814,9 @@ row_2160:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2161
+	JMP          act_done_2164
 
-act_mulx_2163:
+act_mulx_2166:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -40747,9 +40857,9 @@ act_mulx_2163:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2161
+	JMP         act_done_2164
 
-act_slope_2164:
+act_slope_2167:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -40774,9 +40884,9 @@ act_slope_2164:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2161
+	JMP         act_done_2164
 
-act_slopec_2165:
+act_slopec_2168:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40804,9 +40914,9 @@ act_slopec_2165:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2161
+	JMP         act_done_2164
 
-act_requant_2166:
+act_requant_2169:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -40842,9 +40952,9 @@ act_requant_2166:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2161
+	JMP         act_done_2164
 
-act_clampx_2162:
+act_clampx_2165:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -40862,7 +40972,7 @@ act_clampx_2162:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2161:
+act_done_2164:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -40880,7 +40990,7 @@ act_done_2161:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2152:
+pixels_done_2155:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -40907,9 +41017,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2167:
+block_2170:
 	CMPQ    DI, BX
-	JAE     tail_2168
+	JAE     tail_2171
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -40922,7 +41032,7 @@ block_2167:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2170:
+row_2173:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -40980,24 +41090,24 @@ row_2170:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2170
+	JNZ          row_2173
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2171
+	JB           act_done_2174
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2172
+	JE           act_clampx_2175
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2173
+	JE           act_mulx_2176
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2174
+	JE           act_slope_2177
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2175
+	JE           act_slopec_2178
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2176
+	JE           act_requant_2179
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41019,9 +41129,9 @@ row_2170:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2171
+	JMP          act_done_2174
 
-act_mulx_2173:
+act_mulx_2176:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41057,9 +41167,9 @@ act_mulx_2173:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2171
+	JMP         act_done_2174
 
-act_slope_2174:
+act_slope_2177:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41081,9 +41191,9 @@ act_slope_2174:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2171
+	JMP         act_done_2174
 
-act_slopec_2175:
+act_slopec_2178:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -41108,9 +41218,9 @@ act_slopec_2175:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2171
+	JMP         act_done_2174
 
-act_requant_2176:
+act_requant_2179:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -41142,9 +41252,9 @@ act_requant_2176:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2171
+	JMP         act_done_2174
 
-act_clampx_2172:
+act_clampx_2175:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41160,7 +41270,7 @@ act_clampx_2172:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2171:
+act_done_2174:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41177,11 +41287,11 @@ act_done_2171:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2167
+	JMP     block_2170
 
-tail_2168:
+tail_2171:
 	CMPQ      DI, DX
-	JAE       pixels_done_2169
+	JAE       pixels_done_2172
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41193,7 +41303,7 @@ tail_2168:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2177:
+row_2180:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -41251,24 +41361,24 @@ row_2177:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2177
+	JNZ          row_2180
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2178
+	JB           act_done_2181
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2179
+	JE           act_clampx_2182
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2180
+	JE           act_mulx_2183
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2181
+	JE           act_slope_2184
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2182
+	JE           act_slopec_2185
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2183
+	JE           act_requant_2186
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -41290,9 +41400,9 @@ row_2177:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2178
+	JMP          act_done_2181
 
-act_mulx_2180:
+act_mulx_2183:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -41328,9 +41438,9 @@ act_mulx_2180:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2178
+	JMP         act_done_2181
 
-act_slope_2181:
+act_slope_2184:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -41352,9 +41462,9 @@ act_slope_2181:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2178
+	JMP         act_done_2181
 
-act_slopec_2182:
+act_slopec_2185:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41379,9 +41489,9 @@ act_slopec_2182:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2178
+	JMP         act_done_2181
 
-act_requant_2183:
+act_requant_2186:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -41413,9 +41523,9 @@ act_requant_2183:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2178
+	JMP         act_done_2181
 
-act_clampx_2179:
+act_clampx_2182:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -41431,7 +41541,7 @@ act_clampx_2179:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2178:
+act_done_2181:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41447,7 +41557,7 @@ act_done_2178:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2169:
+pixels_done_2172:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41472,9 +41582,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2184:
+block_2187:
 	CMPQ    DI, BX
-	JAE     tail_2185
+	JAE     tail_2188
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41486,7 +41596,7 @@ block_2184:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2187:
+row_2190:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -41537,24 +41647,24 @@ row_2187:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2187
+	JNZ          row_2190
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2188
+	JB           act_done_2191
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2189
+	JE           act_clampx_2192
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2190
+	JE           act_mulx_2193
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2191
+	JE           act_slope_2194
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2192
+	JE           act_slopec_2195
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2193
+	JE           act_requant_2196
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41573,9 +41683,9 @@ row_2187:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2188
+	JMP          act_done_2191
 
-act_mulx_2190:
+act_mulx_2193:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41606,9 +41716,9 @@ act_mulx_2190:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2188
+	JMP         act_done_2191
 
-act_slope_2191:
+act_slope_2194:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41627,9 +41737,9 @@ act_slope_2191:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2188
+	JMP         act_done_2191
 
-act_slopec_2192:
+act_slopec_2195:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41651,9 +41761,9 @@ act_slopec_2192:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2188
+	JMP         act_done_2191
 
-act_requant_2193:
+act_requant_2196:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -41681,9 +41791,9 @@ act_requant_2193:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2188
+	JMP         act_done_2191
 
-act_clampx_2189:
+act_clampx_2192:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41697,7 +41807,7 @@ act_clampx_2189:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2188:
+act_done_2191:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -41712,11 +41822,11 @@ act_done_2188:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2184
+	JMP     block_2187
 
-tail_2185:
+tail_2188:
 	CMPQ      DI, DX
-	JAE       pixels_done_2186
+	JAE       pixels_done_2189
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -41727,7 +41837,7 @@ tail_2185:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2194:
+row_2197:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -41778,24 +41888,24 @@ row_2194:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2194
+	JNZ          row_2197
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2195
+	JB           act_done_2198
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2196
+	JE           act_clampx_2199
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2197
+	JE           act_mulx_2200
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2198
+	JE           act_slope_2201
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2199
+	JE           act_slopec_2202
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2200
+	JE           act_requant_2203
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -41814,9 +41924,9 @@ row_2194:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2195
+	JMP          act_done_2198
 
-act_mulx_2197:
+act_mulx_2200:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -41847,9 +41957,9 @@ act_mulx_2197:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2195
+	JMP         act_done_2198
 
-act_slope_2198:
+act_slope_2201:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -41868,9 +41978,9 @@ act_slope_2198:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2195
+	JMP         act_done_2198
 
-act_slopec_2199:
+act_slopec_2202:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41892,9 +42002,9 @@ act_slopec_2199:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2195
+	JMP         act_done_2198
 
-act_requant_2200:
+act_requant_2203:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -41922,9 +42032,9 @@ act_requant_2200:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2195
+	JMP         act_done_2198
 
-act_clampx_2196:
+act_clampx_2199:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -41938,7 +42048,7 @@ act_clampx_2196:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2195:
+act_done_2198:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -41952,7 +42062,7 @@ act_done_2195:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2186:
+pixels_done_2189:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -41975,9 +42085,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2201:
+block_2204:
 	CMPQ    DI, BX
-	JAE     tail_2202
+	JAE     tail_2205
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -41988,7 +42098,7 @@ block_2201:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2204:
+row_2207:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -42032,24 +42142,24 @@ row_2204:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2204
+	JNZ          row_2207
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2205
+	JB           act_done_2208
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2206
+	JE           act_clampx_2209
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2207
+	JE           act_mulx_2210
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2208
+	JE           act_slope_2211
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2209
+	JE           act_slopec_2212
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2210
+	JE           act_requant_2213
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42065,9 +42175,9 @@ row_2204:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2205
+	JMP          act_done_2208
 
-act_mulx_2207:
+act_mulx_2210:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42093,9 +42203,9 @@ act_mulx_2207:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2205
+	JMP         act_done_2208
 
-act_slope_2208:
+act_slope_2211:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42111,9 +42221,9 @@ act_slope_2208:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2205
+	JMP         act_done_2208
 
-act_slopec_2209:
+act_slopec_2212:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -42132,9 +42242,9 @@ act_slopec_2209:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2205
+	JMP         act_done_2208
 
-act_requant_2210:
+act_requant_2213:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -42158,9 +42268,9 @@ act_requant_2210:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2205
+	JMP         act_done_2208
 
-act_clampx_2206:
+act_clampx_2209:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42172,7 +42282,7 @@ act_clampx_2206:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2205:
+act_done_2208:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42185,11 +42295,11 @@ act_done_2205:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2201
+	JMP     block_2204
 
-tail_2202:
+tail_2205:
 	CMPQ      DI, DX
-	JAE       pixels_done_2203
+	JAE       pixels_done_2206
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42199,7 +42309,7 @@ tail_2202:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2211:
+row_2214:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -42243,24 +42353,24 @@ row_2211:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2211
+	JNZ          row_2214
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2212
+	JB           act_done_2215
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2213
+	JE           act_clampx_2216
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2214
+	JE           act_mulx_2217
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2215
+	JE           act_slope_2218
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2216
+	JE           act_slopec_2219
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2217
+	JE           act_requant_2220
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -42276,9 +42386,9 @@ row_2211:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2212
+	JMP          act_done_2215
 
-act_mulx_2214:
+act_mulx_2217:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -42304,9 +42414,9 @@ act_mulx_2214:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2212
+	JMP         act_done_2215
 
-act_slope_2215:
+act_slope_2218:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -42322,9 +42432,9 @@ act_slope_2215:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2212
+	JMP         act_done_2215
 
-act_slopec_2216:
+act_slopec_2219:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42343,9 +42453,9 @@ act_slopec_2216:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2212
+	JMP         act_done_2215
 
-act_requant_2217:
+act_requant_2220:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -42369,9 +42479,9 @@ act_requant_2217:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2212
+	JMP         act_done_2215
 
-act_clampx_2213:
+act_clampx_2216:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -42383,7 +42493,7 @@ act_clampx_2213:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2212:
+act_done_2215:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42395,7 +42505,7 @@ act_done_2212:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2203:
+pixels_done_2206:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42416,9 +42526,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2218:
+block_2221:
 	CMPQ    DI, BX
-	JAE     tail_2219
+	JAE     tail_2222
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42428,7 +42538,7 @@ block_2218:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2221:
+row_2224:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -42465,24 +42575,24 @@ row_2221:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2221
+	JNZ          row_2224
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2222
+	JB           act_done_2225
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2223
+	JE           act_clampx_2226
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2224
+	JE           act_mulx_2227
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2225
+	JE           act_slope_2228
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2226
+	JE           act_slopec_2229
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2227
+	JE           act_requant_2230
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42495,9 +42605,9 @@ row_2221:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2222
+	JMP          act_done_2225
 
-act_mulx_2224:
+act_mulx_2227:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42518,9 +42628,9 @@ act_mulx_2224:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2222
+	JMP         act_done_2225
 
-act_slope_2225:
+act_slope_2228:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42533,9 +42643,9 @@ act_slope_2225:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2222
+	JMP         act_done_2225
 
-act_slopec_2226:
+act_slopec_2229:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42551,9 +42661,9 @@ act_slopec_2226:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2222
+	JMP         act_done_2225
 
-act_requant_2227:
+act_requant_2230:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -42573,9 +42683,9 @@ act_requant_2227:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2222
+	JMP         act_done_2225
 
-act_clampx_2223:
+act_clampx_2226:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42585,7 +42695,7 @@ act_clampx_2223:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2222:
+act_done_2225:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42596,11 +42706,11 @@ act_done_2222:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2218
+	JMP     block_2221
 
-tail_2219:
+tail_2222:
 	CMPQ      DI, DX
-	JAE       pixels_done_2220
+	JAE       pixels_done_2223
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42609,7 +42719,7 @@ tail_2219:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2228:
+row_2231:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -42646,24 +42756,24 @@ row_2228:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2228
+	JNZ          row_2231
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2229
+	JB           act_done_2232
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2230
+	JE           act_clampx_2233
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2231
+	JE           act_mulx_2234
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2232
+	JE           act_slope_2235
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2233
+	JE           act_slopec_2236
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2234
+	JE           act_requant_2237
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -42676,9 +42786,9 @@ row_2228:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2229
+	JMP          act_done_2232
 
-act_mulx_2231:
+act_mulx_2234:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -42699,9 +42809,9 @@ act_mulx_2231:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2229
+	JMP         act_done_2232
 
-act_slope_2232:
+act_slope_2235:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -42714,9 +42824,9 @@ act_slope_2232:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2229
+	JMP         act_done_2232
 
-act_slopec_2233:
+act_slopec_2236:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42732,9 +42842,9 @@ act_slopec_2233:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2229
+	JMP         act_done_2232
 
-act_requant_2234:
+act_requant_2237:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -42754,9 +42864,9 @@ act_requant_2234:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2229
+	JMP         act_done_2232
 
-act_clampx_2230:
+act_clampx_2233:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -42766,7 +42876,7 @@ act_clampx_2230:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2229:
+act_done_2232:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -42776,7 +42886,7 @@ act_done_2229:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2220:
+pixels_done_2223:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -42795,9 +42905,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2235:
+block_2238:
 	CMPQ    DI, BX
-	JAE     tail_2236
+	JAE     tail_2239
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -42806,7 +42916,7 @@ block_2235:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2238:
+row_2241:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -42836,24 +42946,24 @@ row_2238:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2238
+	JNZ          row_2241
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2239
+	JB           act_done_2242
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2240
+	JE           act_clampx_2243
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2241
+	JE           act_mulx_2244
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2242
+	JE           act_slope_2245
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2243
+	JE           act_slopec_2246
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2244
+	JE           act_requant_2247
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -42863,9 +42973,9 @@ row_2238:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2239
+	JMP          act_done_2242
 
-act_mulx_2241:
+act_mulx_2244:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -42881,9 +42991,9 @@ act_mulx_2241:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2239
+	JMP         act_done_2242
 
-act_slope_2242:
+act_slope_2245:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -42893,9 +43003,9 @@ act_slope_2242:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2239
+	JMP         act_done_2242
 
-act_slopec_2243:
+act_slopec_2246:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42908,9 +43018,9 @@ act_slopec_2243:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2239
+	JMP         act_done_2242
 
-act_requant_2244:
+act_requant_2247:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -42926,9 +43036,9 @@ act_requant_2244:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2239
+	JMP         act_done_2242
 
-act_clampx_2240:
+act_clampx_2243:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -42936,7 +43046,7 @@ act_clampx_2240:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2239:
+act_done_2242:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -42945,11 +43055,11 @@ act_done_2239:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2235
+	JMP     block_2238
 
-tail_2236:
+tail_2239:
 	CMPQ      DI, DX
-	JAE       pixels_done_2237
+	JAE       pixels_done_2240
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -42957,7 +43067,7 @@ tail_2236:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2245:
+row_2248:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -42987,24 +43097,24 @@ row_2245:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2245
+	JNZ          row_2248
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2246
+	JB           act_done_2249
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2247
+	JE           act_clampx_2250
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2248
+	JE           act_mulx_2251
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2249
+	JE           act_slope_2252
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2250
+	JE           act_slopec_2253
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2251
+	JE           act_requant_2254
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43014,9 +43124,9 @@ row_2245:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2246
+	JMP          act_done_2249
 
-act_mulx_2248:
+act_mulx_2251:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43032,9 +43142,9 @@ act_mulx_2248:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2246
+	JMP         act_done_2249
 
-act_slope_2249:
+act_slope_2252:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -43044,9 +43154,9 @@ act_slope_2249:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2246
+	JMP         act_done_2249
 
-act_slopec_2250:
+act_slopec_2253:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43059,9 +43169,9 @@ act_slopec_2250:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2246
+	JMP         act_done_2249
 
-act_requant_2251:
+act_requant_2254:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -43077,9 +43187,9 @@ act_requant_2251:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2246
+	JMP         act_done_2249
 
-act_clampx_2247:
+act_clampx_2250:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -43087,7 +43197,7 @@ act_clampx_2247:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2246:
+act_done_2249:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43095,7 +43205,7 @@ act_done_2246:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2237:
+pixels_done_2240:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43112,9 +43222,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2252:
+block_2255:
 	CMPQ    DI, BX
-	JAE     tail_2253
+	JAE     tail_2256
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43122,7 +43232,7 @@ block_2252:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2255:
+row_2258:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -43145,33 +43255,33 @@ row_2255:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2255
+	JNZ          row_2258
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2256
+	JB           act_done_2259
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2257
+	JE           act_clampx_2260
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2258
+	JE           act_mulx_2261
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2259
+	JE           act_slope_2262
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2260
+	JE           act_slopec_2263
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2261
+	JE           act_requant_2264
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2256
+	JMP          act_done_2259
 
-act_mulx_2258:
+act_mulx_2261:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43182,18 +43292,18 @@ act_mulx_2258:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2256
+	JMP         act_done_2259
 
-act_slope_2259:
+act_slope_2262:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2256
+	JMP         act_done_2259
 
-act_slopec_2260:
+act_slopec_2263:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43203,9 +43313,9 @@ act_slopec_2260:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2256
+	JMP         act_done_2259
 
-act_requant_2261:
+act_requant_2264:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -43217,33 +43327,33 @@ act_requant_2261:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2256
+	JMP         act_done_2259
 
-act_clampx_2257:
+act_clampx_2260:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2256:
+act_done_2259:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2252
+	JMP     block_2255
 
-tail_2253:
+tail_2256:
 	CMPQ      DI, DX
-	JAE       pixels_done_2254
+	JAE       pixels_done_2257
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2262:
+row_2265:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -43266,33 +43376,33 @@ row_2262:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2262
+	JNZ          row_2265
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2263
+	JB           act_done_2266
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2264
+	JE           act_clampx_2267
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2265
+	JE           act_mulx_2268
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2266
+	JE           act_slope_2269
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2267
+	JE           act_slopec_2270
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2268
+	JE           act_requant_2271
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2263
+	JMP          act_done_2266
 
-act_mulx_2265:
+act_mulx_2268:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -43303,18 +43413,18 @@ act_mulx_2265:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2263
+	JMP         act_done_2266
 
-act_slope_2266:
+act_slope_2269:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2263
+	JMP         act_done_2266
 
-act_slopec_2267:
+act_slopec_2270:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43324,9 +43434,9 @@ act_slopec_2267:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2263
+	JMP         act_done_2266
 
-act_requant_2268:
+act_requant_2271:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -43338,21 +43448,21 @@ act_requant_2268:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2263
+	JMP         act_done_2266
 
-act_clampx_2264:
+act_clampx_2267:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2263:
+act_done_2266:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2254:
+pixels_done_2257:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43367,16 +43477,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2269:
+block_2272:
 	CMPQ    DI, BX
-	JAE     tail_2270
+	JAE     tail_2273
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2272:
+row_2275:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -43392,53 +43502,53 @@ row_2272:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2272
+	JNZ          row_2275
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2273
+	JB           act_done_2276
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2274
+	JE           act_clampx_2277
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2275
+	JE           act_mulx_2278
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2276
+	JE           act_slope_2279
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2277
+	JE           act_slopec_2280
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2278
+	JE           act_requant_2281
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2273
+	JMP          act_done_2276
 
-act_mulx_2275:
+act_mulx_2278:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2273
+	JMP         act_done_2276
 
-act_slope_2276:
+act_slope_2279:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2273
+	JMP         act_done_2276
 
-act_slopec_2277:
+act_slopec_2280:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2273
+	JMP         act_done_2276
 
-act_requant_2278:
+act_requant_2281:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -43446,28 +43556,28 @@ act_requant_2278:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2273
+	JMP         act_done_2276
 
-act_clampx_2274:
+act_clampx_2277:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2273:
+act_done_2276:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2269
+	JMP     block_2272
 
-tail_2270:
+tail_2273:
 	CMPQ      DI, DX
-	JAE       pixels_done_2271
+	JAE       pixels_done_2274
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2279:
+row_2282:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -43483,53 +43593,53 @@ row_2279:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2279
+	JNZ          row_2282
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2280
+	JB           act_done_2283
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2281
+	JE           act_clampx_2284
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2282
+	JE           act_mulx_2285
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2283
+	JE           act_slope_2286
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2284
+	JE           act_slopec_2287
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2285
+	JE           act_requant_2288
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2280
+	JMP          act_done_2283
 
-act_mulx_2282:
+act_mulx_2285:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2280
+	JMP         act_done_2283
 
-act_slope_2283:
+act_slope_2286:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2280
+	JMP         act_done_2283
 
-act_slopec_2284:
+act_slopec_2287:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2280
+	JMP         act_done_2283
 
-act_requant_2285:
+act_requant_2288:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -43537,17 +43647,17 @@ act_requant_2285:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2280
+	JMP         act_done_2283
 
-act_clampx_2281:
+act_clampx_2284:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2280:
+act_done_2283:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2271:
+pixels_done_2274:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -43580,9 +43690,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2286:
+block_2289:
 	CMPQ    DI, BX
-	JAE     tail_2287
+	JAE     tail_2290
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43592,7 +43702,7 @@ block_2286:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2289:
+row_2292:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -43609,24 +43719,24 @@ row_2289:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2289
+	JNZ          row_2292
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2290
+	JB           act_done_2293
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2291
+	JE           act_clampx_2294
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2292
+	JE           act_mulx_2295
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2293
+	JE           act_slope_2296
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2294
+	JE           act_slopec_2297
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2295
+	JE           act_requant_2298
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43639,9 +43749,9 @@ row_2289:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2290
+	JMP          act_done_2293
 
-act_mulx_2292:
+act_mulx_2295:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43662,9 +43772,9 @@ act_mulx_2292:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2290
+	JMP         act_done_2293
 
-act_slope_2293:
+act_slope_2296:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43677,9 +43787,9 @@ act_slope_2293:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2290
+	JMP         act_done_2293
 
-act_slopec_2294:
+act_slopec_2297:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43695,9 +43805,9 @@ act_slopec_2294:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2290
+	JMP         act_done_2293
 
-act_requant_2295:
+act_requant_2298:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -43717,9 +43827,9 @@ act_requant_2295:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2290
+	JMP         act_done_2293
 
-act_clampx_2291:
+act_clampx_2294:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43729,7 +43839,7 @@ act_clampx_2291:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2290:
+act_done_2293:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -43740,11 +43850,11 @@ act_done_2290:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2286
+	JMP     block_2289
 
-tail_2287:
+tail_2290:
 	CMPQ      DI, DX
-	JAE       pixels_done_2288
+	JAE       pixels_done_2291
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -43753,7 +43863,7 @@ tail_2287:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2296:
+row_2299:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -43770,24 +43880,24 @@ row_2296:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2296
+	JNZ          row_2299
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2297
+	JB           act_done_2300
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2298
+	JE           act_clampx_2301
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2299
+	JE           act_mulx_2302
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2300
+	JE           act_slope_2303
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2301
+	JE           act_slopec_2304
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2302
+	JE           act_requant_2305
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -43800,9 +43910,9 @@ row_2296:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2297
+	JMP          act_done_2300
 
-act_mulx_2299:
+act_mulx_2302:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -43823,9 +43933,9 @@ act_mulx_2299:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2297
+	JMP         act_done_2300
 
-act_slope_2300:
+act_slope_2303:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -43838,9 +43948,9 @@ act_slope_2300:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2297
+	JMP         act_done_2300
 
-act_slopec_2301:
+act_slopec_2304:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43856,9 +43966,9 @@ act_slopec_2301:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2297
+	JMP         act_done_2300
 
-act_requant_2302:
+act_requant_2305:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -43878,9 +43988,9 @@ act_requant_2302:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2297
+	JMP         act_done_2300
 
-act_clampx_2298:
+act_clampx_2301:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -43890,7 +44000,7 @@ act_clampx_2298:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2297:
+act_done_2300:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -43900,7 +44010,7 @@ act_done_2297:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2288:
+pixels_done_2291:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -43919,9 +44029,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2303:
+block_2306:
 	CMPQ    DI, BX
-	JAE     tail_2304
+	JAE     tail_2307
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -43930,7 +44040,7 @@ block_2303:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2306:
+row_2309:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -43944,24 +44054,24 @@ row_2306:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2306
+	JNZ          row_2309
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2307
+	JB           act_done_2310
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2308
+	JE           act_clampx_2311
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2309
+	JE           act_mulx_2312
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2310
+	JE           act_slope_2313
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2311
+	JE           act_slopec_2314
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2312
+	JE           act_requant_2315
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -43971,9 +44081,9 @@ row_2306:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2307
+	JMP          act_done_2310
 
-act_mulx_2309:
+act_mulx_2312:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -43989,9 +44099,9 @@ act_mulx_2309:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2307
+	JMP         act_done_2310
 
-act_slope_2310:
+act_slope_2313:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44001,9 +44111,9 @@ act_slope_2310:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2307
+	JMP         act_done_2310
 
-act_slopec_2311:
+act_slopec_2314:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -44016,9 +44126,9 @@ act_slopec_2311:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2307
+	JMP         act_done_2310
 
-act_requant_2312:
+act_requant_2315:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -44034,9 +44144,9 @@ act_requant_2312:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2307
+	JMP         act_done_2310
 
-act_clampx_2308:
+act_clampx_2311:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44044,7 +44154,7 @@ act_clampx_2308:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2307:
+act_done_2310:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44053,11 +44163,11 @@ act_done_2307:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2303
+	JMP     block_2306
 
-tail_2304:
+tail_2307:
 	CMPQ      DI, DX
-	JAE       pixels_done_2305
+	JAE       pixels_done_2308
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44065,7 +44175,7 @@ tail_2304:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2313:
+row_2316:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -44079,24 +44189,24 @@ row_2313:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2313
+	JNZ          row_2316
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2314
+	JB           act_done_2317
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2315
+	JE           act_clampx_2318
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2316
+	JE           act_mulx_2319
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2317
+	JE           act_slope_2320
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2318
+	JE           act_slopec_2321
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2319
+	JE           act_requant_2322
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -44106,9 +44216,9 @@ row_2313:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2314
+	JMP          act_done_2317
 
-act_mulx_2316:
+act_mulx_2319:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -44124,9 +44234,9 @@ act_mulx_2316:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2314
+	JMP         act_done_2317
 
-act_slope_2317:
+act_slope_2320:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -44136,9 +44246,9 @@ act_slope_2317:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2314
+	JMP         act_done_2317
 
-act_slopec_2318:
+act_slopec_2321:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44151,9 +44261,9 @@ act_slopec_2318:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2314
+	JMP         act_done_2317
 
-act_requant_2319:
+act_requant_2322:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -44169,9 +44279,9 @@ act_requant_2319:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2314
+	JMP         act_done_2317
 
-act_clampx_2315:
+act_clampx_2318:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -44179,7 +44289,7 @@ act_clampx_2315:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2314:
+act_done_2317:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44187,7 +44297,7 @@ act_done_2314:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2305:
+pixels_done_2308:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44204,9 +44314,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2320:
+block_2323:
 	CMPQ    DI, BX
-	JAE     tail_2321
+	JAE     tail_2324
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44214,7 +44324,7 @@ block_2320:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2323:
+row_2326:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -44225,33 +44335,33 @@ row_2323:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2323
+	JNZ          row_2326
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2324
+	JB           act_done_2327
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2325
+	JE           act_clampx_2328
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2326
+	JE           act_mulx_2329
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2327
+	JE           act_slope_2330
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2328
+	JE           act_slopec_2331
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2329
+	JE           act_requant_2332
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2324
+	JMP          act_done_2327
 
-act_mulx_2326:
+act_mulx_2329:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44262,18 +44372,18 @@ act_mulx_2326:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2324
+	JMP         act_done_2327
 
-act_slope_2327:
+act_slope_2330:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2324
+	JMP         act_done_2327
 
-act_slopec_2328:
+act_slopec_2331:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44283,9 +44393,9 @@ act_slopec_2328:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2324
+	JMP         act_done_2327
 
-act_requant_2329:
+act_requant_2332:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -44297,33 +44407,33 @@ act_requant_2329:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2324
+	JMP         act_done_2327
 
-act_clampx_2325:
+act_clampx_2328:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2324:
+act_done_2327:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2320
+	JMP     block_2323
 
-tail_2321:
+tail_2324:
 	CMPQ      DI, DX
-	JAE       pixels_done_2322
+	JAE       pixels_done_2325
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2330:
+row_2333:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -44334,33 +44444,33 @@ row_2330:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2330
+	JNZ          row_2333
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2331
+	JB           act_done_2334
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2332
+	JE           act_clampx_2335
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2333
+	JE           act_mulx_2336
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2334
+	JE           act_slope_2337
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2335
+	JE           act_slopec_2338
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2336
+	JE           act_requant_2339
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2331
+	JMP          act_done_2334
 
-act_mulx_2333:
+act_mulx_2336:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -44371,18 +44481,18 @@ act_mulx_2333:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2331
+	JMP         act_done_2334
 
-act_slope_2334:
+act_slope_2337:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2331
+	JMP         act_done_2334
 
-act_slopec_2335:
+act_slopec_2338:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44392,9 +44502,9 @@ act_slopec_2335:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2331
+	JMP         act_done_2334
 
-act_requant_2336:
+act_requant_2339:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -44406,21 +44516,21 @@ act_requant_2336:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2331
+	JMP         act_done_2334
 
-act_clampx_2332:
+act_clampx_2335:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2331:
+act_done_2334:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2322:
+pixels_done_2325:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44435,16 +44545,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2337:
+block_2340:
 	CMPQ    DI, BX
-	JAE     tail_2338
+	JAE     tail_2341
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2340:
+row_2343:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -44452,53 +44562,53 @@ row_2340:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2340
+	JNZ          row_2343
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2341
+	JB           act_done_2344
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2342
+	JE           act_clampx_2345
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2343
+	JE           act_mulx_2346
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2344
+	JE           act_slope_2347
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2345
+	JE           act_slopec_2348
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2346
+	JE           act_requant_2349
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2341
+	JMP          act_done_2344
 
-act_mulx_2343:
+act_mulx_2346:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2341
+	JMP         act_done_2344
 
-act_slope_2344:
+act_slope_2347:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2341
+	JMP         act_done_2344
 
-act_slopec_2345:
+act_slopec_2348:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2341
+	JMP         act_done_2344
 
-act_requant_2346:
+act_requant_2349:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -44506,28 +44616,28 @@ act_requant_2346:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2341
+	JMP         act_done_2344
 
-act_clampx_2342:
+act_clampx_2345:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2341:
+act_done_2344:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2337
+	JMP     block_2340
 
-tail_2338:
+tail_2341:
 	CMPQ      DI, DX
-	JAE       pixels_done_2339
+	JAE       pixels_done_2342
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2347:
+row_2350:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -44535,53 +44645,53 @@ row_2347:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2347
+	JNZ          row_2350
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2348
+	JB           act_done_2351
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2349
+	JE           act_clampx_2352
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2350
+	JE           act_mulx_2353
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2351
+	JE           act_slope_2354
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2352
+	JE           act_slopec_2355
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2353
+	JE           act_requant_2356
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2348
+	JMP          act_done_2351
 
-act_mulx_2350:
+act_mulx_2353:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2348
+	JMP         act_done_2351
 
-act_slope_2351:
+act_slope_2354:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2348
+	JMP         act_done_2351
 
-act_slopec_2352:
+act_slopec_2355:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2348
+	JMP         act_done_2351
 
-act_requant_2353:
+act_requant_2356:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -44589,17 +44699,17 @@ act_requant_2353:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2348
+	JMP         act_done_2351
 
-act_clampx_2349:
+act_clampx_2352:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2348:
+act_done_2351:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2339:
+pixels_done_2342:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -44632,9 +44742,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2354:
+block_2357:
 	CMPQ    DI, BX
-	JAE     tail_2355
+	JAE     tail_2358
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -44644,7 +44754,7 @@ block_2354:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2357:
+row_2360:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -44670,24 +44780,24 @@ row_2357:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2357
+	JNZ          row_2360
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2358
+	JB           act_done_2361
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2359
+	JE           act_clampx_2362
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2360
+	JE           act_mulx_2363
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2361
+	JE           act_slope_2364
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2362
+	JE           act_slopec_2365
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2363
+	JE           act_requant_2366
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44700,9 +44810,9 @@ row_2357:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2358
+	JMP          act_done_2361
 
-act_mulx_2360:
+act_mulx_2363:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44723,9 +44833,9 @@ act_mulx_2360:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2358
+	JMP         act_done_2361
 
-act_slope_2361:
+act_slope_2364:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44738,9 +44848,9 @@ act_slope_2361:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2358
+	JMP         act_done_2361
 
-act_slopec_2362:
+act_slopec_2365:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44756,9 +44866,9 @@ act_slopec_2362:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2358
+	JMP         act_done_2361
 
-act_requant_2363:
+act_requant_2366:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -44778,9 +44888,9 @@ act_requant_2363:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2358
+	JMP         act_done_2361
 
-act_clampx_2359:
+act_clampx_2362:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44790,7 +44900,7 @@ act_clampx_2359:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2358:
+act_done_2361:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -44801,11 +44911,11 @@ act_done_2358:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2354
+	JMP     block_2357
 
-tail_2355:
+tail_2358:
 	CMPQ      DI, DX
-	JAE       pixels_done_2356
+	JAE       pixels_done_2359
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -44814,7 +44924,7 @@ tail_2355:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2364:
+row_2367:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -44840,24 +44950,24 @@ row_2364:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2364
+	JNZ          row_2367
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2365
+	JB           act_done_2368
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2366
+	JE           act_clampx_2369
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2367
+	JE           act_mulx_2370
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2368
+	JE           act_slope_2371
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2369
+	JE           act_slopec_2372
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2370
+	JE           act_requant_2373
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -44870,9 +44980,9 @@ row_2364:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2365
+	JMP          act_done_2368
 
-act_mulx_2367:
+act_mulx_2370:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -44893,9 +45003,9 @@ act_mulx_2367:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2365
+	JMP         act_done_2368
 
-act_slope_2368:
+act_slope_2371:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -44908,9 +45018,9 @@ act_slope_2368:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2365
+	JMP         act_done_2368
 
-act_slopec_2369:
+act_slopec_2372:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44926,9 +45036,9 @@ act_slopec_2369:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2365
+	JMP         act_done_2368
 
-act_requant_2370:
+act_requant_2373:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -44948,9 +45058,9 @@ act_requant_2370:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2365
+	JMP         act_done_2368
 
-act_clampx_2366:
+act_clampx_2369:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -44960,7 +45070,7 @@ act_clampx_2366:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2365:
+act_done_2368:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -44970,7 +45080,7 @@ act_done_2365:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2356:
+pixels_done_2359:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -44989,9 +45099,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2371:
+block_2374:
 	CMPQ    DI, BX
-	JAE     tail_2372
+	JAE     tail_2375
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45000,7 +45110,7 @@ block_2371:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2374:
+row_2377:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -45021,24 +45131,24 @@ row_2374:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2374
+	JNZ          row_2377
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2375
+	JB           act_done_2378
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2376
+	JE           act_clampx_2379
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2377
+	JE           act_mulx_2380
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2378
+	JE           act_slope_2381
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2379
+	JE           act_slopec_2382
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2380
+	JE           act_requant_2383
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45048,9 +45158,9 @@ row_2374:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2375
+	JMP          act_done_2378
 
-act_mulx_2377:
+act_mulx_2380:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45066,9 +45176,9 @@ act_mulx_2377:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2375
+	JMP         act_done_2378
 
-act_slope_2378:
+act_slope_2381:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45078,9 +45188,9 @@ act_slope_2378:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2375
+	JMP         act_done_2378
 
-act_slopec_2379:
+act_slopec_2382:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45093,9 +45203,9 @@ act_slopec_2379:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2375
+	JMP         act_done_2378
 
-act_requant_2380:
+act_requant_2383:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -45111,9 +45221,9 @@ act_requant_2380:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2375
+	JMP         act_done_2378
 
-act_clampx_2376:
+act_clampx_2379:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45121,7 +45231,7 @@ act_clampx_2376:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2375:
+act_done_2378:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45130,11 +45240,11 @@ act_done_2375:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2371
+	JMP     block_2374
 
-tail_2372:
+tail_2375:
 	CMPQ      DI, DX
-	JAE       pixels_done_2373
+	JAE       pixels_done_2376
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45142,7 +45252,7 @@ tail_2372:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2381:
+row_2384:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -45163,24 +45273,24 @@ row_2381:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2381
+	JNZ          row_2384
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2382
+	JB           act_done_2385
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2383
+	JE           act_clampx_2386
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2384
+	JE           act_mulx_2387
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2385
+	JE           act_slope_2388
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2386
+	JE           act_slopec_2389
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2387
+	JE           act_requant_2390
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -45190,9 +45300,9 @@ row_2381:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2382
+	JMP          act_done_2385
 
-act_mulx_2384:
+act_mulx_2387:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -45208,9 +45318,9 @@ act_mulx_2384:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2382
+	JMP         act_done_2385
 
-act_slope_2385:
+act_slope_2388:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -45220,9 +45330,9 @@ act_slope_2385:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2382
+	JMP         act_done_2385
 
-act_slopec_2386:
+act_slopec_2389:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45235,9 +45345,9 @@ act_slopec_2386:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2382
+	JMP         act_done_2385
 
-act_requant_2387:
+act_requant_2390:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -45253,9 +45363,9 @@ act_requant_2387:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2382
+	JMP         act_done_2385
 
-act_clampx_2383:
+act_clampx_2386:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -45263,7 +45373,7 @@ act_clampx_2383:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2382:
+act_done_2385:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -45271,7 +45381,7 @@ act_done_2382:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2373:
+pixels_done_2376:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45288,9 +45398,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2388:
+block_2391:
 	CMPQ    DI, BX
-	JAE     tail_2389
+	JAE     tail_2392
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45298,7 +45408,7 @@ block_2388:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2391:
+row_2394:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -45314,33 +45424,33 @@ row_2391:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2391
+	JNZ          row_2394
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2392
+	JB           act_done_2395
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2393
+	JE           act_clampx_2396
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2394
+	JE           act_mulx_2397
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2395
+	JE           act_slope_2398
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2396
+	JE           act_slopec_2399
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2397
+	JE           act_requant_2400
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2392
+	JMP          act_done_2395
 
-act_mulx_2394:
+act_mulx_2397:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45351,18 +45461,18 @@ act_mulx_2394:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2392
+	JMP         act_done_2395
 
-act_slope_2395:
+act_slope_2398:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2392
+	JMP         act_done_2395
 
-act_slopec_2396:
+act_slopec_2399:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45372,9 +45482,9 @@ act_slopec_2396:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2392
+	JMP         act_done_2395
 
-act_requant_2397:
+act_requant_2400:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -45386,33 +45496,33 @@ act_requant_2397:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2392
+	JMP         act_done_2395
 
-act_clampx_2393:
+act_clampx_2396:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2392:
+act_done_2395:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2388
+	JMP     block_2391
 
-tail_2389:
+tail_2392:
 	CMPQ      DI, DX
-	JAE       pixels_done_2390
+	JAE       pixels_done_2393
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2398:
+row_2401:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -45428,33 +45538,33 @@ row_2398:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2398
+	JNZ          row_2401
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2399
+	JB           act_done_2402
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2400
+	JE           act_clampx_2403
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2401
+	JE           act_mulx_2404
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2402
+	JE           act_slope_2405
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2403
+	JE           act_slopec_2406
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2404
+	JE           act_requant_2407
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2399
+	JMP          act_done_2402
 
-act_mulx_2401:
+act_mulx_2404:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -45465,18 +45575,18 @@ act_mulx_2401:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2399
+	JMP         act_done_2402
 
-act_slope_2402:
+act_slope_2405:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2399
+	JMP         act_done_2402
 
-act_slopec_2403:
+act_slopec_2406:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45486,9 +45596,9 @@ act_slopec_2403:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2399
+	JMP         act_done_2402
 
-act_requant_2404:
+act_requant_2407:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -45500,21 +45610,21 @@ act_requant_2404:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2399
+	JMP         act_done_2402
 
-act_clampx_2400:
+act_clampx_2403:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2399:
+act_done_2402:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2390:
+pixels_done_2393:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -45529,16 +45639,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2405:
+block_2408:
 	CMPQ    DI, BX
-	JAE     tail_2406
+	JAE     tail_2409
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2408:
+row_2411:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -45549,53 +45659,53 @@ row_2408:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2408
+	JNZ          row_2411
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2409
+	JB           act_done_2412
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2410
+	JE           act_clampx_2413
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2411
+	JE           act_mulx_2414
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2412
+	JE           act_slope_2415
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2413
+	JE           act_slopec_2416
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2414
+	JE           act_requant_2417
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2409
+	JMP          act_done_2412
 
-act_mulx_2411:
+act_mulx_2414:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2409
+	JMP         act_done_2412
 
-act_slope_2412:
+act_slope_2415:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2409
+	JMP         act_done_2412
 
-act_slopec_2413:
+act_slopec_2416:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2409
+	JMP         act_done_2412
 
-act_requant_2414:
+act_requant_2417:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -45603,28 +45713,28 @@ act_requant_2414:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2409
+	JMP         act_done_2412
 
-act_clampx_2410:
+act_clampx_2413:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2409:
+act_done_2412:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2405
+	JMP     block_2408
 
-tail_2406:
+tail_2409:
 	CMPQ      DI, DX
-	JAE       pixels_done_2407
+	JAE       pixels_done_2410
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2415:
+row_2418:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -45635,53 +45745,53 @@ row_2415:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2415
+	JNZ          row_2418
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2416
+	JB           act_done_2419
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2417
+	JE           act_clampx_2420
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2418
+	JE           act_mulx_2421
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2419
+	JE           act_slope_2422
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2420
+	JE           act_slopec_2423
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2421
+	JE           act_requant_2424
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2416
+	JMP          act_done_2419
 
-act_mulx_2418:
+act_mulx_2421:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2416
+	JMP         act_done_2419
 
-act_slope_2419:
+act_slope_2422:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2416
+	JMP         act_done_2419
 
-act_slopec_2420:
+act_slopec_2423:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2416
+	JMP         act_done_2419
 
-act_requant_2421:
+act_requant_2424:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -45689,17 +45799,17 @@ act_requant_2421:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2416
+	JMP         act_done_2419
 
-act_clampx_2417:
+act_clampx_2420:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2416:
+act_done_2419:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2407:
+pixels_done_2410:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -45732,9 +45842,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2422:
+block_2425:
 	CMPQ    DI, BX
-	JAE     tail_2423
+	JAE     tail_2426
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -45744,7 +45854,7 @@ block_2422:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2425:
+row_2428:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -45779,24 +45889,24 @@ row_2425:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2425
+	JNZ          row_2428
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2426
+	JB           act_done_2429
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2427
+	JE           act_clampx_2430
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2428
+	JE           act_mulx_2431
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2429
+	JE           act_slope_2432
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2430
+	JE           act_slopec_2433
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2431
+	JE           act_requant_2434
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45809,9 +45919,9 @@ row_2425:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2426
+	JMP          act_done_2429
 
-act_mulx_2428:
+act_mulx_2431:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -45832,9 +45942,9 @@ act_mulx_2428:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2426
+	JMP         act_done_2429
 
-act_slope_2429:
+act_slope_2432:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -45847,9 +45957,9 @@ act_slope_2429:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2426
+	JMP         act_done_2429
 
-act_slopec_2430:
+act_slopec_2433:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45865,9 +45975,9 @@ act_slopec_2430:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2426
+	JMP         act_done_2429
 
-act_requant_2431:
+act_requant_2434:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -45887,9 +45997,9 @@ act_requant_2431:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2426
+	JMP         act_done_2429
 
-act_clampx_2427:
+act_clampx_2430:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -45899,7 +46009,7 @@ act_clampx_2427:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2426:
+act_done_2429:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -45910,11 +46020,11 @@ act_done_2426:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2422
+	JMP     block_2425
 
-tail_2423:
+tail_2426:
 	CMPQ      DI, DX
-	JAE       pixels_done_2424
+	JAE       pixels_done_2427
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -45923,7 +46033,7 @@ tail_2423:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2432:
+row_2435:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -45958,24 +46068,24 @@ row_2432:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2432
+	JNZ          row_2435
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2433
+	JB           act_done_2436
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2434
+	JE           act_clampx_2437
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2435
+	JE           act_mulx_2438
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2436
+	JE           act_slope_2439
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2437
+	JE           act_slopec_2440
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2438
+	JE           act_requant_2441
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -45988,9 +46098,9 @@ row_2432:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2433
+	JMP          act_done_2436
 
-act_mulx_2435:
+act_mulx_2438:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46011,9 +46121,9 @@ act_mulx_2435:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2433
+	JMP         act_done_2436
 
-act_slope_2436:
+act_slope_2439:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46026,9 +46136,9 @@ act_slope_2436:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2433
+	JMP         act_done_2436
 
-act_slopec_2437:
+act_slopec_2440:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46044,9 +46154,9 @@ act_slopec_2437:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2433
+	JMP         act_done_2436
 
-act_requant_2438:
+act_requant_2441:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -46066,9 +46176,9 @@ act_requant_2438:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2433
+	JMP         act_done_2436
 
-act_clampx_2434:
+act_clampx_2437:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -46078,7 +46188,7 @@ act_clampx_2434:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2433:
+act_done_2436:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46088,7 +46198,7 @@ act_done_2433:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2424:
+pixels_done_2427:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46107,9 +46217,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2439:
+block_2442:
 	CMPQ    DI, BX
-	JAE     tail_2440
+	JAE     tail_2443
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46118,7 +46228,7 @@ block_2439:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2442:
+row_2445:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -46146,24 +46256,24 @@ row_2442:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2442
+	JNZ          row_2445
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2443
+	JB           act_done_2446
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2444
+	JE           act_clampx_2447
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2445
+	JE           act_mulx_2448
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2446
+	JE           act_slope_2449
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2447
+	JE           act_slopec_2450
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2448
+	JE           act_requant_2451
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46173,9 +46283,9 @@ row_2442:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2443
+	JMP          act_done_2446
 
-act_mulx_2445:
+act_mulx_2448:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46191,9 +46301,9 @@ act_mulx_2445:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2443
+	JMP         act_done_2446
 
-act_slope_2446:
+act_slope_2449:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46203,9 +46313,9 @@ act_slope_2446:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2443
+	JMP         act_done_2446
 
-act_slopec_2447:
+act_slopec_2450:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46218,9 +46328,9 @@ act_slopec_2447:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2443
+	JMP         act_done_2446
 
-act_requant_2448:
+act_requant_2451:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -46236,9 +46346,9 @@ act_requant_2448:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2443
+	JMP         act_done_2446
 
-act_clampx_2444:
+act_clampx_2447:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46246,7 +46356,7 @@ act_clampx_2444:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2443:
+act_done_2446:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -46255,11 +46365,11 @@ act_done_2443:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2439
+	JMP     block_2442
 
-tail_2440:
+tail_2443:
 	CMPQ      DI, DX
-	JAE       pixels_done_2441
+	JAE       pixels_done_2444
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -46267,7 +46377,7 @@ tail_2440:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2449:
+row_2452:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -46295,24 +46405,24 @@ row_2449:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2449
+	JNZ          row_2452
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2450
+	JB           act_done_2453
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2451
+	JE           act_clampx_2454
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2452
+	JE           act_mulx_2455
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2453
+	JE           act_slope_2456
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2454
+	JE           act_slopec_2457
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2455
+	JE           act_requant_2458
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -46322,9 +46432,9 @@ row_2449:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2450
+	JMP          act_done_2453
 
-act_mulx_2452:
+act_mulx_2455:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -46340,9 +46450,9 @@ act_mulx_2452:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2450
+	JMP         act_done_2453
 
-act_slope_2453:
+act_slope_2456:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -46352,9 +46462,9 @@ act_slope_2453:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2450
+	JMP         act_done_2453
 
-act_slopec_2454:
+act_slopec_2457:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46367,9 +46477,9 @@ act_slopec_2454:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2450
+	JMP         act_done_2453
 
-act_requant_2455:
+act_requant_2458:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -46385,9 +46495,9 @@ act_requant_2455:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2450
+	JMP         act_done_2453
 
-act_clampx_2451:
+act_clampx_2454:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -46395,7 +46505,7 @@ act_clampx_2451:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2450:
+act_done_2453:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -46403,7 +46513,7 @@ act_done_2450:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2441:
+pixels_done_2444:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46420,9 +46530,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2456:
+block_2459:
 	CMPQ    DI, BX
-	JAE     tail_2457
+	JAE     tail_2460
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46430,7 +46540,7 @@ block_2456:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2459:
+row_2462:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -46451,33 +46561,33 @@ row_2459:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2459
+	JNZ          row_2462
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2460
+	JB           act_done_2463
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2461
+	JE           act_clampx_2464
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2462
+	JE           act_mulx_2465
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2463
+	JE           act_slope_2466
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2464
+	JE           act_slopec_2467
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2465
+	JE           act_requant_2468
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2460
+	JMP          act_done_2463
 
-act_mulx_2462:
+act_mulx_2465:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46488,18 +46598,18 @@ act_mulx_2462:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2460
+	JMP         act_done_2463
 
-act_slope_2463:
+act_slope_2466:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2460
+	JMP         act_done_2463
 
-act_slopec_2464:
+act_slopec_2467:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46509,9 +46619,9 @@ act_slopec_2464:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2460
+	JMP         act_done_2463
 
-act_requant_2465:
+act_requant_2468:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -46523,33 +46633,33 @@ act_requant_2465:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2460
+	JMP         act_done_2463
 
-act_clampx_2461:
+act_clampx_2464:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2460:
+act_done_2463:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2456
+	JMP     block_2459
 
-tail_2457:
+tail_2460:
 	CMPQ      DI, DX
-	JAE       pixels_done_2458
+	JAE       pixels_done_2461
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2466:
+row_2469:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -46570,33 +46680,33 @@ row_2466:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2466
+	JNZ          row_2469
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2467
+	JB           act_done_2470
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2468
+	JE           act_clampx_2471
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2469
+	JE           act_mulx_2472
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2470
+	JE           act_slope_2473
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2471
+	JE           act_slopec_2474
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2472
+	JE           act_requant_2475
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2467
+	JMP          act_done_2470
 
-act_mulx_2469:
+act_mulx_2472:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -46607,18 +46717,18 @@ act_mulx_2469:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2467
+	JMP         act_done_2470
 
-act_slope_2470:
+act_slope_2473:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2467
+	JMP         act_done_2470
 
-act_slopec_2471:
+act_slopec_2474:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46628,9 +46738,9 @@ act_slopec_2471:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2467
+	JMP         act_done_2470
 
-act_requant_2472:
+act_requant_2475:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -46642,21 +46752,21 @@ act_requant_2472:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2467
+	JMP         act_done_2470
 
-act_clampx_2468:
+act_clampx_2471:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2467:
+act_done_2470:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2458:
+pixels_done_2461:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -46671,16 +46781,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2473:
+block_2476:
 	CMPQ    DI, BX
-	JAE     tail_2474
+	JAE     tail_2477
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2476:
+row_2479:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -46694,53 +46804,53 @@ row_2476:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2476
+	JNZ          row_2479
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2477
+	JB           act_done_2480
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2478
+	JE           act_clampx_2481
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2479
+	JE           act_mulx_2482
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2480
+	JE           act_slope_2483
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2481
+	JE           act_slopec_2484
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2482
+	JE           act_requant_2485
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2477
+	JMP          act_done_2480
 
-act_mulx_2479:
+act_mulx_2482:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2477
+	JMP         act_done_2480
 
-act_slope_2480:
+act_slope_2483:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2477
+	JMP         act_done_2480
 
-act_slopec_2481:
+act_slopec_2484:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2477
+	JMP         act_done_2480
 
-act_requant_2482:
+act_requant_2485:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -46748,28 +46858,28 @@ act_requant_2482:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2477
+	JMP         act_done_2480
 
-act_clampx_2478:
+act_clampx_2481:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2477:
+act_done_2480:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2473
+	JMP     block_2476
 
-tail_2474:
+tail_2477:
 	CMPQ      DI, DX
-	JAE       pixels_done_2475
+	JAE       pixels_done_2478
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2483:
+row_2486:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -46783,53 +46893,53 @@ row_2483:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2483
+	JNZ          row_2486
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2484
+	JB           act_done_2487
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2485
+	JE           act_clampx_2488
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2486
+	JE           act_mulx_2489
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2487
+	JE           act_slope_2490
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2488
+	JE           act_slopec_2491
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2489
+	JE           act_requant_2492
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2484
+	JMP          act_done_2487
 
-act_mulx_2486:
+act_mulx_2489:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2484
+	JMP         act_done_2487
 
-act_slope_2487:
+act_slope_2490:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2484
+	JMP         act_done_2487
 
-act_slopec_2488:
+act_slopec_2491:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2484
+	JMP         act_done_2487
 
-act_requant_2489:
+act_requant_2492:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -46837,17 +46947,17 @@ act_requant_2489:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2484
+	JMP         act_done_2487
 
-act_clampx_2485:
+act_clampx_2488:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2484:
+act_done_2487:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2475:
+pixels_done_2478:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -46880,9 +46990,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2490:
+block_2493:
 	CMPQ    DI, BX
-	JAE     tail_2491
+	JAE     tail_2494
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -46892,7 +47002,7 @@ block_2490:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2493:
+row_2496:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -46909,24 +47019,24 @@ row_2493:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2493
+	JNZ          row_2496
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2494
+	JB           act_done_2497
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2495
+	JE           act_clampx_2498
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2496
+	JE           act_mulx_2499
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2497
+	JE           act_slope_2500
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2498
+	JE           act_slopec_2501
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2499
+	JE           act_requant_2502
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -46939,9 +47049,9 @@ row_2493:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2494
+	JMP          act_done_2497
 
-act_mulx_2496:
+act_mulx_2499:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -46962,9 +47072,9 @@ act_mulx_2496:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2494
+	JMP         act_done_2497
 
-act_slope_2497:
+act_slope_2500:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -46977,9 +47087,9 @@ act_slope_2497:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2494
+	JMP         act_done_2497
 
-act_slopec_2498:
+act_slopec_2501:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -46995,9 +47105,9 @@ act_slopec_2498:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2494
+	JMP         act_done_2497
 
-act_requant_2499:
+act_requant_2502:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -47017,9 +47127,9 @@ act_requant_2499:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2494
+	JMP         act_done_2497
 
-act_clampx_2495:
+act_clampx_2498:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47029,7 +47139,7 @@ act_clampx_2495:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2494:
+act_done_2497:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47040,11 +47150,11 @@ act_done_2494:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2490
+	JMP     block_2493
 
-tail_2491:
+tail_2494:
 	CMPQ      DI, DX
-	JAE       pixels_done_2492
+	JAE       pixels_done_2495
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47053,7 +47163,7 @@ tail_2491:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2500:
+row_2503:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -47070,24 +47180,24 @@ row_2500:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2500
+	JNZ          row_2503
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2501
+	JB           act_done_2504
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2502
+	JE           act_clampx_2505
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2503
+	JE           act_mulx_2506
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2504
+	JE           act_slope_2507
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2505
+	JE           act_slopec_2508
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2506
+	JE           act_requant_2509
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -47100,9 +47210,9 @@ row_2500:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2501
+	JMP          act_done_2504
 
-act_mulx_2503:
+act_mulx_2506:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -47123,9 +47233,9 @@ act_mulx_2503:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2501
+	JMP         act_done_2504
 
-act_slope_2504:
+act_slope_2507:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -47138,9 +47248,9 @@ act_slope_2504:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2501
+	JMP         act_done_2504
 
-act_slopec_2505:
+act_slopec_2508:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47156,9 +47266,9 @@ act_slopec_2505:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2501
+	JMP         act_done_2504
 
-act_requant_2506:
+act_requant_2509:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -47178,9 +47288,9 @@ act_requant_2506:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2501
+	JMP         act_done_2504
 
-act_clampx_2502:
+act_clampx_2505:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -47190,7 +47300,7 @@ act_clampx_2502:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2501:
+act_done_2504:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47200,7 +47310,7 @@ act_done_2501:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2492:
+pixels_done_2495:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47219,9 +47329,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2507:
+block_2510:
 	CMPQ    DI, BX
-	JAE     tail_2508
+	JAE     tail_2511
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47230,7 +47340,7 @@ block_2507:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2510:
+row_2513:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -47244,24 +47354,24 @@ row_2510:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2510
+	JNZ          row_2513
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2511
+	JB           act_done_2514
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2512
+	JE           act_clampx_2515
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2513
+	JE           act_mulx_2516
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2514
+	JE           act_slope_2517
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2515
+	JE           act_slopec_2518
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2516
+	JE           act_requant_2519
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47271,9 +47381,9 @@ row_2510:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2511
+	JMP          act_done_2514
 
-act_mulx_2513:
+act_mulx_2516:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47289,9 +47399,9 @@ act_mulx_2513:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2511
+	JMP         act_done_2514
 
-act_slope_2514:
+act_slope_2517:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47301,9 +47411,9 @@ act_slope_2514:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2511
+	JMP         act_done_2514
 
-act_slopec_2515:
+act_slopec_2518:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47316,9 +47426,9 @@ act_slopec_2515:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2511
+	JMP         act_done_2514
 
-act_requant_2516:
+act_requant_2519:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -47334,9 +47444,9 @@ act_requant_2516:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2511
+	JMP         act_done_2514
 
-act_clampx_2512:
+act_clampx_2515:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47344,7 +47454,7 @@ act_clampx_2512:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2511:
+act_done_2514:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -47353,11 +47463,11 @@ act_done_2511:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2507
+	JMP     block_2510
 
-tail_2508:
+tail_2511:
 	CMPQ      DI, DX
-	JAE       pixels_done_2509
+	JAE       pixels_done_2512
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -47365,7 +47475,7 @@ tail_2508:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2517:
+row_2520:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -47379,24 +47489,24 @@ row_2517:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2517
+	JNZ          row_2520
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2518
+	JB           act_done_2521
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2519
+	JE           act_clampx_2522
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2520
+	JE           act_mulx_2523
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2521
+	JE           act_slope_2524
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2522
+	JE           act_slopec_2525
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2523
+	JE           act_requant_2526
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -47406,9 +47516,9 @@ row_2517:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2518
+	JMP          act_done_2521
 
-act_mulx_2520:
+act_mulx_2523:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -47424,9 +47534,9 @@ act_mulx_2520:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2518
+	JMP         act_done_2521
 
-act_slope_2521:
+act_slope_2524:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -47436,9 +47546,9 @@ act_slope_2521:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2518
+	JMP         act_done_2521
 
-act_slopec_2522:
+act_slopec_2525:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47451,9 +47561,9 @@ act_slopec_2522:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2518
+	JMP         act_done_2521
 
-act_requant_2523:
+act_requant_2526:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -47469,9 +47579,9 @@ act_requant_2523:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2518
+	JMP         act_done_2521
 
-act_clampx_2519:
+act_clampx_2522:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -47479,7 +47589,7 @@ act_clampx_2519:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2518:
+act_done_2521:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -47487,7 +47597,7 @@ act_done_2518:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2509:
+pixels_done_2512:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47504,9 +47614,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2524:
+block_2527:
 	CMPQ    DI, BX
-	JAE     tail_2525
+	JAE     tail_2528
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47514,7 +47624,7 @@ block_2524:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2527:
+row_2530:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -47525,33 +47635,33 @@ row_2527:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2527
+	JNZ          row_2530
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2528
+	JB           act_done_2531
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2529
+	JE           act_clampx_2532
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2530
+	JE           act_mulx_2533
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2531
+	JE           act_slope_2534
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2532
+	JE           act_slopec_2535
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2533
+	JE           act_requant_2536
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2528
+	JMP          act_done_2531
 
-act_mulx_2530:
+act_mulx_2533:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47562,18 +47672,18 @@ act_mulx_2530:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2528
+	JMP         act_done_2531
 
-act_slope_2531:
+act_slope_2534:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2528
+	JMP         act_done_2531
 
-act_slopec_2532:
+act_slopec_2535:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47583,9 +47693,9 @@ act_slopec_2532:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2528
+	JMP         act_done_2531
 
-act_requant_2533:
+act_requant_2536:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -47597,33 +47707,33 @@ act_requant_2533:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2528
+	JMP         act_done_2531
 
-act_clampx_2529:
+act_clampx_2532:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2528:
+act_done_2531:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2524
+	JMP     block_2527
 
-tail_2525:
+tail_2528:
 	CMPQ      DI, DX
-	JAE       pixels_done_2526
+	JAE       pixels_done_2529
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2534:
+row_2537:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -47634,33 +47744,33 @@ row_2534:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2534
+	JNZ          row_2537
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2535
+	JB           act_done_2538
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2536
+	JE           act_clampx_2539
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2537
+	JE           act_mulx_2540
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2538
+	JE           act_slope_2541
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2539
+	JE           act_slopec_2542
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2540
+	JE           act_requant_2543
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2535
+	JMP          act_done_2538
 
-act_mulx_2537:
+act_mulx_2540:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -47671,18 +47781,18 @@ act_mulx_2537:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2535
+	JMP         act_done_2538
 
-act_slope_2538:
+act_slope_2541:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2535
+	JMP         act_done_2538
 
-act_slopec_2539:
+act_slopec_2542:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47692,9 +47802,9 @@ act_slopec_2539:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2535
+	JMP         act_done_2538
 
-act_requant_2540:
+act_requant_2543:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -47706,21 +47816,21 @@ act_requant_2540:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2535
+	JMP         act_done_2538
 
-act_clampx_2536:
+act_clampx_2539:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2535:
+act_done_2538:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2526:
+pixels_done_2529:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -47735,16 +47845,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2541:
+block_2544:
 	CMPQ    DI, BX
-	JAE     tail_2542
+	JAE     tail_2545
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2544:
+row_2547:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -47752,53 +47862,53 @@ row_2544:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2544
+	JNZ          row_2547
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2545
+	JB           act_done_2548
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2546
+	JE           act_clampx_2549
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2547
+	JE           act_mulx_2550
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2548
+	JE           act_slope_2551
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2549
+	JE           act_slopec_2552
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2550
+	JE           act_requant_2553
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2545
+	JMP          act_done_2548
 
-act_mulx_2547:
+act_mulx_2550:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2545
+	JMP         act_done_2548
 
-act_slope_2548:
+act_slope_2551:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2545
+	JMP         act_done_2548
 
-act_slopec_2549:
+act_slopec_2552:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2545
+	JMP         act_done_2548
 
-act_requant_2550:
+act_requant_2553:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -47806,28 +47916,28 @@ act_requant_2550:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2545
+	JMP         act_done_2548
 
-act_clampx_2546:
+act_clampx_2549:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2545:
+act_done_2548:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2541
+	JMP     block_2544
 
-tail_2542:
+tail_2545:
 	CMPQ      DI, DX
-	JAE       pixels_done_2543
+	JAE       pixels_done_2546
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2551:
+row_2554:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -47835,53 +47945,53 @@ row_2551:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2551
+	JNZ          row_2554
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2552
+	JB           act_done_2555
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2553
+	JE           act_clampx_2556
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2554
+	JE           act_mulx_2557
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2555
+	JE           act_slope_2558
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2556
+	JE           act_slopec_2559
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2557
+	JE           act_requant_2560
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2552
+	JMP          act_done_2555
 
-act_mulx_2554:
+act_mulx_2557:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2552
+	JMP         act_done_2555
 
-act_slope_2555:
+act_slope_2558:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2552
+	JMP         act_done_2555
 
-act_slopec_2556:
+act_slopec_2559:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2552
+	JMP         act_done_2555
 
-act_requant_2557:
+act_requant_2560:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -47889,17 +47999,17 @@ act_requant_2557:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2552
+	JMP         act_done_2555
 
-act_clampx_2553:
+act_clampx_2556:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2552:
+act_done_2555:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2543:
+pixels_done_2546:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -47932,9 +48042,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2558:
+block_2561:
 	CMPQ    DI, BX
-	JAE     tail_2559
+	JAE     tail_2562
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -47944,7 +48054,7 @@ block_2558:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2561:
+row_2564:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -47970,24 +48080,24 @@ row_2561:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2561
+	JNZ          row_2564
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2562
+	JB           act_done_2565
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2563
+	JE           act_clampx_2566
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2564
+	JE           act_mulx_2567
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2565
+	JE           act_slope_2568
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2566
+	JE           act_slopec_2569
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2567
+	JE           act_requant_2570
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48000,9 +48110,9 @@ row_2561:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2562
+	JMP          act_done_2565
 
-act_mulx_2564:
+act_mulx_2567:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48023,9 +48133,9 @@ act_mulx_2564:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2562
+	JMP         act_done_2565
 
-act_slope_2565:
+act_slope_2568:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48038,9 +48148,9 @@ act_slope_2565:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2562
+	JMP         act_done_2565
 
-act_slopec_2566:
+act_slopec_2569:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48056,9 +48166,9 @@ act_slopec_2566:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2562
+	JMP         act_done_2565
 
-act_requant_2567:
+act_requant_2570:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -48078,9 +48188,9 @@ act_requant_2567:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2562
+	JMP         act_done_2565
 
-act_clampx_2563:
+act_clampx_2566:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48090,7 +48200,7 @@ act_clampx_2563:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2562:
+act_done_2565:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48101,11 +48211,11 @@ act_done_2562:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2558
+	JMP     block_2561
 
-tail_2559:
+tail_2562:
 	CMPQ      DI, DX
-	JAE       pixels_done_2560
+	JAE       pixels_done_2563
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48114,7 +48224,7 @@ tail_2559:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2568:
+row_2571:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -48140,24 +48250,24 @@ row_2568:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2568
+	JNZ          row_2571
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2569
+	JB           act_done_2572
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2570
+	JE           act_clampx_2573
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2571
+	JE           act_mulx_2574
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2572
+	JE           act_slope_2575
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2573
+	JE           act_slopec_2576
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2574
+	JE           act_requant_2577
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -48170,9 +48280,9 @@ row_2568:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2569
+	JMP          act_done_2572
 
-act_mulx_2571:
+act_mulx_2574:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -48193,9 +48303,9 @@ act_mulx_2571:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2569
+	JMP         act_done_2572
 
-act_slope_2572:
+act_slope_2575:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -48208,9 +48318,9 @@ act_slope_2572:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2569
+	JMP         act_done_2572
 
-act_slopec_2573:
+act_slopec_2576:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48226,9 +48336,9 @@ act_slopec_2573:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2569
+	JMP         act_done_2572
 
-act_requant_2574:
+act_requant_2577:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -48248,9 +48358,9 @@ act_requant_2574:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2569
+	JMP         act_done_2572
 
-act_clampx_2570:
+act_clampx_2573:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -48260,7 +48370,7 @@ act_clampx_2570:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2569:
+act_done_2572:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48270,7 +48380,7 @@ act_done_2569:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2560:
+pixels_done_2563:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48289,9 +48399,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2575:
+block_2578:
 	CMPQ    DI, BX
-	JAE     tail_2576
+	JAE     tail_2579
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48300,7 +48410,7 @@ block_2575:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2578:
+row_2581:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -48321,24 +48431,24 @@ row_2578:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2578
+	JNZ          row_2581
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2579
+	JB           act_done_2582
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2580
+	JE           act_clampx_2583
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2581
+	JE           act_mulx_2584
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2582
+	JE           act_slope_2585
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2583
+	JE           act_slopec_2586
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2584
+	JE           act_requant_2587
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48348,9 +48458,9 @@ row_2578:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2579
+	JMP          act_done_2582
 
-act_mulx_2581:
+act_mulx_2584:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48366,9 +48476,9 @@ act_mulx_2581:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2579
+	JMP         act_done_2582
 
-act_slope_2582:
+act_slope_2585:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48378,9 +48488,9 @@ act_slope_2582:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2579
+	JMP         act_done_2582
 
-act_slopec_2583:
+act_slopec_2586:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48393,9 +48503,9 @@ act_slopec_2583:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2579
+	JMP         act_done_2582
 
-act_requant_2584:
+act_requant_2587:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -48411,9 +48521,9 @@ act_requant_2584:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2579
+	JMP         act_done_2582
 
-act_clampx_2580:
+act_clampx_2583:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48421,7 +48531,7 @@ act_clampx_2580:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2579:
+act_done_2582:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -48430,11 +48540,11 @@ act_done_2579:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2575
+	JMP     block_2578
 
-tail_2576:
+tail_2579:
 	CMPQ      DI, DX
-	JAE       pixels_done_2577
+	JAE       pixels_done_2580
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -48442,7 +48552,7 @@ tail_2576:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2585:
+row_2588:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -48463,24 +48573,24 @@ row_2585:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2585
+	JNZ          row_2588
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2586
+	JB           act_done_2589
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2587
+	JE           act_clampx_2590
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2588
+	JE           act_mulx_2591
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2589
+	JE           act_slope_2592
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2590
+	JE           act_slopec_2593
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2591
+	JE           act_requant_2594
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -48490,9 +48600,9 @@ row_2585:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2586
+	JMP          act_done_2589
 
-act_mulx_2588:
+act_mulx_2591:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -48508,9 +48618,9 @@ act_mulx_2588:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2586
+	JMP         act_done_2589
 
-act_slope_2589:
+act_slope_2592:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -48520,9 +48630,9 @@ act_slope_2589:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2586
+	JMP         act_done_2589
 
-act_slopec_2590:
+act_slopec_2593:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48535,9 +48645,9 @@ act_slopec_2590:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2586
+	JMP         act_done_2589
 
-act_requant_2591:
+act_requant_2594:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -48553,9 +48663,9 @@ act_requant_2591:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2586
+	JMP         act_done_2589
 
-act_clampx_2587:
+act_clampx_2590:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -48563,7 +48673,7 @@ act_clampx_2587:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2586:
+act_done_2589:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -48571,7 +48681,7 @@ act_done_2586:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2577:
+pixels_done_2580:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48588,9 +48698,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2592:
+block_2595:
 	CMPQ    DI, BX
-	JAE     tail_2593
+	JAE     tail_2596
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -48598,7 +48708,7 @@ block_2592:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2595:
+row_2598:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -48614,33 +48724,33 @@ row_2595:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2595
+	JNZ          row_2598
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2596
+	JB           act_done_2599
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2597
+	JE           act_clampx_2600
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2598
+	JE           act_mulx_2601
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2599
+	JE           act_slope_2602
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2600
+	JE           act_slopec_2603
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2601
+	JE           act_requant_2604
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2596
+	JMP          act_done_2599
 
-act_mulx_2598:
+act_mulx_2601:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48651,18 +48761,18 @@ act_mulx_2598:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2596
+	JMP         act_done_2599
 
-act_slope_2599:
+act_slope_2602:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2596
+	JMP         act_done_2599
 
-act_slopec_2600:
+act_slopec_2603:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48672,9 +48782,9 @@ act_slopec_2600:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2596
+	JMP         act_done_2599
 
-act_requant_2601:
+act_requant_2604:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -48686,33 +48796,33 @@ act_requant_2601:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2596
+	JMP         act_done_2599
 
-act_clampx_2597:
+act_clampx_2600:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2596:
+act_done_2599:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2592
+	JMP     block_2595
 
-tail_2593:
+tail_2596:
 	CMPQ      DI, DX
-	JAE       pixels_done_2594
+	JAE       pixels_done_2597
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2602:
+row_2605:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -48728,33 +48838,33 @@ row_2602:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2602
+	JNZ          row_2605
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2603
+	JB           act_done_2606
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2604
+	JE           act_clampx_2607
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2605
+	JE           act_mulx_2608
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2606
+	JE           act_slope_2609
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2607
+	JE           act_slopec_2610
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2608
+	JE           act_requant_2611
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2603
+	JMP          act_done_2606
 
-act_mulx_2605:
+act_mulx_2608:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -48765,18 +48875,18 @@ act_mulx_2605:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2603
+	JMP         act_done_2606
 
-act_slope_2606:
+act_slope_2609:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2603
+	JMP         act_done_2606
 
-act_slopec_2607:
+act_slopec_2610:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48786,9 +48896,9 @@ act_slopec_2607:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2603
+	JMP         act_done_2606
 
-act_requant_2608:
+act_requant_2611:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -48800,21 +48910,21 @@ act_requant_2608:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2603
+	JMP         act_done_2606
 
-act_clampx_2604:
+act_clampx_2607:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2603:
+act_done_2606:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2594:
+pixels_done_2597:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -48829,16 +48939,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2609:
+block_2612:
 	CMPQ    DI, BX
-	JAE     tail_2610
+	JAE     tail_2613
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2612:
+row_2615:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -48849,53 +48959,53 @@ row_2612:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2612
+	JNZ          row_2615
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2613
+	JB           act_done_2616
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2614
+	JE           act_clampx_2617
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2615
+	JE           act_mulx_2618
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2616
+	JE           act_slope_2619
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2617
+	JE           act_slopec_2620
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2618
+	JE           act_requant_2621
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2613
+	JMP          act_done_2616
 
-act_mulx_2615:
+act_mulx_2618:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2613
+	JMP         act_done_2616
 
-act_slope_2616:
+act_slope_2619:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2613
+	JMP         act_done_2616
 
-act_slopec_2617:
+act_slopec_2620:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2613
+	JMP         act_done_2616
 
-act_requant_2618:
+act_requant_2621:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -48903,28 +49013,28 @@ act_requant_2618:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2613
+	JMP         act_done_2616
 
-act_clampx_2614:
+act_clampx_2617:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2613:
+act_done_2616:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2609
+	JMP     block_2612
 
-tail_2610:
+tail_2613:
 	CMPQ      DI, DX
-	JAE       pixels_done_2611
+	JAE       pixels_done_2614
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2619:
+row_2622:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -48935,53 +49045,53 @@ row_2619:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2619
+	JNZ          row_2622
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2620
+	JB           act_done_2623
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2621
+	JE           act_clampx_2624
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2622
+	JE           act_mulx_2625
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2623
+	JE           act_slope_2626
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2624
+	JE           act_slopec_2627
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2625
+	JE           act_requant_2628
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2620
+	JMP          act_done_2623
 
-act_mulx_2622:
+act_mulx_2625:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2620
+	JMP         act_done_2623
 
-act_slope_2623:
+act_slope_2626:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2620
+	JMP         act_done_2623
 
-act_slopec_2624:
+act_slopec_2627:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2620
+	JMP         act_done_2623
 
-act_requant_2625:
+act_requant_2628:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -48989,17 +49099,17 @@ act_requant_2625:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2620
+	JMP         act_done_2623
 
-act_clampx_2621:
+act_clampx_2624:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2620:
+act_done_2623:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2611:
+pixels_done_2614:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -49032,9 +49142,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2626:
+block_2629:
 	CMPQ    DI, BX
-	JAE     tail_2627
+	JAE     tail_2630
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49044,7 +49154,7 @@ block_2626:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2629:
+row_2632:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -49061,24 +49171,24 @@ row_2629:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2629
+	JNZ          row_2632
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2630
+	JB           act_done_2633
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2631
+	JE           act_clampx_2634
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2632
+	JE           act_mulx_2635
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2633
+	JE           act_slope_2636
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2634
+	JE           act_slopec_2637
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2635
+	JE           act_requant_2638
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49091,9 +49201,9 @@ row_2629:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2630
+	JMP          act_done_2633
 
-act_mulx_2632:
+act_mulx_2635:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49114,9 +49224,9 @@ act_mulx_2632:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2630
+	JMP         act_done_2633
 
-act_slope_2633:
+act_slope_2636:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49129,9 +49239,9 @@ act_slope_2633:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2630
+	JMP         act_done_2633
 
-act_slopec_2634:
+act_slopec_2637:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -49147,9 +49257,9 @@ act_slopec_2634:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2630
+	JMP         act_done_2633
 
-act_requant_2635:
+act_requant_2638:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -49169,9 +49279,9 @@ act_requant_2635:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2630
+	JMP         act_done_2633
 
-act_clampx_2631:
+act_clampx_2634:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49181,7 +49291,7 @@ act_clampx_2631:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2630:
+act_done_2633:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49192,11 +49302,11 @@ act_done_2630:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2626
+	JMP     block_2629
 
-tail_2627:
+tail_2630:
 	CMPQ      DI, DX
-	JAE       pixels_done_2628
+	JAE       pixels_done_2631
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49205,7 +49315,7 @@ tail_2627:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2636:
+row_2639:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -49222,24 +49332,24 @@ row_2636:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2636
+	JNZ          row_2639
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2637
+	JB           act_done_2640
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2638
+	JE           act_clampx_2641
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2639
+	JE           act_mulx_2642
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2640
+	JE           act_slope_2643
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2641
+	JE           act_slopec_2644
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2642
+	JE           act_requant_2645
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -49252,9 +49362,9 @@ row_2636:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2637
+	JMP          act_done_2640
 
-act_mulx_2639:
+act_mulx_2642:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -49275,9 +49385,9 @@ act_mulx_2639:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2637
+	JMP         act_done_2640
 
-act_slope_2640:
+act_slope_2643:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -49290,9 +49400,9 @@ act_slope_2640:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2637
+	JMP         act_done_2640
 
-act_slopec_2641:
+act_slopec_2644:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49308,9 +49418,9 @@ act_slopec_2641:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2637
+	JMP         act_done_2640
 
-act_requant_2642:
+act_requant_2645:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -49330,9 +49440,9 @@ act_requant_2642:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2637
+	JMP         act_done_2640
 
-act_clampx_2638:
+act_clampx_2641:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -49342,7 +49452,7 @@ act_clampx_2638:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2637:
+act_done_2640:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49352,7 +49462,7 @@ act_done_2637:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2628:
+pixels_done_2631:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49371,9 +49481,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2643:
+block_2646:
 	CMPQ    DI, BX
-	JAE     tail_2644
+	JAE     tail_2647
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49382,7 +49492,7 @@ block_2643:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2646:
+row_2649:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -49396,24 +49506,24 @@ row_2646:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2646
+	JNZ          row_2649
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2647
+	JB           act_done_2650
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2648
+	JE           act_clampx_2651
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2649
+	JE           act_mulx_2652
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2650
+	JE           act_slope_2653
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2651
+	JE           act_slopec_2654
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2652
+	JE           act_requant_2655
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49423,9 +49533,9 @@ row_2646:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2647
+	JMP          act_done_2650
 
-act_mulx_2649:
+act_mulx_2652:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49441,9 +49551,9 @@ act_mulx_2649:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2647
+	JMP         act_done_2650
 
-act_slope_2650:
+act_slope_2653:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49453,9 +49563,9 @@ act_slope_2650:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2647
+	JMP         act_done_2650
 
-act_slopec_2651:
+act_slopec_2654:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49468,9 +49578,9 @@ act_slopec_2651:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2647
+	JMP         act_done_2650
 
-act_requant_2652:
+act_requant_2655:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -49486,9 +49596,9 @@ act_requant_2652:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2647
+	JMP         act_done_2650
 
-act_clampx_2648:
+act_clampx_2651:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49496,7 +49606,7 @@ act_clampx_2648:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2647:
+act_done_2650:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -49505,11 +49615,11 @@ act_done_2647:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2643
+	JMP     block_2646
 
-tail_2644:
+tail_2647:
 	CMPQ      DI, DX
-	JAE       pixels_done_2645
+	JAE       pixels_done_2648
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -49517,7 +49627,7 @@ tail_2644:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2653:
+row_2656:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -49531,24 +49641,24 @@ row_2653:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2653
+	JNZ          row_2656
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2654
+	JB           act_done_2657
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2655
+	JE           act_clampx_2658
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2656
+	JE           act_mulx_2659
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2657
+	JE           act_slope_2660
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2658
+	JE           act_slopec_2661
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2659
+	JE           act_requant_2662
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -49558,9 +49668,9 @@ row_2653:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2654
+	JMP          act_done_2657
 
-act_mulx_2656:
+act_mulx_2659:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -49576,9 +49686,9 @@ act_mulx_2656:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2654
+	JMP         act_done_2657
 
-act_slope_2657:
+act_slope_2660:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -49588,9 +49698,9 @@ act_slope_2657:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2654
+	JMP         act_done_2657
 
-act_slopec_2658:
+act_slopec_2661:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49603,9 +49713,9 @@ act_slopec_2658:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2654
+	JMP         act_done_2657
 
-act_requant_2659:
+act_requant_2662:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -49621,9 +49731,9 @@ act_requant_2659:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2654
+	JMP         act_done_2657
 
-act_clampx_2655:
+act_clampx_2658:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -49631,7 +49741,7 @@ act_clampx_2655:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2654:
+act_done_2657:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -49639,7 +49749,7 @@ act_done_2654:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2645:
+pixels_done_2648:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49656,9 +49766,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2660:
+block_2663:
 	CMPQ    DI, BX
-	JAE     tail_2661
+	JAE     tail_2664
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -49666,7 +49776,7 @@ block_2660:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2663:
+row_2666:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -49677,33 +49787,33 @@ row_2663:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2663
+	JNZ          row_2666
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2664
+	JB           act_done_2667
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2665
+	JE           act_clampx_2668
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2666
+	JE           act_mulx_2669
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2667
+	JE           act_slope_2670
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2668
+	JE           act_slopec_2671
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2669
+	JE           act_requant_2672
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2664
+	JMP          act_done_2667
 
-act_mulx_2666:
+act_mulx_2669:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49714,18 +49824,18 @@ act_mulx_2666:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2664
+	JMP         act_done_2667
 
-act_slope_2667:
+act_slope_2670:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2664
+	JMP         act_done_2667
 
-act_slopec_2668:
+act_slopec_2671:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49735,9 +49845,9 @@ act_slopec_2668:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2664
+	JMP         act_done_2667
 
-act_requant_2669:
+act_requant_2672:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -49749,33 +49859,33 @@ act_requant_2669:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2664
+	JMP         act_done_2667
 
-act_clampx_2665:
+act_clampx_2668:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2664:
+act_done_2667:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2660
+	JMP     block_2663
 
-tail_2661:
+tail_2664:
 	CMPQ      DI, DX
-	JAE       pixels_done_2662
+	JAE       pixels_done_2665
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2670:
+row_2673:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -49786,33 +49896,33 @@ row_2670:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2670
+	JNZ          row_2673
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2671
+	JB           act_done_2674
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2672
+	JE           act_clampx_2675
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2673
+	JE           act_mulx_2676
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2674
+	JE           act_slope_2677
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2675
+	JE           act_slopec_2678
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2676
+	JE           act_requant_2679
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2671
+	JMP          act_done_2674
 
-act_mulx_2673:
+act_mulx_2676:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -49823,18 +49933,18 @@ act_mulx_2673:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2671
+	JMP         act_done_2674
 
-act_slope_2674:
+act_slope_2677:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2671
+	JMP         act_done_2674
 
-act_slopec_2675:
+act_slopec_2678:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49844,9 +49954,9 @@ act_slopec_2675:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2671
+	JMP         act_done_2674
 
-act_requant_2676:
+act_requant_2679:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -49858,21 +49968,21 @@ act_requant_2676:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2671
+	JMP         act_done_2674
 
-act_clampx_2672:
+act_clampx_2675:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2671:
+act_done_2674:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2662:
+pixels_done_2665:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -49887,16 +49997,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2677:
+block_2680:
 	CMPQ    DI, BX
-	JAE     tail_2678
+	JAE     tail_2681
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2680:
+row_2683:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -49904,53 +50014,53 @@ row_2680:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R10
 	DECQ         R11
-	JNZ          row_2680
+	JNZ          row_2683
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2681
+	JB           act_done_2684
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2682
+	JE           act_clampx_2685
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2683
+	JE           act_mulx_2686
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2684
+	JE           act_slope_2687
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2685
+	JE           act_slopec_2688
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2686
+	JE           act_requant_2689
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2681
+	JMP          act_done_2684
 
-act_mulx_2683:
+act_mulx_2686:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2681
+	JMP         act_done_2684
 
-act_slope_2684:
+act_slope_2687:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2681
+	JMP         act_done_2684
 
-act_slopec_2685:
+act_slopec_2688:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2681
+	JMP         act_done_2684
 
-act_requant_2686:
+act_requant_2689:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -49958,28 +50068,28 @@ act_requant_2686:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2681
+	JMP         act_done_2684
 
-act_clampx_2682:
+act_clampx_2685:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2681:
+act_done_2684:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000240, R8
-	JMP     block_2677
+	JMP     block_2680
 
-tail_2678:
+tail_2681:
 	CMPQ      DI, DX
-	JAE       pixels_done_2679
+	JAE       pixels_done_2682
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2687:
+row_2690:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -49987,53 +50097,53 @@ row_2687:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x000000c0, R8
 	DECQ         R10
-	JNZ          row_2687
+	JNZ          row_2690
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2688
+	JB           act_done_2691
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2689
+	JE           act_clampx_2692
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2690
+	JE           act_mulx_2693
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2691
+	JE           act_slope_2694
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2692
+	JE           act_slopec_2695
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2693
+	JE           act_requant_2696
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2688
+	JMP          act_done_2691
 
-act_mulx_2690:
+act_mulx_2693:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2688
+	JMP         act_done_2691
 
-act_slope_2691:
+act_slope_2694:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2688
+	JMP         act_done_2691
 
-act_slopec_2692:
+act_slopec_2695:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2688
+	JMP         act_done_2691
 
-act_requant_2693:
+act_requant_2696:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -50041,17 +50151,17 @@ act_requant_2693:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2688
+	JMP         act_done_2691
 
-act_clampx_2689:
+act_clampx_2692:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2688:
+act_done_2691:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2679:
+pixels_done_2682:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -50084,9 +50194,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2694:
+block_2697:
 	CMPQ    DI, BX
-	JAE     tail_2695
+	JAE     tail_2698
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50100,7 +50210,7 @@ block_2694:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2697:
+row_2700:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -50173,24 +50283,24 @@ row_2697:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2697
+	JNZ          row_2700
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2698
+	JB           act_done_2701
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2699
+	JE           act_clampx_2702
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2700
+	JE           act_mulx_2703
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2701
+	JE           act_slope_2704
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2702
+	JE           act_slopec_2705
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2703
+	JE           act_requant_2706
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50215,9 +50325,9 @@ row_2697:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2698
+	JMP          act_done_2701
 
-act_mulx_2700:
+act_mulx_2703:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50258,9 +50368,9 @@ act_mulx_2700:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2698
+	JMP         act_done_2701
 
-act_slope_2701:
+act_slope_2704:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50285,9 +50395,9 @@ act_slope_2701:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2698
+	JMP         act_done_2701
 
-act_slopec_2702:
+act_slopec_2705:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50315,9 +50425,9 @@ act_slopec_2702:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2698
+	JMP         act_done_2701
 
-act_requant_2703:
+act_requant_2706:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -50353,9 +50463,9 @@ act_requant_2703:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2698
+	JMP         act_done_2701
 
-act_clampx_2699:
+act_clampx_2702:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50373,7 +50483,7 @@ act_clampx_2699:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2698:
+act_done_2701:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -50392,11 +50502,11 @@ act_done_2698:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2694
+	JMP     block_2697
 
-tail_2695:
+tail_2698:
 	CMPQ      DI, DX
-	JAE       pixels_done_2696
+	JAE       pixels_done_2699
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -50409,7 +50519,7 @@ tail_2695:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2704:
+row_2707:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -50482,24 +50592,24 @@ row_2704:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2704
+	JNZ          row_2707
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2705
+	JB           act_done_2708
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2706
+	JE           act_clampx_2709
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2707
+	JE           act_mulx_2710
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2708
+	JE           act_slope_2711
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2709
+	JE           act_slopec_2712
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2710
+	JE           act_requant_2713
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -50524,9 +50634,9 @@ row_2704:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2705
+	JMP          act_done_2708
 
-act_mulx_2707:
+act_mulx_2710:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -50567,9 +50677,9 @@ act_mulx_2707:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2705
+	JMP         act_done_2708
 
-act_slope_2708:
+act_slope_2711:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -50594,9 +50704,9 @@ act_slope_2708:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2705
+	JMP         act_done_2708
 
-act_slopec_2709:
+act_slopec_2712:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50624,9 +50734,9 @@ act_slopec_2709:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2705
+	JMP         act_done_2708
 
-act_requant_2710:
+act_requant_2713:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -50662,9 +50772,9 @@ act_requant_2710:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2705
+	JMP         act_done_2708
 
-act_clampx_2706:
+act_clampx_2709:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -50682,7 +50792,7 @@ act_clampx_2706:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2705:
+act_done_2708:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -50700,7 +50810,7 @@ act_done_2705:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2696:
+pixels_done_2699:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -50727,9 +50837,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2711:
+block_2714:
 	CMPQ    DI, BX
-	JAE     tail_2712
+	JAE     tail_2715
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -50742,7 +50852,7 @@ block_2711:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2714:
+row_2717:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -50808,24 +50918,24 @@ row_2714:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2714
+	JNZ          row_2717
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2715
+	JB           act_done_2718
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2716
+	JE           act_clampx_2719
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2717
+	JE           act_mulx_2720
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2718
+	JE           act_slope_2721
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2719
+	JE           act_slopec_2722
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2720
+	JE           act_requant_2723
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -50847,9 +50957,9 @@ row_2714:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2715
+	JMP          act_done_2718
 
-act_mulx_2717:
+act_mulx_2720:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -50885,9 +50995,9 @@ act_mulx_2717:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2715
+	JMP         act_done_2718
 
-act_slope_2718:
+act_slope_2721:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -50909,9 +51019,9 @@ act_slope_2718:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2715
+	JMP         act_done_2718
 
-act_slopec_2719:
+act_slopec_2722:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50936,9 +51046,9 @@ act_slopec_2719:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2715
+	JMP         act_done_2718
 
-act_requant_2720:
+act_requant_2723:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -50970,9 +51080,9 @@ act_requant_2720:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2715
+	JMP         act_done_2718
 
-act_clampx_2716:
+act_clampx_2719:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -50988,7 +51098,7 @@ act_clampx_2716:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2715:
+act_done_2718:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51005,11 +51115,11 @@ act_done_2715:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2711
+	JMP     block_2714
 
-tail_2712:
+tail_2715:
 	CMPQ      DI, DX
-	JAE       pixels_done_2713
+	JAE       pixels_done_2716
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51021,7 +51131,7 @@ tail_2712:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2721:
+row_2724:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -51087,24 +51197,24 @@ row_2721:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2721
+	JNZ          row_2724
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2722
+	JB           act_done_2725
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2723
+	JE           act_clampx_2726
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2724
+	JE           act_mulx_2727
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2725
+	JE           act_slope_2728
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2726
+	JE           act_slopec_2729
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2727
+	JE           act_requant_2730
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -51126,9 +51236,9 @@ row_2721:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2722
+	JMP          act_done_2725
 
-act_mulx_2724:
+act_mulx_2727:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -51164,9 +51274,9 @@ act_mulx_2724:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2722
+	JMP         act_done_2725
 
-act_slope_2725:
+act_slope_2728:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -51188,9 +51298,9 @@ act_slope_2725:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2722
+	JMP         act_done_2725
 
-act_slopec_2726:
+act_slopec_2729:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -51215,9 +51325,9 @@ act_slopec_2726:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2722
+	JMP         act_done_2725
 
-act_requant_2727:
+act_requant_2730:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -51249,9 +51359,9 @@ act_requant_2727:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2722
+	JMP         act_done_2725
 
-act_clampx_2723:
+act_clampx_2726:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -51267,7 +51377,7 @@ act_clampx_2723:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2722:
+act_done_2725:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51283,7 +51393,7 @@ act_done_2722:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2713:
+pixels_done_2716:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51308,9 +51418,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2728:
+block_2731:
 	CMPQ    DI, BX
-	JAE     tail_2729
+	JAE     tail_2732
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51322,7 +51432,7 @@ block_2728:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2731:
+row_2734:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -51381,24 +51491,24 @@ row_2731:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2731
+	JNZ          row_2734
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2732
+	JB           act_done_2735
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2733
+	JE           act_clampx_2736
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2734
+	JE           act_mulx_2737
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2735
+	JE           act_slope_2738
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2736
+	JE           act_slopec_2739
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2737
+	JE           act_requant_2740
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51417,9 +51527,9 @@ row_2731:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2732
+	JMP          act_done_2735
 
-act_mulx_2734:
+act_mulx_2737:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51450,9 +51560,9 @@ act_mulx_2734:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2732
+	JMP         act_done_2735
 
-act_slope_2735:
+act_slope_2738:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51471,9 +51581,9 @@ act_slope_2735:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2732
+	JMP         act_done_2735
 
-act_slopec_2736:
+act_slopec_2739:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51495,9 +51605,9 @@ act_slopec_2736:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2732
+	JMP         act_done_2735
 
-act_requant_2737:
+act_requant_2740:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -51525,9 +51635,9 @@ act_requant_2737:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2732
+	JMP         act_done_2735
 
-act_clampx_2733:
+act_clampx_2736:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51541,7 +51651,7 @@ act_clampx_2733:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2732:
+act_done_2735:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -51556,11 +51666,11 @@ act_done_2732:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2728
+	JMP     block_2731
 
-tail_2729:
+tail_2732:
 	CMPQ      DI, DX
-	JAE       pixels_done_2730
+	JAE       pixels_done_2733
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -51571,7 +51681,7 @@ tail_2729:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2738:
+row_2741:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -51630,24 +51740,24 @@ row_2738:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2738
+	JNZ          row_2741
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2739
+	JB           act_done_2742
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2740
+	JE           act_clampx_2743
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2741
+	JE           act_mulx_2744
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2742
+	JE           act_slope_2745
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2743
+	JE           act_slopec_2746
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2744
+	JE           act_requant_2747
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -51666,9 +51776,9 @@ row_2738:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2739
+	JMP          act_done_2742
 
-act_mulx_2741:
+act_mulx_2744:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -51699,9 +51809,9 @@ act_mulx_2741:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2739
+	JMP         act_done_2742
 
-act_slope_2742:
+act_slope_2745:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -51720,9 +51830,9 @@ act_slope_2742:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2739
+	JMP         act_done_2742
 
-act_slopec_2743:
+act_slopec_2746:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51744,9 +51854,9 @@ act_slopec_2743:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2739
+	JMP         act_done_2742
 
-act_requant_2744:
+act_requant_2747:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -51774,9 +51884,9 @@ act_requant_2744:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2739
+	JMP         act_done_2742
 
-act_clampx_2740:
+act_clampx_2743:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -51790,7 +51900,7 @@ act_clampx_2740:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2739:
+act_done_2742:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -51804,7 +51914,7 @@ act_done_2739:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2730:
+pixels_done_2733:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -51827,9 +51937,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2745:
+block_2748:
 	CMPQ    DI, BX
-	JAE     tail_2746
+	JAE     tail_2749
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -51840,7 +51950,7 @@ block_2745:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2748:
+row_2751:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -51892,24 +52002,24 @@ row_2748:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2748
+	JNZ          row_2751
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2749
+	JB           act_done_2752
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2750
+	JE           act_clampx_2753
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2751
+	JE           act_mulx_2754
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2752
+	JE           act_slope_2755
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2753
+	JE           act_slopec_2756
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2754
+	JE           act_requant_2757
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -51925,9 +52035,9 @@ row_2748:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2749
+	JMP          act_done_2752
 
-act_mulx_2751:
+act_mulx_2754:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -51953,9 +52063,9 @@ act_mulx_2751:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2749
+	JMP         act_done_2752
 
-act_slope_2752:
+act_slope_2755:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -51971,9 +52081,9 @@ act_slope_2752:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2749
+	JMP         act_done_2752
 
-act_slopec_2753:
+act_slopec_2756:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -51992,9 +52102,9 @@ act_slopec_2753:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2749
+	JMP         act_done_2752
 
-act_requant_2754:
+act_requant_2757:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -52018,9 +52128,9 @@ act_requant_2754:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2749
+	JMP         act_done_2752
 
-act_clampx_2750:
+act_clampx_2753:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -52032,7 +52142,7 @@ act_clampx_2750:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2749:
+act_done_2752:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52045,11 +52155,11 @@ act_done_2749:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2745
+	JMP     block_2748
 
-tail_2746:
+tail_2749:
 	CMPQ      DI, DX
-	JAE       pixels_done_2747
+	JAE       pixels_done_2750
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52059,7 +52169,7 @@ tail_2746:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2755:
+row_2758:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -52111,24 +52221,24 @@ row_2755:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2755
+	JNZ          row_2758
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2756
+	JB           act_done_2759
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2757
+	JE           act_clampx_2760
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2758
+	JE           act_mulx_2761
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2759
+	JE           act_slope_2762
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2760
+	JE           act_slopec_2763
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2761
+	JE           act_requant_2764
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -52144,9 +52254,9 @@ row_2755:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2756
+	JMP          act_done_2759
 
-act_mulx_2758:
+act_mulx_2761:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -52172,9 +52282,9 @@ act_mulx_2758:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2756
+	JMP         act_done_2759
 
-act_slope_2759:
+act_slope_2762:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -52190,9 +52300,9 @@ act_slope_2759:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2756
+	JMP         act_done_2759
 
-act_slopec_2760:
+act_slopec_2763:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -52211,9 +52321,9 @@ act_slopec_2760:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2756
+	JMP         act_done_2759
 
-act_requant_2761:
+act_requant_2764:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -52237,9 +52347,9 @@ act_requant_2761:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2756
+	JMP         act_done_2759
 
-act_clampx_2757:
+act_clampx_2760:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -52251,7 +52361,7 @@ act_clampx_2757:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2756:
+act_done_2759:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52263,7 +52373,7 @@ act_done_2756:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2747:
+pixels_done_2750:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52284,9 +52394,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2762:
+block_2765:
 	CMPQ    DI, BX
-	JAE     tail_2763
+	JAE     tail_2766
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52296,7 +52406,7 @@ block_2762:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2765:
+row_2768:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -52341,24 +52451,24 @@ row_2765:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2765
+	JNZ          row_2768
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2766
+	JB           act_done_2769
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2767
+	JE           act_clampx_2770
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2768
+	JE           act_mulx_2771
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2769
+	JE           act_slope_2772
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2770
+	JE           act_slopec_2773
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2771
+	JE           act_requant_2774
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52371,9 +52481,9 @@ row_2765:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2766
+	JMP          act_done_2769
 
-act_mulx_2768:
+act_mulx_2771:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52394,9 +52504,9 @@ act_mulx_2768:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2766
+	JMP         act_done_2769
 
-act_slope_2769:
+act_slope_2772:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52409,9 +52519,9 @@ act_slope_2769:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2766
+	JMP         act_done_2769
 
-act_slopec_2770:
+act_slopec_2773:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52427,9 +52537,9 @@ act_slopec_2770:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2766
+	JMP         act_done_2769
 
-act_requant_2771:
+act_requant_2774:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -52449,9 +52559,9 @@ act_requant_2771:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2766
+	JMP         act_done_2769
 
-act_clampx_2767:
+act_clampx_2770:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52461,7 +52571,7 @@ act_clampx_2767:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2766:
+act_done_2769:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52472,11 +52582,11 @@ act_done_2766:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2762
+	JMP     block_2765
 
-tail_2763:
+tail_2766:
 	CMPQ      DI, DX
-	JAE       pixels_done_2764
+	JAE       pixels_done_2767
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52485,7 +52595,7 @@ tail_2763:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2772:
+row_2775:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -52530,24 +52640,24 @@ row_2772:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2772
+	JNZ          row_2775
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2773
+	JB           act_done_2776
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2774
+	JE           act_clampx_2777
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2775
+	JE           act_mulx_2778
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2776
+	JE           act_slope_2779
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2777
+	JE           act_slopec_2780
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2778
+	JE           act_requant_2781
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -52560,9 +52670,9 @@ row_2772:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2773
+	JMP          act_done_2776
 
-act_mulx_2775:
+act_mulx_2778:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -52583,9 +52693,9 @@ act_mulx_2775:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2773
+	JMP         act_done_2776
 
-act_slope_2776:
+act_slope_2779:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -52598,9 +52708,9 @@ act_slope_2776:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2773
+	JMP         act_done_2776
 
-act_slopec_2777:
+act_slopec_2780:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52616,9 +52726,9 @@ act_slopec_2777:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2773
+	JMP         act_done_2776
 
-act_requant_2778:
+act_requant_2781:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -52638,9 +52748,9 @@ act_requant_2778:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2773
+	JMP         act_done_2776
 
-act_clampx_2774:
+act_clampx_2777:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -52650,7 +52760,7 @@ act_clampx_2774:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2773:
+act_done_2776:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52660,7 +52770,7 @@ act_done_2773:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2764:
+pixels_done_2767:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -52679,9 +52789,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2779:
+block_2782:
 	CMPQ    DI, BX
-	JAE     tail_2780
+	JAE     tail_2783
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -52690,7 +52800,7 @@ block_2779:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2782:
+row_2785:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -52728,24 +52838,24 @@ row_2782:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2782
+	JNZ          row_2785
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2783
+	JB           act_done_2786
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2784
+	JE           act_clampx_2787
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2785
+	JE           act_mulx_2788
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2786
+	JE           act_slope_2789
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2787
+	JE           act_slopec_2790
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2788
+	JE           act_requant_2791
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52755,9 +52865,9 @@ row_2782:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2783
+	JMP          act_done_2786
 
-act_mulx_2785:
+act_mulx_2788:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52773,9 +52883,9 @@ act_mulx_2785:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2783
+	JMP         act_done_2786
 
-act_slope_2786:
+act_slope_2789:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52785,9 +52895,9 @@ act_slope_2786:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2783
+	JMP         act_done_2786
 
-act_slopec_2787:
+act_slopec_2790:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52800,9 +52910,9 @@ act_slopec_2787:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2783
+	JMP         act_done_2786
 
-act_requant_2788:
+act_requant_2791:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -52818,9 +52928,9 @@ act_requant_2788:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2783
+	JMP         act_done_2786
 
-act_clampx_2784:
+act_clampx_2787:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52828,7 +52938,7 @@ act_clampx_2784:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2783:
+act_done_2786:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -52837,11 +52947,11 @@ act_done_2783:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2779
+	JMP     block_2782
 
-tail_2780:
+tail_2783:
 	CMPQ      DI, DX
-	JAE       pixels_done_2781
+	JAE       pixels_done_2784
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -52849,7 +52959,7 @@ tail_2780:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2789:
+row_2792:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -52887,24 +52997,24 @@ row_2789:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2789
+	JNZ          row_2792
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2790
+	JB           act_done_2793
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2791
+	JE           act_clampx_2794
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2792
+	JE           act_mulx_2795
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2793
+	JE           act_slope_2796
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2794
+	JE           act_slopec_2797
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2795
+	JE           act_requant_2798
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -52914,9 +53024,9 @@ row_2789:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2790
+	JMP          act_done_2793
 
-act_mulx_2792:
+act_mulx_2795:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -52932,9 +53042,9 @@ act_mulx_2792:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2790
+	JMP         act_done_2793
 
-act_slope_2793:
+act_slope_2796:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -52944,9 +53054,9 @@ act_slope_2793:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2790
+	JMP         act_done_2793
 
-act_slopec_2794:
+act_slopec_2797:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52959,9 +53069,9 @@ act_slopec_2794:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2790
+	JMP         act_done_2793
 
-act_requant_2795:
+act_requant_2798:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -52977,9 +53087,9 @@ act_requant_2795:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2790
+	JMP         act_done_2793
 
-act_clampx_2791:
+act_clampx_2794:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -52987,7 +53097,7 @@ act_clampx_2791:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2790:
+act_done_2793:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -52995,7 +53105,7 @@ act_done_2790:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2781:
+pixels_done_2784:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53012,9 +53122,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2796:
+block_2799:
 	CMPQ    DI, BX
-	JAE     tail_2797
+	JAE     tail_2800
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53022,7 +53132,7 @@ block_2796:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2799:
+row_2802:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -53053,33 +53163,33 @@ row_2799:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2799
+	JNZ          row_2802
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2800
+	JB           act_done_2803
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2801
+	JE           act_clampx_2804
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2802
+	JE           act_mulx_2805
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2803
+	JE           act_slope_2806
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2804
+	JE           act_slopec_2807
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2805
+	JE           act_requant_2808
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2800
+	JMP          act_done_2803
 
-act_mulx_2802:
+act_mulx_2805:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53090,18 +53200,18 @@ act_mulx_2802:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2800
+	JMP         act_done_2803
 
-act_slope_2803:
+act_slope_2806:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2800
+	JMP         act_done_2803
 
-act_slopec_2804:
+act_slopec_2807:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -53111,9 +53221,9 @@ act_slopec_2804:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2800
+	JMP         act_done_2803
 
-act_requant_2805:
+act_requant_2808:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -53125,33 +53235,33 @@ act_requant_2805:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2800
+	JMP         act_done_2803
 
-act_clampx_2801:
+act_clampx_2804:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2800:
+act_done_2803:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2796
+	JMP     block_2799
 
-tail_2797:
+tail_2800:
 	CMPQ      DI, DX
-	JAE       pixels_done_2798
+	JAE       pixels_done_2801
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2806:
+row_2809:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -53182,33 +53292,33 @@ row_2806:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2806
+	JNZ          row_2809
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2807
+	JB           act_done_2810
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2808
+	JE           act_clampx_2811
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2809
+	JE           act_mulx_2812
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2810
+	JE           act_slope_2813
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2811
+	JE           act_slopec_2814
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2812
+	JE           act_requant_2815
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2807
+	JMP          act_done_2810
 
-act_mulx_2809:
+act_mulx_2812:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -53219,18 +53329,18 @@ act_mulx_2809:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2807
+	JMP         act_done_2810
 
-act_slope_2810:
+act_slope_2813:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2807
+	JMP         act_done_2810
 
-act_slopec_2811:
+act_slopec_2814:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -53240,9 +53350,9 @@ act_slopec_2811:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2807
+	JMP         act_done_2810
 
-act_requant_2812:
+act_requant_2815:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -53254,21 +53364,21 @@ act_requant_2812:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2807
+	JMP         act_done_2810
 
-act_clampx_2808:
+act_clampx_2811:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2807:
+act_done_2810:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2798:
+pixels_done_2801:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -53283,16 +53393,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2813:
+block_2816:
 	CMPQ    DI, BX
-	JAE     tail_2814
+	JAE     tail_2817
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2816:
+row_2819:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -53316,53 +53426,53 @@ row_2816:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2816
+	JNZ          row_2819
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2817
+	JB           act_done_2820
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2818
+	JE           act_clampx_2821
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2819
+	JE           act_mulx_2822
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2820
+	JE           act_slope_2823
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2821
+	JE           act_slopec_2824
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2822
+	JE           act_requant_2825
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2817
+	JMP          act_done_2820
 
-act_mulx_2819:
+act_mulx_2822:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2817
+	JMP         act_done_2820
 
-act_slope_2820:
+act_slope_2823:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2817
+	JMP         act_done_2820
 
-act_slopec_2821:
+act_slopec_2824:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2817
+	JMP         act_done_2820
 
-act_requant_2822:
+act_requant_2825:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -53370,28 +53480,28 @@ act_requant_2822:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2817
+	JMP         act_done_2820
 
-act_clampx_2818:
+act_clampx_2821:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2817:
+act_done_2820:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2813
+	JMP     block_2816
 
-tail_2814:
+tail_2817:
 	CMPQ      DI, DX
-	JAE       pixels_done_2815
+	JAE       pixels_done_2818
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2823:
+row_2826:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -53415,53 +53525,53 @@ row_2823:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2823
+	JNZ          row_2826
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2824
+	JB           act_done_2827
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2825
+	JE           act_clampx_2828
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2826
+	JE           act_mulx_2829
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2827
+	JE           act_slope_2830
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2828
+	JE           act_slopec_2831
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2829
+	JE           act_requant_2832
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2824
+	JMP          act_done_2827
 
-act_mulx_2826:
+act_mulx_2829:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2824
+	JMP         act_done_2827
 
-act_slope_2827:
+act_slope_2830:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2824
+	JMP         act_done_2827
 
-act_slopec_2828:
+act_slopec_2831:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2824
+	JMP         act_done_2827
 
-act_requant_2829:
+act_requant_2832:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -53469,17 +53579,17 @@ act_requant_2829:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2824
+	JMP         act_done_2827
 
-act_clampx_2825:
+act_clampx_2828:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2824:
+act_done_2827:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2815:
+pixels_done_2818:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -53512,9 +53622,9 @@ group8:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2830:
+block_2833:
 	CMPQ    DI, BX
-	JAE     tail_2831
+	JAE     tail_2834
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -53528,7 +53638,7 @@ block_2830:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2833:
+row_2836:
 	VMOVUPS      (R10), Z8
 	VMOVUPS      64(R10), Z9
 	VMOVUPS      128(R10), Z10
@@ -53615,24 +53725,24 @@ row_2833:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2833
+	JNZ          row_2836
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2834
+	JB           act_done_2837
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z8
 	VBROADCASTSS 4(R9), Z9
 	VBROADCASTSS 8(R9), Z10
 	VBROADCASTSS 12(R9), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2835
+	JE           act_clampx_2838
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2836
+	JE           act_mulx_2839
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2837
+	JE           act_slope_2840
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2838
+	JE           act_slopec_2841
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2839
+	JE           act_requant_2842
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53657,9 +53767,9 @@ row_2833:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2834
+	JMP          act_done_2837
 
-act_mulx_2836:
+act_mulx_2839:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -53700,9 +53810,9 @@ act_mulx_2836:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2834
+	JMP         act_done_2837
 
-act_slope_2837:
+act_slope_2840:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -53727,9 +53837,9 @@ act_slope_2837:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2834
+	JMP         act_done_2837
 
-act_slopec_2838:
+act_slopec_2841:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53757,9 +53867,9 @@ act_slopec_2838:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2834
+	JMP         act_done_2837
 
-act_requant_2839:
+act_requant_2842:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z8
@@ -53795,9 +53905,9 @@ act_requant_2839:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2834
+	JMP         act_done_2837
 
-act_clampx_2835:
+act_clampx_2838:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -53815,7 +53925,7 @@ act_clampx_2835:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2834:
+act_done_2837:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -53834,11 +53944,11 @@ act_done_2834:
 	VMOVUPS Z7, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2830
+	JMP     block_2833
 
-tail_2831:
+tail_2834:
 	CMPQ      DI, DX
-	JAE       pixels_done_2832
+	JAE       pixels_done_2835
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -53851,7 +53961,7 @@ tail_2831:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2840:
+row_2843:
 	VMOVUPS      (R8), Z8
 	VMOVUPS      64(R8), Z9
 	VMOVUPS      128(R8), Z10
@@ -53938,24 +54048,24 @@ row_2840:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2840
+	JNZ          row_2843
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2841
+	JB           act_done_2844
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z8
 	VBROADCASTSS 4(R8), Z9
 	VBROADCASTSS 8(R8), Z10
 	VBROADCASTSS 12(R8), Z11
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2842
+	JE           act_clampx_2845
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2843
+	JE           act_mulx_2846
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2844
+	JE           act_slope_2847
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2845
+	JE           act_slopec_2848
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2846
+	JE           act_requant_2849
 	VFMADD213PS  Z9, Z8, Z0
 	VMAXPS       Z0, Z10, Z0
 	VMINPS       Z0, Z11, Z0
@@ -53980,9 +54090,9 @@ row_2840:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_2841
+	JMP          act_done_2844
 
-act_mulx_2843:
+act_mulx_2846:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -54023,9 +54133,9 @@ act_mulx_2843:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_2841
+	JMP         act_done_2844
 
-act_slope_2844:
+act_slope_2847:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -54050,9 +54160,9 @@ act_slope_2844:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2841
+	JMP         act_done_2844
 
-act_slopec_2845:
+act_slopec_2848:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -54080,9 +54190,9 @@ act_slopec_2845:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_2841
+	JMP         act_done_2844
 
-act_requant_2846:
+act_requant_2849:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z8
@@ -54118,9 +54228,9 @@ act_requant_2846:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_2841
+	JMP         act_done_2844
 
-act_clampx_2842:
+act_clampx_2845:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -54138,7 +54248,7 @@ act_clampx_2842:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_2841:
+act_done_2844:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54156,7 +54266,7 @@ act_done_2841:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z7, K1, (DI)
 
-pixels_done_2832:
+pixels_done_2835:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54183,9 +54293,9 @@ group7:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2847:
+block_2850:
 	CMPQ    DI, BX
-	JAE     tail_2848
+	JAE     tail_2851
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54198,7 +54308,7 @@ block_2847:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2850:
+row_2853:
 	VMOVUPS      (R10), Z7
 	VMOVUPS      64(R10), Z8
 	VMOVUPS      128(R10), Z9
@@ -54276,24 +54386,24 @@ row_2850:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2850
+	JNZ          row_2853
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2851
+	JB           act_done_2854
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z7
 	VBROADCASTSS 4(R9), Z8
 	VBROADCASTSS 8(R9), Z9
 	VBROADCASTSS 12(R9), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2852
+	JE           act_clampx_2855
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2853
+	JE           act_mulx_2856
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2854
+	JE           act_slope_2857
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2855
+	JE           act_slopec_2858
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2856
+	JE           act_requant_2859
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54315,9 +54425,9 @@ row_2850:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2851
+	JMP          act_done_2854
 
-act_mulx_2853:
+act_mulx_2856:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54353,9 +54463,9 @@ act_mulx_2853:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2851
+	JMP         act_done_2854
 
-act_slope_2854:
+act_slope_2857:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54377,9 +54487,9 @@ act_slope_2854:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2851
+	JMP         act_done_2854
 
-act_slopec_2855:
+act_slopec_2858:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54404,9 +54514,9 @@ act_slopec_2855:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2851
+	JMP         act_done_2854
 
-act_requant_2856:
+act_requant_2859:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z7
@@ -54438,9 +54548,9 @@ act_requant_2856:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2851
+	JMP         act_done_2854
 
-act_clampx_2852:
+act_clampx_2855:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54456,7 +54566,7 @@ act_clampx_2852:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2851:
+act_done_2854:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -54473,11 +54583,11 @@ act_done_2851:
 	VMOVUPS Z6, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2847
+	JMP     block_2850
 
-tail_2848:
+tail_2851:
 	CMPQ      DI, DX
-	JAE       pixels_done_2849
+	JAE       pixels_done_2852
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -54489,7 +54599,7 @@ tail_2848:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2857:
+row_2860:
 	VMOVUPS      (R8), Z7
 	VMOVUPS      64(R8), Z8
 	VMOVUPS      128(R8), Z9
@@ -54567,24 +54677,24 @@ row_2857:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2857
+	JNZ          row_2860
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2858
+	JB           act_done_2861
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z7
 	VBROADCASTSS 4(R8), Z8
 	VBROADCASTSS 8(R8), Z9
 	VBROADCASTSS 12(R8), Z10
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2859
+	JE           act_clampx_2862
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2860
+	JE           act_mulx_2863
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2861
+	JE           act_slope_2864
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2862
+	JE           act_slopec_2865
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2863
+	JE           act_requant_2866
 	VFMADD213PS  Z8, Z7, Z0
 	VMAXPS       Z0, Z9, Z0
 	VMINPS       Z0, Z10, Z0
@@ -54606,9 +54716,9 @@ row_2857:
 	VFMADD213PS  Z8, Z7, Z6
 	VMAXPS       Z6, Z9, Z6
 	VMINPS       Z6, Z10, Z6
-	JMP          act_done_2858
+	JMP          act_done_2861
 
-act_mulx_2860:
+act_mulx_2863:
 	VMOVAPS     Z8, Z11
 	VFMADD231PS Z7, Z0, Z11
 	VMAXPS      Z11, Z9, Z11
@@ -54644,9 +54754,9 @@ act_mulx_2860:
 	VMAXPS      Z8, Z9, Z8
 	VMINPS      Z8, Z10, Z8
 	VMULPS      Z8, Z6, Z6
-	JMP         act_done_2858
+	JMP         act_done_2861
 
-act_slope_2861:
+act_slope_2864:
 	VMINPS      Z0, Z10, Z8
 	VMAXPS      Z0, Z9, Z0
 	VFMADD231PS Z7, Z8, Z0
@@ -54668,9 +54778,9 @@ act_slope_2861:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2858
+	JMP         act_done_2861
 
-act_slopec_2862:
+act_slopec_2865:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54695,9 +54805,9 @@ act_slopec_2862:
 	VMINPS      Z6, Z10, Z8
 	VMAXPS      Z6, Z9, Z6
 	VFMADD231PS Z7, Z8, Z6
-	JMP         act_done_2858
+	JMP         act_done_2861
 
-act_requant_2863:
+act_requant_2866:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z7
@@ -54729,9 +54839,9 @@ act_requant_2863:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z9, Z6
 	VMINPS      Z6, Z10, Z6
-	JMP         act_done_2858
+	JMP         act_done_2861
 
-act_clampx_2859:
+act_clampx_2862:
 	VMAXPS Z0, Z9, Z0
 	VMINPS Z0, Z10, Z0
 	VMAXPS Z1, Z9, Z1
@@ -54747,7 +54857,7 @@ act_clampx_2859:
 	VMAXPS Z6, Z9, Z6
 	VMINPS Z6, Z10, Z6
 
-act_done_2858:
+act_done_2861:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -54763,7 +54873,7 @@ act_done_2858:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z6, K1, (DI)
 
-pixels_done_2849:
+pixels_done_2852:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -54788,9 +54898,9 @@ group6:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2864:
+block_2867:
 	CMPQ    DI, BX
-	JAE     tail_2865
+	JAE     tail_2868
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -54802,7 +54912,7 @@ block_2864:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2867:
+row_2870:
 	VMOVUPS      (R10), Z6
 	VMOVUPS      64(R10), Z7
 	VMOVUPS      128(R10), Z8
@@ -54871,24 +54981,24 @@ row_2867:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2867
+	JNZ          row_2870
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2868
+	JB           act_done_2871
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z6
 	VBROADCASTSS 4(R9), Z7
 	VBROADCASTSS 8(R9), Z8
 	VBROADCASTSS 12(R9), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2869
+	JE           act_clampx_2872
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2870
+	JE           act_mulx_2873
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2871
+	JE           act_slope_2874
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2872
+	JE           act_slopec_2875
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2873
+	JE           act_requant_2876
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -54907,9 +55017,9 @@ row_2867:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2868
+	JMP          act_done_2871
 
-act_mulx_2870:
+act_mulx_2873:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -54940,9 +55050,9 @@ act_mulx_2870:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2868
+	JMP         act_done_2871
 
-act_slope_2871:
+act_slope_2874:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -54961,9 +55071,9 @@ act_slope_2871:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2868
+	JMP         act_done_2871
 
-act_slopec_2872:
+act_slopec_2875:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -54985,9 +55095,9 @@ act_slopec_2872:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2868
+	JMP         act_done_2871
 
-act_requant_2873:
+act_requant_2876:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z6
@@ -55015,9 +55125,9 @@ act_requant_2873:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2868
+	JMP         act_done_2871
 
-act_clampx_2869:
+act_clampx_2872:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -55031,7 +55141,7 @@ act_clampx_2869:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2868:
+act_done_2871:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55046,11 +55156,11 @@ act_done_2868:
 	VMOVUPS Z5, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2864
+	JMP     block_2867
 
-tail_2865:
+tail_2868:
 	CMPQ      DI, DX
-	JAE       pixels_done_2866
+	JAE       pixels_done_2869
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55061,7 +55171,7 @@ tail_2865:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2874:
+row_2877:
 	VMOVUPS      (R8), Z6
 	VMOVUPS      64(R8), Z7
 	VMOVUPS      128(R8), Z8
@@ -55130,24 +55240,24 @@ row_2874:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2874
+	JNZ          row_2877
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2875
+	JB           act_done_2878
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z6
 	VBROADCASTSS 4(R8), Z7
 	VBROADCASTSS 8(R8), Z8
 	VBROADCASTSS 12(R8), Z9
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2876
+	JE           act_clampx_2879
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2877
+	JE           act_mulx_2880
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2878
+	JE           act_slope_2881
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2879
+	JE           act_slopec_2882
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2880
+	JE           act_requant_2883
 	VFMADD213PS  Z7, Z6, Z0
 	VMAXPS       Z0, Z8, Z0
 	VMINPS       Z0, Z9, Z0
@@ -55166,9 +55276,9 @@ row_2874:
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_2875
+	JMP          act_done_2878
 
-act_mulx_2877:
+act_mulx_2880:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -55199,9 +55309,9 @@ act_mulx_2877:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_2875
+	JMP         act_done_2878
 
-act_slope_2878:
+act_slope_2881:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
@@ -55220,9 +55330,9 @@ act_slope_2878:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2875
+	JMP         act_done_2878
 
-act_slopec_2879:
+act_slopec_2882:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -55244,9 +55354,9 @@ act_slopec_2879:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_2875
+	JMP         act_done_2878
 
-act_requant_2880:
+act_requant_2883:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z6
@@ -55274,9 +55384,9 @@ act_requant_2880:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_2875
+	JMP         act_done_2878
 
-act_clampx_2876:
+act_clampx_2879:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z1, Z8, Z1
@@ -55290,7 +55400,7 @@ act_clampx_2876:
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_2875:
+act_done_2878:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55304,7 +55414,7 @@ act_done_2875:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z5, K1, (DI)
 
-pixels_done_2866:
+pixels_done_2869:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55327,9 +55437,9 @@ group5:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2881:
+block_2884:
 	CMPQ    DI, BX
-	JAE     tail_2882
+	JAE     tail_2885
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55340,7 +55450,7 @@ block_2881:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2884:
+row_2887:
 	VMOVUPS      (R10), Z5
 	VMOVUPS      64(R10), Z6
 	VMOVUPS      128(R10), Z7
@@ -55400,24 +55510,24 @@ row_2884:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2884
+	JNZ          row_2887
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2885
+	JB           act_done_2888
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z5
 	VBROADCASTSS 4(R9), Z6
 	VBROADCASTSS 8(R9), Z7
 	VBROADCASTSS 12(R9), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2886
+	JE           act_clampx_2889
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2887
+	JE           act_mulx_2890
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2888
+	JE           act_slope_2891
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2889
+	JE           act_slopec_2892
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2890
+	JE           act_requant_2893
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55433,9 +55543,9 @@ row_2884:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2885
+	JMP          act_done_2888
 
-act_mulx_2887:
+act_mulx_2890:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55461,9 +55571,9 @@ act_mulx_2887:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2885
+	JMP         act_done_2888
 
-act_slope_2888:
+act_slope_2891:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55479,9 +55589,9 @@ act_slope_2888:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2885
+	JMP         act_done_2888
 
-act_slopec_2889:
+act_slopec_2892:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55500,9 +55610,9 @@ act_slopec_2889:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2885
+	JMP         act_done_2888
 
-act_requant_2890:
+act_requant_2893:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z5
@@ -55526,9 +55636,9 @@ act_requant_2890:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2885
+	JMP         act_done_2888
 
-act_clampx_2886:
+act_clampx_2889:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55540,7 +55650,7 @@ act_clampx_2886:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2885:
+act_done_2888:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55553,11 +55663,11 @@ act_done_2885:
 	VMOVUPS Z4, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2881
+	JMP     block_2884
 
-tail_2882:
+tail_2885:
 	CMPQ      DI, DX
-	JAE       pixels_done_2883
+	JAE       pixels_done_2886
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -55567,7 +55677,7 @@ tail_2882:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2891:
+row_2894:
 	VMOVUPS      (R8), Z5
 	VMOVUPS      64(R8), Z6
 	VMOVUPS      128(R8), Z7
@@ -55627,24 +55737,24 @@ row_2891:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2891
+	JNZ          row_2894
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2892
+	JB           act_done_2895
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z5
 	VBROADCASTSS 4(R8), Z6
 	VBROADCASTSS 8(R8), Z7
 	VBROADCASTSS 12(R8), Z8
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2893
+	JE           act_clampx_2896
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2894
+	JE           act_mulx_2897
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2895
+	JE           act_slope_2898
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2896
+	JE           act_slopec_2899
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2897
+	JE           act_requant_2900
 	VFMADD213PS  Z6, Z5, Z0
 	VMAXPS       Z0, Z7, Z0
 	VMINPS       Z0, Z8, Z0
@@ -55660,9 +55770,9 @@ row_2891:
 	VFMADD213PS  Z6, Z5, Z4
 	VMAXPS       Z4, Z7, Z4
 	VMINPS       Z4, Z8, Z4
-	JMP          act_done_2892
+	JMP          act_done_2895
 
-act_mulx_2894:
+act_mulx_2897:
 	VMOVAPS     Z6, Z9
 	VFMADD231PS Z5, Z0, Z9
 	VMAXPS      Z9, Z7, Z9
@@ -55688,9 +55798,9 @@ act_mulx_2894:
 	VMAXPS      Z6, Z7, Z6
 	VMINPS      Z6, Z8, Z6
 	VMULPS      Z6, Z4, Z4
-	JMP         act_done_2892
+	JMP         act_done_2895
 
-act_slope_2895:
+act_slope_2898:
 	VMINPS      Z0, Z8, Z6
 	VMAXPS      Z0, Z7, Z0
 	VFMADD231PS Z5, Z6, Z0
@@ -55706,9 +55816,9 @@ act_slope_2895:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2892
+	JMP         act_done_2895
 
-act_slopec_2896:
+act_slopec_2899:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55727,9 +55837,9 @@ act_slopec_2896:
 	VMINPS      Z4, Z8, Z6
 	VMAXPS      Z4, Z7, Z4
 	VFMADD231PS Z5, Z6, Z4
-	JMP         act_done_2892
+	JMP         act_done_2895
 
-act_requant_2897:
+act_requant_2900:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z5
@@ -55753,9 +55863,9 @@ act_requant_2897:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z7, Z4
 	VMINPS      Z4, Z8, Z4
-	JMP         act_done_2892
+	JMP         act_done_2895
 
-act_clampx_2893:
+act_clampx_2896:
 	VMAXPS Z0, Z7, Z0
 	VMINPS Z0, Z8, Z0
 	VMAXPS Z1, Z7, Z1
@@ -55767,7 +55877,7 @@ act_clampx_2893:
 	VMAXPS Z4, Z7, Z4
 	VMINPS Z4, Z8, Z4
 
-act_done_2892:
+act_done_2895:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -55779,7 +55889,7 @@ act_done_2892:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z4, K1, (DI)
 
-pixels_done_2883:
+pixels_done_2886:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -55800,9 +55910,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2898:
+block_2901:
 	CMPQ    DI, BX
-	JAE     tail_2899
+	JAE     tail_2902
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -55812,7 +55922,7 @@ block_2898:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2901:
+row_2904:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -55863,24 +55973,24 @@ row_2901:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2901
+	JNZ          row_2904
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2902
+	JB           act_done_2905
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2903
+	JE           act_clampx_2906
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2904
+	JE           act_mulx_2907
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2905
+	JE           act_slope_2908
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2906
+	JE           act_slopec_2909
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2907
+	JE           act_requant_2910
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -55893,9 +56003,9 @@ row_2901:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2902
+	JMP          act_done_2905
 
-act_mulx_2904:
+act_mulx_2907:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -55916,9 +56026,9 @@ act_mulx_2904:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2902
+	JMP         act_done_2905
 
-act_slope_2905:
+act_slope_2908:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -55931,9 +56041,9 @@ act_slope_2905:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2902
+	JMP         act_done_2905
 
-act_slopec_2906:
+act_slopec_2909:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55949,9 +56059,9 @@ act_slopec_2906:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2902
+	JMP         act_done_2905
 
-act_requant_2907:
+act_requant_2910:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -55971,9 +56081,9 @@ act_requant_2907:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2902
+	JMP         act_done_2905
 
-act_clampx_2903:
+act_clampx_2906:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -55983,7 +56093,7 @@ act_clampx_2903:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2902:
+act_done_2905:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -55994,11 +56104,11 @@ act_done_2902:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2898
+	JMP     block_2901
 
-tail_2899:
+tail_2902:
 	CMPQ      DI, DX
-	JAE       pixels_done_2900
+	JAE       pixels_done_2903
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56007,7 +56117,7 @@ tail_2899:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2908:
+row_2911:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -56058,24 +56168,24 @@ row_2908:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2908
+	JNZ          row_2911
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2909
+	JB           act_done_2912
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2910
+	JE           act_clampx_2913
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2911
+	JE           act_mulx_2914
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2912
+	JE           act_slope_2915
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2913
+	JE           act_slopec_2916
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2914
+	JE           act_requant_2917
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -56088,9 +56198,9 @@ row_2908:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2909
+	JMP          act_done_2912
 
-act_mulx_2911:
+act_mulx_2914:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -56111,9 +56221,9 @@ act_mulx_2911:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2909
+	JMP         act_done_2912
 
-act_slope_2912:
+act_slope_2915:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -56126,9 +56236,9 @@ act_slope_2912:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2909
+	JMP         act_done_2912
 
-act_slopec_2913:
+act_slopec_2916:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -56144,9 +56254,9 @@ act_slopec_2913:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2909
+	JMP         act_done_2912
 
-act_requant_2914:
+act_requant_2917:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -56166,9 +56276,9 @@ act_requant_2914:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2909
+	JMP         act_done_2912
 
-act_clampx_2910:
+act_clampx_2913:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -56178,7 +56288,7 @@ act_clampx_2910:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2909:
+act_done_2912:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56188,7 +56298,7 @@ act_done_2909:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2900:
+pixels_done_2903:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56207,9 +56317,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2915:
+block_2918:
 	CMPQ    DI, BX
-	JAE     tail_2916
+	JAE     tail_2919
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56218,7 +56328,7 @@ block_2915:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2918:
+row_2921:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -56260,24 +56370,24 @@ row_2918:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2918
+	JNZ          row_2921
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2919
+	JB           act_done_2922
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2920
+	JE           act_clampx_2923
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2921
+	JE           act_mulx_2924
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2922
+	JE           act_slope_2925
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2923
+	JE           act_slopec_2926
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2924
+	JE           act_requant_2927
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56287,9 +56397,9 @@ row_2918:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2919
+	JMP          act_done_2922
 
-act_mulx_2921:
+act_mulx_2924:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56305,9 +56415,9 @@ act_mulx_2921:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2919
+	JMP         act_done_2922
 
-act_slope_2922:
+act_slope_2925:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56317,9 +56427,9 @@ act_slope_2922:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2919
+	JMP         act_done_2922
 
-act_slopec_2923:
+act_slopec_2926:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56332,9 +56442,9 @@ act_slopec_2923:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2919
+	JMP         act_done_2922
 
-act_requant_2924:
+act_requant_2927:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -56350,9 +56460,9 @@ act_requant_2924:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2919
+	JMP         act_done_2922
 
-act_clampx_2920:
+act_clampx_2923:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56360,7 +56470,7 @@ act_clampx_2920:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2919:
+act_done_2922:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -56369,11 +56479,11 @@ act_done_2919:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2915
+	JMP     block_2918
 
-tail_2916:
+tail_2919:
 	CMPQ      DI, DX
-	JAE       pixels_done_2917
+	JAE       pixels_done_2920
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -56381,7 +56491,7 @@ tail_2916:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2925:
+row_2928:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -56423,24 +56533,24 @@ row_2925:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2925
+	JNZ          row_2928
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2926
+	JB           act_done_2929
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2927
+	JE           act_clampx_2930
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2928
+	JE           act_mulx_2931
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2929
+	JE           act_slope_2932
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2930
+	JE           act_slopec_2933
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2931
+	JE           act_requant_2934
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -56450,9 +56560,9 @@ row_2925:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2926
+	JMP          act_done_2929
 
-act_mulx_2928:
+act_mulx_2931:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -56468,9 +56578,9 @@ act_mulx_2928:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2926
+	JMP         act_done_2929
 
-act_slope_2929:
+act_slope_2932:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -56480,9 +56590,9 @@ act_slope_2929:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2926
+	JMP         act_done_2929
 
-act_slopec_2930:
+act_slopec_2933:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56495,9 +56605,9 @@ act_slopec_2930:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2926
+	JMP         act_done_2929
 
-act_requant_2931:
+act_requant_2934:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -56513,9 +56623,9 @@ act_requant_2931:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2926
+	JMP         act_done_2929
 
-act_clampx_2927:
+act_clampx_2930:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -56523,7 +56633,7 @@ act_clampx_2927:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2926:
+act_done_2929:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -56531,7 +56641,7 @@ act_done_2926:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2917:
+pixels_done_2920:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56548,9 +56658,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2932:
+block_2935:
 	CMPQ    DI, BX
-	JAE     tail_2933
+	JAE     tail_2936
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -56558,7 +56668,7 @@ block_2932:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2935:
+row_2938:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -56591,33 +56701,33 @@ row_2935:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2935
+	JNZ          row_2938
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2936
+	JB           act_done_2939
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2937
+	JE           act_clampx_2940
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2938
+	JE           act_mulx_2941
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2939
+	JE           act_slope_2942
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2940
+	JE           act_slopec_2943
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2941
+	JE           act_requant_2944
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2936
+	JMP          act_done_2939
 
-act_mulx_2938:
+act_mulx_2941:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56628,18 +56738,18 @@ act_mulx_2938:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2936
+	JMP         act_done_2939
 
-act_slope_2939:
+act_slope_2942:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2936
+	JMP         act_done_2939
 
-act_slopec_2940:
+act_slopec_2943:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56649,9 +56759,9 @@ act_slopec_2940:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2936
+	JMP         act_done_2939
 
-act_requant_2941:
+act_requant_2944:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -56663,33 +56773,33 @@ act_requant_2941:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2936
+	JMP         act_done_2939
 
-act_clampx_2937:
+act_clampx_2940:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2936:
+act_done_2939:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2932
+	JMP     block_2935
 
-tail_2933:
+tail_2936:
 	CMPQ      DI, DX
-	JAE       pixels_done_2934
+	JAE       pixels_done_2937
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2942:
+row_2945:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -56722,33 +56832,33 @@ row_2942:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2942
+	JNZ          row_2945
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2943
+	JB           act_done_2946
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2944
+	JE           act_clampx_2947
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2945
+	JE           act_mulx_2948
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2946
+	JE           act_slope_2949
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2947
+	JE           act_slopec_2950
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2948
+	JE           act_requant_2951
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_2943
+	JMP          act_done_2946
 
-act_mulx_2945:
+act_mulx_2948:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -56759,18 +56869,18 @@ act_mulx_2945:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_2943
+	JMP         act_done_2946
 
-act_slope_2946:
+act_slope_2949:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2943
+	JMP         act_done_2946
 
-act_slopec_2947:
+act_slopec_2950:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56780,9 +56890,9 @@ act_slopec_2947:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_2943
+	JMP         act_done_2946
 
-act_requant_2948:
+act_requant_2951:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -56794,21 +56904,21 @@ act_requant_2948:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_2943
+	JMP         act_done_2946
 
-act_clampx_2944:
+act_clampx_2947:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_2943:
+act_done_2946:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_2934:
+pixels_done_2937:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -56823,16 +56933,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2949:
+block_2952:
 	CMPQ    DI, BX
-	JAE     tail_2950
+	JAE     tail_2953
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2952:
+row_2955:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -56856,53 +56966,53 @@ row_2952:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2952
+	JNZ          row_2955
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2953
+	JB           act_done_2956
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2954
+	JE           act_clampx_2957
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2955
+	JE           act_mulx_2958
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2956
+	JE           act_slope_2959
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2957
+	JE           act_slopec_2960
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2958
+	JE           act_requant_2961
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2953
+	JMP          act_done_2956
 
-act_mulx_2955:
+act_mulx_2958:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2953
+	JMP         act_done_2956
 
-act_slope_2956:
+act_slope_2959:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2953
+	JMP         act_done_2956
 
-act_slopec_2957:
+act_slopec_2960:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2953
+	JMP         act_done_2956
 
-act_requant_2958:
+act_requant_2961:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -56910,28 +57020,28 @@ act_requant_2958:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2953
+	JMP         act_done_2956
 
-act_clampx_2954:
+act_clampx_2957:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2953:
+act_done_2956:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2949
+	JMP     block_2952
 
-tail_2950:
+tail_2953:
 	CMPQ      DI, DX
-	JAE       pixels_done_2951
+	JAE       pixels_done_2954
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2959:
+row_2962:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -56955,53 +57065,53 @@ row_2959:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2959
+	JNZ          row_2962
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2960
+	JB           act_done_2963
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2961
+	JE           act_clampx_2964
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2962
+	JE           act_mulx_2965
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2963
+	JE           act_slope_2966
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2964
+	JE           act_slopec_2967
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2965
+	JE           act_requant_2968
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_2960
+	JMP          act_done_2963
 
-act_mulx_2962:
+act_mulx_2965:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_2960
+	JMP         act_done_2963
 
-act_slope_2963:
+act_slope_2966:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2960
+	JMP         act_done_2963
 
-act_slopec_2964:
+act_slopec_2967:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_2960
+	JMP         act_done_2963
 
-act_requant_2965:
+act_requant_2968:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -57009,17 +57119,17 @@ act_requant_2965:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_2960
+	JMP         act_done_2963
 
-act_clampx_2961:
+act_clampx_2964:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_2960:
+act_done_2963:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_2951:
+pixels_done_2954:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -57052,9 +57162,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2966:
+block_2969:
 	CMPQ    DI, BX
-	JAE     tail_2967
+	JAE     tail_2970
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57064,7 +57174,7 @@ block_2966:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2969:
+row_2972:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -57081,24 +57191,24 @@ row_2969:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2969
+	JNZ          row_2972
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2970
+	JB           act_done_2973
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2971
+	JE           act_clampx_2974
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2972
+	JE           act_mulx_2975
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2973
+	JE           act_slope_2976
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2974
+	JE           act_slopec_2977
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2975
+	JE           act_requant_2978
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57111,9 +57221,9 @@ row_2969:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2970
+	JMP          act_done_2973
 
-act_mulx_2972:
+act_mulx_2975:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57134,9 +57244,9 @@ act_mulx_2972:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2970
+	JMP         act_done_2973
 
-act_slope_2973:
+act_slope_2976:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57149,9 +57259,9 @@ act_slope_2973:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2970
+	JMP         act_done_2973
 
-act_slopec_2974:
+act_slopec_2977:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57167,9 +57277,9 @@ act_slopec_2974:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2970
+	JMP         act_done_2973
 
-act_requant_2975:
+act_requant_2978:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -57189,9 +57299,9 @@ act_requant_2975:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2970
+	JMP         act_done_2973
 
-act_clampx_2971:
+act_clampx_2974:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57201,7 +57311,7 @@ act_clampx_2971:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2970:
+act_done_2973:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57212,11 +57322,11 @@ act_done_2970:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2966
+	JMP     block_2969
 
-tail_2967:
+tail_2970:
 	CMPQ      DI, DX
-	JAE       pixels_done_2968
+	JAE       pixels_done_2971
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57225,7 +57335,7 @@ tail_2967:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2976:
+row_2979:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -57242,24 +57352,24 @@ row_2976:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2976
+	JNZ          row_2979
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2977
+	JB           act_done_2980
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2978
+	JE           act_clampx_2981
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2979
+	JE           act_mulx_2982
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2980
+	JE           act_slope_2983
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2981
+	JE           act_slopec_2984
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2982
+	JE           act_requant_2985
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -57272,9 +57382,9 @@ row_2976:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_2977
+	JMP          act_done_2980
 
-act_mulx_2979:
+act_mulx_2982:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -57295,9 +57405,9 @@ act_mulx_2979:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_2977
+	JMP         act_done_2980
 
-act_slope_2980:
+act_slope_2983:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -57310,9 +57420,9 @@ act_slope_2980:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2977
+	JMP         act_done_2980
 
-act_slopec_2981:
+act_slopec_2984:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57328,9 +57438,9 @@ act_slopec_2981:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_2977
+	JMP         act_done_2980
 
-act_requant_2982:
+act_requant_2985:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -57350,9 +57460,9 @@ act_requant_2982:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_2977
+	JMP         act_done_2980
 
-act_clampx_2978:
+act_clampx_2981:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -57362,7 +57472,7 @@ act_clampx_2978:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_2977:
+act_done_2980:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57372,7 +57482,7 @@ act_done_2977:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_2968:
+pixels_done_2971:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57391,9 +57501,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_2983:
+block_2986:
 	CMPQ    DI, BX
-	JAE     tail_2984
+	JAE     tail_2987
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57402,7 +57512,7 @@ block_2983:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_2986:
+row_2989:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -57416,24 +57526,24 @@ row_2986:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_2986
+	JNZ          row_2989
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2987
+	JB           act_done_2990
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2988
+	JE           act_clampx_2991
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2989
+	JE           act_mulx_2992
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2990
+	JE           act_slope_2993
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2991
+	JE           act_slopec_2994
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2992
+	JE           act_requant_2995
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57443,9 +57553,9 @@ row_2986:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2987
+	JMP          act_done_2990
 
-act_mulx_2989:
+act_mulx_2992:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57461,9 +57571,9 @@ act_mulx_2989:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2987
+	JMP         act_done_2990
 
-act_slope_2990:
+act_slope_2993:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57473,9 +57583,9 @@ act_slope_2990:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2987
+	JMP         act_done_2990
 
-act_slopec_2991:
+act_slopec_2994:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57488,9 +57598,9 @@ act_slopec_2991:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2987
+	JMP         act_done_2990
 
-act_requant_2992:
+act_requant_2995:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -57506,9 +57616,9 @@ act_requant_2992:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2987
+	JMP         act_done_2990
 
-act_clampx_2988:
+act_clampx_2991:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57516,7 +57626,7 @@ act_clampx_2988:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2987:
+act_done_2990:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -57525,11 +57635,11 @@ act_done_2987:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_2983
+	JMP     block_2986
 
-tail_2984:
+tail_2987:
 	CMPQ      DI, DX
-	JAE       pixels_done_2985
+	JAE       pixels_done_2988
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -57537,7 +57647,7 @@ tail_2984:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_2993:
+row_2996:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -57551,24 +57661,24 @@ row_2993:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_2993
+	JNZ          row_2996
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_2994
+	JB           act_done_2997
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_2995
+	JE           act_clampx_2998
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_2996
+	JE           act_mulx_2999
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_2997
+	JE           act_slope_3000
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_2998
+	JE           act_slopec_3001
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_2999
+	JE           act_requant_3002
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -57578,9 +57688,9 @@ row_2993:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_2994
+	JMP          act_done_2997
 
-act_mulx_2996:
+act_mulx_2999:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -57596,9 +57706,9 @@ act_mulx_2996:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_2994
+	JMP         act_done_2997
 
-act_slope_2997:
+act_slope_3000:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -57608,9 +57718,9 @@ act_slope_2997:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2994
+	JMP         act_done_2997
 
-act_slopec_2998:
+act_slopec_3001:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57623,9 +57733,9 @@ act_slopec_2998:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_2994
+	JMP         act_done_2997
 
-act_requant_2999:
+act_requant_3002:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -57641,9 +57751,9 @@ act_requant_2999:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_2994
+	JMP         act_done_2997
 
-act_clampx_2995:
+act_clampx_2998:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -57651,7 +57761,7 @@ act_clampx_2995:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_2994:
+act_done_2997:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -57659,7 +57769,7 @@ act_done_2994:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_2985:
+pixels_done_2988:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57676,9 +57786,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3000:
+block_3003:
 	CMPQ    DI, BX
-	JAE     tail_3001
+	JAE     tail_3004
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -57686,7 +57796,7 @@ block_3000:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3003:
+row_3006:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -57697,33 +57807,33 @@ row_3003:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3003
+	JNZ          row_3006
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3004
+	JB           act_done_3007
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3005
+	JE           act_clampx_3008
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3006
+	JE           act_mulx_3009
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3007
+	JE           act_slope_3010
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3008
+	JE           act_slopec_3011
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3009
+	JE           act_requant_3012
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3004
+	JMP          act_done_3007
 
-act_mulx_3006:
+act_mulx_3009:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57734,18 +57844,18 @@ act_mulx_3006:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3004
+	JMP         act_done_3007
 
-act_slope_3007:
+act_slope_3010:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3004
+	JMP         act_done_3007
 
-act_slopec_3008:
+act_slopec_3011:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57755,9 +57865,9 @@ act_slopec_3008:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3004
+	JMP         act_done_3007
 
-act_requant_3009:
+act_requant_3012:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -57769,33 +57879,33 @@ act_requant_3009:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3004
+	JMP         act_done_3007
 
-act_clampx_3005:
+act_clampx_3008:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3004:
+act_done_3007:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3000
+	JMP     block_3003
 
-tail_3001:
+tail_3004:
 	CMPQ      DI, DX
-	JAE       pixels_done_3002
+	JAE       pixels_done_3005
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3010:
+row_3013:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -57806,33 +57916,33 @@ row_3010:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3010
+	JNZ          row_3013
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3011
+	JB           act_done_3014
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3012
+	JE           act_clampx_3015
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3013
+	JE           act_mulx_3016
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3014
+	JE           act_slope_3017
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3015
+	JE           act_slopec_3018
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3016
+	JE           act_requant_3019
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3011
+	JMP          act_done_3014
 
-act_mulx_3013:
+act_mulx_3016:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -57843,18 +57953,18 @@ act_mulx_3013:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3011
+	JMP         act_done_3014
 
-act_slope_3014:
+act_slope_3017:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3011
+	JMP         act_done_3014
 
-act_slopec_3015:
+act_slopec_3018:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57864,9 +57974,9 @@ act_slopec_3015:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3011
+	JMP         act_done_3014
 
-act_requant_3016:
+act_requant_3019:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -57878,21 +57988,21 @@ act_requant_3016:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3011
+	JMP         act_done_3014
 
-act_clampx_3012:
+act_clampx_3015:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3011:
+act_done_3014:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3002:
+pixels_done_3005:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -57907,16 +58017,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3017:
+block_3020:
 	CMPQ    DI, BX
-	JAE     tail_3018
+	JAE     tail_3021
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3020:
+row_3023:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -57924,53 +58034,53 @@ row_3020:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3020
+	JNZ          row_3023
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3021
+	JB           act_done_3024
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3022
+	JE           act_clampx_3025
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3023
+	JE           act_mulx_3026
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3024
+	JE           act_slope_3027
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3025
+	JE           act_slopec_3028
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3026
+	JE           act_requant_3029
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3021
+	JMP          act_done_3024
 
-act_mulx_3023:
+act_mulx_3026:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3021
+	JMP         act_done_3024
 
-act_slope_3024:
+act_slope_3027:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3021
+	JMP         act_done_3024
 
-act_slopec_3025:
+act_slopec_3028:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3021
+	JMP         act_done_3024
 
-act_requant_3026:
+act_requant_3029:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -57978,28 +58088,28 @@ act_requant_3026:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3021
+	JMP         act_done_3024
 
-act_clampx_3022:
+act_clampx_3025:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3021:
+act_done_3024:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3017
+	JMP     block_3020
 
-tail_3018:
+tail_3021:
 	CMPQ      DI, DX
-	JAE       pixels_done_3019
+	JAE       pixels_done_3022
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3027:
+row_3030:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -58007,53 +58117,53 @@ row_3027:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3027
+	JNZ          row_3030
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3028
+	JB           act_done_3031
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3029
+	JE           act_clampx_3032
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3030
+	JE           act_mulx_3033
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3031
+	JE           act_slope_3034
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3032
+	JE           act_slopec_3035
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3033
+	JE           act_requant_3036
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3028
+	JMP          act_done_3031
 
-act_mulx_3030:
+act_mulx_3033:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3028
+	JMP         act_done_3031
 
-act_slope_3031:
+act_slope_3034:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3028
+	JMP         act_done_3031
 
-act_slopec_3032:
+act_slopec_3035:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3028
+	JMP         act_done_3031
 
-act_requant_3033:
+act_requant_3036:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -58061,17 +58171,17 @@ act_requant_3033:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3028
+	JMP         act_done_3031
 
-act_clampx_3029:
+act_clampx_3032:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3028:
+act_done_3031:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3019:
+pixels_done_3022:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -58104,9 +58214,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3034:
+block_3037:
 	CMPQ    DI, BX
-	JAE     tail_3035
+	JAE     tail_3038
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58116,7 +58226,7 @@ block_3034:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3037:
+row_3040:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -58142,24 +58252,24 @@ row_3037:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3037
+	JNZ          row_3040
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3038
+	JB           act_done_3041
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3039
+	JE           act_clampx_3042
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3040
+	JE           act_mulx_3043
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3041
+	JE           act_slope_3044
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3042
+	JE           act_slopec_3045
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3043
+	JE           act_requant_3046
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58172,9 +58282,9 @@ row_3037:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3038
+	JMP          act_done_3041
 
-act_mulx_3040:
+act_mulx_3043:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58195,9 +58305,9 @@ act_mulx_3040:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3038
+	JMP         act_done_3041
 
-act_slope_3041:
+act_slope_3044:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58210,9 +58320,9 @@ act_slope_3041:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3038
+	JMP         act_done_3041
 
-act_slopec_3042:
+act_slopec_3045:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58228,9 +58338,9 @@ act_slopec_3042:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3038
+	JMP         act_done_3041
 
-act_requant_3043:
+act_requant_3046:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -58250,9 +58360,9 @@ act_requant_3043:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3038
+	JMP         act_done_3041
 
-act_clampx_3039:
+act_clampx_3042:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58262,7 +58372,7 @@ act_clampx_3039:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3038:
+act_done_3041:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58273,11 +58383,11 @@ act_done_3038:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3034
+	JMP     block_3037
 
-tail_3035:
+tail_3038:
 	CMPQ      DI, DX
-	JAE       pixels_done_3036
+	JAE       pixels_done_3039
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58286,7 +58396,7 @@ tail_3035:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3044:
+row_3047:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -58312,24 +58422,24 @@ row_3044:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3044
+	JNZ          row_3047
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3045
+	JB           act_done_3048
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3046
+	JE           act_clampx_3049
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3047
+	JE           act_mulx_3050
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3048
+	JE           act_slope_3051
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3049
+	JE           act_slopec_3052
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3050
+	JE           act_requant_3053
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -58342,9 +58452,9 @@ row_3044:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3045
+	JMP          act_done_3048
 
-act_mulx_3047:
+act_mulx_3050:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -58365,9 +58475,9 @@ act_mulx_3047:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3045
+	JMP         act_done_3048
 
-act_slope_3048:
+act_slope_3051:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -58380,9 +58490,9 @@ act_slope_3048:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3045
+	JMP         act_done_3048
 
-act_slopec_3049:
+act_slopec_3052:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58398,9 +58508,9 @@ act_slopec_3049:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3045
+	JMP         act_done_3048
 
-act_requant_3050:
+act_requant_3053:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -58420,9 +58530,9 @@ act_requant_3050:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3045
+	JMP         act_done_3048
 
-act_clampx_3046:
+act_clampx_3049:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -58432,7 +58542,7 @@ act_clampx_3046:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3045:
+act_done_3048:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58442,7 +58552,7 @@ act_done_3045:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3036:
+pixels_done_3039:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58461,9 +58571,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3051:
+block_3054:
 	CMPQ    DI, BX
-	JAE     tail_3052
+	JAE     tail_3055
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58472,7 +58582,7 @@ block_3051:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3054:
+row_3057:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -58493,24 +58603,24 @@ row_3054:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3054
+	JNZ          row_3057
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3055
+	JB           act_done_3058
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3056
+	JE           act_clampx_3059
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3057
+	JE           act_mulx_3060
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3058
+	JE           act_slope_3061
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3059
+	JE           act_slopec_3062
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3060
+	JE           act_requant_3063
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58520,9 +58630,9 @@ row_3054:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3055
+	JMP          act_done_3058
 
-act_mulx_3057:
+act_mulx_3060:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58538,9 +58648,9 @@ act_mulx_3057:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3055
+	JMP         act_done_3058
 
-act_slope_3058:
+act_slope_3061:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58550,9 +58660,9 @@ act_slope_3058:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3055
+	JMP         act_done_3058
 
-act_slopec_3059:
+act_slopec_3062:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58565,9 +58675,9 @@ act_slopec_3059:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3055
+	JMP         act_done_3058
 
-act_requant_3060:
+act_requant_3063:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -58583,9 +58693,9 @@ act_requant_3060:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3055
+	JMP         act_done_3058
 
-act_clampx_3056:
+act_clampx_3059:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58593,7 +58703,7 @@ act_clampx_3056:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3055:
+act_done_3058:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -58602,11 +58712,11 @@ act_done_3055:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3051
+	JMP     block_3054
 
-tail_3052:
+tail_3055:
 	CMPQ      DI, DX
-	JAE       pixels_done_3053
+	JAE       pixels_done_3056
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -58614,7 +58724,7 @@ tail_3052:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3061:
+row_3064:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -58635,24 +58745,24 @@ row_3061:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3061
+	JNZ          row_3064
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3062
+	JB           act_done_3065
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3063
+	JE           act_clampx_3066
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3064
+	JE           act_mulx_3067
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3065
+	JE           act_slope_3068
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3066
+	JE           act_slopec_3069
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3067
+	JE           act_requant_3070
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -58662,9 +58772,9 @@ row_3061:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3062
+	JMP          act_done_3065
 
-act_mulx_3064:
+act_mulx_3067:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -58680,9 +58790,9 @@ act_mulx_3064:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3062
+	JMP         act_done_3065
 
-act_slope_3065:
+act_slope_3068:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -58692,9 +58802,9 @@ act_slope_3065:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3062
+	JMP         act_done_3065
 
-act_slopec_3066:
+act_slopec_3069:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58707,9 +58817,9 @@ act_slopec_3066:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3062
+	JMP         act_done_3065
 
-act_requant_3067:
+act_requant_3070:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -58725,9 +58835,9 @@ act_requant_3067:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3062
+	JMP         act_done_3065
 
-act_clampx_3063:
+act_clampx_3066:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -58735,7 +58845,7 @@ act_clampx_3063:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3062:
+act_done_3065:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -58743,7 +58853,7 @@ act_done_3062:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3053:
+pixels_done_3056:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -58760,9 +58870,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3068:
+block_3071:
 	CMPQ    DI, BX
-	JAE     tail_3069
+	JAE     tail_3072
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -58770,7 +58880,7 @@ block_3068:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3071:
+row_3074:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -58786,33 +58896,33 @@ row_3071:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3071
+	JNZ          row_3074
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3072
+	JB           act_done_3075
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3073
+	JE           act_clampx_3076
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3074
+	JE           act_mulx_3077
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3075
+	JE           act_slope_3078
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3076
+	JE           act_slopec_3079
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3077
+	JE           act_requant_3080
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3072
+	JMP          act_done_3075
 
-act_mulx_3074:
+act_mulx_3077:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58823,18 +58933,18 @@ act_mulx_3074:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3072
+	JMP         act_done_3075
 
-act_slope_3075:
+act_slope_3078:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3072
+	JMP         act_done_3075
 
-act_slopec_3076:
+act_slopec_3079:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58844,9 +58954,9 @@ act_slopec_3076:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3072
+	JMP         act_done_3075
 
-act_requant_3077:
+act_requant_3080:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -58858,33 +58968,33 @@ act_requant_3077:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3072
+	JMP         act_done_3075
 
-act_clampx_3073:
+act_clampx_3076:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3072:
+act_done_3075:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3068
+	JMP     block_3071
 
-tail_3069:
+tail_3072:
 	CMPQ      DI, DX
-	JAE       pixels_done_3070
+	JAE       pixels_done_3073
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3078:
+row_3081:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -58900,33 +59010,33 @@ row_3078:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3078
+	JNZ          row_3081
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3079
+	JB           act_done_3082
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3080
+	JE           act_clampx_3083
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3081
+	JE           act_mulx_3084
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3082
+	JE           act_slope_3085
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3083
+	JE           act_slopec_3086
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3084
+	JE           act_requant_3087
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3079
+	JMP          act_done_3082
 
-act_mulx_3081:
+act_mulx_3084:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -58937,18 +59047,18 @@ act_mulx_3081:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3079
+	JMP         act_done_3082
 
-act_slope_3082:
+act_slope_3085:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3079
+	JMP         act_done_3082
 
-act_slopec_3083:
+act_slopec_3086:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58958,9 +59068,9 @@ act_slopec_3083:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3079
+	JMP         act_done_3082
 
-act_requant_3084:
+act_requant_3087:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -58972,21 +59082,21 @@ act_requant_3084:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3079
+	JMP         act_done_3082
 
-act_clampx_3080:
+act_clampx_3083:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3079:
+act_done_3082:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3070:
+pixels_done_3073:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59001,16 +59111,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3085:
+block_3088:
 	CMPQ    DI, BX
-	JAE     tail_3086
+	JAE     tail_3089
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3088:
+row_3091:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -59021,53 +59131,53 @@ row_3088:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3088
+	JNZ          row_3091
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3089
+	JB           act_done_3092
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3090
+	JE           act_clampx_3093
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3091
+	JE           act_mulx_3094
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3092
+	JE           act_slope_3095
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3093
+	JE           act_slopec_3096
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3094
+	JE           act_requant_3097
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3089
+	JMP          act_done_3092
 
-act_mulx_3091:
+act_mulx_3094:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3089
+	JMP         act_done_3092
 
-act_slope_3092:
+act_slope_3095:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3089
+	JMP         act_done_3092
 
-act_slopec_3093:
+act_slopec_3096:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3089
+	JMP         act_done_3092
 
-act_requant_3094:
+act_requant_3097:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -59075,28 +59185,28 @@ act_requant_3094:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3089
+	JMP         act_done_3092
 
-act_clampx_3090:
+act_clampx_3093:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3089:
+act_done_3092:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3085
+	JMP     block_3088
 
-tail_3086:
+tail_3089:
 	CMPQ      DI, DX
-	JAE       pixels_done_3087
+	JAE       pixels_done_3090
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3095:
+row_3098:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -59107,53 +59217,53 @@ row_3095:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3095
+	JNZ          row_3098
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3096
+	JB           act_done_3099
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3097
+	JE           act_clampx_3100
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3098
+	JE           act_mulx_3101
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3099
+	JE           act_slope_3102
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3100
+	JE           act_slopec_3103
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3101
+	JE           act_requant_3104
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3096
+	JMP          act_done_3099
 
-act_mulx_3098:
+act_mulx_3101:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3096
+	JMP         act_done_3099
 
-act_slope_3099:
+act_slope_3102:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3096
+	JMP         act_done_3099
 
-act_slopec_3100:
+act_slopec_3103:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3096
+	JMP         act_done_3099
 
-act_requant_3101:
+act_requant_3104:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -59161,17 +59271,17 @@ act_requant_3101:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3096
+	JMP         act_done_3099
 
-act_clampx_3097:
+act_clampx_3100:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3096:
+act_done_3099:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3087:
+pixels_done_3090:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -59204,9 +59314,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3102:
+block_3105:
 	CMPQ    DI, BX
-	JAE     tail_3103
+	JAE     tail_3106
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59216,7 +59326,7 @@ block_3102:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3105:
+row_3108:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -59251,24 +59361,24 @@ row_3105:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3105
+	JNZ          row_3108
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3106
+	JB           act_done_3109
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3107
+	JE           act_clampx_3110
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3108
+	JE           act_mulx_3111
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3109
+	JE           act_slope_3112
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3110
+	JE           act_slopec_3113
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3111
+	JE           act_requant_3114
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59281,9 +59391,9 @@ row_3105:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3106
+	JMP          act_done_3109
 
-act_mulx_3108:
+act_mulx_3111:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59304,9 +59414,9 @@ act_mulx_3108:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3106
+	JMP         act_done_3109
 
-act_slope_3109:
+act_slope_3112:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59319,9 +59429,9 @@ act_slope_3109:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3106
+	JMP         act_done_3109
 
-act_slopec_3110:
+act_slopec_3113:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59337,9 +59447,9 @@ act_slopec_3110:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3106
+	JMP         act_done_3109
 
-act_requant_3111:
+act_requant_3114:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -59359,9 +59469,9 @@ act_requant_3111:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3106
+	JMP         act_done_3109
 
-act_clampx_3107:
+act_clampx_3110:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59371,7 +59481,7 @@ act_clampx_3107:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3106:
+act_done_3109:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59382,11 +59492,11 @@ act_done_3106:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3102
+	JMP     block_3105
 
-tail_3103:
+tail_3106:
 	CMPQ      DI, DX
-	JAE       pixels_done_3104
+	JAE       pixels_done_3107
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59395,7 +59505,7 @@ tail_3103:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3112:
+row_3115:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -59430,24 +59540,24 @@ row_3112:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3112
+	JNZ          row_3115
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3113
+	JB           act_done_3116
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3114
+	JE           act_clampx_3117
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3115
+	JE           act_mulx_3118
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3116
+	JE           act_slope_3119
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3117
+	JE           act_slopec_3120
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3118
+	JE           act_requant_3121
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -59460,9 +59570,9 @@ row_3112:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3113
+	JMP          act_done_3116
 
-act_mulx_3115:
+act_mulx_3118:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -59483,9 +59593,9 @@ act_mulx_3115:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3113
+	JMP         act_done_3116
 
-act_slope_3116:
+act_slope_3119:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -59498,9 +59608,9 @@ act_slope_3116:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3113
+	JMP         act_done_3116
 
-act_slopec_3117:
+act_slopec_3120:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59516,9 +59626,9 @@ act_slopec_3117:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3113
+	JMP         act_done_3116
 
-act_requant_3118:
+act_requant_3121:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -59538,9 +59648,9 @@ act_requant_3118:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3113
+	JMP         act_done_3116
 
-act_clampx_3114:
+act_clampx_3117:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -59550,7 +59660,7 @@ act_clampx_3114:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3113:
+act_done_3116:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59560,7 +59670,7 @@ act_done_3113:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3104:
+pixels_done_3107:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59579,9 +59689,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3119:
+block_3122:
 	CMPQ    DI, BX
-	JAE     tail_3120
+	JAE     tail_3123
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59590,7 +59700,7 @@ block_3119:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3122:
+row_3125:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -59618,24 +59728,24 @@ row_3122:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3122
+	JNZ          row_3125
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3123
+	JB           act_done_3126
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3124
+	JE           act_clampx_3127
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3125
+	JE           act_mulx_3128
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3126
+	JE           act_slope_3129
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3127
+	JE           act_slopec_3130
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3128
+	JE           act_requant_3131
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59645,9 +59755,9 @@ row_3122:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3123
+	JMP          act_done_3126
 
-act_mulx_3125:
+act_mulx_3128:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59663,9 +59773,9 @@ act_mulx_3125:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3123
+	JMP         act_done_3126
 
-act_slope_3126:
+act_slope_3129:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59675,9 +59785,9 @@ act_slope_3126:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3123
+	JMP         act_done_3126
 
-act_slopec_3127:
+act_slopec_3130:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59690,9 +59800,9 @@ act_slopec_3127:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3123
+	JMP         act_done_3126
 
-act_requant_3128:
+act_requant_3131:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -59708,9 +59818,9 @@ act_requant_3128:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3123
+	JMP         act_done_3126
 
-act_clampx_3124:
+act_clampx_3127:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59718,7 +59828,7 @@ act_clampx_3124:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3123:
+act_done_3126:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -59727,11 +59837,11 @@ act_done_3123:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3119
+	JMP     block_3122
 
-tail_3120:
+tail_3123:
 	CMPQ      DI, DX
-	JAE       pixels_done_3121
+	JAE       pixels_done_3124
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -59739,7 +59849,7 @@ tail_3120:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3129:
+row_3132:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -59767,24 +59877,24 @@ row_3129:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3129
+	JNZ          row_3132
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3130
+	JB           act_done_3133
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3131
+	JE           act_clampx_3134
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3132
+	JE           act_mulx_3135
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3133
+	JE           act_slope_3136
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3134
+	JE           act_slopec_3137
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3135
+	JE           act_requant_3138
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -59794,9 +59904,9 @@ row_3129:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3130
+	JMP          act_done_3133
 
-act_mulx_3132:
+act_mulx_3135:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -59812,9 +59922,9 @@ act_mulx_3132:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3130
+	JMP         act_done_3133
 
-act_slope_3133:
+act_slope_3136:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -59824,9 +59934,9 @@ act_slope_3133:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3130
+	JMP         act_done_3133
 
-act_slopec_3134:
+act_slopec_3137:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59839,9 +59949,9 @@ act_slopec_3134:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3130
+	JMP         act_done_3133
 
-act_requant_3135:
+act_requant_3138:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -59857,9 +59967,9 @@ act_requant_3135:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3130
+	JMP         act_done_3133
 
-act_clampx_3131:
+act_clampx_3134:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -59867,7 +59977,7 @@ act_clampx_3131:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3130:
+act_done_3133:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -59875,7 +59985,7 @@ act_done_3130:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3121:
+pixels_done_3124:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -59892,9 +60002,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3136:
+block_3139:
 	CMPQ    DI, BX
-	JAE     tail_3137
+	JAE     tail_3140
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -59902,7 +60012,7 @@ block_3136:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3139:
+row_3142:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -59923,33 +60033,33 @@ row_3139:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3139
+	JNZ          row_3142
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3140
+	JB           act_done_3143
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3141
+	JE           act_clampx_3144
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3142
+	JE           act_mulx_3145
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3143
+	JE           act_slope_3146
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3144
+	JE           act_slopec_3147
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3145
+	JE           act_requant_3148
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3140
+	JMP          act_done_3143
 
-act_mulx_3142:
+act_mulx_3145:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -59960,18 +60070,18 @@ act_mulx_3142:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3140
+	JMP         act_done_3143
 
-act_slope_3143:
+act_slope_3146:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3140
+	JMP         act_done_3143
 
-act_slopec_3144:
+act_slopec_3147:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59981,9 +60091,9 @@ act_slopec_3144:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3140
+	JMP         act_done_3143
 
-act_requant_3145:
+act_requant_3148:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -59995,33 +60105,33 @@ act_requant_3145:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3140
+	JMP         act_done_3143
 
-act_clampx_3141:
+act_clampx_3144:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3140:
+act_done_3143:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3136
+	JMP     block_3139
 
-tail_3137:
+tail_3140:
 	CMPQ      DI, DX
-	JAE       pixels_done_3138
+	JAE       pixels_done_3141
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3146:
+row_3149:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -60042,33 +60152,33 @@ row_3146:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3146
+	JNZ          row_3149
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3147
+	JB           act_done_3150
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3148
+	JE           act_clampx_3151
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3149
+	JE           act_mulx_3152
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3150
+	JE           act_slope_3153
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3151
+	JE           act_slopec_3154
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3152
+	JE           act_requant_3155
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3147
+	JMP          act_done_3150
 
-act_mulx_3149:
+act_mulx_3152:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -60079,18 +60189,18 @@ act_mulx_3149:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3147
+	JMP         act_done_3150
 
-act_slope_3150:
+act_slope_3153:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3147
+	JMP         act_done_3150
 
-act_slopec_3151:
+act_slopec_3154:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -60100,9 +60210,9 @@ act_slopec_3151:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3147
+	JMP         act_done_3150
 
-act_requant_3152:
+act_requant_3155:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -60114,21 +60224,21 @@ act_requant_3152:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3147
+	JMP         act_done_3150
 
-act_clampx_3148:
+act_clampx_3151:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3147:
+act_done_3150:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3138:
+pixels_done_3141:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60143,16 +60253,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3153:
+block_3156:
 	CMPQ    DI, BX
-	JAE     tail_3154
+	JAE     tail_3157
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3156:
+row_3159:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -60166,53 +60276,53 @@ row_3156:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3156
+	JNZ          row_3159
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3157
+	JB           act_done_3160
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3158
+	JE           act_clampx_3161
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3159
+	JE           act_mulx_3162
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3160
+	JE           act_slope_3163
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3161
+	JE           act_slopec_3164
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3162
+	JE           act_requant_3165
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3157
+	JMP          act_done_3160
 
-act_mulx_3159:
+act_mulx_3162:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3157
+	JMP         act_done_3160
 
-act_slope_3160:
+act_slope_3163:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3157
+	JMP         act_done_3160
 
-act_slopec_3161:
+act_slopec_3164:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3157
+	JMP         act_done_3160
 
-act_requant_3162:
+act_requant_3165:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -60220,28 +60330,28 @@ act_requant_3162:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3157
+	JMP         act_done_3160
 
-act_clampx_3158:
+act_clampx_3161:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3157:
+act_done_3160:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3153
+	JMP     block_3156
 
-tail_3154:
+tail_3157:
 	CMPQ      DI, DX
-	JAE       pixels_done_3155
+	JAE       pixels_done_3158
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3163:
+row_3166:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -60255,53 +60365,53 @@ row_3163:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3163
+	JNZ          row_3166
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3164
+	JB           act_done_3167
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3165
+	JE           act_clampx_3168
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3166
+	JE           act_mulx_3169
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3167
+	JE           act_slope_3170
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3168
+	JE           act_slopec_3171
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3169
+	JE           act_requant_3172
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3164
+	JMP          act_done_3167
 
-act_mulx_3166:
+act_mulx_3169:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3164
+	JMP         act_done_3167
 
-act_slope_3167:
+act_slope_3170:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3164
+	JMP         act_done_3167
 
-act_slopec_3168:
+act_slopec_3171:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3164
+	JMP         act_done_3167
 
-act_requant_3169:
+act_requant_3172:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -60309,17 +60419,17 @@ act_requant_3169:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3164
+	JMP         act_done_3167
 
-act_clampx_3165:
+act_clampx_3168:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3164:
+act_done_3167:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3155:
+pixels_done_3158:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -60352,9 +60462,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3170:
+block_3173:
 	CMPQ    DI, BX
-	JAE     tail_3171
+	JAE     tail_3174
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60364,7 +60474,7 @@ block_3170:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3173:
+row_3176:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -60412,24 +60522,24 @@ row_3173:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3173
+	JNZ          row_3176
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3174
+	JB           act_done_3177
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3175
+	JE           act_clampx_3178
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3176
+	JE           act_mulx_3179
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3177
+	JE           act_slope_3180
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3178
+	JE           act_slopec_3181
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3179
+	JE           act_requant_3182
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60442,9 +60552,9 @@ row_3173:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3174
+	JMP          act_done_3177
 
-act_mulx_3176:
+act_mulx_3179:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60465,9 +60575,9 @@ act_mulx_3176:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3174
+	JMP         act_done_3177
 
-act_slope_3177:
+act_slope_3180:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60480,9 +60590,9 @@ act_slope_3177:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3174
+	JMP         act_done_3177
 
-act_slopec_3178:
+act_slopec_3181:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60498,9 +60608,9 @@ act_slopec_3178:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3174
+	JMP         act_done_3177
 
-act_requant_3179:
+act_requant_3182:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -60520,9 +60630,9 @@ act_requant_3179:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3174
+	JMP         act_done_3177
 
-act_clampx_3175:
+act_clampx_3178:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60532,7 +60642,7 @@ act_clampx_3175:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3174:
+act_done_3177:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60543,11 +60653,11 @@ act_done_3174:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3170
+	JMP     block_3173
 
-tail_3171:
+tail_3174:
 	CMPQ      DI, DX
-	JAE       pixels_done_3172
+	JAE       pixels_done_3175
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60556,7 +60666,7 @@ tail_3171:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3180:
+row_3183:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -60604,24 +60714,24 @@ row_3180:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3180
+	JNZ          row_3183
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3181
+	JB           act_done_3184
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3182
+	JE           act_clampx_3185
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3183
+	JE           act_mulx_3186
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3184
+	JE           act_slope_3187
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3185
+	JE           act_slopec_3188
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3186
+	JE           act_requant_3189
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -60634,9 +60744,9 @@ row_3180:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3181
+	JMP          act_done_3184
 
-act_mulx_3183:
+act_mulx_3186:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -60657,9 +60767,9 @@ act_mulx_3183:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3181
+	JMP         act_done_3184
 
-act_slope_3184:
+act_slope_3187:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -60672,9 +60782,9 @@ act_slope_3184:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3181
+	JMP         act_done_3184
 
-act_slopec_3185:
+act_slopec_3188:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60690,9 +60800,9 @@ act_slopec_3185:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3181
+	JMP         act_done_3184
 
-act_requant_3186:
+act_requant_3189:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -60712,9 +60822,9 @@ act_requant_3186:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3181
+	JMP         act_done_3184
 
-act_clampx_3182:
+act_clampx_3185:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -60724,7 +60834,7 @@ act_clampx_3182:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3181:
+act_done_3184:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -60734,7 +60844,7 @@ act_done_3181:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3172:
+pixels_done_3175:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -60753,9 +60863,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3187:
+block_3190:
 	CMPQ    DI, BX
-	JAE     tail_3188
+	JAE     tail_3191
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -60764,7 +60874,7 @@ block_3187:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3190:
+row_3193:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -60802,24 +60912,24 @@ row_3190:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3190
+	JNZ          row_3193
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3191
+	JB           act_done_3194
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3192
+	JE           act_clampx_3195
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3193
+	JE           act_mulx_3196
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3194
+	JE           act_slope_3197
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3195
+	JE           act_slopec_3198
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3196
+	JE           act_requant_3199
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60829,9 +60939,9 @@ row_3190:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3191
+	JMP          act_done_3194
 
-act_mulx_3193:
+act_mulx_3196:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -60847,9 +60957,9 @@ act_mulx_3193:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3191
+	JMP         act_done_3194
 
-act_slope_3194:
+act_slope_3197:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -60859,9 +60969,9 @@ act_slope_3194:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3191
+	JMP         act_done_3194
 
-act_slopec_3195:
+act_slopec_3198:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60874,9 +60984,9 @@ act_slopec_3195:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3191
+	JMP         act_done_3194
 
-act_requant_3196:
+act_requant_3199:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -60892,9 +61002,9 @@ act_requant_3196:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3191
+	JMP         act_done_3194
 
-act_clampx_3192:
+act_clampx_3195:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -60902,7 +61012,7 @@ act_clampx_3192:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3191:
+act_done_3194:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -60911,11 +61021,11 @@ act_done_3191:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3187
+	JMP     block_3190
 
-tail_3188:
+tail_3191:
 	CMPQ      DI, DX
-	JAE       pixels_done_3189
+	JAE       pixels_done_3192
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -60923,7 +61033,7 @@ tail_3188:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3197:
+row_3200:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -60961,24 +61071,24 @@ row_3197:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3197
+	JNZ          row_3200
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3198
+	JB           act_done_3201
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3199
+	JE           act_clampx_3202
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3200
+	JE           act_mulx_3203
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3201
+	JE           act_slope_3204
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3202
+	JE           act_slopec_3205
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3203
+	JE           act_requant_3206
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -60988,9 +61098,9 @@ row_3197:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3198
+	JMP          act_done_3201
 
-act_mulx_3200:
+act_mulx_3203:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -61006,9 +61116,9 @@ act_mulx_3200:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3198
+	JMP         act_done_3201
 
-act_slope_3201:
+act_slope_3204:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -61018,9 +61128,9 @@ act_slope_3201:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3198
+	JMP         act_done_3201
 
-act_slopec_3202:
+act_slopec_3205:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -61033,9 +61143,9 @@ act_slopec_3202:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3198
+	JMP         act_done_3201
 
-act_requant_3203:
+act_requant_3206:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -61051,9 +61161,9 @@ act_requant_3203:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3198
+	JMP         act_done_3201
 
-act_clampx_3199:
+act_clampx_3202:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -61061,7 +61171,7 @@ act_clampx_3199:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3198:
+act_done_3201:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61069,7 +61179,7 @@ act_done_3198:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3189:
+pixels_done_3192:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61086,9 +61196,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3204:
+block_3207:
 	CMPQ    DI, BX
-	JAE     tail_3205
+	JAE     tail_3208
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61096,7 +61206,7 @@ block_3204:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3207:
+row_3210:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -61124,33 +61234,33 @@ row_3207:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3207
+	JNZ          row_3210
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3208
+	JB           act_done_3211
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3209
+	JE           act_clampx_3212
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3210
+	JE           act_mulx_3213
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3211
+	JE           act_slope_3214
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3212
+	JE           act_slopec_3215
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3213
+	JE           act_requant_3216
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3208
+	JMP          act_done_3211
 
-act_mulx_3210:
+act_mulx_3213:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61161,18 +61271,18 @@ act_mulx_3210:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3208
+	JMP         act_done_3211
 
-act_slope_3211:
+act_slope_3214:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3208
+	JMP         act_done_3211
 
-act_slopec_3212:
+act_slopec_3215:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61182,9 +61292,9 @@ act_slopec_3212:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3208
+	JMP         act_done_3211
 
-act_requant_3213:
+act_requant_3216:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -61196,33 +61306,33 @@ act_requant_3213:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3208
+	JMP         act_done_3211
 
-act_clampx_3209:
+act_clampx_3212:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3208:
+act_done_3211:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3204
+	JMP     block_3207
 
-tail_3205:
+tail_3208:
 	CMPQ      DI, DX
-	JAE       pixels_done_3206
+	JAE       pixels_done_3209
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3214:
+row_3217:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -61250,33 +61360,33 @@ row_3214:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3214
+	JNZ          row_3217
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3215
+	JB           act_done_3218
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3216
+	JE           act_clampx_3219
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3217
+	JE           act_mulx_3220
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3218
+	JE           act_slope_3221
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3219
+	JE           act_slopec_3222
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3220
+	JE           act_requant_3223
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3215
+	JMP          act_done_3218
 
-act_mulx_3217:
+act_mulx_3220:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -61287,18 +61397,18 @@ act_mulx_3217:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3215
+	JMP         act_done_3218
 
-act_slope_3218:
+act_slope_3221:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3215
+	JMP         act_done_3218
 
-act_slopec_3219:
+act_slopec_3222:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61308,9 +61418,9 @@ act_slopec_3219:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3215
+	JMP         act_done_3218
 
-act_requant_3220:
+act_requant_3223:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -61322,21 +61432,21 @@ act_requant_3220:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3215
+	JMP         act_done_3218
 
-act_clampx_3216:
+act_clampx_3219:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3215:
+act_done_3218:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3206:
+pixels_done_3209:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61351,16 +61461,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3221:
+block_3224:
 	CMPQ    DI, BX
-	JAE     tail_3222
+	JAE     tail_3225
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3224:
+row_3227:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -61378,53 +61488,53 @@ row_3224:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3224
+	JNZ          row_3227
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3225
+	JB           act_done_3228
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3226
+	JE           act_clampx_3229
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3227
+	JE           act_mulx_3230
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3228
+	JE           act_slope_3231
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3229
+	JE           act_slopec_3232
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3230
+	JE           act_requant_3233
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3225
+	JMP          act_done_3228
 
-act_mulx_3227:
+act_mulx_3230:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3225
+	JMP         act_done_3228
 
-act_slope_3228:
+act_slope_3231:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3225
+	JMP         act_done_3228
 
-act_slopec_3229:
+act_slopec_3232:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3225
+	JMP         act_done_3228
 
-act_requant_3230:
+act_requant_3233:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -61432,28 +61542,28 @@ act_requant_3230:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3225
+	JMP         act_done_3228
 
-act_clampx_3226:
+act_clampx_3229:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3225:
+act_done_3228:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3221
+	JMP     block_3224
 
-tail_3222:
+tail_3225:
 	CMPQ      DI, DX
-	JAE       pixels_done_3223
+	JAE       pixels_done_3226
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3231:
+row_3234:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -61471,53 +61581,53 @@ row_3231:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3231
+	JNZ          row_3234
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3232
+	JB           act_done_3235
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3233
+	JE           act_clampx_3236
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3234
+	JE           act_mulx_3237
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3235
+	JE           act_slope_3238
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3236
+	JE           act_slopec_3239
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3237
+	JE           act_requant_3240
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3232
+	JMP          act_done_3235
 
-act_mulx_3234:
+act_mulx_3237:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3232
+	JMP         act_done_3235
 
-act_slope_3235:
+act_slope_3238:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3232
+	JMP         act_done_3235
 
-act_slopec_3236:
+act_slopec_3239:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3232
+	JMP         act_done_3235
 
-act_requant_3237:
+act_requant_3240:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -61525,17 +61635,17 @@ act_requant_3237:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3232
+	JMP         act_done_3235
 
-act_clampx_3233:
+act_clampx_3236:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3232:
+act_done_3235:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3223:
+pixels_done_3226:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -61568,9 +61678,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3238:
+block_3241:
 	CMPQ    DI, BX
-	JAE     tail_3239
+	JAE     tail_3242
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61580,7 +61690,7 @@ block_3238:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3241:
+row_3244:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -61637,24 +61747,24 @@ row_3241:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3241
+	JNZ          row_3244
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3242
+	JB           act_done_3245
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3243
+	JE           act_clampx_3246
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3244
+	JE           act_mulx_3247
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3245
+	JE           act_slope_3248
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3246
+	JE           act_slopec_3249
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3247
+	JE           act_requant_3250
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61667,9 +61777,9 @@ row_3241:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3242
+	JMP          act_done_3245
 
-act_mulx_3244:
+act_mulx_3247:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61690,9 +61800,9 @@ act_mulx_3244:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3242
+	JMP         act_done_3245
 
-act_slope_3245:
+act_slope_3248:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61705,9 +61815,9 @@ act_slope_3245:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3242
+	JMP         act_done_3245
 
-act_slopec_3246:
+act_slopec_3249:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61723,9 +61833,9 @@ act_slopec_3246:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3242
+	JMP         act_done_3245
 
-act_requant_3247:
+act_requant_3250:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -61745,9 +61855,9 @@ act_requant_3247:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3242
+	JMP         act_done_3245
 
-act_clampx_3243:
+act_clampx_3246:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61757,7 +61867,7 @@ act_clampx_3243:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3242:
+act_done_3245:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -61768,11 +61878,11 @@ act_done_3242:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3238
+	JMP     block_3241
 
-tail_3239:
+tail_3242:
 	CMPQ      DI, DX
-	JAE       pixels_done_3240
+	JAE       pixels_done_3243
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -61781,7 +61891,7 @@ tail_3239:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3248:
+row_3251:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -61838,24 +61948,24 @@ row_3248:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3248
+	JNZ          row_3251
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3249
+	JB           act_done_3252
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3250
+	JE           act_clampx_3253
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3251
+	JE           act_mulx_3254
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3252
+	JE           act_slope_3255
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3253
+	JE           act_slopec_3256
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3254
+	JE           act_requant_3257
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -61868,9 +61978,9 @@ row_3248:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3249
+	JMP          act_done_3252
 
-act_mulx_3251:
+act_mulx_3254:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -61891,9 +62001,9 @@ act_mulx_3251:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3249
+	JMP         act_done_3252
 
-act_slope_3252:
+act_slope_3255:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -61906,9 +62016,9 @@ act_slope_3252:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3249
+	JMP         act_done_3252
 
-act_slopec_3253:
+act_slopec_3256:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61924,9 +62034,9 @@ act_slopec_3253:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3249
+	JMP         act_done_3252
 
-act_requant_3254:
+act_requant_3257:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -61946,9 +62056,9 @@ act_requant_3254:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3249
+	JMP         act_done_3252
 
-act_clampx_3250:
+act_clampx_3253:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -61958,7 +62068,7 @@ act_clampx_3250:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3249:
+act_done_3252:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -61968,7 +62078,7 @@ act_done_3249:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3240:
+pixels_done_3243:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -61987,9 +62097,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3255:
+block_3258:
 	CMPQ    DI, BX
-	JAE     tail_3256
+	JAE     tail_3259
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -61998,7 +62108,7 @@ block_3255:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3258:
+row_3261:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -62043,24 +62153,24 @@ row_3258:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3258
+	JNZ          row_3261
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3259
+	JB           act_done_3262
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3260
+	JE           act_clampx_3263
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3261
+	JE           act_mulx_3264
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3262
+	JE           act_slope_3265
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3263
+	JE           act_slopec_3266
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3264
+	JE           act_requant_3267
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62070,9 +62180,9 @@ row_3258:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3259
+	JMP          act_done_3262
 
-act_mulx_3261:
+act_mulx_3264:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62088,9 +62198,9 @@ act_mulx_3261:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3259
+	JMP         act_done_3262
 
-act_slope_3262:
+act_slope_3265:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62100,9 +62210,9 @@ act_slope_3262:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3259
+	JMP         act_done_3262
 
-act_slopec_3263:
+act_slopec_3266:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62115,9 +62225,9 @@ act_slopec_3263:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3259
+	JMP         act_done_3262
 
-act_requant_3264:
+act_requant_3267:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -62133,9 +62243,9 @@ act_requant_3264:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3259
+	JMP         act_done_3262
 
-act_clampx_3260:
+act_clampx_3263:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62143,7 +62253,7 @@ act_clampx_3260:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3259:
+act_done_3262:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62152,11 +62262,11 @@ act_done_3259:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3255
+	JMP     block_3258
 
-tail_3256:
+tail_3259:
 	CMPQ      DI, DX
-	JAE       pixels_done_3257
+	JAE       pixels_done_3260
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -62164,7 +62274,7 @@ tail_3256:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3265:
+row_3268:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -62209,24 +62319,24 @@ row_3265:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3265
+	JNZ          row_3268
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3266
+	JB           act_done_3269
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3267
+	JE           act_clampx_3270
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3268
+	JE           act_mulx_3271
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3269
+	JE           act_slope_3272
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3270
+	JE           act_slopec_3273
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3271
+	JE           act_requant_3274
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -62236,9 +62346,9 @@ row_3265:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3266
+	JMP          act_done_3269
 
-act_mulx_3268:
+act_mulx_3271:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -62254,9 +62364,9 @@ act_mulx_3268:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3266
+	JMP         act_done_3269
 
-act_slope_3269:
+act_slope_3272:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -62266,9 +62376,9 @@ act_slope_3269:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3266
+	JMP         act_done_3269
 
-act_slopec_3270:
+act_slopec_3273:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62281,9 +62391,9 @@ act_slopec_3270:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3266
+	JMP         act_done_3269
 
-act_requant_3271:
+act_requant_3274:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -62299,9 +62409,9 @@ act_requant_3271:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3266
+	JMP         act_done_3269
 
-act_clampx_3267:
+act_clampx_3270:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -62309,7 +62419,7 @@ act_clampx_3267:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3266:
+act_done_3269:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -62317,7 +62427,7 @@ act_done_3266:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3257:
+pixels_done_3260:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62334,9 +62444,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3272:
+block_3275:
 	CMPQ    DI, BX
-	JAE     tail_3273
+	JAE     tail_3276
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62344,7 +62454,7 @@ block_3272:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3275:
+row_3278:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -62377,33 +62487,33 @@ row_3275:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3275
+	JNZ          row_3278
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3276
+	JB           act_done_3279
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3277
+	JE           act_clampx_3280
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3278
+	JE           act_mulx_3281
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3279
+	JE           act_slope_3282
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3280
+	JE           act_slopec_3283
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3281
+	JE           act_requant_3284
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3276
+	JMP          act_done_3279
 
-act_mulx_3278:
+act_mulx_3281:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62414,18 +62524,18 @@ act_mulx_3278:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3276
+	JMP         act_done_3279
 
-act_slope_3279:
+act_slope_3282:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3276
+	JMP         act_done_3279
 
-act_slopec_3280:
+act_slopec_3283:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62435,9 +62545,9 @@ act_slopec_3280:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3276
+	JMP         act_done_3279
 
-act_requant_3281:
+act_requant_3284:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -62449,33 +62559,33 @@ act_requant_3281:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3276
+	JMP         act_done_3279
 
-act_clampx_3277:
+act_clampx_3280:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3276:
+act_done_3279:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3272
+	JMP     block_3275
 
-tail_3273:
+tail_3276:
 	CMPQ      DI, DX
-	JAE       pixels_done_3274
+	JAE       pixels_done_3277
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3282:
+row_3285:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -62508,33 +62618,33 @@ row_3282:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3282
+	JNZ          row_3285
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3283
+	JB           act_done_3286
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3284
+	JE           act_clampx_3287
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3285
+	JE           act_mulx_3288
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3286
+	JE           act_slope_3289
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3287
+	JE           act_slopec_3290
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3288
+	JE           act_requant_3291
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3283
+	JMP          act_done_3286
 
-act_mulx_3285:
+act_mulx_3288:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -62545,18 +62655,18 @@ act_mulx_3285:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3283
+	JMP         act_done_3286
 
-act_slope_3286:
+act_slope_3289:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3283
+	JMP         act_done_3286
 
-act_slopec_3287:
+act_slopec_3290:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62566,9 +62676,9 @@ act_slopec_3287:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3283
+	JMP         act_done_3286
 
-act_requant_3288:
+act_requant_3291:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -62580,21 +62690,21 @@ act_requant_3288:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3283
+	JMP         act_done_3286
 
-act_clampx_3284:
+act_clampx_3287:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3283:
+act_done_3286:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3274:
+pixels_done_3277:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -62609,16 +62719,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3289:
+block_3292:
 	CMPQ    DI, BX
-	JAE     tail_3290
+	JAE     tail_3293
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3292:
+row_3295:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -62639,53 +62749,53 @@ row_3292:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3292
+	JNZ          row_3295
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3293
+	JB           act_done_3296
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3294
+	JE           act_clampx_3297
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3295
+	JE           act_mulx_3298
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3296
+	JE           act_slope_3299
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3297
+	JE           act_slopec_3300
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3298
+	JE           act_requant_3301
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3293
+	JMP          act_done_3296
 
-act_mulx_3295:
+act_mulx_3298:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3293
+	JMP         act_done_3296
 
-act_slope_3296:
+act_slope_3299:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3293
+	JMP         act_done_3296
 
-act_slopec_3297:
+act_slopec_3300:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3293
+	JMP         act_done_3296
 
-act_requant_3298:
+act_requant_3301:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -62693,28 +62803,28 @@ act_requant_3298:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3293
+	JMP         act_done_3296
 
-act_clampx_3294:
+act_clampx_3297:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3293:
+act_done_3296:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3289
+	JMP     block_3292
 
-tail_3290:
+tail_3293:
 	CMPQ      DI, DX
-	JAE       pixels_done_3291
+	JAE       pixels_done_3294
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3299:
+row_3302:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -62735,53 +62845,53 @@ row_3299:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3299
+	JNZ          row_3302
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3300
+	JB           act_done_3303
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3301
+	JE           act_clampx_3304
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3302
+	JE           act_mulx_3305
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3303
+	JE           act_slope_3306
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3304
+	JE           act_slopec_3307
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3305
+	JE           act_requant_3308
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3300
+	JMP          act_done_3303
 
-act_mulx_3302:
+act_mulx_3305:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3300
+	JMP         act_done_3303
 
-act_slope_3303:
+act_slope_3306:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3300
+	JMP         act_done_3303
 
-act_slopec_3304:
+act_slopec_3307:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3300
+	JMP         act_done_3303
 
-act_requant_3305:
+act_requant_3308:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -62789,17 +62899,17 @@ act_requant_3305:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3300
+	JMP         act_done_3303
 
-act_clampx_3301:
+act_clampx_3304:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3300:
+act_done_3303:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3291:
+pixels_done_3294:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -62832,9 +62942,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3306:
+block_3309:
 	CMPQ    DI, BX
-	JAE     tail_3307
+	JAE     tail_3310
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -62844,7 +62954,7 @@ block_3306:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3309:
+row_3312:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -62861,24 +62971,24 @@ row_3309:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3309
+	JNZ          row_3312
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3310
+	JB           act_done_3313
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3311
+	JE           act_clampx_3314
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3312
+	JE           act_mulx_3315
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3313
+	JE           act_slope_3316
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3314
+	JE           act_slopec_3317
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3315
+	JE           act_requant_3318
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -62891,9 +63001,9 @@ row_3309:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3310
+	JMP          act_done_3313
 
-act_mulx_3312:
+act_mulx_3315:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -62914,9 +63024,9 @@ act_mulx_3312:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3310
+	JMP         act_done_3313
 
-act_slope_3313:
+act_slope_3316:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -62929,9 +63039,9 @@ act_slope_3313:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3310
+	JMP         act_done_3313
 
-act_slopec_3314:
+act_slopec_3317:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62947,9 +63057,9 @@ act_slopec_3314:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3310
+	JMP         act_done_3313
 
-act_requant_3315:
+act_requant_3318:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -62969,9 +63079,9 @@ act_requant_3315:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3310
+	JMP         act_done_3313
 
-act_clampx_3311:
+act_clampx_3314:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -62981,7 +63091,7 @@ act_clampx_3311:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3310:
+act_done_3313:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -62992,11 +63102,11 @@ act_done_3310:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3306
+	JMP     block_3309
 
-tail_3307:
+tail_3310:
 	CMPQ      DI, DX
-	JAE       pixels_done_3308
+	JAE       pixels_done_3311
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63005,7 +63115,7 @@ tail_3307:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3316:
+row_3319:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -63022,24 +63132,24 @@ row_3316:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3316
+	JNZ          row_3319
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3317
+	JB           act_done_3320
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3318
+	JE           act_clampx_3321
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3319
+	JE           act_mulx_3322
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3320
+	JE           act_slope_3323
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3321
+	JE           act_slopec_3324
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3322
+	JE           act_requant_3325
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63052,9 +63162,9 @@ row_3316:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3317
+	JMP          act_done_3320
 
-act_mulx_3319:
+act_mulx_3322:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63075,9 +63185,9 @@ act_mulx_3319:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3317
+	JMP         act_done_3320
 
-act_slope_3320:
+act_slope_3323:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63090,9 +63200,9 @@ act_slope_3320:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3317
+	JMP         act_done_3320
 
-act_slopec_3321:
+act_slopec_3324:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63108,9 +63218,9 @@ act_slopec_3321:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3317
+	JMP         act_done_3320
 
-act_requant_3322:
+act_requant_3325:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -63130,9 +63240,9 @@ act_requant_3322:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3317
+	JMP         act_done_3320
 
-act_clampx_3318:
+act_clampx_3321:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -63142,7 +63252,7 @@ act_clampx_3318:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3317:
+act_done_3320:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63152,7 +63262,7 @@ act_done_3317:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3308:
+pixels_done_3311:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63171,9 +63281,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3323:
+block_3326:
 	CMPQ    DI, BX
-	JAE     tail_3324
+	JAE     tail_3327
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63182,7 +63292,7 @@ block_3323:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3326:
+row_3329:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -63196,24 +63306,24 @@ row_3326:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3326
+	JNZ          row_3329
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3327
+	JB           act_done_3330
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3328
+	JE           act_clampx_3331
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3329
+	JE           act_mulx_3332
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3330
+	JE           act_slope_3333
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3331
+	JE           act_slopec_3334
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3332
+	JE           act_requant_3335
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63223,9 +63333,9 @@ row_3326:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3327
+	JMP          act_done_3330
 
-act_mulx_3329:
+act_mulx_3332:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63241,9 +63351,9 @@ act_mulx_3329:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3327
+	JMP         act_done_3330
 
-act_slope_3330:
+act_slope_3333:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63253,9 +63363,9 @@ act_slope_3330:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3327
+	JMP         act_done_3330
 
-act_slopec_3331:
+act_slopec_3334:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63268,9 +63378,9 @@ act_slopec_3331:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3327
+	JMP         act_done_3330
 
-act_requant_3332:
+act_requant_3335:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -63286,9 +63396,9 @@ act_requant_3332:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3327
+	JMP         act_done_3330
 
-act_clampx_3328:
+act_clampx_3331:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63296,7 +63406,7 @@ act_clampx_3328:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3327:
+act_done_3330:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -63305,11 +63415,11 @@ act_done_3327:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3323
+	JMP     block_3326
 
-tail_3324:
+tail_3327:
 	CMPQ      DI, DX
-	JAE       pixels_done_3325
+	JAE       pixels_done_3328
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -63317,7 +63427,7 @@ tail_3324:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3333:
+row_3336:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -63331,24 +63441,24 @@ row_3333:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3333
+	JNZ          row_3336
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3334
+	JB           act_done_3337
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3335
+	JE           act_clampx_3338
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3336
+	JE           act_mulx_3339
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3337
+	JE           act_slope_3340
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3338
+	JE           act_slopec_3341
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3339
+	JE           act_requant_3342
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -63358,9 +63468,9 @@ row_3333:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3334
+	JMP          act_done_3337
 
-act_mulx_3336:
+act_mulx_3339:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -63376,9 +63486,9 @@ act_mulx_3336:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3334
+	JMP         act_done_3337
 
-act_slope_3337:
+act_slope_3340:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -63388,9 +63498,9 @@ act_slope_3337:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3334
+	JMP         act_done_3337
 
-act_slopec_3338:
+act_slopec_3341:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63403,9 +63513,9 @@ act_slopec_3338:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3334
+	JMP         act_done_3337
 
-act_requant_3339:
+act_requant_3342:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -63421,9 +63531,9 @@ act_requant_3339:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3334
+	JMP         act_done_3337
 
-act_clampx_3335:
+act_clampx_3338:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -63431,7 +63541,7 @@ act_clampx_3335:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3334:
+act_done_3337:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -63439,7 +63549,7 @@ act_done_3334:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3325:
+pixels_done_3328:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63456,9 +63566,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3340:
+block_3343:
 	CMPQ    DI, BX
-	JAE     tail_3341
+	JAE     tail_3344
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63466,7 +63576,7 @@ block_3340:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3343:
+row_3346:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -63477,33 +63587,33 @@ row_3343:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3343
+	JNZ          row_3346
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3344
+	JB           act_done_3347
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3345
+	JE           act_clampx_3348
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3346
+	JE           act_mulx_3349
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3347
+	JE           act_slope_3350
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3348
+	JE           act_slopec_3351
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3349
+	JE           act_requant_3352
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3344
+	JMP          act_done_3347
 
-act_mulx_3346:
+act_mulx_3349:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63514,18 +63624,18 @@ act_mulx_3346:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3344
+	JMP         act_done_3347
 
-act_slope_3347:
+act_slope_3350:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3344
+	JMP         act_done_3347
 
-act_slopec_3348:
+act_slopec_3351:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63535,9 +63645,9 @@ act_slopec_3348:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3344
+	JMP         act_done_3347
 
-act_requant_3349:
+act_requant_3352:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -63549,33 +63659,33 @@ act_requant_3349:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3344
+	JMP         act_done_3347
 
-act_clampx_3345:
+act_clampx_3348:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3344:
+act_done_3347:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3340
+	JMP     block_3343
 
-tail_3341:
+tail_3344:
 	CMPQ      DI, DX
-	JAE       pixels_done_3342
+	JAE       pixels_done_3345
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3350:
+row_3353:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -63586,33 +63696,33 @@ row_3350:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3350
+	JNZ          row_3353
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3351
+	JB           act_done_3354
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3352
+	JE           act_clampx_3355
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3353
+	JE           act_mulx_3356
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3354
+	JE           act_slope_3357
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3355
+	JE           act_slopec_3358
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3356
+	JE           act_requant_3359
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3351
+	JMP          act_done_3354
 
-act_mulx_3353:
+act_mulx_3356:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -63623,18 +63733,18 @@ act_mulx_3353:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3351
+	JMP         act_done_3354
 
-act_slope_3354:
+act_slope_3357:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3351
+	JMP         act_done_3354
 
-act_slopec_3355:
+act_slopec_3358:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63644,9 +63754,9 @@ act_slopec_3355:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3351
+	JMP         act_done_3354
 
-act_requant_3356:
+act_requant_3359:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -63658,21 +63768,21 @@ act_requant_3356:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3351
+	JMP         act_done_3354
 
-act_clampx_3352:
+act_clampx_3355:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3351:
+act_done_3354:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3342:
+pixels_done_3345:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -63687,16 +63797,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3357:
+block_3360:
 	CMPQ    DI, BX
-	JAE     tail_3358
+	JAE     tail_3361
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3360:
+row_3363:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -63704,53 +63814,53 @@ row_3360:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3360
+	JNZ          row_3363
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3361
+	JB           act_done_3364
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3362
+	JE           act_clampx_3365
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3363
+	JE           act_mulx_3366
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3364
+	JE           act_slope_3367
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3365
+	JE           act_slopec_3368
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3366
+	JE           act_requant_3369
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3361
+	JMP          act_done_3364
 
-act_mulx_3363:
+act_mulx_3366:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3361
+	JMP         act_done_3364
 
-act_slope_3364:
+act_slope_3367:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3361
+	JMP         act_done_3364
 
-act_slopec_3365:
+act_slopec_3368:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3361
+	JMP         act_done_3364
 
-act_requant_3366:
+act_requant_3369:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -63758,28 +63868,28 @@ act_requant_3366:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3361
+	JMP         act_done_3364
 
-act_clampx_3362:
+act_clampx_3365:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3361:
+act_done_3364:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3357
+	JMP     block_3360
 
-tail_3358:
+tail_3361:
 	CMPQ      DI, DX
-	JAE       pixels_done_3359
+	JAE       pixels_done_3362
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3367:
+row_3370:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -63787,53 +63897,53 @@ row_3367:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3367
+	JNZ          row_3370
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3368
+	JB           act_done_3371
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3369
+	JE           act_clampx_3372
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3370
+	JE           act_mulx_3373
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3371
+	JE           act_slope_3374
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3372
+	JE           act_slopec_3375
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3373
+	JE           act_requant_3376
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3368
+	JMP          act_done_3371
 
-act_mulx_3370:
+act_mulx_3373:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3368
+	JMP         act_done_3371
 
-act_slope_3371:
+act_slope_3374:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3368
+	JMP         act_done_3371
 
-act_slopec_3372:
+act_slopec_3375:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3368
+	JMP         act_done_3371
 
-act_requant_3373:
+act_requant_3376:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -63841,17 +63951,17 @@ act_requant_3373:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3368
+	JMP         act_done_3371
 
-act_clampx_3369:
+act_clampx_3372:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3368:
+act_done_3371:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3359:
+pixels_done_3362:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -63884,9 +63994,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3374:
+block_3377:
 	CMPQ    DI, BX
-	JAE     tail_3375
+	JAE     tail_3378
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -63896,7 +64006,7 @@ block_3374:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3377:
+row_3380:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -63922,24 +64032,24 @@ row_3377:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3377
+	JNZ          row_3380
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3378
+	JB           act_done_3381
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3379
+	JE           act_clampx_3382
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3380
+	JE           act_mulx_3383
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3381
+	JE           act_slope_3384
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3382
+	JE           act_slopec_3385
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3383
+	JE           act_requant_3386
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -63952,9 +64062,9 @@ row_3377:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3378
+	JMP          act_done_3381
 
-act_mulx_3380:
+act_mulx_3383:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -63975,9 +64085,9 @@ act_mulx_3380:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3378
+	JMP         act_done_3381
 
-act_slope_3381:
+act_slope_3384:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -63990,9 +64100,9 @@ act_slope_3381:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3378
+	JMP         act_done_3381
 
-act_slopec_3382:
+act_slopec_3385:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -64008,9 +64118,9 @@ act_slopec_3382:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3378
+	JMP         act_done_3381
 
-act_requant_3383:
+act_requant_3386:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -64030,9 +64140,9 @@ act_requant_3383:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3378
+	JMP         act_done_3381
 
-act_clampx_3379:
+act_clampx_3382:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64042,7 +64152,7 @@ act_clampx_3379:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3378:
+act_done_3381:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64053,11 +64163,11 @@ act_done_3378:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3374
+	JMP     block_3377
 
-tail_3375:
+tail_3378:
 	CMPQ      DI, DX
-	JAE       pixels_done_3376
+	JAE       pixels_done_3379
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64066,7 +64176,7 @@ tail_3375:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3384:
+row_3387:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -64092,24 +64202,24 @@ row_3384:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3384
+	JNZ          row_3387
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3385
+	JB           act_done_3388
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3386
+	JE           act_clampx_3389
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3387
+	JE           act_mulx_3390
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3388
+	JE           act_slope_3391
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3389
+	JE           act_slopec_3392
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3390
+	JE           act_requant_3393
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -64122,9 +64232,9 @@ row_3384:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3385
+	JMP          act_done_3388
 
-act_mulx_3387:
+act_mulx_3390:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -64145,9 +64255,9 @@ act_mulx_3387:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3385
+	JMP         act_done_3388
 
-act_slope_3388:
+act_slope_3391:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -64160,9 +64270,9 @@ act_slope_3388:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3385
+	JMP         act_done_3388
 
-act_slopec_3389:
+act_slopec_3392:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64178,9 +64288,9 @@ act_slopec_3389:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3385
+	JMP         act_done_3388
 
-act_requant_3390:
+act_requant_3393:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -64200,9 +64310,9 @@ act_requant_3390:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3385
+	JMP         act_done_3388
 
-act_clampx_3386:
+act_clampx_3389:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -64212,7 +64322,7 @@ act_clampx_3386:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3385:
+act_done_3388:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64222,7 +64332,7 @@ act_done_3385:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3376:
+pixels_done_3379:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64241,9 +64351,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3391:
+block_3394:
 	CMPQ    DI, BX
-	JAE     tail_3392
+	JAE     tail_3395
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64252,7 +64362,7 @@ block_3391:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3394:
+row_3397:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -64273,24 +64383,24 @@ row_3394:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3394
+	JNZ          row_3397
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3395
+	JB           act_done_3398
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3396
+	JE           act_clampx_3399
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3397
+	JE           act_mulx_3400
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3398
+	JE           act_slope_3401
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3399
+	JE           act_slopec_3402
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3400
+	JE           act_requant_3403
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64300,9 +64410,9 @@ row_3394:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3395
+	JMP          act_done_3398
 
-act_mulx_3397:
+act_mulx_3400:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64318,9 +64428,9 @@ act_mulx_3397:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3395
+	JMP         act_done_3398
 
-act_slope_3398:
+act_slope_3401:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64330,9 +64440,9 @@ act_slope_3398:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3395
+	JMP         act_done_3398
 
-act_slopec_3399:
+act_slopec_3402:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64345,9 +64455,9 @@ act_slopec_3399:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3395
+	JMP         act_done_3398
 
-act_requant_3400:
+act_requant_3403:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -64363,9 +64473,9 @@ act_requant_3400:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3395
+	JMP         act_done_3398
 
-act_clampx_3396:
+act_clampx_3399:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64373,7 +64483,7 @@ act_clampx_3396:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3395:
+act_done_3398:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -64382,11 +64492,11 @@ act_done_3395:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3391
+	JMP     block_3394
 
-tail_3392:
+tail_3395:
 	CMPQ      DI, DX
-	JAE       pixels_done_3393
+	JAE       pixels_done_3396
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -64394,7 +64504,7 @@ tail_3392:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3401:
+row_3404:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -64415,24 +64525,24 @@ row_3401:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3401
+	JNZ          row_3404
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3402
+	JB           act_done_3405
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3403
+	JE           act_clampx_3406
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3404
+	JE           act_mulx_3407
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3405
+	JE           act_slope_3408
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3406
+	JE           act_slopec_3409
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3407
+	JE           act_requant_3410
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -64442,9 +64552,9 @@ row_3401:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3402
+	JMP          act_done_3405
 
-act_mulx_3404:
+act_mulx_3407:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -64460,9 +64570,9 @@ act_mulx_3404:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3402
+	JMP         act_done_3405
 
-act_slope_3405:
+act_slope_3408:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -64472,9 +64582,9 @@ act_slope_3405:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3402
+	JMP         act_done_3405
 
-act_slopec_3406:
+act_slopec_3409:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64487,9 +64597,9 @@ act_slopec_3406:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3402
+	JMP         act_done_3405
 
-act_requant_3407:
+act_requant_3410:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -64505,9 +64615,9 @@ act_requant_3407:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3402
+	JMP         act_done_3405
 
-act_clampx_3403:
+act_clampx_3406:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -64515,7 +64625,7 @@ act_clampx_3403:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3402:
+act_done_3405:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -64523,7 +64633,7 @@ act_done_3402:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3393:
+pixels_done_3396:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64540,9 +64650,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3408:
+block_3411:
 	CMPQ    DI, BX
-	JAE     tail_3409
+	JAE     tail_3412
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64550,7 +64660,7 @@ block_3408:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3411:
+row_3414:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -64566,33 +64676,33 @@ row_3411:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3411
+	JNZ          row_3414
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3412
+	JB           act_done_3415
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3413
+	JE           act_clampx_3416
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3414
+	JE           act_mulx_3417
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3415
+	JE           act_slope_3418
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3416
+	JE           act_slopec_3419
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3417
+	JE           act_requant_3420
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3412
+	JMP          act_done_3415
 
-act_mulx_3414:
+act_mulx_3417:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64603,18 +64713,18 @@ act_mulx_3414:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3412
+	JMP         act_done_3415
 
-act_slope_3415:
+act_slope_3418:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3412
+	JMP         act_done_3415
 
-act_slopec_3416:
+act_slopec_3419:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64624,9 +64734,9 @@ act_slopec_3416:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3412
+	JMP         act_done_3415
 
-act_requant_3417:
+act_requant_3420:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -64638,33 +64748,33 @@ act_requant_3417:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3412
+	JMP         act_done_3415
 
-act_clampx_3413:
+act_clampx_3416:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3412:
+act_done_3415:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3408
+	JMP     block_3411
 
-tail_3409:
+tail_3412:
 	CMPQ      DI, DX
-	JAE       pixels_done_3410
+	JAE       pixels_done_3413
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3418:
+row_3421:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -64680,33 +64790,33 @@ row_3418:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3418
+	JNZ          row_3421
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3419
+	JB           act_done_3422
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3420
+	JE           act_clampx_3423
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3421
+	JE           act_mulx_3424
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3422
+	JE           act_slope_3425
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3423
+	JE           act_slopec_3426
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3424
+	JE           act_requant_3427
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3419
+	JMP          act_done_3422
 
-act_mulx_3421:
+act_mulx_3424:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -64717,18 +64827,18 @@ act_mulx_3421:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3419
+	JMP         act_done_3422
 
-act_slope_3422:
+act_slope_3425:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3419
+	JMP         act_done_3422
 
-act_slopec_3423:
+act_slopec_3426:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64738,9 +64848,9 @@ act_slopec_3423:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3419
+	JMP         act_done_3422
 
-act_requant_3424:
+act_requant_3427:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -64752,21 +64862,21 @@ act_requant_3424:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3419
+	JMP         act_done_3422
 
-act_clampx_3420:
+act_clampx_3423:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3419:
+act_done_3422:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3410:
+pixels_done_3413:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -64781,16 +64891,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3425:
+block_3428:
 	CMPQ    DI, BX
-	JAE     tail_3426
+	JAE     tail_3429
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3428:
+row_3431:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -64801,53 +64911,53 @@ row_3428:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3428
+	JNZ          row_3431
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3429
+	JB           act_done_3432
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3430
+	JE           act_clampx_3433
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3431
+	JE           act_mulx_3434
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3432
+	JE           act_slope_3435
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3433
+	JE           act_slopec_3436
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3434
+	JE           act_requant_3437
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3429
+	JMP          act_done_3432
 
-act_mulx_3431:
+act_mulx_3434:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3429
+	JMP         act_done_3432
 
-act_slope_3432:
+act_slope_3435:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3429
+	JMP         act_done_3432
 
-act_slopec_3433:
+act_slopec_3436:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3429
+	JMP         act_done_3432
 
-act_requant_3434:
+act_requant_3437:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -64855,28 +64965,28 @@ act_requant_3434:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3429
+	JMP         act_done_3432
 
-act_clampx_3430:
+act_clampx_3433:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3429:
+act_done_3432:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3425
+	JMP     block_3428
 
-tail_3426:
+tail_3429:
 	CMPQ      DI, DX
-	JAE       pixels_done_3427
+	JAE       pixels_done_3430
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3435:
+row_3438:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -64887,53 +64997,53 @@ row_3435:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3435
+	JNZ          row_3438
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3436
+	JB           act_done_3439
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3437
+	JE           act_clampx_3440
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3438
+	JE           act_mulx_3441
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3439
+	JE           act_slope_3442
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3440
+	JE           act_slopec_3443
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3441
+	JE           act_requant_3444
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3436
+	JMP          act_done_3439
 
-act_mulx_3438:
+act_mulx_3441:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3436
+	JMP         act_done_3439
 
-act_slope_3439:
+act_slope_3442:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3436
+	JMP         act_done_3439
 
-act_slopec_3440:
+act_slopec_3443:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3436
+	JMP         act_done_3439
 
-act_requant_3441:
+act_requant_3444:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -64941,17 +65051,17 @@ act_requant_3441:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3436
+	JMP         act_done_3439
 
-act_clampx_3437:
+act_clampx_3440:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3436:
+act_done_3439:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3427:
+pixels_done_3430:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -64984,9 +65094,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3442:
+block_3445:
 	CMPQ    DI, BX
-	JAE     tail_3443
+	JAE     tail_3446
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -64996,7 +65106,7 @@ block_3442:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3445:
+row_3448:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -65031,24 +65141,24 @@ row_3445:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3445
+	JNZ          row_3448
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3446
+	JB           act_done_3449
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3447
+	JE           act_clampx_3450
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3448
+	JE           act_mulx_3451
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3449
+	JE           act_slope_3452
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3450
+	JE           act_slopec_3453
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3451
+	JE           act_requant_3454
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65061,9 +65171,9 @@ row_3445:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3446
+	JMP          act_done_3449
 
-act_mulx_3448:
+act_mulx_3451:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65084,9 +65194,9 @@ act_mulx_3448:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3446
+	JMP         act_done_3449
 
-act_slope_3449:
+act_slope_3452:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65099,9 +65209,9 @@ act_slope_3449:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3446
+	JMP         act_done_3449
 
-act_slopec_3450:
+act_slopec_3453:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65117,9 +65227,9 @@ act_slopec_3450:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3446
+	JMP         act_done_3449
 
-act_requant_3451:
+act_requant_3454:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -65139,9 +65249,9 @@ act_requant_3451:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3446
+	JMP         act_done_3449
 
-act_clampx_3447:
+act_clampx_3450:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65151,7 +65261,7 @@ act_clampx_3447:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3446:
+act_done_3449:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65162,11 +65272,11 @@ act_done_3446:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3442
+	JMP     block_3445
 
-tail_3443:
+tail_3446:
 	CMPQ      DI, DX
-	JAE       pixels_done_3444
+	JAE       pixels_done_3447
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65175,7 +65285,7 @@ tail_3443:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3452:
+row_3455:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -65210,24 +65320,24 @@ row_3452:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3452
+	JNZ          row_3455
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3453
+	JB           act_done_3456
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3454
+	JE           act_clampx_3457
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3455
+	JE           act_mulx_3458
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3456
+	JE           act_slope_3459
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3457
+	JE           act_slopec_3460
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3458
+	JE           act_requant_3461
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -65240,9 +65350,9 @@ row_3452:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3453
+	JMP          act_done_3456
 
-act_mulx_3455:
+act_mulx_3458:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -65263,9 +65373,9 @@ act_mulx_3455:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3453
+	JMP         act_done_3456
 
-act_slope_3456:
+act_slope_3459:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -65278,9 +65388,9 @@ act_slope_3456:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3453
+	JMP         act_done_3456
 
-act_slopec_3457:
+act_slopec_3460:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65296,9 +65406,9 @@ act_slopec_3457:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3453
+	JMP         act_done_3456
 
-act_requant_3458:
+act_requant_3461:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -65318,9 +65428,9 @@ act_requant_3458:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3453
+	JMP         act_done_3456
 
-act_clampx_3454:
+act_clampx_3457:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -65330,7 +65440,7 @@ act_clampx_3454:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3453:
+act_done_3456:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65340,7 +65450,7 @@ act_done_3453:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3444:
+pixels_done_3447:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65359,9 +65469,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3459:
+block_3462:
 	CMPQ    DI, BX
-	JAE     tail_3460
+	JAE     tail_3463
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65370,7 +65480,7 @@ block_3459:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3462:
+row_3465:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -65398,24 +65508,24 @@ row_3462:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3462
+	JNZ          row_3465
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3463
+	JB           act_done_3466
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3464
+	JE           act_clampx_3467
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3465
+	JE           act_mulx_3468
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3466
+	JE           act_slope_3469
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3467
+	JE           act_slopec_3470
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3468
+	JE           act_requant_3471
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65425,9 +65535,9 @@ row_3462:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3463
+	JMP          act_done_3466
 
-act_mulx_3465:
+act_mulx_3468:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65443,9 +65553,9 @@ act_mulx_3465:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3463
+	JMP         act_done_3466
 
-act_slope_3466:
+act_slope_3469:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65455,9 +65565,9 @@ act_slope_3466:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3463
+	JMP         act_done_3466
 
-act_slopec_3467:
+act_slopec_3470:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65470,9 +65580,9 @@ act_slopec_3467:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3463
+	JMP         act_done_3466
 
-act_requant_3468:
+act_requant_3471:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -65488,9 +65598,9 @@ act_requant_3468:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3463
+	JMP         act_done_3466
 
-act_clampx_3464:
+act_clampx_3467:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65498,7 +65608,7 @@ act_clampx_3464:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3463:
+act_done_3466:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -65507,11 +65617,11 @@ act_done_3463:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3459
+	JMP     block_3462
 
-tail_3460:
+tail_3463:
 	CMPQ      DI, DX
-	JAE       pixels_done_3461
+	JAE       pixels_done_3464
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -65519,7 +65629,7 @@ tail_3460:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3469:
+row_3472:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -65547,24 +65657,24 @@ row_3469:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3469
+	JNZ          row_3472
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3470
+	JB           act_done_3473
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3471
+	JE           act_clampx_3474
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3472
+	JE           act_mulx_3475
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3473
+	JE           act_slope_3476
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3474
+	JE           act_slopec_3477
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3475
+	JE           act_requant_3478
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -65574,9 +65684,9 @@ row_3469:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3470
+	JMP          act_done_3473
 
-act_mulx_3472:
+act_mulx_3475:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -65592,9 +65702,9 @@ act_mulx_3472:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3470
+	JMP         act_done_3473
 
-act_slope_3473:
+act_slope_3476:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -65604,9 +65714,9 @@ act_slope_3473:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3470
+	JMP         act_done_3473
 
-act_slopec_3474:
+act_slopec_3477:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65619,9 +65729,9 @@ act_slopec_3474:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3470
+	JMP         act_done_3473
 
-act_requant_3475:
+act_requant_3478:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -65637,9 +65747,9 @@ act_requant_3475:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3470
+	JMP         act_done_3473
 
-act_clampx_3471:
+act_clampx_3474:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -65647,7 +65757,7 @@ act_clampx_3471:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3470:
+act_done_3473:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -65655,7 +65765,7 @@ act_done_3470:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3461:
+pixels_done_3464:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65672,9 +65782,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3476:
+block_3479:
 	CMPQ    DI, BX
-	JAE     tail_3477
+	JAE     tail_3480
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -65682,7 +65792,7 @@ block_3476:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3479:
+row_3482:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -65703,33 +65813,33 @@ row_3479:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3479
+	JNZ          row_3482
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3480
+	JB           act_done_3483
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3481
+	JE           act_clampx_3484
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3482
+	JE           act_mulx_3485
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3483
+	JE           act_slope_3486
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3484
+	JE           act_slopec_3487
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3485
+	JE           act_requant_3488
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3480
+	JMP          act_done_3483
 
-act_mulx_3482:
+act_mulx_3485:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65740,18 +65850,18 @@ act_mulx_3482:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3480
+	JMP         act_done_3483
 
-act_slope_3483:
+act_slope_3486:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3480
+	JMP         act_done_3483
 
-act_slopec_3484:
+act_slopec_3487:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65761,9 +65871,9 @@ act_slopec_3484:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3480
+	JMP         act_done_3483
 
-act_requant_3485:
+act_requant_3488:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -65775,33 +65885,33 @@ act_requant_3485:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3480
+	JMP         act_done_3483
 
-act_clampx_3481:
+act_clampx_3484:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3480:
+act_done_3483:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3476
+	JMP     block_3479
 
-tail_3477:
+tail_3480:
 	CMPQ      DI, DX
-	JAE       pixels_done_3478
+	JAE       pixels_done_3481
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3486:
+row_3489:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -65822,33 +65932,33 @@ row_3486:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3486
+	JNZ          row_3489
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3487
+	JB           act_done_3490
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3488
+	JE           act_clampx_3491
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3489
+	JE           act_mulx_3492
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3490
+	JE           act_slope_3493
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3491
+	JE           act_slopec_3494
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3492
+	JE           act_requant_3495
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3487
+	JMP          act_done_3490
 
-act_mulx_3489:
+act_mulx_3492:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -65859,18 +65969,18 @@ act_mulx_3489:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3487
+	JMP         act_done_3490
 
-act_slope_3490:
+act_slope_3493:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3487
+	JMP         act_done_3490
 
-act_slopec_3491:
+act_slopec_3494:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65880,9 +65990,9 @@ act_slopec_3491:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3487
+	JMP         act_done_3490
 
-act_requant_3492:
+act_requant_3495:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -65894,21 +66004,21 @@ act_requant_3492:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3487
+	JMP         act_done_3490
 
-act_clampx_3488:
+act_clampx_3491:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3487:
+act_done_3490:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3478:
+pixels_done_3481:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -65923,16 +66033,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3493:
+block_3496:
 	CMPQ    DI, BX
-	JAE     tail_3494
+	JAE     tail_3497
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3496:
+row_3499:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -65946,53 +66056,53 @@ row_3496:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3496
+	JNZ          row_3499
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3497
+	JB           act_done_3500
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3498
+	JE           act_clampx_3501
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3499
+	JE           act_mulx_3502
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3500
+	JE           act_slope_3503
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3501
+	JE           act_slopec_3504
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3502
+	JE           act_requant_3505
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3497
+	JMP          act_done_3500
 
-act_mulx_3499:
+act_mulx_3502:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3497
+	JMP         act_done_3500
 
-act_slope_3500:
+act_slope_3503:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3497
+	JMP         act_done_3500
 
-act_slopec_3501:
+act_slopec_3504:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3497
+	JMP         act_done_3500
 
-act_requant_3502:
+act_requant_3505:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -66000,28 +66110,28 @@ act_requant_3502:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3497
+	JMP         act_done_3500
 
-act_clampx_3498:
+act_clampx_3501:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3497:
+act_done_3500:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3493
+	JMP     block_3496
 
-tail_3494:
+tail_3497:
 	CMPQ      DI, DX
-	JAE       pixels_done_3495
+	JAE       pixels_done_3498
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3503:
+row_3506:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -66035,53 +66145,53 @@ row_3503:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3503
+	JNZ          row_3506
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3504
+	JB           act_done_3507
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3505
+	JE           act_clampx_3508
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3506
+	JE           act_mulx_3509
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3507
+	JE           act_slope_3510
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3508
+	JE           act_slopec_3511
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3509
+	JE           act_requant_3512
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3504
+	JMP          act_done_3507
 
-act_mulx_3506:
+act_mulx_3509:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3504
+	JMP         act_done_3507
 
-act_slope_3507:
+act_slope_3510:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3504
+	JMP         act_done_3507
 
-act_slopec_3508:
+act_slopec_3511:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3504
+	JMP         act_done_3507
 
-act_requant_3509:
+act_requant_3512:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -66089,17 +66199,17 @@ act_requant_3509:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3504
+	JMP         act_done_3507
 
-act_clampx_3505:
+act_clampx_3508:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3504:
+act_done_3507:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3495:
+pixels_done_3498:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -66132,9 +66242,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3510:
+block_3513:
 	CMPQ    DI, BX
-	JAE     tail_3511
+	JAE     tail_3514
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66144,7 +66254,7 @@ block_3510:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3513:
+row_3516:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -66192,24 +66302,24 @@ row_3513:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3513
+	JNZ          row_3516
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3514
+	JB           act_done_3517
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3515
+	JE           act_clampx_3518
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3516
+	JE           act_mulx_3519
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3517
+	JE           act_slope_3520
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3518
+	JE           act_slopec_3521
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3519
+	JE           act_requant_3522
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66222,9 +66332,9 @@ row_3513:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3514
+	JMP          act_done_3517
 
-act_mulx_3516:
+act_mulx_3519:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66245,9 +66355,9 @@ act_mulx_3516:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3514
+	JMP         act_done_3517
 
-act_slope_3517:
+act_slope_3520:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66260,9 +66370,9 @@ act_slope_3517:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3514
+	JMP         act_done_3517
 
-act_slopec_3518:
+act_slopec_3521:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66278,9 +66388,9 @@ act_slopec_3518:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3514
+	JMP         act_done_3517
 
-act_requant_3519:
+act_requant_3522:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -66300,9 +66410,9 @@ act_requant_3519:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3514
+	JMP         act_done_3517
 
-act_clampx_3515:
+act_clampx_3518:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66312,7 +66422,7 @@ act_clampx_3515:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3514:
+act_done_3517:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66323,11 +66433,11 @@ act_done_3514:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3510
+	JMP     block_3513
 
-tail_3511:
+tail_3514:
 	CMPQ      DI, DX
-	JAE       pixels_done_3512
+	JAE       pixels_done_3515
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66336,7 +66446,7 @@ tail_3511:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3520:
+row_3523:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -66384,24 +66494,24 @@ row_3520:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3520
+	JNZ          row_3523
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3521
+	JB           act_done_3524
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3522
+	JE           act_clampx_3525
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3523
+	JE           act_mulx_3526
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3524
+	JE           act_slope_3527
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3525
+	JE           act_slopec_3528
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3526
+	JE           act_requant_3529
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -66414,9 +66524,9 @@ row_3520:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3521
+	JMP          act_done_3524
 
-act_mulx_3523:
+act_mulx_3526:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -66437,9 +66547,9 @@ act_mulx_3523:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3521
+	JMP         act_done_3524
 
-act_slope_3524:
+act_slope_3527:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -66452,9 +66562,9 @@ act_slope_3524:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3521
+	JMP         act_done_3524
 
-act_slopec_3525:
+act_slopec_3528:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66470,9 +66580,9 @@ act_slopec_3525:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3521
+	JMP         act_done_3524
 
-act_requant_3526:
+act_requant_3529:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -66492,9 +66602,9 @@ act_requant_3526:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3521
+	JMP         act_done_3524
 
-act_clampx_3522:
+act_clampx_3525:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -66504,7 +66614,7 @@ act_clampx_3522:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3521:
+act_done_3524:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66514,7 +66624,7 @@ act_done_3521:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3512:
+pixels_done_3515:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66533,9 +66643,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3527:
+block_3530:
 	CMPQ    DI, BX
-	JAE     tail_3528
+	JAE     tail_3531
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66544,7 +66654,7 @@ block_3527:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3530:
+row_3533:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -66582,24 +66692,24 @@ row_3530:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3530
+	JNZ          row_3533
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3531
+	JB           act_done_3534
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3532
+	JE           act_clampx_3535
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3533
+	JE           act_mulx_3536
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3534
+	JE           act_slope_3537
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3535
+	JE           act_slopec_3538
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3536
+	JE           act_requant_3539
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66609,9 +66719,9 @@ row_3530:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3531
+	JMP          act_done_3534
 
-act_mulx_3533:
+act_mulx_3536:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66627,9 +66737,9 @@ act_mulx_3533:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3531
+	JMP         act_done_3534
 
-act_slope_3534:
+act_slope_3537:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66639,9 +66749,9 @@ act_slope_3534:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3531
+	JMP         act_done_3534
 
-act_slopec_3535:
+act_slopec_3538:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66654,9 +66764,9 @@ act_slopec_3535:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3531
+	JMP         act_done_3534
 
-act_requant_3536:
+act_requant_3539:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -66672,9 +66782,9 @@ act_requant_3536:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3531
+	JMP         act_done_3534
 
-act_clampx_3532:
+act_clampx_3535:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66682,7 +66792,7 @@ act_clampx_3532:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3531:
+act_done_3534:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -66691,11 +66801,11 @@ act_done_3531:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3527
+	JMP     block_3530
 
-tail_3528:
+tail_3531:
 	CMPQ      DI, DX
-	JAE       pixels_done_3529
+	JAE       pixels_done_3532
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -66703,7 +66813,7 @@ tail_3528:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3537:
+row_3540:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -66741,24 +66851,24 @@ row_3537:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3537
+	JNZ          row_3540
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3538
+	JB           act_done_3541
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3539
+	JE           act_clampx_3542
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3540
+	JE           act_mulx_3543
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3541
+	JE           act_slope_3544
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3542
+	JE           act_slopec_3545
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3543
+	JE           act_requant_3546
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -66768,9 +66878,9 @@ row_3537:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3538
+	JMP          act_done_3541
 
-act_mulx_3540:
+act_mulx_3543:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -66786,9 +66896,9 @@ act_mulx_3540:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3538
+	JMP         act_done_3541
 
-act_slope_3541:
+act_slope_3544:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -66798,9 +66908,9 @@ act_slope_3541:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3538
+	JMP         act_done_3541
 
-act_slopec_3542:
+act_slopec_3545:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66813,9 +66923,9 @@ act_slopec_3542:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3538
+	JMP         act_done_3541
 
-act_requant_3543:
+act_requant_3546:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -66831,9 +66941,9 @@ act_requant_3543:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3538
+	JMP         act_done_3541
 
-act_clampx_3539:
+act_clampx_3542:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -66841,7 +66951,7 @@ act_clampx_3539:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3538:
+act_done_3541:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -66849,7 +66959,7 @@ act_done_3538:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3529:
+pixels_done_3532:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -66866,9 +66976,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3544:
+block_3547:
 	CMPQ    DI, BX
-	JAE     tail_3545
+	JAE     tail_3548
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -66876,7 +66986,7 @@ block_3544:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3547:
+row_3550:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -66904,33 +67014,33 @@ row_3547:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3547
+	JNZ          row_3550
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3548
+	JB           act_done_3551
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3549
+	JE           act_clampx_3552
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3550
+	JE           act_mulx_3553
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3551
+	JE           act_slope_3554
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3552
+	JE           act_slopec_3555
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3553
+	JE           act_requant_3556
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3548
+	JMP          act_done_3551
 
-act_mulx_3550:
+act_mulx_3553:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -66941,18 +67051,18 @@ act_mulx_3550:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3548
+	JMP         act_done_3551
 
-act_slope_3551:
+act_slope_3554:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3548
+	JMP         act_done_3551
 
-act_slopec_3552:
+act_slopec_3555:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66962,9 +67072,9 @@ act_slopec_3552:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3548
+	JMP         act_done_3551
 
-act_requant_3553:
+act_requant_3556:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -66976,33 +67086,33 @@ act_requant_3553:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3548
+	JMP         act_done_3551
 
-act_clampx_3549:
+act_clampx_3552:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3548:
+act_done_3551:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3544
+	JMP     block_3547
 
-tail_3545:
+tail_3548:
 	CMPQ      DI, DX
-	JAE       pixels_done_3546
+	JAE       pixels_done_3549
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3554:
+row_3557:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -67030,33 +67140,33 @@ row_3554:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3554
+	JNZ          row_3557
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3555
+	JB           act_done_3558
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3556
+	JE           act_clampx_3559
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3557
+	JE           act_mulx_3560
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3558
+	JE           act_slope_3561
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3559
+	JE           act_slopec_3562
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3560
+	JE           act_requant_3563
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3555
+	JMP          act_done_3558
 
-act_mulx_3557:
+act_mulx_3560:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -67067,18 +67177,18 @@ act_mulx_3557:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3555
+	JMP         act_done_3558
 
-act_slope_3558:
+act_slope_3561:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3555
+	JMP         act_done_3558
 
-act_slopec_3559:
+act_slopec_3562:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67088,9 +67198,9 @@ act_slopec_3559:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3555
+	JMP         act_done_3558
 
-act_requant_3560:
+act_requant_3563:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -67102,21 +67212,21 @@ act_requant_3560:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3555
+	JMP         act_done_3558
 
-act_clampx_3556:
+act_clampx_3559:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3555:
+act_done_3558:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3546:
+pixels_done_3549:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67131,16 +67241,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3561:
+block_3564:
 	CMPQ    DI, BX
-	JAE     tail_3562
+	JAE     tail_3565
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3564:
+row_3567:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -67158,53 +67268,53 @@ row_3564:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3564
+	JNZ          row_3567
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3565
+	JB           act_done_3568
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3566
+	JE           act_clampx_3569
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3567
+	JE           act_mulx_3570
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3568
+	JE           act_slope_3571
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3569
+	JE           act_slopec_3572
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3570
+	JE           act_requant_3573
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3565
+	JMP          act_done_3568
 
-act_mulx_3567:
+act_mulx_3570:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3565
+	JMP         act_done_3568
 
-act_slope_3568:
+act_slope_3571:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3565
+	JMP         act_done_3568
 
-act_slopec_3569:
+act_slopec_3572:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3565
+	JMP         act_done_3568
 
-act_requant_3570:
+act_requant_3573:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -67212,28 +67322,28 @@ act_requant_3570:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3565
+	JMP         act_done_3568
 
-act_clampx_3566:
+act_clampx_3569:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3565:
+act_done_3568:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3561
+	JMP     block_3564
 
-tail_3562:
+tail_3565:
 	CMPQ      DI, DX
-	JAE       pixels_done_3563
+	JAE       pixels_done_3566
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3571:
+row_3574:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -67251,53 +67361,53 @@ row_3571:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3571
+	JNZ          row_3574
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3572
+	JB           act_done_3575
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3573
+	JE           act_clampx_3576
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3574
+	JE           act_mulx_3577
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3575
+	JE           act_slope_3578
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3576
+	JE           act_slopec_3579
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3577
+	JE           act_requant_3580
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3572
+	JMP          act_done_3575
 
-act_mulx_3574:
+act_mulx_3577:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3572
+	JMP         act_done_3575
 
-act_slope_3575:
+act_slope_3578:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3572
+	JMP         act_done_3575
 
-act_slopec_3576:
+act_slopec_3579:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3572
+	JMP         act_done_3575
 
-act_requant_3577:
+act_requant_3580:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -67305,17 +67415,17 @@ act_requant_3577:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3572
+	JMP         act_done_3575
 
-act_clampx_3573:
+act_clampx_3576:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3572:
+act_done_3575:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3563:
+pixels_done_3566:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -67348,9 +67458,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3578:
+block_3581:
 	CMPQ    DI, BX
-	JAE     tail_3579
+	JAE     tail_3582
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67360,7 +67470,7 @@ block_3578:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3581:
+row_3584:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -67377,24 +67487,24 @@ row_3581:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3581
+	JNZ          row_3584
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3582
+	JB           act_done_3585
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3583
+	JE           act_clampx_3586
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3584
+	JE           act_mulx_3587
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3585
+	JE           act_slope_3588
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3586
+	JE           act_slopec_3589
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3587
+	JE           act_requant_3590
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67407,9 +67517,9 @@ row_3581:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3582
+	JMP          act_done_3585
 
-act_mulx_3584:
+act_mulx_3587:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67430,9 +67540,9 @@ act_mulx_3584:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3582
+	JMP         act_done_3585
 
-act_slope_3585:
+act_slope_3588:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67445,9 +67555,9 @@ act_slope_3585:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3582
+	JMP         act_done_3585
 
-act_slopec_3586:
+act_slopec_3589:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67463,9 +67573,9 @@ act_slopec_3586:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3582
+	JMP         act_done_3585
 
-act_requant_3587:
+act_requant_3590:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -67485,9 +67595,9 @@ act_requant_3587:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3582
+	JMP         act_done_3585
 
-act_clampx_3583:
+act_clampx_3586:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67497,7 +67607,7 @@ act_clampx_3583:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3582:
+act_done_3585:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67508,11 +67618,11 @@ act_done_3582:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3578
+	JMP     block_3581
 
-tail_3579:
+tail_3582:
 	CMPQ      DI, DX
-	JAE       pixels_done_3580
+	JAE       pixels_done_3583
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67521,7 +67631,7 @@ tail_3579:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3588:
+row_3591:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -67538,24 +67648,24 @@ row_3588:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3588
+	JNZ          row_3591
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3589
+	JB           act_done_3592
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3590
+	JE           act_clampx_3593
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3591
+	JE           act_mulx_3594
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3592
+	JE           act_slope_3595
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3593
+	JE           act_slopec_3596
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3594
+	JE           act_requant_3597
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -67568,9 +67678,9 @@ row_3588:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3589
+	JMP          act_done_3592
 
-act_mulx_3591:
+act_mulx_3594:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -67591,9 +67701,9 @@ act_mulx_3591:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3589
+	JMP         act_done_3592
 
-act_slope_3592:
+act_slope_3595:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -67606,9 +67716,9 @@ act_slope_3592:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3589
+	JMP         act_done_3592
 
-act_slopec_3593:
+act_slopec_3596:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67624,9 +67734,9 @@ act_slopec_3593:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3589
+	JMP         act_done_3592
 
-act_requant_3594:
+act_requant_3597:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -67646,9 +67756,9 @@ act_requant_3594:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3589
+	JMP         act_done_3592
 
-act_clampx_3590:
+act_clampx_3593:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -67658,7 +67768,7 @@ act_clampx_3590:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3589:
+act_done_3592:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67668,7 +67778,7 @@ act_done_3589:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3580:
+pixels_done_3583:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67687,9 +67797,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3595:
+block_3598:
 	CMPQ    DI, BX
-	JAE     tail_3596
+	JAE     tail_3599
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67698,7 +67808,7 @@ block_3595:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3598:
+row_3601:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -67712,24 +67822,24 @@ row_3598:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3598
+	JNZ          row_3601
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3599
+	JB           act_done_3602
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3600
+	JE           act_clampx_3603
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3601
+	JE           act_mulx_3604
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3602
+	JE           act_slope_3605
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3603
+	JE           act_slopec_3606
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3604
+	JE           act_requant_3607
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67739,9 +67849,9 @@ row_3598:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3599
+	JMP          act_done_3602
 
-act_mulx_3601:
+act_mulx_3604:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67757,9 +67867,9 @@ act_mulx_3601:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3599
+	JMP         act_done_3602
 
-act_slope_3602:
+act_slope_3605:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67769,9 +67879,9 @@ act_slope_3602:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3599
+	JMP         act_done_3602
 
-act_slopec_3603:
+act_slopec_3606:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67784,9 +67894,9 @@ act_slopec_3603:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3599
+	JMP         act_done_3602
 
-act_requant_3604:
+act_requant_3607:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -67802,9 +67912,9 @@ act_requant_3604:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3599
+	JMP         act_done_3602
 
-act_clampx_3600:
+act_clampx_3603:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67812,7 +67922,7 @@ act_clampx_3600:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3599:
+act_done_3602:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -67821,11 +67931,11 @@ act_done_3599:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3595
+	JMP     block_3598
 
-tail_3596:
+tail_3599:
 	CMPQ      DI, DX
-	JAE       pixels_done_3597
+	JAE       pixels_done_3600
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -67833,7 +67943,7 @@ tail_3596:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3605:
+row_3608:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -67847,24 +67957,24 @@ row_3605:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3605
+	JNZ          row_3608
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3606
+	JB           act_done_3609
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3607
+	JE           act_clampx_3610
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3608
+	JE           act_mulx_3611
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3609
+	JE           act_slope_3612
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3610
+	JE           act_slopec_3613
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3611
+	JE           act_requant_3614
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -67874,9 +67984,9 @@ row_3605:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3606
+	JMP          act_done_3609
 
-act_mulx_3608:
+act_mulx_3611:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -67892,9 +68002,9 @@ act_mulx_3608:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3606
+	JMP         act_done_3609
 
-act_slope_3609:
+act_slope_3612:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -67904,9 +68014,9 @@ act_slope_3609:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3606
+	JMP         act_done_3609
 
-act_slopec_3610:
+act_slopec_3613:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67919,9 +68029,9 @@ act_slopec_3610:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3606
+	JMP         act_done_3609
 
-act_requant_3611:
+act_requant_3614:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -67937,9 +68047,9 @@ act_requant_3611:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3606
+	JMP         act_done_3609
 
-act_clampx_3607:
+act_clampx_3610:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -67947,7 +68057,7 @@ act_clampx_3607:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3606:
+act_done_3609:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -67955,7 +68065,7 @@ act_done_3606:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3597:
+pixels_done_3600:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -67972,9 +68082,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3612:
+block_3615:
 	CMPQ    DI, BX
-	JAE     tail_3613
+	JAE     tail_3616
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -67982,7 +68092,7 @@ block_3612:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3615:
+row_3618:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -67993,33 +68103,33 @@ row_3615:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3615
+	JNZ          row_3618
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3616
+	JB           act_done_3619
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3617
+	JE           act_clampx_3620
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3618
+	JE           act_mulx_3621
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3619
+	JE           act_slope_3622
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3620
+	JE           act_slopec_3623
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3621
+	JE           act_requant_3624
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3616
+	JMP          act_done_3619
 
-act_mulx_3618:
+act_mulx_3621:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68030,18 +68140,18 @@ act_mulx_3618:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3616
+	JMP         act_done_3619
 
-act_slope_3619:
+act_slope_3622:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3616
+	JMP         act_done_3619
 
-act_slopec_3620:
+act_slopec_3623:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68051,9 +68161,9 @@ act_slopec_3620:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3616
+	JMP         act_done_3619
 
-act_requant_3621:
+act_requant_3624:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -68065,33 +68175,33 @@ act_requant_3621:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3616
+	JMP         act_done_3619
 
-act_clampx_3617:
+act_clampx_3620:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3616:
+act_done_3619:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3612
+	JMP     block_3615
 
-tail_3613:
+tail_3616:
 	CMPQ      DI, DX
-	JAE       pixels_done_3614
+	JAE       pixels_done_3617
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3622:
+row_3625:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -68102,33 +68212,33 @@ row_3622:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3622
+	JNZ          row_3625
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3623
+	JB           act_done_3626
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3624
+	JE           act_clampx_3627
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3625
+	JE           act_mulx_3628
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3626
+	JE           act_slope_3629
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3627
+	JE           act_slopec_3630
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3628
+	JE           act_requant_3631
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3623
+	JMP          act_done_3626
 
-act_mulx_3625:
+act_mulx_3628:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -68139,18 +68249,18 @@ act_mulx_3625:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3623
+	JMP         act_done_3626
 
-act_slope_3626:
+act_slope_3629:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3623
+	JMP         act_done_3626
 
-act_slopec_3627:
+act_slopec_3630:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68160,9 +68270,9 @@ act_slopec_3627:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3623
+	JMP         act_done_3626
 
-act_requant_3628:
+act_requant_3631:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -68174,21 +68284,21 @@ act_requant_3628:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3623
+	JMP         act_done_3626
 
-act_clampx_3624:
+act_clampx_3627:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3623:
+act_done_3626:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3614:
+pixels_done_3617:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68203,16 +68313,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3629:
+block_3632:
 	CMPQ    DI, BX
-	JAE     tail_3630
+	JAE     tail_3633
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3632:
+row_3635:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -68220,53 +68330,53 @@ row_3632:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3632
+	JNZ          row_3635
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3633
+	JB           act_done_3636
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3634
+	JE           act_clampx_3637
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3635
+	JE           act_mulx_3638
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3636
+	JE           act_slope_3639
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3637
+	JE           act_slopec_3640
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3638
+	JE           act_requant_3641
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3633
+	JMP          act_done_3636
 
-act_mulx_3635:
+act_mulx_3638:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3633
+	JMP         act_done_3636
 
-act_slope_3636:
+act_slope_3639:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3633
+	JMP         act_done_3636
 
-act_slopec_3637:
+act_slopec_3640:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3633
+	JMP         act_done_3636
 
-act_requant_3638:
+act_requant_3641:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -68274,28 +68384,28 @@ act_requant_3638:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3633
+	JMP         act_done_3636
 
-act_clampx_3634:
+act_clampx_3637:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3633:
+act_done_3636:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3629
+	JMP     block_3632
 
-tail_3630:
+tail_3633:
 	CMPQ      DI, DX
-	JAE       pixels_done_3631
+	JAE       pixels_done_3634
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3639:
+row_3642:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -68303,53 +68413,53 @@ row_3639:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3639
+	JNZ          row_3642
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3640
+	JB           act_done_3643
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3641
+	JE           act_clampx_3644
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3642
+	JE           act_mulx_3645
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3643
+	JE           act_slope_3646
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3644
+	JE           act_slopec_3647
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3645
+	JE           act_requant_3648
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3640
+	JMP          act_done_3643
 
-act_mulx_3642:
+act_mulx_3645:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3640
+	JMP         act_done_3643
 
-act_slope_3643:
+act_slope_3646:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3640
+	JMP         act_done_3643
 
-act_slopec_3644:
+act_slopec_3647:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3640
+	JMP         act_done_3643
 
-act_requant_3645:
+act_requant_3648:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -68357,17 +68467,17 @@ act_requant_3645:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3640
+	JMP         act_done_3643
 
-act_clampx_3641:
+act_clampx_3644:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3640:
+act_done_3643:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3631:
+pixels_done_3634:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -68400,9 +68510,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3646:
+block_3649:
 	CMPQ    DI, BX
-	JAE     tail_3647
+	JAE     tail_3650
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68412,7 +68522,7 @@ block_3646:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3649:
+row_3652:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -68438,24 +68548,24 @@ row_3649:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3649
+	JNZ          row_3652
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3650
+	JB           act_done_3653
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3651
+	JE           act_clampx_3654
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3652
+	JE           act_mulx_3655
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3653
+	JE           act_slope_3656
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3654
+	JE           act_slopec_3657
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3655
+	JE           act_requant_3658
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68468,9 +68578,9 @@ row_3649:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3650
+	JMP          act_done_3653
 
-act_mulx_3652:
+act_mulx_3655:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68491,9 +68601,9 @@ act_mulx_3652:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3650
+	JMP         act_done_3653
 
-act_slope_3653:
+act_slope_3656:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68506,9 +68616,9 @@ act_slope_3653:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3650
+	JMP         act_done_3653
 
-act_slopec_3654:
+act_slopec_3657:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68524,9 +68634,9 @@ act_slopec_3654:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3650
+	JMP         act_done_3653
 
-act_requant_3655:
+act_requant_3658:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -68546,9 +68656,9 @@ act_requant_3655:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3650
+	JMP         act_done_3653
 
-act_clampx_3651:
+act_clampx_3654:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68558,7 +68668,7 @@ act_clampx_3651:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3650:
+act_done_3653:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68569,11 +68679,11 @@ act_done_3650:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3646
+	JMP     block_3649
 
-tail_3647:
+tail_3650:
 	CMPQ      DI, DX
-	JAE       pixels_done_3648
+	JAE       pixels_done_3651
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68582,7 +68692,7 @@ tail_3647:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3656:
+row_3659:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -68608,24 +68718,24 @@ row_3656:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3656
+	JNZ          row_3659
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3657
+	JB           act_done_3660
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3658
+	JE           act_clampx_3661
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3659
+	JE           act_mulx_3662
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3660
+	JE           act_slope_3663
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3661
+	JE           act_slopec_3664
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3662
+	JE           act_requant_3665
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -68638,9 +68748,9 @@ row_3656:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3657
+	JMP          act_done_3660
 
-act_mulx_3659:
+act_mulx_3662:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -68661,9 +68771,9 @@ act_mulx_3659:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3657
+	JMP         act_done_3660
 
-act_slope_3660:
+act_slope_3663:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -68676,9 +68786,9 @@ act_slope_3660:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3657
+	JMP         act_done_3660
 
-act_slopec_3661:
+act_slopec_3664:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68694,9 +68804,9 @@ act_slopec_3661:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3657
+	JMP         act_done_3660
 
-act_requant_3662:
+act_requant_3665:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -68716,9 +68826,9 @@ act_requant_3662:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3657
+	JMP         act_done_3660
 
-act_clampx_3658:
+act_clampx_3661:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -68728,7 +68838,7 @@ act_clampx_3658:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3657:
+act_done_3660:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -68738,7 +68848,7 @@ act_done_3657:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3648:
+pixels_done_3651:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -68757,9 +68867,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3663:
+block_3666:
 	CMPQ    DI, BX
-	JAE     tail_3664
+	JAE     tail_3667
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -68768,7 +68878,7 @@ block_3663:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3666:
+row_3669:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -68789,24 +68899,24 @@ row_3666:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3666
+	JNZ          row_3669
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3667
+	JB           act_done_3670
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3668
+	JE           act_clampx_3671
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3669
+	JE           act_mulx_3672
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3670
+	JE           act_slope_3673
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3671
+	JE           act_slopec_3674
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3672
+	JE           act_requant_3675
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68816,9 +68926,9 @@ row_3666:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3667
+	JMP          act_done_3670
 
-act_mulx_3669:
+act_mulx_3672:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68834,9 +68944,9 @@ act_mulx_3669:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3667
+	JMP         act_done_3670
 
-act_slope_3670:
+act_slope_3673:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68846,9 +68956,9 @@ act_slope_3670:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3667
+	JMP         act_done_3670
 
-act_slopec_3671:
+act_slopec_3674:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68861,9 +68971,9 @@ act_slopec_3671:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3667
+	JMP         act_done_3670
 
-act_requant_3672:
+act_requant_3675:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -68879,9 +68989,9 @@ act_requant_3672:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3667
+	JMP         act_done_3670
 
-act_clampx_3668:
+act_clampx_3671:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -68889,7 +68999,7 @@ act_clampx_3668:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3667:
+act_done_3670:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -68898,11 +69008,11 @@ act_done_3667:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3663
+	JMP     block_3666
 
-tail_3664:
+tail_3667:
 	CMPQ      DI, DX
-	JAE       pixels_done_3665
+	JAE       pixels_done_3668
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -68910,7 +69020,7 @@ tail_3664:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3673:
+row_3676:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -68931,24 +69041,24 @@ row_3673:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3673
+	JNZ          row_3676
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3674
+	JB           act_done_3677
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3675
+	JE           act_clampx_3678
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3676
+	JE           act_mulx_3679
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3677
+	JE           act_slope_3680
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3678
+	JE           act_slopec_3681
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3679
+	JE           act_requant_3682
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -68958,9 +69068,9 @@ row_3673:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3674
+	JMP          act_done_3677
 
-act_mulx_3676:
+act_mulx_3679:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -68976,9 +69086,9 @@ act_mulx_3676:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3674
+	JMP         act_done_3677
 
-act_slope_3677:
+act_slope_3680:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -68988,9 +69098,9 @@ act_slope_3677:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3674
+	JMP         act_done_3677
 
-act_slopec_3678:
+act_slopec_3681:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -69003,9 +69113,9 @@ act_slopec_3678:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3674
+	JMP         act_done_3677
 
-act_requant_3679:
+act_requant_3682:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -69021,9 +69131,9 @@ act_requant_3679:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3674
+	JMP         act_done_3677
 
-act_clampx_3675:
+act_clampx_3678:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -69031,7 +69141,7 @@ act_clampx_3675:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3674:
+act_done_3677:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69039,7 +69149,7 @@ act_done_3674:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3665:
+pixels_done_3668:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69056,9 +69166,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3680:
+block_3683:
 	CMPQ    DI, BX
-	JAE     tail_3681
+	JAE     tail_3684
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69066,7 +69176,7 @@ block_3680:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3683:
+row_3686:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -69082,33 +69192,33 @@ row_3683:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3683
+	JNZ          row_3686
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3684
+	JB           act_done_3687
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3685
+	JE           act_clampx_3688
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3686
+	JE           act_mulx_3689
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3687
+	JE           act_slope_3690
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3688
+	JE           act_slopec_3691
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3689
+	JE           act_requant_3692
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3684
+	JMP          act_done_3687
 
-act_mulx_3686:
+act_mulx_3689:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69119,18 +69229,18 @@ act_mulx_3686:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3684
+	JMP         act_done_3687
 
-act_slope_3687:
+act_slope_3690:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3684
+	JMP         act_done_3687
 
-act_slopec_3688:
+act_slopec_3691:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69140,9 +69250,9 @@ act_slopec_3688:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3684
+	JMP         act_done_3687
 
-act_requant_3689:
+act_requant_3692:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -69154,33 +69264,33 @@ act_requant_3689:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3684
+	JMP         act_done_3687
 
-act_clampx_3685:
+act_clampx_3688:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3684:
+act_done_3687:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3680
+	JMP     block_3683
 
-tail_3681:
+tail_3684:
 	CMPQ      DI, DX
-	JAE       pixels_done_3682
+	JAE       pixels_done_3685
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3690:
+row_3693:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -69196,33 +69306,33 @@ row_3690:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3690
+	JNZ          row_3693
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3691
+	JB           act_done_3694
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3692
+	JE           act_clampx_3695
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3693
+	JE           act_mulx_3696
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3694
+	JE           act_slope_3697
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3695
+	JE           act_slopec_3698
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3696
+	JE           act_requant_3699
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3691
+	JMP          act_done_3694
 
-act_mulx_3693:
+act_mulx_3696:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -69233,18 +69343,18 @@ act_mulx_3693:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3691
+	JMP         act_done_3694
 
-act_slope_3694:
+act_slope_3697:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3691
+	JMP         act_done_3694
 
-act_slopec_3695:
+act_slopec_3698:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69254,9 +69364,9 @@ act_slopec_3695:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3691
+	JMP         act_done_3694
 
-act_requant_3696:
+act_requant_3699:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -69268,21 +69378,21 @@ act_requant_3696:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3691
+	JMP         act_done_3694
 
-act_clampx_3692:
+act_clampx_3695:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3691:
+act_done_3694:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3682:
+pixels_done_3685:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69297,16 +69407,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3697:
+block_3700:
 	CMPQ    DI, BX
-	JAE     tail_3698
+	JAE     tail_3701
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3700:
+row_3703:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -69317,53 +69427,53 @@ row_3700:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3700
+	JNZ          row_3703
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3701
+	JB           act_done_3704
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3702
+	JE           act_clampx_3705
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3703
+	JE           act_mulx_3706
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3704
+	JE           act_slope_3707
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3705
+	JE           act_slopec_3708
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3706
+	JE           act_requant_3709
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3701
+	JMP          act_done_3704
 
-act_mulx_3703:
+act_mulx_3706:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3701
+	JMP         act_done_3704
 
-act_slope_3704:
+act_slope_3707:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3701
+	JMP         act_done_3704
 
-act_slopec_3705:
+act_slopec_3708:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3701
+	JMP         act_done_3704
 
-act_requant_3706:
+act_requant_3709:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -69371,28 +69481,28 @@ act_requant_3706:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3701
+	JMP         act_done_3704
 
-act_clampx_3702:
+act_clampx_3705:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3701:
+act_done_3704:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3697
+	JMP     block_3700
 
-tail_3698:
+tail_3701:
 	CMPQ      DI, DX
-	JAE       pixels_done_3699
+	JAE       pixels_done_3702
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3707:
+row_3710:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -69403,53 +69513,53 @@ row_3707:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3707
+	JNZ          row_3710
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3708
+	JB           act_done_3711
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3709
+	JE           act_clampx_3712
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3710
+	JE           act_mulx_3713
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3711
+	JE           act_slope_3714
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3712
+	JE           act_slopec_3715
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3713
+	JE           act_requant_3716
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3708
+	JMP          act_done_3711
 
-act_mulx_3710:
+act_mulx_3713:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3708
+	JMP         act_done_3711
 
-act_slope_3711:
+act_slope_3714:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3708
+	JMP         act_done_3711
 
-act_slopec_3712:
+act_slopec_3715:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3708
+	JMP         act_done_3711
 
-act_requant_3713:
+act_requant_3716:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -69457,17 +69567,17 @@ act_requant_3713:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3708
+	JMP         act_done_3711
 
-act_clampx_3709:
+act_clampx_3712:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3708:
+act_done_3711:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3699:
+pixels_done_3702:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -69500,9 +69610,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3714:
+block_3717:
 	CMPQ    DI, BX
-	JAE     tail_3715
+	JAE     tail_3718
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69512,7 +69622,7 @@ block_3714:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3717:
+row_3720:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	VMOVUPS      128(R10), Z6
@@ -69547,24 +69657,24 @@ row_3717:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3717
+	JNZ          row_3720
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3718
+	JB           act_done_3721
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3719
+	JE           act_clampx_3722
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3720
+	JE           act_mulx_3723
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3721
+	JE           act_slope_3724
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3722
+	JE           act_slopec_3725
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3723
+	JE           act_requant_3726
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69577,9 +69687,9 @@ row_3717:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3718
+	JMP          act_done_3721
 
-act_mulx_3720:
+act_mulx_3723:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69600,9 +69710,9 @@ act_mulx_3720:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3718
+	JMP         act_done_3721
 
-act_slope_3721:
+act_slope_3724:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69615,9 +69725,9 @@ act_slope_3721:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3718
+	JMP         act_done_3721
 
-act_slopec_3722:
+act_slopec_3725:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69633,9 +69743,9 @@ act_slopec_3722:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3718
+	JMP         act_done_3721
 
-act_requant_3723:
+act_requant_3726:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -69655,9 +69765,9 @@ act_requant_3723:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3718
+	JMP         act_done_3721
 
-act_clampx_3719:
+act_clampx_3722:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69667,7 +69777,7 @@ act_clampx_3719:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3718:
+act_done_3721:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -69678,11 +69788,11 @@ act_done_3718:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3714
+	JMP     block_3717
 
-tail_3715:
+tail_3718:
 	CMPQ      DI, DX
-	JAE       pixels_done_3716
+	JAE       pixels_done_3719
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -69691,7 +69801,7 @@ tail_3715:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3724:
+row_3727:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	VMOVUPS      128(R8), Z6
@@ -69726,24 +69836,24 @@ row_3724:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3724
+	JNZ          row_3727
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3725
+	JB           act_done_3728
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3726
+	JE           act_clampx_3729
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3727
+	JE           act_mulx_3730
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3728
+	JE           act_slope_3731
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3729
+	JE           act_slopec_3732
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3730
+	JE           act_requant_3733
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -69756,9 +69866,9 @@ row_3724:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3725
+	JMP          act_done_3728
 
-act_mulx_3727:
+act_mulx_3730:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -69779,9 +69889,9 @@ act_mulx_3727:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3725
+	JMP         act_done_3728
 
-act_slope_3728:
+act_slope_3731:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -69794,9 +69904,9 @@ act_slope_3728:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3725
+	JMP         act_done_3728
 
-act_slopec_3729:
+act_slopec_3732:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69812,9 +69922,9 @@ act_slopec_3729:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3725
+	JMP         act_done_3728
 
-act_requant_3730:
+act_requant_3733:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -69834,9 +69944,9 @@ act_requant_3730:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3725
+	JMP         act_done_3728
 
-act_clampx_3726:
+act_clampx_3729:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -69846,7 +69956,7 @@ act_clampx_3726:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3725:
+act_done_3728:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -69856,7 +69966,7 @@ act_done_3725:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3716:
+pixels_done_3719:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -69875,9 +69985,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3731:
+block_3734:
 	CMPQ    DI, BX
-	JAE     tail_3732
+	JAE     tail_3735
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -69886,7 +69996,7 @@ block_3731:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3734:
+row_3737:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	VMOVUPS      128(R10), Z5
@@ -69914,24 +70024,24 @@ row_3734:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3734
+	JNZ          row_3737
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3735
+	JB           act_done_3738
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3736
+	JE           act_clampx_3739
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3737
+	JE           act_mulx_3740
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3738
+	JE           act_slope_3741
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3739
+	JE           act_slopec_3742
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3740
+	JE           act_requant_3743
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -69941,9 +70051,9 @@ row_3734:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3735
+	JMP          act_done_3738
 
-act_mulx_3737:
+act_mulx_3740:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -69959,9 +70069,9 @@ act_mulx_3737:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3735
+	JMP         act_done_3738
 
-act_slope_3738:
+act_slope_3741:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -69971,9 +70081,9 @@ act_slope_3738:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3735
+	JMP         act_done_3738
 
-act_slopec_3739:
+act_slopec_3742:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -69986,9 +70096,9 @@ act_slopec_3739:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3735
+	JMP         act_done_3738
 
-act_requant_3740:
+act_requant_3743:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -70004,9 +70114,9 @@ act_requant_3740:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3735
+	JMP         act_done_3738
 
-act_clampx_3736:
+act_clampx_3739:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70014,7 +70124,7 @@ act_clampx_3736:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3735:
+act_done_3738:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70023,11 +70133,11 @@ act_done_3735:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3731
+	JMP     block_3734
 
-tail_3732:
+tail_3735:
 	CMPQ      DI, DX
-	JAE       pixels_done_3733
+	JAE       pixels_done_3736
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70035,7 +70145,7 @@ tail_3732:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3741:
+row_3744:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	VMOVUPS      128(R8), Z5
@@ -70063,24 +70173,24 @@ row_3741:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3741
+	JNZ          row_3744
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3742
+	JB           act_done_3745
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3743
+	JE           act_clampx_3746
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3744
+	JE           act_mulx_3747
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3745
+	JE           act_slope_3748
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3746
+	JE           act_slopec_3749
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3747
+	JE           act_requant_3750
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -70090,9 +70200,9 @@ row_3741:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3742
+	JMP          act_done_3745
 
-act_mulx_3744:
+act_mulx_3747:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -70108,9 +70218,9 @@ act_mulx_3744:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3742
+	JMP         act_done_3745
 
-act_slope_3745:
+act_slope_3748:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -70120,9 +70230,9 @@ act_slope_3745:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3742
+	JMP         act_done_3745
 
-act_slopec_3746:
+act_slopec_3749:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70135,9 +70245,9 @@ act_slopec_3746:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3742
+	JMP         act_done_3745
 
-act_requant_3747:
+act_requant_3750:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -70153,9 +70263,9 @@ act_requant_3747:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3742
+	JMP         act_done_3745
 
-act_clampx_3743:
+act_clampx_3746:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -70163,7 +70273,7 @@ act_clampx_3743:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3742:
+act_done_3745:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70171,7 +70281,7 @@ act_done_3742:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3733:
+pixels_done_3736:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70188,9 +70298,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3748:
+block_3751:
 	CMPQ    DI, BX
-	JAE     tail_3749
+	JAE     tail_3752
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70198,7 +70308,7 @@ block_3748:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3751:
+row_3754:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	VMOVUPS      128(R10), Z4
@@ -70219,33 +70329,33 @@ row_3751:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3751
+	JNZ          row_3754
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3752
+	JB           act_done_3755
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3753
+	JE           act_clampx_3756
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3754
+	JE           act_mulx_3757
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3755
+	JE           act_slope_3758
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3756
+	JE           act_slopec_3759
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3757
+	JE           act_requant_3760
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3752
+	JMP          act_done_3755
 
-act_mulx_3754:
+act_mulx_3757:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70256,18 +70366,18 @@ act_mulx_3754:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3752
+	JMP         act_done_3755
 
-act_slope_3755:
+act_slope_3758:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3752
+	JMP         act_done_3755
 
-act_slopec_3756:
+act_slopec_3759:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70277,9 +70387,9 @@ act_slopec_3756:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3752
+	JMP         act_done_3755
 
-act_requant_3757:
+act_requant_3760:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -70291,33 +70401,33 @@ act_requant_3757:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3752
+	JMP         act_done_3755
 
-act_clampx_3753:
+act_clampx_3756:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3752:
+act_done_3755:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3748
+	JMP     block_3751
 
-tail_3749:
+tail_3752:
 	CMPQ      DI, DX
-	JAE       pixels_done_3750
+	JAE       pixels_done_3753
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3758:
+row_3761:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	VMOVUPS      128(R8), Z4
@@ -70338,33 +70448,33 @@ row_3758:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3758
+	JNZ          row_3761
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3759
+	JB           act_done_3762
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3760
+	JE           act_clampx_3763
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3761
+	JE           act_mulx_3764
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3762
+	JE           act_slope_3765
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3763
+	JE           act_slopec_3766
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3764
+	JE           act_requant_3767
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3759
+	JMP          act_done_3762
 
-act_mulx_3761:
+act_mulx_3764:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -70375,18 +70485,18 @@ act_mulx_3761:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3759
+	JMP         act_done_3762
 
-act_slope_3762:
+act_slope_3765:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3759
+	JMP         act_done_3762
 
-act_slopec_3763:
+act_slopec_3766:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70396,9 +70506,9 @@ act_slopec_3763:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3759
+	JMP         act_done_3762
 
-act_requant_3764:
+act_requant_3767:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -70410,21 +70520,21 @@ act_requant_3764:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3759
+	JMP         act_done_3762
 
-act_clampx_3760:
+act_clampx_3763:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3759:
+act_done_3762:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3750:
+pixels_done_3753:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70439,16 +70549,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3765:
+block_3768:
 	CMPQ    DI, BX
-	JAE     tail_3766
+	JAE     tail_3769
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3768:
+row_3771:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	VMOVUPS      128(R10), Z3
@@ -70462,53 +70572,53 @@ row_3768:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3768
+	JNZ          row_3771
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3769
+	JB           act_done_3772
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3770
+	JE           act_clampx_3773
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3771
+	JE           act_mulx_3774
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3772
+	JE           act_slope_3775
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3773
+	JE           act_slopec_3776
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3774
+	JE           act_requant_3777
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3769
+	JMP          act_done_3772
 
-act_mulx_3771:
+act_mulx_3774:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3769
+	JMP         act_done_3772
 
-act_slope_3772:
+act_slope_3775:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3769
+	JMP         act_done_3772
 
-act_slopec_3773:
+act_slopec_3776:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3769
+	JMP         act_done_3772
 
-act_requant_3774:
+act_requant_3777:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -70516,28 +70626,28 @@ act_requant_3774:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3769
+	JMP         act_done_3772
 
-act_clampx_3770:
+act_clampx_3773:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3769:
+act_done_3772:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3765
+	JMP     block_3768
 
-tail_3766:
+tail_3769:
 	CMPQ      DI, DX
-	JAE       pixels_done_3767
+	JAE       pixels_done_3770
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3775:
+row_3778:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	VMOVUPS      128(R8), Z3
@@ -70551,53 +70661,53 @@ row_3775:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3775
+	JNZ          row_3778
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3776
+	JB           act_done_3779
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3777
+	JE           act_clampx_3780
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3778
+	JE           act_mulx_3781
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3779
+	JE           act_slope_3782
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3780
+	JE           act_slopec_3783
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3781
+	JE           act_requant_3784
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3776
+	JMP          act_done_3779
 
-act_mulx_3778:
+act_mulx_3781:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3776
+	JMP         act_done_3779
 
-act_slope_3779:
+act_slope_3782:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3776
+	JMP         act_done_3779
 
-act_slopec_3780:
+act_slopec_3783:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3776
+	JMP         act_done_3779
 
-act_requant_3781:
+act_requant_3784:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -70605,17 +70715,17 @@ act_requant_3781:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3776
+	JMP         act_done_3779
 
-act_clampx_3777:
+act_clampx_3780:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3776:
+act_done_3779:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3767:
+pixels_done_3770:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -70648,9 +70758,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3782:
+block_3785:
 	CMPQ    DI, BX
-	JAE     tail_3783
+	JAE     tail_3786
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70660,7 +70770,7 @@ block_3782:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3785:
+row_3788:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -70677,24 +70787,24 @@ row_3785:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3785
+	JNZ          row_3788
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3786
+	JB           act_done_3789
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3787
+	JE           act_clampx_3790
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3788
+	JE           act_mulx_3791
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3789
+	JE           act_slope_3792
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3790
+	JE           act_slopec_3793
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3791
+	JE           act_requant_3794
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70707,9 +70817,9 @@ row_3785:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3786
+	JMP          act_done_3789
 
-act_mulx_3788:
+act_mulx_3791:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70730,9 +70840,9 @@ act_mulx_3788:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3786
+	JMP         act_done_3789
 
-act_slope_3789:
+act_slope_3792:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70745,9 +70855,9 @@ act_slope_3789:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3786
+	JMP         act_done_3789
 
-act_slopec_3790:
+act_slopec_3793:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70763,9 +70873,9 @@ act_slopec_3790:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3786
+	JMP         act_done_3789
 
-act_requant_3791:
+act_requant_3794:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -70785,9 +70895,9 @@ act_requant_3791:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3786
+	JMP         act_done_3789
 
-act_clampx_3787:
+act_clampx_3790:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70797,7 +70907,7 @@ act_clampx_3787:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3786:
+act_done_3789:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -70808,11 +70918,11 @@ act_done_3786:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3782
+	JMP     block_3785
 
-tail_3783:
+tail_3786:
 	CMPQ      DI, DX
-	JAE       pixels_done_3784
+	JAE       pixels_done_3787
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -70821,7 +70931,7 @@ tail_3783:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3792:
+row_3795:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -70838,24 +70948,24 @@ row_3792:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3792
+	JNZ          row_3795
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3793
+	JB           act_done_3796
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3794
+	JE           act_clampx_3797
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3795
+	JE           act_mulx_3798
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3796
+	JE           act_slope_3799
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3797
+	JE           act_slopec_3800
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3798
+	JE           act_requant_3801
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -70868,9 +70978,9 @@ row_3792:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3793
+	JMP          act_done_3796
 
-act_mulx_3795:
+act_mulx_3798:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -70891,9 +71001,9 @@ act_mulx_3795:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3793
+	JMP         act_done_3796
 
-act_slope_3796:
+act_slope_3799:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -70906,9 +71016,9 @@ act_slope_3796:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3793
+	JMP         act_done_3796
 
-act_slopec_3797:
+act_slopec_3800:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70924,9 +71034,9 @@ act_slopec_3797:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3793
+	JMP         act_done_3796
 
-act_requant_3798:
+act_requant_3801:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -70946,9 +71056,9 @@ act_requant_3798:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3793
+	JMP         act_done_3796
 
-act_clampx_3794:
+act_clampx_3797:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -70958,7 +71068,7 @@ act_clampx_3794:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3793:
+act_done_3796:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -70968,7 +71078,7 @@ act_done_3793:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3784:
+pixels_done_3787:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -70987,9 +71097,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3799:
+block_3802:
 	CMPQ    DI, BX
-	JAE     tail_3800
+	JAE     tail_3803
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -70998,7 +71108,7 @@ block_3799:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3802:
+row_3805:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -71012,24 +71122,24 @@ row_3802:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3802
+	JNZ          row_3805
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3803
+	JB           act_done_3806
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3804
+	JE           act_clampx_3807
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3805
+	JE           act_mulx_3808
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3806
+	JE           act_slope_3809
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3807
+	JE           act_slopec_3810
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3808
+	JE           act_requant_3811
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71039,9 +71149,9 @@ row_3802:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3803
+	JMP          act_done_3806
 
-act_mulx_3805:
+act_mulx_3808:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71057,9 +71167,9 @@ act_mulx_3805:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3803
+	JMP         act_done_3806
 
-act_slope_3806:
+act_slope_3809:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71069,9 +71179,9 @@ act_slope_3806:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3803
+	JMP         act_done_3806
 
-act_slopec_3807:
+act_slopec_3810:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71084,9 +71194,9 @@ act_slopec_3807:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3803
+	JMP         act_done_3806
 
-act_requant_3808:
+act_requant_3811:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -71102,9 +71212,9 @@ act_requant_3808:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3803
+	JMP         act_done_3806
 
-act_clampx_3804:
+act_clampx_3807:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71112,7 +71222,7 @@ act_clampx_3804:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3803:
+act_done_3806:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71121,11 +71231,11 @@ act_done_3803:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3799
+	JMP     block_3802
 
-tail_3800:
+tail_3803:
 	CMPQ      DI, DX
-	JAE       pixels_done_3801
+	JAE       pixels_done_3804
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71133,7 +71243,7 @@ tail_3800:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3809:
+row_3812:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -71147,24 +71257,24 @@ row_3809:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3809
+	JNZ          row_3812
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3810
+	JB           act_done_3813
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3811
+	JE           act_clampx_3814
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3812
+	JE           act_mulx_3815
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3813
+	JE           act_slope_3816
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3814
+	JE           act_slopec_3817
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3815
+	JE           act_requant_3818
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -71174,9 +71284,9 @@ row_3809:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3810
+	JMP          act_done_3813
 
-act_mulx_3812:
+act_mulx_3815:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -71192,9 +71302,9 @@ act_mulx_3812:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3810
+	JMP         act_done_3813
 
-act_slope_3813:
+act_slope_3816:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -71204,9 +71314,9 @@ act_slope_3813:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3810
+	JMP         act_done_3813
 
-act_slopec_3814:
+act_slopec_3817:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71219,9 +71329,9 @@ act_slopec_3814:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3810
+	JMP         act_done_3813
 
-act_requant_3815:
+act_requant_3818:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -71237,9 +71347,9 @@ act_requant_3815:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3810
+	JMP         act_done_3813
 
-act_clampx_3811:
+act_clampx_3814:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -71247,7 +71357,7 @@ act_clampx_3811:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3810:
+act_done_3813:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -71255,7 +71365,7 @@ act_done_3810:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3801:
+pixels_done_3804:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71272,9 +71382,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3816:
+block_3819:
 	CMPQ    DI, BX
-	JAE     tail_3817
+	JAE     tail_3820
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71282,7 +71392,7 @@ block_3816:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3819:
+row_3822:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -71293,33 +71403,33 @@ row_3819:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3819
+	JNZ          row_3822
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3820
+	JB           act_done_3823
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3821
+	JE           act_clampx_3824
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3822
+	JE           act_mulx_3825
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3823
+	JE           act_slope_3826
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3824
+	JE           act_slopec_3827
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3825
+	JE           act_requant_3828
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3820
+	JMP          act_done_3823
 
-act_mulx_3822:
+act_mulx_3825:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71330,18 +71440,18 @@ act_mulx_3822:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3820
+	JMP         act_done_3823
 
-act_slope_3823:
+act_slope_3826:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3820
+	JMP         act_done_3823
 
-act_slopec_3824:
+act_slopec_3827:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71351,9 +71461,9 @@ act_slopec_3824:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3820
+	JMP         act_done_3823
 
-act_requant_3825:
+act_requant_3828:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -71365,33 +71475,33 @@ act_requant_3825:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3820
+	JMP         act_done_3823
 
-act_clampx_3821:
+act_clampx_3824:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3820:
+act_done_3823:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3816
+	JMP     block_3819
 
-tail_3817:
+tail_3820:
 	CMPQ      DI, DX
-	JAE       pixels_done_3818
+	JAE       pixels_done_3821
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3826:
+row_3829:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -71402,33 +71512,33 @@ row_3826:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3826
+	JNZ          row_3829
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3827
+	JB           act_done_3830
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3828
+	JE           act_clampx_3831
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3829
+	JE           act_mulx_3832
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3830
+	JE           act_slope_3833
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3831
+	JE           act_slopec_3834
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3832
+	JE           act_requant_3835
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3827
+	JMP          act_done_3830
 
-act_mulx_3829:
+act_mulx_3832:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -71439,18 +71549,18 @@ act_mulx_3829:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3827
+	JMP         act_done_3830
 
-act_slope_3830:
+act_slope_3833:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3827
+	JMP         act_done_3830
 
-act_slopec_3831:
+act_slopec_3834:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71460,9 +71570,9 @@ act_slopec_3831:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3827
+	JMP         act_done_3830
 
-act_requant_3832:
+act_requant_3835:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -71474,21 +71584,21 @@ act_requant_3832:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3827
+	JMP         act_done_3830
 
-act_clampx_3828:
+act_clampx_3831:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3827:
+act_done_3830:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3818:
+pixels_done_3821:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -71503,16 +71613,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3833:
+block_3836:
 	CMPQ    DI, BX
-	JAE     tail_3834
+	JAE     tail_3837
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3836:
+row_3839:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -71520,53 +71630,53 @@ row_3836:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3836
+	JNZ          row_3839
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3837
+	JB           act_done_3840
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3838
+	JE           act_clampx_3841
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3839
+	JE           act_mulx_3842
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3840
+	JE           act_slope_3843
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3841
+	JE           act_slopec_3844
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3842
+	JE           act_requant_3845
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3837
+	JMP          act_done_3840
 
-act_mulx_3839:
+act_mulx_3842:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3837
+	JMP         act_done_3840
 
-act_slope_3840:
+act_slope_3843:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3837
+	JMP         act_done_3840
 
-act_slopec_3841:
+act_slopec_3844:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3837
+	JMP         act_done_3840
 
-act_requant_3842:
+act_requant_3845:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -71574,28 +71684,28 @@ act_requant_3842:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3837
+	JMP         act_done_3840
 
-act_clampx_3838:
+act_clampx_3841:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3837:
+act_done_3840:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3833
+	JMP     block_3836
 
-tail_3834:
+tail_3837:
 	CMPQ      DI, DX
-	JAE       pixels_done_3835
+	JAE       pixels_done_3838
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3843:
+row_3846:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -71603,53 +71713,53 @@ row_3843:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3843
+	JNZ          row_3846
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3844
+	JB           act_done_3847
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3845
+	JE           act_clampx_3848
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3846
+	JE           act_mulx_3849
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3847
+	JE           act_slope_3850
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3848
+	JE           act_slopec_3851
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3849
+	JE           act_requant_3852
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3844
+	JMP          act_done_3847
 
-act_mulx_3846:
+act_mulx_3849:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3844
+	JMP         act_done_3847
 
-act_slope_3847:
+act_slope_3850:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3844
+	JMP         act_done_3847
 
-act_slopec_3848:
+act_slopec_3851:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3844
+	JMP         act_done_3847
 
-act_requant_3849:
+act_requant_3852:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -71657,17 +71767,17 @@ act_requant_3849:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3844
+	JMP         act_done_3847
 
-act_clampx_3845:
+act_clampx_3848:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3844:
+act_done_3847:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3835:
+pixels_done_3838:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -71700,9 +71810,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3850:
+block_3853:
 	CMPQ    DI, BX
-	JAE     tail_3851
+	JAE     tail_3854
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -71712,7 +71822,7 @@ block_3850:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3853:
+row_3856:
 	VMOVUPS      (R10), Z4
 	VMOVUPS      64(R10), Z5
 	MOVQ         R9, R12
@@ -71738,24 +71848,24 @@ row_3853:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3853
+	JNZ          row_3856
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3854
+	JB           act_done_3857
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3855
+	JE           act_clampx_3858
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3856
+	JE           act_mulx_3859
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3857
+	JE           act_slope_3860
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3858
+	JE           act_slopec_3861
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3859
+	JE           act_requant_3862
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71768,9 +71878,9 @@ row_3853:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3854
+	JMP          act_done_3857
 
-act_mulx_3856:
+act_mulx_3859:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71791,9 +71901,9 @@ act_mulx_3856:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3854
+	JMP         act_done_3857
 
-act_slope_3857:
+act_slope_3860:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71806,9 +71916,9 @@ act_slope_3857:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3854
+	JMP         act_done_3857
 
-act_slopec_3858:
+act_slopec_3861:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71824,9 +71934,9 @@ act_slopec_3858:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3854
+	JMP         act_done_3857
 
-act_requant_3859:
+act_requant_3862:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -71846,9 +71956,9 @@ act_requant_3859:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3854
+	JMP         act_done_3857
 
-act_clampx_3855:
+act_clampx_3858:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -71858,7 +71968,7 @@ act_clampx_3855:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3854:
+act_done_3857:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -71869,11 +71979,11 @@ act_done_3854:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3850
+	JMP     block_3853
 
-tail_3851:
+tail_3854:
 	CMPQ      DI, DX
-	JAE       pixels_done_3852
+	JAE       pixels_done_3855
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -71882,7 +71992,7 @@ tail_3851:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3860:
+row_3863:
 	VMOVUPS      (R8), Z4
 	VMOVUPS      64(R8), Z5
 	MOVQ         R9, R11
@@ -71908,24 +72018,24 @@ row_3860:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3860
+	JNZ          row_3863
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3861
+	JB           act_done_3864
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3862
+	JE           act_clampx_3865
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3863
+	JE           act_mulx_3866
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3864
+	JE           act_slope_3867
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3865
+	JE           act_slopec_3868
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3866
+	JE           act_requant_3869
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -71938,9 +72048,9 @@ row_3860:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3861
+	JMP          act_done_3864
 
-act_mulx_3863:
+act_mulx_3866:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -71961,9 +72071,9 @@ act_mulx_3863:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3861
+	JMP         act_done_3864
 
-act_slope_3864:
+act_slope_3867:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -71976,9 +72086,9 @@ act_slope_3864:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3861
+	JMP         act_done_3864
 
-act_slopec_3865:
+act_slopec_3868:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -71994,9 +72104,9 @@ act_slopec_3865:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3861
+	JMP         act_done_3864
 
-act_requant_3866:
+act_requant_3869:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -72016,9 +72126,9 @@ act_requant_3866:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3861
+	JMP         act_done_3864
 
-act_clampx_3862:
+act_clampx_3865:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72028,7 +72138,7 @@ act_clampx_3862:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3861:
+act_done_3864:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72038,7 +72148,7 @@ act_done_3861:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3852:
+pixels_done_3855:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72057,9 +72167,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3867:
+block_3870:
 	CMPQ    DI, BX
-	JAE     tail_3868
+	JAE     tail_3871
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72068,7 +72178,7 @@ block_3867:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3870:
+row_3873:
 	VMOVUPS      (R10), Z3
 	VMOVUPS      64(R10), Z4
 	MOVQ         R9, R12
@@ -72089,24 +72199,24 @@ row_3870:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3870
+	JNZ          row_3873
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3871
+	JB           act_done_3874
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3872
+	JE           act_clampx_3875
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3873
+	JE           act_mulx_3876
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3874
+	JE           act_slope_3877
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3875
+	JE           act_slopec_3878
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3876
+	JE           act_requant_3879
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72116,9 +72226,9 @@ row_3870:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3871
+	JMP          act_done_3874
 
-act_mulx_3873:
+act_mulx_3876:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72134,9 +72244,9 @@ act_mulx_3873:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3871
+	JMP         act_done_3874
 
-act_slope_3874:
+act_slope_3877:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72146,9 +72256,9 @@ act_slope_3874:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3871
+	JMP         act_done_3874
 
-act_slopec_3875:
+act_slopec_3878:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72161,9 +72271,9 @@ act_slopec_3875:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3871
+	JMP         act_done_3874
 
-act_requant_3876:
+act_requant_3879:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -72179,9 +72289,9 @@ act_requant_3876:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3871
+	JMP         act_done_3874
 
-act_clampx_3872:
+act_clampx_3875:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72189,7 +72299,7 @@ act_clampx_3872:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3871:
+act_done_3874:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72198,11 +72308,11 @@ act_done_3871:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3867
+	JMP     block_3870
 
-tail_3868:
+tail_3871:
 	CMPQ      DI, DX
-	JAE       pixels_done_3869
+	JAE       pixels_done_3872
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72210,7 +72320,7 @@ tail_3868:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3877:
+row_3880:
 	VMOVUPS      (R8), Z3
 	VMOVUPS      64(R8), Z4
 	MOVQ         R9, R11
@@ -72231,24 +72341,24 @@ row_3877:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3877
+	JNZ          row_3880
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3878
+	JB           act_done_3881
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3879
+	JE           act_clampx_3882
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3880
+	JE           act_mulx_3883
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3881
+	JE           act_slope_3884
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3882
+	JE           act_slopec_3885
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3883
+	JE           act_requant_3886
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -72258,9 +72368,9 @@ row_3877:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3878
+	JMP          act_done_3881
 
-act_mulx_3880:
+act_mulx_3883:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -72276,9 +72386,9 @@ act_mulx_3880:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3878
+	JMP         act_done_3881
 
-act_slope_3881:
+act_slope_3884:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -72288,9 +72398,9 @@ act_slope_3881:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3878
+	JMP         act_done_3881
 
-act_slopec_3882:
+act_slopec_3885:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72303,9 +72413,9 @@ act_slopec_3882:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3878
+	JMP         act_done_3881
 
-act_requant_3883:
+act_requant_3886:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -72321,9 +72431,9 @@ act_requant_3883:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3878
+	JMP         act_done_3881
 
-act_clampx_3879:
+act_clampx_3882:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -72331,7 +72441,7 @@ act_clampx_3879:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3878:
+act_done_3881:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -72339,7 +72449,7 @@ act_done_3878:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3869:
+pixels_done_3872:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72356,9 +72466,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3884:
+block_3887:
 	CMPQ    DI, BX
-	JAE     tail_3885
+	JAE     tail_3888
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72366,7 +72476,7 @@ block_3884:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3887:
+row_3890:
 	VMOVUPS      (R10), Z2
 	VMOVUPS      64(R10), Z3
 	MOVQ         R9, R12
@@ -72382,33 +72492,33 @@ row_3887:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3887
+	JNZ          row_3890
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3888
+	JB           act_done_3891
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3889
+	JE           act_clampx_3892
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3890
+	JE           act_mulx_3893
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3891
+	JE           act_slope_3894
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3892
+	JE           act_slopec_3895
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3893
+	JE           act_requant_3896
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3888
+	JMP          act_done_3891
 
-act_mulx_3890:
+act_mulx_3893:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72419,18 +72529,18 @@ act_mulx_3890:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3888
+	JMP         act_done_3891
 
-act_slope_3891:
+act_slope_3894:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3888
+	JMP         act_done_3891
 
-act_slopec_3892:
+act_slopec_3895:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72440,9 +72550,9 @@ act_slopec_3892:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3888
+	JMP         act_done_3891
 
-act_requant_3893:
+act_requant_3896:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -72454,33 +72564,33 @@ act_requant_3893:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3888
+	JMP         act_done_3891
 
-act_clampx_3889:
+act_clampx_3892:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3888:
+act_done_3891:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3884
+	JMP     block_3887
 
-tail_3885:
+tail_3888:
 	CMPQ      DI, DX
-	JAE       pixels_done_3886
+	JAE       pixels_done_3889
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3894:
+row_3897:
 	VMOVUPS      (R8), Z2
 	VMOVUPS      64(R8), Z3
 	MOVQ         R9, R11
@@ -72496,33 +72606,33 @@ row_3894:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3894
+	JNZ          row_3897
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3895
+	JB           act_done_3898
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3896
+	JE           act_clampx_3899
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3897
+	JE           act_mulx_3900
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3898
+	JE           act_slope_3901
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3899
+	JE           act_slopec_3902
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3900
+	JE           act_requant_3903
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3895
+	JMP          act_done_3898
 
-act_mulx_3897:
+act_mulx_3900:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -72533,18 +72643,18 @@ act_mulx_3897:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3895
+	JMP         act_done_3898
 
-act_slope_3898:
+act_slope_3901:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3895
+	JMP         act_done_3898
 
-act_slopec_3899:
+act_slopec_3902:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72554,9 +72664,9 @@ act_slopec_3899:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3895
+	JMP         act_done_3898
 
-act_requant_3900:
+act_requant_3903:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -72568,21 +72678,21 @@ act_requant_3900:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3895
+	JMP         act_done_3898
 
-act_clampx_3896:
+act_clampx_3899:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3895:
+act_done_3898:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3886:
+pixels_done_3889:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -72597,16 +72707,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3901:
+block_3904:
 	CMPQ    DI, BX
-	JAE     tail_3902
+	JAE     tail_3905
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3904:
+row_3907:
 	VMOVUPS      (R10), Z1
 	VMOVUPS      64(R10), Z2
 	MOVQ         R9, R12
@@ -72617,53 +72727,53 @@ row_3904:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3904
+	JNZ          row_3907
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3905
+	JB           act_done_3908
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3906
+	JE           act_clampx_3909
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3907
+	JE           act_mulx_3910
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3908
+	JE           act_slope_3911
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3909
+	JE           act_slopec_3912
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3910
+	JE           act_requant_3913
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3905
+	JMP          act_done_3908
 
-act_mulx_3907:
+act_mulx_3910:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3905
+	JMP         act_done_3908
 
-act_slope_3908:
+act_slope_3911:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3905
+	JMP         act_done_3908
 
-act_slopec_3909:
+act_slopec_3912:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3905
+	JMP         act_done_3908
 
-act_requant_3910:
+act_requant_3913:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -72671,28 +72781,28 @@ act_requant_3910:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3905
+	JMP         act_done_3908
 
-act_clampx_3906:
+act_clampx_3909:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3905:
+act_done_3908:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3901
+	JMP     block_3904
 
-tail_3902:
+tail_3905:
 	CMPQ      DI, DX
-	JAE       pixels_done_3903
+	JAE       pixels_done_3906
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3911:
+row_3914:
 	VMOVUPS      (R8), Z1
 	VMOVUPS      64(R8), Z2
 	MOVQ         R9, R11
@@ -72703,53 +72813,53 @@ row_3911:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3911
+	JNZ          row_3914
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3912
+	JB           act_done_3915
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3913
+	JE           act_clampx_3916
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3914
+	JE           act_mulx_3917
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3915
+	JE           act_slope_3918
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3916
+	JE           act_slopec_3919
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3917
+	JE           act_requant_3920
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3912
+	JMP          act_done_3915
 
-act_mulx_3914:
+act_mulx_3917:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3912
+	JMP         act_done_3915
 
-act_slope_3915:
+act_slope_3918:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3912
+	JMP         act_done_3915
 
-act_slopec_3916:
+act_slopec_3919:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3912
+	JMP         act_done_3915
 
-act_requant_3917:
+act_requant_3920:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -72757,17 +72867,17 @@ act_requant_3917:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3912
+	JMP         act_done_3915
 
-act_clampx_3913:
+act_clampx_3916:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3912:
+act_done_3915:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3903:
+pixels_done_3906:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -72800,9 +72910,9 @@ group4:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3918:
+block_3921:
 	CMPQ    DI, BX
-	JAE     tail_3919
+	JAE     tail_3922
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -72812,7 +72922,7 @@ block_3918:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3921:
+row_3924:
 	VMOVUPS      (R10), Z4
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z5
@@ -72829,24 +72939,24 @@ row_3921:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3921
+	JNZ          row_3924
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3922
+	JB           act_done_3925
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z4
 	VBROADCASTSS 4(R9), Z5
 	VBROADCASTSS 8(R9), Z6
 	VBROADCASTSS 12(R9), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3923
+	JE           act_clampx_3926
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3924
+	JE           act_mulx_3927
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3925
+	JE           act_slope_3928
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3926
+	JE           act_slopec_3929
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3927
+	JE           act_requant_3930
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -72859,9 +72969,9 @@ row_3921:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3922
+	JMP          act_done_3925
 
-act_mulx_3924:
+act_mulx_3927:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -72882,9 +72992,9 @@ act_mulx_3924:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3922
+	JMP         act_done_3925
 
-act_slope_3925:
+act_slope_3928:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -72897,9 +73007,9 @@ act_slope_3925:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3922
+	JMP         act_done_3925
 
-act_slopec_3926:
+act_slopec_3929:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72915,9 +73025,9 @@ act_slopec_3926:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3922
+	JMP         act_done_3925
 
-act_requant_3927:
+act_requant_3930:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z4
@@ -72937,9 +73047,9 @@ act_requant_3927:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3922
+	JMP         act_done_3925
 
-act_clampx_3923:
+act_clampx_3926:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -72949,7 +73059,7 @@ act_clampx_3923:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3922:
+act_done_3925:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -72960,11 +73070,11 @@ act_done_3922:
 	VMOVUPS Z3, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3918
+	JMP     block_3921
 
-tail_3919:
+tail_3922:
 	CMPQ      DI, DX
-	JAE       pixels_done_3920
+	JAE       pixels_done_3923
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -72973,7 +73083,7 @@ tail_3919:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3928:
+row_3931:
 	VMOVUPS      (R8), Z4
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z5
@@ -72990,24 +73100,24 @@ row_3928:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3928
+	JNZ          row_3931
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3929
+	JB           act_done_3932
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z4
 	VBROADCASTSS 4(R8), Z5
 	VBROADCASTSS 8(R8), Z6
 	VBROADCASTSS 12(R8), Z7
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3930
+	JE           act_clampx_3933
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3931
+	JE           act_mulx_3934
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3932
+	JE           act_slope_3935
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3933
+	JE           act_slopec_3936
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3934
+	JE           act_requant_3937
 	VFMADD213PS  Z5, Z4, Z0
 	VMAXPS       Z0, Z6, Z0
 	VMINPS       Z0, Z7, Z0
@@ -73020,9 +73130,9 @@ row_3928:
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_3929
+	JMP          act_done_3932
 
-act_mulx_3931:
+act_mulx_3934:
 	VMOVAPS     Z5, Z8
 	VFMADD231PS Z4, Z0, Z8
 	VMAXPS      Z8, Z6, Z8
@@ -73043,9 +73153,9 @@ act_mulx_3931:
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_3929
+	JMP         act_done_3932
 
-act_slope_3932:
+act_slope_3935:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
@@ -73058,9 +73168,9 @@ act_slope_3932:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3929
+	JMP         act_done_3932
 
-act_slopec_3933:
+act_slopec_3936:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -73076,9 +73186,9 @@ act_slopec_3933:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_3929
+	JMP         act_done_3932
 
-act_requant_3934:
+act_requant_3937:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z4
@@ -73098,9 +73208,9 @@ act_requant_3934:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_3929
+	JMP         act_done_3932
 
-act_clampx_3930:
+act_clampx_3933:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 	VMAXPS Z1, Z6, Z1
@@ -73110,7 +73220,7 @@ act_clampx_3930:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_3929:
+act_done_3932:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -73120,7 +73230,7 @@ act_done_3929:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z3, K1, (DI)
 
-pixels_done_3920:
+pixels_done_3923:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73139,9 +73249,9 @@ group3:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3935:
+block_3938:
 	CMPQ    DI, BX
-	JAE     tail_3936
+	JAE     tail_3939
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -73150,7 +73260,7 @@ block_3935:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3938:
+row_3941:
 	VMOVUPS      (R10), Z3
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z4
@@ -73164,24 +73274,24 @@ row_3938:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3938
+	JNZ          row_3941
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3939
+	JB           act_done_3942
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z3
 	VBROADCASTSS 4(R9), Z4
 	VBROADCASTSS 8(R9), Z5
 	VBROADCASTSS 12(R9), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3940
+	JE           act_clampx_3943
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3941
+	JE           act_mulx_3944
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3942
+	JE           act_slope_3945
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3943
+	JE           act_slopec_3946
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3944
+	JE           act_requant_3947
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73191,9 +73301,9 @@ row_3938:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3939
+	JMP          act_done_3942
 
-act_mulx_3941:
+act_mulx_3944:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73209,9 +73319,9 @@ act_mulx_3941:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3939
+	JMP         act_done_3942
 
-act_slope_3942:
+act_slope_3945:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73221,9 +73331,9 @@ act_slope_3942:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3939
+	JMP         act_done_3942
 
-act_slopec_3943:
+act_slopec_3946:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -73236,9 +73346,9 @@ act_slopec_3943:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3939
+	JMP         act_done_3942
 
-act_requant_3944:
+act_requant_3947:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z3
@@ -73254,9 +73364,9 @@ act_requant_3944:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3939
+	JMP         act_done_3942
 
-act_clampx_3940:
+act_clampx_3943:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73264,7 +73374,7 @@ act_clampx_3940:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3939:
+act_done_3942:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
@@ -73273,11 +73383,11 @@ act_done_3939:
 	VMOVUPS Z2, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3935
+	JMP     block_3938
 
-tail_3936:
+tail_3939:
 	CMPQ      DI, DX
-	JAE       pixels_done_3937
+	JAE       pixels_done_3940
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
@@ -73285,7 +73395,7 @@ tail_3936:
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3945:
+row_3948:
 	VMOVUPS      (R8), Z3
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z4
@@ -73299,24 +73409,24 @@ row_3945:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3945
+	JNZ          row_3948
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3946
+	JB           act_done_3949
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z3
 	VBROADCASTSS 4(R8), Z4
 	VBROADCASTSS 8(R8), Z5
 	VBROADCASTSS 12(R8), Z6
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3947
+	JE           act_clampx_3950
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3948
+	JE           act_mulx_3951
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3949
+	JE           act_slope_3952
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3950
+	JE           act_slopec_3953
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3951
+	JE           act_requant_3954
 	VFMADD213PS  Z4, Z3, Z0
 	VMAXPS       Z0, Z5, Z0
 	VMINPS       Z0, Z6, Z0
@@ -73326,9 +73436,9 @@ row_3945:
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_3946
+	JMP          act_done_3949
 
-act_mulx_3948:
+act_mulx_3951:
 	VMOVAPS     Z4, Z7
 	VFMADD231PS Z3, Z0, Z7
 	VMAXPS      Z7, Z5, Z7
@@ -73344,9 +73454,9 @@ act_mulx_3948:
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_3946
+	JMP         act_done_3949
 
-act_slope_3949:
+act_slope_3952:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
@@ -73356,9 +73466,9 @@ act_slope_3949:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3946
+	JMP         act_done_3949
 
-act_slopec_3950:
+act_slopec_3953:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73371,9 +73481,9 @@ act_slopec_3950:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_3946
+	JMP         act_done_3949
 
-act_requant_3951:
+act_requant_3954:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z3
@@ -73389,9 +73499,9 @@ act_requant_3951:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_3946
+	JMP         act_done_3949
 
-act_clampx_3947:
+act_clampx_3950:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 	VMAXPS Z1, Z5, Z1
@@ -73399,7 +73509,7 @@ act_clampx_3947:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_3946:
+act_done_3949:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
@@ -73407,7 +73517,7 @@ act_done_3946:
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z2, K1, (DI)
 
-pixels_done_3937:
+pixels_done_3940:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73424,9 +73534,9 @@ group2:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3952:
+block_3955:
 	CMPQ    DI, BX
-	JAE     tail_3953
+	JAE     tail_3956
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	VMOVAPS Z0, Z1
@@ -73434,7 +73544,7 @@ block_3952:
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3955:
+row_3958:
 	VMOVUPS      (R10), Z2
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z3
@@ -73445,33 +73555,33 @@ row_3955:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3955
+	JNZ          row_3958
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3956
+	JB           act_done_3959
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z2
 	VBROADCASTSS 4(R9), Z3
 	VBROADCASTSS 8(R9), Z4
 	VBROADCASTSS 12(R9), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3957
+	JE           act_clampx_3960
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3958
+	JE           act_mulx_3961
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3959
+	JE           act_slope_3962
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3960
+	JE           act_slopec_3963
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3961
+	JE           act_requant_3964
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3956
+	JMP          act_done_3959
 
-act_mulx_3958:
+act_mulx_3961:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73482,18 +73592,18 @@ act_mulx_3958:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3956
+	JMP         act_done_3959
 
-act_slope_3959:
+act_slope_3962:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3956
+	JMP         act_done_3959
 
-act_slopec_3960:
+act_slopec_3963:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73503,9 +73613,9 @@ act_slopec_3960:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3956
+	JMP         act_done_3959
 
-act_requant_3961:
+act_requant_3964:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z2
@@ -73517,33 +73627,33 @@ act_requant_3961:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3956
+	JMP         act_done_3959
 
-act_clampx_3957:
+act_clampx_3960:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3956:
+act_done_3959:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    outPixStride+64(FP), R9
 	VMOVUPS Z1, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3952
+	JMP     block_3955
 
-tail_3953:
+tail_3956:
 	CMPQ      DI, DX
-	JAE       pixels_done_3954
+	JAE       pixels_done_3957
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	VMOVAPS   Z0, Z1
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3962:
+row_3965:
 	VMOVUPS      (R8), Z2
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z3
@@ -73554,33 +73664,33 @@ row_3962:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3962
+	JNZ          row_3965
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3963
+	JB           act_done_3966
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z2
 	VBROADCASTSS 4(R8), Z3
 	VBROADCASTSS 8(R8), Z4
 	VBROADCASTSS 12(R8), Z5
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3964
+	JE           act_clampx_3967
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3965
+	JE           act_mulx_3968
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3966
+	JE           act_slope_3969
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3967
+	JE           act_slopec_3970
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3968
+	JE           act_requant_3971
 	VFMADD213PS  Z3, Z2, Z0
 	VMAXPS       Z0, Z4, Z0
 	VMINPS       Z0, Z5, Z0
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_3963
+	JMP          act_done_3966
 
-act_mulx_3965:
+act_mulx_3968:
 	VMOVAPS     Z3, Z6
 	VFMADD231PS Z2, Z0, Z6
 	VMAXPS      Z6, Z4, Z6
@@ -73591,18 +73701,18 @@ act_mulx_3965:
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_3963
+	JMP         act_done_3966
 
-act_slope_3966:
+act_slope_3969:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3963
+	JMP         act_done_3966
 
-act_slopec_3967:
+act_slopec_3970:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73612,9 +73722,9 @@ act_slopec_3967:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_3963
+	JMP         act_done_3966
 
-act_requant_3968:
+act_requant_3971:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z2
@@ -73626,21 +73736,21 @@ act_requant_3968:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_3963
+	JMP         act_done_3966
 
-act_clampx_3964:
+act_clampx_3967:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_3963:
+act_done_3966:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 	ADDQ    outPixStride+64(FP), DI
 	VMOVUPS Z1, K1, (DI)
 
-pixels_done_3954:
+pixels_done_3957:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	ADDQ inPixStride+24(FP), AX
@@ -73655,16 +73765,16 @@ group1:
 	XORQ DI, DI
 	MOVQ w+40(FP), R8
 
-block_3969:
+block_3972:
 	CMPQ    DI, BX
-	JAE     tail_3970
+	JAE     tail_3973
 	MOVQ    bias+48(FP), R9
 	VMOVUPS (R9)(DI*1), Z0
 	LEAQ    (AX)(DI*1), R9
 	MOVQ    R8, R10
 	MOVQ    nrows+16(FP), R11
 
-row_3972:
+row_3975:
 	VMOVUPS      (R10), Z1
 	MOVQ         R9, R12
 	VMOVUPS      (R12), Z2
@@ -73672,53 +73782,53 @@ row_3972:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R10
 	DECQ         R11
-	JNZ          row_3972
+	JNZ          row_3975
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3973
+	JB           act_done_3976
 	MOVQ         ep+80(FP), R9
 	VBROADCASTSS (R9), Z1
 	VBROADCASTSS 4(R9), Z2
 	VBROADCASTSS 8(R9), Z3
 	VBROADCASTSS 12(R9), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3974
+	JE           act_clampx_3977
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3975
+	JE           act_mulx_3978
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3976
+	JE           act_slope_3979
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3977
+	JE           act_slopec_3980
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3978
+	JE           act_requant_3981
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3973
+	JMP          act_done_3976
 
-act_mulx_3975:
+act_mulx_3978:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3973
+	JMP         act_done_3976
 
-act_slope_3976:
+act_slope_3979:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3973
+	JMP         act_done_3976
 
-act_slopec_3977:
+act_slopec_3980:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3973
+	JMP         act_done_3976
 
-act_requant_3978:
+act_requant_3981:
 	MOVQ        ep+80(FP), R9
 	MOVQ        16(R9), R9
 	VMOVUPS     (R9)(DI*1), Z1
@@ -73726,28 +73836,28 @@ act_requant_3978:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3973
+	JMP         act_done_3976
 
-act_clampx_3974:
+act_clampx_3977:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3973:
+act_done_3976:
 	LEAQ    (CX)(DI*1), R9
 	VMOVUPS Z0, (R9)
 	ADDQ    $0x40, DI
 	ADDQ    $0x00000640, R8
-	JMP     block_3969
+	JMP     block_3972
 
-tail_3970:
+tail_3973:
 	CMPQ      DI, DX
-	JAE       pixels_done_3971
+	JAE       pixels_done_3974
 	MOVQ      bias+48(FP), R9
 	VMOVUPS.Z (R9)(DI*1), K1, Z0
 	LEAQ      (AX)(DI*1), R9
 	MOVQ      nrows+16(FP), R10
 
-row_3979:
+row_3982:
 	VMOVUPS      (R8), Z1
 	MOVQ         R9, R11
 	VMOVUPS.Z    (R11), K1, Z2
@@ -73755,53 +73865,53 @@ row_3979:
 	ADDQ         inRowStride+8(FP), R9
 	ADDQ         $0x00000140, R8
 	DECQ         R10
-	JNZ          row_3979
+	JNZ          row_3982
 	CMPQ         mode+88(FP), $0x01
-	JB           act_done_3980
+	JB           act_done_3983
 	MOVQ         ep+80(FP), R8
 	VBROADCASTSS (R8), Z1
 	VBROADCASTSS 4(R8), Z2
 	VBROADCASTSS 8(R8), Z3
 	VBROADCASTSS 12(R8), Z4
 	CMPQ         mode+88(FP), $0x01
-	JE           act_clampx_3981
+	JE           act_clampx_3984
 	CMPQ         mode+88(FP), $0x03
-	JE           act_mulx_3982
+	JE           act_mulx_3985
 	CMPQ         mode+88(FP), $0x04
-	JE           act_slope_3983
+	JE           act_slope_3986
 	CMPQ         mode+88(FP), $0x05
-	JE           act_slopec_3984
+	JE           act_slopec_3987
 	CMPQ         mode+88(FP), $0x06
-	JE           act_requant_3985
+	JE           act_requant_3988
 	VFMADD213PS  Z2, Z1, Z0
 	VMAXPS       Z0, Z3, Z0
 	VMINPS       Z0, Z4, Z0
-	JMP          act_done_3980
+	JMP          act_done_3983
 
-act_mulx_3982:
+act_mulx_3985:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_slope_3983:
+act_slope_3986:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_slopec_3984:
+act_slopec_3987:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_requant_3985:
+act_requant_3988:
 	MOVQ        ep+80(FP), R8
 	MOVQ        16(R8), R8
 	VMOVUPS.Z   (R8)(DI*1), K1, Z1
@@ -73809,17 +73919,17 @@ act_requant_3985:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3980
+	JMP         act_done_3983
 
-act_clampx_3981:
+act_clampx_3984:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3980:
+act_done_3983:
 	LEAQ    (CX)(DI*1), DI
 	VMOVUPS Z0, K1, (DI)
 
-pixels_done_3971:
+pixels_done_3974:
 	ADDQ inPixStride+24(FP), AX
 	ADDQ outPixStride+64(FP), CX
 	SUBQ $0x01, SI
@@ -74098,22 +74208,22 @@ group:
 	VFMADD231PS.BCST 176(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 200(AX)(CX*2), Z8, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3986
+	JB               act_done_3989
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3987
+	JE               act_clampx_3990
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3988
+	JE               act_mulx_3991
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3989
+	JE               act_slope_3992
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3990
+	JE               act_slopec_3993
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3991
+	JE               act_requant_3994
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -74138,9 +74248,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z7
 	VMAXPS           Z7, Z10, Z7
 	VMINPS           Z7, Z11, Z7
-	JMP              act_done_3986
+	JMP              act_done_3989
 
-act_mulx_3988:
+act_mulx_3991:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74181,9 +74291,9 @@ act_mulx_3988:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_slope_3989:
+act_slope_3992:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74208,9 +74318,9 @@ act_slope_3989:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_slopec_3990:
+act_slopec_3993:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -74238,9 +74348,9 @@ act_slopec_3990:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_requant_3991:
+act_requant_3994:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z8
@@ -74276,9 +74386,9 @@ act_requant_3991:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_3986
+	JMP         act_done_3989
 
-act_clampx_3987:
+act_clampx_3990:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z1, Z10, Z1
@@ -74296,7 +74406,7 @@ act_clampx_3987:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_3986:
+act_done_3989:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	VMOVUPS Z1, K1, (BX)
@@ -74377,51 +74487,51 @@ single:
 	VMOVUPS          1664(DX), Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z1, Z0
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3992
+	JB               act_done_3995
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z1
 	VBROADCASTSS     4(DI), Z2
 	VBROADCASTSS     8(DI), Z3
 	VBROADCASTSS     12(DI), Z4
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3993
+	JE               act_clampx_3996
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_3994
+	JE               act_mulx_3997
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_3995
+	JE               act_slope_3998
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_3996
+	JE               act_slopec_3999
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_3997
+	JE               act_requant_4000
 	VFMADD213PS      Z2, Z1, Z0
 	VMAXPS           Z0, Z3, Z0
 	VMINPS           Z0, Z4, Z0
-	JMP              act_done_3992
+	JMP              act_done_3995
 
-act_mulx_3994:
+act_mulx_3997:
 	VMOVAPS     Z2, Z2
 	VFMADD231PS Z1, Z0, Z2
 	VMAXPS      Z2, Z3, Z2
 	VMINPS      Z2, Z4, Z2
 	VMULPS      Z2, Z0, Z0
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_slope_3995:
+act_slope_3998:
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_slopec_3996:
+act_slopec_3999:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
 	VMINPS      Z0, Z4, Z2
 	VMAXPS      Z0, Z3, Z0
 	VFMADD231PS Z1, Z2, Z0
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_requant_3997:
+act_requant_4000:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   (DI), K1, Z1
@@ -74429,13 +74539,13 @@ act_requant_3997:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z3, Z0
 	VMINPS      Z0, Z4, Z0
-	JMP         act_done_3992
+	JMP         act_done_3995
 
-act_clampx_3993:
+act_clampx_3996:
 	VMAXPS Z0, Z3, Z0
 	VMINPS Z0, Z4, Z0
 
-act_done_3992:
+act_done_3995:
 	VMOVUPS Z0, K1, (BX)
 	ADDQ    outPixStride+40(FP), BX
 	ADDQ    $0x00000018, AX
@@ -74742,22 +74852,22 @@ group:
 	VFMADD231PS.BCST 104(AX)(CX*2), Z8, Z6
 	VFMADD231PS.BCST 104(AX)(CX*2), Z9, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_3998
+	JB               act_done_4001
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_3999
+	JE               act_clampx_4002
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4000
+	JE               act_mulx_4003
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4001
+	JE               act_slope_4004
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4002
+	JE               act_slopec_4005
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4003
+	JE               act_requant_4006
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
@@ -74770,9 +74880,9 @@ group:
 	VFMADD213PS      Z9, Z8, Z6
 	VMAXPS           Z6, Z10, Z6
 	VMINPS           Z6, Z11, Z6
-	JMP              act_done_3998
+	JMP              act_done_4001
 
-act_mulx_4000:
+act_mulx_4003:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74793,9 +74903,9 @@ act_mulx_4000:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_slope_4001:
+act_slope_4004:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
@@ -74808,9 +74918,9 @@ act_slope_4001:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_slopec_4002:
+act_slopec_4005:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74826,9 +74936,9 @@ act_slopec_4002:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_requant_4003:
+act_requant_4006:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -74848,9 +74958,9 @@ act_requant_4003:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_3998
+	JMP         act_done_4001
 
-act_clampx_3999:
+act_clampx_4002:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z2, Z10, Z2
@@ -74860,24 +74970,24 @@ act_clampx_3999:
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_3998:
+act_done_4001:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4004
+	JB           act_done_4007
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4005
+	JE           act_clampx_4008
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4006
+	JE           act_mulx_4009
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4007
+	JE           act_slope_4010
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4008
+	JE           act_slopec_4011
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4009
+	JE           act_requant_4012
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
@@ -74890,9 +75000,9 @@ act_done_3998:
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_4004
+	JMP          act_done_4007
 
-act_mulx_4006:
+act_mulx_4009:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -74913,9 +75023,9 @@ act_mulx_4006:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_slope_4007:
+act_slope_4010:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
@@ -74928,9 +75038,9 @@ act_slope_4007:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_slopec_4008:
+act_slopec_4011:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74946,9 +75056,9 @@ act_slopec_4008:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_requant_4009:
+act_requant_4012:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z8
@@ -74968,9 +75078,9 @@ act_requant_4009:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_4004
+	JMP         act_done_4007
 
-act_clampx_4005:
+act_clampx_4008:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z3, Z10, Z3
@@ -74980,7 +75090,7 @@ act_clampx_4005:
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_4004:
+act_done_4007:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -75112,51 +75222,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z2, Z0
 	VFMADD231PS.BCST 32(AX)(CX*2), Z3, Z1
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4010
+	JB               act_done_4013
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z2
 	VBROADCASTSS     4(DI), Z3
 	VBROADCASTSS     8(DI), Z4
 	VBROADCASTSS     12(DI), Z5
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4011
+	JE               act_clampx_4014
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4012
+	JE               act_mulx_4015
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4013
+	JE               act_slope_4016
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4014
+	JE               act_slopec_4017
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4015
+	JE               act_requant_4018
 	VFMADD213PS      Z3, Z2, Z0
 	VMAXPS           Z0, Z4, Z0
 	VMINPS           Z0, Z5, Z0
-	JMP              act_done_4010
+	JMP              act_done_4013
 
-act_mulx_4012:
+act_mulx_4015:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z0, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z0, Z0
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_slope_4013:
+act_slope_4016:
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_slopec_4014:
+act_slopec_4017:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
 	VMINPS      Z0, Z5, Z3
 	VMAXPS      Z0, Z4, Z0
 	VFMADD231PS Z2, Z3, Z0
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_requant_4015:
+act_requant_4018:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z2
@@ -75164,59 +75274,59 @@ act_requant_4015:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z4, Z0
 	VMINPS      Z0, Z5, Z0
-	JMP         act_done_4010
+	JMP         act_done_4013
 
-act_clampx_4011:
+act_clampx_4014:
 	VMAXPS Z0, Z4, Z0
 	VMINPS Z0, Z5, Z0
 
-act_done_4010:
+act_done_4013:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4016
+	JB           act_done_4019
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z2
 	VBROADCASTSS 4(DI), Z3
 	VBROADCASTSS 8(DI), Z4
 	VBROADCASTSS 12(DI), Z5
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4017
+	JE           act_clampx_4020
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4018
+	JE           act_mulx_4021
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4019
+	JE           act_slope_4022
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4020
+	JE           act_slopec_4023
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4021
+	JE           act_requant_4024
 	VFMADD213PS  Z3, Z2, Z1
 	VMAXPS       Z1, Z4, Z1
 	VMINPS       Z1, Z5, Z1
-	JMP          act_done_4016
+	JMP          act_done_4019
 
-act_mulx_4018:
+act_mulx_4021:
 	VMOVAPS     Z3, Z3
 	VFMADD231PS Z2, Z1, Z3
 	VMAXPS      Z3, Z4, Z3
 	VMINPS      Z3, Z5, Z3
 	VMULPS      Z3, Z1, Z1
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_slope_4019:
+act_slope_4022:
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_slopec_4020:
+act_slopec_4023:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
 	VMINPS      Z1, Z5, Z3
 	VMAXPS      Z1, Z4, Z1
 	VFMADD231PS Z2, Z3, Z1
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_requant_4021:
+act_requant_4024:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   64(DI), K1, Z2
@@ -75224,13 +75334,13 @@ act_requant_4021:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z4, Z1
 	VMINPS      Z1, Z5, Z1
-	JMP         act_done_4016
+	JMP         act_done_4019
 
-act_clampx_4017:
+act_clampx_4020:
 	VMAXPS Z1, Z4, Z1
 	VMINPS Z1, Z5, Z1
 
-act_done_4016:
+act_done_4019:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, K1, 64(BX)
 	ADDQ    outPixStride+40(FP), BX
@@ -75509,31 +75619,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z7, Z4
 	VFMADD231PS.BCST 56(AX)(CX*2), Z8, Z5
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4022
+	JB               act_done_4025
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z6
 	VBROADCASTSS     4(DI), Z7
 	VBROADCASTSS     8(DI), Z8
 	VBROADCASTSS     12(DI), Z9
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4023
+	JE               act_clampx_4026
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4024
+	JE               act_mulx_4027
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4025
+	JE               act_slope_4028
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4026
+	JE               act_slopec_4029
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4027
+	JE               act_requant_4030
 	VFMADD213PS      Z7, Z6, Z0
 	VMAXPS           Z0, Z8, Z0
 	VMINPS           Z0, Z9, Z0
 	VFMADD213PS      Z7, Z6, Z3
 	VMAXPS           Z3, Z8, Z3
 	VMINPS           Z3, Z9, Z3
-	JMP              act_done_4022
+	JMP              act_done_4025
 
-act_mulx_4024:
+act_mulx_4027:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z0, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75544,18 +75654,18 @@ act_mulx_4024:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z3, Z3
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_slope_4025:
+act_slope_4028:
 	VMINPS      Z0, Z9, Z7
 	VMAXPS      Z0, Z8, Z0
 	VFMADD231PS Z6, Z7, Z0
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_slopec_4026:
+act_slopec_4029:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75565,9 +75675,9 @@ act_slopec_4026:
 	VMINPS      Z3, Z9, Z7
 	VMAXPS      Z3, Z8, Z3
 	VFMADD231PS Z6, Z7, Z3
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_requant_4027:
+act_requant_4030:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z6
@@ -75579,41 +75689,41 @@ act_requant_4027:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z8, Z3
 	VMINPS      Z3, Z9, Z3
-	JMP         act_done_4022
+	JMP         act_done_4025
 
-act_clampx_4023:
+act_clampx_4026:
 	VMAXPS Z0, Z8, Z0
 	VMINPS Z0, Z9, Z0
 	VMAXPS Z3, Z8, Z3
 	VMINPS Z3, Z9, Z3
 
-act_done_4022:
+act_done_4025:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4028
+	JB           act_done_4031
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z6
 	VBROADCASTSS 4(DI), Z7
 	VBROADCASTSS 8(DI), Z8
 	VBROADCASTSS 12(DI), Z9
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4029
+	JE           act_clampx_4032
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4030
+	JE           act_mulx_4033
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4031
+	JE           act_slope_4034
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4032
+	JE           act_slopec_4035
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4033
+	JE           act_requant_4036
 	VFMADD213PS  Z7, Z6, Z1
 	VMAXPS       Z1, Z8, Z1
 	VMINPS       Z1, Z9, Z1
 	VFMADD213PS  Z7, Z6, Z4
 	VMAXPS       Z4, Z8, Z4
 	VMINPS       Z4, Z9, Z4
-	JMP          act_done_4028
+	JMP          act_done_4031
 
-act_mulx_4030:
+act_mulx_4033:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z1, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75624,18 +75734,18 @@ act_mulx_4030:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z4, Z4
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_slope_4031:
+act_slope_4034:
 	VMINPS      Z1, Z9, Z7
 	VMAXPS      Z1, Z8, Z1
 	VFMADD231PS Z6, Z7, Z1
 	VMINPS      Z4, Z9, Z7
 	VMAXPS      Z4, Z8, Z4
 	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_slopec_4032:
+act_slopec_4035:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z6
@@ -75645,9 +75755,9 @@ act_slopec_4032:
 	VMINPS      Z4, Z9, Z7
 	VMAXPS      Z4, Z8, Z4
 	VFMADD231PS Z6, Z7, Z4
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_requant_4033:
+act_requant_4036:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z6
@@ -75659,41 +75769,41 @@ act_requant_4033:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z8, Z4
 	VMINPS      Z4, Z9, Z4
-	JMP         act_done_4028
+	JMP         act_done_4031
 
-act_clampx_4029:
+act_clampx_4032:
 	VMAXPS Z1, Z8, Z1
 	VMINPS Z1, Z9, Z1
 	VMAXPS Z4, Z8, Z4
 	VMINPS Z4, Z9, Z4
 
-act_done_4028:
+act_done_4031:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4034
+	JB           act_done_4037
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z6
 	VBROADCASTSS 4(DI), Z7
 	VBROADCASTSS 8(DI), Z8
 	VBROADCASTSS 12(DI), Z9
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4035
+	JE           act_clampx_4038
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4036
+	JE           act_mulx_4039
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4037
+	JE           act_slope_4040
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4038
+	JE           act_slopec_4041
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4039
+	JE           act_requant_4042
 	VFMADD213PS  Z7, Z6, Z2
 	VMAXPS       Z2, Z8, Z2
 	VMINPS       Z2, Z9, Z2
 	VFMADD213PS  Z7, Z6, Z5
 	VMAXPS       Z5, Z8, Z5
 	VMINPS       Z5, Z9, Z5
-	JMP          act_done_4034
+	JMP          act_done_4037
 
-act_mulx_4036:
+act_mulx_4039:
 	VMOVAPS     Z7, Z10
 	VFMADD231PS Z6, Z2, Z10
 	VMAXPS      Z10, Z8, Z10
@@ -75704,18 +75814,18 @@ act_mulx_4036:
 	VMAXPS      Z7, Z8, Z7
 	VMINPS      Z7, Z9, Z7
 	VMULPS      Z7, Z5, Z5
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_slope_4037:
+act_slope_4040:
 	VMINPS      Z2, Z9, Z7
 	VMAXPS      Z2, Z8, Z2
 	VFMADD231PS Z6, Z7, Z2
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_slopec_4038:
+act_slopec_4041:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75725,9 +75835,9 @@ act_slopec_4038:
 	VMINPS      Z5, Z9, Z7
 	VMAXPS      Z5, Z8, Z5
 	VFMADD231PS Z6, Z7, Z5
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_requant_4039:
+act_requant_4042:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z6
@@ -75739,15 +75849,15 @@ act_requant_4039:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z8, Z5
 	VMINPS      Z5, Z9, Z5
-	JMP         act_done_4034
+	JMP         act_done_4037
 
-act_clampx_4035:
+act_clampx_4038:
 	VMAXPS Z2, Z8, Z2
 	VMINPS Z2, Z9, Z2
 	VMAXPS Z5, Z8, Z5
 	VMINPS Z5, Z9, Z5
 
-act_done_4034:
+act_done_4037:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -75930,51 +76040,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z4, Z1
 	VFMADD231PS.BCST 32(AX)(CX*2), Z5, Z2
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4040
+	JB               act_done_4043
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z3
 	VBROADCASTSS     4(DI), Z4
 	VBROADCASTSS     8(DI), Z5
 	VBROADCASTSS     12(DI), Z6
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4041
+	JE               act_clampx_4044
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4042
+	JE               act_mulx_4045
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4043
+	JE               act_slope_4046
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4044
+	JE               act_slopec_4047
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4045
+	JE               act_requant_4048
 	VFMADD213PS      Z4, Z3, Z0
 	VMAXPS           Z0, Z5, Z0
 	VMINPS           Z0, Z6, Z0
-	JMP              act_done_4040
+	JMP              act_done_4043
 
-act_mulx_4042:
+act_mulx_4045:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z0, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z0, Z0
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_slope_4043:
+act_slope_4046:
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_slopec_4044:
+act_slopec_4047:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
 	VMINPS      Z0, Z6, Z4
 	VMAXPS      Z0, Z5, Z0
 	VFMADD231PS Z3, Z4, Z0
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_requant_4045:
+act_requant_4048:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z3
@@ -75982,59 +76092,59 @@ act_requant_4045:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z5, Z0
 	VMINPS      Z0, Z6, Z0
-	JMP         act_done_4040
+	JMP         act_done_4043
 
-act_clampx_4041:
+act_clampx_4044:
 	VMAXPS Z0, Z5, Z0
 	VMINPS Z0, Z6, Z0
 
-act_done_4040:
+act_done_4043:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4046
+	JB           act_done_4049
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z3
 	VBROADCASTSS 4(DI), Z4
 	VBROADCASTSS 8(DI), Z5
 	VBROADCASTSS 12(DI), Z6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4047
+	JE           act_clampx_4050
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4048
+	JE           act_mulx_4051
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4049
+	JE           act_slope_4052
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4050
+	JE           act_slopec_4053
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4051
+	JE           act_requant_4054
 	VFMADD213PS  Z4, Z3, Z1
 	VMAXPS       Z1, Z5, Z1
 	VMINPS       Z1, Z6, Z1
-	JMP          act_done_4046
+	JMP          act_done_4049
 
-act_mulx_4048:
+act_mulx_4051:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z1, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z1, Z1
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_slope_4049:
+act_slope_4052:
 	VMINPS      Z1, Z6, Z4
 	VMAXPS      Z1, Z5, Z1
 	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_slopec_4050:
+act_slopec_4053:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z3
 	VMINPS      Z1, Z6, Z4
 	VMAXPS      Z1, Z5, Z1
 	VFMADD231PS Z3, Z4, Z1
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_requant_4051:
+act_requant_4054:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z3
@@ -76042,59 +76152,59 @@ act_requant_4051:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z5, Z1
 	VMINPS      Z1, Z6, Z1
-	JMP         act_done_4046
+	JMP         act_done_4049
 
-act_clampx_4047:
+act_clampx_4050:
 	VMAXPS Z1, Z5, Z1
 	VMINPS Z1, Z6, Z1
 
-act_done_4046:
+act_done_4049:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4052
+	JB           act_done_4055
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z3
 	VBROADCASTSS 4(DI), Z4
 	VBROADCASTSS 8(DI), Z5
 	VBROADCASTSS 12(DI), Z6
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4053
+	JE           act_clampx_4056
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4054
+	JE           act_mulx_4057
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4055
+	JE           act_slope_4058
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4056
+	JE           act_slopec_4059
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4057
+	JE           act_requant_4060
 	VFMADD213PS  Z4, Z3, Z2
 	VMAXPS       Z2, Z5, Z2
 	VMINPS       Z2, Z6, Z2
-	JMP          act_done_4052
+	JMP          act_done_4055
 
-act_mulx_4054:
+act_mulx_4057:
 	VMOVAPS     Z4, Z4
 	VFMADD231PS Z3, Z2, Z4
 	VMAXPS      Z4, Z5, Z4
 	VMINPS      Z4, Z6, Z4
 	VMULPS      Z4, Z2, Z2
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_slope_4055:
+act_slope_4058:
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_slopec_4056:
+act_slopec_4059:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
 	VMINPS      Z2, Z6, Z4
 	VMAXPS      Z2, Z5, Z2
 	VFMADD231PS Z3, Z4, Z2
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_requant_4057:
+act_requant_4060:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   128(DI), K1, Z3
@@ -76102,13 +76212,13 @@ act_requant_4057:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z5, Z2
 	VMINPS      Z2, Z6, Z2
-	JMP         act_done_4052
+	JMP         act_done_4055
 
-act_clampx_4053:
+act_clampx_4056:
 	VMAXPS Z2, Z5, Z2
 	VMINPS Z2, Z6, Z2
 
-act_done_4052:
+act_done_4055:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, K1, 128(BX)
@@ -76471,31 +76581,31 @@ group:
 	VFMADD231PS.BCST 56(AX)(CX*2), Z10, Z6
 	VFMADD231PS.BCST 56(AX)(CX*2), Z11, Z7
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4058
+	JB               act_done_4061
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z8
 	VBROADCASTSS     4(DI), Z9
 	VBROADCASTSS     8(DI), Z10
 	VBROADCASTSS     12(DI), Z11
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4059
+	JE               act_clampx_4062
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4060
+	JE               act_mulx_4063
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4061
+	JE               act_slope_4064
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4062
+	JE               act_slopec_4065
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4063
+	JE               act_requant_4066
 	VFMADD213PS      Z9, Z8, Z0
 	VMAXPS           Z0, Z10, Z0
 	VMINPS           Z0, Z11, Z0
 	VFMADD213PS      Z9, Z8, Z4
 	VMAXPS           Z4, Z10, Z4
 	VMINPS           Z4, Z11, Z4
-	JMP              act_done_4058
+	JMP              act_done_4061
 
-act_mulx_4060:
+act_mulx_4063:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z0, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76506,18 +76616,18 @@ act_mulx_4060:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z4, Z4
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_slope_4061:
+act_slope_4064:
 	VMINPS      Z0, Z11, Z9
 	VMAXPS      Z0, Z10, Z0
 	VFMADD231PS Z8, Z9, Z0
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_slopec_4062:
+act_slopec_4065:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76527,9 +76637,9 @@ act_slopec_4062:
 	VMINPS      Z4, Z11, Z9
 	VMAXPS      Z4, Z10, Z4
 	VFMADD231PS Z8, Z9, Z4
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_requant_4063:
+act_requant_4066:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z8
@@ -76541,41 +76651,41 @@ act_requant_4063:
 	VRNDSCALEPS $0x00, Z4, Z4
 	VMAXPS      Z4, Z10, Z4
 	VMINPS      Z4, Z11, Z4
-	JMP         act_done_4058
+	JMP         act_done_4061
 
-act_clampx_4059:
+act_clampx_4062:
 	VMAXPS Z0, Z10, Z0
 	VMINPS Z0, Z11, Z0
 	VMAXPS Z4, Z10, Z4
 	VMINPS Z4, Z11, Z4
 
-act_done_4058:
+act_done_4061:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4064
+	JB           act_done_4067
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4065
+	JE           act_clampx_4068
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4066
+	JE           act_mulx_4069
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4067
+	JE           act_slope_4070
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4068
+	JE           act_slopec_4071
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4069
+	JE           act_requant_4072
 	VFMADD213PS  Z9, Z8, Z1
 	VMAXPS       Z1, Z10, Z1
 	VMINPS       Z1, Z11, Z1
 	VFMADD213PS  Z9, Z8, Z5
 	VMAXPS       Z5, Z10, Z5
 	VMINPS       Z5, Z11, Z5
-	JMP          act_done_4064
+	JMP          act_done_4067
 
-act_mulx_4066:
+act_mulx_4069:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z1, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76586,18 +76696,18 @@ act_mulx_4066:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z5, Z5
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_slope_4067:
+act_slope_4070:
 	VMINPS      Z1, Z11, Z9
 	VMAXPS      Z1, Z10, Z1
 	VFMADD231PS Z8, Z9, Z1
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_slopec_4068:
+act_slopec_4071:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z8
@@ -76607,9 +76717,9 @@ act_slopec_4068:
 	VMINPS      Z5, Z11, Z9
 	VMAXPS      Z5, Z10, Z5
 	VFMADD231PS Z8, Z9, Z5
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_requant_4069:
+act_requant_4072:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z8
@@ -76621,41 +76731,41 @@ act_requant_4069:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMAXPS      Z5, Z10, Z5
 	VMINPS      Z5, Z11, Z5
-	JMP         act_done_4064
+	JMP         act_done_4067
 
-act_clampx_4065:
+act_clampx_4068:
 	VMAXPS Z1, Z10, Z1
 	VMINPS Z1, Z11, Z1
 	VMAXPS Z5, Z10, Z5
 	VMINPS Z5, Z11, Z5
 
-act_done_4064:
+act_done_4067:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4070
+	JB           act_done_4073
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4071
+	JE           act_clampx_4074
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4072
+	JE           act_mulx_4075
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4073
+	JE           act_slope_4076
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4074
+	JE           act_slopec_4077
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4075
+	JE           act_requant_4078
 	VFMADD213PS  Z9, Z8, Z2
 	VMAXPS       Z2, Z10, Z2
 	VMINPS       Z2, Z11, Z2
 	VFMADD213PS  Z9, Z8, Z6
 	VMAXPS       Z6, Z10, Z6
 	VMINPS       Z6, Z11, Z6
-	JMP          act_done_4070
+	JMP          act_done_4073
 
-act_mulx_4072:
+act_mulx_4075:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z2, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76666,18 +76776,18 @@ act_mulx_4072:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z6, Z6
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_slope_4073:
+act_slope_4076:
 	VMINPS      Z2, Z11, Z9
 	VMAXPS      Z2, Z10, Z2
 	VFMADD231PS Z8, Z9, Z2
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_slopec_4074:
+act_slopec_4077:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z8
@@ -76687,9 +76797,9 @@ act_slopec_4074:
 	VMINPS      Z6, Z11, Z9
 	VMAXPS      Z6, Z10, Z6
 	VFMADD231PS Z8, Z9, Z6
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_requant_4075:
+act_requant_4078:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z8
@@ -76701,41 +76811,41 @@ act_requant_4075:
 	VRNDSCALEPS $0x00, Z6, Z6
 	VMAXPS      Z6, Z10, Z6
 	VMINPS      Z6, Z11, Z6
-	JMP         act_done_4070
+	JMP         act_done_4073
 
-act_clampx_4071:
+act_clampx_4074:
 	VMAXPS Z2, Z10, Z2
 	VMINPS Z2, Z11, Z2
 	VMAXPS Z6, Z10, Z6
 	VMINPS Z6, Z11, Z6
 
-act_done_4070:
+act_done_4073:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4076
+	JB           act_done_4079
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z8
 	VBROADCASTSS 4(DI), Z9
 	VBROADCASTSS 8(DI), Z10
 	VBROADCASTSS 12(DI), Z11
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4077
+	JE           act_clampx_4080
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4078
+	JE           act_mulx_4081
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4079
+	JE           act_slope_4082
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4080
+	JE           act_slopec_4083
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4081
+	JE           act_requant_4084
 	VFMADD213PS  Z9, Z8, Z3
 	VMAXPS       Z3, Z10, Z3
 	VMINPS       Z3, Z11, Z3
 	VFMADD213PS  Z9, Z8, Z7
 	VMAXPS       Z7, Z10, Z7
 	VMINPS       Z7, Z11, Z7
-	JMP          act_done_4076
+	JMP          act_done_4079
 
-act_mulx_4078:
+act_mulx_4081:
 	VMOVAPS     Z9, Z12
 	VFMADD231PS Z8, Z3, Z12
 	VMAXPS      Z12, Z10, Z12
@@ -76746,18 +76856,18 @@ act_mulx_4078:
 	VMAXPS      Z9, Z10, Z9
 	VMINPS      Z9, Z11, Z9
 	VMULPS      Z9, Z7, Z7
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_slope_4079:
+act_slope_4082:
 	VMINPS      Z3, Z11, Z9
 	VMAXPS      Z3, Z10, Z3
 	VFMADD231PS Z8, Z9, Z3
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_slopec_4080:
+act_slopec_4083:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76767,9 +76877,9 @@ act_slopec_4080:
 	VMINPS      Z7, Z11, Z9
 	VMAXPS      Z7, Z10, Z7
 	VFMADD231PS Z8, Z9, Z7
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_requant_4081:
+act_requant_4084:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z8
@@ -76781,15 +76891,15 @@ act_requant_4081:
 	VRNDSCALEPS $0x00, Z7, Z7
 	VMAXPS      Z7, Z10, Z7
 	VMINPS      Z7, Z11, Z7
-	JMP         act_done_4076
+	JMP         act_done_4079
 
-act_clampx_4077:
+act_clampx_4080:
 	VMAXPS Z3, Z10, Z3
 	VMINPS Z3, Z11, Z3
 	VMAXPS Z7, Z10, Z7
 	VMINPS Z7, Z11, Z7
 
-act_done_4076:
+act_done_4079:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -77029,51 +77139,51 @@ single:
 	VFMADD231PS.BCST 32(AX)(CX*2), Z6, Z2
 	VFMADD231PS.BCST 32(AX)(CX*2), Z7, Z3
 	CMPQ             mode+72(FP), $0x01
-	JB               act_done_4082
+	JB               act_done_4085
 	MOVQ             ep+64(FP), DI
 	VBROADCASTSS     (DI), Z4
 	VBROADCASTSS     4(DI), Z5
 	VBROADCASTSS     8(DI), Z6
 	VBROADCASTSS     12(DI), Z7
 	CMPQ             mode+72(FP), $0x01
-	JE               act_clampx_4083
+	JE               act_clampx_4086
 	CMPQ             mode+72(FP), $0x03
-	JE               act_mulx_4084
+	JE               act_mulx_4087
 	CMPQ             mode+72(FP), $0x04
-	JE               act_slope_4085
+	JE               act_slope_4088
 	CMPQ             mode+72(FP), $0x05
-	JE               act_slopec_4086
+	JE               act_slopec_4089
 	CMPQ             mode+72(FP), $0x06
-	JE               act_requant_4087
+	JE               act_requant_4090
 	VFMADD213PS      Z5, Z4, Z0
 	VMAXPS           Z0, Z6, Z0
 	VMINPS           Z0, Z7, Z0
-	JMP              act_done_4082
+	JMP              act_done_4085
 
-act_mulx_4084:
+act_mulx_4087:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z0, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z0, Z0
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_slope_4085:
+act_slope_4088:
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_slopec_4086:
+act_slopec_4089:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
 	VMINPS      Z0, Z7, Z5
 	VMAXPS      Z0, Z6, Z0
 	VFMADD231PS Z4, Z5, Z0
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_requant_4087:
+act_requant_4090:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     (DI), Z4
@@ -77081,59 +77191,59 @@ act_requant_4087:
 	VRNDSCALEPS $0x00, Z0, Z0
 	VMAXPS      Z0, Z6, Z0
 	VMINPS      Z0, Z7, Z0
-	JMP         act_done_4082
+	JMP         act_done_4085
 
-act_clampx_4083:
+act_clampx_4086:
 	VMAXPS Z0, Z6, Z0
 	VMINPS Z0, Z7, Z0
 
-act_done_4082:
+act_done_4085:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4088
+	JB           act_done_4091
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4089
+	JE           act_clampx_4092
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4090
+	JE           act_mulx_4093
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4091
+	JE           act_slope_4094
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4092
+	JE           act_slopec_4095
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4093
+	JE           act_requant_4096
 	VFMADD213PS  Z5, Z4, Z1
 	VMAXPS       Z1, Z6, Z1
 	VMINPS       Z1, Z7, Z1
-	JMP          act_done_4088
+	JMP          act_done_4091
 
-act_mulx_4090:
+act_mulx_4093:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z1, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z1, Z1
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_slope_4091:
+act_slope_4094:
 	VMINPS      Z1, Z7, Z5
 	VMAXPS      Z1, Z6, Z1
 	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_slopec_4092:
+act_slopec_4095:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z4
 	VMINPS      Z1, Z7, Z5
 	VMAXPS      Z1, Z6, Z1
 	VFMADD231PS Z4, Z5, Z1
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_requant_4093:
+act_requant_4096:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     64(DI), Z4
@@ -77141,59 +77251,59 @@ act_requant_4093:
 	VRNDSCALEPS $0x00, Z1, Z1
 	VMAXPS      Z1, Z6, Z1
 	VMINPS      Z1, Z7, Z1
-	JMP         act_done_4088
+	JMP         act_done_4091
 
-act_clampx_4089:
+act_clampx_4092:
 	VMAXPS Z1, Z6, Z1
 	VMINPS Z1, Z7, Z1
 
-act_done_4088:
+act_done_4091:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4094
+	JB           act_done_4097
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4095
+	JE           act_clampx_4098
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4096
+	JE           act_mulx_4099
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4097
+	JE           act_slope_4100
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4098
+	JE           act_slopec_4101
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4099
+	JE           act_requant_4102
 	VFMADD213PS  Z5, Z4, Z2
 	VMAXPS       Z2, Z6, Z2
 	VMINPS       Z2, Z7, Z2
-	JMP          act_done_4094
+	JMP          act_done_4097
 
-act_mulx_4096:
+act_mulx_4099:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z2, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z2, Z2
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_slope_4097:
+act_slope_4100:
 	VMINPS      Z2, Z7, Z5
 	VMAXPS      Z2, Z6, Z2
 	VFMADD231PS Z4, Z5, Z2
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_slopec_4098:
+act_slopec_4101:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z4
 	VMINPS      Z2, Z7, Z5
 	VMAXPS      Z2, Z6, Z2
 	VFMADD231PS Z4, Z5, Z2
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_requant_4099:
+act_requant_4102:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS     128(DI), Z4
@@ -77201,59 +77311,59 @@ act_requant_4099:
 	VRNDSCALEPS $0x00, Z2, Z2
 	VMAXPS      Z2, Z6, Z2
 	VMINPS      Z2, Z7, Z2
-	JMP         act_done_4094
+	JMP         act_done_4097
 
-act_clampx_4095:
+act_clampx_4098:
 	VMAXPS Z2, Z6, Z2
 	VMINPS Z2, Z7, Z2
 
-act_done_4094:
+act_done_4097:
 	CMPQ         mode+72(FP), $0x01
-	JB           act_done_4100
+	JB           act_done_4103
 	MOVQ         ep+64(FP), DI
 	VBROADCASTSS (DI), Z4
 	VBROADCASTSS 4(DI), Z5
 	VBROADCASTSS 8(DI), Z6
 	VBROADCASTSS 12(DI), Z7
 	CMPQ         mode+72(FP), $0x01
-	JE           act_clampx_4101
+	JE           act_clampx_4104
 	CMPQ         mode+72(FP), $0x03
-	JE           act_mulx_4102
+	JE           act_mulx_4105
 	CMPQ         mode+72(FP), $0x04
-	JE           act_slope_4103
+	JE           act_slope_4106
 	CMPQ         mode+72(FP), $0x05
-	JE           act_slopec_4104
+	JE           act_slopec_4107
 	CMPQ         mode+72(FP), $0x06
-	JE           act_requant_4105
+	JE           act_requant_4108
 	VFMADD213PS  Z5, Z4, Z3
 	VMAXPS       Z3, Z6, Z3
 	VMINPS       Z3, Z7, Z3
-	JMP          act_done_4100
+	JMP          act_done_4103
 
-act_mulx_4102:
+act_mulx_4105:
 	VMOVAPS     Z5, Z5
 	VFMADD231PS Z4, Z3, Z5
 	VMAXPS      Z5, Z6, Z5
 	VMINPS      Z5, Z7, Z5
 	VMULPS      Z5, Z3, Z3
-	JMP         act_done_4100
+	JMP         act_done_4103
 
-act_slope_4103:
+act_slope_4106:
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4100
+	JMP         act_done_4103
 
-act_slopec_4104:
+act_slopec_4107:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
 	VMINPS      Z3, Z7, Z5
 	VMAXPS      Z3, Z6, Z3
 	VFMADD231PS Z4, Z5, Z3
-	JMP         act_done_4100
+	JMP         act_done_4103
 
-act_requant_4105:
+act_requant_4108:
 	MOVQ        ep+64(FP), DI
 	MOVQ        16(DI), DI
 	VMOVUPS.Z   192(DI), K1, Z4
@@ -77261,13 +77371,13 @@ act_requant_4105:
 	VRNDSCALEPS $0x00, Z3, Z3
 	VMAXPS      Z3, Z6, Z3
 	VMINPS      Z3, Z7, Z3
-	JMP         act_done_4100
+	JMP         act_done_4103
 
-act_clampx_4101:
+act_clampx_4104:
 	VMAXPS Z3, Z6, Z3
 	VMINPS Z3, Z7, Z3
 
-act_done_4100:
+act_done_4103:
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -77300,9 +77410,9 @@ TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4106:
+chan_4109:
 	CMPQ   DX, SI
-	JAE    chan_tail_4107
+	JAE    chan_tail_4110
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77310,9 +77420,9 @@ chan_4106:
 	LEAQ   (AX)(DX*1), DI
 	MOVQ   hw+8(FP), R8
 
-gap4_4109:
+gap4_4112:
 	CMPQ    R8, $0x04
-	JB      gap1_4110
+	JB      gap1_4113
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	VMOVUPS (DI)(BX*1), Z5
@@ -77324,29 +77434,29 @@ gap4_4109:
 	VADDPS  Z5, Z4, Z4
 	LEAQ    (DI)(BX*4), DI
 	SUBQ    $0x04, R8
-	JMP     gap4_4109
+	JMP     gap4_4112
 
-gap1_4110:
+gap1_4113:
 	TESTQ   R8, R8
-	JZ      gapsum_4111
+	JZ      gapsum_4114
 	VMOVUPS (DI), Z5
 	VADDPS  Z5, Z1, Z1
 	ADDQ    BX, DI
 	DECQ    R8
-	JMP     gap1_4110
+	JMP     gap1_4113
 
-gapsum_4111:
+gapsum_4114:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4106
+	JMP     chan_4109
 
-chan_tail_4107:
+chan_tail_4110:
 	CMPQ   DX, BX
-	JAE    chan_done_4108
+	JAE    chan_done_4111
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
@@ -77354,9 +77464,9 @@ chan_tail_4107:
 	LEAQ   (AX)(DX*1), AX
 	MOVQ   hw+8(FP), SI
 
-gap4_4112:
+gap4_4115:
 	CMPQ      SI, $0x04
-	JB        gap1_4113
+	JB        gap1_4116
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	VMOVUPS.Z (AX)(BX*1), K1, Z5
@@ -77368,25 +77478,25 @@ gap4_4112:
 	VADDPS    Z5, Z4, Z4
 	LEAQ      (AX)(BX*4), AX
 	SUBQ      $0x04, SI
-	JMP       gap4_4112
+	JMP       gap4_4115
 
-gap1_4113:
+gap1_4116:
 	TESTQ     SI, SI
-	JZ        gapsum_4114
+	JZ        gapsum_4117
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
 	ADDQ      BX, AX
 	DECQ      SI
-	JMP       gap1_4113
+	JMP       gap1_4116
 
-gapsum_4114:
+gapsum_4117:
 	VADDPS  Z2, Z1, Z1
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
 	VMOVUPS Z1, K1, (CX)(DX*1)
 
-chan_done_4108:
+chan_done_4111:
 	VZEROUPPER
 	RET
 
@@ -77413,25 +77523,25 @@ TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
 pixel:
 	XORQ SI, SI
 
-chan_4115:
+chan_4118:
 	CMPQ    SI, R8
-	JAE     chan_tail_4116
+	JAE     chan_tail_4119
 	VMOVUPS (AX)(SI*1), Z0
 	VMOVUPS (DX)(SI*1), Z1
 	VMULPS  Z1, Z0, Z0
 	VMOVUPS Z0, (CX)(SI*1)
 	ADDQ    $0x40, SI
-	JMP     chan_4115
+	JMP     chan_4118
 
-chan_tail_4116:
+chan_tail_4119:
 	CMPQ      SI, DI
-	JAE       chan_done_4117
+	JAE       chan_done_4120
 	VMOVUPS.Z (AX)(SI*1), K1, Z0
 	VMOVUPS.Z (DX)(SI*1), K1, Z1
 	VMULPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (CX)(SI*1)
 
-chan_done_4117:
+chan_done_4120:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77467,9 +77577,9 @@ TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
 pixel:
 	XORQ SI, SI
 
-chan_4118:
+chan_4121:
 	CMPQ        SI, R8
-	JAE         chan_tail_4119
+	JAE         chan_tail_4122
 	VMOVUPS     (AX)(SI*1), Z2
 	VMOVUPS     (DX)(SI*1), Z3
 	VMULPS      Z3, Z2, Z2
@@ -77478,11 +77588,11 @@ chan_4118:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, (CX)(SI*1)
 	ADDQ        $0x40, SI
-	JMP         chan_4118
+	JMP         chan_4121
 
-chan_tail_4119:
+chan_tail_4122:
 	CMPQ        SI, DI
-	JAE         chan_done_4120
+	JAE         chan_done_4123
 	VMOVUPS.Z   (AX)(SI*1), K1, Z2
 	VMOVUPS.Z   (DX)(SI*1), K1, Z3
 	VMULPS      Z3, Z2, Z2
@@ -77491,7 +77601,7 @@ chan_tail_4119:
 	VMINPS      Z1, Z2, Z2
 	VMOVUPS     Z2, K1, (CX)(SI*1)
 
-chan_done_4120:
+chan_done_4123:
 	ADDQ DI, AX
 	ADDQ DI, CX
 	DECQ BX
@@ -77524,9 +77634,9 @@ TEXT ·Quantize_AVX512(SB), NOSPLIT, $0-40
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4121:
+chan_4124:
 	CMPQ        DX, SI
-	JAE         chan_tail_4122
+	JAE         chan_tail_4125
 	VMOVUPS     (AX)(DX*1), Z5
 	VDIVPS      Z0, Z5, Z5
 	VMINPS      Z4, Z5, Z6
@@ -77538,11 +77648,11 @@ chan_4121:
 	VADDPS      Z3, Z5, Z5
 	VMOVUPS     Z5, (CX)(DX*1)
 	ADDQ        $0x40, DX
-	JMP         chan_4121
+	JMP         chan_4124
 
-chan_tail_4122:
+chan_tail_4125:
 	CMPQ        DX, BX
-	JAE         chan_done_4123
+	JAE         chan_done_4126
 	VMOVUPS.Z   (AX)(DX*1), K1, Z5
 	VDIVPS      Z0, Z5, Z5
 	VMINPS      Z4, Z5, Z0
@@ -77554,7 +77664,7 @@ chan_tail_4122:
 	VADDPS      Z3, Z5, Z5
 	VMOVUPS     Z5, K1, (CX)(DX*1)
 
-chan_done_4123:
+chan_done_4126:
 	VZEROUPPER
 	RET
 
@@ -77582,9 +77692,9 @@ TEXT ·QAdd_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4124:
+chan_4127:
 	CMPQ        BX, DI
-	JAE         chan_tail_4125
+	JAE         chan_tail_4128
 	VMOVUPS     (AX)(BX*1), Z5
 	VMOVUPS     (CX)(BX*1), Z6
 	VMULPS      Z0, Z5, Z5
@@ -77596,11 +77706,11 @@ chan_4124:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMOVUPS     Z5, (DX)(BX*1)
 	ADDQ        $0x40, BX
-	JMP         chan_4124
+	JMP         chan_4127
 
-chan_tail_4125:
+chan_tail_4128:
 	CMPQ        BX, SI
-	JAE         chan_done_4126
+	JAE         chan_done_4129
 	VMOVUPS.Z   (AX)(BX*1), K1, Z5
 	VMOVUPS.Z   (CX)(BX*1), K1, Z6
 	VMULPS      Z0, Z5, Z5
@@ -77612,7 +77722,7 @@ chan_tail_4125:
 	VRNDSCALEPS $0x00, Z5, Z5
 	VMOVUPS     Z5, K1, (DX)(BX*1)
 
-chan_done_4126:
+chan_done_4129:
 	VZEROUPPER
 	RET
 
@@ -77639,87 +77749,87 @@ TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4127:
+chan_4130:
 	CMPQ        BX, DI
-	JAE         chan_tail_4128
+	JAE         chan_tail_4131
 	VMOVUPS     (AX)(BX*1), Z4
 	VMOVUPS     (CX)(BX*1), Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4130
-	JE          act_clampx_4131
+	JB          act_done_4133
+	JE          act_clampx_4134
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4132
+	JE          act_mulx_4135
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4133
+	JE          act_slope_4136
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4130
+	JMP         act_done_4133
 
-act_mulx_4132:
+act_mulx_4135:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4130
+	JMP         act_done_4133
 
-act_slope_4133:
+act_slope_4136:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4130
+	JMP         act_done_4133
 
-act_clampx_4131:
+act_clampx_4134:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4130:
+act_done_4133:
 	VMOVUPS Z4, (DX)(BX*1)
 	ADDQ    $0x40, BX
-	JMP     chan_4127
+	JMP     chan_4130
 
-chan_tail_4128:
+chan_tail_4131:
 	CMPQ        BX, SI
-	JAE         chan_done_4129
+	JAE         chan_done_4132
 	VMOVUPS.Z   (AX)(BX*1), K1, Z4
 	VMOVUPS.Z   (CX)(BX*1), K1, Z5
 	VADDPS      Z5, Z4, Z4
 	CMPQ        mode+40(FP), $0x01
-	JB          act_done_4136
-	JE          act_clampx_4137
+	JB          act_done_4139
+	JE          act_clampx_4140
 	CMPQ        mode+40(FP), $0x03
-	JE          act_mulx_4138
+	JE          act_mulx_4141
 	CMPQ        mode+40(FP), $0x04
-	JE          act_slope_4139
+	JE          act_slope_4142
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4136
+	JMP         act_done_4139
 
-act_mulx_4138:
+act_mulx_4141:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4136
+	JMP         act_done_4139
 
-act_slope_4139:
+act_slope_4142:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4136
+	JMP         act_done_4139
 
-act_clampx_4137:
+act_clampx_4140:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4136:
+act_done_4139:
 	VMOVUPS Z4, K1, (DX)(BX*1)
 
-chan_done_4129:
+chan_done_4132:
 	VZEROUPPER
 	RET
 
@@ -77745,83 +77855,83 @@ TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4142:
+chan_4145:
 	CMPQ        DX, SI
-	JAE         chan_tail_4143
+	JAE         chan_tail_4146
 	VMOVUPS     (AX)(DX*1), Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4145
-	JE          act_clampx_4146
+	JB          act_done_4148
+	JE          act_clampx_4149
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4147
+	JE          act_mulx_4150
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4148
+	JE          act_slope_4151
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4145
+	JMP         act_done_4148
 
-act_mulx_4147:
+act_mulx_4150:
 	VMOVAPS     Z1, Z5
 	VFMADD231PS Z0, Z4, Z5
 	VMAXPS      Z5, Z2, Z5
 	VMINPS      Z5, Z3, Z5
 	VMULPS      Z5, Z4, Z4
-	JMP         act_done_4145
+	JMP         act_done_4148
 
-act_slope_4148:
+act_slope_4151:
 	VMINPS      Z4, Z3, Z5
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z5, Z4
-	JMP         act_done_4145
+	JMP         act_done_4148
 
-act_clampx_4146:
+act_clampx_4149:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4145:
+act_done_4148:
 	VMOVUPS Z4, (CX)(DX*1)
 	ADDQ    $0x40, DX
-	JMP     chan_4142
+	JMP     chan_4145
 
-chan_tail_4143:
+chan_tail_4146:
 	CMPQ        DX, BX
-	JAE         chan_done_4144
+	JAE         chan_done_4147
 	VMOVUPS.Z   (AX)(DX*1), K1, Z4
 	CMPQ        mode+32(FP), $0x01
-	JB          act_done_4151
-	JE          act_clampx_4152
+	JB          act_done_4154
+	JE          act_clampx_4155
 	CMPQ        mode+32(FP), $0x03
-	JE          act_mulx_4153
+	JE          act_mulx_4156
 	CMPQ        mode+32(FP), $0x04
-	JE          act_slope_4154
+	JE          act_slope_4157
 	VFMADD213PS Z1, Z0, Z4
 	VMAXPS      Z4, Z2, Z4
 	VMINPS      Z4, Z3, Z4
-	JMP         act_done_4151
+	JMP         act_done_4154
 
-act_mulx_4153:
+act_mulx_4156:
 	VMOVAPS     Z1, Z1
 	VFMADD231PS Z0, Z4, Z1
 	VMAXPS      Z1, Z2, Z1
 	VMINPS      Z1, Z3, Z1
 	VMULPS      Z1, Z4, Z4
-	JMP         act_done_4151
+	JMP         act_done_4154
 
-act_slope_4154:
+act_slope_4157:
 	VMINPS      Z4, Z3, Z1
 	VMAXPS      Z4, Z2, Z4
 	VFMADD231PS Z0, Z1, Z4
-	JMP         act_done_4151
+	JMP         act_done_4154
 
-act_clampx_4152:
+act_clampx_4155:
 	VMAXPS Z4, Z2, Z4
 	VMINPS Z4, Z3, Z4
 
-act_done_4151:
+act_done_4154:
 	VMOVUPS Z4, K1, (CX)(DX*1)
 
-chan_done_4144:
+chan_done_4147:
 	VZEROUPPER
 	RET
 
@@ -77998,9 +78108,9 @@ TEXT ·ExpSum_AVX512(SB), NOSPLIT, $0-40
 	KMOVW        R8, K1
 	XORQ         BX, BX
 
-chan_4157:
+chan_4160:
 	CMPQ         BX, DI
-	JAE          chan_tail_4158
+	JAE          chan_tail_4161
 	VMOVUPS      (AX)(BX*1), Z15
 	VSUBPS       Z0, Z15, Z15
 	VMAXPS       Z15, Z2, Z15
@@ -78030,11 +78140,11 @@ chan_4157:
 	VMOVUPS      Z17, (CX)(BX*1)
 	VADDPS       Z17, Z1, Z1
 	ADDQ         $0x40, BX
-	JMP          chan_4157
+	JMP          chan_4160
 
-chan_tail_4158:
+chan_tail_4161:
 	CMPQ         BX, SI
-	JAE          chan_done_4159
+	JAE          chan_done_4162
 	VMOVUPS.Z    (AX)(BX*1), K1, Z15
 	VSUBPS       Z0, Z15, Z15
 	VMAXPS       Z15, Z2, Z15
@@ -78064,7 +78174,7 @@ chan_tail_4158:
 	VMOVUPS      Z2, K1, (CX)(BX*1)
 	VADDPS       Z2, Z1, K1, Z1
 
-chan_done_4159:
+chan_done_4162:
 	VEXTRACTF32X8 $0x01, Z1, Y0
 	VADDPS        Y0, Y1, Y1
 	VEXTRACTF128  $0x01, Y1, X0
@@ -78074,6 +78184,109 @@ chan_done_4159:
 	VMOVSHDUP     X1, X0
 	VADDSS        X0, X1, X1
 	VMOVSS        X1, 4(DX)
+	VZEROUPPER
+	RET
+
+// func Sigmoid_AVX512(x *float32, out *float32, n int, mask *int32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·Sigmoid_AVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         out+8(FP), CX
+	VBROADCASTSS expconst<>+0(SB), Z0
+	VBROADCASTSS expconst<>+4(SB), Z1
+	VBROADCASTSS expconst<>+8(SB), Z2
+	VBROADCASTSS expconst<>+12(SB), Z3
+	VBROADCASTSS expconst<>+16(SB), Z4
+	VBROADCASTSS expconst<>+20(SB), Z5
+	VBROADCASTSS expconst<>+24(SB), Z6
+	VBROADCASTSS expconst<>+28(SB), Z7
+	VBROADCASTSS expconst<>+32(SB), Z8
+	VBROADCASTSS expconst<>+36(SB), Z9
+	VBROADCASTSS expconst<>+40(SB), Z10
+	VBROADCASTSS expconst<>+44(SB), Z11
+	VBROADCASTSS expconst<>+48(SB), Z12
+	VXORPS       Z13, Z13, Z13
+	MOVQ         n+16(FP), DX
+	MOVQ         DX, BX
+	SHLQ         $0x02, BX
+	MOVQ         DX, SI
+	ANDQ         $-16, SI
+	SHLQ         $0x02, SI
+	ANDL         $0x0f, DX
+	MOVL         $0x0000ffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	XORQ         DX, DX
+
+chan_4163:
+	CMPQ         DX, SI
+	JAE          chan_tail_4164
+	VMOVUPS      (AX)(DX*1), Z14
+	VSUBPS       Z14, Z13, Z14
+	VMAXPS       Z14, Z0, Z14
+	VMINPS       Z14, Z1, Z14
+	VMULPS       Z2, Z14, Z16
+	VCVTPS2DQ    Z16, Z15
+	VCVTDQ2PS    Z15, Z16
+	VFNMADD231PS Z3, Z16, Z14
+	VFNMADD231PS Z4, Z16, Z14
+	VMOVAPS      Z5, Z16
+	VFMADD213PS  Z6, Z14, Z16
+	VFMADD213PS  Z7, Z14, Z16
+	VFMADD213PS  Z8, Z14, Z16
+	VFMADD213PS  Z9, Z14, Z16
+	VFMADD213PS  Z10, Z14, Z16
+	VMULPS       Z14, Z14, Z17
+	VFMADD213PS  Z14, Z17, Z16
+	VADDPS       Z11, Z16, Z16
+	VPSRAD       $0x01, Z15, Z14
+	VPSUBD       Z14, Z15, Z15
+	VPADDD       Z12, Z14, Z14
+	VPADDD       Z12, Z15, Z15
+	VPSLLD       $0x17, Z14, Z14
+	VPSLLD       $0x17, Z15, Z15
+	VMULPS       Z14, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VADDPS       Z11, Z16, Z16
+	VDIVPS       Z16, Z11, Z16
+	VMOVUPS      Z16, (CX)(DX*1)
+	ADDQ         $0x40, DX
+	JMP          chan_4163
+
+chan_tail_4164:
+	CMPQ         DX, BX
+	JAE          chan_done_4165
+	VMOVUPS.Z    (AX)(DX*1), K1, Z14
+	VSUBPS       Z14, Z13, Z14
+	VMAXPS       Z14, Z0, Z14
+	VMINPS       Z14, Z1, Z14
+	VMULPS       Z2, Z14, Z1
+	VCVTPS2DQ    Z1, Z0
+	VCVTDQ2PS    Z0, Z1
+	VFNMADD231PS Z3, Z1, Z14
+	VFNMADD231PS Z4, Z1, Z14
+	VMOVAPS      Z5, Z1
+	VFMADD213PS  Z6, Z14, Z1
+	VFMADD213PS  Z7, Z14, Z1
+	VFMADD213PS  Z8, Z14, Z1
+	VFMADD213PS  Z9, Z14, Z1
+	VFMADD213PS  Z10, Z14, Z1
+	VMULPS       Z14, Z14, Z2
+	VFMADD213PS  Z14, Z2, Z1
+	VADDPS       Z11, Z1, Z1
+	VPSRAD       $0x01, Z0, Z2
+	VPSUBD       Z2, Z0, Z0
+	VPADDD       Z12, Z2, Z2
+	VPADDD       Z12, Z0, Z0
+	VPSLLD       $0x17, Z2, Z2
+	VPSLLD       $0x17, Z0, Z0
+	VMULPS       Z2, Z1, Z1
+	VMULPS       Z0, Z1, Z1
+	VADDPS       Z11, Z1, Z1
+	VDIVPS       Z1, Z11, Z1
+	VMOVUPS      Z1, K1, (CX)(DX*1)
+
+chan_done_4165:
 	VZEROUPPER
 	RET
 
@@ -78095,21 +78308,21 @@ TEXT ·Max_AVX512(SB), NOSPLIT, $0-32
 	KMOVW        DI, K1
 	XORQ         DX, DX
 
-chan_4160:
+chan_4166:
 	CMPQ    DX, SI
-	JAE     chan_tail_4161
+	JAE     chan_tail_4167
 	VMOVUPS (AX)(DX*1), Z1
 	VMAXPS  Z1, Z0, Z0
 	ADDQ    $0x40, DX
-	JMP     chan_4160
+	JMP     chan_4166
 
-chan_tail_4161:
+chan_tail_4167:
 	CMPQ      DX, BX
-	JAE       chan_done_4162
+	JAE       chan_done_4168
 	VMOVUPS.Z (AX)(DX*1), K1, Z1
 	VMAXPS    Z1, Z0, K1, Z0
 
-chan_done_4162:
+chan_done_4168:
 	VEXTRACTF32X8 $0x01, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
 	VEXTRACTF128  $0x01, Y0, X1

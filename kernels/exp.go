@@ -62,3 +62,11 @@ func maxGeneric(x []float32, init float32) float32 {
 	}
 	return m
 }
+
+// sigmoidGeneric is Sigmoid in Go, on Expf.
+func sigmoidGeneric(x, out []float32) {
+	out = out[:len(x)]
+	for i, v := range x {
+		out[i] = 1 / (1 + Expf(-v))
+	}
+}

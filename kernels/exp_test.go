@@ -133,3 +133,67 @@ func TestMax(t *testing.T) {
 		}
 	}
 }
+
+// TestSigmoid holds every ISA's Sigmoid to ir.ApplyAct's (float64, rounded)
+// within 4 ulp where the result is a normal float32, within 2^−126 below
+// (the kernels' exponential overflows there), on awkward lengths, a sweep
+// of [−120, 120], the special values, in place, and checks nothing past
+// len(x) is written.
+func TestSigmoid(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	tiny := float32(math.Ldexp(1, -126))
+	for _, isa := range Available() {
+		s, err := ForISA(isa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := int64(0)
+		for _, n := range []int{1, 7, 15, 16, 17, 33, 1300} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(rng.Float64()*40 - 20)
+			}
+			if n == 1300 {
+				for i := range 1200 {
+					x[i] = -120 + float32(i)*0.2
+				}
+				copy(x[1200:], []float32{0, -0, inf, -inf, 1e-7, -1e-7, 88.72, -88.72, -87.4, -103.9, 16.6, -16.6, 1e30, -1e30})
+			}
+			for _, inPlace := range []bool{false, true} {
+				out := make([]float32, n+1)
+				out[n] = 42
+				if inPlace {
+					copy(out, x)
+					s.Sigmoid(out[:n], out[:n])
+				} else {
+					s.Sigmoid(x, out[:n])
+				}
+				if out[n] != 42 {
+					t.Fatalf("%s n=%d: wrote past the end", isa, n)
+				}
+				for i, v := range x {
+					want := float32(1 / (1 + math.Exp(-float64(v))))
+					got := out[i]
+					if want < tiny {
+						if got < 0 || got > want+tiny {
+							t.Fatalf("%s n=%d: sigmoid(%v) = %v, want %v", isa, n, v, got, want)
+						}
+						continue
+					}
+					if d := ulpDiff(got, want); d > 4 {
+						t.Fatalf("%s n=%d: sigmoid(%v) = %v, want %v (%d ulp)", isa, n, v, got, want, d)
+					} else if d > worst {
+						worst = d
+					}
+				}
+			}
+		}
+		out := make([]float32, 3)
+		if s.Sigmoid([]float32{1, nan, -1}, out); out[1] == out[1] || ulpDiff(out[0], float32(1/(1+math.Exp(-1)))) > 4 {
+			t.Errorf("%s: NaN: %v", isa, out)
+		}
+		s.Sigmoid(nil, nil) // nothing to do, no panic
+		t.Logf("%s: worst %d ulp", isa, worst)
+	}
+}

@@ -176,6 +176,11 @@ type Set struct {
 	// Max returns max(init, x[i]...). With a NaN in x the result is
 	// unspecified (NaN or a value); callers that care check elsewhere.
 	Max func(x []float32, init float32) float32
+	// Sigmoid: out[i] = 1/(1+e^−x[i]) for i < len(x) (out may be x), with
+	// ExpSum's exponential: within 4 ulp of ir.ApplyAct's float64 sigmoid
+	// rounded to float32 where that is at least 2^−126 (below, 0 or
+	// within 2^−126); NaN gives NaN.
+	Sigmoid func(x, out []float32)
 }
 
 // ForISA returns the Set for isa, or an error naming what the machine lacks

@@ -57,7 +57,10 @@ func fillMiscAMD64(s *Set) {
 		} else {
 			asm.AddAct_AVX2FMA(&a[0], &b[0], &out[0], n, &prm.A, mode, tailMask(n))
 		}
-		if goAct {
+		switch {
+		case goAct && ep.Act == ActSigmoid:
+			s.Sigmoid(out, out)
+		case goAct:
 			actSlice(ep, out, out)
 		}
 	}
@@ -74,6 +77,18 @@ func fillMiscAMD64(s *Set) {
 			asm.ExpSum_AVX2FMA(&x[0], &out[0], n, &ms[0], tailMask(n))
 		}
 		return ms[1]
+	}
+	s.Sigmoid = func(x, out []float32) {
+		n := len(x)
+		if n == 0 {
+			return
+		}
+		need("Sigmoid", "output", len(out), n)
+		if wide {
+			asm.Sigmoid_AVX512(&x[0], &out[0], n, nil)
+		} else {
+			asm.Sigmoid_AVX2FMA(&x[0], &out[0], n, tailMask(n))
+		}
 	}
 	s.Max = func(x []float32, init float32) float32 {
 		n := len(x)
@@ -96,6 +111,10 @@ func fillMiscAMD64(s *Set) {
 		need("Activate", "input", len(x), n)
 		var prm EpParams
 		mode, goAct := ep.params(&prm, false)
+		if goAct && ep.Act == ActSigmoid {
+			s.Sigmoid(x, out)
+			return
+		}
 		if goAct {
 			actSlice(ep, x, out)
 			return

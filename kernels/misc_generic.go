@@ -10,6 +10,7 @@ func fillMiscGeneric(s *Set) {
 	s.Activate = activateGeneric
 	s.ExpSum = expSumGeneric
 	s.Max = maxGeneric
+	s.Sigmoid = sigmoidGeneric
 	s.NCHWToNHWC = nchwToNHWCGeneric
 	s.NHWCToNCHW = nhwcToNCHWGeneric
 }

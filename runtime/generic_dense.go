@@ -1,8 +1,6 @@
 package runtime
 
 import (
-	"math"
-
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
@@ -407,7 +405,7 @@ func (e *Executor) convTransposeGemm(s *plan.Step, w, bias []float32) stepFunc {
 	ep := plan.KernelEpilogue(a.Fused)
 	sigmoid := a.Fused.Act == ir.ActSigmoid
 	if sigmoid {
-		ep = kernels.Epilogue{} // applied below by sigmoidRow
+		ep = kernels.Epilogue{} // applied below by the kernels' Sigmoid
 	}
 	in, out := e.buf(x), e.buf(y)
 	return func(tid, t, nt int) {
@@ -419,41 +417,9 @@ func (e *Executor) convTransposeGemm(s *plan.Step, w, bias []float32) stepFunc {
 				dst := out[((b*oh)+iy*kh+ky)*ow*m:]
 				set.Gemm(wd, nc, c, src, c, packed[ky*size:(ky+1)*size], bt, nil, 0, dst, nc, 0, nc, &ep)
 				if sigmoid {
-					sigmoidRow(dst[:ow*m])
+					set.Sigmoid(dst[:ow*m], dst[:ow*m])
 				}
 			}
 		}
-	}
-}
-
-// sigmoidRow applies 1/(1+e^−x) in place with an inlined exp: e^−x =
-// 2^k·e^r, k = round(−x/ln 2), |r| ≤ ln2/2, e^r by its degree-7 Taylor
-// polynomial (relative error below 1e-9 in float64, far under float32's
-// rounding), so a detector's probability map costs a few ns per pixel
-// instead of math.Exp's call. NaN stays NaN; the tails saturate to 0 and 1
-// as ir.ApplyAct's do.
-func sigmoidRow(x []float32) {
-	for i, v := range x {
-		if v != v {
-			continue
-		}
-		t := -float64(v)
-		if t > 100 {
-			x[i] = 0
-			continue
-		}
-		if t < -100 {
-			x[i] = 1
-			continue
-		}
-		kf := t*math.Log2E + 0.5
-		k := int64(kf) // floor without math.Floor's call (1.5× faster than math.Exp, measured)
-		if float64(k) > kf {
-			k--
-		}
-		r := t - float64(k)*math.Ln2
-		p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
-		e := p * math.Float64frombits(uint64(k+1023)<<52)
-		x[i] = float32(1 / (1 + e))
 	}
 }

@@ -50,56 +50,13 @@ func genExpSum(t *target) {
 	m, acc := t.vec(), t.vec()
 	VBROADCASTSS(Mem{Base: ms}, m)
 	VXORPS(acc, acc, acc)
-	// AVX-512 keeps every constant in a register; AVX2 (16 registers)
-	// keeps the first five and broadcasts the others where used.
-	c := make([]VecVirtual, len(expConsts)+1)
-	for i := range c {
-		if t.VL == 16 || i < 5 {
-			c[i] = t.vec()
-			VBROADCASTSS(expConst(i), c[i])
-		}
-	}
-	cst := func(i int) VecVirtual {
-		if c[i] != nil {
-			return c[i]
-		}
-		r := t.vec()
-		VBROADCASTSS(expConst(i), r)
-		return r
-	}
-	lo, hi, log2e, c1, c2 := c[0], c[1], c[2], c[3], c[4]
+	c, cst := expConstRegs(t)
 	ns, nend := channelBounds(t, "n")
 	channelLoop(t, ns, nend, func(i GPVirtual) {
 		v := t.vec()
 		t.load(Mem{Base: x, Index: i, Scale: 1}, v)
 		VSUBPS(m, v, v)
-		VMAXPS(v, lo, v) // NaN in v: v (second source)
-		VMINPS(v, hi, v)
-		k, kf := t.vec(), t.vec()
-		VMULPS(log2e, v, kf)
-		VCVTPS2DQ(kf, k) // round to nearest (MXCSR default)
-		VCVTDQ2PS(k, kf)
-		VFNMADD231PS(c1, kf, v) // r = x − k·C1 − k·C2
-		VFNMADD231PS(c2, kf, v)
-		p := t.vec()
-		VMOVAPS(cst(5), p)
-		for i := 6; i < 11; i++ {
-			VFMADD213PS(cst(i), v, p) // p = p·r + P[i]
-		}
-		r2 := t.vec()
-		VMULPS(v, v, r2)
-		VFMADD213PS(v, r2, p) // p = p·r² + r
-		VADDPS(cst(11), p, p)
-		k1 := t.vec()
-		VPSRAD(U8(1), k, k1)
-		VPSUBD(k1, k, k) // k − k>>1
-		bias := cst(12)
-		VPADDD(bias, k1, k1)
-		VPADDD(bias, k, k)
-		VPSLLD(U8(23), k1, k1)
-		VPSLLD(U8(23), k, k)
-		VMULPS(k1, p, p)
-		VMULPS(k, p, p)
+		p := expVec(t, v, c, cst)
 		t.store(p, Mem{Base: out, Index: i, Scale: 1})
 		switch {
 		case !t.masked:
@@ -126,6 +83,91 @@ func genExpSum(t *target) {
 	VMOVSHDUP(xl, u)
 	VADDSS(u, xl, xl)
 	VMOVSS(xl, Mem{Base: ms, Disp: 4})
+	VZEROUPPER()
+	RET()
+}
+
+// expConstRegs loads the exp constants: all of them on AVX-512, the first
+// five on AVX2 (16 registers; cst broadcasts the others where used).
+func expConstRegs(t *target) (c []VecVirtual, cst func(i int) VecVirtual) {
+	c = make([]VecVirtual, len(expConsts)+1)
+	for i := range c {
+		if t.VL == 16 || i < 5 {
+			c[i] = t.vec()
+			VBROADCASTSS(expConst(i), c[i])
+		}
+	}
+	cst = func(i int) VecVirtual {
+		if c[i] != nil {
+			return c[i]
+		}
+		r := t.vec()
+		VBROADCASTSS(expConst(i), r)
+		return r
+	}
+	return c, cst
+}
+
+// expVec returns exp(v) (v is overwritten), the body both ExpSum and
+// Sigmoid share.
+func expVec(t *target, v VecVirtual, c []VecVirtual, cst func(i int) VecVirtual) VecVirtual {
+	lo, hi, log2e, c1, c2 := c[0], c[1], c[2], c[3], c[4]
+	VMAXPS(v, lo, v) // NaN in v: v (second source)
+	VMINPS(v, hi, v)
+	k, kf := t.vec(), t.vec()
+	VMULPS(log2e, v, kf)
+	VCVTPS2DQ(kf, k) // round to nearest (MXCSR default)
+	VCVTDQ2PS(k, kf)
+	VFNMADD231PS(c1, kf, v) // r = x − k·C1 − k·C2
+	VFNMADD231PS(c2, kf, v)
+	p := t.vec()
+	VMOVAPS(cst(5), p)
+	for i := 6; i < 11; i++ {
+		VFMADD213PS(cst(i), v, p) // p = p·r + P[i]
+	}
+	r2 := t.vec()
+	VMULPS(v, v, r2)
+	VFMADD213PS(v, r2, p) // p = p·r² + r
+	VADDPS(cst(11), p, p)
+	k1 := t.vec()
+	VPSRAD(U8(1), k, k1)
+	VPSUBD(k1, k, k) // k − k>>1
+	bias := cst(12)
+	VPADDD(bias, k1, k1)
+	VPADDD(bias, k, k)
+	VPSLLD(U8(23), k1, k1)
+	VPSLLD(U8(23), k, k)
+	VMULPS(k1, p, p)
+	VMULPS(k, p, p)
+	return p
+}
+
+const sigmoidSig = "func(x, out *float32, n int, mask *int32)"
+
+// genSigmoid emits Sigmoid: out[i] = 1/(1+exp(−x[i])) over n > 0 elements
+// with ExpSum's exponential (x below −88.7 gives 0 where float64 would give
+// a subnormal; NaN stays NaN; out may be x).
+func genSigmoid(t *target) {
+	name := miscName("Sigmoid", t)
+	TEXT(name, NOSPLIT, sigmoidSig)
+	Pragma("noescape")
+	Doc(name + " sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).")
+	x := loadGP("x")
+	out := loadGP("out")
+	c, cst := expConstRegs(t)
+	zero := t.vec()
+	VXORPS(zero, zero, zero)
+	ns, nend := channelBounds(t, "n")
+	channelLoop(t, ns, nend, func(i GPVirtual) {
+		v := t.vec()
+		t.load(Mem{Base: x, Index: i, Scale: 1}, v)
+		VSUBPS(v, zero, v) // −x
+		p := expVec(t, v, c, cst)
+		one := cst(11)
+		VADDPS(one, p, p)
+		VDIVPS(p, one, p) // 1/(1+e^−x)
+		t.store(p, Mem{Base: out, Index: i, Scale: 1})
+	})
 	VZEROUPPER()
 	RET()
 }

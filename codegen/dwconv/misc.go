@@ -38,6 +38,7 @@ func genMisc(t *target) {
 	genElementwise(t, false)
 	genInterleave3(t)
 	genExpSum(t)
+	genSigmoid(t)
 	genMax(t)
 }
 
