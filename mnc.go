@@ -86,6 +86,10 @@ type Options struct {
 	DumpAfter      string // pass name or "all": dump the graph after it to Dump
 	Dump           io.Writer
 	Verify         bool // also validate the plan and check its memory for overlaps
+	// Threads is how many threads the plan will run on (0: one or
+	// unknown): fuse-blocks leaves unfused the blocks whose rows cannot
+	// give each of them a band (passes.Options.Threads).
+	Threads int
 	// Shapes fixes input shapes by input name, symbolic and fixed
 	// dimensions alike (see Specialize); the batch it gives wins over Batch.
 	Shapes map[string][]int
@@ -132,7 +136,7 @@ func Compile(g *ir.Graph, o Options) (*plan.Plan, *passes.Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, MaxMemory: o.MaxMemory, Weights: o.Weights, ReleaseWeights: o.ReleaseWeights && o.DumpAfter == "" && o.Weights == nil}, set)
+	return passes.Compile(g, passes.Options{Level: o.Level, Disable: o.Disable, DumpAfter: o.DumpAfter, Dump: o.Dump, Verify: o.Verify, Batch: o.Batch, BlockScratch: o.BlockScratch, Threads: o.Threads, MaxMemory: o.MaxMemory, Weights: o.Weights, ReleaseWeights: o.ReleaseWeights && o.DumpAfter == "" && o.Weights == nil}, set)
 }
 
 // NewExecutor prepares p to run on threads threads (0: every core).

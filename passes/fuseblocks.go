@@ -100,6 +100,12 @@ func (s *State) matchBlock(i int, private func(*ir.Value, *pendingStep) bool, pr
 	if x.Shape.Size()/max(x.Shape[0], 1)*4 < minBytes {
 		return 0
 	}
+	if nt := s.Opts.Threads; nt > 1 && len(pj.Out.Shape) == 4 {
+		if batch := pj.Out.Shape[0]; batch*plan.BlockParts(batch, pj.Out.Shape[2], nt) < nt {
+			s.report.BlocksLeftForThreads++
+			return 0
+		}
+	}
 	if i > 0 && prevFree {
 		e, eps := &p.Steps[i-1], &s.steps[i-1]
 		// The expand is a 1×1 conv (GEMM), or a dense conv such as the stem

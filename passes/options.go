@@ -29,6 +29,14 @@ type Options struct {
 	// a block fuse-blocks fuses (0: DefaultBlockMinBytes; negative: every
 	// block).
 	BlockMinBytes int
+	// Threads is how many threads the plan is compiled to run on (0 or 1:
+	// one, or unknown). fuse-blocks leaves a block unfused when its output
+	// rows cannot give every thread a band (plan.BlockParts): a fused
+	// block is split over threads only by rows, while its unfused GEMMs
+	// split by rows and columns, so on many threads the small late-stage
+	// blocks run faster unfused (16 threads: V1's 28² and 14² blocks ran
+	// on 4 and 2 of them).
+	Threads int
 	// ReleaseWeights lets Compile release the graph's constant tensors
 	// (their Data becomes nil) once it no longer needs them, so that
 	// compiling never holds the original, folded and packed weights at
@@ -72,6 +80,9 @@ type Report struct {
 	// bands of fused blocks, the dense conv's patches).
 	Blocks       []BlockInfo
 	ScratchBytes int64
+	// BlocksLeftForThreads counts the blocks fuse-blocks left unfused
+	// because their rows could not feed Options.Threads threads.
+	BlocksLeftForThreads int
 }
 
 // BlockInfo describes one fused block: the step's name, how many steps it

@@ -204,3 +204,22 @@ func (p *Plan) MaxScratch() int {
 	}
 	return m
 }
+
+// BlockParts is how many row ranges each image of a fused block step
+// (KindBlock) with batch images of oh output rows is cut into on nt
+// threads: about two per thread over the batch, so that a thread the OS
+// deschedules leaves work the others can take, but at least
+// BlockMinPartRows output rows each, since every part but the first
+// recomputes its top halo rows. The runtime cuts blocks so, and
+// fuse-blocks leaves unfused the blocks that would not give every thread
+// a part.
+func BlockParts(batch, oh, nt int) int {
+	if nt <= 1 || batch >= 2*nt {
+		return 1
+	}
+	parts := (2*nt + batch - 1) / batch
+	return max(1, min(parts, oh/BlockMinPartRows))
+}
+
+// BlockMinPartRows is the fewest output rows a thread's part of a block has.
+const BlockMinPartRows = 6

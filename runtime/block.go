@@ -181,21 +181,9 @@ func blockChunks(s *plan.Step, nt int) int {
 	return s.Out.Shape[0] * blockParts(s, nt)
 }
 
-// blockParts is how many row ranges each image is cut into on nt threads:
-// about two per thread over the batch, so that a thread the OS deschedules
-// leaves work the others can take, but at least minPartRows output rows
-// each, since every part but the first recomputes its top halo rows.
-func blockParts(s *plan.Step, nt int) int {
-	batch, oh := s.Out.Shape[0], s.Out.Shape[2]
-	if nt == 1 || batch >= 2*nt {
-		return 1
-	}
-	parts := (2*nt + batch - 1) / batch
-	return max(1, min(parts, oh/minPartRows))
-}
-
-// minPartRows is the fewest output rows a thread's part of a block has.
-const minPartRows = 6
+// blockParts is how many row ranges each image is cut into on nt threads
+// (plan.BlockParts).
+func blockParts(s *plan.Step, nt int) int { return plan.BlockParts(s.Out.Shape[0], s.Out.Shape[2], nt) }
 
 // rows computes output rows [r0, r1) of image img, band by band.
 func (b *blockPlan) rows(tid int, scratch []float32, img, r0, r1 int) {

@@ -8,7 +8,8 @@
 # per (model, threads): mnc's median ms per batch (median over rounds; the faster mode's), speed-up over mnc at 1 thread,
 # parallel efficiency (speed-up / threads), barriers per run, images/s, and ORT's median and
 # mnc / ORT. With BATCH > 1, mnc runs `-mode auto` (splitting every step or whole images per
-# thread, whichever is faster: the mode column) and ORT is skipped (its harness runs batch 1).
+# thread, whichever is faster: the mode column), and ORT runs through its Python package
+# (scripts/ort_bench.py) when that is installed (node's harness runs batch 1 only).
 #
 # Usage (from anywhere; one command on a fresh 16-core machine, given Go or a prebuilt binary):
 #   scripts/scale.sh                                  # MODELS at THREADS="1 2 4 8 16", batch 1
@@ -55,19 +56,23 @@ for t in $THREADS; do
   case " $ts " in *" $t "*) ;; *) ts="$ts $t" ;; esac
 done
 
-# ONNX Runtime, when node can load onnxruntime-node and the harness is there.
+# ONNX Runtime: node's onnxruntime-node (../shared/peers/ort/bench.js) at batch 1, else the
+# onnxruntime Python package (scripts/ort_bench.py, same session settings), which also runs
+# batches. ort=node|py|0.
 ort=0
+PYTHON=${PYTHON:-python3}
 if [ "$BATCH" = 1 ] && command -v node >/dev/null && [ -f "$PEERS_DIR/ort/bench.js" ]; then
   for d in ${ORT_MODULES:-} /tmp/mnc-peers/ort/node_modules "$PEERS_DIR/ort/node_modules"; do
     if [ -d "$d/onnxruntime-node" ] && NODE_PATH=$d node -e 'require("onnxruntime-node")' 2>/dev/null; then
-      ORT_MODULES=$d ort=1
+      ORT_MODULES=$d ort=node
       break
     fi
   done
-  [ "$ort" = 1 ] || note "onnxruntime-node not found (run scripts/peers.sh once, or set ORT_MODULES): mnc only"
-elif [ "$BATCH" != 1 ]; then
-  note "BATCH=$BATCH: ONNX Runtime's harness runs batch 1, mnc only"
 fi
+if [ "$ort" = 0 ] && command -v "$PYTHON" >/dev/null && "$PYTHON" -c 'import onnxruntime, numpy' 2>/dev/null; then
+  ort=py
+fi
+[ "$ort" = 0 ] && note "neither onnxruntime-node (run scripts/peers.sh once, or set ORT_MODULES) nor Python's onnxruntime found: mnc only"
 
 field() { sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\} *$/\1/p" "$2" | head -n 1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'; }
@@ -89,10 +94,17 @@ for m in $MODELS; do
       else
         note "$m, $t threads: mnc bench failed: $(head -n 1 "$tmp/err")"
       fi
-      if [ "$ort" = 1 ]; then
+      if [ "$ort" != 0 ]; then
         last=$(awk -v m="$m" -v t="$t" '$1 == m && $2 == t && $4 == "mnc" { x = $5 } END { print x }' "$res")
         runs=$(awk -v t="$MIN_TIME" -v ms="${last:-0}" 'BEGIN { n = ms > 0 ? int(1000 * t / ms) + 1 : 100; if (n < 30) n = 30; if (n > 5000) n = 5000; print n }')
-        if NODE_PATH=$ORT_MODULES node "$PEERS_DIR/ort/bench.js" --threads "$t" --runs "$runs" --warmup 5 --retries 0 \
+        if [ "$ort" = py ]; then
+          if "$PYTHON" "$here/ort_bench.py" --threads "$t" --batch "$BATCH" --runs "$runs" --warmup 5 "$onnx" >"$tmp/ort.txt" 2>"$tmp/err"; then
+            ms=$(sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p' "$tmp/ort.txt")
+            [ -n "$ms" ] && echo "$m $t $r ort $ms - - -" >>"$res"
+          else
+            note "$m, $t threads: ONNX Runtime (Python) failed: $(tail -n 1 "$tmp/err")"
+          fi
+        elif NODE_PATH=$ORT_MODULES node "$PEERS_DIR/ort/bench.js" --threads "$t" --runs "$runs" --warmup 5 --retries 0 \
           --json "$tmp/ort.json" "$onnx" >/dev/null 2>"$tmp/err"; then
           ms=$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
             const x = r.results[0].threads[process.argv[2]]; if (x) console.log(x.median.toFixed(4));' "$tmp/ort.json" "$t" 2>/dev/null)

@@ -74,7 +74,8 @@ func runBench(args []string) error {
 	fs := newFlags("bench", commands["bench"].usage)
 	var cf compileFlags
 	cf.register(fs)
-	threads := fs.Int("threads", 0, "threads (default: all cores)")
+	threads := &cf.threads
+	fs.IntVar(threads, "threads", 0, "threads (default: all cores)")
 	runs := fs.Int("runs", 0, "timed runs (default: as many as fit in -time, at least 20)")
 	minTime := fs.Duration("time", 2*time.Second, "time to spend on timed runs when -runs is not set")
 	warm := fs.Int("warmup", 5, "untimed warm-up runs")
@@ -415,6 +416,7 @@ func minChunks(chunks []int) int {
 func benchImages(b *benchState, set map[string][]int, imf *imageFlags, o benchOpts, r *benchResult) error {
 	one := *b.v
 	one.cf.batch = 1
+	one.cf.threads = 1 // each thread runs whole images alone
 	// A fresh copy: compiling may have released the first one's weights.
 	m1, err := openModel(one.spec, &one.cf)
 	if err != nil {

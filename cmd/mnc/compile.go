@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-disable PASS,...] [-dump-after PASS|all] [-steps] MODEL", run: runCompile}
+	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-threads N] [-disable PASS,...] [-dump-after PASS|all] [-steps] MODEL", run: runCompile}
 }
 
 func runCompile(args []string) error {
@@ -20,6 +20,7 @@ func runCompile(args []string) error {
 	cf.register(fs)
 	out := fs.String("o", "", "write the plan to this file (run it with mnc run/bench FILE)")
 	steps := fs.Bool("steps", false, "list every step of the plan")
+	fs.IntVar(&cf.threads, "threads", 0, "threads the plan is for: blocks whose rows cannot feed them all stay unfused (default: this machine's cores)")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -63,6 +64,9 @@ func runCompile(args []string) error {
 		lines = lines[:summaryLines] // the overview; the per-step list follows it
 	}
 	fmt.Fprint(stdout, strings.Join(lines, ""))
+	if rep.BlocksLeftForThreads > 0 {
+		fmt.Fprintf(stdout, "  blocks: %d left unfused: their rows cannot give each of %d threads a band (-threads sets the count)\n", rep.BlocksLeftForThreads, o.Threads)
+	}
 	fmt.Fprintf(stdout, "  memory: arena %s (live peak %s) vs %s for all intermediate tensors; scratch %s per thread\n",
 		mib(rep.ArenaBytes), mib(rep.LivePeakBytes), mib(rep.IntermediateBytes), mib(rep.ScratchBytes))
 	fmt.Fprint(stdout, "  passes:")

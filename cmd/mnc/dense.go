@@ -118,7 +118,8 @@ func runTextdet(args []string) error {
 	fs.Float64Var(&d.Thresh, "thresh", d.Thresh, "a pixel is text when its probability exceeds this")
 	fs.Float64Var(&d.BoxThresh, "box-thresh", d.BoxThresh, "keep a region when the mean probability in its box reaches this")
 	fs.Float64Var(&d.UnclipRatio, "unclip", d.UnclipRatio, "grow each box by area·ratio/perimeter")
-	threads := fs.Int("threads", 0, "threads (default: all cores)")
+	threads := &cf.threads
+	fs.IntVar(threads, "threads", 0, "threads (default: all cores)")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -207,7 +208,8 @@ func runSegment(args []string) error {
 	asJSON := fs.Bool("json", false, "print the classes found and times as JSON")
 	preset := fs.String("preset", "imagenet", "how the picture becomes the input (see mnc run -h)")
 	alpha := fs.Float64("alpha", 0.5, "opacity of the class colours")
-	threads := fs.Int("threads", 0, "threads (default: all cores)")
+	threads := &cf.threads
+	fs.IntVar(threads, "threads", 0, "threads (default: all cores)")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err

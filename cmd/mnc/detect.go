@@ -49,7 +49,8 @@ func runDetect(args []string) error {
 	asJSON := fs.Bool("json", false, "print the detections and times as JSON")
 	labelFile := fs.String("labels", "", "class names, one a line, in class-index order (default: COCO's 91 for 91 classes)")
 	minScore := fs.Float64("score", 0.5, "report detections scoring at least this (post-processing keeps those above 0.001)")
-	threads := fs.Int("threads", 0, "threads (default: all cores)")
+	threads := &cf.threads
+	fs.IntVar(threads, "threads", 0, "threads (default: all cores)")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err

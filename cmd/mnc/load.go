@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 
 	"github.com/mnc-go/mnc"
@@ -37,6 +38,9 @@ type compileFlags struct {
 	dumpAfter string
 	shapes    shapeFlag
 	blockKiB  int
+	// threads the plan will run on (run/bench: their -threads; compile:
+	// its own flag); 0 means this machine's cores. fuse-blocks uses it.
+	threads int
 }
 
 func (c *compileFlags) register(fs *flag.FlagSet) {
@@ -60,7 +64,14 @@ func (c *compileFlags) options() (mnc.Options, error) {
 	if c.blockKiB < 0 || c.blockKiB > 1<<20 {
 		return mnc.Options{}, usagef("-block-scratch %d: must be between 0 and 1048576 KiB", c.blockKiB)
 	}
-	o := mnc.Options{Level: 2, ISA: c.isa, Batch: c.batch, DumpAfter: c.dumpAfter, Dump: stdout, BlockScratch: c.blockKiB << 10}
+	if c.threads < 0 {
+		return mnc.Options{}, usagef("-threads %d: must be positive", c.threads)
+	}
+	threads := c.threads
+	if threads == 0 {
+		threads = goruntime.NumCPU()
+	}
+	o := mnc.Options{Level: 2, ISA: c.isa, Batch: c.batch, DumpAfter: c.dumpAfter, Dump: stdout, BlockScratch: c.blockKiB << 10, Threads: threads}
 	if c.o0 {
 		o.Level = 0
 	}

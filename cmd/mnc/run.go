@@ -28,7 +28,8 @@ func runRun(args []string) error {
 	cf.register(fs)
 	input := fs.String("input", "", "raw little-endian float32 input, row-major over the model's input shape in its own layout (NCHW for most models); a symbolic batch is inferred from its size (default: the deterministic built-in input)")
 	output := fs.String("output", "", "write the raw little-endian float32 output to this file; with several outputs (or when it is a directory) each to DIR/<output name>.bin")
-	threads := fs.Int("threads", 0, "threads (default: all cores)")
+	threads := &cf.threads
+	fs.IntVar(threads, "threads", 0, "threads (default: all cores)")
 	ref := fs.Bool("ref", false, "run the plain reference executor instead of a compiled plan")
 	top := fs.Int("top", 5, "how many top classes to print for each [N, C] output")
 	var imf imageFlags
