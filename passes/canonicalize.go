@@ -32,6 +32,7 @@ func canonicalize(s *State) error {
 			continue
 		}
 		replaceUses(g, cons, out, src)
+		s.canonChanged = true
 	}
 	g.RemoveDead()
 	return nil

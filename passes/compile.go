@@ -46,18 +46,26 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 	if opts.ReleaseWeights {
 		rel = newReleaser(st.G)
 	}
-	for _, p := range pipeline {
+	st.report.Passes = make([]PassTime, len(pipeline))
+	round := 0 // of the canonicalisation group
+	for i := 0; i < len(pipeline); i++ {
+		p := pipeline[i]
 		if p.Name == "pack-weights" {
 			rel = nil // pack-weights releases what it packs
 		}
 		run := (opts.Level >= 2 || p.Required) && !off[p.Name]
-		pt := PassTime{Name: p.Name, Ran: run}
+		pt := &st.report.Passes[i]
+		pt.Name, pt.Ran = p.Name, pt.Ran || run
 		if run {
 			t0 := time.Now()
+			changedBefore := st.canonChanged
+			st.canonChanged = false
 			if err := runPass(&p, st); err != nil {
 				return nil, nil, err
 			}
-			pt.Duration = time.Since(t0)
+			changed := st.canonChanged
+			st.canonChanged = st.canonChanged || changedBefore
+			pt.Duration += time.Since(t0)
 			if rel != nil {
 				rel.sweep(st.G)
 			}
@@ -75,8 +83,13 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 			if err := st.checkDecisions(); err != nil {
 				return nil, nil, fmt.Errorf("decisions invalid after pass %s: %w", p.Name, err)
 			}
-			if opts.DumpAfter == "all" || opts.DumpAfter == p.Name {
-				fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)
+			// Later canonicalisation rounds are dumped only where they changed the graph.
+			if (opts.DumpAfter == "all" || opts.DumpAfter == p.Name) && (round == 0 || changed) {
+				if round > 0 {
+					fmt.Fprintf(opts.Dump, "// after %s (canonicalisation round %d)\n", p.Name, round+1)
+				} else {
+					fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)
+				}
 				st.G.Dump(opts.Dump)
 				st.dumpDecisions(opts.Dump)
 				if st.Plan != nil && p.Name == "plan-memory" {
@@ -87,7 +100,12 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 				opts.AfterPass(p.Name, st)
 			}
 		}
-		st.report.Passes = append(st.report.Passes, pt)
+		// The canonicalisation group runs again while it changes the graph.
+		if p.Canon && !pipeline[i+1].Canon && st.canonChanged && round < maxCanonRounds {
+			st.canonChanged = false
+			round++
+			i = -1
+		}
 	}
 	p := st.Plan
 	if err := limits.Check(opts.MaxMemory, fmt.Sprintf("the plan's arena (the activations of batch %d)", p.Batch), limits.Mul(int64(p.ArenaSize), 4)); err != nil {
@@ -113,6 +131,32 @@ func newState(g *ir.Graph, opts Options, set *kernels.Set) *State {
 		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
 		report: &Report{},
 	}
+}
+
+// maxCanonRounds bounds the canonicalisation group's fixed point (each
+// rule terminates; the bound only guards against two rules undoing each
+// other forever).
+const maxCanonRounds = 8
+
+// Canonicalize runs the canonicalisation passes (the table's Canon
+// entries, optional ones included) on g in place to a fixed point: the
+// graph -O2 starts from, for tools that show or export a model in mnc's
+// own spelling (an ONNX import translates only). It changes no constant
+// tensor in place.
+func Canonicalize(g *ir.Graph) error {
+	st := &State{G: g, Fused: map[*ir.Node][]string{}}
+	for round := 0; round <= maxCanonRounds; round++ {
+		st.canonChanged = false
+		for i := 0; pipeline[i].Canon; i++ {
+			if err := runPass(&pipeline[i], st); err != nil {
+				return err
+			}
+		}
+		if !st.canonChanged {
+			break
+		}
+	}
+	return g.Verify()
 }
 
 // runPass runs one pass, turning a panic (a bug the graph exposed) into an

@@ -82,3 +82,62 @@ func TestExporterPlansUseKernels(t *testing.T) {
 		t.Errorf("only %d exporter models compiled", checked)
 	}
 }
+
+// TestCanonPassesAreOptional: the ONNX importer translates only, so -O0
+// compiles the exporter's spelling as written (tf_nhwc_wrapped: a
+// Transpose step around every conv, h-swish as Add, Clip, Div and Mul),
+// -O2 canonicalises it (no Transpose, no Clip step) and disabling
+// sink-transposes or canon-activations brings back exactly what it
+// rewrites. Every plan must still match the reference (TestExporters
+// checks -O0 and -O2 against numpy).
+func TestCanonPassesAreOptional(t *testing.T) {
+	f := filepath.Join(exportersDir, "tf_nhwc_wrapped.onnx")
+	if _, err := os.Stat(f); err != nil {
+		t.Skip(err)
+	}
+	g, err := onnx.Load(f)
+	if err == nil {
+		err = g.SetBatch(1)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(opts Options) (transposes, clips int) {
+		t.Helper()
+		p := compileRunWith(t, g, opts)
+		for _, s := range p.Steps {
+			switch {
+			case s.Op == ir.OpTranspose:
+				transposes++
+			case s.Op == ir.OpClip:
+				clips++
+			}
+		}
+		return transposes, clips
+	}
+	if tr, cl := count(Options{Level: 0}); tr < 8 || cl == 0 {
+		t.Errorf("-O0: %d Transpose and %d Clip steps, want the graph as written (≥ 8 and ≥ 1)", tr, cl)
+	}
+	if tr, cl := count(Options{Level: 2}); tr != 0 || cl != 0 {
+		t.Errorf("-O2: %d Transpose and %d Clip steps, want none", tr, cl)
+	}
+	if tr, _ := count(Options{Level: 2, Disable: []string{"sink-transposes"}}); tr < 8 {
+		t.Errorf("-O2 without sink-transposes: %d Transpose steps, want the exporter's (≥ 8)", tr)
+	}
+	var dump strings.Builder
+	if _, _, err := Compile(g, Options{Level: 2, Disable: []string{"canon-activations"}, DumpAfter: "merge-reshapes", Dump: &dump}, mustSet(t)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(dump.String(), "HardSwish(") || !strings.Contains(dump.String(), "Clip(") {
+		t.Errorf("without canon-activations the graph after merge-reshapes should keep h-swish spelled out:\n%s", dump.String())
+	}
+}
+
+func mustSet(t *testing.T) *kernels.Set {
+	t.Helper()
+	set, err := kernels.ForISA(kernels.Best())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}

@@ -20,7 +20,7 @@ func TestOptionsErrors(t *testing.T) {
 	}{
 		{Options{Level: 1}, "level 1 is not supported"},
 		{Options{Level: 2, Disable: []string{"plan-memory"}}, "cannot disable required pass plan-memory"},
-		{Options{Level: 2, Disable: []string{"fuse-everything"}}, `unknown pass "fuse-everything" (valid: canonicalize, fuse-qdq, lower-qlinear, fold-constants, global-pool`},
+		{Options{Level: 2, Disable: []string{"fuse-everything"}}, `unknown pass "fuse-everything" (valid: canonicalize, canon-activations, sink-transposes, merge-reshapes, fuse-qdq, lower-qlinear, fold-constants, global-pool`},
 		{Options{Level: 2, DumpAfter: "nope", Dump: &bytes.Buffer{}}, `-dump-after: unknown pass "nope"`},
 		{Options{Level: 2, DumpAfter: "fold-bn"}, "needs a Dump writer"},
 	}

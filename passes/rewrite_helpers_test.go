@@ -17,13 +17,19 @@ import (
 // interpreter within 1e-4·max|ref|. It returns the plan for step assertions.
 func compileRun(t *testing.T, g *ir.Graph) *plan.Plan {
 	t.Helper()
+	return compileRunWith(t, g, Options{Level: 2, Verify: true})
+}
+
+// compileRunWith is compileRun with other options.
+func compileRunWith(t *testing.T, g *ir.Graph, opts Options) *plan.Plan {
+	t.Helper()
 	set, err := kernels.ForISA(kernels.Best())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := Compile(g, Options{Level: 2, Verify: true}, set)
+	p, _, err := Compile(g, opts, set)
 	if err != nil {
-		t.Fatalf("Compile -O2: %v", err)
+		t.Fatalf("Compile -O%d: %v", opts.Level, err)
 	}
 	e, err := runtime.New(p, runtime.Options{Threads: 1})
 	if err != nil {

@@ -69,7 +69,7 @@ func TestMatMulToGemm(t *testing.T) {
 	}
 	// A MatMul whose output is also read elsewhere keeps its Add separate;
 	// a MatMul by a computed matrix stays generic.
-	b, x := newBuilder(1, 4)
+	b, x := newBuilder(2, 4)
 	y := b.add(ir.OpMatMul, ir.Attrs{}, x, b.rand(-1, 1, 4, 4))
 	z := b.add(ir.OpAdd, ir.Attrs{}, y, b.rand(-1, 1, 4))
 	sq := b.add(ir.OpMatMul, ir.Attrs{}, b.add(ir.OpTranspose, ir.Attrs{Perm: []int{1, 0}}, z), z)

@@ -42,6 +42,9 @@ type State struct {
 	// outVals are the values copied to the graph outputs (NCHW), in order.
 	outVals []*ir.Value
 	report  *Report
+	// canonChanged is set by a canonicalisation pass that changed the
+	// graph: Compile then runs the Canon passes again (a fixed point).
+	canonChanged bool
 	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
 	// still count as intermediates in the report).
 	fusedBytes int64

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/mnc-go/mnc/frontend/onnx"
+	"github.com/mnc-go/mnc/passes"
 )
 
 func init() {
@@ -27,6 +28,10 @@ func runExport(args []string) error {
 	g, err := loadModel(spec, false)
 	if err != nil {
 		return err
+	}
+	// Written in mnc's spelling, as the compiler starts from it.
+	if err := passes.Canonicalize(g); err != nil {
+		return fmt.Errorf("exporting %s: %v", spec, err)
 	}
 	f, err := os.Create(*outPath)
 	if err != nil {

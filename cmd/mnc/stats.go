@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/analysis"
+	"github.com/mnc-go/mnc/passes"
 )
 
 func init() {
@@ -32,6 +33,11 @@ func runStats(args []string) error {
 	}
 	if g, _, err = shapeModel(g, set, "", 0); err != nil {
 		return err
+	}
+	// The graph in mnc's spelling (an ONNX import keeps the exporter's):
+	// one HardSwish row rather than its Add, Clip, Div and Mul.
+	if err := passes.Canonicalize(g); err != nil {
+		return fmt.Errorf("analyzing %s: %w", spec, err)
 	}
 	r, err := analysis.Analyze(g)
 	if err != nil {

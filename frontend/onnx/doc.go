@@ -49,12 +49,12 @@
 // Div beside a tensor become shape [1]; Reshape(x, [0, -1]) on a symbolic
 // batch keeps the 0 and resolves the -1.
 //
-// After conversion the graph is canonicalised (Canonicalize, canon.go):
-// exporters' spellings of ReLU6, h-sigmoid, h-swish and swish become single
-// ops; a Conv followed by per-channel Mul/Add becomes Conv →
-// BatchNormalization; Transposes of NHWC exporters are sunk, hoisted to the
-// input, composed and cancelled, leaving at most one at each edge; Reshape
-// chains collapse.
+// The importer only translates: the graph keeps the exporter's spelling
+// (h-swish as Add/Clip/Div/Mul, tf2onnx's Transposes around every Conv, an
+// unfolded BatchNorm as Mul/Add). The compiler's canonicalisation passes
+// (passes.Canonicalize; canon-activations, sink-transposes, merge-reshapes
+// in the pipeline table) rewrite it into mnc's form; -O0 leaves it as
+// written.
 //
 // A graph that ends in post-processing with run-time shapes (NonZero,
 // TopK with a computed k, NonMaxSuppression, If, Loop, Range, ...) can be

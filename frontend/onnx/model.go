@@ -60,7 +60,7 @@ func (m *Model) Import(shapes map[string]ir.Shape) (g *ir.Graph, err error) {
 			g, err = nil, fmt.Errorf("%s: internal error while importing: %v", m.name, r)
 		}
 	}()
-	g, err = importWith(m.m, m.dir, true, importOptions{shapes: shapes, inits: &m.inits})
+	g, err = importWith(m.m, m.dir, importOptions{shapes: shapes, inits: &m.inits})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.name, err)
 	}

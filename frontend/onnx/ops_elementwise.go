@@ -185,7 +185,7 @@ func convertCast(c *nodeCtx) error {
 
 // convertMinMax imports Max(x, c) and Min(x, c) with a constant c that is
 // one value (how some exporters write ReLU and ReLU6: Min(Max(x, 0), 6))
-// as Clip; Canonicalize then merges adjacent Clips and Relus. Other forms
+// as Clip; the pass canon-activations then merges adjacent Clips and Relus. Other forms
 // (two runtime tensors, more than two inputs) are refused.
 func convertMinMax(c *nodeCtx) error {
 	if c.allConst() {

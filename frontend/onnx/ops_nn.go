@@ -236,38 +236,9 @@ func convertSoftmax(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	target, err := dynTarget(x.Shape, flat.Shape)
+	target, err := ir.ReshapeTarget(x.Shape, flat.Shape)
 	if err != nil {
 		return err
 	}
 	return c.emit(ir.OpReshape, ir.Attrs{Shape: target}, sm)
-}
-
-// dynTarget is a Reshape target giving shape want for an input of shape
-// have when some dimensions are unknown: a single unknown dimension is
-// inferred (-1); with several, those at the same position as an unknown
-// input dimension are copied (0) and one other is inferred.
-func dynTarget(want, have ir.Shape) ([]int, error) {
-	t := append([]int{}, want...)
-	unknown := 0
-	for _, d := range t {
-		if d < 0 {
-			unknown++
-		}
-	}
-	inferred := false
-	for k, d := range t {
-		if d >= 0 {
-			continue
-		}
-		if unknown > 1 && k < len(have) && have[k] < 0 {
-			t[k] = 0
-			continue
-		}
-		if inferred {
-			return nil, fmt.Errorf("cannot express shape %v from %v with one unknown dimension", want, have)
-		}
-		t[k], inferred = -1, true
-	}
-	return t, nil
 }

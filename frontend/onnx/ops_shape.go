@@ -7,7 +7,7 @@ import (
 )
 
 // reshapeTo gives the node's output the given shape: folded for a constant
-// input, else an IR Reshape with target written by dynTarget.
+// input, else an IR Reshape with target written by ir.ReshapeTarget.
 func reshapeTo(c *nodeCtx, shape []int) error {
 	s := c.input(0)
 	if s.c != nil {
@@ -18,7 +18,7 @@ func reshapeTo(c *nodeCtx, shape []int) error {
 	if err != nil {
 		return err
 	}
-	target, err := dynTarget(ir.Shape(shape), x.Shape)
+	target, err := ir.ReshapeTarget(ir.Shape(shape), x.Shape)
 	if err != nil {
 		return err
 	}

@@ -52,10 +52,9 @@ func modelOpset(m *pb.ModelProto) (int, error) {
 	return 0, fmt.Errorf("no opset_import for the default ONNX domain")
 }
 
-// importModel converts a parsed model; canon=false skips Canonicalize
-// (tests compare the canonical graph with the literal one).
-func importModel(m *pb.ModelProto, dir string, canon bool) (*ir.Graph, error) {
-	return importWith(m, dir, canon, importOptions{})
+// importModel converts a parsed model.
+func importModel(m *pb.ModelProto, dir string) (*ir.Graph, error) {
+	return importWith(m, dir, importOptions{})
 }
 
 // importOptions are what an import of a Model adds: the input shapes the
@@ -65,7 +64,10 @@ type importOptions struct {
 	inits  *initCache
 }
 
-func importWith(m *pb.ModelProto, dir string, canon bool, o importOptions) (*ir.Graph, error) {
+// importWith translates the model node by node into the IR; the graph
+// keeps the exporter's spelling (passes.Canonicalize and the pipeline's
+// canonicalisation passes turn it into mnc's).
+func importWith(m *pb.ModelProto, dir string, o importOptions) (*ir.Graph, error) {
 	if m.GetGraph() == nil {
 		return nil, fmt.Errorf("model has no graph")
 	}
@@ -102,11 +104,6 @@ func importWith(m *pb.ModelProto, dir string, canon bool, o importOptions) (*ir.
 		return nil, err
 	}
 	im.g.RemoveDead()
-	if canon {
-		if err := Canonicalize(im.g); err != nil {
-			return nil, err
-		}
-	}
 	if err := im.g.Verify(); err != nil {
 		return nil, fmt.Errorf("imported graph is inconsistent: %v", err)
 	}

@@ -1,14 +1,14 @@
-package onnx
+package passes
 
 import (
 	"math"
-	"slices"
 
 	"github.com/mnc-go/mnc/ir"
 )
 
-// Canonicalize rewrites the spellings exporters use for mnc's operators
-// into the operators themselves, so later passes match one form:
+// canonActivations (pass canon-activations) rewrites the spellings
+// exporters use for mnc's activations into the operators themselves, so
+// later passes match one form:
 //
 //   - a Clip or Relu applied to a Clip or Relu is one Clip over the
 //     intersected range (Min(Max(x, 0), 6) imports as two Clips and ends
@@ -18,46 +18,38 @@ import (
 //   - h-swish written as x·HardSigmoid(x) with alpha 1/6, beta 0.5 (so also
 //     x·(Clip(x+3,0,6)/6) after the rule above), or as (x·Clip(x+3,0,6))/6
 //     or (x·Clip(x+3,0,6))·(1/6), becomes HardSwish;
-//   - x·Sigmoid(x) becomes Swish;
-//   - Transposes are sunk through elementwise ops, pads, reductions and
-//     concatenations, adjacent Transposes are composed (and vanish when
-//     they cancel), and a Transpose that only moves size-1 axes becomes a
-//     Reshape (transpose.go). A tf2onnx graph in NHWC with Transposes
-//     around every Conv is left with at most one at each edge;
-//   - chains of Reshapes (Squeeze, Unsqueeze and Flatten included) become
-//     one, and a Reshape to the same shape disappears (reshape.go);
-//   - a Conv followed by Mul and/or Add of per-channel constants (an
-//     unfolded BatchNorm) becomes a BatchNormalization (affine.go).
+//   - x·Sigmoid(x) becomes Swish.
 //
 // Constants match with a relative tolerance of 1e-4 (exporters write 1/6
-// as 0.16666 or 0.1666667). The rewrites run to a fixed point.
-func Canonicalize(g *ir.Graph) error {
-	tr := &transposer{pinned: map[*ir.Node]bool{}}
-	// needs: the ops a rule starts from; without them in the graph the rule
-	// is skipped before it builds its consumer map (large graphs).
-	rules := []struct {
-		fn    func(*ir.Graph) bool
-		needs []ir.Op
-	}{
-		{clipMergeRule, nil}, {hardSigmoidRule, nil}, {hardSwishRule, nil}, {swishRule, nil},
-		{tr.rules, []ir.Op{ir.OpTranspose}}, {reshapeRule, []ir.Op{ir.OpReshape}},
-		{channelAffineRule, []ir.Op{ir.OpAdd, ir.OpMul}},
-	}
+// as 0.16666 or 0.1666667). The rules run to a fixed point.
+func canonActivations(s *State) error {
+	return s.canonRules(clipMergeRule, hardSigmoidRule, hardSwishRule, swishRule)
+}
+
+// canonRules runs graph rewrite rules to a fixed point (each reports
+// whether it changed the graph) and, when one did, marks the
+// canonicalisation group for another round (Compile runs the Canon
+// passes again until none changes the graph) and infers the shapes again.
+func (s *State) canonRules(rules ...func(*ir.Graph) bool) error {
+	changed := false
 	for {
-		changed := false
+		round := false
 		for _, rule := range rules {
-			if rule.needs != nil && !slices.ContainsFunc(g.Nodes, func(n *ir.Node) bool { return slices.Contains(rule.needs, n.Op) }) {
-				continue
-			}
-			if rule.fn(g) {
-				changed = true
-				g.RemoveDead()
+			if rule(s.G) {
+				round = true
+				s.G.RemoveDead()
 			}
 		}
-		if !changed {
-			return g.InferShapes()
+		if !round {
+			break
 		}
+		changed = true
 	}
+	if !changed {
+		return nil
+	}
+	s.canonChanged = true
+	return s.G.InferShapes()
 }
 
 // clipRange returns the [lo, hi] a Relu or Clip node clamps to.

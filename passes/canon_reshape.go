@@ -1,11 +1,14 @@
-package onnx
+package passes
 
 import "github.com/mnc-go/mnc/ir"
 
-// reshapeRule (part of Canonicalize) merges a Reshape or Flatten read only
+// mergeReshapes (pass merge-reshapes) merges a Reshape or Flatten read only
 // by a Reshape into it, and removes Reshapes that keep the shape. Squeeze,
 // Unsqueeze and size-1 Transposes all import as Reshapes, so exporters'
 // chains of them collapse to at most one.
+func mergeReshapes(s *State) error { return s.canonRules(reshapeRule) }
+
+// reshapeRule is merge-reshapes' one rule.
 func reshapeRule(g *ir.Graph) bool {
 	changed := false
 	cons := g.Consumers()
@@ -16,7 +19,7 @@ func reshapeRule(g *ir.Graph) bool {
 		in := n.Input(0)
 		if p := in.Producer; p != nil && (p.Op == ir.OpReshape || p.Op == ir.OpFlatten) && single(g, cons, in) {
 			x := p.Input(0)
-			if target, err := dynTarget(n.Output().Shape, x.Shape); err == nil {
+			if target, err := ir.ReshapeTarget(n.Output().Shape, x.Shape); err == nil {
 				n.Inputs[0], n.Attrs.Shape = x, target
 				in = x
 				changed = true

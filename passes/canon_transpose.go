@@ -1,12 +1,13 @@
-package onnx
+package passes
 
 import (
 	"fmt"
 
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/reference"
 )
 
-// Transpose canonicalisation (part of Canonicalize). NHWC exporters such as
+// Transpose canonicalisation (pass sink-transposes). NHWC exporters such as
 // tf2onnx wrap layers in Transposes: Transpose(0,3,1,2) → Conv →
 // Transpose(0,2,3,1) → NHWC elementwise ops → Transpose(0,3,1,2) → Conv...
 // Sinking each Transpose below the ops that do not care about layout
@@ -18,8 +19,14 @@ import (
 // the input instead. What is left sits at the graph's edges; only then
 // does a Transpose that moves nothing but size-1 axes become a Reshape.
 
+// sinkTransposes is the pass sink-transposes.
+func sinkTransposes(s *State) error {
+	tr := &transposer{pinned: map[*ir.Node]bool{}}
+	return s.canonRules(tr.rules)
+}
+
 // transposer holds the Transposes hoisted to a graph input during one
-// Canonicalize: they are pinned there (never sunk again), which is what
+// run of sink-transposes: they are pinned there (never sunk again), which is what
 // keeps hoisting and sinking from undoing each other.
 type transposer struct {
 	pinned map[*ir.Node]bool
@@ -131,7 +138,7 @@ func (tr *transposer) sink(g *ir.Graph) bool {
 		if err != nil {
 			continue
 		}
-		insertAfter(g, i, n, outPerm)
+		insertTransposeAfter(g, i, n, outPerm)
 		return true // the node list changed: start again
 	}
 	return false
@@ -295,17 +302,18 @@ func permuteConst(g *ir.Graph, v *ir.Value, perm []int, r int) (*ir.Value, error
 		shape[k] = 1
 	}
 	shape = append(shape, v.Shape...)
-	c, err := foldTranspose(newFloat(shape, v.Const.Data), perm)
+	t := &ir.Node{Op: ir.OpTranspose, Attrs: ir.Attrs{Perm: perm}}
+	c, err := reference.Eval(t, []*ir.Tensor{{Shape: shape, Data: v.Const.Data}})
 	if err != nil {
 		return nil, err
 	}
-	return g.AddConst(v.Name, c.tensor()), nil
+	return g.AddConst(v.Name, c), nil
 }
 
-// insertAfter puts Transpose(n's output, perm) after n at index i: the new
+// insertTransposeAfter puts Transpose(n's output, perm) after n at index i: the new
 // node takes over n's output value (its name and readers), and n gets a
 // fresh one.
-func insertAfter(g *ir.Graph, i int, n *ir.Node, perm []int) *ir.Node {
+func insertTransposeAfter(g *ir.Graph, i int, n *ir.Node, perm []int) *ir.Node {
 	old := n.Output()
 	// The Transpose produces n's old output value, so it takes n's name (a
 	// node's name may be used only by its own output); n is renamed.
@@ -346,7 +354,7 @@ func transposeToReshape(g *ir.Graph) bool {
 		if !ok {
 			continue
 		}
-		target, err := dynTarget(n.Output().Shape, x)
+		target, err := ir.ReshapeTarget(n.Output().Shape, x)
 		if err != nil {
 			continue
 		}
