@@ -22,7 +22,7 @@ TEXT ·GemmU8S8x1x16SDOT(SB), NOSPLIT, $0-64
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -98,7 +98,7 @@ TEXT ·GemmU8S8x2x16SDOT(SB), NOSPLIT, $0-64
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -205,7 +205,7 @@ TEXT ·GemmU8S8x3x16SDOT(SB), NOSPLIT, $0-64
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -343,7 +343,7 @@ TEXT ·GemmU8S8x4x16SDOT(SB), NOSPLIT, $0-64
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -476,6 +476,468 @@ g1:
 	WORD $0x4f83e0bd // sdot v29.4s, v5.16b, v3.4b[0]
 	WORD $0x4f83e0de // sdot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f83e0ff // sdot v31.4s, v7.16b, v3.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R5, R23
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R23)
+	ADD R6, R23, R23
+	VST1 [V20.S4, V21.S4, V22.S4, V23.S4], (R23)
+	ADD R6, R23, R23
+	VST1 [V24.S4, V25.S4, V26.S4, V27.S4], (R23)
+	ADD R6, R23, R23
+	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R23)
+	ADD R6, R23, R23
+	MOVD R23, R5
+	ADD R25, R1, R1
+	SUBS $1, R7, R7
+	BGT tile
+	RET
+
+// gemm_u8s8_1x16_sudot
+// 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·GemmU8S8x1x16SUDOT(SB), NOSPLIT, $0-64
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD c+40(FP), R5
+	MOVD ldc+48(FP), R6
+	MOVD tiles+56(FP), R7
+	LSL $2, R6, R6
+	MOVD $1, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	MOVD R1, R12
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R5, R23
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R23)
+	ADD R6, R23, R23
+	MOVD R23, R5
+	ADD R25, R1, R1
+	SUBS $1, R7, R7
+	BGT tile
+	RET
+
+// gemm_u8s8_2x16_sudot
+// 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·GemmU8S8x2x16SUDOT(SB), NOSPLIT, $0-64
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD c+40(FP), R5
+	MOVD ldc+48(FP), R6
+	MOVD tiles+56(FP), R7
+	LSL $2, R6, R6
+	MOVD $2, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	VMOV V0.B16, V20.B16
+	VMOV V1.B16, V21.B16
+	VMOV V2.B16, V22.B16
+	VMOV V3.B16, V23.B16
+	MOVD R1, R12
+	ADD R2, R12, R13
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P 16(R13), [V1.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	WORD $0x4f21f094 // sudot v20.4s, v4.16b, v1.4b[1]
+	WORD $0x4f21f0b5 // sudot v21.4s, v5.16b, v1.4b[1]
+	WORD $0x4f21f0d6 // sudot v22.4s, v6.16b, v1.4b[1]
+	WORD $0x4f21f0f7 // sudot v23.4s, v7.16b, v1.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
+	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
+	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
+	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	WORD $0x4f21f894 // sudot v20.4s, v4.16b, v1.4b[3]
+	WORD $0x4f21f8b5 // sudot v21.4s, v5.16b, v1.4b[3]
+	WORD $0x4f21f8d6 // sudot v22.4s, v6.16b, v1.4b[3]
+	WORD $0x4f21f8f7 // sudot v23.4s, v7.16b, v1.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R5, R23
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R23)
+	ADD R6, R23, R23
+	VST1 [V20.S4, V21.S4, V22.S4, V23.S4], (R23)
+	ADD R6, R23, R23
+	MOVD R23, R5
+	ADD R25, R1, R1
+	SUBS $1, R7, R7
+	BGT tile
+	RET
+
+// gemm_u8s8_3x16_sudot
+// 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·GemmU8S8x3x16SUDOT(SB), NOSPLIT, $0-64
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD c+40(FP), R5
+	MOVD ldc+48(FP), R6
+	MOVD tiles+56(FP), R7
+	LSL $2, R6, R6
+	MOVD $3, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	VMOV V0.B16, V20.B16
+	VMOV V1.B16, V21.B16
+	VMOV V2.B16, V22.B16
+	VMOV V3.B16, V23.B16
+	VMOV V0.B16, V24.B16
+	VMOV V1.B16, V25.B16
+	VMOV V2.B16, V26.B16
+	VMOV V3.B16, V27.B16
+	MOVD R1, R12
+	ADD R2, R12, R13
+	ADD R2, R13, R14
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P 16(R13), [V1.B16]
+	VLD1.P 16(R14), [V2.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	WORD $0x4f21f094 // sudot v20.4s, v4.16b, v1.4b[1]
+	WORD $0x4f21f0b5 // sudot v21.4s, v5.16b, v1.4b[1]
+	WORD $0x4f21f0d6 // sudot v22.4s, v6.16b, v1.4b[1]
+	WORD $0x4f21f0f7 // sudot v23.4s, v7.16b, v1.4b[1]
+	WORD $0x4f22f098 // sudot v24.4s, v4.16b, v2.4b[1]
+	WORD $0x4f22f0b9 // sudot v25.4s, v5.16b, v2.4b[1]
+	WORD $0x4f22f0da // sudot v26.4s, v6.16b, v2.4b[1]
+	WORD $0x4f22f0fb // sudot v27.4s, v7.16b, v2.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
+	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
+	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
+	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
+	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
+	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
+	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	WORD $0x4f21f894 // sudot v20.4s, v4.16b, v1.4b[3]
+	WORD $0x4f21f8b5 // sudot v21.4s, v5.16b, v1.4b[3]
+	WORD $0x4f21f8d6 // sudot v22.4s, v6.16b, v1.4b[3]
+	WORD $0x4f21f8f7 // sudot v23.4s, v7.16b, v1.4b[3]
+	WORD $0x4f22f898 // sudot v24.4s, v4.16b, v2.4b[3]
+	WORD $0x4f22f8b9 // sudot v25.4s, v5.16b, v2.4b[3]
+	WORD $0x4f22f8da // sudot v26.4s, v6.16b, v2.4b[3]
+	WORD $0x4f22f8fb // sudot v27.4s, v7.16b, v2.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R5, R23
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R23)
+	ADD R6, R23, R23
+	VST1 [V20.S4, V21.S4, V22.S4, V23.S4], (R23)
+	ADD R6, R23, R23
+	VST1 [V24.S4, V25.S4, V26.S4, V27.S4], (R23)
+	ADD R6, R23, R23
+	MOVD R23, R5
+	ADD R25, R1, R1
+	SUBS $1, R7, R7
+	BGT tile
+	RET
+
+// gemm_u8s8_4x16_sudot
+// 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·GemmU8S8x4x16SUDOT(SB), NOSPLIT, $0-64
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD c+40(FP), R5
+	MOVD ldc+48(FP), R6
+	MOVD tiles+56(FP), R7
+	LSL $2, R6, R6
+	MOVD $4, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	VMOV V0.B16, V20.B16
+	VMOV V1.B16, V21.B16
+	VMOV V2.B16, V22.B16
+	VMOV V3.B16, V23.B16
+	VMOV V0.B16, V24.B16
+	VMOV V1.B16, V25.B16
+	VMOV V2.B16, V26.B16
+	VMOV V3.B16, V27.B16
+	VMOV V0.B16, V28.B16
+	VMOV V1.B16, V29.B16
+	VMOV V2.B16, V30.B16
+	VMOV V3.B16, V31.B16
+	MOVD R1, R12
+	ADD R2, R12, R13
+	ADD R2, R13, R14
+	ADD R2, R14, R15
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P 16(R13), [V1.B16]
+	VLD1.P 16(R14), [V2.B16]
+	VLD1.P 16(R15), [V3.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	WORD $0x4f03f09c // sudot v28.4s, v4.16b, v3.4b[0]
+	WORD $0x4f03f0bd // sudot v29.4s, v5.16b, v3.4b[0]
+	WORD $0x4f03f0de // sudot v30.4s, v6.16b, v3.4b[0]
+	WORD $0x4f03f0ff // sudot v31.4s, v7.16b, v3.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	WORD $0x4f21f094 // sudot v20.4s, v4.16b, v1.4b[1]
+	WORD $0x4f21f0b5 // sudot v21.4s, v5.16b, v1.4b[1]
+	WORD $0x4f21f0d6 // sudot v22.4s, v6.16b, v1.4b[1]
+	WORD $0x4f21f0f7 // sudot v23.4s, v7.16b, v1.4b[1]
+	WORD $0x4f22f098 // sudot v24.4s, v4.16b, v2.4b[1]
+	WORD $0x4f22f0b9 // sudot v25.4s, v5.16b, v2.4b[1]
+	WORD $0x4f22f0da // sudot v26.4s, v6.16b, v2.4b[1]
+	WORD $0x4f22f0fb // sudot v27.4s, v7.16b, v2.4b[1]
+	WORD $0x4f23f09c // sudot v28.4s, v4.16b, v3.4b[1]
+	WORD $0x4f23f0bd // sudot v29.4s, v5.16b, v3.4b[1]
+	WORD $0x4f23f0de // sudot v30.4s, v6.16b, v3.4b[1]
+	WORD $0x4f23f0ff // sudot v31.4s, v7.16b, v3.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
+	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
+	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
+	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
+	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
+	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
+	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	WORD $0x4f03f89c // sudot v28.4s, v4.16b, v3.4b[2]
+	WORD $0x4f03f8bd // sudot v29.4s, v5.16b, v3.4b[2]
+	WORD $0x4f03f8de // sudot v30.4s, v6.16b, v3.4b[2]
+	WORD $0x4f03f8ff // sudot v31.4s, v7.16b, v3.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	WORD $0x4f21f894 // sudot v20.4s, v4.16b, v1.4b[3]
+	WORD $0x4f21f8b5 // sudot v21.4s, v5.16b, v1.4b[3]
+	WORD $0x4f21f8d6 // sudot v22.4s, v6.16b, v1.4b[3]
+	WORD $0x4f21f8f7 // sudot v23.4s, v7.16b, v1.4b[3]
+	WORD $0x4f22f898 // sudot v24.4s, v4.16b, v2.4b[3]
+	WORD $0x4f22f8b9 // sudot v25.4s, v5.16b, v2.4b[3]
+	WORD $0x4f22f8da // sudot v26.4s, v6.16b, v2.4b[3]
+	WORD $0x4f22f8fb // sudot v27.4s, v7.16b, v2.4b[3]
+	WORD $0x4f23f89c // sudot v28.4s, v4.16b, v3.4b[3]
+	WORD $0x4f23f8bd // sudot v29.4s, v5.16b, v3.4b[3]
+	WORD $0x4f23f8de // sudot v30.4s, v6.16b, v3.4b[3]
+	WORD $0x4f23f8ff // sudot v31.4s, v7.16b, v3.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	WORD $0x4f03f09c // sudot v28.4s, v4.16b, v3.4b[0]
+	WORD $0x4f03f0bd // sudot v29.4s, v5.16b, v3.4b[0]
+	WORD $0x4f03f0de // sudot v30.4s, v6.16b, v3.4b[0]
+	WORD $0x4f03f0ff // sudot v31.4s, v7.16b, v3.4b[0]
 	SUBS $1, R22, R22
 	BNE g1
 epilogue:
@@ -690,7 +1152,7 @@ TEXT ·QGemmU8S8x1x16SDOT(SB), NOSPLIT, $0-80
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -802,7 +1264,7 @@ TEXT ·QGemmU8S8x2x16SDOT(SB), NOSPLIT, $0-80
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -973,7 +1435,7 @@ TEXT ·QGemmU8S8x3x16SDOT(SB), NOSPLIT, $0-80
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -1203,7 +1665,7 @@ TEXT ·QGemmU8S8x4x16SDOT(SB), NOSPLIT, $0-80
 	// v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte
 	VMOVI $128, V8.B16
 tile:
-	// accumulators start at init (128·Σw minus QGemm's compensation)
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
 	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VMOV V0.B16, V16.B16
 	VMOV V1.B16, V17.B16
@@ -1336,6 +1798,780 @@ g1:
 	WORD $0x4f83e0bd // sdot v29.4s, v5.16b, v3.4b[0]
 	WORD $0x4f83e0de // sdot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f83e0ff // sdot v31.4s, v7.16b, v3.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R7, R23
+	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1R (R6), [V4.S4]
+	ADD $4, R6, R21
+	VLD1R (R21), [V5.S4]
+	ADD $8, R6, R21
+	VLD1R (R21), [V6.S4]
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	// row 0: the low 16 bits of each lane, then the low bytes
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
+	// row 1: the low 16 bits of each lane, then the low bytes
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V22.B16, V20.B16, V20.B16
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
+	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
+	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
+	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
+	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
+	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
+	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
+	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
+	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
+	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
+	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
+	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
+	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
+	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
+	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	VADD V6.S4, V24.S4, V24.S4
+	VADD V6.S4, V25.S4, V25.S4
+	VADD V6.S4, V26.S4, V26.S4
+	VADD V6.S4, V27.S4, V27.S4
+	// row 2: the low 16 bits of each lane, then the low bytes
+	VUZP1 V25.H8, V24.H8, V24.H8
+	VUZP1 V27.H8, V26.H8, V26.H8
+	VUZP1 V26.B16, V24.B16, V24.B16
+	VST1 [V24.B16], (R23)
+	ADD R8, R23, R23
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e20df9c // fmul v28.4s, v28.4s, v0.4s
+	WORD $0x6e21dfbd // fmul v29.4s, v29.4s, v1.4s
+	WORD $0x6e22dfde // fmul v30.4s, v30.4s, v2.4s
+	WORD $0x6e23dfff // fmul v31.4s, v31.4s, v3.4s
+	WORD $0x4ea5f79c // fmin v28.4s, v28.4s, v5.4s
+	WORD $0x4ea5f7bd // fmin v29.4s, v29.4s, v5.4s
+	WORD $0x4ea5f7de // fmin v30.4s, v30.4s, v5.4s
+	WORD $0x4ea5f7ff // fmin v31.4s, v31.4s, v5.4s
+	WORD $0x4e24f79c // fmax v28.4s, v28.4s, v4.4s
+	WORD $0x4e24f7bd // fmax v29.4s, v29.4s, v4.4s
+	WORD $0x4e24f7de // fmax v30.4s, v30.4s, v4.4s
+	WORD $0x4e24f7ff // fmax v31.4s, v31.4s, v4.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
+	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
+	WORD $0x4e21abff // fcvtns v31.4s, v31.4s
+	VADD V6.S4, V28.S4, V28.S4
+	VADD V6.S4, V29.S4, V29.S4
+	VADD V6.S4, V30.S4, V30.S4
+	VADD V6.S4, V31.S4, V31.S4
+	// row 3: the low 16 bits of each lane, then the low bytes
+	VUZP1 V29.H8, V28.H8, V28.H8
+	VUZP1 V31.H8, V30.H8, V30.H8
+	VUZP1 V30.B16, V28.B16, V28.B16
+	VST1 [V28.B16], (R23)
+	ADD R8, R23, R23
+	MOVD R23, R7
+	ADD R25, R1, R1
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// qgemm_u8s8_1x16_sudot
+// 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·QGemmU8S8x1x16SUDOT(SB), NOSPLIT, $0-80
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD mult+40(FP), R5
+	MOVD ep+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD $1, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	MOVD R1, R12
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R7, R23
+	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1R (R6), [V4.S4]
+	ADD $4, R6, R21
+	VLD1R (R21), [V5.S4]
+	ADD $8, R6, R21
+	VLD1R (R21), [V6.S4]
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	// row 0: the low 16 bits of each lane, then the low bytes
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	MOVD R23, R7
+	ADD R25, R1, R1
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// qgemm_u8s8_2x16_sudot
+// 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·QGemmU8S8x2x16SUDOT(SB), NOSPLIT, $0-80
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD mult+40(FP), R5
+	MOVD ep+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD $2, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	VMOV V0.B16, V20.B16
+	VMOV V1.B16, V21.B16
+	VMOV V2.B16, V22.B16
+	VMOV V3.B16, V23.B16
+	MOVD R1, R12
+	ADD R2, R12, R13
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P 16(R13), [V1.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	WORD $0x4f21f094 // sudot v20.4s, v4.16b, v1.4b[1]
+	WORD $0x4f21f0b5 // sudot v21.4s, v5.16b, v1.4b[1]
+	WORD $0x4f21f0d6 // sudot v22.4s, v6.16b, v1.4b[1]
+	WORD $0x4f21f0f7 // sudot v23.4s, v7.16b, v1.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
+	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
+	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
+	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	WORD $0x4f21f894 // sudot v20.4s, v4.16b, v1.4b[3]
+	WORD $0x4f21f8b5 // sudot v21.4s, v5.16b, v1.4b[3]
+	WORD $0x4f21f8d6 // sudot v22.4s, v6.16b, v1.4b[3]
+	WORD $0x4f21f8f7 // sudot v23.4s, v7.16b, v1.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R7, R23
+	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1R (R6), [V4.S4]
+	ADD $4, R6, R21
+	VLD1R (R21), [V5.S4]
+	ADD $8, R6, R21
+	VLD1R (R21), [V6.S4]
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	// row 0: the low 16 bits of each lane, then the low bytes
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
+	// row 1: the low 16 bits of each lane, then the low bytes
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V22.B16, V20.B16, V20.B16
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
+	MOVD R23, R7
+	ADD R25, R1, R1
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// qgemm_u8s8_3x16_sudot
+// 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·QGemmU8S8x3x16SUDOT(SB), NOSPLIT, $0-80
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD mult+40(FP), R5
+	MOVD ep+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD $3, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	VMOV V0.B16, V20.B16
+	VMOV V1.B16, V21.B16
+	VMOV V2.B16, V22.B16
+	VMOV V3.B16, V23.B16
+	VMOV V0.B16, V24.B16
+	VMOV V1.B16, V25.B16
+	VMOV V2.B16, V26.B16
+	VMOV V3.B16, V27.B16
+	MOVD R1, R12
+	ADD R2, R12, R13
+	ADD R2, R13, R14
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P 16(R13), [V1.B16]
+	VLD1.P 16(R14), [V2.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	WORD $0x4f21f094 // sudot v20.4s, v4.16b, v1.4b[1]
+	WORD $0x4f21f0b5 // sudot v21.4s, v5.16b, v1.4b[1]
+	WORD $0x4f21f0d6 // sudot v22.4s, v6.16b, v1.4b[1]
+	WORD $0x4f21f0f7 // sudot v23.4s, v7.16b, v1.4b[1]
+	WORD $0x4f22f098 // sudot v24.4s, v4.16b, v2.4b[1]
+	WORD $0x4f22f0b9 // sudot v25.4s, v5.16b, v2.4b[1]
+	WORD $0x4f22f0da // sudot v26.4s, v6.16b, v2.4b[1]
+	WORD $0x4f22f0fb // sudot v27.4s, v7.16b, v2.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
+	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
+	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
+	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
+	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
+	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
+	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	WORD $0x4f21f894 // sudot v20.4s, v4.16b, v1.4b[3]
+	WORD $0x4f21f8b5 // sudot v21.4s, v5.16b, v1.4b[3]
+	WORD $0x4f21f8d6 // sudot v22.4s, v6.16b, v1.4b[3]
+	WORD $0x4f21f8f7 // sudot v23.4s, v7.16b, v1.4b[3]
+	WORD $0x4f22f898 // sudot v24.4s, v4.16b, v2.4b[3]
+	WORD $0x4f22f8b9 // sudot v25.4s, v5.16b, v2.4b[3]
+	WORD $0x4f22f8da // sudot v26.4s, v6.16b, v2.4b[3]
+	WORD $0x4f22f8fb // sudot v27.4s, v7.16b, v2.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	SUBS $1, R22, R22
+	BNE g1
+epilogue:
+	MOVD R7, R23
+	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1R (R6), [V4.S4]
+	ADD $4, R6, R21
+	VLD1R (R21), [V5.S4]
+	ADD $8, R6, R21
+	VLD1R (R21), [V6.S4]
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	// row 0: the low 16 bits of each lane, then the low bytes
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
+	// row 1: the low 16 bits of each lane, then the low bytes
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V22.B16, V20.B16, V20.B16
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
+	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
+	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
+	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
+	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
+	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
+	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
+	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
+	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
+	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
+	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
+	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
+	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
+	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
+	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	VADD V6.S4, V24.S4, V24.S4
+	VADD V6.S4, V25.S4, V25.S4
+	VADD V6.S4, V26.S4, V26.S4
+	VADD V6.S4, V27.S4, V27.S4
+	// row 2: the low 16 bits of each lane, then the low bytes
+	VUZP1 V25.H8, V24.H8, V24.H8
+	VUZP1 V27.H8, V26.H8, V26.H8
+	VUZP1 V26.B16, V24.B16, V24.B16
+	VST1 [V24.B16], (R23)
+	ADD R8, R23, R23
+	MOVD R23, R7
+	ADD R25, R1, R1
+	SUBS $1, R9, R9
+	BGT tile
+	RET
+
+// qgemm_u8s8_4x16_sudot
+// 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+TEXT ·QGemmU8S8x4x16SUDOT(SB), NOSPLIT, $0-80
+	MOVD kq+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD lda+16(FP), R2
+	MOVD b+24(FP), R3
+	MOVD init+32(FP), R4
+	MOVD mult+40(FP), R5
+	MOVD ep+48(FP), R6
+	MOVD c+56(FP), R7
+	MOVD ldc+64(FP), R8
+	MOVD tiles+72(FP), R9
+	MOVD $4, R25
+	MUL R2, R25, R25
+	MOVD $128, R24
+tile:
+	// accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)
+	VLD1 (R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V0.B16, V16.B16
+	VMOV V1.B16, V17.B16
+	VMOV V2.B16, V18.B16
+	VMOV V3.B16, V19.B16
+	VMOV V0.B16, V20.B16
+	VMOV V1.B16, V21.B16
+	VMOV V2.B16, V22.B16
+	VMOV V3.B16, V23.B16
+	VMOV V0.B16, V24.B16
+	VMOV V1.B16, V25.B16
+	VMOV V2.B16, V26.B16
+	VMOV V3.B16, V27.B16
+	VMOV V0.B16, V28.B16
+	VMOV V1.B16, V29.B16
+	VMOV V2.B16, V30.B16
+	VMOV V3.B16, V31.B16
+	MOVD R1, R12
+	ADD R2, R12, R13
+	ADD R2, R13, R14
+	ADD R2, R14, R15
+	MOVD R3, R21
+	SUBS $4, R0, R22
+	BLT gtail
+g4:
+	VLD1.P 16(R12), [V0.B16]
+	VLD1.P 16(R13), [V1.B16]
+	VLD1.P 16(R14), [V2.B16]
+	VLD1.P 16(R15), [V3.B16]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	WORD $0x4f03f09c // sudot v28.4s, v4.16b, v3.4b[0]
+	WORD $0x4f03f0bd // sudot v29.4s, v5.16b, v3.4b[0]
+	WORD $0x4f03f0de // sudot v30.4s, v6.16b, v3.4b[0]
+	WORD $0x4f03f0ff // sudot v31.4s, v7.16b, v3.4b[0]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f090 // sudot v16.4s, v4.16b, v0.4b[1]
+	WORD $0x4f20f0b1 // sudot v17.4s, v5.16b, v0.4b[1]
+	WORD $0x4f20f0d2 // sudot v18.4s, v6.16b, v0.4b[1]
+	WORD $0x4f20f0f3 // sudot v19.4s, v7.16b, v0.4b[1]
+	WORD $0x4f21f094 // sudot v20.4s, v4.16b, v1.4b[1]
+	WORD $0x4f21f0b5 // sudot v21.4s, v5.16b, v1.4b[1]
+	WORD $0x4f21f0d6 // sudot v22.4s, v6.16b, v1.4b[1]
+	WORD $0x4f21f0f7 // sudot v23.4s, v7.16b, v1.4b[1]
+	WORD $0x4f22f098 // sudot v24.4s, v4.16b, v2.4b[1]
+	WORD $0x4f22f0b9 // sudot v25.4s, v5.16b, v2.4b[1]
+	WORD $0x4f22f0da // sudot v26.4s, v6.16b, v2.4b[1]
+	WORD $0x4f22f0fb // sudot v27.4s, v7.16b, v2.4b[1]
+	WORD $0x4f23f09c // sudot v28.4s, v4.16b, v3.4b[1]
+	WORD $0x4f23f0bd // sudot v29.4s, v5.16b, v3.4b[1]
+	WORD $0x4f23f0de // sudot v30.4s, v6.16b, v3.4b[1]
+	WORD $0x4f23f0ff // sudot v31.4s, v7.16b, v3.4b[1]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
+	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
+	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
+	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
+	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
+	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
+	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
+	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
+	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
+	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	WORD $0x4f03f89c // sudot v28.4s, v4.16b, v3.4b[2]
+	WORD $0x4f03f8bd // sudot v29.4s, v5.16b, v3.4b[2]
+	WORD $0x4f03f8de // sudot v30.4s, v6.16b, v3.4b[2]
+	WORD $0x4f03f8ff // sudot v31.4s, v7.16b, v3.4b[2]
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f20f890 // sudot v16.4s, v4.16b, v0.4b[3]
+	WORD $0x4f20f8b1 // sudot v17.4s, v5.16b, v0.4b[3]
+	WORD $0x4f20f8d2 // sudot v18.4s, v6.16b, v0.4b[3]
+	WORD $0x4f20f8f3 // sudot v19.4s, v7.16b, v0.4b[3]
+	WORD $0x4f21f894 // sudot v20.4s, v4.16b, v1.4b[3]
+	WORD $0x4f21f8b5 // sudot v21.4s, v5.16b, v1.4b[3]
+	WORD $0x4f21f8d6 // sudot v22.4s, v6.16b, v1.4b[3]
+	WORD $0x4f21f8f7 // sudot v23.4s, v7.16b, v1.4b[3]
+	WORD $0x4f22f898 // sudot v24.4s, v4.16b, v2.4b[3]
+	WORD $0x4f22f8b9 // sudot v25.4s, v5.16b, v2.4b[3]
+	WORD $0x4f22f8da // sudot v26.4s, v6.16b, v2.4b[3]
+	WORD $0x4f22f8fb // sudot v27.4s, v7.16b, v2.4b[3]
+	WORD $0x4f23f89c // sudot v28.4s, v4.16b, v3.4b[3]
+	WORD $0x4f23f8bd // sudot v29.4s, v5.16b, v3.4b[3]
+	WORD $0x4f23f8de // sudot v30.4s, v6.16b, v3.4b[3]
+	WORD $0x4f23f8ff // sudot v31.4s, v7.16b, v3.4b[3]
+	SUBS $4, R22, R22
+	BGE g4
+gtail:
+	ADDS $4, R22, R22
+	BEQ epilogue
+g1:
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
+	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
+	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
+	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
+	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
+	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
+	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
+	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
+	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
+	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	WORD $0x4f03f09c // sudot v28.4s, v4.16b, v3.4b[0]
+	WORD $0x4f03f0bd // sudot v29.4s, v5.16b, v3.4b[0]
+	WORD $0x4f03f0de // sudot v30.4s, v6.16b, v3.4b[0]
+	WORD $0x4f03f0ff // sudot v31.4s, v7.16b, v3.4b[0]
 	SUBS $1, R22, R22
 	BNE g1
 epilogue:

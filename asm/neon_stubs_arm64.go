@@ -202,6 +202,30 @@ func GemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32
 //go:noescape
 func GemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
+// GemmU8S8x1x16SUDOT is gemm_u8s8_1x16_sudot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x1x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x2x16SUDOT is gemm_u8s8_2x16_sudot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x2x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x3x16SUDOT is gemm_u8s8_3x16_sudot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x3x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
+// GemmU8S8x4x16SUDOT is gemm_u8s8_4x16_sudot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func GemmU8S8x4x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
+
 // GemmU8S8x1x16NEON is gemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
@@ -237,6 +261,30 @@ func QGemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *f
 //
 //go:noescape
 func QGemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x1x16SUDOT is qgemm_u8s8_1x16_sudot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x1x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x2x16SUDOT is qgemm_u8s8_2x16_sudot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x2x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x3x16SUDOT is qgemm_u8s8_3x16_sudot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x3x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+
+// QGemmU8S8x4x16SUDOT is qgemm_u8s8_4x16_sudot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QGemmU8S8x4x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x1x16NEON is qgemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
@@ -391,6 +439,22 @@ func GemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *in
 	}
 }
 
+// GemmU8S8SUDOT calls GemmU8S8x<mr>x16SUDOT (mr = 1..4).
+func GemmU8S8SUDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int) {
+	switch mr {
+	case 1:
+		GemmU8S8x1x16SUDOT(kq, a, lda, b, init, c, ldc, tiles)
+	case 2:
+		GemmU8S8x2x16SUDOT(kq, a, lda, b, init, c, ldc, tiles)
+	case 3:
+		GemmU8S8x3x16SUDOT(kq, a, lda, b, init, c, ldc, tiles)
+	case 4:
+		GemmU8S8x4x16SUDOT(kq, a, lda, b, init, c, ldc, tiles)
+	default:
+		panic("asm: no GemmU8S8SUDOT kernel for this mr")
+	}
+}
+
 // GemmU8S8NEON calls GemmU8S8x<mr>x16NEON (mr = 1..2).
 func GemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int) {
 	switch mr {
@@ -416,6 +480,22 @@ func QGemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult
 		QGemmU8S8x4x16SDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
 	default:
 		panic("asm: no QGemmU8S8SDOT kernel for this mr")
+	}
+}
+
+// QGemmU8S8SUDOT calls QGemmU8S8x<mr>x16SUDOT (mr = 1..4).
+func QGemmU8S8SUDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int) {
+	switch mr {
+	case 1:
+		QGemmU8S8x1x16SUDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 2:
+		QGemmU8S8x2x16SUDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 3:
+		QGemmU8S8x3x16SUDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	case 4:
+		QGemmU8S8x4x16SUDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
+	default:
+		panic("asm: no QGemmU8S8SUDOT kernel for this mr")
 	}
 }
 

@@ -131,8 +131,9 @@ func QGemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []
 // an ISA runs that ISA's code, as its float steps do): the VNNI kernels
 // with their requantizing epilogue for AVX512 on a machine with AVX-512
 // VNNI, the exact AVX2 sums for AVX2 (and AVX512 without VNNI) with the
-// epilogue in Go, the NEON kernels with their epilogue for NEON (SDOT
-// with the dot-product extension, else SMULL/SADALP), pure Go for Generic. Every path gives the same bytes:
+// epilogue in Go, the NEON kernels with their epilogue for NEON (SUDOT
+// with I8MM, SDOT with the dot-product extension, else SMULL/SADALP), pure
+// Go for Generic. Every path gives the same bytes:
 // the sums are exact and the epilogue is ir.Requantize's arithmetic.
 func QGemmU8S8ISA(isa ISA, m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
 	kq := (k + 3) / 4

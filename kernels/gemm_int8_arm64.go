@@ -10,23 +10,59 @@ import (
 )
 
 // The int8 GEMM on arm64 runs the generated kernels of codegen/neon/int8.go:
-// SDOT by element where the CPU has the dot-product extension (ARMv8.2,
-// cpu.ARM64.HasASIMDDP: Cortex-A55/A75 and later, Neoverse, Apple), else
-// SMULL/SADALP (ARMv8.0: Cortex-A53/A57/A72). Both multiply a−128 as signed
-// bytes and start from PackGemmS8's column sums 128·Σw, so they read the
-// same packed weights as the amd64 and pure-Go paths. A kernel covers 16
-// columns (half a panel) and MR rows (4 with SDOT, 2 without), looping over
-// row tiles; rows are taken in blocks of about 64 KB of A so that a block
-// stays in cache across the half panels.
+// SUDOT by element (u8 × s8 directly) where the CPU has FEAT_I8MM
+// (cpu.ARM64.HasI8MM: ARMv8.6, Cortex-A710/X2, Neoverse V1/N2), else SDOT by
+// element with the dot-product extension (ARMv8.2, cpu.ARM64.HasASIMDDP:
+// Cortex-A55/A75 and later, Neoverse N1, Apple), else SMULL/SADALP (ARMv8.0:
+// Cortex-A53/A57/A72). The last two multiply a−128 as signed bytes and
+// start from PackGemmS8's column sums 128·Σw, so all three read the same
+// packed weights as the amd64 and pure-Go paths. A kernel covers 16 columns
+// (half a panel) and MR rows (4 with the dot products, 2 without), looping
+// over row tiles; rows are taken in blocks of about 64 KB of A so that a
+// block stays in cache across the half panels.
 
-// hasSDOT is whether the SDOT kernels run here.
-var hasSDOT = cpu.ARM64.HasASIMDDP
+// int8Kind names the generated int8 kernel family.
+type int8Kind uint8
+
+const (
+	int8NEON  int8Kind = iota // SMULL/SADALP, ARMv8.0
+	int8SDOT                  // SDOT, dot-product extension
+	int8SUDOT                 // SUDOT, I8MM
+)
+
+var (
+	hasSDOT  = cpu.ARM64.HasASIMDDP
+	hasSUDOT = cpu.ARM64.HasI8MM
+)
+
+// int8Best is the family this CPU runs best.
+func int8Best() int8Kind {
+	switch {
+	case hasSUDOT:
+		return int8SUDOT
+	case hasSDOT:
+		return int8SDOT
+	}
+	return int8NEON
+}
+
+// int8Kinds are the families this CPU runs, by name (for tests).
+func int8Kinds() map[string]int8Kind {
+	k := map[string]int8Kind{"smull": int8NEON}
+	if hasSDOT {
+		k["sdot"] = int8SDOT
+	}
+	if hasSUDOT {
+		k["sudot"] = int8SUDOT
+	}
+	return k
+}
 
 func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
 	if kq == 0 || !cpu.ARM64.HasASIMD {
 		return false
 	}
-	gemmU8S8ARM64(hasSDOT, m, n, kq, a, lda, bp, c, ldc)
+	gemmU8S8ARM64(int8Best(), m, n, kq, a, lda, bp, c, ldc)
 	return true
 }
 
@@ -41,38 +77,55 @@ func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8
 	if !cpu.ARM64.HasASIMD {
 		return p
 	}
-	p["neon"] = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
-		gemmU8S8ARM64(false, m, n, kq, a, lda, bp, c, ldc)
-	}
-	if hasSDOT {
-		p["sdot"] = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
-			gemmU8S8ARM64(true, m, n, kq, a, lda, bp, c, ldc)
+	for name, kind := range int8Kinds() {
+		p[name] = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+			gemmU8S8ARM64(kind, m, n, kq, a, lda, bp, c, ldc)
 		}
 	}
 	return p
 }
 
 // int8MR is the kernels' tile height.
-func int8MR(sdot bool) int {
-	if sdot {
-		return 4
+func int8MR(kind int8Kind) int {
+	if kind == int8NEON {
+		return 2
 	}
-	return 2
+	return 4
+}
+
+// int8Init sets init to the accumulators' start for the 16 columns from
+// j0: the column sums 128·Σw for the kernels that multiply a−128, minus
+// comp (when not nil) for QGemmU8S8, in int32 wrap-around as requantRow's
+// s − comp.
+func int8Init(init *[16]int32, kind int8Kind, bp []int8, n, kq, j0 int, comp []int32) {
+	if kind == int8SUDOT {
+		clear(init[:])
+	} else {
+		gemmS8Sums(init, bp, n, kq, j0)
+	}
+	if comp != nil {
+		for j := range min(16, n-j0) {
+			init[j] -= comp[j0+j]
+		}
+	}
 }
 
 // int8RowBlock is the number of rows (a multiple of mr) run against every
 // half panel before the next block: about int8BlockBytes of A.
 func int8RowBlock(kq, mr int) int { return max(mr, int8BlockBytes/(4*kq)/mr*mr) }
 
-func gemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
-	mrMax := int8MR(sdot)
+func gemmU8S8ARM64(kind int8Kind, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	mrMax := int8MR(kind)
 	rb := int8RowBlock(kq, mrMax)
 	var init [16]int32
 	var tmp [4 * 16]int32
 	call := func(mr int, a *uint8, b *int8, c *int32, ldc, tiles int) {
-		if sdot {
+		switch kind {
+		case int8SUDOT:
+			asm.GemmU8S8SUDOT(mr, kq, a, lda, b, &init[0], c, ldc, tiles)
+		case int8SDOT:
 			asm.GemmU8S8SDOT(mr, kq, a, lda, b, &init[0], c, ldc, tiles)
-		} else {
+		default:
 			asm.GemmU8S8NEON(mr, kq, a, lda, b, &init[0], c, ldc, tiles)
 		}
 	}
@@ -81,7 +134,7 @@ func gemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, c []i
 		for j0 := 0; j0 < n; j0 += 16 {
 			p0 := j0 &^ (GemmS8Panel - 1)
 			pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
-			gemmS8Sums(&init, bp, n, kq, j0)
+			int8Init(&init, kind, bp, n, kq, j0, nil)
 			if cols := min(16, n-j0); cols < 16 {
 				for i := i0; i < i0+rows; i += mrMax {
 					mr := min(mrMax, i0+rows-i)
@@ -107,7 +160,7 @@ func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mu
 	if kq == 0 || !cpu.ARM64.HasASIMD || !finiteMults(mult[:n]) {
 		return false
 	}
-	qgemmU8S8ARM64(hasSDOT, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+	qgemmU8S8ARM64(int8Best(), m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
 	return true
 }
 
@@ -117,15 +170,12 @@ func qgemmU8S8Paths() map[string]qgemmU8S8Func {
 	if !cpu.ARM64.HasASIMD {
 		return p
 	}
-	for name, sdot := range map[string]bool{"neon": false, "sdot": true} {
-		if sdot && !hasSDOT {
-			continue
-		}
+	for name, kind := range int8Kinds() {
 		p[name] = func(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
 			if kq == 0 || !finiteMults(mult[:n]) {
 				return false
 			}
-			qgemmU8S8ARM64(sdot, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+			qgemmU8S8ARM64(kind, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
 			return true
 		}
 	}
@@ -143,8 +193,8 @@ func finiteMults(s []float32) bool {
 	return true
 }
 
-func qgemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
-	mrMax := int8MR(sdot)
+func qgemmU8S8ARM64(kind int8Kind, m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) {
+	mrMax := int8MR(kind)
 	rb := int8RowBlock(kq, mrMax)
 	var init [16]int32
 	var mpad [16]float32
@@ -152,9 +202,12 @@ func qgemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, comp
 	ep := [3]float32{float32(lo - zp), float32(hi - zp), math.Float32frombits(uint32(zp))}
 	var mp *float32
 	call := func(mr int, a *uint8, b *int8, c *uint8, ldc, tiles int) {
-		if sdot {
+		switch kind {
+		case int8SUDOT:
+			asm.QGemmU8S8SUDOT(mr, kq, a, lda, b, &init[0], mp, &ep[0], c, ldc, tiles)
+		case int8SDOT:
 			asm.QGemmU8S8SDOT(mr, kq, a, lda, b, &init[0], mp, &ep[0], c, ldc, tiles)
-		} else {
+		default:
 			asm.QGemmU8S8NEON(mr, kq, a, lda, b, &init[0], mp, &ep[0], c, ldc, tiles)
 		}
 	}
@@ -164,10 +217,7 @@ func qgemmU8S8ARM64(sdot bool, m, n, kq int, a []uint8, lda int, bp []int8, comp
 			p0 := j0 &^ (GemmS8Panel - 1)
 			pb := &bp[p0*kq*4+(j0-p0)*4]
 			cols := min(16, n-j0)
-			gemmS8Sums(&init, bp, n, kq, j0)
-			for j := range cols {
-				init[j] -= comp[j0+j] // int32 wrap-around, as requantRow's s − comp
-			}
+			int8Init(&init, kind, bp, n, kq, j0, comp)
 			if cols < 16 { // the kernel reads 16 multipliers
 				clear(mpad[:])
 				copy(mpad[:], mult[j0:n])

@@ -12,10 +12,11 @@ import (
 )
 
 // TestGemmU8S8: every int8 GEMM path the machine runs (VPDPBUSD with
-// AVX-512 VNNI, VPMADDUBSW/VPMADDWD with AVX2, pure Go) equals exact
-// int64 sums, on the extremes of both types (255·−128 products), k not a
-// multiple of 4, partial panels, 8-row blocks and single-row tails, padded
-// strides.
+// AVX-512 VNNI, VPMADDUBSW/VPMADDWD with AVX2; on arm64 SUDOT with I8MM,
+// SDOT with the dot-product extension, SMULL/SADALP, and those in small row
+// blocks; pure Go) equals exact int64 sums, on the extremes of both types
+// (255·−128 products), k not a multiple of 4, partial panels and half
+// panels, 8-row blocks and 1–3-row tails, padded strides.
 func TestGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
 	tested := map[string]bool{}
@@ -119,16 +120,17 @@ func BenchmarkGemmU8S8(b *testing.B) {
 }
 
 // TestQGemmU8S8: the requantizing int8 GEMM (every ISA's path, every
-// generated kernel the machine runs: the VNNI epilogue, NEON SDOT and
-// SMULL; the Go epilogue) equals ir.Requantize of the exact sum
+// generated kernel the machine runs: the VNNI epilogue, NEON SUDOT, SDOT
+// and SMULL; the Go epilogue) equals ir.Requantize of the exact sum
 // minus the compensation, for uint8 and int8 outputs, zero points at the
-// range ends, multipliers from 1e-8 to 1e3, partial panels and row tails.
+// range ends, multipliers from 1e-8 to 1e3, partial panels and halves,
+// row tails of 1 to 3 rows.
 func TestQGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
 		lo, hi := qt.Range()
 		for _, zp := range []int32{lo, 3, hi} {
-			for _, sh := range []struct{ m, n, k int }{{9, 33, 64}, {17, 32, 147}, {1, 5, 3}, {8, 100, 24}} {
+			for _, sh := range []struct{ m, n, k int }{{9, 33, 64}, {17, 32, 147}, {1, 5, 3}, {8, 100, 24}, {7, 40, 20}, {6, 16, 36}} {
 				m, n, k := sh.m, sh.n, sh.k
 				kq := (k + 3) / 4
 				a := make([]uint8, m*4*kq)

@@ -20,9 +20,11 @@ import (
 // second term is per column and known at pack time (PackGemmS8 stores
 // 128·Σ_p W[j][p] after the panels); the Go wrapper passes it (minus
 // QGemm's compensation) as `init`, the accumulators' starting value. So
-// the trick costs one EOR per 16 bytes of A and nothing per column. (USDOT,
-// u8×s8 directly, needs FEAT_I8MM, ARMv8.6: too rare to be the main path;
-// UDOT with w+128 would need Σa per row at run time instead.)
+// the trick costs one EOR per 16 bytes of A and nothing per column. (UDOT
+// with w+128 would need Σa per row at run time instead.) Where the CPU has
+// FEAT_I8MM (ARMv8.6: Cortex-A710/X2, Neoverse V1/N2), SUDOT by element
+// multiplies s8 B by u8 A directly: the same kernel without the EOR, and
+// init without the sums.
 //
 //   - gemm_u8s8_<MR>x16_sdot (MR = 1..4; ARMv8.2 dot product, HasASIMDDP):
 //     SDOT by element, acc(i, j) += B_j · A_i.4b[lane]: each SDOT does 16
@@ -31,6 +33,7 @@ import (
 //     v(16 + 4i + j), row i, columns 4j..4j+3; v0–v3 A (16 bytes = 4 groups
 //     of row i); v4–v7 B (one group, 16 columns); v8 = 0x80 bytes.
 //     Per 4 groups: 4 A loads + 4 EOR, 4 B loads of 64 bytes, 64 SDOT.
+//   - gemm_u8s8_<MR>x16_sudot (MR = 1..4; HasI8MM): the same with SUDOT.
 //   - gemm_u8s8_<MR>x16_neon (MR = 1..2; ARMv8.0): SMULL/SMULL2 of the
 //     signed bytes ((a−128)·w ∈ [−16256, 16384] fits int16) and SADALP
 //     into int32 pairs: acc(i, m) = v(16 + 8i + m) holds, for columns
@@ -60,15 +63,17 @@ func int8Name(q bool, mr int, kind string) string {
 	if q {
 		p = "QGemm"
 	}
-	return fmt.Sprintf("%sU8S8x%dx16%s", p, mr, map[string]string{"sdot": "SDOT", "neon": "NEON"}[kind])
+	return fmt.Sprintf("%sU8S8x%dx16%s", p, mr, strings.ToUpper(kind))
 }
 
 // int8Kernels is the inventory, in the order the dispatchers list them.
 func int8Kernels() []*Func {
 	var fs []*Func
 	for _, q := range []bool{false, true} {
-		for mr := 1; mr <= int8SDOTMaxMR; mr++ {
-			fs = append(fs, genInt8(q, mr, "sdot"))
+		for _, kind := range []string{"sdot", "sudot"} {
+			for mr := 1; mr <= int8SDOTMaxMR; mr++ {
+				fs = append(fs, genInt8(q, mr, kind))
+			}
 		}
 		for mr := 1; mr <= int8NEONMaxMR; mr++ {
 			fs = append(fs, genInt8(q, mr, "neon"))
@@ -78,7 +83,8 @@ func int8Kernels() []*Func {
 }
 
 func genInt8(q bool, mr int, kind string) *Func {
-	sdot := kind == "sdot"
+	sdot := kind != "neon" // a dot-product kernel: SDOT or SUDOT
+	sudot := kind == "sudot"
 	low := "gemm"
 	if q {
 		low = "qgemm"
@@ -95,10 +101,8 @@ func genInt8(q bool, mr int, kind string) *Func {
 	if q {
 		what = "sums requantized to bytes"
 	}
-	insn := "SDOT (ARMv8.2 dot product)"
-	if !sdot {
-		insn = "SMULL/SADALP (ARMv8.0)"
-	}
+	insn := map[string]string{"sdot": "SDOT (ARMv8.2 dot product)", "sudot": "SUDOT (ARMv8.6 I8MM: u8 A directly)",
+		"neon": "SMULL/SADALP (ARMv8.0)"}[kind]
 	f.Doc = []string{
 		fmt.Sprintf("%d rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, %s, with %s; loops over tiles row tiles.", mr, what, insn),
 	}
@@ -121,15 +125,17 @@ func genInt8(q bool, mr int, kind string) *Func {
 	f.I("MOVD $%d, R%d", mr, rTileA)
 	f.I("MUL R%d, R%d, R%d", rLda, rTileA, rTileA)
 	f.I("MOVD $128, R%d", rStride)
-	f.Comment("v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte")
-	f.I("VMOVI $128, V8.B16")
+	if !sudot {
+		f.Comment("v8 = 0x80 in every byte: a ^ 0x80 = a − 128 as a signed byte")
+		f.I("VMOVI $128, V8.B16")
+	}
 
 	acc := func(i, j int) int { return 16 + 4*i + j } // the 4 result registers of row i
 	bReg := seq(4, 4)
 
 	f.Label("tile")
 	if sdot {
-		f.Comment("accumulators start at init (128·Σw minus QGemm's compensation)")
+		f.Comment("accumulators start at init (128·Σw for SDOT, minus QGemm's compensation)")
 		f.I("VLD1 (R%d), %s", rInit, VList(0, 1, 2, 3))
 		for i := 0; i < mr; i++ {
 			for j := 0; j < 4; j++ {
@@ -151,7 +157,18 @@ func genInt8(q bool, mr int, kind string) *Func {
 	loadB := func() {
 		f.I("VLD1.P (R%d)(R%d), [V4.B16, V5.B16, V6.B16, V7.B16]", rBRun, rStride)
 	}
-	flip := func(r int) { f.I("VEOR V8.B16, %s, %s", VB(r), VB(r)) }
+	flip := func(r int) {
+		if !sudot {
+			f.I("VEOR V8.B16, %s, %s", VB(r), VB(r))
+		}
+	}
+	dot := func(d, n, m, lane int) {
+		if sudot {
+			f.W(enc.SUDOTElem(d, n, m, lane))
+		} else {
+			f.W(enc.SDOTElem(d, n, m, lane))
+		}
+	}
 
 	if sdot {
 		f.I("SUBS $4, R%d, R%d", rKq, rKCnt)
@@ -167,7 +184,7 @@ func genInt8(q bool, mr int, kind string) *Func {
 			loadB()
 			for i := 0; i < mr; i++ {
 				for j := 0; j < 4; j++ {
-					f.W(enc.SDOTElem(acc(i, j), bReg[j], i, lane))
+					dot(acc(i, j), bReg[j], i, lane)
 				}
 			}
 		}
@@ -186,7 +203,7 @@ func genInt8(q bool, mr int, kind string) *Func {
 		loadB()
 		for i := 0; i < mr; i++ {
 			for j := 0; j < 4; j++ {
-				f.W(enc.SDOTElem(acc(i, j), bReg[j], i, 0))
+				dot(acc(i, j), bReg[j], i, 0)
 			}
 		}
 		f.I("SUBS $1, R%d, R%d", rKCnt, rKCnt)
@@ -280,13 +297,13 @@ func genInt8(q bool, mr int, kind string) *Func {
 	return f
 }
 
-// int8Tables emits the dispatchers GemmU8S8SDOT, GemmU8S8NEON and their
+// int8Tables emits the dispatchers GemmU8S8SDOT, GemmU8S8SUDOT, GemmU8S8NEON and their
 // QGemm twins: a switch on mr of direct calls (see tables).
 func int8Tables() string {
 	var b strings.Builder
 	for _, q := range []bool{false, true} {
-		for _, kind := range []string{"sdot", "neon"} {
-			maxMR := map[string]int{"sdot": int8SDOTMaxMR, "neon": int8NEONMaxMR}[kind]
+		for _, kind := range []string{"sdot", "sudot", "neon"} {
+			maxMR := map[string]int{"sdot": int8SDOTMaxMR, "sudot": int8SDOTMaxMR, "neon": int8NEONMaxMR}[kind]
 			name := strings.Replace(int8Name(q, 1, kind), "x1x16", "", 1)
 			params, call := "kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int", "kq, a, lda, b, init, c, ldc, tiles"
 			if q {

@@ -70,7 +70,7 @@ func TestEveryEmittedWordDecodes(t *testing.T) {
 		fmt.Sscanf(k, "%x", &w)
 		fmt.Fprintf(&in, "0x%02x 0x%02x 0x%02x 0x%02x\n", w&0xff, w>>8&0xff, w>>16&0xff, w>>24)
 	}
-	cmd := exec.Command(mc, "-disassemble", "-triple=aarch64", "-mattr=+dotprod")
+	cmd := exec.Command(mc, "-disassemble", "-triple=aarch64", "-mattr=+dotprod,+i8mm")
 	cmd.Stdin = strings.NewReader(in.String())
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -88,6 +88,15 @@ func SDOTElem(d, n, m, lane int) Inst {
 	return i
 }
 
+// SUDOTElem (ARMv8.6 int8 matrix multiply, FEAT_I8MM): each 32-bit lane i
+// of vd += Σ_t vn.b[4i+t]·vm.b[4·lane+t] with vn signed and the element vm
+// unsigned (only the by-element form exists; USDOT is the other way round).
+func SUDOTElem(d, n, m, lane int) Inst {
+	i := byElem(0x4f00f000, "sudot", d, n, m, lane)
+	i.Text = fmt.Sprintf("sudot v%d.4s, v%d.16b, v%d.4b[%d]", d, n, m, lane)
+	return i
+}
+
 // two builds a two-register instruction: base | n<<5 | d.
 func two(base uint32, text string, d, n int) Inst {
 	return Inst{Word: base | reg(n)<<5 | reg(d), Text: fmt.Sprintf(text, d, n)}

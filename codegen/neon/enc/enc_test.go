@@ -17,7 +17,7 @@ func allInsts() []Inst {
 		out = append(out, FADD(d, n, m), FSUB(d, n, m), FMUL(d, n, m), FDIV(d, n, m),
 			FMAX(d, n, m), FMIN(d, n, m), FMLA(d, n, m))
 		for lane := 0; lane < 4; lane++ {
-			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane), SDOTElem(d, n, m, lane))
+			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane), SDOTElem(d, n, m, lane), SUDOTElem(d, n, m, lane))
 		}
 		out = append(out, SMULL(d, n, m), SMULL2(d, n, m), SADALP(d, n), SCVTF(d, n), FCVTNS(d, n))
 	}
@@ -37,7 +37,7 @@ func TestAgainstLLVM(t *testing.T) {
 		w := i.Word
 		fmt.Fprintf(&in, "0x%02x 0x%02x 0x%02x 0x%02x\n", w&0xff, w>>8&0xff, w>>16&0xff, w>>24)
 	}
-	cmd := exec.Command(mc, "-disassemble", "-triple=aarch64", "-mattr=+dotprod")
+	cmd := exec.Command(mc, "-disassemble", "-triple=aarch64", "-mattr=+dotprod,+i8mm")
 	cmd.Stdin = strings.NewReader(in.String())
 	outb, err := cmd.CombinedOutput()
 	if err != nil {
@@ -93,6 +93,10 @@ func TestKnownEncodings(t *testing.T) {
 		{SDOTElem(1, 2, 31, 3), 0x4fbfe841, "sdot v1.4s, v2.16b, v31.4b[3]"},
 		{SDOTElem(31, 30, 29, 2), 0x4f9debdf, "sdot v31.4s, v30.16b, v29.4b[2]"},
 		{SDOTElem(8, 17, 3, 1), 0x4fa3e228, "sdot v8.4s, v17.16b, v3.4b[1]"},
+		{SUDOTElem(0, 0, 0, 0), 0x4f00f000, "sudot v0.4s, v0.16b, v0.4b[0]"},
+		{SUDOTElem(31, 30, 29, 2), 0x4f1dfbdf, "sudot v31.4s, v30.16b, v29.4b[2]"},
+		{SUDOTElem(1, 2, 31, 3), 0x4f3ff841, "sudot v1.4s, v2.16b, v31.4b[3]"},
+		{SUDOTElem(8, 17, 3, 1), 0x4f23f228, "sudot v8.4s, v17.16b, v3.4b[1]"},
 		{SMULL(0, 0, 0), 0x0e20c000, "smull v0.8h, v0.8b, v0.8b"},
 		{SMULL(31, 30, 29), 0x0e3dc3df, "smull v31.8h, v30.8b, v29.8b"},
 		{SMULL2(0, 0, 0), 0x4e20c000, "smull2 v0.8h, v0.16b, v0.16b"},
