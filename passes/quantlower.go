@@ -214,7 +214,11 @@ func lowerQLinear(s *State) error {
 	}
 	g.Nodes = nodes
 	for i, v := range g.Outputs {
-		g.Outputs[i] = get(v)
+		nv := get(v)
+		if nv != v && nv.Producer != nil {
+			nv.Name = v.Name // outputs keep their names (mnc run -output DIR names files after them)
+		}
+		g.Outputs[i] = nv
 	}
 	g.RemoveDead()
 	return nil

@@ -62,6 +62,9 @@ func runPlan(t testing.TB, g *ir.Graph, isa kernels.ISA, level int, x *ir.Tensor
 	if err != nil {
 		t.Fatal(err)
 	}
+	if p.Outputs[0].Name != g.Outputs[0].Name {
+		t.Errorf("plan output %q, graph output %q: outputs keep their names", p.Outputs[0].Name, g.Outputs[0].Name)
+	}
 	e, err := runtime.New(p, runtime.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-threads N] [-disable PASS,...] [-dump-after PASS|all] [-steps] MODEL", run: runCompile}
+	commands["compile"] = &command{name: "compile", usage: "mnc compile [-o FILE] [-O0|-O2] [-isa ISA] [-batch N] [-shape NAME=DIMS]... [-threads N] [-disable PASS,...] [-dump-after PASS|all] [-steps] [-int8 [-calib FILE,...|-calib-random N]] MODEL", run: runCompile}
 }
 
 func runCompile(args []string) error {
@@ -21,6 +21,9 @@ func runCompile(args []string) error {
 	out := fs.String("o", "", "write the plan to this file (run it with mnc run/bench FILE)")
 	steps := fs.Bool("steps", false, "list every step of the plan")
 	fs.IntVar(&cf.threads, "threads", 0, "threads the plan is for: blocks whose rows cannot feed them all stay unfused (default: this machine's cores)")
+	int8 := fs.Bool("int8", false, "quantize the model first (as mnc quantize: int8 weights, uint8 activations calibrated on built-in inputs or -calib files) and compile the int8 model")
+	calib := calibFlags{defaultN: 8}
+	calib.register(fs)
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -28,6 +31,13 @@ func runCompile(args []string) error {
 	o, err := cf.options()
 	if err != nil {
 		return err
+	}
+	qo, err := calib.options()
+	if err != nil {
+		return err
+	}
+	if !*int8 && (len(calib.files) > 0 || calib.random != 0 || !calib.perChan || calib.method != "minmax" || calib.preset != "" || calib.ref) {
+		return usagef("-calib, -calib-random, -per-channel, -method, -preset and -reference apply with -int8 only")
 	}
 	o.Verify = true
 	tail, err := openTail(spec)
@@ -40,6 +50,14 @@ func runCompile(args []string) error {
 		g = tail.Prefix
 	} else if g, err = loadModel(spec, false); err != nil {
 		return err
+	}
+	if *int8 {
+		if mnc.IsPlanFile(spec) {
+			return usagef("%s is a compiled plan: -int8 quantizes a model", spec)
+		}
+		if g, err = quantizeModel(g, &calib, qo); err != nil {
+			return err
+		}
 	}
 	set, err := cf.shapes.oneSet(inputNames(g))
 	if err != nil {

@@ -254,30 +254,29 @@ func runQuantize(args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := quantizeModel(g, &c, o)
-	if err != nil {
-		return err
-	}
-	if *format == "qop" {
-		if q, err = quant.ToQOperator(q); err != nil {
-			return err
-		}
-	}
+	// The output is created first: a path that cannot be written fails
+	// before the calibration runs.
 	f, err := os.Create(*outPath)
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(f)
-	if err := onnx.Write(w, q); err != nil {
-		f.Close()
+	q, err := quantizeModel(g, &c, o)
+	if err == nil && *format == "qop" {
+		q, err = quant.ToQOperator(q)
+	}
+	if err == nil {
+		w := bufio.NewWriter(f)
+		if err = onnx.Write(w, q); err == nil {
+			err = w.Flush()
+		} else {
+			err = fmt.Errorf("writing %s: %v", *outPath, err)
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(*outPath)
-		return fmt.Errorf("writing %s: %v", *outPath, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s, %d nodes, opset %d)\n", *outPath, strings.ToUpper(*format), len(q.Nodes), onnx.ExportOpset)
