@@ -31,17 +31,22 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 func main() {
-	// Compiling holds the weights, then their folded and packed copies and
-	// the reference executor's tensors (calibration of built-in models) in
-	// turn. At Go's default GOGC=100 the heap grows to twice its live size
-	// between collections, and that slack set the peak RSS of `mnc run
-	// MODEL`; collecting at 25% growth costs little CPU here (weights hold
-	// no pointers; a 100k-node graph compiles ~5% slower). GOGC, when set,
-	// still decides.
+	collectEarly()
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// collectEarly sets the garbage collector's target. Compiling holds the
+// weights, then their folded and packed copies and the reference
+// executor's tensors (calibration of built-in models) in turn. At Go's
+// default GOGC=100 the heap grows to twice its live size between
+// collections, and that slack set the peak RSS of `mnc run MODEL`;
+// collecting at 25% growth costs little CPU here (weights hold no
+// pointers; a 100k-node graph compiles ~5% slower). GOGC, when set, still
+// decides.
+func collectEarly() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
 	}
-	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 var stdout io.Writer = os.Stdout

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/mnc-go/mnc"
+	"github.com/mnc-go/mnc/models"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// childPeakRSS runs this test binary as the mnc command (see TestMain) with
+// args and returns the child's peak resident set in bytes (its VmHWM).
+func childPeakRSS(t *testing.T, args ...string) int64 {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "rss")
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), runAsMNC+"="+f)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mnc %v: %v\n%s", args, err, out)
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || n == 0 {
+		t.Skipf("no peak RSS (%q)", b)
+	}
+	return n
+}
+
+// TestRunPlanRSS: `mnc run -threads 1 PLAN` of MobileNetV2 at 224² peaks
+// at no more than the same binary doing nothing (`mnc help`) plus what the
+// plan needs — its file (mapped, weights used in place), arena, scratch
+// and input — and a margin for the code and runtime a run touches; and the
+// fused plan peaks lower than the unfused one by at least half the arena it
+// saves. A plan read into the heap instead of mapped, an arena sized for
+// the unfused tensors or a scratch per block instead of per thread fails.
+func TestRunPlanRSS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles MobileNetV2 at 224² twice")
+	}
+	g, err := models.Build("mobilenet_v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	type variant struct {
+		path  string
+		need  int64 // file + arena + scratch + input, bytes
+		arena int64
+	}
+	var vs []variant
+	for _, disable := range [][]string{nil, {"fuse-blocks"}} {
+		p, _, err := mnc.Compile(g.Clone(), mnc.Options{Level: 2, Batch: 1, Disable: disable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "v2.plan")
+		if disable != nil {
+			path = filepath.Join(dir, "v2-unfused.plan")
+		}
+		if err := plan.Save(path, p); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arena := int64(p.ArenaSize) * 4
+		in := int64(p.Inputs[0].Buf.Size()) * 4
+		vs = append(vs, variant{path, st.Size() + arena + int64(p.MaxScratch())*4 + in, arena})
+	}
+	base := childPeakRSS(t, "help")
+	fused := childPeakRSS(t, "run", "-threads", "1", vs[0].path)
+	unfused := childPeakRSS(t, "run", "-threads", "1", vs[1].path)
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	t.Logf("peak RSS: mnc help %.1f MiB; run fused plan %.1f MiB (needs %.1f), unfused %.1f MiB (needs %.1f)",
+		mib(base), mib(fused), mib(vs[0].need), mib(unfused), mib(vs[1].need))
+	const margin = 5 << 20 // measured 2.6 MiB over base + need
+	if fused > base+vs[0].need+margin {
+		t.Errorf("mnc run of the fused plan peaked at %.1f MiB, above mnc help's %.1f MiB + the plan's %.1f MiB + %.0f MiB", mib(fused), mib(base), mib(vs[0].need), mib(margin))
+	}
+	if saved := vs[1].arena - vs[0].arena; unfused-fused < saved/2 {
+		t.Errorf("the fused plan's peak RSS is only %.1f MiB below the unfused plan's; its arena is %.1f MiB smaller", mib(unfused-fused), mib(saved))
+	}
+}
