@@ -31,7 +31,8 @@ import (
 //     multiply-adds (4 columns × 4 inputs).
 //     Register plan (MR = 4): v16–v31 accumulators acc(i, j) =
 //     v(16 + 4i + j), row i, columns 4j..4j+3; v0–v3 A (16 bytes = 4 groups
-//     of row i); v4–v7 B (one group, 16 columns); v8 = 0x80 bytes.
+//     of row i); v4–v7 and v9–v12 B (one group, 16 columns, double
+//     buffered); v8 = 0x80 bytes.
 //     Per 4 groups: 4 A loads + 4 EOR, 4 B loads of 64 bytes, 64 SDOT.
 //   - gemm_u8s8_<MR>x16_sudot (MR = 1..4; HasI8MM): the same with SUDOT.
 //   - gemm_u8s8_<MR>x16_neon (MR = 1..2; ARMv8.0): SMULL/SMULL2 of the
@@ -154,9 +155,10 @@ func genInt8(q bool, mr int, kind string) *Func {
 		f.I("ADD R%d, R%d, R%d", rLda, rowPtr[i-1], rowPtr[i])
 	}
 	f.I("MOVD R%d, R%d", rB, rBRun)
-	loadB := func() {
-		f.I("VLD1.P (R%d)(R%d), [V4.B16, V5.B16, V6.B16, V7.B16]", rBRun, rStride)
+	loadBInto := func(r int) {
+		f.I("VLD1.P (R%d)(R%d), [V%d.B16, V%d.B16, V%d.B16, V%d.B16]", rBRun, rStride, r, r+1, r+2, r+3)
 	}
+	loadB := func() { loadBInto(4) }
 	flip := func(r int) {
 		if !sudot {
 			f.I("VEOR V8.B16, %s, %s", VB(r), VB(r))
@@ -180,11 +182,18 @@ func genInt8(q bool, mr int, kind string) *Func {
 		for i := 0; i < mr; i++ {
 			flip(i)
 		}
+		// B double-buffered in v4–v7 / v9–v12: the next group's load is
+		// issued a whole group of dot products before its use (in-order
+		// cores such as the Cortex-A55 would stall on a load used at once).
+		bSet := [2]int{4, 9}
+		loadBInto(bSet[0])
 		for lane := 0; lane < 4; lane++ {
-			loadB()
+			if lane < 3 {
+				loadBInto(bSet[(lane+1)%2])
+			}
 			for i := 0; i < mr; i++ {
 				for j := 0; j < 4; j++ {
-					dot(acc(i, j), bReg[j], i, lane)
+					dot(acc(i, j), bSet[lane%2]+j, i, lane)
 				}
 			}
 		}
