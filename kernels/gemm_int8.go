@@ -198,3 +198,21 @@ func Int8PeakLoop() (run func(n int), macsPerIter int, name string) {
 	}
 	return nil, 0, ""
 }
+
+// Int8Path names the int8 GEMM code QGemmU8S8ISA runs for isa on this
+// machine: "vnni", "avx2", "neon" or "go".
+func Int8Path(isa ISA) string {
+	switch {
+	case isa == AVX512 && HasVNNI():
+		return "vnni"
+	case (isa == AVX512 || isa == AVX2) && Supported(AVX2) && HasInt8GEMM():
+		return "avx2"
+	case isa == NEON && HasInt8GEMM():
+		return "neon"
+	}
+	return "go"
+}
+
+// HasInt8GEMM reports whether this build has generated int8 GEMM kernels
+// for this machine (amd64 with AVX2, arm64).
+func HasInt8GEMM() bool { return len(gemmU8S8Paths()) > 0 }

@@ -47,11 +47,39 @@ func emitSteps(s *State) error {
 
 // add appends a step; its operands get shapes and layouts now and arena
 // offsets from plan-memory.
+//
+// With byte storage (int8-storage), an operand the step cannot take as
+// bytes is read from a float copy and a float result is converted to
+// bytes by a step after it (a float island).
 func (s *State) add(st plan.Step, ps pendingStep) {
-	for _, v := range ps.in {
-		st.In = append(st.In, plan.Operand{Shape: v.Shape.Clone(), NHWC: s.NHWC[v]})
+	if len(s.q8) == 0 {
+		s.addRaw(st, ps)
+		return
 	}
-	st.Out = plan.Operand{Shape: ps.out.Shape.Clone(), NHWC: s.NHWC[ps.out]}
+	inOK, outOK := s.byteIO(&st, &ps)
+	for j, v := range ps.in {
+		if !v.IsConst() && s.isQ8(v) && !inOK[j] {
+			ps.in[j] = s.floatOf(v)
+		}
+	}
+	out := ps.out
+	if !s.isQ8(out) || outOK {
+		s.addRaw(st, ps)
+		return
+	}
+	f := &ir.Value{Name: out.Name + ".f32", Shape: out.Shape.Clone()}
+	s.NHWC[f] = s.NHWC[out]
+	ps.out = f
+	s.addRaw(st, ps)
+	s.addRaw(plan.Step{Kind: plan.KindQuant, Name: out.Name + ".u8"}, pendingStep{in: []*ir.Value{f}, out: out})
+}
+
+// addRaw appends a step as it is.
+func (s *State) addRaw(st plan.Step, ps pendingStep) {
+	for _, v := range ps.in {
+		st.In = append(st.In, s.operand(v))
+	}
+	st.Out = s.operand(ps.out)
 	s.Plan.Steps = append(s.Plan.Steps, st)
 	s.steps = append(s.steps, ps)
 }
@@ -69,6 +97,18 @@ func (s *State) emitNode(n *ir.Node) error {
 	out := n.Output()
 	st := plan.Step{Name: out.Name, Op: n.Op, Attrs: n.Attrs, Fused: s.Fused[n]}
 	x := n.Input(0)
+	if s.q8View[out] {
+		s.alias[out] = s.in(x) // the same bytes with another zero point (int8-storage)
+		return nil
+	}
+	if (n.Op == ir.OpConv || n.Op == ir.OpGemm) && s.Algo[n] == "gemm" {
+		if qc, ok := s.qgemmConsts(n, x); ok {
+			st.Kind, st.Algo = plan.KindQGemm, "qgemm"
+			st.WShape = ir.Shape{out.Shape[1], x.Shape[1]}
+			s.add(st, pendingStep{in: []*ir.Value{x}, out: out, pack: packQGemm, qconsts: qc})
+			return nil
+		}
+	}
 	switch n.Op {
 	case ir.OpConv:
 		st.Algo = s.Algo[n]
@@ -159,7 +199,7 @@ func (s *State) emitNode(n *ir.Node) error {
 		}
 	case ir.OpIdentity, ir.OpDropout, ir.OpFlatten, ir.OpReshape:
 		src := s.in(x)
-		if !x.IsConst() && s.rowMajorBytes(src) && s.rowMajorBytes(out) {
+		if !x.IsConst() && s.rowMajorBytes(src) && s.rowMajorBytes(out) && !s.isQ8(src) && !s.isQ8(out) {
 			s.alias[out] = src
 			return nil
 		}

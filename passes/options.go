@@ -56,6 +56,11 @@ type Options struct {
 	// Weights, when set, keeps folded and packed weights for the next
 	// compile of the same model (at another input shape: mnc.Model).
 	Weights *WeightCache
+	// Int8Islands makes int8-storage store every quantized activation it
+	// can as bytes, with float islands (conversion steps) around the steps
+	// that have no byte kernel, instead of only where every reader and
+	// writer has one (for tests of the byte machinery; slower).
+	Int8Islands bool
 }
 
 // PassTime records one pipeline entry's run.

@@ -88,6 +88,14 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 	if ps.pack == packNone {
 		return nil
 	}
+	if ps.pack == packQGemm { // made by emit (int8-storage's qgemmConsts)
+		st.Consts = nil
+		for _, b := range ps.qconsts {
+			st.Consts = append(st.Consts, len(s.Plan.Blobs))
+			s.Plan.Blobs = append(s.Plan.Blobs, b)
+		}
+		return nil
+	}
 	w, b := constOf(ps.consts[0]), constOf(ps.consts[1])
 	var wf func() ([]float32, error)
 	var wkey string // what the packing depends on besides w, for Options.Weights

@@ -60,6 +60,7 @@ var pipeline = [...]Pass{
 	{Name: "quant-scalars", Fn: quantScalars, Required: true, Doc: "scalar quantization parameters become [1] tensors (plan operands have rank ≥ 1)"},
 	{Name: "lower-conv", Fn: lowerConv, Required: true, Doc: "choose gemm / dwconv / conv / generic for each Conv and Gemm"},
 	{Name: "choose-layout", Fn: chooseLayout, Required: true, Doc: "NHWC activations inside, NCHW at the graph edges; channels-last edge Transposes become free views"},
+	{Name: "int8-storage", Fn: int8Storage, Doc: "quantized activations stored as bytes; 1×1 convs and FCs on them run as int8 GEMMs (VNNI), float islands around the rest"},
 	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
 	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
 	{Name: "fuse-blocks", Fn: fuseBlocks, Doc: "run expand 1×1 → depthwise → project 1×1 (+residual) as one step in bands of rows: the expanded tensor never exists in full"},
@@ -110,6 +111,9 @@ var passOrder = [...]struct{ a, b string }{
 	{"fuse-se", "lower-conv"},
 	{"lower-conv", "choose-layout"},
 	{"choose-layout", "emit-steps"},
+	{"choose-layout", "int8-storage"},
+	{"fuse-requant", "int8-storage"},
+	{"int8-storage", "emit-steps"},
 	{"emit-steps", "pack-weights"},
 	{"emit-steps", "plan-memory"},
 	// blocks take the packed constants of the steps they fuse, and their

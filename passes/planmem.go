@@ -40,7 +40,7 @@ func planMemory(s *State) error {
 	bufOf := map[*ir.Value]*buffer{}
 	var bufs []*buffer
 	newBuf := func(v *ir.Value, def int) {
-		b := &buffer{size: roundUp(max(v.Shape.Size(), 1)), def: def, last: def}
+		b := &buffer{size: roundUp(max(s.operand(v).Floats(), 1)), def: def, last: def}
 		if l, ok := last[v]; ok {
 			b.last = max(b.last, l)
 		}
@@ -54,7 +54,7 @@ func planMemory(s *State) error {
 	for i := range s.steps {
 		ps, st := &s.steps[i], &p.Steps[i]
 		out := ps.out // step outputs are never views
-		total += int64(out.Shape.Size()) * 4
+		total += int64(s.operand(out).Bytes())
 		if r, j := s.inPlaceSource(ps, last, isOut, i); r != nil {
 			st.InPlace, st.InPlaceIn = true, j
 			b := bufOf[r]
@@ -83,7 +83,9 @@ func planMemory(s *State) error {
 		off[v] = b.off
 	}
 	operand := func(v *ir.Value) plan.Operand {
-		return plan.Operand{Off: off[s.root(v)], Shape: v.Shape.Clone(), NHWC: s.NHWC[v]}
+		o := s.operand(v)
+		o.Off = off[s.root(v)]
+		return o
 	}
 	for i := range s.steps {
 		ps, st := &s.steps[i], &p.Steps[i]
@@ -130,7 +132,8 @@ func (s *State) inPlaceSource(ps *pendingStep, last map[*ir.Value]int, isOut map
 	for _, j := range ps.inPlace {
 		v := ps.in[j]
 		r := s.root(v)
-		if v.IsConst() || isPrecomputed(*ps, v) || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || s.NHWC[v] != s.NHWC[ps.out] {
+		if v.IsConst() || isPrecomputed(*ps, v) || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || s.NHWC[v] != s.NHWC[ps.out] ||
+			s.isQ8(r) != s.isQ8(ps.out) || s.operand(r).Floats() != s.operand(ps.out).Floats() {
 			continue
 		}
 		shared := false

@@ -45,6 +45,12 @@ type State struct {
 	// canonChanged is set by a canonicalisation pass that changed the
 	// graph: Compile then runs the Canon passes again (a fixed point).
 	canonChanged bool
+	// q8 maps the values int8-storage keeps as bytes to their zero point
+	// (plan.U8: value = byte − ZP); q8View marks those that are free views
+	// of their byte input; q8Float caches a byte value's float copy.
+	q8      map[*ir.Value]int32
+	q8View  map[*ir.Value]bool
+	q8Float map[*ir.Value]*ir.Value
 	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
 	// still count as intermediates in the report).
 	fusedBytes int64
@@ -63,6 +69,8 @@ type pendingStep struct {
 	precomputed map[int][]float32
 	// inPlace lists the inputs the kernel allows Out to overwrite.
 	inPlace []int
+	// qconsts are a KindQGemm's blobs, made by emit (packQGemm).
+	qconsts [][]float32
 }
 
 type packKind uint8
@@ -73,6 +81,7 @@ const (
 	packGemmFC
 	packDW
 	packConv
+	packQGemm
 )
 
 func (s *State) fuse(n *ir.Node, what string) {

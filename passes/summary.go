@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
 )
 
@@ -39,6 +40,9 @@ func Summarize(w io.Writer, p *plan.Plan) {
 	fmt.Fprintf(w, "  steps by kind: %s\n", counts(kinds))
 	fmt.Fprintf(w, "  conv/gemm algorithms: %s\n", counts(algos))
 	fmt.Fprintf(w, "  fused: %s; %d steps in place\n", counts(fused), inPlace)
+	if n, conv := int8Steps(p); n > 0 || conv > 0 {
+		fmt.Fprintf(w, "  int8: %d steps on bytes (%s), %d float-island conversions\n", n, kernels.Int8Path(p.ISA), conv)
+	}
 	summarizeBlocks(w, p)
 	DumpSteps(w, p)
 }
@@ -151,4 +155,23 @@ func blockShape(s *plan.Step) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// int8Steps counts the steps that compute on byte operands (int8-storage)
+// and the conversions around float islands.
+func int8Steps(p *plan.Plan) (n, conv int) {
+	for _, s := range p.Steps {
+		if s.Kind == plan.KindQuant || s.Kind == plan.KindDequant {
+			conv++
+			continue
+		}
+		u8 := s.Out.DType == plan.U8
+		for _, o := range s.In {
+			u8 = u8 || o.DType == plan.U8
+		}
+		if u8 {
+			n++
+		}
+	}
+	return n, conv
 }

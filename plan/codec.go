@@ -84,6 +84,7 @@ func (e *encoder) attrs(a *ir.Attrs) {
 	} else {
 		e.ints(nil)
 	}
+	e.int(int(a.QType)) // format 7: quantized steps' integer type
 }
 
 func (e *encoder) step(s *Step) {
@@ -291,6 +292,11 @@ func (d *decoder) attrs(a *ir.Attrs) {
 			t.Data[i] = d.f32()
 		}
 		a.Fused.Slope = t
+	}
+	if qt := d.int(); qt < 0 || qt > int(ir.QInt32) {
+		d.fail(fmt.Errorf("unknown quantized type %d", qt))
+	} else {
+		a.QType = ir.QType(qt)
 	}
 }
 

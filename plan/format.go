@@ -1,6 +1,6 @@
 package plan
 
-// The plan file format, version 6 (all integers little-endian):
+// The plan file format, version 7 (all integers little-endian):
 //
 //	magic   [8]byte  "MNCPLAN\x00"
 //	version uint32   FormatVersion
@@ -39,7 +39,7 @@ import (
 const Magic = "MNCPLAN\x00"
 
 // FormatVersion is the version Encode writes and the only one Decode reads.
-const FormatVersion = 6
+const FormatVersion = 7
 
 const headerSize = 8 + 4 + 4 + 8 + 4
 

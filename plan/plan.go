@@ -30,10 +30,13 @@ const (
 	KindToNCHW             // layout conversion at the graph's output edge
 	KindGeneric            // any other IR op, run by the runtime's generic, layout-aware code
 	KindBlock              // a fused inverted-residual block run in bands of rows (Sub, Band)
+	KindQGemm              // int8 1×1 conv or FC on bytes: kernels.QGemmU8S8 (u8 in, u8 out)
+	KindQuant              // float32 integers → bytes (the end of a float island)
+	KindDequant            // bytes → float32 centred integers (the start of a float island)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block"}
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -143,6 +146,12 @@ const NoBlob = -1
 //	                has In = [X, scale, shift] with scale = γ/√(var+ε) and
 //	                shift = β − mean·scale precomputed (y = x·scale + shift),
 //	                or the five ONNX inputs when its parameters are computed.
+//	KindQGemm:      In = [A] (U8); Out U8; Consts = [PackGemmS8 weights as
+//	                bytes, comp int32[n], mult float32[n]] (blobs hold their
+//	                bits); Attrs.Fused is the ActRequant epilogue (its Min, Max
+//	                are the centred output range); WShape [n, k]
+//	KindQuant:      In = [X] (F32, integers); Out U8 of X's shape and layout
+//	KindDequant:    In = [X] (U8); Out F32 of X's shape and layout
 //	KindBlock:      In = [X] or [X, R]; Sub = the fused steps, [expand KindGemm,]
 //	                KindDWConv, project KindGemm, with their Consts, Attrs and
 //	                operand shapes (their offsets are unused: the expanded and

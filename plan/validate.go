@@ -114,6 +114,9 @@ var arity = [numKinds]struct{ minIn, maxIn, consts int }{
 	KindToNCHW:        {1, 1, 0},
 	KindGeneric:       {1, 16, -1},
 	KindBlock:         {1, 2, 0},
+	KindQGemm:         {1, 1, 3},
+	KindQuant:         {1, 1, 0},
+	KindDequant:       {1, 1, 0},
 }
 
 func (p *Plan) checkStep(s *Step) error {

@@ -175,6 +175,9 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 		c = min(c, gemmUnits(s, nt, set))
 	case plan.KindDWConv, plan.KindConv:
 		c = min(c, s.Out.Shape[0]*s.Out.Shape[2]) // NCHW shape: batch × output rows
+	case plan.KindQGemm:
+		m, _, _, _ := plan.GemmDims(s)
+		c = min(c, (m+qgemmRows-1)/qgemmRows)
 	}
 	return max(c, 1)
 }
@@ -302,14 +305,14 @@ const serialWork = 1 << 15
 const serialElems = 1 << 12
 
 func elementwise(k plan.Kind) bool {
-	return k == plan.KindScaleChannels || k == plan.KindAdd || k == plan.KindActivate
+	return k == plan.KindScaleChannels || k == plan.KindAdd || k == plan.KindActivate || k == plan.KindQuant || k == plan.KindDequant
 }
 
 // workOf estimates a step's work from its operand shapes.
 func workOf(s *plan.Step) int {
 	out := s.Out.Size()
 	switch s.Kind {
-	case plan.KindGemm:
+	case plan.KindGemm, plan.KindQGemm:
 		return out * s.In[0].Shape[1]
 	case plan.KindConv, plan.KindDWConv:
 		w := 1

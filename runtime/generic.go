@@ -13,6 +13,9 @@ import (
 // they run on thread 0 (they are rare and small in MobileNets) and follow
 // the reference interpreter's semantics.
 func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
+	if f, err := e.genericBytes(s); f != nil || err != nil {
+		return f, err
+	}
 	if s.Op == ir.OpBatchNorm {
 		if err := checkGenericShape(s); err != nil {
 			return nil, err

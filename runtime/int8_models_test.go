@@ -8,6 +8,8 @@ import (
 	"github.com/mnc-go/mnc/internal/shareddata"
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
 	"github.com/mnc-go/mnc/reference"
 )
 
@@ -69,4 +71,54 @@ func top(x []float32) int {
 		}
 	}
 	return k
+}
+
+// TestInt8ModelsBytes: the three files with every quantized activation
+// stored as bytes (int8-storage's Int8Islands: int8 GEMMs on bytes, QAdd
+// and the global pool on bytes, float islands around the depthwise and
+// dense convs) stay bit-identical to ONNX Runtime on every ISA (the u8
+// file; the others on the best one), and the plan really runs int8 steps.
+func TestInt8ModelsBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole 224² int8 models; skipped in -short")
+	}
+	for _, name := range []string{"v2_int8_qdq_u8", "v2_int8_qdq_s8", "v2_int8_qop_u8"} {
+		t.Run(name, func(t *testing.T) {
+			want := shareddata.ReadFloats(t, "int8/"+name+".out.bin")
+			g, err := onnx.Load(shareddata.Path(t, "int8/"+name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*ir.Tensor{reference.FixedInput(1, 3, 224, 224)}
+			isas := kernels.Available()
+			if name != "v2_int8_qdq_u8" {
+				isas = isas[len(isas)-1:]
+			}
+			for _, isa := range isas {
+				set, err := kernels.ForISA(isa)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, _, err := passes.Compile(g.Clone(), passes.Options{Level: 2, Verify: true, Int8Islands: true}, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := 0
+				for _, s := range p.Steps {
+					if s.Kind == plan.KindQGemm {
+						q++
+					}
+				}
+				if q < 30 {
+					t.Errorf("%v: %d int8 GEMM steps, want the 35 1×1 convs and the FC", isa, q)
+				}
+				out := execute(t, p, 2, in)[0]
+				for i, w := range want {
+					if out.Data[i] != w {
+						t.Fatalf("%v: output %d = %g, ONNX Runtime %g", isa, i, out.Data[i], w)
+					}
+				}
+			}
+		})
+	}
 }

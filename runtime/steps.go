@@ -11,7 +11,16 @@ import (
 // that computes a thread's share of it. Everything a run needs — slices of
 // the arena, kernel parameters — is resolved here, once.
 func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
+	if err := checkDTypes(s); err != nil {
+		return nil, err
+	}
 	switch s.Kind {
+	case plan.KindQGemm:
+		return e.prepQGemm(s)
+	case plan.KindQuant:
+		return e.prepQuant(s)
+	case plan.KindDequant:
+		return e.prepDequant(s)
 	case plan.KindGemm:
 		return e.prepGemm(s)
 	case plan.KindDWConv:
@@ -246,6 +255,9 @@ func pixels(o plan.Operand) (n, hw, c int) {
 func (e *Executor) prepGAP(s *plan.Step) (stepFunc, error) {
 	if !s.In[0].NHWC || len(s.Out.Shape) != 4 || s.Out.Size() != s.In[0].Shape[0]*s.In[0].Shape[1] {
 		return nil, fmt.Errorf("global pool needs NHWC input and [N,C,1,1] output, got %v -> %v", s.In[0].Shape, s.Out.Shape)
+	}
+	if s.In[0].DType == plan.U8 {
+		return e.prepGAPBytes(s)
 	}
 	n, hw, c := pixels(s.In[0])
 	in, out := e.buf(s.In[0]), e.buf(s.Out)

@@ -1,0 +1,323 @@
+package passes
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// int8Storage decides which quantized activations live in the arena as
+// bytes (plan.U8) instead of float32 centred integers. A value qualifies
+// when its producer bounds it to an 8-bit range: a Conv/Gemm with a
+// requantizing epilogue (fuse-requant), an 8-bit QuantizeLinear, QAdd or
+// Requantize; the re-centring Sub of lower-qlinear and a Flatten/Reshape
+// that keeps the innermost dimension are free views of their byte input
+// with another zero point. Graph inputs and outputs stay float32.
+//
+// The value's logical (centred) number is byte − ZP with ZP = −(lowest
+// value), so an int8 tensor is stored shifted by 128 and every kernel sees
+// uint8. emit-steps then runs 1×1 convs and FCs whose input and output are
+// bytes as int8 GEMMs (plan.KindQGemm), and puts conversion steps
+// (KindDequant, KindQuant) around any step that has no byte version yet:
+// those float islands compute what the float plan computes, so results do
+// not change.
+func int8Storage(s *State) error {
+	g := s.G
+	s.q8 = map[*ir.Value]int32{}
+	s.q8View = map[*ir.Value]bool{}
+	s.q8Float = map[*ir.Value]*ir.Value{}
+	for _, n := range g.Nodes {
+		if len(n.Outputs) != 1 {
+			continue
+		}
+		out := n.Output()
+		if g.IsOutput(out) || out.IsConst() || len(out.Shape) == 0 {
+			continue
+		}
+		switch n.Op {
+		case ir.OpConv, ir.OpGemm:
+			if zp, ok := byteRange(n.Attrs.Fused); ok && len(out.Shape) >= 2 {
+				s.q8[out] = zp
+			}
+		case ir.OpQuantizeLinear, ir.OpQAdd, ir.OpRequantize:
+			zpIn := map[ir.Op]int{ir.OpQuantizeLinear: 2, ir.OpQAdd: 5, ir.OpRequantize: 2}[n.Op]
+			lo, hi := n.Attrs.QType.Range()
+			if hi-lo != 255 {
+				continue
+			}
+			zp := float32(0)
+			if v := n.Input(zpIn); v != nil {
+				if !v.IsConst() || v.Shape.Size() != 1 {
+					continue
+				}
+				zp = v.Const.Data[0]
+			}
+			if n.Op == ir.OpQuantizeLinear {
+				// Its output is the uncentred q: the byte is q − lo.
+				if sc := n.Input(1); !sc.IsConst() || sc.Shape.Size() != 1 {
+					continue
+				}
+				s.q8[out] = -lo
+				continue
+			}
+			if zp != float32(int32(zp)) || int32(zp) < lo || int32(zp) > hi {
+				continue
+			}
+			s.q8[out] = int32(zp) - lo // centred: byte = y − zp + (zp − lo)
+		case ir.OpSub, ir.OpAdd:
+			x, c := n.Input(0), n.Input(1)
+			z, ok := s.q8[x]
+			if !ok || !c.IsConst() || c.Shape.Size() != 1 || !out.Shape.Equal(x.Shape) {
+				continue
+			}
+			v := float64(c.Const.Data[0])
+			if n.Op == ir.OpAdd {
+				v = -v
+			}
+			// out = x − v: the same bytes stand for values v lower.
+			if nz := float64(z) + v; v == math.Trunc(v) && nz >= 0 && nz <= 255 {
+				s.q8[out], s.q8View[out] = int32(nz), true
+			}
+		case ir.OpFlatten, ir.OpReshape, ir.OpIdentity:
+			x := n.Input(0)
+			z, ok := s.q8[x]
+			if !ok || !s.rowMajorBytes(x) || len(out.Shape) < 2 || s.NHWC[out] {
+				continue
+			}
+			xo := plan.Operand{Shape: x.Shape, NHWC: s.NHWC[x], DType: plan.U8}
+			oo := plan.Operand{Shape: out.Shape, DType: plan.U8}
+			if xo.RowStride() == oo.RowStride() && xo.Bytes() == oo.Bytes() {
+				s.q8[out], s.q8View[out] = z, true
+			}
+		}
+	}
+	if !s.Opts.Int8Islands {
+		s.keepNative()
+	}
+	return nil
+}
+
+// keepNative leaves as bytes only the values whose producer writes bytes
+// and whose readers all read bytes with their own kernels: a float island
+// (convert, compute in float, convert back) costs two more passes over the
+// tensor than the float plan, more than the int8 kernels save around it.
+// Removing one value can take the byte kernel from a neighbour (an int8
+// GEMM needs both its input and its output as bytes), so it iterates to
+// the fixed point.
+func (s *State) keepNative() {
+	g := s.G
+	cons := g.Consumers()
+	for changed := true; changed; {
+		changed = false
+		for _, n := range g.Nodes {
+			if len(n.Outputs) != 1 || !s.isQ8(n.Output()) {
+				continue
+			}
+			out := n.Output()
+			ok := s.writesBytes(n)
+			for _, c := range cons[out] {
+				ok = ok && s.readsBytes(c, out)
+			}
+			if !ok {
+				delete(s.q8, out)
+				delete(s.q8View, out)
+				changed = true
+			}
+		}
+	}
+}
+
+// writesBytes reports whether the step emitted for n writes its output as
+// bytes itself (given the current byte values).
+func (s *State) writesBytes(n *ir.Node) bool {
+	switch n.Op {
+	case ir.OpQuantizeLinear, ir.OpRequantize:
+		return !s.isQ8(n.Input(0))
+	case ir.OpQAdd:
+		return s.qaddBytes(n)
+	case ir.OpConv, ir.OpGemm:
+		_, ok := s.qgemmConsts(n, n.Input(0))
+		return ok && s.Algo[n] == "gemm"
+	}
+	return s.q8View[n.Output()] && s.isQ8(n.Input(0))
+}
+
+// readsBytes reports whether the step emitted for n reads byte value v
+// itself.
+func (s *State) readsBytes(n *ir.Node, v *ir.Value) bool {
+	if len(n.Outputs) == 1 && s.q8View[n.Output()] {
+		return n.Input(0) == v
+	}
+	switch n.Op {
+	case ir.OpQAdd:
+		return s.qaddBytes(n) && n.Input(2) != v && n.Input(3) != v && n.Input(4) != v && n.Input(5) != v
+	case ir.OpConv, ir.OpGemm:
+		_, ok := s.qgemmConsts(n, v)
+		return ok && n.Input(0) == v && s.Algo[n] == "gemm"
+	case ir.OpGlobalAveragePool:
+		return n.Input(0) == v && len(v.Shape) == 4 && s.NHWC[v]
+	}
+	return false
+}
+
+// qaddBytes reports whether a QAdd runs on bytes: both operands and the
+// result bytes, one shape and layout.
+func (s *State) qaddBytes(n *ir.Node) bool {
+	a, b, out := n.Input(0), n.Input(1), n.Output()
+	return len(n.Inputs) == 6 && s.isQ8(a) && s.isQ8(b) && s.isQ8(out) && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape) &&
+		s.NHWC[a] == s.NHWC[out] && s.NHWC[b] == s.NHWC[out]
+}
+
+// byteRange returns the zero point of byte storage for an epilogue that
+// requantizes to an integer range of at most 256 values containing 0.
+func byteRange(ep ir.Epilogue) (int32, bool) {
+	lo, hi := float64(ep.Min), float64(ep.Max)
+	if ep.Act != ir.ActRequant || ep.Residual || lo != math.Trunc(lo) || hi != math.Trunc(hi) || lo > 0 || hi < 0 || hi-lo > 255 {
+		return 0, false
+	}
+	return int32(-lo), true
+}
+
+// operand is v's plan operand without its offset: shape, layout, storage.
+func (s *State) operand(v *ir.Value) plan.Operand {
+	o := plan.Operand{Shape: v.Shape.Clone(), NHWC: s.NHWC[v]}
+	if zp, ok := s.q8[v]; ok {
+		o.DType, o.ZP = plan.U8, zp
+	}
+	return o
+}
+
+// isQ8 reports whether v is stored as bytes.
+func (s *State) isQ8(v *ir.Value) bool {
+	_, ok := s.q8[v]
+	return ok
+}
+
+// floatOf returns a float32 copy of byte value v, emitting the conversion
+// step the first time (later readers share it).
+func (s *State) floatOf(v *ir.Value) *ir.Value {
+	if f, ok := s.q8Float[v]; ok {
+		return f
+	}
+	f := &ir.Value{Name: v.Name + ".f32", Shape: v.Shape.Clone()}
+	s.NHWC[f] = s.NHWC[v]
+	s.q8Float[v] = f
+	s.addRaw(plan.Step{Kind: plan.KindDequant, Name: f.Name}, pendingStep{in: []*ir.Value{v}, out: f})
+	return f
+}
+
+// byteIO says which operands of a step may be bytes: for each input, and
+// for the output. Every other operand gets a float copy or a float result
+// that a conversion step turns into bytes.
+func (s *State) byteIO(st *plan.Step, ps *pendingStep) (in []bool, out bool) {
+	in = make([]bool, len(ps.in))
+	switch st.Kind {
+	case plan.KindQGemm:
+		in[0], out = true, true
+	case plan.KindGlobalAvgPool:
+		in[0] = true
+	case plan.KindGeneric:
+		switch st.Op {
+		case ir.OpQuantizeLinear, ir.OpRequantize:
+			out = true
+		case ir.OpQAdd:
+			a, b, y := ps.in[0], ps.in[1], ps.out
+			if len(ps.in) == 6 && s.isQ8(a) && s.isQ8(b) && s.isQ8(y) && a.Shape.Equal(y.Shape) && b.Shape.Equal(y.Shape) &&
+				s.NHWC[a] == s.NHWC[y] && s.NHWC[b] == s.NHWC[y] {
+				in[0], in[1], out = true, true, true
+			}
+		}
+	}
+	return in, out
+}
+
+// qgemmConsts checks that a Conv (1×1, as lower-conv's "gemm") or Gemm
+// with a requantizing epilogue can run as an int8 GEMM on bytes — input
+// and output stored as bytes, weights integers in [−128, 127], an integer
+// bias, a finite multiplier per channel — and returns its three blobs:
+// the weights packed by kernels.PackGemmS8 (as bytes), comp = xzp·Σw − bias
+// (int32 bits) and the multipliers.
+func (s *State) qgemmConsts(n *ir.Node, x *ir.Value) ([][]float32, bool) {
+	out := n.Output()
+	xz, ok1 := s.q8[x]
+	_, ok2 := s.q8[out]
+	a := n.Attrs
+	if !ok1 || !ok2 || a.Fused.Act != ir.ActRequant || a.Fused.Residual || a.Fused.Slope == nil {
+		return nil, false
+	}
+	w, b := n.Input(1), n.Input(2)
+	if !w.IsConst() || (b != nil && !b.IsConst()) {
+		return nil, false
+	}
+	var nOut, k int
+	at := func(o, i int) float32 { return w.Const.Data[o*k+i] }
+	switch n.Op {
+	case ir.OpConv:
+		if len(w.Shape) != 4 || w.Shape[2]*w.Shape[3] != 1 || a.Group > 1 || len(x.Shape) != 4 || !s.NHWC[x] || !s.NHWC[out] {
+			return nil, false
+		}
+		nOut, k = w.Shape[0], w.Shape[1]
+	case ir.OpGemm:
+		if len(w.Shape) != 2 || len(x.Shape) != 2 || a.TransA || a.Alpha != 1 || (b != nil && a.Beta != 1) {
+			return nil, false
+		}
+		if a.TransB {
+			nOut, k = w.Shape[0], w.Shape[1]
+		} else {
+			k, nOut = w.Shape[0], w.Shape[1]
+			at = func(o, i int) float32 { return w.Const.Data[i*nOut+o] }
+		}
+	default:
+		return nil, false
+	}
+	if k != x.Shape[1] || nOut != out.Shape[1] || a.Fused.Slope.Shape.Size() != nOut || (b != nil && b.Shape.Size() != nOut) {
+		return nil, false
+	}
+	wq := make([]int8, nOut*k)
+	comp := make([]float32, nOut)
+	mult := make([]float32, nOut)
+	for o := 0; o < nOut; o++ {
+		var sum int64
+		for i := 0; i < k; i++ {
+			v := at(o, i)
+			if v != float32(int8(v)) || v < -128 || v > 127 {
+				return nil, false
+			}
+			wq[o*k+i] = int8(v)
+			sum += int64(v)
+		}
+		c := int64(xz) * sum
+		if b != nil {
+			bv := float64(b.Const.Data[o])
+			if bv != math.Trunc(bv) || math.Abs(bv) > 1<<30 {
+				return nil, false
+			}
+			c -= int64(bv)
+		}
+		m := a.Fused.Slope.Data[o]
+		if c < -1<<31 || c >= 1<<31 || math.IsInf(float64(m), 0) || m != m {
+			return nil, false
+		}
+		comp[o] = math.Float32frombits(uint32(int32(c)))
+		mult[o] = m
+	}
+	packed := make([]int8, packedS8Floats(nOut, k)*4)
+	packGemmS8(packed, wq, nOut, k)
+	return [][]float32{int8sAsFloats(packed), comp, mult}, true
+}
+
+func packedS8Floats(n, k int) int { return (kernels.PackedGemmS8Size(n, k) + 3) / 4 }
+
+func packGemmS8(dst, w []int8, n, k int) { kernels.PackGemmS8(dst, w, n, k) }
+
+// int8sAsFloats copies bytes into a float32 blob (plan blobs are float32;
+// byte blobs are read back through unsafe views, in the machine's byte
+// order: plan files are little-endian, as every target mnc builds for).
+func int8sAsFloats(b []int8) []float32 {
+	f := make([]float32, (len(b)+3)/4)
+	copy(unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(f))), len(f)*4), b)
+	return f
+}

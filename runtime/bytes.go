@@ -1,0 +1,369 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/plan"
+)
+
+// Steps on byte operands (plan.U8: value = byte − ZP, innermost dimension
+// stored with stride RowStride; see plan.Operand).
+
+// bytes returns a byte operand's storage.
+func (e *Executor) bytes(o plan.Operand) []uint8 {
+	f := e.arena[o.Off:o.End():o.End()]
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint8)(unsafe.Pointer(&f[0])), o.Bytes())
+}
+
+// blobBytes and blobInt32s view a blob's bits (plan blobs are float32).
+func blobBytes(b []float32) []int8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), 4*len(b))
+}
+
+func blobInt32s(b []float32) []int32 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), len(b))
+}
+
+// byteKinds are the steps that read or write byte operands: which inputs
+// may be bytes and whether the output may be.
+func checkDTypes(s *plan.Step) error {
+	inOK, outOK := make([]bool, len(s.In)), false
+	switch s.Kind {
+	case plan.KindQGemm:
+		inOK[0], outOK = true, true
+	case plan.KindQuant:
+		outOK = true
+	case plan.KindDequant, plan.KindGlobalAvgPool:
+		inOK[0] = true
+	case plan.KindGeneric:
+		switch s.Op {
+		case ir.OpQuantizeLinear, ir.OpRequantize:
+			outOK = true
+		case ir.OpQAdd:
+			if len(s.In) == 6 {
+				inOK[0], inOK[1], outOK = true, true, true
+			}
+		}
+	}
+	for i, o := range s.In {
+		if o.DType != plan.F32 && !inOK[i] {
+			return fmt.Errorf("input %d is stored as %s, which this step does not read", i, o.DType)
+		}
+	}
+	if s.Out.DType != plan.F32 && !outOK {
+		return fmt.Errorf("output is stored as %s, which this step does not write", s.Out.DType)
+	}
+	switch s.Kind {
+	case plan.KindQGemm, plan.KindQuant:
+		if s.Out.DType != plan.U8 {
+			return fmt.Errorf("%s step must write bytes", s.Kind)
+		}
+	}
+	switch s.Kind {
+	case plan.KindQGemm, plan.KindDequant:
+		if s.In[0].DType != plan.U8 {
+			return fmt.Errorf("%s step must read bytes", s.Kind)
+		}
+	}
+	return nil
+}
+
+// rows returns the number of rows (pixels of an NHWC tensor, rows of a
+// row-major one) and the innermost size of an operand.
+func rows(o plan.Operand) (n, c int) {
+	c = o.Shape[len(o.Shape)-1]
+	if o.NHWC && len(o.Shape) == 4 {
+		c = o.Shape[1]
+	}
+	return o.Size() / c, c
+}
+
+func (e *Executor) prepQGemm(s *plan.Step) (stepFunc, error) {
+	x, y := s.In[0], s.Out
+	m, n, k, err := plan.GemmDims(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(x.Shape) == 4 && (!x.NHWC || !y.NHWC) {
+		return nil, fmt.Errorf("int8 gemm operands must be NHWC")
+	}
+	if _, c := rows(x); c != k || x.Size() != m*k || y.Size() != m*n {
+		return nil, fmt.Errorf("int8 gemm operands %v -> %v do not fit m=%d n=%d k=%d", x.Shape, y.Shape, m, n, k)
+	}
+	ep := s.Attrs.Fused
+	lo, hi := float64(ep.Min)+float64(y.ZP), float64(ep.Max)+float64(y.ZP)
+	if ep.Act != ir.ActRequant || lo != math.Trunc(lo) || hi != math.Trunc(hi) || lo < 0 || hi > 255 || lo > float64(y.ZP) || hi < float64(y.ZP) {
+		return nil, fmt.Errorf("int8 gemm needs a requantizing epilogue within the output's bytes, got %s [%g, %g] with zero point %d", ep.Act, ep.Min, ep.Max, y.ZP)
+	}
+	wb, err := e.blob(s.Consts[0], (kernels.PackedGemmS8Size(n, k)+3)/4, "int8 weight")
+	if err != nil {
+		return nil, err
+	}
+	cb, err := e.blob(s.Consts[1], n, "compensation")
+	if err != nil {
+		return nil, err
+	}
+	mb, err := e.blob(s.Consts[2], n, "multiplier")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range mb {
+		if math.IsInf(float64(v), 0) || v != v {
+			return nil, fmt.Errorf("int8 gemm multiplier %g is not finite", v)
+		}
+	}
+	bp, comp := blobBytes(wb), blobInt32s(cb)
+	a, c := e.bytes(x), e.bytes(y)
+	lda, ldc := x.RowStride(), y.RowStride()
+	isa, zp, l, h := e.plan.ISA, y.ZP, int32(lo), int32(hi)
+	return func(tid, t, nt int) {
+		r0, r1 := split(m, qgemmRows, t, nt)
+		if r0 < r1 {
+			kernels.QGemmU8S8ISA(isa, r1-r0, n, k, a[r0*lda:], lda, bp, comp, mb, zp, l, h, c[r0*ldc:], ldc)
+		}
+	}, nil
+}
+
+// qgemmRows is the row quantum of a split int8 GEMM (the VNNI tile height).
+const qgemmRows = 8
+
+// prepQuant converts float32 integers to bytes: byte = x + ZP. The step
+// that made x (a requantizing epilogue) bounds it to [−ZP, 255 − ZP];
+// other values give unspecified bytes.
+func (e *Executor) prepQuant(s *plan.Step) (stepFunc, error) {
+	x, y := s.In[0], s.Out
+	if x.DType != plan.F32 || !x.Shape.Equal(y.Shape) || x.NHWC != y.NHWC {
+		return nil, fmt.Errorf("to-u8 needs a float input of the output's shape and layout, got %v -> %v", x.Shape, y.Shape)
+	}
+	n, c := rows(x)
+	in, out := e.buf(x), e.bytes(y)
+	ld, zp := y.RowStride(), y.ZP
+	return func(tid, t, nt int) {
+		r0, r1 := split(n, 16, t, nt)
+		for r := r0; r < r1; r++ {
+			toBytes(in[r*c:][:c], out[r*ld:][:c], zp)
+		}
+	}, nil
+}
+
+// toBytes stores float integers x as bytes x + zp.
+func toBytes(x []float32, out []uint8, zp int32) {
+	out = out[:len(x)]
+	for i, v := range x {
+		out[i] = uint8(int32(v) + zp)
+	}
+}
+
+// prepDequant converts bytes to float32 centred integers: x = byte − ZP.
+func (e *Executor) prepDequant(s *plan.Step) (stepFunc, error) {
+	x, y := s.In[0], s.Out
+	if y.DType != plan.F32 || !x.Shape.Equal(y.Shape) || x.NHWC != y.NHWC {
+		return nil, fmt.Errorf("to-f32 needs a float output of the input's shape and layout, got %v -> %v", x.Shape, y.Shape)
+	}
+	n, c := rows(x)
+	in, out := e.bytes(x), e.buf(y)
+	ld := x.RowStride()
+	var lut [256]float32
+	for i := range lut {
+		lut[i] = float32(int32(i) - x.ZP)
+	}
+	return func(tid, t, nt int) {
+		r0, r1 := split(n, 16, t, nt)
+		for r := r0; r < r1; r++ {
+			src, dst := in[r*ld:][:c], out[r*c:][:c]
+			for i, b := range src {
+				dst[i] = lut[b]
+			}
+		}
+	}, nil
+}
+
+// prepGAPBytes is the global average pool of a byte NHWC input: exact
+// integer sums, then float32(Σ(x − ZP))·(1/hw), which is what the float
+// kernels compute on the same (integer, exactly summed) values.
+func (e *Executor) prepGAPBytes(s *plan.Step) (stepFunc, error) {
+	x := s.In[0]
+	n, hw, c := pixels(x)
+	in, out := e.bytes(x), e.buf(s.Out)
+	ld := x.RowStride()
+	if hw*255 >= 1<<24 {
+		return nil, fmt.Errorf("byte global pool of %d pixels could round its sums", hw)
+	}
+	inv := 1 / float32(hw)
+	zhw := int32(hw) * x.ZP
+	return func(tid, t, nt int) {
+		var acc [256]int32
+		for b := t; b < n; b += nt {
+			for c0 := 0; c0 < c; c0 += len(acc) {
+				cs := min(len(acc), c-c0)
+				sum := acc[:cs]
+				clear(sum)
+				for p := 0; p < hw; p++ {
+					for j, v := range in[(b*hw+p)*ld+c0:][:cs] {
+						sum[j] += int32(v)
+					}
+				}
+				o := out[b*c+c0:][:cs]
+				for j, v := range sum {
+					o[j] = float32(v-zhw) * inv
+				}
+			}
+		}
+	}, nil
+}
+
+// genericBytes runs the generic steps that read or write bytes: the
+// model's input QuantizeLinear and a Requantize (float in, bytes out),
+// and QAdd on bytes. nil, nil when no operand is a byte.
+func (e *Executor) genericBytes(s *plan.Step) (stepFunc, error) {
+	anyU8 := s.Out.DType == plan.U8
+	for _, o := range s.In {
+		anyU8 = anyU8 || o.DType == plan.U8
+	}
+	if !anyU8 {
+		return nil, nil
+	}
+	scalar := func(i int) (float32, error) {
+		if i >= len(s.In) {
+			return 0, nil
+		}
+		b := s.ConstIn[i]
+		if b == plan.NoBlob || len(e.plan.Blobs[b]) != 1 {
+			return 0, fmt.Errorf("%s on bytes needs constant scalar parameters", s.Op)
+		}
+		return e.plan.Blobs[b][0], nil
+	}
+	y := s.Out
+	qt := s.Attrs.QType
+	lo, hi := qt.Range()
+	if hi-lo != 255 || y.DType != plan.U8 {
+		return nil, fmt.Errorf("%s on bytes needs an 8-bit type and a byte output", s.Op)
+	}
+	if err := checkGenericShape(s); err != nil {
+		return nil, err
+	}
+	for _, o := range s.In[:1] {
+		if !o.Shape.Equal(y.Shape) || o.NHWC != y.NHWC || s.ConstIn[0] != plan.NoBlob {
+			return nil, fmt.Errorf("%s on bytes needs an input of the output's shape and layout", s.Op)
+		}
+	}
+	n, c := rows(y)
+	out, ldo := e.bytes(y), y.RowStride()
+	switch s.Op {
+	case ir.OpQuantizeLinear:
+		sc, err := scalar(1)
+		if err != nil {
+			return nil, err
+		}
+		zp, err := scalar(2)
+		if err != nil {
+			return nil, err
+		}
+		if zp != float32(int32(zp)) || int32(zp) < lo || int32(zp) > hi || y.ZP != -lo {
+			return nil, fmt.Errorf("QuantizeLinear to bytes: zero point %g, storage zero point %d for type %v", zp, y.ZP, qt)
+		}
+		in := e.buf(s.In[0])
+		// ir.Quantize: q = sat(roundEven(x/sc) + zp); byte = q − lo. The
+		// clamp comes before the rounding (integer bounds: the same).
+		l, h, off := float32(lo)-zp, float32(hi)-zp, zp-float32(lo)
+		return func(tid, t, nt int) {
+			const magic = 0x1.8p23
+			r0, r1 := split(n, 16, t, nt)
+			for r := r0; r < r1; r++ {
+				dst := out[r*ldo:][:c]
+				for i, v := range in[r*c:][:c] {
+					q := v / sc
+					if q != q {
+						q = 0
+					}
+					q = max(min(q, h), l)
+					dst[i] = uint8(float32(q+magic) - magic + off)
+				}
+			}
+		}, nil
+	case ir.OpRequantize:
+		zp, err := scalar(2)
+		if err != nil {
+			return nil, err
+		}
+		if len(s.In) != 3 || s.ConstIn[1] == plan.NoBlob || zp != float32(int32(zp)) || int32(zp)-lo != y.ZP {
+			return nil, fmt.Errorf("Requantize to bytes: zero point %g, storage zero point %d for type %v", zp, y.ZP, qt)
+		}
+		m := e.plan.Blobs[s.ConstIn[1]]
+		if len(m) != 1 && len(m) != y.Shape[1] || len(y.Shape) == 4 && !y.NHWC && y.Shape[2]*y.Shape[3] != 1 {
+			return nil, fmt.Errorf("Requantize to bytes needs a per-tensor or per-channel multiplier on channels-last data")
+		}
+		in := e.buf(s.In[0])
+		z := int32(zp)
+		return func(tid, t, nt int) {
+			if t != 0 {
+				return
+			}
+			for r := 0; r < n; r++ {
+				dst := out[r*ldo:][:c]
+				for i, v := range in[r*c:][:c] {
+					mm := m[0]
+					if len(m) > 1 {
+						mm = m[i]
+					}
+					dst[i] = uint8(int32(ir.Requantize(float64(v), mm, z, qt)) - lo)
+				}
+			}
+		}, nil
+	case ir.OpQAdd:
+		a, b := s.In[0], s.In[1]
+		if a.DType != plan.U8 || b.DType != plan.U8 || !b.Shape.Equal(y.Shape) || b.NHWC != y.NHWC || s.ConstIn[1] != plan.NoBlob {
+			return nil, fmt.Errorf("QAdd on bytes needs two byte operands of the output's shape and layout")
+		}
+		var p [4]float32
+		for i := range p {
+			v, err := scalar(2 + i)
+			if err != nil {
+				return nil, err
+			}
+			p[i] = v
+		}
+		as, bs, m, zp := p[0], p[1], p[2], p[3]
+		if zp != float32(int32(zp)) || int32(zp)-lo != y.ZP {
+			return nil, fmt.Errorf("QAdd to bytes: zero point %g, storage zero point %d for type %v", zp, y.ZP, qt)
+		}
+		// float32(a·as) and float32(b·bs) take 256 values each: tables.
+		var ta, tb [256]float32
+		for i := range ta {
+			ta[i] = float32(int32(i)-a.ZP) * as
+			tb[i] = float32(int32(i)-b.ZP) * bs
+		}
+		ab, bb := e.bytes(a), e.bytes(b)
+		lda, ldb := a.RowStride(), b.RowStride()
+		l, h, off := float32(lo)-zp, float32(hi)-zp, float32(y.ZP)
+		return func(tid, t, nt int) {
+			const magic = 0x1.8p23
+			r0, r1 := split(n, 16, t, nt)
+			for r := r0; r < r1; r++ {
+				dst, xa, xb := out[r*ldo:][:c], ab[r*lda:][:c], bb[r*ldb:][:c]
+				for i := range dst {
+					v := (ta[xa[i]] + tb[xb[i]]) * m
+					if v != v {
+						v = 0
+					}
+					v = max(min(v, h), l)
+					dst[i] = uint8(float32(v+magic) - magic + off)
+				}
+			}
+		}, nil
+	}
+	return nil, fmt.Errorf("%s has no byte version", s.Op)
+}

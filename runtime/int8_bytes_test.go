@@ -1,0 +1,160 @@
+package runtime_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/runtime"
+)
+
+// int8Graph is a small QOperator network of awkward shapes: 5 input
+// channels (not a multiple of 4), a depthwise 3×3, two 1×1 convs of 6
+// outputs added (QLinearAdd), a global pool, a QGemm of 10 outputs, with
+// zero points zx (input), zy (every output) of type qt.
+func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int) *ir.Graph {
+	g := ir.New("int8awkward")
+	const c, h, w = 5, 7, 9
+	x := g.AddInput("x", batch, c, h, w)
+	sc := func(name string, v float32) *ir.Value {
+		return g.AddConst(name, &ir.Tensor{Shape: ir.Shape{}, Data: []float32{v}})
+	}
+	ints := func(name string, lo, hi int, shape ...int) *ir.Value {
+		t := ir.NewTensor(shape...)
+		for i := range t.Data {
+			t.Data[i] = float32(lo + rng.Intn(hi-lo+1))
+		}
+		return g.AddConst(name, t)
+	}
+	perCh := func(name string, n int) *ir.Value {
+		t := ir.NewTensor(n)
+		for i := range t.Data {
+			t.Data[i] = 0.002 + 0.01*rng.Float32()
+		}
+		return g.AddConst(name, t)
+	}
+	q := ir.Attrs{QType: qt}
+	xs, xz := sc("xs", 0.02), sc("xz", float32(zx))
+	yz := sc("yz", float32(zy))
+	qx := g.AddNode(ir.OpQuantizeLinear, "qx", q, x, xs, xz)
+	conv := func(name string, in *ir.Value, ins *ir.Value, cout, k, group int, ys float32) *ir.Value {
+		a := ir.ConvAttrs(1, k/2, group)
+		a.QType = qt
+		wt := ints(name+".w", -128, 127, cout, c/group, k, k)
+		return g.AddNode(ir.OpQLinearConv, name, a, in, ins, xz, wt, perCh(name+".ws", cout), sc(name+".wz", 0),
+			sc(name+".ys", ys), yz, ints(name+".b", -3000, 3000, cout))
+	}
+	dw := conv("dw", qx, xs, c, 3, c, 0.05)
+	// The 1×1 convs read dw (scale 0.05, zero point zy).
+	c1x := func(name string) *ir.Value {
+		a := ir.ConvAttrs(1, 0, 1)
+		a.QType = qt
+		return g.AddNode(ir.OpQLinearConv, name, a, dw, sc(name+".xs", 0.05), yz, ints(name+".w", -128, 127, 6, c, 1, 1),
+			perCh(name+".ws", 6), sc(name+".wz", 0), sc(name+".ys", 0.3), yz, ints(name+".b", -3000, 3000, 6))
+	}
+	p1, p2 := c1x("p1"), c1x("p2")
+	add := g.AddNode(ir.OpQLinearAdd, "add", q, p1, sc("a.s", 0.3), yz, p2, sc("b.s", 0.3), yz, sc("c.s", 0.4), yz)
+	gap := g.AddNode(ir.OpQLinearGlobalAveragePool, "gap", q, add, sc("g.xs", 0.4), yz, sc("g.ys", 0.1), yz)
+	flat := g.AddNode(ir.OpFlatten, "flat", ir.Attrs{Axis: 1}, gap)
+	ga := ir.Attrs{QType: qt, TransB: true, Alpha: 1, Beta: 1}
+	fc := g.AddNode(ir.OpQGemm, "fc", ga, flat, sc("fc.as", 0.1), yz, ints("fc.w", -128, 127, 10, 6), perCh("fc.ws", 10), sc("fc.wz", 0),
+		ints("fc.b", -2000, 2000, 10), sc("fc.ys", 0.2), yz)
+	out := g.AddNode(ir.OpDequantizeLinear, "out", ir.Attrs{}, fc, sc("o.s", 0.2), yz)
+	g.SetOutputs(out)
+	return g
+}
+
+// TestInt8BytesAwkward: with every quantized activation stored as bytes
+// (int8 GEMMs, QAdd and global pool on bytes, a float island around the
+// depthwise conv), the plan computes exactly what the float plan of the
+// same graph computes, on every ISA, for uint8 and int8 activations with
+// zero points at the range ends, batch 3 (189 rows: not a multiple of the
+// 8-row tiles), 5 and 6 channels (not multiples of 4). Both agree with the
+// reference executor within one output step.
+func TestInt8BytesAwkward(t *testing.T) {
+	rng := rand.New(rand.NewSource(14))
+	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
+		lo, hi := qt.Range()
+		for _, zp := range [][2]int32{{lo, hi}, {hi, lo}, {lo + 3, lo + 100}} {
+			g := int8Graph(rng, qt, zp[0], zp[1], 3)
+			in := ir.NewTensor(3, 5, 7, 9)
+			for i := range in.Data {
+				in.Data[i] = float32(rng.NormFloat64())
+			}
+			ref := referenceOutputs(t, g, []*ir.Tensor{in})[0].Data
+			for _, isa := range kernels.Available() {
+				set, err := kernels.ForISA(isa)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var outs [2][]float32
+				for i, islands := range []bool{false, true} {
+					p, _, err := passes.Compile(g, passes.Options{Level: 2, Verify: true, Int8Islands: islands}, set)
+					if err != nil {
+						t.Fatal(err)
+					}
+					kinds := map[plan.Kind]int{}
+					for _, s := range p.Steps {
+						kinds[s.Kind]++
+					}
+					if islands && (kinds[plan.KindQGemm] != 3 || kinds[plan.KindDequant] == 0) {
+						t.Fatalf("%v: steps by kind %v: want 3 int8 GEMMs and a float island", isa, kinds)
+					}
+					if islands {
+						// Byte operands survive the plan file.
+						var buf bytes.Buffer
+						if err := plan.Encode(&buf, p); err != nil {
+							t.Fatal(err)
+						}
+						if p, err = plan.Decode(&buf); err != nil {
+							t.Fatal(err)
+						}
+					}
+					outs[i] = execute(t, p, 2, []*ir.Tensor{in})[0].Data
+				}
+				what := fmt.Sprintf("%v %v zx %d zy %d", isa, qt, zp[0], zp[1])
+				for i := range outs[0] {
+					if outs[1][i] != outs[0][i] {
+						t.Fatalf("%s: output %d: bytes %g, float plan %g", what, i, outs[1][i], outs[0][i])
+					}
+					if d := outs[1][i] - ref[i]; d > 0.2001 || d < -0.2001 {
+						t.Errorf("%s: output %d: plan %g, reference %g (more than one step of 0.2)", what, i, outs[1][i], ref[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestInt8BytesNoAllocs: a plan on bytes runs without allocating.
+func TestInt8BytesNoAllocs(t *testing.T) {
+	g := int8Graph(rand.New(rand.NewSource(1)), ir.QUint8, 0, 255, 2)
+	set, err := kernels.ForISA(kernels.Best())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := passes.Compile(g, passes.Options{Level: 2, Int8Islands: true}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, threads := range []int{1, 2} {
+		e, err := runtime.New(p, runtime.Options{Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, outs := []*ir.Tensor{ir.NewTensor(2, 5, 7, 9)}, e.NewOutputs()
+		if a := testing.AllocsPerRun(5, func() {
+			if err := e.Run(in, outs); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 0 {
+			t.Errorf("%d threads: %v allocations per run", threads, a)
+		}
+		e.Close()
+	}
+}
