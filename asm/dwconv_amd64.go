@@ -407,19 +407,29 @@ func Max_AVX512(x *float32, n int, res *float32, mask *int32)
 // QDWConv3x3_VNNI computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
 //
 //go:noescape
-func QDWConv3x3_VNNI(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
 // QDWConv3x3_AVX2 computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX2).
 //
 //go:noescape
-func QDWConv3x3_AVX2(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
 // QDWConv5x5_VNNI computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
 //
 //go:noescape
-func QDWConv5x5_VNNI(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv5x5_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
 // QDWConv5x5_AVX2 computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX2).
 //
 //go:noescape
-func QDWConv5x5_AVX2(rows **uint8, cs int, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv5x5_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QDWConv3x3s1_VNNI computes npix output pixels of a 3x3 stride-1 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
+//
+//go:noescape
+func QDWConv3x3s1_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QDWConv3x3s2_VNNI computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
+//
+//go:noescape
+func QDWConv3x3s2_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)

@@ -175,12 +175,12 @@ func StemConvAVX512(nb int, in *float32, inRowStride int, w, bias, out *float32,
 }
 
 // QDWConvVNNI runs the k×k int8 depthwise kernel; false if none is generated.
-func QDWConvVNNI(k int, rows **uint8, cs, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+func QDWConvVNNI(k int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch k {
 	case 3:
-		QDWConv3x3_VNNI(rows, cs, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	case 5:
-		QDWConv5x5_VNNI(rows, cs, pixStride, c, q, out, outPixStride, npix)
+		QDWConv5x5_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	default:
 		return false
 	}
@@ -188,12 +188,25 @@ func QDWConvVNNI(k int, rows **uint8, cs, pixStride, c int, q *int32, out *uint8
 }
 
 // QDWConvAVX2 runs the k×k int8 depthwise kernel; false if none is generated.
-func QDWConvAVX2(k int, rows **uint8, cs, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+func QDWConvAVX2(k int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch k {
 	case 3:
-		QDWConv3x3_AVX2(rows, cs, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
 	case 5:
-		QDWConv5x5_AVX2(rows, cs, pixStride, c, q, out, outPixStride, npix)
+		QDWConv5x5_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+	default:
+		return false
+	}
+	return true
+}
+
+// QDWConv3x3VNNI runs the 3×3 stride-s int8 depthwise kernel that reuses column quads; false if none is generated.
+func QDWConv3x3VNNI(s int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+	switch s {
+	case 1:
+		QDWConv3x3s1_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
+	case 2:
+		QDWConv3x3s2_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	default:
 		return false
 	}

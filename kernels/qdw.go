@@ -27,12 +27,13 @@ import (
 //
 //	layout 0 (qdwGroups, generic and AVX2): groups of 8 channels in order,
 //	    per group KH·KW taps × 8 int32 weights, then 8 bias', 8 multipliers.
-//	layout 1 (qdwVNNI, AVX-512 VNNI): blocks of 64 channels, per block
-//	    ⌈KH·KW/4⌉ quads of 4 taps × 4 vectors r × 16 dwords, the dword of
-//	    lane k, element e holding channel 16k+4r+e's weights for taps
-//	    4q..4q+3 (the order VPUNPCK{L,H}BW then VPUNPCK{L,H}WD of four tap
-//	    vectors leaves the channels in); then 64 bias' and 64 multipliers
-//	    in that same order (vector r, dword 4k+e).
+//	layout 1 (qdwVNNI, AVX-512 VNNI; 3×3 and 5×5): blocks of 64 channels,
+//	    per block ⌈KH·KW/4⌉ quads of 4 taps (qdwVNNITap) × 4 vectors r ×
+//	    16 dwords, the dword of lane k, element e holding channel
+//	    16k+4r+e's weights for the quad's taps (the order VPUNPCK{L,H}BW
+//	    then VPUNPCK{L,H}WD of four tap vectors leaves the channels in);
+//	    then 64 bias' and 64 multipliers in that same order (vector r,
+//	    dword 4k+e).
 
 // QDWParams describes an int8 depthwise convolution of one image.
 type QDWParams struct {
@@ -123,7 +124,7 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 		for t := 0; t < taps; t++ {
 			v := w[ch*taps+t]
 			if l == qdwVNNI {
-				dst[wo+qdwVNNITap(t)] = byte(int8(v))
+				dst[wo+qdwVNNITap(kw, t)] = byte(int8(v))
 			} else {
 				le.PutUint32(dst[wo+32*t:], uint32(v))
 			}
@@ -135,8 +136,16 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 }
 
 // qdwVNNITap is the byte offset of tap t's weight from the weight of tap
-// 0 in layout 1 (quad t/4, byte t%4 of the channel's dword).
-func qdwVNNITap(t int) int { return t/4*256 + t%4 }
+// 0 in layout 1: its quad (256 bytes each) and byte within the channel's
+// dword. A 3×3 quad is a kernel column (kh in bytes 0..2), so that the
+// kernels build each input column's quad once; other kernels group 4
+// consecutive row-major taps.
+func qdwVNNITap(k, t int) int {
+	if k == 3 {
+		return t%3*256 + t/3
+	}
+	return t/4*256 + t%4
+}
 
 // qdwOffsets returns where channel ch's tap-0 weight, bias' and multiplier
 // are in layout l.
@@ -212,7 +221,7 @@ func qdwGeneric(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 		var w [64]int32 // up to 8×8 taps from the blob; larger kernels read it per tap
 		wt := func(t int) int32 {
 			if l == qdwVNNI {
-				return int32(int8(wp[wo+qdwVNNITap(t)]))
+				return int32(int8(wp[wo+qdwVNNITap(p.KW, t)]))
 			}
 			return int32(le.Uint32(wp[wo+32*t:]))
 		}

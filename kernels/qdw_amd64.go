@@ -52,25 +52,21 @@ func fillQDWAMD64(s *Set) {
 
 func qdwSIMD(kh, kw int) bool { return kh == kw && (kh == 3 || kh == 5) }
 
-// qdwScratch: a row of zero-point bytes (padding rows) and a k×k patch
-// (border columns).
+// qdwScratch: a row of zero-point bytes that padding taps read.
 func qdwScratch(p *QDWParams) int {
 	if !qdwSIMD(p.KH, p.KW) {
 		return 0
 	}
-	return (p.W + p.KH*p.KW) * p.InStride
+	return (p.W + p.KW) * p.InStride
 }
 
 // qdwRun runs the generated kernels over output rows [oy0, oy1): per row,
-// one call for the columns whose window is inside the image horizontally
-// (padding rows read the zero-point row), and one call per border column
-// on a patch of its k×k input pixels with the padding set to the zero
-// point.
+// one call for the columns whose window is inside the image horizontally,
+// and one call per border column; each passes the k·k tap pointers of its
+// first pixel, those in the padding pointing into the zero-point row.
 func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 	k, is, os, c := p.KH, p.InStride, p.OutStride, p.C
-	zrow := scratch[:p.W*is]
-	patch := scratch[p.W*is:][:k*k*is]
-	xzp := byte(p.XZP)
+	zrow := scratch[:(p.W+k)*is]
 	zfilled := false
 	args := qdwArgs{w: &wp[qdwHeader], fhi: float32(255 - p.YZP), zp: p.YZP}
 	if r := c % 8; r > 0 {
@@ -80,13 +76,23 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 		}
 	}
 	q := (*int32)(unsafe.Pointer(&args))
-	var rows [5]*uint8
-	call := func(cs, pixStride int, o *uint8, npix int) {
+	var taps [25]*uint8
+	zero := func(off int) *uint8 {
+		if !zfilled {
+			fillBytes(zrow, byte(p.XZP))
+			zfilled = true
+		}
+		return &zrow[off]
+	}
+	call := func(pixStride int, o *uint8, npix int) {
 		var ok bool
-		if vnni {
-			ok = asm.QDWConvVNNI(k, &rows[0], cs, pixStride, c, q, o, os, npix)
-		} else {
-			ok = asm.QDWConvAVX2(k, &rows[0], cs, pixStride, c, q, o, os, npix)
+		switch {
+		case vnni && k == 3 && p.SW <= 2:
+			ok = asm.QDWConv3x3VNNI(p.SW, &taps[0], pixStride, c, q, o, os, npix)
+		case vnni:
+			ok = asm.QDWConvVNNI(k, &taps[0], pixStride, c, q, o, os, npix)
+		default:
+			ok = asm.QDWConvAVX2(k, &taps[0], pixStride, c, q, o, os, npix)
 		}
 		if !ok {
 			panic(fmt.Sprintf("kernels: no generated %dx%d int8 depthwise kernel", k, k))
@@ -98,17 +104,16 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 		if oxLo < oxHi {
 			ix := oxLo*p.SW - p.PadL
 			for kh := 0; kh < k; kh++ {
-				if iy := iy0 + kh; iy >= 0 && iy < p.H {
-					rows[kh] = &in[(iy*p.W+ix)*is]
-					continue
+				iy := iy0 + kh
+				for kw := 0; kw < k; kw++ {
+					if iy >= 0 && iy < p.H {
+						taps[kh*k+kw] = &in[(iy*p.W+ix+kw)*is]
+					} else {
+						taps[kh*k+kw] = zero(kw * is)
+					}
 				}
-				if !zfilled {
-					fillBytes(zrow, xzp)
-					zfilled = true
-				}
-				rows[kh] = &zrow[0]
 			}
-			call(is, p.SW*is, &out[(oy*p.OW+oxLo)*os], oxHi-oxLo)
+			call(p.SW*is, &out[(oy*p.OW+oxLo)*os], oxHi-oxLo)
 		}
 		for ox := 0; ox < p.OW; ox++ {
 			if ox == oxLo && oxLo < oxHi {
@@ -119,16 +124,14 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 			for kh := 0; kh < k; kh++ {
 				iy := iy0 + kh
 				for kw := 0; kw < k; kw++ {
-					dst := patch[(kh*k+kw)*is:][:is]
 					if ix := ix0 + kw; iy >= 0 && iy < p.H && ix >= 0 && ix < p.W {
-						copy(dst, in[(iy*p.W+ix)*is:][:is])
+						taps[kh*k+kw] = &in[(iy*p.W+ix)*is]
 					} else {
-						fillBytes(dst, xzp)
+						taps[kh*k+kw] = zero(0)
 					}
 				}
-				rows[kh] = &patch[kh*k*is]
 			}
-			call(is, 0, &out[(oy*p.OW+ox)*os], 1)
+			call(0, &out[(oy*p.OW+ox)*os], 1)
 		}
 	}
 }

@@ -139,7 +139,7 @@ func runQDW(t *testing.T, ps qdwPath, p *QDWParams, in []byte, w, bias []int32, 
 func TestQDWConv(t *testing.T) {
 	rng := rand.New(rand.NewSource(14))
 	paths := qdwPaths(t)
-	chans := []int{1, 3, 13, 17, 40, 72, 130}
+	chans := []int{1, 3, 13, 17, 40, 72, 100, 130}
 	if testing.Short() {
 		chans = []int{1, 13, 72}
 	}
