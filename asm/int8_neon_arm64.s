@@ -991,18 +991,18 @@ g1:
 	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
 	WORD $0x0e20c082 // smull v2.8h, v4.8b, v0.8b
 	WORD $0x4e20c083 // smull2 v3.8h, v4.16b, v0.16b
-	WORD $0x4e606850 // sadalp v16.4s, v2.8h
-	WORD $0x4e606871 // sadalp v17.4s, v3.8h
 	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
 	WORD $0x4e20c0ac // smull2 v12.8h, v5.16b, v0.16b
-	WORD $0x4e606972 // sadalp v18.4s, v11.8h
-	WORD $0x4e606993 // sadalp v19.4s, v12.8h
+	WORD $0x4e606850 // sadalp v16.4s, v2.8h
+	WORD $0x4e606871 // sadalp v17.4s, v3.8h
 	WORD $0x0e20c0c2 // smull v2.8h, v6.8b, v0.8b
 	WORD $0x4e20c0c3 // smull2 v3.8h, v6.16b, v0.16b
-	WORD $0x4e606854 // sadalp v20.4s, v2.8h
-	WORD $0x4e606875 // sadalp v21.4s, v3.8h
+	WORD $0x4e606972 // sadalp v18.4s, v11.8h
+	WORD $0x4e606993 // sadalp v19.4s, v12.8h
 	WORD $0x0e20c0eb // smull v11.8h, v7.8b, v0.8b
 	WORD $0x4e20c0ec // smull2 v12.8h, v7.16b, v0.16b
+	WORD $0x4e606854 // sadalp v20.4s, v2.8h
+	WORD $0x4e606875 // sadalp v21.4s, v3.8h
 	WORD $0x4e606976 // sadalp v22.4s, v11.8h
 	WORD $0x4e606997 // sadalp v23.4s, v12.8h
 	SUBS $1, R22, R22
@@ -1074,30 +1074,30 @@ g1:
 	WORD $0x4e20c083 // smull2 v3.8h, v4.16b, v0.16b
 	WORD $0x0e21c089 // smull v9.8h, v4.8b, v1.8b
 	WORD $0x4e21c08a // smull2 v10.8h, v4.16b, v1.16b
-	WORD $0x4e606850 // sadalp v16.4s, v2.8h
-	WORD $0x4e606871 // sadalp v17.4s, v3.8h
-	WORD $0x4e606938 // sadalp v24.4s, v9.8h
-	WORD $0x4e606959 // sadalp v25.4s, v10.8h
 	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
 	WORD $0x4e20c0ac // smull2 v12.8h, v5.16b, v0.16b
 	WORD $0x0e21c0ad // smull v13.8h, v5.8b, v1.8b
 	WORD $0x4e21c0ae // smull2 v14.8h, v5.16b, v1.16b
-	WORD $0x4e606972 // sadalp v18.4s, v11.8h
-	WORD $0x4e606993 // sadalp v19.4s, v12.8h
-	WORD $0x4e6069ba // sadalp v26.4s, v13.8h
-	WORD $0x4e6069db // sadalp v27.4s, v14.8h
+	WORD $0x4e606850 // sadalp v16.4s, v2.8h
+	WORD $0x4e606871 // sadalp v17.4s, v3.8h
+	WORD $0x4e606938 // sadalp v24.4s, v9.8h
+	WORD $0x4e606959 // sadalp v25.4s, v10.8h
 	WORD $0x0e20c0c2 // smull v2.8h, v6.8b, v0.8b
 	WORD $0x4e20c0c3 // smull2 v3.8h, v6.16b, v0.16b
 	WORD $0x0e21c0c9 // smull v9.8h, v6.8b, v1.8b
 	WORD $0x4e21c0ca // smull2 v10.8h, v6.16b, v1.16b
-	WORD $0x4e606854 // sadalp v20.4s, v2.8h
-	WORD $0x4e606875 // sadalp v21.4s, v3.8h
-	WORD $0x4e60693c // sadalp v28.4s, v9.8h
-	WORD $0x4e60695d // sadalp v29.4s, v10.8h
+	WORD $0x4e606972 // sadalp v18.4s, v11.8h
+	WORD $0x4e606993 // sadalp v19.4s, v12.8h
+	WORD $0x4e6069ba // sadalp v26.4s, v13.8h
+	WORD $0x4e6069db // sadalp v27.4s, v14.8h
 	WORD $0x0e20c0eb // smull v11.8h, v7.8b, v0.8b
 	WORD $0x4e20c0ec // smull2 v12.8h, v7.16b, v0.16b
 	WORD $0x0e21c0ed // smull v13.8h, v7.8b, v1.8b
 	WORD $0x4e21c0ee // smull2 v14.8h, v7.16b, v1.16b
+	WORD $0x4e606854 // sadalp v20.4s, v2.8h
+	WORD $0x4e606875 // sadalp v21.4s, v3.8h
+	WORD $0x4e60693c // sadalp v28.4s, v9.8h
+	WORD $0x4e60695d // sadalp v29.4s, v10.8h
 	WORD $0x4e606976 // sadalp v22.4s, v11.8h
 	WORD $0x4e606997 // sadalp v23.4s, v12.8h
 	WORD $0x4e6069be // sadalp v30.4s, v13.8h
@@ -2745,18 +2745,18 @@ g1:
 	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
 	WORD $0x0e20c082 // smull v2.8h, v4.8b, v0.8b
 	WORD $0x4e20c083 // smull2 v3.8h, v4.16b, v0.16b
-	WORD $0x4e606850 // sadalp v16.4s, v2.8h
-	WORD $0x4e606871 // sadalp v17.4s, v3.8h
 	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
 	WORD $0x4e20c0ac // smull2 v12.8h, v5.16b, v0.16b
-	WORD $0x4e606972 // sadalp v18.4s, v11.8h
-	WORD $0x4e606993 // sadalp v19.4s, v12.8h
+	WORD $0x4e606850 // sadalp v16.4s, v2.8h
+	WORD $0x4e606871 // sadalp v17.4s, v3.8h
 	WORD $0x0e20c0c2 // smull v2.8h, v6.8b, v0.8b
 	WORD $0x4e20c0c3 // smull2 v3.8h, v6.16b, v0.16b
-	WORD $0x4e606854 // sadalp v20.4s, v2.8h
-	WORD $0x4e606875 // sadalp v21.4s, v3.8h
+	WORD $0x4e606972 // sadalp v18.4s, v11.8h
+	WORD $0x4e606993 // sadalp v19.4s, v12.8h
 	WORD $0x0e20c0eb // smull v11.8h, v7.8b, v0.8b
 	WORD $0x4e20c0ec // smull2 v12.8h, v7.16b, v0.16b
+	WORD $0x4e606854 // sadalp v20.4s, v2.8h
+	WORD $0x4e606875 // sadalp v21.4s, v3.8h
 	WORD $0x4e606976 // sadalp v22.4s, v11.8h
 	WORD $0x4e606997 // sadalp v23.4s, v12.8h
 	SUBS $1, R22, R22
@@ -2864,30 +2864,30 @@ g1:
 	WORD $0x4e20c083 // smull2 v3.8h, v4.16b, v0.16b
 	WORD $0x0e21c089 // smull v9.8h, v4.8b, v1.8b
 	WORD $0x4e21c08a // smull2 v10.8h, v4.16b, v1.16b
-	WORD $0x4e606850 // sadalp v16.4s, v2.8h
-	WORD $0x4e606871 // sadalp v17.4s, v3.8h
-	WORD $0x4e606938 // sadalp v24.4s, v9.8h
-	WORD $0x4e606959 // sadalp v25.4s, v10.8h
 	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
 	WORD $0x4e20c0ac // smull2 v12.8h, v5.16b, v0.16b
 	WORD $0x0e21c0ad // smull v13.8h, v5.8b, v1.8b
 	WORD $0x4e21c0ae // smull2 v14.8h, v5.16b, v1.16b
-	WORD $0x4e606972 // sadalp v18.4s, v11.8h
-	WORD $0x4e606993 // sadalp v19.4s, v12.8h
-	WORD $0x4e6069ba // sadalp v26.4s, v13.8h
-	WORD $0x4e6069db // sadalp v27.4s, v14.8h
+	WORD $0x4e606850 // sadalp v16.4s, v2.8h
+	WORD $0x4e606871 // sadalp v17.4s, v3.8h
+	WORD $0x4e606938 // sadalp v24.4s, v9.8h
+	WORD $0x4e606959 // sadalp v25.4s, v10.8h
 	WORD $0x0e20c0c2 // smull v2.8h, v6.8b, v0.8b
 	WORD $0x4e20c0c3 // smull2 v3.8h, v6.16b, v0.16b
 	WORD $0x0e21c0c9 // smull v9.8h, v6.8b, v1.8b
 	WORD $0x4e21c0ca // smull2 v10.8h, v6.16b, v1.16b
-	WORD $0x4e606854 // sadalp v20.4s, v2.8h
-	WORD $0x4e606875 // sadalp v21.4s, v3.8h
-	WORD $0x4e60693c // sadalp v28.4s, v9.8h
-	WORD $0x4e60695d // sadalp v29.4s, v10.8h
+	WORD $0x4e606972 // sadalp v18.4s, v11.8h
+	WORD $0x4e606993 // sadalp v19.4s, v12.8h
+	WORD $0x4e6069ba // sadalp v26.4s, v13.8h
+	WORD $0x4e6069db // sadalp v27.4s, v14.8h
 	WORD $0x0e20c0eb // smull v11.8h, v7.8b, v0.8b
 	WORD $0x4e20c0ec // smull2 v12.8h, v7.16b, v0.16b
 	WORD $0x0e21c0ed // smull v13.8h, v7.8b, v1.8b
 	WORD $0x4e21c0ee // smull2 v14.8h, v7.16b, v1.16b
+	WORD $0x4e606854 // sadalp v20.4s, v2.8h
+	WORD $0x4e606875 // sadalp v21.4s, v3.8h
+	WORD $0x4e60693c // sadalp v28.4s, v9.8h
+	WORD $0x4e60695d // sadalp v29.4s, v10.8h
 	WORD $0x4e606976 // sadalp v22.4s, v11.8h
 	WORD $0x4e606997 // sadalp v23.4s, v12.8h
 	WORD $0x4e6069be // sadalp v30.4s, v13.8h

@@ -229,16 +229,29 @@ func genInt8(q bool, mr int, kind string) *Func {
 			flip(i)
 		}
 		loadB()
-		for j := 0; j < 4; j++ {
+		// Products of column quad j+1 are issued before the accumulation
+		// of quad j (two temp sets), so no SADALP waits on the multiply
+		// just before it (in-order cores such as the Cortex-A53).
+		mul := func(j int) {
 			t := temps[j%2]
 			for i := 0; i < mr; i++ {
 				f.W(enc.SMULL(t[2*i], bReg[j], i))
 				f.W(enc.SMULL2(t[2*i+1], bReg[j], i))
 			}
+		}
+		accum := func(j int) {
+			t := temps[j%2]
 			for i := 0; i < mr; i++ {
 				f.W(enc.SADALP(16+8*i+2*j, t[2*i]))
 				f.W(enc.SADALP(16+8*i+2*j+1, t[2*i+1]))
 			}
+		}
+		mul(0)
+		for j := 0; j < 4; j++ {
+			if j < 3 {
+				mul(j + 1)
+			}
+			accum(j)
 		}
 		f.I("SUBS $1, R%d, R%d", rKCnt, rKCnt)
 		f.I("BNE g1")
