@@ -172,7 +172,7 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 	c := chunksPerThread * nt
 	switch s.Kind {
 	case plan.KindGemm:
-		c = min(c, gemmUnits(s, nt, set))
+		c = gemmChunks(s, nt, set)
 	case plan.KindDWConv, plan.KindConv:
 		c = min(c, s.Out.Shape[0]*s.Out.Shape[2]) // NCHW shape: batch × output rows
 	case plan.KindQGemm:
