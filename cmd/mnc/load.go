@@ -182,6 +182,10 @@ func (m *model) plan(c *compileFlags, shapes map[string][]int, input string) (*p
 	}
 	if m.once {
 		o.ReleaseWeights = true
+		// Nothing imports the model again: an ONNX model's decoded
+		// initializers, which its Rebuild holds, go with the weights
+		// Compile releases.
+		g.Rebuild, m.g.Rebuild = nil, nil
 	} else {
 		o.Weights = m.weights
 	}
