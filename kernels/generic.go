@@ -8,5 +8,6 @@ func fillGeneric(s *Set) {
 	fillConvGeneric(s)
 	fillMiscGeneric(s)
 	fillQDWGeneric(s)
+	fillQConv(s)
 	s.Quantize, s.QAdd = quantizeGeneric, qaddGeneric
 }

@@ -149,6 +149,13 @@ type Set struct {
 	QDWScratchSize func(p *QDWParams) int
 	QDWConv        func(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int)
 
+	// QConv: int8 dense conv on u8 NHWC bytes (qconv.go; the stem): the
+	// same contract as QDW with weights [Cout][Cin][KH][KW], dilation 1.
+	PackedQConvSize  func(p *QConvParams) int
+	PackQConv        func(dst []byte, w, bias []int32, mult []float32, p *QConvParams) error
+	QConvScratchSize func(p *QConvParams) int
+	QConv            func(p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int)
+
 	// GlobalAvgPool: out[c] = mean over hw pixels of in (hw×c).
 	GlobalAvgPool func(in []float32, hw, c int, out []float32)
 	// ScaleChannels: out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).

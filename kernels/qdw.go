@@ -258,3 +258,9 @@ func qdwGeneric(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 // qdwNoVNNI (tests) makes the AVX-512 Set run the AVX2 kernels on the
 // layout-0 blobs PackQDW then writes, as on AVX-512 machines without VNNI.
 var qdwNoVNNI bool
+
+func fillBytes(b []byte, v byte) {
+	for i := range b {
+		b[i] = v
+	}
+}

@@ -135,9 +135,3 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 		}
 	}
 }
-
-func fillBytes(b []byte, v byte) {
-	for i := range b {
-		b[i] = v
-	}
-}
