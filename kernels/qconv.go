@@ -109,7 +109,9 @@ func fillQConv(s *Set) {
 	s.PackedQConvSize = qconvSize
 	s.PackQConv = packQConv
 	s.QConvScratchSize = func(p *QConvParams) int { return p.OW * qconvDepth(p) }
-	s.QConv = func(p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int) { qconv(s.ISA, p, in, wp, out, scratch, oy0, oy1) }
+	s.QConv = func(p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int) {
+		qconv(s.ISA, p, in, wp, out, scratch, oy0, oy1)
+	}
 }
 
 func qconv(isa ISA, p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int) {
