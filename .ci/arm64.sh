@@ -38,7 +38,8 @@ go test -short -timeout 20m -skip "$skip" -exec qemu-aarch64 "${pkgs[@]}"
 
 # qemu's default CPU implements every extension; a Cortex-A53 has only
 # ARMv8.0 FP/ASIMD, so this catches a generated instruction that needs a
-# later extension (FP16, dot product, ...), and runs the int8 GEMM tests on
-# the ARMv8.0 path (SMULL/SADALP: no SDOT there).
+# later extension (FP16, dot product, ...), and runs the int8 GEMM tests and
+# a small int8 plan on bytes on the ARMv8.0 path (SMULL/SADALP: no SDOT
+# there; the default CPU runs SUDOT, and the kernel tests SDOT too).
 echo "arm64: NEON kernel tests on an emulated Cortex-A53"
-go test -short -count=1 -exec "qemu-aarch64 -cpu cortex-a53" -run 'Neon|U8S8' ./kernels/
+go test -short -count=1 -exec "qemu-aarch64 -cpu cortex-a53" -run 'Neon|U8S8|TestInt8Bytes' ./kernels/ ./runtime/
