@@ -10,12 +10,14 @@ import (
 	"github.com/mnc-go/mnc/plan"
 )
 
-// Images is the throughput mode: a plan compiled for one image, run on
-// several threads that each take whole images, one after another, with no
-// barrier between threads inside an image (each thread is a one-thread
-// Executor with its own arena). For a batch of at least as many images as
-// threads it avoids the per-step barriers and the small chunks of splitting
-// every step, at the price of each image's latency (one core per image).
+// Images is the throughput mode: a plan compiled for one image, run by
+// several groups of threads that each take whole images, one after
+// another, with no barrier between groups (each group is an Executor of
+// its own, with its own arena). For a batch of at least as many images as
+// threads (groups of one thread) it avoids the per-step barriers and the
+// small chunks of splitting every step, at the price of each image's
+// latency (one core per image); for a smaller batch, groups of several
+// threads keep every core busy (16 threads, batch 8: 8 groups of 2).
 //
 // Run's inputs and outputs are the plan's with any batch in place of its
 // batch of 1. Images claim the next image with one atomic counter per image
@@ -38,7 +40,25 @@ type Images struct {
 
 // NewImages prepares p (batch 1) for threads threads (0: all cores) of
 // whole images each.
-func NewImages(p *plan.Plan, threads int) (*Images, error) {
+func NewImages(p *plan.Plan, threads int) (*Images, error) { return NewImageGroups(p, threads, 1) }
+
+// ImageGroupThreads is how many threads each group of the throughput mode
+// should have for a batch on threads threads: one when the batch gives
+// every thread an image, else threads/batch, so that the batch's images
+// run at once on groups that together take the threads (16 threads,
+// batch 8: 2; batch 3: 5, one thread idle).
+func ImageGroupThreads(threads, batch int) int {
+	if batch <= 0 || threads <= batch {
+		return 1
+	}
+	return threads / batch
+}
+
+// NewImageGroups prepares p (batch 1) for threads threads (0: all cores)
+// in groups of perGroup threads (at most threads), each group running
+// whole images split over its threads; threads beyond a whole number of
+// groups stay idle.
+func NewImageGroups(p *plan.Plan, threads, perGroup int) (*Images, error) {
 	if p == nil {
 		return nil, fmt.Errorf("runtime: nil plan")
 	}
@@ -48,9 +68,11 @@ func NewImages(p *plan.Plan, threads int) (*Images, error) {
 	if threads <= 0 {
 		threads = goruntime.NumCPU()
 	}
+	perGroup = min(max(perGroup, 1), threads)
+	groups := threads / perGroup
 	m := &Images{p: p, stop: make(chan struct{})}
-	for t := 0; t < threads; t++ {
-		e, err := New(p, Options{Threads: 1})
+	for t := 0; t < groups; t++ {
+		e, err := New(p, Options{Threads: perGroup})
 		if err != nil {
 			m.Close()
 			return nil, err
@@ -66,7 +88,7 @@ func NewImages(p *plan.Plan, threads int) (*Images, error) {
 		m.views = append(m.views, v)
 		m.err = append(m.err, nil)
 	}
-	for t := 1; t < threads; t++ {
+	for t := 1; t < groups; t++ {
 		c := make(chan struct{})
 		m.start = append(m.start, c)
 		go m.worker(t, c)
@@ -74,8 +96,11 @@ func NewImages(p *plan.Plan, threads int) (*Images, error) {
 	return m, nil
 }
 
-// Threads returns the number of threads (each runs whole images).
-func (m *Images) Threads() int { return len(m.execs) }
+// Threads returns the number of threads (groups × threads per group).
+func (m *Images) Threads() int { return len(m.execs) * m.execs[0].Threads() }
+
+// Groups returns the number of groups (each runs whole images).
+func (m *Images) Groups() int { return len(m.execs) }
 
 // Plan returns the batch-1 plan.
 func (m *Images) Plan() *plan.Plan { return m.p }
@@ -102,7 +127,7 @@ func (m *Images) worker(t int, start chan struct{}) {
 	}
 }
 
-// work runs images on thread t until none are left.
+// work runs images on group t until none are left.
 func (m *Images) work(t int) {
 	v := m.views[t]
 	for {

@@ -92,3 +92,50 @@ func TestImages(t *testing.T) {
 		t.Error("a batch-2 output for a batch-3 input was accepted")
 	}
 }
+
+// TestImageGroups: the throughput mode in groups of several threads (5
+// threads in groups of 2: 2 groups, one thread idle) gives, for a batch
+// of 3, each image's output of a two-thread executor bit for bit, without
+// allocating; ImageGroupThreads shares the threads among a small batch.
+func TestImageGroups(t *testing.T) {
+	for _, c := range []struct{ threads, batch, want int }{{16, 8, 2}, {16, 3, 5}, {16, 16, 1}, {16, 32, 1}, {2, 1, 2}, {1, 4, 1}, {4, 0, 1}} {
+		if got := runtime.ImageGroupThreads(c.threads, c.batch); got != c.want {
+			t.Errorf("ImageGroupThreads(%d, %d) = %d, want %d", c.threads, c.batch, got, c.want)
+		}
+	}
+	g := buildModel(t, "mobilenet_v3_small:res=64,alpha=0.5,classes=10")
+	p := compile(t, g, config{level: 2, batch: 1, isa: kernels.Best()})
+	s := p.Inputs[0].Buf.Shape
+	in := reference.FixedInput(3, s[1], s[2], s[3])
+	m, err := runtime.NewImageGroups(p, 5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Groups() != 2 || m.Threads() != 4 {
+		t.Fatalf("5 threads in groups of 2: %d groups, %d threads; want 2 and 4", m.Groups(), m.Threads())
+	}
+	os := p.Outputs[0].Buf.Shape
+	out := ir.NewTensor(append([]int{3}, os[1:]...)...)
+	ins, outs := []*ir.Tensor{in}, []*ir.Tensor{out}
+	if err := m.Run(ins, outs); err != nil {
+		t.Fatal(err)
+	}
+	n, no := in.Shape.Size()/3, os.Size()
+	for i := 0; i < 3; i++ {
+		one := &ir.Tensor{Shape: s, Data: in.Data[i*n : (i+1)*n]}
+		want := execute(t, p, 2, []*ir.Tensor{one})[0].Data
+		for j := range want {
+			if out.Data[i*no+j] != want[j] {
+				t.Fatalf("image %d: output %d = %g, want %g", i, j, out.Data[i*no+j], want[j])
+			}
+		}
+	}
+	if allocs := testing.AllocsPerRun(5, func() {
+		if err := m.Run(ins, outs); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("%.1f allocations per Run, want 0", allocs)
+	}
+}

@@ -45,6 +45,7 @@ type benchResult struct {
 	SplitImgPerS   float64 `json:"split_images_per_s,omitempty"`
 	ImagesImgPerS  float64 `json:"images_mode_images_per_s,omitempty"`
 	ImagesMedianMS float64 `json:"images_mode_median_ms,omitempty"`
+	GroupThreads   int     `json:"images_mode_group_threads,omitempty"` // threads per group of the throughput mode
 	// Memory: the plan's arena, its packed constants, the per-thread
 	// scratch of all threads, and the process's peak resident set (VmHWM,
 	// Linux only; 0 elsewhere), which includes the Go runtime and binary.
@@ -416,7 +417,10 @@ func minChunks(chunks []int) int {
 func benchImages(b *benchState, set map[string][]int, imf *imageFlags, o benchOpts, r *benchResult) error {
 	one := *b.v
 	one.cf.batch = 1
-	one.cf.threads = 1 // each thread runs whole images alone
+	// Groups of threads that each run whole images: one thread each when
+	// the batch has an image per thread, else as many as share the cores.
+	per := runtime.ImageGroupThreads(b.e.Threads(), b.p.Batch)
+	one.cf.threads = per
 	// A fresh copy: compiling may have released the first one's weights.
 	m1, err := openModel(one.spec, &one.cf)
 	if err != nil {
@@ -435,7 +439,7 @@ func benchImages(b *benchState, set map[string][]int, imf *imageFlags, o benchOp
 	if err != nil {
 		return fmt.Errorf("-mode %s: compiling for batch 1: %w", o.mode, err)
 	}
-	m, err := runtime.NewImages(p1, b.e.Threads())
+	m, err := runtime.NewImageGroups(p1, b.e.Threads(), per)
 	if err != nil {
 		return err
 	}
@@ -472,6 +476,7 @@ func benchImages(b *benchState, set map[string][]int, imf *imageFlags, o benchOp
 	ms, mw := med(split), med(whole)
 	n := float64(b.p.Batch)
 	r.SplitImgPerS, r.ImagesImgPerS, r.ImagesMedianMS = n/ms.Seconds(), n/mw.Seconds(), float64(mw.Nanoseconds())/1e6
+	r.GroupThreads = per
 	if o.mode == "images" || o.mode == "auto" && mw < ms {
 		r.Mode, r.ImagesPerSec = "images", r.ImagesImgPerS
 	}
@@ -494,8 +499,8 @@ func printBench(r *benchResult, perLayer bool) {
 	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "  throughput: %.1f images/s (%s)\n", r.ImagesPerSec, r.Mode)
 	if r.SplitImgPerS > 0 && r.ImagesImgPerS > 0 {
-		fmt.Fprintf(stdout, "    split every step: %.1f images/s; whole images per thread: %.1f images/s (%.2fx, interleaved medians)\n",
-			r.SplitImgPerS, r.ImagesImgPerS, r.ImagesImgPerS/r.SplitImgPerS)
+		fmt.Fprintf(stdout, "    split every step: %.1f images/s; whole images per group of %d thread(s): %.1f images/s (%.2fx, interleaved medians)\n",
+			r.SplitImgPerS, r.GroupThreads, r.ImagesImgPerS, r.ImagesImgPerS/r.SplitImgPerS)
 	}
 	fmt.Fprintf(stdout, "  memory: arena %s, weights %s, scratch %s; process peak RSS %s\n",
 		mib(r.ArenaBytes), mib(r.WeightsBytes), mib(r.ScratchBytes), mib(r.PeakRSSBytes))
