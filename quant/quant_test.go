@@ -3,6 +3,7 @@ package quant
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
@@ -103,10 +104,7 @@ func checkAgainstReference(t *testing.T, q *ir.Graph, xs []*ir.Tensor, isas []ke
 		w := want[qo.Outputs[0].Name]
 		for _, isa := range isas {
 			got := runPlan(t, q, isa, 2, x)
-			var d float64
-			for k := range w.Data {
-				d = math.Max(d, math.Abs(float64(got.Data[k]-w.Data[k])))
-			}
+			d, _ := maxDiff(got.Data, w.Data)
 			if d > step*1.0001 {
 				t.Errorf("input %d, %v: max|plan − reference| %.4g > one output step %.4g", i, isa, d, step)
 			}
@@ -154,5 +152,84 @@ func TestQuantizeSmallNet(t *testing.T) {
 			t.Errorf("per tensor %v: accuracy %v", pt, acc)
 		}
 		checkAgainstReference(t, q, xs[:2], kernels.Available())
+	}
+}
+
+// TestQuantizeExtremes: weights all zero, tiny, huge or with a NaN, and
+// calibration inputs all zero, huge or with NaN/Inf, never panic: Quantize
+// returns a model whose -O2 plan matches the reference executor's integer
+// pipeline within one output step, or a one-line error.
+func TestQuantizeExtremes(t *testing.T) {
+	scaleWeights := func(g *ir.Graph, f func(i int, w float32) float32) *ir.Graph {
+		h := g.Clone()
+		for _, n := range h.Nodes {
+			if n.Op == ir.OpConv || n.Op == ir.OpGemm {
+				w := n.Input(1).Const.Clone()
+				for i := range w.Data {
+					w.Data[i] = f(i, w.Data[i])
+				}
+				n.Inputs[1] = h.AddConst(n.Inputs[1].Name+".x", w)
+			}
+		}
+		return h
+	}
+	fill := func(v float32) []*ir.Tensor {
+		t := ir.NewTensor(1, 3, 12, 12)
+		for i := range t.Data {
+			t.Data[i] = v
+		}
+		return []*ir.Tensor{t}
+	}
+	base := smallNet(t)
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, c := range []struct {
+		name    string
+		g       *ir.Graph
+		samples []*ir.Tensor
+	}{
+		{"zero weights", scaleWeights(base, func(int, float32) float32 { return 0 }), nil},
+		{"empty channel", scaleWeights(base, func(i int, w float32) float32 {
+			if i < 9 {
+				return 0
+			}
+			return w
+		}), nil},
+		{"tiny weights", scaleWeights(base, func(_ int, w float32) float32 { return w * 1e-30 }), nil},
+		{"huge weights", scaleWeights(base, func(_ int, w float32) float32 { return w * 1e30 }), nil},
+		{"NaN weight", scaleWeights(base, func(i int, w float32) float32 {
+			if i == 5 {
+				return nan
+			}
+			return w
+		}), nil},
+		{"Inf weight", scaleWeights(base, func(i int, w float32) float32 {
+			if i == 7 {
+				return inf
+			}
+			return w
+		}), nil},
+		{"zero inputs", base, fill(0)},
+		{"huge inputs", base, fill(3e38)},
+		{"NaN inputs", base, fill(nan)},
+		{"Inf inputs", base, fill(-inf)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			xs := c.samples
+			if xs == nil {
+				xs = BuiltinInputs(2, []int{1, 3, 12, 12})
+			}
+			q, st, err := Quantize(c.g, xs, Options{})
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error is not one line: %q", err)
+				}
+				return
+			}
+			if _, err := Evaluate(q, xs, st.FloatOutputs, 1); err != nil {
+				t.Fatal(err)
+			}
+			probe := append(xs, BuiltinInputs(3, []int{1, 3, 12, 12})[2])
+			checkAgainstReference(t, q, probe, kernels.Available())
+		})
 	}
 }
