@@ -433,3 +433,23 @@ func QDWConv3x3s1_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8,
 //
 //go:noescape
 func QDWConv3x3s2_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_1x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX-512 VNNI).
+//
+//go:noescape
+func QStem3x3C4_1x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_2x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 32 channels (AVX-512 VNNI).
+//
+//go:noescape
+func QStem3x3C4_2x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_3x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 48 channels (AVX-512 VNNI).
+//
+//go:noescape
+func QStem3x3C4_3x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_4x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 64 channels (AVX-512 VNNI).
+//
+//go:noescape
+func QStem3x3C4_4x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)

@@ -81502,3 +81502,999 @@ block_done_4184:
 done:
 	VZEROUPPER
 	RET
+
+// func QStem3x3C4_1x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// Requires: AVX, AVX512F, AVX512VNNI
+TEXT ·QStem3x3C4_1x16_VNNI(SB), NOSPLIT, $0-48
+	MOVQ         taps+0(FP), AX
+	MOVQ         q+16(FP), CX
+	MOVQ         out+24(FP), DX
+	MOVQ         pixStride+8(FP), BX
+	MOVQ         npix+40(FP), SI
+	MOVQ         (CX), DI
+	VBROADCASTSS 8(CX), Z0
+	VPBROADCASTD 12(CX), Z1
+	VPXORD       Z2, Z2, Z2
+	KMOVW        16(CX), K1
+	XORQ         CX, CX
+
+group4:
+	CMPQ             SI, $0x04
+	JB               group4_done
+	LEAQ             (CX)(BX*1), R8
+	LEAQ             (R8)(BX*1), R9
+	LEAQ             (R9)(BX*1), R10
+	VMOVDQU32        576(DI), Z3
+	VMOVDQA32        Z3, Z4
+	VMOVDQA32        Z3, Z5
+	VMOVDQA32        Z3, Z6
+	MOVQ             (AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         (DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         (DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         (DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         (DI), Z7, Z6
+	MOVQ             8(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         64(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         64(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         64(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         64(DI), Z7, Z6
+	MOVQ             16(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         128(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         128(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         128(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         128(DI), Z7, Z6
+	MOVQ             24(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         192(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         192(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         192(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         192(DI), Z7, Z6
+	MOVQ             32(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         256(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         256(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         256(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         256(DI), Z7, Z6
+	MOVQ             40(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         320(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         320(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         320(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         320(DI), Z7, Z6
+	MOVQ             48(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         384(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         384(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         384(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         384(DI), Z7, Z6
+	MOVQ             56(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         448(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         448(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         448(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         448(DI), Z7, Z6
+	MOVQ             64(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z7
+	VPDPBUSD         512(DI), Z7, Z3
+	VPBROADCASTD     (R11)(R8*1), Z7
+	VPDPBUSD         512(DI), Z7, Z4
+	VPBROADCASTD     (R11)(R9*1), Z7
+	VPDPBUSD         512(DI), Z7, Z5
+	VPBROADCASTD     (R11)(R10*1), Z7
+	VPDPBUSD         512(DI), Z7, Z6
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           640(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, K1, (DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           640(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, K1, (DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           640(DI), Z5, Z5
+	VMINPS           Z0, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z1, Z5, Z5
+	VPMAXSD          Z2, Z5, Z5
+	VPMOVUSDB        Z5, K1, (DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           640(DI), Z6, Z6
+	VMINPS           Z0, Z6, Z6
+	VCVTPS2DQ.RN_SAE Z6, Z6
+	VPADDD           Z1, Z6, Z6
+	VPMAXSD          Z2, Z6, Z6
+	VPMOVUSDB        Z6, K1, (DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	SUBQ             $0x04, SI
+	JMP              group4
+
+group4_done:
+group1:
+	CMPQ             SI, $0x01
+	JB               group1_done
+	VMOVDQU32        576(DI), Z3
+	MOVQ             (AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         (DI), Z4, Z3
+	MOVQ             8(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         64(DI), Z4, Z3
+	MOVQ             16(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         128(DI), Z4, Z3
+	MOVQ             24(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         192(DI), Z4, Z3
+	MOVQ             32(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         256(DI), Z4, Z3
+	MOVQ             40(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         320(DI), Z4, Z3
+	MOVQ             48(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         384(DI), Z4, Z3
+	MOVQ             56(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         448(DI), Z4, Z3
+	MOVQ             64(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z4
+	VPDPBUSD         512(DI), Z4, Z3
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           640(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, K1, (DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	SUBQ             $0x01, SI
+	JMP              group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func QStem3x3C4_2x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// Requires: AVX, AVX512F, AVX512VNNI
+TEXT ·QStem3x3C4_2x16_VNNI(SB), NOSPLIT, $0-48
+	MOVQ         taps+0(FP), AX
+	MOVQ         q+16(FP), CX
+	MOVQ         out+24(FP), DX
+	MOVQ         pixStride+8(FP), BX
+	MOVQ         npix+40(FP), SI
+	MOVQ         (CX), DI
+	VBROADCASTSS 8(CX), Z0
+	VPBROADCASTD 12(CX), Z1
+	VPXORD       Z2, Z2, Z2
+	KMOVW        16(CX), K1
+	XORQ         CX, CX
+
+group4:
+	CMPQ             SI, $0x04
+	JB               group4_done
+	LEAQ             (CX)(BX*1), R8
+	LEAQ             (R8)(BX*1), R9
+	LEAQ             (R9)(BX*1), R10
+	VMOVDQU32        1152(DI), Z3
+	VMOVDQU32        1216(DI), Z4
+	VMOVDQA32        Z3, Z5
+	VMOVDQA32        Z4, Z6
+	VMOVDQA32        Z3, Z7
+	VMOVDQA32        Z4, Z8
+	VMOVDQA32        Z3, Z9
+	VMOVDQA32        Z4, Z10
+	MOVQ             (AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         (DI), Z11, Z3
+	VPDPBUSD         64(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         (DI), Z11, Z5
+	VPDPBUSD         64(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         (DI), Z11, Z7
+	VPDPBUSD         64(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         (DI), Z11, Z9
+	VPDPBUSD         64(DI), Z11, Z10
+	MOVQ             8(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         128(DI), Z11, Z3
+	VPDPBUSD         192(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         128(DI), Z11, Z5
+	VPDPBUSD         192(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         128(DI), Z11, Z7
+	VPDPBUSD         192(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         128(DI), Z11, Z9
+	VPDPBUSD         192(DI), Z11, Z10
+	MOVQ             16(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         256(DI), Z11, Z3
+	VPDPBUSD         320(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         256(DI), Z11, Z5
+	VPDPBUSD         320(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         256(DI), Z11, Z7
+	VPDPBUSD         320(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         256(DI), Z11, Z9
+	VPDPBUSD         320(DI), Z11, Z10
+	MOVQ             24(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         384(DI), Z11, Z3
+	VPDPBUSD         448(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         384(DI), Z11, Z5
+	VPDPBUSD         448(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         384(DI), Z11, Z7
+	VPDPBUSD         448(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         384(DI), Z11, Z9
+	VPDPBUSD         448(DI), Z11, Z10
+	MOVQ             32(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         512(DI), Z11, Z3
+	VPDPBUSD         576(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         512(DI), Z11, Z5
+	VPDPBUSD         576(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         512(DI), Z11, Z7
+	VPDPBUSD         576(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         512(DI), Z11, Z9
+	VPDPBUSD         576(DI), Z11, Z10
+	MOVQ             40(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         640(DI), Z11, Z3
+	VPDPBUSD         704(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         640(DI), Z11, Z5
+	VPDPBUSD         704(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         640(DI), Z11, Z7
+	VPDPBUSD         704(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         640(DI), Z11, Z9
+	VPDPBUSD         704(DI), Z11, Z10
+	MOVQ             48(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         768(DI), Z11, Z3
+	VPDPBUSD         832(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         768(DI), Z11, Z5
+	VPDPBUSD         832(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         768(DI), Z11, Z7
+	VPDPBUSD         832(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         768(DI), Z11, Z9
+	VPDPBUSD         832(DI), Z11, Z10
+	MOVQ             56(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         896(DI), Z11, Z3
+	VPDPBUSD         960(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         896(DI), Z11, Z5
+	VPDPBUSD         960(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         896(DI), Z11, Z7
+	VPDPBUSD         960(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         896(DI), Z11, Z9
+	VPDPBUSD         960(DI), Z11, Z10
+	MOVQ             64(AX), R11
+	VPBROADCASTD     (R11)(CX*1), Z11
+	VPDPBUSD         1024(DI), Z11, Z3
+	VPDPBUSD         1088(DI), Z11, Z4
+	VPBROADCASTD     (R11)(R8*1), Z11
+	VPDPBUSD         1024(DI), Z11, Z5
+	VPDPBUSD         1088(DI), Z11, Z6
+	VPBROADCASTD     (R11)(R9*1), Z11
+	VPDPBUSD         1024(DI), Z11, Z7
+	VPDPBUSD         1088(DI), Z11, Z8
+	VPBROADCASTD     (R11)(R10*1), Z11
+	VPDPBUSD         1024(DI), Z11, Z9
+	VPDPBUSD         1088(DI), Z11, Z10
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           1280(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, (DX)
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           1344(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, K1, 16(DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           1280(DI), Z5, Z5
+	VMINPS           Z0, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z1, Z5, Z5
+	VPMAXSD          Z2, Z5, Z5
+	VPMOVUSDB        Z5, (DX)
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           1344(DI), Z6, Z6
+	VMINPS           Z0, Z6, Z6
+	VCVTPS2DQ.RN_SAE Z6, Z6
+	VPADDD           Z1, Z6, Z6
+	VPMAXSD          Z2, Z6, Z6
+	VPMOVUSDB        Z6, K1, 16(DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z7, Z7
+	VMULPS           1280(DI), Z7, Z7
+	VMINPS           Z0, Z7, Z7
+	VCVTPS2DQ.RN_SAE Z7, Z7
+	VPADDD           Z1, Z7, Z7
+	VPMAXSD          Z2, Z7, Z7
+	VPMOVUSDB        Z7, (DX)
+	VCVTDQ2PS        Z8, Z8
+	VMULPS           1344(DI), Z8, Z8
+	VMINPS           Z0, Z8, Z8
+	VCVTPS2DQ.RN_SAE Z8, Z8
+	VPADDD           Z1, Z8, Z8
+	VPMAXSD          Z2, Z8, Z8
+	VPMOVUSDB        Z8, K1, 16(DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z9, Z9
+	VMULPS           1280(DI), Z9, Z9
+	VMINPS           Z0, Z9, Z9
+	VCVTPS2DQ.RN_SAE Z9, Z9
+	VPADDD           Z1, Z9, Z9
+	VPMAXSD          Z2, Z9, Z9
+	VPMOVUSDB        Z9, (DX)
+	VCVTDQ2PS        Z10, Z10
+	VMULPS           1344(DI), Z10, Z10
+	VMINPS           Z0, Z10, Z10
+	VCVTPS2DQ.RN_SAE Z10, Z10
+	VPADDD           Z1, Z10, Z10
+	VPMAXSD          Z2, Z10, Z10
+	VPMOVUSDB        Z10, K1, 16(DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	SUBQ             $0x04, SI
+	JMP              group4
+
+group4_done:
+group1:
+	CMPQ             SI, $0x01
+	JB               group1_done
+	VMOVDQU32        1152(DI), Z3
+	VMOVDQU32        1216(DI), Z4
+	MOVQ             (AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         (DI), Z5, Z3
+	VPDPBUSD         64(DI), Z5, Z4
+	MOVQ             8(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         128(DI), Z5, Z3
+	VPDPBUSD         192(DI), Z5, Z4
+	MOVQ             16(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         256(DI), Z5, Z3
+	VPDPBUSD         320(DI), Z5, Z4
+	MOVQ             24(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         384(DI), Z5, Z3
+	VPDPBUSD         448(DI), Z5, Z4
+	MOVQ             32(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         512(DI), Z5, Z3
+	VPDPBUSD         576(DI), Z5, Z4
+	MOVQ             40(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         640(DI), Z5, Z3
+	VPDPBUSD         704(DI), Z5, Z4
+	MOVQ             48(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         768(DI), Z5, Z3
+	VPDPBUSD         832(DI), Z5, Z4
+	MOVQ             56(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         896(DI), Z5, Z3
+	VPDPBUSD         960(DI), Z5, Z4
+	MOVQ             64(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z5
+	VPDPBUSD         1024(DI), Z5, Z3
+	VPDPBUSD         1088(DI), Z5, Z4
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           1280(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, (DX)
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           1344(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, K1, 16(DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	SUBQ             $0x01, SI
+	JMP              group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func QStem3x3C4_3x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// Requires: AVX, AVX512F, AVX512VNNI
+TEXT ·QStem3x3C4_3x16_VNNI(SB), NOSPLIT, $0-48
+	MOVQ         taps+0(FP), AX
+	MOVQ         q+16(FP), CX
+	MOVQ         out+24(FP), DX
+	MOVQ         pixStride+8(FP), BX
+	MOVQ         npix+40(FP), SI
+	MOVQ         (CX), DI
+	VBROADCASTSS 8(CX), Z0
+	VPBROADCASTD 12(CX), Z1
+	VPXORD       Z2, Z2, Z2
+	KMOVW        16(CX), K1
+	XORQ         CX, CX
+
+group2:
+	CMPQ             SI, $0x02
+	JB               group2_done
+	LEAQ             (CX)(BX*1), R8
+	VMOVDQU32        1728(DI), Z3
+	VMOVDQU32        1792(DI), Z4
+	VMOVDQU32        1856(DI), Z5
+	VMOVDQA32        Z3, Z6
+	VMOVDQA32        Z4, Z7
+	VMOVDQA32        Z5, Z8
+	MOVQ             (AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         (DI), Z9, Z3
+	VPDPBUSD         64(DI), Z9, Z4
+	VPDPBUSD         128(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         (DI), Z9, Z6
+	VPDPBUSD         64(DI), Z9, Z7
+	VPDPBUSD         128(DI), Z9, Z8
+	MOVQ             8(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         192(DI), Z9, Z3
+	VPDPBUSD         256(DI), Z9, Z4
+	VPDPBUSD         320(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         192(DI), Z9, Z6
+	VPDPBUSD         256(DI), Z9, Z7
+	VPDPBUSD         320(DI), Z9, Z8
+	MOVQ             16(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         384(DI), Z9, Z3
+	VPDPBUSD         448(DI), Z9, Z4
+	VPDPBUSD         512(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         384(DI), Z9, Z6
+	VPDPBUSD         448(DI), Z9, Z7
+	VPDPBUSD         512(DI), Z9, Z8
+	MOVQ             24(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         576(DI), Z9, Z3
+	VPDPBUSD         640(DI), Z9, Z4
+	VPDPBUSD         704(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         576(DI), Z9, Z6
+	VPDPBUSD         640(DI), Z9, Z7
+	VPDPBUSD         704(DI), Z9, Z8
+	MOVQ             32(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         768(DI), Z9, Z3
+	VPDPBUSD         832(DI), Z9, Z4
+	VPDPBUSD         896(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         768(DI), Z9, Z6
+	VPDPBUSD         832(DI), Z9, Z7
+	VPDPBUSD         896(DI), Z9, Z8
+	MOVQ             40(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         960(DI), Z9, Z3
+	VPDPBUSD         1024(DI), Z9, Z4
+	VPDPBUSD         1088(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         960(DI), Z9, Z6
+	VPDPBUSD         1024(DI), Z9, Z7
+	VPDPBUSD         1088(DI), Z9, Z8
+	MOVQ             48(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         1152(DI), Z9, Z3
+	VPDPBUSD         1216(DI), Z9, Z4
+	VPDPBUSD         1280(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         1152(DI), Z9, Z6
+	VPDPBUSD         1216(DI), Z9, Z7
+	VPDPBUSD         1280(DI), Z9, Z8
+	MOVQ             56(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         1344(DI), Z9, Z3
+	VPDPBUSD         1408(DI), Z9, Z4
+	VPDPBUSD         1472(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         1344(DI), Z9, Z6
+	VPDPBUSD         1408(DI), Z9, Z7
+	VPDPBUSD         1472(DI), Z9, Z8
+	MOVQ             64(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z9
+	VPDPBUSD         1536(DI), Z9, Z3
+	VPDPBUSD         1600(DI), Z9, Z4
+	VPDPBUSD         1664(DI), Z9, Z5
+	VPBROADCASTD     (R9)(R8*1), Z9
+	VPDPBUSD         1536(DI), Z9, Z6
+	VPDPBUSD         1600(DI), Z9, Z7
+	VPDPBUSD         1664(DI), Z9, Z8
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           1920(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, (DX)
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           1984(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, 16(DX)
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           2048(DI), Z5, Z5
+	VMINPS           Z0, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z1, Z5, Z5
+	VPMAXSD          Z2, Z5, Z5
+	VPMOVUSDB        Z5, K1, 32(DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           1920(DI), Z6, Z6
+	VMINPS           Z0, Z6, Z6
+	VCVTPS2DQ.RN_SAE Z6, Z6
+	VPADDD           Z1, Z6, Z6
+	VPMAXSD          Z2, Z6, Z6
+	VPMOVUSDB        Z6, (DX)
+	VCVTDQ2PS        Z7, Z7
+	VMULPS           1984(DI), Z7, Z7
+	VMINPS           Z0, Z7, Z7
+	VCVTPS2DQ.RN_SAE Z7, Z7
+	VPADDD           Z1, Z7, Z7
+	VPMAXSD          Z2, Z7, Z7
+	VPMOVUSDB        Z7, 16(DX)
+	VCVTDQ2PS        Z8, Z8
+	VMULPS           2048(DI), Z8, Z8
+	VMINPS           Z0, Z8, Z8
+	VCVTPS2DQ.RN_SAE Z8, Z8
+	VPADDD           Z1, Z8, Z8
+	VPMAXSD          Z2, Z8, Z8
+	VPMOVUSDB        Z8, K1, 32(DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	SUBQ             $0x02, SI
+	JMP              group2
+
+group2_done:
+group1:
+	CMPQ             SI, $0x01
+	JB               group1_done
+	VMOVDQU32        1728(DI), Z3
+	VMOVDQU32        1792(DI), Z4
+	VMOVDQU32        1856(DI), Z5
+	MOVQ             (AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         (DI), Z6, Z3
+	VPDPBUSD         64(DI), Z6, Z4
+	VPDPBUSD         128(DI), Z6, Z5
+	MOVQ             8(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         192(DI), Z6, Z3
+	VPDPBUSD         256(DI), Z6, Z4
+	VPDPBUSD         320(DI), Z6, Z5
+	MOVQ             16(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         384(DI), Z6, Z3
+	VPDPBUSD         448(DI), Z6, Z4
+	VPDPBUSD         512(DI), Z6, Z5
+	MOVQ             24(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         576(DI), Z6, Z3
+	VPDPBUSD         640(DI), Z6, Z4
+	VPDPBUSD         704(DI), Z6, Z5
+	MOVQ             32(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         768(DI), Z6, Z3
+	VPDPBUSD         832(DI), Z6, Z4
+	VPDPBUSD         896(DI), Z6, Z5
+	MOVQ             40(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         960(DI), Z6, Z3
+	VPDPBUSD         1024(DI), Z6, Z4
+	VPDPBUSD         1088(DI), Z6, Z5
+	MOVQ             48(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         1152(DI), Z6, Z3
+	VPDPBUSD         1216(DI), Z6, Z4
+	VPDPBUSD         1280(DI), Z6, Z5
+	MOVQ             56(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         1344(DI), Z6, Z3
+	VPDPBUSD         1408(DI), Z6, Z4
+	VPDPBUSD         1472(DI), Z6, Z5
+	MOVQ             64(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z6
+	VPDPBUSD         1536(DI), Z6, Z3
+	VPDPBUSD         1600(DI), Z6, Z4
+	VPDPBUSD         1664(DI), Z6, Z5
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           1920(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, (DX)
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           1984(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, 16(DX)
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           2048(DI), Z5, Z5
+	VMINPS           Z0, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z1, Z5, Z5
+	VPMAXSD          Z2, Z5, Z5
+	VPMOVUSDB        Z5, K1, 32(DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	SUBQ             $0x01, SI
+	JMP              group1
+
+group1_done:
+	VZEROUPPER
+	RET
+
+// func QStem3x3C4_4x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// Requires: AVX, AVX512F, AVX512VNNI
+TEXT ·QStem3x3C4_4x16_VNNI(SB), NOSPLIT, $0-48
+	MOVQ         taps+0(FP), AX
+	MOVQ         q+16(FP), CX
+	MOVQ         out+24(FP), DX
+	MOVQ         pixStride+8(FP), BX
+	MOVQ         npix+40(FP), SI
+	MOVQ         (CX), DI
+	VBROADCASTSS 8(CX), Z0
+	VPBROADCASTD 12(CX), Z1
+	VPXORD       Z2, Z2, Z2
+	KMOVW        16(CX), K1
+	XORQ         CX, CX
+
+group2:
+	CMPQ             SI, $0x02
+	JB               group2_done
+	LEAQ             (CX)(BX*1), R8
+	VMOVDQU32        2304(DI), Z3
+	VMOVDQU32        2368(DI), Z4
+	VMOVDQU32        2432(DI), Z5
+	VMOVDQU32        2496(DI), Z6
+	VMOVDQA32        Z3, Z7
+	VMOVDQA32        Z4, Z8
+	VMOVDQA32        Z5, Z9
+	VMOVDQA32        Z6, Z10
+	MOVQ             (AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         (DI), Z11, Z3
+	VPDPBUSD         64(DI), Z11, Z4
+	VPDPBUSD         128(DI), Z11, Z5
+	VPDPBUSD         192(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         (DI), Z11, Z7
+	VPDPBUSD         64(DI), Z11, Z8
+	VPDPBUSD         128(DI), Z11, Z9
+	VPDPBUSD         192(DI), Z11, Z10
+	MOVQ             8(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         256(DI), Z11, Z3
+	VPDPBUSD         320(DI), Z11, Z4
+	VPDPBUSD         384(DI), Z11, Z5
+	VPDPBUSD         448(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         256(DI), Z11, Z7
+	VPDPBUSD         320(DI), Z11, Z8
+	VPDPBUSD         384(DI), Z11, Z9
+	VPDPBUSD         448(DI), Z11, Z10
+	MOVQ             16(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         512(DI), Z11, Z3
+	VPDPBUSD         576(DI), Z11, Z4
+	VPDPBUSD         640(DI), Z11, Z5
+	VPDPBUSD         704(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         512(DI), Z11, Z7
+	VPDPBUSD         576(DI), Z11, Z8
+	VPDPBUSD         640(DI), Z11, Z9
+	VPDPBUSD         704(DI), Z11, Z10
+	MOVQ             24(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         768(DI), Z11, Z3
+	VPDPBUSD         832(DI), Z11, Z4
+	VPDPBUSD         896(DI), Z11, Z5
+	VPDPBUSD         960(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         768(DI), Z11, Z7
+	VPDPBUSD         832(DI), Z11, Z8
+	VPDPBUSD         896(DI), Z11, Z9
+	VPDPBUSD         960(DI), Z11, Z10
+	MOVQ             32(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         1024(DI), Z11, Z3
+	VPDPBUSD         1088(DI), Z11, Z4
+	VPDPBUSD         1152(DI), Z11, Z5
+	VPDPBUSD         1216(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         1024(DI), Z11, Z7
+	VPDPBUSD         1088(DI), Z11, Z8
+	VPDPBUSD         1152(DI), Z11, Z9
+	VPDPBUSD         1216(DI), Z11, Z10
+	MOVQ             40(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         1280(DI), Z11, Z3
+	VPDPBUSD         1344(DI), Z11, Z4
+	VPDPBUSD         1408(DI), Z11, Z5
+	VPDPBUSD         1472(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         1280(DI), Z11, Z7
+	VPDPBUSD         1344(DI), Z11, Z8
+	VPDPBUSD         1408(DI), Z11, Z9
+	VPDPBUSD         1472(DI), Z11, Z10
+	MOVQ             48(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         1536(DI), Z11, Z3
+	VPDPBUSD         1600(DI), Z11, Z4
+	VPDPBUSD         1664(DI), Z11, Z5
+	VPDPBUSD         1728(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         1536(DI), Z11, Z7
+	VPDPBUSD         1600(DI), Z11, Z8
+	VPDPBUSD         1664(DI), Z11, Z9
+	VPDPBUSD         1728(DI), Z11, Z10
+	MOVQ             56(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         1792(DI), Z11, Z3
+	VPDPBUSD         1856(DI), Z11, Z4
+	VPDPBUSD         1920(DI), Z11, Z5
+	VPDPBUSD         1984(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         1792(DI), Z11, Z7
+	VPDPBUSD         1856(DI), Z11, Z8
+	VPDPBUSD         1920(DI), Z11, Z9
+	VPDPBUSD         1984(DI), Z11, Z10
+	MOVQ             64(AX), R9
+	VPBROADCASTD     (R9)(CX*1), Z11
+	VPDPBUSD         2048(DI), Z11, Z3
+	VPDPBUSD         2112(DI), Z11, Z4
+	VPDPBUSD         2176(DI), Z11, Z5
+	VPDPBUSD         2240(DI), Z11, Z6
+	VPBROADCASTD     (R9)(R8*1), Z11
+	VPDPBUSD         2048(DI), Z11, Z7
+	VPDPBUSD         2112(DI), Z11, Z8
+	VPDPBUSD         2176(DI), Z11, Z9
+	VPDPBUSD         2240(DI), Z11, Z10
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           2560(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, (DX)
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           2624(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, 16(DX)
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           2688(DI), Z5, Z5
+	VMINPS           Z0, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z1, Z5, Z5
+	VPMAXSD          Z2, Z5, Z5
+	VPMOVUSDB        Z5, 32(DX)
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           2752(DI), Z6, Z6
+	VMINPS           Z0, Z6, Z6
+	VCVTPS2DQ.RN_SAE Z6, Z6
+	VPADDD           Z1, Z6, Z6
+	VPMAXSD          Z2, Z6, Z6
+	VPMOVUSDB        Z6, K1, 48(DX)
+	ADDQ             outPixStride+32(FP), DX
+	VCVTDQ2PS        Z7, Z7
+	VMULPS           2560(DI), Z7, Z7
+	VMINPS           Z0, Z7, Z7
+	VCVTPS2DQ.RN_SAE Z7, Z7
+	VPADDD           Z1, Z7, Z7
+	VPMAXSD          Z2, Z7, Z7
+	VPMOVUSDB        Z7, (DX)
+	VCVTDQ2PS        Z8, Z8
+	VMULPS           2624(DI), Z8, Z8
+	VMINPS           Z0, Z8, Z8
+	VCVTPS2DQ.RN_SAE Z8, Z8
+	VPADDD           Z1, Z8, Z8
+	VPMAXSD          Z2, Z8, Z8
+	VPMOVUSDB        Z8, 16(DX)
+	VCVTDQ2PS        Z9, Z9
+	VMULPS           2688(DI), Z9, Z9
+	VMINPS           Z0, Z9, Z9
+	VCVTPS2DQ.RN_SAE Z9, Z9
+	VPADDD           Z1, Z9, Z9
+	VPMAXSD          Z2, Z9, Z9
+	VPMOVUSDB        Z9, 32(DX)
+	VCVTDQ2PS        Z10, Z10
+	VMULPS           2752(DI), Z10, Z10
+	VMINPS           Z0, Z10, Z10
+	VCVTPS2DQ.RN_SAE Z10, Z10
+	VPADDD           Z1, Z10, Z10
+	VPMAXSD          Z2, Z10, Z10
+	VPMOVUSDB        Z10, K1, 48(DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	ADDQ             BX, CX
+	SUBQ             $0x02, SI
+	JMP              group2
+
+group2_done:
+group1:
+	CMPQ             SI, $0x01
+	JB               group1_done
+	VMOVDQU32        2304(DI), Z3
+	VMOVDQU32        2368(DI), Z4
+	VMOVDQU32        2432(DI), Z5
+	VMOVDQU32        2496(DI), Z6
+	MOVQ             (AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         (DI), Z7, Z3
+	VPDPBUSD         64(DI), Z7, Z4
+	VPDPBUSD         128(DI), Z7, Z5
+	VPDPBUSD         192(DI), Z7, Z6
+	MOVQ             8(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         256(DI), Z7, Z3
+	VPDPBUSD         320(DI), Z7, Z4
+	VPDPBUSD         384(DI), Z7, Z5
+	VPDPBUSD         448(DI), Z7, Z6
+	MOVQ             16(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         512(DI), Z7, Z3
+	VPDPBUSD         576(DI), Z7, Z4
+	VPDPBUSD         640(DI), Z7, Z5
+	VPDPBUSD         704(DI), Z7, Z6
+	MOVQ             24(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         768(DI), Z7, Z3
+	VPDPBUSD         832(DI), Z7, Z4
+	VPDPBUSD         896(DI), Z7, Z5
+	VPDPBUSD         960(DI), Z7, Z6
+	MOVQ             32(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         1024(DI), Z7, Z3
+	VPDPBUSD         1088(DI), Z7, Z4
+	VPDPBUSD         1152(DI), Z7, Z5
+	VPDPBUSD         1216(DI), Z7, Z6
+	MOVQ             40(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         1280(DI), Z7, Z3
+	VPDPBUSD         1344(DI), Z7, Z4
+	VPDPBUSD         1408(DI), Z7, Z5
+	VPDPBUSD         1472(DI), Z7, Z6
+	MOVQ             48(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         1536(DI), Z7, Z3
+	VPDPBUSD         1600(DI), Z7, Z4
+	VPDPBUSD         1664(DI), Z7, Z5
+	VPDPBUSD         1728(DI), Z7, Z6
+	MOVQ             56(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         1792(DI), Z7, Z3
+	VPDPBUSD         1856(DI), Z7, Z4
+	VPDPBUSD         1920(DI), Z7, Z5
+	VPDPBUSD         1984(DI), Z7, Z6
+	MOVQ             64(AX), R8
+	VPBROADCASTD     (R8)(CX*1), Z7
+	VPDPBUSD         2048(DI), Z7, Z3
+	VPDPBUSD         2112(DI), Z7, Z4
+	VPDPBUSD         2176(DI), Z7, Z5
+	VPDPBUSD         2240(DI), Z7, Z6
+	VCVTDQ2PS        Z3, Z3
+	VMULPS           2560(DI), Z3, Z3
+	VMINPS           Z0, Z3, Z3
+	VCVTPS2DQ.RN_SAE Z3, Z3
+	VPADDD           Z1, Z3, Z3
+	VPMAXSD          Z2, Z3, Z3
+	VPMOVUSDB        Z3, (DX)
+	VCVTDQ2PS        Z4, Z4
+	VMULPS           2624(DI), Z4, Z4
+	VMINPS           Z0, Z4, Z4
+	VCVTPS2DQ.RN_SAE Z4, Z4
+	VPADDD           Z1, Z4, Z4
+	VPMAXSD          Z2, Z4, Z4
+	VPMOVUSDB        Z4, 16(DX)
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           2688(DI), Z5, Z5
+	VMINPS           Z0, Z5, Z5
+	VCVTPS2DQ.RN_SAE Z5, Z5
+	VPADDD           Z1, Z5, Z5
+	VPMAXSD          Z2, Z5, Z5
+	VPMOVUSDB        Z5, 32(DX)
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           2752(DI), Z6, Z6
+	VMINPS           Z0, Z6, Z6
+	VCVTPS2DQ.RN_SAE Z6, Z6
+	VPADDD           Z1, Z6, Z6
+	VPMAXSD          Z2, Z6, Z6
+	VPMOVUSDB        Z6, K1, 48(DX)
+	ADDQ             outPixStride+32(FP), DX
+	ADDQ             BX, CX
+	SUBQ             $0x01, SI
+	JMP              group1
+
+group1_done:
+	VZEROUPPER
+	RET

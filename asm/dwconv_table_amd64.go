@@ -212,3 +212,20 @@ func QDWConv3x3VNNI(s int, taps **uint8, pixStride, c int, q *int32, out *uint8,
 	}
 	return true
 }
+
+// QStemVNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.
+func QStemVNNI(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
+	switch nb {
+	case 1:
+		QStem3x3C4_1x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+	case 2:
+		QStem3x3C4_2x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+	case 3:
+		QStem3x3C4_3x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+	case 4:
+		QStem3x3C4_4x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+	default:
+		return false
+	}
+	return true
+}

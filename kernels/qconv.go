@@ -37,8 +37,22 @@ type QConvParams struct {
 func qconvDepth(p *QConvParams) int { return p.KH * p.KW * p.InStride }
 
 func qconvSize(p *QConvParams) int {
-	return qdwHeader + PackedGemmS8Size(p.Cout, qconvDepth(p)) + 8*p.Cout
+	n := qdwHeader + PackedGemmS8Size(p.Cout, qconvDepth(p)) + 8*p.Cout
+	if qconvDirect(p) {
+		n += (9 + 2) * 64 * qconvVectors(p)
+	}
+	return n
 }
+
+// qconvDirect reports whether the blob also holds the direct 3×3 kernel's
+// layout (4-byte pixels, at most 64 outputs): [tap][vector][16 outputs]
+// [4 bytes], then per vector 16 bias' (int32) and 16 multipliers.
+func qconvDirect(p *QConvParams) bool {
+	return p.InStride == 4 && p.KH == 3 && p.KW == 3 && p.Cout <= 64
+}
+
+// qconvVectors is the direct layout's vectors of 16 outputs.
+func qconvVectors(p *QConvParams) int { return (p.Cout + 15) / 16 }
 
 func qconvValid(p *QConvParams) bool {
 	return p.Cin >= 1 && p.Cout >= 1 && p.KH >= 1 && p.KW >= 1 && p.SH >= 1 && p.SW >= 1 && p.PadT >= 0 && p.PadL >= 0 &&
@@ -100,6 +114,19 @@ func packQConv(dst []byte, w, bias []int32, mult []float32, p *QConvParams) erro
 		le.PutUint32(dst[qdwHeader+g+4*o:], uint32(comp[o]))
 		le.PutUint32(dst[qdwHeader+g+4*co+4*o:], math.Float32bits(mult[o]))
 	}
+	if qconvDirect(p) {
+		d, nb := dst[qdwHeader+g+8*co:], qconvVectors(p)
+		clear(d)
+		for o := 0; o < co; o++ {
+			for t := 0; t < taps; t++ {
+				for ci := 0; ci < p.Cin; ci++ {
+					d[(t*nb+o/16)*64+4*(o%16)+ci] = byte(ws[o*k+t*p.InStride+ci])
+				}
+			}
+			le.PutUint32(d[taps*nb*64+4*o:], uint32(-comp[o]))
+			le.PutUint32(d[(taps+1)*nb*64+4*o:], math.Float32bits(mult[o]))
+		}
+	}
 	return nil
 }
 
@@ -108,15 +135,18 @@ const qconvMagic = 0x31435135
 func fillQConv(s *Set) {
 	s.PackedQConvSize = qconvSize
 	s.PackQConv = packQConv
-	s.QConvScratchSize = func(p *QConvParams) int { return p.OW * qconvDepth(p) }
+	s.QConvScratchSize = qconvScratch
 	s.QConv = func(p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 		qconv(s.ISA, p, in, wp, out, scratch, oy0, oy1)
 	}
 }
 
+// qconvScratch: the unfolded row, or the direct kernel's zero-point row.
+func qconvScratch(p *QConvParams) int { return max(p.OW*qconvDepth(p), (p.W+p.KW)*p.InStride) }
+
 func qconv(isa ISA, p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 	k, is, n := qconvDepth(p), p.InStride, qconvSize(p)
-	if !qconvValid(p) || len(in) < p.H*p.W*is || len(out) < p.OH*p.OW*p.OutStride || len(scratch) < p.OW*k || len(wp) < n ||
+	if !qconvValid(p) || len(in) < p.H*p.W*is || len(out) < p.OH*p.OW*p.OutStride || len(scratch) < qconvScratch(p) || len(wp) < n ||
 		oy0 < 0 || oy1 > p.OH || uintptr(unsafe.Pointer(unsafe.SliceData(wp)))%4 != 0 ||
 		binary.LittleEndian.Uint32(wp) != qconvMagic || int(binary.LittleEndian.Uint32(wp[8:])) != p.Cout || int(binary.LittleEndian.Uint32(wp[12:])) != k {
 		panic(fmt.Sprintf("kernels: QConv: bad arguments %+v with in %d, packed %d (want %d), out %d, scratch %d bytes, rows [%d, %d)",
@@ -126,6 +156,9 @@ func qconv(isa ISA, p *QConvParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 		return
 	}
 	g := PackedGemmS8Size(p.Cout, k)
+	if qconvDirect(p) && qconvArch(isa, p, in, wp[qdwHeader+g+8*p.Cout:], out, scratch, oy0, oy1) {
+		return
+	}
 	bp := unsafe.Slice((*int8)(unsafe.Pointer(&wp[qdwHeader])), g)
 	comp := unsafe.Slice((*int32)(unsafe.Pointer(&wp[qdwHeader+g])), p.Cout)
 	mult := unsafe.Slice((*float32)(unsafe.Pointer(&wp[qdwHeader+g+4*p.Cout])), p.Cout)

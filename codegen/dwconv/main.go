@@ -47,6 +47,9 @@ func main() {
 		genMisc(t)
 	}
 	genQDW()
-	writeTable(*table, dwTable()+miscTable()+qdwTable())
+	for nb := 1; nb <= 4; nb++ {
+		genQStem(nb)
+	}
+	writeTable(*table, dwTable()+miscTable()+qdwTable()+qstemTable())
 	Generate()
 }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The int8 stem on AVX-512 VNNI (kernels/qconv.go): a dense 3×3 conv on
+// u8 pixels of 4 bytes (3 channels and a don't-care byte) to at most 64
+// output channels. The Go driver passes the 9 tap pointers of the first
+// pixel (padding taps point into a row of zero-point bytes) and pixStride:
+// tap t of pixel i is taps[t] + i·pixStride. Per tap, VPBROADCASTD puts
+// the pixel's 4 bytes in every lane and one VPDPBUSD per 16 outputs adds
+// the 4 products (the 4th byte meets a zero weight). Weights are packed
+// [tap][nb vectors][16 outputs][4 bytes], then nb vectors of bias' and of
+// multipliers. The epilogue is the depthwise one's (float32(acc)·mult,
+// min 255 − zp, convert to nearest even, + zp), then max 0 and VPMOVUSDB
+// stores the bytes (the last vector masked to the output channels).
+//
+// The q block: w *int8, fhi float32, zp int32, mask uint16 (the last
+// vector's outputs).
+
+const qstemSig = "func(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int)"
+
+const qstemTaps = 9
+
+func qstemName(nb int) string { return fmt.Sprintf("QStem3x3C4_%dx16_VNNI", nb) }
+
+// qstemPixels is how many pixels one iteration computes: P·nb
+// accumulator chains.
+func qstemPixels(nb int) int { return max(1, min(4, 8/nb)) }
+
+func genQStem(nb int) {
+	name := qstemName(nb)
+	TEXT(name, NOSPLIT, qstemSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most %d channels (AVX-512 VNNI).", name, 16*nb))
+	taps := loadGP("taps")
+	q := loadGP("q")
+	out := loadGP("out")
+	ps := loadGP("pixStride")
+	npix := loadGP("npix")
+	w := GP64()
+	MOVQ(Mem{Base: q}, w)
+	fhi, zp, zero := ZMM(), ZMM(), ZMM()
+	VBROADCASTSS(Mem{Base: q, Disp: 8}, fhi)
+	VPBROADCASTD(Mem{Base: q, Disp: 12}, zp)
+	VPXORD(zero, zero, zero)
+	km := K()
+	KMOVW(Mem{Base: q, Disp: 16}, km)
+	po := GP64()
+	XORQ(po, po)
+	biasOff, multOff := qstemTaps*nb*64, qstemTaps*nb*64+nb*64
+	for _, P := range []int{qstemPixels(nb), 1} {
+		loop, next := fmt.Sprintf("group%d", P), fmt.Sprintf("group%d_done", P)
+		if P == 1 && qstemPixels(nb) == 1 {
+			continue
+		}
+		Label(loop)
+		CMPQ(npix, U8(P))
+		JB(LabelRef(next))
+		offs := []GPVirtual{po}
+		for i := 1; i < P; i++ {
+			o := GP64()
+			LEAQ(Mem{Base: offs[i-1], Index: ps, Scale: 1}, o)
+			offs = append(offs, o)
+		}
+		acc := make([][]VecVirtual, P)
+		for i := range acc {
+			acc[i] = make([]VecVirtual, nb)
+			for v := range acc[i] {
+				acc[i][v] = ZMM()
+				if i == 0 {
+					VMOVDQU32(Mem{Base: w, Disp: biasOff + 64*v}, acc[i][v])
+				} else {
+					VMOVDQA32(acc[0][v], acc[i][v])
+				}
+			}
+		}
+		for t := 0; t < qstemTaps; t++ {
+			tb := GP64()
+			MOVQ(Mem{Base: taps, Disp: 8 * t}, tb)
+			for i := 0; i < P; i++ {
+				x := ZMM()
+				VPBROADCASTD(Mem{Base: tb, Index: offs[i], Scale: 1}, x)
+				for v := 0; v < nb; v++ {
+					VPDPBUSD(Mem{Base: w, Disp: (t*nb + v) * 64}, x, acc[i][v])
+				}
+			}
+		}
+		o := GP64()
+		MOVQ(out, o)
+		for i := 0; i < P; i++ {
+			for v, a := range acc[i] {
+				VCVTDQ2PS(a, a)
+				VMULPS(Mem{Base: w, Disp: multOff + 64*v}, a, a)
+				VMINPS(fhi, a, a)
+				VCVTPS2DQ_RN_SAE(a, a)
+				VPADDD(zp, a, a)
+				VPMAXSD(zero, a, a)
+				if v == nb-1 {
+					VPMOVUSDB(a, km, Mem{Base: o, Disp: 16 * v})
+				} else {
+					VPMOVUSDB(a, Mem{Base: o, Disp: 16 * v})
+				}
+			}
+			ADDQ(paramMem("outPixStride"), o)
+		}
+		MOVQ(o, out)
+		for i := 0; i < P; i++ {
+			ADDQ(ps, po)
+		}
+		SUBQ(U8(P), npix)
+		JMP(LabelRef(loop))
+		Label(next)
+	}
+	VZEROUPPER()
+	RET()
+}
+
+func qstemTable() string {
+	var b strings.Builder
+	var cases [][2]string
+	for nb := 1; nb <= 4; nb++ {
+		cases = append(cases, [2]string{fmt.Sprint(nb), qstemName(nb)})
+	}
+	dispatch(&b, "QStemVNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.", "QStemVNNI", "nb int", "nb", qstemSig, cases)
+	return b.String()
+}
