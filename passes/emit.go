@@ -101,11 +101,24 @@ func (s *State) emitNode(n *ir.Node) error {
 		s.alias[out] = s.in(x) // the same bytes with another zero point (int8-storage)
 		return nil
 	}
-	if (n.Op == ir.OpConv || n.Op == ir.OpGemm) && s.Algo[n] == "gemm" {
-		if qc, ok := s.qgemmConsts(n, x); ok {
+	if n.Op == ir.OpConv || n.Op == ir.OpGemm {
+		if qc := s.int8Conv(n, x); qc != nil {
+			ps := pendingStep{in: []*ir.Value{x}, out: out, pack: packQGemm, qconsts: qc}
+			if s.Algo[n] == "dwconv" {
+				st.Kind, st.Algo = plan.KindQDWConv, "qdwconv"
+				st.WShape = n.Input(1).Shape.Clone()
+				s.add(st, ps)
+				last := &s.Plan.Steps[len(s.Plan.Steps)-1]
+				p, err := plan.QDWParams(last)
+				if err != nil {
+					return err
+				}
+				last.Scratch = (s.Set.QDWScratchSize(&p) + 3) / 4
+				return nil
+			}
 			st.Kind, st.Algo = plan.KindQGemm, "qgemm"
 			st.WShape = ir.Shape{out.Shape[1], x.Shape[1]}
-			s.add(st, pendingStep{in: []*ir.Value{x}, out: out, pack: packQGemm, qconsts: qc})
+			s.add(st, ps)
 			return nil
 		}
 	}

@@ -29,6 +29,7 @@ func int8Storage(s *State) error {
 	s.q8 = map[*ir.Value]int32{}
 	s.q8View = map[*ir.Value]bool{}
 	s.q8Float = map[*ir.Value]*ir.Value{}
+	s.q8Packed = map[q8Key][][]float32{}
 	for _, n := range g.Nodes {
 		if len(n.Outputs) != 1 {
 			continue
@@ -139,10 +140,102 @@ func (s *State) writesBytes(n *ir.Node) bool {
 	case ir.OpQAdd:
 		return s.qaddBytes(n)
 	case ir.OpConv, ir.OpGemm:
-		_, ok := s.qgemmConsts(n, n.Input(0))
-		return ok && s.Algo[n] == "gemm"
+		if s.Algo[n] == "conv" && !s.isQ8(n.Input(0)) && !n.Attrs.Fused.Residual {
+			return s.convWritesBytes(n.Attrs.Fused, n.Output())
+		}
+		return s.int8Conv(n, n.Input(0)) != nil
 	}
 	return s.q8View[n.Output()] && s.isQ8(n.Input(0))
+}
+
+// convWritesBytes reports whether a dense conv step (float kernels) may
+// store its output as bytes: its requantizing epilogue clamps to exactly
+// the byte range of out (runtime prepConvBytes).
+func (s *State) convWritesBytes(ep ir.Epilogue, out *ir.Value) bool {
+	zp, ok := s.q8[out]
+	return ok && ep.Act == ir.ActRequant && !ep.Residual && ep.Min == float32(-zp) && ep.Max == float32(255-zp) && s.NHWC[out]
+}
+
+// int8Conv returns the blobs of n as an int8 step on bytes reading x
+// (int8 GEMM or depthwise), or nil. Results are cached per node and input
+// zero point (keepNative asks many times).
+func (s *State) int8Conv(n *ir.Node, x *ir.Value) [][]float32 {
+	zx, ok1 := s.q8[x]
+	zy, ok2 := s.q8[n.Output()]
+	if !ok1 || !ok2 || n.Input(0) != x {
+		return nil
+	}
+	key := q8Key{n, zx, zy}
+	if b, ok := s.q8Packed[key]; ok {
+		return b
+	}
+	var b [][]float32
+	switch s.Algo[n] {
+	case "gemm":
+		b, _ = s.qgemmConsts(n, x)
+	case "dwconv":
+		if d, ok := s.qdwConsts(n, x); ok {
+			b = [][]float32{d}
+		}
+	}
+	s.q8Packed[key] = b
+	return b
+}
+
+type q8Key struct {
+	n      *ir.Node
+	zx, zy int32
+}
+
+// qdwConsts checks that a depthwise Conv with a requantizing epilogue can
+// run on bytes (kernels QDWConv): input and output bytes, channels-last,
+// no dilation, the epilogue clamping to the output's whole byte range; and
+// packs it (PackQDW refuses weights outside int8 and sums that could
+// overflow: the float path stays then).
+func (s *State) qdwConsts(n *ir.Node, x *ir.Value) ([]float32, bool) {
+	out := n.Output()
+	set := s.Set
+	a := n.Attrs
+	ep := a.Fused
+	zx, zy := s.q8[x], s.q8[out]
+	w, b := n.Input(1), n.Input(2)
+	if set.QDWConv == nil || n.Op != ir.OpConv || ep.Act != ir.ActRequant || ep.Residual || ep.Slope == nil ||
+		ep.Min != float32(-zy) || ep.Max != float32(255-zy) || !s.NHWC[x] || !s.NHWC[out] ||
+		a.Dilations[0] != 1 || a.Dilations[1] != 1 || !w.IsConst() || (b != nil && !b.IsConst()) || len(w.Shape) != 4 || w.Shape[1] != 1 {
+		return nil, false
+	}
+	c, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
+	if ep.Slope.Shape.Size() != c || (b != nil && b.Shape.Size() != c) {
+		return nil, false
+	}
+	wi := make([]int32, len(w.Const.Data))
+	for i, v := range w.Const.Data {
+		if v != float32(int32(v)) || v < -128 || v > 127 {
+			return nil, false
+		}
+		wi[i] = int32(v)
+	}
+	var bi []int32
+	if b != nil {
+		bi = make([]int32, c)
+		for i, v := range b.Const.Data {
+			if float64(v) != math.Trunc(float64(v)) || math.Abs(float64(v)) > 1<<30 {
+				return nil, false
+			}
+			bi[i] = int32(v)
+		}
+	}
+	dst := make([]byte, set.PackedQDWSize(c, kh, kw))
+	if err := set.PackQDW(dst, wi, bi, ep.Slope.Data, zx, c, kh, kw); err != nil {
+		return nil, false
+	}
+	return bytesAsFloats(dst), true
+}
+
+func bytesAsFloats(b []byte) []float32 {
+	f := make([]float32, (len(b)+3)/4)
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), len(f)*4), b)
+	return f
 }
 
 // readsBytes reports whether the step emitted for n reads byte value v
@@ -155,8 +248,7 @@ func (s *State) readsBytes(n *ir.Node, v *ir.Value) bool {
 	case ir.OpQAdd:
 		return s.qaddBytes(n) && n.Input(2) != v && n.Input(3) != v && n.Input(4) != v && n.Input(5) != v
 	case ir.OpConv, ir.OpGemm:
-		_, ok := s.qgemmConsts(n, v)
-		return ok && n.Input(0) == v && s.Algo[n] == "gemm"
+		return s.int8Conv(n, v) != nil
 	case ir.OpGlobalAveragePool:
 		return n.Input(0) == v && len(v.Shape) == 4 && s.NHWC[v]
 	}
@@ -215,10 +307,12 @@ func (s *State) floatOf(v *ir.Value) *ir.Value {
 func (s *State) byteIO(st *plan.Step, ps *pendingStep) (in []bool, out bool) {
 	in = make([]bool, len(ps.in))
 	switch st.Kind {
-	case plan.KindQGemm:
+	case plan.KindQGemm, plan.KindQDWConv:
 		in[0], out = true, true
 	case plan.KindGlobalAvgPool:
 		in[0] = true
+	case plan.KindConv:
+		out = len(ps.in) == 1 && s.convWritesBytes(st.Attrs.Fused, ps.out)
 	case plan.KindGeneric:
 		switch st.Op {
 		case ir.OpQuantizeLinear, ir.OpRequantize:

@@ -156,6 +156,9 @@ func (s *State) packStep(st *plan.Step, ps *pendingStep, blob blobFunc, raw func
 			return err
 		}
 		st.Scratch = set.ConvScratchSize(&cp, cp.OH)
+		if st.Out.DType == plan.U8 {
+			st.Scratch = plan.ConvBytesScratch(set, &cp)
+		}
 		// Packing reads the conv's structure, not its spatial extent: the
 		// key leaves H and W out so that other input sizes share it.
 		kp := cp

@@ -51,6 +51,8 @@ type State struct {
 	q8      map[*ir.Value]int32
 	q8View  map[*ir.Value]bool
 	q8Float map[*ir.Value]*ir.Value
+	// q8Packed caches int8Conv's blobs.
+	q8Packed map[q8Key][][]float32
 	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
 	// still count as intermediates in the report).
 	fusedBytes int64

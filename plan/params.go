@@ -90,3 +90,35 @@ func GemmDims(s *Step) (m, n, k int, err error) {
 	}
 	return m, n, k, err
 }
+
+// QDWParams derives the int8 depthwise kernels' parameters for one image
+// of a KindQDWConv step (byte operands: strides and zero points from them).
+func QDWParams(s *Step) (kernels.QDWParams, error) {
+	d, err := DWParams(s)
+	if err != nil {
+		return kernels.QDWParams{}, err
+	}
+	x, y := s.In[0], s.Out
+	if x.DType != U8 || y.DType != U8 || !x.NHWC || !y.NHWC {
+		return kernels.QDWParams{}, fmt.Errorf("int8 depthwise operands must be NHWC bytes")
+	}
+	if a := s.Attrs; a.Dilations[0] != 1 || a.Dilations[1] != 1 {
+		return kernels.QDWParams{}, fmt.Errorf("int8 depthwise conv with dilations %v", a.Dilations)
+	}
+	return kernels.QDWParams{H: d.H, W: d.W, C: d.C, KH: d.KH, KW: d.KW, SH: d.SH, SW: d.SW, PadT: d.PadT, PadL: d.PadL,
+		OH: d.OH, OW: d.OW, InStride: x.RowStride(), OutStride: y.RowStride(), XZP: x.ZP, YZP: y.ZP}, nil
+}
+
+// ConvBytesBand is how many output rows a dense conv step writing bytes
+// (an int8 plan's stem) computes at a time: into float scratch with its
+// requantizing epilogue, then stored as bytes while in cache.
+func ConvBytesBand(p *kernels.ConvParams) int {
+	return max(1, min(p.OH, 8192/max(1, p.OW*p.Cout)))
+}
+
+// ConvBytesScratch is the per-thread scratch (floats) of a dense conv step
+// writing bytes: the kernel's for one band, then the band's float output.
+func ConvBytesScratch(set *kernels.Set, p *kernels.ConvParams) int {
+	band := ConvBytesBand(p)
+	return (set.ConvScratchSize(p, band)+15)&^15 + band*p.OW*p.Cout
+}

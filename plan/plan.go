@@ -33,10 +33,11 @@ const (
 	KindQGemm              // int8 1×1 conv or FC on bytes: kernels.QGemmU8S8 (u8 in, u8 out)
 	KindQuant              // float32 integers → bytes (the end of a float island)
 	KindDequant            // bytes → float32 centred integers (the start of a float island)
+	KindQDWConv            // int8 depthwise conv on bytes: kernels QDWConv (u8 in, u8 out)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32"}
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -150,6 +151,8 @@ const NoBlob = -1
 //	                bytes, comp int32[n], mult float32[n]] (blobs hold their
 //	                bits); Attrs.Fused is the ActRequant epilogue (its Min, Max
 //	                are the centred output range); WShape [n, k]
+//	KindQDWConv:    In = [X] (U8); Out U8; Consts = [PackQDW blob (bytes)];
+//	                Attrs (strides, pads); WShape [C, 1, KH, KW]; Scratch
 //	KindQuant:      In = [X] (F32, integers); Out U8 of X's shape and layout
 //	KindDequant:    In = [X] (U8); Out F32 of X's shape and layout
 //	KindBlock:      In = [X] or [X, R]; Sub = the fused steps, [expand KindGemm,]

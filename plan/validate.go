@@ -117,6 +117,7 @@ var arity = [numKinds]struct{ minIn, maxIn, consts int }{
 	KindQGemm:         {1, 1, 3},
 	KindQuant:         {1, 1, 0},
 	KindDequant:       {1, 1, 0},
+	KindQDWConv:       {1, 1, 1},
 }
 
 func (p *Plan) checkStep(s *Step) error {

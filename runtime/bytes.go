@@ -42,10 +42,12 @@ func blobInt32s(b []float32) []int32 {
 func checkDTypes(s *plan.Step) error {
 	inOK, outOK := make([]bool, len(s.In)), false
 	switch s.Kind {
-	case plan.KindQGemm:
+	case plan.KindQGemm, plan.KindQDWConv:
 		inOK[0], outOK = true, true
 	case plan.KindQuant:
 		outOK = true
+	case plan.KindConv:
+		outOK = len(s.In) == 1
 	case plan.KindDequant, plan.KindGlobalAvgPool:
 		inOK[0] = true
 	case plan.KindGeneric:
@@ -67,13 +69,13 @@ func checkDTypes(s *plan.Step) error {
 		return fmt.Errorf("output is stored as %s, which this step does not write", s.Out.DType)
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQuant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQuant:
 		if s.Out.DType != plan.U8 {
 			return fmt.Errorf("%s step must write bytes", s.Kind)
 		}
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindDequant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindDequant:
 		if s.In[0].DType != plan.U8 {
 			return fmt.Errorf("%s step must read bytes", s.Kind)
 		}
@@ -134,6 +136,85 @@ func (e *Executor) prepQGemm(s *plan.Step) (stepFunc, error) {
 		if r0 < r1 {
 			kernels.QGemmU8S8ISA(isa, r1-r0, n, k, a[r0*lda:], lda, bp, comp, mb, zp, l, h, c[r0*ldc:], ldc)
 		}
+	}, nil
+}
+
+func (e *Executor) prepQDW(s *plan.Step) (stepFunc, error) {
+	p, err := plan.QDWParams(s)
+	if err != nil {
+		return nil, err
+	}
+	set := e.set
+	if set.QDWConv == nil {
+		return nil, fmt.Errorf("the %s kernels have no int8 depthwise conv", set.ISA)
+	}
+	wb, err := e.blob(s.Consts[0], (set.PackedQDWSize(p.C, p.KH, p.KW)+3)/4, "int8 depthwise weight")
+	if err != nil {
+		return nil, err
+	}
+	if need := (set.QDWScratchSize(&p) + 3) / 4; need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the int8 depthwise kernel needs %d", s.Scratch, need)
+	}
+	wp := unsafe.Slice((*byte)(unsafe.Pointer(&wb[0])), 4*len(wb))
+	in, out := e.bytes(s.In[0]), e.bytes(s.Out)
+	inSz, outSz := p.H*p.W*p.InStride, p.OH*p.OW*p.OutStride
+	batch := s.Out.Shape[0]
+	scratch := e.scratch
+	return func(tid, t, nt int) {
+		var sc []byte
+		if sf := scratch[tid]; len(sf) > 0 {
+			sc = unsafe.Slice((*byte)(unsafe.Pointer(&sf[0])), 4*len(sf))
+		}
+		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
+			set.QDWConv(&p, in[b*inSz:(b+1)*inSz], wp, out[b*outSz:(b+1)*outSz], sc, lo, hi)
+		})
+	}, nil
+}
+
+// prepConvBytes runs a dense conv (an int8 plan's stem) whose output is
+// stored as bytes: bands of output rows are computed as small images into
+// float scratch (the requantizing epilogue bounds them to the output's
+// byte range) and stored as bytes while in cache.
+func (e *Executor) prepConvBytes(s *plan.Step, p kernels.ConvParams, wp, bias []float32) (stepFunc, error) {
+	set := e.set
+	y := s.Out
+	ep := s.Attrs.Fused
+	if len(s.In) != 1 || ep.Act != ir.ActRequant || ep.Min != float32(-y.ZP) || ep.Max != float32(255-y.ZP) {
+		return nil, fmt.Errorf("a conv writing bytes needs one input and a requantizing epilogue onto the output's byte range")
+	}
+	if need := plan.ConvBytesScratch(set, &p); need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the kernel needs %d", s.Scratch, need)
+	}
+	band := plan.ConvBytesBand(&p)
+	kern := (set.ConvScratchSize(&p, band) + 15) &^ 15
+	in, out := e.buf(s.In[0]), e.bytes(y)
+	inSz, ld := p.H*p.W*p.Cin, y.RowStride()
+	outSz := p.OH * p.OW * ld
+	rowIn, pix := p.W*p.Cin, p.OW
+	zp := y.ZP
+	batch := y.Shape[0]
+	scratch := e.scratch
+	bandP := make([]kernels.ConvParams, len(scratch))
+	return func(tid, t, nt int) {
+		sc := scratch[tid]
+		kbuf, fbuf := sc[:kern], sc[kern:]
+		q := &bandP[tid]
+		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
+			img, dst := in[b*inSz:(b+1)*inSz], out[b*outSz:(b+1)*outSz]
+			for r0 := lo; r0 < hi; r0 += band {
+				r1 := min(r0+band, hi)
+				// Output rows [r0, r1) read input rows [i0, i1): a small image.
+				top := r0*p.SH - p.PadT
+				i0 := max(0, top)
+				i1 := min(p.H, (r1-1)*p.SH-p.PadT+(p.KH-1)*p.DH+1)
+				*q = p
+				q.H, q.PadT, q.OH = i1-i0, i0-top, r1-r0
+				set.Conv(q, img[i0*rowIn:i1*rowIn], wp, bias, nil, fbuf, kbuf, 0, q.OH)
+				for i := 0; i < (r1-r0)*pix; i++ {
+					toBytes(fbuf[i*p.Cout:][:p.Cout], dst[(r0*pix+i)*ld:][:p.Cout], zp)
+				}
+			}
+		})
 	}, nil
 }
 

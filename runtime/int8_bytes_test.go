@@ -14,7 +14,7 @@ import (
 )
 
 // int8Graph is a small QOperator network of awkward shapes: 5 input
-// channels (not a multiple of 4), a depthwise 3×3, two 1×1 convs of 6
+// channels (not a multiple of 4), a dense 3×3 stride-2 stem, a depthwise 3×3, two 1×1 convs of 6
 // outputs added (QLinearAdd), a global pool, a QGemm of 10 outputs, with
 // zero points zx (input), zy (every output) of type qt.
 func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int) *ir.Graph {
@@ -42,14 +42,16 @@ func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int) *ir.Graph {
 	xs, xz := sc("xs", 0.02), sc("xz", float32(zx))
 	yz := sc("yz", float32(zy))
 	qx := g.AddNode(ir.OpQuantizeLinear, "qx", q, x, xs, xz)
-	conv := func(name string, in *ir.Value, ins *ir.Value, cout, k, group int, ys float32) *ir.Value {
-		a := ir.ConvAttrs(1, k/2, group)
+	conv := func(name string, in, ins, inz *ir.Value, cout, k, stride, group int, ys float32) *ir.Value {
+		a := ir.ConvAttrs(stride, k/2, group)
 		a.QType = qt
 		wt := ints(name+".w", -128, 127, cout, c/group, k, k)
-		return g.AddNode(ir.OpQLinearConv, name, a, in, ins, xz, wt, perCh(name+".ws", cout), sc(name+".wz", 0),
+		return g.AddNode(ir.OpQLinearConv, name, a, in, ins, inz, wt, perCh(name+".ws", cout), sc(name+".wz", 0),
 			sc(name+".ys", ys), yz, ints(name+".b", -3000, 3000, cout))
 	}
-	dw := conv("dw", qx, xs, c, 3, c, 0.05)
+	// A dense stem (3×3 stride 2: 4×5 outputs), then the depthwise conv.
+	stem := conv("stem", qx, xs, xz, c, 3, 2, 1, 0.1)
+	dw := conv("dw", stem, sc("dw.xs", 0.1), yz, c, 3, 1, c, 0.05)
 	// The 1×1 convs read dw (scale 0.05, zero point zy).
 	c1x := func(name string) *ir.Value {
 		a := ir.ConvAttrs(1, 0, 1)
@@ -73,7 +75,7 @@ func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int) *ir.Graph {
 // (int8 GEMMs, QAdd and global pool on bytes, a float island around the
 // depthwise conv), the plan computes exactly what the float plan of the
 // same graph computes, on every ISA, for uint8 and int8 activations with
-// zero points at the range ends, batch 3 (189 rows: not a multiple of the
+// zero points at the range ends, batch 3 (60 rows: not a multiple of the
 // 8-row tiles), 5 and 6 channels (not multiples of 4). Both agree with the
 // reference executor within one output step.
 func TestInt8BytesAwkward(t *testing.T) {
@@ -92,18 +94,32 @@ func TestInt8BytesAwkward(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var outs [2][]float32
-				for i, islands := range []bool{false, true} {
-					p, _, err := passes.Compile(g, passes.Options{Level: 2, Verify: true, Int8Islands: islands}, set)
+				// The float plan (no int8-storage), then bytes everywhere
+				// with float islands, then bytes where kernels take them.
+				var outs [3][]float32
+				for i, islands := range []bool{false, true, false} {
+					opts := passes.Options{Level: 2, Verify: true, Int8Islands: islands}
+					if i == 0 {
+						opts.Disable = []string{"int8-storage"}
+					}
+					p, _, err := passes.Compile(g, opts, set)
 					if err != nil {
 						t.Fatal(err)
 					}
 					kinds := map[plan.Kind]int{}
 					for _, s := range p.Steps {
 						kinds[s.Kind]++
+						if s.Kind == plan.KindConv && s.Out.DType == plan.U8 {
+							kinds[plan.KindInvalid]++ // the stem writing bytes
+						}
 					}
-					if islands && (kinds[plan.KindQGemm] != 3 || kinds[plan.KindDequant] == 0) {
-						t.Fatalf("%v: steps by kind %v: want 3 int8 GEMMs and a float island", isa, kinds)
+					if i == 1 && kinds[plan.KindQGemm] != 3 {
+						t.Fatalf("%v: steps by kind %v: want 3 int8 GEMMs", isa, kinds)
+					}
+					// The FC's output is read by a float DequantizeLinear: it stays float.
+					if i == 2 && (kinds[plan.KindQGemm] != 2 || kinds[plan.KindQDWConv] != 1 || kinds[plan.KindInvalid] != 1 ||
+						kinds[plan.KindDequant]+kinds[plan.KindQuant] != 0) {
+						t.Fatalf("%v: steps by kind %v: want 2 int8 GEMMs, an int8 depthwise conv, the stem writing bytes and no float island", isa, kinds)
 					}
 					if islands {
 						// Byte operands survive the plan file.
@@ -119,8 +135,8 @@ func TestInt8BytesAwkward(t *testing.T) {
 				}
 				what := fmt.Sprintf("%v %v zx %d zy %d", isa, qt, zp[0], zp[1])
 				for i := range outs[0] {
-					if outs[1][i] != outs[0][i] {
-						t.Fatalf("%s: output %d: bytes %g, float plan %g", what, i, outs[1][i], outs[0][i])
+					if outs[1][i] != outs[0][i] || outs[2][i] != outs[0][i] {
+						t.Fatalf("%s: output %d: bytes with islands %g, bytes %g, float plan %g", what, i, outs[1][i], outs[2][i], outs[0][i])
 					}
 					if d := outs[1][i] - ref[i]; d > 0.2001 || d < -0.2001 {
 						t.Errorf("%s: output %d: plan %g, reference %g (more than one step of 0.2)", what, i, outs[1][i], ref[i])

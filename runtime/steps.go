@@ -17,6 +17,8 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 	switch s.Kind {
 	case plan.KindQGemm:
 		return e.prepQGemm(s)
+	case plan.KindQDWConv:
+		return e.prepQDW(s)
 	case plan.KindQuant:
 		return e.prepQuant(s)
 	case plan.KindDequant:
@@ -250,6 +252,9 @@ func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 	bias, err := e.blob(s.Consts[1], p.Cout, "bias")
 	if err != nil {
 		return nil, err
+	}
+	if s.Out.DType == plan.U8 {
+		return e.prepConvBytes(s, p, wp, bias)
 	}
 	if need := set.ConvScratchSize(&p, p.OH); need > s.Scratch {
 		return nil, fmt.Errorf("plan reserves %d scratch floats, the kernel needs %d", s.Scratch, need)

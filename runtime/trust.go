@@ -17,7 +17,16 @@ func scratchNeed(s *plan.Step, set *kernels.Set) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		if s.Out.DType == plan.U8 {
+			return plan.ConvBytesScratch(set, &p), nil
+		}
 		return set.ConvScratchSize(&p, p.OH), nil
+	case plan.KindQDWConv:
+		p, err := plan.QDWParams(s)
+		if err != nil || set.QDWScratchSize == nil {
+			return 0, err
+		}
+		return (set.QDWScratchSize(&p) + 3) / 4, nil
 	case plan.KindBlock:
 		if len(s.Sub) < 2 {
 			return 0, fmt.Errorf("block of %d steps", len(s.Sub))
