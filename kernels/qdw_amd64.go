@@ -99,6 +99,14 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 		}
 	}
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
+	// The column-reusing 3×3 kernels read the first k−s kernel columns of
+	// the first pixel only (its "prologue"): a left border pixel whose
+	// padding lies there joins the run (its padding taps point at the
+	// zero-point row), so a row of a 3×3 pad-1 conv is one call and the
+	// right border pixel.
+	if vnni && k == 3 && p.SW <= 2 && oxLo == 1 && oxLo < oxHi && p.PadL <= k-p.SW {
+		oxLo = 0
+	}
 	for oy := oy0; oy < oy1; oy++ {
 		iy0 := oy*p.SH - p.PadT
 		if oxLo < oxHi {
@@ -106,10 +114,13 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 			for kh := 0; kh < k; kh++ {
 				iy := iy0 + kh
 				for kw := 0; kw < k; kw++ {
-					if iy >= 0 && iy < p.H {
-						taps[kh*k+kw] = &in[(iy*p.W+ix+kw)*is]
-					} else {
+					switch {
+					case iy < 0 || iy >= p.H:
 						taps[kh*k+kw] = zero(kw * is)
+					case ix+kw < 0:
+						taps[kh*k+kw] = zero(0) // read at the first pixel only
+					default:
+						taps[kh*k+kw] = &in[(iy*p.W+ix+kw)*is]
 					}
 				}
 			}
