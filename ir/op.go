@@ -3,6 +3,7 @@ package ir
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Op is an operator kind.
@@ -71,8 +72,14 @@ const (
 	// Min, Max the type's range minus the zero point; NaN gives 0 (the
 	// zero point). It is OpRequantize fused into the producing Conv/Gemm.
 	ActRequant
-	numActs
+	// A new activation takes the next number here (numbers are plan file
+	// codes: append only, below maxActs) and registers everything else
+	// with its op (RegisterOp: OpInfo.Act and OpInfo.ActFn, its
+	// definition); its name is its op's, in lower case.
 )
+
+// maxActs bounds the Act numbers RegisterOp accepts.
+const maxActs = 64
 
 var actNames = [...]string{"none", "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "swish", "leakyrelu", "prelu", "requant"}
 
@@ -94,6 +101,9 @@ func (e *Epilogue) Label() string {
 func (a Act) String() string {
 	if int(a) < len(actNames) {
 		return actNames[a]
+	}
+	if op := ActOp(a); op != OpInvalid {
+		return strings.ToLower(op.String())
 	}
 	return fmt.Sprintf("Act(%d)", uint8(a))
 }
@@ -175,6 +185,9 @@ func ApplyAct(a Act, x, lo, hi, alpha, beta float32) float32 {
 			return alpha * x
 		}
 		return x
+	}
+	if int(a) < len(actFns) && actFns[a] != nil {
+		return actFns[a](x, alpha, beta)
 	}
 	return x
 }

@@ -13,7 +13,9 @@ type OpInfo struct {
 	// MinInputs is how many leading inputs must be present (at least 1);
 	// InferNode checks it before calling Infer.
 	MinInputs int
-	// Attrs names the Attrs fields the operator reads (documentation).
+	// Attrs names the Attrs fields the operator reads (documentation; the
+	// ONNX exporter writes an ActFn activation's Alpha and Beta as the
+	// attributes alpha and beta when they are listed here).
 	Attrs string
 	// Infer computes the output shape from the input shapes (-1 is an
 	// unknown dimension). It may assume n has one output and MinInputs
@@ -24,6 +26,14 @@ type OpInfo struct {
 	// activation). Its parameters come from the Attrs fields of the same
 	// names (Min, Max, Alpha, Beta); see ActEpilogue.
 	Act Act
+	// ActFn defines an activation added after ActRequant (whose number
+	// follows it in ir/op.go): y = ActFn(x, alpha, beta) with alpha and
+	// beta the node's Attrs.Alpha and Attrs.Beta (carried in the
+	// epilogue's fields of the same names). ApplyAct, and so the
+	// reference, the runtime's generic steps and every kernel's Go
+	// epilogue, calls it (NaN never reaches it: ApplyAct returns NaN
+	// first). The activations before it are ApplyAct's own cases.
+	ActFn func(x, alpha, beta float32) float32
 	// Eval names where the reference executor evaluates the operator
 	// (documentation; package reference keeps the functions, since ir
 	// cannot import it).
@@ -49,10 +59,19 @@ func RegisterOp(op Op, info OpInfo) {
 		info.MinInputs = 1
 	}
 	if info.Act != ActNone {
+		if info.Act >= maxActs {
+			panic(fmt.Sprintf("ir.RegisterOp: activation number %d of %s is not below %d", info.Act, info.Name, maxActs))
+		}
 		if actOps[info.Act] != OpInvalid {
 			panic(fmt.Sprintf("ir.RegisterOp: activation %s registered by both %s and %s", info.Act, actOps[info.Act], info.Name))
 		}
 		actOps[info.Act] = op
+		if info.Act > ActRequant {
+			if info.ActFn == nil {
+				panic(fmt.Sprintf("ir.RegisterOp: activation %s of %s has no ActFn", info.Act, info.Name))
+			}
+			actFns[info.Act] = info.ActFn
+		}
 	}
 	opTable[op] = info
 }
@@ -109,7 +128,11 @@ func (o Op) IsElementwiseActivation() bool {
 func (o Op) IsActivation() bool { return opTable[o].Act != ActNone }
 
 // actOps maps each epilogue activation back to its operator.
-var actOps [numActs]Op
+var actOps [maxActs]Op
+
+// actFns holds the definitions of the activations registered with an
+// ActFn (see OpInfo.ActFn).
+var actFns [maxActs]func(x, alpha, beta float32) float32
 
 // ActOp returns the operator that computes activation a on its own (for
 // exporters and the unfused form), or OpInvalid for ActNone.
@@ -152,6 +175,10 @@ func ActParams(act Act, a *Attrs) Epilogue {
 		ep.Alpha, ep.Beta = a.Alpha, a.Beta
 	case ActLeakyRelu:
 		ep.Alpha = a.Alpha
+	default:
+		if act > ActRequant { // OpInfo.ActFn's parameters
+			ep.Alpha, ep.Beta = a.Alpha, a.Beta
+		}
 	}
 	return ep
 }

@@ -74,14 +74,8 @@ func actOne(ep *Epilogue, x float32, c int) float32 {
 	if ep.Act == ActPRelu || ep.Act == ActRequant {
 		alpha = ep.Slope[c]
 	}
-	return ir.ApplyAct(ir.Act(ep.Act), x, ep.Min, ep.Max, alpha, ep.Beta)
+	return ir.ApplyAct(ep.Act, x, ep.Min, ep.Max, alpha, ep.Beta)
 }
-
-// kernels.Act and ir.Act are the same numbering: a mismatch fails to compile.
-var _ = [1]struct{}{}[int(ActSwish)-int(ir.ActSwish)]
-var _ = [1]struct{}{}[int(ActHardSigmoid)-int(ir.ActHardSigmoid)]
-var _ = [1]struct{}{}[int(ActPRelu)-int(ir.ActPRelu)]
-var _ = [1]struct{}{}[int(ActRequant)-int(ir.ActRequant)]
 
 // actSlice sets out[i] = actOne(ep, x[i]) for rows of whole channel
 // vectors (element i is channel i mod len(ep.Slope)); out may be x.

@@ -12,6 +12,8 @@ package kernels
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mnc-go/mnc/ir"
 )
 
 // ISA names an instruction set a Set is written for.
@@ -44,20 +46,24 @@ func ParseISA(s string) (ISA, error) {
 	return 0, fmt.Errorf("unknown ISA %q (want one of %s)", s, strings.Join(isaNames[:], ", "))
 }
 
-// Act is the activation of an epilogue; the values equal ir.Act's.
-type Act uint8
+// Act is the activation of an epilogue: ir.Act itself, so an activation
+// registered in ir (ir.RegisterOp with Act set) reaches the kernels with
+// no change here; one that no epilogue mode computes is applied in Go
+// after the tile (actSliceAt, ir.ApplyAct).
+type Act = ir.Act
 
+// The activations the kernels name (the epilogue modes, actSliceAt).
 const (
-	ActNone Act = iota
-	ActRelu
-	ActClip
-	ActHardSwish
-	ActHardSigmoid
-	ActSigmoid
-	ActSwish
-	ActLeakyRelu
-	ActPRelu
-	ActRequant // min(max(roundEven(x·Slope[c]), Min), Max): ir.ActRequant
+	ActNone        = ir.ActNone
+	ActRelu        = ir.ActRelu
+	ActClip        = ir.ActClip
+	ActHardSwish   = ir.ActHardSwish
+	ActHardSigmoid = ir.ActHardSigmoid
+	ActSigmoid     = ir.ActSigmoid
+	ActSwish       = ir.ActSwish
+	ActLeakyRelu   = ir.ActLeakyRelu
+	ActPRelu       = ir.ActPRelu
+	ActRequant     = ir.ActRequant // min(max(roundEven(x·Slope[c]), Min), Max)
 )
 
 // Epilogue is applied to every output element: y = Act(acc + bias (+ residual)).

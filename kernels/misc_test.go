@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"github.com/mnc-go/mnc/ir"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -98,9 +97,9 @@ func TestAddAndActivate(t *testing.T) {
 				out := make([]float32, n+1)
 				out[n] = sentinel
 				s.Add(a, b, out[:n], ep)
-				checkClose(t, "Add "+ep.Act.name(), out[:n], want, mag)
+				checkClose(t, "Add "+ep.Act.String(), out[:n], want, mag)
 				s.Activate(a, out[:n], ep)
-				checkClose(t, "Activate "+ep.Act.name(), out[:n], wantAct, mag)
+				checkClose(t, "Activate "+ep.Act.String(), out[:n], wantAct, mag)
 				if out[n] != sentinel {
 					t.Errorf("Add/Activate n=%d wrote past the end", n)
 				}
@@ -139,7 +138,6 @@ func TestLayoutConversions(t *testing.T) {
 }
 
 // Activation names for messages.
-func (a Act) name() string { return ir.Act(a).String() }
 
 // The SIMD wrappers must not allocate (their locals reach the assembly
 // through static calls to //go:noescape functions).

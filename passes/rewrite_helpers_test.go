@@ -27,6 +27,12 @@ func compileRunWith(t *testing.T, g *ir.Graph, opts Options) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return compileRunSet(t, g, opts, set)
+}
+
+// compileRunSet is compileRunWith for the kernel set given.
+func compileRunSet(t *testing.T, g *ir.Graph, opts Options, set *kernels.Set) *plan.Plan {
+	t.Helper()
 	p, _, err := Compile(g, opts, set)
 	if err != nil {
 		t.Fatalf("Compile -O%d: %v", opts.Level, err)

@@ -7,10 +7,10 @@ import (
 	"github.com/mnc-go/mnc/kernels"
 )
 
-// KernelEpilogue converts an IR epilogue to the kernels' (the Act values
-// are the same numbers by design).
+// KernelEpilogue converts an IR epilogue to the kernels' (kernels.Act is
+// ir.Act).
 func KernelEpilogue(e ir.Epilogue) kernels.Epilogue {
-	k := kernels.Epilogue{Act: kernels.Act(e.Act), Min: e.Min, Max: e.Max, Alpha: e.Alpha, Beta: e.Beta}
+	k := kernels.Epilogue{Act: e.Act, Min: e.Min, Max: e.Max, Alpha: e.Alpha, Beta: e.Beta}
 	if e.Slope != nil {
 		k.Slope = e.Slope.Data
 	}

@@ -18,7 +18,7 @@ func Eval(n *ir.Node, inputs []*ir.Tensor) (out *ir.Tensor, err error) {
 	fail := func(err error) (*ir.Tensor, error) {
 		return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
 	}
-	if !implemented[n.Op] {
+	if !implemented[n.Op] && !n.Op.IsActivation() {
 		return fail(fmt.Errorf("operator %s is not implemented by the reference executor", n.Op))
 	}
 	// Inputs are validated before computing; should a case slip through,
@@ -83,7 +83,8 @@ func valueName(n *ir.Node, i int) string {
 }
 
 // implemented lists the operators compute handles: every ir operator
-// (elementwise activations through the op table).
+// (elementwise activations through the op table; Eval also takes an
+// activation registered after this package initialised).
 var implemented = map[ir.Op]bool{
 	ir.OpConv: true, ir.OpBatchNorm: true, ir.OpAdd: true, ir.OpSub: true,
 	ir.OpMul: true, ir.OpDiv: true, ir.OpGlobalAveragePool: true, ir.OpAveragePool: true,

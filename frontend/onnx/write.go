@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
@@ -344,5 +345,17 @@ func (ex *exporter) activation(name string, ep ir.Epilogue, in, out string) {
 		sig := ex.fresh(out + "/sigmoid")
 		ex.emit("Sigmoid", sig, []string{in}, sig)
 		ex.emit("Mul", name, []string{in, sig}, out)
+	default: // registered with its op alone (ir.OpInfo.ActFn): that op, alpha and beta if it reads them
+		op := ir.ActOp(ep.Act)
+		var at []*pb.AttributeProto
+		if info := op.Info(); info != nil {
+			if strings.Contains(info.Attrs, "Alpha") {
+				at = append(at, attrFloat("alpha", ep.Alpha))
+			}
+			if strings.Contains(info.Attrs, "Beta") {
+				at = append(at, attrFloat("beta", ep.Beta))
+			}
+		}
+		ex.emit(op.String(), name, []string{in}, out, at...)
 	}
 }
