@@ -32,6 +32,7 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 
 func main() {
 	collectEarly()
+	releaseStartupPages()
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

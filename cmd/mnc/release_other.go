@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+// releaseStartupPages drops startup pages from the resident set on Linux
+// (release_linux.go); elsewhere it does nothing.
+func releaseStartupPages() {}
