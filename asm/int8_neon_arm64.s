@@ -33,28 +33,41 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
+	FMOVQ.P 16(R12), F0
 	VEOR V8.B16, V0.B16, V0.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 128(R21), F9
+	FMOVQ 144(R21), F10
+	FMOVQ 160(R21), F11
+	FMOVQ 176(R21), F12
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 256(R21), F4
+	FMOVQ 272(R21), F5
+	FMOVQ 288(R21), F6
+	FMOVQ 304(R21), F7
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 400(R21), F10
+	FMOVQ 416(R21), F11
+	FMOVQ 432(R21), F12
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
 	WORD $0x4fa0e993 // sdot v19.4s, v12.16b, v0.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -114,38 +127,50 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
 	VEOR V8.B16, V0.B16, V0.B16
 	VEOR V8.B16, V1.B16, V1.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 160(R21), F11
 	WORD $0x4f81e094 // sdot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f81e0b5 // sdot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f81e0d6 // sdot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f81e0f7 // sdot v23.4s, v7.16b, v1.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 144(R21), F10
+	FMOVQ 176(R21), F12
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 288(R21), F6
 	WORD $0x4fa1e134 // sdot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4fa1e155 // sdot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4fa1e176 // sdot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4fa1e197 // sdot v23.4s, v12.16b, v1.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 272(R21), F5
+	FMOVQ 304(R21), F7
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 416(R21), F11
 	WORD $0x4f81e894 // sdot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f81e8b5 // sdot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f81e8d6 // sdot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f81e8f7 // sdot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
+	FMOVQ 432(R21), F12
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
@@ -154,6 +179,7 @@ g4:
 	WORD $0x4fa1e955 // sdot v21.4s, v10.16b, v1.4b[3]
 	WORD $0x4fa1e976 // sdot v22.4s, v11.16b, v1.4b[3]
 	WORD $0x4fa1e997 // sdot v23.4s, v12.16b, v1.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -226,52 +252,64 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
 	VEOR V8.B16, V0.B16, V0.B16
 	VEOR V8.B16, V1.B16, V1.B16
 	VEOR V8.B16, V2.B16, V2.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 176(R21), F12
 	WORD $0x4f81e094 // sdot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f81e0b5 // sdot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f81e0d6 // sdot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f81e0f7 // sdot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f82e098 // sdot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f82e0b9 // sdot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f82e0da // sdot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f82e0fb // sdot v27.4s, v7.16b, v2.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 160(R21), F11
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 304(R21), F7
 	WORD $0x4fa1e134 // sdot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4fa1e155 // sdot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4fa1e176 // sdot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4fa1e197 // sdot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4fa2e138 // sdot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4fa2e159 // sdot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4fa2e17a // sdot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4fa2e19b // sdot v27.4s, v12.16b, v2.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 288(R21), F6
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 432(R21), F12
 	WORD $0x4f81e894 // sdot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f81e8b5 // sdot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f81e8d6 // sdot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f81e8f7 // sdot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f82e898 // sdot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f82e8b9 // sdot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f82e8da // sdot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f82e8fb // sdot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
@@ -284,6 +322,7 @@ g4:
 	WORD $0x4fa2e959 // sdot v25.4s, v10.16b, v2.4b[3]
 	WORD $0x4fa2e97a // sdot v26.4s, v11.16b, v2.4b[3]
 	WORD $0x4fa2e99b // sdot v27.4s, v12.16b, v2.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -369,66 +408,78 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
-	VLD1.P 16(R15), [V3.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
+	FMOVQ.P 16(R15), F3
 	VEOR V8.B16, V0.B16, V0.B16
 	VEOR V8.B16, V1.B16, V1.B16
 	VEOR V8.B16, V2.B16, V2.B16
 	VEOR V8.B16, V3.B16, V3.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
 	WORD $0x4f81e094 // sdot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f81e0b5 // sdot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f81e0d6 // sdot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f81e0f7 // sdot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f82e098 // sdot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f82e0b9 // sdot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f82e0da // sdot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f82e0fb // sdot v27.4s, v7.16b, v2.4b[0]
+	FMOVQ 160(R21), F11
 	WORD $0x4f83e09c // sdot v28.4s, v4.16b, v3.4b[0]
 	WORD $0x4f83e0bd // sdot v29.4s, v5.16b, v3.4b[0]
 	WORD $0x4f83e0de // sdot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f83e0ff // sdot v31.4s, v7.16b, v3.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 176(R21), F12
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
 	WORD $0x4fa1e134 // sdot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4fa1e155 // sdot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4fa1e176 // sdot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4fa1e197 // sdot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4fa2e138 // sdot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4fa2e159 // sdot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4fa2e17a // sdot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4fa2e19b // sdot v27.4s, v12.16b, v2.4b[1]
+	FMOVQ 288(R21), F6
 	WORD $0x4fa3e13c // sdot v28.4s, v9.16b, v3.4b[1]
 	WORD $0x4fa3e15d // sdot v29.4s, v10.16b, v3.4b[1]
 	WORD $0x4fa3e17e // sdot v30.4s, v11.16b, v3.4b[1]
 	WORD $0x4fa3e19f // sdot v31.4s, v12.16b, v3.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 304(R21), F7
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
 	WORD $0x4f81e894 // sdot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f81e8b5 // sdot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f81e8d6 // sdot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f81e8f7 // sdot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f82e898 // sdot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f82e8b9 // sdot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f82e8da // sdot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f82e8fb // sdot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4f83e89c // sdot v28.4s, v4.16b, v3.4b[2]
 	WORD $0x4f83e8bd // sdot v29.4s, v5.16b, v3.4b[2]
 	WORD $0x4f83e8de // sdot v30.4s, v6.16b, v3.4b[2]
 	WORD $0x4f83e8ff // sdot v31.4s, v7.16b, v3.4b[2]
+	FMOVQ 432(R21), F12
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
@@ -445,6 +496,7 @@ g4:
 	WORD $0x4fa3e95d // sdot v29.4s, v10.16b, v3.4b[3]
 	WORD $0x4fa3e97e // sdot v30.4s, v11.16b, v3.4b[3]
 	WORD $0x4fa3e99f // sdot v31.4s, v12.16b, v3.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -521,27 +573,40 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 128(R21), F9
+	FMOVQ 144(R21), F10
+	FMOVQ 160(R21), F11
+	FMOVQ 176(R21), F12
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 256(R21), F4
+	FMOVQ 272(R21), F5
+	FMOVQ 288(R21), F6
+	FMOVQ 304(R21), F7
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 400(R21), F10
+	FMOVQ 416(R21), F11
+	FMOVQ 432(R21), F12
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
 	WORD $0x4f20f993 // sudot v19.4s, v12.16b, v0.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -598,36 +663,48 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 160(R21), F11
 	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 144(R21), F10
+	FMOVQ 176(R21), F12
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 288(R21), F6
 	WORD $0x4f21f134 // sudot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4f21f155 // sudot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4f21f176 // sudot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4f21f197 // sudot v23.4s, v12.16b, v1.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 272(R21), F5
+	FMOVQ 304(R21), F7
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 416(R21), F11
 	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
+	FMOVQ 432(R21), F12
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
@@ -636,6 +713,7 @@ g4:
 	WORD $0x4f21f955 // sudot v21.4s, v10.16b, v1.4b[3]
 	WORD $0x4f21f976 // sudot v22.4s, v11.16b, v1.4b[3]
 	WORD $0x4f21f997 // sudot v23.4s, v12.16b, v1.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -704,49 +782,61 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 176(R21), F12
 	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 160(R21), F11
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 304(R21), F7
 	WORD $0x4f21f134 // sudot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4f21f155 // sudot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4f21f176 // sudot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4f21f197 // sudot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4f22f138 // sudot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4f22f159 // sudot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4f22f17a // sudot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4f22f19b // sudot v27.4s, v12.16b, v2.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 288(R21), F6
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 432(R21), F12
 	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
@@ -759,6 +849,7 @@ g4:
 	WORD $0x4f22f959 // sudot v25.4s, v10.16b, v2.4b[3]
 	WORD $0x4f22f97a // sudot v26.4s, v11.16b, v2.4b[3]
 	WORD $0x4f22f99b // sudot v27.4s, v12.16b, v2.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -839,62 +930,74 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
-	VLD1.P 16(R15), [V3.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
+	FMOVQ.P 16(R15), F3
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
 	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	FMOVQ 160(R21), F11
 	WORD $0x4f03f09c // sudot v28.4s, v4.16b, v3.4b[0]
 	WORD $0x4f03f0bd // sudot v29.4s, v5.16b, v3.4b[0]
 	WORD $0x4f03f0de // sudot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f03f0ff // sudot v31.4s, v7.16b, v3.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 176(R21), F12
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
 	WORD $0x4f21f134 // sudot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4f21f155 // sudot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4f21f176 // sudot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4f21f197 // sudot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4f22f138 // sudot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4f22f159 // sudot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4f22f17a // sudot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4f22f19b // sudot v27.4s, v12.16b, v2.4b[1]
+	FMOVQ 288(R21), F6
 	WORD $0x4f23f13c // sudot v28.4s, v9.16b, v3.4b[1]
 	WORD $0x4f23f15d // sudot v29.4s, v10.16b, v3.4b[1]
 	WORD $0x4f23f17e // sudot v30.4s, v11.16b, v3.4b[1]
 	WORD $0x4f23f19f // sudot v31.4s, v12.16b, v3.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 304(R21), F7
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
 	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4f03f89c // sudot v28.4s, v4.16b, v3.4b[2]
 	WORD $0x4f03f8bd // sudot v29.4s, v5.16b, v3.4b[2]
 	WORD $0x4f03f8de // sudot v30.4s, v6.16b, v3.4b[2]
 	WORD $0x4f03f8ff // sudot v31.4s, v7.16b, v3.4b[2]
+	FMOVQ 432(R21), F12
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
@@ -911,6 +1014,7 @@ g4:
 	WORD $0x4f23f95d // sudot v29.4s, v10.16b, v3.4b[3]
 	WORD $0x4f23f97e // sudot v30.4s, v11.16b, v3.4b[3]
 	WORD $0x4f23f99f // sudot v31.4s, v12.16b, v3.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -1163,28 +1267,41 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
+	FMOVQ.P 16(R12), F0
 	VEOR V8.B16, V0.B16, V0.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 128(R21), F9
+	FMOVQ 144(R21), F10
+	FMOVQ 160(R21), F11
+	FMOVQ 176(R21), F12
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 256(R21), F4
+	FMOVQ 272(R21), F5
+	FMOVQ 288(R21), F6
+	FMOVQ 304(R21), F7
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 400(R21), F10
+	FMOVQ 416(R21), F11
+	FMOVQ 432(R21), F12
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
 	WORD $0x4fa0e993 // sdot v19.4s, v12.16b, v0.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -1280,38 +1397,50 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
 	VEOR V8.B16, V0.B16, V0.B16
 	VEOR V8.B16, V1.B16, V1.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 160(R21), F11
 	WORD $0x4f81e094 // sdot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f81e0b5 // sdot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f81e0d6 // sdot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f81e0f7 // sdot v23.4s, v7.16b, v1.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 144(R21), F10
+	FMOVQ 176(R21), F12
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 288(R21), F6
 	WORD $0x4fa1e134 // sdot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4fa1e155 // sdot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4fa1e176 // sdot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4fa1e197 // sdot v23.4s, v12.16b, v1.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 272(R21), F5
+	FMOVQ 304(R21), F7
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 416(R21), F11
 	WORD $0x4f81e894 // sdot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f81e8b5 // sdot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f81e8d6 // sdot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f81e8f7 // sdot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
+	FMOVQ 432(R21), F12
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
@@ -1320,6 +1449,7 @@ g4:
 	WORD $0x4fa1e955 // sdot v21.4s, v10.16b, v1.4b[3]
 	WORD $0x4fa1e976 // sdot v22.4s, v11.16b, v1.4b[3]
 	WORD $0x4fa1e997 // sdot v23.4s, v12.16b, v1.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -1456,52 +1586,64 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
 	VEOR V8.B16, V0.B16, V0.B16
 	VEOR V8.B16, V1.B16, V1.B16
 	VEOR V8.B16, V2.B16, V2.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 176(R21), F12
 	WORD $0x4f81e094 // sdot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f81e0b5 // sdot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f81e0d6 // sdot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f81e0f7 // sdot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f82e098 // sdot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f82e0b9 // sdot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f82e0da // sdot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f82e0fb // sdot v27.4s, v7.16b, v2.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 160(R21), F11
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 304(R21), F7
 	WORD $0x4fa1e134 // sdot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4fa1e155 // sdot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4fa1e176 // sdot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4fa1e197 // sdot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4fa2e138 // sdot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4fa2e159 // sdot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4fa2e17a // sdot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4fa2e19b // sdot v27.4s, v12.16b, v2.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 288(R21), F6
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 432(R21), F12
 	WORD $0x4f81e894 // sdot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f81e8b5 // sdot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f81e8d6 // sdot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f81e8f7 // sdot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f82e898 // sdot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f82e8b9 // sdot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f82e8da // sdot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f82e8fb // sdot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
@@ -1514,6 +1656,7 @@ g4:
 	WORD $0x4fa2e959 // sdot v25.4s, v10.16b, v2.4b[3]
 	WORD $0x4fa2e97a // sdot v26.4s, v11.16b, v2.4b[3]
 	WORD $0x4fa2e99b // sdot v27.4s, v12.16b, v2.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -1691,66 +1834,78 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
-	VLD1.P 16(R15), [V3.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
+	FMOVQ.P 16(R15), F3
 	VEOR V8.B16, V0.B16, V0.B16
 	VEOR V8.B16, V1.B16, V1.B16
 	VEOR V8.B16, V2.B16, V2.B16
 	VEOR V8.B16, V3.B16, V3.B16
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f80e090 // sdot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f80e0b1 // sdot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f80e0d2 // sdot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f80e0f3 // sdot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
 	WORD $0x4f81e094 // sdot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f81e0b5 // sdot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f81e0d6 // sdot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f81e0f7 // sdot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f82e098 // sdot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f82e0b9 // sdot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f82e0da // sdot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f82e0fb // sdot v27.4s, v7.16b, v2.4b[0]
+	FMOVQ 160(R21), F11
 	WORD $0x4f83e09c // sdot v28.4s, v4.16b, v3.4b[0]
 	WORD $0x4f83e0bd // sdot v29.4s, v5.16b, v3.4b[0]
 	WORD $0x4f83e0de // sdot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f83e0ff // sdot v31.4s, v7.16b, v3.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 176(R21), F12
 	WORD $0x4fa0e130 // sdot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4fa0e151 // sdot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4fa0e172 // sdot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4fa0e193 // sdot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
 	WORD $0x4fa1e134 // sdot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4fa1e155 // sdot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4fa1e176 // sdot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4fa1e197 // sdot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4fa2e138 // sdot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4fa2e159 // sdot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4fa2e17a // sdot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4fa2e19b // sdot v27.4s, v12.16b, v2.4b[1]
+	FMOVQ 288(R21), F6
 	WORD $0x4fa3e13c // sdot v28.4s, v9.16b, v3.4b[1]
 	WORD $0x4fa3e15d // sdot v29.4s, v10.16b, v3.4b[1]
 	WORD $0x4fa3e17e // sdot v30.4s, v11.16b, v3.4b[1]
 	WORD $0x4fa3e19f // sdot v31.4s, v12.16b, v3.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 304(R21), F7
 	WORD $0x4f80e890 // sdot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f80e8b1 // sdot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f80e8d2 // sdot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f80e8f3 // sdot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
 	WORD $0x4f81e894 // sdot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f81e8b5 // sdot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f81e8d6 // sdot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f81e8f7 // sdot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f82e898 // sdot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f82e8b9 // sdot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f82e8da // sdot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f82e8fb // sdot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4f83e89c // sdot v28.4s, v4.16b, v3.4b[2]
 	WORD $0x4f83e8bd // sdot v29.4s, v5.16b, v3.4b[2]
 	WORD $0x4f83e8de // sdot v30.4s, v6.16b, v3.4b[2]
 	WORD $0x4f83e8ff // sdot v31.4s, v7.16b, v3.4b[2]
+	FMOVQ 432(R21), F12
 	WORD $0x4fa0e930 // sdot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4fa0e951 // sdot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4fa0e972 // sdot v18.4s, v11.16b, v0.4b[3]
@@ -1767,6 +1922,7 @@ g4:
 	WORD $0x4fa3e95d // sdot v29.4s, v10.16b, v3.4b[3]
 	WORD $0x4fa3e97e // sdot v30.4s, v11.16b, v3.4b[3]
 	WORD $0x4fa3e99f // sdot v31.4s, v12.16b, v3.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -1963,27 +2119,40 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 128(R21), F9
+	FMOVQ 144(R21), F10
+	FMOVQ 160(R21), F11
+	FMOVQ 176(R21), F12
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 256(R21), F4
+	FMOVQ 272(R21), F5
+	FMOVQ 288(R21), F6
+	FMOVQ 304(R21), F7
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 400(R21), F10
+	FMOVQ 416(R21), F11
+	FMOVQ 432(R21), F12
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
 	WORD $0x4f20f993 // sudot v19.4s, v12.16b, v0.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -2076,36 +2245,48 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 160(R21), F11
 	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 144(R21), F10
+	FMOVQ 176(R21), F12
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 288(R21), F6
 	WORD $0x4f21f134 // sudot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4f21f155 // sudot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4f21f176 // sudot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4f21f197 // sudot v23.4s, v12.16b, v1.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 272(R21), F5
+	FMOVQ 304(R21), F7
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 416(R21), F11
 	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
+	FMOVQ 432(R21), F12
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
@@ -2114,6 +2295,7 @@ g4:
 	WORD $0x4f21f955 // sudot v21.4s, v10.16b, v1.4b[3]
 	WORD $0x4f21f976 // sudot v22.4s, v11.16b, v1.4b[3]
 	WORD $0x4f21f997 // sudot v23.4s, v12.16b, v1.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -2246,49 +2428,61 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
+	FMOVQ 176(R21), F12
 	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 160(R21), F11
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
+	FMOVQ 304(R21), F7
 	WORD $0x4f21f134 // sudot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4f21f155 // sudot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4f21f176 // sudot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4f21f197 // sudot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4f22f138 // sudot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4f22f159 // sudot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4f22f17a // sudot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4f22f19b // sudot v27.4s, v12.16b, v2.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 288(R21), F6
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
+	FMOVQ 432(R21), F12
 	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
@@ -2301,6 +2495,7 @@ g4:
 	WORD $0x4f22f959 // sudot v25.4s, v10.16b, v2.4b[3]
 	WORD $0x4f22f97a // sudot v26.4s, v11.16b, v2.4b[3]
 	WORD $0x4f22f99b // sudot v27.4s, v12.16b, v2.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
@@ -2473,62 +2668,74 @@ tile:
 	SUBS $4, R0, R22
 	BLT gtail
 g4:
-	VLD1.P 16(R12), [V0.B16]
-	VLD1.P 16(R13), [V1.B16]
-	VLD1.P 16(R14), [V2.B16]
-	VLD1.P 16(R15), [V3.B16]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ.P 16(R12), F0
+	FMOVQ.P 16(R13), F1
+	FMOVQ.P 16(R14), F2
+	FMOVQ.P 16(R15), F3
+	FMOVQ 0(R21), F4
+	FMOVQ 16(R21), F5
+	FMOVQ 32(R21), F6
+	FMOVQ 48(R21), F7
 	WORD $0x4f00f090 // sudot v16.4s, v4.16b, v0.4b[0]
 	WORD $0x4f00f0b1 // sudot v17.4s, v5.16b, v0.4b[0]
 	WORD $0x4f00f0d2 // sudot v18.4s, v6.16b, v0.4b[0]
 	WORD $0x4f00f0f3 // sudot v19.4s, v7.16b, v0.4b[0]
+	FMOVQ 128(R21), F9
 	WORD $0x4f01f094 // sudot v20.4s, v4.16b, v1.4b[0]
 	WORD $0x4f01f0b5 // sudot v21.4s, v5.16b, v1.4b[0]
 	WORD $0x4f01f0d6 // sudot v22.4s, v6.16b, v1.4b[0]
 	WORD $0x4f01f0f7 // sudot v23.4s, v7.16b, v1.4b[0]
+	FMOVQ 144(R21), F10
 	WORD $0x4f02f098 // sudot v24.4s, v4.16b, v2.4b[0]
 	WORD $0x4f02f0b9 // sudot v25.4s, v5.16b, v2.4b[0]
 	WORD $0x4f02f0da // sudot v26.4s, v6.16b, v2.4b[0]
 	WORD $0x4f02f0fb // sudot v27.4s, v7.16b, v2.4b[0]
+	FMOVQ 160(R21), F11
 	WORD $0x4f03f09c // sudot v28.4s, v4.16b, v3.4b[0]
 	WORD $0x4f03f0bd // sudot v29.4s, v5.16b, v3.4b[0]
 	WORD $0x4f03f0de // sudot v30.4s, v6.16b, v3.4b[0]
 	WORD $0x4f03f0ff // sudot v31.4s, v7.16b, v3.4b[0]
-	VLD1.P (R21)(R24), [V4.B16, V5.B16, V6.B16, V7.B16]
+	FMOVQ 176(R21), F12
 	WORD $0x4f20f130 // sudot v16.4s, v9.16b, v0.4b[1]
 	WORD $0x4f20f151 // sudot v17.4s, v10.16b, v0.4b[1]
 	WORD $0x4f20f172 // sudot v18.4s, v11.16b, v0.4b[1]
 	WORD $0x4f20f193 // sudot v19.4s, v12.16b, v0.4b[1]
+	FMOVQ 256(R21), F4
 	WORD $0x4f21f134 // sudot v20.4s, v9.16b, v1.4b[1]
 	WORD $0x4f21f155 // sudot v21.4s, v10.16b, v1.4b[1]
 	WORD $0x4f21f176 // sudot v22.4s, v11.16b, v1.4b[1]
 	WORD $0x4f21f197 // sudot v23.4s, v12.16b, v1.4b[1]
+	FMOVQ 272(R21), F5
 	WORD $0x4f22f138 // sudot v24.4s, v9.16b, v2.4b[1]
 	WORD $0x4f22f159 // sudot v25.4s, v10.16b, v2.4b[1]
 	WORD $0x4f22f17a // sudot v26.4s, v11.16b, v2.4b[1]
 	WORD $0x4f22f19b // sudot v27.4s, v12.16b, v2.4b[1]
+	FMOVQ 288(R21), F6
 	WORD $0x4f23f13c // sudot v28.4s, v9.16b, v3.4b[1]
 	WORD $0x4f23f15d // sudot v29.4s, v10.16b, v3.4b[1]
 	WORD $0x4f23f17e // sudot v30.4s, v11.16b, v3.4b[1]
 	WORD $0x4f23f19f // sudot v31.4s, v12.16b, v3.4b[1]
-	VLD1.P (R21)(R24), [V9.B16, V10.B16, V11.B16, V12.B16]
+	FMOVQ 304(R21), F7
 	WORD $0x4f00f890 // sudot v16.4s, v4.16b, v0.4b[2]
 	WORD $0x4f00f8b1 // sudot v17.4s, v5.16b, v0.4b[2]
 	WORD $0x4f00f8d2 // sudot v18.4s, v6.16b, v0.4b[2]
 	WORD $0x4f00f8f3 // sudot v19.4s, v7.16b, v0.4b[2]
+	FMOVQ 384(R21), F9
 	WORD $0x4f01f894 // sudot v20.4s, v4.16b, v1.4b[2]
 	WORD $0x4f01f8b5 // sudot v21.4s, v5.16b, v1.4b[2]
 	WORD $0x4f01f8d6 // sudot v22.4s, v6.16b, v1.4b[2]
 	WORD $0x4f01f8f7 // sudot v23.4s, v7.16b, v1.4b[2]
+	FMOVQ 400(R21), F10
 	WORD $0x4f02f898 // sudot v24.4s, v4.16b, v2.4b[2]
 	WORD $0x4f02f8b9 // sudot v25.4s, v5.16b, v2.4b[2]
 	WORD $0x4f02f8da // sudot v26.4s, v6.16b, v2.4b[2]
 	WORD $0x4f02f8fb // sudot v27.4s, v7.16b, v2.4b[2]
+	FMOVQ 416(R21), F11
 	WORD $0x4f03f89c // sudot v28.4s, v4.16b, v3.4b[2]
 	WORD $0x4f03f8bd // sudot v29.4s, v5.16b, v3.4b[2]
 	WORD $0x4f03f8de // sudot v30.4s, v6.16b, v3.4b[2]
 	WORD $0x4f03f8ff // sudot v31.4s, v7.16b, v3.4b[2]
+	FMOVQ 432(R21), F12
 	WORD $0x4f20f930 // sudot v16.4s, v9.16b, v0.4b[3]
 	WORD $0x4f20f951 // sudot v17.4s, v10.16b, v0.4b[3]
 	WORD $0x4f20f972 // sudot v18.4s, v11.16b, v0.4b[3]
@@ -2545,6 +2752,7 @@ g4:
 	WORD $0x4f23f95d // sudot v29.4s, v10.16b, v3.4b[3]
 	WORD $0x4f23f97e // sudot v30.4s, v11.16b, v3.4b[3]
 	WORD $0x4f23f99f // sudot v31.4s, v12.16b, v3.4b[3]
+	ADD $512, R21, R21
 	SUBS $4, R22, R22
 	BGE g4
 gtail:
