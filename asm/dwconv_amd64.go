@@ -453,3 +453,8 @@ func QStem3x3C4_3x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, out
 //
 //go:noescape
 func QStem3x3C4_4x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// Transpose8_AVX2FMA sets dst[j·ldd+i] = src[i·lds+j] for i < rows, j < cols (multiples of 8; strides in floats).
+//
+//go:noescape
+func Transpose8_AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)

@@ -82498,3 +82498,87 @@ group1:
 group1_done:
 	VZEROUPPER
 	RET
+
+// func Transpose8_AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)
+// Requires: AVX
+TEXT ·Transpose8_AVX2FMA(SB), NOSPLIT, $0-48
+	MOVQ src+0(FP), AX
+	MOVQ dst+16(FP), CX
+	MOVQ lds+8(FP), DX
+	MOVQ ldd+24(FP), BX
+	MOVQ rows+32(FP), SI
+	MOVQ cols+40(FP), DI
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	LEAQ (DX)(DX*2), R8
+	LEAQ (BX)(BX*2), R9
+	XORQ R10, R10
+
+tr_rows_4185:
+	CMPQ  R10, SI
+	JAE   tr_rows_done_4186
+	MOVQ  R10, R11
+	IMULQ DX, R11
+	ADDQ  AX, R11
+	MOVQ  R10, R12
+	SHLQ  $0x02, R12
+	ADDQ  CX, R12
+	XORQ  R13, R13
+
+tr_cols_4187:
+	CMPQ       R13, DI
+	JAE        tr_cols_done_4188
+	LEAQ       (R11)(DX*4), R14
+	VMOVUPS    (R11), Y0
+	VMOVUPS    (R14), Y4
+	VMOVUPS    (R11)(DX*1), Y1
+	VMOVUPS    (R14)(DX*1), Y5
+	VMOVUPS    (R11)(DX*2), Y2
+	VMOVUPS    (R14)(DX*2), Y6
+	VMOVUPS    (R11)(R8*1), Y3
+	VMOVUPS    (R14)(R8*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y10
+	VUNPCKLPS  Y5, Y4, Y11
+	VUNPCKHPS  Y5, Y4, Y12
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y7
+	VSHUFPS    $0x44, Y1, Y8, Y0
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y10, Y9, Y2
+	VSHUFPS    $0xee, Y10, Y9, Y3
+	VSHUFPS    $0x44, Y5, Y11, Y4
+	VSHUFPS    $0xee, Y5, Y11, Y5
+	VSHUFPS    $0x44, Y7, Y12, Y6
+	VSHUFPS    $0xee, Y7, Y12, Y7
+	LEAQ       (R12)(BX*4), R14
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y11
+	VMOVUPS    Y8, (R12)
+	VMOVUPS    Y11, (R14)
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y12
+	VMOVUPS    Y9, (R12)(BX*1)
+	VMOVUPS    Y12, (R14)(BX*1)
+	VPERM2F128 $0x20, Y6, Y2, Y1
+	VPERM2F128 $0x31, Y6, Y2, Y5
+	VMOVUPS    Y1, (R12)(BX*2)
+	VMOVUPS    Y5, (R14)(BX*2)
+	VPERM2F128 $0x20, Y7, Y3, Y10
+	VPERM2F128 $0x31, Y7, Y3, Y7
+	VMOVUPS    Y10, (R12)(R9*1)
+	VMOVUPS    Y7, (R14)(R9*1)
+	ADDQ       $0x20, R11
+	LEAQ       (R14)(BX*4), R12
+	ADDQ       $0x08, R13
+	JMP        tr_cols_4187
+
+tr_cols_done_4188:
+	ADDQ $0x08, R10
+	JMP  tr_rows_4185
+
+tr_rows_done_4186:
+	VZEROUPPER
+	RET

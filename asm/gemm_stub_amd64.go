@@ -54,6 +54,16 @@ func Gemm20x16AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *
 //go:noescape
 func Gemm20x8AVX512Masked(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// ConvPix12x32AVX512 computes an up to 12-row × 32-pixel tile of a pixel-vector convolution with the fused epilogue (avx512).
+//
+//go:noescape
+func ConvPix12x32AVX512(m int, k int, taps int, offs *int64, a *float32, lda int, b *float32, ldb int, bias *float32, c *float32, ldc int, cols int, ep *float32, mode int)
+
+// ConvPix6x16AVX2FMA computes an up to 6-row × 16-pixel tile of a pixel-vector convolution with the fused epilogue (avx2_fma).
+//
+//go:noescape
+func ConvPix6x16AVX2FMA(m int, k int, taps int, offs *int64, a *float32, lda int, b *float32, ldb int, bias *float32, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // FMAPeakAVX2FMA runs n iterations of 12 independent 8-lane FMAs (192 flops each).
 //
 //go:noescape

@@ -13,6 +13,7 @@ func fillMiscAMD64(s *Set) {
 	if vl == 0 {
 		return
 	}
+	fillConvPixAMD64(s, vl)
 	fillStemAMD64(s, vl)
 	fillQuantAMD64(s, vl)
 	wide := vl == 16

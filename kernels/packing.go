@@ -5,7 +5,7 @@ import "fmt"
 // PackingVersion numbers the weight-packing layouts. Raise it whenever a
 // Pack* function or the meaning of a packed blob changes, so plans packed
 // the old way are refused instead of run on weights laid out differently.
-const PackingVersion = 1
+const PackingVersion = 2 // 2: pixel-vector convs (conv_pix_amd64.go)
 
 // Packing names the layout this set's Pack* functions write: the ISA, the
 // GEMM panel width and micro-tile height, and PackingVersion. A plan

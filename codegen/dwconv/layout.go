@@ -5,6 +5,7 @@ import (
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
 )
 
 // Interleaving three planes (NCHW with C = 3: the image input) into NHWC.
@@ -107,6 +108,118 @@ func genInterleave3(t *target) {
 	SUBQ(U8(t.VL), n)
 	JNZ(LabelRef("loop"))
 	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+const transposeSig = "func(src *float32, lds int, dst *float32, ldd int, rows, cols int)"
+
+// genTranspose8 emits Transpose8 (ymm only, so one kernel serves AVX2 and
+// AVX-512 machines): dst[j·ldd + i] = src[i·lds + j] for i < rows, j <
+// cols, both multiples of 8, in 8×8 blocks: eight row loads, the usual
+// unpack / shuffle / 128-bit permute network, eight row stores.
+func genTranspose8() {
+	name := "Transpose8_AVX2FMA"
+	TEXT(name, NOSPLIT, transposeSig)
+	Pragma("noescape")
+	Doc(name + " sets dst[j·ldd+i] = src[i·lds+j] for i < rows, j < cols (multiples of 8; strides in floats).")
+	src := loadGP("src")
+	dst := loadGP("dst")
+	lds := loadGP("lds")
+	ldd := loadGP("ldd")
+	rows := loadGP("rows")
+	cols := loadGP("cols")
+	SHLQ(U8(2), lds)
+	SHLQ(U8(2), ldd)
+	lds3, ldd3 := GP64(), GP64()
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	i := GP64()
+	XORQ(i, i)
+	rowTop, rowDone := uniq("tr_rows"), uniq("tr_rows_done")
+	Label(rowTop)
+	CMPQ(i, rows)
+	JAE(LabelRef(rowDone))
+	// s: src row i, d: dst column i (bytes)
+	s, d := GP64(), GP64()
+	MOVQ(i, s)
+	IMULQ(lds, s)
+	ADDQ(src, s)
+	MOVQ(i, d)
+	SHLQ(U8(2), d)
+	ADDQ(dst, d)
+	j := GP64()
+	XORQ(j, j)
+	colTop, colDone := uniq("tr_cols"), uniq("tr_cols_done")
+	Label(colTop)
+	CMPQ(j, cols)
+	JAE(LabelRef(colDone))
+	s4 := GP64()
+	LEAQ(Mem{Base: s, Index: lds, Scale: 4}, s4)
+	r := make([]VecVirtual, 8)
+	for k := range r {
+		r[k] = YMM()
+	}
+	rowMem := func(base Register, k int) Mem {
+		m := Mem{Base: base}
+		switch k % 4 {
+		case 1:
+			m.Index, m.Scale = lds, 1
+		case 2:
+			m.Index, m.Scale = lds, 2
+		case 3:
+			m.Index, m.Scale = lds3, 1
+		}
+		return m
+	}
+	for k := 0; k < 4; k++ {
+		VMOVUPS(rowMem(s, k), r[k])
+		VMOVUPS(rowMem(s4, k), r[k+4])
+	}
+	t := make([]VecVirtual, 8)
+	for k := range t {
+		t[k] = YMM()
+	}
+	for k := 0; k < 8; k += 2 {
+		VUNPCKLPS(r[k+1], r[k], t[k])   // t[k]   = a0 b0 a1 b1 | a4 b4 a5 b5
+		VUNPCKHPS(r[k+1], r[k], t[k+1]) // t[k+1] = a2 b2 a3 b3 | a6 b6 a7 b7
+	}
+	u := r // reuse
+	for _, g := range []int{0, 4} {
+		VSHUFPS(U8(0x44), t[g+2], t[g], u[g])   // a0 b0 c0 d0 | a4 b4 c4 d4
+		VSHUFPS(U8(0xEE), t[g+2], t[g], u[g+1]) // a1 b1 c1 d1 | a5 ...
+		VSHUFPS(U8(0x44), t[g+3], t[g+1], u[g+2])
+		VSHUFPS(U8(0xEE), t[g+3], t[g+1], u[g+3])
+	}
+	d4 := GP64()
+	LEAQ(Mem{Base: d, Index: ldd, Scale: 4}, d4)
+	colMem := func(base Register, k int) Mem {
+		m := Mem{Base: base}
+		switch k % 4 {
+		case 1:
+			m.Index, m.Scale = ldd, 1
+		case 2:
+			m.Index, m.Scale = ldd, 2
+		case 3:
+			m.Index, m.Scale = ldd3, 1
+		}
+		return m
+	}
+	for k := 0; k < 4; k++ {
+		VPERM2F128(U8(0x20), u[k+4], u[k], t[k])   // output row k: columns 0-3 from rows 0-3, 4-7 from rows 4-7
+		VPERM2F128(U8(0x31), u[k+4], u[k], t[k+4]) // output row k+4
+		VMOVUPS(t[k], colMem(d, k))
+		VMOVUPS(t[k+4], colMem(d4, k))
+	}
+	ADDQ(U8(32), s)
+	// d += 8 dst rows
+	LEAQ(Mem{Base: d4, Index: ldd, Scale: 4}, d)
+	ADDQ(U8(8), j)
+	JMP(LabelRef(colTop))
+	Label(colDone)
+	ADDQ(U8(8), i)
+	JMP(LabelRef(rowTop))
+	Label(rowDone)
 	VZEROUPPER()
 	RET()
 }

@@ -50,6 +50,7 @@ func main() {
 	for nb := 1; nb <= 4; nb++ {
 		genQStem(nb)
 	}
+	genTranspose8()
 	writeTable(*table, dwTable()+miscTable()+qdwTable()+qstemTable())
 	Generate()
 }

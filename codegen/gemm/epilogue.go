@@ -25,24 +25,26 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		}
 	}
 
-	Comment("Residual, when r != nil.")
-	TESTQ(g.state.r, g.state.r)
-	JZ(LabelRef(label(p, "act")))
-	{
-		ldr := Load(Param("ldr"), GP64())
-		SHLQ(Imm(2), ldr)
-		row := GP64()
-		MOVQ(g.state.r, row)
-		if masks != nil {
-			g.avx2Masks(masks)
-		}
-		for i := 0; i < h; i++ {
-			for v := 0; v < nv; v++ {
-				g.load(Mem{Base: row, Disp: 4 * g.off[v]}, v, f[0], masks)
-				VADDPS(g.as(f[0], v), g.accReg(i, v), g.accReg(i, v))
+	if !g.noResidual {
+		Comment("Residual, when r != nil.")
+		TESTQ(g.state.r, g.state.r)
+		JZ(LabelRef(label(p, "act")))
+		{
+			ldr := Load(Param("ldr"), GP64())
+			SHLQ(Imm(2), ldr)
+			row := GP64()
+			MOVQ(g.state.r, row)
+			if masks != nil {
+				g.avx2Masks(masks)
 			}
-			if i+1 < h {
-				ADDQ(ldr, row)
+			for i := 0; i < h; i++ {
+				for v := 0; v < nv; v++ {
+					g.load(Mem{Base: row, Disp: 4 * g.off[v]}, v, f[0], masks)
+					VADDPS(g.as(f[0], v), g.accReg(i, v), g.accReg(i, v))
+				}
+				if i+1 < h {
+					ADDQ(ldr, row)
+				}
 			}
 		}
 	}

@@ -51,6 +51,9 @@ type gemmKernel struct {
 	// is broadcast as one 64-bit element: one broadcast per two FMAs for an
 	// 8-column panel instead of one per FMA.
 	pairs bool
+	// noResidual: the kernel has no r argument (the pixel-vector
+	// convolutions, conv.go); the epilogue skips the residual.
+	noResidual bool
 
 	off   []int         // lane offset of each vector in the row
 	acc   []VecPhysical // mr·nv accumulators, row-major

@@ -44,6 +44,13 @@ var kernels = []gemmKernel{
 	{name: "Gemm20x8AVX512Masked", isa: avx512, mr: 20, widths: []int{8}, stride: 32, masked: true, bcst: true, group: 5},
 }
 
+// convKernels are the pixel-vector convolution tiles (conv.go): output
+// channels as rows, 32 (AVX-512) or 16 (AVX2) output pixels as columns.
+var convKernels = []convKernel{
+	{gemmKernel{name: "ConvPix12x32AVX512", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true, bcst: true, noResidual: true}},
+	{gemmKernel{name: "ConvPix6x16AVX2FMA", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true, noResidual: true}},
+}
+
 // peaks are the FMA-throughput loops (independent accumulators) and the
 // FMA-latency loops (one dependent chain) the FMA rate is measured with.
 var peaks = []fmaPeak{
@@ -61,6 +68,9 @@ func main() {
 	iota := emitIota(32)
 	for i := range kernels {
 		kernels[i].emit(iota)
+	}
+	for i := range convKernels {
+		convKernels[i].emit(iota)
 	}
 	for _, p := range peaks {
 		p.emit()
