@@ -102,6 +102,15 @@ func Quantize(g *ir.Graph, samples []*ir.Tensor, o Options) (*ir.Graph, *Stats, 
 	if o.Method == Percentile && !(o.Percentile > 50 && o.Percentile <= 100) {
 		return nil, nil, fmt.Errorf("percentile %g: want a value in (50, 100]", o.Percentile)
 	}
+	if g.Unbound != nil || unknownBeyondBatch(g.Inputs[0].Shape) {
+		// Symbolic sizes (a paddle2onnx N×3×H×W): the model is quantized
+		// for the calibration inputs' size.
+		sg, err := g.Specialize(map[string]ir.Shape{g.Inputs[0].Name: samples[0].Shape})
+		if err != nil {
+			return nil, nil, err
+		}
+		g = sg
+	}
 	h, err := prepare(g)
 	if err != nil {
 		return nil, nil, err
@@ -118,4 +127,14 @@ func Quantize(g *ir.Graph, samples []*ir.Tensor, o Options) (*ir.Graph, *Stats, 
 	st.Samples = len(samples)
 	st.FloatOutputs = outs
 	return q, st, nil
+}
+
+// unknownBeyondBatch reports a -1 dimension other than the first.
+func unknownBeyondBatch(s ir.Shape) bool {
+	for i, d := range s {
+		if i > 0 && d < 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -16,7 +16,9 @@ import (
 // smallNet is a little MobileNet-like graph: stem conv + BatchNorm + ReLU6,
 // depthwise + ReLU, 1×1 project, residual Add, GlobalAveragePool, Flatten,
 // Gemm — every pattern Quantize handles.
-func smallNet(t testing.TB) *ir.Graph {
+func smallNet(t testing.TB) *ir.Graph { return smallNetSized(t, 12, 12) }
+
+func smallNetSized(t testing.TB, h, w int) *ir.Graph {
 	r := rand.New(rand.NewPCG(7, 11))
 	rnd := func(scale float64, shape ...int) *ir.Tensor {
 		w := ir.NewTensor(shape...)
@@ -33,7 +35,7 @@ func smallNet(t testing.TB) *ir.Graph {
 		return w
 	}
 	g := ir.New("small")
-	x := g.AddInput("x", 1, 3, 12, 12)
+	x := g.AddInput("x", 1, 3, h, w)
 	c := g.AddNode(ir.OpConv, "stem", ir.ConvAttrs(1, 1, 1), x, g.AddConst("stem.w", rnd(0.3, 8, 3, 3, 3)))
 	c = g.AddNode(ir.OpBatchNorm, "stem.bn", ir.Attrs{Epsilon: 1e-5}, c, g.AddConst("bn.s", pos(8)), g.AddConst("bn.b", rnd(0.5, 8)),
 		g.AddConst("bn.m", rnd(0.1, 8)), g.AddConst("bn.v", pos(8)))
@@ -231,5 +233,26 @@ func TestQuantizeExtremes(t *testing.T) {
 			probe := append(xs, BuiltinInputs(3, []int{1, 3, 12, 12})[2])
 			checkAgainstReference(t, q, probe, kernels.Available())
 		})
+	}
+}
+
+// TestQuantizeSymbolicSize: a model with a symbolic H×W (paddle2onnx's
+// N×3×H×W) is quantized for its calibration inputs' size.
+func TestQuantizeSymbolicSize(t *testing.T) {
+	g := ir.New("small")
+	g.AddInput("x", -1, 3, -1, -1)
+	g.Unbound = &ir.UnboundError{Input: "x", Shape: ir.Shape{-1, 3, -1, -1}}
+	g.Rebuild = func(s map[string]ir.Shape) (*ir.Graph, error) { return smallNetSized(t, s["x"][2], s["x"][3]), nil }
+	xs := BuiltinInputs(2, []int{1, 3, 10, 14})
+	q, st, err := Quantize(g, xs, Options{Method: Percentile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := q.Inputs[0].Shape; !s.Equal(ir.Shape{1, 3, 10, 14}) {
+		t.Errorf("quantized input shape %v, want the calibration inputs' [1 3 10 14]", s)
+	}
+	acc, err := Evaluate(q, xs, st.FloatOutputs, 1)
+	if err != nil || acc.MaxRel > 0.1 {
+		t.Errorf("accuracy %v, %v", acc, err)
 	}
 }

@@ -36,7 +36,7 @@ func runCompile(args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*int8 && (len(calib.files) > 0 || calib.random != 0 || !calib.perChan || calib.method != "minmax" || calib.preset != "" || calib.ref) {
+	if !*int8 && (len(calib.files) > 0 || calib.random != 0 || !calib.perChan || calib.method != "percentile" || calib.preset != "" || calib.ref) {
 		return usagef("-calib, -calib-random, -per-channel, -method, -preset and -reference apply with -int8 only")
 	}
 	o.Verify = true

@@ -39,7 +39,7 @@ func (c *calibFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.files, "calib", "calibration inputs: raw little-endian float32 files (each one or more inputs of the model's shape, batch 1) or images ("+imageio.Formats+", preprocessed by -preset); repeat the flag or separate with commas")
 	fs.IntVar(&c.random, "calib-random", 0, fmt.Sprintf("calibrate on N built-in inputs (seeded variants of the fixed input; default %d without -calib)", c.defaultN))
 	fs.BoolVar(&c.perChan, "per-channel", true, "one int8 weight scale per output channel (-per-channel=false: one per tensor)")
-	fs.StringVar(&c.method, "method", "minmax", "activation ranges: minmax (smallest and largest value seen) or percentile (drop the extreme (100-P)/2 % on each side)")
+	fs.StringVar(&c.method, "method", "percentile", "activation ranges: percentile (drop the extreme (100-P)/2 % on each side of each tensor's values) or minmax (smallest and largest value seen: ONNX Runtime's default)")
 	fs.Float64Var(&c.pct, "percentile", 99.999, "P for -method percentile")
 	fs.StringVar(&c.preset, "preset", "", "how -calib images become inputs: "+strings.Join(imageio.PresetNames(), ", ")+" (default torchvision)")
 	fs.BoolVar(&c.ref, "reference", false, "calibrate on the reference executor instead of a compiled fp32 plan (slower)")
