@@ -17,6 +17,7 @@ import (
 // loadModel builds or reads MODEL; noWeights skips computing built-in
 // weights when only shapes matter (stats, dot).
 func loadModel(spec string, noWeights bool) (*ir.Graph, error) {
+	collectEarly()
 	m := parsedONNX.m
 	parsed := m != nil && parsedONNX.spec == spec
 	parsedONNX.spec, parsedONNX.m = "", nil

@@ -31,12 +31,19 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 func main() {
-	collectEarly()
+	isCommand = true
 	releaseStartupPages()
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// collectEarly sets the garbage collector's target. Compiling holds the
+// isCommand is set when mnc runs as a command (not realMain called by a
+// test): process-wide settings (collectEarly) are made only then.
+var isCommand bool
+
+// collectEarly sets the garbage collector's target for loading and
+// compiling a model (loadModel calls it; running a plan file allocates too
+// little to need it, and collections it would trigger on a heap of a few
+// MB page in runtime code and tables). Compiling holds the
 // weights, then their folded and packed copies and the reference
 // executor's tensors (calibration of built-in models) in turn. At Go's
 // default GOGC=100 the heap grows to twice its live size between
@@ -45,7 +52,7 @@ func main() {
 // pointers; a 100k-node graph compiles ~5% slower). GOGC, when set, still
 // decides.
 func collectEarly() {
-	if os.Getenv("GOGC") == "" {
+	if isCommand && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
 	}
 }

@@ -14,7 +14,7 @@ const runAsMNC = "MNC_TEST_RUN_AS_MNC"
 
 func TestMain(m *testing.M) {
 	if f := os.Getenv(runAsMNC); f != "" {
-		collectEarly()
+		isCommand = true
 		releaseStartupPages()
 		rc := realMain(os.Args[1:], os.Stdout, os.Stderr)
 		if err := os.WriteFile(f, fmt.Appendf(nil, "%d", peakRSS()), 0o644); err != nil {
