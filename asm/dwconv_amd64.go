@@ -429,10 +429,20 @@ func QDWConv5x5_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, o
 //go:noescape
 func QDWConv3x3s1_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
+// QDWConv3x3s1_AVX2 computes npix output pixels of a 3x3 stride-1 int8 depthwise conv on u8 bytes (AVX2), reusing input columns.
+//
+//go:noescape
+func QDWConv3x3s1_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
 // QDWConv3x3s2_VNNI computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
 //
 //go:noescape
 func QDWConv3x3s2_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QDWConv3x3s2_AVX2 computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX2), reusing input columns.
+//
+//go:noescape
+func QDWConv3x3s2_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
 // QStem3x3C4_1x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX-512 VNNI).
 //

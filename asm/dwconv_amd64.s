@@ -80757,6 +80757,304 @@ done:
 	VZEROUPPER
 	RET
 
+// func QDWConv3x3s1_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// Requires: AVX, AVX2
+TEXT ·QDWConv3x3s1_AVX2(SB), NOSPLIT, $0-56
+	MOVQ         taps+0(FP), AX
+	MOVQ         q+24(FP), CX
+	MOVQ         out+32(FP), DX
+	VBROADCASTSS 8(CX), Y0
+	VPBROADCASTW 12(CX), Y1
+	VMOVDQU      16(CX), X2
+	XORQ         BX, BX
+	MOVQ         (CX), CX
+
+groups:
+	LEAQ       8(BX), SI
+	CMPQ       SI, c+16(FP)
+	JA         tail
+	XORQ       SI, SI
+	LEAQ       (DX)(BX*1), DI
+	MOVQ       npix+48(FP), R8
+	MOVQ       BX, R9
+	MOVQ       (AX), R10
+	MOVQ       24(AX), R11
+	MOVQ       48(AX), R12
+	VMOVQ      (R10)(R9*1), X3
+	VMOVQ      (R11)(R9*1), X5
+	VPMOVZXBD  (R12)(R9*1), Y4
+	VPUNPCKLBW X5, X3, X3
+	VPMOVZXBW  X3, Y3
+	MOVQ       8(AX), R10
+	MOVQ       32(AX), R11
+	MOVQ       56(AX), R12
+	VMOVQ      (R10)(R9*1), X5
+	VMOVQ      (R11)(R9*1), X7
+	VPMOVZXBD  (R12)(R9*1), Y6
+	VPUNPCKLBW X7, X5, X5
+	VPMOVZXBW  X5, Y5
+
+pixels_4178:
+	LEAQ         (SI)(BX*1), R9
+	MOVQ         16(AX), R10
+	MOVQ         40(AX), R11
+	MOVQ         64(AX), R12
+	VMOVQ        (R10)(R9*1), X7
+	VMOVQ        (R11)(R9*1), X9
+	VPMOVZXBD    (R12)(R9*1), Y8
+	VPUNPCKLBW   X9, X7, X7
+	VPMOVZXBW    X7, Y7
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y3, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     32(CX), Y4, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     64(CX), Y5, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     96(CX), Y6, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     128(CX), Y7, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     160(CX), Y8, Y3
+	VPADDD       Y3, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X3
+	VPUNPCKLDQ   X3, X9, X3
+	VMOVQ        X3, (DI)
+	ADDQ         outPixStride+40(FP), DI
+	ADDQ         pixStride+8(FP), SI
+	DECQ         R8
+	JZ           group_done_4179
+	LEAQ         (SI)(BX*1), R9
+	MOVQ         16(AX), R10
+	MOVQ         40(AX), R11
+	MOVQ         64(AX), R12
+	VMOVQ        (R10)(R9*1), X3
+	VMOVQ        (R11)(R9*1), X9
+	VPMOVZXBD    (R12)(R9*1), Y4
+	VPUNPCKLBW   X9, X3, X3
+	VPMOVZXBW    X3, Y3
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y5, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     32(CX), Y6, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     64(CX), Y7, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     96(CX), Y8, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     128(CX), Y3, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     160(CX), Y4, Y5
+	VPADDD       Y5, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X5
+	VPUNPCKLDQ   X5, X9, X5
+	VMOVQ        X5, (DI)
+	ADDQ         outPixStride+40(FP), DI
+	ADDQ         pixStride+8(FP), SI
+	DECQ         R8
+	JZ           group_done_4179
+	LEAQ         (SI)(BX*1), R9
+	MOVQ         16(AX), R10
+	MOVQ         40(AX), R11
+	MOVQ         64(AX), R12
+	VMOVQ        (R10)(R9*1), X5
+	VMOVQ        (R11)(R9*1), X9
+	VPMOVZXBD    (R12)(R9*1), Y6
+	VPUNPCKLBW   X9, X5, X5
+	VPMOVZXBW    X5, Y5
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y7, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     32(CX), Y8, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     64(CX), Y3, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     96(CX), Y4, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     128(CX), Y5, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     160(CX), Y6, Y7
+	VPADDD       Y7, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X7
+	VPUNPCKLDQ   X7, X9, X7
+	VMOVQ        X7, (DI)
+	ADDQ         outPixStride+40(FP), DI
+	ADDQ         pixStride+8(FP), SI
+	DECQ         R8
+	JZ           group_done_4179
+	JMP          pixels_4178
+
+group_done_4179:
+	ADDQ $0x08, BX
+	ADDQ $0x00000100, CX
+	JMP  groups
+
+tail:
+	CMPQ       BX, c+16(FP)
+	JAE        done
+	XORQ       SI, SI
+	LEAQ       (DX)(BX*1), DX
+	MOVQ       npix+48(FP), DI
+	MOVQ       BX, R8
+	MOVQ       (AX), R9
+	MOVQ       24(AX), R10
+	MOVQ       48(AX), R11
+	VPMASKMOVD (R9)(R8*1), X2, X3
+	VPMASKMOVD (R10)(R8*1), X2, X5
+	VPMASKMOVD (R11)(R8*1), X2, X4
+	VPMOVZXBD  X4, Y4
+	VPUNPCKLBW X5, X3, X3
+	VPMOVZXBW  X3, Y3
+	MOVQ       8(AX), R9
+	MOVQ       32(AX), R10
+	MOVQ       56(AX), R11
+	VPMASKMOVD (R9)(R8*1), X2, X5
+	VPMASKMOVD (R10)(R8*1), X2, X7
+	VPMASKMOVD (R11)(R8*1), X2, X6
+	VPMOVZXBD  X6, Y6
+	VPUNPCKLBW X7, X5, X5
+	VPMOVZXBW  X5, Y5
+
+pixels_4180:
+	LEAQ         (SI)(BX*1), R8
+	MOVQ         16(AX), R9
+	MOVQ         40(AX), R10
+	MOVQ         64(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X7
+	VPMASKMOVD   (R10)(R8*1), X2, X9
+	VPMASKMOVD   (R11)(R8*1), X2, X8
+	VPMOVZXBD    X8, Y8
+	VPUNPCKLBW   X9, X7, X7
+	VPMOVZXBW    X7, Y7
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y3, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     32(CX), Y4, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     64(CX), Y5, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     96(CX), Y6, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     128(CX), Y7, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     160(CX), Y8, Y3
+	VPADDD       Y3, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X3
+	VPUNPCKLDQ   X3, X9, X3
+	VPMASKMOVD   X3, X2, (DX)
+	ADDQ         outPixStride+40(FP), DX
+	ADDQ         pixStride+8(FP), SI
+	DECQ         DI
+	JZ           group_done_4181
+	LEAQ         (SI)(BX*1), R8
+	MOVQ         16(AX), R9
+	MOVQ         40(AX), R10
+	MOVQ         64(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X3
+	VPMASKMOVD   (R10)(R8*1), X2, X9
+	VPMASKMOVD   (R11)(R8*1), X2, X4
+	VPMOVZXBD    X4, Y4
+	VPUNPCKLBW   X9, X3, X3
+	VPMOVZXBW    X3, Y3
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y5, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     32(CX), Y6, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     64(CX), Y7, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     96(CX), Y8, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     128(CX), Y3, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     160(CX), Y4, Y5
+	VPADDD       Y5, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X5
+	VPUNPCKLDQ   X5, X9, X5
+	VPMASKMOVD   X5, X2, (DX)
+	ADDQ         outPixStride+40(FP), DX
+	ADDQ         pixStride+8(FP), SI
+	DECQ         DI
+	JZ           group_done_4181
+	LEAQ         (SI)(BX*1), R8
+	MOVQ         16(AX), R9
+	MOVQ         40(AX), R10
+	MOVQ         64(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X5
+	VPMASKMOVD   (R10)(R8*1), X2, X9
+	VPMASKMOVD   (R11)(R8*1), X2, X6
+	VPMOVZXBD    X6, Y6
+	VPUNPCKLBW   X9, X5, X5
+	VPMOVZXBW    X5, Y5
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y7, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     32(CX), Y8, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     64(CX), Y3, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     96(CX), Y4, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     128(CX), Y5, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     160(CX), Y6, Y7
+	VPADDD       Y7, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X7
+	VPUNPCKLDQ   X7, X9, X7
+	VPMASKMOVD   X7, X2, (DX)
+	ADDQ         outPixStride+40(FP), DX
+	ADDQ         pixStride+8(FP), SI
+	DECQ         DI
+	JZ           group_done_4181
+	JMP          pixels_4180
+
+group_done_4181:
+done:
+	VZEROUPPER
+	RET
+
 // func QDWConv3x3s2_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512VNNI, BMI2
 TEXT ·QDWConv3x3s2_VNNI(SB), NOSPLIT, $0-56
@@ -80796,7 +81094,7 @@ blocks:
 	VPUNPCKLWD Z6, Z5, Z4
 	VPUNPCKHWD Z6, Z5, Z5
 
-pixels_4178:
+pixels_4182:
 	LEAQ             (SI)(BX*1), R9
 	MOVQ             8(AX), R10
 	VMOVDQU8         (R10)(R9*1), Z8
@@ -80867,7 +81165,7 @@ pixels_4178:
 	ADDQ             outPixStride+40(FP), DI
 	ADDQ             pixStride+8(FP), SI
 	DECQ             R8
-	JZ               block_done_4179
+	JZ               block_done_4183
 	LEAQ             (SI)(BX*1), R9
 	MOVQ             8(AX), R10
 	VMOVDQU8         (R10)(R9*1), Z4
@@ -80938,7 +81236,7 @@ pixels_4178:
 	ADDQ             outPixStride+40(FP), DI
 	ADDQ             pixStride+8(FP), SI
 	DECQ             R8
-	JZ               block_done_4179
+	JZ               block_done_4183
 	LEAQ             (SI)(BX*1), R9
 	MOVQ             8(AX), R10
 	VMOVDQU8         (R10)(R9*1), Z2
@@ -81009,10 +81307,10 @@ pixels_4178:
 	ADDQ             outPixStride+40(FP), DI
 	ADDQ             pixStride+8(FP), SI
 	DECQ             R8
-	JZ               block_done_4179
-	JMP              pixels_4178
+	JZ               block_done_4183
+	JMP              pixels_4182
 
-block_done_4179:
+block_done_4183:
 	ADDQ $0x40, BX
 	ADDQ $0x00000500, CX
 	JMP  blocks
@@ -81023,7 +81321,7 @@ tail:
 	MOVQ       c+16(FP), SI
 	SUBQ       BX, SI
 	CMPQ       SI, $0x20
-	JA         tail64_4180
+	JA         tail64_4184
 	XORQ       SI, SI
 	LEAQ       (DX)(BX*1), DX
 	MOVQ       npix+48(FP), DI
@@ -81043,7 +81341,7 @@ tail:
 	VPUNPCKLWD Y6, Y5, Y4
 	VPUNPCKHWD Y6, Y5, Y5
 
-pixels_4181:
+pixels_4185:
 	LEAQ       (SI)(BX*1), R8
 	MOVQ       8(AX), R9
 	VMOVDQU8.Z (R9)(R8*1), K1, Y8
@@ -81114,7 +81412,7 @@ pixels_4181:
 	ADDQ       outPixStride+40(FP), DX
 	ADDQ       pixStride+8(FP), SI
 	DECQ       DI
-	JZ         block_done_4182
+	JZ         block_done_4186
 	LEAQ       (SI)(BX*1), R8
 	MOVQ       8(AX), R9
 	VMOVDQU8.Z (R9)(R8*1), K1, Y4
@@ -81185,7 +81483,7 @@ pixels_4181:
 	ADDQ       outPixStride+40(FP), DX
 	ADDQ       pixStride+8(FP), SI
 	DECQ       DI
-	JZ         block_done_4182
+	JZ         block_done_4186
 	LEAQ       (SI)(BX*1), R8
 	MOVQ       8(AX), R9
 	VMOVDQU8.Z (R9)(R8*1), K1, Y2
@@ -81256,13 +81554,13 @@ pixels_4181:
 	ADDQ       outPixStride+40(FP), DX
 	ADDQ       pixStride+8(FP), SI
 	DECQ       DI
-	JZ         block_done_4182
-	JMP        pixels_4181
+	JZ         block_done_4186
+	JMP        pixels_4185
 
-block_done_4182:
+block_done_4186:
 	JMP done
 
-tail64_4180:
+tail64_4184:
 	XORQ       SI, SI
 	LEAQ       (DX)(BX*1), DX
 	MOVQ       npix+48(FP), DI
@@ -81282,7 +81580,7 @@ tail64_4180:
 	VPUNPCKLWD Z6, Z5, Z4
 	VPUNPCKHWD Z6, Z5, Z5
 
-pixels_4183:
+pixels_4187:
 	LEAQ             (SI)(BX*1), R8
 	MOVQ             8(AX), R9
 	VMOVDQU8.Z       (R9)(R8*1), K1, Z8
@@ -81353,7 +81651,7 @@ pixels_4183:
 	ADDQ             outPixStride+40(FP), DX
 	ADDQ             pixStride+8(FP), SI
 	DECQ             DI
-	JZ               block_done_4184
+	JZ               block_done_4188
 	LEAQ             (SI)(BX*1), R8
 	MOVQ             8(AX), R9
 	VMOVDQU8.Z       (R9)(R8*1), K1, Z4
@@ -81424,7 +81722,7 @@ pixels_4183:
 	ADDQ             outPixStride+40(FP), DX
 	ADDQ             pixStride+8(FP), SI
 	DECQ             DI
-	JZ               block_done_4184
+	JZ               block_done_4188
 	LEAQ             (SI)(BX*1), R8
 	MOVQ             8(AX), R9
 	VMOVDQU8.Z       (R9)(R8*1), K1, Z2
@@ -81495,10 +81793,342 @@ pixels_4183:
 	ADDQ             outPixStride+40(FP), DX
 	ADDQ             pixStride+8(FP), SI
 	DECQ             DI
-	JZ               block_done_4184
-	JMP              pixels_4183
+	JZ               block_done_4188
+	JMP              pixels_4187
 
-block_done_4184:
+block_done_4188:
+done:
+	VZEROUPPER
+	RET
+
+// func QDWConv3x3s2_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// Requires: AVX, AVX2
+TEXT ·QDWConv3x3s2_AVX2(SB), NOSPLIT, $0-56
+	MOVQ         taps+0(FP), AX
+	MOVQ         q+24(FP), CX
+	MOVQ         out+32(FP), DX
+	VBROADCASTSS 8(CX), Y0
+	VPBROADCASTW 12(CX), Y1
+	VMOVDQU      16(CX), X2
+	XORQ         BX, BX
+	MOVQ         (CX), CX
+
+groups:
+	LEAQ       8(BX), SI
+	CMPQ       SI, c+16(FP)
+	JA         tail
+	XORQ       SI, SI
+	LEAQ       (DX)(BX*1), DI
+	MOVQ       npix+48(FP), R8
+	MOVQ       BX, R9
+	MOVQ       (AX), R10
+	MOVQ       24(AX), R11
+	MOVQ       48(AX), R12
+	VMOVQ      (R10)(R9*1), X3
+	VMOVQ      (R11)(R9*1), X5
+	VPMOVZXBD  (R12)(R9*1), Y4
+	VPUNPCKLBW X5, X3, X3
+	VPMOVZXBW  X3, Y3
+
+pixels_4189:
+	LEAQ         (SI)(BX*1), R9
+	MOVQ         8(AX), R10
+	MOVQ         32(AX), R11
+	MOVQ         56(AX), R12
+	VMOVQ        (R10)(R9*1), X5
+	VMOVQ        (R11)(R9*1), X7
+	VPMOVZXBD    (R12)(R9*1), Y6
+	VPUNPCKLBW   X7, X5, X5
+	VPMOVZXBW    X5, Y5
+	MOVQ         16(AX), R10
+	MOVQ         40(AX), R11
+	MOVQ         64(AX), R12
+	VMOVQ        (R10)(R9*1), X7
+	VMOVQ        (R11)(R9*1), X9
+	VPMOVZXBD    (R12)(R9*1), Y8
+	VPUNPCKLBW   X9, X7, X7
+	VPMOVZXBW    X7, Y7
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y3, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     32(CX), Y4, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     64(CX), Y5, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     96(CX), Y6, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     128(CX), Y7, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     160(CX), Y8, Y3
+	VPADDD       Y3, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X3
+	VPUNPCKLDQ   X3, X9, X3
+	VMOVQ        X3, (DI)
+	ADDQ         outPixStride+40(FP), DI
+	ADDQ         pixStride+8(FP), SI
+	DECQ         R8
+	JZ           group_done_4190
+	LEAQ         (SI)(BX*1), R9
+	MOVQ         8(AX), R10
+	MOVQ         32(AX), R11
+	MOVQ         56(AX), R12
+	VMOVQ        (R10)(R9*1), X3
+	VMOVQ        (R11)(R9*1), X5
+	VPMOVZXBD    (R12)(R9*1), Y4
+	VPUNPCKLBW   X5, X3, X3
+	VPMOVZXBW    X3, Y3
+	MOVQ         16(AX), R10
+	MOVQ         40(AX), R11
+	MOVQ         64(AX), R12
+	VMOVQ        (R10)(R9*1), X5
+	VMOVQ        (R11)(R9*1), X9
+	VPMOVZXBD    (R12)(R9*1), Y6
+	VPUNPCKLBW   X9, X5, X5
+	VPMOVZXBW    X5, Y5
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y7, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     32(CX), Y8, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     64(CX), Y3, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     96(CX), Y4, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     128(CX), Y5, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     160(CX), Y6, Y3
+	VPADDD       Y3, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X3
+	VPUNPCKLDQ   X3, X9, X3
+	VMOVQ        X3, (DI)
+	ADDQ         outPixStride+40(FP), DI
+	ADDQ         pixStride+8(FP), SI
+	DECQ         R8
+	JZ           group_done_4190
+	LEAQ         (SI)(BX*1), R9
+	MOVQ         8(AX), R10
+	MOVQ         32(AX), R11
+	MOVQ         56(AX), R12
+	VMOVQ        (R10)(R9*1), X3
+	VMOVQ        (R11)(R9*1), X4
+	VPMOVZXBD    (R12)(R9*1), Y8
+	VPUNPCKLBW   X4, X3, X3
+	VPMOVZXBW    X3, Y7
+	MOVQ         16(AX), R10
+	MOVQ         40(AX), R11
+	MOVQ         64(AX), R12
+	VMOVQ        (R10)(R9*1), X3
+	VMOVQ        (R11)(R9*1), X9
+	VPMOVZXBD    (R12)(R9*1), Y4
+	VPUNPCKLBW   X9, X3, X3
+	VPMOVZXBW    X3, Y3
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y5, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     32(CX), Y6, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     64(CX), Y7, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     96(CX), Y8, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     128(CX), Y3, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     160(CX), Y4, Y5
+	VPADDD       Y5, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X5
+	VPUNPCKLDQ   X5, X9, X5
+	VMOVQ        X5, (DI)
+	ADDQ         outPixStride+40(FP), DI
+	ADDQ         pixStride+8(FP), SI
+	DECQ         R8
+	JZ           group_done_4190
+	JMP          pixels_4189
+
+group_done_4190:
+	ADDQ $0x08, BX
+	ADDQ $0x00000100, CX
+	JMP  groups
+
+tail:
+	CMPQ       BX, c+16(FP)
+	JAE        done
+	XORQ       SI, SI
+	LEAQ       (DX)(BX*1), DX
+	MOVQ       npix+48(FP), DI
+	MOVQ       BX, R8
+	MOVQ       (AX), R9
+	MOVQ       24(AX), R10
+	MOVQ       48(AX), R11
+	VPMASKMOVD (R9)(R8*1), X2, X3
+	VPMASKMOVD (R10)(R8*1), X2, X5
+	VPMASKMOVD (R11)(R8*1), X2, X4
+	VPMOVZXBD  X4, Y4
+	VPUNPCKLBW X5, X3, X3
+	VPMOVZXBW  X3, Y3
+
+pixels_4191:
+	LEAQ         (SI)(BX*1), R8
+	MOVQ         8(AX), R9
+	MOVQ         32(AX), R10
+	MOVQ         56(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X5
+	VPMASKMOVD   (R10)(R8*1), X2, X7
+	VPMASKMOVD   (R11)(R8*1), X2, X6
+	VPMOVZXBD    X6, Y6
+	VPUNPCKLBW   X7, X5, X5
+	VPMOVZXBW    X5, Y5
+	MOVQ         16(AX), R9
+	MOVQ         40(AX), R10
+	MOVQ         64(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X7
+	VPMASKMOVD   (R10)(R8*1), X2, X9
+	VPMASKMOVD   (R11)(R8*1), X2, X8
+	VPMOVZXBD    X8, Y8
+	VPUNPCKLBW   X9, X7, X7
+	VPMOVZXBW    X7, Y7
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y3, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     32(CX), Y4, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     64(CX), Y5, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     96(CX), Y6, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     128(CX), Y7, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     160(CX), Y8, Y3
+	VPADDD       Y3, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X3
+	VPUNPCKLDQ   X3, X9, X3
+	VPMASKMOVD   X3, X2, (DX)
+	ADDQ         outPixStride+40(FP), DX
+	ADDQ         pixStride+8(FP), SI
+	DECQ         DI
+	JZ           group_done_4192
+	LEAQ         (SI)(BX*1), R8
+	MOVQ         8(AX), R9
+	MOVQ         32(AX), R10
+	MOVQ         56(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X3
+	VPMASKMOVD   (R10)(R8*1), X2, X5
+	VPMASKMOVD   (R11)(R8*1), X2, X4
+	VPMOVZXBD    X4, Y4
+	VPUNPCKLBW   X5, X3, X3
+	VPMOVZXBW    X3, Y3
+	MOVQ         16(AX), R9
+	MOVQ         40(AX), R10
+	MOVQ         64(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X5
+	VPMASKMOVD   (R10)(R8*1), X2, X9
+	VPMASKMOVD   (R11)(R8*1), X2, X6
+	VPMOVZXBD    X6, Y6
+	VPUNPCKLBW   X9, X5, X5
+	VPMOVZXBW    X5, Y5
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y7, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     32(CX), Y8, Y7
+	VPADDD       Y7, Y9, Y9
+	VPMADDWD     64(CX), Y3, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     96(CX), Y4, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     128(CX), Y5, Y3
+	VPADDD       Y3, Y9, Y9
+	VPMADDWD     160(CX), Y6, Y3
+	VPADDD       Y3, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X3
+	VPUNPCKLDQ   X3, X9, X3
+	VPMASKMOVD   X3, X2, (DX)
+	ADDQ         outPixStride+40(FP), DX
+	ADDQ         pixStride+8(FP), SI
+	DECQ         DI
+	JZ           group_done_4192
+	LEAQ         (SI)(BX*1), R8
+	MOVQ         8(AX), R9
+	MOVQ         32(AX), R10
+	MOVQ         56(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X3
+	VPMASKMOVD   (R10)(R8*1), X2, X4
+	VPMASKMOVD   (R11)(R8*1), X2, X7
+	VPMOVZXBD    X7, Y8
+	VPUNPCKLBW   X4, X3, X3
+	VPMOVZXBW    X3, Y7
+	MOVQ         16(AX), R9
+	MOVQ         40(AX), R10
+	MOVQ         64(AX), R11
+	VPMASKMOVD   (R9)(R8*1), X2, X3
+	VPMASKMOVD   (R10)(R8*1), X2, X9
+	VPMASKMOVD   (R11)(R8*1), X2, X4
+	VPMOVZXBD    X4, Y4
+	VPUNPCKLBW   X9, X3, X3
+	VPMOVZXBW    X3, Y3
+	VMOVDQU      192(CX), Y9
+	VPMADDWD     (CX), Y5, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     32(CX), Y6, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     64(CX), Y7, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     96(CX), Y8, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     128(CX), Y3, Y5
+	VPADDD       Y5, Y9, Y9
+	VPMADDWD     160(CX), Y4, Y5
+	VPADDD       Y5, Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       224(CX), Y9, Y9
+	VMINPS       Y0, Y9, Y9
+	VCVTPS2DQ    Y9, Y9
+	VPACKSSDW    Y9, Y9, Y9
+	VPADDSW      Y1, Y9, Y9
+	VPACKUSWB    Y9, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X5
+	VPUNPCKLDQ   X5, X9, X5
+	VPMASKMOVD   X5, X2, (DX)
+	ADDQ         outPixStride+40(FP), DX
+	ADDQ         pixStride+8(FP), SI
+	DECQ         DI
+	JZ           group_done_4192
+	JMP          pixels_4191
+
+group_done_4192:
 done:
 	VZEROUPPER
 	RET
@@ -82514,9 +83144,9 @@ TEXT ·Transpose8_AVX2FMA(SB), NOSPLIT, $0-48
 	LEAQ (BX)(BX*2), R9
 	XORQ R10, R10
 
-tr_rows_4185:
+tr_rows_4193:
 	CMPQ  R10, SI
-	JAE   tr_rows_done_4186
+	JAE   tr_rows_done_4194
 	MOVQ  R10, R11
 	IMULQ DX, R11
 	ADDQ  AX, R11
@@ -82525,9 +83155,9 @@ tr_rows_4185:
 	ADDQ  CX, R12
 	XORQ  R13, R13
 
-tr_cols_4187:
+tr_cols_4195:
 	CMPQ       R13, DI
-	JAE        tr_cols_done_4188
+	JAE        tr_cols_done_4196
 	LEAQ       (R11)(DX*4), R14
 	VMOVUPS    (R11), Y0
 	VMOVUPS    (R14), Y4
@@ -82573,12 +83203,12 @@ tr_cols_4187:
 	ADDQ       $0x20, R11
 	LEAQ       (R14)(BX*4), R12
 	ADDQ       $0x08, R13
-	JMP        tr_cols_4187
+	JMP        tr_cols_4195
 
-tr_cols_done_4188:
+tr_cols_done_4196:
 	ADDQ $0x08, R10
-	JMP  tr_rows_4185
+	JMP  tr_rows_4193
 
-tr_rows_done_4186:
+tr_rows_done_4194:
 	VZEROUPPER
 	RET

@@ -213,6 +213,19 @@ func QDWConv3x3VNNI(s int, taps **uint8, pixStride, c int, q *int32, out *uint8,
 	return true
 }
 
+// QDWConv3x3AVX2 runs the 3×3 stride-s int8 depthwise kernel on layout 2 (AVX2); false if none is generated.
+func QDWConv3x3AVX2(s int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+	switch s {
+	case 1:
+		QDWConv3x3s1_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+	case 2:
+		QDWConv3x3s2_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+	default:
+		return false
+	}
+	return true
+}
+
 // QStemVNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.
 func QStemVNNI(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch nb {

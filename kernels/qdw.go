@@ -34,6 +34,9 @@ import (
 //	    then VPUNPCK{L,H}WD of four tap vectors leaves the channels in);
 //	    then 64 bias' and 64 multipliers in that same order (vector r,
 //	    dword 4k+e).
+//	layout 2 (qdwPairs, AVX2 3×3): groups of 8 channels in order, per
+//	    kernel column kw 8 dwords of int16 pairs (w[0][kw], w[1][kw]) and
+//	    8 int32 w[2][kw], then 8 bias', 8 multipliers (256 bytes a group).
 
 // QDWParams describes an int8 depthwise convolution of one image.
 type QDWParams struct {
@@ -54,6 +57,7 @@ const (
 
 	qdwGroups = 0 // layout 0: 8-channel groups, int32 weights
 	qdwVNNI   = 1 // layout 1: 64-channel blocks of tap quads
+	qdwPairs  = 2 // layout 2: 3×3, 8-channel groups of (row 0, row 1) word pairs and row 2
 )
 
 // qdwMaxAbsAcc bounds |Σ x·w| (25 taps of 255·128 for 5×5; larger
@@ -63,8 +67,11 @@ func qdwSumBound(taps int) int64 { return int64(taps) * 255 * 128 }
 // qdwLayoutSize is the packed size in bytes of layout l.
 func qdwLayoutSize(l, c, kh, kw int) int {
 	taps := kh * kw
-	if l == qdwVNNI {
+	switch l {
+	case qdwVNNI:
 		return qdwHeader + (c+63)/64*((taps+3)/4*256+512)
+	case qdwPairs:
+		return qdwHeader + (c+7)/8*256
 	}
 	return qdwHeader + (c+7)/8*(taps+2)*32
 }
@@ -123,9 +130,14 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 		wo, bo, mo := qdwOffsets(l, ch, taps)
 		for t := 0; t < taps; t++ {
 			v := w[ch*taps+t]
-			if l == qdwVNNI {
+			switch {
+			case l == qdwVNNI:
 				dst[wo+qdwVNNITap(kw, t)] = byte(int8(v))
-			} else {
+			case l == qdwPairs && t < 6:
+				le.PutUint16(dst[wo+64*(t%3)+2*(t/3):], uint16(int16(v)))
+			case l == qdwPairs:
+				le.PutUint32(dst[wo+64*(t%3)+32:], uint32(v))
+			default:
 				le.PutUint32(dst[wo+32*t:], uint32(v))
 			}
 		}
@@ -157,6 +169,10 @@ func qdwOffsets(l, ch, taps int) (w, b, m int) {
 		d := r*16 + 4*k + e // dword index within the block's vectors
 		return blk + 4*d, blk + (taps+3)/4*256 + 4*d, blk + (taps+3)/4*256 + 256 + 4*d
 	}
+	if l == qdwPairs {
+		grp := qdwHeader + ch/8*256
+		return grp + 4*(ch%8), grp + 192 + 4*(ch%8), grp + 224 + 4*(ch%8)
+	}
 	grp := qdwHeader + ch/8*(taps+2)*32
 	return grp + 4*(ch%8), grp + taps*32 + 4*(ch%8), grp + (taps+1)*32 + 4*(ch%8)
 }
@@ -169,7 +185,7 @@ func qdwBlob(wp []byte, c, kh, kw int) (int, error) {
 	}
 	le := binary.LittleEndian
 	l := int(le.Uint32(wp[4:]))
-	if le.Uint32(wp) != qdwMagic || l != qdwGroups && l != qdwVNNI || int(le.Uint32(wp[8:])) != c || int(le.Uint32(wp[12:])) != kh || int(le.Uint32(wp[16:])) != kw ||
+	if le.Uint32(wp) != qdwMagic || l != qdwGroups && l != qdwVNNI && (l != qdwPairs || kh != 3 || kw != 3) || int(le.Uint32(wp[8:])) != c || int(le.Uint32(wp[12:])) != kh || int(le.Uint32(wp[16:])) != kw ||
 		len(wp) < qdwLayoutSize(l, c, kh, kw) {
 		return 0, fmt.Errorf("kernels: QDWConv: packed weights are not a %d-channel %d×%d PackQDW blob", c, kh, kw)
 	}
@@ -220,8 +236,13 @@ func qdwGeneric(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 		wo, bo, mo := qdwOffsets(l, ch, taps)
 		var w [64]int32 // up to 8×8 taps from the blob; larger kernels read it per tap
 		wt := func(t int) int32 {
-			if l == qdwVNNI {
+			switch {
+			case l == qdwVNNI:
 				return int32(int8(wp[wo+qdwVNNITap(p.KW, t)]))
+			case l == qdwPairs && t < 6:
+				return int32(int16(le.Uint16(wp[wo+64*(t%3)+2*(t/3):])))
+			case l == qdwPairs:
+				return int32(le.Uint32(wp[wo+64*(t%3)+32:]))
 			}
 			return int32(le.Uint32(wp[wo+32*t:]))
 		}

@@ -26,8 +26,11 @@ func fillQDWAMD64(s *Set) {
 		return
 	}
 	layout := func(kh, kw int) int {
-		if s.ISA == AVX512 && HasVNNI() && !qdwNoVNNI && qdwSIMD(kh, kw) {
+		switch {
+		case s.ISA == AVX512 && HasVNNI() && !qdwNoVNNI && qdwSIMD(kh, kw):
 			return qdwVNNI
+		case kh == 3 && kw == 3:
+			return qdwPairs
 		}
 		return qdwGroups
 	}
@@ -42,11 +45,11 @@ func fillQDWAMD64(s *Set) {
 		if err != nil {
 			panic(err.Error())
 		}
-		if !qdwSIMD(p.KH, p.KW) || l == qdwVNNI && !HasVNNI() {
+		if !qdwSIMD(p.KH, p.KW) || l == qdwVNNI && !HasVNNI() || l == qdwPairs && p.SW > 2 {
 			qdwGeneric(l, p, in, wp, out, oy0, oy1)
 			return
 		}
-		qdwRun(l == qdwVNNI, p, in, wp, out, scratch, oy0, oy1)
+		qdwRun(l, p, in, wp, out, scratch, oy0, oy1)
 	}
 }
 
@@ -64,8 +67,9 @@ func qdwScratch(p *QDWParams) int {
 // one call for the columns whose window is inside the image horizontally,
 // and one call per border column; each passes the k·k tap pointers of its
 // first pixel, those in the padding pointing into the zero-point row.
-func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
+func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 	k, is, os, c := p.KH, p.InStride, p.OutStride, p.C
+	vnni, reuse := l == qdwVNNI, k == 3 && p.SW <= 2 && (l == qdwVNNI || l == qdwPairs)
 	zrow := scratch[:(p.W+k)*is]
 	zfilled := false
 	args := qdwArgs{w: &wp[qdwHeader], fhi: float32(255 - p.YZP), zp: p.YZP}
@@ -87,8 +91,10 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 	call := func(pixStride int, o *uint8, npix int) {
 		var ok bool
 		switch {
-		case vnni && k == 3 && p.SW <= 2:
+		case vnni && reuse:
 			ok = asm.QDWConv3x3VNNI(p.SW, &taps[0], pixStride, c, q, o, os, npix)
+		case reuse:
+			ok = asm.QDWConv3x3AVX2(p.SW, &taps[0], pixStride, c, q, o, os, npix)
 		case vnni:
 			ok = asm.QDWConvVNNI(k, &taps[0], pixStride, c, q, o, os, npix)
 		default:
@@ -104,7 +110,7 @@ func qdwRun(vnni bool, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) 
 	// padding lies there joins the run (its padding taps point at the
 	// zero-point row), so a row of a 3×3 pad-1 conv is one call and the
 	// right border pixel.
-	if vnni && k == 3 && p.SW <= 2 && oxLo == 1 && oxLo < oxHi && p.PadL <= k-p.SW {
+	if reuse && oxLo == 1 && oxLo < oxHi && p.PadL <= k-p.SW {
 		oxLo = 0
 	}
 	for oy := oy0; oy < oy1; oy++ {

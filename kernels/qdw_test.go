@@ -96,18 +96,15 @@ func qdwCase(rng *rand.Rand, p *QDWParams) (in []byte, w, bias []int32, mult []f
 func runQDW(t *testing.T, ps qdwPath, p *QDWParams, in []byte, w, bias []int32, mult []float32, split int) []byte {
 	t.Helper()
 	s := ps.set
+	if ps.noVNNI {
+		defer func(v bool) { qdwNoVNNI = v }(qdwNoVNNI)
+		qdwNoVNNI = true
+	}
 	wp := make([]byte, s.PackedQDWSize(p.C, p.KH, p.KW))
 	if err := s.PackQDW(wp, w, bias, mult, p.XZP, p.C, p.KH, p.KW); err != nil {
 		t.Fatalf("%s: %v", ps.name, err)
 	}
-	if ps.noVNNI {
-		defer func(v bool) { qdwNoVNNI = v }(qdwNoVNNI)
-		qdwNoVNNI = true
-		wp = make([]byte, qdwLayoutSize(qdwGroups, p.C, p.KH, p.KW))
-		if err := packQDWLayout(qdwGroups, wp, w, bias, mult, p.XZP, p.C, p.KH, p.KW); err != nil {
-			t.Fatal(err)
-		}
-	}
+
 	n := p.OH * p.OW * p.OutStride
 	const guard = 67
 	buf := make([]byte, n+guard)
@@ -207,6 +204,37 @@ func TestPackQDWErrors(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		} else if testing.Verbose() {
 			fmt.Println(name, err)
+		}
+	}
+}
+
+// TestQDWGenericLayouts: the Go path reads every packed layout (a blob
+// packed for VNNI or AVX2 runs on machines without them).
+func TestQDWGenericLayouts(t *testing.T) {
+	rng := rand.New(rand.NewSource(16))
+	for _, l := range []int{qdwGroups, qdwVNNI, qdwPairs} {
+		for _, k := range []int{3, 5} {
+			if l == qdwPairs && k != 3 {
+				continue
+			}
+			p := &QDWParams{H: 6, W: 5, C: 70, KH: k, KW: k, SH: 1, SW: 1, PadT: k / 2, PadL: k / 2, OH: 6, OW: 5,
+				InStride: 72, OutStride: 72, XZP: 201, YZP: 9}
+			in, w, bias, mult := qdwCase(rng, p)
+			wp := make([]byte, qdwLayoutSize(l, p.C, k, k))
+			if err := packQDWLayout(l, wp, w, bias, mult, p.XZP, p.C, k, k); err != nil {
+				t.Fatal(err)
+			}
+			out := make([]byte, p.OH*p.OW*p.OutStride)
+			qdwGeneric(l, p, in, wp, out, 0, p.OH)
+			for oy := 0; oy < p.OH; oy++ {
+				for ox := 0; ox < p.OW; ox++ {
+					for c := 0; c < p.C; c++ {
+						if got, want := out[(oy*p.OW+ox)*p.OutStride+c], qdwRef(p, in, w, bias, mult, oy, ox, c); got != want {
+							t.Fatalf("layout %d k%d: y[%d][%d][%d] = %d, want %d", l, k, oy, ox, c, got, want)
+						}
+					}
+				}
+			}
 		}
 	}
 }

@@ -449,6 +449,7 @@ func genQDW() {
 	}
 	for _, s := range dwStrides {
 		genQDWVNNI3x3(s)
+		genQDWAVX23x3(s)
 	}
 }
 
@@ -468,5 +469,134 @@ func qdwTable() string {
 		cases = append(cases, [2]string{fmt.Sprint(s), qdwReuseName(s)})
 	}
 	dispatch(&b, "QDWConv3x3VNNI runs the 3×3 stride-s int8 depthwise kernel that reuses column quads; false if none is generated.", "QDWConv3x3VNNI", "s int", "s", qdwSig, cases)
+	cases = nil
+	for _, s := range dwStrides {
+		cases = append(cases, [2]string{fmt.Sprint(s), fmt.Sprintf("QDWConv3x3s%d_AVX2", s)})
+	}
+	dispatch(&b, "QDWConv3x3AVX2 runs the 3×3 stride-s int8 depthwise kernel on layout 2 (AVX2); false if none is generated.", "QDWConv3x3AVX2", "s int", "s", qdwSig, cases)
 	return b.String()
+}
+
+// genQDWAVX23x3 is the 3×3 AVX2 kernel for stride s ≤ 2 that reuses
+// input columns (kernels' layout 2): per group of 8 channels (the
+// outer loop; pixels inside), an input column is held as two vectors of
+// dword pairs, rows 0 and 1 interleaved as int16 words (VPUNPCKLBW +
+// VPMOVZXBW) and row 2 zero-extended (VPMOVZXBD), and VPMADDWD against
+// the packed (w0, w1) and (w2) weights adds three products per pair of
+// instructions. The last 3 columns sit in a ring of registers; 3 pixels
+// are unrolled as in genQDWVNNI3x3.
+func genQDWAVX23x3(s int) {
+	const k = 3
+	name := fmt.Sprintf("QDWConv3x3s%d_AVX2", s)
+	TEXT(name, NOSPLIT, qdwSig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes npix output pixels of a 3x3 stride-%d int8 depthwise conv on u8 bytes (AVX2), reusing input columns.", name, s))
+	f := &qdwFrame{k: k}
+	f.taps = loadGP("taps")
+	q := loadGP("q")
+	out := loadGP("out")
+	f.loadArgs(q, func() VecVirtual { return YMM() })
+	f.xmask = XMM()
+	VMOVDQU(Mem{Base: q, Disp: qdwArgMask}, f.xmask)
+	f.j = GP64()
+	XORQ(f.j, f.j)
+	f.wq = GP64()
+	MOVQ(Mem{Base: q, Disp: qdwArgW}, f.wq)
+	var ring [3][2]VecVirtual
+	for i := range ring {
+		for r := range ring[i] {
+			ring[i][r] = YMM()
+		}
+	}
+	end := GP64()
+	Label("groups")
+	LEAQ(Mem{Base: f.j, Disp: 8}, end)
+	CMPQ(end, paramMem("c"))
+	JA(LabelRef("tail"))
+	f.reuseColumnsAVX2(s, out, &ring)
+	ADDQ(U8(8), f.j)
+	ADDQ(U32(qdwPairsGroup), f.wq)
+	JMP(LabelRef("groups"))
+	Label("tail")
+	CMPQ(f.j, paramMem("c"))
+	JAE(LabelRef("done"))
+	f.masked = true
+	f.reuseColumnsAVX2(s, out, &ring)
+	f.masked = false
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// qdwPairsGroup is the bytes of one 8-channel group in layout 2: per
+// kernel column the (w0, w1) word pairs and the w2 dwords, then bias'
+// and the multipliers.
+const qdwPairsGroup = 8 * 32
+
+func (f *qdwFrame) reuseColumnsAVX2(s int, out GPVirtual, ring *[3][2]VecVirtual) {
+	const k = 3
+	po, o, n := GP64(), GP64(), GP64()
+	XORQ(po, po)
+	LEAQ(Mem{Base: out, Index: f.j, Scale: 1}, o)
+	MOVQ(paramMem("npix"), n)
+	f.pj = GP64()
+	MOVQ(f.j, f.pj)
+	column := func(kw int, dst [2]VecVirtual) {
+		m0, m1, m2 := f.tapMem(kw), f.tapMem(k+kw), f.tapMem(2*k+kw)
+		a, b := XMM(), XMM()
+		if f.masked {
+			c := XMM()
+			VPMASKMOVD(m0, f.xmask, a)
+			VPMASKMOVD(m1, f.xmask, b)
+			VPMASKMOVD(m2, f.xmask, c)
+			VPMOVZXBD(c, dst[1])
+		} else {
+			VMOVQ(m0, a)
+			VMOVQ(m1, b)
+			VPMOVZXBD(m2, dst[1])
+		}
+		VPUNPCKLBW(b, a, a) // r0, r1 bytes interleaved
+		VPMOVZXBW(a, dst[0])
+	}
+	for x := 0; x < k-s; x++ {
+		column(x, ring[x])
+	}
+	loop, done := uniq("pixels"), uniq("group_done")
+	Label(loop)
+	for u := 0; u < k; u++ {
+		LEAQ(Mem{Base: po, Index: f.j, Scale: 1}, f.pj)
+		for kw := k - s; kw < k; kw++ {
+			column(kw, ring[(u*s+kw)%k])
+		}
+		acc := YMM()
+		VMOVDQU(Mem{Base: f.wq, Disp: 6 * 32}, acc) // bias'
+		for kw := 0; kw < k; kw++ {
+			for r := 0; r < 2; r++ {
+				t := YMM()
+				VPMADDWD(Mem{Base: f.wq, Disp: (2*kw + r) * 32}, ring[(u*s+kw)%k][r], t)
+				VPADDD(t, acc, acc)
+			}
+		}
+		VCVTDQ2PS(acc, acc)
+		VMULPS(Mem{Base: f.wq, Disp: 7 * 32}, acc, acc)
+		VMINPS(f.fhi, acc, acc)
+		VCVTPS2DQ(acc, acc) // MXCSR: round to nearest even
+		VPACKSSDW(acc, acc, acc)
+		VPADDSW(f.zpw, acc, acc)
+		VPACKUSWB(acc, acc, acc) // lane 0: channels 0-3 in dword 0, lane 1: 4-7
+		hi := XMM()
+		VEXTRACTI128(U8(1), acc, hi)
+		VPUNPCKLDQ(hi, acc.AsX(), hi)
+		if f.masked {
+			VPMASKMOVD(hi, f.xmask, Mem{Base: o})
+		} else {
+			VMOVQ(hi, Mem{Base: o})
+		}
+		ADDQ(paramMem("outPixStride"), o)
+		ADDQ(paramMem("pixStride"), po)
+		DECQ(n)
+		JZ(LabelRef(done))
+	}
+	JMP(LabelRef(loop))
+	Label(done)
 }
