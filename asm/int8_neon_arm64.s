@@ -1350,7 +1350,7 @@ epilogue:
 	VADD V6.S4, V17.S4, V17.S4
 	VADD V6.S4, V18.S4, V18.S4
 	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
 	VUZP1 V17.H8, V16.H8, V16.H8
 	VUZP1 V19.H8, V18.H8, V18.H8
 	VUZP1 V18.B16, V16.B16, V16.B16
@@ -1484,60 +1484,59 @@ epilogue:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
 	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
 	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
 	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
 	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
 	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
 	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
 	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
 	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
 	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
 	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
 	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
 	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
 	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
 	VADD V6.S4, V20.S4, V20.S4
 	VADD V6.S4, V21.S4, V21.S4
 	VADD V6.S4, V22.S4, V22.S4
 	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
 	VUZP1 V21.H8, V20.H8, V20.H8
 	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V20.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
@@ -1697,90 +1696,88 @@ epilogue:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
-	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
-	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
-	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
-	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V22.B16, V20.B16, V20.B16
-	VST1 [V20.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
 	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
 	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
 	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
 	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
 	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
 	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
 	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
 	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
 	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
 	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
 	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
 	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
 	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
 	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
 	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
 	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
 	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
 	VADD V6.S4, V24.S4, V24.S4
 	VADD V6.S4, V25.S4, V25.S4
 	VADD V6.S4, V26.S4, V26.S4
 	VADD V6.S4, V27.S4, V27.S4
-	// row 2: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
 	VUZP1 V25.H8, V24.H8, V24.H8
 	VUZP1 V27.H8, V26.H8, V26.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VUZP1 V22.B16, V20.B16, V20.B16
 	VUZP1 V26.B16, V24.B16, V24.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V24.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
@@ -1969,120 +1966,117 @@ epilogue:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
-	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
-	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
-	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
-	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V22.B16, V20.B16, V20.B16
-	VST1 [V20.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
 	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
-	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
-	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
-	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
-	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
-	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
-	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
-	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
-	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
-	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
-	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
-	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
-	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
-	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
-	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
-	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
-	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
-	VADD V6.S4, V24.S4, V24.S4
-	VADD V6.S4, V25.S4, V25.S4
-	VADD V6.S4, V26.S4, V26.S4
-	VADD V6.S4, V27.S4, V27.S4
-	// row 2: the low 16 bits of each lane, then the low bytes
-	VUZP1 V25.H8, V24.H8, V24.H8
-	VUZP1 V27.H8, V26.H8, V26.H8
-	VUZP1 V26.B16, V24.B16, V24.B16
-	VST1 [V24.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
 	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
 	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
+	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
 	WORD $0x6e20df9c // fmul v28.4s, v28.4s, v0.4s
 	WORD $0x6e21dfbd // fmul v29.4s, v29.4s, v1.4s
 	WORD $0x6e22dfde // fmul v30.4s, v30.4s, v2.4s
 	WORD $0x6e23dfff // fmul v31.4s, v31.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
+	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
+	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
+	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
 	WORD $0x4ea5f79c // fmin v28.4s, v28.4s, v5.4s
 	WORD $0x4ea5f7bd // fmin v29.4s, v29.4s, v5.4s
 	WORD $0x4ea5f7de // fmin v30.4s, v30.4s, v5.4s
 	WORD $0x4ea5f7ff // fmin v31.4s, v31.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
+	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
+	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
+	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
 	WORD $0x4e24f79c // fmax v28.4s, v28.4s, v4.4s
 	WORD $0x4e24f7bd // fmax v29.4s, v29.4s, v4.4s
 	WORD $0x4e24f7de // fmax v30.4s, v30.4s, v4.4s
 	WORD $0x4e24f7ff // fmax v31.4s, v31.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
+	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
+	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
 	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
 	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
 	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
 	WORD $0x4e21abff // fcvtns v31.4s, v31.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
+	VADD V6.S4, V24.S4, V24.S4
+	VADD V6.S4, V25.S4, V25.S4
+	VADD V6.S4, V26.S4, V26.S4
+	VADD V6.S4, V27.S4, V27.S4
 	VADD V6.S4, V28.S4, V28.S4
 	VADD V6.S4, V29.S4, V29.S4
 	VADD V6.S4, V30.S4, V30.S4
 	VADD V6.S4, V31.S4, V31.S4
-	// row 3: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V25.H8, V24.H8, V24.H8
+	VUZP1 V27.H8, V26.H8, V26.H8
 	VUZP1 V29.H8, V28.H8, V28.H8
 	VUZP1 V31.H8, V30.H8, V30.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VUZP1 V22.B16, V20.B16, V20.B16
+	VUZP1 V26.B16, V24.B16, V24.B16
 	VUZP1 V30.B16, V28.B16, V28.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
+	VST1 [V24.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V28.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
@@ -2200,7 +2194,7 @@ epilogue:
 	VADD V6.S4, V17.S4, V17.S4
 	VADD V6.S4, V18.S4, V18.S4
 	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
 	VUZP1 V17.H8, V16.H8, V16.H8
 	VUZP1 V19.H8, V18.H8, V18.H8
 	VUZP1 V18.B16, V16.B16, V16.B16
@@ -2328,60 +2322,59 @@ epilogue:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
 	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
 	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
 	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
 	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
 	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
 	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
 	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
 	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
 	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
 	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
 	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
 	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
 	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
 	VADD V6.S4, V20.S4, V20.S4
 	VADD V6.S4, V21.S4, V21.S4
 	VADD V6.S4, V22.S4, V22.S4
 	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
 	VUZP1 V21.H8, V20.H8, V20.H8
 	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V20.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
@@ -2533,90 +2526,88 @@ epilogue:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
-	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
-	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
-	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
-	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V22.B16, V20.B16, V20.B16
-	VST1 [V20.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
 	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
 	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
 	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
 	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
 	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
 	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
 	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
 	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
 	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
 	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
 	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
 	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
 	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
 	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
 	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
 	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
 	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
 	VADD V6.S4, V24.S4, V24.S4
 	VADD V6.S4, V25.S4, V25.S4
 	VADD V6.S4, V26.S4, V26.S4
 	VADD V6.S4, V27.S4, V27.S4
-	// row 2: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
 	VUZP1 V25.H8, V24.H8, V24.H8
 	VUZP1 V27.H8, V26.H8, V26.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VUZP1 V22.B16, V20.B16, V20.B16
 	VUZP1 V26.B16, V24.B16, V24.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V24.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
@@ -2795,120 +2786,117 @@ epilogue:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
-	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
-	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
-	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
-	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
-	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V22.B16, V20.B16, V20.B16
-	VST1 [V20.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
 	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
-	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
-	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
-	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
-	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
-	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
-	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
-	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
-	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
-	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
-	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
-	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
-	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
-	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
-	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
-	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
-	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
-	VADD V6.S4, V24.S4, V24.S4
-	VADD V6.S4, V25.S4, V25.S4
-	VADD V6.S4, V26.S4, V26.S4
-	VADD V6.S4, V27.S4, V27.S4
-	// row 2: the low 16 bits of each lane, then the low bytes
-	VUZP1 V25.H8, V24.H8, V24.H8
-	VUZP1 V27.H8, V26.H8, V26.H8
-	VUZP1 V26.B16, V24.B16, V24.B16
-	VST1 [V24.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
 	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
 	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
+	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x6e20df18 // fmul v24.4s, v24.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
+	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
 	WORD $0x6e20df9c // fmul v28.4s, v28.4s, v0.4s
 	WORD $0x6e21dfbd // fmul v29.4s, v29.4s, v1.4s
 	WORD $0x6e22dfde // fmul v30.4s, v30.4s, v2.4s
 	WORD $0x6e23dfff // fmul v31.4s, v31.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
+	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
+	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
+	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
+	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
+	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
+	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
+	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
 	WORD $0x4ea5f79c // fmin v28.4s, v28.4s, v5.4s
 	WORD $0x4ea5f7bd // fmin v29.4s, v29.4s, v5.4s
 	WORD $0x4ea5f7de // fmin v30.4s, v30.4s, v5.4s
 	WORD $0x4ea5f7ff // fmin v31.4s, v31.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
+	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
+	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
+	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
+	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
+	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
+	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
+	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
 	WORD $0x4e24f79c // fmax v28.4s, v28.4s, v4.4s
 	WORD $0x4e24f7bd // fmax v29.4s, v29.4s, v4.4s
 	WORD $0x4e24f7de // fmax v30.4s, v30.4s, v4.4s
 	WORD $0x4e24f7ff // fmax v31.4s, v31.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
+	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	WORD $0x4e21ab18 // fcvtns v24.4s, v24.4s
+	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
+	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
 	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
 	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
 	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
 	WORD $0x4e21abff // fcvtns v31.4s, v31.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
+	VADD V6.S4, V20.S4, V20.S4
+	VADD V6.S4, V21.S4, V21.S4
+	VADD V6.S4, V22.S4, V22.S4
+	VADD V6.S4, V23.S4, V23.S4
+	VADD V6.S4, V24.S4, V24.S4
+	VADD V6.S4, V25.S4, V25.S4
+	VADD V6.S4, V26.S4, V26.S4
+	VADD V6.S4, V27.S4, V27.S4
 	VADD V6.S4, V28.S4, V28.S4
 	VADD V6.S4, V29.S4, V29.S4
 	VADD V6.S4, V30.S4, V30.S4
 	VADD V6.S4, V31.S4, V31.S4
-	// row 3: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
+	VUZP1 V21.H8, V20.H8, V20.H8
+	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V25.H8, V24.H8, V24.H8
+	VUZP1 V27.H8, V26.H8, V26.H8
 	VUZP1 V29.H8, V28.H8, V28.H8
 	VUZP1 V31.H8, V30.H8, V30.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
+	VUZP1 V22.B16, V20.B16, V20.B16
+	VUZP1 V26.B16, V24.B16, V24.B16
 	VUZP1 V30.B16, V28.B16, V28.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
+	VST1 [V20.B16], (R23)
+	ADD R8, R23, R23
+	VST1 [V24.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V28.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
@@ -3011,7 +2999,7 @@ g1:
 	VADD V6.S4, V17.S4, V17.S4
 	VADD V6.S4, V18.S4, V18.S4
 	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
 	VUZP1 V17.H8, V16.H8, V16.H8
 	VUZP1 V19.H8, V18.H8, V18.H8
 	VUZP1 V18.B16, V16.B16, V16.B16
@@ -3132,60 +3120,59 @@ g1:
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
-	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
-	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
-	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
-	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
-	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
-	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
-	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// row 0: the low 16 bits of each lane, then the low bytes
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V18.B16, V16.B16, V16.B16
-	VST1 [V16.B16], (R23)
-	ADD R8, R23, R23
 	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
 	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
 	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x6e20de10 // fmul v16.4s, v16.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
+	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
 	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
+	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
+	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
+	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
+	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
 	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
 	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
 	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
 	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
+	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
+	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
 	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
 	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
 	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
 	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
+	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
+	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
 	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
 	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
 	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
 	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
+	VADD V6.S4, V16.S4, V16.S4
+	VADD V6.S4, V17.S4, V17.S4
+	VADD V6.S4, V18.S4, V18.S4
+	VADD V6.S4, V19.S4, V19.S4
 	VADD V6.S4, V20.S4, V20.S4
 	VADD V6.S4, V21.S4, V21.S4
 	VADD V6.S4, V22.S4, V22.S4
 	VADD V6.S4, V23.S4, V23.S4
-	// row 1: the low 16 bits of each lane, then the low bytes
+	// the low 16 bits of each lane, then the low bytes: 16 per row
+	VUZP1 V17.H8, V16.H8, V16.H8
+	VUZP1 V19.H8, V18.H8, V18.H8
 	VUZP1 V21.H8, V20.H8, V20.H8
 	VUZP1 V23.H8, V22.H8, V22.H8
+	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
+	VST1 [V16.B16], (R23)
+	ADD R8, R23, R23
 	VST1 [V20.B16], (R23)
 	ADD R8, R23, R23
 	MOVD R23, R7
