@@ -104,7 +104,8 @@ func (s *State) emitNode(n *ir.Node) error {
 	if n.Op == ir.OpConv || n.Op == ir.OpGemm {
 		if qc := s.int8Conv(n, x); qc != nil {
 			ps := pendingStep{in: []*ir.Value{x}, out: out, pack: packQGemm, qconsts: qc}
-			if s.Algo[n] == "dwconv" {
+			switch s.Algo[n] {
+			case "dwconv":
 				st.Kind, st.Algo = plan.KindQDWConv, "qdwconv"
 				st.WShape = n.Input(1).Shape.Clone()
 				s.add(st, ps)
@@ -114,6 +115,17 @@ func (s *State) emitNode(n *ir.Node) error {
 					return err
 				}
 				last.Scratch = (s.Set.QDWScratchSize(&p) + 3) / 4
+				return nil
+			case "conv":
+				st.Kind, st.Algo = plan.KindQConv, "qconv"
+				st.WShape = n.Input(1).Shape.Clone()
+				s.add(st, ps)
+				last := &s.Plan.Steps[len(s.Plan.Steps)-1]
+				p, err := plan.QConvParams(last)
+				if err != nil {
+					return err
+				}
+				last.Scratch = (s.Set.QConvScratchSize(&p) + 3) / 4
 				return nil
 			}
 			st.Kind, st.Algo = plan.KindQGemm, "qgemm"

@@ -118,11 +118,16 @@ func (s *State) keepNative() {
 				continue
 			}
 			out := n.Output()
-			ok := s.writesBytes(n)
+			w := s.writesBytes(n)
+			all, some := true, false
 			for _, c := range cons[out] {
-				ok = ok && s.readsBytes(c, out)
+				r := s.readsBytes(c, out)
+				all, some = all && r, some || r
 			}
-			if !ok {
+			// A small tensor (an FC's input or output) may cross between
+			// float and bytes: the conversion costs next to nothing.
+			small := out.Shape.Size() <= smallIsland*max(out.Shape[0], 1)
+			if !(w && all) && !(small && (w || some)) {
 				delete(s.q8, out)
 				delete(s.q8View, out)
 				changed = true
@@ -130,6 +135,10 @@ func (s *State) keepNative() {
 		}
 	}
 }
+
+// smallIsland is the largest tensor (elements per image) int8-storage
+// keeps as bytes with a conversion to or from float beside it.
+const smallIsland = 4096
 
 // writesBytes reports whether the step emitted for n writes its output as
 // bytes itself (given the current byte values).
@@ -140,7 +149,7 @@ func (s *State) writesBytes(n *ir.Node) bool {
 	case ir.OpQAdd:
 		return s.qaddBytes(n)
 	case ir.OpConv, ir.OpGemm:
-		if s.Algo[n] == "conv" && !s.isQ8(n.Input(0)) && !n.Attrs.Fused.Residual {
+		if s.Algo[n] == "conv" && !s.isQ8(n.Input(0)) && len(n.Inputs) <= 3 {
 			return s.convWritesBytes(n.Attrs.Fused, n.Output())
 		}
 		return s.int8Conv(n, n.Input(0)) != nil
@@ -177,6 +186,10 @@ func (s *State) int8Conv(n *ir.Node, x *ir.Value) [][]float32 {
 		if d, ok := s.qdwConsts(n, x); ok {
 			b = [][]float32{d}
 		}
+	case "conv":
+		if d, ok := s.qconvConsts(n, x); ok {
+			b = [][]float32{d}
+		}
 	}
 	s.q8Packed[key] = b
 	return b
@@ -208,28 +221,71 @@ func (s *State) qdwConsts(n *ir.Node, x *ir.Value) ([]float32, bool) {
 	if ep.Slope.Shape.Size() != c || (b != nil && b.Shape.Size() != c) {
 		return nil, false
 	}
-	wi := make([]int32, len(w.Const.Data))
-	for i, v := range w.Const.Data {
-		if v != float32(int32(v)) || v < -128 || v > 127 {
-			return nil, false
-		}
-		wi[i] = int32(v)
-	}
-	var bi []int32
-	if b != nil {
-		bi = make([]int32, c)
-		for i, v := range b.Const.Data {
-			if float64(v) != math.Trunc(float64(v)) || math.Abs(float64(v)) > 1<<30 {
-				return nil, false
-			}
-			bi[i] = int32(v)
-		}
+	wi, bi, ok := int32Weights(w, b)
+	if !ok {
+		return nil, false
 	}
 	dst := make([]byte, set.PackedQDWSize(c, kh, kw))
 	if err := set.PackQDW(dst, wi, bi, ep.Slope.Data, zx, c, kh, kw); err != nil {
 		return nil, false
 	}
 	return bytesAsFloats(dst), true
+}
+
+// qconvConsts is qdwConsts for a dense conv (the stem): kernels QConv.
+func (s *State) qconvConsts(n *ir.Node, x *ir.Value) ([]float32, bool) {
+	out := n.Output()
+	set := s.Set
+	a := n.Attrs
+	ep := a.Fused
+	zy := s.q8[out]
+	w, b := n.Input(1), n.Input(2)
+	if set.QConv == nil || n.Op != ir.OpConv || ep.Act != ir.ActRequant || ep.Residual || ep.Slope == nil ||
+		ep.Min != float32(-zy) || ep.Max != float32(255-zy) || !s.NHWC[x] || !s.NHWC[out] || a.Group > 1 ||
+		a.Dilations[0] != 1 || a.Dilations[1] != 1 || !w.IsConst() || (b != nil && !b.IsConst()) || len(w.Shape) != 4 || len(x.Shape) != 4 {
+		return nil, false
+	}
+	cout := w.Shape[0]
+	if ep.Slope.Shape.Size() != cout || (b != nil && b.Shape.Size() != cout) || w.Shape[1] != x.Shape[1] {
+		return nil, false
+	}
+	wi, bi, ok := int32Weights(w, b)
+	if !ok {
+		return nil, false
+	}
+	st := plan.Step{Attrs: a, WShape: w.Shape, In: []plan.Operand{s.operand(x)}, Out: s.operand(out)}
+	p, err := plan.QConvParams(&st)
+	if err != nil {
+		return nil, false
+	}
+	dst := make([]byte, set.PackedQConvSize(&p))
+	if err := set.PackQConv(dst, wi, bi, ep.Slope.Data, &p); err != nil {
+		return nil, false
+	}
+	return bytesAsFloats(dst), true
+}
+
+// int32Weights returns centred weights (which must fit int8) and an
+// integer bias as int32.
+func int32Weights(w, b *ir.Value) ([]int32, []int32, bool) {
+	wi := make([]int32, len(w.Const.Data))
+	for i, v := range w.Const.Data {
+		if v != float32(int32(v)) || v < -128 || v > 127 {
+			return nil, nil, false
+		}
+		wi[i] = int32(v)
+	}
+	var bi []int32
+	if b != nil {
+		bi = make([]int32, len(b.Const.Data))
+		for i, v := range b.Const.Data {
+			if float64(v) != math.Trunc(float64(v)) || math.Abs(float64(v)) > 1<<30 {
+				return nil, nil, false
+			}
+			bi[i] = int32(v)
+		}
+	}
+	return wi, bi, true
 }
 
 func bytesAsFloats(b []byte) []float32 {
@@ -307,7 +363,7 @@ func (s *State) floatOf(v *ir.Value) *ir.Value {
 func (s *State) byteIO(st *plan.Step, ps *pendingStep) (in []bool, out bool) {
 	in = make([]bool, len(ps.in))
 	switch st.Kind {
-	case plan.KindQGemm, plan.KindQDWConv:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv:
 		in[0], out = true, true
 	case plan.KindGlobalAvgPool:
 		in[0] = true

@@ -122,3 +122,21 @@ func ConvBytesScratch(set *kernels.Set, p *kernels.ConvParams) int {
 	band := ConvBytesBand(p)
 	return (set.ConvScratchSize(p, band)+15)&^15 + band*p.OW*p.Cout
 }
+
+// QConvParams derives the int8 dense conv kernels' parameters for one
+// image of a KindQConv step.
+func QConvParams(s *Step) (kernels.QConvParams, error) {
+	c, err := ConvParams(s)
+	if err != nil {
+		return kernels.QConvParams{}, err
+	}
+	x, y := s.In[0], s.Out
+	if x.DType != U8 || y.DType != U8 || !x.NHWC || !y.NHWC {
+		return kernels.QConvParams{}, fmt.Errorf("int8 conv operands must be NHWC bytes")
+	}
+	if c.DH != 1 || c.DW != 1 {
+		return kernels.QConvParams{}, fmt.Errorf("int8 conv with dilations %d×%d", c.DH, c.DW)
+	}
+	return kernels.QConvParams{H: c.H, W: c.W, Cin: c.Cin, Cout: c.Cout, KH: c.KH, KW: c.KW, SH: c.SH, SW: c.SW, PadT: c.PadT, PadL: c.PadL,
+		OH: c.OH, OW: c.OW, InStride: x.RowStride(), OutStride: y.RowStride(), XZP: x.ZP, YZP: y.ZP}, nil
+}

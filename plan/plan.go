@@ -34,10 +34,11 @@ const (
 	KindQuant              // float32 integers → bytes (the end of a float island)
 	KindDequant            // bytes → float32 centred integers (the start of a float island)
 	KindQDWConv            // int8 depthwise conv on bytes: kernels QDWConv (u8 in, u8 out)
+	KindQConv              // int8 dense conv on bytes (the stem): kernels QConv (u8 in, u8 out)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv"}
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv", "qconv"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -153,6 +154,8 @@ const NoBlob = -1
 //	                are the centred output range); WShape [n, k]
 //	KindQDWConv:    In = [X] (U8); Out U8; Consts = [PackQDW blob (bytes)];
 //	                Attrs (strides, pads); WShape [C, 1, KH, KW]; Scratch
+//	KindQConv:      In = [X] (U8); Out U8; Consts = [PackQConv blob (bytes)];
+//	                Attrs (strides, pads); WShape [Cout, Cin, KH, KW]; Scratch
 //	KindQuant:      In = [X] (F32, integers); Out U8 of X's shape and layout
 //	KindDequant:    In = [X] (U8); Out F32 of X's shape and layout
 //	KindBlock:      In = [X] or [X, R]; Sub = the fused steps, [expand KindGemm,]

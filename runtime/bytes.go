@@ -42,7 +42,7 @@ func blobInt32s(b []float32) []int32 {
 func checkDTypes(s *plan.Step) error {
 	inOK, outOK := make([]bool, len(s.In)), false
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv:
 		inOK[0], outOK = true, true
 	case plan.KindQuant:
 		outOK = true
@@ -69,13 +69,13 @@ func checkDTypes(s *plan.Step) error {
 		return fmt.Errorf("output is stored as %s, which this step does not write", s.Out.DType)
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQuant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQuant:
 		if s.Out.DType != plan.U8 {
 			return fmt.Errorf("%s step must write bytes", s.Kind)
 		}
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindDequant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindDequant:
 		if s.In[0].DType != plan.U8 {
 			return fmt.Errorf("%s step must read bytes", s.Kind)
 		}
@@ -171,6 +171,38 @@ func (e *Executor) prepQDW(s *plan.Step) (stepFunc, error) {
 	}, nil
 }
 
+func (e *Executor) prepQConv(s *plan.Step) (stepFunc, error) {
+	p, err := plan.QConvParams(s)
+	if err != nil {
+		return nil, err
+	}
+	set := e.set
+	if set.QConv == nil {
+		return nil, fmt.Errorf("the %s kernels have no int8 dense conv", set.ISA)
+	}
+	wb, err := e.blob(s.Consts[0], (set.PackedQConvSize(&p)+3)/4, "int8 conv weight")
+	if err != nil {
+		return nil, err
+	}
+	if need := (set.QConvScratchSize(&p) + 3) / 4; need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the int8 conv kernel needs %d", s.Scratch, need)
+	}
+	wp := unsafe.Slice((*byte)(unsafe.Pointer(&wb[0])), 4*len(wb))
+	in, out := e.bytes(s.In[0]), e.bytes(s.Out)
+	inSz, outSz := p.H*p.W*p.InStride, p.OH*p.OW*p.OutStride
+	batch := s.Out.Shape[0]
+	scratch := e.scratch
+	return func(tid, t, nt int) {
+		var sc []byte
+		if sf := scratch[tid]; len(sf) > 0 {
+			sc = unsafe.Slice((*byte)(unsafe.Pointer(&sf[0])), 4*len(sf))
+		}
+		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
+			set.QConv(&p, in[b*inSz:(b+1)*inSz], wp, out[b*outSz:(b+1)*outSz], sc, lo, hi)
+		})
+	}, nil
+}
+
 // prepConvBytes runs a dense conv (an int8 plan's stem) whose output is
 // stored as bytes: bands of output rows are computed as small images into
 // float scratch (the requantizing epilogue bounds them to the output's
@@ -217,6 +249,10 @@ func (e *Executor) prepConvBytes(s *plan.Step, p kernels.ConvParams, wp, bias []
 		})
 	}, nil
 }
+
+// quantBlock is how many floats the QuantizeLinear step quantizes at a
+// time before storing them as bytes.
+const quantBlock = 1024
 
 // qgemmRows is the row quantum of a split int8 GEMM (the VNNI tile height).
 const qgemmRows = 8
@@ -358,20 +394,34 @@ func (e *Executor) genericBytes(s *plan.Step) (stepFunc, error) {
 		}
 		in := e.buf(s.In[0])
 		// ir.Quantize: q = sat(roundEven(x/sc) + zp); byte = q − lo. The
-		// clamp comes before the rounding (integer bounds: the same).
-		l, h, off := float32(lo)-zp, float32(hi)-zp, zp-float32(lo)
+		// kernels' Quantize (generated where the ISA has it) computes q
+		// for a block of rows in a buffer on the stack; then it is stored.
+		set := e.set
+		flo, fhi := float32(lo), float32(hi)
+		block := max(1, quantBlock/c)
+		bufs := make([][]float32, len(e.scratch)) // per thread, made once
+		for i := range bufs {
+			bufs[i] = make([]float32, quantBlock)
+		}
 		return func(tid, t, nt int) {
-			const magic = 0x1.8p23
+			buf := bufs[tid]
 			r0, r1 := split(n, 16, t, nt)
-			for r := r0; r < r1; r++ {
-				dst := out[r*ldo:][:c]
-				for i, v := range in[r*c:][:c] {
-					q := v / sc
-					if q != q {
-						q = 0
+			if c > quantBlock { // long rows: in pieces
+				for r := r0; r < r1; r++ {
+					for j0 := 0; j0 < c; j0 += quantBlock {
+						q := buf[:min(quantBlock, c-j0)]
+						set.Quantize(in[r*c+j0:][:len(q)], q, sc, zp, flo, fhi)
+						toBytes(q, out[r*ldo+j0:], -lo)
 					}
-					q = max(min(q, h), l)
-					dst[i] = uint8(float32(q+magic) - magic + off)
+				}
+				return
+			}
+			for b0 := r0; b0 < r1; b0 += block {
+				b1 := min(b0+block, r1)
+				q := buf[:(b1-b0)*c]
+				set.Quantize(in[b0*c:b1*c], q, sc, zp, flo, fhi)
+				for r := b0; r < b1; r++ {
+					toBytes(q[(r-b0)*c:][:c], out[r*ldo:][:c], -lo)
 				}
 			}
 		}, nil

@@ -173,7 +173,7 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 	switch s.Kind {
 	case plan.KindGemm:
 		c = gemmChunks(s, nt, set)
-	case plan.KindDWConv, plan.KindConv, plan.KindQDWConv:
+	case plan.KindDWConv, plan.KindConv, plan.KindQDWConv, plan.KindQConv:
 		c = min(c, s.Out.Shape[0]*s.Out.Shape[2]) // NCHW shape: batch × output rows
 	case plan.KindQGemm:
 		m, _, _, _ := plan.GemmDims(s)
@@ -314,7 +314,7 @@ func workOf(s *plan.Step) int {
 	switch s.Kind {
 	case plan.KindGemm, plan.KindQGemm:
 		return out * s.In[0].Shape[1]
-	case plan.KindConv, plan.KindDWConv, plan.KindQDWConv:
+	case plan.KindConv, plan.KindDWConv, plan.KindQDWConv, plan.KindQConv:
 		w := 1
 		for _, d := range s.WShape[1:] {
 			w *= d

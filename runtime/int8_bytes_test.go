@@ -14,10 +14,10 @@ import (
 )
 
 // int8Graph is a small QOperator network of awkward shapes: 5 input
-// channels (not a multiple of 4), a dense 3×3 stride-2 stem, a depthwise 3×3, two 1×1 convs of 6
+// channels (not a multiple of 4), a dense 3×3 stride-2 stem (dilated: no int8 kernel), a depthwise 3×3, two 1×1 convs of 6
 // outputs added (QLinearAdd), a global pool, a QGemm of 10 outputs, with
 // zero points zx (input), zy (every output) of type qt.
-func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int) *ir.Graph {
+func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int, dilated bool) *ir.Graph {
 	g := ir.New("int8awkward")
 	const c, h, w = 5, 7, 9
 	x := g.AddInput("x", batch, c, h, w)
@@ -51,6 +51,11 @@ func int8Graph(rng *rand.Rand, qt ir.QType, zx, zy int32, batch int) *ir.Graph {
 	}
 	// A dense stem (3×3 stride 2: 4×5 outputs), then the depthwise conv.
 	stem := conv("stem", qx, xs, xz, c, 3, 2, 1, 0.1)
+	if dilated { // no int8 kernel: the float conv writes bytes
+		sn := stem.Producer
+		sn.Attrs.Dilations = [2]int{2, 2}
+		sn.Attrs.Pads = [4]int{2, 2, 2, 2}
+	}
 	dw := conv("dw", stem, sc("dw.xs", 0.1), yz, c, 3, 1, c, 0.05)
 	// The 1×1 convs read dw (scale 0.05, zero point zy).
 	c1x := func(name string) *ir.Value {
@@ -82,8 +87,9 @@ func TestInt8BytesAwkward(t *testing.T) {
 	rng := rand.New(rand.NewSource(14))
 	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
 		lo, hi := qt.Range()
-		for _, zp := range [][2]int32{{lo, hi}, {hi, lo}, {lo + 3, lo + 100}} {
-			g := int8Graph(rng, qt, zp[0], zp[1], 3)
+		for zi, zp := range [][2]int32{{lo, hi}, {hi, lo}, {lo + 3, lo + 100}} {
+			dilated := zi == 2
+			g := int8Graph(rng, qt, zp[0], zp[1], 3, dilated)
 			in := ir.NewTensor(3, 5, 7, 9)
 			for i := range in.Data {
 				in.Data[i] = float32(rng.NormFloat64())
@@ -109,17 +115,17 @@ func TestInt8BytesAwkward(t *testing.T) {
 					kinds := map[plan.Kind]int{}
 					for _, s := range p.Steps {
 						kinds[s.Kind]++
-						if s.Kind == plan.KindConv && s.Out.DType == plan.U8 {
+						if s.Kind == plan.KindConv && s.Out.DType == plan.U8 && dilated || s.Kind == plan.KindQConv && !dilated {
 							kinds[plan.KindInvalid]++ // the stem writing bytes
 						}
 					}
 					if i == 1 && kinds[plan.KindQGemm] != 3 {
 						t.Fatalf("%v: steps by kind %v: want 3 int8 GEMMs", isa, kinds)
 					}
-					// The FC's output is read by a float DequantizeLinear: it stays float.
-					if i == 2 && (kinds[plan.KindQGemm] != 2 || kinds[plan.KindQDWConv] != 1 || kinds[plan.KindInvalid] != 1 ||
-						kinds[plan.KindDequant]+kinds[plan.KindQuant] != 0) {
-						t.Fatalf("%v: steps by kind %v: want 2 int8 GEMMs, an int8 depthwise conv, the stem writing bytes and no float island", isa, kinds)
+					// The FC's small output is converted for the float DequantizeLinear.
+					if i == 2 && (kinds[plan.KindQGemm] != 3 || kinds[plan.KindQDWConv] != 1 || kinds[plan.KindInvalid] != 1 ||
+						kinds[plan.KindDequant] != 1+b2i(dilated) || kinds[plan.KindQuant] != 0) {
+						t.Fatalf("%v: steps by kind %v: want 3 int8 GEMMs, an int8 depthwise conv, the stem writing bytes and conversions of the FC's output (and the small input of a dilated stem)", isa, kinds)
 					}
 					if islands {
 						// Byte operands survive the plan file.
@@ -149,7 +155,7 @@ func TestInt8BytesAwkward(t *testing.T) {
 
 // TestInt8BytesNoAllocs: a plan on bytes runs without allocating.
 func TestInt8BytesNoAllocs(t *testing.T) {
-	g := int8Graph(rand.New(rand.NewSource(1)), ir.QUint8, 0, 255, 2)
+	g := int8Graph(rand.New(rand.NewSource(1)), ir.QUint8, 0, 255, 2, false)
 	set, err := kernels.ForISA(kernels.Best())
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +179,11 @@ func TestInt8BytesNoAllocs(t *testing.T) {
 		}
 		e.Close()
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

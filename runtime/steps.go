@@ -19,6 +19,8 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 		return e.prepQGemm(s)
 	case plan.KindQDWConv:
 		return e.prepQDW(s)
+	case plan.KindQConv:
+		return e.prepQConv(s)
 	case plan.KindQuant:
 		return e.prepQuant(s)
 	case plan.KindDequant:

@@ -27,6 +27,12 @@ func scratchNeed(s *plan.Step, set *kernels.Set) (int, error) {
 			return 0, err
 		}
 		return (set.QDWScratchSize(&p) + 3) / 4, nil
+	case plan.KindQConv:
+		p, err := plan.QConvParams(s)
+		if err != nil || set.QConvScratchSize == nil {
+			return 0, err
+		}
+		return (set.QConvScratchSize(&p) + 3) / 4, nil
 	case plan.KindBlock:
 		if len(s.Sub) < 2 {
 			return 0, fmt.Errorf("block of %d steps", len(s.Sub))
