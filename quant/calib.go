@@ -153,14 +153,7 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 		}
 		floats[s] = outs[0].Clone()
 		for i, v := range ts {
-			for _, f := range get(v, x, outs) {
-				if f < lo[i] && !math.IsInf(float64(f), 0) {
-					lo[i] = f
-				}
-				if f > hi[i] && !math.IsInf(float64(f), 0) {
-					hi[i] = f
-				}
-			}
+			lo[i], hi[i] = finiteRange(get(v, x, outs), lo[i], hi[i])
 		}
 	}
 	ranges := make(map[*ir.Value][2]float32, len(ts))
@@ -174,7 +167,7 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 		return ranges, floats, nil
 	}
 	// Second pass: histograms over each tensor's [lo, hi].
-	const bins = 2048
+	const bins = 8192 // ONNX Runtime uses 2048; finer bins keep small values apart from a far outlier
 	hist := make([][]int64, len(ts))
 	for i := range hist {
 		hist[i] = make([]int64, bins)
@@ -190,12 +183,11 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 				continue
 			}
 			h := hist[i]
+			l, k := float64(lo[i]), bins/width
 			for _, f := range get(v, x, outs) {
-				if f != f || math.IsInf(float64(f), 0) {
-					continue
+				if f >= -math.MaxFloat32 && f <= math.MaxFloat32 { // finite
+					h[max(0, min(bins-1, int((float64(f)-l)*k)))]++
 				}
-				b := int((float64(f) - float64(lo[i])) / width * bins)
-				h[max(0, min(bins-1, b))]++
 			}
 		}
 	}
@@ -227,4 +219,18 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 		ranges[v] = [2]float32{max(lo[i], l), min(hi[i], r)}
 	}
 	return ranges, floats, nil
+}
+
+// finiteRange widens [lo, hi] to the finite values of xs (NaN and ±Inf
+// are left out).
+func finiteRange(xs []float32, lo, hi float32) (float32, float32) {
+	for _, f := range xs {
+		if f < lo && f >= -math.MaxFloat32 {
+			lo = f
+		}
+		if f > hi && f <= math.MaxFloat32 {
+			hi = f
+		}
+	}
+	return lo, hi
 }

@@ -36,8 +36,8 @@ const (
 	// MinMax takes the smallest and largest value seen.
 	MinMax Method = iota
 	// Percentile drops the (100 − Percentile)/2 % most extreme values on
-	// each side (a 2048-bin histogram over the min-max range, as ONNX
-	// Runtime's percentile calibrator).
+	// each side (an 8192-bin histogram over the min-max range; ONNX
+	// Runtime's percentile calibrator uses 2048).
 	Percentile
 )
 

@@ -1,0 +1,88 @@
+package quant
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mnc-go/mnc/ir"
+)
+
+// TestCalibrateRanges: minmax keeps an outlier, percentile drops it;
+// NaN and ±Inf never enter a range.
+func TestCalibrateRanges(t *testing.T) {
+	g := ir.New("id")
+	x := g.AddInput("x", 1, 100000)
+	g.SetOutputs(g.AddNode(ir.OpRelu, "relu", ir.Attrs{}, x))
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	s := ir.NewTensor(1, 100000)
+	for i := range s.Data {
+		s.Data[i] = float32(i%2001-1000) / 1000 // [-1, 1]
+	}
+	s.Data[7] = 1000
+	s.Data[8] = float32(math.NaN())
+	s.Data[9] = float32(math.Inf(1))
+	s.Data[10] = float32(math.Inf(-1))
+	relu := g.Outputs[0]
+	for _, c := range []struct {
+		o        Options
+		xlo, xhi float32
+		rhi      float32
+	}{
+		{Options{Method: MinMax, Reference: true}, -1, 1000, 1000},
+		{Options{Method: Percentile, Percentile: 99.99, Reference: true}, -1, 1.15, 1.15}, // 8192 bins over [-1, 1000]
+		{Options{Method: Percentile, Percentile: 99.99}, -1, 1.15, 1.15},                  // the compiled plan
+	} {
+		r, outs, err := calibrate(g, []*ir.Value{x, relu}, []*ir.Tensor{s}, c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(outs) != 1 || outs[0].Data[7] != 1000 {
+			t.Errorf("%+v: float outputs %v", c.o, outs)
+		}
+		xr, rr := r[x], r[relu]
+		if xr[0] < c.xlo-0.01 || xr[0] > c.xlo+0.01 || xr[1] > c.xhi || xr[1] < 0.99 {
+			t.Errorf("%+v: input range %v, want about [%g, %g]", c.o, xr, c.xlo, c.xhi)
+		}
+		if rr[0] != 0 || rr[1] > c.rhi || rr[1] < 0.99 {
+			t.Errorf("%+v: relu range %v, want [0, ≤%g]", c.o, rr, c.rhi)
+		}
+	}
+}
+
+// TestActParams: ONNX Runtime's formulas, and the degenerate ranges.
+func TestActParams(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, c := range []struct {
+		lo, hi float32
+		s      float32
+		zp     int32
+	}{
+		{0, 6, 6.0 / 255, 0},
+		{-1, 1, 2.0 / 255, 127},  // 1/(2/255) is 127.49999 in float32, as numpy computes it
+		{2, 3, 3.0 / 255, 0},     // widened to hold 0
+		{-4, -1, 4.0 / 255, 255}, // likewise
+		{0, 0, 1, 0},
+		{nan, 1, 1, 0},
+		{-inf, 1, 1, 0},
+		{0, inf, 1, 0},
+	} {
+		s, zp := actParams(c.lo, c.hi)
+		if math.Abs(float64(s-c.s)) > 1e-7 || zp != c.zp {
+			t.Errorf("actParams(%g, %g) = %g, %d; want %g, %d", c.lo, c.hi, s, zp, c.s, c.zp)
+		}
+	}
+	if s := weightScale(0); s != 1 {
+		t.Errorf("weightScale(0) = %g, want 1 (an empty channel)", s)
+	}
+	if s := weightScale(127); s != 1 {
+		t.Errorf("weightScale(127) = %g, want 1", s)
+	}
+	if q := quantizeWeight(float32(math.NaN()), 1); q != 0 {
+		t.Errorf("quantizeWeight(NaN) = %g", q)
+	}
+	if q := quantizeBias(1e30, 1e-8); q != math.MaxInt32 {
+		t.Errorf("quantizeBias saturates: %g", q)
+	}
+}
