@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Int8 depthwise convolution on u8 NHWC bytes (issue #14).
@@ -34,6 +35,8 @@ import (
 //	    then VPUNPCK{L,H}WD of four tap vectors leaves the channels in);
 //	    then 64 bias' and 64 multipliers in that same order (vector r,
 //	    dword 4k+e).
+//	layout 3 (qdwTaps, pure Go): per tap C int32 weights, then C bias',
+//	    C multipliers.
 //	layout 2 (qdwPairs, AVX2 3×3): groups of 8 channels in order, per
 //	    kernel column kw 8 dwords of int16 pairs (w[0][kw], w[1][kw]) and
 //	    8 int32 w[2][kw], then 8 bias', 8 multipliers (256 bytes a group).
@@ -58,6 +61,7 @@ const (
 	qdwGroups = 0 // layout 0: 8-channel groups, int32 weights
 	qdwVNNI   = 1 // layout 1: 64-channel blocks of tap quads
 	qdwPairs  = 2 // layout 2: 3×3, 8-channel groups of (row 0, row 1) word pairs and row 2
+	qdwTaps   = 3 // layout 3: tap-major int32 weights (the Go path)
 )
 
 // qdwMaxAbsAcc bounds |Σ x·w| (25 taps of 255·128 for 5×5; larger
@@ -72,6 +76,8 @@ func qdwLayoutSize(l, c, kh, kw int) int {
 		return qdwHeader + (c+63)/64*((taps+3)/4*256+512)
 	case qdwPairs:
 		return qdwHeader + (c+7)/8*256
+	case qdwTaps:
+		return qdwHeader + (taps+2)*4*c
 	}
 	return qdwHeader + (c+7)/8*(taps+2)*32
 }
@@ -127,7 +133,7 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 	le.PutUint32(dst[16:], uint32(kw))
 	taps := kh * kw
 	for ch := 0; ch < c; ch++ {
-		wo, bo, mo := qdwOffsets(l, ch, taps)
+		wo, bo, mo := qdwOffsets(l, ch, taps, c)
 		for t := 0; t < taps; t++ {
 			v := w[ch*taps+t]
 			switch {
@@ -137,6 +143,8 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 				le.PutUint16(dst[wo+64*(t%3)+2*(t/3):], uint16(int16(v)))
 			case l == qdwPairs:
 				le.PutUint32(dst[wo+64*(t%3)+32:], uint32(v))
+			case l == qdwTaps:
+				le.PutUint32(dst[wo+4*c*t:], uint32(v))
 			default:
 				le.PutUint32(dst[wo+32*t:], uint32(v))
 			}
@@ -161,13 +169,16 @@ func qdwVNNITap(k, t int) int {
 
 // qdwOffsets returns where channel ch's tap-0 weight, bias' and multiplier
 // are in layout l.
-func qdwOffsets(l, ch, taps int) (w, b, m int) {
+func qdwOffsets(l, ch, taps, c int) (w, b, m int) {
 	if l == qdwVNNI {
 		blk := qdwHeader + ch/64*((taps+3)/4*256+512)
 		i := ch % 64 // = 16k + 4r + e
 		k, r, e := i/16, i%16/4, i%4
 		d := r*16 + 4*k + e // dword index within the block's vectors
 		return blk + 4*d, blk + (taps+3)/4*256 + 4*d, blk + (taps+3)/4*256 + 256 + 4*d
+	}
+	if l == qdwTaps {
+		return qdwHeader + 4*ch, qdwHeader + 4*(taps*c+ch), qdwHeader + 4*((taps+1)*c+ch)
 	}
 	if l == qdwPairs {
 		grp := qdwHeader + ch/8*256
@@ -185,7 +196,7 @@ func qdwBlob(wp []byte, c, kh, kw int) (int, error) {
 	}
 	le := binary.LittleEndian
 	l := int(le.Uint32(wp[4:]))
-	if le.Uint32(wp) != qdwMagic || l != qdwGroups && l != qdwVNNI && (l != qdwPairs || kh != 3 || kw != 3) || int(le.Uint32(wp[8:])) != c || int(le.Uint32(wp[12:])) != kh || int(le.Uint32(wp[16:])) != kw ||
+	if le.Uint32(wp) != qdwMagic || l != qdwGroups && l != qdwVNNI && l != qdwTaps && (l != qdwPairs || kh != 3 || kw != 3) || int(le.Uint32(wp[8:])) != c || int(le.Uint32(wp[12:])) != kh || int(le.Uint32(wp[16:])) != kw ||
 		len(wp) < qdwLayoutSize(l, c, kh, kw) {
 		return 0, fmt.Errorf("kernels: QDWConv: packed weights are not a %d-channel %d×%d PackQDW blob", c, kh, kw)
 	}
@@ -212,9 +223,9 @@ func requantByte(acc int32, mult float32, zp int32) byte {
 }
 
 func fillQDWGeneric(s *Set) {
-	s.PackedQDWSize = func(c, kh, kw int) int { return qdwLayoutSize(qdwGroups, c, kh, kw) }
+	s.PackedQDWSize = func(c, kh, kw int) int { return qdwLayoutSize(qdwTaps, c, kh, kw) }
 	s.PackQDW = func(dst []byte, w, bias []int32, mult []float32, xzp int32, c, kh, kw int) error {
-		return packQDWLayout(qdwGroups, dst, w, bias, mult, xzp, c, kh, kw)
+		return packQDWLayout(qdwTaps, dst, w, bias, mult, xzp, c, kh, kw)
 	}
 	s.QDWScratchSize = func(p *QDWParams) int { return 0 }
 	s.QDWConv = func(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
@@ -227,13 +238,74 @@ func fillQDWGeneric(s *Set) {
 	}
 }
 
-// qdwGeneric is the pure-Go depthwise conv on any layout.
+// qdwGeneric is the pure-Go depthwise conv: qdwTapsGo on layout 3,
+// qdwAnyGo (slow: weights read one by one) on the others.
 func qdwGeneric(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
+	if l == qdwTaps && uintptr(unsafe.Pointer(unsafe.SliceData(wp)))%4 == 0 {
+		qdwTapsGo(p, in, wp, out, oy0, oy1)
+		return
+	}
+	qdwAnyGo(l, p, in, wp, out, oy0, oy1)
+}
+
+// qdwChunk is how many channels qdwTapsGo sums at a time (on the stack).
+const qdwChunk = 256
+
+// qdwTapsGo runs layout 3: per pixel and chunk of channels, int32 sums
+// tap by tap over contiguous channels (a padding tap reads zero-point
+// bytes), then the requantization (clamped before rounding, by the
+// 1.5·2^23 trick: exact, the bounds are integers below 2^22).
+func qdwTapsGo(p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
+	taps, c := p.KH*p.KW, p.C
+	w := unsafe.Slice((*int32)(unsafe.Pointer(&wp[qdwHeader])), (taps+2)*c)
+	var zp [qdwChunk]byte
+	for i := range zp {
+		zp[i] = byte(p.XZP)
+	}
+	const magic = 0x1.8p23
+	lo, hi, yzp := float32(-p.YZP), float32(255-p.YZP), p.YZP
+	var acc [qdwChunk]int32
+	for oy := oy0; oy < oy1; oy++ {
+		for ox := 0; ox < p.OW; ox++ {
+			o := out[(oy*p.OW+ox)*p.OutStride:][:c]
+			for c0 := 0; c0 < c; c0 += qdwChunk {
+				n := min(qdwChunk, c-c0)
+				a := acc[:n]
+				copy(a, w[taps*c+c0:][:n])
+				for kh := 0; kh < p.KH; kh++ {
+					iy := oy*p.SH - p.PadT + kh
+					for kw := 0; kw < p.KW; kw++ {
+						ix := ox*p.SW - p.PadL + kw
+						x := zp[:n]
+						if iy >= 0 && iy < p.H && ix >= 0 && ix < p.W {
+							x = in[(iy*p.W+ix)*p.InStride+c0:][:n]
+						}
+						wt := w[(kh*p.KW+kw)*c+c0:][:n]
+						for i := range a {
+							a[i] += int32(x[i]) * wt[i]
+						}
+					}
+				}
+				m := w[(taps+1)*c+c0:][:n]
+				oc := o[c0:][:n]
+				for i, v := range a {
+					r := float32(v) * math.Float32frombits(uint32(m[i]))
+					r = max(min(r, hi), lo)
+					r = float32(r+magic) - magic
+					oc[i] = byte(int32(r) + yzp)
+				}
+			}
+		}
+	}
+}
+
+// qdwAnyGo is the pure-Go depthwise conv on any layout.
+func qdwAnyGo(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 	le := binary.LittleEndian
 	taps := p.KH * p.KW
 	xzp := int32(p.XZP)
 	for ch := 0; ch < p.C; ch++ {
-		wo, bo, mo := qdwOffsets(l, ch, taps)
+		wo, bo, mo := qdwOffsets(l, ch, taps, p.C)
 		var w [64]int32 // up to 8×8 taps from the blob; larger kernels read it per tap
 		wt := func(t int) int32 {
 			switch {
@@ -243,6 +315,8 @@ func qdwGeneric(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 				return int32(int16(le.Uint16(wp[wo+64*(t%3)+2*(t/3):])))
 			case l == qdwPairs:
 				return int32(le.Uint32(wp[wo+64*(t%3)+32:]))
+			case l == qdwTaps:
+				return int32(le.Uint32(wp[wo+4*p.C*t:]))
 			}
 			return int32(le.Uint32(wp[wo+32*t:]))
 		}
