@@ -219,7 +219,7 @@ type Attrs struct {
 	PadValue   float32 // Pad
 	PadMode    string  // Pad: "constant", "reflect" or "edge"
 
-	Fused Epilogue // Conv, Gemm: set by the fusion passes
+	Fused Epilogue // Conv, Gemm, ConvTranspose (Add: an activation only): set by the fusion passes
 
 	QType QType // quantized ops (ir/quant.go): the output's integer type
 
@@ -231,6 +231,12 @@ type Attrs struct {
 	ResizeSizes  [2]int     // H, W output sizes; 0: floor(input·scale)
 
 	OutputPadding [2]int // ConvTranspose
+
+	// SE marks a Mul that fuse-se recognised as a squeeze-and-excitation
+	// channel scale x·s, s = [N,C,1,1] computed from x's pooled vector
+	// (the plan scales x in place when x dies there). A compiler decision:
+	// InferNode checks it, plans do not store it.
+	SE bool
 }
 
 // ConvAttrs returns the usual attributes of a convolution with a k×k kernel,

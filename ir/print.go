@@ -68,6 +68,10 @@ func (n *Node) AttrString() string {
 		}
 	case OpBatchNorm:
 		p = append(p, fmt.Sprintf("eps=%g", a.Epsilon))
+	case OpMul:
+		if a.SE {
+			p = append(p, "se")
+		}
 	case OpClip:
 		p = append(p, fmt.Sprintf("min=%g max=%g", a.Min, a.Max))
 	case OpHardSigmoid:

@@ -94,6 +94,9 @@ func InferNode(n *Node) (Shape, error) {
 		}
 	}
 	out, err := info.Infer(n)
+	if err == nil {
+		err = checkDecisions(n)
+	}
 	if a := n.Attrs.Fused.Act; err == nil && (a == ActPRelu || a == ActRequant) {
 		// A fused PRelu or Requantize needs one slope (multiplier) per output channel.
 		if s := n.Attrs.Fused.Slope; len(out) < 2 || s == nil || len(s.Data) != out[1] {
@@ -101,6 +104,30 @@ func InferNode(n *Node) (Shape, error) {
 		}
 	}
 	return out, err
+}
+
+// checkDecisions checks what the fusion passes recorded on n against its
+// op and inputs: an Add's epilogue is an activation alone (the kernels'
+// Add has no residual and no channels), and SE marks a Mul of a 4-D
+// tensor by a computed [N,C,1,1] scale.
+func checkDecisions(n *Node) error {
+	if n.Op == OpAdd && (n.Attrs.Fused.Residual || n.Attrs.Fused.Slope != nil) {
+		_, err := fail(n, "an Add's fused epilogue may hold an activation without per-channel parameters only")
+		return err
+	}
+	if !n.Attrs.SE {
+		return nil
+	}
+	if n.Op == OpMul {
+		for k := 0; k < 2; k++ {
+			x, s := n.Input(k), n.Input(1-k)
+			if len(x.Shape) == 4 && !x.IsConst() && !s.IsConst() && s.Shape.Equal(Shape{x.Shape[0], x.Shape[1], 1, 1}) {
+				return nil
+			}
+		}
+	}
+	_, err := fail(n, "marked as an SE channel scale, but it is not a Mul of a 4-D tensor by a computed [N,C,1,1] scale")
+	return err
 }
 
 func tensorLen(t *Tensor) int {

@@ -126,8 +126,7 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 func newState(g *ir.Graph, opts Options, set *kernels.Set) *State {
 	return &State{
 		G: g.Clone(), Set: set, Opts: opts,
-		Fused: map[*ir.Node][]string{}, SE: map[*ir.Node]bool{}, Algo: map[*ir.Node]string{},
-		AddAct: map[*ir.Node]*ir.Node{}, absorbed: map[*ir.Node]bool{},
+		Fused: map[*ir.Node][]string{}, Algo: map[*ir.Node]string{},
 		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
 		report: &Report{},
 	}

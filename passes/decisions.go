@@ -8,11 +8,14 @@ import (
 	"github.com/mnc-go/mnc/ir"
 )
 
-// The decisions passes record beside the graph (State.Fused, AddAct, SE,
-// Algo, NHWC) are part of what a pass produced, like the epilogues in the
-// IR: -dump-after prints them under the graph, one line per node, and
-// checkDecisions runs after every pass with the graph's Verify. Entries of
-// nodes a later pass removed are inert and not checked.
+// The fusion decisions are in the graph (epilogues in Attrs.Fused, SE
+// scales in Attrs.SE: the graph dump shows them and ir.InferNode checks
+// them). The decisions passes record beside the graph (State.Fused, what
+// each node absorbed, for summaries; lower-conv's Algo; choose-layout's
+// NHWC) are part of what a pass produced too: -dump-after prints them
+// under the graph, one line per node, and checkDecisions runs after every
+// pass with the graph's Verify. Entries of nodes a later pass removed are
+// inert and not checked.
 
 // dumpDecisions writes the recorded decisions of the graph's live nodes,
 // in node order.
@@ -24,12 +27,6 @@ func (s *State) dumpDecisions(w io.Writer) {
 		}
 		if a, ok := s.Algo[n]; ok {
 			d = append(d, "algo="+a)
-		}
-		if s.SE[n] {
-			d = append(d, "se")
-		}
-		if act := s.AddAct[n]; act != nil {
-			d = append(d, "act="+act.Name)
 		}
 		if len(n.Outputs) == 1 && s.NHWC[n.Output()] {
 			d = append(d, "nhwc")
@@ -43,14 +40,6 @@ func (s *State) dumpDecisions(w io.Writer) {
 // checkDecisions checks the recorded decisions against the graph.
 func (s *State) checkDecisions() error {
 	for _, n := range s.G.Nodes {
-		if act := s.AddAct[n]; act != nil {
-			if n.Op != ir.OpAdd || act.Input(0) != n.Output() || !act.Op.IsElementwiseActivation() {
-				return fmt.Errorf("node %q (%s): recorded activation %q (%s) does not read it", n.Name, n.Op, act.Name, act.Op)
-			}
-		}
-		if s.SE[n] && n.Op != ir.OpMul {
-			return fmt.Errorf("node %q (%s): marked as an SE channel scale", n.Name, n.Op)
-		}
 		if a, ok := s.Algo[n]; ok {
 			valid := map[ir.Op][]string{ir.OpConv: {"gemm", "dwconv", "conv", "generic"}, ir.OpGemm: {"gemm", "generic"}}[n.Op]
 			found := false

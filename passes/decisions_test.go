@@ -28,11 +28,11 @@ func TestDecisionsDumpedAndChecked(t *testing.T) {
 		t.Fatalf("valid decisions refused: %v", err)
 	}
 	conv := st.G.Nodes[0]
-	st.SE[conv] = true
-	if err := st.checkDecisions(); err == nil || !strings.Contains(err.Error(), `"Conv"`) {
+	conv.Attrs.SE = true // a fusion decision, in the IR: Verify checks it
+	if err := st.G.Verify(); err == nil || !strings.Contains(err.Error(), `"Conv"`) || !strings.Contains(err.Error(), "SE") {
 		t.Errorf("a Conv marked as an SE scale: error %v", err)
 	}
-	delete(st.SE, conv)
+	conv.Attrs.SE = false
 	st.Algo[conv] = "dense"
 	if err := st.checkDecisions(); err == nil || !strings.Contains(err.Error(), "dense") {
 		t.Errorf("an unknown algorithm: error %v", err)

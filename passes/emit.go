@@ -96,6 +96,7 @@ func (s *State) in(v *ir.Value) *ir.Value {
 func (s *State) emitNode(n *ir.Node) error {
 	out := n.Output()
 	st := plan.Step{Name: out.Name, Op: n.Op, Attrs: n.Attrs, Fused: s.Fused[n]}
+	st.Attrs.SE = false // the plan's in-place scale says it; plan files do not store it
 	x := n.Input(0)
 	if s.q8View[out] {
 		s.alias[out] = s.in(x) // the same bytes with another zero point (int8-storage)
@@ -175,9 +176,6 @@ func (s *State) emitNode(n *ir.Node) error {
 		return nil
 	}
 	if n.Op.IsElementwiseActivation() {
-		if s.absorbed[n] {
-			return nil // its Add step computed it
-		}
 		ep, _, _ := epilogueOf(n)
 		st.Kind, st.Attrs.Fused = plan.KindActivate, ep
 		s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out, inPlace: []int{0}})
@@ -187,13 +185,22 @@ func (s *State) emitNode(n *ir.Node) error {
 	case ir.OpAdd:
 		a, b := n.Input(0), n.Input(1)
 		if isPlainAdd(n) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
-			st.Kind = plan.KindAdd
-			if act := s.AddAct[n]; act != nil {
-				st.Attrs.Fused, _, _ = epilogueOf(act)
-				st.Name, out = act.Output().Name, act.Output()
-				s.absorbed[act] = true
-			}
+			st.Kind = plan.KindAdd // applies the fused activation, if any
 			s.add(st, pendingStep{in: []*ir.Value{s.in(a), s.in(b)}, out: out, inPlace: []int{0, 1}})
+			return nil
+		}
+		if ep := n.Attrs.Fused; ep.Act != ir.ActNone {
+			// The operands' layouts differ: a generic Add, then the
+			// activation fuse-activation put in its epilogue as its own step.
+			sum := &ir.Value{Name: out.Name + ".sum", Shape: out.Shape.Clone()}
+			s.NHWC[sum] = s.NHWC[out]
+			st.Name, st.Attrs.Fused = sum.Name, ir.Epilogue{}
+			if err := s.emitGenericTo(n, st, sum); err != nil {
+				return err
+			}
+			act := plan.Step{Name: out.Name, Op: ir.ActOp(ep.Act), Kind: plan.KindActivate, Attrs: ir.ActAttrs(ep)}
+			act.Attrs.Fused = ep
+			s.add(act, pendingStep{in: []*ir.Value{sum}, out: out, inPlace: []int{0}})
 			return nil
 		}
 	case ir.OpMul:
@@ -204,7 +211,7 @@ func (s *State) emitNode(n *ir.Node) error {
 			if isChannelScale(xv, sc) && s.NHWC[s.in(xv)] {
 				st.Kind = plan.KindScaleChannels
 				ps := pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out}
-				if s.SE[n] {
+				if n.Attrs.SE {
 					ps.inPlace = []int{0}
 				}
 				s.add(st, ps)
@@ -265,8 +272,13 @@ func (s *State) emitBatchNorm(n *ir.Node, st plan.Step) error {
 // emitGeneric emits a step the runtime computes with its generic,
 // layout-aware code; constant inputs become blobs.
 func (s *State) emitGeneric(n *ir.Node, st plan.Step) error {
+	return s.emitGenericTo(n, st, n.Output())
+}
+
+// emitGenericTo is emitGeneric writing the step's result to out.
+func (s *State) emitGenericTo(n *ir.Node, st plan.Step, out *ir.Value) error {
 	st.Kind = plan.KindGeneric
-	ps := pendingStep{out: n.Output()}
+	ps := pendingStep{out: out}
 	for i, v := range n.Inputs {
 		if v == nil {
 			if i < len(n.Inputs)-1 && n.Inputs[len(n.Inputs)-1] != nil {

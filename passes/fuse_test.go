@@ -81,8 +81,8 @@ func TestFuseSEAndLowerConv(t *testing.T) {
 	g := b.finish(grouped)
 	st := runPasses(t, g, "fuse-activation", "fuse-se", "lower-conv")
 	marked := 0
-	for n := range st.SE {
-		if n.Op == ir.OpMul {
+	for _, n := range st.G.Nodes {
+		if n.Attrs.SE && n.Op == ir.OpMul {
 			marked++
 		}
 	}

@@ -3,10 +3,12 @@ package passes
 import "github.com/mnc-go/mnc/ir"
 
 // fuseActivation moves an elementwise activation into the epilogue of the
-// Conv or Gemm producing its input, when that output has no other reader,
-// is not a graph output, and the epilogue has no activation yet. An
-// activation after a same-shape Add (one fuse-add could not put into a
-// conv) is marked in AddAct for the plan's Add step to apply.
+// Conv, Gemm or ConvTranspose producing its input, when that output has no
+// other reader, is not a graph output, and the epilogue has no activation
+// yet; likewise into a same-shape Add of two computed tensors (one
+// fuse-add could not put into a conv), whose plan step (the kernels' Add)
+// applies it. The activation node goes; its output's name stays (the Add
+// takes it, as its step did before the epilogue was in the IR).
 func fuseActivation(s *State) error {
 	g := s.G
 	cons := g.Consumers()
@@ -20,8 +22,11 @@ func fuseActivation(s *State) error {
 		if p == nil || len(cons[x]) != 1 || g.IsOutput(x) {
 			continue
 		}
-		if p.Op == ir.OpAdd && isPlainAdd(p) && s.AddAct[p] == nil && ep.Slope == nil { // Add steps have no channels
-			s.AddAct[p] = n
+		if p.Op == ir.OpAdd && isPlainAdd(p) && p.Attrs.Fused.Act == ir.ActNone && ep.Slope == nil { // Add steps have no channels
+			p.Attrs.Fused = ep
+			out := n.Output()
+			replaceUses(g, cons, out, x)
+			x.Name = out.Name // replaceUses did it for a graph output
 			s.fuse(p, name)
 			continue
 		}

@@ -10,7 +10,7 @@ import "github.com/mnc-go/mnc/ir"
 //	y = Mul(x, s)                         [N,C,H,W]
 //
 // (after fuse-activation has put the activations into the convs) and marks
-// the Mul, so the plan computes the chain as four small steps — the pooled
+// the Mul (Attrs.SE, checked by ir.InferNode), so the plan computes the chain as four small steps — the pooled
 // vector, two FC vectors (m = batch GEMMs split by columns), and a channel
 // scale written in place over x when x dies there — with no broadcast step.
 func fuseSE(s *State) error {
@@ -21,7 +21,7 @@ func fuseSE(s *State) error {
 		for k := 0; k < 2; k++ {
 			x, sc := m.Input(k), m.Input(1-k)
 			if matchSE(x, sc) {
-				s.SE[m] = true
+				m.Attrs.SE = true
 				s.fuse(m, "se")
 				break
 			}

@@ -15,14 +15,11 @@ type State struct {
 
 	// Fused records, per node, what was folded into it (for the summary).
 	Fused map[*ir.Node][]string
-	// AddAct maps an Add the kernels' Add will compute to the activation
-	// node fuse-activation folded into it (the graph keeps both nodes: the
-	// IR has no epilogue on Add; the plan emits one step).
-	AddAct map[*ir.Node]*ir.Node
-	// absorbed marks activation nodes already computed by their Add's step.
-	absorbed map[*ir.Node]bool
-	// SE marks the Mul nodes fuse-se recognised as an SE channel scale.
-	SE map[*ir.Node]bool
+	// The fusion decisions are in the graph itself: epilogues
+	// (Attrs.Fused, on Conv, Gemm, ConvTranspose and Add) and SE channel
+	// scales (Attrs.SE on a Mul), checked by ir.InferNode after every pass.
+	// The lowering decisions below are the State's.
+
 	// Algo is lower-conv's choice per Conv/Gemm: "gemm", "dwconv", "conv" or "generic".
 	Algo map[*ir.Node]string
 	// NHWC is choose-layout's choice per value: true when stored channels-last.

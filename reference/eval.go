@@ -122,7 +122,10 @@ func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor
 		return conv(a, in[0], in[1], optional(in, 2), residual(a, in), shape), nil
 	case ir.OpBatchNorm:
 		return batchNorm(a, in[0], in[1], in[2], in[3], in[4]), nil
-	case ir.OpAdd:
+	case ir.OpAdd: // with the activation fuse-activation may put in its epilogue
+		if a.Fused.Act != ir.ActNone {
+			return binary(in[0], in[1], shape, func(x, y float32) float32 { return a.Fused.Apply(x + y) }), nil
+		}
 		return binary(in[0], in[1], shape, func(x, y float32) float32 { return x + y }), nil
 	case ir.OpSub:
 		return binary(in[0], in[1], shape, func(x, y float32) float32 { return x - y }), nil

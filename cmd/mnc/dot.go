@@ -129,7 +129,7 @@ func drawAfter(w *bytes.Buffer, g *ir.Graph, pass string) error {
 			if a := st.Algo[n]; a != "" {
 				lines = append(lines, "runs as "+a)
 			}
-			if st.SE[n] {
+			if n.Attrs.SE {
 				lines = append(lines, "SE channel scale (in place)")
 				fill = "lightblue"
 			}

@@ -208,7 +208,15 @@ func (ex *exporter) node(n *ir.Node) error {
 		return ex.fusable(n)
 	case ir.OpBatchNorm:
 		ex.emit("BatchNormalization", n.Name, in, out, attrFloat("epsilon", a.Epsilon))
-	case ir.OpGlobalAveragePool, ir.OpIdentity, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMatMul:
+	case ir.OpAdd:
+		if ep := a.Fused; ep.Act != ir.ActNone { // fuse-activation's epilogue: the Add, then the activation
+			sum := ex.fresh(out + "/sum")
+			ex.emit("Add", n.Name, in, sum)
+			ex.activation(ex.fresh(n.Name+"/"+ep.Act.String()), ep, sum, out)
+			return nil
+		}
+		ex.emit("Add", n.Name, in, out)
+	case ir.OpGlobalAveragePool, ir.OpIdentity, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpMatMul:
 		ex.emit(n.Op.String(), n.Name, in, out)
 	case ir.OpDropout:
 		ex.emit("Identity", n.Name, in, out)
