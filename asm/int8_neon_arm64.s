@@ -1319,13 +1319,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -1334,25 +1334,21 @@ epilogue:
 	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
 	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
 	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
 	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VST1 [V16.B16], (R23)
 	ADD R8, R23, R23
@@ -1473,13 +1469,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -1496,22 +1492,6 @@ epilogue:
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
 	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -1520,19 +1500,27 @@ epilogue:
 	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
 	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
 	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VST1 [V16.B16], (R23)
@@ -1685,13 +1673,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -1716,30 +1704,6 @@ epilogue:
 	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
 	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
 	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
-	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
-	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
-	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
-	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
-	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
-	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -1752,25 +1716,37 @@ epilogue:
 	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
 	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
 	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	VADD V6.S4, V24.S4, V24.S4
-	VADD V6.S4, V25.S4, V25.S4
-	VADD V6.S4, V26.S4, V26.S4
-	VADD V6.S4, V27.S4, V27.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V25.H8, V24.H8, V24.H8
-	VUZP1 V27.H8, V26.H8, V26.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x0e614b18 // sqxtn v24.4h, v24.4s
+	WORD $0x0e614b5a // sqxtn v26.4h, v26.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e614b38 // sqxtn2 v24.8h, v25.4s
+	WORD $0x4e614b7a // sqxtn2 v26.8h, v27.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e640f18 // sqadd v24.8h, v24.8h, v4.8h
+	WORD $0x4e640f5a // sqadd v26.8h, v26.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e656718 // smax v24.8h, v24.8h, v5.8h
+	WORD $0x4e65675a // smax v26.8h, v26.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	WORD $0x4e666f18 // smin v24.8h, v24.8h, v6.8h
+	WORD $0x4e666f5a // smin v26.8h, v26.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VUZP1 V26.B16, V24.B16, V24.B16
@@ -1955,13 +1931,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -1994,38 +1970,6 @@ epilogue:
 	WORD $0x6e21dfbd // fmul v29.4s, v29.4s, v1.4s
 	WORD $0x6e22dfde // fmul v30.4s, v30.4s, v2.4s
 	WORD $0x6e23dfff // fmul v31.4s, v31.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
-	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
-	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
-	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
-	WORD $0x4ea5f79c // fmin v28.4s, v28.4s, v5.4s
-	WORD $0x4ea5f7bd // fmin v29.4s, v29.4s, v5.4s
-	WORD $0x4ea5f7de // fmin v30.4s, v30.4s, v5.4s
-	WORD $0x4ea5f7ff // fmin v31.4s, v31.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
-	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
-	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
-	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
-	WORD $0x4e24f79c // fmax v28.4s, v28.4s, v4.4s
-	WORD $0x4e24f7bd // fmax v29.4s, v29.4s, v4.4s
-	WORD $0x4e24f7de // fmax v30.4s, v30.4s, v4.4s
-	WORD $0x4e24f7ff // fmax v31.4s, v31.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -2042,31 +1986,47 @@ epilogue:
 	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
 	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
 	WORD $0x4e21abff // fcvtns v31.4s, v31.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	VADD V6.S4, V24.S4, V24.S4
-	VADD V6.S4, V25.S4, V25.S4
-	VADD V6.S4, V26.S4, V26.S4
-	VADD V6.S4, V27.S4, V27.S4
-	VADD V6.S4, V28.S4, V28.S4
-	VADD V6.S4, V29.S4, V29.S4
-	VADD V6.S4, V30.S4, V30.S4
-	VADD V6.S4, V31.S4, V31.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V25.H8, V24.H8, V24.H8
-	VUZP1 V27.H8, V26.H8, V26.H8
-	VUZP1 V29.H8, V28.H8, V28.H8
-	VUZP1 V31.H8, V30.H8, V30.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x0e614b18 // sqxtn v24.4h, v24.4s
+	WORD $0x0e614b5a // sqxtn v26.4h, v26.4s
+	WORD $0x0e614b9c // sqxtn v28.4h, v28.4s
+	WORD $0x0e614bde // sqxtn v30.4h, v30.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e614b38 // sqxtn2 v24.8h, v25.4s
+	WORD $0x4e614b7a // sqxtn2 v26.8h, v27.4s
+	WORD $0x4e614bbc // sqxtn2 v28.8h, v29.4s
+	WORD $0x4e614bfe // sqxtn2 v30.8h, v31.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e640f18 // sqadd v24.8h, v24.8h, v4.8h
+	WORD $0x4e640f5a // sqadd v26.8h, v26.8h, v4.8h
+	WORD $0x4e640f9c // sqadd v28.8h, v28.8h, v4.8h
+	WORD $0x4e640fde // sqadd v30.8h, v30.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e656718 // smax v24.8h, v24.8h, v5.8h
+	WORD $0x4e65675a // smax v26.8h, v26.8h, v5.8h
+	WORD $0x4e65679c // smax v28.8h, v28.8h, v5.8h
+	WORD $0x4e6567de // smax v30.8h, v30.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	WORD $0x4e666f18 // smin v24.8h, v24.8h, v6.8h
+	WORD $0x4e666f5a // smin v26.8h, v26.8h, v6.8h
+	WORD $0x4e666f9c // smin v28.8h, v28.8h, v6.8h
+	WORD $0x4e666fde // smin v30.8h, v30.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VUZP1 V26.B16, V24.B16, V24.B16
@@ -2163,13 +2123,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -2178,25 +2138,21 @@ epilogue:
 	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
 	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
 	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
 	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VST1 [V16.B16], (R23)
 	ADD R8, R23, R23
@@ -2311,13 +2267,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -2334,22 +2290,6 @@ epilogue:
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
 	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -2358,19 +2298,27 @@ epilogue:
 	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
 	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
 	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VST1 [V16.B16], (R23)
@@ -2515,13 +2463,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -2546,30 +2494,6 @@ epilogue:
 	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
 	WORD $0x6e22df5a // fmul v26.4s, v26.4s, v2.4s
 	WORD $0x6e23df7b // fmul v27.4s, v27.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
-	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
-	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
-	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
-	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
-	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
-	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -2582,25 +2506,37 @@ epilogue:
 	WORD $0x4e21ab39 // fcvtns v25.4s, v25.4s
 	WORD $0x4e21ab5a // fcvtns v26.4s, v26.4s
 	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	VADD V6.S4, V24.S4, V24.S4
-	VADD V6.S4, V25.S4, V25.S4
-	VADD V6.S4, V26.S4, V26.S4
-	VADD V6.S4, V27.S4, V27.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V25.H8, V24.H8, V24.H8
-	VUZP1 V27.H8, V26.H8, V26.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x0e614b18 // sqxtn v24.4h, v24.4s
+	WORD $0x0e614b5a // sqxtn v26.4h, v26.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e614b38 // sqxtn2 v24.8h, v25.4s
+	WORD $0x4e614b7a // sqxtn2 v26.8h, v27.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e640f18 // sqadd v24.8h, v24.8h, v4.8h
+	WORD $0x4e640f5a // sqadd v26.8h, v26.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e656718 // smax v24.8h, v24.8h, v5.8h
+	WORD $0x4e65675a // smax v26.8h, v26.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	WORD $0x4e666f18 // smin v24.8h, v24.8h, v6.8h
+	WORD $0x4e666f5a // smin v26.8h, v26.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VUZP1 V26.B16, V24.B16, V24.B16
@@ -2775,13 +2711,13 @@ g1:
 	BNE g1
 epilogue:
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -2814,38 +2750,6 @@ epilogue:
 	WORD $0x6e21dfbd // fmul v29.4s, v29.4s, v1.4s
 	WORD $0x6e22dfde // fmul v30.4s, v30.4s, v2.4s
 	WORD $0x6e23dfff // fmul v31.4s, v31.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4ea5f718 // fmin v24.4s, v24.4s, v5.4s
-	WORD $0x4ea5f739 // fmin v25.4s, v25.4s, v5.4s
-	WORD $0x4ea5f75a // fmin v26.4s, v26.4s, v5.4s
-	WORD $0x4ea5f77b // fmin v27.4s, v27.4s, v5.4s
-	WORD $0x4ea5f79c // fmin v28.4s, v28.4s, v5.4s
-	WORD $0x4ea5f7bd // fmin v29.4s, v29.4s, v5.4s
-	WORD $0x4ea5f7de // fmin v30.4s, v30.4s, v5.4s
-	WORD $0x4ea5f7ff // fmin v31.4s, v31.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
-	WORD $0x4e24f718 // fmax v24.4s, v24.4s, v4.4s
-	WORD $0x4e24f739 // fmax v25.4s, v25.4s, v4.4s
-	WORD $0x4e24f75a // fmax v26.4s, v26.4s, v4.4s
-	WORD $0x4e24f77b // fmax v27.4s, v27.4s, v4.4s
-	WORD $0x4e24f79c // fmax v28.4s, v28.4s, v4.4s
-	WORD $0x4e24f7bd // fmax v29.4s, v29.4s, v4.4s
-	WORD $0x4e24f7de // fmax v30.4s, v30.4s, v4.4s
-	WORD $0x4e24f7ff // fmax v31.4s, v31.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -2862,31 +2766,47 @@ epilogue:
 	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
 	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
 	WORD $0x4e21abff // fcvtns v31.4s, v31.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	VADD V6.S4, V24.S4, V24.S4
-	VADD V6.S4, V25.S4, V25.S4
-	VADD V6.S4, V26.S4, V26.S4
-	VADD V6.S4, V27.S4, V27.S4
-	VADD V6.S4, V28.S4, V28.S4
-	VADD V6.S4, V29.S4, V29.S4
-	VADD V6.S4, V30.S4, V30.S4
-	VADD V6.S4, V31.S4, V31.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
-	VUZP1 V25.H8, V24.H8, V24.H8
-	VUZP1 V27.H8, V26.H8, V26.H8
-	VUZP1 V29.H8, V28.H8, V28.H8
-	VUZP1 V31.H8, V30.H8, V30.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x0e614b18 // sqxtn v24.4h, v24.4s
+	WORD $0x0e614b5a // sqxtn v26.4h, v26.4s
+	WORD $0x0e614b9c // sqxtn v28.4h, v28.4s
+	WORD $0x0e614bde // sqxtn v30.4h, v30.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e614b38 // sqxtn2 v24.8h, v25.4s
+	WORD $0x4e614b7a // sqxtn2 v26.8h, v27.4s
+	WORD $0x4e614bbc // sqxtn2 v28.8h, v29.4s
+	WORD $0x4e614bfe // sqxtn2 v30.8h, v31.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e640f18 // sqadd v24.8h, v24.8h, v4.8h
+	WORD $0x4e640f5a // sqadd v26.8h, v26.8h, v4.8h
+	WORD $0x4e640f9c // sqadd v28.8h, v28.8h, v4.8h
+	WORD $0x4e640fde // sqadd v30.8h, v30.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e656718 // smax v24.8h, v24.8h, v5.8h
+	WORD $0x4e65675a // smax v26.8h, v26.8h, v5.8h
+	WORD $0x4e65679c // smax v28.8h, v28.8h, v5.8h
+	WORD $0x4e6567de // smax v30.8h, v30.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	WORD $0x4e666f18 // smin v24.8h, v24.8h, v6.8h
+	WORD $0x4e666f5a // smin v26.8h, v26.8h, v6.8h
+	WORD $0x4e666f9c // smin v28.8h, v28.8h, v6.8h
+	WORD $0x4e666fde // smin v30.8h, v30.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VUZP1 V26.B16, V24.B16, V24.B16
@@ -2968,13 +2888,13 @@ g1:
 	VADD V2.S4, V18.S4, V18.S4
 	VADD V3.S4, V19.S4, V19.S4
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -2983,25 +2903,21 @@ g1:
 	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
 	WORD $0x6e22de52 // fmul v18.4s, v18.4s, v2.4s
 	WORD $0x6e23de73 // fmul v19.4s, v19.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
 	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VST1 [V16.B16], (R23)
 	ADD R8, R23, R23
@@ -3109,13 +3025,13 @@ g1:
 	VADD V2.S4, V22.S4, V22.S4
 	VADD V3.S4, V23.S4, V23.S4
 	MOVD R7, R23
-	// requantize: mult in v0–v3, flo v4, fhi v5, zp v6
+	// requantize: mult in v0–v3; zp, lo, hi (int16) in v4, v5, v6
 	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1R (R6), [V4.S4]
+	VLD1R (R6), [V4.H8]
+	ADD $2, R6, R21
+	VLD1R (R21), [V5.H8]
 	ADD $4, R6, R21
-	VLD1R (R21), [V5.S4]
-	ADD $8, R6, R21
-	VLD1R (R21), [V6.S4]
+	VLD1R (R21), [V6.H8]
 	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
 	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
@@ -3132,22 +3048,6 @@ g1:
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	WORD $0x6e22ded6 // fmul v22.4s, v22.4s, v2.4s
 	WORD $0x6e23def7 // fmul v23.4s, v23.4s, v3.4s
-	WORD $0x4ea5f610 // fmin v16.4s, v16.4s, v5.4s
-	WORD $0x4ea5f631 // fmin v17.4s, v17.4s, v5.4s
-	WORD $0x4ea5f652 // fmin v18.4s, v18.4s, v5.4s
-	WORD $0x4ea5f673 // fmin v19.4s, v19.4s, v5.4s
-	WORD $0x4ea5f694 // fmin v20.4s, v20.4s, v5.4s
-	WORD $0x4ea5f6b5 // fmin v21.4s, v21.4s, v5.4s
-	WORD $0x4ea5f6d6 // fmin v22.4s, v22.4s, v5.4s
-	WORD $0x4ea5f6f7 // fmin v23.4s, v23.4s, v5.4s
-	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
-	WORD $0x4e24f631 // fmax v17.4s, v17.4s, v4.4s
-	WORD $0x4e24f652 // fmax v18.4s, v18.4s, v4.4s
-	WORD $0x4e24f673 // fmax v19.4s, v19.4s, v4.4s
-	WORD $0x4e24f694 // fmax v20.4s, v20.4s, v4.4s
-	WORD $0x4e24f6b5 // fmax v21.4s, v21.4s, v4.4s
-	WORD $0x4e24f6d6 // fmax v22.4s, v22.4s, v4.4s
-	WORD $0x4e24f6f7 // fmax v23.4s, v23.4s, v4.4s
 	WORD $0x4e21aa10 // fcvtns v16.4s, v16.4s
 	WORD $0x4e21aa31 // fcvtns v17.4s, v17.4s
 	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
@@ -3156,19 +3056,27 @@ g1:
 	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
 	WORD $0x4e21aad6 // fcvtns v22.4s, v22.4s
 	WORD $0x4e21aaf7 // fcvtns v23.4s, v23.4s
-	VADD V6.S4, V16.S4, V16.S4
-	VADD V6.S4, V17.S4, V17.S4
-	VADD V6.S4, V18.S4, V18.S4
-	VADD V6.S4, V19.S4, V19.S4
-	VADD V6.S4, V20.S4, V20.S4
-	VADD V6.S4, V21.S4, V21.S4
-	VADD V6.S4, V22.S4, V22.S4
-	VADD V6.S4, V23.S4, V23.S4
-	// the low 16 bits of each lane, then the low bytes: 16 per row
-	VUZP1 V17.H8, V16.H8, V16.H8
-	VUZP1 V19.H8, V18.H8, V18.H8
-	VUZP1 V21.H8, V20.H8, V20.H8
-	VUZP1 V23.H8, V22.H8, V22.H8
+	WORD $0x0e614a10 // sqxtn v16.4h, v16.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614ad6 // sqxtn v22.4h, v22.4s
+	WORD $0x4e614a30 // sqxtn2 v16.8h, v17.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614af6 // sqxtn2 v22.8h, v23.4s
+	WORD $0x4e640e10 // sqadd v16.8h, v16.8h, v4.8h
+	WORD $0x4e640e52 // sqadd v18.8h, v18.8h, v4.8h
+	WORD $0x4e640e94 // sqadd v20.8h, v20.8h, v4.8h
+	WORD $0x4e640ed6 // sqadd v22.8h, v22.8h, v4.8h
+	WORD $0x4e656610 // smax v16.8h, v16.8h, v5.8h
+	WORD $0x4e656652 // smax v18.8h, v18.8h, v5.8h
+	WORD $0x4e656694 // smax v20.8h, v20.8h, v5.8h
+	WORD $0x4e6566d6 // smax v22.8h, v22.8h, v5.8h
+	WORD $0x4e666e10 // smin v16.8h, v16.8h, v6.8h
+	WORD $0x4e666e52 // smin v18.8h, v18.8h, v6.8h
+	WORD $0x4e666e94 // smin v20.8h, v20.8h, v6.8h
+	WORD $0x4e666ed6 // smin v22.8h, v22.8h, v6.8h
+	// the low byte of each int16: 16 bytes per row
 	VUZP1 V18.B16, V16.B16, V16.B16
 	VUZP1 V22.B16, V20.B16, V20.B16
 	VST1 [V16.B16], (R23)

@@ -242,61 +242,61 @@ func GemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, c *int32
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x1x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x1x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x2x16SDOT is qgemm_u8s8_2x16_sdot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x2x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x2x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x3x16SDOT is qgemm_u8s8_3x16_sdot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x4x16SDOT is qgemm_u8s8_4x16_sdot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x1x16SUDOT is qgemm_u8s8_1x16_sudot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x1x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x1x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x2x16SUDOT is qgemm_u8s8_2x16_sudot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x2x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x2x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x3x16SUDOT is qgemm_u8s8_3x16_sudot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x3x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x3x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x4x16SUDOT is qgemm_u8s8_4x16_sudot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x4x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x4x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x1x16NEON is qgemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // QGemmU8S8x2x16NEON is qgemm_u8s8_2x16_neon: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int)
+func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
 // SDOTPeakNEON is sdot_peak_neon: n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension.
 // (The .s file gives its register plan.)
@@ -468,7 +468,7 @@ func GemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *in
 }
 
 // QGemmU8S8SDOT calls QGemmU8S8x<mr>x16SDOT (mr = 1..4).
-func QGemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int) {
+func QGemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int) {
 	switch mr {
 	case 1:
 		QGemmU8S8x1x16SDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
@@ -484,7 +484,7 @@ func QGemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult
 }
 
 // QGemmU8S8SUDOT calls QGemmU8S8x<mr>x16SUDOT (mr = 1..4).
-func QGemmU8S8SUDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int) {
+func QGemmU8S8SUDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int) {
 	switch mr {
 	case 1:
 		QGemmU8S8x1x16SUDOT(kq, a, lda, b, init, mult, ep, c, ldc, tiles)
@@ -500,7 +500,7 @@ func QGemmU8S8SUDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mul
 }
 
 // QGemmU8S8NEON calls QGemmU8S8x<mr>x16NEON (mr = 1..2).
-func QGemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *float32, c *uint8, ldc int, tiles int) {
+func QGemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int) {
 	switch mr {
 	case 1:
 		QGemmU8S8x1x16NEON(kq, a, lda, b, init, mult, ep, c, ldc, tiles)

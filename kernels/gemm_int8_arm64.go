@@ -157,7 +157,7 @@ func gemmU8S8ARM64(kind int8Kind, m, n, kq int, a []uint8, lda int, bp []int8, c
 }
 
 func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
-	if kq == 0 || !cpu.ARM64.HasASIMD || !finiteMults(mult[:n]) {
+	if kq == 0 || !cpu.ARM64.HasASIMD || !int8QArgsOK(mult[:n], lo, hi) {
 		return false
 	}
 	qgemmU8S8ARM64(int8Best(), m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
@@ -172,7 +172,7 @@ func qgemmU8S8Paths() map[string]qgemmU8S8Func {
 	}
 	for name, kind := range int8Kinds() {
 		p[name] = func(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
-			if kq == 0 || !finiteMults(mult[:n]) {
+			if kq == 0 || !int8QArgsOK(mult[:n], lo, hi) {
 				return false
 			}
 			qgemmU8S8ARM64(kind, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
@@ -182,9 +182,13 @@ func qgemmU8S8Paths() map[string]qgemmU8S8Func {
 	return p
 }
 
-// finiteMults reports whether every multiplier is finite (the kernels'
-// precondition; QGemmU8S8 runs the Go epilogue otherwise).
-func finiteMults(s []float32) bool {
+// int8QArgsOK reports whether the q kernels take these parameters: every
+// multiplier finite and the clamp within the bytes (they clamp in int16);
+// QGemmU8S8 runs the Go epilogue otherwise.
+func int8QArgsOK(s []float32, lo, hi int32) bool {
+	if lo < -128 || hi > 255 {
+		return false
+	}
 	for _, v := range s {
 		if math.IsInf(float64(v), 0) || v != v {
 			return false
@@ -199,7 +203,7 @@ func qgemmU8S8ARM64(kind int8Kind, m, n, kq int, a []uint8, lda int, bp []int8, 
 	var init [16]int32
 	var mpad [16]float32
 	var tmp [4 * 16]uint8
-	ep := [3]float32{float32(lo - zp), float32(hi - zp), math.Float32frombits(uint32(zp))}
+	ep := [3]int16{int16(zp), int16(lo), int16(hi)} // within [−128, 255]: QGemmU8S8 checked lo ≤ zp ≤ hi, bytes
 	var mp *float32
 	call := func(mr int, a *uint8, b *int8, c *uint8, ldc, tiles int) {
 		switch kind {

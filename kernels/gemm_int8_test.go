@@ -123,15 +123,19 @@ func BenchmarkGemmU8S8(b *testing.B) {
 // generated kernel the machine runs: the VNNI epilogue, NEON SUDOT, SDOT
 // and SMULL; the Go epilogue) equals ir.Requantize of the exact sum
 // minus the compensation, for uint8 and int8 outputs, zero points at the
-// range ends, multipliers from 1e-8 to 1e3, partial panels and halves,
-// row tails of 1 to 3 rows.
+// range ends, clamps inside the type's range (fused ReLU), multipliers
+// from 1e-8 to 1e3, partial panels and halves, row tails of 1 to 3 rows.
 func TestQGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
-		lo, hi := qt.Range()
-		for _, zp := range []int32{lo, 3, hi} {
-			for _, sh := range []struct{ m, n, k int }{{9, 33, 64}, {17, 32, 147}, {1, 5, 3}, {8, 100, 24}, {7, 40, 20}, {6, 16, 36}} {
+		tlo, thi := qt.Range()
+		for _, zp := range []int32{tlo, 3, thi} {
+			for si, sh := range []struct{ m, n, k int }{{9, 33, 64}, {17, 32, 147}, {1, 5, 3}, {8, 100, 24}, {7, 40, 20}, {6, 16, 36}} {
 				m, n, k := sh.m, sh.n, sh.k
+				lo, hi := tlo, thi
+				if si%2 == 1 { // a clamp inside the type's range, as a fused ReLU/ReLU6 gives
+					lo, hi = max(tlo, zp-20), min(thi, zp+40)
+				}
 				kq := (k + 3) / 4
 				a := make([]uint8, m*4*kq)
 				for i := range a {
@@ -183,7 +187,7 @@ func TestQGemmU8S8(t *testing.T) {
 							for p := 0; p < k; p++ {
 								acc += int64(a[i*4*kq+p]) * int64(w[j*k+p])
 							}
-							want := ir.Requantize(float64(acc-int64(comp[j])), mult[j], zp, qt)
+							want := min(max(ir.Requantize(float64(acc-int64(comp[j])), mult[j], zp, qt), float32(lo)), float32(hi))
 							got := float32(out[i*n+j])
 							if qt == ir.QInt8 {
 								got = float32(int8(out[i*n+j]))

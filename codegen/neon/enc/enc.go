@@ -124,3 +124,24 @@ func SCVTF(d, n int) Inst { return two(0x4e21d800, "scvtf v%d.4s, v%d.4s", d, n)
 // FCVTNS: vd.4s = int32(vn.4s) rounded to nearest, ties to even
 // (saturating; NaN gives 0).
 func FCVTNS(d, n int) Inst { return two(0x4e21a800, "fcvtns v%d.4s, v%d.4s", d, n) }
+
+// SQXTN: vd.4h = the 4 int32 of vn saturated to int16 (upper half of vd
+// zeroed).
+func SQXTN(d, n int) Inst { return two(0x0e614800, "sqxtn v%d.4h, v%d.4s", d, n) }
+
+// SQXTN2: the upper 4 int16 of vd = vn's int32 saturated (lower half kept).
+func SQXTN2(d, n int) Inst { return two(0x4e614800, "sqxtn2 v%d.8h, v%d.4s", d, n) }
+
+// three8h builds an ".8h three same" instruction.
+func three8h(base uint32, op string, d, n, m int) Inst {
+	return Inst{Word: base | reg(m)<<16 | reg(n)<<5 | reg(d), Text: fmt.Sprintf("%s v%d.8h, v%d.8h, v%d.8h", op, d, n, m)}
+}
+
+// SQADD8H: vd.8h = vn.8h + vm.8h, saturating int16.
+func SQADD8H(d, n, m int) Inst { return three8h(0x4e600c00, "sqadd", d, n, m) }
+
+// SMAX8H: vd.8h = max(vn.8h, vm.8h), int16.
+func SMAX8H(d, n, m int) Inst { return three8h(0x4e606400, "smax", d, n, m) }
+
+// SMIN8H: vd.8h = min(vn.8h, vm.8h), int16.
+func SMIN8H(d, n, m int) Inst { return three8h(0x4e606c00, "smin", d, n, m) }

@@ -19,7 +19,8 @@ func allInsts() []Inst {
 		for lane := 0; lane < 4; lane++ {
 			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane), SDOTElem(d, n, m, lane), SUDOTElem(d, n, m, lane))
 		}
-		out = append(out, SMULL(d, n, m), SMULL2(d, n, m), SADALP(d, n), SCVTF(d, n), FCVTNS(d, n))
+		out = append(out, SMULL(d, n, m), SMULL2(d, n, m), SADALP(d, n), SCVTF(d, n), FCVTNS(d, n),
+			SQXTN(d, n), SQXTN2(d, n), SQADD8H(d, n, m), SMAX8H(d, n, m), SMIN8H(d, n, m))
 	}
 	return out
 }
@@ -107,6 +108,16 @@ func TestKnownEncodings(t *testing.T) {
 		{SCVTF(8, 17), 0x4e21da28, "scvtf v8.4s, v17.4s"},
 		{FCVTNS(0, 0), 0x4e21a800, "fcvtns v0.4s, v0.4s"},
 		{FCVTNS(31, 30), 0x4e21abdf, "fcvtns v31.4s, v30.4s"},
+		{SQXTN(0, 0), 0x0e614800, "sqxtn v0.4h, v0.4s"},
+		{SQXTN(31, 30), 0x0e614bdf, "sqxtn v31.4h, v30.4s"},
+		{SQXTN2(0, 0), 0x4e614800, "sqxtn2 v0.8h, v0.4s"},
+		{SQXTN2(8, 17), 0x4e614a28, "sqxtn2 v8.8h, v17.4s"},
+		{SQADD8H(0, 0, 0), 0x4e600c00, "sqadd v0.8h, v0.8h, v0.8h"},
+		{SQADD8H(31, 30, 29), 0x4e7d0fdf, "sqadd v31.8h, v30.8h, v29.8h"},
+		{SMAX8H(0, 0, 0), 0x4e606400, "smax v0.8h, v0.8h, v0.8h"},
+		{SMAX8H(8, 17, 3), 0x4e636628, "smax v8.8h, v17.8h, v3.8h"},
+		{SMIN8H(0, 0, 0), 0x4e606c00, "smin v0.8h, v0.8h, v0.8h"},
+		{SMIN8H(31, 30, 29), 0x4e7d6fdf, "smin v31.8h, v30.8h, v29.8h"},
 	} {
 		if c.got.Word != c.want || c.got.Text != c.text {
 			t.Errorf("%s: encoder gives 0x%08x %q, want 0x%08x", c.text, c.got.Word, c.got.Text, c.want)
