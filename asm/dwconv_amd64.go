@@ -374,6 +374,11 @@ func Quantize_AVX512(x *float32, out *float32, n int, p *float32, mask *int32)
 //go:noescape
 func QAdd_AVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 
+// QAddU8_AVX512 sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)·m), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, m, Lo, Hi, zpa, zpb, zpy}.
+//
+//go:noescape
+func QAddU8_AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
+
 // AddAct_AVX512 sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //
 //go:noescape

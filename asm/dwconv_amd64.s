@@ -77726,6 +77726,50 @@ chan_done_4129:
 	VZEROUPPER
 	RET
 
+// func QAddU8_AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
+// Requires: AVX, AVX512F
+TEXT ·QAddU8_AVX512(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         p+32(FP), SI
+	VBROADCASTSS (SI), Z0
+	VBROADCASTSS 4(SI), Z1
+	VBROADCASTSS 8(SI), Z2
+	VBROADCASTSS 12(SI), Z3
+	VBROADCASTSS 16(SI), Z4
+	VBROADCASTSS 20(SI), Z5
+	VBROADCASTSS 24(SI), Z6
+	VBROADCASTSS 28(SI), Z7
+	XORQ         SI, SI
+
+loop:
+	CMPQ        SI, BX
+	JAE         done
+	VPMOVZXBD   (AX)(SI*1), Z8
+	VPMOVZXBD   (CX)(SI*1), Z9
+	VCVTDQ2PS   Z8, Z8
+	VCVTDQ2PS   Z9, Z9
+	VSUBPS      Z5, Z8, Z8
+	VSUBPS      Z6, Z9, Z9
+	VMULPS      Z0, Z8, Z8
+	VMULPS      Z1, Z9, Z9
+	VADDPS      Z9, Z8, Z8
+	VMULPS      Z2, Z8, Z8
+	VMAXPS      Z3, Z8, Z8
+	VMINPS      Z4, Z8, Z8
+	VRNDSCALEPS $0x00, Z8, Z8
+	VADDPS      Z7, Z8, Z8
+	VCVTTPS2DQ  Z8, Z8
+	VPMOVDB     Z8, (DX)(SI*1)
+	ADDQ        $0x10, SI
+	JMP         loop
+
+done:
+	VZEROUPPER
+	RET
+
 // func AddAct_AVX512(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56

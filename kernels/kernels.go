@@ -177,6 +177,12 @@ type Set struct {
 	// the zero point [lo, hi] (of at most 16 bits): clamp(roundEven(
 	// float32(float32(a·as) + float32(b·bs))·m), lo, hi); out may alias a or b.
 	QAdd func(a, b, out []float32, as, bs, m, lo, hi float32)
+	// QAddU8 is QAdd on bytes: a byte x stands for the centred value
+	// x − zp (za, zb for the operands, zy for out) and [lo, hi] is the
+	// output's centred range:
+	// out[i] = clamp(roundEven(float32(float32((a[i]−za)·as) + float32((b[i]−zb)·bs))·m), lo, hi) + zy;
+	// out may alias a or b.
+	QAddU8 func(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int32)
 	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.
 	NCHWToNHWC func(in []float32, c, hw int, out []float32)
 	NHWCToNCHW func(in []float32, hw, c int, out []float32)

@@ -38,3 +38,26 @@ func checkElementwise(name string, na, nout, nb int) {
 		panic(fmt.Sprintf("kernels: %s: operands of %d and %d elements, output %d", name, na, nb, nout))
 	}
 }
+
+// qaddU8Generic is QAddU8: float32(x−z)·s takes 256 values per operand,
+// so both products come from tables (the same float32 products).
+func qaddU8Generic(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int32) {
+	const magic = 0x1.8p23
+	if len(a) != len(out) || len(b) != len(out) {
+		panic(fmt.Sprintf("kernels: QAddU8: operands of %d and %d bytes, output %d", len(a), len(b), len(out)))
+	}
+	var ta, tb [256]float32
+	for i := range ta {
+		ta[i] = float32(int32(i)-za) * as
+		tb[i] = float32(int32(i)-zb) * bs
+	}
+	off := float32(zy)
+	for i := range out {
+		v := (ta[a[i]] + tb[b[i]]) * m
+		if v != v {
+			v = 0
+		}
+		v = max(min(v, hi), lo)
+		out[i] = uint8(float32(v+magic) - magic + off)
+	}
+}

@@ -58,6 +58,20 @@ func fillQuantAMD64(s *Set, vl int) {
 			asm.Quantize_AVX2FMA(&x[0], &out[0], len(x), &p[0], tailMask(len(x)))
 		}
 	}
+	if vl == 16 {
+		s.QAddU8 = func(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int32) {
+			const big = 0x1p100
+			n := len(out) &^ 15
+			if len(a) != len(out) || len(b) != len(out) || n == 0 ||
+				!(math.Abs(float64(as)) <= big && math.Abs(float64(bs)) <= big) || math.IsInf(float64(m), 0) || m != m {
+				qaddU8Generic(a, b, out, as, bs, m, lo, hi, za, zb, zy)
+				return
+			}
+			p := [8]float32{as, bs, m, lo, hi, float32(za), float32(zb), float32(zy)}
+			asm.QAddU8_AVX512(&a[0], &b[0], &out[0], n, &p[0])
+			qaddU8Generic(a[n:], b[n:], out[n:], as, bs, m, lo, hi, za, zb, zy)
+		}
+	}
 	s.QAdd = func(a, b, out []float32, as, bs, m, lo, hi float32) {
 		checkElementwise("QAdd", len(a), len(out), len(b))
 		const big = 0x1p100

@@ -211,3 +211,42 @@ func TestQuantizeQAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestQAddU8: every ISA's QAddU8 equals ir.QAdd on the centred values
+// for uint8 and int8 (stored +128) outputs, zero points at the range ends,
+// scales 1e-8..1e3, lengths with and without a tail of whole vectors, in place.
+func TestQAddU8(t *testing.T) {
+	for _, isa := range Available() {
+		s, _ := ForISA(isa)
+		for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
+			lo, _ := qt.Range()
+			for _, z := range [][3]int32{{0, 255, 0}, {255, 0, 255}, {3, 100, 128}} {
+				for _, sc := range []float32{1, 1e-8, 1e3, 0.0078125, 0.37} {
+					for _, n := range []int{1, 15, 16, 17, 40, 100} {
+						a, b := make([]uint8, n), make([]uint8, n)
+						for i := range a {
+							a[i], b[i] = uint8(i*37+n), uint8(i*91+3*n)
+						}
+						zy := z[2] // the output's zero point byte; its type's zero point is zy + lo
+						zp := zy + lo
+						as, bs, m := sc, float32(0.02), 1/sc
+						y := make([]uint8, n)
+						s.QAddU8(a, b, y, as, bs, m, float32(-zy), float32(255-zy), z[0], z[1], zy)
+						for i := range a {
+							want := ir.QAdd(float32(int32(a[i])-z[0]), as, float32(int32(b[i])-z[1]), bs, m, zp, qt)
+							if got := float32(int32(y[i]) - zy); got != want {
+								t.Fatalf("%s %v z %v sc %g n %d: QAddU8(%d, %d) = %g (byte %d), want %g", isa, qt, z, sc, n, a[i], b[i], got, y[i], want)
+							}
+						}
+						s.QAddU8(a, b, a, as, bs, m, float32(-zy), float32(255-zy), z[0], z[1], zy) // in place
+						for i := range a {
+							if a[i] != y[i] {
+								t.Fatalf("%s: QAddU8 in place differs at %d", isa, i)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -471,28 +471,20 @@ func (e *Executor) genericBytes(s *plan.Step) (stepFunc, error) {
 		if zp != float32(int32(zp)) || int32(zp)-lo != y.ZP {
 			return nil, fmt.Errorf("QAdd to bytes: zero point %g, storage zero point %d for type %v", zp, y.ZP, qt)
 		}
-		// float32(a·as) and float32(b·bs) take 256 values each: tables.
-		var ta, tb [256]float32
-		for i := range ta {
-			ta[i] = float32(int32(i)-a.ZP) * as
-			tb[i] = float32(int32(i)-b.ZP) * bs
-		}
+		// One shape and layout: the operands' bytes line up, padding too
+		// (don't-care bytes in, don't-care bytes out).
 		ab, bb := e.bytes(a), e.bytes(b)
-		lda, ldb := a.RowStride(), b.RowStride()
-		l, h, off := float32(lo)-zp, float32(hi)-zp, float32(y.ZP)
+		if a.RowStride() != ldo || b.RowStride() != ldo || len(ab) != len(out) || len(bb) != len(out) {
+			return nil, fmt.Errorf("QAdd on bytes needs operands stored like the output")
+		}
+		set := e.set
+		l, h := float32(lo)-zp, float32(hi)-zp
+		za, zb, zy := a.ZP, b.ZP, y.ZP
+		size := len(out)
 		return func(tid, t, nt int) {
-			const magic = 0x1.8p23
-			r0, r1 := split(n, 16, t, nt)
-			for r := r0; r < r1; r++ {
-				dst, xa, xb := out[r*ldo:][:c], ab[r*lda:][:c], bb[r*ldb:][:c]
-				for i := range dst {
-					v := (ta[xa[i]] + tb[xb[i]]) * m
-					if v != v {
-						v = 0
-					}
-					v = max(min(v, h), l)
-					dst[i] = uint8(float32(v+magic) - magic + off)
-				}
+			r0, r1 := split(size, 64, t, nt)
+			if r0 < r1 {
+				set.QAddU8(ab[r0:r1], bb[r0:r1], out[r0:r1], as, bs, m, l, h, za, zb, zy)
 			}
 		}, nil
 	}

@@ -166,7 +166,8 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 	if nt > 1 && parallelGeneric(s) { // runtime/generic_dense.go
 		return 2 * nt
 	}
-	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm || workOf(s) < serialWork && !(elementwise(s.Kind) && workOf(s) >= serialElems) {
+	if nt == 1 || s.Kind == plan.KindGeneric && s.Op != ir.OpBatchNorm && !byteElementwise(s) ||
+		workOf(s) < serialWork && !((elementwise(s.Kind) || byteElementwise(s)) && workOf(s) >= serialElems) {
 		return 1
 	}
 	c := chunksPerThread * nt
@@ -303,6 +304,12 @@ const serialWork = 1 << 15
 // 4–6 µs on one thread (1.7 µs single-threaded), and the projection GEMM
 // after it 37 µs on the thread that had not made the data against 19 µs.
 const serialElems = 1 << 12
+
+// byteElementwise reports a generic step that runs on bytes as an
+// elementwise loop split over threads (QAdd, QuantizeLinear: bytes.go).
+func byteElementwise(s *plan.Step) bool {
+	return s.Kind == plan.KindGeneric && s.Out.DType == plan.U8 && (s.Op == ir.OpQAdd || s.Op == ir.OpQuantizeLinear)
+}
 
 func elementwise(k plan.Kind) bool {
 	return k == plan.KindScaleChannels || k == plan.KindAdd || k == plan.KindActivate || k == plan.KindQuant || k == plan.KindDequant

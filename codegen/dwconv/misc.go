@@ -34,6 +34,7 @@ func genMisc(t *target) {
 	genRequantChannels(t)
 	genQuantize(t)
 	genQAdd(t)
+	genQAddU8(t)
 	genElementwise(t, true)
 	genElementwise(t, false)
 	genInterleave3(t)
@@ -327,4 +328,61 @@ func miscTable() string {
 			"StemConv"+t.Name, "nb int", "nb", stemSig, cases)
 	}
 	return b.String()
+}
+
+// qaddU8Sig is QAddU8's signature: n is a multiple of 16.
+const qaddU8Sig = "func(a, b, out *uint8, n int, p *float32)"
+
+// genQAddU8 is mnc.QAdd on bytes (AVX-512 only): a byte x stands for the
+// centred value x − zp. p holds as, bs, m, Lo, Hi, zpa, zpb, zpy (as
+// float32). Per 16 bytes: VPMOVZXBD, VCVTDQ2PS, − zp (exact), then the
+// float path's arithmetic (separate multiplies and adds, clamp, round to
+// nearest even), + zpy, VCVTTPS2DQ (exact), VPMOVDB. The caller
+// guarantees no NaN (finite scales that cannot overflow).
+func genQAddU8(t *target) {
+	if t.VL != 16 {
+		return
+	}
+	name := miscName("QAddU8", t)
+	TEXT(name, NOSPLIT, qaddU8Sig)
+	Pragma("noescape")
+	Doc(name + " sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)·m), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, m, Lo, Hi, zpa, zpb, zpy}.")
+	a := loadGP("a")
+	b := loadGP("b")
+	out := loadGP("out")
+	n := loadGP("n")
+	p := loadGP("p")
+	var par [8]VecVirtual
+	for i := range par {
+		par[i] = t.vec()
+		VBROADCASTSS(Mem{Base: p, Disp: 4 * i}, par[i])
+	}
+	as, bs, m, lo, hi, za, zb, zy := par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7]
+	i := GP64()
+	XORQ(i, i)
+	Label("loop")
+	CMPQ(i, n)
+	JAE(LabelRef("done"))
+	x, y := t.vec(), t.vec()
+	VPMOVZXBD(Mem{Base: a, Index: i, Scale: 1}, x)
+	VPMOVZXBD(Mem{Base: b, Index: i, Scale: 1}, y)
+	VCVTDQ2PS(x, x)
+	VCVTDQ2PS(y, y)
+	VSUBPS(za, x, x)
+	VSUBPS(zb, y, y)
+	VMULPS(as, x, x)
+	VMULPS(bs, y, y)
+	VADDPS(y, x, x)
+	VMULPS(m, x, x)
+	VMAXPS(lo, x, x)
+	VMINPS(hi, x, x)
+	roundEven(t, x)
+	VADDPS(zy, x, x)
+	VCVTTPS2DQ(x, x)
+	VPMOVDB(x, Mem{Base: out, Index: i, Scale: 1})
+	ADDQ(U8(16), i)
+	JMP(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
 }
