@@ -334,6 +334,17 @@ func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *
 //go:noescape
 func FMAPeakNEON(n int)
 
+// The NEON GEMM inventory (codegen/neon/gemm.go), read by kernels/gemm_arm64.go:
+// the packed panel widths, widest first (a matrix's last panel is the narrowest
+// that holds its columns), and the tallest row tile.
+const (
+	GemmNEONNR    = 12 // full panel width
+	GemmNEONMaxMR = 8  // rows of the tallest tile
+)
+
+// GemmNEONPanels are the panel widths there are kernels for, widest first.
+var GemmNEONPanels = [...]int{12, 8, 4}
+
 // GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).
 func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {
 	switch nr<<8 | mr {

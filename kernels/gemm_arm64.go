@@ -10,36 +10,55 @@ import (
 )
 
 // NEON GEMM: panels of neonNR = 12 output channels packed [k][12]; the
-// last panel is only as wide as the remaining columns rounded up to 4 (8 or
-// 4 wide, zero padded), so n = 16 or 32 does not pay for 24 or 36 columns.
-// Computed by the generated gemm_<mr>x<12|8|4>_neon kernels
-// (codegen/neon/gemm.go): 8-row tiles looped inside one call per panel and
-// row block, an mr-row kernel for leftover rows, and a scratch tile for
-// panels cut short by n1.
-const neonNR = 12
+// last panel is the narrowest generated width that holds the remaining
+// columns (8 or 4, zero padded), so n = 16 or 32 does not pay for 24 or 36
+// columns. Computed by the generated gemm_<mr>x<12|8|4>_neon kernels
+// (codegen/neon/gemm.go, whose inventory asm.GemmNEONNR, GemmNEONPanels and
+// GemmNEONMaxMR this file reads): 8-row tiles looped inside one call per
+// panel and row block, an mr-row kernel for leftover rows, and a scratch
+// tile for panels cut short by n1.
+const (
+	neonNR = asm.GemmNEONNR
+	neonMR = asm.GemmNEONMaxMR
+)
 
-// neonGemmRowBlock is how many rows of A (a multiple of 8) are run against
+// neonGemmRowBlock is how many rows of A (a multiple of 8, the tile height) are run against
 // every panel before moving on: about 128 KB of A, so the block stays in L2
 // while each k×12 panel (≤ 60 KB for k ≤ 1280) is re-read from L1 by every
 // 8-row tile. Small k gets long blocks and so few calls per panel.
-func neonGemmRowBlock(k int) int { return max(8, min(1024, 32768/max(1, k))/8*8) }
+func neonGemmRowBlock(k int) int { return max(neonMR, min(1024, 32768/max(1, k))/neonMR*neonMR) }
 
 func fillGemmARM64(s *Set) {
 	s.NR = neonNR
-	s.RowQuantum = 8 // the 8-row tiles of neonGemm
-	s.RowMultiple = 8
+	s.RowQuantum = neonMR // the full-height tiles of neonGemm
+	s.RowMultiple = neonMR
 	s.PackedGemmSize = neonPackedGemmSize
 	s.PackGemm = neonPackGemm
 	s.Gemm = neonGemm
 	// The dense conv is fillConvIm2col's (from fillGeneric): im2col + this GEMM.
 }
 
-// neonPanelWidth is the packed width of the panel starting at column j0.
-func neonPanelWidth(n, j0 int) int { return min(neonNR, (n-j0+3)/4*4) }
+// neonPanelWidth is the packed width of the panel starting at column j0:
+// the narrowest generated panel holding the remaining columns (12, 8, 4:
+// the columns rounded up to 4, at most 12).
+func neonPanelWidth(n, j0 int) int {
+	w := neonNR
+	for _, p := range asm.GemmNEONPanels { // widest first
+		if p >= n-j0 {
+			w = p
+		}
+	}
+	return w
+}
 
-// neonPackedGemmSize: full panels of 12 plus a last panel of n mod 12
-// rounded up to 4, i.e. n rounded up to 4, times k.
-func neonPackedGemmSize(n, k int) int { return (n + 3) / 4 * 4 * k }
+// neonPackedGemmSize: full panels plus the last one's width, times k.
+func neonPackedGemmSize(n, k int) int {
+	full := n / neonNR * neonNR
+	if full < n {
+		full += neonPanelWidth(n, full)
+	}
+	return full * k
+}
 
 func neonPackGemm(dst, w []float32, n, k int) {
 	need("PackGemm(neon)", "dst", len(dst), neonPackedGemmSize(n, k))
@@ -108,7 +127,7 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 				bb = &bias[j0]
 			}
 			for i := i0; i < i0+rows; {
-				mr, tiles := 8, (i0+rows-i)/8
+				mr, tiles := neonMR, (i0+rows-i)/neonMR
 				if tiles == 0 {
 					mr, tiles = i0+rows-i, 1
 				}
@@ -135,15 +154,15 @@ func neonGemm(m, n, k int, a []float32, lda int, bp, bias, r []float32, ldr int,
 // cols < nr wanted columns through a scratch tile, so the kernel never reads
 // bias/residual or writes C beyond column j0+cols.
 func neonGemmPartial(i0, rows, k int, a []float32, lda int, panel []float32, nr int, bias, r []float32, ldr int, c []float32, ldc int, j0, cols int, act int, epp *float32) {
-	var tile [8 * neonNR]float32
+	var tile [neonMR * neonNR]float32
 	var bt [neonNR]float32
 	var bb *float32
 	if bias != nil {
 		copy(bt[:], bias[j0:j0+cols])
 		bb = &bt[0]
 	}
-	for i := i0; i < i0+rows; i += 8 {
-		mr := min(8, i0+rows-i)
+	for i := i0; i < i0+rows; i += neonMR {
+		mr := min(neonMR, i0+rows-i)
 		var rr *float32
 		if r != nil {
 			for ii := 0; ii < mr; ii++ {

@@ -93,6 +93,10 @@ func generate(out, pkg string) (map[string][]byte, error) {
 // //go:noescape, so every pointer argument would escape (and allocate).
 func tables() string {
 	var b strings.Builder
+	b.WriteString("// The NEON GEMM inventory (codegen/neon/gemm.go), read by kernels/gemm_arm64.go:\n")
+	b.WriteString("// the packed panel widths, widest first (a matrix's last panel is the narrowest\n// that holds its columns), and the tallest row tile.\n")
+	fmt.Fprintf(&b, "const (\n\tGemmNEONNR    = %d // full panel width\n\tGemmNEONMaxMR = %d // rows of the tallest tile\n)\n\n", gemmNRs[0], gemmMaxMR)
+	fmt.Fprintf(&b, "// GemmNEONPanels are the panel widths there are kernels for, widest first.\nvar GemmNEONPanels = [...]int{%s}\n\n", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(gemmNRs)), ", "), "[]"))
 	b.WriteString("// GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).\n")
 	b.WriteString("func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {\n\tswitch nr<<8 | mr {\n")
 	for _, nr := range gemmNRs {
