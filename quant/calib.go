@@ -145,6 +145,10 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 	for i := range ts {
 		lo[i], hi[i] = float32(math.Inf(1)), float32(math.Inf(-1))
 	}
+	var hist []histogram
+	if o.Method == Percentile {
+		hist = make([]histogram, len(ts))
+	}
 	floats := make([]*ir.Tensor, len(samples))
 	for s, x := range samples {
 		outs, err := run(x)
@@ -153,7 +157,12 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 		}
 		floats[s] = outs[0].Clone()
 		for i, v := range ts {
-			lo[i], hi[i] = finiteRange(get(v, x, outs), lo[i], hi[i])
+			data := get(v, x, outs)
+			l, u := finiteRange(data, float32(math.Inf(1)), float32(math.Inf(-1)))
+			lo[i], hi[i] = min(lo[i], l), max(hi[i], u)
+			if hist != nil {
+				hist[i].add(data, l, u)
+			}
 		}
 	}
 	ranges := make(map[*ir.Value][2]float32, len(ts))
@@ -166,57 +175,11 @@ func calibrate(h *ir.Graph, ts []*ir.Value, samples []*ir.Tensor, o Options) (ma
 	if o.Method != Percentile {
 		return ranges, floats, nil
 	}
-	// Second pass: histograms over each tensor's [lo, hi].
-	const bins = 8192 // ONNX Runtime uses 2048; finer bins keep small values apart from a far outlier
-	hist := make([][]int64, len(ts))
-	for i := range hist {
-		hist[i] = make([]int64, bins)
-	}
-	for s, x := range samples {
-		outs, err := run(x)
-		if err != nil {
-			return nil, nil, fmt.Errorf("calibration input %d: %w", s, err)
-		}
-		for i, v := range ts {
-			width := float64(hi[i]) - float64(lo[i])
-			if width <= 0 {
-				continue
-			}
-			h := hist[i]
-			l, k := float64(lo[i]), bins/width
-			for _, f := range get(v, x, outs) {
-				if f >= -math.MaxFloat32 && f <= math.MaxFloat32 { // finite
-					h[max(0, min(bins-1, int((float64(f)-l)*k)))]++
-				}
-			}
-		}
-	}
 	cut := (100 - o.Percentile) / 200
 	for i, v := range ts {
-		width := float64(hi[i]) - float64(lo[i])
-		if width <= 0 {
-			continue
+		if l, u, ok := hist[i].cut(cut); ok {
+			ranges[v] = [2]float32{max(lo[i], l), min(hi[i], u)}
 		}
-		var total int64
-		for _, c := range hist[i] {
-			total += c
-		}
-		// Edges of the first bin where the cumulative share reaches cut
-		// (left) and 1 − cut (right).
-		left, right := 0, bins-1
-		var cum int64
-		for b, c := range hist[i] {
-			cum += c
-			if float64(cum) < cut*float64(total) {
-				left = b + 1
-			}
-			if float64(cum) < (1-cut)*float64(total) {
-				right = b + 1
-			}
-		}
-		l := float32(float64(lo[i]) + width*float64(left)/bins)
-		r := float32(float64(lo[i]) + width*float64(min(right+1, bins))/bins)
-		ranges[v] = [2]float32{max(lo[i], l), min(hi[i], r)}
 	}
 	return ranges, floats, nil
 }
@@ -233,4 +196,87 @@ func finiteRange(xs []float32, lo, hi float32) (float32, float32) {
 		}
 	}
 	return lo, hi
+}
+
+// bins is the resolution of the percentile histograms (ONNX Runtime uses
+// 2048; finer bins keep small values apart from a far outlier).
+const bins = 8192
+
+// histogram counts a tensor's finite values over [lo, hi], a range that
+// grows with the data: calibration needs one pass over the inputs. When a
+// sample leaves the range the counts move to the bins of the wider range
+// (each old bin's count to the new bin holding its centre).
+type histogram struct {
+	lo, hi float64
+	n      []int64
+}
+
+// add counts xs, whose finite values lie in [l, u] (l > u: none).
+func (h *histogram) add(xs []float32, l, u float32) {
+	if l > u {
+		return
+	}
+	if h.n == nil {
+		h.lo, h.hi, h.n = float64(l), float64(u), make([]int64, bins)
+	} else if float64(l) < h.lo || float64(u) > h.hi {
+		// Grow with a quarter of headroom on the side that grew: fewer
+		// regrowths, each of which blurs the old counts by half a bin.
+		nl, nu := min(h.lo, float64(l)), max(h.hi, float64(u))
+		pad := (nu - nl) / 4
+		if nl < h.lo {
+			nl -= pad
+		}
+		if nu > h.hi {
+			nu += pad
+		}
+		h.grow(nl, nu)
+	}
+	k := 0.0
+	if w := h.hi - h.lo; w > 0 {
+		k = bins / w
+	}
+	lo, n := h.lo, h.n
+	for _, f := range xs {
+		if f >= -math.MaxFloat32 && f <= math.MaxFloat32 { // finite
+			n[max(0, min(bins-1, int((float64(f)-lo)*k)))]++
+		}
+	}
+}
+
+func (h *histogram) grow(lo, hi float64) {
+	n := make([]int64, bins)
+	w, k := (h.hi-h.lo)/bins, bins/(hi-lo)
+	for b, c := range h.n {
+		if c != 0 {
+			centre := h.lo + (float64(b)+0.5)*w
+			n[max(0, min(bins-1, int((centre-lo)*k)))] += c
+		}
+	}
+	h.lo, h.hi, h.n = lo, hi, n
+}
+
+// cut returns the lower edge of the first bin where the cumulative share
+// passes cut and the upper edge of the first where it reaches 1 − cut;
+// false when there is no range to cut.
+func (h *histogram) cut(cut float64) (float32, float32, bool) {
+	width := h.hi - h.lo
+	if h.n == nil || width <= 0 {
+		return 0, 0, false
+	}
+	var total int64
+	for _, c := range h.n {
+		total += c
+	}
+	left, right := 0, bins-1
+	var cum int64
+	for b, c := range h.n {
+		cum += c
+		if float64(cum) <= cut*float64(total) {
+			left = b + 1
+		}
+		if float64(cum) < (1-cut)*float64(total) {
+			right = b + 1
+		}
+	}
+	return float32(h.lo + width*float64(left)/bins), float32(h.lo + width*float64(min(right+1, bins))/bins), true
 }

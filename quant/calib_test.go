@@ -86,3 +86,37 @@ func TestActParams(t *testing.T) {
 		t.Errorf("quantizeBias saturates: %g", q)
 	}
 }
+
+// TestHistogramGrows: counts survive the range growing; the percentile
+// edges of two samples in different ranges are those of their union.
+func TestHistogramGrows(t *testing.T) {
+	var h histogram
+	a := make([]float32, 1000)
+	for i := range a {
+		a[i] = float32(i) / 1000 // [0, 1)
+	}
+	b := make([]float32, 1000)
+	for i := range b {
+		b[i] = -5 + 10*float32(i)/1000 // [-5, 5)
+	}
+	h.add(a, 0, 0.999)
+	h.add(b, -5, 4.99)
+	var total int64
+	for _, c := range h.n {
+		total += c
+	}
+	if total != 2000 {
+		t.Errorf("%d counts after growing, want 2000", total)
+	}
+	bin := float32((h.hi - h.lo) / bins)
+	l, u, ok := h.cut(0)
+	if !ok || l > -5+bin || l < -5-bin || u < 4.99 || u > 4.99+2*bin {
+		t.Errorf("cut(0) = %g, %g, %v; want about -5, 4.99", l, u, ok)
+	}
+	// 10% on each side: 200 of the 2000 values. The lowest 200 are b's
+	// [-5, -3), the highest 200 b's [3, 5).
+	l, u, _ = h.cut(0.1)
+	if l < -3.05 || l > -2.95 || u < 2.95 || u > 3.05 {
+		t.Errorf("cut(0.1) = %g, %g; want about -3, 3", l, u)
+	}
+}

@@ -36,8 +36,8 @@ const (
 	// MinMax takes the smallest and largest value seen.
 	MinMax Method = iota
 	// Percentile drops the (100 − Percentile)/2 % most extreme values on
-	// each side (an 8192-bin histogram over the min-max range; ONNX
-	// Runtime's percentile calibrator uses 2048).
+	// each side (an 8192-bin histogram whose range grows with the data,
+	// one pass; ONNX Runtime's percentile calibrator uses 2048 bins).
 	Percentile
 )
 

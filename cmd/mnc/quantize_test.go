@@ -54,6 +54,12 @@ func TestQuantizeCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "calibrated on 3 inputs from 2 files (minmax)") || !strings.Contains(stdout, "(per tensor)") {
 		t.Errorf("raw -calib: exit %d: %s %s", code, stdout, errs)
 	}
+	// Pictures, preprocessed by -preset.
+	img := filepath.Join("..", "..", "imageio", "testdata", "src.png")
+	code, stdout, errs = cli(t, "quantize", "-calib", img+","+img, "-preset", "keras", "-o", filepath.Join(dir, "img.onnx"), model)
+	if code != 0 || !strings.Contains(stdout, "calibrated on 2 inputs from 2 files (2 images, preset keras)") {
+		t.Errorf("image -calib: exit %d: %s %s", code, stdout, errs)
+	}
 	plan := filepath.Join(dir, "i8.plan")
 	code, stdout, errs = cli(t, "compile", "-int8", "-calib-random", "2", "-o", plan, model)
 	if code != 0 || !strings.Contains(stdout, "fused:") || !strings.Contains(stdout, "requant") {
