@@ -469,6 +469,46 @@ func QStem3x3C4_3x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, out
 //go:noescape
 func QStem3x3C4_4x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
+// QStem3x3C4_1x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 8 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_1x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_2x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_2x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_3x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 24 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_3x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_4x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 32 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_4x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_5x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 40 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_5x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_6x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 48 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_6x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_7x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 56 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_7x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
+// QStem3x3C4_8x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 64 channels (AVX2).
+//
+//go:noescape
+func QStem3x3C4_8x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+
 // Transpose8_AVX2FMA sets dst[j·ldd+i] = src[i·lds+j] for i < rows, j < cols (multiples of 8; strides in floats).
 //
 //go:noescape

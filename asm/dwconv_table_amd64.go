@@ -242,3 +242,28 @@ func QStemVNNI(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPix
 	}
 	return true
 }
+
+// QStemAVX2 runs the 3×3 int8 stem kernel for nb vectors of 8 output channels; false if none is generated.
+func QStemAVX2(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
+	switch nb {
+	case 1:
+		QStem3x3C4_1x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 2:
+		QStem3x3C4_2x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 3:
+		QStem3x3C4_3x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 4:
+		QStem3x3C4_4x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 5:
+		QStem3x3C4_5x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 6:
+		QStem3x3C4_6x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 7:
+		QStem3x3C4_7x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	case 8:
+		QStem3x3C4_8x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+	default:
+		return false
+	}
+	return true
+}

@@ -39,7 +39,7 @@ func qconvDepth(p *QConvParams) int { return p.KH * p.KW * p.InStride }
 func qconvSize(p *QConvParams) int {
 	n := qdwHeader + PackedGemmS8Size(p.Cout, qconvDepth(p)) + 8*p.Cout
 	if qconvDirect(p) {
-		n += (9 + 2) * 64 * qconvVectors(p)
+		n += (9+2)*64*qconvVectors(p) + 640*qconvVectors8(p)
 	}
 	return n
 }
@@ -53,6 +53,11 @@ func qconvDirect(p *QConvParams) bool {
 
 // qconvVectors is the direct layout's vectors of 16 outputs.
 func qconvVectors(p *QConvParams) int { return (p.Cout + 15) / 16 }
+
+// qconvVectors8 is the AVX2 direct layout's vectors of 8 outputs: after
+// the VNNI one, per tap and vector the (w0, w1) and (w2, w3) int16 pairs
+// of 8 outputs, then per vector 8 bias' and 8 multipliers.
+func qconvVectors8(p *QConvParams) int { return (p.Cout + 7) / 8 }
 
 func qconvValid(p *QConvParams) bool {
 	return p.Cin >= 1 && p.Cout >= 1 && p.KH >= 1 && p.KW >= 1 && p.SH >= 1 && p.SW >= 1 && p.PadT >= 0 && p.PadL >= 0 &&
@@ -125,6 +130,16 @@ func packQConv(dst []byte, w, bias []int32, mult []float32, p *QConvParams) erro
 			}
 			le.PutUint32(d[taps*nb*64+4*o:], uint32(-comp[o]))
 			le.PutUint32(d[(taps+1)*nb*64+4*o:], math.Float32bits(mult[o]))
+		}
+		d, nb = d[(taps+2)*nb*64:], qconvVectors8(p)
+		for o := 0; o < co; o++ {
+			for t := 0; t < taps; t++ {
+				for ci := 0; ci < p.Cin; ci++ {
+					le.PutUint16(d[(t*nb+o/8)*64+32*(ci/2)+4*(o%8)+2*(ci%2):], uint16(ws[o*k+t*p.InStride+ci]))
+				}
+			}
+			le.PutUint32(d[taps*nb*64+4*o:], uint32(-comp[o]))
+			le.PutUint32(d[taps*nb*64+32*nb+4*o:], math.Float32bits(mult[o]))
 		}
 	}
 	return nil

@@ -14,21 +14,41 @@ type qstemArgs struct {
 	w    *byte
 	fhi  float32
 	zp   int32
-	mask uint16
+	mask [4]int32 // VNNI: the last vector's outputs (16 bits); AVX2: its dwords
 }
 
-// qconvArch runs the direct 3×3 kernel (AVX-512 VNNI) on the blob's direct
-// layout d: per output row one call for the columns whose window is
-// inside the image horizontally and one per border column, padding taps
-// reading a row of zero-point bytes. False where it does not apply.
+// qconvArch runs the direct 3×3 kernels (AVX-512 VNNI, else AVX2) on the
+// blob's direct layouts d: per output row one call for the columns whose
+// window is inside the image horizontally and one per border column,
+// padding taps reading a row of zero-point bytes. False where it does not
+// apply.
 func qconvArch(isa ISA, p *QConvParams, in, d, out, scratch []byte, oy0, oy1 int) bool {
-	if isa != AVX512 || !HasVNNI() {
+	vnni := isa == AVX512 && HasVNNI()
+	if !vnni && isa != AVX2 && isa != AVX512 {
 		return false
 	}
 	const k, is = 3, 4
 	nb, os := qconvVectors(p), p.OutStride
-	args := qstemArgs{w: &d[0], fhi: float32(255 - p.YZP), zp: p.YZP, mask: uint16(1<<(p.Cout-16*(nb-1)) - 1)}
+	args := qstemArgs{w: &d[0], fhi: float32(255 - p.YZP), zp: p.YZP}
+	if vnni {
+		args.mask[0] = 1<<(p.Cout-16*(nb-1)) - 1
+	} else {
+		args.w = &d[(9+2)*64*nb]
+		nb = qconvVectors8(p)
+		args.mask[0] = -1
+		if p.Cout-8*(nb-1) > 4 {
+			args.mask[1] = -1
+		}
+	}
 	q := (*int32)(unsafe.Pointer(&args))
+	var taps [9]*uint8
+	call := func(pixStride int, o *uint8, npix int) {
+		if vnni {
+			asm.QStemVNNI(nb, &taps[0], pixStride, q, o, os, npix)
+		} else {
+			asm.QStemAVX2(nb, &taps[0], pixStride, q, o, os, npix)
+		}
+	}
 	zrow := scratch[:(p.W+k)*is]
 	zfilled := false
 	zero := func(off int) *uint8 {
@@ -38,7 +58,6 @@ func qconvArch(isa ISA, p *QConvParams, in, d, out, scratch []byte, oy0, oy1 int
 		}
 		return &zrow[off]
 	}
-	var taps [9]*uint8
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
 	for oy := oy0; oy < oy1; oy++ {
 		iy0 := oy*p.SH - p.PadT
@@ -54,7 +73,7 @@ func qconvArch(isa ISA, p *QConvParams, in, d, out, scratch []byte, oy0, oy1 int
 					}
 				}
 			}
-			asm.QStemVNNI(nb, &taps[0], p.SW*is, q, &out[(oy*p.OW+oxLo)*os], os, oxHi-oxLo)
+			call(p.SW*is, &out[(oy*p.OW+oxLo)*os], oxHi-oxLo)
 		}
 		for ox := 0; ox < p.OW; ox++ {
 			if ox == oxLo && oxLo < oxHi {
@@ -72,7 +91,7 @@ func qconvArch(isa ISA, p *QConvParams, in, d, out, scratch []byte, oy0, oy1 int
 					}
 				}
 			}
-			asm.QStemVNNI(nb, &taps[0], 0, q, &out[(oy*p.OW+ox)*os], os, 1)
+			call(0, &out[(oy*p.OW+ox)*os], 1)
 		}
 	}
 	return true

@@ -17,7 +17,7 @@ import (
 func TestQConv(t *testing.T) {
 	rng := rand.New(rand.NewSource(15))
 	type shape struct{ cin, cout, k, s int }
-	shapes := []shape{{3, 32, 3, 2}, {3, 16, 3, 2}, {3, 20, 3, 2}, {3, 1, 3, 2}, {3, 17, 3, 1}, {5, 40, 3, 2}, {1, 33, 1, 1}}
+	shapes := []shape{{3, 32, 3, 2}, {3, 16, 3, 2}, {3, 20, 3, 2}, {3, 1, 3, 2}, {3, 17, 3, 1}, {3, 45, 3, 2}, {3, 64, 3, 1}, {5, 40, 3, 2}, {1, 33, 1, 1}}
 	for _, isa := range Available() {
 		set, _ := ForISA(isa)
 		for si, sh := range shapes {

@@ -50,6 +50,10 @@ func main() {
 	for nb := 1; nb <= 4; nb++ {
 		genQStem(nb)
 	}
+	genQStemConsts()
+	for nb := 1; nb <= 8; nb++ {
+		genQStemAVX2(nb)
+	}
 	genTranspose8()
 	writeTable(*table, dwTable()+miscTable()+qdwTable()+qstemTable())
 	Generate()
