@@ -31,13 +31,20 @@ var kernels = []gemmKernel{
 	{name: "Gemm6x8AVX2FMAPairs", isa: avx2, mr: 6, widths: []int{8}, stride: 16, pairs: true},
 	{name: "Gemm6x8AVX2FMAPairsMasked", isa: avx2, mr: 6, widths: []int{8}, stride: 16, masked: true, pairs: true},
 	// AVX-512, panels of 32: full panels, then the tail panel by its width
-	// (17-24 columns as zmm+ymm, ≤ 16 as one vector with more rows). A is
-	// broadcast inside the FMAs: on the 2×256-bit Zen 4 this measured 12x24
-	// at 98% of the FMA peak against 88% with VBROADCASTSS registers, and
-	// 12x32 a few % better on small k; 14x32 was no faster than 12x32.
-	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, bcst: true},
-	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true, bcst: true},
-	{name: "Gemm12x24AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, masked: true, bcst: true},
+	// (17-24 columns as zmm+ymm, ≤ 16 as one vector with more rows). The
+	// two-vector tiles broadcast A once into a register for both FMAs:
+	// on this session's Zen 5 (family 0x1A, two 512-bit FMA pipes) that is
+	// 10-17% faster than the FMA's embedded broadcast, which loads A twice
+	// (26 loads per 24 FMAs): 400×672→546 165 → 195 GF/s, 400×112→672
+	// 182 → 208, 6400×64→24 131 → 150 (kernels.BenchmarkGemm shapes,
+	// alternating builds, load 16). An earlier session measured the
+	// opposite on a 2×256-bit Zen 4 (12x24 98% of the FMA peak embedded,
+	// 88% in registers); Intel's two load ports also favour registers. The
+	// one-vector tiles keep the embedded broadcast (one load per FMA
+	// either way); 14x32 was no faster than 12x32.
+	{name: "Gemm12x32AVX512", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32},
+	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true},
+	{name: "Gemm12x24AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, masked: true},
 	{name: "Gemm20x16AVX512Masked", isa: avx512, mr: 20, widths: []int{16}, stride: 32, masked: true, bcst: true, group: 5},
 	// ≤ 8 columns: only where a column range ends inside a panel; a last
 	// panel of ≤ 8 columns is packed in k pairs for Gemm6x8AVX2FMAPairs.
@@ -47,7 +54,7 @@ var kernels = []gemmKernel{
 // convKernels are the pixel-vector convolution tiles (conv.go): output
 // channels as rows, 32 (AVX-512) or 16 (AVX2) output pixels as columns.
 var convKernels = []convKernel{
-	{gemmKernel{name: "ConvPix12x32AVX512", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true, bcst: true, noResidual: true}},
+	{gemmKernel{name: "ConvPix12x32AVX512", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true, noResidual: true}},
 	{gemmKernel{name: "ConvPix6x16AVX2FMA", isa: avx2, mr: 6, widths: []int{8, 8}, stride: 16, masked: true, noResidual: true}},
 }
 
