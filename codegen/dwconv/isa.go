@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/mnc-go/mnc/codegen/internal/x86"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -21,8 +23,10 @@ type target struct {
 	masked bool // the current code is the channel tail
 }
 
-var avx2 = &target{Name: "AVX2FMA", VL: 8}
-var avx512 = &target{Name: "AVX512", VL: 16}
+// The two instruction sets, from the descriptor both amd64 generators
+// share (codegen/internal/x86).
+var avx2 = &target{Name: x86.AVX2FMA.Tag, VL: x86.AVX2FMA.Lanes}
+var avx512 = &target{Name: x86.AVX512.Tag, VL: x86.AVX512.Lanes}
 
 func (t *target) vec() VecVirtual {
 	if t.VL == 16 {

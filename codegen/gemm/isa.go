@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/mnc-go/mnc/codegen/internal/x86"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -17,13 +19,16 @@ type isa struct {
 	evex  bool          // AVX-512: opmask loads/stores, 32 registers
 }
 
+// The two instruction sets, from the descriptor both amd64 generators
+// share (codegen/internal/x86).
 var (
-	avx2 = &isa{name: "avx2_fma", tag: "AVX2FMA", lanes: 8, regs: []VecPhysical{
-		Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}}
-	avx512 = &isa{name: "avx512", tag: "AVX512", lanes: 16, evex: true, regs: []VecPhysical{
-		Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
-		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}}
+	avx2   = fromX86(x86.AVX2FMA)
+	avx512 = fromX86(x86.AVX512)
 )
+
+func fromX86(d *x86.ISA) *isa {
+	return &isa{name: d.Name, tag: d.Tag, lanes: d.Lanes, regs: d.Regs, evex: d.EVEX}
+}
 
 // opmasks are the AVX-512 column masks, one per vector of a panel row.
 var opmasks = []Register{K1, K2, K3, K4}
