@@ -103,3 +103,35 @@ func TestQConv(t *testing.T) {
 		}
 	}
 }
+
+// TestQInt8NoAlloc: QDWConv and QConv do not allocate (plans run with
+// zero allocations per run).
+func TestQInt8NoAlloc(t *testing.T) {
+	rng := rand.New(rand.NewSource(17))
+	for _, ps := range qdwPaths(t) {
+		if ps.noVNNI {
+			continue
+		}
+		s := ps.set
+		p := &QDWParams{H: 9, W: 9, C: 40, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OH: 9, OW: 9, InStride: 40, OutStride: 40, XZP: 3, YZP: 4}
+		in, w, bias, mult := qdwCase(rng, p)
+		wp := make([]byte, s.PackedQDWSize(p.C, 3, 3))
+		if err := s.PackQDW(wp, w, bias, mult, p.XZP, p.C, 3, 3); err != nil {
+			t.Fatal(err)
+		}
+		out, scratch := make([]byte, 9*9*40), make([]byte, s.QDWScratchSize(p))
+		if n := testing.AllocsPerRun(5, func() { s.QDWConv(p, in, wp, out, scratch, 0, p.OH) }); n != 0 {
+			t.Errorf("%s: QDWConv allocates %v times", ps.name, n)
+		}
+		cp := &QConvParams{H: 9, W: 9, Cin: 3, Cout: 16, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, OH: 5, OW: 5, InStride: 4, OutStride: 16, XZP: 3, YZP: 4}
+		cw := make([]int32, 16*27)
+		cwp := make([]byte, s.PackedQConvSize(cp))
+		if err := s.PackQConv(cwp, cw, nil, mult[:16], cp); err != nil {
+			t.Fatal(err)
+		}
+		cout, cscratch := make([]byte, 5*5*16), make([]byte, s.QConvScratchSize(cp))
+		if n := testing.AllocsPerRun(5, func() { s.QConv(cp, in, cwp, cout, cscratch, 0, cp.OH) }); n != 0 {
+			t.Errorf("%s: QConv allocates %v times", ps.name, n)
+		}
+	}
+}
