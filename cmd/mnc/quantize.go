@@ -36,7 +36,7 @@ type calibFlags struct {
 }
 
 func (c *calibFlags) register(fs *flag.FlagSet) {
-	fs.Var(&c.files, "calib", "calibration inputs: raw little-endian float32 files (each one or more inputs of the model's shape, batch 1) or images ("+imageio.Formats+", preprocessed by -preset); repeat the flag or separate with commas")
+	fs.Var(&c.files, "calib", "calibration inputs: raw little-endian float32 files (each one or more inputs of the model's shape, batch 1), images ("+imageio.Formats+", preprocessed by -preset) or directories of them; repeat the flag or separate with commas")
 	fs.IntVar(&c.random, "calib-random", 0, fmt.Sprintf("calibrate on N built-in inputs (seeded variants of the fixed input; default %d without -calib)", c.defaultN))
 	fs.BoolVar(&c.perChan, "per-channel", true, "one int8 weight scale per output channel (-per-channel=false: one per tensor)")
 	fs.StringVar(&c.method, "method", "percentile", "activation ranges: percentile (drop the extreme (100-P)/2 % on each side of each tensor's values) or minmax (smallest and largest value seen: ONNX Runtime's default)")
@@ -88,9 +88,13 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 		}
 		return quant.BuiltinInputs(n, shape), fmt.Sprintf("%d built-in inputs", n), nil
 	}
+	files, err := expandCalib(c.files)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*ir.Tensor
 	images := 0
-	for _, f := range c.files {
+	for _, f := range files {
 		if isImageFile(f) {
 			img, err := imageio.Load(f)
 			if err != nil {
@@ -119,11 +123,41 @@ func (c *calibFlags) samples(g *ir.Graph) ([]*ir.Tensor, string, error) {
 			return nil, "", fmt.Errorf("-calib: input %d has shape %v, input 0 has %v (give images of one size, or fix the model's size)", i, t.Shape, out[0].Shape)
 		}
 	}
-	what := fmt.Sprintf("%d inputs from %d files", len(out), len(c.files))
+	what := fmt.Sprintf("%d inputs from %d files", len(out), len(files))
 	if images > 0 {
 		what += fmt.Sprintf(" (%d images, preset %s)", images, orDefault(c.preset, "torchvision"))
 	}
 	return out, what, nil
+}
+
+// expandCalib replaces each directory among the -calib paths by its
+// pictures and raw files (*.bin, *.raw, *.f32), in name order.
+func expandCalib(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("-calib %s: %v", p, err)
+		}
+		n := 0
+		for _, e := range ents {
+			name := e.Name()
+			ext := strings.ToLower(filepath.Ext(name))
+			if e.Type().IsRegular() && (isImageFile(name) || ext == ".bin" || ext == ".raw" || ext == ".f32") {
+				out = append(out, filepath.Join(p, name))
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("-calib %s: a directory with no pictures (%s) or raw float32 files (.bin, .raw, .f32)", p, imageio.Formats)
+		}
+	}
+	return out, nil
 }
 
 func orDefault(s, d string) string {

@@ -56,7 +56,12 @@ func TestQuantizeCommand(t *testing.T) {
 	}
 	// Pictures, preprocessed by -preset.
 	img := filepath.Join("..", "..", "imageio", "testdata", "src.png")
-	code, stdout, errs = cli(t, "quantize", "-calib", img+","+img, "-preset", "keras", "-o", filepath.Join(dir, "img.onnx"), model)
+	pics := filepath.Join(dir, "pics")
+	os.Mkdir(pics, 0o755)
+	b, _ := os.ReadFile(img)
+	os.WriteFile(filepath.Join(pics, "a.png"), b, 0o644)
+	os.WriteFile(filepath.Join(pics, "notes.txt"), []byte("skipped"), 0o644)
+	code, stdout, errs = cli(t, "quantize", "-calib", img+","+pics, "-preset", "keras", "-o", filepath.Join(dir, "img.onnx"), model)
 	if code != 0 || !strings.Contains(stdout, "calibrated on 2 inputs from 2 files (2 images, preset keras)") {
 		t.Errorf("image -calib: exit %d: %s %s", code, stdout, errs)
 	}
@@ -74,6 +79,8 @@ func TestQuantizeErrors(t *testing.T) {
 	out := filepath.Join(dir, "q.onnx")
 	short := filepath.Join(dir, "short.bin")
 	os.WriteFile(short, make([]byte, 12), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
 	bad := filepath.Join(dir, "bad.png")
 	os.WriteFile(bad, []byte("not a picture"), 0o644)
 	model := "mobilenet_v3_small:res=64"
@@ -91,7 +98,7 @@ func TestQuantizeErrors(t *testing.T) {
 		{[]string{"quantize", "-o", out, "-calib", filepath.Join(dir, "none.bin"), model}, "none.bin: no such file"},
 		{[]string{"quantize", "-o", out, "-calib", short, model}, "12 bytes is not a whole number of inputs"},
 		{[]string{"quantize", "-o", out, "-calib", bad, model}, "bad.png"},
-		{[]string{"quantize", "-o", out, "-calib", dir, model}, "is a directory"},
+		{[]string{"quantize", "-o", out, "-calib", empty, model}, "a directory with no pictures"},
 		{[]string{"quantize", "-o", out, "-preset", "nope", model}, "-preset"},
 		{[]string{"quantize", "-o", out, filepath.Join(dir, "missing.onnx")}, "missing.onnx: no such file"},
 		{[]string{"quantize", "-o", filepath.Join(dir, "no", "such", "dir.onnx"), model}, "no such file or directory"},
