@@ -21,8 +21,9 @@ import (
 // built-in inputs compile and run at -O2 on every ISA within one output
 // quantization step of the reference executor's integer pipeline
 // (ToQOperator: measured bit-identical), also on an input that was not in
-// the calibration set; ONNX Runtime, when installed, agrees (same top-1 on
-// the shared input).
+// the calibration set; ONNX Runtime, when installed, agrees on the QDQ and
+// the QOperator file (same top-1 on the shared input; measured
+// bit-identical).
 func TestQuantizeMobileNets(t *testing.T) {
 	names := []string{"mobilenet_v3_small", "mobilenet_v2"}
 	if testing.Short() {
@@ -48,7 +49,13 @@ func TestQuantizeMobileNets(t *testing.T) {
 			checkAgainstReference(t, q, xs[:1], isas)
 			checkAgainstReference(t, q, xs[2:], isas[len(isas)-1:])
 			if !testing.Short() {
-				checkORT(t, q, reference.FixedInput(g.Inputs[0].Shape...))
+				x := reference.FixedInput(g.Inputs[0].Shape...)
+				checkORT(t, q, x)
+				qo, err := ToQOperator(q) // -format qop
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkORT(t, qo, x)
 			}
 		})
 	}
