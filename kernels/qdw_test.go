@@ -238,3 +238,30 @@ func TestQDWGenericLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestQDWConvAsymmetricPads: TensorFlow's "same" padding at stride 2 pads
+// only the bottom/right (and 5×5 pads 1 top, 2 bottom); every path equals
+// the reference.
+func TestQDWConvAsymmetricPads(t *testing.T) {
+	rng := rand.New(rand.NewSource(18))
+	for _, ps := range qdwPaths(t) {
+		for _, sh := range []struct{ k, s, pt, pb, hw, c int }{
+			{3, 2, 0, 1, 8, 24}, {3, 2, 0, 1, 9, 70}, {5, 2, 1, 2, 8, 33}, {5, 1, 1, 3, 6, 64}, {3, 1, 0, 2, 5, 16}, {3, 2, 1, 0, 7, 8},
+		} {
+			o := (sh.hw+sh.pt+sh.pb-sh.k)/sh.s + 1
+			p := &QDWParams{H: sh.hw, W: sh.hw + 1, C: sh.c, KH: sh.k, KW: sh.k, SH: sh.s, SW: sh.s, PadT: sh.pt, PadL: sh.pt,
+				OH: o, OW: (sh.hw+1+sh.pt+sh.pb-sh.k)/sh.s + 1, InStride: (sh.c + 3) &^ 3, OutStride: (sh.c + 3) &^ 3, XZP: 77, YZP: 130}
+			in, w, bias, mult := qdwCase(rng, p)
+			out := runQDW(t, ps, p, in, w, bias, mult, 1)
+			for oy := 0; oy < p.OH; oy++ {
+				for ox := 0; ox < p.OW; ox++ {
+					for c := 0; c < p.C; c++ {
+						if got, want := out[(oy*p.OW+ox)*p.OutStride+c], qdwRef(p, in, w, bias, mult, oy, ox, c); got != want {
+							t.Fatalf("%s %+v: y[%d][%d][%d] = %d, want %d", ps.name, *p, oy, ox, c, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
