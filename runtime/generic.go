@@ -41,6 +41,9 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if f := e.denseGeneric(s, ins, out); f != nil {
 		return f, nil
 	}
+	if f := fastSoftmax(s, ins, out, e.set); f != nil {
+		return f, nil
+	}
 	f := fastQAdd(s, ins, out, e.set)
 	if f == nil {
 		f = fastQuantize(s, ins, out, e.set)

@@ -50,6 +50,8 @@ func parallelGeneric(s *plan.Step) bool {
 		return s.Out.NHWC
 	case ir.OpConv:
 		return isDilatedDepthwise(s)
+	case ir.OpSoftmax:
+		return softmaxRows(s) // softmax_fast.go
 	}
 	return false
 }
