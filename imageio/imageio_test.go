@@ -262,3 +262,36 @@ func TestDraw(t *testing.T) {
 		t.Error("SavePNG: the image read back differs")
 	}
 }
+
+// TestNRGBASharesOpaqueRGBA: an opaque *image.RGBA (the PNG decoder's RGB
+// result) becomes an NRGBA over the same pixels, without a copy; one with
+// transparency is converted (un-premultiplied) into a new image as before.
+func TestNRGBASharesOpaqueRGBA(t *testing.T) {
+	m := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(40 * (i % 4))
+	}
+	for i := 3; i < len(m.Pix); i += 4 {
+		m.Pix[i] = 255
+	}
+	n := NRGBA(m)
+	if &n.Pix[0] != &m.Pix[0] || n.Stride != m.Stride || n.Rect != m.Rect {
+		t.Fatal("an opaque RGBA image was copied")
+	}
+	for y := 0; y < 2; y++ {
+		for x := 0; x < 3; x++ {
+			if a, b := color.NRGBAModel.Convert(m.At(x, y)), n.At(x, y); a != b {
+				t.Fatalf("pixel (%d,%d): %v, want %v", x, y, b, a)
+			}
+		}
+	}
+	m.Pix[3] = 128 // not opaque: converted
+	m.Pix[0] = 64
+	n = NRGBA(m)
+	if &n.Pix[0] == &m.Pix[0] {
+		t.Fatal("a translucent RGBA image was shared, not converted")
+	}
+	if a, b := color.NRGBAModel.Convert(m.At(0, 0)), n.At(0, 0); a != b {
+		t.Fatalf("translucent pixel: %v, want %v", b, a)
+	}
+}
