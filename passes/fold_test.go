@@ -87,7 +87,7 @@ func TestCanonicalizeAndFoldConstants(t *testing.T) {
 	k := b.add(ir.OpAdd, ir.Attrs{}, b.rand(0, 1, 1, 4, 1, 1), b.rand(0, 1, 1, 4, 1, 1))
 	k = b.add(ir.OpMul, ir.Attrs{}, k, b.rand(2, 2, 1))
 	g := b.finish(b.add(ir.OpMul, ir.Attrs{}, y, k))
-	st := runPasses(t, g, "canonicalize", "fold-constants")
+	st := runPasses(t, g, "canonicalize", "sink-transposes", "merge-reshapes", "fold-constants")
 	if len(st.G.Nodes) != 2 {
 		t.Errorf("want conv and mul left, got:\n%s", st.G)
 	}

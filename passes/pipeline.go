@@ -38,10 +38,10 @@ type Pass struct {
 // pipeline is the whole compiler, in order. Graph passes come first; from
 // lower-conv on, the entries build the plan in State.Plan.
 var pipeline = [...]Pass{
-	{Name: "canonicalize", Fn: canonicalize, Canon: true, Doc: "drop Identity/Dropout, trivial Reshape/Flatten, cancelling Transpose pairs"},
+	{Name: "canonicalize", Fn: canonicalize, Canon: true, Doc: "drop Identity and Dropout", Needs: []ir.Op{ir.OpIdentity, ir.OpDropout}},
 	{Name: "canon-activations", Fn: canonActivations, Canon: true, Doc: "exporter spellings become one op: Clip/Relu chains one Clip (ReLU6), Clip(x+3,0,6)/6 HardSigmoid, x·HardSigmoid(x) and (x·Clip(x+3,0,6))/6 HardSwish, x·Sigmoid(x) Swish", Needs: []ir.Op{ir.OpRelu, ir.OpClip, ir.OpMul, ir.OpDiv}},
 	{Name: "sink-transposes", Fn: sinkTransposes, Canon: true, Doc: "NHWC exporters' Transposes sunk below layout-free ops (hoisted above an input's preprocessing), composed and cancelled; one moving only size-1 axes becomes a Reshape", Needs: []ir.Op{ir.OpTranspose}},
-	{Name: "merge-reshapes", Fn: mergeReshapes, Canon: true, Doc: "chains of Reshape/Flatten (Squeeze, Unsqueeze) become one Reshape; one keeping the shape vanishes", Needs: []ir.Op{ir.OpReshape}},
+	{Name: "merge-reshapes", Fn: mergeReshapes, Canon: true, Doc: "chains of Reshape/Flatten (Squeeze, Unsqueeze) become one Reshape; one keeping the shape vanishes", Needs: []ir.Op{ir.OpReshape, ir.OpFlatten}},
 	{Name: "fuse-qdq", Fn: fuseQDQ, Doc: "QDQ groups around Conv/Gemm/Add/GlobalAveragePool/Flatten become integer QLinear ops (ONNX Runtime's integer pipeline)", Needs: []ir.Op{ir.OpQuantizeLinear}},
 	{Name: "lower-qlinear", Fn: lowerQLinear, Doc: "centred quantized activations; QLinearConv/QGemm run as exact float Conv/Gemm + Requantize when max|x|·Σ|w| < 2^24", Needs: []ir.Op{ir.OpQuantizeLinear, ir.OpQLinearConv, ir.OpQLinearAdd, ir.OpQLinearGlobalAveragePool, ir.OpQGemm}},
 	{Name: "fold-constants", Fn: foldConstants, Doc: "evaluate nodes whose inputs are all constant"},
