@@ -3149,3 +3149,71 @@ loop:
 	BNE loop
 done:
 	RET
+
+// qdwconv_neon
+// int8 depthwise conv on u8 bytes: npix pixels, c8 channels (a multiple of 8), any number of taps.
+// Registers: sums v0–v1, input v2, weights v3, zp v5, 0 v6, 255 v7, multipliers v16–v17.
+TEXT ·QDWConvNEON(SB), NOSPLIT, $0-64
+	MOVD taps+0(FP), R0
+	MOVD ntaps+8(FP), R1
+	MOVD pixStride+16(FP), R2
+	MOVD c8+24(FP), R3
+	MOVD q+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD outPixStride+48(FP), R6
+	MOVD npix+56(FP), R7
+	MOVD (R4), R19
+	ADD $8, R4, R13
+	VLD1R (R13), [V5.H8]
+	ADD $12, R4, R13
+	VLD1R (R13), [V7.H8]
+	VEOR V6.B16, V6.B16, V6.B16
+	MOVD ZR, R8
+pixel:
+	MOVD ZR, R9
+	MOVD R19, R10
+group:
+	CMP R3, R9
+	BGE pixel_done
+	ADD R9, R8, R15
+	// bias' after the taps' weights
+	ADD R1<<4, R10, R13
+	VLD1 (R13), [V0.S4, V1.S4]
+	MOVD R1, R11
+	MOVD R0, R12
+tap:
+	MOVD.P 8(R12), R13
+	ADD R15, R13, R13
+	VLD1 (R13), [V2.B8]
+	VUXTL V2.B8, V2.H8
+	VLD1.P 16(R10), [V3.H8]
+	WORD $0x0e638040 // smlal v0.4s, v2.4h, v3.4h
+	WORD $0x4e638041 // smlal2 v1.4s, v2.8h, v3.8h
+	SUBS $1, R11, R11
+	BNE tap
+	// requantize: rW is at bias'; the multipliers follow it
+	ADD $32, R10, R13
+	VLD1 (R13), [V16.S4, V17.S4]
+	WORD $0x4e21d800 // scvtf v0.4s, v0.4s
+	WORD $0x4e21d821 // scvtf v1.4s, v1.4s
+	WORD $0x6e30dc00 // fmul v0.4s, v0.4s, v16.4s
+	WORD $0x6e31dc21 // fmul v1.4s, v1.4s, v17.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x4e21a821 // fcvtns v1.4s, v1.4s
+	WORD $0x0e614800 // sqxtn v0.4h, v0.4s
+	WORD $0x4e614820 // sqxtn2 v0.8h, v1.4s
+	WORD $0x4e650c00 // sqadd v0.8h, v0.8h, v5.8h
+	WORD $0x4e666400 // smax v0.8h, v0.8h, v6.8h
+	WORD $0x4e676c00 // smin v0.8h, v0.8h, v7.8h
+	VUZP1 V0.B16, V0.B16, V0.B16
+	ADD R9, R5, R13
+	VST1 [V0.B8], (R13)
+	ADD $64, R10, R10
+	ADD $8, R9, R9
+	B group
+pixel_done:
+	ADD R2, R8, R8
+	ADD R6, R5, R5
+	SUBS $1, R7, R7
+	BNE pixel
+	RET

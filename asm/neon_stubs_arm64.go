@@ -304,6 +304,12 @@ func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *f
 //go:noescape
 func SDOTPeakNEON(n int)
 
+// QDWConvNEON is qdwconv_neon: int8 depthwise conv on u8 bytes: npix pixels, c8 channels (a multiple of 8), any number of taps.
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QDWConvNEON(taps **uint8, ntaps int, pixStride int, c8 int, q *int32, out *uint8, outPixStride int, npix int)
+
 // AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
 //

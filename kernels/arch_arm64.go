@@ -20,4 +20,5 @@ func fillArch(s *Set) {
 	fillGemmARM64(s)
 	fillDWARM64(s)
 	fillMiscARM64(s)
+	fillQDWARM64(s)
 }

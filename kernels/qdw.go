@@ -37,6 +37,8 @@ import (
 //	    dword 4k+e).
 //	layout 3 (qdwTaps, pure Go): per tap C int32 weights, then C bias',
 //	    C multipliers.
+//	layout 4 (qdwNEON): groups of 8 channels in order, per group KH·KW
+//	    taps × 8 int16 weights, then 8 bias', 8 multipliers.
 //	layout 2 (qdwPairs, AVX2 3×3): groups of 8 channels in order, per
 //	    kernel column kw 8 dwords of int16 pairs (w[0][kw], w[1][kw]) and
 //	    8 int32 w[2][kw], then 8 bias', 8 multipliers (256 bytes a group).
@@ -62,6 +64,7 @@ const (
 	qdwVNNI   = 1 // layout 1: 64-channel blocks of tap quads
 	qdwPairs  = 2 // layout 2: 3×3, 8-channel groups of (row 0, row 1) word pairs and row 2
 	qdwTaps   = 3 // layout 3: tap-major int32 weights (the Go path)
+	qdwNEON   = 4 // layout 4: 8-channel groups of int16 weights (NEON)
 )
 
 // qdwMaxAbsAcc bounds |Σ x·w| (25 taps of 255·128 for 5×5; larger
@@ -78,6 +81,8 @@ func qdwLayoutSize(l, c, kh, kw int) int {
 		return qdwHeader + (c+7)/8*256
 	case qdwTaps:
 		return qdwHeader + (taps+2)*4*c
+	case qdwNEON:
+		return qdwHeader + (c+7)/8*(16*taps+64)
 	}
 	return qdwHeader + (c+7)/8*(taps+2)*32
 }
@@ -145,6 +150,8 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 				le.PutUint32(dst[wo+64*(t%3)+32:], uint32(v))
 			case l == qdwTaps:
 				le.PutUint32(dst[wo+4*c*t:], uint32(v))
+			case l == qdwNEON:
+				le.PutUint16(dst[wo+16*t:], uint16(int16(v)))
 			default:
 				le.PutUint32(dst[wo+32*t:], uint32(v))
 			}
@@ -180,6 +187,10 @@ func qdwOffsets(l, ch, taps, c int) (w, b, m int) {
 	if l == qdwTaps {
 		return qdwHeader + 4*ch, qdwHeader + 4*(taps*c+ch), qdwHeader + 4*((taps+1)*c+ch)
 	}
+	if l == qdwNEON {
+		grp := qdwHeader + ch/8*(16*taps+64)
+		return grp + 2*(ch%8), grp + 16*taps + 4*(ch%8), grp + 16*taps + 32 + 4*(ch%8)
+	}
 	if l == qdwPairs {
 		grp := qdwHeader + ch/8*256
 		return grp + 4*(ch%8), grp + 192 + 4*(ch%8), grp + 224 + 4*(ch%8)
@@ -196,7 +207,7 @@ func qdwBlob(wp []byte, c, kh, kw int) (int, error) {
 	}
 	le := binary.LittleEndian
 	l := int(le.Uint32(wp[4:]))
-	if le.Uint32(wp) != qdwMagic || l != qdwGroups && l != qdwVNNI && l != qdwTaps && (l != qdwPairs || kh != 3 || kw != 3) || int(le.Uint32(wp[8:])) != c || int(le.Uint32(wp[12:])) != kh || int(le.Uint32(wp[16:])) != kw ||
+	if le.Uint32(wp) != qdwMagic || l != qdwGroups && l != qdwVNNI && l != qdwTaps && l != qdwNEON && (l != qdwPairs || kh != 3 || kw != 3) || int(le.Uint32(wp[8:])) != c || int(le.Uint32(wp[12:])) != kh || int(le.Uint32(wp[16:])) != kw ||
 		len(wp) < qdwLayoutSize(l, c, kh, kw) {
 		return 0, fmt.Errorf("kernels: QDWConv: packed weights are not a %d-channel %d×%d PackQDW blob", c, kh, kw)
 	}
@@ -301,10 +312,15 @@ func qdwTapsGo(p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 
 // qdwAnyGo is the pure-Go depthwise conv on any layout.
 func qdwAnyGo(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
+	qdwAnyGoChannels(l, p, in, wp, out, oy0, oy1, 0, p.C)
+}
+
+// qdwAnyGoChannels is qdwAnyGo for channels [c0, c1).
+func qdwAnyGoChannels(l int, p *QDWParams, in, wp, out []byte, oy0, oy1, c0, c1 int) {
 	le := binary.LittleEndian
 	taps := p.KH * p.KW
 	xzp := int32(p.XZP)
-	for ch := 0; ch < p.C; ch++ {
+	for ch := c0; ch < c1; ch++ {
 		wo, bo, mo := qdwOffsets(l, ch, taps, p.C)
 		var w [64]int32 // up to 8×8 taps from the blob; larger kernels read it per tap
 		wt := func(t int) int32 {
@@ -317,6 +333,8 @@ func qdwAnyGo(l int, p *QDWParams, in, wp, out []byte, oy0, oy1 int) {
 				return int32(le.Uint32(wp[wo+64*(t%3)+32:]))
 			case l == qdwTaps:
 				return int32(le.Uint32(wp[wo+4*p.C*t:]))
+			case l == qdwNEON:
+				return int32(int16(le.Uint16(wp[wo+16*t:])))
 			}
 			return int32(le.Uint32(wp[wo+32*t:]))
 		}

@@ -212,7 +212,7 @@ func TestPackQDWErrors(t *testing.T) {
 // packed for VNNI or AVX2 runs on machines without them).
 func TestQDWGenericLayouts(t *testing.T) {
 	rng := rand.New(rand.NewSource(16))
-	for _, l := range []int{qdwGroups, qdwVNNI, qdwPairs, qdwTaps} {
+	for _, l := range []int{qdwGroups, qdwVNNI, qdwPairs, qdwTaps, qdwNEON} {
 		for _, k := range []int{3, 5} {
 			if l == qdwPairs && k != 3 {
 				continue

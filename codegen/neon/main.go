@@ -38,7 +38,7 @@ func kernelTable() []file {
 	return []file{
 		{"gemm_neon_arm64.s", gemm},
 		{"dwconv_neon_arm64.s", dw},
-		{"int8_neon_arm64.s", int8Kernels()},
+		{"int8_neon_arm64.s", append(int8Kernels(), genQDW())},
 		{"misc_neon_arm64.s", []*Func{genAdd(), genActivate(), genGlobalAvgPool(), genScaleChannels(), genFMAPeak()}},
 	}
 }

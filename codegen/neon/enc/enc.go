@@ -145,3 +145,16 @@ func SMAX8H(d, n, m int) Inst { return three8h(0x4e606400, "smax", d, n, m) }
 
 // SMIN8H: vd.8h = min(vn.8h, vm.8h), int16.
 func SMIN8H(d, n, m int) Inst { return three8h(0x4e606c00, "smin", d, n, m) }
+
+// SMLAL: vd.4s += vn.4h · vm.4h, signed 16-bit products widened to 32 bits
+// (the low halves).
+func SMLAL(d, n, m int) Inst {
+	return Inst{Word: 0x0e608000 | reg(m)<<16 | reg(n)<<5 | reg(d),
+		Text: fmt.Sprintf("smlal v%d.4s, v%d.4h, v%d.4h", d, n, m)}
+}
+
+// SMLAL2: vd.4s += vn.8h · vm.8h on the high halves.
+func SMLAL2(d, n, m int) Inst {
+	return Inst{Word: 0x4e608000 | reg(m)<<16 | reg(n)<<5 | reg(d),
+		Text: fmt.Sprintf("smlal2 v%d.4s, v%d.8h, v%d.8h", d, n, m)}
+}

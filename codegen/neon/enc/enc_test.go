@@ -20,7 +20,7 @@ func allInsts() []Inst {
 			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane), SDOTElem(d, n, m, lane), SUDOTElem(d, n, m, lane))
 		}
 		out = append(out, SMULL(d, n, m), SMULL2(d, n, m), SADALP(d, n), SCVTF(d, n), FCVTNS(d, n),
-			SQXTN(d, n), SQXTN2(d, n), SQADD8H(d, n, m), SMAX8H(d, n, m), SMIN8H(d, n, m))
+			SQXTN(d, n), SQXTN2(d, n), SQADD8H(d, n, m), SMAX8H(d, n, m), SMIN8H(d, n, m), SMLAL(d, n, m), SMLAL2(d, n, m))
 	}
 	return out
 }
