@@ -102,6 +102,21 @@ func (s *State) emitNode(n *ir.Node) error {
 		s.alias[out] = s.in(x) // the same bytes with another zero point (int8-storage)
 		return nil
 	}
+	if s.lutSkip[n] {
+		return nil // computed by its chain's table (int8-storage)
+	}
+	if l, ok := s.luts[n]; ok {
+		st.Kind, st.Op = plan.KindQLUT, ir.OpQuantizeLinear
+		for _, c := range l.chain {
+			st.Fused = append(st.Fused, c.Op.String())
+		}
+		table := make([]int8, len(l.table))
+		for i, b := range l.table {
+			table[i] = int8(b)
+		}
+		s.add(st, pendingStep{in: []*ir.Value{l.x}, out: out, pack: packQGemm, qconsts: [][]float32{int8sAsFloats(table)}})
+		return nil
+	}
 	if n.Op == ir.OpConv || n.Op == ir.OpGemm {
 		if qc := s.int8Conv(n, x); qc != nil {
 			ps := pendingStep{in: []*ir.Value{x}, out: out, pack: packQGemm, qconsts: qc}

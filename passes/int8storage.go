@@ -7,6 +7,7 @@ import (
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
+	"github.com/mnc-go/mnc/reference"
 )
 
 // int8Storage decides which quantized activations live in the arena as
@@ -95,10 +96,121 @@ func int8Storage(s *State) error {
 			}
 		}
 	}
+	s.findLUTs()
 	if !s.Opts.Int8Islands {
 		s.keepNative()
 	}
+	// A table replaces its chain only where its input and output stayed bytes.
+	for q, l := range s.luts {
+		if !s.isQ8(l.x) || !s.isQ8(q.Output()) {
+			delete(s.luts, q)
+			continue
+		}
+		for _, n := range l.chain {
+			s.lutSkip[n] = true
+		}
+	}
 	return nil
+}
+
+// qlut is a quantized unary chain: bytes x → elementwise float ops on
+// their centred values → an 8-bit QuantizeLinear. Its 256 possible results
+// are a table (computed by the reference executor's definitions of each
+// op, the oracle), so the chain runs as one byte lookup (plan.KindQLUT):
+// the h-swish, h-sigmoid, ReLU or DequantizeLinear scaling a quantizer
+// leaves in float between a conv and the next QuantizeLinear.
+type qlut struct {
+	x     *ir.Value
+	chain []*ir.Node // in order, from the reader of x; the QuantizeLinear not included
+	table []byte
+}
+
+// findLUTs finds the chains (at most 8 ops, each read only by the next)
+// ending in an 8-bit per-tensor QuantizeLinear whose start is a byte value.
+func (s *State) findLUTs() {
+	g := s.G
+	s.luts = map[*ir.Node]*qlut{}
+	s.lutSkip = map[*ir.Node]bool{}
+	cons := g.Consumers()
+	for _, q := range g.Nodes {
+		if q.Op != ir.OpQuantizeLinear || !s.isQ8(q.Output()) {
+			continue
+		}
+		var chain []*ir.Node
+		v := q.Input(0)
+		for len(chain) < 8 && v.Producer != nil && lutOp(v.Producer) && len(cons[v]) == 1 && !g.IsOutput(v) {
+			chain = append([]*ir.Node{v.Producer}, chain...)
+			v = v.Producer.Input(0)
+			if s.isQ8(v) {
+				break
+			}
+		}
+		if len(chain) == 0 || !s.isQ8(v) || !v.Shape.Equal(q.Output().Shape) || s.NHWC[v] != s.NHWC[q.Output()] {
+			continue
+		}
+		if t, ok := s.lutTable(v, chain, q); ok {
+			s.luts[q] = &qlut{x: v, chain: chain, table: t}
+		}
+	}
+}
+
+// lutOp reports whether n maps each element of its first input on its own
+// (an activation, or arithmetic with a constant scalar).
+func lutOp(n *ir.Node) bool {
+	if len(n.Outputs) != 1 || !n.Output().Shape.Equal(n.Input(0).Shape) {
+		return false
+	}
+	switch n.Op {
+	case ir.OpMul, ir.OpAdd, ir.OpSub, ir.OpDiv:
+		c := n.Input(1)
+		return c.IsConst() && c.Shape.Size() == 1
+	}
+	return n.Op.IsElementwiseActivation() && len(n.Inputs) == 1
+}
+
+// lutTable evaluates the chain and the QuantizeLinear on the 256 values
+// byte − ZP of x; it returns the output bytes (q − lo).
+func (s *State) lutTable(x *ir.Value, chain []*ir.Node, q *ir.Node) ([]byte, bool) {
+	t := ir.NewTensor(256)
+	for i := range t.Data {
+		t.Data[i] = float32(int32(i) - s.q8[x])
+	}
+	for _, n := range append(append([]*ir.Node(nil), chain...), q) {
+		in := []*ir.Tensor{t}
+		for _, v := range n.Inputs[1:] {
+			if v == nil {
+				in = append(in, nil)
+				continue
+			}
+			if !v.IsConst() || v.Shape.Size() != 1 {
+				return nil, false
+			}
+			in = append(in, v.Const)
+		}
+		m := &ir.Node{Name: n.Name, Op: n.Op, Attrs: n.Attrs, Outputs: []*ir.Value{{Name: n.Name}}}
+		for i, v := range n.Inputs {
+			if i == 0 {
+				m.Inputs = append(m.Inputs, &ir.Value{Name: "x", Shape: ir.Shape{256}})
+			} else {
+				m.Inputs = append(m.Inputs, v)
+			}
+		}
+		r, err := reference.Eval(m, in)
+		if err != nil || len(r.Data) != 256 {
+			return nil, false
+		}
+		t = r
+	}
+	lo, _ := q.Attrs.QType.Range()
+	out := make([]byte, 256)
+	for i, v := range t.Data {
+		b := int32(v) - lo
+		if float32(int32(v)) != v || b < 0 || b > 255 {
+			return nil, false
+		}
+		out[i] = byte(b)
+	}
+	return out, true
 }
 
 // keepNative leaves as bytes only the values whose producer writes bytes
@@ -143,6 +255,9 @@ const smallIsland = 4096
 // writesBytes reports whether the step emitted for n writes its output as
 // bytes itself (given the current byte values).
 func (s *State) writesBytes(n *ir.Node) bool {
+	if l, ok := s.luts[n]; ok && s.isQ8(l.x) {
+		return true
+	}
 	switch n.Op {
 	case ir.OpQuantizeLinear, ir.OpRequantize:
 		return !s.isQ8(n.Input(0))
@@ -297,6 +412,11 @@ func bytesAsFloats(b []byte) []float32 {
 // readsBytes reports whether the step emitted for n reads byte value v
 // itself.
 func (s *State) readsBytes(n *ir.Node, v *ir.Value) bool {
+	for q, l := range s.luts {
+		if l.x == v && l.chain[0] == n && s.isQ8(q.Output()) {
+			return true
+		}
+	}
 	if len(n.Outputs) == 1 && s.q8View[n.Output()] {
 		return n.Input(0) == v
 	}
@@ -363,7 +483,7 @@ func (s *State) floatOf(v *ir.Value) *ir.Value {
 func (s *State) byteIO(st *plan.Step, ps *pendingStep) (in []bool, out bool) {
 	in = make([]bool, len(ps.in))
 	switch st.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT:
 		in[0], out = true, true
 	case plan.KindGlobalAvgPool:
 		in[0] = true

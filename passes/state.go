@@ -50,6 +50,10 @@ type State struct {
 	q8Float map[*ir.Value]*ir.Value
 	// q8Packed caches int8Conv's blobs.
 	q8Packed map[q8Key][][]float32
+	// luts are the quantized unary chains run as byte tables, by their
+	// QuantizeLinear; lutSkip marks the chain nodes they absorb.
+	luts    map[*ir.Node]*qlut
+	lutSkip map[*ir.Node]bool
 	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
 	// still count as intermediates in the report).
 	fusedBytes int64

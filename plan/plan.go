@@ -35,10 +35,11 @@ const (
 	KindDequant            // bytes → float32 centred integers (the start of a float island)
 	KindQDWConv            // int8 depthwise conv on bytes: kernels QDWConv (u8 in, u8 out)
 	KindQConv              // int8 dense conv on bytes (the stem): kernels QConv (u8 in, u8 out)
+	KindQLUT               // bytes → bytes through a 256-entry table (a quantized unary chain)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv", "qconv"}
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv", "qconv", "qlut"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -156,6 +157,8 @@ const NoBlob = -1
 //	                Attrs (strides, pads); WShape [C, 1, KH, KW]; Scratch
 //	KindQConv:      In = [X] (U8); Out U8; Consts = [PackQConv blob (bytes)];
 //	                Attrs (strides, pads); WShape [Cout, Cin, KH, KW]; Scratch
+//	KindQLUT:       In = [X] (U8); Out U8 of X's shape and layout; Consts =
+//	                [the 256-byte table]; Fused lists the ops it stands for
 //	KindQuant:      In = [X] (F32, integers); Out U8 of X's shape and layout
 //	KindDequant:    In = [X] (U8); Out F32 of X's shape and layout
 //	KindBlock:      In = [X] or [X, R]; Sub = the fused steps, [expand KindGemm,]

@@ -119,6 +119,7 @@ var arity = [numKinds]struct{ minIn, maxIn, consts int }{
 	KindDequant:       {1, 1, 0},
 	KindQDWConv:       {1, 1, 1},
 	KindQConv:         {1, 1, 1},
+	KindQLUT:          {1, 1, 1},
 }
 
 func (p *Plan) checkStep(s *Step) error {

@@ -42,7 +42,7 @@ func blobInt32s(b []float32) []int32 {
 func checkDTypes(s *plan.Step) error {
 	inOK, outOK := make([]bool, len(s.In)), false
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT:
 		inOK[0], outOK = true, true
 	case plan.KindQuant:
 		outOK = true
@@ -69,13 +69,13 @@ func checkDTypes(s *plan.Step) error {
 		return fmt.Errorf("output is stored as %s, which this step does not write", s.Out.DType)
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQuant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindQuant:
 		if s.Out.DType != plan.U8 {
 			return fmt.Errorf("%s step must write bytes", s.Kind)
 		}
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindDequant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindDequant:
 		if s.In[0].DType != plan.U8 {
 			return fmt.Errorf("%s step must read bytes", s.Kind)
 		}
@@ -254,6 +254,30 @@ func (e *Executor) prepConvBytes(s *plan.Step, p kernels.ConvParams, wp, bias []
 // time before storing them as bytes.
 const quantBlock = 1024
 
+// prepQLUT maps bytes through a 256-entry table (a quantized unary chain,
+// passes/int8storage.go); input and output share shape and layout, so the
+// whole buffers line up (padding bytes too).
+func (e *Executor) prepQLUT(s *plan.Step) (stepFunc, error) {
+	x, y := s.In[0], s.Out
+	if !x.Shape.Equal(y.Shape) || x.NHWC != y.NHWC {
+		return nil, fmt.Errorf("byte table step needs an input of the output's shape and layout, got %v -> %v", x.Shape, y.Shape)
+	}
+	tb, err := e.blob(s.Consts[0], 64, "table")
+	if err != nil {
+		return nil, err
+	}
+	table := (*[256]byte)(unsafe.Pointer(&tb[0]))
+	in, out := e.bytes(x), e.bytes(y)
+	size := len(out)
+	return func(tid, t, nt int) {
+		lo, hi := split(size, 64, t, nt)
+		src, dst := in[lo:hi], out[lo:hi]
+		for i, b := range src {
+			dst[i] = table[b]
+		}
+	}, nil
+}
+
 // qgemmRows is the row quantum of a split int8 GEMM (the VNNI tile height).
 const qgemmRows = 8
 
@@ -420,6 +444,14 @@ func (e *Executor) genericBytes(s *plan.Step) (stepFunc, error) {
 				b1 := min(b0+block, r1)
 				q := buf[:(b1-b0)*c]
 				set.Quantize(in[b0*c:b1*c], q, sc, zp, flo, fhi)
+				if c == 3 && ldo == 4 { // an image: no call per pixel
+					dst := out[b0*4 : b1*4]
+					for p := 0; p+3 < len(dst); p += 4 {
+						v := q[p/4*3:][:3]
+						dst[p], dst[p+1], dst[p+2] = uint8(int32(v[0])-lo), uint8(int32(v[1])-lo), uint8(int32(v[2])-lo)
+					}
+					continue
+				}
 				for r := b0; r < b1; r++ {
 					toBytes(q[(r-b0)*c:][:c], out[r*ldo:][:c], -lo)
 				}

@@ -187,3 +187,79 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// TestInt8LUT: a float chain a quantizer left between two int8 convs
+// (DequantizeLinear → HardSwish → QuantizeLinear; ReLU6 as Clip) runs as
+// one byte table (plan.KindQLUT) computed from the reference executor's
+// definitions, so the plan equals the reference exactly, on every ISA,
+// for uint8 and int8 activations and zero points at the range ends.
+func TestInt8LUT(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
+		lo, hi := qt.Range()
+		for _, act := range []ir.Op{ir.OpHardSwish, ir.OpClip} {
+			for _, z := range []int32{lo, hi, lo + 77} {
+				g := ir.New("lut")
+				x := g.AddInput("x", 2, 6, 5, 3)
+				sc := func(name string, v float32) *ir.Value {
+					return g.AddConst(name, &ir.Tensor{Shape: ir.Shape{}, Data: []float32{v}})
+				}
+				ints := func(name string, shape ...int) *ir.Value {
+					t := ir.NewTensor(shape...)
+					for i := range t.Data {
+						t.Data[i] = float32(rng.Intn(255) - 127)
+					}
+					return g.AddConst(name, t)
+				}
+				zp := sc("zp", float32(z))
+				q := ir.Attrs{QType: qt}
+				c1 := ir.ConvAttrs(1, 0, 1)
+				c1.QType = qt
+				qx := g.AddNode(ir.OpQuantizeLinear, "qx", q, x, sc("xs", 0.03), zp)
+				y1 := g.AddNode(ir.OpQLinearConv, "c1", c1, qx, sc("c1.xs", 0.03), zp, ints("c1.w", 7, 6, 1, 1), sc("c1.ws", 0.01), sc("c1.wz", 0),
+					sc("c1.ys", 0.02), zp, ints("c1.b", 7))
+				d := g.AddNode(ir.OpDequantizeLinear, "d", ir.Attrs{}, y1, sc("d.s", 0.02), zp)
+				var a *ir.Value
+				if act == ir.OpClip {
+					a = g.AddNode(ir.OpClip, "act", ir.Relu6Attrs(), d)
+				} else {
+					a = g.AddNode(act, "act", ir.Attrs{}, d)
+				}
+				q2 := g.AddNode(ir.OpQuantizeLinear, "q2", q, a, sc("q2.s", 0.015), zp)
+				y2 := g.AddNode(ir.OpQLinearConv, "c2", c1, q2, sc("c2.xs", 0.015), zp, ints("c2.w", 4, 7, 1, 1), sc("c2.ws", 0.01), sc("c2.wz", 0),
+					sc("c2.ys", 0.05), zp, ints("c2.b", 4))
+				g.SetOutputs(g.AddNode(ir.OpDequantizeLinear, "out", ir.Attrs{}, y2, sc("o.s", 0.05), zp))
+				in := ir.NewTensor(2, 6, 5, 3)
+				for i := range in.Data {
+					in.Data[i] = float32(rng.NormFloat64())
+				}
+				ref := referenceOutputs(t, g, []*ir.Tensor{in})[0].Data
+				for _, isa := range kernels.Available() {
+					set, err := kernels.ForISA(isa)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p, _, err := passes.Compile(g, passes.Options{Level: 2, Verify: true}, set)
+					if err != nil {
+						t.Fatal(err)
+					}
+					luts := 0
+					for _, s := range p.Steps {
+						if s.Kind == plan.KindQLUT {
+							luts++
+						}
+					}
+					if luts != 1 {
+						t.Fatalf("%v %v %v: %d table steps, want 1", isa, qt, act, luts)
+					}
+					out := execute(t, p, 1, []*ir.Tensor{in})[0].Data
+					for i := range ref {
+						if out[i] != ref[i] {
+							t.Fatalf("%v %v %v zp %d: output %d = %g, reference %g", isa, qt, act, z, i, out[i], ref[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

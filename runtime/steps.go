@@ -21,6 +21,8 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 		return e.prepQDW(s)
 	case plan.KindQConv:
 		return e.prepQConv(s)
+	case plan.KindQLUT:
+		return e.prepQLUT(s)
 	case plan.KindQuant:
 		return e.prepQuant(s)
 	case plan.KindDequant:
