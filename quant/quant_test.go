@@ -256,3 +256,57 @@ func TestQuantizeSymbolicSize(t *testing.T) {
 		t.Errorf("accuracy %v, %v", acc, err)
 	}
 }
+
+// TestQuantizeGemmWithoutTransB: a Gemm whose weights are [in, out]
+// (transB = 0, as TensorFlow exports) gets per-column scales (DequantizeLinear
+// axis 1) and still compiles to the integer pipeline; a Gemm without bias
+// gets a zero int32 bias (fuse-qdq needs one).
+func TestQuantizeGemmWithoutTransB(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	g := ir.New("fc")
+	x := g.AddInput("x", 2, 16)
+	w := ir.NewTensor(16, 10)
+	for i := range w.Data {
+		w.Data[i] = float32(r.NormFloat64()) * float32(1+i%10) // columns of different ranges
+	}
+	h := g.AddNode(ir.OpGemm, "fc1", ir.Attrs{Alpha: 1, Beta: 1}, x, g.AddConst("w", w))
+	h = g.AddNode(ir.OpRelu, "relu", ir.Attrs{}, h)
+	w2 := ir.NewTensor(4, 10)
+	for i := range w2.Data {
+		w2.Data[i] = float32(r.NormFloat64())
+	}
+	y := g.AddNode(ir.OpGemm, "fc2", ir.GemmAttrs(), h, g.AddConst("w2", w2), g.AddConst("b2", ir.FromData([]float32{1, -1, 0.5, 0}, 4)))
+	g.SetOutputs(y)
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	xs := []*ir.Tensor{ir.NewTensor(2, 16), ir.NewTensor(2, 16)}
+	for _, s := range xs {
+		for i := range s.Data {
+			s.Data[i] = float32(r.NormFloat64())
+		}
+	}
+	q, st, err := Quantize(g, xs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Quantized[ir.OpGemm] != 2 || st.Removed != 1 {
+		t.Errorf("quantized %v, removed %d", st.Quantized, st.Removed)
+	}
+	for _, n := range q.Nodes {
+		if n.Op == ir.OpGemm && n.Name == "fc1" {
+			d := n.Input(1).Producer
+			if d.Attrs.Axis != 1 || d.Input(1).Shape.Size() != 10 {
+				t.Errorf("fc1 weights: axis %d, %v scales; want axis 1, 10", d.Attrs.Axis, d.Input(1).Shape)
+			}
+			if n.Input(2) == nil {
+				t.Errorf("fc1 has no bias")
+			}
+		}
+	}
+	acc, err := Evaluate(q, xs, st.FloatOutputs, 1)
+	if err != nil || acc.MaxRel > 0.05 {
+		t.Errorf("accuracy %v, %v", acc, err)
+	}
+	checkAgainstReference(t, q, xs, kernels.Available())
+}
