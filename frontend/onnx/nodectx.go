@@ -182,6 +182,11 @@ func SupportedOps() []string {
 	for k := range opTable {
 		out = append(out, k)
 	}
+	for _, op := range ir.Ops() {
+		if _, ok := registeredActivation(op.String()); ok {
+			out = append(out, op.String())
+		}
+	}
 	sort.Strings(out)
 	return out
 }

@@ -25,6 +25,21 @@ func convertUnary(op ir.Op) func(c *nodeCtx) error {
 	}
 }
 
+// registeredActivation imports, under its own name, an activation that ir
+// knows by its registration alone (ir.OpInfo.ActFn) and that reads no
+// attribute: a new activation needs no line in opTable. (One with
+// attributes has its line, for ONNX's defaults: see convertUnary.)
+func registeredActivation(name string) (opDef, bool) {
+	op, ok := ir.OpByName(name)
+	if !ok {
+		return opDef{}, false
+	}
+	if info := op.Info(); info.ActFn == nil || info.Attrs != "" || !op.IsElementwiseActivation() {
+		return opDef{}, false
+	}
+	return opDef{convertUnary(op)}, true
+}
+
 // convertPRelu: the slope (usually a per-channel constant, [C,1,1])
 // broadcasts to X.
 func convertPRelu(c *nodeCtx) error {

@@ -43,8 +43,10 @@ func opFor(n *pb.NodeProto) (opDef, bool) {
 		if d, ok := opTable[n.GetOpType()]; ok {
 			return d, true
 		}
-		d, ok := quantOps[n.GetOpType()]
-		return d, ok
+		if d, ok := quantOps[n.GetOpType()]; ok {
+			return d, true
+		}
+		return registeredActivation(n.GetOpType())
 	case "com.microsoft":
 		d, ok := msOps[n.GetOpType()]
 		return d, ok
