@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	commands["quantize"] = &command{name: "quantize", usage: "mnc quantize MODEL -o OUT.onnx [-calib FILE,...|-calib-random N] [-per-channel=false] [-method minmax|percentile] [-format qdq|qop]", run: runQuantize}
+	commands["quantize"] = &command{name: "quantize", usage: "mnc quantize MODEL -o OUT.onnx [-calib FILE,...|-calib-random N] [-per-channel=false] [-method percentile|minmax] [-format qdq|qop]", run: runQuantize}
 }
 
 // calibFlags are the calibration flags quantize and compile -int8 share.
