@@ -304,11 +304,17 @@ func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *f
 //go:noescape
 func SDOTPeakNEON(n int)
 
-// QDWConvNEON is qdwconv_neon: int8 depthwise conv on u8 bytes: npix pixels, c8 channels (a multiple of 8), any number of taps.
+// QDWConv3x3NEON is qdw3x3_neon: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QDWConvNEON(taps **uint8, ntaps int, pixStride int, c8 int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+
+// QDWConv5x5NEON is qdw5x5_neon: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QDWConv5x5NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
 // AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
@@ -526,4 +532,17 @@ func QGemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult
 	default:
 		panic("asm: no QGemmU8S8NEON kernel for this mr")
 	}
+}
+
+// QDWConvNEON calls qdw<k>x<k>_neon and reports whether that kernel exists.
+func QDWConvNEON(k int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {
+	switch k {
+	case 3:
+		QDWConv3x3NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+	case 5:
+		QDWConv5x5NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+	default:
+		return false
+	}
+	return true
 }

@@ -37,8 +37,10 @@ import (
 //	    dword 4k+e).
 //	layout 3 (qdwTaps, pure Go): per tap C int32 weights, then C bias',
 //	    C multipliers.
-//	layout 4 (qdwNEON): groups of 8 channels in order, per group KH·KW
-//	    taps × 8 int16 weights, then 8 bias', 8 multipliers.
+//	layout 4 (qdwNEON): the channels rounded up to 4 (c4) in blocks of
+//	    16, then one of 8 and one of 4 as c4 needs; a block of n channels
+//	    holds n int32 bias', n float32 multipliers, then per tap n int16
+//	    weights (codegen/neon/qdw.go).
 //	layout 2 (qdwPairs, AVX2 3×3): groups of 8 channels in order, per
 //	    kernel column kw 8 dwords of int16 pairs (w[0][kw], w[1][kw]) and
 //	    8 int32 w[2][kw], then 8 bias', 8 multipliers (256 bytes a group).
@@ -64,7 +66,7 @@ const (
 	qdwVNNI   = 1 // layout 1: 64-channel blocks of tap quads
 	qdwPairs  = 2 // layout 2: 3×3, 8-channel groups of (row 0, row 1) word pairs and row 2
 	qdwTaps   = 3 // layout 3: tap-major int32 weights (the Go path)
-	qdwNEON   = 4 // layout 4: 8-channel groups of int16 weights (NEON)
+	qdwNEON   = 4 // layout 4: NEON blocks of 16/8/4 channels, int16 weights
 )
 
 // qdwMaxAbsAcc bounds |Σ x·w| (25 taps of 255·128 for 5×5; larger
@@ -82,7 +84,7 @@ func qdwLayoutSize(l, c, kh, kw int) int {
 	case qdwTaps:
 		return qdwHeader + (taps+2)*4*c
 	case qdwNEON:
-		return qdwHeader + (c+7)/8*(16*taps+64)
+		return qdwHeader + (c+3)&^3*(8+2*taps)
 	}
 	return qdwHeader + (c+7)/8*(taps+2)*32
 }
@@ -151,7 +153,7 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 			case l == qdwTaps:
 				le.PutUint32(dst[wo+4*c*t:], uint32(v))
 			case l == qdwNEON:
-				le.PutUint16(dst[wo+16*t:], uint16(int16(v)))
+				le.PutUint16(dst[wo+2*qdwNEONBlock(c, ch)*t:], uint16(int16(v)))
 			default:
 				le.PutUint32(dst[wo+32*t:], uint32(v))
 			}
@@ -188,8 +190,10 @@ func qdwOffsets(l, ch, taps, c int) (w, b, m int) {
 		return qdwHeader + 4*ch, qdwHeader + 4*(taps*c+ch), qdwHeader + 4*((taps+1)*c+ch)
 	}
 	if l == qdwNEON {
-		grp := qdwHeader + ch/8*(16*taps+64)
-		return grp + 2*(ch%8), grp + 16*taps + 4*(ch%8), grp + 16*taps + 32 + 4*(ch%8)
+		n := qdwNEONBlock(c, ch)
+		i := ch % n
+		blk := qdwHeader + (ch-i)*(8+2*taps)
+		return blk + 8*n + 2*i, blk + 4*i, blk + 4*n + 4*i
 	}
 	if l == qdwPairs {
 		grp := qdwHeader + ch/8*256
@@ -197,6 +201,20 @@ func qdwOffsets(l, ch, taps, c int) (w, b, m int) {
 	}
 	grp := qdwHeader + ch/8*(taps+2)*32
 	return grp + 4*(ch%8), grp + taps*32 + 4*(ch%8), grp + (taps+1)*32 + 4*(ch%8)
+}
+
+// qdwNEONBlock is the size (16, 8 or 4) of layout 4's block holding
+// channel ch of c: blocks of 16, then one of 8 and one of 4 as
+// (c+3)&^3 needs. A block starts at a multiple of its size.
+func qdwNEONBlock(c, ch int) int {
+	c4 := (c + 3) &^ 3
+	switch {
+	case ch < c4&^15:
+		return 16
+	case ch < c4&^7:
+		return 8
+	}
+	return 4
 }
 
 // qdwBlob reads a packed blob's header: its layout, or an error when it is
@@ -334,7 +352,7 @@ func qdwAnyGoChannels(l int, p *QDWParams, in, wp, out []byte, oy0, oy1, c0, c1 
 			case l == qdwTaps:
 				return int32(le.Uint32(wp[wo+4*p.C*t:]))
 			case l == qdwNEON:
-				return int32(int16(le.Uint16(wp[wo+16*t:])))
+				return int32(int16(le.Uint16(wp[wo+2*qdwNEONBlock(p.C, ch)*t:])))
 			}
 			return int32(le.Uint32(wp[wo+32*t:]))
 		}

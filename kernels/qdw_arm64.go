@@ -3,33 +3,36 @@
 package kernels
 
 import (
-	"unsafe"
+	"fmt"
 
 	"github.com/mnc-go/mnc/asm"
 )
 
-// qdwArgsNEON is the q block of the generated NEON int8 depthwise kernel
-// (codegen/neon/qdw.go).
-type qdwArgsNEON struct {
-	w      *byte // the first 8-channel group of the packed blob
-	zp, hi int32 // yzp, 255
-}
-
-// fillQDWARM64: NEON packs layout 4 and runs the generated kernel on the
-// channels in groups of 8, Go on the last c%8.
+// fillQDWARM64: the NEON Set packs 3×3 and 5×5 depthwise weights in layout
+// 4 and runs the generated qdw<K>x<K>_neon kernels (codegen/neon/qdw.go);
+// other kernel sizes keep the pure-Go path's layout 3.
 func fillQDWARM64(s *Set) {
-	s.PackedQDWSize = func(c, kh, kw int) int { return qdwLayoutSize(qdwNEON, c, kh, kw) }
-	s.PackQDW = func(dst []byte, w, bias []int32, mult []float32, xzp int32, c, kh, kw int) error {
-		return packQDWLayout(qdwNEON, dst, w, bias, mult, xzp, c, kh, kw)
+	if s.ISA != NEON {
+		return
 	}
-	s.QDWScratchSize = func(p *QDWParams) int { return (p.W + p.KW) * p.InStride }
+	layout := func(kh, kw int) int {
+		if qdwNEONKernel(kh, kw) {
+			return qdwNEON
+		}
+		return qdwTaps
+	}
+	s.PackedQDWSize = func(c, kh, kw int) int { return qdwLayoutSize(layout(kh, kw), c, kh, kw) }
+	s.PackQDW = func(dst []byte, w, bias []int32, mult []float32, xzp int32, c, kh, kw int) error {
+		return packQDWLayout(layout(kh, kw), dst, w, bias, mult, xzp, c, kh, kw)
+	}
+	s.QDWScratchSize = qdwScratchNEON
 	s.QDWConv = func(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
-		checkQDWArgs(p, len(in), len(out), len(scratch), (p.W+p.KW)*p.InStride, oy0, oy1)
+		checkQDWArgs(p, len(in), len(out), len(scratch), qdwScratchNEON(p), oy0, oy1)
 		l, err := qdwBlob(wp, p.C, p.KH, p.KW)
 		if err != nil {
 			panic(err.Error())
 		}
-		if l != qdwNEON || p.KH*p.KW > 25 || p.C < 8 {
+		if l != qdwNEON || !qdwNEONKernel(p.KH, p.KW) {
 			qdwGeneric(l, p, in, wp, out, oy0, oy1)
 			return
 		}
@@ -37,14 +40,26 @@ func fillQDWARM64(s *Set) {
 	}
 }
 
-// qdwRunNEON: per output row one kernel call for the columns whose window
-// is inside the image horizontally and one per border column, with the
-// k·k tap pointers of the call's first pixel (padding taps point into a
-// row of zero-point bytes); the channels past the last group of 8 in Go.
+func qdwNEONKernel(kh, kw int) bool { return kh == kw && (kh == 3 || kh == 5) }
+
+// qdwScratchNEON: a row of zero-point bytes that padding taps read.
+func qdwScratchNEON(p *QDWParams) int {
+	if !qdwNEONKernel(p.KH, p.KW) {
+		return 0
+	}
+	return (p.W + p.KW) * p.InStride
+}
+
+// qdwRunNEON runs the generated kernels over output rows [oy0, oy1): per
+// row, one call for the columns whose window is inside the image
+// horizontally, and one call per border column; each passes the k·k tap
+// pointers of its first pixel, those in the padding pointing into the
+// zero-point row (at the tap's column offset, so that they advance with
+// the run's pixels and stay inside the row).
 func qdwRunNEON(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
-	kh, kw, is, os := p.KH, p.KW, p.InStride, p.OutStride
-	c8 := p.C &^ 7
-	zrow := scratch[:(p.W+kw)*is]
+	k, is, os := p.KH, p.InStride, p.OutStride
+	c4 := (p.C + 3) &^ 3
+	zrow := scratch[:(p.W+k)*is]
 	zfilled := false
 	zero := func(off int) *uint8 {
 		if !zfilled {
@@ -53,29 +68,29 @@ func qdwRunNEON(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 		}
 		return &zrow[off]
 	}
-	args := qdwArgsNEON{w: &wp[qdwHeader], zp: p.YZP, hi: 255}
-	q := (*int32)(unsafe.Pointer(&args))
 	var taps [25]*uint8
-	oxLo := min((p.PadL+p.SW-1)/p.SW, p.OW)
-	oxHi := oxLo
-	if p.W-kw+p.PadL >= 0 {
-		oxHi = min(max((p.W-kw+p.PadL)/p.SW+1, oxLo), p.OW)
+	w := &wp[qdwHeader]
+	call := func(pixStride int, o *uint8, npix int) {
+		if !asm.QDWConvNEON(k, &taps[0], pixStride, c4, w, int(p.YZP), o, os, npix) {
+			panic(fmt.Sprintf("kernels: no generated %dx%d int8 depthwise NEON kernel", k, k))
+		}
 	}
+	oxLo, oxHi := qdwInteriorCols(p.W, k, p.SW, p.PadL, p.OW)
 	for oy := oy0; oy < oy1; oy++ {
 		iy0 := oy*p.SH - p.PadT
 		if oxLo < oxHi {
 			ix := oxLo*p.SW - p.PadL
-			for y := 0; y < kh; y++ {
-				iy := iy0 + y
-				for x := 0; x < kw; x++ {
-					if iy >= 0 && iy < p.H {
-						taps[y*kw+x] = &in[(iy*p.W+ix+x)*is]
+			for kh := 0; kh < k; kh++ {
+				iy := iy0 + kh
+				for kw := 0; kw < k; kw++ {
+					if iy < 0 || iy >= p.H {
+						taps[kh*k+kw] = zero(kw * is)
 					} else {
-						taps[y*kw+x] = zero(x * is)
+						taps[kh*k+kw] = &in[(iy*p.W+ix+kw)*is]
 					}
 				}
 			}
-			asm.QDWConvNEON(&taps[0], kh*kw, p.SW*is, c8, q, &out[(oy*p.OW+oxLo)*os], os, oxHi-oxLo)
+			call(p.SW*is, &out[(oy*p.OW+oxLo)*os], oxHi-oxLo)
 		}
 		for ox := 0; ox < p.OW; ox++ {
 			if ox == oxLo && oxLo < oxHi {
@@ -83,20 +98,28 @@ func qdwRunNEON(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 				continue
 			}
 			ix0 := ox*p.SW - p.PadL
-			for y := 0; y < kh; y++ {
-				iy := iy0 + y
-				for x := 0; x < kw; x++ {
-					if ix := ix0 + x; iy >= 0 && iy < p.H && ix >= 0 && ix < p.W {
-						taps[y*kw+x] = &in[(iy*p.W+ix)*is]
+			for kh := 0; kh < k; kh++ {
+				iy := iy0 + kh
+				for kw := 0; kw < k; kw++ {
+					if ix := ix0 + kw; iy >= 0 && iy < p.H && ix >= 0 && ix < p.W {
+						taps[kh*k+kw] = &in[(iy*p.W+ix)*is]
 					} else {
-						taps[y*kw+x] = zero(0)
+						taps[kh*k+kw] = zero(0)
 					}
 				}
 			}
-			asm.QDWConvNEON(&taps[0], kh*kw, 0, c8, q, &out[(oy*p.OW+ox)*os], os, 1)
+			call(0, &out[(oy*p.OW+ox)*os], 1)
 		}
 	}
-	if c8 < p.C {
-		qdwAnyGoChannels(qdwNEON, p, in, wp, out, oy0, oy1, c8, p.C)
+}
+
+// qdwInteriorCols returns the output columns [lo, hi) whose k-wide window
+// at stride s, after pad columns of padding, lies inside a w-wide image.
+func qdwInteriorCols(w, k, s, pad, ow int) (lo, hi int) {
+	lo = (pad + s - 1) / s
+	if w-k+pad < 0 {
+		return lo, lo
 	}
+	hi = min(max((w-k+pad)/s+1, lo), ow)
+	return lo, max(hi, lo)
 }

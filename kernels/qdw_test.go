@@ -265,3 +265,51 @@ func TestQDWConvAsymmetricPads(t *testing.T) {
 		}
 	}
 }
+
+// TestQDWAwkward: every path equals the int64 reference on every width
+// 1..13 with channel counts around the vector blocks (1, 3, 4, 8, 12, 17,
+// 40: the NEON kernels' 16/8/4 blocks and their tails), 3×3 and 5×5,
+// strides 1 and 2, symmetric, valid and TF-SAME (more padding bottom/right)
+// padding, zero points at the range ends.
+func TestQDWAwkward(t *testing.T) {
+	rng := rand.New(rand.NewSource(15))
+	paths := qdwPaths(t)
+	chans := []int{1, 3, 4, 8, 12, 17, 40}
+	n := 0
+	for _, k := range []int{3, 5} {
+		for _, s := range []int{1, 2} {
+			for wd := 1; wd <= 13; wd++ {
+				n++
+				c := chans[n%len(chans)]
+				h := 1 + (n*5)%(k+2)
+				var p *QDWParams
+				switch mode := n % 3; {
+				case mode == 1 && h >= k && wd >= k: // no padding
+					p = &QDWParams{OH: (h-k)/s + 1, OW: (wd-k)/s + 1}
+				case mode == 2: // TF SAME: the odd padding pixel at the bottom/right
+					oh, ow := (h+s-1)/s, (wd+s-1)/s
+					p = &QDWParams{OH: oh, OW: ow, PadT: max((oh-1)*s+k-h, 0) / 2, PadL: max((ow-1)*s+k-wd, 0) / 2}
+				default:
+					p = &QDWParams{PadT: k / 2, PadL: k / 2, OH: (h+2*(k/2)-k)/s + 1, OW: (wd+2*(k/2)-k)/s + 1}
+				}
+				p.H, p.W, p.C, p.KH, p.KW, p.SH, p.SW = h, wd, c, k, k, s, s
+				p.InStride, p.OutStride = (c+3)&^3+4*(n%2), (c+3)&^3+4*(n/2%2)
+				p.XZP, p.YZP = [4]int32{0, 255, 1, 254}[n%4], [4]int32{255, 0, 128, 3}[n/3%4]
+				in, w, bias, mult := qdwCase(rng, p)
+				for _, ps := range paths {
+					out := runQDW(t, ps, p, in, w, bias, mult, p.OH/2)
+					for oy := 0; oy < p.OH; oy++ {
+						for ox := 0; ox < p.OW; ox++ {
+							for ch := 0; ch < c; ch++ {
+								want := qdwRef(p, in, w, bias, mult, oy, ox, ch)
+								if got := out[(oy*p.OW+ox)*p.OutStride+ch]; got != want {
+									t.Fatalf("%s %+v: y[%d][%d][%d] = %d, want %d", ps.name, *p, oy, ox, ch, got, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

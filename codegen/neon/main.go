@@ -38,7 +38,8 @@ func kernelTable() []file {
 	return []file{
 		{"gemm_neon_arm64.s", gemm},
 		{"dwconv_neon_arm64.s", dw},
-		{"int8_neon_arm64.s", append(int8Kernels(), genQDW())},
+		{"int8_neon_arm64.s", int8Kernels()},
+		{"qdw_neon_arm64.s", qdwKernels()},
 		{"misc_neon_arm64.s", []*Func{genAdd(), genActivate(), genGlobalAvgPool(), genScaleChannels(), genFMAPeak()}},
 	}
 }
@@ -79,6 +80,7 @@ func generate(out, pkg string) (map[string][]byte, error) {
 	}
 	stubs.WriteString(tables())
 	stubs.WriteString("\n" + int8Tables())
+	stubs.WriteString("\n" + qdwTables())
 	src, err := format.Source(stubs.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("formatting stubs: %v\n%s", err, stubs.Bytes())

@@ -158,3 +158,24 @@ func SMLAL2(d, n, m int) Inst {
 	return Inst{Word: 0x4e608000 | reg(m)<<16 | reg(n)<<5 | reg(d),
 		Text: fmt.Sprintf("smlal2 v%d.4s, v%d.8h, v%d.8h", d, n, m)}
 }
+
+// Narrowing and register-offset loads for the int8 depthwise kernels
+// (codegen/neon/qdw.go).
+
+// SQXTUN: vd.8b = the 8 int16 of vn saturated to [0, 255] (upper half of vd
+// zeroed).
+func SQXTUN(d, n int) Inst { return two(0x2e212800, "sqxtun v%d.8b, v%d.8h", d, n) }
+
+// SQXTUN2: the upper 8 bytes of vd = vn's int16 saturated to [0, 255]
+// (lower half kept).
+func SQXTUN2(d, n int) Inst { return two(0x6e212800, "sqxtun2 v%d.16b, v%d.8h", d, n) }
+
+// LDRQReg: qt = the 16 bytes at xn + xm (general registers x0–x30; Go's
+// assembler has no register-offset form of FMOVQ).
+func LDRQReg(t, n, m int) Inst {
+	if n < 0 || n > 30 || m < 0 || m > 30 {
+		panic(fmt.Sprintf("enc: general register x%d or x%d out of range", n, m))
+	}
+	return Inst{Word: 0x3ce06800 | uint32(m)<<16 | uint32(n)<<5 | reg(t),
+		Text: fmt.Sprintf("ldr q%d, [x%d, x%d]", t, n, m)}
+}

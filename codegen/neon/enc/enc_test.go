@@ -20,7 +20,8 @@ func allInsts() []Inst {
 			out = append(out, FMLAElem(d, n, m, lane), FMULElem(d, n, m, lane), SDOTElem(d, n, m, lane), SUDOTElem(d, n, m, lane))
 		}
 		out = append(out, SMULL(d, n, m), SMULL2(d, n, m), SADALP(d, n), SCVTF(d, n), FCVTNS(d, n),
-			SQXTN(d, n), SQXTN2(d, n), SQADD8H(d, n, m), SMAX8H(d, n, m), SMIN8H(d, n, m), SMLAL(d, n, m), SMLAL2(d, n, m))
+			SQXTN(d, n), SQXTN2(d, n), SQADD8H(d, n, m), SMAX8H(d, n, m), SMIN8H(d, n, m),
+			SMLAL(d, n, m), SMLAL2(d, n, m), SQXTUN(d, n), SQXTUN2(d, n), LDRQReg(d, min(n, 30), min(m, 30)))
 	}
 	return out
 }
@@ -69,6 +70,7 @@ func TestRangeChecksPanic(t *testing.T) {
 		"sdot lane 4":   func() { SDOTElem(0, 0, 0, 4) },
 		"sadalp reg 32": func() { SADALP(32, 0) },
 		"reg -1":        func() { FMAX(0, -1, 0) },
+		"ldr x31":       func() { LDRQReg(0, 31, 0) },
 	} {
 		func() {
 			defer func() {
@@ -118,6 +120,14 @@ func TestKnownEncodings(t *testing.T) {
 		{SMAX8H(8, 17, 3), 0x4e636628, "smax v8.8h, v17.8h, v3.8h"},
 		{SMIN8H(0, 0, 0), 0x4e606c00, "smin v0.8h, v0.8h, v0.8h"},
 		{SMIN8H(31, 30, 29), 0x4e7d6fdf, "smin v31.8h, v30.8h, v29.8h"},
+		{SMLAL(16, 1, 3), 0x0e638030, "smlal v16.4s, v1.4h, v3.4h"},
+		{SMLAL(31, 30, 29), 0x0e7d83df, "smlal v31.4s, v30.4h, v29.4h"},
+		{SMLAL2(17, 1, 3), 0x4e638031, "smlal2 v17.4s, v1.8h, v3.8h"},
+		{SMLAL2(8, 17, 3), 0x4e638228, "smlal2 v8.4s, v17.8h, v3.8h"},
+		{SQXTUN(16, 16), 0x2e212a10, "sqxtun v16.8b, v16.8h"},
+		{SQXTUN(31, 30), 0x2e212bdf, "sqxtun v31.8b, v30.8h"},
+		{SQXTUN2(16, 18), 0x6e212a50, "sqxtun2 v16.16b, v18.8h"},
+		{LDRQReg(0, 13, 15), 0x3cef69a0, "ldr q0, [x13, x15]"},
 	} {
 		if c.got.Word != c.want || c.got.Text != c.text {
 			t.Errorf("%s: encoder gives 0x%08x %q, want 0x%08x", c.text, c.got.Word, c.got.Text, c.want)
