@@ -105,6 +105,18 @@ func (s *State) emitNode(n *ir.Node) error {
 	if s.lutSkip[n] {
 		return nil // computed by its chain's table (int8-storage)
 	}
+	if l, ok := s.luts[n]; ok && l.scale != nil {
+		// Q(DQ(x)·scale): the QuantizeLinear's scale and zero point, its range.
+		lo, hi := n.Attrs.QType.Range()
+		zp := float32(0)
+		if v := n.Input(2); v != nil {
+			zp = v.Const.Data[0]
+		}
+		params := append(append([]float32(nil), l.dq...), n.Input(1).Const.Data[0], zp, float32(lo), float32(hi))
+		st.Kind, st.Fused = plan.KindQScale, []string{"se"}
+		s.add(st, pendingStep{in: []*ir.Value{l.x, s.in(l.scale)}, out: out, pack: packQGemm, qconsts: [][]float32{params}})
+		return nil
+	}
 	if l, ok := s.luts[n]; ok {
 		st.Kind, st.Op = plan.KindQLUT, ir.OpQuantizeLinear
 		for _, c := range l.chain {

@@ -123,6 +123,10 @@ type qlut struct {
 	x     *ir.Value
 	chain []*ir.Node // in order, from the reader of x; the QuantizeLinear not included
 	table []byte
+	// An SE channel scale instead (plan.KindQScale): Q(DQ(x)·scale)
+	// with the dequantized values dq and QuantizeLinear's parameters.
+	scale *ir.Value
+	dq    []float32
 }
 
 // findLUTs finds the chains (at most 8 ops, each read only by the next)
@@ -150,6 +154,34 @@ func (s *State) findLUTs() {
 		}
 		if t, ok := s.lutTable(v, chain, q); ok {
 			s.luts[q] = &qlut{x: v, chain: chain, table: t}
+		}
+	}
+	// SE scales: Q(Mul(Mul(x, sx), s)) with x bytes, sx a scalar constant
+	// (the DequantizeLinear) and s a [N, C, 1, 1] vector.
+	for _, q := range g.Nodes {
+		if q.Op != ir.OpQuantizeLinear || !s.isQ8(q.Output()) || s.luts[q] != nil {
+			continue
+		}
+		m := q.Input(0).Producer
+		if m == nil || m.Op != ir.OpMul || len(cons[m.Output()]) != 1 || g.IsOutput(m.Output()) {
+			continue
+		}
+		for k := 0; k < 2; k++ {
+			a, sc := m.Input(k), m.Input(1-k)
+			d := a.Producer
+			if d == nil || d.Op != ir.OpMul || len(cons[a]) != 1 || g.IsOutput(a) || !isChannelScale(a, sc) || !s.NHWC[a] {
+				continue
+			}
+			x, sx := d.Input(0), d.Input(1)
+			if !s.isQ8(x) || !sx.IsConst() || sx.Shape.Size() != 1 || !x.Shape.Equal(q.Output().Shape) || !s.NHWC[q.Output()] {
+				continue
+			}
+			dq := make([]float32, 256)
+			for i := range dq {
+				dq[i] = float32(int32(i)-s.q8[x]) * sx.Const.Data[0]
+			}
+			s.luts[q] = &qlut{x: x, chain: []*ir.Node{d, m}, scale: sc, dq: dq}
+			break
 		}
 	}
 }
@@ -483,7 +515,7 @@ func (s *State) floatOf(v *ir.Value) *ir.Value {
 func (s *State) byteIO(st *plan.Step, ps *pendingStep) (in []bool, out bool) {
 	in = make([]bool, len(ps.in))
 	switch st.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindQScale:
 		in[0], out = true, true
 	case plan.KindGlobalAvgPool:
 		in[0] = true

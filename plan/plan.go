@@ -36,10 +36,11 @@ const (
 	KindQDWConv            // int8 depthwise conv on bytes: kernels QDWConv (u8 in, u8 out)
 	KindQConv              // int8 dense conv on bytes (the stem): kernels QConv (u8 in, u8 out)
 	KindQLUT               // bytes → bytes through a 256-entry table (a quantized unary chain)
+	KindQScale             // bytes × a float per (image, channel) → bytes (an SE scale between int8 layers)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv", "qconv", "qlut"}
+var kindNames = [numKinds]string{"invalid", "gemm", "dwconv", "conv", "gavgpool", "scale", "add", "act", "to-nhwc", "to-nchw", "generic", "block", "qgemm", "to-u8", "to-f32", "qdwconv", "qconv", "qlut", "qscale"}
 
 func (k Kind) String() string {
 	if k < numKinds {
@@ -159,6 +160,9 @@ const NoBlob = -1
 //	                Attrs (strides, pads); WShape [Cout, Cin, KH, KW]; Scratch
 //	KindQLUT:       In = [X] (U8); Out U8 of X's shape and layout; Consts =
 //	                [the 256-byte table]; Fused lists the ops it stands for
+//	KindQScale:     In = [X (U8, NHWC), S (F32, [N, C, 1, 1])]; Out U8 of X's
+//	                shape; Consts = [256 dequantized values t, then ys, zp,
+//	                lo, hi]: y = Quantize(t[x]·S[n][c], ys, zp) as bytes q − lo
 //	KindQuant:      In = [X] (F32, integers); Out U8 of X's shape and layout
 //	KindDequant:    In = [X] (U8); Out F32 of X's shape and layout
 //	KindBlock:      In = [X] or [X, R]; Sub = the fused steps, [expand KindGemm,]

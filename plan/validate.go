@@ -120,6 +120,7 @@ var arity = [numKinds]struct{ minIn, maxIn, consts int }{
 	KindQDWConv:       {1, 1, 1},
 	KindQConv:         {1, 1, 1},
 	KindQLUT:          {1, 1, 1},
+	KindQScale:        {2, 2, 1},
 }
 
 func (p *Plan) checkStep(s *Step) error {

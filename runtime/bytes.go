@@ -42,7 +42,7 @@ func blobInt32s(b []float32) []int32 {
 func checkDTypes(s *plan.Step) error {
 	inOK, outOK := make([]bool, len(s.In)), false
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindQScale:
 		inOK[0], outOK = true, true
 	case plan.KindQuant:
 		outOK = true
@@ -69,13 +69,13 @@ func checkDTypes(s *plan.Step) error {
 		return fmt.Errorf("output is stored as %s, which this step does not write", s.Out.DType)
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindQuant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindQScale, plan.KindQuant:
 		if s.Out.DType != plan.U8 {
 			return fmt.Errorf("%s step must write bytes", s.Kind)
 		}
 	}
 	switch s.Kind {
-	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindDequant:
+	case plan.KindQGemm, plan.KindQDWConv, plan.KindQConv, plan.KindQLUT, plan.KindQScale, plan.KindDequant:
 		if s.In[0].DType != plan.U8 {
 			return fmt.Errorf("%s step must read bytes", s.Kind)
 		}
@@ -274,6 +274,49 @@ func (e *Executor) prepQLUT(s *plan.Step) (stepFunc, error) {
 		src, dst := in[lo:hi], out[lo:hi]
 		for i, b := range src {
 			dst[i] = table[b]
+		}
+	}, nil
+}
+
+// prepQScale is an SE channel scale between int8 layers: per element
+// v = t[x]·S[n][c] (t: the 256 dequantized values), then QuantizeLinear
+// (v/ys, NaN to the zero point, clamp, round half to even) stored as
+// bytes q − lo: the float path's arithmetic (Mul, ScaleChannels,
+// Quantize), on bytes.
+func (e *Executor) prepQScale(s *plan.Step) (stepFunc, error) {
+	x, sc, y := s.In[0], s.In[1], s.Out
+	if !x.NHWC || !y.NHWC || !x.Shape.Equal(y.Shape) || len(x.Shape) != 4 || sc.DType != plan.F32 || sc.Size() != x.Shape[0]*x.Shape[1] {
+		return nil, fmt.Errorf("byte channel scale needs NHWC bytes x %v and a [N,C] vector, got %v", x.Shape, sc.Shape)
+	}
+	pb, err := e.blob(s.Consts[0], 260, "channel scale parameters")
+	if err != nil {
+		return nil, err
+	}
+	t := pb[:256]
+	ys, zp, lo, hi := pb[256], pb[257], pb[258], pb[259]
+	if zp != float32(int32(zp)) || hi-lo != 255 || zp < lo || zp > hi || float32(y.ZP) != -lo {
+		return nil, fmt.Errorf("byte channel scale: zero point %g, range [%g, %g], storage zero point %d", zp, lo, hi, y.ZP)
+	}
+	n, hw, c := pixels(x)
+	in, sv, out := e.bytes(x), e.buf(sc), e.bytes(y)
+	ld := x.RowStride()
+	l, h, off := lo-zp, hi-zp, zp-lo
+	return func(tid, th, nt int) {
+		const magic = 0x1.8p23
+		p0, p1 := split(hw, 1, th, nt)
+		for b := 0; b < n; b++ {
+			svb := sv[b*c : (b+1)*c]
+			for p := p0; p < p1; p++ {
+				src, dst := in[(b*hw+p)*ld:][:c], out[(b*hw+p)*ld:][:c]
+				for j, v := range src {
+					q := (t[v] * svb[j]) / ys
+					if q != q {
+						q = 0
+					}
+					q = max(min(q, h), l)
+					dst[j] = uint8(float32(q+magic) - magic + off)
+				}
+			}
 		}
 	}, nil
 }

@@ -312,7 +312,7 @@ func byteElementwise(s *plan.Step) bool {
 }
 
 func elementwise(k plan.Kind) bool {
-	return k == plan.KindScaleChannels || k == plan.KindAdd || k == plan.KindActivate || k == plan.KindQuant || k == plan.KindDequant || k == plan.KindQLUT
+	return k == plan.KindScaleChannels || k == plan.KindAdd || k == plan.KindActivate || k == plan.KindQuant || k == plan.KindDequant || k == plan.KindQLUT || k == plan.KindQScale
 }
 
 // workOf estimates a step's work from its operand shapes.

@@ -263,3 +263,84 @@ func TestInt8LUT(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8SEScale: a squeeze-and-excitation scale between int8 layers
+// (DequantizeLinear of the conv's bytes times a per-channel float vector,
+// then QuantizeLinear) runs on bytes (plan.KindQScale) and equals the
+// float plan exactly, on every ISA, for uint8 and int8, zero points at the
+// range ends, 5 channels and batch 3.
+func TestInt8SEScale(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for _, qt := range []ir.QType{ir.QUint8, ir.QInt8} {
+		lo, hi := qt.Range()
+		for _, z := range []int32{lo, hi, lo + 200} {
+			g := ir.New("se")
+			x := g.AddInput("x", 3, 5, 4, 7)
+			sc := func(name string, v float32) *ir.Value {
+				return g.AddConst(name, &ir.Tensor{Shape: ir.Shape{}, Data: []float32{v}})
+			}
+			ints := func(name string, shape ...int) *ir.Value {
+				t := ir.NewTensor(shape...)
+				for i := range t.Data {
+					t.Data[i] = float32(rng.Intn(255) - 127)
+				}
+				return g.AddConst(name, t)
+			}
+			zp := sc("zp", float32(z))
+			q := ir.Attrs{QType: qt}
+			c1 := ir.ConvAttrs(1, 0, 1)
+			c1.QType = qt
+			qx := g.AddNode(ir.OpQuantizeLinear, "qx", q, x, sc("xs", 0.03), zp)
+			y1 := g.AddNode(ir.OpQLinearConv, "c1", c1, qx, sc("c1.xs", 0.03), zp, ints("c1.w", 5, 5, 1, 1), sc("c1.ws", 0.01), sc("c1.wz", 0),
+				sc("c1.ys", 0.02), zp, ints("c1.b", 5))
+			pool := g.AddNode(ir.OpQLinearGlobalAveragePool, "gap", q, y1, sc("g.xs", 0.02), zp, sc("g.ys", 0.01), zp)
+			sv := g.AddNode(ir.OpSigmoid, "sig", ir.Attrs{}, g.AddNode(ir.OpDequantizeLinear, "gd", ir.Attrs{}, pool, sc("gd.s", 0.01), zp))
+			a := g.AddNode(ir.OpDequantizeLinear, "d", ir.Attrs{}, y1, sc("d.s", 0.02), zp)
+			m := g.AddNode(ir.OpMul, "se", ir.Attrs{}, a, sv)
+			q2 := g.AddNode(ir.OpQuantizeLinear, "q2", q, m, sc("q2.s", 0.015), zp)
+			y2 := g.AddNode(ir.OpQLinearConv, "c2", c1, q2, sc("c2.xs", 0.015), zp, ints("c2.w", 6, 5, 1, 1), sc("c2.ws", 0.01), sc("c2.wz", 0),
+				sc("c2.ys", 0.05), zp, ints("c2.b", 6))
+			g.SetOutputs(g.AddNode(ir.OpDequantizeLinear, "out", ir.Attrs{}, y2, sc("o.s", 0.05), zp))
+			in := ir.NewTensor(3, 5, 4, 7)
+			for i := range in.Data {
+				in.Data[i] = float32(rng.NormFloat64())
+			}
+			ref := referenceOutputs(t, g, []*ir.Tensor{in})[0].Data
+			for _, isa := range kernels.Available() {
+				set, err := kernels.ForISA(isa)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var outs [2][]float32
+				for i := range outs {
+					opts := passes.Options{Level: 2, Verify: true}
+					if i == 0 {
+						opts.Disable = []string{"int8-storage"}
+					}
+					p, _, err := passes.Compile(g, opts, set)
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := 0
+					for _, s := range p.Steps {
+						if s.Kind == plan.KindQScale {
+							n++
+						}
+					}
+					if n != i {
+						t.Fatalf("%v: %d byte channel-scale steps, want %d", isa, n, i)
+					}
+					outs[i] = execute(t, p, 2, []*ir.Tensor{in})[0].Data
+				}
+				for i := range ref {
+					if outs[1][i] != outs[0][i] {
+						t.Fatalf("%v %v zp %d: output %d: bytes %g, float plan %g", isa, qt, z, i, outs[1][i], outs[0][i])
+					}
+					if d := outs[1][i] - ref[i]; d > 0.0501 || d < -0.0501 {
+						t.Errorf("%v %v zp %d: output %d: plan %g, reference %g (more than one step)", isa, qt, z, i, outs[1][i], ref[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -23,6 +23,8 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 		return e.prepQConv(s)
 	case plan.KindQLUT:
 		return e.prepQLUT(s)
+	case plan.KindQScale:
+		return e.prepQScale(s)
 	case plan.KindQuant:
 		return e.prepQuant(s)
 	case plan.KindDequant:
