@@ -136,7 +136,11 @@ func quantizeWeightsOf(h *ir.Graph, n *ir.Node, xs float32, o Options, st *Stats
 	if n.Op == ir.OpGemm && !n.Attrs.TransB {
 		axis = 1
 	}
-	q, scales := quantizeWeights(w.Const, axis, !o.PerTensor)
+	var bvals []float32
+	if b := n.Input(2); b != nil {
+		bvals = b.Const.Data
+	}
+	q, scales := quantizeWeights(w.Const, axis, !o.PerTensor, biasFloor(bvals, xs))
 	cout := w.Shape[axis]
 	var sT, zT *ir.Tensor
 	if len(scales) == 1 {

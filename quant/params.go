@@ -66,16 +66,10 @@ func absMax(xs []float32) float32 {
 
 // quantizeWeights quantizes a constant weight tensor symmetrically to int8,
 // per output channel along axis (perChannel) or per tensor. It returns the
-// integer tensor and the scales ([channels] or one scalar).
-func quantizeWeights(w *ir.Tensor, axis int, perChannel bool) (q *ir.Tensor, scales []float32) {
+// integer tensor and the scales ([channels] or one scalar). A channel's
+// scale is at least minScale[c] (nil: no floor; see biasFloor).
+func quantizeWeights(w *ir.Tensor, axis int, perChannel bool, minScale []float32) (q *ir.Tensor, scales []float32) {
 	q = ir.NewTensor(w.Shape...)
-	if !perChannel {
-		s := weightScale(absMax(w.Data))
-		for i, x := range w.Data {
-			q.Data[i] = quantizeWeight(x, s)
-		}
-		return q, []float32{s}
-	}
 	// w viewed as [outer, ch, inner] around axis.
 	outer, ch, inner := 1, w.Shape[axis], 1
 	for _, d := range w.Shape[:axis] {
@@ -84,6 +78,16 @@ func quantizeWeights(w *ir.Tensor, axis int, perChannel bool) (q *ir.Tensor, sca
 	for _, d := range w.Shape[axis+1:] {
 		inner *= d
 	}
+	if !perChannel {
+		s := weightScale(absMax(w.Data))
+		for _, m := range minScale {
+			s = max(s, m)
+		}
+		for i, x := range w.Data {
+			q.Data[i] = quantizeWeight(x, s)
+		}
+		return q, []float32{s}
+	}
 	scales = make([]float32, ch)
 	for c := range ch {
 		var m float32
@@ -91,6 +95,9 @@ func quantizeWeights(w *ir.Tensor, axis int, perChannel bool) (q *ir.Tensor, sca
 			m = max(m, absMax(w.Data[(o*ch+c)*inner:(o*ch+c+1)*inner]))
 		}
 		scales[c] = weightScale(m)
+		if minScale != nil {
+			scales[c] = max(scales[c], minScale[c])
+		}
 	}
 	for o := range outer {
 		for c := range ch {
@@ -101,4 +108,22 @@ func quantizeWeights(w *ir.Tensor, axis int, perChannel bool) (q *ir.Tensor, sca
 		}
 	}
 	return q, scales
+}
+
+// biasFloor is the smallest weight scale per channel for which bias[c]
+// fits int32 at scale xs·ws[c] (as ONNX Runtime ≥ 1.17 widens such scales
+// instead of saturating the bias): |b|/(xs·(2^31 − 1)), 0 when any
+// scale works; nil without a bias.
+func biasFloor(bias []float32, xs float32) []float32 {
+	if bias == nil {
+		return nil
+	}
+	f := make([]float32, len(bias))
+	for c, b := range bias {
+		v := float32(math.Abs(float64(b)) / (float64(xs) * math.MaxInt32))
+		if v > 0 && !math.IsInf(float64(v), 0) && v == v {
+			f[c] = v * (1 + 1e-6) // the product xs·ws rounds in float32
+		}
+	}
+	return f
 }

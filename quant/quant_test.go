@@ -230,6 +230,9 @@ func TestQuantizeExtremes(t *testing.T) {
 			if _, err := Evaluate(q, xs, st.FloatOutputs, 1); err != nil {
 				t.Fatal(err)
 			}
+			if st.BiasClamped != 0 {
+				t.Errorf("%d biases saturated: the weight scales should have been widened", st.BiasClamped)
+			}
 			probe := append(xs, BuiltinInputs(3, []int{1, 3, 12, 12})[2])
 			checkAgainstReference(t, q, probe, kernels.Available())
 		})
