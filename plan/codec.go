@@ -113,6 +113,8 @@ func (e *encoder) step(s *Step) {
 		e.step(&s.Sub[i])
 	}
 	e.int(s.Band)
+	e.int(s.BandOff)
+	e.int(s.BandThreads)
 }
 
 func (e *encoder) plan(p *Plan) {
@@ -330,6 +332,8 @@ func (d *decoder) step(depth int) Step {
 		s.Sub = append(s.Sub, d.step(depth+1))
 	}
 	s.Band = d.int()
+	s.BandOff = d.int()
+	s.BandThreads = d.int()
 	return s
 }
 

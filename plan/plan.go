@@ -189,6 +189,12 @@ type Step struct {
 	InPlaceIn int
 	Sub       []Step // KindBlock: the steps fused into this one
 	Band      int    // KindBlock: output rows computed per band
+	// KindBlock: the first BandThreads threads take their Scratch floats
+	// of band scratch from the arena at BandOff + tid·Scratch, a range no
+	// tensor occupies during the step (memory other steps have just used,
+	// so in cache; per-thread scratch allocated apart is cold when the
+	// block starts); other threads use their own. 0 threads: none.
+	BandOff, BandThreads int
 }
 
 // IO is a graph input or output: its name and NCHW shape, and where the

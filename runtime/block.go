@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/mnc-go/mnc/kernels"
 	"github.com/mnc-go/mnc/plan"
@@ -54,6 +55,20 @@ func (e *Executor) prepBlock(s *plan.Step) (stepFunc, error) {
 		return nil, err
 	}
 	scratch := e.scratch
+	if t := s.BandThreads; t > 0 {
+		// The first t threads' band scratch is in the arena (see
+		// plan.Step.BandOff): a range no tensor uses during this step.
+		end := s.BandOff + t*s.Scratch
+		if s.BandOff < 0 || t > 256 || s.Scratch <= 0 || end > len(e.arena) || overlaps(s.BandOff, end, s.Out.Off, s.Out.End()) ||
+			slices.ContainsFunc(s.In, func(o plan.Operand) bool { return overlaps(s.BandOff, end, o.Off, o.End()) }) {
+			return nil, fmt.Errorf("band scratch [%d,%d) for %d threads is outside the arena (%d floats) or overlaps the block's operands", s.BandOff, end, t, len(e.arena))
+		}
+		scratch = append([][]float32(nil), e.scratch...)
+		for tid := 0; tid < min(t, len(scratch)); tid++ {
+			off := s.BandOff + tid*s.Scratch
+			scratch[tid] = e.arena[off : off+s.Scratch : off+s.Scratch]
+		}
+	}
 	return func(tid, c, nc int) {
 		img, part := c/b.parts, c%b.parts
 		if nc == 1 {
@@ -169,6 +184,8 @@ func (e *Executor) blockPlan(s *plan.Step) (*blockPlan, error) {
 	b.parts = blockParts(s, e.nt)
 	return b, nil
 }
+
+func overlaps(a0, a1, b0, b1 int) bool { return a0 < b1 && b0 < a1 }
 
 func roundUp16(n int) int { return (n + 15) &^ 15 }
 
