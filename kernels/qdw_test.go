@@ -246,7 +246,7 @@ func TestQDWConvAsymmetricPads(t *testing.T) {
 	rng := rand.New(rand.NewSource(18))
 	for _, ps := range qdwPaths(t) {
 		for _, sh := range []struct{ k, s, pt, pb, hw, c int }{
-			{3, 2, 0, 1, 8, 24}, {3, 2, 0, 1, 9, 70}, {5, 2, 1, 2, 8, 33}, {5, 1, 1, 3, 6, 64}, {3, 1, 0, 2, 5, 16}, {3, 2, 1, 0, 7, 8},
+			{3, 2, 0, 1, 8, 24}, {3, 2, 0, 1, 9, 70}, {2, 1, 0, 1, 5, 24}, {4, 2, 1, 2, 9, 40}, {5, 2, 1, 2, 8, 33}, {5, 1, 1, 3, 6, 64}, {3, 1, 0, 2, 5, 16}, {3, 2, 1, 0, 7, 8},
 		} {
 			o := (sh.hw+sh.pt+sh.pb-sh.k)/sh.s + 1
 			p := &QDWParams{H: sh.hw, W: sh.hw + 1, C: sh.c, KH: sh.k, KW: sh.k, SH: sh.s, SW: sh.s, PadT: sh.pt, PadL: sh.pt,
