@@ -112,7 +112,7 @@ func planMemory(s *State) error {
 	s.report.ArenaBytes = p.PeakBytes
 	s.report.LivePeakBytes = peak
 	s.report.IntermediateBytes = total
-	s.report.ScratchBytes = int64(p.MaxScratch()) * 4
+	s.report.ScratchBytes = int64(p.ScratchFor(max(1, s.Opts.Threads))) * 4
 	return nil
 }
 

@@ -222,6 +222,19 @@ type Plan struct {
 	mapped []byte // the plan file mapped into memory, which Blobs point into (Load)
 }
 
+// ScratchFor is the per-thread scratch (floats) a run on nt threads
+// allocates: MaxScratch, less the fused blocks whose band scratch the arena
+// holds for all nt threads (Step.BandThreads).
+func (p *Plan) ScratchFor(nt int) int {
+	m := 0
+	for i := range p.Steps {
+		if s := &p.Steps[i]; s.Scratch > m && !(s.Kind == KindBlock && s.BandThreads >= nt) {
+			m = s.Scratch
+		}
+	}
+	return m
+}
+
 // MaxScratch is the largest per-thread scratch any step needs.
 func (p *Plan) MaxScratch() int {
 	m := 0

@@ -104,7 +104,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	if err := checkReservations(p, set); err != nil {
 		return nil, err
 	}
-	sc, ps := p.MaxScratch(), gemmPadSize(p, set)
+	sc, ps := p.ScratchFor(nt), gemmPadSize(p, set)
 	need := limits.Mul(4, int64(p.ArenaSize)) + limits.Mul(4, int64(nt), int64(sc)+int64(ps))
 	if err := limits.Check(opts.MaxMemory, fmt.Sprintf("runtime: plan %q (arena of %s, scratch of %s per thread × %d threads)", p.Name,
 		limits.Size(limits.Mul(4, int64(p.ArenaSize))), limits.Size(limits.Mul(4, int64(sc)+int64(ps))), nt), need); err != nil {

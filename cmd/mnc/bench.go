@@ -391,7 +391,7 @@ func (b *benchState) result() *benchResult {
 		MACs: macs, GFLOPS: 2 * float64(macs) / float64(med.Nanoseconds()),
 		AllocsPerRun: float64(b.mallocs) / float64(len(b.times)),
 		ArenaBytes:   int64(p.ArenaSize) * 4, WeightsBytes: weightsBytes(p),
-		ScratchBytes: int64(p.MaxScratch()) * 4 * int64(e.Threads()), PeakRSSBytes: peakRSS(),
+		ScratchBytes: int64(p.ScratchFor(e.Threads())) * 4 * int64(e.Threads()), PeakRSSBytes: peakRSS(),
 		Steps: len(p.Steps), Barriers: e.Barriers(), MinChunks: minChunks(e.Chunks()),
 		ImagesPerSec: float64(p.Batch) / med.Seconds(), Mode: "split",
 		plan: p,
