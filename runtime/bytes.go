@@ -300,21 +300,32 @@ func (e *Executor) prepQScale(s *plan.Step) (stepFunc, error) {
 	n, hw, c := pixels(x)
 	in, sv, out := e.bytes(x), e.buf(sc), e.bytes(y)
 	ld := x.RowStride()
-	l, h, off := lo-zp, hi-zp, zp-lo
+	// Per block of pixels: t[x]·s in a per-thread buffer, then the
+	// kernels' Quantize (generated: VDIVPS), then stored as bytes q − lo.
+	set := e.set
+	block := max(1, quantBlock/c)
+	bufs := make([][]float32, len(e.scratch)) // per thread, made once
+	for i := range bufs {
+		bufs[i] = make([]float32, max(quantBlock, c))
+	}
+	ilo := int32(lo)
 	return func(tid, th, nt int) {
-		const magic = 0x1.8p23
+		buf := bufs[tid]
 		p0, p1 := split(hw, 1, th, nt)
 		for b := 0; b < n; b++ {
 			svb := sv[b*c : (b+1)*c]
-			for p := p0; p < p1; p++ {
-				src, dst := in[(b*hw+p)*ld:][:c], out[(b*hw+p)*ld:][:c]
-				for j, v := range src {
-					q := (t[v] * svb[j]) / ys
-					if q != q {
-						q = 0
+			for q0 := p0; q0 < p1; q0 += block {
+				q1 := min(q0+block, p1)
+				v := buf[:(q1-q0)*c]
+				for p := q0; p < q1; p++ {
+					src, dst := in[(b*hw+p)*ld:][:c], v[(p-q0)*c:][:c]
+					for j, x := range src {
+						dst[j] = t[x] * svb[j]
 					}
-					q = max(min(q, h), l)
-					dst[j] = uint8(float32(q+magic) - magic + off)
+				}
+				set.Quantize(v, v, ys, zp, lo, hi)
+				for p := q0; p < q1; p++ {
+					toBytes(v[(p-q0)*c:][:c], out[(b*hw+p)*ld:][:c], -ilo)
 				}
 			}
 		}
