@@ -78,7 +78,11 @@ func qdwLayoutSize(l, c, kh, kw int) int {
 	taps := kh * kw
 	switch l {
 	case qdwVNNI:
-		return qdwHeader + (c+63)/64*((taps+3)/4*256+512)
+		n := qdwHeader + (c+63)/64*((taps+3)/4*256+512)
+		if qdwHasPairs(l, c, kh, kw) {
+			n += qdwPairBlock
+		}
+		return n
 	case qdwPairs:
 		return qdwHeader + (c+7)/8*256
 	case qdwTaps:
@@ -88,6 +92,14 @@ func qdwLayoutSize(l, c, kh, kw int) int {
 	}
 	return qdwHeader + (c+7)/8*(taps+2)*32
 }
+
+// qdwPairBlock is the size of a 3×3 layout-1 block of 64 channels.
+const qdwPairBlock = 3*256 + 512
+
+// qdwHasPairs reports whether a layout-1 blob ends with a second block of
+// its 32 channels twice over: 32-channel 3×3 convs on 32-byte pixels run
+// two pixels per 64-byte vector with it (kernels/qdw_amd64.go).
+func qdwHasPairs(l, c, kh, kw int) bool { return l == qdwVNNI && c == 32 && kh == 3 && kw == 3 }
 
 // qdwCheckWeights validates PackQDW's operands and returns bias' (bias −
 // xzp·Σw per channel).
@@ -132,6 +144,18 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 	}
 	dst = dst[:n]
 	clear(dst)
+	if qdwHasPairs(l, c, kh, kw) {
+		w2, m2 := append(append([]int32(nil), w...), w...), append(append([]float32(nil), mult...), mult...)
+		var b2 []int32
+		if bias != nil {
+			b2 = append(append([]int32(nil), bias...), bias...)
+		}
+		tmp := make([]byte, qdwLayoutSize(l, 2*c, kh, kw))
+		if err := packQDWLayout(l, tmp, w2, b2, m2, xzp, 2*c, kh, kw); err != nil {
+			return err
+		}
+		copy(dst[n-qdwPairBlock:], tmp[qdwHeader:])
+	}
 	le := binary.LittleEndian
 	le.PutUint32(dst[0:], qdwMagic)
 	le.PutUint32(dst[4:], uint32(l))

@@ -110,7 +110,16 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 	// padding lies there joins the run (its padding taps point at the
 	// zero-point row), so a row of a 3×3 pad-1 conv is one call and the
 	// right border pixel.
-	if reuse && oxLo == 1 && oxLo < oxHi && p.PadL <= k-p.SW {
+	// A 32-channel 3×3 s1 conv on 32-byte pixels runs two pixels per
+	// 64-byte vector: the stride-2 kernel on "pixels" 64 bytes apart with
+	// the blob's second block (the 32 channels twice), then the odd pixel;
+	// the left border pixel then stays out of the run.
+	pairs := vnni && reuse && p.SW == 1 && qdwHasPairs(l, c, k, p.KW) && is == 32 && os == 32
+	pargs := args
+	if pairs {
+		pargs.w = &wp[qdwLayoutSize(l, c, k, p.KW)-qdwPairBlock]
+	}
+	if reuse && !pairs && oxLo == 1 && oxLo < oxHi && p.PadL <= k-p.SW {
 		oxLo = 0
 	}
 	for oy := oy0; oy < oy1; oy++ {
@@ -130,7 +139,18 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 					}
 				}
 			}
-			call(p.SW*is, &out[(oy*p.OW+oxLo)*os], oxHi-oxLo)
+			n := oxHi - oxLo
+			if pairs && n >= 2 {
+				asm.QDWConv3x3VNNI(2, &taps[0], 64, 64, (*int32)(unsafe.Pointer(&pargs)), &out[(oy*p.OW+oxLo)*os], 64, n/2)
+				if n%2 == 1 {
+					for i := range taps[:k*k] {
+						taps[i] = (*uint8)(unsafe.Add(unsafe.Pointer(taps[i]), (n-1)*is))
+					}
+					call(is, &out[(oy*p.OW+oxHi-1)*os], 1)
+				}
+			} else {
+				call(p.SW*is, &out[(oy*p.OW+oxLo)*os], n)
+			}
 		}
 		for ox := 0; ox < p.OW; ox++ {
 			if ox == oxLo && oxLo < oxHi {

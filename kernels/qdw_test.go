@@ -136,14 +136,14 @@ func runQDW(t *testing.T, ps qdwPath, p *QDWParams, in []byte, w, bias []int32, 
 func TestQDWConv(t *testing.T) {
 	rng := rand.New(rand.NewSource(14))
 	paths := qdwPaths(t)
-	chans := []int{1, 3, 13, 17, 40, 72, 100, 130}
+	chans := []int{1, 3, 13, 17, 32, 40, 72, 100, 130}
 	if testing.Short() {
-		chans = []int{1, 13, 72}
+		chans = []int{1, 13, 32, 72}
 	}
 	for _, k := range []int{3, 5} {
 		for _, s := range []int{1, 2} {
 			for _, c := range chans {
-				for _, wd := range []int{1, 2, 7, 13} {
+				for _, wd := range []int{1, 2, 7, 8, 13} {
 					for hi, h := range []int{1, 2, 6} {
 						for zi, zp := range [][2]int32{{0, 255}, {255, 0}, {128, 3}} {
 							pad := k / 2
