@@ -40,6 +40,7 @@ go test -short -timeout 20m -skip "$skip" -exec qemu-aarch64 "${pkgs[@]}"
 # ARMv8.0 FP/ASIMD, so this catches a generated instruction that needs a
 # later extension (FP16, dot product, ...), and runs the int8 GEMM tests and
 # a small int8 plan on bytes on the ARMv8.0 path (SMULL/SADALP: no SDOT
-# there; the default CPU runs SUDOT, and the kernel tests SDOT too).
+# there; the default CPU runs SUDOT, and the kernel tests SDOT too), and the
+# int8 depthwise kernels' tests (QDW: ARMv8.0 SMLAL, ~1 s).
 echo "arm64: NEON kernel tests on an emulated Cortex-A53"
-go test -short -count=1 -exec "qemu-aarch64 -cpu cortex-a53" -run 'Neon|U8S8|TestInt8Bytes' ./kernels/ ./runtime/
+go test -short -count=1 -exec "qemu-aarch64 -cpu cortex-a53" -run 'Neon|U8S8|QDW|TestInt8Bytes' ./kernels/ ./runtime/

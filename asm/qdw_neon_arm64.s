@@ -32,89 +32,303 @@ TEXT ·QDWConv3x3NEON(SB), NOSPLIT, $0-64
 	LSR $4, R2, R12
 	CBZ R12, tail8
 g16:
-	// 16 channels: multipliers and weights
+	// 16 channels: multipliers
 	ADD $64, R3, R10
-	VLD1.P 64(R10), [V22.S4, V23.S4, V24.S4, V25.S4]
-	FLDPQ.P 32(R10), (F0, F1)
-	FLDPQ.P 32(R10), (F2, F3)
-	FLDPQ.P 32(R10), (F4, F5)
-	FLDPQ.P 32(R10), (F6, F7)
-	FLDPQ.P 32(R10), (F8, F9)
-	FLDPQ.P 32(R10), (F10, F11)
-	FLDPQ.P 32(R10), (F12, F13)
-	FLDPQ.P 32(R10), (F14, F15)
-	FLDPQ.P 32(R10), (F16, F17)
+	VLD1 (R10), [V22.S4, V23.S4, V24.S4, V25.S4]
 	MOVD R8, R15
 	ADD R8, R5, R14
 	MOVD R7, R4
-p16:
+	SUBS $2, R4, R4
+	BLT ps16
+pp16:
+	ADD R1, R15, R9
+	ADD R6, R14, R11
 	FMOVQ 0(R3), F18
 	FMOVQ 16(R3), F19
 	FMOVQ 32(R3), F20
 	FMOVQ 48(R3), F21
-	WORD $0x3cef6a1b // ldr q27, [x16, x15]
-	WORD $0x3cef6a3d // ldr q29, [x17, x15]
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	WORD $0x0e608392 // smlal v18.4s, v28.4h, v0.4h
-	WORD $0x4e608393 // smlal2 v19.4s, v28.8h, v0.8h
-	WORD $0x0e618374 // smlal v20.4s, v27.4h, v1.4h
-	WORD $0x4e618375 // smlal2 v21.4s, v27.8h, v1.8h
-	WORD $0x3cef6a7b // ldr q27, [x19, x15]
-	VUXTL V29.B8, V30.H8
-	VUXTL2 V29.B16, V29.H8
-	WORD $0x0e6283d2 // smlal v18.4s, v30.4h, v2.4h
-	WORD $0x4e6283d3 // smlal2 v19.4s, v30.8h, v2.8h
-	WORD $0x0e6383b4 // smlal v20.4s, v29.4h, v3.4h
-	WORD $0x4e6383b5 // smlal2 v21.4s, v29.8h, v3.8h
-	WORD $0x3cef6a9d // ldr q29, [x20, x15]
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	WORD $0x0e648392 // smlal v18.4s, v28.4h, v4.4h
-	WORD $0x4e648393 // smlal2 v19.4s, v28.8h, v4.8h
-	WORD $0x0e658374 // smlal v20.4s, v27.4h, v5.4h
-	WORD $0x4e658375 // smlal2 v21.4s, v27.8h, v5.8h
-	WORD $0x3cef6abb // ldr q27, [x21, x15]
-	VUXTL V29.B8, V30.H8
-	VUXTL2 V29.B16, V29.H8
-	WORD $0x0e6683d2 // smlal v18.4s, v30.4h, v6.4h
-	WORD $0x4e6683d3 // smlal2 v19.4s, v30.8h, v6.8h
-	WORD $0x0e6783b4 // smlal v20.4s, v29.4h, v7.4h
-	WORD $0x4e6783b5 // smlal2 v21.4s, v29.8h, v7.8h
-	WORD $0x3cef6add // ldr q29, [x22, x15]
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	WORD $0x0e688392 // smlal v18.4s, v28.4h, v8.4h
-	WORD $0x4e688393 // smlal2 v19.4s, v28.8h, v8.8h
-	WORD $0x0e698374 // smlal v20.4s, v27.4h, v9.4h
-	WORD $0x4e698375 // smlal2 v21.4s, v27.8h, v9.8h
-	WORD $0x3cef6afb // ldr q27, [x23, x15]
-	VUXTL V29.B8, V30.H8
-	VUXTL2 V29.B16, V29.H8
-	WORD $0x0e6a83d2 // smlal v18.4s, v30.4h, v10.4h
-	WORD $0x4e6a83d3 // smlal2 v19.4s, v30.8h, v10.8h
-	WORD $0x0e6b83b4 // smlal v20.4s, v29.4h, v11.4h
-	WORD $0x4e6b83b5 // smlal2 v21.4s, v29.8h, v11.8h
-	WORD $0x3cef6b1d // ldr q29, [x24, x15]
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	WORD $0x0e6c8392 // smlal v18.4s, v28.4h, v12.4h
-	WORD $0x4e6c8393 // smlal2 v19.4s, v28.8h, v12.8h
-	WORD $0x0e6d8374 // smlal v20.4s, v27.4h, v13.4h
-	WORD $0x4e6d8375 // smlal2 v21.4s, v27.8h, v13.8h
-	WORD $0x3cef6b3b // ldr q27, [x25, x15]
-	VUXTL V29.B8, V30.H8
-	VUXTL2 V29.B16, V29.H8
-	WORD $0x0e6e83d2 // smlal v18.4s, v30.4h, v14.4h
-	WORD $0x4e6e83d3 // smlal2 v19.4s, v30.8h, v14.8h
-	WORD $0x0e6f83b4 // smlal v20.4s, v29.4h, v15.4h
-	WORD $0x4e6f83b5 // smlal2 v21.4s, v29.8h, v15.8h
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	WORD $0x0e708392 // smlal v18.4s, v28.4h, v16.4h
-	WORD $0x4e708393 // smlal2 v19.4s, v28.8h, v16.8h
-	WORD $0x0e718374 // smlal v20.4s, v27.4h, v17.4h
-	WORD $0x4e718375 // smlal2 v21.4s, v27.8h, v17.8h
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	FMOVQ 32(R3), F29
+	FMOVQ 48(R3), F30
+	WORD $0x3cef6a00 // ldr q0, [x16, x15]
+	WORD $0x3ce96a02 // ldr q2, [x16, x9]
+	FMOVQ 128(R3), F4
+	FMOVQ 144(R3), F5
+	WORD $0x3cef6a26 // ldr q6, [x17, x15]
+	WORD $0x3ce96a28 // ldr q8, [x17, x9]
+	FMOVQ 160(R3), F10
+	FMOVQ 176(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x3cef6a6c // ldr q12, [x19, x15]
+	WORD $0x3ce96a6e // ldr q14, [x19, x9]
+	FMOVQ 192(R3), F16
+	FMOVQ 208(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	WORD $0x3cef6a80 // ldr q0, [x20, x15]
+	WORD $0x3ce96a82 // ldr q2, [x20, x9]
+	FMOVQ 224(R3), F4
+	FMOVQ 240(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	WORD $0x3cef6aa6 // ldr q6, [x21, x15]
+	WORD $0x3ce96aa8 // ldr q8, [x21, x9]
+	FMOVQ 256(R3), F10
+	FMOVQ 272(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	WORD $0x3cef6acc // ldr q12, [x22, x15]
+	WORD $0x3ce96ace // ldr q14, [x22, x9]
+	FMOVQ 288(R3), F16
+	FMOVQ 304(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	WORD $0x3cef6ae0 // ldr q0, [x23, x15]
+	WORD $0x3ce96ae2 // ldr q2, [x23, x9]
+	FMOVQ 320(R3), F4
+	FMOVQ 336(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	WORD $0x3cef6b06 // ldr q6, [x24, x15]
+	WORD $0x3ce96b08 // ldr q8, [x24, x9]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	WORD $0x3cef6b2c // ldr q12, [x25, x15]
+	WORD $0x3ce96b2e // ldr q14, [x25, x9]
+	FMOVQ 384(R3), F16
+	FMOVQ 400(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e38de94 // fmul v20.4s, v20.4s, v24.4s
+	WORD $0x6e39deb5 // fmul v21.4s, v21.4s, v25.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x6e38dfbd // fmul v29.4s, v29.4s, v24.4s
+	WORD $0x6e39dfde // fmul v30.4s, v30.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
+	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x0e614bbd // sqxtn v29.4h, v29.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e614bdd // sqxtn2 v29.8h, v30.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0e94 // sqadd v20.8h, v20.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x4e7a0fbd // sqadd v29.8h, v29.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x6e212a92 // sqxtun2 v18.16b, v20.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	WORD $0x6e212bbb // sqxtun2 v27.16b, v29.8h
+	FMOVQ F18, (R14)
+	FMOVQ F27, (R11)
+	ADD R1, R9, R15
+	ADD R6, R11, R14
+	SUBS $2, R4, R4
+	BGE pp16
+ps16:
+	TBZ $0, R7, pe16
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 32(R3), F20
+	FMOVQ 48(R3), F21
+	WORD $0x3cef6a00 // ldr q0, [x16, x15]
+	FMOVQ 128(R3), F4
+	FMOVQ 144(R3), F5
+	WORD $0x3cef6a26 // ldr q6, [x17, x15]
+	FMOVQ 160(R3), F10
+	FMOVQ 176(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x3cef6a6c // ldr q12, [x19, x15]
+	FMOVQ 192(R3), F16
+	FMOVQ 208(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x3cef6a80 // ldr q0, [x20, x15]
+	FMOVQ 224(R3), F4
+	FMOVQ 240(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x3cef6aa6 // ldr q6, [x21, x15]
+	FMOVQ 256(R3), F10
+	FMOVQ 272(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x3cef6acc // ldr q12, [x22, x15]
+	FMOVQ 288(R3), F16
+	FMOVQ 304(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x3cef6ae0 // ldr q0, [x23, x15]
+	FMOVQ 320(R3), F4
+	FMOVQ 336(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x3cef6b06 // ldr q6, [x24, x15]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x3cef6b2c // ldr q12, [x25, x15]
+	FMOVQ 384(R3), F16
+	FMOVQ 400(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -139,68 +353,185 @@ p16:
 	FMOVQ F18, (R14)
 	ADD R1, R15, R15
 	ADD R6, R14, R14
-	SUBS $1, R4, R4
-	BNE p16
+pe16:
 	ADD $16, R8, R8
 	ADD $416, R3, R3
 	SUBS $1, R12, R12
 	BNE g16
 tail8:
 	TBZ $3, R2, tail4
-	// 8 channels: multipliers and weights
+	// 8 channels: multipliers
 	ADD $32, R3, R10
-	VLD1.P 32(R10), [V22.S4, V23.S4]
-	FMOVQ.P 16(R10), F0
-	FMOVQ.P 16(R10), F1
-	FMOVQ.P 16(R10), F2
-	FMOVQ.P 16(R10), F3
-	FMOVQ.P 16(R10), F4
-	FMOVQ.P 16(R10), F5
-	FMOVQ.P 16(R10), F6
-	FMOVQ.P 16(R10), F7
-	FMOVQ.P 16(R10), F8
+	VLD1 (R10), [V22.S4, V23.S4]
 	MOVD R8, R15
 	ADD R8, R5, R14
 	MOVD R7, R4
-p8:
+	SUBS $2, R4, R4
+	BLT ps8
+pp8:
+	ADD R1, R15, R9
+	ADD R6, R14, R11
 	FMOVQ 0(R3), F18
 	FMOVQ 16(R3), F19
-	FMOVD (R16)(R15), F27
-	FMOVD (R17)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e608392 // smlal v18.4s, v28.4h, v0.4h
-	WORD $0x4e608393 // smlal2 v19.4s, v28.8h, v0.8h
-	FMOVD (R19)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6183d2 // smlal v18.4s, v30.4h, v1.4h
-	WORD $0x4e6183d3 // smlal2 v19.4s, v30.8h, v1.8h
-	FMOVD (R20)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e628392 // smlal v18.4s, v28.4h, v2.4h
-	WORD $0x4e628393 // smlal2 v19.4s, v28.8h, v2.8h
-	FMOVD (R21)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6383d2 // smlal v18.4s, v30.4h, v3.4h
-	WORD $0x4e6383d3 // smlal2 v19.4s, v30.8h, v3.8h
-	FMOVD (R22)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e648392 // smlal v18.4s, v28.4h, v4.4h
-	WORD $0x4e648393 // smlal2 v19.4s, v28.8h, v4.8h
-	FMOVD (R23)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6583d2 // smlal v18.4s, v30.4h, v5.4h
-	WORD $0x4e6583d3 // smlal2 v19.4s, v30.8h, v5.8h
-	FMOVD (R24)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e668392 // smlal v18.4s, v28.4h, v6.4h
-	WORD $0x4e668393 // smlal2 v19.4s, v28.8h, v6.8h
-	FMOVD (R25)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6783d2 // smlal v18.4s, v30.4h, v7.4h
-	WORD $0x4e6783d3 // smlal2 v19.4s, v30.8h, v7.8h
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e688392 // smlal v18.4s, v28.4h, v8.4h
-	WORD $0x4e688393 // smlal2 v19.4s, v28.8h, v8.8h
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	FMOVD (R16)(R15), F0
+	FMOVD (R16)(R9), F2
+	FMOVQ 64(R3), F4
+	FMOVD (R17)(R15), F6
+	FMOVD (R17)(R9), F8
+	FMOVQ 80(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	FMOVD (R19)(R15), F12
+	FMOVD (R19)(R9), F14
+	FMOVQ 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	FMOVD (R20)(R15), F0
+	FMOVD (R20)(R9), F2
+	FMOVQ 112(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	FMOVD (R21)(R15), F6
+	FMOVD (R21)(R9), F8
+	FMOVQ 128(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	FMOVD (R22)(R15), F12
+	FMOVD (R22)(R9), F14
+	FMOVQ 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	FMOVD (R23)(R15), F0
+	FMOVD (R23)(R9), F2
+	FMOVQ 160(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	FMOVD (R24)(R15), F6
+	FMOVD (R24)(R9), F8
+	FMOVQ 176(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	FMOVD (R25)(R15), F12
+	FMOVD (R25)(R9), F14
+	FMOVQ 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVD F18, (R14)
+	FMOVD F27, (R11)
+	ADD R1, R9, R15
+	ADD R6, R11, R14
+	SUBS $2, R4, R4
+	BGE pp8
+ps8:
+	TBZ $0, R7, pe8
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVD (R16)(R15), F0
+	FMOVQ 64(R3), F4
+	FMOVD (R17)(R15), F6
+	FMOVQ 80(R3), F10
+	VUXTL V0.B8, V1.H8
+	FMOVD (R19)(R15), F12
+	FMOVQ 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	FMOVD (R20)(R15), F0
+	FMOVQ 112(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	FMOVD (R21)(R15), F6
+	FMOVQ 128(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	FMOVD (R22)(R15), F12
+	FMOVQ 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	FMOVD (R23)(R15), F0
+	FMOVQ 160(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	FMOVD (R24)(R15), F6
+	FMOVQ 176(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	FMOVD (R25)(R15), F12
+	FMOVQ 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -215,56 +546,145 @@ p8:
 	FMOVD F18, (R14)
 	ADD R1, R15, R15
 	ADD R6, R14, R14
-	SUBS $1, R4, R4
-	BNE p8
+pe8:
 	ADD $8, R8, R8
 	ADD $208, R3, R3
 tail4:
 	TBZ $2, R2, done
-	// 4 channels: multipliers and weights
+	// 4 channels: multipliers
 	ADD $16, R3, R10
-	VLD1.P 16(R10), [V22.S4]
-	FMOVD.P 8(R10), F0
-	FMOVD.P 8(R10), F1
-	FMOVD.P 8(R10), F2
-	FMOVD.P 8(R10), F3
-	FMOVD.P 8(R10), F4
-	FMOVD.P 8(R10), F5
-	FMOVD.P 8(R10), F6
-	FMOVD.P 8(R10), F7
-	FMOVD.P 8(R10), F8
+	VLD1 (R10), [V22.S4]
 	MOVD R8, R15
 	ADD R8, R5, R14
 	MOVD R7, R4
-p4:
+	SUBS $2, R4, R4
+	BLT ps4
+pp4:
+	ADD R1, R15, R9
+	ADD R6, R14, R11
 	FMOVQ 0(R3), F18
-	FMOVS (R16)(R15), F27
-	FMOVS (R17)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e608392 // smlal v18.4s, v28.4h, v0.4h
-	FMOVS (R19)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6183d2 // smlal v18.4s, v30.4h, v1.4h
-	FMOVS (R20)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e628392 // smlal v18.4s, v28.4h, v2.4h
-	FMOVS (R21)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6383d2 // smlal v18.4s, v30.4h, v3.4h
-	FMOVS (R22)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e648392 // smlal v18.4s, v28.4h, v4.4h
-	FMOVS (R23)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6583d2 // smlal v18.4s, v30.4h, v5.4h
-	FMOVS (R24)(R15), F29
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e668392 // smlal v18.4s, v28.4h, v6.4h
-	FMOVS (R25)(R15), F27
-	VUXTL V29.B8, V30.H8
-	WORD $0x0e6783d2 // smlal v18.4s, v30.4h, v7.4h
-	VUXTL V27.B8, V28.H8
-	WORD $0x0e688392 // smlal v18.4s, v28.4h, v8.4h
+	FMOVQ 0(R3), F27
+	FMOVS (R16)(R15), F0
+	FMOVS (R16)(R9), F2
+	FMOVD 32(R3), F4
+	FMOVS (R17)(R15), F6
+	FMOVS (R17)(R9), F8
+	FMOVD 40(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	FMOVS (R19)(R15), F12
+	FMOVS (R19)(R9), F14
+	FMOVD 48(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	FMOVS (R20)(R15), F0
+	FMOVS (R20)(R9), F2
+	FMOVD 56(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	FMOVS (R21)(R15), F6
+	FMOVS (R21)(R9), F8
+	FMOVD 64(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	FMOVS (R22)(R15), F12
+	FMOVS (R22)(R9), F14
+	FMOVD 72(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	FMOVS (R23)(R15), F0
+	FMOVS (R23)(R9), F2
+	FMOVD 80(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	FMOVS (R24)(R15), F6
+	FMOVS (R24)(R9), F8
+	FMOVD 88(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	FMOVS (R25)(R15), F12
+	FMOVS (R25)(R9), F14
+	FMOVD 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVS F18, (R14)
+	FMOVS F27, (R11)
+	ADD R1, R9, R15
+	ADD R6, R11, R14
+	SUBS $2, R4, R4
+	BGE pp4
+ps4:
+	TBZ $0, R7, pe4
+	FMOVQ 0(R3), F18
+	FMOVS (R16)(R15), F0
+	FMOVD 32(R3), F4
+	FMOVS (R17)(R15), F6
+	FMOVD 40(R3), F10
+	VUXTL V0.B8, V1.H8
+	FMOVS (R19)(R15), F12
+	FMOVD 48(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	FMOVS (R20)(R15), F0
+	FMOVD 56(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	FMOVS (R21)(R15), F6
+	FMOVD 64(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	FMOVS (R22)(R15), F12
+	FMOVD 72(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	FMOVS (R23)(R15), F0
+	FMOVD 80(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	FMOVS (R24)(R15), F6
+	FMOVD 88(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	FMOVS (R25)(R15), F12
+	FMOVD 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
@@ -275,8 +695,7 @@ p4:
 	FMOVS F18, (R14)
 	ADD R1, R15, R15
 	ADD R6, R14, R14
-	SUBS $1, R4, R4
-	BNE p4
+pe4:
 	ADD $4, R8, R8
 	ADD $104, R3, R3
 done:
@@ -302,11 +721,497 @@ TEXT ·QDWConv5x5NEON(SB), NOSPLIT, $0-64
 g16:
 	// 16 channels: multipliers
 	ADD $64, R3, R10
-	VLD1.P 64(R10), [V22.S4, V23.S4, V24.S4, V25.S4]
+	VLD1 (R10), [V22.S4, V23.S4, V24.S4, V25.S4]
 	MOVD R8, R15
 	ADD R8, R5, R14
 	MOVD R7, R4
-p16:
+	SUBS $2, R4, R4
+	BLT ps16
+pp16:
+	ADD R1, R15, R16
+	ADD R6, R14, R17
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 32(R3), F20
+	FMOVQ 48(R3), F21
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	FMOVQ 32(R3), F29
+	FMOVQ 48(R3), F30
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 128(R3), F4
+	FMOVQ 144(R3), F5
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 160(R3), F10
+	FMOVQ 176(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	MOVD 24(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 192(R3), F16
+	FMOVQ 208(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 32(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 224(R3), F4
+	FMOVQ 240(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 40(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 256(R3), F10
+	FMOVQ 272(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 48(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 288(R3), F16
+	FMOVQ 304(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 56(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 320(R3), F4
+	FMOVQ 336(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 64(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 72(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 384(R3), F16
+	FMOVQ 400(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 80(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 416(R3), F4
+	FMOVQ 432(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 88(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 448(R3), F10
+	FMOVQ 464(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 96(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 480(R3), F16
+	FMOVQ 496(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 104(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 512(R3), F4
+	FMOVQ 528(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 112(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 544(R3), F10
+	FMOVQ 560(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 120(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 576(R3), F16
+	FMOVQ 592(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 128(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 608(R3), F4
+	FMOVQ 624(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 136(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 640(R3), F10
+	FMOVQ 656(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 144(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 672(R3), F16
+	FMOVQ 688(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 152(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 704(R3), F4
+	FMOVQ 720(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 160(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 736(R3), F10
+	FMOVQ 752(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 168(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 768(R3), F16
+	FMOVQ 784(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	MOVD 176(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 800(R3), F4
+	FMOVQ 816(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	MOVD 184(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	WORD $0x3cf06968 // ldr q8, [x11, x16]
+	FMOVQ 832(R3), F10
+	FMOVQ 848(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	MOVD 192(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	WORD $0x3cf069ae // ldr q14, [x13, x16]
+	FMOVQ 864(R3), F16
+	FMOVQ 880(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	VUXTL V8.B8, V9.H8
+	VUXTL2 V8.B16, V8.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	WORD $0x3cf06922 // ldr q2, [x9, x16]
+	FMOVQ 896(R3), F4
+	FMOVQ 912(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	VUXTL V14.B8, V15.H8
+	VUXTL2 V14.B16, V14.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	WORD $0x0e6b811d // smlal v29.4s, v8.4h, v11.4h
+	WORD $0x4e6b811e // smlal2 v30.4s, v8.8h, v11.8h
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e7181dd // smlal v29.4s, v14.4h, v17.4h
+	WORD $0x4e7181de // smlal2 v30.4s, v14.8h, v17.8h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	WORD $0x0e65805d // smlal v29.4s, v2.4h, v5.4h
+	WORD $0x4e65805e // smlal2 v30.4s, v2.8h, v5.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e38de94 // fmul v20.4s, v20.4s, v24.4s
+	WORD $0x6e39deb5 // fmul v21.4s, v21.4s, v25.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x6e38dfbd // fmul v29.4s, v29.4s, v24.4s
+	WORD $0x6e39dfde // fmul v30.4s, v30.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
+	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x0e614bbd // sqxtn v29.4h, v29.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e614bdd // sqxtn2 v29.8h, v30.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0e94 // sqadd v20.8h, v20.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x4e7a0fbd // sqadd v29.8h, v29.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x6e212a92 // sqxtun2 v18.16b, v20.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	WORD $0x6e212bbb // sqxtun2 v27.16b, v29.8h
+	FMOVQ F18, (R14)
+	FMOVQ F27, (R17)
+	ADD R1, R16, R15
+	ADD R6, R17, R14
+	SUBS $2, R4, R4
+	BGE pp16
+ps16:
+	TBZ $0, R7, pe16
 	FMOVQ 0(R3), F18
 	FMOVQ 16(R3), F19
 	FMOVQ 32(R3), F20
@@ -315,252 +1220,252 @@ p16:
 	MOVD 8(R0), R11
 	MOVD 16(R0), R13
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 128(R3), F3
-	FMOVQ 144(R3), F4
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 160(R3), F8
-	FMOVQ 176(R3), F9
-	MOVD 24(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 192(R3), F13
-	FMOVQ 208(R3), F14
+	FMOVQ 128(R3), F4
+	FMOVQ 144(R3), F5
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 160(R3), F10
+	FMOVQ 176(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	MOVD 24(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 192(R3), F16
+	FMOVQ 208(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 32(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 224(R3), F3
-	FMOVQ 240(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 224(R3), F4
+	FMOVQ 240(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 40(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 256(R3), F8
-	FMOVQ 272(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
-	MOVD 48(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 288(R3), F13
-	FMOVQ 304(R3), F14
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 256(R3), F10
+	FMOVQ 272(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 48(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 288(R3), F16
+	FMOVQ 304(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 56(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 320(R3), F3
-	FMOVQ 336(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 320(R3), F4
+	FMOVQ 336(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 64(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 352(R3), F8
-	FMOVQ 368(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
-	MOVD 72(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 384(R3), F13
-	FMOVQ 400(R3), F14
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 72(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 384(R3), F16
+	FMOVQ 400(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 80(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 416(R3), F3
-	FMOVQ 432(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 416(R3), F4
+	FMOVQ 432(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 88(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 448(R3), F8
-	FMOVQ 464(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
-	MOVD 96(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 480(R3), F13
-	FMOVQ 496(R3), F14
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 448(R3), F10
+	FMOVQ 464(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 96(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 480(R3), F16
+	FMOVQ 496(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 104(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 512(R3), F3
-	FMOVQ 528(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 512(R3), F4
+	FMOVQ 528(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 112(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 544(R3), F8
-	FMOVQ 560(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
-	MOVD 120(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 576(R3), F13
-	FMOVQ 592(R3), F14
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 544(R3), F10
+	FMOVQ 560(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 120(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 576(R3), F16
+	FMOVQ 592(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 128(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 608(R3), F3
-	FMOVQ 624(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 608(R3), F4
+	FMOVQ 624(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 136(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 640(R3), F8
-	FMOVQ 656(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
-	MOVD 144(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 672(R3), F13
-	FMOVQ 688(R3), F14
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 640(R3), F10
+	FMOVQ 656(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 144(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 672(R3), F16
+	FMOVQ 688(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 152(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 704(R3), F3
-	FMOVQ 720(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 704(R3), F4
+	FMOVQ 720(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 160(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 736(R3), F8
-	FMOVQ 752(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
-	MOVD 168(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 768(R3), F13
-	FMOVQ 784(R3), F14
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 736(R3), F10
+	FMOVQ 752(R3), F11
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 168(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 768(R3), F16
+	FMOVQ 784(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	MOVD 176(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 800(R3), F3
-	FMOVQ 816(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
+	FMOVQ 800(R3), F4
+	FMOVQ 816(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	MOVD 184(R0), R13
-	WORD $0x3cef6965 // ldr q5, [x11, x15]
-	FMOVQ 832(R3), F8
-	FMOVQ 848(R3), F9
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 832(R3), F10
+	FMOVQ 848(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
 	MOVD 192(R0), R9
-	WORD $0x3cef69aa // ldr q10, [x13, x15]
-	FMOVQ 864(R3), F13
-	FMOVQ 880(R3), F14
-	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 864(R3), F16
+	FMOVQ 880(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 896(R3), F3
-	FMOVQ 912(R3), F4
-	VUXTL V5.B8, V6.H8
-	VUXTL2 V5.B16, V7.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	WORD $0x0e6980f4 // smlal v20.4s, v7.4h, v9.4h
-	WORD $0x4e6980f5 // smlal2 v21.4s, v7.8h, v9.8h
-	VUXTL V10.B8, V11.H8
-	VUXTL2 V10.B16, V12.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	WORD $0x0e6e8194 // smlal v20.4s, v12.4h, v14.4h
-	WORD $0x4e6e8195 // smlal2 v21.4s, v12.8h, v14.8h
+	FMOVQ 896(R3), F4
+	FMOVQ 912(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
 	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V2.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
-	WORD $0x0e648054 // smlal v20.4s, v2.4h, v4.4h
-	WORD $0x4e648055 // smlal2 v21.4s, v2.8h, v4.8h
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -585,8 +1490,7 @@ p16:
 	FMOVQ F18, (R14)
 	ADD R1, R15, R15
 	ADD R6, R14, R14
-	SUBS $1, R4, R4
-	BNE p16
+pe16:
 	ADD $16, R8, R8
 	ADD $928, R3, R3
 	SUBS $1, R12, R12
@@ -595,163 +1499,450 @@ tail8:
 	TBZ $3, R2, tail4
 	// 8 channels: multipliers
 	ADD $32, R3, R10
-	VLD1.P 32(R10), [V22.S4, V23.S4]
+	VLD1 (R10), [V22.S4, V23.S4]
 	MOVD R8, R15
 	ADD R8, R5, R14
 	MOVD R7, R4
-p8:
+	SUBS $2, R4, R4
+	BLT ps8
+pp8:
+	ADD R1, R15, R16
+	ADD R6, R14, R17
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 64(R3), F4
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 80(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	MOVD 24(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 32(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 112(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 40(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 128(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 48(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 56(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 160(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 64(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 176(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 72(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 80(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 208(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 88(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 224(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 96(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 240(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 104(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 256(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 112(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 272(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 120(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 288(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 128(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 304(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 136(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 320(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 144(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 336(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 152(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 352(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 160(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 368(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 168(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 384(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	MOVD 176(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 400(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	MOVD 184(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVD (R11)(R16), F8
+	FMOVQ 416(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	MOVD 192(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVD (R13)(R16), F14
+	FMOVQ 432(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	FMOVD (R9)(R15), F0
+	FMOVD (R9)(R16), F2
+	FMOVQ 448(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	WORD $0x4e6a813c // smlal2 v28.4s, v9.8h, v10.8h
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x4e7081fc // smlal2 v28.4s, v15.8h, v16.8h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	WORD $0x4e64807c // smlal2 v28.4s, v3.8h, v4.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVD F18, (R14)
+	FMOVD F27, (R17)
+	ADD R1, R16, R15
+	ADD R6, R17, R14
+	SUBS $2, R4, R4
+	BGE pp8
+ps8:
+	TBZ $0, R7, pe8
 	FMOVQ 0(R3), F18
 	FMOVQ 16(R3), F19
 	MOVD 0(R0), R9
 	MOVD 8(R0), R11
 	MOVD 16(R0), R13
 	FMOVD (R9)(R15), F0
-	FMOVQ 64(R3), F3
-	FMOVD (R11)(R15), F5
-	FMOVQ 80(R3), F8
-	MOVD 24(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 96(R3), F13
+	FMOVQ 64(R3), F4
+	FMOVD (R11)(R15), F6
+	FMOVQ 80(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	MOVD 24(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 32(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 112(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 112(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 40(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 128(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	MOVD 48(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 144(R3), F13
+	FMOVD (R11)(R15), F6
+	FMOVQ 128(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 48(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 56(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 160(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 160(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 64(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 176(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	MOVD 72(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 192(R3), F13
+	FMOVD (R11)(R15), F6
+	FMOVQ 176(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 72(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 80(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 208(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 208(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 88(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 224(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	MOVD 96(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 240(R3), F13
+	FMOVD (R11)(R15), F6
+	FMOVQ 224(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 96(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 240(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 104(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 256(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 256(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 112(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 272(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	MOVD 120(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 288(R3), F13
+	FMOVD (R11)(R15), F6
+	FMOVQ 272(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 120(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 288(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 128(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 304(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 304(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 136(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 320(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	MOVD 144(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 336(R3), F13
+	FMOVD (R11)(R15), F6
+	FMOVQ 320(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 144(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 336(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 152(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 352(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 352(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 160(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 368(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
-	MOVD 168(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 384(R3), F13
+	FMOVD (R11)(R15), F6
+	FMOVQ 368(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 168(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 384(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	MOVD 176(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 400(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
+	FMOVQ 400(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	MOVD 184(R0), R13
-	FMOVD (R11)(R15), F5
-	FMOVQ 416(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
+	FMOVD (R11)(R15), F6
+	FMOVQ 416(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
 	MOVD 192(R0), R9
-	FMOVD (R13)(R15), F10
-	FMOVQ 432(R3), F13
-	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	FMOVD (R13)(R15), F12
+	FMOVQ 432(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	FMOVD (R9)(R15), F0
-	FMOVQ 448(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	WORD $0x4e6880d3 // smlal2 v19.4s, v6.8h, v8.8h
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	WORD $0x4e6d8173 // smlal2 v19.4s, v11.8h, v13.8h
+	FMOVQ 448(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
-	WORD $0x4e638033 // smlal2 v19.4s, v1.8h, v3.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -766,145 +1957,371 @@ p8:
 	FMOVD F18, (R14)
 	ADD R1, R15, R15
 	ADD R6, R14, R14
-	SUBS $1, R4, R4
-	BNE p8
+pe8:
 	ADD $8, R8, R8
 	ADD $464, R3, R3
 tail4:
 	TBZ $2, R2, done
 	// 4 channels: multipliers
 	ADD $16, R3, R10
-	VLD1.P 16(R10), [V22.S4]
+	VLD1 (R10), [V22.S4]
 	MOVD R8, R15
 	ADD R8, R5, R14
 	MOVD R7, R4
-p4:
+	SUBS $2, R4, R4
+	BLT ps4
+pp4:
+	ADD R1, R15, R16
+	ADD R6, R14, R17
+	FMOVQ 0(R3), F18
+	FMOVQ 0(R3), F27
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 32(R3), F4
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 40(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	MOVD 24(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 48(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 32(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 56(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 40(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 64(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 48(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 72(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 56(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 80(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 64(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 88(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 72(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 80(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 104(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 88(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 112(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 96(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 120(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 104(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 128(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 112(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 136(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 120(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 128(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 152(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 136(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 160(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 144(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 168(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 152(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 176(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 160(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 184(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 168(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	MOVD 176(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 200(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	MOVD 184(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVS (R11)(R16), F8
+	FMOVD 208(R3), F10
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	MOVD 192(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVS (R13)(R16), F14
+	FMOVD 216(R3), F16
+	VUXTL V6.B8, V7.H8
+	VUXTL V8.B8, V9.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	FMOVS (R9)(R15), F0
+	FMOVS (R9)(R16), F2
+	FMOVD 224(R3), F4
+	VUXTL V12.B8, V13.H8
+	VUXTL V14.B8, V15.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e6a813b // smlal v27.4s, v9.4h, v10.4h
+	VUXTL V0.B8, V1.H8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e7081fb // smlal v27.4s, v15.4h, v16.4h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x0e64807b // smlal v27.4s, v3.4h, v4.4h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVS F18, (R14)
+	FMOVS F27, (R17)
+	ADD R1, R16, R15
+	ADD R6, R17, R14
+	SUBS $2, R4, R4
+	BGE pp4
+ps4:
+	TBZ $0, R7, pe4
 	FMOVQ 0(R3), F18
 	MOVD 0(R0), R9
 	MOVD 8(R0), R11
 	MOVD 16(R0), R13
 	FMOVS (R9)(R15), F0
-	FMOVD 32(R3), F3
-	FMOVS (R11)(R15), F5
-	FMOVD 40(R3), F8
-	MOVD 24(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 48(R3), F13
+	FMOVD 32(R3), F4
+	FMOVS (R11)(R15), F6
+	FMOVD 40(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	MOVD 24(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 48(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 32(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 56(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 56(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 40(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 64(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	MOVD 48(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 72(R3), F13
+	FMOVS (R11)(R15), F6
+	FMOVD 64(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 48(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 72(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 56(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 80(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 80(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 64(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 88(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	MOVD 72(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 96(R3), F13
+	FMOVS (R11)(R15), F6
+	FMOVD 88(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 72(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 80(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 104(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 104(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 88(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 112(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	MOVD 96(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 120(R3), F13
+	FMOVS (R11)(R15), F6
+	FMOVD 112(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 96(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 120(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 104(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 128(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 128(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 112(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 136(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	MOVD 120(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 144(R3), F13
+	FMOVS (R11)(R15), F6
+	FMOVD 136(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 120(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 128(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 152(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 152(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 136(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 160(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	MOVD 144(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 168(R3), F13
+	FMOVS (R11)(R15), F6
+	FMOVD 160(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 144(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 168(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 152(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 176(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 176(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 160(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 184(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
-	MOVD 168(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 192(R3), F13
+	FMOVS (R11)(R15), F6
+	FMOVD 184(R3), F10
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 168(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	MOVD 176(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 200(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
+	FMOVD 200(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	MOVD 184(R0), R13
-	FMOVS (R11)(R15), F5
-	FMOVD 208(R3), F8
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
+	FMOVS (R11)(R15), F6
+	FMOVD 208(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
 	MOVD 192(R0), R9
-	FMOVS (R13)(R15), F10
-	FMOVD 216(R3), F13
-	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	FMOVS (R13)(R15), F12
+	FMOVD 216(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	FMOVS (R9)(R15), F0
-	FMOVD 224(R3), F3
-	VUXTL V5.B8, V6.H8
-	WORD $0x0e6880d2 // smlal v18.4s, v6.4h, v8.4h
-	VUXTL V10.B8, V11.H8
-	WORD $0x0e6d8172 // smlal v18.4s, v11.4h, v13.4h
+	FMOVD 224(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e638032 // smlal v18.4s, v1.4h, v3.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
@@ -915,8 +2332,7 @@ p4:
 	FMOVS F18, (R14)
 	ADD R1, R15, R15
 	ADD R6, R14, R14
-	SUBS $1, R4, R4
-	BNE p4
+pe4:
 	ADD $4, R8, R8
 	ADD $232, R3, R3
 done:

@@ -28,24 +28,31 @@ import (
 // written), go in blocks of 16, then one of 8 and one of 4 as c4 needs;
 // the packed weights (kernels layout 4) hold per block of n channels n
 // int32 bias', n float32 multipliers and K·K × n int16 weights, blocks in
-// channel order. Loop order: blocks outside, pixels inside, so a block's
-// multipliers (and for 3×3 its 9 weight vectors pairs, v0–v17) are loaded
-// once per call, and the 3×3 tap pointers live in registers. Per pixel,
-// tap and 16 channels: LDR q of the input bytes (register offset),
-// [5×5: two LDR q of weights], UXTL/UXTL2 to int16, 4 SMLAL/SMLAL2; each
-// tap's loads are issued 1 (3×3) or 2 (5×5, whose tap pointers are loaded
-// 3 taps ahead) taps before its arithmetic, for in-order cores. The
-// epilogue is the int8 GEMM kernels' (int8.go): SCVTF, FMUL, FCVTNS (ties
-// to even, saturating), SQXTN/SQXTN2 to int16, SQADD yzp, then
-// SQXTUN/SQXTUN2 to bytes, whose saturation to [0, 255] is the clamp:
-// equal to the float clamp before rounding because −yzp and 255 − yzp are
-// integers (rounding and the clamp commute) and every earlier saturation
-// lies beyond them in the clamp's direction.
+// channel order. Loop order: blocks outside, pixels inside (a block's
+// multipliers load once per call), pixels in pairs that share each tap's
+// weight loads and give 8 independent accumulator chains (v18–v21,
+// v27–v30), an odd last pixel alone. Per pixel pair, tap and 16 channels:
+// two LDR q of input bytes (register offset), two LDR q of weights (at
+// immediate offsets from the block), UXTL/UXTL2 to int16 (in place for
+// the high half), 8 SMLAL/SMLAL2. Software-pipelined for in-order cores:
+// tap t+2's loads and tap t+1's widening are issued before tap t's
+// products (three register sets v0–v17); the 3×3 tap pointers live in
+// registers, the 5×5 ones are loaded 3 taps ahead. The epilogue is the
+// int8 GEMM kernels' (int8.go), each step over both pixels: SCVTF, FMUL,
+// FCVTNS (ties to even, saturating), SQXTN/SQXTN2 to int16, SQADD yzp,
+// then SQXTUN/SQXTUN2 to bytes, whose saturation to [0, 255] is the
+// clamp: equal to the float clamp before rounding because −yzp and
+// 255 − yzp are integers (rounding and the clamp commute) and every
+// earlier saturation lies beyond them in the clamp's direction.
 //
-// llvm-mca (scripts/neon_mca.py, a model, not a measurement) per pixel of
-// 16 channels: 3×3 Cortex-A55 116 cycles, A76 (A57 model) 48, apple-m1
-// 26; 5×5 316, 123, 73. (First version, weights and tap pointers loaded
-// per pixel and tap, one tap ahead: 3×3 204, 72, 31; 5×5 460, 168, 74.)
+// llvm-mca (scripts/neon_mca.py: a model, not a measurement) per output
+// pixel of 16 channels, bias and epilogue included: 3×3 Cortex-A53 109
+// cycles, A55 88, A76 (LLVM 14's A57 model) 53, apple-m1 26; 5×5 250,
+// 216, 115, 58. First version (per pixel, weights and tap pointers loaded
+// per tap, one tap ahead): 3×3 A55 204, A76 72, apple-m1 31; 5×5 460,
+// 168, 74. For scale, the fp32 3×3 kernel's inner loop (8 pixels × 4
+// channels × 3 taps, no epilogue) runs 1.2–1.4 multiply-adds per cycle on
+// the in-order models and 4.0 on the A76 model; these 1.3–1.9 and 2.7–3.5.
 
 var qdwKs = []int{3, 5}
 
@@ -61,11 +68,12 @@ func qdwName(k int) string { return fmt.Sprintf("QDWConv%dx%dNEON", k, k) }
 
 // General registers: the arguments R0–R7 (R4, zp, becomes the pixel
 // counter once v26 holds it), then qC0 (the block's first channel byte),
-// qWPtr (the weights of the tap being loaded), qBlocks (16-channel blocks
+// qWPtr (scratch for the multipliers' address), qBlocks (16-channel blocks
 // left), qOutPtr (the pixel's output), qOff (pixel offset + c0: tap t of
-// the pixel is at taps[t] + qOff). 3×3 kernels keep the 9 tap pointers in
-// qTaps3 for the whole call; 5×5 kernels load each tap's pointer three
-// taps ahead into the qTapRot registers.
+// the pixel is at taps[t] + qOff), and the pair's second pixel's (qPair).
+// 3×3 kernels keep the 9 tap pointers in qTaps3 for the whole call; 5×5
+// kernels load each tap's pointer three taps ahead into the qTapRot
+// registers.
 const (
 	qTaps, qPixStride, qC4, qW, qZP, qOut, qOutStride, qNPix = 0, 1, 2, 3, 4, 5, 6, 7
 	qPixLeft, qC0, qWPtr, qBlocks, qOutPtr, qOff             = 4, 8, 10, 12, 14, 15
@@ -77,9 +85,7 @@ var (
 	qAcc    = 18               // v18–v21: int32 sums (bias' first)
 	qMult   = 22               // v22–v25: multipliers of the block
 	qZPV    = 26               // yzp in every int16 lane
-	qXSets3 = [2]int{27, 29}   // 3×3: input x (widened high half in place) and its low half x+1
-	qXSets5 = [3]int{0, 5, 10} // 5×5: x, low, high, weights a, b
-	qWRegs3 = 0                // 3×3: weights v0–v17 (two per tap at 16 channels, one at 8 and 4)
+	qXSets  = [3]int{0, 6, 12} // per pixel x (high half widened in place) and its low half, then weights a, b
 )
 
 func genQDW(k int) *Func {
@@ -119,51 +125,73 @@ func genQDW(k int) *Func {
 }
 
 // qdwBlock emits one block of n = 16, 8 or 4 channels over all npix
-// pixels: the block's multipliers (and for 3×3 its weights) are loaded
-// once; per pixel the accumulators start at bias', then the taps, the
-// epilogue and the store. qW points at the block (bias', multipliers,
-// weights) and moves to the next block at the end.
+// pixels: the block's multipliers are loaded once, then pixel pairs and
+// an odd last pixel (qdwPixels). qW points at the block (bias',
+// multipliers, weights) and moves to the next block at the end.
 func qdwBlock(f *Func, k, n int) {
 	taps := k * k
 	na := n / 4
-	acc := seq(qAcc, na)
-	f.Comment("%d channels: multipliers%s", n, map[bool]string{true: " and weights", false: ""}[k == 3])
+	f.Comment("%d channels: multipliers", n)
 	f.I("ADD $%d, R%d, R%d", 4*n, qW, qWPtr)
-	f.I("VLD1.P %d(R%d), %s", 16*na, qWPtr, VList(seq(qMult, na)...))
-	wa := func(t int) int { return qWRegs3 + t*max(1, n/8) }
-	if k == 3 {
-		for t := 0; t < taps; t++ {
-			switch n {
-			case 16:
-				f.I("FLDPQ.P 32(R%d), (F%d, F%d)", qWPtr, wa(t), wa(t)+1)
-			case 8:
-				f.I("FMOVQ.P 16(R%d), F%d", qWPtr, wa(t))
-			case 4:
-				f.I("FMOVD.P 8(R%d), F%d", qWPtr, wa(t))
-			}
-		}
-	}
+	f.I("VLD1 (R%d), %s", qWPtr, VList(seq(qMult, na)...))
 	f.I("MOVD R%d, R%d", qC0, qOff)
 	f.I("ADD R%d, R%d, R%d", qC0, qOut, qOutPtr)
 	f.I("MOVD R%d, R%d", qNPix, qPixLeft)
-	lbl := fmt.Sprintf("p%d", n)
-	f.Label(lbl)
-	// single 16-byte loads at immediate offsets from qW: llvm-mca's
-	// Cortex-A55 model holds the load pipe longer for LD1 of 4 registers
-	// and LDP q than for the same bytes in LDRs
-	for i, a := range acc {
-		f.I("FMOVQ %d(R%d), F%d", 16*i, qW, a)
+	pair, single, end := fmt.Sprintf("pp%d", n), fmt.Sprintf("ps%d", n), fmt.Sprintf("pe%d", n)
+	f.I("SUBS $2, R%d, R%d", qPixLeft, qPixLeft)
+	f.I("BLT %s", single)
+	f.Label(pair)
+	qdwPixels(f, k, n, 2)
+	f.I("SUBS $2, R%d, R%d", qPixLeft, qPixLeft)
+	f.I("BGE %s", pair)
+	f.Label(single)
+	f.I("TBZ $0, R%d, %s", qNPix, end)
+	qdwPixels(f, k, n, 1)
+	f.Label(end)
+	f.I("ADD $%d, R%d, R%d", n, qC0, qC0)
+	f.I("ADD $%d, R%d, R%d", n*(8+2*taps), qW, qW)
+}
+
+// qPair are the second pixel's input offset and output pointer
+// registers (3×3, 5×5; the 3×3 tap pointers hold R16 and R17).
+func qPair(k int) (off2, outPtr2 int) {
+	if k == 3 {
+		return 9, 11
 	}
-	// the input (and for 5×5 the weight) loads of tap t go to register
-	// set t%len(sets), issued ahead of the arithmetic of earlier taps
-	type regs struct{ x, xl, xh, wa, wb int }
-	set := func(t int) regs {
-		if k == 3 {
-			b := qXSets3[t%2]
-			return regs{b, b + 1, b, wa(t), wa(t) + 1}
+	return 16, 17
+}
+
+const qAcc2 = 27 // v27–v30: the second pixel's sums
+
+// qdwPixels emits the taps, epilogue and store of P = 1 or 2 neighbouring
+// pixels of an n-channel block (pixel p at qOff + p·pixStride), then
+// advances qOff and qOutPtr by P pixels. The loads of tap t go to register
+// set t%(number of sets), issued ahead of the arithmetic of earlier taps.
+func qdwPixels(f *Func, k, n, P int) {
+	taps := k * k
+	na := n / 4
+	acc := [][]int{seq(qAcc, na), seq(qAcc2, na)}[:P]
+	off2, outPtr2 := qPair(k)
+	off, outPtr := []int{qOff, off2}[:P], []int{qOutPtr, outPtr2}[:P]
+	if P == 2 {
+		f.I("ADD R%d, R%d, R%d", qPixStride, qOff, off[1])
+		f.I("ADD R%d, R%d, R%d", qOutStride, qOutPtr, outPtr[1])
+	}
+	// bias' by single 16-byte loads at immediate offsets from qW:
+	// llvm-mca's Cortex-A55 model holds the load pipe longer for LD1 of 4
+	// registers and LDP q than for the same bytes in LDRs
+	for p := range P {
+		for i, a := range acc[p] {
+			f.I("FMOVQ %d(R%d), F%d", 16*i, qW, a)
 		}
-		b := qXSets5[t%3]
-		return regs{b, b + 1, b + 2, b + 3, b + 4}
+	}
+	type regs struct {
+		x, xl  [2]int
+		wa, wb int
+	}
+	set := func(t int) regs {
+		b := qXSets[t%3]
+		return regs{[2]int{b, b + 2}, [2]int{b + 1, b + 3}, b + 4, b + 5}
 	}
 	tapReg := func(t int) int {
 		if k == 3 {
@@ -181,95 +209,123 @@ func qdwBlock(f *Func, k, n int) {
 			return
 		}
 		r, rp := set(t), tapReg(t)
+		for p := range P {
+			switch n {
+			case 16:
+				f.W(enc.LDRQReg(r.x[p], rp, off[p]))
+			case 8:
+				f.I("FMOVD (R%d)(R%d), F%d", rp, off[p], r.x[p])
+			case 4:
+				f.I("FMOVS (R%d)(R%d), F%d", rp, off[p], r.x[p])
+			}
+		}
+		o := 8*n + 2*n*t // tap t's weights in the block
 		switch n {
 		case 16:
-			f.W(enc.LDRQReg(r.x, rp, qOff))
+			f.I("FMOVQ %d(R%d), F%d", o, qW, r.wa)
+			f.I("FMOVQ %d(R%d), F%d", o+16, qW, r.wb)
 		case 8:
-			f.I("FMOVD (R%d)(R%d), F%d", rp, qOff, r.x)
+			f.I("FMOVQ %d(R%d), F%d", o, qW, r.wa)
 		case 4:
-			f.I("FMOVS (R%d)(R%d), F%d", rp, qOff, r.x)
+			f.I("FMOVD %d(R%d), F%d", o, qW, r.wa)
 		}
-		if k == 3 {
+	}
+	widen := func(t int) {
+		if t >= taps {
 			return
 		}
-		off := 8*n + 2*n*t // tap t's weights in the block
-		switch n {
-		case 16:
-			f.I("FMOVQ %d(R%d), F%d", off, qW, r.wa)
-			f.I("FMOVQ %d(R%d), F%d", off+16, qW, r.wb)
-		case 8:
-			f.I("FMOVQ %d(R%d), F%d", off, qW, r.wa)
-		case 4:
-			f.I("FMOVD %d(R%d), F%d", off, qW, r.wa)
-		}
-	}
-	compute := func(t int) {
 		r := set(t)
-		f.I("VUXTL V%d.B8, V%d.H8", r.x, r.xl)
-		if n == 16 {
-			f.I("VUXTL2 V%d.B16, V%d.H8", r.x, r.xh)
-		}
-		f.W(enc.SMLAL(acc[0], r.xl, r.wa))
-		if n >= 8 {
-			f.W(enc.SMLAL2(acc[1], r.xl, r.wa))
-		}
-		if n == 16 {
-			f.W(enc.SMLAL(acc[2], r.xh, r.wb))
-			f.W(enc.SMLAL2(acc[3], r.xh, r.wb))
+		for p := range P {
+			f.I("VUXTL V%d.B8, V%d.H8", r.x[p], r.xl[p])
+			if n == 16 {
+				f.I("VUXTL2 V%d.B16, V%d.H8", r.x[p], r.x[p])
+			}
 		}
 	}
-	ahead := 1 // taps between a load and its use
-	if k != 3 {
-		ahead = 2
-		for t := 0; t <= ahead; t++ {
-			ptr(t)
+	mac := func(t int) {
+		r := set(t)
+		for p := range P {
+			x, xl := r.x[p], r.xl[p]
+			f.W(enc.SMLAL(acc[p][0], xl, r.wa))
+			if n >= 8 {
+				f.W(enc.SMLAL2(acc[p][1], xl, r.wa))
+			}
+			if n == 16 {
+				f.W(enc.SMLAL(acc[p][2], x, r.wb))
+				f.W(enc.SMLAL2(acc[p][3], x, r.wb))
+			}
 		}
+	}
+	const ahead = 2 // taps between a load and its products (three register sets)
+	for t := 0; t <= ahead; t++ {
+		ptr(t)
 	}
 	for t := 0; t < ahead; t++ {
 		load(t)
 	}
+	// tap t+1 is widened before the products of tap t, so no product
+	// waits on the widening before it (in-order cores)
+	widen(0)
 	for t := 0; t < taps; t++ {
 		ptr(t + ahead + 1)
 		load(t + ahead)
-		compute(t)
+		widen(t + 1)
+		mac(t)
 	}
 	f.Comment("requantize: float32·mult, round to nearest even, +yzp, saturate to bytes")
-	for _, a := range acc {
-		f.W(enc.SCVTF(a, a))
+	each := func(emit func(a []int)) {
+		for p := range P {
+			emit(acc[p])
+		}
 	}
-	for i, a := range acc {
-		f.W(enc.FMUL(a, a, qMult+i))
+	each(func(a []int) {
+		for _, r := range a {
+			f.W(enc.SCVTF(r, r))
+		}
+	})
+	each(func(a []int) {
+		for i, r := range a {
+			f.W(enc.FMUL(r, r, qMult+i))
+		}
+	})
+	each(func(a []int) {
+		for _, r := range a {
+			f.W(enc.FCVTNS(r, r))
+		}
+	})
+	each(func(a []int) {
+		for i := 0; i < na; i += 2 {
+			f.W(enc.SQXTN(a[i], a[i]))
+		}
+	})
+	each(func(a []int) {
+		for i := 1; i < na; i += 2 {
+			f.W(enc.SQXTN2(a[i-1], a[i]))
+		}
+	})
+	each(func(a []int) {
+		for i := 0; i < na; i += 2 {
+			f.W(enc.SQADD8H(a[i], a[i], qZPV))
+		}
+	})
+	each(func(a []int) {
+		f.W(enc.SQXTUN(a[0], a[0]))
+		if n == 16 {
+			f.W(enc.SQXTUN2(a[0], a[2]))
+		}
+	})
+	for p := range P {
+		switch n {
+		case 16:
+			f.I("FMOVQ F%d, (R%d)", acc[p][0], outPtr[p])
+		case 8:
+			f.I("FMOVD F%d, (R%d)", acc[p][0], outPtr[p])
+		case 4:
+			f.I("FMOVS F%d, (R%d)", acc[p][0], outPtr[p])
+		}
 	}
-	for _, a := range acc {
-		f.W(enc.FCVTNS(a, a))
-	}
-	for i := 0; i < na; i += 2 {
-		f.W(enc.SQXTN(acc[i], acc[i]))
-	}
-	for i := 1; i < na; i += 2 {
-		f.W(enc.SQXTN2(acc[i-1], acc[i]))
-	}
-	for i := 0; i < na; i += 2 {
-		f.W(enc.SQADD8H(acc[i], acc[i], qZPV))
-	}
-	f.W(enc.SQXTUN(acc[0], acc[0]))
-	if n == 16 {
-		f.W(enc.SQXTUN2(acc[0], acc[2]))
-	}
-	switch n {
-	case 16:
-		f.I("FMOVQ F%d, (R%d)", acc[0], qOutPtr)
-	case 8:
-		f.I("FMOVD F%d, (R%d)", acc[0], qOutPtr)
-	case 4:
-		f.I("FMOVS F%d, (R%d)", acc[0], qOutPtr)
-	}
-	f.I("ADD R%d, R%d, R%d", qPixStride, qOff, qOff)
-	f.I("ADD R%d, R%d, R%d", qOutStride, qOutPtr, qOutPtr)
-	f.I("SUBS $1, R%d, R%d", qPixLeft, qPixLeft)
-	f.I("BNE %s", lbl)
-	f.I("ADD $%d, R%d, R%d", n, qC0, qC0)
-	f.I("ADD $%d, R%d, R%d", n*(8+2*taps), qW, qW)
+	f.I("ADD R%d, R%d, R%d", qPixStride, off[P-1], qOff)
+	f.I("ADD R%d, R%d, R%d", qOutStride, outPtr[P-1], qOutPtr)
 }
 
 // qdwTables emits QDWConvNEON, the dispatcher on k (see tables).
