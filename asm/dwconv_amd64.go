@@ -379,6 +379,11 @@ func QAdd_AVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *
 //go:noescape
 func QAddU8_AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
 
+// LUTBytes_AVX512VBMI sets out[i] = table[in[i]] for n bytes (a multiple of 64); needs AVX512_VBMI (out may be in).
+//
+//go:noescape
+func LUTBytes_AVX512VBMI(in *uint8, out *uint8, n int, table *uint8)
+
 // AddAct_AVX512 sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //
 //go:noescape

@@ -77770,6 +77770,37 @@ done:
 	VZEROUPPER
 	RET
 
+// func LUTBytes_AVX512VBMI(in *uint8, out *uint8, n int, table *uint8)
+// Requires: AVX, AVX512BW, AVX512F, AVX512VBMI
+TEXT ·LUTBytes_AVX512VBMI(SB), NOSPLIT, $0-32
+	MOVQ      in+0(FP), AX
+	MOVQ      out+8(FP), CX
+	MOVQ      n+16(FP), DX
+	MOVQ      table+24(FP), BX
+	VMOVDQU64 (BX), Z0
+	VMOVDQU64 64(BX), Z1
+	VMOVDQU64 128(BX), Z2
+	VMOVDQU64 192(BX), Z3
+	XORQ      BX, BX
+
+loop:
+	CMPQ      BX, DX
+	JAE       done
+	VMOVDQU64 (AX)(BX*1), Z4
+	VMOVDQA64 Z4, Z5
+	VPERMI2B  Z1, Z0, Z5
+	VMOVDQA64 Z4, Z6
+	VPERMI2B  Z3, Z2, Z6
+	VPMOVB2M  Z4, K1
+	VPBLENDMB Z6, Z5, K1, Z5
+	VMOVDQU64 Z5, (CX)(BX*1)
+	ADDQ      $0x40, BX
+	JMP       loop
+
+done:
+	VZEROUPPER
+	RET
+
 // func AddAct_AVX512(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56

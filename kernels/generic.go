@@ -9,5 +9,5 @@ func fillGeneric(s *Set) {
 	fillMiscGeneric(s)
 	fillQDWGeneric(s)
 	fillQConv(s)
-	s.Quantize, s.QAdd, s.QAddU8 = quantizeGeneric, qaddGeneric, qaddU8Generic
+	s.Quantize, s.QAdd, s.QAddU8, s.LUTBytes = quantizeGeneric, qaddGeneric, qaddU8Generic, lutBytesGeneric
 }

@@ -183,6 +183,8 @@ type Set struct {
 	// out[i] = clamp(roundEven(float32(float32((a[i]−za)·as) + float32((b[i]−zb)·bs))·m), lo, hi) + zy;
 	// out may alias a or b.
 	QAddU8 func(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int32)
+	// LUTBytes: out[i] = table[in[i]] (out may be in; len(out) = len(in)).
+	LUTBytes func(in, out []uint8, table *[256]byte)
 	// NCHWToNHWC / NHWCToNCHW convert one image of c channels and hw pixels.
 	NCHWToNHWC func(in []float32, c, hw int, out []float32)
 	NHWCToNCHW func(in []float32, hw, c int, out []float32)

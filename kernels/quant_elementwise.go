@@ -61,3 +61,12 @@ func qaddU8Generic(a, b, out []uint8, as, bs, m, lo, hi float32, za, zb, zy int3
 		out[i] = uint8(float32(v+magic) - magic + off)
 	}
 }
+
+func lutBytesGeneric(in, out []uint8, table *[256]byte) {
+	if len(in) != len(out) {
+		panic(fmt.Sprintf("kernels: LUTBytes: %d bytes in, %d out", len(in), len(out)))
+	}
+	for i, b := range in {
+		out[i] = table[b]
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/mnc-go/mnc/asm"
+	"golang.org/x/sys/cpu"
 )
 
 // requantRows applies an ActRequant epilogue to x (rows of c channels,
@@ -56,6 +57,17 @@ func fillQuantAMD64(s *Set, vl int) {
 			asm.Quantize_AVX512(&x[0], &out[0], len(x), &p[0], nil)
 		} else {
 			asm.Quantize_AVX2FMA(&x[0], &out[0], len(x), &p[0], tailMask(len(x)))
+		}
+	}
+	if vl == 16 && cpu.X86.HasAVX512VBMI {
+		s.LUTBytes = func(in, out []uint8, table *[256]byte) {
+			n := len(in) &^ 63
+			if len(in) != len(out) || n == 0 {
+				lutBytesGeneric(in, out, table)
+				return
+			}
+			asm.LUTBytes_AVX512VBMI(&in[0], &out[0], n, &table[0])
+			lutBytesGeneric(in[n:], out[n:], table)
 		}
 	}
 	if vl == 16 {

@@ -250,3 +250,38 @@ func TestQAddU8(t *testing.T) {
 		}
 	}
 }
+
+// TestLUTBytes: every ISA's byte table lookup (VPERMI2B with AVX-512
+// VBMI) equals indexing, every byte value, lengths around the 64-byte
+// vectors, in place.
+func TestLUTBytes(t *testing.T) {
+	var table [256]byte
+	for i := range table {
+		table[i] = byte(i*167 + 13)
+	}
+	for _, isa := range Available() {
+		s, _ := ForISA(isa)
+		for _, n := range []int{1, 63, 64, 65, 256, 300} {
+			in := make([]uint8, n)
+			for i := range in {
+				in[i] = uint8(i*31 + n)
+			}
+			out := make([]uint8, n+1)
+			s.LUTBytes(in, out[:n], &table)
+			for i, b := range in {
+				if out[i] != table[b] {
+					t.Fatalf("%s n %d: out[%d] = %d, table[%d] = %d", isa, n, i, out[i], b, table[b])
+				}
+			}
+			if out[n] != 0 {
+				t.Fatalf("%s n %d: wrote past the end", isa, n)
+			}
+			s.LUTBytes(in, in, &table)
+			for i := range in {
+				if in[i] != out[i] {
+					t.Fatalf("%s n %d: in place differs at %d", isa, n, i)
+				}
+			}
+		}
+	}
+}

@@ -269,11 +269,11 @@ func (e *Executor) prepQLUT(s *plan.Step) (stepFunc, error) {
 	table := (*[256]byte)(unsafe.Pointer(&tb[0]))
 	in, out := e.bytes(x), e.bytes(y)
 	size := len(out)
+	set := e.set
 	return func(tid, t, nt int) {
 		lo, hi := split(size, 64, t, nt)
-		src, dst := in[lo:hi], out[lo:hi]
-		for i, b := range src {
-			dst[i] = table[b]
+		if lo < hi {
+			set.LUTBytes(in[lo:hi], out[lo:hi], table)
 		}
 	}, nil
 }

@@ -35,6 +35,7 @@ func genMisc(t *target) {
 	genQuantize(t)
 	genQAdd(t)
 	genQAddU8(t)
+	genLUTBytes(t)
 	genElementwise(t, true)
 	genElementwise(t, false)
 	genInterleave3(t)
@@ -381,6 +382,52 @@ func genQAddU8(t *target) {
 	VCVTTPS2DQ(x, x)
 	VPMOVDB(x, Mem{Base: out, Index: i, Scale: 1})
 	ADDQ(U8(16), i)
+	JMP(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// lutSig is LUTBytes' signature: n is a multiple of 64.
+const lutSig = "func(in, out *uint8, n int, table *uint8)"
+
+// genLUTBytes maps bytes through a 256-byte table (AVX-512 VBMI): the
+// table in four registers, per 64 bytes two VPERMI2B lookups (index bits
+// 0–6 in the lower and the upper 128 entries) and a VPBLENDMB on bit 7
+// (VPMOVB2M).
+func genLUTBytes(t *target) {
+	if t.VL != 16 {
+		return
+	}
+	name := miscName("LUTBytes", t) + "VBMI"
+	TEXT(name, NOSPLIT, lutSig)
+	Pragma("noescape")
+	Doc(name + " sets out[i] = table[in[i]] for n bytes (a multiple of 64); needs AVX512_VBMI (out may be in).")
+	in := loadGP("in")
+	out := loadGP("out")
+	n := loadGP("n")
+	tp := loadGP("table")
+	var tab [4]VecVirtual
+	for i := range tab {
+		tab[i] = ZMM()
+		VMOVDQU64(Mem{Base: tp, Disp: 64 * i}, tab[i])
+	}
+	i := GP64()
+	XORQ(i, i)
+	Label("loop")
+	CMPQ(i, n)
+	JAE(LabelRef("done"))
+	x, a, b := ZMM(), ZMM(), ZMM()
+	k := K()
+	VMOVDQU64(Mem{Base: in, Index: i, Scale: 1}, x)
+	VMOVDQA64(x, a)
+	VPERMI2B(tab[1], tab[0], a)
+	VMOVDQA64(x, b)
+	VPERMI2B(tab[3], tab[2], b)
+	VPMOVB2M(x, k)
+	VPBLENDMB(b, a, k, a)
+	VMOVDQU64(a, Mem{Base: out, Index: i, Scale: 1})
+	ADDQ(U8(64), i)
 	JMP(LabelRef("loop"))
 	Label("done")
 	VZEROUPPER()
