@@ -97,9 +97,11 @@ func qdwLayoutSize(l, c, kh, kw int) int {
 const qdwPairBlock = 3*256 + 512
 
 // qdwHasPairs reports whether a layout-1 blob ends with a second block of
-// its 32 channels twice over: 32-channel 3×3 convs on 32-byte pixels run
-// two pixels per 64-byte vector with it (kernels/qdw_amd64.go).
-func qdwHasPairs(l, c, kh, kw int) bool { return l == qdwVNNI && c == 32 && kh == 3 && kw == 3 }
+// its 32 (16) channels 2 (4) times over: 3×3 convs on 32 (16)-byte pixels
+// run 2 (4) pixels per 64-byte vector with it (kernels/qdw_amd64.go).
+func qdwHasPairs(l, c, kh, kw int) bool {
+	return l == qdwVNNI && (c == 32 || c == 16) && kh == 3 && kw == 3
+}
 
 // qdwCheckWeights validates PackQDW's operands and returns bias' (bias −
 // xzp·Σw per channel).
@@ -145,13 +147,16 @@ func packQDWLayout(l int, dst []byte, w, bias []int32, mult []float32, xzp int32
 	dst = dst[:n]
 	clear(dst)
 	if qdwHasPairs(l, c, kh, kw) {
-		w2, m2 := append(append([]int32(nil), w...), w...), append(append([]float32(nil), mult...), mult...)
-		var b2 []int32
-		if bias != nil {
-			b2 = append(append([]int32(nil), bias...), bias...)
+		var w2, b2 []int32
+		var m2 []float32
+		for range 64 / c {
+			w2, m2 = append(w2, w...), append(m2, mult...)
+			if bias != nil {
+				b2 = append(b2, bias...)
+			}
 		}
-		tmp := make([]byte, qdwLayoutSize(l, 2*c, kh, kw))
-		if err := packQDWLayout(l, tmp, w2, b2, m2, xzp, 2*c, kh, kw); err != nil {
+		tmp := make([]byte, qdwLayoutSize(l, 64, kh, kw))
+		if err := packQDWLayout(l, tmp, w2, b2, m2, xzp, 64, kh, kw); err != nil {
 			return err
 		}
 		copy(dst[n-qdwPairBlock:], tmp[qdwHeader:])

@@ -112,9 +112,12 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 	// right border pixel.
 	// A 32-channel 3×3 s1 conv on 32-byte pixels runs two pixels per
 	// 64-byte vector: the stride-2 kernel on "pixels" 64 bytes apart with
-	// the blob's second block (the 32 channels twice), then the odd pixel;
-	// the left border pixel then stays out of the run.
-	pairs := vnni && reuse && p.SW == 1 && qdwHasPairs(l, c, k, p.KW) && is == 32 && os == 32
+	// the blob's second block (the 32 channels twice); a 16-channel one
+	// four pixels per vector on the per-pixel kernel (taps 64 bytes on per
+	// group of 4 pixels, the 16 channels 4 times); then the pixels left
+	// over. The left border pixel then stays out of the run.
+	pairs := vnni && reuse && p.SW == 1 && qdwHasPairs(l, c, k, p.KW) && is == c && os == c
+	group := 64 / c
 	pargs := args
 	if pairs {
 		pargs.w = &wp[qdwLayoutSize(l, c, k, p.KW)-qdwPairBlock]
@@ -140,13 +143,18 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 				}
 			}
 			n := oxHi - oxLo
-			if pairs && n >= 2 {
-				asm.QDWConv3x3VNNI(2, &taps[0], 64, 64, (*int32)(unsafe.Pointer(&pargs)), &out[(oy*p.OW+oxLo)*os], 64, n/2)
-				if n%2 == 1 {
+			if pairs && n >= group {
+				pq, po := (*int32)(unsafe.Pointer(&pargs)), &out[(oy*p.OW+oxLo)*os]
+				if group == 2 {
+					asm.QDWConv3x3VNNI(2, &taps[0], 64, 64, pq, po, 64, n/2)
+				} else {
+					asm.QDWConvVNNI(3, &taps[0], 64, 64, pq, po, 64, n/4)
+				}
+				if r := n % group; r > 0 {
 					for i := range taps[:k*k] {
-						taps[i] = (*uint8)(unsafe.Add(unsafe.Pointer(taps[i]), (n-1)*is))
+						taps[i] = (*uint8)(unsafe.Add(unsafe.Pointer(taps[i]), (n-r)*is))
 					}
-					call(is, &out[(oy*p.OW+oxHi-1)*os], 1)
+					call(is, &out[(oy*p.OW+oxHi-r)*os], r)
 				}
 			} else {
 				call(p.SW*is, &out[(oy*p.OW+oxLo)*os], n)

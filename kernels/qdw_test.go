@@ -136,9 +136,9 @@ func runQDW(t *testing.T, ps qdwPath, p *QDWParams, in []byte, w, bias []int32, 
 func TestQDWConv(t *testing.T) {
 	rng := rand.New(rand.NewSource(14))
 	paths := qdwPaths(t)
-	chans := []int{1, 3, 13, 17, 32, 40, 72, 100, 130}
+	chans := []int{1, 3, 13, 16, 17, 32, 40, 72, 100, 130}
 	if testing.Short() {
-		chans = []int{1, 13, 32, 72}
+		chans = []int{1, 13, 16, 32, 72}
 	}
 	for _, k := range []int{3, 5} {
 		for _, s := range []int{1, 2} {
