@@ -71,7 +71,7 @@ func qdwRunNEON(p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 	var taps [25]*uint8
 	w := &wp[qdwHeader]
 	call := func(pixStride int, o *uint8, npix int) {
-		if !asm.QDWConvNEON(k, &taps[0], pixStride, c4, w, int(p.YZP), o, os, npix) {
+		if !asm.QDWConvNEON(k, p.SW, &taps[0], pixStride, c4, w, int(p.YZP), o, os, npix) {
 			panic(fmt.Sprintf("kernels: no generated %dx%d int8 depthwise NEON kernel", k, k))
 		}
 	}

@@ -27,6 +27,7 @@ KERNELS = [
     ("GemmU8S8x2x16NEON", 0, "int8 2x16 SMULL (4 k)", 2 * 16 * 4),
     ("DWConv3x3S1NEON", 0, "fp32 dw 3x3 (4 ch, 8 px, 1 row)", 4 * 8 * 3),
     ("QDWConv3x3NEON", 0, "int8 dw 3x3 (16 ch, 2 px)", 16 * 9 * 2),
+    ("QDWConv3x3S1NEON", 0, "int8 dw 3x3 s1 (16 ch, 2 px)", 16 * 9 * 2),
     ("QDWConv5x5NEON", 0, "int8 dw 5x5 (16 ch, 2 px)", 16 * 25 * 2),
 ]
 

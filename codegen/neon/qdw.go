@@ -59,12 +59,19 @@ var qdwKs = []int{3, 5}
 func qdwKernels() []*Func {
 	var fs []*Func
 	for _, k := range qdwKs {
-		fs = append(fs, genQDW(k))
+		fs = append(fs, genQDW(k, false))
 	}
-	return fs
+	return append(fs, genQDW(3, true))
 }
 
-func qdwName(k int) string { return fmt.Sprintf("QDWConv%dx%dNEON", k, k) }
+// qdwName: s1 is the stride-1 3×3 kernel whose pixel pairs share input
+// columns (qdwPairS1).
+func qdwName(k int, s1 bool) string {
+	if s1 {
+		return fmt.Sprintf("QDWConv%dx%dS1NEON", k, k)
+	}
+	return fmt.Sprintf("QDWConv%dx%dNEON", k, k)
+}
 
 // General registers: the arguments R0–R7 (R4, zp, becomes the pixel
 // counter once v26 holds it), then qC0 (the block's first channel byte),
@@ -88,8 +95,12 @@ var (
 	qXSets  = [3]int{0, 6, 12} // per pixel x (high half widened in place) and its low half, then weights a, b
 )
 
-func genQDW(k int) *Func {
-	f := newFunc(qdwName(k), fmt.Sprintf("qdw%dx%d_neon", k, k),
+func genQDW(k int, s1 bool) *Func {
+	kname := fmt.Sprintf("qdw%dx%d_neon", k, k)
+	if s1 {
+		kname = fmt.Sprintf("qdw%dx%ds1_neon", k, k)
+	}
+	f := newFunc(qdwName(k, s1), kname,
 		"taps **uint8", "pixStride int", "c4 int", "w *uint8", "zp int", "out *uint8", "outStride int", "npix int")
 	f.Doc = []string{
 		fmt.Sprintf("npix output pixels of a %d×%d int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).", k, k),
@@ -110,15 +121,15 @@ func genQDW(k int) *Func {
 	f.I("LSR $4, R%d, R%d", qC4, qBlocks)
 	f.I("CBZ R%d, tail8", qBlocks)
 	f.Label("g16")
-	qdwBlock(f, k, 16)
+	qdwBlock(f, k, 16, s1)
 	f.I("SUBS $1, R%d, R%d", qBlocks, qBlocks)
 	f.I("BNE g16")
 	f.Label("tail8")
 	f.I("TBZ $3, R%d, tail4", qC4)
-	qdwBlock(f, k, 8)
+	qdwBlock(f, k, 8, s1)
 	f.Label("tail4")
 	f.I("TBZ $2, R%d, done", qC4)
-	qdwBlock(f, k, 4)
+	qdwBlock(f, k, 4, s1)
 	f.Label("done")
 	f.I("RET")
 	return f
@@ -128,7 +139,7 @@ func genQDW(k int) *Func {
 // pixels: the block's multipliers are loaded once, then pixel pairs and
 // an odd last pixel (qdwPixels). qW points at the block (bias',
 // multipliers, weights) and moves to the next block at the end.
-func qdwBlock(f *Func, k, n int) {
+func qdwBlock(f *Func, k, n int, s1 bool) {
 	taps := k * k
 	na := n / 4
 	f.Comment("%d channels: multipliers", n)
@@ -141,7 +152,11 @@ func qdwBlock(f *Func, k, n int) {
 	f.I("SUBS $2, R%d, R%d", qPixLeft, qPixLeft)
 	f.I("BLT %s", single)
 	f.Label(pair)
-	qdwPixels(f, k, n, 2)
+	if s1 {
+		qdwPairS1(f, n)
+	} else {
+		qdwPixels(f, k, n, 2)
+	}
 	f.I("SUBS $2, R%d, R%d", qPixLeft, qPixLeft)
 	f.I("BGE %s", pair)
 	f.Label(single)
@@ -272,6 +287,15 @@ func qdwPixels(f *Func, k, n, P int) {
 		widen(t + 1)
 		mac(t)
 	}
+	qdwEpilogue(f, k, n, acc)
+}
+
+// qdwEpilogue requantizes the P = len(acc) pixels' sums, each step over
+// all of them, stores them, and advances qOff and qOutPtr by P pixels.
+func qdwEpilogue(f *Func, k, n int, acc [][]int) {
+	P, na := len(acc), n/4
+	off2, outPtr2 := qPair(k)
+	off, outPtr := []int{qOff, off2}, []int{qOutPtr, outPtr2}
 	f.Comment("requantize: float32·mult, round to nearest even, +yzp, saturate to bytes")
 	each := func(emit func(a []int)) {
 		for p := range P {
@@ -328,13 +352,111 @@ func qdwPixels(f *Func, k, n, P int) {
 	f.I("ADD R%d, R%d, R%d", qOutStride, outPtr[P-1], qOutPtr)
 }
 
+// qdwPairS1 is qdwPixels for a pair of 3×3 stride-1 pixels, which share
+// input columns: per kernel row 4 columns are loaded and widened once
+// (column c is pixel 0's tap c and pixel 1's tap c−1) instead of 6. Only
+// interior runs come here (npix ≥ 2), whose tap pointers in a row are one
+// pixel apart, so column 3 is pixel 1's tap 2. Columns go to register
+// sets v0–v5 (x, low half), tap t's weights to v6+2·(t%4) (live for two
+// columns); column i+2 is loaded and i+1 widened before column i's
+// products.
+func qdwPairS1(f *Func, n int) {
+	const k, cols = 3, 4 // columns per kernel row
+	na := n / 4
+	acc := [][]int{seq(qAcc, na), seq(qAcc2, na)}
+	off2, outPtr2 := qPair(k)
+	f.I("ADD R%d, R%d, R%d", qPixStride, qOff, off2)
+	f.I("ADD R%d, R%d, R%d", qOutStride, qOutPtr, outPtr2)
+	for p := range 2 {
+		for i, a := range acc[p] {
+			f.I("FMOVQ %d(R%d), F%d", 16*i, qW, a)
+		}
+	}
+	items := k * cols
+	col := func(i int) (x, xl int) { return 2 * (i % 3), 2*(i%3) + 1 }
+	wreg := func(t int) int { return 6 + 2*(t%4) }
+	load := func(i int) {
+		if i >= items {
+			return
+		}
+		kh, c := i/cols, i%cols
+		x, _ := col(i)
+		rp, ro := qTaps3[kh*k+min(c, k-1)], qOff
+		if c == k {
+			ro = off2
+		}
+		switch n {
+		case 16:
+			f.W(enc.LDRQReg(x, rp, ro))
+		case 8:
+			f.I("FMOVD (R%d)(R%d), F%d", rp, ro, x)
+		case 4:
+			f.I("FMOVS (R%d)(R%d), F%d", rp, ro, x)
+		}
+		if c == k {
+			return
+		}
+		t := kh*k + c
+		o, wa := 8*n+2*n*t, wreg(t)
+		switch n {
+		case 16:
+			f.I("FMOVQ %d(R%d), F%d", o, qW, wa)
+			f.I("FMOVQ %d(R%d), F%d", o+16, qW, wa+1)
+		case 8:
+			f.I("FMOVQ %d(R%d), F%d", o, qW, wa)
+		case 4:
+			f.I("FMOVD %d(R%d), F%d", o, qW, wa)
+		}
+	}
+	widen := func(i int) {
+		if i >= items {
+			return
+		}
+		x, xl := col(i)
+		f.I("VUXTL V%d.B8, V%d.H8", x, xl)
+		if n == 16 {
+			f.I("VUXTL2 V%d.B16, V%d.H8", x, x)
+		}
+	}
+	macOne := func(a []int, x, xl, wa int) {
+		f.W(enc.SMLAL(a[0], xl, wa))
+		if n >= 8 {
+			f.W(enc.SMLAL2(a[1], xl, wa))
+		}
+		if n == 16 {
+			f.W(enc.SMLAL(a[2], x, wa+1))
+			f.W(enc.SMLAL2(a[3], x, wa+1))
+		}
+	}
+	mac := func(i int) {
+		kh, c := i/cols, i%cols
+		x, xl := col(i)
+		if c < k {
+			macOne(acc[0], x, xl, wreg(kh*k+c))
+		}
+		if c > 0 {
+			macOne(acc[1], x, xl, wreg(kh*k+c-1))
+		}
+	}
+	load(0)
+	load(1)
+	widen(0)
+	for i := 0; i < items; i++ {
+		load(i + 2)
+		widen(i + 1)
+		mac(i)
+	}
+	qdwEpilogue(f, k, n, acc)
+}
+
 // qdwTables emits QDWConvNEON, the dispatcher on k (see tables).
 func qdwTables() string {
 	var b strings.Builder
-	b.WriteString("// QDWConvNEON calls qdw<k>x<k>_neon and reports whether that kernel exists.\n")
-	b.WriteString("func QDWConvNEON(k int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {\n\tswitch k {\n")
+	b.WriteString("// QDWConvNEON calls qdw<k>x<k>s1_neon for k = 3 and s = 1 (pixStride one\n// input pixel, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,\n// and reports whether that kernel exists.\n")
+	b.WriteString("func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {\n\tswitch {\n")
+	fmt.Fprintf(&b, "\tcase k == 3 && s == 1:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", qdwName(3, true))
 	for _, k := range qdwKs {
-		fmt.Fprintf(&b, "\tcase %d:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k))
+		fmt.Fprintf(&b, "\tcase k == %d:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k, false))
 	}
 	b.WriteString("\tdefault:\n\t\treturn false\n\t}\n\treturn true\n}\n")
 	return b.String()
