@@ -45,7 +45,7 @@ import (
 // 255 − yzp are integers (rounding and the clamp commute) and every
 // earlier saturation lies beyond them in the clamp's direction.
 //
-// qdw3x3s1_neon, for stride 1, shares input columns within a pair
+// qdw<K>x<K>s1_neon, for stride 1, share input columns within a pair
 // (qdwPairS1).
 //
 // llvm-mca (scripts/neon_mca.py: a model, not a measurement) per output
@@ -64,10 +64,10 @@ func qdwKernels() []*Func {
 	for _, k := range qdwKs {
 		fs = append(fs, genQDW(k, false))
 	}
-	return append(fs, genQDW(3, true))
+	return append(fs, genQDW(3, true), genQDW(5, true))
 }
 
-// qdwName: s1 is the stride-1 3×3 kernel whose pixel pairs share input
+// qdwName: s1 is the stride-1 kernel whose pixel pairs share input
 // columns (qdwPairS1).
 func qdwName(k int, s1 bool) string {
 	if s1 {
@@ -156,7 +156,7 @@ func qdwBlock(f *Func, k, n int, s1 bool) {
 	f.I("BLT %s", single)
 	f.Label(pair)
 	if s1 {
-		qdwPairS1(f, n)
+		qdwPairS1(f, k, n)
 	} else {
 		qdwPixels(f, k, n, 2)
 	}
@@ -355,16 +355,16 @@ func qdwEpilogue(f *Func, k, n int, acc [][]int) {
 	f.I("ADD R%d, R%d, R%d", qOutStride, outPtr[P-1], qOutPtr)
 }
 
-// qdwPairS1 is qdwPixels for a pair of 3×3 stride-1 pixels, which share
-// input columns: per kernel row 4 columns are loaded and widened once
-// (column c is pixel 0's tap c and pixel 1's tap c−1) instead of 6. Only
+// qdwPairS1 is qdwPixels for a pair of stride-1 pixels, which share
+// input columns: per kernel row K+1 columns are loaded and widened once
+// (column c is pixel 0's tap c and pixel 1's tap c−1) instead of 2K. Only
 // interior runs come here (npix ≥ 2), whose tap pointers in a row are one
-// pixel apart, so column 3 is pixel 1's tap 2. Columns go to register
+// pixel apart, so column K is pixel 1's tap K−1. Columns go to register
 // sets v0–v5 (x, low half), tap t's weights to v6+2·(t%4) (live for two
 // columns); column i+2 is loaded and i+1 widened before column i's
-// products.
-func qdwPairS1(f *Func, n int) {
-	const k, cols = 3, 4 // columns per kernel row
+// products (5×5: column i+3's tap pointer loaded).
+func qdwPairS1(f *Func, k, n int) {
+	cols := k + 1 // columns per kernel row
 	na := n / 4
 	acc := [][]int{seq(qAcc, na), seq(qAcc2, na)}
 	off2, outPtr2 := qPair(k)
@@ -377,6 +377,19 @@ func qdwPairS1(f *Func, n int) {
 	}
 	items := k * cols
 	col := func(i int) (x, xl int) { return 2 * (i % 3), 2*(i%3) + 1 }
+	// column i's tap pointer: 3×3 in registers, 5×5 loaded 3 columns ahead
+	colTap := func(i int) int { return i/cols*k + min(i%cols, k-1) }
+	colPtr := func(i int) int {
+		if k == 3 {
+			return qTaps3[colTap(i)]
+		}
+		return qTapRot[i%3]
+	}
+	ptr := func(i int) {
+		if k != 3 && i < items {
+			f.I("MOVD %d(R%d), R%d", 8*colTap(i), qTaps, colPtr(i))
+		}
+	}
 	wreg := func(t int) int { return 6 + 2*(t%4) }
 	load := func(i int) {
 		if i >= items {
@@ -384,7 +397,7 @@ func qdwPairS1(f *Func, n int) {
 		}
 		kh, c := i/cols, i%cols
 		x, _ := col(i)
-		rp, ro := qTaps3[kh*k+min(c, k-1)], qOff
+		rp, ro := colPtr(i), qOff
 		if c == k {
 			ro = off2
 		}
@@ -441,10 +454,14 @@ func qdwPairS1(f *Func, n int) {
 			macOne(acc[1], x, xl, wreg(kh*k+c-1))
 		}
 	}
+	for i := 0; i < 3; i++ {
+		ptr(i)
+	}
 	load(0)
 	load(1)
 	widen(0)
 	for i := 0; i < items; i++ {
+		ptr(i + 3)
 		load(i + 2)
 		widen(i + 1)
 		mac(i)
@@ -455,9 +472,11 @@ func qdwPairS1(f *Func, n int) {
 // qdwTables emits QDWConvNEON, the dispatcher on k (see tables).
 func qdwTables() string {
 	var b strings.Builder
-	b.WriteString("// QDWConvNEON calls qdw<k>x<k>s1_neon for k = 3 and s = 1 (pixStride one\n// input pixel, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,\n// and reports whether that kernel exists.\n")
+	b.WriteString("// QDWConvNEON calls qdw<k>x<k>s1_neon for s = 1 (pixStride one\n// input pixel, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,\n// and reports whether that kernel exists.\n")
 	b.WriteString("func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {\n\tswitch {\n")
-	fmt.Fprintf(&b, "\tcase k == 3 && s == 1:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", qdwName(3, true))
+	for _, k := range qdwKs {
+		fmt.Fprintf(&b, "\tcase k == %d && s == 1:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k, true))
+	}
 	for _, k := range qdwKs {
 		fmt.Fprintf(&b, "\tcase k == %d:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k, false))
 	}
