@@ -51,7 +51,7 @@ import (
 // llvm-mca (scripts/neon_mca.py: a model, not a measurement) per output
 // pixel of 16 channels, bias and epilogue included: 3×3 Cortex-A53 109
 // cycles, A55 88, A76 (LLVM 14's A57 model) 53, apple-m1 26 (stride 1:
-// 101, 82, 49, 25); 5×5 250, 216, 115, 58. First version (per pixel, weights and tap pointers loaded
+// 101, 82, 49, 25); 5×5 250, 216, 115, 58 (stride 1: 224, 199, 109, 57). First version (per pixel, weights and tap pointers loaded
 // per tap, one tap ahead): 3×3 A55 204, A76 72, apple-m1 31; 5×5 460,
 // 168, 74. For scale, the fp32 3×3 kernel's inner loop (8 pixels × 4
 // channels × 3 taps, no epilogue) runs 1.2–1.4 multiply-adds per cycle on
