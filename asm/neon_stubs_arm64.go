@@ -328,6 +328,18 @@ func QDWConv3x3S1NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out
 //go:noescape
 func QDWConv5x5S1NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
+// QDWConv3x3S2NEON is qdw3x3s2_neon: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QDWConv3x3S2NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+
+// QDWConv5x5S2NEON is qdw5x5s2_neon: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// (The .s file gives its register plan.)
+//
+//go:noescape
+func QDWConv5x5S2NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+
 // AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
 //
@@ -546,8 +558,8 @@ func QGemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult
 	}
 }
 
-// QDWConvNEON calls qdw<k>x<k>s1_neon for s = 1 (pixStride one
-// input pixel, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,
+// QDWConvNEON calls qdw<k>x<k>s<s>_neon for s = 1, 2 (pixStride s
+// input pixels, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,
 // and reports whether that kernel exists.
 func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {
 	switch {
@@ -555,6 +567,10 @@ func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int
 		QDWConv3x3S1NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 5 && s == 1:
 		QDWConv5x5S1NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+	case k == 3 && s == 2:
+		QDWConv3x3S2NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+	case k == 5 && s == 2:
+		QDWConv5x5S2NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 3:
 		QDWConv3x3NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 5:

@@ -2427,8 +2427,8 @@ pp16:
 	WORD $0x0e69809d // smlal v29.4s, v4.4h, v9.4h
 	WORD $0x4e69809e // smlal2 v30.4s, v4.8h, v9.8h
 	WORD $0x3cef6aa4 // ldr q4, [x21, x15]
-	FMOVQ 256(R3), F6
-	FMOVQ 272(R3), F7
+	FMOVQ 256(R3), F14
+	FMOVQ 272(R3), F15
 	VUXTL V2.B8, V3.H8
 	VUXTL2 V2.B16, V2.H8
 	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
@@ -2436,8 +2436,8 @@ pp16:
 	WORD $0x0e6b801d // smlal v29.4s, v0.4h, v11.4h
 	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
 	WORD $0x3cef6ac0 // ldr q0, [x22, x15]
-	FMOVQ 288(R3), F8
-	FMOVQ 304(R3), F9
+	FMOVQ 288(R3), F6
+	FMOVQ 304(R3), F7
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
 	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
@@ -2447,70 +2447,70 @@ pp16:
 	WORD $0x3ce96ac2 // ldr q2, [x22, x9]
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
-	WORD $0x4e6680b3 // smlal2 v19.4s, v5.8h, v6.8h
-	WORD $0x0e678094 // smlal v20.4s, v4.4h, v7.4h
-	WORD $0x4e678095 // smlal2 v21.4s, v4.8h, v7.8h
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x4e6e80b3 // smlal2 v19.4s, v5.8h, v14.8h
+	WORD $0x0e6f8094 // smlal v20.4s, v4.4h, v15.4h
+	WORD $0x4e6f8095 // smlal2 v21.4s, v4.8h, v15.8h
 	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
 	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
 	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
 	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
 	WORD $0x3cef6ae4 // ldr q4, [x23, x15]
-	FMOVQ 320(R3), F10
-	FMOVQ 336(R3), F11
+	FMOVQ 320(R3), F8
+	FMOVQ 336(R3), F9
 	VUXTL V2.B8, V3.H8
 	VUXTL2 V2.B16, V2.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
-	WORD $0x0e698014 // smlal v20.4s, v0.4h, v9.4h
-	WORD $0x4e698015 // smlal2 v21.4s, v0.8h, v9.8h
-	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
-	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
-	WORD $0x0e67801d // smlal v29.4s, v0.4h, v7.4h
-	WORD $0x4e67801e // smlal2 v30.4s, v0.8h, v7.8h
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
+	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	WORD $0x4e6e803c // smlal2 v28.4s, v1.8h, v14.8h
+	WORD $0x0e6f801d // smlal v29.4s, v0.4h, v15.4h
+	WORD $0x4e6f801e // smlal2 v30.4s, v0.8h, v15.8h
 	WORD $0x3cef6b00 // ldr q0, [x24, x15]
-	FMOVQ 352(R3), F12
-	FMOVQ 368(R3), F13
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
-	WORD $0x0e69805d // smlal v29.4s, v2.4h, v9.4h
-	WORD $0x4e69805e // smlal2 v30.4s, v2.8h, v9.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
+	WORD $0x0e67805d // smlal v29.4s, v2.4h, v7.4h
+	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
 	WORD $0x3cef6b22 // ldr q2, [x25, x15]
-	FMOVQ 384(R3), F6
-	FMOVQ 400(R3), F7
+	FMOVQ 384(R3), F12
+	FMOVQ 400(R3), F13
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
-	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
-	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
-	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
+	WORD $0x0e698094 // smlal v20.4s, v4.4h, v9.4h
+	WORD $0x4e698095 // smlal2 v21.4s, v4.8h, v9.8h
 	WORD $0x3ce96b24 // ldr q4, [x25, x9]
 	VUXTL V2.B8, V3.H8
 	VUXTL2 V2.B16, V2.H8
-	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
-	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
-	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
-	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
-	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
-	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
-	WORD $0x0e6b801d // smlal v29.4s, v0.4h, v11.4h
-	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
+	WORD $0x0e6b8014 // smlal v20.4s, v0.4h, v11.4h
+	WORD $0x4e6b8015 // smlal2 v21.4s, v0.8h, v11.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	WORD $0x0e69801d // smlal v29.4s, v0.4h, v9.4h
+	WORD $0x4e69801e // smlal2 v30.4s, v0.8h, v9.8h
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
-	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
-	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
-	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
-	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
-	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
-	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
-	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
-	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
+	WORD $0x0e6d8054 // smlal v20.4s, v2.4h, v13.4h
+	WORD $0x4e6d8055 // smlal2 v21.4s, v2.8h, v13.8h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
+	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
+	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -2715,51 +2715,51 @@ pp8:
 	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
 	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
 	FMOVD (R21)(R15), F4
-	FMOVQ 128(R3), F6
+	FMOVQ 128(R3), F14
 	VUXTL V2.B8, V3.H8
 	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
 	FMOVD (R22)(R15), F0
-	FMOVQ 144(R3), F8
+	FMOVQ 144(R3), F6
 	VUXTL V4.B8, V5.H8
 	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
 	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
 	FMOVD (R22)(R9), F2
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
-	WORD $0x4e6680b3 // smlal2 v19.4s, v5.8h, v6.8h
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x4e6e80b3 // smlal2 v19.4s, v5.8h, v14.8h
 	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
 	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
 	FMOVD (R23)(R15), F4
-	FMOVQ 160(R3), F10
+	FMOVQ 160(R3), F8
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
-	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
-	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	WORD $0x4e6e803c // smlal2 v28.4s, v1.8h, v14.8h
 	FMOVD (R24)(R15), F0
-	FMOVQ 176(R3), F12
+	FMOVQ 176(R3), F10
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
 	FMOVD (R25)(R15), F2
-	FMOVQ 192(R3), F6
+	FMOVQ 192(R3), F12
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
-	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
 	FMOVD (R25)(R9), F4
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
-	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
-	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
-	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
-	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
-	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -2887,38 +2887,38 @@ pp4:
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
 	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
 	FMOVS (R21)(R15), F4
-	FMOVD 64(R3), F6
+	FMOVD 64(R3), F14
 	VUXTL V2.B8, V3.H8
 	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	FMOVS (R22)(R15), F0
-	FMOVD 72(R3), F8
+	FMOVD 72(R3), F6
 	VUXTL V4.B8, V5.H8
 	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
 	FMOVS (R22)(R9), F2
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
 	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
 	FMOVS (R23)(R15), F4
-	FMOVD 80(R3), F10
+	FMOVD 80(R3), F8
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
 	FMOVS (R24)(R15), F0
-	FMOVD 88(R3), F12
+	FMOVD 88(R3), F10
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
 	FMOVS (R25)(R15), F2
-	FMOVD 96(R3), F6
+	FMOVD 96(R3), F12
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
 	FMOVS (R25)(R9), F4
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
-	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
@@ -3067,8 +3067,8 @@ pp16:
 	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
 	MOVD 32(R0), R13
 	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 256(R3), F6
-	FMOVQ 272(R3), F7
+	FMOVQ 256(R3), F14
+	FMOVQ 272(R3), F15
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
@@ -3093,82 +3093,42 @@ pp16:
 	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
 	MOVD 48(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 288(R3), F8
-	FMOVQ 304(R3), F9
+	FMOVQ 288(R3), F6
+	FMOVQ 304(R3), F7
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
-	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
-	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
 	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
 	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
 	MOVD 56(R0), R13
 	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 320(R3), F10
-	FMOVQ 336(R3), F11
+	FMOVQ 320(R3), F8
+	FMOVQ 336(R3), F9
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
-	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
-	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
 	MOVD 64(R0), R9
 	WORD $0x3cef69a4 // ldr q4, [x13, x15]
-	FMOVQ 352(R3), F12
-	FMOVQ 368(R3), F13
-	VUXTL V2.B8, V3.H8
-	VUXTL2 V2.B16, V2.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
-	WORD $0x0e698014 // smlal v20.4s, v0.4h, v9.4h
-	WORD $0x4e698015 // smlal2 v21.4s, v0.8h, v9.8h
-	MOVD 72(R0), R11
-	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 384(R3), F6
-	FMOVQ 400(R3), F7
-	VUXTL V4.B8, V5.H8
-	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
-	WORD $0x4e6a8073 // smlal2 v19.4s, v3.8h, v10.8h
-	WORD $0x0e6b8054 // smlal v20.4s, v2.4h, v11.4h
-	WORD $0x4e6b8055 // smlal2 v21.4s, v2.8h, v11.8h
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
-	WORD $0x0e69805d // smlal v29.4s, v2.4h, v9.4h
-	WORD $0x4e69805e // smlal2 v30.4s, v2.8h, v9.8h
-	MOVD 72(R0), R13
-	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 416(R3), F8
-	FMOVQ 432(R3), F9
-	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
-	WORD $0x4e6c80b3 // smlal2 v19.4s, v5.8h, v12.8h
-	WORD $0x0e6d8094 // smlal v20.4s, v4.4h, v13.4h
-	WORD $0x4e6d8095 // smlal2 v21.4s, v4.8h, v13.8h
-	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
-	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
-	WORD $0x0e6b809d // smlal v29.4s, v4.4h, v11.4h
-	WORD $0x4e6b809e // smlal2 v30.4s, v4.8h, v11.8h
-	MOVD 80(R0), R9
-	WORD $0x3cf069a4 // ldr q4, [x13, x16]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
 	VUXTL V2.B8, V3.H8
 	VUXTL2 V2.B16, V2.H8
 	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
 	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
 	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
 	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
-	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
-	WORD $0x4e6c803c // smlal2 v28.4s, v1.8h, v12.8h
-	WORD $0x0e6d801d // smlal v29.4s, v0.4h, v13.4h
-	WORD $0x4e6d801e // smlal2 v30.4s, v0.8h, v13.8h
-	MOVD 88(R0), R11
+	MOVD 72(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 448(R3), F10
-	FMOVQ 464(R3), F11
+	FMOVQ 384(R3), F12
+	FMOVQ 400(R3), F13
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
 	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
@@ -3179,164 +3139,204 @@ pp16:
 	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
 	WORD $0x0e67805d // smlal v29.4s, v2.4h, v7.4h
 	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
-	MOVD 96(R0), R13
+	MOVD 72(R0), R13
 	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 480(R3), F12
-	FMOVQ 496(R3), F13
+	FMOVQ 416(R3), F14
+	FMOVQ 432(R3), F15
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
 	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
 	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
 	WORD $0x0e69809d // smlal v29.4s, v4.4h, v9.4h
 	WORD $0x4e69809e // smlal2 v30.4s, v4.8h, v9.8h
-	MOVD 104(R0), R9
-	WORD $0x3cef69a4 // ldr q4, [x13, x15]
-	FMOVQ 512(R3), F6
-	FMOVQ 528(R3), F7
-	VUXTL V2.B8, V3.H8
-	VUXTL2 V2.B16, V2.H8
-	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
-	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
-	WORD $0x0e6b8014 // smlal v20.4s, v0.4h, v11.4h
-	WORD $0x4e6b8015 // smlal2 v21.4s, v0.8h, v11.8h
-	MOVD 112(R0), R11
-	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 544(R3), F8
-	FMOVQ 560(R3), F9
-	VUXTL V4.B8, V5.H8
-	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
-	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
-	WORD $0x0e6d8054 // smlal v20.4s, v2.4h, v13.4h
-	WORD $0x4e6d8055 // smlal2 v21.4s, v2.8h, v13.8h
-	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
-	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
-	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
-	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
-	MOVD 112(R0), R13
-	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 576(R3), F10
-	FMOVQ 592(R3), F11
-	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
-	WORD $0x4e6680b3 // smlal2 v19.4s, v5.8h, v6.8h
-	WORD $0x0e678094 // smlal v20.4s, v4.4h, v7.4h
-	WORD $0x4e678095 // smlal2 v21.4s, v4.8h, v7.8h
-	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
-	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
-	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
-	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
-	MOVD 120(R0), R9
+	MOVD 80(R0), R9
 	WORD $0x3cf069a4 // ldr q4, [x13, x16]
-	VUXTL V2.B8, V3.H8
-	VUXTL2 V2.B16, V2.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
-	WORD $0x0e698014 // smlal v20.4s, v0.4h, v9.4h
-	WORD $0x4e698015 // smlal2 v21.4s, v0.8h, v9.8h
-	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
-	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
-	WORD $0x0e67801d // smlal v29.4s, v0.4h, v7.4h
-	WORD $0x4e67801e // smlal2 v30.4s, v0.8h, v7.8h
-	MOVD 128(R0), R11
-	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 608(R3), F12
-	FMOVQ 624(R3), F13
-	VUXTL V4.B8, V5.H8
-	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
-	WORD $0x4e6a8073 // smlal2 v19.4s, v3.8h, v10.8h
-	WORD $0x0e6b8054 // smlal v20.4s, v2.4h, v11.4h
-	WORD $0x4e6b8055 // smlal2 v21.4s, v2.8h, v11.8h
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
-	WORD $0x0e69805d // smlal v29.4s, v2.4h, v9.4h
-	WORD $0x4e69805e // smlal2 v30.4s, v2.8h, v9.8h
-	MOVD 136(R0), R13
-	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 640(R3), F6
-	FMOVQ 656(R3), F7
-	VUXTL V0.B8, V1.H8
-	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
-	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
-	WORD $0x0e6b809d // smlal v29.4s, v4.4h, v11.4h
-	WORD $0x4e6b809e // smlal2 v30.4s, v4.8h, v11.8h
-	MOVD 144(R0), R9
-	WORD $0x3cef69a4 // ldr q4, [x13, x15]
-	FMOVQ 672(R3), F8
-	FMOVQ 688(R3), F9
 	VUXTL V2.B8, V3.H8
 	VUXTL2 V2.B16, V2.H8
 	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
 	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
 	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
 	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
-	MOVD 152(R0), R11
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	WORD $0x0e6b801d // smlal v29.4s, v0.4h, v11.4h
+	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
+	MOVD 88(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
-	FMOVQ 704(R3), F10
-	FMOVQ 720(R3), F11
+	FMOVQ 448(R3), F6
+	FMOVQ 464(R3), F7
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
-	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
-	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
 	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
 	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
-	MOVD 152(R0), R13
+	MOVD 96(R0), R13
 	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 736(R3), F12
-	FMOVQ 752(R3), F13
+	FMOVQ 480(R3), F8
+	FMOVQ 496(R3), F9
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
-	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
-	WORD $0x0e698094 // smlal v20.4s, v4.4h, v9.4h
-	WORD $0x4e698095 // smlal2 v21.4s, v4.8h, v9.8h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
-	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
-	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
+	MOVD 104(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 512(R3), F10
+	FMOVQ 528(R3), F11
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
+	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
+	MOVD 112(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 544(R3), F12
+	FMOVQ 560(R3), F13
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e698054 // smlal v20.4s, v2.4h, v9.4h
+	WORD $0x4e698055 // smlal2 v21.4s, v2.8h, v9.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
+	WORD $0x0e67805d // smlal v29.4s, v2.4h, v7.4h
+	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
+	MOVD 112(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 576(R3), F14
+	FMOVQ 592(R3), F15
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
+	WORD $0x0e69809d // smlal v29.4s, v4.4h, v9.4h
+	WORD $0x4e69809e // smlal2 v30.4s, v4.8h, v9.8h
+	MOVD 120(R0), R9
+	WORD $0x3cf069a4 // ldr q4, [x13, x16]
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
+	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	WORD $0x0e6b801d // smlal v29.4s, v0.4h, v11.4h
+	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
+	MOVD 128(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 608(R3), F6
+	FMOVQ 624(R3), F7
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
+	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
+	MOVD 136(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 640(R3), F8
+	FMOVQ 656(R3), F9
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
+	MOVD 144(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 672(R3), F10
+	FMOVQ 688(R3), F11
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
+	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
+	MOVD 152(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 704(R3), F12
+	FMOVQ 720(R3), F13
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e698054 // smlal v20.4s, v2.4h, v9.4h
+	WORD $0x4e698055 // smlal2 v21.4s, v2.8h, v9.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
+	WORD $0x0e67805d // smlal v29.4s, v2.4h, v7.4h
+	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
+	MOVD 152(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 736(R3), F14
+	FMOVQ 752(R3), F15
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
+	WORD $0x0e69809d // smlal v29.4s, v4.4h, v9.4h
+	WORD $0x4e69809e // smlal2 v30.4s, v4.8h, v9.8h
 	MOVD 160(R0), R9
 	WORD $0x3cf069a4 // ldr q4, [x13, x16]
 	VUXTL V2.B8, V3.H8
 	VUXTL2 V2.B16, V2.H8
-	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
-	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
-	WORD $0x0e6b8014 // smlal v20.4s, v0.4h, v11.4h
-	WORD $0x4e6b8015 // smlal2 v21.4s, v0.8h, v11.8h
-	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
-	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
-	WORD $0x0e69801d // smlal v29.4s, v0.4h, v9.4h
-	WORD $0x4e69801e // smlal2 v30.4s, v0.8h, v9.8h
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
+	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	WORD $0x0e6b801d // smlal v29.4s, v0.4h, v11.4h
+	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
 	MOVD 168(R0), R11
 	WORD $0x3cef6920 // ldr q0, [x9, x15]
 	FMOVQ 768(R3), F6
 	FMOVQ 784(R3), F7
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
-	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
-	WORD $0x0e6d8054 // smlal v20.4s, v2.4h, v13.4h
-	WORD $0x4e6d8055 // smlal2 v21.4s, v2.8h, v13.8h
-	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
-	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
-	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
-	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
+	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
 	MOVD 176(R0), R13
 	WORD $0x3cef6962 // ldr q2, [x11, x15]
 	FMOVQ 800(R3), F8
 	FMOVQ 816(R3), F9
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
-	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
-	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
-	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
-	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
 	MOVD 184(R0), R9
 	WORD $0x3cef69a4 // ldr q4, [x13, x15]
 	FMOVQ 832(R3), F10
@@ -3363,8 +3363,8 @@ pp16:
 	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
 	MOVD 192(R0), R13
 	WORD $0x3cef6962 // ldr q2, [x11, x15]
-	FMOVQ 896(R3), F6
-	FMOVQ 912(R3), F7
+	FMOVQ 896(R3), F14
+	FMOVQ 912(R3), F15
 	VUXTL V0.B8, V1.H8
 	VUXTL2 V0.B16, V0.H8
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
@@ -3388,18 +3388,18 @@ pp16:
 	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
 	VUXTL V4.B8, V5.H8
 	VUXTL2 V4.B16, V4.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
-	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
-	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
 	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
 	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
-	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
-	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -3773,7 +3773,7 @@ pp8:
 	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
 	MOVD 32(R0), R13
 	FMOVD (R11)(R15), F2
-	FMOVQ 128(R3), F6
+	FMOVQ 128(R3), F14
 	VUXTL V0.B8, V1.H8
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
 	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
@@ -3788,147 +3788,147 @@ pp8:
 	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
 	MOVD 48(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 144(R3), F8
+	FMOVQ 144(R3), F6
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
 	MOVD 56(R0), R13
 	FMOVD (R11)(R15), F2
-	FMOVQ 160(R3), F10
+	FMOVQ 160(R3), F8
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
 	MOVD 64(R0), R9
 	FMOVD (R13)(R15), F4
-	FMOVQ 176(R3), F12
-	VUXTL V2.B8, V3.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
-	MOVD 72(R0), R11
-	FMOVD (R9)(R15), F0
-	FMOVQ 192(R3), F6
-	VUXTL V4.B8, V5.H8
-	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
-	WORD $0x4e6a8073 // smlal2 v19.4s, v3.8h, v10.8h
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
-	MOVD 72(R0), R13
-	FMOVD (R11)(R15), F2
-	FMOVQ 208(R3), F8
-	VUXTL V0.B8, V1.H8
-	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
-	WORD $0x4e6c80b3 // smlal2 v19.4s, v5.8h, v12.8h
-	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
-	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
-	MOVD 80(R0), R9
-	FMOVD (R13)(R16), F4
+	FMOVQ 176(R3), F10
 	VUXTL V2.B8, V3.H8
 	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
 	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
-	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
-	WORD $0x4e6c803c // smlal2 v28.4s, v1.8h, v12.8h
-	MOVD 88(R0), R11
+	MOVD 72(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 224(R3), F10
+	FMOVQ 192(R3), F12
 	VUXTL V4.B8, V5.H8
 	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
 	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
 	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
 	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
-	MOVD 96(R0), R13
+	MOVD 72(R0), R13
 	FMOVD (R11)(R15), F2
-	FMOVQ 240(R3), F12
+	FMOVQ 208(R3), F14
 	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
 	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
 	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
-	MOVD 104(R0), R9
-	FMOVD (R13)(R15), F4
-	FMOVQ 256(R3), F6
-	VUXTL V2.B8, V3.H8
-	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
-	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
-	MOVD 112(R0), R11
-	FMOVD (R9)(R15), F0
-	FMOVQ 272(R3), F8
-	VUXTL V4.B8, V5.H8
-	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
-	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
-	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
-	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
-	MOVD 112(R0), R13
-	FMOVD (R11)(R15), F2
-	FMOVQ 288(R3), F10
-	VUXTL V0.B8, V1.H8
-	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
-	WORD $0x4e6680b3 // smlal2 v19.4s, v5.8h, v6.8h
-	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
-	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
-	MOVD 120(R0), R9
+	MOVD 80(R0), R9
 	FMOVD (R13)(R16), F4
-	VUXTL V2.B8, V3.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
-	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
-	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
-	MOVD 128(R0), R11
-	FMOVD (R9)(R15), F0
-	FMOVQ 304(R3), F12
-	VUXTL V4.B8, V5.H8
-	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
-	WORD $0x4e6a8073 // smlal2 v19.4s, v3.8h, v10.8h
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
-	MOVD 136(R0), R13
-	FMOVD (R11)(R15), F2
-	FMOVQ 320(R3), F6
-	VUXTL V0.B8, V1.H8
-	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
-	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
-	MOVD 144(R0), R9
-	FMOVD (R13)(R15), F4
-	FMOVQ 336(R3), F8
 	VUXTL V2.B8, V3.H8
 	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
 	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
-	MOVD 152(R0), R11
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	MOVD 88(R0), R11
 	FMOVD (R9)(R15), F0
-	FMOVQ 352(R3), F10
+	FMOVQ 224(R3), F6
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	MOVD 96(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 240(R3), F8
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	MOVD 104(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 256(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	MOVD 112(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 272(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
+	MOVD 112(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 288(R3), F14
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
+	MOVD 120(R0), R9
+	FMOVD (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	MOVD 128(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 304(R3), F6
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	MOVD 136(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 320(R3), F8
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	MOVD 144(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 336(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	MOVD 152(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 352(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
 	MOVD 152(R0), R13
 	FMOVD (R11)(R15), F2
-	FMOVQ 368(R3), F12
+	FMOVQ 368(R3), F14
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
-	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
 	MOVD 160(R0), R9
 	FMOVD (R13)(R16), F4
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
-	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
-	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
-	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
 	MOVD 168(R0), R11
 	FMOVD (R9)(R15), F0
 	FMOVQ 384(R3), F6
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
-	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
-	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
-	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
 	MOVD 176(R0), R13
 	FMOVD (R11)(R15), F2
 	FMOVQ 400(R3), F8
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
-	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
 	MOVD 184(R0), R9
 	FMOVD (R13)(R15), F4
 	FMOVQ 416(R3), F10
@@ -3945,7 +3945,7 @@ pp8:
 	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
 	MOVD 192(R0), R13
 	FMOVD (R11)(R15), F2
-	FMOVQ 448(R3), F6
+	FMOVQ 448(R3), F14
 	VUXTL V0.B8, V1.H8
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
 	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
@@ -3958,12 +3958,12 @@ pp8:
 	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
-	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
@@ -4198,7 +4198,7 @@ pp4:
 	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
 	MOVD 32(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 64(R3), F6
+	FMOVD 64(R3), F14
 	VUXTL V0.B8, V1.H8
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
 	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
@@ -4209,114 +4209,114 @@ pp4:
 	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	MOVD 48(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 72(R3), F8
+	FMOVD 72(R3), F6
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	MOVD 56(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 80(R3), F10
+	FMOVD 80(R3), F8
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
 	MOVD 64(R0), R9
 	FMOVS (R13)(R15), F4
-	FMOVD 88(R3), F12
-	VUXTL V2.B8, V3.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	MOVD 72(R0), R11
-	FMOVS (R9)(R15), F0
-	FMOVD 96(R3), F6
-	VUXTL V4.B8, V5.H8
-	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
-	MOVD 72(R0), R13
-	FMOVS (R11)(R15), F2
-	FMOVD 104(R3), F8
-	VUXTL V0.B8, V1.H8
-	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
-	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
-	MOVD 80(R0), R9
-	FMOVS (R13)(R16), F4
+	FMOVD 88(R3), F10
 	VUXTL V2.B8, V3.H8
 	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
-	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
-	MOVD 88(R0), R11
+	MOVD 72(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 112(R3), F10
+	FMOVD 96(R3), F12
 	VUXTL V4.B8, V5.H8
 	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
 	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	MOVD 72(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 104(R3), F14
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	MOVD 80(R0), R9
+	FMOVS (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	MOVD 88(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 112(R3), F6
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	MOVD 96(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 120(R3), F12
+	FMOVD 120(R3), F8
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
 	MOVD 104(R0), R9
 	FMOVS (R13)(R15), F4
-	FMOVD 128(R3), F6
+	FMOVD 128(R3), F10
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
 	MOVD 112(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 136(R3), F8
+	FMOVD 136(R3), F12
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
-	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
 	MOVD 112(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 144(R3), F10
+	FMOVD 144(R3), F14
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
-	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
 	MOVD 120(R0), R9
 	FMOVS (R13)(R16), F4
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
-	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	MOVD 128(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 152(R3), F12
+	FMOVD 152(R3), F6
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
-	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	MOVD 136(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 160(R3), F6
+	FMOVD 160(R3), F8
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
 	MOVD 144(R0), R9
 	FMOVS (R13)(R15), F4
-	FMOVD 168(R3), F8
+	FMOVD 168(R3), F10
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
 	MOVD 152(R0), R11
 	FMOVS (R9)(R15), F0
-	FMOVD 176(R3), F10
+	FMOVD 176(R3), F12
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
-	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
 	MOVD 152(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 184(R3), F12
+	FMOVD 184(R3), F14
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
-	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
 	MOVD 160(R0), R9
 	FMOVS (R13)(R16), F4
 	VUXTL V2.B8, V3.H8
-	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
-	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	MOVD 168(R0), R11
 	FMOVS (R9)(R15), F0
 	FMOVD 192(R3), F6
 	VUXTL V4.B8, V5.H8
-	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
-	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
 	MOVD 176(R0), R13
 	FMOVS (R11)(R15), F2
 	FMOVD 200(R3), F8
 	VUXTL V0.B8, V1.H8
-	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
 	MOVD 184(R0), R9
 	FMOVS (R13)(R15), F4
 	FMOVD 208(R3), F10
@@ -4330,7 +4330,7 @@ pp4:
 	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
 	MOVD 192(R0), R13
 	FMOVS (R11)(R15), F2
-	FMOVD 224(R3), F6
+	FMOVD 224(R3), F14
 	VUXTL V0.B8, V1.H8
 	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
 	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
@@ -4339,9 +4339,2247 @@ pp4:
 	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
 	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
 	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVS F18, (R14)
+	FMOVS F27, (R17)
+	ADD R1, R16, R15
+	ADD R6, R17, R14
+	SUBS $2, R4, R4
+	BGE pp4
+ps4:
+	TBZ $0, R7, pe4
+	FMOVQ 0(R3), F18
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	FMOVS (R9)(R15), F0
+	FMOVD 32(R3), F4
+	FMOVS (R11)(R15), F6
+	FMOVD 40(R3), F10
+	VUXTL V0.B8, V1.H8
+	MOVD 24(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 48(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 32(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 56(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 40(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 64(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 48(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 72(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 56(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 80(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 64(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 88(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 72(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 80(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 104(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 88(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 112(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 96(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 120(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 104(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 128(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 112(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 136(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 120(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 128(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 152(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 136(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 160(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 144(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 168(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 152(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 176(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 160(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 184(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 168(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	MOVD 176(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 200(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	MOVD 184(R0), R13
+	FMOVS (R11)(R15), F6
+	FMOVD 208(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	MOVD 192(R0), R9
+	FMOVS (R13)(R15), F12
+	FMOVD 216(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	FMOVS (R9)(R15), F0
+	FMOVD 224(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	FMOVS F18, (R14)
+	ADD R1, R15, R15
+	ADD R6, R14, R14
+pe4:
+	ADD $4, R8, R8
+	ADD $232, R3, R3
+done:
+	RET
+
+// qdw3x3s2_neon
+// npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+TEXT ·QDWConv3x3S2NEON(SB), NOSPLIT, $0-64
+	MOVD taps+0(FP), R0
+	MOVD pixStride+8(FP), R1
+	MOVD c4+16(FP), R2
+	MOVD w+24(FP), R3
+	MOVD zp+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD outStride+48(FP), R6
+	MOVD npix+56(FP), R7
+	CBZ R7, done
+	// v26 = yzp in every int16 lane
+	VDUP R4, V26.H8
+	// the 9 tap pointers of the first pixel, for the whole call
+	MOVD 0(R0), R16
+	MOVD 8(R0), R17
+	MOVD 16(R0), R19
+	MOVD 24(R0), R20
+	MOVD 32(R0), R21
+	MOVD 40(R0), R22
+	MOVD 48(R0), R23
+	MOVD 56(R0), R24
+	MOVD 64(R0), R25
+	MOVD ZR, R8
+	LSR $4, R2, R12
+	CBZ R12, tail8
+g16:
+	// 16 channels: multipliers
+	ADD $64, R3, R10
+	VLD1 (R10), [V22.S4, V23.S4, V24.S4, V25.S4]
+	MOVD R8, R15
+	ADD R8, R5, R14
+	MOVD R7, R4
+	SUBS $2, R4, R4
+	BLT ps16
+pp16:
+	ADD R1, R15, R9
+	ADD R6, R14, R11
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 32(R3), F20
+	FMOVQ 48(R3), F21
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	FMOVQ 32(R3), F29
+	FMOVQ 48(R3), F30
+	WORD $0x3cef6a00 // ldr q0, [x16, x15]
+	FMOVQ 128(R3), F6
+	FMOVQ 144(R3), F7
+	WORD $0x3cef6a22 // ldr q2, [x17, x15]
+	FMOVQ 160(R3), F8
+	FMOVQ 176(R3), F9
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x3cef6a64 // ldr q4, [x19, x15]
+	FMOVQ 192(R3), F10
+	FMOVQ 208(R3), F11
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
+	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
+	WORD $0x3ce96a20 // ldr q0, [x17, x9]
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e698054 // smlal v20.4s, v2.4h, v9.4h
+	WORD $0x4e698055 // smlal2 v21.4s, v2.8h, v9.8h
+	WORD $0x3ce96a62 // ldr q2, [x19, x9]
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
+	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	WORD $0x3cef6a84 // ldr q4, [x20, x15]
+	FMOVQ 224(R3), F12
+	FMOVQ 240(R3), F13
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	WORD $0x0e69801d // smlal v29.4s, v0.4h, v9.4h
+	WORD $0x4e69801e // smlal2 v30.4s, v0.8h, v9.8h
+	WORD $0x3cef6aa0 // ldr q0, [x21, x15]
+	FMOVQ 256(R3), F14
+	FMOVQ 272(R3), F15
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
+	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
+	WORD $0x3cef6ac2 // ldr q2, [x22, x15]
+	FMOVQ 288(R3), F6
+	FMOVQ 304(R3), F7
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
+	WORD $0x4e6c80b3 // smlal2 v19.4s, v5.8h, v12.8h
+	WORD $0x0e6d8094 // smlal v20.4s, v4.4h, v13.4h
+	WORD $0x4e6d8095 // smlal2 v21.4s, v4.8h, v13.8h
+	WORD $0x3ce96aa4 // ldr q4, [x21, x9]
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6e8032 // smlal v18.4s, v1.4h, v14.4h
+	WORD $0x4e6e8033 // smlal2 v19.4s, v1.8h, v14.8h
+	WORD $0x0e6f8014 // smlal v20.4s, v0.4h, v15.4h
+	WORD $0x4e6f8015 // smlal2 v21.4s, v0.8h, v15.8h
+	WORD $0x3ce96ac0 // ldr q0, [x22, x9]
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
+	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
+	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
+	WORD $0x3cef6ae2 // ldr q2, [x23, x15]
+	FMOVQ 320(R3), F8
+	FMOVQ 336(R3), F9
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
+	WORD $0x3cef6b04 // ldr q4, [x24, x15]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	WORD $0x0e67801d // smlal v29.4s, v0.4h, v7.4h
+	WORD $0x4e67801e // smlal2 v30.4s, v0.8h, v7.8h
+	WORD $0x3cef6b20 // ldr q0, [x25, x15]
+	FMOVQ 384(R3), F12
+	FMOVQ 400(R3), F13
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e698054 // smlal v20.4s, v2.4h, v9.4h
+	WORD $0x4e698055 // smlal2 v21.4s, v2.8h, v9.8h
+	WORD $0x3ce96b02 // ldr q2, [x24, x9]
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
+	WORD $0x3ce96b24 // ldr q4, [x25, x9]
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
+	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	WORD $0x0e69801d // smlal v29.4s, v0.4h, v9.4h
+	WORD $0x4e69801e // smlal2 v30.4s, v0.8h, v9.8h
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
+	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
+	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e38de94 // fmul v20.4s, v20.4s, v24.4s
+	WORD $0x6e39deb5 // fmul v21.4s, v21.4s, v25.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x6e38dfbd // fmul v29.4s, v29.4s, v24.4s
+	WORD $0x6e39dfde // fmul v30.4s, v30.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
+	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x0e614bbd // sqxtn v29.4h, v29.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e614bdd // sqxtn2 v29.8h, v30.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0e94 // sqadd v20.8h, v20.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x4e7a0fbd // sqadd v29.8h, v29.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x6e212a92 // sqxtun2 v18.16b, v20.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	WORD $0x6e212bbb // sqxtun2 v27.16b, v29.8h
+	FMOVQ F18, (R14)
+	FMOVQ F27, (R11)
+	ADD R1, R9, R15
+	ADD R6, R11, R14
+	SUBS $2, R4, R4
+	BGE pp16
+ps16:
+	TBZ $0, R7, pe16
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 32(R3), F20
+	FMOVQ 48(R3), F21
+	WORD $0x3cef6a00 // ldr q0, [x16, x15]
+	FMOVQ 128(R3), F4
+	FMOVQ 144(R3), F5
+	WORD $0x3cef6a26 // ldr q6, [x17, x15]
+	FMOVQ 160(R3), F10
+	FMOVQ 176(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x3cef6a6c // ldr q12, [x19, x15]
+	FMOVQ 192(R3), F16
+	FMOVQ 208(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x3cef6a80 // ldr q0, [x20, x15]
+	FMOVQ 224(R3), F4
+	FMOVQ 240(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x3cef6aa6 // ldr q6, [x21, x15]
+	FMOVQ 256(R3), F10
+	FMOVQ 272(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x3cef6acc // ldr q12, [x22, x15]
+	FMOVQ 288(R3), F16
+	FMOVQ 304(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x3cef6ae0 // ldr q0, [x23, x15]
+	FMOVQ 320(R3), F4
+	FMOVQ 336(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x3cef6b06 // ldr q6, [x24, x15]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x3cef6b2c // ldr q12, [x25, x15]
+	FMOVQ 384(R3), F16
+	FMOVQ 400(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e38de94 // fmul v20.4s, v20.4s, v24.4s
+	WORD $0x6e39deb5 // fmul v21.4s, v21.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0e94 // sqadd v20.8h, v20.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x6e212a92 // sqxtun2 v18.16b, v20.8h
+	FMOVQ F18, (R14)
+	ADD R1, R15, R15
+	ADD R6, R14, R14
+pe16:
+	ADD $16, R8, R8
+	ADD $416, R3, R3
+	SUBS $1, R12, R12
+	BNE g16
+tail8:
+	TBZ $3, R2, tail4
+	// 8 channels: multipliers
+	ADD $32, R3, R10
+	VLD1 (R10), [V22.S4, V23.S4]
+	MOVD R8, R15
+	ADD R8, R5, R14
+	MOVD R7, R4
+	SUBS $2, R4, R4
+	BLT ps8
+pp8:
+	ADD R1, R15, R9
+	ADD R6, R14, R11
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	FMOVD (R16)(R15), F0
+	FMOVQ 64(R3), F6
+	FMOVD (R17)(R15), F2
+	FMOVQ 80(R3), F8
+	VUXTL V0.B8, V1.H8
+	FMOVD (R19)(R15), F4
+	FMOVQ 96(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	FMOVD (R17)(R9), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	FMOVD (R19)(R9), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	FMOVD (R20)(R15), F4
+	FMOVQ 112(R3), F12
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	FMOVD (R21)(R15), F0
+	FMOVQ 128(R3), F14
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	FMOVD (R22)(R15), F2
+	FMOVQ 144(R3), F6
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
+	WORD $0x4e6c80b3 // smlal2 v19.4s, v5.8h, v12.8h
+	FMOVD (R21)(R9), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e8032 // smlal v18.4s, v1.4h, v14.4h
+	WORD $0x4e6e8033 // smlal2 v19.4s, v1.8h, v14.8h
+	FMOVD (R22)(R9), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	FMOVD (R23)(R15), F2
+	FMOVQ 160(R3), F8
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	FMOVD (R24)(R15), F4
+	FMOVQ 176(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	FMOVD (R25)(R15), F0
+	FMOVQ 192(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	FMOVD (R24)(R9), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	FMOVD (R25)(R9), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVD F18, (R14)
+	FMOVD F27, (R11)
+	ADD R1, R9, R15
+	ADD R6, R11, R14
+	SUBS $2, R4, R4
+	BGE pp8
+ps8:
+	TBZ $0, R7, pe8
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVD (R16)(R15), F0
+	FMOVQ 64(R3), F4
+	FMOVD (R17)(R15), F6
+	FMOVQ 80(R3), F10
+	VUXTL V0.B8, V1.H8
+	FMOVD (R19)(R15), F12
+	FMOVQ 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	FMOVD (R20)(R15), F0
+	FMOVQ 112(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	FMOVD (R21)(R15), F6
+	FMOVQ 128(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	FMOVD (R22)(R15), F12
+	FMOVQ 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	FMOVD (R23)(R15), F0
+	FMOVQ 160(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	FMOVD (R24)(R15), F6
+	FMOVQ 176(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	FMOVD (R25)(R15), F12
+	FMOVQ 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	FMOVD F18, (R14)
+	ADD R1, R15, R15
+	ADD R6, R14, R14
+pe8:
+	ADD $8, R8, R8
+	ADD $208, R3, R3
+tail4:
+	TBZ $2, R2, done
+	// 4 channels: multipliers
+	ADD $16, R3, R10
+	VLD1 (R10), [V22.S4]
+	MOVD R8, R15
+	ADD R8, R5, R14
+	MOVD R7, R4
+	SUBS $2, R4, R4
+	BLT ps4
+pp4:
+	ADD R1, R15, R9
+	ADD R6, R14, R11
+	FMOVQ 0(R3), F18
+	FMOVQ 0(R3), F27
+	FMOVS (R16)(R15), F0
+	FMOVD 32(R3), F6
+	FMOVS (R17)(R15), F2
+	FMOVD 40(R3), F8
+	VUXTL V0.B8, V1.H8
+	FMOVS (R19)(R15), F4
+	FMOVD 48(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	FMOVS (R17)(R9), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	FMOVS (R19)(R9), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	FMOVS (R20)(R15), F4
+	FMOVD 56(R3), F12
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	FMOVS (R21)(R15), F0
+	FMOVD 64(R3), F14
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	FMOVS (R22)(R15), F2
+	FMOVD 72(R3), F6
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
+	FMOVS (R21)(R9), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e8032 // smlal v18.4s, v1.4h, v14.4h
+	FMOVS (R22)(R9), F0
+	VUXTL V4.B8, V5.H8
 	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
 	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	FMOVS (R23)(R15), F2
+	FMOVD 80(R3), F8
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	FMOVS (R24)(R15), F4
+	FMOVD 88(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	FMOVS (R25)(R15), F0
+	FMOVD 96(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	FMOVS (R24)(R9), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	FMOVS (R25)(R9), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVS F18, (R14)
+	FMOVS F27, (R11)
+	ADD R1, R9, R15
+	ADD R6, R11, R14
+	SUBS $2, R4, R4
+	BGE pp4
+ps4:
+	TBZ $0, R7, pe4
+	FMOVQ 0(R3), F18
+	FMOVS (R16)(R15), F0
+	FMOVD 32(R3), F4
+	FMOVS (R17)(R15), F6
+	FMOVD 40(R3), F10
+	VUXTL V0.B8, V1.H8
+	FMOVS (R19)(R15), F12
+	FMOVD 48(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	FMOVS (R20)(R15), F0
+	FMOVD 56(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	FMOVS (R21)(R15), F6
+	FMOVD 64(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	FMOVS (R22)(R15), F12
+	FMOVD 72(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	FMOVS (R23)(R15), F0
+	FMOVD 80(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	FMOVS (R24)(R15), F6
+	FMOVD 88(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	FMOVS (R25)(R15), F12
+	FMOVD 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	FMOVS F18, (R14)
+	ADD R1, R15, R15
+	ADD R6, R14, R14
+pe4:
+	ADD $4, R8, R8
+	ADD $104, R3, R3
+done:
+	RET
+
+// qdw5x5s2_neon
+// npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+TEXT ·QDWConv5x5S2NEON(SB), NOSPLIT, $0-64
+	MOVD taps+0(FP), R0
+	MOVD pixStride+8(FP), R1
+	MOVD c4+16(FP), R2
+	MOVD w+24(FP), R3
+	MOVD zp+32(FP), R4
+	MOVD out+40(FP), R5
+	MOVD outStride+48(FP), R6
+	MOVD npix+56(FP), R7
+	CBZ R7, done
+	// v26 = yzp in every int16 lane
+	VDUP R4, V26.H8
+	MOVD ZR, R8
+	LSR $4, R2, R12
+	CBZ R12, tail8
+g16:
+	// 16 channels: multipliers
+	ADD $64, R3, R10
+	VLD1 (R10), [V22.S4, V23.S4, V24.S4, V25.S4]
+	MOVD R8, R15
+	ADD R8, R5, R14
+	MOVD R7, R4
+	SUBS $2, R4, R4
+	BLT ps16
+pp16:
+	ADD R1, R15, R16
+	ADD R6, R14, R17
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 32(R3), F20
+	FMOVQ 48(R3), F21
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	FMOVQ 32(R3), F29
+	FMOVQ 48(R3), F30
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 128(R3), F6
+	FMOVQ 144(R3), F7
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 160(R3), F8
+	FMOVQ 176(R3), F9
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	MOVD 24(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 192(R3), F10
+	FMOVQ 208(R3), F11
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
+	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
+	MOVD 32(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 224(R3), F12
+	FMOVQ 240(R3), F13
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e698054 // smlal v20.4s, v2.4h, v9.4h
+	WORD $0x4e698055 // smlal2 v21.4s, v2.8h, v9.8h
+	MOVD 24(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 256(R3), F14
+	FMOVQ 272(R3), F15
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
 	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
+	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	MOVD 32(R0), R9
+	WORD $0x3cf069a4 // ldr q4, [x13, x16]
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
+	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	WORD $0x0e69801d // smlal v29.4s, v0.4h, v9.4h
+	WORD $0x4e69801e // smlal2 v30.4s, v0.8h, v9.8h
+	MOVD 40(R0), R11
+	WORD $0x3cf06920 // ldr q0, [x9, x16]
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
+	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
+	MOVD 48(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 288(R3), F6
+	FMOVQ 304(R3), F7
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
+	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
+	MOVD 56(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 320(R3), F8
+	FMOVQ 336(R3), F9
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	WORD $0x4e6e803c // smlal2 v28.4s, v1.8h, v14.8h
+	WORD $0x0e6f801d // smlal v29.4s, v0.4h, v15.4h
+	WORD $0x4e6f801e // smlal2 v30.4s, v0.8h, v15.8h
+	MOVD 64(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
+	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
+	MOVD 72(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 384(R3), F12
+	FMOVQ 400(R3), F13
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
+	WORD $0x0e698094 // smlal v20.4s, v4.4h, v9.4h
+	WORD $0x4e698095 // smlal2 v21.4s, v4.8h, v9.8h
+	MOVD 64(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 416(R3), F14
+	FMOVQ 432(R3), F15
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
+	WORD $0x0e6b8014 // smlal v20.4s, v0.4h, v11.4h
+	WORD $0x4e6b8015 // smlal2 v21.4s, v0.8h, v11.8h
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	WORD $0x0e67801d // smlal v29.4s, v0.4h, v7.4h
+	WORD $0x4e67801e // smlal2 v30.4s, v0.8h, v7.8h
+	MOVD 72(R0), R11
+	WORD $0x3cf06920 // ldr q0, [x9, x16]
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
+	WORD $0x0e6d8054 // smlal v20.4s, v2.4h, v13.4h
+	WORD $0x4e6d8055 // smlal2 v21.4s, v2.8h, v13.8h
+	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
+	WORD $0x0e69805d // smlal v29.4s, v2.4h, v9.4h
+	WORD $0x4e69805e // smlal2 v30.4s, v2.8h, v9.8h
+	MOVD 80(R0), R13
+	WORD $0x3cf06962 // ldr q2, [x11, x16]
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x4e6e80b3 // smlal2 v19.4s, v5.8h, v14.8h
+	WORD $0x0e6f8094 // smlal v20.4s, v4.4h, v15.4h
+	WORD $0x4e6f8095 // smlal2 v21.4s, v4.8h, v15.8h
+	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
+	WORD $0x0e6b809d // smlal v29.4s, v4.4h, v11.4h
+	WORD $0x4e6b809e // smlal2 v30.4s, v4.8h, v11.8h
+	MOVD 88(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 448(R3), F6
+	FMOVQ 464(R3), F7
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
+	WORD $0x4e6c803c // smlal2 v28.4s, v1.8h, v12.8h
+	WORD $0x0e6d801d // smlal v29.4s, v0.4h, v13.4h
+	WORD $0x4e6d801e // smlal2 v30.4s, v0.8h, v13.8h
+	MOVD 96(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 480(R3), F8
+	FMOVQ 496(R3), F9
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6e807b // smlal v27.4s, v3.4h, v14.4h
+	WORD $0x4e6e807c // smlal2 v28.4s, v3.8h, v14.8h
+	WORD $0x0e6f805d // smlal v29.4s, v2.4h, v15.4h
+	WORD $0x4e6f805e // smlal2 v30.4s, v2.8h, v15.8h
+	MOVD 104(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 512(R3), F10
+	FMOVQ 528(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
+	WORD $0x4e6680b3 // smlal2 v19.4s, v5.8h, v6.8h
+	WORD $0x0e678094 // smlal v20.4s, v4.4h, v7.4h
+	WORD $0x4e678095 // smlal2 v21.4s, v4.8h, v7.8h
+	MOVD 112(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 544(R3), F12
+	FMOVQ 560(R3), F13
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
+	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
+	WORD $0x0e698014 // smlal v20.4s, v0.4h, v9.4h
+	WORD $0x4e698015 // smlal2 v21.4s, v0.8h, v9.8h
+	MOVD 104(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 576(R3), F14
+	FMOVQ 592(R3), F15
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
+	WORD $0x4e6a8073 // smlal2 v19.4s, v3.8h, v10.8h
+	WORD $0x0e6b8054 // smlal v20.4s, v2.4h, v11.4h
+	WORD $0x4e6b8055 // smlal2 v21.4s, v2.8h, v11.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
+	WORD $0x0e67805d // smlal v29.4s, v2.4h, v7.4h
+	WORD $0x4e67805e // smlal2 v30.4s, v2.8h, v7.8h
+	MOVD 112(R0), R13
+	WORD $0x3cf06962 // ldr q2, [x11, x16]
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
+	WORD $0x4e6c80b3 // smlal2 v19.4s, v5.8h, v12.8h
+	WORD $0x0e6d8094 // smlal v20.4s, v4.4h, v13.4h
+	WORD $0x4e6d8095 // smlal2 v21.4s, v4.8h, v13.8h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
+	WORD $0x0e69809d // smlal v29.4s, v4.4h, v9.4h
+	WORD $0x4e69809e // smlal2 v30.4s, v4.8h, v9.8h
+	MOVD 120(R0), R9
+	WORD $0x3cf069a4 // ldr q4, [x13, x16]
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6e8032 // smlal v18.4s, v1.4h, v14.4h
+	WORD $0x4e6e8033 // smlal2 v19.4s, v1.8h, v14.8h
+	WORD $0x0e6f8014 // smlal v20.4s, v0.4h, v15.4h
+	WORD $0x4e6f8015 // smlal2 v21.4s, v0.8h, v15.8h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	WORD $0x0e6b801d // smlal v29.4s, v0.4h, v11.4h
+	WORD $0x4e6b801e // smlal2 v30.4s, v0.8h, v11.8h
+	MOVD 128(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 608(R3), F6
+	FMOVQ 624(R3), F7
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	WORD $0x0e6d805d // smlal v29.4s, v2.4h, v13.4h
+	WORD $0x4e6d805e // smlal2 v30.4s, v2.8h, v13.8h
+	MOVD 136(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 640(R3), F8
+	FMOVQ 656(R3), F9
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	WORD $0x0e6f809d // smlal v29.4s, v4.4h, v15.4h
+	WORD $0x4e6f809e // smlal2 v30.4s, v4.8h, v15.8h
+	MOVD 144(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 672(R3), F10
+	FMOVQ 688(R3), F11
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	WORD $0x0e678014 // smlal v20.4s, v0.4h, v7.4h
+	WORD $0x4e678015 // smlal2 v21.4s, v0.8h, v7.8h
+	MOVD 152(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 704(R3), F12
+	FMOVQ 720(R3), F13
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	WORD $0x0e698054 // smlal v20.4s, v2.4h, v9.4h
+	WORD $0x4e698055 // smlal2 v21.4s, v2.8h, v9.8h
+	MOVD 144(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 736(R3), F14
+	FMOVQ 752(R3), F15
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6b8094 // smlal v20.4s, v4.4h, v11.4h
+	WORD $0x4e6b8095 // smlal2 v21.4s, v4.8h, v11.8h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	WORD $0x0e67809d // smlal v29.4s, v4.4h, v7.4h
+	WORD $0x4e67809e // smlal2 v30.4s, v4.8h, v7.8h
+	MOVD 152(R0), R9
+	WORD $0x3cf069a4 // ldr q4, [x13, x16]
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e6d8014 // smlal v20.4s, v0.4h, v13.4h
+	WORD $0x4e6d8015 // smlal2 v21.4s, v0.8h, v13.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	WORD $0x0e69801d // smlal v29.4s, v0.4h, v9.4h
+	WORD $0x4e69801e // smlal2 v30.4s, v0.8h, v9.8h
+	MOVD 160(R0), R11
+	WORD $0x3cf06920 // ldr q0, [x9, x16]
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6f8054 // smlal v20.4s, v2.4h, v15.4h
+	WORD $0x4e6f8055 // smlal2 v21.4s, v2.8h, v15.8h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	WORD $0x0e6b805d // smlal v29.4s, v2.4h, v11.4h
+	WORD $0x4e6b805e // smlal2 v30.4s, v2.8h, v11.8h
+	MOVD 168(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 768(R3), F6
+	FMOVQ 784(R3), F7
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	WORD $0x0e6d809d // smlal v29.4s, v4.4h, v13.4h
+	WORD $0x4e6d809e // smlal2 v30.4s, v4.8h, v13.8h
+	MOVD 176(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 800(R3), F8
+	FMOVQ 816(R3), F9
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	WORD $0x4e6e803c // smlal2 v28.4s, v1.8h, v14.8h
+	WORD $0x0e6f801d // smlal v29.4s, v0.4h, v15.4h
+	WORD $0x4e6f801e // smlal2 v30.4s, v0.8h, v15.8h
+	MOVD 184(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 832(R3), F10
+	FMOVQ 848(R3), F11
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	WORD $0x0e678054 // smlal v20.4s, v2.4h, v7.4h
+	WORD $0x4e678055 // smlal2 v21.4s, v2.8h, v7.8h
+	MOVD 192(R0), R13
+	WORD $0x3cef6962 // ldr q2, [x11, x15]
+	FMOVQ 864(R3), F12
+	FMOVQ 880(R3), F13
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
+	WORD $0x0e698094 // smlal v20.4s, v4.4h, v9.4h
+	WORD $0x4e698095 // smlal2 v21.4s, v4.8h, v9.8h
+	MOVD 184(R0), R9
+	WORD $0x3cef69a4 // ldr q4, [x13, x15]
+	FMOVQ 896(R3), F14
+	FMOVQ 912(R3), F15
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
+	WORD $0x0e6b8014 // smlal v20.4s, v0.4h, v11.4h
+	WORD $0x4e6b8015 // smlal2 v21.4s, v0.8h, v11.8h
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	WORD $0x0e67801d // smlal v29.4s, v0.4h, v7.4h
+	WORD $0x4e67801e // smlal2 v30.4s, v0.8h, v7.8h
+	MOVD 192(R0), R11
+	WORD $0x3cf06920 // ldr q0, [x9, x16]
+	VUXTL V4.B8, V5.H8
+	VUXTL2 V4.B16, V4.H8
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
+	WORD $0x0e6d8054 // smlal v20.4s, v2.4h, v13.4h
+	WORD $0x4e6d8055 // smlal2 v21.4s, v2.8h, v13.8h
+	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
+	WORD $0x0e69805d // smlal v29.4s, v2.4h, v9.4h
+	WORD $0x4e69805e // smlal2 v30.4s, v2.8h, v9.8h
+	WORD $0x3cf06962 // ldr q2, [x11, x16]
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x4e6e80b3 // smlal2 v19.4s, v5.8h, v14.8h
+	WORD $0x0e6f8094 // smlal v20.4s, v4.4h, v15.4h
+	WORD $0x4e6f8095 // smlal2 v21.4s, v4.8h, v15.8h
+	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
+	WORD $0x0e6b809d // smlal v29.4s, v4.4h, v11.4h
+	WORD $0x4e6b809e // smlal2 v30.4s, v4.8h, v11.8h
+	VUXTL V2.B8, V3.H8
+	VUXTL2 V2.B16, V2.H8
+	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
+	WORD $0x4e6c803c // smlal2 v28.4s, v1.8h, v12.8h
+	WORD $0x0e6d801d // smlal v29.4s, v0.4h, v13.4h
+	WORD $0x4e6d801e // smlal2 v30.4s, v0.8h, v13.8h
+	WORD $0x0e6e807b // smlal v27.4s, v3.4h, v14.4h
+	WORD $0x4e6e807c // smlal2 v28.4s, v3.8h, v14.8h
+	WORD $0x0e6f805d // smlal v29.4s, v2.4h, v15.4h
+	WORD $0x4e6f805e // smlal2 v30.4s, v2.8h, v15.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e38de94 // fmul v20.4s, v20.4s, v24.4s
+	WORD $0x6e39deb5 // fmul v21.4s, v21.4s, v25.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x6e38dfbd // fmul v29.4s, v29.4s, v24.4s
+	WORD $0x6e39dfde // fmul v30.4s, v30.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x4e21abbd // fcvtns v29.4s, v29.4s
+	WORD $0x4e21abde // fcvtns v30.4s, v30.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x0e614bbd // sqxtn v29.4h, v29.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e614bdd // sqxtn2 v29.8h, v30.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0e94 // sqadd v20.8h, v20.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x4e7a0fbd // sqadd v29.8h, v29.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x6e212a92 // sqxtun2 v18.16b, v20.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	WORD $0x6e212bbb // sqxtun2 v27.16b, v29.8h
+	FMOVQ F18, (R14)
+	FMOVQ F27, (R17)
+	ADD R1, R16, R15
+	ADD R6, R17, R14
+	SUBS $2, R4, R4
+	BGE pp16
+ps16:
+	TBZ $0, R7, pe16
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 32(R3), F20
+	FMOVQ 48(R3), F21
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 128(R3), F4
+	FMOVQ 144(R3), F5
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 160(R3), F10
+	FMOVQ 176(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	MOVD 24(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 192(R3), F16
+	FMOVQ 208(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 32(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 224(R3), F4
+	FMOVQ 240(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 40(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 256(R3), F10
+	FMOVQ 272(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 48(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 288(R3), F16
+	FMOVQ 304(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 56(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 320(R3), F4
+	FMOVQ 336(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 64(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 352(R3), F10
+	FMOVQ 368(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 72(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 384(R3), F16
+	FMOVQ 400(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 80(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 416(R3), F4
+	FMOVQ 432(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 88(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 448(R3), F10
+	FMOVQ 464(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 96(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 480(R3), F16
+	FMOVQ 496(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 104(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 512(R3), F4
+	FMOVQ 528(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 112(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 544(R3), F10
+	FMOVQ 560(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 120(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 576(R3), F16
+	FMOVQ 592(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 128(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 608(R3), F4
+	FMOVQ 624(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 136(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 640(R3), F10
+	FMOVQ 656(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 144(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 672(R3), F16
+	FMOVQ 688(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 152(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 704(R3), F4
+	FMOVQ 720(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 160(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 736(R3), F10
+	FMOVQ 752(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 168(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 768(R3), F16
+	FMOVQ 784(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	MOVD 176(R0), R11
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 800(R3), F4
+	FMOVQ 816(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	MOVD 184(R0), R13
+	WORD $0x3cef6966 // ldr q6, [x11, x15]
+	FMOVQ 832(R3), F10
+	FMOVQ 848(R3), F11
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	MOVD 192(R0), R9
+	WORD $0x3cef69ac // ldr q12, [x13, x15]
+	FMOVQ 864(R3), F16
+	FMOVQ 880(R3), F17
+	VUXTL V6.B8, V7.H8
+	VUXTL2 V6.B16, V6.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	WORD $0x3cef6920 // ldr q0, [x9, x15]
+	FMOVQ 896(R3), F4
+	FMOVQ 912(R3), F5
+	VUXTL V12.B8, V13.H8
+	VUXTL2 V12.B16, V12.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	WORD $0x0e6b80d4 // smlal v20.4s, v6.4h, v11.4h
+	WORD $0x4e6b80d5 // smlal2 v21.4s, v6.8h, v11.8h
+	VUXTL V0.B8, V1.H8
+	VUXTL2 V0.B16, V0.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e718194 // smlal v20.4s, v12.4h, v17.4h
+	WORD $0x4e718195 // smlal2 v21.4s, v12.8h, v17.8h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	WORD $0x0e658014 // smlal v20.4s, v0.4h, v5.4h
+	WORD $0x4e658015 // smlal2 v21.4s, v0.8h, v5.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21da94 // scvtf v20.4s, v20.4s
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e38de94 // fmul v20.4s, v20.4s, v24.4s
+	WORD $0x6e39deb5 // fmul v21.4s, v21.4s, v25.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21aa94 // fcvtns v20.4s, v20.4s
+	WORD $0x4e21aab5 // fcvtns v21.4s, v21.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614a94 // sqxtn v20.4h, v20.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614ab4 // sqxtn2 v20.8h, v21.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0e94 // sqadd v20.8h, v20.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x6e212a92 // sqxtun2 v18.16b, v20.8h
+	FMOVQ F18, (R14)
+	ADD R1, R15, R15
+	ADD R6, R14, R14
+pe16:
+	ADD $16, R8, R8
+	ADD $928, R3, R3
+	SUBS $1, R12, R12
+	BNE g16
+tail8:
+	TBZ $3, R2, tail4
+	// 8 channels: multipliers
+	ADD $32, R3, R10
+	VLD1 (R10), [V22.S4, V23.S4]
+	MOVD R8, R15
+	ADD R8, R5, R14
+	MOVD R7, R4
+	SUBS $2, R4, R4
+	BLT ps8
+pp8:
+	ADD R1, R15, R16
+	ADD R6, R14, R17
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	FMOVQ 0(R3), F27
+	FMOVQ 16(R3), F28
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	FMOVD (R9)(R15), F0
+	FMOVQ 64(R3), F6
+	FMOVD (R11)(R15), F2
+	FMOVQ 80(R3), F8
+	VUXTL V0.B8, V1.H8
+	MOVD 24(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 96(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	MOVD 32(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 112(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	MOVD 24(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 128(R3), F14
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	MOVD 32(R0), R9
+	FMOVD (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	MOVD 40(R0), R11
+	FMOVD (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	MOVD 48(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 144(R3), F6
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	MOVD 56(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 160(R3), F8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	WORD $0x4e6e803c // smlal2 v28.4s, v1.8h, v14.8h
+	MOVD 64(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 176(R3), F10
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	MOVD 72(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 192(R3), F12
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
+	MOVD 64(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 208(R3), F14
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	MOVD 72(R0), R11
+	FMOVD (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
+	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
+	MOVD 80(R0), R13
+	FMOVD (R11)(R16), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x4e6e80b3 // smlal2 v19.4s, v5.8h, v14.8h
+	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
+	MOVD 88(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 224(R3), F6
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
+	WORD $0x4e6c803c // smlal2 v28.4s, v1.8h, v12.8h
+	MOVD 96(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 240(R3), F8
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e807b // smlal v27.4s, v3.4h, v14.4h
+	WORD $0x4e6e807c // smlal2 v28.4s, v3.8h, v14.8h
+	MOVD 104(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 256(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
+	WORD $0x4e6680b3 // smlal2 v19.4s, v5.8h, v6.8h
+	MOVD 112(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 272(R3), F12
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
+	WORD $0x4e688033 // smlal2 v19.4s, v1.8h, v8.8h
+	MOVD 104(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 288(R3), F14
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
+	WORD $0x4e6a8073 // smlal2 v19.4s, v3.8h, v10.8h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	WORD $0x4e66807c // smlal2 v28.4s, v3.8h, v6.8h
+	MOVD 112(R0), R13
+	FMOVD (R11)(R16), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
+	WORD $0x4e6c80b3 // smlal2 v19.4s, v5.8h, v12.8h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	WORD $0x4e6880bc // smlal2 v28.4s, v5.8h, v8.8h
+	MOVD 120(R0), R9
+	FMOVD (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e8032 // smlal v18.4s, v1.4h, v14.4h
+	WORD $0x4e6e8033 // smlal2 v19.4s, v1.8h, v14.8h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	WORD $0x4e6a803c // smlal2 v28.4s, v1.8h, v10.8h
+	MOVD 128(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 304(R3), F6
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	WORD $0x4e6c807c // smlal2 v28.4s, v3.8h, v12.8h
+	MOVD 136(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 320(R3), F8
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	WORD $0x4e6e80bc // smlal2 v28.4s, v5.8h, v14.8h
+	MOVD 144(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 336(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	WORD $0x4e668033 // smlal2 v19.4s, v1.8h, v6.8h
+	MOVD 152(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 352(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	WORD $0x4e688073 // smlal2 v19.4s, v3.8h, v8.8h
+	MOVD 144(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 368(R3), F14
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x4e6a80b3 // smlal2 v19.4s, v5.8h, v10.8h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	WORD $0x4e6680bc // smlal2 v28.4s, v5.8h, v6.8h
+	MOVD 152(R0), R9
+	FMOVD (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x4e6c8033 // smlal2 v19.4s, v1.8h, v12.8h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	WORD $0x4e68803c // smlal2 v28.4s, v1.8h, v8.8h
+	MOVD 160(R0), R11
+	FMOVD (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x4e6e8073 // smlal2 v19.4s, v3.8h, v14.8h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	WORD $0x4e6a807c // smlal2 v28.4s, v3.8h, v10.8h
+	MOVD 168(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 384(R3), F6
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	WORD $0x4e6c80bc // smlal2 v28.4s, v5.8h, v12.8h
+	MOVD 176(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 400(R3), F8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	WORD $0x4e6e803c // smlal2 v28.4s, v1.8h, v14.8h
+	MOVD 184(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 416(R3), F10
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	WORD $0x4e668073 // smlal2 v19.4s, v3.8h, v6.8h
+	MOVD 192(R0), R13
+	FMOVD (R11)(R15), F2
+	FMOVQ 432(R3), F12
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	WORD $0x4e6880b3 // smlal2 v19.4s, v5.8h, v8.8h
+	MOVD 184(R0), R9
+	FMOVD (R13)(R15), F4
+	FMOVQ 448(R3), F14
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x4e6a8033 // smlal2 v19.4s, v1.8h, v10.8h
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	WORD $0x4e66803c // smlal2 v28.4s, v1.8h, v6.8h
+	MOVD 192(R0), R11
+	FMOVD (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x4e6c8073 // smlal2 v19.4s, v3.8h, v12.8h
+	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	WORD $0x4e68807c // smlal2 v28.4s, v3.8h, v8.8h
+	FMOVD (R11)(R16), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x4e6e80b3 // smlal2 v19.4s, v5.8h, v14.8h
+	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	WORD $0x4e6a80bc // smlal2 v28.4s, v5.8h, v10.8h
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
+	WORD $0x4e6c803c // smlal2 v28.4s, v1.8h, v12.8h
+	WORD $0x0e6e807b // smlal v27.4s, v3.4h, v14.4h
+	WORD $0x4e6e807c // smlal2 v28.4s, v3.8h, v14.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x6e36df7b // fmul v27.4s, v27.4s, v22.4s
+	WORD $0x6e37df9c // fmul v28.4s, v28.4s, v23.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x4e21ab7b // fcvtns v27.4s, v27.4s
+	WORD $0x4e21ab9c // fcvtns v28.4s, v28.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x0e614b7b // sqxtn v27.4h, v27.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e614b9b // sqxtn2 v27.8h, v28.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x4e7a0f7b // sqadd v27.8h, v27.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	WORD $0x2e212b7b // sqxtun v27.8b, v27.8h
+	FMOVD F18, (R14)
+	FMOVD F27, (R17)
+	ADD R1, R16, R15
+	ADD R6, R17, R14
+	SUBS $2, R4, R4
+	BGE pp8
+ps8:
+	TBZ $0, R7, pe8
+	FMOVQ 0(R3), F18
+	FMOVQ 16(R3), F19
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	FMOVD (R9)(R15), F0
+	FMOVQ 64(R3), F4
+	FMOVD (R11)(R15), F6
+	FMOVQ 80(R3), F10
+	VUXTL V0.B8, V1.H8
+	MOVD 24(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 96(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 32(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 112(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 40(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 128(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 48(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 144(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 56(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 160(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 64(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 176(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 72(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 192(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 80(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 208(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 88(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 224(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 96(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 240(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 104(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 256(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 112(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 272(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 120(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 288(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 128(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 304(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 136(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 320(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 144(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 336(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 152(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 352(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 160(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 368(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 168(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 384(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	MOVD 176(R0), R11
+	FMOVD (R9)(R15), F0
+	FMOVQ 400(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	MOVD 184(R0), R13
+	FMOVD (R11)(R15), F6
+	FMOVQ 416(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	MOVD 192(R0), R9
+	FMOVD (R13)(R15), F12
+	FMOVQ 432(R3), F16
+	VUXTL V6.B8, V7.H8
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	FMOVD (R9)(R15), F0
+	FMOVQ 448(R3), F4
+	VUXTL V12.B8, V13.H8
+	WORD $0x0e6a80f2 // smlal v18.4s, v7.4h, v10.4h
+	WORD $0x4e6a80f3 // smlal2 v19.4s, v7.8h, v10.8h
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e7081b2 // smlal v18.4s, v13.4h, v16.4h
+	WORD $0x4e7081b3 // smlal2 v19.4s, v13.8h, v16.8h
+	WORD $0x0e648032 // smlal v18.4s, v1.4h, v4.4h
+	WORD $0x4e648033 // smlal2 v19.4s, v1.8h, v4.8h
+	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
+	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
+	WORD $0x4e21da73 // scvtf v19.4s, v19.4s
+	WORD $0x6e36de52 // fmul v18.4s, v18.4s, v22.4s
+	WORD $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
+	WORD $0x4e21aa52 // fcvtns v18.4s, v18.4s
+	WORD $0x4e21aa73 // fcvtns v19.4s, v19.4s
+	WORD $0x0e614a52 // sqxtn v18.4h, v18.4s
+	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
+	WORD $0x4e7a0e52 // sqadd v18.8h, v18.8h, v26.8h
+	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
+	FMOVD F18, (R14)
+	ADD R1, R15, R15
+	ADD R6, R14, R14
+pe8:
+	ADD $8, R8, R8
+	ADD $464, R3, R3
+tail4:
+	TBZ $2, R2, done
+	// 4 channels: multipliers
+	ADD $16, R3, R10
+	VLD1 (R10), [V22.S4]
+	MOVD R8, R15
+	ADD R8, R5, R14
+	MOVD R7, R4
+	SUBS $2, R4, R4
+	BLT ps4
+pp4:
+	ADD R1, R15, R16
+	ADD R6, R14, R17
+	FMOVQ 0(R3), F18
+	FMOVQ 0(R3), F27
+	MOVD 0(R0), R9
+	MOVD 8(R0), R11
+	MOVD 16(R0), R13
+	FMOVS (R9)(R15), F0
+	FMOVD 32(R3), F6
+	FMOVS (R11)(R15), F2
+	FMOVD 40(R3), F8
+	VUXTL V0.B8, V1.H8
+	MOVD 24(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 48(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	MOVD 32(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 56(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	MOVD 24(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 64(R3), F14
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	MOVD 32(R0), R9
+	FMOVS (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	MOVD 40(R0), R11
+	FMOVS (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	MOVD 48(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 72(R3), F6
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	MOVD 56(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 80(R3), F8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	MOVD 64(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 88(R3), F10
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	MOVD 72(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 96(R3), F12
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	MOVD 64(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 104(R3), F14
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	MOVD 72(R0), R11
+	FMOVS (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	MOVD 80(R0), R13
+	FMOVS (R11)(R16), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	MOVD 88(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 112(R3), F6
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
+	MOVD 96(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 120(R3), F8
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e807b // smlal v27.4s, v3.4h, v14.4h
+	MOVD 104(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 128(R3), F10
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6680b2 // smlal v18.4s, v5.4h, v6.4h
+	MOVD 112(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 136(R3), F12
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e688032 // smlal v18.4s, v1.4h, v8.4h
+	MOVD 104(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 144(R3), F14
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6a8072 // smlal v18.4s, v3.4h, v10.4h
+	WORD $0x0e66807b // smlal v27.4s, v3.4h, v6.4h
+	MOVD 112(R0), R13
+	FMOVS (R11)(R16), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80b2 // smlal v18.4s, v5.4h, v12.4h
+	WORD $0x0e6880bb // smlal v27.4s, v5.4h, v8.4h
+	MOVD 120(R0), R9
+	FMOVS (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e8032 // smlal v18.4s, v1.4h, v14.4h
+	WORD $0x0e6a803b // smlal v27.4s, v1.4h, v10.4h
+	MOVD 128(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 152(R3), F6
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6c807b // smlal v27.4s, v3.4h, v12.4h
+	MOVD 136(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 160(R3), F8
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80bb // smlal v27.4s, v5.4h, v14.4h
+	MOVD 144(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 168(R3), F10
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e668032 // smlal v18.4s, v1.4h, v6.4h
+	MOVD 152(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 176(R3), F12
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e688072 // smlal v18.4s, v3.4h, v8.4h
+	MOVD 144(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 184(R3), F14
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6a80b2 // smlal v18.4s, v5.4h, v10.4h
+	WORD $0x0e6680bb // smlal v27.4s, v5.4h, v6.4h
+	MOVD 152(R0), R9
+	FMOVS (R13)(R16), F4
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c8032 // smlal v18.4s, v1.4h, v12.4h
+	WORD $0x0e68803b // smlal v27.4s, v1.4h, v8.4h
+	MOVD 160(R0), R11
+	FMOVS (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6e8072 // smlal v18.4s, v3.4h, v14.4h
+	WORD $0x0e6a807b // smlal v27.4s, v3.4h, v10.4h
+	MOVD 168(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 192(R3), F6
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6c80bb // smlal v27.4s, v5.4h, v12.4h
+	MOVD 176(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 200(R3), F8
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6e803b // smlal v27.4s, v1.4h, v14.4h
+	MOVD 184(R0), R11
+	FMOVS (R9)(R15), F0
+	FMOVD 208(R3), F10
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e668072 // smlal v18.4s, v3.4h, v6.4h
+	MOVD 192(R0), R13
+	FMOVS (R11)(R15), F2
+	FMOVD 216(R3), F12
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6880b2 // smlal v18.4s, v5.4h, v8.4h
+	MOVD 184(R0), R9
+	FMOVS (R13)(R15), F4
+	FMOVD 224(R3), F14
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6a8032 // smlal v18.4s, v1.4h, v10.4h
+	WORD $0x0e66803b // smlal v27.4s, v1.4h, v6.4h
+	MOVD 192(R0), R11
+	FMOVS (R9)(R16), F0
+	VUXTL V4.B8, V5.H8
+	WORD $0x0e6c8072 // smlal v18.4s, v3.4h, v12.4h
+	WORD $0x0e68807b // smlal v27.4s, v3.4h, v8.4h
+	FMOVS (R11)(R16), F2
+	VUXTL V0.B8, V1.H8
+	WORD $0x0e6e80b2 // smlal v18.4s, v5.4h, v14.4h
+	WORD $0x0e6a80bb // smlal v27.4s, v5.4h, v10.4h
+	VUXTL V2.B8, V3.H8
+	WORD $0x0e6c803b // smlal v27.4s, v1.4h, v12.4h
+	WORD $0x0e6e807b // smlal v27.4s, v3.4h, v14.4h
 	// requantize: float32·mult, round to nearest even, +yzp, saturate to bytes
 	WORD $0x4e21da52 // scvtf v18.4s, v18.4s
 	WORD $0x4e21db7b // scvtf v27.4s, v27.4s

@@ -269,15 +269,16 @@ func TestQDWConvAsymmetricPads(t *testing.T) {
 // TestQDWAwkward: every path equals the int64 reference on every width
 // 1..13 with channel counts around the vector blocks (1, 3, 4, 8, 12, 17,
 // 40: the NEON kernels' 16/8/4 blocks and their tails), 3×3 and 5×5,
-// strides 1 and 2, symmetric, valid and TF-SAME (more padding bottom/right)
-// padding, zero points at the range ends.
+// strides 1, 2 and 3 (NEON: the shared-column kernels and the general
+// one), symmetric, valid and TF-SAME (more padding bottom/right) padding,
+// zero points at the range ends.
 func TestQDWAwkward(t *testing.T) {
 	rng := rand.New(rand.NewSource(15))
 	paths := qdwPaths(t)
 	chans := []int{1, 3, 4, 8, 12, 17, 40}
 	n := 0
 	for _, k := range []int{3, 5} {
-		for _, s := range []int{1, 2} {
+		for _, s := range []int{1, 2, 3} {
 			for wd := 1; wd <= 13; wd++ {
 				n++
 				c := chans[n%len(chans)]

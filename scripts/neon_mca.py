@@ -30,6 +30,8 @@ KERNELS = [
     ("QDWConv3x3S1NEON", 0, "int8 dw 3x3 s1 (16 ch, 2 px)", 16 * 9 * 2),
     ("QDWConv5x5NEON", 0, "int8 dw 5x5 (16 ch, 2 px)", 16 * 25 * 2),
     ("QDWConv5x5S1NEON", 0, "int8 dw 5x5 s1 (16 ch, 2 px)", 16 * 25 * 2),
+    ("QDWConv3x3S2NEON", 0, "int8 dw 3x3 s2 (16 ch, 2 px)", 16 * 9 * 2),
+    ("QDWConv5x5S2NEON", 0, "int8 dw 5x5 s2 (16 ch, 2 px)", 16 * 25 * 2),
 ]
 
 

@@ -45,33 +45,43 @@ import (
 // 255 − yzp are integers (rounding and the clamp commute) and every
 // earlier saturation lies beyond them in the clamp's direction.
 //
-// qdw<K>x<K>s1_neon, for stride 1, share input columns within a pair
-// (qdwPairS1).
+// qdw<K>x<K>s<S>_neon, for strides 1 and 2, share input columns within a
+// pair (qdwPairShared).
 //
 // llvm-mca (scripts/neon_mca.py: a model, not a measurement) per output
-// pixel of 16 channels, bias and epilogue included: 3×3 Cortex-A53 109
-// cycles, A55 88, A76 (LLVM 14's A57 model) 53, apple-m1 26 (stride 1:
-// 101, 82, 49, 25); 5×5 250, 216, 115, 58 (stride 1: 224, 199, 109, 57). First version (per pixel, weights and tap pointers loaded
+// pixel of 16 channels, bias and epilogue included, general pair kernel
+// (stride 1, stride 2 shared-column kernels): 3×3 Cortex-A53 109 (101,
+// 106) cycles, A55 88 (82, 85), A76 (LLVM 14's A57 model) 53 (49, 49),
+// apple-m1 26 (25, 25); 5×5 250 (224, 234), 216 (199, 206), 115 (109,
+// 110), 58 (57, 57). First version (per pixel, weights and tap pointers loaded
 // per tap, one tap ahead): 3×3 A55 204, A76 72, apple-m1 31; 5×5 460,
 // 168, 74. For scale, the fp32 3×3 kernel's inner loop (8 pixels × 4
 // channels × 3 taps, no epilogue) runs 1.2–1.4 multiply-adds per cycle on
 // the in-order models and 4.0 on the A76 model; these 1.3–1.9 and 2.7–3.5.
 
-var qdwKs = []int{3, 5}
+var (
+	qdwKs      = []int{3, 5}
+	qdwStrides = []int{1, 2} // strides with shared-column kernels
+)
 
 func qdwKernels() []*Func {
 	var fs []*Func
 	for _, k := range qdwKs {
-		fs = append(fs, genQDW(k, false))
+		fs = append(fs, genQDW(k, 0))
 	}
-	return append(fs, genQDW(3, true), genQDW(5, true))
+	for _, st := range qdwStrides {
+		for _, k := range qdwKs {
+			fs = append(fs, genQDW(k, st))
+		}
+	}
+	return fs
 }
 
-// qdwName: s1 is the stride-1 kernel whose pixel pairs share input
-// columns (qdwPairS1).
-func qdwName(k int, s1 bool) string {
-	if s1 {
-		return fmt.Sprintf("QDWConv%dx%dS1NEON", k, k)
+// qdwName: s > 0 names the stride-s kernel whose pixel pairs share input
+// columns (qdwPairShared).
+func qdwName(k, s int) string {
+	if s > 0 {
+		return fmt.Sprintf("QDWConv%dx%dS%dNEON", k, k, s)
 	}
 	return fmt.Sprintf("QDWConv%dx%dNEON", k, k)
 }
@@ -98,12 +108,12 @@ var (
 	qXSets  = [3]int{0, 6, 12} // per pixel x (high half widened in place) and its low half, then weights a, b
 )
 
-func genQDW(k int, s1 bool) *Func {
+func genQDW(k, st int) *Func {
 	kname := fmt.Sprintf("qdw%dx%d_neon", k, k)
-	if s1 {
-		kname = fmt.Sprintf("qdw%dx%ds1_neon", k, k)
+	if st > 0 {
+		kname = fmt.Sprintf("qdw%dx%ds%d_neon", k, k, st)
 	}
-	f := newFunc(qdwName(k, s1), kname,
+	f := newFunc(qdwName(k, st), kname,
 		"taps **uint8", "pixStride int", "c4 int", "w *uint8", "zp int", "out *uint8", "outStride int", "npix int")
 	f.Doc = []string{
 		fmt.Sprintf("npix output pixels of a %d×%d int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).", k, k),
@@ -124,15 +134,15 @@ func genQDW(k int, s1 bool) *Func {
 	f.I("LSR $4, R%d, R%d", qC4, qBlocks)
 	f.I("CBZ R%d, tail8", qBlocks)
 	f.Label("g16")
-	qdwBlock(f, k, 16, s1)
+	qdwBlock(f, k, 16, st)
 	f.I("SUBS $1, R%d, R%d", qBlocks, qBlocks)
 	f.I("BNE g16")
 	f.Label("tail8")
 	f.I("TBZ $3, R%d, tail4", qC4)
-	qdwBlock(f, k, 8, s1)
+	qdwBlock(f, k, 8, st)
 	f.Label("tail4")
 	f.I("TBZ $2, R%d, done", qC4)
-	qdwBlock(f, k, 4, s1)
+	qdwBlock(f, k, 4, st)
 	f.Label("done")
 	f.I("RET")
 	return f
@@ -142,7 +152,7 @@ func genQDW(k int, s1 bool) *Func {
 // pixels: the block's multipliers are loaded once, then pixel pairs and
 // an odd last pixel (qdwPixels). qW points at the block (bias',
 // multipliers, weights) and moves to the next block at the end.
-func qdwBlock(f *Func, k, n int, s1 bool) {
+func qdwBlock(f *Func, k, n, st int) {
 	taps := k * k
 	na := n / 4
 	f.Comment("%d channels: multipliers", n)
@@ -155,8 +165,8 @@ func qdwBlock(f *Func, k, n int, s1 bool) {
 	f.I("SUBS $2, R%d, R%d", qPixLeft, qPixLeft)
 	f.I("BLT %s", single)
 	f.Label(pair)
-	if s1 {
-		qdwPairS1(f, k, n)
+	if st > 0 {
+		qdwPairShared(f, k, n, st)
 	} else {
 		qdwPixels(f, k, n, 2)
 	}
@@ -355,16 +365,17 @@ func qdwEpilogue(f *Func, k, n int, acc [][]int) {
 	f.I("ADD R%d, R%d, R%d", qOutStride, outPtr[P-1], qOutPtr)
 }
 
-// qdwPairS1 is qdwPixels for a pair of stride-1 pixels, which share
-// input columns: per kernel row K+1 columns are loaded and widened once
-// (column c is pixel 0's tap c and pixel 1's tap c−1) instead of 2K. Only
-// interior runs come here (npix ≥ 2), whose tap pointers in a row are one
-// pixel apart, so column K is pixel 1's tap K−1. Columns go to register
-// sets v0–v5 (x, low half), tap t's weights to v6+2·(t%4) (live for two
-// columns); column i+2 is loaded and i+1 widened before column i's
-// products (5×5: column i+3's tap pointer loaded).
-func qdwPairS1(f *Func, k, n int) {
-	cols := k + 1 // columns per kernel row
+// qdwPairShared is qdwPixels for a pair of stride-st pixels, which share
+// input columns: per kernel row K+st columns are loaded and widened once
+// (column c is pixel 0's tap c and pixel 1's tap c−st) instead of 2K.
+// Only interior runs come here (npix ≥ 2), whose tap pointers in a row
+// are one pixel apart (pixStride = st pixels); columns c ≥ K are read
+// through pixel 1's tap c−st. Columns go to register sets v0–v5 (x, low
+// half), tap t's weights to v6+2·(t%5) (live for st+1 columns); column
+// i+2 is loaded and i+1 widened before column i's products (5×5: column
+// i+3's tap pointer loaded).
+func qdwPairShared(f *Func, k, n, st int) {
+	cols := k + st // columns per kernel row
 	na := n / 4
 	acc := [][]int{seq(qAcc, na), seq(qAcc2, na)}
 	off2, outPtr2 := qPair(k)
@@ -378,7 +389,12 @@ func qdwPairS1(f *Func, k, n int) {
 	items := k * cols
 	col := func(i int) (x, xl int) { return 2 * (i % 3), 2*(i%3) + 1 }
 	// column i's tap pointer: 3×3 in registers, 5×5 loaded 3 columns ahead
-	colTap := func(i int) int { return i/cols*k + min(i%cols, k-1) }
+	colTap := func(i int) int {
+		if c := i % cols; c >= k {
+			return i/cols*k + c - st
+		}
+		return i%cols + i/cols*k
+	}
 	colPtr := func(i int) int {
 		if k == 3 {
 			return qTaps3[colTap(i)]
@@ -390,7 +406,7 @@ func qdwPairS1(f *Func, k, n int) {
 			f.I("MOVD %d(R%d), R%d", 8*colTap(i), qTaps, colPtr(i))
 		}
 	}
-	wreg := func(t int) int { return 6 + 2*(t%4) }
+	wreg := func(t int) int { return 6 + 2*(t%5) }
 	load := func(i int) {
 		if i >= items {
 			return
@@ -398,7 +414,7 @@ func qdwPairS1(f *Func, k, n int) {
 		kh, c := i/cols, i%cols
 		x, _ := col(i)
 		rp, ro := colPtr(i), qOff
-		if c == k {
+		if c >= k {
 			ro = off2
 		}
 		switch n {
@@ -409,7 +425,7 @@ func qdwPairS1(f *Func, k, n int) {
 		case 4:
 			f.I("FMOVS (R%d)(R%d), F%d", rp, ro, x)
 		}
-		if c == k {
+		if c >= k {
 			return
 		}
 		t := kh*k + c
@@ -450,8 +466,8 @@ func qdwPairS1(f *Func, k, n int) {
 		if c < k {
 			macOne(acc[0], x, xl, wreg(kh*k+c))
 		}
-		if c > 0 {
-			macOne(acc[1], x, xl, wreg(kh*k+c-1))
+		if c >= st {
+			macOne(acc[1], x, xl, wreg(kh*k+c-st))
 		}
 	}
 	for i := 0; i < 3; i++ {
@@ -472,13 +488,15 @@ func qdwPairS1(f *Func, k, n int) {
 // qdwTables emits QDWConvNEON, the dispatcher on k (see tables).
 func qdwTables() string {
 	var b strings.Builder
-	b.WriteString("// QDWConvNEON calls qdw<k>x<k>s1_neon for s = 1 (pixStride one\n// input pixel, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,\n// and reports whether that kernel exists.\n")
+	b.WriteString("// QDWConvNEON calls qdw<k>x<k>s<s>_neon for s = 1, 2 (pixStride s\n// input pixels, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,\n// and reports whether that kernel exists.\n")
 	b.WriteString("func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {\n\tswitch {\n")
-	for _, k := range qdwKs {
-		fmt.Fprintf(&b, "\tcase k == %d && s == 1:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k, true))
+	for _, st := range qdwStrides {
+		for _, k := range qdwKs {
+			fmt.Fprintf(&b, "\tcase k == %d && s == %d:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, st, qdwName(k, st))
+		}
 	}
 	for _, k := range qdwKs {
-		fmt.Fprintf(&b, "\tcase k == %d:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k, false))
+		fmt.Fprintf(&b, "\tcase k == %d:\n\t\t%s(taps, pixStride, c4, w, zp, out, outStride, npix)\n", k, qdwName(k, 0))
 	}
 	b.WriteString("\tdefault:\n\t\treturn false\n\t}\n\treturn true\n}\n")
 	return b.String()
