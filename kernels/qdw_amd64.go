@@ -160,23 +160,6 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 				call(p.SW*is, &out[(oy*p.OW+oxLo)*os], n)
 			}
 		}
-		for ox := 0; ox < p.OW; ox++ {
-			if ox == oxLo && oxLo < oxHi {
-				ox = oxHi - 1
-				continue
-			}
-			ix0 := ox*p.SW - p.PadL
-			for kh := 0; kh < k; kh++ {
-				iy := iy0 + kh
-				for kw := 0; kw < k; kw++ {
-					if ix := ix0 + kw; iy >= 0 && iy < p.H && ix >= 0 && ix < p.W {
-						taps[kh*k+kw] = &in[(iy*p.W+ix)*is]
-					} else {
-						taps[kh*k+kw] = zero(0)
-					}
-				}
-			}
-			call(0, &out[(oy*p.OW+ox)*os], 1)
-		}
+		qBorderPixels(taps[:], in, out, k, iy0, oy, p.OW, p.SW, p.PadL, p.H, p.W, is, os, oxLo, oxHi, zero, call)
 	}
 }
