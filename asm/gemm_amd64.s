@@ -58120,3 +58120,201 @@ store:
 	VMOVDQU Y1, 32(AX)
 	VZEROUPPER
 	RET
+
+// func GemmU8S8x6x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+// Requires: AVX, AVX2
+TEXT ·GemmU8S8x6x16AVXVNNI(SB), NOSPLIT, $0-48
+	MOVQ  kq+0(FP), AX
+	MOVQ  a+8(FP), CX
+	MOVQ  lda+16(FP), DX
+	MOVQ  b+24(FP), BX
+	LEAQ  (CX)(DX*1), SI
+	LEAQ  (SI)(DX*1), DI
+	LEAQ  (DI)(DX*1), R8
+	LEAQ  (R8)(DX*1), R9
+	LEAQ  (R9)(DX*1), DX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	TESTQ AX, AX
+	JZ    store
+
+loop:
+	VMOVDQU      (BX), Y12
+	VMOVDQU      32(BX), Y13
+	VPBROADCASTD (CX), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xc4
+
+	// {vex} VPDPBUSD Y13, Y14, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xcd
+	ADDQ         $0x04, CX
+	VPBROADCASTD (SI), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xd4
+
+	// {vex} VPDPBUSD Y13, Y14, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xdd
+	ADDQ         $0x04, SI
+	VPBROADCASTD (DI), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xe4
+
+	// {vex} VPDPBUSD Y13, Y14, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xed
+	ADDQ         $0x04, DI
+	VPBROADCASTD (R8), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xf4
+
+	// {vex} VPDPBUSD Y13, Y14, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xfd
+	ADDQ         $0x04, R8
+	VPBROADCASTD (R9), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xc4
+
+	// {vex} VPDPBUSD Y13, Y14, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xcd
+	ADDQ         $0x04, R9
+	VPBROADCASTD (DX), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xd4
+
+	// {vex} VPDPBUSD Y13, Y14, Y11
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xdd
+	ADDQ $0x04, DX
+	ADDQ $0x80, BX
+	DECQ AX
+	JNZ  loop
+
+store:
+	MOVQ    c+32(FP), AX
+	MOVQ    ldc+40(FP), CX
+	SHLQ    $0x02, CX
+	VMOVDQU Y0, (AX)
+	VMOVDQU Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y2, (AX)
+	VMOVDQU Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y4, (AX)
+	VMOVDQU Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y6, (AX)
+	VMOVDQU Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y8, (AX)
+	VMOVDQU Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVDQU Y10, (AX)
+	VMOVDQU Y11, 32(AX)
+	VZEROUPPER
+	RET
+
+// func GemmU8S8x1x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+// Requires: AVX, AVX2
+TEXT ·GemmU8S8x1x16AVXVNNI(SB), NOSPLIT, $0-48
+	MOVQ  kq+0(FP), AX
+	MOVQ  a+8(FP), CX
+	MOVQ  lda+16(FP), DX
+	MOVQ  b+24(FP), DX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	TESTQ AX, AX
+	JZ    store
+
+loop:
+	VMOVDQU      (DX), Y2
+	VMOVDQU      32(DX), Y3
+	VPBROADCASTD (CX), Y4
+
+	// {vex} VPDPBUSD Y2, Y4, Y0
+	BYTE $0xc4
+	BYTE $0xe2
+	BYTE $0x5d
+	BYTE $0x50
+	BYTE $0xc2
+
+	// {vex} VPDPBUSD Y3, Y4, Y1
+	BYTE $0xc4
+	BYTE $0xe2
+	BYTE $0x5d
+	BYTE $0x50
+	BYTE $0xcb
+	ADDQ $0x04, CX
+	ADDQ $0x80, DX
+	DECQ AX
+	JNZ  loop
+
+store:
+	MOVQ    c+32(FP), AX
+	MOVQ    ldc+40(FP), CX
+	SHLQ    $0x02, CX
+	VMOVDQU Y0, (AX)
+	VMOVDQU Y1, 32(AX)
+	VZEROUPPER
+	RET

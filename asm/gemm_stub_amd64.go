@@ -118,3 +118,13 @@ func GemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 //
 //go:noescape
 func GemmU8S8x1x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+
+// GemmU8S8x6x16AVXVNNI computes 6 rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).
+//
+//go:noescape
+func GemmU8S8x6x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+
+// GemmU8S8x1x16AVXVNNI computes 1 rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).
+//
+//go:noescape
+func GemmU8S8x1x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)

@@ -24,6 +24,11 @@ func FMAPeakLoop(isa ISA) (run func(n int), flopsPerIter int) {
 // dot product the int8 kernels of issue #14 are measured against.
 func HasVNNI() bool { return Supported(AVX512) && cpu.X86.HasAVX512VNNI }
 
+// HasAVXVNNI reports whether the machine has AVX-VNNI (the VEX-encoded
+// VPDPBUSD on ymm of Alder Lake and later clients, Zen 5) with AVX2: the
+// int8 GEMM's path where AVX-512 VNNI is absent or not allowed.
+func HasAVXVNNI() bool { return Supported(AVX2) && cpu.X86.HasAVXVNNI }
+
 // VNNIPeakLoop returns the generated VPDPBUSD-throughput loop (independent
 // zmm dot products, codegen/gemm/peak.go) and the int8 multiply-adds one
 // iteration does; nil without AVX-512 VNNI.

@@ -75,6 +75,10 @@ func PackGemmS8(dst, w []int8, n, k int) {
 	}
 }
 
+// gemmU8S8NoAVX512VNNI makes the amd64 dispatch ignore AVX-512 VNNI
+// (tests: GemmU8S8 as an AVX-VNNI-only client runs it).
+var gemmU8S8NoAVX512VNNI bool
+
 // GemmU8S8 computes C (m×n, row stride ldc) from A and packed weights bp.
 // A's rows are read in whole groups of 4: len(a) ≥ (m−1)·lda + 4·⌈k/4⌉ and
 // lda ≥ 4·⌈k/4⌉ (the bytes past k multiply zero weights).
@@ -200,11 +204,13 @@ func Int8PeakLoop() (run func(n int), macsPerIter int, name string) {
 }
 
 // Int8Path names the int8 GEMM code QGemmU8S8ISA runs for isa on this
-// machine: "vnni", "avx2", "neon" or "go".
+// machine: "vnni", "avxvnni", "avx2", "neon" or "go".
 func Int8Path(isa ISA) string {
 	switch {
 	case isa == AVX512 && HasVNNI():
 		return "vnni"
+	case (isa == AVX512 || isa == AVX2) && HasAVXVNNI() && HasInt8GEMM():
+		return "avxvnni"
 	case (isa == AVX512 || isa == AVX2) && Supported(AVX2) && HasInt8GEMM():
 		return "avx2"
 	case isa == NEON && HasInt8GEMM():

@@ -8,15 +8,18 @@ import (
 	"github.com/mnc-go/mnc/asm"
 )
 
-// gemmU8S8Arch runs GemmU8S8 on the generated kernels: VPDPBUSD with
-// AVX-512 VNNI, else the exact VPMADDUBSW/VPMADDWD kernels with AVX2;
-// false (the caller runs pure Go) without either.
+// gemmU8S8Arch runs GemmU8S8 on the generated kernels: VPDPBUSD on zmm with
+// AVX-512 VNNI, else VEX VPDPBUSD on ymm with AVX-VNNI, else the exact
+// VPMADDUBSW/VPMADDWD kernels with AVX2; false (the caller runs pure Go)
+// without any.
 func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
 	switch {
 	case kq == 0:
 		return false
-	case HasVNNI():
+	case HasVNNI() && !gemmU8S8NoAVX512VNNI:
 		gemmU8S8VNNI(m, n, kq, a, lda, bp, c, ldc)
+	case HasAVXVNNI():
+		gemmU8S8AVXVNNI(m, n, kq, a, lda, bp, c, ldc)
 	case Supported(AVX2):
 		gemmU8S8AVX2(m, n, kq, a, lda, bp, c, ldc)
 	default:
@@ -25,14 +28,17 @@ func gemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc in
 	return true
 }
 
-// gemmU8S8ForISA is gemmU8S8Arch limited to the paths isa allows: VNNI
-// only for AVX512, the AVX2 kernels for AVX2 and AVX512; false for Generic.
+// gemmU8S8ForISA is gemmU8S8Arch limited to the paths isa allows: AVX-512
+// VNNI only for AVX512, AVX-VNNI and the AVX2 kernels for AVX2 and AVX512;
+// false for Generic.
 func gemmU8S8ForISA(isa ISA, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) bool {
 	switch {
 	case kq == 0 || isa == Generic:
 		return false
-	case isa == AVX512 && HasVNNI():
+	case isa == AVX512 && HasVNNI() && !gemmU8S8NoAVX512VNNI:
 		gemmU8S8VNNI(m, n, kq, a, lda, bp, c, ldc)
+	case HasAVXVNNI():
+		gemmU8S8AVXVNNI(m, n, kq, a, lda, bp, c, ldc)
 	case Supported(AVX2):
 		gemmU8S8AVX2(m, n, kq, a, lda, bp, c, ldc)
 	default:
@@ -46,6 +52,9 @@ func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8
 	p := map[string]func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int){}
 	if HasVNNI() {
 		p["vnni"] = gemmU8S8VNNI
+	}
+	if HasAVXVNNI() {
+		p["avxvnni"] = gemmU8S8AVXVNNI
 	}
 	if Supported(AVX2) {
 		p["avx2"] = gemmU8S8AVX2
@@ -108,6 +117,37 @@ func gemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc in
 				continue
 			}
 			asm.GemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, &tmp[0], half)
+			copy(c[i*ldc+j0:][:cols], tmp[:cols])
+		}
+	}
+}
+
+// gemmU8S8AVXVNNI: each panel as two halves of 16 columns, 6 rows at a
+// time, then single rows; partial halves through a row buffer.
+func gemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	const half, rows = GemmS8Panel / 2, 6
+	var tmp [rows * half]int32
+	for j0 := 0; j0 < n; j0 += half {
+		p0 := j0 / GemmS8Panel * GemmS8Panel
+		pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
+		cols := min(half, n-j0)
+		i := 0
+		for ; i+rows <= m; i += rows {
+			if cols == half {
+				asm.GemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
+				continue
+			}
+			asm.GemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half)
+			for r := 0; r < rows; r++ {
+				copy(c[(i+r)*ldc+j0:][:cols], tmp[r*half:][:cols])
+			}
+		}
+		for ; i < m; i++ {
+			if cols == half {
+				asm.GemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
+				continue
+			}
+			asm.GemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half)
 			copy(c[i*ldc+j0:][:cols], tmp[:cols])
 		}
 	}

@@ -12,7 +12,9 @@ import (
 )
 
 // TestGemmU8S8: every int8 GEMM path the machine runs (VPDPBUSD with
-// AVX-512 VNNI, VPMADDUBSW/VPMADDWD with AVX2; on arm64 SUDOT with I8MM,
+// AVX-512 VNNI, VEX VPDPBUSD with AVX-VNNI (directly and through
+// GemmU8S8's dispatch with AVX-512 VNNI ignored), VPMADDUBSW/VPMADDWD with
+// AVX2; on arm64 SUDOT with I8MM,
 // SDOT with the dot-product extension, SMULL/SADALP, and those in small row
 // blocks; pure Go) equals exact int64 sums, on the extremes of both types
 // (255·−128 products), k not a multiple of 4, partial panels and half
@@ -21,7 +23,7 @@ func TestGemmU8S8(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
 	tested := map[string]bool{}
 	defer func() { t.Logf("paths: %v", tested) }()
-	for _, m := range []int{1, 7, 8, 9, 17, 50} {
+	for _, m := range []int{1, 6, 7, 8, 9, 13, 17, 50} {
 		for _, n := range []int{1, 31, 32, 33, 100} {
 			for _, k := range []int{1, 3, 4, 5, 64, 147} {
 				kq := (k + 3) / 4
@@ -44,6 +46,13 @@ func TestGemmU8S8(t *testing.T) {
 				PackGemmS8(bp, w, n, k)
 				paths := gemmU8S8Paths()
 				paths["generic"] = gemmU8S8Generic
+				if HasAVXVNNI() { // GemmU8S8's dispatch as on a client without AVX-512 VNNI
+					paths["avxvnni-dispatch"] = func(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+						defer func(b bool) { gemmU8S8NoAVX512VNNI = b }(gemmU8S8NoAVX512VNNI)
+						gemmU8S8NoAVX512VNNI = true
+						GemmU8S8(m, n, 4*kq, a, lda, bp, c, ldc)
+					}
+				}
 				for _, path := range append(slices.Sorted(maps.Keys(paths)), "blocked") {
 					f := paths[path]
 					if path == "blocked" { // the arm64 kernels' row blocks of A, 8 bytes each
@@ -116,6 +125,40 @@ func BenchmarkGemmU8S8(b *testing.B) {
 				b.ReportMetric(100*gops/best, "best-%"+peakName+"-peak")
 			}
 		})
+	}
+}
+
+// BenchmarkGemmU8S8Paths times each generated int8 GEMM path the machine
+// runs (AVX-512 VNNI, AVX-VNNI, exact AVX2) on three of V2's 1×1 shapes,
+// the paths interleaved shape by shape (GOPS: 2 ops per multiply-add, the
+// best call's; the machine may be shared).
+func BenchmarkGemmU8S8Paths(b *testing.B) {
+	paths := gemmU8S8Paths()
+	for _, s := range []struct{ m, n, k int }{{3136, 144, 24}, {784, 192, 32}, {196, 64, 384}} {
+		kq := (s.k + 3) / 4
+		a := make([]uint8, s.m*4*kq)
+		w := make([]int8, s.n*s.k)
+		for i := range a {
+			a[i] = uint8(i * 7)
+		}
+		for i := range w {
+			w[i] = int8(i * 13)
+		}
+		bp := make([]int8, PackedGemmS8Size(s.n, s.k))
+		PackGemmS8(bp, w, s.n, s.k)
+		c := make([]int32, s.m*s.n)
+		for _, name := range slices.Sorted(maps.Keys(paths)) {
+			f := paths[name]
+			b.Run(fmt.Sprintf("m%d_n%d_k%d/%s", s.m, s.n, s.k, name), func(b *testing.B) {
+				bestNs := int64(1 << 62)
+				for range b.N {
+					start := time.Now()
+					f(s.m, s.n, kq, a, 4*kq, bp, c, s.n)
+					bestNs = min(bestNs, max(time.Since(start).Nanoseconds(), 1))
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)/float64(bestNs), "best-GOPS")
+			})
+		}
 	}
 }
 
