@@ -58318,3 +58318,357 @@ store:
 	VMOVDQU Y1, 32(AX)
 	VZEROUPPER
 	RET
+
+// func QGemmU8S8x6x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// Requires: AVX, AVX2
+TEXT ·QGemmU8S8x6x16AVXVNNI(SB), NOSPLIT, $0-56
+	MOVQ  kq+0(FP), AX
+	MOVQ  a+8(FP), CX
+	MOVQ  lda+16(FP), DX
+	MOVQ  b+24(FP), BX
+	LEAQ  (CX)(DX*1), SI
+	LEAQ  (SI)(DX*1), DI
+	LEAQ  (DI)(DX*1), R8
+	LEAQ  (R8)(DX*1), R9
+	LEAQ  (R9)(DX*1), DX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	TESTQ AX, AX
+	JZ    store
+
+loop:
+	VMOVDQU      (BX), Y12
+	VMOVDQU      32(BX), Y13
+	VPBROADCASTD (CX), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xc4
+
+	// {vex} VPDPBUSD Y13, Y14, Y1
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xcd
+	ADDQ         $0x04, CX
+	VPBROADCASTD (SI), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xd4
+
+	// {vex} VPDPBUSD Y13, Y14, Y3
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xdd
+	ADDQ         $0x04, SI
+	VPBROADCASTD (DI), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xe4
+
+	// {vex} VPDPBUSD Y13, Y14, Y5
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xed
+	ADDQ         $0x04, DI
+	VPBROADCASTD (R8), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xf4
+
+	// {vex} VPDPBUSD Y13, Y14, Y7
+	BYTE         $0xc4
+	BYTE         $0xc2
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xfd
+	ADDQ         $0x04, R8
+	VPBROADCASTD (R9), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y8
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xc4
+
+	// {vex} VPDPBUSD Y13, Y14, Y9
+	BYTE         $0xc4
+	BYTE         $0x42
+	BYTE         $0x0d
+	BYTE         $0x50
+	BYTE         $0xcd
+	ADDQ         $0x04, R9
+	VPBROADCASTD (DX), Y14
+
+	// {vex} VPDPBUSD Y12, Y14, Y10
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xd4
+
+	// {vex} VPDPBUSD Y13, Y14, Y11
+	BYTE $0xc4
+	BYTE $0x42
+	BYTE $0x0d
+	BYTE $0x50
+	BYTE $0xdd
+	ADDQ $0x04, DX
+	ADDQ $0x80, BX
+	DECQ AX
+	JNZ  loop
+
+store:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	MOVQ         q+48(FP), DX
+	MOVQ         (DX), BX
+	MOVQ         8(DX), SI
+	VBROADCASTSS 16(DX), Y12
+	VBROADCASTSS 20(DX), Y13
+	VPBROADCASTD 24(DX), Y14
+	MOVL         $0x00ff00ff, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15
+	VPSUBD       (BX), Y0, Y0
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       (SI), Y0, Y0
+	VMAXPS       Y12, Y0, Y0
+	VMINPS       Y13, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VCVTTPS2DQ   Y0, Y0
+	VPADDD       Y14, Y0, Y0
+	VPSUBD       32(BX), Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       32(SI), Y1, Y1
+	VMAXPS       Y12, Y1, Y1
+	VMINPS       Y13, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VPADDD       Y14, Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VPAND        Y15, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSWB    X1, X0, X0
+	VMOVDQU      X0, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       (SI), Y2, Y2
+	VMAXPS       Y12, Y2, Y2
+	VMINPS       Y13, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VCVTTPS2DQ   Y2, Y2
+	VPADDD       Y14, Y2, Y2
+	VPSUBD       32(BX), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       32(SI), Y3, Y3
+	VMAXPS       Y12, Y3, Y3
+	VMINPS       Y13, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VCVTTPS2DQ   Y3, Y3
+	VPADDD       Y14, Y3, Y3
+	VPACKSSDW    Y3, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VPAND        Y15, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKUSWB    X3, X2, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       (SI), Y4, Y4
+	VMAXPS       Y12, Y4, Y4
+	VMINPS       Y13, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VCVTTPS2DQ   Y4, Y4
+	VPADDD       Y14, Y4, Y4
+	VPSUBD       32(BX), Y5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       32(SI), Y5, Y5
+	VMAXPS       Y12, Y5, Y5
+	VMINPS       Y13, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VCVTTPS2DQ   Y5, Y5
+	VPADDD       Y14, Y5, Y5
+	VPACKSSDW    Y5, Y4, Y4
+	VPERMQ       $0xd8, Y4, Y4
+	VPAND        Y15, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSWB    X5, X4, X4
+	VMOVDQU      X4, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       (SI), Y6, Y6
+	VMAXPS       Y12, Y6, Y6
+	VMINPS       Y13, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VCVTTPS2DQ   Y6, Y6
+	VPADDD       Y14, Y6, Y6
+	VPSUBD       32(BX), Y7, Y7
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       32(SI), Y7, Y7
+	VMAXPS       Y12, Y7, Y7
+	VMINPS       Y13, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VCVTTPS2DQ   Y7, Y7
+	VPADDD       Y14, Y7, Y7
+	VPACKSSDW    Y7, Y6, Y6
+	VPERMQ       $0xd8, Y6, Y6
+	VPAND        Y15, Y6, Y6
+	VEXTRACTI128 $0x01, Y6, X7
+	VPACKUSWB    X7, X6, X6
+	VMOVDQU      X6, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y8, Y8
+	VCVTDQ2PS    Y8, Y8
+	VMULPS       (SI), Y8, Y8
+	VMAXPS       Y12, Y8, Y8
+	VMINPS       Y13, Y8, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VCVTTPS2DQ   Y8, Y8
+	VPADDD       Y14, Y8, Y8
+	VPSUBD       32(BX), Y9, Y9
+	VCVTDQ2PS    Y9, Y9
+	VMULPS       32(SI), Y9, Y9
+	VMAXPS       Y12, Y9, Y9
+	VMINPS       Y13, Y9, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VCVTTPS2DQ   Y9, Y9
+	VPADDD       Y14, Y9, Y9
+	VPACKSSDW    Y9, Y8, Y8
+	VPERMQ       $0xd8, Y8, Y8
+	VPAND        Y15, Y8, Y8
+	VEXTRACTI128 $0x01, Y8, X9
+	VPACKUSWB    X9, X8, X8
+	VMOVDQU      X8, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y10, Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       (SI), Y10, Y10
+	VMAXPS       Y12, Y10, Y10
+	VMINPS       Y13, Y10, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VCVTTPS2DQ   Y10, Y10
+	VPADDD       Y14, Y10, Y10
+	VPSUBD       32(BX), Y11, Y11
+	VCVTDQ2PS    Y11, Y11
+	VMULPS       32(SI), Y11, Y11
+	VMAXPS       Y12, Y11, Y11
+	VMINPS       Y13, Y11, Y11
+	VROUNDPS     $0x00, Y11, Y11
+	VCVTTPS2DQ   Y11, Y11
+	VPADDD       Y14, Y11, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VPERMQ       $0xd8, Y10, Y10
+	VPAND        Y15, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X11
+	VPACKUSWB    X11, X10, X10
+	VMOVDQU      X10, (AX)
+	VZEROUPPER
+	RET
+
+// func QGemmU8S8x1x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// Requires: AVX, AVX2
+TEXT ·QGemmU8S8x1x16AVXVNNI(SB), NOSPLIT, $0-56
+	MOVQ  kq+0(FP), AX
+	MOVQ  a+8(FP), CX
+	MOVQ  lda+16(FP), DX
+	MOVQ  b+24(FP), DX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	TESTQ AX, AX
+	JZ    store
+
+loop:
+	VMOVDQU      (DX), Y2
+	VMOVDQU      32(DX), Y3
+	VPBROADCASTD (CX), Y4
+
+	// {vex} VPDPBUSD Y2, Y4, Y0
+	BYTE $0xc4
+	BYTE $0xe2
+	BYTE $0x5d
+	BYTE $0x50
+	BYTE $0xc2
+
+	// {vex} VPDPBUSD Y3, Y4, Y1
+	BYTE $0xc4
+	BYTE $0xe2
+	BYTE $0x5d
+	BYTE $0x50
+	BYTE $0xcb
+	ADDQ $0x04, CX
+	ADDQ $0x80, DX
+	DECQ AX
+	JNZ  loop
+
+store:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	MOVQ         q+48(FP), CX
+	MOVQ         (CX), DX
+	MOVQ         8(CX), BX
+	VBROADCASTSS 16(CX), Y2
+	VBROADCASTSS 20(CX), Y3
+	VPBROADCASTD 24(CX), Y4
+	MOVL         $0x00ff00ff, CX
+	VMOVD        CX, X5
+	VPBROADCASTD X5, Y5
+	VPSUBD       (DX), Y0, Y0
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       (BX), Y0, Y0
+	VMAXPS       Y2, Y0, Y0
+	VMINPS       Y3, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VCVTTPS2DQ   Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPSUBD       32(DX), Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       32(BX), Y1, Y1
+	VMAXPS       Y2, Y1, Y1
+	VMINPS       Y3, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VPADDD       Y4, Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VPAND        Y5, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSWB    X1, X0, X0
+	VMOVDQU      X0, (AX)
+	VZEROUPPER
+	RET

@@ -165,7 +165,7 @@ type qgemmParams struct {
 // epilogue (8×32 tiles, then rows; a partial panel through a row buffer);
 // false without AVX-512 VNNI or with a non-finite multiplier.
 func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
-	if !HasVNNI() || kq == 0 || !finiteSlopes(mult[:n], n) {
+	if !HasVNNI() || gemmU8S8NoAVX512VNNI || kq == 0 || !finiteSlopes(mult[:n], n) {
 		return false
 	}
 	var tmp [8 * GemmS8Panel]uint8
@@ -206,11 +206,62 @@ func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mu
 	return true
 }
 
+// qgemmU8S8AVXVNNI runs QGemmU8S8 on the AVX-VNNI kernels with the
+// requantizing epilogue (half panels of 16 columns, 6 rows at a time, then
+// rows; a partial half through a row buffer); false without AVX-VNNI or
+// with a non-finite multiplier.
+func qgemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	if !HasAVXVNNI() || kq == 0 || !finiteSlopes(mult[:n], n) {
+		return false
+	}
+	const half, rows = GemmS8Panel / 2, 6
+	var tmp [rows * half]uint8
+	var cpad [half]int32
+	var mpad [half]float32
+	q := qgemmParams{flo: float32(lo - zp), fhi: float32(hi - zp), zp: zp}
+	qp := (*int32)(unsafe.Pointer(&q))
+	for j0 := 0; j0 < n; j0 += half {
+		p0 := j0 / GemmS8Panel * GemmS8Panel
+		pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
+		cols := min(half, n-j0)
+		if cols == half {
+			q.comp, q.mult = &comp[j0], &mult[j0]
+		} else { // the kernel reads 16 parameters
+			copy(cpad[:], comp[j0:n])
+			copy(mpad[:], mult[j0:n])
+			q.comp, q.mult = &cpad[0], &mpad[0]
+		}
+		i := 0
+		for ; i+rows <= m; i += rows {
+			if cols == half {
+				asm.QGemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+j0], ldo, qp)
+				continue
+			}
+			asm.QGemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half, qp)
+			for r := 0; r < rows; r++ {
+				copy(out[(i+r)*ldo+j0:][:cols], tmp[r*half:][:cols])
+			}
+		}
+		for ; i < m; i++ {
+			if cols == half {
+				asm.QGemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+j0], ldo, qp)
+				continue
+			}
+			asm.QGemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half, qp)
+			copy(out[i*ldo+j0:][:cols], tmp[:cols])
+		}
+	}
+	return true
+}
+
 // qgemmU8S8Paths are the generated QGemmU8S8 paths this machine runs (for tests).
 func qgemmU8S8Paths() map[string]qgemmU8S8Func {
 	p := map[string]qgemmU8S8Func{}
 	if HasVNNI() {
 		p["vnni"] = qgemmU8S8Arch
+	}
+	if HasAVXVNNI() {
+		p["avxvnni"] = qgemmU8S8AVXVNNI
 	}
 	return p
 }

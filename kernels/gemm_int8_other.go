@@ -18,3 +18,8 @@ func gemmU8S8ForISA(isa ISA, m, n, kq int, a []uint8, lda int, bp []int8, c []in
 }
 
 func qgemmU8S8Paths() map[string]qgemmU8S8Func { return map[string]qgemmU8S8Func{} }
+
+// qgemmU8S8AVXVNNI: AVX-VNNI is amd64 only.
+func qgemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	return false
+}

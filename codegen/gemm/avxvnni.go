@@ -23,6 +23,13 @@ import (
 type avxVNNIGemm struct {
 	name string
 	rows int
+	// q: requantize in the epilogue and store bytes, as vnniGemm's q
+	// (same q block): acc − comp[j], VCVTDQ2PS, ×mult[j], clamp in float32,
+	// VROUNDPS to nearest even (immediate rounding, not MXCSR's), VCVTTPS2DQ
+	// (exact: integral), +zp; then each row's 16 int32 (in [−128, 255])
+	// to their low bytes: VPACKSSDW (exact), VPERMQ back to column order,
+	// the low byte of each word kept and VPACKUSWB (exact on [0, 255]).
+	q bool
 }
 
 // vexVPDPBUSD encodes VEX.256.66.0F38.W0 50 /r, `{vex} vpdpbusd ymm(src2),
@@ -56,9 +63,15 @@ func vpdpbusdVEX(src2, src1, dst VecPhysical) {
 }
 
 func (g avxVNNIGemm) emit() {
-	TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows))
+	if g.q {
+		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult); needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows))
+	} else {
+		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows))
+	}
 	kq := Load(Param("kq"), GP64())
 	a := Load(Param("a"), GP64())
 	lda := Load(Param("lda"), GP64())
@@ -95,10 +108,50 @@ func (g avxVNNIGemm) emit() {
 	Label("store")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
-	SHLQ(Imm(2), ldc)
+	if !g.q {
+		SHLQ(Imm(2), ldc)
+		for i := 0; i < g.rows; i++ {
+			VMOVDQU(acc[2*i], Mem{Base: c})
+			VMOVDQU(acc[2*i+1], Mem{Base: c, Disp: 32})
+			if i+1 < g.rows {
+				ADDQ(ldc, c)
+			}
+		}
+		VZEROUPPER()
+		RET()
+		return
+	}
+	q := Load(Param("q"), GP64())
+	comp, mult := GP64(), GP64()
+	MOVQ(Mem{Base: q, Disp: qComp}, comp)
+	MOVQ(Mem{Base: q, Disp: qMult}, mult)
+	lo, hi, zp, bytes := b0, b1, t, r[2*g.rows+3]
+	VBROADCASTSS(Mem{Base: q, Disp: qLo}, lo)
+	VBROADCASTSS(Mem{Base: q, Disp: qHi}, hi)
+	VPBROADCASTD(Mem{Base: q, Disp: qZp}, zp)
+	k := GP32()
+	MOVL(U32(0x00ff00ff), k)
+	VMOVD(k, bytes.AsX())
+	VPBROADCASTD(bytes.AsX(), bytes)
 	for i := 0; i < g.rows; i++ {
-		VMOVDQU(acc[2*i], Mem{Base: c})
-		VMOVDQU(acc[2*i+1], Mem{Base: c, Disp: 32})
+		for v := 0; v < 2; v++ {
+			x := acc[2*i+v]
+			VPSUBD(Mem{Base: comp, Disp: 32 * v}, x, x)
+			VCVTDQ2PS(x, x) // exact rounding of the int32 sum, as float32(acc)
+			VMULPS(Mem{Base: mult, Disp: 32 * v}, x, x)
+			VMAXPS(lo, x, x)
+			VMINPS(hi, x, x)
+			VROUNDPS(Imm(0), x, x) // to nearest even
+			VCVTTPS2DQ(x, x)
+			VPADDD(zp, x, x)
+		}
+		x0, x1 := acc[2*i], acc[2*i+1]
+		VPACKSSDW(x1, x0, x0)     // words: 0-3, 8-11 | 4-7, 12-15
+		VPERMQ(Imm(0xd8), x0, x0) // 0-15 in order
+		VPAND(bytes, x0, x0)      // the low byte (two's complement for int8 outputs)
+		VEXTRACTI128(Imm(1), x0, x1.AsX())
+		VPACKUSWB(x1.AsX(), x0.AsX(), x0.AsX())
+		VMOVDQU(x0.AsX(), Mem{Base: c})
 		if i+1 < g.rows {
 			ADDQ(ldc, c)
 		}

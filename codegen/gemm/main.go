@@ -91,5 +91,7 @@ func main() {
 	avx2Int8Gemm{name: "GemmU8S8x1x16AVX2", rows: 1}.emit()
 	avxVNNIGemm{name: "GemmU8S8x6x16AVXVNNI", rows: 6}.emit()
 	avxVNNIGemm{name: "GemmU8S8x1x16AVXVNNI", rows: 1}.emit()
+	avxVNNIGemm{name: "QGemmU8S8x6x16AVXVNNI", rows: 6, q: true}.emit()
+	avxVNNIGemm{name: "QGemmU8S8x1x16AVXVNNI", rows: 1, q: true}.emit()
 	Generate()
 }
