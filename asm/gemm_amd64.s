@@ -58121,6 +58121,288 @@ store:
 	VZEROUPPER
 	RET
 
+// func QGemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// Requires: AVX, AVX2
+TEXT ·QGemmU8S8x4x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ         kq+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         lda+16(FP), DX
+	MOVQ         b+24(FP), BX
+	LEAQ         (CX)(DX*1), SI
+	LEAQ         (SI)(DX*1), DI
+	LEAQ         (DI)(DX*1), DX
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	MOVL         $0x7f7f7f7f, R8
+	VMOVD        R8, X10
+	VPBROADCASTD X10, Y10
+	MOVL         $0x00010001, R8
+	VMOVD        R8, X11
+	VPBROADCASTD X11, Y11
+	TESTQ        AX, AX
+	JZ           store
+
+loop:
+	VMOVDQU      (BX), Y8
+	VMOVDQU      32(BX), Y9
+	VPBROADCASTD (CX), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y0, Y0
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y0, Y0
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y1, Y1
+	ADDQ         $0x04, CX
+	VPBROADCASTD (SI), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y2, Y2
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y2, Y2
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y3, Y3
+	ADDQ         $0x04, SI
+	VPBROADCASTD (DI), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y4, Y4
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y4, Y4
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y5, Y5
+	ADDQ         $0x04, DI
+	VPBROADCASTD (DX), Y12
+	VPANDN       Y12, Y10, Y13
+	VPAND        Y10, Y12, Y12
+	VPMADDUBSW   Y8, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y6, Y6
+	VPMADDUBSW   Y8, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y6, Y6
+	VPMADDUBSW   Y9, Y12, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	VPMADDUBSW   Y9, Y13, Y14
+	VPMADDWD     Y11, Y14, Y14
+	VPADDD       Y14, Y7, Y7
+	ADDQ         $0x04, DX
+	ADDQ         $0x80, BX
+	DECQ         AX
+	JNZ          loop
+
+store:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	MOVQ         q+48(FP), DX
+	MOVQ         (DX), BX
+	MOVQ         8(DX), SI
+	VBROADCASTSS 16(DX), Y8
+	VBROADCASTSS 20(DX), Y9
+	VPBROADCASTD 24(DX), Y12
+	MOVL         $0x00ff00ff, DX
+	VMOVD        DX, X13
+	VPBROADCASTD X13, Y13
+	VPSUBD       (BX), Y0, Y0
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       (SI), Y0, Y0
+	VMAXPS       Y8, Y0, Y0
+	VMINPS       Y9, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VCVTTPS2DQ   Y0, Y0
+	VPADDD       Y12, Y0, Y0
+	VPSUBD       32(BX), Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       32(SI), Y1, Y1
+	VMAXPS       Y8, Y1, Y1
+	VMINPS       Y9, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VPADDD       Y12, Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VPAND        Y13, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSWB    X1, X0, X0
+	VMOVDQU      X0, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y2, Y2
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       (SI), Y2, Y2
+	VMAXPS       Y8, Y2, Y2
+	VMINPS       Y9, Y2, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VCVTTPS2DQ   Y2, Y2
+	VPADDD       Y12, Y2, Y2
+	VPSUBD       32(BX), Y3, Y3
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       32(SI), Y3, Y3
+	VMAXPS       Y8, Y3, Y3
+	VMINPS       Y9, Y3, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VCVTTPS2DQ   Y3, Y3
+	VPADDD       Y12, Y3, Y3
+	VPACKSSDW    Y3, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VPAND        Y13, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKUSWB    X3, X2, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       (SI), Y4, Y4
+	VMAXPS       Y8, Y4, Y4
+	VMINPS       Y9, Y4, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VCVTTPS2DQ   Y4, Y4
+	VPADDD       Y12, Y4, Y4
+	VPSUBD       32(BX), Y5, Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       32(SI), Y5, Y5
+	VMAXPS       Y8, Y5, Y5
+	VMINPS       Y9, Y5, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VCVTTPS2DQ   Y5, Y5
+	VPADDD       Y12, Y5, Y5
+	VPACKSSDW    Y5, Y4, Y4
+	VPERMQ       $0xd8, Y4, Y4
+	VPAND        Y13, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSWB    X5, X4, X4
+	VMOVDQU      X4, (AX)
+	ADDQ         CX, AX
+	VPSUBD       (BX), Y6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       (SI), Y6, Y6
+	VMAXPS       Y8, Y6, Y6
+	VMINPS       Y9, Y6, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VCVTTPS2DQ   Y6, Y6
+	VPADDD       Y12, Y6, Y6
+	VPSUBD       32(BX), Y7, Y7
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       32(SI), Y7, Y7
+	VMAXPS       Y8, Y7, Y7
+	VMINPS       Y9, Y7, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VCVTTPS2DQ   Y7, Y7
+	VPADDD       Y12, Y7, Y7
+	VPACKSSDW    Y7, Y6, Y6
+	VPERMQ       $0xd8, Y6, Y6
+	VPAND        Y13, Y6, Y6
+	VEXTRACTI128 $0x01, Y6, X7
+	VPACKUSWB    X7, X6, X6
+	VMOVDQU      X6, (AX)
+	VZEROUPPER
+	RET
+
+// func QGemmU8S8x1x16AVX2(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// Requires: AVX, AVX2
+TEXT ·QGemmU8S8x1x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ         kq+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         lda+16(FP), DX
+	MOVQ         b+24(FP), DX
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	MOVL         $0x7f7f7f7f, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x00010001, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	TESTQ        AX, AX
+	JZ           store
+
+loop:
+	VMOVDQU      (DX), Y2
+	VMOVDQU      32(DX), Y3
+	VPBROADCASTD (CX), Y6
+	VPANDN       Y6, Y4, Y7
+	VPAND        Y4, Y6, Y6
+	VPMADDUBSW   Y2, Y6, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   Y2, Y7, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y0, Y0
+	VPMADDUBSW   Y3, Y6, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y1, Y1
+	VPMADDUBSW   Y3, Y7, Y8
+	VPMADDWD     Y5, Y8, Y8
+	VPADDD       Y8, Y1, Y1
+	ADDQ         $0x04, CX
+	ADDQ         $0x80, DX
+	DECQ         AX
+	JNZ          loop
+
+store:
+	MOVQ         c+32(FP), AX
+	MOVQ         ldc+40(FP), CX
+	MOVQ         q+48(FP), CX
+	MOVQ         (CX), DX
+	MOVQ         8(CX), BX
+	VBROADCASTSS 16(CX), Y2
+	VBROADCASTSS 20(CX), Y3
+	VPBROADCASTD 24(CX), Y6
+	MOVL         $0x00ff00ff, CX
+	VMOVD        CX, X7
+	VPBROADCASTD X7, Y7
+	VPSUBD       (DX), Y0, Y0
+	VCVTDQ2PS    Y0, Y0
+	VMULPS       (BX), Y0, Y0
+	VMAXPS       Y2, Y0, Y0
+	VMINPS       Y3, Y0, Y0
+	VROUNDPS     $0x00, Y0, Y0
+	VCVTTPS2DQ   Y0, Y0
+	VPADDD       Y6, Y0, Y0
+	VPSUBD       32(DX), Y1, Y1
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       32(BX), Y1, Y1
+	VMAXPS       Y2, Y1, Y1
+	VMINPS       Y3, Y1, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VPADDD       Y6, Y1, Y1
+	VPACKSSDW    Y1, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VPAND        Y7, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSWB    X1, X0, X0
+	VMOVDQU      X0, (AX)
+	VZEROUPPER
+	RET
+
 // func GemmU8S8x6x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 // Requires: AVX, AVX2
 TEXT ·GemmU8S8x6x16AVXVNNI(SB), NOSPLIT, $0-48
@@ -58600,6 +58882,8 @@ store:
 	VMOVDQU      X10, (AX)
 	VZEROUPPER
 	RET
+	VZEROUPPER
+	RET
 
 // func QGemmU8S8x1x16AVXVNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
 // Requires: AVX, AVX2
@@ -58670,5 +58954,7 @@ store:
 	VEXTRACTI128 $0x01, Y0, X1
 	VPACKUSWB    X1, X0, X0
 	VMOVDQU      X0, (AX)
+	VZEROUPPER
+	RET
 	VZEROUPPER
 	RET

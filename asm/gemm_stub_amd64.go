@@ -119,6 +119,16 @@ func GemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 //go:noescape
 func GemmU8S8x1x16AVX2(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 
+// QGemmU8S8x4x16AVX2 computes 4 rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, exactly, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult), on AVX2.
+//
+//go:noescape
+func QGemmU8S8x4x16AVX2(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+
+// QGemmU8S8x1x16AVX2 computes 1 rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, exactly, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult), on AVX2.
+//
+//go:noescape
+func QGemmU8S8x1x16AVX2(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+
 // GemmU8S8x6x16AVXVNNI computes 6 rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).
 //
 //go:noescape

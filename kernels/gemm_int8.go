@@ -135,8 +135,8 @@ func QGemmU8S8(m, n, k int, a []uint8, lda int, bp []int8, comp []int32, mult []
 // an ISA runs that ISA's code, as its float steps do): the VNNI kernels
 // with their requantizing epilogue for AVX512 on a machine with AVX-512
 // VNNI, else the AVX-VNNI kernels with their requantizing epilogue for
-// AVX2 and AVX512 on a machine with AVX-VNNI, the exact AVX2 sums for AVX2
-// (and AVX512 without either) with the epilogue in Go, the NEON kernels with their epilogue for NEON (SUDOT
+// AVX2 and AVX512 on a machine with AVX-VNNI, else the exact AVX2 kernels
+// with the same epilogue, the NEON kernels with their epilogue for NEON (SUDOT
 // with I8MM, SDOT with the dot-product extension, else SMULL/SADALP), pure
 // Go for Generic. Every path gives the same bytes:
 // the sums are exact and the epilogue is ir.Requantize's arithmetic.
@@ -153,7 +153,8 @@ func QGemmU8S8ISA(isa ISA, m, n, k int, a []uint8, lda int, bp []int8, comp []in
 	if (isa == AVX512 || isa == NEON) && qgemmU8S8Arch(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
 		return
 	}
-	if (isa == AVX512 || isa == AVX2) && qgemmU8S8AVXVNNI(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) {
+	if (isa == AVX512 || isa == AVX2) && (qgemmU8S8AVXVNNI(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo) ||
+		qgemmU8S8AVX2(m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)) {
 		return
 	}
 	// Blocks of 8 rows × one 32-column panel through a buffer on the stack.

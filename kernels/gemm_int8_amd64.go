@@ -207,15 +207,38 @@ func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mu
 }
 
 // qgemmU8S8AVXVNNI runs QGemmU8S8 on the AVX-VNNI kernels with the
-// requantizing epilogue (half panels of 16 columns, 6 rows at a time, then
-// rows; a partial half through a row buffer); false without AVX-VNNI or
-// with a non-finite multiplier.
+// requantizing epilogue; false without AVX-VNNI or with a non-finite
+// multiplier.
 func qgemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
-	if !HasAVXVNNI() || kq == 0 || !finiteSlopes(mult[:n], n) {
+	if !HasAVXVNNI() {
 		return false
 	}
-	const half, rows = GemmS8Panel / 2, 6
-	var tmp [rows * half]uint8
+	return qgemmU8S8Halves(true, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+}
+
+// qgemmU8S8AVX2 runs QGemmU8S8 on the exact AVX2 kernels with the
+// requantizing epilogue; false without AVX2 or with a non-finite
+// multiplier.
+func qgemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	if !Supported(AVX2) {
+		return false
+	}
+	return qgemmU8S8Halves(false, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+}
+
+// qgemmU8S8Halves runs the ymm QGemm kernels (AVX-VNNI: 6 rows, else
+// AVX2: 4 rows) on half panels of 16 columns, then single rows; a partial
+// half through a row buffer.
+func qgemmU8S8Halves(vnni bool, m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	if kq == 0 || !finiteSlopes(mult[:n], n) {
+		return false
+	}
+	const half = GemmS8Panel / 2
+	rows := 4
+	if vnni {
+		rows = 6
+	}
+	var tmp [6 * half]uint8
 	var cpad [half]int32
 	var mpad [half]float32
 	q := qgemmParams{flo: float32(lo - zp), fhi: float32(hi - zp), zp: zp}
@@ -233,22 +256,34 @@ func qgemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32,
 		}
 		i := 0
 		for ; i+rows <= m; i += rows {
-			if cols == half {
-				asm.QGemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+j0], ldo, qp)
-				continue
+			dst, ld := &out[i*ldo+j0], ldo
+			if cols < half {
+				dst, ld = &tmp[0], half
 			}
-			asm.QGemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half, qp)
-			for r := 0; r < rows; r++ {
-				copy(out[(i+r)*ldo+j0:][:cols], tmp[r*half:][:cols])
+			if vnni {
+				asm.QGemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, dst, ld, qp)
+			} else {
+				asm.QGemmU8S8x4x16AVX2(kq, &a[i*lda], lda, pb, dst, ld, qp)
+			}
+			if cols < half {
+				for r := 0; r < rows; r++ {
+					copy(out[(i+r)*ldo+j0:][:cols], tmp[r*half:][:cols])
+				}
 			}
 		}
 		for ; i < m; i++ {
-			if cols == half {
-				asm.QGemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+j0], ldo, qp)
-				continue
+			dst := &out[i*ldo+j0]
+			if cols < half {
+				dst = &tmp[0]
 			}
-			asm.QGemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half, qp)
-			copy(out[i*ldo+j0:][:cols], tmp[:cols])
+			if vnni {
+				asm.QGemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, dst, ldo, qp)
+			} else {
+				asm.QGemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, dst, ldo, qp)
+			}
+			if cols < half {
+				copy(out[i*ldo+j0:][:cols], tmp[:cols])
+			}
 		}
 	}
 	return true
@@ -262,6 +297,9 @@ func qgemmU8S8Paths() map[string]qgemmU8S8Func {
 	}
 	if HasAVXVNNI() {
 		p["avxvnni"] = qgemmU8S8AVXVNNI
+	}
+	if Supported(AVX2) {
+		p["avx2-kernel"] = qgemmU8S8AVX2
 	}
 	return p
 }

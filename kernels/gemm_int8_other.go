@@ -23,3 +23,8 @@ func qgemmU8S8Paths() map[string]qgemmU8S8Func { return map[string]qgemmU8S8Func
 func qgemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
 	return false
 }
+
+// qgemmU8S8AVX2: amd64 only.
+func qgemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+	return false
+}

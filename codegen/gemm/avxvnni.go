@@ -121,11 +121,22 @@ func (g avxVNNIGemm) emit() {
 		RET()
 		return
 	}
+	requantStoreYmm(acc, c, ldc, [4]VecPhysical{b0, b1, t, r[2*g.rows+3]})
+	VZEROUPPER()
+	RET()
+}
+
+// requantStoreYmm is the q epilogue of avxVNNIGemm and avx2Int8Gemm: rows
+// of two ymm int32 sums (acc[2i], acc[2i+1]: 16 columns) requantized by the
+// q block (Param "q") and stored as 16 bytes per row at c (row stride ldc
+// bytes); k4 are four free registers for the constants.
+func requantStoreYmm(acc []VecPhysical, c, ldc Register, k4 [4]VecPhysical) {
+	rows := len(acc) / 2
 	q := Load(Param("q"), GP64())
 	comp, mult := GP64(), GP64()
 	MOVQ(Mem{Base: q, Disp: qComp}, comp)
 	MOVQ(Mem{Base: q, Disp: qMult}, mult)
-	lo, hi, zp, bytes := b0, b1, t, r[2*g.rows+3]
+	lo, hi, zp, bytes := k4[0], k4[1], k4[2], k4[3]
 	VBROADCASTSS(Mem{Base: q, Disp: qLo}, lo)
 	VBROADCASTSS(Mem{Base: q, Disp: qHi}, hi)
 	VPBROADCASTD(Mem{Base: q, Disp: qZp}, zp)
@@ -133,7 +144,7 @@ func (g avxVNNIGemm) emit() {
 	MOVL(U32(0x00ff00ff), k)
 	VMOVD(k, bytes.AsX())
 	VPBROADCASTD(bytes.AsX(), bytes)
-	for i := 0; i < g.rows; i++ {
+	for i := 0; i < rows; i++ {
 		for v := 0; v < 2; v++ {
 			x := acc[2*i+v]
 			VPSUBD(Mem{Base: comp, Disp: 32 * v}, x, x)
@@ -152,7 +163,7 @@ func (g avxVNNIGemm) emit() {
 		VEXTRACTI128(Imm(1), x0, x1.AsX())
 		VPACKUSWB(x1.AsX(), x0.AsX(), x0.AsX())
 		VMOVDQU(x0.AsX(), Mem{Base: c})
-		if i+1 < g.rows {
+		if i+1 < rows {
 			ADDQ(ldc, c)
 		}
 	}

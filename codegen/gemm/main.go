@@ -89,6 +89,8 @@ func main() {
 	vnniGemm{name: "QGemmU8S8x1x32VNNI", rows: 1, q: true}.emit()
 	avx2Int8Gemm{name: "GemmU8S8x4x16AVX2", rows: 4}.emit()
 	avx2Int8Gemm{name: "GemmU8S8x1x16AVX2", rows: 1}.emit()
+	avx2Int8Gemm{name: "QGemmU8S8x4x16AVX2", rows: 4, q: true}.emit()
+	avx2Int8Gemm{name: "QGemmU8S8x1x16AVX2", rows: 1, q: true}.emit()
 	avxVNNIGemm{name: "GemmU8S8x6x16AVXVNNI", rows: 6}.emit()
 	avxVNNIGemm{name: "GemmU8S8x1x16AVXVNNI", rows: 1}.emit()
 	avxVNNIGemm{name: "QGemmU8S8x6x16AVXVNNI", rows: 6, q: true}.emit()

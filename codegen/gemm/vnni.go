@@ -136,12 +136,19 @@ func (g vnniGemm) emit() {
 type avx2Int8Gemm struct {
 	name string
 	rows int
+	q    bool // requantize to bytes in the epilogue, as avxVNNIGemm's q
 }
 
 func (g avx2Int8Gemm) emit() {
-	TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.", g.name, g.rows))
+	if g.q {
+		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, exactly, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult), on AVX2.", g.name, g.rows))
+	} else {
+		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.", g.name, g.rows))
+	}
 	kq := Load(Param("kq"), GP64())
 	a := Load(Param("a"), GP64())
 	lda := Load(Param("lda"), GP64())
@@ -192,6 +199,10 @@ func (g avx2Int8Gemm) emit() {
 	Label("store")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
+	if g.q {
+		requantStoreYmm(acc, c, ldc, [4]VecPhysical{b0, b1, alo, ahi})
+		return
+	}
 	SHLQ(Imm(2), ldc)
 	for i := 0; i < g.rows; i++ {
 		VMOVDQU(acc[2*i], Mem{Base: c})
