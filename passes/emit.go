@@ -277,7 +277,7 @@ func isChannelScale(x, sc *ir.Value) bool {
 // generic step reading a precomputed per-channel scale and shift:
 // y = x·scale[c] + shift[c].
 func (s *State) emitBatchNorm(n *ir.Node, st plan.Step) error {
-	sc, sh, ok := bnAffine(n)
+	sc, sh, ok := BNAffine(n)
 	if !ok {
 		return s.emitGeneric(n, st) // never reached by our frontends; kept general
 	}

@@ -41,7 +41,7 @@ func foldBN(s *State) error {
 		if b := p.Input(2); b != nil && !b.IsConst() {
 			continue
 		}
-		scale, _, ok := bnAffine(bn)
+		scale, _, ok := BNAffine(bn)
 		if !ok {
 			continue
 		}

@@ -33,7 +33,7 @@ func foldBNIntoGemm(s *State) error {
 		if b == out || !b.IsConst() || (c != nil && (!c.IsConst() || c.Shape.Size() != gm.Output().Shape[1])) {
 			continue
 		}
-		scale, shift, ok := bnAffine(bn)
+		scale, shift, ok := BNAffine(bn)
 		if !ok {
 			continue
 		}
@@ -66,11 +66,12 @@ func foldBNIntoGemm(s *State) error {
 	return nil
 }
 
-// bnAffine returns BatchNorm bn as a per-channel x·scale + shift, or false
-// when a parameter is not constant: the one place the inference form
-// scale = gamma/sqrt(var+eps), shift = beta − mean·scale is written (fold-bn,
-// fold-bn-gemm and the standalone BatchNorm step use it).
-func bnAffine(bn *ir.Node) (scale, shift []float64, ok bool) {
+// BNAffine returns BatchNorm bn as a per-channel x·scale + shift, or false
+// when a parameter is not constant or the four differ in length: the one
+// place the inference form scale = gamma/sqrt(var+eps), shift = beta −
+// mean·scale is written (fold-bn, fold-bn-gemm, the standalone BatchNorm
+// step and the quantizer's BN folding use it).
+func BNAffine(bn *ir.Node) (scale, shift []float64, ok bool) {
 	var p [4][]float32
 	for i := range p {
 		v := bn.Input(i + 1)
@@ -80,6 +81,11 @@ func bnAffine(bn *ir.Node) (scale, shift []float64, ok bool) {
 		p[i] = v.Const.Data
 	}
 	c := len(p[0])
+	for i := 1; i < 4; i++ {
+		if len(p[i]) != c {
+			return nil, nil, false
+		}
+	}
 	scale, shift = make([]float64, c), make([]float64, c)
 	for i := 0; i < c; i++ {
 		scale[i] = float64(p[0][i]) / math.Sqrt(float64(p[3][i])+float64(bn.Attrs.Epsilon))

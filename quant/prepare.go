@@ -1,9 +1,8 @@
 package quant
 
 import (
-	"math"
-
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/passes"
 )
 
 // prepare returns a copy of g ready to quantize, computing what g computes:
@@ -31,7 +30,7 @@ func prepare(g *ir.Graph) (*ir.Graph, error) {
 			if b := p.Input(2); b != nil && !b.IsConst() {
 				continue
 			}
-			scale, shift, ok := bnAffine(n)
+			scale, shift, ok := passes.BNAffine(n)
 			if !ok || len(scale) != p.Input(1).Shape[0] {
 				continue
 			}
@@ -72,30 +71,6 @@ func prepare(g *ir.Graph) (*ir.Graph, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// bnAffine is BatchNorm's per-channel scale γ/√(var+ε) and shift β − mean·scale.
-func bnAffine(bn *ir.Node) (scale, shift []float64, ok bool) {
-	var p [4][]float32
-	for i := range p {
-		v := bn.Input(i + 1)
-		if !v.IsConst() {
-			return nil, nil, false
-		}
-		p[i] = v.Const.Data
-	}
-	c := len(p[0])
-	for i := 1; i < 4; i++ {
-		if len(p[i]) != c {
-			return nil, nil, false
-		}
-	}
-	scale, shift = make([]float64, c), make([]float64, c)
-	for i := range c {
-		scale[i] = float64(p[0][i]) / math.Sqrt(float64(p[3][i])+float64(bn.Attrs.Epsilon))
-		shift[i] = float64(p[1][i]) - float64(p[2][i])*scale[i]
-	}
-	return scale, shift, true
 }
 
 // replace makes every reader of old read nw (cons kept current).
