@@ -62,92 +62,108 @@ func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8
 	return p
 }
 
-// gemmU8S8VNNI: 8 rows × 32 columns, then single rows; a partial panel
-// through a row buffer.
+// gemmU8S8VNNI: 8 rows × 32 columns, then single rows.
 func gemmU8S8VNNI(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
-	var tmp [8 * GemmS8Panel]int32
-	for p0 := 0; p0 < n; p0 += GemmS8Panel {
-		pb := &bp[p0*kq*4]
-		cols := min(GemmS8Panel, n-p0)
-		i := 0
-		for ; i+8 <= m; i += 8 {
-			if cols == GemmS8Panel {
-				asm.GemmU8S8x8x32VNNI(kq, &a[i*lda], lda, pb, &c[i*ldc+p0], ldc)
-				continue
-			}
-			asm.GemmU8S8x8x32VNNI(kq, &a[i*lda], lda, pb, &tmp[0], GemmS8Panel)
-			for r := 0; r < 8; r++ {
-				copy(c[(i+r)*ldc+p0:][:cols], tmp[r*GemmS8Panel:][:cols])
-			}
-		}
-		for ; i < m; i++ {
-			if cols == GemmS8Panel {
-				asm.GemmU8S8x1x32VNNI(kq, &a[i*lda], lda, pb, &c[i*ldc+p0], ldc)
-				continue
-			}
-			asm.GemmU8S8x1x32VNNI(kq, &a[i*lda], lda, pb, &tmp[0], GemmS8Panel)
-			copy(c[i*ldc+p0:][:cols], tmp[:cols])
-		}
-	}
+	gemmU8S8Tiles(int8VNNI, m, n, kq, a, lda, bp, c, ldc)
 }
 
 // gemmU8S8AVX2: each panel as two halves of 16 columns, 4 rows at a time,
-// then single rows; partial halves through a row buffer.
+// then single rows.
 func gemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
-	const half = GemmS8Panel / 2
-	var tmp [4 * half]int32
-	for j0 := 0; j0 < n; j0 += half {
-		p0 := j0 / GemmS8Panel * GemmS8Panel
-		pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
-		cols := min(half, n-j0)
-		i := 0
-		for ; i+4 <= m; i += 4 {
-			if cols == half {
-				asm.GemmU8S8x4x16AVX2(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
-				continue
-			}
-			asm.GemmU8S8x4x16AVX2(kq, &a[i*lda], lda, pb, &tmp[0], half)
-			for r := 0; r < 4; r++ {
-				copy(c[(i+r)*ldc+j0:][:cols], tmp[r*half:][:cols])
-			}
-		}
-		for ; i < m; i++ {
-			if cols == half {
-				asm.GemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
-				continue
-			}
-			asm.GemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, &tmp[0], half)
-			copy(c[i*ldc+j0:][:cols], tmp[:cols])
-		}
-	}
+	gemmU8S8Tiles(int8AVX2, m, n, kq, a, lda, bp, c, ldc)
 }
 
 // gemmU8S8AVXVNNI: each panel as two halves of 16 columns, 6 rows at a
-// time, then single rows; partial halves through a row buffer.
+// time, then single rows.
 func gemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
-	const half, rows = GemmS8Panel / 2, 6
-	var tmp [rows * half]int32
-	for j0 := 0; j0 < n; j0 += half {
+	gemmU8S8Tiles(int8AVXVNNI, m, n, kq, a, lda, bp, c, ldc)
+}
+
+// int8Tiles names a family of generated int8 GEMM kernels: a tile of
+// rows × width columns (a whole packed panel, or half of one) and its
+// one-row variant. The drivers switch on it to call the kernels directly:
+// through a func value the compiler could not see that the kernels keep no
+// pointer, and the row buffers and parameter block escaped (allocations on
+// every call).
+type int8Tiles int
+
+const (
+	int8VNNI    int8Tiles = iota // AVX-512 VNNI, 8 × 32
+	int8AVXVNNI                  // AVX-VNNI, 6 × 16
+	int8AVX2                     // exact AVX2, 4 × 16
+)
+
+func (t int8Tiles) shape() (rows, width int) {
+	switch t {
+	case int8VNNI:
+		return 8, GemmS8Panel
+	case int8AVXVNNI:
+		return 6, GemmS8Panel / 2
+	}
+	return 4, GemmS8Panel / 2
+}
+
+func (t int8Tiles) sums(one bool, kq int, a *uint8, lda int, b *int8, c *int32, ldc int) {
+	switch {
+	case t == int8VNNI && one:
+		asm.GemmU8S8x1x32VNNI(kq, a, lda, b, c, ldc)
+	case t == int8VNNI:
+		asm.GemmU8S8x8x32VNNI(kq, a, lda, b, c, ldc)
+	case t == int8AVXVNNI && one:
+		asm.GemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc)
+	case t == int8AVXVNNI:
+		asm.GemmU8S8x6x16AVXVNNI(kq, a, lda, b, c, ldc)
+	case one:
+		asm.GemmU8S8x1x16AVX2(kq, a, lda, b, c, ldc)
+	default:
+		asm.GemmU8S8x4x16AVX2(kq, a, lda, b, c, ldc)
+	}
+}
+
+func (t int8Tiles) requant(one bool, kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32) {
+	switch {
+	case t == int8VNNI && one:
+		asm.QGemmU8S8x1x32VNNI(kq, a, lda, b, c, ldc, q)
+	case t == int8VNNI:
+		asm.QGemmU8S8x8x32VNNI(kq, a, lda, b, c, ldc, q)
+	case t == int8AVXVNNI && one:
+		asm.QGemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc, q)
+	case t == int8AVXVNNI:
+		asm.QGemmU8S8x6x16AVXVNNI(kq, a, lda, b, c, ldc, q)
+	case one:
+		asm.QGemmU8S8x1x16AVX2(kq, a, lda, b, c, ldc, q)
+	default:
+		asm.QGemmU8S8x4x16AVX2(kq, a, lda, b, c, ldc, q)
+	}
+}
+
+// gemmU8S8Tiles runs t's kernels over column blocks of its width (a
+// half panel's columns lie within each 128-byte group), its rows at a
+// time, then single rows; a partial block goes through a row buffer.
+func gemmU8S8Tiles(t int8Tiles, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
+	rows, width := t.shape()
+	var tmp [8 * GemmS8Panel]int32
+	for j0 := 0; j0 < n; j0 += width {
 		p0 := j0 / GemmS8Panel * GemmS8Panel
-		pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
-		cols := min(half, n-j0)
+		pb := &bp[p0*kq*4+(j0-p0)*4]
+		cols := min(width, n-j0)
 		i := 0
 		for ; i+rows <= m; i += rows {
-			if cols == half {
-				asm.GemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
+			if cols == width {
+				t.sums(false, kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
 				continue
 			}
-			asm.GemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half)
+			t.sums(false, kq, &a[i*lda], lda, pb, &tmp[0], width)
 			for r := 0; r < rows; r++ {
-				copy(c[(i+r)*ldc+j0:][:cols], tmp[r*half:][:cols])
+				copy(c[(i+r)*ldc+j0:][:cols], tmp[r*width:][:cols])
 			}
 		}
 		for ; i < m; i++ {
-			if cols == half {
-				asm.GemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
+			if cols == width {
+				t.sums(true, kq, &a[i*lda], lda, pb, &c[i*ldc+j0], ldc)
 				continue
 			}
-			asm.GemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, &tmp[0], half)
+			t.sums(true, kq, &a[i*lda], lda, pb, &tmp[0], width)
 			copy(c[i*ldc+j0:][:cols], tmp[:cols])
 		}
 	}
@@ -162,48 +178,13 @@ type qgemmParams struct {
 }
 
 // qgemmU8S8Arch runs QGemmU8S8 on the VNNI kernels with the requantizing
-// epilogue (8×32 tiles, then rows; a partial panel through a row buffer);
-// false without AVX-512 VNNI or with a non-finite multiplier.
+// epilogue (8×32 tiles, then rows); false without AVX-512 VNNI or with a
+// non-finite multiplier.
 func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
-	if !HasVNNI() || gemmU8S8NoAVX512VNNI || kq == 0 || !finiteSlopes(mult[:n], n) {
+	if !HasVNNI() || gemmU8S8NoAVX512VNNI {
 		return false
 	}
-	var tmp [8 * GemmS8Panel]uint8
-	var cpad [GemmS8Panel]int32
-	var mpad [GemmS8Panel]float32
-	q := qgemmParams{flo: float32(lo - zp), fhi: float32(hi - zp), zp: zp}
-	for p0 := 0; p0 < n; p0 += GemmS8Panel {
-		pb := &bp[p0*kq*4]
-		cols := min(GemmS8Panel, n-p0)
-		if cols == GemmS8Panel {
-			q.comp, q.mult = &comp[p0], &mult[p0]
-		} else { // the kernel reads 32 parameters
-			copy(cpad[:], comp[p0:n])
-			copy(mpad[:], mult[p0:n])
-			q.comp, q.mult = &cpad[0], &mpad[0]
-		}
-		qp := (*int32)(unsafe.Pointer(&q))
-		i := 0
-		for ; i+8 <= m; i += 8 {
-			if cols == GemmS8Panel {
-				asm.QGemmU8S8x8x32VNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+p0], ldo, qp)
-				continue
-			}
-			asm.QGemmU8S8x8x32VNNI(kq, &a[i*lda], lda, pb, &tmp[0], GemmS8Panel, qp)
-			for r := 0; r < 8; r++ {
-				copy(out[(i+r)*ldo+p0:][:cols], tmp[r*GemmS8Panel:][:cols])
-			}
-		}
-		for ; i < m; i++ {
-			if cols == GemmS8Panel {
-				asm.QGemmU8S8x1x32VNNI(kq, &a[i*lda], lda, pb, &out[i*ldo+p0], ldo, qp)
-				continue
-			}
-			asm.QGemmU8S8x1x32VNNI(kq, &a[i*lda], lda, pb, &tmp[0], GemmS8Panel, qp)
-			copy(out[i*ldo+p0:][:cols], tmp[:cols])
-		}
-	}
-	return true
+	return qgemmU8S8Tiles(int8VNNI, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
 }
 
 // qgemmU8S8AVXVNNI runs QGemmU8S8 on the AVX-VNNI kernels with the
@@ -213,7 +194,7 @@ func qgemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32,
 	if !HasAVXVNNI() {
 		return false
 	}
-	return qgemmU8S8Halves(true, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+	return qgemmU8S8Tiles(int8AVXVNNI, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
 }
 
 // qgemmU8S8AVX2 runs QGemmU8S8 on the exact AVX2 kernels with the
@@ -223,67 +204,52 @@ func qgemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mu
 	if !Supported(AVX2) {
 		return false
 	}
-	return qgemmU8S8Halves(false, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
+	return qgemmU8S8Tiles(int8AVX2, m, n, kq, a, lda, bp, comp, mult, zp, lo, hi, out, ldo)
 }
 
-// qgemmU8S8Halves runs the ymm QGemm kernels (AVX-VNNI: 6 rows, else
-// AVX2: 4 rows) on half panels of 16 columns, then single rows; a partial
-// half through a row buffer.
-func qgemmU8S8Halves(vnni bool, m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
+// qgemmU8S8Tiles runs t's requantizing kernels as gemmU8S8Tiles runs its
+// sums; a partial block also gets zero-padded parameters (the kernels read
+// width of them). False for kq = 0 or a non-finite multiplier (the Go
+// epilogue handles those).
+func qgemmU8S8Tiles(t int8Tiles, m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
 	if kq == 0 || !finiteSlopes(mult[:n], n) {
 		return false
 	}
-	const half = GemmS8Panel / 2
-	rows := 4
-	if vnni {
-		rows = 6
-	}
-	var tmp [6 * half]uint8
-	var cpad [half]int32
-	var mpad [half]float32
+	rows, width := t.shape()
+	var tmp [8 * GemmS8Panel]uint8
+	var cpad [GemmS8Panel]int32
+	var mpad [GemmS8Panel]float32
 	q := qgemmParams{flo: float32(lo - zp), fhi: float32(hi - zp), zp: zp}
 	qp := (*int32)(unsafe.Pointer(&q))
-	for j0 := 0; j0 < n; j0 += half {
+	for j0 := 0; j0 < n; j0 += width {
 		p0 := j0 / GemmS8Panel * GemmS8Panel
-		pb := &bp[p0*kq*4+(j0-p0)*4] // the half's columns within each 128-byte group
-		cols := min(half, n-j0)
-		if cols == half {
+		pb := &bp[p0*kq*4+(j0-p0)*4] // the block's columns within each 128-byte group
+		cols := min(width, n-j0)
+		if cols == width {
 			q.comp, q.mult = &comp[j0], &mult[j0]
-		} else { // the kernel reads 16 parameters
+		} else {
 			copy(cpad[:], comp[j0:n])
 			copy(mpad[:], mult[j0:n])
 			q.comp, q.mult = &cpad[0], &mpad[0]
 		}
 		i := 0
 		for ; i+rows <= m; i += rows {
-			dst, ld := &out[i*ldo+j0], ldo
-			if cols < half {
-				dst, ld = &tmp[0], half
+			if cols == width {
+				t.requant(false, kq, &a[i*lda], lda, pb, &out[i*ldo+j0], ldo, qp)
+				continue
 			}
-			if vnni {
-				asm.QGemmU8S8x6x16AVXVNNI(kq, &a[i*lda], lda, pb, dst, ld, qp)
-			} else {
-				asm.QGemmU8S8x4x16AVX2(kq, &a[i*lda], lda, pb, dst, ld, qp)
-			}
-			if cols < half {
-				for r := 0; r < rows; r++ {
-					copy(out[(i+r)*ldo+j0:][:cols], tmp[r*half:][:cols])
-				}
+			t.requant(false, kq, &a[i*lda], lda, pb, &tmp[0], width, qp)
+			for r := 0; r < rows; r++ {
+				copy(out[(i+r)*ldo+j0:][:cols], tmp[r*width:][:cols])
 			}
 		}
 		for ; i < m; i++ {
-			dst := &out[i*ldo+j0]
-			if cols < half {
-				dst = &tmp[0]
+			if cols == width {
+				t.requant(true, kq, &a[i*lda], lda, pb, &out[i*ldo+j0], ldo, qp)
+				continue
 			}
-			if vnni {
-				asm.QGemmU8S8x1x16AVXVNNI(kq, &a[i*lda], lda, pb, dst, ldo, qp)
-			} else {
-				asm.QGemmU8S8x1x16AVX2(kq, &a[i*lda], lda, pb, dst, ldo, qp)
-			}
-			if cols < half {
-				copy(out[i*ldo+j0:][:cols], tmp[:cols])
-			}
+			t.requant(true, kq, &a[i*lda], lda, pb, &tmp[0], width, qp)
+			copy(out[i*ldo+j0:][:cols], tmp[:cols])
 		}
 	}
 	return true
