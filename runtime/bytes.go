@@ -148,27 +148,10 @@ func (e *Executor) prepQDW(s *plan.Step) (stepFunc, error) {
 	if set.QDWConv == nil {
 		return nil, fmt.Errorf("the %s kernels have no int8 depthwise conv", set.ISA)
 	}
-	wb, err := e.blob(s.Consts[0], (set.PackedQDWSize(p.C, p.KH, p.KW)+3)/4, "int8 depthwise weight")
-	if err != nil {
-		return nil, err
-	}
-	if need := (set.QDWScratchSize(&p) + 3) / 4; need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the int8 depthwise kernel needs %d", s.Scratch, need)
-	}
-	wp := unsafe.Slice((*byte)(unsafe.Pointer(&wb[0])), 4*len(wb))
-	in, out := e.bytes(s.In[0]), e.bytes(s.Out)
-	inSz, outSz := p.H*p.W*p.InStride, p.OH*p.OW*p.OutStride
-	batch := s.Out.Shape[0]
-	scratch := e.scratch
-	return func(tid, t, nt int) {
-		var sc []byte
-		if sf := scratch[tid]; len(sf) > 0 {
-			sc = unsafe.Slice((*byte)(unsafe.Pointer(&sf[0])), 4*len(sf))
-		}
-		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
-			set.QDWConv(&p, in[b*inSz:(b+1)*inSz], wp, out[b*outSz:(b+1)*outSz], sc, lo, hi)
+	return e.qWindowStep(s, "int8 depthwise", set.PackedQDWSize(p.C, p.KH, p.KW), set.QDWScratchSize(&p),
+		p.H*p.W*p.InStride, p.OH*p.OW*p.OutStride, p.OH, func(in, wp, out, sc []byte, lo, hi int) {
+			set.QDWConv(&p, in, wp, out, sc, lo, hi)
 		})
-	}, nil
 }
 
 func (e *Executor) prepQConv(s *plan.Step) (stepFunc, error) {
@@ -180,16 +163,26 @@ func (e *Executor) prepQConv(s *plan.Step) (stepFunc, error) {
 	if set.QConv == nil {
 		return nil, fmt.Errorf("the %s kernels have no int8 dense conv", set.ISA)
 	}
-	wb, err := e.blob(s.Consts[0], (set.PackedQConvSize(&p)+3)/4, "int8 conv weight")
+	return e.qWindowStep(s, "int8 conv", set.PackedQConvSize(&p), set.QConvScratchSize(&p),
+		p.H*p.W*p.InStride, p.OH*p.OW*p.OutStride, p.OH, func(in, wp, out, sc []byte, lo, hi int) {
+			set.QConv(&p, in, wp, out, sc, lo, hi)
+		})
+}
+
+// qWindowStep is the step of an int8 window kernel on bytes (depthwise or
+// dense conv): its packed weights (packed bytes) and scratch (bytes per
+// thread) checked against the plan, then output rows over batch × oh rows
+// of images of inSz and outSz bytes, each thread with its scratch as bytes.
+func (e *Executor) qWindowStep(s *plan.Step, what string, packed, scratchBytes, inSz, outSz, oh int, run func(in, wp, out, sc []byte, lo, hi int)) (stepFunc, error) {
+	wb, err := e.blob(s.Consts[0], (packed+3)/4, what+" weight")
 	if err != nil {
 		return nil, err
 	}
-	if need := (set.QConvScratchSize(&p) + 3) / 4; need > s.Scratch {
-		return nil, fmt.Errorf("plan reserves %d scratch floats, the int8 conv kernel needs %d", s.Scratch, need)
+	if need := (scratchBytes + 3) / 4; need > s.Scratch {
+		return nil, fmt.Errorf("plan reserves %d scratch floats, the %s kernel needs %d", s.Scratch, what, need)
 	}
 	wp := unsafe.Slice((*byte)(unsafe.Pointer(&wb[0])), 4*len(wb))
 	in, out := e.bytes(s.In[0]), e.bytes(s.Out)
-	inSz, outSz := p.H*p.W*p.InStride, p.OH*p.OW*p.OutStride
 	batch := s.Out.Shape[0]
 	scratch := e.scratch
 	return func(tid, t, nt int) {
@@ -197,8 +190,8 @@ func (e *Executor) prepQConv(s *plan.Step) (stepFunc, error) {
 		if sf := scratch[tid]; len(sf) > 0 {
 			sc = unsafe.Slice((*byte)(unsafe.Pointer(&sf[0])), 4*len(sf))
 		}
-		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
-			set.QConv(&p, in[b*inSz:(b+1)*inSz], wp, out[b*outSz:(b+1)*outSz], sc, lo, hi)
+		forRows(batch, oh, t, nt, func(b, lo, hi int) {
+			run(in[b*inSz:(b+1)*inSz], wp, out[b*outSz:(b+1)*outSz], sc, lo, hi)
 		})
 	}, nil
 }
