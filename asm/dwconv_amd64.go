@@ -4,517 +4,517 @@
 
 package asm
 
-// DWConv3x3s1_AVX2FMA computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
+// DWConv3x3s1AVX2FMA computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3s2_AVX2FMA computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
+// DWConv3x3s2AVX2FMA computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw0to1_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
+// DWConv3x3kw0to1AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw0to2_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
+// DWConv3x3kw0to2AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv3x3_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw0to3_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
+// DWConv3x3kw0to3AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv3x3_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw1to2_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
+// DWConv3x3kw1to2AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv3x3_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw1to3_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
+// DWConv3x3kw1to3AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw2to3_AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
+// DWConv3x3kw2to3AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw2to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5s1_AVX2FMA computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
+// DWConv5x5s1AVX2FMA computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5s2_AVX2FMA computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
+// DWConv5x5s2AVX2FMA computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to1_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
+// DWConv5x5kw0to1AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv5x5_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to2_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
+// DWConv5x5kw0to2AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv5x5_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to3_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
+// DWConv5x5kw0to3AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv5x5_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
+// DWConv5x5kw0to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
 //
 //go:noescape
-func DWConv5x5_kw0to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
+// DWConv5x5kw0to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
 //
 //go:noescape
-func DWConv5x5_kw0to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to2_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
+// DWConv5x5kw1to2AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv5x5_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to3_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
+// DWConv5x5kw1to3AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv5x5_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
+// DWConv5x5kw1to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
 //
 //go:noescape
-func DWConv5x5_kw1to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
+// DWConv5x5kw1to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
 //
 //go:noescape
-func DWConv5x5_kw1to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw2to3_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
+// DWConv5x5kw2to3AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv5x5_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw2to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
+// DWConv5x5kw2to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
 //
 //go:noescape
-func DWConv5x5_kw2to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw2to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
+// DWConv5x5kw2to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
 //
 //go:noescape
-func DWConv5x5_kw2to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw3to4_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
+// DWConv5x5kw3to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
 //
 //go:noescape
-func DWConv5x5_kw3to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw3to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
+// DWConv5x5kw3to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
 //
 //go:noescape
-func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw4to5_AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
+// DWConv5x5kw4to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
 //
 //go:noescape
-func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw4to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_1x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 8 channels.
+// StemConv3x3s2c3x8AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 8 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_1x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x8AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_2x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
+// StemConv3x3s2c3x16AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_2x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x16AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_3x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 24 channels.
+// StemConv3x3s2c3x24AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 24 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_3x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x24AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_4x8_AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 32 channels.
+// StemConv3x3s2c3x32AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 32 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_4x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x32AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// GAvgPool_AVX2FMA sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
+// GlobalAvgPoolAVX2FMA sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
 //
 //go:noescape
-func GAvgPool_AVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+func GlobalAvgPoolAVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
 
-// ScaleChannels_AVX2FMA sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
+// ScaleChannelsAVX2FMA sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
 //
 //go:noescape
-func ScaleChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
+func ScaleChannelsAVX2FMA(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
 
-// RequantChannels_AVX2FMA sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).
+// RequantChannelsAVX2FMA sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).
 //
 //go:noescape
-func RequantChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+func RequantChannelsAVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
 
-// Quantize_AVX2FMA sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).
+// QuantizeAVX2FMA sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).
 //
 //go:noescape
-func Quantize_AVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
+func QuantizeAVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
 
-// QAdd_AVX2FMA sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
+// QAddAVX2FMA sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
 //
 //go:noescape
-func QAdd_AVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+func QAddAVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 
-// AddAct_AVX2FMA sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
+// AddAVX2FMA sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //
 //go:noescape
-func AddAct_AVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+func AddAVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 
-// Act_AVX2FMA sets out[i] = Act(x[i]) for n elements (out may be x).
+// ActAVX2FMA sets out[i] = Act(x[i]) for n elements (out may be x).
 //
 //go:noescape
-func Act_AVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+func ActAVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 
-// NCHWToNHWC3_AVX2FMA interleaves n pixels (a multiple of 8) of three planes hw floats apart into NHWC.
+// NCHWToNHWC3AVX2FMA interleaves n pixels (a multiple of 8) of three planes hw floats apart into NHWC.
 //
 //go:noescape
-func NCHWToNHWC3_AVX2FMA(in *float32, hw int, out *float32, n int)
+func NCHWToNHWC3AVX2FMA(in *float32, hw int, out *float32, n int)
 
-// ExpSum_AVX2FMA sets out[i] = exp(x[i] − ms[0]) for n > 0 elements and ms[1] to their sum (out may be x).
+// ExpSumAVX2FMA sets out[i] = exp(x[i] − ms[0]) for n > 0 elements and ms[1] to their sum (out may be x).
 //
 //go:noescape
-func ExpSum_AVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
+func ExpSumAVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
 
-// Sigmoid_AVX2FMA sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).
+// SigmoidAVX2FMA sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).
 //
 //go:noescape
-func Sigmoid_AVX2FMA(x *float32, out *float32, n int, mask *int32)
+func SigmoidAVX2FMA(x *float32, out *float32, n int, mask *int32)
 
-// Max_AVX2FMA sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
+// MaxAVX2FMA sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
 //
 //go:noescape
-func Max_AVX2FMA(x *float32, n int, res *float32, mask *int32)
+func MaxAVX2FMA(x *float32, n int, res *float32, mask *int32)
 
-// DWConv3x3s1_AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
+// DWConv3x3s1AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3s2_AVX512 computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
+// DWConv3x3s2AVX512 computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw0to1_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
+// DWConv3x3kw0to1AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv3x3_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw0to2_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
+// DWConv3x3kw0to2AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv3x3_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw0to3_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
+// DWConv3x3kw0to3AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv3x3_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw1to2_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
+// DWConv3x3kw1to2AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv3x3_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw1to3_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
+// DWConv3x3kw1to3AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv3x3_kw2to3_AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
+// DWConv3x3kw2to3AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw2to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5s1_AVX512 computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
+// DWConv5x5s1AVX512 computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5s2_AVX512 computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
+// DWConv5x5s2AVX512 computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to1_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
+// DWConv5x5kw0to1AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv5x5_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to2_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
+// DWConv5x5kw0to2AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv5x5_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to3_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
+// DWConv5x5kw0to3AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv5x5_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
+// DWConv5x5kw0to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
 //
 //go:noescape
-func DWConv5x5_kw0to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw0to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
+// DWConv5x5kw0to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
 //
 //go:noescape
-func DWConv5x5_kw0to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to2_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
+// DWConv5x5kw1to2AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv5x5_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to3_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
+// DWConv5x5kw1to3AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv5x5_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
+// DWConv5x5kw1to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
 //
 //go:noescape
-func DWConv5x5_kw1to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw1to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
+// DWConv5x5kw1to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
 //
 //go:noescape
-func DWConv5x5_kw1to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw2to3_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
+// DWConv5x5kw2to3AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv5x5_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw2to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
+// DWConv5x5kw2to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
 //
 //go:noescape
-func DWConv5x5_kw2to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw2to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
+// DWConv5x5kw2to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
 //
 //go:noescape
-func DWConv5x5_kw2to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw3to4_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
+// DWConv5x5kw3to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
 //
 //go:noescape
-func DWConv5x5_kw3to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw3to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
+// DWConv5x5kw3to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
 //
 //go:noescape
-func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// DWConv5x5_kw4to5_AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
+// DWConv5x5kw4to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
 //
 //go:noescape
-func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw4to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_1x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
+// StemConv3x3s2c3x16AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_1x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x16AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_2x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 32 channels.
+// StemConv3x3s2c3x32AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 32 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_2x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x32AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_3x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 48 channels.
+// StemConv3x3s2c3x48AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 48 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_3x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x48AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// StemConv3x3s2C3_4x16_AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 64 channels.
+// StemConv3x3s2c3x64AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 64 channels.
 //
 //go:noescape
-func StemConv3x3s2C3_4x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+func StemConv3x3s2c3x64AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// GAvgPool_AVX512 sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
+// GlobalAvgPoolAVX512 sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
 //
 //go:noescape
-func GAvgPool_AVX512(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+func GlobalAvgPoolAVX512(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
 
-// ScaleChannels_AVX512 sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
+// ScaleChannelsAVX512 sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
 //
 //go:noescape
-func ScaleChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
+func ScaleChannelsAVX512(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
 
-// RequantChannels_AVX512 sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).
+// RequantChannelsAVX512 sets out[p][c] = min(max(roundEven(in[p][c]·s[c]), Lo), Hi) for hw pixels, Lo and Hi from the epilogue block ep (out may be in; finite inputs).
 //
 //go:noescape
-func RequantChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+func RequantChannelsAVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
 
-// Quantize_AVX512 sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).
+// QuantizeAVX512 sets out[i] = clamp(roundEven(x[i]/s), Lo, Hi) + zp for n elements, p = {s, Lo, Hi, zp}; NaN gives zp (out may be x).
 //
 //go:noescape
-func Quantize_AVX512(x *float32, out *float32, n int, p *float32, mask *int32)
+func QuantizeAVX512(x *float32, out *float32, n int, p *float32, mask *int32)
 
-// QAdd_AVX512 sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
+// QAddAVX512 sets out[i] = clamp(roundEven((a[i]·as + b[i]·bs)·m), Lo, Hi) for n elements, p = {as, bs, m, Lo, Hi} (out may alias a or b).
 //
 //go:noescape
-func QAdd_AVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+func QAddAVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 
-// QAddU8_AVX512 sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)·m), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, m, Lo, Hi, zpa, zpb, zpy}.
+// QAddU8AVX512 sets out[i] = clamp(roundEven(((a[i]−zpa)·as + (b[i]−zpb)·bs)·m), Lo, Hi) + zpy for n bytes (a multiple of 16), p = {as, bs, m, Lo, Hi, zpa, zpb, zpy}.
 //
 //go:noescape
-func QAddU8_AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
+func QAddU8AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
 
-// LUTBytes_AVX512VBMI sets out[i] = table[in[i]] for n bytes (a multiple of 64); needs AVX512_VBMI (out may be in).
+// LUTBytesAVX512VBMI sets out[i] = table[in[i]] for n bytes (a multiple of 64); needs AVX512_VBMI (out may be in).
 //
 //go:noescape
-func LUTBytes_AVX512VBMI(in *uint8, out *uint8, n int, table *uint8)
+func LUTBytesAVX512VBMI(in *uint8, out *uint8, n int, table *uint8)
 
-// AddAct_AVX512 sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
+// AddAVX512 sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b).
 //
 //go:noescape
-func AddAct_AVX512(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+func AddAVX512(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 
-// Act_AVX512 sets out[i] = Act(x[i]) for n elements (out may be x).
+// ActAVX512 sets out[i] = Act(x[i]) for n elements (out may be x).
 //
 //go:noescape
-func Act_AVX512(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+func ActAVX512(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 
-// NCHWToNHWC3_AVX512 interleaves n pixels (a multiple of 16) of three planes hw floats apart into NHWC.
+// NCHWToNHWC3AVX512 interleaves n pixels (a multiple of 16) of three planes hw floats apart into NHWC.
 //
 //go:noescape
-func NCHWToNHWC3_AVX512(in *float32, hw int, out *float32, n int)
+func NCHWToNHWC3AVX512(in *float32, hw int, out *float32, n int)
 
-// ExpSum_AVX512 sets out[i] = exp(x[i] − ms[0]) for n > 0 elements and ms[1] to their sum (out may be x).
+// ExpSumAVX512 sets out[i] = exp(x[i] − ms[0]) for n > 0 elements and ms[1] to their sum (out may be x).
 //
 //go:noescape
-func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
+func ExpSumAVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
 
-// Sigmoid_AVX512 sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).
+// SigmoidAVX512 sets out[i] = 1/(1+exp(−x[i])) for n > 0 elements (out may be x).
 //
 //go:noescape
-func Sigmoid_AVX512(x *float32, out *float32, n int, mask *int32)
+func SigmoidAVX512(x *float32, out *float32, n int, mask *int32)
 
-// Max_AVX512 sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
+// MaxAVX512 sets res[0] = max(res[0], x[i]) over n > 0 elements (NaN in x: unspecified).
 //
 //go:noescape
-func Max_AVX512(x *float32, n int, res *float32, mask *int32)
+func MaxAVX512(x *float32, n int, res *float32, mask *int32)
 
-// QDWConv3x3_VNNI computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
+// QDWConv3x3AVX512VNNI computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
 //
 //go:noescape
-func QDWConv3x3_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv3x3_AVX2 computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX2).
+// QDWConv3x3AVX2 computes npix output pixels of a 3x3 int8 depthwise conv on u8 bytes (AVX2).
 //
 //go:noescape
-func QDWConv3x3_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv5x5_VNNI computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
+// QDWConv5x5AVX512VNNI computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX-512 VNNI).
 //
 //go:noescape
-func QDWConv5x5_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv5x5AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv5x5_AVX2 computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX2).
+// QDWConv5x5AVX2 computes npix output pixels of a 5x5 int8 depthwise conv on u8 bytes (AVX2).
 //
 //go:noescape
-func QDWConv5x5_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv5x5AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv3x3s1_VNNI computes npix output pixels of a 3x3 stride-1 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
+// QDWConv3x3s1AVX512VNNI computes npix output pixels of a 3x3 stride-1 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
 //
 //go:noescape
-func QDWConv3x3s1_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3s1AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv3x3s1_AVX2 computes npix output pixels of a 3x3 stride-1 int8 depthwise conv on u8 bytes (AVX2), reusing input columns.
+// QDWConv3x3s1AVX2 computes npix output pixels of a 3x3 stride-1 int8 depthwise conv on u8 bytes (AVX2), reusing input columns.
 //
 //go:noescape
-func QDWConv3x3s1_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3s1AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv3x3s2_VNNI computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
+// QDWConv3x3s2AVX512VNNI computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX-512 VNNI), reusing column quads.
 //
 //go:noescape
-func QDWConv3x3s2_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3s2AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QDWConv3x3s2_AVX2 computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX2), reusing input columns.
+// QDWConv3x3s2AVX2 computes npix output pixels of a 3x3 stride-2 int8 depthwise conv on u8 bytes (AVX2), reusing input columns.
 //
 //go:noescape
-func QDWConv3x3s2_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+func QDWConv3x3s2AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_1x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX-512 VNNI).
+// QStemConv3x3c4x16AVX512VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX-512 VNNI).
 //
 //go:noescape
-func QStem3x3C4_1x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x16AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_2x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 32 channels (AVX-512 VNNI).
+// QStemConv3x3c4x32AVX512VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 32 channels (AVX-512 VNNI).
 //
 //go:noescape
-func QStem3x3C4_2x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x32AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_3x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 48 channels (AVX-512 VNNI).
+// QStemConv3x3c4x48AVX512VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 48 channels (AVX-512 VNNI).
 //
 //go:noescape
-func QStem3x3C4_3x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x48AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_4x16_VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 64 channels (AVX-512 VNNI).
+// QStemConv3x3c4x64AVX512VNNI computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 64 channels (AVX-512 VNNI).
 //
 //go:noescape
-func QStem3x3C4_4x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x64AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_1x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 8 channels (AVX2).
+// QStemConv3x3c4x8AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 8 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_1x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x8AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_2x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX2).
+// QStemConv3x3c4x16AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 16 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_2x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x16AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_3x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 24 channels (AVX2).
+// QStemConv3x3c4x24AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 24 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_3x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x24AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_4x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 32 channels (AVX2).
+// QStemConv3x3c4x32AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 32 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_4x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x32AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_5x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 40 channels (AVX2).
+// QStemConv3x3c4x40AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 40 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_5x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x40AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_6x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 48 channels (AVX2).
+// QStemConv3x3c4x48AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 48 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_6x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x48AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_7x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 56 channels (AVX2).
+// QStemConv3x3c4x56AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 56 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_7x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x56AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// QStem3x3C4_8x8_AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 64 channels (AVX2).
+// QStemConv3x3c4x64AVX2 computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most 64 channels (AVX2).
 //
 //go:noescape
-func QStem3x3C4_8x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+func QStemConv3x3c4x64AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 
-// Transpose8_AVX2FMA sets dst[j·ldd+i] = src[i·lds+j] for i < rows, j < cols (multiples of 8; strides in floats).
+// Transpose8x8AVX2FMA sets dst[j·ldd+i] = src[i·lds+j] for i < rows, j < cols (multiples of 8; strides in floats).
 //
 //go:noescape
-func Transpose8_AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)
+func Transpose8x8AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)

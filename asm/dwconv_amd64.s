@@ -19,9 +19,9 @@ DATA expconst<>+44(SB)/4, $(1.0)
 DATA expconst<>+48(SB)/4, $0x0000007f
 GLOBL expconst<>(SB), RODATA|NOPTR, $52
 
-// func DWConv3x3s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3s1_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3s1AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -3204,9 +3204,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3s2_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3s2AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -4365,9 +4365,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw0to1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw0to1_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw0to1AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -5414,9 +5414,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw0to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw0to2_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw0to2AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -6511,9 +6511,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw0to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw0to3_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw0to3AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -7656,9 +7656,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw1to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw1to2_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw1to2AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -8705,9 +8705,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw1to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw1to3_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw1to3AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -9802,9 +9802,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw2to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv3x3_kw2to3_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw2to3AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -10851,9 +10851,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5s1_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5s1AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -14276,9 +14276,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5s2_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5s2AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -15525,9 +15525,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to1_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to1_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to1AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -16574,9 +16574,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to2_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to2AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -17671,9 +17671,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to3_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to3AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -18816,9 +18816,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to4_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to4AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -20029,9 +20029,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw0to5_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to5AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -21290,9 +21290,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to2_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to2_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to2AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -22339,9 +22339,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to3_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to3AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -23436,9 +23436,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to4_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to4AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -24581,9 +24581,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw1to5_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to5AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -25794,9 +25794,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to3_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw2to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw2to3_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw2to3AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -26843,9 +26843,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw2to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw2to4_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw2to4AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -27940,9 +27940,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw2to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw2to5_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw2to5AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -29085,9 +29085,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to4_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw3to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw3to4_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw3to4AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -30134,9 +30134,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw3to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw3to5_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw3to5AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -31231,9 +31231,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw4to5_AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw4to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·DWConv5x5_kw4to5_AVX2FMA(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw4to5AVX2FMA(SB), NOSPLIT, $0-104
 	MOVQ    in+0(FP), AX
 	MOVQ    c+32(FP), CX
 	MOVQ    CX, DX
@@ -32280,9 +32280,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_1x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x8AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·StemConv3x3s2C3_1x8_AVX2FMA(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x8AVX2FMA(SB), NOSPLIT, $0-88
 	MOVQ    in+0(FP), AX
 	MOVQ    inRowStride+8(FP), CX
 	MOVQ    w+16(FP), DX
@@ -33138,9 +33138,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_2x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x16AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·StemConv3x3s2C3_2x8_AVX2FMA(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x16AVX2FMA(SB), NOSPLIT, $0-88
 	MOVQ    in+0(FP), AX
 	MOVQ    inRowStride+8(FP), CX
 	MOVQ    w+16(FP), DX
@@ -34067,9 +34067,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_3x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x24AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·StemConv3x3s2C3_3x8_AVX2FMA(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x24AVX2FMA(SB), NOSPLIT, $0-88
 	MOVQ    in+0(FP), AX
 	MOVQ    inRowStride+8(FP), CX
 	MOVQ    w+16(FP), DX
@@ -35025,9 +35025,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_4x8_AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x32AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·StemConv3x3s2C3_4x8_AVX2FMA(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x32AVX2FMA(SB), NOSPLIT, $0-88
 	MOVQ    in+0(FP), AX
 	MOVQ    inRowStride+8(FP), CX
 	MOVQ    w+16(FP), DX
@@ -36264,9 +36264,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func GAvgPool_AVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+// func GlobalAvgPoolAVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
 // Requires: AVX
-TEXT ·GAvgPool_AVX2FMA(SB), NOSPLIT, $0-48
+TEXT ·GlobalAvgPoolAVX2FMA(SB), NOSPLIT, $0-48
 	MOVQ         in+0(FP), AX
 	MOVQ         out+24(FP), CX
 	MOVQ         scale+32(FP), DX
@@ -36370,9 +36370,9 @@ chan_done_1959:
 	VZEROUPPER
 	RET
 
-// func ScaleChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
+// func ScaleChannelsAVX2FMA(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
 // Requires: AVX
-TEXT ·ScaleChannels_AVX2FMA(SB), NOSPLIT, $0-48
+TEXT ·ScaleChannelsAVX2FMA(SB), NOSPLIT, $0-48
 	MOVQ    in+0(FP), AX
 	MOVQ    out+32(FP), CX
 	MOVQ    s+24(FP), DX
@@ -36418,9 +36418,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func RequantChannels_AVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+// func RequantChannelsAVX2FMA(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
 // Requires: AVX
-TEXT ·RequantChannels_AVX2FMA(SB), NOSPLIT, $0-56
+TEXT ·RequantChannelsAVX2FMA(SB), NOSPLIT, $0-56
 	MOVQ         in+0(FP), AX
 	MOVQ         out+32(FP), CX
 	MOVQ         s+24(FP), DX
@@ -36475,9 +36475,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func Quantize_AVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
+// func QuantizeAVX2FMA(x *float32, out *float32, n int, p *float32, mask *int32)
 // Requires: AVX
-TEXT ·Quantize_AVX2FMA(SB), NOSPLIT, $0-40
+TEXT ·QuantizeAVX2FMA(SB), NOSPLIT, $0-40
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	MOVQ         p+24(FP), DX
@@ -36529,9 +36529,9 @@ chan_done_1974:
 	VZEROUPPER
 	RET
 
-// func QAdd_AVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+// func QAddAVX2FMA(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 // Requires: AVX
-TEXT ·QAdd_AVX2FMA(SB), NOSPLIT, $0-48
+TEXT ·QAddAVX2FMA(SB), NOSPLIT, $0-48
 	MOVQ         a+0(FP), AX
 	MOVQ         b+8(FP), CX
 	MOVQ         out+16(FP), DX
@@ -36584,9 +36584,9 @@ chan_done_1977:
 	VZEROUPPER
 	RET
 
-// func AddAct_AVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+// func AddAVX2FMA(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·AddAct_AVX2FMA(SB), NOSPLIT, $0-56
+TEXT ·AddAVX2FMA(SB), NOSPLIT, $0-56
 	MOVQ         a+0(FP), AX
 	MOVQ         b+8(FP), CX
 	MOVQ         out+16(FP), DX
@@ -36688,9 +36688,9 @@ chan_done_1980:
 	VZEROUPPER
 	RET
 
-// func Act_AVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+// func ActAVX2FMA(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, FMA3
-TEXT ·Act_AVX2FMA(SB), NOSPLIT, $0-48
+TEXT ·ActAVX2FMA(SB), NOSPLIT, $0-48
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	MOVQ         ep+24(FP), DX
@@ -36861,9 +36861,9 @@ DATA interleave3_AVX2FMA<>+280(SB)/4, $0x00000007
 DATA interleave3_AVX2FMA<>+284(SB)/4, $0x00000007
 GLOBL interleave3_AVX2FMA<>(SB), RODATA|NOPTR, $288
 
-// func NCHWToNHWC3_AVX2FMA(in *float32, hw int, out *float32, n int)
+// func NCHWToNHWC3AVX2FMA(in *float32, hw int, out *float32, n int)
 // Requires: AVX, AVX2
-TEXT ·NCHWToNHWC3_AVX2FMA(SB), NOSPLIT, $0-32
+TEXT ·NCHWToNHWC3AVX2FMA(SB), NOSPLIT, $0-32
 	MOVQ  in+0(FP), AX
 	MOVQ  hw+8(FP), CX
 	SHLQ  $0x02, CX
@@ -36912,9 +36912,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func ExpSum_AVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
+// func ExpSumAVX2FMA(x *float32, out *float32, n int, ms *float32, mask *int32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·ExpSum_AVX2FMA(SB), NOSPLIT, $0-40
+TEXT ·ExpSumAVX2FMA(SB), NOSPLIT, $0-40
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	MOVQ         ms+24(FP), DX
@@ -37028,9 +37028,9 @@ chan_done_2010:
 	VZEROUPPER
 	RET
 
-// func Sigmoid_AVX2FMA(x *float32, out *float32, n int, mask *int32)
+// func SigmoidAVX2FMA(x *float32, out *float32, n int, mask *int32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·Sigmoid_AVX2FMA(SB), NOSPLIT, $0-32
+TEXT ·SigmoidAVX2FMA(SB), NOSPLIT, $0-32
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	VBROADCASTSS expconst<>+0(SB), Y0
@@ -37138,9 +37138,9 @@ chan_done_2013:
 	VZEROUPPER
 	RET
 
-// func Max_AVX2FMA(x *float32, n int, res *float32, mask *int32)
+// func MaxAVX2FMA(x *float32, n int, res *float32, mask *int32)
 // Requires: AVX
-TEXT ·Max_AVX2FMA(SB), NOSPLIT, $0-32
+TEXT ·MaxAVX2FMA(SB), NOSPLIT, $0-32
 	MOVQ         x+0(FP), AX
 	MOVQ         res+16(FP), CX
 	VBROADCASTSS (CX), Y0
@@ -37179,9 +37179,9 @@ chan_done_2016:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3s1_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3s1AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -40367,9 +40367,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3s2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3s2_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3s2AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -43667,9 +43667,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw0to1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw0to1_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw0to1AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -44719,9 +44719,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw0to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw0to2_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw0to2AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -45819,9 +45819,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw0to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw0to3_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw0to3AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -46967,9 +46967,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw1to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw1to2_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw1to2AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -48019,9 +48019,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw1to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw1to3_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw1to3AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -49119,9 +49119,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv3x3_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv3x3kw2to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv3x3_kw2to3_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv3x3kw2to3AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -50171,9 +50171,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5s1_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5s1AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -53599,9 +53599,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5s2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5s2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5s2_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5s2AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -57139,9 +57139,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to1_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to1_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to1AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -58191,9 +58191,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to2_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to2AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -59291,9 +59291,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to3_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to3AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -60439,9 +60439,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to4_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to4AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -61655,9 +61655,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw0to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw0to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw0to5_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw0to5AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -62919,9 +62919,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to2_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to2_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to2AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -63971,9 +63971,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to3_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to3AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -65071,9 +65071,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to4_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to4AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -66219,9 +66219,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw1to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw1to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw1to5_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw1to5AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -67435,9 +67435,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to3_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw2to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw2to3_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw2to3AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -68487,9 +68487,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw2to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw2to4_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw2to4AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -69587,9 +69587,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw2to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw2to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw2to5_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw2to5AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -70735,9 +70735,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to4_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw3to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw3to4_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw3to4AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -71787,9 +71787,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw3to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw3to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw3to5_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw3to5AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -72887,9 +72887,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func DWConv5x5_kw4to5_AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+// func DWConv5x5kw4to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·DWConv5x5_kw4to5_AVX512(SB), NOSPLIT, $0-104
+TEXT ·DWConv5x5kw4to5AVX512(SB), NOSPLIT, $0-104
 	MOVQ  in+0(FP), AX
 	MOVQ  c+32(FP), CX
 	MOVQ  CX, DX
@@ -73939,9 +73939,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_1x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x16AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·StemConv3x3s2C3_1x16_AVX512(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x16AVX512(SB), NOSPLIT, $0-88
 	MOVQ  in+0(FP), AX
 	MOVQ  inRowStride+8(FP), CX
 	MOVQ  w+16(FP), DX
@@ -74556,9 +74556,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_2x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x32AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·StemConv3x3s2C3_2x16_AVX512(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ  in+0(FP), AX
 	MOVQ  inRowStride+8(FP), CX
 	MOVQ  w+16(FP), DX
@@ -75352,9 +75352,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_3x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x48AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·StemConv3x3s2C3_3x16_AVX512(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x48AVX512(SB), NOSPLIT, $0-88
 	MOVQ  in+0(FP), AX
 	MOVQ  inRowStride+8(FP), CX
 	MOVQ  w+16(FP), DX
@@ -76231,9 +76231,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func StemConv3x3s2C3_4x16_AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
+// func StemConv3x3s2c3x64AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·StemConv3x3s2C3_4x16_AVX512(SB), NOSPLIT, $0-88
+TEXT ·StemConv3x3s2c3x64AVX512(SB), NOSPLIT, $0-88
 	MOVQ  in+0(FP), AX
 	MOVQ  inRowStride+8(FP), CX
 	MOVQ  w+16(FP), DX
@@ -77391,9 +77391,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func GAvgPool_AVX512(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+// func GlobalAvgPoolAVX512(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·GAvgPool_AVX512(SB), NOSPLIT, $0-48
+TEXT ·GlobalAvgPoolAVX512(SB), NOSPLIT, $0-48
 	MOVQ         in+0(FP), AX
 	MOVQ         out+24(FP), CX
 	MOVQ         scale+32(FP), DX
@@ -77500,9 +77500,9 @@ chan_done_4111:
 	VZEROUPPER
 	RET
 
-// func ScaleChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
+// func ScaleChannelsAVX512(in *float32, hw int, c int, s *float32, out *float32, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·ScaleChannels_AVX512(SB), NOSPLIT, $0-48
+TEXT ·ScaleChannelsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  in+0(FP), AX
 	MOVQ  out+32(FP), CX
 	MOVQ  s+24(FP), DX
@@ -77551,9 +77551,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func RequantChannels_AVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
+// func RequantChannelsAVX512(in *float32, hw int, c int, s *float32, out *float32, ep *float32, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·RequantChannels_AVX512(SB), NOSPLIT, $0-56
+TEXT ·RequantChannelsAVX512(SB), NOSPLIT, $0-56
 	MOVQ         in+0(FP), AX
 	MOVQ         out+32(FP), CX
 	MOVQ         s+24(FP), DX
@@ -77611,9 +77611,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func Quantize_AVX512(x *float32, out *float32, n int, p *float32, mask *int32)
+// func QuantizeAVX512(x *float32, out *float32, n int, p *float32, mask *int32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·Quantize_AVX512(SB), NOSPLIT, $0-40
+TEXT ·QuantizeAVX512(SB), NOSPLIT, $0-40
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	MOVQ         p+24(FP), DX
@@ -77668,9 +77668,9 @@ chan_done_4126:
 	VZEROUPPER
 	RET
 
-// func QAdd_AVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
+// func QAddAVX512(a *float32, b *float32, out *float32, n int, p *float32, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·QAdd_AVX512(SB), NOSPLIT, $0-48
+TEXT ·QAddAVX512(SB), NOSPLIT, $0-48
 	MOVQ         a+0(FP), AX
 	MOVQ         b+8(FP), CX
 	MOVQ         out+16(FP), DX
@@ -77726,9 +77726,9 @@ chan_done_4129:
 	VZEROUPPER
 	RET
 
-// func QAddU8_AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
+// func QAddU8AVX512(a *uint8, b *uint8, out *uint8, n int, p *float32)
 // Requires: AVX, AVX512F
-TEXT ·QAddU8_AVX512(SB), NOSPLIT, $0-40
+TEXT ·QAddU8AVX512(SB), NOSPLIT, $0-40
 	MOVQ         a+0(FP), AX
 	MOVQ         b+8(FP), CX
 	MOVQ         out+16(FP), DX
@@ -77770,9 +77770,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func LUTBytes_AVX512VBMI(in *uint8, out *uint8, n int, table *uint8)
+// func LUTBytesAVX512VBMI(in *uint8, out *uint8, n int, table *uint8)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI
-TEXT ·LUTBytes_AVX512VBMI(SB), NOSPLIT, $0-32
+TEXT ·LUTBytesAVX512VBMI(SB), NOSPLIT, $0-32
 	MOVQ      in+0(FP), AX
 	MOVQ      out+8(FP), CX
 	MOVQ      n+16(FP), DX
@@ -77801,9 +77801,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddAct_AVX512(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+// func AddAVX512(a *float32, b *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·AddAct_AVX512(SB), NOSPLIT, $0-56
+TEXT ·AddAVX512(SB), NOSPLIT, $0-56
 	MOVQ         a+0(FP), AX
 	MOVQ         b+8(FP), CX
 	MOVQ         out+16(FP), DX
@@ -77908,9 +77908,9 @@ chan_done_4132:
 	VZEROUPPER
 	RET
 
-// func Act_AVX512(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
+// func ActAVX512(x *float32, out *float32, n int, ep *float32, mode int, mask *int32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·Act_AVX512(SB), NOSPLIT, $0-48
+TEXT ·ActAVX512(SB), NOSPLIT, $0-48
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	MOVQ         ep+24(FP), DX
@@ -78108,9 +78108,9 @@ DATA interleave3_AVX512<>+376(SB)/4, $0x0000000e
 DATA interleave3_AVX512<>+380(SB)/4, $0x0000001f
 GLOBL interleave3_AVX512<>(SB), RODATA|NOPTR, $384
 
-// func NCHWToNHWC3_AVX512(in *float32, hw int, out *float32, n int)
+// func NCHWToNHWC3AVX512(in *float32, hw int, out *float32, n int)
 // Requires: AVX, AVX512F
-TEXT ·NCHWToNHWC3_AVX512(SB), NOSPLIT, $0-32
+TEXT ·NCHWToNHWC3AVX512(SB), NOSPLIT, $0-32
 	MOVQ  in+0(FP), AX
 	MOVQ  hw+8(FP), CX
 	SHLQ  $0x02, CX
@@ -78150,9 +78150,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func ExpSum_AVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
+// func ExpSumAVX512(x *float32, out *float32, n int, ms *float32, mask *int32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·ExpSum_AVX512(SB), NOSPLIT, $0-40
+TEXT ·ExpSumAVX512(SB), NOSPLIT, $0-40
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	MOVQ         ms+24(FP), DX
@@ -78262,9 +78262,9 @@ chan_done_4162:
 	VZEROUPPER
 	RET
 
-// func Sigmoid_AVX512(x *float32, out *float32, n int, mask *int32)
+// func SigmoidAVX512(x *float32, out *float32, n int, mask *int32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·Sigmoid_AVX512(SB), NOSPLIT, $0-32
+TEXT ·SigmoidAVX512(SB), NOSPLIT, $0-32
 	MOVQ         x+0(FP), AX
 	MOVQ         out+8(FP), CX
 	VBROADCASTSS expconst<>+0(SB), Z0
@@ -78365,9 +78365,9 @@ chan_done_4165:
 	VZEROUPPER
 	RET
 
-// func Max_AVX512(x *float32, n int, res *float32, mask *int32)
+// func MaxAVX512(x *float32, n int, res *float32, mask *int32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·Max_AVX512(SB), NOSPLIT, $0-32
+TEXT ·MaxAVX512(SB), NOSPLIT, $0-32
 	MOVQ         x+0(FP), AX
 	MOVQ         res+16(FP), CX
 	VBROADCASTSS (CX), Z0
@@ -78420,9 +78420,9 @@ DATA qdwperm<>+24(SB)/4, $0x00000003
 DATA qdwperm<>+28(SB)/4, $0x00000007
 GLOBL qdwperm<>(SB), RODATA|NOPTR, $32
 
-// func QDWConv3x3_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv3x3AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512VNNI, BMI2
-TEXT ·QDWConv3x3_VNNI(SB), NOSPLIT, $0-56
+TEXT ·QDWConv3x3AVX512VNNI(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -78708,9 +78708,9 @@ pixel_done:
 	VZEROUPPER
 	RET
 
-// func QDWConv3x3_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv3x3AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QDWConv3x3_AVX2(SB), NOSPLIT, $0-56
+TEXT ·QDWConv3x3AVX2(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -79002,9 +79002,9 @@ pixel_done:
 	VZEROUPPER
 	RET
 
-// func QDWConv5x5_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv5x5AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512VNNI, BMI2
-TEXT ·QDWConv5x5_VNNI(SB), NOSPLIT, $0-56
+TEXT ·QDWConv5x5AVX512VNNI(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -79524,9 +79524,9 @@ pixel_done:
 	VZEROUPPER
 	RET
 
-// func QDWConv5x5_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv5x5AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QDWConv5x5_AVX2(SB), NOSPLIT, $0-56
+TEXT ·QDWConv5x5AVX2(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -80170,9 +80170,9 @@ pixel_done:
 	VZEROUPPER
 	RET
 
-// func QDWConv3x3s1_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv3x3s1AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512VNNI, BMI2
-TEXT ·QDWConv3x3s1_VNNI(SB), NOSPLIT, $0-56
+TEXT ·QDWConv3x3s1AVX512VNNI(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -80832,9 +80832,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func QDWConv3x3s1_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv3x3s1AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QDWConv3x3s1_AVX2(SB), NOSPLIT, $0-56
+TEXT ·QDWConv3x3s1AVX2(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -81130,9 +81130,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func QDWConv3x3s2_VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv3x3s2AVX512VNNI(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, AVX512VNNI, BMI2
-TEXT ·QDWConv3x3s2_VNNI(SB), NOSPLIT, $0-56
+TEXT ·QDWConv3x3s2AVX512VNNI(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -81876,9 +81876,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func QDWConv3x3s2_AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
+// func QDWConv3x3s2AVX2(taps **uint8, pixStride int, c int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QDWConv3x3s2_AVX2(SB), NOSPLIT, $0-56
+TEXT ·QDWConv3x3s2AVX2(SB), NOSPLIT, $0-56
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+24(FP), CX
 	MOVQ         out+32(FP), DX
@@ -82208,9 +82208,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_1x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x16AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·QStem3x3C4_1x16_VNNI(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x16AVX512VNNI(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -82401,9 +82401,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_2x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x32AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·QStem3x3C4_2x16_VNNI(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x32AVX512VNNI(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -82679,9 +82679,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_3x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x48AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·QStem3x3C4_3x16_VNNI(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x48AVX512VNNI(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -82916,9 +82916,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_4x16_VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x64AVX512VNNI(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·QStem3x3C4_4x16_VNNI(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x64AVX512VNNI(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -83222,9 +83222,9 @@ DATA qstemshuf<>+56(SB)/4, $0x80038002
 DATA qstemshuf<>+60(SB)/4, $0x80038002
 GLOBL qstemshuf<>(SB), RODATA|NOPTR, $64
 
-// func QStem3x3C4_1x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x8AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_1x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x8AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -83660,9 +83660,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_2x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x16AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_2x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x16AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -84208,9 +84208,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_3x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x24AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_3x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x24AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -84772,9 +84772,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_4x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x32AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_4x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x32AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -85024,9 +85024,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_5x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x40AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_5x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x40AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -85323,9 +85323,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_6x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x48AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_6x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x48AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -85669,9 +85669,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_7x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x56AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_7x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x56AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -86062,9 +86062,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func QStem3x3C4_8x8_AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
+// func QStemConv3x3c4x64AVX2(taps **uint8, pixStride int, q *int32, out *uint8, outPixStride int, npix int)
 // Requires: AVX, AVX2
-TEXT ·QStem3x3C4_8x8_AVX2(SB), NOSPLIT, $0-48
+TEXT ·QStemConv3x3c4x64AVX2(SB), NOSPLIT, $0-48
 	MOVQ         taps+0(FP), AX
 	MOVQ         q+16(FP), CX
 	MOVQ         out+24(FP), DX
@@ -86502,9 +86502,9 @@ group1_done:
 	VZEROUPPER
 	RET
 
-// func Transpose8_AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)
+// func Transpose8x8AVX2FMA(src *float32, lds int, dst *float32, ldd int, rows int, cols int)
 // Requires: AVX
-TEXT ·Transpose8_AVX2FMA(SB), NOSPLIT, $0-48
+TEXT ·Transpose8x8AVX2FMA(SB), NOSPLIT, $0-48
 	MOVQ src+0(FP), AX
 	MOVQ dst+16(FP), CX
 	MOVQ lds+8(FP), DX

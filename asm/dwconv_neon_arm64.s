@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// dwconv_edge_neon
+// DWConvEdgeNEON
 // One border pixel of a depthwise conv (taps clipped by padding), all channel groups.
 // Registers: accumulators v0–v3 (taps in rotation), inputs v4–v7, weights v12–v15, temp v16, activation constants v8–v11.
 TEXT ·DWConvEdgeNEON(SB), NOSPLIT, $0-104
@@ -121,10 +121,10 @@ edge_actdone:
 	BNE group
 	RET
 
-// dwconv3x3s1_neon
+// DWConv3x3s1NEON
 // Interior run of a 3×3 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // Registers: weights v0–v2, bias v3, accumulators v4–v11, inputs v12–v21, activation constants v22–v25.
-TEXT ·DWConv3x3S1NEON(SB), NOSPLIT, $0-88
+TEXT ·DWConv3x3s1NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -742,10 +742,10 @@ blk1_actdone:
 blk1_end:
 	RET
 
-// dwconv3x3s2_neon
+// DWConv3x3s2NEON
 // Interior run of a 3×3 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // Registers: weights v0–v2, bias v3, accumulators v4–v10, inputs v11–v25, activation constants v26–v29.
-TEXT ·DWConv3x3S2NEON(SB), NOSPLIT, $0-88
+TEXT ·DWConv3x3s2NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -1350,10 +1350,10 @@ blk1_actdone:
 blk1_end:
 	RET
 
-// dwconv5x5s1_neon
+// DWConv5x5s1NEON
 // Interior run of a 5×5 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // Registers: weights v0–v4, bias v5, accumulators v6–v13, inputs v14–v25, activation constants v26–v29.
-TEXT ·DWConv5x5S1NEON(SB), NOSPLIT, $0-88
+TEXT ·DWConv5x5s1NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2
@@ -2013,10 +2013,10 @@ blk1_actdone:
 blk1_end:
 	RET
 
-// dwconv5x5s2_neon
+// DWConv5x5s2NEON
 // Interior run of a 5×5 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // Registers: weights v0–v4, bias v5, accumulators v6–v11, inputs v12–v26, activation constants v27–v30.
-TEXT ·DWConv5x5S2NEON(SB), NOSPLIT, $0-88
+TEXT ·DWConv5x5s2NEON(SB), NOSPLIT, $0-88
 	MOVD in+0(FP), R0
 	MOVD inRow+8(FP), R1
 	MOVD c+16(FP), R2

@@ -8,13 +8,13 @@ package asm
 func DWConvInteriorAVX2FMA(k, s int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<4 | s {
 	case 3<<4 | 1:
-		DWConv3x3s1_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<4 | 2:
-		DWConv3x3s2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 1:
-		DWConv5x5s1_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 2:
-		DWConv5x5s2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -25,47 +25,47 @@ func DWConvInteriorAVX2FMA(k, s int, in *float32, inRowStride, nrows, inPixStrid
 func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<8 | kw0<<4 | kw1 {
 	case 3<<8 | 0<<4 | 1:
-		DWConv3x3_kw0to1_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 2:
-		DWConv3x3_kw0to2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 3:
-		DWConv3x3_kw0to3_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 2:
-		DWConv3x3_kw1to2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 3:
-		DWConv3x3_kw1to3_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 2<<4 | 3:
-		DWConv3x3_kw2to3_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw2to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 1:
-		DWConv5x5_kw0to1_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 2:
-		DWConv5x5_kw0to2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 3:
-		DWConv5x5_kw0to3_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 4:
-		DWConv5x5_kw0to4_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 5:
-		DWConv5x5_kw0to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 2:
-		DWConv5x5_kw1to2_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 3:
-		DWConv5x5_kw1to3_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 4:
-		DWConv5x5_kw1to4_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 5:
-		DWConv5x5_kw1to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 3:
-		DWConv5x5_kw2to3_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 4:
-		DWConv5x5_kw2to4_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 5:
-		DWConv5x5_kw2to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 4:
-		DWConv5x5_kw3to4_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 5:
-		DWConv5x5_kw3to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 4<<4 | 5:
-		DWConv5x5_kw4to5_AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw4to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -76,13 +76,13 @@ func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride
 func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<4 | s {
 	case 3<<4 | 1:
-		DWConv3x3s1_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<4 | 2:
-		DWConv3x3s2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 1:
-		DWConv5x5s1_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 2:
-		DWConv5x5s2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -93,47 +93,47 @@ func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, nrows, inPixStride
 func DWConvAVX512(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<8 | kw0<<4 | kw1 {
 	case 3<<8 | 0<<4 | 1:
-		DWConv3x3_kw0to1_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 2:
-		DWConv3x3_kw0to2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 3:
-		DWConv3x3_kw0to3_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 2:
-		DWConv3x3_kw1to2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 3:
-		DWConv3x3_kw1to3_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 2<<4 | 3:
-		DWConv3x3_kw2to3_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw2to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 1:
-		DWConv5x5_kw0to1_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 2:
-		DWConv5x5_kw0to2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 3:
-		DWConv5x5_kw0to3_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 4:
-		DWConv5x5_kw0to4_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 5:
-		DWConv5x5_kw0to5_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 2:
-		DWConv5x5_kw1to2_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 3:
-		DWConv5x5_kw1to3_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 4:
-		DWConv5x5_kw1to4_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 5:
-		DWConv5x5_kw1to5_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 3:
-		DWConv5x5_kw2to3_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 4:
-		DWConv5x5_kw2to4_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 5:
-		DWConv5x5_kw2to5_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 4:
-		DWConv5x5_kw3to4_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 5:
-		DWConv5x5_kw3to5_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 4<<4 | 5:
-		DWConv5x5_kw4to5_AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw4to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -144,13 +144,13 @@ func DWConvAVX512(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride,
 func StemConvAVX2FMA(nb int, in *float32, inRowStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32) bool {
 	switch nb {
 	case 1:
-		StemConv3x3s2C3_1x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x8AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 2:
-		StemConv3x3s2C3_2x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x16AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 3:
-		StemConv3x3s2C3_3x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x24AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 4:
-		StemConv3x3s2C3_4x8_AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x32AVX2FMA(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	default:
 		return false
 	}
@@ -161,26 +161,26 @@ func StemConvAVX2FMA(nb int, in *float32, inRowStride int, w, bias, out *float32
 func StemConvAVX512(nb int, in *float32, inRowStride int, w, bias, out *float32, outPixStride, npix, tail int, ep *float32, mode int, mask *int32) bool {
 	switch nb {
 	case 1:
-		StemConv3x3s2C3_1x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x16AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 2:
-		StemConv3x3s2C3_2x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x32AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 3:
-		StemConv3x3s2C3_3x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x48AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	case 4:
-		StemConv3x3s2C3_4x16_AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
+		StemConv3x3s2c3x64AVX512(in, inRowStride, w, bias, out, outPixStride, npix, tail, ep, mode, mask)
 	default:
 		return false
 	}
 	return true
 }
 
-// QDWConvVNNI runs the k×k int8 depthwise kernel; false if none is generated.
-func QDWConvVNNI(k int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+// QDWConvAVX512VNNI runs the k×k int8 depthwise kernel; false if none is generated.
+func QDWConvAVX512VNNI(k int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch k {
 	case 3:
-		QDWConv3x3_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3AVX512VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	case 5:
-		QDWConv5x5_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv5x5AVX512VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	default:
 		return false
 	}
@@ -191,77 +191,77 @@ func QDWConvVNNI(k int, taps **uint8, pixStride, c int, q *int32, out *uint8, ou
 func QDWConvAVX2(k int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch k {
 	case 3:
-		QDWConv3x3_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3AVX2(taps, pixStride, c, q, out, outPixStride, npix)
 	case 5:
-		QDWConv5x5_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv5x5AVX2(taps, pixStride, c, q, out, outPixStride, npix)
 	default:
 		return false
 	}
 	return true
 }
 
-// QDWConv3x3VNNI runs the 3×3 stride-s int8 depthwise kernel that reuses column quads; false if none is generated.
-func QDWConv3x3VNNI(s int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+// QDWConv3x3sAVX512VNNI runs the 3×3 stride-s int8 depthwise kernel that reuses column quads; false if none is generated.
+func QDWConv3x3sAVX512VNNI(s int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch s {
 	case 1:
-		QDWConv3x3s1_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3s1AVX512VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	case 2:
-		QDWConv3x3s2_VNNI(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3s2AVX512VNNI(taps, pixStride, c, q, out, outPixStride, npix)
 	default:
 		return false
 	}
 	return true
 }
 
-// QDWConv3x3AVX2 runs the 3×3 stride-s int8 depthwise kernel on layout 2 (AVX2); false if none is generated.
-func QDWConv3x3AVX2(s int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
+// QDWConv3x3sAVX2 runs the 3×3 stride-s int8 depthwise kernel on layout 2 (AVX2); false if none is generated.
+func QDWConv3x3sAVX2(s int, taps **uint8, pixStride, c int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch s {
 	case 1:
-		QDWConv3x3s1_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3s1AVX2(taps, pixStride, c, q, out, outPixStride, npix)
 	case 2:
-		QDWConv3x3s2_AVX2(taps, pixStride, c, q, out, outPixStride, npix)
+		QDWConv3x3s2AVX2(taps, pixStride, c, q, out, outPixStride, npix)
 	default:
 		return false
 	}
 	return true
 }
 
-// QStemVNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.
-func QStemVNNI(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
+// QStemConvAVX512VNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.
+func QStemConvAVX512VNNI(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch nb {
 	case 1:
-		QStem3x3C4_1x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x16AVX512VNNI(taps, pixStride, q, out, outPixStride, npix)
 	case 2:
-		QStem3x3C4_2x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x32AVX512VNNI(taps, pixStride, q, out, outPixStride, npix)
 	case 3:
-		QStem3x3C4_3x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x48AVX512VNNI(taps, pixStride, q, out, outPixStride, npix)
 	case 4:
-		QStem3x3C4_4x16_VNNI(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x64AVX512VNNI(taps, pixStride, q, out, outPixStride, npix)
 	default:
 		return false
 	}
 	return true
 }
 
-// QStemAVX2 runs the 3×3 int8 stem kernel for nb vectors of 8 output channels; false if none is generated.
-func QStemAVX2(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
+// QStemConvAVX2 runs the 3×3 int8 stem kernel for nb vectors of 8 output channels; false if none is generated.
+func QStemConvAVX2(nb int, taps **uint8, pixStride int, q *int32, out *uint8, outPixStride, npix int) bool {
 	switch nb {
 	case 1:
-		QStem3x3C4_1x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x8AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 2:
-		QStem3x3C4_2x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x16AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 3:
-		QStem3x3C4_3x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x24AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 4:
-		QStem3x3C4_4x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x32AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 5:
-		QStem3x3C4_5x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x40AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 6:
-		QStem3x3C4_6x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x48AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 7:
-		QStem3x3C4_7x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x56AVX2(taps, pixStride, q, out, outPixStride, npix)
 	case 8:
-		QStem3x3C4_8x8_AVX2(taps, pixStride, q, out, outPixStride, npix)
+		QStemConv3x3c4x64AVX2(taps, pixStride, q, out, outPixStride, npix)
 	default:
 		return false
 	}

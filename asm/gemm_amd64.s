@@ -57510,9 +57510,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func VNNIPeakAVX512(n int)
+// func DotPeakAVX512VNNI(n int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·VNNIPeakAVX512(SB), NOSPLIT, $0-8
+TEXT ·DotPeakAVX512VNNI(SB), NOSPLIT, $0-8
 	MOVQ   n+0(FP), AX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -57551,9 +57551,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func GemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+// func GemmU8S8x8x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·GemmU8S8x8x32VNNI(SB), NOSPLIT, $0-48
+TEXT ·GemmU8S8x8x32AVX512VNNI(SB), NOSPLIT, $0-48
 	MOVQ   kq+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   lda+16(FP), DX
@@ -57653,9 +57653,9 @@ store:
 	VZEROUPPER
 	RET
 
-// func GemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+// func GemmU8S8x1x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·GemmU8S8x1x32VNNI(SB), NOSPLIT, $0-48
+TEXT ·GemmU8S8x1x32AVX512VNNI(SB), NOSPLIT, $0-48
 	MOVQ   kq+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   lda+16(FP), DX
@@ -57685,9 +57685,9 @@ store:
 	VZEROUPPER
 	RET
 
-// func QGemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// func QGemmU8S8x8x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·QGemmU8S8x8x32VNNI(SB), NOSPLIT, $0-56
+TEXT ·QGemmU8S8x8x32AVX512VNNI(SB), NOSPLIT, $0-56
 	MOVQ   kq+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   lda+16(FP), DX
@@ -57904,9 +57904,9 @@ store:
 	VZEROUPPER
 	RET
 
-// func QGemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+// func QGemmU8S8x1x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
 // Requires: AVX, AVX512F, AVX512VNNI
-TEXT ·QGemmU8S8x1x32VNNI(SB), NOSPLIT, $0-56
+TEXT ·QGemmU8S8x1x32AVX512VNNI(SB), NOSPLIT, $0-56
 	MOVQ   kq+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   lda+16(FP), DX

@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// gemm_1x12_neon
+// Gemm1x12NEON
 // 1×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v10; A in v0–v3; B in v4–v6.
 TEXT ·Gemm1x12NEON(SB), NOSPLIT, $0-96
@@ -168,7 +168,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_2x12_neon
+// Gemm2x12NEON
 // 2×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v13; A in v0–v3; B in v4–v6.
 TEXT ·Gemm2x12NEON(SB), NOSPLIT, $0-96
@@ -414,7 +414,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_3x12_neon
+// Gemm3x12NEON
 // 3×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v16; A in v0–v3; B in v4–v6.
 TEXT ·Gemm3x12NEON(SB), NOSPLIT, $0-96
@@ -742,7 +742,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_4x12_neon
+// Gemm4x12NEON
 // 4×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v19; A in v0–v3; B in v4–v6.
 TEXT ·Gemm4x12NEON(SB), NOSPLIT, $0-96
@@ -1152,7 +1152,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_5x12_neon
+// Gemm5x12NEON
 // 5×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v22; A in v0–v3; B in v4–v6.
 TEXT ·Gemm5x12NEON(SB), NOSPLIT, $0-96
@@ -1651,7 +1651,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_6x12_neon
+// Gemm6x12NEON
 // 6×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v25; A in v0–v3; B in v4–v6.
 TEXT ·Gemm6x12NEON(SB), NOSPLIT, $0-96
@@ -2232,7 +2232,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_7x12_neon
+// Gemm7x12NEON
 // 7×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v28; A in v0–v3; B in v4–v6.
 TEXT ·Gemm7x12NEON(SB), NOSPLIT, $0-96
@@ -2895,7 +2895,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_8x12_neon
+// Gemm8x12NEON
 // 8×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v31; A in v0–v3; B in v4–v6.
 TEXT ·Gemm8x12NEON(SB), NOSPLIT, $0-96
@@ -3640,7 +3640,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_1x8_neon
+// Gemm1x8NEON
 // 1×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v9; A in v0–v3; B in v4–v5.
 TEXT ·Gemm1x8NEON(SB), NOSPLIT, $0-96
@@ -3779,7 +3779,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_2x8_neon
+// Gemm2x8NEON
 // 2×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v11; A in v0–v3; B in v4–v5.
 TEXT ·Gemm2x8NEON(SB), NOSPLIT, $0-96
@@ -3975,7 +3975,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_3x8_neon
+// Gemm3x8NEON
 // 3×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v13; A in v0–v3; B in v4–v5.
 TEXT ·Gemm3x8NEON(SB), NOSPLIT, $0-96
@@ -4228,7 +4228,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_4x8_neon
+// Gemm4x8NEON
 // 4×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v15; A in v0–v3; B in v4–v5.
 TEXT ·Gemm4x8NEON(SB), NOSPLIT, $0-96
@@ -4538,7 +4538,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_5x8_neon
+// Gemm5x8NEON
 // 5×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v17; A in v0–v3; B in v4–v5.
 TEXT ·Gemm5x8NEON(SB), NOSPLIT, $0-96
@@ -4912,7 +4912,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_6x8_neon
+// Gemm6x8NEON
 // 6×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v19; A in v0–v3; B in v4–v5.
 TEXT ·Gemm6x8NEON(SB), NOSPLIT, $0-96
@@ -5343,7 +5343,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_7x8_neon
+// Gemm7x8NEON
 // 7×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v21; A in v0–v3; B in v4–v5.
 TEXT ·Gemm7x8NEON(SB), NOSPLIT, $0-96
@@ -5831,7 +5831,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_8x8_neon
+// Gemm8x8NEON
 // 8×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v23; A in v0–v3; B in v4–v5.
 TEXT ·Gemm8x8NEON(SB), NOSPLIT, $0-96
@@ -6376,7 +6376,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_1x4_neon
+// Gemm1x4NEON
 // 1×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v8; A in v0–v3; B in v4–v4.
 TEXT ·Gemm1x4NEON(SB), NOSPLIT, $0-96
@@ -6490,7 +6490,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_2x4_neon
+// Gemm2x4NEON
 // 2×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v9; A in v0–v3; B in v4–v4.
 TEXT ·Gemm2x4NEON(SB), NOSPLIT, $0-96
@@ -6636,7 +6636,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_3x4_neon
+// Gemm3x4NEON
 // 3×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v10; A in v0–v3; B in v4–v4.
 TEXT ·Gemm3x4NEON(SB), NOSPLIT, $0-96
@@ -6814,7 +6814,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_4x4_neon
+// Gemm4x4NEON
 // 4×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v11; A in v0–v3; B in v4–v4.
 TEXT ·Gemm4x4NEON(SB), NOSPLIT, $0-96
@@ -7024,7 +7024,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_5x4_neon
+// Gemm5x4NEON
 // 5×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v12; A in v0–v3; B in v4–v4.
 TEXT ·Gemm5x4NEON(SB), NOSPLIT, $0-96
@@ -7273,7 +7273,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_6x4_neon
+// Gemm6x4NEON
 // 6×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v13; A in v0–v3; B in v4–v4.
 TEXT ·Gemm6x4NEON(SB), NOSPLIT, $0-96
@@ -7554,7 +7554,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_7x4_neon
+// Gemm7x4NEON
 // 7×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v14; A in v0–v3; B in v4–v4.
 TEXT ·Gemm7x4NEON(SB), NOSPLIT, $0-96
@@ -7867,7 +7867,7 @@ gemm_actdone:
 	BGT tile
 	RET
 
-// gemm_8x4_neon
+// Gemm8x4NEON
 // 8×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // Accumulators v8–v15; A in v0–v3; B in v4–v4.
 TEXT ·Gemm8x4NEON(SB), NOSPLIT, $0-96

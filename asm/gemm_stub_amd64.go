@@ -84,30 +84,30 @@ func FMAChainAVX2FMA(n int)
 //go:noescape
 func FMAChainAVX512(n int)
 
-// VNNIPeakAVX512 runs n iterations of 12 independent VPDPBUSD on zmm registers (768 int8 multiply-adds each; needs AVX512_VNNI).
+// DotPeakAVX512VNNI runs n iterations of 12 independent VPDPBUSD on zmm registers (768 int8 multiply-adds each; needs AVX512_VNNI).
 //
 //go:noescape
-func VNNIPeakAVX512(n int)
+func DotPeakAVX512VNNI(n int)
 
-// GemmU8S8x8x32VNNI computes 8 rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.
+// GemmU8S8x8x32AVX512VNNI computes 8 rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.
 //
 //go:noescape
-func GemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+func GemmU8S8x8x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 
-// GemmU8S8x1x32VNNI computes 1 rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.
+// GemmU8S8x1x32AVX512VNNI computes 1 rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.
 //
 //go:noescape
-func GemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
+func GemmU8S8x1x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)
 
-// QGemmU8S8x8x32VNNI computes 8 rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.
+// QGemmU8S8x8x32AVX512VNNI computes 8 rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.
 //
 //go:noescape
-func QGemmU8S8x8x32VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+func QGemmU8S8x8x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
 
-// QGemmU8S8x1x32VNNI computes 1 rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.
+// QGemmU8S8x1x32AVX512VNNI computes 1 rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.
 //
 //go:noescape
-func QGemmU8S8x1x32VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
+func QGemmU8S8x1x32AVX512VNNI(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)
 
 // GemmU8S8x4x16AVX2 computes 4 rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.
 //

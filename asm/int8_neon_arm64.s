@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// gemm_u8s8_1x16_sdot
+// GemmU8S8x1x16SDOT
 // 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·GemmU8S8x1x16SDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -93,7 +93,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_2x16_sdot
+// GemmU8S8x2x16SDOT
 // 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·GemmU8S8x2x16SDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -213,7 +213,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_3x16_sdot
+// GemmU8S8x3x16SDOT
 // 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·GemmU8S8x3x16SDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -364,7 +364,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_4x16_sdot
+// GemmU8S8x4x16SDOT
 // 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·GemmU8S8x4x16SDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -546,7 +546,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_1x16_sudot
+// GemmU8S8x1x16SUDOT
 // 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·GemmU8S8x1x16SUDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -631,7 +631,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_2x16_sudot
+// GemmU8S8x2x16SUDOT
 // 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·GemmU8S8x2x16SUDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -745,7 +745,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_3x16_sudot
+// GemmU8S8x3x16SUDOT
 // 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·GemmU8S8x3x16SUDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -888,7 +888,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_4x16_sudot
+// GemmU8S8x4x16SUDOT
 // 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·GemmU8S8x4x16SUDOT(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -1060,7 +1060,7 @@ epilogue:
 	BGT tile
 	RET
 
-// gemm_u8s8_1x16_neon
+// GemmU8S8x1x16NEON
 // 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 TEXT ·GemmU8S8x1x16NEON(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -1130,7 +1130,7 @@ g1:
 	BGT tile
 	RET
 
-// gemm_u8s8_2x16_neon
+// GemmU8S8x2x16NEON
 // 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 TEXT ·GemmU8S8x2x16NEON(SB), NOSPLIT, $0-64
 	MOVD kq+0(FP), R0
@@ -1237,7 +1237,7 @@ g1:
 	BGT tile
 	RET
 
-// qgemm_u8s8_1x16_sdot
+// QGemmU8S8x1x16SDOT
 // 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·QGemmU8S8x1x16SDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -1358,7 +1358,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_2x16_sdot
+// QGemmU8S8x2x16SDOT
 // 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·QGemmU8S8x2x16SDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -1533,7 +1533,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_3x16_sdot
+// QGemmU8S8x3x16SDOT
 // 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·QGemmU8S8x3x16SDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -1762,7 +1762,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_4x16_sdot
+// QGemmU8S8x4x16SDOT
 // 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 TEXT ·QGemmU8S8x4x16SDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -2045,7 +2045,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_1x16_sudot
+// QGemmU8S8x1x16SUDOT
 // 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·QGemmU8S8x1x16SUDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -2162,7 +2162,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_2x16_sudot
+// QGemmU8S8x2x16SUDOT
 // 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·QGemmU8S8x2x16SUDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -2331,7 +2331,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_3x16_sudot
+// QGemmU8S8x3x16SUDOT
 // 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·QGemmU8S8x3x16SUDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -2552,7 +2552,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_4x16_sudot
+// QGemmU8S8x4x16SUDOT
 // 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 TEXT ·QGemmU8S8x4x16SUDOT(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -2825,7 +2825,7 @@ epilogue:
 	BGT tile
 	RET
 
-// qgemm_u8s8_1x16_neon
+// QGemmU8S8x1x16NEON
 // 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 TEXT ·QGemmU8S8x1x16NEON(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -2927,7 +2927,7 @@ g1:
 	BGT tile
 	RET
 
-// qgemm_u8s8_2x16_neon
+// QGemmU8S8x2x16NEON
 // 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 TEXT ·QGemmU8S8x2x16NEON(SB), NOSPLIT, $0-80
 	MOVD kq+0(FP), R0
@@ -3089,9 +3089,9 @@ g1:
 	BGT tile
 	RET
 
-// sdot_peak_neon
+// DotPeakSDOT
 // n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension.
-TEXT ·SDOTPeakNEON(SB), NOSPLIT, $0-8
+TEXT ·DotPeakSDOT(SB), NOSPLIT, $0-8
 	MOVD n+0(FP), R0
 	CBZ R0, done
 	VEOR V0.B16, V0.B16, V0.B16

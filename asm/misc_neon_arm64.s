@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// add_neon
+// AddNEON
 // out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 TEXT ·AddNEON(SB), NOSPLIT, $0-48
 	MOVD a+0(FP), R0
@@ -145,9 +145,9 @@ loop_1_actdone:
 loop_1_end:
 	RET
 
-// activate_neon
+// ActNEON
 // out = Act(x); x in v0–v7, temps v16–v19, activation constants v20–v23.
-TEXT ·ActivateNEON(SB), NOSPLIT, $0-40
+TEXT ·ActNEON(SB), NOSPLIT, $0-40
 	MOVD x+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD nv+16(FP), R2
@@ -336,7 +336,7 @@ loop_1_actdone:
 loop_1_end:
 	RET
 
-// global_avg_pool_neon
+// GlobalAvgPoolNEON
 // Sums 8 groups in v0–v7 (loads in v16–v23), scale in v31.
 TEXT ·GlobalAvgPoolNEON(SB), NOSPLIT, $0-48
 	MOVD in+0(FP), R0
@@ -409,7 +409,7 @@ chunk_1_pix:
 chunk_1_end:
 	RET
 
-// scale_channels_neon
+// ScaleChannelsNEON
 // in in v0–v3, scales in v4–v7.
 TEXT ·ScaleChannelsNEON(SB), NOSPLIT, $0-48
 	MOVD in+0(FP), R0
@@ -455,7 +455,7 @@ grp_1_end:
 done:
 	RET
 
-// fma_peak_neon
+// FMAPeakNEON
 // n iterations of 24 independent FMLA .4s (192 flops per iteration).
 TEXT ·FMAPeakNEON(SB), NOSPLIT, $0-8
 	MOVD n+0(FP), R0

@@ -4,367 +4,367 @@
 
 package asm
 
-// Gemm1x12NEON is gemm_1x12_neon: 1×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm1x12NEON: 1×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm1x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm2x12NEON is gemm_2x12_neon: 2×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm2x12NEON: 2×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm2x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm3x12NEON is gemm_3x12_neon: 3×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm3x12NEON: 3×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm3x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm4x12NEON is gemm_4x12_neon: 4×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm4x12NEON: 4×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm4x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm5x12NEON is gemm_5x12_neon: 5×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm5x12NEON: 5×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm5x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm6x12NEON is gemm_6x12_neon: 6×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm6x12NEON: 6×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm6x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm7x12NEON is gemm_7x12_neon: 7×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm7x12NEON: 7×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm7x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm8x12NEON is gemm_8x12_neon: 8×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm8x12NEON: 8×12 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm8x12NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm1x8NEON is gemm_1x8_neon: 1×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm1x8NEON: 1×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm1x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm2x8NEON is gemm_2x8_neon: 2×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm2x8NEON: 2×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm2x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm3x8NEON is gemm_3x8_neon: 3×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm3x8NEON: 3×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm3x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm4x8NEON is gemm_4x8_neon: 4×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm4x8NEON: 4×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm4x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm5x8NEON is gemm_5x8_neon: 5×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm5x8NEON: 5×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm5x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm6x8NEON is gemm_6x8_neon: 6×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm6x8NEON: 6×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm6x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm7x8NEON is gemm_7x8_neon: 7×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm7x8NEON: 7×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm7x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm8x8NEON is gemm_8x8_neon: 8×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm8x8NEON: 8×8 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm8x8NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm1x4NEON is gemm_1x4_neon: 1×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm1x4NEON: 1×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm1x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm2x4NEON is gemm_2x4_neon: 2×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm2x4NEON: 2×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm2x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm3x4NEON is gemm_3x4_neon: 3×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm3x4NEON: 3×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm3x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm4x4NEON is gemm_4x4_neon: 4×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm4x4NEON: 4×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm4x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm5x4NEON is gemm_5x4_neon: 5×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm5x4NEON: 5×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm5x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm6x4NEON is gemm_6x4_neon: 6×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm6x4NEON: 6×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm6x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm7x4NEON is gemm_7x4_neon: 7×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm7x4NEON: 7×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm7x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// Gemm8x4NEON is gemm_8x4_neon: 8×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
+// Gemm8x4NEON: 8×4 GEMM tile with fused bias/residual/activation; loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func Gemm8x4NEON(a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32)
 
-// DWConvEdgeNEON is dwconv_edge_neon: One border pixel of a depthwise conv (taps clipped by padding), all channel groups.
+// DWConvEdgeNEON: One border pixel of a depthwise conv (taps clipped by padding), all channel groups.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func DWConvEdgeNEON(in *float32, inRow int, c int, w *float32, wrow int, wgroup int, bias *float32, out *float32, nky int, nkx int, groups int, act int, ep *float32)
 
-// DWConv3x3S1NEON is dwconv3x3s1_neon: Interior run of a 3×3 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
+// DWConv3x3s1NEON: Interior run of a 3×3 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv3x3S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
+func DWConv3x3s1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// DWConv3x3S2NEON is dwconv3x3s2_neon: Interior run of a 3×3 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
+// DWConv3x3s2NEON: Interior run of a 3×3 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv3x3S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
+func DWConv3x3s2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// DWConv5x5S1NEON is dwconv5x5s1_neon: Interior run of a 5×5 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
+// DWConv5x5s1NEON: Interior run of a 5×5 stride-1 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv5x5S1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
+func DWConv5x5s1NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// DWConv5x5S2NEON is dwconv5x5s2_neon: Interior run of a 5×5 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
+// DWConv5x5s2NEON: Interior run of a 5×5 stride-2 depthwise conv over nky kernel rows; strides c, inRow in elements.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func DWConv5x5S2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
+func DWConv5x5s2NEON(in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32)
 
-// GemmU8S8x1x16SDOT is gemm_u8s8_1x16_sdot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// GemmU8S8x1x16SDOT: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x1x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x2x16SDOT is gemm_u8s8_2x16_sdot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// GemmU8S8x2x16SDOT: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x2x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x3x16SDOT is gemm_u8s8_3x16_sdot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// GemmU8S8x3x16SDOT: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x4x16SDOT is gemm_u8s8_4x16_sdot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// GemmU8S8x4x16SDOT: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x1x16SUDOT is gemm_u8s8_1x16_sudot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// GemmU8S8x1x16SUDOT: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x1x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x2x16SUDOT is gemm_u8s8_2x16_sudot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// GemmU8S8x2x16SUDOT: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x2x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x3x16SUDOT is gemm_u8s8_3x16_sudot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// GemmU8S8x3x16SUDOT: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x3x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x4x16SUDOT is gemm_u8s8_4x16_sudot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// GemmU8S8x4x16SUDOT: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x4x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x1x16NEON is gemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// GemmU8S8x1x16NEON: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// GemmU8S8x2x16NEON is gemm_u8s8_2x16_neon: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// GemmU8S8x2x16NEON: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, int32 sums, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int)
 
-// QGemmU8S8x1x16SDOT is qgemm_u8s8_1x16_sdot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// QGemmU8S8x1x16SDOT: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x1x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x2x16SDOT is qgemm_u8s8_2x16_sdot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// QGemmU8S8x2x16SDOT: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x2x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x3x16SDOT is qgemm_u8s8_3x16_sdot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// QGemmU8S8x3x16SDOT: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x3x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x4x16SDOT is qgemm_u8s8_4x16_sdot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
+// QGemmU8S8x4x16SDOT: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SDOT (ARMv8.2 dot product); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x4x16SDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x1x16SUDOT is qgemm_u8s8_1x16_sudot: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// QGemmU8S8x1x16SUDOT: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x1x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x2x16SUDOT is qgemm_u8s8_2x16_sudot: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// QGemmU8S8x2x16SUDOT: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x2x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x3x16SUDOT is qgemm_u8s8_3x16_sudot: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// QGemmU8S8x3x16SUDOT: 3 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x3x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x4x16SUDOT is qgemm_u8s8_4x16_sudot: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
+// QGemmU8S8x4x16SUDOT: 4 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SUDOT (ARMv8.6 I8MM: u8 A directly); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x4x16SUDOT(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x1x16NEON is qgemm_u8s8_1x16_neon: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// QGemmU8S8x1x16NEON: 1 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x1x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// QGemmU8S8x2x16NEON is qgemm_u8s8_2x16_neon: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
+// QGemmU8S8x2x16NEON: 2 rows × 16 columns of u8 A times packed s8 B over 4·kq inputs, sums requantized to bytes, with SMULL/SADALP (ARMv8.0); loops over tiles row tiles.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QGemmU8S8x2x16NEON(kq int, a *uint8, lda int, b *int8, init *int32, mult *float32, ep *int16, c *uint8, ldc int, tiles int)
 
-// SDOTPeakNEON is sdot_peak_neon: n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension.
+// DotPeakSDOT: n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func SDOTPeakNEON(n int)
+func DotPeakSDOT(n int)
 
-// QDWConv3x3NEON is qdw3x3_neon: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// QDWConv3x3NEON: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QDWConv3x3NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
-// QDWConv5x5NEON is qdw5x5_neon: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// QDWConv5x5NEON: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func QDWConv5x5NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
-// QDWConv3x3S1NEON is qdw3x3s1_neon: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// QDWConv3x3s1NEON: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QDWConv3x3S1NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+func QDWConv3x3s1NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
-// QDWConv5x5S1NEON is qdw5x5s1_neon: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// QDWConv5x5s1NEON: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QDWConv5x5S1NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+func QDWConv5x5s1NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
-// QDWConv3x3S2NEON is qdw3x3s2_neon: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// QDWConv3x3s2NEON: npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QDWConv3x3S2NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+func QDWConv3x3s2NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
-// QDWConv5x5S2NEON is qdw5x5s2_neon: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
+// QDWConv5x5s2NEON: npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func QDWConv5x5S2NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
+func QDWConv5x5s2NEON(taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int)
 
-// AddNEON is add_neon: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
+// AddNEON: out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func AddNEON(a *float32, b *float32, out *float32, nv int, act int, ep *float32)
 
-// ActivateNEON is activate_neon: out = Act(x); x in v0–v7, temps v16–v19, activation constants v20–v23.
+// ActNEON: out = Act(x); x in v0–v7, temps v16–v19, activation constants v20–v23.
 // (The .s file gives its register plan.)
 //
 //go:noescape
-func ActivateNEON(x *float32, out *float32, nv int, act int, ep *float32)
+func ActNEON(x *float32, out *float32, nv int, act int, ep *float32)
 
-// GlobalAvgPoolNEON is global_avg_pool_neon: Sums 8 groups in v0–v7 (loads in v16–v23), scale in v31.
+// GlobalAvgPoolNEON: Sums 8 groups in v0–v7 (loads in v16–v23), scale in v31.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func GlobalAvgPoolNEON(in *float32, hw int, c int, groups int, out *float32, scale *float32)
 
-// ScaleChannelsNEON is scale_channels_neon: in in v0–v3, scales in v4–v7.
+// ScaleChannelsNEON: in in v0–v3, scales in v4–v7.
 // (The .s file gives its register plan.)
 //
 //go:noescape
 func ScaleChannelsNEON(in *float32, hw int, c int, groups int, s *float32, out *float32)
 
-// FMAPeakNEON is fma_peak_neon: n iterations of 24 independent FMLA .4s (192 flops per iteration).
+// FMAPeakNEON: n iterations of 24 independent FMLA .4s (192 flops per iteration).
 // (The .s file gives its register plan.)
 //
 //go:noescape
@@ -374,14 +374,14 @@ func FMAPeakNEON(n int)
 // the packed panel widths, widest first (a matrix's last panel is the narrowest
 // that holds its columns), and the tallest row tile.
 const (
-	GemmNEONNR    = 12 // full panel width
-	GemmNEONMaxMR = 8  // rows of the tallest tile
+	GemmNRNEON       = 12 // full panel width
+	GemmTileRowsNEON = 8  // rows of the tallest tile
 )
 
-// GemmNEONPanels are the panel widths there are kernels for, widest first.
-var GemmNEONPanels = [...]int{12, 8, 4}
+// GemmPanelsNEON are the panel widths there are kernels for, widest first.
+var GemmPanelsNEON = [...]int{12, 8, 4}
 
-// GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).
+// GemmNEON calls Gemm<mr>x<nr>NEON (mr = 1..8, nr = 12, 8 or 4).
 func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {
 	switch nr<<8 | mr {
 	case 12<<8 | 1:
@@ -437,18 +437,18 @@ func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32,
 	}
 }
 
-// DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether
+// DWConvInteriorNEON calls DWConv<k>x<k>s<s>NEON and reports whether
 // that kernel exists.
 func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32) bool {
 	switch {
 	case k == 3 && s == 1:
-		DWConv3x3S1NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
+		DWConv3x3s1NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	case k == 3 && s == 2:
-		DWConv3x3S2NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
+		DWConv3x3s2NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	case k == 5 && s == 1:
-		DWConv5x5S1NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
+		DWConv5x5s1NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	case k == 5 && s == 2:
-		DWConv5x5S2NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
+		DWConv5x5s2NEON(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)
 	default:
 		return false
 	}
@@ -558,19 +558,19 @@ func QGemmU8S8NEON(mr int, kq int, a *uint8, lda int, b *int8, init *int32, mult
 	}
 }
 
-// QDWConvNEON calls qdw<k>x<k>s<s>_neon for s = 1, 2 (pixStride s
-// input pixels, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,
+// QDWConvNEON calls QDWConv<k>x<k>s<s>NEON for s = 1, 2 (pixStride s
+// input pixels, tap pointers of a row one pixel apart), else QDWConv<k>x<k>NEON,
 // and reports whether that kernel exists.
 func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {
 	switch {
 	case k == 3 && s == 1:
-		QDWConv3x3S1NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+		QDWConv3x3s1NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 5 && s == 1:
-		QDWConv5x5S1NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+		QDWConv5x5s1NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 3 && s == 2:
-		QDWConv3x3S2NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+		QDWConv3x3s2NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 5 && s == 2:
-		QDWConv5x5S2NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
+		QDWConv5x5s2NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 3:
 		QDWConv3x3NEON(taps, pixStride, c4, w, zp, out, outStride, npix)
 	case k == 5:

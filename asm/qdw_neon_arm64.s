@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// qdw3x3_neon
+// QDWConv3x3NEON
 // npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 TEXT ·QDWConv3x3NEON(SB), NOSPLIT, $0-64
 	MOVD taps+0(FP), R0
@@ -701,7 +701,7 @@ pe4:
 done:
 	RET
 
-// qdw5x5_neon
+// QDWConv5x5NEON
 // npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
 TEXT ·QDWConv5x5NEON(SB), NOSPLIT, $0-64
 	MOVD taps+0(FP), R0
@@ -2338,9 +2338,9 @@ pe4:
 done:
 	RET
 
-// qdw3x3s1_neon
+// QDWConv3x3s1NEON
 // npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
-TEXT ·QDWConv3x3S1NEON(SB), NOSPLIT, $0-64
+TEXT ·QDWConv3x3s1NEON(SB), NOSPLIT, $0-64
 	MOVD taps+0(FP), R0
 	MOVD pixStride+8(FP), R1
 	MOVD c4+16(FP), R2
@@ -2993,9 +2993,9 @@ pe4:
 done:
 	RET
 
-// qdw5x5s1_neon
+// QDWConv5x5s1NEON
 // npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
-TEXT ·QDWConv5x5S1NEON(SB), NOSPLIT, $0-64
+TEXT ·QDWConv5x5s1NEON(SB), NOSPLIT, $0-64
 	MOVD taps+0(FP), R0
 	MOVD pixStride+8(FP), R1
 	MOVD c4+16(FP), R2
@@ -4505,9 +4505,9 @@ pe4:
 done:
 	RET
 
-// qdw3x3s2_neon
+// QDWConv3x3s2NEON
 // npix output pixels of a 3×3 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
-TEXT ·QDWConv3x3S2NEON(SB), NOSPLIT, $0-64
+TEXT ·QDWConv3x3s2NEON(SB), NOSPLIT, $0-64
 	MOVD taps+0(FP), R0
 	MOVD pixStride+8(FP), R1
 	MOVD c4+16(FP), R2
@@ -5181,9 +5181,9 @@ pe4:
 done:
 	RET
 
-// qdw5x5s2_neon
+// QDWConv5x5s2NEON
 // npix output pixels of a 5×5 int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).
-TEXT ·QDWConv5x5S2NEON(SB), NOSPLIT, $0-64
+TEXT ·QDWConv5x5s2NEON(SB), NOSPLIT, $0-64
 	MOVD taps+0(FP), R0
 	MOVD pixStride+8(FP), R1
 	MOVD c4+16(FP), R2

@@ -222,7 +222,7 @@ func transposeF32(src []float32, lds int, dst []float32, ldd int, rows, cols int
 	_ = dst[(cols-1)*ldd+rows-1]
 	r8, c8 := rows&^7, cols&^7
 	if r8 > 0 && c8 > 0 {
-		asm.Transpose8_AVX2FMA(&src[0], lds, &dst[0], ldd, r8, c8)
+		asm.Transpose8x8AVX2FMA(&src[0], lds, &dst[0], ldd, r8, c8)
 	}
 	for i := 0; i < rows; i++ {
 		j0 := c8

@@ -11,8 +11,8 @@ import (
 
 // NEON depthwise conv: weights packed [ceil(C/4)][KH·KW][4] (zero padded
 // lanes). Each output row is split into border pixels (window clipped by
-// padding: dwconv_edge_neon, one call per pixel) and the interior run
-// (dwconv<K>x<K>s<S>_neon for 3×3/5×5, stride 1/2; other shapes use the
+// padding: DWConvEdgeNEON, one call per pixel) and the interior run
+// (DWConv<K>x<K>s<S>NEON for 3×3/5×5, stride 1/2; other shapes use the
 // edge kernel everywhere). Channels past the last full group of 4 are
 // computed here in Go.
 func fillDWARM64(s *Set) {
@@ -80,8 +80,8 @@ func neonDWConv(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 
 // neonDWRowGroups computes output row oy for the whole 4-channel groups:
 // the pixels whose window columns are inside the image with the generated
-// dwconv<K>x<K>s<S>_neon on the row's valid kernel rows, when there is such
-// a kernel; every other pixel with dwconv_edge_neon on its clipped window.
+// DWConv<K>x<K>s<S>NEON on the row's valid kernel rows, when there is such
+// a kernel; every other pixel with DWConvEdgeNEON on its clipped window.
 func neonDWRowGroups(p *DWParams, in, wp, bias, out []float32, oy, act int, epp *float32) {
 	C, groups, taps := p.C, p.C/4, p.KH*p.KW
 	var bb *float32

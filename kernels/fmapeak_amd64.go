@@ -36,7 +36,7 @@ func VNNIPeakLoop() (run func(n int), macsPerIter int) {
 	if !HasVNNI() {
 		return nil, 0
 	}
-	return asm.VNNIPeakAVX512, 12 * 64
+	return asm.DotPeakAVX512VNNI, 12 * 64
 }
 
 // fmaChainLoop returns the generated dependent-FMA loop of isa (12 FMAs in

@@ -30,7 +30,7 @@ func sdotPeakLoop() (run func(n int), macsPerIter int) {
 	if !hasSDOT {
 		return nil, 0
 	}
-	return asm.SDOTPeakNEON, 24 * 16
+	return asm.DotPeakSDOT, 24 * 16
 }
 
 // fmaChainLoop: no dependent-FMA loop in this build (FMARate reports 0).

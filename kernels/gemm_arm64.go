@@ -13,13 +13,13 @@ import (
 // last panel is the narrowest generated width that holds the remaining
 // columns (8 or 4, zero padded), so n = 16 or 32 does not pay for 24 or 36
 // columns. Computed by the generated gemm_<mr>x<12|8|4>_neon kernels
-// (codegen/neon/gemm.go, whose inventory asm.GemmNEONNR, GemmNEONPanels and
-// GemmNEONMaxMR this file reads): 8-row tiles looped inside one call per
+// (codegen/neon/gemm.go, whose inventory asm.GemmNRNEON, GemmPanelsNEON and
+// GemmTileRowsNEON this file reads): 8-row tiles looped inside one call per
 // panel and row block, an mr-row kernel for leftover rows, and a scratch
 // tile for panels cut short by n1.
 const (
-	neonNR = asm.GemmNEONNR
-	neonMR = asm.GemmNEONMaxMR
+	neonNR = asm.GemmNRNEON
+	neonMR = asm.GemmTileRowsNEON
 )
 
 // neonGemmRowBlock is how many rows of A (a multiple of 8, the tile height) are run against
@@ -43,7 +43,7 @@ func fillGemmARM64(s *Set) {
 // the columns rounded up to 4, at most 12).
 func neonPanelWidth(n, j0 int) int {
 	w := neonNR
-	for _, p := range asm.GemmNEONPanels { // widest first
+	for _, p := range asm.GemmPanelsNEON { // widest first
 		if p >= n-j0 {
 			w = p
 		}

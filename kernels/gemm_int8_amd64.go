@@ -106,9 +106,9 @@ func (t int8Tiles) shape() (rows, width int) {
 func (t int8Tiles) sums(one bool, kq int, a *uint8, lda int, b *int8, c *int32, ldc int) {
 	switch {
 	case t == int8VNNI && one:
-		asm.GemmU8S8x1x32VNNI(kq, a, lda, b, c, ldc)
+		asm.GemmU8S8x1x32AVX512VNNI(kq, a, lda, b, c, ldc)
 	case t == int8VNNI:
-		asm.GemmU8S8x8x32VNNI(kq, a, lda, b, c, ldc)
+		asm.GemmU8S8x8x32AVX512VNNI(kq, a, lda, b, c, ldc)
 	case t == int8AVXVNNI && one:
 		asm.GemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc)
 	case t == int8AVXVNNI:
@@ -123,9 +123,9 @@ func (t int8Tiles) sums(one bool, kq int, a *uint8, lda int, b *int8, c *int32, 
 func (t int8Tiles) requant(one bool, kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32) {
 	switch {
 	case t == int8VNNI && one:
-		asm.QGemmU8S8x1x32VNNI(kq, a, lda, b, c, ldc, q)
+		asm.QGemmU8S8x1x32AVX512VNNI(kq, a, lda, b, c, ldc, q)
 	case t == int8VNNI:
-		asm.QGemmU8S8x8x32VNNI(kq, a, lda, b, c, ldc, q)
+		asm.QGemmU8S8x8x32AVX512VNNI(kq, a, lda, b, c, ldc, q)
 	case t == int8AVXVNNI && one:
 		asm.QGemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc, q)
 	case t == int8AVXVNNI:

@@ -26,9 +26,9 @@ func fillMiscAMD64(s *Set) {
 		need("GlobalAvgPool", "output", len(out), c)
 		scale := 1 / float32(hw)
 		if wide {
-			asm.GAvgPool_AVX512(&in[0], hw, c, &out[0], &scale, nil)
+			asm.GlobalAvgPoolAVX512(&in[0], hw, c, &out[0], &scale, nil)
 		} else {
-			asm.GAvgPool_AVX2FMA(&in[0], hw, c, &out[0], &scale, tailMask(c))
+			asm.GlobalAvgPoolAVX2FMA(&in[0], hw, c, &out[0], &scale, tailMask(c))
 		}
 	}
 	s.ScaleChannels = func(in []float32, hw, c int, sc, out []float32) {
@@ -39,9 +39,9 @@ func fillMiscAMD64(s *Set) {
 		need("ScaleChannels", "scales", len(sc), c)
 		need("ScaleChannels", "output", len(out), hw*c)
 		if wide {
-			asm.ScaleChannels_AVX512(&in[0], hw, c, &sc[0], &out[0], nil)
+			asm.ScaleChannelsAVX512(&in[0], hw, c, &sc[0], &out[0], nil)
 		} else {
-			asm.ScaleChannels_AVX2FMA(&in[0], hw, c, &sc[0], &out[0], tailMask(c))
+			asm.ScaleChannelsAVX2FMA(&in[0], hw, c, &sc[0], &out[0], tailMask(c))
 		}
 	}
 	s.Add = func(a, b, out []float32, ep *Epilogue) {
@@ -54,9 +54,9 @@ func fillMiscAMD64(s *Set) {
 		var prm EpParams
 		mode, goAct := ep.params(&prm, false)
 		if wide {
-			asm.AddAct_AVX512(&a[0], &b[0], &out[0], n, &prm.A, mode, nil)
+			asm.AddAVX512(&a[0], &b[0], &out[0], n, &prm.A, mode, nil)
 		} else {
-			asm.AddAct_AVX2FMA(&a[0], &b[0], &out[0], n, &prm.A, mode, tailMask(n))
+			asm.AddAVX2FMA(&a[0], &b[0], &out[0], n, &prm.A, mode, tailMask(n))
 		}
 		switch {
 		case goAct && ep.Act == ActSigmoid:
@@ -73,9 +73,9 @@ func fillMiscAMD64(s *Set) {
 		need("ExpSum", "output", len(out), n)
 		ms := [2]float32{m, 0}
 		if wide {
-			asm.ExpSum_AVX512(&x[0], &out[0], n, &ms[0], nil)
+			asm.ExpSumAVX512(&x[0], &out[0], n, &ms[0], nil)
 		} else {
-			asm.ExpSum_AVX2FMA(&x[0], &out[0], n, &ms[0], tailMask(n))
+			asm.ExpSumAVX2FMA(&x[0], &out[0], n, &ms[0], tailMask(n))
 		}
 		return ms[1]
 	}
@@ -86,9 +86,9 @@ func fillMiscAMD64(s *Set) {
 		}
 		need("Sigmoid", "output", len(out), n)
 		if wide {
-			asm.Sigmoid_AVX512(&x[0], &out[0], n, nil)
+			asm.SigmoidAVX512(&x[0], &out[0], n, nil)
 		} else {
-			asm.Sigmoid_AVX2FMA(&x[0], &out[0], n, tailMask(n))
+			asm.SigmoidAVX2FMA(&x[0], &out[0], n, tailMask(n))
 		}
 	}
 	s.Max = func(x []float32, init float32) float32 {
@@ -98,9 +98,9 @@ func fillMiscAMD64(s *Set) {
 		}
 		res := init
 		if wide {
-			asm.Max_AVX512(&x[0], n, &res, nil)
+			asm.MaxAVX512(&x[0], n, &res, nil)
 		} else {
-			asm.Max_AVX2FMA(&x[0], n, &res, tailMask(n))
+			asm.MaxAVX2FMA(&x[0], n, &res, tailMask(n))
 		}
 		return res
 	}
@@ -121,9 +121,9 @@ func fillMiscAMD64(s *Set) {
 			return
 		}
 		if wide {
-			asm.Act_AVX512(&x[0], &out[0], n, &prm.A, mode, nil)
+			asm.ActAVX512(&x[0], &out[0], n, &prm.A, mode, nil)
 		} else {
-			asm.Act_AVX2FMA(&x[0], &out[0], n, &prm.A, mode, tailMask(n))
+			asm.ActAVX2FMA(&x[0], &out[0], n, &prm.A, mode, tailMask(n))
 		}
 	}
 	s.NCHWToNHWC = func(in []float32, c, hw int, out []float32) {
@@ -135,9 +135,9 @@ func fillMiscAMD64(s *Set) {
 		need("NCHWToNHWC", "output", len(out), 3*hw)
 		n := hw / vl * vl
 		if wide {
-			asm.NCHWToNHWC3_AVX512(&in[0], hw, &out[0], n)
+			asm.NCHWToNHWC3AVX512(&in[0], hw, &out[0], n)
 		} else {
-			asm.NCHWToNHWC3_AVX2FMA(&in[0], hw, &out[0], n)
+			asm.NCHWToNHWC3AVX2FMA(&in[0], hw, &out[0], n)
 		}
 		for p := n; p < hw; p++ { // the last hw mod vl pixels
 			out[3*p], out[3*p+1], out[3*p+2] = in[p], in[hw+p], in[2*hw+p]

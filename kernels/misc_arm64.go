@@ -51,7 +51,7 @@ func neonActivate(x, out []float32, ep *Epilogue) {
 	}
 	nv := n / 4
 	if nv > 0 {
-		asm.ActivateNEON(&x[0], &out[0], nv, act, &prm.A)
+		asm.ActNEON(&x[0], &out[0], nv, act, &prm.A)
 	}
 	for i := 4 * nv; i < n; i++ {
 		out[i] = neonActScalar(ep, x[i], 0)

@@ -8,7 +8,7 @@ import (
 	"github.com/mnc-go/mnc/asm"
 )
 
-// neonFMAPeakFlops is the work of one fma_peak_neon iteration.
+// neonFMAPeakFlops is the work of one FMAPeakNEON iteration.
 const neonFMAPeakFlops = 24 * 4 * 2
 
 // BenchmarkFMAPeakNEON is the single-core NEON FMA throughput (GFLOP/s)

@@ -44,9 +44,9 @@ func qconvArch(isa ISA, p *QConvParams, in, d, out, scratch []byte, oy0, oy1 int
 	var taps [9]*uint8
 	call := func(pixStride int, o *uint8, npix int) {
 		if vnni {
-			asm.QStemVNNI(nb, &taps[0], pixStride, q, o, os, npix)
+			asm.QStemConvAVX512VNNI(nb, &taps[0], pixStride, q, o, os, npix)
 		} else {
-			asm.QStemAVX2(nb, &taps[0], pixStride, q, o, os, npix)
+			asm.QStemConvAVX2(nb, &taps[0], pixStride, q, o, os, npix)
 		}
 	}
 	zrow := scratch[:(p.W+k)*is]

@@ -92,11 +92,11 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 		var ok bool
 		switch {
 		case vnni && reuse:
-			ok = asm.QDWConv3x3VNNI(p.SW, &taps[0], pixStride, c, q, o, os, npix)
+			ok = asm.QDWConv3x3sAVX512VNNI(p.SW, &taps[0], pixStride, c, q, o, os, npix)
 		case reuse:
-			ok = asm.QDWConv3x3AVX2(p.SW, &taps[0], pixStride, c, q, o, os, npix)
+			ok = asm.QDWConv3x3sAVX2(p.SW, &taps[0], pixStride, c, q, o, os, npix)
 		case vnni:
-			ok = asm.QDWConvVNNI(k, &taps[0], pixStride, c, q, o, os, npix)
+			ok = asm.QDWConvAVX512VNNI(k, &taps[0], pixStride, c, q, o, os, npix)
 		default:
 			ok = asm.QDWConvAVX2(k, &taps[0], pixStride, c, q, o, os, npix)
 		}
@@ -146,9 +146,9 @@ func qdwRun(l int, p *QDWParams, in, wp, out, scratch []byte, oy0, oy1 int) {
 			if pairs && n >= group {
 				pq, po := (*int32)(unsafe.Pointer(&pargs)), &out[(oy*p.OW+oxLo)*os]
 				if group == 2 {
-					asm.QDWConv3x3VNNI(2, &taps[0], 64, 64, pq, po, 64, n/2)
+					asm.QDWConv3x3sAVX512VNNI(2, &taps[0], 64, 64, pq, po, 64, n/2)
 				} else {
-					asm.QDWConvVNNI(3, &taps[0], 64, 64, pq, po, 64, n/4)
+					asm.QDWConvAVX512VNNI(3, &taps[0], 64, 64, pq, po, 64, n/4)
 				}
 				if r := n % group; r > 0 {
 					for i := range taps[:k*k] {

@@ -9,7 +9,7 @@ import (
 )
 
 // fillQDWARM64: the NEON Set packs 3×3 and 5×5 depthwise weights in layout
-// 4 and runs the generated qdw<K>x<K>_neon kernels (codegen/neon/qdw.go);
+// 4 and runs the generated QDWConv<K>x<K>NEON kernels (codegen/neon/qdw.go);
 // other kernel sizes keep the pure-Go path's layout 3.
 func fillQDWARM64(s *Set) {
 	if s.ISA != NEON {

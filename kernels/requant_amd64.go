@@ -21,9 +21,9 @@ func requantRows(vl int, ep *Epilogue, x, out []float32, c int) bool {
 	var prm EpParams
 	prm.Lo, prm.Hi = ep.Min, ep.Max
 	if vl == 16 {
-		asm.RequantChannels_AVX512(&x[0], len(x)/c, c, &ep.Slope[0], &out[0], &prm.A, nil)
+		asm.RequantChannelsAVX512(&x[0], len(x)/c, c, &ep.Slope[0], &out[0], &prm.A, nil)
 	} else {
-		asm.RequantChannels_AVX2FMA(&x[0], len(x)/c, c, &ep.Slope[0], &out[0], &prm.A, tailMask(c))
+		asm.RequantChannelsAVX2FMA(&x[0], len(x)/c, c, &ep.Slope[0], &out[0], &prm.A, tailMask(c))
 	}
 	return true
 }
@@ -54,9 +54,9 @@ func fillQuantAMD64(s *Set, vl int) {
 		}
 		p := [4]float32{sc, lo - zp, hi - zp, zp}
 		if vl == 16 {
-			asm.Quantize_AVX512(&x[0], &out[0], len(x), &p[0], nil)
+			asm.QuantizeAVX512(&x[0], &out[0], len(x), &p[0], nil)
 		} else {
-			asm.Quantize_AVX2FMA(&x[0], &out[0], len(x), &p[0], tailMask(len(x)))
+			asm.QuantizeAVX2FMA(&x[0], &out[0], len(x), &p[0], tailMask(len(x)))
 		}
 	}
 	if vl == 16 && cpu.X86.HasAVX512VBMI {
@@ -66,7 +66,7 @@ func fillQuantAMD64(s *Set, vl int) {
 				lutBytesGeneric(in, out, table)
 				return
 			}
-			asm.LUTBytes_AVX512VBMI(&in[0], &out[0], n, &table[0])
+			asm.LUTBytesAVX512VBMI(&in[0], &out[0], n, &table[0])
 			lutBytesGeneric(in[n:], out[n:], table)
 		}
 	}
@@ -80,7 +80,7 @@ func fillQuantAMD64(s *Set, vl int) {
 				return
 			}
 			p := [8]float32{as, bs, m, lo, hi, float32(za), float32(zb), float32(zy)}
-			asm.QAddU8_AVX512(&a[0], &b[0], &out[0], n, &p[0])
+			asm.QAddU8AVX512(&a[0], &b[0], &out[0], n, &p[0])
 			qaddU8Generic(a[n:], b[n:], out[n:], as, bs, m, lo, hi, za, zb, zy)
 		}
 	}
@@ -93,9 +93,9 @@ func fillQuantAMD64(s *Set, vl int) {
 		}
 		p := [5]float32{as, bs, m, lo, hi}
 		if vl == 16 {
-			asm.QAdd_AVX512(&a[0], &b[0], &out[0], len(out), &p[0], nil)
+			asm.QAddAVX512(&a[0], &b[0], &out[0], len(out), &p[0], nil)
 		} else {
-			asm.QAdd_AVX2FMA(&a[0], &b[0], &out[0], len(out), &p[0], tailMask(len(out)))
+			asm.QAddAVX2FMA(&a[0], &b[0], &out[0], len(out), &p[0], tailMask(len(out)))
 		}
 	}
 }

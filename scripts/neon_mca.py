@@ -25,13 +25,13 @@ KERNELS = [
     ("GemmU8S8x4x16SDOT", 0, "int8 4x16 SDOT (16 k)", 4 * 16 * 16),
     ("GemmU8S8x4x16SUDOT", 0, "int8 4x16 SUDOT (16 k)", 4 * 16 * 16),
     ("GemmU8S8x2x16NEON", 0, "int8 2x16 SMULL (4 k)", 2 * 16 * 4),
-    ("DWConv3x3S1NEON", 0, "fp32 dw 3x3 (4 ch, 8 px, 1 row)", 4 * 8 * 3),
+    ("DWConv3x3s1NEON", 0, "fp32 dw 3x3 (4 ch, 8 px, 1 row)", 4 * 8 * 3),
     ("QDWConv3x3NEON", 0, "int8 dw 3x3 (16 ch, 2 px)", 16 * 9 * 2),
-    ("QDWConv3x3S1NEON", 0, "int8 dw 3x3 s1 (16 ch, 2 px)", 16 * 9 * 2),
+    ("QDWConv3x3s1NEON", 0, "int8 dw 3x3 s1 (16 ch, 2 px)", 16 * 9 * 2),
     ("QDWConv5x5NEON", 0, "int8 dw 5x5 (16 ch, 2 px)", 16 * 25 * 2),
-    ("QDWConv5x5S1NEON", 0, "int8 dw 5x5 s1 (16 ch, 2 px)", 16 * 25 * 2),
-    ("QDWConv3x3S2NEON", 0, "int8 dw 3x3 s2 (16 ch, 2 px)", 16 * 9 * 2),
-    ("QDWConv5x5S2NEON", 0, "int8 dw 5x5 s2 (16 ch, 2 px)", 16 * 25 * 2),
+    ("QDWConv5x5s1NEON", 0, "int8 dw 5x5 s1 (16 ch, 2 px)", 16 * 25 * 2),
+    ("QDWConv3x3s2NEON", 0, "int8 dw 3x3 s2 (16 ch, 2 px)", 16 * 9 * 2),
+    ("QDWConv5x5s2NEON", 0, "int8 dw 5x5 s2 (16 ch, 2 px)", 16 * 25 * 2),
 ]
 
 

@@ -29,7 +29,7 @@ import (
 const dwSig = "func(in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32)"
 
 func dwName(t *target, k, kw0, kw1 int) string {
-	return fmt.Sprintf("DWConv%dx%d_kw%dto%d_%s", k, k, kw0, kw1, t.Name)
+	return fmt.Sprintf("DWConv%dx%dkw%dto%d%s", k, k, kw0, kw1, t.Name)
 }
 
 // dwFrame is what a depthwise block body works with: the channel block at

@@ -21,7 +21,7 @@ import (
 // input row).
 
 func dwInteriorName(t *target, k, s int) string {
-	return fmt.Sprintf("DWConv%dx%ds%d_%s", k, k, s, t.Name)
+	return fmt.Sprintf("DWConv%dx%ds%d%s", k, k, s, t.Name)
 }
 
 // dwInteriorPixels is P: 8 accumulators, K weights, a column and the AVX2

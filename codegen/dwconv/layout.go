@@ -18,7 +18,7 @@ import (
 
 const interleaveSig = "func(in *float32, hw int, out *float32, n int)"
 
-func interleaveName(t *target) string { return "NCHWToNHWC3_" + t.Name }
+func interleaveName(t *target) string { return "NCHWToNHWC3" + t.Name }
 
 func genInterleave3(t *target) {
 	var tab Mem
@@ -119,7 +119,7 @@ const transposeSig = "func(src *float32, lds int, dst *float32, ldd int, rows, c
 // cols, both multiples of 8, in 8×8 blocks: eight row loads, the usual
 // unpack / shuffle / 128-bit permute network, eight row stores.
 func genTranspose8() {
-	name := "Transpose8_AVX2FMA"
+	name := "Transpose8x8AVX2FMA"
 	TEXT(name, NOSPLIT, transposeSig)
 	Pragma("noescape")
 	Doc(name + " sets dst[j·ldd+i] = src[i·lds+j] for i < rows, j < cols (multiples of 8; strides in floats).")

@@ -26,7 +26,7 @@ const (
 	qaddSig  = "func(a, b, out *float32, n int, p *float32, mask *int32)"
 )
 
-func miscName(op string, t *target) string { return fmt.Sprintf("%s_%s", op, t.Name) }
+func miscName(op string, t *target) string { return op + t.Name }
 
 func genMisc(t *target) {
 	genGAvgPool(t)
@@ -81,7 +81,7 @@ func channelBounds(t *target, name string) (cs, jend GPVirtual) {
 }
 
 func genGAvgPool(t *target) {
-	name := miscName("GAvgPool", t)
+	name := miscName("GlobalAvgPool", t)
 	TEXT(name, NOSPLIT, gapSig)
 	Pragma("noescape")
 	Doc(name + " sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.")
@@ -165,7 +165,7 @@ func genScaleChannels(t *target) {
 func genElementwise(t *target, add bool) {
 	op, sig, doc := "Act", actSig, " sets out[i] = Act(x[i]) for n elements (out may be x)."
 	if add {
-		op, sig, doc = "AddAct", addSig, " sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b)."
+		op, sig, doc = "Add", addSig, " sets out[i] = Act(a[i]+b[i]) for n elements (out may alias a or b)."
 	}
 	name := miscName(op, t)
 	TEXT(name, NOSPLIT, sig)

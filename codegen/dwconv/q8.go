@@ -35,7 +35,7 @@ const qdwSig = "func(taps **uint8, pixStride, c int, q *int32, out *uint8, outPi
 
 const qdwArgW, qdwArgHi, qdwArgZp, qdwArgMask = 0, 8, 12, 16
 
-func qdwName(isa string, k int) string { return fmt.Sprintf("QDWConv%dx%d_%s", k, k, isa) }
+func qdwName(isa string, k int) string { return fmt.Sprintf("QDWConv%dx%d%s", k, k, isa) }
 
 // qdwFrame is the state a channel block body works with.
 type qdwFrame struct {
@@ -254,7 +254,7 @@ func genQDWVNNI(k int) {
 	quads := qdwQuads(k)
 	nq := len(quads)
 	blkBytes := nq*256 + 512
-	name := qdwName("VNNI", k)
+	name := qdwName("AVX512VNNI", k)
 	doc := fmt.Sprintf("%s computes npix output pixels of a %dx%d int8 depthwise conv on u8 bytes (AVX-512 VNNI).", name, k, k)
 	qdwDriver(name, doc, k, 64, blkBytes, 64, blkBytes, func(f *qdwFrame, c GPVirtual) { f.vnniTailMask(c) }, func(f *qdwFrame, _ int) {
 		acc := make([]VecVirtual, 4)
@@ -365,7 +365,7 @@ func (f *qdwFrame) reuseColumns(s, nq int, out GPVirtual, ring *[3][4]VecVirtual
 	Label(done)
 }
 
-func qdwReuseName(s int) string { return fmt.Sprintf("QDWConv3x3s%d_VNNI", s) }
+func qdwReuseName(s int) string { return fmt.Sprintf("QDWConv3x3s%dAVX512VNNI", s) }
 
 // genQDWAVX2: groups of 8 channels as one vector of 8 int32 sums (4 per
 // block of 32); each tap's 8 bytes are zero-extended to dwords
@@ -457,7 +457,7 @@ func genQDW() {
 // the int8 depthwise kernels.
 func qdwTable() string {
 	var b strings.Builder
-	for _, isa := range []string{"VNNI", "AVX2"} {
+	for _, isa := range []string{"AVX512VNNI", "AVX2"} {
 		var cases [][2]string
 		for _, k := range dwKernelSizes {
 			cases = append(cases, [2]string{fmt.Sprint(k), qdwName(isa, k)})
@@ -468,12 +468,12 @@ func qdwTable() string {
 	for _, s := range dwStrides {
 		cases = append(cases, [2]string{fmt.Sprint(s), qdwReuseName(s)})
 	}
-	dispatch(&b, "QDWConv3x3VNNI runs the 3×3 stride-s int8 depthwise kernel that reuses column quads; false if none is generated.", "QDWConv3x3VNNI", "s int", "s", qdwSig, cases)
+	dispatch(&b, "QDWConv3x3sAVX512VNNI runs the 3×3 stride-s int8 depthwise kernel that reuses column quads; false if none is generated.", "QDWConv3x3sAVX512VNNI", "s int", "s", qdwSig, cases)
 	cases = nil
 	for _, s := range dwStrides {
-		cases = append(cases, [2]string{fmt.Sprint(s), fmt.Sprintf("QDWConv3x3s%d_AVX2", s)})
+		cases = append(cases, [2]string{fmt.Sprint(s), fmt.Sprintf("QDWConv3x3s%dAVX2", s)})
 	}
-	dispatch(&b, "QDWConv3x3AVX2 runs the 3×3 stride-s int8 depthwise kernel on layout 2 (AVX2); false if none is generated.", "QDWConv3x3AVX2", "s int", "s", qdwSig, cases)
+	dispatch(&b, "QDWConv3x3sAVX2 runs the 3×3 stride-s int8 depthwise kernel on layout 2 (AVX2); false if none is generated.", "QDWConv3x3sAVX2", "s int", "s", qdwSig, cases)
 	return b.String()
 }
 
@@ -487,7 +487,7 @@ func qdwTable() string {
 // are unrolled as in genQDWVNNI3x3.
 func genQDWAVX23x3(s int) {
 	const k = 3
-	name := fmt.Sprintf("QDWConv3x3s%d_AVX2", s)
+	name := fmt.Sprintf("QDWConv3x3s%dAVX2", s)
 	TEXT(name, NOSPLIT, qdwSig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes npix output pixels of a 3x3 stride-%d int8 depthwise conv on u8 bytes (AVX2), reusing input columns.", name, s))

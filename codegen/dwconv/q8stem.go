@@ -28,7 +28,7 @@ const qstemSig = "func(taps **uint8, pixStride int, q *int32, out *uint8, outPix
 
 const qstemTaps = 9
 
-func qstemName(nb int) string { return fmt.Sprintf("QStem3x3C4_%dx16_VNNI", nb) }
+func qstemName(nb int) string { return fmt.Sprintf("QStemConv3x3c4x%dAVX512VNNI", 16*nb) }
 
 // qstemPixels is how many pixels one iteration computes: P·nb
 // accumulator chains.
@@ -129,12 +129,12 @@ func qstemTable() string {
 	for nb := 1; nb <= 4; nb++ {
 		cases = append(cases, [2]string{fmt.Sprint(nb), qstemName(nb)})
 	}
-	dispatch(&b, "QStemVNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.", "QStemVNNI", "nb int", "nb", qstemSig, cases)
+	dispatch(&b, "QStemConvAVX512VNNI runs the 3×3 int8 stem kernel for nb vectors of 16 output channels; false if none is generated.", "QStemConvAVX512VNNI", "nb int", "nb", qstemSig, cases)
 	cases = nil
 	for nb := 1; nb <= 8; nb++ {
-		cases = append(cases, [2]string{fmt.Sprint(nb), fmt.Sprintf("QStem3x3C4_%dx8_AVX2", nb)})
+		cases = append(cases, [2]string{fmt.Sprint(nb), fmt.Sprintf("QStemConv3x3c4x%dAVX2", 8*nb)})
 	}
-	dispatch(&b, "QStemAVX2 runs the 3×3 int8 stem kernel for nb vectors of 8 output channels; false if none is generated.", "QStemAVX2", "nb int", "nb", qstemSig, cases)
+	dispatch(&b, "QStemConvAVX2 runs the 3×3 int8 stem kernel for nb vectors of 8 output channels; false if none is generated.", "QStemConvAVX2", "nb int", "nb", qstemSig, cases)
 	return b.String()
 }
 
@@ -145,7 +145,7 @@ func qstemTable() string {
 // pair 23][8 dwords], then per vector 8 bias' and 8 multipliers. The q
 // block: w, fhi, zp, then a 4-dword store mask for the last vector.
 func genQStemAVX2(nb int) {
-	name := fmt.Sprintf("QStem3x3C4_%dx8_AVX2", nb)
+	name := fmt.Sprintf("QStemConv3x3c4x%dAVX2", 8*nb)
 	TEXT(name, NOSPLIT, qstemSig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes npix output pixels of a 3x3 int8 conv from 4-byte u8 pixels to at most %d channels (AVX2).", name, 8*nb))

@@ -30,7 +30,7 @@ const stemMaxVectors = 4
 const stemInPix = 2 * 3 * 4
 
 func stemName(t *target, nb int) string {
-	return fmt.Sprintf("StemConv3x3s2C3_%dx%d_%s", nb, t.VL, t.Name)
+	return fmt.Sprintf("StemConv3x3s2c3x%d%s", nb*t.VL, t.Name)
 }
 
 // stemPixels is P for nb vectors: about 8 accumulators.

@@ -82,11 +82,11 @@ func main() {
 	for _, p := range peaks {
 		p.emit()
 	}
-	vnniPeak{name: "VNNIPeakAVX512", accs: 12}.emit()
-	vnniGemm{name: "GemmU8S8x8x32VNNI", rows: 8}.emit()
-	vnniGemm{name: "GemmU8S8x1x32VNNI", rows: 1}.emit()
-	vnniGemm{name: "QGemmU8S8x8x32VNNI", rows: 8, q: true}.emit()
-	vnniGemm{name: "QGemmU8S8x1x32VNNI", rows: 1, q: true}.emit()
+	vnniPeak{name: "DotPeakAVX512VNNI", accs: 12}.emit()
+	vnniGemm{name: "GemmU8S8x8x32AVX512VNNI", rows: 8}.emit()
+	vnniGemm{name: "GemmU8S8x1x32AVX512VNNI", rows: 1}.emit()
+	vnniGemm{name: "QGemmU8S8x8x32AVX512VNNI", rows: 8, q: true}.emit()
+	vnniGemm{name: "QGemmU8S8x1x32AVX512VNNI", rows: 1, q: true}.emit()
 	avx2Int8Gemm{name: "GemmU8S8x4x16AVX2", rows: 4}.emit()
 	avx2Int8Gemm{name: "GemmU8S8x1x16AVX2", rows: 1}.emit()
 	avx2Int8Gemm{name: "QGemmU8S8x4x16AVX2", rows: 4, q: true}.emit()

@@ -15,16 +15,15 @@ type Arg struct {
 
 // Func collects the Plan 9 text of one generated kernel.
 type Func struct {
-	Name   string // Go identifier of the stub, e.g. Gemm8x12NEON
-	Kernel string // XNNPACK-style kernel name, e.g. gemm_8x12_neon
-	Doc    []string
-	Args   []Arg
-	body   strings.Builder
+	Name string // the kernel's name (codegen/internal/names), e.g. Gemm8x12NEON
+	Doc  []string
+	Args []Arg
+	body strings.Builder
 }
 
 // newFunc starts a kernel whose stub takes args given as "name type" pairs.
-func newFunc(name, kernel string, args ...string) *Func {
-	f := &Func{Name: name, Kernel: kernel}
+func newFunc(name string, args ...string) *Func {
+	f := &Func{Name: name}
 	for _, a := range args {
 		parts := strings.Fields(a)
 		if len(parts) != 2 {
@@ -63,7 +62,7 @@ func (f *Func) LoadArg(name string, r int) {
 // Text is the complete TEXT block.
 func (f *Func) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "// %s\n", f.Kernel)
+	fmt.Fprintf(&b, "// %s\n", f.Name)
 	for _, d := range f.Doc {
 		fmt.Fprintf(&b, "// %s\n", d)
 	}
@@ -82,8 +81,8 @@ func (f *Func) Stub() string {
 	if len(f.Doc) > 0 {
 		what = ": " + f.Doc[0]
 	}
-	return fmt.Sprintf("// %s is %s%s\n// (The .s file gives its register plan.)\n//\n//go:noescape\nfunc %s(%s)\n",
-		f.Name, f.Kernel, what, f.Name, strings.Join(ps, ", "))
+	return fmt.Sprintf("// %s%s\n// (The .s file gives its register plan.)\n//\n//go:noescape\nfunc %s(%s)\n",
+		f.Name, what, f.Name, strings.Join(ps, ", "))
 }
 
 // V names a vector register with a 4×float32 arrangement.

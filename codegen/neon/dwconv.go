@@ -12,11 +12,11 @@ import (
 // group's taps are contiguous. Channels beyond the last full group are left
 // to the Go wrapper.
 //
-// dwconv<K>x<K>s<S>_neon computes a run of npix output pixels of one output
+// DWConv<K>x<K>s<S>NEON computes a run of npix output pixels of one output
 // row whose window columns lie inside the image, for nky ≥ 1 valid kernel
 // rows (fewer than K at the top and bottom borders: in and w then point at
 // the first valid row). The wrapper sends the left/right border pixels to
-// dwconv_edge_neon.
+// DWConvEdgeNEON.
 //
 // Loop order: blocks of P neighbouring output pixels outermost, channel
 // groups inside, kernel rows innermost, so memory is walked in NHWC order
@@ -48,7 +48,7 @@ var dwSpecs = []dwSpec{
 	{K: 5, S: 2, blocks: []int{6, 4, 2, 1}},
 }
 
-func (d dwSpec) goName() string { return fmt.Sprintf("DWConv%dx%dS%dNEON", d.K, d.K, d.S) }
+func (d dwSpec) goName() string { return fmt.Sprintf("DWConv%dx%ds%dNEON", d.K, d.K, d.S) }
 
 const (
 	dwIn, dwInRow, dwC4, dwW, dwBias, dwOut, dwNPix, dwGroups, dwNKY, dwAct, dwEp = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
@@ -57,7 +57,7 @@ const (
 )
 
 func genDWInterior(d dwSpec) *Func {
-	f := newFunc(d.goName(), fmt.Sprintf("dwconv%dx%ds%d_neon", d.K, d.K, d.S),
+	f := newFunc(d.goName(),
 		"in *float32", "inRow int", "c int", "w *float32", "bias *float32", "out *float32",
 		"npix int", "groups int", "nky int", "act int", "ep *float32")
 	maxP := d.blocks[0]
@@ -71,7 +71,7 @@ func genDWInterior(d dwSpec) *Func {
 	in := seq(acc[len(acc)-1]+1, nIn)
 	k := in[len(in)-1] + 1
 	if k+4 > 32 {
-		panic(fmt.Sprintf("%s: register plan needs %d vector registers", f.Kernel, k+4))
+		panic(fmt.Sprintf("%s: register plan needs %d vector registers", f.Name, k+4))
 	}
 	f.Doc = []string{
 		fmt.Sprintf("Interior run of a %d×%d stride-%d depthwise conv over nky kernel rows; strides c, inRow in elements.", d.K, d.K, d.S),
@@ -151,7 +151,7 @@ func genDWInterior(d dwSpec) *Func {
 	return f
 }
 
-// genDWEdge is dwconv_edge_neon: one output pixel with any window that is
+// genDWEdge is DWConvEdgeNEON: one output pixel with any window that is
 // clipped by the padding (nky×nkx valid taps, possibly 0), any kernel size
 // and stride. in points at the first valid tap's input pixel, w at the
 // first valid tap of group 0; wrow = KW·4 and wgroup = KH·KW·4 elements.
@@ -161,7 +161,7 @@ func genDWInterior(d dwSpec) *Func {
 // quarter of the interior kernels' rate, which is why only border pixels
 // come here.
 func genDWEdge() *Func {
-	f := newFunc("DWConvEdgeNEON", "dwconv_edge_neon",
+	f := newFunc("DWConvEdgeNEON",
 		"in *float32", "inRow int", "c int", "w *float32", "wrow int", "wgroup int", "bias *float32",
 		"out *float32", "nky int", "nkx int", "groups int", "act int", "ep *float32")
 	f.Doc = []string{

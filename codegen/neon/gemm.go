@@ -7,7 +7,7 @@ import (
 	"github.com/mnc-go/mnc/internal/epi"
 )
 
-// GEMM micro-kernels gemm_<MR>x<NR>_neon, MR = 1..8, NR = 12 (the main
+// GEMM micro-kernels Gemm<MR>x<NR>NEON, MR = 1..8, NR = 12 (the main
 // panel width), 8 and 4 (the last panel when n mod 12 is 8 or 4, common in
 // MobileNets: 16, 32, 64, 160, 320 output channels).
 //
@@ -46,7 +46,7 @@ func gemmName(mr, nr int) string { return fmt.Sprintf("Gemm%dx%dNEON", mr, nr) }
 
 func genGemm(mr, nr int) *Func {
 	nv := nr / 4 // vectors per row
-	f := newFunc(gemmName(mr, nr), fmt.Sprintf("gemm_%dx%d_neon", mr, nr),
+	f := newFunc(gemmName(mr, nr),
 		"a *float32", "lda int", "k int", "b *float32", "bias *float32", "r *float32", "ldr int",
 		"c *float32", "ldc int", "tiles int", "act int", "ep *float32")
 	f.Doc = []string{

@@ -26,7 +26,7 @@ import (
 // multiplies s8 B by u8 A directly: the same kernel without the EOR, and
 // init without the sums.
 //
-//   - gemm_u8s8_<MR>x16_sdot (MR = 1..4; ARMv8.2 dot product, HasASIMDDP):
+//   - GemmU8S8x<MR>x16SDOT (MR = 1..4; ARMv8.2 dot product, HasASIMDDP):
 //     SDOT by element, acc(i, j) += B_j · A_i.4b[lane]: each SDOT does 16
 //     multiply-adds (4 columns × 4 inputs).
 //     Register plan (MR = 4): v16–v31 accumulators acc(i, j) =
@@ -34,8 +34,8 @@ import (
 //     of row i); v4–v7 and v9–v12 B (one group, 16 columns, double
 //     buffered); v8 = 0x80 bytes.
 //     Per 4 groups: 4 A loads + 4 EOR, 16 B loads of 16 bytes, 64 SDOT.
-//   - gemm_u8s8_<MR>x16_sudot (MR = 1..4; HasI8MM): the same with SUDOT.
-//   - gemm_u8s8_<MR>x16_neon (MR = 1..2; ARMv8.0): SMULL/SMULL2 of the
+//   - GemmU8S8x<MR>x16SUDOT (MR = 1..4; HasI8MM): the same with SUDOT.
+//   - GemmU8S8x<MR>x16NEON (MR = 1..2; ARMv8.0): SMULL/SMULL2 of the
 //     signed bytes ((a−128)·w ∈ [−16256, 16384] fits int16) and SADALP
 //     into int32 pairs: acc(i, m) = v(16 + 8i + m) holds, for columns
 //     c = 4·(m/2) + 2·(m%2) and c+1, the sums over inputs {0,1} and {2,3}
@@ -86,10 +86,6 @@ func int8Kernels() []*Func {
 func genInt8(q bool, mr int, kind string) *Func {
 	sdot := kind != "neon" // a dot-product kernel: SDOT or SUDOT
 	sudot := kind == "sudot"
-	low := "gemm"
-	if q {
-		low = "qgemm"
-	}
 	args := []string{"kq int", "a *uint8", "lda int", "b *int8", "init *int32"}
 	if q {
 		args = append(args, "mult *float32", "ep *int16", "c *uint8")
@@ -97,7 +93,7 @@ func genInt8(q bool, mr int, kind string) *Func {
 		args = append(args, "c *int32")
 	}
 	args = append(args, "ldc int", "tiles int")
-	f := newFunc(int8Name(q, mr, kind), fmt.Sprintf("%s_u8s8_%dx16_%s", low, mr, kind), args...)
+	f := newFunc(int8Name(q, mr, kind), args...)
 	what := "int32 sums"
 	if q {
 		what = "sums requantized to bytes"
@@ -367,7 +363,7 @@ func int8Tables() string {
 // memory traffic): the int8 ceiling BenchmarkGemmU8S8 reports against on a
 // CPU with the dot-product extension.
 func genSDOTPeak() *Func {
-	f := newFunc("SDOTPeakNEON", "sdot_peak_neon", "n int")
+	f := newFunc("DotPeakSDOT", "n int")
 	f.Doc = []string{"n iterations of 24 independent SDOT by element (384 int8 multiply-adds per iteration); needs the dot-product extension."}
 	f.LoadArg("n", 0)
 	f.I("CBZ R0, done")

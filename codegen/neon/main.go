@@ -97,9 +97,9 @@ func tables() string {
 	var b strings.Builder
 	b.WriteString("// The NEON GEMM inventory (codegen/neon/gemm.go), read by kernels/gemm_arm64.go:\n")
 	b.WriteString("// the packed panel widths, widest first (a matrix's last panel is the narrowest\n// that holds its columns), and the tallest row tile.\n")
-	fmt.Fprintf(&b, "const (\n\tGemmNEONNR    = %d // full panel width\n\tGemmNEONMaxMR = %d // rows of the tallest tile\n)\n\n", gemmNRs[0], gemmMaxMR)
-	fmt.Fprintf(&b, "// GemmNEONPanels are the panel widths there are kernels for, widest first.\nvar GemmNEONPanels = [...]int{%s}\n\n", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(gemmNRs)), ", "), "[]"))
-	b.WriteString("// GemmNEON calls gemm_<mr>x<nr>_neon (mr = 1..8, nr = 12, 8 or 4).\n")
+	fmt.Fprintf(&b, "const (\n\tGemmNRNEON       = %d // full panel width\n\tGemmTileRowsNEON = %d // rows of the tallest tile\n)\n\n", gemmNRs[0], gemmMaxMR)
+	fmt.Fprintf(&b, "// GemmPanelsNEON are the panel widths there are kernels for, widest first.\nvar GemmPanelsNEON = [...]int{%s}\n\n", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(gemmNRs)), ", "), "[]"))
+	b.WriteString("// GemmNEON calls Gemm<mr>x<nr>NEON (mr = 1..8, nr = 12, 8 or 4).\n")
 	b.WriteString("func GemmNEON(mr, nr int, a *float32, lda int, k int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, tiles int, act int, ep *float32) {\n\tswitch nr<<8 | mr {\n")
 	for _, nr := range gemmNRs {
 		for mr := 1; mr <= gemmMaxMR; mr++ {
@@ -107,7 +107,7 @@ func tables() string {
 		}
 	}
 	b.WriteString("\tdefault:\n\t\tpanic(\"asm: no NEON gemm kernel for this mr×nr\")\n\t}\n}\n\n")
-	b.WriteString("// DWConvInteriorNEON calls dwconv<k>x<k>s<s>_neon and reports whether\n// that kernel exists.\n")
+	b.WriteString("// DWConvInteriorNEON calls DWConv<k>x<k>s<s>NEON and reports whether\n// that kernel exists.\n")
 	b.WriteString("func DWConvInteriorNEON(k, s int, in *float32, inRow int, c int, w *float32, bias *float32, out *float32, npix int, groups int, nky int, act int, ep *float32) bool {\n\tswitch {\n")
 	for _, d := range dwSpecs {
 		fmt.Fprintf(&b, "\tcase k == %d && s == %d:\n\t\t%s(in, inRow, c, w, bias, out, npix, groups, nky, act, ep)\n", d.K, d.S, d.goName())

@@ -5,11 +5,11 @@ import "github.com/mnc-go/mnc/codegen/neon/enc"
 // Elementwise and per-channel kernels. Counts are in 4-float vectors or
 // 4-channel groups; the Go wrappers do the remainders.
 
-// genAdd is add_neon: out = Act(a + b) over nv vectors, 4 vectors per
+// genAdd is AddNEON: out = Act(a + b) over nv vectors, 4 vectors per
 // iteration then one at a time (out may alias a or b: each vector is read
 // before it is written).
 func genAdd() *Func {
-	f := newFunc("AddNEON", "add_neon", "a *float32", "b *float32", "out *float32", "nv int", "act int", "ep *float32")
+	f := newFunc("AddNEON", "a *float32", "b *float32", "out *float32", "nv int", "act int", "ep *float32")
 	f.Doc = []string{"out = Act(a + b); a in v0–v3, b in v4–v7, temps v16–v19, activation constants v20–v23."}
 	const rA, rB, rOut, rN, rAct, rEp = 0, 1, 2, 3, 4, 5
 	for i, a := range f.Args {
@@ -36,9 +36,9 @@ func genAdd() *Func {
 	return f
 }
 
-// genActivate is activate_neon: out = Act(x) over nv vectors.
+// genActivate is ActNEON: out = Act(x) over nv vectors.
 func genActivate() *Func {
-	f := newFunc("ActivateNEON", "activate_neon", "x *float32", "out *float32", "nv int", "act int", "ep *float32")
+	f := newFunc("ActNEON", "x *float32", "out *float32", "nv int", "act int", "ep *float32")
 	f.Doc = []string{"out = Act(x); x in v0–v7, temps v16–v19, activation constants v20–v23."}
 	const rX, rOut, rN, rAct, rEp = 0, 1, 2, 3, 4
 	for i, a := range f.Args {
@@ -65,12 +65,12 @@ func genActivate() *Func {
 	return f
 }
 
-// genGlobalAvgPool is global_avg_pool_neon: out[g] = scale·Σ_p in[p][g] for
+// genGlobalAvgPool is GlobalAvgPoolNEON: out[g] = scale·Σ_p in[p][g] for
 // hw ≥ 1 pixels with pixel stride c elements. Pixels are walked in order
 // for 8 groups (32 channels) at a time, so reads are contiguous runs of 128
 // bytes rather than one strided column per group.
 func genGlobalAvgPool() *Func {
-	f := newFunc("GlobalAvgPoolNEON", "global_avg_pool_neon", "in *float32", "hw int", "c int", "groups int", "out *float32", "scale *float32")
+	f := newFunc("GlobalAvgPoolNEON", "in *float32", "hw int", "c int", "groups int", "out *float32", "scale *float32")
 	f.Doc = []string{"Sums 8 groups in v0–v7 (loads in v16–v23), scale in v31."}
 	const rIn, rHW, rC4, rG, rOut, rScale, rPix, rLeft, rHi = 0, 1, 2, 3, 4, 5, 6, 7, 8
 	for i, a := range f.Args {
@@ -117,11 +117,11 @@ func genGlobalAvgPool() *Func {
 	return f
 }
 
-// genScaleChannels is scale_channels_neon: out[p][g] = in[p][g]·s[g] for
+// genScaleChannels is ScaleChannelsNEON: out[p][g] = in[p][g]·s[g] for
 // hw pixels (pixel stride c elements) and groups 4-channel groups; out may
 // be in.
 func genScaleChannels() *Func {
-	f := newFunc("ScaleChannelsNEON", "scale_channels_neon", "in *float32", "hw int", "c int", "groups int", "s *float32", "out *float32")
+	f := newFunc("ScaleChannelsNEON", "in *float32", "hw int", "c int", "groups int", "s *float32", "out *float32")
 	f.Doc = []string{"in in v0–v3, scales in v4–v7."}
 	const rIn, rHW, rC4, rG, rS, rOut, rPin, rPs, rPout, rLeft = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
 	for i, a := range f.Args {
@@ -158,13 +158,13 @@ func genScaleChannels() *Func {
 	return f
 }
 
-// genFMAPeak is fma_peak_neon: n iterations of 24 independent FMLA .4s (192
+// genFMAPeak is FMAPeakNEON: n iterations of 24 independent FMLA .4s (192
 // flops), the throughput ceiling the GEMM and depthwise kernels are
 // measured against (24 chains cover 4-cycle latency × 2 pipes three times
 // over). Registers: chains v0–v23, multiplicands v24, v25 (all zero, so no
 // denormal or overflow slow paths).
 func genFMAPeak() *Func {
-	f := newFunc("FMAPeakNEON", "fma_peak_neon", "n int")
+	f := newFunc("FMAPeakNEON", "n int")
 	f.Doc = []string{"n iterations of 24 independent FMLA .4s (192 flops per iteration)."}
 	f.LoadArg("n", 0)
 	f.I("CBZ R0, done")

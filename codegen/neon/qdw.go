@@ -20,7 +20,7 @@ import (
 // widens their products into int32 (|Σ| ≤ 25·255·128, and PackQDW bounds
 // bias' so that the sum cannot overflow).
 //
-// qdw<K>x<K>_neon (K = 3, 5) computes npix output pixels; for each, the
+// QDWConv<K>x<K>NEON (K = 3, 5) computes npix output pixels; for each, the
 // K·K tap pointers taps[t] + pix·pixStride address the first channel of
 // the tap's input pixel (a border pixel is a call with npix = 1 whose
 // padding taps point at zero-point bytes). The channels, rounded up to 4
@@ -45,7 +45,7 @@ import (
 // 255 − yzp are integers (rounding and the clamp commute) and every
 // earlier saturation lies beyond them in the clamp's direction.
 //
-// qdw<K>x<K>s<S>_neon, for strides 1 and 2, share input columns within a
+// QDWConv<K>x<K>s<S>NEON, for strides 1 and 2, share input columns within a
 // pair (qdwPairShared).
 //
 // llvm-mca (scripts/neon_mca.py: a model, not a measurement) per output
@@ -81,7 +81,7 @@ func qdwKernels() []*Func {
 // columns (qdwPairShared).
 func qdwName(k, s int) string {
 	if s > 0 {
-		return fmt.Sprintf("QDWConv%dx%dS%dNEON", k, k, s)
+		return fmt.Sprintf("QDWConv%dx%ds%dNEON", k, k, s)
 	}
 	return fmt.Sprintf("QDWConv%dx%dNEON", k, k)
 }
@@ -109,11 +109,7 @@ var (
 )
 
 func genQDW(k, st int) *Func {
-	kname := fmt.Sprintf("qdw%dx%d_neon", k, k)
-	if st > 0 {
-		kname = fmt.Sprintf("qdw%dx%ds%d_neon", k, k, st)
-	}
-	f := newFunc(qdwName(k, st), kname,
+	f := newFunc(qdwName(k, st),
 		"taps **uint8", "pixStride int", "c4 int", "w *uint8", "zp int", "out *uint8", "outStride int", "npix int")
 	f.Doc = []string{
 		fmt.Sprintf("npix output pixels of a %d×%d int8 depthwise conv on u8 NHWC bytes (SMLAL into int32, requantized to bytes).", k, k),
@@ -488,7 +484,7 @@ func qdwPairShared(f *Func, k, n, st int) {
 // qdwTables emits QDWConvNEON, the dispatcher on k (see tables).
 func qdwTables() string {
 	var b strings.Builder
-	b.WriteString("// QDWConvNEON calls qdw<k>x<k>s<s>_neon for s = 1, 2 (pixStride s\n// input pixels, tap pointers of a row one pixel apart), else qdw<k>x<k>_neon,\n// and reports whether that kernel exists.\n")
+	b.WriteString("// QDWConvNEON calls QDWConv<k>x<k>s<s>NEON for s = 1, 2 (pixStride s\n// input pixels, tap pointers of a row one pixel apart), else QDWConv<k>x<k>NEON,\n// and reports whether that kernel exists.\n")
 	b.WriteString("func QDWConvNEON(k, s int, taps **uint8, pixStride int, c4 int, w *uint8, zp int, out *uint8, outStride int, npix int) bool {\n\tswitch {\n")
 	for _, st := range qdwStrides {
 		for _, k := range qdwKs {

@@ -1,13 +1,9 @@
 // Package x86 is the one description of the amd64 vector instruction sets
 // mnc's avo generators (codegen/gemm, codegen/dwconv) emit for.
 //
-// Generated kernels are named XNNPACK's way, spec in the name, in Go
-// spelling: the operation, its tile or shape (rows×columns for a GEMM
-// tile, k×k and stride for depthwise), the ISA's Tag, then any variant:
-// Gemm12x32AVX512, Gemm12x32AVX512Masked, ConvPix6x16AVX2FMA, and on arm64
-// Gemm8x12NEON. Older kernels that predate the scheme (DWConv3x3s1_AVX2FMA,
-// GAvgPool_AVX512, DWConv3x3S1NEON, QStem3x3C4_1x16_VNNI, ...) keep their
-// names until a quiet moment renames them with their callers.
+// Generated kernels are named by the one scheme of codegen/internal/names
+// (op, shape, ISA tag, variant: Gemm12x32AVX512Masked, DWConv3x3s2AVX2FMA);
+// an ISA's Tag is its tag there.
 package x86
 
 import "github.com/mmcloughlin/avo/reg"
