@@ -80,3 +80,27 @@ func DrawTextBoxes(img image.Image, boxes []TextBox) *image.RGBA {
 	}
 	return c
 }
+
+// ClassMapOf wraps the per-pixel class indices of a network whose graph
+// ends in ArgMax over the classes ([H, W] indices as float32 integers, as
+// mnc computes them): every value must be a class in [0, classes).
+// classes 0 takes the largest index + 1.
+func ClassMapOf(idx []float32, classes, h, w int) (*ClassMap, error) {
+	if h <= 0 || w <= 0 || len(idx) < h*w {
+		return nil, fmt.Errorf("class map of %d values is not %d×%d", len(idx), h, w)
+	}
+	m := &ClassMap{W: w, H: h, Classes: classes, Index: make([]int32, h*w)}
+	top := int32(0)
+	for i, v := range idx[:h*w] {
+		k := int32(v)
+		if float32(k) != v || k < 0 || classes > 0 && int(k) >= classes {
+			return nil, fmt.Errorf("class map value %g at pixel (%d, %d) is not a class index in [0, %d)", v, i%w, i/w, classes)
+		}
+		m.Index[i] = k
+		top = max(top, k)
+	}
+	if classes <= 0 {
+		m.Classes = int(top) + 1
+	}
+	return m, nil
+}

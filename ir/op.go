@@ -48,6 +48,7 @@ const (
 	OpDropout           Op = 26  // inference: y = x
 	OpResize            Op = 40  // 4-D NCHW, H and W only: ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes (ir/resize.go)
 	OpConvTranspose     Op = 41  // inputs X, W [C, M/group, kh, kw] [, B]: Strides, Pads (may be negative), Dilations, Group, OutputPadding
+	OpArgMax            Op = 42  // index of the largest value along Axis (KeepDims, SelectLastIndex) as float32 integers (ir/argmax.go)
 	OpLeakyRelu         Op = 140 // x < 0 ? Alpha·x : x (ir/ops_act.go)
 	OpPRelu             Op = 141 // inputs X, slope (broadcast to X): x < 0 ? slope·x : x
 	numOps                 = 256 // Op is a byte; opTable (ir/optable.go) is indexed by value
@@ -237,6 +238,9 @@ type Attrs struct {
 	// (the plan scales x in place when x dies there). A compiler decision:
 	// InferNode checks it, plans do not store it.
 	SE bool
+
+	// SelectLastIndex: ArgMax's ties go to the last index (else the first).
+	SelectLastIndex bool
 }
 
 // ConvAttrs returns the usual attributes of a convolution with a k×k kernel,

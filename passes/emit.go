@@ -330,7 +330,7 @@ func genericSupported(op ir.Op) bool {
 	case ir.OpConv, ir.OpGemm, ir.OpMatMul, ir.OpBatchNorm, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv,
 		ir.OpGlobalAveragePool, ir.OpAveragePool, ir.OpMaxPool, ir.OpFlatten, ir.OpReshape,
 		ir.OpTranspose, ir.OpSoftmax, ir.OpConcat, ir.OpPad, ir.OpReduceMean, ir.OpIdentity, ir.OpDropout,
-		ir.OpResize, ir.OpConvTranspose:
+		ir.OpResize, ir.OpConvTranspose, ir.OpArgMax:
 		return true
 	}
 	return op.IsActivation() || op.IsQuant()

@@ -84,7 +84,8 @@ func (e *encoder) attrs(a *ir.Attrs) {
 	} else {
 		e.ints(nil)
 	}
-	e.int(int(a.QType)) // format 7: quantized steps' integer type
+	e.int(int(a.QType))       // format 7: quantized steps' integer type
+	e.bool(a.SelectLastIndex) // format 9: ArgMax
 }
 
 func (e *encoder) step(s *Step) {
@@ -300,6 +301,7 @@ func (d *decoder) attrs(a *ir.Attrs) {
 	} else {
 		a.QType = ir.QType(qt)
 	}
+	a.SelectLastIndex = d.bool()
 }
 
 func (d *decoder) step(depth int) Step {

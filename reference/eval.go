@@ -91,7 +91,7 @@ var implemented = map[ir.Op]bool{
 	ir.OpMaxPool: true, ir.OpGemm: true, ir.OpMatMul: true, ir.OpFlatten: true, ir.OpReshape: true,
 	ir.OpTranspose: true, ir.OpSoftmax: true, ir.OpConcat: true, ir.OpPad: true,
 	ir.OpReduceMean: true, ir.OpIdentity: true, ir.OpDropout: true,
-	ir.OpResize: true, ir.OpConvTranspose: true,
+	ir.OpResize: true, ir.OpConvTranspose: true, ir.OpArgMax: true,
 }
 
 func init() {
@@ -160,6 +160,8 @@ func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor
 		return resize(a, in[0], residualAt(a, in, 1), shape), nil
 	case ir.OpConvTranspose:
 		return convTranspose(a, in[0], in[1], optional(in, 2), shape), nil
+	case ir.OpArgMax:
+		return argMax(a, in[0], shape), nil
 	}
 	return nil, fmt.Errorf("operator %s is not implemented by the reference executor", op)
 }

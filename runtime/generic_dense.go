@@ -32,6 +32,8 @@ func (e *Executor) denseGeneric(s *plan.Step, in []view, out view) stepFunc {
 		return concatChannelsNHWC(s, in, out)
 	case ir.OpConv:
 		return e.dilatedDepthwise(s)
+	case ir.OpArgMax:
+		return argMaxFunc(s, in[0], out)
 	}
 	return nil
 }
@@ -44,7 +46,7 @@ func parallelGeneric(s *plan.Step) bool {
 		return false
 	}
 	switch s.Op {
-	case ir.OpResize, ir.OpConvTranspose:
+	case ir.OpResize, ir.OpConvTranspose, ir.OpArgMax:
 		return true
 	case ir.OpConcat:
 		return s.Out.NHWC

@@ -230,13 +230,18 @@ func runSegment(args []string) error {
 		return err
 	}
 	o := r.p.Outputs[0].Buf.Shape
-	if len(o) != 4 || o[0] != 1 || o[1] < 2 {
-		return fmt.Errorf("%s: output %q %v is not per-pixel class scores [1, C, H, W]", spec, r.p.Outputs[0].Name, o)
-	}
 	t0 := time.Now()
-	cm, err := dense.ArgMax(r.outs[0].Data, o[1], o[2], o[3])
+	var cm *dense.ClassMap
+	if classes, ok := argMaxClasses(r.p); ok && (len(o) == 3 && o[0] == 1 || len(o) == 4 && o[0] == 1 && o[1] == 1) {
+		// The graph ends in ArgMax over the classes: its output is the class map.
+		cm, err = dense.ClassMapOf(r.outs[0].Data, classes, o[len(o)-2], o[len(o)-1])
+	} else if len(o) == 4 && o[0] == 1 && o[1] >= 2 {
+		cm, err = dense.ArgMax(r.outs[0].Data, o[1], o[2], o[3])
+	} else {
+		return fmt.Errorf("%s: output %q %v is not per-pixel class scores [1, C, H, W] nor an ArgMax class map [1, H, W] or [1, 1, H, W]", spec, r.p.Outputs[0].Name, o)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: output %q: %v", spec, r.p.Outputs[0].Name, err)
 	}
 	var over *image.RGBA
 	if *outFile != "" {
@@ -249,7 +254,7 @@ func runSegment(args []string) error {
 		}
 	}
 	b := r.img.Bounds()
-	js := segmentJSON{Model: spec, Image: *imageFile, Width: b.Dx(), Height: b.Dy(), Input: r.in, Classes: o[1],
+	js := segmentJSON{Model: spec, Image: *imageFile, Width: b.Dx(), Height: b.Dy(), Input: r.in, Classes: cm.Classes,
 		NetworkMS: msec(r.net), PostMS: msec(post)}
 	counts := cm.Counts()
 	for k, n := range counts {
@@ -267,7 +272,7 @@ func runSegment(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(js)
 	}
-	fmt.Fprintf(stdout, "%s: %d×%d, input %v; %d×%d class map of %d classes\n", *imageFile, b.Dx(), b.Dy(), r.in, cm.W, cm.H, o[1])
+	fmt.Fprintf(stdout, "%s: %d×%d, input %v; %d×%d class map of %d classes\n", *imageFile, b.Dx(), b.Dy(), r.in, cm.W, cm.H, cm.Classes)
 	for _, c := range js.Pixels {
 		fmt.Fprintf(stdout, "  class %-3d %6.2f%% of pixels\n", c.Class, 100*c.Share)
 	}
@@ -276,4 +281,16 @@ func runSegment(args []string) error {
 	}
 	fmt.Fprintf(stdout, "time: network %.3f ms (isa %s, %d threads, first run), post-processing %.3f ms\n", msec(r.net), r.p.ISA, r.threads, msec(post))
 	return nil
+}
+
+// argMaxClasses returns the class count of the plan's ArgMax over channels
+// (the length of the axis it reduces), when the plan has one.
+func argMaxClasses(p *plan.Plan) (int, bool) {
+	for i := len(p.Steps) - 1; i >= 0; i-- {
+		if s := &p.Steps[i]; s.Op == ir.OpArgMax && len(s.In) > 0 {
+			x := s.In[0].Shape
+			return x[ir.ArgMaxAxis(&s.Attrs, len(x))], true
+		}
+	}
+	return 0, false
 }

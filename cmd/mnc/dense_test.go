@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/imageio"
 	"github.com/mnc-go/mnc/internal/shareddata"
+	"google.golang.org/protobuf/proto"
 )
 
 // mnc textdet on the rendered document with PaddleOCR's PP-OCRv3 detector
@@ -75,5 +78,51 @@ func TestDenseBadImages(t *testing.T) {
 	}
 	if code, _, errs := cli(t, "textdet", "v3s"); code != 2 || !strings.Contains(errs, "-image") {
 		t.Errorf("textdet without -image: exit %d, %q", code, errs)
+	}
+}
+
+// mnc segment on an LR-ASPP export with ArgMax appended (an int64 class
+// map [1, H, W] as output) finds the same classes, pixel for pixel, as on
+// the export that ends in scores.
+func TestSegmentArgMaxModel(t *testing.T) {
+	dir := t.TempDir()
+	scores := filepath.Join(dir, "lraspp.onnx")
+	if code, _, errs := cli(t, "export", "lraspp:h=64,w=80", "-o", scores); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	data, err := os.ReadFile(scores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &pb.ModelProto{}
+	if err := proto.Unmarshal(data, m); err != nil {
+		t.Fatal(err)
+	}
+	gp := m.GetGraph()
+	out := gp.GetOutput()[0].GetName()
+	gp.Node = append(gp.Node, &pb.NodeProto{OpType: proto.String("ArgMax"), Name: proto.String("argmax"), Input: []string{out}, Output: []string{"classes"},
+		Attribute: []*pb.AttributeProto{{Name: proto.String("axis"), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(1)},
+			{Name: proto.String("keepdims"), Type: pb.AttributeProto_INT.Enum(), I: proto.Int64(0)}}})
+	gp.Output = []*pb.ValueInfoProto{{Name: proto.String("classes")}}
+	if data, err = proto.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	classes := filepath.Join(dir, "lraspp_argmax.onnx")
+	if err := os.WriteFile(classes, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var js [2]segmentJSON
+	for i, model := range []string{scores, classes} {
+		png := filepath.Join(dir, fmt.Sprintf("overlay%d.png", i))
+		code, out, errs := cli(t, "segment", "-threads", "2", "-json", "-o", png, "-image", testImage, model)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", model, code, errs)
+		}
+		if err := json.Unmarshal([]byte(out), &js[i]); err != nil {
+			t.Fatalf("-json: %v\n%s", err, out)
+		}
+	}
+	if js[1].Classes != 21 || len(js[1].Pixels) == 0 || fmt.Sprint(js[0].Pixels) != fmt.Sprint(js[1].Pixels) {
+		t.Errorf("class map model: %d classes, pixels %v; scores model: %v", js[1].Classes, js[1].Pixels, js[0].Pixels)
 	}
 }

@@ -32,5 +32,10 @@ var denseConfCases = func() []confCase {
 	for _, n := range []string{"", "_autopad_same", "_dilations", "_kernel_shape", "_output_shape", "_pad", "_pads", "_with_kernel"} {
 		cs = append(cs, confCase{name: "test_convtranspose" + n, consts: []string{"W", "B", "w"}})
 	}
+	for _, n := range []string{"default_axis", "keepdims", "negative_axis_keepdims", "no_keepdims"} {
+		for _, k := range []string{"example", "random"} {
+			cs = append(cs, confCase{name: "test_argmax_" + n + "_" + k}, confCase{name: "test_argmax_" + n + "_" + k + "_select_last_index"})
+		}
+	}
 	return cs
 }()

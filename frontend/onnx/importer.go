@@ -16,6 +16,9 @@ import (
 type slot struct {
 	v *ir.Value
 	c *cval
+	// indices > 0: v holds ArgMax's int64 indices, 0 … indices−1, as
+	// float32 integers (ops_argmax.go).
+	indices int
 }
 
 type importer struct {
@@ -247,9 +250,13 @@ func (im *importer) convert(n *pb.NodeProto) error {
 		return fmt.Errorf("node has no output")
 	}
 	op, _ := opFor(n)
+	if err := checkIndexReaders(ctx); err != nil {
+		return err
+	}
 	if err := op.convert(ctx); err != nil {
 		return err
 	}
+	keepIndices(ctx)
 	if ctx.a.err != nil {
 		return ctx.a.err
 	}

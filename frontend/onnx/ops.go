@@ -64,4 +64,5 @@ var opTable = map[string]opDef{
 	"Resize":             {convertResize},
 	"Upsample":           {convertResize},
 	"ConvTranspose":      {convertConvTranspose},
+	"ArgMax":             {convertArgMax},
 }

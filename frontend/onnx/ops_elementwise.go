@@ -192,6 +192,9 @@ func convertCast(c *nodeCtx) error {
 		c.setConst(k)
 		return nil
 	}
+	if s.indices > 0 {
+		return castIndices(c, s, to)
+	}
 	if toInt {
 		return fmt.Errorf("cast of runtime tensor %q to %v is not supported (mnc computes in float)", c.inName(0), to)
 	}

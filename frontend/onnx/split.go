@@ -182,6 +182,9 @@ func (m *Model) split(interpretable func(op string) bool, forced map[*pb.NodePro
 				why[i] = "read only by interpreted nodes"
 			}
 		}
+		if moveIndexProducers(nodes, tail, why, producer) {
+			changed = true
+		}
 	}
 
 	// The prefix's outputs: the model's outputs it computes, then the

@@ -41,13 +41,20 @@ type exporter struct {
 	names map[string]bool // every tensor name used, to keep helper names unique
 
 	msDomain bool // a com.microsoft operator was written
+
+	// indices marks the values holding ArgMax's indices (int64 in ONNX),
+	// casts their float copies; cur is the node being written.
+	indices map[*ir.Value]bool
+	casts   map[*ir.Value]string
+	cur     *ir.Node
 }
 
 func toModel(g *ir.Graph) (*pb.ModelProto, error) {
 	if err := g.Verify(); err != nil {
 		return nil, fmt.Errorf("graph %q cannot be exported: %v", g.Name, err)
 	}
-	ex := &exporter{g: g, gp: &pb.GraphProto{Name: proto.String(g.Name)}, inits: map[*ir.Value]bool{}, names: map[string]bool{}}
+	ex := &exporter{g: g, gp: &pb.GraphProto{Name: proto.String(g.Name)}, inits: map[*ir.Value]bool{}, names: map[string]bool{},
+		indices: map[*ir.Value]bool{}, casts: map[*ir.Value]string{}}
 	for _, v := range g.Values() {
 		ex.names[v.Name] = true
 	}
@@ -63,7 +70,11 @@ func toModel(g *ir.Graph) (*pb.ModelProto, error) {
 		if v.IsConst() {
 			ex.initializer(v)
 		}
-		ex.gp.Output = append(ex.gp.Output, outputInfo(v))
+		vi := outputInfo(v)
+		if ex.indices[v] {
+			vi.GetType().GetTensorType().ElemType = proto.Int32(int32(pb.TensorProto_INT64))
+		}
+		ex.gp.Output = append(ex.gp.Output, vi)
 	}
 	m := &pb.ModelProto{
 		IrVersion:    proto.Int64(8),
@@ -179,7 +190,7 @@ func (ex *exporter) inputNames(in []*ir.Value) []string {
 		if v.IsConst() {
 			ex.initializer(v)
 		}
-		out[k] = v.Name
+		out[k] = ex.floatName(v)
 	}
 	// Trailing absent inputs are dropped, as ONNX prefers.
 	for len(out) > 0 && out[len(out)-1] == "" {
@@ -189,12 +200,16 @@ func (ex *exporter) inputNames(in []*ir.Value) []string {
 }
 
 func (ex *exporter) node(n *ir.Node) error {
+	ex.cur = n
 	if n.Op.IsQuant() {
 		return ex.quantNode(n)
 	}
 	a := n.Attrs
 	out := n.Output().Name
 	in := ex.inputNames(n.Inputs)
+	if indexKeeping(n.Op) && ex.indices[n.Input(0)] {
+		ex.indices[n.Output()] = true
+	}
 	if n.Op.IsActivation() && len(in) > 1 { // PRelu: the op with its slope input
 		ex.emit(n.Op.String(), n.Name, in, out)
 		return nil
@@ -252,6 +267,8 @@ func (ex *exporter) node(n *ir.Node) error {
 		ex.emit("ReduceMean", n.Name, in, out, at...)
 	case ir.OpResize, ir.OpConvTranspose:
 		return ex.dense(n, in)
+	case ir.OpArgMax:
+		ex.argMax(n, in)
 	default:
 		return fmt.Errorf("no ONNX export for this operator")
 	}

@@ -1,0 +1,129 @@
+package onnx
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
+	"github.com/mnc-go/mnc/ir"
+)
+
+// TestArgMaxImport: a segmenter with ArgMax appended imports; Cast of its
+// indices to an integer type that holds them (or to float) is the
+// identity, one that cannot hold them is refused, a float op reading them
+// is refused naming the input; export writes int64 outputs and Casts
+// before float ops, and the round trip computes the same.
+func TestArgMaxImport(t *testing.T) {
+	x := seq(1, 5, 3, 4)
+	// scores → ArgMax(axis 1, keepdims 0) → Cast(int32) → Unsqueeze → graph output.
+	b := newModel(13).input("x", 1, 5, 3, 4).ints("ax", 1).
+		node("ArgMax", []string{"x"}, "am", attrInt("axis", 1), attrInt("keepdims", 0)).
+		node("Cast", []string{"am"}, "c", attrInt("to", int(pb.TensorProto_INT32))).
+		node("Unsqueeze", []string{"c", "ax"}, "u").output("u")
+	g := b.load(t)
+	if got := countOps(g); got[ir.OpArgMax] != 1 {
+		t.Fatalf("ops %v, want one ArgMax", got)
+	}
+	y := run(t, g, x)
+	if !y.Shape.Equal(ir.Shape{1, 1, 3, 4}) {
+		t.Fatalf("shape %v", y.Shape)
+	}
+	for p := 0; p < 12; p++ { // the class with the largest score, first on ties
+		best, at := x.Data[p], 0
+		for k := 1; k < 5; k++ {
+			if v := x.Data[k*12+p]; v > best {
+				best, at = v, k
+			}
+		}
+		if y.Data[p] != float32(at) {
+			t.Fatalf("pixel %d: %g, want %d", p, y.Data[p], at)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	m, err := toModel(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if et := pb.TensorProto_DataType(m.GetGraph().GetOutput()[0].GetType().GetTensorType().GetElemType()); et != pb.TensorProto_INT64 {
+		t.Errorf("exported output type %v, want INT64", et)
+	}
+	expectIdentical(t, g, roundTrip(t, g))
+
+	// A float op after the indices (built in the IR, as from Cast to float):
+	// the export casts them first.
+	h := ir.New("f")
+	v := h.AddInput("x", 1, 5, 3, 4)
+	am := h.AddNode(ir.OpArgMax, "am", ir.Attrs{Axis: 1, KeepDims: true}, v)
+	h.SetOutputs(h.AddNode(ir.OpAdd, "plus", ir.Attrs{}, am, h.AddConst("half", ir.FromData([]float32{0.5}, 1))))
+	if err := h.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	m, err = toModel(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, n := range m.GetGraph().GetNode() {
+		ops = append(ops, n.GetOpType())
+	}
+	if strings.Join(ops, ",") != "ArgMax,Cast,Add" {
+		t.Errorf("exported nodes %v, want ArgMax, Cast, Add", ops)
+	}
+	expectIdentical(t, h, roundTrip(t, h))
+
+	for _, c := range []struct {
+		name string
+		b    *modelBuilder
+		want string
+	}{
+		{"cast to int8 of 200 classes", newModel(13).input("x", 1, 200, 2, 2).
+			node("ArgMax", []string{"x"}, "am", attrInt("axis", 1)).
+			node("Cast", []string{"am"}, "c", attrInt("to", int(pb.TensorProto_INT8))).output("c"), "would not keep them"},
+		{"add of indices", newModel(13).input("x", 1, 5, 2, 2).ints("one", 1).
+			node("ArgMax", []string{"x"}, "am", attrInt("axis", 1)).
+			node("Add", []string{"am", "one"}, "s").output("s"), `input 0 ("am") holds ArgMax's int64 indices`},
+		{"select_last_index before opset 12", newModel(11).input("x", 1, 5).
+			node("ArgMax", []string{"x"}, "am", attrInt("axis", 1), attrInt("select_last_index", 1)).output("am"), "needs opset 12"},
+		{"axis out of range", newModel(13).input("x", 1, 5).
+			node("ArgMax", []string{"x"}, "am", attrInt("axis", 2)).output("am"), "axis 2 out of range"},
+	} {
+		_, err := Read("test.onnx", c.b.bytes(t), "")
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "ArgMax") && !strings.Contains(err.Error(), "am") {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestArgMaxSplit: an interpreted node reading ArgMax's indices takes the
+// ArgMax with it to the tail (the interpreter needs int64, the prefix's
+// outputs are float32); an ArgMax read only by index-keeping nodes stays
+// compiled.
+func TestArgMaxSplit(t *testing.T) {
+	b := newModel(13).input("x", 1, 5, 2, 2).
+		node("Relu", []string{"x"}, "r").
+		node("ArgMax", []string{"r"}, "am", attrInt("axis", 1), attrInt("keepdims", 0)).
+		node("Flatten", []string{"am"}, "f").
+		node("NonZero", []string{"f"}, "nz").output("nz")
+	m, err := Parse("t.onnx", b.bytes(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, tail, err := m.SplitImport(func(op string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tops []string
+	for _, n := range tail.Nodes {
+		tops = append(tops, n.Op)
+	}
+	if strings.Join(tops, ",") != "ArgMax,Flatten,NonZero" || countOps(pre)[ir.OpArgMax] != 0 {
+		t.Errorf("tail %v (prefix ops %v), want ArgMax, Flatten, NonZero interpreted", tops, countOps(pre))
+	}
+	if len(tail.Feeds) != 1 || tail.Feeds[0] != "r" {
+		t.Errorf("feeds %v, want [r]", tail.Feeds)
+	}
+}
