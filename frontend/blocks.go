@@ -116,6 +116,10 @@ type InvertedResidual struct {
 	Squeeze   int        // SE channels; 0 means MakeDivisible(hidden/4, 8)
 	Act       Activation // of the expand and depthwise convs; the projection is linear
 	Style     BlockStyle
+	// Flat names the block's layers prefix.j instead of prefix.block.j
+	// (V3) or prefix.conv.j (V2): a block whose layers are a plain
+	// Sequential, as torchvision's SSDLite makes of features[13].block[1:].
+	Flat bool
 }
 
 // InvertedResidual adds a bottleneck: optional 1×1 expand, k×k depthwise,
@@ -137,6 +141,9 @@ func (b *Builder) InvertedResidual(prefix string, x *ir.Value, c InvertedResidua
 	sub := prefix + ".conv"
 	if c.Style == StyleV3 {
 		sub = prefix + ".block"
+	}
+	if c.Flat {
+		sub = prefix
 	}
 	j := 0
 	next := func() string { s := fmt.Sprintf("%s.%d", sub, j); j++; return s }

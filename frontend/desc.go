@@ -37,14 +37,17 @@ type Row struct {
 
 // rowFields lists each row kind's fields; the builder reads them.
 var rowFields = map[string][]string{
-	"conv":    {"k", "out", "s", "groups", "nl", "scale"},
-	"dwsep":   {"k", "out", "s", "n", "nl", "scale"},
-	"ir":      {"t", "c", "n", "s", "k", "se", "nl", "scale"},
-	"bneck":   {"k", "exp", "out", "se", "nl", "s", "scale"},
+	"conv":    {"k", "out", "s", "groups", "nl", "scale", "tap"},
+	"dwsep":   {"k", "out", "s", "n", "nl", "scale", "tap"},
+	"ir":      {"t", "c", "n", "s", "k", "se", "nl", "scale", "tap"},
+	"bneck":   {"k", "exp", "out", "se", "nl", "s", "scale", "flat", "tap"},
+	"extra":   {"out", "k", "s", "nl", "tap"},
+	"stage":   {}, // stage NAME: one word, no fields
 	"pool":    {},
 	"dropout": {"p"},
 	"fc":      {"out", "nl", "scale"},
 	"softmax": {},
+	"ssdhead": {"name", "out", "anchors", "k", "nl", "maps", "output"},
 }
 
 // fieldAliases lets rows use either spelling of a paper's column.
@@ -123,8 +126,14 @@ func ParseDesc(name string, r io.Reader) (*Desc, error) {
 			if d.Model == "" {
 				return nil, fail("", "layer row %q before the \"model\" line", key)
 			}
-			row, err := parseRow(key, words[1:], fail)
-			if err != nil {
+			var row Row
+			var err error
+			if key == "stage" {
+				if len(words) != 2 || !validName(words[1]) {
+					return nil, fail("", "stage: want one name of letters, digits, '_', '-' and '.' (the prefix of the layer names that follow), got %q", strings.Join(words[1:], " "))
+				}
+				row = Row{Kind: key, Fields: map[string]string{"name": words[1]}}
+			} else if row, err = parseRow(key, words[1:], fail); err != nil {
 				return nil, err
 			}
 			row.Line = line
@@ -184,13 +193,22 @@ func isHeader(k string) bool {
 	return false
 }
 
+// validName reports whether v is a non-empty name of letters, digits, '_',
+// '-' and '.' (model, stage, tap, head and output names).
+func validName(v string) bool {
+	for _, r := range v {
+		if !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return v != ""
+}
+
 func (d *Desc) setHeader(key, v string, fail func(field, format string, args ...any) error) error {
 	switch key {
 	case "model":
-		for _, r := range v {
-			if !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return fail(key, "want a name of letters, digits, '_', '-' and '.', got %q", v)
-			}
+		if !validName(v) {
+			return fail(key, "want a name of letters, digits, '_', '-' and '.', got %q", v)
 		}
 		d.Model = v
 	case "input":

@@ -133,7 +133,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad seed", head + "seed -4\n", `e.mnc:3: field "seed": want a non-negative integer`},
 		{"header after rows", head + "conv k=3 out=8\nclasses 5\n", `e.mnc:4: field "classes": header after the first layer row`},
 		{"not field=value", head + "conv k=3 out\n", `e.mnc:3: conv: "out" is not field=value`},
-		{"unknown field", head + "conv k=3 out=8 exp=4\n", `e.mnc:3: field "exp": unknown for conv (fields: k, out, s, groups, nl, scale)`},
+		{"unknown field", head + "conv k=3 out=8 exp=4\n", `e.mnc:3: field "exp": unknown for conv (fields: k, out, s, groups, nl, scale, tap)`},
 		{"dup field", head + "conv k=3 k=5 out=8\n", `e.mnc:3: field "k": given twice`},
 		{"pool fields", head + "conv k=3 out=8\npool size=7\n", `e.mnc:4: field "size": pool takes no fields`},
 		{"missing k", head + "conv out=8\n", `e.mnc:3: field "k": required by conv`},
@@ -188,5 +188,98 @@ func TestAliasesAndDefaults(t *testing.T) {
 	}
 	if c := g.Nodes[0].Output().Shape[1]; c != 10 {
 		t.Errorf("stem has %d channels, want int(20·0.5) = 10", c)
+	}
+}
+
+const tinyDetector = `model det
+input 3x32x32
+classes 5
+bn_eps 0.001
+
+stage backbone.features.0
+conv  k=3 out=16 s=2 nl=HS
+bneck k=3 exp=32 out=16 se=0 nl=RE s=1
+conv  k=1 out=48 nl=HS tap=C4
+stage backbone.features.1
+bneck k=5 exp=48 out=24 se=1 nl=HS s=2 flat=1
+conv  k=1 out=2x nl=HS tap=C5
+stage backbone.extra
+extra out=64 tap=E1
+stage head
+ssdhead name=cls anchors=4,6,6 output=scores
+ssdhead name=box out=4 anchors=2 maps=E1,C4
+`
+
+func TestParseDetector(t *testing.T) {
+	g, err := Parse("det.mnc", strings.NewReader(tinyDetector))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// maps: C4 16², C5 8², E1 4².
+	if len(g.Outputs) != 2 || g.Outputs[0].Name != "scores" || !g.Outputs[0].Shape.Equal(ir.Shape{1, 4*256 + 6*64 + 6*16, 5}) ||
+		g.Outputs[1].Name != "box" || !g.Outputs[1].Shape.Equal(ir.Shape{1, 2*16 + 2*256, 4}) {
+		t.Fatalf("outputs %v %v", g.Outputs, []ir.Shape{g.Outputs[0].Shape, g.Outputs[len(g.Outputs)-1].Shape})
+	}
+	want := map[string]ir.Shape{
+		"backbone.features.0.2.0":            {1, 48, 16, 16},
+		"backbone.features.1.0.0.0":          {1, 48, 8, 8}, // flat: no ".block", no expansion conv
+		"backbone.features.1.0.1.mul":        {1, 48, 8, 8},
+		"backbone.features.1.0.2.0":          {1, 24, 8, 8},
+		"backbone.features.1.1.0":            {1, 48, 8, 8},
+		"backbone.extra.0.0.0":               {1, 32, 8, 8},
+		"backbone.extra.0.1.0":               {1, 32, 4, 4},
+		"backbone.extra.0.2.0":               {1, 64, 4, 4},
+		"head.cls.module_list.0.1":           {1, 20, 16, 16},
+		"head.cls.module_list.2.reshape":     {1, 96, 5},
+		"head.box.module_list.0.0.0":         {1, 64, 4, 4}, // maps= order: E1 first
+		"head.box.module_list.1.1":           {1, 8, 16, 16},
+		"backbone.features.0.1.block.0.0":    {1, 32, 16, 16},
+		"backbone.features.0.1.block.2.0":    {1, 16, 16, 16},
+		"head.regression_head.module_list.0": nil,
+	}
+	got := map[string]ir.Shape{}
+	for _, n := range g.Nodes {
+		got[n.Name] = n.Output().Shape
+	}
+	for name, s := range want {
+		if sh, ok := got[name]; (s == nil) == ok || s != nil && !sh.Equal(s) {
+			t.Errorf("%s: shape %v (present %v), want %v", name, sh, ok, s)
+		}
+	}
+}
+
+func TestParseDetectorErrors(t *testing.T) {
+	const head = "model m\ninput 3x32x32\nconv k=3 out=16 s=2 tap=A\n"
+	for _, c := range []struct{ name, text, want string }{
+		{"no taps", "model m\ninput 3x32x32\nconv k=3 out=8\nssdhead name=h\n", `e.mnc:4: ssdhead: no feature maps (mark them with tap=NAME`},
+		{"unknown map", head + "ssdhead name=h maps=A,B\n", `e.mnc:4: field "maps": no feature map is marked tap=B above`},
+		{"anchor count", head + "conv k=3 out=16 s=2 tap=B\nssdhead name=h anchors=4,6,6\n", `e.mnc:5: field "anchors": 3 counts for 2 feature maps`},
+		{"bad anchors", head + "ssdhead name=h anchors=x\n", `e.mnc:4: field "anchors": want a count per location`},
+		{"no name", head + "ssdhead out=4\n", `e.mnc:4: field "name": required by ssdhead`},
+		{"bad output", head + "ssdhead name=h output=a/b\n", `e.mnc:4: field "output": want a name`},
+		{"same output", head + "ssdhead name=h\nssdhead name=g output=h\n", `e.mnc:5: field "output": "h" is already an output`},
+		{"body after head", head + "ssdhead name=h\nconv k=1 out=8\n", `e.mnc:5: conv: only ssdhead rows may follow an ssdhead row`},
+		{"pool after head", head + "ssdhead name=h\npool\n", `e.mnc:5: pool: only ssdhead rows may follow`},
+		{"head after pool", head + "pool\nssdhead name=h\n", `e.mnc:5: ssdhead: takes the feature maps marked tap=, not pooled features`},
+		{"dup tap", head + "conv k=1 out=8 tap=A\n", `e.mnc:4: field "tap": "A" already names the feature map of line 3`},
+		{"bad tap", head + "conv k=1 out=8 tap=a:b\n", `e.mnc:4: field "tap": want a name`},
+		{"flat with expansion", head + "bneck k=3 exp=32 out=16 flat=1\n", `e.mnc:4: field "flat": a flat bneck has no expansion conv: exp (32) must equal the input's 16 channels`},
+		{"stage without name", head + "stage\n", `e.mnc:4: stage: want one name`},
+		{"stage two names", head + "stage a b\n", `e.mnc:4: stage: want one name`},
+		{"stage after pool", head + "pool\nstage s\n", `e.mnc:5: stage: body rows must come before pool`},
+		{"extra too small", head + "extra out=1 s=1\n", ""},
+		{"huge head", head + "ssdhead name=h anchors=1000 out=1000\n", `e.mnc:4: field "out": 1000 anchors × 1000 outputs is more than the limit`},
+	} {
+		_, err := Parse("e.mnc", strings.NewReader(c.text))
+		if c.want == "" {
+			continue // only must not panic
+		}
+		if err == nil {
+			t.Errorf("%s: no error, want %q", c.name, c.want)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s:\n got  %q\n want %q...", c.name, err, c.want)
+		}
 	}
 }

@@ -10,9 +10,11 @@ import (
 )
 
 // Build turns the description into a graph: input "input" [1,C,H,W], body
-// rows named features.0, features.1, ... (one per conv/dwsep/bneck row and
-// per repeat of an ir row), the head named like torchvision's classifier,
-// and output "logits" ("probs" after softmax, "features" with no fc).
+// rows named features.0, features.1, ... (one per conv/dwsep/bneck/extra
+// row and per repeat of an ir row; a stage row changes the prefix and
+// restarts the count), the head named like torchvision's classifier, and
+// output "logits" ("probs" after softmax, "features" with no fc). A
+// description with ssdhead rows has their outputs instead, in order.
 func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 	layers := 0
 	for _, r := range d.Rows {
@@ -27,6 +29,10 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 	b := NewBuilder(d.Model, Options{Weights: w, Seed: d.Seed, BNEps: d.BNEps})
 	x := b.Input("input", d.Input[0], d.Input[1], d.Input[2])
 	feature := 0
+	prefix := "features"
+	var taps []tap
+	var outs []*ir.Value
+	var outNames []string
 	pooled, softmax := false, false
 	var head []HeadLayer
 	lastFC := -1
@@ -44,7 +50,13 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			return nil, fail("nothing may follow softmax")
 		}
 		switch r.Kind {
-		case "conv", "dwsep", "ir", "bneck":
+		case "conv", "dwsep", "ir", "bneck", "extra", "stage", "pool":
+			if len(outs) > 0 {
+				return nil, fail("only ssdhead rows may follow an ssdhead row")
+			}
+		}
+		switch r.Kind {
+		case "conv", "dwsep", "ir", "bneck", "extra", "stage":
 			if pooled {
 				return nil, fail("body rows must come before pool")
 			}
@@ -52,14 +64,19 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			if !pooled {
 				return nil, fail("needs a pool row before it (fc layers take pooled features)")
 			}
+		case "ssdhead":
+			if pooled {
+				return nil, fail("takes the feature maps marked tap=, not pooled features: put it before pool")
+			}
 		}
+		name := func() string { return fmt.Sprintf("%s.%d", prefix, feature) }
 		in := Channels(x)
 		switch r.Kind {
 		case "conv":
 			k, s, g := rr.int("k", 0), rr.int("s", 1), rr.int("groups", 1)
 			out, act := rr.channels("out", in), rr.act()
 			if rr.err == nil {
-				x = b.ConvBNAct(fmt.Sprintf("features.%d", feature), x, out, k, s, g, act)
+				x = b.ConvBNAct(name(), x, out, k, s, g, act)
 				if feature++; feature > MaxLayers {
 					rr.fail("n", "the model has more than %d layers", MaxLayers)
 				}
@@ -68,7 +85,7 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			k, s, n := rr.int("k", 3), rr.int("s", 1), rr.int("n", 1)
 			out, act := rr.channels("out", in), rr.act()
 			for j := 0; j < n && rr.err == nil; j++ {
-				x = b.DepthwiseSeparable(fmt.Sprintf("features.%d", feature), x, out, k, s, act)
+				x = b.DepthwiseSeparable(name(), x, out, k, s, act)
 				if feature++; feature > MaxLayers {
 					rr.fail("n", "the model has more than %d layers", MaxLayers)
 				}
@@ -78,7 +95,7 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 			t, n, s, k := rr.float("t"), rr.int("n", 1), rr.int("s", 1), rr.int("k", 3)
 			out, se, act := rr.channels("c", in), rr.bool("se"), rr.act()
 			for j := 0; j < n && rr.err == nil; j++ {
-				x = b.InvertedResidual(fmt.Sprintf("features.%d", feature), x, InvertedResidual{
+				x = b.InvertedResidual(name(), x, InvertedResidual{
 					Expansion: t, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV2,
 				})
 				if feature++; feature > MaxLayers {
@@ -89,14 +106,41 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 		case "bneck":
 			k, s := rr.int("k", 3), rr.int("s", 1)
 			exp, out, se, act := rr.channels("exp", in), rr.channels("out", in), rr.bool("se"), rr.act()
+			flat := rr.bool("flat")
+			if rr.err == nil && flat && exp != in {
+				rr.fail("flat", "a flat bneck has no expansion conv: exp (%d) must equal the input's %d channels", exp, in)
+			}
 			if rr.err == nil {
-				x = b.InvertedResidual(fmt.Sprintf("features.%d", feature), x, InvertedResidual{
-					Expand: exp, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV3,
+				x = b.InvertedResidual(name(), x, InvertedResidual{
+					Expand: exp, Out: out, Stride: s, Kernel: k, SE: se, Act: act, Style: StyleV3, Flat: flat,
 				})
 				if feature++; feature > MaxLayers {
 					rr.fail("n", "the model has more than %d layers", MaxLayers)
 				}
 			}
+		case "extra":
+			out, k, s, act := rr.int("out", 0), rr.int("k", 3), rr.int("s", 2), rr.act()
+			if rr.err == nil {
+				// torchvision's SSD extras: max(min_depth 16, int(out·α)).
+				out = max(16, int(float64(out)*d.Width))
+				x = b.ExtraBlock(name(), x, out, k, s, act)
+				feature++
+			}
+		case "stage":
+			prefix, feature = r.Fields["name"], 0
+		case "ssdhead":
+			o, err := d.ssdHead(b, rr, prefix, taps)
+			if err == nil {
+				for _, n := range outNames {
+					if n == o.name {
+						err = &posError{file: d.File, line: r.Line, field: "output", msg: fmt.Sprintf("%q is already an output", n)}
+					}
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			outs, outNames = append(outs, o.v), append(outNames, o.name)
 		case "pool":
 			if pooled {
 				return nil, fail("the model is already pooled")
@@ -126,12 +170,30 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 		case "softmax":
 			softmax = true
 		}
+		if t, ok := r.Fields["tap"]; ok && rr.err == nil {
+			if !validName(t) {
+				rr.fail("tap", "want a name of letters, digits, '_', '-' and '.', got %q", t)
+			}
+			for _, p := range taps {
+				if p.name == t {
+					rr.fail("tap", "%q already names the feature map of line %d", t, p.line)
+				}
+			}
+			taps = append(taps, tap{name: t, line: r.Line, v: x})
+		}
 		if rr.err != nil {
 			return nil, rr.err
 		}
 		if err := b.Err(); err != nil {
 			return nil, fail("%v", err)
 		}
+	}
+	if len(outs) > 0 {
+		g, err := b.FinishOutputs(outs, outNames)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.File, err)
+		}
+		return g, nil
 	}
 	out := "features"
 	if len(head) > 0 {
@@ -147,6 +209,90 @@ func (d *Desc) Build(w Weights) (*ir.Graph, error) {
 		return nil, fmt.Errorf("%s: %w", d.File, err)
 	}
 	return g, nil
+}
+
+// tap is a feature map a body row marked with tap=NAME.
+type tap struct {
+	name string
+	line int
+	v    *ir.Value
+}
+
+type headOut struct {
+	name string
+	v    *ir.Value
+}
+
+// ssdHead builds an ssdhead row: an SSDLite head (Builder.SSDLiteHead named
+// prefix.NAME) over the maps it lists (default: every tap, in order).
+func (d *Desc) ssdHead(b *Builder, rr *rowReader, prefix string, taps []tap) (headOut, error) {
+	name, _ := rr.value("name", true)
+	if rr.err == nil && !validName(name) {
+		rr.fail("name", "want a name of letters, digits, '_', '-' and '.', got %q", name)
+	}
+	output := name
+	if o, ok := rr.r.Fields["output"]; ok {
+		if output = o; !validName(o) {
+			rr.fail("output", "want a name of letters, digits, '_', '-' and '.', got %q", o)
+		}
+	}
+	cols, k, act := d.Classes, rr.int("k", 3), rr.act()
+	if _, ok := rr.r.Fields["out"]; ok {
+		cols = rr.int("out", 0)
+	}
+	var maps []*ir.Value
+	if list, ok := rr.r.Fields["maps"]; ok {
+		for _, m := range strings.Split(list, ",") {
+			found := false
+			for _, t := range taps {
+				if t.name == m {
+					maps, found = append(maps, t.v), true
+				}
+			}
+			if !found && rr.err == nil {
+				rr.fail("maps", "no feature map is marked tap=%s above", m)
+			}
+		}
+	} else {
+		for _, t := range taps {
+			maps = append(maps, t.v)
+		}
+	}
+	if len(maps) == 0 && rr.err == nil {
+		rr.fail("", "ssdhead: no feature maps (mark them with tap=NAME on the body rows)")
+	}
+	anchors := []int{6}
+	if a, ok := rr.r.Fields["anchors"]; ok {
+		anchors = anchors[:0]
+		for _, f := range strings.Split(a, ",") {
+			n, err := strconv.Atoi(f)
+			if (err != nil || n <= 0 || n > 1024) && rr.err == nil {
+				rr.fail("anchors", "want a count per location from 1 to 1024, or one per feature map separated by commas, got %q", a)
+			}
+			anchors = append(anchors, n)
+		}
+	}
+	if len(anchors) == 1 {
+		for len(anchors) < len(maps) {
+			anchors = append(anchors, anchors[0])
+		}
+	}
+	if len(anchors) != len(maps) && rr.err == nil {
+		rr.fail("anchors", "%d counts for %d feature maps", len(anchors), len(maps))
+	}
+	for _, a := range anchors {
+		if a*cols > maxChannels && rr.err == nil {
+			rr.fail("out", "%d anchors × %d outputs is more than the limit of %d channels", a, cols, maxChannels)
+		}
+	}
+	if rr.err != nil {
+		return headOut{}, rr.err
+	}
+	v := b.SSDLiteHead(prefix+"."+name, maps, anchors, cols, k, act)
+	if err := b.Err(); err != nil {
+		return headOut{}, &posError{file: d.File, line: rr.r.Line, msg: "ssdhead: " + err.Error()}
+	}
+	return headOut{name: output, v: v}, nil
 }
 
 // rowReader reads one row's fields, keeping the first error.

@@ -55,6 +55,30 @@
 // head fcs are linear unless nl= says), softmax (last; output "probs"
 // instead of "logits").
 //
+// Detector rows (SSD-style networks with several outputs):
+//
+//	stage NAME                              the rows after it are named NAME.0,
+//	                                        NAME.1, ... (torchvision's nested
+//	                                        Sequentials; the default is features)
+//	ROW ... tap=C4                          any body row: its output is a feature map
+//	bneck ... flat=1                        a bneck without expansion conv whose
+//	                                        layers are NAME.i.j, not NAME.i.block.j
+//	extra out=512 [k=3] [s=2] [nl=]         SSDLite extra block: 1×1 to out/2 →
+//	                                        dw k×k stride s → 1×1 to out, BN + nl
+//	                                        after each; out is max(16, int(out·α))
+//	ssdhead name=N [out=classes] [anchors=6] [k=3] [nl=] [maps=A,B] [output=N]
+//	                                        SSDLite head on the maps (default: every
+//	                                        tap, in order): dw k×k → BN → nl, 1×1
+//	                                        with bias to anchors·out, as
+//	                                        [1, H·W·anchors, out] per map,
+//	                                        concatenated; named STAGE.N.module_list.i
+//
+// anchors is one count for every map or one per map (anchors=4,6,6,6,4,4).
+// A description with ssdhead rows has their outputs (output=, default the
+// name), in order, instead of a classifier's; only ssdhead rows may follow
+// the first. models/ssdlite320_mobilenet_v3_large.mnc is torchvision's
+// SSDLite320 written so.
+//
 // Channel fields (out, c, exp) are scaled by the width multiplier with the
 // header's rounding; scale=grow scales by max(1, α) (V2's last conv) and
 // scale=none not at all. "out=6x" means 6 times the row's input channels,

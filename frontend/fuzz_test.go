@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("model m\ninput 3x16x16\nconv k=3 out=8 s=2\nir t=6 c=8 n=2\nbneck k=5 exp=16 out=8 se=1 nl=HS s=2\npool\nfc out=4 nl=RE\nfc\n")
 	f.Add("model m\ninput 1x1x1\nconv k=2 out=1x s=9 groups=1\n")
 	f.Add("model m\ninput 3x8x8\nround floor\nwidth 0.01\ndwsep out=3 n=3\n")
+	f.Add(tinyDetector)
 	f.Fuzz(func(t *testing.T, text string) {
 		fuzzcap.Run(t, func() {
 			if len(text) > 4096 {

@@ -41,7 +41,8 @@ func DescFile(name string) (string, error) {
 // BuildSpec builds a built-in model: with NoWeights zero constants, otherwise
 // seeded random weights and BatchNorm statistics calibrated at the model's
 // input size (description files may hold any architecture, so there is no
-// cheaper resolution known to be safe).
+// cheaper resolution known to be safe); a description with several outputs
+// (ssdhead rows) is calibrated like the built-in detector.
 func LoadDesc(name string, r io.Reader, opts BuildOptions) (*ir.Graph, error) {
 	d, err := frontend.ParseDesc(path.Base(name), r)
 	if err != nil {
@@ -69,7 +70,13 @@ func LoadDesc(name string, r io.Reader, opts BuildOptions) (*ir.Graph, error) {
 	if err := checkActivations(g, name+": calibrating"); err != nil {
 		return nil, err
 	}
-	if err := Calibrate(g, d.Input[1]); err != nil {
+	// A detector's last maps are 1×1 to 3×3: calibrate them as the
+	// built-in detector is (pooled statistics, see calibrate).
+	minSamples := 0
+	if len(g.Outputs) > 1 {
+		minSamples = detectorMinSamples
+	}
+	if err := calibrate(g, d.Input[1], minSamples); err != nil {
 		return nil, fmt.Errorf("%s: calibrating: %w", name, err)
 	}
 	return g, nil

@@ -8,8 +8,8 @@ import (
 // The shipped description files build exactly the Go builders' graphs.
 func TestDescFilesMatchBuilders(t *testing.T) {
 	files := DescFiles()
-	if len(files) != 4 {
-		t.Fatalf("embedded descriptions %v, want 4", files)
+	if len(files) != 5 {
+		t.Fatalf("embedded descriptions %v, want 5", files)
 	}
 	for _, f := range files {
 		text, err := DescFile(f)
@@ -64,5 +64,51 @@ func TestDescWidthMatchesBuilders(t *testing.T) {
 		if a != b {
 			t.Errorf("%s at width %s differs from %s", c.file, c.width, c.spec)
 		}
+	}
+}
+
+// The SSDLite description builds the built-in detector with its weights:
+// every constant equal (random weights by name, BatchNorm statistics
+// calibrated the same way), so the outputs are the same.
+func TestSSDLiteDescWeights(t *testing.T) {
+	if testing.Short() {
+		t.Skip("calibrates SSDLite twice at 320x320")
+	}
+	text, err := DescFile("ssdlite320_mobilenet_v3_large.mnc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := LoadDesc("ssdlite.mnc", strings.NewReader(text), BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromGo, err := BuildSpec("ssdlite", BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]float32{}
+	for _, v := range fromGo.Values() {
+		if v.Const != nil {
+			want[v.Name] = v.Const.Data
+		}
+	}
+	n := 0
+	for _, v := range fromFile.Values() {
+		if v.Const == nil {
+			continue
+		}
+		n++
+		w, ok := want[v.Name]
+		if !ok || len(w) != len(v.Const.Data) {
+			t.Fatalf("constant %s: %d values, Go builder %d (present %v)", v.Name, len(v.Const.Data), len(w), ok)
+		}
+		for i := range w {
+			if w[i] != v.Const.Data[i] {
+				t.Fatalf("constant %s[%d] = %v, Go builder %v", v.Name, i, v.Const.Data[i], w[i])
+			}
+		}
+	}
+	if n != len(want) || n < 300 {
+		t.Errorf("%d constants, Go builder %d", n, len(want))
 	}
 }

@@ -2,7 +2,8 @@
 // MobileNet" baseline), V2, V3-Large and V3-Small with width multipliers,
 // input resolutions and class counts, built from Go tables with the
 // frontend's blocks and given deterministic, calibrated random weights. The
-// four standard models also ship as description files (models/*.mnc).
+// four standard models and SSDLite also ship as description files
+// (models/*.mnc).
 package models
 
 import (

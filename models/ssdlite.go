@@ -24,10 +24,14 @@ var SSDLite = struct {
 func init() {
 	const name = "ssdlite320_mobilenet_v3_large"
 	families[name] = family{eps: 1e-3}
-	multiFamilies[name] = multiFamily{build: buildSSDLite, outs: []string{"cls_logits", "bbox_regression"}, res: 320, classes: 91, calMinSamples: 16}
+	multiFamilies[name] = multiFamily{build: buildSSDLite, outs: []string{"cls_logits", "bbox_regression"}, res: 320, classes: 91, calMinSamples: detectorMinSamples}
 	aliases["ssdlite"] = name
 	aliases["ssdlite320"] = name
 }
+
+// detectorMinSamples is the detectors' calMinSamples: BatchNorms that see
+// fewer values per channel (3×3 maps and smaller) get pooled statistics.
+const detectorMinSamples = 16
 
 // ssdliteBackbone is MobileNet V3-Large with the reduced tail (torchvision's
 // reduced_tail=True: the last stage's widths halved, 672→80, 480, 480→80).
@@ -52,7 +56,7 @@ const ssdliteC4 = 12
 // ReLU6, BatchNorm) to 512, 256, 256, 128 channels, and on each of the six
 // maps a classification and a regression head (depthwise 3×3 + BatchNorm +
 // ReLU6, then a 1×1 conv with bias to anchors·classes or anchors·4). Each
-// head's [N, A·K, H, W] becomes [N, H·W·A, K] (see anchorsLast) and the
+// head's [N, A·K, H, W] becomes [N, H·W·A, K] (see frontend.AnchorsLast) and the
 // six are concatenated on axis 1:
 // outputs cls_logits [N, 3234, classes] and bbox_regression [N, 3234, 4] at
 // 320×320. Layer names follow torchvision's state dict.
@@ -75,46 +79,22 @@ func buildSSDLite(b *frontend.Builder, x *ir.Value, s Spec) []*ir.Value {
 		// (depthwise, SE, projection) starts features.1 as features.1.0.
 		x = b.ConvBNAct(fmt.Sprintf("%s.%d", f0, i+1), x, c.Expand, 1, 1, 1, c.Act)
 		maps = append(maps, x)
-		x = b.ConvBNAct("backbone.features.1.0.0", x, c.Expand, c.Kernel, c.Stride, c.Expand, c.Act)
-		x = b.SqueezeExcite("backbone.features.1.0.1", x, frontend.MakeDivisible(float64(c.Expand/4), 8))
-		x = b.ConvBNAct("backbone.features.1.0.2", x, c.Out, 1, 1, 1, frontend.Linear)
+		c.Flat = true
+		x = b.InvertedResidual("backbone.features.1.0", x, c)
 	}
 	x = b.ConvBNAct(fmt.Sprintf("backbone.features.1.%d", len(ssdliteBackbone)-ssdliteC4), x, 6*frontend.Channels(x), 1, 1, 1, frontend.HSwish)
 	maps = append(maps, x)
 	depth := func(d int) int { return max(16, int(float64(d)*s.Alpha)) }
 	for i, out := range []int{depth(512), depth(256), depth(256), depth(128)} {
-		p := fmt.Sprintf("backbone.extra.%d", i)
-		mid := out / 2
-		x = b.ConvBNAct(p+".0", x, mid, 1, 1, 1, frontend.ReLU6)
-		x = b.ConvBNAct(p+".1", x, mid, 3, 2, mid, frontend.ReLU6)
-		x = b.ConvBNAct(p+".2", x, out, 1, 1, 1, frontend.ReLU6)
+		x = b.ExtraBlock(fmt.Sprintf("backbone.extra.%d", i), x, out, 3, 2, frontend.ReLU6)
 		maps = append(maps, x)
 	}
-	head := func(kind string, cols int) *ir.Value {
-		var parts []*ir.Value
-		for i, m := range maps {
-			p := fmt.Sprintf("head.%s.module_list.%d", kind, i)
-			c := frontend.Channels(m)
-			y := b.ConvBNAct(p+".0", m, c, 3, 1, c, frontend.ReLU6)
-			a := 2 + 2*len(SSDLite.AspectRatios[i])
-			y = b.Conv(p+".1", y, a*cols, 1, 1, 1, true, 1)
-			parts = append(parts, anchorsLast(b, p, y, cols))
-		}
-		return b.Concat("head."+kind+".cat", 1, parts...)
+	anchors := make([]int, len(maps))
+	for i := range anchors {
+		anchors[i] = 2 + 2*len(SSDLite.AspectRatios[i])
 	}
-	return []*ir.Value{head("classification_head", s.Classes), head("regression_head", 4)}
-}
-
-// anchorsLast turns a head's [N, A·K, H, W] into [N, H·W·A, K] as
-// torchvision's SSDScoringHead does (view [N, A, K, H, W], permute
-// 0,3,4,1,2, reshape), spelled as Transpose(0,2,3,1) → Reshape [N, -1, K]:
-// both put element (a·K + k, h, w) at row (h·W + w)·A + a, column k
-// (TestAnchorsLastIsTorchvisions), and this spelling is free on the plan's
-// channels-last maps.
-func anchorsLast(b *frontend.Builder, prefix string, y *ir.Value, k int) *ir.Value {
-	if b.Err() != nil || len(y.Shape) != 4 {
-		return y
+	return []*ir.Value{
+		b.SSDLiteHead("head.classification_head", maps, anchors, s.Classes, 3, frontend.ReLU6),
+		b.SSDLiteHead("head.regression_head", maps, anchors, 4, 3, frontend.ReLU6),
 	}
-	y = b.Transpose(prefix+".permute", y, 0, 2, 3, 1)
-	return b.Reshape(prefix+".reshape", y, 0, -1, k)
 }

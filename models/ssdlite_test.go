@@ -73,7 +73,7 @@ func TestSSDLiteArchitecture(t *testing.T) {
 	}
 }
 
-// anchorsLast's Transpose+Reshape is torchvision's view(N, A, K, H, W) →
+// AnchorsLast's Transpose+Reshape is torchvision's view(N, A, K, H, W) →
 // permute(0, 3, 4, 1, 2) → reshape(N, -1, K): out[n, (h·W+w)·A + a, k] =
 // x[n, a·K + k, h, w].
 func TestAnchorsLastIsTorchvisions(t *testing.T) {
@@ -81,7 +81,7 @@ func TestAnchorsLastIsTorchvisions(t *testing.T) {
 	b := frontend.NewBuilder("t", frontend.Options{})
 	x := b.Input("x", a*k, h, w)
 	x.Shape[0] = n
-	g, err := b.FinishOutputs([]*ir.Value{anchorsLast(b, "head", x, k)}, []string{"y"})
+	g, err := b.FinishOutputs([]*ir.Value{b.AnchorsLast("head", x, k)}, []string{"y"})
 	if err != nil {
 		t.Fatal(err)
 	}
