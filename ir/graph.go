@@ -9,6 +9,10 @@ type Value struct {
 	Shape    Shape
 	Const    *Tensor // non-nil for constants; shared between graph copies, never mutated
 	Producer *Node   // nil for graph inputs and constants
+	// NHWC marks a 4-D activation stored channels-last, choose-layout's
+	// decision (false before it; the graph's values are NCHW to every
+	// other pass). Verify checks it is on 4-D values only.
+	NHWC bool
 }
 
 // IsConst reports whether v holds constant data.
@@ -273,7 +277,7 @@ func (g *Graph) Clone() *Graph {
 		if c, ok := m[v]; ok {
 			return c
 		}
-		c := &Value{Name: v.Name, Shape: v.Shape.Clone(), Const: v.Const}
+		c := &Value{Name: v.Name, Shape: v.Shape.Clone(), Const: v.Const, NHWC: v.NHWC}
 		m[v] = c
 		return c
 	}

@@ -241,7 +241,21 @@ type Attrs struct {
 
 	// SelectLastIndex: ArgMax's ties go to the last index (else the first).
 	SelectLastIndex bool
+
+	// Algo is how a Conv or Gemm runs, lower-conv's choice (one of Algos
+	// for its op; "" before lower-conv). A compiler decision: InferNode
+	// checks it, the dump prints it; plan steps carry it as Step.Algo.
+	Algo string
 }
+
+// Algos are the algorithms lower-conv chooses from, per op:
+//
+//	"gemm"    a 1×1 stride-1 unpadded group-1 Conv as a GEMM on the NHWC
+//	          activation; a Gemm with constant weights
+//	"dwconv"  a depthwise Conv (group = Cin = Cout, dilation 1, no residual)
+//	"conv"    any other group-1 Conv (the kernels' dense conv)
+//	"generic" the rest: the runtime's generic code
+var Algos = map[Op][]string{OpConv: {"gemm", "dwconv", "conv", "generic"}, OpGemm: {"gemm", "generic"}}
 
 // ConvAttrs returns the usual attributes of a convolution with a k×k kernel,
 // the given stride and symmetric padding, and groups.

@@ -11,7 +11,7 @@ import (
 func (g *Graph) Dump(w io.Writer) {
 	fmt.Fprintf(w, "graph %s\n", g.Name)
 	for _, v := range g.Inputs {
-		fmt.Fprintf(w, "  input %s %v\n", v.Name, v.Shape)
+		fmt.Fprintf(w, "  input %s %v%s\n", v.Name, v.Shape, layout(v))
 	}
 	for _, n := range g.Nodes {
 		ins := make([]string, len(n.Inputs))
@@ -25,13 +25,21 @@ func (g *Graph) Dump(w io.Writer) {
 				ins[i] = "%" + v.Name
 			}
 		}
-		fmt.Fprintf(w, "  %%%s = %s(%s)%s -> %v\n", n.Output().Name, n.Op, strings.Join(ins, ", "), n.AttrString(), n.Output().Shape)
+		fmt.Fprintf(w, "  %%%s = %s(%s)%s -> %v%s\n", n.Output().Name, n.Op, strings.Join(ins, ", "), n.AttrString(), n.Output().Shape, layout(n.Output()))
 	}
 	outs := make([]string, len(g.Outputs))
 	for i, v := range g.Outputs {
 		outs[i] = "%" + v.Name
 	}
 	fmt.Fprintf(w, "  return %s\n", strings.Join(outs, ", "))
+}
+
+// layout is " nhwc" for a value stored channels-last (choose-layout), else "".
+func layout(v *Value) string {
+	if v.NHWC {
+		return " nhwc"
+	}
+	return ""
 }
 
 // String returns Dump's text.
@@ -122,6 +130,9 @@ func (n *Node) AttrString() string {
 			s += "+" + e.Act.String()
 		}
 		p = append(p, s)
+	}
+	if a.Algo != "" {
+		p = append(p, "algo="+a.Algo)
 	}
 	if len(p) == 0 {
 		return ""

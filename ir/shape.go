@@ -111,6 +111,9 @@ func InferNode(n *Node) (Shape, error) {
 // Add has no residual and no channels), and SE marks a Mul of a 4-D
 // tensor by a computed [N,C,1,1] scale.
 func checkDecisions(n *Node) error {
+	if err := checkLowering(n); err != nil {
+		return err
+	}
 	if n.Op == OpAdd && (n.Attrs.Fused.Residual || n.Attrs.Fused.Slope != nil) {
 		_, err := fail(n, "an Add's fused epilogue may hold an activation without per-channel parameters only")
 		return err
@@ -128,6 +131,49 @@ func checkDecisions(n *Node) error {
 	}
 	_, err := fail(n, "marked as an SE channel scale, but it is not a Mul of a 4-D tensor by a computed [N,C,1,1] scale")
 	return err
+}
+
+// checkLowering checks lower-conv's and choose-layout's decisions on n:
+// an Algo is one of its op's Algos and fits the node (a "gemm" Conv is 1×1
+// stride 1 unpadded group 1, a "dwconv" is depthwise without a residual,
+// a "conv" has one group), and only 4-D values are stored NHWC.
+func checkLowering(n *Node) error {
+	for _, o := range n.Outputs {
+		if o != nil && o.NHWC && len(o.Shape) != 4 {
+			_, err := fail(n, "output %s is marked NHWC but has shape %v", o.Name, o.Shape)
+			return err
+		}
+	}
+	a := n.Attrs
+	if a.Algo == "" {
+		return nil
+	}
+	ok := false
+	for _, v := range Algos[n.Op] {
+		ok = ok || v == a.Algo
+	}
+	if !ok {
+		_, err := fail(n, "algorithm %q (want one of %v)", a.Algo, Algos[n.Op])
+		return err
+	}
+	if n.Op != OpConv || a.Algo == "generic" {
+		return nil
+	}
+	w, x := n.Input(1), n.Input(0)
+	fits := len(w.Shape) == 4 && len(x.Shape) == 4
+	switch a.Algo {
+	case "gemm":
+		fits = fits && a.Group == 1 && w.Shape[2] == 1 && w.Shape[3] == 1 && a.Strides == [2]int{1, 1} && a.Pads == [4]int{}
+	case "dwconv":
+		fits = fits && a.Group == x.Shape[1] && a.Group == w.Shape[0] && a.Dilations == [2]int{1, 1} && !a.Fused.Residual
+	case "conv":
+		fits = fits && a.Group == 1
+	}
+	if !fits {
+		_, err := fail(n, "algorithm %q does not fit this conv (%s)", a.Algo, n.AttrString())
+		return err
+	}
+	return nil
 }
 
 func tensorLen(t *Tensor) int {

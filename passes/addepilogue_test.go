@@ -63,7 +63,7 @@ func TestAddEpilogueInIR(t *testing.T) {
 		}
 		for _, n := range st.G.Nodes {
 			if n.Op == ir.OpSub {
-				st.NHWC[n.Output()] = false
+				n.Output().NHWC = false
 			}
 		}
 	}

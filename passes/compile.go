@@ -80,9 +80,6 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 					return nil, nil, fmt.Errorf("graph invalid after pass %s: %w", p.Name, err)
 				}
 			}
-			if err := st.checkDecisions(); err != nil {
-				return nil, nil, fmt.Errorf("decisions invalid after pass %s: %w", p.Name, err)
-			}
 			// Later canonicalisation rounds are dumped only where they changed the graph.
 			if (opts.DumpAfter == "all" || opts.DumpAfter == p.Name) && (round == 0 || changed) {
 				if round > 0 {
@@ -126,8 +123,7 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 func newState(g *ir.Graph, opts Options, set *kernels.Set) *State {
 	return &State{
 		G: g.Clone(), Set: set, Opts: opts,
-		Fused: map[*ir.Node][]string{}, Algo: map[*ir.Node]string{},
-		NHWC: map[*ir.Value]bool{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
+		Fused: map[*ir.Node][]string{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
 		report: &Report{},
 	}
 }

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -9,8 +10,10 @@ import (
 	"github.com/mnc-go/mnc/kernels"
 )
 
-// -dump-after shows the decisions recorded beside the graph, and a
-// decision that contradicts the graph is an error naming the node.
+// -dump-after shows the decisions (lower-conv's algorithm and
+// choose-layout's NHWC on the graph's lines, what a node absorbed under
+// the graph), and Verify refuses a decision that contradicts the graph,
+// naming the node.
 func TestDecisionsDumpedAndChecked(t *testing.T) {
 	b, x := newBuilder(1, 3, 6, 6)
 	y := b.add(ir.OpClip, ir.Relu6Attrs(), b.bn(b.conv(x, 4, 3, 1, 1, false), 1e-5))
@@ -20,21 +23,55 @@ func TestDecisionsDumpedAndChecked(t *testing.T) {
 	if _, _, err := Compile(g, Options{Level: 2, DumpAfter: "choose-layout", Dump: &buf}, set); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "// Conv: fused=bn+relu6 algo=conv nhwc") {
-		t.Errorf("dump after choose-layout lacks the conv's decisions:\n%s", buf.String())
+	dump := buf.String()
+	if !strings.Contains(dump, "// Conv: fused=bn+relu6") || !regexp.MustCompile(`= Conv\(.*algo=conv -> \[1×4×6×6\] nhwc\n`).MatchString(dump) {
+		t.Errorf("dump after choose-layout lacks the conv's decisions:\n%s", dump)
 	}
-	st := runPasses(t, g, "fold-bn", "fuse-activation", "lower-conv")
-	if err := st.checkDecisions(); err != nil {
+	st := runPasses(t, g, "fold-bn", "fuse-activation", "lower-conv", "choose-layout")
+	if err := st.G.Verify(); err != nil {
 		t.Fatalf("valid decisions refused: %v", err)
 	}
 	conv := st.G.Nodes[0]
-	conv.Attrs.SE = true // a fusion decision, in the IR: Verify checks it
-	if err := st.G.Verify(); err == nil || !strings.Contains(err.Error(), `"Conv"`) || !strings.Contains(err.Error(), "SE") {
-		t.Errorf("a Conv marked as an SE scale: error %v", err)
+	for _, c := range []struct {
+		what, want string
+		set        func(bool)
+	}{
+		{"a Conv marked as an SE scale", "SE", func(on bool) { conv.Attrs.SE = on }},
+		{"an unknown algorithm", `"dense"`, func(on bool) {
+			conv.Attrs.Algo = map[bool]string{true: "dense", false: "conv"}[on]
+		}},
+		{"a dense conv run as depthwise", `"dwconv" does not fit`, func(on bool) {
+			conv.Attrs.Algo = map[bool]string{true: "dwconv", false: "conv"}[on]
+		}},
+		{"a 3×3 conv run as a GEMM", `"gemm" does not fit`, func(on bool) {
+			conv.Attrs.Algo = map[bool]string{true: "gemm", false: "conv"}[on]
+		}},
+	} {
+		c.set(true)
+		if err := st.G.Verify(); err == nil || !strings.Contains(err.Error(), `"Conv"`) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming the node and %s", c.what, err, c.want)
+		}
+		c.set(false)
 	}
-	conv.Attrs.SE = false
-	st.Algo[conv] = "dense"
-	if err := st.checkDecisions(); err == nil || !strings.Contains(err.Error(), "dense") {
-		t.Errorf("an unknown algorithm: error %v", err)
+	flat := st.G.AddNode(ir.OpFlatten, "Flatten", ir.Attrs{Axis: 1}, conv.Output())
+	flat.Shape = ir.Shape{1, 144}
+	st.G.SetOutputs(flat)
+	if err := st.G.Verify(); err != nil {
+		t.Fatalf("the graph with a Flatten: %v", err)
+	}
+	for _, c := range []struct {
+		what, want string
+		set        func(bool)
+	}{
+		{"a 2-D value marked NHWC", "NHWC", func(on bool) { flat.NHWC = on }},
+		{"an algorithm on a Flatten", "algorithm", func(on bool) {
+			flat.Producer.Attrs.Algo = map[bool]string{true: "gemm"}[on]
+		}},
+	} {
+		c.set(true)
+		if err := st.G.Verify(); err == nil || !strings.Contains(err.Error(), `"Flatten"`) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming the node and %s", c.what, err, c.want)
+		}
+		c.set(false)
 	}
 }

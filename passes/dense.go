@@ -55,7 +55,7 @@ func foldBNLate(s *State) error {
 func nchwResizeOutputs(s *State) {
 	for _, n := range s.G.Nodes {
 		if out := n.Output(); n.Op == ir.OpResize && s.G.IsOutput(out) && len(s.G.Consumers()[out]) == 0 {
-			s.NHWC[out] = false
+			out.NHWC = false
 		}
 	}
 }

@@ -35,7 +35,7 @@ func emitSteps(s *State) error {
 		}
 		out := v // a graph input returned as is stays in its NCHW input buffer
 
-		if s.NHWC[v] && !s.rowMajorBytes(v) {
+		if v.NHWC && !s.rowMajorBytes(v) {
 			out = &ir.Value{Name: v.Name + ".nchw", Shape: v.Shape.Clone()}
 			s.add(plan.Step{Kind: plan.KindToNCHW, Name: out.Name}, pendingStep{in: []*ir.Value{v}, out: out})
 		}
@@ -68,7 +68,7 @@ func (s *State) add(st plan.Step, ps pendingStep) {
 		return
 	}
 	f := &ir.Value{Name: out.Name + ".f32", Shape: out.Shape.Clone()}
-	s.NHWC[f] = s.NHWC[out]
+	f.NHWC = out.NHWC
 	ps.out = f
 	s.addRaw(st, ps)
 	s.addRaw(plan.Step{Kind: plan.KindQuant, Name: out.Name + ".u8"}, pendingStep{in: []*ir.Value{f}, out: out})
@@ -97,6 +97,7 @@ func (s *State) emitNode(n *ir.Node) error {
 	out := n.Output()
 	st := plan.Step{Name: out.Name, Op: n.Op, Attrs: n.Attrs, Fused: s.Fused[n]}
 	st.Attrs.SE = false // the plan's in-place scale says it; plan files do not store it
+	st.Attrs.Algo = ""  // the step's Algo says it
 	x := n.Input(0)
 	if s.q8View[out] {
 		s.alias[out] = s.in(x) // the same bytes with another zero point (int8-storage)
@@ -132,7 +133,7 @@ func (s *State) emitNode(n *ir.Node) error {
 	if n.Op == ir.OpConv || n.Op == ir.OpGemm {
 		if qc := s.int8Conv(n, x); qc != nil {
 			ps := pendingStep{in: []*ir.Value{x}, out: out, pack: packQGemm, qconsts: qc}
-			switch s.Algo[n] {
+			switch n.Attrs.Algo {
 			case "dwconv":
 				st.Kind, st.Algo = plan.KindQDWConv, "qdwconv"
 				st.WShape = n.Input(1).Shape.Clone()
@@ -164,7 +165,7 @@ func (s *State) emitNode(n *ir.Node) error {
 	}
 	switch n.Op {
 	case ir.OpConv:
-		st.Algo = s.Algo[n]
+		st.Algo = n.Attrs.Algo
 		w, b := n.Input(1), n.Input(2)
 		st.WShape = w.Shape.Clone()
 		ps := pendingStep{in: []*ir.Value{s.in(x)}, out: out, consts: []*ir.Value{w, b}}
@@ -187,7 +188,7 @@ func (s *State) emitNode(n *ir.Node) error {
 		s.add(st, ps)
 		return nil
 	case ir.OpGemm:
-		st.Algo = s.Algo[n]
+		st.Algo = n.Attrs.Algo
 		if st.Algo != "gemm" {
 			return s.emitGeneric(n, st)
 		}
@@ -211,7 +212,7 @@ func (s *State) emitNode(n *ir.Node) error {
 	switch n.Op {
 	case ir.OpAdd:
 		a, b := n.Input(0), n.Input(1)
-		if isPlainAdd(n) && s.NHWC[s.in(a)] == s.NHWC[s.in(b)] {
+		if isPlainAdd(n) && s.in(a).NHWC == s.in(b).NHWC {
 			st.Kind = plan.KindAdd // applies the fused activation, if any
 			s.add(st, pendingStep{in: []*ir.Value{s.in(a), s.in(b)}, out: out, inPlace: []int{0, 1}})
 			return nil
@@ -220,7 +221,7 @@ func (s *State) emitNode(n *ir.Node) error {
 			// The operands' layouts differ: a generic Add, then the
 			// activation fuse-activation put in its epilogue as its own step.
 			sum := &ir.Value{Name: out.Name + ".sum", Shape: out.Shape.Clone()}
-			s.NHWC[sum] = s.NHWC[out]
+			sum.NHWC = out.NHWC
 			st.Name, st.Attrs.Fused = sum.Name, ir.Epilogue{}
 			if err := s.emitGenericTo(n, st, sum); err != nil {
 				return err
@@ -235,7 +236,7 @@ func (s *State) emitNode(n *ir.Node) error {
 		// SE scale recognised by fuse-se may overwrite its input.
 		for k := 0; k < 2; k++ {
 			xv, sc := n.Input(k), n.Input(1-k)
-			if isChannelScale(xv, sc) && s.NHWC[s.in(xv)] {
+			if isChannelScale(xv, sc) && s.in(xv).NHWC {
 				st.Kind = plan.KindScaleChannels
 				ps := pendingStep{in: []*ir.Value{s.in(xv), s.in(sc)}, out: out}
 				if n.Attrs.SE {
@@ -246,7 +247,7 @@ func (s *State) emitNode(n *ir.Node) error {
 			}
 		}
 	case ir.OpGlobalAveragePool:
-		if len(x.Shape) == 4 && s.NHWC[s.in(x)] && !x.IsConst() {
+		if len(x.Shape) == 4 && s.in(x).NHWC && !x.IsConst() {
 			st.Kind = plan.KindGlobalAvgPool
 			s.add(st, pendingStep{in: []*ir.Value{s.in(x)}, out: out})
 			return nil

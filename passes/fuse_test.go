@@ -95,8 +95,8 @@ func TestFuseSEAndLowerConv(t *testing.T) {
 		if n.Op != ir.OpConv {
 			continue
 		}
-		if st.Algo[n] != want[i] {
-			t.Errorf("conv %d (%s): algorithm %q, want %q", i, n.AttrString(), st.Algo[n], want[i])
+		if n.Attrs.Algo != want[i] {
+			t.Errorf("conv %d (%s): algorithm %q, want %q", i, n.AttrString(), n.Attrs.Algo, want[i])
 		}
 		i++
 	}

@@ -160,7 +160,7 @@ func (s *State) makeBlock(i, n int) (plan.Step, pendingStep) {
 		Fused: append(dedup(fused), "block"), Out: pj.Out, Sub: sub,
 	}
 	for _, v := range ps.in {
-		st.In = append(st.In, plan.Operand{Shape: v.Shape.Clone(), NHWC: s.NHWC[v]})
+		st.In = append(st.In, plan.Operand{Shape: v.Shape.Clone(), NHWC: v.NHWC})
 	}
 	budget := s.Opts.BlockScratch
 	if budget <= 0 {

@@ -86,10 +86,10 @@ func int8Storage(s *State) error {
 		case ir.OpFlatten, ir.OpReshape, ir.OpIdentity:
 			x := n.Input(0)
 			z, ok := s.q8[x]
-			if !ok || !s.rowMajorBytes(x) || len(out.Shape) < 2 || s.NHWC[out] {
+			if !ok || !s.rowMajorBytes(x) || len(out.Shape) < 2 || out.NHWC {
 				continue
 			}
-			xo := plan.Operand{Shape: x.Shape, NHWC: s.NHWC[x], DType: plan.U8}
+			xo := plan.Operand{Shape: x.Shape, NHWC: x.NHWC, DType: plan.U8}
 			oo := plan.Operand{Shape: out.Shape, DType: plan.U8}
 			if xo.RowStride() == oo.RowStride() && xo.Bytes() == oo.Bytes() {
 				s.q8[out], s.q8View[out] = z, true
@@ -149,7 +149,7 @@ func (s *State) findLUTs() {
 				break
 			}
 		}
-		if len(chain) == 0 || !s.isQ8(v) || !v.Shape.Equal(q.Output().Shape) || s.NHWC[v] != s.NHWC[q.Output()] {
+		if len(chain) == 0 || !s.isQ8(v) || !v.Shape.Equal(q.Output().Shape) || v.NHWC != q.Output().NHWC {
 			continue
 		}
 		if t, ok := s.lutTable(v, chain, q); ok {
@@ -169,11 +169,11 @@ func (s *State) findLUTs() {
 		for k := 0; k < 2; k++ {
 			a, sc := m.Input(k), m.Input(1-k)
 			d := a.Producer
-			if d == nil || d.Op != ir.OpMul || len(cons[a]) != 1 || g.IsOutput(a) || !isChannelScale(a, sc) || !s.NHWC[a] {
+			if d == nil || d.Op != ir.OpMul || len(cons[a]) != 1 || g.IsOutput(a) || !isChannelScale(a, sc) || !a.NHWC {
 				continue
 			}
 			x, sx := d.Input(0), d.Input(1)
-			if !s.isQ8(x) || !sx.IsConst() || sx.Shape.Size() != 1 || !x.Shape.Equal(q.Output().Shape) || !s.NHWC[q.Output()] {
+			if !s.isQ8(x) || !sx.IsConst() || sx.Shape.Size() != 1 || !x.Shape.Equal(q.Output().Shape) || !q.Output().NHWC {
 				continue
 			}
 			dq := make([]float32, 256)
@@ -296,7 +296,7 @@ func (s *State) writesBytes(n *ir.Node) bool {
 	case ir.OpQAdd:
 		return s.qaddBytes(n)
 	case ir.OpConv, ir.OpGemm:
-		if s.Algo[n] == "conv" && !s.isQ8(n.Input(0)) && len(n.Inputs) <= 3 {
+		if n.Attrs.Algo == "conv" && !s.isQ8(n.Input(0)) && len(n.Inputs) <= 3 {
 			return s.convWritesBytes(n.Attrs.Fused, n.Output())
 		}
 		return s.int8Conv(n, n.Input(0)) != nil
@@ -309,7 +309,7 @@ func (s *State) writesBytes(n *ir.Node) bool {
 // the byte range of out (runtime prepConvBytes).
 func (s *State) convWritesBytes(ep ir.Epilogue, out *ir.Value) bool {
 	zp, ok := s.q8[out]
-	return ok && ep.Act == ir.ActRequant && !ep.Residual && ep.Min == float32(-zp) && ep.Max == float32(255-zp) && s.NHWC[out]
+	return ok && ep.Act == ir.ActRequant && !ep.Residual && ep.Min == float32(-zp) && ep.Max == float32(255-zp) && out.NHWC
 }
 
 // int8Conv returns the blobs of n as an int8 step on bytes reading x
@@ -326,7 +326,7 @@ func (s *State) int8Conv(n *ir.Node, x *ir.Value) [][]float32 {
 		return b
 	}
 	var b [][]float32
-	switch s.Algo[n] {
+	switch n.Attrs.Algo {
 	case "gemm":
 		b, _ = s.qgemmConsts(n, x)
 	case "dwconv":
@@ -360,7 +360,7 @@ func (s *State) qdwConsts(n *ir.Node, x *ir.Value) ([]float32, bool) {
 	zx, zy := s.q8[x], s.q8[out]
 	w, b := n.Input(1), n.Input(2)
 	if set.QDWConv == nil || n.Op != ir.OpConv || ep.Act != ir.ActRequant || ep.Residual || ep.Slope == nil ||
-		ep.Min != float32(-zy) || ep.Max != float32(255-zy) || !s.NHWC[x] || !s.NHWC[out] ||
+		ep.Min != float32(-zy) || ep.Max != float32(255-zy) || !x.NHWC || !out.NHWC ||
 		a.Dilations[0] != 1 || a.Dilations[1] != 1 || !w.IsConst() || (b != nil && !b.IsConst()) || len(w.Shape) != 4 || w.Shape[1] != 1 {
 		return nil, false
 	}
@@ -388,7 +388,7 @@ func (s *State) qconvConsts(n *ir.Node, x *ir.Value) ([]float32, bool) {
 	zy := s.q8[out]
 	w, b := n.Input(1), n.Input(2)
 	if set.QConv == nil || n.Op != ir.OpConv || ep.Act != ir.ActRequant || ep.Residual || ep.Slope == nil ||
-		ep.Min != float32(-zy) || ep.Max != float32(255-zy) || !s.NHWC[x] || !s.NHWC[out] || a.Group > 1 ||
+		ep.Min != float32(-zy) || ep.Max != float32(255-zy) || !x.NHWC || !out.NHWC || a.Group > 1 ||
 		a.Dilations[0] != 1 || a.Dilations[1] != 1 || !w.IsConst() || (b != nil && !b.IsConst()) || len(w.Shape) != 4 || len(x.Shape) != 4 {
 		return nil, false
 	}
@@ -458,7 +458,7 @@ func (s *State) readsBytes(n *ir.Node, v *ir.Value) bool {
 	case ir.OpConv, ir.OpGemm:
 		return s.int8Conv(n, v) != nil
 	case ir.OpGlobalAveragePool:
-		return n.Input(0) == v && len(v.Shape) == 4 && s.NHWC[v]
+		return n.Input(0) == v && len(v.Shape) == 4 && v.NHWC
 	}
 	return false
 }
@@ -468,7 +468,7 @@ func (s *State) readsBytes(n *ir.Node, v *ir.Value) bool {
 func (s *State) qaddBytes(n *ir.Node) bool {
 	a, b, out := n.Input(0), n.Input(1), n.Output()
 	return len(n.Inputs) == 6 && s.isQ8(a) && s.isQ8(b) && s.isQ8(out) && a.Shape.Equal(out.Shape) && b.Shape.Equal(out.Shape) &&
-		s.NHWC[a] == s.NHWC[out] && s.NHWC[b] == s.NHWC[out]
+		a.NHWC == out.NHWC && b.NHWC == out.NHWC
 }
 
 // byteRange returns the zero point of byte storage for an epilogue that
@@ -483,7 +483,7 @@ func byteRange(ep ir.Epilogue) (int32, bool) {
 
 // operand is v's plan operand without its offset: shape, layout, storage.
 func (s *State) operand(v *ir.Value) plan.Operand {
-	o := plan.Operand{Shape: v.Shape.Clone(), NHWC: s.NHWC[v]}
+	o := plan.Operand{Shape: v.Shape.Clone(), NHWC: v.NHWC}
 	if zp, ok := s.q8[v]; ok {
 		o.DType, o.ZP = plan.U8, zp
 	}
@@ -503,7 +503,7 @@ func (s *State) floatOf(v *ir.Value) *ir.Value {
 		return f
 	}
 	f := &ir.Value{Name: v.Name + ".f32", Shape: v.Shape.Clone()}
-	s.NHWC[f] = s.NHWC[v]
+	f.NHWC = v.NHWC
 	s.q8Float[v] = f
 	s.addRaw(plan.Step{Kind: plan.KindDequant, Name: f.Name}, pendingStep{in: []*ir.Value{v}, out: f})
 	return f
@@ -528,7 +528,7 @@ func (s *State) byteIO(st *plan.Step, ps *pendingStep) (in []bool, out bool) {
 		case ir.OpQAdd:
 			a, b, y := ps.in[0], ps.in[1], ps.out
 			if len(ps.in) == 6 && s.isQ8(a) && s.isQ8(b) && s.isQ8(y) && a.Shape.Equal(y.Shape) && b.Shape.Equal(y.Shape) &&
-				s.NHWC[a] == s.NHWC[y] && s.NHWC[b] == s.NHWC[y] {
+				a.NHWC == y.NHWC && b.NHWC == y.NHWC {
 				in[0], in[1], out = true, true, true
 			}
 		}
@@ -558,7 +558,7 @@ func (s *State) qgemmConsts(n *ir.Node, x *ir.Value) ([][]float32, bool) {
 	at := func(o, i int) float32 { return w.Const.Data[o*k+i] }
 	switch n.Op {
 	case ir.OpConv:
-		if len(w.Shape) != 4 || w.Shape[2]*w.Shape[3] != 1 || a.Group > 1 || len(x.Shape) != 4 || !s.NHWC[x] || !s.NHWC[out] {
+		if len(w.Shape) != 4 || w.Shape[2]*w.Shape[3] != 1 || a.Group > 1 || len(x.Shape) != 4 || !x.NHWC || !out.NHWC {
 			return nil, false
 		}
 		nOut, k = w.Shape[0], w.Shape[1]

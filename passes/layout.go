@@ -20,7 +20,7 @@ func chooseLayout(s *State) error {
 	s.freeTranspose = map[*ir.Node]*ir.Value{}
 	for _, n := range g.Nodes {
 		for _, o := range n.Outputs {
-			s.NHWC[o] = len(o.Shape) == 4
+			o.NHWC = len(o.Shape) == 4
 		}
 	}
 	cons := g.Consumers()
@@ -33,16 +33,16 @@ func chooseLayout(s *State) error {
 	}
 	for _, n := range g.Nodes {
 		x := n.Input(0)
-		if out := n.Output(); isPerm(n, 0, 2, 3, 1) && s.NHWC[x] && readByViewsOnly(g, cons, out) {
+		if out := n.Output(); isPerm(n, 0, 2, 3, 1) && x.NHWC && readByViewsOnly(g, cons, out) {
 			s.freeTranspose[n] = x
-			s.NHWC[out] = false // its NCHW bytes are x's NHWC bytes
+			out.NHWC = false // its NCHW bytes are x's NHWC bytes
 		}
 	}
 	nchwResizeOutputs(s)
 	for _, v := range g.Inputs {
 		if len(v.Shape) == 4 && !nhwcIn[v] {
 			c := &ir.Value{Name: v.Name + ".nhwc", Shape: v.Shape.Clone()}
-			s.NHWC[c] = true
+			c.NHWC = true
 			s.edgeIn[v] = c
 		}
 	}
@@ -52,7 +52,7 @@ func chooseLayout(s *State) error {
 // rowMajorBytes reports whether v's storage is laid out as its row-major
 // logical order (so it may be reinterpreted by Flatten/Reshape for free).
 func (s *State) rowMajorBytes(v *ir.Value) bool {
-	if !s.NHWC[v] {
+	if !v.NHWC {
 		return true
 	}
 	return v.Shape[1] == 1 || v.Shape[2]*v.Shape[3] == 1

@@ -16,9 +16,9 @@ func lowerConv(s *State) error {
 	for _, n := range s.G.Nodes {
 		switch n.Op {
 		case ir.OpConv:
-			s.Algo[n] = convAlgo(n)
+			n.Attrs.Algo = convAlgo(n)
 		case ir.OpGemm:
-			s.Algo[n] = gemmAlgo(n)
+			n.Attrs.Algo = gemmAlgo(n)
 		}
 	}
 	return nil

@@ -134,7 +134,7 @@ func (s *State) inPlaceSource(ps *pendingStep, last map[*ir.Value]int, isOut map
 	for _, j := range ps.inPlace {
 		v := ps.in[j]
 		r := s.root(v)
-		if v.IsConst() || isPrecomputed(*ps, v) || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || s.NHWC[v] != s.NHWC[ps.out] ||
+		if v.IsConst() || isPrecomputed(*ps, v) || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || v.NHWC != ps.out.NHWC ||
 			s.isQ8(r) != s.isQ8(ps.out) || s.operand(r).Floats() != s.operand(ps.out).Floats() {
 			continue
 		}

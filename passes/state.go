@@ -15,15 +15,11 @@ type State struct {
 
 	// Fused records, per node, what was folded into it (for the summary).
 	Fused map[*ir.Node][]string
-	// The fusion decisions are in the graph itself: epilogues
-	// (Attrs.Fused, on Conv, Gemm, ConvTranspose and Add) and SE channel
-	// scales (Attrs.SE on a Mul), checked by ir.InferNode after every pass.
-	// The lowering decisions below are the State's.
-
-	// Algo is lower-conv's choice per Conv/Gemm: "gemm", "dwconv", "conv" or "generic".
-	Algo map[*ir.Node]string
-	// NHWC is choose-layout's choice per value: true when stored channels-last.
-	NHWC map[*ir.Value]bool
+	// The decisions are in the graph itself, printed by its dump and
+	// checked by ir.InferNode after every pass: epilogues (Attrs.Fused, on
+	// Conv, Gemm, ConvTranspose and Add), SE channel scales (Attrs.SE on a
+	// Mul), lower-conv's algorithm (Attrs.Algo on a Conv or Gemm) and
+	// choose-layout's storage order (Value.NHWC).
 
 	// Built by emit-steps and consumed by pack-weights and plan-memory.
 	Plan  *plan.Plan

@@ -126,7 +126,7 @@ func drawAfter(w *bytes.Buffer, g *ir.Graph, pass string) error {
 			if e := n.Attrs.Fused; e.Act != ir.ActNone || e.Residual {
 				fill = "lightgoldenrod1"
 			}
-			if a := st.Algo[n]; a != "" {
+			if a := n.Attrs.Algo; a != "" {
 				lines = append(lines, "runs as "+a)
 			}
 			if n.Attrs.SE {
