@@ -308,6 +308,7 @@ func (a Attrs) clone() Attrs {
 	a.Perm = append([]int(nil), a.Perm...)
 	a.Axes = append([]int(nil), a.Axes...)
 	a.PadAmounts = append([]int(nil), a.PadAmounts...)
+	a.Folded = append([]string(nil), a.Folded...)
 	return a
 }
 

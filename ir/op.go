@@ -246,6 +246,11 @@ type Attrs struct {
 	// for its op; "" before lower-conv). A compiler decision: InferNode
 	// checks it, the dump prints it; plan steps carry it as Step.Algo.
 	Algo string
+
+	// Folded names what the passes folded into this node, in order ("bn",
+	// "relu6", "add", "se"...): documentation for dumps and plan summaries
+	// (a plan step's Fused), with no effect on what the node computes.
+	Folded []string
 }
 
 // Algos are the algorithms lower-conv chooses from, per op:

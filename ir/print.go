@@ -131,6 +131,9 @@ func (n *Node) AttrString() string {
 		}
 		p = append(p, s)
 	}
+	if len(a.Folded) > 0 {
+		p = append(p, "folded="+strings.Join(a.Folded, "+"))
+	}
 	if a.Algo != "" {
 		p = append(p, "algo="+a.Algo)
 	}

@@ -88,7 +88,6 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 					fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)
 				}
 				st.G.Dump(opts.Dump)
-				st.dumpDecisions(opts.Dump)
 				if st.Plan != nil && p.Name == "plan-memory" {
 					Summarize(opts.Dump, st.Plan)
 				}
@@ -123,7 +122,7 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 func newState(g *ir.Graph, opts Options, set *kernels.Set) *State {
 	return &State{
 		G: g.Clone(), Set: set, Opts: opts,
-		Fused: map[*ir.Node][]string{}, alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
+		alias: map[*ir.Value]*ir.Value{}, edgeIn: map[*ir.Value]*ir.Value{},
 		report: &Report{},
 	}
 }
@@ -139,7 +138,7 @@ const maxCanonRounds = 8
 // own spelling (an ONNX import translates only). It changes no constant
 // tensor in place.
 func Canonicalize(g *ir.Graph) error {
-	st := &State{G: g, Fused: map[*ir.Node][]string{}}
+	st := &State{G: g}
 	for round := 0; round <= maxCanonRounds; round++ {
 		st.canonChanged = false
 		for i := 0; pipeline[i].Canon; i++ {

@@ -10,10 +10,10 @@ import (
 	"github.com/mnc-go/mnc/kernels"
 )
 
-// -dump-after shows the decisions (lower-conv's algorithm and
-// choose-layout's NHWC on the graph's lines, what a node absorbed under
-// the graph), and Verify refuses a decision that contradicts the graph,
-// naming the node.
+// -dump-after shows the decisions on the graph's lines (the epilogue,
+// what the node absorbed, lower-conv's algorithm, choose-layout's NHWC),
+// and Verify refuses a decision that contradicts the graph, naming the
+// node.
 func TestDecisionsDumpedAndChecked(t *testing.T) {
 	b, x := newBuilder(1, 3, 6, 6)
 	y := b.add(ir.OpClip, ir.Relu6Attrs(), b.bn(b.conv(x, 4, 3, 1, 1, false), 1e-5))
@@ -24,7 +24,7 @@ func TestDecisionsDumpedAndChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	dump := buf.String()
-	if !strings.Contains(dump, "// Conv: fused=bn+relu6") || !regexp.MustCompile(`= Conv\(.*algo=conv -> \[1×4×6×6\] nhwc\n`).MatchString(dump) {
+	if !regexp.MustCompile(`= Conv\(.* fused=\+clip\(0,6\) folded=bn\+relu6 algo=conv -> \[1×4×6×6\] nhwc\n`).MatchString(dump) {
 		t.Errorf("dump after choose-layout lacks the conv's decisions:\n%s", dump)
 	}
 	st := runPasses(t, g, "fold-bn", "fuse-activation", "lower-conv", "choose-layout")

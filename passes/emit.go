@@ -2,6 +2,7 @@ package passes
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/plan"
@@ -95,9 +96,10 @@ func (s *State) in(v *ir.Value) *ir.Value {
 
 func (s *State) emitNode(n *ir.Node) error {
 	out := n.Output()
-	st := plan.Step{Name: out.Name, Op: n.Op, Attrs: n.Attrs, Fused: s.Fused[n]}
-	st.Attrs.SE = false // the plan's in-place scale says it; plan files do not store it
-	st.Attrs.Algo = ""  // the step's Algo says it
+	st := plan.Step{Name: out.Name, Op: n.Op, Attrs: n.Attrs, Fused: slices.Clone(n.Attrs.Folded)}
+	st.Attrs.SE = false   // the plan's in-place scale says it; plan files do not store it
+	st.Attrs.Algo = ""    // the step's Algo says it
+	st.Attrs.Folded = nil // the step's Fused says it
 	x := n.Input(0)
 	if s.q8View[out] {
 		s.alias[out] = s.in(x) // the same bytes with another zero point (int8-storage)

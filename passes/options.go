@@ -47,7 +47,7 @@ type Options struct {
 	Batch int
 	// AfterPass, when set, is called after each pass that ran with the
 	// pipeline's state, which it must not modify (mnc dot -after draws
-	// st.G with st.Fused and the nodes' Attrs.Algo).
+	// st.G: the nodes' Attrs.Folded and Attrs.Algo).
 	AfterPass func(pass string, st *State)
 	// MaxMemory is the memory budget in bytes (0: limits.MaxMemory()): a
 	// plan whose arena exceeds it, or a constant folded bigger than it, is

@@ -13,13 +13,12 @@ type State struct {
 	Set  *kernels.Set
 	Opts Options
 
-	// Fused records, per node, what was folded into it (for the summary).
-	Fused map[*ir.Node][]string
-	// The decisions are in the graph itself, printed by its dump and
-	// checked by ir.InferNode after every pass: epilogues (Attrs.Fused, on
-	// Conv, Gemm, ConvTranspose and Add), SE channel scales (Attrs.SE on a
-	// Mul), lower-conv's algorithm (Attrs.Algo on a Conv or Gemm) and
-	// choose-layout's storage order (Value.NHWC).
+	// The passes' decisions are in the graph itself, printed by its dump
+	// and checked by ir.InferNode after every pass: epilogues
+	// (Attrs.Fused, on Conv, Gemm, ConvTranspose and Add), SE channel
+	// scales (Attrs.SE on a Mul), lower-conv's algorithm (Attrs.Algo on a
+	// Conv or Gemm), choose-layout's storage order (Value.NHWC), and what
+	// each node absorbed (Attrs.Folded, the summary's "bn+relu6").
 
 	// Built by emit-steps and consumed by pack-weights and plan-memory.
 	Plan  *plan.Plan
@@ -83,8 +82,10 @@ const (
 	packQGemm
 )
 
+// fuse records that n absorbed what (Attrs.Folded, for dumps and the plan
+// summary).
 func (s *State) fuse(n *ir.Node, what string) {
-	s.Fused[n] = append(s.Fused[n], what)
+	n.Attrs.Folded = append(n.Attrs.Folded, what)
 }
 
 // root follows aliases to the value that owns the storage.

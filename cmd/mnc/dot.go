@@ -119,7 +119,7 @@ func drawAfter(w *bytes.Buffer, g *ir.Graph, pass string) error {
 		drawErr = st.G.WriteDOTAnnotated(w, func(n *ir.Node) ([]string, string) {
 			var lines []string
 			fill := ""
-			if f := st.Fused[n]; len(f) > 0 {
+			if f := n.Attrs.Folded; len(f) > 0 {
 				lines = append(lines, "fused: "+strings.Join(f, " + "))
 				fill = "lightgoldenrod1"
 			}
