@@ -49,6 +49,11 @@ func Load(path string) (*Plan, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		p.mapped = data
+		// Decoding read every page (the CRC covers the whole payload);
+		// hand them back: each weight's pages come in again, from the
+		// page cache, when a run first reads them, so the process holds
+		// the file's pages only while it runs, not also while it loads.
+		dropPages(data)
 		return p, nil
 	}
 	p, err := Decode(bufio.NewReader(f))
@@ -66,6 +71,9 @@ func (p *Plan) Mapped() bool { return p.mapped != nil }
 // used afterwards.
 func (p *Plan) Release() {
 	if p.mapped != nil {
+		// Out of the resident set first, in one system call: unmapping
+		// looks the mapping up in tables whose pages may need reading.
+		dropPages(p.mapped)
 		unmap(p.mapped)
 		p.mapped, p.Blobs = nil, nil
 	}

@@ -3,6 +3,7 @@ package plan
 import (
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // mapFile maps a regular file read-write, private (copy on write), so its
@@ -22,3 +23,12 @@ func mapFile(f *os.File) (data []byte, ok bool) {
 }
 
 func unmap(data []byte) { _ = syscall.Munmap(data) }
+
+// dropPages removes a mapping's pages from the process's resident set
+// (MADV_DONTNEED). Only for a private file mapping nothing has written: its
+// pages then read the same afterwards, from the page cache.
+func dropPages(data []byte) {
+	if len(data) > 0 {
+		syscall.RawSyscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(unsafe.SliceData(data))), uintptr(len(data)), syscall.MADV_DONTNEED)
+	}
+}

@@ -8,3 +8,5 @@ import "os"
 func mapFile(*os.File) ([]byte, bool) { return nil, false }
 
 func unmap([]byte) {}
+
+func dropPages([]byte) {}

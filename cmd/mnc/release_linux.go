@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"strconv"
 	"strings"
@@ -20,31 +19,39 @@ import (
 	"codeberg.org/go-fonts/liberation/liberationserifbolditalic"
 	"codeberg.org/go-fonts/liberation/liberationserifitalic"
 	"codeberg.org/go-fonts/liberation/liberationserifregular"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gobolditalic"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // releaseStartupPages drops from the process's resident set the pages of
-// the mnc executable that starting it touched and a command may not need
-// again: its read-only mappings (code, constant data) and the fonts that
-// gonum/plot's package initialisation parses (12 TrueType files embedded in
-// the binary's data, ~4 MB, read by the plotting of bench -plot only).
-// They are clean pages of the executable file: one that is used again is
-// read back from the page cache (a minor fault), as after the kernel
-// reclaimed it. Measured on `mnc run -threads 1` of V2's plan: 28.2-28.9 ->
-// 24.9 MB peak RSS, of which 13.8 MB is the plan's weights.
+// the mnc executable that the work so far touched and what follows may not
+// need: its read-only mappings (code, constant data) and the fonts that
+// package initialisation parses (gonum/plot's 12 Liberation and go-latex's
+// 4 Go TrueType files embedded in the binary's data, ~5 MB, read again by
+// bench -plot only). They are clean pages of the executable file: one that
+// is used again is read back from the page cache (a minor fault), as after
+// the kernel reclaimed it. mnc calls it at start-up and, for a plan file,
+// again between loading the plan and running it, so that the run's peak
+// holds only the code the run itself touches.
+//
+// The kernel maps code back 64 KiB at a time (fault-around), so the code
+// that runs after the first page is dropped is kept small: the ranges are
+// collected first and dropped in one loop of raw system calls.
 func releaseStartupPages() {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		return
 	}
-	f, err := os.Open("/proc/self/maps")
+	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	var ranges [][2]uintptr
+	for _, line := range strings.Split(string(maps), "\n") {
 		// 00400000-008d1000 r-xp 00000000 fd:01 1234 /path/to/mnc
-		fields := strings.Fields(sc.Text())
+		fields := strings.Fields(line)
 		if len(fields) < 6 || fields[5] != exe || len(fields[1]) < 2 || fields[1][1] == 'w' {
 			continue // writable mappings may hold data the program changed
 		}
@@ -52,28 +59,29 @@ func releaseStartupPages() {
 		a, err1 := strconv.ParseUint(lo, 16, 64)
 		b, err2 := strconv.ParseUint(hi, 16, 64)
 		if err1 == nil && err2 == nil && b > a {
-			dontNeed(uintptr(a), uintptr(b))
+			if n := len(ranges); n > 0 && ranges[n-1][1] == uintptr(a) {
+				ranges[n-1][1] = uintptr(b) // code and constants are adjacent: one call
+			} else {
+				ranges = append(ranges, [2]uintptr{uintptr(a), uintptr(b)})
+			}
 		}
 	}
 	// The fonts are []byte variables, so they sit in a writable mapping:
 	// drop only the pages wholly inside them, which nothing writes.
+	page := uintptr(os.Getpagesize())
 	for _, ttf := range [][]byte{
 		liberationmonobold.TTF, liberationmonobolditalic.TTF, liberationmonoitalic.TTF, liberationmonoregular.TTF,
 		liberationsansbold.TTF, liberationsansbolditalic.TTF, liberationsansitalic.TTF, liberationsansregular.TTF,
 		liberationserifbold.TTF, liberationserifbolditalic.TTF, liberationserifitalic.TTF, liberationserifregular.TTF,
+		gobold.TTF, gobolditalic.TTF, goitalic.TTF, goregular.TTF,
 	} {
-		if len(ttf) == 0 {
-			continue
-		}
-		page := uintptr(os.Getpagesize())
 		a := uintptr(unsafe.Pointer(unsafe.SliceData(ttf)))
 		lo, hi := (a+page-1)&^(page-1), (a+uintptr(len(ttf)))&^(page-1)
-		if hi > lo {
-			dontNeed(lo, hi)
+		if len(ttf) > 0 && hi > lo {
+			ranges = append(ranges, [2]uintptr{lo, hi})
 		}
 	}
-}
-
-func dontNeed(lo, hi uintptr) {
-	syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, syscall.MADV_DONTNEED)
+	for _, r := range ranges {
+		syscall.RawSyscall(syscall.SYS_MADVISE, r[0], r[1]-r[0], syscall.MADV_DONTNEED)
+	}
 }

@@ -38,12 +38,15 @@ func childPeakRSS(t *testing.T, args ...string) int64 {
 }
 
 // TestRunPlanRSS: `mnc run -threads 1 PLAN` of MobileNetV2 at 224² peaks
-// at no more than the same binary doing nothing (`mnc help`) plus what the
-// plan needs — its file (mapped, weights used in place), arena, scratch
-// and input — and a margin for the code and runtime a run touches; and the
-// fused plan peaks lower than the unfused one by at least half the arena it
-// saves. A plan read into the heap instead of mapped, an arena sized for
-// the unfused tensors or a scratch per block instead of per thread fails.
+// at no more than what the plan needs — its file (mapped, weights used in
+// place), arena, scratch and input — plus 5 MiB for the code, tables and
+// runtime the run touches (issue 15 asks for 20 MiB in all: 15.9 MiB of
+// need and 4.1 of the rest); and the fused plan peaks lower than the
+// unfused one by at least half the arena it saves. A plan read into the
+// heap instead of mapped, an arena sized for the unfused tensors, a
+// scratch per block instead of per thread, or the pages of loading
+// (decoding the plan, its CRC over every weight, the code that parsed the
+// flags) still resident when the run peaks fails.
 func TestRunPlanRSS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles MobileNetV2 at 224² twice")
@@ -79,15 +82,17 @@ func TestRunPlanRSS(t *testing.T) {
 		in := int64(p.Inputs[0].Buf.Size()) * 4
 		vs = append(vs, variant{path, st.Size() + arena + int64(p.MaxScratch())*4 + in, arena})
 	}
-	base := childPeakRSS(t, "help")
 	fused := childPeakRSS(t, "run", "-threads", "1", vs[0].path)
 	unfused := childPeakRSS(t, "run", "-threads", "1", vs[1].path)
 	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
-	t.Logf("peak RSS: mnc help %.1f MiB; run fused plan %.1f MiB (needs %.1f), unfused %.1f MiB (needs %.1f)",
-		mib(base), mib(fused), mib(vs[0].need), mib(unfused), mib(vs[1].need))
-	const margin = 5 << 20 // measured 1.5 MiB under base + need (2.6 over before releaseStartupPages)
-	if fused > base+vs[0].need+margin {
-		t.Errorf("mnc run of the fused plan peaked at %.1f MiB, above mnc help's %.1f MiB + the plan's %.1f MiB + %.0f MiB", mib(fused), mib(base), mib(vs[0].need), mib(margin))
+	t.Logf("peak RSS: run fused plan %.1f MiB (needs %.1f), unfused %.1f MiB (needs %.1f)",
+		mib(fused), mib(vs[0].need), mib(unfused), mib(vs[1].need))
+	// Measured 3.9 MiB over the need here (this test binary is larger than
+	// mnc; mnc itself: 3.4-3.8), 7.3 before the run dropped the pages of
+	// loading.
+	const margin = 5 << 20
+	if fused > vs[0].need+margin {
+		t.Errorf("mnc run of the fused plan peaked at %.1f MiB, above the plan's %.1f MiB + %.0f MiB", mib(fused), mib(vs[0].need), mib(margin))
 	}
 	if saved := vs[1].arena - vs[0].arena; unfused-fused < saved/2 {
 		t.Errorf("the fused plan's peak RSS is only %.1f MiB below the unfused plan's; its arena is %.1f MiB smaller", mib(unfused-fused), mib(saved))

@@ -70,6 +70,9 @@ func runRun(args []string) error {
 		return err
 	}
 	m.once = len(sets) == 1 && !*ref
+	if m.p != nil && len(imf.files) == 0 {
+		collectRarely()
+	}
 	if len(sets) > 1 && (*input != "" || *output != "") {
 		return usagef("-input and -output take one shape per input (several -shape values run the built-in input at each)")
 	}
@@ -199,11 +202,23 @@ func runOnce(m *model, cf *compileFlags, set map[string][]int, input string, img
 		ins = append(ins, t)
 	}
 	r.outs = e.NewOutputs()
+	// A mapped plan file runs once: the pages loading touched (code,
+	// tables) go before the run, which brings back only its own, and the
+	// file's pages go as soon as it ends (what follows reads the outputs
+	// and the plan's step list, not its weights), so the process's peak
+	// holds the weights, the run's memory and code, and little else.
+	lean := m.once && m.p != nil && m.p.Mapped()
+	if lean {
+		releaseStartupPages()
+	}
 	t0 = time.Now()
 	if err := e.Run(ins, r.outs); err != nil {
 		return nil, err
 	}
 	r.elapsed = time.Since(t0)
+	if lean {
+		m.p.Release() // e is closed (deferred) and not run again
+	}
 	for _, io := range p.Outputs {
 		r.names = append(r.names, io.Name)
 	}
