@@ -34,6 +34,11 @@ func Gemm6x8AVX2FMAPairsMasked(m int, k int, a *float32, lda int, b *float32, bi
 //go:noescape
 func Gemm12x32AVX512(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
 
+// Gemm12x32AVX512Prefetch computes one packed GEMM panel (stride 32) for m rows in 12x32 tiles with the fused epilogue (avx512).
+//
+//go:noescape
+func Gemm12x32AVX512Prefetch(m int, k int, a *float32, lda int, b *float32, bias *float32, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int)
+
 // Gemm12x32AVX512Masked computes one packed GEMM panel (stride 32) for m rows in 12x32 tiles with the fused epilogue (avx512).
 //
 //go:noescape

@@ -41,6 +41,8 @@ const (
 // that covers cols. Static calls: the noescape pointers stay on the caller's stack.
 func GemmPanelAVX512(pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {
 	switch {
+	case cols == 32 && !pairs && k >= 128:
+		Gemm12x32AVX512Prefetch(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case pairs && cols == 8:
 		Gemm6x8AVX2FMAPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case pairs:

@@ -54,6 +54,15 @@ type gemmKernel struct {
 	// noResidual: the kernel has no r argument (the pixel-vector
 	// convolutions, conv.go); the epilogue skips the residual.
 	noResidual bool
+	// prefetch: each k step also prefetches into L2 the same row of the
+	// next panel (k·stride floats further), so a panel's weights arrive
+	// while the previous panel is computed instead of missing on the
+	// first tile (see tile).
+	prefetch bool
+	// minK > 0: the dispatch picks this kernel over the plain one of its
+	// width only for k ≥ minK (the unmasked prefetching kernel: short
+	// panels stay in L1 and gain nothing from it).
+	minK int
 
 	off   []int         // lane offset of each vector in the row
 	acc   []VecPhysical // mr·nv accumulators, row-major

@@ -42,9 +42,15 @@ func writeTable(path string) {
 		fmt.Fprintf(&b, "func GemmPanel%s(pairs bool, m, k int, a *float32, lda int, b, bias, r *float32, ldr int, c *float32, ldc int, cols int, ep *float32, mode int) {\n\tswitch {\n", s.tag)
 		const args = "(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)"
 		var masked []gemmKernel
+		for _, k := range ks { // kernels for long k first: they precede the same width's plain kernel
+			if k.minK > 0 {
+				fmt.Fprintf(&b, "\tcase cols == %d && !pairs && k >= %d:\n\t\t%s%s\n", k.width(), k.minK, k.name, args)
+			}
+		}
 		for _, k := range ks {
 			w := k.width()
 			switch {
+			case k.minK > 0:
 			case k.pairs && !k.masked:
 				fmt.Fprintf(&b, "\tcase pairs && cols == %d:\n\t\t%s%s\n", w, k.name, args)
 			case k.pairs:

@@ -71,6 +71,11 @@ func (g *gemmKernel) tile(h int) {
 	n4 := Load(Param("k"), GP64())
 	n1 := GP64()
 	MOVQ(n4, n1)
+	var next Register // byte distance to the next panel: k·stride·4
+	if g.prefetch {
+		next = GP64()
+		IMUL3Q(U32(4*g.stride), n4, next)
+	}
 
 	const unroll = 4
 	SHRQ(Imm(2), n4)
@@ -78,6 +83,9 @@ func (g *gemmKernel) tile(h int) {
 	Label(label(p, "k4"))
 	for u := 0; u < unroll; u++ {
 		g.step(h, u, aMem, pb)
+		if next != nil {
+			g.prefetchNext(pb, next, u)
+		}
 	}
 	for _, r := range groups {
 		ADDQ(Imm(4*unroll), r)
@@ -91,6 +99,9 @@ func (g *gemmKernel) tile(h int) {
 	JZ(LabelRef(label(p, "epilogue")))
 	Label(label(p, "k1loop"))
 	g.step(h, 0, aMem, pb)
+	if next != nil {
+		g.prefetchNext(pb, next, 0)
+	}
 	for _, r := range groups {
 		ADDQ(Imm(4), r)
 	}
@@ -128,6 +139,14 @@ func (g *gemmKernel) step(h, u int, aMem func(i, disp int) Mem, pb Register) {
 		for v := range g.widths {
 			VFMADD231PS(g.as(g.b[v], v), g.as(t, v), g.setReg(u%g.sets, h, i, v))
 		}
+	}
+}
+
+// prefetchNext prefetches into L2 row u (of the unrolled k steps) of the
+// next panel: its stride·4 bytes, one PREFETCHT1 per cache line.
+func (g *gemmKernel) prefetchNext(pb, next Register, u int) {
+	for off := 0; off < 4*g.stride; off += 64 {
+		PREFETCHT1(Mem{Base: pb, Index: next, Scale: 1, Disp: 4*u*g.stride + off})
 	}
 }
 
