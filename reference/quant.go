@@ -13,12 +13,6 @@ import (
 // which accumulate in float64: every product and partial sum of 8-bit
 // operands is an integer below 2^53, so the sums are exact.
 
-func init() {
-	for op := ir.OpQuantizeLinear; op <= ir.OpQAdd; op++ {
-		implemented[op] = true
-	}
-}
-
 // qparam returns element c of a scale or zero-point tensor (a scalar or a
 // per-channel vector), or def when t is nil.
 func qparam(t *ir.Tensor, c int, def float32) float32 {
@@ -218,7 +212,7 @@ func computeQuant(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.T
 		zp := ir.Quantize(-lo, s, 0, ir.QUint8)
 		return &ir.Tensor{Shape: ir.Shape{}, Data: []float32{zp}}, nil
 	}
-	return nil, fmt.Errorf("operator %s is not implemented by the reference executor", op)
+	return nil, fmt.Errorf("operator %s %w", op, errNotImplemented)
 }
 
 // deq is DequantizeLinear with per-tensor parameters.
