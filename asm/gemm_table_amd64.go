@@ -59,3 +59,78 @@ func GemmPanelAVX512(pairs bool, m, k int, a *float32, lda int, b, bias, r *floa
 		Gemm20x8AVX512Masked(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	}
 }
+
+// AVX512VNNI int8 GEMM inventory (codegen/gemm/main.go).
+const (
+	GemmU8S8RowsAVX512VNNI  = 8  // rows of the tile (GemmU8S8x8x32AVX512VNNI); its x1 kernel runs single rows
+	GemmU8S8WidthAVX512VNNI = 32 // columns of the tile
+)
+
+// GemmU8S8AVX512VNNI runs the int32 sums tile GemmU8S8x8x32AVX512VNNI, or with one set its one-row variant GemmU8S8x1x32AVX512VNNI.
+func GemmU8S8AVX512VNNI(one bool, kq int, a *uint8, lda int, b *int8, c *int32, ldc int) {
+	if one {
+		GemmU8S8x1x32AVX512VNNI(kq, a, lda, b, c, ldc)
+		return
+	}
+	GemmU8S8x8x32AVX512VNNI(kq, a, lda, b, c, ldc)
+}
+
+// QGemmU8S8AVX512VNNI runs the requantizing tile QGemmU8S8x8x32AVX512VNNI, or with one set its one-row variant QGemmU8S8x1x32AVX512VNNI.
+func QGemmU8S8AVX512VNNI(one bool, kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32) {
+	if one {
+		QGemmU8S8x1x32AVX512VNNI(kq, a, lda, b, c, ldc, q)
+		return
+	}
+	QGemmU8S8x8x32AVX512VNNI(kq, a, lda, b, c, ldc, q)
+}
+
+// AVX2 int8 GEMM inventory (codegen/gemm/main.go).
+const (
+	GemmU8S8RowsAVX2  = 4  // rows of the tile (GemmU8S8x4x16AVX2); its x1 kernel runs single rows
+	GemmU8S8WidthAVX2 = 16 // columns of the tile
+)
+
+// GemmU8S8AVX2 runs the int32 sums tile GemmU8S8x4x16AVX2, or with one set its one-row variant GemmU8S8x1x16AVX2.
+func GemmU8S8AVX2(one bool, kq int, a *uint8, lda int, b *int8, c *int32, ldc int) {
+	if one {
+		GemmU8S8x1x16AVX2(kq, a, lda, b, c, ldc)
+		return
+	}
+	GemmU8S8x4x16AVX2(kq, a, lda, b, c, ldc)
+}
+
+// QGemmU8S8AVX2 runs the requantizing tile QGemmU8S8x4x16AVX2, or with one set its one-row variant QGemmU8S8x1x16AVX2.
+func QGemmU8S8AVX2(one bool, kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32) {
+	if one {
+		QGemmU8S8x1x16AVX2(kq, a, lda, b, c, ldc, q)
+		return
+	}
+	QGemmU8S8x4x16AVX2(kq, a, lda, b, c, ldc, q)
+}
+
+// AVXVNNI int8 GEMM inventory (codegen/gemm/main.go).
+const (
+	GemmU8S8RowsAVXVNNI  = 6  // rows of the tile (GemmU8S8x6x16AVXVNNI); its x1 kernel runs single rows
+	GemmU8S8WidthAVXVNNI = 16 // columns of the tile
+)
+
+// GemmU8S8AVXVNNI runs the int32 sums tile GemmU8S8x6x16AVXVNNI, or with one set its one-row variant GemmU8S8x1x16AVXVNNI.
+func GemmU8S8AVXVNNI(one bool, kq int, a *uint8, lda int, b *int8, c *int32, ldc int) {
+	if one {
+		GemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc)
+		return
+	}
+	GemmU8S8x6x16AVXVNNI(kq, a, lda, b, c, ldc)
+}
+
+// QGemmU8S8AVXVNNI runs the requantizing tile QGemmU8S8x6x16AVXVNNI, or with one set its one-row variant QGemmU8S8x1x16AVXVNNI.
+func QGemmU8S8AVXVNNI(one bool, kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32) {
+	if one {
+		QGemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc, q)
+		return
+	}
+	QGemmU8S8x6x16AVXVNNI(kq, a, lda, b, c, ldc, q)
+}
+
+// GemmU8S8MaxRows is the tallest int8 tile (row buffers).
+const GemmU8S8MaxRows = 8

@@ -62,78 +62,65 @@ func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8
 	return p
 }
 
-// gemmU8S8VNNI: 8 rows × 32 columns, then single rows.
+// gemmU8S8VNNI: tiles of a whole panel, then single rows.
 func gemmU8S8VNNI(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
 	gemmU8S8Tiles(int8VNNI, m, n, kq, a, lda, bp, c, ldc)
 }
 
-// gemmU8S8AVX2: each panel as two halves of 16 columns, 4 rows at a time,
-// then single rows.
+// gemmU8S8AVX2: each panel as two halves, then single rows.
 func gemmU8S8AVX2(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
 	gemmU8S8Tiles(int8AVX2, m, n, kq, a, lda, bp, c, ldc)
 }
 
-// gemmU8S8AVXVNNI: each panel as two halves of 16 columns, 6 rows at a
-// time, then single rows.
+// gemmU8S8AVXVNNI: each panel as two halves, then single rows.
 func gemmU8S8AVXVNNI(m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
 	gemmU8S8Tiles(int8AVXVNNI, m, n, kq, a, lda, bp, c, ldc)
 }
 
-// int8Tiles names a family of generated int8 GEMM kernels: a tile of
-// rows × width columns (a whole packed panel, or half of one) and its
-// one-row variant. The drivers switch on it to call the kernels directly:
-// through a func value the compiler could not see that the kernels keep no
-// pointer, and the row buffers and parameter block escaped (allocations on
-// every call).
+// int8Tiles names a family of generated int8 GEMM kernels (codegen/gemm's
+// int8Families): a tile of rows × width columns (a whole packed panel, or
+// half of one) and its one-row variant; asm's generated table gives their
+// shapes and GemmU8S8<tag>/QGemmU8S8<tag> call them. The drivers switch on
+// the family to call those directly: through a func value the compiler
+// could not see that the kernels keep no pointer, and the row buffers and
+// parameter block escaped (allocations on every call).
 type int8Tiles int
 
 const (
-	int8VNNI    int8Tiles = iota // AVX-512 VNNI, 8 × 32
-	int8AVXVNNI                  // AVX-VNNI, 6 × 16
-	int8AVX2                     // exact AVX2, 4 × 16
+	int8VNNI    int8Tiles = iota // AVX-512 VNNI
+	int8AVXVNNI                  // AVX-VNNI
+	int8AVX2                     // exact AVX2
 )
 
 func (t int8Tiles) shape() (rows, width int) {
 	switch t {
 	case int8VNNI:
-		return 8, GemmS8Panel
+		return asm.GemmU8S8RowsAVX512VNNI, asm.GemmU8S8WidthAVX512VNNI
 	case int8AVXVNNI:
-		return 6, GemmS8Panel / 2
+		return asm.GemmU8S8RowsAVXVNNI, asm.GemmU8S8WidthAVXVNNI
 	}
-	return 4, GemmS8Panel / 2
+	return asm.GemmU8S8RowsAVX2, asm.GemmU8S8WidthAVX2
 }
 
 func (t int8Tiles) sums(one bool, kq int, a *uint8, lda int, b *int8, c *int32, ldc int) {
-	switch {
-	case t == int8VNNI && one:
-		asm.GemmU8S8x1x32AVX512VNNI(kq, a, lda, b, c, ldc)
-	case t == int8VNNI:
-		asm.GemmU8S8x8x32AVX512VNNI(kq, a, lda, b, c, ldc)
-	case t == int8AVXVNNI && one:
-		asm.GemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc)
-	case t == int8AVXVNNI:
-		asm.GemmU8S8x6x16AVXVNNI(kq, a, lda, b, c, ldc)
-	case one:
-		asm.GemmU8S8x1x16AVX2(kq, a, lda, b, c, ldc)
+	switch t {
+	case int8VNNI:
+		asm.GemmU8S8AVX512VNNI(one, kq, a, lda, b, c, ldc)
+	case int8AVXVNNI:
+		asm.GemmU8S8AVXVNNI(one, kq, a, lda, b, c, ldc)
 	default:
-		asm.GemmU8S8x4x16AVX2(kq, a, lda, b, c, ldc)
+		asm.GemmU8S8AVX2(one, kq, a, lda, b, c, ldc)
 	}
 }
 
 func (t int8Tiles) requant(one bool, kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32) {
-	switch {
-	case t == int8VNNI && one:
-		asm.QGemmU8S8x1x32AVX512VNNI(kq, a, lda, b, c, ldc, q)
-	case t == int8VNNI:
-		asm.QGemmU8S8x8x32AVX512VNNI(kq, a, lda, b, c, ldc, q)
-	case t == int8AVXVNNI && one:
-		asm.QGemmU8S8x1x16AVXVNNI(kq, a, lda, b, c, ldc, q)
-	case t == int8AVXVNNI:
-		asm.QGemmU8S8x6x16AVXVNNI(kq, a, lda, b, c, ldc, q)
-	case one:
-		asm.QGemmU8S8x1x16AVX2(kq, a, lda, b, c, ldc, q)
+	switch t {
+	case int8VNNI:
+		asm.QGemmU8S8AVX512VNNI(one, kq, a, lda, b, c, ldc, q)
+	case int8AVXVNNI:
+		asm.QGemmU8S8AVXVNNI(one, kq, a, lda, b, c, ldc, q)
 	default:
-		asm.QGemmU8S8x4x16AVX2(kq, a, lda, b, c, ldc, q)
+		asm.QGemmU8S8AVX2(one, kq, a, lda, b, c, ldc, q)
 	}
 }
 
@@ -142,7 +129,7 @@ func (t int8Tiles) requant(one bool, kq int, a *uint8, lda int, b *int8, c *uint
 // time, then single rows; a partial block goes through a row buffer.
 func gemmU8S8Tiles(t int8Tiles, m, n, kq int, a []uint8, lda int, bp []int8, c []int32, ldc int) {
 	rows, width := t.shape()
-	var tmp [8 * GemmS8Panel]int32
+	var tmp [asm.GemmU8S8MaxRows * GemmS8Panel]int32
 	for j0 := 0; j0 < n; j0 += width {
 		p0 := j0 / GemmS8Panel * GemmS8Panel
 		pb := &bp[p0*kq*4+(j0-p0)*4]
@@ -178,7 +165,7 @@ type qgemmParams struct {
 }
 
 // qgemmU8S8Arch runs QGemmU8S8 on the VNNI kernels with the requantizing
-// epilogue (8×32 tiles, then rows); false without AVX-512 VNNI or with a
+// epilogue (whole-panel tiles, then rows); false without AVX-512 VNNI or with a
 // non-finite multiplier.
 func qgemmU8S8Arch(m, n, kq int, a []uint8, lda int, bp []int8, comp []int32, mult []float32, zp, lo, hi int32, out []uint8, ldo int) bool {
 	if !HasVNNI() || gemmU8S8NoAVX512VNNI {
@@ -216,7 +203,7 @@ func qgemmU8S8Tiles(t int8Tiles, m, n, kq int, a []uint8, lda int, bp []int8, co
 		return false
 	}
 	rows, width := t.shape()
-	var tmp [8 * GemmS8Panel]uint8
+	var tmp [asm.GemmU8S8MaxRows * GemmS8Panel]uint8
 	var cpad [GemmS8Panel]int32
 	var mpad [GemmS8Panel]float32
 	q := qgemmParams{flo: float32(lo - zp), fhi: float32(hi - zp), zp: zp}

@@ -10,6 +10,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
 )
@@ -74,6 +75,32 @@ var peaks = []fmaPeak{
 	{name: "FMAChainAVX512", isa: avx512, accs: 12, chain: true},
 }
 
+// int8Families are the int8 GEMM kernels, one family per ISA tag: a tile
+// of rows × width columns (a packed panel of kernels.GemmS8Panel columns,
+// or half of one) and its one-row variant, each as int32 sums (GemmU8S8)
+// and requantized to bytes (QGemmU8S8). The table (table.go) writes their
+// shapes and dispatchers for kernels/gemm_int8_amd64.go.
+var int8Families = []int8Family{
+	{tag: "AVX512VNNI", rows: 8, width: 32, emit: func(name string, rows int, q bool) { vnniGemm{name: name, rows: rows, q: q}.emit() }},
+	{tag: "AVX2", rows: 4, width: 16, emit: func(name string, rows int, q bool) { avx2Int8Gemm{name: name, rows: rows, q: q}.emit() }},
+	{tag: "AVXVNNI", rows: 6, width: 16, emit: func(name string, rows int, q bool) { avxVNNIGemm{name: name, rows: rows, q: q}.emit() }},
+}
+
+type int8Family struct {
+	tag         string // ISA tag (codegen/internal/names)
+	rows, width int    // the tile; width is what the generator's kernel computes
+	emit        func(name string, rows int, q bool)
+}
+
+// name is the kernel of the family with rows rows, requantizing if q.
+func (f int8Family) name(q bool, rows int) string {
+	op := "GemmU8S8"
+	if q {
+		op = "QGemmU8S8"
+	}
+	return fmt.Sprintf("%sx%dx%d%s", op, rows, f.width, f.tag)
+}
+
 func main() {
 	flag.Parse() // avo's own flags (-out, -stubs, -pkg) are on the same flag set
 	writeTable(*table)
@@ -90,17 +117,12 @@ func main() {
 		p.emit()
 	}
 	vnniPeak{name: "DotPeakAVX512VNNI", accs: 12}.emit()
-	vnniGemm{name: "GemmU8S8x8x32AVX512VNNI", rows: 8}.emit()
-	vnniGemm{name: "GemmU8S8x1x32AVX512VNNI", rows: 1}.emit()
-	vnniGemm{name: "QGemmU8S8x8x32AVX512VNNI", rows: 8, q: true}.emit()
-	vnniGemm{name: "QGemmU8S8x1x32AVX512VNNI", rows: 1, q: true}.emit()
-	avx2Int8Gemm{name: "GemmU8S8x4x16AVX2", rows: 4}.emit()
-	avx2Int8Gemm{name: "GemmU8S8x1x16AVX2", rows: 1}.emit()
-	avx2Int8Gemm{name: "QGemmU8S8x4x16AVX2", rows: 4, q: true}.emit()
-	avx2Int8Gemm{name: "QGemmU8S8x1x16AVX2", rows: 1, q: true}.emit()
-	avxVNNIGemm{name: "GemmU8S8x6x16AVXVNNI", rows: 6}.emit()
-	avxVNNIGemm{name: "GemmU8S8x1x16AVXVNNI", rows: 1}.emit()
-	avxVNNIGemm{name: "QGemmU8S8x6x16AVXVNNI", rows: 6, q: true}.emit()
-	avxVNNIGemm{name: "QGemmU8S8x1x16AVXVNNI", rows: 1, q: true}.emit()
+	for _, f := range int8Families {
+		for _, q := range []bool{false, true} {
+			for _, rows := range []int{f.rows, 1} {
+				f.emit(f.name(q, rows), rows, q)
+			}
+		}
+	}
 	Generate()
 }

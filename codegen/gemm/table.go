@@ -71,6 +71,7 @@ func writeTable(path string) {
 		}
 		fmt.Fprintf(&b, "\t}\n}\n\n")
 	}
+	writeInt8Table(&b)
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		log.Fatalf("table: %v\n%s", err, b.Bytes())
@@ -121,4 +122,28 @@ func gcd(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
+}
+
+// writeInt8Table writes, per int8 family, its tile's shape and
+// GemmU8S8<tag>/QGemmU8S8<tag>, which run the tile or its one-row variant
+// (static calls, as GemmPanel's), and the tallest tile.
+func writeInt8Table(b *bytes.Buffer) {
+	maxRows := 0
+	for _, f := range int8Families {
+		maxRows = max(maxRows, f.rows)
+		fmt.Fprintf(b, "// %s int8 GEMM inventory (codegen/gemm/main.go).\nconst (\n", f.tag)
+		fmt.Fprintf(b, "\tGemmU8S8Rows%s = %d // rows of the tile (%s); its x1 kernel runs single rows\n", f.tag, f.rows, f.name(false, f.rows))
+		fmt.Fprintf(b, "\tGemmU8S8Width%s = %d // columns of the tile\n)\n\n", f.tag, f.width)
+		for _, q := range []bool{false, true} {
+			op, sig, args := "GemmU8S8", "kq int, a *uint8, lda int, b *int8, c *int32, ldc int", "kq, a, lda, b, c, ldc"
+			what := "int32 sums"
+			if q {
+				op, sig, args = "QGemmU8S8", "kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32", "kq, a, lda, b, c, ldc, q"
+				what = "requantizing"
+			}
+			fmt.Fprintf(b, "// %s%s runs the %s tile %s, or with one set its one-row variant %s.\n", op, f.tag, what, f.name(q, f.rows), f.name(q, 1))
+			fmt.Fprintf(b, "func %s%s(one bool, %s) {\n\tif one {\n\t\t%s(%s)\n\t\treturn\n\t}\n\t%s(%s)\n}\n\n", op, f.tag, sig, f.name(q, 1), args, f.name(q, f.rows), args)
+		}
+	}
+	fmt.Fprintf(b, "// GemmU8S8MaxRows is the tallest int8 tile (row buffers).\nconst GemmU8S8MaxRows = %d\n", maxRows)
 }
