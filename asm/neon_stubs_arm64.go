@@ -470,6 +470,16 @@ func HasDWConvInteriorNEON(k, s int) bool {
 	return false
 }
 
+// The NEON int8 GEMM inventory (codegen/neon/int8.go), read by
+// kernels/gemm_int8_arm64.go: per family the rows of its tallest tile
+// (its dispatcher takes mr = 1 up to them), and the tallest of all.
+const (
+	GemmU8S8RowsSDOT  = 4 // GemmU8S8x4x16SDOT
+	GemmU8S8RowsSUDOT = 4 // GemmU8S8x4x16SUDOT
+	GemmU8S8RowsNEON  = 2 // GemmU8S8x2x16NEON
+	GemmU8S8MaxRows   = 4
+)
+
 // GemmU8S8SDOT calls GemmU8S8x<mr>x16SDOT (mr = 1..4).
 func GemmU8S8SDOT(mr int, kq int, a *uint8, lda int, b *int8, init *int32, c *int32, ldc int, tiles int) {
 	switch mr {

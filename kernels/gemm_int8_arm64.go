@@ -85,12 +85,15 @@ func gemmU8S8Paths() map[string]func(m, n, kq int, a []uint8, lda int, bp []int8
 	return p
 }
 
-// int8MR is the kernels' tile height.
+// int8MR is the kernels' tile height (the generated inventory's).
 func int8MR(kind int8Kind) int {
-	if kind == int8NEON {
-		return 2
+	switch kind {
+	case int8NEON:
+		return asm.GemmU8S8RowsNEON
+	case int8SUDOT:
+		return asm.GemmU8S8RowsSUDOT
 	}
-	return 4
+	return asm.GemmU8S8RowsSDOT
 }
 
 // int8Init sets init to the accumulators' start for the 16 columns from
@@ -118,7 +121,7 @@ func gemmU8S8ARM64(kind int8Kind, m, n, kq int, a []uint8, lda int, bp []int8, c
 	mrMax := int8MR(kind)
 	rb := int8RowBlock(kq, mrMax)
 	var init [16]int32
-	var tmp [4 * 16]int32
+	var tmp [asm.GemmU8S8MaxRows * 16]int32
 	call := func(mr int, a *uint8, b *int8, c *int32, ldc, tiles int) {
 		switch kind {
 		case int8SUDOT:
@@ -202,7 +205,7 @@ func qgemmU8S8ARM64(kind int8Kind, m, n, kq int, a []uint8, lda int, bp []int8, 
 	rb := int8RowBlock(kq, mrMax)
 	var init [16]int32
 	var mpad [16]float32
-	var tmp [4 * 16]uint8
+	var tmp [asm.GemmU8S8MaxRows * 16]uint8
 	ep := [3]int16{int16(zp), int16(lo), int16(hi)} // within [−128, 255]: QGemmU8S8 checked lo ≤ zp ≤ hi, bytes
 	var mp *float32
 	call := func(mr int, a *uint8, b *int8, c *uint8, ldc, tiles int) {

@@ -339,6 +339,12 @@ func genInt8(q bool, mr int, kind string) *Func {
 // QGemm twins: a switch on mr of direct calls (see tables).
 func int8Tables() string {
 	var b strings.Builder
+	b.WriteString("// The NEON int8 GEMM inventory (codegen/neon/int8.go), read by\n// kernels/gemm_int8_arm64.go: per family the rows of its tallest tile\n// (its dispatcher takes mr = 1 up to them), and the tallest of all.\nconst (\n")
+	for _, kind := range []string{"sdot", "sudot", "neon"} {
+		maxMR := map[string]int{"sdot": int8SDOTMaxMR, "sudot": int8SDOTMaxMR, "neon": int8NEONMaxMR}[kind]
+		fmt.Fprintf(&b, "\tGemmU8S8Rows%s = %d // %s\n", strings.ToUpper(kind), maxMR, int8Name(false, maxMR, kind))
+	}
+	fmt.Fprintf(&b, "\tGemmU8S8MaxRows = %d\n)\n\n", max(int8SDOTMaxMR, int8NEONMaxMR))
 	for _, q := range []bool{false, true} {
 		for _, kind := range []string{"sdot", "sudot", "neon"} {
 			maxMR := map[string]int{"sdot": int8SDOTMaxMR, "sudot": int8SDOTMaxMR, "neon": int8NEONMaxMR}[kind]
