@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/mnc-go/mnc"
@@ -187,11 +189,50 @@ func (m *model) plan(c *compileFlags, shapes map[string][]int, input string) (*p
 		// initializers, which its Rebuild holds, go with the weights
 		// Compile releases.
 		g.Rebuild, m.g.Rebuild = nil, nil
+		defer compileLean(g)()
 	} else {
 		o.Weights = m.weights
 	}
 	p, _, err := mnc.Compile(g, o)
 	return p, err
+}
+
+// compileLean keeps the peak memory of compiling g once (with
+// ReleaseWeights, which frees each weight as it is packed) near what it
+// must hold: the model's weights, and their packed copies as they replace
+// them. Loading leaves garbage (a built-in model's calibration
+// activations, a parsed ONNX file) and pages of code that compiling does
+// not use: both go first. Then, while compiling, a soft memory limit of
+// what is held now plus the largest weight (its packed copy, padded, is
+// made while the source is alive) makes the runtime collect and return
+// freed pages as it goes, instead of growing the heap by a quarter of it
+// (collectEarly) and keeping freed pages for a background scavenger that
+// is slower than a compile. The returned func lifts the limit and returns
+// the compile's garbage. `mnc run -threads 1 mobilenet_v2` (13.9 MB of
+// weights): peak RSS 34.4-37.1 -> 28.8-30.7 MB, 10-20% more CPU in the
+// compile. GOMEMLIMIT, when set, decides.
+func compileLean(g *ir.Graph) (done func()) {
+	if !isCommand || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	debug.FreeOSMemory()
+	releaseStartupPages()
+	var largest int64
+	for _, n := range g.Nodes {
+		for _, v := range n.Inputs {
+			if v.IsConst() {
+				largest = max(largest, 4*int64(len(v.Const.Data)))
+			}
+		}
+	}
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	held := int64(ms.Sys - ms.HeapReleased)
+	debug.SetMemoryLimit(held + largest + largest/8)
+	return func() {
+		debug.SetMemoryLimit(math.MaxInt64)
+		debug.FreeOSMemory()
+	}
 }
 
 // shaped is the model's graph with the given input shapes and the batch
