@@ -50,6 +50,10 @@ type Executor struct {
 	// into the arena; inData[i] holds the caller's data during a Run.
 	direct []bool
 	inData [][]float32
+	// outStep[i] >= 0: output i is written by that step straight into the
+	// caller's tensor (direct_out.go), which outData[i] holds during a Run.
+	outStep []int
+	outData [][]float32
 
 	runs int
 }
@@ -112,6 +116,7 @@ func New(p *plan.Plan, opts Options) (*Executor, error) {
 	}
 	e := &Executor{core: &core{}, plan: p, set: set, nt: nt, arena: make([]float32, p.ArenaSize)}
 	e.direct, e.inData = directInputs(p), make([][]float32, len(p.Inputs))
+	e.outStep, e.outData = directOutputs(p), make([][]float32, len(p.Outputs))
 	for t := 0; t < nt; t++ {
 		e.scratch = append(e.scratch, make([]float32, sc))
 	}
@@ -235,6 +240,11 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 			return err
 		}
 	}
+	for i := range p.Outputs {
+		if e.outStep[i] >= 0 {
+			e.outData[i] = outputs[i].Data
+		}
+	}
 	if e.profiling {
 		e.last = time.Now()
 		e.runs++
@@ -246,11 +256,14 @@ func (e *Executor) Run(inputs, outputs []*ir.Tensor) error {
 	e.sched.start(e.gen)
 	e.walk(0, e.gen)
 	for i, io := range p.Outputs {
-		copy(outputs[i].Data, e.arena[io.Buf.Off:io.Buf.End()])
+		if e.outStep[i] < 0 {
+			copy(outputs[i].Data, e.arena[io.Buf.Off:io.Buf.End()])
+		}
 	}
 	for i := range e.inData {
 		e.inData[i] = nil // do not keep the caller's memory alive
 	}
+	clear(e.outData)
 	return nil
 }
 

@@ -38,6 +38,11 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if err := checkGenericShape(s); err != nil {
 		return nil, err
 	}
+	for k, si := range e.outStep {
+		if si >= 0 && &e.plan.Steps[si] == s {
+			return directConcat(s, ins, out, e.outData, k), nil
+		}
+	}
 	if f := e.denseGeneric(s, ins, out); f != nil {
 		return f, nil
 	}
