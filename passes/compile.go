@@ -91,6 +91,9 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 				if st.Plan != nil && p.Name == "plan-memory" {
 					Summarize(opts.Dump, st.Plan)
 				}
+				if p.Name == "concat-in-place" {
+					st.dumpSlices(opts.Dump)
+				}
 			}
 			if opts.AfterPass != nil {
 				opts.AfterPass(p.Name, st)

@@ -64,6 +64,7 @@ var pipeline = [...]Pass{
 	{Name: "emit-steps", Fn: emitSteps, Required: true, Doc: "one plan step per remaining node, conversions at the edges"},
 	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
 	{Name: "fuse-blocks", Fn: fuseBlocks, Doc: "run expand 1×1 → depthwise → project 1×1 (+residual) as one step in bands of rows: the expanded tensor never exists in full"},
+	{Name: "concat-in-place", Fn: concatInPlace, Doc: "producers of a channel Concat on NHWC (1×1-conv GEMMs, Resizes) read by it alone write straight into their channels of its output (a strided operand) instead of a buffer it copies"},
 	{Name: "plan-memory", Fn: planMemory, Required: true, Doc: "liveness-based arena offsets, in place where legal"},
 }
 
@@ -120,6 +121,10 @@ var passOrder = [...]struct{ a, b string }{
 	// intermediates must not get arena space.
 	{"pack-weights", "fuse-blocks"},
 	{"fuse-blocks", "plan-memory"},
+	// slices of a Concat are writers' outputs as emitted (not fused into
+	// blocks); plan-memory places them.
+	{"fuse-blocks", "concat-in-place"},
+	{"concat-in-place", "plan-memory"},
 }
 
 func init() {

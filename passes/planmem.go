@@ -54,8 +54,20 @@ func planMemory(s *State) error {
 	total := s.fusedBytes
 	for i := range s.steps {
 		ps, st := &s.steps[i], &p.Steps[i]
-		out := ps.out // step outputs are never views
+		// Step outputs are never views, but for the channel slices of
+		// concat-in-place: they live in their Concat's buffer, which
+		// starts at the first slice's writer.
+		out := ps.out
+		if r := s.root(out); r != out {
+			if bufOf[r] == nil {
+				newBuf(r, i)
+			}
+			continue
+		}
 		total += int64(s.operand(out).Bytes())
+		if b := bufOf[out]; b != nil { // a Concat whose slices' writers made its buffer
+			continue
+		}
 		if r, j := s.inPlaceSource(ps, last, isOut, i); r != nil {
 			st.InPlace, st.InPlaceIn = true, j
 			b := bufOf[r]
@@ -87,6 +99,9 @@ func planMemory(s *State) error {
 	operand := func(v *ir.Value) plan.Operand {
 		o := s.operand(v)
 		o.Off = off[s.root(v)]
+		if c, ok := s.slices[v]; ok {
+			o.Pitch, o.ChanOff = s.root(v).Shape[1], c
+		}
 		return o
 	}
 	for i := range s.steps {

@@ -49,6 +49,10 @@ type State struct {
 	// QuantizeLinear; lutSkip marks the chain nodes they absorb.
 	luts    map[*ir.Node]*qlut
 	lutSkip map[*ir.Node]bool
+	// slices maps a value concat-in-place has its producer write into its
+	// Concat's output (alias maps it to that output) to its first channel
+	// there.
+	slices map[*ir.Value]int
 	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
 	// still count as intermediates in the report).
 	fusedBytes int64

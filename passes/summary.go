@@ -87,6 +87,9 @@ func operandString(o plan.Operand) string {
 	if o.NHWC {
 		l = "h"
 	}
+	if o.Sliced() { // concat-in-place: channels ChanOff… of a Pitch-channel tensor
+		return fmt.Sprintf("%v%s@%d[c%d/%d]", o.Shape, l, o.Off, o.ChanOff, o.Pitch)
+	}
 	return fmt.Sprintf("%v%s@%d", o.Shape, l, o.Off)
 }
 

@@ -40,6 +40,8 @@ func (e *encoder) operand(o Operand) {
 	e.bool(o.NHWC)
 	e.int(int(o.DType)) // format 6
 	e.int(int(o.ZP))
+	e.int(o.Pitch) // format 10
+	e.int(o.ChanOff)
 }
 
 func (e *encoder) io(v []IO) {
@@ -246,6 +248,7 @@ func (d *decoder) operand() Operand {
 		d.fail(fmt.Errorf("operand storage type %d with zero point %d is invalid", dt, zp))
 	}
 	o.DType, o.ZP = DType(dt), int32(zp)
+	o.Pitch, o.ChanOff = d.int(), d.int()
 	return o
 }
 

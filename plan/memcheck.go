@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/mnc-go/mnc/ir"
 )
 
 // CheckMemory verifies the arena assignment independently of the planner
@@ -21,7 +23,28 @@ func CheckMemory(p *Plan) error {
 	}
 	var ts []live
 	cur := map[[2]int]int{} // (off, end) → index of the tensor currently stored there
+	// Channel slices (Operand.Pitch: concat-in-place) of one wider tensor
+	// are one entry of ts, live from the first slice's write to the last
+	// read of any; slices of it have disjoint channels, and a Concat step
+	// whose output is the whole tensor takes it over in place.
+	type group struct {
+		t     int      // index in ts
+		pitch int      // the wider tensor's channels
+		chans [][2]int // the slices' channel ranges
+		open  bool     // no step has taken the whole tensor yet
+	}
+	groups := map[[2]int]*group{} // (off, end) → the slices there
+	slice := map[[4]int]int{}     // (off, end, chanOff, C) → index in ts
+	sliceKey := func(o Operand) [4]int { return [4]int{o.Off, o.End(), o.ChanOff, o.Shape[1]} }
 	use := func(o Operand, step int) error {
+		if o.Sliced() {
+			i, ok := slice[sliceKey(o)]
+			if !ok {
+				return fmt.Errorf("step %d (%s) read channels %d…%d of [%d,%d) which no earlier step wrote", step, p.Steps[step].Name, o.ChanOff, o.ChanOff+o.Shape[1], o.Off, o.End())
+			}
+			ts[i].last = step
+			return nil
+		}
 		k := [2]int{o.Off, o.End()}
 		i, ok := cur[k]
 		if !ok {
@@ -38,6 +61,27 @@ func CheckMemory(p *Plan) error {
 		cur[[2]int{o.Off, o.End()}] = len(ts)
 		ts = append(ts, live{name: name, off: o.Off, end: o.End(), def: step, last: step, inPlaceOf: overwrote})
 	}
+	defineSlice := func(name string, o Operand, step int) error {
+		k := [2]int{o.Off, o.End()}
+		g := groups[k]
+		if g == nil || !g.open {
+			g = &group{t: len(ts), pitch: o.Pitch, open: true}
+			groups[k] = g
+			ts = append(ts, live{name: "the channel slices of " + name, off: o.Off, end: o.End(), def: step, last: step, inPlaceOf: -1})
+		}
+		lo, hi := o.ChanOff, o.ChanOff+o.Shape[1]
+		if o.Pitch != g.pitch {
+			return fmt.Errorf("step %d (%s) writes a slice of [%d,%d) with pitch %d, another has %d", step, name, k[0], k[1], o.Pitch, g.pitch)
+		}
+		for _, c := range g.chans {
+			if lo < c[1] && c[0] < hi {
+				return fmt.Errorf("step %d (%s) writes channels %d…%d of [%d,%d), overlapping live channels %d…%d", step, name, lo, hi, k[0], k[1], c[0], c[1])
+			}
+		}
+		g.chans = append(g.chans, [2]int{lo, hi})
+		slice[sliceKey(o)] = g.t
+		return nil
+	}
 	for _, in := range p.Inputs {
 		define("input "+in.Name, in.Buf, -1, -1)
 	}
@@ -51,10 +95,20 @@ func CheckMemory(p *Plan) error {
 				return err
 			}
 		}
+		if s.Out.Sliced() {
+			if err := defineSlice(s.Name, s.Out, si); err != nil {
+				return err
+			}
+			continue
+		}
 		prev := -1
 		if s.InPlace {
 			in := s.In[s.InPlaceIn]
 			prev = cur[[2]int{in.Off, in.End()}]
+		}
+		if g := groups[[2]int{s.Out.Off, s.Out.End()}]; s.Kind == KindGeneric && s.Op == ir.OpConcat && g != nil && g.open &&
+			slices.ContainsFunc(s.In, func(o Operand) bool { return o.Sliced() && o.Off == s.Out.Off }) {
+			prev, g.open = g.t, false // the Concat's output: its slices, and the copies of its other inputs
 		}
 		define(s.Name, s.Out, si, prev)
 	}

@@ -61,13 +61,29 @@ func (k Kind) String() string {
 // padding bytes are don't-care: kernels may write anything there and must
 // not depend on what they hold. A byte operand still starts at a float
 // offset (64-byte aligned like every tensor) and occupies Floats() floats.
+//
+// Pitch and ChanOff make a 4-D NHWC F32 operand a channel slice of a wider
+// tensor (pass concat-in-place: a producer writing straight into its
+// Concat's output): Off is then the wider tensor's offset, Pitch its
+// channel count (the distance between consecutive pixels), and the slice
+// holds its channels ChanOff … ChanOff+C−1, element (pixel p, channel c)
+// at Off + ChanOff + p·Pitch + c. Pitch 0 is a dense tensor (ChanOff 0).
+// The storage an operand occupies (Floats, End) is the wider tensor's.
 type Operand struct {
 	Off   int
 	Shape ir.Shape
 	NHWC  bool
 	DType DType
 	ZP    int32 // U8: the byte that stands for the centred value 0
+
+	Pitch, ChanOff int // a channel slice of a wider NHWC tensor (format 10)
 }
+
+// Sliced reports whether o is a channel slice of a wider tensor.
+func (o Operand) Sliced() bool { return o.Pitch != 0 }
+
+// Start is the arena offset of o's first element.
+func (o Operand) Start() int { return o.Off + o.ChanOff }
 
 // DType is an operand's storage type.
 type DType uint8
@@ -106,6 +122,9 @@ func (o Operand) inner() int {
 // or rows (row-major) of the stored tensor: the innermost dimension,
 // rounded up to a multiple of 4 for U8.
 func (o Operand) RowStride() int {
+	if o.Pitch != 0 {
+		return o.Pitch
+	}
 	c := o.inner()
 	if o.DType == U8 {
 		return (c + 3) &^ 3
@@ -115,6 +134,9 @@ func (o Operand) RowStride() int {
 
 // Bytes is the operand's storage in bytes.
 func (o Operand) Bytes() int {
+	if o.Pitch != 0 && o.inner() > 0 {
+		return 4 * o.Size() / o.inner() * o.Pitch
+	}
 	if o.DType != U8 {
 		return 4 * o.Size()
 	}

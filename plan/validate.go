@@ -95,6 +95,14 @@ func (p *Plan) checkOperand(o Operand) error {
 	if o.DType >= numDTypes || o.DType == F32 && o.ZP != 0 || o.ZP < 0 || o.ZP > 255 {
 		return fmt.Errorf("storage type %s with zero point %d is invalid", o.DType, o.ZP)
 	}
+	if o.Pitch != 0 || o.ChanOff != 0 {
+		if !o.NHWC || o.DType != F32 || o.ChanOff < 0 || o.Pitch > maxArena || o.ChanOff+o.Shape[1] > o.Pitch {
+			return fmt.Errorf("channel slice %d…%d of %d (NHWC %v, %s) is invalid", o.ChanOff, o.ChanOff+o.Shape[1], o.Pitch, o.NHWC, o.DType)
+		}
+		if px := n / o.Shape[1]; px > maxArena/o.Pitch {
+			return fmt.Errorf("channel slice of %d pixels of %d channels is too large", px, o.Pitch)
+		}
+	}
 	if n = o.Floats(); o.Off < 0 || o.Off+n > p.ArenaSize {
 		return fmt.Errorf("operand [%d, %d) lies outside the arena of %d floats", o.Off, o.Off+n, p.ArenaSize)
 	}

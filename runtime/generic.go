@@ -29,10 +29,10 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 		if b := s.ConstIn[i]; b != plan.NoBlob {
 			ins[i] = newView(e.plan.Blobs[b], o.Shape, false)
 		} else {
-			ins[i] = newView(e.buf(o), o.Shape, o.NHWC)
+			ins[i] = operandView(e.buf(o), o)
 		}
 	}
-	out := newView(e.buf(s.Out), s.Out.Shape, s.Out.NHWC)
+	out := operandView(e.buf(s.Out), s.Out)
 	// The plan came from a file: check the output shape against the op's
 	// own shape rule before trusting any index arithmetic.
 	if err := checkGenericShape(s); err != nil {

@@ -49,7 +49,7 @@ func parallelGeneric(s *plan.Step) bool {
 	case ir.OpResize, ir.OpConvTranspose, ir.OpArgMax:
 		return true
 	case ir.OpConcat:
-		return s.Out.NHWC
+		return s.Out.NHWC && !concatAllInPlace(s) // all in place: nothing to do, no barrier
 	case ir.OpConv:
 		return isDilatedDepthwise(s)
 	case ir.OpSoftmax:
@@ -143,6 +143,26 @@ func concatChannelsNHWC(s *plan.Step, in []view, out view) stepFunc {
 	}
 	px := s.Out.Shape[0] * s.Out.Shape[2] * s.Out.Shape[3]
 	c := s.Out.Shape[1]
+	// Inputs their producers wrote in place (concat-in-place) are skipped.
+	done, err := concatInPlace(s)
+	if err != nil {
+		return nil
+	}
+	type part struct {
+		data    []float32
+		off, xc int
+	}
+	var parts []part
+	off := 0
+	for i, x := range in {
+		if !done[i] {
+			parts = append(parts, part{x.data, off, x.shape[1]})
+		}
+		off += x.shape[1]
+	}
+	if len(parts) == 0 {
+		return func(tid, t, nt int) {}
+	}
 	// Pixel-major: each output pixel's row is written whole, its inputs'
 	// rows in turn, so every output cache line is filled once; the input-
 	// major order wrote each line once per input (PP-OCRv3's 4×24-channel
@@ -151,11 +171,8 @@ func concatChannelsNHWC(s *plan.Step, in []view, out view) stepFunc {
 		lo, hi := split(px, 1, t, nt)
 		for p := lo; p < hi; p++ {
 			row := out.data[p*c : (p+1)*c]
-			off := 0
-			for _, x := range in {
-				xc := x.shape[1]
-				copy(row[off:off+xc], x.data[p*xc:(p+1)*xc])
-				off += xc
+			for _, x := range parts {
+				copy(row[x.off:x.off+x.xc], x.data[p*x.xc:(p+1)*x.xc])
 			}
 		}
 	}
@@ -230,7 +247,11 @@ func resizeFunc(a *ir.Attrs, x view, r *view, out view) stepFunc {
 func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int, wy, wx []float32) stepFunc {
 	n, c, oh, ow := x.shape[0], x.shape[1], out.shape[2], out.shape[3]
 	xs, os := x.stride, out.stride
-	rowLen := ow * c
+	// ps is the output's pixel stride: c, or the concat's channels when the
+	// output is a channel slice of it (concat-in-place); the residual has
+	// the output's strides (resizeFunc checks).
+	ps := os[3]
+	rowLen := (ow-1)*ps + c
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
 		for r := lo; r < hi; r++ {
@@ -241,7 +262,10 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 				add = res.data[b*os[0]+oy*os[2]:][:rowLen]
 			}
 			if nearest {
-				if add == nil && r > lo && oy > 0 && y0[oy] == y0[oy-1] {
+				// A repeated row is one copy of the row before when dense; a
+				// slice's row is pieces, which the small input row gives
+				// from cache.
+				if add == nil && ps == c && r > lo && oy > 0 && y0[oy] == y0[oy-1] {
 					copy(dst, out.data[b*os[0]+(oy-1)*os[2]:][:rowLen])
 					continue
 				}
@@ -249,10 +273,10 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 				for ox := 0; ox < ow; ox++ {
 					s := src[x0[ox]*c : x0[ox]*c+c]
 					if add == nil {
-						copy(dst[ox*c:(ox+1)*c], s)
+						copy(dst[ox*ps:ox*ps+c], s)
 						continue
 					}
-					d, a := dst[ox*c:(ox+1)*c], add[ox*c:(ox+1)*c]
+					d, a := dst[ox*ps:ox*ps+c], add[ox*ps:ox*ps+c]
 					for ch, v := range s {
 						d[ch] = v + a[ch]
 					}
@@ -265,14 +289,14 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 				fx := wx[ox]
 				a0, a1 := s0[x0[ox]*c:][:c], s0[x1[ox]*c:][:c]
 				b0, b1 := s1[x0[ox]*c:][:c], s1[x1[ox]*c:][:c]
-				d := dst[ox*c:][:c]
+				d := dst[ox*ps:][:c]
 				for ch := range d {
 					top := a0[ch] + fx*(a1[ch]-a0[ch])
 					bot := b0[ch] + fx*(b1[ch]-b0[ch])
 					d[ch] = top + fy*(bot-top)
 				}
 				if add != nil {
-					a := add[ox*c:][:c]
+					a := add[ox*ps:][:c]
 					for ch := range d {
 						d[ch] += a[ch]
 					}

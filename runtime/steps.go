@@ -14,6 +14,9 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 	if err := checkDTypes(s); err != nil {
 		return nil, err
 	}
+	if err := checkSlices(s); err != nil {
+		return nil, err
+	}
 	switch s.Kind {
 	case plan.KindQGemm:
 		return e.prepQGemm(s)
@@ -51,7 +54,7 @@ func (e *Executor) prepare(s *plan.Step) (stepFunc, error) {
 	return nil, fmt.Errorf("unknown step kind %s", s.Kind)
 }
 
-func (e *Executor) buf(o plan.Operand) []float32 { return e.arena[o.Off:o.End():o.End()] }
+func (e *Executor) buf(o plan.Operand) []float32 { return e.arena[o.Start():o.End():o.End()] }
 
 // blob returns constant i, or nil for plan.NoBlob, checking it holds want
 // values (want < 0: any length).
@@ -103,6 +106,7 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 		return nil, err
 	}
 	a, c := e.buf(s.In[0]), e.buf(s.Out)
+	ldc := s.Out.RowStride() // n, or the concat's channels when writing a slice of it (concat-in-place)
 	var r []float32
 	if len(s.In) > 1 {
 		if !s.In[1].Shape.Equal(s.Out.Shape) || s.In[1].NHWC != s.Out.NHWC {
@@ -120,7 +124,7 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 			if r != nil {
 				rr = r[lo*n:]
 			}
-			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*n:], n, n0, n1, &ep)
+			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*ldc:], ldc, n0, n1, &ep)
 			return
 		}
 		for b0 := lo; b0 < hi; b0 += block {
@@ -130,7 +134,7 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 			if r != nil {
 				rr = r[b0*n:]
 			}
-			set.Gemm(rows, n, k, pads[tid], lda, bp, bias, rr, n, c[b0*n:], n, n0, n1, &ep)
+			set.Gemm(rows, n, k, pads[tid], lda, bp, bias, rr, n, c[b0*ldc:], ldc, n0, n1, &ep)
 		}
 	}
 	// Many rows: split rows, in multiples of the kernels' row quantum so

@@ -32,6 +32,17 @@ func newView(data []float32, shape ir.Shape, nhwc bool) view {
 	return v
 }
 
+// operandView is newView of an operand's storage: a channel slice
+// (Operand.Pitch) steps over the wider tensor's pixels.
+func operandView(data []float32, o plan.Operand) view {
+	v := newView(data, o.Shape, o.NHWC)
+	if o.Sliced() {
+		h, w := o.Shape[2], o.Shape[3]
+		v.stride = [maxRank]int{h * w * o.Pitch, 1, w * o.Pitch, o.Pitch}
+	}
+	return v
+}
+
 // broadcastTo returns v seen with rank r (leading axes added) and stride 0
 // on every axis where it has size 1 and the target is larger.
 func (v view) broadcastTo(shape ir.Shape) view {
