@@ -161,7 +161,7 @@ func genScaleChannels(t *target) {
 	RET()
 }
 
-// genElementwise emits AddAct (out = Act(a+b)) or Act (out = Act(x)).
+// genElementwise emits Add (out = Act(a+b)) or Act (out = Act(x)).
 func genElementwise(t *target, add bool) {
 	op, sig, doc := "Act", actSig, " sets out[i] = Act(x[i]) for n elements (out may be x)."
 	if add {
