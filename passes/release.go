@@ -1,6 +1,11 @@
 package passes
 
-import "github.com/mnc-go/mnc/ir"
+import (
+	"sort"
+	"unsafe"
+
+	"github.com/mnc-go/mnc/ir"
+)
 
 // Releasing constants during compilation (Options.ReleaseWeights).
 //
@@ -92,4 +97,37 @@ func constReaders(g *ir.Graph) map[*ir.Tensor]int {
 		}
 	}
 	return n
+}
+
+// sharedConsts are the constant tensors packing reads whose values lie in
+// memory another of them reads too (a view of another's data): giving
+// their pages back early (packGemmRows) would change the other's values.
+func (s *State) sharedConsts() map[*ir.Tensor]bool {
+	type span struct {
+		lo, hi uintptr
+		t      *ir.Tensor
+	}
+	var spans []span
+	seen := map[*ir.Tensor]bool{}
+	for i := range s.steps {
+		for _, t := range s.stepConsts(&s.steps[i]) {
+			if !seen[t] && len(t.Data) > 0 {
+				seen[t] = true
+				lo := uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
+				spans = append(spans, span{lo, lo + 4*uintptr(len(t.Data)), t})
+			}
+		}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	shared := map[*ir.Tensor]bool{}
+	var last span // the span reaching furthest so far
+	for i, sp := range spans {
+		if i > 0 && sp.lo < last.hi {
+			shared[sp.t], shared[last.t] = true, true
+		}
+		if sp.hi > last.hi {
+			last = sp
+		}
+	}
+	return shared
 }

@@ -23,6 +23,10 @@ type State struct {
 	// Built by emit-steps and consumed by pack-weights and plan-memory.
 	Plan  *plan.Plan
 	steps []pendingStep
+	// spent holds, while pack-weights runs with ReleaseWeights, the
+	// constants whose next packing is their last read and whose memory no
+	// other constant shares: packing may give their pages back as it goes.
+	spent map[*ir.Tensor]bool
 	// alias maps a value that is a free view of another (Flatten of
 	// [N,C,1,1], Identity, ...) to the value whose storage it shares.
 	alias map[*ir.Value]*ir.Value

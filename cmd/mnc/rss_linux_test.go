@@ -145,11 +145,12 @@ func TestReleaseStartupPages(t *testing.T) {
 
 // TestRunFromScratchRSS: `mnc run -threads 1 mobilenet_v2` (build the
 // model, compile it, run it) peaks at no more than twice its packed
-// weights plus its arena and 4 MiB (issue 15 asks for twice the weights
+// weights plus its arena and 2.5 MiB (issue 15 asks for twice the weights
 // plus the arena). Fails when loading's garbage and code stay resident
 // through the compile, or the compile grows the heap by a quarter before
-// collecting (this test binary: 36 MiB before compileLean, 30.3-31.6
-// after; mnc itself 27.5-29.3).
+// collecting, or pack-weights holds a large weight and its packed copy
+// at once (this test binary: 36.0 MiB before compileLean, 30.3-31.6
+// after it, 28.8-29.5 with packGemmRows; mnc itself 27.6-28.2).
 func TestRunFromScratchRSS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and compiles MobileNetV2 at 224²")
@@ -167,7 +168,7 @@ func TestRunFromScratchRSS(t *testing.T) {
 	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
 	t.Logf("peak RSS of mnc run mobilenet_v2: %.1f MiB; weights %.1f MiB, arena %.1f MiB: 2×weights+arena = %.1f MiB",
 		mib(peak), mib(w), mib(arena), mib(2*w+arena))
-	if peak > 2*w+arena+4<<20 {
-		t.Errorf("mnc run mobilenet_v2 peaked at %.1f MiB, above twice the weights plus the arena (%.1f MiB) + 4 MiB", mib(peak), mib(2*w+arena))
+	if peak > 2*w+arena+5<<19 {
+		t.Errorf("mnc run mobilenet_v2 peaked at %.1f MiB, above twice the weights plus the arena (%.1f MiB) + 2.5 MiB", mib(peak), mib(2*w+arena))
 	}
 }
