@@ -23,7 +23,7 @@ func openTail(spec string) (*dyn.Model, error) {
 	if !strings.EqualFold(filepath.Ext(spec), ".onnx") {
 		return nil, nil
 	}
-	collectEarly() // parsing holds the file's bytes and the protobuf at once
+	collectEarly(25) // parsing holds the file's bytes and the protobuf at once
 	m, err := onnx.Open(spec)
 	if err != nil {
 		return nil, err

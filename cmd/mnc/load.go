@@ -19,7 +19,11 @@ import (
 // loadModel builds or reads MODEL; noWeights skips computing built-in
 // weights when only shapes matter (stats, dot).
 func loadModel(spec string, noWeights bool) (*ir.Graph, error) {
-	collectEarly()
+	if strings.EqualFold(filepath.Ext(spec), ".onnx") {
+		collectEarly(25)
+	} else {
+		collectEarly(10) // built or described: weights made here, calibrated
+	}
 	m := parsedONNX.m
 	parsed := m != nil && parsedONNX.spec == spec
 	parsedONNX.spec, parsedONNX.m = "", nil

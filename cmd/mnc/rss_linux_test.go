@@ -150,7 +150,8 @@ func TestReleaseStartupPages(t *testing.T) {
 // through the compile, or the compile grows the heap by a quarter before
 // collecting, or pack-weights holds a large weight and its packed copy
 // at once (this test binary: 36.0 MiB before compileLean, 30.3-31.6
-// after it, 28.8-29.5 with packGemmRows; mnc itself 27.6-28.2).
+// after it, 28.8-29.5 with packGemmRows, 28.0 building at 10%; mnc
+// itself 26784-27772 KiB).
 func TestRunFromScratchRSS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and compiles MobileNetV2 at 224²")
