@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	goruntime "runtime"
@@ -54,6 +55,14 @@ type benchResult struct {
 	ScratchBytes int64   `json:"scratch_bytes"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	Layers       []layer `json:"layers,omitempty"`
+	// One thread: the median CPU time of a run (the thread's clock).
+	CPUMedianMS float64 `json:"cpu_median_ms,omitempty"`
+	// -compare, variants after the first: their time over the first's,
+	// the median of the rounds' ratios of medians (wall, and CPU time).
+	VsFirstWall float64 `json:"vs_first_wall,omitempty"`
+	VsFirstCPU  float64 `json:"vs_first_cpu,omitempty"`
+
+	vsWallRange, vsCPURange [2]float64
 
 	plan  *plan.Plan
 	trace *runtime.Trace // -plot: the fastest of a few traced runs
@@ -88,12 +97,16 @@ func runBench(args []string) error {
 	plotFile := fs.String("plot", "", "draw the per-step chart and the roofline into this .png or .svg file")
 	mode := fs.String("mode", "split", "with -batch N > 1 and several threads: split (every step over the threads), images (each thread whole images of a batch-1 plan) or auto (measure both, interleaved, report the faster)")
 	compare := fs.String("compare", "", "benchmark several variants side by side, interleaved: a comma-separated list of -O0, -O2 (MODEL compiled so) and plan files")
+	rounds := fs.Int("rounds", 0, "with -compare: interleaved rounds (each variant's runs split over them, the order alternating; default 11)")
 	spec, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if *threads < 0 || *runs < 0 || *warm < 0 {
-		return usagef("-threads, -runs and -warmup must not be negative")
+	if *threads < 0 || *runs < 0 || *warm < 0 || *rounds < 0 {
+		return usagef("-threads, -runs, -warmup and -rounds must not be negative")
+	}
+	if *rounds > 0 && *compare == "" {
+		return usagef("-rounds applies to -compare")
 	}
 	if *mode != "split" && *mode != "images" && *mode != "auto" {
 		return usagef("-mode %s: want split, images or auto", *mode)
@@ -135,7 +148,7 @@ func runBench(args []string) error {
 		return usagef("-compare, -trace, -plot and -image take one shape per input")
 	}
 	o := benchOpts{threads: *threads, runs: *runs, minTime: *minTime, warm: *warm, asJSON: *asJSON, perLayer: *perLayer,
-		trace: *traceFile, plot: *plotFile, mode: *mode}
+		trace: *traceFile, plot: *plotFile, mode: *mode, rounds: *rounds}
 	if o.mode != "split" && (*compare != "" || *traceFile != "" || *plotFile != "" || *perLayer) {
 		return usagef("-mode %s takes one variant, without -trace, -plot or -per-layer", o.mode)
 	}
@@ -153,6 +166,7 @@ func runBench(args []string) error {
 // benchOpts are bench's flags for benchSet.
 type benchOpts struct {
 	threads, runs, warm int
+	rounds              int // -compare's interleaved rounds (0: 11)
 	minTime             time.Duration
 	asJSON, perLayer    bool
 	trace, plot         string
@@ -188,14 +202,19 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 			}
 		}
 	}
-	// Variants are measured in interleaved rounds (A, B, A, B, ...), so that
-	// the drift of a shared machine affects them alike.
+	// Variants are measured in interleaved rounds (A, B, B, A, A, B, ...:
+	// the order alternates), so that the drift of a shared machine, and
+	// whatever the previous variant left in the caches, affect them alike.
 	rounds := 1
 	if len(bs) > 1 {
-		rounds = 3
+		rounds = cmp.Or(o.rounds, 11)
 	}
 	for r := 0; r < rounds; r++ {
-		for _, b := range bs {
+		for j := range bs {
+			b := bs[j]
+			if r%2 == 1 {
+				b = bs[len(bs)-1-j]
+			}
 			n := 0
 			if o.runs > 0 {
 				n = (o.runs + rounds - 1) / rounds
@@ -229,6 +248,10 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 			}
 			r.trace = &best
 		}
+		if len(results) > 0 {
+			r.VsFirstWall, r.vsWallRange = roundRatios(bs[0].roundWall, b.roundWall)
+			r.VsFirstCPU, r.vsCPURange = roundRatios(bs[0].roundCPU, b.roundCPU)
+		}
 		results = append(results, r)
 	}
 	if o.trace != "" {
@@ -258,10 +281,35 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 		printBench(r, o.perLayer)
 	}
 	if len(results) > 1 {
-		fmt.Fprintf(stdout, "\n%s is %.2fx faster than %s (medians of %d interleaved rounds)\n",
-			results[len(results)-1].Variant, results[0].MedianMS/results[len(results)-1].MedianMS, results[0].Variant, rounds)
+		fmt.Fprintln(stdout)
+		for _, r := range results[1:] {
+			fmt.Fprintf(stdout, "%s is %.2fx faster than %s: its time is %.3f of it (%.3f-%.3f)", r.Variant, 1/r.VsFirstWall, results[0].Variant, r.VsFirstWall, r.vsWallRange[0], r.vsWallRange[1])
+			if r.VsFirstCPU > 0 {
+				fmt.Fprintf(stdout, ", its CPU time %.3f (%.3f-%.3f)", r.VsFirstCPU, r.vsCPURange[0], r.vsCPURange[1])
+			}
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "(the median (min-max) over %d interleaved rounds of the ratio of the rounds' medians)\n", rounds)
 	}
 	return nil
+}
+
+// roundRatios compares b to the first variant a round by round: the median,
+// min and max over the rounds of b's median (wall, or CPU per run) divided
+// by a's. Zero when a round lacks a figure (no CPU clock).
+func roundRatios(a, b []time.Duration) (med float64, rng [2]float64) {
+	var rs []float64
+	for i := range min(len(a), len(b)) {
+		if a[i] <= 0 || b[i] <= 0 {
+			return 0, rng
+		}
+		rs = append(rs, float64(b[i])/float64(a[i]))
+	}
+	if len(rs) == 0 {
+		return 0, rng
+	}
+	sort.Float64s(rs)
+	return rs[len(rs)/2], [2]float64{rs[0], rs[len(rs)-1]}
 }
 
 // benchVariant is one thing -compare measures: MODEL compiled with cf, or
@@ -303,15 +351,20 @@ func benchVariants(spec string, cf *compileFlags, compare string) ([]benchVarian
 
 // benchState is one prepared variant and its timings.
 type benchState struct {
-	v        *benchVariant
-	p        *plan.Plan
-	e        *runtime.Executor
-	ins      []*ir.Tensor
-	outs     []*ir.Tensor
-	times    []time.Duration
-	mallocs  uint64
-	measured int
-	compile  time.Duration
+	v     *benchVariant
+	p     *plan.Plan
+	e     *runtime.Executor
+	ins   []*ir.Tensor
+	outs  []*ir.Tensor
+	times []time.Duration
+	cpu   []time.Duration // per run: the running thread's CPU time (1 thread)
+	// Per measure call (a round of -compare): the median wall time of its
+	// runs, and their median CPU time (1 thread: the thread's, per run;
+	// more: the process's over the round, per run; 0 without a clock).
+	roundWall, roundCPU []time.Duration
+	mallocs             uint64
+	measured            int
+	compile             time.Duration
 }
 
 func prepareBench(v *benchVariant, set map[string][]int, imf *imageFlags, threads int, tag string) (*benchState, error) {
@@ -353,24 +406,52 @@ func prepareBench(v *benchVariant, set map[string][]int, imf *imageFlags, thread
 func (b *benchState) measure(n int, d time.Duration) error {
 	var ms0, ms1 goruntime.MemStats
 	goruntime.ReadMemStats(&ms0)
+	// On one thread the plan runs on this goroutine: kept on one OS
+	// thread, that thread's CPU clock times each run.
+	single := b.e.Threads() == 1
+	if single {
+		goruntime.LockOSThread()
+		defer goruntime.UnlockOSThread()
+	}
+	first, proc0 := len(b.times), processCPU()
 	start := time.Now()
 	for k := 0; ; k++ {
 		if n > 0 && k >= n {
 			break
 		}
-		if n == 0 && len(b.times) >= 20 && time.Since(start) >= d || len(b.times) == maxRuns {
+		if n == 0 && len(b.times)-first >= 20 && time.Since(start) >= d || len(b.times) == maxRuns {
 			break
 		}
-		t0 := time.Now()
+		c0, t0 := threadCPU(), time.Now()
 		if err := b.e.Run(b.ins, b.outs); err != nil {
 			return err
 		}
 		b.times = append(b.times, time.Since(t0))
+		if single {
+			b.cpu = append(b.cpu, threadCPU()-c0)
+		}
 		b.measured++
 	}
 	goruntime.ReadMemStats(&ms1)
 	b.mallocs += ms1.Mallocs - ms0.Mallocs
+	if runs := len(b.times) - first; runs > 0 {
+		b.roundWall = append(b.roundWall, medianOf(b.times[first:]))
+		cpu := time.Duration(0)
+		switch {
+		case single && threadCPU() > 0:
+			cpu = medianOf(b.cpu[len(b.cpu)-runs:])
+		case !single && proc0 > 0:
+			cpu = (processCPU() - proc0) / time.Duration(runs)
+		}
+		b.roundCPU = append(b.roundCPU, cpu)
+	}
 	return nil
+}
+
+func medianOf(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
 
 func (b *benchState) result() *benchResult {
@@ -394,8 +475,16 @@ func (b *benchState) result() *benchResult {
 		ScratchBytes: int64(p.ScratchFor(e.Threads())) * 4 * int64(e.Threads()), PeakRSSBytes: peakRSS(),
 		Steps: len(p.Steps), Barriers: e.Barriers(), MinChunks: minChunks(e.Chunks()),
 		ImagesPerSec: float64(p.Batch) / med.Seconds(), Mode: "split",
-		plan: p,
+		CPUMedianMS: cpuMedianMS(b.cpu),
+		plan:        p,
 	}
+}
+
+func cpuMedianMS(cpu []time.Duration) float64 {
+	if len(cpu) == 0 || cpu[0] <= 0 {
+		return 0
+	}
+	return float64(medianOf(cpu).Nanoseconds()) / 1e6
 }
 
 // minChunks is the smallest chunk count of the steps cut into chunks (0:
@@ -489,7 +578,11 @@ func printBench(r *benchResult, perLayer bool) {
 	if r.CompileMS > 0 {
 		fmt.Fprintf(stdout, "  compile: %.1f ms (import at this shape, passes, weight packing)\n", r.CompileMS)
 	}
-	fmt.Fprintf(stdout, "  %d runs: median %.3f ms, min %.3f ms, p90 %.3f ms\n", r.Runs, r.MedianMS, r.MinMS, r.P90MS)
+	fmt.Fprintf(stdout, "  %d runs: median %.3f ms, min %.3f ms, p90 %.3f ms", r.Runs, r.MedianMS, r.MinMS, r.P90MS)
+	if r.CPUMedianMS > 0 {
+		fmt.Fprintf(stdout, "; CPU time median %.3f ms", r.CPUMedianMS)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "  %.1f MMACs (%.1f MFLOPs = 2·MACs): %.1f GFLOP/s at the median\n", float64(macs)/1e6, 2*float64(macs)/1e6, r.GFLOPS)
 	fmt.Fprintf(stdout, "  allocations per run: %.2f\n", r.AllocsPerRun)
 	fmt.Fprintf(stdout, "  scheduling: %d steps, %d barriers per run", r.Steps, r.Barriers)
