@@ -156,6 +156,7 @@ func lowerQLinear(s *State) error {
 			}
 			a := n.Attrs
 			a.QType = 0
+			a.Folded = nil // the QLinear node's record (fuse-qdq's "qdq") is not carried over to the float conv
 			var acc *ir.Value
 			nOut := wt.Shape[0]
 			if conv {
