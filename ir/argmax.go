@@ -11,8 +11,34 @@ package ir
 // inference refuses an axis longer than 2^24. The ONNX frontend writes the
 // output back as int64 and reads only Cast, Reshape-like ops or a graph
 // output after it (frontend/onnx/ops_argmax.go).
+//
+// The pass fuse-resize-argmax folds a Resize read by ArgMax alone into it
+// (a segmenter's full-resolution class scores are then never stored):
+// the ArgMax's Resize attributes (ResizeMode, CoordMode, NearestMode,
+// ResizeScales, ResizeSizes; see ResizeOf) are then set and it computes
+// ArgMax(Resize(x)) over the channels of 4-D x.
 func init() {
-	RegisterOp(OpArgMax, OpInfo{Name: "ArgMax", Attrs: "Axis, KeepDims, SelectLastIndex", Infer: inferArgMax, Eval: "reference/argmax.go argMax"})
+	RegisterOp(OpArgMax, OpInfo{Name: "ArgMax", Attrs: "Axis, KeepDims, SelectLastIndex; a fused Resize's ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes",
+		Infer: inferArgMax, Eval: "reference/argmax.go argMax"})
+}
+
+// ResizeOf returns the attributes of the Resize fused into ArgMax
+// attributes a (ResizeMode "" when none is).
+func ResizeOf(a *Attrs) Attrs {
+	return Attrs{ResizeMode: a.ResizeMode, CoordMode: a.CoordMode, NearestMode: a.NearestMode, ResizeScales: a.ResizeScales, ResizeSizes: a.ResizeSizes}
+}
+
+// ArgMaxInput is the shape ArgMax reduces: x's, resized when a Resize is
+// fused into it (a.ResizeMode set).
+func ArgMaxInput(a *Attrs, x Shape) Shape {
+	if a.ResizeMode == "" || len(x) != 4 {
+		return x
+	}
+	out := x.Clone()
+	for k := 0; k < 2; k++ {
+		out[k+2] = ResizeOutSize(x[k+2], a.ResizeScales[k], a.ResizeSizes[k])
+	}
+	return out
 }
 
 // MaxArgMaxAxis is the longest axis ArgMax takes: its indices must be exact
@@ -21,6 +47,17 @@ const MaxArgMaxAxis = 1 << 24
 
 func inferArgMax(n *Node) (Shape, error) {
 	x := n.Input(0).Shape
+	if n.Attrs.ResizeMode != "" { // fuse-resize-argmax: ArgMax(Resize(x)) over the channels
+		r := &Node{Name: n.Name, Op: OpResize, Inputs: n.Inputs[:1], Attrs: ResizeOf(&n.Attrs), Outputs: n.Outputs}
+		s, err := inferResize(r)
+		if err != nil {
+			return nil, err
+		}
+		if normAxis(n.Attrs.Axis, 4) != 1 {
+			return fail(n, "a fused Resize needs ArgMax over the channels (axis 1), not axis %d", n.Attrs.Axis)
+		}
+		x = s
+	}
 	if len(x) == 0 {
 		return fail(n, "ArgMax of a scalar has no axis")
 	}

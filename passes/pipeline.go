@@ -54,6 +54,7 @@ var pipeline = [...]Pass{
 	{Name: "fold-bn-late", Fn: foldBNLate, Doc: "fold a BatchNorm whose conv fold-affine just gave a bias (ConvTranspose → Add bias → BatchNorm, as Paddle exports); off with fold-bn", Needs: []ir.Op{ir.OpBatchNorm}},
 	{Name: "fuse-add", Fn: fuseAdd, Doc: "fuse a residual Add into the epilogue of the conv producing one operand"},
 	{Name: "fuse-upsample-add", Fn: fuseUpsampleAdd, Doc: "an Add of a Resize (read by nothing else) and a same-shape tensor becomes the Resize's residual: one pass over memory (FPN top-down path)", Needs: []ir.Op{ir.OpResize}},
+	{Name: "fuse-resize-argmax", Fn: fuseResizeArgMax, Doc: "an ArgMax over the channels of a Resize (read by it alone) computes the class of each resized pixel: the full-resolution scores are never stored (segmenters)", Needs: []ir.Op{ir.OpArgMax}},
 	{Name: "fuse-activation", Fn: fuseActivation, Doc: "fuse Relu/Clip/HardSwish/HardSigmoid/Sigmoid/Swish into the producing Conv/Gemm"},
 	{Name: "fuse-requant", Fn: fuseRequant, Doc: "fuse lower-qlinear's Requantize into the producing Conv/Gemm epilogue (per-channel multiplier, round half to even, integer clamp)", Needs: []ir.Op{ir.OpRequantize}},
 	{Name: "fuse-se", Fn: fuseSE, Doc: "recognise squeeze-and-excitation chains: pooled vector, two FCs, in-place channel scale"},
@@ -103,6 +104,9 @@ var passOrder = [...]struct{ a, b string }{
 	// a plain Add left by fuse-add; before fuse-activation gives it an activation.
 	{"fuse-add", "fuse-upsample-add"},
 	{"fuse-upsample-add", "fuse-activation"},
+	// a Resize that took an Add's residual is not fused into an ArgMax.
+	{"fuse-upsample-add", "fuse-resize-argmax"},
+	{"fuse-resize-argmax", "lower-conv"},
 	{"fold-affine", "fuse-activation"},
 	// the Gemm must be bare (no residual or activation yet), and a MatMul already a Gemm.
 	{"matmul-to-gemm", "fold-bn-gemm"},

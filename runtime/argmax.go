@@ -135,3 +135,65 @@ func argMaxRow(row []float32, last bool) int {
 	}
 	return at
 }
+
+// argMaxResized is an ArgMax with a fused Resize (fuse-resize-argmax) on
+// NHWC x: per output row, the two input rows are blended into a
+// per-thread row (linear) and each output pixel's channels into a
+// per-thread pixel, with resizeNHWC's arithmetic (so the classes equal the
+// unfused steps'), then scanned; nearest scans the input pixel. nil when
+// x is not dense NHWC (the step then fails: generic code has no fused
+// form).
+func argMaxResized(s *plan.Step, x, out view, threads int) stepFunc {
+	if x.rank != 4 || out.rank < 3 {
+		return nil
+	}
+	n, c, h, w := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	if x.stride[1] != 1 || x.stride[3] != c || x.stride[2] != w*c {
+		return nil
+	}
+	a := ir.ResizeOf(&s.Attrs)
+	rs := ir.ArgMaxInput(&s.Attrs, ir.Shape{n, c, h, w})
+	oh, ow := rs[2], rs[3]
+	sb, sy, sx := out.stride[0], out.stride[out.rank-2], out.stride[out.rank-1]
+	y0, y1, wy64 := ir.ResizeTable(&a, 0, h, oh)
+	x0, x1, wx64 := ir.ResizeTable(&a, 1, w, ow)
+	wy, wx := f32s(wy64), f32s(wx64)
+	last, nearest := s.Attrs.SelectLastIndex, a.ResizeMode == "nearest"
+	rows, pix := make([][]float32, threads), make([][]float32, threads)
+	for i := range rows {
+		rows[i], pix[i] = make([]float32, w*c), make([]float32, c)
+	}
+	return func(tid, t, nt int) {
+		lo, hi := split(n*oh, 1, t, nt)
+		for r := lo; r < hi; r++ {
+			b, oy := r/oh, r%oh
+			dst := out.data[b*sb+oy*sy:]
+			img := x.data[b*x.stride[0]:]
+			if nearest {
+				src := img[y0[oy]*w*c:]
+				for ox := 0; ox < ow; ox++ {
+					dst[ox*sx] = float32(argMaxRow(src[x0[ox]*c:][:c], last))
+				}
+				continue
+			}
+			row, p := rows[tid], pix[tid]
+			s0, s1 := img[y0[oy]*w*c:][:len(row)], img[y1[oy]*w*c:][:len(row)]
+			if fy := wy[oy]; fy == 0 {
+				copy(row, s0)
+			} else {
+				for i, v := range s0 {
+					row[i] = v + fy*(s1[i]-v)
+				}
+			}
+			for ox := 0; ox < ow; ox++ {
+				fx := wx[ox]
+				a0 := row[x0[ox]*c:][:c]
+				a1, q := row[x1[ox]*c:][:len(a0)], p[:len(a0)] // one length: no bounds checks in the loop
+				for ch, v := range a0 {
+					q[ch] = v + fx*(a1[ch]-v)
+				}
+				dst[ox*sx] = float32(argMaxRow(q, last))
+			}
+		}
+	}
+}

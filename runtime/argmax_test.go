@@ -8,6 +8,7 @@ import (
 
 	"github.com/mnc-go/mnc/ir"
 	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
 	"github.com/mnc-go/mnc/reference"
 )
 
@@ -106,3 +107,102 @@ func TestArgMaxReference(t *testing.T) {
 		}
 	}
 }
+
+// TestResizeArgMaxFused: a Resize (random mode, coordinate mode, scales or
+// sizes) of class scores followed by an ArgMax over the channels, fused
+// by fuse-resize-argmax (no Resize step left), gives exactly the classes
+// of the unfused steps (the same float32 arithmetic), and classes whose
+// reference score is the largest up to rounding; -O2 with 1 and 2
+// threads, batch 1 and 3, every ISA.
+func TestResizeArgMaxFused(t *testing.T) {
+	r := rand.New(rand.NewSource(520))
+	n := 30
+	if testing.Short() {
+		n = 12
+	}
+	for i := 0; i < n; i++ {
+		c, h, w := 2+r.Intn(22), 1+r.Intn(7), 1+r.Intn(7)
+		a := ir.Attrs{ResizeMode: ir.ResizeModes[r.Intn(2)], CoordMode: ir.CoordModes[r.Intn(len(ir.CoordModes))]}
+		if a.ResizeMode == "nearest" {
+			a.NearestMode = ir.NearestModes[r.Intn(len(ir.NearestModes))]
+		}
+		for k := 0; k < 2; k++ {
+			if r.Intn(2) == 0 {
+				a.ResizeSizes[k] = 1 + r.Intn(17)
+			} else {
+				a.ResizeScales[k] = []float32{0.5, 1, 1.5, 2, 3, 4, 8}[r.Intn(7)]
+				for ir.ResizeOutSize([]int{h, w}[k], a.ResizeScales[k], 0) == 0 {
+					a.ResizeScales[k] *= 2
+				}
+			}
+		}
+		am := ir.Attrs{Axis: 1, KeepDims: r.Intn(2) == 0, SelectLastIndex: r.Intn(2) == 0}
+		build := func(scoresOut bool) *ir.Graph {
+			g := ir.New(fmt.Sprintf("resizeargmax%d", i))
+			x := g.AddNode(ir.OpRelu, "relu", ir.Attrs{}, g.AddInput("x", 1, c, h, w))
+			up := g.AddNode(ir.OpResize, "up", a, x)
+			if scoresOut {
+				g.SetOutputs(up)
+			} else {
+				g.SetOutputs(g.AddNode(ir.OpArgMax, "classes", am, up))
+			}
+			if err := g.InferShapes(); err != nil {
+				t.Fatalf("%s: %v", g.Name, err)
+			}
+			return g
+		}
+		g, scores := build(false), build(true)
+		for _, isa := range kernels.Available() {
+			set, err := kernels.ForISA(isa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cf := range []struct{ threads, batch int }{{1, 1}, {2, 3}} {
+				h2, _ := batched(t, g, cf.batch)
+				in := ir.NewTensor(h2.Inputs[0].Shape...)
+				for k := range in.Data {
+					in.Data[k] = float32(r.Intn(9)) - 2 + float32(r.Intn(3))*0.25
+				}
+				var outs [2]*ir.Tensor
+				for k, disable := range [][]string{nil, {"fuse-resize-argmax"}} {
+					p, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: cf.batch, Verify: true, Disable: disable}, set)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resizes := 0
+					for _, s := range p.Steps {
+						if s.Op == ir.OpResize {
+							resizes++
+						}
+					}
+					if (k == 0) != (resizes == 0) {
+						t.Fatalf("%s disable=%v: %d Resize steps", g.Name, disable, resizes)
+					}
+					outs[k] = execute(t, p, cf.threads, []*ir.Tensor{in})[0]
+				}
+				for k := range outs[0].Data {
+					if outs[0].Data[k] != outs[1].Data[k] {
+						t.Fatalf("%s %s t%d b%d: fused [%d] = %g, unfused %g", g.Name, isa, cf.threads, cf.batch, k, outs[0].Data[k], outs[1].Data[k])
+					}
+				}
+				// The reference's scores: the class taken is a largest one.
+				hs, _ := batched(t, scores, cf.batch)
+				sc := referenceOutputs(t, hs, []*ir.Tensor{in})[0]
+				oh, ow := sc.Shape[2], sc.Shape[3]
+				for px := range outs[0].Data {
+					b, yx := px/(oh*ow), px%(oh*ow)
+					best := float32(math.Inf(-1))
+					for ch := 0; ch < c; ch++ {
+						best = max(best, sc.Data[(b*c+ch)*oh*ow+yx])
+					}
+					got := sc.Data[(b*c+int(outs[0].Data[px]))*oh*ow+yx]
+					if !(got >= best-1e-5*(1+abs32(best))) {
+						t.Fatalf("%s %s: pixel %d takes class %g (score %g), the largest is %g", g.Name, isa, px, outs[0].Data[px], got, best)
+					}
+				}
+			}
+		}
+	}
+}
+
+func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }

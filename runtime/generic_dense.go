@@ -33,6 +33,9 @@ func (e *Executor) denseGeneric(s *plan.Step, in []view, out view) stepFunc {
 	case ir.OpConv:
 		return e.dilatedDepthwise(s)
 	case ir.OpArgMax:
+		if s.Attrs.ResizeMode != "" {
+			return argMaxResized(s, in[0], out, e.nt)
+		}
 		return argMaxFunc(s, in[0], out)
 	}
 	return nil

@@ -127,3 +127,31 @@ func TestArgMaxSplit(t *testing.T) {
 		t.Errorf("feeds %v, want [r]", tail.Feeds)
 	}
 }
+
+// TestArgMaxFusedResizeExport: an ArgMax with a fused Resize
+// (fuse-resize-argmax) is written as Resize then ArgMax and reads back
+// computing the same classes.
+func TestArgMaxFusedResizeExport(t *testing.T) {
+	g := ir.New("seg")
+	x := g.AddInput("x", 1, 6, 3, 4)
+	a := ir.Attrs{Axis: 1, ResizeMode: "linear", CoordMode: "half_pixel", ResizeScales: [2]float32{2, 2}}
+	g.SetOutputs(g.AddNode(ir.OpArgMax, "classes", a, x))
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	if s := g.Outputs[0].Shape; !s.Equal(ir.Shape{1, 6, 8}) {
+		t.Fatalf("shape %v, want [1 6 8]", s)
+	}
+	m, err := toModel(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, n := range m.GetGraph().GetNode() {
+		ops = append(ops, n.GetOpType())
+	}
+	if strings.Join(ops, ",") != "Resize,ArgMax" {
+		t.Errorf("exported nodes %v, want Resize, ArgMax", ops)
+	}
+	expectIdentical(t, g, roundTrip(t, g))
+}

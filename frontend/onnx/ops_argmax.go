@@ -119,14 +119,25 @@ func indexKeeping(op ir.Op) bool {
 	return false
 }
 
-// argMax writes ArgMax; its output (and what indexKeeping ops make of it)
+// argMax writes ArgMax (after its fused Resize, if any); its output (and what indexKeeping ops make of it)
 // is int64, so a float op reading it gets a Cast (floatName) and a graph
 // output of it is declared int64.
-func (ex *exporter) argMax(n *ir.Node, in []string) {
+func (ex *exporter) argMax(n *ir.Node, in []string) error {
 	a := n.Attrs
+	if a.ResizeMode != "" { // fuse-resize-argmax: the Resize, then the ArgMax
+		mid := ex.fresh(n.Output().Name + "/resize")
+		x := n.Input(0)
+		r := &ir.Node{Name: ex.fresh(n.Name + "/resize"), Op: ir.OpResize, Attrs: ir.ResizeOf(&a), Inputs: []*ir.Value{x},
+			Outputs: []*ir.Value{{Name: mid, Shape: ir.ArgMaxInput(&a, x.Shape)}}}
+		if err := ex.dense(r, in[:1]); err != nil {
+			return err
+		}
+		in = []string{mid}
+	}
 	ex.emit("ArgMax", n.Name, in, n.Output().Name, attrInt("axis", a.Axis), attrInt("keepdims", boolInt(a.KeepDims)),
 		attrInt("select_last_index", boolInt(a.SelectLastIndex)))
 	ex.indices[n.Output()] = true
+	return nil
 }
 
 // floatName returns the name under which the node being written reads v:

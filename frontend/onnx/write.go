@@ -268,7 +268,7 @@ func (ex *exporter) node(n *ir.Node) error {
 	case ir.OpResize, ir.OpConvTranspose:
 		return ex.dense(n, in)
 	case ir.OpArgMax:
-		ex.argMax(n, in)
+		return ex.argMax(n, in)
 	default:
 		return fmt.Errorf("no ONNX export for this operator")
 	}
