@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -230,8 +231,11 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 		ws := s.In[1].Shape
 		return func() { conv(&a, ws, in, out) }, nil
 	}
-	return nil, fmt.Errorf("no generic implementation of %s", s.Op)
+	return nil, fmt.Errorf("%w of %s", errNoGeneric, s.Op)
 }
+
+// errNoGeneric is genericFunc's answer for an op it has no case for.
+var errNoGeneric = errors.New("no generic implementation")
 
 // copyLogical copies in to out element by element in row-major logical
 // order (Reshape, Flatten: the element count is equal).
