@@ -2,11 +2,17 @@ package onnx
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	pb "github.com/mnc-go/mnc/frontend/onnx/onnxpb"
 	"github.com/mnc-go/mnc/ir"
+	"github.com/mnc-go/mnc/kernels"
+	"github.com/mnc-go/mnc/passes"
+	"github.com/mnc-go/mnc/runtime"
 )
 
 // TestArgMaxImport: a segmenter with ArgMax appended imports; Cast of its
@@ -154,4 +160,58 @@ func TestArgMaxFusedResizeExport(t *testing.T) {
 		t.Errorf("exported nodes %v, want Resize, ArgMax", ops)
 	}
 	expectIdentical(t, g, roundTrip(t, g))
+}
+
+// TestArgMaxConformancePlans: the libonnx-testdata ArgMax cases, compiled
+// (-O0 and -O2, every ISA, 1 and 2 threads) rather than run on the
+// reference executor, give exactly the expected indices.
+func TestArgMaxConformancePlans(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(onnxNodeTests, "test_argmax_*"))
+	if len(dirs) == 0 {
+		t.Skipf("%s is absent (install Debian's libonnx-testdata)", onnxNodeTests)
+	}
+	for _, dir := range dirs {
+		data, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Read(dir, data, "")
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		x, err := decodeTensor(readTensorPB(t, filepath.Join(dir, "test_data_set_0", "input_0.pb")), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := decodeTensor(readTensorPB(t, filepath.Join(dir, "test_data_set_0", "output_0.pb")), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, isa := range kernels.Available() {
+			set, err := kernels.ForISA(isa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, level := range []int{0, 2} {
+				p, _, err := passes.Compile(g, passes.Options{Level: level, Batch: g.Inputs[0].Shape[0], Verify: true}, set)
+				if err != nil {
+					t.Fatalf("%s: %v", filepath.Base(dir), err)
+				}
+				for _, threads := range []int{1, 2} {
+					e, err := runtime.New(p, runtime.Options{Threads: threads})
+					if err != nil {
+						t.Fatal(err)
+					}
+					outs := e.NewOutputs()
+					if err := e.Run([]*ir.Tensor{x.tensor()}, outs); err != nil {
+						t.Fatal(err)
+					}
+					e.Close()
+					if !outs[0].Shape.Equal(want.shape) || fmt.Sprint(outs[0].Data) != fmt.Sprint(want.floats()) {
+						t.Fatalf("%s %s -O%d t%d: %v %v, want %v %v", filepath.Base(dir), isa, level, threads, outs[0].Shape, outs[0].Data, want.shape, want.floats())
+					}
+				}
+			}
+		}
+	}
 }
