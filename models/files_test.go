@@ -47,6 +47,8 @@ func TestDescWidthMatchesBuilders(t *testing.T) {
 		{"mobilenet_v2.mnc", "0.35", "mobilenet_v2:alpha=0.35"},
 		{"mobilenet_v3_small.mnc", "0.75", "mobilenet_v3_small:alpha=0.75"},
 		{"mobilenet_v3_large.mnc", "0.5", "mobilenet_v3_large:alpha=0.5"},
+		{"ssdlite320_mobilenet_v3_large.mnc", "0.5", "ssdlite:alpha=0.5"}, // extras: max(16, int(c·α))
+		{"ssdlite320_mobilenet_v3_large.mnc", "0.25", "ssdlite:alpha=0.25"},
 	} {
 		text, _ := DescFile(c.file)
 		text = strings.Replace(text, "width 1.0", "width "+c.width, 1)
