@@ -321,6 +321,9 @@ func (s *State) emitGenericTo(n *ir.Node, st plan.Step, out *ir.Value) error {
 	if !genericSupported(n.Op) {
 		return fmt.Errorf("no runtime implementation for %s", n.Op)
 	}
+	if len(out.Shape) == 0 { // ArgMax or ReduceMean of a 1-D tensor without keepdims
+		return fmt.Errorf("the output is a scalar: plan tensors have rank 1 to %d (keep the reduced axis: keepdims=1)", plan.MaxRank)
+	}
 	if genericInPlace(n) {
 		ps.inPlace = []int{0}
 	}

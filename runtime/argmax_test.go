@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/mnc-go/mnc/ir"
@@ -206,3 +207,21 @@ func TestResizeArgMaxFused(t *testing.T) {
 }
 
 func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }
+
+// TestArgMaxScalarRefused: ArgMax of a 1-D tensor without keepdims (a
+// scalar) is refused at compile time by name, not by the runtime's plan
+// check.
+func TestArgMaxScalarRefused(t *testing.T) {
+	g := ir.New("scalar")
+	g.SetOutputs(g.AddNode(ir.OpArgMax, "am", ir.Attrs{}, g.AddInput("x", 5)))
+	if err := g.InferShapes(); err != nil {
+		t.Fatal(err)
+	}
+	set, err := kernels.ForISA(kernels.Generic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := passes.Compile(g, passes.Options{Level: 2, Batch: 5}, set); err == nil || !strings.Contains(err.Error(), `"am"`) || !strings.Contains(err.Error(), "scalar") {
+		t.Errorf("got %v, want an error naming the node and the scalar", err)
+	}
+}
