@@ -114,6 +114,7 @@ func TestCheckMemory(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	good := encode(f, samplePlan())
 	f.Add(good)
+	f.Add(encode(f, slicePlan())) // channel slices (concat-in-place)
 	f.Add(good[:headerSize])
 	f.Add([]byte(Magic))
 	f.Add([]byte{})

@@ -38,6 +38,9 @@ func CheckMemory(p *Plan) error {
 	sliceKey := func(o Operand) [4]int { return [4]int{o.Off, o.End(), o.ChanOff, o.Shape[1]} }
 	use := func(o Operand, step int) error {
 		if o.Sliced() {
+			if len(o.Shape) != 4 || step >= len(p.Steps) {
+				return fmt.Errorf("a channel slice of rank %d read by step %d of %d", len(o.Shape), step, len(p.Steps))
+			}
 			i, ok := slice[sliceKey(o)]
 			if !ok {
 				return fmt.Errorf("step %d (%s) read channels %d…%d of [%d,%d) which no earlier step wrote", step, p.Steps[step].Name, o.ChanOff, o.ChanOff+o.Shape[1], o.Off, o.End())
@@ -62,6 +65,9 @@ func CheckMemory(p *Plan) error {
 		ts = append(ts, live{name: name, off: o.Off, end: o.End(), def: step, last: step, inPlaceOf: overwrote})
 	}
 	defineSlice := func(name string, o Operand, step int) error {
+		if len(o.Shape) != 4 {
+			return fmt.Errorf("step %d (%s) writes a channel slice of rank %d", step, name, len(o.Shape))
+		}
 		k := [2]int{o.Off, o.End()}
 		g := groups[k]
 		if g == nil || !g.open {
