@@ -283,7 +283,11 @@ func benchSet(spec string, variants []benchVariant, set map[string][]int, imf *i
 	if len(results) > 1 {
 		fmt.Fprintln(stdout)
 		for _, r := range results[1:] {
-			fmt.Fprintf(stdout, "%s is %.2fx faster than %s: its time is %.3f of it (%.3f-%.3f)", r.Variant, 1/r.VsFirstWall, results[0].Variant, r.VsFirstWall, r.vsWallRange[0], r.vsWallRange[1])
+			speed, than := 1/r.VsFirstWall, "faster"
+			if speed < 1 {
+				speed, than = r.VsFirstWall, "slower"
+			}
+			fmt.Fprintf(stdout, "%s is %.2fx %s than %s: its time is %.3f of it (%.3f-%.3f)", r.Variant, speed, than, results[0].Variant, r.VsFirstWall, r.vsWallRange[0], r.vsWallRange[1])
 			if r.VsFirstCPU > 0 {
 				fmt.Fprintf(stdout, ", its CPU time %.3f (%.3f-%.3f)", r.VsFirstCPU, r.vsCPURange[0], r.vsCPURange[1])
 			}
