@@ -178,17 +178,30 @@ func argMaxResized(s *plan.Step, x, out view, threads int) stepFunc {
 			}
 			row, p := rows[tid], pix[tid]
 			s0, s1 := img[y0[oy]*w*c:][:len(row)], img[y1[oy]*w*c:][:len(row)]
-			if fy := wy[oy]; fy == 0 {
-				copy(row, s0)
-			} else {
-				for i, v := range s0 {
-					row[i] = v + fy*(s1[i]-v)
-				}
+			fy := wy[oy] // even 0: a NaN in the other row propagates, as in the reference
+			for i, v := range s0 {
+				row[i] = v + fy*(s1[i]-v)
 			}
 			for ox := 0; ox < ow; ox++ {
 				fx := wx[ox]
 				a0 := row[x0[ox]*c:][:c]
-				a1, q := row[x1[ox]*c:][:len(a0)], p[:len(a0)] // one length: no bounds checks in the loop
+				a1 := row[x1[ox]*c:][:len(a0)] // one length: no bounds checks in the loops
+				if !last { // interpolate and compare in one pass (argMaxRow's first-index rule)
+					best, at := a0[0]+fx*(a1[0]-a0[0]), 0
+					if best == best {
+						for ch := 1; ch < len(a0); ch++ {
+							if v := a0[ch] + fx*(a1[ch]-a0[ch]); v > best {
+								best, at = v, ch
+							} else if v != v {
+								at = ch // the first NaN wins
+								break
+							}
+						}
+					}
+					dst[ox*sx] = float32(at)
+					continue
+				}
+				q := p[:len(a0)]
 				for ch, v := range a0 {
 					q[ch] = v + fx*(a1[ch]-v)
 				}

@@ -299,12 +299,9 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 			}
 			row := rows[tid]
 			s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:][:len(row)], x.data[b*xs[0]+y1[oy]*xs[2]:][:len(row)]
-			if fy := wy[oy]; fy == 0 {
-				copy(row, s0)
-			} else {
-				for i, v := range s0 {
-					row[i] = v + fy*(s1[i]-v)
-				}
+			fy := wy[oy] // even 0: a NaN in the other row propagates, as in the reference
+			for i, v := range s0 {
+				row[i] = v + fy*(s1[i]-v)
 			}
 			for ox := 0; ox < ow; ox++ {
 				fx := wx[ox]
