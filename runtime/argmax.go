@@ -185,8 +185,9 @@ func argMaxResized(s *plan.Step, x, out view, threads int) stepFunc {
 			for ox := 0; ox < ow; ox++ {
 				fx := wx[ox]
 				a0 := row[x0[ox]*c:][:c]
-				a1 := row[x1[ox]*c:][:len(a0)] // one length: no bounds checks in the loops
-				if !last {                     // interpolate and compare in one pass (argMaxRow's first-index rule)
+				// One length: no bounds checks in the loops.
+				a1 := row[x1[ox]*c:][:len(a0)]
+				if !last { // interpolate and compare in one pass (argMaxRow's first-index rule)
 					best, at := a0[0]+fx*(a1[0]-a0[0]), 0
 					if best == best {
 						for ch := 1; ch < len(a0); ch++ {
