@@ -150,7 +150,8 @@ func TestConcatInPlaceDisable(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, off := range []bool{false, true} {
-		o := passes.Options{Level: 2, Batch: 1, Verify: true}
+		var dump bytes.Buffer
+		o := passes.Options{Level: 2, Batch: 1, Verify: true, DumpAfter: "concat-in-place", Dump: &dump}
 		if off {
 			o.Disable = []string{"concat-in-place"}
 		}
@@ -166,6 +167,9 @@ func TestConcatInPlaceDisable(t *testing.T) {
 		}
 		if off && n != 0 || !off && n != 2 {
 			t.Errorf("disabled=%v: %d steps write slices", off, n)
+		}
+		if got := strings.Count(dump.String(), "written into channels"); off && got != 0 || !off && got != 2 {
+			t.Errorf("disabled=%v: -dump-after concat-in-place lists %d slices:\n%s", off, got, dump.String())
 		}
 		if off {
 			continue
