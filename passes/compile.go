@@ -81,8 +81,8 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 				}
 			}
 			// Later canonicalisation rounds are dumped only where they changed the graph.
-			if (opts.DumpAfter == "all" || opts.DumpAfter == p.Name) && (round == 0 || changed) {
-				if round > 0 {
+			if (opts.DumpAfter == "all" || opts.DumpAfter == p.Name) && (round == 0 || changed || !p.Canon) {
+				if round > 0 && p.Canon {
 					fmt.Fprintf(opts.Dump, "// after %s (canonicalisation round %d)\n", p.Name, round+1)
 				} else {
 					fmt.Fprintf(opts.Dump, "// after %s\n", p.Name)

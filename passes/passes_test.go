@@ -96,6 +96,17 @@ func TestDumpAfter(t *testing.T) {
 	if !strings.Contains(buf.String(), "algo=conv fused=bn+relu6") {
 		t.Errorf("the plan summary after plan-memory is missing the fused stem:\n%s", buf.String())
 	}
+	// An Identity makes the canonicalisation group run a second round;
+	// the passes after it are still dumped.
+	b, x = newBuilder(1, 3, 6, 6)
+	g = b.finish(b.add(ir.OpClip, ir.Relu6Attrs(), b.bn(b.conv(b.add(ir.OpIdentity, ir.Attrs{}, x), 4, 3, 1, 1, false), 1e-5)))
+	buf.Reset()
+	if _, _, err := Compile(g, Options{Level: 2, DumpAfter: "fold-bn", Dump: &buf}, set); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "// after fold-bn") {
+		t.Errorf("after a second canonicalisation round, -dump-after fold-bn wrote:\n%s", buf.String())
+	}
 }
 
 func TestOddGraphs(t *testing.T) {
