@@ -49,6 +49,8 @@ func GemmPanelAVX512(pairs bool, m, k int, a *float32, lda int, b, bias, r *floa
 		Gemm6x8AVX2FMAPairsMasked(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols == 32:
 		Gemm12x32AVX512(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
+	case cols == 24:
+		Gemm12x24AVX512RowPairs(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols > 24:
 		Gemm12x32AVX512Masked(m, k, a, lda, b, bias, r, ldr, c, ldc, cols, ep, mode)
 	case cols > 16:

@@ -228,6 +228,35 @@ func TestGemmEveryEpilogue(t *testing.T) {
 	})
 }
 
+// TestGemm24ColumnPanel covers the panels of exactly 24 columns (n = 24
+// and the last panel of n = 56 on AVX-512, which Gemm12x24AVX512RowPairs
+// computes two rows at a time): every row count up to two tiles and one
+// more (even and odd edge tiles), k remainders, C and R pitches of exactly
+// 24 and padded, and every epilogue.
+func TestGemm24ColumnPanel(t *testing.T) {
+	forEachGemmISA(t, func(t *testing.T, s *Set) {
+		rng := rand.New(rand.NewSource(4))
+		eps := gemmTestEpilogues()
+		ci := 0
+		for _, n := range []int{24, 56} {
+			for m := 1; m <= 25; m++ {
+				for _, k := range []int{1, 6, 13} {
+					g := gemmCase{m: m, n: n, k: k, lda: k + ci%2, ldr: n + 3*(ci/2%2), ldc: n + ci/3%2, n1: n,
+						bias: ci%2 == 0, residual: ci/4%2 == 0, ep: eps[ci%len(eps)]}
+					runGemmCase(t, s, g, rng, nil, nil)
+					ci++
+				}
+			}
+			for _, ep := range eps {
+				for _, res := range []bool{false, true} {
+					g := gemmCase{m: 29, n: n, k: 19, lda: 19, ldr: n, ldc: n, n1: n, bias: true, residual: res, ep: ep}
+					runGemmCase(t, s, g, rng, nil, nil)
+				}
+			}
+		}
+	})
+}
+
 // TestGemmColumnRanges checks sub-ranges [n0, n1) as a column-split runtime
 // hands them out: n0 a multiple of NR, n1 anywhere after it (also inside a
 // panel), and that nothing outside the range is written.

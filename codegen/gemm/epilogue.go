@@ -12,13 +12,17 @@ import (
 // (the bias is already in the accumulators, see startAtBias).
 func (g *gemmKernel) epilogue(h int, p string) {
 	f := g.free
-	nv := len(g.widths)
+	nv := g.nvec()
+	hr := h // accumulator rows: the row pairs of a row-pair tile
+	if g.rowPairs {
+		hr = rpPairs(h)
+	}
 	var masks []VecPhysical
 	if g.masked && !g.isa.evex {
 		masks = f[len(f)-nv:]
 	}
 	accs := func(fn func(x VecPhysical, v int)) {
-		for i := 0; i < h; i++ {
+		for i := 0; i < hr; i++ {
 			for v := 0; v < nv; v++ {
 				fn(g.accReg(i, v), v)
 			}
@@ -32,19 +36,10 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		{
 			ldr := Load(Param("ldr"), GP64())
 			SHLQ(Imm(2), ldr)
-			row := GP64()
-			MOVQ(g.state.r, row)
-			if masks != nil {
-				g.avx2Masks(masks)
-			}
-			for i := 0; i < h; i++ {
-				for v := 0; v < nv; v++ {
-					g.load(Mem{Base: row, Disp: 4 * g.off[v]}, v, f[0], masks)
-					VADDPS(g.as(f[0], v), g.accReg(i, v), g.accReg(i, v))
-				}
-				if i+1 < h {
-					ADDQ(ldr, row)
-				}
+			if g.rowPairs {
+				g.rpResidual(h, g.state.r, ldr)
+			} else {
+				g.residualRows(h, ldr, masks)
 			}
 		}
 	}
@@ -125,8 +120,8 @@ func (g *gemmKernel) epilogue(h int, p string) {
 			if masks != nil {
 				g.avx2Masks(masks) // a and t may hold masks: reload for each vector
 			}
-			g.load(Mem{Base: sp, Disp: 4 * g.off[v]}, v, a, masks)
-			for i := 0; i < h; i++ {
+			g.chanVec(sp, v, a, masks)
+			for i := 0; i < hr; i++ {
 				slope(g.accReg(i, v), a, nil, v)
 			}
 		}
@@ -143,8 +138,8 @@ func (g *gemmKernel) epilogue(h int, p string) {
 			if masks != nil {
 				g.avx2Masks(masks)
 			}
-			g.load(Mem{Base: sp, Disp: 4 * g.off[v]}, v, a, masks)
-			for i := 0; i < h; i++ {
+			g.chanVec(sp, v, a, masks)
+			for i := 0; i < hr; i++ {
 				x := g.accReg(i, v)
 				VMULPS(g.as(a, v), x, x)
 				if g.isa.evex { // (VROUNDPS cannot encode Y16–Y31)
@@ -160,6 +155,10 @@ func (g *gemmKernel) epilogue(h int, p string) {
 	Label(label(p, "store"))
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(Imm(2), ldc)
+	if g.rowPairs {
+		g.rpStore(h, g.state.c, ldc)
+		return
+	}
 	row := GP64()
 	MOVQ(g.state.c, row)
 	if masks != nil {
@@ -171,6 +170,36 @@ func (g *gemmKernel) epilogue(h int, p string) {
 		}
 		if i+1 < h {
 			ADDQ(ldc, row)
+		}
+	}
+}
+
+// chanVec loads vector v of per-channel values at base (slopes) into dst.
+func (g *gemmKernel) chanVec(base Register, v int, dst VecPhysical, masks []VecPhysical) {
+	if g.rowPairs {
+		g.chanLoad(base, v, dst)
+		return
+	}
+	g.load(Mem{Base: base, Disp: 4 * g.off[v]}, v, dst, masks)
+}
+
+// residualRows adds the h residual rows at the tile's R pointer (pitch ldr
+// bytes) to the accumulators.
+func (g *gemmKernel) residualRows(h int, ldr Register, masks []VecPhysical) {
+	f := g.free
+	nv := g.nvec()
+	row := GP64()
+	MOVQ(g.state.r, row)
+	if masks != nil {
+		g.avx2Masks(masks)
+	}
+	for i := 0; i < h; i++ {
+		for v := 0; v < nv; v++ {
+			g.load(Mem{Base: row, Disp: 4 * g.off[v]}, v, f[0], masks)
+			VADDPS(g.as(f[0], v), g.accReg(i, v), g.accReg(i, v))
+		}
+		if i+1 < h {
+			ADDQ(ldr, row)
 		}
 	}
 }

@@ -51,6 +51,9 @@ type gemmKernel struct {
 	// is broadcast as one 64-bit element: one broadcast per two FMAs for an
 	// 8-column panel instead of one per FMA.
 	pairs bool
+	// rowPairs: a 24-column AVX-512 tile that holds two rows in three zmm
+	// accumulators (rowpairs.go); widths must be {16, 8}.
+	rowPairs bool
 	// noResidual: the kernel has no r argument (the pixel-vector
 	// convolutions, conv.go); the epilogue skips the residual.
 	noResidual bool
@@ -112,6 +115,13 @@ func (g *gemmKernel) layout() {
 		nv = 2 // two vectors of column pairs per row in the k loop
 	}
 	na := g.mr * nv
+	if g.rowPairs {
+		if !s.evex || g.width() != 24 || g.masked || g.bcst || g.prefetch || g.mr%2 != 0 {
+			panic(g.name + ": row-pair kernels are unmasked AVX-512 tiles of 24 columns and an even height")
+		}
+		nv = 3 // three zmm per row pair
+		na = g.mr / 2 * nv
+	}
 	spare := len(s.regs) - na - nv
 	if spare < 1 || (!g.bcst && spare < 2) {
 		panic(fmt.Sprintf("%s: %d accumulators + %d B registers leave %d of %d", g.name, na, nv, spare, len(s.regs)))
@@ -127,13 +137,26 @@ func (g *gemmKernel) layout() {
 
 // as returns r in the register size of vector v (ymm for 8-lane vectors).
 func (g *gemmKernel) as(r VecPhysical, v int) VecPhysical {
+	if g.rowPairs {
+		return r
+	}
 	if g.isa.evex && g.widths[v] == 8 {
 		return r.AsY().(VecPhysical)
 	}
 	return r
 }
 
-func (g *gemmKernel) accReg(i, v int) VecPhysical { return g.as(g.acc[i*len(g.widths)+v], v) }
+// accReg is accumulator v of row i (of row pair i for row-pair kernels).
+func (g *gemmKernel) accReg(i, v int) VecPhysical { return g.as(g.acc[i*g.nvec()+v], v) }
+
+// nvec is the number of accumulators per row (per row pair for row-pair
+// kernels).
+func (g *gemmKernel) nvec() int {
+	if g.rowPairs {
+		return 3
+	}
+	return len(g.widths)
+}
 
 func (g *gemmKernel) emit(iota Mem) {
 	g.layout()

@@ -53,6 +53,10 @@ var kernels = []gemmKernel{
 	{name: "Gemm12x32AVX512Prefetch", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, prefetch: true, minK: 128},
 	{name: "Gemm12x32AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 16}, stride: 32, masked: true},
 	{name: "Gemm12x24AVX512Masked", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, masked: true},
+	// Exactly 24 columns (the last panel of n = 24, 56, 88...: MobileNetV2's
+	// 24-channel projections): two rows in three zmm (rowpairs.go), 3 FMAs
+	// per two rows and k step instead of 4.
+	{name: "Gemm12x24AVX512RowPairs", isa: avx512, mr: 12, widths: []int{16, 8}, stride: 32, rowPairs: true},
 	{name: "Gemm20x16AVX512Masked", isa: avx512, mr: 20, widths: []int{16}, stride: 32, masked: true, bcst: true, group: 5},
 	// ≤ 8 columns: only where a column range ends inside a panel; a last
 	// panel of ≤ 8 columns is packed in k pairs for Gemm6x8AVX2FMAPairs.

@@ -16,13 +16,16 @@ func (g *gemmKernel) tile(h int) {
 	// accumulators in the unused rows' registers, one per unrolled k step,
 	// and add them up after the loop.
 	g.sets = 1
-	if h*len(g.widths) <= 4 && !g.pairs {
+	if h*len(g.widths) <= 4 && !g.pairs && !g.rowPairs {
 		g.sets = min(4, g.mr/h)
 	}
 	Commentf("%d-row tile, %d accumulator set(s)", h, g.sets)
-	if g.pairs {
+	switch {
+	case g.pairs:
 		g.zeroPairs(h)
-	} else {
+	case g.rowPairs:
+		g.rpStartAtBias(h)
+	default:
 		g.startAtBias(h)
 	}
 	// A rows are addressed as group base + lda·{0,1,2} (+ lda3, lda·4 for
@@ -65,6 +68,11 @@ func (g *gemmKernel) tile(h int) {
 	pb := Load(Param("b"), GP64())
 	if g.pairs {
 		g.pairLoop(h, p, aMem, groups, pb)
+		g.epilogue(h, p)
+		return
+	}
+	if g.rowPairs {
+		g.rpLoop(h, p, aMem, groups, pb)
 		g.epilogue(h, p)
 		return
 	}
