@@ -49,6 +49,7 @@ const (
 	OpResize            Op = 40  // 4-D NCHW, H and W only: ResizeMode, CoordMode, NearestMode, ResizeScales, ResizeSizes (ir/resize.go)
 	OpConvTranspose     Op = 41  // inputs X, W [C, M/group, kh, kw] [, B]: Strides, Pads (may be negative), Dilations, Group, OutputPadding
 	OpArgMax            Op = 42  // index of the largest value along Axis (KeepDims, SelectLastIndex) as float32 integers (ir/argmax.go)
+	OpSlice             Op = 43  // Axes, Starts, Ends, Steps as ONNX gives them (ir/slice.go); ONNX Slice and each output of Split
 	OpLeakyRelu         Op = 140 // x < 0 ? Alpha·x : x (ir/ops_act.go)
 	OpPRelu             Op = 141 // inputs X, slope (broadcast to X): x < 0 ? slope·x : x
 	numOps                 = 256 // Op is a byte; opTable (ir/optable.go) is indexed by value
@@ -214,7 +215,7 @@ type Attrs struct {
 	Axis       int     // Flatten, Softmax, Concat
 	Shape      []int   // Reshape target
 	Perm       []int   // Transpose
-	Axes       []int   // ReduceMean
+	Axes       []int   // ReduceMean, Slice
 	KeepDims   bool    // ReduceMean
 	PadAmounts []int   // Pad
 	PadValue   float32 // Pad
@@ -251,6 +252,10 @@ type Attrs struct {
 	// "relu6", "add", "se"...): documentation for dumps and plan summaries
 	// (a plan step's Fused), with no effect on what the node computes.
 	Folded []string
+
+	// Slice: per axis of Axes, the first index, the bound and the step
+	// (as ONNX gives them, see ir/slice.go).
+	Starts, Ends, Steps []int
 }
 
 // Algos are the algorithms lower-conv chooses from, per op:

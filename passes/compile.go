@@ -94,6 +94,9 @@ func Compile(g *ir.Graph, opts Options, set *kernels.Set) (*plan.Plan, *Report, 
 				if p.Name == "concat-in-place" {
 					st.dumpSlices(opts.Dump)
 				}
+				if p.Name == "slice-in-place" {
+					st.dumpSliceViews(opts.Dump)
+				}
 			}
 			if opts.AfterPass != nil {
 				opts.AfterPass(p.Name, st)

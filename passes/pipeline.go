@@ -66,6 +66,7 @@ var pipeline = [...]Pass{
 	{Name: "pack-weights", Fn: packWeights, Required: true, Doc: "pack constants once for the target kernel set"},
 	{Name: "fuse-blocks", Fn: fuseBlocks, Doc: "run expand 1×1 → depthwise → project 1×1 (+residual) as one step in bands of rows: the expanded tensor never exists in full"},
 	{Name: "concat-in-place", Fn: concatInPlace, Doc: "producers of a channel Concat on NHWC (1×1-conv GEMMs, Resizes) read by it alone write straight into their channels of its output (a strided operand) instead of a buffer it copies"},
+	{Name: "slice-in-place", Fn: sliceInPlace, Doc: "a Slice (or Split output) of a contiguous channel range of an NHWC tensor is no step when its readers address strided operands (1×1-conv GEMMs as A, float generic steps): they read the channels where they lie", Needs: []ir.Op{ir.OpSlice}},
 	{Name: "plan-memory", Fn: planMemory, Required: true, Doc: "liveness-based arena offsets, in place where legal"},
 }
 
@@ -129,6 +130,10 @@ var passOrder = [...]struct{ a, b string }{
 	// blocks); plan-memory places them.
 	{"fuse-blocks", "concat-in-place"},
 	{"concat-in-place", "plan-memory"},
+	// a Slice's readers are final steps (blocks fused, Concat slices
+	// known); plan-memory keeps the sliced tensor live for them.
+	{"concat-in-place", "slice-in-place"},
+	{"slice-in-place", "plan-memory"},
 }
 
 func init() {

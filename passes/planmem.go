@@ -165,6 +165,9 @@ func (s *State) inPlaceSource(ps *pendingStep, last map[*ir.Value]int, isOut map
 	for _, j := range ps.inPlace {
 		v := ps.in[j]
 		r := s.root(v)
+		if _, sliced := s.slices[v]; sliced {
+			continue
+		}
 		if v.IsConst() || isPrecomputed(*ps, v) || isOut[r] || last[r] != i || r.Shape.Size() != ps.out.Shape.Size() || v.NHWC != ps.out.NHWC ||
 			s.isQ8(r) != s.isQ8(ps.out) || s.operand(r).Floats() != s.operand(ps.out).Floats() {
 			continue

@@ -57,6 +57,9 @@ type State struct {
 	// Concat's output (alias maps it to that output) to its first channel
 	// there.
 	slices map[*ir.Value]int
+	// sliceViews maps a Slice output slice-in-place made a channel slice
+	// of its input (alias and slices say where) to its readers' count.
+	sliceViews map[*ir.Value]int
 	// fusedBytes sums the tensors fuse-blocks keeps out of the arena (they
 	// still count as intermediates in the report).
 	fusedBytes int64

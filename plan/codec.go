@@ -88,6 +88,9 @@ func (e *encoder) attrs(a *ir.Attrs) {
 	}
 	e.int(int(a.QType))       // format 7: quantized steps' integer type
 	e.bool(a.SelectLastIndex) // format 9: ArgMax
+	e.ints(a.Starts)          // format 11: Slice
+	e.ints(a.Ends)
+	e.ints(a.Steps)
 }
 
 func (e *encoder) step(s *Step) {
@@ -305,6 +308,7 @@ func (d *decoder) attrs(a *ir.Attrs) {
 		a.QType = ir.QType(qt)
 	}
 	a.SelectLastIndex = d.bool()
+	a.Starts, a.Ends, a.Steps = d.ints(), d.ints(), d.ints()
 }
 
 func (d *decoder) step(depth int) Step {

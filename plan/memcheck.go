@@ -26,7 +26,9 @@ func CheckMemory(p *Plan) error {
 	// Channel slices (Operand.Pitch: concat-in-place) of one wider tensor
 	// are one entry of ts, live from the first slice's write to the last
 	// read of any; slices of it have disjoint channels, and a Concat step
-	// whose output is the whole tensor takes it over in place.
+	// whose output is the whole tensor takes it over in place. A slice
+	// read of a whole tensor (slice-in-place: a Split or Slice read where
+	// it lies) keeps that tensor live.
 	type group struct {
 		t     int      // index in ts
 		pitch int      // the wider tensor's channels
@@ -42,6 +44,12 @@ func CheckMemory(p *Plan) error {
 				return fmt.Errorf("a channel slice of rank %d read by step %d of %d", len(o.Shape), step, len(p.Steps))
 			}
 			i, ok := slice[sliceKey(o)]
+			if g := groups[[2]int{o.Off, o.End()}]; ok && (g == nil || !g.open || g.t != i) {
+				ok = false // a Concat took the slices over: a read of its output
+			}
+			if !ok { // slice-in-place: channels of a whole tensor, read where it lies
+				i, ok = cur[[2]int{o.Off, o.End()}]
+			}
 			if !ok {
 				return fmt.Errorf("step %d (%s) read channels %d…%d of [%d,%d) which no earlier step wrote", step, p.Steps[step].Name, o.ChanOff, o.ChanOff+o.Shape[1], o.Off, o.End())
 			}

@@ -144,6 +144,8 @@ func compute(op ir.Op, a *ir.Attrs, in []*ir.Tensor, shape ir.Shape) (*ir.Tensor
 		return convTranspose(a, in[0], in[1], optional(in, 2), shape), nil
 	case ir.OpArgMax:
 		return argMax(a, in[0], shape), nil
+	case ir.OpSlice:
+		return slice(a, in[0], shape)
 	}
 	return nil, fmt.Errorf("operator %s %w", op, errNotImplemented)
 }

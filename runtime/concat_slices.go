@@ -8,10 +8,11 @@ import (
 )
 
 // checkSlices refuses channel-slice operands (plan.Operand.Pitch, made by
-// the pass concat-in-place) where the step's code does not address them:
-// only a 1×1-conv GEMM and a Resize on NHWC write one, and only a
-// channel Concat of NHWC tensors reads them, each at its own place in
-// the Concat's output (concatInPlace).
+// the passes concat-in-place and slice-in-place) where the step's code
+// does not address them: only a 1×1-conv GEMM and a Resize on NHWC write
+// one; a channel Concat of NHWC tensors reads them, each at its own place
+// in the Concat's output (concatInPlace), and the readers
+// plan.SliceReader lists (slice-in-place).
 func checkSlices(s *plan.Step) error {
 	if s.Out.Sliced() {
 		switch {
@@ -25,7 +26,11 @@ func checkSlices(s *plan.Step) error {
 		if !o.Sliced() {
 			continue
 		}
-		if s.Kind != plan.KindGeneric || s.Op != ir.OpConcat {
+		switch {
+		case o.NHWC && o.DType == plan.F32 && s.Out.DType == plan.F32 && len(s.Sub) == 0 && (s.Kind == plan.KindGemm || !s.Out.Sliced()) &&
+			plan.SliceReader(s.Kind, s.Op, i, s.Out.NHWC):
+			continue // slice-in-place
+		case s.Kind != plan.KindGeneric || s.Op != ir.OpConcat:
 			return fmt.Errorf("input %d is a channel slice (pitch %d), which a %s step does not read", i, o.Pitch, stepLabel(s))
 		}
 		if _, err := concatInPlace(s); err != nil {

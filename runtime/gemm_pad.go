@@ -30,10 +30,15 @@ func padRows(set *kernels.Set) int {
 	return max(1, padTarget/m) * m
 }
 
-// paddedStride is the stride to copy a GEMM's A to, or 0 when k is fine.
-func paddedStride(m, k int) int {
-	if m < padMinRows || k*4%aliasBytes != 0 {
+// paddedStride is the stride to copy a GEMM's A (k columns, rows sa
+// apart: k, or the wider tensor's channels of a channel slice) to, or 0
+// when sa is fine.
+func paddedStride(m, k, sa int) int {
+	if m < padMinRows || sa*4%aliasBytes != 0 {
 		return 0
+	}
+	if k*4%aliasBytes != 0 {
+		return k
 	}
 	return k + padFloats
 }
@@ -50,16 +55,17 @@ func gemmPadSize(p *plan.Plan, set *kernels.Set) int {
 		if err != nil {
 			continue // prepGemm reports it
 		}
-		if lda := paddedStride(m, k); lda > 0 {
+		if lda := paddedStride(m, k, s.In[0].RowStride()); lda > 0 {
 			size = max(size, min(m, padRows(set))*lda)
 		}
 	}
 	return size
 }
 
-// copyRows copies rows [0, rows) of a (stride k) to dst with stride lda.
-func copyRows(dst, a []float32, rows, k, lda int) {
+// copyRows copies rows [0, rows) of a (k values, stride sa) to dst with
+// stride lda.
+func copyRows(dst, a []float32, rows, k, sa, lda int) {
 	for i := 0; i < rows; i++ {
-		copy(dst[i*lda:i*lda+k], a[i*k:(i+1)*k])
+		copy(dst[i*lda:i*lda+k], a[i*sa:i*sa+k])
 	}
 }

@@ -17,7 +17,7 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 	if f, err := e.genericBytes(s); f != nil || err != nil {
 		return f, err
 	}
-	if s.Op == ir.OpBatchNorm {
+	if s.Op == ir.OpBatchNorm && !slicedIn(s) {
 		if err := checkGenericShape(s); err != nil {
 			return nil, err
 		}
@@ -66,6 +66,16 @@ func (e *Executor) prepGeneric(s *plan.Step) (stepFunc, error) {
 			f()
 		}
 	}, nil
+}
+
+// slicedIn reports whether a step reads a channel slice (slice-in-place).
+func slicedIn(s *plan.Step) bool {
+	for _, o := range s.In {
+		if o.Sliced() {
+			return true
+		}
+	}
+	return false
 }
 
 // fastBatchNorm runs a standalone BatchNorm (x·scale[c] + shift[c]) on
@@ -219,6 +229,21 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 		}, nil
 	case ir.OpConcat:
 		return func() { concat(in, out, a.Axis) }, nil
+	case ir.OpSlice:
+		x := in[0]
+		starts, _, steps, err := ir.SliceBounds(&a, s.In[0].Shape)
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			var idx, src [maxRank]int
+			for ok := out.size() > 0; ok; ok = next(&idx, &out.shape, out.rank) {
+				for k := 0; k < out.rank; k++ {
+					src[k] = starts[k] + idx[k]*steps[k]
+				}
+				out.data[out.offset(&idx)] = x.at(&src)
+			}
+		}, nil
 	case ir.OpPad:
 		return func() { pad(&a, in[0], out) }, nil
 	case ir.OpReduceMean:

@@ -255,6 +255,9 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 	// the output's strides (resizeFunc checks).
 	ps := os[3]
 	rowLen := (ow-1)*ps + c
+	// px is the input's pixel stride: c, or the wider tensor's channels
+	// when it is a channel slice of one (slice-in-place).
+	px := xs[3]
 	// Linear: the two input rows are blended once per output row into a
 	// per-thread row (w·c values), then each output pixel blends two of
 	// its pixels: 1 lerp per value and w/ow of another instead of 3
@@ -285,7 +288,7 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 				}
 				src := x.data[b*xs[0]+y0[oy]*xs[2]:]
 				for ox := 0; ox < ow; ox++ {
-					s := src[x0[ox]*c : x0[ox]*c+c]
+					s := src[x0[ox]*px:][:c]
 					if add == nil {
 						copy(dst[ox*ps:ox*ps+c], s)
 						continue
@@ -298,10 +301,20 @@ func resizeNHWC(nearest bool, x view, res *view, out view, y0, y1, x0, x1 []int,
 				continue
 			}
 			row := rows[tid]
-			s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:][:len(row)], x.data[b*xs[0]+y1[oy]*xs[2]:][:len(row)]
 			fy := wy[oy] // even 0: a NaN in the other row propagates, as in the reference
-			for i, v := range s0 {
-				row[i] = v + fy*(s1[i]-v)
+			if px == c {
+				s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:][:len(row)], x.data[b*xs[0]+y1[oy]*xs[2]:][:len(row)]
+				for i, v := range s0 {
+					row[i] = v + fy*(s1[i]-v)
+				}
+			} else { // the input is a channel slice (slice-in-place): pixel by pixel
+				s0, s1 := x.data[b*xs[0]+y0[oy]*xs[2]:], x.data[b*xs[0]+y1[oy]*xs[2]:]
+				for ix := 0; ix < x.shape[3]; ix++ {
+					p0, p1, d := s0[ix*px:][:c], s1[ix*px:][:c], row[ix*c:][:c]
+					for ch, v := range p0 {
+						d[ch] = v + fy*(p1[ch]-v)
+					}
+				}
 			}
 			for ox := 0; ox < ow; ox++ {
 				fx := wx[ox]

@@ -117,19 +117,22 @@ func (e *Executor) prepGemm(s *plan.Step) (stepFunc, error) {
 	ep := plan.KernelEpilogue(s.Attrs.Fused)
 	// gemm runs rows [lo, hi), columns [n0, n1), through a padded copy of
 	// A when its stride aliases in L1 (see gemm_pad.go).
-	lda, pads, block := paddedStride(m, k), e.pads, padRows(set)
+	// sa: k, or the wider tensor's channels when A is a channel slice of
+	// it (slice-in-place: a Split or Slice read where it lies).
+	sa := s.In[0].RowStride()
+	lda, pads, block := paddedStride(m, k, sa), e.pads, padRows(set)
 	gemm := func(tid, lo, hi, n0, n1 int) {
 		if lda == 0 {
 			var rr []float32
 			if r != nil {
 				rr = r[lo*n:]
 			}
-			set.Gemm(hi-lo, n, k, a[lo*k:], k, bp, bias, rr, n, c[lo*ldc:], ldc, n0, n1, &ep)
+			set.Gemm(hi-lo, n, k, a[lo*sa:], sa, bp, bias, rr, n, c[lo*ldc:], ldc, n0, n1, &ep)
 			return
 		}
 		for b0 := lo; b0 < hi; b0 += block {
 			rows := min(block, hi-b0)
-			copyRows(pads[tid], a[b0*k:], rows, k, lda)
+			copyRows(pads[tid], a[b0*sa:], rows, k, sa, lda)
 			var rr []float32
 			if r != nil {
 				rr = r[b0*n:]

@@ -65,4 +65,5 @@ var opTable = map[string]opDef{
 	"Upsample":           {convertResize},
 	"ConvTranspose":      {convertConvTranspose},
 	"ArgMax":             {convertArgMax},
+	"Split":              {convertSplit},
 }

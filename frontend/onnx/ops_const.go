@@ -66,6 +66,9 @@ func convertGather(c *nodeCtx) error {
 // convertSlice folds Slice on constants: starts/ends/axes as attributes
 // before opset 10, as inputs (with steps) from 10.
 func convertSlice(c *nodeCtx) error {
+	if s := c.input(0); s != nil && s.c == nil {
+		return convertSliceDyn(c) // an activation: an IR Slice (ops_slice.go)
+	}
 	data, err := c.konst(0)
 	if err != nil {
 		return fmt.Errorf("%v (mnc folds Slice only on constants)", err)

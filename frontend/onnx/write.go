@@ -269,6 +269,15 @@ func (ex *exporter) node(n *ir.Node) error {
 		return ex.dense(n, in)
 	case ir.OpArgMax:
 		return ex.argMax(n, in)
+	case ir.OpSlice:
+		names := []string{in[0]}
+		for _, v := range []struct {
+			what string
+			ints []int
+		}{{"starts", a.Starts}, {"ends", a.Ends}, {"axes", a.Axes}, {"steps", a.Steps}} {
+			names = append(names, ex.addInit(intTensor(out+"/"+v.what, v.ints)))
+		}
+		ex.emit("Slice", n.Name, names, out)
 	default:
 		return fmt.Errorf("no ONNX export for this operator")
 	}
