@@ -235,6 +235,9 @@ func genericFunc(s *plan.Step, in []view, out view) (func(), error) {
 		if err != nil {
 			return nil, err
 		}
+		if f := sliceRuns(x, out, starts, steps); f != nil {
+			return f, nil
+		}
 		return func() {
 			var idx, src [maxRank]int
 			for ok := out.size() > 0; ok; ok = next(&idx, &out.shape, out.rank) {
@@ -510,6 +513,34 @@ func scalarArith(s *plan.Step, in []view, out view) func() {
 			for i, p := range x {
 				y[i] = p / q
 			}
+		}
+	}
+}
+
+// sliceRuns is a Slice step copying whole runs along an axis contiguous in
+// both input and output taken with step 1 (an NHWC channel range: one copy
+// per pixel), or nil when there is no such axis.
+func sliceRuns(x, out view, starts, steps []int) func() {
+	a := -1
+	for k := 0; k < out.rank; k++ {
+		if x.stride[k] == 1 && out.stride[k] == 1 && steps[k] == 1 {
+			a = k
+		}
+	}
+	if a < 0 || out.size() == 0 {
+		return nil
+	}
+	n := out.shape[a]
+	outer := out
+	outer.shape[a] = 1
+	return func() {
+		var idx, src [maxRank]int
+		for ok := true; ok; ok = next(&idx, &outer.shape, outer.rank) {
+			for k := 0; k < out.rank; k++ {
+				src[k] = starts[k] + idx[k]*steps[k]
+			}
+			o, i := out.offset(&idx), x.offset(&src)
+			copy(out.data[o:o+n], x.data[i:i+n])
 		}
 	}
 }
