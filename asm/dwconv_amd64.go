@@ -7,127 +7,127 @@ package asm
 // DWConv3x3s1AVX2FMA computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s1AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3s2AVX2FMA computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s2AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw0to1AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv3x3kw0to1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to1AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw0to2AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv3x3kw0to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to2AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw0to3AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv3x3kw0to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to3AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw1to2AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv3x3kw1to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to2AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw1to3AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv3x3kw1to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to3AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw2to3AVX2FMA computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv3x3kw2to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw2to3AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s1AVX2FMA computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s1AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s2AVX2FMA computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s2AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to1AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv5x5kw0to1AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to1AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to2AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv5x5kw0to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to2AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to3AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv5x5kw0to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to3AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
 //
 //go:noescape
-func DWConv5x5kw0to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to4AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
 //
 //go:noescape
-func DWConv5x5kw0to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to5AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to2AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv5x5kw1to2AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to2AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to3AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv5x5kw1to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to3AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
 //
 //go:noescape
-func DWConv5x5kw1to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to4AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
 //
 //go:noescape
-func DWConv5x5kw1to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to5AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw2to3AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv5x5kw2to3AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to3AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw2to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
 //
 //go:noescape
-func DWConv5x5kw2to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to4AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw2to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
 //
 //go:noescape
-func DWConv5x5kw2to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to5AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw3to4AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
 //
 //go:noescape
-func DWConv5x5kw3to4AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to4AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw3to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
 //
 //go:noescape
-func DWConv5x5kw3to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to5AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw4to5AVX2FMA computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
 //
 //go:noescape
-func DWConv5x5kw4to5AVX2FMA(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw4to5AVX2FMA(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // StemConv3x3s2c3x8AVX2FMA computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 8 channels.
 //
@@ -207,127 +207,127 @@ func MaxAVX2FMA(x *float32, n int, res *float32, mask *int32)
 // DWConv3x3s1AVX512 computes npix output pixels of a 3x3 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s1AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3s2AVX512 computes npix output pixels of a 3x3 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv3x3s2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3s2AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw0to1AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv3x3kw0to1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to1AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw0to2AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv3x3kw0to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to2AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw0to3AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv3x3kw0to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw0to3AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw1to2AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv3x3kw1to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to2AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw1to3AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv3x3kw1to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw1to3AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv3x3kw2to3AVX512 computes npix output pixels of a 3x3 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv3x3kw2to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv3x3kw2to3AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s1AVX512 computes npix output pixels of a 5x5 stride-1 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s1AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5s2AVX512 computes npix output pixels of a 5x5 stride-2 depthwise conv whose windows are inside the image horizontally.
 //
 //go:noescape
-func DWConv5x5s2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5s2AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to1AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,1).
 //
 //go:noescape
-func DWConv5x5kw0to1AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to1AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to2AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,2).
 //
 //go:noescape
-func DWConv5x5kw0to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to2AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to3AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,3).
 //
 //go:noescape
-func DWConv5x5kw0to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to3AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,4).
 //
 //go:noescape
-func DWConv5x5kw0to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to4AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw0to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [0,5).
 //
 //go:noescape
-func DWConv5x5kw0to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw0to5AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to2AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,2).
 //
 //go:noescape
-func DWConv5x5kw1to2AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to2AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to3AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,3).
 //
 //go:noescape
-func DWConv5x5kw1to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to3AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,4).
 //
 //go:noescape
-func DWConv5x5kw1to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to4AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw1to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [1,5).
 //
 //go:noescape
-func DWConv5x5kw1to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw1to5AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw2to3AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,3).
 //
 //go:noescape
-func DWConv5x5kw2to3AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to3AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw2to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,4).
 //
 //go:noescape
-func DWConv5x5kw2to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to4AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw2to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [2,5).
 //
 //go:noescape
-func DWConv5x5kw2to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw2to5AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw3to4AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,4).
 //
 //go:noescape
-func DWConv5x5kw3to4AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to4AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw3to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [3,5).
 //
 //go:noescape
-func DWConv5x5kw3to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw3to5AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // DWConv5x5kw4to5AVX512 computes npix output pixels of a 5x5 depthwise conv using kernel columns [4,5).
 //
 //go:noescape
-func DWConv5x5kw4to5AVX512(in *float32, inRowStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
+func DWConv5x5kw4to5AVX512(in *float32, inRowStride int, inColStride int, nrows int, inPixStride int, c int, w *float32, bias *float32, out *float32, outPixStride int, npix int, ep *float32, mode int, mask *int32)
 
 // StemConv3x3s2c3x16AVX512 computes npix output pixels of a 3x3 stride-2 conv from a staged 3-channel strip to at most 16 channels.
 //

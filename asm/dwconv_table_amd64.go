@@ -5,16 +5,16 @@
 package asm
 
 // DWConvInteriorAVX2FMA runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.
-func DWConvInteriorAVX2FMA(k, s int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
+func DWConvInteriorAVX2FMA(k, s int, in *float32, inRowStride, inColStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<4 | s {
 	case 3<<4 | 1:
-		DWConv3x3s1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s1AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<4 | 2:
-		DWConv3x3s2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s2AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 1:
-		DWConv5x5s1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s1AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 2:
-		DWConv5x5s2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s2AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -22,50 +22,50 @@ func DWConvInteriorAVX2FMA(k, s int, in *float32, inRowStride, nrows, inPixStrid
 }
 
 // DWConvAVX2FMA runs the k×k depthwise kernel for kernel columns [kw0,kw1); false if none is generated.
-func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
+func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, inColStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<8 | kw0<<4 | kw1 {
 	case 3<<8 | 0<<4 | 1:
-		DWConv3x3kw0to1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to1AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 2:
-		DWConv3x3kw0to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to2AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 3:
-		DWConv3x3kw0to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to3AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 2:
-		DWConv3x3kw1to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to2AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 3:
-		DWConv3x3kw1to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to3AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 2<<4 | 3:
-		DWConv3x3kw2to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw2to3AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 1:
-		DWConv5x5kw0to1AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to1AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 2:
-		DWConv5x5kw0to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to2AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 3:
-		DWConv5x5kw0to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to3AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 4:
-		DWConv5x5kw0to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to4AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 5:
-		DWConv5x5kw0to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to5AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 2:
-		DWConv5x5kw1to2AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to2AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 3:
-		DWConv5x5kw1to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to3AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 4:
-		DWConv5x5kw1to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to4AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 5:
-		DWConv5x5kw1to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to5AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 3:
-		DWConv5x5kw2to3AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to3AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 4:
-		DWConv5x5kw2to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to4AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 5:
-		DWConv5x5kw2to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to5AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 4:
-		DWConv5x5kw3to4AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to4AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 5:
-		DWConv5x5kw3to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to5AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 4<<4 | 5:
-		DWConv5x5kw4to5AVX2FMA(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw4to5AVX2FMA(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -73,16 +73,16 @@ func DWConvAVX2FMA(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride
 }
 
 // DWConvInteriorAVX512 runs the k×k stride-s depthwise kernel for pixels with all kernel columns inside the image; false if none is generated.
-func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
+func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, inColStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<4 | s {
 	case 3<<4 | 1:
-		DWConv3x3s1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s1AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<4 | 2:
-		DWConv3x3s2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3s2AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 1:
-		DWConv5x5s1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s1AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<4 | 2:
-		DWConv5x5s2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5s2AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}
@@ -90,50 +90,50 @@ func DWConvInteriorAVX512(k, s int, in *float32, inRowStride, nrows, inPixStride
 }
 
 // DWConvAVX512 runs the k×k depthwise kernel for kernel columns [kw0,kw1); false if none is generated.
-func DWConvAVX512(k, kw0, kw1 int, in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
+func DWConvAVX512(k, kw0, kw1 int, in *float32, inRowStride, inColStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32) bool {
 	switch k<<8 | kw0<<4 | kw1 {
 	case 3<<8 | 0<<4 | 1:
-		DWConv3x3kw0to1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to1AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 2:
-		DWConv3x3kw0to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to2AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 0<<4 | 3:
-		DWConv3x3kw0to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw0to3AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 2:
-		DWConv3x3kw1to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to2AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 1<<4 | 3:
-		DWConv3x3kw1to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw1to3AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 3<<8 | 2<<4 | 3:
-		DWConv3x3kw2to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv3x3kw2to3AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 1:
-		DWConv5x5kw0to1AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to1AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 2:
-		DWConv5x5kw0to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to2AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 3:
-		DWConv5x5kw0to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to3AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 4:
-		DWConv5x5kw0to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to4AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 0<<4 | 5:
-		DWConv5x5kw0to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw0to5AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 2:
-		DWConv5x5kw1to2AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to2AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 3:
-		DWConv5x5kw1to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to3AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 4:
-		DWConv5x5kw1to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to4AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 1<<4 | 5:
-		DWConv5x5kw1to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw1to5AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 3:
-		DWConv5x5kw2to3AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to3AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 4:
-		DWConv5x5kw2to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to4AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 2<<4 | 5:
-		DWConv5x5kw2to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw2to5AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 4:
-		DWConv5x5kw3to4AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to4AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 3<<4 | 5:
-		DWConv5x5kw3to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw3to5AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	case 5<<8 | 4<<4 | 5:
-		DWConv5x5kw4to5AVX512(in, inRowStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
+		DWConv5x5kw4to5AVX512(in, inRowStride, inColStride, nrows, inPixStride, c, w, bias, out, outPixStride, npix, ep, mode, mask)
 	default:
 		return false
 	}

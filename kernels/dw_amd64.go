@@ -34,10 +34,18 @@ func fillDWAMD64(s *Set) {
 	}
 	s.DWConv = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 		if simd(p.KH, p.KW) {
-			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1)
+			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, 0, p.C)
 			return
 		}
 		dwConvGeneric(p, in, wp, bias, out, oy0, oy1)
+	}
+	s.DWConvChannels = func(p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int) {
+		if simd(p.KH, p.KW) {
+			checkDWChannels(p, c0, c1)
+			dwConvSIMD(vl, p, in, wp, bias, out, oy0, oy1, c0, c1)
+			return
+		}
+		dwConvChannelsGeneric(p, in, wp, bias, out, oy0, oy1, c0, c1)
 	}
 }
 
@@ -47,22 +55,24 @@ func fillDWAMD64(s *Set) {
 // image), and one call per border column covering all the full rows at
 // once. Rows cut by the top/bottom padding pass the valid kernel rows
 // only, one call per run of columns with the same valid kernel columns.
-func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
+// Only channels [c0, c1) are computed (c0 a multiple of vl): the kernels
+// get pointers offset to channel c0 and step pixels by all C channels.
+func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int) {
 	k, c := p.KH, p.C
 	checkDWArgs(p, len(in), len(wp), dwBlockedSize(c, k, k, vl), bias, len(out), oy0, oy1)
-	if oy0 >= oy1 {
+	if oy0 >= oy1 || c0 >= c1 {
 		return
 	}
 	if bias == nil {
 		bias = wp[dwBlockedWeights(c, k, k, vl):] // zeros kept after the weights
 	}
-	d := dwCall{vl: vl, p: p, in: in, wp: wp, bias: bias, mask: tailMask(c)}
+	d := dwCall{vl: vl, p: p, in: in[c0:], wp: wp[c0*k*k:], bias: bias[c0:], mask: tailMask(c1 - c0), c0: c0, nc: c1 - c0}
 	var post bool
 	// The kernels implement SlopeC and Requant (with finite multipliers:
 	// they do not turn NaN into 0).
 	d.mode, post = p.Ep.params(&d.prm, p.Ep.Act == ActPRelu || p.Ep.Act == ActRequant && finiteSlopes(p.Ep.Slope, c))
 	if d.mode == epi.SlopeC || d.mode == epi.Requant {
-		d.prm.Slopes = &p.Ep.Slope[0] // the kernels index it by channel, as the bias
+		d.prm.Slopes = &p.Ep.Slope[c0] // the kernels index it by channel, as the bias
 	}
 	oxLo, oxHi := interiorCols(p.W, k, p.SW, p.PadL, p.OW)
 	fullLo, fullHi := interiorCols(p.H, k, p.SH, p.PadT, p.OH) // rows with all kernel rows inside
@@ -78,7 +88,17 @@ func dwConvSIMD(vl int, p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) 
 		}
 		d.row(out, oy, oxLo, oxHi)
 	}
-	if o := out[oy0*p.OW*c : oy1*p.OW*c]; post && !requantRows(vl, &p.Ep, o, o, c) {
+	if !post {
+		return
+	}
+	if c0 > 0 || c1 < c {
+		for px := oy0 * p.OW; px < oy1*p.OW; px++ {
+			o := out[px*c+c0 : px*c+c1]
+			actSliceAt(&p.Ep, o, o, c0)
+		}
+		return
+	}
+	if o := out[oy0*p.OW*c : oy1*p.OW*c]; !requantRows(vl, &p.Ep, o, o, c) {
 		actSlice(&p.Ep, o, o)
 	}
 }
@@ -91,6 +111,7 @@ type dwCall struct {
 	mask         *int32
 	prm          EpParams
 	mode         int
+	c0, nc       int // channels [c0, c0+nc); in, wp, bias start at c0
 }
 
 // fullRows computes rows [r0, r1), all of whose kernel rows are inside.
@@ -128,14 +149,14 @@ func (d *dwCall) row(out []float32, oy, oxLo, oxHi int) {
 // pixels inStride/outStride bytes on, all using kernel rows [kh0, kh1) and
 // the kernel columns pixel (oy, ox) has inside the image.
 func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride int) {
-	p, c, k, vl := d.p, d.p.C, d.p.KH, d.vl
+	p, c, nc, k, vl := d.p, d.p.C, d.nc, d.p.KH, d.vl
 	iy0, ix0 := oy*p.SH-p.PadT, ox*p.SW-p.PadL
 	kw0, kw1 := tapRange(ix0, k, p.W)
-	o := out[(oy*p.OW+ox)*c:]
+	o := out[(oy*p.OW+ox)*c+d.c0:]
 	if kh0 == kh1 || kw0 == kw1 {
 		// No tap inside the image: the output is the bias.
 		for i := 0; i < npix; i++ {
-			actSlice(&p.Ep, d.bias[:c], o[i*outStride/4:][:c])
+			actSliceAt(&p.Ep, d.bias[:nc], o[i*outStride/4:][:nc], d.c0)
 		}
 		return
 	}
@@ -146,13 +167,13 @@ func (d *dwCall) run(out []float32, oy, kh0, kh1, ox, npix, inStride, outStride 
 	var ok bool
 	switch {
 	case interior && vl == 16:
-		ok = asm.DWConvInteriorAVX512(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvInteriorAVX512(k, p.SW, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	case interior:
-		ok = asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvInteriorAVX2FMA(k, p.SW, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	case vl == 16:
-		ok = asm.DWConvAVX512(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvAVX512(k, kw0, kw1, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	default:
-		ok = asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, nr, inStride, c, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
+		ok = asm.DWConvAVX2FMA(k, kw0, kw1, src, rs, c*4, nr, inStride, nc, w, b, &o[0], outStride, npix, ae, d.mode, d.mask)
 	}
 	if !ok {
 		panic(fmt.Sprintf("kernels: no generated %dx%d depthwise kernel for columns [%d,%d) stride %d", k, k, kw0, kw1, p.SW))

@@ -1,5 +1,7 @@
 package kernels
 
+import "fmt"
+
 // Pure-Go depthwise convolution. Weights are packed tap-major, [KH·KW][C],
 // so every tap's filter values for all channels are one contiguous slice
 // and the inner loop runs over channels like the SIMD kernels do.
@@ -8,7 +10,12 @@ func fillDWGeneric(s *Set) {
 	s.PackedDWSize = func(c, kh, kw int) int { return kh * kw * c }
 	s.PackDW = packDWTapMajor
 	s.DWConv = dwConvGeneric
+	s.DWConvChannels = dwConvChannelsGeneric
 }
+
+// DWChannelQuantum is the channel count DWConvChannels' ranges start at
+// multiples of: a whole vector of every ISA's depthwise kernels.
+const DWChannelQuantum = 16
 
 // packDWTapMajor turns w [C][KH][KW] into [KH·KW][C].
 func packDWTapMajor(dst, w []float32, c, kh, kw int) {
@@ -38,36 +45,51 @@ func tapRange(i0, k, n int) (k0, k1 int) {
 
 func dwConvGeneric(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int) {
 	for oy := oy0; oy < oy1; oy++ {
-		dwConvPixelsGeneric(p, in, wp, bias, out, oy, 0, p.OW)
+		dwConvPixelsGeneric(p, in, wp, bias, out, oy, 0, p.OW, 0, p.C)
 	}
 }
 
-// dwConvPixelsGeneric computes output pixels [ox0, ox1) of row oy with
-// weights in tap-major layout (see packDWTapMajor).
-func dwConvPixelsGeneric(p *DWParams, in, wp, bias, out []float32, oy, ox0, ox1 int) {
-	c := p.C
+// dwConvChannelsGeneric is dwConvGeneric for channels [c0, c1).
+func dwConvChannelsGeneric(p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int) {
+	checkDWChannels(p, c0, c1)
+	for oy := oy0; oy < oy1; oy++ {
+		dwConvPixelsGeneric(p, in, wp, bias, out, oy, 0, p.OW, c0, c1)
+	}
+}
+
+// checkDWChannels panics when [c0, c1) is not a channel range DWConvChannels takes.
+func checkDWChannels(p *DWParams, c0, c1 int) {
+	if c0 < 0 || c1 > p.C || c0 > c1 || c0%DWChannelQuantum != 0 {
+		panic(fmt.Sprintf("kernels: DWConvChannels: channels [%d,%d) of %d (the first must be a multiple of %d)", c0, c1, p.C, DWChannelQuantum))
+	}
+}
+
+// dwConvPixelsGeneric computes channels [c0, c1) of output pixels
+// [ox0, ox1) of row oy with weights in tap-major layout (see packDWTapMajor).
+func dwConvPixelsGeneric(p *DWParams, in, wp, bias, out []float32, oy, ox0, ox1, c0, c1 int) {
+	c, nc := p.C, c1-c0
 	iy0 := oy*p.SH - p.PadT
 	kh0, kh1 := tapRange(iy0, p.KH, p.H)
 	for ox := ox0; ox < ox1; ox++ {
 		ix0 := ox*p.SW - p.PadL
 		kw0, kw1 := tapRange(ix0, p.KW, p.W)
-		o := out[(oy*p.OW+ox)*c:][:c]
+		o := out[(oy*p.OW+ox)*c+c0:][:nc]
 		if bias != nil {
-			copy(o, bias[:c])
+			copy(o, bias[c0:c1])
 		} else {
 			clear(o)
 		}
 		for kh := kh0; kh < kh1; kh++ {
 			row := (iy0 + kh) * p.W
 			for kw := kw0; kw < kw1; kw++ {
-				x := in[(row+ix0+kw)*c:][:c]
-				w := wp[(kh*p.KW+kw)*c:][:len(x)]
+				x := in[(row+ix0+kw)*c+c0:][:nc]
+				w := wp[(kh*p.KW+kw)*c+c0:][:len(x)]
 				o := o[:len(x)]
 				for ch, v := range x {
 					o[ch] += v * w[ch]
 				}
 			}
 		}
-		actSlice(&p.Ep, o, o)
+		actSliceAt(&p.Ep, o, o, c0)
 	}
 }

@@ -58,9 +58,48 @@ func runDW(s *Set, p *DWParams, in, w, bias []float32) []float32 {
 	return out
 }
 
+// runDWChannels runs s.DWConvChannels over channel ranges of 16 and 32
+// alternately (the last one ragged), highest first, each in two row
+// halves, checking that no call writes a lower channel, and returns out.
+func runDWChannels(s *Set, p *DWParams, in, w, bias []float32) []float32 {
+	wp := make([]float32, s.PackedDWSize(p.C, p.KH, p.KW))
+	s.PackDW(wp, w, p.C, p.KH, p.KW)
+	out := make([]float32, p.OH*p.OW*p.C)
+	for i := range out {
+		out[i] = sentinel
+	}
+	var cuts []int
+	for c0, i := 0, 0; c0 < p.C; c0, i = c0+DWChannelQuantum*(1+i%2), i+1 {
+		cuts = append(cuts, c0)
+	}
+	mid := p.OH / 2
+	for i := len(cuts) - 1; i >= 0; i-- {
+		c0, c1 := cuts[i], p.C
+		if i+1 < len(cuts) {
+			c1 = cuts[i+1]
+		}
+		s.DWConvChannels(p, in, wp, bias, out, mid, p.OH, c0, c1)
+		s.DWConvChannels(p, in, wp, bias, out, 0, mid, c0, c1)
+		for j, v := range out {
+			if j%p.C < c0 && v != sentinel {
+				panic(fmt.Sprintf("DWConvChannels [%d,%d) of %d wrote channel %d", c0, c1, p.C, j%p.C))
+			}
+		}
+	}
+	return out
+}
+
 func checkDW(t *testing.T, s *Set, p *DWParams, in, w, bias []float32) {
 	t.Helper()
-	got := runDW(s, p, in, w, bias)
+	checkDWOut(t, p, runDW(s, p, in, w, bias), in, w, bias)
+	if s.DWConvChannels != nil {
+		checkDWOut(t, p, runDWChannels(s, p, in, w, bias), in, w, bias)
+	}
+}
+
+// checkDWOut compares got with the float64 reference.
+func checkDWOut(t *testing.T, p *DWParams, got, in, w, bias []float32) {
+	t.Helper()
 	want, mag := refDW(p, in, w, bias)
 	bad := 0
 	for i, g := range got {

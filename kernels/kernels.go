@@ -133,6 +133,10 @@ type Set struct {
 	PackedDWSize func(c, kh, kw int) int
 	PackDW       func(dst, w []float32, c, kh, kw int)
 	DWConv       func(p *DWParams, in, wp, bias, out []float32, oy0, oy1 int)
+	// DWConvChannels is DWConv for channels [c0, c1) only (c0 a multiple of
+	// DWChannelQuantum, c1 ≤ C), so that threads can split a small map by
+	// channels; nil where no kernel takes a channel range (arm64).
+	DWConvChannels func(p *DWParams, in, wp, bias, out []float32, oy0, oy1, c0, c1 int)
 
 	// Conv: a dense conv on NHWC (the stem, any kernel/stride/dilation).
 	// Weights [Cout][Cin][KH][KW] are packed by PackConv; scratch has

@@ -180,6 +180,12 @@ func chunksOf(s *plan.Step, nt int, set *kernels.Set) int {
 	case plan.KindGemm:
 		c = gemmChunks(s, nt, set)
 	case plan.KindDWConv, plan.KindConv, plan.KindQDWConv, plan.KindQConv:
+		if s.Kind == plan.KindDWConv {
+			if p, err := plan.DWParams(s); err == nil && dwByChannels(&p, s.Out.Shape[0], nt, set) {
+				c = min(c, (p.C+kernels.DWChannelQuantum-1)/kernels.DWChannelQuantum)
+				break
+			}
+		}
 		c = min(c, s.Out.Shape[0]*s.Out.Shape[2]) // NCHW shape: batch × output rows
 	case plan.KindQGemm:
 		m, _, _, _ := plan.GemmDims(s)

@@ -1,5 +1,7 @@
 package runtime
 
+import "github.com/mnc-go/mnc/kernels"
+
 // WorkersExited returns a function reporting whether all of e's worker
 // goroutines have returned. It keeps no reference to e (only to its
 // scheduler), so a test can drop e and watch its finalizer stop them.
@@ -15,4 +17,9 @@ func WorkersExited(e *Executor) func() bool {
 			return false
 		}
 	}
+}
+
+// DWByChannels exposes dwByChannels to the external tests.
+func DWByChannels(p *kernels.DWParams, batch, nt int, set *kernels.Set) bool {
+	return dwByChannels(p, batch, nt, set)
 }

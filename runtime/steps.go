@@ -242,12 +242,44 @@ func (e *Executor) prepDW(s *plan.Step) (stepFunc, error) {
 	in, out := e.buf(s.In[0]), e.buf(s.Out)
 	inSz, outSz := p.H*p.W*p.C, p.OH*p.OW*p.C
 	batch := s.Out.Shape[0]
+	if dwByChannels(&p, batch, e.nt, set) {
+		return func(tid, t, nt int) {
+			c0, c1 := split(p.C, kernels.DWChannelQuantum, t, nt)
+			for b := 0; b < batch && c0 < c1; b++ {
+				set.DWConvChannels(&p, in[b*inSz:(b+1)*inSz], wp, bias, out[b*outSz:(b+1)*outSz], 0, p.OH, c0, c1)
+			}
+		}, nil
+	}
 	return func(tid, t, nt int) {
 		forRows(batch, p.OH, t, nt, func(b, lo, hi int) {
 			set.DWConv(&p, in[b*inSz:(b+1)*inSz], wp, bias, out[b*outSz:(b+1)*outSz], lo, hi)
 		})
 	}, nil
 }
+
+// dwByChannels reports whether a depthwise step on nt threads is split
+// by channel ranges (each thread all rows of its channels) rather than by
+// rows: when both its input and its output have at most dwChannelRows
+// rows per thread and there are channels for two quanta a thread (on 2
+// threads, step medians: V1's 7×7×1024 24 -> 20 µs, V3-S's 7×7×576
+// 23 -> 18 and 26 -> 17 µs). There a row split reads a
+// large part of its input (the halo rows, and rows that the producing
+// GEMM's row quanta gave the other thread) from the other core, while a
+// channel range reads only its channels, which the column-split GEMM
+// before it wrote on the same thread. Larger maps keep rows: the 14×14
+// steps of V1 measured 24 -> 33 µs split by channels, also after a GEMM
+// split by columns, as each thread then writes lines all over a buffer
+// that the centred two-thread arena (passes/planmem.go) gives to one
+// thread per half. One thread, and ISAs without DWConvChannels, always
+// split rows.
+func dwByChannels(p *kernels.DWParams, batch, nt int, set *kernels.Set) bool {
+	return nt > 1 && set.DWConvChannels != nil &&
+		batch*max(p.H, p.OH) <= dwChannelRows*nt && p.C >= 2*kernels.DWChannelQuantum*nt
+}
+
+// dwChannelRows is the most input or output rows per thread of a
+// depthwise step split by channels (see dwByChannels).
+const dwChannelRows = 4
 
 func (e *Executor) prepConv(s *plan.Step) (stepFunc, error) {
 	p, err := plan.ConvParams(s)

@@ -10,9 +10,13 @@ import (
 
 // Depthwise convolution kernels.
 //
-// One call computes npix output pixels, all channels: pixels inPixStride
-// bytes apart in the input and outPixStride apart in the output, so a
-// call covers a run of one row or (for a border column) a run of rows.
+// One call computes npix output pixels, channels [0, c) of the pointers
+// given: pixels inPixStride bytes apart in the input and outPixStride
+// apart in the output, so a call covers a run of one row or (for a border
+// column) a run of rows. Adjacent input columns are inColStride bytes
+// apart (4·C for the whole image's C channels): with c < C and pointers
+// offset to a channel, a call computes a range of channels (the runtime
+// splits small maps between threads by channels).
 // Weights are packed channel-block-major, [ceil(C/VL)][K·K][VL], so within
 // a block every tap's weight vector sits at a constant offset. The Go
 // wrapper removes padding before calling: it passes only the valid kernel
@@ -26,7 +30,7 @@ import (
 // channel blocks, then kernel rows (kept as a loop: it is 1..K) with the
 // row's weights in registers, then the pixels and kernel columns unrolled.
 
-const dwSig = "func(in *float32, inRowStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32)"
+const dwSig = "func(in *float32, inRowStride, inColStride, nrows, inPixStride, c int, w, bias, out *float32, outPixStride, npix int, ep *float32, mode int, mask *int32)"
 
 func dwName(t *target, k, kw0, kw1 int) string {
 	return fmt.Sprintf("DWConv%dx%dkw%dto%d%s", k, k, kw0, kw1, t.Name)
@@ -54,9 +58,10 @@ func dwDriver(t *target, k int, name, doc string, maxP int, everyP bool, block f
 	f := &dwFrame{t: t, k: k}
 	f.in = loadGP("in")
 	c := loadGP("c")
-	f.cs = GP64() // bytes per pixel
-	MOVQ(c, f.cs)
-	SHLQ(U8(2), f.cs)
+	f.cs = loadGP("inColStride") // bytes per input pixel
+	cb := GP64()                 // bytes of the channels computed
+	MOVQ(c, cb)
+	SHLQ(U8(2), cb)
 	jend := GP64() // byte offset where the channel tail starts
 	MOVQ(c, jend)
 	ANDQ(I32(^(t.VL - 1)), jend)
@@ -85,7 +90,7 @@ func dwDriver(t *target, k int, name, doc string, maxP int, everyP bool, block f
 		ADDQ(U32(f.blockBytes()), f.wblk)
 		JMP(LabelRef(blk))
 		Label(tail)
-		CMPQ(f.j, f.cs)
+		CMPQ(f.j, cb)
 		JAE(LabelRef(done))
 		t.masked = true
 		block(f, P)

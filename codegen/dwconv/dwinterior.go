@@ -17,8 +17,8 @@ import (
 // Groups of P pixels are followed by one group of the P-1 or fewer left
 // (a size for each: on 7×7 maps this is 20% faster than halving).
 // Same signature and weight layout as the column-range kernels in
-// dwconv.go (inPixStride must be S·C·4: the pixels are adjacent in one
-// input row).
+// dwconv.go (inPixStride must be S·inColStride: the pixels are adjacent
+// in one input row).
 
 func dwInteriorName(t *target, k, s int) string {
 	return fmt.Sprintf("DWConv%dx%ds%d%s", k, k, s, t.Name)
