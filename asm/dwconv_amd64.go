@@ -149,10 +149,10 @@ func StemConv3x3s2c3x24AVX2FMA(in *float32, inRowStride int, w *float32, bias *f
 //go:noescape
 func StemConv3x3s2c3x32AVX2FMA(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// GlobalAvgPoolAVX2FMA sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
+// GlobalAvgPoolAVX2FMA sets out[c] = scale · sum over hw pixels of in, for c channels of pixels pixStride floats apart; scale is 1/hw.
 //
 //go:noescape
-func GlobalAvgPoolAVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+func GlobalAvgPoolAVX2FMA(in *float32, hw int, c int, pixStride int, out *float32, scale *float32, mask *int32)
 
 // ScaleChannelsAVX2FMA sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
 //
@@ -349,10 +349,10 @@ func StemConv3x3s2c3x48AVX512(in *float32, inRowStride int, w *float32, bias *fl
 //go:noescape
 func StemConv3x3s2c3x64AVX512(in *float32, inRowStride int, w *float32, bias *float32, out *float32, outPixStride int, npix int, tail int, ep *float32, mode int, mask *int32)
 
-// GlobalAvgPoolAVX512 sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.
+// GlobalAvgPoolAVX512 sets out[c] = scale · sum over hw pixels of in, for c channels of pixels pixStride floats apart; scale is 1/hw.
 //
 //go:noescape
-func GlobalAvgPoolAVX512(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+func GlobalAvgPoolAVX512(in *float32, hw int, c int, pixStride int, out *float32, scale *float32, mask *int32)
 
 // ScaleChannelsAVX512 sets out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
 //

@@ -36289,55 +36289,57 @@ done:
 	VZEROUPPER
 	RET
 
-// func GlobalAvgPoolAVX2FMA(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+// func GlobalAvgPoolAVX2FMA(in *float32, hw int, c int, pixStride int, out *float32, scale *float32, mask *int32)
 // Requires: AVX
-TEXT ·GlobalAvgPoolAVX2FMA(SB), NOSPLIT, $0-48
+TEXT ·GlobalAvgPoolAVX2FMA(SB), NOSPLIT, $0-56
 	MOVQ         in+0(FP), AX
-	MOVQ         out+24(FP), CX
-	MOVQ         scale+32(FP), DX
+	MOVQ         out+32(FP), CX
+	MOVQ         scale+40(FP), DX
 	VBROADCASTSS (DX), Y0
 	MOVQ         c+16(FP), DX
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	ANDQ         $-8, DX
 	SHLQ         $0x02, DX
-	MOVQ         mask+40(FP), SI
+	MOVQ         mask+48(FP), SI
 	VMOVDQU      (SI), Y1
-	XORQ         SI, SI
+	MOVQ         pixStride+24(FP), SI
+	SHLQ         $0x02, SI
+	XORQ         DI, DI
 
 chan_1957:
-	CMPQ   SI, DX
+	CMPQ   DI, DX
 	JAE    chan_tail_1958
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	LEAQ   (AX)(SI*1), DI
-	MOVQ   hw+8(FP), R8
+	LEAQ   (AX)(DI*1), R8
+	MOVQ   hw+8(FP), R9
 
 gap4_1960:
-	CMPQ    R8, $0x04
+	CMPQ    R9, $0x04
 	JB      gap1_1961
-	VMOVUPS (DI), Y6
+	VMOVUPS (R8), Y6
 	VADDPS  Y6, Y2, Y2
-	VMOVUPS (DI)(BX*1), Y6
+	VMOVUPS (R8)(SI*1), Y6
 	VADDPS  Y6, Y3, Y3
-	VMOVUPS (DI)(BX*2), Y6
+	VMOVUPS (R8)(SI*2), Y6
 	VADDPS  Y6, Y4, Y4
-	LEAQ    (DI)(BX*2), R9
-	VMOVUPS (R9)(BX*1), Y6
+	LEAQ    (R8)(SI*2), R10
+	VMOVUPS (R10)(SI*1), Y6
 	VADDPS  Y6, Y5, Y5
-	LEAQ    (DI)(BX*4), DI
-	SUBQ    $0x04, R8
+	LEAQ    (R8)(SI*4), R8
+	SUBQ    $0x04, R9
 	JMP     gap4_1960
 
 gap1_1961:
-	TESTQ   R8, R8
+	TESTQ   R9, R9
 	JZ      gapsum_1962
-	VMOVUPS (DI), Y6
+	VMOVUPS (R8), Y6
 	VADDPS  Y6, Y2, Y2
-	ADDQ    BX, DI
-	DECQ    R8
+	ADDQ    SI, R8
+	DECQ    R9
 	JMP     gap1_1961
 
 gapsum_1962:
@@ -36345,18 +36347,18 @@ gapsum_1962:
 	VADDPS  Y5, Y4, Y4
 	VADDPS  Y4, Y2, Y2
 	VMULPS  Y0, Y2, Y2
-	VMOVUPS Y2, (CX)(SI*1)
-	ADDQ    $0x20, SI
+	VMOVUPS Y2, (CX)(DI*1)
+	ADDQ    $0x20, DI
 	JMP     chan_1957
 
 chan_tail_1958:
-	CMPQ   SI, BX
+	CMPQ   DI, BX
 	JAE    chan_done_1959
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	LEAQ   (AX)(SI*1), AX
+	LEAQ   (AX)(DI*1), AX
 	MOVQ   hw+8(FP), DX
 
 gap4_1963:
@@ -36364,14 +36366,14 @@ gap4_1963:
 	JB         gap1_1964
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
-	VMASKMOVPS (AX)(BX*1), Y1, Y6
+	VMASKMOVPS (AX)(SI*1), Y1, Y6
 	VADDPS     Y6, Y3, Y3
-	VMASKMOVPS (AX)(BX*2), Y1, Y6
+	VMASKMOVPS (AX)(SI*2), Y1, Y6
 	VADDPS     Y6, Y4, Y4
-	LEAQ       (AX)(BX*2), DI
-	VMASKMOVPS (DI)(BX*1), Y1, Y6
+	LEAQ       (AX)(SI*2), BX
+	VMASKMOVPS (BX)(SI*1), Y1, Y6
 	VADDPS     Y6, Y5, Y5
-	LEAQ       (AX)(BX*4), AX
+	LEAQ       (AX)(SI*4), AX
 	SUBQ       $0x04, DX
 	JMP        gap4_1963
 
@@ -36380,7 +36382,7 @@ gap1_1964:
 	JZ         gapsum_1965
 	VMASKMOVPS (AX), Y1, Y6
 	VADDPS     Y6, Y2, Y2
-	ADDQ       BX, AX
+	ADDQ       SI, AX
 	DECQ       DX
 	JMP        gap1_1964
 
@@ -36389,7 +36391,7 @@ gapsum_1965:
 	VADDPS     Y5, Y4, Y4
 	VADDPS     Y4, Y2, Y2
 	VMULPS     Y0, Y2, Y2
-	VMASKMOVPS Y2, Y1, (CX)(SI*1)
+	VMASKMOVPS Y2, Y1, (CX)(DI*1)
 
 chan_done_1959:
 	VZEROUPPER
@@ -77441,12 +77443,12 @@ done:
 	VZEROUPPER
 	RET
 
-// func GlobalAvgPoolAVX512(in *float32, hw int, c int, out *float32, scale *float32, mask *int32)
+// func GlobalAvgPoolAVX512(in *float32, hw int, c int, pixStride int, out *float32, scale *float32, mask *int32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·GlobalAvgPoolAVX512(SB), NOSPLIT, $0-48
+TEXT ·GlobalAvgPoolAVX512(SB), NOSPLIT, $0-56
 	MOVQ         in+0(FP), AX
-	MOVQ         out+24(FP), CX
-	MOVQ         scale+32(FP), DX
+	MOVQ         out+32(FP), CX
+	MOVQ         scale+40(FP), DX
 	VBROADCASTSS (DX), Z0
 	MOVQ         c+16(FP), DX
 	MOVQ         DX, BX
@@ -77458,41 +77460,43 @@ TEXT ·GlobalAvgPoolAVX512(SB), NOSPLIT, $0-48
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
-	XORQ         DX, DX
+	MOVQ         pixStride+24(FP), DX
+	SHLQ         $0x02, DX
+	XORQ         DI, DI
 
 chan_4109:
-	CMPQ   DX, SI
+	CMPQ   DI, SI
 	JAE    chan_tail_4110
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
-	LEAQ   (AX)(DX*1), DI
-	MOVQ   hw+8(FP), R8
+	LEAQ   (AX)(DI*1), R8
+	MOVQ   hw+8(FP), R9
 
 gap4_4112:
-	CMPQ    R8, $0x04
+	CMPQ    R9, $0x04
 	JB      gap1_4113
-	VMOVUPS (DI), Z5
+	VMOVUPS (R8), Z5
 	VADDPS  Z5, Z1, Z1
-	VMOVUPS (DI)(BX*1), Z5
+	VMOVUPS (R8)(DX*1), Z5
 	VADDPS  Z5, Z2, Z2
-	VMOVUPS (DI)(BX*2), Z5
+	VMOVUPS (R8)(DX*2), Z5
 	VADDPS  Z5, Z3, Z3
-	LEAQ    (DI)(BX*2), R9
-	VMOVUPS (R9)(BX*1), Z5
+	LEAQ    (R8)(DX*2), R10
+	VMOVUPS (R10)(DX*1), Z5
 	VADDPS  Z5, Z4, Z4
-	LEAQ    (DI)(BX*4), DI
-	SUBQ    $0x04, R8
+	LEAQ    (R8)(DX*4), R8
+	SUBQ    $0x04, R9
 	JMP     gap4_4112
 
 gap1_4113:
-	TESTQ   R8, R8
+	TESTQ   R9, R9
 	JZ      gapsum_4114
-	VMOVUPS (DI), Z5
+	VMOVUPS (R8), Z5
 	VADDPS  Z5, Z1, Z1
-	ADDQ    BX, DI
-	DECQ    R8
+	ADDQ    DX, R8
+	DECQ    R9
 	JMP     gap1_4113
 
 gapsum_4114:
@@ -77500,43 +77504,43 @@ gapsum_4114:
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
-	VMOVUPS Z1, (CX)(DX*1)
-	ADDQ    $0x40, DX
+	VMOVUPS Z1, (CX)(DI*1)
+	ADDQ    $0x40, DI
 	JMP     chan_4109
 
 chan_tail_4110:
-	CMPQ   DX, BX
+	CMPQ   DI, BX
 	JAE    chan_done_4111
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
-	LEAQ   (AX)(DX*1), AX
-	MOVQ   hw+8(FP), SI
+	LEAQ   (AX)(DI*1), AX
+	MOVQ   hw+8(FP), BX
 
 gap4_4115:
-	CMPQ      SI, $0x04
+	CMPQ      BX, $0x04
 	JB        gap1_4116
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
-	VMOVUPS.Z (AX)(BX*1), K1, Z5
+	VMOVUPS.Z (AX)(DX*1), K1, Z5
 	VADDPS    Z5, Z2, Z2
-	VMOVUPS.Z (AX)(BX*2), K1, Z5
+	VMOVUPS.Z (AX)(DX*2), K1, Z5
 	VADDPS    Z5, Z3, Z3
-	LEAQ      (AX)(BX*2), DI
-	VMOVUPS.Z (DI)(BX*1), K1, Z5
+	LEAQ      (AX)(DX*2), SI
+	VMOVUPS.Z (SI)(DX*1), K1, Z5
 	VADDPS    Z5, Z4, Z4
-	LEAQ      (AX)(BX*4), AX
-	SUBQ      $0x04, SI
+	LEAQ      (AX)(DX*4), AX
+	SUBQ      $0x04, BX
 	JMP       gap4_4115
 
 gap1_4116:
-	TESTQ     SI, SI
+	TESTQ     BX, BX
 	JZ        gapsum_4117
 	VMOVUPS.Z (AX), K1, Z5
 	VADDPS    Z5, Z1, Z1
-	ADDQ      BX, AX
-	DECQ      SI
+	ADDQ      DX, AX
+	DECQ      BX
 	JMP       gap1_4116
 
 gapsum_4117:
@@ -77544,7 +77548,7 @@ gapsum_4117:
 	VADDPS  Z4, Z3, Z3
 	VADDPS  Z3, Z1, Z1
 	VMULPS  Z0, Z1, Z1
-	VMOVUPS Z1, K1, (CX)(DX*1)
+	VMOVUPS Z1, K1, (CX)(DI*1)
 
 chan_done_4111:
 	VZEROUPPER

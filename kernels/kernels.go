@@ -168,6 +168,9 @@ type Set struct {
 
 	// GlobalAvgPool: out[c] = mean over hw pixels of in (hw×c).
 	GlobalAvgPool func(in []float32, hw, c int, out []float32)
+	// GlobalAvgPoolChannels is GlobalAvgPool for channels [c0, c1) only,
+	// out[c0:c1] (c0 a multiple of DWChannelQuantum); nil on arm64.
+	GlobalAvgPoolChannels func(in []float32, hw, c, c0, c1 int, out []float32)
 	// ScaleChannels: out[p][c] = in[p][c]·s[c] for hw pixels (out may be in).
 	ScaleChannels func(in []float32, hw, c int, s, out []float32)
 	// Add: out[i] = Act(a[i] + b[i]) (out may alias a or b).

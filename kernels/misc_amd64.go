@@ -26,9 +26,21 @@ func fillMiscAMD64(s *Set) {
 		need("GlobalAvgPool", "output", len(out), c)
 		scale := 1 / float32(hw)
 		if wide {
-			asm.GlobalAvgPoolAVX512(&in[0], hw, c, &out[0], &scale, nil)
+			asm.GlobalAvgPoolAVX512(&in[0], hw, c, c, &out[0], &scale, nil)
 		} else {
-			asm.GlobalAvgPoolAVX2FMA(&in[0], hw, c, &out[0], &scale, tailMask(c))
+			asm.GlobalAvgPoolAVX2FMA(&in[0], hw, c, c, &out[0], &scale, tailMask(c))
+		}
+	}
+	s.GlobalAvgPoolChannels = func(in []float32, hw, c, c0, c1 int, out []float32) {
+		checkGAPChannels(len(in), hw, c, c0, c1, len(out))
+		if c0 == c1 {
+			return
+		}
+		scale := 1 / float32(hw)
+		if wide {
+			asm.GlobalAvgPoolAVX512(&in[c0], hw, c1-c0, c, &out[c0], &scale, nil)
+		} else {
+			asm.GlobalAvgPoolAVX2FMA(&in[c0], hw, c1-c0, c, &out[c0], &scale, tailMask(c1-c0))
 		}
 	}
 	s.ScaleChannels = func(in []float32, hw, c int, sc, out []float32) {

@@ -13,6 +13,7 @@ import (
 // are done here. NCHW↔NHWC transposes stay generic.
 func fillMiscARM64(s *Set) {
 	s.GlobalAvgPool = neonGlobalAvgPool
+	s.GlobalAvgPoolChannels = nil // the runtime pools on one thread
 	s.ScaleChannels = neonScaleChannels
 	s.Add = neonAdd
 	s.Activate = neonActivate

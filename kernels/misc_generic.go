@@ -1,10 +1,13 @@
 package kernels
 
+import "fmt"
+
 // Pure-Go versions of the small kernels: pooling, SE channel scale,
 // elementwise add/activation and layout conversion.
 
 func fillMiscGeneric(s *Set) {
 	s.GlobalAvgPool = globalAvgPoolGeneric
+	s.GlobalAvgPoolChannels = globalAvgPoolChannelsGeneric
 	s.ScaleChannels = scaleChannelsGeneric
 	s.Add = addGeneric
 	s.Activate = activateGeneric
@@ -26,6 +29,28 @@ func globalAvgPoolGeneric(in []float32, hw, c int, out []float32) {
 	inv := 1 / float32(hw)
 	for ch := range o {
 		o[ch] *= inv
+	}
+}
+
+func globalAvgPoolChannelsGeneric(in []float32, hw, c, c0, c1 int, out []float32) {
+	checkGAPChannels(len(in), hw, c, c0, c1, len(out))
+	o := out[c0:c1]
+	clear(o)
+	for p := 0; p < hw; p++ {
+		for ch, v := range in[p*c+c0:][:len(o)] {
+			o[ch] += v
+		}
+	}
+	inv := 1 / float32(hw)
+	for ch := range o {
+		o[ch] *= inv
+	}
+}
+
+// checkGAPChannels panics unless GlobalAvgPoolChannels' arguments fit.
+func checkGAPChannels(nIn, hw, c, c0, c1, nOut int) {
+	if hw <= 0 || c0 < 0 || c1 > c || c0 > c1 || c0%DWChannelQuantum != 0 || nIn < hw*c || nOut < c {
+		panic(fmt.Sprintf("kernels: GlobalAvgPoolChannels: channels [%d,%d) of %d, %d pixels, in %d, out %d", c0, c1, c, hw, nIn, nOut))
 	}
 }
 

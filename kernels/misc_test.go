@@ -44,6 +44,34 @@ func TestGlobalAvgPool(t *testing.T) {
 				if out[c] != sentinel {
 					t.Errorf("GlobalAvgPool hw=%d c=%d wrote past c", hw, c)
 				}
+				if s.GlobalAvgPoolChannels == nil {
+					continue
+				}
+				// Channel ranges [c0, c1) of 16 and 32 alternately,
+				// highest first: none may write below c0.
+				for i := range out {
+					out[i] = sentinel
+				}
+				var cuts []int
+				for c0, i := 0, 0; c0 < c; c0, i = c0+DWChannelQuantum*(1+i%2), i+1 {
+					cuts = append(cuts, c0)
+				}
+				for i := len(cuts) - 1; i >= 0; i-- {
+					c0, c1 := cuts[i], c
+					if i+1 < len(cuts) {
+						c1 = cuts[i+1]
+					}
+					s.GlobalAvgPoolChannels(in, hw, c, c0, c1, out[:c])
+					for ch := 0; ch < c0; ch++ {
+						if out[ch] != sentinel {
+							t.Fatalf("GlobalAvgPoolChannels [%d,%d) of %d wrote channel %d", c0, c1, c, ch)
+						}
+					}
+				}
+				checkClose(t, "GlobalAvgPoolChannels", out[:c], want, mag)
+				if out[c] != sentinel {
+					t.Errorf("GlobalAvgPoolChannels hw=%d c=%d wrote past c", hw, c)
+				}
 			}
 		}
 	})

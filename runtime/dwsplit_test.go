@@ -46,4 +46,11 @@ func TestDepthwiseChannelSplit(t *testing.T) {
 			checkGraph(t, gg.finish(gg.conv(y, tc.c, tc.k, tc.str, tc.c, true)), cs)
 		})
 	}
+	// The global pool splits channels too when there are fewer images
+	// than threads.
+	t.Run("gap-7x7x72", func(t *testing.T) {
+		gg, x := newGen("gap", 32, 16, 7, 7)
+		y := gg.conv(x, 72, 1, 1, 1, true)
+		checkGraph(t, gg.finish(gg.node(ir.OpGlobalAveragePool, "gap", ir.Attrs{}, y)), cs)
+	})
 }

@@ -341,6 +341,18 @@ func (e *Executor) prepGAP(s *plan.Step) (stepFunc, error) {
 	n, hw, c := pixels(s.In[0])
 	in, out := e.buf(s.In[0]), e.buf(s.Out)
 	set := e.set
+	if n < e.nt && set.GlobalAvgPoolChannels != nil && c >= 2*kernels.DWChannelQuantum*e.nt {
+		// Fewer images than threads: split channels, so that every
+		// thread pools (after V1's column-split last GEMM, and its
+		// channel-split depthwise) the channels it wrote itself; V1's
+		// pool on 2 threads 11.5 -> 5.7 µs (it ran on thread 0 alone).
+		return func(tid, t, nt int) {
+			c0, c1 := split(c, kernels.DWChannelQuantum, t, nt)
+			for b := 0; b < n; b++ {
+				set.GlobalAvgPoolChannels(in[b*hw*c:(b+1)*hw*c], hw, c, c0, c1, out[b*c:(b+1)*c])
+			}
+		}, nil
+	}
 	return func(tid, t, nt int) {
 		for b := t; b < n; b += nt {
 			set.GlobalAvgPool(in[b*hw*c:(b+1)*hw*c], hw, c, out[b*c:(b+1)*c])

@@ -17,7 +17,7 @@ import (
 // bound, so they are kept simple.
 
 const (
-	gapSig   = "func(in *float32, hw, c int, out, scale *float32, mask *int32)"
+	gapSig   = "func(in *float32, hw, c, pixStride int, out, scale *float32, mask *int32)"
 	scaleSig = "func(in *float32, hw, c int, s, out *float32, mask *int32)"
 	addSig   = "func(a, b, out *float32, n int, ep *float32, mode int, mask *int32)"
 	actSig   = "func(x, out *float32, n int, ep *float32, mode int, mask *int32)"
@@ -84,14 +84,16 @@ func genGAvgPool(t *target) {
 	name := miscName("GlobalAvgPool", t)
 	TEXT(name, NOSPLIT, gapSig)
 	Pragma("noescape")
-	Doc(name + " sets out[c] = scale · sum over hw pixels of in (hw×c); scale is 1/hw.")
+	Doc(name + " sets out[c] = scale · sum over hw pixels of in, for c channels of pixels pixStride floats apart; scale is 1/hw.")
 	in := loadGP("in")
 	out := loadGP("out")
 	sp := loadGP("scale")
 	scale := t.vec()
 	VBROADCASTSS(Mem{Base: sp}, scale)
-	cs, jend := channelBounds(t, "c")
-	channelLoop(t, cs, jend, func(j GPVirtual) {
+	cb, jend := channelBounds(t, "c")
+	cs := loadGP("pixStride") // bytes from one pixel to the next
+	SHLQ(U8(2), cs)
+	channelLoop(t, cb, jend, func(j GPVirtual) {
 		// Four accumulators over consecutive pixels hide the add latency.
 		acc := []VecVirtual{t.vec(), t.vec(), t.vec(), t.vec()}
 		for _, a := range acc {
