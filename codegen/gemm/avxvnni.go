@@ -63,28 +63,11 @@ func vpdpbusdVEX(src2, src1, dst VecPhysical) {
 }
 
 func (g avxVNNIGemm) emit() {
-	if g.q {
-		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult); needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows))
-	} else {
-		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows))
+	doc := fmt.Sprintf("%s computes %d rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult); needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows)
+	if !g.q {
+		doc = fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly; needs AVX-VNNI (VEX VPDPBUSD, emitted as bytes).", g.name, g.rows)
 	}
-	kq := Load(Param("kq"), GP64())
-	a := Load(Param("a"), GP64())
-	lda := Load(Param("lda"), GP64())
-	b := Load(Param("b"), GP64())
-	rowp := make([]GPVirtual, g.rows)
-	for i := range rowp {
-		rowp[i] = GP64()
-		if i == 0 {
-			MOVQ(a, rowp[i])
-		} else {
-			LEAQ(Mem{Base: rowp[i-1], Index: lda, Scale: 1}, rowp[i])
-		}
-	}
+	kq, b, rowp := int8TileHeader(g.name, g.rows, g.q, doc)
 	r := avx2.regs
 	acc := r[:2*g.rows]
 	for _, v := range acc {
@@ -109,16 +92,7 @@ func (g avxVNNIGemm) emit() {
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	if !g.q {
-		SHLQ(Imm(2), ldc)
-		for i := 0; i < g.rows; i++ {
-			VMOVDQU(acc[2*i], Mem{Base: c})
-			VMOVDQU(acc[2*i+1], Mem{Base: c, Disp: 32})
-			if i+1 < g.rows {
-				ADDQ(ldc, c)
-			}
-		}
-		VZEROUPPER()
-		RET()
+		storeSumsYmm(acc, c, ldc)
 		return
 	}
 	requantStoreYmm(acc, c, ldc, [4]VecPhysical{b0, b1, t, r[2*g.rows+3]})

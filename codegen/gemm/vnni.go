@@ -35,28 +35,11 @@ type vnniGemm struct {
 const qComp, qMult, qLo, qHi, qZp = 0, 8, 16, 20, 24
 
 func (g vnniGemm) emit() {
-	if g.q {
-		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s computes %d rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.", g.name, g.rows))
-	} else {
-		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s computes %d rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.", g.name, g.rows))
+	doc := fmt.Sprintf("%s computes %d rows × 32 columns of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs, requantized to bytes in C (row stride ldc bytes) by the block q; needs AVX512_VNNI.", g.name, g.rows)
+	if !g.q {
+		doc = fmt.Sprintf("%s computes %d rows × 32 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B over 4·kq inputs into C (row stride ldc int32s); needs AVX512_VNNI.", g.name, g.rows)
 	}
-	kq := Load(Param("kq"), GP64())
-	a := Load(Param("a"), GP64())
-	lda := Load(Param("lda"), GP64())
-	b := Load(Param("b"), GP64())
-	rowp := make([]GPVirtual, g.rows)
-	for i := range rowp {
-		rowp[i] = GP64()
-		if i == 0 {
-			MOVQ(a, rowp[i])
-		} else {
-			LEAQ(Mem{Base: rowp[i-1], Index: lda, Scale: 1}, rowp[i])
-		}
-	}
+	kq, b, rowp := int8TileHeader(g.name, g.rows, g.q, doc)
 	acc := make([]VecPhysical, 2*g.rows)
 	for i := range acc {
 		acc[i] = avx512.regs[i]
@@ -140,28 +123,11 @@ type avx2Int8Gemm struct {
 }
 
 func (g avx2Int8Gemm) emit() {
-	if g.q {
-		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, exactly, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult), on AVX2.", g.name, g.rows))
-	} else {
-		TEXT(g.name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.", g.name, g.rows))
+	doc := fmt.Sprintf("%s computes %d rows × 16 columns of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs, exactly, requantized to bytes in C (row stride ldc bytes) by the block q (16 comp and mult), on AVX2.", g.name, g.rows)
+	if !g.q {
+		doc = fmt.Sprintf("%s computes %d rows × 16 columns of int32 sums of u8 A (row stride lda bytes) times packed s8 B (a half panel: groups 128 bytes apart) over 4·kq inputs into C (row stride ldc int32s), exactly, on AVX2.", g.name, g.rows)
 	}
-	kq := Load(Param("kq"), GP64())
-	a := Load(Param("a"), GP64())
-	lda := Load(Param("lda"), GP64())
-	b := Load(Param("b"), GP64())
-	rowp := make([]GPVirtual, g.rows)
-	for i := range rowp {
-		rowp[i] = GP64()
-		if i == 0 {
-			MOVQ(a, rowp[i])
-		} else {
-			LEAQ(Mem{Base: rowp[i-1], Index: lda, Scale: 1}, rowp[i])
-		}
-	}
+	kq, b, rowp := int8TileHeader(g.name, g.rows, g.q, doc)
 	r := avx2.regs
 	acc := r[:2*g.rows]
 	for _, v := range acc {
@@ -203,11 +169,44 @@ func (g avx2Int8Gemm) emit() {
 		requantStoreYmm(acc, c, ldc, [4]VecPhysical{b0, b1, alo, ahi})
 		return
 	}
+	storeSumsYmm(acc, c, ldc)
+}
+
+// int8TileHeader declares an int8 tile kernel of the given rows, requantizing
+// to bytes (q) or storing int32 sums, documented by doc; it loads kq and b
+// and returns them with the pointers to the tile's rows of A.
+func int8TileHeader(name string, rows int, q bool, doc string) (kq, b Register, rowp []GPVirtual) {
+	if q {
+		TEXT(name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *uint8, ldc int, q *int32)")
+	} else {
+		TEXT(name, NOSPLIT, "func(kq int, a *uint8, lda int, b *int8, c *int32, ldc int)")
+	}
+	Pragma("noescape")
+	Doc(doc)
+	kq = Load(Param("kq"), GP64())
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	b = Load(Param("b"), GP64())
+	rowp = make([]GPVirtual, rows)
+	for i := range rowp {
+		rowp[i] = GP64()
+		if i == 0 {
+			MOVQ(a, rowp[i])
+		} else {
+			LEAQ(Mem{Base: rowp[i-1], Index: lda, Scale: 1}, rowp[i])
+		}
+	}
+	return kq, b, rowp
+}
+
+// storeSumsYmm stores rows of two ymm int32 sums (acc[2i], acc[2i+1]: 16
+// columns) at c, row stride ldc int32s, and returns.
+func storeSumsYmm(acc []VecPhysical, c, ldc Register) {
 	SHLQ(Imm(2), ldc)
-	for i := 0; i < g.rows; i++ {
+	for i := 0; i < len(acc)/2; i++ {
 		VMOVDQU(acc[2*i], Mem{Base: c})
 		VMOVDQU(acc[2*i+1], Mem{Base: c, Disp: 32})
-		if i+1 < g.rows {
+		if 2*i+2 < len(acc) {
 			ADDQ(ldc, c)
 		}
 	}
